@@ -1,0 +1,203 @@
+"""Bulk ingestion speed of the customer master: gRPC streaming into PostgreSQL, with a master already
+holding many golden customers, and GetCustomer latency; opt-in long backfill for memory flatness.
+
+The server runs as its own process (`isthmus serve customers`), as in production; this script is the
+client. A scratch database is created and dropped.
+
+    .venv/bin/python bench/customer_ingest.py                      # 100,000 golden present, 20,000 ingested
+    .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
+    .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: memory through 1M records
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from people import SYSTEMS, copy_of, make_person
+
+from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus.api.customers.v1 import customers_pb2_grpc
+from isthmus.api.customers.v1 import records_pb2 as pb
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def seed_records(count: int, rng: random.Random, start: int = 0) -> list[pb.SourceRecord]:
+    return [
+        copy_of(rng, make_person(rng, pid), "erp", f"seed-{pid}", first=True)
+        for pid in range(start, start + count)
+    ]
+
+
+def mixed_records(count: int, seeded: int, rng: random.Random, offset: int) -> list[pb.SourceRecord]:
+    """Half copies of people already in the master (from another system, corrupted), half new people."""
+    out = []
+    for i in range(count):
+        if seeded and i % 2 == 0:
+            pid = rng.randrange(seeded)
+            person = make_person(random.Random(pid), pid)
+            system = SYSTEMS[1 + i % 2]
+            out.append(copy_of(rng, person, system, f"dup-{offset + i}", first=False))
+        else:
+            pid = 10_000_000 + offset + i
+            out.append(copy_of(rng, make_person(rng, pid), SYSTEMS[i % 3], f"new-{pid}", first=True))
+    return out
+
+
+async def stream(
+    stub: customers_pb2_grpc.CustomerMasterServiceStub, records: list[pb.SourceRecord], batch: int
+) -> tuple[int, float]:
+    async def requests() -> AsyncIterator[api.UpsertSourceRecordsRequest]:
+        for i in range(0, len(records), batch):
+            yield api.UpsertSourceRecordsRequest(records=records[i : i + batch], batch_id=str(i))
+
+    rejected = 0
+    start = time.perf_counter()
+    async for response in stub.StreamSourceRecords(requests()):
+        rejected += response.rejected_count
+    return rejected, time.perf_counter() - start
+
+
+async def main(args: argparse.Namespace) -> None:
+    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(args.pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    port = free_port()
+    env = {
+        **os.environ,
+        "ISTHMUS_DATABASE_URL": args.pg_url.rsplit("/", 1)[0] + "/" + name,
+        "ISTHMUS_AMQP_URL": args.amqp_url,
+        "ISTHMUS_AUTH_DISABLED": "true",
+        "ISTHMUS_GRPC_PORT": str(port),
+        "ISTHMUS_METRICS_PORT": "0",
+        "ISTHMUS_LOG_LEVEL": "WARNING",
+        "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
+    }
+    await asyncio.to_thread(subprocess.run, [BIN / "isthmus", "migrate", "customers"], env=env, check=True)
+    server = subprocess.Popen([BIN / "isthmus", "serve", "customers"], env=env)  # noqa: ASYNC220
+    try:
+        async with grpc.aio.insecure_channel(
+            f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20)]
+        ) as channel:
+            await asyncio.wait_for(channel.channel_ready(), 30)
+            stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+            rng = random.Random(11)
+            if args.backfill:
+                await backfill(stub, server.pid, args)
+                return
+            seeded = 0
+            seed_time = 0.0
+            while seeded < args.seed_customers:
+                n = min(50_000, args.seed_customers - seeded)
+                chunk = [
+                    copy_of(
+                        random.Random(pid),
+                        make_person(random.Random(pid), pid),
+                        "erp",
+                        f"seed-{pid}",
+                        first=True,
+                    )
+                    for pid in range(seeded, seeded + n)
+                ]
+                _, t = await stream(stub, chunk, args.batch)
+                seed_time += t
+                seeded += n
+            records = mixed_records(args.records, seeded, rng, 0)
+            rss_before = rss_mib(server.pid)
+            rejected, elapsed = await stream(stub, records, args.batch)
+            rss_after = rss_mib(server.pid)
+            ids = []
+            for _ in range(400):
+                found = await stub.LookupBySourceId(
+                    api.LookupBySourceIdRequest(
+                        source_system="erp", source_id=f"seed-{rng.randrange(seeded)}"
+                    )
+                )
+                ids.append(found.customer_id)
+            latencies = []
+            for i in range(args.gets):
+                cid = ids[i % len(ids)]
+                t0 = time.perf_counter()
+                await stub.GetCustomer(api.GetCustomerRequest(customer_id=cid))
+                latencies.append((time.perf_counter() - t0) * 1000)
+    finally:
+        server.terminate()
+        server.wait(30)
+        with psycopg.connect(args.pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    latencies.sort()
+    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
+    print(f"golden customers present: {seeded} (seeded at {seeded / seed_time:.0f} records/s)")
+    print(
+        f"ingested {len(records)} records (half duplicates of present customers) in {elapsed:.1f} s: "
+        f"{len(records) / elapsed:.0f} records/s, {rejected} rejected"
+    )
+    print(
+        f"GetCustomer over {len(latencies)} calls: p50 {statistics.median(latencies):.2f} ms, "
+        f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f} ms"
+    )
+    print(f"server RSS {rss_before:.0f} MiB before, {rss_after:.0f} MiB after the ingest")
+
+
+async def backfill(
+    stub: customers_pb2_grpc.CustomerMasterServiceStub, pid: int, args: argparse.Namespace
+) -> None:
+    """Stream ``--backfill`` records in slices, printing throughput and server memory per slice."""
+    rng = random.Random(5)
+    done, slice_size, start = 0, 100_000, time.perf_counter()
+    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
+    while done < args.backfill:
+        n = min(slice_size, args.backfill - done)
+        records = mixed_records(n, done, rng, done)
+        _, t = await stream(stub, records, args.batch)
+        done += n
+        print(
+            f"{done:>9} records  {n / t:6.0f} records/s in this slice  server RSS {rss_mib(pid):6.0f} MiB",
+            flush=True,
+        )
+    print(f"total {done} records in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+    parser.add_argument("--seed-customers", type=int, default=100_000)
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--gets", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--backfill", type=int, default=0, help="long mode: stream this many records, report memory"
+    )
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,269 @@
+"""Orders created and paid per second through gRPC, and the delay from OrderPaid to points in loyalty.
+
+Child processes run the orders and loyalty components, each in its own process as ``isthmus serve``
+does, on a fresh PostgreSQL database and a fresh RabbitMQ vhost; this process drives them with concurrent
+clients that each create an order and pay it, for a fixed time. Beside the load, a poller reads
+loyalty's ledger every few milliseconds and notes when each order's EARN entry became visible (the
+entry ``GetAccount`` and ``ListLedger`` read); the delay is measured from the moment ``PayOrder``
+returned to the client. After the load it waits until every paid order has earned its points.
+
+    .venv/bin/python bench/orders_loyalty.py [--seconds 20] [--concurrency 32] [--customers 5000]
+
+Needs PostgreSQL (ISTHMUS_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres) and
+RabbitMQ (ISTHMUS_BENCH_AMQP, default guest:guest@127.0.0.1:5672, vhost made with rabbitmqctl).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import multiprocessing
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+import grpc
+import psycopg
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.loyalty.v1 import loyalty_pb2
+from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+
+PG_ADMIN = os.environ.get("ISTHMUS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_HOST = os.environ.get("ISTHMUS_BENCH_AMQP", "guest:guest@127.0.0.1:5672")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(
+    names: list[str], port: int, database_url: str, amqp_url: str | None, ready, stop
+) -> None:  # child
+    async def main() -> None:
+        from isthmus.platform import config, hub, logs
+
+        env = {
+            "ISTHMUS_DATABASE_URL": database_url,
+            "ISTHMUS_AUTH_DISABLED": "true",
+            "ISTHMUS_GRPC_HOST": "127.0.0.1",
+            "ISTHMUS_GRPC_PORT": str(port),
+            "ISTHMUS_METRICS_PORT": "0",
+            "ISTHMUS_DB_POOL_SIZE": "20",
+        }
+        if amqp_url:
+            env["ISTHMUS_AMQP_URL"] = amqp_url
+        settings = config.load(env)
+        logs.configure("WARNING", "json")
+        async with hub.running(settings, names):
+            ready.set()
+            await asyncio.to_thread(stop.wait)
+
+    asyncio.run(main())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def request(customer_id: str) -> orders_pb2.CreateOrderRequest:
+    def eur(amount: str) -> common_pb2.Money:
+        return common_pb2.Money(amount=amount, currency_code="EUR")
+
+    return orders_pb2.CreateOrderRequest(
+        source_system="bench",
+        external_order_id=uuid.uuid4().hex,
+        customer_id=customer_id,
+        channel=order_pb2.ORDER_CHANNEL_WEB,
+        currency_code="EUR",
+        lines=[
+            order_pb2.OrderLine(sku="TV", quantity=1, unit_price=eur("399.99"), category="electronics"),
+            order_pb2.OrderLine(sku="CABLE", quantity=2, unit_price=eur("9.95"), category="accessories"),
+        ],
+        adjustments=[order_pb2.Adjustment(kind=order_pb2.ADJUSTMENT_KIND_TAX, amount=eur("79.77"))],
+    )
+
+
+async def drive(
+    port: int, database_url: str, args: argparse.Namespace, pids: dict[str, int]
+) -> dict[str, float]:
+    paid_at: dict[str, float] = {}
+    visible_at: dict[str, float] = {}
+    errors = 0
+    stop = asyncio.Event()
+    clients_done = asyncio.Event()
+
+    async def poll() -> None:
+        last = 0
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            while True:
+                rows = await (
+                    await conn.execute(
+                        "SELECT seq, doc FROM loyalty.loyalty_ledger"
+                        " WHERE seq > %s AND kind = 1 ORDER BY seq",
+                        (last,),
+                    )
+                ).fetchall()
+                now = time.perf_counter()
+                for seq, doc in rows:
+                    last = max(last, seq)
+                    visible_at.setdefault(loyalty_pb2.LedgerEntry.FromString(doc).reason.order_id, now)
+                if clients_done.is_set() and all(o in visible_at for o in paid_at):
+                    return
+                await asyncio.sleep(0.005)
+
+    async def client(stub: orders_pb2_grpc.OrderServiceStub) -> None:
+        nonlocal errors
+        rng = random.Random()
+        while not stop.is_set():
+            try:
+                created = await stub.CreateOrder(request(f"bench-{rng.randrange(args.customers)}"))
+                order = created.order
+                await stub.PayOrder(
+                    orders_pb2.PayOrderRequest(
+                        order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="p"
+                    )
+                )
+                paid_at[order.order_id] = time.perf_counter()
+            except grpc.aio.AioRpcError:
+                errors += 1
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = orders_pb2_grpc.OrderServiceStub(channel)
+        for _ in range(20):  # warm up connections and caches
+            await client_once(stub)
+        poller = asyncio.create_task(poll())
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        started = time.perf_counter()
+        clients = [asyncio.create_task(client(stub)) for _ in range(args.concurrency)]
+        await asyncio.sleep(args.seconds)
+        stop.set()
+        await asyncio.gather(*clients)
+        clients_done.set()
+        elapsed = time.perf_counter() - started
+        try:
+            await asyncio.wait_for(poller, timeout=120)
+        except TimeoutError:
+            poller.cancel()
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+    delays = sorted(visible_at[o] - t for o, t in paid_at.items() if o in visible_at)
+    missing = len(paid_at) - len(delays)
+
+    def pct(p: float) -> float:
+        return delays[min(len(delays) - 1, int(p * len(delays)))] * 1000 if delays else float("nan")
+
+    return {
+        "orders": len(paid_at),
+        "errors": errors,
+        "orders_per_s": len(paid_at) / elapsed,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": delays[-1] * 1000 if delays else float("nan"),
+        "mean_ms": statistics.fmean(delays) * 1000 if delays else float("nan"),
+        "missing": missing,
+        **{f"cpu_ms_{name}": seconds * 1000 / max(1, len(paid_at)) for name, seconds in cpu.items()},
+    }
+
+
+async def client_once(stub: orders_pb2_grpc.OrderServiceStub) -> None:
+    created = await stub.CreateOrder(request("bench-warmup"))
+    await stub.PayOrder(
+        orders_pb2.PayOrderRequest(
+            order_id=created.order.order_id,
+            expected_version=1,
+            amount=created.order.total,
+            payment_reference="w",
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--customers", type=int, default=5000)
+    args = parser.parse_args()
+
+    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    database_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    vhost = None
+    amqp_url = None
+    if importlib.util.find_spec("isthmus.platform.events.rabbit") is not None and shutil.which("rabbitmqctl"):
+        vhost = f"isthmus-bench-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        amqp_url = f"amqp://{AMQP_HOST}/{vhost}"
+    port = free_port()
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    # With RabbitMQ, each component runs in its own process as in Kubernetes (`isthmus serve`);
+    # without it, both share one process and the in-process bus (`isthmus up`).
+    shapes = [(["orders"], port), (["loyalty"], free_port())] if amqp_url else [(["orders", "loyalty"], port)]
+    servers = []
+    for names, server_port in shapes:
+        ready = ctx.Event()
+        process = ctx.Process(
+            target=_serve, args=(names, server_port, database_url, amqp_url, ready, stop), daemon=True
+        )
+        process.start()
+        servers.append((process, ready))
+    try:
+        for _process, ready in servers:
+            if not ready.wait(120):
+                sys.exit("server did not start")
+        pids = {
+            "+".join(names): process.pid for (names, _p), (process, _r) in zip(shapes, servers, strict=True)
+        }
+        result = asyncio.run(drive(port, database_url, args, pids))
+    finally:
+        stop.set()
+        for process, _ready in servers:
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if vhost:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+    bus = (
+        "RabbitMQ, orders and loyalty in separate processes"
+        if amqp_url
+        else "in-process bus, orders and loyalty in one process (RabbitMQ adapter not available)"
+    )
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"backends: PostgreSQL, {bus}; {args.concurrency} concurrent clients, {args.seconds:g} s")
+    print(f"orders created+paid: {result['orders']} ({result['errors']} errors)")
+    print(f"throughput: {result['orders_per_s']:.0f} orders/s created and paid")
+    print(
+        f"OrderPaid -> points visible: p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
+        f"max {result['max_ms']:.0f} ms, mean {result['mean_ms']:.0f} ms; never visible: {result['missing']}"
+    )
+    per_order = ", ".join(f"{k[7:]} {v:.1f} ms" for k, v in result.items() if k.startswith("cpu_ms_"))
+    print(f"server CPU per order created+paid (with its events): {per_order}")
+    print(
+        f"reproduce: .venv/bin/python bench/orders_loyalty.py --seconds {args.seconds:g} "
+        f"--concurrency {args.concurrency} --customers {args.customers}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""A simulated web shop: a REST API with cursor paging and rate limits, and a webhook sender."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import urllib.parse
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from isthmus_connector_ecommerce.webhooks import WebhookInbox, WebhookReceiver, sign
+
+TOKEN = "shop-api-token-123"
+SECRET = "shop-webhook-secret"
+
+
+def _encode(updated_at: str, ident: int) -> str:
+    return base64.urlsafe_b64encode(f"{updated_at}|{ident}".encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[str, int]:
+    updated_at, ident = base64.urlsafe_b64decode(cursor.encode()).decode().rsplit("|", 1)
+    return updated_at, int(ident)
+
+
+class ShopSimulator:
+    def __init__(self, directory: Path, *, seed: int = 12, rate_limit_every: int = 4) -> None:
+        self.data: dict[str, dict[int, dict[str, Any]]] = {"customers": {}, "orders": {}}
+        self.rate_limit_every = rate_limit_every
+        self.requests = 0
+        self.rate_limited = 0
+        self.next_id = 1
+        self.tick = 0
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        self.inbox_dir = directory / "webhook-inbox"
+        self.receiver = WebhookReceiver(WebhookInbox(self.inbox_dir, SECRET))
+        if seed:
+            self.add_records("customers", seed)
+            self.add_records("orders", seed)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def config(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "api_token": TOKEN, "webhook_secret": SECRET,
+                "webhook_inbox": str(self.inbox_dir), "page_size": 5}  # fmt: skip
+
+    def bad_config(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "api_token": "wrong-token-000"}
+
+    def _stamp(self) -> str:
+        self.tick += 1
+        return f"2024-05-02T09:{(self.tick // 2) // 60:02d}:{(self.tick // 2) % 60:02d}+00:00"
+
+    def put(self, stream: str, obj: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if "id" not in obj:
+                obj["id"] = self.next_id
+                self.next_id += 1
+            obj.setdefault("updated_at", self._stamp())
+            self.data[stream][obj["id"] if obj["id"] is not None else -self.next_id] = obj
+        return obj
+
+    def add_customer(self, first: str, last: str, email: str, **extra: Any) -> dict[str, Any]:
+        return self.put("customers", {"first_name": first, "last_name": last, "email": email, **extra})
+
+    def add_order(
+        self,
+        customer_id: int,
+        items: list[tuple[str, str, int, str]],
+        *,
+        paid: bool = True,
+        currency: str = "EUR",
+        created_at: str = "2024-04-20T15:00:00+00:00",
+    ) -> dict[str, Any]:
+        return self.put("orders", {
+            "customer_id": customer_id, "currency": currency, "created_at": created_at,
+            "financial_status": "paid" if paid else "pending",
+            "line_items": [{"sku": s, "title": t, "quantity": q, "price": p} for s, t, q, p in items],
+        })  # fmt: skip
+
+    def add_records(self, stream: str, count: int) -> None:
+        for _ in range(count):
+            if stream == "customers":
+                n = self.next_id
+                self.add_customer(
+                    f"Web{n}", f"Shopper{n}", f"web{n}@mail.example", phone="+49 151 000" + str(n)
+                )
+            else:
+                customers = [c["id"] for c in self.data["customers"].values() if c.get("id")]
+                if not customers:
+                    customers = [self.add_customer("A", "B", "ab@mail.example")["id"]]
+                self.add_order(customers[self.next_id % len(customers)], [("SKU-9", "Mug", 1, "12.50")])
+
+    def add_bad_record(self, stream: str) -> None:
+        self.put(stream, {"id": None, "email": "ghost@mail.example"})
+
+    def send_webhook(self, topic: str, obj: dict[str, Any], *, webhook_id: str | None = None,
+                     secret: str = SECRET) -> int:  # fmt: skip
+        body = json.dumps(obj).encode()
+        request = urllib.request.Request(self.receiver.url, data=body, method="POST", headers={
+            "X-Shop-Topic": topic, "X-Shop-Webhook-Id": webhook_id or uuid.uuid4().hex,
+            "X-Shop-Signature": sign(secret, body), "Content-Type": "application/json",
+        })  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    def _page(self, stream: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        limit = int(query.get("limit", ["50"])[0])
+        rows = sorted((o for o in self.data[stream].values()), key=lambda o: (o["updated_at"], o["id"] or 0))
+        if "cursor" in query:
+            after = _decode(query["cursor"][0])
+            rows = [o for o in rows if (o["updated_at"], o["id"] or 0) > after]
+        elif "updated_since" in query:
+            rows = [o for o in rows if o["updated_at"] >= query["updated_since"][0]]
+        page = rows[:limit]
+        more = len(rows) > limit
+        return {
+            "data": page,
+            "next_cursor": _encode(page[-1]["updated_at"], page[-1]["id"] or 0) if more else None,
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        shop = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urllib.parse.urlparse(self.path)
+                stream = url.path.removeprefix("/api/")
+                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                    return self._send(401, {"error": "invalid token"})
+                if stream not in shop.data:
+                    return self._send(404, {"error": "not found"})
+                with shop._lock:
+                    shop.requests += 1
+                    limited = shop.rate_limit_every and shop.requests % shop.rate_limit_every == 0
+                    if limited:
+                        shop.rate_limited += 1
+                if limited:
+                    return self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
+                with shop._lock:
+                    body = shop._page(stream, urllib.parse.parse_qs(url.query))
+                return self._send(200, body)
+
+            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        return Handler
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.receiver.close()

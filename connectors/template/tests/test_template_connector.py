@@ -1,0 +1,6 @@
+from isthmus_connector_template import TemplateConnector
+from isthmus_connector_template.simulator import TemplateSource
+
+from isthmus.connectors.testkit import connector_test_class
+
+TestTemplate = connector_test_class(TemplateConnector, source=TemplateSource)

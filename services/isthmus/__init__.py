@@ -1,0 +1,3 @@
+"""Isthmus: a customer-data integration hub."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,46 @@
+"""Connector SDK: hookspecs, plugin manager, runtime and test kit.
+
+A plugin needs one import::
+
+    from isthmus.connectors import Connector, Stream, hookimpl
+"""
+
+from isthmus.connectors.hookspecs import hookimpl
+from isthmus.connectors.sdk import (
+    CUSTOMERS,
+    INTERACTIONS,
+    ORDERS,
+    SERVICE_REQUESTS,
+    BadRecord,
+    Checkpoint,
+    CheckResult,
+    ConfigInvalid,
+    Connector,
+    GoldenChange,
+    InvalidRecord,
+    Message,
+    Record,
+    Stream,
+    StreamState,
+    TransientError,
+)
+
+__all__ = [
+    "CUSTOMERS",
+    "INTERACTIONS",
+    "ORDERS",
+    "SERVICE_REQUESTS",
+    "BadRecord",
+    "CheckResult",
+    "Checkpoint",
+    "ConfigInvalid",
+    "Connector",
+    "GoldenChange",
+    "InvalidRecord",
+    "Message",
+    "Record",
+    "Stream",
+    "StreamState",
+    "TransientError",
+    "hookimpl",
+]

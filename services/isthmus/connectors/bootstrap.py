@@ -1,0 +1,91 @@
+"""Wiring of the connectors component: the connector runtime (it serves health only).
+
+Settings (``ISTHMUS_*``, read at start): ``CONNECTORS_FILE`` (the instances, see runtime.py),
+``CONNECTORS_HUB_TARGET`` (host:port of the hub's gRPC API; default this process's own port),
+``CONNECTORS_HUB_TOKEN`` (bearer token with customers:write, orders:write, service_requests:write).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from isthmus.connectors import mapping
+from isthmus.connectors.engine import Syncer
+from isthmus.connectors.hub import GrpcHub
+from isthmus.connectors.metrics import connector_metrics
+from isthmus.connectors.plugins import get_plugin_manager
+from isthmus.connectors.runtime import ConnectorRuntime, load_instances
+from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.platform.component import Component, Runtime, Stop
+from isthmus.platform.config import Settings
+from isthmus.platform.migrations import Stream
+
+log = logging.getLogger("isthmus.connectors")
+
+MIGRATIONS = Stream("isthmus.connectors:migrations", "alembic_version")
+
+
+def hub_target(settings: Settings) -> str:
+    return settings.extra.get("ISTHMUS_CONNECTORS_HUB_TARGET") or f"127.0.0.1:{settings.grpc_port}"
+
+
+def build_runtime(settings: Settings, runtime: Runtime, channel: grpc.aio.Channel) -> ConnectorRuntime:
+    engine = runtime.engine("connectors")
+    file = settings.extra.get("ISTHMUS_CONNECTORS_FILE")
+    instances = load_instances(Path(file) if file else None, settings.extra)
+    plugins = get_plugin_manager(settings.extra)
+    sink = GrpcHub(channel, SqlIdMap(engine), token=settings.extra.get("ISTHMUS_CONNECTORS_HUB_TOKEN"))
+    syncer = Syncer(
+        SqlStateStore(engine, runtime.clock), sink, plugins, connector_metrics(), clock=runtime.clock
+    )
+    return ConnectorRuntime(instances, plugins, syncer)
+
+
+def _write_back_subscription(connectors: ConnectorRuntime) -> Any:
+    from isthmus.platform.events import Subscription  # the event bus; present once it is wired
+
+    async def handle(_session: Any, event: Any) -> None:
+        message = event.message
+        customer = message.customer
+        sources = [(s.source_system, s.source_id) for s in customer.sources]
+        has_origin = "source_record" in message.DESCRIPTOR.fields_by_name and message.HasField(
+            "source_record"
+        )
+        origin = message.source_record.source_system if has_origin else ""
+        changed = list(getattr(message, "changed_fields", []))
+        await connectors.write_back(
+            mapping.golden_values(customer), customer.customer_id, sources, changed, origin
+        )
+
+    return Subscription("write-back", ["customers.CustomerUpdated", "customers.CustomersMerged"], handle)
+
+
+def component() -> Component:
+    async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
+        settings = runtime.settings
+        channel = grpc.aio.insecure_channel(hub_target(settings))
+        connectors = build_runtime(settings, runtime, channel)
+        if runtime.bus is not None and any(i.write_back for i in connectors.instances):
+            runtime.bus.subscribe(
+                "connectors", runtime.engine("connectors"), _write_back_subscription(connectors)
+            )
+        task = asyncio.create_task(connectors.run_forever(), name="connector-schedules")
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            connectors.close()
+            await channel.close()
+
+        return stop
+
+    from isthmus.platform import events
+
+    return Component("connectors", "connectors", (), (events.MIGRATIONS, MIGRATIONS), start)

@@ -1,0 +1,198 @@
+"""``isthmus connectors {list,check,sync,state,dead-letters}``: operate connectors from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime, hub_target
+from isthmus.connectors.plugins import get_plugin_manager
+from isthmus.connectors.runtime import ConnectorRuntime, InstanceConfigError, load_instances
+from isthmus.connectors.sdk import ConfigInvalid, StreamState, redact
+from isthmus.connectors.state import SqlStateStore
+from isthmus.platform import logs
+from isthmus.platform.component import Runtime
+from isthmus.platform.config import ConfigError, Settings, load
+from isthmus.platform.migrations import upgrade
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    top = sub.add_parser(
+        "connectors",
+        help="list, check and sync connectors; view or change their state",
+        description="Operate the connector instances named in ISTHMUS_CONNECTORS_FILE (or --file).",
+    )
+    top.add_argument("--file", type=Path, help="instances file (default: $ISTHMUS_CONNECTORS_FILE)")
+    top.add_argument("--data-dir", type=Path, help="where SQLite files live (embedded mode)")
+    cmds = top.add_subparsers(title="commands", metavar="COMMAND")
+
+    cmds.add_parser("list", help="installed connectors and configured instances").set_defaults(func=_list)
+
+    check = cmds.add_parser("check", help="can an instance reach its source? (exit 1 if not)")
+    check.add_argument("instance")
+    check.set_defaults(func=_check)
+
+    sync = cmds.add_parser("sync", help="sync an instance now, from its stored state")
+    sync.add_argument("instance")
+    sync.add_argument("--stream", action="append", help="only this stream (repeatable)")
+    sync.set_defaults(func=_sync)
+
+    state = cmds.add_parser("state", help="view, set or reset a stream's state")
+    state.add_argument("instance")
+    state.add_argument("--stream", help="the stream (default: all, for viewing)")
+    group = state.add_mutually_exclusive_group()
+    group.add_argument(
+        "--set", metavar="JSON", help='e.g. \'{"cursor": "2024-05-01T00:00:00+00:00", "tie_breaker": "42"}\''
+    )
+    group.add_argument("--reset", action="store_true", help="forget the state: the next sync starts over")
+    state.set_defaults(func=_state)
+
+    dlq = cmds.add_parser("dead-letters", help="records that could not be delivered, with the reason")
+    dlq.add_argument("instance")
+    dlq.add_argument("--limit", type=int, default=50)
+    dlq.set_defaults(func=_dead_letters)
+    top.set_defaults(func=lambda _args: top.print_help() or 2)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load().with_overrides(data_dir=args.data_dir)
+    logs.configure(settings.log_level, "text")
+    return settings
+
+
+def _file(args: argparse.Namespace, settings: Settings) -> Path | None:
+    file = args.file or settings.extra.get("ISTHMUS_CONNECTORS_FILE")
+    return Path(file) if file else None
+
+
+def _runtime(
+    args: argparse.Namespace, settings: Settings, runtime: Runtime, channel: grpc.aio.Channel
+) -> ConnectorRuntime:
+    file = _file(args, settings)
+    if file is None:
+        raise ConfigError("ISTHMUS_CONNECTORS_FILE (or --file) must name the connector instances file")
+    extra = {**settings.extra, "ISTHMUS_CONNECTORS_FILE": str(file)}
+    return build_runtime(settings.with_overrides(extra=extra), runtime, channel)
+
+
+def _list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    plugins = get_plugin_manager(settings.extra)
+    print("installed connectors:")
+    for name, cls in sorted(plugins.connectors().items()):
+        streams = ", ".join(s.name for s in cls.streams)
+        writes = "  (writes back)" if cls.supports_write else ""
+        print(f"  {name:<14} {cls.__module__}  streams: {streams}{writes}")
+    try:
+        instances = load_instances(_file(args, settings), settings.extra)
+    except InstanceConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    print(
+        "configured instances:" if instances else "configured instances: none (set ISTHMUS_CONNECTORS_FILE)"
+    )
+    for inst in instances:
+        print(f"  {inst.name:<14} connector={inst.connector} every {inst.schedule_seconds:g}s")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    plugins = get_plugin_manager(settings.extra)
+    try:
+        inst = next(
+            i for i in load_instances(_file(args, settings), settings.extra) if i.name == args.instance
+        )
+    except StopIteration:
+        print(f"no instance named {args.instance!r}", file=sys.stderr)
+        return 2
+    except InstanceConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    cls = plugins.connector(inst.connector)
+    try:
+        connector = cls(inst.config)
+    except ConfigInvalid as exc:
+        print(f"{inst.name}: configuration invalid: {exc}")
+        return 1
+    try:
+        result = connector.check()
+    finally:
+        connector.close()
+    verdict = "OK" if result.ok else f"FAILED: {result.reason}"
+    print(f"{inst.name}: {verdict}  config={json.dumps(redact(cls, inst.config))}")
+    return 0 if result.ok else 1
+
+
+async def _with_runtime(args: argparse.Namespace, settings: Settings, action: Any) -> int:
+    upgrade(settings, "connectors", [MIGRATIONS])
+    runtime = Runtime(settings)
+    channel = grpc.aio.insecure_channel(hub_target(settings))
+    try:
+        connectors = _runtime(args, settings, runtime, channel)
+        try:
+            return int(await action(connectors) or 0)
+        finally:
+            connectors.close()
+    except (InstanceConfigError, KeyError) as exc:
+        raise ConfigError(str(exc)) from None
+    finally:
+        await channel.close()
+        await runtime.close()
+
+
+def _sync(args: argparse.Namespace) -> Any:
+    settings = _settings(args)
+
+    async def action(connectors: ConnectorRuntime) -> int:
+        for r in await connectors.sync(args.instance, args.stream):
+            print(
+                f"{args.instance}/{r.stream}: read {r.read}, accepted {r.accepted}, rejected {r.rejected}, "
+                f"state {json.dumps(r.state.to_json())}"
+            )
+        return 0
+
+    return _with_runtime(args, settings, action)
+
+
+def _state(args: argparse.Namespace) -> Any:
+    settings = _settings(args)
+
+    async def action(connectors: ConnectorRuntime) -> int:
+        store = connectors.syncer.store
+        assert isinstance(store, SqlStateStore)
+        streams = [args.stream] if args.stream else connectors.streams(args.instance)
+        if args.set is not None or args.reset:
+            if not args.stream:
+                raise ConfigError("--set and --reset need --stream")
+            if args.reset:
+                await store.reset_state(args.instance, args.stream)
+            else:
+                try:
+                    await store.set_state(
+                        args.instance, args.stream, StreamState.from_json(json.loads(args.set))
+                    )
+                except json.JSONDecodeError as exc:
+                    raise ConfigError(f"--set is not valid JSON: {exc.msg}") from None
+        for stream in streams:
+            state = await store.get_state(args.instance, stream)
+            print(f"{args.instance}/{stream}: {json.dumps(state.to_json())}")
+        return 0
+
+    return _with_runtime(args, settings, action)
+
+
+def _dead_letters(args: argparse.Namespace) -> Any:
+    settings = _settings(args)
+
+    async def action(connectors: ConnectorRuntime) -> int:
+        store = connectors.syncer.store
+        assert isinstance(store, SqlStateStore)
+        for letter in await store.dead_letters(args.instance, args.limit):
+            print(f"#{letter.id} {letter.stream} key={letter.record_key!r}: {letter.reason}")
+        return 0
+
+    return _with_runtime(args, settings, action)

@@ -1,0 +1,253 @@
+"""One sync of one stream: read, transform, validate, deliver, dead-letter, checkpoint; retry on blips.
+
+The order of work is what makes it safe. Records are delivered to the hub first; only when the hub
+has answered for all of them is the state written (with the batch's dead letters, in one
+transaction). A crash in between re-reads the batch on the next run, and the hub's idempotent writes
+absorb the repeat. State is the (cursor, primary key) of the last record, so records sharing a cursor
+value are neither skipped nor repeated by the connector's ``> (cursor, key)`` query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from isthmus.connectors import canonical
+from isthmus.connectors.hub import Sink
+from isthmus.connectors.metrics import ConnectorMetrics
+from isthmus.connectors.plugins import PluginManager
+from isthmus.connectors.sdk import (
+    BadRecord,
+    Checkpoint,
+    Connector,
+    InvalidRecord,
+    Message,
+    Record,
+    RecordTransform,
+    StreamState,
+    TransientError,
+)
+from isthmus.connectors.state import DeadLetter, StateStore, SyncRun
+
+log = logging.getLogger("isthmus.connectors")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    base_seconds: float = 0.5
+    max_seconds: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_seconds)
+        # Full jitter: replicas that failed together do not retry together.
+        return random.uniform(0, min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1)))
+
+
+@dataclass
+class SyncResult:
+    instance: str
+    stream: str
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    retries: int = 0
+    state: StreamState = field(default_factory=StreamState)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+def _take(it: Iterator[Message], n: int) -> list[Message]:
+    out: list[Message] = []
+    for item in it:
+        out.append(item)
+        if len(out) >= n:
+            break
+    return out
+
+
+class Syncer:
+    def __init__(
+        self,
+        store: StateStore,
+        sink: Sink,
+        plugins: PluginManager | None = None,
+        metrics: ConnectorMetrics | None = None,
+        *,
+        batch_size: int = 500,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.sink = sink
+        self.plugins = plugins
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.clock = clock
+
+    async def sync(self, instance: str, connector: Connector, stream: str) -> SyncResult:
+        """Sync one stream from its stored state; transient errors are retried from the last checkpoint."""
+        result = SyncResult(instance, stream)
+        started = self.clock()
+        attempt = 0
+        try:
+            while True:
+                try:
+                    await self._run(instance, connector, stream, result)
+                    break
+                except TransientError as exc:
+                    attempt += 1
+                    result.retries += 1
+                    if self.metrics:
+                        self.metrics.retries.labels(instance, stream).inc()
+                    if attempt >= self.retry.attempts:
+                        raise
+                    delay = self.retry.delay(attempt, exc.retry_after)
+                    log.warning(
+                        "%s/%s: %s; retry %d in %.1fs", instance, stream, exc, attempt, delay,
+                        extra={"instance": instance, "stream": stream},
+                    )  # fmt: skip
+                    await self.sleep(delay)
+        except Exception as exc:
+            await self.store.save_run(
+                self._run_row(result, started, "failed", f"{type(exc).__name__}: {exc}")
+            )
+            raise
+        await self.store.save_run(self._run_row(result, started, "succeeded", None))
+        if self.metrics:
+            self.metrics.last_success.labels(instance, stream).set(self.clock().timestamp())
+        return result
+
+    def _run_row(self, result: SyncResult, started: datetime, status: str, error: str | None) -> SyncRun:
+        return SyncRun(
+            result.instance, result.stream, started, self.clock(), status,
+            result.read, result.accepted, result.rejected, error,
+        )  # fmt: skip
+
+    async def _run(self, instance: str, connector: Connector, stream_name: str, result: SyncResult) -> None:
+        stream = connector.stream(stream_name)
+        state = await self.store.get_state(instance, stream_name)
+        transforms: list[RecordTransform] = (
+            self.plugins.transforms(connector.name, stream_name, connector.config) if self.plugins else []
+        )
+        pending: list[Record] = []
+        letters: list[DeadLetter] = []
+        new_state: StreamState | None = None
+        it = connector.read(stream_name, state)
+        try:
+            while True:
+                batch = await asyncio.to_thread(_take, it, self.batch_size)
+                if not batch:
+                    break
+                for item in batch:
+                    if isinstance(item, Checkpoint):
+                        new_state = item.state
+                        continue
+                    result.read += 1
+                    if isinstance(item, BadRecord):
+                        letters.append(DeadLetter(stream_name, item.key, item.raw, item.reason))
+                        continue
+                    record, reason = self._prepare(stream_name, item, transforms)
+                    key = str(item.get(stream.primary_key, "")) if isinstance(item, dict) else ""
+                    if record is None:
+                        letters.append(DeadLetter(stream_name, key, item, reason))
+                    else:
+                        pending.append(record)
+                    if (
+                        stream.cursor_field
+                        and isinstance(item, dict)
+                        and item.get(stream.cursor_field) is not None
+                    ):
+                        extra = (new_state or state).extra
+                        new_state = StreamState(str(item[stream.cursor_field]), key, extra)
+                    if len(pending) >= self.batch_size:
+                        await self._flush(
+                            instance, connector, stream_name, pending, letters, new_state, result
+                        )
+                        pending, letters = [], []
+                await self._flush(instance, connector, stream_name, pending, letters, new_state, result)
+                pending, letters = [], []
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                await asyncio.to_thread(close)
+
+    def _prepare(
+        self, stream: str, item: object, transforms: Sequence[RecordTransform]
+    ) -> tuple[Record | None, str]:
+        if not isinstance(item, dict):
+            return None, f"connector yielded {type(item).__name__}, not a record (dict)"
+        record: Record = item
+        try:
+            for transform in transforms:
+                record = transform(record)
+        except InvalidRecord as exc:
+            return None, f"transform: {exc.reason}"
+        problems = canonical.problems(stream, record)
+        if problems:
+            return None, "not a canonical record: " + "; ".join(problems[:5])
+        return record, ""
+
+    async def _flush(
+        self,
+        instance: str,
+        connector: Connector,
+        stream: str,
+        records: list[Record],
+        letters: list[DeadLetter],
+        state: StreamState | None,
+        result: SyncResult,
+    ) -> None:
+        if not records and not letters and state is None:
+            return
+        letters = list(letters)
+        read = len(records) + len(letters)
+        accepted = 0
+        if records:
+            deliveries = await self.sink.deliver(instance, connector.system, stream, records)
+            pk = connector.stream(stream).primary_key
+            for record, delivery in zip(records, deliveries, strict=True):
+                result.outcomes[delivery.outcome or ("accepted" if delivery.accepted else "rejected")] += 1
+                if delivery.accepted:
+                    accepted += 1
+                else:
+                    letters.append(
+                        DeadLetter(stream, str(record.get(pk, "")), record, f"hub: {delivery.reason}")
+                    )
+        result.accepted += accepted
+        result.rejected += len(letters)
+        await self.store.checkpoint(instance, stream, state, letters)
+        if state is not None:
+            result.state = state
+        if self.metrics:
+            self.metrics.read.labels(instance, stream).inc(read)
+            self.metrics.accepted.labels(instance, stream).inc(accepted)
+            self.metrics.rejected.labels(instance, stream).inc(len(letters))
+            lag = _lag(state, self.clock())
+            if lag is not None:
+                self.metrics.lag.labels(instance, stream).set(lag)
+        for letter in letters:
+            log.warning(
+                "%s/%s: record %s dead-lettered: %s", instance, stream, letter.record_key, letter.reason,
+                extra={"instance": instance, "stream": stream},
+            )  # fmt: skip
+
+
+def _lag(state: StreamState | None, now: datetime) -> float | None:
+    if state is None or not state.cursor:
+        return None
+    try:
+        cursor = datetime.fromisoformat(state.cursor)
+    except ValueError:
+        return None
+    if cursor.tzinfo is None:
+        return None
+    return max(0.0, (now - cursor).total_seconds())

@@ -1,0 +1,217 @@
+"""Where records go: the hub's gRPC APIs, and nothing else.
+
+``Sink`` is what the sync engine needs; ``GrpcHub`` implements it over the customer master, order and
+service request services. Transient failures raise ``TransientError`` (the engine retries the batch;
+every hub write is idempotent, so a retry cannot duplicate); a refusal that no retry can fix
+(UNIMPLEMENTED, UNAUTHENTICATED, PERMISSION_DENIED) raises ``HubRefused``; a record the hub rejects
+comes back as a rejected ``Delivery`` with the reason, bound for the dead-letter store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import grpc
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
+from isthmus.api.orders.v1 import orders_pb2, orders_pb2_grpc
+from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus.connectors import mapping
+from isthmus.connectors.sdk import CUSTOMERS, INTERACTIONS, ORDERS, SERVICE_REQUESTS, Record, TransientError
+
+BATCH_LIMIT = 1000  # UpsertSourceRecords takes at most 1,000 records per request
+
+_TRANSIENT = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.ABORTED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
+_FATAL = {grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
+
+
+class HubRefused(Exception):
+    """The hub refuses the connector as a whole; retrying will not help until an operator acts."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    accepted: bool
+    hub_id: str = ""
+    reason: str = ""
+    # The hub's verdict in a word, e.g. "LINKED_DETERMINISTIC", "REVIEW_OPENED", "created".
+    outcome: str = ""
+
+
+class Sink(Protocol):
+    async def deliver(
+        self, instance: str, system: str, stream: str, records: Sequence[Record]
+    ) -> list[Delivery]:
+        """One Delivery per record, in order; raises TransientError or HubRefused for the whole batch."""
+        ...
+
+
+class IdMap(Protocol):
+    """Remembers the hub ids of what this runtime delivered (a case's id for its interactions)."""
+
+    async def get(self, instance: str, kind: str, external_id: str) -> str | None: ...
+
+    async def put(self, instance: str, kind: str, external_id: str, hub_id: str) -> None: ...
+
+
+class MemoryIdMap:
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str, str], str] = {}
+
+    async def get(self, instance: str, kind: str, external_id: str) -> str | None:
+        return self.ids.get((instance, kind, external_id))
+
+    async def put(self, instance: str, kind: str, external_id: str, hub_id: str) -> None:
+        self.ids[(instance, kind, external_id)] = hub_id
+
+
+class _Rejected(Exception):
+    pass
+
+
+def _raise_for(exc: grpc.aio.AioRpcError, what: str) -> None:
+    code = exc.code()
+    if code in _TRANSIENT:
+        raise TransientError(f"{what}: {code.name}: {exc.details()}") from exc
+    if code in _FATAL:
+        raise HubRefused(f"{what}: {code.name}: {exc.details()}") from exc
+    raise _Rejected(f"{code.name}: {exc.details()}") from exc
+
+
+T = TypeVar("T")
+
+
+class GrpcHub:
+    """A Sink over the hub's public gRPC API."""
+
+    def __init__(
+        self,
+        channel: grpc.aio.Channel,
+        ids: IdMap | None = None,
+        *,
+        token: str | None = None,
+        concurrency: int = 16,
+        timeout: float = 60.0,
+    ) -> None:
+        self.customers = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+        self.orders = orders_pb2_grpc.OrderServiceStub(channel)
+        self.cases = service_requests_pb2_grpc.ServiceRequestServiceStub(channel)
+        self.ids = ids or MemoryIdMap()
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else None
+        self.timeout = timeout
+        self._limit = asyncio.Semaphore(concurrency)
+        self._golden: dict[tuple[str, str], str] = {}
+
+    async def _call(self, what: str, rpc: Callable[..., Awaitable[T]], request: object) -> T:
+        try:
+            return await rpc(request, metadata=self.metadata, timeout=self.timeout)
+        except grpc.aio.AioRpcError as exc:
+            _raise_for(exc, what)
+            raise  # unreachable: _raise_for always raises
+
+    async def deliver(
+        self, instance: str, system: str, stream: str, records: Sequence[Record]
+    ) -> list[Delivery]:
+        if stream == CUSTOMERS:
+            return await self._customers(system, records)
+        one = {ORDERS: self._order, SERVICE_REQUESTS: self._case, INTERACTIONS: self._interaction}[stream]
+
+        async def guarded(record: Record) -> Delivery:
+            async with self._limit:
+                try:
+                    return await one(instance, system, record)
+                except _Rejected as exc:
+                    return Delivery(False, reason=str(exc))
+
+        return list(await asyncio.gather(*(guarded(r) for r in records)))
+
+    async def _customers(self, system: str, records: Sequence[Record]) -> list[Delivery]:
+        out: list[Delivery] = []
+        for start in range(0, len(records), BATCH_LIMIT):
+            chunk = records[start : start + BATCH_LIMIT]
+            request = customers_pb2.UpsertSourceRecordsRequest(
+                records=[mapping.source_record(system, r) for r in chunk]
+            )
+            try:
+                response = await self._call(
+                    "UpsertSourceRecords", self.customers.UpsertSourceRecords, request
+                )
+            except _Rejected as exc:
+                # The whole request was refused (e.g. an unknown source system): every record says why.
+                out.extend(Delivery(False, reason=str(exc)) for _ in chunk)
+                continue
+            for result in response.results:
+                outcome = records_pb2.MatchOutcome.Name(result.outcome).removeprefix("MATCH_OUTCOME_")
+                if result.outcome == records_pb2.MATCH_OUTCOME_REJECTED:
+                    out.append(Delivery(False, reason=_item_error(result.error), outcome=outcome))
+                else:
+                    self._golden[(system, result.source_id)] = result.customer_id
+                    out.append(Delivery(True, result.customer_id, outcome=outcome))
+        return out
+
+    async def golden_id(self, system: str, source_id: str) -> str:
+        key = (system, source_id)
+        if key not in self._golden:
+            request = customers_pb2.LookupBySourceIdRequest(source_system=system, source_id=source_id)
+            try:
+                found = await self._call("LookupBySourceId", self.customers.LookupBySourceId, request)
+            except _Rejected as exc:
+                raise _Rejected(
+                    f"customer {system}/{source_id} is not known to the customer master ({exc})"
+                ) from None
+            self._golden[key] = found.customer_id
+        return self._golden[key]
+
+    async def _order(self, instance: str, system: str, record: Record) -> Delivery:
+        customer_id = await self.golden_id(system, record["customer_source_id"])
+        request = mapping.create_order(system, instance, customer_id, record)
+        created = await self._call("CreateOrder", self.orders.CreateOrder, request)
+        order = created.order
+        await self.ids.put(instance, "order", record["external_order_id"], order.order_id)
+        if record.get("paid_at") and order.state == 1:  # PLACED: the source says it is paid since
+            pay = orders_pb2.PayOrderRequest(
+                order_id=order.order_id,
+                expected_version=order.version,
+                amount=order.total,
+                payment_reference=record.get("payment_reference")
+                or f"{system}:{record['external_order_id']}",
+                paid_at=mapping._ts(record["paid_at"]),
+                actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CONNECTOR, id=instance),
+            )
+            await self._call("PayOrder", self.orders.PayOrder, pay)
+        return Delivery(True, order.order_id, outcome="created" if created.created else "unchanged")
+
+    async def _case(self, instance: str, system: str, record: Record) -> Delivery:
+        customer_id = await self.golden_id(system, record["customer_source_id"])
+        order_id = ""
+        if record.get("order_external_id"):
+            order_id = await self.ids.get(instance, "order", record["order_external_id"]) or ""
+        request = mapping.open_service_request(system, instance, customer_id, order_id, record)
+        case = await self._call("OpenServiceRequest", self.cases.OpenServiceRequest, request)
+        await self.ids.put(instance, "service_request", record["external_id"], case.service_request_id)
+        return Delivery(True, case.service_request_id, outcome="opened")
+
+    async def _interaction(self, instance: str, system: str, record: Record) -> Delivery:
+        customer_id = await self.golden_id(system, record["customer_source_id"])
+        case_id = ""
+        if record.get("service_request_external_id"):
+            case_id = (
+                await self.ids.get(instance, "service_request", record["service_request_external_id"]) or ""
+            )
+        request = mapping.log_interaction(system, instance, customer_id, case_id, record)
+        logged = await self._call("LogInteraction", self.cases.LogInteraction, request)
+        return Delivery(True, logged.interaction_id, outcome="logged")
+
+
+def _item_error(error: common_pb2.ItemError) -> str:
+    fields = "; ".join(f"{v.field}: {v.description}" for v in error.field_violations)
+    return f"{error.code}: {error.message}" + (f" ({fields})" if fields else "")

@@ -1,0 +1,193 @@
+"""Canonical records (dicts) to the hub's request messages, and golden customers back to records.
+
+The mapping is mechanical because the canonical schemas mirror the protos; what is not in a proto
+field goes into ``attributes``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.customers.v1 import records_pb2
+from isthmus.api.orders.v1 import order_pb2, orders_pb2
+from isthmus.api.service_requests.v1 import service_request_pb2, service_requests_pb2
+from isthmus.connectors.sdk import Record
+
+
+def _ts(value: str | None) -> Timestamp | None:
+    if not value:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(datetime.fromisoformat(value))
+    return ts
+
+
+def _enum(enum: object, prefix: str, value: str | None) -> int:
+    if not value:
+        return 0
+    return int(enum.Value(f"{prefix}_{value.upper()}"))  # type: ignore[attr-defined]
+
+
+def _date(value: str | None) -> common_pb2.Date | None:
+    if not value:
+        return None
+    y, m, d = (int(p) for p in value.split("-"))
+    return common_pb2.Date(year=y, month=m, day=d)
+
+
+def source_record(system: str, record: Record) -> records_pb2.SourceRecord:
+    name = record.get("name") or {}
+    out = records_pb2.SourceRecord(
+        source_system=system,
+        source_id=record["source_id"],
+        name=records_pb2.PersonName(**name),
+        emails=[
+            records_pb2.EmailAddress(
+                address=e["address"],
+                kind=_enum(records_pb2.ContactKind, "CONTACT_KIND", e.get("kind")),
+                primary=e.get("primary", False),
+            )
+            for e in record.get("emails") or ()
+        ],
+        phones=[
+            records_pb2.PhoneNumber(
+                number=p["number"],
+                kind=_enum(records_pb2.ContactKind, "CONTACT_KIND", p.get("kind")),
+                primary=p.get("primary", False),
+                default_region=p.get("default_region", ""),
+            )
+            for p in record.get("phones") or ()
+        ],
+        addresses=[
+            records_pb2.Address(
+                address=common_pb2.PostalAddress(
+                    address_lines=a.get("lines") or [],
+                    locality=a.get("locality", ""),
+                    administrative_area=a.get("administrative_area", ""),
+                    postal_code=a.get("postal_code", ""),
+                    region_code=a.get("region_code", ""),
+                ),
+                kind=_enum(records_pb2.ContactKind, "CONTACT_KIND", a.get("kind")),
+                primary=a.get("primary", False),
+            )
+            for a in record.get("addresses") or ()
+        ],
+        company=record.get("company", ""),
+        attributes=record.get("attributes") or {},
+    )
+    dob = _date(record.get("date_of_birth"))
+    if dob is not None:
+        out.date_of_birth.CopyFrom(dob)
+    observed = _ts(record.get("updated_at"))
+    if observed is not None:
+        out.observed_at.CopyFrom(observed)
+    return out
+
+
+def _connector_actor(instance: str) -> common_pb2.Actor:
+    return common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CONNECTOR, id=instance)
+
+
+def create_order(
+    system: str, instance: str, customer_id: str, record: Record
+) -> orders_pb2.CreateOrderRequest:
+    currency = record["currency_code"]
+    return orders_pb2.CreateOrderRequest(
+        source_system=system,
+        external_order_id=record["external_order_id"],
+        customer_id=customer_id,
+        channel=_enum(order_pb2.OrderChannel, "ORDER_CHANNEL", record.get("channel")),
+        currency_code=currency,
+        lines=[
+            order_pb2.OrderLine(
+                line_id=line.get("line_id", ""),
+                sku=line["sku"],
+                description=line.get("description", ""),
+                quantity=line["quantity"],
+                unit_price=common_pb2.Money(amount=line["unit_price"], currency_code=currency),
+                category=line.get("category", ""),
+            )
+            for line in record["lines"]
+        ],
+        placed_at=_ts(record["placed_at"]),
+        attributes=record.get("attributes") or {},
+        actor=_connector_actor(instance),
+    )
+
+
+def open_service_request(
+    system: str, instance: str, customer_id: str, order_id: str, record: Record
+) -> service_requests_pb2.OpenServiceRequestRequest:
+    return service_requests_pb2.OpenServiceRequestRequest(
+        customer_id=customer_id,
+        order_id=order_id,
+        channel=_enum(service_request_pb2.Channel, "CHANNEL", record.get("channel")),
+        kind=_enum(service_request_pb2.ServiceRequestKind, "SERVICE_REQUEST_KIND", record["kind"]),
+        category=record.get("category", ""),
+        priority=_enum(service_request_pb2.Priority, "PRIORITY", record.get("priority")),
+        subject=record["subject"],
+        description=record.get("description", ""),
+        source_system=system,
+        external_id=record["external_id"],
+        actor=_connector_actor(instance),
+        idempotency_key=f"{system}:{record['external_id']}",
+        opened_at=_ts(record["opened_at"]),
+    )
+
+
+def log_interaction(
+    system: str, instance: str, customer_id: str, service_request_id: str, record: Record
+) -> service_requests_pb2.LogInteractionRequest:
+    author = (
+        common_pb2.Actor(kind=common_pb2.ACTOR_KIND_USER, id=record["agent"])
+        if record.get("agent")
+        else _connector_actor(instance)
+    )
+    interaction = service_request_pb2.Interaction(
+        service_request_id=service_request_id,
+        customer_id=customer_id,
+        direction=_enum(service_request_pb2.Direction, "DIRECTION", record["direction"]),
+        channel=_enum(service_request_pb2.Channel, "CHANNEL", record["channel"]),
+        author=author,
+        occurred_at=_ts(record["occurred_at"]),
+        subject=record.get("subject", ""),
+        body=record.get("body", ""),
+        source_system=system,
+        external_id=record["external_id"],
+    )
+    if record.get("duration_seconds") is not None:
+        interaction.duration.CopyFrom(Duration(seconds=record["duration_seconds"]))
+    return service_requests_pb2.LogInteractionRequest(
+        interaction=interaction, idempotency_key=f"{system}:{record['external_id']}"
+    )
+
+
+def golden_values(customer: records_pb2.Customer) -> Record:
+    """A golden customer in the canonical customer shape (what write-back hands a connector)."""
+    name = customer.name
+    values: Record = {
+        "name": {k: getattr(name, k) for k in ("given_name", "middle_name", "family_name", "full_name")
+                 if getattr(name, k)},
+        "emails": [{"address": e.address, "primary": e.primary} for e in customer.emails],
+        "phones": [{"number": p.number, "primary": p.primary} for p in customer.phones],
+        "addresses": [
+            {
+                "lines": list(a.address.address_lines),
+                "locality": a.address.locality,
+                "postal_code": a.address.postal_code,
+                "region_code": a.address.region_code,
+                "primary": a.primary,
+            }
+            for a in customer.addresses
+        ],
+    }  # fmt: skip
+    if customer.HasField("date_of_birth"):
+        d = customer.date_of_birth
+        values["date_of_birth"] = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+    if customer.company:
+        values["company"] = customer.company
+    return values

@@ -1,0 +1,54 @@
+"""Prometheus metrics of the connector runtime (process-global collectors, created once)."""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
+
+_LABELS = ["instance", "stream"]
+
+
+class ConnectorMetrics:
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        self.read = Counter(
+            "isthmus_connector_records_read_total",
+            "Records read from the source.",
+            _LABELS,
+            registry=registry,
+        )
+        self.accepted = Counter(
+            "isthmus_connector_records_accepted_total",
+            "Records the hub accepted.",
+            _LABELS,
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "isthmus_connector_records_rejected_total",
+            "Records sent to the dead-letter store (invalid, or refused by the hub).",
+            _LABELS,
+            registry=registry,
+        )
+        self.retries = Counter(
+            "isthmus_connector_retries_total", "Transient failures retried.", _LABELS, registry=registry
+        )
+        self.lag = Gauge(
+            "isthmus_connector_lag_seconds",
+            "Age of the newest record accepted in the last sync (now minus its cursor time).",
+            _LABELS,
+            registry=registry,
+        )
+        self.last_success = Gauge(
+            "isthmus_connector_last_success_timestamp_seconds",
+            "When the stream last synced without error (Unix time).",
+            _LABELS,
+            registry=registry,
+        )
+
+
+_METRICS: ConnectorMetrics | None = None
+
+
+def connector_metrics() -> ConnectorMetrics:
+    global _METRICS
+    if _METRICS is None:
+        _METRICS = ConnectorMetrics()
+    return _METRICS

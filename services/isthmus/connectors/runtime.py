@@ -1,0 +1,194 @@
+"""The connector runtime: configured instances, scheduled syncs, and write-back of golden changes.
+
+Instances come from a JSON file named by ``ISTHMUS_CONNECTORS_FILE``::
+
+    {"instances": [
+      {"name": "erp", "connector": "erp", "schedule_seconds": 300,
+       "config": {"url": "postgresql://erp-replica/erp", "password": "${ERP_PASSWORD}"}}
+    ]}
+
+``${NAME}`` inside a string value is replaced by that environment variable when the file is read, so
+secrets stay in the environment (Kubernetes Secrets), never in the file or the logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from isthmus.connectors.engine import Syncer, SyncResult
+from isthmus.connectors.plugins import PluginManager
+from isthmus.connectors.sdk import (
+    CANONICAL_STREAMS,
+    ConfigInvalid,
+    Connector,
+    GoldenChange,
+    Record,
+    redact,
+)
+
+log = logging.getLogger("isthmus.connectors")
+
+FILE_ENV = "ISTHMUS_CONNECTORS_FILE"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class InstanceConfigError(ValueError):
+    """The instances file is wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    connector: str
+    config: Mapping[str, Any]
+    schedule_seconds: float = 300.0
+    streams: tuple[str, ...] = ()  # empty: every stream the connector offers
+    write_back: bool = True
+
+
+def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
+    if isinstance(value, str):
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in env:
+                raise InstanceConfigError(f"{where}: environment variable {m.group(1)} is not set")
+            return env[m.group(1)]
+
+        return _VAR.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _expand(v, env, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, env, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def parse_instances(data: Any, env: Mapping[str, str] | None = None) -> list[Instance]:
+    env = os.environ if env is None else env
+    if not isinstance(data, dict) or not isinstance(data.get("instances"), list):
+        raise InstanceConfigError('expected {"instances": [...]}')
+    out: list[Instance] = []
+    for i, entry in enumerate(data["instances"]):
+        where = f"instances[{i}]"
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("connector"):
+            raise InstanceConfigError(f"{where}: needs a name and a connector")
+        streams = tuple(entry.get("streams") or ())
+        unknown = [s for s in streams if s not in CANONICAL_STREAMS]
+        if unknown:
+            raise InstanceConfigError(f"{where}.streams: unknown stream {unknown[0]!r}")
+        out.append(
+            Instance(
+                name=str(entry["name"]),
+                connector=str(entry["connector"]),
+                config=_expand(entry.get("config") or {}, env, f"{where}.config"),
+                schedule_seconds=float(entry.get("schedule_seconds", 300)),
+                streams=streams,
+                write_back=bool(entry.get("write_back", True)),
+            )
+        )
+    names = [i.name for i in out]
+    if len(set(names)) != len(names):
+        raise InstanceConfigError("two instances share a name")
+    return out
+
+
+def load_instances(path: Path | None, env: Mapping[str, str] | None = None) -> list[Instance]:
+    if path is None:
+        return []
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InstanceConfigError(f"{path}: {exc}") from None
+    return parse_instances(data, env)
+
+
+@dataclass
+class ConnectorRuntime:
+    instances: Sequence[Instance]
+    plugins: PluginManager
+    syncer: Syncer
+    _connectors: dict[str, Connector] = field(default_factory=dict)
+
+    def instance(self, name: str) -> Instance:
+        for inst in self.instances:
+            if inst.name == name:
+                return inst
+        known = ", ".join(i.name for i in self.instances) or "none configured"
+        raise KeyError(f"no connector instance named {name!r} ({known})")
+
+    def connector(self, name: str) -> Connector:
+        if name not in self._connectors:
+            inst = self.instance(name)
+            cls = self.plugins.connector(inst.connector)
+            try:
+                self._connectors[name] = cls(inst.config)
+            except ConfigInvalid as exc:
+                raise InstanceConfigError(f"instance {name!r}: config {exc}") from None
+            log.info("connector %s ready", name, extra={"config": redact(cls, inst.config)})
+        return self._connectors[name]
+
+    def streams(self, name: str) -> list[str]:
+        inst = self.instance(name)
+        offered = [s.name for s in self.connector(name).streams]
+        wanted = inst.streams or offered
+        # Customers first: the other streams name customers by source id, resolved through them.
+        return [s for s in CANONICAL_STREAMS if s in wanted and s in offered]
+
+    async def sync(self, name: str, streams: Sequence[str] | None = None) -> list[SyncResult]:
+        connector = self.connector(name)
+        results = []
+        for stream in streams or self.streams(name):
+            results.append(await self.syncer.sync(name, connector, stream))
+        return results
+
+    async def run_forever(self) -> None:
+        """Every instance on its own schedule; one failing source does not hold up the others."""
+        await asyncio.gather(*(self._loop(inst) for inst in self.instances))
+
+    async def _loop(self, inst: Instance) -> None:
+        while True:
+            try:
+                for result in await self.sync(inst.name):
+                    log.info(
+                        "synced %s/%s: %d read, %d accepted, %d rejected",
+                        inst.name, result.stream, result.read, result.accepted, result.rejected,
+                    )  # fmt: skip
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sync of %s failed; next attempt on schedule", inst.name)
+            await asyncio.sleep(inst.schedule_seconds)
+
+    async def write_back(self, values: Record, customer_id: str, sources: Sequence[tuple[str, str]],
+                         changed_fields: Sequence[str], origin_system: str = "") -> int:  # fmt: skip
+        """Hand a golden customer's change to every instance that writes back and holds the customer.
+
+        ``sources`` are (source system, source id) pairs. The source that caused the change is skipped,
+        so a correction does not echo back to where it came from.
+        """
+        written = 0
+        for inst in self.instances:
+            if not inst.write_back:
+                continue
+            connector = self.connector(inst.name)
+            if not connector.supports_write or connector.system == origin_system:
+                continue
+            ids = tuple(sid for system, sid in sources if system == connector.system)
+            if not ids:
+                continue
+            change = GoldenChange(customer_id, ids, tuple(changed_fields), values)
+            await asyncio.to_thread(connector.write, change)
+            written += 1
+        return written
+
+    def close(self) -> None:
+        for connector in self._connectors.values():
+            connector.close()
+        self._connectors.clear()

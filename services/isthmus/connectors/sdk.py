@@ -1,0 +1,225 @@
+"""What a connector author writes against: the ``Connector`` base class and the messages it yields.
+
+A connector is a class with a name, a JSON Schema for its configuration (secret fields carry
+``"secret": true`` and are never logged), ``check()``, its streams, and ``read(stream, state)``, which
+yields canonical records (plain dicts matching the stream's canonical schema), ``Checkpoint`` markers
+and ``BadRecord`` reports. The runtime does the rest: state, retries, dead letters, metrics.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import jsonschema
+
+# The streams the hub understands; each has a canonical schema under ``schemas/``.
+CUSTOMERS = "customers"
+ORDERS = "orders"
+SERVICE_REQUESTS = "service_requests"
+INTERACTIONS = "interactions"
+CANONICAL_STREAMS = (CUSTOMERS, ORDERS, SERVICE_REQUESTS, INTERACTIONS)
+
+Record = dict[str, Any]
+RecordTransform = Callable[[Record], Record]
+
+REDACTED = "***"
+
+
+class ConfigInvalid(ValueError):
+    """The configuration does not satisfy the connector's schema; the message names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class TransientError(Exception):
+    """The source is briefly unavailable (timeout, rate limit, lock): the runtime retries with back-off."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidRecord(Exception):
+    """Raised by a record transform: this record goes to the dead-letter store with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A stream a connector offers.
+
+    ``cursor_field`` names the record field that only grows (a last-modified time, a sequence);
+    with ``primary_key`` as the tie-breaker, records must be yielded in (cursor, key) order so that
+    the runtime can checkpoint after any record. ``cursor_field=None`` means full refresh.
+    """
+
+    name: str
+    primary_key: str
+    cursor_field: str | None = None
+    # A stream without a cursor field that still resumes (through Checkpoint markers) says so here.
+    incremental: bool | None = None
+
+    @property
+    def is_incremental(self) -> bool:
+        return self.incremental if self.incremental is not None else self.cursor_field is not None
+
+    def __post_init__(self) -> None:
+        if self.name not in CANONICAL_STREAMS:
+            raise ValueError(f"stream {self.name!r} is not one of {', '.join(CANONICAL_STREAMS)}")
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """Where a stream's last accepted record stood: its cursor value and primary key (the tie-breaker).
+
+    Both are strings so that any source's values fit; ``extra`` holds what else a connector needs
+    (a page token, a set of processed file digests). The empty state means "from the beginning".
+    """
+
+    cursor: str | None = None
+    tie_breaker: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.cursor is None and self.tie_breaker is None and not self.extra
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cursor": self.cursor, "tie_breaker": self.tie_breaker, "extra": dict(self.extra)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> StreamState:
+        if not data:
+            return cls()
+        return cls(data.get("cursor"), data.get("tie_breaker"), dict(data.get("extra") or {}))
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Yielded by ``read``: every record before it may be considered done once the hub accepts them."""
+
+    state: StreamState
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """Yielded by ``read`` for input the connector cannot turn into a record (a malformed line)."""
+
+    reason: str
+    raw: Any
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    reason: str = ""
+
+    @classmethod
+    def success(cls) -> CheckResult:
+        return cls(True)
+
+    @classmethod
+    def failure(cls, reason: str) -> CheckResult:
+        return cls(False, reason)
+
+
+@dataclass(frozen=True)
+class GoldenChange:
+    """A golden customer's new values, for writing back to a source that holds ``source_ids``."""
+
+    customer_id: str
+    source_ids: tuple[str, ...]
+    changed_fields: tuple[str, ...]
+    # Canonical customer record shape (name, emails, phones, addresses, ...) of the golden values.
+    values: Record
+
+
+Message = Record | Checkpoint | BadRecord
+
+
+class Connector:
+    """Base class of every connector. Subclass it, set the class attributes, implement ``check``/``read``."""
+
+    name: ClassVar[str]
+    # The source system name the hub knows this source by; defaults to ``name``.
+    source_system: ClassVar[str | None] = None
+    config_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+    streams: ClassVar[tuple[Stream, ...]] = ()
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config: dict[str, Any] = validate_config(type(self), config)
+
+    @property
+    def system(self) -> str:
+        return str(self.config.get("source_system") or self.source_system or self.name)
+
+    def check(self) -> CheckResult:
+        """Can the source be reached with this configuration? Say why not in plain words."""
+        raise NotImplementedError
+
+    def read(self, stream: str, state: StreamState) -> Iterator[Message]:
+        """Yield the stream's records after ``state``, in (cursor, primary key) order."""
+        raise NotImplementedError
+
+    # Write-back is optional: a connector that can push golden corrections to its source sets
+    # ``supports_write`` and implements ``write``.
+    supports_write: ClassVar[bool] = False
+
+    def write(self, change: GoldenChange) -> None:
+        raise NotImplementedError(f"connector {self.name!r} does not write back")
+
+    def close(self) -> None:
+        """Release connections; called when the runtime is done with the instance."""
+
+    @classmethod
+    def stream(cls, name: str) -> Stream:
+        for s in cls.streams:
+            if s.name == name:
+                return s
+        raise KeyError(f"connector {cls.name!r} has no stream {name!r}")
+
+
+def validate_config(connector: type[Connector], config: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply defaults and validate; raises ConfigInvalid naming the first field at fault."""
+    schema = connector.config_schema
+    data = copy.deepcopy(dict(config))
+    for key, prop in (schema.get("properties") or {}).items():
+        if key not in data and isinstance(prop, dict) and "default" in prop:
+            data[key] = copy.deepcopy(prop["default"])
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "config"
+        if first.validator == "required":
+            missing = first.message.split("'")[1] if "'" in first.message else ""
+            raise ConfigInvalid(missing or where, "is required")
+        # jsonschema's message repeats the value, which may be a secret: say only what was expected.
+        raise ConfigInvalid(where, f"fails {first.validator!r} ({_expected(first)})")
+    return data
+
+
+def _expected(error: jsonschema.ValidationError) -> str:
+    value = error.validator_value
+    if error.validator in {"type", "enum", "minimum", "maximum", "pattern", "format", "minLength"}:
+        return f"expected {error.validator} {value!r}"
+    return "see the connector's config schema"
+
+
+def secret_fields(schema: Mapping[str, Any]) -> set[str]:
+    return {k for k, v in (schema.get("properties") or {}).items() if isinstance(v, dict) and v.get("secret")}
+
+
+def redact(connector: type[Connector], config: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration as it may be logged or shown: secret values replaced."""
+    secrets = secret_fields(connector.config_schema)
+    return {k: (REDACTED if k in secrets and v not in (None, "") else v) for k, v in config.items()}

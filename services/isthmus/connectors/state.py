@@ -1,0 +1,301 @@
+"""The runtime's own tables (schema ``connectors``): stream state, dead letters, sync runs, hub ids.
+
+State is (cursor, tie-breaker, extra) per connector instance and stream. ``checkpoint`` writes a
+batch's dead letters and the new state in one transaction, so a crash leaves either both or neither.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from isthmus.connectors.sdk import StreamState
+
+metadata = MetaData()
+
+stream_state = Table(
+    "connector_stream_state",
+    metadata,
+    Column("instance", String(100), primary_key=True),
+    Column("stream", String(50), primary_key=True),
+    Column("cursor", Text, nullable=True),
+    Column("tie_breaker", Text, nullable=True),
+    Column("extra", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+dead_letters = Table(
+    "connector_dead_letters",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("instance", String(100), nullable=False, index=True),
+    Column("stream", String(50), nullable=False),
+    Column("record_key", Text, nullable=False),
+    Column("record", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sync_runs = Table(
+    "connector_sync_runs",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("instance", String(100), nullable=False, index=True),
+    Column("stream", String(50), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("records_read", Integer, nullable=False),
+    Column("records_accepted", Integer, nullable=False),
+    Column("records_rejected", Integer, nullable=False),
+    Column("error", Text, nullable=True),
+)
+
+hub_ids = Table(
+    "connector_hub_ids",
+    metadata,
+    Column("instance", String(100), primary_key=True),
+    Column("kind", String(50), primary_key=True),
+    Column("external_id", String(200), primary_key=True),
+    Column("hub_id", String(100), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    stream: str
+    record_key: str
+    record: Any
+    reason: str
+    id: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    instance: str
+    stream: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # "running", "succeeded", "failed"
+    records_read: int
+    records_accepted: int
+    records_rejected: int
+    error: str | None = None
+
+
+class StateStore(Protocol):
+    async def get_state(self, instance: str, stream: str) -> StreamState: ...
+
+    async def checkpoint(
+        self, instance: str, stream: str, state: StreamState | None, letters: Sequence[DeadLetter]
+    ) -> None: ...
+
+    async def set_state(self, instance: str, stream: str, state: StreamState) -> None: ...
+
+    async def reset_state(self, instance: str, stream: str) -> None: ...
+
+    async def dead_letters(self, instance: str, limit: int = 100) -> list[DeadLetter]: ...
+
+    async def save_run(self, run: SyncRun) -> None: ...
+
+    async def runs(self, instance: str, limit: int = 20) -> list[SyncRun]: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dump(record: Any) -> str:
+    return json.dumps(record, default=str, sort_keys=True)
+
+
+@dataclass
+class MemoryStateStore:
+    """For the test kit and unit tests: the same contract, in a dict."""
+
+    states: dict[tuple[str, str], StreamState] = field(default_factory=dict)
+    letters: dict[str, list[DeadLetter]] = field(default_factory=dict)
+    history: list[SyncRun] = field(default_factory=list)
+    # The test kit sets this to crash the process between delivery and checkpoint.
+    before_checkpoint: Callable[[], None] | None = None
+
+    async def get_state(self, instance: str, stream: str) -> StreamState:
+        return self.states.get((instance, stream), StreamState())
+
+    async def checkpoint(
+        self, instance: str, stream: str, state: StreamState | None, letters: Sequence[DeadLetter]
+    ) -> None:
+        if self.before_checkpoint is not None:
+            self.before_checkpoint()
+        self.letters.setdefault(instance, []).extend(letters)
+        if state is not None:
+            self.states[(instance, stream)] = state
+
+    async def set_state(self, instance: str, stream: str, state: StreamState) -> None:
+        self.states[(instance, stream)] = state
+
+    async def reset_state(self, instance: str, stream: str) -> None:
+        self.states.pop((instance, stream), None)
+
+    async def dead_letters(self, instance: str, limit: int = 100) -> list[DeadLetter]:
+        return self.letters.get(instance, [])[:limit]
+
+    async def save_run(self, run: SyncRun) -> None:
+        self.history.append(run)
+
+    async def runs(self, instance: str, limit: int = 20) -> list[SyncRun]:
+        return [r for r in reversed(self.history) if r.instance == instance][:limit]
+
+
+class SqlStateStore:
+    """State in the ``connectors`` schema (PostgreSQL) or ``connectors.sqlite`` (embedded)."""
+
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = _now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    async def get_state(self, instance: str, stream: str) -> StreamState:
+        query = select(stream_state).where(
+            stream_state.c.instance == instance, stream_state.c.stream == stream
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        if row is None:
+            return StreamState()
+        return StreamState(row["cursor"], row["tie_breaker"], row["extra"] or {})
+
+    async def _put(self, conn: Any, instance: str, stream: str, state: StreamState) -> None:
+        values = {
+            "cursor": state.cursor,
+            "tie_breaker": state.tie_breaker,
+            "extra": dict(state.extra),
+            "updated_at": self.clock(),
+        }
+        where = (stream_state.c.instance == instance, stream_state.c.stream == stream)
+        changed = await conn.execute(update(stream_state).where(*where).values(**values))
+        if changed.rowcount == 0:
+            await conn.execute(insert(stream_state).values(instance=instance, stream=stream, **values))
+
+    async def checkpoint(
+        self, instance: str, stream: str, state: StreamState | None, letters: Sequence[DeadLetter]
+    ) -> None:
+        async with self.engine.begin() as conn:
+            if letters:
+                now = self.clock()
+                await conn.execute(
+                    insert(dead_letters),
+                    [
+                        {
+                            "instance": instance,
+                            "stream": letter.stream,
+                            "record_key": letter.record_key,
+                            "record": _dump(letter.record),
+                            "reason": letter.reason,
+                            "created_at": now,
+                        }
+                        for letter in letters
+                    ],
+                )
+            if state is not None:
+                await self._put(conn, instance, stream, state)
+
+    async def set_state(self, instance: str, stream: str, state: StreamState) -> None:
+        async with self.engine.begin() as conn:
+            await self._put(conn, instance, stream, state)
+
+    async def reset_state(self, instance: str, stream: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(stream_state).where(
+                    stream_state.c.instance == instance, stream_state.c.stream == stream
+                )
+            )
+
+    async def dead_letters(self, instance: str, limit: int = 100) -> list[DeadLetter]:
+        query = (
+            select(dead_letters)
+            .where(dead_letters.c.instance == instance)
+            .order_by(dead_letters.c.id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [
+            DeadLetter(
+                r["stream"], r["record_key"], json.loads(r["record"]), r["reason"], r["id"], r["created_at"]
+            )
+            for r in rows
+        ]
+
+    async def save_run(self, run: SyncRun) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(sync_runs).values(**run.__dict__))
+
+    async def runs(self, instance: str, limit: int = 20) -> list[SyncRun]:
+        query = (
+            select(sync_runs)
+            .where(sync_runs.c.instance == instance)
+            .order_by(sync_runs.c.id.desc())
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [SyncRun(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
+
+
+class SqlIdMap:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._cache: dict[tuple[str, str, str], str] = {}
+
+    async def get(self, instance: str, kind: str, external_id: str) -> str | None:
+        key = (instance, kind, external_id)
+        if key not in self._cache:
+            query = select(hub_ids.c.hub_id).where(
+                hub_ids.c.instance == instance, hub_ids.c.kind == kind, hub_ids.c.external_id == external_id
+            )
+            async with self.engine.connect() as conn:
+                found = (await conn.execute(query)).scalar()
+            if found is None:
+                return None
+            self._cache[key] = found
+        return self._cache[key]
+
+    async def put(self, instance: str, kind: str, external_id: str, hub_id: str) -> None:
+        if await self.get(instance, kind, external_id) == hub_id:
+            return
+        async with self.engine.begin() as conn:
+            where = (
+                hub_ids.c.instance == instance,
+                hub_ids.c.kind == kind,
+                hub_ids.c.external_id == external_id,
+            )
+            changed = await conn.execute(update(hub_ids).where(*where).values(hub_id=hub_id))
+            if changed.rowcount == 0:
+                await conn.execute(
+                    insert(hub_ids).values(
+                        instance=instance, kind=kind, external_id=external_id, hub_id=hub_id
+                    )
+                )
+        self._cache[(instance, kind, external_id)] = hub_id

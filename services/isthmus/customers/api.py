@@ -1,0 +1,233 @@
+"""gRPC servicer of the customer master: request -> use case -> response, no rules of its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus.api.customers.v1 import customers_pb2_grpc
+from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus.customers import queries, queries360, steward
+from isthmus.customers.deps import Deps
+from isthmus.customers.ingest import Incoming, Upserted, upsert
+from isthmus.customers.normalise import normalise
+from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
+
+MAX_BATCH = 1000
+
+
+def _prefixed(exc: InvalidArgument, prefix: str) -> InvalidArgument:
+    return InvalidArgument.many([(f"{prefix}.{f}", m) for f, m in exc.violations])
+
+
+def _item_error(error: DomainError) -> common_pb2.ItemError:
+    violations = getattr(error, "violations", [])
+    return common_pb2.ItemError(
+        code=error.code.name,
+        message=error.message,
+        field_violations=[common_pb2.FieldViolation(field=f, description=d) for f, d in violations],
+    )
+
+
+def _result(u: Upserted) -> api.UpsertResult:
+    return api.UpsertResult(
+        index=u.index,
+        source_system=u.source_system,
+        source_id=u.source_id,
+        customer_id=u.customer_id,
+        outcome=u.outcome,
+        score=u.score,
+        match_review_id=u.review_id,
+        quality_flags=u.flags,  # type: ignore[arg-type]
+        error=_item_error(u.error) if u.error else None,
+    )
+
+
+class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def _normalise(self, record: pb.SourceRecord, index: int) -> Incoming:
+        s = self.deps.settings
+        rec = normalise(
+            record, known_systems=s.known_systems, now=self.deps.clock(), default_region=s.default_region
+        )
+        return Incoming(index, rec, record.SerializeToString(deterministic=True))
+
+    async def UpsertSourceRecord(
+        self, request: api.UpsertSourceRecordRequest, context: Any
+    ) -> api.UpsertResult:
+        if not request.HasField("record"):
+            raise InvalidArgument("record", "is required")
+        try:
+            item = self._normalise(request.record, 0)
+        except InvalidArgument as exc:
+            raise _prefixed(exc, "record") from None
+        async with self.deps.transaction() as uow:
+            (result,) = await upsert(uow, [item])
+        if result.error is not None:
+            raise result.error
+        return _result(result)
+
+    async def _batch(self, request: api.UpsertSourceRecordsRequest) -> api.UpsertSourceRecordsResponse:
+        if len(request.records) > MAX_BATCH:
+            raise InvalidArgument(
+                "records", f"at most {MAX_BATCH} records per request, got {len(request.records)}"
+            )
+        results: dict[int, Upserted] = {}
+        items = []
+        for i, record in enumerate(request.records):
+            try:
+                items.append(self._normalise(record, i))
+            except InvalidArgument as exc:
+                results[i] = Upserted(
+                    i,
+                    record.source_system,
+                    record.source_id,
+                    outcome=pb.MATCH_OUTCOME_REJECTED,
+                    error=_prefixed(exc, f"records[{i}]"),
+                )
+        for u in await self._upsert_items(items):
+            results[u.index] = u
+        ordered = [_result(results[i]) for i in range(len(request.records))]
+        rejected = sum(1 for r in ordered if r.outcome == pb.MATCH_OUTCOME_REJECTED)
+        return api.UpsertSourceRecordsResponse(
+            results=ordered,
+            batch_id=request.batch_id,
+            accepted_count=len(ordered) - rejected,
+            rejected_count=rejected,
+        )
+
+    async def _upsert_items(self, items: list[Incoming]) -> list[Upserted]:
+        """The batch in one transaction; when it loses a race, each record alone, so only losers fail."""
+        if not items:
+            return []
+        try:
+            async with self.deps.transaction() as uow:
+                return await upsert(uow, items)
+        except Conflict:
+            pass
+        out = []
+        for item in items:
+            try:
+                async with self.deps.transaction() as uow:
+                    out.extend(await upsert(uow, [item]))
+            except Conflict as exc:
+                r = item.record
+                out.append(
+                    Upserted(
+                        item.index, r.source_system, r.source_id, outcome=pb.MATCH_OUTCOME_REJECTED, error=exc
+                    )
+                )
+        return out
+
+    async def UpsertSourceRecords(
+        self, request: api.UpsertSourceRecordsRequest, context: Any
+    ) -> api.UpsertSourceRecordsResponse:
+        return await self._batch(request)
+
+    async def StreamSourceRecords(
+        self, request_iterator: AsyncIterator[api.UpsertSourceRecordsRequest], context: Any
+    ) -> AsyncIterator[api.UpsertSourceRecordsResponse]:
+        # Read ahead while a batch is written, so the client's next batch is already here; answers
+        # keep request order because batches are applied one after the other.
+        queue: asyncio.Queue[api.UpsertSourceRecordsRequest | None] = asyncio.Queue(maxsize=2)
+
+        async def reader() -> None:
+            try:
+                async for request in request_iterator:
+                    await queue.put(request)
+            finally:
+                await queue.put(None)
+
+        task = asyncio.create_task(reader())
+        try:
+            while (request := await queue.get()) is not None:
+                yield await self._batch(request)
+        finally:
+            task.cancel()
+
+    async def GetCustomer(self, request: api.GetCustomerRequest, context: Any) -> pb.Customer:
+        async with self.deps.transaction() as uow:
+            return await queries.load_customer(
+                uow, request.customer_id, lineage=request.view != pb.CUSTOMER_VIEW_BASIC
+            )
+
+    async def SearchCustomers(
+        self, request: api.SearchCustomersRequest, context: Any
+    ) -> api.SearchCustomersResponse:
+        async with self.deps.transaction() as uow:
+            ids, token = await queries.search(uow, request, self.deps.settings.default_region)
+            full = request.view == pb.CUSTOMER_VIEW_FULL
+            found = [await queries.load_customer(uow, cid, lineage=full) for cid in ids]
+        return api.SearchCustomersResponse(customers=found, next_page_token=token)
+
+    async def LookupBySourceId(
+        self, request: api.LookupBySourceIdRequest, context: Any
+    ) -> api.LookupBySourceIdResponse:
+        async with self.deps.transaction() as uow:
+            cid, ref, erased = await queries.lookup(uow, request.source_system, request.source_id)
+            customer = await queries.load_customer(uow, cid, lineage=False)
+        return api.LookupBySourceIdResponse(customer_id=cid, reference=ref, customer=customer, erased=erased)
+
+    async def GetCustomerHistory(
+        self, request: api.GetCustomerHistoryRequest, context: Any
+    ) -> api.GetCustomerHistoryResponse:
+        size = queries.page_size(request.page_size)
+        async with self.deps.transaction() as uow:
+            entries, token = await queries.customer_history(
+                uow, request.customer_id, size, request.page_token
+            )
+        return api.GetCustomerHistoryResponse(entries=entries, next_page_token=token)
+
+    async def ListMatchReviews(
+        self, request: api.ListMatchReviewsRequest, context: Any
+    ) -> api.ListMatchReviewsResponse:
+        async with self.deps.transaction() as uow:
+            reviews, token = await queries.list_reviews(uow, request)
+        return api.ListMatchReviewsResponse(reviews=reviews, next_page_token=token)
+
+    async def MergeCustomers(
+        self, request: api.MergeCustomersRequest, context: Any
+    ) -> api.MergeCustomersResponse:
+        return await steward.merge_customers(self.deps, request)
+
+    async def UnmergeCustomer(
+        self, request: api.UnmergeCustomerRequest, context: Any
+    ) -> api.UnmergeCustomerResponse:
+        return await steward.unmerge_customer(self.deps, request)
+
+    async def ResolveMatchReview(
+        self, request: api.ResolveMatchReviewRequest, context: Any
+    ) -> api.ResolveMatchReviewResponse:
+        return await steward.resolve_review(self.deps, request)
+
+    async def SetConsent(self, request: api.SetConsentRequest, context: Any) -> pb.Customer:
+        return await steward.set_consent(self.deps, request)
+
+    async def ExportCustomer(self, request: api.ExportCustomerRequest, context: Any) -> api.CustomerExport:
+        return await steward.export_customer(self.deps, request)
+
+    async def EraseCustomer(
+        self, request: api.EraseCustomerRequest, context: Any
+    ) -> api.EraseCustomerResponse:
+        return await steward.erase_customer(self.deps, request)
+
+    async def GetCustomer360(self, request: api.GetCustomer360Request, context: Any) -> Any:
+        async with self.deps.transaction() as uow:
+            return await queries360.customer360(uow, request.customer_id, request.timeline_limit)
+
+    async def ListCustomerTimeline(
+        self, request: api.ListCustomerTimelineRequest, context: Any
+    ) -> api.ListCustomerTimelineResponse:
+        size = queries.page_size(request.page_size)
+        async with self.deps.transaction() as uow:
+            await queries.load_customer(uow, request.customer_id, lineage=False)
+            ids = await queries360.family(uow, request.customer_id)
+            entries, token = await queries360.timeline(
+                uow, ids, list(request.kinds), size, request.page_token
+            )
+        return api.ListCustomerTimelineResponse(entries=entries, next_page_token=token)

@@ -1,0 +1,472 @@
+"""Use case: upsert source records (one or a batch) and resolve each to a golden customer.
+
+A batch runs in one transaction with a fixed number of queries whatever its size: lock the batch's
+source rows, read tombstones, read candidates for all blocking keys at once, read the candidate
+customers and their source records; then resolve every record in memory, in order (so duplicates
+inside one batch find each other), and write everything with multi-row statements.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus.api.events.v1 import customers_pb2 as ev
+from isthmus.customers import convert
+from isthmus.customers.deps import UnitOfWork, actor_json, new_id
+from isthmus.customers.matching import Comparison, Features, Outcome, blocking_keys
+from isthmus.customers.normalise import fold
+from isthmus.customers.records import Record, content_hash
+from isthmus.customers.store import (
+    CustomerRow,
+    SourceRow,
+    customers,
+    history,
+    match_reviews,
+    source_records,
+    tombstones,
+    xref_history,
+)
+from isthmus.customers.survivorship import Golden, diff, golden_record
+from isthmus.platform.errors import DomainError, FailedPrecondition
+
+OUTCOMES = {
+    Outcome.NEW: pb.MATCH_OUTCOME_NEW_CUSTOMER,
+    Outcome.DETERMINISTIC: pb.MATCH_OUTCOME_LINKED_DETERMINISTIC,
+    Outcome.PROBABILISTIC: pb.MATCH_OUTCOME_LINKED_PROBABILISTIC,
+    Outcome.REVIEW: pb.MATCH_OUTCOME_REVIEW_OPENED,
+}
+ACTIVE = pb.CUSTOMER_STATE_ACTIVE
+INSUFFICIENT = pb.QUALITY_FLAG_INSUFFICIENT_MATCH_DATA
+PENDING = pb.QUALITY_FLAG_PENDING_REVIEW
+CONFLICTING = pb.QUALITY_FLAG_CONFLICTING_VALUES
+
+
+@dataclass
+class Incoming:
+    index: int
+    record: Record
+    raw: bytes
+
+    @cached_property
+    def digest(self) -> str:
+        return content_hash(self.record)
+
+
+@dataclass
+class Upserted:
+    index: int
+    source_system: str
+    source_id: str
+    customer_id: str = ""
+    outcome: int = pb.MATCH_OUTCOME_UNSPECIFIED
+    score: float = 0.0
+    review_id: str = ""
+    flags: list[int] = field(default_factory=list)
+    error: DomainError | None = None
+
+
+@dataclass
+class Working:
+    """A customer touched by the batch, in memory until the batch is written."""
+
+    customer_id: str
+    members: dict[tuple[str, str], Record]
+    row: CustomerRow | None  # None when created by this batch
+    state: int = ACTIVE
+    flags: set[int] = field(default_factory=set)
+    version: int = 0
+    golden: Golden = field(default_factory=Golden)
+    changed: bool = False
+    changed_fields: set[str] = field(default_factory=set)
+    cause: tuple[str, str] | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.row is None
+
+
+def customer_columns(w_golden: Golden) -> dict[str, Any]:
+    g = w_golden
+    text = " ".join(
+        [
+            g.name.given,
+            g.name.family,
+            g.company,
+            *(e.address for e in g.emails),
+            *(p.number for p in g.phones),
+        ]
+    )
+    return {
+        "family_key": fold(g.name.family)[:200] or None,
+        "dob": g.dob or None,
+        "postal_code": (g.addresses[0].postal_code.replace(" ", "") if g.addresses else "") or None,
+        "search_text": fold(text),
+    }
+
+
+def comparisons_json(comparisons: tuple[Comparison, ...]) -> list[list[Any]]:
+    return [[c.comparator, c.left, c.right, c.similarity, c.weight, c.explanation] for c in comparisons]
+
+
+class Batch:
+    def __init__(self, uow: UnitOfWork, items: list[Incoming], actor: common_pb2.Actor | None) -> None:
+        self.uow = uow
+        self.deps = uow.deps
+        self.items = items
+        self.actor = actor_json(actor) if actor is not None and actor.id else actor_json(None)
+        self.now = self.deps.clock()
+        self.working: dict[str, Working] = {}
+        self.features: dict[tuple[str, str], Features] = {}
+        self.held: dict[tuple[str, str], SourceRow] = {}
+        self.key_index: dict[str, set[str]] = {}
+        # pending writes
+        self.new_sources: dict[tuple[str, str], dict[str, Any]] = {}
+        self.updated_sources: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
+        self.keys_for: dict[tuple[str, str], set[str]] = {}
+        self.history_rows: list[dict[str, Any]] = []
+        self.review_rows: list[dict[str, Any]] = []
+        self.xref_rows: list[dict[str, Any]] = []
+        self.lifted_tombstones: list[tuple[str, str]] = []
+
+    async def run(self) -> list[Upserted]:
+        repo = self.uow.repo
+        refs = list(dict.fromkeys(i.record.ref for i in self.items))
+        self.held = await repo.source_rows(refs, lock=True)
+        tombs = await repo.tombstones(refs)
+        keys: set[str] = set()
+        for item in self.items:
+            f = self._features(item.record)
+            self.keys_for[item.record.ref] = blocking_keys(f)
+            if item.record.ref not in self.held:
+                keys |= self.keys_for[item.record.ref]
+        self.key_index = await repo.candidates(keys)
+        wanted = {s.customer_id for s in self.held.values()}
+        for item in self.items:
+            if item.record.ref not in self.held:
+                wanted |= {cid for cid, _ in self._ranked(self.keys_for[item.record.ref])}
+        await self._load(wanted)
+
+        results = []
+        for item in self.items:
+            ref = item.record.ref
+            if ref in tombs and ref not in self.held:
+                if not item.record.lawful_basis:
+                    results.append(
+                        self._rejected(
+                            item,
+                            FailedPrecondition(
+                                f"lawful_basis: record {ref[0]}/{ref[1]} belongs to an erased customer;"
+                                " send it again with a new lawful_basis to bring it back"
+                            ),
+                        )
+                    )
+                    continue
+                self.lifted_tombstones.append(ref)
+                del tombs[ref]
+            if ref in self.held:
+                results.append(self._refresh(item))
+            else:
+                results.append(self._resolve(item))
+        await self._write()
+        return results
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def _features(self, record: Record) -> Features:
+        f = Features(record)
+        self.features[record.ref] = f
+        return f
+
+    def _ranked(self, keys: set[str]) -> list[tuple[str, int]]:
+        counts: Counter[str] = Counter()
+        for k in keys:
+            for cid in self.key_index.get(k, ()):
+                counts[cid] += 1
+        return counts.most_common(self.deps.settings.match.max_candidates)
+
+    async def _load(self, ids: set[str]) -> None:
+        ids -= set(self.working)
+        if not ids:
+            return
+        rows = await self.uow.repo.customer_rows(ids)
+        active = {cid for cid, r in rows.items() if r.state == ACTIVE}
+        members = await self.uow.repo.source_rows_of(active)
+        for cid in active:
+            row = rows[cid]
+            recs = {(s.source_system, s.source_id): Record.from_json(s.data) for s in members.get(cid, [])}
+            for rec in recs.values():
+                if rec.ref not in self.features:
+                    self.features[rec.ref] = Features(rec)
+            self.working[cid] = Working(
+                cid, recs, row, row.state, set(row.flags), row.version, Golden.from_json(row.golden)
+            )
+
+    # --- deciding -----------------------------------------------------------------------------------
+
+    def _rejected(self, item: Incoming, error: DomainError) -> Upserted:
+        r = item.record
+        return Upserted(
+            item.index, r.source_system, r.source_id, outcome=pb.MATCH_OUTCOME_REJECTED, error=error
+        )
+
+    def _refresh(self, item: Incoming) -> Upserted:
+        rec = item.record
+        held = self.held[rec.ref]
+        w = self.working[held.customer_id]
+        result = Upserted(
+            item.index, rec.source_system, rec.source_id, held.customer_id, pb.MATCH_OUTCOME_UNCHANGED
+        )
+        result.flags = sorted(w.flags)
+        digest = item.digest
+        # The same content, or an older copy arriving late, leaves everything as it is.
+        if digest == held.content_hash or convert.aware(held.observed_at) > rec.observed_at:
+            return result
+        w.members[rec.ref] = rec
+        self._apply(w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, held.link_outcome, held.score)
+        row = self._source_row(item, held.customer_id, held.link_outcome, held.score, held.linked_at)
+        self.updated_sources[rec.ref] = (row, held.version)
+        held.content_hash, held.observed_at, held.version = digest, rec.observed_at, held.version + 1
+        result.outcome = pb.MATCH_OUTCOME_REFRESHED
+        result.flags = sorted(w.flags)
+        return result
+
+    def _resolve(self, item: Incoming) -> Upserted:
+        rec = item.record
+        f = self.features[rec.ref]
+        matcher = self.deps.matcher
+        scored = []
+        for cid, _ in self._ranked(self.keys_for[rec.ref]):
+            w = self.working.get(cid)
+            if w is None or w.state != ACTIVE or not w.members:
+                continue
+            scored.append(matcher.score(f, cid, [self.features[m] for m in w.members]))
+        decision = matcher.decide(f, scored)
+        outcome = OUTCOMES[decision.outcome]
+        result = Upserted(item.index, rec.source_system, rec.source_id, outcome=outcome, score=decision.score)
+        if decision.outcome in (Outcome.DETERMINISTIC, Outcome.PROBABILISTIC):
+            w = self.working[decision.customer_id]
+            w.members[rec.ref] = rec
+            self._apply(w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, outcome, decision.score)
+        else:
+            w = Working(new_id(), {rec.ref: rec}, None)
+            self.working[w.customer_id] = w
+            if decision.insufficient:
+                w.flags.add(INSUFFICIENT)
+            self._apply(w, rec, pb.HISTORY_ENTRY_KIND_CREATED, outcome, 0.0)
+            if decision.outcome is Outcome.REVIEW:
+                result.review_id = self._open_review(
+                    w, rec, decision.customer_id, decision.score, decision.comparisons
+                )
+        self.new_sources[rec.ref] = self._source_row(item, w.customer_id, outcome, decision.score, self.now)
+        self.xref_rows.append(
+            {
+                "source_system": rec.source_system,
+                "source_id": rec.source_id,
+                "customer_id": w.customer_id,
+                "linked_at": self.now,
+                "unlinked_at": None,
+                "action": f"match:{decision.outcome.value}",
+            }
+        )
+        for k in self.keys_for[rec.ref]:
+            self.key_index.setdefault(k, set()).add(w.customer_id)
+        # A second copy of the same source id later in the batch is a refresh of this one.
+        self.held[rec.ref] = SourceRow(
+            rec.source_system,
+            rec.source_id,
+            w.customer_id,
+            item.digest,
+            {},
+            rec.observed_at,
+            self.now,
+            outcome,
+            decision.score,
+            1,
+        )
+        result.customer_id = w.customer_id
+        result.flags = sorted(w.flags)
+        return result
+
+    def _open_review(
+        self, w: Working, rec: Record, existing_id: str, score: float, comparisons: tuple[Comparison, ...]
+    ) -> str:
+        review_id = new_id()
+        m = self.deps.settings.match
+        self.review_rows.append(
+            {
+                "review_id": review_id,
+                "state": pb.MATCH_REVIEW_STATE_OPEN,
+                "candidate_system": rec.source_system,
+                "candidate_id": rec.source_id,
+                "candidate_customer_id": w.customer_id,
+                "existing_customer_id": existing_id,
+                "score": score,
+                "lower_threshold": m.lower_threshold,
+                "upper_threshold": m.upper_threshold,
+                "comparisons": comparisons_json(comparisons),
+                "create_time": self.now,
+                "resolve_time": None,
+                "resolved_by": None,
+                "note": "",
+                "version": 1,
+            }
+        )
+        w.flags.add(PENDING)
+        existing = self.working[existing_id]
+        if PENDING not in existing.flags:
+            existing.flags.add(PENDING)
+            if not existing.changed:
+                existing.version += 1
+            existing.changed = True
+        self.uow.record(
+            ev.MatchReviewOpened(
+                review_id=review_id,
+                candidate_customer_id=w.customer_id,
+                existing_customer_id=existing_id,
+                score=score,
+                candidate_record=pb.SourceReference(
+                    source_system=rec.source_system,
+                    source_id=rec.source_id,
+                    link_outcome=pb.MATCH_OUTCOME_REVIEW_OPENED,
+                    score=score,
+                ),
+            ),
+            review_id,
+        )
+        return review_id
+
+    def _apply(self, w: Working, rec: Record, kind: int, outcome: int, score: float) -> None:
+        before = w.golden.flat() if not w.created or w.members.keys() - {rec.ref} else {}
+        w.golden = golden_record(list(w.members.values()), self.deps.settings.survivorship)
+        if w.golden.conflicting:
+            w.flags.add(CONFLICTING)
+        else:
+            w.flags.discard(CONFLICTING)
+        changes = diff(before, w.golden.flat())
+        w.version += 1
+        w.changed = True
+        w.cause = rec.ref
+        w.changed_fields |= {c[0] for c in changes}
+        ref = {
+            "source_system": rec.source_system,
+            "source_id": rec.source_id,
+            "link_outcome": outcome,
+            "score": score,
+            "observed_at": rec.observed_at.isoformat(),
+        }
+        self.history_rows.append(
+            {
+                "entry_id": new_id(),
+                "customer_id": w.customer_id,
+                "kind": kind,
+                "occurred_at": self.now,
+                "actor": self.actor,
+                "source_record": ref,
+                "steward_action_id": "",
+                "reason": "",
+                "changes": [list(c) for c in changes],
+                "version": w.version,
+                "related": [],
+            }
+        )
+
+    def _source_row(
+        self, item: Incoming, cid: str, outcome: int, score: float, linked_at: datetime
+    ) -> dict[str, Any]:
+        rec = item.record
+        return {
+            "source_system": rec.source_system,
+            "source_id": rec.source_id,
+            "customer_id": cid,
+            "content_hash": item.digest,
+            "data": rec.to_json(),
+            "raw": item.raw,
+            "observed_at": rec.observed_at,
+            "linked_at": linked_at,
+            "link_outcome": outcome,
+            "score": score,
+            "version": 1,
+        }
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    async def _write(self) -> None:
+        repo = self.uow.repo
+        new_customers: list[dict[str, Any]] = []
+        events: list[Working] = []
+        updates: list[tuple[dict[str, Any], int]] = []
+        for w in self.working.values():
+            if not w.changed:
+                continue
+            cols = {
+                "state": w.state,
+                "version": w.version,
+                "golden": w.golden.to_json(),
+                "flags": sorted(w.flags),
+                "update_time": self.now,
+                **customer_columns(w.golden),
+            }
+            if w.created:
+                new_customers.append(
+                    {"customer_id": w.customer_id, "merged_into_id": None, "create_time": self.now, **cols}
+                )
+            else:
+                assert w.row is not None
+                updates.append(({"customer_id": w.customer_id, **cols}, w.row.version))
+            events.append(w)
+        await repo.update_customers(updates)
+        await repo.insert(customers, new_customers)
+        for ref in self.new_sources:
+            if ref in self.updated_sources:  # created and refreshed within one batch: insert the latest
+                self.new_sources[ref] = {**self.new_sources[ref], **self.updated_sources.pop(ref)[0]}
+        await repo.insert(source_records, list(self.new_sources.values()))
+        for row, version in self.updated_sources.values():
+            await repo.update_source({**row, "version": version + 1}, version)
+        changed_refs = list(self.new_sources) + list(self.updated_sources)
+        owner = {ref: row["customer_id"] for ref, row in self.new_sources.items()}
+        owner |= {ref: self.held[ref].customer_id for ref in self.updated_sources}
+        key_rows = [
+            {"key": k[:240], "source_system": ref[0], "source_id": ref[1], "customer_id": owner[ref]}
+            for ref in changed_refs
+            for k in sorted(self.keys_for[ref])
+        ]
+        await repo.replace_keys([r for r in changed_refs if r in self.updated_sources], key_rows)
+        await repo.insert(history, self.history_rows)
+        await repo.insert(match_reviews, self.review_rows)
+        await repo.insert(xref_history, self.xref_rows)
+        if self.lifted_tombstones:
+            from sqlalchemy import delete, tuple_
+
+            await self.uow.session.execute(
+                delete(tombstones).where(
+                    tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(self.lifted_tombstones)
+                )
+            )
+        for w in events:
+            self._emit(w)
+
+    def _emit(self, w: Working) -> None:
+        row = CustomerRow(w.customer_id, w.state, None, w.version, {}, sorted(w.flags), self.now, self.now)
+        msg = convert.customer(row, golden=w.golden)
+        cause = pb.SourceReference(source_system=w.cause[0], source_id=w.cause[1]) if w.cause else None
+        if w.created:
+            self.uow.record(ev.CustomerCreated(customer=msg, source_record=cause), w.customer_id)
+        else:
+            self.uow.record(
+                ev.CustomerUpdated(
+                    customer=msg, changed_fields=sorted(w.changed_fields), source_record=cause
+                ),
+                w.customer_id,
+            )
+
+
+async def upsert(
+    uow: UnitOfWork, items: list[Incoming], actor: common_pb2.Actor | None = None
+) -> list[Upserted]:
+    return await Batch(uow, items, actor).run()

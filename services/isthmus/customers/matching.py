@@ -1,0 +1,511 @@
+"""Identity resolution (pure): blocking keys, comparators, an explained Fellegi-Sunter style score, and
+the decision between linking, a steward review, and a new customer.
+
+Every comparator returns a weight that reads as a log2 likelihood ratio: positive when the values agree
+more than two random people would, negative when they disagree more than one person's copies would.
+The score of a candidate is the sum of the weights; thresholds cut it into link / review / new.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import jellyfish
+from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.fuzz import ratio
+
+from isthmus.customers.nicknames import GROUPS, NICKNAMES
+from isthmus.customers.normalise import fold
+from isthmus.customers.records import Record
+
+_STREET_WORDS = {
+    "st": "street",
+    "str": "strasse",
+    "straße": "strasse",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "dr": "drive",
+    "pl": "place",
+    "ct": "court",
+    "blvd": "boulevard",
+    "sq": "square",
+}
+
+
+_DIGITS = re.compile(r"\d")
+_GLUED_STREET = re.compile(r"(\w)(strasse|str)\b")
+
+
+def _street_key(line: str) -> str:
+    """ "Hauptstraße 5", "Hauptstr. 5" and "Haupt Strasse 5" all read "haupt strasse 5"."""
+    text = _GLUED_STREET.sub(r"\1 \2", fold(line.replace("ß", "ss")))
+    return " ".join(_STREET_WORDS.get(w, w) for w in text.split())
+
+
+@dataclass(frozen=True)
+class Features:
+    """Match keys of one record, derived once."""
+
+    record: Record
+    nicknames: dict[str, str] = field(default_factory=lambda: NICKNAMES, compare=False, repr=False)
+
+    @cached_property
+    def given(self) -> str:
+        return fold(self.record.name.given).split(" ")[0] if self.record.name.given else ""
+
+    @cached_property
+    def given_canonical(self) -> str:
+        return self.nicknames.get(self.given, self.given)
+
+    @cached_property
+    def given_groups(self) -> frozenset[str]:
+        return GROUPS.get(self.given, frozenset({self.given}))
+
+    @cached_property
+    def family(self) -> str:
+        return fold(self.record.name.family)
+
+    @cached_property
+    def emails(self) -> frozenset[str]:
+        return frozenset(e.key for e in self.record.emails)
+
+    @cached_property
+    def phones(self) -> frozenset[str]:
+        return frozenset(p.number for p in self.record.phones)
+
+    @cached_property
+    def identifiers(self) -> dict[tuple[int, str], str]:
+        return {(i.kind, i.country): i.value for i in self.record.identifiers}
+
+    @cached_property
+    def postcodes(self) -> frozenset[str]:
+        return frozenset(a.postal_code.replace(" ", "") for a in self.record.addresses if a.postal_code)
+
+    @cached_property
+    def streets(self) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (a.postal_code.replace(" ", ""), _street_key(a.lines[0]))
+            for a in self.record.addresses
+            if a.lines
+        )
+
+    @property
+    def has_strong_key(self) -> bool:
+        return bool(self.emails or self.phones or self.identifiers)
+
+    @property
+    def sufficient(self) -> bool:
+        """Enough to match on: a strong key, or a full name with a date of birth or an address."""
+        if self.has_strong_key:
+            return True
+        return bool(self.given and self.family and (self.record.dob or self.record.addresses))
+
+
+def _phonetic(text: str) -> str:
+    return jellyfish.soundex(text) if text else ""
+
+
+def blocking_keys(f: Features) -> set[str]:
+    """Keys under which candidates are looked up: a match shares at least one with the record it matches.
+
+    Name keys use each of given and family name, so a typo or a swap in one still meets the other.
+    """
+    keys = {f"e:{e}" for e in f.emails}
+    keys |= {f"p:{p}" for p in f.phones}
+    keys |= {f"i:{kind}:{country}:{value}" for (kind, country), value in f.identifiers.items()}
+    names = {n for n in (f.given_canonical, f.family) if n}
+    dob = f.record.dob
+    for n in names:
+        code = _phonetic(n)
+        if dob:
+            keys.add(f"nd:{code}:{dob}")
+        for pc in f.postcodes:
+            keys.add(f"nz:{code}:{pc}")
+    if dob:
+        keys |= {f"dz:{dob}:{pc}" for pc in f.postcodes}
+    if f.given_canonical and f.family:
+        # One name in full plus the other's initial, both ways round: survives a typo in either name
+        # and a swap of the two, without being as broad as a family name alone.
+        keys.add(f"ni:{f.given_canonical}:{f.family[0]}")
+        keys |= {f"ni:{f.family}:{g[0]}" for g in (f.given, f.given_canonical)}
+    return keys
+
+
+@dataclass(frozen=True)
+class Comparison:
+    comparator: str
+    left: str
+    right: str
+    similarity: float
+    weight: float
+    explanation: str
+
+
+CompareFn = Callable[[Features, Features], Comparison | None]
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """A named comparison of two records; ``compare`` returns None when either side lacks the value."""
+
+    name: str
+    compare: CompareFn
+
+
+def similarity_comparator(
+    name: str,
+    similarity: Callable[[Record, Record], tuple[str, str, float] | None],
+    *,
+    agree_weight: float,
+    disagree_weight: float,
+    agree_at: float = 0.95,
+    disagree_at: float = 0.7,
+) -> Comparator:
+    """Build a comparator from a similarity function ``(left, right) -> (left_value, right_value, s)``.
+
+    The weight is ``agree_weight`` at or above ``agree_at``, ``disagree_weight`` at or below
+    ``disagree_at``, and linear in between: the usual shape of a Fellegi-Sunter partial agreement.
+    """
+
+    def compare(left: Features, right: Features) -> Comparison | None:
+        result = similarity(left.record, right.record)
+        if result is None:
+            return None
+        lv, rv, s = result
+        if s >= agree_at:
+            weight = agree_weight
+        elif s <= disagree_at:
+            weight = disagree_weight
+        else:
+            t = (s - disagree_at) / (agree_at - disagree_at)
+            weight = disagree_weight + t * (agree_weight - disagree_weight)
+        return Comparison(name, lv, rv, s, round(weight, 3), f"similarity {s:.2f}")
+
+    return Comparator(name, compare)
+
+
+class ComparatorRegistry:
+    """The comparators in force, by name; plugins add theirs through ``register``."""
+
+    def __init__(self, comparators: Iterable[Comparator] = ()) -> None:
+        self._by_name: dict[str, Comparator] = {}
+        for c in comparators:
+            self.register(c)
+
+    def register(self, comparator: Comparator) -> None:
+        if comparator.name in self._by_name:
+            raise ValueError(f"a comparator named {comparator.name!r} is already registered")
+        self._by_name[comparator.name] = comparator
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_name.values())
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+
+@dataclass(frozen=True)
+class Weights:
+    email_agree: float = 8.0
+    email_similar: float = 3.0
+    email_disagree: float = -1.0
+    phone_agree: float = 7.0
+    phone_disagree: float = -1.0
+    identifier_agree: float = 10.0
+    identifier_disagree: float = -10.0
+    given_agree: float = 4.0
+    given_nickname: float = 3.5
+    given_initial: float = 1.0
+    given_disagree: float = -3.0
+    family_agree: float = 5.0
+    family_disagree: float = -4.0
+    dob_agree: float = 6.0
+    dob_near: float = 1.5
+    dob_disagree: float = -6.0
+    address_agree: float = 5.0
+    postcode_agree: float = 1.5
+    street_agree: float = 2.0
+    address_disagree: float = -0.5
+
+
+def _jw(a: str, b: str) -> float:
+    return JaroWinkler.similarity(a, b)
+
+
+def _graded(a: str, b: str, agree: float, disagree: float) -> tuple[float, float]:
+    """(similarity, weight) for names: exact agrees, one typo earns most of it, far apart disagrees."""
+    s = _jw(a, b)
+    if a == b:
+        return 1.0, agree
+    edits = OSA.distance(a, b)
+    if (edits == 1 and min(len(a), len(b)) >= 4) or s >= 0.9:
+        return s, agree * 0.75
+    if s >= 0.84 or (edits == 2 and min(len(a), len(b)) >= 7):
+        return s, agree * 0.25
+    return s, disagree
+
+
+def builtin_comparators(w: Weights) -> list[Comparator]:
+    def email(a: Features, b: Features) -> Comparison | None:
+        if not a.emails or not b.emails:
+            return None
+        shared = a.emails & b.emails
+        if shared:
+            e = min(shared)
+            return Comparison("email_exact", e, e, 1.0, w.email_agree, "same email address")
+        for x in sorted(a.emails):
+            for y in sorted(b.emails):
+                # One slipped letter is a typo; a different digit is usually another account ("anna2@").
+                if len(x) >= 8 and OSA.distance(x, y) == 1 and _DIGITS.sub("", x) != _DIGITS.sub("", y):
+                    return Comparison("email_exact", x, y, 0.95, w.email_similar, "email differs by a typo")
+        return Comparison(
+            "email_exact", min(a.emails), min(b.emails), 0.0, w.email_disagree, "no email in common"
+        )
+
+    def phone(a: Features, b: Features) -> Comparison | None:
+        if not a.phones or not b.phones:
+            return None
+        shared = a.phones & b.phones
+        if shared:
+            p = min(shared)
+            return Comparison("phone_exact", p, p, 1.0, w.phone_agree, "same phone number")
+        return Comparison(
+            "phone_exact", min(a.phones), min(b.phones), 0.0, w.phone_disagree, "no phone in common"
+        )
+
+    def identifier(a: Features, b: Features) -> Comparison | None:
+        for key, value in a.identifiers.items():
+            other = b.identifiers.get(key)
+            if other is None:
+                continue
+            if other == value:
+                return Comparison("identifier", value, other, 1.0, w.identifier_agree, "same identifier")
+            return Comparison("identifier", value, other, 0.0, w.identifier_disagree, "different identifier")
+        return None
+
+    def names(a: Features, b: Features) -> Comparison | None:
+        if not (a.given or a.family) or not (b.given or b.family):
+            return None
+        straight = _name_pair(a.given, a.given_groups, a.family, b.given, b.given_groups, b.family, w)
+        a_family_groups = GROUPS.get(a.family, frozenset({a.family}))
+        swapped = _name_pair(a.family, a_family_groups, a.given, b.given, b.given_groups, b.family, w)
+        weight, why, _ = straight
+        # A swap counts only when it makes both names agree, not when it trades one mismatch for another.
+        if swapped[2] > 0 and swapped[0] > weight + 2:
+            weight, why = swapped[0], "given and family name transposed; " + swapped[1]
+        left = f"{a.record.name.given} {a.record.name.family}".strip()
+        right = f"{b.record.name.given} {b.record.name.family}".strip()
+        sim = _jw(f"{a.given} {a.family}", f"{b.given} {b.family}")
+        return Comparison("name", left, right, round(sim, 3), round(weight, 3), why)
+
+    def dob(a: Features, b: Features) -> Comparison | None:
+        x, y = a.record.dob, b.record.dob
+        if not x or not y:
+            return None
+        if x == y:
+            return Comparison("date_of_birth", x, y, 1.0, w.dob_agree, "same date of birth")
+        xy, xm, xd = x.split("-")
+        yy, ym, yd = y.split("-")
+        if xy == yy and xm == yd and xd == ym:
+            return Comparison("date_of_birth", x, y, 0.7, w.dob_near, "day and month swapped")
+        diffs = sum(c1 != c2 for c1, c2 in zip(x, y, strict=True))
+        if diffs == 1:
+            return Comparison("date_of_birth", x, y, 0.8, w.dob_near, "one digit differs")
+        return Comparison("date_of_birth", x, y, 0.0, w.dob_disagree, "different dates of birth")
+
+    def address(a: Features, b: Features) -> Comparison | None:
+        if not a.record.addresses or not b.record.addresses:
+            return None
+        best = (w.address_disagree, 0.0, "different addresses")
+        for pa, sa in a.streets or (("", ""),):
+            for pb, sb in b.streets or (("", ""),):
+                street = ratio(sa, sb) / 100 if sa and sb else 0.0
+                same_pc = bool(pa) and pa == pb
+                if same_pc and street >= 0.85:
+                    cand = (w.address_agree, street, "same street address and postal code")
+                elif street >= 0.95:
+                    cand = (w.street_agree, street, "same street, different postal code")
+                elif same_pc:
+                    cand = (w.postcode_agree, street, "same postal code")
+                else:
+                    continue
+                best = max(best, cand, key=lambda t: t[0])
+        if best[0] == w.address_disagree and a.postcodes & b.postcodes:
+            best = (w.postcode_agree, 0.5, "same postal code")
+        left = a.record.addresses[0].display
+        right = b.record.addresses[0].display
+        return Comparison("postal_address", left, right, round(best[1], 3), best[0], best[2])
+
+    return [
+        Comparator("email_exact", email),
+        Comparator("phone_exact", phone),
+        Comparator("identifier", identifier),
+        Comparator("name", names),
+        Comparator("date_of_birth", dob),
+        Comparator("postal_address", address),
+    ]
+
+
+def _name_pair(
+    ag: str, agc: frozenset[str], af: str, bg: str, bgc: frozenset[str], bf: str, w: Weights
+) -> tuple[float, str, float]:
+    weight = 0.0
+    why = []
+    parts = []
+    if ag and bg:
+        if ag == bg:
+            weight += w.given_agree
+            parts.append(w.given_agree)
+            why.append("same given name")
+        elif agc & bgc:
+            weight += w.given_nickname
+            parts.append(w.given_nickname)
+            why.append(f"nickname: {ag} ~ {bg}")
+        elif len(ag) == 1 or len(bg) == 1:
+            if ag[0] == bg[0]:
+                weight += w.given_initial
+                parts.append(w.given_initial)
+                why.append("given name initial agrees")
+            else:
+                weight += w.given_disagree
+                parts.append(w.given_disagree)
+                why.append("given initial differs")
+        else:
+            s, g = _graded(ag, bg, w.given_agree, w.given_disagree)
+            weight += g
+            parts.append(g)
+            why.append(f"given names {'similar' if g > 0 else 'differ'} ({s:.2f})")
+    if af and bf:
+        s, g = _graded(af, bf, w.family_agree, w.family_disagree)
+        if g < w.family_agree * 0.75 and set(af.split()) & set(bf.split()):
+            s, g = 0.95, w.family_agree * 0.75  # double-barrelled, sharing a part: "Meyer Lopez" ~ "Lopez"
+        weight += g
+        parts.append(g)
+        why.append(f"family names {'agree' if s >= 0.999 else 'similar' if g > 0 else 'differ'} ({s:.2f})")
+    return weight, "; ".join(why), min(parts, default=0.0)
+
+
+_WHOLE_CUSTOMER = ("date_of_birth", "identifier")
+
+
+class Outcome(enum.Enum):
+    NEW = "new"
+    DETERMINISTIC = "deterministic"
+    PROBABILISTIC = "probabilistic"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    upper_threshold: float = 12.0
+    lower_threshold: float = 8.0
+    deterministic_rules: frozenset[str] = frozenset({"email_exact", "phone_exact", "identifier"})
+    max_candidates: int = 50
+    weights: Weights = field(default_factory=Weights)
+
+
+@dataclass(frozen=True)
+class Scored:
+    customer_id: str
+    score: float
+    comparisons: tuple[Comparison, ...]
+    deterministic: str = ""  # the rule that fired, when one did
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    customer_id: str  # the existing customer linked or reviewed against; "" for NEW
+    score: float
+    comparisons: tuple[Comparison, ...]
+    insufficient: bool
+    rule: str = ""
+
+
+class Matcher:
+    def __init__(self, config: MatchConfig, registry: ComparatorRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry or ComparatorRegistry(builtin_comparators(config.weights))
+
+    def score_pair(self, a: Features, b: Features) -> tuple[float, tuple[Comparison, ...], str]:
+        comparisons = tuple(c for comp in self.registry if (c := comp.compare(a, b)) is not None)
+        total = round(sum(c.weight for c in comparisons), 3)
+        rule = next(
+            (
+                c.comparator
+                for c in comparisons
+                if c.comparator in self.config.deterministic_rules and c.similarity >= 1.0
+            ),
+            "",
+        )
+        if rule and _vetoed(comparisons):
+            rule = ""
+        return total, comparisons, rule
+
+    def score(self, record: Features, customer_id: str, members: Sequence[Features]) -> Scored:
+        """Best score of the record against any source record of the candidate customer.
+
+        What the customer as a whole says about birth date and identifiers counts too: a record must
+        not join a customer through a member that lacks the birth date another member contradicts.
+        """
+        best: Scored | None = None
+        whole: dict[str, Comparison] = {}
+        for m in members:
+            total, comparisons, rule = self.score_pair(record, m)
+            for c in comparisons:
+                known = whole.get(c.comparator)
+                if c.comparator in _WHOLE_CUSTOMER and (known is None or c.weight > known.weight):
+                    whole[c.comparator] = c
+            cand = Scored(customer_id, total, comparisons, rule)
+            if best is None or (bool(cand.deterministic), cand.score) > (
+                bool(best.deterministic),
+                best.score,
+            ):
+                best = cand
+        assert best is not None
+        missing = [c for name, c in whole.items() if all(x.comparator != name for x in best.comparisons)]
+        if not missing:
+            return best
+        comparisons = best.comparisons + tuple(missing)
+        rule = "" if best.deterministic and _vetoed(comparisons) else best.deterministic
+        return Scored(customer_id, round(sum(c.weight for c in comparisons), 3), comparisons, rule)
+
+    def decide(self, record: Features, candidates: Sequence[Scored]) -> Decision:
+        insufficient = not record.sufficient
+        if not candidates:
+            return Decision(Outcome.NEW, "", 0.0, (), insufficient)
+        best = max(candidates, key=lambda s: (bool(s.deterministic), s.score, s.customer_id))
+        c = self.config
+        if best.deterministic and not insufficient:
+            return Decision(
+                Outcome.DETERMINISTIC,
+                best.customer_id,
+                best.score,
+                best.comparisons,
+                False,
+                best.deterministic,
+            )
+        if best.score >= c.upper_threshold and not insufficient:
+            return Decision(Outcome.PROBABILISTIC, best.customer_id, best.score, best.comparisons, False)
+        if best.score >= c.lower_threshold:
+            return Decision(Outcome.REVIEW, best.customer_id, best.score, best.comparisons, insufficient)
+        return Decision(Outcome.NEW, "", best.score, (), insufficient)
+
+
+def _vetoed(comparisons: Sequence[Comparison]) -> bool:
+    """A shared email or phone is not enough when the people plainly differ (a household's landline)."""
+    by = {c.comparator: c for c in comparisons}
+    dob = by.get("date_of_birth")
+    name = by.get("name")
+    ident = by.get("identifier")
+    if ident is not None and ident.weight < 0:
+        return True
+    if dob is not None and dob.weight < 0:
+        return True
+    return name is not None and name.weight <= 0

@@ -1,0 +1,241 @@
+"""Read use cases: customers, the cross-reference, search, audit trail, match reviews."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import and_, exists, or_, select
+
+from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus.customers import convert
+from isthmus.customers.deps import UnitOfWork
+from isthmus.customers.normalise import canonical_email, e164, fold
+from isthmus.customers.store import (
+    blocking_keys,
+    consents,
+    customers,
+    history,
+    match_reviews,
+    source_records,
+)
+from isthmus.platform.errors import InvalidArgument, NotFound
+
+
+def page_size(value: int, default: int = 50, maximum: int = 500, field: str = "page_size") -> int:
+    if value < 0:
+        raise InvalidArgument(field, "must not be negative")
+    return min(value or default, maximum)
+
+
+def encode_token(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+
+
+def decode_token(token: str, field: str = "page_token") -> dict[str, Any]:
+    if not token:
+        return {}
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument(field, "is not a token this service issued") from None
+    if not isinstance(data, dict):
+        raise InvalidArgument(field, "is not a token this service issued")
+    return data
+
+
+async def consent_messages(uow: UnitOfWork, customer_id: str) -> list[pb.Consent]:
+    rows = (await uow.session.execute(select(consents).where(consents.c.customer_id == customer_id))).all()
+    return [
+        pb.Consent(
+            channel=r.channel,
+            status=r.status,
+            source=r.source,
+            given_at=convert.ts(r.given_at),
+            recorded_at=convert.ts(r.recorded_at),
+            recorded_by=convert.actor(r.recorded_by),
+        )
+        for r in sorted(rows, key=lambda r: r.channel)
+    ]
+
+
+async def load_customer(
+    uow: UnitOfWork, customer_id: str, *, lineage: bool, field: str = "customer_id"
+) -> pb.Customer:
+    if not customer_id:
+        raise InvalidArgument(field, "is required")
+    row = await uow.repo.customer_row(customer_id)
+    if row is None:
+        raise NotFound(f"customer {customer_id} not found")
+    sources = (await uow.repo.source_rows_of([customer_id])).get(customer_id, [])
+    return convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=lineage)
+
+
+async def lookup(
+    uow: UnitOfWork, source_system: str, source_id: str
+) -> tuple[str, pb.SourceReference | None, bool]:
+    if not source_system:
+        raise InvalidArgument("source_system", "is required")
+    if not source_id:
+        raise InvalidArgument("source_id", "is required")
+    rows = await uow.repo.source_rows([(source_system, source_id)])
+    if rows:
+        row = next(iter(rows.values()))
+        return row.customer_id, convert.source_reference(row), False
+    tomb = await uow.repo.tombstones([(source_system, source_id)])
+    if tomb:
+        ref = pb.SourceReference(source_system=source_system, source_id=source_id)
+        return next(iter(tomb.values())), ref, True
+    raise NotFound(f"no customer holds source record {source_system}/{source_id}")
+
+
+async def search(uow: UnitOfWork, req: Any, default_region: str) -> tuple[list[str], str]:
+    """Customer ids for a search request, best match first, and the next page token."""
+    size = page_size(req.page_size)
+    offset = int(decode_token(req.page_token).get("offset", 0))
+    c = customers.c
+    stmt = select(c.customer_id, c.search_text)
+    conditions = []
+    if not req.include_inactive:
+        conditions.append(c.state == pb.CUSTOMER_STATE_ACTIVE)
+    if req.email:
+        email = canonical_email(req.email)
+        if email is None:
+            raise InvalidArgument("email", "is not an email address")
+        conditions.append(_has_key(f"e:{email.casefold()}"))
+    if req.phone:
+        phone = e164(req.phone, default_region or None)
+        if phone is None:
+            raise InvalidArgument("phone", "is not a valid phone number (use +<country code>...)")
+        conditions.append(_has_key(f"p:{phone}"))
+    if req.family_name:
+        conditions.append(c.family_key == fold(req.family_name))
+    if req.HasField("date_of_birth"):
+        d = req.date_of_birth
+        conditions.append(c.dob == f"{d.year:04d}-{d.month:02d}-{d.day:02d}")
+    if req.postal_code:
+        conditions.append(c.postal_code == req.postal_code.replace(" ", "").upper())
+    if req.source_system:
+        conditions.append(
+            exists().where(
+                and_(
+                    source_records.c.customer_id == c.customer_id,
+                    source_records.c.source_system == req.source_system,
+                )
+            )
+        )
+    tokens = fold(req.query).split() if req.query else []
+    if len(req.query) > 200:
+        raise InvalidArgument("query", "longer than 200 characters")
+    if tokens:
+        # Every token must appear somewhere (prefix of 4 keeps typos in the tail findable); rank fuzzily.
+        conditions.append(and_(*[c.search_text.contains(t[:4], autoescape=True) for t in tokens]))
+    stmt = stmt.where(and_(*conditions)) if conditions else stmt
+    if tokens:
+        rows = (await uow.session.execute(stmt.order_by(c.customer_id).limit(2000))).all()
+        query = " ".join(tokens)
+        ranked = sorted(rows, key=lambda r: (-fuzz.token_set_ratio(query, r.search_text), r.customer_id))
+        ids = [r.customer_id for r in ranked]
+    else:
+        rows = (await uow.session.execute(stmt.order_by(c.customer_id).offset(offset).limit(size + 1))).all()
+        ids = [r.customer_id for r in rows]
+        more = len(ids) > size
+        return ids[:size], encode_token({"offset": offset + size}) if more else ""
+    page = ids[offset : offset + size]
+    more = len(ids) > offset + size
+    return page, encode_token({"offset": offset + size}) if more else ""
+
+
+def _has_key(key: str) -> Any:
+    return exists().where(
+        and_(blocking_keys.c.key == key, blocking_keys.c.customer_id == customers.c.customer_id)
+    )
+
+
+def history_entry(r: Any) -> pb.HistoryEntry:
+    src = r.source_record
+    ref = None
+    if src:
+        ref = pb.SourceReference(
+            source_system=src["source_system"],
+            source_id=src["source_id"],
+            link_outcome=src.get("link_outcome", 0),
+            score=src.get("score", 0.0),
+        )
+    return pb.HistoryEntry(
+        entry_id=r.entry_id,
+        customer_id=r.customer_id,
+        kind=r.kind,
+        occurred_at=convert.ts(r.occurred_at),
+        actor=convert.actor(r.actor),
+        source_record=ref,
+        steward_action_id=r.steward_action_id,
+        reason=r.reason,
+        changes=[pb.FieldChange(field=f, before=b, after=a) for f, b, a in r.changes],
+        version=r.version,
+        related_customer_ids=r.related,
+    )
+
+
+async def customer_history(
+    uow: UnitOfWork, customer_id: str, size: int, token: str
+) -> tuple[list[pb.HistoryEntry], str]:
+    if not customer_id:
+        raise InvalidArgument("customer_id", "is required")
+    if await uow.repo.customer_row(customer_id) is None:
+        raise NotFound(f"customer {customer_id} not found")
+    before = decode_token(token).get("before")
+    stmt = select(history).where(history.c.customer_id == customer_id)
+    if before is not None:
+        stmt = stmt.where(history.c.seq < int(before))
+    rows = (await uow.session.execute(stmt.order_by(history.c.seq.desc()).limit(size + 1))).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    return [history_entry(r) for r in rows], encode_token({"before": rows[-1].seq}) if more else ""
+
+
+def review_message(r: Any) -> pb.MatchReview:
+    return pb.MatchReview(
+        review_id=r.review_id,
+        state=r.state,
+        candidate_record=pb.SourceReference(source_system=r.candidate_system, source_id=r.candidate_id),
+        candidate_customer_id=r.candidate_customer_id,
+        existing_customer_id=r.existing_customer_id,
+        score=r.score,
+        lower_threshold=r.lower_threshold,
+        upper_threshold=r.upper_threshold,
+        comparisons=[
+            pb.ComparatorResult(
+                comparator=n, left_value=lv, right_value=rv, similarity=s, weight=w, explanation=e
+            )
+            for n, lv, rv, s, w, e in r.comparisons
+        ],
+        create_time=convert.ts(r.create_time),
+        resolve_time=convert.ts(r.resolve_time),
+        resolved_by=convert.actor(r.resolved_by),
+        resolution_note=r.note,
+        version=r.version,
+    )
+
+
+async def list_reviews(uow: UnitOfWork, req: Any) -> tuple[list[pb.MatchReview], str]:
+    size = page_size(req.page_size)
+    after = decode_token(req.page_token).get("after")
+    m = match_reviews.c
+    stmt = select(match_reviews).where(m.state == (req.state or pb.MATCH_REVIEW_STATE_OPEN))
+    if req.customer_id:
+        stmt = stmt.where(
+            or_(m.candidate_customer_id == req.customer_id, m.existing_customer_id == req.customer_id)
+        )
+    if req.min_score:
+        stmt = stmt.where(m.score >= req.min_score)
+    if req.source_system:
+        stmt = stmt.where(m.candidate_system == req.source_system)
+    if after is not None:
+        stmt = stmt.where(m.seq > int(after))
+    rows = (await uow.session.execute(stmt.order_by(m.seq).limit(size + 1))).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    return [review_message(r) for r in rows], encode_token({"after": rows[-1].seq}) if more else ""

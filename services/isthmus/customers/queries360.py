@@ -1,0 +1,127 @@
+"""Read use cases of the customer 360: the summary and the cross-channel timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from isthmus.api.customers.v1 import customer360_pb2 as c360
+from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus.customers import convert, queries
+from isthmus.customers.deps import UnitOfWork
+from isthmus.customers.store import customers, view360_tables
+from isthmus.customers.view360 import order_summary
+from isthmus.platform.errors import InvalidArgument
+
+T = view360_tables
+CLOSED = ("RESOLVED", "CLOSED")
+RECENT_CASES = 10
+
+
+async def family(uow: UnitOfWork, customer_id: str) -> list[str]:
+    """The customer and every customer merged into it, directly or through others."""
+    ids, frontier = [customer_id], [customer_id]
+    while frontier:
+        rows = (
+            await uow.session.execute(
+                select(customers.c.customer_id).where(customers.c.merged_into_id.in_(frontier))
+            )
+        ).all()
+        frontier = [r[0] for r in rows if r[0] not in ids]
+        ids += frontier
+    return ids
+
+
+def _entry(r: Any) -> c360.TimelineEntry:
+    return c360.TimelineEntry(
+        event_id=r.event_id,
+        event_type=r.event_type,
+        kind=r.kind,
+        occurred_at=convert.ts(r.occurred_at),
+        summary=r.summary,
+        channel=r.channel,
+        references=r.refs,
+    )
+
+
+async def timeline(
+    uow: UnitOfWork, ids: list[str], kinds: list[int], size: int, token: str
+) -> tuple[list[c360.TimelineEntry], str]:
+    offset = int(queries.decode_token(token).get("offset", 0))
+    t = T["timeline"]
+    stmt = select(t).where(t.c.customer_id.in_(ids))
+    if kinds:
+        stmt = stmt.where(t.c.kind.in_(kinds))
+    stmt = stmt.order_by(t.c.occurred_at.desc(), t.c.event_id).offset(offset).limit(size + 1)
+    rows = (await uow.session.execute(stmt)).all()
+    more = len(rows) > size
+    return [_entry(r) for r in rows[:size]], queries.encode_token({"offset": offset + size}) if more else ""
+
+
+async def customer360(uow: UnitOfWork, customer_id: str, timeline_limit: int) -> c360.Customer360:
+    if timeline_limit < 0:
+        raise InvalidArgument("timeline_limit", "must not be negative")
+    limit = min(timeline_limit or 20, 200)
+    customer = await queries.load_customer(uow, customer_id, lineage=False)
+    result = c360.Customer360(customer=customer)
+    if customer.state == pb.CUSTOMER_STATE_ERASED:
+        return result
+    ids = await family(uow, customer_id)
+    orders = (await uow.session.execute(select(T["orders"]).where(T["orders"].c.customer_id.in_(ids)))).all()
+    result.orders.CopyFrom(order_summary(list(orders)))
+    cases = (await uow.session.execute(select(T["cases"]).where(T["cases"].c.customer_id.in_(ids)))).all()
+    summary = c360.ServiceRequestSummary()
+    for r in sorted(cases, key=lambda r: r.snapshot["opened_at"]):
+        brief = c360.ServiceRequestBrief(
+            service_request_id=r.service_request_id,
+            subject=r.snapshot["subject"],
+            kind=r.snapshot["kind"],
+            state=r.snapshot["state"],
+            priority=r.snapshot["priority"],
+            sla_breached=r.sla_breached,
+        )
+        if r.snapshot["opened_at"]:
+            brief.opened_at.FromJsonString(r.snapshot["opened_at"])
+        if r.snapshot["resolution_due"]:
+            brief.resolution_due.FromJsonString(r.snapshot["resolution_due"])
+        (summary.recent if r.snapshot["state"] in CLOSED else summary.open).append(brief)
+    recent = list(reversed(summary.recent))[:RECENT_CASES]
+    del summary.recent[:]
+    summary.recent.extend(recent)
+    if cases:
+        summary.as_of.CopyFrom(convert.ts(max(convert.aware(r.as_of) for r in cases)))
+    result.service_requests.CopyFrom(summary)
+    loyalty = (
+        await uow.session.execute(select(T["loyalty"]).where(T["loyalty"].c.customer_id.in_(ids)))
+    ).all()
+    if loyalty:
+        best = max(loyalty, key=lambda r: (r.customer_id == customer_id, convert.aware(r.as_of)))
+        result.loyalty.CopyFrom(
+            c360.LoyaltySummary(
+                enrolled=True,
+                tier_id=best.tier_id,
+                tier_name=best.tier_name,
+                points_balance=best.balance,
+                points_debt=best.debt,
+                as_of=convert.ts(best.as_of),
+            )
+        )
+    supp = (
+        await uow.session.execute(select(T["suppression"]).where(T["suppression"].c.customer_id.in_(ids)))
+    ).all()
+    active = [r for r in supp if r.suppressed]
+    if active:
+        first = min(active, key=lambda r: convert.aware(r.since))
+        result.contact_suppression.CopyFrom(
+            c360.ContactSuppression(
+                suppressed=True,
+                reason="; ".join(r.reason for r in active if r.reason),
+                service_request_ids=[i for r in active for i in r.service_request_ids],
+                since=convert.ts(first.since),
+            )
+        )
+    entries, token = await timeline(uow, ids, [], limit, "")
+    result.timeline.extend(entries)
+    result.timeline_next_page_token = token
+    return result

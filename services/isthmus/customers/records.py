@@ -1,0 +1,151 @@
+"""A source record after normalisation: the customer master's own value objects (no I/O, no protobuf).
+
+Every value keeps the raw form the source sent beside its normalised form, so lineage can show both.
+Records are stored as JSON (``to_json``/``from_json``) and compared by :func:`content_hash`, which is
+what makes re-ingesting the same data a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Name:
+    given: str = ""
+    middle: str = ""
+    family: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    raw: str = ""
+
+    @property
+    def display(self) -> str:
+        return " ".join(p for p in (self.prefix, self.given, self.middle, self.family, self.suffix) if p)
+
+    def is_empty(self) -> bool:
+        return not (self.given or self.family or self.middle)
+
+
+@dataclass(frozen=True)
+class Email:
+    address: str  # canonical: trimmed, domain lower-cased
+    raw: str
+    kind: int = 0
+    primary: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.address.casefold()
+
+
+@dataclass(frozen=True)
+class Phone:
+    number: str  # E.164
+    raw: str
+    kind: int = 0
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Address:
+    lines: tuple[str, ...] = ()
+    locality: str = ""
+    area: str = ""
+    postal_code: str = ""
+    region: str = ""
+    recipient: str = ""
+    raw: str = ""
+    kind: int = 0
+    primary: bool = False
+
+    @property
+    def display(self) -> str:
+        parts = [
+            *self.lines,
+            " ".join(p for p in (self.postal_code, self.locality) if p),
+            self.area,
+            self.region,
+        ]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Identifier:
+    kind: int
+    value: str  # upper-case, separators removed
+    country: str = ""
+    raw: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.country}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One source system's copy of a customer, normalised."""
+
+    source_system: str
+    source_id: str
+    observed_at: datetime
+    name: Name = field(default_factory=Name)
+    emails: tuple[Email, ...] = ()
+    phones: tuple[Phone, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    dob: str = ""  # ISO date, "" when unknown
+    dob_raw: str = ""
+    identifiers: tuple[Identifier, ...] = ()
+    company: str = ""
+    company_raw: str = ""
+    attributes: tuple[tuple[str, str], ...] = ()
+    lawful_basis: str = ""
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return (self.source_system, self.source_id)
+
+    def to_json(self) -> dict[str, Any]:
+        # By hand rather than dataclasses.asdict, which deep-copies and dominates bulk ingestion.
+        return {
+            **self.__dict__,
+            "observed_at": self.observed_at.isoformat(),
+            "name": dict(self.name.__dict__),
+            "emails": [dict(e.__dict__) for e in self.emails],
+            "phones": [dict(p.__dict__) for p in self.phones],
+            "addresses": [{**a.__dict__, "lines": list(a.lines)} for a in self.addresses],
+            "identifiers": [dict(i.__dict__) for i in self.identifiers],
+            "attributes": [list(kv) for kv in self.attributes],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        return cls(
+            source_system=data["source_system"],
+            source_id=data["source_id"],
+            observed_at=datetime.fromisoformat(data["observed_at"]),
+            name=Name(**data["name"]),
+            emails=tuple(Email(**e) for e in data["emails"]),
+            phones=tuple(Phone(**p) for p in data["phones"]),
+            addresses=tuple(Address(**{**a, "lines": tuple(a["lines"])}) for a in data["addresses"]),
+            dob=data["dob"],
+            dob_raw=data["dob_raw"],
+            identifiers=tuple(Identifier(**i) for i in data["identifiers"]),
+            company=data["company"],
+            company_raw=data["company_raw"],
+            attributes=tuple((k, v) for k, v in data["attributes"]),
+            lawful_basis=data.get("lawful_basis", ""),
+        )
+
+
+def content_hash(record: Record) -> str:
+    """Hash of what the source said, minus when it said it and the lawful basis: same content, same hash."""
+    data = record.to_json()
+    data.pop("observed_at")
+    data.pop("lawful_basis")
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()

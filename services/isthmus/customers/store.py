@@ -1,0 +1,466 @@
+"""Tables of the customer master and the queries the use cases need (SQLAlchemy Core, async).
+
+The component's engine puts its own schema first on ``search_path`` (PostgreSQL) or uses its own file
+(SQLite), so tables are declared without a schema. JSON columns hold value objects whose shape is
+owned by ``records``/``survivorship``; everything a query filters on is a column with an index.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.customers import view360
+from isthmus.platform.errors import Conflict
+
+metadata = MetaData()
+_TS = DateTime(timezone=True)
+_SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER keys
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String(36), primary_key=True),
+    Column("state", SmallInteger, nullable=False),
+    Column("merged_into_id", String(36)),
+    Column("version", BigInteger, nullable=False),
+    Column("golden", JSON, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("family_key", String(200), index=True),
+    Column("dob", String(10), index=True),
+    Column("postal_code", String(20), index=True),
+    Column("search_text", Text, nullable=False, server_default=""),
+    Column("create_time", _TS, nullable=False),
+    Column("update_time", _TS, nullable=False),
+)
+
+source_records = Table(
+    "source_records",
+    metadata,
+    Column("source_system", String(40), primary_key=True),
+    Column("source_id", String(128), primary_key=True),
+    Column("customer_id", String(36), nullable=False, index=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("observed_at", _TS, nullable=False),
+    Column("linked_at", _TS, nullable=False),
+    Column("link_outcome", SmallInteger, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+blocking_keys = Table(
+    "blocking_keys",
+    metadata,
+    Column("key", String(240), primary_key=True),
+    Column("source_system", String(40), primary_key=True),
+    Column("source_id", String(128), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Index("ix_blocking_keys_record", "source_system", "source_id"),
+)
+
+xref_history = Table(
+    "xref_history",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("source_system", String(40), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("customer_id", String(36), nullable=False),
+    Column("linked_at", _TS, nullable=False),
+    Column("unlinked_at", _TS),
+    Column("action", String(80), nullable=False),
+    Index("ix_xref_history_record", "source_system", "source_id"),
+)
+
+history = Table(
+    "history",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("entry_id", String(36), nullable=False, unique=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("occurred_at", _TS, nullable=False),
+    Column("actor", JSON, nullable=False),
+    Column("source_record", JSON),
+    Column("steward_action_id", String(36), nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("changes", JSON, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("related", JSON, nullable=False),
+    Index("ix_history_customer", "customer_id", "seq"),
+)
+
+match_reviews = Table(
+    "match_reviews",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("review_id", String(36), nullable=False, unique=True),
+    Column("state", SmallInteger, nullable=False, index=True),
+    Column("candidate_system", String(40), nullable=False),
+    Column("candidate_id", String(128), nullable=False),
+    Column("candidate_customer_id", String(36), nullable=False, index=True),
+    Column("existing_customer_id", String(36), nullable=False, index=True),
+    Column("score", Float, nullable=False),
+    Column("lower_threshold", Float, nullable=False),
+    Column("upper_threshold", Float, nullable=False),
+    Column("comparisons", JSON, nullable=False),
+    Column("create_time", _TS, nullable=False),
+    Column("resolve_time", _TS),
+    Column("resolved_by", JSON),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("version", Integer, nullable=False),
+)
+
+no_match = Table(
+    "no_match",
+    metadata,
+    Column("source_system", String(40), primary_key=True),
+    Column("source_id", String(128), primary_key=True),
+    Column("customer_id", String(36), primary_key=True),
+)
+
+merges = Table(
+    "merges",
+    metadata,
+    Column("merge_id", String(36), primary_key=True),
+    Column("surviving_id", String(36), nullable=False, index=True),
+    Column("merged_ids", JSON, nullable=False),
+    # [[source_system, source_id, from_customer_id], ...]: what moved, so an unmerge can move it back.
+    Column("moved", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", JSON, nullable=False),
+    Column("merged_at", _TS, nullable=False),
+    Column("undone_by", String(36)),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("result_id", String(36), nullable=False),
+    Column("created_at", _TS, nullable=False),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("source_system", String(40), primary_key=True),
+    Column("source_id", String(128), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("erased_at", _TS, nullable=False),
+    Column("request_reference", String(200), nullable=False),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("customer_id", String(36), primary_key=True),
+    Column("channel", SmallInteger, primary_key=True),
+    Column("status", SmallInteger, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("given_at", _TS, nullable=False),
+    Column("recorded_at", _TS, nullable=False),
+    Column("recorded_by", JSON, nullable=False),
+)
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("customer_id", String(36), primary_key=True),
+    Column("erasure_id", String(36), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("request_reference", String(200), nullable=False),
+    Column("erased_at", _TS, nullable=False),
+    Column("tombstones", JSON, nullable=False),
+)
+
+
+# The customer 360 read model's tables live beside the master's (see view360).
+view360_tables = view360.tables(metadata)
+
+
+def is_concurrency_error(exc: BaseException) -> bool:
+    """A lost race with another transaction: a unique key taken, a row lock held, a deadlock, a busy file."""
+    if isinstance(exc, IntegrityError):
+        return True
+    if isinstance(exc, OperationalError | DBAPIError):
+        text = str(exc.orig if getattr(exc, "orig", None) else exc).lower()
+        return any(
+            s in text
+            for s in (
+                "could not obtain lock",
+                "deadlock",
+                "database is locked",
+                "could not serialize",
+                "lock",
+            )
+        )
+    return False
+
+
+@dataclass
+class SourceRow:
+    source_system: str
+    source_id: str
+    customer_id: str
+    content_hash: str
+    data: dict[str, Any]
+    observed_at: datetime
+    linked_at: datetime
+    link_outcome: int
+    score: float
+    version: int
+
+
+@dataclass
+class CustomerRow:
+    customer_id: str
+    state: int
+    merged_into_id: str | None
+    version: int
+    golden: dict[str, Any]
+    flags: list[int]
+    create_time: datetime
+    update_time: datetime
+
+
+def _source_row(r: Any) -> SourceRow:
+    return SourceRow(
+        r.source_system,
+        r.source_id,
+        r.customer_id,
+        r.content_hash,
+        r.data,
+        r.observed_at,
+        r.linked_at,
+        r.link_outcome,
+        r.score,
+        r.version,
+    )
+
+
+def _customer_row(r: Any) -> CustomerRow:
+    return CustomerRow(
+        r.customer_id,
+        r.state,
+        r.merged_into_id,
+        r.version,
+        r.golden,
+        list(r.flags),
+        r.create_time,
+        r.update_time,
+    )
+
+
+_SOURCE_COLS = [c for c in source_records.c if c.name != "raw"]
+
+
+class Repository:
+    """Queries of the customer master over one session (one transaction)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.postgres = session.bind.dialect.name == "postgresql" if session.bind else False
+
+    async def source_rows(
+        self, refs: Sequence[tuple[str, str]], *, lock: bool = False
+    ) -> dict[tuple[str, str], SourceRow]:
+        if not refs:
+            return {}
+        stmt = select(*_SOURCE_COLS).where(
+            tuple_(source_records.c.source_system, source_records.c.source_id).in_(refs)
+        )
+        if lock and self.postgres:
+            # NOWAIT: a second upsert of the same source id fails at once (ABORTED) instead of queueing.
+            stmt = stmt.with_for_update(nowait=True)
+        try:
+            rows = (await self.session.execute(stmt)).all()
+        except DBAPIError as exc:
+            if is_concurrency_error(exc):
+                raise Conflict("another upsert of the same source record is in progress; retry") from exc
+            raise
+        return {(r.source_system, r.source_id): _source_row(r) for r in rows}
+
+    async def source_rows_of(self, customer_ids: Iterable[str]) -> dict[str, list[SourceRow]]:
+        ids = list(set(customer_ids))
+        out: dict[str, list[SourceRow]] = defaultdict(list)
+        if not ids:
+            return out
+        rows = (
+            await self.session.execute(select(*_SOURCE_COLS).where(source_records.c.customer_id.in_(ids)))
+        ).all()
+        for r in rows:
+            out[r.customer_id].append(_source_row(r))
+        return out
+
+    async def raw_records(self, customer_id: str) -> list[tuple[str, str, bytes]]:
+        stmt = select(source_records.c.source_system, source_records.c.source_id, source_records.c.raw).where(
+            source_records.c.customer_id == customer_id
+        )
+        return [(r[0], r[1], r[2]) for r in (await self.session.execute(stmt)).all()]
+
+    async def tombstones(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        if not refs:
+            return {}
+        stmt = select(tombstones.c.source_system, tombstones.c.source_id, tombstones.c.customer_id).where(
+            tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(refs)
+        )
+        return {(r[0], r[1]): r[2] for r in (await self.session.execute(stmt)).all()}
+
+    async def candidates(self, keys: Iterable[str]) -> dict[str, set[str]]:
+        """Blocking key -> customers holding a record with that key."""
+        out: dict[str, set[str]] = defaultdict(set)
+        key_list = sorted(set(keys))
+        for i in range(0, len(key_list), 5000):
+            chunk = key_list[i : i + 5000]
+            stmt = select(blocking_keys.c.key, blocking_keys.c.customer_id).where(
+                blocking_keys.c.key.in_(chunk)
+            )
+            for key, cid in (await self.session.execute(stmt)).all():
+                out[key].add(cid)
+        return out
+
+    async def customer_rows(self, ids: Iterable[str]) -> dict[str, CustomerRow]:
+        id_list = list(set(ids))
+        if not id_list:
+            return {}
+        rows = (
+            await self.session.execute(select(customers).where(customers.c.customer_id.in_(id_list)))
+        ).all()
+        return {r.customer_id: _customer_row(r) for r in rows}
+
+    async def customer_row(self, customer_id: str) -> CustomerRow | None:
+        return (await self.customer_rows([customer_id])).get(customer_id)
+
+    async def no_match_pairs(self, refs: Sequence[tuple[str, str]]) -> set[tuple[str, str, str]]:
+        if not refs:
+            return set()
+        stmt = select(no_match).where(tuple_(no_match.c.source_system, no_match.c.source_id).in_(refs))
+        return {(r[0], r[1], r[2]) for r in (await self.session.execute(stmt)).all()}
+
+    # --- writes -------------------------------------------------------------------------------------
+
+    async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Multi-row INSERT ... VALUES statements: one round trip per few thousand rows, not one per row."""
+        if not rows:
+            return
+        per_statement = max(1, 30_000 // len(rows[0]))  # below SQLite's and PostgreSQL's parameter limits
+        for i in range(0, len(rows), per_statement):
+            await self.session.execute(table.insert().values(rows[i : i + per_statement]))
+
+    async def update_customer(self, row: dict[str, Any], expected_version: int) -> None:
+        """Optimistic: the row must still be at the version read, else another writer won (ABORTED)."""
+        stmt = (
+            update(customers)
+            .where(
+                and_(customers.c.customer_id == row["customer_id"], customers.c.version == expected_version)
+            )
+            .values(**{k: v for k, v in row.items() if k != "customer_id"})
+        )
+        result = await self.session.execute(stmt)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"customer {row['customer_id']} was changed concurrently; retry")
+
+    async def update_customers(self, rows: list[tuple[dict[str, Any], int]]) -> None:
+        """Many optimistic updates in one executemany; any row not at its expected version aborts all."""
+        if not rows:
+            return
+        columns = [k for k in rows[0][0] if k != "customer_id"]
+        stmt = (
+            update(customers)
+            .where(
+                and_(
+                    customers.c.customer_id == bindparam("b_id"),
+                    customers.c.version == bindparam("b_version"),
+                )
+            )
+            .values({k: bindparam(f"v_{k}") for k in columns})
+        )
+        params = [
+            {"b_id": row["customer_id"], "b_version": expected, **{f"v_{k}": row[k] for k in columns}}
+            for row, expected in rows
+        ]
+        result = await self.session.execute(stmt, params)
+        if result.rowcount != len(rows):  # type: ignore[attr-defined]
+            raise Conflict("a customer in this batch was changed concurrently; retry")
+
+    async def update_source(self, row: dict[str, Any], expected_version: int) -> None:
+        stmt = (
+            update(source_records)
+            .where(
+                and_(
+                    source_records.c.source_system == row["source_system"],
+                    source_records.c.source_id == row["source_id"],
+                    source_records.c.version == expected_version,
+                )
+            )
+            .values(**{k: v for k, v in row.items() if k not in ("source_system", "source_id")})
+        )
+        result = await self.session.execute(stmt)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                f"source record {row['source_system']}/{row['source_id']} changed concurrently; retry"
+            )
+
+    async def replace_keys(self, refs: Sequence[tuple[str, str]], rows: list[dict[str, Any]]) -> None:
+        if refs:
+            await self.session.execute(
+                delete(blocking_keys).where(
+                    tuple_(blocking_keys.c.source_system, blocking_keys.c.source_id).in_(refs)
+                )
+            )
+        await self.insert(blocking_keys, rows)
+
+    async def move_records(self, refs: Sequence[tuple[str, str]], customer_id: str) -> None:
+        if not refs:
+            return
+        where_sr = tuple_(source_records.c.source_system, source_records.c.source_id).in_(refs)
+        where_bk = tuple_(blocking_keys.c.source_system, blocking_keys.c.source_id).in_(refs)
+        await self.session.execute(
+            update(source_records)
+            .where(where_sr)
+            .values(customer_id=customer_id, version=source_records.c.version + 1)
+        )
+        await self.session.execute(update(blocking_keys).where(where_bk).values(customer_id=customer_id))
+
+    async def close_xref(self, refs: Sequence[tuple[str, str]], at: datetime) -> None:
+        if refs:
+            await self.session.execute(
+                update(xref_history)
+                .where(and_(tuple_(xref_history.c.source_system, xref_history.c.source_id).in_(refs)))
+                .where(xref_history.c.unlinked_at.is_(None))
+                .values(unlinked_at=at)
+            )
+
+
+def flag_list(flags: Iterable[int]) -> list[int]:
+    return sorted(set(flags))

@@ -1,0 +1,393 @@
+"""The customer 360 read model: built from other services' events, never from their databases.
+
+Every orders.*, service_requests.* and loyalty.* event carries a snapshot of its aggregate; the
+projection keeps the latest snapshot per order, case and loyalty account, plus one timeline entry per
+event (keyed by event id, so a redelivery adds nothing). Reads gather the customer's own rows and
+those of customers merged into it, so merges and unmerges need no rewrite of the model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    delete,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.api.customers.v1 import customer360_pb2 as c360
+from isthmus.api.events.v1 import loyalty_pb2 as lev
+from isthmus.api.events.v1 import orders_pb2 as oev
+from isthmus.api.events.v1 import service_requests_pb2 as sev
+from isthmus.api.orders.v1 import order_pb2
+from isthmus.api.service_requests.v1 import service_request_pb2 as srp
+from isthmus.platform.events import Event
+
+_TS = DateTime(timezone=True)
+ROUTING_KEYS = ("orders.*", "service_requests.*", "loyalty.*")
+
+
+def tables(metadata: MetaData) -> dict[str, Table]:
+    return {
+        "orders": Table(
+            "c360_orders",
+            metadata,
+            Column("order_id", String(64), primary_key=True),
+            Column("customer_id", String(64), nullable=False, index=True),
+            Column("snapshot", JSON, nullable=False),
+            Column("as_of", _TS, nullable=False),
+        ),
+        "cases": Table(
+            "c360_cases",
+            metadata,
+            Column("service_request_id", String(64), primary_key=True),
+            Column("customer_id", String(64), nullable=False, index=True),
+            Column("snapshot", JSON, nullable=False),
+            Column("sla_breached", Boolean, nullable=False),
+            Column("as_of", _TS, nullable=False),
+        ),
+        "loyalty": Table(
+            "c360_loyalty",
+            metadata,
+            Column("customer_id", String(64), primary_key=True),
+            Column("balance", Integer, nullable=False),
+            Column("debt", Integer, nullable=False),
+            Column("tier_id", String(64), nullable=False),
+            Column("tier_name", String(200), nullable=False),
+            Column("as_of", _TS, nullable=False),
+        ),
+        "suppression": Table(
+            "c360_suppression",
+            metadata,
+            Column("customer_id", String(64), primary_key=True),
+            Column("suppressed", Boolean, nullable=False),
+            Column("reason", Text, nullable=False),
+            Column("service_request_ids", JSON, nullable=False),
+            Column("since", _TS, nullable=False),
+        ),
+        "timeline": Table(
+            "c360_timeline",
+            metadata,
+            Column("event_id", String(36), primary_key=True),
+            Column("customer_id", String(64), nullable=False),
+            Column("event_type", String(200), nullable=False),
+            Column("kind", SmallInteger, nullable=False),
+            Column("occurred_at", _TS, nullable=False),
+            Column("summary", Text, nullable=False),
+            Column("channel", String(40), nullable=False),
+            Column("refs", JSON, nullable=False),
+            Index("ix_c360_timeline_customer", "customer_id", "occurred_at"),
+        ),
+    }
+
+
+def label(enum: Any, value: int) -> str:
+    """Enum value name without its type prefix: ORDER_STATE_PAID -> PAID."""
+    if value not in enum.values() or value == 0:
+        return ""
+    return str(enum.Name(value)).removeprefix(enum.Name(0).removesuffix("UNSPECIFIED"))
+
+
+def _dt(ts: Timestamp, fallback: datetime) -> datetime:
+    return ts.ToDatetime(tzinfo=fallback.tzinfo) if ts.seconds or ts.nanos else fallback
+
+
+def _money(m: Any) -> str:
+    return f"{m.amount} {m.currency_code}".strip()
+
+
+class Projection:
+    def __init__(self, t: dict[str, Table]) -> None:
+        self.t = t
+
+    async def handle(self, session: AsyncSession, event: Event) -> None:
+        p = event.payload
+        at = event.occurred_at
+        if isinstance(
+            p,
+            oev.OrderPlaced
+            | oev.OrderPaid
+            | oev.OrderCancelled
+            | oev.OrderShipped
+            | oev.OrderDelivered
+            | oev.OrderCompleted
+            | oev.OrderReturned
+            | oev.OrderBackordered
+            | oev.OrderBackorderReleased,
+        ):
+            await self._order(session, event, p, at)
+        elif isinstance(p, sev.ContactSuppressionChanged):
+            await self._suppression(session, p, at)
+            what = f"Contact suppressed: {p.reason}" if p.suppressed else "Contact suppression lifted"
+            await self._timeline(
+                session,
+                event,
+                p.customer_id,
+                c360.TIMELINE_ENTRY_KIND_CUSTOMER,
+                _dt(p.changed_at, at),
+                what,
+                "",
+                {},
+            )
+        elif isinstance(p, sev.InteractionLogged):
+            i = p.interaction
+            await self._timeline(
+                session,
+                event,
+                i.customer_id,
+                c360.TIMELINE_ENTRY_KIND_INTERACTION,
+                _dt(i.occurred_at, at),
+                f"{label(srp.Direction, i.direction).title()} "
+                f"{label(srp.Channel, i.channel).lower()}: {i.subject}".strip(),
+                label(srp.Channel, i.channel),
+                {"interaction_id": i.interaction_id, "service_request_id": i.service_request_id},
+            )
+        elif hasattr(p, "service_request"):
+            await self._case(session, event, p, at)
+        elif isinstance(p, lev.TierChanged):
+            await self._loyalty(session, p.customer_id, at, tier=(p.to_tier.tier_id, p.to_tier.name))
+            await self._timeline(
+                session,
+                event,
+                p.customer_id,
+                c360.TIMELINE_ENTRY_KIND_LOYALTY,
+                at,
+                f"Loyalty tier changed to {p.to_tier.name or p.to_tier.tier_id}",
+                "",
+                {"account_id": p.account_id},
+            )
+        elif hasattr(p, "entry"):
+            e = p.entry
+            await self._loyalty(session, e.customer_id, at, balance=(e.balance_after, e.debt_after))
+            verb = event.type.split(".", 1)[1].removeprefix("Points").lower()
+            await self._timeline(
+                session,
+                event,
+                e.customer_id,
+                c360.TIMELINE_ENTRY_KIND_LOYALTY,
+                _dt(e.occurred_at, at),
+                f"Points {verb}: {e.points} (balance {e.balance_after})",
+                "",
+                {"account_id": e.account_id, "entry_id": e.entry_id},
+            )
+
+    async def _order(self, session: AsyncSession, event: Event, p: Message, at: datetime) -> None:
+        o = p.order  # type: ignore[attr-defined]
+        t = self.t["orders"]
+        held = (await session.execute(select(t.c.as_of).where(t.c.order_id == o.order_id))).first()
+        snapshot = {
+            "order_id": o.order_id,
+            "source_system": o.source_system,
+            "external_order_id": o.external_order_id,
+            "channel": label(order_pb2.OrderChannel, o.channel),
+            "state": label(order_pb2.OrderState, o.state),
+            "total": [o.total.amount, o.total.currency_code or o.currency_code],
+            "refunded": [o.refunded_total.amount, o.refunded_total.currency_code or o.currency_code],
+            "paid": bool(o.paid_at.seconds),
+            "placed_at": o.placed_at.ToJsonString() if o.placed_at.seconds else "",
+        }
+        if held is None:
+            await session.execute(
+                t.insert().values(order_id=o.order_id, customer_id=o.customer_id, snapshot=snapshot, as_of=at)
+            )
+        elif _aware(held.as_of) <= at:
+            await session.execute(
+                t.update()
+                .where(t.c.order_id == o.order_id)
+                .values(customer_id=o.customer_id, snapshot=snapshot, as_of=at)
+            )
+        what = event.type.split(".", 1)[1].removeprefix("Order").lower()
+        number = o.external_order_id or o.order_id
+        await self._timeline(
+            session,
+            event,
+            o.customer_id,
+            c360.TIMELINE_ENTRY_KIND_ORDER,
+            at,
+            f"Order {number} {what}: {_money(o.total)}",
+            snapshot["channel"],
+            {"order_id": o.order_id},
+        )
+
+    async def _case(self, session: AsyncSession, event: Event, p: Message, at: datetime) -> None:
+        sr = p.service_request  # type: ignore[attr-defined]
+        t = self.t["cases"]
+        held = (
+            await session.execute(
+                select(t.c.as_of, t.c.sla_breached).where(t.c.service_request_id == sr.service_request_id)
+            )
+        ).first()
+        breached = isinstance(p, sev.SlaBreached) or sr.sla.resolution_breached or sr.sla.response_breached
+        snapshot = {
+            "service_request_id": sr.service_request_id,
+            "subject": sr.subject,
+            "kind": label(srp.ServiceRequestKind, sr.kind),
+            "state": label(srp.ServiceRequestState, sr.state),
+            "priority": label(srp.Priority, sr.priority),
+            "opened_at": sr.opened_at.ToJsonString() if sr.opened_at.seconds else "",
+            "resolution_due": sr.sla.resolution_due.ToJsonString() if sr.sla.resolution_due.seconds else "",
+        }
+        if held is None:
+            await session.execute(
+                t.insert().values(
+                    service_request_id=sr.service_request_id,
+                    customer_id=sr.customer_id,
+                    snapshot=snapshot,
+                    sla_breached=breached,
+                    as_of=at,
+                )
+            )
+        elif _aware(held.as_of) <= at:
+            await session.execute(
+                t.update()
+                .where(t.c.service_request_id == sr.service_request_id)
+                .values(
+                    customer_id=sr.customer_id,
+                    snapshot=snapshot,
+                    sla_breached=breached or held.sla_breached,
+                    as_of=at,
+                )
+            )
+        what = event.type.split(".", 1)[1].removeprefix("ServiceRequest")
+        await self._timeline(
+            session,
+            event,
+            sr.customer_id,
+            c360.TIMELINE_ENTRY_KIND_SERVICE_REQUEST,
+            at,
+            f"Service request {what[:1].lower() + what[1:]}: {sr.subject}",
+            label(srp.Channel, sr.channel),
+            {"service_request_id": sr.service_request_id},
+        )
+
+    async def _loyalty(
+        self,
+        session: AsyncSession,
+        customer_id: str,
+        at: datetime,
+        balance: tuple[int, int] | None = None,
+        tier: tuple[str, str] | None = None,
+    ) -> None:
+        t = self.t["loyalty"]
+        held = (await session.execute(select(t).where(t.c.customer_id == customer_id))).first()
+        values: dict[str, Any] = {"as_of": at}
+        if balance is not None:
+            values |= {"balance": balance[0], "debt": balance[1]}
+        if tier is not None:
+            values |= {"tier_id": tier[0], "tier_name": tier[1]}
+        if held is None:
+            base = {"customer_id": customer_id, "balance": 0, "debt": 0, "tier_id": "", "tier_name": ""}
+            await session.execute(t.insert().values(**(base | values)))
+        elif _aware(held.as_of) <= at:
+            await session.execute(t.update().where(t.c.customer_id == customer_id).values(**values))
+
+    async def _suppression(
+        self, session: AsyncSession, p: sev.ContactSuppressionChanged, at: datetime
+    ) -> None:
+        t = self.t["suppression"]
+        since = _dt(p.changed_at, at)
+        await session.execute(delete(t).where(t.c.customer_id == p.customer_id))
+        await session.execute(
+            t.insert().values(
+                customer_id=p.customer_id,
+                suppressed=p.suppressed,
+                reason=p.reason,
+                service_request_ids=list(p.service_request_ids),
+                since=since,
+            )
+        )
+
+    async def _timeline(
+        self,
+        session: AsyncSession,
+        event: Event,
+        customer_id: str,
+        kind: int,
+        at: datetime,
+        summary: str,
+        channel: str,
+        refs: dict[str, str],
+    ) -> None:
+        if not customer_id:
+            return
+        t = self.t["timeline"]
+        if (await session.execute(select(t.c.event_id).where(t.c.event_id == event.event_id))).first():
+            return
+        await session.execute(
+            t.insert().values(
+                event_id=event.event_id,
+                customer_id=customer_id,
+                event_type=event.type,
+                kind=kind,
+                occurred_at=at,
+                summary=summary[:500],
+                channel=channel,
+                refs={k: v for k, v in refs.items() if v},
+            )
+        )
+
+    async def erase(self, session: AsyncSession, customer_id: str) -> None:
+        for table in self.t.values():
+            await session.execute(delete(table).where(table.c.customer_id == customer_id))
+
+
+def _aware(value: datetime) -> datetime:
+    from isthmus.customers.convert import aware
+
+    return aware(value)
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        return Decimal(text or "0")
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def order_summary(rows: list[Any]) -> c360.OrderSummary:
+    summary = c360.OrderSummary(order_count=len(rows))
+    revenue: dict[str, Decimal] = {}
+    for r in rows:
+        s = r.snapshot
+        if s["paid"] and s["state"] != "CANCELLED":
+            currency = s["total"][1]
+            revenue[currency] = (
+                revenue.get(currency, Decimal(0)) + _amount(s["total"][0]) - _amount(s["refunded"][0])
+            )
+    from isthmus.api.common.v1 import common_pb2
+
+    summary.revenue.extend(
+        common_pb2.Money(amount=str(v), currency_code=c) for c, v in sorted(revenue.items())
+    )
+    if rows:
+        last = max(rows, key=lambda r: (r.snapshot["placed_at"], r.order_id))
+        s = last.snapshot
+        lo = c360.OrderSummary.LastOrder(
+            order_id=s["order_id"],
+            source_system=s["source_system"],
+            external_order_id=s["external_order_id"],
+            channel=s["channel"],
+            state=s["state"],
+            total=common_pb2.Money(amount=s["total"][0], currency_code=s["total"][1]),
+        )
+        if s["placed_at"]:
+            lo.placed_at.FromJsonString(s["placed_at"])
+        summary.last_order.CopyFrom(lo)
+        summary.as_of.FromDatetime(max(_aware(r.as_of) for r in rows))
+    return summary

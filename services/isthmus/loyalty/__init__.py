@@ -1,0 +1,1 @@
+"""The loyalty bounded context."""

@@ -1,0 +1,144 @@
+"""LoyaltyService: request messages in, commands to the handlers, messages out. Validation only."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from isthmus.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
+from isthmus.loyalty import codec, handlers
+from isthmus.loyalty.domain import Actor, EntryKind
+from isthmus.loyalty.handlers import Record, Uow
+from isthmus.loyalty.programme import Programme
+from isthmus.orders.api import page_size
+from isthmus.orders.store import decode_token, encode_token
+from isthmus.platform.errors import Conflict, InvalidArgument, NotFound
+
+T = TypeVar("T")
+DEFAULT_HORIZON = timedelta(days=90)
+
+
+def _actor(message: Any) -> Actor:
+    return Actor(int(message.kind), message.id, message.display_name)
+
+
+class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        programme: Programme,
+        clock: Callable[[], datetime],
+        record: Record,
+    ) -> None:
+        self._sessions = sessions
+        self._programme = programme
+        self._clock = clock
+        self._record = record
+
+    async def _run(self, work: Callable[[Uow], Awaitable[T]]) -> T:
+        try:
+            async with self._sessions() as session, session.begin():
+                return await work(Uow(session, self._programme, self._clock, self._record))
+        except IntegrityError:
+            raise Conflict("a concurrent request wrote the same account or key; retry") from None
+
+    async def GetAccount(self, request: loyalty_pb2.GetAccountRequest, context: Any) -> Message:
+        if not request.customer_id:
+            raise InvalidArgument("customer_id", "required")
+        horizon = DEFAULT_HORIZON
+        if request.HasField("expiring_within"):
+            horizon = request.expiring_within.ToTimedelta()
+            if horizon < timedelta(0):
+                raise InvalidArgument("expiring_within", "must not be negative")
+        found = await self._run(lambda uow: handlers.view(request.customer_id, horizon, uow))
+        return handlers.account_message(found)
+
+    async def ListLedger(self, request: loyalty_pb2.ListLedgerRequest, context: Any) -> Message:
+        if not request.customer_id:
+            raise InvalidArgument("customer_id", "required")
+        size = page_size(request.page_size)
+        filters = f"{request.customer_id}|{sorted(request.kinds)}"
+        before = None
+        if request.page_token:
+            before = int(decode_token(request.page_token, "page_token", filters)["s"])
+
+        async def work(uow: Uow) -> list[tuple[int, loyalty_pb2.LedgerEntry]]:
+            account = await handlers.resolve(uow, request.customer_id, create=False)
+            if account is None:
+                raise NotFound(f"customer {request.customer_id} has no loyalty account")
+            # The ledger of an account includes the ledgers of the accounts merged into it.
+            ids, frontier = [account.account_id], [account.account_id]
+            while frontier:
+                merged = [a.account_id for f in frontier for a in await uow.repo.merged_accounts(f)]
+                ids += merged
+                frontier = merged
+            return await uow.repo.entries(ids, list(request.kinds), size + 1, before)
+
+        rows = await self._run(work)
+        token = encode_token({"s": rows[size - 1][0], "f": filters}) if len(rows) > size else ""
+        return loyalty_pb2.ListLedgerResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
+
+    async def _write(self, cmd: handlers.Spend) -> Message:
+        entry, account = await self._run(lambda uow: handlers.write(cmd, uow))
+        view = await self._run(lambda uow: handlers.view(account.customer_id, DEFAULT_HORIZON, uow))
+        return loyalty_pb2.LedgerWriteResponse(
+            entry=codec.entry(entry), account=handlers.account_message(view)
+        )
+
+    async def Redeem(self, request: loyalty_pb2.RedeemRequest, context: Any) -> Message:
+        problems = []
+        if not request.customer_id:
+            problems.append(("customer_id", "required"))
+        if request.points <= 0:
+            problems.append(("points", "must be positive"))
+        if not request.idempotency_key:
+            problems.append(("idempotency_key", "required: a retry with the same key is safe"))
+        if problems:
+            raise InvalidArgument.many(problems)
+        return await self._write(
+            handlers.Spend(
+                EntryKind.REDEEM,
+                request.customer_id,
+                request.points,
+                request.description,
+                request.idempotency_key,
+                request.order_id,
+                _actor(request.actor),
+            )
+        )
+
+    async def Adjust(self, request: loyalty_pb2.AdjustRequest, context: Any) -> Message:
+        problems = []
+        if not request.customer_id:
+            problems.append(("customer_id", "required"))
+        if request.points == 0:
+            problems.append(("points", "must not be zero"))
+        if not request.reason.strip():
+            problems.append(("reason", "required: why the points change"))
+        if problems:
+            raise InvalidArgument.many(problems)
+        return await self._write(
+            handlers.Spend(
+                EntryKind.ADJUST,
+                request.customer_id,
+                request.points,
+                request.reason.strip(),
+                request.idempotency_key,
+                actor=_actor(request.actor),
+            )
+        )
+
+    async def GetProgramme(self, request: loyalty_pb2.GetProgrammeRequest, context: Any) -> Message:
+        if request.programme_id and request.programme_id != self._programme.programme_id:
+            raise NotFound(f"programme {request.programme_id} not found")
+        return codec.programme(self._programme)
+
+
+def add_to_server(servicer: LoyaltyServicer, server: grpc.aio.Server) -> None:
+    loyalty_pb2_grpc.add_LoyaltyServiceServicer_to_server(servicer, server)

@@ -1,0 +1,82 @@
+"""The expiry and tier-review job: due points expire and due reviews happen at the clock's time.
+
+It runs on a schedule inside the loyalty process and can be run by hand (or by a test) at any
+simulated time: it only ever asks ``clock()`` what time it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from isthmus.loyalty import handlers
+from isthmus.loyalty.handlers import Record, Uow, _no_outbox
+from isthmus.loyalty.programme import Programme
+from isthmus.loyalty.store import LoyaltyRepository
+from isthmus.platform.errors import Conflict
+
+log = logging.getLogger("isthmus.loyalty.jobs")
+
+
+async def expire_due(
+    sessions: async_sessionmaker[AsyncSession],
+    programme: Programme,
+    clock: Callable[[], datetime],
+    record: Record = _no_outbox,
+    *,
+    batch: int = 500,
+) -> int:
+    """Expires every point due at ``clock()`` and holds due tier reviews; returns the points expired.
+
+    One transaction per account, so a busy account retried later does not hold the others back.
+    """
+    expired, now = 0, clock()
+    done: set[str] = set()
+    while True:
+        async with sessions() as session:
+            due = [a for a in await LoyaltyRepository(session).accounts_due(now, batch) if a not in done]
+        if not due:
+            return expired
+        for account_id in due:
+            done.add(account_id)
+            try:
+                async with sessions() as session, session.begin():
+                    expired += await handlers.expire_and_review(
+                        account_id, Uow(session, programme, lambda: now, record)
+                    )
+            except Conflict:
+                log.info("account %s changed while expiring; next run takes it", account_id)
+
+
+def schedule(
+    sessions: async_sessionmaker[AsyncSession],
+    programme: Programme,
+    clock: Callable[[], datetime],
+    record: Record,
+    every_seconds: float,
+) -> Callable[[], Awaitable[None]]:
+    """Starts the job every ``every_seconds``; returns how to stop it."""
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                points = await expire_due(sessions, programme, clock, record)
+                if points:
+                    log.info("expired %d points", points)
+            except Exception:
+                log.exception("expiry run failed; the next run retries")
+
+    task = asyncio.create_task(loop(), name="loyalty-expiry")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return stop

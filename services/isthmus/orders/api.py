@@ -1,0 +1,437 @@
+"""OrderService: request messages in, commands to the handlers, messages out. Validation only."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus.orders import codec, handlers
+from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
+from isthmus.orders.handlers import Uow
+from isthmus.orders.money import Money, check_currency
+from isthmus.orders.store import Record, decode_token, encode_token
+from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
+
+T = TypeVar("T")
+MAX_PAGE = 500
+
+
+class Violations:
+    """Collects every bad field of one request, so the caller learns them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append((field, message))
+
+    def guard(self, call: Callable[[], T]) -> T | None:
+        try:
+            return call()
+        except InvalidArgument as exc:
+            self.items.extend(exc.violations)
+            return None
+
+    def raise_any(self) -> None:
+        if self.items:
+            raise InvalidArgument.many(self.items)
+
+
+def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | None:
+    """A Money field in the order's currency (an empty currency code means the order's)."""
+    code = message.currency_code or currency
+    if code != currency:
+        v.add(f"{field}.currency_code", f"must be the order currency {currency}, not {code}")
+        return None
+    return v.guard(lambda: Money.parse(message.amount, code, field))
+
+
+def opt_time(message: Any, name: str) -> datetime | None:
+    return codec.opt_ts(message, name)
+
+
+def page_size(size: int, field: str = "page_size") -> int:
+    if size < 0:
+        raise InvalidArgument(field, "must not be negative")
+    return min(size or 50, MAX_PAGE)
+
+
+def required(v: Violations, **fields: str) -> None:
+    for name, value in fields.items():
+        if not value:
+            v.add(name, "required")
+
+
+def enum_name(enum: Any, number: int, prefix: str, field: str, v: Violations) -> str:
+    if number == 0:
+        v.add(field, "required")
+        return ""
+    try:
+        return str(enum.Name(number)).removeprefix(prefix)
+    except ValueError:
+        v.add(field, f"unknown value {number}")
+        return ""
+
+
+def place_order(r: orders_pb2.CreateOrderRequest) -> handlers.PlaceOrder:
+    v = Violations()
+    required(
+        v, source_system=r.source_system, external_order_id=r.external_order_id, customer_id=r.customer_id
+    )
+    if r.channel == 0:
+        v.add("channel", "required")
+    elif r.channel not in order_pb2.OrderChannel.values():
+        v.add("channel", f"unknown value {r.channel}")
+    currency = v.guard(lambda: check_currency(r.currency_code, "currency_code")) or ""
+    if not r.lines:
+        v.add("lines", "at least one line")
+    lines: list[Line] = []
+    seen: set[str] = set()
+    for i, x in enumerate(r.lines):
+        line_id = x.line_id or str(i + 1)
+        if line_id in seen:
+            v.add(f"lines[{i}].line_id", f"duplicate line id {line_id!r}")
+        seen.add(line_id)
+        if not x.sku:
+            v.add(f"lines[{i}].sku", "required")
+        if x.quantity <= 0:
+            v.add(f"lines[{i}].quantity", "must be positive")
+        price = money_in(x.unit_price, f"lines[{i}].unit_price", currency, v) if currency else None
+        if price is not None:
+            lines.append(
+                Line(line_id, x.sku, x.description, x.quantity, price, x.shipping_method, x.category)
+            )
+    adjustments: list[Adjustment] = []
+    for i, a in enumerate(r.adjustments):
+        if a.kind not in (1, 2, 3, 4):
+            v.add(f"adjustments[{i}].kind", "required: TAX, DISCOUNT, SHIPPING or FEE")
+            continue
+        if a.coupon_code:
+            v.add(f"adjustments[{i}].coupon_code", "coupon discounts come from coupon_codes")
+        amount = money_in(a.amount, f"adjustments[{i}].amount", currency, v) if currency else None
+        if amount is not None:
+            adjustments.append(
+                Adjustment(Kind(a.kind), amount, a.description, a.line_id, "", a.tax_rate, a.tax_code)
+            )
+    for i, code in enumerate(r.coupon_codes):
+        if not code.strip():
+            v.add(f"coupon_codes[{i}]", "empty coupon code")
+    v.raise_any()
+    return handlers.PlaceOrder(
+        source_system=r.source_system,
+        external_order_id=r.external_order_id,
+        customer_id=r.customer_id,
+        channel=int(r.channel),
+        currency=currency,
+        lines=lines,
+        adjustments=adjustments,
+        coupon_codes=[c.strip().upper() for c in r.coupon_codes],
+        shipping_address=codec.from_address(r, "shipping_address"),
+        billing_address=codec.from_address(r, "billing_address"),
+        placed_at=opt_time(r, "placed_at"),
+        attributes=dict(r.attributes),
+        actor=codec.from_actor(r.actor),
+    )
+
+
+def coupon_in(c: order_pb2.Coupon) -> Coupon:
+    v = Violations()
+    code = c.code.strip().upper()
+    if not code:
+        v.add("coupon.code", "required")
+    percent = amount = minimum = None
+    if c.discount_kind == order_pb2.COUPON_DISCOUNT_KIND_PERCENT:
+        percent = v.guard(lambda: handlers.percent(c.percent_off, "coupon.percent_off"))
+    elif c.discount_kind == order_pb2.COUPON_DISCOUNT_KIND_FIXED_AMOUNT:
+        if not c.HasField("amount_off"):
+            v.add("coupon.amount_off", "required for FIXED_AMOUNT coupons")
+        else:
+            amount = v.guard(
+                lambda: Money.parse(c.amount_off.amount, c.amount_off.currency_code, "coupon.amount_off")
+            )
+            if amount is not None and amount.is_zero():
+                v.add("coupon.amount_off.amount", "must be positive")
+    else:
+        v.add("coupon.discount_kind", "required: PERCENT or FIXED_AMOUNT")
+    if c.HasField("minimum_subtotal"):
+        m = c.minimum_subtotal
+        minimum = v.guard(lambda: Money.parse(m.amount, m.currency_code, "coupon.minimum_subtotal"))
+        if minimum is not None and amount is not None and minimum.currency != amount.currency:
+            v.add("coupon.minimum_subtotal.currency_code", f"must be the coupon's currency {amount.currency}")
+    if c.max_redemptions < 0:
+        v.add("coupon.max_redemptions", "must not be negative")
+    valid_from, valid_until = opt_time(c, "valid_from"), opt_time(c, "valid_until")
+    if valid_from and valid_until and valid_until <= valid_from:
+        v.add("coupon.valid_until", "must be after valid_from")
+    v.raise_any()
+    return Coupon(
+        code,
+        c.description,
+        percent,
+        amount,
+        minimum,
+        valid_from,
+        valid_until,
+        c.max_redemptions,
+        c.once_per_customer,
+    )
+
+
+class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], record: Record
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._record = record
+
+    async def _run(self, work: Callable[[Uow], Awaitable[T]]) -> T:
+        try:
+            async with self._sessions() as session, session.begin():
+                return await work(Uow(session, self._clock, self._record))
+        except IntegrityError:
+            # Two requests raced to create the same key; the loser retries and sees the winner.
+            raise Conflict("a concurrent request changed the same order or coupon; retry") from None
+
+    async def CreateOrder(self, request: orders_pb2.CreateOrderRequest, context: Any) -> Message:
+        cmd = place_order(request)
+        order, created = await self._run(lambda uow: handlers.create_order(cmd, uow))
+        return orders_pb2.CreateOrderResponse(order=codec.order(order), created=created)
+
+    async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
+        if not request.order_id:
+            raise InvalidArgument("order_id", "required")
+        return codec.order(await self._run(lambda uow: handlers._load(uow, request.order_id)))
+
+    async def GetOrderByExternalId(
+        self, request: orders_pb2.GetOrderByExternalIdRequest, context: Any
+    ) -> Message:
+        v = Violations()
+        required(v, source_system=request.source_system, external_order_id=request.external_order_id)
+        v.raise_any()
+        found = await self._run(
+            lambda uow: uow.orders.by_external(request.source_system, request.external_order_id)
+        )
+        if found is None:
+            raise handlers.NotFound(f"no order {request.source_system}/{request.external_order_id}")
+        return codec.order(found.order)
+
+    async def ListOrders(self, request: orders_pb2.ListOrdersRequest, context: Any) -> Message:
+        if not request.customer_id:
+            raise InvalidArgument("customer_id", "required")
+        size = page_size(request.page_size)
+        filters = f"{request.customer_id}|{sorted(request.states)}"
+        after = None
+        if request.page_token:
+            token = decode_token(request.page_token, "page_token", filters)
+            after = (datetime.fromisoformat(token["p"]), str(token["o"]))
+        found = await self._run(
+            lambda uow: uow.orders.list_for_customer(
+                request.customer_id, list(request.states), size + 1, after
+            )
+        )
+        next_token = ""
+        if len(found) > size:
+            last = found[size - 1]
+            next_token = encode_token({"p": last.placed_at.isoformat(), "o": last.order_id, "f": filters})
+        return orders_pb2.ListOrdersResponse(
+            orders=[codec.order(o) for o in found[:size]], next_page_token=next_token
+        )
+
+    async def _transition(self, action: str, request: Any, **extra: Any) -> Message:
+        if not request.order_id:
+            raise InvalidArgument("order_id", "required")
+        handlers.check_version(request.expected_version)
+        at_field = {
+            "pay": "paid_at",
+            "ship": "shipped_at",
+            "deliver": "delivered_at",
+            "complete": "completed_at",
+        }
+        cmd = handlers.Transition(
+            action,
+            request.order_id,
+            request.expected_version,
+            opt_time(request, at_field[action]),
+            codec.from_actor(request.actor),
+            **extra,
+        )
+        return codec.order(await self._run(lambda uow: handlers.transition(cmd, uow)))
+
+    async def PayOrder(self, request: orders_pb2.PayOrderRequest, context: Any) -> Message:
+        v = Violations()
+        required(v, payment_reference=request.payment_reference)
+        if not request.HasField("amount"):
+            v.add("amount", "required: the order total")
+            amount = None
+        else:
+            amount = v.guard(
+                lambda: Money.parse(request.amount.amount, request.amount.currency_code, "amount")
+            )
+        v.raise_any()
+        return await self._transition(
+            "pay", request, amount=amount, payment_reference=request.payment_reference
+        )
+
+    async def ShipOrder(self, request: orders_pb2.ShipOrderRequest, context: Any) -> Message:
+        return await self._transition(
+            "ship", request, carrier=request.carrier, tracking_number=request.tracking_number
+        )
+
+    async def DeliverOrder(self, request: orders_pb2.DeliverOrderRequest, context: Any) -> Message:
+        return await self._transition("deliver", request)
+
+    async def CompleteOrder(self, request: orders_pb2.CompleteOrderRequest, context: Any) -> Message:
+        return await self._transition("complete", request)
+
+    async def CancelOrder(self, request: orders_pb2.CancelOrderRequest, context: Any) -> Message:
+        v = Violations()
+        required(v, order_id=request.order_id)
+        reason = enum_name(
+            order_pb2.CancellationReason, request.reason_code, "CANCELLATION_REASON_", "reason_code", v
+        )
+        v.raise_any()
+        handlers.check_version(request.expected_version)
+        cmd = handlers.CancelOrder(
+            request.order_id,
+            request.expected_version,
+            reason,
+            request.reason_text,
+            codec.from_actor(request.actor),
+            opt_time(request, "cancelled_at"),
+        )
+        return codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
+
+    async def ReturnOrderLines(self, request: orders_pb2.ReturnOrderLinesRequest, context: Any) -> Message:
+        v = Violations()
+        required(v, order_id=request.order_id, return_id=request.return_id)
+        if not request.lines:
+            v.add("lines", "at least one line")
+        lines = []
+        for i, x in enumerate(request.lines):
+            required(v, **{f"lines[{i}].line_id": x.line_id})
+            if x.quantity <= 0:
+                v.add(f"lines[{i}].quantity", "must be positive")
+            reason = enum_name(
+                order_pb2.ReturnReason, x.reason_code, "RETURN_REASON_", f"lines[{i}].reason_code", v
+            )
+            lines.append(ReturnLine(x.line_id, x.quantity, reason, x.reason_text, x.replacement_sku))
+        v.raise_any()
+        handlers.check_version(request.expected_version)
+        cmd = handlers.ReturnLines(
+            request.order_id,
+            request.expected_version,
+            request.return_id,
+            lines,
+            request.exchange,
+            codec.from_actor(request.actor),
+            opt_time(request, "returned_at"),
+        )
+        order, order_return = await self._run(lambda uow: handlers.return_lines(cmd, uow))
+        return orders_pb2.ReturnOrderLinesResponse(
+            order=codec.order(order), order_return=codec.order_return(order_return)
+        )
+
+    def _backorder_lines(self, request: Any, *, release: bool) -> handlers.ChangeBackorder:
+        v = Violations()
+        required(v, order_id=request.order_id)
+        if not release and not request.lines:
+            v.add("lines", "at least one line")
+        lines = []
+        expected_at = None
+        for i, x in enumerate(request.lines):
+            required(v, **{f"lines[{i}].line_id": x.line_id})
+            if x.quantity <= 0:
+                v.add(f"lines[{i}].quantity", "must be positive")
+            lines.append((x.line_id, x.quantity))
+            expected_at = expected_at or opt_time(x, "expected_at")
+        v.raise_any()
+        handlers.check_version(request.expected_version)
+        return handlers.ChangeBackorder(
+            request.order_id,
+            request.expected_version,
+            release,
+            lines,
+            expected_at,
+            getattr(request, "reason", ""),
+            codec.from_actor(request.actor),
+        )
+
+    async def BackorderLines(self, request: orders_pb2.BackorderLinesRequest, context: Any) -> Message:
+        cmd = self._backorder_lines(request, release=False)
+        return codec.order(await self._run(lambda uow: handlers.change_backorder(cmd, uow)))
+
+    async def ReleaseBackorder(self, request: orders_pb2.ReleaseBackorderRequest, context: Any) -> Message:
+        cmd = self._backorder_lines(request, release=True)
+        return codec.order(await self._run(lambda uow: handlers.change_backorder(cmd, uow)))
+
+    async def ListOrderHistory(self, request: orders_pb2.ListOrderHistoryRequest, context: Any) -> Message:
+        if bool(request.order_id) == bool(request.customer_id):
+            raise InvalidArgument("order_id", "give exactly one of order_id or customer_id")
+        size = page_size(request.page_size)
+        filters = f"{request.order_id}|{request.customer_id}|{sorted(request.kinds)}"
+        after = 0
+        if request.page_token:
+            after = int(decode_token(request.page_token, "page_token", filters)["s"])
+        rows = await self._run(
+            lambda uow: uow.orders.list_history(
+                order_id=request.order_id,
+                customer_id=request.customer_id,
+                kinds=list(request.kinds),
+                size=size + 1,
+                after_seq=after,
+            )
+        )
+        token = encode_token({"s": rows[size - 1][0], "f": filters}) if len(rows) > size else ""
+        return orders_pb2.ListOrderHistoryResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
+
+    async def CreateCoupon(self, request: orders_pb2.CreateCouponRequest, context: Any) -> Message:
+        coupon = coupon_in(request.coupon)
+        return codec.coupon(await self._run(lambda uow: handlers.create_coupon(coupon, uow)))
+
+    async def GetCoupon(self, request: orders_pb2.GetCouponRequest, context: Any) -> Message:
+        if not request.code.strip():
+            raise InvalidArgument("code", "required")
+        return codec.coupon(await self._run(lambda uow: handlers.get_coupon(request.code.strip(), uow)))
+
+    async def ValidateCoupon(self, request: orders_pb2.ValidateCouponRequest, context: Any) -> Message:
+        v = Violations()
+        required(v, code=request.code.strip())
+        subtotal = None
+        if not request.HasField("subtotal"):
+            v.add("subtotal", "required")
+        else:
+            s = request.subtotal
+            subtotal = v.guard(lambda: Money.parse(s.amount, s.currency_code, "subtotal"))
+        v.raise_any()
+        assert subtotal is not None
+        coupon, outcome = await self._run(
+            lambda uow: handlers.validate_coupon(
+                request.code.strip(), request.customer_id, subtotal, opt_time(request, "at"), uow
+            )
+        )
+        response = orders_pb2.ValidateCouponResponse()
+        if coupon is not None:
+            response.coupon.CopyFrom(codec.coupon(coupon))
+        if isinstance(outcome, tuple):
+            response.valid = False
+            response.rejection = int(outcome[0])  # type: ignore[assignment]
+            response.message = outcome[1]
+        else:
+            response.valid = True
+            response.discount.CopyFrom(codec.money(outcome))
+        return response
+
+
+def add_to_server(servicer: OrderServicer, server: grpc.aio.Server) -> None:
+    orders_pb2_grpc.add_OrderServiceServicer_to_server(servicer, server)
+
+
+__all__ = ["DomainError", "OrderServicer", "add_to_server"]

@@ -1,0 +1,438 @@
+"""Orders: lines, adjustments, totals, the lifecycle state machine, returns and backorders. No I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from isthmus.orders.money import Money, allocate, share, total
+from isthmus.platform.errors import Conflict, FailedPrecondition, InvalidArgument
+
+
+class State(enum.IntEnum):
+    """Numbered as ``OrderState`` in the API."""
+
+    PLACED = 1
+    PAID = 2
+    SHIPPED = 3
+    DELIVERED = 4
+    COMPLETED = 5
+    CANCELLED = 6
+
+
+class Kind(enum.IntEnum):
+    """Numbered as ``AdjustmentKind`` in the API; DISCOUNT subtracts, the others add."""
+
+    TAX = 1
+    DISCOUNT = 2
+    SHIPPING = 3
+    FEE = 4
+
+
+# The whole lifecycle: action -> states it is allowed from. Anything else is FAILED_PRECONDITION.
+ALLOWED: dict[str, tuple[State, ...]] = {
+    "pay": (State.PLACED,),
+    "ship": (State.PAID,),
+    "deliver": (State.SHIPPED,),
+    "complete": (State.DELIVERED,),
+    "cancel": (State.PLACED, State.PAID),
+    "return": (State.SHIPPED, State.DELIVERED, State.COMPLETED),
+    "backorder": (State.PLACED, State.PAID),
+    "release": (State.PLACED, State.PAID, State.SHIPPED),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: int = 0
+    id: str = ""
+    display_name: str = ""
+
+
+@dataclass
+class Line:
+    line_id: str
+    sku: str
+    description: str
+    quantity: int
+    unit_price: Money
+    shipping_method: str = ""
+    category: str = ""
+    returned_quantity: int = 0
+    backordered_quantity: int = 0
+
+    @property
+    def line_total(self) -> Money:
+        return self.unit_price.times(self.quantity)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    kind: Kind
+    amount: Money
+    description: str = ""
+    line_id: str = ""
+    coupon_code: str = ""
+    tax_rate: str = ""
+    tax_code: str = ""
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    reason_code: str  # CancellationReason name without prefix, e.g. "CUSTOMER_REQUEST"
+    reason_text: str
+    actor: Actor
+    cancelled_at: datetime
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    line_id: str
+    quantity: int
+    reason_code: str  # ReturnReason name without prefix, e.g. "DAMAGED"
+    reason_text: str = ""
+    replacement_sku: str = ""
+
+
+@dataclass(frozen=True)
+class OrderReturn:
+    return_id: str
+    lines: tuple[ReturnLine, ...]
+    exchange: bool
+    refund: Money
+    actor: Actor
+    returned_at: datetime
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Money
+    discount: Money
+    tax: Money
+    shipping: Money
+    fees: Money
+
+    @property
+    def total(self) -> Money:
+        return self.subtotal - self.discount + self.tax + self.shipping + self.fees
+
+
+def compute_totals(currency: str, lines: list[Line], adjustments: list[Adjustment]) -> Totals:
+    def of(kind: Kind) -> Money:
+        return total([a.amount for a in adjustments if a.kind is kind], currency)
+
+    return Totals(
+        subtotal=total([line.line_total for line in lines], currency),
+        discount=of(Kind.DISCOUNT),
+        tax=of(Kind.TAX),
+        shipping=of(Kind.SHIPPING),
+        fees=of(Kind.FEE),
+    )
+
+
+def line_nets(currency: str, lines: list[Line], adjustments: list[Adjustment]) -> dict[str, Money]:
+    """What each line is worth to the customer: its total less its discounts plus its tax.
+
+    A line's own adjustments apply to it; order-level ones are allocated over the lines in whole minor
+    units, so the nets sum exactly to subtotal - discount + tax. Line discounts come first, and each
+    order-level discount is spread in proportion to what is left of each line, so no line's net goes
+    below zero. Shipping and fees stay with the order (they are not refunded with goods).
+    """
+    nets = {line.line_id: line.line_total for line in lines}
+    ordered = sorted(adjustments, key=lambda a: (a.kind is not Kind.DISCOUNT, a.line_id == ""))
+    for adj in ordered:
+        if adj.kind not in (Kind.DISCOUNT, Kind.TAX):
+            continue
+        if adj.line_id:
+            parts = {adj.line_id: adj.amount}
+        else:
+            basis = nets if adj.kind is Kind.DISCOUNT else {x.line_id: x.line_total for x in lines}
+            weights = [basis[x.line_id].minor for x in lines]
+            parts = {x.line_id: part for x, part in zip(lines, allocate(adj.amount, weights), strict=True)}
+        for line_id, part in parts.items():
+            nets[line_id] = nets[line_id] - part if adj.kind is Kind.DISCOUNT else nets[line_id] + part
+    return nets
+
+
+def check_discounts(currency: str, lines: list[Line], adjustments: list[Adjustment]) -> None:
+    """Discounts may not exceed what they discount: a line's own, or the whole order's."""
+    for line in lines:
+        own = total(
+            [a.amount for a in adjustments if a.kind is Kind.DISCOUNT and a.line_id == line.line_id], currency
+        )
+        if own > line.line_total:
+            raise InvalidArgument(
+                "adjustments", f"discounts {own} on line {line.line_id} exceed its total {line.line_total}"
+            )
+    totals = compute_totals(currency, lines, adjustments)
+    if totals.discount > totals.subtotal:
+        raise InvalidArgument(
+            "adjustments", f"discounts {totals.discount} exceed the subtotal {totals.subtotal}"
+        )
+
+
+@dataclass
+class Order:
+    order_id: str
+    source_system: str
+    external_order_id: str
+    customer_id: str
+    channel: int  # OrderChannel number
+    currency: str
+    lines: list[Line]
+    adjustments: list[Adjustment]
+    placed_at: datetime
+    create_time: datetime
+    state: State = State.PLACED
+    coupon_codes: list[str] = field(default_factory=list)
+    shipping_address: dict[str, object] | None = None
+    billing_address: dict[str, object] | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    payment_reference: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    completed_at: datetime | None = None
+    update_time: datetime | None = None
+    cancellation: Cancellation | None = None
+    returns: list[OrderReturn] = field(default_factory=list)
+    version: int = 1
+
+    @property
+    def totals(self) -> Totals:
+        return compute_totals(self.currency, self.lines, self.adjustments)
+
+    @property
+    def refunded_total(self) -> Money:
+        return total([r.refund for r in self.returns], self.currency)
+
+    def line(self, line_id: str, field_path: str) -> Line:
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise InvalidArgument(field_path, f"order {self.order_id} has no line {line_id!r}")
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def check(self, action: str, expected_version: int) -> None:
+        """Legal from the current state, and nobody changed the order since the caller read it."""
+        allowed = ALLOWED[action]
+        if self.state not in allowed:
+            names = ", ".join(s.name for s in allowed)
+            raise FailedPrecondition(
+                f"order {self.order_id} is {self.state.name}; cannot {action} it (only from {names})"
+            )
+        if expected_version != self.version:
+            raise Conflict(
+                f"order {self.order_id} is at version {self.version}, not {expected_version}; "
+                "read it again and retry"
+            )
+
+    def _touch(self, now: datetime) -> None:
+        self.version += 1
+        self.update_time = now
+
+    def pay(self, amount: Money, reference: str, paid_at: datetime, now: datetime) -> None:
+        if amount != self.totals.total:
+            raise InvalidArgument("amount", f"must equal the order total {self.totals.total}, not {amount}")
+        self.state, self.payment_reference, self.paid_at = State.PAID, reference, paid_at
+        self._touch(now)
+
+    def ship(self, carrier: str, tracking: str, shipped_at: datetime, now: datetime) -> None:
+        self.state, self.carrier, self.tracking_number, self.shipped_at = (
+            State.SHIPPED,
+            carrier,
+            tracking,
+            shipped_at,
+        )
+        self._touch(now)
+
+    def deliver(self, delivered_at: datetime, now: datetime) -> None:
+        self.state, self.delivered_at = State.DELIVERED, delivered_at
+        self._touch(now)
+
+    def complete(self, completed_at: datetime, now: datetime) -> None:
+        self.state, self.completed_at = State.COMPLETED, completed_at
+        self._touch(now)
+
+    def cancel(self, cancellation: Cancellation, now: datetime) -> bool:
+        """Returns whether the order had been paid (loyalty then claws back)."""
+        was_paid = self.state is State.PAID
+        self.state, self.cancellation = State.CANCELLED, cancellation
+        self._touch(now)
+        return was_paid
+
+    def return_lines(
+        self,
+        return_id: str,
+        lines: list[ReturnLine],
+        exchange: bool,
+        actor: Actor,
+        at: datetime,
+        now: datetime,
+    ) -> OrderReturn:
+        nets = line_nets(self.currency, self.lines, self.adjustments)
+        refunded_units = self._refunded_units()
+        refund = Money.zero(self.currency)
+        seen: dict[str, int] = {}
+        for i, rl in enumerate(lines):
+            line = self.line(rl.line_id, f"lines[{i}].line_id")
+            seen[rl.line_id] = seen.get(rl.line_id, 0) + rl.quantity
+            returnable = line.quantity - line.returned_quantity - line.backordered_quantity
+            if seen[rl.line_id] > returnable:
+                raise InvalidArgument(
+                    f"lines[{i}].quantity",
+                    f"line {rl.line_id} has {returnable} returnable unit(s), not {seen[rl.line_id]}",
+                )
+        for line_id, quantity in seen.items():
+            line = self.line(line_id, "lines")
+            line.returned_quantity += quantity
+            if not exchange:
+                before = refunded_units.get(line_id, 0)
+                net = nets[line_id]
+                refund = (
+                    refund + share(net, before + quantity, line.quantity) - share(net, before, line.quantity)
+                )
+        order_return = OrderReturn(
+            return_id, tuple(lines), exchange, Money.zero(self.currency) if exchange else refund, actor, at
+        )
+        self.returns.append(order_return)
+        self._touch(now)
+        return order_return
+
+    def _refunded_units(self) -> dict[str, int]:
+        units: dict[str, int] = {}
+        for r in self.returns:
+            if not r.exchange:
+                for rl in r.lines:
+                    units[rl.line_id] = units.get(rl.line_id, 0) + rl.quantity
+        return units
+
+    def backorder(self, quantities: list[tuple[str, int]], now: datetime) -> None:
+        for i, (line_id, quantity) in enumerate(quantities):
+            line = self.line(line_id, f"lines[{i}].line_id")
+            open_units = line.quantity - line.backordered_quantity
+            if quantity > open_units:
+                raise InvalidArgument(
+                    f"lines[{i}].quantity", f"line {line_id} has {open_units} unit(s) not yet on backorder"
+                )
+            line.backordered_quantity += quantity
+        self._touch(now)
+
+    def release(self, quantities: list[tuple[str, int]], now: datetime) -> list[tuple[str, int]]:
+        """Releases the given units (every backordered unit when empty); returns what was released."""
+        if not quantities:
+            quantities = [(line.line_id, line.backordered_quantity) for line in self.lines]
+            quantities = [(lid, q) for lid, q in quantities if q > 0]
+            if not quantities:
+                raise FailedPrecondition(f"order {self.order_id} has nothing on backorder")
+        for i, (line_id, quantity) in enumerate(quantities):
+            line = self.line(line_id, f"lines[{i}].line_id")
+            if quantity > line.backordered_quantity:
+                raise InvalidArgument(
+                    f"lines[{i}].quantity",
+                    f"line {line_id} has {line.backordered_quantity} unit(s) on backorder, not {quantity}",
+                )
+            line.backordered_quantity -= quantity
+        self._touch(now)
+        return quantities
+
+
+# --- coupons ---------------------------------------------------------------------------------------
+
+
+class Rejection(enum.IntEnum):
+    """Numbered as ``CouponRejection`` in the API."""
+
+    UNKNOWN = 1
+    NOT_YET_VALID = 2
+    EXPIRED = 3
+    ALREADY_USED = 4
+    EXHAUSTED = 5
+    WRONG_CURRENCY = 6
+    BELOW_MINIMUM = 7
+
+
+@dataclass
+class Coupon:
+    code: str
+    description: str
+    percent_off: Decimal | None
+    amount_off: Money | None
+    minimum_subtotal: Money | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    max_redemptions: int = 0
+    once_per_customer: bool = False
+    redemption_count: int = 0
+    create_time: datetime | None = None
+
+    @property
+    def currency(self) -> str | None:
+        """The only currency the coupon accepts, if it fixes one."""
+        if self.amount_off is not None:
+            return self.amount_off.currency
+        if self.minimum_subtotal is not None:
+            return self.minimum_subtotal.currency
+        return None
+
+    def evaluate(
+        self, subtotal: Money, at: datetime, used_by_customer: bool
+    ) -> tuple[Rejection, str] | Money:
+        """The discount on ``subtotal``, or why the coupon cannot be used."""
+        if self.valid_from is not None and at < self.valid_from:
+            return Rejection.NOT_YET_VALID, f"coupon {self.code} is valid from {self.valid_from.isoformat()}"
+        if self.valid_until is not None and at >= self.valid_until:
+            return Rejection.EXPIRED, f"coupon {self.code} expired at {self.valid_until.isoformat()}"
+        if self.currency is not None and self.currency != subtotal.currency:
+            return (
+                Rejection.WRONG_CURRENCY,
+                f"coupon {self.code} is for {self.currency} orders, not {subtotal.currency}",
+            )
+        if self.once_per_customer and used_by_customer:
+            return Rejection.ALREADY_USED, f"coupon {self.code} was already used by this customer"
+        if self.max_redemptions and self.redemption_count >= self.max_redemptions:
+            return Rejection.EXHAUSTED, f"coupon {self.code} reached its {self.max_redemptions} redemptions"
+        if self.minimum_subtotal is not None and subtotal < self.minimum_subtotal:
+            return (
+                Rejection.BELOW_MINIMUM,
+                f"coupon {self.code} needs a subtotal of at least {self.minimum_subtotal}",
+            )
+        if self.amount_off is not None:
+            return min(self.amount_off, subtotal)
+        assert self.percent_off is not None
+        return subtotal.percent(self.percent_off)
+
+
+class CouponRejected(FailedPrecondition):
+    """An unusable coupon on an order; names the coupon's position and the rejection."""
+
+    def __init__(self, index: int, rejection: Rejection, message: str) -> None:
+        super().__init__(f"coupon_codes[{index}]: {rejection.name}: {message}")
+        self.rejection = rejection
+
+
+def first_difference(stored: object, given: object, path: str = "") -> str | None:
+    """The path of the first field where two request fingerprints differ (None when equal)."""
+    if isinstance(stored, dict) and isinstance(given, dict):
+        for key in list(stored) + [k for k in given if k not in stored]:
+            found = first_difference(stored.get(key), given.get(key), f"{path}.{key}" if path else key)
+            if found:
+                return found
+        return None
+    if isinstance(stored, list) and isinstance(given, list):
+        for i in range(max(len(stored), len(given))):
+            a = stored[i] if i < len(stored) else None
+            b = given[i] if i < len(given) else None
+            found = first_difference(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    empty = (None, "", 0, [], {}, False)
+    if stored in empty and given in empty:
+        return None
+    return None if stored == given else path

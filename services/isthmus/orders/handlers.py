@@ -1,0 +1,488 @@
+"""Order use cases: ``handler(command, uow)``. Each runs in the caller's transaction.
+
+Every change writes the order, one history entry and its event (through the outbox) together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.api.events.v1 import orders_pb2 as events
+from isthmus.api.orders.v1 import order_pb2
+from isthmus.orders import codec
+from isthmus.orders.domain import (
+    Actor,
+    Adjustment,
+    Cancellation,
+    Coupon,
+    CouponRejected,
+    Kind,
+    Line,
+    Order,
+    OrderReturn,
+    Rejection,
+    ReturnLine,
+    State,
+    check_discounts,
+    first_difference,
+)
+from isthmus.orders.money import Money
+from isthmus.orders.store import CouponRepository, OrderRepository, Record
+from isthmus.platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+
+
+async def _no_outbox(session: AsyncSession, message: Message, aggregate_id: str) -> None:
+    return None
+
+
+class Uow:
+    """One transaction's view of the orders schema, the clock and the outbox."""
+
+    def __init__(
+        self, session: AsyncSession, clock: Callable[[], datetime], record: Record = _no_outbox
+    ) -> None:
+        self.session = session
+        self.orders = OrderRepository(session)
+        self.coupons = CouponRepository(session)
+        self.clock = clock
+        self._record = record
+
+    async def emit(self, message: Message, order: Order) -> None:
+        await self._record(self.session, message, order.order_id)
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlaceOrder:
+    source_system: str
+    external_order_id: str
+    customer_id: str
+    channel: int
+    currency: str
+    lines: list[Line]
+    adjustments: list[Adjustment]
+    coupon_codes: list[str] = field(default_factory=list)
+    shipping_address: dict[str, object] | None = None
+    billing_address: dict[str, object] | None = None
+    placed_at: datetime | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    actor: Actor = field(default_factory=Actor)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The payload compared on a repeated create: everything the source sent except who sent it."""
+        return {
+            "customer_id": self.customer_id,
+            "channel": self.channel,
+            "currency_code": self.currency,
+            "lines": [
+                {
+                    "line_id": x.line_id,
+                    "sku": x.sku,
+                    "description": x.description,
+                    "quantity": x.quantity,
+                    "unit_price": x.unit_price.text(),
+                    "shipping_method": x.shipping_method,
+                    "category": x.category,
+                }
+                for x in self.lines
+            ],
+            "adjustments": [
+                {
+                    "kind": int(a.kind),
+                    "description": a.description,
+                    "amount": a.amount.text(),
+                    "line_id": a.line_id,
+                    "tax_rate": a.tax_rate,
+                    "tax_code": a.tax_code,
+                }
+                for a in self.adjustments
+            ],
+            "coupon_codes": self.coupon_codes,
+            "shipping_address": self.shipping_address or {},
+            "billing_address": self.billing_address or {},
+            "placed_at": self.placed_at.isoformat() if self.placed_at else "",
+            "attributes": self.attributes,
+        }
+
+
+@dataclass
+class Transition:
+    """Pay, ship, deliver or complete."""
+
+    action: str
+    order_id: str
+    expected_version: int
+    at: datetime | None = None
+    actor: Actor = field(default_factory=Actor)
+    amount: Money | None = None
+    payment_reference: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+
+
+@dataclass
+class CancelOrder:
+    order_id: str
+    expected_version: int
+    reason_code: str
+    reason_text: str
+    actor: Actor = field(default_factory=Actor)
+    at: datetime | None = None
+
+
+@dataclass
+class ReturnLines:
+    order_id: str
+    expected_version: int
+    return_id: str
+    lines: list[ReturnLine]
+    exchange: bool
+    actor: Actor = field(default_factory=Actor)
+    at: datetime | None = None
+
+
+@dataclass
+class ChangeBackorder:
+    order_id: str
+    expected_version: int
+    release: bool
+    lines: list[tuple[str, int]]
+    expected_at: datetime | None = None
+    reason: str = ""
+    actor: Actor = field(default_factory=Actor)
+
+
+# --- history -----------------------------------------------------------------------------------------
+
+_HISTORY_KIND = {
+    "pay": order_pb2.ORDER_HISTORY_KIND_PAID,
+    "ship": order_pb2.ORDER_HISTORY_KIND_SHIPPED,
+    "deliver": order_pb2.ORDER_HISTORY_KIND_DELIVERED,
+    "complete": order_pb2.ORDER_HISTORY_KIND_COMPLETED,
+}
+
+
+async def _history(
+    uow: Uow,
+    order: Order,
+    kind: int,
+    from_state: State,
+    at: datetime,
+    actor: Actor,
+    *,
+    reason_code: str = "",
+    reason_text: str = "",
+    lines: list[order_pb2.OrderLine] | None = None,
+    amount: Money | None = None,
+) -> None:
+    await uow.orders.add_history(
+        order_pb2.OrderHistoryEntry(
+            entry_id=str(uuid.uuid4()),
+            order_id=order.order_id,
+            customer_id=order.customer_id,
+            kind=kind,  # type: ignore[arg-type]
+            from_state=int(from_state),  # type: ignore[arg-type]
+            to_state=int(order.state),  # type: ignore[arg-type]
+            occurred_at=codec.ts(at),
+            actor=codec.actor(actor),
+            reason_code=reason_code,
+            reason_text=reason_text,
+            lines=lines or [],
+            amount=None if amount is None else codec.money(amount),
+            version=order.version,
+        )
+    )
+
+
+async def _load(uow: Uow, order_id: str) -> Order:
+    order = await uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+# --- creation ----------------------------------------------------------------------------------------
+
+
+async def create_order(cmd: PlaceOrder, uow: Uow) -> tuple[Order, bool]:
+    """Returns the order and whether it was created now (False for a retry or re-sync)."""
+    given = cmd.fingerprint()
+    found = await uow.orders.by_external(cmd.source_system, cmd.external_order_id)
+    if found is not None:
+        if cmd.customer_id == found.order.customer_id:
+            given["customer_id"] = found.fingerprint["customer_id"]  # the customer was merged since
+        diff = first_difference(found.fingerprint, given)
+        if diff is not None:
+            raise AlreadyExists(
+                f"order {cmd.source_system}/{cmd.external_order_id} exists as {found.order.order_id} "
+                f"with a different {diff}"
+            )
+        return found.order, False
+
+    now = uow.clock()
+    line_ids = {x.line_id for x in cmd.lines}
+    for i, adj in enumerate(cmd.adjustments):
+        if adj.line_id and adj.line_id not in line_ids:
+            raise InvalidArgument(f"adjustments[{i}].line_id", f"no line {adj.line_id!r} in this order")
+    order = Order(
+        order_id=str(uuid.uuid4()),
+        source_system=cmd.source_system,
+        external_order_id=cmd.external_order_id,
+        customer_id=cmd.customer_id,
+        channel=cmd.channel,
+        currency=cmd.currency,
+        lines=cmd.lines,
+        adjustments=list(cmd.adjustments),
+        placed_at=cmd.placed_at or now,
+        create_time=now,
+        coupon_codes=[],
+        shipping_address=cmd.shipping_address,
+        billing_address=cmd.billing_address,
+        attributes=cmd.attributes,
+        update_time=now,
+    )
+    for i, raw in enumerate(cmd.coupon_codes):
+        await _apply_coupon(uow, order, i, raw.upper(), now)
+    check_discounts(order.currency, order.lines, order.adjustments)
+    message = await uow.orders.add(order, given)
+    await _history(uow, order, order_pb2.ORDER_HISTORY_KIND_PLACED, State.PLACED, now, cmd.actor)
+    await uow.emit(events.OrderPlaced(order=message), order)
+    return order, True
+
+
+async def _apply_coupon(uow: Uow, order: Order, index: int, code: str, now: datetime) -> None:
+    coupon = await uow.coupons.get(code)
+    if coupon is None:
+        raise CouponRejected(index, Rejection.UNKNOWN, f"no coupon {code}")
+    if code in order.coupon_codes:
+        raise InvalidArgument(f"coupon_codes[{index}]", f"coupon {code} given twice")
+    used = coupon.once_per_customer and await uow.coupons.used_by(code, order.customer_id)
+    # Discounts already granted by earlier coupons reduce what the next one applies to.
+    base = order.totals.subtotal - order.totals.discount
+    outcome = coupon.evaluate(base, now, used)
+    if isinstance(outcome, tuple):
+        raise CouponRejected(index, *outcome)
+    if not await uow.coupons.redeem(coupon, order.order_id, order.customer_id):
+        raise CouponRejected(index, Rejection.EXHAUSTED, f"coupon {code} reached its redemption limit")
+    order.coupon_codes.append(code)
+    order.adjustments.append(
+        Adjustment(Kind.DISCOUNT, outcome, coupon.description or f"coupon {code}", coupon_code=code)
+    )
+
+
+# --- lifecycle ---------------------------------------------------------------------------------------
+
+
+async def transition(cmd: Transition, uow: Uow) -> Order:
+    order = await _load(uow, cmd.order_id)
+    if (
+        cmd.action == "pay"
+        and order.state is not State.PLACED
+        and order.payment_reference == cmd.payment_reference
+    ):
+        return order  # the same payment again
+    order.check(cmd.action, cmd.expected_version)
+    read_version, before, now = order.version, order.state, uow.clock()
+    at = cmd.at or now
+    event: Message
+    if cmd.action == "pay":
+        assert cmd.amount is not None
+        order.pay(cmd.amount, cmd.payment_reference, at, now)
+        message = await uow.orders.save(order, read_version)
+        event = events.OrderPaid(
+            order=message,
+            amount=codec.money(cmd.amount),
+            payment_reference=cmd.payment_reference,
+            paid_at=codec.ts(at),
+        )
+    elif cmd.action == "ship":
+        order.ship(cmd.carrier, cmd.tracking_number, at, now)
+        message = await uow.orders.save(order, read_version)
+        event = events.OrderShipped(
+            order=message, carrier=cmd.carrier, tracking_number=cmd.tracking_number, shipped_at=codec.ts(at)
+        )
+    elif cmd.action == "deliver":
+        order.deliver(at, now)
+        message = await uow.orders.save(order, read_version)
+        event = events.OrderDelivered(order=message, delivered_at=codec.ts(at))
+    else:
+        order.complete(at, now)
+        message = await uow.orders.save(order, read_version)
+        event = events.OrderCompleted(order=message, completed_at=codec.ts(at))
+    await _history(uow, order, _HISTORY_KIND[cmd.action], before, at, cmd.actor)
+    await uow.emit(event, order)
+    return order
+
+
+async def cancel_order(cmd: CancelOrder, uow: Uow) -> Order:
+    order = await _load(uow, cmd.order_id)
+    order.check("cancel", cmd.expected_version)
+    read_version, before, now = order.version, order.state, uow.clock()
+    cancellation = Cancellation(cmd.reason_code, cmd.reason_text, cmd.actor, cmd.at or now)
+    was_paid = order.cancel(cancellation, now)
+    message = await uow.orders.save(order, read_version)
+    await _history(
+        uow,
+        order,
+        order_pb2.ORDER_HISTORY_KIND_CANCELLED,
+        before,
+        cancellation.cancelled_at,
+        cmd.actor,
+        reason_code=f"CANCELLATION_REASON_{cmd.reason_code}",
+        reason_text=cmd.reason_text,
+    )
+    message = codec.order(order)
+    await uow.emit(
+        events.OrderCancelled(order=message, cancellation=message.cancellation, was_paid=was_paid), order
+    )
+    return order
+
+
+def _same_return(first: OrderReturn, cmd: ReturnLines) -> str | None:
+    def shape(lines: tuple[ReturnLine, ...] | list[ReturnLine], exchange: bool) -> dict[str, Any]:
+        return {
+            "lines": [
+                {
+                    "line_id": x.line_id,
+                    "quantity": x.quantity,
+                    "reason_code": x.reason_code,
+                    "reason_text": x.reason_text,
+                    "replacement_sku": x.replacement_sku,
+                }
+                for x in lines
+            ],
+            "exchange": exchange,
+        }
+
+    return first_difference(shape(first.lines, first.exchange), shape(cmd.lines, cmd.exchange))
+
+
+async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
+    order = await _load(uow, cmd.order_id)
+    for earlier in order.returns:
+        if earlier.return_id == cmd.return_id:
+            diff = _same_return(earlier, cmd)
+            if diff is not None:
+                raise AlreadyExists(
+                    f"return {cmd.return_id} of order {order.order_id} exists with a different {diff}"
+                )
+            return order, earlier
+    order.check("return", cmd.expected_version)
+    read_version, before, now = order.version, order.state, uow.clock()
+    at = cmd.at or now
+    order_return = order.return_lines(cmd.return_id, cmd.lines, cmd.exchange, cmd.actor, at, now)
+    await uow.orders.save(order, read_version)
+    returned = _quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])
+    await _history(
+        uow,
+        order,
+        order_pb2.ORDER_HISTORY_KIND_EXCHANGED if cmd.exchange else order_pb2.ORDER_HISTORY_KIND_RETURNED,
+        before,
+        at,
+        cmd.actor,
+        reason_code=", ".join(dict.fromkeys(f"RETURN_REASON_{x.reason_code}" for x in cmd.lines)),
+        reason_text="; ".join(x.reason_text for x in cmd.lines if x.reason_text),
+        lines=returned,
+        amount=order_return.refund,
+    )
+    await uow.emit(
+        events.OrderReturned(
+            order=codec.order(order), order_return=codec.order_return(order_return), returned_lines=returned
+        ),
+        order,
+    )
+    return order, order_return
+
+
+def _quantities(order: Order, changes: list[tuple[str, int]]) -> list[order_pb2.OrderLine]:
+    summed: dict[str, int] = {}
+    for line_id, quantity in changes:
+        summed[line_id] = summed.get(line_id, 0) + quantity
+    return [codec.line(x, summed[x.line_id]) for x in order.lines if x.line_id in summed]
+
+
+async def change_backorder(cmd: ChangeBackorder, uow: Uow) -> Order:
+    order = await _load(uow, cmd.order_id)
+    order.check("release" if cmd.release else "backorder", cmd.expected_version)
+    read_version, now = order.version, uow.clock()
+    event: Message
+    if cmd.release:
+        released = _quantities(order, order.release(cmd.lines, now))
+        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED
+        changed = released
+        event = events.OrderBackorderReleased(order=codec.order(order), released_lines=released)
+    else:
+        order.backorder(cmd.lines, now)
+        changed = _quantities(order, cmd.lines)
+        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDERED
+        event = events.OrderBackordered(
+            order=codec.order(order),
+            backordered_lines=changed,
+            reason=cmd.reason,
+            expected_at=codec.ts(cmd.expected_at),
+        )
+    await uow.orders.save(order, read_version)
+    await _history(uow, order, kind, order.state, now, cmd.actor, reason_text=cmd.reason, lines=changed)
+    await uow.emit(event, order)
+    return order
+
+
+# --- coupons -----------------------------------------------------------------------------------------
+
+
+async def create_coupon(coupon: Coupon, uow: Uow) -> Coupon:
+    if await uow.coupons.get(coupon.code) is not None:
+        raise AlreadyExists(f"coupon code {coupon.code} is taken")
+    coupon.create_time = uow.clock()
+    await uow.coupons.add(coupon)
+    return coupon
+
+
+async def get_coupon(code: str, uow: Uow) -> Coupon:
+    coupon = await uow.coupons.get(code.upper())
+    if coupon is None:
+        raise NotFound(f"coupon {code.upper()} not found")
+    return coupon
+
+
+async def validate_coupon(
+    code: str, customer_id: str, subtotal: Money, at: datetime | None, uow: Uow
+) -> tuple[Coupon | None, tuple[Rejection, str] | Money]:
+    coupon = await uow.coupons.get(code.upper())
+    if coupon is None:
+        return None, (Rejection.UNKNOWN, f"no coupon {code.upper()}")
+    used = (
+        bool(customer_id) and coupon.once_per_customer and await uow.coupons.used_by(coupon.code, customer_id)
+    )
+    return coupon, coupon.evaluate(subtotal, at or uow.clock(), used)
+
+
+def percent(value: str, field: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        raise InvalidArgument(field, f"not a decimal number: {value!r}") from None
+    if not number.is_finite() or not 0 < number <= 100:
+        raise InvalidArgument(field, "must be a percentage above 0 and at most 100")
+    return number
+
+
+def check_version(expected_version: int) -> int:
+    if expected_version <= 0:
+        raise InvalidArgument("expected_version", "required: the version of the order as last read")
+    return expected_version
+
+
+def unchanged(order: Order) -> None:
+    if order.state is State.CANCELLED:
+        raise FailedPrecondition(f"order {order.order_id} is CANCELLED")

@@ -1,0 +1,169 @@
+"""Exact money: Decimal amounts in ISO 4217 currencies, rounded to each currency's minor units.
+
+Every amount is held as a ``Decimal`` already quantized to its currency's exponent, so sums and
+differences stay exact. The only places that divide (percent discounts, allocating an order-level
+adjustment over lines, refunding part of a line) allocate in whole minor units with the largest
+remainder method, so the parts always add up to the whole: no minor unit is lost or invented.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from isthmus.platform.errors import InvalidArgument
+
+# ISO 4217 minor units of the currencies the hub accepts. Kept in code on purpose: the list changes
+# rarely and a service must never fetch it at run time.
+MINOR_UNITS: dict[str, int] = {
+    # 0 decimals
+    "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "XAF": 0, "XOF": 0, "PYG": 0, "UGX": 0,
+    # 2 decimals
+    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "SEK": 2, "NOK": 2,
+    "DKK": 2, "PLN": 2, "HUF": 2, "CZK": 2, "RON": 2, "BGN": 2, "TRY": 2, "CNY": 2, "HKD": 2, "SGD": 2,
+    "INR": 2, "BRL": 2, "MXN": 2, "ZAR": 2, "AED": 2, "SAR": 2, "ILS": 2, "THB": 2, "MYR": 2,
+    # 3 decimals
+    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3, "LYD": 3, "IQD": 3,
+}  # fmt: skip
+
+_AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,18})?$")
+
+
+def minor_units(currency: str) -> int:
+    return MINOR_UNITS[currency]
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-MINOR_UNITS[currency])
+
+
+def check_currency(currency: str, field: str) -> str:
+    if not currency:
+        raise InvalidArgument(field, "required: an ISO 4217 code such as EUR")
+    if currency not in MINOR_UNITS:
+        raise InvalidArgument(field, f"unknown or unsupported ISO 4217 currency {currency!r}")
+    return currency
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An exact amount in one currency; ``amount`` always has exactly the currency's minor digits."""
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def parse(cls, amount: str, currency: str, field: str, *, allow_negative: bool = False) -> Money:
+        """From the API's decimal string; ``field`` names the Money field for error messages."""
+        check_currency(currency, f"{field}.currency_code")
+        if not _AMOUNT.match(amount or ""):
+            raise InvalidArgument(f"{field}.amount", f"not a decimal amount: {amount!r}")
+        value = Decimal(amount)
+        digits = len(amount.split(".", 1)[1]) if "." in amount else 0
+        if digits > MINOR_UNITS[currency]:
+            raise InvalidArgument(
+                f"{field}.amount",
+                f"{amount} has more decimals than {currency} allows ({MINOR_UNITS[currency]})",
+            )
+        if value < 0 and not allow_negative:
+            raise InvalidArgument(f"{field}.amount", f"must not be negative: {amount}")
+        return cls.of(value, currency)
+
+    @classmethod
+    def of(cls, value: Decimal | int, currency: str) -> Money:
+        """Exact values only: raises when ``value`` would need rounding."""
+        exact = Decimal(value).quantize(quantum(currency))
+        if exact != value:
+            raise ValueError(f"{value} is not a whole number of {currency} minor units")
+        return cls(exact, currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0).quantize(quantum(currency)), currency)
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> Money:
+        return cls(Decimal(units).scaleb(-MINOR_UNITS[currency]).quantize(quantum(currency)), currency)
+
+    @property
+    def minor(self) -> int:
+        """The amount in minor units (cents, fils, yen)."""
+        return int(self.amount.scaleb(MINOR_UNITS[self.currency]))
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def text(self) -> str:
+        return str(self.amount)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def times(self, quantity: int) -> Money:
+        return Money(self.amount * quantity, self.currency)
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def percent(self, percent: Decimal) -> Money:
+        """``percent`` % of this amount, rounded half up to a minor unit."""
+        value = (self.amount * percent / 100).quantize(quantum(self.currency), rounding=ROUND_HALF_UP)
+        return Money(value, self.currency)
+
+
+def total(amounts: Sequence[Money], currency: str) -> Money:
+    result = Money.zero(currency)
+    for amount in amounts:
+        result = result + amount
+    return result
+
+
+def allocate(whole: Money, weights: Sequence[int]) -> list[Money]:
+    """Split ``whole`` over ``weights`` in whole minor units; the parts sum to ``whole`` exactly.
+
+    Largest remainder method: each part gets the floor of its exact share, and the minor units left
+    over go one each to the largest remainders (earlier parts win ties, so the split is stable).
+    """
+    if not weights:
+        return []
+    units = whole.minor
+    sign = -1 if units < 0 else 1
+    units = abs(units)
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        # Nothing to weigh by: split evenly.
+        weights = [1] * len(weights)
+        weight_sum = len(weights)
+    floors = [units * w // weight_sum for w in weights]
+    remainders = [units * w % weight_sum for w in weights]
+    left = units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Money.from_minor(sign * f, whole.currency) for f in floors]
+
+
+def share(whole: Money, part: int, of: int) -> Money:
+    """The cumulative share of ``whole`` for ``part`` out of ``of`` units, rounded down to a minor unit.
+
+    Refunding ``k`` more units of a line refunds
+    ``share(net, returned + k, qty) - share(net, returned, qty)``: each step is rounded, yet returning
+    every unit refunds exactly ``net``.
+    """
+    if of <= 0:
+        raise ValueError("of must be positive")
+    if part >= of:
+        return whole
+    value = (whole.amount * part / of).quantize(quantum(whole.currency), rounding=ROUND_DOWN)
+    return Money(value, whole.currency)

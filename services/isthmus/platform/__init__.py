@@ -1,0 +1,1 @@
+"""The chassis every Isthmus component stands on: config, gRPC server, errors, auth, db, events."""

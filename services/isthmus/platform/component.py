@@ -1,0 +1,81 @@
+"""What a bounded context hands the chassis: its name, schema, gRPC services and how to start it."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from isthmus.platform import db
+from isthmus.platform.config import Settings
+from isthmus.platform.migrations import Stream
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Shared resources of one process, handed to every component it runs."""
+
+    settings: Settings
+    bus: Any = None  # isthmus.platform.events.Bus; hub.running wires one (create_bus)
+    clock: Callable[[], datetime] = utcnow
+    _engines: dict[str, AsyncEngine] = field(default_factory=dict)
+
+    def engine(self, schema: str) -> AsyncEngine:
+        if schema not in self._engines:
+            self._engines[schema] = db.async_engine(self.settings, schema)
+        return self._engines[schema]
+
+    async def close(self) -> None:
+        for engine in self._engines.values():
+            await engine.dispose()
+        self._engines.clear()
+
+
+Stop = Callable[[], Awaitable[None]]
+Starter = Callable[[grpc.aio.Server, Runtime], Awaitable[Stop | None]]
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str  # as typed on the command line: "service-requests"
+    schema: str  # its PostgreSQL schema / SQLite file: "service_requests"
+    services: tuple[str, ...]  # full gRPC service names it serves (for health and reflection)
+    migrations: tuple[Stream, ...]
+    start: Starter  # adds servicers, starts background work; returns how to stop it
+
+
+# Component name -> module whose ``component()`` builds it. Imported lazily so that
+# ``isthmus serve orders`` loads nothing of the other contexts.
+REGISTRY: dict[str, str] = {
+    "customers": "isthmus.customers.bootstrap",
+    "orders": "isthmus.orders.bootstrap",
+    "service-requests": "isthmus.service_requests.bootstrap",
+    "loyalty": "isthmus.loyalty.bootstrap",
+    "connectors": "isthmus.connectors.bootstrap",
+}
+
+
+def load(name: str) -> Component:
+    if name not in REGISTRY:
+        raise KeyError(f"unknown component {name!r}; choose from {', '.join(REGISTRY)}")
+    module = importlib.import_module(REGISTRY[name])
+    component: Component = module.component()
+    return component
+
+
+def unimplemented(name: str, schema: str, service: str, servicer: Any, add_to_server: Any) -> Component:
+    """A context whose RPCs all answer UNIMPLEMENTED: listed by reflection and health until built."""
+
+    async def start(server: grpc.aio.Server, runtime: Runtime) -> None:
+        add_to_server(servicer, server)
+
+    return Component(name, schema, (service,), (), start)

@@ -1,0 +1,78 @@
+"""Database engines: one per component, each confined to the component's own schema or file.
+
+PostgreSQL: the component's schema is first on ``search_path``, so its tables are declared without a
+schema and no query can wander into another component's tables by accident. SQLite (the embedded
+default): one file per component under the data dir.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from isthmus.platform.config import Settings
+
+
+def is_postgres(settings: Settings) -> bool:
+    return settings.database_url is not None
+
+
+def _url(settings: Settings, schema: str, *, driver_async: bool) -> URL:
+    if settings.database_url is None:
+        path = Path(settings.data_dir) / f"{schema}.sqlite"
+        return URL.create("sqlite+aiosqlite" if driver_async else "sqlite", database=str(path))
+    url = make_url(settings.database_url)
+    return url.set(drivername="postgresql+psycopg")
+
+
+def _connect_args(settings: Settings, schema: str) -> dict[str, Any]:
+    if settings.database_url is None:
+        return {}
+    return {"options": f"-c search_path={schema}"}
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run beside the one writer; busy_timeout waits for the lock instead of failing.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def async_engine(settings: Settings, schema: str) -> AsyncEngine:
+    url = _url(settings, schema, driver_async=True)
+    if settings.database_url is None:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        _tune_sqlite(engine.sync_engine)
+        return engine
+    return create_async_engine(
+        url,
+        connect_args=_connect_args(settings, schema),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def sync_engine(settings: Settings, schema: str) -> Engine:
+    """For migrations and CLI tools that run outside the event loop."""
+    url = _url(settings, schema, driver_async=False)
+    if settings.database_url is None:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, connect_args=_connect_args(settings, schema), pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

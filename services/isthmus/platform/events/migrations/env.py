@@ -1,0 +1,4 @@
+from isthmus.platform.events.tables import metadata
+from isthmus.platform.migrations import run_env
+
+run_env(metadata)

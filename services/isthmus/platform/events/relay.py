@@ -1,0 +1,166 @@
+"""The outbox relay, shared by both adapters: read rows in id order, publish them in a sliding window
+of unconfirmed messages, delete each row once the broker confirmed it.
+
+Several replicas of a component share one outbox; on PostgreSQL the relay first takes a session-level
+advisory lock on its own connection, so exactly one replica publishes at a time (the others wait as
+standbys) and per-aggregate order holds. When that connection or process dies, the lock goes with it
+and a standby takes over, re-publishing what was never confirmed (at least once; inboxes drop
+repeats). SQLite is single-process by nature. See docs/decisions/0008-outbox-relay-leader.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from isthmus.platform.events import outbox
+from isthmus.platform.events.consumer import is_transient
+from isthmus.platform.events.metrics import EventMetrics
+from isthmus.platform.events.options import BusOptions
+
+log = logging.getLogger("isthmus.events")
+
+# Hands a row to the broker; the future says whether (True) or not (False) it was confirmed.
+Publish = Callable[[outbox.OutboxRow], Awaitable["asyncio.Future[bool]"]]
+
+
+class Relay:
+    def __init__(
+        self,
+        component: str,
+        connect: Callable[[], contextlib.AbstractAsyncContextManager[AsyncConnection]],
+        postgres: bool,
+        publish: Publish,
+        ready: Callable[[], Awaitable[None]],
+        wake: asyncio.Event,
+        options: BusOptions,
+        metrics: EventMetrics,
+    ) -> None:
+        self.component = component
+        self.connect = connect
+        self.postgres = postgres
+        self.publish = publish
+        self.ready = ready
+        self.wake = wake
+        self.options = options
+        self._published = metrics.published.labels(component)
+        self._confirmed = metrics.confirmed.labels(component)
+        self._backlog = metrics.outbox_backlog.labels(component)
+        self._oldest = metrics.outbox_oldest_age.labels(component)
+        self.leading = False
+        self.stopping = False
+
+    async def run(self) -> None:
+        failures = 0
+        while not self.stopping:
+            try:
+                await self.ready()
+                async with self.connect() as conn:
+                    if self.postgres and not await outbox.try_lead(conn, self.component):
+                        await conn.rollback()
+                        await _wait(self.wake, self.options.poll_interval * 4)
+                        continue
+                    if self.postgres:
+                        # Deleting confirmed rows need not wait for the disk: a delete lost in a crash
+                        # only means the event is published again, and inboxes drop repeats.
+                        await conn.execute(text("SET synchronous_commit = off"))
+                    await conn.commit()
+                    self.leading = True
+                    try:
+                        await self._pump(conn)
+                    finally:
+                        self.leading = False
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                if is_transient(exc):
+                    log.warning("relay %s: %s; retrying", self.component, exc)
+                else:
+                    log.exception("relay %s failed; retrying", self.component)
+                await asyncio.sleep(self.options.reconnect_delay(failures))
+            else:
+                failures = 0
+
+    async def _pump(self, conn: AsyncConnection) -> None:
+        in_flight: dict[int, asyncio.Future[bool]] = {}
+        loop = asyncio.get_running_loop()
+        metrics_due = sweep_due = 0.0
+        high_water = 0  # highest id claimed: the next read starts above it
+        while True:
+            now = loop.time()
+            if now >= metrics_due:
+                metrics_due = now + 1.0
+                await self._refresh_backlog(conn)
+            confirmed: list[int] = []
+            refused = 0
+            for row_id, future in list(in_flight.items()):
+                if future.done():
+                    del in_flight[row_id]
+                    if not future.cancelled() and future.exception() is None and future.result():
+                        confirmed.append(row_id)
+                    else:
+                        refused += 1
+            if confirmed:
+                await outbox.forget_sent(conn, confirmed)
+                await conn.commit()
+                self._confirmed.inc(len(confirmed))
+            if refused:
+                # Left in the outbox; published again after the back-off (reconnect or broker recovery).
+                raise ConnectionError(f"{refused} events not confirmed by the broker")
+            if self.stopping and not in_flight:
+                return
+            room = self.options.confirm_window - len(in_flight)
+            rows: list[outbox.OutboxRow] = []
+            # Read when a good share of the window is free: many small reads cost more than they carry.
+            if not self.stopping and room >= min(self.options.batch_size, self.options.confirm_window // 2):
+                if now >= sweep_due:
+                    # A transaction that took its id early but committed late lands below the high-water
+                    # mark; a periodic read from the start picks such rows up.
+                    sweep_due = now + self.options.poll_interval
+                    rows = await outbox.claim(
+                        conn, min(room, self.options.batch_size), exclude=in_flight.keys()
+                    )
+                else:
+                    rows = await outbox.claim(conn, min(room, self.options.batch_size), after=high_water)
+                await conn.commit()
+                for row in rows:
+                    future = await self.publish(row)
+                    future.add_done_callback(lambda _f: self.wake.set())
+                    in_flight[row.id] = future
+                    high_water = max(high_water, row.id)
+                self._published.inc(len(rows))
+            if not rows and not confirmed:
+                await _wait(self.wake, self.options.poll_interval)
+            elif not rows:
+                await asyncio.sleep(0)
+
+    async def _refresh_backlog(self, conn: AsyncConnection) -> None:
+        count, oldest = await outbox.backlog(conn)
+        await conn.commit()
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        self._backlog.set(count)
+        self._oldest.set(max(0.0, age))
+
+    async def stop(self, task: asyncio.Task[None], grace: float) -> None:
+        """Publish nothing new, wait (up to ``grace`` seconds) for the confirms in flight, then end."""
+        self.stopping = True
+        self.wake.set()
+        if self.leading:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), grace)
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+    event.clear()

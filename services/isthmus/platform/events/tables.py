@@ -1,0 +1,64 @@
+"""The event tables every component holds in its own schema (or SQLite file).
+
+``outbox``: events recorded in the producer's transaction, waiting for the relay; a row is deleted
+once the broker confirmed it (deleting writes far less than updating a 1 KB row to "sent").
+``inbox``: one row per (consumer queue, event id) handled, written in the handler's transaction.
+``dead_letters``: deliveries given up on, with the reason and the last error, until replayed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias), not a BIGINT one.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("type", String(200), nullable=False),
+    Column("aggregate_id", String(200), nullable=False),
+    Column("envelope", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", String(200), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("handled_at", DateTime(timezone=True), nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("consumer", String(200), nullable=False),
+    Column("event_id", String(36), nullable=True),
+    Column("routing_key", String(200), nullable=False),
+    Column("content_type", String(200), nullable=True),
+    Column("type", String(200), nullable=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("dead_at", DateTime(timezone=True), nullable=False),
+    Column("replay_requested_at", DateTime(timezone=True), nullable=True),
+    Index("ix_dead_letters_consumer", "consumer", "id"),
+)

@@ -1,0 +1,66 @@
+"""Alembic, driven from code: each component's schema gets its own migration streams.
+
+A stream is an Alembic script directory plus its own version table, so the platform's tables (the
+event outbox and inbox) and each context's tables evolve independently inside the same schema.
+Every script directory holds a two-line ``env.py`` that calls :func:`run_env`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+
+from isthmus.platform.config import Settings
+from isthmus.platform.db import is_postgres, sync_engine
+
+
+@dataclass(frozen=True)
+class Stream:
+    script_location: str  # "package:dir", e.g. "isthmus.orders:migrations"
+    version_table: str
+
+
+def _config(settings: Settings, schema: str, stream: Stream) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", stream.script_location)
+    cfg.attributes.update(settings=settings, schema=schema, version_table=stream.version_table)
+    return cfg
+
+
+def upgrade(settings: Settings, schema: str, streams: list[Stream], revision: str = "head") -> None:
+    if is_postgres(settings):
+        engine = sync_engine(settings, schema)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        finally:
+            engine.dispose()
+    for stream in streams:
+        command.upgrade(_config(settings, schema, stream), revision)
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of every ``env.py``: online migrations against the component's own schema."""
+    attrs = context.config.attributes
+    settings: Settings = attrs["settings"]
+    schema: str = attrs["schema"]
+    engine = sync_engine(settings, schema)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                version_table=attrs["version_table"],
+                version_table_schema=schema if is_postgres(settings) else None,
+                # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
+                render_as_batch=not is_postgres(settings),
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+    finally:
+        engine.dispose()

@@ -1,0 +1,137 @@
+"""The gRPC server every component runs in: interceptors, health, reflection, TLS, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from isthmus.platform.auth import Authenticator
+from isthmus.platform.component import Component, Runtime, Stop
+from isthmus.platform.config import Settings
+from isthmus.platform.interceptors import ChassisInterceptor
+from isthmus.platform.metrics import RpcMetrics
+
+log = logging.getLogger("isthmus.server")
+
+_OPTIONS = [
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+]
+
+_METRICS: RpcMetrics | None = None
+
+
+def rpc_metrics() -> RpcMetrics:
+    # Prometheus collectors are process-global; a second server in the same process reuses them.
+    global _METRICS
+    if _METRICS is None:
+        _METRICS = RpcMetrics()
+    return _METRICS
+
+
+def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    if not settings.tls_enabled:
+        return None
+    assert settings.tls_cert_file and settings.tls_key_file
+    key = settings.tls_key_file.read_bytes()
+    cert = settings.tls_cert_file.read_bytes()
+    ca = settings.tls_client_ca_file.read_bytes() if settings.tls_client_ca_file else None
+    return grpc.ssl_server_credentials(
+        [(key, cert)], root_certificates=ca, require_client_auth=ca is not None
+    )
+
+
+class Server:
+    """A started gRPC server with its components; ``stop()`` drains it."""
+
+    def __init__(self, settings: Settings, components: Sequence[Component], runtime: Runtime) -> None:
+        self.settings = settings
+        self.components = list(components)
+        self.runtime = runtime
+        self.health = health.aio.HealthServicer()
+        authenticator = None if settings.auth_disabled else Authenticator(settings.clients)
+        self.grpc = grpc.aio.server(
+            interceptors=[ChassisInterceptor(rpc_metrics(), authenticator)], options=_OPTIONS
+        )
+        self._health_only: grpc.aio.Server | None = None
+        self._stops: list[Stop] = []
+        self.port = 0
+
+    @property
+    def service_names(self) -> list[str]:
+        return [name for c in self.components for name in c.services]
+
+    async def start(self) -> None:
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        for component in self.components:
+            stop = await component.start(self.grpc, self.runtime)
+            if stop is not None:
+                self._stops.append(stop)
+        if self.runtime.bus is not None:
+            # After the components registered their relays and subscriptions, before traffic.
+            await self.runtime.bus.start()
+        reflection.enable_server_reflection(
+            [*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.grpc
+        )
+        address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
+        credentials = _credentials(self.settings)
+        if credentials is None:
+            self.port = self.grpc.add_insecure_port(address)
+        else:
+            self.port = self.grpc.add_secure_port(address, credentials)
+        await self.grpc.start()
+        if self.settings.health_port:
+            # Kubernetes' native gRPC probes speak plaintext only; when the main port needs TLS,
+            # they get a plaintext listener that serves nothing but the health service.
+            self._health_only = grpc.aio.server()
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self._health_only)
+            self._health_only.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.health_port}")
+            await self._health_only.start()
+        for name in ["", *self.service_names]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info(
+            "serving %s on port %d",
+            ", ".join(c.name for c in self.components),
+            self.port,
+            extra={"tls": self.settings.tls_enabled, "auth": not self.settings.auth_disabled},
+        )
+
+    async def stop(self) -> None:
+        """NOT_SERVING first so load balancers stop sending, then drain in-flight RPCs, then stop work."""
+        await self.health.enter_graceful_shutdown()
+        await self.grpc.stop(self.settings.shutdown_grace_seconds)
+        if self.runtime.bus is not None:
+            # No new RPCs means no new outbox rows; handlers in progress finish before engines close.
+            try:
+                await self.runtime.bus.stop()
+            except Exception:
+                log.exception("error while stopping the event bus")
+        for stop in reversed(self._stops):
+            try:
+                await stop()
+            except Exception:
+                log.exception("error while stopping a component")
+        if self._health_only is not None:
+            await self._health_only.stop(None)
+        await self.runtime.close()
+        log.info("stopped")
+
+
+async def until_signalled() -> None:
+    """Wait for SIGTERM or SIGINT (the caller then shuts down gracefully)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # not on every platform
+            loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("shutting down")

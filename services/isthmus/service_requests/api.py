@@ -1,0 +1,314 @@
+"""gRPC servicer: validates requests (naming proto field paths), builds commands, answers protos."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import grpc
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus.platform.errors import InvalidArgument
+from isthmus.service_requests import handlers, messages, paging
+from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
+from isthmus.service_requests.settings import ServiceRequestSettings
+from isthmus.service_requests.store import CaseFilter, UnitOfWorkFactory
+
+MAX_ID = 64
+MAX_NAME = 200
+MAX_TEXT = 100_000
+
+
+class _Violations:
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str]] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.found.append((field, message))
+
+    def text(self, field: str, value: str, *, required: bool = False, limit: int = MAX_NAME) -> str:
+        if required and not value.strip():
+            self.add(field, "is required")
+        elif len(value) > limit:
+            self.add(field, f"is longer than {limit} characters")
+        return value.strip() if limit <= MAX_NAME else value
+
+    def enum(
+        self,
+        field: str,
+        value: int,
+        enum: Any,
+        prefix: str,
+        target: Any,
+        *,
+        default: Any = None,
+        optional: bool = False,
+    ) -> Any:
+        if value == 0:
+            if default is None and not optional:
+                self.add(field, "is required (UNSPECIFIED is not a value)")
+            return default
+        try:
+            return target(enum.Name(value).removeprefix(prefix))
+        except ValueError:
+            self.add(field, f"{value} is not a known value")
+            return default
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise InvalidArgument.many(self.found)
+
+
+def _instant(message: Any, name: str) -> datetime | None:
+    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
+
+
+def _actor(value: common_pb2.Actor) -> Actor:
+    kind = common_pb2.ActorKind.Name(value.kind).removeprefix("ACTOR_KIND_") if value.kind else ""
+    return Actor("" if kind == "UNSPECIFIED" else kind, value.id, value.display_name)
+
+
+def _state(v: _Violations, field: str, value: int) -> State | None:
+    state: State | None = v.enum(field, value, pb.ServiceRequestState, "SERVICE_REQUEST_STATE_", State)
+    return state
+
+
+def _pair(v: _Violations, prefix: str, source_system: str, external_id: str) -> None:
+    if bool(source_system) != bool(external_id):
+        missing = "external_id" if source_system else "source_system"
+        v.add(prefix + missing, "source_system and external_id go together")
+
+
+class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServicer):
+    def __init__(
+        self, uows: UnitOfWorkFactory, settings: ServiceRequestSettings, clock: Callable[[], datetime]
+    ) -> None:
+        self.uows = uows
+        self.settings = settings
+        self.clock = clock
+
+    def _env(self) -> handlers.Env:
+        return handlers.Env(self.settings, self.clock())
+
+    async def OpenServiceRequest(
+        self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ServiceRequest:
+        v = _Violations()
+        cmd = handlers.OpenServiceRequest(
+            customer_id=v.text("customer_id", request.customer_id, required=True, limit=MAX_ID),
+            channel=v.enum("channel", request.channel, pb.Channel, "CHANNEL_", Channel),
+            kind=v.enum("kind", request.kind, pb.ServiceRequestKind, "SERVICE_REQUEST_KIND_", Kind),
+            priority=v.enum(
+                "priority", request.priority, pb.Priority, "PRIORITY_", Priority, default=Priority.NORMAL
+            ),
+            subject=v.text("subject", request.subject, required=True, limit=1000).strip(),
+            order_id=v.text("order_id", request.order_id, limit=MAX_ID),
+            order_line_id=v.text("order_line_id", request.order_line_id, limit=MAX_ID),
+            category=v.text("category", request.category),
+            sub_category=v.text("sub_category", request.sub_category),
+            description=v.text("description", request.description, limit=MAX_TEXT),
+            reason_codes=tuple(
+                v.text(f"reason_codes[{i}]", code, required=True, limit=64)
+                for i, code in enumerate(request.reason_codes)
+            ),
+            assignee=Assignee(
+                v.text("assignee.agent_id", request.assignee.agent_id),
+                v.text("assignee.queue", request.assignee.queue),
+            ),
+            source_system=v.text("source_system", request.source_system),
+            external_id=v.text("external_id", request.external_id),
+            actor=_actor(request.actor),
+            opened_at=_instant(request, "opened_at"),
+            idempotency_key=v.text("idempotency_key", request.idempotency_key),
+        )
+        if cmd.order_line_id and not cmd.order_id:
+            v.add("order_id", "is required when order_line_id is given")
+        if cmd.sub_category and not cmd.category:
+            v.add("category", "is required when sub_category is given")
+        _pair(v, "", cmd.source_system, cmd.external_id)
+        v.raise_if_any()
+        async with self.uows() as uow:
+            sr = await handlers.open_service_request(cmd, uow, self._env())
+        return messages.service_request(sr)
+
+    async def GetServiceRequest(
+        self, request: rpc.GetServiceRequestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ServiceRequest:
+        v = _Violations()
+        case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
+        v.raise_if_any()
+        async with self.uows() as uow:
+            sr = await handlers._load(uow, case_id)
+        return messages.service_request(sr)
+
+    async def ListServiceRequests(
+        self, request: rpc.ListServiceRequestsRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ListServiceRequestsResponse:
+        v = _Violations()
+        states = tuple(
+            s for i, value in enumerate(request.states) if (s := _state(v, f"states[{i}]", value)) is not None
+        )
+        due_within = request.due_within.ToTimedelta() if request.HasField("due_within") else timedelta(0)
+        if due_within < timedelta(0):
+            v.add("due_within", "must not be negative")
+        if request.HasField("due_within") and not request.overdue:
+            v.add("overdue", "must be true when due_within is given")
+        kind = v.enum(
+            "kind", request.kind, pb.ServiceRequestKind, "SERVICE_REQUEST_KIND_", Kind, optional=True
+        )
+        priority = v.enum("priority", request.priority, pb.Priority, "PRIORITY_", Priority, optional=True)
+        size = _page_size(v, request.page_size, default=50)
+        v.raise_if_any()
+        flt = CaseFilter(
+            customer_id=request.customer_id,
+            agent_id=request.assignee_agent_id,
+            queue=request.queue,
+            states=states,
+            kind=kind,
+            priority=priority,
+            overdue_within=due_within if request.overdue else None,
+        )
+        async with self.uows() as uow:
+            found, token = await handlers.list_service_requests(
+                flt, size, request.page_token, uow, self.clock()
+            )
+        return rpc.ListServiceRequestsResponse(
+            service_requests=[messages.service_request(sr) for sr in found], next_page_token=token
+        )
+
+    async def AssignServiceRequest(
+        self, request: rpc.AssignServiceRequestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ServiceRequest:
+        v = _Violations()
+        case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
+        assignee = Assignee(
+            v.text("assignee.agent_id", request.assignee.agent_id),
+            v.text("assignee.queue", request.assignee.queue),
+        )
+        if not assignee:
+            v.add("assignee", "needs an agent_id, a queue, or both")
+        if request.expected_version < 0:
+            v.add("expected_version", "must not be negative")
+        note = v.text("note", request.note, limit=MAX_TEXT)
+        v.raise_if_any()
+        cmd = handlers.AssignServiceRequest(
+            case_id, assignee, request.expected_version, note, _actor(request.actor)
+        )
+        async with self.uows() as uow:
+            sr = await handlers.assign_service_request(cmd, uow, self._env())
+        return messages.service_request(sr)
+
+    async def ChangeServiceRequestStatus(
+        self, request: rpc.ChangeServiceRequestStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ServiceRequest:
+        v = _Violations()
+        case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
+        target = _state(v, "target_state", request.target_state)
+        if request.expected_version < 0:
+            v.add("expected_version", "must not be negative")
+        resolution_code = v.text("resolution_code", request.resolution_code)
+        if target is State.RESOLVED and not resolution_code:
+            v.add("resolution_code", "is required to resolve a case")
+        note = v.text("note", request.note, limit=MAX_TEXT)
+        v.raise_if_any()
+        assert target is not None
+        cmd = handlers.ChangeServiceRequestStatus(
+            case_id,
+            target,
+            request.expected_version,
+            resolution_code,
+            note,
+            _actor(request.actor),
+            _instant(request, "occurred_at"),
+        )
+        async with self.uows() as uow:
+            sr = await handlers.change_service_request_status(cmd, uow, self._env())
+        return messages.service_request(sr)
+
+    async def LogInteraction(
+        self, request: rpc.LogInteractionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Interaction:
+        v = _Violations()
+        i = request.interaction
+        p = "interaction."
+        if not request.HasField("interaction"):
+            v.add("interaction", "is required")
+        cmd = handlers.LogInteraction(
+            direction=v.enum(p + "direction", i.direction, pb.Direction, "DIRECTION_", Direction),
+            channel=v.enum(p + "channel", i.channel, pb.Channel, "CHANNEL_", Channel),
+            service_request_id=v.text(p + "service_request_id", i.service_request_id, limit=MAX_ID),
+            customer_id=v.text(p + "customer_id", i.customer_id, limit=MAX_ID),
+            author=_actor(i.author),
+            occurred_at=_instant(i, "occurred_at"),
+            subject=v.text(p + "subject", i.subject, limit=1000).strip(),
+            body=v.text(p + "body", i.body, limit=MAX_TEXT),
+            in_reply_to_id=v.text(p + "in_reply_to_id", i.in_reply_to_id, limit=MAX_ID),
+            corrects_id=v.text(p + "corrects_id", i.corrects_id, limit=MAX_ID),
+            duration=i.duration.ToTimedelta() if i.HasField("duration") else None,
+            source_system=v.text(p + "source_system", i.source_system),
+            external_id=v.text(p + "external_id", i.external_id),
+            idempotency_key=v.text("idempotency_key", request.idempotency_key),
+        )
+        if not cmd.service_request_id and not cmd.customer_id:
+            v.add(p + "customer_id", "is required when service_request_id is empty")
+        if not cmd.body.strip() and not cmd.subject:
+            v.add(p + "body", "is required (or a subject)")
+        if cmd.duration is not None and cmd.duration < timedelta(0):
+            v.add(p + "duration", "must not be negative")
+        _pair(v, p, cmd.source_system, cmd.external_id)
+        v.raise_if_any()
+        async with self.uows() as uow:
+            entry = await handlers.log_interaction(cmd, uow, self._env())
+        return messages.interaction(entry)
+
+    async def ListInteractions(
+        self, request: rpc.ListInteractionsRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ListInteractionsResponse:
+        v = _Violations()
+        given = [bool(request.service_request_id), bool(request.customer_id), request.orphaned_only]
+        if sum(given) != 1:
+            v.add(
+                "service_request_id", "give exactly one of service_request_id, customer_id or orphaned_only"
+            )
+        size = _page_size(v, request.page_size, default=100)
+        v.raise_if_any()
+        async with self.uows() as uow:
+            found, token = await handlers.list_interactions(
+                request.service_request_id,
+                request.customer_id,
+                request.orphaned_only,
+                size,
+                request.page_token,
+                uow,
+            )
+        return rpc.ListInteractionsResponse(
+            interactions=[messages.interaction(i) for i in found], next_page_token=token
+        )
+
+    async def GetContactSuppression(
+        self, request: rpc.GetContactSuppressionRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ContactSuppression:
+        v = _Violations()
+        customer_id = v.text("customer_id", request.customer_id, required=True, limit=MAX_ID)
+        v.raise_if_any()
+        async with self.uows() as uow:
+            s = await handlers.get_suppression(customer_id, uow)
+        return rpc.ContactSuppression(
+            customer_id=s.customer_id,
+            suppressed=s.suppressed,
+            reason=s.reason,
+            service_request_ids=s.service_request_ids,
+            since=messages.ts(s.since),
+        )
+
+
+def _page_size(v: _Violations, value: int, *, default: int) -> int:
+    try:
+        return paging.page_size(value, default=default, maximum=500)
+    except InvalidArgument as exc:
+        v.add(exc.field, exc.violations[0][1])
+        return default

@@ -1,0 +1,62 @@
+"""Wiring of the service-requests component: store, servicer, breach detector, event consumers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus.platform import events
+from isthmus.platform.component import Component, Runtime, Stop
+from isthmus.platform.db import session_factory
+from isthmus.platform.migrations import Stream
+from isthmus.service_requests import consumers
+from isthmus.service_requests import settings as sr_settings
+from isthmus.service_requests.api import ServiceRequestServicer
+from isthmus.service_requests.breaches import BreachDetector
+from isthmus.service_requests.store import UnitOfWorkFactory
+
+NAME = "service-requests"
+SCHEMA = "service_requests"
+SERVICE = "isthmus.service_requests.v1.ServiceRequestService"
+MIGRATIONS = Stream("isthmus.service_requests:migrations", "alembic_version")
+
+
+async def record(session: AsyncSession, message: Message, aggregate_id: str) -> None:
+    await events.record_event(session, message, aggregate_id=aggregate_id)
+
+
+def unit_of_work_factory(runtime: Runtime) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(session_factory(runtime.engine(SCHEMA)), record)
+
+
+def breach_detector(runtime: Runtime) -> BreachDetector:
+    """The detector as the component runs it; tests build one to scan at a simulated time."""
+    config = sr_settings.load(runtime.settings.extra)
+    return BreachDetector(unit_of_work_factory(runtime), runtime.clock, config.breach_scan_interval)
+
+
+async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
+    config = sr_settings.load(runtime.settings.extra)
+    uows = unit_of_work_factory(runtime)
+    servicer = ServiceRequestServicer(uows, config, runtime.clock)
+    service_requests_pb2_grpc.add_ServiceRequestServiceServicer_to_server(servicer, server)
+    engine = runtime.engine(SCHEMA)
+    bus: Any = runtime.bus
+    if bus is not None:
+        bus.add_relay(NAME, engine)
+        bus.subscribe(
+            NAME,
+            engine,
+            events.Subscription("customers", consumers.ROUTING_KEYS, consumers.handler(runtime.clock)),
+        )
+    detector = BreachDetector(uows, runtime.clock, config.breach_scan_interval)
+    detector.start()
+    return detector.stop
+
+
+def component() -> Component:
+    return Component(NAME, SCHEMA, (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start)

@@ -1,0 +1,96 @@
+"""The SLA breach detector: a scan, run on a schedule inside the process, that reports each breach once.
+
+"Once" holds across scans and replicas: a breach is flagged on the case in the same transaction that
+records SlaBreached, and the write only lands if the case is still at the version the scan read, so
+two replicas scanning together report it once between them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from isthmus.api.events.v1 import service_requests_pb2 as ev
+from isthmus.platform.errors import Conflict
+from isthmus.service_requests import messages
+from isthmus.service_requests.domain import BreachKind
+from isthmus.service_requests.store import UnitOfWorkFactory
+
+log = logging.getLogger("isthmus.service_requests.breaches")
+
+_KIND = {
+    BreachKind.RESPONSE: ev.SlaBreached.SLA_BREACH_KIND_RESPONSE,
+    BreachKind.RESOLUTION: ev.SlaBreached.SLA_BREACH_KIND_RESOLUTION,
+}
+
+
+async def scan(uows: UnitOfWorkFactory, now: datetime, *, batch: int = 200) -> int:
+    """Flags every breach due by ``now`` and records one SlaBreached for each; returns how many."""
+    fired = 0
+    while True:
+        async with uows() as uow:
+            ids = await uow.repo.breach_check_due(now, batch)
+            for case_id in ids:
+                sr = await uow.repo.get(case_id)
+                if sr is None:
+                    continue
+                found = sr.detect_breaches(now)
+                if not found:
+                    continue
+                try:
+                    await uow.repo.save(sr)
+                except Conflict:
+                    continue  # changed meanwhile (another scan, an agent): the next scan looks again
+                snapshot = messages.service_request(sr)
+                for kind, due in found:
+                    uow.emit(
+                        ev.SlaBreached(
+                            service_request=snapshot,
+                            breach=_KIND[kind],
+                            due_at=messages.ts(due),
+                            detected_at=messages.ts(now),
+                        ),
+                        sr.id,
+                    )
+                    fired += 1
+            await uow.commit()
+        if len(ids) < batch:
+            return fired
+
+
+class BreachDetector:
+    """Runs :func:`scan` every ``interval`` at the runtime's clock until stopped."""
+
+    def __init__(self, uows: UnitOfWorkFactory, clock: Callable[[], datetime], interval: timedelta) -> None:
+        self.uows = uows
+        self.clock = clock
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def scan_now(self) -> int:
+        return await scan(self.uows, self.clock())
+
+    def start(self) -> None:
+        if self.interval > timedelta(0):
+            self._task = asyncio.create_task(self._run(), name="sla-breach-detector")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                fired = await self.scan_now()
+                if fired:
+                    log.info("reported %d SLA breaches", fired)
+            except Exception:
+                # A database blip must not end the schedule; the next scan catches up.
+                log.exception("SLA breach scan failed")
+            await asyncio.sleep(self.interval.total_seconds())

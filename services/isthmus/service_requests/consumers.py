@@ -1,0 +1,72 @@
+"""Events in: the customer master's merges, unmerges and erasures.
+
+Each handler runs in the transaction the bus gives it (the bus commits and acks); events this
+context records in reply go into the same transaction's outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.api.events.v1 import customers_pb2
+from isthmus.platform.events import Event, record_event
+from isthmus.service_requests.domain import ERASED
+from isthmus.service_requests.handlers import refresh_suppression
+from isthmus.service_requests.store import UnitOfWork
+
+ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
+
+
+async def customers_merged(uow: UnitOfWork, event: customers_pb2.CustomersMerged, now: datetime) -> None:
+    for merged_id in event.merged_ids:
+        if merged_id == event.surviving_id:
+            continue
+        await uow.repo.move_customer(event.merge_id, merged_id, event.surviving_id, now)
+        await refresh_suppression(uow, merged_id, now)
+    await refresh_suppression(uow, event.surviving_id, now)
+    await uow.record_events()
+
+
+async def customer_unmerged(uow: UnitOfWork, event: customers_pb2.CustomerUnmerged, now: datetime) -> None:
+    for restored_id in event.restored_ids:
+        moves = await uow.repo.moves_of(event.merge_id, restored_id, event.from_id)
+        await uow.repo.move_back(moves, event.from_id, restored_id, now)
+        await uow.repo.forget_moves(event.merge_id, restored_id)
+        await refresh_suppression(uow, restored_id, now)
+    await refresh_suppression(uow, event.from_id, now)
+    await uow.record_events()
+
+
+async def customer_erased(uow: UnitOfWork, event: customers_pb2.CustomerErased, now: datetime) -> None:
+    """Blanks what the customer told us; the cases and log entries stay as anonymised records."""
+    for sr in await uow.repo.cases_of(event.customer_id):
+        if sr.erased:
+            continue
+        sr.erase_personal_data(now)
+        await uow.repo.save(sr)
+    await uow.repo.erase_interactions(event.customer_id, ERASED)
+    await uow.record_events()
+
+
+_HANDLERS: dict[str, Callable[[UnitOfWork, Any, datetime], Any]] = {
+    "customers.CustomersMerged": customers_merged,
+    "customers.CustomerUnmerged": customer_unmerged,
+    "customers.CustomerErased": customer_erased,
+}
+
+
+def handler(clock: Callable[[], datetime]) -> Callable[[AsyncSession, Event], Any]:
+    """The bus handler ``(session, event)``: dispatches on the event's type."""
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        async def record(session: AsyncSession, message: Message, aggregate_id: str) -> None:
+            await record_event(session, message, aggregate_id=aggregate_id, causation_id=event.event_id)
+
+        await _HANDLERS[event.type](UnitOfWork(session, record), event.payload, clock())
+
+    return handle

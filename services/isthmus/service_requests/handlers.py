@@ -1,0 +1,431 @@
+"""Use cases: each takes a command and a unit of work, changes state, records events, commits."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from isthmus.api.events.v1 import service_requests_pb2 as ev
+from isthmus.platform.errors import AlreadyExists, InvalidArgument, NotFound
+from isthmus.service_requests import messages, paging
+from isthmus.service_requests.domain import (
+    SYSTEM,
+    Actor,
+    Assignee,
+    Channel,
+    Direction,
+    Interaction,
+    Kind,
+    Priority,
+    ServiceRequest,
+    State,
+)
+from isthmus.service_requests.settings import ServiceRequestSettings
+from isthmus.service_requests.store import CaseFilter, Suppression, UnitOfWork
+
+# Clients' clocks drift; an instant this far ahead of ours is still "now", further is a mistake.
+CLOCK_SKEW = timedelta(minutes=5)
+SUPPRESSION_REASON = "open complaint"
+
+
+@dataclass(frozen=True)
+class Env:
+    settings: ServiceRequestSettings
+    now: datetime
+
+
+_last_id_ms = 0
+_id_counter = 0
+
+
+def new_id() -> str:
+    """A UUIDv7-style id: time-ordered, so entries logged at the same instant keep their arrival order."""
+    global _last_id_ms, _id_counter
+    ms = time.time_ns() // 1_000_000
+    if ms <= _last_id_ms:
+        ms, _id_counter = _last_id_ms, _id_counter + 1
+        if _id_counter > 0xFFF:  # more than 4096 in one millisecond: borrow the next one
+            ms, _id_counter = ms + 1, 0
+    else:
+        _id_counter = 0
+    _last_id_ms = ms
+    value = (ms << 80) | (0x7 << 76) | ((_id_counter & 0xFFF) << 64) | (0b10 << 62) | random.getrandbits(62)
+    return str(uuid.UUID(int=value))
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenServiceRequest:
+    customer_id: str
+    channel: Channel
+    kind: Kind
+    subject: str
+    priority: Priority = Priority.NORMAL
+    order_id: str = ""
+    order_line_id: str = ""
+    category: str = ""
+    sub_category: str = ""
+    description: str = ""
+    reason_codes: tuple[str, ...] = ()
+    assignee: Assignee = field(default_factory=Assignee)
+    source_system: str = ""
+    external_id: str = ""
+    actor: Actor = field(default_factory=Actor)
+    opened_at: datetime | None = None
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class AssignServiceRequest:
+    service_request_id: str
+    assignee: Assignee
+    expected_version: int = 0
+    note: str = ""
+    actor: Actor = field(default_factory=Actor)
+
+
+@dataclass(frozen=True)
+class ChangeServiceRequestStatus:
+    service_request_id: str
+    target: State
+    expected_version: int = 0
+    resolution_code: str = ""
+    note: str = ""
+    actor: Actor = field(default_factory=Actor)
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LogInteraction:
+    direction: Direction
+    channel: Channel
+    service_request_id: str = ""
+    customer_id: str = ""
+    author: Actor = field(default_factory=Actor)
+    occurred_at: datetime | None = None
+    subject: str = ""
+    body: str = ""
+    in_reply_to_id: str = ""
+    corrects_id: str = ""
+    duration: timedelta | None = None
+    source_system: str = ""
+    external_id: str = ""
+    idempotency_key: str = ""
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _request_json(command: Any) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, timedelta):
+            return value.total_seconds()
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    data = dataclasses.asdict(command)
+    data.pop("idempotency_key", None)
+    return {k: plain(v) for k, v in data.items()}
+
+
+async def _replayed(
+    uow: UnitOfWork, operation: str, key: str, command: Any, field_prefix: str = ""
+) -> str | None:
+    """The resource id of an earlier request under ``key``; refuses a different request under it."""
+    if not key:
+        return None
+    found = await uow.repo.idempotent(operation, key)
+    if found is None:
+        return None
+    first, resource_id = found
+    current = _request_json(command)
+    for name, value in current.items():
+        if first.get(name) != value:
+            raise AlreadyExists(
+                f"idempotency_key {key!r} was used for a different request: {field_prefix}{name} differs"
+            )
+    return resource_id
+
+
+def _instant(value: datetime | None, env: Env, field_name: str) -> datetime:
+    if value is None:
+        return env.now
+    if value > env.now + CLOCK_SKEW:
+        raise InvalidArgument(field_name, "is in the future")
+    return value
+
+
+async def _load(uow: UnitOfWork, case_id: str) -> ServiceRequest:
+    sr = await uow.repo.get(case_id)
+    if sr is None:
+        raise NotFound(f"no service request {case_id!r}")
+    return sr
+
+
+async def _internal_note(
+    uow: UnitOfWork, sr: ServiceRequest, note: str, author: Actor, at: datetime, env: Env
+) -> None:
+    if not note:
+        return
+    entry = Interaction(
+        id=new_id(),
+        direction=Direction.INTERNAL,
+        channel=Channel.INTERNAL,
+        occurred_at=at,
+        create_time=env.now,
+        service_request_id=sr.id,
+        customer_id=sr.customer_id,
+        author=author,
+        body=note,
+    )
+    await uow.repo.add_interaction(entry)
+    uow.emit(ev.InteractionLogged(interaction=messages.interaction(entry)), sr.id)
+
+
+def _status_events(uow: UnitOfWork, sr: ServiceRequest, previous: State, actor: Actor, at: datetime) -> None:
+    snapshot = messages.service_request(sr)
+    uow.emit(
+        ev.ServiceRequestStatusChanged(
+            service_request=snapshot,
+            from_state=messages.state(previous),
+            to_state=messages.state(sr.state),
+            actor=messages.actor(actor),
+            occurred_at=messages.ts(at),
+        ),
+        sr.id,
+    )
+    if sr.state is State.RESOLVED:
+        uow.emit(ev.ServiceRequestResolved(service_request=snapshot, resolved_at=messages.ts(at)), sr.id)
+    elif sr.state is State.CLOSED:
+        uow.emit(ev.ServiceRequestClosed(service_request=snapshot, closed_at=messages.ts(at)), sr.id)
+
+
+async def refresh_suppression(uow: UnitOfWork, customer_id: str, now: datetime) -> None:
+    """Keeps the customer's contact suppression in step with their open complaints."""
+    complaints = await uow.repo.open_complaints(customer_id)
+    ids = tuple(c.id for c in complaints)
+    current = await uow.repo.get_suppression(customer_id)
+    was_on = current is not None and current.suppressed
+    if current is not None and current.service_request_ids == ids and was_on == bool(ids):
+        return
+    if current is None and not ids:
+        return
+    since = (current.since if was_on and current else now) if ids else None
+    reason = SUPPRESSION_REASON if ids else ""
+    await uow.repo.put_suppression(Suppression(customer_id, bool(ids), reason, ids, since), now)
+    if was_on != bool(ids):
+        uow.emit(
+            ev.ContactSuppressionChanged(
+                customer_id=customer_id,
+                suppressed=bool(ids),
+                reason=reason or "complaints resolved",
+                service_request_ids=ids,
+                changed_at=messages.ts(now),
+            ),
+            customer_id,
+        )
+
+
+# -- use cases --------------------------------------------------------------------------------------
+
+
+async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
+    if (earlier := await _replayed(uow, "open", cmd.idempotency_key, cmd)) is not None:
+        return await _load(uow, earlier)
+    if cmd.source_system and cmd.external_id:
+        existing = await uow.repo.get_by_source(cmd.source_system, cmd.external_id)
+        if existing is not None:
+            return existing
+    opened_at = _instant(cmd.opened_at, env, "opened_at")
+    sr = ServiceRequest.open(
+        id=new_id(),
+        customer_id=cmd.customer_id,
+        opened_at=opened_at,
+        priority=cmd.priority,
+        target=env.settings.sla[cmd.priority],
+        calendar=env.settings.calendar,
+        channel=cmd.channel,
+        kind=cmd.kind,
+        subject=cmd.subject,
+        order_id=cmd.order_id,
+        order_line_id=cmd.order_line_id,
+        category=cmd.category,
+        sub_category=cmd.sub_category,
+        description=cmd.description,
+        reason_codes=list(cmd.reason_codes),
+        source_system=cmd.source_system,
+        external_id=cmd.external_id,
+        opened_by=cmd.actor,
+    )
+    sr.update_time = env.now
+    uow.emit(ev.ServiceRequestOpened(service_request=messages.service_request(sr)), sr.id)
+    if cmd.assignee:
+        _assign(uow, sr, cmd.assignee, cmd.actor, env.now)
+    await uow.repo.add(sr)
+    if sr.kind is Kind.COMPLAINT:
+        await refresh_suppression(uow, sr.customer_id, env.now)
+    if cmd.idempotency_key:
+        await uow.repo.remember("open", cmd.idempotency_key, _request_json(cmd), sr.id, env.now)
+    await uow.commit()
+    return sr
+
+
+def _assign(uow: UnitOfWork, sr: ServiceRequest, assignee: Assignee, actor: Actor, now: datetime) -> None:
+    previous, moved_from = sr.assign(assignee, now)
+    snapshot = messages.service_request(sr)
+    uow.emit(
+        ev.ServiceRequestAssigned(
+            service_request=snapshot,
+            previous_assignee=messages.assignee(previous),
+            actor=messages.actor(actor),
+        ),
+        sr.id,
+    )
+    if moved_from is not None:
+        _status_events(uow, sr, moved_from, actor, now)
+
+
+async def assign_service_request(cmd: AssignServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
+    sr = await _load(uow, cmd.service_request_id)
+    sr.check_version(cmd.expected_version)
+    _assign(uow, sr, cmd.assignee, cmd.actor, env.now)
+    await uow.repo.save(sr)
+    await _internal_note(uow, sr, cmd.note, cmd.actor, env.now, env)
+    await uow.commit()
+    return sr
+
+
+async def change_service_request_status(
+    cmd: ChangeServiceRequestStatus, uow: UnitOfWork, env: Env
+) -> ServiceRequest:
+    sr = await _load(uow, cmd.service_request_id)
+    sr.check_version(cmd.expected_version)
+    at = _instant(cmd.occurred_at, env, "occurred_at")
+    previous = sr.change_state(
+        cmd.target,
+        at,
+        env.settings.calendar,
+        reopen_window=env.settings.reopen_window,
+        resolution_code=cmd.resolution_code,
+        resolution_note=cmd.note if cmd.target is State.RESOLVED else "",
+    )
+    await uow.repo.save(sr)
+    _status_events(uow, sr, previous, cmd.actor, at)
+    await _internal_note(uow, sr, cmd.note, cmd.actor, at, env)
+    if sr.kind is Kind.COMPLAINT:
+        await refresh_suppression(uow, sr.customer_id, env.now)
+    await uow.commit()
+    return sr
+
+
+async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Interaction:
+    repo = uow.repo
+    if (earlier := await _replayed(uow, "log", cmd.idempotency_key, cmd, "interaction.")) is not None:
+        found = await repo.get_interaction(earlier)
+        assert found is not None
+        return found
+    if cmd.source_system and cmd.external_id:
+        existing = await repo.get_interaction_by_source(cmd.source_system, cmd.external_id)
+        if existing is not None:
+            return existing
+    for name in ("in_reply_to_id", "corrects_id"):
+        ref = getattr(cmd, name)
+        if ref and await repo.get_interaction(ref) is None:
+            raise InvalidArgument(f"interaction.{name}", f"names no interaction ({ref!r})")
+    occurred_at = _instant(cmd.occurred_at, env, "interaction.occurred_at")
+    entry = Interaction(
+        id=new_id(),
+        direction=cmd.direction,
+        channel=cmd.channel,
+        occurred_at=occurred_at,
+        create_time=env.now,
+        customer_id=cmd.customer_id,
+        author=cmd.author,
+        subject=cmd.subject,
+        body=cmd.body,
+        in_reply_to_id=cmd.in_reply_to_id,
+        corrects_id=cmd.corrects_id,
+        duration=cmd.duration,
+        source_system=cmd.source_system,
+        external_id=cmd.external_id,
+    )
+    sr = await repo.get(cmd.service_request_id) if cmd.service_request_id else None
+    if cmd.service_request_id and sr is None:
+        # Never dropped: kept unlinked, with the id it claimed, for someone to sort out.
+        entry.orphaned = True
+        entry.claimed_service_request_id = cmd.service_request_id
+    elif sr is not None:
+        entry.service_request_id = sr.id
+        entry.customer_id = sr.customer_id  # the case follows merges; the caller's id may be stale
+        await _apply_to_case(uow, sr, entry, env)
+    await repo.add_interaction(entry)
+    uow.emit(ev.InteractionLogged(interaction=messages.interaction(entry)), sr.id if sr else entry.id)
+    if cmd.idempotency_key:
+        await repo.remember("log", cmd.idempotency_key, _request_json(cmd), entry.id, env.now)
+    await uow.commit()
+    return entry
+
+
+async def _apply_to_case(uow: UnitOfWork, sr: ServiceRequest, entry: Interaction, env: Env) -> None:
+    changed = False
+    if entry.direction is Direction.OUTBOUND and sr.active:
+        changed = sr.record_first_response(entry.occurred_at)
+    if entry.direction is Direction.INBOUND and sr.state is State.PENDING_CUSTOMER:
+        # The customer answered: the case is back with us and the SLA clock runs again.
+        at = max(entry.occurred_at, sr.paused_since or entry.occurred_at)
+        previous = sr.change_state(
+            State.OPEN, at, env.settings.calendar, reopen_window=env.settings.reopen_window
+        )
+        _status_events(uow, sr, previous, SYSTEM, at)
+        changed = True
+    if changed:
+        sr.update_time = env.now
+        await uow.repo.save(sr)
+
+
+# -- queries ----------------------------------------------------------------------------------------
+
+
+async def list_service_requests(
+    flt: CaseFilter, size: int, token: str, uow: UnitOfWork, now: datetime
+) -> tuple[list[ServiceRequest], str]:
+    after = paging.decode(token, flt)
+    found = await uow.repo.list(flt, now, size + 1, after)
+    page, more = found[:size], len(found) > size
+    if not more or not page:
+        return page, ""
+    last = page[-1]
+    key = last.next_due_at if flt.overdue_within is not None else last.opened_at
+    assert key is not None
+    return page, paging.encode(key, last.id, flt)
+
+
+async def list_interactions(
+    case_id: str, customer_id: str, orphaned: bool, size: int, token: str, uow: UnitOfWork
+) -> tuple[list[Interaction], str]:
+    filters = (case_id, customer_id, orphaned)
+    after = paging.decode(token, filters)
+    found = await uow.repo.list_interactions(
+        case_id=case_id, customer_id=customer_id, orphaned=orphaned, limit=size + 1, after=after
+    )
+    page, more = found[:size], len(found) > size
+    if not more or not page:
+        return page, ""
+    return page, paging.encode(page[-1].occurred_at, page[-1].id, filters)
+
+
+async def get_suppression(customer_id: str, uow: UnitOfWork) -> Suppression:
+    found = await uow.repo.get_suppression(customer_id)
+    return found or Suppression(customer_id, False, "", (), None)

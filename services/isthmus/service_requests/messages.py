@@ -1,0 +1,105 @@
+"""Domain objects to protobuf resources (used by the API answers and the event payloads alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, State
+
+
+def ts(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def duration(value: timedelta | None) -> Duration | None:
+    if value is None:
+        return None
+    d = Duration()
+    d.FromTimedelta(value)
+    return d
+
+
+def actor(value: Actor) -> common_pb2.Actor:
+    kind = common_pb2.ActorKind.Value(f"ACTOR_KIND_{value.kind}") if value.kind else 0
+    return common_pb2.Actor(kind=kind, id=value.id, display_name=value.display_name)
+
+
+def assignee(value: Assignee) -> pb.Assignee:
+    return pb.Assignee(agent_id=value.agent_id, queue=value.queue)
+
+
+def state(value: State) -> int:
+    return pb.ServiceRequestState.Value(f"SERVICE_REQUEST_STATE_{value}")
+
+
+def service_request(sr: ServiceRequest) -> pb.ServiceRequest:
+    sla = pb.Sla(
+        response_due=ts(sr.response_due),
+        resolution_due=ts(sr.resolution_due),
+        first_response_at=ts(sr.first_response_at),
+        paused=sr.paused,
+        paused_since=ts(sr.paused_since),
+        paused_total=duration(sr.paused_total),
+        response_breached=sr.response_breached,
+        resolution_breached=sr.resolution_breached,
+        breached_at=ts(sr.breached_at),
+    )
+    return pb.ServiceRequest(
+        service_request_id=sr.id,
+        customer_id=sr.customer_id,
+        order_id=sr.order_id,
+        order_line_id=sr.order_line_id,
+        channel=pb.Channel.Value(f"CHANNEL_{sr.channel}"),
+        kind=pb.ServiceRequestKind.Value(f"SERVICE_REQUEST_KIND_{sr.kind}"),
+        category=sr.category,
+        sub_category=sr.sub_category,
+        priority=pb.Priority.Value(f"PRIORITY_{sr.priority}"),
+        subject=sr.subject,
+        description=sr.description,
+        reason_codes=sr.reason_codes,
+        state=state(sr.state),
+        assignee=assignee(sr.assignee),
+        sla=sla,
+        resolution_code=sr.resolution_code,
+        resolution_note=sr.resolution_note,
+        source_system=sr.source_system,
+        external_id=sr.external_id,
+        opened_by=actor(sr.opened_by),
+        opened_at=ts(sr.opened_at),
+        resolved_at=ts(sr.resolved_at),
+        closed_at=ts(sr.closed_at),
+        reopen_count=sr.reopen_count,
+        update_time=ts(sr.update_time),
+        version=sr.version,
+    )
+
+
+def interaction(i: Interaction) -> pb.Interaction:
+    return pb.Interaction(
+        interaction_id=i.id,
+        service_request_id=i.service_request_id,
+        customer_id=i.customer_id,
+        direction=pb.Direction.Value(f"DIRECTION_{i.direction}"),
+        channel=pb.Channel.Value(f"CHANNEL_{i.channel}"),
+        author=actor(i.author),
+        occurred_at=ts(i.occurred_at),
+        subject=i.subject,
+        body=i.body,
+        in_reply_to_id=i.in_reply_to_id,
+        corrects_id=i.corrects_id,
+        duration=duration(i.duration),
+        source_system=i.source_system,
+        external_id=i.external_id,
+        orphaned=i.orphaned,
+        claimed_service_request_id=i.claimed_service_request_id,
+        create_time=ts(i.create_time),
+    )

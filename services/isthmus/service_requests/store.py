@@ -1,0 +1,509 @@
+"""Repository and unit of work over the service_requests schema."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from google.protobuf.message import Message
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from isthmus.platform.errors import Conflict
+from isthmus.service_requests.domain import (
+    Actor,
+    Assignee,
+    Channel,
+    Direction,
+    Interaction,
+    Kind,
+    Priority,
+    ServiceRequest,
+    State,
+)
+from isthmus.service_requests.tables import (
+    contact_suppressions,
+    customer_moves,
+    idempotency_keys,
+    interactions,
+    service_requests,
+)
+
+# Records an event in the same transaction as the change (the platform's transactional outbox).
+EventSink = Callable[[AsyncSession, Message, str], Awaitable[None]]
+
+SR = service_requests.c
+IX = interactions.c
+
+
+def _actor(data: dict[str, str] | None) -> Actor:
+    data = data or {}
+    return Actor(data.get("kind", ""), data.get("id", ""), data.get("display_name", ""))
+
+
+def _actor_json(actor: Actor) -> dict[str, str]:
+    return {"kind": actor.kind, "id": actor.id, "display_name": actor.display_name}
+
+
+def case_row(sr: ServiceRequest) -> dict[str, Any]:
+    return {
+        "id": sr.id,
+        "customer_id": sr.customer_id,
+        "order_id": sr.order_id,
+        "order_line_id": sr.order_line_id,
+        "channel": sr.channel.value,
+        "kind": sr.kind.value,
+        "category": sr.category,
+        "sub_category": sr.sub_category,
+        "priority": sr.priority.value,
+        "subject": sr.subject,
+        "description": sr.description,
+        "reason_codes": list(sr.reason_codes),
+        "state": sr.state.value,
+        "assignee_agent_id": sr.assignee.agent_id or None,
+        "assignee_queue": sr.assignee.queue or None,
+        "response_due": sr.response_due,
+        "resolution_due": sr.resolution_due,
+        "first_response_at": sr.first_response_at,
+        "paused_since": sr.paused_since,
+        "paused_total_ms": int(sr.paused_total / timedelta(milliseconds=1)),
+        "response_breached": sr.response_breached,
+        "resolution_breached": sr.resolution_breached,
+        "breached_at": sr.breached_at,
+        "next_due_at": sr.next_due_at,
+        "breach_check_at": sr.breach_check_at,
+        "resolution_code": sr.resolution_code,
+        "resolution_note": sr.resolution_note,
+        "source_system": sr.source_system or None,
+        "external_id": sr.external_id or None,
+        "opened_by": _actor_json(sr.opened_by),
+        "opened_at": sr.opened_at,
+        "resolved_at": sr.resolved_at,
+        "closed_at": sr.closed_at,
+        "reopen_count": sr.reopen_count,
+        "update_time": sr.update_time or sr.opened_at,
+        "version": sr.version,
+        "erased": sr.erased,
+    }
+
+
+def _case(row: Any) -> ServiceRequest:
+    m = row._mapping
+    return ServiceRequest(
+        id=m["id"],
+        customer_id=m["customer_id"],
+        order_id=m["order_id"],
+        order_line_id=m["order_line_id"],
+        channel=Channel(m["channel"]),
+        kind=Kind(m["kind"]),
+        category=m["category"],
+        sub_category=m["sub_category"],
+        priority=Priority(m["priority"]),
+        subject=m["subject"],
+        description=m["description"],
+        reason_codes=list(m["reason_codes"] or []),
+        state=State(m["state"]),
+        assignee=Assignee(m["assignee_agent_id"] or "", m["assignee_queue"] or ""),
+        response_due=m["response_due"],
+        resolution_due=m["resolution_due"],
+        first_response_at=m["first_response_at"],
+        paused_since=m["paused_since"],
+        paused_total=timedelta(milliseconds=m["paused_total_ms"]),
+        response_breached=m["response_breached"],
+        resolution_breached=m["resolution_breached"],
+        breached_at=m["breached_at"],
+        resolution_code=m["resolution_code"],
+        resolution_note=m["resolution_note"],
+        source_system=m["source_system"] or "",
+        external_id=m["external_id"] or "",
+        opened_by=_actor(m["opened_by"]),
+        opened_at=m["opened_at"],
+        resolved_at=m["resolved_at"],
+        closed_at=m["closed_at"],
+        reopen_count=m["reopen_count"],
+        update_time=m["update_time"],
+        version=m["version"],
+        erased=m["erased"],
+    )
+
+
+def interaction_row(i: Interaction) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "service_request_id": i.service_request_id or None,
+        "customer_id": i.customer_id or None,
+        "direction": i.direction.value,
+        "channel": i.channel.value,
+        "author": _actor_json(i.author),
+        "occurred_at": i.occurred_at,
+        "subject": i.subject,
+        "body": i.body,
+        "in_reply_to_id": i.in_reply_to_id or None,
+        "corrects_id": i.corrects_id or None,
+        "duration_ms": None if i.duration is None else int(i.duration / timedelta(milliseconds=1)),
+        "source_system": i.source_system or None,
+        "external_id": i.external_id or None,
+        "orphaned": i.orphaned,
+        "claimed_service_request_id": i.claimed_service_request_id or None,
+        "create_time": i.create_time,
+    }
+
+
+def _interaction(row: Any) -> Interaction:
+    m = row._mapping
+    return Interaction(
+        id=m["id"],
+        service_request_id=m["service_request_id"] or "",
+        customer_id=m["customer_id"] or "",
+        direction=Direction(m["direction"]),
+        channel=Channel(m["channel"]),
+        author=_actor(m["author"]),
+        occurred_at=m["occurred_at"],
+        subject=m["subject"],
+        body=m["body"],
+        in_reply_to_id=m["in_reply_to_id"] or "",
+        corrects_id=m["corrects_id"] or "",
+        duration=None if m["duration_ms"] is None else timedelta(milliseconds=m["duration_ms"]),
+        source_system=m["source_system"] or "",
+        external_id=m["external_id"] or "",
+        orphaned=m["orphaned"],
+        claimed_service_request_id=m["claimed_service_request_id"] or "",
+        create_time=m["create_time"],
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    customer_id: str = ""
+    agent_id: str = ""
+    queue: str = ""
+    states: tuple[State, ...] = ()
+    kind: Kind | None = None
+    priority: Priority | None = None
+    # When set: only cases whose running SLA is due within this much of now (breached, or about to be).
+    overdue_within: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Suppression:
+    customer_id: str
+    suppressed: bool
+    reason: str
+    service_request_ids: tuple[str, ...]
+    since: datetime | None
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- cases ------------------------------------------------------------------------------------
+
+    async def get(self, case_id: str) -> ServiceRequest | None:
+        row = (await self.session.execute(select(service_requests).where(SR.id == case_id))).first()
+        return None if row is None else _case(row)
+
+    async def get_by_source(self, source_system: str, external_id: str) -> ServiceRequest | None:
+        query = select(service_requests).where(
+            SR.source_system == source_system, SR.external_id == external_id
+        )
+        row = (await self.session.execute(query)).first()
+        return None if row is None else _case(row)
+
+    async def add(self, sr: ServiceRequest) -> None:
+        await self.session.execute(insert(service_requests).values(case_row(sr)))
+
+    async def save(self, sr: ServiceRequest) -> None:
+        """Writes a changed case if nobody else changed it since it was read; bumps its version."""
+        read_version = sr.version
+        sr.version = read_version + 1
+        values = case_row(sr)
+        del values["id"]
+        result = await self.session.execute(
+            update(service_requests).where(SR.id == sr.id, SR.version == read_version).values(values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            sr.version = read_version
+            raise Conflict(f"service request {sr.id} was changed concurrently: read it again and retry")
+
+    async def list(
+        self, flt: CaseFilter, now: datetime, limit: int, after: tuple[datetime, str] | None
+    ) -> list[ServiceRequest]:
+        """Newest first, or soonest due first for overdue listings; keyset paging after ``after``."""
+        query = select(service_requests)
+        conditions = []
+        if flt.customer_id:
+            conditions.append(SR.customer_id == flt.customer_id)
+        if flt.agent_id:
+            conditions.append(SR.assignee_agent_id == flt.agent_id)
+        if flt.queue:
+            conditions.append(SR.assignee_queue == flt.queue)
+        if flt.states:
+            conditions.append(SR.state.in_([s.value for s in flt.states]))
+        if flt.kind is not None:
+            conditions.append(SR.kind == flt.kind.value)
+        if flt.priority is not None:
+            conditions.append(SR.priority == flt.priority.value)
+        if flt.overdue_within is not None:
+            conditions.append(SR.next_due_at <= now + flt.overdue_within)
+            if after is not None:
+                conditions.append(
+                    or_(SR.next_due_at > after[0], and_(SR.next_due_at == after[0], SR.id > after[1]))
+                )
+            query = query.order_by(SR.next_due_at, SR.id)
+        else:
+            if after is not None:
+                conditions.append(
+                    or_(SR.opened_at < after[0], and_(SR.opened_at == after[0], SR.id < after[1]))
+                )
+            query = query.order_by(SR.opened_at.desc(), SR.id.desc())
+        rows = await self.session.execute(query.where(*conditions).limit(limit))
+        return [_case(r) for r in rows]
+
+    async def breach_check_due(self, now: datetime, limit: int) -> list[str]:
+        query = select(SR.id).where(SR.breach_check_at <= now).order_by(SR.breach_check_at).limit(limit)
+        return list((await self.session.execute(query)).scalars())
+
+    async def open_complaints(self, customer_id: str) -> list[ServiceRequest]:
+        query = (
+            select(service_requests)
+            .where(
+                SR.customer_id == customer_id,
+                SR.kind == Kind.COMPLAINT.value,
+                SR.state.in_([State.NEW.value, State.OPEN.value, State.PENDING_CUSTOMER.value]),
+            )
+            .order_by(SR.opened_at, SR.id)
+        )
+        return [_case(r) for r in await self.session.execute(query)]
+
+    async def cases_of(self, customer_id: str) -> list[ServiceRequest]:
+        query = select(service_requests).where(SR.customer_id == customer_id)
+        return [_case(r) for r in await self.session.execute(query)]
+
+    # -- interactions -----------------------------------------------------------------------------
+
+    async def add_interaction(self, interaction: Interaction) -> None:
+        await self.session.execute(insert(interactions).values(interaction_row(interaction)))
+
+    async def get_interaction(self, interaction_id: str) -> Interaction | None:
+        row = (await self.session.execute(select(interactions).where(IX.id == interaction_id))).first()
+        return None if row is None else _interaction(row)
+
+    async def get_interaction_by_source(self, source_system: str, external_id: str) -> Interaction | None:
+        query = select(interactions).where(IX.source_system == source_system, IX.external_id == external_id)
+        row = (await self.session.execute(query)).first()
+        return None if row is None else _interaction(row)
+
+    async def list_interactions(
+        self,
+        *,
+        case_id: str = "",
+        customer_id: str = "",
+        orphaned: bool = False,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> list[Interaction]:
+        if case_id:
+            condition = IX.service_request_id == case_id
+        elif customer_id:
+            condition = IX.customer_id == customer_id
+        else:
+            condition = IX.orphaned.is_(orphaned)
+        query = select(interactions).where(condition)
+        if after is not None:
+            query = query.where(
+                or_(IX.occurred_at > after[0], and_(IX.occurred_at == after[0], IX.id > after[1]))
+            )
+        rows = await self.session.execute(query.order_by(IX.occurred_at, IX.id).limit(limit))
+        return [_interaction(r) for r in rows]
+
+    async def erase_interactions(self, customer_id: str, marker: str) -> int:
+        """Blanks what was said; the entries stay (who, when, which channel) as an anonymised record."""
+        result = await self.session.execute(
+            update(interactions).where(IX.customer_id == customer_id).values(subject=marker, body=marker)
+        )
+        # Inbound entries were authored by the customer: their name goes too. Agents' names stay.
+        await self.session.execute(
+            update(interactions)
+            .where(IX.customer_id == customer_id, IX.direction == Direction.INBOUND.value)
+            .values(author={"kind": "USER", "id": "", "display_name": ""})
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- merges -----------------------------------------------------------------------------------
+
+    async def move_customer(self, merge_id: str, from_id: str, to_id: str, now: datetime) -> list[str]:
+        """Re-points one merged customer's cases and interactions; returns the moved case ids."""
+        moved_cases = list(
+            (await self.session.execute(select(SR.id).where(SR.customer_id == from_id))).scalars()
+        )
+        moved_interactions = list(
+            (await self.session.execute(select(IX.id).where(IX.customer_id == from_id))).scalars()
+        )
+        rows = [
+            {
+                "merge_id": merge_id,
+                "item": item,
+                "item_id": item_id,
+                "from_customer_id": from_id,
+                "to_customer_id": to_id,
+                "moved_at": now,
+            }
+            for item, ids in (("case", moved_cases), ("interaction", moved_interactions))
+            for item_id in ids
+        ]
+        if rows:
+            await self.session.execute(insert(customer_moves), rows)
+        await self.session.execute(
+            update(service_requests)
+            .where(SR.customer_id == from_id)
+            .values(customer_id=to_id, version=SR.version + 1, update_time=now)
+        )
+        await self.session.execute(
+            update(interactions).where(IX.customer_id == from_id).values(customer_id=to_id)
+        )
+        return moved_cases
+
+    async def moves_of(self, merge_id: str, restored_id: str, current_id: str) -> dict[str, list[str]]:
+        # Without a merge id (an older producer), every move between the two customers is undone.
+        query = select(customer_moves.c.item, customer_moves.c.item_id).where(
+            customer_moves.c.from_customer_id == restored_id, customer_moves.c.to_customer_id == current_id
+        )
+        if merge_id:
+            query = query.where(customer_moves.c.merge_id == merge_id)
+        found: dict[str, list[str]] = {"case": [], "interaction": []}
+        for item, item_id in await self.session.execute(query):
+            found[item].append(item_id)
+        return found
+
+    async def move_back(self, moves: dict[str, list[str]], from_id: str, to_id: str, now: datetime) -> None:
+        # Only items still with the customer they moved to: a later merge may have taken them on.
+        for chunk in _chunks(moves["case"]):
+            await self.session.execute(
+                update(service_requests)
+                .where(SR.id.in_(chunk), SR.customer_id == from_id)
+                .values(customer_id=to_id, version=SR.version + 1, update_time=now)
+            )
+        for chunk in _chunks(moves["interaction"]):
+            await self.session.execute(
+                update(interactions)
+                .where(IX.id.in_(chunk), IX.customer_id == from_id)
+                .values(customer_id=to_id)
+            )
+
+    async def forget_moves(self, merge_id: str, restored_id: str) -> None:
+        condition = customer_moves.c.from_customer_id == restored_id
+        if merge_id:
+            condition = and_(condition, customer_moves.c.merge_id == merge_id)
+        await self.session.execute(delete(customer_moves).where(condition))
+
+    # -- suppression --------------------------------------------------------------------------------
+
+    async def get_suppression(self, customer_id: str) -> Suppression | None:
+        query = select(contact_suppressions).where(contact_suppressions.c.customer_id == customer_id)
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        ids = tuple(m["service_request_ids"] or ())
+        return Suppression(m["customer_id"], m["suppressed"], m["reason"], ids, m["since"])
+
+    async def put_suppression(self, s: Suppression, now: datetime) -> None:
+        values = {
+            "suppressed": s.suppressed,
+            "reason": s.reason,
+            "service_request_ids": list(s.service_request_ids),
+            "since": s.since,
+            "changed_at": now,
+        }
+        table = contact_suppressions
+        result = await self.session.execute(
+            update(table).where(table.c.customer_id == s.customer_id).values(values)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            await self.session.execute(insert(table).values(customer_id=s.customer_id, **values))
+
+    # -- idempotency --------------------------------------------------------------------------------
+
+    async def idempotent(self, operation: str, key: str) -> tuple[dict[str, Any], str] | None:
+        query = select(idempotency_keys.c.request, idempotency_keys.c.resource_id).where(
+            idempotency_keys.c.operation == operation, idempotency_keys.c.key == key
+        )
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (row[0], row[1])
+
+    async def remember(
+        self, operation: str, key: str, request: dict[str, Any], resource_id: str, now: datetime
+    ) -> None:
+        await self.session.execute(
+            insert(idempotency_keys).values(
+                operation=operation, key=key, request=request, resource_id=resource_id, create_time=now
+            )
+        )
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction: the repository, plus the events to record in it when it commits."""
+
+    session: AsyncSession
+    sink: EventSink
+    events: list[tuple[Message, str]] = field(default_factory=list)
+
+    @property
+    def repo(self) -> Repository:
+        return Repository(self.session)
+
+    def emit(self, message: Message, aggregate_id: str) -> None:
+        self.events.append((message, aggregate_id))
+
+    async def record_events(self) -> None:
+        """Hands the collected events to the outbox in this transaction (the bus commits consumers')."""
+        events, self.events = self.events, []
+        for message, aggregate_id in events:
+            await self.sink(self.session, message, aggregate_id)
+
+    async def commit(self) -> None:
+        await self.record_events()
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            # Two writers raced on a unique key (idempotency key, source id): the loser retries and
+            # then finds the winner's result.
+            raise Conflict("a concurrent request with the same key won: retry") from exc
+
+
+class UnitOfWorkFactory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], sink: EventSink) -> None:
+        self.sessions = sessions
+        self.sink = sink
+
+    def __call__(self) -> _UowContext:
+        return _UowContext(self)
+
+
+class _UowContext:
+    def __init__(self, factory: UnitOfWorkFactory) -> None:
+        self.factory = factory
+        self.session: AsyncSession | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self.factory.sessions()
+        return UnitOfWork(self.session, self.factory.sink)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self.session is not None
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()

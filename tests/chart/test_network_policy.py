@@ -1,0 +1,120 @@
+"""NetworkPolicy: default deny, then exactly what each component needs and nothing between components."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .chartkit import COMPONENTS, Rendered, load_values, name_of, render
+
+DNS = [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
+TEST_POD = {
+    "podSelector": {
+        "matchLabels": {
+            "app.kubernetes.io/component": "test",
+            "app.kubernetes.io/instance": "rel",
+            "app.kubernetes.io/name": "isthmus",
+        }
+    }
+}
+CLIENTS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "crm-apps"}}}
+MONITORING = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+
+
+def tcp(*ports: int) -> list[dict[str, Any]]:
+    return [{"port": p, "protocol": "TCP"} for p in ports]
+
+
+def policy(rendered: Rendered, name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = rendered.get("NetworkPolicy", name)["spec"]
+    return spec
+
+
+def test_network_policy_is_off_by_default(external: Rendered) -> None:
+    assert external.of_kind("NetworkPolicy") == []
+
+
+def test_each_component_has_one_policy_selecting_only_its_pods(full: Rendered) -> None:
+    policies = full.of_kind("NetworkPolicy")
+    assert sorted(p["metadata"]["name"] for p in policies) == sorted(name_of(c) for c in COMPONENTS)
+    for component in COMPONENTS:
+        spec = policy(full, name_of(component))
+        pods = full.get("Deployment", name_of(component))["spec"]["selector"]["matchLabels"]
+        assert spec["podSelector"] == {"matchLabels": pods}
+        assert spec["policyTypes"] == ["Ingress", "Egress"]
+
+
+def test_api_components_admit_clients_and_the_test_pod_on_grpc_and_prometheus_on_metrics(
+    full: Rendered,
+) -> None:
+    for component in ("customers", "orders", "service-requests", "loyalty"):
+        assert policy(full, name_of(component))["ingress"] == [
+            {"from": [CLIENTS, TEST_POD], "ports": tcp(50051, 50052)},
+            {"from": [MONITORING], "ports": tcp(9464)},
+        ], component
+
+
+def test_connectors_serve_no_clients_only_health_and_metrics(full: Rendered) -> None:
+    assert policy(full, name_of("connectors"))["ingress"] == [
+        {"from": [TEST_POD], "ports": tcp(50051, 50052)},
+        {"from": [MONITORING], "ports": tcp(9464)},
+    ]
+
+
+def test_components_reach_only_dns_postgresql_and_rabbitmq(full: Rendered) -> None:
+    for component in ("customers", "orders", "service-requests", "loyalty"):
+        assert policy(full, name_of(component))["egress"] == [
+            {"ports": DNS},
+            {"ports": tcp(5432), "to": [{"ipBlock": {"cidr": "10.10.0.0/24"}}]},
+            {"ports": tcp(5671), "to": [{"ipBlock": {"cidr": "10.10.1.0/24"}}]},
+        ], component
+
+
+def test_connectors_also_reach_the_source_systems_on_their_allow_list(full: Rendered) -> None:
+    egress = policy(full, name_of("connectors"))["egress"]
+    assert egress[3:] == [
+        {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": tcp(443)},
+        {"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}], "ports": tcp(1521, 22)},
+    ]
+    assert egress[:3] == policy(full, name_of("orders"))["egress"]
+
+
+def test_no_rule_opens_a_port_to_everyone() -> None:
+    # Without clients or the test pod an empty `from` would mean "all sources": the rule must vanish.
+    values = load_values("external") | {
+        "networkPolicy": {"enabled": True, "metricsFrom": []},
+        "tests": {"enabled": False},
+    }
+    rendered = render(values)
+    for component in COMPONENTS:
+        spec = policy(rendered, name_of(component))
+        assert spec["ingress"] == [], component
+        assert spec["policyTypes"] == ["Ingress", "Egress"]
+
+
+def test_evaluation_pins_backend_traffic_to_the_release_pods() -> None:
+    values = load_values("evaluation") | {"networkPolicy": {"enabled": True}}
+    rendered = render(values)
+    for component in COMPONENTS:
+        egress = policy(rendered, name_of(component))["egress"]
+        assert egress[1:] == [
+            {"ports": tcp(5432), "to": [{"podSelector": {"matchLabels": backend_labels("postgresql")}}]},
+            {"ports": tcp(5672), "to": [{"podSelector": {"matchLabels": backend_labels("rabbitmq")}}]},
+        ]
+    for backend, port in (("postgresql", 5432), ("rabbitmq", 5672)):
+        spec = policy(rendered, f"rel-isthmus-{backend}")
+        pods = rendered.get("StatefulSet", f"rel-isthmus-{backend}")["spec"]["selector"]["matchLabels"]
+        assert spec["podSelector"] == {"matchLabels": pods}
+        ((rule,),) = [spec["ingress"]]
+        assert rule["ports"] == tcp(port)
+        ((peer,),) = [rule["from"]]
+        (expression,) = peer["podSelector"]["matchExpressions"]
+        assert expression["values"] == list(COMPONENTS)
+        assert spec["egress"] == [{"ports": DNS}]
+
+
+def backend_labels(component: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": "isthmus",
+        "app.kubernetes.io/instance": "rel",
+        "app.kubernetes.io/component": component,
+    }

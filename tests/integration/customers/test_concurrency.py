@@ -1,0 +1,60 @@
+"""Concurrent upserts of one source id: the loser gets ABORTED and nothing of it is written."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import psycopg
+import pytest
+
+from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus.api.customers.v1 import records_pb2 as pb
+
+from .helpers import person, upsert
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_upsert_of_a_source_id_another_transaction_holds_is_aborted_and_writes_nothing(
+    master, pg_url, uid
+):
+    first = await upsert(master, person("erp", f"K-{uid}", "Hans", "Kurz", email=f"hk{uid}@example.com"))
+    with psycopg.connect(pg_url, options="-c search_path=customers") as other:
+        other.execute(
+            "SELECT 1 FROM source_records WHERE source_system = 'erp' AND source_id = %s FOR UPDATE",
+            (f"K-{uid}",),
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await upsert(master, person("erp", f"K-{uid}", "Hans", "Kurz-Lang", email=f"hk{uid}@example.com"))
+        assert err.value.code() == grpc.StatusCode.ABORTED
+        batch = await master.UpsertSourceRecords(
+            api.UpsertSourceRecordsRequest(
+                records=[
+                    person("erp", f"K-{uid}", "Hans", "Kurz-Lang"),
+                    person("webshop", f"K2-{uid}", "Hanna", f"Other{uid}", email=f"o{uid}@example.com"),
+                ]
+            )
+        )
+        other.rollback()
+    assert batch.results[0].error.code == "ABORTED"
+    assert batch.results[1].outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
+    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=first.customer_id))
+    assert (customer.version, customer.name.family_name) == (1, "Kurz")
+
+
+async def test_racing_upserts_of_one_source_id_end_with_one_record_and_no_internal_errors(master, uid):
+    variants = [
+        person("webshop", f"RACE-{uid}", "Rita", f"Name{i}", email=f"rita{uid}@example.com") for i in range(6)
+    ]
+    outcomes = await asyncio.gather(*(upsert(master, v) for v in variants), return_exceptions=True)
+    for o in outcomes:
+        if isinstance(o, grpc.aio.AioRpcError):
+            assert o.code() == grpc.StatusCode.ABORTED
+    winners = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert winners
+    assert len({w.customer_id for w in winners}) == 1
+    looked = await master.LookupBySourceId(
+        api.LookupBySourceIdRequest(source_system="webshop", source_id=f"RACE-{uid}")
+    )
+    assert len(looked.customer.sources) == 1

@@ -1,0 +1,215 @@
+"""The customer 360 read model, fed by orders/service-request/loyalty events over RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.customers.v1 import customer360_pb2 as c360
+from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus.api.customers.v1 import customers_pb2_grpc
+from isthmus.api.events.v1 import loyalty_pb2 as lev
+from isthmus.api.events.v1 import orders_pb2 as oev
+from isthmus.api.events.v1 import service_requests_pb2 as sev
+from isthmus.api.loyalty.v1 import loyalty_pb2
+from isthmus.api.orders.v1 import order_pb2
+from isthmus.api.service_requests.v1 import service_request_pb2 as srp
+from isthmus.platform import config, hub
+from isthmus.platform.db import session_factory
+from isthmus.platform.events import MIGRATIONS, create_bus, record_event
+from isthmus.platform.events.testing import FAST
+from isthmus.platform.migrations import upgrade
+
+from .helpers import person, upsert
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+
+
+@dataclass
+class World:
+    hub: hub.Hub
+    master: customers_pb2_grpc.CustomerMasterServiceStub
+
+    async def publish(self, message: Message, aggregate_id: str) -> None:
+        """As the other services do: an outbox row in their own schema, the relay, the broker."""
+        engine = self.hub.runtime.engine("c360_test_producer")
+        async with session_factory(engine)() as session, session.begin():
+            await record_event(session, message, aggregate_id=aggregate_id)
+        await self.hub.runtime.bus.drain(timeout=20)
+
+
+@pytest.fixture(scope="module")
+async def world(pg_url: str, amqp_url: str) -> AsyncIterator[World]:
+    settings = config.load(
+        {
+            "ISTHMUS_DATABASE_URL": pg_url,
+            "ISTHMUS_AMQP_URL": amqp_url,
+            "ISTHMUS_AUTH_DISABLED": "true",
+            "ISTHMUS_GRPC_PORT": "0",
+            "ISTHMUS_METRICS_PORT": "0",
+            "ISTHMUS_SHUTDOWN_GRACE_SECONDS": "1",
+        }
+    )
+    await asyncio.to_thread(upgrade, settings, "c360_test_producer", [MIGRATIONS])
+    async with hub.running(settings, ["customers"], bus=create_bus(settings, FAST)) as h:
+        h.runtime.bus.add_relay(
+            f"c360-producer-{uuid.uuid4().hex[:6]}", h.runtime.engine("c360_test_producer")
+        )
+        async with h.channel() as channel:
+            yield World(h, customers_pb2_grpc.CustomerMasterServiceStub(channel))
+
+
+def ts(seconds: int) -> Timestamp:
+    return Timestamp(seconds=seconds)
+
+
+def order(customer_id: str, oid: str, state: int, total: str, *, paid: bool, placed: int) -> order_pb2.Order:
+    o = order_pb2.Order(
+        order_id=oid,
+        source_system="webshop",
+        external_order_id=f"W-{oid[:4]}",
+        customer_id=customer_id,
+        channel=order_pb2.ORDER_CHANNEL_WEB,
+        state=state,
+        currency_code="EUR",
+        total=common_pb2.Money(amount=total, currency_code="EUR"),
+        placed_at=ts(placed),
+    )
+    if paid:
+        o.paid_at.CopyFrom(ts(placed + 60))
+    return o
+
+
+async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its_timeline(world: World):
+    uid = uuid.uuid4().hex[:8]
+    a = await upsert(
+        world.master, person("erp", f"360-{uid}", "Nina", f"{uid}Voss", email=f"n{uid}@example.com")
+    )
+    cid = a.customer_id
+    o1, o2 = str(uuid.uuid4()), str(uuid.uuid4())
+    await world.publish(
+        oev.OrderPlaced(
+            order=order(cid, o1, order_pb2.ORDER_STATE_PLACED, "100.00", paid=False, placed=1000)
+        ),
+        o1,
+    )
+    await world.publish(
+        oev.OrderPaid(
+            order=order(cid, o1, order_pb2.ORDER_STATE_PAID, "100.00", paid=True, placed=1000),
+            amount=common_pb2.Money(amount="100.00", currency_code="EUR"),
+        ),
+        o1,
+    )
+    await world.publish(
+        oev.OrderPaid(order=order(cid, o2, order_pb2.ORDER_STATE_PAID, "20.50", paid=True, placed=2000)), o2
+    )
+    sr_id = str(uuid.uuid4())
+    sr = srp.ServiceRequest(
+        service_request_id=sr_id,
+        customer_id=cid,
+        subject="Parcel lost",
+        kind=srp.SERVICE_REQUEST_KIND_COMPLAINT,
+        state=srp.SERVICE_REQUEST_STATE_OPEN,
+        priority=srp.PRIORITY_HIGH,
+        channel=srp.CHANNEL_PHONE,
+        opened_at=ts(3000),
+    )
+    await world.publish(sev.ServiceRequestOpened(service_request=sr), sr_id)
+    await world.publish(
+        sev.ContactSuppressionChanged(
+            customer_id=cid,
+            suppressed=True,
+            reason=f"open complaint {sr_id}",
+            service_request_ids=[sr_id],
+            changed_at=ts(3001),
+        ),
+        cid,
+    )
+    entry = loyalty_pb2.LedgerEntry(
+        entry_id=str(uuid.uuid4()),
+        account_id="acc",
+        customer_id=cid,
+        points=120,
+        balance_after=120,
+        occurred_at=ts(2100),
+    )
+    await world.publish(lev.PointsEarned(entry=entry), "acc")
+    await world.publish(
+        lev.TierChanged(
+            customer_id=cid, account_id="acc", to_tier=loyalty_pb2.TierRef(tier_id="gold", name="Gold")
+        ),
+        "acc",
+    )
+
+    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_limit=3))
+    assert view.customer.customer_id == cid
+    assert view.orders.order_count == 2
+    assert [(m.amount, m.currency_code) for m in view.orders.revenue] == [("120.50", "EUR")]
+    assert view.orders.last_order.order_id == o2
+    assert [b.service_request_id for b in view.service_requests.open] == [sr_id]
+    assert view.service_requests.open[0].kind == "COMPLAINT"
+    assert (view.loyalty.enrolled, view.loyalty.points_balance, view.loyalty.tier_name) == (True, 120, "Gold")
+    assert view.contact_suppression.suppressed
+    assert len(view.timeline) == 3
+    rest = await world.master.ListCustomerTimeline(
+        api.ListCustomerTimelineRequest(customer_id=cid, page_token=view.timeline_next_page_token)
+    )
+    assert len(view.timeline) + len(rest.entries) == 7
+    orders_only = await world.master.ListCustomerTimeline(
+        api.ListCustomerTimelineRequest(customer_id=cid, kinds=[c360.TIMELINE_ENTRY_KIND_ORDER])
+    )
+    assert [e.references["order_id"] for e in orders_only.entries].count(o1) == 2
+
+
+async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):
+    uid = uuid.uuid4().hex[:8]
+    a = await upsert(
+        world.master, person("erp", f"M360a-{uid}", "Rolf", f"{uid}Abe", email=f"r{uid}@example.com")
+    )
+    b = await upsert(
+        world.master,
+        person("webshop", f"M360b-{uid}", "Ralf", f"{uid}Xyz", phone="+49 171 3332221", dob=(1960, 1, 1)),
+    )
+    oid = str(uuid.uuid4())
+    await world.publish(
+        oev.OrderPlaced(
+            order=order(b.customer_id, oid, order_pb2.ORDER_STATE_PLACED, "5", paid=False, placed=10)
+        ),
+        oid,
+    )
+    await world.master.MergeCustomers(
+        api.MergeCustomersRequest(surviving_id=a.customer_id, merged_ids=[b.customer_id], reason="same")
+    )
+    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    assert view.orders.order_count == 1
+    assert view.timeline[0].references["order_id"] == oid
+
+
+async def test_erasure_removes_the_360_and_unknown_customer_is_not_found(world: World):
+    uid = uuid.uuid4().hex[:8]
+    a = await upsert(
+        world.master, person("erp", f"E360-{uid}", "Tom", f"{uid}Tee", email=f"t{uid}@example.com")
+    )
+    oid = str(uuid.uuid4())
+    await world.publish(
+        oev.OrderPlaced(
+            order=order(a.customer_id, oid, order_pb2.ORDER_STATE_PLACED, "5", paid=False, placed=10)
+        ),
+        oid,
+    )
+    await world.master.EraseCustomer(api.EraseCustomerRequest(customer_id=a.customer_id, reason="GDPR"))
+    timeline = await world.master.ListCustomerTimeline(
+        api.ListCustomerTimelineRequest(customer_id=a.customer_id)
+    )
+    assert not timeline.entries
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=str(uuid.uuid4())))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND

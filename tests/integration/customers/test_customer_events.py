@@ -1,0 +1,59 @@
+"""Every change to a golden customer records its event in the same transaction (the outbox)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from isthmus.api.customers.v1 import customers_pb2 as api
+
+from .helpers import STEWARD, person, upsert
+
+pytestmark = pytest.mark.postgres
+
+
+def outbox_types(pg_url: str, aggregate_ids: list[str]) -> list[str]:
+    with psycopg.connect(pg_url, options="-c search_path=customers") as conn:
+        rows = conn.execute(
+            "SELECT type FROM outbox WHERE aggregate_id = ANY(%s) ORDER BY id", (aggregate_ids,)
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+async def test_create_update_merge_unmerge_and_erase_each_record_their_event(master, pg_url, uid):
+    a = await upsert(master, person("erp", f"EV1-{uid}", "Olga", f"{uid}Ev", email=f"o{uid}@example.com"))
+    await upsert(
+        master,
+        person(
+            "webshop", f"EV2-{uid}", "Olga", f"{uid}Ev", email=f"o{uid}@example.com", phone="+49 171 7654321"
+        ),
+    )
+    b = await upsert(
+        master,
+        person("callcenter", f"EV3-{uid}", "Piet", f"{uid}Zz", phone="+49 171 1112223", dob=(1950, 1, 1)),
+    )
+    await master.MergeCustomers(
+        api.MergeCustomersRequest(
+            surviving_id=a.customer_id, merged_ids=[b.customer_id], reason="same", actor=STEWARD
+        )
+    )
+    await master.UnmergeCustomer(
+        api.UnmergeCustomerRequest(
+            customer_id=a.customer_id, restore_ids=[b.customer_id], reason="not", actor=STEWARD
+        )
+    )
+    await master.EraseCustomer(api.EraseCustomerRequest(customer_id=b.customer_id, reason="GDPR"))
+    assert outbox_types(pg_url, [a.customer_id]) == [
+        "customers.CustomerCreated",
+        "customers.CustomerUpdated",
+        "customers.CustomersMerged",
+        "customers.CustomerUnmerged",
+    ]
+    assert outbox_types(pg_url, [b.customer_id]) == ["customers.CustomerCreated", "customers.CustomerErased"]
+
+
+async def test_unchanged_reingest_records_no_event(master, pg_url, uid):
+    record = person("erp", f"EV4-{uid}", "Ute", f"{uid}Same", email=f"u{uid}@example.com")
+    a = await upsert(master, record)
+    await upsert(master, record)
+    assert outbox_types(pg_url, [a.customer_id]) == ["customers.CustomerCreated"]

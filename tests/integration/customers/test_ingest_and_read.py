@@ -1,0 +1,174 @@
+"""Upsert through gRPC on PostgreSQL: resolution, idempotency, lineage, lookup, bad input."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus.api.customers.v1 import records_pb2 as pb
+
+from .helpers import person, upsert
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_same_email_across_systems_links_to_one_golden_customer(master, uid):
+    a = await upsert(master, person("erp", f"A-{uid}", "ANNA", "schmidt", email=f"Anna.{uid}@Example.com"))
+    b = await upsert(
+        master, person("webshop", f"w-{uid}", "Anna", "Schmidt", email=f"anna.{uid}@example.COM")
+    )
+    assert a.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
+    assert b.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
+    assert b.customer_id == a.customer_id
+    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))
+    assert customer.name.given_name == "Anna"
+    assert {(s.source_system, s.source_id) for s in customer.sources} == {
+        ("erp", f"A-{uid}"),
+        ("webshop", f"w-{uid}"),
+    }
+    given = next(entry for entry in customer.lineage if entry.field == "name.given_name")
+    assert (given.source_system, given.raw_value, given.rule) == (
+        "erp",
+        "ANNA schmidt",
+        pb.SURVIVORSHIP_RULE_SOURCE_PRIORITY,
+    )
+
+
+async def test_reingesting_the_same_record_changes_nothing(master, uid):
+    record = person("erp", f"R-{uid}", "Jonas", "Becker", phone="030 1234567")
+    first = await upsert(master, record)
+    again = await upsert(master, record)
+    assert again.outcome == pb.MATCH_OUTCOME_UNCHANGED
+    assert again.customer_id == first.customer_id
+    before = await master.GetCustomer(api.GetCustomerRequest(customer_id=first.customer_id))
+    assert before.version == 1
+    assert before.phones[0].number == "+49301234567"
+
+
+async def test_typo_and_nickname_with_same_birth_date_and_address_link_probabilistically(master, uid):
+    street = f"Hauptstr. {len(uid)}"
+    a = await upsert(
+        master, person("erp", f"P-{uid}", f"{uid}William", "Meyer", street=street, postcode="10115")
+    )
+    b = await upsert(
+        master, person("callcenter", f"c-{uid}", f"{uid}William", "Meier", street=street, postcode="10115")
+    )
+    assert b.outcome == pb.MATCH_OUTCOME_LINKED_PROBABILISTIC
+    assert b.customer_id == a.customer_id
+    assert b.score >= 12
+
+
+async def test_lookup_by_source_id_returns_the_golden_customer_and_not_found_for_unknown(master, uid):
+    a = await upsert(master, person("erp", f"L-{uid}", "Lena", "Vogel", email=f"lena{uid}@example.org"))
+    found = await master.LookupBySourceId(
+        api.LookupBySourceIdRequest(source_system="erp", source_id=f"L-{uid}")
+    )
+    assert found.customer_id == a.customer_id
+    assert found.customer.emails[0].address == f"lena{uid}@example.org"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await master.LookupBySourceId(
+            api.LookupBySourceIdRequest(source_system="erp", source_id=f"nope-{uid}")
+        )
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        (pb.SourceRecord(source_system="erp", source_id="x"), "record.name"),
+        (
+            pb.SourceRecord(source_system="mainframe", source_id="x", name=pb.PersonName(full_name="A B")),
+            "record.source_system",
+        ),
+        (
+            pb.SourceRecord(
+                source_system="erp", source_id="x", emails=[pb.EmailAddress(address="not-an-email")]
+            ),
+            "record.emails[0].address",
+        ),
+        (
+            pb.SourceRecord(source_system="erp", source_id="x", phones=[pb.PhoneNumber(number="12")]),
+            "record.phones[0].number",
+        ),
+        (
+            pb.SourceRecord(source_system="erp", source_id="x", name=pb.PersonName(given_name="A" * 500)),
+            "record.name.given_name",
+        ),
+        (
+            pb.SourceRecord(
+                source_system="erp",
+                source_id="x",
+                name=pb.PersonName(given_name="A"),
+                date_of_birth=common_pb2.Date(year=1990, month=2, day=30),
+            ),
+            "record.date_of_birth",
+        ),
+    ],
+)
+async def test_bad_records_are_refused_naming_the_field(master, record, field):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await upsert(master, record)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in err.value.details()
+
+
+async def test_a_batch_answers_every_record_and_a_bad_one_does_not_fail_the_others(master, uid):
+    good = person("webshop", f"B1-{uid}", "Karl", "Lang", email=f"karl{uid}@example.net")
+    dup = person("erp", f"B2-{uid}", "Carl", "Lang", email=f"karl{uid}@example.net")
+    bad = pb.SourceRecord(
+        source_system="webshop", source_id=f"B3-{uid}", emails=[pb.EmailAddress(address="@@")]
+    )
+    response = await master.UpsertSourceRecords(
+        api.UpsertSourceRecordsRequest(records=[good, bad, dup], batch_id="b1")
+    )
+    assert [r.outcome for r in response.results] == [
+        pb.MATCH_OUTCOME_NEW_CUSTOMER,
+        pb.MATCH_OUTCOME_REJECTED,
+        pb.MATCH_OUTCOME_LINKED_DETERMINISTIC,
+    ]
+    assert response.results[2].customer_id == response.results[0].customer_id
+    assert response.results[1].error.field_violations[0].field == "records[1].emails[0].address"
+    assert (response.accepted_count, response.rejected_count, response.batch_id) == (2, 1, "b1")
+
+
+async def test_a_name_only_record_becomes_its_own_flagged_customer(master, uid):
+    a = await upsert(master, person("erp", f"N1-{uid}", f"{uid}Otto", "Klein", dob=None))
+    b = await upsert(master, person("webshop", f"N2-{uid}", f"{uid}Otto", "Klein", dob=None))
+    assert a.customer_id != b.customer_id
+    assert pb.QUALITY_FLAG_INSUFFICIENT_MATCH_DATA in b.quality_flags
+
+
+async def test_search_filters_exactly_ranks_free_text_and_pages(master, uid):
+    ids = []
+    for i in range(3):
+        r = await upsert(
+            master,
+            person(
+                "erp",
+                f"S{i}-{uid}",
+                ["Sina", "Paul", "Yusuf"][i],
+                f"Searchfam{uid}",
+                email=f"s{i}{uid}@ex.com",
+                dob=(1970 + i, 1, 1),
+            ),
+        )
+        ids.append(r.customer_id)
+    by_email = await master.SearchCustomers(api.SearchCustomersRequest(email=f"S1{uid}@EX.com"))
+    assert [c.customer_id for c in by_email.customers] == [ids[1]]
+    page1 = await master.SearchCustomers(
+        api.SearchCustomersRequest(family_name=f"searchfam{uid}", page_size=2)
+    )
+    page2 = await master.SearchCustomers(
+        api.SearchCustomersRequest(
+            family_name=f"searchfam{uid}", page_size=2, page_token=page1.next_page_token
+        )
+    )
+    assert sorted(c.customer_id for c in [*page1.customers, *page2.customers]) == sorted(ids)
+    assert not page2.next_page_token
+    fuzzy = await master.SearchCustomers(api.SearchCustomersRequest(query=f"yusuf searchfam{uid}"))
+    assert fuzzy.customers[0].customer_id == ids[2]
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await master.SearchCustomers(api.SearchCustomersRequest(page_token="garbage!"))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT

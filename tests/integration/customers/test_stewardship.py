@@ -1,0 +1,258 @@
+"""Merge, unmerge, match reviews, consent, history, export and erasure through gRPC on PostgreSQL."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus.api.customers.v1 import records_pb2 as pb
+
+from .helpers import STEWARD, person, upsert
+
+pytestmark = pytest.mark.postgres
+
+
+async def two_customers(master, uid):
+    a = await upsert(master, person("erp", f"M1-{uid}", "Ida", f"Brandt{uid}", email=f"ida{uid}@a.example"))
+    b = await upsert(
+        master, person("webshop", f"M2-{uid}", "Ida", "Brandt", email=f"ib{uid}@b.example", dob=(1970, 1, 2))
+    )
+    assert a.customer_id != b.customer_id
+    return a.customer_id, b.customer_id
+
+
+async def test_merge_moves_sources_and_unmerge_restores_both_customers(master, uid):
+    keep, gone = await two_customers(master, uid)
+    merged = await master.MergeCustomers(
+        api.MergeCustomersRequest(
+            surviving_id=keep, merged_ids=[gone], reason="same person, phoned in", actor=STEWARD
+        )
+    )
+    assert {s.source_id for s in merged.customer.sources} == {f"M1-{uid}", f"M2-{uid}"}
+    assert len(merged.customer.emails) == 2
+    old = await master.GetCustomer(api.GetCustomerRequest(customer_id=gone))
+    assert (old.state, old.merged_into_id, len(old.emails)) == (pb.CUSTOMER_STATE_MERGED, keep, 0)
+    looked = await master.LookupBySourceId(
+        api.LookupBySourceIdRequest(source_system="webshop", source_id=f"M2-{uid}")
+    )
+    assert looked.customer_id == keep
+
+    undone = await master.UnmergeCustomer(
+        api.UnmergeCustomerRequest(
+            customer_id=keep, restore_ids=[gone], reason="different birthdays", actor=STEWARD
+        )
+    )
+    assert [s.source_id for s in undone.customer.sources] == [f"M1-{uid}"]
+    assert undone.restored[0].state == pb.CUSTOMER_STATE_ACTIVE
+    assert [s.source_id for s in undone.restored[0].sources] == [f"M2-{uid}"]
+    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=keep))
+    kinds = [e.kind for e in history.entries]
+    assert kinds[:2] == [pb.HISTORY_ENTRY_KIND_UNMERGED, pb.HISTORY_ENTRY_KIND_MERGED]
+    assert history.entries[1].reason == "same person, phoned in"
+    assert history.entries[1].actor.id == "steward-1"
+    assert history.entries[1].related_customer_ids == [gone]
+
+
+async def test_merge_retry_with_same_key_returns_first_result_and_other_request_is_already_exists(
+    master, uid
+):
+    keep, gone = await two_customers(master, uid)
+    request = api.MergeCustomersRequest(
+        surviving_id=keep, merged_ids=[gone], reason="dup", idempotency_key=uid
+    )
+    first = await master.MergeCustomers(request)
+    again = await master.MergeCustomers(request)
+    assert again.merge_id == first.merge_id
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await master.MergeCustomers(
+            api.MergeCustomersRequest(surviving_id=gone, merged_ids=[keep], reason="x", idempotency_key=uid)
+        )
+    assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "field"),
+    [
+        (
+            api.MergeCustomersRequest(merged_ids=["x"], reason="r"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "surviving_id",
+        ),
+        (
+            api.MergeCustomersRequest(surviving_id="a", reason="r"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "merged_ids",
+        ),
+        (
+            api.MergeCustomersRequest(surviving_id="a", merged_ids=["b"]),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "reason",
+        ),
+        (
+            api.MergeCustomersRequest(surviving_id="nope", merged_ids=["b"], reason="r"),
+            grpc.StatusCode.NOT_FOUND,
+            "",
+        ),
+    ],
+)
+async def test_bad_merge_requests_get_the_right_status(master, request_, code, field):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await master.MergeCustomers(request_)
+    assert err.value.code() == code
+    assert field in err.value.details()
+
+
+async def test_stale_expected_version_on_merge_is_aborted(master, uid):
+    keep, gone = await two_customers(master, uid)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await master.MergeCustomers(
+            api.MergeCustomersRequest(surviving_id=keep, merged_ids=[gone], reason="r", expected_version=99)
+        )
+    assert err.value.code() == grpc.StatusCode.ABORTED
+
+
+async def review_pair(master, uid):
+    # Same name, birth dates one digit apart, different address, no shared contact: between the thresholds.
+    a = await upsert(
+        master, person("erp", f"V1-{uid}", f"{uid}Greta", f"{uid}Hahn", street="Am Markt 1", postcode="20095")
+    )
+    b = await upsert(
+        master,
+        person(
+            "webshop",
+            f"V2-{uid}",
+            f"{uid}Greta",
+            f"{uid}Hahn",
+            street="Seeweg 9",
+            postcode="80331",
+            dob=(1980, 5, 18),
+        ),
+    )
+    assert b.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED, b
+    return a, b
+
+
+async def test_review_between_thresholds_is_listed_explained_and_match_merges(master, uid):
+    a, b = await review_pair(master, uid)
+    listed = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
+    (review,) = listed.reviews
+    assert review.review_id == b.match_review_id
+    assert (review.candidate_customer_id, review.existing_customer_id) == (b.customer_id, a.customer_id)
+    assert {c.comparator for c in review.comparisons} >= {"name", "date_of_birth", "postal_address"}
+    assert pb.QUALITY_FLAG_PENDING_REVIEW in b.quality_flags
+    resolved = await master.ResolveMatchReview(
+        api.ResolveMatchReviewRequest(
+            review_id=review.review_id,
+            decision=api.MATCH_DECISION_MATCH,
+            actor=STEWARD,
+            expected_version=review.version,
+        )
+    )
+    assert resolved.review.state == pb.MATCH_REVIEW_STATE_MATCHED
+    assert resolved.customer.customer_id == a.customer_id
+    assert len(resolved.customer.sources) == 2
+    assert pb.QUALITY_FLAG_PENDING_REVIEW not in resolved.customer.quality_flags
+    again = await master.ResolveMatchReview(
+        api.ResolveMatchReviewRequest(review_id=review.review_id, decision=api.MATCH_DECISION_MATCH)
+    )
+    assert again.review.state == pb.MATCH_REVIEW_STATE_MATCHED
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await master.ResolveMatchReview(
+            api.ResolveMatchReviewRequest(review_id=review.review_id, decision=api.MATCH_DECISION_NO_MATCH)
+        )
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_no_match_keeps_both_customers(master, uid):
+    a, b = await review_pair(master, uid)
+    resolved = await master.ResolveMatchReview(
+        api.ResolveMatchReviewRequest(
+            review_id=b.match_review_id, decision=api.MATCH_DECISION_NO_MATCH, note="twins"
+        )
+    )
+    assert resolved.review.state == pb.MATCH_REVIEW_STATE_NOT_MATCHED
+    assert resolved.customer.customer_id == b.customer_id
+    open_reviews = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
+    assert not open_reviews.reviews
+
+
+def at(seconds: int) -> Timestamp:
+    return Timestamp(seconds=seconds)
+
+
+async def test_consent_latest_statement_wins_and_older_one_is_only_recorded(master, uid):
+    a = await upsert(master, person("erp", f"C-{uid}", "Uwe", "Roth", email=f"uwe{uid}@example.com"))
+    base = 1_700_000_000
+    c = await master.SetConsent(
+        api.SetConsentRequest(
+            customer_id=a.customer_id,
+            channel=pb.CONSENT_CHANNEL_EMAIL,
+            status=pb.CONSENT_STATUS_GRANTED,
+            source="webshop:signup",
+            given_at=at(base),
+        )
+    )
+    assert c.consents[0].status == pb.CONSENT_STATUS_GRANTED
+    c = await master.SetConsent(
+        api.SetConsentRequest(
+            customer_id=a.customer_id,
+            channel=pb.CONSENT_CHANNEL_EMAIL,
+            status=pb.CONSENT_STATUS_WITHDRAWN,
+            source="callcenter",
+            given_at=at(base - 100),
+        )
+    )
+    assert c.consents[0].status == pb.CONSENT_STATUS_GRANTED
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await master.SetConsent(
+            api.SetConsentRequest(
+                customer_id=a.customer_id,
+                channel=pb.CONSENT_CHANNEL_EMAIL,
+                status=pb.CONSENT_STATUS_GRANTED,
+                given_at=at(base),
+            )
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "source" in err.value.details()
+
+
+async def test_export_holds_raw_source_copies_and_history(master, uid):
+    a = await upsert(master, person("erp", f"X-{uid}", " jörg ", "MÜLLER", phone="+49 171 2345678"))
+    export = await master.ExportCustomer(api.ExportCustomerRequest(customer_id=a.customer_id, actor=STEWARD))
+    assert export.customer.name.given_name == "Jörg"
+    assert export.source_records[0].name.given_name == " jörg "
+    assert export.history[-1].kind == pb.HISTORY_ENTRY_KIND_CREATED
+
+
+async def test_erase_leaves_tombstones_and_reingest_needs_a_lawful_basis(master, uid):
+    a = await upsert(master, person("erp", f"E-{uid}", "Eva", "Lorenz", email=f"eva{uid}@example.com"))
+    erased = await master.EraseCustomer(
+        api.EraseCustomerRequest(
+            customer_id=a.customer_id, reason="GDPR art. 17", request_reference="PR-1", actor=STEWARD
+        )
+    )
+    assert [(t.source_system, t.source_id) for t in erased.tombstones] == [("erp", f"E-{uid}")]
+    gone = await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))
+    assert gone.state == pb.CUSTOMER_STATE_ERASED
+    assert not gone.name.given_name and not gone.emails and not gone.lineage
+    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=a.customer_id))
+    assert all(not e.changes for e in history.entries)
+    looked = await master.LookupBySourceId(
+        api.LookupBySourceIdRequest(source_system="erp", source_id=f"E-{uid}")
+    )
+    assert looked.erased
+
+    again = person("erp", f"E-{uid}", "Eva", "Lorenz", email=f"eva{uid}@example.com")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await upsert(master, again)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "lawful_basis" in err.value.details()
+
+    again.lawful_basis = "contract:2025-0042"
+    back = await upsert(master, again)
+    assert back.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
+    assert back.customer_id != a.customer_id
+    repeat = await master.EraseCustomer(api.EraseCustomerRequest(customer_id=a.customer_id, reason="again"))
+    assert repeat.erased_at == erased.erased_at

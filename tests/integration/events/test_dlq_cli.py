@@ -1,0 +1,76 @@
+"""``isthmus dlq list`` / ``replay`` on a consumer's dead letters (both adapters)."""
+
+from __future__ import annotations
+
+import pytest
+
+from isthmus.api.events.v1 import orders_pb2
+from isthmus.cli import main
+from isthmus.platform.events import Subscription, cli
+
+
+async def _dead_letter_two(world):  # type: ignore[no-untyped-def]
+    world.failures["a"] = world.failures["b"] = world.options.max_attempts
+    bus = world.bus()
+    world.wire(bus, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"))])
+    await bus.start()
+    await world.record((orders_pb2.OrderPaid(payment_reference="a"), "a"))
+    await world.record((orders_pb2.OrderPaid(payment_reference="b"), "b"))
+    await bus.drain()
+    return bus
+
+
+async def test_dlq_list_shows_reason_and_replay_by_id_redelivers_only_that_one(world) -> None:
+    bus = await _dead_letter_two(world)
+    schemas = {world.consumer: world.consumer}
+    letters = await cli.list_dead_letters(world.settings, schemas)
+    assert [d.routing_key for d in letters] == ["orders.OrderPaid", "orders.OrderPaid"]
+    assert all("handler refuses" in d.reason and "Traceback" in (d.last_error or "") for d in letters)
+
+    assert await cli.replay(world.settings, schemas, [letters[0].name]) == 1
+    await bus.drain()
+    assert [r.event_id for r in await world.effects()] == [letters[0].event_id]
+    [left] = await cli.list_dead_letters(world.settings, schemas)
+    assert left.name == letters[1].name
+
+    assert await cli.replay(world.settings, schemas, None) == 1
+    await bus.drain()
+    assert sorted(r.aggregate_id for r in await world.effects()) == ["a", "b"]
+    assert await cli.list_dead_letters(world.settings, schemas) == []
+
+
+async def test_dlq_commands_print_dead_letters_and_refuse_malformed_ids(
+    world, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await _dead_letter_two(world)
+    monkeypatch.setattr(cli, "component_schemas", lambda _names=None: {world.consumer: world.consumer})
+    monkeypatch.setenv("ISTHMUS_DATA_DIR", str(world.settings.data_dir))
+    if world.settings.database_url:
+        monkeypatch.setenv("ISTHMUS_DATABASE_URL", world.settings.database_url)
+    monkeypatch.setenv("ISTHMUS_LOG_FORMAT", "text")
+
+    assert await _run(["dlq", "list"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(f"{world.consumer}:") == 2 and "handler failed 3 times" in out
+    assert await _run(["dlq", "replay", "--id", "nonsense"]) == 2
+    assert "expected COMPONENT:ID" in capsys.readouterr().err
+
+
+async def _run(argv: list[str]) -> int:
+    # main() runs coroutines with asyncio.run; inside this test's loop, await them instead.
+    import isthmus.cli as entry
+
+    parser = entry.build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(await args.func(args) or 0)
+    except entry.ConfigError as exc:
+        import sys
+
+        print(f"isthmus: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def test_dlq_without_a_verb_prints_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dlq"]) == 2
+    assert "replay" in capsys.readouterr().out

@@ -1,0 +1,181 @@
+"""Customer merges move orders and points, tiers follow; expiry at a simulated time; dead-letter replay."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+import pytest
+from sqlalchemy import text
+
+from isthmus.api.events.v1 import customers_pb2
+from isthmus.api.loyalty.v1 import loyalty_pb2
+from isthmus.api.orders.v1 import order_pb2, orders_pb2
+from isthmus.loyalty import jobs
+from isthmus.loyalty.bootstrap import record
+from isthmus.platform.events.bus import request_replay
+from isthmus.platform.events.tables import dead_letters
+
+pytestmark = pytest.mark.postgres
+
+
+def customer() -> str:
+    return f"cust-{uuid.uuid4().hex[:8]}"
+
+
+async def account(services, customer_id: str) -> loyalty_pb2.Account:
+    return await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=customer_id))
+
+
+async def test_merged_customers_orders_and_points_follow_the_survivor_and_the_tier_is_recomputed(services):
+    survivor, merged = customer(), customer()
+    pen = [("PEN", 40, "10.00", "office")]  # 400 base + 200 promotion = 600 points each
+    kept, _ = await services.place_and_pay(survivor, pen)
+    moved, _ = await services.place_and_pay(merged, pen)
+    await services.settle()
+    assert (await account(services, survivor)).tier.tier_id == "member"
+    await services.publish(
+        customers_pb2.CustomersMerged(
+            surviving_id=survivor, merged_ids=[merged], merge_id="m1", reason="same person"
+        ),
+        survivor,
+    )
+    await services.settle()
+    got = await account(services, survivor)
+    assert got.balance == 1200 and got.lifetime_earned == 1200
+    assert got.tier.tier_id == "silver", "600 + 600 qualifying points reach silver together"
+    assert (await account(services, merged)).customer_id == survivor, (
+        "the merged id finds the survivor's account"
+    )
+    listed = await services.orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=survivor))
+    assert {o.order_id for o in listed.orders} == {kept.order_id, moved.order_id}
+    ledger = await services.loyalty.ListLedger(loyalty_pb2.ListLedgerRequest(customer_id=survivor))
+    kinds = [e.kind for e in ledger.entries]
+    assert (
+        loyalty_pb2.LEDGER_ENTRY_KIND_MERGE_IN in kinds and loyalty_pb2.LEDGER_ENTRY_KIND_MERGE_OUT in kinds
+    )
+    assert sum(e.points for e in ledger.entries) == got.balance, "the combined ledger adds up to the balance"
+
+    await services.publish(
+        customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[merged], merge_id="m1"), survivor
+    )
+    await services.settle()
+    restored = await account(services, merged)
+    assert restored.customer_id == merged and restored.balance == 600
+    assert (await account(services, survivor)).balance == 600
+    back = await services.orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=merged))
+    assert [o.order_id for o in back.orders] == [moved.order_id]
+    await services.check_cache_equals_ledger()
+
+
+async def test_an_erased_customers_orders_lose_personal_data_and_points_leave_the_ledger(services):
+    who = customer()
+    order, _ = await services.place_and_pay(who, [("PEN", 5, "10.00", "office")])
+    await services.settle()
+    await services.publish(customers_pb2.CustomerErased(customer_id=who), who)
+    await services.settle()
+    got = await account(services, who)
+    assert got.balance == 0
+    kept = await services.orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))
+    assert kept.total.amount == order.total.amount and not kept.HasField("shipping_address")
+    await services.check_cache_equals_ledger()
+
+
+async def test_expiry_at_a_simulated_time_expires_exactly_the_due_points(services, clock):
+    who = customer()
+    await services.place_and_pay(who, [("PEN", 10, "10.00", "office")])  # 150 points, 10 March 2026
+    await services.settle()
+    clock.advance(days=60)  # 9 May 2026: no promotion any more
+    await services.place_and_pay(who, [("PEN", 10, "10.00", "office")])  # 100 points
+    await services.settle()
+    await services.loyalty.Redeem(loyalty_pb2.RedeemRequest(customer_id=who, points=40, idempotency_key=who))
+    soon = await services.loyalty.GetAccount(
+        loyalty_pb2.GetAccountRequest(customer_id=who, expiring_within={"seconds": 400 * 86400})
+    )
+    assert [p.points for p in soon.expiring_soon] == [110, 100], "the redemption drew on the oldest points"
+    sessions = services.sessions()
+
+    clock.advance(days=299)  # 4 March 2027: nothing of this customer is due yet
+    await jobs.expire_due(sessions, services.programme, clock)
+    assert (await account(services, who)).balance == 210
+    clock.advance(days=7)  # 11 March 2027: the March points are a year old
+    # The job runs over every account of the (shared) database; this customer's share is 110.
+    assert await jobs.expire_due(sessions, services.programme, clock) >= 110
+    assert await jobs.expire_due(sessions, services.programme, clock) == 0, "a second run finds nothing due"
+    got = await account(services, who)
+    assert got.balance == 100
+    [expired] = (
+        await services.loyalty.ListLedger(
+            loyalty_pb2.ListLedgerRequest(customer_id=who, kinds=[loyalty_pb2.LEDGER_ENTRY_KIND_EXPIRE])
+        )
+    ).entries
+    assert expired.points == -110 and len(expired.reason.source_entry_ids) == 1
+    await services.check_cache_equals_ledger()
+
+
+async def test_order_paid_replayed_from_the_dead_letter_queue_awards_once(services):
+    who = customer()
+    engine = services.hub.runtime.engine("loyalty")
+    async with engine.begin() as conn:  # an operator's broken migration: the consumer cannot write
+        await conn.execute(text("ALTER TABLE loyalty_orders RENAME TO loyalty_orders_broken"))
+    try:
+        await services.place_and_pay(who)
+        await services.settle()
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await account(services, who)
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE loyalty_orders_broken RENAME TO loyalty_orders"))
+    async with engine.connect() as conn:
+        dead = (
+            await conn.execute(dead_letters.select().where(dead_letters.c.type == "orders.OrderPaid"))
+        ).all()
+    assert len(dead) == 1
+    assert await request_replay(engine, [dead[0].id]) == 1
+    await services.settle()
+    assert (await account(services, who)).balance == 1015
+    # Replaying the same event once more (an operator's double click) has no second effect.
+    async with engine.begin() as conn:
+        await conn.execute(
+            dead_letters.insert().values(**{k: v for k, v in dead[0]._mapping.items() if k != "id"})
+        )
+    assert await request_replay(engine, None) >= 1
+    await services.settle()
+    assert (await account(services, who)).balance == 1015
+    await services.check_cache_equals_ledger()
+
+
+async def test_a_tier_is_lowered_only_at_the_review_and_every_change_is_an_event(services, clock):
+    who = customer()
+    order, _ = await services.place_and_pay(who)  # 1015 points: silver at once
+    await services.settle()
+    await services.orders.CancelOrder(
+        orders_pb2.CancelOrderRequest(
+            order_id=order.order_id, expected_version=2, reason_code=order_pb2.CANCELLATION_REASON_DUPLICATE
+        )
+    )
+    await services.settle()
+    got = await account(services, who)
+    assert (got.balance, got.qualifying_points, got.tier.tier_id) == (0, 0, "silver"), (
+        "no downgrade before review"
+    )
+    assert got.progress.next_tier.tier_id == "gold" and got.progress.points_needed == 3000
+    clock.advance(days=366)
+    await jobs.expire_due(services.sessions(), services.programme, clock, record)
+    got = await account(services, who)
+    assert got.tier.tier_id == "member" and got.tier_review_at.ToDatetime().year == 2028
+    await services.settle()
+    kinds = [e.type for e in services.events_of(got.account_id)]
+    assert kinds == [
+        "loyalty.PointsEarned",
+        "loyalty.TierChanged",
+        "loyalty.PointsClawedBack",
+        "loyalty.TierChanged",
+    ]
+    earned, raised = services.events_of(got.account_id)[:2]
+    assert earned.payload.entry.reason.order_id == order.order_id
+    assert earned.causation_id == raised.causation_id == earned.payload.entry.reason.event_id, (
+        "caused by OrderPaid"
+    )
+    assert services.events_of(got.account_id)[3].payload.reason == "review"

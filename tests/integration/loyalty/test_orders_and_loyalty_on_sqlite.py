@@ -1,0 +1,54 @@
+"""Smoke test of the embedded shape: SQLite files and the in-process bus, orders to points."""
+
+from __future__ import annotations
+
+from isthmus.api.common.v1 import common_pb2
+from isthmus.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
+from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus.platform import config, hub
+from isthmus.platform.events import create_bus
+from isthmus.platform.events.testing import FAST
+
+
+async def test_an_order_paid_on_sqlite_earns_points_through_the_in_process_bus(tmp_path):
+    settings = config.load(
+        {
+            "ISTHMUS_DATA_DIR": str(tmp_path),
+            "ISTHMUS_AUTH_DISABLED": "true",
+            "ISTHMUS_GRPC_PORT": "0",
+            "ISTHMUS_METRICS_PORT": "0",
+        }
+    )
+    async with (
+        hub.running(settings, ["orders", "loyalty"], bus=create_bus(settings, FAST)) as h,
+        h.channel() as channel,
+    ):
+        orders = orders_pb2_grpc.OrderServiceStub(channel)
+        loyalty = loyalty_pb2_grpc.LoyaltyServiceStub(channel)
+        created = await orders.CreateOrder(
+            orders_pb2.CreateOrderRequest(
+                source_system="erp",
+                external_order_id="E-1",
+                customer_id="c-1",
+                channel=order_pb2.ORDER_CHANNEL_ERP,
+                currency_code="JPY",
+                lines=[order_pb2.OrderLine(sku="A", quantity=3, unit_price=common_pb2.Money(amount="1200"))],
+            )
+        )
+        assert created.order.total.amount == "3600"
+        await orders.PayOrder(
+            orders_pb2.PayOrderRequest(
+                order_id=created.order.order_id,
+                expected_version=1,
+                amount=created.order.total,
+                payment_reference="pay-1",
+            )
+        )
+        await h.runtime.bus.drain(timeout=10)
+        # The built-in programme has no JPY rule: the customer is enrolled with nothing earned.
+        got = await loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id="c-1"))
+        assert got.balance == 0 and got.tier.tier_id == "member"
+        adjusted = await loyalty.Adjust(
+            loyalty_pb2.AdjustRequest(customer_id="c-1", points=7, reason="welcome")
+        )
+        assert adjusted.account.balance == 7

@@ -1,0 +1,231 @@
+"""Orders through gRPC on PostgreSQL: creation, idempotency, the state machine, concurrency, queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from isthmus.api.orders.v1 import order_pb2, orders_pb2
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_order_totals_are_exact_and_a_retry_returns_the_same_order(orders, make_order):
+    request = make_order()
+    first = await orders.CreateOrder(request)
+    assert first.created
+    order = first.order
+    assert order.state == order_pb2.ORDER_STATE_PLACED
+    assert (order.subtotal.amount, order.tax_total.amount, order.shipping_total.amount) == (
+        "410.00",
+        "78.85",
+        "4.95",
+    )
+    assert order.total.amount == "493.80"
+    assert [x.line_id for x in order.lines] == ["1", "2"]
+    assert order.lines[1].line_total.amount == "10.00"
+    assert order.channel == order_pb2.ORDER_CHANNEL_WEB and order.source_system == "webshop"
+    again = await orders.CreateOrder(request)
+    assert not again.created
+    assert again.order.order_id == order.order_id and again.order.version == 1
+
+
+async def test_a_different_payload_under_the_same_external_id_names_the_difference(orders, make_order):
+    request = make_order()
+    await orders.CreateOrder(request)
+    request.lines[1].unit_price.amount = "2.40"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.CreateOrder(request)
+    assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert "lines[1].unit_price" in err.value.details()
+
+
+async def test_same_amount_written_differently_is_the_same_payload(orders, make_order):
+    request = make_order()
+    await orders.CreateOrder(request)
+    request.lines[0].unit_price.amount = "400"
+    assert not (await orders.CreateOrder(request)).created
+
+
+async def test_the_lifecycle_runs_placed_paid_shipped_delivered_completed(orders, make_order, money):
+    order = (await orders.CreateOrder(make_order())).order
+    paid = await orders.PayOrder(
+        orders_pb2.PayOrderRequest(
+            order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+        )
+    )
+    assert paid.state == order_pb2.ORDER_STATE_PAID and paid.version == 2
+    again = await orders.PayOrder(
+        orders_pb2.PayOrderRequest(
+            order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+        )
+    )
+    assert again.version == 2, "the same payment reference again changes nothing"
+    shipped = await orders.ShipOrder(
+        orders_pb2.ShipOrderRequest(
+            order_id=order.order_id, expected_version=2, carrier="DHL", tracking_number="T1"
+        )
+    )
+    delivered = await orders.DeliverOrder(
+        orders_pb2.DeliverOrderRequest(order_id=order.order_id, expected_version=3)
+    )
+    completed = await orders.CompleteOrder(
+        orders_pb2.CompleteOrderRequest(order_id=order.order_id, expected_version=4)
+    )
+    assert [shipped.state, delivered.state, completed.state] == [
+        order_pb2.ORDER_STATE_SHIPPED,
+        order_pb2.ORDER_STATE_DELIVERED,
+        order_pb2.ORDER_STATE_COMPLETED,
+    ]
+    assert shipped.carrier == "DHL" and completed.version == 5
+    history = await orders.ListOrderHistory(orders_pb2.ListOrderHistoryRequest(order_id=order.order_id))
+    assert [e.kind for e in history.entries] == [
+        order_pb2.ORDER_HISTORY_KIND_PLACED,
+        order_pb2.ORDER_HISTORY_KIND_PAID,
+        order_pb2.ORDER_HISTORY_KIND_SHIPPED,
+        order_pb2.ORDER_HISTORY_KIND_DELIVERED,
+        order_pb2.ORDER_HISTORY_KIND_COMPLETED,
+    ]
+    assert [e.version for e in history.entries] == [1, 2, 3, 4, 5]
+
+
+async def test_an_illegal_transition_names_the_current_state(orders, make_order):
+    order = (await orders.CreateOrder(make_order())).order
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.ShipOrder(orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=1))
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is PLACED" in err.value.details()
+
+
+async def test_a_stale_expected_version_is_aborted(orders, make_order):
+    order = (await orders.CreateOrder(make_order())).order
+    await orders.BackorderLines(
+        orders_pb2.BackorderLinesRequest(
+            order_id=order.order_id,
+            expected_version=1,
+            lines=[orders_pb2.BackorderLine(line_id="1", quantity=1)],
+        )
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.CancelOrder(
+            orders_pb2.CancelOrderRequest(
+                order_id=order.order_id,
+                expected_version=1,
+                reason_code=order_pb2.CANCELLATION_REASON_CUSTOMER_REQUEST,
+            )
+        )
+    assert err.value.code() == grpc.StatusCode.ABORTED
+
+
+async def test_paying_the_wrong_amount_is_invalid(orders, make_order, money):
+    order = (await orders.CreateOrder(make_order())).order
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.PayOrder(
+            orders_pb2.PayOrderRequest(
+                order_id=order.order_id, expected_version=1, amount=money("493.79"), payment_reference="p"
+            )
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "amount" in err.value.details()
+
+
+async def test_cancellation_keeps_reason_and_is_in_the_customers_history(orders, make_order):
+    order = (await orders.CreateOrder(make_order())).order
+    cancelled = await orders.CancelOrder(
+        orders_pb2.CancelOrderRequest(
+            order_id=order.order_id,
+            expected_version=1,
+            reason_code=order_pb2.CANCELLATION_REASON_OUT_OF_STOCK,
+            reason_text="TV sold out",
+        )
+    )
+    assert cancelled.state == order_pb2.ORDER_STATE_CANCELLED
+    assert cancelled.cancellation.reason_code == order_pb2.CANCELLATION_REASON_OUT_OF_STOCK
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.PayOrder(
+            orders_pb2.PayOrderRequest(
+                order_id=order.order_id, expected_version=2, amount=order.total, payment_reference="x"
+            )
+        )
+    assert "is CANCELLED" in err.value.details()
+    history = await orders.ListOrderHistory(
+        orders_pb2.ListOrderHistoryRequest(
+            customer_id=order.customer_id,
+            kinds=[order_pb2.ORDER_HISTORY_KIND_CANCELLED, order_pb2.ORDER_HISTORY_KIND_RETURNED],
+        )
+    )
+    assert len(history.entries) == 1
+    assert history.entries[0].reason_code == "CANCELLATION_REASON_OUT_OF_STOCK"
+    assert history.entries[0].reason_text == "TV sold out"
+
+
+async def test_backordered_units_are_released_later(orders, make_order):
+    order = (await orders.CreateOrder(make_order())).order
+    held = await orders.BackorderLines(
+        orders_pb2.BackorderLinesRequest(
+            order_id=order.order_id,
+            expected_version=1,
+            lines=[orders_pb2.BackorderLine(line_id="2", quantity=3)],
+            reason="warehouse empty",
+        )
+    )
+    assert held.lines[1].backordered_quantity == 3
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.BackorderLines(
+            orders_pb2.BackorderLinesRequest(
+                order_id=order.order_id,
+                expected_version=2,
+                lines=[orders_pb2.BackorderLine(line_id="2", quantity=2)],
+            )
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "lines[0].quantity" in err.value.details()
+    released = await orders.ReleaseBackorder(
+        orders_pb2.ReleaseBackorderRequest(order_id=order.order_id, expected_version=2)
+    )
+    assert released.lines[1].backordered_quantity == 0 and released.version == 3
+
+
+async def test_a_customers_orders_list_newest_first_in_pages(orders, make_order):
+    customer = make_order().customer_id
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    ids = []
+    for day in range(5):
+        placed = Timestamp()
+        placed.FromDatetime(base + timedelta(days=day))
+        ids.append((await orders.CreateOrder(make_order(customer, placed_at=placed))).order.order_id)
+    first = await orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=customer, page_size=3))
+    second = await orders.ListOrders(
+        orders_pb2.ListOrdersRequest(customer_id=customer, page_size=3, page_token=first.next_page_token)
+    )
+    assert [o.order_id for o in [*first.orders, *second.orders]] == ids[::-1]
+    assert second.next_page_token == ""
+    by_external = await orders.GetOrderByExternalId(
+        orders_pb2.GetOrderByExternalIdRequest(
+            source_system="webshop", external_order_id=first.orders[0].external_order_id
+        )
+    )
+    assert by_external.order_id == ids[-1]
+
+
+async def test_bad_requests_name_every_bad_field(orders, make_order):
+    request = make_order(customer_id="c", currency_code="JPY")
+    request.customer_id = ""
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.CreateOrder(request)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = err.value.details()
+    assert "customer_id" in details and "lines[0].unit_price.currency_code" in details
+    request = make_order(currency_code="KWD")
+    for line in request.lines:
+        line.unit_price.currency_code = "KWD"
+    for adj in request.adjustments:
+        adj.amount.currency_code = "KWD"
+    request.lines[0].unit_price.amount = "1.2345"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.CreateOrder(request)
+    assert "lines[0].unit_price.amount" in err.value.details() and "KWD allows (3)" in err.value.details()
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.GetOrder(orders_pb2.GetOrderRequest(order_id="no-such-order"))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND

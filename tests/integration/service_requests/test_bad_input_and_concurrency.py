@@ -1,0 +1,116 @@
+"""Bad input: INVALID_ARGUMENT naming fields; illegal moves FAILED_PRECONDITION; stale versions ABORTED."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+import pytest
+from sr_builders import assign, open_request, status, unique
+
+from isthmus.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus.platform.interceptors import field_violations
+
+pytestmark = pytest.mark.postgres
+
+
+async def failure(call: Any) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    return caught.value
+
+
+async def test_open_with_missing_fields_names_each_field(service: Any) -> None:
+    error = await failure(service.stub.OpenServiceRequest(rpc.OpenServiceRequestRequest(order_line_id="l-1")))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(error)] == [
+        "customer_id",
+        "channel",
+        "kind",
+        "subject",
+        "order_id",
+    ]
+
+
+async def test_list_and_log_validation_names_fields(service: Any) -> None:
+    stub = service.stub
+    error = await failure(stub.ListServiceRequests(rpc.ListServiceRequestsRequest(page_size=-1, states=[0])))
+    assert {f for f, _ in field_violations(error)} == {"states[0]", "page_size"}
+    error = await failure(stub.ListServiceRequests(rpc.ListServiceRequestsRequest(page_token="garbage")))
+    assert [f for f, _ in field_violations(error)] == ["page_token"]
+    error = await failure(
+        stub.LogInteraction(rpc.LogInteractionRequest(interaction=pb.Interaction(body=" ")))
+    )
+    assert [f for f, _ in field_violations(error)] == [
+        "interaction.direction",
+        "interaction.channel",
+        "interaction.customer_id",
+        "interaction.body",
+    ]
+    error = await failure(stub.ListInteractions(rpc.ListInteractionsRequest()))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_illegal_transition_names_the_current_state(service: Any) -> None:
+    stub = service.stub
+    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
+    error = await failure(
+        stub.ChangeServiceRequestStatus(status(sr, pb.SERVICE_REQUEST_STATE_RESOLVED, resolution_code="X"))
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is NEW: cannot move to RESOLVED" in (error.details() or "")
+    error = await failure(stub.ChangeServiceRequestStatus(status(sr, pb.SERVICE_REQUEST_STATE_RESOLVED)))
+    assert [f for f, _ in field_violations(error)] == ["resolution_code"]
+
+
+async def test_stale_expected_version_is_aborted_and_unknown_case_not_found(service: Any) -> None:
+    stub = service.stub
+    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
+    await stub.AssignServiceRequest(assign(sr, agent_id="agent-1"))
+    error = await failure(
+        stub.AssignServiceRequest(assign(sr, agent_id="agent-2"))
+    )  # sr.version is stale now
+    assert error.code() == grpc.StatusCode.ABORTED
+    error = await failure(
+        stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=unique("nope")))
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_open_is_idempotent_on_key_and_source_id(service: Any) -> None:
+    stub = service.stub
+    request = open_request(unique("cust"), idempotency_key=unique("key"))
+    first = await stub.OpenServiceRequest(request)
+    assert (await stub.OpenServiceRequest(request)).service_request_id == first.service_request_id
+    request.subject = "Something else"
+    error = await failure(stub.OpenServiceRequest(request))
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS and "subject differs" in (error.details() or "")
+    sourced = open_request(unique("cust"), source_system="callcenter", external_id=unique("case"))
+    assert (await stub.OpenServiceRequest(sourced)).service_request_id == (
+        await stub.OpenServiceRequest(sourced)
+    ).service_request_id
+
+
+async def test_customer_listing_pages_newest_first_without_gaps(service: Any) -> None:
+    stub, clock = service.stub, service.clock
+    customer = unique("cust")
+    opened = []
+    for _ in range(5):
+        opened.append((await stub.OpenServiceRequest(open_request(customer))).service_request_id)
+        clock.advance(__import__("datetime").timedelta(minutes=1))
+    seen, token = [], ""
+    while True:
+        page = await stub.ListServiceRequests(
+            rpc.ListServiceRequestsRequest(customer_id=customer, page_size=2, page_token=token)
+        )
+        seen += [c.service_request_id for c in page.service_requests]
+        if not (token := page.next_page_token):
+            break
+    assert seen == opened[::-1]
+    error = await failure(
+        stub.ListServiceRequests(
+            rpc.ListServiceRequestsRequest(customer_id=unique("other"), page_token=token or "x")
+        )
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -1,0 +1,105 @@
+"""Contact suppression follows open complaints; merges, unmerges and erasures from the customer master."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sr_builders import interaction, open_request, status, unique
+
+from isthmus.api.events.v1 import customers_pb2
+from isthmus.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+
+pytestmark = pytest.mark.postgres
+OPEN, RESOLVED = pb.SERVICE_REQUEST_STATE_OPEN, pb.SERVICE_REQUEST_STATE_RESOLVED
+
+
+def changes(service: Any, customer_id: str) -> list[tuple[bool, list[str]]]:
+    found = service.events("ContactSuppressionChanged")
+    return [(e.suppressed, list(e.service_request_ids)) for e in found if e.customer_id == customer_id]
+
+
+async def test_open_complaint_suppresses_contact_until_resolved(service: Any) -> None:
+    stub, customer = service.stub, unique("cust")
+    first = await stub.OpenServiceRequest(open_request(customer))
+    second = await stub.OpenServiceRequest(open_request(customer, subject="Wrong colour"))
+    await stub.OpenServiceRequest(open_request(customer, kind=pb.SERVICE_REQUEST_KIND_INQUIRY))
+    await service.hub.runtime.bus.drain()
+    assert changes(service, customer) == [(True, [first.service_request_id])]  # once, not per complaint
+    got = await stub.GetContactSuppression(rpc.GetContactSuppressionRequest(customer_id=customer))
+    assert got.suppressed and list(got.service_request_ids) == [
+        first.service_request_id,
+        second.service_request_id,
+    ]
+
+    for sr in (first, second):
+        sr = await stub.ChangeServiceRequestStatus(status(sr, OPEN))
+        await stub.ChangeServiceRequestStatus(status(sr, RESOLVED, resolution_code="REFUNDED"))
+    await service.hub.runtime.bus.drain()
+    assert changes(service, customer) == [(True, [first.service_request_id]), (False, [])]
+    got = await stub.GetContactSuppression(rpc.GetContactSuppressionRequest(customer_id=customer))
+    assert not got.suppressed and list(got.service_request_ids) == []
+    resolved = [e.service_request.service_request_id for e in service.events("ServiceRequestResolved")]
+    assert first.service_request_id in resolved and second.service_request_id in resolved
+
+
+async def test_merge_moves_cases_and_unmerge_moves_them_back(service: Any) -> None:
+    stub = service.stub
+    survivor, merged = unique("cust"), unique("cust")
+    kept = await stub.OpenServiceRequest(open_request(survivor, kind=pb.SERVICE_REQUEST_KIND_INQUIRY))
+    moved = await stub.OpenServiceRequest(open_request(merged))  # an open complaint
+    note = await stub.LogInteraction(interaction(moved.service_request_id, pb.DIRECTION_INBOUND, "Hello"))
+
+    merge_id = unique("merge")
+    await service.publish(
+        customers_pb2.CustomersMerged(surviving_id=survivor, merged_ids=[merged], merge_id=merge_id), survivor
+    )
+    listing = await stub.ListServiceRequests(rpc.ListServiceRequestsRequest(customer_id=survivor))
+    assert {c.service_request_id for c in listing.service_requests} == {
+        kept.service_request_id,
+        moved.service_request_id,
+    }
+    assert (
+        list(
+            (
+                await stub.ListServiceRequests(rpc.ListServiceRequestsRequest(customer_id=merged))
+            ).service_requests
+        )
+        == []
+    )
+    thread = await stub.ListInteractions(rpc.ListInteractionsRequest(customer_id=survivor))
+    assert [i.interaction_id for i in thread.interactions] == [note.interaction_id]
+    # The complaint's suppression moved with it.
+    assert changes(service, survivor) == [(True, [moved.service_request_id])]
+    assert changes(service, merged)[-1] == (False, [])
+
+    # A case opened for the survivor after the merge stays with it when the merge is undone.
+    later = await stub.OpenServiceRequest(open_request(survivor, kind=pb.SERVICE_REQUEST_KIND_RETURN))
+    await service.publish(
+        customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[merged], merge_id=merge_id), survivor
+    )
+    back = await stub.ListServiceRequests(rpc.ListServiceRequestsRequest(customer_id=merged))
+    assert [c.service_request_id for c in back.service_requests] == [moved.service_request_id]
+    stays = await stub.ListServiceRequests(rpc.ListServiceRequestsRequest(customer_id=survivor))
+    assert {c.service_request_id for c in stays.service_requests} == {
+        kept.service_request_id,
+        later.service_request_id,
+    }
+
+
+async def test_erasure_blanks_personal_text_and_keeps_anonymised_records(service: Any) -> None:
+    stub, customer = service.stub, unique("cust")
+    sr = await stub.OpenServiceRequest(open_request(customer))
+    await stub.LogInteraction(
+        interaction(sr.service_request_id, pb.DIRECTION_INBOUND, "I am Jane Roe, call me on 0170 1234567")
+    )
+    await service.publish(customers_pb2.CustomerErased(customer_id=customer), customer)
+    got = await stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=sr.service_request_id))
+    assert (got.subject, got.description) == ("[erased]", "[erased]")
+    assert got.category == "delivery" and list(got.reason_codes) == ["LATE_DELIVERY"]  # kept for statistics
+    thread = await stub.ListInteractions(
+        rpc.ListInteractionsRequest(service_request_id=sr.service_request_id)
+    )
+    assert [i.body for i in thread.interactions] == ["[erased]"]
+    assert thread.interactions[0].direction == pb.DIRECTION_INBOUND

@@ -1,0 +1,149 @@
+"""Blocking keys, comparators, scores and decisions (no I/O)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from isthmus.customers.matching import (
+    Comparator,
+    ComparatorRegistry,
+    Features,
+    MatchConfig,
+    Matcher,
+    Outcome,
+    blocking_keys,
+    builtin_comparators,
+    similarity_comparator,
+)
+from isthmus.customers.records import Address, Email, Name, Phone, Record
+
+T = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def rec(
+    sid="1",
+    given="Anna",
+    family="Schmidt",
+    dob="1980-05-17",
+    email="",
+    phone="",
+    street="",
+    pc="",
+    company="",
+):  # type: ignore[no-untyped-def]
+    return Record(
+        "erp",
+        sid,
+        T,
+        Name(given=given, family=family),
+        emails=(Email(email, email),) if email else (),
+        phones=(Phone(phone, phone),) if phone else (),
+        addresses=(Address((street,), "Berlin", "", pc),) if street else (),
+        dob=dob,
+        company=company,
+    )
+
+
+def decide(a: Record, b: Record, config: MatchConfig | None = None):  # type: ignore[no-untyped-def]
+    m = Matcher(config or MatchConfig())
+    return m.decide(Features(a), [m.score(Features(a), "c1", [Features(b)])])
+
+
+def test_same_email_links_deterministically():
+    d = decide(rec(email="a@x.de", dob=""), rec(sid="2", given="Ann", email="a@x.de", dob=""))
+    assert (d.outcome, d.rule) == (Outcome.DETERMINISTIC, "email_exact")
+
+
+def test_shared_phone_with_a_different_person_is_vetoed_as_a_deterministic_link():
+    d = decide(rec(phone="+4930123"), rec(sid="2", given="Klaus", dob="1950-01-01", phone="+4930123"))
+    assert d.outcome is Outcome.NEW
+    assert d.rule == ""
+
+
+def test_nickname_and_family_typo_with_same_birth_date_and_address_link_with_explanation():
+    a = rec(given="William", family="Meyer", street="Hauptstr. 5", pc="10115")
+    b = rec(sid="2", given="Bill", family="Meier", street="Hauptstrasse 5", pc="10115")
+    d = decide(a, b)
+    assert d.outcome is Outcome.PROBABILISTIC
+    name = next(c for c in d.comparisons if c.comparator == "name")
+    assert "nickname" in name.explanation
+
+
+def test_transposed_names_still_match():
+    d = decide(rec(given="Schmidt", family="Anna", street="A 1", pc="1"), rec(sid="2", street="A 1", pc="1"))
+    assert d.outcome is Outcome.PROBABILISTIC
+    assert any("transposed" in c.explanation for c in d.comparisons)
+
+
+def test_same_name_different_birth_date_is_a_new_customer():
+    assert decide(rec(), rec(sid="2", dob="1990-02-03")).outcome is Outcome.NEW
+
+
+def test_score_between_thresholds_opens_a_review():
+    a = rec(street="Am Markt 1", pc="20095")
+    b = rec(sid="2", dob="1980-05-18", street="Seeweg 9", pc="80331")
+    assert decide(a, b).outcome is Outcome.REVIEW
+
+
+def test_record_with_only_a_name_is_insufficient_and_never_auto_linked():
+    a = rec(dob="")
+    d = decide(a, rec(sid="2", dob=""))
+    assert d.insufficient
+    assert d.outcome in (Outcome.NEW, Outcome.REVIEW)
+
+
+def test_thresholds_are_configuration():
+    a = rec(street="Am Markt 1", pc="20095")
+    b = rec(sid="2", dob="1980-05-18", street="Seeweg 9", pc="80331")
+    assert decide(a, b, MatchConfig(upper_threshold=9, lower_threshold=5)).outcome is Outcome.PROBABILISTIC
+
+
+def test_a_plugged_in_comparator_adds_its_weight_and_explanation():
+    def company(left: Record, right: Record) -> tuple[str, str, float] | None:
+        if not left.company or not right.company:
+            return None
+        return left.company, right.company, 1.0 if left.company == right.company else 0.0
+
+    registry = ComparatorRegistry(builtin_comparators(MatchConfig().weights))
+    registry.register(similarity_comparator("company", company, agree_weight=2.5, disagree_weight=-1))
+    m = Matcher(MatchConfig(), registry)
+    a, b = rec(company="ACME"), rec(sid="2", company="ACME")
+    total, comparisons, _ = m.score_pair(Features(a), Features(b))
+    base, _, _ = Matcher(MatchConfig()).score_pair(Features(a), Features(b))
+    assert total == base + 2.5
+    assert "company" in [c.comparator for c in comparisons]
+
+
+def test_registering_two_comparators_with_one_name_fails_loudly():
+    registry = ComparatorRegistry()
+    registry.register(Comparator("x", lambda a, b: None))
+    try:
+        registry.register(Comparator("x", lambda a, b: None))
+    except ValueError as exc:
+        assert "x" in str(exc)
+    else:
+        raise AssertionError("duplicate accepted")
+
+
+names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10)
+
+
+@given(names, names)
+def test_a_typo_in_the_family_name_or_a_swap_still_shares_a_blocking_key(given_name, family):
+    a = rec(given=given_name, family=family)
+    typo = rec(sid="2", given=given_name, family=family[:-1] + ("x" if family[-1] != "x" else "y"))
+    swapped = rec(sid="3", given=family, family=given_name)
+    keys = blocking_keys(Features(a))
+    assert keys & blocking_keys(Features(typo))
+    assert keys & blocking_keys(Features(swapped))
+
+
+@given(names, names, st.dates().map(str))
+def test_scoring_is_symmetric(given_name, family, dob):
+    a = rec(given=given_name, family=family, dob=dob)
+    b = rec(sid="2", given=family, family=given_name)
+    m = Matcher(MatchConfig())
+    assert m.score_pair(Features(a), Features(b))[0] == m.score_pair(Features(b), Features(a))[0]

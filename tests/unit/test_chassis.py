@@ -1,0 +1,181 @@
+"""The chassis in-process: auth and scopes, error mapping, health, reflection, metrics."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+import sqlalchemy.exc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from prometheus_client import REGISTRY
+
+from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus.platform.component import Component, Runtime
+from isthmus.platform.config import load
+from isthmus.platform.errors import Conflict, InvalidArgument, NotFound
+from isthmus.platform.interceptors import field_violations
+from isthmus.platform.server import Server
+
+READER = "reader-token-0123456789"
+WRITER = "writer-token-0123456789"
+TOKENS = (
+    f'{{"reader": {{"token": "{READER}", "scopes": ["orders:read"]}},'
+    f' "writer": {{"token": "{WRITER}", "scopes": ["orders:*"]}}}}'
+)
+SERVICE = "isthmus.orders.v1.OrderService"
+
+
+class Orders(orders_pb2_grpc.OrderServiceServicer):
+    """Each order id asks for a different outcome, so one server exercises every mapping."""
+
+    async def GetOrder(self, request, context):
+        match request.order_id:
+            case "missing":
+                raise NotFound("order missing not found")
+            case "bad":
+                raise InvalidArgument("order_id", "must be a UUID", ("page_size", "must be positive"))
+            case "stale":
+                raise Conflict("order changed since version 3")
+            case "db-down":
+                raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+            case "bug":
+                raise RuntimeError("secret internal detail")
+        return order_pb2.Order(order_id=request.order_id)
+
+
+def _component() -> Component:
+    async def start(server: grpc.aio.Server, runtime: Runtime):
+        orders_pb2_grpc.add_OrderServiceServicer_to_server(Orders(), server)
+        return None
+
+    return Component("orders", "orders", (SERVICE,), (), start)
+
+
+@pytest.fixture
+async def channel(tmp_path):
+    settings = load(
+        {"ISTHMUS_AUTH_TOKENS": TOKENS, "ISTHMUS_GRPC_PORT": "0", "ISTHMUS_DATA_DIR": str(tmp_path)}
+    )
+    server = Server(settings, [_component()], Runtime(settings))
+    await server.start()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as ch:
+        yield ch
+    await server.stop()
+
+
+def _auth(token: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {token}")]
+
+
+async def _get(channel, order_id: str, metadata=None):
+    stub = orders_pb2_grpc.OrderServiceStub(channel)
+    return await stub.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id), metadata=metadata)
+
+
+async def _status(channel, order_id: str, metadata=None) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await _get(channel, order_id, metadata)
+    return error.value
+
+
+async def test_call_without_token_is_unauthenticated(channel):
+    assert (await _status(channel, "o-1")).code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_unknown_token_is_unauthenticated(channel):
+    error = await _status(channel, "o-1", _auth("not-a-known-token-000"))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_token_with_scope_is_served(channel):
+    assert (await _get(channel, "o-1", _auth(READER))).order_id == "o-1"
+
+
+async def test_write_method_needs_write_scope(channel):
+    stub = orders_pb2_grpc.OrderServiceStub(channel)
+    request = orders_pb2.PayOrderRequest(order_id="o-1")
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.PayOrder(request, metadata=_auth(READER))
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "orders:write" in error.value.details()
+    # The writer's "orders:*" covers it; the servicer does not implement PayOrder.
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.PayOrder(request, metadata=_auth(WRITER))
+    assert error.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+@pytest.mark.parametrize(
+    ("order_id", "code"),
+    [
+        ("missing", grpc.StatusCode.NOT_FOUND),
+        ("stale", grpc.StatusCode.ABORTED),
+        ("db-down", grpc.StatusCode.UNAVAILABLE),
+        ("bug", grpc.StatusCode.INTERNAL),
+    ],
+)
+async def test_errors_map_to_status_codes(channel, order_id, code):
+    assert (await _status(channel, order_id, _auth(READER))).code() == code
+
+
+async def test_invalid_argument_names_every_field(channel):
+    error = await _status(channel, "bad", _auth(READER))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "order_id" in error.details()
+    assert field_violations(error) == [("order_id", "must be a UUID"), ("page_size", "must be positive")]
+
+
+async def test_internal_error_hides_details_and_gives_correlation_id(channel):
+    metadata = [*_auth(READER), ("x-correlation-id", "trace-me-42")]
+    error = await _status(channel, "bug", metadata)
+    assert "secret internal detail" not in error.details()
+    assert "trace-me-42" in error.details()
+
+
+async def test_correlation_id_is_echoed(channel):
+    stub = orders_pb2_grpc.OrderServiceStub(channel)
+    call = stub.GetOrder(
+        orders_pb2.GetOrderRequest(order_id="o-2"),
+        metadata=[*_auth(READER), ("x-correlation-id", "abc-123")],
+    )
+    await call
+    assert ("x-correlation-id", "abc-123") in list(await call.trailing_metadata())
+
+
+async def test_health_is_open_and_serving_per_service(channel):
+    stub = health_pb2_grpc.HealthStub(channel)
+    for service in ("", SERVICE):
+        reply = await stub.Check(health_pb2.HealthCheckRequest(service=service))
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_reflection_lists_the_service(channel):
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    responses = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+    async for response in responses:
+        names = {s.name for s in response.list_services_response.service}
+        break
+    assert SERVICE in names
+    assert "grpc.health.v1.Health" in names
+
+
+async def test_metrics_count_rpcs_by_method_and_code(channel):
+    def handled(code: str) -> float:
+        labels = {"grpc_service": SERVICE, "grpc_method": "GetOrder", "grpc_type": "unary", "grpc_code": code}
+        return REGISTRY.get_sample_value("isthmus_grpc_server_handled_total", labels) or 0.0
+
+    ok, not_found = handled("OK"), handled("NOT_FOUND")
+    await _get(channel, "o-3", _auth(READER))
+    await _status(channel, "missing", _auth(READER))
+    assert handled("OK") == ok + 1
+    assert handled("NOT_FOUND") == not_found + 1
+
+
+async def test_shutdown_turns_health_not_serving(tmp_path):
+    settings = load({"ISTHMUS_AUTH_DISABLED": "true", "ISTHMUS_GRPC_PORT": "0"})
+    server = Server(settings, [_component()], Runtime(settings))
+    await server.start()
+    await server.health.enter_graceful_shutdown()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as ch:
+        reply = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""))
+        assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+    await server.stop()
