@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.api.customers.v1 import customers_pb2_grpc
 from isthmus.platform import config, hub
+from isthmus.platform.db import async_engine
+from isthmus.platform.events import Event, Subscription, create_bus
+from isthmus.platform.events.testing import FAST
 
 
 @dataclass
@@ -29,8 +34,28 @@ def clock() -> Clock:
     return Clock()
 
 
+@dataclass
+class Published:
+    """The customer master's events as a subscriber receives them, after the bus has drained."""
+
+    hub: hub.Hub | None = None
+    events: list[Event] = field(default_factory=list)
+
+    async def types_for(self, aggregate_ids: list[str]) -> list[str]:
+        assert self.hub is not None
+        await self.hub.runtime.bus.drain(timeout=30)
+        return [e.type for e in self.events if e.aggregate_id in aggregate_ids]
+
+
 @pytest.fixture(scope="session")
-async def master(pg_url: str, clock: Clock) -> AsyncIterator[customers_pb2_grpc.CustomerMasterServiceStub]:
+def published() -> Published:
+    return Published()
+
+
+@pytest.fixture(scope="session")
+async def master(
+    pg_url: str, clock: Clock, published: Published
+) -> AsyncIterator[customers_pb2_grpc.CustomerMasterServiceStub]:
     settings = config.load(
         {
             "ISTHMUS_DATABASE_URL": pg_url,
@@ -41,8 +66,21 @@ async def master(pg_url: str, clock: Clock) -> AsyncIterator[customers_pb2_grpc.
             "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
         }
     )
-    async with hub.running(settings, ["customers"], clock=clock) as h, h.channel() as channel:
-        yield customers_pb2_grpc.CustomerMasterServiceStub(channel)
+    bus = create_bus(settings, FAST)
+
+    async def probe(session: AsyncSession, event: Event) -> None:
+        published.events.append(event)
+
+    # The probe subscribes as any other service would: its own queue, its inbox in customers' schema.
+    await asyncio.to_thread(hub.migrate, settings, ["customers"])
+    probe_engine = async_engine(settings, "customers")
+    bus.subscribe("probe", probe_engine, Subscription("customer-events", ["customers.*"], probe))
+    try:
+        async with hub.running(settings, ["customers"], clock=clock, bus=bus) as h, h.channel() as channel:
+            published.hub = h
+            yield customers_pb2_grpc.CustomerMasterServiceStub(channel)
+    finally:
+        await probe_engine.dispose()
 
 
 @pytest.fixture

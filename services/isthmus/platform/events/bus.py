@@ -8,7 +8,6 @@ server starts the bus after its components and stops it (draining) before they s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -113,9 +112,7 @@ class Bus(ABC):
             await binding.consumer.stop()
         await asyncio.gather(*(relay.stop(task, grace=5.0) for relay, task in self._relays))
         self._relays.clear()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _cancel_all(self._tasks)
         self._tasks.clear()
         await self._close()
         self._wakes.clear()
@@ -217,7 +214,8 @@ class Bus(ABC):
         """Feed the binding's consumer batches of whatever has arrived, until consuming stops."""
         while self._consuming:
             try:
-                first = await asyncio.wait_for(queue.get(), 0.1)
+                async with asyncio.timeout(0.1):
+                    first = await queue.get()
             except TimeoutError:
                 continue
             batch = [first]
@@ -244,12 +242,6 @@ class Bus(ABC):
     def _wake_all(self) -> None:
         for wake in self._wakes:
             wake.set()
-
-    @staticmethod
-    async def _wait_for_work(wake: asyncio.Event, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), seconds)
-        wake.clear()
 
     async def _replay_loop(self) -> None:
         failures = 0
@@ -303,3 +295,14 @@ async def request_replay(engine: AsyncEngine, ids: Sequence[int] | None) -> int:
     async with engine.begin() as conn:
         result = await conn.execute(query)
     return int(result.rowcount or 0)
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait for them, cancelling again any that swallowed the first request."""
+    pending = set(tasks)
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+        if pending:
+            log.warning("event bus tasks still stopping: %s", ", ".join(t.get_name() for t in pending))

@@ -64,7 +64,7 @@ class Relay:
                 async with self.connect() as conn:
                     if self.postgres and not await outbox.try_lead(conn, self.component):
                         await conn.rollback()
-                        await _wait(self.wake, self.options.poll_interval * 4)
+                        await wait_and_clear(self.wake, self.options.poll_interval * 4)
                         continue
                     if self.postgres:
                         # Deleting confirmed rows need not wait for the disk: a delete lost in a crash
@@ -137,7 +137,7 @@ class Relay:
                     high_water = max(high_water, row.id)
                 self._published.inc(len(rows))
             if not rows and not confirmed:
-                await _wait(self.wake, self.options.poll_interval)
+                await wait_and_clear(self.wake, self.options.poll_interval)
             elif not rows:
                 await asyncio.sleep(0)
 
@@ -160,7 +160,13 @@ class Relay:
             await task
 
 
-async def _wait(event: asyncio.Event, seconds: float) -> None:
+async def wait_and_clear(event: asyncio.Event, seconds: float) -> None:
+    """Wait until ``event`` is set or ``seconds`` pass, then clear it.
+
+    ``asyncio.timeout`` rather than ``wait_for``: on Python 3.11 ``wait_for`` can swallow a
+    cancellation that arrives as the event is set, and a stopping bus would then wait forever.
+    """
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await event.wait()
     event.clear()

@@ -19,5 +19,6 @@ FAST = BusOptions(
     max_retry_delay=0.2,
     first_reconnect_delay=0.05,
     max_reconnect_delay=0.5,
-    delivery_limit=10,
+    # delivery_limit stays the default: queue arguments must be the same for every declarer of a
+    # queue in a vhost, or RabbitMQ refuses the second declaration (PRECONDITION_FAILED).
 )
