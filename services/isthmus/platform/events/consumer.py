@@ -196,9 +196,8 @@ class Consumer:
             if fresh:
                 now = datetime.now(UTC)
                 await session.execute(
-                    insert(inbox).values(
-                        [{"consumer": self.queue, "event_id": e.event_id, "handled_at": now} for e in fresh]
-                    )
+                    insert(inbox),
+                    [{"consumer": self.queue, "event_id": e.event_id, "handled_at": now} for e in fresh],
                 )
             fresh_ids = {id(e) for e in fresh}
             for delivery, event in batch:

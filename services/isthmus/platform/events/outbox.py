@@ -48,8 +48,9 @@ def _before_commit(session: Session) -> None:
     # record thousands of events a second.
     rows = session.info.pop(_PENDING, None)
     if rows:
-        # A multi-row VALUES list, not executemany: psycopg would send one statement per row.
-        session.execute(insert(outbox).values(rows))
+        # executemany: SQLAlchemy batches it into multi-row INSERTs from one cached compiled statement
+        # (a fresh .values(rows) statement is compiled anew each time, at several times the CPU).
+        session.execute(insert(outbox), rows)
 
 
 @event.listens_for(Session, "after_commit")
