@@ -98,6 +98,7 @@ def test_migration_job_runs_before_install_and_upgrade_for_each_component(extern
     assert [c["args"] for c in containers] == [["migrate", c] for c in COMPONENTS]
     for container in containers:
         assert env_refs(container)["ISTHMUS_DATABASE_URL"] == ("isthmus-connections", "database-url")
+        assert env_refs(container)["ISTHMUS_AMQP_URL"] == ("isthmus-connections", "amqp-url")
         assert "envFrom" not in container, "the release ConfigMap does not exist yet when the hook runs"
 
 
@@ -107,13 +108,15 @@ def test_migration_hook_reads_urls_from_a_hook_secret_created_before_it(full: Re
     assert hook(hook_secret)[0] == "pre-install,pre-upgrade"
     assert hook(hook_secret)[1] < hook(job)[1]
     assert "hook-succeeded" in hook_secret["metadata"]["annotations"]["helm.sh/hook-delete-policy"]
-    # Only the database URLs: the hook needs nothing else.
-    assert sorted(decoded(hook_secret)) == ["database-url", "database-url-loyalty"]
+    # The database URLs (schemas) and the broker's (each component's queues): nothing else.
+    assert sorted(decoded(hook_secret)) == ["amqp-url", "database-url", "database-url-loyalty"]
     spec = job["spec"]["template"]["spec"]
     assert "serviceAccountName" not in spec, "the chart's ServiceAccount is created after pre-install hooks"
     refs = {c["name"]: env_refs(c)["ISTHMUS_DATABASE_URL"] for c in spec["containers"]}
     assert refs["migrate-loyalty"] == ("rel-isthmus-migrate", "database-url-loyalty")
     assert refs["migrate-orders"] == ("rel-isthmus-migrate", "database-url")
+    for container in spec["containers"]:
+        assert env_refs(container)["ISTHMUS_AMQP_URL"] == ("rel-isthmus-migrate", "amqp-url")
 
 
 def test_evaluation_generates_credentials_and_wires_the_urls(evaluation: Rendered) -> None:
@@ -142,6 +145,7 @@ def test_evaluation_pods_wait_for_the_database_then_migrate_their_own_schema(eva
         assert "pg_isready" in wait["command"][2] and "/dev/tcp/$2/5672" in wait["command"][2]
         assert migrate["args"] == ["migrate", component]
         assert env_refs(migrate)["ISTHMUS_DATABASE_URL"] == ("rel-isthmus", "database-url")
+        assert env_refs(migrate)["ISTHMUS_AMQP_URL"] == ("rel-isthmus", "amqp-url")
 
 
 def test_evaluation_backends_are_single_replica_and_absent_in_production(

@@ -107,6 +107,16 @@ key: amqp-url
 {{- end -}}
 {{- end -}}
 
+{{- define "isthmus.migrationAmqpSecretRef" -}}
+{{- if .Values.amqp.existingSecret -}}
+name: {{ .Values.amqp.existingSecret }}
+key: {{ .Values.amqp.existingSecretKey }}
+{{- else -}}
+name: {{ include "isthmus.migrationSecretName" . }}
+key: amqp-url
+{{- end -}}
+{{- end -}}
+
 {{- define "isthmus.authSecretRef" -}}
 {{- if .Values.auth.existingSecret -}}
 name: {{ .Values.auth.existingSecret }}

@@ -25,6 +25,9 @@ async def _emit(session: AsyncSession, message: Message, aggregate_id: str) -> N
     await record_event(session, message, aggregate_id=aggregate_id)
 
 
+CONSUMES = (("customer360", ROUTING_KEYS),)
+
+
 def component() -> Component:
     async def start(server: grpc.aio.Server, runtime: Runtime) -> None:
         settings = settings_from_env(runtime.settings.extra)
@@ -33,9 +36,7 @@ def component() -> Component:
         customers_pb2_grpc.add_CustomerMasterServiceServicer_to_server(CustomerMaster(deps), server)
         runtime.bus.add_relay("customers", engine)
         projection = Projection(view360_tables)
-        runtime.bus.subscribe(
-            "customers", engine, Subscription("customer360", list(ROUTING_KEYS), projection.handle)
-        )
+        runtime.bus.subscribe("customers", engine, Subscription(*CONSUMES[0], projection.handle))
 
     return Component(
         "customers",
@@ -43,4 +44,5 @@ def component() -> Component:
         ("isthmus.customers.v1.CustomerMasterService",),
         (EVENT_MIGRATIONS, MIGRATIONS),
         start,
+        CONSUMES,
     )

@@ -32,6 +32,9 @@ def expiry_interval(extra: dict[str, str]) -> float:
     return seconds
 
 
+CONSUMES = (("points", consumers.ORDER_EVENTS), ("customers", consumers.CUSTOMER_EVENTS))
+
+
 async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
     rules = programme.load(runtime.settings.extra)
     interval = expiry_interval(dict(runtime.settings.extra))
@@ -41,14 +44,10 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
     if runtime.bus is not None:
         on_orders, on_customers = consumers.event_handlers(rules, runtime.clock, record)
         runtime.bus.add_relay("loyalty", engine)
-        runtime.bus.subscribe(
-            "loyalty", engine, events.Subscription("points", consumers.ORDER_EVENTS, on_orders)
-        )
-        runtime.bus.subscribe(
-            "loyalty", engine, events.Subscription("customers", consumers.CUSTOMER_EVENTS, on_customers)
-        )
+        for (purpose, keys), handler in zip(CONSUMES, (on_orders, on_customers), strict=True):
+            runtime.bus.subscribe("loyalty", engine, events.Subscription(purpose, keys, handler))
     return jobs.schedule(sessions, rules, runtime.clock, record, interval)
 
 
 def component() -> Component:
-    return Component("loyalty", "loyalty", (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start)
+    return Component("loyalty", "loyalty", (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES)

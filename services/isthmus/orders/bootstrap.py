@@ -19,6 +19,7 @@ from isthmus.platform.migrations import Stream
 SERVICE = "isthmus.orders.v1.OrderService"
 MIGRATIONS = Stream("isthmus.orders:migrations", "alembic_version")
 CUSTOMER_EVENTS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
+CONSUMES = (("customers", CUSTOMER_EVENTS),)
 
 
 async def record(session: AsyncSession, message: Message, aggregate_id: str) -> None:
@@ -43,11 +44,9 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
 
     if runtime.bus is not None:
         runtime.bus.add_relay("orders", engine)
-        runtime.bus.subscribe(
-            "orders", engine, events.Subscription("customers", CUSTOMER_EVENTS, on_customer_event)
-        )
+        runtime.bus.subscribe("orders", engine, events.Subscription(*CONSUMES[0], on_customer_event))
     return None
 
 
 def component() -> Component:
-    return Component("orders", "orders", (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start)
+    return Component("orders", "orders", (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES)

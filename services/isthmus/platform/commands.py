@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     mig = sub.add_parser(
         "migrate",
-        help="create or upgrade database schemas",
+        help="create or upgrade database schemas (and, with ISTHMUS_AMQP_URL, declare the event queues)",
         description="Apply Alembic migrations for the named components (default: all). Safe to run again.",
     )
     mig.add_argument("components", nargs="*", metavar="COMPONENT", help=", ".join(components.REGISTRY))

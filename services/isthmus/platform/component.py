@@ -51,6 +51,10 @@ class Component:
     services: tuple[str, ...]  # full gRPC service names it serves (for health and reflection)
     migrations: tuple[Stream, ...]
     start: Starter  # adds servicers, starts background work; returns how to stop it
+    # (purpose, routing keys) of every subscription ``start`` always makes. ``isthmus migrate``
+    # declares their queues on RabbitMQ, so that events published before the component first starts
+    # wait for it instead of finding no queue bound.
+    consumes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 # Component name -> module whose ``component()`` builds it. Imported lazily so that

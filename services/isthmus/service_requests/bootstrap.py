@@ -39,6 +39,9 @@ def breach_detector(runtime: Runtime) -> BreachDetector:
     return BreachDetector(unit_of_work_factory(runtime), runtime.clock, config.breach_scan_interval)
 
 
+CONSUMES = (("customers", consumers.ROUTING_KEYS),)
+
+
 async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
     config = sr_settings.load(runtime.settings.extra)
     uows = unit_of_work_factory(runtime)
@@ -51,7 +54,7 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
         bus.subscribe(
             NAME,
             engine,
-            events.Subscription("customers", consumers.ROUTING_KEYS, consumers.handler(runtime.clock)),
+            events.Subscription(*CONSUMES[0], consumers.handler(runtime.clock)),
         )
     detector = BreachDetector(uows, runtime.clock, config.breach_scan_interval)
     detector.start()
@@ -59,4 +62,4 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
 
 
 def component() -> Component:
-    return Component(NAME, SCHEMA, (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start)
+    return Component(NAME, SCHEMA, (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES)

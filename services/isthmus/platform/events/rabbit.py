@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pika
@@ -45,6 +45,40 @@ def queue_arguments(queue: str, options: BusOptions) -> dict[str, Any]:
         "x-dead-letter-strategy": "at-least-once",
         "x-overflow": "reject-publish",  # required by at-least-once dead-lettering
     }
+
+
+def topology(
+    queue: str, routing_keys: Sequence[str], options: BusOptions
+) -> list[tuple[str, dict[str, Any]]]:
+    """The declarations behind one subscription's queue: its dead-letter queue, itself, its bindings."""
+    dead = dead_letter_queue(queue)
+    return [
+        ("queue_declare", {"queue": dead, "durable": True, "arguments": {"x-queue-type": "quorum"}}),
+        ("queue_bind", {"queue": dead, "exchange": DEAD_LETTER_EXCHANGE, "routing_key": queue}),
+        ("queue_declare", {"queue": queue, "durable": True, "arguments": queue_arguments(queue, options)}),
+        *(("queue_bind", {"queue": queue, "exchange": EXCHANGE, "routing_key": key}) for key in routing_keys),
+    ]
+
+
+EXCHANGES = ((EXCHANGE, "topic"), (DEAD_LETTER_EXCHANGE, "direct"))
+
+
+def declare_queues(url: str, queues: Sequence[tuple[str, Sequence[str]]], options: BusOptions) -> None:
+    """Declare the exchanges and these subscriptions' queues ahead of their consumers (``isthmus migrate``).
+
+    Idempotent: the same declarations a consumer makes when it starts.
+    """
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        for name, kind in EXCHANGES:
+            channel.exchange_declare(name, kind, durable=True)
+        for queue, keys in queues:
+            for method, kwargs in topology(queue, keys, options):
+                getattr(channel, method)(**kwargs)
+                log.debug("declared %s %s", method, kwargs)
+    finally:
+        connection.close()
 
 
 class _Link:
@@ -122,8 +156,8 @@ class RabbitBus(Bus):
     async def _setup_consuming(self, connection: Connection) -> None:
         self._admin = await connection.channel()
         admin = self._admin
-        await admin.call(admin.pika.exchange_declare, EXCHANGE, "topic", durable=True)
-        await admin.call(admin.pika.exchange_declare, DEAD_LETTER_EXCHANGE, "direct", durable=True)
+        for name, kind in EXCHANGES:
+            await admin.call(admin.pika.exchange_declare, name, kind, durable=True)
         for binding in self.bindings.values():
             await self._declare(admin, binding)
         for binding in self.bindings.values():
@@ -132,17 +166,8 @@ class RabbitBus(Bus):
         self._declared.set()
 
     async def _declare(self, admin: AsyncChannel, binding: Binding) -> None:
-        dead = dead_letter_queue(binding.queue)
-        await admin.call(admin.pika.queue_declare, dead, durable=True, arguments={"x-queue-type": "quorum"})
-        await admin.call(admin.pika.queue_bind, dead, DEAD_LETTER_EXCHANGE, routing_key=binding.queue)
-        await admin.call(
-            admin.pika.queue_declare,
-            binding.queue,
-            durable=True,
-            arguments=queue_arguments(binding.queue, self.options),
-        )
-        for key in binding.subscription.routing_keys:
-            await admin.call(admin.pika.queue_bind, binding.queue, EXCHANGE, routing_key=key)
+        for method, kwargs in topology(binding.queue, binding.subscription.routing_keys, self.options):
+            await admin.call(getattr(admin.pika, method), **kwargs)
 
     async def _consume_from(self, connection: Connection, binding: Binding) -> None:
         channel = await connection.channel()
