@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
 
 from isthmus.api.events.v1 import envelope_pb2, orders_pb2
 from isthmus.platform import logs
 from isthmus.platform.events import Subscription, queue_name
 from isthmus.platform.events.bus import request_replay
 from isthmus.platform.events.envelope import CONTENT_TYPE
-from isthmus.platform.events.tables import outbox
+from isthmus.platform.events.tables import inbox, outbox
 
 PAID = orders_pb2.OrderPaid
 SHIPPED = orders_pb2.OrderShipped
@@ -241,3 +243,24 @@ async def test_bus_counts_published_confirmed_consumed_retried_and_dead_lettered
     assert (
         REGISTRY.get_sample_value("isthmus_events_outbox_backlog", {"component": world.producer}) is not None
     )
+
+
+async def test_inbox_rows_past_retention_are_purged_and_recent_ones_kept(world) -> None:
+    bus = world.bus()
+    world.wire(bus, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"))])
+    first, second = await world.record(
+        (PAID(payment_reference="old"), "order-1"), (PAID(payment_reference="new"), "order-2")
+    )
+    await bus.start()
+    await bus.drain()
+    [queue] = bus.bindings
+    async with world.consumer_engine.begin() as conn:
+        await conn.execute(
+            update(inbox)
+            .where(inbox.c.event_id == first)
+            .values(handled_at=datetime.now(UTC) - timedelta(days=8))
+        )
+    assert await bus.purge_inbox(datetime.now(UTC) - timedelta(days=7)) == 1
+    async with world.consumer_engine.connect() as conn:
+        kept = (await conn.execute(select(inbox.c.event_id).where(inbox.c.consumer == queue))).scalars()
+        assert list(kept) == [second]

@@ -12,7 +12,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -24,7 +24,7 @@ from isthmus.platform.events.metrics import EventMetrics, event_metrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.outbox import OutboxRow
 from isthmus.platform.events.relay import Relay
-from isthmus.platform.events.tables import dead_letters
+from isthmus.platform.events.tables import dead_letters, inbox
 
 log = logging.getLogger("isthmus.events")
 
@@ -101,6 +101,8 @@ class Bus(ABC):
         for spec in self.relays.values():
             self._start_relay(spec)
         self._spawn(self._replay_loop(), "dead-letter replays")
+        if self.bindings:
+            self._spawn(self._purge_loop(), "inbox retention")
 
     async def stop(self) -> None:
         """Stop taking deliveries, let handlers in progress finish, publish what is confirmed, close."""
@@ -259,6 +261,29 @@ class Bus(ABC):
                 if not is_transient(exc):
                     log.exception("replaying dead letters failed")
             await asyncio.sleep(min(self.options.poll_interval, 0.2) * (1 + min(failures, 20)))
+
+    async def purge_inbox(self, older_than: datetime) -> int:
+        """Delete the inbox rows of this process' consumers handled before ``older_than``."""
+        purged = 0
+        for binding in list(self.bindings.values()):
+            async with binding.engine.begin() as conn:
+                result = await conn.execute(
+                    delete(inbox).where(inbox.c.consumer == binding.queue, inbox.c.handled_at < older_than)
+                )
+            purged += int(result.rowcount or 0)
+        return purged
+
+    async def _purge_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.inbox_purge_interval)
+            cutoff = datetime.now(UTC) - timedelta(seconds=self.options.inbox_retention)
+            try:
+                purged = await self.purge_inbox(cutoff)
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("purging the inbox failed")
+            else:
+                log.info("purged %d inbox rows handled before %s", purged, cutoff.isoformat())
 
     async def _forget_replayed(self, binding: Binding, row_id: int) -> None:
         async with binding.engine.begin() as conn:

@@ -25,6 +25,10 @@ class BusOptions:
     # Broker safety net (quorum queue x-delivery-limit): redeliveries after which RabbitMQ itself
     # dead-letters a message, e.g. one that crashes every consumer before it can record a failure.
     delivery_limit: int = 20
+    # Inbox rows (event ids already handled) are kept this long, then purged every purge interval.
+    # Redeliveries come within minutes; a week covers a dead letter replayed after a long outage.
+    inbox_retention: float = 7 * 24 * 3600.0
+    inbox_purge_interval: float = 3600.0
 
     def retry_delay(self, attempt: int) -> float:
         """Delay before attempt ``attempt + 1`` (attempt 1 failed -> first delay)."""

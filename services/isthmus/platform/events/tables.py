@@ -2,7 +2,8 @@
 
 ``outbox``: events recorded in the producer's transaction, waiting for the relay; a row is deleted
 once the broker confirmed it (deleting writes far less than updating a 1 KB row to "sent").
-``inbox``: one row per (consumer queue, event id) handled, written in the handler's transaction.
+``inbox``: one row per (consumer queue, event id) handled, written in the handler's transaction;
+purged after ``BusOptions.inbox_retention``.
 ``dead_letters``: deliveries given up on, with the reason and the last error, until replayed.
 """
 
@@ -43,6 +44,7 @@ inbox = Table(
     Column("consumer", String(200), primary_key=True),
     Column("event_id", String(36), primary_key=True),
     Column("handled_at", DateTime(timezone=True), nullable=False),
+    Index("ix_inbox_consumer_handled_at", "consumer", "handled_at"),  # the retention purge
 )
 
 dead_letters = Table(
