@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alembic import command, context
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, text
 
 from isthmus.platform.config import Settings
@@ -40,6 +42,24 @@ def upgrade(settings: Settings, schema: str, streams: list[Stream], revision: st
             engine.dispose()
     for stream in streams:
         command.upgrade(_config(settings, schema, stream), revision)
+
+
+def drift(settings: Settings, schema: str, metadata: MetaData) -> list[object]:
+    """How the migrated ``schema`` differs from ``metadata`` (its tables only); [] when they agree."""
+    engine = sync_engine(settings, schema)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    # Other streams' tables (and version tables) share the schema: leave them out.
+                    "include_name": lambda name, kind, _parent: kind != "table" or name in metadata.tables,
+                },
+            )
+            return list(compare_metadata(ctx, metadata))
+    finally:
+        engine.dispose()
 
 
 def run_env(metadata: MetaData) -> None:

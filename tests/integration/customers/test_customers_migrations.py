@@ -5,30 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from isthmus.customers import store
 from isthmus.customers.bootstrap import MIGRATIONS, SCHEMA
-from isthmus.platform import config, db
-from isthmus.platform.migrations import upgrade
+from isthmus.platform import config
+from isthmus.platform.migrations import drift, upgrade
 
 
 def _diff(settings: config.Settings) -> list[object]:
     upgrade(settings, SCHEMA, [MIGRATIONS])
-    engine = db.sync_engine(settings, SCHEMA)
-    try:
-        with engine.connect() as conn:
-            ctx = MigrationContext.configure(
-                conn,
-                opts={
-                    "compare_type": True,
-                    "include_name": lambda name, kind, _p: kind != "table" or name in store.metadata.tables,
-                },
-            )
-            return list(compare_metadata(ctx, store.metadata))
-    finally:
-        engine.dispose()
+    return drift(settings, SCHEMA, store.metadata)
 
 
 @pytest.mark.postgres

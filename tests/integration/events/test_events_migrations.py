@@ -5,39 +5,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from isthmus.platform import config
-from isthmus.platform.db import sync_engine
 from isthmus.platform.events import MIGRATIONS
 from isthmus.platform.events.tables import metadata
-from isthmus.platform.migrations import upgrade
-
-
-def _differences(settings: config.Settings, schema: str) -> list[object]:
-    engine = sync_engine(settings, schema)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn,
-                opts={
-                    "compare_type": True,
-                    "include_name": lambda name, kind, parent: (
-                        kind != "table" or not name.startswith("alembic_version")
-                    ),
-                },
-            )
-            return list(compare_metadata(context, metadata))
-    finally:
-        engine.dispose()
+from isthmus.platform.migrations import drift, upgrade
 
 
 def _check(settings: config.Settings) -> None:
     schema = f"events_{uuid.uuid4().hex[:8]}"
     upgrade(settings, schema, [MIGRATIONS], "events_0001")
     upgrade(settings, schema, [MIGRATIONS])  # step by step, as an existing install upgrades
-    assert _differences(settings, schema) == []
+    assert drift(settings, schema, metadata) == []
 
 
 @pytest.mark.postgres
