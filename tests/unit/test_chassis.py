@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 import grpc
 import pytest
 import sqlalchemy.exc
@@ -10,6 +13,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
 
 from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus.platform import logs
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import load
 from isthmus.platform.errors import Conflict, InvalidArgument, NotFound
@@ -179,3 +183,20 @@ async def test_shutdown_turns_health_not_serving(tmp_path):
         reply = await health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""))
         assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
     await server.stop()
+
+
+def test_a_lost_broker_connection_is_not_logged_as_an_error(capsys):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.configure("INFO", "json")
+        logging.getLogger("pika.adapters.base_connection").error("connection_lost: StreamLostError")
+        logging.getLogger("isthmus.orders").error("a real failure")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(line["logger"], line["level"]) for line in lines] == [
+        ("pika.adapters.base_connection", "WARNING"),
+        ("isthmus.orders", "ERROR"),
+    ]

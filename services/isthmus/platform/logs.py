@@ -57,3 +57,13 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     # Their INFO lines are noise at our INFO level (connection chatter, per-statement logs).
     for noisy in ("pika", "alembic.runtime.migration", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # pika reports a lost connection as three ERROR lines; the event bus reports it once, as a
+    # WARNING with the reason, and reconnects. Keep pika's lines, one level down, so that alerts on
+    # ERROR fire for failures, not for a broker restart the bus rides out.
+    handler.addFilter(_demote_pika_errors)
+
+
+def _demote_pika_errors(record: logging.LogRecord) -> bool:
+    if record.levelno == logging.ERROR and record.name.startswith("pika"):
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
