@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from isthmus.api.customers.v1 import customers_pb2, customers_pb2_grpc
+from isthmus.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
 from isthmus.connectors.plugins import get_plugin_manager
@@ -26,6 +26,7 @@ from isthmus.platform import config
 from isthmus.platform.hub import running
 
 HUB = ["customers", "orders", "loyalty", "service-requests", "connectors"]
+ANNA_IN_ERP: list[str] = []  # her current ERP contact id, set by seed()
 
 
 def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
@@ -35,12 +36,12 @@ def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
     from isthmus_connector_erp.simulator import ErpSimulator
 
     erp = ErpSimulator(directory, seed=0)
+    # A duplicate account for the same person, typed years ago with a misspelt name.
+    old = erp.add_account("Schmidt Feinkost", "Lindenweg 4", "80331", "Muenchen", "DE")
+    erp.add_contact(old, "Anna", "Schmitt", email="ANNA.SCHMIDT@schmidt-feinkost.de", birth_date="29.02.1980")
     schmidt = erp.add_account("Schmidt Feinkost KG", "Lindenweg 4", "80331", "München", "Deutschland")
     anna = erp.add_contact(schmidt, "Anna", "Schmidt", email="anna.schmidt@schmidt-feinkost.de",
                            phone="089 1234567", birth_date="29.02.1980", salutation="Frau")  # fmt: skip
-    # A duplicate account for the same person, typed again years ago.
-    old = erp.add_account("Schmidt Feinkost", "Lindenweg 4", "80331", "Muenchen", "DE")
-    erp.add_contact(old, "Anna", "Schmitt", email="ANNA.SCHMIDT@schmidt-feinkost.de", birth_date="29.02.1980")
     hamburg = erp.add_account("", "Am Markt 2", "20095", "Hamburg", "Germany")
     meyer = erp.add_contact(
         hamburg,
@@ -80,6 +81,7 @@ def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
         calls.call("C-3", "K-0816", topic="Invoice question", notes="Explained VAT line"),
         ["C-4", "K-0816", "broken line"],
     ])  # fmt: skip
+    ANNA_IN_ERP[:] = [str(anna)]
     instances = [
         Instance("erp", "erp", erp.config()),
         Instance("webshop", "ecommerce", shop.config()),
@@ -106,7 +108,8 @@ async def _sync_and_report(hub: Any, instances: list[Instance], out: Callable[[s
     engine = hub.runtime.engine("connectors")
     channel = hub.channel()
     plugins = get_plugin_manager({})
-    syncer = Syncer(SqlStateStore(engine), GrpcHub(channel, SqlIdMap(engine)), plugins)
+    store = SqlStateStore(engine)
+    syncer = Syncer(store, GrpcHub(channel, SqlIdMap(engine)), plugins)
     connectors = ConnectorRuntime(instances, plugins, syncer)
     summary: dict[str, Any] = {"read": 0, "accepted": 0, "rejected": 0, "outcomes": Counter(), "refused": []}
     out("Syncing three source systems into the hub...\n")
@@ -126,16 +129,27 @@ async def _sync_and_report(hub: Any, instances: list[Instance], out: Callable[[s
                     summary["outcomes"].update(r.outcomes)
                 out(f"  {inst.name:<10} {stream:<16} read {r.read:>3}  accepted {r.accepted:>3}  "
                     f"dead-lettered {r.rejected}")  # fmt: skip
-        await _report_customers(channel, summary, out)
+        for inst in instances:
+            for dead in await store.dead_letters(inst.name):
+                out(f"    dead letter, {inst.name} {dead.stream}: {dead.reason}")
+        # Orders -> loyalty points, cases -> contact suppression, everything -> the 360: all by events.
+        await hub.runtime.bus.drain(timeout=30)
+        await _report(channel, summary, out)
     finally:
         connectors.close()
         await channel.close()
     return summary
 
 
-async def _report_customers(
-    channel: grpc.aio.Channel, summary: dict[str, Any], out: Callable[[str], None]
-) -> None:
+def _money(amounts: Any) -> str:
+    return ", ".join(f"{m.amount} {m.currency_code}" for m in amounts) or "nothing paid"
+
+
+def _name(customer: Any) -> str:
+    return f"{customer.name.given_name} {customer.name.family_name}".strip() or customer.name.full_name
+
+
+async def _report(channel: grpc.aio.Channel, summary: dict[str, Any], out: Callable[[str], None]) -> None:
     outcomes = summary["outcomes"]
     source_records = sum(outcomes.values())
     auto = outcomes["LINKED_DETERMINISTIC"] + outcomes["LINKED_PROBABILISTIC"]
@@ -143,12 +157,55 @@ async def _report_customers(
     out(f"\n{source_records} customer source records -> {golden} golden customers "
         f"({auto} auto-linked, {outcomes['REVIEW_OPENED']} sent to review)")  # fmt: skip
     stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
-    try:
-        found = await stub.LookupBySourceId(
-            customers_pb2.LookupBySourceIdRequest(source_system="erp", source_id="1")
-        )
-        view = await stub.GetCustomer360(customers_pb2.GetCustomer360Request(customer_id=found.customer_id))
-    except grpc.aio.AioRpcError as exc:
-        out(f"\nThe customer 360 is not available in this build ({exc.code().name}).")
-        return
-    out(f"\nThe 360 of one customer:\n{view}")
+    found = await stub.SearchCustomers(customers_pb2.SearchCustomersRequest(page_size=500))
+    totals: Counter[str] = Counter()
+    out("")
+    for customer in sorted(found.customers, key=_name):
+        request = customers_pb2.GetCustomer360Request(customer_id=customer.customer_id)
+        view = await stub.GetCustomer360(request)
+        sources = ", ".join(sorted(f"{s.source_system}:{s.source_id}" for s in customer.sources))
+        orders, loyalty, open_cases = view.orders, view.loyalty, len(view.service_requests.open)
+        suppressed = view.contact_suppression.suppressed
+        totals.update(orders=orders.order_count, points=loyalty.points_balance, cases=open_cases)
+        totals.update(suppressed=int(suppressed))
+        out(f"  {_name(customer):<14} from {sources}")
+        out(f"  {'':<14} orders {orders.order_count} ({_money(orders.revenue)}), "
+            f"points {loyalty.points_balance} ({loyalty.tier_name or 'not enrolled'}), "
+            f"open cases {open_cases}{', contact suppressed' if suppressed else ''}")  # fmt: skip
+    summary.update(golden=len(found.customers), **totals)
+    out(f"\nOrders {totals['orders']}, loyalty points awarded {totals['points']}, open cases "
+        f"{totals['cases']}, customers not to be approached with offers {totals['suppressed']}")  # fmt: skip
+    looked = await stub.LookupBySourceId(
+        customers_pb2.LookupBySourceIdRequest(source_system="erp", source_id=ANNA_IN_ERP[0])
+    )
+    await _show_360(stub, looked.customer_id, out)
+
+
+async def _show_360(stub: Any, customer_id: str, out: Callable[[str], None]) -> None:
+    full = await stub.GetCustomer(
+        customers_pb2.GetCustomerRequest(customer_id=customer_id, view=records_pb2.CUSTOMER_VIEW_FULL)
+    )
+    view = await stub.GetCustomer360(customers_pb2.GetCustomer360Request(customer_id=customer_id))
+    systems = sorted({s.source_system for s in full.sources})
+    out(f"\nThe 360 of {_name(full)} ({customer_id}), seen by {', '.join(systems)}:")
+    out("  golden record, each value with the source record and survivorship rule that supplied it:")
+    for line in full.lineage:
+        rule = records_pb2.SurvivorshipRule.Name(line.rule).removeprefix("SURVIVORSHIP_RULE_").lower()
+        out(f"    {line.field:<24} {line.value:<34} <- {line.source_system}:{line.source_id} ({rule})")
+    out("  source records:")
+    for s in full.sources:
+        outcome = records_pb2.MatchOutcome.Name(s.link_outcome).removeprefix("MATCH_OUTCOME_").lower()
+        score = f", score {s.score:g}" if s.score else ""
+        out(f"    {s.source_system + ':' + s.source_id:<18} {outcome}{score}")
+    last = view.orders.last_order
+    out(f"  orders: {view.orders.order_count}, revenue {_money(view.orders.revenue)}; last "
+        f"{last.external_order_id} via {last.channel} ({last.state}, {_money([last.total])})")  # fmt: skip
+    out(f"  loyalty: {view.loyalty.points_balance} points, tier {view.loyalty.tier_name or '-'}")
+    for case in view.service_requests.open:
+        out(f"  open case: {case.subject} ({case.kind}, {case.state}, {case.priority}), "
+            f"resolution due {case.resolution_due.ToDatetime():%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    if view.contact_suppression.suppressed:
+        out(f"  contact suppressed: {view.contact_suppression.reason}")
+    out("  timeline, newest first:")
+    for entry in view.timeline:
+        out(f"    {entry.occurred_at.ToDatetime():%Y-%m-%d %H:%M:%S}  {entry.summary}")

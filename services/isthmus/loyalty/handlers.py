@@ -71,7 +71,7 @@ async def _save(uow: Uow, *accounts: Account) -> None:
     """Stores accounts with their new entries, then records an event per entry that has one."""
     for account in accounts:
         entries = list(account.pending)
-        await uow.repo.save(account)
+        await _store(uow, account)
         for entry in entries:
             make = _EVENTS.get(entry.kind)
             if make is not None:
@@ -79,6 +79,18 @@ async def _save(uow: Uow, *accounts: Account) -> None:
     later, uow.later = uow.later, []
     for message, account in later:
         await uow.emit(message, account)
+
+
+async def _store(uow: Uow, account: Account) -> None:
+    """Writes the account; a new one announces its entry tier (TierChanged from no tier, "enrolled")."""
+    enrolling = account.version == 0
+    await uow.repo.save(account)
+    if enrolling:
+        tier = codec.tier_ref(uow.programme.entry_tier)
+        enrolled = events.TierChanged(
+            customer_id=account.customer_id, account_id=account.account_id, to_tier=tier, reason="enrolled"
+        )
+        await uow.emit(enrolled, account)
 
 
 # --- accounts ---------------------------------------------------------------------------------------
@@ -286,7 +298,7 @@ async def customers_merged(surviving_id: str, merged_ids: list[str], merge_id: s
         if merged is None or merged.merged_into or merged.account_id == survivor.account_id:
             continue
         if survivor.version == 0:
-            await uow.repo.save(survivor)  # it must exist before others point at it
+            await _store(uow, survivor)  # it must exist before others point at it
         merged.move_lots(
             survivor,
             list(merged.lots),

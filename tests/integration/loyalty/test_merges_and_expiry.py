@@ -168,14 +168,18 @@ async def test_a_tier_is_lowered_only_at_the_review_and_every_change_is_an_event
     await services.settle()
     kinds = [e.type for e in services.events_of(got.account_id)]
     assert kinds == [
+        "loyalty.TierChanged",
         "loyalty.PointsEarned",
         "loyalty.TierChanged",
         "loyalty.PointsClawedBack",
         "loyalty.TierChanged",
     ]
-    earned, raised = services.events_of(got.account_id)[:2]
+    enrolled, earned, raised, _, lowered = services.events_of(got.account_id)
+    assert (enrolled.payload.reason, enrolled.payload.to_tier.tier_id) == ("enrolled", "member")
+    assert not enrolled.payload.HasField("from_tier")
     assert earned.payload.entry.reason.order_id == order.order_id
+    assert (raised.payload.reason, raised.payload.to_tier.tier_id) == ("qualified", "silver")
     assert earned.causation_id == raised.causation_id == earned.payload.entry.reason.event_id, (
         "caused by OrderPaid"
     )
-    assert services.events_of(got.account_id)[3].payload.reason == "review"
+    assert lowered.payload.reason == "review"
