@@ -1,0 +1,256 @@
+"""What the connector layer costs: an ERP's contacts through the ERP connector into the customer master,
+beside the same records sent straight to the bulk ingest RPC.
+
+The hub runs as its own process (`isthmus up` on a scratch PostgreSQL database, in-process events);
+this process plays the connectors component. Each pass gets a fresh
+database and server, so both ingest the same records into an empty master:
+
+* direct: the ERP connector's records are read and mapped to SourceRecords beforehand (not timed),
+  then sent with UpsertSourceRecords in batches of 500, the batch the runtime uses;
+* connector: `ConnectorRuntime.sync` reads the ERP database page by page, validates each record
+  against the canonical schema, delivers batches, and checkpoints (cursor, tie-breaker) in the
+  connectors schema after each accepted batch;
+* incremental: 1% of the contacts change and 1% are new; the connector syncs again from its state.
+
+    .venv/bin/python bench/connector_sync.py                    # 20,000 contacts
+    .venv/bin/python bench/connector_sync.py --records 100000   # the full backfill size
+
+Needs PostgreSQL (--pg-url, default postgresql://postgres@127.0.0.1:5432/postgres).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import grpc
+import psycopg
+from isthmus_connector_erp.schema import accounts, contacts, metadata
+from sqlalchemy import create_engine, insert, update
+
+from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus.api.customers.v1 import customers_pb2_grpc
+from isthmus.connectors import Checkpoint, StreamState, mapping
+from isthmus.connectors.engine import Syncer
+from isthmus.connectors.hub import GrpcHub
+from isthmus.connectors.plugins import get_plugin_manager
+from isthmus.connectors.runtime import ConnectorRuntime, Instance
+from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.platform import config, hub
+from isthmus.platform.db import async_engine
+
+BIN = Path(sys.executable).parent
+BATCH = 500
+GIVEN = ["Anna", "Jonas", "Lena", "Paul", "Mia", "Felix", "Emma", "Lukas", "Sofia", "Noah", "Hannah", "Elias"]
+FAMILY = ["Schmidt", "Meyer", "Weber", "Wagner", "Becker", "Hoffmann", "Koch", "Richter", "Klein", "Wolf"]
+CITIES = [("80331", "München", "089"), ("20095", "Hamburg", "040"), ("10115", "Berlin", "030")]
+T0 = datetime(2024, 1, 1)
+
+
+def seed_erp(url: str, count: int) -> None:
+    """``count`` contacts, one account per ten, in a few bulk inserts (the simulator adds rows one by one)."""
+    rng = random.Random(3)
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(accounts),
+            [
+                {
+                    "id": a + 1,
+                    "company": f"Firma {a}",
+                    "street": f"Hauptstr. {a % 200 + 1}",
+                    "zip": (c := rng.choice(CITIES))[0],
+                    "city": c[1],
+                    "country": "DE",
+                    "modified_at": T0,
+                }
+                for a in range(count // 10 + 1)
+            ],
+        )
+        conn.execute(
+            insert(contacts),
+            [
+                {
+                    "id": i + 1,
+                    "account_id": i // 10 + 1,
+                    "salutation": "",
+                    "first_name": rng.choice(GIVEN),
+                    "last_name": rng.choice(FAMILY),
+                    "email": f"contact{i}@firma{i // 10}.example",
+                    "phone": f"{CITIES[i % 3][2]} {rng.randint(2000000, 9999999)}",
+                    "birth_date": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{1940 + i % 60}",
+                    "modified_at": T0 + timedelta(seconds=i // 3),
+                }
+                for i in range(count)
+            ],
+        )
+    engine.dispose()
+
+
+def change_erp(url: str, count: int, share: float) -> int:
+    """Edits ``share`` of the contacts and adds as many new ones; returns how many rows changed."""
+    n = max(1, int(count * share))
+    later = T0 + timedelta(days=30)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for i in range(0, count, count // n):
+            conn.execute(
+                update(contacts).where(contacts.c.id == i + 1).values(phone="030 5550000", modified_at=later)
+            )
+        conn.execute(
+            insert(contacts),
+            [
+                {
+                    "id": count + j + 1,
+                    "account_id": 1,
+                    "salutation": "",
+                    "first_name": "Neu",
+                    "last_name": f"Kunde{j}",
+                    "email": f"new{j}@example.org",
+                    "phone": "",
+                    "birth_date": "",
+                    "modified_at": later,
+                }
+                for j in range(n)
+            ],
+        )
+    engine.dispose()
+    return 2 * n
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@asynccontextmanager
+async def customer_master(pg_url: str) -> AsyncIterator[tuple[str, grpc.aio.Channel]]:
+    """A fresh database and an `isthmus up` process on it; yields (database URL, channel)."""
+    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    database_url = pg_url.rsplit("/", 1)[0] + "/" + name
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {
+        **os.environ,
+        "ISTHMUS_DATABASE_URL": database_url,
+        "ISTHMUS_AUTH_DISABLED": "true",
+        "ISTHMUS_GRPC_PORT": str(port),
+        "ISTHMUS_METRICS_PORT": "0",
+        "ISTHMUS_LOG_LEVEL": "WARNING",
+        "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
+    }
+    env.pop("ISTHMUS_AMQP_URL", None)  # events on the in-process bus: RabbitMQ is not what is measured
+    command = [BIN / "isthmus", "up", "--grpc-port", str(port), "--metrics-port", "0"]
+    server = subprocess.Popen(command, env=env)  # noqa: ASYNC220 (started once, before anything is timed)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            await asyncio.wait_for(channel.channel_ready(), 60)
+            yield database_url, channel
+    finally:
+        server.terminate()
+        server.wait(30)
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def direct(pg_url: str, records: list[api.UpsertSourceRecordsRequest]) -> float:
+    async with customer_master(pg_url) as (_, channel):
+        stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+        start = time.perf_counter()
+        for request in records:
+            await stub.UpsertSourceRecords(request)
+        return time.perf_counter() - start
+
+
+async def through_connector(pg_url: str, erp_url: str, count: int) -> tuple[float, float, int, int]:
+    async with customer_master(pg_url) as (database_url, channel):
+        settings = config.load({"ISTHMUS_DATABASE_URL": database_url})
+        await asyncio.to_thread(hub.migrate, settings, ["connectors"])
+        engine = async_engine(settings, "connectors")
+        plugins = get_plugin_manager({})
+        syncer = Syncer(SqlStateStore(engine), GrpcHub(channel, SqlIdMap(engine)), plugins, batch_size=BATCH)
+        runtime = ConnectorRuntime([Instance("erp", "erp", {"url": erp_url})], plugins, syncer)
+        try:
+            start = time.perf_counter()
+            (full,) = await runtime.sync("erp", ["customers"])
+            full_time = time.perf_counter() - start
+            changed = await asyncio.to_thread(change_erp, erp_url, count, 0.01)
+            start = time.perf_counter()
+            (again,) = await runtime.sync("erp", ["customers"])
+            incremental_time = time.perf_counter() - start
+        finally:
+            runtime.close()
+            await engine.dispose()
+    assert full.accepted == count, f"full sync accepted {full.accepted} of {count}: {full.outcomes}"
+    assert again.read == changed, f"incremental read {again.read}, expected {changed}"
+    return full_time, incremental_time, full.accepted, again.read
+
+
+def canonical_requests(erp_url: str) -> list[api.UpsertSourceRecordsRequest]:
+    """What the connector reads, mapped as the runtime maps it, in the runtime's batches."""
+    connector = get_plugin_manager({}).connector("erp")({"url": erp_url})
+    try:
+        records = [
+            mapping.source_record("erp", item)
+            for item in connector.read("customers", StreamState())
+            if not isinstance(item, Checkpoint)
+        ]
+    finally:
+        connector.close()
+    return [
+        api.UpsertSourceRecordsRequest(records=records[i : i + BATCH]) for i in range(0, len(records), BATCH)
+    ]
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="isthmus-bench-erp-") as tmp:
+        erp_url = f"sqlite:///{tmp}/erp.sqlite"
+        seed_erp(erp_url, args.records)
+        requests = canonical_requests(erp_url)
+        rss_before = peak_rss_mib()
+        direct_time = await direct(args.pg_url, requests)
+        full_time, incremental_time, accepted, changed = await through_connector(
+            args.pg_url, erp_url, args.records
+        )
+    n = args.records
+    lines = [
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        f"{n} ERP contacts into an empty customer master on PostgreSQL (hub in its own process)",
+        f"direct UpsertSourceRecords, batches of {BATCH}: {n / direct_time:,.0f} records/s "
+        f"({direct_time:.1f} s)",
+        f"through the ERP connector (read, validate, deliver, checkpoint): "
+        f"{accepted / full_time:,.0f} records/s ({full_time:.1f} s)",
+        f"connector layer overhead: {100 * (full_time / direct_time - 1):+.1f}% (target < 20%)",
+        f"incremental run: {changed} changed or new contacts in {incremental_time:.2f} s "
+        f"({changed / incremental_time:,.0f} records/s)",
+        f"peak RSS of the connector process: {peak_rss_mib():.0f} MiB "
+        f"({rss_before:.0f} MiB before the passes)",
+        f"reproduce: .venv/bin/python bench/connector_sync.py --records {n}",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    asyncio.run(main(parser.parse_args()))
