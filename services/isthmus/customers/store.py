@@ -370,12 +370,12 @@ class Repository:
     # --- writes -------------------------------------------------------------------------------------
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Multi-row INSERT ... VALUES statements: one round trip per few thousand rows, not one per row."""
-        if not rows:
-            return
-        per_statement = max(1, 30_000 // len(rows[0]))  # below SQLite's and PostgreSQL's parameter limits
-        for i in range(0, len(rows), per_statement):
-            await self.session.execute(table.insert().values(rows[i : i + per_statement]))
+        """executemany: SQLAlchemy sends multi-row INSERTs from one cached statement (insertmanyvalues).
+
+        A ``.values(rows)`` statement is compiled, and parsed again by psycopg, for every batch.
+        """
+        if rows:
+            await self.session.execute(table.insert(), rows)
 
     async def update_customer(self, row: dict[str, Any], expected_version: int) -> None:
         """Optimistic: the row must still be at the version read, else another writer won (ABORTED)."""
