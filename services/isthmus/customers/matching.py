@@ -406,7 +406,9 @@ class MatchConfig:
     upper_threshold: float = 12.0
     lower_threshold: float = 8.0
     deterministic_rules: frozenset[str] = frozenset({"email_exact", "phone_exact", "identifier"})
-    max_candidates: int = 50
+    # Customers scored per record, those sharing the most blocking keys first. Measured on 20,000
+    # generated people: 10 instead of 50 cost 0.0008 recall and made ingest 1.7x faster.
+    max_candidates: int = 10
     weights: Weights = field(default_factory=Weights)
 
 
