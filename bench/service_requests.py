@@ -1,0 +1,230 @@
+"""Service requests: cases opened + interactions logged per second through gRPC, and the p99 of
+ListServiceRequests for a customer with 1,000 cases in a large store.
+
+The service runs in a child process as `isthmus serve service-requests` would (PostgreSQL, RabbitMQ
+in a vhost of its own); this process drives it. First the store is filled: one case is opened through
+gRPC as a template and copied in SQL (INSERT ... SELECT over generate_series, other customers, earlier
+times), 1,000 of the copies for one customer. Then concurrent clients each open a case and log an
+interaction on it, for a fixed time. Last, that customer's first page of cases is listed repeatedly.
+
+    .venv/bin/python bench/service_requests.py [--store 100000] [--seconds 15] [--concurrency 32]
+    .venv/bin/python bench/service_requests.py --store 1000000     # the issue's store size (slow to fill)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from orders_loyalty import AMQP_HOST, PG_ADMIN, _serve, cpu_seconds, free_port
+
+from isthmus.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
+
+HEAVY = "bench-customer-with-1000-cases"
+
+
+def open_request(customer_id: str) -> rpc.OpenServiceRequestRequest:
+    return rpc.OpenServiceRequestRequest(
+        customer_id=customer_id,
+        channel=pb.CHANNEL_PHONE,
+        kind=pb.SERVICE_REQUEST_KIND_COMPLAINT,
+        priority=pb.PRIORITY_HIGH,
+        category="delivery",
+        subject="Parcel late",
+        description="The parcel did not arrive on the promised day",
+        reason_codes=["LATE_DELIVERY"],
+    )
+
+
+def interaction(case_id: str) -> rpc.LogInteractionRequest:
+    return rpc.LogInteractionRequest(
+        interaction=pb.Interaction(
+            service_request_id=case_id,
+            direction=pb.DIRECTION_INBOUND,
+            channel=pb.CHANNEL_PHONE,
+            body="Customer called to ask where the parcel is",
+        )
+    )
+
+
+def fill(database_url: str, template_id: str, store: int) -> float:
+    """Copies the template case ``store - 1`` times in SQL; 1,000 of the copies belong to HEAVY."""
+    started = time.perf_counter()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        columns = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'service_requests'"
+                " AND table_name = 'service_requests' ORDER BY ordinal_position"
+            )
+        ]
+        override = {
+            "id": "t.id || '-' || g",
+            "customer_id": f"CASE WHEN g <= 1000 THEN '{HEAVY}' ELSE 'seed-' || (g %% 200000) END",
+            "opened_at": "t.opened_at - g * interval '1 second'",
+            "source_system": "NULL",
+            "external_id": "NULL",
+        }
+        select = ", ".join(override.get(c, f"t.{c}") for c in columns)
+        step = 100_000
+        for first in range(1, store, step):
+            last = min(store - 1, first + step - 1)
+            conn.execute(
+                f"INSERT INTO service_requests.service_requests ({', '.join(columns)}) "
+                f"SELECT {select} FROM service_requests.service_requests t, generate_series(%s::bigint, %s::bigint) g "
+                "WHERE t.id = %s",
+                (first, last, template_id),
+            )
+        conn.execute("ANALYZE service_requests.service_requests")
+    return time.perf_counter() - started
+
+
+async def drive(port: int, database_url: str, args: argparse.Namespace, pid: int) -> dict[str, float]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = service_requests_pb2_grpc.ServiceRequestServiceStub(channel)
+        template = await stub.OpenServiceRequest(open_request("bench-template"))
+        fill_seconds = await asyncio.to_thread(fill, database_url, template.service_request_id, args.store)
+
+        writes = errors = 0
+        stop = asyncio.Event()
+
+        async def client(n: int) -> None:
+            nonlocal writes, errors
+            i = 0
+            while not stop.is_set():
+                i += 1
+                try:
+                    case = await stub.OpenServiceRequest(open_request(f"bench-{n}-{i % 500}"))
+                    await stub.LogInteraction(interaction(case.service_request_id))
+                    writes += 2
+                except grpc.aio.AioRpcError:
+                    errors += 1
+
+        cpu_before = cpu_seconds(pid)
+        started = time.perf_counter()
+        clients = [asyncio.create_task(client(n)) for n in range(args.concurrency)]
+        await asyncio.sleep(args.seconds)
+        stop.set()
+        await asyncio.gather(*clients)
+        elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(pid) - cpu_before
+
+        request = rpc.ListServiceRequestsRequest(customer_id=HEAVY)
+        first = await stub.ListServiceRequests(request)
+        assert len(first.service_requests) == 50 and first.next_page_token, (
+            "the heavy customer has 1,000 cases"
+        )
+        latencies = []
+        for _ in range(args.lists):
+            t0 = time.perf_counter()
+            await stub.ListServiceRequests(request)
+            latencies.append((time.perf_counter() - t0) * 1000)
+        deep = rpc.ListServiceRequestsRequest(customer_id=HEAVY, page_token=first.next_page_token)
+        deep_latencies = []
+        for _ in range(args.lists // 5):
+            t0 = time.perf_counter()
+            await stub.ListServiceRequests(deep)
+            deep_latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+    deep_latencies.sort()
+    return {
+        "fill_seconds": fill_seconds,
+        "writes": writes,
+        "errors": errors,
+        "elapsed": elapsed,
+        "cpu_per_write_ms": 1000 * cpu / max(1, writes),
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "deep_p99": deep_latencies[int(len(deep_latencies) * 0.99) - 1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", type=int, default=100_000, help="cases in the store (default 100,000)")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--lists", type=int, default=1000, help="ListServiceRequests calls to time")
+    args = parser.parse_args()
+    if args.store < 1001:
+        sys.exit("--store must be above 1,000 (one customer alone holds 1,000 cases)")
+
+    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    database_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    vhost = amqp_url = None
+    if shutil.which("rabbitmqctl"):
+        vhost = f"isthmus-bench-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        amqp_url = f"amqp://{AMQP_HOST}/{vhost}"
+    port = free_port()
+    ctx = multiprocessing.get_context("spawn")
+    stop, ready = ctx.Event(), ctx.Event()
+    server = ctx.Process(
+        target=_serve,
+        args=(["service-requests"], port, database_url, amqp_url, ready, stop),
+        daemon=True,
+    )
+    server.start()
+    try:
+        if not ready.wait(120):
+            sys.exit("server did not start")
+        assert server.pid is not None
+        result = asyncio.run(drive(port, database_url, args, server.pid))
+    finally:
+        stop.set()
+        server.join(30)
+        if server.is_alive():
+            server.kill()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if vhost:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+    rate = result["writes"] / result["elapsed"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"backends: PostgreSQL, {'RabbitMQ' if amqp_url else 'in-process bus'}; service in its own process; "
+        f"{args.concurrency} concurrent clients, {args.seconds:g} s"
+    )
+    print(f"store: {args.store:,} cases (filled in {result['fill_seconds']:.0f} s), {HEAVY} holds 1,000")
+    print(
+        f"writes (cases opened + interactions logged): {rate:,.0f}/s ({result['errors']:.0f} errors), "
+        f"server CPU {result['cpu_per_write_ms']:.1f} ms per write (target >= 500/s)"
+    )
+    print(
+        f"ListServiceRequests for the customer with 1,000 cases, first page of 50: "
+        f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms (target p99 < 20 ms); "
+        f"second page p99 {result['deep_p99']:.1f} ms"
+    )
+    print(
+        f"reproduce: .venv/bin/python bench/service_requests.py --store {args.store} "
+        f"--seconds {args.seconds:g} --concurrency {args.concurrency}"
+    )
+
+
+if __name__ == "__main__":
+    main()
