@@ -88,8 +88,8 @@ def fill(database_url: str, template_id: str, store: int) -> float:
             last = min(store - 1, first + step - 1)
             conn.execute(
                 f"INSERT INTO service_requests.service_requests ({', '.join(columns)}) "
-                f"SELECT {select} FROM service_requests.service_requests t, generate_series(%s::bigint, %s::bigint) g "
-                "WHERE t.id = %s",
+                f"SELECT {select} FROM service_requests.service_requests t, "
+                "generate_series(%s::bigint, %s::bigint) g WHERE t.id = %s",
                 (first, last, template_id),
             )
         conn.execute("ANALYZE service_requests.service_requests")

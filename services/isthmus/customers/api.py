@@ -13,6 +13,7 @@ from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers import queries, queries360, steward
 from isthmus.customers.deps import Deps
 from isthmus.customers.ingest import Incoming, Upserted, upsert
+from isthmus.customers.metrics import count_outcomes
 from isthmus.customers.normalise import normalise
 from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
 
@@ -68,6 +69,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             raise _prefixed(exc, "record") from None
         async with self.deps.transaction() as uow:
             (result,) = await upsert(uow, [item])
+        count_outcomes([result.outcome])
         if result.error is not None:
             raise result.error
         return _result(result)
@@ -94,6 +96,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             results[u.index] = u
         ordered = [_result(results[i]) for i in range(len(request.records))]
         rejected = sum(1 for r in ordered if r.outcome == pb.MATCH_OUTCOME_REJECTED)
+        count_outcomes(r.outcome for r in ordered)
         return api.UpsertSourceRecordsResponse(
             results=ordered,
             batch_id=request.batch_id,
