@@ -33,6 +33,7 @@ from isthmus.customers.store import (
     xref_history,
 )
 from isthmus.customers.survivorship import Golden, diff, golden_record
+from isthmus.platform import auth
 from isthmus.platform.errors import DomainError, FailedPrecondition
 
 OUTCOMES = {
@@ -373,6 +374,7 @@ class Batch:
                 "changes": [list(c) for c in changes],
                 "version": w.version,
                 "related": [],
+                "principal": auth.principal.get(),
             }
         )
 

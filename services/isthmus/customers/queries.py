@@ -176,6 +176,7 @@ def history_entry(r: Any) -> pb.HistoryEntry:
         changes=[pb.FieldChange(field=f, before=b, after=a) for f, b, a in r.changes],
         version=r.version,
         related_customer_ids=r.related,
+        principal=r.principal,
     )
 
 

@@ -33,6 +33,7 @@ from isthmus.customers.store import (
 )
 from isthmus.customers.survivorship import Golden, diff, golden_record
 from isthmus.customers.view360 import Projection
+from isthmus.platform import auth
 from isthmus.platform.errors import AlreadyExists, Conflict, FailedPrecondition, InvalidArgument, NotFound
 
 ACTIVE, MERGED, ERASED = pb.CUSTOMER_STATE_ACTIVE, pb.CUSTOMER_STATE_MERGED, pb.CUSTOMER_STATE_ERASED
@@ -155,6 +156,7 @@ async def _history(
                 "changes": [list(c) for c in changes],
                 "version": version,
                 "related": list(related),
+                "principal": auth.principal.get(),
             }
         ],
     )

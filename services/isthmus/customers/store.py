@@ -115,6 +115,8 @@ history = Table(
     Column("changes", JSON, nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("related", JSON, nullable=False),
+    # The authenticated API client that made the change ("" with authentication off).
+    Column("principal", String(200), nullable=False, server_default=""),
     Index("ix_history_customer", "customer_id", "seq"),
 )
 

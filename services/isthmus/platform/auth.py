@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 from google.protobuf import descriptor_pool
 
@@ -18,6 +19,10 @@ from isthmus.platform.config import Client
 from isthmus.platform.errors import PermissionDenied, Unauthenticated
 
 OPEN = ""  # the scope of a method anyone may call
+
+# The authenticated client of the call being served ("" when authentication is off): services record
+# it in audit trails beside whatever actor the request claims to act for.
+principal: ContextVar[str] = ContextVar("isthmus_principal", default="")
 
 
 def _digest(token: str) -> bytes:

@@ -18,7 +18,7 @@ import sqlalchemy.exc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from isthmus.platform.auth import Authenticator
+from isthmus.platform.auth import Authenticator, principal
 from isthmus.platform.errors import DomainError, InvalidArgument
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
@@ -80,7 +80,8 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
         correlation_id.set(cid)
         context.set_trailing_metadata(((CORRELATION_HEADER, cid),))
         if self._auth is not None:
-            self._auth.authorize(method, authorization if isinstance(authorization, str) else None)
+            client = self._auth.authorize(method, authorization if isinstance(authorization, str) else None)
+            principal.set(client.name if client is not None else "")
         return cid
 
     def _unary(self, method: str, behavior: Behavior, metrics: MethodMetrics) -> Behavior:
