@@ -146,6 +146,7 @@ class Batch:
             self.keys_for[item.record.ref] = blocking_keys(f)
             if item.record.ref not in self.held:
                 keys |= self.keys_for[item.record.ref]
+        await repo.lock_keys(keys)
         self.key_index = await repo.candidates(keys)
         wanted = {s.customer_id for s in self.held.values()}
         for item in self.items:

@@ -7,6 +7,7 @@ owned by ``records``/``survivorship``; everything a query filters on is a column
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     select,
+    text,
     tuple_,
     update,
 )
@@ -338,6 +340,23 @@ class Repository:
         )
         return {(r[0], r[1]): r[2] for r in (await self.session.execute(stmt)).all()}
 
+    async def lock_keys(self, keys: Iterable[str]) -> None:
+        """Serialise resolution of records sharing a blocking key, until this transaction ends.
+
+        Two transactions each resolving a new record of the same person would otherwise both find no
+        candidate (neither sees the other's uncommitted customer) and create two customers. Locks are
+        taken in one order (sorted hashes), so two batches cannot wait for each other. PostgreSQL
+        only: SQLite lets one writer in at a time anyway.
+        """
+        if not self.postgres:
+            return
+        hashes = sorted({_key_hash(k) for k in keys})
+        if hashes:
+            await self.session.execute(
+                text("SELECT count(pg_advisory_xact_lock(h)) FROM unnest(CAST(:h AS bigint[])) AS h"),
+                {"h": hashes},
+            )
+
     async def candidates(self, keys: Iterable[str]) -> dict[str, set[str]]:
         """Blocking key -> customers holding a record with that key."""
         out: dict[str, set[str]] = defaultdict(set)
@@ -466,3 +485,9 @@ class Repository:
 
 def flag_list(flags: Iterable[int]) -> list[int]:
     return sorted(set(flags))
+
+
+def _key_hash(key: str) -> int:
+    """A signed 64-bit advisory lock id for a blocking key (stable across processes)."""
+    digest = hashlib.blake2b(f"isthmus.customers:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

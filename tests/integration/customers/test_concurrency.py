@@ -58,3 +58,34 @@ async def test_racing_upserts_of_one_source_id_end_with_one_record_and_no_intern
         api.LookupBySourceIdRequest(source_system="webshop", source_id=f"RACE-{uid}")
     )
     assert len(looked.customer.sources) == 1
+
+
+async def test_the_same_person_arriving_from_two_systems_at_once_becomes_one_customer(master, uid):
+    """Neither transaction sees the other's new customer; without a guard both would create one."""
+    people = [("Tom", "Ashdown"), ("Uma", "Brightwell"), ("Vic", "Castellano"), ("Wim", "Dragomir")]
+    records = [
+        person(
+            system,
+            f"TW-{system}-{uid}-{n}",
+            given,
+            f"{family}{uid}",
+            email=f"{given.lower()}{uid}@example.com",
+            dob=(1950 + n, n + 1, n + 1),
+        )
+        for n, (given, family) in enumerate(people)
+        for system in ("erp", "webshop")
+    ]
+
+    async def upsert_retrying(record: pb.SourceRecord) -> api.UpsertResult:
+        for _ in range(10):  # ABORTED asks the client to retry, as connectors do
+            try:
+                return await upsert(master, record)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.ABORTED:
+                    raise
+        raise AssertionError("still ABORTED after 10 tries")
+
+    results = await asyncio.gather(*(upsert_retrying(r) for r in records))
+    for n in range(len(people)):
+        erp, shop = results[2 * n], results[2 * n + 1]
+        assert erp.customer_id == shop.customer_id, (erp, shop)
