@@ -51,7 +51,7 @@ def _write_back_subscription(connectors: ConnectorRuntime) -> Any:
     from isthmus.platform.events import Subscription  # the event bus; present once it is wired
 
     async def handle(_session: Any, event: Any) -> None:
-        message = event.message
+        message = event.payload  # CustomerUpdated or CustomersMerged: both carry the golden customer
         customer = message.customer
         sources = [(s.source_system, s.source_id) for s in customer.sources]
         has_origin = "source_record" in message.DESCRIPTOR.fields_by_name and message.HasField(

@@ -457,6 +457,8 @@ class Batch:
     def _emit(self, w: Working) -> None:
         row = CustomerRow(w.customer_id, w.state, None, w.version, {}, sorted(w.flags), self.now, self.now)
         msg = convert.customer(row, golden=w.golden)
+        # Which systems hold the customer: connectors write golden changes back to them.
+        msg.sources.extend(pb.SourceReference(source_system=s, source_id=i) for s, i in sorted(w.members))
         cause = pb.SourceReference(source_system=w.cause[0], source_id=w.cause[1]) if w.cause else None
         if w.created:
             self.uow.record(ev.CustomerCreated(customer=msg, source_record=cause), w.customer_id)

@@ -272,6 +272,7 @@ async def _merge(
     )
     row = await uow.repo.customer_row(surviving.customer_id)
     assert row is not None
+    sources = (await uow.repo.source_rows_of([surviving.customer_id]))[surviving.customer_id]
     uow.record(
         ev.CustomersMerged(
             surviving_id=surviving.customer_id,
@@ -279,7 +280,8 @@ async def _merge(
             merge_id=merge_id,
             reason=reason,
             actor=actor,
-            customer=convert.customer(row),
+            # With its source records: connectors write the golden values back to those systems.
+            customer=convert.customer(row, sources=sources),
         ),
         surviving.customer_id,
     )
