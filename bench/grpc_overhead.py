@@ -3,7 +3,7 @@
 Both servers run the same trivial GetOrder handler in a child process; this process drives each
 with the same concurrent client load, alternating rounds so drift hits both alike.
 
-    .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 3] [--concurrency 32]
+    .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 5] [--concurrency 32]
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 

@@ -1,6 +1,6 @@
 """Domain errors, raised by any context, and their one mapping to gRPC status codes.
 
-Domain code raises these and never imports grpc; the chassis interceptor turns them into a status
+Domain code raises these and never imports grpc; the chassis (interceptors.py) turns them into a status
 with a message and, where a field is at fault, ``google.rpc.BadRequest`` field violations.
 """
 

@@ -1,4 +1,4 @@
-"""The gRPC server every component runs in: interceptors, health, reflection, TLS, graceful stop."""
+"""The gRPC server every component runs in: the chassis wrapper, health, reflection, TLS, graceful stop."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from grpc_reflection.v1alpha import reflection
 from isthmus.platform.auth import Authenticator
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
-from isthmus.platform.interceptors import ChassisInterceptor
+from isthmus.platform.interceptors import Chassis, Registrar
 from isthmus.platform.metrics import RpcMetrics
 
 log = logging.getLogger("isthmus.server")
@@ -59,9 +59,9 @@ class Server:
         self.runtime = runtime
         self.health = health.aio.HealthServicer()
         authenticator = None if settings.auth_disabled else Authenticator(settings.clients)
-        self.grpc = grpc.aio.server(
-            interceptors=[ChassisInterceptor(rpc_metrics(), authenticator)], options=_OPTIONS
-        )
+        self.grpc = grpc.aio.server(options=_OPTIONS)
+        # Servicers are registered through this, which wraps each method in the chassis once.
+        self.registrar = Registrar(self.grpc, Chassis(rpc_metrics(), authenticator))
         self._health_only: grpc.aio.Server | None = None
         self._stops: list[Stop] = []
         self.port = 0
@@ -71,14 +71,15 @@ class Server:
         return [name for c in self.components for name in c.services]
 
     async def start(self) -> None:
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.registrar)
         for component in self.components:
-            stop = await component.start(self.grpc, self.runtime)
+            stop = await component.start(self.registrar, self.runtime)
             if stop is not None:
                 self._stops.append(stop)
         if self.runtime.bus is not None:
             # After the components registered their relays and subscriptions, before traffic.
             await self.runtime.bus.start()
+        # On the server itself: reflection picks its asyncio servicer by the server's type.
         reflection.enable_server_reflection(
             [*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.grpc
         )
