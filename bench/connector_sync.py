@@ -25,21 +25,22 @@ import asyncio
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import grpc
-import psycopg
 from isthmus_connector_erp.schema import accounts, contacts, metadata
 from sqlalchemy import create_engine, insert, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scratch import PG_ADMIN, free_port, scratch_database
 
 from isthmus.api.customers.v1 import customers_pb2 as api
 from isthmus.api.customers.v1 import customers_pb2_grpc
@@ -159,34 +160,27 @@ async def rss_watch() -> AsyncIterator[list[float]]:
 @asynccontextmanager
 async def customer_master(pg_url: str) -> AsyncIterator[tuple[str, grpc.aio.Channel]]:
     """A fresh database and an `isthmus up` process on it; yields (database URL, channel)."""
-    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = pg_url.rsplit("/", 1)[0] + "/" + name
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {
-        **os.environ,
-        "ISTHMUS_DATABASE_URL": database_url,
-        "ISTHMUS_AUTH_DISABLED": "true",
-        "ISTHMUS_GRPC_PORT": str(port),
-        "ISTHMUS_METRICS_PORT": "0",
-        "ISTHMUS_LOG_LEVEL": "WARNING",
-        "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
-    }
-    env.pop("ISTHMUS_AMQP_URL", None)  # events on the in-process bus: RabbitMQ is not what is measured
-    command = [BIN / "isthmus", "up", "--grpc-port", str(port), "--metrics-port", "0"]
-    server = subprocess.Popen(command, env=env)  # noqa: ASYNC220 (started once, before anything is timed)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            await asyncio.wait_for(channel.channel_ready(), 60)
-            yield database_url, channel
-    finally:
-        server.terminate()
-        server.wait(30)
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(pg_url) as database_url:
+        port = free_port()
+        env = {
+            **os.environ,
+            "ISTHMUS_DATABASE_URL": database_url,
+            "ISTHMUS_AUTH_DISABLED": "true",
+            "ISTHMUS_GRPC_PORT": str(port),
+            "ISTHMUS_METRICS_PORT": "0",
+            "ISTHMUS_LOG_LEVEL": "WARNING",
+            "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
+        }
+        env.pop("ISTHMUS_AMQP_URL", None)  # events on the in-process bus: RabbitMQ is not what is measured
+        command = [BIN / "isthmus", "up", "--grpc-port", str(port), "--metrics-port", "0"]
+        server = subprocess.Popen(command, env=env)  # noqa: ASYNC220 (started once, before anything is timed)
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                await asyncio.wait_for(channel.channel_ready(), 60)
+                yield database_url, channel
+        finally:
+            server.terminate()
+            server.wait(30)
 
 
 async def direct(pg_url: str, records: list[api.UpsertSourceRecordsRequest]) -> float:
@@ -274,5 +268,5 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg-url", default=PG_ADMIN)
     asyncio.run(main(parser.parse_args()))

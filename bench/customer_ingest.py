@@ -2,7 +2,7 @@
 holding many golden customers, and GetCustomer latency; opt-in long backfill for memory flatness.
 
 The server runs as its own process (`isthmus serve customers`), as in production; this script is the
-client. A scratch database is created and dropped.
+client. A scratch database and RabbitMQ vhost are created and dropped (needs rabbitmqctl).
 
     .venv/bin/python bench/customer_ingest.py                      # 100,000 golden present, 20,000 ingested
     .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
@@ -15,33 +15,25 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from people import SYSTEMS, copy_of, make_person
+from scratch import PG_ADMIN, free_port, scratch_database, scratch_vhost
 
 from isthmus.api.customers.v1 import customers_pb2 as api
 from isthmus.api.customers.v1 import customers_pb2_grpc
 from isthmus.api.customers.v1 import records_pb2 as pb
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mib(pid: int) -> float:
@@ -88,14 +80,16 @@ async def stream(
 
 
 async def main(args: argparse.Namespace) -> None:
-    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    with scratch_database(args.pg_url) as database_url, scratch_vhost() as amqp_url:
+        await measure(args, database_url, amqp_url)
+
+
+async def measure(args: argparse.Namespace, database_url: str, amqp_url: str) -> None:
     port = free_port()
     env = {
         **os.environ,
-        "ISTHMUS_DATABASE_URL": args.pg_url.rsplit("/", 1)[0] + "/" + name,
-        "ISTHMUS_AMQP_URL": args.amqp_url,
+        "ISTHMUS_DATABASE_URL": database_url,
+        "ISTHMUS_AMQP_URL": amqp_url,
         "ISTHMUS_AUTH_DISABLED": "true",
         "ISTHMUS_GRPC_PORT": str(port),
         "ISTHMUS_METRICS_PORT": "0",
@@ -152,8 +146,6 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         server.terminate()
         server.wait(30)
-        with psycopg.connect(args.pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     latencies.sort()
     print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
     print(f"golden customers present: {seeded} (seeded at {seeded / seed_time:.0f} records/s)")
@@ -191,8 +183,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+    parser.add_argument(
+        "--pg-url", default=PG_ADMIN, help="a database on the server to use (a scratch one is made)"
+    )
     parser.add_argument("--seed-customers", type=int, default=100_000)
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--gets", type=int, default=2000)

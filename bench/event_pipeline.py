@@ -7,8 +7,8 @@ the end-to-end rate of the pipeline, the ratio, and the outbox-to-handler latenc
 
     .venv/bin/python bench/event_pipeline.py [--events 20000] [--payload 1024]
 
-Environment: ISTHMUS_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
-ISTHMUS_TEST_AMQP_HOST (default 127.0.0.1:5672); needs rabbitmqctl for the vhost.
+Environment: ISTHMUS_BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
+ISTHMUS_BENCH_AMQP (default guest:guest@127.0.0.1:5672); needs rabbitmqctl for the vhost.
 """
 
 from __future__ import annotations
@@ -19,17 +19,20 @@ import multiprocessing
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import pika
-import psycopg
 from pika.adapters.asyncio_connection import AsyncioConnection
 from sqlalchemy.ext.asyncio import AsyncSession
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scratch import scratch_database, scratch_vhost
 
 from isthmus.api.events.v1 import orders_pb2
 from isthmus.platform import db
@@ -37,13 +40,6 @@ from isthmus.platform.config import Settings
 from isthmus.platform.events import MIGRATIONS, Event, Subscription, record_event
 from isthmus.platform.events.rabbit import RabbitBus
 from isthmus.platform.migrations import upgrade
-
-PG_ADMIN = os.environ.get("ISTHMUS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP_HOST = os.environ.get("ISTHMUS_TEST_AMQP_HOST", "127.0.0.1:5672")
-
-
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 async def raw_pika(url: str, count: int, payload: bytes, window: int) -> float:
@@ -188,23 +184,10 @@ def main() -> int:
     parser.add_argument("--window", type=int, default=1000, help="raw pika: unconfirmed publishes in flight")
     args = parser.parse_args()
 
-    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
-    vhost = f"isthmus-bench-{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_url = f"amqp://guest:guest@{AMQP_HOST}/{vhost}"
-    settings = Settings(
-        database_url=f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}", amqp_url=amqp_url, db_pool_size=10
-    )
-    try:
+    with scratch_database() as database_url, scratch_vhost() as amqp_url:
+        settings = Settings(database_url=database_url, amqp_url=amqp_url, db_pool_size=10)
         raw = asyncio.run(raw_pika(amqp_url, args.events, b"x" * args.payload, args.window))
         rate, latencies = pipeline(settings, args.events, args.payload, args.writers)
-    finally:
-        rabbitmqctl("delete_vhost", vhost)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     quantiles = statistics.quantiles(latencies, n=100)
     print(

@@ -20,7 +20,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,16 +101,10 @@ def settings_for(pg_url: str | None) -> Iterator[config.Settings]:
         **{k: v for k, v in os.environ.items() if k.startswith("ISTHMUS_CUSTOMERS_")},
     }
     if pg_url:
-        import psycopg
+        from scratch import scratch_database
 
-        name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield config.load({**env, "ISTHMUS_DATABASE_URL": pg_url.rsplit("/", 1)[0] + "/" + name})
-        finally:
-            with psycopg.connect(pg_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_database(pg_url) as database_url:
+            yield config.load({**env, "ISTHMUS_DATABASE_URL": database_url})
     else:
         with tempfile.TemporaryDirectory() as tmp:
             yield config.load({**env, "ISTHMUS_DATA_DIR": tmp})

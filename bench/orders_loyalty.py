@@ -17,34 +17,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
+import contextlib
 import multiprocessing
 import os
 import platform
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import grpc
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scratch import free_port, scratch_database, scratch_vhost
+
 from isthmus.api.common.v1 import common_pb2
 from isthmus.api.loyalty.v1 import loyalty_pb2
 from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
-
-PG_ADMIN = os.environ.get("ISTHMUS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP_HOST = os.environ.get("ISTHMUS_BENCH_AMQP", "guest:guest@127.0.0.1:5672")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(
@@ -189,28 +184,7 @@ async def client_once(stub: orders_pb2_grpc.OrderServiceStub) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--customers", type=int, default=5000)
-    args = parser.parse_args()
-
-    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-    vhost = None
-    amqp_url = None
-    if importlib.util.find_spec("isthmus.platform.events.rabbit") is not None and shutil.which("rabbitmqctl"):
-        vhost = f"isthmus-bench-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
-        subprocess.run(
-            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-        )
-        amqp_url = f"amqp://{AMQP_HOST}/{vhost}"
+def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> dict[str, Any]:
     port = free_port()
     ctx = multiprocessing.get_context("spawn")
     stop = ctx.Event()
@@ -232,17 +206,26 @@ def main() -> None:
         pids = {
             "+".join(names): process.pid for (names, _p), (process, _r) in zip(shapes, servers, strict=True)
         }
-        result = asyncio.run(drive(port, database_url, args, pids))
+        return asyncio.run(drive(port, database_url, args, pids))
     finally:
         stop.set()
         for process, _ready in servers:
             process.join(30)
             if process.is_alive():
                 process.kill()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if vhost:
-            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--customers", type=int, default=5000)
+    args = parser.parse_args()
+
+    with contextlib.ExitStack() as scratch:
+        database_url = scratch.enter_context(scratch_database())
+        amqp_url = scratch.enter_context(scratch_vhost()) if shutil.which("rabbitmqctl") else None
+        result = run(args, database_url, amqp_url)
 
     bus = (
         "RabbitMQ, orders and loyalty in separate processes"

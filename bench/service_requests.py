@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import grpc
@@ -31,7 +30,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from orders_loyalty import AMQP_HOST, PG_ADMIN, _serve, cpu_seconds, free_port
+from orders_loyalty import _serve, cpu_seconds
+from scratch import free_port, scratch_database, scratch_vhost
 
 from isthmus.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
@@ -156,30 +156,7 @@ async def drive(port: int, database_url: str, args: argparse.Namespace, pid: int
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", type=int, default=100_000, help="cases in the store (default 100,000)")
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--lists", type=int, default=1000, help="ListServiceRequests calls to time")
-    args = parser.parse_args()
-    if args.store < 1001:
-        sys.exit("--store must be above 1,000 (one customer alone holds 1,000 cases)")
-
-    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-    vhost = amqp_url = None
-    if shutil.which("rabbitmqctl"):
-        vhost = f"isthmus-bench-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
-        subprocess.run(
-            ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-        )
-        amqp_url = f"amqp://{AMQP_HOST}/{vhost}"
+def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> dict[str, float]:
     port = free_port()
     ctx = multiprocessing.get_context("spawn")
     stop, ready = ctx.Event(), ctx.Event()
@@ -193,16 +170,28 @@ def main() -> None:
         if not ready.wait(120):
             sys.exit("server did not start")
         assert server.pid is not None
-        result = asyncio.run(drive(port, database_url, args, server.pid))
+        return asyncio.run(drive(port, database_url, args, server.pid))
     finally:
         stop.set()
         server.join(30)
         if server.is_alive():
             server.kill()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if vhost:
-            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", type=int, default=100_000, help="cases in the store (default 100,000)")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--lists", type=int, default=1000, help="ListServiceRequests calls to time")
+    args = parser.parse_args()
+    if args.store < 1001:
+        sys.exit("--store must be above 1,000 (one customer alone holds 1,000 cases)")
+
+    with contextlib.ExitStack() as scratch:
+        database_url = scratch.enter_context(scratch_database())
+        amqp_url = scratch.enter_context(scratch_vhost()) if shutil.which("rabbitmqctl") else None
+        result = run(args, database_url, amqp_url)
 
     rate = result["writes"] / result["elapsed"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")

@@ -1,0 +1,51 @@
+"""Scratch backends for one benchmark run: a PostgreSQL database and a RabbitMQ vhost, made for the run
+and dropped after it, so a run never sees another's data or queues."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+PG_ADMIN = os.environ.get("ISTHMUS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_HOST = os.environ.get("ISTHMUS_BENCH_AMQP", "guest:guest@127.0.0.1:5672")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def scratch_database(admin_url: str = PG_ADMIN) -> Iterator[str]:
+    """Yields the URL of a new, empty database on the server of ``admin_url``; drops it afterwards."""
+    name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def scratch_vhost(host: str = AMQP_HOST) -> Iterator[str]:
+    """Yields the AMQP URL of a new vhost on the local broker (needs rabbitmqctl); deletes it afterwards."""
+    vhost = f"isthmus-bench-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    try:
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield f"amqp://{host}/{vhost}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
