@@ -82,14 +82,25 @@ class Working:
     state: int = ACTIVE
     flags: set[int] = field(default_factory=set)
     version: int = 0
-    golden: Golden = field(default_factory=Golden)
     changed: bool = False
     changed_fields: set[str] = field(default_factory=set)
     cause: tuple[str, str] | None = None
+    _golden: Golden | None = None
 
     @property
     def created(self) -> bool:
         return self.row is None
+
+    @property
+    def golden(self) -> Golden:
+        """Decoded when first needed: most customers a batch reads are candidates it leaves alone."""
+        if self._golden is None:
+            self._golden = Golden.from_json(self.row.golden) if self.row is not None else Golden()
+        return self._golden
+
+    @golden.setter
+    def golden(self, value: Golden) -> None:
+        self._golden = value
 
 
 def customer_columns(w_golden: Golden) -> dict[str, Any]:
@@ -125,7 +136,9 @@ class Batch:
         self.working: dict[str, Working] = {}
         self.features: dict[tuple[str, str], Features] = {}
         self.held: dict[tuple[str, str], SourceRow] = {}
+        # blocking key -> customers this batch created or linked a record to under it
         self.key_index: dict[str, set[str]] = {}
+        self.stored_candidates: dict[tuple[str, str], list[tuple[str, int]]] = {}
         # pending writes
         self.new_sources: dict[tuple[str, str], dict[str, Any]] = {}
         self.updated_sources: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
@@ -147,11 +160,14 @@ class Batch:
             if item.record.ref not in self.held:
                 keys |= self.keys_for[item.record.ref]
         await repo.lock_keys(keys)
-        self.key_index = await repo.candidates(keys)
+        new_refs = list(dict.fromkeys(i.record.ref for i in self.items if i.record.ref not in self.held))
+        ranked = await repo.ranked_candidates(
+            [self.keys_for[ref] for ref in new_refs], self.deps.settings.match.max_candidates
+        )
+        self.stored_candidates = dict(zip(new_refs, ranked, strict=True))
         wanted = {s.customer_id for s in self.held.values()}
-        for item in self.items:
-            if item.record.ref not in self.held:
-                wanted |= {cid for cid, _ in self._ranked(self.keys_for[item.record.ref])}
+        for found in ranked:
+            wanted |= {cid for cid, _ in found}
         await self._load(wanted)
 
         results = []
@@ -185,9 +201,10 @@ class Batch:
         self.features[record.ref] = f
         return f
 
-    def _ranked(self, keys: set[str]) -> list[tuple[str, int]]:
-        counts: Counter[str] = Counter()
-        for k in keys:
+    def _ranked(self, ref: tuple[str, str]) -> list[tuple[str, int]]:
+        """Candidates for a record: those stored before the batch, and customers the batch made or grew."""
+        counts: Counter[str] = Counter(dict(self.stored_candidates.get(ref, ())))
+        for k in self.keys_for[ref]:
             for cid in self.key_index.get(k, ()):
                 counts[cid] += 1
         return counts.most_common(self.deps.settings.match.max_candidates)
@@ -205,9 +222,7 @@ class Batch:
             for rec in recs.values():
                 if rec.ref not in self.features:
                     self.features[rec.ref] = Features(rec)
-            self.working[cid] = Working(
-                cid, recs, row, row.state, set(row.flags), row.version, Golden.from_json(row.golden)
-            )
+            self.working[cid] = Working(cid, recs, row, row.state, set(row.flags), row.version)
 
     # --- deciding -----------------------------------------------------------------------------------
 
@@ -243,7 +258,7 @@ class Batch:
         f = self.features[rec.ref]
         matcher = self.deps.matcher
         scored = []
-        for cid, _ in self._ranked(self.keys_for[rec.ref]):
+        for cid, _ in self._ranked(rec.ref):
             w = self.working.get(cid)
             if w is None or w.state != ACTIVE or not w.members:
                 continue
@@ -455,7 +470,7 @@ class Batch:
             self._emit(w)
 
     def _emit(self, w: Working) -> None:
-        row = CustomerRow(w.customer_id, w.state, None, w.version, {}, sorted(w.flags), self.now, self.now)
+        row = CustomerRow(w.customer_id, w.state, None, w.version, "{}", sorted(w.flags), self.now, self.now)
         msg = convert.customer(row, golden=w.golden)
         # Which systems hold the customer: connectors write golden changes back to them.
         msg.sources.extend(pb.SourceReference(source_system=s, source_id=i) for s, i in sorted(w.members))

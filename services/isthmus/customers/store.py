@@ -8,13 +8,16 @@ owned by ``records``/``survivorship``; everything a query filters on is a column
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
 from sqlalchemy import (
+    CTE,
     JSON,
     BigInteger,
     Column,
@@ -24,18 +27,24 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     SmallInteger,
     String,
     Table,
     Text,
     and_,
     bindparam,
+    column,
     delete,
+    distinct,
+    func,
     select,
     text,
     tuple_,
     update,
+    values,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -251,10 +260,14 @@ class CustomerRow:
     state: int
     merged_into_id: str | None
     version: int
-    golden: dict[str, Any]
+    golden_json: str  # decoded on first use: most rows a batch reads are candidates it never changes
     flags: list[int]
     create_time: datetime
     update_time: datetime
+
+    @cached_property
+    def golden(self) -> dict[str, Any]:
+        return cast(dict[str, Any], json.loads(self.golden_json))
 
 
 def _source_row(r: Any) -> SourceRow:
@@ -278,7 +291,7 @@ def _customer_row(r: Any) -> CustomerRow:
         r.state,
         r.merged_into_id,
         r.version,
-        r.golden,
+        r.golden_json,
         list(r.flags),
         r.create_time,
         r.update_time,
@@ -286,6 +299,26 @@ def _customer_row(r: Any) -> CustomerRow:
 
 
 _SOURCE_COLS = [c for c in source_records.c if c.name != "raw"]
+# The golden record as text: psycopg would parse JSON for every candidate row, wanted or not.
+_CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c for c in customers.c]
+
+
+def _ranked(keyed: CTE, limit: int) -> Select[int, str, int]:
+    """(idx, customer id, keys shared) for the ``limit`` customers sharing most of idx's keys."""
+    shared = func.count(distinct(keyed.c.key)).label("n")
+    hits = (
+        select(keyed.c.idx, blocking_keys.c.customer_id, shared)
+        .join_from(keyed, blocking_keys, blocking_keys.c.key == keyed.c.key)
+        .group_by(keyed.c.idx, blocking_keys.c.customer_id)
+        .subquery()
+    )
+    rank = func.row_number().over(partition_by=hits.c.idx, order_by=(hits.c.n.desc(), hits.c.customer_id))
+    ranked = select(hits.c.idx, hits.c.customer_id, hits.c.n, rank.label("rank")).subquery()
+    return (
+        select(ranked.c.idx, ranked.c.customer_id, ranked.c.n)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.idx, ranked.c.rank)
+    )
 
 
 class Repository:
@@ -357,25 +390,51 @@ class Repository:
                 {"h": hashes},
             )
 
-    async def candidates(self, keys: Iterable[str]) -> dict[str, set[str]]:
-        """Blocking key -> customers holding a record with that key."""
-        out: dict[str, set[str]] = defaultdict(set)
-        key_list = sorted(set(keys))
-        for i in range(0, len(key_list), 5000):
-            chunk = key_list[i : i + 5000]
-            stmt = select(blocking_keys.c.key, blocking_keys.c.customer_id).where(
-                blocking_keys.c.key.in_(chunk)
-            )
-            for key, cid in (await self.session.execute(stmt)).all():
-                out[key].add(cid)
+    async def ranked_candidates(
+        self, wanted: Sequence[Iterable[str]], limit: int
+    ) -> list[list[tuple[str, int]]]:
+        """For each set of blocking keys, the customers sharing most of them (at most ``limit``), best first.
+
+        Counted and ranked in the database: a key built on a common name can be held by thousands of
+        customers in a large master, and only the best few per record are wanted, so what crosses the
+        wire per record stays bounded as the master grows. Ties go to the older customer id.
+        """
+        out: list[list[tuple[str, int]]] = [[] for _ in wanted]
+        pairs = [(i, k) for i, keys in enumerate(wanted) for k in set(keys)]
+        if self.postgres:
+            # Two array parameters: a short statement, whatever the batch (psycopg caches its parsing).
+            arrays = select(
+                func.unnest(bindparam("idx", type_=ARRAY(Integer))).label("idx"),
+                func.unnest(bindparam("keys", type_=ARRAY(String))).label("key"),
+            ).cte("wanted")
+            params = {"idx": [i for i, _ in pairs], "keys": [k for _, k in pairs]}
+            await self._collect(_ranked(arrays, limit), out, params)
+            return out
+        # SQLite allows 32,766 bound values in one statement; a record's keys stay in one.
+        chunk: list[tuple[int, str]] = []
+        for pos, pair in enumerate(pairs):
+            chunk.append(pair)
+            if pos == len(pairs) - 1 or (len(chunk) >= 4000 and pairs[pos + 1][0] != pair[0]):
+                rows = values(column("idx", Integer), column("key", String), name="wanted").data(chunk)
+                await self._collect(_ranked(rows.cte("wanted"), limit), out)
+                chunk = []
         return out
+
+    async def _collect(
+        self,
+        stmt: Select[int, str, int],
+        out: list[list[tuple[str, int]]],
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        for idx, cid, shared in (await self.session.execute(stmt, params)).all():
+            out[idx].append((cid, shared))
 
     async def customer_rows(self, ids: Iterable[str]) -> dict[str, CustomerRow]:
         id_list = list(set(ids))
         if not id_list:
             return {}
         rows = (
-            await self.session.execute(select(customers).where(customers.c.customer_id.in_(id_list)))
+            await self.session.execute(select(*_CUSTOMER_COLS).where(customers.c.customer_id.in_(id_list)))
         ).all()
         return {r.customer_id: _customer_row(r) for r in rows}
 

@@ -1,0 +1,66 @@
+"""Candidates are counted and ranked in the database, on both backends, whatever a key's bucket size."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.customers.store import Repository, blocking_keys
+from isthmus.platform import config, hub
+from isthmus.platform.db import async_engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def session(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncSession]:
+    if request.param == "sqlite":
+        env = {"ISTHMUS_DATA_DIR": str(tmp_path)}
+    else:
+        env = {"ISTHMUS_DATABASE_URL": request.getfixturevalue("pg_url")}
+    settings = config.load({**env, "ISTHMUS_AUTH_DISABLED": "true"})
+    await asyncio.to_thread(hub.migrate, settings, ["customers"])
+    engine = async_engine(settings, "customers")
+    try:
+        async with AsyncSession(engine) as s, s.begin():
+            yield s  # rolled back: the session database is shared with other tests
+    finally:
+        await engine.dispose()
+
+
+async def hold(session: AsyncSession, rows: list[tuple[str, str, str]]) -> None:
+    """(key, source id, customer id) rows of blocking keys."""
+    await session.execute(
+        insert(blocking_keys),
+        [{"key": k, "source_system": "erp", "source_id": s, "customer_id": c} for k, s, c in rows],
+    )
+
+
+async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(session: AsyncSession) -> None:
+    crowd = [("ni:anna:s", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+    target = [(k, f"target-{n}", "c-target") for n, k in enumerate(["ni:anna:s", "nd:A500:1990-01-01"])]
+    # A second record of the same customer under the same key counts once.
+    target += [("nz:A500:80331", "target-2", "c-target"), ("nz:A500:80331", "target-3", "c-target")]
+    await hold(session, crowd + target)
+
+    found = await Repository(session).ranked_candidates(
+        [{"ni:anna:s", "nd:A500:1990-01-01", "nz:A500:80331"}, set(), {"e:nobody@example.com"}], limit=10
+    )
+
+    assert found[0][0] == ("c-target", 3)
+    assert found[0][1:] == [(f"c-{i:03}", 1) for i in range(9)]  # ties: the lowest ids, in order
+    assert found[1] == [] and found[2] == []
+
+
+async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: AsyncSession) -> None:
+    # 1,500 records x 4 keys: more bound values than one SQLite statement takes.
+    await hold(session, [(f"k:{i}:{j}", f"s-{i}-{j}", f"c-{i:04}") for i in range(1500) for j in range(4)])
+
+    found = await Repository(session).ranked_candidates(
+        [{f"k:{i}:{j}" for j in range(4)} for i in range(1500)], limit=10
+    )
+
+    assert found == [[(f"c-{i:04}", 4)] for i in range(1500)]
