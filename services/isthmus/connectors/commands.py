@@ -56,7 +56,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dlq.add_argument("instance")
     dlq.add_argument("--limit", type=int, default=50)
     dlq.set_defaults(func=_dead_letters)
-    top.set_defaults(func=lambda _args: top.print_help() or 2)
+
+    def usage(_args: argparse.Namespace) -> int:
+        top.print_help()
+        return 2
+
+    top.set_defaults(func=usage)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -26,10 +26,9 @@ def _ts(value: str | None) -> Timestamp | None:
     return ts
 
 
-def _enum(enum: object, prefix: str, value: str | None) -> int:
-    if not value:
-        return 0
-    return int(enum.Value(f"{prefix}_{value.upper()}"))  # type: ignore[attr-defined]
+def _enum(prefix: str, value: str | None) -> str:
+    """A protobuf enum value's name (message constructors take names and reject unknown ones)."""
+    return f"{prefix}_{value.upper() if value else 'UNSPECIFIED'}"
 
 
 def _date(value: str | None) -> common_pb2.Date | None:
@@ -48,7 +47,7 @@ def source_record(system: str, record: Record) -> records_pb2.SourceRecord:
         emails=[
             records_pb2.EmailAddress(
                 address=e["address"],
-                kind=_enum(records_pb2.ContactKind, "CONTACT_KIND", e.get("kind")),
+                kind=_enum("CONTACT_KIND", e.get("kind")),
                 primary=e.get("primary", False),
             )
             for e in record.get("emails") or ()
@@ -56,7 +55,7 @@ def source_record(system: str, record: Record) -> records_pb2.SourceRecord:
         phones=[
             records_pb2.PhoneNumber(
                 number=p["number"],
-                kind=_enum(records_pb2.ContactKind, "CONTACT_KIND", p.get("kind")),
+                kind=_enum("CONTACT_KIND", p.get("kind")),
                 primary=p.get("primary", False),
                 default_region=p.get("default_region", ""),
             )
@@ -71,7 +70,7 @@ def source_record(system: str, record: Record) -> records_pb2.SourceRecord:
                     postal_code=a.get("postal_code", ""),
                     region_code=a.get("region_code", ""),
                 ),
-                kind=_enum(records_pb2.ContactKind, "CONTACT_KIND", a.get("kind")),
+                kind=_enum("CONTACT_KIND", a.get("kind")),
                 primary=a.get("primary", False),
             )
             for a in record.get("addresses") or ()
@@ -100,7 +99,7 @@ def create_order(
         source_system=system,
         external_order_id=record["external_order_id"],
         customer_id=customer_id,
-        channel=_enum(order_pb2.OrderChannel, "ORDER_CHANNEL", record.get("channel")),
+        channel=_enum("ORDER_CHANNEL", record.get("channel")),
         currency_code=currency,
         lines=[
             order_pb2.OrderLine(
@@ -125,10 +124,10 @@ def open_service_request(
     return service_requests_pb2.OpenServiceRequestRequest(
         customer_id=customer_id,
         order_id=order_id,
-        channel=_enum(service_request_pb2.Channel, "CHANNEL", record.get("channel")),
-        kind=_enum(service_request_pb2.ServiceRequestKind, "SERVICE_REQUEST_KIND", record["kind"]),
+        channel=_enum("CHANNEL", record.get("channel")),
+        kind=_enum("SERVICE_REQUEST_KIND", record["kind"]),
         category=record.get("category", ""),
-        priority=_enum(service_request_pb2.Priority, "PRIORITY", record.get("priority")),
+        priority=_enum("PRIORITY", record.get("priority")),
         subject=record["subject"],
         description=record.get("description", ""),
         source_system=system,
@@ -150,8 +149,8 @@ def log_interaction(
     interaction = service_request_pb2.Interaction(
         service_request_id=service_request_id,
         customer_id=customer_id,
-        direction=_enum(service_request_pb2.Direction, "DIRECTION", record["direction"]),
-        channel=_enum(service_request_pb2.Channel, "CHANNEL", record["channel"]),
+        direction=_enum("DIRECTION", record["direction"]),
+        channel=_enum("CHANNEL", record["channel"]),
         author=author,
         occurred_at=_ts(record["occurred_at"]),
         subject=record.get("subject", ""),

@@ -286,7 +286,7 @@ def connector_test_class(
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cls = metafunc.cls
     if cls is not None and issubclass(cls, ConnectorConformance) and "stream_name" in metafunc.fixturenames:
-        metafunc.parametrize("stream_name", list(cls.kit_streams))  # type: ignore[attr-defined]
+        metafunc.parametrize("stream_name", list(cls.kit_streams))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from isthmus.api.common.v1 import common_pb2
 from isthmus.api.customers.v1 import customers_pb2 as api
@@ -39,7 +39,7 @@ def _result(u: Upserted) -> api.UpsertResult:
         source_system=u.source_system,
         source_id=u.source_id,
         customer_id=u.customer_id,
-        outcome=u.outcome,
+        outcome=cast(pb.MatchOutcome, u.outcome),
         score=u.score,
         match_review_id=u.review_id,
         quality_flags=u.flags,  # type: ignore[arg-type]

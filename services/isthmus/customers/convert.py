@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -65,8 +65,14 @@ def golden_into(msg: pb.Customer, g: Golden, *, lineage: bool) -> None:
             full_name=n.display,
         )
     )
-    msg.emails.extend(pb.EmailAddress(address=e.address, kind=e.kind, primary=e.primary) for e in g.emails)  # type: ignore[misc]
-    msg.phones.extend(pb.PhoneNumber(number=p.number, kind=p.kind, primary=p.primary) for p in g.phones)  # type: ignore[misc]
+    msg.emails.extend(
+        pb.EmailAddress(address=e.address, kind=cast(pb.ContactKind, e.kind), primary=e.primary)
+        for e in g.emails
+    )
+    msg.phones.extend(
+        pb.PhoneNumber(number=p.number, kind=cast(pb.ContactKind, p.kind), primary=p.primary)
+        for p in g.phones
+    )
     for a in g.addresses:
         msg.addresses.append(
             pb.Address(

@@ -44,7 +44,7 @@ class CustomerSettings:
 
 def settings_from_env(env: Mapping[str, str]) -> CustomerSettings:
     """Read ``ISTHMUS_CUSTOMERS_*``; a malformed value raises ``ConfigError`` naming the variable."""
-    systems = DEFAULT_SOURCE_SYSTEMS
+    systems: tuple[str, ...] = DEFAULT_SOURCE_SYSTEMS
     raw = env.get(PREFIX + "SOURCE_SYSTEMS", "").strip()
     if raw:
         systems = tuple(s.strip() for s in raw.split(",") if s.strip())

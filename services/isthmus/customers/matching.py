@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -203,7 +203,7 @@ class ComparatorRegistry:
             raise ValueError(f"a comparator named {comparator.name!r} is already registered")
         self._by_name[comparator.name] = comparator
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Comparator]:
         return iter(self._by_name.values())
 
     def names(self) -> list[str]:

@@ -103,7 +103,7 @@ def split_full_name(full: str) -> tuple[str, str, str, str, str]:
     prefix = []
     while tokens and tokens[0].rstrip(".").casefold() in _PREFIXES and len(tokens) > 1:
         prefix.append(tokens.pop(0))
-    suffix = []
+    suffix: list[str] = []
     while tokens and tokens[-1].rstrip(".").casefold() in _SUFFIXES and len(tokens) > 1:
         suffix.insert(0, tokens.pop())
     if not family_tokens and tokens:

@@ -90,7 +90,7 @@ async def customer360(uow: UnitOfWork, customer_id: str, timeline_limit: int) ->
     del summary.recent[:]
     summary.recent.extend(recent)
     if cases:
-        summary.as_of.CopyFrom(convert.ts(max(convert.aware(r.as_of) for r in cases)))
+        summary.as_of.FromDatetime(max(convert.aware(r.as_of) for r in cases))
     result.service_requests.CopyFrom(summary)
     loyalty = (
         await uow.session.execute(select(T["loyalty"]).where(T["loyalty"].c.customer_id.in_(ids)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, or_, select, update
 
@@ -616,7 +616,7 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
                     ev.ConsentChanged(
                         customer_id=row.customer_id,
                         consent=consent,
-                        previous_status=current.status if current else 0,
+                        previous_status=cast(pb.ConsentStatus, current.status if current else 0),
                     ),
                     row.customer_id,
                 )

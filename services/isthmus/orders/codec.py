@@ -177,7 +177,7 @@ def order(value: Order) -> order_pb2.Order:
 
 
 def _reason_name(enum: object, number: int, prefix: str) -> str:
-    return enum.Name(number).removeprefix(prefix)  # type: ignore[attr-defined, no-any-return]
+    return enum.Name(number).removeprefix(prefix)  # type: ignore[attr-defined]
 
 
 def from_order(m: order_pb2.Order) -> Order:

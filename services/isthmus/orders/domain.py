@@ -432,7 +432,7 @@ def first_difference(stored: object, given: object, path: str = "") -> str | Non
             if found:
                 return found
         return None
-    empty = (None, "", 0, [], {}, False)
+    empty: tuple[object, ...] = (None, "", 0, [], {}, False)
     if stored in empty and given in empty:
         return None
     return None if stored == given else path

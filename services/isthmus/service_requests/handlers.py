@@ -402,7 +402,7 @@ async def list_service_requests(
     flt: CaseFilter, size: int, token: str, uow: UnitOfWork, now: datetime
 ) -> tuple[list[ServiceRequest], str]:
     after = paging.decode(token, flt)
-    found = await uow.repo.list(flt, now, size + 1, after)
+    found = await uow.repo.find(flt, now, size + 1, after)
     page, more = found[:size], len(found) > size
     if not more or not page:
         return page, ""

@@ -29,7 +29,7 @@ def duration(value: timedelta | None) -> Duration | None:
 
 
 def actor(value: Actor) -> common_pb2.Actor:
-    kind = common_pb2.ActorKind.Value(f"ACTOR_KIND_{value.kind}") if value.kind else 0
+    kind = f"ACTOR_KIND_{value.kind}" if value.kind else "ACTOR_KIND_UNSPECIFIED"
     return common_pb2.Actor(kind=kind, id=value.id, display_name=value.display_name)
 
 
@@ -37,8 +37,9 @@ def assignee(value: Assignee) -> pb.Assignee:
     return pb.Assignee(agent_id=value.agent_id, queue=value.queue)
 
 
-def state(value: State) -> int:
-    return pb.ServiceRequestState.Value(f"SERVICE_REQUEST_STATE_{value}")
+def state(value: State) -> str:
+    """The protobuf enum value's name: message constructors take names as well as numbers."""
+    return f"SERVICE_REQUEST_STATE_{value}"
 
 
 def service_request(sr: ServiceRequest) -> pb.ServiceRequest:
@@ -58,11 +59,11 @@ def service_request(sr: ServiceRequest) -> pb.ServiceRequest:
         customer_id=sr.customer_id,
         order_id=sr.order_id,
         order_line_id=sr.order_line_id,
-        channel=pb.Channel.Value(f"CHANNEL_{sr.channel}"),
-        kind=pb.ServiceRequestKind.Value(f"SERVICE_REQUEST_KIND_{sr.kind}"),
+        channel=f"CHANNEL_{sr.channel}",
+        kind=f"SERVICE_REQUEST_KIND_{sr.kind}",
         category=sr.category,
         sub_category=sr.sub_category,
-        priority=pb.Priority.Value(f"PRIORITY_{sr.priority}"),
+        priority=f"PRIORITY_{sr.priority}",
         subject=sr.subject,
         description=sr.description,
         reason_codes=sr.reason_codes,
@@ -88,8 +89,8 @@ def interaction(i: Interaction) -> pb.Interaction:
         interaction_id=i.id,
         service_request_id=i.service_request_id,
         customer_id=i.customer_id,
-        direction=pb.Direction.Value(f"DIRECTION_{i.direction}"),
-        channel=pb.Channel.Value(f"CHANNEL_{i.channel}"),
+        direction=f"DIRECTION_{i.direction}",
+        channel=f"CHANNEL_{i.channel}",
         author=actor(i.author),
         occurred_at=ts(i.occurred_at),
         subject=i.subject,

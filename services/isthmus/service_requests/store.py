@@ -230,7 +230,7 @@ class Repository:
             sr.version = read_version
             raise Conflict(f"service request {sr.id} was changed concurrently: read it again and retry")
 
-    async def list(
+    async def find(
         self, flt: CaseFilter, now: datetime, limit: int, after: tuple[datetime, str] | None
     ) -> list[ServiceRequest]:
         """Newest first, or soonest due first for overdue listings; keyset paging after ``after``."""
