@@ -80,6 +80,7 @@ def _match_config(text: str) -> MatchConfig:
             lower_threshold=float(data.get("lower_threshold", MatchConfig.lower_threshold)),
             deterministic_rules=frozenset(data.get("deterministic_rules", MatchConfig().deterministic_rules)),
             max_candidates=int(data.get("max_candidates", MatchConfig.max_candidates)),
+            max_key_records=int(data.get("max_key_records", MatchConfig.max_key_records)),
             weights=weights,
         )
     except (ValueError, TypeError, AttributeError) as exc:

@@ -161,8 +161,9 @@ class Batch:
                 keys |= self.keys_for[item.record.ref]
         await repo.lock_keys(keys)
         new_refs = list(dict.fromkeys(i.record.ref for i in self.items if i.record.ref not in self.held))
+        match = self.deps.settings.match
         ranked = await repo.ranked_candidates(
-            [self.keys_for[ref] for ref in new_refs], self.deps.settings.match.max_candidates
+            [self.keys_for[ref] for ref in new_refs], match.max_candidates, match.max_key_records
         )
         self.stored_candidates = dict(zip(new_refs, ranked, strict=True))
         wanted = {s.customer_id for s in self.held.values()}

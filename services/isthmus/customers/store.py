@@ -40,6 +40,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    true,
     tuple_,
     update,
     values,
@@ -303,13 +304,31 @@ _SOURCE_COLS = [c for c in source_records.c if c.name != "raw"]
 _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c for c in customers.c]
 
 
-def _ranked(keyed: CTE, limit: int) -> Select[int, str, int]:
-    """(idx, customer id, keys shared) for the ``limit`` customers sharing most of idx's keys."""
-    shared = func.count(distinct(keyed.c.key)).label("n")
+def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool) -> Select[int, str, int]:
+    """(idx, customer id, keys shared) for the ``limit`` customers sharing most of idx's keys.
+
+    Keys held by more than ``max_key_records`` source records are left out. With ``lateral``
+    (PostgreSQL) each key is an index lookup that stops after ``max_key_records + 1`` rows, so a
+    record costs the same however large the master.
+    """
+    if lateral:
+        bucket = (
+            select(blocking_keys.c.customer_id)
+            .where(blocking_keys.c.key == keyed.c.key)
+            .limit(max_key_records + 1)
+            .lateral("bucket")
+        )
+        held = select(keyed.c.idx, keyed.c.key, bucket.c.customer_id).join_from(keyed, bucket, true())
+    else:
+        held = select(keyed.c.idx, keyed.c.key, blocking_keys.c.customer_id).join_from(
+            keyed, blocking_keys, blocking_keys.c.key == keyed.c.key
+        )
+    size = func.count().over(partition_by=(keyed.c.idx, keyed.c.key)).label("size")
+    rows = held.add_columns(size).subquery()
     hits = (
-        select(keyed.c.idx, blocking_keys.c.customer_id, shared)
-        .join_from(keyed, blocking_keys, blocking_keys.c.key == keyed.c.key)
-        .group_by(keyed.c.idx, blocking_keys.c.customer_id)
+        select(rows.c.idx, rows.c.customer_id, func.count(distinct(rows.c.key)).label("n"))
+        .where(rows.c.size <= max_key_records)
+        .group_by(rows.c.idx, rows.c.customer_id)
         .subquery()
     )
     rank = func.row_number().over(partition_by=hits.c.idx, order_by=(hits.c.n.desc(), hits.c.customer_id))
@@ -391,13 +410,14 @@ class Repository:
             )
 
     async def ranked_candidates(
-        self, wanted: Sequence[Iterable[str]], limit: int
+        self, wanted: Sequence[Iterable[str]], limit: int, max_key_records: int = 200
     ) -> list[list[tuple[str, int]]]:
         """For each set of blocking keys, the customers sharing most of them (at most ``limit``), best first.
 
         Counted and ranked in the database: a key built on a common name can be held by thousands of
         customers in a large master, and only the best few per record are wanted, so what crosses the
-        wire per record stays bounded as the master grows. Ties go to the older customer id.
+        wire per record stays bounded as the master grows. Ties go to the older customer id. A key
+        held by more than ``max_key_records`` source records is skipped: it cannot pick anyone out.
         """
         out: list[list[tuple[str, int]]] = [[] for _ in wanted]
         pairs = [(i, k) for i, keys in enumerate(wanted) for k in set(keys)]
@@ -408,7 +428,7 @@ class Repository:
                 func.unnest(bindparam("keys", type_=ARRAY(String))).label("key"),
             ).cte("wanted")
             params = {"idx": [i for i, _ in pairs], "keys": [k for _, k in pairs]}
-            await self._collect(_ranked(arrays, limit), out, params)
+            await self._collect(_ranked(arrays, limit, max_key_records, lateral=True), out, params)
             return out
         # SQLite allows 32,766 bound values in one statement; a record's keys stay in one.
         chunk: list[tuple[int, str]] = []
@@ -416,7 +436,7 @@ class Repository:
             chunk.append(pair)
             if pos == len(pairs) - 1 or (len(chunk) >= 4000 and pairs[pos + 1][0] != pair[0]):
                 rows = values(column("idx", Integer), column("key", String), name="wanted").data(chunk)
-                await self._collect(_ranked(rows.cte("wanted"), limit), out)
+                await self._collect(_ranked(rows.cte("wanted"), limit, max_key_records, lateral=False), out)
                 chunk = []
         return out
 

@@ -25,8 +25,12 @@ async def session(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     await asyncio.to_thread(hub.migrate, settings, ["customers"])
     engine = async_engine(settings, "customers")
     try:
-        async with AsyncSession(engine) as s, s.begin():
-            yield s  # rolled back: the session database is shared with other tests
+        async with AsyncSession(engine) as s:
+            await s.begin()
+            try:
+                yield s
+            finally:
+                await s.rollback()  # the session database is shared with other tests
     finally:
         await engine.dispose()
 
@@ -64,3 +68,15 @@ async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: As
     )
 
     assert found == [[(f"c-{i:04}", 4)] for i in range(1500)]
+
+
+async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession) -> None:
+    crowd = [("ni:anna:s", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+    await hold(session, [*crowd, ("ni:anna:s", "t-1", "c-target"), ("nd:A500:1990-01-01", "t-2", "c-target")])
+    repo = Repository(session)
+
+    narrow = await repo.ranked_candidates([{"ni:anna:s", "nd:A500:1990-01-01"}], limit=10, max_key_records=40)
+    broad = await repo.ranked_candidates([{"ni:anna:s", "nd:A500:1990-01-01"}], limit=10, max_key_records=41)
+
+    assert narrow == [[("c-target", 1)]]  # 41 records hold the name key: only the birth-date key counts
+    assert broad[0][0] == ("c-target", 2) and len(broad[0]) == 10
