@@ -87,6 +87,9 @@ def _match_config(text: str) -> MatchConfig:
         raise ConfigError(f"{where} is not valid: {exc}") from None
     if config.lower_threshold > config.upper_threshold:
         raise ConfigError(f"{where}: lower_threshold is above upper_threshold")
+    for name in ("max_candidates", "max_key_records"):
+        if getattr(config, name) < 1:
+            raise ConfigError(f"{where}: {name} must be at least 1")
     return config
 
 
