@@ -410,7 +410,7 @@ class Repository:
             )
 
     async def ranked_candidates(
-        self, wanted: Sequence[Iterable[str]], limit: int, max_key_records: int = 200
+        self, wanted: Sequence[Iterable[str]], limit: int, max_key_records: int
     ) -> list[list[tuple[str, int]]]:
         """For each set of blocking keys, the customers sharing most of them (at most ``limit``), best first.
 
