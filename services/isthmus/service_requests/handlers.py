@@ -214,9 +214,10 @@ def _status_events(uow: UnitOfWork, sr: ServiceRequest, previous: State, actor: 
 
 async def refresh_suppression(uow: UnitOfWork, customer_id: str, now: datetime) -> None:
     """Keeps the customer's contact suppression in step with their open complaints."""
-    complaints = await uow.repo.open_complaints(customer_id)
-    ids = tuple(c.id for c in complaints)
-    current = await uow.repo.get_suppression(customer_id)
+    # The row lock first: a concurrent refresh for the same customer waits here, then counts the
+    # complaints with the other's change committed, so the last writer never drops an open one.
+    current = await uow.repo.get_suppression(customer_id, lock=True)
+    ids = await uow.repo.open_complaint_ids(customer_id)
     was_on = current is not None and current.suppressed
     if current is not None and current.service_request_ids == ids and was_on == bool(ids):
         return
@@ -224,7 +225,8 @@ async def refresh_suppression(uow: UnitOfWork, customer_id: str, now: datetime) 
         return
     since = (current.since if was_on and current else now) if ids else None
     reason = SUPPRESSION_REASON if ids else ""
-    await uow.repo.put_suppression(Suppression(customer_id, bool(ids), reason, ids, since), now)
+    suppression = Suppression(customer_id, bool(ids), reason, ids, since)
+    await uow.repo.put_suppression(suppression, now, exists=current is not None)
     if was_on != bool(ids):
         uow.emit(
             ev.ContactSuppressionChanged(
