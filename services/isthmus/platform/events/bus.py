@@ -23,7 +23,7 @@ from isthmus.platform.events.consumer import Consumer, Delivery, Subscription, i
 from isthmus.platform.events.metrics import EventMetrics, event_metrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.outbox import OutboxRow
-from isthmus.platform.events.relay import Relay
+from isthmus.platform.events.relay import Relay, Wake
 from isthmus.platform.events.tables import dead_letters, inbox
 
 log = logging.getLogger("isthmus.events")
@@ -58,7 +58,7 @@ class Bus(ABC):
         self.bindings: dict[str, Binding] = {}
         self.started = False
         self._tasks: list[asyncio.Task[None]] = []
-        self._wakes: list[asyncio.Event] = []
+        self._wakes: list[Wake] = []
         self._wakeup_handle: object | None = None
         self._replaying: set[tuple[str, int]] = set()
         self._consuming = False
@@ -236,8 +236,8 @@ class Bus(ABC):
 
         self._tasks.append(asyncio.create_task(guarded(), name=f"isthmus-events: {what}"))
 
-    def _new_wake(self) -> asyncio.Event:
-        wake = asyncio.Event()
+    def _new_wake(self) -> Wake:
+        wake = Wake()
         self._wakes.append(wake)
         return wake
 

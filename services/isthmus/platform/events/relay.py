@@ -26,8 +26,25 @@ from isthmus.platform.events.options import BusOptions
 
 log = logging.getLogger("isthmus.events")
 
+# How long a confirmed row may wait to be deleted with others (under load: many per DELETE).
+FORGET_DELAY = 0.05
+
 # Hands a row to the broker; the future says whether (True) or not (False) it was confirmed.
 Publish = Callable[[outbox.OutboxRow], Awaitable["asyncio.Future[bool]"]]
+
+
+class Wake(asyncio.Event):
+    """A relay's wake-up call. ``set()`` (producers committed rows) also marks that there is something
+    to read; ``confirmed()`` (a confirm arrived) only wakes it, so confirms cost no read."""
+
+    rows = True
+
+    def set(self) -> None:
+        self.rows = True
+        super().set()
+
+    def confirmed(self) -> None:
+        super().set()
 
 
 class Relay:
@@ -38,7 +55,7 @@ class Relay:
         postgres: bool,
         publish: Publish,
         ready: Callable[[], Awaitable[None]],
-        wake: asyncio.Event,
+        wake: Wake,
         options: BusOptions,
         metrics: EventMetrics,
     ) -> None:
@@ -71,6 +88,9 @@ class Relay:
                         # only means the event is published again, and inboxes drop repeats.
                         await conn.execute(text("SET synchronous_commit = off"))
                     await conn.commit()
+                    if self.postgres:
+                        # Each read and each delete stands alone: one round trip, no BEGIN/COMMIT.
+                        await conn.execution_options(isolation_level="AUTOCOMMIT")
                     self.leading = True
                     try:
                         await self._pump(conn)
@@ -93,24 +113,33 @@ class Relay:
         loop = asyncio.get_running_loop()
         metrics_due = sweep_due = 0.0
         high_water = 0  # highest id claimed: the next read starts above it
+        # Confirmed rows wait a moment to be deleted together: one DELETE per confirm costs the
+        # producer's database more than the publishing. Until deleted they are excluded from reads.
+        confirmed: list[int] = []
+        forget_due = 0.0
         while True:
             now = loop.time()
             if now >= metrics_due:
                 metrics_due = now + 1.0
                 await self._refresh_backlog(conn)
-            confirmed: list[int] = []
             refused = 0
             for row_id, future in list(in_flight.items()):
                 if future.done():
                     del in_flight[row_id]
                     if not future.cancelled() and future.exception() is None and future.result():
+                        if not confirmed:
+                            forget_due = now + FORGET_DELAY
                         confirmed.append(row_id)
+                        self._confirmed.inc()
                     else:
                         refused += 1
-            if confirmed:
+            forgot = False
+            if confirmed and (
+                not in_flight or now >= forget_due or len(confirmed) >= self.options.batch_size or refused
+            ):
                 await outbox.forget_sent(conn, confirmed)
                 await conn.commit()
-                self._confirmed.inc(len(confirmed))
+                confirmed, forgot = [], True
             if refused:
                 # Left in the outbox; published again after the back-off (reconnect or broker recovery).
                 raise ConnectionError(f"{refused} events not confirmed by the broker")
@@ -119,25 +148,32 @@ class Relay:
             room = self.options.confirm_window - len(in_flight)
             rows: list[outbox.OutboxRow] = []
             # Read when a good share of the window is free: many small reads cost more than they carry.
-            if not self.stopping and room >= min(self.options.batch_size, self.options.confirm_window // 2):
+            wanted = (self.wake.rows or now >= sweep_due) and not self.stopping
+            if wanted and room >= min(self.options.batch_size, self.options.confirm_window // 2):
+                self.wake.rows = False
                 if now >= sweep_due:
                     # A transaction that took its id early but committed late lands below the high-water
                     # mark; a periodic read from the start picks such rows up.
                     sweep_due = now + self.options.poll_interval
                     rows = await outbox.claim(
-                        conn, min(room, self.options.batch_size), exclude=in_flight.keys()
+                        conn, min(room, self.options.batch_size), exclude=[*in_flight, *confirmed]
                     )
                 else:
                     rows = await outbox.claim(conn, min(room, self.options.batch_size), after=high_water)
                 await conn.commit()
+                if len(rows) == min(room, self.options.batch_size):
+                    self.wake.rows = True  # a full batch: there may be more
                 for row in rows:
                     future = await self.publish(row)
-                    future.add_done_callback(lambda _f: self.wake.set())
+                    future.add_done_callback(lambda _f: self.wake.confirmed())
                     in_flight[row.id] = future
                     high_water = max(high_water, row.id)
                 self._published.inc(len(rows))
-            if not rows and not confirmed:
-                await wait_and_clear(self.wake, self.options.poll_interval)
+            if not rows and not forgot:
+                wait = self.options.poll_interval
+                if confirmed:
+                    wait = max(0.0, min(wait, forget_due - loop.time()))
+                await wait_and_clear(self.wake, wait)
             elif not rows:
                 await asyncio.sleep(0)
 
