@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,8 +12,9 @@ from isthmus.api.common.v1 import common_pb2
 from isthmus.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus.platform.batching import Batcher
 from isthmus.platform.errors import InvalidArgument
-from isthmus.service_requests import handlers, messages, paging
+from isthmus.service_requests import domain, handlers, messages, paging
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, UnitOfWorkFactory
@@ -90,9 +91,32 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         self.uows = uows
         self.settings = settings
         self.clock = clock
+        # Concurrent plain writes share a transaction (group commit; docs/decisions/0018-group-commit.md).
+        self._opens = Batcher("open_service_request", self._open_batch, self._open_one)
+        self._logs = Batcher("log_interaction", self._log_batch, self._log_one)
 
     def _env(self) -> handlers.Env:
         return handlers.Env(self.settings, self.clock())
+
+    async def _open_one(self, cmd: handlers.OpenServiceRequest) -> domain.ServiceRequest:
+        async with self.uows() as uow:
+            return await handlers.open_service_request(cmd, uow, self._env())
+
+    async def _open_batch(
+        self, cmds: Sequence[handlers.OpenServiceRequest]
+    ) -> list[domain.ServiceRequest | BaseException]:
+        async with self.uows() as uow:
+            return await handlers.open_service_requests(cmds, uow, self._env())
+
+    async def _log_one(self, cmd: handlers.LogInteraction) -> domain.Interaction:
+        async with self.uows() as uow:
+            return await handlers.log_interaction(cmd, uow, self._env())
+
+    async def _log_batch(
+        self, cmds: Sequence[handlers.LogInteraction]
+    ) -> list[domain.Interaction | BaseException]:
+        async with self.uows() as uow:
+            return await handlers.log_interactions(cmds, uow, self._env())
 
     async def OpenServiceRequest(
         self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
@@ -131,8 +155,8 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add("category", "is required when sub_category is given")
         _pair(v, "", cmd.source_system, cmd.external_id)
         v.raise_if_any()
-        async with self.uows() as uow:
-            sr = await handlers.open_service_request(cmd, uow, self._env())
+        batched = handlers.batchable_open(cmd)
+        sr = await (self._opens.submit(cmd) if batched else self._open_one(cmd))
         return messages.service_request(sr)
 
     async def GetServiceRequest(
@@ -261,8 +285,8 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add(p + "duration", "must not be negative")
         _pair(v, p, cmd.source_system, cmd.external_id)
         v.raise_if_any()
-        async with self.uows() as uow:
-            entry = await handlers.log_interaction(cmd, uow, self._env())
+        batched = handlers.batchable_log(cmd)
+        entry = await (self._logs.submit(cmd) if batched else self._log_one(cmd))
         return messages.interaction(entry)
 
     async def ListInteractions(

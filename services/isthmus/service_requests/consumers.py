@@ -16,19 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.api.events.v1 import customers_pb2
 from isthmus.platform.events import Event, record_event
 from isthmus.service_requests.domain import ERASED
-from isthmus.service_requests.handlers import refresh_suppression
+from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.store import UnitOfWork
 
 ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 
 
 async def customers_merged(uow: UnitOfWork, event: customers_pb2.CustomersMerged, now: datetime) -> None:
-    for merged_id in event.merged_ids:
-        if merged_id == event.surviving_id:
-            continue
+    merged = [m for m in event.merged_ids if m != event.surviving_id]
+    for merged_id in merged:
         await uow.repo.move_customer(event.merge_id, merged_id, event.surviving_id, now)
-        await refresh_suppression(uow, merged_id, now)
-    await refresh_suppression(uow, event.surviving_id, now)
+    await refresh_suppressions(uow, [*merged, event.surviving_id], now)
     await uow.record_events()
 
 
@@ -37,8 +35,7 @@ async def customer_unmerged(uow: UnitOfWork, event: customers_pb2.CustomerUnmerg
         moves = await uow.repo.moves_of(event.merge_id, restored_id, event.from_id)
         await uow.repo.move_back(moves, event.from_id, restored_id, now)
         await uow.repo.forget_moves(event.merge_id, restored_id)
-        await refresh_suppression(uow, restored_id, now)
-    await refresh_suppression(uow, event.from_id, now)
+    await refresh_suppressions(uow, [*event.restored_ids, event.from_id], now)
     await uow.record_events()
 
 

@@ -6,12 +6,13 @@ import dataclasses
 import random
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from isthmus.api.events.v1 import service_requests_pb2 as ev
-from isthmus.platform.errors import AlreadyExists, InvalidArgument, NotFound
+from isthmus.platform.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
 from isthmus.service_requests import messages, paging
 from isthmus.service_requests.domain import (
     SYSTEM,
@@ -190,7 +191,7 @@ async def _internal_note(
         author=author,
         body=note,
     )
-    await uow.repo.add_interaction(entry)
+    await uow.repo.add_interactions(entry)
     uow.emit(ev.InteractionLogged(interaction=messages.interaction(entry)), sr.id)
 
 
@@ -212,44 +213,50 @@ def _status_events(uow: UnitOfWork, sr: ServiceRequest, previous: State, actor: 
         uow.emit(ev.ServiceRequestClosed(service_request=snapshot, closed_at=messages.ts(at)), sr.id)
 
 
-async def refresh_suppression(uow: UnitOfWork, customer_id: str, now: datetime) -> None:
-    """Keeps the customer's contact suppression in step with their open complaints."""
-    # The row lock first: a concurrent refresh for the same customer waits here, then counts the
+async def refresh_suppressions(uow: UnitOfWork, customer_ids: Iterable[str], now: datetime) -> None:
+    """Keeps each customer's contact suppression in step with their open complaints."""
+    wanted = list(dict.fromkeys(customer_ids))  # once each, in the order given (the events' order)
+    if not wanted:
+        return
+    # The rows are locked first: a concurrent refresh for the same customer waits, then counts the
     # complaints with the other's change committed, so the last writer never drops an open one.
-    current = await uow.repo.get_suppression(customer_id, lock=True)
-    ids = await uow.repo.open_complaint_ids(customer_id)
-    was_on = current is not None and current.suppressed
-    if current is not None and current.service_request_ids == ids and was_on == bool(ids):
-        return
-    if current is None and not ids:
-        return
-    since = (current.since if was_on and current else now) if ids else None
-    reason = SUPPRESSION_REASON if ids else ""
-    suppression = Suppression(customer_id, bool(ids), reason, ids, since)
-    await uow.repo.put_suppression(suppression, now, exists=current is not None)
-    if was_on != bool(ids):
-        uow.emit(
-            ev.ContactSuppressionChanged(
-                customer_id=customer_id,
-                suppressed=bool(ids),
-                reason=reason or "complaints resolved",
-                service_request_ids=ids,
-                changed_at=messages.ts(now),
-            ),
-            customer_id,
-        )
+    current = await uow.repo.lock_suppressions(wanted)
+    open_ids = await uow.repo.open_complaint_ids(wanted)
+    changed: list[Suppression] = []
+    new: list[Suppression] = []
+    for customer_id in wanted:
+        ids, was = open_ids.get(customer_id, ()), current.get(customer_id)
+        was_on = was is not None and was.suppressed
+        if (was is None and not ids) or (
+            was is not None and was.service_request_ids == ids and was_on == bool(ids)
+        ):
+            continue
+        since = (was.since if was_on and was else now) if ids else None
+        reason = SUPPRESSION_REASON if ids else ""
+        (new if was is None else changed).append(Suppression(customer_id, bool(ids), reason, ids, since))
+        if was_on != bool(ids):
+            uow.emit(
+                ev.ContactSuppressionChanged(
+                    customer_id=customer_id,
+                    suppressed=bool(ids),
+                    reason=reason or "complaints resolved",
+                    service_request_ids=ids,
+                    changed_at=messages.ts(now),
+                ),
+                customer_id,
+            )
+    await uow.repo.put_suppressions(changed, new, now)
 
 
 # -- use cases --------------------------------------------------------------------------------------
 
 
-async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
-    if (earlier := await _replayed(uow, "open", cmd.idempotency_key, cmd)) is not None:
-        return await _load(uow, earlier)
-    if cmd.source_system and cmd.external_id:
-        existing = await uow.repo.get_by_source(cmd.source_system, cmd.external_id)
-        if existing is not None:
-            return existing
+def batchable_open(cmd: OpenServiceRequest) -> bool:
+    """Whether the command can share a transaction with others (no earlier request to look up)."""
+    return not cmd.idempotency_key and not (cmd.source_system and cmd.external_id)
+
+
+def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
     opened_at = _instant(cmd.opened_at, env, "opened_at")
     sr = ServiceRequest.open(
         id=new_id(),
@@ -275,13 +282,43 @@ async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: En
     uow.emit(ev.ServiceRequestOpened(service_request=messages.service_request(sr)), sr.id)
     if cmd.assignee:
         _assign(uow, sr, cmd.assignee, cmd.actor, env.now)
+    return sr
+
+
+async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
+    if (earlier := await _replayed(uow, "open", cmd.idempotency_key, cmd)) is not None:
+        return await _load(uow, earlier)
+    if cmd.source_system and cmd.external_id:
+        existing = await uow.repo.get_by_source(cmd.source_system, cmd.external_id)
+        if existing is not None:
+            return existing
+    sr = _new_case(cmd, uow, env)
     await uow.repo.add(sr)
     if sr.kind is Kind.COMPLAINT:
-        await refresh_suppression(uow, sr.customer_id, env.now)
+        await refresh_suppressions(uow, [sr.customer_id], env.now)
     if cmd.idempotency_key:
         await uow.repo.remember("open", cmd.idempotency_key, _request_json(cmd), sr.id, env.now)
     await uow.commit()
     return sr
+
+
+async def open_service_requests(
+    cmds: Sequence[OpenServiceRequest], uow: UnitOfWork, env: Env
+) -> list[ServiceRequest | BaseException]:
+    """Opens several cases in one transaction (see :func:`batchable_open`): one INSERT for all of them,
+    one suppression refresh for their customers. A command the domain refuses fails alone."""
+    outcomes: list[ServiceRequest | BaseException] = []
+    for cmd in cmds:
+        assert batchable_open(cmd), "idempotent and source-keyed requests run alone"
+        try:
+            outcomes.append(_new_case(cmd, uow, env))
+        except DomainError as exc:
+            outcomes.append(exc)
+    opened = [o for o in outcomes if isinstance(o, ServiceRequest)]
+    await uow.repo.add(*opened)
+    await refresh_suppressions(uow, [sr.customer_id for sr in opened if sr.kind is Kind.COMPLAINT], env.now)
+    await uow.commit()
+    return outcomes
 
 
 def _assign(uow: UnitOfWork, sr: ServiceRequest, assignee: Assignee, actor: Actor, now: datetime) -> None:
@@ -327,9 +364,53 @@ async def change_service_request_status(
     _status_events(uow, sr, previous, cmd.actor, at)
     await _internal_note(uow, sr, cmd.note, cmd.actor, at, env)
     if sr.kind is Kind.COMPLAINT:
-        await refresh_suppression(uow, sr.customer_id, env.now)
+        await refresh_suppressions(uow, [sr.customer_id], env.now)
     await uow.commit()
     return sr
+
+
+def batchable_log(cmd: LogInteraction) -> bool:
+    """Whether the command can share a transaction with others (nothing earlier to look up)."""
+    return not (
+        cmd.idempotency_key
+        or (cmd.source_system and cmd.external_id)
+        or cmd.in_reply_to_id
+        or cmd.corrects_id
+    )
+
+
+def _new_entry(cmd: LogInteraction, env: Env) -> Interaction:
+    return Interaction(
+        id=new_id(),
+        direction=cmd.direction,
+        channel=cmd.channel,
+        occurred_at=_instant(cmd.occurred_at, env, "interaction.occurred_at"),
+        create_time=env.now,
+        customer_id=cmd.customer_id,
+        author=cmd.author,
+        subject=cmd.subject,
+        body=cmd.body,
+        in_reply_to_id=cmd.in_reply_to_id,
+        corrects_id=cmd.corrects_id,
+        duration=cmd.duration,
+        source_system=cmd.source_system,
+        external_id=cmd.external_id,
+    )
+
+
+def _file(uow: UnitOfWork, entry: Interaction, claimed: str, sr: ServiceRequest | None, env: Env) -> bool:
+    """Files the entry under its case (or as an orphan); True if the case changed and needs saving."""
+    changed = False
+    if claimed and sr is None:
+        # Never dropped: kept unlinked, with the id it claimed, for someone to sort out.
+        entry.orphaned = True
+        entry.claimed_service_request_id = claimed
+    elif sr is not None:
+        entry.service_request_id = sr.id
+        entry.customer_id = sr.customer_id  # the case follows merges; the caller's id may be stale
+        changed = _apply_to_case(uow, sr, entry, env)
+    uow.emit(ev.InteractionLogged(interaction=messages.interaction(entry)), sr.id if sr else entry.id)
+    return changed
 
 
 async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Interaction:
@@ -346,41 +427,46 @@ async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Int
         ref = getattr(cmd, name)
         if ref and await repo.get_interaction(ref) is None:
             raise InvalidArgument(f"interaction.{name}", f"names no interaction ({ref!r})")
-    occurred_at = _instant(cmd.occurred_at, env, "interaction.occurred_at")
-    entry = Interaction(
-        id=new_id(),
-        direction=cmd.direction,
-        channel=cmd.channel,
-        occurred_at=occurred_at,
-        create_time=env.now,
-        customer_id=cmd.customer_id,
-        author=cmd.author,
-        subject=cmd.subject,
-        body=cmd.body,
-        in_reply_to_id=cmd.in_reply_to_id,
-        corrects_id=cmd.corrects_id,
-        duration=cmd.duration,
-        source_system=cmd.source_system,
-        external_id=cmd.external_id,
-    )
+    entry = _new_entry(cmd, env)
     sr = await repo.get(cmd.service_request_id) if cmd.service_request_id else None
-    if cmd.service_request_id and sr is None:
-        # Never dropped: kept unlinked, with the id it claimed, for someone to sort out.
-        entry.orphaned = True
-        entry.claimed_service_request_id = cmd.service_request_id
-    elif sr is not None:
-        entry.service_request_id = sr.id
-        entry.customer_id = sr.customer_id  # the case follows merges; the caller's id may be stale
-        await _apply_to_case(uow, sr, entry, env)
-    await repo.add_interaction(entry)
-    uow.emit(ev.InteractionLogged(interaction=messages.interaction(entry)), sr.id if sr else entry.id)
+    if _file(uow, entry, cmd.service_request_id, sr, env):
+        assert sr is not None
+        await repo.save(sr)
+    await repo.add_interactions(entry)
     if cmd.idempotency_key:
         await repo.remember("log", cmd.idempotency_key, _request_json(cmd), entry.id, env.now)
     await uow.commit()
     return entry
 
 
-async def _apply_to_case(uow: UnitOfWork, sr: ServiceRequest, entry: Interaction, env: Env) -> None:
+async def log_interactions(
+    cmds: Sequence[LogInteraction], uow: UnitOfWork, env: Env
+) -> list[Interaction | BaseException]:
+    """Logs several interactions in one transaction (see :func:`batchable_log`): their cases read in
+    one query, the entries written in one INSERT. A command the domain refuses fails alone."""
+    cases = await uow.repo.get_many([c.service_request_id for c in cmds if c.service_request_id])
+    outcomes: list[Interaction | BaseException] = []
+    changed: dict[str, ServiceRequest] = {}
+    for cmd in cmds:
+        assert batchable_log(cmd), "idempotent, source-keyed and threaded entries run alone"
+        try:
+            entry = _new_entry(cmd, env)
+        except DomainError as exc:
+            outcomes.append(exc)
+            continue
+        sr = cases.get(cmd.service_request_id)
+        if _file(uow, entry, cmd.service_request_id, sr, env):
+            assert sr is not None
+            changed[sr.id] = sr
+        outcomes.append(entry)
+    for sr in changed.values():
+        await uow.repo.save(sr)
+    await uow.repo.add_interactions(*(o for o in outcomes if isinstance(o, Interaction)))
+    await uow.commit()
+    return outcomes
+
+
+def _apply_to_case(uow: UnitOfWork, sr: ServiceRequest, entry: Interaction, env: Env) -> bool:
     changed = False
     if entry.direction is Direction.OUTBOUND and sr.active:
         changed = sr.record_first_response(entry.occurred_at)
@@ -394,7 +480,7 @@ async def _apply_to_case(uow: UnitOfWork, sr: ServiceRequest, entry: Interaction
         changed = True
     if changed:
         sr.update_time = env.now
-        await uow.repo.save(sr)
+    return changed
 
 
 # -- queries ----------------------------------------------------------------------------------------

@@ -50,17 +50,24 @@ _UPDATE_CASE = update(service_requests).where(
 )
 _INSERT_INTERACTION = insert(interactions)
 _GET_INTERACTION = select(interactions).where(IX.id == bindparam("id"))
-_OPEN_COMPLAINT_IDS = (
-    select(SR.id)
+_GET_CASES = select(service_requests).where(SR.id.in_(bindparam("ids", expanding=True)))
+_OPEN_COMPLAINTS = (
+    select(SR.customer_id, SR.id)
     .where(
-        SR.customer_id == bindparam("customer_id"),
+        SR.customer_id.in_(bindparam("customer_ids", expanding=True)),
         SR.kind == Kind.COMPLAINT.value,
         SR.state.in_([State.NEW.value, State.OPEN.value, State.PENDING_CUSTOMER.value]),
     )
-    .order_by(SR.opened_at, SR.id)
+    .order_by(SR.customer_id, SR.opened_at, SR.id)
 )
 _GET_SUPPRESSION = select(contact_suppressions).where(CS.customer_id == bindparam("customer_id"))
-_LOCK_SUPPRESSION = _GET_SUPPRESSION.with_for_update()
+# Locked in customer id order, so two transactions locking overlapping sets cannot deadlock.
+_LOCK_SUPPRESSIONS = (
+    select(contact_suppressions)
+    .where(CS.customer_id.in_(bindparam("customer_ids", expanding=True)))
+    .order_by(CS.customer_id)
+    .with_for_update()
+)
 _INSERT_SUPPRESSION = insert(contact_suppressions)
 _UPDATE_SUPPRESSION = update(contact_suppressions).where(CS.customer_id == bindparam("w_customer_id"))
 
@@ -232,6 +239,13 @@ class Repository:
         row = (await self.session.execute(_GET_CASE, {"id": case_id})).first()
         return None if row is None else _case(row)
 
+    async def get_many(self, case_ids: Sequence[str]) -> dict[str, ServiceRequest]:
+        found: dict[str, ServiceRequest] = {}
+        for chunk in _chunks(sorted(set(case_ids))):
+            for row in await self.session.execute(_GET_CASES, {"ids": list(chunk)}):
+                found[row.id] = _case(row)
+        return found
+
     async def get_by_source(self, source_system: str, external_id: str) -> ServiceRequest | None:
         query = select(service_requests).where(
             SR.source_system == source_system, SR.external_id == external_id
@@ -239,8 +253,9 @@ class Repository:
         row = (await self.session.execute(query)).first()
         return None if row is None else _case(row)
 
-    async def add(self, sr: ServiceRequest) -> None:
-        await self.session.execute(_INSERT_CASE, case_row(sr))
+    async def add(self, *cases: ServiceRequest) -> None:
+        if cases:
+            await self.session.execute(_INSERT_CASE, [case_row(sr) for sr in cases])
 
     async def save(self, sr: ServiceRequest) -> None:
         """Writes a changed case if nobody else changed it since it was read; bumps its version."""
@@ -292,10 +307,14 @@ class Repository:
         query = select(SR.id).where(SR.breach_check_at <= now).order_by(SR.breach_check_at).limit(limit)
         return list((await self.session.execute(query)).scalars())
 
-    async def open_complaint_ids(self, customer_id: str) -> tuple[str, ...]:
-        """The customer's complaints not yet resolved, oldest first."""
-        result = await self.session.execute(_OPEN_COMPLAINT_IDS, {"customer_id": customer_id})
-        return tuple(result.scalars())
+    async def open_complaint_ids(self, customer_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Each customer's complaints not yet resolved, oldest first (customers without any left out)."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(sorted(set(customer_ids))):
+            rows = await self.session.execute(_OPEN_COMPLAINTS, {"customer_ids": list(chunk)})
+            for customer_id, case_id in rows:
+                found.setdefault(customer_id, []).append(case_id)
+        return {customer_id: tuple(ids) for customer_id, ids in found.items()}
 
     async def cases_of(self, customer_id: str) -> list[ServiceRequest]:
         query = select(service_requests).where(SR.customer_id == customer_id)
@@ -303,8 +322,9 @@ class Repository:
 
     # -- interactions -----------------------------------------------------------------------------
 
-    async def add_interaction(self, interaction: Interaction) -> None:
-        await self.session.execute(_INSERT_INTERACTION, interaction_row(interaction))
+    async def add_interactions(self, *entries: Interaction) -> None:
+        if entries:
+            await self.session.execute(_INSERT_INTERACTION, [interaction_row(i) for i in entries])
 
     async def get_interaction(self, interaction_id: str) -> Interaction | None:
         row = (await self.session.execute(_GET_INTERACTION, {"id": interaction_id})).first()
@@ -420,32 +440,43 @@ class Repository:
 
     # -- suppression --------------------------------------------------------------------------------
 
-    async def get_suppression(self, customer_id: str, *, lock: bool = False) -> Suppression | None:
-        """``lock``: hold the row until the transaction ends (PostgreSQL; SQLite has one writer)."""
-        query = _LOCK_SUPPRESSION if lock else _GET_SUPPRESSION
-        row = (await self.session.execute(query, {"customer_id": customer_id})).first()
-        if row is None:
-            return None
-        m = row._mapping
-        ids = tuple(m["service_request_ids"] or ())
-        return Suppression(m["customer_id"], m["suppressed"], m["reason"], ids, m["since"])
+    async def get_suppression(self, customer_id: str) -> Suppression | None:
+        row = (await self.session.execute(_GET_SUPPRESSION, {"customer_id": customer_id})).first()
+        return None if row is None else _suppression(row)
 
-    async def put_suppression(self, s: Suppression, now: datetime, *, exists: bool) -> None:
-        """Writes the customer's suppression; ``exists``: whether it was read in this transaction."""
-        values = {
-            "suppressed": s.suppressed,
-            "reason": s.reason,
-            "service_request_ids": list(s.service_request_ids),
-            "since": s.since,
-            "changed_at": now,
-        }
-        if exists:
-            await self.session.execute(_UPDATE_SUPPRESSION, {"w_customer_id": s.customer_id, **values})
-        else:
+    async def lock_suppressions(self, customer_ids: Sequence[str]) -> dict[str, Suppression]:
+        """The customers' suppressions, locked until the transaction ends (PostgreSQL; SQLite has one
+        writer at a time anyway). Customers without one yet are left out."""
+        found: dict[str, Suppression] = {}
+        for chunk in _chunks(sorted(set(customer_ids))):
+            for row in await self.session.execute(_LOCK_SUPPRESSIONS, {"customer_ids": list(chunk)}):
+                found[row.customer_id] = _suppression(row)
+        return found
+
+    async def put_suppressions(
+        self, changed: Sequence[Suppression], new: Sequence[Suppression], now: datetime
+    ) -> None:
+        """Writes ``changed`` suppressions over existing ones and inserts ``new`` ones."""
+
+        def values(s: Suppression) -> dict[str, Any]:
+            return {
+                "suppressed": s.suppressed,
+                "reason": s.reason,
+                "service_request_ids": list(s.service_request_ids),
+                "since": s.since,
+                "changed_at": now,
+            }
+
+        if changed:
+            rows = [{"w_customer_id": s.customer_id, **values(s)} for s in changed]
+            await self.session.execute(_UPDATE_SUPPRESSION, rows)
+        if new:
             try:
-                await self.session.execute(_INSERT_SUPPRESSION, {"customer_id": s.customer_id, **values})
-            except IntegrityError as exc:  # another transaction wrote the customer's first one
-                raise Conflict("the customer's contact suppression changed concurrently: retry") from exc
+                await self.session.execute(
+                    _INSERT_SUPPRESSION, [{"customer_id": s.customer_id, **values(s)} for s in new]
+                )
+            except IntegrityError as exc:  # another transaction wrote a customer's first one
+                raise Conflict("a customer's contact suppression changed concurrently: retry") from exc
 
     # -- idempotency --------------------------------------------------------------------------------
 
@@ -464,6 +495,12 @@ class Repository:
                 operation=operation, key=key, request=request, resource_id=resource_id, create_time=now
             )
         )
+
+
+def _suppression(row: Any) -> Suppression:
+    m = row._mapping
+    ids = tuple(m["service_request_ids"] or ())
+    return Suppression(m["customer_id"], m["suppressed"], m["reason"], ids, m["since"])
 
 
 def _chunks(ids: Sequence[str], size: int = 500) -> list[Sequence[str]]:

@@ -1,0 +1,105 @@
+"""Group commit: concurrent requests of one kind share a transaction.
+
+A short write spends most of its CPU on the transaction around it (pool checkout, BEGIN, COMMIT, the
+outbox INSERT) and on one round trip per statement. A :class:`Batcher` collects the commands that
+arrive while earlier ones are in the database and hands them to a handler that writes them together:
+one read per table for the lot, multi-row INSERTs, one commit. Nothing waits on a timer: a lone
+request runs at once, as a batch of one; batches grow only when requests queue up anyway.
+
+The handler returns one outcome per command, a result or the exception that command alone raised.
+If the handler itself raises, no command of the batch was written; each then runs alone through
+``single``, so one bad command (a unique key another transaction took, a lost race) fails only
+itself. See docs/decisions/0018-group-commit.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from prometheus_client import Counter, Histogram
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+log = logging.getLogger("isthmus.batching")
+
+BATCH_COMMANDS = Histogram(
+    "isthmus_batch_commands",
+    "Commands written together per group-commit batch.",
+    ["batch"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+BATCH_FALLBACKS = Counter(
+    "isthmus_batch_fallbacks_total",
+    "Batches that failed as a whole, after which each command ran alone.",
+    ["batch"],
+)
+
+
+class Batcher(Generic[C, R]):
+    def __init__(
+        self,
+        name: str,
+        run: Callable[[Sequence[C]], Awaitable[Sequence[R | BaseException]]],
+        single: Callable[[C], Awaitable[R]],
+        *,
+        max_size: int = 64,
+        parallel: int = 1,
+    ) -> None:
+        if max_size < 1 or parallel < 1:
+            raise ValueError("max_size and parallel must be at least 1")
+        self.name = name
+        self.run = run
+        self.single = single
+        self.max_size = max_size
+        self.parallel = parallel
+        self._pending: list[tuple[C, asyncio.Future[R]]] = []
+        self._sizes = BATCH_COMMANDS.labels(name)
+        self._fallbacks = BATCH_FALLBACKS.labels(name)
+        self._workers: set[asyncio.Task[None]] = set()
+
+    async def submit(self, command: C) -> R:
+        """Runs ``command`` with whatever else is waiting; returns its result or raises its error."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((command, future))
+        if len(self._workers) < self.parallel:
+            task = asyncio.create_task(self._drain(), name=f"isthmus-batch: {self.name}")
+            self._workers.add(task)
+            task.add_done_callback(self._workers.discard)
+        # The caller going away (a cancelled RPC) does not cancel the batch its command is part of.
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
+            outcomes = await self._outcomes([command for command, _ in batch])
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def _outcomes(self, commands: list[C]) -> Sequence[R | BaseException]:
+        self._sizes.observe(len(commands))
+        try:
+            outcomes = await self.run(commands)
+        except Exception as exc:
+            if len(commands) == 1:
+                return [exc]
+            self._fallbacks.inc()
+            log.debug("batch %s of %d failed (%r); running each alone", self.name, len(commands), exc)
+            return [await self._alone(command) for command in commands]
+        if len(outcomes) != len(commands):
+            raise RuntimeError(f"batch {self.name}: {len(outcomes)} outcomes for {len(commands)} commands")
+        return outcomes
+
+    async def _alone(self, command: C) -> R | BaseException:
+        try:
+            return await self.single(command)
+        except Exception as exc:
+            return exc

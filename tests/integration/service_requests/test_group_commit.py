@@ -1,0 +1,106 @@
+"""Concurrent writes share transactions (group commit): each caller still gets exactly its own result
+or error, and what the batch wrote is what the same writes one by one would have written."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import grpc
+import pytest
+from prometheus_client import REGISTRY
+from sr_builders import interaction, open_request, status, ts, unique
+
+from isthmus.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+
+pytestmark = pytest.mark.postgres
+OPEN, PENDING = pb.SERVICE_REQUEST_STATE_OPEN, pb.SERVICE_REQUEST_STATE_PENDING_CUSTOMER
+
+
+def batches(name: str) -> tuple[float, float]:
+    """(batches, commands) the service has written as group commits so far."""
+    labels = {"batch": name}
+    count = REGISTRY.get_sample_value("isthmus_batch_commands_count", labels) or 0.0
+    total = REGISTRY.get_sample_value("isthmus_batch_commands_sum", labels) or 0.0
+    return count, total
+
+
+async def test_concurrent_opens_each_get_their_case_and_suppression_counts_every_complaint(
+    service: Any,
+) -> None:
+    stub = service.stub
+    customers = [unique("cust") for _ in range(4)]
+    requests = [open_request(customers[n % 4], subject=f"complaint {n}") for n in range(24)]
+    requests += [open_request(customers[0], kind=pb.SERVICE_REQUEST_KIND_INQUIRY, subject="inquiry")]
+    future = ts(service.clock() + timedelta(days=1))
+    requests.insert(7, open_request(customers[1], subject="from the future", opened_at=future))
+
+    before = batches("open_service_request")
+    results = await asyncio.gather(*(stub.OpenServiceRequest(r) for r in requests), return_exceptions=True)
+    after = batches("open_service_request")
+    assert after[1] - before[1] == len(requests)  # every request went through the batcher
+    assert after[0] - before[0] < len(requests)  # and some of them shared a transaction
+
+    refused = results.pop(7)
+    assert isinstance(refused, grpc.aio.AioRpcError)
+    assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT and "opened_at" in refused.details()
+    cases = [r for r in results if isinstance(r, pb.ServiceRequest)]
+    assert len(cases) == len(results) == 25  # every other request succeeded
+    assert [c.subject for c in cases] == [r.subject for r in requests if r.subject != "from the future"]
+    assert len({c.service_request_id for c in cases}) == 25
+
+    await service.hub.runtime.bus.drain()
+    for customer in customers:
+        complaints = [c for c in cases if c.customer_id == customer and c.subject.startswith("complaint")]
+        got = await stub.GetContactSuppression(rpc.GetContactSuppressionRequest(customer_id=customer))
+        assert got.suppressed
+        assert sorted(got.service_request_ids) == sorted(c.service_request_id for c in complaints)
+        changes = service.events("ContactSuppressionChanged")
+        switched_on = [e for e in changes if e.customer_id == customer and e.suppressed]
+        assert len(switched_on) == 1  # once per customer, however the complaints were batched
+    opened = {e.service_request.service_request_id for e in service.events("ServiceRequestOpened")}
+    assert {c.service_request_id for c in cases} <= opened
+
+
+async def test_concurrent_interactions_update_their_cases_once_each(service: Any) -> None:
+    stub = service.stub
+    quiet = await stub.OpenServiceRequest(open_request(unique("cust")))
+    waiting = await stub.OpenServiceRequest(open_request(unique("cust")))
+    waiting = await stub.ChangeServiceRequestStatus(status(waiting, OPEN))
+    waiting = await stub.ChangeServiceRequestStatus(status(waiting, PENDING))
+    claimed = unique("no-such-case")
+
+    requests = [interaction(quiet.service_request_id, pb.DIRECTION_OUTBOUND, f"answer {n}") for n in range(5)]
+    requests += [interaction(waiting.service_request_id, pb.DIRECTION_INBOUND, "here is the photo")]
+    requests += [interaction(claimed, pb.DIRECTION_INBOUND, "lost", customer_id=unique("cust"))]
+    future = ts(service.clock() + timedelta(days=1))
+    requests += [interaction(quiet.service_request_id, pb.DIRECTION_INTERNAL, "later", occurred_at=future)]
+    before = batches("log_interaction")
+    results = await asyncio.gather(*(stub.LogInteraction(r) for r in requests), return_exceptions=True)
+    after = batches("log_interaction")
+    assert after[1] - before[1] == len(requests) and after[0] - before[0] < len(requests)
+
+    bad = results.pop()
+    assert isinstance(bad, grpc.aio.AioRpcError) and bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "interaction.occurred_at" in bad.details()
+    assert all(isinstance(r, pb.Interaction) for r in results), results
+    assert [r.body for r in results] == [r.interaction.body for r in requests[:-1]]
+    assert results[-1].orphaned and results[-1].claimed_service_request_id == claimed
+    assert {r.customer_id for r in results[:5]} == {quiet.customer_id}  # taken from the case
+
+    after = await stub.GetServiceRequest(
+        rpc.GetServiceRequestRequest(service_request_id=quiet.service_request_id)
+    )
+    first_answer = min(r.occurred_at.ToDatetime() for r in results[:5])
+    assert after.sla.first_response_at.ToDatetime() == first_answer  # the first of the five, once
+    assert after.version == quiet.version + 1
+    reopened = await stub.GetServiceRequest(
+        rpc.GetServiceRequestRequest(service_request_id=waiting.service_request_id)
+    )
+    assert reopened.state == OPEN  # the customer answered: back with us
+    thread = await stub.ListInteractions(
+        rpc.ListInteractionsRequest(service_request_id=quiet.service_request_id, page_size=50)
+    )
+    assert sorted(i.body for i in thread.interactions) == [f"answer {n}" for n in range(5)]
