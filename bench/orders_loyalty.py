@@ -43,7 +43,7 @@ from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 
 def _serve(
-    names: list[str], port: int, database_url: str, amqp_url: str | None, ready, stop
+    names: list[str], port: int, database_url: str, amqp_url: str | None, ready, stop, metrics_port: int = 0
 ) -> None:  # child
     async def main() -> None:
         from isthmus.platform import config, hub, logs
@@ -53,13 +53,17 @@ def _serve(
             "ISTHMUS_AUTH_DISABLED": "true",
             "ISTHMUS_GRPC_HOST": "127.0.0.1",
             "ISTHMUS_GRPC_PORT": str(port),
-            "ISTHMUS_METRICS_PORT": "0",
+            "ISTHMUS_METRICS_PORT": str(metrics_port),
             "ISTHMUS_DB_POOL_SIZE": "20",
         }
         if amqp_url:
             env["ISTHMUS_AMQP_URL"] = amqp_url
         settings = config.load(env)
         logs.configure("WARNING", "json")
+        if metrics_port:
+            from isthmus.platform.metrics import serve_metrics
+
+            serve_metrics(metrics_port)
         async with hub.running(settings, names):
             ready.set()
             await asyncio.to_thread(stop.wait)

@@ -9,6 +9,11 @@ interaction on it, for a fixed time. Last, that customer's first page of cases i
 
     .venv/bin/python bench/service_requests.py [--store 100000] [--seconds 15] [--concurrency 32]
     .venv/bin/python bench/service_requests.py --store 1000000     # the issue's store size (slow to fill)
+    .venv/bin/python bench/service_requests.py --replicas 2        # two service processes, one database
+
+With ``--replicas`` the service runs as that many processes on the one database and vhost, as a
+Deployment with that many pods would (one of them publishes the outbox); the clients are spread
+over them.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import contextlib
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import statistics
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -96,9 +103,29 @@ def fill(database_url: str, template_id: str, store: int) -> float:
     return time.perf_counter() - started
 
 
-async def drive(port: int, database_url: str, args: argparse.Namespace, pid: int) -> dict[str, float]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = service_requests_pb2_grpc.ServiceRequestServiceStub(channel)
+def outbox_backlog(database_url: str) -> int:
+    """Events written but not yet confirmed by the broker."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM service_requests.outbox").fetchone()
+    return int(row[0]) if row else 0
+
+
+def wait_for_empty_outbox(database_url: str) -> None:
+    while outbox_backlog(database_url):
+        time.sleep(0.1)
+
+
+async def drive(
+    ports: list[int], database_url: str, args: argparse.Namespace, pids: list[int]
+) -> dict[str, float]:
+    async with contextlib.AsyncExitStack() as channels:
+        stubs = [
+            service_requests_pb2_grpc.ServiceRequestServiceStub(
+                await channels.enter_async_context(grpc.aio.insecure_channel(f"127.0.0.1:{port}"))
+            )
+            for port in ports
+        ]
+        stub = stubs[0]
         template = await stub.OpenServiceRequest(open_request("bench-template"))
         fill_seconds = await asyncio.to_thread(fill, database_url, template.service_request_id, args.store)
 
@@ -108,6 +135,7 @@ async def drive(port: int, database_url: str, args: argparse.Namespace, pid: int
 
         async def client(n: int) -> None:
             nonlocal writes, errors
+            stub = stubs[n % len(stubs)]  # clients spread over the replicas
             i = 0
             while not stop.is_set():
                 i += 1
@@ -121,14 +149,18 @@ async def drive(port: int, database_url: str, args: argparse.Namespace, pid: int
                 except grpc.aio.AioRpcError:
                     errors += 1
 
-        cpu_before = cpu_seconds(pid)
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
         started = time.perf_counter()
         clients = [asyncio.create_task(client(n)) for n in range(args.concurrency)]
         await asyncio.sleep(args.seconds)
         stop.set()
         await asyncio.gather(*clients)
         elapsed = time.perf_counter() - started
-        cpu = cpu_seconds(pid) - cpu_before
+        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        backlog = await asyncio.to_thread(outbox_backlog, database_url)
+        drained = time.perf_counter()
+        await asyncio.to_thread(wait_for_empty_outbox, database_url)
+        drain_seconds = time.perf_counter() - drained
 
         request = rpc.ListServiceRequestsRequest(customer_id=HEAVY)
         first = await stub.ListServiceRequests(request)
@@ -150,6 +182,8 @@ async def drive(port: int, database_url: str, args: argparse.Namespace, pid: int
     deep_latencies.sort()
     write_latencies.sort()
     return {
+        "backlog": backlog,
+        "drain_seconds": drain_seconds,
         "write_p50": 1000 * statistics.median(write_latencies),
         "write_p99": 1000 * write_latencies[int(len(write_latencies) * 0.99) - 1],
         "fill_seconds": fill_seconds,
@@ -163,26 +197,46 @@ async def drive(port: int, database_url: str, args: argparse.Namespace, pid: int
     }
 
 
+def batch_sizes(metrics_port: int) -> dict[str, float]:
+    """Mean commands per group-commit batch, by batch, from the server's /metrics."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
+    found: dict[str, dict[str, float]] = {}
+    for match in re.finditer(r'^isthmus_batch_commands_(sum|count)\{batch="([^"]+)"\} (\S+)$', text, re.M):
+        found.setdefault(match[2], {})[match[1]] = float(match[3])
+    return {name: v["sum"] / v["count"] for name, v in found.items() if v.get("count")}
+
+
 def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> dict[str, float]:
-    port = free_port()
     ctx = multiprocessing.get_context("spawn")
-    stop, ready = ctx.Event(), ctx.Event()
-    server = ctx.Process(
-        target=_serve,
-        args=(["service-requests"], port, database_url, amqp_url, ready, stop),
-        daemon=True,
-    )
-    server.start()
+    stop = ctx.Event()
+    ports = [free_port() for _ in range(args.replicas)]
+    metrics_ports = [free_port() for _ in range(args.replicas)]
+    servers = []
     try:
-        if not ready.wait(120):
-            sys.exit("server did not start")
-        assert server.pid is not None
-        return asyncio.run(drive(port, database_url, args, server.pid))
+        # One after the other: the first one migrates the schema (the chart's migration Job does it
+        # before any pod starts).
+        for port, metrics_port in zip(ports, metrics_ports, strict=True):
+            ready = ctx.Event()
+            server = ctx.Process(
+                target=_serve,
+                args=(["service-requests"], port, database_url, amqp_url, ready, stop, metrics_port),
+                daemon=True,
+            )
+            server.start()
+            servers.append(server)
+            if not ready.wait(120):
+                sys.exit("server did not start")
+        pids = [server.pid for server in servers if server.pid is not None]
+        result = asyncio.run(drive(ports, database_url, args, pids))
+        for metrics_port in metrics_ports[:1]:  # the first replica's batches stand for all
+            result.update({f"batch:{name}": size for name, size in batch_sizes(metrics_port).items()})
+        return result
     finally:
         stop.set()
-        server.join(30)
-        if server.is_alive():
-            server.kill()
+        for server in servers:
+            server.join(30)
+            if server.is_alive():
+                server.kill()
 
 
 def main() -> None:
@@ -191,6 +245,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--lists", type=int, default=1000, help="ListServiceRequests calls to time")
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="service processes on the one database (default 1)"
+    )
     args = parser.parse_args()
     if args.store < 1001:
         sys.exit("--store must be above 1,000 (one customer alone holds 1,000 cases)")
@@ -203,14 +260,21 @@ def main() -> None:
     rate = result["writes"] / result["elapsed"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(
-        f"backends: PostgreSQL, {'RabbitMQ' if amqp_url else 'in-process bus'}; service in its own process; "
+        f"backends: PostgreSQL, {'RabbitMQ' if amqp_url else 'in-process bus'}; "
+        f"service replicas: {args.replicas} (a process each); "
         f"{args.concurrency} concurrent clients, {args.seconds:g} s"
     )
     print(f"store: {args.store:,} cases (filled in {result['fill_seconds']:.0f} s), {HEAVY} holds 1,000")
     print(
         f"writes (cases opened + interactions logged): {rate:,.0f}/s ({result['errors']:.0f} errors), "
-        f"server CPU {result['cpu_per_write_ms']:.1f} ms per write (target >= 500/s); "
+        f"service CPU {result['cpu_per_write_ms']:.1f} ms per write (target >= 500/s); "
         f"write latency p50 {result['write_p50']:.1f} ms, p99 {result['write_p99']:.1f} ms"
+    )
+    sizes = ", ".join(f"{k[6:]} {v:.1f}" for k, v in result.items() if k.startswith("batch:"))
+    print(f"mean commands per group-commit batch: {sizes}")
+    print(
+        f"events not yet published when the writes stopped: {result['backlog']:.0f} "
+        f"(published {result['drain_seconds']:.1f} s later)"
     )
     print(
         f"ListServiceRequests for the customer with 1,000 cases, first page of 50: "
@@ -219,7 +283,7 @@ def main() -> None:
     )
     print(
         f"reproduce: .venv/bin/python bench/service_requests.py --store {args.store} "
-        f"--seconds {args.seconds:g} --concurrency {args.concurrency}"
+        f"--seconds {args.seconds:g} --concurrency {args.concurrency} --replicas {args.replicas}"
     )
 
 

@@ -46,7 +46,7 @@ def _publish_like_a_relay(url: str, envelope) -> None:  # type: ignore[no-untype
         channel.basic_publish(EXCHANGE, envelope.type, envelope.SerializeToString(), props)
 
 
-async def _eventually(check, what: str, attempts: int = 300) -> None:  # type: ignore[no-untyped-def]
+async def _eventually(check, what: str, attempts: int = 600) -> None:  # type: ignore[no-untyped-def]
     for _ in range(attempts):
         if await asyncio.to_thread(check):
             return

@@ -28,6 +28,9 @@ log = logging.getLogger("isthmus.events")
 
 # How long a confirmed row may wait to be deleted with others (under load: many per DELETE).
 FORGET_DELAY = 0.05
+# Reads follow each other at least this far apart: under load one read takes the rows of several
+# producer commits, for at most this much more latency.
+READ_GAP = 0.01
 
 # Hands a row to the broker; the future says whether (True) or not (False) it was confirmed.
 Publish = Callable[[outbox.OutboxRow], Awaitable["asyncio.Future[bool]"]]
@@ -116,7 +119,7 @@ class Relay:
         # Confirmed rows wait a moment to be deleted together: one DELETE per confirm costs the
         # producer's database more than the publishing. Until deleted they are excluded from reads.
         confirmed: list[int] = []
-        forget_due = 0.0
+        forget_due = read_due = 0.0
         while True:
             now = loop.time()
             if now >= metrics_due:
@@ -148,9 +151,14 @@ class Relay:
             room = self.options.confirm_window - len(in_flight)
             rows: list[outbox.OutboxRow] = []
             # Read when a good share of the window is free: many small reads cost more than they carry.
-            wanted = (self.wake.rows or now >= sweep_due) and not self.stopping
-            if wanted and room >= min(self.options.batch_size, self.options.confirm_window // 2):
+            wanted = (self.wake.rows and now >= read_due) or now >= sweep_due
+            if (
+                wanted
+                and not self.stopping
+                and room >= min(self.options.batch_size, self.options.confirm_window // 2)
+            ):
                 self.wake.rows = False
+                read_due = now + READ_GAP
                 if now >= sweep_due:
                     # A transaction that took its id early but committed late lands below the high-water
                     # mark; a periodic read from the start picks such rows up.
@@ -170,10 +178,11 @@ class Relay:
                     high_water = max(high_water, row.id)
                 self._published.inc(len(rows))
             if not rows and not forgot:
-                wait = self.options.poll_interval
-                if confirmed:
-                    wait = max(0.0, min(wait, forget_due - loop.time()))
-                await wait_and_clear(self.wake, wait)
+                due = [forget_due] if confirmed else []
+                if self.wake.rows:
+                    due.append(read_due)
+                wait = min([self.options.poll_interval, *(d - loop.time() for d in due)])
+                await wait_and_clear(self.wake, max(0.0, wait))
             elif not rows:
                 await asyncio.sleep(0)
 
