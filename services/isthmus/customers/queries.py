@@ -15,7 +15,6 @@ from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.normalise import canonical_email, e164, fold
 from isthmus.customers.store import (
     blocking_keys,
-    consents,
     customers,
     history,
     match_reviews,
@@ -47,7 +46,7 @@ def decode_token(token: str, field: str = "page_token") -> dict[str, Any]:
 
 
 async def consent_messages(uow: UnitOfWork, customer_id: str) -> list[pb.Consent]:
-    rows = (await uow.session.execute(select(consents).where(consents.c.customer_id == customer_id))).all()
+    rows = await uow.repo.consent_rows(customer_id)
     return [
         pb.Consent(
             channel=r.channel,

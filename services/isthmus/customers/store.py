@@ -302,6 +302,12 @@ def _customer_row(r: Any) -> CustomerRow:
 _SOURCE_COLS = [c for c in source_records.c if c.name != "raw"]
 # The golden record as text: psycopg would parse JSON for every candidate row, wanted or not.
 _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c for c in customers.c]
+# Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
+_SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(
+    source_records.c.customer_id.in_(bindparam("ids", expanding=True))
+)
+_CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(customers.c.customer_id.in_(bindparam("ids", expanding=True)))
+_CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
 
 
 def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool) -> Select[int, str, int]:
@@ -371,9 +377,7 @@ class Repository:
         out: dict[str, list[SourceRow]] = defaultdict(list)
         if not ids:
             return out
-        rows = (
-            await self.session.execute(select(*_SOURCE_COLS).where(source_records.c.customer_id.in_(ids)))
-        ).all()
+        rows = (await self.session.execute(_SOURCE_ROWS_OF, {"ids": ids})).all()
         for r in rows:
             out[r.customer_id].append(_source_row(r))
         return out
@@ -453,10 +457,11 @@ class Repository:
         id_list = list(set(ids))
         if not id_list:
             return {}
-        rows = (
-            await self.session.execute(select(*_CUSTOMER_COLS).where(customers.c.customer_id.in_(id_list)))
-        ).all()
+        rows = (await self.session.execute(_CUSTOMER_ROWS, {"ids": id_list})).all()
         return {r.customer_id: _customer_row(r) for r in rows}
+
+    async def consent_rows(self, customer_id: str) -> Sequence[Any]:
+        return (await self.session.execute(_CONSENTS_OF, {"customer_id": customer_id})).all()
 
     async def customer_row(self, customer_id: str) -> CustomerRow | None:
         return (await self.customer_rows([customer_id])).get(customer_id)
