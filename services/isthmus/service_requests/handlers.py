@@ -310,9 +310,11 @@ async def open_service_requests(
     outcomes: list[ServiceRequest | BaseException] = []
     for cmd in cmds:
         assert batchable_open(cmd), "idempotent and source-keyed requests run alone"
+        recorded = len(uow.events)
         try:
             outcomes.append(_new_case(cmd, uow, env))
         except DomainError as exc:
+            del uow.events[recorded:]  # nothing of a refused command is published
             outcomes.append(exc)
     opened = [o for o in outcomes if isinstance(o, ServiceRequest)]
     await uow.repo.add(*opened)
