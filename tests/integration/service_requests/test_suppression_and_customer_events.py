@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import psycopg
 import pytest
 from sr_builders import interaction, open_request, status, unique
 
@@ -103,3 +105,44 @@ async def test_erasure_blanks_personal_text_and_keeps_anonymised_records(service
     )
     assert [i.body for i in thread.interactions] == ["[erased]"]
     assert thread.interactions[0].direction == pb.DIRECTION_INBOUND
+
+
+async def _waiting_for_locks(conn: psycopg.AsyncConnection[Any], count: int) -> None:
+    for _ in range(500):
+        cur = await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        row = await cur.fetchone()
+        if row is not None and row[0] >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} transactions never waited for the suppression row")
+
+
+async def test_concurrent_resolve_and_new_complaint_keep_the_customer_suppressed(
+    service: Any, pg_url: str
+) -> None:
+    """The last writer of a suppression must count complaints committed while it waited for the row."""
+    stub, customer = service.stub, unique("cust")
+    first = await stub.OpenServiceRequest(open_request(customer))
+    first = await stub.ChangeServiceRequestStatus(status(first, OPEN))
+    async with (
+        await psycopg.AsyncConnection.connect(pg_url) as holder,
+        await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as watcher,
+    ):
+        await holder.execute(
+            "SELECT 1 FROM service_requests.contact_suppressions WHERE customer_id = %s FOR UPDATE",
+            (customer,),
+        )
+        # A new complaint queues for the row first, then the resolution of the old one.
+        opening = asyncio.ensure_future(stub.OpenServiceRequest(open_request(customer, subject="Second")))
+        await _waiting_for_locks(watcher, 1)
+        resolving = asyncio.ensure_future(
+            stub.ChangeServiceRequestStatus(status(first, RESOLVED, resolution_code="REFUNDED"))
+        )
+        await _waiting_for_locks(watcher, 2)
+        await holder.rollback()
+        second, _ = await asyncio.gather(opening, resolving)
+    got = await stub.GetContactSuppression(rpc.GetContactSuppressionRequest(customer_id=customer))
+    assert got.suppressed and list(got.service_request_ids) == [second.service_request_id]
