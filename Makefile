@@ -30,6 +30,7 @@ test: $(BIN)/isthmus $(NAMEKO_VENV)/bin/nameko
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 	$(BIN)/pytest
 
 lint: $(BIN)/isthmus

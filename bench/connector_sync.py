@@ -172,7 +172,7 @@ async def customer_master(pg_url: str) -> AsyncIterator[tuple[str, grpc.aio.Chan
             "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
         }
         env.pop("ISTHMUS_AMQP_URL", None)  # events on the in-process bus: RabbitMQ is not what is measured
-        command = [BIN / "isthmus", "up", "--grpc-port", str(port), "--metrics-port", "0"]
+        command = [str(BIN / "isthmus"), "up", "--grpc-port", str(port), "--metrics-port", "0"]
         server = subprocess.Popen(command, env=env)  # noqa: ASYNC220 (started once, before anything is timed)
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:

@@ -96,8 +96,9 @@ async def measure(args: argparse.Namespace, database_url: str, amqp_url: str) ->
         "ISTHMUS_LOG_LEVEL": "WARNING",
         "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
     }
-    await asyncio.to_thread(subprocess.run, [BIN / "isthmus", "migrate", "customers"], env=env, check=True)
-    server = subprocess.Popen([BIN / "isthmus", "serve", "customers"], env=env)  # noqa: ASYNC220
+    isthmus = str(BIN / "isthmus")
+    await asyncio.to_thread(subprocess.run, [isthmus, "migrate", "customers"], env=env, check=True)
+    server = subprocess.Popen([isthmus, "serve", "customers"], env=env)  # noqa: ASYNC220
     try:
         async with grpc.aio.insecure_channel(
             f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20)]

@@ -25,6 +25,7 @@ import uuid
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import pika
 from pika.adapters.asyncio_connection import AsyncioConnection
@@ -51,12 +52,12 @@ async def raw_pika(url: str, count: int, payload: bytes, window: int) -> float:
     queue = f"bench.raw.{uuid.uuid4().hex[:8]}"
     props = pika.BasicProperties(delivery_mode=2, content_type="application/octet-stream")
 
-    def publish_more(channel) -> None:  # type: ignore[no-untyped-def]
+    def publish_more(channel: Any) -> None:
         while state["sent"] < count and state["sent"] - state["confirmed"] < window:
             channel.basic_publish("", queue, payload, props)
             state["sent"] += 1
 
-    def on_confirm(frame) -> None:  # type: ignore[no-untyped-def]
+    def on_confirm(frame: Any) -> None:
         tag = frame.method.delivery_tag
         state["confirmed"] = tag if frame.method.multiple else max(state["confirmed"], tag)
         if state["confirmed"] >= count and not done.done():
@@ -66,7 +67,7 @@ async def raw_pika(url: str, count: int, payload: bytes, window: int) -> float:
 
     channel_ref: list = []
 
-    def on_channel(channel) -> None:  # type: ignore[no-untyped-def]
+    def on_channel(channel: Any) -> None:
         channel_ref.append(channel)
         args = {"x-queue-type": "quorum"}
         channel.queue_declare(

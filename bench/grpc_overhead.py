@@ -83,7 +83,7 @@ async def _load(port: int, seconds: float, concurrency: int) -> tuple[int, list[
     return int(len(latencies) / elapsed), latencies
 
 
-def _percentile(values: list[float], q: float) -> float:
+def _percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 

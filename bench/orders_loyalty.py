@@ -208,7 +208,8 @@ def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> di
             if not ready.wait(120):
                 sys.exit("server did not start")
         pids = {
-            "+".join(names): process.pid for (names, _p), (process, _r) in zip(shapes, servers, strict=True)
+            "+".join(names): process.pid or 0
+            for (names, _p), (process, _r) in zip(shapes, servers, strict=True)
         }
         return asyncio.run(drive(port, database_url, args, pids))
     finally:

@@ -127,12 +127,15 @@ class Person:
     phone: str
 
 
+UMLAUTS: dict[str, str | int | None] = {"ü": "ue", "ö": "oe", "ä": "ae", "ß": "ss"}
+
+
 def make_person(rng: random.Random, pid: int) -> Person:
     given, family = rng.choice(GIVEN), rng.choice(FAMILY)
     dob = (rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28))
     postcode, city = rng.choice(CITIES)
     postcode = postcode[:3] + f"{rng.randint(0, 99):02d}"
-    ascii_family = family.translate(str.maketrans({"ü": "ue", "ö": "oe", "ä": "ae", "ß": "ss"})).lower()
+    ascii_family = family.translate(str.maketrans(UMLAUTS)).lower()
     domain = rng.choice(["mail.de", "web.de", "example.com"])
     email = f"{given.lower()}.{ascii_family}{rng.randint(1, 9999)}@{domain}"
     phone = f"+49 17{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}"
