@@ -110,5 +110,25 @@ async def test_a_caller_that_goes_away_does_not_cancel_the_batch() -> None:
 
 
 def test_settings_are_checked() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="max_size must be at least 1"):
         Batcher("t", Store().run, Store().single, max_size=0)
+
+
+async def test_a_command_submitted_as_a_batch_ends_is_not_left_waiting() -> None:
+    """A caller woken by the batch's own work submits in the very step the worker finishes."""
+    woken = asyncio.Event()
+
+    async def run(commands: Sequence[int]) -> list[int | BaseException]:
+        woken.set()  # wakes `later` before the worker's task has ended
+        return [c * 10 for c in commands]
+
+    batcher = Batcher("t", run, Store().single)
+
+    async def later() -> int:
+        await woken.wait()
+        return await batcher.submit(2)
+
+    second = asyncio.create_task(later())
+    await asyncio.sleep(0)
+    assert await batcher.submit(1) == 10
+    assert await asyncio.wait_for(second, 5) == 20  # not stuck until some other request comes

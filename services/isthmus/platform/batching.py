@@ -47,28 +47,26 @@ class Batcher(Generic[C, R]):
         single: Callable[[C], Awaitable[R]],
         *,
         max_size: int = 64,
-        parallel: int = 1,
     ) -> None:
-        if max_size < 1 or parallel < 1:
-            raise ValueError("max_size and parallel must be at least 1")
+        if max_size < 1:
+            raise ValueError("max_size must be at least 1")
         self.name = name
         self.run = run
         self.single = single
         self.max_size = max_size
-        self.parallel = parallel
         self._pending: list[tuple[C, asyncio.Future[R]]] = []
         self._sizes = BATCH_COMMANDS.labels(name)
         self._fallbacks = BATCH_FALLBACKS.labels(name)
-        self._workers: set[asyncio.Task[None]] = set()
+        # One batch at a time: under load the next one grows while this one is in the database.
+        self._worker: asyncio.Task[None] | None = None
 
     async def submit(self, command: C) -> R:
         """Runs ``command`` with whatever else is waiting; returns its result or raises its error."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((command, future))
-        if len(self._workers) < self.parallel:
-            task = asyncio.create_task(self._drain(), name=f"isthmus-batch: {self.name}")
-            self._workers.add(task)
-            task.add_done_callback(self._workers.discard)
+        # done(), not a done-callback: one that had not run yet would leave this command unserved.
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name=f"isthmus-batch: {self.name}")
         # The caller going away (a cancelled RPC) does not cancel the batch its command is part of.
         return await asyncio.shield(future)
 
