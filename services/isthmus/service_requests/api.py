@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import grpc
 
@@ -14,10 +15,13 @@ from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus.platform.batching import Batcher
 from isthmus.platform.errors import InvalidArgument
-from isthmus.service_requests import domain, handlers, messages, paging
+from isthmus.service_requests import handlers, messages, paging
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
 from isthmus.service_requests.settings import ServiceRequestSettings
-from isthmus.service_requests.store import CaseFilter, UnitOfWorkFactory
+from isthmus.service_requests.store import CaseFilter, UnitOfWork, UnitOfWorkFactory
+
+C = TypeVar("C")
+R = TypeVar("R")
 
 MAX_ID = 64
 MAX_NAME = 200
@@ -92,31 +96,22 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         self.settings = settings
         self.clock = clock
         # Concurrent plain writes share a transaction (group commit; docs/decisions/0018-group-commit.md).
-        self._opens = Batcher("open_service_request", self._open_batch, self._open_one)
-        self._logs = Batcher("log_interaction", self._log_batch, self._log_one)
+        self._open_one = partial(self._command, handlers.open_service_request)
+        self._log_one = partial(self._command, handlers.log_interaction)
+        self._opens = Batcher(
+            "open_service_request", partial(self._command, handlers.open_service_requests), self._open_one
+        )
+        self._logs = Batcher(
+            "log_interaction", partial(self._command, handlers.log_interactions), self._log_one
+        )
 
     def _env(self) -> handlers.Env:
         return handlers.Env(self.settings, self.clock())
 
-    async def _open_one(self, cmd: handlers.OpenServiceRequest) -> domain.ServiceRequest:
+    async def _command(self, handler: Callable[[C, UnitOfWork, handlers.Env], Awaitable[R]], command: C) -> R:
+        """Runs a write use case (one command, or a batch of them) in its own unit of work."""
         async with self.uows() as uow:
-            return await handlers.open_service_request(cmd, uow, self._env())
-
-    async def _open_batch(
-        self, cmds: Sequence[handlers.OpenServiceRequest]
-    ) -> list[domain.ServiceRequest | BaseException]:
-        async with self.uows() as uow:
-            return await handlers.open_service_requests(cmds, uow, self._env())
-
-    async def _log_one(self, cmd: handlers.LogInteraction) -> domain.Interaction:
-        async with self.uows() as uow:
-            return await handlers.log_interaction(cmd, uow, self._env())
-
-    async def _log_batch(
-        self, cmds: Sequence[handlers.LogInteraction]
-    ) -> list[domain.Interaction | BaseException]:
-        async with self.uows() as uow:
-            return await handlers.log_interactions(cmds, uow, self._env())
+            return await handler(command, uow, self._env())
 
     async def OpenServiceRequest(
         self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
@@ -222,8 +217,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         cmd = handlers.AssignServiceRequest(
             case_id, assignee, request.expected_version, note, _actor(request.actor)
         )
-        async with self.uows() as uow:
-            sr = await handlers.assign_service_request(cmd, uow, self._env())
+        sr = await self._command(handlers.assign_service_request, cmd)
         return messages.service_request(sr)
 
     async def ChangeServiceRequestStatus(
@@ -249,8 +243,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             _actor(request.actor),
             _instant(request, "occurred_at"),
         )
-        async with self.uows() as uow:
-            sr = await handlers.change_service_request_status(cmd, uow, self._env())
+        sr = await self._command(handlers.change_service_request_status, cmd)
         return messages.service_request(sr)
 
     async def LogInteraction(
