@@ -239,12 +239,15 @@ class Repository:
         row = (await self.session.execute(_GET_CASE, {"id": case_id})).first()
         return None if row is None else _case(row)
 
+    async def _rows_for(self, statement: Any, name: str, ids: Sequence[str]) -> list[Any]:
+        """Rows of ``statement`` for every id in ``ids`` (bound as the expanding ``name``), in chunks."""
+        rows: list[Any] = []
+        for chunk in _chunks(sorted(set(ids))):
+            rows.extend(await self.session.execute(statement, {name: list(chunk)}))
+        return rows
+
     async def get_many(self, case_ids: Sequence[str]) -> dict[str, ServiceRequest]:
-        found: dict[str, ServiceRequest] = {}
-        for chunk in _chunks(sorted(set(case_ids))):
-            for row in await self.session.execute(_GET_CASES, {"ids": list(chunk)}):
-                found[row.id] = _case(row)
-        return found
+        return {row.id: _case(row) for row in await self._rows_for(_GET_CASES, "ids", case_ids)}
 
     async def get_by_source(self, source_system: str, external_id: str) -> ServiceRequest | None:
         query = select(service_requests).where(
@@ -310,10 +313,8 @@ class Repository:
     async def open_complaint_ids(self, customer_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """Each customer's complaints not yet resolved, oldest first (customers without any left out)."""
         found: dict[str, list[str]] = {}
-        for chunk in _chunks(sorted(set(customer_ids))):
-            rows = await self.session.execute(_OPEN_COMPLAINTS, {"customer_ids": list(chunk)})
-            for customer_id, case_id in rows:
-                found.setdefault(customer_id, []).append(case_id)
+        for customer_id, case_id in await self._rows_for(_OPEN_COMPLAINTS, "customer_ids", customer_ids):
+            found.setdefault(customer_id, []).append(case_id)
         return {customer_id: tuple(ids) for customer_id, ids in found.items()}
 
     async def cases_of(self, customer_id: str) -> list[ServiceRequest]:
@@ -447,11 +448,8 @@ class Repository:
     async def lock_suppressions(self, customer_ids: Sequence[str]) -> dict[str, Suppression]:
         """The customers' suppressions, locked until the transaction ends (PostgreSQL; SQLite has one
         writer at a time anyway). Customers without one yet are left out."""
-        found: dict[str, Suppression] = {}
-        for chunk in _chunks(sorted(set(customer_ids))):
-            for row in await self.session.execute(_LOCK_SUPPRESSIONS, {"customer_ids": list(chunk)}):
-                found[row.customer_id] = _suppression(row)
-        return found
+        rows = await self._rows_for(_LOCK_SUPPRESSIONS, "customer_ids", customer_ids)
+        return {row.customer_id: _suppression(row) for row in rows}
 
     async def put_suppressions(
         self, changed: Sequence[Suppression], new: Sequence[Suppression], now: datetime
