@@ -59,7 +59,7 @@ def async_engine(settings: Settings, schema: str) -> AsyncEngine:
         connect_args=_connect_args(settings, schema),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        # No pre-ping: it costs a round trip and ~0.5 ms of CPU on every checkout. A connection the
+        # No pre-ping: it costs a round trip and its CPU on every checkout. A connection the
         # server dropped fails its one request as UNAVAILABLE and SQLAlchemy then discards the whole
         # pool (docs/decisions/0017-no-pool-pre-ping.md).
     )
