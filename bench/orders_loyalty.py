@@ -35,6 +35,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from measure import Meter, batch_sizes
 from scratch import free_port, scratch_database, scratch_vhost
 
 from isthmus.api.common.v1 import common_pb2
@@ -71,12 +72,6 @@ def _serve(
     asyncio.run(main())
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def request(customer_id: str) -> orders_pb2.CreateOrderRequest:
     def eur(amount: str) -> common_pb2.Money:
         return common_pb2.Money(amount=amount, currency_code="EUR")
@@ -97,7 +92,7 @@ def request(customer_id: str) -> orders_pb2.CreateOrderRequest:
 
 async def drive(
     port: int, database_url: str, args: argparse.Namespace, pids: dict[str, int]
-) -> dict[str, float]:
+) -> dict[str, Any]:
     paid_at: dict[str, float] = {}
     visible_at: dict[str, float] = {}
     errors = 0
@@ -144,7 +139,8 @@ async def drive(
         for _ in range(20):  # warm up connections and caches
             await client_once(stub)
         poller = asyncio.create_task(poll())
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        meter = Meter({**pids, "load generator": os.getpid()})
+        meter.start()
         started = time.perf_counter()
         clients = [asyncio.create_task(client(stub)) for _ in range(args.concurrency)]
         await asyncio.sleep(args.seconds)
@@ -156,7 +152,7 @@ async def drive(
             await asyncio.wait_for(poller, timeout=120)
         except TimeoutError:
             poller.cancel()
-        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        meter.stop()
     delays = sorted(visible_at[o] - t for o, t in paid_at.items() if o in visible_at)
     missing = len(paid_at) - len(delays)
 
@@ -172,7 +168,7 @@ async def drive(
         "max_ms": delays[-1] * 1000 if delays else float("nan"),
         "mean_ms": statistics.fmean(delays) * 1000 if delays else float("nan"),
         "missing": missing,
-        **{f"cpu_ms_{name}": seconds * 1000 / max(1, len(paid_at)) for name, seconds in cpu.items()},
+        "cpu": meter.per(len(paid_at)),
     }
 
 
@@ -196,10 +192,13 @@ def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> di
     # without it, both share one process and the in-process bus (`isthmus up`).
     shapes = [(["orders"], port), (["loyalty"], free_port())] if amqp_url else [(["orders", "loyalty"], port)]
     servers = []
-    for names, server_port in shapes:
+    metrics_ports = [free_port() for _ in shapes]
+    for (names, server_port), metrics_port in zip(shapes, metrics_ports, strict=True):
         ready = ctx.Event()
         process = ctx.Process(
-            target=_serve, args=(names, server_port, database_url, amqp_url, ready, stop), daemon=True
+            target=_serve,
+            args=(names, server_port, database_url, amqp_url, ready, stop, metrics_port),
+            daemon=True,
         )
         process.start()
         servers.append((process, ready))
@@ -211,7 +210,10 @@ def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> di
             "+".join(names): process.pid or 0
             for (names, _p), (process, _r) in zip(shapes, servers, strict=True)
         }
-        return asyncio.run(drive(port, database_url, args, pids))
+        result = asyncio.run(drive(port, database_url, args, pids))
+        for metrics_port in metrics_ports:
+            result.update({f"batch:{name}": size for name, size in batch_sizes(metrics_port).items()})
+        return result
     finally:
         stop.set()
         for process, _ready in servers:
@@ -245,8 +247,9 @@ def main() -> None:
         f"OrderPaid -> points visible: p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
         f"max {result['max_ms']:.0f} ms, mean {result['mean_ms']:.0f} ms; never visible: {result['missing']}"
     )
-    per_order = ", ".join(f"{k[7:]} {v:.1f} ms" for k, v in result.items() if k.startswith("cpu_ms_"))
-    print(f"server CPU per order created+paid (with its events): {per_order}")
+    print(f"CPU per order created+paid (with its events): {result['cpu']}")
+    sizes = ", ".join(f"{k[6:]} {v:.1f}" for k, v in result.items() if k.startswith("batch:"))
+    print(f"mean commands per group-commit batch: {sizes}")
     print(
         f"reproduce: .venv/bin/python bench/orders_loyalty.py --seconds {args.seconds:g} "
         f"--concurrency {args.concurrency} --customers {args.customers}"

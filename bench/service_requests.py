@@ -24,12 +24,10 @@ import contextlib
 import multiprocessing
 import os
 import platform
-import re
 import shutil
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import grpc
@@ -37,7 +35,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from orders_loyalty import _serve, cpu_seconds
+from measure import batch_sizes, cpu_seconds
+from orders_loyalty import _serve
 from scratch import free_port, scratch_database, scratch_vhost
 
 from isthmus.api.service_requests.v1 import service_request_pb2 as pb
@@ -195,15 +194,6 @@ async def drive(
         "p99": latencies[int(len(latencies) * 0.99) - 1],
         "deep_p99": deep_latencies[int(len(deep_latencies) * 0.99) - 1],
     }
-
-
-def batch_sizes(metrics_port: int) -> dict[str, float]:
-    """Mean commands per group-commit batch, by batch, from the server's /metrics."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read().decode()
-    found: dict[str, dict[str, float]] = {}
-    for match in re.finditer(r'^isthmus_batch_commands_(sum|count)\{batch="([^"]+)"\} (\S+)$', text, re.M):
-        found.setdefault(match[2], {})[match[1]] = float(match[3])
-    return {name: v["sum"] / v["count"] for name, v in found.items() if v.get("count")}
 
 
 def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> dict[str, float]:
