@@ -17,9 +17,11 @@ from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.money import Money, check_currency
 from isthmus.orders.store import Record, decode_token, encode_token
+from isthmus.platform.batching import Batcher
 from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
 
 T = TypeVar("T")
+C = TypeVar("C")
 MAX_PAGE = 500
 
 
@@ -191,6 +193,20 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         self._sessions = sessions
         self._clock = clock
         self._record = record
+        # Concurrent creates and lifecycle changes share a transaction (group commit,
+        # docs/decisions/0018-group-commit.md): one read, one write per table, one commit per batch.
+        self._creates: Batcher[handlers.PlaceOrder, handlers.Created] = Batcher(
+            "create_order", self._handler(handlers.create_orders), self._handler(handlers.create_order)
+        )
+        self._transitions: Batcher[handlers.Transition, order_pb2.Order] = Batcher(
+            "transition_order", self._handler(handlers.transitions), self._handler(handlers.transition)
+        )
+
+    def _handler(self, use_case: Callable[[C, Uow], Awaitable[T]]) -> Callable[[C], Awaitable[T]]:
+        async def run(command: C) -> T:
+            return await self._run(lambda uow: use_case(command, uow))
+
+        return run
 
     async def _run(self, work: Callable[[Uow], Awaitable[T]]) -> T:
         try:
@@ -202,8 +218,11 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def CreateOrder(self, request: orders_pb2.CreateOrderRequest, context: Any) -> Message:
         cmd = place_order(request)
-        order, created = await self._run(lambda uow: handlers.create_order(cmd, uow))
-        return orders_pb2.CreateOrderResponse(order=codec.order(order), created=created)
+        if handlers.batchable_create(cmd):
+            done = await self._creates.submit(cmd)
+        else:
+            done = await self._run(lambda uow: handlers.create_order(cmd, uow))
+        return orders_pb2.CreateOrderResponse(order=done.message, created=done.created)
 
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
         if not request.order_id:
@@ -263,7 +282,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             codec.from_actor(request.actor),
             **extra,
         )
-        return codec.order(await self._run(lambda uow: handlers.transition(cmd, uow)))
+        return await self._transitions.submit(cmd)
 
     async def PayOrder(self, request: orders_pb2.PayOrderRequest, context: Any) -> Message:
         v = Violations()

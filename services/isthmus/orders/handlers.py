@@ -6,7 +6,7 @@ Every change writes the order, one history entry and its event (through the outb
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -35,8 +35,8 @@ from isthmus.orders.domain import (
     first_difference,
 )
 from isthmus.orders.money import Money
-from isthmus.orders.store import CouponRepository, OrderRepository, Record
-from isthmus.platform.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.orders.store import CouponRepository, Found, OrderRepository, Record
+from isthmus.platform.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
 
 
 async def _no_outbox(session: AsyncSession, message: Message, aggregate_id: str) -> None:
@@ -172,8 +172,7 @@ _HISTORY_KIND = {
 }
 
 
-async def _history(
-    uow: Uow,
+def _history_entry(
     order: Order,
     kind: int,
     from_state: State,
@@ -184,24 +183,28 @@ async def _history(
     reason_text: str = "",
     lines: list[order_pb2.OrderLine] | None = None,
     amount: Money | None = None,
-) -> None:
-    await uow.orders.add_history(
-        order_pb2.OrderHistoryEntry(
-            entry_id=str(uuid.uuid4()),
-            order_id=order.order_id,
-            customer_id=order.customer_id,
-            kind=kind,  # type: ignore[arg-type]
-            from_state=int(from_state),  # type: ignore[arg-type]
-            to_state=int(order.state),  # type: ignore[arg-type]
-            occurred_at=codec.ts(at),
-            actor=codec.actor(actor),
-            reason_code=reason_code,
-            reason_text=reason_text,
-            lines=lines or [],
-            amount=None if amount is None else codec.money(amount),
-            version=order.version,
-        )
+) -> order_pb2.OrderHistoryEntry:
+    return order_pb2.OrderHistoryEntry(
+        entry_id=str(uuid.uuid4()),
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        kind=kind,  # type: ignore[arg-type]
+        from_state=int(from_state),  # type: ignore[arg-type]
+        to_state=int(order.state),  # type: ignore[arg-type]
+        occurred_at=codec.ts(at),
+        actor=codec.actor(actor),
+        reason_code=reason_code,
+        reason_text=reason_text,
+        lines=lines or [],
+        amount=None if amount is None else codec.money(amount),
+        version=order.version,
     )
+
+
+async def _history(
+    uow: Uow, order: Order, kind: int, from_state: State, at: datetime, actor: Actor, **details: Any
+) -> None:
+    await uow.orders.add_history(_history_entry(order, kind, from_state, at, actor, **details))
 
 
 async def _load(uow: Uow, order_id: str) -> Order:
@@ -214,27 +217,34 @@ async def _load(uow: Uow, order_id: str) -> Order:
 # --- creation ----------------------------------------------------------------------------------------
 
 
-async def create_order(cmd: PlaceOrder, uow: Uow) -> tuple[Order, bool]:
-    """Returns the order and whether it was created now (False for a retry or re-sync)."""
-    given = cmd.fingerprint()
-    found = await uow.orders.by_external(cmd.source_system, cmd.external_order_id)
-    if found is not None:
-        if cmd.customer_id == found.order.customer_id:
-            given["customer_id"] = found.fingerprint["customer_id"]  # the customer was merged since
-        diff = first_difference(found.fingerprint, given)
-        if diff is not None:
-            raise AlreadyExists(
-                f"order {cmd.source_system}/{cmd.external_order_id} exists as {found.order.order_id} "
-                f"with a different {diff}"
-            )
-        return found.order, False
+@dataclass(frozen=True)
+class Created:
+    """An order as ``CreateOrder`` answers it; ``created`` is False for a retry or a re-sync."""
 
-    now = uow.clock()
+    message: order_pb2.Order
+    created: bool
+
+
+def _repeat(cmd: PlaceOrder, given: dict[str, Any], found: Found) -> Created:
+    """A create repeating an external key: the same order, or ALREADY_EXISTS naming the difference."""
+    if cmd.customer_id == found.order.customer_id:
+        given["customer_id"] = found.fingerprint["customer_id"]  # the customer was merged since
+    diff = first_difference(found.fingerprint, given)
+    if diff is not None:
+        raise AlreadyExists(
+            f"order {cmd.source_system}/{cmd.external_order_id} exists as {found.order.order_id} "
+            f"with a different {diff}"
+        )
+    return Created(found.message, False)
+
+
+def _place(cmd: PlaceOrder, now: datetime) -> Order:
+    """The new order a command describes, before coupons (no I/O)."""
     line_ids = {x.line_id for x in cmd.lines}
     for i, adj in enumerate(cmd.adjustments):
         if adj.line_id and adj.line_id not in line_ids:
             raise InvalidArgument(f"adjustments[{i}].line_id", f"no line {adj.line_id!r} in this order")
-    order = Order(
+    return Order(
         order_id=str(uuid.uuid4()),
         source_system=cmd.source_system,
         external_order_id=cmd.external_order_id,
@@ -251,13 +261,65 @@ async def create_order(cmd: PlaceOrder, uow: Uow) -> tuple[Order, bool]:
         attributes=cmd.attributes,
         update_time=now,
     )
+
+
+def _placed_history(order: Order, now: datetime, actor: Actor) -> order_pb2.OrderHistoryEntry:
+    return _history_entry(order, order_pb2.ORDER_HISTORY_KIND_PLACED, State.PLACED, now, actor)
+
+
+async def create_order(cmd: PlaceOrder, uow: Uow) -> Created:
+    given = cmd.fingerprint()
+    found = await uow.orders.by_external(cmd.source_system, cmd.external_order_id)
+    if found is not None:
+        return _repeat(cmd, given, found)
+    now = uow.clock()
+    order = _place(cmd, now)
     for i, raw in enumerate(cmd.coupon_codes):
         await _apply_coupon(uow, order, i, raw.upper(), now)
     check_discounts(order.currency, order.lines, order.adjustments)
     message = await uow.orders.add(order, given)
-    await _history(uow, order, order_pb2.ORDER_HISTORY_KIND_PLACED, State.PLACED, now, cmd.actor)
+    await uow.orders.add_history(_placed_history(order, now, cmd.actor))
     await uow.emit(events.OrderPlaced(order=message), order)
-    return order, True
+    return Created(message, True)
+
+
+def batchable_create(cmd: PlaceOrder) -> bool:
+    """Whether the command can share a transaction with others: coupons are redeemed one order at a
+    time (their redemption count is a row every such order updates), so orders with coupons run alone."""
+    return not cmd.coupon_codes
+
+
+async def create_orders(cmds: Sequence[PlaceOrder], uow: Uow) -> list[Created | BaseException]:
+    """Creates several orders in one transaction (see :func:`batchable_create`): one read of the
+    external keys, one INSERT of the orders and one of their history. A refused command fails alone;
+    a key repeated within the batch is a retry of its first command."""
+    now = uow.clock()
+    found = await uow.orders.by_externals(list({(c.source_system, c.external_order_id) for c in cmds}))
+    outcomes: list[Created | BaseException] = []
+    new: list[tuple[Order, dict[str, Any], order_pb2.Order]] = []
+    placed: list[order_pb2.OrderHistoryEntry] = []
+    for cmd in cmds:
+        assert batchable_create(cmd), "orders with coupons are created alone"
+        given = cmd.fingerprint()
+        key = (cmd.source_system, cmd.external_order_id)
+        try:
+            if key in found:
+                outcomes.append(_repeat(cmd, given, found[key]))
+                continue
+            order = _place(cmd, now)
+            check_discounts(order.currency, order.lines, order.adjustments)
+        except DomainError as exc:
+            outcomes.append(exc)
+            continue
+        message = codec.order(order)
+        new.append((order, given, message))
+        found[key] = Found(order, given, message)
+        placed.append(_placed_history(order, now, cmd.actor))
+        await uow.emit(events.OrderPlaced(order=message), order)
+        outcomes.append(Created(message, True))
+    await uow.orders.add_many(new)
+    await uow.orders.add_history(*placed)
+    return outcomes
 
 
 async def _apply_coupon(uow: Uow, order: Order, index: int, code: str, now: datetime) -> None:
@@ -283,22 +345,31 @@ async def _apply_coupon(uow: Uow, order: Order, index: int, code: str, now: date
 # --- lifecycle ---------------------------------------------------------------------------------------
 
 
-async def transition(cmd: Transition, uow: Uow) -> Order:
-    order = await _load(uow, cmd.order_id)
+@dataclass
+class _Step:
+    """What one transition did to an order in memory; ``event`` is None when it changed nothing."""
+
+    message: order_pb2.Order
+    event: Message | None = None
+    history: order_pb2.OrderHistoryEntry | None = None
+
+
+def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
+    """Applies a pay, ship, deliver or complete to ``order`` (no I/O); raises before changing it."""
     if (
         cmd.action == "pay"
         and order.state is not State.PLACED
         and order.payment_reference == cmd.payment_reference
     ):
-        return order  # the same payment again
+        return _Step(codec.order(order))  # the same payment again
     order.check(cmd.action, cmd.expected_version)
-    read_version, before, now = order.version, order.state, uow.clock()
+    before = order.state
     at = cmd.at or now
     event: Message
     if cmd.action == "pay":
         assert cmd.amount is not None
         order.pay(cmd.amount, cmd.payment_reference, at, now)
-        message = await uow.orders.save(order, read_version)
+        message = codec.order(order)
         event = events.OrderPaid(
             order=message,
             amount=codec.money(cmd.amount),
@@ -307,21 +378,62 @@ async def transition(cmd: Transition, uow: Uow) -> Order:
         )
     elif cmd.action == "ship":
         order.ship(cmd.carrier, cmd.tracking_number, at, now)
-        message = await uow.orders.save(order, read_version)
+        message = codec.order(order)
         event = events.OrderShipped(
             order=message, carrier=cmd.carrier, tracking_number=cmd.tracking_number, shipped_at=codec.ts(at)
         )
     elif cmd.action == "deliver":
         order.deliver(at, now)
-        message = await uow.orders.save(order, read_version)
+        message = codec.order(order)
         event = events.OrderDelivered(order=message, delivered_at=codec.ts(at))
     else:
         order.complete(at, now)
-        message = await uow.orders.save(order, read_version)
+        message = codec.order(order)
         event = events.OrderCompleted(order=message, completed_at=codec.ts(at))
-    await _history(uow, order, _HISTORY_KIND[cmd.action], before, at, cmd.actor)
-    await uow.emit(event, order)
-    return order
+    history = _history_entry(order, _HISTORY_KIND[cmd.action], before, at, cmd.actor)
+    return _Step(message, event, history)
+
+
+async def transition(cmd: Transition, uow: Uow) -> order_pb2.Order:
+    order = await _load(uow, cmd.order_id)
+    read_version = order.version
+    step = _step(cmd, order, uow.clock())
+    if step.event is not None:
+        assert step.history is not None
+        await uow.orders.save(order, read_version, message=step.message)
+        await uow.orders.add_history(step.history)
+        await uow.emit(step.event, order)
+    return step.message
+
+
+async def transitions(cmds: Sequence[Transition], uow: Uow) -> list[order_pb2.Order | BaseException]:
+    """Several transitions in one transaction: one locking read of their orders, one UPDATE, one
+    INSERT of history. They apply in arrival order (two on one order see each other); a refused one
+    fails alone."""
+    now = uow.clock()
+    loaded = await uow.orders.get_many(sorted({c.order_id for c in cmds}))
+    read_versions = {order_id: order.version for order_id, order in loaded.items()}
+    changed: dict[str, tuple[Order, int, order_pb2.Order]] = {}
+    entries: list[order_pb2.OrderHistoryEntry] = []
+    outcomes: list[order_pb2.Order | BaseException] = []
+    for cmd in cmds:
+        order = loaded.get(cmd.order_id)
+        try:
+            if order is None:
+                raise NotFound(f"order {cmd.order_id} not found")
+            step = _step(cmd, order, now)
+        except DomainError as exc:
+            outcomes.append(exc)
+            continue
+        if step.event is not None:
+            assert step.history is not None
+            changed[order.order_id] = (order, read_versions[order.order_id], step.message)
+            entries.append(step.history)
+            await uow.emit(step.event, order)
+        outcomes.append(step.message)
+    await uow.orders.save_many(list(changed.values()))
+    await uow.orders.add_history(*entries)
+    return outcomes
 
 
 async def cancel_order(cmd: CancelOrder, uow: Uow) -> Order:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.api.orders.v1 import order_pb2
 from isthmus.orders import codec
 from isthmus.orders.domain import Coupon, Order
+from isthmus.platform import db
 from isthmus.platform.errors import Conflict, InvalidArgument
 
 metadata = MetaData()
@@ -120,6 +122,16 @@ _BY_EXTERNAL = select(orders.c.doc, orders.c.fingerprint).where(
     orders.c.source_system == bindparam("source_system"),
     orders.c.external_order_id == bindparam("external_order_id"),
 )
+_BY_EXTERNALS = select(orders.c.doc, orders.c.fingerprint).where(
+    tuple_(orders.c.source_system, orders.c.external_order_id).in_(bindparam("keys", expanding=True))
+)
+# Locked in id order: two batches naming the same orders wait for each other instead of deadlocking.
+_GET_MANY_FOR_UPDATE = (
+    select(orders.c.doc)
+    .where(orders.c.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(orders.c.order_id)
+    .with_for_update()
+)
 _INSERT = insert(orders)
 _UPDATE = (
     update(orders)
@@ -152,6 +164,18 @@ def decode_token(token: str, field: str, filters: str) -> dict[str, Any]:
 class Found:
     order: Order
     fingerprint: dict[str, Any]
+    message: order_pb2.Order
+
+
+def _history_row(entry: order_pb2.OrderHistoryEntry) -> dict[str, Any]:
+    return dict(
+        entry_id=entry.entry_id,
+        order_id=entry.order_id,
+        customer_id=entry.customer_id,
+        kind=int(entry.kind),
+        occurred_at=codec.from_ts(entry.occurred_at),
+        doc=entry.SerializeToString(),
+    )
 
 
 class OrderRepository:
@@ -167,34 +191,64 @@ class OrderRepository:
         doc = (await self.session.execute(query, {"order_id": order_id})).scalar_one_or_none()
         return None if doc is None else self._load(doc)
 
+    async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """The orders of ``order_ids`` that exist, locked for this transaction."""
+        docs = (await self.session.execute(_GET_MANY_FOR_UPDATE, {"ids": list(order_ids)})).scalars()
+        found = (self._load(doc) for doc in docs)
+        return {order.order_id: order for order in found}
+
+    @classmethod
+    def _found(cls, doc: bytes, fingerprint: str) -> Found:
+        message = order_pb2.Order.FromString(doc)
+        return Found(codec.from_order(message), json.loads(fingerprint), message)
+
     async def by_external(self, source_system: str, external_order_id: str) -> Found | None:
         params = {"source_system": source_system, "external_order_id": external_order_id}
         row = (await self.session.execute(_BY_EXTERNAL, params)).one_or_none()
-        return None if row is None else Found(self._load(row.doc), json.loads(row.fingerprint))
+        return None if row is None else self._found(row.doc, row.fingerprint)
+
+    async def by_externals(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Found]:
+        """The orders already stored under any of these (source system, external order id) keys."""
+        rows = await self.session.execute(_BY_EXTERNALS, {"keys": list(keys)})
+        found = (self._found(row.doc, row.fingerprint) for row in rows)
+        return {(f.order.source_system, f.order.external_order_id): f for f in found}
+
+    @staticmethod
+    def _row(order: Order, fingerprint: dict[str, Any], message: order_pb2.Order) -> dict[str, Any]:
+        return dict(
+            order_id=order.order_id,
+            source_system=order.source_system,
+            external_order_id=order.external_order_id,
+            customer_id=order.customer_id,
+            state=int(order.state),
+            placed_at=order.placed_at,
+            version=order.version,
+            fingerprint=json.dumps(fingerprint, sort_keys=True),
+            erased=False,
+            doc=message.SerializeToString(),
+        )
 
     async def add(self, order: Order, fingerprint: dict[str, Any]) -> order_pb2.Order:
         """Inserts the order; returns its message (the caller reuses it for the event)."""
         message = codec.order(order)
-        await self.session.execute(
-            _INSERT,
-            dict(
-                order_id=order.order_id,
-                source_system=order.source_system,
-                external_order_id=order.external_order_id,
-                customer_id=order.customer_id,
-                state=int(order.state),
-                placed_at=order.placed_at,
-                version=order.version,
-                fingerprint=json.dumps(fingerprint, sort_keys=True),
-                erased=False,
-                doc=message.SerializeToString(),
-            ),
-        )
+        await self.session.execute(_INSERT, self._row(order, fingerprint, message))
         return message
 
-    async def save(self, order: Order, read_version: int, *, erased: bool | None = None) -> order_pb2.Order:
+    async def add_many(self, created: Sequence[tuple[Order, dict[str, Any], order_pb2.Order]]) -> None:
+        """Inserts new orders, each with its fingerprint and message, in one statement."""
+        if created:
+            await self.session.execute(_INSERT, [self._row(*item) for item in created])
+
+    async def save(
+        self,
+        order: Order,
+        read_version: int,
+        *,
+        erased: bool | None = None,
+        message: order_pb2.Order | None = None,
+    ) -> order_pb2.Order:
         """Writes the order if nobody changed it since ``read_version``; returns its message."""
-        message = codec.order(order)
+        message = message or codec.order(order)
         values: dict[str, Any] = dict(
             customer_id=order.customer_id,
             state=int(order.state),
@@ -214,6 +268,29 @@ class OrderRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"order {order.order_id} changed concurrently; read it again and retry")
         return message
+
+    async def save_many(self, changed: Sequence[tuple[Order, int, order_pb2.Order]]) -> None:
+        """Writes orders (each with the version it was read at and its message) in one statement.
+
+        Raises ``Conflict`` for the lot if any of them changed since it was read: the caller's batch
+        then runs command by command, and only the stale one fails.
+        """
+        if not changed:
+            return
+        rows = [
+            dict(
+                b_order_id=order.order_id,
+                b_version=read_version,
+                customer_id=order.customer_id,
+                state=int(order.state),
+                version=order.version,
+                doc=message.SerializeToString(),
+            )
+            for order, read_version, message in changed
+        ]
+        result = await self.session.execute(_UPDATE, rows)
+        if not db.updated_all(result, len(rows)):
+            raise Conflict("orders changed concurrently; read them again and retry")
 
     async def list_for_customer(
         self, customer_id: str, states: Sequence[int], size: int, after: tuple[datetime, str] | None
@@ -240,18 +317,9 @@ class OrderRepository:
 
     # --- history ---------------------------------------------------------------------------------
 
-    async def add_history(self, entry: order_pb2.OrderHistoryEntry) -> None:
-        await self.session.execute(
-            _INSERT_HISTORY,
-            dict(
-                entry_id=entry.entry_id,
-                order_id=entry.order_id,
-                customer_id=entry.customer_id,
-                kind=int(entry.kind),
-                occurred_at=codec.from_ts(entry.occurred_at),
-                doc=entry.SerializeToString(),
-            ),
-        )
+    async def add_history(self, *entries: order_pb2.OrderHistoryEntry) -> None:
+        if entries:
+            await self.session.execute(_INSERT_HISTORY, [_history_row(e) for e in entries])
 
     async def list_history(
         self, *, order_id: str, customer_id: str, kinds: Sequence[int], size: int, after_seq: int
