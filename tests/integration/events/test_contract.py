@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.api.events.v1 import envelope_pb2, orders_pb2
 from isthmus.platform import logs
-from isthmus.platform.events import Subscription, queue_name
+from isthmus.platform.events import Event, Subscription, queue_name
 from isthmus.platform.events.bus import request_replay
 from isthmus.platform.events.envelope import CONTENT_TYPE
 from isthmus.platform.events.tables import inbox, outbox
+
+from .conftest import effects
 
 PAID = orders_pb2.OrderPaid
 SHIPPED = orders_pb2.OrderShipped
@@ -264,3 +269,62 @@ async def test_inbox_rows_past_retention_are_purged_and_recent_ones_kept(world) 
     async with world.consumer_engine.connect() as conn:
         kept = (await conn.execute(select(inbox.c.event_id).where(inbox.c.consumer == queue))).scalars()
         assert list(kept) == [second]
+
+
+def _batch_steps(world, fail_on: str = "") -> tuple[Any, list[list[str]]]:
+    """A ``prepare`` that notes each batch it sees and writes an effects row after its handlers (in
+    their transaction); the write fails for any batch holding the aggregate ``fail_on``."""
+    seen: list[list[str]] = []
+
+    async def prepare(session: AsyncSession, events: Sequence[Event]) -> Any:
+        notes = [e.payload.payment_reference for e in events]
+        seen.append(notes)
+
+        async def finish() -> None:
+            if any(e.aggregate_id == fail_on for e in events):
+                raise RuntimeError(f"batch write refuses {fail_on}")
+            await session.execute(
+                insert(effects).values(
+                    queue="finish", event_id="-", type="-", aggregate_id="-", correlation_id="-",
+                    causation_id="-", note=",".join(notes),
+                )
+            )  # fmt: skip
+
+        return finish
+
+    return prepare, seen
+
+
+async def test_a_batch_is_prepared_once_and_finished_after_its_handlers_in_their_transaction(world) -> None:
+    bus = world.bus()
+    prepare, seen = _batch_steps(world)
+    world.wire(bus, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"), prepare=prepare)])
+    await bus.start()
+    await world.record(*[(PAID(payment_reference=f"p{i}"), f"order-{i}") for i in range(6)])
+    await bus.drain()
+    handled = [r.note for r in await world.effects("points")]
+    assert handled == [f"p{i}" for i in range(6)]
+    # Every batch was prepared once with exactly its events, and its finish committed with them.
+    assert sorted(n for batch in seen for n in batch) == handled
+    assert [r.note for r in await world.effects("finish")] == [",".join(batch) for batch in seen]
+
+
+async def test_a_failing_batch_step_runs_each_event_alone_and_only_the_culprit_is_dead_lettered(
+    world,
+) -> None:
+    bus = world.bus()
+    prepare, seen = _batch_steps(world, fail_on="bad-order")
+    world.wire(bus, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"), prepare=prepare)])
+    await bus.start()
+    await world.record(
+        (PAID(payment_reference="good-1"), "good-1"),
+        (PAID(payment_reference="bad"), "bad-order"),
+        (PAID(payment_reference="good-2"), "good-2"),
+    )
+    await bus.drain()
+    assert sorted(r.note for r in await world.effects("points")) == ["good-1", "good-2"]
+    assert sorted(r.note for r in await world.effects("finish")) == ["good-1", "good-2"]
+    [dead] = await world.dead_letters()
+    assert dead.attempts == world.options.max_attempts
+    assert "batch write refuses bad-order" in dead.reason
+    assert any(len(batch) == 1 and batch == ["bad"] for batch in seen), "the culprit ran alone"

@@ -30,6 +30,8 @@ from isthmus.platform.events.tables import dead_letters, inbox
 log = logging.getLogger("isthmus.events")
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+# Before a batch's handlers: reads what they will need, returns what to run after them (or None).
+Prepare = Callable[[AsyncSession, Sequence[Event]], Awaitable[Callable[[], Awaitable[None]] | None]]
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,18 @@ class Subscription:
 
     ``handler(session, event)`` runs inside the transaction that also records the event in the inbox;
     it must not commit. Routing keys are topic patterns (``orders.*``, ``#``, ``orders.OrderPaid``).
+
+    Events arrive in batches that share one transaction. ``prepare(session, events)``, if given, runs
+    once per batch before the handlers, in that transaction, so that set-wise handlers can read what
+    the whole batch needs in a few statements; the callable it returns runs after the last handler
+    (to write what they produced together). If either fails, each event of the batch runs alone.
     """
 
     purpose: str
     routing_keys: Sequence[str]
     handler: Handler
     max_attempts: int | None = None  # None: the bus's BusOptions.max_attempts
+    prepare: Prepare | None = None
 
 
 def queue_name(component: str, purpose: str) -> str:
@@ -85,12 +93,21 @@ class Stopping(Exception):
     """The consumer is stopping: leave the delivery unacked for the broker to redeliver."""
 
 
-class _HandlerFailed(Exception):
-    def __init__(self, delivery: Delivery, event: Event, cause: BaseException) -> None:
+class _Failed(Exception):
+    def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
+        self.cause = cause
+
+
+class _BatchFailed(_Failed):
+    """The subscription's prepare or finish step failed: no single event is known to be at fault."""
+
+
+class _HandlerFailed(_Failed):
+    def __init__(self, delivery: Delivery, event: Event, cause: BaseException) -> None:
+        super().__init__(cause)
         self.delivery = delivery
         self.event = event
-        self.cause = cause
 
 
 class Consumer:
@@ -155,9 +172,9 @@ class Consumer:
                 decoded = [(d, e) for d, e in decoded if d is not failed.delivery]
                 await self._failed(failed.delivery, failed.event, failed.cause)
                 continue
-            except IntegrityError:
-                # A concurrent consumer handled one of them first (inbox key) or a handler hit a
-                # constraint: find out one at a time.
+            except (IntegrityError, _BatchFailed):
+                # A concurrent consumer handled one of them first (inbox key), a handler hit a
+                # constraint, or the batch's shared writes failed: find out one at a time.
                 for delivery, event in decoded:
                     await self._one(delivery, event)
                 return
@@ -170,7 +187,7 @@ class Consumer:
             await self._transient_retry(lambda: self._handle([(delivery, event)]))
         except IntegrityError as exc:
             await self._failed(delivery, event, exc)
-        except _HandlerFailed as failed:
+        except _Failed as failed:
             await self._failed(delivery, event, failed.cause)
         else:
             delivery.settle()
@@ -200,6 +217,8 @@ class Consumer:
                     [{"consumer": self.queue, "event_id": e.event_id, "handled_at": now} for e in fresh],
                 )
             fresh_ids = {id(e) for e in fresh}
+            prepare = self.subscription.prepare
+            finish = await self._batch_step(prepare, session, fresh) if prepare and fresh else None
             for delivery, event in batch:
                 if id(event) not in fresh_ids:
                     continue
@@ -212,8 +231,21 @@ class Consumer:
                     raise _HandlerFailed(delivery, event, exc) from exc
                 finally:
                     logs.correlation_id.reset(token)
+            if finish is not None:
+                await self._batch_step(finish)
         self._consumed.inc(len(fresh))
         self._duplicates.inc(len(batch) - len(fresh))
+
+    @staticmethod
+    async def _batch_step(step: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        try:
+            return await step(*args)
+        except (IntegrityError, _BatchFailed):
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            raise _BatchFailed(exc) from exc
 
     async def _failed(self, delivery: Delivery, event: Event, exc: BaseException) -> None:
         attempt = delivery.previous_deliveries + 1
@@ -245,8 +277,8 @@ class Consumer:
                 attempt += 1
                 try:
                     await self._transient_retry(lambda: self._handle([(delivery, event)]))
-                except (_HandlerFailed, IntegrityError) as failed:
-                    exc = failed.cause if isinstance(failed, _HandlerFailed) else failed
+                except (_Failed, IntegrityError) as failed:
+                    exc = failed.cause if isinstance(failed, _Failed) else failed
                     if attempt >= self.max_attempts:
                         await self._give_up(delivery, event, exc, attempt)
                         return
