@@ -44,7 +44,10 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
     async def _run(self, work: Callable[[Uow], Awaitable[T]]) -> T:
         try:
             async with self._sessions() as session, session.begin():
-                return await work(Uow(session, self._programme, self._clock, self._record))
+                uow = Uow(session, self._programme, self._clock, self._record)
+                result = await work(uow)
+                await uow.repo.flush()
+                return result
         except IntegrityError:
             raise Conflict("a concurrent request wrote the same account or key; retry") from None
 

@@ -42,10 +42,14 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
     sessions = session_factory(engine)
     api.add_to_server(api.LoyaltyServicer(sessions, rules, runtime.clock, record), server)
     if runtime.bus is not None:
-        on_orders, on_customers = consumers.event_handlers(rules, runtime.clock, record)
+        on_orders, on_customers, prepare_orders, prepare_customers = consumers.event_handlers(
+            rules, runtime.clock, record
+        )
         runtime.bus.add_relay("loyalty", engine)
-        for (purpose, keys), handler in zip(CONSUMES, (on_orders, on_customers), strict=True):
-            runtime.bus.subscribe("loyalty", engine, events.Subscription(purpose, keys, handler))
+        steps = ((on_orders, prepare_orders), (on_customers, prepare_customers))
+        for (purpose, keys), (handler, prepare) in zip(CONSUMES, steps, strict=True):
+            subscription = events.Subscription(purpose, keys, handler, prepare=prepare)
+            runtime.bus.subscribe("loyalty", engine, subscription)
     return jobs.schedule(sessions, rules, runtime.clock, record, interval)
 
 

@@ -7,7 +7,7 @@ event ids, and claw-backs are computed from running totals per order.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,8 @@ ORDER_EVENTS = ("orders.OrderPaid", "orders.OrderReturned", "orders.OrderCancell
 CUSTOMER_EVENTS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+Finish = Callable[[], Awaitable[None]]
+Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[Finish]]
 
 
 def basket(order: order_pb2.Order) -> Basket:
@@ -83,8 +85,9 @@ async def on_customer_event(uow: Uow, message: Any) -> None:
 
 def event_handlers(
     programme: Programme, clock: Callable[[], datetime], record: Record
-) -> tuple[Handler, Handler]:
-    """Bus handlers ``(session, event)`` for the order and the customer subscriptions."""
+) -> tuple[Handler, Handler, Prepare, Prepare]:
+    """Bus handlers ``(session, event)`` for the order and the customer subscriptions, and the steps
+    ``prepare(session, events)`` around each batch of them."""
 
     async def orders(session: AsyncSession, event: Any) -> None:
         await on_order_event(
@@ -94,4 +97,16 @@ def event_handlers(
     async def customers(session: AsyncSession, event: Any) -> None:
         await on_customer_event(Uow(session, programme, clock, record, event.event_id), event.payload)
 
-    return orders, customers
+    async def prepare_orders(session: AsyncSession, batch: Sequence[Any]) -> Finish:
+        # A batch's order records, accounts, lots and qualifying totals in four reads, before any handler.
+        uow = Uow(session, programme, clock, record)
+        paid = [e.payload.order for e in batch]
+        await uow.repo.prefetch_orders(
+            [o.order_id for o in paid], [o.customer_id for o in paid], handlers.window_start(uow)
+        )
+        return uow.repo.flush
+
+    async def prepare_customers(session: AsyncSession, batch: Sequence[Any]) -> Finish:
+        return Uow(session, programme, clock, record).repo.flush
+
+    return orders, customers, prepare_orders, prepare_customers

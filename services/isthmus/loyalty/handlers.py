@@ -47,12 +47,19 @@ class Uow:
         causation_id: str = "",
     ) -> None:
         self.session = session
-        self.repo = LoyaltyRepository(session)
+        # One per transaction, shared by every handler that runs in it (a batch of events).
+        self.repo = LoyaltyRepository.of(session)
         self.programme = programme
-        self.clock = clock
+        self._clock = clock
         self._record = record
         self.causation_id = causation_id  # the event being handled, if any
         self.later: list[tuple[Message, Account]] = []  # tier changes, recorded after the entries
+
+    def clock(self) -> datetime:
+        """The transaction's one instant: everything it changes happens at the same time."""
+        if self.repo.now is None:
+            self.repo.now = self._clock()
+        return self.repo.now
 
     async def emit(self, message: Message, account: Account) -> None:
         await self._record(self.session, message, account.account_id, self.causation_id)
@@ -121,11 +128,17 @@ async def resolve(uow: Uow, customer_id: str, *, create: bool) -> Account | None
             create_time=now,
             update_time=now,
         )
+        uow.repo.add_account(account)
     return account
 
 
+def window_start(uow: Uow) -> datetime:
+    """Qualifying activity counts for tiers from this instant on (the rolling window)."""
+    return add_months(uow.clock(), -uow.programme.window_months)
+
+
 async def _qualified(uow: Uow, account: Account) -> tuple[Tier, int, dict[str, Decimal]]:
-    since = add_months(uow.clock(), -uow.programme.window_months)
+    since = window_start(uow)
     points, spend = await uow.repo.qualifying_since(account.account_id, since)
     return uow.programme.qualified_tier(points, spend), points, spend
 

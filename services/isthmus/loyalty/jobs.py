@@ -46,9 +46,9 @@ async def expire_due(
             done.add(account_id)
             try:
                 async with sessions() as session, session.begin():
-                    expired += await handlers.expire_and_review(
-                        account_id, Uow(session, programme, lambda: now, record)
-                    )
+                    uow = Uow(session, programme, lambda: now, record)
+                    expired += await handlers.expire_and_review(account_id, uow)
+                    await uow.repo.flush()
             except Conflict:
                 log.info("account %s changed while expiring; next run takes it", account_id)
 

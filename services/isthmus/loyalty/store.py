@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -40,6 +41,7 @@ from isthmus.api.loyalty.v1 import loyalty_pb2
 from isthmus.loyalty import codec
 from isthmus.loyalty.domain import Account, Entry, Lot
 from isthmus.orders.money import Money
+from isthmus.platform import db
 from isthmus.platform.errors import Conflict
 
 metadata = MetaData()
@@ -149,7 +151,19 @@ qualifying = Table(
 # Built once: statements with bound parameters skip SQLAlchemy's per-call construction work.
 _ACCOUNT_BY_CUSTOMER = select(accounts).where(accounts.c.customer_id == bindparam("key")).with_for_update()
 _ACCOUNT_BY_ID = select(accounts).where(accounts.c.account_id == bindparam("key")).with_for_update()
-_LOTS_OF = select(lots).where(lots.c.account_id == bindparam("account_id"), lots.c.remaining > 0)
+_LOTS_OF_MANY = select(lots).where(
+    lots.c.account_id.in_(bindparam("account_ids", expanding=True)), lots.c.remaining > 0
+)
+# Locked in key order, so that two transactions reading overlapping sets wait instead of deadlocking.
+_ACCOUNTS = (
+    select(accounts)
+    .where(
+        accounts.c.account_id.in_(bindparam("account_ids", expanding=True))
+        | accounts.c.customer_id.in_(bindparam("customer_ids", expanding=True))
+    )
+    .order_by(accounts.c.account_id)
+    .with_for_update()
+)
 _INSERT_ACCOUNT = insert(accounts)
 _UPDATE_ACCOUNT = (
     update(accounts)
@@ -165,6 +179,12 @@ _UPDATE_LOT = (
 )
 _DELETE_LOT = delete(lots).where(lots.c.lot_id == bindparam("b_lot_id"))
 _ORDER = select(order_points).where(order_points.c.order_id == bindparam("order_id")).with_for_update()
+_ORDERS = (
+    select(order_points)
+    .where(order_points.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(order_points.c.order_id)
+    .with_for_update()
+)
 _INSERT_ORDER = insert(order_points)
 _UPDATE_ORDER = (
     update(order_points)
@@ -172,6 +192,19 @@ _UPDATE_ORDER = (
     .values({c.name: bindparam(c.name) for c in order_points.columns if c.name != "order_id"})
 )
 _INSERT_QUALIFYING = insert(qualifying)
+_QUALIFYING_OF_MANY = (
+    select(
+        qualifying.c.account_id,
+        qualifying.c.currency,
+        func.sum(qualifying.c.points),
+        func.sum(qualifying.c.spend_minor),
+    )
+    .where(
+        qualifying.c.account_id.in_(bindparam("account_ids", expanding=True)),
+        qualifying.c.occurred_at > bindparam("since"),
+    )
+    .group_by(qualifying.c.account_id, qualifying.c.currency)
+)
 
 
 @dataclass
@@ -192,115 +225,136 @@ class OrderPoints:
     stored: bool = False
 
 
+_INFO_KEY = "isthmus.loyalty.repository"
+
+
 class LoyaltyRepository:
+    """The loyalty tables as one transaction sees them: a unit of work with an identity map.
+
+    Accounts, order records and qualifying totals are read once per transaction (locked FOR UPDATE)
+    and then served from memory, so several events in one transaction that touch the same account
+    see each other's changes. Writes are owed until :meth:`flush` makes them together, one statement
+    per table; any other statement flushes first, so no query misses this transaction's own writes.
+    ``prefetch_orders`` reads what a batch of order events needs in four statements.
+    """
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._accounts: dict[str, Account] = {}
+        self._by_customer: dict[str, str | None] = {}  # customer id -> account id (None: no account)
+        self._orders: dict[str, OrderPoints | None] = {}
+        # account id -> (since, points, spend in minor units by currency) of qualifying activity
+        self._qualifying: dict[str, tuple[datetime, int, dict[str, int]]] = {}
+        self._stored_version: dict[str, int] = {}  # account id -> version in the database (0: new)
+        self._created: set[str] = set()  # accounts new in this transaction: no activity stored before
+        self._created_activity: dict[str, list[dict[str, Any]]] = {}  # their qualifying rows
+        self._owed_accounts: dict[str, Account] = {}
+        self._owed_entries: list[dict[str, Any]] = []
+        self._owed_lots: dict[str, Lot] = {}
+        self._owed_orders: dict[str, OrderPoints] = {}
+        self._owed_qualifying: list[dict[str, Any]] = []
+        self.now: datetime | None = None  # the transaction's one instant (see Uow)
+
+    @classmethod
+    def of(cls, session: AsyncSession) -> LoyaltyRepository:
+        """The repository of the session's transaction (one per session, shared by its handlers)."""
+        info = session.sync_session.info
+        repo: LoyaltyRepository | None = info.get(_INFO_KEY)
+        if repo is None:
+            repo = info[_INFO_KEY] = cls(session)
+        return repo
+
+    async def _execute(self, statement: Any, params: Any = None) -> Any:
+        await self.flush()
+        return await self.session.execute(statement, params)
 
     # --- accounts --------------------------------------------------------------------------------
 
-    async def account(self, *, customer_id: str = "", account_id: str = "") -> Account | None:
-        """The account, locked for this transaction, with its unexpired lots."""
-        query, key = (_ACCOUNT_BY_CUSTOMER, customer_id) if customer_id else (_ACCOUNT_BY_ID, account_id)
-        row = (await self.session.execute(query, {"key": key})).mappings().one_or_none()
-        if row is None:
-            return None
+    def _remember(self, row: Any) -> Account:
         account = Account(
-            account_id=row["account_id"],
-            customer_id=row["customer_id"],
-            programme_id=row["programme_id"],
-            tier_id=row["tier_id"],
-            tier_since=row["tier_since"],
-            tier_review_at=row["tier_review_at"],
-            create_time=row["create_time"],
-            balance=row["balance"],
-            debt=row["debt"],
-            lifetime_earned=row["lifetime_earned"],
-            version=row["version"],
-            update_time=row["update_time"],
-            merged_into=row["merged_into"],
-            erased=row["erased"],
+            account_id=row.account_id,
+            customer_id=row.customer_id,
+            programme_id=row.programme_id,
+            tier_id=row.tier_id,
+            tier_since=row.tier_since,
+            tier_review_at=row.tier_review_at,
+            create_time=row.create_time,
+            balance=row.balance,
+            debt=row.debt,
+            lifetime_earned=row.lifetime_earned,
+            version=row.version,
+            update_time=row.update_time,
+            merged_into=row.merged_into,
+            erased=row.erased,
         )
-        found = await self.session.execute(_LOTS_OF, {"account_id": account.account_id})
-        account.lots = [
-            Lot(r.lot_id, r.account_id, r.origin_account_id, r.earned_at, r.expires_at, r.remaining)
-            for r in found
-        ]
+        self._accounts[account.account_id] = account
+        self._by_customer[account.customer_id] = account.account_id
+        self._stored_version[account.account_id] = account.version
         return account
 
+    async def _load_lots(self, accounts: Sequence[Account]) -> None:
+        by_id = {a.account_id: a for a in accounts}
+        if not by_id:
+            return
+        found = await self._execute(_LOTS_OF_MANY, {"account_ids": list(by_id)})
+        for r in found:
+            by_id[r.account_id].lots.append(
+                Lot(r.lot_id, r.account_id, r.origin_account_id, r.earned_at, r.expires_at, r.remaining)
+            )
+
+    async def account(self, *, customer_id: str = "", account_id: str = "") -> Account | None:
+        """The account, locked for this transaction, with its unexpired lots."""
+        if customer_id and customer_id in self._by_customer:
+            account_id = self._by_customer[customer_id] or ""
+            if not account_id:
+                return None
+        if account_id and account_id in self._accounts:
+            return self._accounts[account_id]
+        query, key = (_ACCOUNT_BY_CUSTOMER, customer_id) if customer_id else (_ACCOUNT_BY_ID, account_id)
+        row = (await self._execute(query, {"key": key})).one_or_none()
+        if row is None:
+            if customer_id:
+                self._by_customer[customer_id] = None
+            return None
+        account = self._remember(row)
+        await self._load_lots([account])
+        return account
+
+    def add_account(self, account: Account) -> None:
+        """A new account (version 0) this transaction created, known to it before it is stored."""
+        self._accounts[account.account_id] = account
+        self._by_customer[account.customer_id] = account.account_id
+        self._stored_version[account.account_id] = 0
+        self._created.add(account.account_id)
+
     async def save(self, account: Account) -> None:
-        """Writes the account, its new ledger entries and changed lots; checks the version read."""
-        values = dict(
-            customer_id=account.customer_id,
-            programme_id=account.programme_id,
-            balance=account.balance,
-            debt=account.debt,
-            lifetime_earned=account.lifetime_earned,
-            tier_id=account.tier_id,
-            tier_since=account.tier_since,
-            tier_review_at=account.tier_review_at,
-            merged_into=account.merged_into,
-            erased=account.erased,
-            version=account.version + 1,
-            create_time=account.create_time,
-            update_time=account.update_time or account.create_time,
-        )
-        if account.version == 0:
-            await self.session.execute(_INSERT_ACCOUNT, dict(values, account_id=account.account_id))
-        else:
-            result = await self.session.execute(
-                _UPDATE_ACCOUNT, dict(values, b_account_id=account.account_id, b_version=account.version)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise Conflict(f"loyalty account {account.account_id} changed concurrently; retry")
+        """Owes the account, its new ledger entries and its changed lots to the next flush."""
+        if account.account_id not in self._accounts:
+            self.add_account(account)
         account.version += 1
-        if account.pending:
-            await self.session.execute(
-                _INSERT_LEDGER,
-                [
-                    dict(
-                        entry_id=e.entry_id,
-                        account_id=e.account_id,
-                        kind=int(e.kind),
-                        points=e.points,
-                        occurred_at=e.occurred_at,
-                        idempotency_key=e.idempotency_key,
-                        fingerprint=e.fingerprint,
-                        doc=codec.entry(e).SerializeToString(),
-                    )
-                    for e in account.pending
-                ],
+        self._owed_accounts[account.account_id] = account
+        for e in account.pending:
+            self._owed_entries.append(
+                dict(
+                    entry_id=e.entry_id,
+                    account_id=e.account_id,
+                    kind=int(e.kind),
+                    points=e.points,
+                    occurred_at=e.occurred_at,
+                    idempotency_key=e.idempotency_key,
+                    fingerprint=e.fingerprint,
+                    doc=codec.entry(e).SerializeToString(),
+                )
             )
-            account.pending = []
-        for lot in [x for x in account.lots if x.dirty]:
-            await self._save_lot(lot)
+        account.pending = []
+        for lot in account.lots:
+            if lot.dirty:
+                lot.dirty = False
+                self._owed_lots[lot.lot_id] = lot
         account.lots = [x for x in account.lots if x.remaining > 0]
 
-    async def _save_lot(self, lot: Lot) -> None:
-        lot.dirty, new = False, lot.new
-        lot.new = False
-        if lot.remaining == 0:
-            if not new:
-                await self.session.execute(_DELETE_LOT, {"b_lot_id": lot.lot_id})
-        elif new:
-            await self.session.execute(
-                _INSERT_LOT,
-                dict(
-                    lot_id=lot.lot_id,
-                    account_id=lot.account_id,
-                    origin_account_id=lot.origin_account_id,
-                    earned_at=lot.earned_at,
-                    expires_at=lot.expires_at,
-                    remaining=lot.remaining,
-                ),
-            )
-        else:
-            params = {"b_lot_id": lot.lot_id, "account_id": lot.account_id, "remaining": lot.remaining}
-            await self.session.execute(_UPDATE_LOT, params)
-
     async def merged_accounts(self, account_id: str) -> list[Account]:
-        rows = await self.session.execute(
-            select(accounts.c.account_id).where(accounts.c.merged_into == account_id)
-        )
+        rows = await self._execute(select(accounts.c.account_id).where(accounts.c.merged_into == account_id))
         found = [await self.account(account_id=a) for a in rows.scalars()]
         return [a for a in found if a is not None]
 
@@ -310,15 +364,50 @@ class LoyaltyRepository:
         reviews = select(accounts.c.account_id).where(
             accounts.c.tier_review_at <= now, accounts.c.merged_into.is_(None)
         )
-        ids = set((await self.session.execute(expiring.limit(limit))).scalars())
-        ids.update((await self.session.execute(reviews.limit(limit))).scalars())
+        ids = set((await self._execute(expiring.limit(limit))).scalars())
+        ids.update((await self._execute(reviews.limit(limit))).scalars())
         return sorted(ids)[:limit]
+
+    # --- a batch of order events ---------------------------------------------------------------
+
+    async def prefetch_orders(
+        self, order_ids: Sequence[str], customer_ids: Sequence[str], since: datetime
+    ) -> None:
+        """Reads (and locks) the order records, accounts, lots and qualifying totals these events need."""
+        wanted_orders = [o for o in dict.fromkeys(order_ids) if o not in self._orders]
+        if wanted_orders:
+            for row in (await self._execute(_ORDERS, {"order_ids": wanted_orders})).mappings():
+                self._orders[row["order_id"]] = OrderPoints(**dict(row), stored=True)
+            for order_id in wanted_orders:
+                self._orders.setdefault(order_id, None)
+        account_ids = {r.account_id for o in order_ids if (r := self._orders.get(o)) is not None}
+        account_ids -= set(self._accounts)
+        customers = [c for c in dict.fromkeys(customer_ids) if c not in self._by_customer]
+        if account_ids or customers:
+            params = {"account_ids": sorted(account_ids), "customer_ids": customers}
+            loaded = [self._remember(row) for row in await self._execute(_ACCOUNTS, params)]
+            for customer_id in customers:
+                self._by_customer.setdefault(customer_id, None)
+            await self._load_lots(loaded)
+            await self._prefetch_qualifying([a.account_id for a in loaded], since)
+
+    async def _prefetch_qualifying(self, account_ids: Sequence[str], since: datetime) -> None:
+        if not account_ids:
+            return
+        totals: dict[str, tuple[datetime, int, dict[str, int]]] = {a: (since, 0, {}) for a in account_ids}
+        for account_id, currency, points, spend in await self._execute(
+            _QUALIFYING_OF_MANY, {"account_ids": list(account_ids), "since": since}
+        ):
+            _, p, by_currency = totals[account_id]
+            by_currency[currency] = int(spend or 0)
+            totals[account_id] = (since, p + int(points or 0), by_currency)
+        self._qualifying.update(totals)
 
     # --- ledger ----------------------------------------------------------------------------------
 
     async def entry_by_key(self, key: str) -> tuple[Entry, str] | None:
         row = (
-            await self.session.execute(
+            await self._execute(
                 select(ledger.c.doc, ledger.c.fingerprint).where(ledger.c.idempotency_key == key)
             )
         ).one_or_none()
@@ -334,11 +423,11 @@ class LoyaltyRepository:
             query = query.where(ledger.c.kind.in_(kinds))
         if before_seq is not None:
             query = query.where(ledger.c.seq < before_seq)
-        rows = await self.session.execute(query.order_by(ledger.c.seq.desc()).limit(size))
+        rows = await self._execute(query.order_by(ledger.c.seq.desc()).limit(size))
         return [(r.seq, loyalty_pb2.LedgerEntry.FromString(r.doc)) for r in rows]
 
     async def ledger_sum(self, account_id: str) -> int:
-        total = await self.session.execute(
+        total = await self._execute(
             select(func.coalesce(func.sum(ledger.c.points), 0)).where(ledger.c.account_id == account_id)
         )
         return int(total.scalar_one())
@@ -346,9 +435,7 @@ class LoyaltyRepository:
     async def scrub_ledger(self, account_id: str) -> None:
         """Erasure: free text and people's names leave the entries; numbers and reasons' ids stay."""
         rows = (
-            await self.session.execute(
-                select(ledger.c.seq, ledger.c.doc).where(ledger.c.account_id == account_id)
-            )
+            await self._execute(select(ledger.c.seq, ledger.c.doc).where(ledger.c.account_id == account_id))
         ).all()
         for row in rows:
             entry = loyalty_pb2.LedgerEntry.FromString(row.doc)
@@ -363,44 +450,53 @@ class LoyaltyRepository:
     # --- orders and qualifying activity ----------------------------------------------------------
 
     async def order(self, order_id: str) -> OrderPoints | None:
-        row = (await self.session.execute(_ORDER, {"order_id": order_id})).mappings().one_or_none()
-        return None if row is None else OrderPoints(**dict(row), stored=True)
+        if order_id not in self._orders:
+            row = (await self._execute(_ORDER, {"order_id": order_id})).mappings().one_or_none()
+            self._orders[order_id] = None if row is None else OrderPoints(**dict(row), stored=True)
+        return self._orders[order_id]
 
     async def save_order(self, record: OrderPoints) -> None:
-        values = {c.name: getattr(record, c.name) for c in order_points.columns}
-        if record.stored:
-            del values["order_id"]
-            await self.session.execute(_UPDATE_ORDER, dict(values, b_order_id=record.order_id))
-        else:
-            await self.session.execute(_INSERT_ORDER, values)
-            record.stored = True
+        self._orders[record.order_id] = record
+        self._owed_orders[record.order_id] = record
 
     async def add_qualifying(
         self, account: Account, at: datetime, points: int, spend: Money, origin_account_id: str | None = None
     ) -> None:
-        await self.session.execute(
-            _INSERT_QUALIFYING,
-            dict(
-                account_id=account.account_id,
-                origin_account_id=origin_account_id or account.account_id,
-                occurred_at=at,
-                points=points,
-                currency=spend.currency,
-                spend_minor=spend.minor,
-            ),
+        row = dict(
+            account_id=account.account_id,
+            origin_account_id=origin_account_id or account.account_id,
+            occurred_at=at,
+            points=points,
+            currency=spend.currency,
+            spend_minor=spend.minor,
         )
+        self._owed_qualifying.append(row)
+        if account.account_id in self._created:
+            self._created_activity.setdefault(account.account_id, []).append(row)
+        cached = self._qualifying.get(account.account_id)
+        if cached is not None and at > cached[0]:
+            since, total, by_currency = cached
+            by_currency[spend.currency] = by_currency.get(spend.currency, 0) + spend.minor
+            self._qualifying[account.account_id] = (since, total + points, by_currency)
 
     async def qualifying_since(self, account_id: str, since: datetime) -> tuple[int, dict[str, Decimal]]:
-        rows = await self.session.execute(
-            select(qualifying.c.currency, func.sum(qualifying.c.points), func.sum(qualifying.c.spend_minor))
-            .where(qualifying.c.account_id == account_id, qualifying.c.occurred_at > since)
-            .group_by(qualifying.c.currency)
-        )
-        points, spend = 0, {}
-        for currency, p, s in rows:
-            points += int(p or 0)
-            spend[currency] = Money.from_minor(int(s or 0), currency).amount
-        return points, spend
+        """Points and spend of the account's qualifying activity after ``since``, this transaction's too."""
+        cached = self._qualifying.get(account_id)
+        if cached is None or cached[0] != since:
+            if account_id in self._created:  # all its activity is in memory
+                points, by_currency = 0, dict[str, int]()
+                for row in self._created_activity.get(account_id, ()):
+                    if row["occurred_at"] > since:
+                        points += row["points"]
+                        by_currency[row["currency"]] = (
+                            by_currency.get(row["currency"], 0) + row["spend_minor"]
+                        )
+                self._qualifying[account_id] = (since, points, by_currency)
+            else:
+                await self._prefetch_qualifying([account_id], since)
+            cached = self._qualifying[account_id]
+        _, points, by_currency = cached
+        return points, {c: Money.from_minor(m, c).amount for c, m in by_currency.items()}
 
     async def move_activity(self, from_account: str, to_account: str, origin: str | None = None) -> None:
         """Qualifying activity and order records follow a merge (or, by origin, an unmerge)."""
@@ -408,4 +504,108 @@ class LoyaltyRepository:
             query = update(table).where(table.c.account_id == from_account)
             if origin is not None:
                 query = query.where(table.c.origin_account_id == origin)
-            await self.session.execute(query.values(account_id=to_account))
+            await self._execute(query.values(account_id=to_account))
+        # What this transaction read or counted of the two accounts' activity is stale now.
+        for account_id in (from_account, to_account):
+            self._qualifying.pop(account_id, None)
+            self._created.discard(account_id)
+        for record in self._orders.values():
+            if record is None or record.account_id != from_account:
+                continue
+            if origin is None or record.origin_account_id == origin:
+                record.account_id = to_account
+
+    # --- the writes owed -------------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        """Makes every write owed so far: one statement per table and kind of change."""
+        if not (
+            self._owed_accounts
+            or self._owed_entries
+            or self._owed_lots
+            or self._owed_orders
+            or self._owed_qualifying
+        ):
+            return
+        owed_accounts, self._owed_accounts = self._owed_accounts, {}
+        entries, self._owed_entries = self._owed_entries, []
+        owed_lots, self._owed_lots = self._owed_lots, {}
+        owed_orders, self._owed_orders = self._owed_orders, {}
+        rising, self._owed_qualifying = self._owed_qualifying, []
+        execute = self.session.execute
+        new_accounts, changed_accounts = [], []
+        for account in owed_accounts.values():
+            values = _account_values(account)
+            stored = self._stored_version.get(account.account_id, 0)
+            if stored == 0:
+                new_accounts.append(dict(values, account_id=account.account_id))
+            else:
+                changed_accounts.append(dict(values, b_account_id=account.account_id, b_version=stored))
+            self._stored_version[account.account_id] = account.version
+        if new_accounts:
+            await execute(_INSERT_ACCOUNT, new_accounts)
+        if changed_accounts:
+            result = await execute(_UPDATE_ACCOUNT, changed_accounts)
+            if not db.updated_all(result, len(changed_accounts)):
+                raise Conflict("a loyalty account changed concurrently; retry")
+        if entries:
+            await execute(_INSERT_LEDGER, entries)
+        inserts, updates, deletes = [], [], []
+        for lot in owed_lots.values():
+            if lot.new:
+                lot.new = False
+                if lot.remaining:
+                    inserts.append(_lot_values(lot))
+            elif lot.remaining:
+                updates.append(
+                    {"b_lot_id": lot.lot_id, "account_id": lot.account_id, "remaining": lot.remaining}
+                )
+            else:
+                deletes.append({"b_lot_id": lot.lot_id})
+        for statement, rows in ((_INSERT_LOT, inserts), (_UPDATE_LOT, updates), (_DELETE_LOT, deletes)):
+            if rows:
+                await execute(statement, rows)
+        order_inserts, order_updates = [], []
+        for record in owed_orders.values():
+            values = {c.name: getattr(record, c.name) for c in order_points.columns}
+            if record.stored:
+                values["b_order_id"] = values.pop("order_id")
+                order_updates.append(values)
+            else:
+                order_inserts.append(values)
+                record.stored = True
+        if order_inserts:
+            await execute(_INSERT_ORDER, order_inserts)
+        if order_updates:
+            await execute(_UPDATE_ORDER, order_updates)
+        if rising:
+            await execute(_INSERT_QUALIFYING, rising)
+
+
+def _account_values(account: Account) -> dict[str, Any]:
+    return dict(
+        customer_id=account.customer_id,
+        programme_id=account.programme_id,
+        balance=account.balance,
+        debt=account.debt,
+        lifetime_earned=account.lifetime_earned,
+        tier_id=account.tier_id,
+        tier_since=account.tier_since,
+        tier_review_at=account.tier_review_at,
+        merged_into=account.merged_into,
+        erased=account.erased,
+        version=account.version,
+        create_time=account.create_time,
+        update_time=account.update_time or account.create_time,
+    )
+
+
+def _lot_values(lot: Lot) -> dict[str, Any]:
+    return dict(
+        lot_id=lot.lot_id,
+        account_id=lot.account_id,
+        origin_account_id=lot.origin_account_id,
+        earned_at=lot.earned_at,
+        expires_at=lot.expires_at,
+        remaining=lot.remaining,
+    )

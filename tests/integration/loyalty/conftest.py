@@ -25,7 +25,7 @@ from isthmus.api.events.v1 import orders_pb2 as orders_events
 from isthmus.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus.loyalty import consumers, programme
-from isthmus.loyalty.handlers import Uow
+from isthmus.loyalty.handlers import _no_outbox
 from isthmus.loyalty.store import accounts, ledger, lots
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine, session_factory
@@ -158,14 +158,24 @@ class Services:
         """Every outbox published and every consumer caught up (RabbitMQ round trips included)."""
         await self.hub.runtime.bus.drain(timeout=30)
 
-    async def deliver(self, message: object, event_id: str | None = None) -> None:
-        """One delivery of an event to loyalty's consumer, in its own transaction."""
+    async def deliver(self, *messages: Message) -> None:
+        """Events handed to loyalty's consumer together, in one transaction, as the bus hands it a batch
+        (the batch's prepare step, each handler, the batch's writes), each under a new event id that
+        the inbox has not seen."""
+        on_orders, on_customers, prepare_orders, prepare_customers = consumers.event_handlers(
+            self.programme, self.clock, _no_outbox
+        )
+        orders = {type(m).__name__ in {"OrderPaid", "OrderReturned", "OrderCancelled"} for m in messages}
+        assert len(orders) == 1, "one subscription's events at a time"
+        handler, prepare = (on_orders, prepare_orders) if orders.pop() else (on_customers, prepare_customers)
+        batch = [
+            Event(str(uuid.uuid4()), routing_key(m), self.clock(), "", "", "", 1, "", "", m) for m in messages
+        ]
         async with self.sessions()() as session, session.begin():
-            uow = Uow(session, self.programme, self.clock)
-            if type(message).__name__ in {"OrderPaid", "OrderReturned", "OrderCancelled"}:
-                await consumers.on_order_event(uow, message, event_id or str(uuid.uuid4()))
-            else:
-                await consumers.on_customer_event(uow, message)
+            finish = await prepare(session, batch)
+            for event in batch:
+                await handler(session, event)
+            await finish()
 
     async def check_cache_equals_ledger(self) -> int:
         """Every cached balance is the sum of its ledger and of its lots; returns accounts checked."""
