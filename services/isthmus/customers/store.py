@@ -307,6 +307,12 @@ _SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(
     source_records.c.customer_id.in_(bindparam("ids", expanding=True))
 )
 _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(customers.c.customer_id.in_(bindparam("ids", expanding=True)))
+_VERSIONS_FOR_UPDATE = (
+    select(customers.c.customer_id, customers.c.version)
+    .where(customers.c.customer_id.in_(bindparam("ids", expanding=True)))
+    .order_by(customers.c.customer_id)
+    .with_for_update()
+)
 _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
 
 
@@ -514,9 +520,22 @@ class Repository:
             {"b_id": row["customer_id"], "b_version": expected, **{f"v_{k}": row[k] for k in columns}}
             for row, expected in rows
         ]
+        if len(rows) > 1 and not self._counts_many():
+            # No row count for a many-row UPDATE on this driver: lock the rows and compare first.
+            found = await self.session.execute(
+                _VERSIONS_FOR_UPDATE, {"ids": sorted(row["customer_id"] for row, _ in rows)}
+            )
+            stored = dict(found.tuples().all())
+            if any(stored.get(row["customer_id"]) != expected for row, expected in rows):
+                raise Conflict("a customer in this batch was changed concurrently; retry")
+            await self.session.execute(stmt, params)
+            return
         result = await self.session.execute(stmt, params)
         if result.rowcount != len(rows):  # type: ignore[attr-defined]
             raise Conflict("a customer in this batch was changed concurrently; retry")
+
+    def _counts_many(self) -> bool:
+        return bool(self.session.get_bind().dialect.supports_sane_multi_rowcount)
 
     async def update_source(self, row: dict[str, Any], expected_version: int) -> None:
         stmt = (

@@ -1,8 +1,10 @@
 """Database engines: one per component, each confined to the component's own schema or file.
 
 PostgreSQL: the component's schema is first on ``search_path``, so its tables are declared without a
-schema and no query can wander into another component's tables by accident. SQLite (the embedded
-default): one file per component under the data dir.
+schema and no query can wander into another component's tables by accident. The services talk to it
+through asyncpg; migrations and command-line tools, which run outside an event loop, through psycopg
+(docs/decisions/0019-asyncpg-for-the-services.md). SQLite (the embedded default): one file per
+component under the data dir.
 """
 
 from __future__ import annotations
@@ -26,13 +28,41 @@ def _url(settings: Settings, schema: str, *, driver_async: bool) -> URL:
         path = Path(settings.data_dir) / f"{schema}.sqlite"
         return URL.create("sqlite+aiosqlite" if driver_async else "sqlite", database=str(path))
     url = make_url(settings.database_url)
-    return url.set(drivername="postgresql+psycopg")
+    return url.set(drivername="postgresql+asyncpg" if driver_async else "postgresql+psycopg")
 
 
-def _connect_args(settings: Settings, schema: str) -> dict[str, Any]:
+def _connect_args(settings: Settings, schema: str, *, driver_async: bool) -> dict[str, Any]:
     if settings.database_url is None:
         return {}
+    if driver_async:
+        return {"server_settings": {"search_path": schema}}
     return {"options": f"-c search_path={schema}"}
+
+
+def updated_all(result: Any, expected: int) -> bool:
+    """Whether a many-row conditional UPDATE (``WHERE version = :read``) matched every row.
+
+    asyncpg reports no row count for such a statement; on PostgreSQL the callers' rows are locked
+    (``FOR UPDATE``) since they were read, so no other transaction can have moved a version. SQLite
+    (one writer at a time, but no row locks) counts, and a mismatch there is a lost race.
+    """
+    if not result.supports_sane_multi_rowcount():
+        return True
+    return bool(result.rowcount == expected)
+
+
+def sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a database error (either driver), or "" when it has none."""
+    orig = getattr(exc, "orig", None)
+    return str(getattr(orig, "sqlstate", None) or getattr(exc, "sqlstate", None) or "")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A refusal that a retry can get past: the connection failed (class 08), a serialization race
+    or a deadlock was lost (40), the server ran out of resources (53) or is shutting down or starting
+    (57P01-57P03)."""
+    state = sqlstate(exc)
+    return state[:2] in ("08", "40", "53") or state in ("57P01", "57P02", "57P03")
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -56,7 +86,7 @@ def async_engine(settings: Settings, schema: str) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
-        connect_args=_connect_args(settings, schema),
+        connect_args=_connect_args(settings, schema, driver_async=True),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         # No pre-ping: it costs a round trip and its CPU on every checkout. A connection the
@@ -73,7 +103,9 @@ def sync_engine(settings: Settings, schema: str) -> Engine:
         engine = create_engine(url)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, connect_args=_connect_args(settings, schema), pool_pre_ping=True)
+    return create_engine(
+        url, connect_args=_connect_args(settings, schema, driver_async=False), pool_pre_ping=True
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -19,6 +19,7 @@ import sqlalchemy.exc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+from isthmus.platform import db
 from isthmus.platform.auth import Authenticator, principal
 from isthmus.platform.errors import DomainError, InvalidArgument
 from isthmus.platform.logs import correlation_id, new_correlation_id
@@ -168,7 +169,11 @@ def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, list[tuple[str, 
         return exc.code, exc.message, []
     if isinstance(exc, NotImplementedError):
         return grpc.StatusCode.UNIMPLEMENTED, "method not implemented", []
-    if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and db.sqlstate(exc)[:2] == "40":
+        return grpc.StatusCode.ABORTED, "a concurrent request conflicted with this one; retry", []
+    if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError) or (
+        isinstance(exc, sqlalchemy.exc.DBAPIError) and (exc.connection_invalidated or db.is_retryable(exc))
+    ):
         return grpc.StatusCode.UNAVAILABLE, "database unavailable; retry later", []
     return grpc.StatusCode.INTERNAL, "internal error", []
 

@@ -84,7 +84,7 @@ def is_transient(exc: BaseException) -> bool:
     """Errors that say "try again later" (database or network down), not "this event is bad"."""
     if isinstance(exc, OperationalError | InterfaceError | Unavailable | ConnectionError | TimeoutError):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or db.is_retryable(exc)):
         return True
     return isinstance(exc, OSError)
 
