@@ -1,5 +1,5 @@
-"""What the services make of a refusal by PostgreSQL itself: a lost deadlock is a retry (ABORTED for a
-client, a transient failure for an event consumer), never an INTERNAL error."""
+"""The services' PostgreSQL connections: confined to their schema, planned per execution, and what they
+make of a refusal by the server (a lost deadlock is a retry, never an INTERNAL error)."""
 
 from __future__ import annotations
 
@@ -40,4 +40,15 @@ async def test_a_lost_deadlock_is_aborted_for_clients_and_transient_for_consumer
     finally:
         async with engine.begin() as conn:
             await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        await engine.dispose()
+
+
+async def test_service_connections_see_their_schema_and_plan_each_execution(pg_url: str) -> None:
+    # A plan cached while a table was empty (a sequential scan) must not outlive its growth.
+    engine = db.async_engine(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "orders")
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SHOW search_path"))).scalar_one() == "orders"
+            assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one() == "force_custom_plan"
+    finally:
         await engine.dispose()

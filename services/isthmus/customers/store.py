@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.customers import view360
 from isthmus.platform.errors import Conflict
+from isthmus.platform.sql import any_of
 
 metadata = MetaData()
 _TS = DateTime(timezone=True)
@@ -303,13 +304,11 @@ _SOURCE_COLS = [c for c in source_records.c if c.name != "raw"]
 # The golden record as text: psycopg would parse JSON for every candidate row, wanted or not.
 _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c for c in customers.c]
 # Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
-_SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(
-    source_records.c.customer_id.in_(bindparam("ids", expanding=True))
-)
-_CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(customers.c.customer_id.in_(bindparam("ids", expanding=True)))
+_SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(any_of(source_records.c.customer_id, "ids"))
+_CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "ids"))
 _VERSIONS_FOR_UPDATE = (
     select(customers.c.customer_id, customers.c.version)
-    .where(customers.c.customer_id.in_(bindparam("ids", expanding=True)))
+    .where(any_of(customers.c.customer_id, "ids"))
     .order_by(customers.c.customer_id)
     .with_for_update()
 )

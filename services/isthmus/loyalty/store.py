@@ -43,6 +43,7 @@ from isthmus.loyalty.domain import Account, Entry, Lot
 from isthmus.orders.money import Money
 from isthmus.platform import db
 from isthmus.platform.errors import Conflict
+from isthmus.platform.sql import any_of
 
 metadata = MetaData()
 
@@ -151,16 +152,11 @@ qualifying = Table(
 # Built once: statements with bound parameters skip SQLAlchemy's per-call construction work.
 _ACCOUNT_BY_CUSTOMER = select(accounts).where(accounts.c.customer_id == bindparam("key")).with_for_update()
 _ACCOUNT_BY_ID = select(accounts).where(accounts.c.account_id == bindparam("key")).with_for_update()
-_LOTS_OF_MANY = select(lots).where(
-    lots.c.account_id.in_(bindparam("account_ids", expanding=True)), lots.c.remaining > 0
-)
+_LOTS_OF_MANY = select(lots).where(any_of(lots.c.account_id, "account_ids"), lots.c.remaining > 0)
 # Locked in key order, so that two transactions reading overlapping sets wait instead of deadlocking.
 _ACCOUNTS = (
     select(accounts)
-    .where(
-        accounts.c.account_id.in_(bindparam("account_ids", expanding=True))
-        | accounts.c.customer_id.in_(bindparam("customer_ids", expanding=True))
-    )
+    .where(any_of(accounts.c.account_id, "account_ids") | any_of(accounts.c.customer_id, "customer_ids"))
     .order_by(accounts.c.account_id)
     .with_for_update()
 )
@@ -181,7 +177,7 @@ _DELETE_LOT = delete(lots).where(lots.c.lot_id == bindparam("b_lot_id"))
 _ORDER = select(order_points).where(order_points.c.order_id == bindparam("order_id")).with_for_update()
 _ORDERS = (
     select(order_points)
-    .where(order_points.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .where(any_of(order_points.c.order_id, "order_ids"))
     .order_by(order_points.c.order_id)
     .with_for_update()
 )
@@ -200,7 +196,7 @@ _QUALIFYING_OF_MANY = (
         func.sum(qualifying.c.spend_minor),
     )
     .where(
-        qualifying.c.account_id.in_(bindparam("account_ids", expanding=True)),
+        any_of(qualifying.c.account_id, "account_ids"),
         qualifying.c.occurred_at > bindparam("since"),
     )
     .group_by(qualifying.c.account_id, qualifying.c.currency)

@@ -35,7 +35,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +44,7 @@ from isthmus.orders import codec
 from isthmus.orders.domain import Coupon, Order
 from isthmus.platform import db
 from isthmus.platform.errors import Conflict, InvalidArgument
+from isthmus.platform.sql import any_of
 
 metadata = MetaData()
 
@@ -122,15 +122,13 @@ _BY_EXTERNAL = select(orders.c.doc, orders.c.fingerprint).where(
     orders.c.source_system == bindparam("source_system"),
     orders.c.external_order_id == bindparam("external_order_id"),
 )
-_BY_EXTERNALS = select(orders.c.doc, orders.c.fingerprint).where(
-    tuple_(orders.c.source_system, orders.c.external_order_id).in_(bindparam("keys", expanding=True))
-)
+# Both columns from lists (one statement whatever the batch); pairs that were not asked for are dropped.
+_BY_EXTERNALS = select(
+    orders.c.source_system, orders.c.external_order_id, orders.c.doc, orders.c.fingerprint
+).where(any_of(orders.c.source_system, "systems"), any_of(orders.c.external_order_id, "ids"))
 # Locked in id order: two batches naming the same orders wait for each other instead of deadlocking.
 _GET_MANY_FOR_UPDATE = (
-    select(orders.c.doc)
-    .where(orders.c.order_id.in_(bindparam("ids", expanding=True)))
-    .order_by(orders.c.order_id)
-    .with_for_update()
+    select(orders.c.doc).where(any_of(orders.c.order_id, "ids")).order_by(orders.c.order_id).with_for_update()
 )
 _INSERT = insert(orders)
 _UPDATE = (
@@ -209,9 +207,14 @@ class OrderRepository:
 
     async def by_externals(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Found]:
         """The orders already stored under any of these (source system, external order id) keys."""
-        rows = await self.session.execute(_BY_EXTERNALS, {"keys": list(keys)})
-        found = (self._found(row.doc, row.fingerprint) for row in rows)
-        return {(f.order.source_system, f.order.external_order_id): f for f in found}
+        wanted = set(keys)
+        params = {"systems": list({s for s, _ in wanted}), "ids": [i for _, i in wanted]}
+        rows = await self.session.execute(_BY_EXTERNALS, params)
+        return {
+            (row.source_system, row.external_order_id): self._found(row.doc, row.fingerprint)
+            for row in rows
+            if (row.source_system, row.external_order_id) in wanted
+        }
 
     @staticmethod
     def _row(order: Order, fingerprint: dict[str, Any], message: order_pb2.Order) -> dict[str, Any]:

@@ -35,7 +35,10 @@ def _connect_args(settings: Settings, schema: str, *, driver_async: bool) -> dic
     if settings.database_url is None:
         return {}
     if driver_async:
-        return {"server_settings": {"search_path": schema}}
+        # asyncpg prepares every statement; a generic plan cached while a table was small (a seq
+        # scan) would stay with the connection however large the table grows. Plan each execution
+        # for its parameters instead, as an unprepared statement would be.
+        return {"server_settings": {"search_path": schema, "plan_cache_mode": "force_custom_plan"}}
     return {"options": f"-c search_path={schema}"}
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.platform.errors import Conflict
+from isthmus.platform.sql import any_of
 from isthmus.service_requests.domain import (
     Actor,
     Assignee,
@@ -50,11 +51,11 @@ _UPDATE_CASE = update(service_requests).where(
 )
 _INSERT_INTERACTION = insert(interactions)
 _GET_INTERACTION = select(interactions).where(IX.id == bindparam("id"))
-_GET_CASES = select(service_requests).where(SR.id.in_(bindparam("ids", expanding=True)))
+_GET_CASES = select(service_requests).where(any_of(SR.id, "ids"))
 _OPEN_COMPLAINTS = (
     select(SR.customer_id, SR.id)
     .where(
-        SR.customer_id.in_(bindparam("customer_ids", expanding=True)),
+        any_of(SR.customer_id, "customer_ids"),
         SR.kind == Kind.COMPLAINT.value,
         SR.state.in_([State.NEW.value, State.OPEN.value, State.PENDING_CUSTOMER.value]),
     )
@@ -64,7 +65,7 @@ _GET_SUPPRESSION = select(contact_suppressions).where(CS.customer_id == bindpara
 # Locked in customer id order, so two transactions locking overlapping sets cannot deadlock.
 _LOCK_SUPPRESSIONS = (
     select(contact_suppressions)
-    .where(CS.customer_id.in_(bindparam("customer_ids", expanding=True)))
+    .where(any_of(CS.customer_id, "customer_ids"))
     .order_by(CS.customer_id)
     .with_for_update()
 )

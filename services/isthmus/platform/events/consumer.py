@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -26,8 +26,15 @@ from isthmus.platform.events.envelope import BadMessage, Event, decode
 from isthmus.platform.events.metrics import EventMetrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.tables import dead_letters, inbox
+from isthmus.platform.sql import any_of
 
 log = logging.getLogger("isthmus.events")
+
+# Built once: every batch runs them.
+_SEEN = select(inbox.c.event_id).where(
+    inbox.c.consumer == bindparam("consumer"), any_of(inbox.c.event_id, "ids")
+)
+_INSERT_INBOX = insert(inbox)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 # Before a batch's handlers: reads what they will need, returns what to run after them (or None).
@@ -196,15 +203,7 @@ class Consumer:
         handler = self.subscription.handler
         async with self.sessions() as session, session.begin():
             ids = list({event.event_id for _, event in batch})
-            seen = set(
-                (
-                    await session.execute(
-                        select(inbox.c.event_id).where(
-                            inbox.c.consumer == self.queue, inbox.c.event_id.in_(ids)
-                        )
-                    )
-                ).scalars()
-            )
+            seen = set((await session.execute(_SEEN, {"consumer": self.queue, "ids": ids})).scalars())
             fresh: list[Event] = []
             for _, event in batch:
                 if event.event_id not in seen:
@@ -213,7 +212,7 @@ class Consumer:
             if fresh:
                 now = datetime.now(UTC)
                 await session.execute(
-                    insert(inbox),
+                    _INSERT_INBOX,
                     [{"consumer": self.queue, "event_id": e.event_id, "handled_at": now} for e in fresh],
                 )
             fresh_ids = {id(e) for e in fresh}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from isthmus.platform import logs
 from isthmus.platform.events.envelope import new_envelope, routing_key
 from isthmus.platform.events.tables import outbox
+from isthmus.platform.sql import any_of, none_of
 
 # Producers that committed outbox rows wake the relays of this process at once (no polling delay);
 # relays in other replicas still find the rows by polling.
@@ -143,12 +144,9 @@ _CLAIM_AFTER = (
     select(*_COLUMNS).where(outbox.c.id > bindparam("after")).order_by(outbox.c.id).limit(bindparam("limit"))
 )
 _CLAIM_EXCLUDING = (
-    select(*_COLUMNS)
-    .where(outbox.c.id.not_in(bindparam("exclude", expanding=True)))
-    .order_by(outbox.c.id)
-    .limit(bindparam("limit"))
+    select(*_COLUMNS).where(none_of(outbox.c.id, "exclude")).order_by(outbox.c.id).limit(bindparam("limit"))
 )
-_FORGET = delete(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+_FORGET = delete(outbox).where(any_of(outbox.c.id, "ids"))
 
 
 async def claim(
