@@ -195,12 +195,15 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         self._record = record
         # Concurrent creates and lifecycle changes share a transaction (group commit,
         # docs/decisions/0018-group-commit.md): one read, one write per table, one commit per batch.
-        self._creates: Batcher[handlers.PlaceOrder, handlers.Created] = Batcher(
-            "create_order", self._handler(handlers.create_orders), self._handler(handlers.create_order)
+        self._writes: Batcher[handlers.Write, handlers.Created | order_pb2.Order] = Batcher(
+            "write_order", self._handler(handlers.write_orders), self._handler(self._write_one)
         )
-        self._transitions: Batcher[handlers.Transition, order_pb2.Order] = Batcher(
-            "transition_order", self._handler(handlers.transitions), self._handler(handlers.transition)
-        )
+
+    @staticmethod
+    async def _write_one(cmd: handlers.Write, uow: Uow) -> handlers.Created | order_pb2.Order:
+        if isinstance(cmd, handlers.PlaceOrder):
+            return await handlers.create_order(cmd, uow)
+        return await handlers.transition(cmd, uow)
 
     def _handler(self, use_case: Callable[[C, Uow], Awaitable[T]]) -> Callable[[C], Awaitable[T]]:
         async def run(command: C) -> T:
@@ -218,10 +221,11 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def CreateOrder(self, request: orders_pb2.CreateOrderRequest, context: Any) -> Message:
         cmd = place_order(request)
-        if handlers.batchable_create(cmd):
-            done = await self._creates.submit(cmd)
+        if handlers.batchable(cmd):
+            done = await self._writes.submit(cmd)
         else:
             done = await self._run(lambda uow: handlers.create_order(cmd, uow))
+        assert isinstance(done, handlers.Created)
         return orders_pb2.CreateOrderResponse(order=done.message, created=done.created)
 
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
@@ -282,7 +286,9 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             codec.from_actor(request.actor),
             **extra,
         )
-        return await self._transitions.submit(cmd)
+        changed = await self._writes.submit(cmd)
+        assert isinstance(changed, order_pb2.Order)
+        return changed
 
     async def PayOrder(self, request: orders_pb2.PayOrderRequest, context: Any) -> Message:
         v = Violations()

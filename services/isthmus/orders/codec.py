@@ -6,7 +6,7 @@ the message format (with its compatibility rules) is also the storage format of 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from google.protobuf import json_format
@@ -28,17 +28,19 @@ from isthmus.orders.domain import (
 )
 from isthmus.orders.money import Money
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def ts(value: datetime | None) -> Timestamp | None:
     if value is None:
         return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value.astimezone(UTC))
-    return stamp
+    # Arithmetic on the aware datetime: several times cheaper than Timestamp.FromDatetime.
+    delta = value.astimezone(UTC) - _EPOCH if value.tzinfo is None else value - _EPOCH
+    return Timestamp(seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
 def from_ts(stamp: Timestamp) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC)
+    return _EPOCH + timedelta(seconds=stamp.seconds, microseconds=stamp.nanos // 1000)
 
 
 def opt_ts(message: object, name: str) -> datetime | None:
@@ -50,7 +52,7 @@ def money(value: Money) -> common_pb2.Money:
 
 
 def from_money(message: common_pb2.Money) -> Money:
-    return Money.of(Decimal(message.amount), message.currency_code)
+    return Money.stored(message.amount, message.currency_code)
 
 
 def actor(value: Actor) -> common_pb2.Actor:

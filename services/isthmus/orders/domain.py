@@ -31,6 +31,8 @@ class Kind(enum.IntEnum):
     FEE = 4
 
 
+_KINDS = tuple(Kind)
+
 # The whole lifecycle: action -> states it is allowed from. Anything else is FAILED_PRECONDITION.
 ALLOWED: dict[str, tuple[State, ...]] = {
     "pay": (State.PLACED,),
@@ -120,15 +122,24 @@ class Totals:
 
 
 def compute_totals(currency: str, lines: list[Line], adjustments: list[Adjustment]) -> Totals:
-    def of(kind: Kind) -> Money:
-        return total([a.amount for a in adjustments if a.kind is kind], currency)
-
+    # Decimals summed in one pass and wrapped once: every order read or written computes this.
+    zero = Money.zero(currency).amount
+    subtotal = zero
+    for line in lines:
+        if line.unit_price.currency != currency:
+            raise ValueError(f"cannot mix {currency} and {line.unit_price.currency}")
+        subtotal += line.unit_price.amount * line.quantity
+    sums = dict.fromkeys(_KINDS, zero)
+    for a in adjustments:
+        if a.amount.currency != currency:
+            raise ValueError(f"cannot mix {currency} and {a.amount.currency}")
+        sums[a.kind] += a.amount.amount
     return Totals(
-        subtotal=total([line.line_total for line in lines], currency),
-        discount=of(Kind.DISCOUNT),
-        tax=of(Kind.TAX),
-        shipping=of(Kind.SHIPPING),
-        fees=of(Kind.FEE),
+        subtotal=Money(subtotal, currency),
+        discount=Money(sums[Kind.DISCOUNT], currency),
+        tax=Money(sums[Kind.TAX], currency),
+        shipping=Money(sums[Kind.SHIPPING], currency),
+        fees=Money(sums[Kind.FEE], currency),
     )
 
 

@@ -289,15 +289,17 @@ def batchable_create(cmd: PlaceOrder) -> bool:
     return not cmd.coupon_codes
 
 
-async def create_orders(cmds: Sequence[PlaceOrder], uow: Uow) -> list[Created | BaseException]:
-    """Creates several orders in one transaction (see :func:`batchable_create`): one read of the
-    external keys, one INSERT of the orders and one of their history. A refused command fails alone;
-    a key repeated within the batch is a retry of its first command."""
-    now = uow.clock()
+async def _create_set(
+    cmds: Sequence[PlaceOrder], uow: Uow, now: datetime, placed: list[order_pb2.OrderHistoryEntry]
+) -> list[Created | BaseException]:
+    """Creates several orders (see :func:`batchable_create`): one read of the external keys, one
+    INSERT of the orders; their history entries go to ``placed``. A refused command fails alone; a key
+    repeated within the batch is a retry of its first command."""
+    if not cmds:
+        return []
     found = await uow.orders.by_externals(list({(c.source_system, c.external_order_id) for c in cmds}))
     outcomes: list[Created | BaseException] = []
     new: list[tuple[Order, dict[str, Any], order_pb2.Order]] = []
-    placed: list[order_pb2.OrderHistoryEntry] = []
     for cmd in cmds:
         assert batchable_create(cmd), "orders with coupons are created alone"
         given = cmd.fingerprint()
@@ -318,7 +320,6 @@ async def create_orders(cmds: Sequence[PlaceOrder], uow: Uow) -> list[Created | 
         await uow.emit(events.OrderPlaced(order=message), order)
         outcomes.append(Created(message, True))
     await uow.orders.add_many(new)
-    await uow.orders.add_history(*placed)
     return outcomes
 
 
@@ -406,15 +407,17 @@ async def transition(cmd: Transition, uow: Uow) -> order_pb2.Order:
     return step.message
 
 
-async def transitions(cmds: Sequence[Transition], uow: Uow) -> list[order_pb2.Order | BaseException]:
-    """Several transitions in one transaction: one locking read of their orders, one UPDATE, one
-    INSERT of history. They apply in arrival order (two on one order see each other); a refused one
-    fails alone."""
-    now = uow.clock()
+async def _transition_set(
+    cmds: Sequence[Transition], uow: Uow, now: datetime, entries: list[order_pb2.OrderHistoryEntry]
+) -> list[order_pb2.Order | BaseException]:
+    """Several transitions: one locking read of their orders, one UPDATE; their history entries go to
+    ``entries``. They apply in arrival order (two on one order see each other); a refused one fails
+    alone."""
+    if not cmds:
+        return []
     loaded = await uow.orders.get_many(sorted({c.order_id for c in cmds}))
     read_versions = {order_id: order.version for order_id, order in loaded.items()}
     changed: dict[str, tuple[Order, int, order_pb2.Order]] = {}
-    entries: list[order_pb2.OrderHistoryEntry] = []
     outcomes: list[order_pb2.Order | BaseException] = []
     for cmd in cmds:
         order = loaded.get(cmd.order_id)
@@ -432,6 +435,31 @@ async def transitions(cmds: Sequence[Transition], uow: Uow) -> list[order_pb2.Or
             await uow.emit(step.event, order)
         outcomes.append(step.message)
     await uow.orders.save_many(list(changed.values()))
+    return outcomes
+
+
+Write = PlaceOrder | Transition
+
+
+def batchable(cmd: Write) -> bool:
+    """Whether the command can share a transaction with others (see :func:`write_orders`)."""
+    return not isinstance(cmd, PlaceOrder) or batchable_create(cmd)
+
+
+async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Created | order_pb2.Order | BaseException]:
+    """Creates and lifecycle changes of concurrent requests in one transaction: the creates first
+    (see :func:`_create_set`), then the changes (:func:`_transition_set`), one INSERT of all their
+    history, one commit. A change cannot depend on a create of the same batch: its caller holds the
+    order only once the create has committed."""
+    now = uow.clock()
+    entries: list[order_pb2.OrderHistoryEntry] = []
+    creates = [(i, c) for i, c in enumerate(cmds) if isinstance(c, PlaceOrder)]
+    changes = [(i, c) for i, c in enumerate(cmds) if isinstance(c, Transition)]
+    outcomes: list[Created | order_pb2.Order | BaseException] = [AssertionError("unhandled")] * len(cmds)
+    created = await _create_set([c for _, c in creates], uow, now, entries)
+    changed = await _transition_set([c for _, c in changes], uow, now, entries)
+    for (i, _), outcome in (*zip(creates, created, strict=True), *zip(changes, changed, strict=True)):
+        outcomes[i] = outcome
     await uow.orders.add_history(*entries)
     return outcomes
 

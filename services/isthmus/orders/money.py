@@ -9,7 +9,7 @@ remainder method, so the parts always add up to the whole: no minor unit is lost
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -29,6 +29,9 @@ MINOR_UNITS: dict[str, int] = {
 }  # fmt: skip
 
 _AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,18})?$")
+# Per currency, computed once: the smallest unit, and zero written with the currency's decimals.
+_QUANTUM = {c: Decimal(1).scaleb(-n) for c, n in MINOR_UNITS.items()}
+_ZERO = {c: Decimal(0).quantize(q) for c, q in _QUANTUM.items()}
 
 
 def minor_units(currency: str) -> int:
@@ -36,7 +39,7 @@ def minor_units(currency: str) -> int:
 
 
 def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-MINOR_UNITS[currency])
+    return _QUANTUM[currency]
 
 
 def check_currency(currency: str, field: str) -> str:
@@ -81,7 +84,16 @@ class Money:
 
     @classmethod
     def zero(cls, currency: str) -> Money:
-        return cls(Decimal(0).quantize(quantum(currency)), currency)
+        return cls(_ZERO[currency], currency)
+
+    @classmethod
+    def stored(cls, amount: str, currency: str) -> Money:
+        """An amount this service wrote itself (``text()``): already exact, so no rounding check
+        beyond its number of decimals."""
+        value = Decimal(amount)
+        if value.as_tuple().exponent != -MINOR_UNITS[currency]:
+            return cls.of(value, currency)
+        return cls(value, currency)
 
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
@@ -122,11 +134,14 @@ class Money:
         return Money(value, self.currency)
 
 
-def total(amounts: Sequence[Money], currency: str) -> Money:
-    result = Money.zero(currency)
-    for amount in amounts:
-        result = result + amount
-    return result
+def total(amounts: Iterable[Money], currency: str) -> Money:
+    # Sums the Decimals and builds one Money: amounts with the same decimals add up exactly.
+    result = _ZERO[currency]
+    for money in amounts:
+        if money.currency != currency:
+            raise ValueError(f"cannot mix {currency} and {money.currency}")
+        result += money.amount
+    return Money(result, currency)
 
 
 def allocate(whole: Money, weights: Sequence[int]) -> list[Money]:

@@ -49,9 +49,9 @@ async def test_concurrent_creates_each_get_their_order_and_a_refused_one_fails_a
     )
     requests += [retry, changed, stray]
 
-    before = batches("create_order")
+    before = batches("write_order")
     results = await asyncio.gather(*(orders.CreateOrder(r) for r in requests), return_exceptions=True)
-    after = batches("create_order")
+    after = batches("write_order")
     assert after[1] - before[1] == len(requests)  # every request went through the batcher
     assert after[0] - before[0] < len(requests)  # and some of them shared a transaction
     assert after[2] == before[2], "each refusal failed alone inside its batch, not by a fallback"
@@ -95,9 +95,9 @@ async def test_concurrent_payments_each_change_their_order_once(orders, make_ord
         pay(placed[11], amount=money("1.00")),  # not the total
         pay(placed[11], order_id="no-such-order"),
     ]
-    before = batches("transition_order")
+    before = batches("write_order")
     results = await asyncio.gather(*(orders.PayOrder(r) for r in requests), return_exceptions=True)
-    after = batches("transition_order")
+    after = batches("write_order")
     assert after[1] - before[1] == len(requests)
     assert after[0] - before[0] < len(requests)
     assert after[2] == before[2], "each refusal failed alone inside its batch, not by a fallback"
