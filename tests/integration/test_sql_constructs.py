@@ -1,16 +1,34 @@
-"""``any_of`` / ``none_of``: the same rows as IN / NOT IN on both databases, and on PostgreSQL one
-statement (one prepared plan) whatever the length of the list."""
+"""The shared SQL constructs on both databases: ``any_of`` / ``none_of`` select the same rows as IN /
+NOT IN (on PostgreSQL with one statement whatever the length of the list), and ``insert_many`` /
+``update_many`` write what row-by-row statements would."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 
-from isthmus.platform import config, db
+from isthmus.platform import config, db, sql
 from isthmus.platform.sql import any_of, none_of
 
 metadata = MetaData()
@@ -65,5 +83,86 @@ async def _check(settings: config.Settings, schema: str) -> None:
                 )
                 assert list((await conn.execute(reference)).scalars()) == expected
             await conn.run_sync(metadata.drop_all)
+    finally:
+        await engine.dispose()
+
+
+class _Utc(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+
+records = Table(
+    f"records_{uuid.uuid4().hex[:8]}",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("flag", Boolean, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("doc", LargeBinary, nullable=False),
+    Column("at", _Utc(), nullable=True),
+    Column("tags", JSON, nullable=True),
+)
+
+
+@pytest.mark.postgres
+async def test_many_rows_are_inserted_and_updated_alike_on_postgresql(pg_url: str) -> None:
+    await _check_many(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "public")
+
+
+async def test_many_rows_are_inserted_and_updated_alike_on_sqlite(tmp_path: Path) -> None:
+    await _check_many(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}), "records")
+
+
+async def _check_many(settings: config.Settings, schema: str) -> None:
+    engine = db.async_engine(settings, schema)
+    at = datetime(2026, 3, 1, 12, tzinfo=timezone(timedelta(hours=2)))
+    rows = [
+        {
+            "id": f"r{i}",
+            "version": 1,
+            "count": 10**12 + i,
+            "flag": i % 2 == 0,
+            "note": None if i == 3 else f"n{i}",
+            "doc": bytes([i]) * 3,
+            "at": None if i == 4 else at,
+            "tags": [[i, "x"], i] if i % 3 else {"n": i},  # lists of lists must not become 2-D arrays
+        }
+        for i in range(6)
+    ]
+    try:
+        async with db.session_factory(engine)() as session, session.begin():
+            await session.run_sync(lambda s: metadata.create_all(s.connection()))
+            await sql.insert_many(session, records, rows[:1])  # a single row takes the plain INSERT
+            await sql.insert_many(session, records, rows[1:])
+            stored = (await session.execute(select(records).order_by(records.c.id))).mappings().all()
+            assert [dict(r) | {"at": r["at"] and r["at"].astimezone(UTC)} for r in stored] == [
+                r | {"at": r["at"] and r["at"].astimezone(UTC)} for r in rows
+            ]
+            changes = [
+                ({"id": f"r{i}", "version": 1}, {"version": 2, "note": f"changed {i}", "tags": [i, [i]]})
+                for i in (0, 2, 5)
+            ]
+            changes.append(
+                ({"id": "r1", "version": 7}, {"version": 8, "note": "stale", "tags": []})
+            )  # not at 7
+            assert await sql.update_many(session, records, changes) == 3
+            notes = dict((await session.execute(select(records.c.id, records.c.note))).all())
+            assert notes == {
+                "r0": "changed 0",
+                "r1": "n1",
+                "r2": "changed 2",
+                "r3": None,
+                "r4": "n4",
+                "r5": "changed 5",
+            }
+            tags = dict((await session.execute(select(records.c.id, records.c.tags))).all())
+            assert tags["r2"] == [2, [2]] and tags["r1"] == [[1, "x"], 1] and tags["r3"] == {"n": 3}
+            assert await sql.update_many(session, records, []) == 0
+            await session.run_sync(lambda s: metadata.drop_all(s.connection()))
     finally:
         await engine.dispose()

@@ -51,7 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.customers import view360
 from isthmus.platform.errors import Conflict
-from isthmus.platform.sql import any_of
+from isthmus.platform.sql import any_of, update_many
 
 metadata = MetaData()
 _TS = DateTime(timezone=True)
@@ -306,12 +306,6 @@ _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c
 # Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
 _SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(any_of(source_records.c.customer_id, "ids"))
 _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "ids"))
-_VERSIONS_FOR_UPDATE = (
-    select(customers.c.customer_id, customers.c.version)
-    .where(any_of(customers.c.customer_id, "ids"))
-    .order_by(customers.c.customer_id)
-    .with_for_update()
-)
 _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
 
 
@@ -501,40 +495,16 @@ class Repository:
             raise Conflict(f"customer {row['customer_id']} was changed concurrently; retry")
 
     async def update_customers(self, rows: list[tuple[dict[str, Any], int]]) -> None:
-        """Many optimistic updates in one executemany; any row not at its expected version aborts all."""
-        if not rows:
-            return
-        columns = [k for k in rows[0][0] if k != "customer_id"]
-        stmt = (
-            update(customers)
-            .where(
-                and_(
-                    customers.c.customer_id == bindparam("b_id"),
-                    customers.c.version == bindparam("b_version"),
-                )
+        """Many optimistic updates in one statement; any row not at its expected version aborts all."""
+        changes = [
+            (
+                {"customer_id": row["customer_id"], "version": expected},
+                {k: v for k, v in row.items() if k != "customer_id"},
             )
-            .values({k: bindparam(f"v_{k}") for k in columns})
-        )
-        params = [
-            {"b_id": row["customer_id"], "b_version": expected, **{f"v_{k}": row[k] for k in columns}}
             for row, expected in rows
         ]
-        if len(rows) > 1 and not self._counts_many():
-            # No row count for a many-row UPDATE on this driver: lock the rows and compare first.
-            found = await self.session.execute(
-                _VERSIONS_FOR_UPDATE, {"ids": sorted(row["customer_id"] for row, _ in rows)}
-            )
-            stored = dict(found.tuples().all())
-            if any(stored.get(row["customer_id"]) != expected for row, expected in rows):
-                raise Conflict("a customer in this batch was changed concurrently; retry")
-            await self.session.execute(stmt, params)
-            return
-        result = await self.session.execute(stmt, params)
-        if result.rowcount != len(rows):  # type: ignore[attr-defined]
+        if await update_many(self.session, customers, changes) != len(rows):
             raise Conflict("a customer in this batch was changed concurrently; retry")
-
-    def _counts_many(self) -> bool:
-        return bool(self.session.get_bind().dialect.supports_sane_multi_rowcount)
 
     async def update_source(self, row: dict[str, Any], expected_version: int) -> None:
         stmt = (

@@ -30,7 +30,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     update,
 )
@@ -41,9 +40,8 @@ from isthmus.api.loyalty.v1 import loyalty_pb2
 from isthmus.loyalty import codec
 from isthmus.loyalty.domain import Account, Entry, Lot
 from isthmus.orders.money import Money
-from isthmus.platform import db
 from isthmus.platform.errors import Conflict
-from isthmus.platform.sql import any_of
+from isthmus.platform.sql import any_of, insert_many, update_many
 
 metadata = MetaData()
 
@@ -160,20 +158,6 @@ _ACCOUNTS = (
     .order_by(accounts.c.account_id)
     .with_for_update()
 )
-_INSERT_ACCOUNT = insert(accounts)
-_UPDATE_ACCOUNT = (
-    update(accounts)
-    .where(accounts.c.account_id == bindparam("b_account_id"), accounts.c.version == bindparam("b_version"))
-    .values({c.name: bindparam(c.name) for c in accounts.columns if c.name != "account_id"})
-)
-_INSERT_LEDGER = insert(ledger)
-_INSERT_LOT = insert(lots)
-_UPDATE_LOT = (
-    update(lots)
-    .where(lots.c.lot_id == bindparam("b_lot_id"))
-    .values(account_id=bindparam("account_id"), remaining=bindparam("remaining"))
-)
-_DELETE_LOT = delete(lots).where(lots.c.lot_id == bindparam("b_lot_id"))
 _ORDER = select(order_points).where(order_points.c.order_id == bindparam("order_id")).with_for_update()
 _ORDERS = (
     select(order_points)
@@ -181,13 +165,7 @@ _ORDERS = (
     .order_by(order_points.c.order_id)
     .with_for_update()
 )
-_INSERT_ORDER = insert(order_points)
-_UPDATE_ORDER = (
-    update(order_points)
-    .where(order_points.c.order_id == bindparam("b_order_id"))
-    .values({c.name: bindparam(c.name) for c in order_points.columns if c.name != "order_id"})
-)
-_INSERT_QUALIFYING = insert(qualifying)
+_DELETE_LOTS = delete(lots).where(any_of(lots.c.lot_id, "lot_ids"))
 _QUALIFYING_OF_MANY = (
     select(
         qualifying.c.account_id,
@@ -528,25 +506,24 @@ class LoyaltyRepository:
         owed_lots, self._owed_lots = self._owed_lots, {}
         owed_orders, self._owed_orders = self._owed_orders, {}
         rising, self._owed_qualifying = self._owed_qualifying, []
-        execute = self.session.execute
-        new_accounts, changed_accounts = [], []
+        session = self.session
+        new_accounts: list[dict[str, Any]] = []
+        changed_accounts: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for account in owed_accounts.values():
             values = _account_values(account)
             stored = self._stored_version.get(account.account_id, 0)
             if stored == 0:
                 new_accounts.append(dict(values, account_id=account.account_id))
             else:
-                changed_accounts.append(dict(values, b_account_id=account.account_id, b_version=stored))
+                changed_accounts.append(({"account_id": account.account_id, "version": stored}, values))
             self._stored_version[account.account_id] = account.version
-        if new_accounts:
-            await execute(_INSERT_ACCOUNT, new_accounts)
-        if changed_accounts:
-            result = await execute(_UPDATE_ACCOUNT, changed_accounts)
-            if not db.updated_all(result, len(changed_accounts)):
-                raise Conflict("a loyalty account changed concurrently; retry")
-        if entries:
-            await execute(_INSERT_LEDGER, entries)
-        inserts, updates, deletes = [], [], []
+        await insert_many(session, accounts, new_accounts)
+        if await update_many(session, accounts, changed_accounts) != len(changed_accounts):
+            raise Conflict("a loyalty account changed concurrently; retry")
+        await insert_many(session, ledger, entries)
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        deletes: list[str] = []
         for lot in owed_lots.values():
             if lot.new:
                 lot.new = False
@@ -554,28 +531,26 @@ class LoyaltyRepository:
                     inserts.append(_lot_values(lot))
             elif lot.remaining:
                 updates.append(
-                    {"b_lot_id": lot.lot_id, "account_id": lot.account_id, "remaining": lot.remaining}
+                    ({"lot_id": lot.lot_id}, {"account_id": lot.account_id, "remaining": lot.remaining})
                 )
             else:
-                deletes.append({"b_lot_id": lot.lot_id})
-        for statement, rows in ((_INSERT_LOT, inserts), (_UPDATE_LOT, updates), (_DELETE_LOT, deletes)):
-            if rows:
-                await execute(statement, rows)
-        order_inserts, order_updates = [], []
+                deletes.append(lot.lot_id)
+        await insert_many(session, lots, inserts)
+        await update_many(session, lots, updates)
+        if deletes:
+            await session.execute(_DELETE_LOTS, {"lot_ids": deletes})
+        order_inserts: list[dict[str, Any]] = []
+        order_updates: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for record in owed_orders.values():
             values = {c.name: getattr(record, c.name) for c in order_points.columns}
             if record.stored:
-                values["b_order_id"] = values.pop("order_id")
-                order_updates.append(values)
+                order_updates.append(({"order_id": values.pop("order_id")}, values))
             else:
                 order_inserts.append(values)
                 record.stored = True
-        if order_inserts:
-            await execute(_INSERT_ORDER, order_inserts)
-        if order_updates:
-            await execute(_UPDATE_ORDER, order_updates)
-        if rising:
-            await execute(_INSERT_QUALIFYING, rising)
+        await insert_many(session, order_points, order_inserts)
+        await update_many(session, order_points, order_updates)
+        await insert_many(session, qualifying, rising)
 
 
 def _account_values(account: Account) -> dict[str, Any]:

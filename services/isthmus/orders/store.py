@@ -42,9 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.api.orders.v1 import order_pb2
 from isthmus.orders import codec
 from isthmus.orders.domain import Coupon, Order
-from isthmus.platform import db
 from isthmus.platform.errors import Conflict, InvalidArgument
-from isthmus.platform.sql import any_of
+from isthmus.platform.sql import any_of, insert_many, update_many
 
 metadata = MetaData()
 
@@ -141,7 +140,6 @@ _UPDATE = (
         doc=bindparam("doc"),
     )
 )
-_INSERT_HISTORY = insert(history)
 
 
 def encode_token(values: dict[str, Any]) -> str:
@@ -239,8 +237,7 @@ class OrderRepository:
 
     async def add_many(self, created: Sequence[tuple[Order, dict[str, Any], order_pb2.Order]]) -> None:
         """Inserts new orders, each with its fingerprint and message, in one statement."""
-        if created:
-            await self.session.execute(_INSERT, [self._row(*item) for item in created])
+        await insert_many(self.session, orders, [self._row(*item) for item in created])
 
     async def save(
         self,
@@ -281,18 +278,18 @@ class OrderRepository:
         if not changed:
             return
         rows = [
-            dict(
-                b_order_id=order.order_id,
-                b_version=read_version,
-                customer_id=order.customer_id,
-                state=int(order.state),
-                version=order.version,
-                doc=message.SerializeToString(),
+            (
+                {"order_id": order.order_id, "version": read_version},
+                {
+                    "customer_id": order.customer_id,
+                    "state": int(order.state),
+                    "version": order.version,
+                    "doc": message.SerializeToString(),
+                },
             )
             for order, read_version, message in changed
         ]
-        result = await self.session.execute(_UPDATE, rows)
-        if not db.updated_all(result, len(rows)):
+        if await update_many(self.session, orders, rows) != len(rows):
             raise Conflict("orders changed concurrently; read them again and retry")
 
     async def list_for_customer(
@@ -321,8 +318,7 @@ class OrderRepository:
     # --- history ---------------------------------------------------------------------------------
 
     async def add_history(self, *entries: order_pb2.OrderHistoryEntry) -> None:
-        if entries:
-            await self.session.execute(_INSERT_HISTORY, [_history_row(e) for e in entries])
+        await insert_many(self.session, history, [_history_row(e) for e in entries])
 
     async def list_history(
         self, *, order_id: str, customer_id: str, kinds: Sequence[int], size: int, after_seq: int

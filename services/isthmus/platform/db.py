@@ -42,18 +42,6 @@ def _connect_args(settings: Settings, schema: str, *, driver_async: bool) -> dic
     return {"options": f"-c search_path={schema}"}
 
 
-def updated_all(result: Any, expected: int) -> bool:
-    """Whether a many-row conditional UPDATE (``WHERE version = :read``) matched every row.
-
-    asyncpg reports no row count for such a statement; on PostgreSQL the callers' rows are locked
-    (``FOR UPDATE``) since they were read, so no other transaction can have moved a version. SQLite
-    (one writer at a time, but no row locks) counts, and a mismatch there is a lost race.
-    """
-    if not result.supports_sane_multi_rowcount():
-        return True
-    return bool(result.rowcount == expected)
-
-
 def sqlstate(exc: BaseException) -> str:
     """The SQLSTATE of a database error (either driver), or "" when it has none."""
     orig = getattr(exc, "orig", None)

@@ -8,10 +8,15 @@ parameter on PostgreSQL, an expanding ``IN`` on SQLite (which prepares nothing).
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, any_, bindparam
+from sqlalchemy import JSON, Boolean, Table, Text, any_, bindparam, cast, column, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -57,3 +62,98 @@ def _array(element: _AnyOf, compiler: Any, **kw: Any) -> str:
     clause = element.column == any_(bindparam(element.name, type_=ARRAY(element.column.type)))
     # Not ``x <> ANY(a)``, which is "differs from some": "differs from all" is ``NOT (x = ANY(a))``.
     return str(compiler.process(~clause if element.negated else clause, **kw))
+
+
+# --- many rows in one statement --------------------------------------------------------------------
+#
+# An executemany sends one bind and one execute per row, which the server pays for row by row. On
+# PostgreSQL these send every column as one array and unnest them: one statement, one plan, the rows
+# inserted (or matched) by the server in one go. SQLite (embedded, in-process) keeps executemany.
+
+
+def _is_json(table: Table, name: str) -> bool:
+    return isinstance(table.c[name].type, JSON)
+
+
+@functools.lru_cache(maxsize=256)
+def _unnest(table: Table, fields: tuple[tuple[str, str], ...]) -> tuple[Any, dict[str, Any]]:
+    """``unnest(:a, :b, ...) AS v(a, b, ...)`` for (parameter name, column name) pairs, each parameter
+    an array of its column's type, and the expression to take each field by. A JSON column travels as
+    an array of texts (an array of JSON lists would be read as a two-dimensional array) and is cast
+    back."""
+    arrays = [
+        bindparam(name, type_=ARRAY(Text() if _is_json(table, col) else table.c[col].type))
+        for name, col in fields
+    ]
+    rows = func.unnest(*arrays).table_valued(*[column(name) for name, _ in fields]).render_derived("v")
+    take = {
+        name: cast(rows.c[name], table.c[col].type) if _is_json(table, col) else rows.c[name]
+        for name, col in fields
+    }
+    return rows, take
+
+
+def _arrays(
+    table: Table, fields: Sequence[tuple[str, str]], values: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """One list per field; JSON values serialized (SQL NULL for None) to match ``_unnest``."""
+    params: dict[str, Any] = {}
+    for name, col in fields:
+        if _is_json(table, col):
+            params[name] = [None if v[col] is None else json.dumps(v[col]) for v in values]
+        else:
+            params[name] = [v[col] for v in values]
+    return params
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_unnest(table: Table, names: tuple[str, ...]) -> Any:
+    _rows, take = _unnest(table, tuple((n, n) for n in names))
+    return insert(table).from_select(list(names), select(*[take[n] for n in names]))
+
+
+def insert_statement(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect) -> tuple[Any, Any]:
+    """The statement and parameters inserting ``rows`` (all with the same keys) in one round trip."""
+    if dialect.name != "postgresql" or len(rows) == 1:
+        return insert(table), list(rows)
+    names = tuple(rows[0])
+    return _insert_unnest(table, names), _arrays(table, [(n, n) for n in names], rows)
+
+
+async def insert_many(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Inserts ``rows`` (dicts with the same keys); nothing for none."""
+    if rows:
+        await session.execute(*insert_statement(table, rows, session.get_bind().dialect))
+
+
+@functools.lru_cache(maxsize=256)
+def _update_unnest(table: Table, where: tuple[str, ...], values: tuple[str, ...]) -> Any:
+    _rows, take = _unnest(table, tuple((f"w_{n}", n) for n in where) + tuple((f"v_{n}", n) for n in values))
+    key = table.c[where[0]]
+    matches = [table.c[n] == take[f"w_{n}"] for n in where]
+    return update(table).values({n: take[f"v_{n}"] for n in values}).where(*matches).returning(key)
+
+
+@functools.lru_cache(maxsize=256)
+def _update_each(table: Table, where: tuple[str, ...], values: tuple[str, ...]) -> Any:
+    matches = [table.c[n] == bindparam(f"w_{n}") for n in where]
+    return update(table).values({n: bindparam(f"v_{n}") for n in values}).where(*matches)
+
+
+async def update_many(
+    session: AsyncSession, table: Table, changes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+) -> int:
+    """Applies each ``(where, values)`` pair (all with the same keys): the row whose columns equal
+    ``where`` gets ``values``. Returns how many rows matched, so a version in ``where`` that another
+    writer moved shows as a shortfall."""
+    if not changes:
+        return 0
+    where, values = tuple(changes[0][0]), tuple(changes[0][1])
+    if session.get_bind().dialect.name == "postgresql":
+        params = _arrays(table, [(f"w_{n}", n) for n in where], [w for w, _ in changes])
+        params |= _arrays(table, [(f"v_{n}", n) for n in values], [v for _, v in changes])
+        result = await session.execute(_update_unnest(table, where, values), params)
+        return len(result.all())
+    rows = [{**{f"w_{n}": w[n] for n in where}, **{f"v_{n}": v[n] for n in values}} for w, v in changes]
+    result = await session.execute(_update_each(table, where, values), rows)
+    return int(result.rowcount)  # type: ignore[attr-defined]

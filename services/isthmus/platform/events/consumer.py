@@ -26,7 +26,7 @@ from isthmus.platform.events.envelope import BadMessage, Event, decode
 from isthmus.platform.events.metrics import EventMetrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.tables import dead_letters, inbox
-from isthmus.platform.sql import any_of
+from isthmus.platform.sql import any_of, insert_many
 
 log = logging.getLogger("isthmus.events")
 
@@ -34,7 +34,6 @@ log = logging.getLogger("isthmus.events")
 _SEEN = select(inbox.c.event_id).where(
     inbox.c.consumer == bindparam("consumer"), any_of(inbox.c.event_id, "ids")
 )
-_INSERT_INBOX = insert(inbox)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 # Before a batch's handlers: reads what they will need, returns what to run after them (or None).
@@ -211,8 +210,9 @@ class Consumer:
                     fresh.append(event)
             if fresh:
                 now = datetime.now(UTC)
-                await session.execute(
-                    _INSERT_INBOX,
+                await insert_many(
+                    session,
+                    inbox,
                     [{"consumer": self.queue, "event_id": e.event_id, "handled_at": now} for e in fresh],
                 )
             fresh_ids = {id(e) for e in fresh}

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from isthmus.platform import logs
 from isthmus.platform.events.envelope import new_envelope, routing_key
 from isthmus.platform.events.tables import outbox
-from isthmus.platform.sql import any_of, none_of
+from isthmus.platform.sql import any_of, insert_statement, none_of
 
 # Producers that committed outbox rows wake the relays of this process at once (no polling delay);
 # relays in other replicas still find the rows by polling.
@@ -49,9 +49,7 @@ def _before_commit(session: Session) -> None:
     # record thousands of events a second.
     rows = session.info.pop(_PENDING, None)
     if rows:
-        # executemany: SQLAlchemy batches it into multi-row INSERTs from one cached compiled statement
-        # (a fresh .values(rows) statement is compiled anew each time, at several times the CPU).
-        session.execute(insert(outbox), rows)
+        session.execute(*insert_statement(outbox, rows, session.get_bind().dialect))
 
 
 @event.listens_for(Session, "after_commit")
