@@ -2,12 +2,16 @@
 
 A batch runs in one transaction with a fixed number of queries whatever its size: lock the batch's
 source rows, read tombstones, read candidates for all blocking keys at once, read the candidate
-customers and their source records; then resolve every record in memory, in order (so duplicates
-inside one batch find each other), and write everything with multi-row statements.
+customers and the match profiles of their source records. Then, in memory and in order (so that
+duplicates inside one batch find each other), every record is decided: linked, reviewed, or a new
+customer. Only the customers the batch changes need their source records in full (survivorship works
+on them): those are read in one more query, the golden records recomputed in the same order, and
+everything written with multi-row statements.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,10 +78,14 @@ class Upserted:
 
 @dataclass
 class Working:
-    """A customer touched by the batch, in memory until the batch is written."""
+    """A customer touched by the batch, in memory until the batch is written.
+
+    ``refs`` are its source records (what matching compares against, through their profiles);
+    ``members`` are those records in full, read only once the batch is known to change the customer.
+    """
 
     customer_id: str
-    members: dict[tuple[str, str], Record]
+    refs: set[tuple[str, str]]
     row: CustomerRow | None  # None when created by this batch
     state: int = ACTIVE
     flags: set[int] = field(default_factory=set)
@@ -85,6 +93,7 @@ class Working:
     changed: bool = False
     changed_fields: set[str] = field(default_factory=set)
     cause: tuple[str, str] | None = None
+    members: dict[tuple[str, str], Record] = field(default_factory=dict)
     _golden: Golden | None = None
 
     @property
@@ -101,6 +110,19 @@ class Working:
     @golden.setter
     def golden(self, value: Golden) -> None:
         self._golden = value
+
+
+@dataclass
+class _Application:
+    """A record applied to a customer's golden record, in the order the batch decided them."""
+
+    w: Working
+    rec: Record
+    kind: int
+    outcome: int
+    score: float
+    result: Upserted
+    review_against: Working | None = None  # the existing customer a steward is to compare it with
 
 
 def customer_columns(w_golden: Golden) -> dict[str, Any]:
@@ -139,6 +161,8 @@ class Batch:
         # blocking key -> customers this batch created or linked a record to under it
         self.key_index: dict[str, set[str]] = {}
         self.stored_candidates: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        # decided, then applied to golden records in this order
+        self.applications: list[_Application] = []
         # pending writes
         self.new_sources: dict[tuple[str, str], dict[str, Any]] = {}
         self.updated_sources: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
@@ -192,6 +216,9 @@ class Batch:
                 results.append(self._refresh(item))
             else:
                 results.append(self._resolve(item))
+        await self._load_members({a.w.customer_id for a in self.applications if not a.w.created})
+        for a in self.applications:
+            self._apply(a)
         await self._write()
         return results
 
@@ -211,19 +238,30 @@ class Batch:
         return counts.most_common(self.deps.settings.match.max_candidates)
 
     async def _load(self, ids: set[str]) -> None:
+        """The candidate and held customers, each with the match profiles of its source records."""
         ids -= set(self.working)
         if not ids:
             return
         rows = await self.uow.repo.customer_rows(ids)
         active = {cid for cid, r in rows.items() if r.state == ACTIVE}
-        members = await self.uow.repo.source_rows_of(active)
+        with_records = self.deps.matcher.needs_records  # comparators from plugins read whole records
+        profiles = await self.uow.repo.profiles_of(active, with_records=with_records)
+        refs: dict[str, set[tuple[str, str]]] = {cid: set() for cid in active}
+        for p in profiles:
+            refs[p.customer_id].add(p.ref)
+            if p.ref not in self.features:
+                self.features[p.ref] = p.features()
         for cid in active:
             row = rows[cid]
-            recs = {(s.source_system, s.source_id): Record.from_json(s.data) for s in members.get(cid, [])}
-            for rec in recs.values():
-                if rec.ref not in self.features:
-                    self.features[rec.ref] = Features(rec)
-            self.working[cid] = Working(cid, recs, row, row.state, set(row.flags), row.version)
+            self.working[cid] = Working(cid, refs[cid], row, row.state, set(row.flags), row.version)
+
+    async def _load_members(self, ids: set[str]) -> None:
+        """The source records, in full, of the stored customers the batch changes (for survivorship)."""
+        members = await self.uow.repo.source_rows_of(ids) if ids else {}
+        for cid, rows in members.items():
+            self.working[cid].members = {
+                (s.source_system, s.source_id): Record.from_json(s.data) for s in rows
+            }
 
     # --- deciding -----------------------------------------------------------------------------------
 
@@ -245,14 +283,21 @@ class Batch:
         # The same content, or an older copy arriving late, leaves everything as it is.
         if digest == held.content_hash or convert.aware(held.observed_at) > rec.observed_at:
             return result
-        w.members[rec.ref] = rec
-        self._apply(w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, held.link_outcome, held.score)
+        self._decided(
+            w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, held.link_outcome, held.score, result
+        )
         row = self._source_row(item, held.customer_id, held.link_outcome, held.score, held.linked_at)
         self.updated_sources[rec.ref] = (row, held.version)
         held.content_hash, held.observed_at, held.version = digest, rec.observed_at, held.version + 1
         result.outcome = pb.MATCH_OUTCOME_REFRESHED
-        result.flags = sorted(w.flags)
         return result
+
+    def _decided(
+        self, w: Working, rec: Record, kind: int, outcome: int, score: float, result: Upserted
+    ) -> None:
+        """The record belongs to ``w`` from now on; its golden record is recomputed after deciding."""
+        w.refs.add(rec.ref)
+        self.applications.append(_Application(w, rec, kind, outcome, score, result))
 
     def _resolve(self, item: Incoming) -> Upserted:
         rec = item.record
@@ -261,22 +306,23 @@ class Batch:
         scored = []
         for cid, _ in self._ranked(rec.ref):
             w = self.working.get(cid)
-            if w is None or w.state != ACTIVE or not w.members:
+            if w is None or w.state != ACTIVE or not w.refs:
                 continue
-            scored.append(matcher.score(f, cid, [self.features[m] for m in w.members]))
+            scored.append(matcher.score(f, cid, [self.features[m] for m in w.refs]))
         decision = matcher.decide(f, scored)
         outcome = OUTCOMES[decision.outcome]
         result = Upserted(item.index, rec.source_system, rec.source_id, outcome=outcome, score=decision.score)
         if decision.outcome in (Outcome.DETERMINISTIC, Outcome.PROBABILISTIC):
             w = self.working[decision.customer_id]
-            w.members[rec.ref] = rec
-            self._apply(w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, outcome, decision.score)
+            self._decided(
+                w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, outcome, decision.score, result
+            )
         else:
-            w = Working(new_id(), {rec.ref: rec}, None)
+            w = Working(new_id(), set(), None)
             self.working[w.customer_id] = w
             if decision.insufficient:
                 w.flags.add(INSUFFICIENT)
-            self._apply(w, rec, pb.HISTORY_ENTRY_KIND_CREATED, outcome, 0.0)
+            self._decided(w, rec, pb.HISTORY_ENTRY_KIND_CREATED, outcome, 0.0, result)
             if decision.outcome is Outcome.REVIEW:
                 result.review_id = self._open_review(
                     w, rec, decision.customer_id, decision.score, decision.comparisons
@@ -308,7 +354,6 @@ class Batch:
             1,
         )
         result.customer_id = w.customer_id
-        result.flags = sorted(w.flags)
         return result
 
     def _open_review(
@@ -335,13 +380,7 @@ class Batch:
                 "version": 1,
             }
         )
-        w.flags.add(PENDING)
-        existing = self.working[existing_id]
-        if PENDING not in existing.flags:
-            existing.flags.add(PENDING)
-            if not existing.changed:
-                existing.version += 1
-            existing.changed = True
+        self.applications[-1].review_against = self.working[existing_id]
         self.uow.record(
             ev.MatchReviewOpened(
                 review_id=review_id,
@@ -359,8 +398,12 @@ class Batch:
         )
         return review_id
 
-    def _apply(self, w: Working, rec: Record, kind: int, outcome: int, score: float) -> None:
+    # --- applying -----------------------------------------------------------------------------------
+
+    def _apply(self, a: _Application) -> None:
+        w, rec = a.w, a.rec
         before = w.golden.flat() if not w.created or w.members.keys() - {rec.ref} else {}
+        w.members[rec.ref] = rec
         w.golden = golden_record(list(w.members.values()), self.deps.settings.survivorship)
         if w.golden.conflicting:
             w.flags.add(CONFLICTING)
@@ -374,15 +417,15 @@ class Batch:
         ref = {
             "source_system": rec.source_system,
             "source_id": rec.source_id,
-            "link_outcome": outcome,
-            "score": score,
+            "link_outcome": a.outcome,
+            "score": a.score,
             "observed_at": rec.observed_at.isoformat(),
         }
         self.history_rows.append(
             {
                 "entry_id": new_id(),
                 "customer_id": w.customer_id,
-                "kind": kind,
+                "kind": a.kind,
                 "occurred_at": self.now,
                 "actor": self.actor,
                 "source_record": ref,
@@ -394,6 +437,16 @@ class Batch:
                 "principal": auth.principal.get(),
             }
         )
+        if a.review_against is not None:
+            # The candidate waits for a steward, and so does the customer it may be.
+            w.flags.add(PENDING)
+            existing = a.review_against
+            if PENDING not in existing.flags:
+                existing.flags.add(PENDING)
+                if not existing.changed:
+                    existing.version += 1
+                existing.changed = True
+        a.result.flags = sorted(w.flags)
 
     def _source_row(
         self, item: Incoming, cid: str, outcome: int, score: float, linked_at: datetime
@@ -411,6 +464,7 @@ class Batch:
             "link_outcome": outcome,
             "score": score,
             "version": 1,
+            "profile": json.dumps(self.features[rec.ref].profile(), separators=(",", ":")),
         }
 
     # --- writing ------------------------------------------------------------------------------------
@@ -474,7 +528,7 @@ class Batch:
         row = CustomerRow(w.customer_id, w.state, None, w.version, "{}", sorted(w.flags), self.now, self.now)
         msg = convert.customer(row, golden=w.golden)
         # Which systems hold the customer: connectors write golden changes back to them.
-        msg.sources.extend(pb.SourceReference(source_system=s, source_id=i) for s, i in sorted(w.members))
+        msg.sources.extend(pb.SourceReference(source_system=s, source_id=i) for s, i in sorted(w.refs))
         cause = pb.SourceReference(source_system=w.cause[0], source_id=w.cause[1]) if w.cause else None
         if w.created:
             self.uow.record(ev.CustomerCreated(customer=msg, source_record=cause), w.customer_id)

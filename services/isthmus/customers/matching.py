@@ -9,10 +9,11 @@ The score of a candidate is the sum of the weights; thresholds cut it into link 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from typing import Any
 
 import jellyfish
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -42,58 +43,134 @@ _DIGITS = re.compile(r"\d")
 _GLUED_STREET = re.compile(r"(\w)(strasse|str)\b")
 
 
+@functools.lru_cache(maxsize=65536)
 def _street_key(line: str) -> str:
     """ "Hauptstraße 5", "Hauptstr. 5" and "Haupt Strasse 5" all read "haupt strasse 5"."""
     text = _GLUED_STREET.sub(r"\1 \2", fold(line.replace("ß", "ss")))
     return " ".join(_STREET_WORDS.get(w, w) for w in text.split())
 
 
-@dataclass(frozen=True)
+PROFILE_VERSION = 1
+
+
 class Features:
-    """Match keys of one record, derived once."""
+    """Match keys of one record, derived once.
 
-    record: Record
-    nicknames: dict[str, str] = field(default_factory=lambda: NICKNAMES, compare=False, repr=False)
+    From the record as it arrives (``Features(record)``), or from the profile stored beside a source
+    record (``Features.from_profile``): a candidate's members are compared through their stored
+    profiles, so a stored record is never decoded and folded again to be matched against. Such
+    Features have no ``record`` unless the caller attached it (comparators from plugins need it).
+    """
 
-    @cached_property
-    def given(self) -> str:
-        return fold(self.record.name.given).split(" ")[0] if self.record.name.given else ""
+    __slots__ = (
+        "_record",
+        "address_display",
+        "dob",
+        "emails",
+        "family",
+        "given",
+        "given_canonical",
+        "given_groups",
+        "has_address",
+        "identifiers",
+        "name_display",
+        "phones",
+        "postcodes",
+        "streets",
+    )
 
-    @cached_property
-    def given_canonical(self) -> str:
-        return self.nicknames.get(self.given, self.given)
-
-    @cached_property
-    def given_groups(self) -> frozenset[str]:
-        return GROUPS.get(self.given, frozenset({self.given}))
-
-    @cached_property
-    def family(self) -> str:
-        return fold(self.record.name.family)
-
-    @cached_property
-    def emails(self) -> frozenset[str]:
-        return frozenset(e.key for e in self.record.emails)
-
-    @cached_property
-    def phones(self) -> frozenset[str]:
-        return frozenset(p.number for p in self.record.phones)
-
-    @cached_property
-    def identifiers(self) -> dict[tuple[int, str], str]:
-        return {(i.kind, i.country): i.value for i in self.record.identifiers}
-
-    @cached_property
-    def postcodes(self) -> frozenset[str]:
-        return frozenset(a.postal_code.replace(" ", "") for a in self.record.addresses if a.postal_code)
-
-    @cached_property
-    def streets(self) -> tuple[tuple[str, str], ...]:
-        return tuple(
-            (a.postal_code.replace(" ", ""), _street_key(a.lines[0]))
-            for a in self.record.addresses
-            if a.lines
+    def __init__(self, record: Record) -> None:
+        self._record: Record | None = record
+        given = fold(record.name.given).split(" ")[0] if record.name.given else ""
+        self._set(
+            given,
+            fold(record.name.family),
+            frozenset(e.key for e in record.emails),
+            frozenset(p.number for p in record.phones),
+            {(i.kind, i.country): i.value for i in record.identifiers},
+            record.dob,
+            frozenset(a.postal_code.replace(" ", "") for a in record.addresses if a.postal_code),
+            tuple(
+                (a.postal_code.replace(" ", ""), _street_key(a.lines[0])) for a in record.addresses if a.lines
+            ),
+            f"{record.name.given} {record.name.family}".strip(),
+            record.addresses[0].display if record.addresses else "",
+            bool(record.addresses),
         )
+
+    def _set(
+        self,
+        given: str,
+        family: str,
+        emails: frozenset[str],
+        phones: frozenset[str],
+        identifiers: dict[tuple[int, str], str],
+        dob: str,
+        postcodes: frozenset[str],
+        streets: tuple[tuple[str, str], ...],
+        name_display: str,
+        address_display: str,
+        has_address: bool,
+    ) -> None:
+        self.given = given
+        self.given_canonical = NICKNAMES.get(given, given)
+        self.given_groups = GROUPS.get(given, frozenset({given}))
+        self.family = family
+        self.emails = emails
+        self.phones = phones
+        self.identifiers = identifiers
+        self.dob = dob
+        self.postcodes = postcodes
+        self.streets = streets
+        self.name_display = name_display
+        self.address_display = address_display
+        self.has_address = has_address
+
+    def profile(self) -> list[Any]:
+        """What is stored beside the source record (JSON): enough to compare it without decoding it."""
+        return [
+            PROFILE_VERSION,
+            self.given,
+            self.family,
+            sorted(self.emails),
+            sorted(self.phones),
+            [[kind, country, value] for (kind, country), value in sorted(self.identifiers.items())],
+            self.dob,
+            sorted(self.postcodes),
+            [list(s) for s in self.streets],
+            self.name_display,
+            self.address_display,
+            self.has_address,
+        ]
+
+    @classmethod
+    def from_profile(cls, data: Sequence[Any], record: Record | None = None) -> Features | None:
+        """The Features a stored profile describes; None for a profile of another format version."""
+        if not data or data[0] != PROFILE_VERSION:
+            return None
+        f = cls.__new__(cls)
+        f._record = record
+        _, given, family, emails, phones, idents, dob, postcodes, streets, name, address, has = data
+        f._set(
+            given,
+            family,
+            frozenset(emails),
+            frozenset(phones),
+            {(kind, country): value for kind, country, value in idents},
+            dob,
+            frozenset(postcodes),
+            tuple((pc, street) for pc, street in streets),
+            name,
+            address,
+            has,
+        )
+        return f
+
+    @property
+    def record(self) -> Record:
+        if self._record is None:
+            raise LookupError("these Features were read from a stored profile without their record")
+        return self._record
 
     @property
     def has_strong_key(self) -> bool:
@@ -104,7 +181,7 @@ class Features:
         """Enough to match on: a strong key, or a full name with a date of birth or an address."""
         if self.has_strong_key:
             return True
-        return bool(self.given and self.family and (self.record.dob or self.record.addresses))
+        return bool(self.given and self.family and (self.dob or self.has_address))
 
 
 def _phonetic(text: str) -> str:
@@ -120,7 +197,7 @@ def blocking_keys(f: Features) -> set[str]:
     keys |= {f"p:{p}" for p in f.phones}
     keys |= {f"i:{kind}:{country}:{value}" for (kind, country), value in f.identifiers.items()}
     names = {n for n in (f.given_canonical, f.family) if n}
-    dob = f.record.dob
+    dob = f.dob
     for n in names:
         code = _phonetic(n)
         if dob:
@@ -152,10 +229,15 @@ CompareFn = Callable[[Features, Features], Comparison | None]
 
 @dataclass(frozen=True)
 class Comparator:
-    """A named comparison of two records; ``compare`` returns None when either side lacks the value."""
+    """A named comparison of two records; ``compare`` returns None when either side lacks the value.
+
+    ``needs_record``: the comparison reads ``Features.record`` (the whole source record), not only the
+    match keys every Features carries; the matcher then has stored records read in full to compare.
+    """
 
     name: str
     compare: CompareFn
+    needs_record: bool = True
 
 
 def similarity_comparator(
@@ -293,19 +375,18 @@ def builtin_comparators(w: Weights) -> list[Comparator]:
         if not (a.given or a.family) or not (b.given or b.family):
             return None
         straight = _name_pair(a.given, a.given_groups, a.family, b.given, b.given_groups, b.family, w)
-        a_family_groups = GROUPS.get(a.family, frozenset({a.family}))
-        swapped = _name_pair(a.family, a_family_groups, a.given, b.given, b.given_groups, b.family, w)
         weight, why, _ = straight
-        # A swap counts only when it makes both names agree, not when it trades one mismatch for another.
-        if swapped[2] > 0 and swapped[0] > weight + 2:
-            weight, why = swapped[0], "given and family name transposed; " + swapped[1]
-        left = f"{a.record.name.given} {a.record.name.family}".strip()
-        right = f"{b.record.name.given} {b.record.name.family}".strip()
+        # A swap counts only when it makes both names agree, not when it trades one mismatch for another
+        # (so there is nothing to gain when the names already agree as given).
+        if weight + 2 < w.given_agree + w.family_agree:
+            swapped = _swapped(a, b, w)
+            if swapped is not None and swapped[2] > 0 and swapped[0] > weight + 2:
+                weight, why = swapped[0], "given and family name transposed; " + swapped[1]
         sim = _jw(f"{a.given} {a.family}", f"{b.given} {b.family}")
-        return Comparison("name", left, right, round(sim, 3), round(weight, 3), why)
+        return Comparison("name", a.name_display, b.name_display, round(sim, 3), round(weight, 3), why)
 
     def dob(a: Features, b: Features) -> Comparison | None:
-        x, y = a.record.dob, b.record.dob
+        x, y = a.dob, b.dob
         if not x or not y:
             return None
         if x == y:
@@ -320,7 +401,7 @@ def builtin_comparators(w: Weights) -> list[Comparator]:
         return Comparison("date_of_birth", x, y, 0.0, w.dob_disagree, "different dates of birth")
 
     def address(a: Features, b: Features) -> Comparison | None:
-        if not a.record.addresses or not b.record.addresses:
+        if not a.has_address or not b.has_address:
             return None
         best = (w.address_disagree, 0.0, "different addresses")
         for pa, sa in a.streets or (("", ""),):
@@ -338,57 +419,64 @@ def builtin_comparators(w: Weights) -> list[Comparator]:
                 best = max(best, cand, key=lambda t: t[0])
         if best[0] == w.address_disagree and a.postcodes & b.postcodes:
             best = (w.postcode_agree, 0.5, "same postal code")
-        left = a.record.addresses[0].display
-        right = b.record.addresses[0].display
-        return Comparison("postal_address", left, right, round(best[1], 3), best[0], best[2])
+        weight, similarity, why = best
+        return Comparison(
+            "postal_address", a.address_display, b.address_display, round(similarity, 3), weight, why
+        )
 
     return [
-        Comparator("email_exact", email),
-        Comparator("phone_exact", phone),
-        Comparator("identifier", identifier),
-        Comparator("name", names),
-        Comparator("date_of_birth", dob),
-        Comparator("postal_address", address),
+        Comparator("email_exact", email, needs_record=False),
+        Comparator("phone_exact", phone, needs_record=False),
+        Comparator("identifier", identifier, needs_record=False),
+        Comparator("name", names, needs_record=False),
+        Comparator("date_of_birth", dob, needs_record=False),
+        Comparator("postal_address", address, needs_record=False),
     ]
+
+
+def _given_part(ag: str, agc: frozenset[str], bg: str, bgc: frozenset[str], w: Weights) -> tuple[float, str]:
+    if ag == bg:
+        return w.given_agree, "same given name"
+    if agc & bgc:
+        return w.given_nickname, f"nickname: {ag} ~ {bg}"
+    if len(ag) == 1 or len(bg) == 1:
+        if ag[0] == bg[0]:
+            return w.given_initial, "given name initial agrees"
+        return w.given_disagree, "given initial differs"
+    s, g = _graded(ag, bg, w.given_agree, w.given_disagree)
+    return g, f"given names {'similar' if g > 0 else 'differ'} ({s:.2f})"
+
+
+def _family_part(af: str, bf: str, w: Weights) -> tuple[float, str]:
+    s, g = _graded(af, bf, w.family_agree, w.family_disagree)
+    if g < w.family_agree * 0.75 and set(af.split()) & set(bf.split()):
+        s, g = 0.95, w.family_agree * 0.75  # double-barrelled, sharing a part: "Meyer Lopez" ~ "Lopez"
+    return g, f"family names {'agree' if s >= 0.999 else 'similar' if g > 0 else 'differ'} ({s:.2f})"
 
 
 def _name_pair(
     ag: str, agc: frozenset[str], af: str, bg: str, bgc: frozenset[str], bf: str, w: Weights
 ) -> tuple[float, str, float]:
-    weight = 0.0
-    why = []
+    """(weight, explanation, the lesser of the two parts) of given and family names compared."""
     parts = []
     if ag and bg:
-        if ag == bg:
-            weight += w.given_agree
-            parts.append(w.given_agree)
-            why.append("same given name")
-        elif agc & bgc:
-            weight += w.given_nickname
-            parts.append(w.given_nickname)
-            why.append(f"nickname: {ag} ~ {bg}")
-        elif len(ag) == 1 or len(bg) == 1:
-            if ag[0] == bg[0]:
-                weight += w.given_initial
-                parts.append(w.given_initial)
-                why.append("given name initial agrees")
-            else:
-                weight += w.given_disagree
-                parts.append(w.given_disagree)
-                why.append("given initial differs")
-        else:
-            s, g = _graded(ag, bg, w.given_agree, w.given_disagree)
-            weight += g
-            parts.append(g)
-            why.append(f"given names {'similar' if g > 0 else 'differ'} ({s:.2f})")
+        parts.append(_given_part(ag, agc, bg, bgc, w))
     if af and bf:
-        s, g = _graded(af, bf, w.family_agree, w.family_disagree)
-        if g < w.family_agree * 0.75 and set(af.split()) & set(bf.split()):
-            s, g = 0.95, w.family_agree * 0.75  # double-barrelled, sharing a part: "Meyer Lopez" ~ "Lopez"
-        weight += g
-        parts.append(g)
-        why.append(f"family names {'agree' if s >= 0.999 else 'similar' if g > 0 else 'differ'} ({s:.2f})")
-    return weight, "; ".join(why), min(parts, default=0.0)
+        parts.append(_family_part(af, bf, w))
+    weight = sum(p[0] for p in parts)
+    return weight, "; ".join(p[1] for p in parts), min((p[0] for p in parts), default=0.0)
+
+
+def _swapped(a: Features, b: Features, w: Weights) -> tuple[float, str, float] | None:
+    """The names compared with ``a``'s given and family name swapped; None when one part already
+    disagrees (a swap only counts when both parts agree)."""
+    family = _family_part(a.given, b.family, w) if a.given and b.family else None
+    if family is not None and family[0] <= 0:
+        return None
+    given_groups = GROUPS.get(a.family, frozenset({a.family}))
+    given = _given_part(a.family, given_groups, b.given, b.given_groups, w) if a.family and b.given else None
+    parts = [p for p in (given, family) if p is not None]
+    return sum(p[0] for p in parts), "; ".join(p[1] for p in parts), min((p[0] for p in parts), default=0.0)
 
 
 _WHOLE_CUSTOMER = ("date_of_birth", "identifier")
@@ -438,6 +526,11 @@ class Matcher:
     def __init__(self, config: MatchConfig, registry: ComparatorRegistry | None = None) -> None:
         self.config = config
         self.registry = registry or ComparatorRegistry(builtin_comparators(config.weights))
+
+    @property
+    def needs_records(self) -> bool:
+        """Whether some comparator reads whole source records (see ``Comparator.needs_record``)."""
+        return any(c.needs_record for c in self.registry)
 
     def score_pair(self, a: Features, b: Features) -> tuple[float, tuple[Comparison, ...], str]:
         comparisons = tuple(c for comp in self.registry if (c := comp.compare(a, b)) is not None)

@@ -7,6 +7,7 @@ fault (paths relative to the record, e.g. ``emails[1].address``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -53,8 +54,12 @@ def tidy_case(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Match key of a text: case-folded, accents removed, punctuation dropped."""
+    """Match key of a text: case-folded, accents removed, punctuation dropped.
+
+    Cached: names, streets and places repeat across records, and this runs for every value matched.
+    """
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return collapse(re.sub(r"[^\w\s]", " ", stripped).replace("_", " "))
@@ -123,6 +128,7 @@ def canonical_email(raw: str) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
+@functools.lru_cache(maxsize=16384)
 def e164(raw: str, region: str | None) -> str | None:
     """The number in E.164, or None when it is not a valid number (for the region, if it has no prefix)."""
     try:

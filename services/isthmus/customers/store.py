@@ -34,10 +34,12 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     column,
     delete,
     distinct,
     func,
+    null,
     select,
     text,
     true,
@@ -50,8 +52,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.customers import view360
+from isthmus.customers.matching import PROFILE_VERSION, Features
+from isthmus.customers.records import Record
 from isthmus.platform.errors import Conflict
-from isthmus.platform.sql import any_of, update_many
+from isthmus.platform.sql import any_of, insert_many, update_many
 
 metadata = MetaData()
 _TS = DateTime(timezone=True)
@@ -88,6 +92,8 @@ source_records = Table(
     Column("link_outcome", SmallInteger, nullable=False),
     Column("score", Float, nullable=False),
     Column("version", Integer, nullable=False),
+    # matching.Features.profile() as JSON: what comparing against this record needs, without it.
+    Column("profile", Text, nullable=True),
 )
 
 blocking_keys = Table(
@@ -272,6 +278,28 @@ class CustomerRow:
         return cast(dict[str, Any], json.loads(self.golden_json))
 
 
+@dataclass
+class ProfileRow:
+    source_system: str
+    source_id: str
+    customer_id: str
+    profile: str | None
+    data_json: str | None
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return (self.source_system, self.source_id)
+
+    def features(self) -> Features:
+        """The record's Features from its stored profile (with the record when it was read too)."""
+        record = Record.from_json(json.loads(self.data_json)) if self.data_json is not None else None
+        found = Features.from_profile(json.loads(self.profile), record) if self.profile else None
+        if found is not None:
+            return found
+        assert record is not None, "a record without a current profile is read in full"
+        return Features(record)
+
+
 def _source_row(r: Any) -> SourceRow:
     return SourceRow(
         r.source_system,
@@ -300,12 +328,31 @@ def _customer_row(r: Any) -> CustomerRow:
     )
 
 
-_SOURCE_COLS = [c for c in source_records.c if c.name != "raw"]
+_SOURCE_COLS = [c for c in source_records.c if c.name not in ("raw", "profile")]
 # The golden record as text: psycopg would parse JSON for every candidate row, wanted or not.
 _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c for c in customers.c]
 # Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
 _SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(any_of(source_records.c.customer_id, "ids"))
 _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "ids"))
+# What matching compares a candidate's records by: their profiles (the record itself only where the
+# profile is missing or of another format, or ``with_records`` for comparators that read records).
+_PROFILES_OF = select(
+    source_records.c.source_system,
+    source_records.c.source_id,
+    source_records.c.customer_id,
+    source_records.c.profile,
+    source_records.c.data.cast(Text).label("data_json"),
+).where(any_of(source_records.c.customer_id, "ids"))
+_PROFILES_ONLY_OF = select(
+    source_records.c.source_system,
+    source_records.c.source_id,
+    source_records.c.customer_id,
+    source_records.c.profile,
+    case(
+        (source_records.c.profile.like(f"[{PROFILE_VERSION},%"), null()),
+        else_=source_records.c.data.cast(Text),
+    ).label("data_json"),
+).where(any_of(source_records.c.customer_id, "ids"))
 _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
 
 
@@ -371,6 +418,16 @@ class Repository:
             raise
         return {(r.source_system, r.source_id): _source_row(r) for r in rows}
 
+    async def profiles_of(
+        self, customer_ids: Iterable[str], *, with_records: bool = False
+    ) -> list[ProfileRow]:
+        """The match profiles of these customers' source records (see :class:`ProfileRow`)."""
+        ids = list(set(customer_ids))
+        if not ids:
+            return []
+        stmt = _PROFILES_OF if with_records else _PROFILES_ONLY_OF
+        return [ProfileRow(*r) for r in (await self.session.execute(stmt, {"ids": ids})).all()]
+
     async def source_rows_of(self, customer_ids: Iterable[str]) -> dict[str, list[SourceRow]]:
         ids = list(set(customer_ids))
         out: dict[str, list[SourceRow]] = defaultdict(list)
@@ -399,18 +456,23 @@ class Repository:
         """Serialise resolution of records sharing a blocking key, until this transaction ends.
 
         Two transactions each resolving a new record of the same person would otherwise both find no
-        candidate (neither sees the other's uncommitted customer) and create two customers. Locks are
-        taken in one order (sorted hashes), so two batches cannot wait for each other. PostgreSQL
-        only: SQLite lets one writer in at a time anyway.
+        candidate (neither sees the other's uncommitted customer) and create two customers. A few
+        keys (one record, a small batch) are locked one by one, in one order (sorted hashes), under a
+        shared hold of the ingest lock; a large batch takes the ingest lock exclusively instead, so it
+        holds one lock, not thousands (PostgreSQL's lock table is shared by all sessions and sized for
+        tens of locks per transaction: 8,000 key locks of a batch of 1,000 records ran out of it).
+        PostgreSQL only: SQLite lets one writer in at a time anyway.
         """
         if not self.postgres:
             return
         hashes = sorted({_key_hash(k) for k in keys})
-        if hashes:
-            await self.session.execute(
-                text("SELECT count(pg_advisory_xact_lock(h)) FROM unnest(CAST(:h AS bigint[])) AS h"),
-                {"h": hashes},
-            )
+        if not hashes:
+            return
+        if len(hashes) > MAX_KEY_LOCKS:
+            await self.session.execute(_LOCK_ALL, {"h": _INGEST_LOCK})
+            return
+        await self.session.execute(_LOCK_SHARED, {"h": _INGEST_LOCK})
+        await self.session.execute(_LOCK_EACH, {"h": hashes})
 
     async def ranked_candidates(
         self, wanted: Sequence[Iterable[str]], limit: int, max_key_records: int
@@ -474,12 +536,8 @@ class Repository:
     # --- writes -------------------------------------------------------------------------------------
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """executemany: SQLAlchemy sends multi-row INSERTs from one cached statement (insertmanyvalues).
-
-        A ``.values(rows)`` statement is compiled, and parsed again by psycopg, for every batch.
-        """
-        if rows:
-            await self.session.execute(table.insert(), rows)
+        """All ``rows`` in one statement (see ``isthmus.platform.sql.insert_many``)."""
+        await insert_many(self.session, table, rows)
 
     async def update_customer(self, row: dict[str, Any], expected_version: int) -> None:
         """Optimistic: the row must still be at the version read, else another writer won (ABORTED)."""
@@ -555,6 +613,13 @@ class Repository:
             )
 
 
+# Key locks a transaction takes one by one; beyond this it takes the ingest lock exclusively.
+MAX_KEY_LOCKS = 64
+_LOCK_ALL = text("SELECT pg_advisory_xact_lock(:h)")
+_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:h)")
+_LOCK_EACH = text("SELECT count(pg_advisory_xact_lock(h)) FROM unnest(CAST(:h AS bigint[])) AS h")
+
+
 def flag_list(flags: Iterable[int]) -> list[int]:
     return sorted(set(flags))
 
@@ -563,3 +628,6 @@ def _key_hash(key: str) -> int:
     """A signed 64-bit advisory lock id for a blocking key (stable across processes)."""
     digest = hashlib.blake2b(f"isthmus.customers:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+_INGEST_LOCK = _key_hash("\x00ingest")  # no blocking key starts with a NUL

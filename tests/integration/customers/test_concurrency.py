@@ -7,9 +7,12 @@ import asyncio
 import grpc
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from isthmus.api.customers.v1 import customers_pb2 as api
 from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus.customers.store import Repository
+from isthmus.platform import config, db
 
 from .helpers import person, upsert
 
@@ -89,3 +92,59 @@ async def test_the_same_person_arriving_from_two_systems_at_once_becomes_one_cus
     for n in range(len(people)):
         erp, shop = results[2 * n], results[2 * n + 1]
         assert erp.customer_id == shop.customer_id, (erp, shop)
+
+
+def _crowd(uid: str, n: int, system: str = "erp") -> list[pb.SourceRecord]:
+    """``n`` different people, each with an email, a phone, a birth date and an address."""
+    return [
+        person(
+            system,
+            f"CROWD-{uid}-{i}",
+            f"Given{i}x{uid}",
+            f"Family{i}x{uid}",
+            email=f"crowd{i}.{uid}@example.com",
+            phone=f"+49301{i:07d}",
+            dob=(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+            street=f"Weg {i}",
+            postcode=f"{10000 + i}",
+        )
+        for i in range(n)
+    ]
+
+
+async def test_a_bulk_batch_takes_one_ingest_lock_not_one_per_blocking_key(pg_url: str) -> None:
+    # 1,000 people hold some 9,000 blocking keys: locked one by one they can overflow PostgreSQL's lock
+    # table ("out of shared memory"), which is sized for tens of locks per transaction.
+    engine = db.async_engine(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "customers")
+    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+    try:
+        for keys, expected in (([f"k{i}" for i in range(10)], 11), ([f"k{i}" for i in range(9000)], 1)):
+            async with db.session_factory(engine)() as session, session.begin():
+                await Repository(session).lock_keys(keys)
+                assert (await session.execute(held)).scalar_one() == expected, len(keys)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_bulk_batch_and_a_single_upsert_of_the_same_person_make_one_customer(master, uid):
+    """The batch holds the ingest lock exclusively, the single record shares it: they take turns."""
+    for round_ in range(3):
+        tag = f"{uid}r{round_}"
+        batch = _crowd(tag, 40)  # more keys than are locked one by one
+        copy = pb.SourceRecord()
+        copy.CopyFrom(batch[-1])
+        copy.source_system, copy.source_id = "webshop", f"SOLO-{tag}"
+
+        async def single(copy: pb.SourceRecord) -> api.UpsertResult:
+            for _ in range(10):
+                try:
+                    return await upsert(master, copy)
+                except grpc.aio.AioRpcError as exc:
+                    if exc.code() != grpc.StatusCode.ABORTED:
+                        raise
+            raise AssertionError("still ABORTED after 10 tries")
+
+        bulk, solo = await asyncio.gather(
+            master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=batch)), single(copy)
+        )
+        assert bulk.results[-1].customer_id == solo.customer_id
