@@ -86,7 +86,8 @@ class Working:
 
     customer_id: str
     refs: set[tuple[str, str]]
-    row: CustomerRow | None  # None when created by this batch
+    row: CustomerRow | None  # read once the batch changes (or refreshes) the customer; None if created
+    created: bool = False
     state: int = ACTIVE
     flags: set[int] = field(default_factory=set)
     version: int = 0
@@ -96,9 +97,8 @@ class Working:
     members: dict[tuple[str, str], Record] = field(default_factory=dict)
     _golden: Golden | None = None
 
-    @property
-    def created(self) -> bool:
-        return self.row is None
+    def loaded(self, row: CustomerRow) -> None:
+        self.row, self.state, self.flags, self.version = row, row.state, set(row.flags), row.version
 
     @property
     def golden(self) -> Golden:
@@ -190,10 +190,8 @@ class Batch:
             [self.keys_for[ref] for ref in new_refs], match.max_candidates, match.max_key_records
         )
         self.stored_candidates = dict(zip(new_refs, ranked, strict=True))
-        wanted = {s.customer_id for s in self.held.values()}
-        for found in ranked:
-            wanted |= {cid for cid, _ in found}
-        await self._load(wanted)
+        held = {s.customer_id for s in self.held.values()}
+        await self._load({cid for found in ranked for cid, _ in found} | held, held)
 
         results = []
         for item in self.items:
@@ -216,7 +214,9 @@ class Batch:
                 results.append(self._refresh(item))
             else:
                 results.append(self._resolve(item))
-        await self._load_members({a.w.customer_id for a in self.applications if not a.w.created})
+        changing = {a.w.customer_id for a in self.applications if not a.w.created}
+        changing |= {a.review_against.customer_id for a in self.applications if a.review_against}
+        await self._load_members(changing)
         for a in self.applications:
             self._apply(a)
         await self._write()
@@ -237,30 +237,33 @@ class Batch:
                 counts[cid] += 1
         return counts.most_common(self.deps.settings.match.max_candidates)
 
-    async def _load(self, ids: set[str]) -> None:
-        """The candidate and held customers, each with the match profiles of its source records."""
-        ids -= set(self.working)
-        if not ids:
-            return
-        rows = await self.uow.repo.customer_rows(ids)
-        active = {cid for cid, r in rows.items() if r.state == ACTIVE}
+    async def _load(self, ids: set[str], held: set[str]) -> None:
+        """The candidate customers (active ones) with the match profiles of their source records, and
+        the customers of the batch's stored records in full."""
         with_records = self.deps.matcher.needs_records  # comparators from plugins read whole records
-        profiles = await self.uow.repo.profiles_of(active, with_records=with_records)
-        refs: dict[str, set[tuple[str, str]]] = {cid: set() for cid in active}
+        profiles = await self.uow.repo.profiles_of(ids, with_records=with_records)
         for p in profiles:
-            refs[p.customer_id].add(p.ref)
-            if p.ref not in self.features:
-                self.features[p.ref] = p.features()
-        for cid in active:
-            row = rows[cid]
-            self.working[cid] = Working(cid, refs[cid], row, row.state, set(row.flags), row.version)
+            ref = (p.source_system, p.source_id)
+            w = self.working.get(p.customer_id)
+            if w is None:
+                w = self.working[p.customer_id] = Working(p.customer_id, set(), None)
+            w.refs.add(ref)
+            if ref not in self.features:
+                self.features[ref] = p.features()
+        rows = await self.uow.repo.customer_rows(held)
+        for cid, row in rows.items():
+            self.working.setdefault(cid, Working(cid, set(), None)).loaded(row)
 
     async def _load_members(self, ids: set[str]) -> None:
-        """The source records, in full, of the stored customers the batch changes (for survivorship)."""
+        """The stored customers the batch changes, with their source records in full (survivorship
+        works on them)."""
+        rows = await self.uow.repo.customer_rows(i for i in ids if self.working[i].row is None)
+        for cid, row in rows.items():
+            self.working[cid].loaded(row)
         members = await self.uow.repo.source_rows_of(ids) if ids else {}
-        for cid, rows in members.items():
+        for cid, found in members.items():
             self.working[cid].members = {
-                (s.source_system, s.source_id): Record.from_json(s.data) for s in rows
+                (s.source_system, s.source_id): Record.from_json(s.data) for s in found
             }
 
     # --- deciding -----------------------------------------------------------------------------------
@@ -318,7 +321,7 @@ class Batch:
                 w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, outcome, decision.score, result
             )
         else:
-            w = Working(new_id(), set(), None)
+            w = Working(new_id(), set(), None, created=True)
             self.working[w.customer_id] = w
             if decision.insufficient:
                 w.flags.add(INSUFFICIENT)

@@ -50,7 +50,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
+from isthmus.api.customers.v1 import records_pb2
 from isthmus.customers import view360
 from isthmus.customers.matching import PROFILE_VERSION, Features
 from isthmus.customers.records import Record
@@ -334,25 +336,25 @@ _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c
 # Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
 _SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(any_of(source_records.c.customer_id, "ids"))
 _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "ids"))
+
+
 # What matching compares a candidate's records by: their profiles (the record itself only where the
-# profile is missing or of another format, or ``with_records`` for comparators that read records).
-_PROFILES_OF = select(
-    source_records.c.source_system,
-    source_records.c.source_id,
-    source_records.c.customer_id,
-    source_records.c.profile,
-    source_records.c.data.cast(Text).label("data_json"),
-).where(any_of(source_records.c.customer_id, "ids"))
-_PROFILES_ONLY_OF = select(
-    source_records.c.source_system,
-    source_records.c.source_id,
-    source_records.c.customer_id,
-    source_records.c.profile,
-    case(
-        (source_records.c.profile.like(f"[{PROFILE_VERSION},%"), null()),
-        else_=source_records.c.data.cast(Text),
-    ).label("data_json"),
-).where(any_of(source_records.c.customer_id, "ids"))
+# profile is missing or of another format, or ``with_records`` for comparators that read records),
+# for the customers that are still active.
+def _profiles(with_records: bool) -> Select[Any]:
+    sr = source_records.c
+    data: ColumnElement[Any] = sr.data.cast(Text)
+    if not with_records:
+        data = case((sr.profile.like(f"[{PROFILE_VERSION},%"), null()), else_=data)
+    return (
+        select(sr.source_system, sr.source_id, sr.customer_id, sr.profile, data.label("data_json"))
+        .join_from(source_records, customers, customers.c.customer_id == sr.customer_id)
+        .where(any_of(sr.customer_id, "ids"), customers.c.state == bindparam("active"))
+    )
+
+
+_PROFILES_OF = _profiles(with_records=True)
+_PROFILES_ONLY_OF = _profiles(with_records=False)
 _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
 
 
@@ -421,12 +423,13 @@ class Repository:
     async def profiles_of(
         self, customer_ids: Iterable[str], *, with_records: bool = False
     ) -> list[ProfileRow]:
-        """The match profiles of these customers' source records (see :class:`ProfileRow`)."""
+        """The match profiles of the source records of these customers, the active ones among them."""
         ids = list(set(customer_ids))
         if not ids:
             return []
         stmt = _PROFILES_OF if with_records else _PROFILES_ONLY_OF
-        return [ProfileRow(*r) for r in (await self.session.execute(stmt, {"ids": ids})).all()]
+        params = {"ids": ids, "active": records_pb2.CUSTOMER_STATE_ACTIVE}
+        return [ProfileRow(*r) for r in (await self.session.execute(stmt, params)).all()]
 
     async def source_rows_of(self, customer_ids: Iterable[str]) -> dict[str, list[SourceRow]]:
         ids = list(set(customer_ids))
