@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import jellyfish
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -214,8 +214,7 @@ def blocking_keys(f: Features) -> set[str]:
     return keys
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     comparator: str
     left: str
     right: str
@@ -277,6 +276,7 @@ class ComparatorRegistry:
 
     def __init__(self, comparators: Iterable[Comparator] = ()) -> None:
         self._by_name: dict[str, Comparator] = {}
+        self.functions: tuple[CompareFn, ...] = ()  # the compare functions, in registration order
         for c in comparators:
             self.register(c)
 
@@ -284,6 +284,7 @@ class ComparatorRegistry:
         if comparator.name in self._by_name:
             raise ValueError(f"a comparator named {comparator.name!r} is already registered")
         self._by_name[comparator.name] = comparator
+        self.functions = tuple(c.compare for c in self._by_name.values())
 
     def __iter__(self) -> Iterator[Comparator]:
         return iter(self._by_name.values())
@@ -334,6 +335,8 @@ def _graded(a: str, b: str, agree: float, disagree: float) -> tuple[float, float
 
 
 def builtin_comparators(w: Weights) -> list[Comparator]:
+    parts = _NameParts(w)
+
     def email(a: Features, b: Features) -> Comparison | None:
         if not a.emails or not b.emails:
             return None
@@ -374,12 +377,11 @@ def builtin_comparators(w: Weights) -> list[Comparator]:
     def names(a: Features, b: Features) -> Comparison | None:
         if not (a.given or a.family) or not (b.given or b.family):
             return None
-        straight = _name_pair(a.given, a.given_groups, a.family, b.given, b.given_groups, b.family, w)
-        weight, why, _ = straight
+        weight, why, _ = parts.pair(a.given, a.family, b.given, b.family)
         # A swap counts only when it makes both names agree, not when it trades one mismatch for another
         # (so there is nothing to gain when the names already agree as given).
         if weight + 2 < w.given_agree + w.family_agree:
-            swapped = _swapped(a, b, w)
+            swapped = parts.swapped(a, b)
             if swapped is not None and swapped[2] > 0 and swapped[0] > weight + 2:
                 weight, why = swapped[0], "given and family name transposed; " + swapped[1]
         sim = _jw(f"{a.given} {a.family}", f"{b.given} {b.family}")
@@ -434,49 +436,58 @@ def builtin_comparators(w: Weights) -> list[Comparator]:
     ]
 
 
-def _given_part(ag: str, agc: frozenset[str], bg: str, bgc: frozenset[str], w: Weights) -> tuple[float, str]:
-    if ag == bg:
-        return w.given_agree, "same given name"
-    if agc & bgc:
-        return w.given_nickname, f"nickname: {ag} ~ {bg}"
-    if len(ag) == 1 or len(bg) == 1:
-        if ag[0] == bg[0]:
-            return w.given_initial, "given name initial agrees"
-        return w.given_disagree, "given initial differs"
-    s, g = _graded(ag, bg, w.given_agree, w.given_disagree)
-    return g, f"given names {'similar' if g > 0 else 'differ'} ({s:.2f})"
+class _NameParts:
+    """Given and family name comparisons under one set of weights, remembered: the same pairs of
+    names come up again and again (names repeat across people far more than people do)."""
 
+    def __init__(self, w: Weights) -> None:
+        self.w = w
+        self.given = functools.lru_cache(maxsize=1 << 15)(self._given)
+        self.family = functools.lru_cache(maxsize=1 << 15)(self._family)
 
-def _family_part(af: str, bf: str, w: Weights) -> tuple[float, str]:
-    s, g = _graded(af, bf, w.family_agree, w.family_disagree)
-    if g < w.family_agree * 0.75 and set(af.split()) & set(bf.split()):
-        s, g = 0.95, w.family_agree * 0.75  # double-barrelled, sharing a part: "Meyer Lopez" ~ "Lopez"
-    return g, f"family names {'agree' if s >= 0.999 else 'similar' if g > 0 else 'differ'} ({s:.2f})"
+    def _given(self, ag: str, bg: str) -> tuple[float, str]:
+        w = self.w
+        if ag == bg:
+            return w.given_agree, "same given name"
+        if GROUPS.get(ag, frozenset({ag})) & GROUPS.get(bg, frozenset({bg})):
+            return w.given_nickname, f"nickname: {ag} ~ {bg}"
+        if len(ag) == 1 or len(bg) == 1:
+            if ag[0] == bg[0]:
+                return w.given_initial, "given name initial agrees"
+            return w.given_disagree, "given initial differs"
+        s, g = _graded(ag, bg, w.given_agree, w.given_disagree)
+        return g, f"given names {'similar' if g > 0 else 'differ'} ({s:.2f})"
 
+    def _family(self, af: str, bf: str) -> tuple[float, str]:
+        w = self.w
+        s, g = _graded(af, bf, w.family_agree, w.family_disagree)
+        if g < w.family_agree * 0.75 and set(af.split()) & set(bf.split()):
+            s, g = 0.95, w.family_agree * 0.75  # double-barrelled, sharing a part: "Meyer Lopez" ~ "Lopez"
+        return g, f"family names {'agree' if s >= 0.999 else 'similar' if g > 0 else 'differ'} ({s:.2f})"
 
-def _name_pair(
-    ag: str, agc: frozenset[str], af: str, bg: str, bgc: frozenset[str], bf: str, w: Weights
-) -> tuple[float, str, float]:
-    """(weight, explanation, the lesser of the two parts) of given and family names compared."""
-    parts = []
-    if ag and bg:
-        parts.append(_given_part(ag, agc, bg, bgc, w))
-    if af and bf:
-        parts.append(_family_part(af, bf, w))
-    weight = sum(p[0] for p in parts)
-    return weight, "; ".join(p[1] for p in parts), min((p[0] for p in parts), default=0.0)
+    def pair(self, ag: str, af: str, bg: str, bf: str) -> tuple[float, str, float]:
+        """(weight, explanation, the lesser of the two parts) of given and family names compared."""
+        parts = []
+        if ag and bg:
+            parts.append(self.given(ag, bg))
+        if af and bf:
+            parts.append(self.family(af, bf))
+        weight = sum(p[0] for p in parts)
+        return weight, "; ".join(p[1] for p in parts), min((p[0] for p in parts), default=0.0)
 
-
-def _swapped(a: Features, b: Features, w: Weights) -> tuple[float, str, float] | None:
-    """The names compared with ``a``'s given and family name swapped; None when one part already
-    disagrees (a swap only counts when both parts agree)."""
-    family = _family_part(a.given, b.family, w) if a.given and b.family else None
-    if family is not None and family[0] <= 0:
-        return None
-    given_groups = GROUPS.get(a.family, frozenset({a.family}))
-    given = _given_part(a.family, given_groups, b.given, b.given_groups, w) if a.family and b.given else None
-    parts = [p for p in (given, family) if p is not None]
-    return sum(p[0] for p in parts), "; ".join(p[1] for p in parts), min((p[0] for p in parts), default=0.0)
+    def swapped(self, a: Features, b: Features) -> tuple[float, str, float] | None:
+        """The names compared with ``a``'s given and family name swapped; None when one part already
+        disagrees (a swap only counts when both parts agree)."""
+        family = self.family(a.given, b.family) if a.given and b.family else None
+        if family is not None and family[0] <= 0:
+            return None
+        given = self.given(a.family, b.given) if a.family and b.given else None
+        parts = [p for p in (given, family) if p is not None]
+        return (
+            sum(p[0] for p in parts),
+            "; ".join(p[1] for p in parts),
+            min((p[0] for p in parts), default=0.0),
+        )
 
 
 _WHOLE_CUSTOMER = ("date_of_birth", "identifier")
@@ -533,19 +544,20 @@ class Matcher:
         return any(c.needs_record for c in self.registry)
 
     def score_pair(self, a: Features, b: Features) -> tuple[float, tuple[Comparison, ...], str]:
-        comparisons = tuple(c for comp in self.registry if (c := comp.compare(a, b)) is not None)
-        total = round(sum(c.weight for c in comparisons), 3)
-        rule = next(
-            (
-                c.comparator
-                for c in comparisons
-                if c.comparator in self.config.deterministic_rules and c.similarity >= 1.0
-            ),
-            "",
-        )
+        # One plain loop: this runs for every candidate's every record.
+        found: list[Comparison] = []
+        total, rule, rules = 0.0, "", self.config.deterministic_rules
+        for compare in self.registry.functions:
+            c = compare(a, b)
+            if c is not None:
+                found.append(c)
+                total += c.weight
+                if not rule and c.similarity >= 1.0 and c.comparator in rules:
+                    rule = c.comparator
+        comparisons = tuple(found)
         if rule and _vetoed(comparisons):
             rule = ""
-        return total, comparisons, rule
+        return round(total, 3), comparisons, rule
 
     def score(self, record: Features, customer_id: str, members: Sequence[Features]) -> Scored:
         """Best score of the record against any source record of the candidate customer.
