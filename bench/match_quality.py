@@ -147,13 +147,18 @@ async def steward(
                     raise
                 continue
             matched, rejected = matched + same, rejected + (not same)
+    await current(stub, found)
+    return matched, rejected
+
+
+async def current(stub: customers_pb2_grpc.CustomerMasterServiceStub, found: dict[str, str]) -> None:
+    """Each record's customer as the master holds it now (merges move records after their upsert)."""
     for ref in found:
         system, source_id = ref.split("/", 1)
         looked = await stub.LookupBySourceId(
             api.LookupBySourceIdRequest(source_system=system, source_id=source_id)
         )
         found[ref] = looked.customer_id
-    return matched, rejected
 
 
 async def run(
@@ -181,6 +186,7 @@ async def run(
                         continue
                     found[f"{res.source_system}/{res.source_id}"] = res.customer_id
             elapsed = time.perf_counter() - start
+            await current(stub, found)
             precision, recall, f1 = pairwise(truth, found)
             after = dict(found)
             matched = rejected_reviews = 0

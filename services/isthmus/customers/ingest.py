@@ -24,11 +24,12 @@ from isthmus.api.events.v1 import customers_pb2 as ev
 from isthmus.customers import convert
 from isthmus.customers.deps import UnitOfWork, actor_json, new_id
 from isthmus.customers.matching import Comparison, Features, Outcome, blocking_keys
-from isthmus.customers.normalise import fold
 from isthmus.customers.records import Record, content_hash
+from isthmus.customers.steward import merge_into
 from isthmus.customers.store import (
     CustomerRow,
     SourceRow,
+    customer_columns,
     customers,
     history,
     match_reviews,
@@ -125,25 +126,6 @@ class _Application:
     review_against: Working | None = None  # the existing customer a steward is to compare it with
 
 
-def customer_columns(w_golden: Golden) -> dict[str, Any]:
-    g = w_golden
-    text = " ".join(
-        [
-            g.name.given,
-            g.name.family,
-            g.company,
-            *(e.address for e in g.emails),
-            *(p.number for p in g.phones),
-        ]
-    )
-    return {
-        "family_key": fold(g.name.family)[:200] or None,
-        "dob": g.dob or None,
-        "postal_code": (g.addresses[0].postal_code.replace(" ", "") if g.addresses else "") or None,
-        "search_text": fold(text),
-    }
-
-
 def comparisons_json(comparisons: tuple[Comparison, ...]) -> list[list[Any]]:
     return [[c.comparator, c.left, c.right, c.similarity, c.weight, c.explanation] for c in comparisons]
 
@@ -171,6 +153,8 @@ class Batch:
         self.review_rows: list[dict[str, Any]] = []
         self.xref_rows: list[dict[str, Any]] = []
         self.lifted_tombstones: list[tuple[str, str]] = []
+        # (customer linked to, another customer the record matched as well, the record)
+        self.bridges: list[tuple[str, str, tuple[str, str]]] = []
 
     async def run(self) -> list[Upserted]:
         repo = self.uow.repo
@@ -220,6 +204,10 @@ class Batch:
         for a in self.applications:
             self._apply(a)
         await self._write()
+        if self.bridges:
+            moved = await self._merge_bridged()
+            for r in results:
+                r.customer_id = moved.get(r.customer_id, r.customer_id)
         return results
 
     # --- reading ------------------------------------------------------------------------------------
@@ -320,6 +308,13 @@ class Batch:
             self._decided(
                 w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, outcome, decision.score, result
             )
+            # A record that links to two customers shows they are one person (their first records
+            # arrived with too little in common); they are merged once the batch is written.
+            self.bridges += [
+                (w.customer_id, s.customer_id, rec.ref)
+                for s in scored
+                if s.customer_id != w.customer_id and matcher.links(s)
+            ]
         else:
             w = Working(new_id(), set(), None, created=True)
             self.working[w.customer_id] = w
@@ -526,6 +521,56 @@ class Batch:
             )
         for w in events:
             self._emit(w)
+
+    async def _merge_bridged(self) -> dict[str, str]:
+        """Merges the customers that a record linked together; returns merged id -> surviving id.
+
+        Customers merge only when none of their records contradicts another's birth date or
+        identifier, some names agree, and no steward has said one's records are not the other. The
+        customer known longest survives (on a tie, the one the record linked to), so the ids other systems
+        hold stay valid as far as they can.
+        """
+        involved = {cid for a, b, _ in self.bridges for cid in (a, b)}
+        rows = await self.uow.repo.customer_rows(involved)
+        refs = {cid: set(self.working[cid].refs) for cid in involved}
+        refused = await self.uow.repo.no_match_pairs([r for cid in involved for r in refs[cid]])
+        parent: dict[str, str] = {}
+
+        def root(cid: str) -> str:
+            while parent.get(cid, cid) != cid:
+                cid = parent[cid]
+            return cid
+
+        because: dict[str, tuple[str, str]] = {}
+        matcher = self.deps.matcher
+        for linked, other, ref in self.bridges:
+            x, y = root(linked), root(other)
+            if x == y or rows[x].state != ACTIVE or rows[y].state != ACTIVE:
+                continue
+            said_no = any((*r, c) in refused for rs, c in ((refs[x], y), (refs[y], x)) for r in rs)
+            if said_no or not matcher.compatible(
+                [self.features[r] for r in refs[x]], [self.features[r] for r in refs[y]]
+            ):
+                continue
+            survivor, merged = (y, x) if rows[y].create_time < rows[x].create_time else (x, y)
+            parent[merged] = survivor
+            refs[survivor] |= refs[merged]
+            because[merged] = ref
+        groups: dict[str, list[str]] = {}
+        for merged in parent:
+            groups.setdefault(root(merged), []).append(merged)
+        for survivor, merged_ids in groups.items():
+            records = ", ".join(dict.fromkeys(f"{because[m][0]}/{because[m][1]}" for m in merged_ids))
+            await merge_into(
+                self.uow,
+                rows[survivor],
+                [rows[m] for m in merged_ids],
+                f"source record {records} matches each of these customers",
+                None,
+                self.now,
+                source=because[merged_ids[0]],
+            )
+        return {m: root(m) for m in parent}
 
     def _emit(self, w: Working) -> None:
         row = CustomerRow(w.customer_id, w.state, None, w.version, "{}", sorted(w.flags), self.now, self.now)

@@ -301,7 +301,8 @@ class Weights:
     phone_agree: float = 7.0
     phone_disagree: float = -1.0
     identifier_agree: float = 10.0
-    identifier_disagree: float = -10.0
+    identifier_typo: float = 4.0
+    identifier_disagree: float = -5.0
     given_agree: float = 4.0
     given_nickname: float = 3.5
     given_initial: float = 1.0
@@ -371,6 +372,10 @@ def builtin_comparators(w: Weights) -> list[Comparator]:
                 continue
             if other == value:
                 return Comparison("identifier", value, other, 1.0, w.identifier_agree, "same identifier")
+            # Keyed by hand, identifiers get typos; two people's numbers one keystroke apart are rare.
+            if min(len(value), len(other)) >= 6 and OSA.distance(value, other) == 1:
+                why = "identifier differs by one character"
+                return Comparison("identifier", value, other, 0.9, w.identifier_typo, why)
             return Comparison("identifier", value, other, 0.0, w.identifier_disagree, "different identifier")
         return None
 
@@ -502,7 +507,7 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True)
 class MatchConfig:
-    upper_threshold: float = 12.0
+    upper_threshold: float = 10.0
     lower_threshold: float = 8.0
     deterministic_rules: frozenset[str] = frozenset({"email_exact", "phone_exact", "identifier"})
     # Customers scored per record, those sharing the most blocking keys first. Measured on 20,000
@@ -586,6 +591,22 @@ class Matcher:
         comparisons = best.comparisons + tuple(missing)
         rule = "" if best.deterministic and _vetoed(comparisons) else best.deterministic
         return Scored(customer_id, round(sum(c.weight for c in comparisons), 3), comparisons, rule)
+
+    def links(self, scored: Scored) -> bool:
+        """Whether a score is good enough to link a (sufficient) record by."""
+        return bool(scored.deterministic) or scored.score >= self.config.upper_threshold
+
+    def compatible(self, xs: Sequence[Features], ys: Sequence[Features]) -> bool:
+        """Whether two customers' records may be one person's: no pair of them contradicts on date of
+        birth or on an identifier, and some pair's names agree."""
+        names_agree = False
+        for x in xs:
+            for y in ys:
+                for c in self.score_pair(x, y)[1]:
+                    if c.comparator in _WHOLE_CUSTOMER and c.weight < 0:
+                        return False
+                    names_agree = names_agree or (c.comparator == "name" and c.weight > 0)
+        return names_agree
 
     def decide(self, record: Features, candidates: Sequence[Scored]) -> Decision:
         insufficient = not record.sufficient

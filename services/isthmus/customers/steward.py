@@ -14,12 +14,12 @@ from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.api.events.v1 import customers_pb2 as ev
 from isthmus.customers import convert, queries
 from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
-from isthmus.customers.ingest import customer_columns
 from isthmus.customers.records import Record
 from isthmus.customers.store import (
     CustomerRow,
     blocking_keys,
     consents,
+    customer_columns,
     erasures,
     history,
     idempotency,
@@ -140,6 +140,7 @@ async def _history(
     reason: str = "",
     changes: Sequence[tuple[str, str, str]] = (),
     related: Sequence[str] = (),
+    source: tuple[str, str] | None = None,
 ) -> None:
     await uow.repo.insert(
         history,
@@ -150,7 +151,7 @@ async def _history(
                 "kind": kind,
                 "occurred_at": now,
                 "actor": actor_json(actor if actor is not None and actor.id else None),
-                "source_record": None,
+                "source_record": {"source_system": source[0], "source_id": source[1]} if source else None,
                 "steward_action_id": action_id,
                 "reason": reason,
                 "changes": [list(c) for c in changes],
@@ -187,7 +188,7 @@ async def _open_review_flags(uow: UnitOfWork, customer_id: str) -> bool:
     return (await uow.session.execute(stmt)).first() is not None
 
 
-async def _merge(
+async def merge_into(
     uow: UnitOfWork,
     surviving: CustomerRow,
     merged: list[CustomerRow],
@@ -195,7 +196,10 @@ async def _merge(
     actor: Any,
     now: datetime,
     keep_review: str = "",
+    source: tuple[str, str] | None = None,
 ) -> str:
+    """Moves the merged customers' source records to the surviving one (``source``: the record whose
+    arrival showed they are one person, for an automatic merge)."""
     merge_id = new_id()
     ids = [m.customer_id for m in merged]
     moved_rows = await uow.repo.source_rows_of(ids)
@@ -238,6 +242,7 @@ async def _merge(
         reason=reason,
         changes=diff(before, golden.flat()),
         related=ids,
+        source=source,
     )
     for m in merged:
         v = await _save(
@@ -254,6 +259,7 @@ async def _merge(
             reason=reason,
             changes=diff(Golden.from_json(m.golden).flat(), {}),
             related=[surviving.customer_id],
+            source=source,
         )
     await uow.repo.insert(
         merges,
@@ -320,7 +326,7 @@ async def merge_customers(deps: Deps, req: api.MergeCustomersRequest) -> api.Mer
                     f"not {req.expected_version}"
                 )
             merged = [await _active(uow, cid, f"merged_ids[{i}]") for i, cid in enumerate(req.merged_ids)]
-            merge_id = await _merge(uow, surviving, merged, req.reason.strip(), req.actor, now)
+            merge_id = await merge_into(uow, surviving, merged, req.reason.strip(), req.actor, now)
             await _remember(uow, "merge", req, merge_id, now)
         customer = await queries.load_customer(uow, req.surviving_id, lineage=True)
     return api.MergeCustomersResponse(merge_id=merge_id, customer=customer)
@@ -504,7 +510,7 @@ async def _decide(
             or existing.state != ACTIVE
         ):
             raise FailedPrecondition("both customers of the review must still be active to merge them")
-        await _merge(uow, existing, [candidate], reason, req.actor, now, keep_review=r.review_id)
+        await merge_into(uow, existing, [candidate], reason, req.actor, now, keep_review=r.review_id)
         return existing.customer_id
     await uow.repo.insert(
         no_match,

@@ -55,7 +55,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from isthmus.api.customers.v1 import records_pb2
 from isthmus.customers import view360
 from isthmus.customers.matching import PROFILE_VERSION, Features
+from isthmus.customers.normalise import fold
 from isthmus.customers.records import Record
+from isthmus.customers.survivorship import Golden
 from isthmus.platform.errors import Conflict
 from isthmus.platform.sql import any_of, insert_many, update_many
 
@@ -621,6 +623,25 @@ MAX_KEY_LOCKS = 64
 _LOCK_ALL = text("SELECT pg_advisory_xact_lock(:h)")
 _LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:h)")
 _LOCK_EACH = text("SELECT count(pg_advisory_xact_lock(h)) FROM unnest(CAST(:h AS bigint[])) AS h")
+
+
+def customer_columns(golden: Golden) -> dict[str, Any]:
+    """The columns a customer is looked up and searched by, from its golden record."""
+    g = golden
+    parts = [
+        g.name.given,
+        g.name.family,
+        g.company,
+        *(e.address for e in g.emails),
+        *(p.number for p in g.phones),
+    ]
+    return {
+        "family_key": fold(g.name.family)[:200] or None,
+        "dob": g.dob or None,
+        "postal_code": (g.addresses[0].postal_code.replace(" ", "") if g.addresses else "") or None,
+        # Folded part by part (fold remembers its recent texts), as folding the joined text would.
+        "search_text": " ".join(f for f in map(fold, parts) if f),
+    }
 
 
 def flag_list(flags: Iterable[int]) -> list[int]:

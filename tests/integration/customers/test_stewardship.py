@@ -15,7 +15,10 @@ pytestmark = pytest.mark.postgres
 
 
 async def two_customers(master, uid):
-    a = await upsert(master, person("erp", f"M1-{uid}", "Ida", f"Brandt{uid}", email=f"ida{uid}@a.example"))
+    # No birth date on the first: other tests' Ida Brandts (names a few characters apart) stay apart.
+    a = await upsert(
+        master, person("erp", f"M1-{uid}", "Ida", f"Brandt{uid}", email=f"ida{uid}@a.example", dob=None)
+    )
     b = await upsert(
         master, person("webshop", f"M2-{uid}", "Ida", "Brandt", email=f"ib{uid}@b.example", dob=(1970, 1, 2))
     )
@@ -114,9 +117,18 @@ async def test_stale_expected_version_on_merge_is_aborted(master, uid):
 
 
 async def review_pair(master, uid):
-    # Same name, birth dates one digit apart, different address, no shared contact: between the thresholds.
+    # Same name, birth dates one digit apart, different address and phone: between the thresholds.
     a = await upsert(
-        master, person("erp", f"V1-{uid}", f"{uid}Greta", f"{uid}Hahn", street="Am Markt 1", postcode="20095")
+        master,
+        person(
+            "erp",
+            f"V1-{uid}",
+            f"{uid}Greta",
+            f"{uid}Hahn",
+            street="Am Markt 1",
+            postcode="20095",
+            phone=f"+49 40 1{int(uid[:6], 16) % 10**6:06d}",
+        ),
     )
     b = await upsert(
         master,
@@ -128,6 +140,7 @@ async def review_pair(master, uid):
             street="Seeweg 9",
             postcode="80331",
             dob=(1980, 5, 18),
+            phone=f"+49 89 7{int(uid[:6], 16) % 10**6:06d}",
         ),
     )
     assert b.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED, b

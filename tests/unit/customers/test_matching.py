@@ -18,7 +18,7 @@ from isthmus.customers.matching import (
     builtin_comparators,
     similarity_comparator,
 )
-from isthmus.customers.records import Address, Email, Name, Phone, Record
+from isthmus.customers.records import Address, Email, Identifier, Name, Phone, Record
 
 T = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -83,9 +83,17 @@ def test_same_name_different_birth_date_is_a_new_customer():
 
 
 def test_score_between_thresholds_opens_a_review():
-    a = rec(street="Am Markt 1", pc="20095")
-    b = rec(sid="2", dob="1980-05-18", street="Seeweg 9", pc="80331")
+    a = rec(street="Am Markt 1", pc="20095", phone="+4940111")
+    b = rec(sid="2", dob="1980-05-18", street="Seeweg 9", pc="80331", phone="+4989222")
     assert decide(a, b).outcome is Outcome.REVIEW
+
+
+def test_the_full_name_and_a_birth_date_one_digit_off_link():
+    a = rec(street="Am Markt 1", pc="20095")
+    assert (
+        decide(a, rec(sid="2", dob="1980-05-18", street="Seeweg 9", pc="80331")).outcome
+        is Outcome.PROBABILISTIC
+    )
 
 
 def test_record_with_only_a_name_is_insufficient_and_never_auto_linked():
@@ -96,9 +104,10 @@ def test_record_with_only_a_name_is_insufficient_and_never_auto_linked():
 
 
 def test_thresholds_are_configuration():
-    a = rec(street="Am Markt 1", pc="20095")
-    b = rec(sid="2", dob="1980-05-18", street="Seeweg 9", pc="80331")
+    a = rec(street="Am Markt 1", pc="20095", phone="+4940111")
+    b = rec(sid="2", dob="1980-05-18", street="Seeweg 9", pc="80331", phone="+4989222")
     assert decide(a, b, MatchConfig(upper_threshold=9, lower_threshold=5)).outcome is Outcome.PROBABILISTIC
+    assert decide(a, b, MatchConfig(upper_threshold=12, lower_threshold=9.5)).outcome is Outcome.NEW
 
 
 def test_a_plugged_in_comparator_adds_its_weight_and_explanation():
@@ -147,3 +156,35 @@ def test_scoring_is_symmetric(given_name, family, dob):
     b = rec(sid="2", given=family, family=given_name)
     m = Matcher(MatchConfig())
     assert m.score_pair(Features(a), Features(b))[0] == m.score_pair(Features(b), Features(a))[0]
+
+
+def with_id(r: Record, value: str) -> Record:
+    return Record(
+        r.source_system,
+        r.source_id,
+        r.observed_at,
+        r.name,
+        dob=r.dob,
+        identifiers=(Identifier(1, value, "DE"),),
+    )
+
+
+def test_an_identifier_one_keystroke_off_counts_for_but_a_different_one_against():
+    m = Matcher(MatchConfig())
+    a = Features(with_id(rec(), "DE123456789"))
+    typo = Features(with_id(rec(sid="2"), "DE123456780"))
+    other = Features(with_id(rec(sid="3"), "DE987654321"))
+    near = next(c for c in m.score_pair(a, typo)[1] if c.comparator == "identifier")
+    far = next(c for c in m.score_pair(a, other)[1] if c.comparator == "identifier")
+    assert (near.weight > 0, near.explanation) == (True, "identifier differs by one character")
+    assert far.weight < 0
+    short = [Features(with_id(rec(sid=s), v)) for s, v in (("4", "12345"), ("5", "12346"))]
+    assert next(c for c in m.score_pair(*short)[1] if c.comparator == "identifier").weight < 0
+
+
+def test_customers_are_compatible_when_names_agree_and_no_birth_date_or_identifier_contradicts():
+    m = Matcher(MatchConfig())
+    anna = [Features(rec(email="a@x.de")), Features(rec(sid="2", given="Ann", phone="+4930123"))]
+    assert m.compatible(anna, [Features(rec(sid="3", phone="+4930999", dob=""))])
+    assert not m.compatible(anna, [Features(rec(sid="4", dob="1955-03-02"))])
+    assert not m.compatible(anna, [Features(rec(sid="5", given="Klaus", family="Wagner"))])
