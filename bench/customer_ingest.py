@@ -26,6 +26,7 @@ import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from measure import Meter
 from people import SYSTEMS, copy_of, make_person
 from scratch import PG_ADMIN, free_port, scratch_database, scratch_vhost
 
@@ -128,7 +129,10 @@ async def measure(args: argparse.Namespace, database_url: str, amqp_url: str) ->
                 seeded += n
             records = mixed_records(args.records, seeded, rng, 0)
             rss_before = rss_mib(server.pid)
+            meter = Meter({"server": server.pid, "client": os.getpid()})
+            meter.start()
             rejected, elapsed = await stream(stub, records, args.batch)
+            meter.stop()
             rss_after = rss_mib(server.pid)
             ids = []
             for _ in range(400):
@@ -154,6 +158,7 @@ async def measure(args: argparse.Namespace, database_url: str, amqp_url: str) ->
         f"ingested {len(records)} records (half duplicates of present customers) in {elapsed:.1f} s: "
         f"{len(records) / elapsed:.0f} records/s, {rejected} rejected"
     )
+    print(f"CPU per record ingested (ms): {meter.per(len(records))}")
     print(
         f"GetCustomer over {len(latencies)} calls: p50 {statistics.median(latencies):.2f} ms, "
         f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f} ms"

@@ -14,8 +14,40 @@ from typing import Any
 
 import pika
 from pika.adapters.asyncio_connection import AsyncioConnection
+from pika.adapters.utils import io_services_utils
 from pika.channel import Channel
 from pika.spec import Basic
+
+# pika (1.4) sends each buffered frame with a send() of its own: a published message is three frames
+# (method, header, body), an ack one, and with TCP_NODELAY each send is a packet the broker reads
+# on its own. Sending what has piled up when the socket turns writable in one call costs both sides
+# less (docs/decisions/0021-joined-amqp-writes.md). Plain TCP only; pika's TLS transport is left as is.
+_JOIN_LIMIT = 1 << 18
+
+
+def _produce_joined(self: Any) -> None:
+    buffers = self._tx_buffers
+    while buffers:
+        if len(buffers) > 1 and len(buffers[0]) < _JOIN_LIMIT:
+            joined, size = [], 0
+            while buffers and size < _JOIN_LIMIT:
+                size += len(buffers[0])
+                joined.append(buffers.popleft())
+            buffers.appendleft(b"".join(joined))
+        sent = self._sigint_safe_send(self._sock, buffers[0])
+        chunk = buffers.popleft()
+        if sent < len(chunk):
+            buffers.appendleft(chunk[sent:])
+        self._tx_buffered_byte_count -= sent
+
+
+def _join_writes() -> None:
+    transport = getattr(io_services_utils, "_AsyncPlaintextTransport", None)
+    if transport is not None and hasattr(transport, "_produce") and hasattr(transport, "_sigint_safe_send"):
+        transport._produce = _produce_joined
+
+
+_join_writes()
 
 
 class AmqpClosed(ConnectionError):
