@@ -43,12 +43,13 @@ async def test_a_lost_deadlock_is_aborted_for_clients_and_transient_for_consumer
         await engine.dispose()
 
 
-async def test_service_connections_see_their_schema_and_plan_each_execution(pg_url: str) -> None:
+async def test_service_connections_see_their_schema_plan_each_execution_and_skip_jit(pg_url: str) -> None:
     # A plan cached while a table was empty (a sequential scan) must not outlive its growth.
     engine = db.async_engine(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "orders")
     try:
         async with engine.connect() as conn:
             assert (await conn.execute(text("SHOW search_path"))).scalar_one() == "orders"
             assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one() == "force_custom_plan"
+            assert (await conn.execute(text("SHOW jit"))).scalar_one() == "off"
     finally:
         await engine.dispose()
