@@ -12,12 +12,12 @@ from isthmus.platform.config import ConfigError
 def test_match_config_sets_thresholds_and_candidate_bounds() -> None:
     settings = settings_from_env(
         {
-            "ISTHMUS_CUSTOMERS_MATCH_CONFIG": '{"upper_threshold": 10, "lower_threshold": 6,'
-            ' "max_candidates": 5, "max_key_records": 50}'
+            "ISTHMUS_CUSTOMERS_MATCH_CONFIG": '{"upper_threshold": 11, "lower_threshold": 6,'
+            ' "max_candidates": 7, "max_key_records": 50}'
         }
     )
-    assert (settings.match.upper_threshold, settings.match.lower_threshold) == (10.0, 6.0)
-    assert (settings.match.max_candidates, settings.match.max_key_records) == (5, 50)
+    assert (settings.match.upper_threshold, settings.match.lower_threshold) == (11.0, 6.0)
+    assert (settings.match.max_candidates, settings.match.max_key_records) == (7, 50)
 
 
 def test_unset_match_config_keeps_the_defaults() -> None:
