@@ -40,8 +40,8 @@ def _connect_args(settings: Settings, schema: str, *, driver_async: bool) -> dic
         # for its parameters instead, as an unprepared statement would be. No JIT: it compiled the
         # customer master's candidate query for every batch (135 of its 330 ms), as row estimates
         # over arrays put short index lookups above jit_above_cost.
-        settings = {"search_path": schema, "plan_cache_mode": "force_custom_plan", "jit": "off"}
-        return {"server_settings": settings}
+        server = {"search_path": schema, "plan_cache_mode": "force_custom_plan", "jit": "off"}
+        return {"server_settings": server}
     return {"options": f"-c search_path={schema}"}
 
 
