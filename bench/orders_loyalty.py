@@ -48,6 +48,7 @@ def _serve(
 ) -> None:  # child
     async def main() -> None:
         from isthmus.platform import config, hub, logs
+        from isthmus.platform.server import tune_gc
 
         env = {
             "ISTHMUS_DATABASE_URL": database_url,
@@ -66,6 +67,7 @@ def _serve(
 
             serve_metrics(metrics_port)
         async with hub.running(settings, names):
+            tune_gc()  # as `isthmus serve` does
             ready.set()
             await asyncio.to_thread(stop.wait)
 

@@ -12,7 +12,7 @@ from isthmus.platform import logs
 from isthmus.platform.config import ConfigError, Settings, load, require_auth_configured
 from isthmus.platform.hub import migrate, running
 from isthmus.platform.metrics import serve_metrics
-from isthmus.platform.server import until_signalled
+from isthmus.platform.server import tune_gc, until_signalled
 
 log = logging.getLogger("isthmus")
 
@@ -79,6 +79,7 @@ def _migrate(args: argparse.Namespace) -> int:
 async def _run(settings: Settings, names: list[str], *, migrate_first: bool) -> None:
     async with running(settings, names, migrate_first=migrate_first):
         serve_metrics(settings.metrics_port)
+        tune_gc()
         await until_signalled()
 
 
