@@ -32,9 +32,7 @@ def _pg_admin():  # type: ignore[no-untyped-def]
     return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """URL of a PostgreSQL database created for this test session and dropped after it."""
+def _database() -> Iterator[str]:
     try:
         admin = _pg_admin()
     except Exception as exc:
@@ -48,6 +46,18 @@ def pg_url() -> Iterator[str]:
     finally:
         with _pg_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a PostgreSQL database created for this test session and dropped after it."""
+    yield from _database()
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A pristine PostgreSQL database for one test (where what other tests left would be in the way)."""
+    yield from _database()
 
 
 def _rabbitmqctl(*args: str) -> None:

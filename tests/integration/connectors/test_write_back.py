@@ -1,9 +1,11 @@
 """Write-back end to end: a golden change caused by one system reaches another system's database.
 
-The customer master and the connectors component run together on PostgreSQL and RabbitMQ; the ERP
-connector syncs the ERP's contact in on start. The web shop then tells the master a new phone number
-for the same person (same email): the master publishes CustomerUpdated, the connectors component
-consumes it and the ERP connector writes the golden phone into the ERP's contact.
+The customer master and the connectors component run together on PostgreSQL and RabbitMQ, in a
+database and a vhost of the test's own (events other tests left in the customer master's outbox would
+reach this connector first); the ERP connector syncs the ERP's contact in on start. The web shop then
+tells the master a new phone number for the same person (same email): the master publishes
+CustomerUpdated, the connectors component consumes it and the ERP connector writes the golden phone
+into the ERP's contact.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(pg_url, amqp_vhost, tmp_path: Path):
+async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(
+    pg_database, amqp_vhost, tmp_path: Path
+):
     erp = ErpSimulator(tmp_path, seed=0)
     account = erp.add_account("Grün Gartenbau", "Gartenweg 3", "10115", "Berlin", "DE")
     contact = erp.add_contact(account, "Greta", "Grün", email="greta@gruen.example", birth_date="03.03.1973")
@@ -68,7 +72,7 @@ async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(pg_url, a
     port = free_port()
     settings = config.load(
         {
-            "ISTHMUS_DATABASE_URL": pg_url,
+            "ISTHMUS_DATABASE_URL": pg_database,
             "ISTHMUS_AMQP_URL": amqp_vhost,
             "ISTHMUS_AUTH_DISABLED": "true",
             "ISTHMUS_GRPC_PORT": str(port),
