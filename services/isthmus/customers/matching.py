@@ -70,7 +70,6 @@ class Features:
         "family",
         "given",
         "given_canonical",
-        "given_groups",
         "has_address",
         "identifiers",
         "name_display",
@@ -114,7 +113,6 @@ class Features:
     ) -> None:
         self.given = given
         self.given_canonical = NICKNAMES.get(given, given)
-        self.given_groups = GROUPS.get(given, frozenset({given}))
         self.family = family
         self.emails = emails
         self.phones = phones
@@ -472,13 +470,9 @@ class _NameParts:
 
     def pair(self, ag: str, af: str, bg: str, bf: str) -> tuple[float, str, float]:
         """(weight, explanation, the lesser of the two parts) of given and family names compared."""
-        parts = []
-        if ag and bg:
-            parts.append(self.given(ag, bg))
-        if af and bf:
-            parts.append(self.family(af, bf))
-        weight = sum(p[0] for p in parts)
-        return weight, "; ".join(p[1] for p in parts), min((p[0] for p in parts), default=0.0)
+        given = self.given(ag, bg) if ag and bg else None
+        family = self.family(af, bf) if af and bf else None
+        return _combined(given, family)
 
     def swapped(self, a: Features, b: Features) -> tuple[float, str, float] | None:
         """The names compared with ``a``'s given and family name swapped; None when one part already
@@ -487,12 +481,13 @@ class _NameParts:
         if family is not None and family[0] <= 0:
             return None
         given = self.given(a.family, b.given) if a.family and b.given else None
-        parts = [p for p in (given, family) if p is not None]
-        return (
-            sum(p[0] for p in parts),
-            "; ".join(p[1] for p in parts),
-            min((p[0] for p in parts), default=0.0),
-        )
+        return _combined(given, family)
+
+
+def _combined(*compared: tuple[float, str] | None) -> tuple[float, str, float]:
+    """(weight, explanation, the lesser weight) of the name parts that were compared."""
+    parts = [p for p in compared if p is not None]
+    return sum(p[0] for p in parts), "; ".join(p[1] for p in parts), min((p[0] for p in parts), default=0.0)
 
 
 _WHOLE_CUSTOMER = ("date_of_birth", "identifier")
