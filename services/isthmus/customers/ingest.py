@@ -1,22 +1,29 @@
 """Use case: upsert source records (one or a batch) and resolve each to a golden customer.
 
-A batch runs in one transaction with a fixed number of queries whatever its size: lock the batch's
-source rows, read tombstones, read candidates for all blocking keys at once, read the candidate
-customers and the match profiles of their source records. Then, in memory and in order (so that
+A batch runs in one transaction with few queries whatever its size: lock the batch's source rows,
+read tombstones, then, for each slice of 250 new records, the candidates under their blocking keys
+and the match profiles of those candidates' source records. In memory and in order (so that
 duplicates inside one batch find each other), every record is decided: linked, reviewed, or a new
-customer. Only the customers the batch changes need their source records in full (survivorship works
-on them): those are read in one more query, the golden records recomputed in the same order, and
-everything written with multi-row statements.
+customer; a slice is decided while the next one is read. Only the customers the batch changes need
+their source records in full (survivorship works on them): those are read in one more query, the
+golden records recomputed in the same order, and everything written with multi-row statements, each
+prepared while the one before runs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+
+from sqlalchemy import Table, delete, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.api.common.v1 import common_pb2
 from isthmus.api.customers.v1 import records_pb2 as pb
@@ -37,9 +44,13 @@ from isthmus.customers.store import (
     tombstones,
     xref_history,
 )
+from isthmus.customers.store import (
+    blocking_keys as blocking_keys_table,
+)
 from isthmus.customers.survivorship import Golden, diff, golden_record
 from isthmus.platform import auth
 from isthmus.platform.errors import DomainError, FailedPrecondition
+from isthmus.platform.sql import insert_statement
 
 OUTCOMES = {
     Outcome.NEW: pb.MATCH_OUTCOME_NEW_CUSTOMER,
@@ -126,6 +137,89 @@ class _Application:
     review_against: Working | None = None  # the existing customer a steward is to compare it with
 
 
+class CandidateReads:
+    """Reads the candidates of a batch's new records a slice at a time, each slice while the one
+    before is being resolved: the database works while this process decides, instead of in turn.
+
+    Records are resolved in batch order, so a record's slice is always read before it is resolved;
+    at most one read is in flight (they share the transaction's connection).
+    """
+
+    SLICE = 250  # records
+    YIELD_EVERY = 32  # records resolved between chances for the read in flight to go on
+
+    def __init__(self, batch: Batch, refs: list[tuple[str, str]]) -> None:
+        self.batch = batch
+        self.slices = [refs[i : i + self.SLICE] for i in range(0, len(refs), self.SLICE)]
+        self.slice_of = {ref: i // self.SLICE for i, ref in enumerate(refs)}
+        self.done = -1
+        self.pending: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> CandidateReads:
+        self._start(0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.pending is not None:  # resolving failed: the read must end before the transaction does
+            with contextlib.suppress(Exception):
+                await self.pending
+
+    def _start(self, k: int) -> None:
+        self.pending = (
+            asyncio.create_task(self.batch._candidates(self.slices[k])) if k < len(self.slices) else None
+        )
+
+    async def ready(self, ref: tuple[str, str], position: int) -> None:
+        """Returns once the candidates of ``ref`` are read (and lets the next read go on now and then)."""
+        k = self.slice_of.get(ref, self.done)
+        if k > self.done:
+            assert self.pending is not None
+            task, self.pending = self.pending, None
+            await task
+            self.done = k
+            self._start(k + 1)
+            await asyncio.sleep(0)  # the next read goes out before this slice is resolved
+        elif position % self.YIELD_EVERY == 0 and self.pending is not None:
+            await asyncio.sleep(0)
+
+
+class _Writes:
+    """A transaction's writes sent one after another, each made ready while the one before runs.
+
+    Only one statement is in flight at a time (they share the transaction's connection); the rows of
+    the next are built meanwhile, so this process and the database work side by side.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.pending: asyncio.Future[Any] | None = None
+
+    async def send(self, statement: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await self.done()
+        except BaseException:
+            statement.close()
+            raise
+        self.pending = asyncio.ensure_future(statement)
+        await asyncio.sleep(0)  # it goes out now; the caller prepares the next meanwhile
+
+    async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.send(
+                self.session.execute(*insert_statement(table, rows, self.session.get_bind().dialect))
+            )
+
+    async def done(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            await pending
+
+    async def abandon(self) -> None:
+        """After a failure: the statement in flight ends (its outcome no longer matters)."""
+        with contextlib.suppress(Exception):
+            await self.done()
+
+
 def comparisons_json(comparisons: tuple[Comparison, ...]) -> list[list[Any]]:
     return [[c.comparator, c.left, c.right, c.similarity, c.weight, c.explanation] for c in comparisons]
 
@@ -168,36 +262,32 @@ class Batch:
             if item.record.ref not in self.held:
                 keys |= self.keys_for[item.record.ref]
         await repo.lock_keys(keys)
-        new_refs = list(dict.fromkeys(i.record.ref for i in self.items if i.record.ref not in self.held))
-        match = self.deps.settings.match
-        ranked = await repo.ranked_candidates(
-            [self.keys_for[ref] for ref in new_refs], match.max_candidates, match.max_key_records
-        )
-        self.stored_candidates = dict(zip(new_refs, ranked, strict=True))
         held = {s.customer_id for s in self.held.values()}
-        await self._load({cid for found in ranked for cid, _ in found} | held, held)
-
+        await self._load(held, held)
+        new_refs = list(dict.fromkeys(i.record.ref for i in self.items if i.record.ref not in self.held))
         results = []
-        for item in self.items:
-            ref = item.record.ref
-            if ref in tombs and ref not in self.held:
-                if not item.record.lawful_basis:
-                    results.append(
-                        self._rejected(
-                            item,
-                            FailedPrecondition(
-                                f"lawful_basis: record {ref[0]}/{ref[1]} belongs to an erased customer;"
-                                " send it again with a new lawful_basis to bring it back"
-                            ),
+        async with CandidateReads(self, new_refs) as reads:
+            for n, item in enumerate(self.items):
+                ref = item.record.ref
+                await reads.ready(ref, n)
+                if ref in tombs and ref not in self.held:
+                    if not item.record.lawful_basis:
+                        results.append(
+                            self._rejected(
+                                item,
+                                FailedPrecondition(
+                                    f"lawful_basis: record {ref[0]}/{ref[1]} belongs to an erased customer;"
+                                    " send it again with a new lawful_basis to bring it back"
+                                ),
+                            )
                         )
-                    )
-                    continue
-                self.lifted_tombstones.append(ref)
-                del tombs[ref]
-            if ref in self.held:
-                results.append(self._refresh(item))
-            else:
-                results.append(self._resolve(item))
+                        continue
+                    self.lifted_tombstones.append(ref)
+                    del tombs[ref]
+                if ref in self.held:
+                    results.append(self._refresh(item))
+                else:
+                    results.append(self._resolve(item))
         changing = {a.w.customer_id for a in self.applications if not a.w.created}
         changing |= {a.review_against.customer_id for a in self.applications if a.review_against}
         await self._load_members(changing)
@@ -209,6 +299,15 @@ class Batch:
             for r in results:
                 r.customer_id = moved.get(r.customer_id, r.customer_id)
         return results
+
+    async def _candidates(self, refs: list[tuple[str, str]]) -> None:
+        """Stored candidates of these new records, and the match profiles of those not read yet."""
+        match = self.deps.settings.match
+        ranked = await self.uow.repo.ranked_candidates(
+            [self.keys_for[ref] for ref in refs], match.max_candidates, match.max_key_records
+        )
+        self.stored_candidates.update(zip(refs, ranked, strict=True))
+        await self._load({cid for found in ranked for cid, _ in found if cid not in self.working}, set())
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -468,6 +567,16 @@ class Batch:
     # --- writing ------------------------------------------------------------------------------------
 
     async def _write(self) -> None:
+        """Each statement's rows are prepared while the statement before is running."""
+        writes = _Writes(self.uow.session)
+        try:
+            await self._send_all(writes)
+            await writes.done()
+        except BaseException:
+            await writes.abandon()
+            raise
+
+    async def _send_all(self, writes: _Writes) -> None:
         repo = self.uow.repo
         new_customers: list[dict[str, Any]] = []
         events: list[Working] = []
@@ -491,14 +600,14 @@ class Batch:
                 assert w.row is not None
                 updates.append(({"customer_id": w.customer_id, **cols}, w.row.version))
             events.append(w)
-        await repo.update_customers(updates)
-        await repo.insert(customers, new_customers)
+        await writes.send(repo.update_customers(updates))
+        await writes.insert(customers, new_customers)
         for ref in self.new_sources:
             if ref in self.updated_sources:  # created and refreshed within one batch: insert the latest
                 self.new_sources[ref] = {**self.new_sources[ref], **self.updated_sources.pop(ref)[0]}
-        await repo.insert(source_records, list(self.new_sources.values()))
+        await writes.insert(source_records, list(self.new_sources.values()))
         for row, version in self.updated_sources.values():
-            await repo.update_source({**row, "version": version + 1}, version)
+            await writes.send(repo.update_source({**row, "version": version + 1}, version))
         changed_refs = list(self.new_sources) + list(self.updated_sources)
         owner = {ref: row["customer_id"] for ref, row in self.new_sources.items()}
         owner |= {ref: self.held[ref].customer_id for ref in self.updated_sources}
@@ -507,16 +616,18 @@ class Batch:
             for ref in changed_refs
             for k in sorted(self.keys_for[ref])
         ]
-        await repo.replace_keys([r for r in changed_refs if r in self.updated_sources], key_rows)
-        await repo.insert(history, self.history_rows)
-        await repo.insert(match_reviews, self.review_rows)
-        await repo.insert(xref_history, self.xref_rows)
+        if self.updated_sources:
+            await writes.send(repo.delete_keys(list(self.updated_sources)))
+        await writes.insert(blocking_keys_table, key_rows)
+        await writes.insert(history, self.history_rows)
+        await writes.insert(match_reviews, self.review_rows)
+        await writes.insert(xref_history, self.xref_rows)
         if self.lifted_tombstones:
-            from sqlalchemy import delete, tuple_
-
-            await self.uow.session.execute(
-                delete(tombstones).where(
-                    tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(self.lifted_tombstones)
+            await writes.send(
+                self.uow.session.execute(
+                    delete(tombstones).where(
+                        tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(self.lifted_tombstones)
+                    )
                 )
             )
         for w in events:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     Select,
     SmallInteger,
     String,
@@ -103,10 +104,12 @@ source_records = Table(
 blocking_keys = Table(
     "blocking_keys",
     metadata,
-    Column("key", String(240), primary_key=True),
-    Column("source_system", String(40), primary_key=True),
-    Column("source_id", String(128), primary_key=True),
+    Column("key", String(240), nullable=False),
+    Column("source_system", String(40), nullable=False),
+    Column("source_id", String(128), nullable=False),
     Column("customer_id", String(36), nullable=False),
+    # The customer rides in the key's index (PostgreSQL): candidate lookups read the index alone.
+    PrimaryKeyConstraint("key", "source_system", "source_id", postgresql_include=["customer_id"]),
     Index("ix_blocking_keys_record", "source_system", "source_id"),
 )
 
@@ -587,14 +590,14 @@ class Repository:
                 f"source record {row['source_system']}/{row['source_id']} changed concurrently; retry"
             )
 
-    async def replace_keys(self, refs: Sequence[tuple[str, str]], rows: list[dict[str, Any]]) -> None:
+    async def delete_keys(self, refs: Sequence[tuple[str, str]]) -> None:
+        """The blocking keys of these source records (before they get their current ones)."""
         if refs:
             await self.session.execute(
                 delete(blocking_keys).where(
                     tuple_(blocking_keys.c.source_system, blocking_keys.c.source_id).in_(refs)
                 )
             )
-        await self.insert(blocking_keys, rows)
 
     async def move_records(self, refs: Sequence[tuple[str, str]], customer_id: str) -> None:
         if not refs:

@@ -44,6 +44,12 @@ def upgrade(settings: Settings, schema: str, streams: list[Stream], revision: st
         command.upgrade(_config(settings, schema, stream), revision)
 
 
+def downgrade(settings: Settings, schema: str, streams: list[Stream], revision: str) -> None:
+    """Each stream back to ``revision`` (streams in reverse order: later ones may build on earlier)."""
+    for stream in reversed(streams):
+        command.downgrade(_config(settings, schema, stream), revision)
+
+
 def drift(settings: Settings, schema: str, metadata: MetaData) -> list[object]:
     """How the migrated ``schema`` differs from ``metadata`` (its tables only); [] when they agree."""
     engine = sync_engine(settings, schema)

@@ -44,14 +44,14 @@ async def hold(session: AsyncSession, rows: list[tuple[str, str, str]]) -> None:
 
 
 async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(session: AsyncSession) -> None:
-    crowd = [("ni:anna:s", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
-    target = [(k, f"target-{n}", "c-target") for n, k in enumerate(["ni:anna:s", "nd:A500:1990-01-01"])]
+    crowd = [("np:A500|S530", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+    target = [(k, f"target-{n}", "c-target") for n, k in enumerate(["np:A500|S530", "nd:A500:1990-01-01"])]
     # A second record of the same customer under the same key counts once.
     target += [("nz:A500:80331", "target-2", "c-target"), ("nz:A500:80331", "target-3", "c-target")]
     await hold(session, crowd + target)
 
     found = await Repository(session).ranked_candidates(
-        [{"ni:anna:s", "nd:A500:1990-01-01", "nz:A500:80331"}, set(), {"e:nobody@example.com"}],
+        [{"np:A500|S530", "nd:A500:1990-01-01", "nz:A500:80331"}, set(), {"e:nobody@example.com"}],
         limit=10,
         max_key_records=200,
     )
@@ -74,12 +74,18 @@ async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: As
 
 
 async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession) -> None:
-    crowd = [("ni:anna:s", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
-    await hold(session, [*crowd, ("ni:anna:s", "t-1", "c-target"), ("nd:A500:1990-01-01", "t-2", "c-target")])
+    crowd = [("np:A500|S530", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+    await hold(
+        session, [*crowd, ("np:A500|S530", "t-1", "c-target"), ("nd:A500:1990-01-01", "t-2", "c-target")]
+    )
     repo = Repository(session)
 
-    narrow = await repo.ranked_candidates([{"ni:anna:s", "nd:A500:1990-01-01"}], limit=10, max_key_records=40)
-    broad = await repo.ranked_candidates([{"ni:anna:s", "nd:A500:1990-01-01"}], limit=10, max_key_records=41)
+    narrow = await repo.ranked_candidates(
+        [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=40
+    )
+    broad = await repo.ranked_candidates(
+        [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=41
+    )
 
     assert narrow == [[("c-target", 1)]]  # 41 records hold the name key: only the birth-date key counts
     assert broad[0][0] == ("c-target", 2) and len(broad[0]) == 10

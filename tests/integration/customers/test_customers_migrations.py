@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select, text
 
 from isthmus.customers import store
 from isthmus.customers.bootstrap import MIGRATIONS, SCHEMA
+from isthmus.customers.matching import Features, blocking_keys
+from isthmus.customers.records import Name, Record
 from isthmus.platform import config
-from isthmus.platform.migrations import drift, upgrade
+from isthmus.platform.db import sync_engine
+from isthmus.platform.migrations import downgrade, drift, upgrade
 
 
 def _diff(settings: config.Settings) -> list[object]:
@@ -24,3 +30,92 @@ def test_migrations_match_metadata_on_postgres(pg_url: str) -> None:
 
 def test_migrations_match_metadata_on_sqlite(tmp_path: Path) -> None:
     assert _diff(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)})) == []
+
+
+def _key_index(settings: config.Settings) -> str:
+    engine = sync_engine(settings, SCHEMA)
+    try:
+        with engine.connect() as conn:
+            return str(
+                conn.execute(
+                    text("SELECT indexdef FROM pg_indexes WHERE indexname = 'blocking_keys_pkey'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def _rekeying(settings: config.Settings) -> None:
+    """Revision 0005 gives stored records their phonetic name keys (from the profile, or the record
+    where it has none) in place of one name with the other's initial, and its downgrade undoes that."""
+    upgrade(settings, SCHEMA, [MIGRATIONS], "0004")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    people = {
+        "with-profile": Record(
+            "erp", "with-profile", at, Name(given="Anna", family="Schmidt"), dob="1980-05-17"
+        ),
+        "without": Record("erp", "without", at, Name(given="Bill", family="Meyer"), dob="1970-01-02"),
+    }
+    engine = sync_engine(settings, SCHEMA)
+    try:
+        with engine.begin() as conn:
+            for sid, rec in people.items():
+                f = Features(rec)
+                conn.execute(
+                    insert(store.source_records).values(
+                        source_system="erp",
+                        source_id=sid,
+                        customer_id=f"c-{sid}",
+                        content_hash="h",
+                        data=rec.to_json(),
+                        raw=b"",
+                        observed_at=at,
+                        linked_at=at,
+                        link_outcome=1,
+                        score=0.0,
+                        version=1,
+                        profile=json.dumps(f.profile()) if sid == "with-profile" else None,
+                    )
+                )
+                old = {k for k in blocking_keys(f) if not k.startswith("np:")}
+                old |= {f"ni:{f.given_canonical}:{f.family[0]}", f"ni:{f.family}:{f.given[0]}"}
+                conn.execute(
+                    insert(store.blocking_keys),
+                    [
+                        {"key": k, "source_system": "erp", "source_id": sid, "customer_id": f"c-{sid}"}
+                        for k in old
+                    ],
+                )
+
+        def keys() -> dict[str, set[str]]:
+            with engine.connect() as conn:
+                rows = conn.execute(select(store.blocking_keys.c.source_id, store.blocking_keys.c.key)).all()
+            found: dict[str, set[str]] = {sid: set() for sid in people}
+            for sid, key in rows:
+                found[sid].add(key)
+            return found
+
+        upgrade(settings, SCHEMA, [MIGRATIONS], "0005")
+        assert keys() == {sid: blocking_keys(Features(rec)) for sid, rec in people.items()}
+        assert keys()["without"] >= {"np:B400|M600", "np:M600|W450"}  # "Bill" is also "William"
+        downgrade(settings, SCHEMA, [MIGRATIONS], "0004")
+        after = keys()
+        assert not any(k.startswith("np:") for found in after.values() for k in found)
+        assert {"ni:anna:s", "ni:schmidt:a"} <= after["with-profile"]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_name_keys_are_rewritten_and_the_key_index_covers_the_customer_on_postgres(
+    pg_database: str,
+) -> None:
+    settings = config.load({"ISTHMUS_DATABASE_URL": pg_database})
+    _rekeying(settings)
+    assert "INCLUDE" not in _key_index(settings)  # downgraded to 0004
+    upgrade(settings, SCHEMA, [MIGRATIONS])
+    assert _key_index(settings).endswith("(key, source_system, source_id) INCLUDE (customer_id)")
+
+
+def test_name_keys_are_rewritten_on_sqlite(tmp_path: Path) -> None:
+    _rekeying(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}))

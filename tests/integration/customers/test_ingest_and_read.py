@@ -8,6 +8,7 @@ import pytest
 from isthmus.api.common.v1 import common_pb2
 from isthmus.api.customers.v1 import customers_pb2 as api
 from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus.customers.ingest import CandidateReads
 
 from .helpers import person, upsert
 
@@ -172,3 +173,63 @@ async def test_search_filters_exactly_ranks_free_text_and_pages(master, uid):
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await master.SearchCustomers(api.SearchCustomersRequest(page_token="garbage!"))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _letters(i: int) -> str:
+    return "".join("abcdefghij"[int(d)] for d in str(i)).capitalize()
+
+
+def _born(i: int) -> tuple[int, int, int]:
+    return (1950 + i % 50, 1 + i % 12, 1 + i % 28)  # no two of the first 2,100 alike
+
+
+async def test_a_large_batch_links_across_its_slices_and_to_stored_customers(master, uid):
+    """A batch's candidates are read a slice at a time, each while the slice before is resolved:
+    records find customers made earlier in the same batch, in other slices, and stored ones."""
+    stored = [
+        person(
+            "erp", f"S{i}-{uid}", "Greta", f"Stor{_letters(i)}", email=f"s{i}.{uid}@example.org", dob=_born(i)
+        )
+        for i in range(20)
+    ]
+    before = await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=stored))
+    n = CandidateReads.SLICE + 10
+    firsts = [
+        person(
+            "erp", f"F{i}-{uid}", "Hanne", f"Sli{_letters(i)}", email=f"f{i}.{uid}@example.org", dob=_born(i)
+        )
+        for i in range(n)
+    ]
+    seconds = [
+        person(
+            "webshop",
+            f"W{i}-{uid}",
+            "Hanne",
+            f"Sli{_letters(i)}",
+            email=f"f{i}.{uid}@example.org",
+            dob=_born(i),
+        )
+        for i in range(n)
+    ]
+    copies = [
+        person(
+            "webshop",
+            f"C{i}-{uid}",
+            "Greta",
+            f"Stor{_letters(i)}",
+            email=f"s{i}.{uid}@example.org",
+            dob=_born(i),
+        )
+        for i in range(20)
+    ]
+    response = await master.UpsertSourceRecords(
+        api.UpsertSourceRecordsRequest(records=firsts + seconds + copies)
+    )
+    results = list(response.results)
+    assert len(results) == 2 * n + 20 > 2 * CandidateReads.SLICE  # three slices
+    first, second, copy = results[:n], results[n : 2 * n], results[2 * n :]
+    assert {r.outcome for r in first} == {pb.MATCH_OUTCOME_NEW_CUSTOMER}
+    assert len({r.customer_id for r in first}) == n
+    assert [r.customer_id for r in second] == [r.customer_id for r in first]
+    assert {r.outcome for r in second + copy} == {pb.MATCH_OUTCOME_LINKED_DETERMINISTIC}
+    assert [r.customer_id for r in copy] == [r.customer_id for r in before.results]

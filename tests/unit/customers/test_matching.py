@@ -140,14 +140,31 @@ def test_registering_two_comparators_with_one_name_fails_loudly():
 names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10)
 
 
+def _typo(name: str) -> str:
+    return name[:-1] + ("x" if name[-1] != "x" else "y")
+
+
 @given(names, names)
-def test_a_typo_in_the_family_name_or_a_swap_still_shares_a_blocking_key(given_name, family):
-    a = rec(given=given_name, family=family)
-    typo = rec(sid="2", given=given_name, family=family[:-1] + ("x" if family[-1] != "x" else "y"))
-    swapped = rec(sid="3", given=family, family=given_name)
+def test_a_typo_in_either_name_or_a_swap_still_shares_a_blocking_key(given_name, family):
+    a = rec(given=given_name, family=family)  # with a birth date
     keys = blocking_keys(Features(a))
-    assert keys & blocking_keys(Features(typo))
+    assert keys & blocking_keys(Features(rec(sid="2", given=given_name, family=_typo(family))))
+    assert keys & blocking_keys(Features(rec(sid="3", given=_typo(given_name), family=family)))
+    assert keys & blocking_keys(Features(rec(sid="4", given=family, family=given_name)))
+
+
+@given(names, names)
+def test_with_names_alone_a_swap_or_a_typo_in_a_vowel_still_shares_a_blocking_key(given_name, family):
+    keys = blocking_keys(Features(rec(given=given_name, family=family, dob="")))
+    swapped = rec(sid="2", given=family, family=given_name, dob="")
     assert keys & blocking_keys(Features(swapped))
+    vowel = family[0] + "".join("e" if c in "aiou" else c for c in family[1:])
+    assert keys & blocking_keys(Features(rec(sid="3", given=given_name, family=vowel, dob="")))
+
+
+def test_names_alone_are_keyed_by_their_sounds():
+    keys = blocking_keys(Features(rec(given="Anna", family="Schmidt", dob="")))
+    assert keys == {"np:A500|S530"}
 
 
 @given(names, names, st.dates().map(str))
