@@ -179,25 +179,20 @@ def _letters(i: int) -> str:
     return "".join("abcdefghij"[int(d)] for d in str(i)).capitalize()
 
 
-def _born(i: int) -> tuple[int, int, int]:
-    return (1950 + i % 50, 1 + i % 12, 1 + i % 28)  # no two of the first 2,100 alike
-
-
 async def test_a_large_batch_links_across_its_slices_and_to_stored_customers(master, uid):
     """A batch's candidates are read a slice at a time, each while the slice before is resolved:
-    records find customers made earlier in the same batch, in other slices, and stored ones."""
+    records find customers made earlier in the same batch, in other slices, and stored ones.
+
+    The people differ by their emails (the link) and family names alone: no birth dates, which
+    near-alike names with near-alike dates would rightly send to review."""
     stored = [
-        person(
-            "erp", f"S{i}-{uid}", "Greta", f"Stor{_letters(i)}", email=f"s{i}.{uid}@example.org", dob=_born(i)
-        )
+        person("erp", f"S{i}-{uid}", "Greta", f"Stor{_letters(i)}", email=f"s{i}.{uid}@example.org", dob=None)
         for i in range(20)
     ]
     before = await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=stored))
     n = CandidateReads.SLICE + 10
     firsts = [
-        person(
-            "erp", f"F{i}-{uid}", "Hanne", f"Sli{_letters(i)}", email=f"f{i}.{uid}@example.org", dob=_born(i)
-        )
+        person("erp", f"F{i}-{uid}", "Hanne", f"Sli{_letters(i)}", email=f"f{i}.{uid}@example.org", dob=None)
         for i in range(n)
     ]
     seconds = [
@@ -207,7 +202,7 @@ async def test_a_large_batch_links_across_its_slices_and_to_stored_customers(mas
             "Hanne",
             f"Sli{_letters(i)}",
             email=f"f{i}.{uid}@example.org",
-            dob=_born(i),
+            dob=None,
         )
         for i in range(n)
     ]
@@ -218,7 +213,7 @@ async def test_a_large_batch_links_across_its_slices_and_to_stored_customers(mas
             "Greta",
             f"Stor{_letters(i)}",
             email=f"s{i}.{uid}@example.org",
-            dob=_born(i),
+            dob=None,
         )
         for i in range(20)
     ]
