@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Table, delete, tuple_
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.api.common.v1 import common_pb2
@@ -41,7 +41,6 @@ from isthmus.customers.store import (
     history,
     match_reviews,
     source_records,
-    tombstones,
     xref_history,
 )
 from isthmus.customers.store import (
@@ -623,13 +622,7 @@ class Batch:
         await writes.insert(match_reviews, self.review_rows)
         await writes.insert(xref_history, self.xref_rows)
         if self.lifted_tombstones:
-            await writes.send(
-                self.uow.session.execute(
-                    delete(tombstones).where(
-                        tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(self.lifted_tombstones)
-                    )
-                )
-            )
+            await writes.send(repo.delete_tombstones(self.lifted_tombstones))
         for w in events:
             self._emit(w)
 

@@ -460,6 +460,13 @@ class Repository:
         )
         return {(r[0], r[1]): r[2] for r in (await self.session.execute(stmt)).all()}
 
+    async def delete_tombstones(self, refs: Sequence[tuple[str, str]]) -> None:
+        """Lifts the tombstones of these source records (they came back with a new lawful basis)."""
+        if refs:
+            await self.session.execute(
+                delete(tombstones).where(tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(refs))
+            )
+
     async def lock_keys(self, keys: Iterable[str]) -> None:
         """Serialise resolution of records sharing a blocking key, until this transaction ends.
 

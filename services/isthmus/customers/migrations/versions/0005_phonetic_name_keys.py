@@ -30,11 +30,6 @@ _records = sa.table(
     sa.column("source_id", sa.String),
     sa.column("customer_id", sa.String),
     sa.column("profile", sa.Text),
-)
-_data = sa.table(
-    "source_records",
-    sa.column("source_system", sa.String),
-    sa.column("source_id", sa.String),
     sa.column("data", sa.JSON),
 )
 _keys = sa.table(
@@ -51,7 +46,9 @@ def _features(conn: sa.Connection, system: str, source_id: str, profile: str | N
     if found is not None:
         return found
     data = conn.execute(
-        sa.select(_data.c.data).where(_data.c.source_system == system, _data.c.source_id == source_id)
+        sa.select(_records.c.data).where(
+            _records.c.source_system == system, _records.c.source_id == source_id
+        )
     ).scalar_one()
     return Features(Record.from_json(data))
 
@@ -60,10 +57,12 @@ def _rewrite(old: str, new: Callable[[Features], set[str]]) -> None:
     """Deletes the keys starting with ``old`` and gives every stored record its keys from ``new``."""
     conn = op.get_bind()
     conn.execute(sa.delete(_keys).where(_keys.c.key.like(f"{old}%")))
-    ref = sa.tuple_(_records.c.source_system, _records.c.source_id)
+    c = _records.c
+    ref = sa.tuple_(c.source_system, c.source_id)
     after: tuple[str, str] | None = None
     while True:
-        page = sa.select(_records).order_by(_records.c.source_system, _records.c.source_id).limit(1000)
+        page = sa.select(c.source_system, c.source_id, c.customer_id, c.profile).order_by(*ref.clauses)
+        page = page.limit(1000)
         if after is not None:
             page = page.where(ref > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
         rows = conn.execute(page).all()
