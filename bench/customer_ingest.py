@@ -7,12 +7,14 @@ client. A scratch database and RabbitMQ vhost are created and dropped (needs rab
     .venv/bin/python bench/customer_ingest.py                      # 100,000 golden present, 20,000 ingested
     .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
     .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: memory through 1M records
+    .venv/bin/python bench/customer_ingest.py --seed-template isthmus_seed_100k   # A/B: seed once, copy
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -23,12 +25,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import Meter
 from people import SYSTEMS, copy_of, make_person
-from scratch import PG_ADMIN, free_port, scratch_database, scratch_vhost, vacuum
+from scratch import PG_ADMIN, database_url, free_port, scratch_database, scratch_vhost, vacuum
 
 from isthmus.api.customers.v1 import customers_pb2 as api
 from isthmus.api.customers.v1 import customers_pb2_grpc
@@ -81,13 +84,16 @@ async def stream(
 
 
 async def main(args: argparse.Namespace) -> None:
-    with scratch_database(args.pg_url) as database_url, scratch_vhost() as amqp_url:
-        await measure(args, database_url, amqp_url)
+    with scratch_vhost() as amqp_url:
+        template = args.seed_template
+        if template:
+            await ensure_template(args, template, amqp_url)
+        with scratch_database(args.pg_url, template) as url:
+            await measure(args, url, amqp_url, seeded_in=template)
 
 
-async def measure(args: argparse.Namespace, database_url: str, amqp_url: str) -> None:
-    port = free_port()
-    env = {
+def server_env(database_url: str, amqp_url: str, port: int) -> dict[str, str]:
+    return {
         **os.environ,
         "ISTHMUS_DATABASE_URL": database_url,
         "ISTHMUS_AMQP_URL": amqp_url,
@@ -97,6 +103,15 @@ async def measure(args: argparse.Namespace, database_url: str, amqp_url: str) ->
         "ISTHMUS_LOG_LEVEL": "WARNING",
         "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
     }
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    database_url: str, amqp_url: str
+) -> AsyncIterator[tuple[customers_pb2_grpc.CustomerMasterServiceStub, int]]:
+    """Migrates the database, runs `isthmus serve customers` on it; yields a stub and the server's pid."""
+    port = free_port()
+    env = server_env(database_url, amqp_url, port)
     isthmus = str(BIN / "isthmus")
     await asyncio.to_thread(subprocess.run, [isthmus, "migrate", "customers"], env=env, check=True)
     server = subprocess.Popen([isthmus, "serve", "customers"], env=env)  # noqa: ASYNC220
@@ -105,56 +120,92 @@ async def measure(args: argparse.Namespace, database_url: str, amqp_url: str) ->
             f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20)]
         ) as channel:
             await asyncio.wait_for(channel.channel_ready(), 30)
-            stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
-            rng = random.Random(11)
-            if args.backfill:
-                await backfill(stub, server.pid, database_url, args)
-                return
-            seeded = 0
-            seed_time = 0.0
-            while seeded < args.seed_customers:
-                n = min(50_000, args.seed_customers - seeded)
-                chunk = [
-                    copy_of(
-                        random.Random(pid),
-                        make_person(random.Random(pid), pid),
-                        "erp",
-                        f"seed-{pid}",
-                        first=True,
-                    )
-                    for pid in range(seeded, seeded + n)
-                ]
-                _, t = await stream(stub, chunk, args.batch)
-                seed_time += t
-                seeded += n
-            vacuumed, autovacuum = await asyncio.to_thread(vacuum, database_url)
-            records = mixed_records(args.records, seeded, rng, 0)
-            rss_before = rss_mib(server.pid)
-            meter = Meter({"server": server.pid, "client": os.getpid()})
-            meter.start()
-            rejected, elapsed = await stream(stub, records, args.batch)
-            meter.stop()
-            rss_after = rss_mib(server.pid)
-            ids = []
-            for _ in range(400):
-                found = await stub.LookupBySourceId(
-                    api.LookupBySourceIdRequest(
-                        source_system="erp", source_id=f"seed-{rng.randrange(seeded)}"
-                    )
-                )
-                ids.append(found.customer_id)
-            latencies = []
-            for i in range(args.gets):
-                cid = ids[i % len(ids)]
-                t0 = time.perf_counter()
-                await stub.GetCustomer(api.GetCustomerRequest(customer_id=cid))
-                latencies.append((time.perf_counter() - t0) * 1000)
+            yield customers_pb2_grpc.CustomerMasterServiceStub(channel), server.pid
     finally:
         server.terminate()
         server.wait(30)
+
+
+async def seed(stub: customers_pb2_grpc.CustomerMasterServiceStub, args: argparse.Namespace) -> float:
+    """Streams ``--seed-customers`` people, one record each; returns the seconds it took."""
+    seeded = 0
+    seed_time = 0.0
+    while seeded < args.seed_customers:
+        n = min(50_000, args.seed_customers - seeded)
+        chunk = [
+            copy_of(
+                random.Random(pid), make_person(random.Random(pid), pid), "erp", f"seed-{pid}", first=True
+            )
+            for pid in range(seeded, seeded + n)
+        ]
+        _, t = await stream(stub, chunk, args.batch)
+        seed_time += t
+        seeded += n
+    return seed_time
+
+
+async def ensure_template(args: argparse.Namespace, name: str, amqp_url: str) -> None:
+    """A database seeded once and copied for each run (`--seed-template`): runs compared back to back
+    then start from the same master without seeding it again. Its comment records what was seeded."""
+    wanted = f"seed-customers={args.seed_customers}"
+    with psycopg.connect(args.pg_url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+        if row is not None:
+            if row[0] != wanted:
+                sys.exit(f"template {name} holds {row[0]}, not {wanted}: drop it or choose another name")
+            return
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        async with serving(database_url(args.pg_url, name), amqp_url) as (stub, _pid):
+            seconds = await seed(stub, args)
+        await asyncio.to_thread(vacuum, database_url(args.pg_url, name))
+    except BaseException:
+        with psycopg.connect(args.pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        raise
+    with psycopg.connect(args.pg_url, autocommit=True) as admin:
+        admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{wanted}'")
+    print(f"seeded template {name}: {args.seed_customers} at {args.seed_customers / seconds:.0f} records/s")
+
+
+async def measure(args: argparse.Namespace, url: str, amqp_url: str, seeded_in: str | None) -> None:
+    async with serving(url, amqp_url) as (stub, pid):
+        rng = random.Random(11)
+        if args.backfill:
+            await backfill(stub, pid, url, args)
+            return
+        seeded = args.seed_customers
+        seed_time = None if seeded_in else await seed(stub, args)
+        vacuumed, autovacuum = await asyncio.to_thread(vacuum, url)
+        records = mixed_records(args.records, seeded, rng, 0)
+        rss_before = rss_mib(pid)
+        meter = Meter({"server": pid, "client": os.getpid()})
+        meter.start()
+        rejected, elapsed = await stream(stub, records, args.batch)
+        meter.stop()
+        rss_after = rss_mib(pid)
+        ids = []
+        for _ in range(400):
+            found = await stub.LookupBySourceId(
+                api.LookupBySourceIdRequest(source_system="erp", source_id=f"seed-{rng.randrange(seeded)}")
+            )
+            ids.append(found.customer_id)
+        latencies = []
+        for i in range(args.gets):
+            cid = ids[i % len(ids)]
+            t0 = time.perf_counter()
+            await stub.GetCustomer(api.GetCustomerRequest(customer_id=cid))
+            latencies.append((time.perf_counter() - t0) * 1000)
     latencies.sort()
     print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
-    print(f"golden customers present: {seeded} (seeded at {seeded / seed_time:.0f} records/s)")
+    how = (
+        f"copied from template {seeded_in}"
+        if seed_time is None
+        else f"seeded at {seeded / seed_time:.0f} records/s"
+    )
+    print(f"golden customers present: {seeded} ({how})")
     print(f"then VACUUM (ANALYZE) in {vacuumed:.1f} s (the server's autovacuum: {autovacuum})")
     print(
         f"ingested {len(records)} records (half duplicates of present customers) in {elapsed:.1f} s: "
@@ -207,6 +258,12 @@ if __name__ == "__main__":
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--gets", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--seed-template",
+        metavar="NAME",
+        help="seed a database of this name once and copy it for each run (drop it when the stored"
+        " form changes)",
+    )
     parser.add_argument(
         "--backfill", type=int, default=0, help="long mode: stream this many records, report memory"
     )

@@ -27,14 +27,20 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
+def database_url(admin_url: str, name: str) -> str:
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}"
+
+
 @contextmanager
-def scratch_database(admin_url: str = PG_ADMIN) -> Iterator[str]:
-    """Yields the URL of a new, empty database on the server of ``admin_url``; drops it afterwards."""
+def scratch_database(admin_url: str = PG_ADMIN, template: str | None = None) -> Iterator[str]:
+    """Yields the URL of a new database on the server of ``admin_url``, empty or a copy of
+    ``template``; drops it afterwards."""
     name = f"isthmus_bench_{uuid.uuid4().hex[:8]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+        yield database_url(admin_url, name)
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
