@@ -48,7 +48,7 @@ def _serve(
 ) -> None:  # child
     async def main() -> None:
         from isthmus.platform import config, hub, logs
-        from isthmus.platform.server import tune_gc
+        from isthmus.platform.collector import tune_gc
 
         env = {
             "ISTHMUS_DATABASE_URL": database_url,

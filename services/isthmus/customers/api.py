@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from isthmus.api.common.v1 import common_pb2
@@ -15,9 +16,18 @@ from isthmus.customers.deps import Deps
 from isthmus.customers.ingest import Incoming, Upserted, upsert
 from isthmus.customers.metrics import count_outcomes
 from isthmus.customers.normalise import normalise
+from isthmus.platform import collector
 from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
 
 MAX_BATCH = 1000
+PACE = 32  # records a stream normalises ahead between chances for the current batch to go on
+
+
+@dataclass
+class _Prepared:
+    request: api.UpsertSourceRecordsRequest
+    items: list[Incoming] = field(default_factory=list)
+    results: dict[int, Upserted] = field(default_factory=dict)
 
 
 def _prefixed(exc: InvalidArgument, prefix: str) -> InvalidArgument:
@@ -75,25 +85,38 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         return _result(result)
 
     async def _batch(self, request: api.UpsertSourceRecordsRequest) -> api.UpsertSourceRecordsResponse:
+        return await self._apply(await self._prepare(request))
+
+    async def _prepare(self, request: api.UpsertSourceRecordsRequest, *, pace: int = 0) -> _Prepared:
+        """The request's records normalised; with ``pace``, other tasks run between each ``pace``
+        records (a stream normalises its next batch while the current one waits for the database)."""
         if len(request.records) > MAX_BATCH:
             raise InvalidArgument(
                 "records", f"at most {MAX_BATCH} records per request, got {len(request.records)}"
             )
-        results: dict[int, Upserted] = {}
-        items = []
-        for i, record in enumerate(request.records):
-            try:
-                items.append(self._normalise(record, i))
-            except InvalidArgument as exc:
-                results[i] = Upserted(
-                    i,
-                    record.source_system,
-                    record.source_id,
-                    outcome=pb.MATCH_OUTCOME_REJECTED,
-                    error=_prefixed(exc, f"records[{i}]"),
-                )
-        for u in await self._upsert_items(items):
-            results[u.index] = u
+        prepared = _Prepared(request)
+        with collector.bulk():
+            for i, record in enumerate(request.records):
+                if pace and i % pace == pace - 1:
+                    await asyncio.sleep(0)
+                try:
+                    prepared.items.append(self._normalise(record, i))
+                except InvalidArgument as exc:
+                    prepared.results[i] = Upserted(
+                        i,
+                        record.source_system,
+                        record.source_id,
+                        outcome=pb.MATCH_OUTCOME_REJECTED,
+                        error=_prefixed(exc, f"records[{i}]"),
+                    )
+        return prepared
+
+    async def _apply(self, prepared: _Prepared) -> api.UpsertSourceRecordsResponse:
+        results = prepared.results
+        with collector.bulk():
+            for u in await self._upsert_items(prepared.items):
+                results[u.index] = u
+        request = prepared.request
         ordered = [_result(results[i]) for i in range(len(request.records))]
         rejected = sum(1 for r in ordered if r.outcome == pb.MATCH_OUTCOME_REJECTED)
         count_outcomes(r.outcome for r in ordered)
@@ -135,23 +158,21 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def StreamSourceRecords(
         self, request_iterator: AsyncIterator[api.UpsertSourceRecordsRequest], context: Any
     ) -> AsyncIterator[api.UpsertSourceRecordsResponse]:
-        # Read ahead while a batch is written, so the client's next batch is already here; answers
-        # keep request order because batches are applied one after the other.
-        queue: asyncio.Queue[api.UpsertSourceRecordsRequest | None] = asyncio.Queue(maxsize=2)
+        # The next batch is read and normalised while the current one waits for the database;
+        # answers keep request order because batches are applied one after the other.
+        async def following() -> _Prepared | None:
+            request = await anext(request_iterator, None)
+            return None if request is None else await self._prepare(request, pace=PACE)
 
-        async def reader() -> None:
-            try:
-                async for request in request_iterator:
-                    await queue.put(request)
-            finally:
-                await queue.put(None)
-
-        task = asyncio.create_task(reader())
+        ahead = asyncio.create_task(following())
         try:
-            while (request := await queue.get()) is not None:
-                yield await self._batch(request)
+            while (prepared := await ahead) is not None:
+                ahead = asyncio.create_task(following())
+                yield await self._apply(prepared)
         finally:
-            task.cancel()
+            if ahead.done():
+                ahead.exception()  # retrieved: an error already on its way out is the one that counts
+            ahead.cancel()
 
     async def GetCustomer(self, request: api.GetCustomerRequest, context: Any) -> pb.Customer:
         async with self.deps.transaction() as uow:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from isthmus.platform import component as components
 from isthmus.platform import logs
+from isthmus.platform.collector import tune_gc
 from isthmus.platform.config import ConfigError, Settings, load, require_auth_configured
 from isthmus.platform.hub import migrate, running
 from isthmus.platform.metrics import serve_metrics
-from isthmus.platform.server import tune_gc, until_signalled
+from isthmus.platform.server import until_signalled
 
 log = logging.getLogger("isthmus")
 

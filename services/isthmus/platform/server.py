@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -126,21 +125,6 @@ class Server:
             await self._health_only.stop(None)
         await self.runtime.close()
         log.info("stopped")
-
-
-# A serving process keeps a large, stable heap (modules, protobuf descriptors, caches, pools) and
-# churns through short-lived containers per request. CPython's default cyclic collector (a young
-# collection every 700 allocations, full ones that walk the whole heap) took about 30% of the
-# customer master's CPU in bulk ingest (docs/decisions/0022-fewer-cyclic-collections.md).
-GC_THRESHOLDS = (50_000, 20, 50)
-
-
-def tune_gc() -> None:
-    """Once the process has started its components: what exists now is left out of collections for
-    good (``gc.freeze``), and the collector runs less often. Reference counting still frees almost
-    everything at once; only cycles wait longer."""
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def until_signalled() -> None:

@@ -228,3 +228,56 @@ async def test_a_large_batch_links_across_its_slices_and_to_stored_customers(mas
     assert [r.customer_id for r in second] == [r.customer_id for r in first]
     assert {r.outcome for r in second + copy} == {pb.MATCH_OUTCOME_LINKED_DETERMINISTIC}
     assert [r.customer_id for r in copy] == [r.customer_id for r in before.results]
+
+
+async def test_a_stream_answers_its_batches_in_order_each_seeing_the_ones_before(master, uid):
+    # The stream normalises each batch while the one before is applied; a record in a later batch
+    # must still find the customer an earlier batch made, and the refresh must come after the insert.
+    first = person("erp", f"S1-{uid}", "Lotte", "Brandt", email=f"lotte{uid}@example.org")
+    copy = person("webshop", f"S2-{uid}", "Lotte", "Brandt", email=f"lotte{uid}@example.org")
+    moved = person(
+        "erp",
+        f"S1-{uid}",
+        "Lotte",
+        "Brandt",
+        email=f"lotte{uid}@example.org",
+        street="Am Markt 3",
+        postcode="04109",
+    )
+    bad = pb.SourceRecord(source_system="erp", source_id=f"S3-{uid}", phones=[pb.PhoneNumber(number="12")])
+    batches = [[first], [copy, bad], [moved]]
+
+    async def requests():
+        for n, records in enumerate(batches):
+            yield api.UpsertSourceRecordsRequest(records=records, batch_id=f"s{n}")
+
+    answers = [r async for r in master.StreamSourceRecords(requests())]
+    assert [a.batch_id for a in answers] == ["s0", "s1", "s2"]
+    created, (linked, refused), (refreshed,) = answers[0].results[0], answers[1].results, answers[2].results
+    assert linked.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
+    assert linked.customer_id == refreshed.customer_id == created.customer_id
+    assert refused.outcome == pb.MATCH_OUTCOME_REJECTED
+    assert refused.error.field_violations[0].field == "records[1].phones[0].number"
+    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=created.customer_id))
+    assert [a.address.postal_code for a in customer.addresses] == ["04109"]
+
+
+async def test_an_oversized_batch_ends_the_stream_after_the_batches_before_it(master, uid):
+    ok = person("erp", f"O1-{uid}", "Jonas", "Vogt", email=f"jonas{uid}@example.org")
+    filler = [person("erp", f"O-{uid}-{i}", "X", "Y") for i in range(1001)]
+
+    async def requests():
+        yield api.UpsertSourceRecordsRequest(records=[ok], batch_id="fine")
+        yield api.UpsertSourceRecordsRequest(records=filler, batch_id="too big")
+
+    answers = []
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        async for answer in master.StreamSourceRecords(requests()):
+            answers.append(answer)
+    assert [a.batch_id for a in answers] == ["fine"]
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "records" in err.value.details() and "1001" in err.value.details()
+    found = await master.LookupBySourceId(
+        api.LookupBySourceIdRequest(source_system="erp", source_id=f"O1-{uid}")
+    )
+    assert found.customer_id == answers[0].results[0].customer_id
