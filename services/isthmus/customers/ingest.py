@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from isthmus.customers.store import (
     blocking_keys as blocking_keys_table,
 )
 from isthmus.customers.survivorship import Golden, diff, golden_record
-from isthmus.platform import auth
+from isthmus.platform import auth, jsoncodec
 from isthmus.platform.errors import DomainError, FailedPrecondition
 from isthmus.platform.sql import insert_statement
 
@@ -560,7 +559,7 @@ class Batch:
             "link_outcome": outcome,
             "score": score,
             "version": 1,
-            "profile": json.dumps(self.features[rec.ref].profile(), separators=(",", ":")),
+            "profile": jsoncodec.dumps(self.features[rec.ref].profile()),
         }
 
     # --- writing ------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ owned by ``records``/``survivorship``; everything a query filters on is a column
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +58,7 @@ from isthmus.customers.matching import PROFILE_VERSION, Features
 from isthmus.customers.normalise import fold
 from isthmus.customers.records import Record
 from isthmus.customers.survivorship import Golden
+from isthmus.platform import jsoncodec
 from isthmus.platform.errors import Conflict
 from isthmus.platform.sql import any_of, insert_many, update_many
 
@@ -282,7 +282,7 @@ class CustomerRow:
 
     @cached_property
     def golden(self) -> dict[str, Any]:
-        return cast(dict[str, Any], json.loads(self.golden_json))
+        return cast(dict[str, Any], jsoncodec.loads(self.golden_json))
 
 
 @dataclass
@@ -299,8 +299,8 @@ class ProfileRow:
 
     def features(self) -> Features:
         """The record's Features from its stored profile (with the record when it was read too)."""
-        record = Record.from_json(json.loads(self.data_json)) if self.data_json is not None else None
-        found = Features.from_profile(json.loads(self.profile), record) if self.profile else None
+        record = Record.from_json(jsoncodec.loads(self.data_json)) if self.data_json is not None else None
+        found = Features.from_profile(jsoncodec.loads(self.profile), record) if self.profile else None
         if found is not None:
             return found
         assert record is not None, "a record without a current profile is read in full"

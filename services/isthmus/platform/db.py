@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from isthmus.platform import jsoncodec
 from isthmus.platform.config import Settings
 
 
@@ -71,15 +72,19 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
+_JSON: dict[str, Any] = {"json_serializer": jsoncodec.dumps, "json_deserializer": jsoncodec.loads}
+
+
 def async_engine(settings: Settings, schema: str) -> AsyncEngine:
     url = _url(settings, schema, driver_async=True)
     if settings.database_url is None:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, **_JSON)
         _tune_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(
         url,
+        **_JSON,
         connect_args=_connect_args(settings, schema, driver_async=True),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
@@ -94,11 +99,11 @@ def sync_engine(settings: Settings, schema: str) -> Engine:
     url = _url(settings, schema, driver_async=False)
     if settings.database_url is None:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, **_JSON)
         _tune_sqlite(engine)
         return engine
     return create_engine(
-        url, connect_args=_connect_args(settings, schema, driver_async=False), pool_pre_ping=True
+        url, **_JSON, connect_args=_connect_args(settings, schema, driver_async=False), pool_pre_ping=True
     )
 
 

@@ -9,7 +9,6 @@ parameter on PostgreSQL, an expanding ``IN`` on SQLite (which prepares nothing).
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
+
+from isthmus.platform import jsoncodec
 
 
 class _AnyOf(ColumnElement[bool]):
@@ -100,7 +101,7 @@ def _arrays(
     params: dict[str, Any] = {}
     for name, col in fields:
         if _is_json(table, col):
-            params[name] = [None if v[col] is None else json.dumps(v[col]) for v in values]
+            params[name] = [None if v[col] is None else jsoncodec.dumps(v[col]) for v in values]
         else:
             params[name] = [v[col] for v in values]
     return params
