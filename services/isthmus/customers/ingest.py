@@ -69,8 +69,13 @@ class Incoming:
     raw: bytes
 
     @cached_property
+    def data(self) -> dict[str, Any]:
+        """The record as stored (its JSON value), made once for the hash and the row."""
+        return self.record.to_json()
+
+    @cached_property
     def digest(self) -> str:
-        return content_hash(self.record)
+        return content_hash(self.data)
 
 
 @dataclass
@@ -552,7 +557,7 @@ class Batch:
             "source_id": rec.source_id,
             "customer_id": cid,
             "content_hash": item.digest,
-            "data": rec.to_json(),
+            "data": item.data,
             "raw": item.raw,
             "observed_at": rec.observed_at,
             "linked_at": linked_at,

@@ -142,10 +142,9 @@ class Record:
         )
 
 
-def content_hash(record: Record) -> str:
-    """Hash of what the source said, minus when it said it and the lawful basis: same content, same hash."""
-    data = record.to_json()
-    data.pop("observed_at")
-    data.pop("lawful_basis")
+def content_hash(data: dict[str, Any]) -> str:
+    """Hash of what the source said (a record's ``to_json()``), minus when it said it and the lawful
+    basis: same content, same hash."""
+    data = {k: v for k, v in data.items() if k not in ("observed_at", "lawful_basis")}
     blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
