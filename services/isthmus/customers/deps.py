@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from isthmus.customers.store import Repository, is_concurrency_error
 from isthmus.customers.survivorship import Rule, SurvivorshipConfig
 from isthmus.platform.config import ConfigError
 from isthmus.platform.errors import Conflict
+from isthmus.platform.ids import new_uuid
 
 DEFAULT_SOURCE_SYSTEMS = ("erp", "webshop", "callcenter")
 PREFIX = "ISTHMUS_CUSTOMERS_"
@@ -140,7 +140,7 @@ class UnitOfWork:
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return new_uuid()
 
 
 def actor_json(actor: Any) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 
 @dataclass(frozen=True)
 class Name:
@@ -146,5 +148,10 @@ def content_hash(data: dict[str, Any]) -> str:
     """Hash of what the source said (a record's ``to_json()``), minus when it said it and the lawful
     basis: same content, same hash."""
     data = {k: v for k, v in data.items() if k not in ("observed_at", "lawful_basis")}
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    # The hashed bytes are the standard library's (sorted keys, compact, ASCII with \u escapes):
+    # stored hashes were made so. orjson writes the same bytes when its output is ASCII without
+    # DEL, which the standard library would escape; otherwise the standard library does it.
+    blob = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    if not blob.isascii() or b"\x7f" in blob:
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from isthmus.api.common.v1 import common_pb2
@@ -176,3 +178,22 @@ def test_any_input_either_normalises_or_raises_invalid_argument(name, emails):
         assert exc.violations
     else:
         assert Record.from_json(r.to_json()) == r
+
+
+_ASCII_OR_ANY = st.one_of(st.text(st.characters(max_codepoint=127), max_size=20), st.text(max_size=20))
+
+
+@given(st.lists(_ASCII_OR_ANY, min_size=1, max_size=6), st.integers(-(2**40), 2**40), st.booleans())
+@example(["del \x7f", "tab\t", "Zoë"], 1, True)
+def test_content_hash_hashes_the_standard_librarys_bytes_for_any_text(texts, number, flag):
+    data = {
+        "name": {"given": texts[0], "raw": texts[-1]},
+        "emails": [{"address": t, "kind": number, "primary": flag} for t in texts],
+        "attributes": [[t, t[::-1]] for t in texts],
+        "dob": None,
+        "observed_at": "2026-01-01T00:00:00+00:00",
+        "lawful_basis": texts[0],
+    }
+    stdlib = {k: v for k, v in data.items() if k not in ("observed_at", "lawful_basis")}
+    blob = json.dumps(stdlib, sort_keys=True, separators=(",", ":")).encode()
+    assert content_hash(data) == hashlib.sha256(blob).hexdigest()

@@ -19,6 +19,7 @@ from google.protobuf.message import DecodeError, Message
 
 from isthmus.api.common.v1 import common_pb2
 from isthmus.api.events.v1 import envelope_pb2
+from isthmus.platform.ids import new_uuid
 
 EXCHANGE = "isthmus.events"
 CONTENT_TYPE = "application/x-protobuf"
@@ -91,7 +92,7 @@ def new_envelope(
     schema_version: int = 1,
 ) -> envelope_pb2.EventEnvelope:
     envelope = envelope_pb2.EventEnvelope(
-        event_id=str(uuid.uuid4()),
+        event_id=new_uuid(),
         type=routing_key(message),
         aggregate_id=aggregate_id,
         correlation_id=correlation_id,
