@@ -66,7 +66,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         rec = normalise(
             record, known_systems=s.known_systems, now=self.deps.clock(), default_region=s.default_region
         )
-        return Incoming(index, rec, record.SerializeToString(deterministic=True))
+        return Incoming(index, rec, record.SerializeToString(deterministic=True)).prepare()
 
     async def UpsertSourceRecord(
         self, request: api.UpsertSourceRecordRequest, context: Any

@@ -77,6 +77,24 @@ class Incoming:
     def digest(self) -> str:
         return content_hash(self.data)
 
+    @cached_property
+    def features(self) -> Features:
+        return Features(self.record)
+
+    @cached_property
+    def keys(self) -> set[str]:
+        return blocking_keys(self.features)
+
+    @cached_property
+    def profile_json(self) -> str:
+        return jsoncodec.dumps(self.features.profile())
+
+    def prepare(self) -> Incoming:
+        """Everything about the record alone that resolving it needs, worked out now (a stream does
+        this for its next batch while the database works on the current one)."""
+        _ = self.digest, self.keys, self.profile_json
+        return self
+
 
 @dataclass
 class Upserted:
@@ -260,8 +278,8 @@ class Batch:
         tombs = await repo.tombstones(refs)
         keys: set[str] = set()
         for item in self.items:
-            f = self._features(item.record)
-            self.keys_for[item.record.ref] = blocking_keys(f)
+            self.features[item.record.ref] = item.features
+            self.keys_for[item.record.ref] = item.keys
             if item.record.ref not in self.held:
                 keys |= self.keys_for[item.record.ref]
         await repo.lock_keys(keys)
@@ -313,11 +331,6 @@ class Batch:
         await self._load({cid for found in ranked for cid, _ in found if cid not in self.working}, set())
 
     # --- reading ------------------------------------------------------------------------------------
-
-    def _features(self, record: Record) -> Features:
-        f = Features(record)
-        self.features[record.ref] = f
-        return f
 
     def _ranked(self, ref: tuple[str, str]) -> list[tuple[str, int]]:
         """Candidates for a record: those stored before the batch, and customers the batch made or grew."""
@@ -564,7 +577,7 @@ class Batch:
             "link_outcome": outcome,
             "score": score,
             "version": 1,
-            "profile": jsoncodec.dumps(self.features[rec.ref].profile()),
+            "profile": item.profile_json,
         }
 
     # --- writing ------------------------------------------------------------------------------------
@@ -622,13 +635,13 @@ class Batch:
         if self.updated_sources:
             await writes.send(repo.delete_keys(list(self.updated_sources)))
         await writes.insert(blocking_keys_table, key_rows)
+        for w in events:  # while the largest insert runs
+            self._emit(w)
         await writes.insert(history, self.history_rows)
         await writes.insert(match_reviews, self.review_rows)
         await writes.insert(xref_history, self.xref_rows)
         if self.lifted_tombstones:
             await writes.send(repo.delete_tombstones(self.lifted_tombstones))
-        for w in events:
-            self._emit(w)
 
     async def _merge_bridged(self) -> dict[str, str]:
         """Merges the customers that a record linked together; returns merged id -> surviving id.
