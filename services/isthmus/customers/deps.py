@@ -129,14 +129,17 @@ class UnitOfWork:
     repo: Repository
     deps: Deps
     events: list[tuple[Message, str]] = field(default_factory=list)
+    flushed: int = 0
 
     def record(self, message: Message, aggregate_id: str) -> None:
         self.events.append((message, aggregate_id))
 
     async def flush_events(self) -> None:
+        """Hands the events recorded since the last call to the outbox (in this transaction)."""
         if self.deps.emit is not None:
-            for message, aggregate_id in self.events:
+            for message, aggregate_id in self.events[self.flushed :]:
                 await self.deps.emit(self.session, message, aggregate_id)
+        self.flushed = len(self.events)
 
 
 def new_id() -> str:

@@ -638,6 +638,7 @@ class Batch:
         for w in events:  # while the largest insert runs
             self._emit(w)
         await writes.insert(history, self.history_rows)
+        await self.uow.flush_events()  # their outbox rows are made while history is written
         await writes.insert(match_reviews, self.review_rows)
         await writes.insert(xref_history, self.xref_rows)
         if self.lifted_tombstones:
