@@ -170,7 +170,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
                 ahead = asyncio.create_task(following())
                 yield await self._apply(prepared)
         finally:
-            if ahead.done():
+            if ahead.done() and not ahead.cancelled():
                 ahead.exception()  # retrieved: an error already on its way out is the one that counts
             ahead.cancel()
 
