@@ -47,13 +47,6 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def seed_records(count: int, rng: random.Random, start: int = 0) -> list[pb.SourceRecord]:
-    return [
-        copy_of(rng, make_person(rng, pid), "erp", f"seed-{pid}", first=True)
-        for pid in range(start, start + count)
-    ]
-
-
 def mixed_records(count: int, seeded: int, rng: random.Random, offset: int) -> list[pb.SourceRecord]:
     """Half copies of people already in the master (from another system, corrupted), half new people."""
     out = []
