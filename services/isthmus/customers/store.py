@@ -399,6 +399,27 @@ def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool) -> Sele
     )
 
 
+def _refs_in(
+    system: ColumnElement[Any], source_id: ColumnElement[Any], refs: Sequence[tuple[str, str]], postgres: bool
+) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """``(system, source_id)`` is one of ``refs``: a condition and its parameters.
+
+    On PostgreSQL the pairs go as two arrays, zipped by ``unnest`` and looked up in the index one by
+    one; a list of a thousand literal pairs instead took 20 ms to plan and run where this takes 2,
+    and its statement differs with every length. Elsewhere, a plain ``IN`` list.
+    """
+    if not postgres:
+        return tuple_(system, source_id).in_(refs), {}
+    pairs = select(
+        func.unnest(bindparam("ref_systems", type_=ARRAY(String))),
+        func.unnest(bindparam("ref_ids", type_=ARRAY(String))),
+    )
+    return tuple_(system, source_id).in_(pairs), {
+        "ref_systems": [r[0] for r in refs],
+        "ref_ids": [r[1] for r in refs],
+    }
+
+
 class Repository:
     """Queries of the customer master over one session (one transaction)."""
 
@@ -406,19 +427,21 @@ class Repository:
         self.session = session
         self.postgres = session.bind.dialect.name == "postgresql" if session.bind else False
 
+    def _refs_in(self, c: Any, refs: Sequence[tuple[str, str]]) -> tuple[ColumnElement[bool], dict[str, Any]]:
+        return _refs_in(c.source_system, c.source_id, refs, self.postgres)
+
     async def source_rows(
         self, refs: Sequence[tuple[str, str]], *, lock: bool = False
     ) -> dict[tuple[str, str], SourceRow]:
         if not refs:
             return {}
-        stmt = select(*_SOURCE_COLS).where(
-            tuple_(source_records.c.source_system, source_records.c.source_id).in_(refs)
-        )
+        where, params = self._refs_in(source_records.c, refs)
+        stmt = select(*_SOURCE_COLS).where(where)
         if lock and self.postgres:
             # NOWAIT: a second upsert of the same source id fails at once (ABORTED) instead of queueing.
             stmt = stmt.with_for_update(nowait=True)
         try:
-            rows = (await self.session.execute(stmt)).all()
+            rows = (await self.session.execute(stmt, params)).all()
         except DBAPIError as exc:
             if is_concurrency_error(exc):
                 raise Conflict("another upsert of the same source record is in progress; retry") from exc
@@ -455,17 +478,17 @@ class Repository:
     async def tombstones(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         if not refs:
             return {}
+        where, params = self._refs_in(tombstones.c, refs)
         stmt = select(tombstones.c.source_system, tombstones.c.source_id, tombstones.c.customer_id).where(
-            tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(refs)
+            where
         )
-        return {(r[0], r[1]): r[2] for r in (await self.session.execute(stmt)).all()}
+        return {(r[0], r[1]): r[2] for r in (await self.session.execute(stmt, params)).all()}
 
     async def delete_tombstones(self, refs: Sequence[tuple[str, str]]) -> None:
         """Lifts the tombstones of these source records (they came back with a new lawful basis)."""
         if refs:
-            await self.session.execute(
-                delete(tombstones).where(tuple_(tombstones.c.source_system, tombstones.c.source_id).in_(refs))
-            )
+            where, params = self._refs_in(tombstones.c, refs)
+            await self.session.execute(delete(tombstones).where(where), params)
 
     async def lock_keys(self, keys: Iterable[str]) -> None:
         """Serialise resolution of records sharing a blocking key, until this transaction ends.
@@ -545,8 +568,10 @@ class Repository:
     async def no_match_pairs(self, refs: Sequence[tuple[str, str]]) -> set[tuple[str, str, str]]:
         if not refs:
             return set()
-        stmt = select(no_match).where(tuple_(no_match.c.source_system, no_match.c.source_id).in_(refs))
-        return {(r[0], r[1], r[2]) for r in (await self.session.execute(stmt)).all()}
+        where, params = self._refs_in(no_match.c, refs)
+        return {
+            (r[0], r[1], r[2]) for r in (await self.session.execute(select(no_match).where(where), params))
+        }
 
     # --- writes -------------------------------------------------------------------------------------
 
@@ -600,31 +625,32 @@ class Repository:
     async def delete_keys(self, refs: Sequence[tuple[str, str]]) -> None:
         """The blocking keys of these source records (before they get their current ones)."""
         if refs:
-            await self.session.execute(
-                delete(blocking_keys).where(
-                    tuple_(blocking_keys.c.source_system, blocking_keys.c.source_id).in_(refs)
-                )
-            )
+            where, params = self._refs_in(blocking_keys.c, refs)
+            await self.session.execute(delete(blocking_keys).where(where), params)
 
     async def move_records(self, refs: Sequence[tuple[str, str]], customer_id: str) -> None:
         if not refs:
             return
-        where_sr = tuple_(source_records.c.source_system, source_records.c.source_id).in_(refs)
-        where_bk = tuple_(blocking_keys.c.source_system, blocking_keys.c.source_id).in_(refs)
+        where_sr, params = self._refs_in(source_records.c, refs)
+        where_bk, _ = self._refs_in(blocking_keys.c, refs)
         await self.session.execute(
             update(source_records)
             .where(where_sr)
-            .values(customer_id=customer_id, version=source_records.c.version + 1)
+            .values(customer_id=customer_id, version=source_records.c.version + 1),
+            params,
         )
-        await self.session.execute(update(blocking_keys).where(where_bk).values(customer_id=customer_id))
+        await self.session.execute(
+            update(blocking_keys).where(where_bk).values(customer_id=customer_id), params
+        )
 
     async def close_xref(self, refs: Sequence[tuple[str, str]], at: datetime) -> None:
         if refs:
+            where, params = self._refs_in(xref_history.c, refs)
             await self.session.execute(
                 update(xref_history)
-                .where(and_(tuple_(xref_history.c.source_system, xref_history.c.source_id).in_(refs)))
-                .where(xref_history.c.unlinked_at.is_(None))
-                .values(unlinked_at=at)
+                .where(where, xref_history.c.unlinked_at.is_(None))
+                .values(unlinked_at=at),
+                params,
             )
 
 
