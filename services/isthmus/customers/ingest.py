@@ -34,6 +34,7 @@ from isthmus.customers.records import Record, content_hash
 from isthmus.customers.steward import merge_into
 from isthmus.customers.store import (
     CustomerRow,
+    ProfileRow,
     SourceRow,
     customer_columns,
     customers,
@@ -283,8 +284,7 @@ class Batch:
             if item.record.ref not in self.held:
                 keys |= self.keys_for[item.record.ref]
         await repo.lock_keys(keys)
-        held = {s.customer_id for s in self.held.values()}
-        await self._load(held, held)
+        await self._load_held({s.customer_id for s in self.held.values()})
         new_refs = list(dict.fromkeys(i.record.ref for i in self.items if i.record.ref not in self.held))
         results = []
         async with CandidateReads(self, new_refs) as reads:
@@ -322,13 +322,16 @@ class Batch:
         return results
 
     async def _candidates(self, refs: list[tuple[str, str]]) -> None:
-        """Stored candidates of these new records, and the match profiles of those not read yet."""
+        """Stored candidates of these new records, with the match profiles of their source records."""
         match = self.deps.settings.match
-        ranked = await self.uow.repo.ranked_candidates(
-            [self.keys_for[ref] for ref in refs], match.max_candidates, match.max_key_records
+        ranked, profiles = await self.uow.repo.candidates(
+            [self.keys_for[ref] for ref in refs],
+            match.max_candidates,
+            match.max_key_records,
+            with_records=self.deps.matcher.needs_records,  # comparators from plugins read whole records
         )
         self.stored_candidates.update(zip(refs, ranked, strict=True))
-        await self._load({cid for found in ranked for cid, _ in found if cid not in self.working}, set())
+        self._profiled(profiles)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -340,11 +343,15 @@ class Batch:
                 counts[cid] += 1
         return counts.most_common(self.deps.settings.match.max_candidates)
 
-    async def _load(self, ids: set[str], held: set[str]) -> None:
-        """The candidate customers (active ones) with the match profiles of their source records, and
-        the customers of the batch's stored records in full."""
-        with_records = self.deps.matcher.needs_records  # comparators from plugins read whole records
-        profiles = await self.uow.repo.profiles_of(ids, with_records=with_records)
+    async def _load_held(self, ids: set[str]) -> None:
+        """The customers of the batch's stored records, with the match profiles of their records."""
+        self._profiled(await self.uow.repo.profiles_of(ids, with_records=self.deps.matcher.needs_records))
+        rows = await self.uow.repo.customer_rows(ids)
+        for cid, row in rows.items():
+            self.working.setdefault(cid, Working(cid, set(), None)).loaded(row)
+
+    def _profiled(self, profiles: list[ProfileRow]) -> None:
+        """Customers known by the match profiles of their source records (read once a record)."""
         for p in profiles:
             ref = (p.source_system, p.source_id)
             w = self.working.get(p.customer_id)
@@ -353,9 +360,6 @@ class Batch:
             w.refs.add(ref)
             if ref not in self.features:
                 self.features[ref] = p.features()
-        rows = await self.uow.repo.customer_rows(held)
-        for cid, row in rows.items():
-            self.working.setdefault(cid, Working(cid, set(), None)).loaded(row)
 
     async def _load_members(self, ids: set[str]) -> None:
         """The stored customers the batch changes, with their source records in full (survivorship

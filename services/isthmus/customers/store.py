@@ -52,7 +52,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from isthmus.api.customers.v1 import records_pb2
 from isthmus.customers import view360
 from isthmus.customers.matching import PROFILE_VERSION, Features
 from isthmus.customers.normalise import fold
@@ -344,18 +343,27 @@ _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "
 
 
 # What matching compares a candidate's records by: their profiles (the record itself only where the
-# profile is missing or of another format, or ``with_records`` for comparators that read records),
-# for the customers that are still active.
-def _profiles(with_records: bool) -> Select[Any]:
+# profile is missing or of another format, or ``with_records`` for comparators that read records).
+#
+# Every source record belongs to an active customer: merging moves the merged customers' records to
+# the survivor, erasing deletes them, and an ingest that links a record to a customer changed
+# meanwhile fails its optimistic update (tests/integration/customers/test_stewardship.py checks this
+# after each). So the customers table is not joined to filter by state: it tripled the cost of the
+# lookup.
+def _record_json(with_records: bool) -> ColumnElement[Any]:
+    """The record itself, where its profile does not do (or always, ``with_records``)."""
     sr = source_records.c
     data: ColumnElement[Any] = sr.data.cast(Text)
     if not with_records:
         data = case((sr.profile.like(f"[{PROFILE_VERSION},%"), null()), else_=data)
-    return (
-        select(sr.source_system, sr.source_id, sr.customer_id, sr.profile, data.label("data_json"))
-        .join_from(source_records, customers, customers.c.customer_id == sr.customer_id)
-        .where(any_of(sr.customer_id, "ids"), customers.c.state == bindparam("active"))
-    )
+    return data.label("data_json")
+
+
+def _profiles(with_records: bool) -> Select[Any]:
+    sr = source_records.c
+    return select(
+        sr.source_system, sr.source_id, sr.customer_id, sr.profile, _record_json(with_records)
+    ).where(any_of(sr.customer_id, "ids"))
 
 
 _PROFILES_OF = _profiles(with_records=True)
@@ -363,8 +371,9 @@ _PROFILES_ONLY_OF = _profiles(with_records=False)
 _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
 
 
-def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool) -> Select[int, str, int]:
-    """(idx, customer id, keys shared) for the ``limit`` customers sharing most of idx's keys.
+def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool, with_records: bool) -> Select[Any]:
+    """(idx, customer id, keys shared, then a profile row's columns) for the ``limit`` customers
+    sharing most of idx's keys, best first, a row for each of their source records.
 
     Keys held by more than ``max_key_records`` source records are left out. With ``lateral``
     (PostgreSQL) each key is an index lookup that stops after ``max_key_records + 1`` rows, so a
@@ -392,10 +401,14 @@ def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool) -> Sele
     )
     rank = func.row_number().over(partition_by=hits.c.idx, order_by=(hits.c.n.desc(), hits.c.customer_id))
     ranked = select(hits.c.idx, hits.c.customer_id, hits.c.n, rank.label("rank")).subquery()
+    best = select(ranked).where(ranked.c.rank <= limit).subquery()
+    # With the match profiles of each candidate's source records, in the same statement.
+    sr = source_records.c
     return (
-        select(ranked.c.idx, ranked.c.customer_id, ranked.c.n)
-        .where(ranked.c.rank <= limit)
-        .order_by(ranked.c.idx, ranked.c.rank)
+        select(best.c.idx, best.c.customer_id, best.c.n, sr.source_system, sr.source_id, sr.profile)
+        .add_columns(_record_json(with_records))
+        .join_from(best, source_records, sr.customer_id == best.c.customer_id, isouter=True)
+        .order_by(best.c.idx, best.c.rank)
     )
 
 
@@ -456,8 +469,7 @@ class Repository:
         if not ids:
             return []
         stmt = _PROFILES_OF if with_records else _PROFILES_ONLY_OF
-        params = {"ids": ids, "active": records_pb2.CUSTOMER_STATE_ACTIVE}
-        return [ProfileRow(*r) for r in (await self.session.execute(stmt, params)).all()]
+        return [ProfileRow(*r) for r in (await self.session.execute(stmt, {"ids": ids})).all()]
 
     async def source_rows_of(self, customer_ids: Iterable[str]) -> dict[str, list[SourceRow]]:
         ids = list(set(customer_ids))
@@ -512,45 +524,63 @@ class Repository:
         await self.session.execute(_LOCK_SHARED, {"h": _INGEST_LOCK})
         await self.session.execute(_LOCK_EACH, {"h": hashes})
 
-    async def ranked_candidates(
-        self, wanted: Sequence[Iterable[str]], limit: int, max_key_records: int
-    ) -> list[list[tuple[str, int]]]:
-        """For each set of blocking keys, the customers sharing most of them (at most ``limit``), best first.
+    async def candidates(
+        self,
+        wanted: Sequence[Iterable[str]],
+        limit: int,
+        max_key_records: int,
+        *,
+        with_records: bool = False,
+    ) -> tuple[list[list[tuple[str, int]]], list[ProfileRow]]:
+        """For each set of blocking keys, the customers sharing most of them (at most ``limit``, best
+        first, with how many keys they share); and the match profiles of those customers' records.
 
         Counted and ranked in the database: a key built on a common name can be held by thousands of
         customers in a large master, and only the best few per record are wanted, so what crosses the
         wire per record stays bounded as the master grows. Ties go to the older customer id. A key
         held by more than ``max_key_records`` source records is skipped: it cannot pick anyone out.
+        The profiles come in the same statement: one round trip for a slice of records, not two.
         """
         out: list[list[tuple[str, int]]] = [[] for _ in wanted]
+        profiles: dict[tuple[str, str], ProfileRow] = {}
         pairs = [(i, k) for i, keys in enumerate(wanted) for k in set(keys)]
         if self.postgres:
-            # Two array parameters: a short statement, whatever the batch (psycopg caches its parsing).
+            # Two array parameters: one short statement whatever the batch, prepared once.
             arrays = select(
                 func.unnest(bindparam("idx", type_=ARRAY(Integer))).label("idx"),
                 func.unnest(bindparam("keys", type_=ARRAY(String))).label("key"),
             ).cte("wanted")
             params = {"idx": [i for i, _ in pairs], "keys": [k for _, k in pairs]}
-            await self._collect(_ranked(arrays, limit, max_key_records, lateral=True), out, params)
-            return out
+            stmt = _ranked(arrays, limit, max_key_records, lateral=True, with_records=with_records)
+            await self._collect(stmt, out, profiles, params)
+            return out, list(profiles.values())
         # SQLite allows 32,766 bound values in one statement; a record's keys stay in one.
         chunk: list[tuple[int, str]] = []
         for pos, pair in enumerate(pairs):
             chunk.append(pair)
             if pos == len(pairs) - 1 or (len(chunk) >= 4000 and pairs[pos + 1][0] != pair[0]):
                 rows = values(column("idx", Integer), column("key", String), name="wanted").data(chunk)
-                await self._collect(_ranked(rows.cte("wanted"), limit, max_key_records, lateral=False), out)
+                stmt = _ranked(rows.cte("wanted"), limit, max_key_records, False, with_records)
+                await self._collect(stmt, out, profiles)
                 chunk = []
-        return out
+        return out, list(profiles.values())
 
     async def _collect(
         self,
-        stmt: Select[int, str, int],
+        stmt: Select[Any],
         out: list[list[tuple[str, int]]],
+        profiles: dict[tuple[str, str], ProfileRow],
         params: dict[str, Any] | None = None,
     ) -> None:
-        for idx, cid, shared in (await self.session.execute(stmt, params)).all():
-            out[idx].append((cid, shared))
+        last = (-1, "")
+        for idx, cid, shared, system, source_id, profile, data_json in (
+            await self.session.execute(stmt, params)
+        ).all():
+            if (idx, cid) != last:  # a row per source record of the candidate
+                out[idx].append((cid, shared))
+                last = (idx, cid)
+            if source_id is not None and (system, source_id) not in profiles:
+                profiles[(system, source_id)] = ProfileRow(system, source_id, cid, profile, data_json)
 
     async def customer_rows(self, ids: Iterable[str]) -> dict[str, CustomerRow]:
         id_list = list(set(ids))

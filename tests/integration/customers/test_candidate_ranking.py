@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.customers.store import Repository, blocking_keys
+from isthmus.customers.matching import PROFILE_VERSION
+from isthmus.customers.store import Repository, blocking_keys, source_records
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine
 
@@ -43,6 +46,49 @@ async def hold(session: AsyncSession, rows: list[tuple[str, str, str]]) -> None:
     )
 
 
+async def candidates(repo: Repository, *args: Any, **kwargs: Any) -> list[list[tuple[str, int]]]:
+    ranked, _profiles = await repo.candidates(*args, **kwargs)
+    return ranked
+
+
+async def test_candidates_come_with_the_profiles_of_their_records_once_each(session: AsyncSession) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    records = [("a-1", "c-a"), ("a-2", "c-a"), ("b-1", "c-b")]
+    await session.execute(
+        insert(source_records),
+        [
+            {
+                "source_system": "erp",
+                "source_id": sid,
+                "customer_id": cid,
+                "content_hash": "0" * 64,
+                "data": {},
+                "raw": b"",
+                "observed_at": now,
+                "linked_at": now,
+                "link_outcome": 1,
+                "score": 0.0,
+                "version": 1,
+                "profile": f"[{PROFILE_VERSION},{sid!r}]",
+            }
+            for sid, cid in records
+        ],
+    )
+    await hold(session, [("np:A500|S530", sid, cid) for sid, cid in records] + [("nd:x", "b-1", "c-b")])
+
+    ranked, profiles = await Repository(session).candidates(
+        [{"np:A500|S530"}, {"np:A500|S530", "nd:x"}, {"e:nobody@example.com"}],
+        limit=10,
+        max_key_records=200,
+    )
+
+    assert ranked == [[("c-a", 1), ("c-b", 1)], [("c-b", 2), ("c-a", 1)], []]
+    assert sorted((p.source_id, p.customer_id, p.profile) for p in profiles) == [
+        (sid, cid, f"[{PROFILE_VERSION},{sid!r}]") for sid, cid in records
+    ]
+    assert all(p.data_json is None for p in profiles)  # a current profile: the record is not read
+
+
 async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(session: AsyncSession) -> None:
     crowd = [("np:A500|S530", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
     target = [(k, f"target-{n}", "c-target") for n, k in enumerate(["np:A500|S530", "nd:A500:1990-01-01"])]
@@ -50,7 +96,8 @@ async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(se
     target += [("nz:A500:80331", "target-2", "c-target"), ("nz:A500:80331", "target-3", "c-target")]
     await hold(session, crowd + target)
 
-    found = await Repository(session).ranked_candidates(
+    found = await candidates(
+        Repository(session),
         [{"np:A500|S530", "nd:A500:1990-01-01", "nz:A500:80331"}, set(), {"e:nobody@example.com"}],
         limit=10,
         max_key_records=200,
@@ -66,8 +113,11 @@ async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: As
     # boundary (every 4,000 pairs) that would fall inside a record's keys.
     await hold(session, [(f"k:{i}:{j}", f"s-{i}-{j}", f"c-{i:04}") for i in range(1500) for j in range(3)])
 
-    found = await Repository(session).ranked_candidates(
-        [{f"k:{i}:{j}" for j in range(3)} for i in range(1500)], limit=10, max_key_records=200
+    found = await candidates(
+        Repository(session),
+        [{f"k:{i}:{j}" for j in range(3)} for i in range(1500)],
+        limit=10,
+        max_key_records=200,
     )
 
     assert found == [[(f"c-{i:04}", 3)] for i in range(1500)]
@@ -80,12 +130,8 @@ async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession) 
     )
     repo = Repository(session)
 
-    narrow = await repo.ranked_candidates(
-        [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=40
-    )
-    broad = await repo.ranked_candidates(
-        [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=41
-    )
+    narrow = await candidates(repo, [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=40)
+    broad = await candidates(repo, [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=41)
 
     assert narrow == [[("c-target", 1)]]  # 41 records hold the name key: only the birth-date key counts
     assert broad[0][0] == ("c-target", 2) and len(broad[0]) == 10

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import grpc
+import psycopg
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -12,6 +15,21 @@ from isthmus.api.customers.v1 import records_pb2 as pb
 from .helpers import STEWARD, person, upsert
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def records_stay_with_active_customers(pg_url: str) -> Iterator[None]:
+    """After every steward action, each source record still belongs to an active customer: candidate
+    lookups rely on it and do not read the customers' state."""
+    yield
+    with psycopg.connect(pg_url, options="-c search_path=customers") as conn:
+        stray = conn.execute(
+            "SELECT s.source_system, s.source_id, c.state FROM source_records s"
+            " LEFT JOIN customers c USING (customer_id)"
+            " WHERE c.state IS DISTINCT FROM %s",
+            (pb.CUSTOMER_STATE_ACTIVE,),
+        ).fetchall()
+    assert stray == []
 
 
 async def two_customers(master, uid):
