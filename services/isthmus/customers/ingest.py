@@ -597,13 +597,18 @@ class Batch:
             raise
 
     async def _send_all(self, writes: _Writes) -> None:
+        """In an order that gives each statement's wait the work of making the next ones ready: the
+        source records go first (their rows were made while deciding), the customers' rows are made
+        while they are written, and so on. No table here references another."""
         repo = self.uow.repo
+        for ref in self.new_sources:
+            if ref in self.updated_sources:  # created and refreshed within one batch: insert the latest
+                self.new_sources[ref] = {**self.new_sources[ref], **self.updated_sources.pop(ref)[0]}
+        await writes.insert(source_records, list(self.new_sources.values()))
+        changed = [w for w in self.working.values() if w.changed]
         new_customers: list[dict[str, Any]] = []
-        events: list[Working] = []
         updates: list[tuple[dict[str, Any], int]] = []
-        for w in self.working.values():
-            if not w.changed:
-                continue
+        for w in changed:
             cols = {
                 "state": w.state,
                 "version": w.version,
@@ -619,13 +624,8 @@ class Batch:
             else:
                 assert w.row is not None
                 updates.append(({"customer_id": w.customer_id, **cols}, w.row.version))
-            events.append(w)
         await writes.send(repo.update_customers(updates))
         await writes.insert(customers, new_customers)
-        for ref in self.new_sources:
-            if ref in self.updated_sources:  # created and refreshed within one batch: insert the latest
-                self.new_sources[ref] = {**self.new_sources[ref], **self.updated_sources.pop(ref)[0]}
-        await writes.insert(source_records, list(self.new_sources.values()))
         for row, version in self.updated_sources.values():
             await writes.send(repo.update_source({**row, "version": version + 1}, version))
         changed_refs = list(self.new_sources) + list(self.updated_sources)
@@ -639,7 +639,7 @@ class Batch:
         if self.updated_sources:
             await writes.send(repo.delete_keys(list(self.updated_sources)))
         await writes.insert(blocking_keys_table, key_rows)
-        for w in events:  # while the largest insert runs
+        for w in changed:  # while the largest insert runs
             self._emit(w)
         await writes.insert(history, self.history_rows)
         await self.uow.flush_events()  # their outbox rows are made while history is written
