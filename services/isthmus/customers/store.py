@@ -537,7 +537,7 @@ class Repository:
 
         Counted and ranked in the database: a key built on a common name can be held by thousands of
         customers in a large master, and only the best few per record are wanted, so what crosses the
-        wire per record stays bounded as the master grows. Ties go to the older customer id. A key
+        wire per record stays bounded as the master grows. Ties go to the lower customer id. A key
         held by more than ``max_key_records`` source records is skipped: it cannot pick anyone out.
         The profiles come in the same statement: one round trip for a slice of records, not two.
         """
