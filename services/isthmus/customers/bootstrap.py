@@ -7,8 +7,9 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.api.customers.v1 import customers_pb2_grpc
+from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.customers.api import CustomerMaster
-from isthmus.customers.deps import Deps, settings_from_env
+from isthmus.customers.deps import Deps, comparator_registry, settings_from_env
 from isthmus.customers.store import view360_tables
 from isthmus.customers.view360 import ROUTING_KEYS, Projection
 from isthmus.platform.component import Component, Runtime
@@ -32,7 +33,9 @@ def component() -> Component:
     async def start(server: grpc.aio.Server, runtime: Runtime) -> None:
         settings = settings_from_env(runtime.settings.extra)
         engine = runtime.engine(SCHEMA)
-        deps = Deps(settings, session_factory(engine), runtime.clock, emit=_emit)
+        plugins = get_plugin_manager(runtime.settings.extra).match_comparators()
+        registry = comparator_registry(settings.match.weights, plugins)
+        deps = Deps(settings, session_factory(engine), runtime.clock, emit=_emit, registry=registry)
         customers_pb2_grpc.add_CustomerMasterServiceServicer_to_server(CustomerMaster(deps), server)
         runtime.bus.add_relay("customers", engine)
         projection = Projection(view360_tables)

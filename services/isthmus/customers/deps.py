@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +13,14 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from isthmus.customers.matching import ComparatorRegistry, MatchConfig, Matcher, Weights, builtin_comparators
+from isthmus.customers.matching import (
+    Comparator,
+    ComparatorRegistry,
+    MatchConfig,
+    Matcher,
+    Weights,
+    builtin_comparators,
+)
 from isthmus.customers.normalise import SOURCE_SYSTEM_PATTERN
 from isthmus.customers.store import Repository, is_concurrency_error
 from isthmus.customers.survivorship import Rule, SurvivorshipConfig
@@ -91,6 +98,23 @@ def _match_config(text: str) -> MatchConfig:
         if getattr(config, name) < 1:
             raise ConfigError(f"{where}: {name} must be at least 1")
     return config
+
+
+def comparator_registry(weights: Weights, plugins: Iterable[object]) -> ComparatorRegistry:
+    """The built-in comparators, then those the installed plugins register
+    (``register_match_comparators``); ``ConfigError`` names a plugin's comparator that cannot be used."""
+    registry = ComparatorRegistry(builtin_comparators(weights))
+    for c in plugins:
+        if not isinstance(c, Comparator):
+            raise ConfigError(
+                f"register_match_comparators returned {c!r}: a comparator is an"
+                " isthmus.customers.matching.Comparator (similarity_comparator builds one)"
+            )
+        try:
+            registry.register(c)
+        except ValueError as exc:
+            raise ConfigError(f"register_match_comparators: {exc}") from None
+    return registry
 
 
 @dataclass

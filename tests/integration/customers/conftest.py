@@ -1,4 +1,5 @@
-"""A customer master on the session's PostgreSQL database, started once, with a settable clock."""
+"""A customer master on the session's PostgreSQL database, started once, with a settable clock; and
+the customers schema migrated on either backend, for tests that work below the gRPC API."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from isthmus.api.customers.v1 import customers_pb2_grpc
 from isthmus.platform import config, hub
+from isthmus.platform.config import Settings
 from isthmus.platform.db import async_engine
 from isthmus.platform.events import Event, Subscription, create_bus
 from isthmus.platform.events.testing import FAST
@@ -87,3 +90,22 @@ async def master(
 def uid() -> str:
     """A per-test suffix, since tests share one database."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[AsyncEngine, Settings]]:
+    """The customers schema migrated on SQLite (a fresh file) or on the session's PostgreSQL database
+    (shared with other tests: use unique ids), and an engine on it."""
+    if request.param == "sqlite":
+        env = {"ISTHMUS_DATA_DIR": str(tmp_path)}
+    else:
+        env = {"ISTHMUS_DATABASE_URL": request.getfixturevalue("pg_url")}
+    settings = config.load({**env, "ISTHMUS_AUTH_DISABLED": "true"})
+    await asyncio.to_thread(hub.migrate, settings, ["customers"])
+    engine = async_engine(settings, "customers")
+    try:
+        yield engine, settings
+    finally:
+        await engine.dispose()

@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from isthmus.customers.matching import PROFILE_VERSION
 from isthmus.customers.store import Repository, blocking_keys, source_records
-from isthmus.platform import config, hub
-from isthmus.platform.db import async_engine
+from isthmus.platform.config import Settings
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def session(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncSession]:
-    if request.param == "sqlite":
-        env = {"ISTHMUS_DATA_DIR": str(tmp_path)}
-    else:
-        env = {"ISTHMUS_DATABASE_URL": request.getfixturevalue("pg_url")}
-    settings = config.load({**env, "ISTHMUS_AUTH_DISABLED": "true"})
-    await asyncio.to_thread(hub.migrate, settings, ["customers"])
-    engine = async_engine(settings, "customers")
-    try:
-        async with AsyncSession(engine) as s:
-            await s.begin()
-            try:
-                yield s
-            finally:
-                await s.rollback()  # the session database is shared with other tests
-    finally:
-        await engine.dispose()
+@pytest.fixture
+async def session(backend: tuple[AsyncEngine, Settings]) -> AsyncIterator[AsyncSession]:
+    async with AsyncSession(backend[0]) as s:
+        await s.begin()
+        try:
+            yield s
+        finally:
+            await s.rollback()  # the session database is shared with other tests
 
 
 async def hold(session: AsyncSession, rows: list[tuple[str, str, str]]) -> None:
