@@ -17,7 +17,6 @@ from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
 from isthmus.customers.records import Record
 from isthmus.customers.store import (
     CustomerRow,
-    blocking_keys,
     consents,
     customer_columns,
     erasures,
@@ -713,7 +712,7 @@ async def _erase(uow: UnitOfWork, req: api.EraseCustomerRequest) -> None:
         ],
     )
     await uow.session.execute(delete(source_records).where(source_records.c.customer_id == cid))
-    await uow.session.execute(delete(blocking_keys).where(blocking_keys.c.customer_id == cid))
+    await uow.repo.delete_keys(pairs)  # by record: no index leads from a customer to its keys
     await uow.repo.close_xref(pairs, now)
     await uow.session.execute(delete(consents).where(consents.c.customer_id == cid))
     await Projection(view360_tables).erase(uow.session, cid)

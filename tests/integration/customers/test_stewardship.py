@@ -19,8 +19,9 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(autouse=True)
 def records_stay_with_active_customers(pg_url: str) -> Iterator[None]:
-    """After every steward action, each source record still belongs to an active customer: candidate
-    lookups rely on it and do not read the customers' state."""
+    """After every steward action, each source record still belongs to an active customer (candidate
+    lookups rely on it and do not read the customers' state), and each blocking key to a source
+    record of the same customer."""
     yield
     with psycopg.connect(pg_url, options="-c search_path=customers") as conn:
         stray = conn.execute(
@@ -29,7 +30,13 @@ def records_stay_with_active_customers(pg_url: str) -> Iterator[None]:
             " WHERE c.state IS DISTINCT FROM %s",
             (pb.CUSTOMER_STATE_ACTIVE,),
         ).fetchall()
+        stray_keys = conn.execute(
+            "SELECT k.key, k.source_system, k.source_id FROM blocking_keys k"
+            " LEFT JOIN source_records s USING (source_system, source_id)"
+            " WHERE s.customer_id IS DISTINCT FROM k.customer_id"
+        ).fetchall()
     assert stray == []
+    assert stray_keys == []
 
 
 async def two_customers(master, uid):
