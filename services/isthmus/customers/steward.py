@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from isthmus.api.customers.v1 import customers_pb2 as api
 from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.api.events.v1 import customers_pb2 as ev
-from isthmus.customers import convert, queries
+from isthmus.customers import convert, queries, queries360
 from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
 from isthmus.customers.records import Record
 from isthmus.customers.store import (
@@ -628,6 +628,9 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
         return await queries.load_customer(uow, row.customer_id, lineage=False)
 
 
+EXPORT_TIMELINE_PAGE = 500  # timeline entries read at a time for an export
+
+
 async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.CustomerExport:
     async with deps.transaction() as uow:
         now = deps.clock()
@@ -650,6 +653,16 @@ async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.Cus
                 .order_by(m.seq)
             )
         ).all()
+        view = await queries360.customer360(uow, req.customer_id, 1)
+        del view.timeline[:]  # the whole timeline comes below
+        view.timeline_next_page_token = ""
+        family = await queries360.family(uow, req.customer_id)
+        timeline, token = [], ""
+        while True:
+            page, token = await queries360.timeline(uow, family, [], EXPORT_TIMELINE_PAGE, token)
+            timeline += page
+            if not token:
+                break
         await _history(
             uow, req.customer_id, pb.HISTORY_ENTRY_KIND_EXPORTED, now, req.actor, version=customer.version
         )
@@ -659,6 +672,8 @@ async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.Cus
         history=[queries.history_entry(h) for h in hist],
         match_reviews=[queries.review_message(r) for r in reviews],
         exported_at=convert.ts(now),
+        customer360=view,
+        timeline=timeline,
     )
 
 

@@ -88,7 +88,9 @@ def order(customer_id: str, oid: str, state: int, total: str, *, paid: bool, pla
     return o
 
 
-async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its_timeline(world: World):
+async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its_timeline(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
     uid = uuid.uuid4().hex[:8]
     a = await upsert(
         world.master, person("erp", f"360-{uid}", "Nina", f"{uid}Voss", email=f"n{uid}@example.com")
@@ -167,6 +169,17 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         api.ListCustomerTimelineRequest(customer_id=cid, kinds=[c360.TIMELINE_ENTRY_KIND_ORDER])
     )
     assert [e.references["order_id"] for e in orders_only.entries].count(o1) == 2
+
+    # An export holds what this service keeps from the other services too: the summaries, and the
+    # whole timeline rather than its first page (read here two entries at a time).
+    monkeypatch.setattr("isthmus.customers.steward.EXPORT_TIMELINE_PAGE", 2)
+    export = await world.master.ExportCustomer(api.ExportCustomerRequest(customer_id=cid))
+    assert export.customer360.orders == view.orders
+    assert export.customer360.loyalty == view.loyalty
+    assert export.customer360.service_requests == view.service_requests
+    assert export.customer360.contact_suppression == view.contact_suppression
+    assert not export.customer360.timeline
+    assert [e.event_id for e in export.timeline] == [e.event_id for e in [*view.timeline, *rest.entries]]
 
 
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):

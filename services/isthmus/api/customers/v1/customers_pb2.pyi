@@ -299,18 +299,22 @@ class ExportCustomerRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class CustomerExport(_message.Message):
-    __slots__ = ("customer", "source_records", "history", "match_reviews", "exported_at")
+    __slots__ = ("customer", "source_records", "history", "match_reviews", "exported_at", "customer360", "timeline")
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     SOURCE_RECORDS_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     MATCH_REVIEWS_FIELD_NUMBER: _ClassVar[int]
     EXPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER360_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
     customer: _records_pb2.Customer
     source_records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceRecord]
     history: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
     match_reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
     exported_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., exported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    customer360: _customer360_pb2.Customer360
+    timeline: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., exported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
 
 class EraseCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "reason", "request_reference", "actor", "idempotency_key")
