@@ -14,6 +14,7 @@ from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.api.events.v1 import customers_pb2 as ev
 from isthmus.customers import convert, queries, queries360
 from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
+from isthmus.customers.matching import Features
 from isthmus.customers.records import Record
 from isthmus.customers.store import (
     CustomerRow,
@@ -345,6 +346,63 @@ async def unmerge_customer(deps: Deps, req: api.UnmergeCustomerRequest) -> api.U
     return api.UnmergeCustomerResponse(unmerge_id=unmerge_id, customer=customer, restored=restored)
 
 
+async def _re_resolve_arrivals(
+    uow: UnitOfWork,
+    host_id: str,
+    restored: Sequence[tuple[str, Any, CustomerRow]],
+    unmerge_id: str,
+    now: datetime,
+) -> None:
+    """Records that joined the merged customer after the merge go to whichever of the customers the
+    merge had joined they now match best: each is scored against the host's own records and against
+    each restored customer's, and moves when a restored customer scores higher and would be linked
+    to. Ties, and records that match nobody well, stay with the host."""
+    since = min(convert.aware(m.merged_at) for _, m, _ in restored)
+    moved = {(s, x) for _, m, _ in restored for s, x, _origin in m.moved}
+    held = await uow.repo.source_rows_of([host_id, *(cid for cid, _, _ in restored)])
+    arrived = [
+        r
+        for r in held.get(host_id, [])
+        if convert.aware(r.linked_at) >= since and (r.source_system, r.source_id) not in moved
+    ]
+    if not arrived:
+        return
+    arrived_refs = {(r.source_system, r.source_id) for r in arrived}
+    members = {
+        cid: [
+            Features(Record.from_json(r.data))
+            for r in rows
+            if (r.source_system, r.source_id) not in arrived_refs
+        ]
+        for cid, rows in held.items()
+    }
+    matcher = uow.deps.matcher
+    for r in arrived:
+        record = Features(Record.from_json(r.data))
+        scored = [matcher.score(record, cid, found) for cid, found in members.items() if found]
+        if not scored:
+            continue
+        best = max(scored, key=lambda c: (bool(c.deterministic), c.score, c.customer_id == host_id))
+        if best.customer_id == host_id or not matcher.links(best):
+            continue
+        ref = (r.source_system, r.source_id)
+        await uow.repo.move_records([ref], best.customer_id)
+        await uow.repo.close_xref([ref], now)
+        await uow.repo.insert(
+            xref_history,
+            [
+                {
+                    "source_system": ref[0],
+                    "source_id": ref[1],
+                    "customer_id": best.customer_id,
+                    "linked_at": now,
+                    "unlinked_at": None,
+                    "action": f"unmerge:{unmerge_id}:re-resolved",
+                }
+            ],
+        )
+
+
 async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
     now = uow.deps.clock()
     host = await _active(uow, req.customer_id, "customer_id")
@@ -392,6 +450,9 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
         await uow.repo.insert(
             no_match, [{"source_system": s, "source_id": x, "customer_id": host.customer_id} for s, x in refs]
         )
+        restored_rows.append((cid, merge, row))
+    await _re_resolve_arrivals(uow, host.customer_id, restored_rows, unmerge_id, now)
+    for cid, _merge, row in restored_rows:
         golden = await _golden_of(uow, cid)
         version = await _save(uow, row, golden, state=ACTIVE, merged_into=None, flags=set(), now=now)
         await _history(
@@ -406,7 +467,6 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
             changes=diff({}, golden.flat()),
             related=[host.customer_id],
         )
-        restored_rows.append((cid, merge))
     golden = await _golden_of(uow, host.customer_id)
     version = await _save(uow, host, golden, state=ACTIVE, merged_into=None, flags=set(host.flags), now=now)
     await _history(
@@ -421,8 +481,8 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
         changes=diff(before, golden.flat()),
         related=list(req.restore_ids),
     )
-    for merge in {m.merge_id: m for _, m in restored_rows}.values():
-        ids = [cid for cid, m in restored_rows if m.merge_id == merge.merge_id]
+    for merge in {m.merge_id: m for _, m, _ in restored_rows}.values():
+        ids = [cid for cid, m, _ in restored_rows if m.merge_id == merge.merge_id]
         if set(merge.merged_ids) <= set(ids):
             await uow.session.execute(
                 update(merges).where(merges.c.merge_id == merge.merge_id).values(undone_by=unmerge_id)

@@ -83,6 +83,43 @@ async def test_merge_moves_sources_and_unmerge_restores_both_customers(master, u
     assert history.entries[1].related_customer_ids == [gone]
 
 
+async def test_unmerge_sends_records_that_arrived_after_the_merge_where_they_match_best(master, uid):
+    family = f"Lind{uid}"  # no other test's people share these name keys
+    keep = await upsert(
+        master, person("erp", f"L1-{uid}", "Mara", family, email=f"m1{uid}@a.example", dob=None)
+    )
+    gone = await upsert(
+        master, person("webshop", f"L2-{uid}", "Mara", family, email=f"m2{uid}@b.example", dob=(1970, 1, 2))
+    )
+    assert gone.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED  # names alike, emails not: a steward decides
+    await master.MergeCustomers(
+        api.MergeCustomersRequest(
+            surviving_id=keep.customer_id, merged_ids=[gone.customer_id], reason="alike", actor=STEWARD
+        )
+    )
+    # Two more copies link to the merged customer: one by the merged-away customer's email, one by
+    # the survivor's own.
+    like_gone = person(
+        "callcenter", f"L3-{uid}", "Mara", family, email=f"m2{uid}@b.example", dob=(1970, 1, 2)
+    )
+    like_keep = person("callcenter", f"L4-{uid}", "Mara", family, email=f"m1{uid}@a.example", dob=None)
+    assert (await upsert(master, like_gone)).customer_id == keep.customer_id
+    assert (await upsert(master, like_keep)).customer_id == keep.customer_id
+
+    undone = await master.UnmergeCustomer(
+        api.UnmergeCustomerRequest(
+            customer_id=keep.customer_id, restore_ids=[gone.customer_id], reason="two people", actor=STEWARD
+        )
+    )
+
+    assert {s.source_id for s in undone.customer.sources} == {f"L1-{uid}", f"L4-{uid}"}
+    assert {s.source_id for s in undone.restored[0].sources} == {f"L2-{uid}", f"L3-{uid}"}
+    looked = await master.LookupBySourceId(
+        api.LookupBySourceIdRequest(source_system="callcenter", source_id=f"L3-{uid}")
+    )
+    assert looked.customer_id == gone.customer_id
+
+
 async def test_merge_retry_with_same_key_returns_first_result_and_other_request_is_already_exists(
     master, uid
 ):
