@@ -127,8 +127,7 @@ class Deps:
     matcher: Matcher = field(init=False)
 
     def __post_init__(self) -> None:
-        registry = self.registry or ComparatorRegistry(builtin_comparators(self.settings.match.weights))
-        self.matcher = Matcher(self.settings.match, registry)
+        self.matcher = Matcher(self.settings.match, self.registry)  # None: the built-in comparators
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
