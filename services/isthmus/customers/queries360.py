@@ -63,10 +63,21 @@ async def customer360(uow: UnitOfWork, customer_id: str, timeline_limit: int) ->
     if timeline_limit < 0:
         raise InvalidArgument("timeline_limit", "must not be negative")
     limit = min(timeline_limit or 20, 200)
+    result, ids = await summaries(uow, customer_id)
+    if ids:
+        entries, token = await timeline(uow, ids, [], limit, "")
+        result.timeline.extend(entries)
+        result.timeline_next_page_token = token
+    return result
+
+
+async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360, list[str]]:
+    """The 360 view without its timeline, and the customers it covers (the customer and those merged
+    into it; none for an erased customer)."""
     customer = await queries.load_customer(uow, customer_id, lineage=False)
     result = c360.Customer360(customer=customer)
     if customer.state == pb.CUSTOMER_STATE_ERASED:
-        return result
+        return result, []
     ids = await family(uow, customer_id)
     orders = (await uow.session.execute(select(T["orders"]).where(T["orders"].c.customer_id.in_(ids)))).all()
     result.orders.CopyFrom(order_summary(list(orders)))
@@ -121,7 +132,4 @@ async def customer360(uow: UnitOfWork, customer_id: str, timeline_limit: int) ->
                 since=convert.ts(first.since),
             )
         )
-    entries, token = await timeline(uow, ids, [], limit, "")
-    result.timeline.extend(entries)
-    result.timeline_next_page_token = token
-    return result
+    return result, ids

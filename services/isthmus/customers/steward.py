@@ -691,12 +691,9 @@ async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.Cus
                 .order_by(m.seq)
             )
         ).all()
-        view = await queries360.customer360(uow, req.customer_id, 1)
-        del view.timeline[:]  # the whole timeline comes below
-        view.timeline_next_page_token = ""
-        family = await queries360.family(uow, req.customer_id)
+        view, family = await queries360.summaries(uow, req.customer_id)
         timeline, token = [], ""
-        while True:
+        while family:
             page, token = await queries360.timeline(uow, family, [], EXPORT_TIMELINE_PAGE, token)
             timeline += page
             if not token:
