@@ -412,27 +412,6 @@ def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool, with_re
     )
 
 
-def _refs_in(
-    system: ColumnElement[Any], source_id: ColumnElement[Any], refs: Sequence[tuple[str, str]], postgres: bool
-) -> tuple[ColumnElement[bool], dict[str, Any]]:
-    """``(system, source_id)`` is one of ``refs``: a condition and its parameters.
-
-    On PostgreSQL the pairs go as two arrays, zipped by ``unnest`` and looked up in the index one by
-    one; a list of a thousand literal pairs instead took 20 ms to plan and run where this takes 2,
-    and its statement differs with every length. Elsewhere, a plain ``IN`` list.
-    """
-    if not postgres:
-        return tuple_(system, source_id).in_(refs), {}
-    pairs = select(
-        func.unnest(bindparam("ref_systems", type_=ARRAY(String))),
-        func.unnest(bindparam("ref_ids", type_=ARRAY(String))),
-    )
-    return tuple_(system, source_id).in_(pairs), {
-        "ref_systems": [r[0] for r in refs],
-        "ref_ids": [r[1] for r in refs],
-    }
-
-
 class Repository:
     """Queries of the customer master over one session (one transaction)."""
 
@@ -441,7 +420,20 @@ class Repository:
         self.postgres = session.bind.dialect.name == "postgresql" if session.bind else False
 
     def _refs_in(self, c: Any, refs: Sequence[tuple[str, str]]) -> tuple[ColumnElement[bool], dict[str, Any]]:
-        return _refs_in(c.source_system, c.source_id, refs, self.postgres)
+        """``(c.source_system, c.source_id)`` is one of ``refs``: a condition and its parameters.
+
+        On PostgreSQL the pairs go as two arrays, zipped by ``unnest`` and looked up in the index one
+        by one; a list of a thousand literal pairs instead took 20 ms to plan and run where this takes
+        2, and its statement differs with every length. Elsewhere, a plain ``IN`` list.
+        """
+        ref = tuple_(c.source_system, c.source_id)
+        if not self.postgres:
+            return ref.in_(refs), {}
+        pairs = select(
+            func.unnest(bindparam("ref_systems", type_=ARRAY(String))),
+            func.unnest(bindparam("ref_ids", type_=ARRAY(String))),
+        )
+        return ref.in_(pairs), {"ref_systems": [r[0] for r in refs], "ref_ids": [r[1] for r in refs]}
 
     async def source_rows(
         self, refs: Sequence[tuple[str, str]], *, lock: bool = False
