@@ -20,7 +20,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # Then Isthmus itself and every reference connector under connectors/<name>/ (each its own package).
 COPY . .
 RUN set -eu; \
-    set -- . ; \
+    set -- clients/python . ; \
     for dir in connectors/*/; do \
         if [ -f "${dir}pyproject.toml" ]; then set -- "$@" "$dir"; fi; \
     done; \

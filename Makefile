@@ -9,11 +9,11 @@ NAMEKO_LOCK := examples/nameko_subscriber/requirements.lock
 
 .PHONY: demo test lint proto lock clean
 
-$(BIN)/isthmus: requirements.lock pyproject.toml
+$(BIN)/isthmus: requirements.lock pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e . $(foreach c,$(wildcard connectors/*/pyproject.toml),-e $(dir $(c)))
+	$(BIN)/pip install --quiet --no-deps -e clients/python -e . $(foreach c,$(wildcard connectors/*/pyproject.toml),-e $(dir $(c)))
 	@touch $@
 
 $(NAMEKO_VENV)/bin/nameko: $(NAMEKO_LOCK)
@@ -37,13 +37,13 @@ lint: $(BIN)/isthmus
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Regenerate services/isthmus/api from proto/ (the test suite fails when they drift).
+## Regenerate the client package's stubs and .proto copies from proto/ (the test suite fails when they drift).
 proto: $(BIN)/isthmus
 	$(BIN)/python -m isthmus.platform.protogen
 
 ## Re-pin dependencies after editing pyproject.toml.
 lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-emit-package isthmus-client -o requirements.lock
 	uv pip compile examples/nameko_subscriber/requirements.in --python-version 3.11 -o $(NAMEKO_LOCK)
 
 clean:

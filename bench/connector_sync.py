@@ -42,8 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scratch import PG_ADMIN, free_port, scratch_database
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
 from isthmus.connectors import Checkpoint, StreamState, mapping
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub
@@ -52,6 +50,8 @@ from isthmus.connectors.runtime import ConnectorRuntime, Instance
 from isthmus.connectors.state import SqlIdMap, SqlStateStore
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
 
 BIN = Path(sys.executable).parent
 BATCH = 500

@@ -33,9 +33,9 @@ from measure import Meter
 from people import SYSTEMS, copy_of, make_person
 from scratch import PG_ADMIN, database_url, free_port, scratch_database, scratch_vhost, vacuum
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
-from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 BIN = Path(sys.executable).parent
 

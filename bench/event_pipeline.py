@@ -35,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scratch import scratch_database, scratch_vhost
 
-from isthmus.api.events.v1 import orders_pb2
 from isthmus.platform import db
 from isthmus.platform.config import Settings
 from isthmus.platform.events import MIGRATIONS, Event, Subscription, record_event
 from isthmus.platform.events.rabbit import RabbitBus
 from isthmus.platform.migrations import upgrade
+from isthmus_client.api.events.v1 import orders_pb2
 
 
 async def raw_pika(url: str, count: int, payload: bytes, window: int) -> float:

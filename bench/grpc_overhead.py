@@ -19,7 +19,7 @@ import time
 
 import grpc
 
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 TOKEN = "bench-token-0123456789abcdef"
 

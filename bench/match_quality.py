@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import grpc
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.platform import config, hub
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 
 def pairs(n: int) -> int:

@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import Meter, batch_sizes
 from scratch import free_port, scratch_database, scratch_vhost
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.loyalty.v1 import loyalty_pb2
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.loyalty.v1 import loyalty_pb2
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 
 def _serve(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 
 def _words(text: str) -> list[str]:

@@ -39,9 +39,9 @@ from measure import batch_sizes, cpu_seconds
 from orders_loyalty import _serve
 from scratch import free_port, scratch_database, scratch_vhost
 
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
-from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 
 HEAVY = "bench-customer-with-1000-cases"
 

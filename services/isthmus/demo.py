@@ -16,7 +16,6 @@ from typing import Any
 
 import grpc
 
-from isthmus.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
 from isthmus.connectors.plugins import get_plugin_manager
@@ -24,6 +23,7 @@ from isthmus.connectors.runtime import ConnectorRuntime, Instance
 from isthmus.connectors.state import SqlIdMap, SqlStateStore
 from isthmus.platform import config
 from isthmus.platform.hub import running
+from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 
 HUB = ["customers", "orders", "loyalty", "service-requests", "connectors"]
 ANNA_IN_ERP: list[str] = []  # her current ERP contact id, set by seed()

@@ -9,7 +9,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from isthmus.api.orders.v1 import orders_pb2, orders_pb2_grpc
+from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
 
 from .conftest import free_port, isthmus, running
 

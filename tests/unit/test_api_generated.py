@@ -10,8 +10,8 @@ import pytest
 from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import FileDescriptor
 
-from isthmus.api.common.v1 import common_pb2
 from isthmus.platform import protogen
+from isthmus_client.api.common.v1 import common_pb2
 
 CONTEXTS = ("customers", "orders", "service_requests", "loyalty")
 SCOPE_RE = re.compile(rf"^({'|'.join(CONTEXTS)}):(read|write|admin)$")
@@ -19,7 +19,7 @@ SCOPE_RE = re.compile(rf"^({'|'.join(CONTEXTS)}):(read|write|admin)$")
 
 def _modules(context: str) -> list[str]:
     folder = protogen.PROTO_ROOT / "isthmus" / context / "v1"
-    return [f"isthmus.api.{context}.v1.{p.stem}_pb2" for p in sorted(folder.glob("*.proto"))]
+    return [f"isthmus_client.api.{context}.v1.{p.stem}_pb2" for p in sorted(folder.glob("*.proto"))]
 
 
 def _file(module: str) -> FileDescriptor:
@@ -27,22 +27,27 @@ def _file(module: str) -> FileDescriptor:
 
 
 def test_checked_in_code_is_what_the_protos_generate(tmp_path: Path) -> None:
-    protogen.generate(tmp_path / "api")
-    assert protogen.differences(tmp_path / "api", protogen.API_ROOT) == []
+    protogen.generate(tmp_path)
+    assert protogen.differences(tmp_path, protogen.CLIENT_ROOT) == []
 
 
 def test_check_reports_a_changed_file(tmp_path: Path) -> None:
-    protogen.generate(tmp_path / "api")
+    protogen.generate(tmp_path)
     target = tmp_path / "api" / "orders" / "v1" / "orders_pb2.py"
     target.write_text(target.read_text() + "# edited\n")
-    assert protogen.differences(protogen.API_ROOT, tmp_path / "api") == ["orders/v1/orders_pb2.py"]
+    proto = tmp_path / "proto" / "isthmus" / "orders" / "v1" / "orders.proto"
+    proto.write_text(proto.read_text() + "// edited\n")
+    assert protogen.differences(protogen.CLIENT_ROOT, tmp_path) == [
+        "api/orders/v1/orders_pb2.py",
+        "proto/isthmus/orders/v1/orders.proto",
+    ]
 
 
-def test_generated_imports_point_into_the_api_package() -> None:
+def test_generated_imports_point_into_the_client_package() -> None:
     offenders = [
         str(path)
         for path in protogen.API_ROOT.rglob("*.py*")
-        if re.search(r"^\s*(from|import) isthmus\.(?!api\.)", path.read_text(), re.MULTILINE)
+        if re.search(r"^\s*(from|import) isthmus\.", path.read_text(), re.MULTILINE)
     ]
     assert offenders == []
 
@@ -63,7 +68,7 @@ EVENT_CONTEXTS = ("customers", "orders", "service_requests", "loyalty")
 
 @pytest.mark.parametrize("context", EVENT_CONTEXTS)
 def test_every_event_payload_declares_its_routing_key(context: str) -> None:
-    module = importlib.import_module(f"isthmus.api.events.v1.{context}_pb2")
+    module = importlib.import_module(f"isthmus_client.api.events.v1.{context}_pb2")
     messages = list(module.DESCRIPTOR.message_types_by_name.values())
     assert messages
     for message in messages:

@@ -12,13 +12,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
 
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus.platform import logs
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import load
 from isthmus.platform.errors import Conflict, InvalidArgument, NotFound
-from isthmus.platform.interceptors import field_violations
 from isthmus.platform.server import Server
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus_client.errors import field_violations
 
 READER = "reader-token-0123456789"
 WRITER = "writer-token-0123456789"

@@ -16,12 +16,12 @@ from typing import Protocol, TypeVar
 
 import grpc
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
-from isthmus.api.orders.v1 import orders_pb2, orders_pb2_grpc
-from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus.connectors import mapping
 from isthmus.connectors.sdk import CUSTOMERS, INTERACTIONS, ORDERS, SERVICE_REQUESTS, Record, TransientError
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
+from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
+from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 
 BATCH_LIMIT = 1000  # UpsertSourceRecords takes at most 1,000 records per request
 

@@ -11,11 +11,11 @@ from datetime import datetime
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import records_pb2
-from isthmus.api.orders.v1 import order_pb2, orders_pb2
-from isthmus.api.service_requests.v1 import service_request_pb2, service_requests_pb2
 from isthmus.connectors.sdk import Record
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2, service_requests_pb2
 
 
 def _ts(value: str | None) -> Timestamp | None:

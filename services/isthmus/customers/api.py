@@ -7,10 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers import queries, queries360, steward
 from isthmus.customers.deps import Deps
 from isthmus.customers.ingest import Incoming, Upserted, upsert
@@ -18,6 +14,10 @@ from isthmus.customers.metrics import count_outcomes
 from isthmus.customers.normalise import normalise
 from isthmus.platform import collector
 from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 MAX_BATCH = 1000
 PACE = 32  # records a stream normalises ahead between chances for the current batch to go on

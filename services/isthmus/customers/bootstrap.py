@@ -6,7 +6,6 @@ import grpc
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.customers.v1 import customers_pb2_grpc
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.customers.api import CustomerMaster
 from isthmus.customers.deps import Deps, comparator_registry, settings_from_env
@@ -17,6 +16,7 @@ from isthmus.platform.db import session_factory
 from isthmus.platform.events import MIGRATIONS as EVENT_MIGRATIONS
 from isthmus.platform.events import Subscription, record_event
 from isthmus.platform.migrations import Stream
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
 
 SCHEMA = "customers"
 MIGRATIONS = Stream("isthmus.customers:migrations", "alembic_version")

@@ -7,10 +7,10 @@ from typing import Any, cast
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers.store import CustomerRow, SourceRow
 from isthmus.customers.survivorship import Golden, Rule
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 RULES = {
     Rule.SOURCE_PRIORITY: pb.SURVIVORSHIP_RULE_SOURCE_PRIORITY,

@@ -24,9 +24,6 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import records_pb2 as pb
-from isthmus.api.events.v1 import customers_pb2 as ev
 from isthmus.customers import convert
 from isthmus.customers.deps import UnitOfWork, actor_json, new_id
 from isthmus.customers.matching import Comparison, Features, Outcome, blocking_keys
@@ -50,6 +47,9 @@ from isthmus.customers.survivorship import Golden, diff, golden_record
 from isthmus.platform import auth, jsoncodec
 from isthmus.platform.errors import DomainError, FailedPrecondition
 from isthmus.platform.sql import insert_statement
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.events.v1 import customers_pb2 as ev
 
 OUTCOMES = {
     Outcome.NEW: pb.MATCH_OUTCOME_NEW_CUSTOMER,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter
 
-from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 MATCH_OUTCOMES = Counter(
     "isthmus_customers_match_outcomes_total",

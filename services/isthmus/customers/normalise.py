@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 
 import phonenumbers
 
-from isthmus.api.customers.v1 import records_pb2
 from isthmus.customers.records import Address, Email, Identifier, Name, Phone, Record
 from isthmus.platform.errors import InvalidArgument
+from isthmus_client.api.customers.v1 import records_pb2
 
 MAX_TEXT = 200  # any single name, line, city, company
 MAX_ID = 128  # source id, identifier value

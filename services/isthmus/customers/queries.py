@@ -9,7 +9,6 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import and_, exists, or_, select
 
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers import convert
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.normalise import canonical_email, e164, fold
@@ -21,6 +20,7 @@ from isthmus.customers.store import (
     source_records,
 )
 from isthmus.platform.errors import InvalidArgument, NotFound
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 
 def page_size(value: int, default: int = 50, maximum: int = 500, field: str = "page_size") -> int:

@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from isthmus.api.customers.v1 import customer360_pb2 as c360
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers import convert, queries
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.store import customers, view360_tables
 from isthmus.customers.view360 import order_summary
 from isthmus.platform.errors import InvalidArgument
+from isthmus_client.api.customers.v1 import customer360_pb2 as c360
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 T = view360_tables
 CLOSED = ("RESOLVED", "CLOSED")

@@ -9,9 +9,6 @@ from typing import Any, cast
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import records_pb2 as pb
-from isthmus.api.events.v1 import customers_pb2 as ev
 from isthmus.customers import convert, queries, queries360
 from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
 from isthmus.customers.matching import Features
@@ -35,6 +32,9 @@ from isthmus.customers.survivorship import Golden, diff, golden_record
 from isthmus.customers.view360 import Projection
 from isthmus.platform import auth
 from isthmus.platform.errors import AlreadyExists, Conflict, FailedPrecondition, InvalidArgument, NotFound
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.events.v1 import customers_pb2 as ev
 
 ACTIVE, MERGED, ERASED = pb.CUSTOMER_STATE_ACTIVE, pb.CUSTOMER_STATE_MERGED, pb.CUSTOMER_STATE_ERASED
 PENDING = pb.QUALITY_FLAG_PENDING_REVIEW

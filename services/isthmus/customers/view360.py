@@ -31,13 +31,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.customers.v1 import customer360_pb2 as c360
-from isthmus.api.events.v1 import loyalty_pb2 as lev
-from isthmus.api.events.v1 import orders_pb2 as oev
-from isthmus.api.events.v1 import service_requests_pb2 as sev
-from isthmus.api.orders.v1 import order_pb2
-from isthmus.api.service_requests.v1 import service_request_pb2 as srp
 from isthmus.platform.events import Event
+from isthmus_client.api.customers.v1 import customer360_pb2 as c360
+from isthmus_client.api.events.v1 import loyalty_pb2 as lev
+from isthmus_client.api.events.v1 import orders_pb2 as oev
+from isthmus_client.api.events.v1 import service_requests_pb2 as sev
+from isthmus_client.api.orders.v1 import order_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 
 _TS = DateTime(timezone=True)
 ROUTING_KEYS = ("orders.*", "service_requests.*", "loyalty.*")
@@ -370,7 +370,7 @@ def order_summary(rows: list[Any]) -> c360.OrderSummary:
             revenue[currency] = (
                 revenue.get(currency, Decimal(0)) + _amount(s["total"][0]) - _amount(s["refunded"][0])
             )
-    from isthmus.api.common.v1 import common_pb2
+    from isthmus_client.api.common.v1 import common_pb2
 
     summary.revenue.extend(
         common_pb2.Money(amount=str(v), currency_code=c) for c, v in sorted(revenue.items())

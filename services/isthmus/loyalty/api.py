@@ -11,7 +11,6 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from isthmus.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 from isthmus.loyalty import codec, handlers
 from isthmus.loyalty.domain import Actor, EntryKind
 from isthmus.loyalty.handlers import Record, Uow
@@ -19,6 +18,7 @@ from isthmus.loyalty.programme import Programme
 from isthmus.orders.api import page_size
 from isthmus.orders.store import decode_token, encode_token
 from isthmus.platform.errors import Conflict, InvalidArgument, NotFound
+from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 
 T = TypeVar("T")
 DEFAULT_HORIZON = timedelta(days=90)

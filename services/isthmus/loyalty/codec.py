@@ -6,11 +6,11 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.loyalty.v1 import loyalty_pb2
 from isthmus.loyalty.domain import Actor, Entry, EntryKind
 from isthmus.loyalty.programme import Programme, Tier
 from isthmus.orders.codec import from_ts, ts
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.loyalty.v1 import loyalty_pb2
 
 __all__ = ["entry", "from_entry", "from_ts", "programme", "tier_ref", "ts"]
 

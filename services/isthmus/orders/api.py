@@ -11,7 +11,6 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus.orders import codec, handlers
 from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
@@ -19,6 +18,7 @@ from isthmus.orders.money import Money, check_currency
 from isthmus.orders.store import Record, decode_token, encode_token
 from isthmus.platform.batching import Batcher
 from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 T = TypeVar("T")
 C = TypeVar("C")

@@ -8,13 +8,13 @@ import grpc
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.events.v1 import customers_pb2
 from isthmus.orders import api, consumers
 from isthmus.orders.handlers import Uow
 from isthmus.platform import events
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.db import session_factory
 from isthmus.platform.migrations import Stream
+from isthmus_client.api.events.v1 import customers_pb2
 
 SERVICE = "isthmus.orders.v1.OrderService"
 MIGRATIONS = Stream("isthmus.orders:migrations", "alembic_version")

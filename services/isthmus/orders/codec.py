@@ -12,8 +12,6 @@ from decimal import Decimal
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.orders.v1 import order_pb2
 from isthmus.orders.domain import (
     Actor,
     Adjustment,
@@ -27,6 +25,8 @@ from isthmus.orders.domain import (
     State,
 )
 from isthmus.orders.money import Money
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.orders.v1 import order_pb2
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

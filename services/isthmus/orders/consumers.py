@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from isthmus.api.orders.v1 import order_pb2
 from isthmus.orders.domain import Actor, Order
 from isthmus.orders.handlers import Uow, _history
+from isthmus_client.api.orders.v1 import order_pb2
 
 SYSTEM = Actor(kind=4, id="orders")  # ACTOR_KIND_SYSTEM: the service itself, on an event
 

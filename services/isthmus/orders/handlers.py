@@ -15,8 +15,6 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.events.v1 import orders_pb2 as events
-from isthmus.api.orders.v1 import order_pb2
 from isthmus.orders import codec
 from isthmus.orders.domain import (
     Actor,
@@ -37,6 +35,8 @@ from isthmus.orders.domain import (
 from isthmus.orders.money import Money
 from isthmus.orders.store import CouponRepository, Found, OrderRepository, Record
 from isthmus.platform.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
+from isthmus_client.api.events.v1 import orders_pb2 as events
+from isthmus_client.api.orders.v1 import order_pb2
 
 
 async def _no_outbox(session: AsyncSession, message: Message, aggregate_id: str) -> None:

@@ -39,11 +39,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.orders.v1 import order_pb2
 from isthmus.orders import codec
 from isthmus.orders.domain import Coupon, Order
 from isthmus.platform.errors import Conflict, InvalidArgument
 from isthmus.platform.sql import any_of, insert_many, update_many
+from isthmus_client.api.orders.v1 import order_pb2
 
 metadata = MetaData()
 

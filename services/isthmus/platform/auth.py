@@ -72,7 +72,7 @@ def _declared_scope(full_method: str) -> str:
     service_name, _, method_name = full_method.lstrip("/").partition("/")
     if not service_name.startswith("isthmus."):
         return OPEN
-    from isthmus.api.common.v1 import common_pb2  # registers the option in the default pool
+    from isthmus_client.api.common.v1 import common_pb2  # registers the option in the default pool
 
     try:
         service = descriptor_pool.Default().FindServiceByName(service_name)

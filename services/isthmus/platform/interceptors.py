@@ -16,19 +16,17 @@ from typing import Any
 
 import grpc
 import sqlalchemy.exc
-from google.protobuf import any_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from isthmus.platform import db
 from isthmus.platform.auth import Authenticator, principal
 from isthmus.platform.errors import DomainError, InvalidArgument
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
+from isthmus_client.errors import STATUS_DETAILS_KEY, status_details
 
 log = logging.getLogger("isthmus.rpc")
 
 CORRELATION_HEADER = "x-correlation-id"
-_STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 Behavior = Callable[..., Any]
 
@@ -196,29 +194,5 @@ async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext,
         log.info("%s refused: %s %s", method, code.name, message, extra={"grpc_code": code.name})
     trailers: list[tuple[str, str | bytes]] = [(CORRELATION_HEADER, cid)]
     if violations:
-        status = status_pb2.Status(code=code.value[0], message=message)
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations
-            ]
-        )
-        detail = any_pb2.Any()
-        detail.Pack(bad_request)
-        status.details.append(detail)
-        trailers.append((_STATUS_DETAILS_KEY, status.SerializeToString()))
+        trailers.append((STATUS_DETAILS_KEY, status_details(code, message, violations)))
     await context.abort(code, message, tuple(trailers))
-
-
-def field_violations(error: grpc.aio.AioRpcError | grpc.RpcError) -> list[tuple[str, str]]:
-    """Client side: the (field, description) pairs of a refused call, for tests and CLI messages."""
-    trailers = error.trailing_metadata() or ()
-    for key, value in trailers:
-        if key == _STATUS_DETAILS_KEY:
-            status = status_pb2.Status.FromString(value)
-            out: list[tuple[str, str]] = []
-            for detail in status.details:
-                bad = error_details_pb2.BadRequest()
-                if detail.Unpack(bad):
-                    out.extend((v.field, v.description) for v in bad.field_violations)
-            return out
-    return []

@@ -9,16 +9,16 @@ from typing import Any, TypeVar
 
 import grpc
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
-from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus.platform.batching import Batcher
 from isthmus.platform.errors import InvalidArgument
 from isthmus.service_requests import handlers, messages, paging
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, UnitOfWork, UnitOfWorkFactory
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 
 C = TypeVar("C")
 R = TypeVar("R")

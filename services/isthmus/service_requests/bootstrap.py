@@ -8,7 +8,6 @@ import grpc
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus.platform import events
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.db import session_factory
@@ -18,6 +17,7 @@ from isthmus.service_requests import settings as sr_settings
 from isthmus.service_requests.api import ServiceRequestServicer
 from isthmus.service_requests.breaches import BreachDetector
 from isthmus.service_requests.store import UnitOfWorkFactory
+from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 
 NAME = "service-requests"
 SCHEMA = "service_requests"

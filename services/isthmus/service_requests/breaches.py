@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from isthmus.api.events.v1 import service_requests_pb2 as ev
 from isthmus.platform.errors import Conflict
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import BreachKind
 from isthmus.service_requests.store import UnitOfWorkFactory
+from isthmus_client.api.events.v1 import service_requests_pb2 as ev
 
 log = logging.getLogger("isthmus.service_requests.breaches")
 

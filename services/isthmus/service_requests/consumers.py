@@ -13,11 +13,11 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.events.v1 import customers_pb2
 from isthmus.platform.events import Event, record_event
 from isthmus.service_requests.domain import ERASED
 from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.store import UnitOfWork
+from isthmus_client.api.events.v1 import customers_pb2
 
 ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 

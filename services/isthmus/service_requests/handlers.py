@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from isthmus.api.events.v1 import service_requests_pb2 as ev
 from isthmus.platform.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
 from isthmus.service_requests import messages, paging
 from isthmus.service_requests.domain import (
@@ -28,6 +27,7 @@ from isthmus.service_requests.domain import (
 )
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, Suppression, UnitOfWork
+from isthmus_client.api.events.v1 import service_requests_pb2 as ev
 
 # Clients' clocks drift; an instant this far ahead of ours is still "now", further is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, State
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 
 
 def ts(value: datetime | None) -> Timestamp | None:

@@ -21,12 +21,12 @@ import grpc
 import pytest
 from isthmus_connector_erp.simulator import ErpSimulator
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.platform import config, hub
 from isthmus.platform.events import create_bus
 from isthmus.platform.events.testing import FAST
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from isthmus.api.customers.v1 import customers_pb2_grpc
 from isthmus.platform import config, hub
 from isthmus.platform.config import Settings
 from isthmus.platform.db import async_engine
 from isthmus.platform.events import Event, Subscription, create_bus
 from isthmus.platform.events.testing import FAST
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
 
 
 @dataclass

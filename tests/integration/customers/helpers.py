@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 STEWARD = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_USER, id="steward-1", display_name="Sam Steward")
 

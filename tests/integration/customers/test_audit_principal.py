@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.platform import config, hub
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 from .helpers import STEWARD, person
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 from .helpers import STEWARD, person, upsert
 

@@ -9,10 +9,10 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers.store import Repository
 from isthmus.platform import config, db
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 from .helpers import person, upsert
 

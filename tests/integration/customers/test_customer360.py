@@ -12,21 +12,21 @@ import pytest
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import customer360_pb2 as c360
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
-from isthmus.api.events.v1 import loyalty_pb2 as lev
-from isthmus.api.events.v1 import orders_pb2 as oev
-from isthmus.api.events.v1 import service_requests_pb2 as sev
-from isthmus.api.loyalty.v1 import loyalty_pb2
-from isthmus.api.orders.v1 import order_pb2
-from isthmus.api.service_requests.v1 import service_request_pb2 as srp
 from isthmus.platform import config, hub
 from isthmus.platform.db import session_factory
 from isthmus.platform.events import MIGRATIONS, create_bus, record_event
 from isthmus.platform.events.testing import FAST
 from isthmus.platform.migrations import upgrade
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customer360_pb2 as c360
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.events.v1 import loyalty_pb2 as lev
+from isthmus_client.api.events.v1 import orders_pb2 as oev
+from isthmus_client.api.events.v1 import service_requests_pb2 as sev
+from isthmus_client.api.loyalty.v1 import loyalty_pb2
+from isthmus_client.api.orders.v1 import order_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 
 from .helpers import person, upsert
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from isthmus.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2 as api
 
 from .helpers import STEWARD, person, upsert
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers.ingest import CandidateReads
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 from .helpers import person, upsert
 

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.connectors import hookimpl
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.customers.api import CustomerMaster
@@ -18,6 +16,8 @@ from isthmus.customers.matching import Comparator, Weights, similarity_comparato
 from isthmus.customers.records import Record
 from isthmus.platform.config import ConfigError, Settings
 from isthmus.platform.db import session_factory
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 from .helpers import person
 

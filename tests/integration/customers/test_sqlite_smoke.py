@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from isthmus.api.customers.v1 import customers_pb2 as api
-from isthmus.api.customers.v1 import customers_pb2_grpc
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.platform import config, hub
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 from .helpers import person, upsert
 

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.events.v1 import envelope_pb2, orders_pb2
 from isthmus.platform import logs
 from isthmus.platform.events import Event, Subscription, queue_name
 from isthmus.platform.events.bus import request_replay
 from isthmus.platform.events.envelope import CONTENT_TYPE
 from isthmus.platform.events.tables import inbox, outbox
+from isthmus_client.api.events.v1 import envelope_pb2, orders_pb2
 
 from .conftest import effects
 

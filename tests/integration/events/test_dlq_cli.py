@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from isthmus.api.events.v1 import orders_pb2
 from isthmus.cli import main
 from isthmus.platform.events import Subscription, cli
+from isthmus_client.api.events.v1 import orders_pb2
 
 
 async def _dead_letter_two(world):  # type: ignore[no-untyped-def]

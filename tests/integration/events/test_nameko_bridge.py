@@ -15,10 +15,10 @@ from pathlib import Path
 import pika
 import pytest
 
-from isthmus.api.events.v1 import orders_pb2
 from isthmus.platform.events import EXCHANGE
 from isthmus.platform.events.envelope import amqp_properties, new_envelope
 from isthmus.platform.events.nameko_bridge import NamekoBridge
+from isthmus_client.api.events.v1 import orders_pb2
 
 pytestmark = pytest.mark.rabbitmq
 

@@ -12,13 +12,13 @@ import uuid
 import pika
 import pytest
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus.platform import component, config, hub
 from isthmus.platform.events import create_bus
 from isthmus.platform.events.consumer import queue_name
 from isthmus.platform.events.testing import FAST
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 
 def _settings(**env: str) -> config.Settings:

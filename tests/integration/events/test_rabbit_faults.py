@@ -13,10 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 import pika
 import pytest
 
-from isthmus.api.events.v1 import envelope_pb2, orders_pb2
 from isthmus.platform import db
 from isthmus.platform.events import EXCHANGE, Subscription, queue_name
 from isthmus.platform.events.rabbit import RabbitBus, dead_letter_queue
+from isthmus_client.api.events.v1 import envelope_pb2, orders_pb2
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 

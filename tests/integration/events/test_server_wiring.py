@@ -6,7 +6,6 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.events.v1 import orders_pb2
 from isthmus.platform import db
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import Settings
@@ -14,6 +13,7 @@ from isthmus.platform.events import MIGRATIONS, Event, MemoryBus, Subscription, 
 from isthmus.platform.events.testing import FAST
 from isthmus.platform.migrations import upgrade
 from isthmus.platform.server import Server
+from isthmus_client.api.events.v1 import orders_pb2
 
 
 async def test_component_wires_relay_and_subscription_and_the_server_runs_the_bus(tmp_path: Path) -> None:

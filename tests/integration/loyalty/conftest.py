@@ -20,10 +20,6 @@ from google.protobuf.message import Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.events.v1 import orders_pb2 as orders_events
-from isthmus.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus.loyalty import consumers, programme
 from isthmus.loyalty.handlers import _no_outbox
 from isthmus.loyalty.store import accounts, ledger, lots
@@ -32,6 +28,10 @@ from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events import Event, Subscription, create_bus, routing_key
 from isthmus.platform.events.envelope import amqp_properties, new_envelope
 from isthmus.platform.events.testing import FAST
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.events.v1 import orders_pb2 as orders_events
+from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 PROGRAMME = {
     "programme_id": "test",

@@ -8,13 +8,13 @@ import grpc
 import pytest
 from sqlalchemy import text
 
-from isthmus.api.events.v1 import customers_pb2
-from isthmus.api.loyalty.v1 import loyalty_pb2
-from isthmus.api.orders.v1 import order_pb2, orders_pb2
 from isthmus.loyalty import jobs
 from isthmus.loyalty.bootstrap import record
 from isthmus.platform.events.bus import request_replay
 from isthmus.platform.events.tables import dead_letters
+from isthmus_client.api.events.v1 import customers_pb2
+from isthmus_client.api.loyalty.v1 import loyalty_pb2
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 
 pytestmark = pytest.mark.postgres
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus.platform import config, hub
 from isthmus.platform.events import create_bus
 from isthmus.platform.events.testing import FAST
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 
 async def test_an_order_paid_on_sqlite_earns_points_through_the_in_process_bus(tmp_path):

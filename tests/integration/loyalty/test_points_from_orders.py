@@ -7,10 +7,10 @@ import uuid
 import grpc
 import pytest
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.events.v1 import orders_pb2 as orders_events
-from isthmus.api.loyalty.v1 import loyalty_pb2
-from isthmus.api.orders.v1 import order_pb2, orders_pb2
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.events.v1 import orders_pb2 as orders_events
+from isthmus_client.api.loyalty.v1 import loyalty_pb2
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 
 pytestmark = pytest.mark.postgres
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus.platform import config, hub
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 
 class FakeClock:

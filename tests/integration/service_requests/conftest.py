@@ -16,13 +16,13 @@ import pytest
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from isthmus.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus.platform import config, hub
 from isthmus.platform.db import session_factory
 from isthmus.platform.events import MIGRATIONS, Event, Subscription, create_bus, record_event
 from isthmus.platform.events.testing import FAST
 from isthmus.platform.migrations import upgrade
 from isthmus.service_requests.store import UnitOfWorkFactory
+from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 
 # Tests import the request builders (sr_builders.py) beside this file; the importlib import mode does
 # not put test folders on sys.path.

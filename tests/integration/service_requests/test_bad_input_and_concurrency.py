@@ -8,9 +8,9 @@ import grpc
 import pytest
 from sr_builders import assign, open_request, status, unique
 
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
-from isthmus.platform.interceptors import field_violations
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus_client.errors import field_violations
 
 pytestmark = pytest.mark.postgres
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sr_builders import berlin, interaction, open_request, unique
 
-from isthmus.api.events.v1 import service_requests_pb2 as ev
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus.service_requests import breaches
+from isthmus_client.api.events.v1 import service_requests_pb2 as ev
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
 pytestmark = pytest.mark.postgres
 RESPONSE = ev.SlaBreached.SLA_BREACH_KIND_RESPONSE

@@ -12,8 +12,8 @@ import pytest
 from prometheus_client import REGISTRY
 from sr_builders import interaction, open_request, status, ts, unique
 
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
 pytestmark = pytest.mark.postgres
 OPEN, PENDING = pb.SERVICE_REQUEST_STATE_OPEN, pb.SERVICE_REQUEST_STATE_PENDING_CUSTOMER

@@ -8,8 +8,8 @@ import grpc
 import pytest
 from sr_builders import interaction, open_request, unique
 
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
 pytestmark = pytest.mark.postgres
 

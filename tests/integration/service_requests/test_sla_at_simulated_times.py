@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sr_builders import assign, berlin, interaction, open_request, status, unique
 
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus.service_requests import breaches
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
 pytestmark = pytest.mark.postgres
 

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from sr_builders import interaction, open_request, status, unique
 
-from isthmus.api.events.v1 import customers_pb2
-from isthmus.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus_client.api.events.v1 import customers_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
 pytestmark = pytest.mark.postgres
 OPEN, RESOLVED = pb.SERVICE_REQUEST_STATE_OPEN, pb.SERVICE_REQUEST_STATE_RESOLVED

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.customers.v1 import records_pb2 as pb
 from isthmus.customers.normalise import canonical_email, collapse, fold, normalise, split_full_name, tidy_case
 from isthmus.customers.records import Record, content_hash
 from isthmus.platform.errors import InvalidArgument
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SYSTEMS = frozenset({"erp", "webshop"})

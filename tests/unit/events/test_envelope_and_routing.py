@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from isthmus.api.events.v1 import customers_pb2, envelope_pb2, loyalty_pb2, orders_pb2
 from isthmus.platform.events import BadMessage, BusOptions, decode, routing_key
 from isthmus.platform.events.envelope import CONTENT_TYPE, amqp_properties, new_envelope, payload_classes
 from isthmus.platform.events.memory import topic_matches
+from isthmus_client.api.events.v1 import customers_pb2, envelope_pb2, loyalty_pb2, orders_pb2
 
 
 def test_routing_key_is_the_declared_event_type() -> None:

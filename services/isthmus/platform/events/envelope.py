@@ -17,9 +17,9 @@ from typing import Any
 
 from google.protobuf.message import DecodeError, Message
 
-from isthmus.api.common.v1 import common_pb2
-from isthmus.api.events.v1 import envelope_pb2
 from isthmus.platform.ids import new_uuid
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.events.v1 import envelope_pb2
 
 EXCHANGE = "isthmus.events"
 CONTENT_TYPE = "application/x-protobuf"
@@ -57,7 +57,7 @@ def payload_classes() -> dict[str, type[Message]]:
     """Payload full proto name -> generated class, for every event the API declares."""
     classes: dict[str, type[Message]] = {}
     for context in CONTEXTS:
-        module = importlib.import_module(f"isthmus.api.events.v1.{context}_pb2")
+        module = importlib.import_module(f"isthmus_client.api.events.v1.{context}_pb2")
         for name in module.DESCRIPTOR.message_types_by_name:
             cls = getattr(module, name)
             classes[cls.DESCRIPTOR.full_name] = cls

@@ -16,13 +16,13 @@ from typing import Any
 import pika
 from pika.spec import Basic
 
-from isthmus.api.events.v1 import envelope_pb2
 from isthmus.platform.events.amqp import AmqpClosed, AsyncChannel, ConfirmingPublisher, Connection
 from isthmus.platform.events.bus import Binding, Bus
 from isthmus.platform.events.consumer import Delivery, is_transient, store_dead_letter
 from isthmus.platform.events.envelope import CONTENT_TYPE, EXCHANGE, amqp_properties
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.outbox import OutboxRow
+from isthmus_client.api.events.v1 import envelope_pb2
 
 log = logging.getLogger("isthmus.events")
 

@@ -1,0 +1,39 @@
+"""Client for the Isthmus customer-data hub.
+
+- ``isthmus_client.api.<context>.v1``: the generated protobuf messages and gRPC stubs.
+- ``isthmus_client.proto``: the ``.proto`` files themselves, to generate clients in other languages
+  (``proto_path()`` gives their root folder for ``protoc -I``).
+- ``connect`` / ``aio_connect``: a channel with bearer token, TLS and safe retries.
+- ``Hub``: every service's stub; ``iterate`` / ``aiterate``: every item of a paged list.
+- ``field_violations``: the fields a refused call names.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from isthmus_client.channel import RETRYABLE, TLS, aio_connect, connect
+from isthmus_client.errors import field_violations
+from isthmus_client.hub import Hub
+from isthmus_client.paging import aiterate, iterate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RETRYABLE",
+    "TLS",
+    "Hub",
+    "aio_connect",
+    "aiterate",
+    "connect",
+    "field_violations",
+    "iterate",
+    "proto_path",
+]
+
+
+def proto_path() -> Path:
+    """The folder holding ``isthmus/<context>/v1/*.proto`` (installed as package data)."""
+    with as_file(files("isthmus_client") / "proto") as path:
+        return Path(path)

@@ -1,0 +1,160 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
+from isthmus_client.api.customers.v1 import records_pb2 as _records_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class TimelineEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIMELINE_ENTRY_KIND_UNSPECIFIED: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_CUSTOMER: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_ORDER: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_SERVICE_REQUEST: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_INTERACTION: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_LOYALTY: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_CONSENT: _ClassVar[TimelineEntryKind]
+TIMELINE_ENTRY_KIND_UNSPECIFIED: TimelineEntryKind
+TIMELINE_ENTRY_KIND_CUSTOMER: TimelineEntryKind
+TIMELINE_ENTRY_KIND_ORDER: TimelineEntryKind
+TIMELINE_ENTRY_KIND_SERVICE_REQUEST: TimelineEntryKind
+TIMELINE_ENTRY_KIND_INTERACTION: TimelineEntryKind
+TIMELINE_ENTRY_KIND_LOYALTY: TimelineEntryKind
+TIMELINE_ENTRY_KIND_CONSENT: TimelineEntryKind
+
+class OrderSummary(_message.Message):
+    __slots__ = ("order_count", "revenue", "last_order", "as_of")
+    class LastOrder(_message.Message):
+        __slots__ = ("order_id", "source_system", "external_order_id", "channel", "state", "total", "placed_at")
+        ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+        SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+        EXTERNAL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+        CHANNEL_FIELD_NUMBER: _ClassVar[int]
+        STATE_FIELD_NUMBER: _ClassVar[int]
+        TOTAL_FIELD_NUMBER: _ClassVar[int]
+        PLACED_AT_FIELD_NUMBER: _ClassVar[int]
+        order_id: str
+        source_system: str
+        external_order_id: str
+        channel: str
+        state: str
+        total: _common_pb2.Money
+        placed_at: _timestamp_pb2.Timestamp
+        def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., channel: _Optional[str] = ..., state: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REVENUE_FIELD_NUMBER: _ClassVar[int]
+    LAST_ORDER_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    order_count: int
+    revenue: _containers.RepeatedCompositeFieldContainer[_common_pb2.Money]
+    last_order: OrderSummary.LastOrder
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, order_count: _Optional[int] = ..., revenue: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., last_order: _Optional[_Union[OrderSummary.LastOrder, _Mapping]] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ServiceRequestBrief(_message.Message):
+    __slots__ = ("service_request_id", "subject", "kind", "state", "priority", "opened_at", "resolution_due", "sla_breached")
+    SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_DUE_FIELD_NUMBER: _ClassVar[int]
+    SLA_BREACHED_FIELD_NUMBER: _ClassVar[int]
+    service_request_id: str
+    subject: str
+    kind: str
+    state: str
+    priority: str
+    opened_at: _timestamp_pb2.Timestamp
+    resolution_due: _timestamp_pb2.Timestamp
+    sla_breached: bool
+    def __init__(self, service_request_id: _Optional[str] = ..., subject: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., priority: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_breached: _Optional[bool] = ...) -> None: ...
+
+class ServiceRequestSummary(_message.Message):
+    __slots__ = ("open", "recent", "as_of")
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    open: _containers.RepeatedCompositeFieldContainer[ServiceRequestBrief]
+    recent: _containers.RepeatedCompositeFieldContainer[ServiceRequestBrief]
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, open: _Optional[_Iterable[_Union[ServiceRequestBrief, _Mapping]]] = ..., recent: _Optional[_Iterable[_Union[ServiceRequestBrief, _Mapping]]] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class LoyaltySummary(_message.Message):
+    __slots__ = ("enrolled", "tier_id", "tier_name", "points_balance", "points_debt", "as_of")
+    ENROLLED_FIELD_NUMBER: _ClassVar[int]
+    TIER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIER_NAME_FIELD_NUMBER: _ClassVar[int]
+    POINTS_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_DEBT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    enrolled: bool
+    tier_id: str
+    tier_name: str
+    points_balance: int
+    points_debt: int
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, enrolled: _Optional[bool] = ..., tier_id: _Optional[str] = ..., tier_name: _Optional[str] = ..., points_balance: _Optional[int] = ..., points_debt: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ContactSuppression(_message.Message):
+    __slots__ = ("suppressed", "reason", "service_request_ids", "since")
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    suppressed: bool
+    reason: str
+    service_request_ids: _containers.RepeatedScalarFieldContainer[str]
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TimelineEntry(_message.Message):
+    __slots__ = ("event_id", "event_type", "kind", "occurred_at", "summary", "channel", "references")
+    class ReferencesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    REFERENCES_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    event_type: str
+    kind: TimelineEntryKind
+    occurred_at: _timestamp_pb2.Timestamp
+    summary: str
+    channel: str
+    references: _containers.ScalarMap[str, str]
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., channel: _Optional[str] = ..., references: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class Customer360(_message.Message):
+    __slots__ = ("customer", "orders", "service_requests", "loyalty", "contact_suppression", "timeline", "timeline_next_page_token")
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    LOYALTY_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_SUPPRESSION_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer: _records_pb2.Customer
+    orders: OrderSummary
+    service_requests: ServiceRequestSummary
+    loyalty: LoyaltySummary
+    contact_suppression: ContactSuppression
+    timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
+    timeline_next_page_token: str
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., orders: _Optional[_Union[OrderSummary, _Mapping]] = ..., service_requests: _Optional[_Union[ServiceRequestSummary, _Mapping]] = ..., loyalty: _Optional[_Union[LoyaltySummary, _Mapping]] = ..., contact_suppression: _Optional[_Union[ContactSuppression, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., timeline_next_page_token: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,341 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
+from isthmus_client.api.customers.v1 import customer360_pb2 as _customer360_pb2
+from isthmus_client.api.customers.v1 import records_pb2 as _records_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class MatchDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MATCH_DECISION_UNSPECIFIED: _ClassVar[MatchDecision]
+    MATCH_DECISION_MATCH: _ClassVar[MatchDecision]
+    MATCH_DECISION_NO_MATCH: _ClassVar[MatchDecision]
+MATCH_DECISION_UNSPECIFIED: MatchDecision
+MATCH_DECISION_MATCH: MatchDecision
+MATCH_DECISION_NO_MATCH: MatchDecision
+
+class UpsertSourceRecordRequest(_message.Message):
+    __slots__ = ("record",)
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    record: _records_pb2.SourceRecord
+    def __init__(self, record: _Optional[_Union[_records_pb2.SourceRecord, _Mapping]] = ...) -> None: ...
+
+class UpsertResult(_message.Message):
+    __slots__ = ("index", "source_system", "source_id", "customer_id", "outcome", "score", "match_review_id", "quality_flags", "error")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    MATCH_REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FLAGS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    source_system: str
+    source_id: str
+    customer_id: str
+    outcome: _records_pb2.MatchOutcome
+    score: float
+    match_review_id: str
+    quality_flags: _containers.RepeatedScalarFieldContainer[_records_pb2.QualityFlag]
+    error: _common_pb2.ItemError
+    def __init__(self, index: _Optional[int] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[_records_pb2.MatchOutcome, str]] = ..., score: _Optional[float] = ..., match_review_id: _Optional[str] = ..., quality_flags: _Optional[_Iterable[_Union[_records_pb2.QualityFlag, str]]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class UpsertSourceRecordsRequest(_message.Message):
+    __slots__ = ("records", "batch_id")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceRecord]
+    batch_id: str
+    def __init__(self, records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., batch_id: _Optional[str] = ...) -> None: ...
+
+class UpsertSourceRecordsResponse(_message.Message):
+    __slots__ = ("results", "batch_id", "accepted_count", "rejected_count")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[UpsertResult]
+    batch_id: str
+    accepted_count: int
+    rejected_count: int
+    def __init__(self, results: _Optional[_Iterable[_Union[UpsertResult, _Mapping]]] = ..., batch_id: _Optional[str] = ..., accepted_count: _Optional[int] = ..., rejected_count: _Optional[int] = ...) -> None: ...
+
+class GetCustomerRequest(_message.Message):
+    __slots__ = ("customer_id", "view")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    view: _records_pb2.CustomerView
+    def __init__(self, customer_id: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
+
+class SearchCustomersRequest(_message.Message):
+    __slots__ = ("query", "email", "phone", "family_name", "date_of_birth", "postal_code", "source_system", "include_inactive", "page_size", "page_token", "view")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    email: str
+    phone: str
+    family_name: str
+    date_of_birth: _common_pb2.Date
+    postal_code: str
+    source_system: str
+    include_inactive: bool
+    page_size: int
+    page_token: str
+    view: _records_pb2.CustomerView
+    def __init__(self, query: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., family_name: _Optional[str] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., postal_code: _Optional[str] = ..., source_system: _Optional[str] = ..., include_inactive: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
+
+class SearchCustomersResponse(_message.Message):
+    __slots__ = ("customers", "next_page_token")
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[_records_pb2.Customer]
+    next_page_token: str
+    def __init__(self, customers: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class LookupBySourceIdRequest(_message.Message):
+    __slots__ = ("source_system", "source_id")
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    source_system: str
+    source_id: str
+    def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ...) -> None: ...
+
+class LookupBySourceIdResponse(_message.Message):
+    __slots__ = ("customer_id", "reference", "customer", "erased")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    ERASED_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    reference: _records_pb2.SourceReference
+    customer: _records_pb2.Customer
+    erased: bool
+    def __init__(self, customer_id: _Optional[str] = ..., reference: _Optional[_Union[_records_pb2.SourceReference, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., erased: _Optional[bool] = ...) -> None: ...
+
+class MergeCustomersRequest(_message.Message):
+    __slots__ = ("surviving_id", "merged_ids", "reason", "actor", "idempotency_key", "expected_version")
+    SURVIVING_ID_FIELD_NUMBER: _ClassVar[int]
+    MERGED_IDS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    surviving_id: str
+    merged_ids: _containers.RepeatedScalarFieldContainer[str]
+    reason: str
+    actor: _common_pb2.Actor
+    idempotency_key: str
+    expected_version: int
+    def __init__(self, surviving_id: _Optional[str] = ..., merged_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class MergeCustomersResponse(_message.Message):
+    __slots__ = ("merge_id", "customer")
+    MERGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    merge_id: str
+    customer: _records_pb2.Customer
+    def __init__(self, merge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class UnmergeCustomerRequest(_message.Message):
+    __slots__ = ("customer_id", "restore_ids", "reason", "actor", "idempotency_key", "expected_version")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESTORE_IDS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    restore_ids: _containers.RepeatedScalarFieldContainer[str]
+    reason: str
+    actor: _common_pb2.Actor
+    idempotency_key: str
+    expected_version: int
+    def __init__(self, customer_id: _Optional[str] = ..., restore_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class UnmergeCustomerResponse(_message.Message):
+    __slots__ = ("unmerge_id", "customer", "restored")
+    UNMERGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    RESTORED_FIELD_NUMBER: _ClassVar[int]
+    unmerge_id: str
+    customer: _records_pb2.Customer
+    restored: _containers.RepeatedCompositeFieldContainer[_records_pb2.Customer]
+    def __init__(self, unmerge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., restored: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ...) -> None: ...
+
+class ListMatchReviewsRequest(_message.Message):
+    __slots__ = ("state", "customer_id", "min_score", "source_system", "page_size", "page_token")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    state: _records_pb2.MatchReviewState
+    customer_id: str
+    min_score: float
+    source_system: str
+    page_size: int
+    page_token: str
+    def __init__(self, state: _Optional[_Union[_records_pb2.MatchReviewState, str]] = ..., customer_id: _Optional[str] = ..., min_score: _Optional[float] = ..., source_system: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMatchReviewsResponse(_message.Message):
+    __slots__ = ("reviews", "next_page_token")
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
+    next_page_token: str
+    def __init__(self, reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ResolveMatchReviewRequest(_message.Message):
+    __slots__ = ("review_id", "decision", "note", "actor", "expected_version")
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    review_id: str
+    decision: MatchDecision
+    note: str
+    actor: _common_pb2.Actor
+    expected_version: int
+    def __init__(self, review_id: _Optional[str] = ..., decision: _Optional[_Union[MatchDecision, str]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ResolveMatchReviewResponse(_message.Message):
+    __slots__ = ("review", "customer")
+    REVIEW_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    review: _records_pb2.MatchReview
+    customer: _records_pb2.Customer
+    def __init__(self, review: _Optional[_Union[_records_pb2.MatchReview, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
+
+class GetCustomerHistoryRequest(_message.Message):
+    __slots__ = ("customer_id", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class GetCustomerHistoryResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetCustomer360Request(_message.Message):
+    __slots__ = ("customer_id", "timeline_limit")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    timeline_limit: int
+    def __init__(self, customer_id: _Optional[str] = ..., timeline_limit: _Optional[int] = ...) -> None: ...
+
+class ListCustomerTimelineRequest(_message.Message):
+    __slots__ = ("customer_id", "kinds", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    kinds: _containers.RepeatedScalarFieldContainer[_customer360_pb2.TimelineEntryKind]
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCustomerTimelineResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SetConsentRequest(_message.Message):
+    __slots__ = ("customer_id", "channel", "status", "source", "given_at", "actor")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    GIVEN_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    channel: _records_pb2.ConsentChannel
+    status: _records_pb2.ConsentStatus
+    source: str
+    given_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[_records_pb2.ConsentChannel, str]] = ..., status: _Optional[_Union[_records_pb2.ConsentStatus, str]] = ..., source: _Optional[str] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ExportCustomerRequest(_message.Message):
+    __slots__ = ("customer_id", "actor")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    actor: _common_pb2.Actor
+    def __init__(self, customer_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class CustomerExport(_message.Message):
+    __slots__ = ("customer", "source_records", "history", "match_reviews", "exported_at", "customer360", "timeline")
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    MATCH_REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    EXPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER360_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    customer: _records_pb2.Customer
+    source_records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceRecord]
+    history: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
+    match_reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
+    exported_at: _timestamp_pb2.Timestamp
+    customer360: _customer360_pb2.Customer360
+    timeline: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., exported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
+
+class EraseCustomerRequest(_message.Message):
+    __slots__ = ("customer_id", "reason", "request_reference", "actor", "idempotency_key")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    reason: str
+    request_reference: str
+    actor: _common_pb2.Actor
+    idempotency_key: str
+    def __init__(self, customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_reference: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class EraseCustomerResponse(_message.Message):
+    __slots__ = ("customer_id", "tombstones", "erased_at")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TOMBSTONES_FIELD_NUMBER: _ClassVar[int]
+    ERASED_AT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    tombstones: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceReference]
+    erased_at: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., tombstones: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., erased_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,98 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
+from isthmus_client.api.orders.v1 import order_pb2 as _order_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class OrderPlaced(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class OrderPaid(_message.Message):
+    __slots__ = ("order", "amount", "payment_reference", "paid_at")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    amount: _common_pb2.Money
+    payment_reference: str
+    paid_at: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderCancelled(_message.Message):
+    __slots__ = ("order", "cancellation", "was_paid")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    CANCELLATION_FIELD_NUMBER: _ClassVar[int]
+    WAS_PAID_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    cancellation: _order_pb2.Cancellation
+    was_paid: bool
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., cancellation: _Optional[_Union[_order_pb2.Cancellation, _Mapping]] = ..., was_paid: _Optional[bool] = ...) -> None: ...
+
+class OrderShipped(_message.Message):
+    __slots__ = ("order", "carrier", "tracking_number", "shipped_at")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    carrier: str
+    tracking_number: str
+    shipped_at: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderDelivered(_message.Message):
+    __slots__ = ("order", "delivered_at")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    delivered_at: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderCompleted(_message.Message):
+    __slots__ = ("order", "completed_at")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderReturned(_message.Message):
+    __slots__ = ("order", "order_return", "returned_lines")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    ORDER_RETURN_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_LINES_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    order_return: _order_pb2.OrderReturn
+    returned_lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., order_return: _Optional[_Union[_order_pb2.OrderReturn, _Mapping]] = ..., returned_lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ...) -> None: ...
+
+class OrderBackordered(_message.Message):
+    __slots__ = ("order", "backordered_lines", "reason", "expected_at")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    BACKORDERED_LINES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    backordered_lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
+    reason: str
+    expected_at: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., backordered_lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., reason: _Optional[str] = ..., expected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderBackorderReleased(_message.Message):
+    __slots__ = ("order", "released_lines")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_LINES_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    released_lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., released_lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ...) -> None: ...

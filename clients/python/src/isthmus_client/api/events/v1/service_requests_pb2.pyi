@@ -1,0 +1,99 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as _service_request_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ServiceRequestOpened(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class ServiceRequestAssigned(_message.Message):
+    __slots__ = ("service_request", "previous_assignee", "actor")
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    previous_assignee: _service_request_pb2.Assignee
+    actor: _common_pb2.Actor
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., previous_assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ServiceRequestStatusChanged(_message.Message):
+    __slots__ = ("service_request", "from_state", "to_state", "actor", "occurred_at")
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATE_FIELD_NUMBER: _ClassVar[int]
+    TO_STATE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    from_state: _service_request_pb2.ServiceRequestState
+    to_state: _service_request_pb2.ServiceRequestState
+    actor: _common_pb2.Actor
+    occurred_at: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., from_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., to_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ServiceRequestResolved(_message.Message):
+    __slots__ = ("service_request", "resolved_at")
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    resolved_at: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ServiceRequestClosed(_message.Message):
+    __slots__ = ("service_request", "closed_at")
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    closed_at: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class InteractionLogged(_message.Message):
+    __slots__ = ("interaction",)
+    INTERACTION_FIELD_NUMBER: _ClassVar[int]
+    interaction: _service_request_pb2.Interaction
+    def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ...) -> None: ...
+
+class SlaBreached(_message.Message):
+    __slots__ = ("service_request", "breach", "due_at", "detected_at")
+    class SlaBreachKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        SLA_BREACH_KIND_UNSPECIFIED: _ClassVar[SlaBreached.SlaBreachKind]
+        SLA_BREACH_KIND_RESPONSE: _ClassVar[SlaBreached.SlaBreachKind]
+        SLA_BREACH_KIND_RESOLUTION: _ClassVar[SlaBreached.SlaBreachKind]
+    SLA_BREACH_KIND_UNSPECIFIED: SlaBreached.SlaBreachKind
+    SLA_BREACH_KIND_RESPONSE: SlaBreached.SlaBreachKind
+    SLA_BREACH_KIND_RESOLUTION: SlaBreached.SlaBreachKind
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    BREACH_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    breach: SlaBreached.SlaBreachKind
+    due_at: _timestamp_pb2.Timestamp
+    detected_at: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., breach: _Optional[_Union[SlaBreached.SlaBreachKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ContactSuppressionChanged(_message.Message):
+    __slots__ = ("customer_id", "suppressed", "reason", "service_request_ids", "changed_at")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    suppressed: bool
+    reason: str
+    service_request_ids: _containers.RepeatedScalarFieldContainer[str]
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,285 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
+from isthmus_client.api.orders.v1 import order_pb2 as _order_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateOrderRequest(_message.Message):
+    __slots__ = ("source_system", "external_order_id", "customer_id", "channel", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "placed_at", "attributes", "actor")
+    class AttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENTS_FIELD_NUMBER: _ClassVar[int]
+    COUPON_CODES_FIELD_NUMBER: _ClassVar[int]
+    SHIPPING_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    BILLING_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PLACED_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    source_system: str
+    external_order_id: str
+    customer_id: str
+    channel: _order_pb2.OrderChannel
+    currency_code: str
+    lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
+    adjustments: _containers.RepeatedCompositeFieldContainer[_order_pb2.Adjustment]
+    coupon_codes: _containers.RepeatedScalarFieldContainer[str]
+    shipping_address: _common_pb2.PostalAddress
+    billing_address: _common_pb2.PostalAddress
+    placed_at: _timestamp_pb2.Timestamp
+    attributes: _containers.ScalarMap[str, str]
+    actor: _common_pb2.Actor
+    def __init__(self, source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[_order_pb2.Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class CreateOrderResponse(_message.Message):
+    __slots__ = ("order", "created")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    created: bool
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetOrderRequest(_message.Message):
+    __slots__ = ("order_id",)
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    def __init__(self, order_id: _Optional[str] = ...) -> None: ...
+
+class GetOrderByExternalIdRequest(_message.Message):
+    __slots__ = ("source_system", "external_order_id")
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    source_system: str
+    external_order_id: str
+    def __init__(self, source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ...) -> None: ...
+
+class ListOrdersRequest(_message.Message):
+    __slots__ = ("customer_id", "states", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    states: _containers.RepeatedScalarFieldContainer[_order_pb2.OrderState]
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_order_pb2.OrderState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOrdersResponse(_message.Message):
+    __slots__ = ("orders", "next_page_token")
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[_order_pb2.Order]
+    next_page_token: str
+    def __init__(self, orders: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PayOrderRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "amount", "payment_reference", "paid_at", "actor")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    amount: _common_pb2.Money
+    payment_reference: str
+    paid_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ShipOrderRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "carrier", "tracking_number", "shipped_at", "actor")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    carrier: str
+    tracking_number: str
+    shipped_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class DeliverOrderRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "delivered_at", "actor")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    delivered_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class CompleteOrderRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "completed_at", "actor")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    completed_at: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class CancelOrderRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "reason_code", "reason_text", "actor", "cancelled_at")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_TEXT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    reason_code: _order_pb2.CancellationReason
+    reason_text: str
+    actor: _common_pb2.Actor
+    cancelled_at: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason_code: _Optional[_Union[_order_pb2.CancellationReason, str]] = ..., reason_text: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReturnOrderLinesRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "return_id", "lines", "exchange", "actor", "returned_at")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RETURN_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    EXCHANGE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_AT_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    return_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.ReturnLine]
+    exchange: bool
+    actor: _common_pb2.Actor
+    returned_at: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., returned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReturnOrderLinesResponse(_message.Message):
+    __slots__ = ("order", "order_return")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    ORDER_RETURN_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    order_return: _order_pb2.OrderReturn
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., order_return: _Optional[_Union[_order_pb2.OrderReturn, _Mapping]] = ...) -> None: ...
+
+class BackorderLine(_message.Message):
+    __slots__ = ("line_id", "quantity", "expected_at")
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    line_id: str
+    quantity: int
+    expected_at: _timestamp_pb2.Timestamp
+    def __init__(self, line_id: _Optional[str] = ..., quantity: _Optional[int] = ..., expected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class BackorderLinesRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "lines", "reason", "actor")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    lines: _containers.RepeatedCompositeFieldContainer[BackorderLine]
+    reason: str
+    actor: _common_pb2.Actor
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ReleaseBackorderRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "lines", "actor")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    lines: _containers.RepeatedCompositeFieldContainer[BackorderLine]
+    actor: _common_pb2.Actor
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ListOrderHistoryRequest(_message.Message):
+    __slots__ = ("order_id", "customer_id", "kinds", "page_size", "page_token")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    customer_id: str
+    kinds: _containers.RepeatedScalarFieldContainer[_order_pb2.OrderHistoryKind]
+    page_size: int
+    page_token: str
+    def __init__(self, order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOrderHistoryResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderHistoryEntry]
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CreateCouponRequest(_message.Message):
+    __slots__ = ("coupon",)
+    COUPON_FIELD_NUMBER: _ClassVar[int]
+    coupon: _order_pb2.Coupon
+    def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
+
+class GetCouponRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class ValidateCouponRequest(_message.Message):
+    __slots__ = ("code", "customer_id", "subtotal", "at")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBTOTAL_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    customer_id: str
+    subtotal: _common_pb2.Money
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, code: _Optional[str] = ..., customer_id: _Optional[str] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ValidateCouponResponse(_message.Message):
+    __slots__ = ("valid", "rejection", "message", "discount", "coupon")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    REJECTION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_FIELD_NUMBER: _ClassVar[int]
+    COUPON_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    rejection: _order_pb2.CouponRejection
+    message: str
+    discount: _common_pb2.Money
+    coupon: _order_pb2.Coupon
+    def __init__(self, valid: _Optional[bool] = ..., rejection: _Optional[_Union[_order_pb2.CouponRejection, str]] = ..., message: _Optional[str] = ..., discount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
