@@ -12,10 +12,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
 
+from isthmus.kernel.errors import Conflict, InvalidArgument, NotFound
 from isthmus.platform import logs
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import load
-from isthmus.platform.errors import Conflict, InvalidArgument, NotFound
 from isthmus.platform.server import Server
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import field_violations

@@ -12,8 +12,9 @@ from isthmus.customers.deps import Deps
 from isthmus.customers.ingest import Incoming, Upserted, upsert
 from isthmus.customers.metrics import count_outcomes
 from isthmus.customers.normalise import normalise
+from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument
+from isthmus.kernel.paging import page_size
 from isthmus.platform import collector
-from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
@@ -200,7 +201,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def GetCustomerHistory(
         self, request: api.GetCustomerHistoryRequest, context: Any
     ) -> api.GetCustomerHistoryResponse:
-        size = queries.page_size(request.page_size)
+        size = page_size(request.page_size)
         async with self.deps.transaction() as uow:
             entries, token = await queries.customer_history(
                 uow, request.customer_id, size, request.page_token
@@ -247,7 +248,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def ListCustomerTimeline(
         self, request: api.ListCustomerTimelineRequest, context: Any
     ) -> api.ListCustomerTimelineResponse:
-        size = queries.page_size(request.page_size)
+        size = page_size(request.page_size)
         async with self.deps.transaction() as uow:
             await queries.load_customer(uow, request.customer_id, lineage=False)
             ids = await queries360.family(uow, request.customer_id)

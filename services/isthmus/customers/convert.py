@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from isthmus.customers.store import CustomerRow, SourceRow
 from isthmus.customers.survivorship import Golden, Rule
+from isthmus.kernel.timestamps import ts
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -20,20 +18,6 @@ RULES = {
     Rule.UNION: pb.SURVIVORSHIP_RULE_UNION,
     Rule.STEWARD: pb.SURVIVORSHIP_RULE_STEWARD,
 }
-
-
-def ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    t = Timestamp()
-    t.FromDatetime(value)
-    return t
-
-
-def aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def actor(data: dict[str, Any] | None) -> common_pb2.Actor | None:

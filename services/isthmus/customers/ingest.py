@@ -44,8 +44,9 @@ from isthmus.customers.store import (
     blocking_keys as blocking_keys_table,
 )
 from isthmus.customers.survivorship import Golden, diff, golden_record
+from isthmus.kernel.errors import DomainError, FailedPrecondition
+from isthmus.kernel.timestamps import aware
 from isthmus.platform import auth, jsoncodec
-from isthmus.platform.errors import DomainError, FailedPrecondition
 from isthmus.platform.sql import insert_statement
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -391,7 +392,7 @@ class Batch:
         result.flags = sorted(w.flags)
         digest = item.digest
         # The same content, or an older copy arriving late, leaves everything as it is.
-        if digest == held.content_hash or convert.aware(held.observed_at) > rec.observed_at:
+        if digest == held.content_hash or aware(held.observed_at) > rec.observed_at:
             return result
         self._decided(
             w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, held.link_outcome, held.score, result

@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import phonenumbers
 
 from isthmus.customers.records import Address, Email, Identifier, Name, Phone, Record
-from isthmus.platform.errors import InvalidArgument
+from isthmus.kernel.errors import InvalidArgument
+from isthmus.kernel.timestamps import from_ts, valid_ts
 from isthmus_client.api.customers.v1 import records_pb2
 
 MAX_TEXT = 200  # any single name, line, city, company
@@ -279,9 +280,13 @@ def normalise(
 
     observed = now
     if msg.HasField("observed_at"):
-        observed = msg.observed_at.ToDatetime(tzinfo=UTC)
-        if observed.year < 1970:
-            errors.add("observed_at", "before 1970")
+        problem = valid_ts(msg.observed_at)
+        if problem is not None:
+            errors.add("observed_at", problem)
+        else:
+            observed = from_ts(msg.observed_at)
+            if observed.year < 1970:
+                errors.add("observed_at", "before 1970")
 
     if not errors.items and name.is_empty() and not emails and not phones and not identifiers:
         errors.add("name", "a record needs at least a name, an email, a phone or an identifier")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -19,30 +17,10 @@ from isthmus.customers.store import (
     match_reviews,
     source_records,
 )
-from isthmus.platform.errors import InvalidArgument, NotFound
+from isthmus.kernel.errors import InvalidArgument, NotFound
+from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
+from isthmus.kernel.timestamps import ts
 from isthmus_client.api.customers.v1 import records_pb2 as pb
-
-
-def page_size(value: int, default: int = 50, maximum: int = 500, field: str = "page_size") -> int:
-    if value < 0:
-        raise InvalidArgument(field, "must not be negative")
-    return min(value or default, maximum)
-
-
-def encode_token(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
-
-
-def decode_token(token: str, field: str = "page_token") -> dict[str, Any]:
-    if not token:
-        return {}
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument(field, "is not a token this service issued") from None
-    if not isinstance(data, dict):
-        raise InvalidArgument(field, "is not a token this service issued")
-    return data
 
 
 async def consent_messages(uow: UnitOfWork, customer_id: str) -> list[pb.Consent]:
@@ -52,8 +30,8 @@ async def consent_messages(uow: UnitOfWork, customer_id: str) -> list[pb.Consent
             channel=r.channel,
             status=r.status,
             source=r.source,
-            given_at=convert.ts(r.given_at),
-            recorded_at=convert.ts(r.recorded_at),
+            given_at=ts(r.given_at),
+            recorded_at=ts(r.recorded_at),
             recorded_by=convert.actor(r.recorded_by),
         )
         for r in sorted(rows, key=lambda r: r.channel)
@@ -93,7 +71,9 @@ async def lookup(
 async def search(uow: UnitOfWork, req: Any, default_region: str) -> tuple[list[str], str]:
     """Customer ids for a search request, best match first, and the next page token."""
     size = page_size(req.page_size)
-    offset = int(decode_token(req.page_token).get("offset", 0))
+    filters = filters_of(req)
+    position = decode_token(req.page_token, filters)
+    offset = position.integer("offset") if position is not None else 0
     c = customers.c
     stmt = select(c.customer_id, c.search_text)
     conditions = []
@@ -141,10 +121,10 @@ async def search(uow: UnitOfWork, req: Any, default_region: str) -> tuple[list[s
         rows = (await uow.session.execute(stmt.order_by(c.customer_id).offset(offset).limit(size + 1))).all()
         ids = [r.customer_id for r in rows]
         more = len(ids) > size
-        return ids[:size], encode_token({"offset": offset + size}) if more else ""
+        return ids[:size], encode_token({"offset": offset + size}, filters) if more else ""
     page = ids[offset : offset + size]
     more = len(ids) > offset + size
-    return page, encode_token({"offset": offset + size}) if more else ""
+    return page, encode_token({"offset": offset + size}, filters) if more else ""
 
 
 def _has_key(key: str) -> Any:
@@ -167,7 +147,7 @@ def history_entry(r: Any) -> pb.HistoryEntry:
         entry_id=r.entry_id,
         customer_id=r.customer_id,
         kind=r.kind,
-        occurred_at=convert.ts(r.occurred_at),
+        occurred_at=ts(r.occurred_at),
         actor=convert.actor(r.actor),
         source_record=ref,
         steward_action_id=r.steward_action_id,
@@ -186,14 +166,16 @@ async def customer_history(
         raise InvalidArgument("customer_id", "is required")
     if await uow.repo.customer_row(customer_id) is None:
         raise NotFound(f"customer {customer_id} not found")
-    before = decode_token(token).get("before")
+    position = decode_token(token, customer_id)
     stmt = select(history).where(history.c.customer_id == customer_id)
-    if before is not None:
-        stmt = stmt.where(history.c.seq < int(before))
+    if position is not None:
+        stmt = stmt.where(history.c.seq < position.integer("before"))
     rows = (await uow.session.execute(stmt.order_by(history.c.seq.desc()).limit(size + 1))).all()
     more = len(rows) > size
     rows = rows[:size]
-    return [history_entry(r) for r in rows], encode_token({"before": rows[-1].seq}) if more else ""
+    return [history_entry(r) for r in rows], encode_token(
+        {"before": rows[-1].seq}, customer_id
+    ) if more else ""
 
 
 def review_message(r: Any) -> pb.MatchReview:
@@ -212,8 +194,8 @@ def review_message(r: Any) -> pb.MatchReview:
             )
             for n, lv, rv, s, w, e in r.comparisons
         ],
-        create_time=convert.ts(r.create_time),
-        resolve_time=convert.ts(r.resolve_time),
+        create_time=ts(r.create_time),
+        resolve_time=ts(r.resolve_time),
         resolved_by=convert.actor(r.resolved_by),
         resolution_note=r.note,
         version=r.version,
@@ -222,7 +204,8 @@ def review_message(r: Any) -> pb.MatchReview:
 
 async def list_reviews(uow: UnitOfWork, req: Any) -> tuple[list[pb.MatchReview], str]:
     size = page_size(req.page_size)
-    after = decode_token(req.page_token).get("after")
+    filters = filters_of(req)
+    position = decode_token(req.page_token, filters)
     m = match_reviews.c
     stmt = select(match_reviews).where(m.state == (req.state or pb.MATCH_REVIEW_STATE_OPEN))
     if req.customer_id:
@@ -233,9 +216,9 @@ async def list_reviews(uow: UnitOfWork, req: Any) -> tuple[list[pb.MatchReview],
         stmt = stmt.where(m.score >= req.min_score)
     if req.source_system:
         stmt = stmt.where(m.candidate_system == req.source_system)
-    if after is not None:
-        stmt = stmt.where(m.seq > int(after))
+    if position is not None:
+        stmt = stmt.where(m.seq > position.integer("after"))
     rows = (await uow.session.execute(stmt.order_by(m.seq).limit(size + 1))).all()
     more = len(rows) > size
     rows = rows[:size]
-    return [review_message(r) for r in rows], encode_token({"after": rows[-1].seq}) if more else ""
+    return [review_message(r) for r in rows], encode_token({"after": rows[-1].seq}, filters) if more else ""

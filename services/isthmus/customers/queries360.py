@@ -6,11 +6,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from isthmus.customers import convert, queries
+from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.store import customers, view360_tables
 from isthmus.customers.view360 import order_summary
-from isthmus.platform.errors import InvalidArgument
+from isthmus.kernel.errors import InvalidArgument
+from isthmus.kernel.paging import decode_token, encode_token
+from isthmus.kernel.timestamps import aware, ts
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -38,7 +40,7 @@ def _entry(r: Any) -> c360.TimelineEntry:
         event_id=r.event_id,
         event_type=r.event_type,
         kind=r.kind,
-        occurred_at=convert.ts(r.occurred_at),
+        occurred_at=ts(r.occurred_at),
         summary=r.summary,
         channel=r.channel,
         references=r.refs,
@@ -48,7 +50,9 @@ def _entry(r: Any) -> c360.TimelineEntry:
 async def timeline(
     uow: UnitOfWork, ids: list[str], kinds: list[int], size: int, token: str
 ) -> tuple[list[c360.TimelineEntry], str]:
-    offset = int(queries.decode_token(token).get("offset", 0))
+    filters = (ids[0] if ids else "", sorted(kinds))
+    position = decode_token(token, filters)
+    offset = position.integer("offset") if position is not None else 0
     t = T["timeline"]
     stmt = select(t).where(t.c.customer_id.in_(ids))
     if kinds:
@@ -56,7 +60,7 @@ async def timeline(
     stmt = stmt.order_by(t.c.occurred_at.desc(), t.c.event_id).offset(offset).limit(size + 1)
     rows = (await uow.session.execute(stmt)).all()
     more = len(rows) > size
-    return [_entry(r) for r in rows[:size]], queries.encode_token({"offset": offset + size}) if more else ""
+    return [_entry(r) for r in rows[:size]], encode_token({"offset": offset + size}, filters) if more else ""
 
 
 async def customer360(uow: UnitOfWork, customer_id: str, timeline_limit: int) -> c360.Customer360:
@@ -101,13 +105,13 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
     del summary.recent[:]
     summary.recent.extend(recent)
     if cases:
-        summary.as_of.FromDatetime(max(convert.aware(r.as_of) for r in cases))
+        summary.as_of.FromDatetime(max(aware(r.as_of) for r in cases))
     result.service_requests.CopyFrom(summary)
     loyalty = (
         await uow.session.execute(select(T["loyalty"]).where(T["loyalty"].c.customer_id.in_(ids)))
     ).all()
     if loyalty:
-        best = max(loyalty, key=lambda r: (r.customer_id == customer_id, convert.aware(r.as_of)))
+        best = max(loyalty, key=lambda r: (r.customer_id == customer_id, aware(r.as_of)))
         result.loyalty.CopyFrom(
             c360.LoyaltySummary(
                 enrolled=True,
@@ -115,7 +119,7 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                 tier_name=best.tier_name,
                 points_balance=best.balance,
                 points_debt=best.debt,
-                as_of=convert.ts(best.as_of),
+                as_of=ts(best.as_of),
             )
         )
     supp = (
@@ -123,13 +127,13 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
     ).all()
     active = [r for r in supp if r.suppressed]
     if active:
-        first = min(active, key=lambda r: convert.aware(r.since))
+        first = min(active, key=lambda r: aware(r.since))
         result.contact_suppression.CopyFrom(
             c360.ContactSuppression(
                 suppressed=True,
                 reason="; ".join(r.reason for r in active if r.reason),
                 service_request_ids=[i for r in active for i in r.service_request_ids],
-                since=convert.ts(first.since),
+                since=ts(first.since),
             )
         )
     return result, ids

@@ -30,8 +30,9 @@ from isthmus.customers.store import (
 )
 from isthmus.customers.survivorship import Golden, diff, golden_record
 from isthmus.customers.view360 import Projection
+from isthmus.kernel.errors import AlreadyExists, Conflict, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.timestamps import aware, from_ts, ts
 from isthmus.platform import auth
-from isthmus.platform.errors import AlreadyExists, Conflict, FailedPrecondition, InvalidArgument, NotFound
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
@@ -284,7 +285,7 @@ async def _move_consents(uow: UnitOfWork, from_ids: list[str], to_id: str) -> No
     ).all()
     latest: dict[int, Any] = {}
     for r in rows:
-        if r.channel not in latest or convert.aware(r.given_at) > convert.aware(latest[r.channel].given_at):
+        if r.channel not in latest or aware(r.given_at) > aware(latest[r.channel].given_at):
             latest[r.channel] = r
     await uow.session.execute(delete(consents).where(consents.c.customer_id.in_([*from_ids, to_id])))
     await uow.repo.insert(consents, [{**r._asdict(), "customer_id": to_id} for r in latest.values()])
@@ -364,13 +365,13 @@ async def _re_resolve_arrivals(
     merge had joined they now match best: each is scored against the host's own records and against
     each restored customer's, and moves when a restored customer scores higher and would be linked
     to. Ties, and records that match nobody well, stay with the host."""
-    since = min(convert.aware(m.merged_at) for _, m, _ in restored)
+    since = min(aware(m.merged_at) for _, m, _ in restored)
     moved = {(s, x) for _, m, _ in restored for s, x, _origin in m.moved}
     held = await uow.repo.source_rows_of([host_id, *(cid for cid, _, _ in restored)])
     arrived = [
         r
         for r in held.get(host_id, [])
-        if convert.aware(r.linked_at) >= since and (r.source_system, r.source_id) not in moved
+        if aware(r.linked_at) >= since and (r.source_system, r.source_id) not in moved
     ]
     if not arrived:
         return
@@ -473,7 +474,7 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
                 merge_id=merge.merge_id,
                 reason=req.reason,
                 actor=req.actor,
-                merged_at=convert.ts(merge.merged_at),
+                merged_at=ts(merge.merged_at),
             ),
             host.customer_id,
         )
@@ -588,7 +589,7 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
         raise InvalidArgument("source", "is required (at most 200 characters)")
     if not req.HasField("given_at"):
         raise InvalidArgument("given_at", "is required")
-    given_at = req.given_at.ToDatetime(tzinfo=convert.UTC)
+    given_at = from_ts(req.given_at, "given_at")
     async with deps.transaction() as uow:
         now = deps.clock()
         if given_at > now:
@@ -596,12 +597,8 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
         row = await _active(uow, req.customer_id, "customer_id")
         key = and_(consents.c.customer_id == row.customer_id, consents.c.channel == req.channel)
         current = (await uow.session.execute(select(consents).where(key))).first()
-        same = (
-            current is not None
-            and current.status == req.status
-            and convert.aware(current.given_at) == given_at
-        )
-        newer = current is None or convert.aware(current.given_at) < given_at
+        same = current is not None and current.status == req.status and aware(current.given_at) == given_at
+        newer = current is None or aware(current.given_at) < given_at
         if not same:
             change = (
                 pb.ConsentChannel.Name(req.channel),
@@ -652,7 +649,7 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
                     status=req.status,
                     source=req.source.strip(),
                     given_at=req.given_at,
-                    recorded_at=convert.ts(now),
+                    recorded_at=ts(now),
                     recorded_by=req.actor,
                 )
                 uow.record(
@@ -706,7 +703,7 @@ async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.Cus
         source_records=records,
         history=[queries.history_entry(h) for h in hist],
         match_reviews=[queries.review_message(r) for r in reviews],
-        exported_at=convert.ts(now),
+        exported_at=ts(now),
         customer360=view,
         timeline=timeline,
     )
@@ -735,7 +732,7 @@ async def erase_customer(deps: Deps, req: api.EraseCustomerRequest) -> api.Erase
     return api.EraseCustomerResponse(
         customer_id=prior.customer_id,
         tombstones=[pb.SourceReference(source_system=s, source_id=i) for s, i in prior.tombstones],
-        erased_at=convert.ts(prior.erased_at),
+        erased_at=ts(prior.erased_at),
     )
 
 
@@ -805,7 +802,7 @@ async def _erase(uow: UnitOfWork, req: api.EraseCustomerRequest) -> None:
             customer_id=cid,
             source_records=[pb.SourceReference(source_system=s, source_id=i) for s, i in pairs],
             request_reference=req.request_reference,
-            erased_at=convert.ts(now),
+            erased_at=ts(now),
         ),
         cid,
     )

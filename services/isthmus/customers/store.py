@@ -57,8 +57,8 @@ from isthmus.customers.matching import PROFILE_VERSION, Features
 from isthmus.customers.normalise import fold
 from isthmus.customers.records import Record
 from isthmus.customers.survivorship import Golden
+from isthmus.kernel.errors import Conflict
 from isthmus.platform import jsoncodec
-from isthmus.platform.errors import Conflict
 from isthmus.platform.sql import any_of, insert_many, update_many
 
 metadata = MetaData()

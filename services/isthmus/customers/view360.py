@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.timestamps import aware
 from isthmus.platform.events import Event
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
@@ -206,7 +207,7 @@ class Projection:
             await session.execute(
                 t.insert().values(order_id=o.order_id, customer_id=o.customer_id, snapshot=snapshot, as_of=at)
             )
-        elif _aware(held.as_of) <= at:
+        elif aware(held.as_of) <= at:
             await session.execute(
                 t.update()
                 .where(t.c.order_id == o.order_id)
@@ -253,7 +254,7 @@ class Projection:
                     as_of=at,
                 )
             )
-        elif _aware(held.as_of) <= at:
+        elif aware(held.as_of) <= at:
             await session.execute(
                 t.update()
                 .where(t.c.service_request_id == sr.service_request_id)
@@ -294,7 +295,7 @@ class Projection:
         if held is None:
             base = {"customer_id": customer_id, "balance": 0, "debt": 0, "tier_id": "", "tier_name": ""}
             await session.execute(t.insert().values(**(base | values)))
-        elif _aware(held.as_of) <= at:
+        elif aware(held.as_of) <= at:
             await session.execute(t.update().where(t.c.customer_id == customer_id).values(**values))
 
     async def _suppression(
@@ -347,12 +348,6 @@ class Projection:
             await session.execute(delete(table).where(table.c.customer_id == customer_id))
 
 
-def _aware(value: datetime) -> datetime:
-    from isthmus.customers.convert import aware
-
-    return aware(value)
-
-
 def _amount(text: str) -> Decimal:
     try:
         return Decimal(text or "0")
@@ -389,5 +384,5 @@ def order_summary(rows: list[Any]) -> c360.OrderSummary:
         if s["placed_at"]:
             lo.placed_at.FromJsonString(s["placed_at"])
         summary.last_order.CopyFrom(lo)
-        summary.as_of.FromDatetime(max(_aware(r.as_of) for r in rows))
+        summary.as_of.FromDatetime(max(aware(r.as_of) for r in rows))
     return summary

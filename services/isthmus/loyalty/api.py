@@ -11,13 +11,12 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from isthmus.kernel.errors import Conflict, InvalidArgument, NotFound
+from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.loyalty import codec, handlers
 from isthmus.loyalty.domain import Actor, EntryKind
 from isthmus.loyalty.handlers import Record, Uow
 from isthmus.loyalty.programme import Programme
-from isthmus.orders.api import page_size
-from isthmus.orders.store import decode_token, encode_token
-from isthmus.platform.errors import Conflict, InvalidArgument, NotFound
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 
 T = TypeVar("T")
@@ -67,9 +66,8 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
             raise InvalidArgument("customer_id", "required")
         size = page_size(request.page_size)
         filters = f"{request.customer_id}|{sorted(request.kinds)}"
-        before = None
-        if request.page_token:
-            before = int(decode_token(request.page_token, "page_token", filters)["s"])
+        position = decode_token(request.page_token, filters)
+        before = position.integer("s") if position is not None else None
 
         async def work(uow: Uow) -> list[tuple[int, loyalty_pb2.LedgerEntry]]:
             account = await handlers.resolve(uow, request.customer_id, create=False)
@@ -84,7 +82,7 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
             return await uow.repo.entries(ids, list(request.kinds), size + 1, before)
 
         rows = await self._run(work)
-        token = encode_token({"s": rows[size - 1][0], "f": filters}) if len(rows) > size else ""
+        token = encode_token({"s": rows[size - 1][0]}, filters) if len(rows) > size else ""
         return loyalty_pb2.ListLedgerResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
 
     async def _write(self, cmd: handlers.Spend) -> Message:

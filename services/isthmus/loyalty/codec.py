@@ -6,9 +6,9 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from isthmus.kernel.timestamps import from_ts, ts
 from isthmus.loyalty.domain import Actor, Entry, EntryKind
 from isthmus.loyalty.programme import Programme, Tier
-from isthmus.orders.codec import from_ts, ts
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.money import Money
+from isthmus.kernel.timestamps import from_ts
 from isthmus.loyalty import handlers
 from isthmus.loyalty.handlers import Record, Uow
 from isthmus.loyalty.programme import Basket, Programme
-from isthmus.orders.codec import from_ts
-from isthmus.orders.money import Money
 from isthmus_client.api.events.v1 import customers_pb2, orders_pb2
 from isthmus_client.api.orders.v1 import order_pb2
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from isthmus.platform.errors import FailedPrecondition
+from isthmus.kernel.errors import FailedPrecondition
 
 FOREVER = datetime.max.replace(tzinfo=None)
 

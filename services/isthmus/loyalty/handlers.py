@@ -18,13 +18,13 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.errors import AlreadyExists, FailedPrecondition, NotFound
+from isthmus.kernel.idempotency import first_difference
+from isthmus.kernel.money import Money
 from isthmus.loyalty import codec
 from isthmus.loyalty.domain import SYSTEM, Account, Actor, Entry, EntryKind, add_months, proportion
 from isthmus.loyalty.programme import Basket, Programme, Tier
 from isthmus.loyalty.store import LoyaltyRepository, OrderPoints
-from isthmus.orders.domain import first_difference
-from isthmus.orders.money import Money
-from isthmus.platform.errors import AlreadyExists, FailedPrecondition, NotFound
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import loyalty_pb2 as events
 from isthmus_client.api.loyalty.v1 import loyalty_pb2

@@ -14,11 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from isthmus.kernel.errors import Conflict
 from isthmus.loyalty import handlers
 from isthmus.loyalty.handlers import Record, Uow, _no_outbox
 from isthmus.loyalty.programme import Programme
 from isthmus.loyalty.store import LoyaltyRepository
-from isthmus.platform.errors import Conflict
 
 log = logging.getLogger("isthmus.loyalty.jobs")
 

@@ -15,7 +15,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from isthmus.orders.money import MINOR_UNITS, quantum
+from isthmus.kernel.money import MINOR_UNITS, quantum
 from isthmus.platform.config import ConfigError
 
 DEFAULT: dict[str, Any] = {

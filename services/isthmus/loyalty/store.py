@@ -36,10 +36,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.errors import Conflict
+from isthmus.kernel.money import Money
 from isthmus.loyalty import codec
 from isthmus.loyalty.domain import Account, Entry, Lot
-from isthmus.orders.money import Money
-from isthmus.platform.errors import Conflict
 from isthmus.platform.sql import any_of, insert_many, update_many
 from isthmus_client.api.loyalty.v1 import loyalty_pb2
 

@@ -11,39 +11,20 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument
+from isthmus.kernel.money import Money, check_currency
+from isthmus.kernel.paging import decode_token, encode_token, page_size
+from isthmus.kernel.timestamps import opt_ts
+from isthmus.kernel.violations import Violations
 from isthmus.orders import codec, handlers
 from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
-from isthmus.orders.money import Money, check_currency
-from isthmus.orders.store import Record, decode_token, encode_token
+from isthmus.orders.store import Record
 from isthmus.platform.batching import Batcher
-from isthmus.platform.errors import Conflict, DomainError, InvalidArgument
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 T = TypeVar("T")
 C = TypeVar("C")
-MAX_PAGE = 500
-
-
-class Violations:
-    """Collects every bad field of one request, so the caller learns them all at once."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append((field, message))
-
-    def guard(self, call: Callable[[], T]) -> T | None:
-        try:
-            return call()
-        except InvalidArgument as exc:
-            self.items.extend(exc.violations)
-            return None
-
-    def raise_any(self) -> None:
-        if self.items:
-            raise InvalidArgument.many(self.items)
 
 
 def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | None:
@@ -55,37 +36,10 @@ def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | 
     return v.guard(lambda: Money.parse(message.amount, code, field))
 
 
-def opt_time(message: Any, name: str) -> datetime | None:
-    return codec.opt_ts(message, name)
-
-
-def page_size(size: int, field: str = "page_size") -> int:
-    if size < 0:
-        raise InvalidArgument(field, "must not be negative")
-    return min(size or 50, MAX_PAGE)
-
-
-def required(v: Violations, **fields: str) -> None:
-    for name, value in fields.items():
-        if not value:
-            v.add(name, "required")
-
-
-def enum_name(enum: Any, number: int, prefix: str, field: str, v: Violations) -> str:
-    if number == 0:
-        v.add(field, "required")
-        return ""
-    try:
-        return str(enum.Name(number)).removeprefix(prefix)
-    except ValueError:
-        v.add(field, f"unknown value {number}")
-        return ""
-
-
 def place_order(r: orders_pb2.CreateOrderRequest) -> handlers.PlaceOrder:
     v = Violations()
-    required(
-        v, source_system=r.source_system, external_order_id=r.external_order_id, customer_id=r.customer_id
+    v.required(
+        source_system=r.source_system, external_order_id=r.external_order_id, customer_id=r.customer_id
     )
     if r.channel == 0:
         v.add("channel", "required")
@@ -137,7 +91,7 @@ def place_order(r: orders_pb2.CreateOrderRequest) -> handlers.PlaceOrder:
         coupon_codes=[c.strip().upper() for c in r.coupon_codes],
         shipping_address=codec.from_address(r, "shipping_address"),
         billing_address=codec.from_address(r, "billing_address"),
-        placed_at=opt_time(r, "placed_at"),
+        placed_at=opt_ts(r, "placed_at"),
         attributes=dict(r.attributes),
         actor=codec.from_actor(r.actor),
     )
@@ -169,7 +123,7 @@ def coupon_in(c: order_pb2.Coupon) -> Coupon:
             v.add("coupon.minimum_subtotal.currency_code", f"must be the coupon's currency {amount.currency}")
     if c.max_redemptions < 0:
         v.add("coupon.max_redemptions", "must not be negative")
-    valid_from, valid_until = opt_time(c, "valid_from"), opt_time(c, "valid_until")
+    valid_from, valid_until = opt_ts(c, "valid_from"), opt_ts(c, "valid_until")
     if valid_from and valid_until and valid_until <= valid_from:
         v.add("coupon.valid_until", "must be after valid_from")
     v.raise_any()
@@ -237,7 +191,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         self, request: orders_pb2.GetOrderByExternalIdRequest, context: Any
     ) -> Message:
         v = Violations()
-        required(v, source_system=request.source_system, external_order_id=request.external_order_id)
+        v.required(source_system=request.source_system, external_order_id=request.external_order_id)
         v.raise_any()
         found = await self._run(
             lambda uow: uow.orders.by_external(request.source_system, request.external_order_id)
@@ -252,9 +206,9 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         size = page_size(request.page_size)
         filters = f"{request.customer_id}|{sorted(request.states)}"
         after = None
-        if request.page_token:
-            token = decode_token(request.page_token, "page_token", filters)
-            after = (datetime.fromisoformat(token["p"]), str(token["o"]))
+        position = decode_token(request.page_token, filters)
+        if position is not None:
+            after = (position.instant("p"), position.text("o"))
         found = await self._run(
             lambda uow: uow.orders.list_for_customer(
                 request.customer_id, list(request.states), size + 1, after
@@ -263,7 +217,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         next_token = ""
         if len(found) > size:
             last = found[size - 1]
-            next_token = encode_token({"p": last.placed_at.isoformat(), "o": last.order_id, "f": filters})
+            next_token = encode_token({"p": last.placed_at.isoformat(), "o": last.order_id}, filters)
         return orders_pb2.ListOrdersResponse(
             orders=[codec.order(o) for o in found[:size]], next_page_token=next_token
         )
@@ -282,7 +236,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             action,
             request.order_id,
             request.expected_version,
-            opt_time(request, at_field[action]),
+            opt_ts(request, at_field[action]),
             codec.from_actor(request.actor),
             **extra,
         )
@@ -292,7 +246,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def PayOrder(self, request: orders_pb2.PayOrderRequest, context: Any) -> Message:
         v = Violations()
-        required(v, payment_reference=request.payment_reference)
+        v.required(payment_reference=request.payment_reference)
         if not request.HasField("amount"):
             v.add("amount", "required: the order total")
             amount = None
@@ -318,9 +272,9 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def CancelOrder(self, request: orders_pb2.CancelOrderRequest, context: Any) -> Message:
         v = Violations()
-        required(v, order_id=request.order_id)
-        reason = enum_name(
-            order_pb2.CancellationReason, request.reason_code, "CANCELLATION_REASON_", "reason_code", v
+        v.required(order_id=request.order_id)
+        reason = v.enum(
+            "reason_code", request.reason_code, order_pb2.CancellationReason, "CANCELLATION_REASON_"
         )
         v.raise_any()
         handlers.check_version(request.expected_version)
@@ -330,22 +284,22 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             reason,
             request.reason_text,
             codec.from_actor(request.actor),
-            opt_time(request, "cancelled_at"),
+            opt_ts(request, "cancelled_at"),
         )
         return codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
 
     async def ReturnOrderLines(self, request: orders_pb2.ReturnOrderLinesRequest, context: Any) -> Message:
         v = Violations()
-        required(v, order_id=request.order_id, return_id=request.return_id)
+        v.required(order_id=request.order_id, return_id=request.return_id)
         if not request.lines:
             v.add("lines", "at least one line")
         lines = []
         for i, x in enumerate(request.lines):
-            required(v, **{f"lines[{i}].line_id": x.line_id})
+            v.required(**{f"lines[{i}].line_id": x.line_id})
             if x.quantity <= 0:
                 v.add(f"lines[{i}].quantity", "must be positive")
-            reason = enum_name(
-                order_pb2.ReturnReason, x.reason_code, "RETURN_REASON_", f"lines[{i}].reason_code", v
+            reason = v.enum(
+                f"lines[{i}].reason_code", x.reason_code, order_pb2.ReturnReason, "RETURN_REASON_"
             )
             lines.append(ReturnLine(x.line_id, x.quantity, reason, x.reason_text, x.replacement_sku))
         v.raise_any()
@@ -357,7 +311,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             lines,
             request.exchange,
             codec.from_actor(request.actor),
-            opt_time(request, "returned_at"),
+            opt_ts(request, "returned_at"),
         )
         order, order_return = await self._run(lambda uow: handlers.return_lines(cmd, uow))
         return orders_pb2.ReturnOrderLinesResponse(
@@ -366,17 +320,17 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     def _backorder_lines(self, request: Any, *, release: bool) -> handlers.ChangeBackorder:
         v = Violations()
-        required(v, order_id=request.order_id)
+        v.required(order_id=request.order_id)
         if not release and not request.lines:
             v.add("lines", "at least one line")
         lines = []
         expected_at = None
         for i, x in enumerate(request.lines):
-            required(v, **{f"lines[{i}].line_id": x.line_id})
+            v.required(**{f"lines[{i}].line_id": x.line_id})
             if x.quantity <= 0:
                 v.add(f"lines[{i}].quantity", "must be positive")
             lines.append((x.line_id, x.quantity))
-            expected_at = expected_at or opt_time(x, "expected_at")
+            expected_at = expected_at or opt_ts(x, "expected_at")
         v.raise_any()
         handlers.check_version(request.expected_version)
         return handlers.ChangeBackorder(
@@ -402,9 +356,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             raise InvalidArgument("order_id", "give exactly one of order_id or customer_id")
         size = page_size(request.page_size)
         filters = f"{request.order_id}|{request.customer_id}|{sorted(request.kinds)}"
-        after = 0
-        if request.page_token:
-            after = int(decode_token(request.page_token, "page_token", filters)["s"])
+        position = decode_token(request.page_token, filters)
+        after = position.integer("s") if position is not None else 0
         rows = await self._run(
             lambda uow: uow.orders.list_history(
                 order_id=request.order_id,
@@ -414,7 +367,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 after_seq=after,
             )
         )
-        token = encode_token({"s": rows[size - 1][0], "f": filters}) if len(rows) > size else ""
+        token = encode_token({"s": rows[size - 1][0]}, filters) if len(rows) > size else ""
         return orders_pb2.ListOrderHistoryResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
 
     async def CreateCoupon(self, request: orders_pb2.CreateCouponRequest, context: Any) -> Message:
@@ -428,7 +381,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def ValidateCoupon(self, request: orders_pb2.ValidateCouponRequest, context: Any) -> Message:
         v = Violations()
-        required(v, code=request.code.strip())
+        v.required(code=request.code.strip())
         subtotal = None
         if not request.HasField("subtotal"):
             v.add("subtotal", "required")
@@ -439,7 +392,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         assert subtotal is not None
         coupon, outcome = await self._run(
             lambda uow: handlers.validate_coupon(
-                request.code.strip(), request.customer_id, subtotal, opt_time(request, "at"), uow
+                request.code.strip(), request.customer_id, subtotal, opt_ts(request, "at"), uow
             )
         )
         response = orders_pb2.ValidateCouponResponse()

@@ -6,12 +6,12 @@ the message format (with its compatibility rules) is also the storage format of 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from google.protobuf import json_format
-from google.protobuf.timestamp_pb2 import Timestamp
 
+from isthmus.kernel.money import Money
+from isthmus.kernel.timestamps import from_ts, opt_ts, ts
 from isthmus.orders.domain import (
     Actor,
     Adjustment,
@@ -24,27 +24,8 @@ from isthmus.orders.domain import (
     ReturnLine,
     State,
 )
-from isthmus.orders.money import Money
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    # Arithmetic on the aware datetime: several times cheaper than Timestamp.FromDatetime.
-    delta = value.astimezone(UTC) - _EPOCH if value.tzinfo is None else value - _EPOCH
-    return Timestamp(seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000)
-
-
-def from_ts(stamp: Timestamp) -> datetime:
-    return _EPOCH + timedelta(seconds=stamp.seconds, microseconds=stamp.nanos // 1000)
-
-
-def opt_ts(message: object, name: str) -> datetime | None:
-    return from_ts(getattr(message, name)) if message.HasField(name) else None  # type: ignore[attr-defined]
 
 
 def money(value: Money) -> common_pb2.Money:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from isthmus.orders.money import Money, allocate, share, total
-from isthmus.platform.errors import Conflict, FailedPrecondition, InvalidArgument
+from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument
+from isthmus.kernel.money import Money, allocate, share, total
 
 
 class State(enum.IntEnum):
@@ -425,25 +425,3 @@ class CouponRejected(FailedPrecondition):
     def __init__(self, index: int, rejection: Rejection, message: str) -> None:
         super().__init__(f"coupon_codes[{index}]: {rejection.name}: {message}")
         self.rejection = rejection
-
-
-def first_difference(stored: object, given: object, path: str = "") -> str | None:
-    """The path of the first field where two request fingerprints differ (None when equal)."""
-    if isinstance(stored, dict) and isinstance(given, dict):
-        for key in list(stored) + [k for k in given if k not in stored]:
-            found = first_difference(stored.get(key), given.get(key), f"{path}.{key}" if path else key)
-            if found:
-                return found
-        return None
-    if isinstance(stored, list) and isinstance(given, list):
-        for i in range(max(len(stored), len(given))):
-            a = stored[i] if i < len(stored) else None
-            b = given[i] if i < len(given) else None
-            found = first_difference(a, b, f"{path}[{i}]")
-            if found:
-                return found
-        return None
-    empty: tuple[object, ...] = (None, "", 0, [], {}, False)
-    if stored in empty and given in empty:
-        return None
-    return None if stored == given else path

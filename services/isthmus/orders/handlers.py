@@ -15,6 +15,9 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.idempotency import first_difference
+from isthmus.kernel.money import Money
 from isthmus.orders import codec
 from isthmus.orders.domain import (
     Actor,
@@ -30,11 +33,8 @@ from isthmus.orders.domain import (
     ReturnLine,
     State,
     check_discounts,
-    first_difference,
 )
-from isthmus.orders.money import Money
 from isthmus.orders.store import CouponRepository, Found, OrderRepository, Record
-from isthmus.platform.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
 from isthmus_client.api.events.v1 import orders_pb2 as events
 from isthmus_client.api.orders.v1 import order_pb2
 

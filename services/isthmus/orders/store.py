@@ -7,7 +7,6 @@ handler read, so two concurrent writers cannot both win.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -39,9 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.errors import Conflict
 from isthmus.orders import codec
 from isthmus.orders.domain import Coupon, Order
-from isthmus.platform.errors import Conflict, InvalidArgument
 from isthmus.platform.sql import any_of, insert_many, update_many
 from isthmus_client.api.orders.v1 import order_pb2
 
@@ -140,20 +139,6 @@ _UPDATE = (
         doc=bindparam("doc"),
     )
 )
-
-
-def encode_token(values: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode()
-
-
-def decode_token(token: str, field: str, filters: str) -> dict[str, Any]:
-    try:
-        values: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument(field, "not a page token this service issued") from None
-    if not isinstance(values, dict) or values.get("f") != filters:
-        raise InvalidArgument(field, "page token belongs to a request with other filters")
-    return values
 
 
 @dataclass

@@ -15,8 +15,8 @@ from contextvars import ContextVar
 
 from google.protobuf import descriptor_pool
 
+from isthmus.kernel.errors import PermissionDenied, Unauthenticated
 from isthmus.platform.config import Client
-from isthmus.platform.errors import PermissionDenied, Unauthenticated
 
 OPEN = ""  # the scope of a method anyone may call
 

@@ -17,9 +17,9 @@ from typing import Any
 import grpc
 import sqlalchemy.exc
 
+from isthmus.kernel.errors import DomainError, InvalidArgument
 from isthmus.platform import db
 from isthmus.platform.auth import Authenticator, principal
-from isthmus.platform.errors import DomainError, InvalidArgument
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
 from isthmus_client.errors import STATUS_DETAILS_KEY, status_details

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import grpc
 
+from isthmus.kernel.paging import page_size
+from isthmus.kernel.timestamps import opt_duration, ts
+from isthmus.kernel.violations import Violations
 from isthmus.platform.batching import Batcher
-from isthmus.platform.errors import InvalidArgument
-from isthmus.service_requests import handlers, messages, paging
+from isthmus.service_requests import handlers, messages
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, UnitOfWork, UnitOfWorkFactory
@@ -24,52 +26,7 @@ C = TypeVar("C")
 R = TypeVar("R")
 
 MAX_ID = 64
-MAX_NAME = 200
 MAX_TEXT = 100_000
-
-
-class _Violations:
-    def __init__(self) -> None:
-        self.found: list[tuple[str, str]] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.found.append((field, message))
-
-    def text(self, field: str, value: str, *, required: bool = False, limit: int = MAX_NAME) -> str:
-        if required and not value.strip():
-            self.add(field, "is required")
-        elif len(value) > limit:
-            self.add(field, f"is longer than {limit} characters")
-        return value.strip() if limit <= MAX_NAME else value
-
-    def enum(
-        self,
-        field: str,
-        value: int,
-        enum: Any,
-        prefix: str,
-        target: Any,
-        *,
-        default: Any = None,
-        optional: bool = False,
-    ) -> Any:
-        if value == 0:
-            if default is None and not optional:
-                self.add(field, "is required (UNSPECIFIED is not a value)")
-            return default
-        try:
-            return target(enum.Name(value).removeprefix(prefix))
-        except ValueError:
-            self.add(field, f"{value} is not a known value")
-            return default
-
-    def raise_if_any(self) -> None:
-        if self.found:
-            raise InvalidArgument.many(self.found)
-
-
-def _instant(message: Any, name: str) -> datetime | None:
-    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
 
 
 def _actor(value: common_pb2.Actor) -> Actor:
@@ -77,12 +34,12 @@ def _actor(value: common_pb2.Actor) -> Actor:
     return Actor("" if kind == "UNSPECIFIED" else kind, value.id, value.display_name)
 
 
-def _state(v: _Violations, field: str, value: int) -> State | None:
+def _state(v: Violations, field: str, value: int) -> State | None:
     state: State | None = v.enum(field, value, pb.ServiceRequestState, "SERVICE_REQUEST_STATE_", State)
     return state
 
 
-def _pair(v: _Violations, prefix: str, source_system: str, external_id: str) -> None:
+def _pair(v: Violations, prefix: str, source_system: str, external_id: str) -> None:
     if bool(source_system) != bool(external_id):
         missing = "external_id" if source_system else "source_system"
         v.add(prefix + missing, "source_system and external_id go together")
@@ -116,7 +73,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def OpenServiceRequest(
         self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
     ) -> pb.ServiceRequest:
-        v = _Violations()
+        v = Violations()
         cmd = handlers.OpenServiceRequest(
             customer_id=v.text("customer_id", request.customer_id, required=True, limit=MAX_ID),
             channel=v.enum("channel", request.channel, pb.Channel, "CHANNEL_", Channel),
@@ -141,7 +98,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             source_system=v.text("source_system", request.source_system),
             external_id=v.text("external_id", request.external_id),
             actor=_actor(request.actor),
-            opened_at=_instant(request, "opened_at"),
+            opened_at=v.instant(request, "opened_at"),
             idempotency_key=v.text("idempotency_key", request.idempotency_key),
         )
         if cmd.order_line_id and not cmd.order_id:
@@ -149,7 +106,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if cmd.sub_category and not cmd.category:
             v.add("category", "is required when sub_category is given")
         _pair(v, "", cmd.source_system, cmd.external_id)
-        v.raise_if_any()
+        v.raise_any()
         batched = handlers.batchable_open(cmd)
         sr = await (self._opens.submit(cmd) if batched else self._open_one(cmd))
         return messages.service_request(sr)
@@ -157,9 +114,9 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def GetServiceRequest(
         self, request: rpc.GetServiceRequestRequest, context: grpc.aio.ServicerContext
     ) -> pb.ServiceRequest:
-        v = _Violations()
+        v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
-        v.raise_if_any()
+        v.raise_any()
         async with self.uows() as uow:
             sr = await handlers._load(uow, case_id)
         return messages.service_request(sr)
@@ -167,11 +124,11 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def ListServiceRequests(
         self, request: rpc.ListServiceRequestsRequest, context: grpc.aio.ServicerContext
     ) -> rpc.ListServiceRequestsResponse:
-        v = _Violations()
+        v = Violations()
         states = tuple(
             s for i, value in enumerate(request.states) if (s := _state(v, f"states[{i}]", value)) is not None
         )
-        due_within = request.due_within.ToTimedelta() if request.HasField("due_within") else timedelta(0)
+        due_within = v.guard(lambda: opt_duration(request, "due_within")) or timedelta(0)
         if due_within < timedelta(0):
             v.add("due_within", "must not be negative")
         if request.HasField("due_within") and not request.overdue:
@@ -181,7 +138,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         )
         priority = v.enum("priority", request.priority, pb.Priority, "PRIORITY_", Priority, optional=True)
         size = _page_size(v, request.page_size, default=50)
-        v.raise_if_any()
+        v.raise_any()
         flt = CaseFilter(
             customer_id=request.customer_id,
             agent_id=request.assignee_agent_id,
@@ -202,7 +159,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def AssignServiceRequest(
         self, request: rpc.AssignServiceRequestRequest, context: grpc.aio.ServicerContext
     ) -> pb.ServiceRequest:
-        v = _Violations()
+        v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         assignee = Assignee(
             v.text("assignee.agent_id", request.assignee.agent_id),
@@ -213,7 +170,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if request.expected_version < 0:
             v.add("expected_version", "must not be negative")
         note = v.text("note", request.note, limit=MAX_TEXT)
-        v.raise_if_any()
+        v.raise_any()
         cmd = handlers.AssignServiceRequest(
             case_id, assignee, request.expected_version, note, _actor(request.actor)
         )
@@ -223,7 +180,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def ChangeServiceRequestStatus(
         self, request: rpc.ChangeServiceRequestStatusRequest, context: grpc.aio.ServicerContext
     ) -> pb.ServiceRequest:
-        v = _Violations()
+        v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         target = _state(v, "target_state", request.target_state)
         if request.expected_version < 0:
@@ -232,7 +189,8 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if target is State.RESOLVED and not resolution_code:
             v.add("resolution_code", "is required to resolve a case")
         note = v.text("note", request.note, limit=MAX_TEXT)
-        v.raise_if_any()
+        occurred_at = v.instant(request, "occurred_at")
+        v.raise_any()
         assert target is not None
         cmd = handlers.ChangeServiceRequestStatus(
             case_id,
@@ -241,7 +199,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             resolution_code,
             note,
             _actor(request.actor),
-            _instant(request, "occurred_at"),
+            occurred_at,
         )
         sr = await self._command(handlers.change_service_request_status, cmd)
         return messages.service_request(sr)
@@ -249,7 +207,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def LogInteraction(
         self, request: rpc.LogInteractionRequest, context: grpc.aio.ServicerContext
     ) -> pb.Interaction:
-        v = _Violations()
+        v = Violations()
         i = request.interaction
         p = "interaction."
         if not request.HasField("interaction"):
@@ -260,12 +218,12 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             service_request_id=v.text(p + "service_request_id", i.service_request_id, limit=MAX_ID),
             customer_id=v.text(p + "customer_id", i.customer_id, limit=MAX_ID),
             author=_actor(i.author),
-            occurred_at=_instant(i, "occurred_at"),
+            occurred_at=v.instant(i, "occurred_at", p + "occurred_at"),
             subject=v.text(p + "subject", i.subject, limit=1000).strip(),
             body=v.text(p + "body", i.body, limit=MAX_TEXT),
             in_reply_to_id=v.text(p + "in_reply_to_id", i.in_reply_to_id, limit=MAX_ID),
             corrects_id=v.text(p + "corrects_id", i.corrects_id, limit=MAX_ID),
-            duration=i.duration.ToTimedelta() if i.HasField("duration") else None,
+            duration=v.guard(lambda: opt_duration(i, "duration", p + "duration")),
             source_system=v.text(p + "source_system", i.source_system),
             external_id=v.text(p + "external_id", i.external_id),
             idempotency_key=v.text("idempotency_key", request.idempotency_key),
@@ -277,7 +235,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if cmd.duration is not None and cmd.duration < timedelta(0):
             v.add(p + "duration", "must not be negative")
         _pair(v, p, cmd.source_system, cmd.external_id)
-        v.raise_if_any()
+        v.raise_any()
         batched = handlers.batchable_log(cmd)
         entry = await (self._logs.submit(cmd) if batched else self._log_one(cmd))
         return messages.interaction(entry)
@@ -285,14 +243,14 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def ListInteractions(
         self, request: rpc.ListInteractionsRequest, context: grpc.aio.ServicerContext
     ) -> rpc.ListInteractionsResponse:
-        v = _Violations()
+        v = Violations()
         given = [bool(request.service_request_id), bool(request.customer_id), request.orphaned_only]
         if sum(given) != 1:
             v.add(
                 "service_request_id", "give exactly one of service_request_id, customer_id or orphaned_only"
             )
         size = _page_size(v, request.page_size, default=100)
-        v.raise_if_any()
+        v.raise_any()
         async with self.uows() as uow:
             found, token = await handlers.list_interactions(
                 request.service_request_id,
@@ -309,9 +267,9 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
     async def GetContactSuppression(
         self, request: rpc.GetContactSuppressionRequest, context: grpc.aio.ServicerContext
     ) -> rpc.ContactSuppression:
-        v = _Violations()
+        v = Violations()
         customer_id = v.text("customer_id", request.customer_id, required=True, limit=MAX_ID)
-        v.raise_if_any()
+        v.raise_any()
         async with self.uows() as uow:
             s = await handlers.get_suppression(customer_id, uow)
         return rpc.ContactSuppression(
@@ -319,13 +277,9 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             suppressed=s.suppressed,
             reason=s.reason,
             service_request_ids=s.service_request_ids,
-            since=messages.ts(s.since),
+            since=ts(s.since),
         )
 
 
-def _page_size(v: _Violations, value: int, *, default: int) -> int:
-    try:
-        return paging.page_size(value, default=default, maximum=500)
-    except InvalidArgument as exc:
-        v.add(exc.field, exc.violations[0][1])
-        return default
+def _page_size(v: Violations, value: int, *, default: int) -> int:
+    return v.guard(lambda: page_size(value, default=default)) or default

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from isthmus.platform.errors import Conflict
+from isthmus.kernel.errors import Conflict
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import BreachKind
 from isthmus.service_requests.store import UnitOfWorkFactory

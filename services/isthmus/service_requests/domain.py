@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from isthmus.platform.errors import Conflict, FailedPrecondition, InvalidArgument
+from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument
 from isthmus.service_requests.calendar import BusinessCalendar
 
 

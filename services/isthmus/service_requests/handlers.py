@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from isthmus.platform.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
-from isthmus.service_requests import messages, paging
+from isthmus.kernel.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
+from isthmus.kernel.paging import decode_token, encode_token
+from isthmus.service_requests import messages
 from isthmus.service_requests.domain import (
     SYSTEM,
     Actor,
@@ -491,7 +492,8 @@ def _apply_to_case(uow: UnitOfWork, sr: ServiceRequest, entry: Interaction, env:
 async def list_service_requests(
     flt: CaseFilter, size: int, token: str, uow: UnitOfWork, now: datetime
 ) -> tuple[list[ServiceRequest], str]:
-    after = paging.decode(token, flt)
+    position = decode_token(token, flt)
+    after = (position.instant("t"), position.text("i")) if position is not None else None
     found = await uow.repo.find(flt, now, size + 1, after)
     page, more = found[:size], len(found) > size
     if not more or not page:
@@ -499,21 +501,22 @@ async def list_service_requests(
     last = page[-1]
     key = last.next_due_at if flt.overdue_within is not None else last.opened_at
     assert key is not None
-    return page, paging.encode(key, last.id, flt)
+    return page, encode_token({"t": key.isoformat(), "i": last.id}, flt)
 
 
 async def list_interactions(
     case_id: str, customer_id: str, orphaned: bool, size: int, token: str, uow: UnitOfWork
 ) -> tuple[list[Interaction], str]:
     filters = (case_id, customer_id, orphaned)
-    after = paging.decode(token, filters)
+    position = decode_token(token, filters)
+    after = (position.instant("t"), position.text("i")) if position is not None else None
     found = await uow.repo.list_interactions(
         case_id=case_id, customer_id=customer_id, orphaned=orphaned, limit=size + 1, after=after
     )
     page, more = found[:size], len(found) > size
     if not more or not page:
         return page, ""
-    return page, paging.encode(page[-1].occurred_at, page[-1].id, filters)
+    return page, encode_token({"t": page[-1].occurred_at.isoformat(), "i": page[-1].id}, filters)
 
 
 async def get_suppression(customer_id: str, uow: UnitOfWork) -> Suppression:

@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from google.protobuf.duration_pb2 import Duration
-from google.protobuf.timestamp_pb2 import Timestamp
-
+from isthmus.kernel.timestamps import duration, ts
 from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, State
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
-
-
-def ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def duration(value: timedelta | None) -> Duration | None:
-    if value is None:
-        return None
-    d = Duration()
-    d.FromTimedelta(value)
-    return d
 
 
 def actor(value: Actor) -> common_pb2.Actor:

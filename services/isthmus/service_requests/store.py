@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from isthmus.platform.errors import Conflict
+from isthmus.kernel.errors import Conflict
 from isthmus.platform.sql import any_of
 from isthmus.service_requests.domain import (
     Actor,

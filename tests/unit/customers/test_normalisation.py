@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from isthmus.customers.normalise import canonical_email, collapse, fold, normalise, split_full_name, tidy_case
 from isthmus.customers.records import Record, content_hash
-from isthmus.platform.errors import InvalidArgument
+from isthmus.kernel.errors import InvalidArgument
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 

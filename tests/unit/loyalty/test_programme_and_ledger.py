@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from isthmus.kernel.errors import FailedPrecondition
 from isthmus.loyalty.domain import Account, EntryKind, add_months, proportion
 from isthmus.loyalty.programme import DEFAULT, Basket, load, parse
 from isthmus.platform.config import ConfigError
-from isthmus.platform.errors import FailedPrecondition
 
 T0 = datetime(2026, 1, 31, tzinfo=UTC)
 RULES = {

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from isthmus.kernel.money import Money, allocate, minor_units
 from isthmus.orders.domain import Actor, Adjustment, Kind, Line, Order, ReturnLine, State, line_nets
-from isthmus.orders.money import Money, allocate, minor_units
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CURRENCIES = st.sampled_from(["JPY", "EUR", "KWD"])

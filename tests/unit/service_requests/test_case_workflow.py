@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from isthmus.platform.errors import Conflict, FailedPrecondition, InvalidArgument
+from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument
 from isthmus.service_requests.calendar import BusinessCalendar
 from isthmus.service_requests.domain import (
     Assignee,

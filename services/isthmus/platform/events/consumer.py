@@ -20,8 +20,8 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from isthmus.kernel.errors import Unavailable
 from isthmus.platform import db, logs
-from isthmus.platform.errors import Unavailable
 from isthmus.platform.events.envelope import BadMessage, Event, decode
 from isthmus.platform.events.metrics import EventMetrics
 from isthmus.platform.events.options import BusOptions

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, delete, event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from isthmus.kernel.timestamps import aware
 from isthmus.platform import logs
 from isthmus.platform.events.envelope import new_envelope, routing_key
 from isthmus.platform.events.tables import outbox
@@ -156,7 +157,7 @@ async def claim(
         result = await conn.execute(_CLAIM_EXCLUDING, {"exclude": list(exclude), "limit": limit})
     else:
         result = await conn.execute(_CLAIM_AFTER, {"after": after, "limit": limit})
-    return [OutboxRow(r.id, r.event_id, r.type, r.envelope, _aware(r.created_at)) for r in result]
+    return [OutboxRow(r.id, r.event_id, r.type, r.envelope, aware(r.created_at)) for r in result]
 
 
 async def forget_sent(conn: AsyncConnection, ids: Sequence[int]) -> None:
@@ -168,9 +169,4 @@ async def forget_sent(conn: AsyncConnection, ids: Sequence[int]) -> None:
 async def backlog(conn: AsyncConnection) -> tuple[int, datetime | None]:
     """How many events wait to be published, and when the oldest of them was recorded."""
     row = (await conn.execute(select(func.count(), func.min(outbox.c.created_at)))).one()
-    return int(row[0]), _aware(row[1]) if row[1] is not None else None
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return int(row[0]), aware(row[1]) if row[1] is not None else None

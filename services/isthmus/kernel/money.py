@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from isthmus.platform.errors import InvalidArgument
+from isthmus.kernel.errors import InvalidArgument
 
 # ISO 4217 minor units of the currencies the hub accepts. Kept in code on purpose: the list changes
 # rarely and a service must never fetch it at run time.
