@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from isthmus.customers import queries, queries360, steward
+from isthmus.customers import merging, privacy, queries, queries360, reviews
 from isthmus.customers.deps import Deps
-from isthmus.customers.ingest import Incoming, Upserted, upsert
+from isthmus.customers.incoming import Incoming, Upserted
+from isthmus.customers.ingest import upsert
 from isthmus.customers.metrics import count_outcomes
 from isthmus.customers.normalise import normalise
 from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument
@@ -218,28 +219,28 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def MergeCustomers(
         self, request: api.MergeCustomersRequest, context: Any
     ) -> api.MergeCustomersResponse:
-        return await steward.merge_customers(self.deps, request)
+        return await merging.merge_customers(self.deps, request)
 
     async def UnmergeCustomer(
         self, request: api.UnmergeCustomerRequest, context: Any
     ) -> api.UnmergeCustomerResponse:
-        return await steward.unmerge_customer(self.deps, request)
+        return await merging.unmerge_customer(self.deps, request)
 
     async def ResolveMatchReview(
         self, request: api.ResolveMatchReviewRequest, context: Any
     ) -> api.ResolveMatchReviewResponse:
-        return await steward.resolve_review(self.deps, request)
+        return await reviews.resolve_review(self.deps, request)
 
     async def SetConsent(self, request: api.SetConsentRequest, context: Any) -> pb.Customer:
-        return await steward.set_consent(self.deps, request)
+        return await privacy.set_consent(self.deps, request)
 
     async def ExportCustomer(self, request: api.ExportCustomerRequest, context: Any) -> api.CustomerExport:
-        return await steward.export_customer(self.deps, request)
+        return await privacy.export_customer(self.deps, request)
 
     async def EraseCustomer(
         self, request: api.EraseCustomerRequest, context: Any
     ) -> api.EraseCustomerResponse:
-        return await steward.erase_customer(self.deps, request)
+        return await privacy.erase_customer(self.deps, request)
 
     async def GetCustomer360(self, request: api.GetCustomer360Request, context: Any) -> Any:
         async with self.deps.transaction() as uow:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.customers.api import CustomerMaster
 from isthmus.customers.deps import Deps, comparator_registry, settings_from_env
-from isthmus.customers.store import view360_tables
+from isthmus.customers.tables import view360_tables
 from isthmus.customers.view360 import ROUTING_KEYS, Projection
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.db import session_factory

@@ -12,239 +12,37 @@ prepared while the one before runs.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections import Counter
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from isthmus.customers import convert
+from isthmus.customers.batch_io import CandidateReads, Writes, comparisons_json
 from isthmus.customers.deps import UnitOfWork, actor_json, new_id
-from isthmus.customers.matching import Comparison, Features, Outcome, blocking_keys
-from isthmus.customers.records import Record, content_hash
-from isthmus.customers.steward import merge_into
-from isthmus.customers.store import (
-    CustomerRow,
-    ProfileRow,
-    SourceRow,
-    customer_columns,
-    customers,
-    history,
-    match_reviews,
-    source_records,
-    xref_history,
+from isthmus.customers.incoming import (
+    ACTIVE,
+    CONFLICTING,
+    INSUFFICIENT,
+    OUTCOMES,
+    PENDING,
+    Application,
+    Incoming,
+    Upserted,
+    Working,
 )
-from isthmus.customers.store import (
-    blocking_keys as blocking_keys_table,
-)
-from isthmus.customers.survivorship import Golden, diff, golden_record
+from isthmus.customers.matching import Comparison, Features, Outcome
+from isthmus.customers.merging import merge_into
+from isthmus.customers.records import Record
+from isthmus.customers.store import CustomerRow, ProfileRow, SourceRow, customer_columns
+from isthmus.customers.survivorship import diff, golden_record
+from isthmus.customers.tables import blocking_keys as blocking_keys_table
+from isthmus.customers.tables import customers, history, match_reviews, source_records, xref_history
 from isthmus.kernel.errors import DomainError, FailedPrecondition
 from isthmus.kernel.timestamps import aware
-from isthmus.platform import auth, jsoncodec
-from isthmus.platform.sql import insert_statement
+from isthmus.platform import auth
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
-
-OUTCOMES = {
-    Outcome.NEW: pb.MATCH_OUTCOME_NEW_CUSTOMER,
-    Outcome.DETERMINISTIC: pb.MATCH_OUTCOME_LINKED_DETERMINISTIC,
-    Outcome.PROBABILISTIC: pb.MATCH_OUTCOME_LINKED_PROBABILISTIC,
-    Outcome.REVIEW: pb.MATCH_OUTCOME_REVIEW_OPENED,
-}
-ACTIVE = pb.CUSTOMER_STATE_ACTIVE
-INSUFFICIENT = pb.QUALITY_FLAG_INSUFFICIENT_MATCH_DATA
-PENDING = pb.QUALITY_FLAG_PENDING_REVIEW
-CONFLICTING = pb.QUALITY_FLAG_CONFLICTING_VALUES
-
-
-@dataclass
-class Incoming:
-    index: int
-    record: Record
-    raw: bytes
-
-    @cached_property
-    def data(self) -> dict[str, Any]:
-        """The record as stored (its JSON value), made once for the hash and the row."""
-        return self.record.to_json()
-
-    @cached_property
-    def digest(self) -> str:
-        return content_hash(self.data)
-
-    @cached_property
-    def features(self) -> Features:
-        return Features(self.record)
-
-    @cached_property
-    def keys(self) -> set[str]:
-        return blocking_keys(self.features)
-
-    @cached_property
-    def profile_json(self) -> str:
-        return jsoncodec.dumps(self.features.profile())
-
-    def prepare(self) -> Incoming:
-        """Everything about the record alone that resolving it needs, worked out now (a stream does
-        this for its next batch while the database works on the current one)."""
-        _ = self.digest, self.keys, self.profile_json
-        return self
-
-
-@dataclass
-class Upserted:
-    index: int
-    source_system: str
-    source_id: str
-    customer_id: str = ""
-    outcome: int = pb.MATCH_OUTCOME_UNSPECIFIED
-    score: float = 0.0
-    review_id: str = ""
-    flags: list[int] = field(default_factory=list)
-    error: DomainError | None = None
-
-
-@dataclass
-class Working:
-    """A customer touched by the batch, in memory until the batch is written.
-
-    ``refs`` are its source records (what matching compares against, through their profiles);
-    ``members`` are those records in full, read only once the batch is known to change the customer.
-    """
-
-    customer_id: str
-    refs: set[tuple[str, str]]
-    row: CustomerRow | None  # read once the batch changes (or refreshes) the customer; None if created
-    created: bool = False
-    state: int = ACTIVE
-    flags: set[int] = field(default_factory=set)
-    version: int = 0
-    changed: bool = False
-    changed_fields: set[str] = field(default_factory=set)
-    cause: tuple[str, str] | None = None
-    members: dict[tuple[str, str], Record] = field(default_factory=dict)
-    _golden: Golden | None = None
-
-    def loaded(self, row: CustomerRow) -> None:
-        self.row, self.state, self.flags, self.version = row, row.state, set(row.flags), row.version
-
-    @property
-    def golden(self) -> Golden:
-        """Decoded when first needed: most customers a batch reads are candidates it leaves alone."""
-        if self._golden is None:
-            self._golden = Golden.from_json(self.row.golden) if self.row is not None else Golden()
-        return self._golden
-
-    @golden.setter
-    def golden(self, value: Golden) -> None:
-        self._golden = value
-
-
-@dataclass
-class _Application:
-    """A record applied to a customer's golden record, in the order the batch decided them."""
-
-    w: Working
-    rec: Record
-    kind: int
-    outcome: int
-    score: float
-    result: Upserted
-    review_against: Working | None = None  # the existing customer a steward is to compare it with
-
-
-class CandidateReads:
-    """Reads the candidates of a batch's new records a slice at a time, each slice while the one
-    before is being resolved: the database works while this process decides, instead of in turn.
-
-    Records are resolved in batch order, so a record's slice is always read before it is resolved;
-    at most one read is in flight (they share the transaction's connection).
-    """
-
-    SLICE = 250  # records
-    YIELD_EVERY = 32  # records resolved between chances for the read in flight to go on
-
-    def __init__(self, batch: Batch, refs: list[tuple[str, str]]) -> None:
-        self.batch = batch
-        self.slices = [refs[i : i + self.SLICE] for i in range(0, len(refs), self.SLICE)]
-        self.slice_of = {ref: i // self.SLICE for i, ref in enumerate(refs)}
-        self.done = -1
-        self.pending: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> CandidateReads:
-        self._start(0)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.pending is not None:  # resolving failed: the read must end before the transaction does
-            with contextlib.suppress(Exception):
-                await self.pending
-
-    def _start(self, k: int) -> None:
-        self.pending = (
-            asyncio.create_task(self.batch._candidates(self.slices[k])) if k < len(self.slices) else None
-        )
-
-    async def ready(self, ref: tuple[str, str], position: int) -> None:
-        """Returns once the candidates of ``ref`` are read (and lets the next read go on now and then)."""
-        k = self.slice_of.get(ref, self.done)
-        if k > self.done:
-            assert self.pending is not None
-            task, self.pending = self.pending, None
-            await task
-            self.done = k
-            self._start(k + 1)
-            await asyncio.sleep(0)  # the next read goes out before this slice is resolved
-        elif position % self.YIELD_EVERY == 0 and self.pending is not None:
-            await asyncio.sleep(0)
-
-
-class _Writes:
-    """A transaction's writes sent one after another, each made ready while the one before runs.
-
-    Only one statement is in flight at a time (they share the transaction's connection); the rows of
-    the next are built meanwhile, so this process and the database work side by side.
-    """
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.pending: asyncio.Future[Any] | None = None
-
-    async def send(self, statement: Coroutine[Any, Any, Any]) -> None:
-        try:
-            await self.done()
-        except BaseException:
-            statement.close()
-            raise
-        self.pending = asyncio.ensure_future(statement)
-        await asyncio.sleep(0)  # it goes out now; the caller prepares the next meanwhile
-
-    async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.send(
-                self.session.execute(*insert_statement(table, rows, self.session.get_bind().dialect))
-            )
-
-    async def done(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            await pending
-
-    async def abandon(self) -> None:
-        """After a failure: the statement in flight ends (its outcome no longer matters)."""
-        with contextlib.suppress(Exception):
-            await self.done()
-
-
-def comparisons_json(comparisons: tuple[Comparison, ...]) -> list[list[Any]]:
-    return [[c.comparator, c.left, c.right, c.similarity, c.weight, c.explanation] for c in comparisons]
 
 
 class Batch:
@@ -261,7 +59,7 @@ class Batch:
         self.key_index: dict[str, set[str]] = {}
         self.stored_candidates: dict[tuple[str, str], list[tuple[str, int]]] = {}
         # decided, then applied to golden records in this order
-        self.applications: list[_Application] = []
+        self.applications: list[Application] = []
         # pending writes
         self.new_sources: dict[tuple[str, str], dict[str, Any]] = {}
         self.updated_sources: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
@@ -288,7 +86,7 @@ class Batch:
         await self._load_held({s.customer_id for s in self.held.values()})
         new_refs = list(dict.fromkeys(i.record.ref for i in self.items if i.record.ref not in self.held))
         results = []
-        async with CandidateReads(self, new_refs) as reads:
+        async with CandidateReads(self._candidates, new_refs) as reads:
             for n, item in enumerate(self.items):
                 ref = item.record.ref
                 await reads.ready(ref, n)
@@ -408,7 +206,7 @@ class Batch:
     ) -> None:
         """The record belongs to ``w`` from now on; its golden record is recomputed after deciding."""
         w.refs.add(rec.ref)
-        self.applications.append(_Application(w, rec, kind, outcome, score, result))
+        self.applications.append(Application(w, rec, kind, outcome, score, result))
 
     def _resolve(self, item: Incoming) -> Upserted:
         rec = item.record
@@ -518,7 +316,7 @@ class Batch:
 
     # --- applying -----------------------------------------------------------------------------------
 
-    def _apply(self, a: _Application) -> None:
+    def _apply(self, a: Application) -> None:
         w, rec = a.w, a.rec
         before = w.golden.flat() if not w.created or w.members.keys() - {rec.ref} else {}
         w.members[rec.ref] = rec
@@ -589,7 +387,7 @@ class Batch:
 
     async def _write(self) -> None:
         """Each statement's rows are prepared while the statement before is running."""
-        writes = _Writes(self.uow.session)
+        writes = Writes(self.uow.session)
         try:
             await self._send_all(writes)
             await writes.done()
@@ -597,7 +395,7 @@ class Batch:
             await writes.abandon()
             raise
 
-    async def _send_all(self, writes: _Writes) -> None:
+    async def _send_all(self, writes: Writes) -> None:
         """In an order that gives each statement's wait the work of making the next ones ready: the
         source records go first (their rows were made while deciding), the customers' rows are made
         while they are written, and so on. No table here references another."""

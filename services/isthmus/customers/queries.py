@@ -10,13 +10,7 @@ from sqlalchemy import and_, exists, or_, select
 from isthmus.customers import convert
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.normalise import canonical_email, e164, fold
-from isthmus.customers.store import (
-    blocking_keys,
-    customers,
-    history,
-    match_reviews,
-    source_records,
-)
+from isthmus.customers.tables import blocking_keys, customers, history, match_reviews, source_records
 from isthmus.kernel.errors import InvalidArgument, NotFound
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import ts

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
-from isthmus.customers.store import customers, view360_tables
+from isthmus.customers.tables import customers, view360_tables
 from isthmus.customers.view360 import order_summary
 from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.paging import decode_token, encode_token

@@ -1,9 +1,4 @@
-"""Tables of the customer master and the queries the use cases need (SQLAlchemy Core, async).
-
-The component's engine puts its own schema first on ``search_path`` (PostgreSQL) or uses its own file
-(SQLite), so tables are declared without a schema. JSON columns hold value objects whose shape is
-owned by ``records``/``survivorship``; everything a query filters on is a column with an index.
-"""
+"""The customer master's repository: the reads and writes the use cases need (SQLAlchemy Core, async)."""
 
 from __future__ import annotations
 
@@ -17,18 +12,8 @@ from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
-    JSON,
-    BigInteger,
-    Column,
-    DateTime,
-    Float,
-    Index,
     Integer,
-    LargeBinary,
-    MetaData,
-    PrimaryKeyConstraint,
     Select,
-    SmallInteger,
     String,
     Table,
     Text,
@@ -52,187 +37,22 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from isthmus.customers import view360
 from isthmus.customers.matching import PROFILE_VERSION, Features
 from isthmus.customers.normalise import fold
 from isthmus.customers.records import Record
 from isthmus.customers.survivorship import Golden
+from isthmus.customers.tables import (
+    blocking_keys,
+    consents,
+    customers,
+    no_match,
+    source_records,
+    tombstones,
+    xref_history,
+)
 from isthmus.kernel.errors import Conflict
 from isthmus.platform import jsoncodec
 from isthmus.platform.sql import any_of, insert_many, update_many
-
-metadata = MetaData()
-_TS = DateTime(timezone=True)
-_SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER keys
-
-customers = Table(
-    "customers",
-    metadata,
-    Column("customer_id", String(36), primary_key=True),
-    Column("state", SmallInteger, nullable=False),
-    Column("merged_into_id", String(36)),
-    Column("version", BigInteger, nullable=False),
-    Column("golden", JSON, nullable=False),
-    Column("flags", JSON, nullable=False),
-    Column("family_key", String(200), index=True),
-    Column("dob", String(10), index=True),
-    Column("postal_code", String(20), index=True),
-    Column("search_text", Text, nullable=False, server_default=""),
-    Column("create_time", _TS, nullable=False),
-    Column("update_time", _TS, nullable=False),
-)
-
-source_records = Table(
-    "source_records",
-    metadata,
-    Column("source_system", String(40), primary_key=True),
-    Column("source_id", String(128), primary_key=True),
-    Column("customer_id", String(36), nullable=False, index=True),
-    Column("content_hash", String(64), nullable=False),
-    Column("data", JSON, nullable=False),
-    Column("raw", LargeBinary, nullable=False),
-    Column("observed_at", _TS, nullable=False),
-    Column("linked_at", _TS, nullable=False),
-    Column("link_outcome", SmallInteger, nullable=False),
-    Column("score", Float, nullable=False),
-    Column("version", Integer, nullable=False),
-    # matching.Features.profile() as JSON: what comparing against this record needs, without it.
-    Column("profile", Text, nullable=True),
-)
-
-blocking_keys = Table(
-    "blocking_keys",
-    metadata,
-    Column("key", String(240), nullable=False),
-    Column("source_system", String(40), nullable=False),
-    Column("source_id", String(128), nullable=False),
-    Column("customer_id", String(36), nullable=False),
-    # The customer rides in the key's index (PostgreSQL): candidate lookups read the index alone.
-    PrimaryKeyConstraint("key", "source_system", "source_id", postgresql_include=["customer_id"]),
-    Index("ix_blocking_keys_record", "source_system", "source_id"),
-)
-
-xref_history = Table(
-    "xref_history",
-    metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    Column("source_system", String(40), nullable=False),
-    Column("source_id", String(128), nullable=False),
-    Column("customer_id", String(36), nullable=False),
-    Column("linked_at", _TS, nullable=False),
-    Column("unlinked_at", _TS),
-    Column("action", String(80), nullable=False),
-    Index("ix_xref_history_record", "source_system", "source_id"),
-)
-
-history = Table(
-    "history",
-    metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    Column("entry_id", String(36), nullable=False, unique=True),
-    Column("customer_id", String(36), nullable=False),
-    Column("kind", SmallInteger, nullable=False),
-    Column("occurred_at", _TS, nullable=False),
-    Column("actor", JSON, nullable=False),
-    Column("source_record", JSON),
-    Column("steward_action_id", String(36), nullable=False, server_default=""),
-    Column("reason", Text, nullable=False, server_default=""),
-    Column("changes", JSON, nullable=False),
-    Column("version", BigInteger, nullable=False),
-    Column("related", JSON, nullable=False),
-    # The authenticated API client that made the change ("" with authentication off).
-    Column("principal", String(200), nullable=False, server_default=""),
-    Index("ix_history_customer", "customer_id", "seq"),
-)
-
-match_reviews = Table(
-    "match_reviews",
-    metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    Column("review_id", String(36), nullable=False, unique=True),
-    Column("state", SmallInteger, nullable=False, index=True),
-    Column("candidate_system", String(40), nullable=False),
-    Column("candidate_id", String(128), nullable=False),
-    Column("candidate_customer_id", String(36), nullable=False, index=True),
-    Column("existing_customer_id", String(36), nullable=False, index=True),
-    Column("score", Float, nullable=False),
-    Column("lower_threshold", Float, nullable=False),
-    Column("upper_threshold", Float, nullable=False),
-    Column("comparisons", JSON, nullable=False),
-    Column("create_time", _TS, nullable=False),
-    Column("resolve_time", _TS),
-    Column("resolved_by", JSON),
-    Column("note", Text, nullable=False, server_default=""),
-    Column("version", Integer, nullable=False),
-)
-
-no_match = Table(
-    "no_match",
-    metadata,
-    Column("source_system", String(40), primary_key=True),
-    Column("source_id", String(128), primary_key=True),
-    Column("customer_id", String(36), primary_key=True),
-)
-
-merges = Table(
-    "merges",
-    metadata,
-    Column("merge_id", String(36), primary_key=True),
-    Column("surviving_id", String(36), nullable=False, index=True),
-    Column("merged_ids", JSON, nullable=False),
-    # [[source_system, source_id, from_customer_id], ...]: what moved, so an unmerge can move it back.
-    Column("moved", JSON, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("actor", JSON, nullable=False),
-    Column("merged_at", _TS, nullable=False),
-    Column("undone_by", String(36)),
-)
-
-idempotency = Table(
-    "idempotency",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("request_hash", String(64), nullable=False),
-    Column("result_id", String(36), nullable=False),
-    Column("created_at", _TS, nullable=False),
-)
-
-tombstones = Table(
-    "tombstones",
-    metadata,
-    Column("source_system", String(40), primary_key=True),
-    Column("source_id", String(128), primary_key=True),
-    Column("customer_id", String(36), nullable=False),
-    Column("erased_at", _TS, nullable=False),
-    Column("request_reference", String(200), nullable=False),
-)
-
-consents = Table(
-    "consents",
-    metadata,
-    Column("customer_id", String(36), primary_key=True),
-    Column("channel", SmallInteger, primary_key=True),
-    Column("status", SmallInteger, nullable=False),
-    Column("source", String(200), nullable=False),
-    Column("given_at", _TS, nullable=False),
-    Column("recorded_at", _TS, nullable=False),
-    Column("recorded_by", JSON, nullable=False),
-)
-
-erasures = Table(
-    "erasures",
-    metadata,
-    Column("customer_id", String(36), primary_key=True),
-    Column("erasure_id", String(36), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("request_reference", String(200), nullable=False),
-    Column("erased_at", _TS, nullable=False),
-    Column("tombstones", JSON, nullable=False),
-)
-
-
-# The customer 360 read model's tables live beside the master's (see view360).
-view360_tables = view360.tables(metadata)
 
 
 def is_concurrency_error(exc: BaseException) -> bool:

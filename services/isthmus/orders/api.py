@@ -16,7 +16,7 @@ from isthmus.kernel.money import Money, check_currency
 from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import opt_ts
 from isthmus.kernel.violations import Violations
-from isthmus.orders import codec, handlers
+from isthmus.orders import codec, commands, handlers, returns
 from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.store import Record
@@ -36,7 +36,7 @@ def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | 
     return v.guard(lambda: Money.parse(message.amount, code, field))
 
 
-def place_order(r: orders_pb2.CreateOrderRequest) -> handlers.PlaceOrder:
+def place_order(r: orders_pb2.CreateOrderRequest) -> commands.PlaceOrder:
     v = Violations()
     v.required(
         source_system=r.source_system, external_order_id=r.external_order_id, customer_id=r.customer_id
@@ -80,7 +80,7 @@ def place_order(r: orders_pb2.CreateOrderRequest) -> handlers.PlaceOrder:
         if not code.strip():
             v.add(f"coupon_codes[{i}]", "empty coupon code")
     v.raise_any()
-    return handlers.PlaceOrder(
+    return commands.PlaceOrder(
         source_system=r.source_system,
         external_order_id=r.external_order_id,
         customer_id=r.customer_id,
@@ -155,7 +155,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     @staticmethod
     async def _write_one(cmd: handlers.Write, uow: Uow) -> handlers.Created | order_pb2.Order:
-        if isinstance(cmd, handlers.PlaceOrder):
+        if isinstance(cmd, commands.PlaceOrder):
             return await handlers.create_order(cmd, uow)
         return await handlers.transition(cmd, uow)
 
@@ -185,7 +185,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
-        return codec.order(await self._run(lambda uow: handlers._load(uow, request.order_id)))
+        return codec.order(await self._run(lambda uow: handlers.load(uow, request.order_id)))
 
     async def GetOrderByExternalId(
         self, request: orders_pb2.GetOrderByExternalIdRequest, context: Any
@@ -232,7 +232,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             "deliver": "delivered_at",
             "complete": "completed_at",
         }
-        cmd = handlers.Transition(
+        cmd = commands.Transition(
             action,
             request.order_id,
             request.expected_version,
@@ -278,7 +278,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         )
         v.raise_any()
         handlers.check_version(request.expected_version)
-        cmd = handlers.CancelOrder(
+        cmd = commands.CancelOrder(
             request.order_id,
             request.expected_version,
             reason,
@@ -304,7 +304,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             lines.append(ReturnLine(x.line_id, x.quantity, reason, x.reason_text, x.replacement_sku))
         v.raise_any()
         handlers.check_version(request.expected_version)
-        cmd = handlers.ReturnLines(
+        cmd = commands.ReturnLines(
             request.order_id,
             request.expected_version,
             request.return_id,
@@ -313,12 +313,12 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             codec.from_actor(request.actor),
             opt_ts(request, "returned_at"),
         )
-        order, order_return = await self._run(lambda uow: handlers.return_lines(cmd, uow))
+        order, order_return = await self._run(lambda uow: returns.return_lines(cmd, uow))
         return orders_pb2.ReturnOrderLinesResponse(
             order=codec.order(order), order_return=codec.order_return(order_return)
         )
 
-    def _backorder_lines(self, request: Any, *, release: bool) -> handlers.ChangeBackorder:
+    def _backorder_lines(self, request: Any, *, release: bool) -> commands.ChangeBackorder:
         v = Violations()
         v.required(order_id=request.order_id)
         if not release and not request.lines:
@@ -333,7 +333,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             expected_at = expected_at or opt_ts(x, "expected_at")
         v.raise_any()
         handlers.check_version(request.expected_version)
-        return handlers.ChangeBackorder(
+        return commands.ChangeBackorder(
             request.order_id,
             request.expected_version,
             release,
@@ -345,11 +345,11 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def BackorderLines(self, request: orders_pb2.BackorderLinesRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=False)
-        return codec.order(await self._run(lambda uow: handlers.change_backorder(cmd, uow)))
+        return codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
 
     async def ReleaseBackorder(self, request: orders_pb2.ReleaseBackorderRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=True)
-        return codec.order(await self._run(lambda uow: handlers.change_backorder(cmd, uow)))
+        return codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
 
     async def ListOrderHistory(self, request: orders_pb2.ListOrderHistoryRequest, context: Any) -> Message:
         if bool(request.order_id) == bool(request.customer_id):

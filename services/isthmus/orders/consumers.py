@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from isthmus.orders.domain import Actor, Order
-from isthmus.orders.handlers import Uow, _history
+from isthmus.orders.handlers import Uow, record_history
 from isthmus_client.api.orders.v1 import order_pb2
 
 SYSTEM = Actor(kind=4, id="orders")  # ACTOR_KIND_SYSTEM: the service itself, on an event
@@ -22,7 +22,7 @@ async def _move(uow: Uow, order: Order, to_id: str, now: datetime) -> None:
     order.update_time = now
     await uow.orders.save(order, read_version)
     await uow.orders.rewrite_history(order.order_id, to_id, scrub=False)
-    await _history(uow, order, order_pb2.ORDER_HISTORY_KIND_CUSTOMER_CHANGED, order.state, now, SYSTEM)
+    await record_history(uow, order, order_pb2.ORDER_HISTORY_KIND_CUSTOMER_CHANGED, order.state, now, SYSTEM)
 
 
 async def customers_merged(surviving_id: str, merged_ids: list[str], merge_id: str, uow: Uow) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from isthmus.kernel.errors import AlreadyExists, DomainError, FailedPrecondition
 from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.money import Money
 from isthmus.orders import codec
+from isthmus.orders.commands import CancelOrder, PlaceOrder, Transition
 from isthmus.orders.domain import (
     Actor,
     Adjustment,
@@ -26,11 +27,8 @@ from isthmus.orders.domain import (
     Coupon,
     CouponRejected,
     Kind,
-    Line,
     Order,
-    OrderReturn,
     Rejection,
-    ReturnLine,
     State,
     check_discounts,
 )
@@ -59,109 +57,6 @@ class Uow:
         await self._record(self.session, message, order.order_id)
 
 
-# --- commands --------------------------------------------------------------------------------------
-
-
-@dataclass
-class PlaceOrder:
-    source_system: str
-    external_order_id: str
-    customer_id: str
-    channel: int
-    currency: str
-    lines: list[Line]
-    adjustments: list[Adjustment]
-    coupon_codes: list[str] = field(default_factory=list)
-    shipping_address: dict[str, object] | None = None
-    billing_address: dict[str, object] | None = None
-    placed_at: datetime | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
-    actor: Actor = field(default_factory=Actor)
-
-    def fingerprint(self) -> dict[str, Any]:
-        """The payload compared on a repeated create: everything the source sent except who sent it."""
-        return {
-            "customer_id": self.customer_id,
-            "channel": self.channel,
-            "currency_code": self.currency,
-            "lines": [
-                {
-                    "line_id": x.line_id,
-                    "sku": x.sku,
-                    "description": x.description,
-                    "quantity": x.quantity,
-                    "unit_price": x.unit_price.text(),
-                    "shipping_method": x.shipping_method,
-                    "category": x.category,
-                }
-                for x in self.lines
-            ],
-            "adjustments": [
-                {
-                    "kind": int(a.kind),
-                    "description": a.description,
-                    "amount": a.amount.text(),
-                    "line_id": a.line_id,
-                    "tax_rate": a.tax_rate,
-                    "tax_code": a.tax_code,
-                }
-                for a in self.adjustments
-            ],
-            "coupon_codes": self.coupon_codes,
-            "shipping_address": self.shipping_address or {},
-            "billing_address": self.billing_address or {},
-            "placed_at": self.placed_at.isoformat() if self.placed_at else "",
-            "attributes": self.attributes,
-        }
-
-
-@dataclass
-class Transition:
-    """Pay, ship, deliver or complete."""
-
-    action: str
-    order_id: str
-    expected_version: int
-    at: datetime | None = None
-    actor: Actor = field(default_factory=Actor)
-    amount: Money | None = None
-    payment_reference: str = ""
-    carrier: str = ""
-    tracking_number: str = ""
-
-
-@dataclass
-class CancelOrder:
-    order_id: str
-    expected_version: int
-    reason_code: str
-    reason_text: str
-    actor: Actor = field(default_factory=Actor)
-    at: datetime | None = None
-
-
-@dataclass
-class ReturnLines:
-    order_id: str
-    expected_version: int
-    return_id: str
-    lines: list[ReturnLine]
-    exchange: bool
-    actor: Actor = field(default_factory=Actor)
-    at: datetime | None = None
-
-
-@dataclass
-class ChangeBackorder:
-    order_id: str
-    expected_version: int
-    release: bool
-    lines: list[tuple[str, int]]
-    expected_at: datetime | None = None
-    reason: str = ""
-    actor: Actor = field(default_factory=Actor)
-
-
 # --- history -----------------------------------------------------------------------------------------
 
 _HISTORY_KIND = {
@@ -172,7 +67,7 @@ _HISTORY_KIND = {
 }
 
 
-def _history_entry(
+def history_entry(
     order: Order,
     kind: int,
     from_state: State,
@@ -201,13 +96,13 @@ def _history_entry(
     )
 
 
-async def _history(
+async def record_history(
     uow: Uow, order: Order, kind: int, from_state: State, at: datetime, actor: Actor, **details: Any
 ) -> None:
-    await uow.orders.add_history(_history_entry(order, kind, from_state, at, actor, **details))
+    await uow.orders.add_history(history_entry(order, kind, from_state, at, actor, **details))
 
 
-async def _load(uow: Uow, order_id: str) -> Order:
+async def load(uow: Uow, order_id: str) -> Order:
     order = await uow.orders.get(order_id, for_update=True)
     if order is None:
         raise NotFound(f"order {order_id} not found")
@@ -264,7 +159,7 @@ def _place(cmd: PlaceOrder, now: datetime) -> Order:
 
 
 def _placed_history(order: Order, now: datetime, actor: Actor) -> order_pb2.OrderHistoryEntry:
-    return _history_entry(order, order_pb2.ORDER_HISTORY_KIND_PLACED, State.PLACED, now, actor)
+    return history_entry(order, order_pb2.ORDER_HISTORY_KIND_PLACED, State.PLACED, now, actor)
 
 
 async def create_order(cmd: PlaceOrder, uow: Uow) -> Created:
@@ -391,12 +286,12 @@ def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
         order.complete(at, now)
         message = codec.order(order)
         event = events.OrderCompleted(order=message, completed_at=codec.ts(at))
-    history = _history_entry(order, _HISTORY_KIND[cmd.action], before, at, cmd.actor)
+    history = history_entry(order, _HISTORY_KIND[cmd.action], before, at, cmd.actor)
     return _Step(message, event, history)
 
 
 async def transition(cmd: Transition, uow: Uow) -> order_pb2.Order:
-    order = await _load(uow, cmd.order_id)
+    order = await load(uow, cmd.order_id)
     read_version = order.version
     step = _step(cmd, order, uow.clock())
     if step.event is not None:
@@ -465,13 +360,13 @@ async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Created | order_
 
 
 async def cancel_order(cmd: CancelOrder, uow: Uow) -> Order:
-    order = await _load(uow, cmd.order_id)
+    order = await load(uow, cmd.order_id)
     order.check("cancel", cmd.expected_version)
     read_version, before, now = order.version, order.state, uow.clock()
     cancellation = Cancellation(cmd.reason_code, cmd.reason_text, cmd.actor, cmd.at or now)
     was_paid = order.cancel(cancellation, now)
     message = await uow.orders.save(order, read_version)
-    await _history(
+    await record_history(
         uow,
         order,
         order_pb2.ORDER_HISTORY_KIND_CANCELLED,
@@ -485,95 +380,6 @@ async def cancel_order(cmd: CancelOrder, uow: Uow) -> Order:
     await uow.emit(
         events.OrderCancelled(order=message, cancellation=message.cancellation, was_paid=was_paid), order
     )
-    return order
-
-
-def _same_return(first: OrderReturn, cmd: ReturnLines) -> str | None:
-    def shape(lines: tuple[ReturnLine, ...] | list[ReturnLine], exchange: bool) -> dict[str, Any]:
-        return {
-            "lines": [
-                {
-                    "line_id": x.line_id,
-                    "quantity": x.quantity,
-                    "reason_code": x.reason_code,
-                    "reason_text": x.reason_text,
-                    "replacement_sku": x.replacement_sku,
-                }
-                for x in lines
-            ],
-            "exchange": exchange,
-        }
-
-    return first_difference(shape(first.lines, first.exchange), shape(cmd.lines, cmd.exchange))
-
-
-async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
-    order = await _load(uow, cmd.order_id)
-    for earlier in order.returns:
-        if earlier.return_id == cmd.return_id:
-            diff = _same_return(earlier, cmd)
-            if diff is not None:
-                raise AlreadyExists(
-                    f"return {cmd.return_id} of order {order.order_id} exists with a different {diff}"
-                )
-            return order, earlier
-    order.check("return", cmd.expected_version)
-    read_version, before, now = order.version, order.state, uow.clock()
-    at = cmd.at or now
-    order_return = order.return_lines(cmd.return_id, cmd.lines, cmd.exchange, cmd.actor, at, now)
-    await uow.orders.save(order, read_version)
-    returned = _quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])
-    await _history(
-        uow,
-        order,
-        order_pb2.ORDER_HISTORY_KIND_EXCHANGED if cmd.exchange else order_pb2.ORDER_HISTORY_KIND_RETURNED,
-        before,
-        at,
-        cmd.actor,
-        reason_code=", ".join(dict.fromkeys(f"RETURN_REASON_{x.reason_code}" for x in cmd.lines)),
-        reason_text="; ".join(x.reason_text for x in cmd.lines if x.reason_text),
-        lines=returned,
-        amount=order_return.refund,
-    )
-    await uow.emit(
-        events.OrderReturned(
-            order=codec.order(order), order_return=codec.order_return(order_return), returned_lines=returned
-        ),
-        order,
-    )
-    return order, order_return
-
-
-def _quantities(order: Order, changes: list[tuple[str, int]]) -> list[order_pb2.OrderLine]:
-    summed: dict[str, int] = {}
-    for line_id, quantity in changes:
-        summed[line_id] = summed.get(line_id, 0) + quantity
-    return [codec.line(x, summed[x.line_id]) for x in order.lines if x.line_id in summed]
-
-
-async def change_backorder(cmd: ChangeBackorder, uow: Uow) -> Order:
-    order = await _load(uow, cmd.order_id)
-    order.check("release" if cmd.release else "backorder", cmd.expected_version)
-    read_version, now = order.version, uow.clock()
-    event: Message
-    if cmd.release:
-        released = _quantities(order, order.release(cmd.lines, now))
-        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED
-        changed = released
-        event = events.OrderBackorderReleased(order=codec.order(order), released_lines=released)
-    else:
-        order.backorder(cmd.lines, now)
-        changed = _quantities(order, cmd.lines)
-        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDERED
-        event = events.OrderBackordered(
-            order=codec.order(order),
-            backordered_lines=changed,
-            reason=cmd.reason,
-            expected_at=codec.ts(cmd.expected_at),
-        )
-    await uow.orders.save(order, read_version)
-    await _history(uow, order, kind, order.state, now, cmd.actor, reason_text=cmd.reason, lines=changed)
-    await uow.emit(event, order)
     return order
 
 

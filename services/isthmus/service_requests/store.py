@@ -16,9 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from isthmus.kernel.errors import Conflict
 from isthmus.platform.sql import any_of
 from isthmus.service_requests.domain import (
-    Actor,
-    Assignee,
-    Channel,
     Direction,
     Interaction,
     Kind,
@@ -26,6 +23,7 @@ from isthmus.service_requests.domain import (
     ServiceRequest,
     State,
 )
+from isthmus.service_requests.rows import case, case_row, interaction, interaction_row
 from isthmus.service_requests.tables import (
     contact_suppressions,
     customer_moves,
@@ -73,142 +71,6 @@ _INSERT_SUPPRESSION = insert(contact_suppressions)
 _UPDATE_SUPPRESSION = update(contact_suppressions).where(CS.customer_id == bindparam("w_customer_id"))
 
 
-def _actor(data: dict[str, str] | None) -> Actor:
-    data = data or {}
-    return Actor(data.get("kind", ""), data.get("id", ""), data.get("display_name", ""))
-
-
-def _actor_json(actor: Actor) -> dict[str, str]:
-    return {"kind": actor.kind, "id": actor.id, "display_name": actor.display_name}
-
-
-def case_row(sr: ServiceRequest) -> dict[str, Any]:
-    return {
-        "id": sr.id,
-        "customer_id": sr.customer_id,
-        "order_id": sr.order_id,
-        "order_line_id": sr.order_line_id,
-        "channel": sr.channel.value,
-        "kind": sr.kind.value,
-        "category": sr.category,
-        "sub_category": sr.sub_category,
-        "priority": sr.priority.value,
-        "subject": sr.subject,
-        "description": sr.description,
-        "reason_codes": list(sr.reason_codes),
-        "state": sr.state.value,
-        "assignee_agent_id": sr.assignee.agent_id or None,
-        "assignee_queue": sr.assignee.queue or None,
-        "response_due": sr.response_due,
-        "resolution_due": sr.resolution_due,
-        "first_response_at": sr.first_response_at,
-        "paused_since": sr.paused_since,
-        "paused_total_ms": int(sr.paused_total / timedelta(milliseconds=1)),
-        "response_breached": sr.response_breached,
-        "resolution_breached": sr.resolution_breached,
-        "breached_at": sr.breached_at,
-        "next_due_at": sr.next_due_at,
-        "breach_check_at": sr.breach_check_at,
-        "resolution_code": sr.resolution_code,
-        "resolution_note": sr.resolution_note,
-        "source_system": sr.source_system or None,
-        "external_id": sr.external_id or None,
-        "opened_by": _actor_json(sr.opened_by),
-        "opened_at": sr.opened_at,
-        "resolved_at": sr.resolved_at,
-        "closed_at": sr.closed_at,
-        "reopen_count": sr.reopen_count,
-        "update_time": sr.update_time or sr.opened_at,
-        "version": sr.version,
-        "erased": sr.erased,
-    }
-
-
-def _case(row: Any) -> ServiceRequest:
-    m = row._mapping
-    return ServiceRequest(
-        id=m["id"],
-        customer_id=m["customer_id"],
-        order_id=m["order_id"],
-        order_line_id=m["order_line_id"],
-        channel=Channel(m["channel"]),
-        kind=Kind(m["kind"]),
-        category=m["category"],
-        sub_category=m["sub_category"],
-        priority=Priority(m["priority"]),
-        subject=m["subject"],
-        description=m["description"],
-        reason_codes=list(m["reason_codes"] or []),
-        state=State(m["state"]),
-        assignee=Assignee(m["assignee_agent_id"] or "", m["assignee_queue"] or ""),
-        response_due=m["response_due"],
-        resolution_due=m["resolution_due"],
-        first_response_at=m["first_response_at"],
-        paused_since=m["paused_since"],
-        paused_total=timedelta(milliseconds=m["paused_total_ms"]),
-        response_breached=m["response_breached"],
-        resolution_breached=m["resolution_breached"],
-        breached_at=m["breached_at"],
-        resolution_code=m["resolution_code"],
-        resolution_note=m["resolution_note"],
-        source_system=m["source_system"] or "",
-        external_id=m["external_id"] or "",
-        opened_by=_actor(m["opened_by"]),
-        opened_at=m["opened_at"],
-        resolved_at=m["resolved_at"],
-        closed_at=m["closed_at"],
-        reopen_count=m["reopen_count"],
-        update_time=m["update_time"],
-        version=m["version"],
-        erased=m["erased"],
-    )
-
-
-def interaction_row(i: Interaction) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "service_request_id": i.service_request_id or None,
-        "customer_id": i.customer_id or None,
-        "direction": i.direction.value,
-        "channel": i.channel.value,
-        "author": _actor_json(i.author),
-        "occurred_at": i.occurred_at,
-        "subject": i.subject,
-        "body": i.body,
-        "in_reply_to_id": i.in_reply_to_id or None,
-        "corrects_id": i.corrects_id or None,
-        "duration_ms": None if i.duration is None else int(i.duration / timedelta(milliseconds=1)),
-        "source_system": i.source_system or None,
-        "external_id": i.external_id or None,
-        "orphaned": i.orphaned,
-        "claimed_service_request_id": i.claimed_service_request_id or None,
-        "create_time": i.create_time,
-    }
-
-
-def _interaction(row: Any) -> Interaction:
-    m = row._mapping
-    return Interaction(
-        id=m["id"],
-        service_request_id=m["service_request_id"] or "",
-        customer_id=m["customer_id"] or "",
-        direction=Direction(m["direction"]),
-        channel=Channel(m["channel"]),
-        author=_actor(m["author"]),
-        occurred_at=m["occurred_at"],
-        subject=m["subject"],
-        body=m["body"],
-        in_reply_to_id=m["in_reply_to_id"] or "",
-        corrects_id=m["corrects_id"] or "",
-        duration=None if m["duration_ms"] is None else timedelta(milliseconds=m["duration_ms"]),
-        source_system=m["source_system"] or "",
-        external_id=m["external_id"] or "",
-        orphaned=m["orphaned"],
-        claimed_service_request_id=m["claimed_service_request_id"] or "",
-        create_time=m["create_time"],
-    )
-
-
 @dataclass(frozen=True)
 class CaseFilter:
     customer_id: str = ""
@@ -238,7 +100,7 @@ class Repository:
 
     async def get(self, case_id: str) -> ServiceRequest | None:
         row = (await self.session.execute(_GET_CASE, {"id": case_id})).first()
-        return None if row is None else _case(row)
+        return None if row is None else case(row)
 
     async def _rows_for(self, statement: Any, name: str, ids: Sequence[str]) -> list[Any]:
         """Rows of ``statement`` for every id in ``ids`` (bound as the expanding ``name``), in chunks."""
@@ -248,14 +110,14 @@ class Repository:
         return rows
 
     async def get_many(self, case_ids: Sequence[str]) -> dict[str, ServiceRequest]:
-        return {row.id: _case(row) for row in await self._rows_for(_GET_CASES, "ids", case_ids)}
+        return {row.id: case(row) for row in await self._rows_for(_GET_CASES, "ids", case_ids)}
 
     async def get_by_source(self, source_system: str, external_id: str) -> ServiceRequest | None:
         query = select(service_requests).where(
             SR.source_system == source_system, SR.external_id == external_id
         )
         row = (await self.session.execute(query)).first()
-        return None if row is None else _case(row)
+        return None if row is None else case(row)
 
     async def add(self, *cases: ServiceRequest) -> None:
         if cases:
@@ -305,7 +167,7 @@ class Repository:
                 )
             query = query.order_by(SR.opened_at.desc(), SR.id.desc())
         rows = await self.session.execute(query.where(*conditions).limit(limit))
-        return [_case(r) for r in rows]
+        return [case(r) for r in rows]
 
     async def breach_check_due(self, now: datetime, limit: int) -> list[str]:
         query = select(SR.id).where(SR.breach_check_at <= now).order_by(SR.breach_check_at).limit(limit)
@@ -320,7 +182,7 @@ class Repository:
 
     async def cases_of(self, customer_id: str) -> list[ServiceRequest]:
         query = select(service_requests).where(SR.customer_id == customer_id)
-        return [_case(r) for r in await self.session.execute(query)]
+        return [case(r) for r in await self.session.execute(query)]
 
     # -- interactions -----------------------------------------------------------------------------
 
@@ -330,12 +192,12 @@ class Repository:
 
     async def get_interaction(self, interaction_id: str) -> Interaction | None:
         row = (await self.session.execute(_GET_INTERACTION, {"id": interaction_id})).first()
-        return None if row is None else _interaction(row)
+        return None if row is None else interaction(row)
 
     async def get_interaction_by_source(self, source_system: str, external_id: str) -> Interaction | None:
         query = select(interactions).where(IX.source_system == source_system, IX.external_id == external_id)
         row = (await self.session.execute(query)).first()
-        return None if row is None else _interaction(row)
+        return None if row is None else interaction(row)
 
     async def list_interactions(
         self,
@@ -358,7 +220,7 @@ class Repository:
                 or_(IX.occurred_at > after[0], and_(IX.occurred_at == after[0], IX.id > after[1]))
             )
         rows = await self.session.execute(query.order_by(IX.occurred_at, IX.id).limit(limit))
-        return [_interaction(r) for r in rows]
+        return [interaction(r) for r in rows]
 
     async def erase_interactions(self, customer_id: str, marker: str) -> int:
         """Blanks what was said; the entries stay (who, when, which channel) as an anonymised record."""

@@ -11,7 +11,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from isthmus.customers.matching import PROFILE_VERSION
-from isthmus.customers.store import Repository, blocking_keys, source_records
+from isthmus.customers.store import Repository
+from isthmus.customers.tables import blocking_keys, source_records
 from isthmus.platform.config import Settings
 
 

@@ -172,7 +172,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
 
     # An export holds what this service keeps from the other services too: the summaries, and the
     # whole timeline rather than its first page (read here two entries at a time).
-    monkeypatch.setattr("isthmus.customers.steward.EXPORT_TIMELINE_PAGE", 2)
+    monkeypatch.setattr("isthmus.customers.privacy.EXPORT_TIMELINE_PAGE", 2)
     export = await world.master.ExportCustomer(api.ExportCustomerRequest(customer_id=cid))
     assert export.customer360.orders == view.orders
     assert export.customer360.loyalty == view.loyalty

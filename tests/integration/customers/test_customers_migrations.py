@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, text
 
-from isthmus.customers import store
+from isthmus.customers import tables
 from isthmus.customers.bootstrap import MIGRATIONS, SCHEMA
 from isthmus.customers.matching import Features, blocking_keys
 from isthmus.customers.records import Name, Record
@@ -20,7 +20,7 @@ from isthmus.platform.migrations import downgrade, drift, upgrade
 
 def _diff(settings: config.Settings) -> list[object]:
     upgrade(settings, SCHEMA, [MIGRATIONS])
-    return drift(settings, SCHEMA, store.metadata)
+    return drift(settings, SCHEMA, tables.metadata)
 
 
 @pytest.mark.postgres
@@ -62,7 +62,7 @@ def _rekeying(settings: config.Settings) -> None:
             for sid, rec in people.items():
                 f = Features(rec)
                 conn.execute(
-                    insert(store.source_records).values(
+                    insert(tables.source_records).values(
                         source_system="erp",
                         source_id=sid,
                         customer_id=f"c-{sid}",
@@ -80,7 +80,7 @@ def _rekeying(settings: config.Settings) -> None:
                 old = {k for k in blocking_keys(f) if not k.startswith("np:")}
                 old |= {f"ni:{f.given_canonical}:{f.family[0]}", f"ni:{f.family}:{f.given[0]}"}
                 conn.execute(
-                    insert(store.blocking_keys),
+                    insert(tables.blocking_keys),
                     [
                         {"key": k, "source_system": "erp", "source_id": sid, "customer_id": f"c-{sid}"}
                         for k in old
@@ -89,7 +89,9 @@ def _rekeying(settings: config.Settings) -> None:
 
         def keys() -> dict[str, set[str]]:
             with engine.connect() as conn:
-                rows = conn.execute(select(store.blocking_keys.c.source_id, store.blocking_keys.c.key)).all()
+                rows = conn.execute(
+                    select(tables.blocking_keys.c.source_id, tables.blocking_keys.c.key)
+                ).all()
             found: dict[str, set[str]] = {sid: set() for sid in people}
             for sid, key in rows:
                 found[sid].add(key)

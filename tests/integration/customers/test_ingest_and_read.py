@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from isthmus.customers.ingest import CandidateReads
+from isthmus.customers.batch_io import CandidateReads
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.loyalty import consumers, programme
 from isthmus.loyalty.handlers import _no_outbox
-from isthmus.loyalty.store import accounts, ledger, lots
+from isthmus.loyalty.tables import accounts, ledger, lots
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events import Event, Subscription, create_bus, routing_key

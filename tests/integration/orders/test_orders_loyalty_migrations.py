@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from isthmus.loyalty.store import metadata as loyalty_metadata
+from isthmus.loyalty.tables import metadata as loyalty_metadata
 from isthmus.orders.store import metadata as orders_metadata
 from isthmus.platform import config
 from isthmus.platform.hub import migrate

@@ -1,4 +1,4 @@
-from isthmus.customers.store import metadata
+from isthmus.customers.tables import metadata
 from isthmus.platform.migrations import run_env
 
 run_env(metadata)

@@ -1,4 +1,4 @@
-from isthmus.loyalty.store import metadata
+from isthmus.loyalty.tables import metadata
 from isthmus.platform.migrations import run_env
 
 run_env(metadata)

@@ -1,0 +1,109 @@
+"""Returns and backorders: lines coming back, and lines waiting for stock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.message import Message
+
+from isthmus.kernel.errors import AlreadyExists
+from isthmus.kernel.idempotency import first_difference
+from isthmus.orders import codec
+from isthmus.orders.commands import ChangeBackorder, ReturnLines
+from isthmus.orders.domain import (
+    Order,
+    OrderReturn,
+    ReturnLine,
+)
+from isthmus.orders.handlers import Uow, load, record_history
+from isthmus_client.api.events.v1 import orders_pb2 as events
+from isthmus_client.api.orders.v1 import order_pb2
+
+
+def _same_return(first: OrderReturn, cmd: ReturnLines) -> str | None:
+    def shape(lines: tuple[ReturnLine, ...] | list[ReturnLine], exchange: bool) -> dict[str, Any]:
+        return {
+            "lines": [
+                {
+                    "line_id": x.line_id,
+                    "quantity": x.quantity,
+                    "reason_code": x.reason_code,
+                    "reason_text": x.reason_text,
+                    "replacement_sku": x.replacement_sku,
+                }
+                for x in lines
+            ],
+            "exchange": exchange,
+        }
+
+    return first_difference(shape(first.lines, first.exchange), shape(cmd.lines, cmd.exchange))
+
+
+async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
+    order = await load(uow, cmd.order_id)
+    for earlier in order.returns:
+        if earlier.return_id == cmd.return_id:
+            diff = _same_return(earlier, cmd)
+            if diff is not None:
+                raise AlreadyExists(
+                    f"return {cmd.return_id} of order {order.order_id} exists with a different {diff}"
+                )
+            return order, earlier
+    order.check("return", cmd.expected_version)
+    read_version, before, now = order.version, order.state, uow.clock()
+    at = cmd.at or now
+    order_return = order.return_lines(cmd.return_id, cmd.lines, cmd.exchange, cmd.actor, at, now)
+    await uow.orders.save(order, read_version)
+    returned = _quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])
+    await record_history(
+        uow,
+        order,
+        order_pb2.ORDER_HISTORY_KIND_EXCHANGED if cmd.exchange else order_pb2.ORDER_HISTORY_KIND_RETURNED,
+        before,
+        at,
+        cmd.actor,
+        reason_code=", ".join(dict.fromkeys(f"RETURN_REASON_{x.reason_code}" for x in cmd.lines)),
+        reason_text="; ".join(x.reason_text for x in cmd.lines if x.reason_text),
+        lines=returned,
+        amount=order_return.refund,
+    )
+    await uow.emit(
+        events.OrderReturned(
+            order=codec.order(order), order_return=codec.order_return(order_return), returned_lines=returned
+        ),
+        order,
+    )
+    return order, order_return
+
+
+def _quantities(order: Order, changes: list[tuple[str, int]]) -> list[order_pb2.OrderLine]:
+    summed: dict[str, int] = {}
+    for line_id, quantity in changes:
+        summed[line_id] = summed.get(line_id, 0) + quantity
+    return [codec.line(x, summed[x.line_id]) for x in order.lines if x.line_id in summed]
+
+
+async def change_backorder(cmd: ChangeBackorder, uow: Uow) -> Order:
+    order = await load(uow, cmd.order_id)
+    order.check("release" if cmd.release else "backorder", cmd.expected_version)
+    read_version, now = order.version, uow.clock()
+    event: Message
+    if cmd.release:
+        released = _quantities(order, order.release(cmd.lines, now))
+        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED
+        changed = released
+        event = events.OrderBackorderReleased(order=codec.order(order), released_lines=released)
+    else:
+        order.backorder(cmd.lines, now)
+        changed = _quantities(order, cmd.lines)
+        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDERED
+        event = events.OrderBackordered(
+            order=codec.order(order),
+            backordered_lines=changed,
+            reason=cmd.reason,
+            expected_at=codec.ts(cmd.expected_at),
+        )
+    await uow.orders.save(order, read_version)
+    await record_history(uow, order, kind, order.state, now, cmd.actor, reason_text=cmd.reason, lines=changed)
+    await uow.emit(event, order)
+    return order
