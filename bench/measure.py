@@ -2,8 +2,10 @@
 
 CPU: everything runs on one machine, so a figure per request is only half the story: the database,
 the broker and the load generator share the cores with the service. ``Meter`` reads /proc before and
-after a run and splits the machine's busy time between them. Batches: how many commands a server's
-group commit wrote together, from its /metrics.
+after a run and charges each named process tree (a server process, the run's private PostgreSQL and
+RabbitMQ from ``servers``, the load generator) with exactly its own CPU; what the rest of the machine
+did meanwhile is reported apart, as "other". Batches: how many commands a server's group commit
+wrote together, from its /metrics.
 """
 
 from __future__ import annotations
@@ -32,26 +34,39 @@ def cpu_seconds(pid: int, *, children: bool = False) -> float:
     return ticks / TICK
 
 
-def _servers() -> dict[str, float]:
-    """CPU seconds of PostgreSQL (every backend, and those that already exited) and RabbitMQ."""
-    totals = {"postgres": 0.0, "rabbitmq": 0.0}
-    procs: dict[str, tuple[str, list[str]]] = {}
+def _snapshot() -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Every process's children, and its CPU seconds including the children it has reaped."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                procs[entry.name] = _stat(entry.name)
-            except (FileNotFoundError, ProcessLookupError, ValueError):
-                continue
-    for name, fields in procs.values():
-        ticks = int(fields[11]) + int(fields[12])
-        if name == "postgres":
-            parent = procs.get(fields[1], ("", []))[0]
-            if parent != "postgres":  # the postmaster: add the backends that have exited
-                ticks += int(fields[13]) + int(fields[14])
-            totals["postgres"] += ticks / TICK
-        elif name in ("beam.smp", "erl_child_setup", "epmd", "inet_gethost"):
-            totals["rabbitmq"] += ticks / TICK
-    return totals
+        if not entry.name.isdigit():
+            continue
+        try:
+            _name, fields = _stat(entry.name)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = sum(int(x) for x in fields[11:15]) / TICK
+    return children, times
+
+
+def tree_cpu(roots: dict[str, int]) -> dict[str, float]:
+    """CPU so far of each named process tree: every live process under its root, each with the
+    children it has already reaped. A process that exits between two readings moves from "live" to
+    its parent's reaped time, so the sum stays whole. A tree stops where another named root begins
+    (the load generator's tree does not hold the servers it started)."""
+    children, times = _snapshot()
+    named = set(roots.values())
+    out: dict[str, float] = {}
+    for name, root in roots.items():
+        total, stack = 0.0, [root]
+        while stack:
+            pid = stack.pop()
+            total += times.get(pid, 0.0)
+            stack.extend(c for c in children.get(pid, ()) if c not in named)
+        out[name] = total
+    return out
 
 
 def machine_busy() -> float:
@@ -63,15 +78,14 @@ def machine_busy() -> float:
 
 @dataclass
 class Meter:
-    """CPU of named processes and of the servers between ``start()`` and ``stop()``."""
+    """CPU of named process trees between ``start()`` and ``stop()`` (a pid of 0 is skipped)."""
 
     pids: dict[str, int]
     before: dict[str, float] = field(default_factory=dict)
     used: dict[str, float] = field(default_factory=dict)
 
     def _read(self) -> dict[str, float]:
-        values = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-        values.update(_servers())
+        values = tree_cpu({name: pid for name, pid in self.pids.items() if pid})
         values["machine"] = machine_busy()
         return values
 
@@ -85,12 +99,23 @@ class Meter:
         self.used["other"] = max(0.0, self.used["machine"] - named)
         return self.used
 
+    def run_total(self) -> float:
+        """CPU seconds of the run's own processes (the named trees, not "other")."""
+        return sum(v for k, v in self.used.items() if k not in ("machine", "other"))
+
     def per(self, count: int, unit: str = "ms") -> str:
-        """``name 1.2 ms, ...`` per item for ``count`` items (the machine's total last)."""
+        """``name 1.2 ms, ...`` per item for ``count`` items, the run's total, then the rest of the
+        machine (which the run is not charged with)."""
         scale = 1000 if unit == "ms" else 1
-        parts = [f"{k} {v * scale / max(1, count):.2f}" for k, v in self.used.items() if k != "machine"]
-        total = self.used["machine"] * scale / max(1, count)
-        return f"{', '.join(parts)}; machine {total:.2f} {unit}"
+        each = {k: v * scale / max(1, count) for k, v in self.used.items()}
+        parts = [f"{k} {v:.3f}" for k, v in each.items() if k not in ("machine", "other")]
+        run = self.run_total() * scale / max(1, count)
+        return f"{', '.join(parts)}; run {run:.3f} {unit} (rest of the machine meanwhile {each['other']:.3f})"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as /proc/loadavg gives them."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def batch_sizes(metrics_port: int) -> dict[str, float]:

@@ -23,8 +23,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+def rabbitmqctl(*args: str, node: str | None = None) -> None:
+    where = ["-n", node] if node else []
+    subprocess.run(["rabbitmqctl", "-q", *where, *args], check=True, capture_output=True, timeout=120)
 
 
 def database_url(admin_url: str, name: str) -> str:
@@ -59,12 +60,13 @@ def vacuum(database_url: str) -> tuple[float, str]:
 
 
 @contextmanager
-def scratch_vhost(host: str = AMQP_HOST) -> Iterator[str]:
-    """Yields the AMQP URL of a new vhost on the local broker (needs rabbitmqctl); deletes it afterwards."""
+def scratch_vhost(host: str = AMQP_HOST, node: str | None = None) -> Iterator[str]:
+    """Yields the AMQP URL of a new vhost on a local broker (needs rabbitmqctl; ``node`` names a
+    broker other than the default one); deletes it afterwards."""
     vhost = f"isthmus-bench-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("add_vhost", vhost, node=node)
     try:
-        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", node=node)
         yield f"amqp://{host}/{vhost}"
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        rabbitmqctl("delete_vhost", vhost, node=node)

@@ -1,0 +1,222 @@
+"""Private PostgreSQL and RabbitMQ servers for one benchmark run.
+
+A benchmark that shares the machine's servers charges their other clients' work to itself, and the
+machine's other load to nobody. Each run here starts its own PostgreSQL cluster (``initdb`` into a
+temporary folder, the packaged server binary, the same settings as the machine's cluster) and its own
+RabbitMQ node (its own name, ports and data folder), so every process of the run is known and
+``measure.Meter`` charges CPU to exactly those process trees. Both are stopped and deleted after
+the run. Starting them costs about ten seconds.
+
+Set ``ISTHMUS_BENCH_SHARED=1`` to use the machine's servers instead (their CPU is then not charged).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pika
+import psycopg
+from scratch import free_port
+
+PG_BIN = Path(os.environ.get("ISTHMUS_BENCH_PG_BIN", "")) or None
+# The machine's cluster: its settings are the ones a private cluster copies (see docs/benchmarks.md).
+PG_SETTINGS = {
+    "shared_buffers": "128MB",
+    "max_connections": "200",
+    "autovacuum": "off",
+    "fsync": "on",
+    "synchronous_commit": "on",
+    "max_wal_size": "1GB",
+    "listen_addresses": "127.0.0.1",
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int  # the root of its process tree: postmaster, or the Erlang VM (beam.smp)
+    name: str
+    node: str | None = None  # RabbitMQ: the node name ``rabbitmqctl -n`` needs
+
+    @property
+    def host(self) -> str:
+        """``user:password@host:port`` of an AMQP URL (what ``scratch.scratch_vhost`` takes)."""
+        return self.url.split("://", 1)[1].rsplit("/", 1)[0]
+
+
+def _pg_bin() -> Path:
+    if PG_BIN is not None and (PG_BIN / "postgres").exists():
+        return PG_BIN
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    if not found:
+        raise SystemExit("no PostgreSQL server binary under /usr/lib/postgresql (set ISTHMUS_BENCH_PG_BIN)")
+    return found[-1].parent
+
+
+def _as_postgres() -> list[str]:
+    """PostgreSQL refuses to run as root: run its programs as the ``postgres`` user when we are root."""
+    if os.geteuid() != 0:
+        return []
+    pwd.getpwnam("postgres")
+    return ["runuser", "-u", "postgres", "--"]
+
+
+@contextlib.contextmanager
+def private_postgres(**settings: str) -> Iterator[Server]:
+    """A fresh PostgreSQL cluster on a free port; yields its admin URL and postmaster pid."""
+    binaries, runas = _pg_bin(), _as_postgres()
+    root = Path(tempfile.mkdtemp(prefix="isthmus-bench-pg-"))
+    data = root / "data"
+    if runas:
+        shutil.chown(root, "postgres", "postgres")
+    subprocess.run(
+        [*runas, str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+         "--locale=C.UTF-8", "--no-sync"],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    port = free_port()
+    options = {**PG_SETTINGS, **settings, "port": str(port), "unix_socket_directories": str(root)}
+    args = [arg for key, value in options.items() for arg in ("-c", f"{key}={value}")]
+    process = subprocess.Popen(
+        [*runas, str(binaries / "postgres"), "-D", str(data), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=(root / "server.log").open("w"),
+    )
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(url, connect_timeout=1).close()
+                break
+            except psycopg.OperationalError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = (root / "server.log").read_text()
+                    raise SystemExit(f"private PostgreSQL did not start: {log}") from None
+                time.sleep(0.2)
+        yield Server(url, _postmaster(process.pid), "postgres")
+    finally:
+        process.terminate()
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _postmaster(launcher: int) -> int:
+    """``runuser`` forks the server: the postmaster is its child (or the launcher itself)."""
+    children = Path(f"/proc/{launcher}/task/{launcher}/children")
+    with contextlib.suppress(FileNotFoundError):
+        kids = children.read_text().split()
+        if kids and Path(f"/proc/{kids[0]}/comm").read_text().strip() in {"postgres", "postmaster"}:
+            return int(kids[0])
+    return launcher
+
+
+@contextlib.contextmanager
+def private_rabbitmq() -> Iterator[Server]:
+    """A fresh RabbitMQ node (own node name, ports and data) with a guest user; yields its AMQP URL and
+    the Erlang VM's pid."""
+    root = Path(tempfile.mkdtemp(prefix="isthmus-bench-mq-"))
+    port, dist = free_port(), free_port()
+    node = f"bench{port}@localhost"
+    (root / "rabbitmq.conf").write_text(
+        f"listeners.tcp.default = 127.0.0.1:{port}\n"
+        "loopback_users = none\n"
+        "log.console = false\nlog.file.level = warning\n"
+        "management_agent.disable_metrics_collector = true\n"
+    )
+    (root / "enabled_plugins").write_text("[].\n")
+    if os.geteuid() == 0:  # the packaged wrapper runs the node as the ``rabbitmq`` user
+        with contextlib.suppress(KeyError):
+            pwd.getpwnam("rabbitmq")
+            shutil.chown(root, "rabbitmq", "rabbitmq")
+            for child in root.iterdir():
+                shutil.chown(child, "rabbitmq", "rabbitmq")
+    env = {
+        **os.environ,
+        "RABBITMQ_NODENAME": node,
+        "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(dist),
+        "RABBITMQ_CONFIG_FILE": str(root / "rabbitmq"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"),
+        "RABBITMQ_MNESIA_BASE": str(root / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(root / "log"),
+        "RABBITMQ_PID_FILE": str(root / "node.pid"),
+    }
+    process = subprocess.Popen(
+        ["rabbitmq-server"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"amqp://guest:guest@127.0.0.1:{port}/%2F"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                pika.BlockingConnection(pika.URLParameters(url + "?connection_attempts=1")).close()
+                break
+            except pika.exceptions.AMQPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    logs = (
+                        "\n".join(p.read_text() for p in (root / "log").glob("*.log"))
+                        if (root / "log").exists()
+                        else ""
+                    )
+                    raise SystemExit(f"private RabbitMQ did not start:\n{logs[-4000:]}") from None
+                time.sleep(0.5)
+        yield Server(url, _beam(root / "node.pid", process.pid), "rabbitmq", node)
+    finally:
+        subprocess.run(
+            ["rabbitmqctl", "-n", node, "stop"], env=env, capture_output=True, timeout=120, check=False
+        )
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _beam(pid_file: Path, launcher: int) -> int:
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        return int(pid_file.read_text().strip())
+    return launcher
+
+
+@contextlib.contextmanager
+def servers(
+    *, postgres: bool = True, rabbitmq: bool = True, **pg_settings: str
+) -> Iterator[dict[str, Server]]:
+    """The servers a run needs: private ones, or the machine's with ``ISTHMUS_BENCH_SHARED=1``."""
+    if os.environ.get("ISTHMUS_BENCH_SHARED"):
+        from scratch import AMQP_HOST, PG_ADMIN
+
+        shared = {
+            "postgres": Server(PG_ADMIN, 0, "postgres"),
+            "rabbitmq": Server(f"amqp://{AMQP_HOST}/%2F", 0, "rabbitmq"),
+        }
+        yield {
+            k: v
+            for k, v in shared.items()
+            if (k == "postgres" and postgres) or (k == "rabbitmq" and rabbitmq)
+        }
+        return
+    with contextlib.ExitStack() as stack:
+        found: dict[str, Server] = {}
+        if postgres:
+            found["postgres"] = stack.enter_context(private_postgres(**pg_settings))
+        if rabbitmq:
+            found["rabbitmq"] = stack.enter_context(private_rabbitmq())
+        yield found
