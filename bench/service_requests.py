@@ -1,19 +1,19 @@
-"""Service requests: cases opened + interactions logged per second through gRPC, and the p99 of
-ListServiceRequests for a customer with 1,000 cases in a large store.
+"""Service requests: cases opened + interactions logged per second through gRPC, and the latency of
+ListServiceRequests for customers with 1,000 cases each in a large store.
 
-The service runs in a child process as `isthmus serve service-requests` would (PostgreSQL, RabbitMQ
-in a vhost of its own); this process drives it. First the store is filled: one case is opened through
-gRPC as a template and copied in SQL (INSERT ... SELECT over generate_series, other customers, earlier
-times), 1,000 of the copies for one customer. Then concurrent clients each open a case and log an
-interaction on it, for a fixed time. Last, that customer's first page of cases is listed repeatedly.
+The production shape: ``isthmus serve service-requests`` as fresh processes (``--replicas`` of them on
+one database, as a Deployment with that many pods), bearer tokens on, a private PostgreSQL and
+RabbitMQ (bench/servers.py). First the store is filled: one case opened through gRPC is copied in
+SQL with varied customers, times and categories; ``--heavy`` customers hold 1,000 cases each,
+scattered through the table as real cases would be. Then concurrent clients each open a case and log
+an interaction on it, for a fixed time; the clock stops when every event of those writes is
+published. The anchor, alternated in the same run: bare asyncpg transactions writing the rows those
+writes wrote (bench/rows.py). Last, a fresh server process lists the first page of each heavy
+customer once (cold: nothing of that customer read before by this process) and then again (warm).
 
     .venv/bin/python bench/service_requests.py [--store 100000] [--seconds 15] [--concurrency 32]
-    .venv/bin/python bench/service_requests.py --store 1000000     # the issue's store size (slow to fill)
+    .venv/bin/python bench/service_requests.py --store 1000000     # a large store (slow to fill)
     .venv/bin/python bench/service_requests.py --replicas 2        # two service processes, one database
-
-With ``--replicas`` the service runs as that many processes on the one database and vhost, as a
-Deployment with that many pods would (one of them publishes the outbox); the clients are spread
-over them.
 """
 
 from __future__ import annotations
@@ -21,29 +21,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
+import json
 import os
 import platform
-import shutil
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import grpc
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import batch_sizes, cpu_seconds
-from orders_loyalty import _serve
-from scratch import free_port, scratch_database, scratch_vhost
+import rows
+from measure import Meter, batch_sizes, load_average
+from procs import serving
+from scratch import scratch_database, scratch_vhost
+from servers import Server, servers
 
+from isthmus_client import aio_connect
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 
-HEAVY = "bench-customer-with-1000-cases"
+TOKEN = "bench-cases-" + uuid.uuid4().hex
+TOKENS = json.dumps({"call-center": {"token": TOKEN, "scopes": ["service_requests:*"]}})
+
+HEAVY = "bench-heavy-"  # + n: the customers holding 1,000 cases each
+CATEGORIES = ["delivery", "billing", "returns", "product", "account", "warranty"]
 
 
 def open_request(customer_id: str) -> rpc.OpenServiceRequestRequest:
@@ -70,9 +78,12 @@ def interaction(case_id: str) -> rpc.LogInteractionRequest:
     )
 
 
-def fill(database_url: str, template_id: str, store: int) -> float:
-    """Copies the template case ``store - 1`` times in SQL; 1,000 of the copies belong to HEAVY."""
+def fill(database_url: str, template_id: str, store: int, heavy: int) -> float:
+    """Copies the template case ``store - 1`` times in SQL. Every ``store // (heavy * 1000)``-th copy
+    belongs to a heavy customer (round robin), so each one's 1,000 cases are spread through the table
+    and through time; the others belong to 200,000 customers with a few cases each."""
     started = time.perf_counter()
+    stride = max(1, (store - 1) // (heavy * 1000))
     with psycopg.connect(database_url, autocommit=True) as conn:
         columns = [
             r[0]
@@ -81,10 +92,17 @@ def fill(database_url: str, template_id: str, store: int) -> float:
                 " AND table_name = 'service_requests' ORDER BY ordinal_position"
             )
         ]
+        heavy_case = f"g %% {stride} = 0 AND g / {stride} <= {heavy * 1000}"
+        categories = "ARRAY[" + ", ".join(f"'{c}'" for c in CATEGORIES) + "]"
         override = {
             "id": "t.id || '-' || g",
-            "customer_id": f"CASE WHEN g <= 1000 THEN '{HEAVY}' ELSE 'seed-' || (g %% 200000) END",
-            "opened_at": "t.opened_at - g * interval '1 second'",
+            "customer_id": (
+                f"CASE WHEN {heavy_case} THEN '{HEAVY}' || ((g / {stride}) %% {heavy}) "
+                "ELSE 'seed-' || (g * 7919 %% 200000) END"
+            ),
+            "opened_at": "t.opened_at - g * interval '37 seconds'",
+            "category": f"({categories})[1 + g %% {len(CATEGORIES)}]",
+            "subject": "'case ' || g",
             "source_system": "NULL",
             "external_id": "NULL",
         }
@@ -98,7 +116,7 @@ def fill(database_url: str, template_id: str, store: int) -> float:
                 "generate_series(%s::bigint, %s::bigint) g WHERE t.id = %s",
                 (first, last, template_id),
             )
-        conn.execute("ANALYZE service_requests.service_requests")
+        conn.execute("VACUUM (ANALYZE) service_requests.service_requests")
     return time.perf_counter() - started
 
 
@@ -114,26 +132,23 @@ def wait_for_empty_outbox(database_url: str) -> None:
         time.sleep(0.1)
 
 
-async def drive(
-    ports: list[int], database_url: str, args: argparse.Namespace, pids: list[int]
-) -> dict[str, float]:
-    async with contextlib.AsyncExitStack() as channels:
+async def writes(
+    ports: list[int], database_url: str, args: argparse.Namespace, pids: dict[str, int], sampler: rows.Sampler
+) -> dict[str, Any]:
+    """Concurrent clients open a case and log an interaction on it; until every event is published."""
+    async with contextlib.AsyncExitStack() as stack:
         stubs = [
             service_requests_pb2_grpc.ServiceRequestServiceStub(
-                await channels.enter_async_context(grpc.aio.insecure_channel(f"127.0.0.1:{port}"))
+                await stack.enter_async_context(aio_connect(f"127.0.0.1:{port}", token=TOKEN))
             )
             for port in ports
         ]
-        stub = stubs[0]
-        template = await stub.OpenServiceRequest(open_request("bench-template"))
-        fill_seconds = await asyncio.to_thread(fill, database_url, template.service_request_id, args.store)
-
-        writes = errors = 0
-        write_latencies: list[float] = []
+        done = errors = 0
+        latencies: list[float] = []
         stop = asyncio.Event()
 
         async def client(n: int) -> None:
-            nonlocal writes, errors
+            nonlocal done, errors
             stub = stubs[n % len(stubs)]  # clients spread over the replicas
             i = 0
             while not stop.is_set():
@@ -143,137 +158,160 @@ async def drive(
                     case = await stub.OpenServiceRequest(open_request(f"bench-{n}-{i % 500}"))
                     t1 = time.perf_counter()
                     await stub.LogInteraction(interaction(case.service_request_id))
-                    write_latencies.extend((t1 - t0, time.perf_counter() - t1))
-                    writes += 2
+                    latencies.extend((t1 - t0, time.perf_counter() - t1))
+                    done += 2
                 except grpc.aio.AioRpcError:
                     errors += 1
 
-        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        await stubs[0].OpenServiceRequest(open_request("bench-warm-up"))
+        sampling = asyncio.create_task(sampler.run(stop))
+        meter = Meter({**pids, "load generator": os.getpid()})
+        meter.start()
         started = time.perf_counter()
         clients = [asyncio.create_task(client(n)) for n in range(args.concurrency)]
         await asyncio.sleep(args.seconds)
         stop.set()
         await asyncio.gather(*clients)
-        elapsed = time.perf_counter() - started
-        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        client_phase = time.perf_counter() - started
         backlog = await asyncio.to_thread(outbox_backlog, database_url)
-        drained = time.perf_counter()
         await asyncio.to_thread(wait_for_empty_outbox, database_url)
-        drain_seconds = time.perf_counter() - drained
-
-        request = rpc.ListServiceRequestsRequest(customer_id=HEAVY)
-        first = await stub.ListServiceRequests(request)
-        assert len(first.service_requests) == 50 and first.next_page_token, (
-            "the heavy customer has 1,000 cases"
-        )
-        latencies = []
-        for _ in range(args.lists):
-            t0 = time.perf_counter()
-            await stub.ListServiceRequests(request)
-            latencies.append((time.perf_counter() - t0) * 1000)
-        deep = rpc.ListServiceRequestsRequest(customer_id=HEAVY, page_token=first.next_page_token)
-        deep_latencies = []
-        for _ in range(args.lists // 5):
-            t0 = time.perf_counter()
-            await stub.ListServiceRequests(deep)
-            deep_latencies.append((time.perf_counter() - t0) * 1000)
+        elapsed = time.perf_counter() - started
+        meter.stop()
+        await sampling
     latencies.sort()
-    deep_latencies.sort()
-    write_latencies.sort()
     return {
-        "backlog": backlog,
-        "drain_seconds": drain_seconds,
-        "write_p50": 1000 * statistics.median(write_latencies),
-        "write_p99": 1000 * write_latencies[int(len(write_latencies) * 0.99) - 1],
-        "fill_seconds": fill_seconds,
-        "writes": writes,
+        "writes": done,
         "errors": errors,
-        "elapsed": elapsed,
-        "cpu_per_write_ms": 1000 * cpu / max(1, writes),
-        "p50": statistics.median(latencies),
-        "p99": latencies[int(len(latencies) * 0.99) - 1],
-        "deep_p99": deep_latencies[int(len(deep_latencies) * 0.99) - 1],
+        "rate": done / elapsed,
+        "client_rate": done / client_phase,
+        "backlog": backlog,
+        "p50": 1000 * statistics.median(latencies),
+        "p99": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+        "cpu": meter.per(done),
+        "run_ms": 1000 * meter.run_total() / max(1, done),
     }
 
 
-def run(args: argparse.Namespace, database_url: str, amqp_url: str | None) -> dict[str, float]:
-    ctx = multiprocessing.get_context("spawn")
-    stop = ctx.Event()
-    ports = [free_port() for _ in range(args.replicas)]
-    metrics_ports = [free_port() for _ in range(args.replicas)]
-    servers = []
-    try:
-        # One after the other: the first one migrates the schema (the chart's migration Job does it
-        # before any pod starts).
-        for port, metrics_port in zip(ports, metrics_ports, strict=True):
-            ready = ctx.Event()
-            server = ctx.Process(
-                target=_serve,
-                args=(["service-requests"], port, database_url, amqp_url, ready, stop, metrics_port),
-                daemon=True,
-            )
-            server.start()
-            servers.append(server)
-            if not ready.wait(120):
-                sys.exit("server did not start")
-        pids = [server.pid for server in servers if server.pid is not None]
-        result = asyncio.run(drive(ports, database_url, args, pids))
-        for metrics_port in metrics_ports[:1]:  # the first replica's batches stand for all
-            result.update({f"batch:{name}": size for name, size in batch_sizes(metrics_port).items()})
-        return result
-    finally:
-        stop.set()
-        for server in servers:
-            server.join(30)
-            if server.is_alive():
-                server.kill()
+async def lists(port: int, heavy: int) -> dict[str, float]:
+    """The first page of each heavy customer, cold (first read by this process), then warm."""
+    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
+        stub = service_requests_pb2_grpc.ServiceRequestServiceStub(channel)
+        found: dict[str, list[float]] = {"cold": [], "warm": [], "second page": []}
+        for kind in ("cold", "warm"):
+            for n in range(heavy):
+                request = rpc.ListServiceRequestsRequest(customer_id=f"{HEAVY}{n}")
+                t0 = time.perf_counter()
+                page = await stub.ListServiceRequests(request)
+                found[kind].append((time.perf_counter() - t0) * 1000)
+                assert len(page.service_requests) == 50 and page.next_page_token, (
+                    "a heavy customer holds 1,000"
+                )
+                if kind == "warm":
+                    request.page_token = page.next_page_token
+                    t0 = time.perf_counter()
+                    await stub.ListServiceRequests(request)
+                    found["second page"].append((time.perf_counter() - t0) * 1000)
+    out: dict[str, float] = {}
+    for kind, values in found.items():
+        values.sort()
+        out[f"{kind} p50"] = statistics.median(values)
+        out[f"{kind} p99"] = values[min(len(values) - 1, int(len(values) * 0.99))]
+    return out
+
+
+def one_round(pg: Server, mq: Server, args: argparse.Namespace) -> dict[str, Any]:
+    with scratch_database(pg.url) as database_url, scratch_vhost(mq.host, mq.node) as amqp_url:
+        env = {
+            "ISTHMUS_DATABASE_URL": database_url,
+            "ISTHMUS_AMQP_URL": amqp_url,
+            "ISTHMUS_AUTH_TOKENS": TOKENS,
+            "ISTHMUS_DB_POOL_SIZE": "20",
+        }
+        names = ["service-requests"] * args.replicas
+        with serving(["service-requests"], env) as first:
+            port = first["service-requests"].port
+
+            async def template() -> str:
+                async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
+                    stub = service_requests_pb2_grpc.ServiceRequestServiceStub(channel)
+                    return (await stub.OpenServiceRequest(open_request("bench-template"))).service_request_id
+
+            fill_seconds = fill(database_url, asyncio.run(template()), args.store, args.heavy)
+        with contextlib.ExitStack() as stack:
+            replicas = [stack.enter_context(serving([name], env))[name] for name in names]
+            pids = {"postgres": pg.pid, "rabbitmq": mq.pid}
+            pids.update({f"service-requests {i + 1}": r.pid for i, r in enumerate(replicas)})
+            schemas = ["service_requests"]
+            before = asyncio.run(rows.counters(database_url, schemas))
+            sampler = rows.Sampler(database_url, schemas)
+            result = asyncio.run(writes([r.port for r in replicas], database_url, args, pids, sampler))
+            # The unit of work is a pair: a case opened and an interaction logged on it.
+            after = asyncio.run(rows.counters(database_url, schemas))
+            profile = rows.per_unit(before, after, result["writes"] // 2)
+            result.update({f"batch:{b}": v for b, v in batch_sizes(replicas[0].metrics_port).items()})
+        with serving(["service-requests"], env) as fresh:
+            result.update(asyncio.run(lists(fresh["service-requests"].port, args.heavy)))
+        replay = rows.RowReplay(profile, sampler.rows)
+        asyncio.run(replay.prepare(database_url))
+        meter = Meter({"postgres": pg.pid, "anchor client": os.getpid()})
+        group = max(1, round(sum(v for k, v in result.items() if k.startswith("batch:")) / 2 or 1))
+        meter.start()
+        started = time.perf_counter()
+        asyncio.run(rows.replay(database_url, replay, result["writes"] // 2, group, connections=20))
+        anchor_seconds = time.perf_counter() - started
+        meter.stop()
+    result["fill_seconds"] = fill_seconds
+    result["anchor_rate"] = result["writes"] / anchor_seconds
+    result["anchor_cpu"] = meter.per(result["writes"])
+    result["anchor_run_ms"] = 1000 * meter.run_total() / max(1, result["writes"])
+    result["profile"] = profile
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", type=int, default=100_000, help="cases in the store (default 100,000)")
+    parser.add_argument("--heavy", type=int, default=50, help="customers holding 1,000 cases each")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--lists", type=int, default=1000, help="ListServiceRequests calls to time")
-    parser.add_argument(
-        "--replicas", type=int, default=1, help="service processes on the one database (default 1)"
-    )
+    parser.add_argument("--replicas", type=int, default=1, help="service processes on the one database")
+    parser.add_argument("--rounds", type=int, default=2, help="service and anchor rounds, alternated")
     args = parser.parse_args()
-    if args.store < 1001:
-        sys.exit("--store must be above 1,000 (one customer alone holds 1,000 cases)")
+    if args.store <= args.heavy * 1000:
+        sys.exit("--store must be above --heavy x 1,000 cases")
 
-    with contextlib.ExitStack() as scratch:
-        database_url = scratch.enter_context(scratch_database())
-        amqp_url = scratch.enter_context(scratch_vhost()) if shutil.which("rabbitmqctl") else None
-        result = run(args, database_url, amqp_url)
-
-    rate = result["writes"] / result["elapsed"]
+    results = []
+    with servers() as found:
+        for n in range(args.rounds):
+            r = one_round(found["postgres"], found["rabbitmq"], args)
+            results.append(r)
+            print(
+                f"round {n + 1} writes: {r['rate']:,.0f}/s until published ({r['client_rate']:,.0f}/s while "
+                f"clients ran; {r['errors']} errors; {r['backlog']} events unpublished when they stopped); "
+                f"CPU per write: {r['cpu']}; latency p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms",
+                flush=True,
+            )
+            print(
+                f"round {n + 1} anchor: {r['anchor_rate']:,.0f}/s of bare asyncpg writes; "
+                f"CPU per write: {r['anchor_cpu']}"
+            )
+            print(
+                f"round {n + 1} ListServiceRequests, {args.heavy} customers of 1,000 cases, page 1 of 50: "
+                f"cold p50 {r['cold p50']:.1f} / p99 {r['cold p99']:.1f} ms, warm p50 {r['warm p50']:.1f} / "
+                f"p99 {r['warm p99']:.1f} ms; second page p99 {r['second page p99']:.1f} ms",
+                flush=True,
+            )
+    shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in results[0]["profile"].items())
+    print(f"rows per case opened + interaction logged (insert/update/delete; pg_stat_user_tables): {shape}")
+    print(f"store: {args.store:,} cases (filled in {results[0]['fill_seconds']:.0f} s)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"load average at the end: {load_average()}")
+    ratios = ", ".join(f"{r['rate'] / r['anchor_rate']:.2f}" for r in results)
+    print(f"service / anchor throughput: {ratios}")
     print(
-        f"backends: PostgreSQL, {'RabbitMQ' if amqp_url else 'in-process bus'}; "
-        f"service replicas: {args.replicas} (a process each); "
-        f"{args.concurrency} concurrent clients, {args.seconds:g} s"
-    )
-    print(f"store: {args.store:,} cases (filled in {result['fill_seconds']:.0f} s), {HEAVY} holds 1,000")
-    print(
-        f"writes (cases opened + interactions logged): {rate:,.0f}/s ({result['errors']:.0f} errors), "
-        f"service CPU {result['cpu_per_write_ms']:.1f} ms per write (target >= 500/s); "
-        f"write latency p50 {result['write_p50']:.1f} ms, p99 {result['write_p99']:.1f} ms"
-    )
-    sizes = ", ".join(f"{k[6:]} {v:.1f}" for k, v in result.items() if k.startswith("batch:"))
-    print(f"mean commands per group-commit batch: {sizes}")
-    print(
-        f"events not yet published when the writes stopped: {result['backlog']:.0f} "
-        f"(published {result['drain_seconds']:.1f} s later)"
-    )
-    print(
-        f"ListServiceRequests for the customer with 1,000 cases, first page of 50: "
-        f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms (target p99 < 20 ms); "
-        f"second page p99 {result['deep_p99']:.1f} ms"
-    )
-    print(
-        f"reproduce: .venv/bin/python bench/service_requests.py --store {args.store} "
-        f"--seconds {args.seconds:g} --concurrency {args.concurrency} --replicas {args.replicas}"
+        f"reproduce: .venv/bin/python bench/service_requests.py --store {args.store} --heavy {args.heavy} "
+        f"--seconds {args.seconds:g} --concurrency {args.concurrency} --replicas {args.replicas} "
+        f"--rounds {args.rounds}"
     )
 
 

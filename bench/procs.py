@@ -1,0 +1,78 @@
+"""Components as ``isthmus`` processes, the way Kubernetes runs them: ``isthmus migrate`` first, then
+one ``isthmus serve <component>`` process each, started fresh for a measured phase."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from scratch import free_port
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Served:
+    name: str
+    port: int
+    metrics_port: int
+    pid: int
+
+
+def migrate(names: Sequence[str], env: Mapping[str, str]) -> None:
+    done = subprocess.run(
+        [BIN / "isthmus", "migrate", *names], env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if done.returncode:
+        sys.exit(f"isthmus migrate {' '.join(names)} failed:\n{done.stderr}")
+
+
+def wait_serving(port: int, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                sys.exit(f"a server on port {port} exited with {process.returncode}")
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.2)
+    sys.exit(f"no server on port {port} after {timeout:.0f} s")
+
+
+@contextmanager
+def serving(names: Sequence[str], env: Mapping[str, str]) -> Iterator[dict[str, Served]]:
+    """``isthmus serve <name>`` for each name (after ``isthmus migrate``), stopped on exit."""
+    migrate(names, env)
+    with ExitStack() as stack:
+        started: dict[str, tuple[subprocess.Popen[bytes], int, int]] = {}
+        for name in names:
+            port, metrics_port = free_port(), free_port()
+            own = {
+                **os.environ,
+                "ISTHMUS_GRPC_HOST": "127.0.0.1",
+                "ISTHMUS_LOG_LEVEL": "WARNING",
+                **env,
+                "ISTHMUS_GRPC_PORT": str(port),
+                "ISTHMUS_METRICS_PORT": str(metrics_port),
+            }
+            process = stack.enter_context(
+                subprocess.Popen([BIN / "isthmus", "serve", name], env=own, stderr=subprocess.DEVNULL)
+            )
+            stack.callback(process.terminate)
+            started[name] = (process, port, metrics_port)
+        for process, port, _metrics in started.values():
+            wait_serving(port, process)
+        yield {n: Served(n, port, metrics, p.pid) for n, (p, port, metrics) in started.items()}
