@@ -1,27 +1,29 @@
 """What the connector layer costs: an ERP's contacts through the ERP connector into the customer master,
-beside the same records sent straight to the bulk ingest RPC.
+beside the same records sent straight to the bulk ingest RPC, alternated in the same run.
 
-The hub runs as its own process (`isthmus up` on a scratch PostgreSQL database, in-process events);
-this process plays the connectors component. Each pass gets a fresh
-database and server, so both ingest the same records into an empty master:
+The hub runs as its own process (`isthmus up` with bearer tokens, on a fresh database of a private
+PostgreSQL, in-process events); this process plays the connectors component. Each pass gets a fresh
+database and server, so every pass ingests the same records into an empty master:
 
 * direct: the ERP connector's records are read and mapped to SourceRecords beforehand (not timed),
   then sent with UpsertSourceRecords in batches of 500, the batch the runtime uses;
 * connector: `ConnectorRuntime.sync` reads the ERP database page by page, validates each record
   against the canonical schema, delivers batches, and checkpoints (cursor, tie-breaker) in the
   connectors schema after each accepted batch;
-* incremental: 1% of the contacts change and 1% are new; the connector syncs again from its state.
+* incremental (after the last connector pass): 1% of the contacts change and 1% are new; the
+  connector syncs again from its state.
 
-    .venv/bin/python bench/connector_sync.py                    # 20,000 contacts
+Each pass prints CPU per record for the hub, this process and PostgreSQL.
+
+    .venv/bin/python bench/connector_sync.py                    # 20,000 contacts, 3 rounds
     .venv/bin/python bench/connector_sync.py --records 100000   # the full backfill size
-
-Needs PostgreSQL (--pg-url, default postgresql://postgres@127.0.0.1:5432/postgres).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
@@ -29,8 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,7 +44,9 @@ from sqlalchemy import create_engine, insert, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scratch import PG_ADMIN, free_port, scratch_database
+from measure import Meter, load_average
+from scratch import free_port, scratch_database
+from servers import Server, servers
 
 from isthmus.connectors import Checkpoint, StreamState, mapping
 from isthmus.connectors.engine import Syncer
@@ -50,6 +56,7 @@ from isthmus.connectors.runtime import ConnectorRuntime, Instance
 from isthmus.connectors.state import SqlIdMap, SqlStateStore
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine
+from isthmus_client import aio_connect
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 
@@ -157,15 +164,19 @@ async def rss_watch() -> AsyncIterator[list[float]]:
         task.cancel()
 
 
+TOKEN = "bench-connector-" + uuid.uuid4().hex
+TOKENS = json.dumps({"connectors": {"token": TOKEN, "scopes": ["customers:write", "customers:read"]}})
+
+
 @asynccontextmanager
-async def customer_master(pg_url: str) -> AsyncIterator[tuple[str, grpc.aio.Channel]]:
-    """A fresh database and an `isthmus up` process on it; yields (database URL, channel)."""
-    with scratch_database(pg_url) as database_url:
+async def customer_master(pg: Server) -> AsyncIterator[tuple[str, grpc.aio.Channel, int]]:
+    """A fresh database and an `isthmus up` process on it; yields (database URL, channel, its pid)."""
+    with scratch_database(pg.url) as database_url:
         port = free_port()
         env = {
             **os.environ,
             "ISTHMUS_DATABASE_URL": database_url,
-            "ISTHMUS_AUTH_DISABLED": "true",
+            "ISTHMUS_AUTH_TOKENS": TOKENS,
             "ISTHMUS_GRPC_PORT": str(port),
             "ISTHMUS_METRICS_PORT": "0",
             "ISTHMUS_LOG_LEVEL": "WARNING",
@@ -175,48 +186,64 @@ async def customer_master(pg_url: str) -> AsyncIterator[tuple[str, grpc.aio.Chan
         command = [str(BIN / "isthmus"), "up", "--grpc-port", str(port), "--metrics-port", "0"]
         server = subprocess.Popen(command, env=env)  # noqa: ASYNC220 (started once, before anything is timed)
         try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
                 await asyncio.wait_for(channel.channel_ready(), 60)
-                yield database_url, channel
+                yield database_url, channel, server.pid
         finally:
             server.terminate()
             server.wait(30)
 
 
-async def direct(pg_url: str, records: list[api.UpsertSourceRecordsRequest]) -> float:
-    async with customer_master(pg_url) as (_, channel):
+@dataclass
+class Pass:
+    seconds: float
+    cpu: str
+    run_ms: float
+
+
+async def direct(pg: Server, records: list[api.UpsertSourceRecordsRequest], count: int) -> Pass:
+    async with customer_master(pg) as (_, channel, hub_pid):
         stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+        meter = Meter({"hub": hub_pid, "postgres": pg.pid, "client": os.getpid()})
+        meter.start()
         start = time.perf_counter()
         for request in records:
             await stub.UpsertSourceRecords(request)
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        meter.stop()
+    return Pass(seconds, meter.per(count), 1000 * meter.run_total() / count)
 
 
 async def through_connector(
-    pg_url: str, erp_url: str, count: int
-) -> tuple[float, float, int, int, list[float]]:
-    async with customer_master(pg_url) as (database_url, channel):
+    pg: Server, erp_url: str, count: int, incremental: bool
+) -> tuple[Pass, float, int, list[float]]:
+    async with customer_master(pg) as (database_url, channel, hub_pid):
         settings = config.load({"ISTHMUS_DATABASE_URL": database_url})
         await asyncio.to_thread(hub.migrate, settings, ["connectors"])
         engine = async_engine(settings, "connectors")
         plugins = get_plugin_manager({})
         syncer = Syncer(SqlStateStore(engine), GrpcHub(channel, SqlIdMap(engine)), plugins, batch_size=BATCH)
         runtime = ConnectorRuntime([Instance("erp", "erp", {"url": erp_url})], plugins, syncer)
+        incremental_time, changed = 0.0, 0
         try:
+            meter = Meter({"hub": hub_pid, "postgres": pg.pid, "connector": os.getpid()})
+            meter.start()
             start = time.perf_counter()
             async with rss_watch() as rss:
                 (full,) = await runtime.sync("erp", ["customers"])
             full_time = time.perf_counter() - start
-            changed = await asyncio.to_thread(change_erp, erp_url, count, 0.01)
-            start = time.perf_counter()
-            (again,) = await runtime.sync("erp", ["customers"])
-            incremental_time = time.perf_counter() - start
+            meter.stop()
+            if incremental:
+                changed = await asyncio.to_thread(change_erp, erp_url, count, 0.01)
+                start = time.perf_counter()
+                (again,) = await runtime.sync("erp", ["customers"])
+                incremental_time = time.perf_counter() - start
+                assert again.read == changed, f"incremental read {again.read}, expected {changed}"
         finally:
             runtime.close()
             await engine.dispose()
     assert full.accepted == count, f"full sync accepted {full.accepted} of {count}: {full.outcomes}"
-    assert again.read == changed, f"incremental read {again.read}, expected {changed}"
-    return full_time, incremental_time, full.accepted, again.read, rss
+    return Pass(full_time, meter.per(count), 1000 * meter.run_total() / count), incremental_time, changed, rss
 
 
 def canonical_requests(erp_url: str) -> list[api.UpsertSourceRecordsRequest]:
@@ -236,29 +263,42 @@ def canonical_requests(erp_url: str) -> list[api.UpsertSourceRecordsRequest]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="isthmus-bench-erp-") as tmp:
-        erp_url = f"sqlite:///{tmp}/erp.sqlite"
-        seed_erp(erp_url, args.records)
-        requests = canonical_requests(erp_url)
-        direct_time = await direct(args.pg_url, requests)
-        del requests
-        full_time, incremental_time, accepted, changed, rss = await through_connector(
-            args.pg_url, erp_url, args.records
-        )
     n = args.records
+    pairs: list[tuple[Pass, Pass]] = []
+    with tempfile.TemporaryDirectory(prefix="isthmus-bench-erp-") as tmp, servers(rabbitmq=False) as found:
+        pg = found["postgres"]
+        erp_url = f"sqlite:///{tmp}/erp.sqlite"
+        seed_erp(erp_url, n)
+        requests = canonical_requests(erp_url)
+        for round_ in range(args.rounds):
+            straight = await direct(pg, requests, n)
+            last = round_ == args.rounds - 1
+            connector, incremental_time, changed, rss = await through_connector(
+                pg, erp_url, n, incremental=last
+            )
+            pairs.append((straight, connector))
+            print(
+                f"round {round_ + 1}: direct {n / straight.seconds:,.0f} records/s "
+                f"(CPU per record: {straight.cpu}); "
+                f"connector {n / connector.seconds:,.0f} records/s (CPU per record: {connector.cpu}); "
+                f"overhead {100 * (connector.seconds / straight.seconds - 1):+.1f}% in time, "
+                f"{100 * (connector.run_ms / straight.run_ms - 1):+.1f}% in CPU",
+                flush=True,
+            )
     lines = [
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        f"{n} ERP contacts into an empty customer master on PostgreSQL (hub in its own process)",
-        f"direct UpsertSourceRecords, batches of {BATCH}: {n / direct_time:,.0f} records/s "
-        f"({direct_time:.1f} s)",
-        f"through the ERP connector (read, validate, deliver, checkpoint): "
-        f"{accepted / full_time:,.0f} records/s ({full_time:.1f} s)",
-        f"connector layer overhead: {100 * (full_time / direct_time - 1):+.1f}% (target < 20%)",
+        f"load average at the end: {load_average()}",
+        f"{n} ERP contacts into an empty customer master on PostgreSQL (hub in its own process, tokens on)",
+        "connector layer overhead by round, time: "
+        + ", ".join(f"{100 * (c.seconds / d.seconds - 1):+.1f}%" for d, c in pairs)
+        + "; CPU: "
+        + ", ".join(f"{100 * (c.run_ms / d.run_ms - 1):+.1f}%" for d, c in pairs)
+        + " (target < 15%)",
         f"incremental run: {changed} changed or new contacts in {incremental_time:.2f} s "
-        f"({changed / incremental_time:,.0f} records/s)",
-        f"RSS of the connector process during the full sync: at most {rss[1]:.0f} MiB "
+        f"({changed / max(incremental_time, 1e-9):,.0f} records/s)",
+        f"RSS of the connector process during the last full sync: at most {rss[1]:.0f} MiB "
         f"({rss[0]:.0f} MiB when it began)",
-        f"reproduce: .venv/bin/python bench/connector_sync.py --records {n}",
+        f"reproduce: .venv/bin/python bench/connector_sync.py --records {n} --rounds {args.rounds}",
     ]
     print("\n".join(lines))
 
@@ -268,5 +308,5 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--pg-url", default=PG_ADMIN)
+    parser.add_argument("--rounds", type=int, default=3, help="direct and connector passes, alternated")
     asyncio.run(main(parser.parse_args()))
