@@ -1,43 +1,55 @@
-"""Bulk ingestion speed of the customer master: gRPC streaming into PostgreSQL, with a master already
-holding many golden customers, and GetCustomer latency; opt-in long backfill for memory flatness.
+"""Bulk ingestion speed of the customer master, in the production shape, and GetCustomer latency.
 
-The server runs as its own process (`isthmus serve customers`), as in production; this script is the
-client. A scratch database and RabbitMQ vhost are created and dropped (needs rabbitmqctl).
+A private PostgreSQL and RabbitMQ (bench/servers.py). A master of ``--seed-customers`` golden customers
+is seeded through the API by one server process, vacuumed and analysed, and PostgreSQL restarted (its
+caches empty). Then each round starts a fresh ``isthmus serve customers`` (bearer tokens on) and
+streams ``--records`` records, half of them true duplicates (another system's copy, with the usual
+corruptions) of people the master holds, half new people. A subscriber consumes every customer event
+as a component would (bench/subscriber.py). The clock stops when the last event of the round is
+committed by the subscriber: the records are durable and their events delivered. After each round,
+bare asyncpg transactions write the rows the round wrote (bench/rows.py): the floor. Last, GetCustomer
+for customers this server process has never read (cold), then the same again (warm).
 
-    .venv/bin/python bench/customer_ingest.py                      # 100,000 golden present, 20,000 ingested
+    .venv/bin/python bench/customer_ingest.py                      # 100,000 present, 2 x 20,000 ingested
     .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
-    .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: memory through 1M records
-    .venv/bin/python bench/customer_ingest.py --seed-template isthmus_seed_100k   # A/B: seed once, copy
+    .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: slices of 100,000, memory
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
-import grpc
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Meter
-from people import SYSTEMS, copy_of, make_person
-from scratch import PG_ADMIN, database_url, free_port, scratch_database, scratch_vhost, vacuum
+import rows
+from measure import Meter, load_average
+from people import SYSTEMS, Person, copy_of, make_person
+from procs import serving
+from scratch import scratch_database, scratch_vhost, vacuum
+from servers import PrivatePostgres, Server, private_rabbitmq
+from subscriber import subscribed
 
+from isthmus_client import aio_connect
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
-BIN = Path(sys.executable).parent
+TOKEN = "bench-ingest-" + uuid.uuid4().hex
+TOKENS = json.dumps({"connectors": {"token": TOKEN, "scopes": ["customers:read", "customers:write"]}})
+STREAM_OPTIONS = [("grpc.max_send_message_length", 64 << 20)]
 
 
 def rss_mib(pid: int) -> float:
@@ -47,217 +59,292 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def mixed_records(count: int, seeded: int, rng: random.Random, offset: int) -> list[pb.SourceRecord]:
-    """Half copies of people already in the master (from another system, corrupted), half new people."""
-    out = []
-    for i in range(count):
-        if seeded and i % 2 == 0:
-            pid = rng.randrange(seeded)
-            person = make_person(random.Random(pid), pid)
-            system = SYSTEMS[1 + i % 2]
-            out.append(copy_of(rng, person, system, f"dup-{offset + i}", first=False))
-        else:
-            pid = 10_000_000 + offset + i
-            out.append(copy_of(rng, make_person(rng, pid), SYSTEMS[i % 3], f"new-{pid}", first=True))
-    return out
+class People:
+    """Everyone the master has been sent, so a duplicate is always of a person really present."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.present: list[int] = []
+        self.next_pid = 0
+
+    def person(self, pid: int) -> Person:
+        return make_person(random.Random(pid), pid)
+
+    def new(self, count: int) -> list[pb.SourceRecord]:
+        out = []
+        for pid in range(self.next_pid, self.next_pid + count):
+            out.append(copy_of(random.Random(pid), self.person(pid), "erp", f"p-{pid}", first=True))
+            self.present.append(pid)
+        self.next_pid += count
+        return out
+
+    def mixed(self, count: int, tag: str) -> list[pb.SourceRecord]:
+        """Half duplicates of present people from another system, half new people, interleaved."""
+        present = list(self.present)
+        out: list[pb.SourceRecord] = []
+        news = iter(self.new(count - count // 2))
+        for i in range(count):
+            if i % 2 == 0 and present:
+                pid = self.rng.choice(present)
+                system = SYSTEMS[1 + i % 4 // 2]
+                out.append(copy_of(self.rng, self.person(pid), system, f"{tag}-{i}", first=False))
+            else:
+                out.append(next(news))
+        return out
 
 
 async def stream(
     stub: customers_pb2_grpc.CustomerMasterServiceStub, records: list[pb.SourceRecord], batch: int
-) -> tuple[int, float]:
+) -> int:
     async def requests() -> AsyncIterator[api.UpsertSourceRecordsRequest]:
         for i in range(0, len(records), batch):
             yield api.UpsertSourceRecordsRequest(records=records[i : i + batch], batch_id=str(i))
 
     rejected = 0
-    start = time.perf_counter()
     async for response in stub.StreamSourceRecords(requests()):
         rejected += response.rejected_count
-    return rejected, time.perf_counter() - start
+    return rejected
 
 
-async def main(args: argparse.Namespace) -> None:
-    with scratch_vhost() as amqp_url:
-        template = args.seed_template
-        if template:
-            await ensure_template(args, template, amqp_url)
-        with scratch_database(args.pg_url, template) as url:
-            await measure(args, url, amqp_url, seeded_in=template)
+def outbox_rows(database_url: str) -> int:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM customers.outbox").fetchone()
+    return int(row[0]) if row else 0
 
 
-def server_env(database_url: str, amqp_url: str, port: int) -> dict[str, str]:
+async def delivered(database_url: str, subscriber: Any, expected: int) -> None:
+    """Until the outbox is empty and the subscriber has committed ``expected`` events."""
+    while (  # noqa: ASYNC110 (the state is in other processes)
+        await asyncio.to_thread(outbox_rows, database_url)
+        or await asyncio.to_thread(subscriber.committed) < expected
+    ):
+        await asyncio.sleep(0.02)
+
+
+def env_for(database_url: str, amqp_url: str) -> dict[str, str]:
     return {
-        **os.environ,
         "ISTHMUS_DATABASE_URL": database_url,
         "ISTHMUS_AMQP_URL": amqp_url,
-        "ISTHMUS_AUTH_DISABLED": "true",
-        "ISTHMUS_GRPC_PORT": str(port),
-        "ISTHMUS_METRICS_PORT": "0",
-        "ISTHMUS_LOG_LEVEL": "WARNING",
+        "ISTHMUS_AUTH_TOKENS": TOKENS,
         "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
     }
 
 
-@contextlib.asynccontextmanager
-async def serving(
-    database_url: str, amqp_url: str
-) -> AsyncIterator[tuple[customers_pb2_grpc.CustomerMasterServiceStub, int]]:
-    """Migrates the database, runs `isthmus serve customers` on it; yields a stub and the server's pid."""
-    port = free_port()
-    env = server_env(database_url, amqp_url, port)
-    isthmus = str(BIN / "isthmus")
-    await asyncio.to_thread(subprocess.run, [isthmus, "migrate", "customers"], env=env, check=True)
-    server = subprocess.Popen([isthmus, "serve", "customers"], env=env)  # noqa: ASYNC220
-    try:
-        async with grpc.aio.insecure_channel(
-            f"127.0.0.1:{port}", options=[("grpc.max_send_message_length", 64 << 20)]
-        ) as channel:
-            await asyncio.wait_for(channel.channel_ready(), 30)
-            yield customers_pb2_grpc.CustomerMasterServiceStub(channel), server.pid
-    finally:
-        server.terminate()
-        server.wait(30)
+async def seed(port: int, people: People, count: int, batch: int) -> float:
+    started = time.perf_counter()
+    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS) as channel:
+        stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+        done = 0
+        while done < count:
+            n = min(50_000, count - done)
+            await stream(stub, people.new(n), batch)
+            done += n
+    return time.perf_counter() - started
 
 
-async def seed(stub: customers_pb2_grpc.CustomerMasterServiceStub, args: argparse.Namespace) -> float:
-    """Streams ``--seed-customers`` people, one record each; returns the seconds it took."""
-    seeded = 0
-    seed_time = 0.0
-    while seeded < args.seed_customers:
-        n = min(50_000, args.seed_customers - seeded)
-        chunk = [
-            copy_of(
-                random.Random(pid), make_person(random.Random(pid), pid), "erp", f"seed-{pid}", first=True
-            )
-            for pid in range(seeded, seeded + n)
-        ]
-        _, t = await stream(stub, chunk, args.batch)
-        seed_time += t
-        seeded += n
-    return seed_time
-
-
-async def ensure_template(args: argparse.Namespace, name: str, amqp_url: str) -> None:
-    """A database seeded once and copied for each run (`--seed-template`): runs compared back to back
-    then start from the same master without seeding it again. Its comment records what was seeded."""
-    wanted = f"seed-customers={args.seed_customers}"
-    with psycopg.connect(args.pg_url, autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
-        ).fetchone()
-        if row is not None:
-            if row[0] != wanted:
-                sys.exit(f"template {name} holds {row[0]}, not {wanted}: drop it or choose another name")
-            return
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        async with serving(database_url(args.pg_url, name), amqp_url) as (stub, _pid):
-            seconds = await seed(stub, args)
-        await asyncio.to_thread(vacuum, database_url(args.pg_url, name))
-    except BaseException:
-        with psycopg.connect(args.pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        raise
-    with psycopg.connect(args.pg_url, autocommit=True) as admin:
-        admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{wanted}'")
-    print(f"seeded template {name}: {args.seed_customers} at {args.seed_customers / seconds:.0f} records/s")
-
-
-async def measure(args: argparse.Namespace, url: str, amqp_url: str, seeded_in: str | None) -> None:
-    async with serving(url, amqp_url) as (stub, pid):
-        rng = random.Random(11)
-        if args.backfill:
-            await backfill(stub, pid, url, args)
-            return
-        seeded = args.seed_customers
-        seed_time = None if seeded_in else await seed(stub, args)
-        vacuumed, autovacuum = await asyncio.to_thread(vacuum, url)
-        records = mixed_records(args.records, seeded, rng, 0)
-        rss_before = rss_mib(pid)
-        meter = Meter({"server": pid, "client": os.getpid()})
-        meter.start()
-        rejected, elapsed = await stream(stub, records, args.batch)
-        meter.stop()
-        rss_after = rss_mib(pid)
-        ids = []
-        for _ in range(400):
-            found = await stub.LookupBySourceId(
-                api.LookupBySourceIdRequest(source_system="erp", source_id=f"seed-{rng.randrange(seeded)}")
-            )
-            ids.append(found.customer_id)
-        latencies = []
-        for i in range(args.gets):
-            cid = ids[i % len(ids)]
-            t0 = time.perf_counter()
-            await stub.GetCustomer(api.GetCustomerRequest(customer_id=cid))
-            latencies.append((time.perf_counter() - t0) * 1000)
-    latencies.sort()
-    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
-    how = (
-        f"copied from template {seeded_in}"
-        if seed_time is None
-        else f"seeded at {seeded / seed_time:.0f} records/s"
-    )
-    print(f"golden customers present: {seeded} ({how})")
-    print(f"then VACUUM (ANALYZE) in {vacuumed:.1f} s (the server's autovacuum: {autovacuum})")
-    print(
-        f"ingested {len(records)} records (half duplicates of present customers) in {elapsed:.1f} s: "
-        f"{len(records) / elapsed:.0f} records/s, {rejected} rejected"
-    )
-    print(f"CPU per record ingested (ms): {meter.per(len(records))}")
-    print(
-        f"GetCustomer over {len(latencies)} calls: p50 {statistics.median(latencies):.2f} ms, "
-        f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f} ms"
-    )
-    print(f"server RSS {rss_before:.0f} MiB before, {rss_after:.0f} MiB after the ingest")
-
-
-async def backfill(
-    stub: customers_pb2_grpc.CustomerMasterServiceStub,
-    pid: int,
+async def ingest_round(
+    port: int,
     database_url: str,
-    args: argparse.Namespace,
-) -> None:
-    """Stream ``--backfill`` records in slices, printing throughput and server memory per slice.
+    records: list[pb.SourceRecord],
+    batch: int,
+    meter: Meter,
+    subscriber: Any,
+    sampler: rows.Sampler | None = None,
+) -> tuple[int, float]:
+    stop = asyncio.Event()
+    sampling = asyncio.create_task(sampler.run(stop)) if sampler else None
+    try:
+        return await _ingest(port, database_url, records, batch, meter, subscriber)
+    finally:
+        stop.set()
+        if sampling:
+            await sampling
 
-    After each slice the database is vacuumed and analysed, as autovacuum would (its defaults
-    vacuum a table once a fifth of it is new); the time is printed apart and counted in the total.
-    """
-    rng = random.Random(5)
-    done, slice_size, start = 0, 100_000, time.perf_counter()
-    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
-    while done < args.backfill:
-        n = min(slice_size, args.backfill - done)
-        records = mixed_records(n, done, rng, done)
-        _, t = await stream(stub, records, args.batch)
-        done += n
-        vacuumed, _ = await asyncio.to_thread(vacuum, database_url)
+
+async def _ingest(
+    port: int, database_url: str, records: list[pb.SourceRecord], batch: int, meter: Meter, subscriber: Any
+) -> tuple[int, float]:
+    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS) as channel:
+        stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+        already = await asyncio.to_thread(subscriber.committed)
+        before = await rows.counters(database_url, ["customers"])
+        meter.start()
+        started = time.perf_counter()
+        rejected = await stream(stub, records, batch)
+        after = await rows.counters(database_url, ["customers"])
+        events = after.get("customers.outbox", (0, 0, 0))[0] - before.get("customers.outbox", (0, 0, 0))[0]
+        await delivered(database_url, subscriber, already + events)
+        elapsed = time.perf_counter() - started
+        meter.stop()
+    return rejected, elapsed
+
+
+async def reads(port: int, ids: list[str]) -> dict[str, float]:
+    """GetCustomer for each id once (cold for this process), then again (warm)."""
+    out: dict[str, float] = {}
+    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
+        stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+        for kind in ("cold", "warm"):
+            latencies = []
+            for cid in ids:
+                t0 = time.perf_counter()
+                await stub.GetCustomer(api.GetCustomerRequest(customer_id=cid))
+                latencies.append((time.perf_counter() - t0) * 1000)
+            latencies.sort()
+            out[f"{kind} p50"] = statistics.median(latencies)
+            out[f"{kind} p99"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return out
+
+
+def unread_customers(database_url: str, count: int, rng: random.Random) -> list[str]:
+    """Ids of seeded customers, read straight from the database so the server has not seen them."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        found = [r[0] for r in conn.execute("SELECT customer_id FROM customers.customers")]
+    return rng.sample(found, min(count, len(found)))
+
+
+def main(args: argparse.Namespace) -> None:
+    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}", flush=True)
+    cluster = PrivatePostgres()
+    try:
+        pg = cluster.start()
+        with (
+            private_rabbitmq() as mq,
+            scratch_database(pg.url) as database_url,
+            scratch_vhost(mq.host, mq.node) as amqp_url,
+        ):
+            if args.backfill:
+                backfill(args, pg, mq, database_url, amqp_url)
+            else:
+                measure(args, cluster, mq, database_url, amqp_url)
+    finally:
+        cluster.remove()
+
+
+def meter_for(server: int, pg: Server, mq: Server, subscriber: int) -> Meter:
+    pids = {"server": server, "postgres": pg.pid, "rabbitmq": mq.pid, "subscriber": subscriber}
+    return Meter({**pids, "client": os.getpid()})
+
+
+def anchor_round(pg: Server, database_url: str, profile: Any, sampled: Any, records: int, batch: int) -> Any:
+    """The round's rows written again with bare asyncpg, ``batch`` records a transaction."""
+    replay = rows.RowReplay(profile, sampled)
+    asyncio.run(replay.prepare(database_url))
+    anchor = Meter({"postgres": pg.pid, "anchor client": os.getpid()})
+    anchor.start()
+    started = time.perf_counter()
+    asyncio.run(rows.replay(database_url, replay, records, batch, connections=1))
+    seconds = time.perf_counter() - started
+    anchor.stop()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA anchor CASCADE")
+    return records / seconds, anchor.per(records)
+
+
+def measure(
+    args: argparse.Namespace, cluster: PrivatePostgres, mq: Server, database_url: str, amqp_url: str
+) -> None:
+    env = env_for(database_url, amqp_url)
+    people = People(11)
+    with subscribed(database_url, amqp_url, ["customers.#"]), serving(["customers"], env) as served:
+        seconds = asyncio.run(seed(served["customers"].port, people, args.seed_customers, args.batch))
+    print(f"seeded {args.seed_customers} golden customers at {args.seed_customers / seconds:.0f} records/s")
+    vacuumed, autovacuum = vacuum(database_url)
+    print(f"then VACUUM (ANALYZE) in {vacuumed:.1f} s (autovacuum: {autovacuum}); PostgreSQL restarted")
+    pg = cluster.restart()
+    results = []
+    for n in range(args.rounds):
+        records = people.mixed(args.records, f"r{n}")
+        count = len(records)
+        with (
+            subscribed(database_url, amqp_url, ["customers.#"]) as subscriber,
+            serving(["customers"], env) as served,
+        ):
+            server = served["customers"]
+            rss_before = rss_mib(server.pid)
+            meter = meter_for(server.pid, pg, mq, subscriber.pid)
+            sampler = rows.Sampler(database_url, ["customers"])
+            before = asyncio.run(rows.counters(database_url, ["customers"]))
+            rejected, elapsed = asyncio.run(
+                ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
+            )
+            after = asyncio.run(rows.counters(database_url, ["customers"]))
+            profile = rows.per_unit(before, after, count)
+            rss_after = rss_mib(server.pid)
+            ids = unread_customers(database_url, args.gets, random.Random(n))
+            latencies = asyncio.run(reads(server.port, ids))
+        anchor_rate, anchor_cpu = anchor_round(pg, database_url, profile, sampler.rows, count, args.batch)
+        results.append((count / elapsed, 1000 * meter.used["server"] / count, anchor_rate))
         print(
-            f"{done:>9} records  {n / t:6.0f} records/s in this slice  server RSS {rss_mib(pid):6.0f} MiB"
-            f"  then vacuum {vacuumed:4.0f} s",
+            f"round {n + 1}: {count} records (half duplicates of present customers) in {elapsed:.1f} s: "
+            f"{count / elapsed:.0f} records/s until every event was consumed, {rejected} rejected; "
+            f"CPU per record (ms): {meter.per(count)}; server RSS {rss_before:.0f} -> {rss_after:.0f} MiB",
             flush=True,
         )
-    print(f"total {done} records in {time.perf_counter() - start:.0f} s, vacuums included")
+        print(
+            f"round {n + 1} anchor: {anchor_rate:.0f} records/s of bare asyncpg writes of the round's rows "
+            f"({args.batch} records a transaction); CPU per record: {anchor_cpu}"
+        )
+        print(
+            f"round {n + 1} GetCustomer, {len(ids)} customers this process never read: "
+            f"cold p50 {latencies['cold p50']:.2f} ms, p99 {latencies['cold p99']:.2f} ms; "
+            f"warm p50 {latencies['warm p50']:.2f} ms, p99 {latencies['warm p99']:.2f} ms",
+            flush=True,
+        )
+        if n == 0:
+            shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
+            print(f"rows per record (insert/update/delete, pg_stat_user_tables, rounded): {shape}")
+    print(f"load average at the end: {load_average()}")
+    rates = ", ".join(f"{r:.0f}" for r, _, _ in results)
+    cpu = ", ".join(f"{c:.3f}" for _, c, _ in results)
+    ratios = ", ".join(f"{r / a:.2f}" for r, _, a in results)
+    print(f"records/s by round: {rates} (target >= 1,000); server CPU per record: {cpu} ms (target <= 0.6)")
+    print(f"service / anchor throughput by round: {ratios}")
+
+
+def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str, amqp_url: str) -> None:
+    """Stream ``--backfill`` records in slices of 100,000 into one server process; after the first
+    slice, half of each slice are duplicates of people sent earlier in the backfill. Per slice:
+    records/s until the slice's events are consumed, CPU per record and server memory. After each
+    slice the database is vacuumed and analysed, as autovacuum would (its defaults vacuum a table
+    once a fifth of it is new); that time is printed apart."""
+    env = env_for(database_url, amqp_url)
+    people = People(5)
+    started, done, slowest = time.perf_counter(), 0, float("inf")
+    with (
+        subscribed(database_url, amqp_url, ["customers.#"]) as subscriber,
+        serving(["customers"], env) as served,
+    ):
+        server = served["customers"]
+        while done < args.backfill:
+            n = min(100_000, args.backfill - done)
+            records = people.mixed(n, f"b{done}") if done else people.new(n)
+            meter = meter_for(server.pid, pg, mq, subscriber.pid)
+            _rejected, elapsed = asyncio.run(
+                ingest_round(server.port, database_url, records, args.batch, meter, subscriber)
+            )
+            done += n
+            slowest = min(slowest, n / elapsed)
+            vacuumed, _ = vacuum(database_url)
+            print(
+                f"{done:>9} records  {n / elapsed:6.0f} records/s in this slice  "
+                f"server RSS {rss_mib(server.pid):6.0f} MiB  CPU per record: {meter.per(n)}  "
+                f"then vacuum {vacuumed:4.0f} s",
+                flush=True,
+            )
+    total = time.perf_counter() - started
+    print(f"total {done} records in {total:.0f} s, vacuums included; slowest slice {slowest:.0f} records/s")
+    print(f"load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--pg-url", default=PG_ADMIN, help="a database on the server to use (a scratch one is made)"
-    )
     parser.add_argument("--seed-customers", type=int, default=100_000)
     parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--gets", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--gets", type=int, default=2000, help="customers read cold, then warm")
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument(
-        "--seed-template",
-        metavar="NAME",
-        help="seed a database of this name once and copy it for each run (drop it when the stored"
-        " form changes)",
-    )
-    parser.add_argument(
-        "--backfill", type=int, default=0, help="long mode: stream this many records, report memory"
-    )
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--backfill", type=int, default=0, help="long mode: stream this many records")
+    main(parser.parse_args())

@@ -70,47 +70,77 @@ def _as_postgres() -> list[str]:
     return ["runuser", "-u", "postgres", "--"]
 
 
-@contextlib.contextmanager
-def private_postgres(**settings: str) -> Iterator[Server]:
-    """A fresh PostgreSQL cluster on a free port; yields its admin URL and postmaster pid."""
-    binaries, runas = _pg_bin(), _as_postgres()
-    root = Path(tempfile.mkdtemp(prefix="isthmus-bench-pg-"))
-    data = root / "data"
-    if runas:
-        shutil.chown(root, "postgres", "postgres")
-    subprocess.run(
-        [*runas, str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-         "--locale=C.UTF-8", "--no-sync"],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    port = free_port()
-    options = {**PG_SETTINGS, **settings, "port": str(port), "unix_socket_directories": str(root)}
-    args = [arg for key, value in options.items() for arg in ("-c", f"{key}={value}")]
-    process = subprocess.Popen(
-        [*runas, str(binaries / "postgres"), "-D", str(data), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=(root / "server.log").open("w"),
-    )
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    try:
+class PrivatePostgres:
+    """A PostgreSQL cluster of the run's own; ``restart()`` empties its caches (cold reads)."""
+
+    def __init__(self, **settings: str) -> None:
+        self.binaries, self.runas = _pg_bin(), _as_postgres()
+        self.root = Path(tempfile.mkdtemp(prefix="isthmus-bench-pg-"))
+        self.data = self.root / "data"
+        if self.runas:
+            shutil.chown(self.root, "postgres", "postgres")
+        subprocess.run(
+            [*self.runas, str(self.binaries / "initdb"), "-D", str(self.data), "-U", "postgres",
+             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        self.port = free_port()
+        options = {
+            **PG_SETTINGS,
+            **settings,
+            "port": str(self.port),
+            "unix_socket_directories": str(self.root),
+        }
+        self.args = [arg for key, value in options.items() for arg in ("-c", f"{key}={value}")]
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Server:
+        log = (self.root / "server.log").open("a")
+        self.process = subprocess.Popen(
+            [*self.runas, str(self.binaries / "postgres"), "-D", str(self.data), *self.args],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
-                psycopg.connect(url, connect_timeout=1).close()
+                psycopg.connect(self.url, connect_timeout=1).close()
                 break
             except psycopg.OperationalError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (root / "server.log").read_text()
-                    raise SystemExit(f"private PostgreSQL did not start: {log}") from None
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    text = (self.root / "server.log").read_text()
+                    raise SystemExit(f"private PostgreSQL did not start: {text}") from None
                 time.sleep(0.2)
-        yield Server(url, _postmaster(process.pid), "postgres")
+        return Server(self.url, _postmaster(self.process.pid), "postgres")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()  # "smart" shutdown: waits for clients to leave
+            try:
+                self.process.wait(120)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+    def restart(self) -> Server:
+        """Stop and start again: shared buffers empty, as after a deployment or a failover."""
+        self.stop()
+        return self.start()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_postgres(**settings: str) -> Iterator[Server]:
+    """A fresh PostgreSQL cluster on a free port; yields its admin URL and postmaster pid."""
+    cluster = PrivatePostgres(**settings)
+    try:
+        yield cluster.start()
     finally:
-        process.terminate()
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.remove()
 
 
 def _postmaster(launcher: int) -> int:
