@@ -28,7 +28,10 @@ if _version_not_supported:
 
 
 class CustomerMasterServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """The customer master: source records in, golden customers out, and the steward and privacy
+    operations on them. A customer id that names nothing is NOT_FOUND; an operation that needs an
+    ACTIVE customer and gets a MERGED or ERASED one is FAILED_PRECONDITION naming the state.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -119,20 +122,27 @@ class CustomerMasterServiceStub:
 
 
 class CustomerMasterServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """The customer master: source records in, golden customers out, and the steward and privacy
+    operations on them. A customer id that names nothing is NOT_FOUND; an operation that needs an
+    ACTIVE customer and gets a MERGED or ERASED one is FAILED_PRECONDITION naming the state.
+    """
 
     def UpsertSourceRecord(self, request, context):
         """Ingests one source record and resolves it to a golden customer. Naturally idempotent: the
-        same record again is UNCHANGED. Invalid records fail with INVALID_ARGUMENT naming the field;
-        a concurrent upsert of the same source id fails with ABORTED (retry it).
+        same record again is UNCHANGED. Invalid records fail with INVALID_ARGUMENT naming every bad
+        field (paths start with "record."); a record for an erased source id without lawful_basis is
+        FAILED_PRECONDITION; a concurrent upsert of the same source id fails with ABORTED (retry it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpsertSourceRecords(self, request, context):
-        """Ingests a batch (up to 1,000 records). One bad record does not fail the batch: each record
-        gets its own result, in request order.
+        """Ingests a batch (up to 1,000 records; more is INVALID_ARGUMENT for the whole request). One bad
+        record does not fail the batch: each record gets its own result, in request order, and a
+        rejected one carries the error it would have had on its own. The accepted records commit in
+        one transaction; when a concurrent write to the same records wins, they are applied one by one
+        and only the losers are REJECTED, with code ABORTED (send those again).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -141,7 +151,8 @@ class CustomerMasterServiceServicer:
     def StreamSourceRecords(self, request_iterator, context):
         """Bulk load for backfills: the client streams batches and may send the next before the previous
         is answered; the server answers each batch, in order, once it is committed, so a client can
-        checkpoint on every answer.
+        checkpoint on every answer. Each batch behaves as UpsertSourceRecords; a batch of more than
+        1,000 records ends the stream with INVALID_ARGUMENT (batches answered before stay committed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,7 +167,8 @@ class CustomerMasterServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SearchCustomers(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Finds customers by free text and exact filters. Only ACTIVE customers unless include_inactive.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -169,26 +181,36 @@ class CustomerMasterServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def MergeCustomers(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Merges customers the steward knows to be one person into a survivor: their source records and
+        consents move to it, its golden record is recomputed, open match reviews involving them are
+        superseded, and customers.CustomersMerged tells the other services to re-point their data.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UnmergeCustomer(self, request, context):
         """Undoes a merge: restores the named customers and re-resolves the source records that moved.
+        Records that came from a restored customer go back to it; records that joined after the merge
+        go to whichever customer they now match best. Automatic matching will not join the restored
+        records to the split customer again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListMatchReviews(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The stewards' work queue: match reviews, oldest first.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ResolveMatchReview(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Decides an open match review: MATCH merges the candidate's customer into the existing one;
+        NO_MATCH keeps them apart for good. Resolving a resolved review with the same decision returns
+        it unchanged; with the other decision, or a superseded review, is FAILED_PRECONDITION.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -201,7 +223,9 @@ class CustomerMasterServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetCustomer360(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The customer 360: golden record, order, case and loyalty summaries, contact suppression and
+        the latest timeline entries, from this service's own read model (see customer360.proto).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -215,7 +239,7 @@ class CustomerMasterServiceServicer:
 
     def SetConsent(self, request, context):
         """Records a consent statement for one channel. Naturally idempotent on
-        (customer, channel, status, given_at).
+        (customer, channel, status, given_at). Returns the customer in the BASIC view.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -223,6 +247,7 @@ class CustomerMasterServiceServicer:
 
     def ExportCustomer(self, request, context):
         """Everything this service holds about a person (right of access). Other services export their own.
+        Works for customers in any state and records an EXPORTED entry in the audit trail.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -230,7 +255,7 @@ class CustomerMasterServiceServicer:
 
     def EraseCustomer(self, request, context):
         """Erases personal data here, keeps a tombstone per source id, and emits customers.CustomerErased
-        so the other services erase too.
+        so the other services erase too. Erasing an erased customer returns the first erasure's result.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -328,7 +353,10 @@ def add_CustomerMasterServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CustomerMasterService:
-    """Missing associated documentation comment in .proto file."""
+    """The customer master: source records in, golden customers out, and the steward and privacy
+    operations on them. A customer id that names nothing is NOT_FOUND; an operation that needs an
+    ACTIVE customer and gets a MERGED or ERASED one is FAILED_PRECONDITION naming the state.
+    """
 
     @staticmethod
     def UpsertSourceRecord(request,

@@ -26,7 +26,10 @@ if _version_not_supported:
 
 
 class LoyaltyServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Loyalty accounts, their ledger and the programme. Points are earned from orders.OrderPaid and
+    clawed back on returns and cancellations (events, not calls); accounts follow customer merges.
+    Every method takes a golden customer id and follows merges to the surviving account.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -62,7 +65,10 @@ class LoyaltyServiceStub:
 
 
 class LoyaltyServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Loyalty accounts, their ledger and the programme. Points are earned from orders.OrderPaid and
+    clawed back on returns and cancellations (events, not calls); accounts follow customer merges.
+    Every method takes a golden customer id and follows merges to the surviving account.
+    """
 
     def GetAccount(self, request, context):
         """A customer's account. NOT_FOUND when the customer never earned or was never enrolled.
@@ -72,28 +78,33 @@ class LoyaltyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListLedger(self, request, context):
-        """Ledger entries, newest first.
+        """Ledger entries, newest first, including those of accounts merged into this one. NOT_FOUND when
+        the customer has no account.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Redeem(self, request, context):
-        """Spends points; FAILED_PRECONDITION when more than the available balance.
+        """Spends points; FAILED_PRECONDITION when more than the available balance, or when the customer
+        was erased; NOT_FOUND when the customer has no account.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Adjust(self, request, context):
-        """A manual correction with a reason.
+        """A manual correction with a reason. A positive adjustment enrols a customer who has no account
+        yet; a negative one needs an account (NOT_FOUND otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetProgramme(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The programme in force: earning rules, tiers, expiry and tier policy (configured with
+        ISTHMUS_LOYALTY_PROGRAMME).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -135,7 +146,10 @@ def add_LoyaltyServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class LoyaltyService:
-    """Missing associated documentation comment in .proto file."""
+    """Loyalty accounts, their ledger and the programme. Points are earned from orders.OrderPaid and
+    clawed back on returns and cancellations (events, not calls); accounts follow customer merges.
+    Every method takes a golden customer id and follows merges to the surviving account.
+    """
 
     @staticmethod
     def GetAccount(request,

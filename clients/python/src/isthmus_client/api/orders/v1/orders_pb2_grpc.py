@@ -27,7 +27,9 @@ if _version_not_supported:
 
 
 class OrderServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Orders from every channel and their lifecycle. An order id that names nothing is NOT_FOUND; every
+    update returns the order after the change and publishes the matching orders.* event.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -118,7 +120,9 @@ class OrderServiceStub:
 
 
 class OrderServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Orders from every channel and their lifecycle. An order id that names nothing is NOT_FOUND; every
+    update returns the order after the change and publishes the matching orders.* event.
+    """
 
     def CreateOrder(self, request, context):
         """Idempotent on (source_system, external_order_id): the same payload again returns the existing
@@ -131,13 +135,15 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetOrder(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """An order by its hub id.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetOrderByExternalId(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """An order by the source system's key; NOT_FOUND when the source never sent it.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -178,7 +184,7 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CancelOrder(self, request, context):
-        """PLACED or PAID -> CANCELLED.
+        """PLACED or PAID -> CANCELLED. Loyalty claws back the points of a paid order.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -186,6 +192,7 @@ class OrderServiceServicer:
 
     def ReturnOrderLines(self, request, context):
         """Partial or full return or exchange from SHIPPED, DELIVERED or COMPLETED. Idempotent on return_id.
+        The order's state does not change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -199,7 +206,8 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReleaseBackorder(self, request, context):
-        """Releases backordered units for fulfilment.
+        """Releases backordered units for fulfilment (PLACED, PAID or SHIPPED). FAILED_PRECONDITION when
+        nothing is on backorder.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -213,14 +221,15 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateCoupon(self, request, context):
-        """ALREADY_EXISTS when the code is taken.
+        """Creates a coupon. ALREADY_EXISTS when the code is taken.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetCoupon(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A coupon by its code (case-insensitive).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -325,7 +334,9 @@ def add_OrderServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class OrderService:
-    """Missing associated documentation comment in .proto file."""
+    """Orders from every channel and their lifecycle. An order id that names nothing is NOT_FOUND; every
+    update returns the order after the change and publishes the matching orders.* event.
+    """
 
     @staticmethod
     def CreateOrder(request,

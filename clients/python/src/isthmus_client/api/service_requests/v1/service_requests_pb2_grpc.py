@@ -27,7 +27,9 @@ if _version_not_supported:
 
 
 class ServiceRequestServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Cases and the interaction log. A case id that names nothing is NOT_FOUND. Ids in requests are at
+    most 64 characters; names (category, queue, agent, source system) at most 200.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -78,7 +80,9 @@ class ServiceRequestServiceStub:
 
 
 class ServiceRequestServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Cases and the interaction log. A case id that names nothing is NOT_FOUND. Ids in requests are at
+    most 64 characters; names (category, queue, agent, source system) at most 200.
+    """
 
     def OpenServiceRequest(self, request, context):
         """Opens a case in state NEW with SLA due times computed from priority and the business calendar.
@@ -89,19 +93,22 @@ class ServiceRequestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetServiceRequest(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A case by its id.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListServiceRequests(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Cases matching every filter given: newest opened first, or soonest due first when overdue.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def AssignServiceRequest(self, request, context):
-        """Assigning a NEW case moves it to OPEN.
+        """Assigning a NEW case moves it to OPEN. Only NEW, OPEN and PENDING_CUSTOMER cases can be
+        assigned (FAILED_PRECONDITION otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -188,7 +195,9 @@ def add_ServiceRequestServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ServiceRequestService:
-    """Missing associated documentation comment in .proto file."""
+    """Cases and the interaction log. A case id that names nothing is NOT_FOUND. Ids in requests are at
+    most 64 characters; names (category, queue, agent, source system) at most 200.
+    """
 
     @staticmethod
     def OpenServiceRequest(request,
