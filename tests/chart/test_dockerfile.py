@@ -1,4 +1,4 @@
-"""The image the chart runs: checked statically (no Docker engine here), against what the chart assumes."""
+"""The image the chart runs, read statically against what the chart assumes (tests/image builds and runs it)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,23 @@ def stage(name: str) -> str:
     return match.group(1)
 
 
+def test_the_last_stage_and_so_the_default_target_is_the_runtime_image() -> None:
+    stages = re.findall(r"^FROM (\S+) AS (\S+)$", DOCKERFILE, re.MULTILINE)
+    assert stages[-1] == ("release", "runtime")
+    assert ("release", "dev") in stages
+
+
+def test_base_image_index_and_ca_bundle_are_build_arguments() -> None:
+    assert re.search(r"^ARG BASE_IMAGE=python:\$\{PYTHON_VERSION\}-slim-\w+$", DOCKERFILE, re.MULTILINE)
+    builder = stage("builder")
+    for arg in ("PACKAGE_INDEX_URL", "CA_BUNDLE"):
+        assert f'ARG {arg}=""' in builder
+        assert arg not in stage("release"), "build-time settings stay out of the shipped image"
+
+
 def test_runtime_stage_is_slim_non_root_and_runs_the_isthmus_entrypoint() -> None:
-    runtime = stage("runtime")
-    assert re.search(r"^FROM python:\$\{PYTHON_VERSION\}-slim-\w+ AS runtime$", DOCKERFILE, re.MULTILINE)
+    runtime = stage("release")
+    assert re.search(r"^FROM \$\{BASE_IMAGE\} AS release$", DOCKERFILE, re.MULTILINE)
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     uid = values["podSecurityContext"]["runAsUser"]
     assert f"USER {uid}:{uid}" in runtime
@@ -35,11 +49,13 @@ def test_wheels_are_built_in_the_builder_from_the_lock_without_the_dev_extra() -
     assert "pip wheel --wheel-dir /wheels --constraint requirements.lock" in builder
     assert "--extra" not in builder and "[dev]" not in builder
     assert "connectors/*/" in builder, "reference connectors are installed into the image"
-    assert "--no-index --find-links /wheels" in builder
+    # Installing takes the wheels just built, by name: building again from source would need
+    # setuptools, which is not among the wheels.
+    assert "pip install --no-index --find-links /wheels $names" in builder
 
 
 def test_writable_paths_match_the_chart_mounts() -> None:
-    runtime = stage("runtime")
+    runtime = stage("release")
     assert 'VOLUME ["/var/lib/isthmus", "/tmp"]' in runtime
     assert "ISTHMUS_DATA_DIR=/var/lib/isthmus" in runtime
     assert "PYTHONDONTWRITEBYTECODE=1" in runtime, "the root filesystem is read-only at run time"
@@ -49,5 +65,6 @@ def test_writable_paths_match_the_chart_mounts() -> None:
 def test_dockerignore_keeps_local_state_and_non_image_files_out() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {"**/.git", "**/.venv*", "**/__pycache__", "tests/", "charts/", "tilt/"} <= ignored
+    assert "connectors/template/" in ignored, "the copyable template is no production connector"
     for needed in ("services/", "connectors/", "pyproject.toml", "requirements.lock"):
         assert needed not in ignored
