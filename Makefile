@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 NAMEKO_VENV ?= .venv-nameko
 NAMEKO_LOCK := examples/nameko_subscriber/requirements.lock
 
-.PHONY: demo test lint proto lock clean
+.PHONY: demo test lint proto lock image clean
 
 $(BIN)/isthmus: requirements.lock pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(BIN)/isthmus
 ## Regenerate the client package's stubs and .proto copies from proto/ (the test suite fails when they drift).
 proto: $(BIN)/isthmus
 	$(BIN)/python -m isthmus.platform.protogen
+
+## Build the image with podman, on a Debian base made by debootstrap (no registry needed; tests/image/imagekit.py).
+image: $(BIN)/isthmus
+	$(BIN)/python tests/image/imagekit.py
 
 ## Re-pin dependencies after editing pyproject.toml.
 lock:
