@@ -1,8 +1,7 @@
 """Wiring of the connectors component: the connector runtime (it serves health only).
 
-Settings (``ISTHMUS_*``, read at start): ``CONNECTORS_FILE`` (the instances, see runtime.py),
-``CONNECTORS_HUB_TARGET`` (host:port of the hub's gRPC API; default this process's own port),
-``CONNECTORS_HUB_TOKEN`` (bearer token with customers:write, orders:write, service_requests:write).
+Settings (``ISTHMUS_*``, read at start): ``CONNECTORS_FILE`` (the instances, see runtime.py) and how
+to reach the hub's APIs (addresses, TLS, token: see channels.py).
 """
 
 from __future__ import annotations
@@ -16,12 +15,13 @@ from typing import Any
 import grpc
 
 from isthmus.connectors import mapping
+from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, load_instances
-from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.connectors.state import SqlIdMap, SqlStateStore, instance_locks
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
 from isthmus.platform.migrations import Stream
@@ -31,20 +31,18 @@ log = logging.getLogger("isthmus.connectors")
 MIGRATIONS = Stream("isthmus.connectors:migrations", "alembic_version")
 
 
-def hub_target(settings: Settings) -> str:
-    return settings.extra.get("ISTHMUS_CONNECTORS_HUB_TARGET") or f"127.0.0.1:{settings.grpc_port}"
-
-
-def build_runtime(settings: Settings, runtime: Runtime, channel: grpc.aio.Channel) -> ConnectorRuntime:
+def build_runtime(
+    settings: Settings, runtime: Runtime, channels: HubChannels | grpc.aio.Channel, hub: HubSettings
+) -> ConnectorRuntime:
     engine = runtime.engine("connectors")
     file = settings.extra.get("ISTHMUS_CONNECTORS_FILE")
     instances = load_instances(Path(file) if file else None, settings.extra)
     plugins = get_plugin_manager(settings.extra)
-    sink = GrpcHub(channel, SqlIdMap(engine), token=settings.extra.get("ISTHMUS_CONNECTORS_HUB_TOKEN"))
+    sink = GrpcHub(channels, SqlIdMap(engine), token=hub.token)
     syncer = Syncer(
         SqlStateStore(engine, runtime.clock), sink, plugins, connector_metrics(), clock=runtime.clock
     )
-    return ConnectorRuntime(instances, plugins, syncer)
+    return ConnectorRuntime(instances, plugins, syncer, instance_locks(engine), runtime.clock)
 
 
 def _write_back_subscription(connectors: ConnectorRuntime) -> Any:
@@ -69,8 +67,9 @@ def _write_back_subscription(connectors: ConnectorRuntime) -> Any:
 def component() -> Component:
     async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
         settings = runtime.settings
-        channel = grpc.aio.insecure_channel(hub_target(settings))
-        connectors = build_runtime(settings, runtime, channel)
+        hub = hub_settings(settings)
+        channels = HubChannels(hub)
+        connectors = build_runtime(settings, runtime, channels, hub)
         if runtime.bus is not None and any(i.write_back for i in connectors.instances):
             runtime.bus.subscribe(
                 "connectors", runtime.engine("connectors"), _write_back_subscription(connectors)
@@ -82,7 +81,7 @@ def component() -> Component:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             connectors.close()
-            await channel.close()
+            await channels.close()
 
         return stop
 

@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import grpc
-
-from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime, hub_target
+from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime
+from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
 from isthmus.connectors.plugins import get_plugin_manager
-from isthmus.connectors.runtime import ConnectorRuntime, InstanceConfigError, load_instances
+from isthmus.connectors.runtime import ConnectorRuntime, InstanceBusy, InstanceConfigError, load_instances
 from isthmus.connectors.sdk import ConfigInvalid, StreamState, redact
 from isthmus.connectors.state import SqlStateStore
 from isthmus.platform import logs
@@ -76,13 +75,13 @@ def _file(args: argparse.Namespace, settings: Settings) -> Path | None:
 
 
 def _runtime(
-    args: argparse.Namespace, settings: Settings, runtime: Runtime, channel: grpc.aio.Channel
+    args: argparse.Namespace, settings: Settings, runtime: Runtime, channels: HubChannels, hub: HubSettings
 ) -> ConnectorRuntime:
     file = _file(args, settings)
     if file is None:
         raise ConfigError("ISTHMUS_CONNECTORS_FILE (or --file) must name the connector instances file")
     extra = {**settings.extra, "ISTHMUS_CONNECTORS_FILE": str(file)}
-    return build_runtime(settings.with_overrides(extra=extra), runtime, channel)
+    return build_runtime(settings.with_overrides(extra=extra), runtime, channels, hub)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -135,9 +134,10 @@ def _check(args: argparse.Namespace) -> int:
 async def _with_runtime(args: argparse.Namespace, settings: Settings, action: Any) -> int:
     upgrade(settings, "connectors", [MIGRATIONS])
     runtime = Runtime(settings)
-    channel = grpc.aio.insecure_channel(hub_target(settings))
+    hub = hub_settings(settings)
+    channels = HubChannels(hub)
     try:
-        connectors = _runtime(args, settings, runtime, channel)
+        connectors = _runtime(args, settings, runtime, channels, hub)
         try:
             return int(await action(connectors) or 0)
         finally:
@@ -145,7 +145,7 @@ async def _with_runtime(args: argparse.Namespace, settings: Settings, action: An
     except (InstanceConfigError, KeyError) as exc:
         raise ConfigError(str(exc)) from None
     finally:
-        await channel.close()
+        await channels.close()
         await runtime.close()
 
 
@@ -153,7 +153,12 @@ def _sync(args: argparse.Namespace) -> Any:
     settings = _settings(args)
 
     async def action(connectors: ConnectorRuntime) -> int:
-        for r in await connectors.sync(args.instance, args.stream):
+        try:
+            results = await connectors.sync(args.instance, args.stream)
+        except InstanceBusy as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        for r in results:
             print(
                 f"{args.instance}/{r.stream}: read {r.read}, accepted {r.accepted}, rejected {r.rejected}, "
                 f"state {json.dumps(r.state.to_json())}"

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 import grpc
 
 from isthmus.connectors import mapping
+from isthmus.connectors.channels import HubChannels
 from isthmus.connectors.sdk import CUSTOMERS, INTERACTIONS, ORDERS, SERVICE_REQUESTS, Record, TransientError
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
@@ -91,20 +92,24 @@ T = TypeVar("T")
 
 
 class GrpcHub:
-    """A Sink over the hub's public gRPC API."""
+    """A Sink over the hub's public gRPC API: one channel for every API, or one per API."""
 
     def __init__(
         self,
-        channel: grpc.aio.Channel,
+        channel: grpc.aio.Channel | HubChannels,
         ids: IdMap | None = None,
         *,
         token: str | None = None,
         concurrency: int = 16,
         timeout: float = 60.0,
     ) -> None:
-        self.customers = customers_pb2_grpc.CustomerMasterServiceStub(channel)
-        self.orders = orders_pb2_grpc.OrderServiceStub(channel)
-        self.cases = service_requests_pb2_grpc.ServiceRequestServiceStub(channel)
+        if isinstance(channel, HubChannels):
+            customers, orders, cases = channel.customers, channel.orders, channel.service_requests
+        else:
+            customers = orders = cases = channel
+        self.customers = customers_pb2_grpc.CustomerMasterServiceStub(customers)
+        self.orders = orders_pb2_grpc.OrderServiceStub(orders)
+        self.cases = service_requests_pb2_grpc.ServiceRequestServiceStub(cases)
         self.ids = ids or MemoryIdMap()
         self.metadata = (("authorization", f"Bearer {token}"),) if token else None
         self.timeout = timeout

@@ -17,9 +17,11 @@ import asyncio
 import json
 import logging
 import os
+import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from isthmus.connectors.sdk import (
     Record,
     redact,
 )
+from isthmus.connectors.state import InstanceLocks, LocalLocks
 
 log = logging.getLogger("isthmus.connectors")
 
@@ -42,6 +45,10 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 class InstanceConfigError(ValueError):
     """The instances file is wrong; the message says where."""
+
+
+class InstanceBusy(Exception):
+    """Another process is syncing the instance right now."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +116,19 @@ def load_instances(path: Path | None, env: Mapping[str, str] | None = None) -> l
     return parse_instances(data, env)
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class ConnectorRuntime:
     instances: Sequence[Instance]
     plugins: PluginManager
     syncer: Syncer
+    # Shared by every replica of the component (advisory locks on PostgreSQL): an instance is synced
+    # by one of them at a time, and on its schedule however many replicas run.
+    locks: InstanceLocks = field(default_factory=LocalLocks)
+    clock: Callable[[], datetime] = _utcnow
     _connectors: dict[str, Connector] = field(default_factory=dict)
 
     def instance(self, name: str) -> Instance:
@@ -142,6 +157,13 @@ class ConnectorRuntime:
         return [s for s in CANONICAL_STREAMS if s in wanted and s in offered]
 
     async def sync(self, name: str, streams: Sequence[str] | None = None) -> list[SyncResult]:
+        """Sync now, unless another process is syncing the instance (then InstanceBusy)."""
+        async with self.locks.hold(name) as held:
+            if not held:
+                raise InstanceBusy(f"instance {name!r} is being synced by another process; try again later")
+            return await self._sync(name, streams)
+
+    async def _sync(self, name: str, streams: Sequence[str] | None = None) -> list[SyncResult]:
         connector = self.connector(name)
         results = []
         for stream in streams or self.streams(name):
@@ -152,19 +174,40 @@ class ConnectorRuntime:
         """Every instance on its own schedule; one failing source does not hold up the others."""
         await asyncio.gather(*(self._loop(inst) for inst in self.instances))
 
+    async def run_due(self, inst: Instance) -> float:
+        """Sync the instance if it is due and no other replica holds it; return seconds to the next try.
+
+        Due means: no sync of it started (in any replica) within its schedule. So replicas take turns
+        instead of each running the schedule, and a replica that just started does not sync again what
+        another one synced a moment ago.
+        """
+        async with self.locks.hold(inst.name) as held:
+            if not held:
+                log.debug("%s is being synced by another replica", inst.name)
+                return inst.schedule_seconds
+            last = await self.syncer.store.last_started(inst.name)
+            if last is not None:
+                waited = (self.clock() - last).total_seconds()
+                if waited < inst.schedule_seconds:
+                    return inst.schedule_seconds - waited
+            for result in await self._sync(inst.name):
+                log.info(
+                    "synced %s/%s: %d read, %d accepted, %d rejected",
+                    inst.name, result.stream, result.read, result.accepted, result.rejected,
+                )  # fmt: skip
+        return inst.schedule_seconds
+
     async def _loop(self, inst: Instance) -> None:
         while True:
+            wait = inst.schedule_seconds
             try:
-                for result in await self.sync(inst.name):
-                    log.info(
-                        "synced %s/%s: %d read, %d accepted, %d rejected",
-                        inst.name, result.stream, result.read, result.accepted, result.rejected,
-                    )  # fmt: skip
+                wait = await self.run_due(inst)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("sync of %s failed; next attempt on schedule", inst.name)
-            await asyncio.sleep(inst.schedule_seconds)
+            # A little jitter, so replicas that started together do not keep asking together.
+            await asyncio.sleep(max(wait, 0.5) + random.uniform(0, min(1.0, inst.schedule_seconds / 10)))
 
     async def write_back(self, values: Record, customer_id: str, sources: Sequence[tuple[str, str]],
                          changed_fields: Sequence[str], origin_system: str = "") -> int:  # fmt: skip

@@ -2,12 +2,20 @@
 
 State is (cursor, tie-breaker, extra) per connector instance and stream. ``checkpoint`` writes a
 batch's dead letters and the new state in one transaction, so a crash leaves either both or neither.
+
+Instance locks keep two replicas of the connectors component (or a replica and ``isthmus connectors
+sync``) from syncing one instance at the same time: on PostgreSQL a session advisory lock, which the
+server releases by itself when the holder's connection dies; embedded, an in-process lock.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+import logging
+import zlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,14 +31,18 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     insert,
     select,
+    text,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from isthmus.connectors.sdk import StreamState
 
+log = logging.getLogger("isthmus.connectors")
 metadata = MetaData()
 
 stream_state = Table(
@@ -121,6 +133,10 @@ class StateStore(Protocol):
 
     async def runs(self, instance: str, limit: int = 20) -> list[SyncRun]: ...
 
+    async def last_started(self, instance: str) -> datetime | None:
+        """When the latest recorded sync of any of the instance's streams started (None: never)."""
+        ...
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -166,6 +182,9 @@ class MemoryStateStore:
 
     async def runs(self, instance: str, limit: int = 20) -> list[SyncRun]:
         return [r for r in reversed(self.history) if r.instance == instance][:limit]
+
+    async def last_started(self, instance: str) -> datetime | None:
+        return max((r.started_at for r in self.history if r.instance == instance), default=None)
 
 
 class SqlStateStore:
@@ -263,6 +282,14 @@ class SqlStateStore:
             rows = (await conn.execute(query)).mappings().all()
         return [SyncRun(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
 
+    async def last_started(self, instance: str) -> datetime | None:
+        query = select(func.max(sync_runs.c.started_at)).where(sync_runs.c.instance == instance)
+        async with self.engine.connect() as conn:
+            found: datetime | None = (await conn.execute(query)).scalar()
+        if found is not None and found.tzinfo is None:  # SQLite keeps no zone; the runtime writes UTC
+            found = found.replace(tzinfo=UTC)
+        return found
+
 
 class SqlIdMap:
     def __init__(self, engine: AsyncEngine) -> None:
@@ -299,3 +326,62 @@ class SqlIdMap:
                     )
                 )
         self._cache[(instance, kind, external_id)] = hub_id
+
+
+class InstanceLocks(Protocol):
+    def hold(self, instance: str) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Take the instance's lock if it is free: yields True while held, False if another holds it."""
+        ...
+
+
+class LocalLocks:
+    """Within one process (embedded SQLite, tests): the instance's sync runs once at a time."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, instance: str) -> AsyncIterator[bool]:
+        lock = self._locks.setdefault(instance, asyncio.Lock())
+        if lock.locked():
+            yield False
+            return
+        async with lock:
+            yield True
+
+
+# First key of the two-part advisory lock: "connector instance" (the second is the name's CRC-32).
+_LOCK_SPACE = 0x69737468  # "isth"
+
+
+def _signed32(value: int) -> int:
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+class AdvisoryLocks:
+    """Across processes on PostgreSQL: a session advisory lock per instance, on a connection held
+    (outside any transaction) for as long as the sync runs. Names that share a CRC-32 share a lock,
+    which only serialises them."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @contextlib.asynccontextmanager
+    async def hold(self, instance: str) -> AsyncIterator[bool]:
+        params = {"space": _signed32(_LOCK_SPACE), "key": _signed32(zlib.crc32(instance.encode()))}
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            taken = (await conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"), params)).scalar()
+            try:
+                yield bool(taken)
+            finally:
+                if taken:
+                    try:
+                        await conn.execute(text("SELECT pg_advisory_unlock(:space, :key)"), params)
+                    except DBAPIError:
+                        # The connection is gone, and the server dropped the lock with it.
+                        log.warning("could not release the lock of %s; its connection was lost", instance)
+
+
+def instance_locks(engine: AsyncEngine) -> InstanceLocks:
+    return AdvisoryLocks(engine) if engine.dialect.name == "postgresql" else LocalLocks()

@@ -1,0 +1,110 @@
+"""How the connector runtime reaches the hub's APIs: an address per API, TLS, and a bearer token.
+
+On Kubernetes every API has a Service of its own, so each API has its own address. Settings
+(``ISTHMUS_CONNECTORS_*``, read at start; the chart sets them from its values):
+
+``HUB_TARGET``
+    host:port of every API not named below. Default: this process's own gRPC port, which is right
+    only when the APIs run in the same process (``isthmus up``).
+``CUSTOMERS_TARGET``, ``ORDERS_TARGET``, ``SERVICE_REQUESTS_TARGET``
+    host:port of the customer master, order and service request APIs.
+``HUB_TOKEN``
+    bearer token of a client with ``customers:write``, ``orders:write`` and ``service_requests:write``.
+``HUB_TLS``
+    ``true``: speak TLS, verifying the APIs' certificates against the system's roots (or ``HUB_CA_FILE``).
+``HUB_CA_FILE``
+    PEM roots that signed the APIs' certificates; implies TLS.
+``HUB_CERT_FILE``, ``HUB_KEY_FILE``
+    client certificate and key, for APIs that require mutual TLS; imply TLS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from isthmus.platform.config import ConfigError, Settings
+
+PREFIX = "ISTHMUS_CONNECTORS_"
+APIS = ("customers", "orders", "service_requests")
+_OPTIONS = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+]
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    targets: Mapping[str, str]  # API ("customers", "orders", "service_requests") -> host:port
+    token: str | None = None
+    tls: bool = False
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+
+def _file(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(PREFIX + name, "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise ConfigError(f"{PREFIX}{name}: no readable file at {value}")
+    return path
+
+
+def _target(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(PREFIX + name, "").strip() or default
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ConfigError(f"{PREFIX}{name} must be host:port, not {value!r}")
+    return value
+
+
+def hub_settings(settings: Settings) -> HubSettings:
+    """Read and check the hub client settings; a ConfigError names the variable at fault."""
+    env = settings.extra
+    default = _target(env, "HUB_TARGET", f"127.0.0.1:{settings.grpc_port}")
+    targets = {api: _target(env, f"{api.upper()}_TARGET", default) for api in APIS}
+    tls_flag = env.get(PREFIX + "HUB_TLS", "").strip().lower()
+    if tls_flag not in {"", "true", "false", "1", "0", "yes", "no"}:
+        raise ConfigError(f"{PREFIX}HUB_TLS must be true or false, not {tls_flag!r}")
+    ca_file, cert_file, key_file = (_file(env, n) for n in ("HUB_CA_FILE", "HUB_CERT_FILE", "HUB_KEY_FILE"))
+    if (cert_file is None) != (key_file is None):
+        raise ConfigError(f"{PREFIX}HUB_CERT_FILE and {PREFIX}HUB_KEY_FILE must be set together")
+    tls = tls_flag in {"true", "1", "yes"} or any(f is not None for f in (ca_file, cert_file))
+    if tls_flag in {"false", "0", "no"} and tls:
+        raise ConfigError(f"{PREFIX}HUB_TLS is false but a HUB_CA_FILE or HUB_CERT_FILE is set")
+    token = env.get(PREFIX + "HUB_TOKEN", "").strip() or None
+    return HubSettings(targets, token, tls, ca_file, cert_file, key_file)
+
+
+class HubChannels:
+    """One gRPC channel per distinct address; APIs that share an address share the channel."""
+
+    def __init__(self, hub: HubSettings) -> None:
+        credentials = None
+        if hub.tls:
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=hub.ca_file.read_bytes() if hub.ca_file else None,
+                private_key=hub.key_file.read_bytes() if hub.key_file else None,
+                certificate_chain=hub.cert_file.read_bytes() if hub.cert_file else None,
+            )
+        self._by_target: dict[str, grpc.aio.Channel] = {}
+        for target in dict.fromkeys(hub.targets.values()):
+            self._by_target[target] = (
+                grpc.aio.secure_channel(target, credentials, options=_OPTIONS)
+                if credentials is not None
+                else grpc.aio.insecure_channel(target, options=_OPTIONS)
+            )
+        self.customers = self._by_target[hub.targets["customers"]]
+        self.orders = self._by_target[hub.targets["orders"]]
+        self.service_requests = self._by_target[hub.targets["service_requests"]]
+
+    async def close(self) -> None:
+        for channel in self._by_target.values():
+            await channel.close()
