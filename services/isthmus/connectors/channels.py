@@ -27,14 +27,11 @@ from pathlib import Path
 import grpc
 
 from isthmus.platform.config import ConfigError, Settings
+from isthmus_client.channel import TLS, aio_connect
 
 PREFIX = "ISTHMUS_CONNECTORS_"
 APIS = ("customers", "orders", "service_requests")
-_OPTIONS = [
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
-]
+_OPTIONS = [("grpc.max_receive_message_length", 16 * 1024 * 1024)]
 
 
 @dataclass(frozen=True)
@@ -87,20 +84,12 @@ class HubChannels:
     """One gRPC channel per distinct address; APIs that share an address share the channel."""
 
     def __init__(self, hub: HubSettings) -> None:
-        credentials = None
-        if hub.tls:
-            credentials = grpc.ssl_channel_credentials(
-                root_certificates=hub.ca_file.read_bytes() if hub.ca_file else None,
-                private_key=hub.key_file.read_bytes() if hub.key_file else None,
-                certificate_chain=hub.cert_file.read_bytes() if hub.cert_file else None,
-            )
-        self._by_target: dict[str, grpc.aio.Channel] = {}
-        for target in dict.fromkeys(hub.targets.values()):
-            self._by_target[target] = (
-                grpc.aio.secure_channel(target, credentials, options=_OPTIONS)
-                if credentials is not None
-                else grpc.aio.insecure_channel(target, options=_OPTIONS)
-            )
+        # The token travels per call (GrpcHub), so the channels carry none.
+        tls = TLS.from_files(hub.ca_file, hub.cert_file, hub.key_file) if hub.tls else None
+        self._by_target: dict[str, grpc.aio.Channel] = {
+            target: aio_connect(target, tls=tls, options=_OPTIONS)
+            for target in dict.fromkeys(hub.targets.values())
+        }
         self.customers = self._by_target[hub.targets["customers"]]
         self.orders = self._by_target[hub.targets["orders"]]
         self.service_requests = self._by_target[hub.targets["service_requests"]]
