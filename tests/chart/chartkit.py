@@ -60,6 +60,19 @@ class Rendered:
                 yield f"{where}/{c['name']}", c
 
 
+def is_isthmus_image(image: str) -> bool:
+    """The release's own image, with or without a registry in front (image.registry, global.imageRegistry)."""
+    return image.rsplit("/", 1)[-1].startswith("isthmus:")
+
+
+def main_container(deployment: dict[str, Any]) -> dict[str, Any]:
+    """A component's own container (sidecars may sit next to it)."""
+    component = labels(deployment)["app.kubernetes.io/component"]
+    (container,) = [c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == component]
+    found: dict[str, Any] = container
+    return found
+
+
 def labels(obj: dict[str, Any]) -> dict[str, str]:
     found: dict[str, str] = obj["metadata"].get("labels") or {}
     return found

@@ -1,4 +1,4 @@
-"""The image the chart runs, read statically against what the chart assumes (tests/image builds and runs it)."""
+"""The image the chart runs, read statically against what the chart assumes (tests/image runs it)."""
 
 from __future__ import annotations
 

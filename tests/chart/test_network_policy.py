@@ -1,4 +1,5 @@
-"""NetworkPolicy: default deny, then exactly what each component needs and nothing between components."""
+"""NetworkPolicy: default deny, then exactly what each component needs; between components only the
+calls a component declares (connectors to the APIs they deliver to)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ TEST_POD = {
     }
 }
 CLIENTS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "crm-apps"}}}
+EDGE = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+CONNECTORS = {
+    "podSelector": {
+        "matchLabels": {
+            "app.kubernetes.io/component": "connectors",
+            "app.kubernetes.io/instance": "rel",
+            "app.kubernetes.io/name": "isthmus",
+        }
+    }
+}
 MONITORING = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
 
 
@@ -47,10 +58,15 @@ def test_api_components_admit_clients_and_the_test_pod_on_grpc_and_prometheus_on
     full: Rendered,
 ) -> None:
     for component in ("customers", "orders", "service-requests", "loyalty"):
-        assert policy(full, name_of(component))["ingress"] == [
-            {"from": [CLIENTS, TEST_POD], "ports": tcp(50051, 50052)},
-            {"from": [MONITORING], "ports": tcp(9464)},
-        ], component
+        ingress = policy(full, name_of(component))["ingress"]
+        assert ingress[0] == {"from": [CLIENTS, EDGE, TEST_POD], "ports": tcp(50051, 50052)}, component
+        assert ingress[-1] == {"from": [MONITORING], "ports": tcp(9464)}, component
+
+
+def test_the_apis_connectors_deliver_to_admit_them_on_the_grpc_port_only(full: Rendered) -> None:
+    for component in ("customers", "orders", "service-requests"):
+        assert policy(full, name_of(component))["ingress"][1] == {"from": [CONNECTORS], "ports": tcp(50051)}
+    assert len(policy(full, name_of("loyalty"))["ingress"]) == 2, "nothing in the release calls loyalty"
 
 
 def test_connectors_serve_no_clients_only_health_and_metrics(full: Rendered) -> None:
@@ -69,13 +85,19 @@ def test_components_reach_only_dns_postgresql_and_rabbitmq(full: Rendered) -> No
         ], component
 
 
-def test_connectors_also_reach_the_source_systems_on_their_allow_list(full: Rendered) -> None:
+def test_connectors_reach_the_apis_they_call_and_only_the_sources_their_instances_allow(
+    full: Rendered,
+) -> None:
     egress = policy(full, name_of("connectors"))["egress"]
-    assert egress[3:] == [
-        {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": tcp(443)},
-        {"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}], "ports": tcp(1521, 22)},
-    ]
     assert egress[:3] == policy(full, name_of("orders"))["egress"]
+    for rule, api in zip(egress[3:6], ("customers", "orders", "service-requests"), strict=True):
+        pods = full.get("Deployment", name_of(api))["spec"]["selector"]["matchLabels"]
+        assert rule == {"to": [{"podSelector": {"matchLabels": pods}}], "ports": tcp(50051)}
+    # The component-wide allow-list, then each instance's own (the ERP database for "erp").
+    assert egress[6:] == [
+        {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": tcp(443)},
+        {"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}], "ports": tcp(5432)},
+    ]
 
 
 def test_no_rule_opens_a_port_to_everyone() -> None:
@@ -87,8 +109,11 @@ def test_no_rule_opens_a_port_to_everyone() -> None:
     rendered = render(values)
     for component in COMPONENTS:
         spec = policy(rendered, name_of(component))
-        assert spec["ingress"] == [], component
+        assert all(rule.get("from") for rule in spec["ingress"]), component
         assert spec["policyTypes"] == ["Ingress", "Egress"]
+    # Only the connectors' calls remain: nothing at all may reach the others.
+    assert policy(rendered, name_of("loyalty"))["ingress"] == []
+    assert policy(rendered, name_of("connectors"))["ingress"] == []
 
 
 def test_evaluation_pins_backend_traffic_to_the_release_pods() -> None:
@@ -96,7 +121,7 @@ def test_evaluation_pins_backend_traffic_to_the_release_pods() -> None:
     rendered = render(values)
     for component in COMPONENTS:
         egress = policy(rendered, name_of(component))["egress"]
-        assert egress[1:] == [
+        assert egress[1:3] == [
             {"ports": tcp(5432), "to": [{"podSelector": {"matchLabels": backend_labels("postgresql")}}]},
             {"ports": tcp(5672), "to": [{"podSelector": {"matchLabels": backend_labels("rabbitmq")}}]},
         ]

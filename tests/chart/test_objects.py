@@ -10,7 +10,16 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from .chartkit import CHART, COMPONENTS, KUBE_VERSION, Rendered, labels, name_of
+from .chartkit import (
+    CHART,
+    COMPONENTS,
+    KUBE_VERSION,
+    Rendered,
+    is_isthmus_image,
+    labels,
+    main_container,
+    name_of,
+)
 
 # kubernetes-validate ships core schemas only; the Prometheus Operator CRD is checked against the
 # fields of monitoring.coreos.com/v1 ServiceMonitor that the chart uses (required ones strictly).
@@ -55,10 +64,88 @@ SERVICE_MONITOR_SCHEMA: dict[str, Any] = {
 }
 
 
+# Gateway API v1 GRPCRoute (gateway.networking.k8s.io, standard channel), the fields the chart uses.
+_NAME = {"type": "string", "minLength": 1, "maxLength": 253}
+GRPC_ROUTE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "gateway.networking.k8s.io/v1"},
+        "metadata": {"type": "object", "required": ["name"]},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "parentRefs": {
+                    "type": "array",
+                    "maxItems": 32,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name"],
+                        "properties": {
+                            "name": _NAME,
+                            "namespace": _NAME,
+                            "sectionName": _NAME,
+                            "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                        },
+                    },
+                },
+                "hostnames": {"type": "array", "maxItems": 16, "items": _NAME},
+                "rules": {
+                    "type": "array",
+                    "maxItems": 16,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "matches": {
+                                "type": "array",
+                                "maxItems": 64,
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "method": {
+                                            "type": "object",
+                                            "additionalProperties": False,
+                                            "properties": {
+                                                "type": {"enum": ["Exact", "RegularExpression"]},
+                                                "service": {"type": "string", "maxLength": 1024},
+                                                "method": {"type": "string", "maxLength": 1024},
+                                            },
+                                        }
+                                    },
+                                },
+                            },
+                            "backendRefs": {
+                                "type": "array",
+                                "maxItems": 16,
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["name", "port"],
+                                    "properties": {
+                                        "name": _NAME,
+                                        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
 def test_every_object_validates_against_the_kubernetes_schema(any_render: Rendered) -> None:
     for obj in any_render.objects:
         if obj["kind"] == "ServiceMonitor":
             jsonschema.validate(obj, SERVICE_MONITOR_SCHEMA)
+        elif obj["kind"] == "GRPCRoute":
+            jsonschema.validate(obj, GRPC_ROUTE_SCHEMA)
         else:
             kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
 
@@ -126,7 +213,7 @@ def test_read_only_root_leaves_a_writable_data_dir_and_tmp(any_render: Rendered)
     for where, spec in any_render.pod_specs():
         volumes = {v["name"]: v for v in spec.get("volumes", [])}
         for container in spec["containers"]:
-            if not container["image"].startswith("isthmus:"):
+            if not is_isthmus_image(container["image"]):
                 continue
             mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
             assert "emptyDir" in volumes[mounts["/tmp"]], where
@@ -156,8 +243,9 @@ def test_probes_move_to_the_plaintext_health_port_when_tls_is_on(full: Rendered)
     assert config["ISTHMUS_HEALTH_PORT"] == "50052"
     assert config["ISTHMUS_TLS_CLIENT_CA_FILE"] == "/etc/isthmus/client-ca/ca.crt"
     for component in COMPONENTS:
-        spec = full.get("Deployment", name_of(component))["spec"]["template"]["spec"]
-        (container,) = spec["containers"]
+        deployment = full.get("Deployment", name_of(component))
+        spec = deployment["spec"]["template"]["spec"]
+        container = main_container(deployment)
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["grpc"] == {"port": 50052, "service": ""}, (component, probe)
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
@@ -165,7 +253,9 @@ def test_probes_move_to_the_plaintext_health_port_when_tls_is_on(full: Rendered)
         mounts = {m["mountPath"] for m in container["volumeMounts"]}
         assert {"/etc/isthmus/tls", "/etc/isthmus/client-ca"} <= mounts
         secrets = {v["name"]: v["secret"]["secretName"] for v in spec["volumes"] if "secret" in v}
-        assert secrets == {"tls": "isthmus-grpc-tls", "client-ca": "isthmus-grpc-tls"}
+        assert secrets.items() >= {"tls": "isthmus-grpc-tls", "client-ca": "isthmus-grpc-tls"}.items()
+        # A component that calls the others verifies them with the CA next to the certificate.
+        assert ("hub-ca" in secrets) == (component == "connectors")
 
 
 def test_helm_test_pod_checks_every_component_on_the_probe_port(external: Rendered, full: Rendered) -> None:

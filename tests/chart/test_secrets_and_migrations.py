@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .chartkit import COMPONENTS, Rendered, load_values, name_of, render
+from .chartkit import COMPONENTS, Rendered, load_values, main_container, name_of, render
 
 SECRET_ENV = {"ISTHMUS_DATABASE_URL", "ISTHMUS_AMQP_URL", "ISTHMUS_AUTH_TOKENS"}
 
@@ -81,7 +81,7 @@ def test_existing_secrets_are_used_as_is_and_the_chart_creates_none(external: Re
 
 def test_a_component_with_its_own_database_gets_its_own_url(full: Rendered) -> None:
     for component in COMPONENTS:
-        (container,) = full.get("Deployment", name_of(component))["spec"]["template"]["spec"]["containers"]
+        container = main_container(full.get("Deployment", name_of(component)))
         expected = "database-url-loyalty" if component == "loyalty" else "database-url"
         assert env_refs(container)["ISTHMUS_DATABASE_URL"] == ("rel-isthmus", expected)
 

@@ -39,13 +39,20 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- end }}
 {{- end -}}
 
-{{- define "isthmus.image" -}}
-{{- $img := .Values.image -}}
-{{- if $img.digest -}}
-{{- printf "%s@%s" $img.repository $img.digest -}}
+{{/* An image reference: [registry/]repository(:tag|@digest); global.imageRegistry wins over the image's own. */}}
+{{- define "isthmus.imageRef" -}}
+{{- $registry := .global.imageRegistry | default .image.registry | default "" -}}
+{{- $repo := .image.repository -}}
+{{- if $registry -}}{{- $repo = printf "%s/%s" (trimSuffix "/" $registry) $repo -}}{{- end -}}
+{{- if .image.digest -}}
+{{- printf "%s@%s" $repo .image.digest -}}
 {{- else -}}
-{{- printf "%s:%s" $img.repository (default .Chart.AppVersion $img.tag) -}}
+{{- printf "%s:%s" $repo (toString (.image.tag | default .defaultTag)) -}}
 {{- end -}}
+{{- end -}}
+
+{{- define "isthmus.image" -}}
+{{- include "isthmus.imageRef" (dict "global" (.Values.global | default dict) "image" .Values.image "defaultTag" .Chart.AppVersion) -}}
 {{- end -}}
 
 {{- define "isthmus.serviceAccountName" -}}
@@ -171,6 +178,15 @@ key: auth-tokens
 {{- toJson $out -}}
 {{- end -}}
 
+{{/* Enabled components that have a schema to migrate (migrate is not false), sorted. */}}
+{{- define "isthmus.migratedComponents" -}}
+{{- $names := list -}}
+{{- range $name := include "isthmus.enabledComponents" . | fromJsonArray -}}
+{{- if ne (toString (get $.Values.services $name).migrate) "false" -}}{{- $names = append $names $name -}}{{- end -}}
+{{- end -}}
+{{- toJson $names -}}
+{{- end -}}
+
 {{/* Component names that are enabled, sorted. */}}
 {{- define "isthmus.enabledComponents" -}}
 {{- $names := list -}}
@@ -261,4 +277,94 @@ key: {{ $v.database.existingSecretKey }}
 name: {{ include "isthmus.migrationSecretName" .root }}
 key: database-url
 {{- end -}}
+{{- end -}}
+
+
+{{/* ISTHMUS_ prefix of a component's own settings: "service-requests" -> "ISTHMUS_SERVICE_REQUESTS". */}}
+{{- define "isthmus.envPrefix" -}}
+{{- printf "ISTHMUS_%s" (. | upper | replace "-" "_") -}}
+{{- end -}}
+
+{{/* In-release address of a component's gRPC API: the Service's name in the namespace, and its port. */}}
+{{- define "isthmus.grpcTarget" -}}
+{{- printf "%s.%s.svc:%v" (include "isthmus.componentName" .) .root.Release.Namespace .root.Values.config.grpcPort -}}
+{{- end -}}
+
+{{/* Enabled components that a component calls (its `calls`, minus disabled ones), as a JSON list. */}}
+{{- define "isthmus.callees" -}}
+{{- $out := list -}}
+{{- range $callee := (.svc.calls | default list) -}}
+{{- $target := get $.root.Values.services $callee -}}
+{{- if not $target -}}
+{{- fail (printf "isthmus: services.%s.calls names %q, which is not a component" $.component $callee) -}}
+{{- end -}}
+{{- if $target.enabled -}}{{- $out = append $out $callee -}}{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* Enabled components whose `calls` include this one, as a JSON list. */}}
+{{- define "isthmus.callers" -}}
+{{- $out := list -}}
+{{- range $name := include "isthmus.enabledComponents" .root | fromJsonArray -}}
+{{- $svc := get $.root.Values.services $name -}}
+{{- if has $.component ($svc.calls | default list) -}}{{- $out = append $out $name -}}{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* The Secret key a calling component's hub token comes from (empty: none needed), as YAML. */}}
+{{- define "isthmus.hubTokenRef" -}}
+{{- $v := .root.Values -}}
+{{- $token := .svc.hubToken | default dict -}}
+{{- if and (include "isthmus.callees" . | fromJsonArray) (not $v.auth.disabled) .svc.instances -}}
+{{- if $token.existingSecret -}}
+name: {{ $token.existingSecret }}
+key: {{ $token.existingSecretKey | default "hub-token" }}
+{{- else if and $token.client (not $v.auth.existingSecret) (hasKey ($v.auth.tokens | default dict) $token.client) -}}
+name: {{ include "isthmus.secretName" .root }}
+key: hub-token-{{ .component }}
+{{- else if and $v.evaluation.enabled (not $v.auth.tokens) (not $v.auth.existingSecret) -}}
+name: {{ include "isthmus.secretName" .root }}
+key: evaluation-token
+{{- else -}}
+{{- fail (printf "isthmus: services.%s calls the APIs with a bearer token: set services.%s.hubToken.existingSecret (a Secret key holding the token of a client with customers:write, orders:write and service_requests:write) or hubToken.client (a client of auth.tokens)" .component .component) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A component's probes: the global ones, overridden key by key by its own. */}}
+{{- define "isthmus.probes" -}}
+{{- $out := dict -}}
+{{- range $kind := list "startup" "readiness" "liveness" -}}
+{{- $base := deepCopy (get $.root.Values.probes $kind | default dict) -}}
+{{- $_ := set $out $kind (mergeOverwrite $base (get ($.svc.probes | default dict) $kind | default dict)) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* The connector instances file (JSON), from services.<component>.instances. */}}
+{{- define "isthmus.instancesFile" -}}
+{{- $instances := list -}}
+{{- range .svc.instances -}}
+{{- $i := dict "name" .name "connector" .connector "config" (.config | default dict) -}}
+{{- if hasKey . "scheduleSeconds" -}}{{- $_ := set $i "schedule_seconds" .scheduleSeconds -}}{{- end -}}
+{{- if .streams -}}{{- $_ := set $i "streams" .streams -}}{{- end -}}
+{{- if hasKey . "writeBack" -}}{{- $_ := set $i "write_back" .writeBack -}}{{- end -}}
+{{- $instances = append $instances $i -}}
+{{- end -}}
+{{- dict "instances" $instances | toPrettyJson -}}
+{{- end -}}
+
+{{/* Volumes added by global and per-component extraVolumes, deduplicated by name, as a JSON list. */}}
+{{- define "isthmus.extraVolumes" -}}
+{{- $seen := dict -}}
+{{- $out := list -}}
+{{- range $vol := concat (.root.Values.extraVolumes | default list) (.volumes | default list) -}}
+{{- if not (hasKey $seen $vol.name) -}}
+{{- $_ := set $seen $vol.name true -}}
+{{- $out = append $out $vol -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
 {{- end -}}
