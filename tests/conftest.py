@@ -60,6 +60,12 @@ def pg_database() -> Iterator[str]:
     yield from _database()
 
 
+@pytest.fixture(scope="module")
+def pg_module_database() -> Iterator[str]:
+    """A pristine PostgreSQL database shared by one module's tests (a whole deployment under test)."""
+    yield from _database()
+
+
 def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
@@ -97,4 +103,10 @@ def amqp_url() -> Iterator[str]:
 @pytest.fixture
 def amqp_vhost() -> Iterator[str]:
     """A pristine RabbitMQ vhost for one test (costs about two seconds: use where isolation needs it)."""
+    yield from _vhost()
+
+
+@pytest.fixture(scope="module")
+def amqp_module_vhost() -> Iterator[str]:
+    """A pristine RabbitMQ vhost shared by one module's tests."""
     yield from _vhost()

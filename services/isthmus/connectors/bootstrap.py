@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,18 @@ log = logging.getLogger("isthmus.connectors")
 MIGRATIONS = Stream("isthmus.connectors:migrations", "alembic_version")
 
 
+def instance_env(settings: Settings) -> dict[str, str]:
+    """What ``${NAME}`` in an instance's config may name: any variable of the process (a Secret's key
+    given to the pod under a name of the operator's choosing), read when the component starts."""
+    return {**os.environ, **settings.extra}
+
+
 def build_runtime(
     settings: Settings, runtime: Runtime, channels: HubChannels | grpc.aio.Channel, hub: HubSettings
 ) -> ConnectorRuntime:
     engine = runtime.engine("connectors")
     file = settings.extra.get("ISTHMUS_CONNECTORS_FILE")
-    instances = load_instances(Path(file) if file else None, settings.extra)
+    instances = load_instances(Path(file) if file else None, instance_env(settings))
     plugins = get_plugin_manager(settings.extra)
     sink = GrpcHub(channels, SqlIdMap(engine), token=hub.token)
     syncer = Syncer(

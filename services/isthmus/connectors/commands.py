@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime
+from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime, instance_env
 from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, InstanceBusy, InstanceConfigError, load_instances
@@ -93,7 +93,7 @@ def _list(args: argparse.Namespace) -> int:
         writes = "  (writes back)" if cls.supports_write else ""
         print(f"  {name:<14} {cls.__module__}  streams: {streams}{writes}")
     try:
-        instances = load_instances(_file(args, settings), settings.extra)
+        instances = load_instances(_file(args, settings), instance_env(settings))
     except InstanceConfigError as exc:
         raise ConfigError(str(exc)) from None
     print(
@@ -108,9 +108,8 @@ def _check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     plugins = get_plugin_manager(settings.extra)
     try:
-        inst = next(
-            i for i in load_instances(_file(args, settings), settings.extra) if i.name == args.instance
-        )
+        instances = load_instances(_file(args, settings), instance_env(settings))
+        inst = next(i for i in instances if i.name == args.instance)
     except StopIteration:
         print(f"no instance named {args.instance!r}", file=sys.stderr)
         return 2

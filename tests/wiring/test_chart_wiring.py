@@ -1,0 +1,302 @@
+"""The chart's own wiring, run end to end without a cluster.
+
+The chart is rendered for the production shape (external PostgreSQL and RabbitMQ through an existing
+Secret, bearer tokens, TLS with client certificates, NetworkPolicies, two replicas of every component,
+connector instances with their secrets in an existing Secret) and every rendered workload is started
+as Kubernetes would start it, as local processes (podkit.py): the migration Job first, then each
+Deployment's pods, then the ``helm test`` pod. The reference connectors then sync their simulated
+systems, and the demo's story is checked through the APIs, over TLS, through the Services. A value
+the chart forgets (a variable, a port, a mounted file, a Secret key) fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+import kubernetes_validate
+import pytest
+import yaml
+
+from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
+from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
+from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
+from isthmus_client.api.service_requests.v1 import service_requests_pb2, service_requests_pb2_grpc
+
+from . import podkit
+
+helm = pytest.importorskip("helm_python", reason="helm-python-sdk (dev extra) renders the chart")
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.rabbitmq]
+
+KUBE_VERSION = "1.31.0"  # as tests/chart validates
+RELEASE = "rel"
+NAMESPACE = "crm"
+APP_TOKEN = "crm-app-token-0123456789abcdef"
+CONNECTORS_TOKEN = "connectors-token-0123456789abcdef"
+# The scopes docs/operating.md tells users to give the connectors' client, and no more.
+CONNECTORS_SCOPES = ["customers:read", "customers:write", "orders:write", "service_requests:write"]
+STORY_DEADLINE_S = 120
+
+
+def render(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """``helm template`` with Helm's own engine, as tests/chart renders it."""
+    with helm.Chart.load(podkit.ROOT / "charts" / "isthmus") as chart:
+        manifests = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    return [
+        doc
+        for path, text in sorted(manifests.items())
+        if not path.endswith("NOTES.txt")
+        for doc in yaml.safe_load_all(text)
+        if doc
+    ]
+
+
+def name_of(component: str) -> str:
+    return f"{RELEASE}-isthmus-{component}"
+
+
+def production_values(instances: list[dict[str, Any]]) -> dict[str, Any]:
+    """What an operator writes (docs/operating.md), plus two replicas of everything."""
+    replicas = {c: {"replicas": 2} for c in ("customers", "orders", "service-requests", "loyalty")}
+    return {
+        "database": {"existingSecret": "isthmus-connections"},
+        "amqp": {"existingSecret": "isthmus-connections"},
+        "auth": {"existingSecret": "isthmus-connections"},
+        "tls": {"enabled": True, "secretName": "isthmus-grpc-tls", "clientCA": {"enabled": True}},
+        "networkPolicy": {"enabled": True},
+        "config": {"logFormat": "text", "shutdownGraceSeconds": 5},
+        "services": replicas
+        | {
+            "connectors": {
+                "replicas": 2,
+                "hubToken": {
+                    "existingSecret": "isthmus-connections",
+                    "existingSecretKey": "connectors-token",
+                },
+                "instances": instances,
+            }
+        },
+    }
+
+
+def instance_values(seeded: list[Any]) -> list[dict[str, Any]]:
+    """The demo's three instances as chart values: secrets as ${NAME} from an existing Secret."""
+    secret_names = {
+        "password": "ERP_PASSWORD",
+        "api_token": "SHOP_API_TOKEN",
+        "webhook_secret": "SHOP_WEBHOOK_SECRET",
+    }
+    out = []
+    for instance in seeded:
+        config, secret_env = {}, {}
+        for key, value in instance.config.items():
+            if key in secret_names:
+                config[key] = "${" + secret_names[key] + "}"
+                secret_env[secret_names[key]] = {"secretName": "source-systems", "key": key.replace("_", "-")}
+            else:
+                config[key] = value
+        out.append(
+            {
+                "name": instance.name,
+                "connector": instance.connector,
+                "scheduleSeconds": 5,
+                "config": config,
+                "secretEnv": secret_env,
+                "egress": [{"cidr": "127.0.0.1/32", "ports": [5432]}],
+            }
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def installed(
+    tmp_path_factory: pytest.TempPathFactory, pg_module_database: str, amqp_module_vhost: str
+) -> Iterator[tuple[podkit.Cluster, dict[str, str]]]:
+    from isthmus.demo import seed
+
+    workdir = tmp_path_factory.mktemp("wiring")
+    (workdir / "sources").mkdir()
+    seeded, simulators = seed(workdir / "sources")
+    try:
+        values = production_values(instance_values(seeded))
+        rendered = render(values)
+        for obj in rendered:
+            kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
+        # What the operator created before `helm install` (cert-manager made the TLS one).
+        tls = podkit.make_certificate(
+            workdir / "pki",
+            [f"{o['metadata']['name']}.{NAMESPACE}.svc" for o in rendered if o["kind"] == "Service"],
+        )
+        secrets = {
+            "isthmus-connections": {
+                "database-url": pg_module_database,
+                "amqp-url": amqp_module_vhost,
+                "auth-tokens": json.dumps(
+                    {
+                        "crm-app": {"token": APP_TOKEN, "scopes": ["*"]},
+                        "connectors": {"token": CONNECTORS_TOKEN, "scopes": CONNECTORS_SCOPES},
+                    }
+                ),
+                "connectors-token": CONNECTORS_TOKEN,
+            },
+            "isthmus-grpc-tls": tls,
+            "source-systems": {
+                "password": seeded[0].config["password"],
+                "api-token": seeded[1].config["api_token"],
+                "webhook-secret": seeded[1].config["webhook_secret"],
+            },
+        }
+        cluster = podkit.Cluster(
+            podkit.Objects(rendered, secrets),
+            namespace=NAMESPACE,
+            release_prefix=f"{RELEASE}-isthmus",
+            workdir=workdir / "pods",
+        )
+        try:
+            yield cluster, tls
+        finally:
+            cluster.stop()
+    finally:
+        for simulator in simulators:
+            simulator.close()
+
+
+@pytest.fixture(scope="module")
+def running(installed: tuple[podkit.Cluster, dict[str, str]]) -> tuple[podkit.Cluster, dict[str, str]]:
+    cluster, tls = installed
+    # helm install: the pre-install hook Job, then the Deployments; `helm test` last.
+    (job,) = cluster.objects.of_kind("Job")
+    cluster.run_to_completion("Job", job["metadata"]["name"], job["spec"]["template"], timeout=240)
+    pods = [
+        cluster.start(f"{name}-{i}", template)
+        for name, template, replicas in cluster.deployments()
+        for i in range(replicas)
+    ]
+    for pod in pods:
+        cluster.wait_ready(pod)
+    (pod,) = cluster.objects.of_kind("Pod")
+    cluster.run_to_completion("Pod", pod["metadata"]["name"], pod, timeout=60)
+    return cluster, tls
+
+
+def channel(cluster: podkit.Cluster, tls: dict[str, str], component: str) -> grpc.Channel:
+    """A client of the release's Service, as an application in the cluster would be: TLS with its
+    client certificate (mutual TLS is on) and a bearer token."""
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=tls["ca.crt"].encode(),
+        private_key=tls["tls.key"].encode(),
+        certificate_chain=tls["tls.crt"].encode(),
+    )
+    return grpc.secure_channel(cluster.network.address(name_of(component), 50051), credentials)
+
+
+TOKEN = [("authorization", f"Bearer {APP_TOKEN}")]
+
+
+def eventually(check: Callable[[], Any], cluster: podkit.Cluster, what: str) -> Any:
+    deadline = time.monotonic() + STORY_DEADLINE_S
+    while True:
+        try:
+            return check()
+        except (AssertionError, grpc.RpcError) as exc:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: {exc}\n{cluster.logs()[-30000:]}") from exc
+            time.sleep(1)
+
+
+def test_every_workload_starts_and_helm_test_passes(running: tuple[podkit.Cluster, dict[str, str]]) -> None:
+    cluster, _ = running
+    started = {p.name.rsplit("-", 1)[0] for p in cluster.pods if p.name.endswith(("-0", "-1"))}
+    assert started == {
+        name_of(c) for c in ("customers", "orders", "service-requests", "loyalty", "connectors")
+    }
+    assert sum(p.name.endswith(("-0", "-1")) for p in cluster.pods) == 10, "two replicas of each"
+
+
+def test_the_connectors_sync_the_sources_and_the_story_holds_through_the_apis(
+    running: tuple[podkit.Cluster, dict[str, str]],
+) -> None:
+    cluster, tls = running
+    with (
+        channel(cluster, tls, "customers") as c_channel,
+        channel(cluster, tls, "orders") as o_channel,
+        channel(cluster, tls, "service-requests") as s_channel,
+        channel(cluster, tls, "loyalty") as l_channel,
+    ):
+        customers = customers_pb2_grpc.CustomerMasterServiceStub(c_channel)
+        orders = orders_pb2_grpc.OrderServiceStub(o_channel)
+        cases = service_requests_pb2_grpc.ServiceRequestServiceStub(s_channel)
+        loyalty = loyalty_pb2_grpc.LoyaltyServiceStub(l_channel)
+
+        def golden() -> dict[str, Any]:
+            found = customers.SearchCustomers(
+                customers_pb2.SearchCustomersRequest(page_size=100), metadata=TOKEN
+            )
+            people = {}
+            for customer in found.customers:
+                sources = sorted(f"{s.source_system}:{s.source_id}" for s in customer.sources)
+                people[customer.name.family_name] = (customer.customer_id, sources)
+            # Eight source records, three people; the ERP's misspelt duplicate joins Anna.
+            assert sorted(people) == ["Meyer", "Schmidt", "Vogel"], people
+            assert people["Schmidt"][1] == ["callcenter:K-0815", "erp:1", "erp:2", "webshop:1"], people
+            assert len(people["Meyer"][1]) == 3, people
+            return people
+
+        people = eventually(golden, cluster, "golden customers")
+        anna, _ = people["Schmidt"]
+
+        def story() -> None:
+            views = {
+                family: customers.GetCustomer360(
+                    customers_pb2.GetCustomer360Request(customer_id=cid), metadata=TOKEN
+                )
+                for family, (cid, _) in people.items()
+            }
+            assert sum(v.orders.order_count for v in views.values()) == 4
+            assert sum(v.loyalty.points_balance for v in views.values()) == 169
+            assert sum(len(v.service_requests.open) for v in views.values()) == 1
+            assert [f for f, v in views.items() if v.contact_suppression.suppressed] == ["Schmidt"]
+            # The 360 agrees with the services that own the data.
+            for family, (cid, _) in people.items():
+                try:
+                    balance = loyalty.GetAccount(
+                        loyalty_pb2.GetAccountRequest(customer_id=cid), metadata=TOKEN
+                    ).balance
+                except grpc.RpcError as error:
+                    assert error.code() == grpc.StatusCode.NOT_FOUND, error
+                    balance = 0  # never bought anything
+                assert views[family].loyalty.points_balance == balance, family
+            listed = orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=anna), metadata=TOKEN)
+            assert len(listed.orders) == views["Schmidt"].orders.order_count == 2
+            open_cases = cases.ListServiceRequests(
+                service_requests_pb2.ListServiceRequestsRequest(customer_id=anna), metadata=TOKEN
+            )
+            assert [c.subject for c in open_cases.service_requests] == ["Damaged delivery"]
+
+        eventually(story, cluster, "orders, points, cases and the 360")
+
+        full = customers.GetCustomer(
+            customers_pb2.GetCustomerRequest(customer_id=anna, view=records_pb2.CUSTOMER_VIEW_FULL),
+            metadata=TOKEN,
+        )
+        lineage = {
+            line.field: (line.value, f"{line.source_system}:{line.source_id}") for line in full.lineage
+        }
+        assert lineage["name.family_name"] == ("Schmidt", "erp:2")
+
+
+def test_an_api_refuses_a_caller_without_the_release_client_certificate(
+    running: tuple[podkit.Cluster, dict[str, str]],
+) -> None:
+    cluster, tls = running
+    credentials = grpc.ssl_channel_credentials(root_certificates=tls["ca.crt"].encode())
+    address = cluster.network.address(name_of("orders"), 50051)
+    with grpc.secure_channel(address, credentials) as plain:
+        stub = orders_pb2_grpc.OrderServiceStub(plain)
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.GetOrder(orders_pb2.GetOrderRequest(order_id="x"), metadata=TOKEN, timeout=10)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
