@@ -4,6 +4,13 @@ Every orders.*, service_requests.* and loyalty.* event carries a snapshot of its
 projection keeps the latest snapshot per order, case and loyalty account, plus one timeline entry per
 event (keyed by event id, so a redelivery adds nothing). Reads gather the customer's own rows and
 those of customers merged into it, so merges and unmerges need no rewrite of the model.
+
+Several consumers (replicas, and batches within one) apply events at once and in any order, so each
+row keeps only what is newer than what it holds, decided by the database in the write itself: an
+insert that, on conflict, updates only where the incoming event is newer. Newer means a higher
+version for orders and cases (their aggregates count every change), a later time for a loyalty
+balance, a loyalty tier (each on its own) and a contact suppression. A read-then-write would let the
+last commit win whatever its age (docs/decisions/0035-read-models-apply-only-newer-events.md).
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
@@ -26,9 +35,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
+    case,
     delete,
-    select,
+    or_,
+    update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import aware
@@ -53,6 +66,8 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("customer_id", String(64), nullable=False, index=True),
             Column("snapshot", JSON, nullable=False),
             Column("as_of", _TS, nullable=False),
+            # The order's version in the snapshot: a snapshot replaces only an older one.
+            Column("version", BigInteger, nullable=False, server_default="0"),
         ),
         "cases": Table(
             "c360_cases",
@@ -62,6 +77,7 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("snapshot", JSON, nullable=False),
             Column("sla_breached", Boolean, nullable=False),
             Column("as_of", _TS, nullable=False),
+            Column("version", BigInteger, nullable=False, server_default="0"),
         ),
         "loyalty": Table(
             "c360_loyalty",
@@ -72,6 +88,9 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("tier_id", String(64), nullable=False),
             Column("tier_name", String(200), nullable=False),
             Column("as_of", _TS, nullable=False),
+            # Balance and tier change through different events: each is as new as its own event.
+            Column("balance_as_of", _TS, nullable=True),
+            Column("tier_as_of", _TS, nullable=True),
         ),
         "suppression": Table(
             "c360_suppression",
@@ -111,6 +130,45 @@ def _dt(ts: Timestamp, fallback: datetime) -> datetime:
 
 def _money(m: Any) -> str:
     return f"{m.amount} {m.currency_code}".strip()
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    """INSERT with ON CONFLICT for the session's database (PostgreSQL or SQLite)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def _upsert_newer(
+    session: AsyncSession,
+    table: Table,
+    row: dict[str, Any],
+    update: list[str],
+    newer: Any,
+) -> None:
+    """Insert ``row``; if its key is taken, set the ``update`` columns only where ``newer(excluded)``
+    holds against the stored row. The database decides under the row's lock, so concurrent consumers
+    cannot let an older event overwrite a newer one."""
+    stmt = _insert(session, table).values(**row)
+    key = [c for c in table.primary_key.columns]
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=key,
+        set_={name: getattr(excluded, name) for name in update},
+        where=newer(excluded),
+    )
+    await session.execute(stmt)
+
+
+def _newer_version(t: Table) -> Any:
+    """A snapshot with a higher version; at an equal version (a producer that counts none), a later one."""
+    return lambda new: or_(
+        t.c.version < new.version, and_(t.c.version == new.version, t.c.as_of <= new.as_of)
+    )
+
+
+def _later(stored: ColumnElement[Any], incoming: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The later of two times, kept when a row's parts change at different times."""
+    return case((stored > incoming, stored), else_=incoming)
 
 
 class Projection:
@@ -191,7 +249,6 @@ class Projection:
     async def _order(self, session: AsyncSession, event: Event, p: Message, at: datetime) -> None:
         o = p.order  # type: ignore[attr-defined]
         t = self.t["orders"]
-        held = (await session.execute(select(t.c.as_of).where(t.c.order_id == o.order_id))).first()
         snapshot = {
             "order_id": o.order_id,
             "source_system": o.source_system,
@@ -203,16 +260,15 @@ class Projection:
             "paid": bool(o.paid_at.seconds),
             "placed_at": o.placed_at.ToJsonString() if o.placed_at.seconds else "",
         }
-        if held is None:
-            await session.execute(
-                t.insert().values(order_id=o.order_id, customer_id=o.customer_id, snapshot=snapshot, as_of=at)
-            )
-        elif aware(held.as_of) <= at:
-            await session.execute(
-                t.update()
-                .where(t.c.order_id == o.order_id)
-                .values(customer_id=o.customer_id, snapshot=snapshot, as_of=at)
-            )
+        row = {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot, "as_of": at,
+               "version": o.version}  # fmt: skip
+        await _upsert_newer(
+            session,
+            t,
+            row,
+            ["customer_id", "snapshot", "as_of", "version"],
+            _newer_version(t),
+        )
         what = event.type.split(".", 1)[1].removeprefix("Order").lower()
         number = o.external_order_id or o.order_id
         await self._timeline(
@@ -229,11 +285,6 @@ class Projection:
     async def _case(self, session: AsyncSession, event: Event, p: Message, at: datetime) -> None:
         sr = p.service_request  # type: ignore[attr-defined]
         t = self.t["cases"]
-        held = (
-            await session.execute(
-                select(t.c.as_of, t.c.sla_breached).where(t.c.service_request_id == sr.service_request_id)
-            )
-        ).first()
         breached = isinstance(p, sev.SlaBreached) or sr.sla.resolution_breached or sr.sla.response_breached
         snapshot = {
             "service_request_id": sr.service_request_id,
@@ -244,26 +295,27 @@ class Projection:
             "opened_at": sr.opened_at.ToJsonString() if sr.opened_at.seconds else "",
             "resolution_due": sr.sla.resolution_due.ToJsonString() if sr.sla.resolution_due.seconds else "",
         }
-        if held is None:
+        row = {
+            "service_request_id": sr.service_request_id,
+            "customer_id": sr.customer_id,
+            "snapshot": snapshot,
+            "sla_breached": breached,
+            "as_of": at,
+            "version": sr.version,
+        }
+        await _upsert_newer(
+            session,
+            t,
+            row,
+            ["customer_id", "snapshot", "as_of", "version"],
+            _newer_version(t),
+        )
+        if breached:
+            # A breach stays on the case whatever order its events arrive in.
             await session.execute(
-                t.insert().values(
-                    service_request_id=sr.service_request_id,
-                    customer_id=sr.customer_id,
-                    snapshot=snapshot,
-                    sla_breached=breached,
-                    as_of=at,
-                )
-            )
-        elif aware(held.as_of) <= at:
-            await session.execute(
-                t.update()
-                .where(t.c.service_request_id == sr.service_request_id)
-                .values(
-                    customer_id=sr.customer_id,
-                    snapshot=snapshot,
-                    sla_breached=breached or held.sla_breached,
-                    as_of=at,
-                )
+                update(t)
+                .where(t.c.service_request_id == sr.service_request_id, t.c.sla_breached.is_(False))
+                .values(sla_breached=True)
             )
         what = event.type.split(".", 1)[1].removeprefix("ServiceRequest")
         await self._timeline(
@@ -286,32 +338,42 @@ class Projection:
         tier: tuple[str, str] | None = None,
     ) -> None:
         t = self.t["loyalty"]
-        held = (await session.execute(select(t).where(t.c.customer_id == customer_id))).first()
-        values: dict[str, Any] = {"as_of": at}
+        row: dict[str, Any] = {"customer_id": customer_id, "balance": 0, "debt": 0, "tier_id": "",
+                               "tier_name": "", "as_of": at}  # fmt: skip
         if balance is not None:
-            values |= {"balance": balance[0], "debt": balance[1]}
-        if tier is not None:
-            values |= {"tier_id": tier[0], "tier_name": tier[1]}
-        if held is None:
-            base = {"customer_id": customer_id, "balance": 0, "debt": 0, "tier_id": "", "tier_name": ""}
-            await session.execute(t.insert().values(**(base | values)))
-        elif aware(held.as_of) <= at:
-            await session.execute(t.update().where(t.c.customer_id == customer_id).values(**values))
+            row |= {"balance": balance[0], "debt": balance[1], "balance_as_of": at}
+            columns, stamp = ["balance", "debt", "balance_as_of"], t.c.balance_as_of
+        elif tier is not None:
+            row |= {"tier_id": tier[0], "tier_name": tier[1], "tier_as_of": at}
+            columns, stamp = ["tier_id", "tier_name", "tier_as_of"], t.c.tier_as_of
+        else:
+            return
+        stmt = _insert(session, t).values(**row)
+        new = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.customer_id],
+            set_={**{c: getattr(new, c) for c in columns}, "as_of": _later(t.c.as_of, new.as_of)},
+            where=or_(stamp.is_(None), stamp <= getattr(new, stamp.name)),
+        )
+        await session.execute(stmt)
 
     async def _suppression(
         self, session: AsyncSession, p: sev.ContactSuppressionChanged, at: datetime
     ) -> None:
         t = self.t["suppression"]
-        since = _dt(p.changed_at, at)
-        await session.execute(delete(t).where(t.c.customer_id == p.customer_id))
-        await session.execute(
-            t.insert().values(
-                customer_id=p.customer_id,
-                suppressed=p.suppressed,
-                reason=p.reason,
-                service_request_ids=list(p.service_request_ids),
-                since=since,
-            )
+        row = {
+            "customer_id": p.customer_id,
+            "suppressed": p.suppressed,
+            "reason": p.reason,
+            "service_request_ids": list(p.service_request_ids),
+            "since": _dt(p.changed_at, at),
+        }
+        await _upsert_newer(
+            session,
+            t,
+            row,
+            ["suppressed", "reason", "service_request_ids", "since"],
+            lambda new: t.c.since <= new.since,
         )
 
     async def _timeline(
@@ -328,20 +390,17 @@ class Projection:
         if not customer_id:
             return
         t = self.t["timeline"]
-        if (await session.execute(select(t.c.event_id).where(t.c.event_id == event.event_id))).first():
-            return
-        await session.execute(
-            t.insert().values(
-                event_id=event.event_id,
-                customer_id=customer_id,
-                event_type=event.type,
-                kind=kind,
-                occurred_at=at,
-                summary=summary[:500],
-                channel=channel,
-                refs={k: v for k, v in refs.items() if v},
-            )
+        stmt = _insert(session, t).values(
+            event_id=event.event_id,
+            customer_id=customer_id,
+            event_type=event.type,
+            kind=kind,
+            occurred_at=at,
+            summary=summary[:500],
+            channel=channel,
+            refs={k: v for k, v in refs.items() if v},
         )
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=[t.c.event_id]))
 
     async def erase(self, session: AsyncSession, customer_id: str) -> None:
         for table in self.t.values():
