@@ -4,24 +4,35 @@ about the same people, the three reference connectors, and what came of it.
 Everything runs in this process on embedded SQLite under a temporary directory and the in-process
 event bus; nothing outside is touched. Where a hub service is not available in this build, the demo
 says so instead of pretending.
+
+``isthmus demo --deployed`` runs the same story against deployed components instead (the Tilt loop
+runs it in the connectors pod): the simulated systems and the connectors run in this process, and
+records go to the APIs the connectors component's settings name (ISTHMUS_CONNECTORS_*_TARGET,
+TLS, token), with the connector state in its database.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import tempfile
+import time
+import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import grpc
 
+from isthmus.connectors.channels import HubChannels, hub_settings
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance
 from isthmus.connectors.state import SqlIdMap, SqlStateStore
 from isthmus.platform import config
+from isthmus.platform.component import Runtime
 from isthmus.platform.hub import running
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 
@@ -98,18 +109,78 @@ async def run(out: Callable[[str], None] = print, data_dir: Path | None = None) 
         instances, simulators = seed(directory)
         try:
             async with running(settings, HUB) as hub:
-                return await _sync_and_report(hub, instances, out)
+                channel = hub.channel()
+                try:
+                    return await _sync_and_report(
+                        hub.runtime.engine("connectors"), channel, channel, (), instances, out,
+                        lambda: hub.runtime.bus.drain(timeout=30),
+                    )  # fmt: skip
+                finally:
+                    await channel.close()
         finally:
             for sim in simulators:
                 sim.close()
 
 
-async def _sync_and_report(hub: Any, instances: list[Instance], out: Callable[[str], None]) -> dict[str, Any]:
-    engine = hub.runtime.engine("connectors")
-    channel = hub.channel()
+async def run_deployed(out: Callable[[str], None] = print) -> dict[str, Any]:
+    """The story against deployed components, as the connectors component would deliver it."""
+    settings = config.load()
+    hub = hub_settings(settings)
+    channels = HubChannels(hub)
+    runtime = Runtime(settings)
+    metadata = (("authorization", f"Bearer {hub.token}"),) if hub.token else ()
+    stub = customers_pb2_grpc.CustomerMasterServiceStub(channels.customers)
+    with tempfile.TemporaryDirectory(prefix="isthmus-demo-") as tmp:
+        seeded, simulators = seed(Path(tmp))
+        # Fresh instance names: each run reads its simulators from the start; the people are the same.
+        run = uuid.uuid4().hex[:6]
+        instances = [dataclasses.replace(i, name=f"demo-{run}-{i.name}") for i in seeded]
+        try:
+            return await _sync_and_report(
+                runtime.engine("connectors"), channels, channels.customers, metadata, instances, out,
+                lambda: _settled(stub, metadata),
+            )  # fmt: skip
+        finally:
+            for sim in simulators:
+                sim.close()
+            await channels.close()
+            await runtime.close()
+
+
+async def _settled(
+    stub: Any, metadata: Sequence[tuple[str, str]], quiet_s: float = 3, limit_s: float = 60
+) -> None:
+    """Events flow between deployed components on their own time: wait until the 360s stop changing."""
+    last, since, deadline = None, time.monotonic(), time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        found = await stub.SearchCustomers(
+            customers_pb2.SearchCustomersRequest(page_size=500), metadata=metadata
+        )
+        views = []
+        for c in found.customers:
+            request = customers_pb2.GetCustomer360Request(customer_id=c.customer_id)
+            views.append((await stub.GetCustomer360(request, metadata=metadata)).SerializeToString())
+        now = sorted(views)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+        await asyncio.sleep(0.5)
+
+
+async def _sync_and_report(
+    engine: Any,
+    hub: Any,
+    channel: grpc.aio.Channel,
+    metadata: Sequence[tuple[str, str]],
+    instances: list[Instance],
+    out: Callable[[str], None],
+    settle: Callable[[], Awaitable[Any]],
+) -> dict[str, Any]:
     plugins = get_plugin_manager({})
     store = SqlStateStore(engine)
-    syncer = Syncer(store, GrpcHub(channel, SqlIdMap(engine)), plugins)
+    token = dict(metadata).get("authorization", "").removeprefix("Bearer ") or None
+    syncer = Syncer(store, GrpcHub(hub, SqlIdMap(engine), token=token), plugins)
     connectors = ConnectorRuntime(instances, plugins, syncer)
     summary: dict[str, Any] = {"read": 0, "accepted": 0, "rejected": 0, "outcomes": Counter(), "refused": []}
     out("Syncing three source systems into the hub...\n")
@@ -133,11 +204,10 @@ async def _sync_and_report(hub: Any, instances: list[Instance], out: Callable[[s
             for dead in await store.dead_letters(inst.name):
                 out(f"    dead letter, {inst.name} {dead.stream}: {dead.reason}")
         # Orders -> loyalty points, cases -> contact suppression, everything -> the 360: all by events.
-        await hub.runtime.bus.drain(timeout=30)
-        await _report(channel, summary, out)
+        await settle()
+        await _report(channel, metadata, summary, out)
     finally:
         connectors.close()
-        await channel.close()
     return summary
 
 
@@ -149,7 +219,12 @@ def _name(customer: Any) -> str:
     return f"{customer.name.given_name} {customer.name.family_name}".strip() or customer.name.full_name
 
 
-async def _report(channel: grpc.aio.Channel, summary: dict[str, Any], out: Callable[[str], None]) -> None:
+async def _report(
+    channel: grpc.aio.Channel,
+    metadata: Sequence[tuple[str, str]],
+    summary: dict[str, Any],
+    out: Callable[[str], None],
+) -> None:
     outcomes = summary["outcomes"]
     source_records = sum(outcomes.values())
     auto = outcomes["LINKED_DETERMINISTIC"] + outcomes["LINKED_PROBABILISTIC"]
@@ -157,12 +232,12 @@ async def _report(channel: grpc.aio.Channel, summary: dict[str, Any], out: Calla
     out(f"\n{source_records} customer source records -> {golden} golden customers "
         f"({auto} auto-linked, {outcomes['REVIEW_OPENED']} sent to review)")  # fmt: skip
     stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
-    found = await stub.SearchCustomers(customers_pb2.SearchCustomersRequest(page_size=500))
+    found = await stub.SearchCustomers(customers_pb2.SearchCustomersRequest(page_size=500), metadata=metadata)
     totals: Counter[str] = Counter()
     out("")
     for customer in sorted(found.customers, key=_name):
         request = customers_pb2.GetCustomer360Request(customer_id=customer.customer_id)
-        view = await stub.GetCustomer360(request)
+        view = await stub.GetCustomer360(request, metadata=metadata)
         sources = ", ".join(sorted(f"{s.source_system}:{s.source_id}" for s in customer.sources))
         orders, loyalty, open_cases = view.orders, view.loyalty, len(view.service_requests.open)
         suppressed = view.contact_suppression.suppressed
@@ -176,16 +251,22 @@ async def _report(channel: grpc.aio.Channel, summary: dict[str, Any], out: Calla
     out(f"\nOrders {totals['orders']}, loyalty points awarded {totals['points']}, open cases "
         f"{totals['cases']}, customers not to be approached with offers {totals['suppressed']}")  # fmt: skip
     looked = await stub.LookupBySourceId(
-        customers_pb2.LookupBySourceIdRequest(source_system="erp", source_id=ANNA_IN_ERP[0])
+        customers_pb2.LookupBySourceIdRequest(source_system="erp", source_id=ANNA_IN_ERP[0]),
+        metadata=metadata,
     )
-    await _show_360(stub, looked.customer_id, out)
+    await _show_360(stub, metadata, looked.customer_id, out)
 
 
-async def _show_360(stub: Any, customer_id: str, out: Callable[[str], None]) -> None:
+async def _show_360(
+    stub: Any, metadata: Sequence[tuple[str, str]], customer_id: str, out: Callable[[str], None]
+) -> None:
     full = await stub.GetCustomer(
-        customers_pb2.GetCustomerRequest(customer_id=customer_id, view=records_pb2.CUSTOMER_VIEW_FULL)
+        customers_pb2.GetCustomerRequest(customer_id=customer_id, view=records_pb2.CUSTOMER_VIEW_FULL),
+        metadata=metadata,
     )
-    view = await stub.GetCustomer360(customers_pb2.GetCustomer360Request(customer_id=customer_id))
+    view = await stub.GetCustomer360(
+        customers_pb2.GetCustomer360Request(customer_id=customer_id), metadata=metadata
+    )
     systems = sorted({s.source_system for s in full.sources})
     out(f"\nThe 360 of {_name(full)} ({customer_id}), seen by {', '.join(systems)}:")
     out("  golden record, each value with the source record and survivorship rule that supplied it:")

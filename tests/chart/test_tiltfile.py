@@ -105,8 +105,21 @@ def test_every_tilt_resource_is_a_workload_the_chart_renders_with_dev_values(til
     assert len(set(local_ports)) == len(local_ports)
 
 
-def test_demo_resource_runs_in_the_deployed_connectors_pod(tiltfile: ast.Module) -> None:
+def test_demo_resource_runs_in_the_deployed_connectors_pod_against_the_components(
+    tiltfile: ast.Module,
+) -> None:
     (demo,) = [c for c in calls(tiltfile, "local_resource") if ast.literal_eval(c.args[0]) == "demo"]
-    command = keyword(demo, "cmd")
-    assert "isthmus demo" in ast.unparse(command)
-    assert "-connectors" in ast.unparse(command)
+    command = ast.unparse(keyword(demo, "cmd"))
+    # --deployed: the components' Services, not a hub of its own (tests/wiring runs this command).
+    assert "isthmus demo --deployed" in command
+    assert "-connectors" in command
+
+
+def test_a_reload_renders_the_same_passwords(tiltfile: ast.Module) -> None:
+    # Tilt renders with `helm template` at every reload; generated passwords would change each time
+    # while the PostgreSQL and RabbitMQ pods keep the first ones.
+    (helm_call,) = calls(tiltfile, "helm")
+    (values_file,) = ast.literal_eval(keyword(helm_call, "values"))
+    values = yaml.safe_load((TILT / values_file).read_text())
+    first, second = (render(values, release=constant(tiltfile, "RELEASE")) for _ in range(2))
+    assert [s["data"] for s in first.of_kind("Secret")] == [s["data"] for s in second.of_kind("Secret")]

@@ -214,6 +214,7 @@ class Pod:
     ports: dict[str, int] = field(default_factory=dict)  # container port name/number -> local port
     by_number: dict[int, int] = field(default_factory=dict)
     processes: list[tuple[str, subprocess.Popen[bytes], Path]] = field(default_factory=list)
+    volumes: dict[str, Path] = field(default_factory=dict)
 
     def local_port(self, target: int | str) -> int:
         if isinstance(target, str):
@@ -370,7 +371,7 @@ class Cluster:
         """A Deployment's pod: init containers to completion, then the containers."""
         pod = self._pod(name, template)
         self.pods.append(pod)
-        volumes = self._volumes(pod)
+        volumes = pod.volumes = self._volumes(pod)
         for init in template["spec"].get("initContainers", []):
             self._start(pod, init, volumes)
             _, process, _ = pod.processes[-1]
@@ -406,6 +407,16 @@ class Cluster:
                     raise PodFailed(f"{pod.name} not ready after {timeout}s\n{pod.output()}")
                 time.sleep(0.2)
         self.network.pod_ready(pod)
+
+    def exec(self, pod: Pod, argv: list[str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        """``kubectl exec`` into the pod's first container: its environment, its mounts."""
+        container = pod.spec["containers"][0]
+        mounts = self._mounts(pod, container, pod.volumes)
+        env = self._env(pod, container, mounts)
+        argv = [self._value(pod, a, mounts) for a in argv]
+        return subprocess.run(
+            _local_command(argv), env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def deployments(self) -> Iterator[tuple[str, dict[str, Any], int]]:
         for deployment in self.objects.of_kind("Deployment"):

@@ -300,3 +300,17 @@ def test_an_api_refuses_a_caller_without_the_release_client_certificate(
         with pytest.raises(grpc.RpcError) as refused:
             stub.GetOrder(orders_pb2.GetOrderRequest(order_id="x"), metadata=TOKEN, timeout=10)
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_the_demo_runs_against_the_deployed_components_from_the_connectors_pod(
+    running: tuple[podkit.Cluster, dict[str, str]],
+) -> None:
+    # What the Tilt loop's demo resource does:
+    #   kubectl exec deploy/<release>-connectors -- isthmus demo --deployed
+    cluster, _ = running
+    pod = next(p for p in cluster.pods if p.name.startswith(name_of("connectors")))
+    done = cluster.exec(pod, ["isthmus", "demo", "--deployed"])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "hub refused" not in done.stdout
+    assert "Orders 4, loyalty points awarded 169, open cases 1" in done.stdout, done.stdout
+    assert "dead letter, demo-" in done.stdout and "The 360 of Anna Schmidt" in done.stdout
