@@ -55,7 +55,9 @@ def _file(env: Mapping[str, str], name: str) -> Path | None:
 
 
 def _target(env: Mapping[str, str], name: str, default: str) -> str:
-    value = env.get(PREFIX + name, "").strip() or default
+    value = env.get(PREFIX + name, "").strip()
+    if not value:
+        return default
     host, _, port = value.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) <= 65535:
         raise ConfigError(f"{PREFIX}{name} must be host:port, not {value!r}")
