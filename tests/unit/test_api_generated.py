@@ -46,7 +46,7 @@ def test_check_reports_a_changed_file(tmp_path: Path) -> None:
 def test_generated_imports_point_into_the_client_package() -> None:
     offenders = [
         str(path)
-        for path in protogen.API_ROOT.rglob("*.py*")
+        for path in (*protogen.API_ROOT.rglob("*.py"), *protogen.API_ROOT.rglob("*.pyi"))
         if re.search(r"^\s*(from|import) isthmus\.", path.read_text(), re.MULTILINE)
     ]
     assert offenders == []
