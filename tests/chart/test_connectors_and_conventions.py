@@ -145,6 +145,13 @@ def test_registry_goes_in_front_of_every_image_and_global_wins(full: Rendered) -
     images = {c["image"] for _, c in rendered.containers()}
     assert "registry.example.com/team/isthmus:0.1.0" in images
     assert "postgres:16" in images, "image.registry is the Isthmus image's own"
+    values["global"] = {"imageRegistry": "mirror.example.internal"}
+    everything = {c["image"] for _, c in render(values).containers()}
+    assert everything == {
+        "mirror.example.internal/isthmus:0.1.0",
+        "mirror.example.internal/postgres:16",
+        "mirror.example.internal/rabbitmq:3.13-management",
+    }
 
 
 def test_replicas_spread_over_nodes_and_zones_unless_told_otherwise(external: Rendered) -> None:
