@@ -35,14 +35,15 @@ RUN python -m venv /opt/isthmus \
 # this repository (isthmus-client) are built in the next step.
 COPY pyproject.toml requirements.lock ./
 RUN set -eu; . /tmp/pip-env.sh; \
-    python -c "import tomllib; print('\n'.join(d for d in tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'] if not d.startswith('isthmus')))" \
-        > runtime-requirements.txt; \
+    python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
+print('\n'.join(d for d in deps if not d.startswith('isthmus')))" > runtime-requirements.txt; \
     /opt/isthmus/bin/pip wheel --wheel-dir /wheels --constraint requirements.lock \
         --requirement runtime-requirements.txt
 
-# Then the client package, Isthmus itself and every reference connector under connectors/<name>/ (each its own package;
-# .dockerignore keeps the copyable template out). Building them from source needs setuptools from the
-# index; installing them does not: the install step takes the wheels just built, by name, offline.
+# Then the client package, Isthmus itself and every reference connector under connectors/<name>/ (each
+# its own package; .dockerignore keeps the copyable template out). Building them from source needs
+# setuptools from the index; installing them does not: the install takes the wheels just built, by
+# name, offline.
 COPY . .
 RUN set -eu; . /tmp/pip-env.sh; \
     set -- clients/python . ; \
