@@ -110,7 +110,7 @@ def test_metrics_endpoint_counts_rpcs(served_orders):
     counted = [
         float(line.rsplit(" ", 1)[1])
         for line in body.splitlines()
-        if line.startswith("isthmus_grpc_server_handled_total{") and 'grpc_method="GetOrder"' in line
+        if line.startswith("grpc_server_handled_total{") and 'grpc_method="GetOrder"' in line
     ]
     assert sum(counted) >= 1
 

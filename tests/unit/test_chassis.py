@@ -165,7 +165,7 @@ async def test_reflection_lists_the_service(channel):
 async def test_metrics_count_rpcs_by_method_and_code(channel):
     def handled(code: str) -> float:
         labels = {"grpc_service": SERVICE, "grpc_method": "GetOrder", "grpc_type": "unary", "grpc_code": code}
-        return REGISTRY.get_sample_value("isthmus_grpc_server_handled_total", labels) or 0.0
+        return REGISTRY.get_sample_value("grpc_server_handled_total", labels) or 0.0
 
     ok, not_found = handled("OK"), handled("NOT_FOUND")
     await _get(channel, "o-3", _auth(READER))
