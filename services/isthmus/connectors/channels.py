@@ -26,6 +26,7 @@ from pathlib import Path
 
 import grpc
 
+from isthmus.platform import tracing
 from isthmus.platform.config import ConfigError, Settings
 from isthmus_client.channel import TLS, aio_connect
 
@@ -89,7 +90,7 @@ class HubChannels:
         # The token travels per call (GrpcHub), so the channels carry none.
         tls = TLS.from_files(hub.ca_file, hub.cert_file, hub.key_file) if hub.tls else None
         self._by_target: dict[str, grpc.aio.Channel] = {
-            target: aio_connect(target, tls=tls, options=_OPTIONS)
+            target: aio_connect(target, tls=tls, options=_OPTIONS, interceptors=tracing.client_interceptors())
             for target in dict.fromkeys(hub.targets.values())
         }
         self.customers = self._by_target[hub.targets["customers"]]

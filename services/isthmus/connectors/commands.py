@@ -14,7 +14,7 @@ from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, InstanceBusy, InstanceConfigError, load_instances
 from isthmus.connectors.sdk import ConfigInvalid, StreamState, redact
 from isthmus.connectors.state import SqlStateStore
-from isthmus.platform import logs
+from isthmus.platform import telemetry
 from isthmus.platform.component import Runtime
 from isthmus.platform.config import ConfigError, Settings, load
 from isthmus.platform.migrations import upgrade
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load().with_overrides(data_dir=args.data_dir)
-    logs.configure(settings.log_level, "text")
+    telemetry.start(settings, "isthmus-connectors", log_format="text")
     return settings
 
 

@@ -5,6 +5,9 @@ has answered for all of them is the state written (with the batch's dead letters
 transaction). A crash in between re-reads the batch on the next run, and the hub's idempotent writes
 absorb the repeat. State is the (cursor, primary key) of the last record, so records sharing a cursor
 value are neither skipped nor repeated by the connector's ``> (cursor, key)`` query.
+
+Traced, a sync is a span and each batch delivered to the hub a span inside it: the hub's spans (and
+those of the events its writes cause) continue from the batch's.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from isthmus.connectors.sdk import (
     TransientError,
 )
 from isthmus.connectors.state import DeadLetter, StateStore, SyncRun
+from isthmus.platform import tracing
+from isthmus.platform.progress import Progress
 
 log = logging.getLogger("isthmus.connectors")
 
@@ -93,15 +98,34 @@ class Syncer:
         self.sleep = sleep
         self.clock = clock
 
-    async def sync(self, instance: str, connector: Connector, stream: str) -> SyncResult:
-        """Sync one stream from its stored state; transient errors are retried from the last checkpoint."""
+    async def sync(
+        self, instance: str, connector: Connector, stream: str, progress: Progress | None = None
+    ) -> SyncResult:
+        """Sync one stream from its stored state; transient errors are retried from the last checkpoint.
+
+        ``progress`` (optional) is advanced by every batch: records read, accepted and rejected.
+        """
+        if not tracing.enabled():
+            return await self._sync(instance, connector, stream, progress)
+        attributes = {"isthmus.connector.instance": instance, "isthmus.connector.stream": stream}
+        with tracing.span(f"connector sync {instance}/{stream}", attributes=attributes) as span:
+            result = await self._sync(instance, connector, stream, progress)
+            span.set_attributes(
+                {"isthmus.records.read": result.read, "isthmus.records.accepted": result.accepted,
+                 "isthmus.records.rejected": result.rejected}
+            )  # fmt: skip
+            return result
+
+    async def _sync(
+        self, instance: str, connector: Connector, stream: str, progress: Progress | None
+    ) -> SyncResult:
         result = SyncResult(instance, stream)
         started = self.clock()
         attempt = 0
         try:
             while True:
                 try:
-                    await self._run(instance, connector, stream, result)
+                    await self._run(instance, connector, stream, result, progress)
                     break
                 except TransientError as exc:
                     attempt += 1
@@ -132,7 +156,14 @@ class Syncer:
             result.read, result.accepted, result.rejected, error,
         )  # fmt: skip
 
-    async def _run(self, instance: str, connector: Connector, stream_name: str, result: SyncResult) -> None:
+    async def _run(
+        self,
+        instance: str,
+        connector: Connector,
+        stream_name: str,
+        result: SyncResult,
+        progress: Progress | None,
+    ) -> None:
         stream = connector.stream(stream_name)
         state = await self.store.get_state(instance, stream_name)
         transforms: list[RecordTransform] = (
@@ -170,10 +201,12 @@ class Syncer:
                         new_state = StreamState(str(item[stream.cursor_field]), key, extra)
                     if len(pending) >= self.batch_size:
                         await self._flush(
-                            instance, connector, stream_name, pending, letters, new_state, result
+                            instance, connector, stream_name, pending, letters, new_state, result, progress
                         )
                         pending, letters = [], []
-                await self._flush(instance, connector, stream_name, pending, letters, new_state, result)
+                await self._flush(
+                    instance, connector, stream_name, pending, letters, new_state, result, progress
+                )
                 pending, letters = [], []
         finally:
             close = getattr(it, "close", None)
@@ -205,9 +238,32 @@ class Syncer:
         letters: list[DeadLetter],
         state: StreamState | None,
         result: SyncResult,
+        progress: Progress | None = None,
     ) -> None:
         if not records and not letters and state is None:
             return
+        if tracing.enabled():
+            attributes = {
+                "isthmus.connector.instance": instance,
+                "isthmus.connector.stream": stream,
+                "isthmus.records": len(records) + len(letters),
+            }
+            with tracing.span(f"connector batch {instance}/{stream}", attributes=attributes):
+                await self._deliver(instance, connector, stream, records, letters, state, result, progress)
+        else:
+            await self._deliver(instance, connector, stream, records, letters, state, result, progress)
+
+    async def _deliver(
+        self,
+        instance: str,
+        connector: Connector,
+        stream: str,
+        records: list[Record],
+        letters: list[DeadLetter],
+        state: StreamState | None,
+        result: SyncResult,
+        progress: Progress | None,
+    ) -> None:
         letters = list(letters)
         read = len(records) + len(letters)
         accepted = 0
@@ -227,6 +283,8 @@ class Syncer:
         await self.store.checkpoint(instance, stream, state, letters)
         if state is not None:
             result.state = state
+        if progress is not None:
+            progress.advance(read, accepted=accepted, rejected=len(letters))
         if self.metrics:
             self.metrics.read.labels(instance, stream).inc(read)
             self.metrics.accepted.labels(instance, stream).inc(accepted)

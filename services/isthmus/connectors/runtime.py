@@ -36,6 +36,7 @@ from isthmus.connectors.sdk import (
     redact,
 )
 from isthmus.connectors.state import InstanceLocks, LocalLocks
+from isthmus.platform.progress import Progress
 
 log = logging.getLogger("isthmus.connectors")
 
@@ -157,7 +158,8 @@ class ConnectorRuntime:
         return [s for s in CANONICAL_STREAMS if s in wanted and s in offered]
 
     async def sync(self, name: str, streams: Sequence[str] | None = None) -> list[SyncResult]:
-        """Sync now, unless another process is syncing the instance (then InstanceBusy)."""
+        """Sync now, unless another process is syncing the instance (then InstanceBusy); each stream
+        reports its progress (docs/operating.md)."""
         async with self.locks.hold(name) as held:
             if not held:
                 raise InstanceBusy(f"instance {name!r} is being synced by another process; try again later")
@@ -167,7 +169,8 @@ class ConnectorRuntime:
         connector = self.connector(name)
         results = []
         for stream in streams or self.streams(name):
-            results.append(await self.syncer.sync(name, connector, stream))
+            with Progress(f"sync {name}/{stream}", unit="records") as progress:
+                results.append(await self.syncer.sync(name, connector, stream, progress))
         return results
 
     async def run_forever(self) -> None:

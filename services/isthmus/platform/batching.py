@@ -10,6 +10,9 @@ The handler returns one outcome per command, a result or the exception that comm
 If the handler itself raises, no command of the batch was written; each then runs alone through
 ``single``, so one bad command (a unique key another transaction took, a lost race) fails only
 itself. See docs/decisions/0018-group-commit.md.
+
+Traced, a batch is a span of its own, linked to the span of every request in it: the events it
+records continue the batch's trace, and each request's trace leads to the batch through its link.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 from prometheus_client import Counter, Histogram
+
+from isthmus.platform import tracing
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -55,6 +60,7 @@ class Batcher(Generic[C, R]):
         self.single = single
         self.max_size = max_size
         self._pending: list[tuple[C, asyncio.Future[R]]] = []
+        self._links: list[tracing.Link] = []  # the spans of the pending commands' requests
         self._sizes = BATCH_COMMANDS.labels(name)
         self._fallbacks = BATCH_FALLBACKS.labels(name)
         # One batch at a time: under load the next one grows while this one is in the database.
@@ -64,6 +70,10 @@ class Batcher(Generic[C, R]):
         """Runs ``command`` with whatever else is waiting; returns its result or raises its error."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((command, future))
+        if tracing.enabled():
+            link = tracing.link_to_current()
+            if link is not None:
+                self._links.append(link)
         # done(), not a done-callback: one that had not run yet would leave this command unserved.
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name=f"isthmus-batch: {self.name}")
@@ -73,7 +83,13 @@ class Batcher(Generic[C, R]):
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
-            outcomes = await self._outcomes([command for command, _ in batch])
+            if tracing.enabled():
+                links, self._links = self._links, []
+                with tracing.span(f"batch {self.name}", parent=tracing.new_root(), links=links) as span:
+                    span.set_attribute("isthmus.batch.commands", len(batch))
+                    outcomes = await self._outcomes([command for command, _ in batch])
+            else:
+                outcomes = await self._outcomes([command for command, _ in batch])
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from isthmus.platform import component as components
-from isthmus.platform import logs
+from isthmus.platform import telemetry
 from isthmus.platform.collector import tune_gc
 from isthmus.platform.config import ConfigError, Settings, load, require_auth_configured
 from isthmus.platform.hub import migrate, running
@@ -62,7 +62,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
     if getattr(args, "no_auth", False):
         settings = settings.with_overrides(auth_disabled=True)
-    logs.configure(settings.log_level, settings.log_format)
+    # serve: one component per process, so each is a service of its own in traces.
+    component = getattr(args, "component", None)
+    telemetry.start(settings, f"isthmus-{component}" if isinstance(component, str) else "isthmus")
     return settings
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from isthmus.platform import db
+from isthmus.platform import db, metrics, tracing
 from isthmus.platform.config import Settings
 from isthmus.platform.migrations import Stream
 
@@ -31,11 +31,15 @@ class Runtime:
 
     def engine(self, schema: str) -> AsyncEngine:
         if schema not in self._engines:
-            self._engines[schema] = db.async_engine(self.settings, schema)
+            engine = self._engines[schema] = db.async_engine(self.settings, schema)
+            metrics.watch_pool(engine, schema)
+            if tracing.enabled():
+                tracing.instrument_engine(engine, schema)
         return self._engines[schema]
 
     async def close(self) -> None:
         for engine in self._engines.values():
+            metrics.forget_pool(engine)
             await engine.dispose()
         self._engines.clear()
 

@@ -45,6 +45,9 @@ class Settings:
     tls_client_ca_file: Path | None = None
     log_level: str = "INFO"
     log_format: str = "json"
+    access_log: bool = False
+    metrics_pushgateway: str | None = None
+    build_revision: str | None = None
     shutdown_grace_seconds: float = 10.0
     db_pool_size: int = 10
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -75,6 +78,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         tls_client_ca_file=reader.path("TLS_CLIENT_CA_FILE"),
         log_level=reader.choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}, upper=True),
         log_format=reader.choice("LOG_FORMAT", "json", {"json", "text"}),
+        access_log=reader.flag("ACCESS_LOG", False),
+        metrics_pushgateway=reader.text("METRICS_PUSHGATEWAY"),
+        build_revision=reader.text("BUILD_REVISION"),
         shutdown_grace_seconds=reader.number("SHUTDOWN_GRACE_SECONDS", 10.0, minimum=0),
         db_pool_size=int(reader.number("DB_POOL_SIZE", 10, minimum=1)),
         extra={k: v for k, v in env.items() if k.startswith(PREFIX)},
@@ -83,6 +89,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         _check_database_url(settings.database_url)
     if settings.amqp_url is not None and not settings.amqp_url.startswith(("amqp://", "amqps://")):
         raise ConfigError(f"{PREFIX}AMQP_URL must start with amqp:// or amqps://")
+    gateway = settings.metrics_pushgateway
+    if gateway is not None and not gateway.startswith(("http://", "https://")):
+        raise ConfigError(f"{PREFIX}METRICS_PUSHGATEWAY must be an http:// or https:// URL, not {gateway!r}")
     if (settings.tls_cert_file is None) != (settings.tls_key_file is None):
         raise ConfigError(f"{PREFIX}TLS_CERT_FILE and {PREFIX}TLS_KEY_FILE must be set together")
     if settings.tls_client_ca_file is not None and settings.tls_cert_file is None:

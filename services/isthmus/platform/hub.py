@@ -11,6 +11,7 @@ from datetime import datetime
 import grpc
 
 from isthmus.platform import component as components
+from isthmus.platform import tracing
 from isthmus.platform.component import Runtime, utcnow
 from isthmus.platform.config import Settings
 from isthmus.platform.events import Bus, create_bus
@@ -43,7 +44,7 @@ class Hub:
         return self.server.port
 
     def channel(self) -> grpc.aio.Channel:
-        return grpc.aio.insecure_channel(f"127.0.0.1:{self.port}")
+        return grpc.aio.insecure_channel(f"127.0.0.1:{self.port}", interceptors=tracing.client_interceptors())
 
 
 @asynccontextmanager

@@ -1,9 +1,10 @@
 """One wrapper for every cross-cutting concern of an RPC, put around each method handler once.
 
-Correlation id, authentication and scopes, metrics, error mapping and logging run in a single wrapper
-around the handler. It is applied when a servicer is registered (``Registrar``), not by a server
-interceptor: grpc.aio runs interceptors on every call, and that dispatch alone cost a tenth of a bare
-server's throughput (decision 1). Stacking one wrapper per concern would cost more again.
+Correlation id, authentication and scopes, metrics, error mapping, logging, the access log and (when
+tracing is on) the SERVER span run in a single wrapper around the handler. It is applied when a
+servicer is registered (``Registrar``), not by a server interceptor: grpc.aio runs interceptors on
+every call, and that dispatch alone cost a tenth of a bare server's throughput (decision 1).
+Stacking one wrapper per concern would cost more again.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import grpc
 import sqlalchemy.exc
 
 from isthmus.kernel.errors import DomainError, InvalidArgument
-from isthmus.platform import db
+from isthmus.platform import db, tracing
 from isthmus.platform.auth import Authenticator, principal
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
 from isthmus_client.errors import STATUS_DETAILS_KEY, status_details
 
 log = logging.getLogger("isthmus.rpc")
+access_log = logging.getLogger("isthmus.access")
 
 CORRELATION_HEADER = "x-correlation-id"
 
@@ -66,9 +68,12 @@ class _Wrapped(grpc.GenericRpcHandler):
 
 
 class Chassis:
-    def __init__(self, metrics: RpcMetrics, authenticator: Authenticator | None) -> None:
+    def __init__(
+        self, metrics: RpcMetrics, authenticator: Authenticator | None, *, access_log: bool = False
+    ) -> None:
         self._metrics = metrics
         self._auth = authenticator  # None: authentication explicitly disabled
+        self._access_log = access_log
         self._wrapped: dict[tuple[str, int], grpc.RpcMethodHandler] = {}
 
     def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
@@ -88,10 +93,15 @@ class Chassis:
         }
         rpc_type, factory, behavior = kinds[(handler.request_streaming, handler.response_streaming)]
         metrics = self._metrics.method(method, rpc_type)
+        streamed = handler.request_streaming
+        if streamed:
+            behavior = _counting_requests(behavior, metrics)
+        # Chosen once per method: with tracing off, the call path has no tracing code at all.
+        spans = tracing.ServerSpans(method) if tracing.enabled() else None
         if handler.response_streaming:
-            wrapped = self._streaming(method, behavior, metrics)
+            wrapped = self._streaming(method, behavior, metrics, spans, streamed)
         else:
-            wrapped = self._unary(method, behavior, metrics)
+            wrapped = self._unary(method, behavior, metrics, spans, streamed)
         return factory(
             wrapped,
             request_deserializer=handler.request_deserializer,
@@ -113,12 +123,26 @@ class Chassis:
             principal.set(client.name if client is not None else "")
         return cid
 
-    def _unary(self, method: str, behavior: Behavior, metrics: MethodMetrics) -> Behavior:
+    def _unary(
+        self,
+        method: str,
+        behavior: Behavior,
+        metrics: MethodMetrics,
+        spans: tracing.ServerSpans | None,
+        streamed: bool,
+    ) -> Behavior:
+        access = self._access_log
+        # A request message is counted before the handler runs, a response when it succeeded, as
+        # go-grpc-prometheus does; a request stream counts its own messages (_counting_requests).
+        one_request = 0 if streamed else 1
+
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
             metrics.started.inc()
+            metrics.received += one_request
             start = time.perf_counter()
             code = grpc.StatusCode.OK
             cid = ""
+            span = spans.start(context) if spans is not None else None
             try:
                 cid = self._begin(method, context)
                 result = behavior(request, context)
@@ -130,33 +154,90 @@ class Chassis:
                 code = _code_of(exc, context)
                 await _abort(exc, method, context, cid)
             finally:
-                metrics.handled(code, time.perf_counter() - start)
+                elapsed = time.perf_counter() - start
+                trace_id = tracing.ServerSpans.end(*span, code) if span is not None else None
+                if code is grpc.StatusCode.OK:
+                    metrics.sent += 1
+                metrics.handled(code, elapsed, trace_id)
+                if access:
+                    _access(method, code, elapsed, context, trace_id)
 
         return unary
 
-    def _streaming(self, method: str, behavior: Behavior, metrics: MethodMetrics) -> Behavior:
+    def _streaming(
+        self,
+        method: str,
+        behavior: Behavior,
+        metrics: MethodMetrics,
+        spans: tracing.ServerSpans | None,
+        streamed: bool,
+    ) -> Behavior:
+        access = self._access_log
+        one_request = 0 if streamed else 1
+
         async def streaming(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             metrics.started.inc()
+            metrics.received += one_request
             start = time.perf_counter()
             code = grpc.StatusCode.OK
             cid = ""
+            span = spans.start(context) if spans is not None else None
             try:
                 cid = self._begin(method, context)
                 result = behavior(request, context)
                 if hasattr(result, "__aiter__"):
                     async for item in result:
+                        metrics.sent += 1
                         yield item
                 else:
                     for item in result:
+                        metrics.sent += 1
                         yield item
                 code = context.code() or grpc.StatusCode.OK
             except Exception as exc:
                 code = _code_of(exc, context)
                 await _abort(exc, method, context, cid)
             finally:
-                metrics.handled(code, time.perf_counter() - start)
+                elapsed = time.perf_counter() - start
+                trace_id = tracing.ServerSpans.end(*span, code) if span is not None else None
+                metrics.handled(code, elapsed, trace_id)
+                if access:
+                    _access(method, code, elapsed, context, trace_id)
 
         return streaming
+
+
+def _counting_requests(behavior: Behavior, metrics: MethodMetrics) -> Behavior:
+    """A client or bidi stream's handler sees its requests through a counter of received messages."""
+
+    def counted(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def each() -> AsyncIterator[Any]:
+            async for request in requests:
+                metrics.received += 1
+                yield request
+
+        return behavior(each(), context)
+
+    return counted
+
+
+def _access(
+    method: str,
+    code: grpc.StatusCode,
+    seconds: float,
+    context: grpc.aio.ServicerContext,
+    trace_id: str | None,
+) -> None:
+    """One line per call (``ISTHMUS_ACCESS_LOG``); the correlation id comes with every line."""
+    extra: dict[str, object] = {
+        "grpc_method": method,
+        "grpc_code": code.name,
+        "duration_ms": round(seconds * 1000, 3),
+        "peer": context.peer(),
+    }
+    if trace_id is not None:
+        extra["trace_id"] = trace_id
+    access_log.info("%s %s %.1f ms", method, code.name, seconds * 1000, extra=extra)
 
 
 def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, list[tuple[str, str]]]:

@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, carrying the correlation id of the work in hand."""
+"""Structured logs: one JSON object per line, carrying the correlation id of the work in hand and,
+when tracing is on, the trace and span ids of the span in hand (so a log line leads to its trace)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import logging
 import sys
 import uuid
 from datetime import UTC, datetime
+
+from opentelemetry import trace
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
@@ -29,6 +32,10 @@ class JsonFormatter(logging.Formatter):
         cid = correlation_id.get()
         if cid:
             entry["correlation_id"] = cid
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         # Anything passed as ``extra=`` becomes a field of its own, so logs stay queryable.
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
@@ -45,6 +52,9 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         cid = correlation_id.get()
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            line = f"{line} [trace={span.trace_id:032x}]"
         return f"{line} [cid={cid}]" if cid else line
 
 

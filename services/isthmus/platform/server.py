@@ -61,7 +61,8 @@ class Server:
         authenticator = None if settings.auth_disabled else Authenticator(settings.clients)
         self.grpc = grpc.aio.server(options=_OPTIONS)
         # Servicers are registered through this, which wraps each method in the chassis once.
-        self.registrar = Registrar(self.grpc, Chassis(rpc_metrics(), authenticator))
+        chassis = Chassis(rpc_metrics(), authenticator, access_log=settings.access_log)
+        self.registrar = Registrar(self.grpc, chassis)
         self._health_only: grpc.aio.Server | None = None
         self._stops: list[Stop] = []
         self.port = 0

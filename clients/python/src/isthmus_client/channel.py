@@ -183,17 +183,21 @@ def aio_connect(
     tls: TLS | None = None,
     retries: bool = True,
     options: Sequence[tuple[str, Any]] = (),
+    interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
 ) -> grpc.aio.Channel:
-    """An asyncio channel to ``target``; the same settings as :func:`connect`."""
+    """An asyncio channel to ``target``; the same settings as :func:`connect`.
+
+    ``interceptors`` run on every call before the token is added (e.g. OpenTelemetry's, for traces).
+    """
     opts = _options(tls, retries, options)
-    interceptors: list[grpc.aio.ClientInterceptor] = []
+    chain: list[grpc.aio.ClientInterceptor] = list(interceptors)
     if token:
-        interceptors = [
+        chain += [
             _AuthUnaryUnary(token),
             _AuthUnaryStream(token),
             _AuthStreamUnary(token),
             _AuthStreamStream(token),
         ]
     if tls is not None:
-        return grpc.aio.secure_channel(target, tls.credentials(), options=opts, interceptors=interceptors)
-    return grpc.aio.insecure_channel(target, options=opts, interceptors=interceptors)
+        return grpc.aio.secure_channel(target, tls.credentials(), options=opts, interceptors=chain)
+    return grpc.aio.insecure_channel(target, options=opts, interceptors=chain)

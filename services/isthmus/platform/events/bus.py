@@ -51,6 +51,9 @@ class Binding:
 class Bus(ABC):
     """What components and tests use; see docs/events.md."""
 
+    # The messaging system, as traces name it.
+    system = "rabbitmq"
+
     def __init__(self, options: BusOptions | None = None, metrics: EventMetrics | None = None) -> None:
         self.options = options or BusOptions()
         self.metrics = metrics or event_metrics()
@@ -81,7 +84,7 @@ class Bus(ABC):
             raise ValueError(f"{component!r} already subscribes for purpose {subscription.purpose!r}")
         if not subscription.routing_keys:
             raise ValueError(f"subscription {name} needs at least one routing key")
-        consumer = Consumer(name, engine, subscription, self.options, self.metrics)
+        consumer = Consumer(name, engine, subscription, self.options, self.metrics, self.system)
         binding = Binding(component, name, engine, subscription, consumer)
         self.bindings[name] = binding
         if self.started:
@@ -195,6 +198,7 @@ class Bus(ABC):
             self._new_wake(),
             self.options,
             self.metrics,
+            self.system,
         )
         task = asyncio.create_task(relay.run(), name=f"isthmus-events: relay {spec.component}")
         self._relays.append((relay, task))

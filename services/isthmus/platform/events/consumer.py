@@ -21,8 +21,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from isthmus.kernel.errors import Unavailable
-from isthmus.platform import db, logs
-from isthmus.platform.events.envelope import BadMessage, Event, decode
+from isthmus.platform import db, logs, tracing
+from isthmus.platform.events.envelope import BadMessage, Event, decode, header_text
 from isthmus.platform.events.metrics import EventMetrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.tables import dead_letters, inbox
@@ -124,8 +124,10 @@ class Consumer:
         subscription: Subscription,
         options: BusOptions,
         metrics: EventMetrics,
+        system: str = "rabbitmq",
     ) -> None:
         self.queue = queue
+        self.system = system  # the messaging system, as traces name it
         self.engine = engine
         self.subscription = subscription
         self.options = options
@@ -218,12 +220,20 @@ class Consumer:
             fresh_ids = {id(e) for e in fresh}
             prepare = self.subscription.prepare
             finish = await self._batch_step(prepare, session, fresh) if prepare and fresh else None
+            traced = tracing.enabled()
             for delivery, event in batch:
                 if id(event) not in fresh_ids:
                     continue
                 token = logs.correlation_id.set(event.correlation_id or None)
                 try:
-                    await handler(session, event)
+                    if traced:
+                        # Each event in a span of its own, continuing the trace that published it.
+                        with tracing.process_span(
+                            self.system, self.queue, event.type, event.event_id, delivery.headers
+                        ):
+                            await handler(session, event)
+                    else:
+                        await handler(session, event)
                 except Exception as exc:
                     if is_transient(exc):
                         raise
@@ -361,5 +371,7 @@ async def store_dead_letter(
                 last_error=last_error,
                 attempts=attempts,
                 dead_at=datetime.now(UTC),
+                traceparent=header_text(delivery.headers, tracing.TRACEPARENT),
+                tracestate=header_text(delivery.headers, tracing.TRACESTATE),
             )
         )

@@ -17,6 +17,7 @@ from isthmus.platform.events.bus import Binding, Bus
 from isthmus.platform.events.consumer import Delivery
 from isthmus.platform.events.envelope import CONTENT_TYPE
 from isthmus.platform.events.outbox import OutboxRow
+from isthmus.platform.tracing import TRACEPARENT, TRACESTATE
 
 log = logging.getLogger("isthmus.events")
 
@@ -40,6 +41,8 @@ def _match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
 
 class MemoryBus(Bus):
     """Routes outbox rows to the subscriptions of this process through asyncio queues."""
+
+    system = "isthmus.memory"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,8 +94,9 @@ class MemoryBus(Bus):
 
         if not targets:
             confirmed.set_result(True)
+        headers = row.trace_headers()
         for binding in targets:
-            self._enqueue(binding, row.envelope, row.type, CONTENT_TYPE, row.type, {}, settled, 0)
+            self._enqueue(binding, row.envelope, row.type, CONTENT_TYPE, row.type, headers, settled, 0)
         return confirmed
 
     def _enqueue(
@@ -143,7 +147,8 @@ class MemoryBus(Bus):
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
-        self._enqueue(binding, row.body, row.routing_key, row.content_type, row.type, {}, forget, 0)
+        headers = {k: v for k, v in ((TRACEPARENT, row.traceparent), (TRACESTATE, row.tracestate)) if v}
+        self._enqueue(binding, row.body, row.routing_key, row.content_type, row.type, headers, forget, 0)
 
 
 def _binds(binding: Binding, routing_key: str) -> bool:

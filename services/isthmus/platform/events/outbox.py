@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from isthmus.kernel.timestamps import aware
-from isthmus.platform import logs
+from isthmus.platform import logs, tracing
 from isthmus.platform.events.envelope import new_envelope, routing_key
 from isthmus.platform.events.tables import outbox
 from isthmus.platform.sql import any_of, insert_statement, none_of
@@ -107,6 +107,12 @@ async def record_event(
         "envelope": envelope.SerializeToString(),
         "created_at": now,
     }
+    if tracing.enabled():
+        # The trace of the work that recorded the event, for the relay to continue. Every row of a
+        # process has the same keys: a transaction's rows go into one multi-row INSERT.
+        context = tracing.headers()
+        row["traceparent"] = context.get(tracing.TRACEPARENT)
+        row["tracestate"] = context.get(tracing.TRACESTATE)
     info = session.sync_session.info
     info[_DIRTY] = True
     if session.in_nested_transaction():
@@ -123,6 +129,17 @@ class OutboxRow:
     type: str
     envelope: bytes
     created_at: datetime
+    traceparent: str | None = None
+    tracestate: str | None = None
+
+    def trace_headers(self) -> dict[str, str]:
+        """The W3C headers to publish with (empty when the event was recorded outside a trace)."""
+        if not self.traceparent:
+            return {}
+        found = {tracing.TRACEPARENT: self.traceparent}
+        if self.tracestate:
+            found[tracing.TRACESTATE] = self.tracestate
+        return found
 
 
 def lock_key(component: str) -> int:
@@ -136,7 +153,15 @@ async def try_lead(conn: AsyncConnection, component: str) -> bool:
     return bool(result.scalar())
 
 
-_COLUMNS = (outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.envelope, outbox.c.created_at)
+_COLUMNS = (
+    outbox.c.id,
+    outbox.c.event_id,
+    outbox.c.type,
+    outbox.c.envelope,
+    outbox.c.created_at,
+    outbox.c.traceparent,
+    outbox.c.tracestate,
+)
 # Built once: the relay reads after every producer commit, and a statement built per call costs
 # SQLAlchemy more CPU than the read.
 _CLAIM_AFTER = (
@@ -157,7 +182,10 @@ async def claim(
         result = await conn.execute(_CLAIM_EXCLUDING, {"exclude": list(exclude), "limit": limit})
     else:
         result = await conn.execute(_CLAIM_AFTER, {"after": after, "limit": limit})
-    return [OutboxRow(r.id, r.event_id, r.type, r.envelope, aware(r.created_at)) for r in result]
+    return [
+        OutboxRow(r.id, r.event_id, r.type, r.envelope, aware(r.created_at), r.traceparent, r.tracestate)
+        for r in result
+    ]
 
 
 async def forget_sent(conn: AsyncConnection, ids: Sequence[int]) -> None:

@@ -22,6 +22,7 @@ from isthmus.platform.events.consumer import Delivery, is_transient, store_dead_
 from isthmus.platform.events.envelope import CONTENT_TYPE, EXCHANGE, amqp_properties
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.outbox import OutboxRow
+from isthmus.platform.tracing import TRACEPARENT, TRACESTATE
 from isthmus_client.api.events.v1 import envelope_pb2
 
 log = logging.getLogger("isthmus.events")
@@ -290,7 +291,9 @@ class RabbitBus(Bus):
     async def _publish(self, row: OutboxRow) -> asyncio.Future[bool]:
         publisher = await self._ready_publisher()
         envelope = envelope_pb2.EventEnvelope.FromString(row.envelope)
-        props = pika.BasicProperties(**amqp_properties(envelope))
+        properties = amqp_properties(envelope)
+        properties["headers"].update(row.trace_headers())
+        props = pika.BasicProperties(**properties)
         return await publisher.publish(EXCHANGE, row.type, row.envelope, props)
 
     async def publish_raw(
@@ -313,8 +316,15 @@ class RabbitBus(Bus):
         try:
             # Straight to the one queue through the default exchange: other subscribers of the
             # event already handled it and must not see it again.
+            # The trace context it arrived with, so that its replay continues the same trace.
+            context = {k: v for k, v in ((TRACEPARENT, row.traceparent), (TRACESTATE, row.tracestate)) if v}
             await self.publish_raw(
-                binding.queue, row.body, content_type=row.content_type, type_=row.type, exchange=""
+                binding.queue,
+                row.body,
+                content_type=row.content_type,
+                type_=row.type,
+                headers=context or None,
+                exchange="",
             )
         except Exception:
             self._replaying.discard((binding.queue, row.id))

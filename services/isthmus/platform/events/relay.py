@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from isthmus.platform import tracing
 from isthmus.platform.events import outbox
 from isthmus.platform.events.consumer import is_transient
 from isthmus.platform.events.metrics import EventMetrics
@@ -61,8 +64,10 @@ class Relay:
         wake: Wake,
         options: BusOptions,
         metrics: EventMetrics,
+        system: str = "rabbitmq",
     ) -> None:
         self.component = component
+        self.system = system  # the messaging system, as traces name it
         self.connect = connect
         self.postgres = postgres
         self.publish = publish
@@ -171,9 +176,22 @@ class Relay:
                 await conn.commit()
                 if len(rows) == min(room, self.options.batch_size):
                     self.wake.rows = True  # a full batch: there may be more
+                traced = tracing.enabled()
                 for row in rows:
+                    span = None
+                    if traced and row.traceparent:
+                        # Published in a span of its own: the headers name it as the consumer's parent.
+                        span = tracing.publish_span(self.system, row.type, row.event_id, row.trace_headers())
+                        carried = tracing.headers(span)
+                        row = dataclasses.replace(
+                            row,
+                            traceparent=carried.get(tracing.TRACEPARENT),
+                            tracestate=carried.get(tracing.TRACESTATE),
+                        )
                     future = await self.publish(row)
                     future.add_done_callback(lambda _f: self.wake.confirmed())
+                    if span is not None:
+                        future.add_done_callback(partial(tracing.end_publish, span))
                     in_flight[row.id] = future
                     high_water = max(high_water, row.id)
                 self._published.inc(len(rows))

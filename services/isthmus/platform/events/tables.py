@@ -5,6 +5,9 @@ once the broker confirmed it (deleting writes far less than updating a 1 KB row 
 ``inbox``: one row per (consumer queue, event id) handled, written in the handler's transaction;
 purged after ``BusOptions.inbox_retention``.
 ``dead_letters``: deliveries given up on, with the reason and the last error, until replayed.
+
+``traceparent``/``tracestate`` (W3C trace context, when tracing is on) keep the trace of the work that
+recorded an event across the outbox, and of a dead letter across its replay.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ outbox = Table(
     Column("aggregate_id", String(200), nullable=False),
     Column("envelope", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("traceparent", String(128), nullable=True),
+    Column("tracestate", Text, nullable=True),
 )
 
 inbox = Table(
@@ -62,5 +67,7 @@ dead_letters = Table(
     Column("attempts", Integer, nullable=False),
     Column("dead_at", DateTime(timezone=True), nullable=False),
     Column("replay_requested_at", DateTime(timezone=True), nullable=True),
+    Column("traceparent", String(128), nullable=True),
+    Column("tracestate", Text, nullable=True),
     Index("ix_dead_letters_consumer", "consumer", "id"),
 )
