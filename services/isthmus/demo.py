@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +101,17 @@ def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
     return instances, [erp, shop, calls]
 
 
-async def run(out: Callable[[str], None] = print, data_dir: Path | None = None) -> dict[str, Any]:
+async def run(
+    out: Callable[[str], None] = print,
+    data_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The demo story; ``environ`` adds settings (e.g. ``ISTHMUS_AMQP_URL`` to run it over RabbitMQ)."""
     with tempfile.TemporaryDirectory(prefix="isthmus-demo-") as tmp:
         directory = Path(data_dir or tmp)
         settings = config.load({"ISTHMUS_DATA_DIR": str(directory / "hub"), "ISTHMUS_AUTH_DISABLED": "true",
-                                "ISTHMUS_GRPC_PORT": "0", "ISTHMUS_METRICS_PORT": "0"})  # fmt: skip
+                                "ISTHMUS_GRPC_PORT": "0", "ISTHMUS_METRICS_PORT": "0",
+                                **(environ or {})})  # fmt: skip
         instances, simulators = seed(directory)
         try:
             async with running(settings, HUB) as hub:

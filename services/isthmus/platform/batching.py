@@ -11,8 +11,9 @@ If the handler itself raises, no command of the batch was written; each then run
 ``single``, so one bad command (a unique key another transaction took, a lost race) fails only
 itself. See docs/decisions/0018-group-commit.md.
 
-Traced, a batch is a span of its own, linked to the span of every request in it: the events it
-records continue the batch's trace, and each request's trace leads to the batch through its link.
+Traced, a batch is a span of its own in the trace of the request that started it, linked to the spans
+of the other requests it served: the events it records continue that trace, and every other
+request's trace leads to the batch through its link.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Batcher(Generic[C, R]):
         self.single = single
         self.max_size = max_size
         self._pending: list[tuple[C, asyncio.Future[R]]] = []
-        self._links: list[tracing.Link] = []  # the spans of the pending commands' requests
+        # Traced: the span of each pending command's request (None outside a trace), in _pending's order.
+        self._callers: list[tracing.SpanContext | None] = []
         self._sizes = BATCH_COMMANDS.labels(name)
         self._fallbacks = BATCH_FALLBACKS.labels(name)
         # One batch at a time: under load the next one grows while this one is in the database.
@@ -71,9 +73,7 @@ class Batcher(Generic[C, R]):
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((command, future))
         if tracing.enabled():
-            link = tracing.link_to_current()
-            if link is not None:
-                self._links.append(link)
+            self._callers.append(tracing.current_span_context())
         # done(), not a done-callback: one that had not run yet would leave this command unserved.
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name=f"isthmus-batch: {self.name}")
@@ -83,9 +83,10 @@ class Batcher(Generic[C, R]):
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
-            if tracing.enabled():
-                links, self._links = self._links, []
-                with tracing.span(f"batch {self.name}", parent=tracing.new_root(), links=links) as span:
+            if tracing.enabled() and len(self._callers) >= len(batch):
+                callers, self._callers = self._callers[: len(batch)], self._callers[len(batch) :]
+                parent, links = tracing.parent_and_links(callers)
+                with tracing.span(f"batch {self.name}", parent=parent, links=links) as span:
                     span.set_attribute("isthmus.batch.commands", len(batch))
                     outcomes = await self._outcomes([command for command, _ in batch])
             else:

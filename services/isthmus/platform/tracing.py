@@ -35,7 +35,7 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from isthmus.platform.config import ConfigError
@@ -215,15 +215,20 @@ def span(
         yield started
 
 
-def new_root() -> otel_context.Context:
-    """A context with no parent span: the next span started in it begins a trace of its own."""
-    return otel_context.Context()
-
-
-def link_to_current() -> Link | None:
-    """A link to the current span, to remember a request that joins shared work (a batch)."""
+def current_span_context() -> SpanContext | None:
+    """The current span's context, to remember a request that joins shared work (a batch)."""
     span_context = trace.get_current_span().get_span_context()
-    return Link(span_context) if span_context.is_valid else None
+    return span_context if span_context.is_valid else None
+
+
+def parent_and_links(callers: Sequence[SpanContext | None]) -> tuple[otel_context.Context, list[Link]]:
+    """For work done for several callers at once: the first caller's span as the parent (a new
+    trace if it had none), and links to the others."""
+    known = [c for c in callers if c is not None]
+    if not known:
+        return otel_context.Context(), []
+    parent = trace.set_span_in_context(trace.NonRecordingSpan(known[0]), otel_context.Context())
+    return parent, [Link(c) for c in known[1:]]
 
 
 def fail(span_: Span, description: str) -> None:
