@@ -10,11 +10,12 @@ from typing import Any
 
 from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime, instance_env
 from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
+from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, InstanceBusy, InstanceConfigError, load_instances
 from isthmus.connectors.sdk import ConfigInvalid, StreamState, redact
 from isthmus.connectors.state import SqlStateStore
-from isthmus.platform import telemetry
+from isthmus.platform import metrics, telemetry
 from isthmus.platform.component import Runtime
 from isthmus.platform.config import ConfigError, Settings, load
 from isthmus.platform.migrations import upgrade
@@ -157,6 +158,8 @@ def _sync(args: argparse.Namespace) -> Any:
         except InstanceBusy as exc:
             print(str(exc), file=sys.stderr)
             return 1
+        finally:
+            _push_metrics(settings, args.instance)
         for r in results:
             print(
                 f"{args.instance}/{r.stream}: read {r.read}, accepted {r.accepted}, rejected {r.rejected}, "
@@ -165,6 +168,21 @@ def _sync(args: argparse.Namespace) -> Any:
         return 0
 
     return _with_runtime(args, settings, action)
+
+
+def _push_metrics(settings: Settings, instance: str) -> None:
+    """The run's figures to the Pushgateway, if one is configured: this process ends before a scrape."""
+    if settings.metrics_pushgateway is None:
+        return
+    try:
+        metrics.push(
+            settings.metrics_pushgateway,
+            "isthmus-connectors-sync",
+            {"connector_instance": instance},
+            connector_metrics().collectors(),
+        )
+    except OSError as exc:
+        print(f"isthmus: could not push metrics to {settings.metrics_pushgateway}: {exc}", file=sys.stderr)
 
 
 def _state(args: argparse.Namespace) -> Any:

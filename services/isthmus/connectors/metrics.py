@@ -1,10 +1,16 @@
-"""Prometheus metrics of the connector runtime (process-global collectors, created once)."""
+"""Prometheus metrics of the connector runtime (process-global collectors, created once).
+
+The label is ``connector_instance``, not ``instance``: Prometheus gives every scraped series the
+target's own ``instance`` label, and a metric's own would be renamed ``exported_instance``.
+A sync run from the command line pushes them to a Pushgateway (``ISTHMUS_METRICS_PUSHGATEWAY``),
+so its figures reach Prometheus although the process ends before any scrape.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
 
-_LABELS = ["instance", "stream"]
+_LABELS = ["connector_instance", "stream"]
 
 
 class ConnectorMetrics:
@@ -42,6 +48,9 @@ class ConnectorMetrics:
             _LABELS,
             registry=registry,
         )
+
+    def collectors(self) -> list[Counter | Gauge]:
+        return [self.read, self.accepted, self.rejected, self.retries, self.lag, self.last_success]
 
 
 _METRICS: ConnectorMetrics | None = None

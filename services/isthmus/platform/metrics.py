@@ -207,3 +207,29 @@ def serve_metrics(port: int, registry: CollectorRegistry = REGISTRY) -> None:
     """
     if port:
         start_http_server(port, registry=registry)
+
+
+class _Only:
+    """A registry view of a few collectors: what a short-lived command pushes."""
+
+    def __init__(self, collectors: Iterable[Collector]) -> None:
+        self._collectors = list(collectors)
+
+    def collect(self) -> Iterator[Any]:
+        for collector in self._collectors:
+            yield from collector.collect()
+
+
+def push(gateway: str, job: str, grouping: dict[str, str], collectors: Iterable[Collector]) -> None:
+    """Replace this job's group on a Prometheus Pushgateway with the given collectors' samples.
+
+    For commands that end before any scrape (``isthmus connectors sync``): the Pushgateway keeps the
+    last figures for Prometheus to scrape (with ``honor_labels``).
+    """
+    prometheus_client.push_to_gateway(
+        gateway,
+        job=job,
+        grouping_key=grouping,
+        registry=_Only(collectors),
+        timeout=10,
+    )

@@ -169,7 +169,7 @@ def test_metrics_count_read_accepted_rejected_and_last_success() -> None:
     sync(
         make([customer(1), customer(2), customer(3)]), MemoryStateStore(), Sink(reject={"2"}), metrics=metrics
     )
-    labels = {"instance": "i", "stream": "customers"}
+    labels = {"connector_instance": "i", "stream": "customers"}
     assert registry.get_sample_value("isthmus_connector_records_read_total", labels) == 3
     assert registry.get_sample_value("isthmus_connector_records_accepted_total", labels) == 2
     assert registry.get_sample_value("isthmus_connector_records_rejected_total", labels) == 1

@@ -106,6 +106,7 @@ class Bus(ABC):
         self._spawn(self._replay_loop(), "dead-letter replays")
         if self.bindings:
             self._spawn(self._purge_loop(), "inbox retention")
+            self._spawn(self._gauge_loop(), "queue gauges")
 
     async def stop(self) -> None:
         """Stop taking deliveries, let handlers in progress finish, publish what is confirmed, close."""
@@ -210,6 +211,10 @@ class Bus(ABC):
     async def _queue_depth(self, binding: Binding) -> int:
         """Messages waiting in the binding's queue, not yet handed to its consumer."""
 
+    def _connected(self) -> bool:
+        """Whether :meth:`_queue_depth` can tell (the broker is reachable)."""
+        return True
+
     @abstractmethod
     async def _redeliver(self, binding: Binding, row: Any) -> None:
         """Put a dead letter back on its queue; delete the row once that is safe."""
@@ -289,6 +294,21 @@ class Bus(ABC):
             else:
                 log.info("purged %d inbox rows handled before %s", purged, cutoff.isoformat())
 
+    async def _gauge_loop(self) -> None:
+        """Measure each subscription's backlog and stored dead letters for the metrics (alerts)."""
+        while True:
+            for binding in list(self.bindings.values()):
+                try:
+                    if self._connected():
+                        depth = await self._queue_depth(binding)
+                        self.metrics.queue_backlog.labels(binding.queue).set(depth)
+                    stored = await _dead_letter_count(binding)
+                    self.metrics.dead_letters.labels(binding.queue).set(stored)
+                except Exception as exc:
+                    if not is_transient(exc):
+                        log.exception("measuring %s failed", binding.queue)
+            await asyncio.sleep(self.options.gauge_interval)
+
     async def _forget_replayed(self, binding: Binding, row_id: int) -> None:
         async with binding.engine.begin() as conn:
             await conn.execute(delete(dead_letters).where(dead_letters.c.id == row_id))
@@ -304,6 +324,16 @@ async def _requested_replays(binding: Binding) -> Sequence[Any]:
             .limit(500)
         )
         return result.all()
+
+
+async def _dead_letter_count(binding: Binding) -> int:
+    async with binding.engine.connect() as conn:
+        result = await conn.execute(
+            select(func.count()).where(
+                dead_letters.c.consumer == binding.queue, dead_letters.c.replay_requested_at.is_(None)
+            )
+        )
+        return int(result.scalar() or 0)
 
 
 async def _replays_requested(binding: Binding) -> int:

@@ -55,6 +55,31 @@ class EventMetrics:
             ["component"],
             registry=registry,
         )
+        self.queue_backlog = Gauge(
+            "isthmus_events_queue_backlog",
+            "Messages waiting for a subscription's consumer (in its queue and its dead-letter queue, "
+            "and received but not yet handled).",
+            ["queue"],
+            registry=registry,
+        )
+        self.dead_letters = Gauge(
+            "isthmus_events_dead_letters",
+            "Dead letters stored for a subscription and not replayed (isthmus dlq list).",
+            ["queue"],
+            registry=registry,
+        )
+        self.amqp_connected = Gauge(
+            "isthmus_amqp_connected",
+            "1 while the process' connection to RabbitMQ (publisher or consumer) is open.",
+            ["connection"],
+            registry=registry,
+        )
+        self.amqp_failures = Counter(
+            "isthmus_amqp_connection_failures_total",
+            "Connections to RabbitMQ lost or refused (each is retried with back-off).",
+            ["connection"],
+            registry=registry,
+        )
 
 
 _METRICS: EventMetrics | None = None

@@ -25,6 +25,7 @@ from pika.spec import Basic
 
 from isthmus.platform.events.amqp import AsyncChannel, ConfirmingPublisher, Connection
 from isthmus.platform.events.envelope import EXCHANGE, BadMessage, Event, decode
+from isthmus.platform.events.metrics import event_metrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.rabbit import DEAD_LETTER_EXCHANGE, _Link, dead_letter_queue, queue_arguments
 
@@ -67,7 +68,7 @@ class NamekoBridge:
         self.queue = queue
         self.options = options or BusOptions()
         self.bridged = 0
-        self._link = _Link(url, "isthmus nameko bridge", self.options, self._setup)
+        self._link = _Link(url, "isthmus nameko bridge", self.options, self._setup, event_metrics(), "bridge")
         self._inbox: asyncio.Queue[tuple[AsyncChannel, Basic.Deliver, pika.BasicProperties, bytes]] = (
             asyncio.Queue()
         )

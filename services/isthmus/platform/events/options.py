@@ -29,6 +29,8 @@ class BusOptions:
     # Redeliveries come within minutes; a week covers a dead letter replayed after a long outage.
     inbox_retention: float = 7 * 24 * 3600.0
     inbox_purge_interval: float = 3600.0
+    # How often the queue backlog and stored dead letters of each subscription are measured (metrics).
+    gauge_interval: float = 15.0
 
     def retry_delay(self, attempt: int) -> float:
         """Delay before attempt ``attempt + 1`` (attempt 1 failed -> first delay)."""

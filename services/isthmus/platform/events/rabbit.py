@@ -20,6 +20,7 @@ from isthmus.platform.events.amqp import AmqpClosed, AsyncChannel, ConfirmingPub
 from isthmus.platform.events.bus import Binding, Bus
 from isthmus.platform.events.consumer import Delivery, is_transient, store_dead_letter
 from isthmus.platform.events.envelope import CONTENT_TYPE, EXCHANGE, amqp_properties
+from isthmus.platform.events.metrics import EventMetrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.outbox import OutboxRow
 from isthmus.platform.tracing import TRACEPARENT, TRACESTATE
@@ -86,12 +87,20 @@ class _Link:
     """One supervised connection: reconnects with back-off and re-runs ``setup`` every time."""
 
     def __init__(
-        self, url: str, name: str, options: BusOptions, setup: Callable[[Connection], Awaitable[None]]
+        self,
+        url: str,
+        name: str,
+        options: BusOptions,
+        setup: Callable[[Connection], Awaitable[None]],
+        metrics: EventMetrics,
+        role: str,
     ) -> None:
         self.url = url
         self.name = name
         self.options = options
         self.setup = setup
+        self._connected = metrics.amqp_connected.labels(role)
+        self._failures = metrics.amqp_failures.labels(role)
         self.connection: Connection | None = None
         self.ready = asyncio.Event()
         self.generation = 0
@@ -106,21 +115,25 @@ class _Link:
                 self.connection = connection
                 self.generation += 1
                 self.ready.set()
+                self._connected.set(1)
                 if failures:
                     log.info("%s: reconnected to RabbitMQ", self.name)
                 failures = 0
                 reason = await connection.closed
                 log.warning("%s: connection to RabbitMQ lost: %s", self.name, reason)
+                self._failures.inc()
             except asyncio.CancelledError:
                 if connection is not None:
                     await connection.close()
                 raise
             except Exception as exc:
                 log.warning("%s: RabbitMQ unavailable: %s", self.name, exc)
+                self._failures.inc()
                 if connection is not None:
                     await connection.close()
             finally:
                 self.ready.clear()
+                self._connected.set(0)
                 self.connection = None
             failures += 1
             await asyncio.sleep(self.options.reconnect_delay(failures))
@@ -137,8 +150,12 @@ class RabbitBus(Bus):
         self._consumer_tags: dict[str, str] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._declared = asyncio.Event()
-        self._publishing = _Link(url, "isthmus events publisher", self.options, self._setup_publishing)
-        self._receiving = _Link(url, "isthmus events consumer", self.options, self._setup_consuming)
+        self._publishing = _Link(
+            url, "isthmus events publisher", self.options, self._setup_publishing, self.metrics, "publisher"
+        )
+        self._receiving = _Link(
+            url, "isthmus events consumer", self.options, self._setup_consuming, self.metrics, "consumer"
+        )
 
     # -- connections -----------------------------------------------------------------------------
 
@@ -262,6 +279,9 @@ class RabbitBus(Bus):
                 await link.connection.close()
         self._channels.clear()
         self._publisher = None
+
+    def _connected(self) -> bool:
+        return self._admin is not None and self._admin.is_open and self._receiving.ready.is_set()
 
     async def _queue_depth(self, binding: Binding) -> int:
         if self._admin is None or not self._admin.is_open or not self._receiving.ready.is_set():
