@@ -167,11 +167,11 @@ async def test_metrics_count_rpcs_by_method_and_code(channel):
         labels = {"grpc_service": SERVICE, "grpc_method": "GetOrder", "grpc_type": "unary", "grpc_code": code}
         return REGISTRY.get_sample_value("grpc_server_handled_total", labels) or 0.0
 
-    ok, not_found = handled("OK"), handled("NOT_FOUND")
+    ok, not_found = handled("OK"), handled("NotFound")
     await _get(channel, "o-3", _auth(READER))
     await _status(channel, "missing", _auth(READER))
     assert handled("OK") == ok + 1
-    assert handled("NOT_FOUND") == not_found + 1
+    assert handled("NotFound") == not_found + 1
 
 
 async def test_shutdown_turns_health_not_serving(tmp_path):

@@ -33,6 +33,12 @@ def version() -> str:
 # reads it. A process-wide switch of the client library; it is read when metrics are collected.
 prometheus_client.disable_created_metrics()
 
+# grpc_code values as go-grpc-prometheus writes them (Go's codes.Code.String()): "NotFound", not
+# "NOT_FOUND", so that stock queries such as grpc_code=~"Unavailable|Internal" match.
+GO_CODE_NAMES = {code: "".join(part.title() for part in code.name.split("_")) for code in grpc.StatusCode}
+GO_CODE_NAMES[grpc.StatusCode.OK] = "OK"
+GO_CODE_NAMES[grpc.StatusCode.CANCELLED] = "Canceled"
+
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _LABELS = ("grpc_type", "grpc_service", "grpc_method")
 
@@ -88,7 +94,7 @@ class MethodMetrics:
     def handled(self, code: grpc.StatusCode, seconds: float, trace_id: str | None = None) -> None:
         counter = self._handled.get(code)
         if counter is None:
-            counter = self._parent.handled.labels(*self.labels, code.name)
+            counter = self._parent.handled.labels(*self.labels, GO_CODE_NAMES[code])
             self._handled[code] = counter
         counter.inc()
         if trace_id is None:
