@@ -20,6 +20,7 @@ from .chartkit import (
     main_container,
     name_of,
 )
+from .monitoring import PROMETHEUS_RULE_SCHEMA
 
 # kubernetes-validate ships core schemas only; the Prometheus Operator CRD is checked against the
 # fields of monitoring.coreos.com/v1 ServiceMonitor that the chart uses (required ones strictly).
@@ -146,6 +147,8 @@ def test_every_object_validates_against_the_kubernetes_schema(any_render: Render
             jsonschema.validate(obj, SERVICE_MONITOR_SCHEMA)
         elif obj["kind"] == "GRPCRoute":
             jsonschema.validate(obj, GRPC_ROUTE_SCHEMA)
+        elif obj["kind"] == "PrometheusRule":
+            jsonschema.validate(obj, PROMETHEUS_RULE_SCHEMA)
         else:
             kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
 

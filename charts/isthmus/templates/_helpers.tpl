@@ -253,6 +253,21 @@ ISTHMUS_TLS_KEY_FILE: "/etc/isthmus/tls/tls.key"
 ISTHMUS_TLS_CLIENT_CA_FILE: "/etc/isthmus/client-ca/ca.crt"
 {{- end }}
 {{- end }}
+ISTHMUS_ACCESS_LOG: {{ .Values.config.accessLog | quote }}
+{{- include "isthmus.tracingEnv" . }}
+{{- end -}}
+
+{{/* The standard OpenTelemetry variables: each component names itself isthmus-<component>. */}}
+{{- define "isthmus.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .enabled }}
+OTEL_TRACES_EXPORTER: "otlp"
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ required "tracing.enabled needs tracing.endpoint: the OTLP gRPC endpoint of your collector, e.g. http://otel-collector.observability:4317" .endpoint | quote }}
+OTEL_TRACES_SAMPLER: "parentbased_traceidratio"
+OTEL_TRACES_SAMPLER_ARG: {{ .sampleRatio | toString | quote }}
+OTEL_RESOURCE_ATTRIBUTES: {{ trimSuffix "," (printf "k8s.namespace.name=%s,%s" $.Release.Namespace .resourceAttributes) | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* The migration hook runs before normal resources exist, so it reads URLs given as values from its

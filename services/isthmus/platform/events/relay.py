@@ -104,6 +104,9 @@ class Relay:
                         await self._pump(conn)
                     finally:
                         self.leading = False
+                        # Only the leader measures the outbox; a former leader's figures would go stale.
+                        self._backlog.set(0)
+                        self._oldest.set(0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
