@@ -1,7 +1,10 @@
-"""Throughput and latency of a chassis endpoint (every interceptor on) beside a bare grpc.aio server.
+"""Throughput and latency of a chassis endpoint beside a bare grpc.aio server, and with tracing on.
 
-Both servers run the same trivial GetOrder handler in a child process; this process drives each
-with the same concurrent client load, alternating rounds so drift hits both alike.
+Three servers run the same trivial GetOrder handler, each in a child process: a bare grpc.aio server,
+the chassis (auth, metrics, errors, logs), and the chassis with tracing on, exporting every span
+over OTLP/gRPC to a collector stand-in in a fourth process (it only counts what it receives). This
+process drives each with the same concurrent client load, alternating rounds so drift hits all
+alike, and reads each server's CPU from /proc to give the CPU per call.
 
     .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 5] [--concurrency 32]
 """
@@ -19,9 +22,13 @@ import time
 
 import grpc
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from measure import cpu_seconds
+
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 TOKEN = "bench-token-0123456789abcdef"
+KINDS = ("bare", "chassis", "traced")
 
 
 class Orders(orders_pb2_grpc.OrderServiceServicer):
@@ -29,7 +36,27 @@ class Orders(orders_pb2_grpc.OrderServiceServicer):
         return order_pb2.Order(order_id=request.order_id)
 
 
-def _serve(kind: str, port: int, ready) -> None:  # child process
+def _collector(port: int, ready, received) -> None:  # child process: an OTLP endpoint that counts spans
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+    class Sink(trace_service_pb2_grpc.TraceServiceServicer):
+        async def Export(self, request, context):
+            with received.get_lock():
+                received.value += sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
+            return trace_service_pb2.ExportTraceServiceResponse()
+
+    async def main() -> None:
+        server = grpc.aio.server()
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Sink(), server)
+        server.add_insecure_port(f"127.0.0.1:{port}")
+        await server.start()
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _serve(kind: str, port: int, ready, collector_port: int, ratio: float) -> None:  # child process
     async def main() -> None:
         if kind == "bare":
             server = grpc.aio.server()
@@ -37,7 +64,7 @@ def _serve(kind: str, port: int, ready) -> None:  # child process
             server.add_insecure_port(f"127.0.0.1:{port}")
             await server.start()
         else:
-            from isthmus.platform import logs
+            from isthmus.platform import logs, tracing
             from isthmus.platform.component import Component, Runtime
             from isthmus.platform.config import load
             from isthmus.platform.server import Server
@@ -50,6 +77,17 @@ def _serve(kind: str, port: int, ready) -> None:  # child process
                 }
             )
             logs.configure("INFO", "json")
+            if kind == "traced":
+                # Every call is sampled: no caller sends a traceparent, so each is a new root trace.
+                otel = {
+                    "OTEL_TRACES_EXPORTER": "otlp",
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector_port}",
+                }
+                os.environ.update(otel)
+                os.environ.update(
+                    OTEL_TRACES_SAMPLER="parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG=str(ratio)
+                )
+                assert tracing.configure("bench")
 
             async def start(server, runtime):
                 orders_pb2_grpc.add_OrderServiceServicer_to_server(Orders(), server)
@@ -94,41 +132,73 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--ratio", type=float, default=1.0, help="share of traces the traced server samples (default: all)"
+    )
     args = parser.parse_args()
 
     ctx = multiprocessing.get_context("spawn")
-    results: dict[str, list[tuple[int, list[float]]]] = {"bare": [], "chassis": []}
+    results: dict[str, list[tuple[int, list[float]]]] = {kind: [] for kind in KINDS}
+    cpu: dict[str, float] = dict.fromkeys(KINDS, 0.0)
+    calls: dict[str, int] = dict.fromkeys(KINDS, 0)
+    base = 52000 + os.getpid() % 1000 * 4
+    received = ctx.Value("q", 0)
+    ready = ctx.Event()
+    collector = ctx.Process(target=_collector, args=(base + 3, ready, received), daemon=True)
+    collector.start()
+    if not ready.wait(30):
+        raise SystemExit("the collector stand-in did not start")
     servers = {}
-    for i, kind in enumerate(("bare", "chassis")):
+    for i, kind in enumerate(KINDS):
         ready = ctx.Event()
-        port = 52000 + os.getpid() % 1000 + i
-        proc = ctx.Process(target=_serve, args=(kind, port, ready), daemon=True)
+        proc = ctx.Process(target=_serve, args=(kind, base + i, ready, base + 3, args.ratio), daemon=True)
         proc.start()
         if not ready.wait(30):
             raise SystemExit(f"{kind} server did not start")
-        servers[kind] = (proc, port)
+        servers[kind] = (proc, base + i)
+    load_before = os.getloadavg()
     try:
         for _ in range(args.rounds):
-            for kind in ("bare", "chassis"):
-                results[kind].append(asyncio.run(_load(servers[kind][1], args.seconds, args.concurrency)))
+            for kind in KINDS:
+                proc, port = servers[kind]
+                assert proc.pid is not None
+                used = cpu_seconds(proc.pid)
+                rate, latencies = asyncio.run(_load(port, args.seconds, args.concurrency))
+                cpu[kind] += cpu_seconds(proc.pid) - used
+                calls[kind] += len(latencies)
+                results[kind].append((rate, latencies))
+        time.sleep(6)  # the batch span processor exports every 5 s at the latest
     finally:
         for proc, _ in servers.values():
             proc.terminate()
+        collector.terminate()
+    load_after = os.getloadavg()
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"grpcio {grpc.__version__}")  # fmt: skip
+          f"grpcio {grpc.__version__}; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after "
+          f"(1 min)")  # fmt: skip
     summary = {}
+    per_call = {kind: cpu[kind] / max(1, calls[kind]) * 1e6 for kind in KINDS}  # microseconds
     for kind, runs in results.items():
         rate = int(statistics.median(r for r, _ in runs))
         lat = [x for _, ls in runs for x in ls]
         summary[kind] = rate
         print(
             f"{kind:8s} {rate:7d} RPC/s   p50 {_percentile(lat, 50) * 1000:6.2f} ms   "
-            f"p99 {_percentile(lat, 99) * 1000:6.2f} ms   ({args.rounds} rounds x {args.seconds:g} s, "
-            f"{args.concurrency} in flight)"
+            f"p99 {_percentile(lat, 99) * 1000:6.2f} ms   server CPU {per_call[kind]:5.0f} us/call"
+            f"   ({args.rounds} rounds x {args.seconds:g} s, {args.concurrency} in flight)"
         )
-    ratio = summary["chassis"] / summary["bare"]
-    print(f"chassis/bare throughput: {ratio:.1%} (target >= 80%)")
+    print(
+        f"spans received by the collector: {received.value} of {calls['traced']} traced calls "
+        f"(sampling {args.ratio:.0%} of new traces)"
+    )
+    print(f"chassis/bare throughput: {summary['chassis'] / summary['bare']:.1%} (target >= 80%)")
+    overhead = 1 - summary["traced"] / summary["chassis"]
+    print(
+        f"tracing on: {overhead:.1%} less throughput than the chassis without it (target <= 15%), "
+        f"{per_call['traced'] - per_call['chassis']:.0f} us "
+        "more server CPU per call"
+    )
     print("reproduce: .venv/bin/python bench/grpc_overhead.py " + " ".join(sys.argv[1:]))
     return 0
 
