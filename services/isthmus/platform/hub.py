@@ -18,16 +18,19 @@ from isthmus.platform.events import Bus, create_bus
 from isthmus.platform.events.consumer import queue_name
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.migrations import upgrade
+from isthmus.platform.progress import Progress
 from isthmus.platform.server import Server
 
 
 def migrate(settings: Settings, names: Sequence[str]) -> None:
     """Bring each component's schema to head and, on RabbitMQ, declare the queues it consumes from."""
     queues: list[tuple[str, tuple[str, ...]]] = []
-    for name in names:
-        comp = components.load(name)
-        upgrade(settings, comp.schema, list(comp.migrations))
-        queues += [(queue_name(comp.name, purpose), keys) for purpose, keys in comp.consumes]
+    with Progress("migrate", total=len(names), unit="components") as progress:
+        for name in names:
+            comp = components.load(name)
+            upgrade(settings, comp.schema, list(comp.migrations))
+            queues += [(queue_name(comp.name, purpose), keys) for purpose, keys in comp.consumes]
+            progress.advance(1)
     if settings.amqp_url and queues:
         from isthmus.platform.events.rabbit import declare_queues
 

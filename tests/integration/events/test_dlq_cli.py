@@ -56,6 +56,35 @@ async def test_dlq_commands_print_dead_letters_and_refuse_malformed_ids(
     assert "expected COMPONENT:ID" in capsys.readouterr().err
 
 
+async def test_dlq_replay_wait_follows_the_redelivery_until_done(
+    world, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bus = await _dead_letter_two(world)
+    monkeypatch.setattr(cli, "component_schemas", lambda _names=None: {world.consumer: world.consumer})
+    monkeypatch.setenv("ISTHMUS_DATA_DIR", str(world.settings.data_dir))
+    if world.settings.database_url:
+        monkeypatch.setenv("ISTHMUS_DATABASE_URL", world.settings.database_url)
+    monkeypatch.setenv("ISTHMUS_LOG_FORMAT", "text")
+    world.failures.clear()  # the cause is fixed: the replays succeed
+
+    assert await _run(["dlq", "replay", "--all", "--wait"]) == 0
+    assert await cli.list_dead_letters(world.settings, {world.consumer: world.consumer}) == []
+    assert sorted(r.aggregate_id for r in await world.effects()) == ["a", "b"]
+
+    # With no consumer running, --wait gives up after its timeout and says why.
+    await bus.stop()
+    world.failures["c"] = world.options.max_attempts
+    bus = world.bus()
+    world.wire(bus, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"))])
+    await bus.start()
+    await world.record((orders_pb2.OrderPaid(payment_reference="c"), "c"))
+    await bus.drain()
+    await bus.stop()
+    capsys.readouterr()
+    assert await _run(["dlq", "replay", "--all", "--wait", "--timeout", "1"]) == 1
+    assert "still wait for their consumer" in capsys.readouterr().err
+
+
 async def _run(argv: list[str]) -> int:
     # main() runs coroutines with asyncio.run; inside this test's loop, await them instead.
     import isthmus.cli as entry

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +26,7 @@ from isthmus.platform import db
 from isthmus.platform.config import ConfigError, Settings
 from isthmus.platform.events.bus import request_replay
 from isthmus.platform.events.tables import dead_letters
+from isthmus.platform.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     which.add_argument("--id", action="append", metavar="COMPONENT:ID", help="a dead letter (repeatable)")
     which.add_argument("--all", action="store_true", help="every dead letter (of --component, if given)")
     replay.add_argument("--component", action="append", help="with --all: only this component")
+    replay.add_argument(
+        "--wait",
+        action="store_true",
+        help="follow the redelivery, with progress, until every marked dead letter is gone (or --timeout)",
+    )
+    replay.add_argument("--timeout", type=float, default=600.0, help="with --wait: give up after SECONDS")
     replay.set_defaults(func=_replay)
 
     def usage(_args: argparse.Namespace) -> int:
@@ -208,7 +215,45 @@ async def _replay(args: argparse.Namespace) -> int:
     if args.id and count < len(args.id):
         print(f"isthmus: {len(args.id) - count} of the given ids were not found", file=sys.stderr)
         return 1
+    if args.wait and count:
+        return await _follow_replay(settings, schemas, count, args.timeout)
     return 0
+
+
+async def _follow_replay(settings: Settings, schemas: dict[str, str], count: int, limit: float) -> int:
+    """Report the redelivery as the running consumers work through the marked dead letters."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    with Progress("replay dead letters", total=count, unit="events") as progress:
+        while True:
+            waiting = await replays_pending(settings, schemas)
+            progress.advance(max(0, count - waiting - progress.done))
+            if waiting == 0:
+                return 0
+            if loop.time() >= deadline:
+                print(
+                    f"isthmus: {waiting} dead letter(s) still wait for their consumer after {limit:g} s: "
+                    "is the consuming component running?",
+                    file=sys.stderr,
+                )
+                return 1
+            await asyncio.sleep(0.5)
+
+
+async def replays_pending(settings: Settings, schemas: dict[str, str]) -> int:
+    """Dead letters marked for replay and not yet redelivered, in all of ``schemas``."""
+    total = 0
+    for _component, engine in _engines(settings, schemas):
+        try:
+            async with engine.connect() as conn:
+                query = select(func.count()).where(dead_letters.c.replay_requested_at.is_not(None))
+                total += int((await conn.execute(query)).scalar() or 0)
+        except DBAPIError as exc:
+            if not _missing_table(exc):
+                raise
+        finally:
+            await engine.dispose()
+    return total
 
 
 async def _nameko_bridge(args: argparse.Namespace) -> int:
