@@ -80,7 +80,8 @@ ENV PATH=/opt/isthmus/bin:${PATH} \
     PYTHONUNBUFFERED=1 \
     ISTHMUS_DATA_DIR=/var/lib/isthmus \
     ISTHMUS_GRPC_PORT=50051 \
-    ISTHMUS_METRICS_PORT=9464
+    ISTHMUS_METRICS_PORT=9464 \
+    ISTHMUS_BUILD_REVISION=${REVISION}
 
 RUN groupadd --system --gid 10001 isthmus \
  && useradd --system --uid 10001 --gid isthmus --home-dir /var/lib/isthmus --no-create-home \
