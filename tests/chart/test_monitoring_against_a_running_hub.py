@@ -7,19 +7,34 @@ each name each expression selects against what came back.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from .monitoring import KUBE_STATE_METRICS, metric_names, promtool, queries, rendered, variable_metrics
+from .monitoring import (
+    KUBE_STATE_METRICS,
+    metric_names,
+    promtool,
+    queries,
+    rendered,
+    rule_groups,
+    variable_metrics,
+)
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.slow]
 
@@ -37,9 +52,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Hub:
+    metrics_port: int
+    scrape: str
+
+
 @pytest.fixture
-def scrape(amqp_vhost: str, tmp_path: Path) -> Iterator[str]:
-    """The /metrics text of ``isthmus up`` once all its components have started.
+def hub(amqp_vhost: str, tmp_path: Path) -> Iterator[Hub]:
+    """``isthmus up`` and its /metrics text once all its components have started.
 
     A vhost of its own: the queues the hub declares would otherwise keep collecting other tests'
     events after it stopped.
@@ -58,7 +79,7 @@ def scrape(amqp_vhost: str, tmp_path: Path) -> Iterator[str]:
     log = (data / "stderr.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "isthmus", "up"], env=env, stdout=log, stderr=log)
     try:
-        yield _wait_for_metrics(port, process, data / "stderr.log")
+        yield Hub(port, _wait_for_metrics(port, process, data / "stderr.log"))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -93,7 +114,8 @@ def _exported(text: str) -> set[str]:
     return names
 
 
-def test_every_metric_the_rules_and_dashboards_query_is_exported_in_a_standard_scrape(scrape: str) -> None:
+def test_every_metric_the_rules_and_dashboards_query_is_exported_in_a_standard_scrape(hub: Hub) -> None:
+    scrape = hub.scrape
     exported = _exported(scrape)
     chart = rendered()
     missing = [
@@ -120,3 +142,90 @@ def test_every_metric_the_rules_and_dashboards_query_is_exported_in_a_standard_s
     )
     problems = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert problems == [], problems
+
+
+def test_prometheus_scraping_the_hub_evaluates_every_rule_and_panel_without_error(
+    hub: Hub, tmp_path: Path
+) -> None:
+    """A real Prometheus (Debian's, beside promtool) with the chart's rules, scraping the hub."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        promtool()  # fails under CI, skips otherwise, with the reason
+        pytest.skip("prometheus is not installed")
+    chart = rendered()
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": rule_groups(chart)}))
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": ["rules.yaml"],
+        "scrape_configs": [
+            {"job_name": "isthmus", "static_configs": [{"targets": [f"127.0.0.1:{hub.metrics_port}"]}]}
+        ],
+    }
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--config.file=prometheus.yml", f"--storage.tsdb.path={tmp_path / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    api = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        target = _until(lambda: _scraped_target(api), 60)
+        assert target["health"] == "up", target.get("lastError")
+        rules = _until(lambda: _evaluated_rules(api), 60)
+        assert [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok"] == []
+        assert len(rules) == sum(len(g["rules"]) for g in rule_groups(chart))
+        assert _query(api, "isthmus_build_info")  # the hub's series are in
+        for query in queries(chart):
+            _query(api, query.expr)  # raises on an error Prometheus reports
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _get(url: str) -> dict[str, Any]:
+    try:
+        body = urllib.request.urlopen(url, timeout=5).read()
+    except urllib.error.HTTPError as error:
+        body = error.read()
+    found: dict[str, Any] = json.loads(body)
+    return found
+
+
+def _query(api: str, expr: str) -> list[Any]:
+    answer = _get(f"{api}/query?{urllib.parse.urlencode({'query': expr})}")
+    assert answer["status"] == "success", (expr, answer.get("error"))
+    result: list[Any] = answer["data"]["result"]
+    return result
+
+
+def _scraped_target(api: str) -> dict[str, Any] | None:
+    try:
+        targets = _get(f"{api}/targets")["data"]["activeTargets"]
+    except OSError:
+        return None
+    scraped = [t for t in targets if not t.get("lastScrape", "").startswith("0001")]
+    return scraped[0] if scraped else None
+
+
+def _evaluated_rules(api: str) -> list[dict[str, Any]] | None:
+    """Every rule once each has been evaluated at least twice (None until then)."""
+    try:
+        groups = _get(f"{api}/rules")["data"]["groups"]
+    except OSError:
+        return None
+    rules = [r for g in groups for r in g["rules"]]
+    if not rules or any(r.get("lastEvaluation", "").startswith("0001") for r in rules):
+        return None
+    return rules
+
+
+def _until(probe: Callable[[], Any], seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            time.sleep(2)  # another evaluation round, with a scrape behind it
+            return probe()
+        time.sleep(0.5)
+    raise AssertionError(f"Prometheus did not evaluate the rules within {seconds} s")
