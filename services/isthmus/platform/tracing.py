@@ -310,13 +310,14 @@ class ServerSpans:
     @staticmethod
     def end(started: Span, token: object, code: grpc.StatusCode) -> str | None:
         """End the span with the call's status; returns its trace id when sampled (for exemplars)."""
+        otel_context.detach(token)  # type: ignore[arg-type]
+        if not started.is_recording():  # not sampled: nothing to record or export
+            return None
         started.set_attribute("rpc.grpc.status_code", code.value[0])
         if code in _SERVER_ERRORS:
             started.set_status(Status(StatusCode.ERROR, code.name))
         started.end()
-        otel_context.detach(token)  # type: ignore[arg-type]
-        span_context = started.get_span_context()
-        return format(span_context.trace_id, "032x") if span_context.trace_flags.sampled else None
+        return format(started.get_span_context().trace_id, "032x")
 
 
 # The status codes OpenTelemetry's semantic conventions count as a server's error.
