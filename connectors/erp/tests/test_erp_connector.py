@@ -50,3 +50,15 @@ def test_write_back_corrects_the_contact_and_bumps_its_modified_time(tmp_path: P
     after = erp.contact(contact)
     assert (after["first_name"], after["last_name"], after["email"]) == ("Anna", "Schmidt", "anna@ex.com")
     assert after["modified_at"] > before
+
+
+def test_estimate_counts_what_a_read_from_the_state_will_yield(tmp_path: Path) -> None:
+    erp = ErpSimulator(tmp_path, seed=0)
+    account = erp.add_account("X", "", "", "", "DE")
+    for i in range(5):
+        erp.add_contact(account, f"A{i}", "B")
+    connector = ErpConnector(erp.config())
+    assert connector.estimate("customers", StreamState()) == 5
+    records = list(connector.read("customers", StreamState()))
+    middle = StreamState(records[2]["updated_at"], records[2]["source_id"])
+    assert connector.estimate("customers", middle) == len(list(connector.read("customers", middle))) == 2

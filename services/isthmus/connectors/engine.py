@@ -172,6 +172,8 @@ class Syncer:
         pending: list[Record] = []
         letters: list[DeadLetter] = []
         new_state: StreamState | None = None
+        if progress is not None and progress.total is None:
+            progress.set_total(await self._estimate(connector, stream_name, state, progress.done))
         it = connector.read(stream_name, state)
         try:
             while True:
@@ -212,6 +214,16 @@ class Syncer:
             close = getattr(it, "close", None)
             if close is not None:
                 await asyncio.to_thread(close)
+
+    @staticmethod
+    async def _estimate(connector: Connector, stream: str, state: StreamState, done: int) -> int | None:
+        """The connector's estimate of what is left, as a total for the progress (None: unknown)."""
+        try:
+            left = await asyncio.to_thread(connector.estimate, stream, state)
+        except Exception as exc:  # an estimate is a nicety: never a reason to fail the sync
+            log.debug("%s: no estimate for %s: %s", connector.name, stream, exc)
+            return None
+        return None if left is None else done + max(0, int(left))
 
     def _prepare(
         self, stream: str, item: object, transforms: Sequence[RecordTransform]

@@ -170,6 +170,14 @@ class Connector:
         """Yield the stream's records after ``state``, in (cursor, primary key) order."""
         raise NotImplementedError
 
+    def estimate(self, stream: str, state: StreamState) -> int | None:
+        """How many records ``read(stream, state)`` will yield, if the source can tell cheaply.
+
+        Optional: the runtime shows it as the total of the sync's progress, with a time estimate.
+        None (the default) means unknown; a rough figure is fine.
+        """
+        return None
+
     # Write-back is optional: a connector that can push golden corrections to its source sets
     # ``supports_write`` and implements ``write``.
     supports_write: ClassVar[bool] = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from isthmus.connectors.engine import RetryPolicy, Syncer
 from isthmus.connectors.hub import Delivery, HubRefused
 from isthmus.connectors.metrics import ConnectorMetrics
 from isthmus.connectors.state import MemoryStateStore
+from isthmus.platform.progress import Progress
 
 
 def customer(n: int, stamp: str = "2024-05-01T10:00:00+00:00") -> dict[str, Any]:
@@ -175,3 +177,27 @@ def test_metrics_count_read_accepted_rejected_and_last_success() -> None:
     assert registry.get_sample_value("isthmus_connector_records_rejected_total", labels) == 1
     assert registry.get_sample_value("isthmus_connector_last_success_timestamp_seconds", labels) > 0
     assert registry.get_sample_value("isthmus_connector_lag_seconds", labels) > 0
+
+
+def test_progress_counts_each_batch_and_takes_its_total_from_the_connectors_estimate() -> None:
+    connector = make([customer(1), customer(2), customer(3)])
+    connector.estimate = lambda stream, state: 3  # type: ignore[method-assign]
+    progress = Progress("sync i/customers", stream=io.StringIO())
+    syncer = Syncer(MemoryStateStore(), Sink(reject={"2"}), batch_size=2, sleep=Sleeps())
+    asyncio.run(syncer.sync("i", connector, "customers", progress))
+    assert (progress.done, progress.total) == (3, 3)
+    assert dict(progress.counts) == {"accepted": 2, "rejected": 1}
+
+
+def test_a_failing_estimate_leaves_the_total_unknown_and_the_sync_going() -> None:
+    connector = make([customer(1)])
+
+    def broken(stream: str, state: StreamState) -> int:
+        raise RuntimeError("count(*) timed out")
+
+    connector.estimate = broken  # type: ignore[method-assign]
+    progress = Progress("sync i/customers", stream=io.StringIO())
+    result = asyncio.run(
+        Syncer(MemoryStateStore(), Sink(), sleep=Sleeps()).sync("i", connector, "customers", progress)
+    )
+    assert result.accepted == 1 and progress.total is None and progress.done == 1

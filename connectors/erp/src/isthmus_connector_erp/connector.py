@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, func, or_, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -88,21 +88,24 @@ class ErpConnector(Connector):
             return CheckResult.failure(f"cannot read the ERP's contacts and invoices tables: {reason}")
         return CheckResult.success()
 
+    def estimate(self, stream: str, state: StreamState) -> int | None:
+        table, key, after = _position(stream, state)
+        query = select(func.count()).select_from(table)
+        if after is not None:
+            query = query.where(_after(table, key, after))
+        try:
+            with self.engine.connect() as conn:
+                return int(conn.execute(query).scalar() or 0)
+        except SQLAlchemyError:
+            return None
+
     def read(self, stream: str, state: StreamState) -> Iterator[Message]:
-        # Contacts page by (modified_at, id); invoices by (modified_at, invoice_no), their primary key.
-        table = contacts if stream == "customers" else invoices
-        key = contacts.c.id if stream == "customers" else invoices.c.invoice_no
-        after: tuple[datetime, Any] | None = None
-        if state.cursor:
-            tie = state.tie_breaker or ""
-            after = (_naive(state.cursor), int(tie or 0) if stream == "customers" else tie)
+        table, key, after = _position(stream, state)
         while True:
             query = select(table).order_by(table.c.modified_at, key).limit(PAGE)
             if after is not None:
                 # Keyset paging: rows sharing a timestamp are neither lost nor repeated.
-                query = query.where(
-                    or_(table.c.modified_at > after[0], and_(table.c.modified_at == after[0], key > after[1]))
-                )
+                query = query.where(_after(table, key, after))
             try:
                 with self.engine.connect() as conn:
                     rows = conn.execute(query).mappings().all()
@@ -215,3 +218,18 @@ class ErpConnector(Connector):
                 conn.execute(update(contacts).where(contacts.c.id.in_(ids)).values(**updates))
         except OperationalError as exc:
             raise TransientError(f"ERP database: {exc.orig}") from exc
+
+
+def _position(stream: str, state: StreamState) -> tuple[Any, Any, tuple[datetime, Any] | None]:
+    """The stream's table and key, and the (modified_at, key) the state says was read last."""
+    # Contacts page by (modified_at, id); invoices by (modified_at, invoice_no), their primary key.
+    table = contacts if stream == "customers" else invoices
+    key = contacts.c.id if stream == "customers" else invoices.c.invoice_no
+    if not state.cursor:
+        return table, key, None
+    tie = state.tie_breaker or ""
+    return table, key, (_naive(state.cursor), int(tie or 0) if stream == "customers" else tie)
+
+
+def _after(table: Any, key: Any, after: tuple[datetime, Any]) -> Any:
+    return or_(table.c.modified_at > after[0], and_(table.c.modified_at == after[0], key > after[1]))
