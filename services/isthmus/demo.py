@@ -194,7 +194,7 @@ async def _sync_and_report(
         for inst in instances:
             for stream in connectors.streams(inst.name):
                 try:
-                    (r,) = await connectors.sync(inst.name, [stream])
+                    (r,) = await connectors.sync(inst.name, [stream], progress=False)  # one line each below
                 except HubRefused as exc:
                     summary["refused"].append(f"{inst.name}/{stream}")
                     out(f"  {inst.name:<10} {stream:<16} hub refused: {exc}")

@@ -157,20 +157,28 @@ class ConnectorRuntime:
         # Customers first: the other streams name customers by source id, resolved through them.
         return [s for s in CANONICAL_STREAMS if s in wanted and s in offered]
 
-    async def sync(self, name: str, streams: Sequence[str] | None = None) -> list[SyncResult]:
+    async def sync(
+        self, name: str, streams: Sequence[str] | None = None, *, progress: bool = True
+    ) -> list[SyncResult]:
         """Sync now, unless another process is syncing the instance (then InstanceBusy); each stream
-        reports its progress (docs/operating.md)."""
+        reports its progress (docs/operating.md) unless ``progress`` is False (a caller that reports
+        by itself)."""
         async with self.locks.hold(name) as held:
             if not held:
                 raise InstanceBusy(f"instance {name!r} is being synced by another process; try again later")
-            return await self._sync(name, streams)
+            return await self._sync(name, streams, progress)
 
-    async def _sync(self, name: str, streams: Sequence[str] | None = None) -> list[SyncResult]:
+    async def _sync(
+        self, name: str, streams: Sequence[str] | None = None, progress: bool = True
+    ) -> list[SyncResult]:
         connector = self.connector(name)
         results = []
         for stream in streams or self.streams(name):
-            with Progress(f"sync {name}/{stream}", unit="records") as progress:
-                results.append(await self.syncer.sync(name, connector, stream, progress))
+            if not progress:
+                results.append(await self.syncer.sync(name, connector, stream))
+                continue
+            with Progress(f"sync {name}/{stream}", unit="records") as report:
+                results.append(await self.syncer.sync(name, connector, stream, report))
         return results
 
     async def run_forever(self) -> None:
