@@ -19,10 +19,14 @@ from isthmus.kernel.errors import PermissionDenied, Unauthenticated
 from isthmus.platform.config import Client
 
 OPEN = ""  # the scope of a method anyone may call
+# The scope of a method any valid token may call, whatever scopes it holds (who am I?).
+AUTHENTICATED = "authenticated"
 
 # The authenticated client of the call being served ("" when authentication is off): services record
 # it in audit trails beside whatever actor the request claims to act for.
 principal: ContextVar[str] = ContextVar("isthmus_principal", default="")
+# The whole client (with its scopes), for the one method that tells a caller who it is.
+caller: ContextVar[Client | None] = ContextVar("isthmus_caller", default=None)
 
 
 def _digest(token: str) -> bytes:
@@ -63,7 +67,7 @@ class Authenticator:
         client = self._by_digest.get(_digest(token.strip()))
         if client is None:
             raise Unauthenticated("unknown bearer token")
-        if not scope_allows(client.scopes, required):
+        if required != AUTHENTICATED and not scope_allows(client.scopes, required):
             raise PermissionDenied(f"client {client.name!r} lacks scope {required!r} for {full_method}")
         return client
 

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up.add_argument("--grpc-port", type=int, help="gRPC port (default: 50051)")
     up.add_argument("--metrics-port", type=int, help="Prometheus /metrics port (default: 9464; 0 = off)")
     up.add_argument(
+        "--console-port", type=int, help="web console port (default: 8080, or ISTHMUS_CONSOLE_PORT; 0 = off)"
+    )
+    up.add_argument(
         "--no-auth",
         action="store_true",
         help="accept calls without a bearer token (local use only; same as ISTHMUS_AUTH_DISABLED=true)",
@@ -42,7 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Run one component in this process. Needs ISTHMUS_DATABASE_URL and ISTHMUS_AMQP_URL: "
         "components in separate processes can only talk through RabbitMQ. Run `isthmus migrate` first.",
     )
-    one.add_argument("component", choices=list(components.REGISTRY))
+    one.add_argument("component", choices=[*components.REGISTRY, *components.CLIENTS])
     one.set_defaults(func=_serve)
 
     mig = sub.add_parser(
@@ -79,11 +82,18 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(settings: Settings, names: list[str], *, migrate_first: bool) -> None:
-    async with running(settings, names, migrate_first=migrate_first):
+async def _run(
+    settings: Settings, names: list[str], *, migrate_first: bool, console_port: int | None = 0
+) -> None:
+    async with running(settings, names, migrate_first=migrate_first) as hub:
         serve_metrics(settings.metrics_port)
+        console = await components.client("console").beside_hub(settings, hub.port, console_port)
         tune_gc()
-        await until_signalled()
+        try:
+            await until_signalled()
+        finally:
+            if console is not None:
+                await console.stop()
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -91,12 +101,16 @@ def _up(args: argparse.Namespace) -> int:
     require_auth_configured(settings)
     if settings.auth_disabled:
         log.warning("authentication is DISABLED: any caller may read and change data (local use only)")
-    asyncio.run(_run(settings, list(components.REGISTRY), migrate_first=True))
+    asyncio.run(_run(settings, list(components.REGISTRY), migrate_first=True, console_port=args.console_port))
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.component in components.CLIENTS:
+        # A client of the services (the web console): no database, no broker, no gRPC server.
+        asyncio.run(components.client(args.component).serve(settings))
+        return 0
     require_auth_configured(settings)
     if settings.amqp_url is None:
         raise ConfigError(

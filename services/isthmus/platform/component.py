@@ -72,6 +72,15 @@ REGISTRY: dict[str, str] = {
 }
 
 
+# Processes that are clients of the components, started by ``isthmus serve <name>`` and beside the
+# hub by ``isthmus up``: name -> module with ``serve(settings)`` and ``beside_hub(settings, port, ...)``.
+CLIENTS: dict[str, str] = {"console": "isthmus.console.main"}
+
+
+def client(name: str) -> Any:
+    return importlib.import_module(CLIENTS[name])
+
+
 def load(name: str) -> Component:
     if name not in REGISTRY:
         raise KeyError(f"unknown component {name!r}; choose from {', '.join(REGISTRY)}")

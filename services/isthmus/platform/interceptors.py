@@ -20,7 +20,7 @@ import sqlalchemy.exc
 
 from isthmus.kernel.errors import DomainError, InvalidArgument
 from isthmus.platform import db, tracing
-from isthmus.platform.auth import Authenticator, principal
+from isthmus.platform.auth import Authenticator, caller, principal
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
 from isthmus_client.errors import STATUS_DETAILS_KEY, status_details
@@ -121,6 +121,7 @@ class Chassis:
         if self._auth is not None:
             client = self._auth.authorize(method, authorization if isinstance(authorization, str) else None)
             principal.set(client.name if client is not None else "")
+            caller.set(client)
         return cid
 
     def _unary(

@@ -12,11 +12,13 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from isthmus.platform import operations
 from isthmus.platform.auth import Authenticator
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
 from isthmus.platform.interceptors import Chassis, Registrar
 from isthmus.platform.metrics import RpcMetrics
+from isthmus_client.api.operations.v1 import operations_pb2_grpc
 
 log = logging.getLogger("isthmus.server")
 
@@ -69,10 +71,14 @@ class Server:
 
     @property
     def service_names(self) -> list[str]:
-        return [name for c in self.components for name in c.services]
+        return [*(name for c in self.components for name in c.services), operations.SERVICE]
 
     async def start(self) -> None:
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.registrar)
+        operations_pb2_grpc.add_OperationsServiceServicer_to_server(
+            operations.Operations(self.components, self.runtime, auth_disabled=self.settings.auth_disabled),
+            self.registrar,
+        )
         for component in self.components:
             stop = await component.start(self.registrar, self.runtime)
             if stop is not None:

@@ -1,0 +1,210 @@
+"""Customers: search, the 360, the history of merges and unmerges, merge two, unmerge one."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from urllib.parse import urlencode
+
+import grpc
+from starlette.responses import Response
+
+from isthmus.console.web import Ctx, refusal
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
+
+SEARCH_PAGE = 25
+HISTORY_PAGE = 25
+TIMELINE_PAGE = 20
+
+
+async def search(ctx: Ctx) -> Response:
+    query, email, phone = ctx.field("q"), ctx.field("email"), ctx.field("phone")
+    source_system, source_id = ctx.field("source_system"), ctx.field("source_id")
+    found: list[pb.Customer] = []
+    next_url = ""
+    error = ""
+    searched = any((query, email, phone, source_id))
+    options = ctx.caller.call_options()
+    try:
+        if source_id:
+            if not source_system:
+                raise ValueError("A source id needs its source system.")
+            hit = await ctx.caller.customers.LookupBySourceId(
+                api.LookupBySourceIdRequest(source_system=source_system, source_id=source_id), **options
+            )
+            if hit.erased:
+                error = f"{source_system}:{source_id} belonged to a customer who was erased."
+            else:
+                return ctx.redirect(f"/customers/{hit.customer_id}")
+        elif searched:
+            page = await ctx.caller.customers.SearchCustomers(
+                api.SearchCustomersRequest(
+                    query=query,
+                    email=email,
+                    phone=phone,
+                    source_system=source_system,
+                    page_size=SEARCH_PAGE,
+                    page_token=ctx.field("page"),
+                ),
+                **options,
+            )
+            found = list(page.customers)
+            if page.next_page_token:
+                params = {
+                    "q": query,
+                    "email": email,
+                    "phone": phone,
+                    "source_system": source_system,
+                    "page": page.next_page_token,
+                }
+                next_url = "/customers?" + urlencode(params)
+    except ValueError as exc:
+        error = str(exc)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+            raise
+        error = "No customer holds that source record." if source_id else refusal(exc)
+    return ctx.render(
+        "customers.html",
+        customers=found,
+        searched=searched,
+        error=error,
+        next_url=next_url,
+        q=query,
+        email=email,
+        phone=phone,
+        source_system=source_system,
+        source_id=source_id,
+    )
+
+
+async def _merged_into_this(ctx: Ctx, customer_id: str) -> list[str]:
+    """Customers merged into this one and not given back since: what an unmerge can restore."""
+    merged: dict[str, bool] = {}
+    request = api.GetCustomerHistoryRequest(customer_id=customer_id, page_size=500)
+    page = await ctx.caller.customers.GetCustomerHistory(request, **ctx.caller.call_options())
+    for entry in reversed(page.entries):  # oldest first
+        if entry.kind == pb.HISTORY_ENTRY_KIND_MERGED:
+            for other in entry.related_customer_ids:
+                merged[other] = True
+        elif entry.kind == pb.HISTORY_ENTRY_KIND_UNMERGED:
+            for other in entry.related_customer_ids:
+                merged.pop(other, None)
+    return list(merged)
+
+
+async def customer360(ctx: Ctx) -> Response:
+    customer_id = ctx.request.path_params["customer_id"]
+    options = ctx.caller.call_options()
+    token = ctx.field("timeline")
+    view_task = ctx.caller.customers.GetCustomer360(
+        api.GetCustomer360Request(customer_id=customer_id, timeline_limit=TIMELINE_PAGE), **options
+    )
+    if token:
+        timeline_task = ctx.caller.customers.ListCustomerTimeline(
+            api.ListCustomerTimelineRequest(
+                customer_id=customer_id, page_size=TIMELINE_PAGE, page_token=token
+            ),
+            **options,
+        )
+        view, page = await asyncio.gather(view_task, timeline_task)
+        timeline, next_token = list(page.entries), page.next_page_token
+    else:
+        view = await view_task
+        timeline, next_token = list(view.timeline), view.timeline_next_page_token
+    customer = view.customer
+    restorable: list[str] = []
+    if ctx.caller.can("customers:admin") and customer.state == pb.CUSTOMER_STATE_ACTIVE:
+        restorable = await _merged_into_this(ctx, customer_id)
+    lineage: dict[str, list[pb.FieldLineage]] = {}
+    for entry in customer.lineage:
+        lineage.setdefault(entry.field, []).append(entry)
+    return ctx.render(
+        "customer.html",
+        view=view,
+        customer=customer,
+        lineage=lineage,
+        timeline=timeline,
+        timeline_next=f"/customers/{customer_id}?" + urlencode({"timeline": next_token})
+        if next_token
+        else "",
+        restorable=restorable,
+        can_admin=ctx.caller.can("customers:admin"),
+    )
+
+
+async def history(ctx: Ctx) -> Response:
+    customer_id = ctx.request.path_params["customer_id"]
+    request = api.GetCustomerHistoryRequest(
+        customer_id=customer_id, page_size=HISTORY_PAGE, page_token=ctx.field("page")
+    )
+    page = await ctx.caller.customers.GetCustomerHistory(request, **ctx.caller.call_options())
+    next_url = f"/customers/{customer_id}/history?" + urlencode({"page": page.next_page_token})
+    return ctx.render(
+        "history.html",
+        customer_id=customer_id,
+        entries=page.entries,
+        next_url=next_url if page.next_page_token else "",
+    )
+
+
+def _idempotency_key(ctx: Ctx) -> str:
+    # Sent with the form, so a double submit or a browser retry of the same form merges once.
+    key = ctx.field("idempotency_key")
+    return key if 0 < len(key) <= 128 else str(uuid.uuid4())
+
+
+async def merge(ctx: Ctx) -> Response:
+    ctx.caller.require("customers:admin")
+    surviving = ctx.request.path_params["customer_id"]
+    others = [i for part in ctx.fields("merged_id") for i in part.replace(",", " ").split()]
+    version = ctx.field("version")
+    request = api.MergeCustomersRequest(
+        surviving_id=surviving,
+        merged_ids=others,
+        reason=ctx.field("reason"),
+        actor=ctx.caller.actor,
+        idempotency_key=_idempotency_key(ctx),
+        expected_version=int(version) if version.isdigit() else 0,
+    )
+    try:
+        done = await ctx.caller.customers.MergeCustomers(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in _REFUSALS:
+            return ctx.redirect(f"/customers/{surviving}", flash=f"Not merged: {refusal(exc)}")
+        raise
+    return ctx.redirect(
+        f"/customers/{surviving}", flash=f"Merged {', '.join(others)} into {surviving} ({done.merge_id})."
+    )
+
+
+async def unmerge(ctx: Ctx) -> Response:
+    ctx.caller.require("customers:admin")
+    customer_id = ctx.request.path_params["customer_id"]
+    version = ctx.field("version")
+    request = api.UnmergeCustomerRequest(
+        customer_id=customer_id,
+        restore_ids=ctx.fields("restore_id"),
+        reason=ctx.field("reason"),
+        actor=ctx.caller.actor,
+        idempotency_key=_idempotency_key(ctx),
+        expected_version=int(version) if version.isdigit() else 0,
+    )
+    try:
+        done = await ctx.caller.customers.UnmergeCustomer(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in _REFUSALS:
+            return ctx.redirect(f"/customers/{customer_id}", flash=f"Not unmerged: {refusal(exc)}")
+        raise
+    restored = ", ".join(c.customer_id for c in done.restored)
+    return ctx.redirect(f"/customers/{customer_id}", flash=f"Unmerged: restored {restored}.")
+
+
+_REFUSALS = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.ABORTED,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.ALREADY_EXISTS,
+)

@@ -1,0 +1,43 @@
+"""How the command line starts the console: alone (``isthmus serve console``) or beside the hub
+(``isthmus up``, ``isthmus demo --serve``). The platform loads this module by name, as it loads
+components, since the console is a client of the platform's services, not part of it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from isthmus.console import settings as console_settings
+from isthmus.console.server import RunningConsole, start
+from isthmus.platform.config import Settings
+from isthmus.platform.server import until_signalled
+
+log = logging.getLogger("isthmus.console")
+
+
+async def serve(settings: Settings) -> None:
+    """Run the console alone until SIGTERM/SIGINT; its secret key must be set (replicas share it)."""
+    running = await start(console_settings.load(settings, require_key=True))
+    try:
+        await until_signalled()
+    finally:
+        await running.stop()
+
+
+async def beside_hub(settings: Settings, grpc_port: int, port: int | None = None) -> RunningConsole | None:
+    """Start the console for a hub running in this process on ``grpc_port``; None when port is 0."""
+    if port == 0:
+        return None
+    chosen = console_settings.load(settings, port=port, require_key=False)
+    # The hub just bound its port (possibly a free one picked at random): the console calls it there
+    # unless the environment named other addresses.
+    local = f"127.0.0.1:{grpc_port}"
+    env_named = {
+        c for c in console_settings.COMPONENTS if settings.extra.get(console_settings.env_name(c)) is not None
+    }
+    hub = settings.extra.get(console_settings.PREFIX + "HUB_TARGET")
+    targets = {c: t if c in env_named or hub else local for c, t in chosen.targets.items()}
+    running = await start(replace(chosen, targets=targets))
+    if chosen.generated_key:
+        log.info("console sessions end when this process stops (no ISTHMUS_CONSOLE_SECRET_KEY set)")
+    return running

@@ -1,0 +1,168 @@
+"""Match reviews: the queue, one review with both sides and every comparison, match / no match."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+
+import grpc
+from starlette.responses import Response
+
+from isthmus.console.web import Ctx, refusal
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as pb
+
+QUEUE_PAGE = 25
+# The queue's other order looks at this many of the oldest reviews; the API pages oldest first.
+SORT_WINDOW = 200
+ORDERS = {"age": "oldest first", "score": "highest score first (among the oldest 200)"}
+
+
+def review_url(review: pb.MatchReview) -> str:
+    return f"/reviews/{review.review_id}?" + urlencode({"c": review.candidate_customer_id})
+
+
+async def _customers(
+    ctx: Ctx, ids: list[str], view: pb.CustomerView.ValueType
+) -> dict[str, pb.Customer | None]:
+    async def one(cid: str) -> pb.Customer | None:
+        try:
+            return await ctx.caller.customers.GetCustomer(
+                api.GetCustomerRequest(customer_id=cid, view=view),
+                **ctx.caller.call_options(),
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+
+    unique = list(dict.fromkeys(i for i in ids if i))
+    found = await asyncio.gather(*(one(c) for c in unique))
+    return dict(zip(unique, found, strict=True))
+
+
+async def queue(ctx: Ctx) -> Response:
+    order = ctx.field("order") or "age"
+    if order not in ORDERS:
+        order = "age"
+    source = ctx.field("source_system")
+    request = api.ListMatchReviewsRequest(source_system=source)
+    options = ctx.caller.call_options()
+    if order == "age":
+        request.page_size = QUEUE_PAGE
+        request.page_token = ctx.field("page")
+        page = await ctx.caller.customers.ListMatchReviews(request, **options)
+        reviews, next_token = list(page.reviews), page.next_page_token
+    else:
+        request.page_size = SORT_WINDOW
+        page = await ctx.caller.customers.ListMatchReviews(request, **options)
+        reviews = sorted(page.reviews, key=lambda r: (-r.score, r.create_time.ToDatetime()))[:QUEUE_PAGE]
+        next_token = ""
+    ids = [i for r in reviews for i in (r.candidate_customer_id, r.existing_customer_id)]
+    customers = await _customers(ctx, ids, pb.CUSTOMER_VIEW_BASIC)
+    rows = [
+        {
+            "review": r,
+            "url": review_url(r),
+            "candidate": customers.get(r.candidate_customer_id),
+            "existing": customers.get(r.existing_customer_id),
+        }
+        for r in reviews
+    ]
+    next_url = "/reviews?" + urlencode({"page": next_token, "source_system": source}) if next_token else ""
+    return ctx.render(
+        "reviews.html", rows=rows, order=order, orders=ORDERS, source_system=source, next_url=next_url
+    )
+
+
+async def _find(ctx: Ctx, review_id: str, customer_id: str) -> pb.MatchReview | None:
+    if not customer_id:
+        return None
+    request = api.ListMatchReviewsRequest(customer_id=customer_id, page_size=500)
+    page = await ctx.caller.customers.ListMatchReviews(request, **ctx.caller.call_options())
+    return next((r for r in page.reviews if r.review_id == review_id), None)
+
+
+async def _next_open(ctx: Ctx, after: str = "") -> pb.MatchReview | None:
+    page = await ctx.caller.customers.ListMatchReviews(
+        api.ListMatchReviewsRequest(page_size=2), **ctx.caller.call_options()
+    )
+    return next((r for r in page.reviews if r.review_id != after), None)
+
+
+def _sides(candidate: pb.Customer | None, existing: pb.Customer | None) -> list[dict[str, Any]]:
+    """One row per golden field: each side's value and where it came from."""
+    rows: list[dict[str, Any]] = []
+
+    def lineage(c: pb.Customer | None) -> dict[str, list[pb.FieldLineage]]:
+        out: dict[str, list[pb.FieldLineage]] = {}
+        for entry in c.lineage if c is not None else ():
+            out.setdefault(entry.field.split("[")[0].split(".")[0], []).append(entry)
+        return out
+
+    left, right = lineage(candidate), lineage(existing)
+    for name in dict.fromkeys([*left, *right]):
+        rows.append({"field": name, "left": left.get(name, []), "right": right.get(name, [])})
+    return rows
+
+
+async def review(ctx: Ctx) -> Response:
+    review_id = ctx.request.path_params["review_id"]
+    found = await _find(ctx, review_id, ctx.field("c"))
+    if found is None:
+        return ctx.render(
+            "error.html",
+            status=404,
+            title="Review not open",
+            message=f"Match review {review_id} is not open any more (resolved or superseded), or not known.",
+        )
+    customers = await _customers(
+        ctx, [found.candidate_customer_id, found.existing_customer_id], pb.CUSTOMER_VIEW_FULL
+    )
+    candidate = customers.get(found.candidate_customer_id)
+    existing = customers.get(found.existing_customer_id)
+    following = await _next_open(ctx, after=found.review_id)
+    return ctx.render(
+        "review.html",
+        review=found,
+        candidate=candidate,
+        existing=existing,
+        rows=_sides(candidate, existing),
+        next_url=review_url(following) if following is not None else "",
+        can_resolve=ctx.caller.can("customers:admin"),
+    )
+
+
+async def resolve(ctx: Ctx) -> Response:
+    ctx.caller.require("customers:admin")
+    review_id = ctx.request.path_params["review_id"]
+    decision = {"match": api.MATCH_DECISION_MATCH, "no_match": api.MATCH_DECISION_NO_MATCH}.get(
+        ctx.field("decision")
+    )
+    back = f"/reviews/{review_id}?" + urlencode({"c": ctx.field("c")})
+    if decision is None:
+        return ctx.redirect(back, flash="Choose match or no match.")
+    version = ctx.field("version")
+    request = api.ResolveMatchReviewRequest(
+        review_id=review_id,
+        decision=decision,
+        note=ctx.field("note"),
+        actor=ctx.caller.actor,
+        expected_version=int(version) if version.isdigit() else 0,
+    )
+    try:
+        done = await ctx.caller.customers.ResolveMatchReview(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in (grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION):
+            return ctx.redirect("/reviews", flash=f"Not resolved: {refusal(exc)}")
+        raise
+    survivor = done.customer.customer_id
+    if decision == api.MATCH_DECISION_MATCH:
+        message = f"Matched: {done.review.candidate_customer_id} was merged into {survivor}."
+    else:
+        message = "Not a match: the pair will not be proposed again."
+    following = await _next_open(ctx)
+    if following is not None and ctx.field("then") == "next":
+        return ctx.redirect(review_url(following), flash=message)
+    return ctx.redirect(f"/customers/{survivor}", flash=message)
