@@ -98,22 +98,25 @@ async def customer360(ctx: Ctx) -> Response:
     customer_id = ctx.request.path_params["customer_id"]
     options = ctx.caller.call_options()
     token = ctx.field("timeline")
-    view_task = ctx.caller.customers.GetCustomer360(
+    # The 360 carries the customer in the basic view; the golden record's lineage comes in the full one.
+    view_call = ctx.caller.customers.GetCustomer360(
         api.GetCustomer360Request(customer_id=customer_id, timeline_limit=TIMELINE_PAGE), **options
     )
+    full_call = ctx.caller.customers.GetCustomer(
+        api.GetCustomerRequest(customer_id=customer_id, view=pb.CUSTOMER_VIEW_FULL), **options
+    )
     if token:
-        timeline_task = ctx.caller.customers.ListCustomerTimeline(
+        page_call = ctx.caller.customers.ListCustomerTimeline(
             api.ListCustomerTimelineRequest(
                 customer_id=customer_id, page_size=TIMELINE_PAGE, page_token=token
             ),
             **options,
         )
-        view, page = await asyncio.gather(view_task, timeline_task)
+        view, customer, page = await asyncio.gather(view_call, full_call, page_call)
         timeline, next_token = list(page.entries), page.next_page_token
     else:
-        view = await view_task
+        view, customer = await asyncio.gather(view_call, full_call)
         timeline, next_token = list(view.timeline), view.timeline_next_page_token
-    customer = view.customer
     restorable: list[str] = []
     if ctx.caller.can("customers:admin") and customer.state == pb.CUSTOMER_STATE_ACTIVE:
         restorable = await _merged_into_this(ctx, customer_id)

@@ -23,9 +23,7 @@ def review_url(review: pb.MatchReview) -> str:
     return f"/reviews/{review.review_id}?" + urlencode({"c": review.candidate_customer_id})
 
 
-async def _customers(
-    ctx: Ctx, ids: list[str], view: pb.CustomerView.ValueType
-) -> dict[str, pb.Customer | None]:
+async def _customers(ctx: Ctx, ids: list[str], view: pb.CustomerView) -> dict[str, pb.Customer | None]:
     async def one(cid: str) -> pb.Customer | None:
         try:
             return await ctx.caller.customers.GetCustomer(
