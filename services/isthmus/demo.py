@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import tempfile
 import time
 import uuid
@@ -105,8 +106,12 @@ async def run(
     out: Callable[[str], None] = print,
     data_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    serve: bool = False,
+    console_port: int | None = None,
 ) -> dict[str, Any]:
-    """The demo story; ``environ`` adds settings (e.g. ``ISTHMUS_AMQP_URL`` to run it over RabbitMQ)."""
+    """The demo story; ``environ`` adds settings (e.g. ``ISTHMUS_AMQP_URL`` to run it over RabbitMQ).
+    With ``serve`` the hub keeps running afterwards, with the web console, until SIGTERM/SIGINT."""
     with tempfile.TemporaryDirectory(prefix="isthmus-demo-") as tmp:
         directory = Path(data_dir or tmp)
         settings = config.load({"ISTHMUS_DATA_DIR": str(directory / "hub"), "ISTHMUS_AUTH_DISABLED": "true",
@@ -117,12 +122,15 @@ async def run(
             async with running(settings, HUB) as hub:
                 channel = hub.channel()
                 try:
-                    return await _sync_and_report(
+                    summary = await _sync_and_report(
                         hub.runtime.engine("connectors"), channel, channel, (), instances, out,
                         lambda: hub.runtime.bus.drain(timeout=30),
                     )  # fmt: skip
                 finally:
                     await channel.close()
+                if serve:
+                    await _serve_console(settings, hub.port, console_port, out)
+                return summary
         finally:
             for sim in simulators:
                 sim.close()
@@ -215,6 +223,26 @@ async def _sync_and_report(
     finally:
         connectors.close()
     return summary
+
+
+async def _serve_console(
+    settings: config.Settings, grpc_port: int, console_port: int | None, out: Callable[[str], None]
+) -> None:
+    from isthmus.console.main import beside_hub
+    from isthmus.platform.server import until_signalled
+
+    console = await beside_hub(settings, grpc_port, console_port)
+    if console is None:
+        out(f"\nThe hub keeps running on port {grpc_port} (gRPC, no authentication); Ctrl-C stops it.")
+    else:
+        out(f"\nThe web console, with the demo data loaded: http://127.0.0.1:{console.port}/")
+        out(f"(the hub's gRPC API is on port {grpc_port}, without authentication; Ctrl-C stops both)")
+    sys.stdout.flush()  # the address must reach a pipe now, not when the process ends
+    try:
+        await until_signalled()
+    finally:
+        if console is not None:
+            await console.stop()
 
 
 def _money(amounts: Any) -> str:

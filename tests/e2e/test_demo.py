@@ -30,3 +30,55 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     assert re.search(r"name\.family_name +Schmidt +<- erp:2 \(source_priority\)", out), out
     assert "open case: Damaged delivery (COMPLAINT" in out and "contact suppressed: open complaint" in out
     assert re.search(r"Points earned: 79 \(balance 79\)", out) and "Order INV-24-001 paid: 79.80 EUR" in out
+
+
+@pytest.mark.slow
+def test_demo_serve_prints_the_console_address_and_keeps_serving_the_demo_data() -> None:
+    import os
+    import signal
+    import socket
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "isthmus", "demo", "--serve", "--console-port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ISTHMUS_CONSOLE_SECRET_KEY": ""},
+    )
+    try:
+        assert process.stdout is not None
+        address = ""
+        for line in process.stdout:
+            if "web console" in line:
+                address = line.rsplit(" ", 1)[1].strip()
+                break
+        assert address == f"http://127.0.0.1:{port}/", process.stderr.read() if process.stderr else ""
+        assert process.poll() is None  # still serving
+        # The session cookie is Secure: browsers keep it for http://127.0.0.1, httpx does not, so the
+        # test carries it by hand.
+        with httpx.Client(base_url=address, timeout=10) as client:
+            cookie = ""
+
+            def call(method: str, path: str, **kw: object) -> httpx.Response:
+                nonlocal cookie
+                response = client.request(method, path, headers={"cookie": cookie}, **kw)  # type: ignore[arg-type]
+                cookie = response.headers["set-cookie"].split(";", 1)[0]
+                return response
+
+            assert call("GET", "/customers").headers["location"].startswith("/signin")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', call("GET", "/signin").text)
+            assert csrf is not None
+            # Authentication is off in the demo: signing in needs no token.
+            signed = call("POST", "/signin", data={"csrf": csrf[1], "token": "", "next": "/customers"})
+            assert signed.headers["location"] == "/customers"
+            found = call("GET", "/customers", params={"q": "Anna Schmidt"})
+            assert found.status_code == 200 and "Anna Schmidt" in found.text, found.text[-2000:]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""

@@ -28,16 +28,10 @@ async def beside_hub(settings: Settings, grpc_port: int, port: int | None = None
     """Start the console for a hub running in this process on ``grpc_port``; None when port is 0."""
     if port == 0:
         return None
-    chosen = console_settings.load(settings, port=port, require_key=False)
-    # The hub just bound its port (possibly a free one picked at random): the console calls it there
-    # unless the environment named other addresses.
-    local = f"127.0.0.1:{grpc_port}"
-    env_named = {
-        c for c in console_settings.COMPONENTS if settings.extra.get(console_settings.env_name(c)) is not None
-    }
-    hub = settings.extra.get(console_settings.PREFIX + "HUB_TARGET")
-    targets = {c: t if c in env_named or hub else local for c, t in chosen.targets.items()}
-    running = await start(replace(chosen, targets=targets))
+    # The hub just bound its port (possibly a free one picked at random): by default the console
+    # calls it there, unless the environment names other addresses.
+    chosen = console_settings.load(replace(settings, grpc_port=grpc_port), port=port, require_key=False)
+    running = await start(chosen)
     if chosen.generated_key:
         log.info("console sessions end when this process stops (no ISTHMUS_CONSOLE_SECRET_KEY set)")
     return running
