@@ -23,9 +23,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 CHROMIUM = os.environ.get("ISTHMUS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -46,7 +45,10 @@ TOKENS = {
     "reader": ("reader-token-0123456789a", ["customers:read", "operations:read"]),
     "operator": ("operator-token-012345678", ["customers:read", "operations:read", "operations:write"]),
     "loader": ("loader-token-0123456789ab", ["*"]),  # what a connector would hold: seeds the data
+    # The console's own token, for users who sign in with OpenID Connect.
+    "console": ("console-token-0123456789", ["customers:*", "operations:*"]),
 }
+OIDC_USER = {"sub": "u-4711", "name": "Olga Steward", "email": "olga@example.org", "groups": ["stewards"]}
 
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -120,8 +122,17 @@ def console_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 
     data_dir = tmp_path_factory.mktemp("console-hub")
     grpc_port, console_port = free_port(), free_port()
+    from .oidc_provider import LocalProvider
+
+    provider = LocalProvider(free_port(), "isthmus-console", "client-secret-for-tests", OIDC_USER)
+    provider.start()
     env = {
         **os.environ,
+        "ISTHMUS_CONSOLE_OIDC_ISSUER": provider.issuer,
+        "ISTHMUS_CONSOLE_OIDC_CLIENT_ID": provider.client_id,
+        "ISTHMUS_CONSOLE_OIDC_CLIENT_SECRET": provider.client_secret,
+        "ISTHMUS_CONSOLE_OIDC_ROLE_SCOPES": json.dumps({"stewards": ["customers:read", "customers:admin"]}),
+        "ISTHMUS_CONSOLE_HUB_TOKEN": TOKENS["console"][0],
         "ISTHMUS_AUTH_TOKENS": json.dumps({n: {"token": t, "scopes": s} for n, (t, s) in TOKENS.items()}),
         "ISTHMUS_CONSOLE_SECRET_KEY": "a-test-secret-key-of-forty-characters-xx",
         "ISTHMUS_LOG_LEVEL": "WARNING",
@@ -148,6 +159,7 @@ def console_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        provider.stop()
 
 
 @pytest.fixture(scope="session")

@@ -263,3 +263,18 @@ async def test_a_form_without_the_session_csrf_token_is_refused(
     assert "script-src 'self'" in headers["content-security-policy"]
     cookie = next(c for c in await page.context.cookies() if c["name"] == "isthmus_console")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
+
+
+async def test_sign_in_with_openid_connect_maps_the_users_roles_to_scopes(
+    page: Page, console_hub: Hub, world: World
+) -> None:
+    await page.goto(console_hub.console + "/reviews")
+    await page.get_by_role("link", name="Sign in with your organisation's account").click()
+    await expect(page.get_by_test_id("user")).to_have_text("Olga Steward")
+    await expect(page).to_have_url(f"{console_hub.console}/reviews")
+    await page.goto(f"{console_hub.console}/customers/{world.ida}")
+    await expect(page.get_by_role("button", name="Merge")).to_be_visible()
+    # The role grants no operations scope: the console refuses before calling the API.
+    await expect(page.get_by_role("link", name="Events")).to_have_count(0)
+    response = await page.request.get(f"{console_hub.console}/operations/events")
+    assert response.status == 403

@@ -185,3 +185,8 @@ def test_the_circle_check_finds_a_circle() -> None:
     finally:
         IMPORTS["isthmus.kernel.money"].discard("isthmus.kernel.paging")
         IMPORTS["isthmus.kernel.paging"].discard("isthmus.kernel.money")
+
+
+def test_the_console_is_a_client_of_the_contexts_not_a_reader_of_their_code() -> None:
+    may = {"kernel", "platform", "client", "console"}
+    assert [o for m in SOURCES if _layer(m) == "console" for o in _offences(m, may)] == []

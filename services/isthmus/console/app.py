@@ -161,7 +161,7 @@ def create_app(settings: ConsoleSettings, *, oidc: Any = None) -> Starlette:
 
         routes += [
             Route("/signin/oidc", page(oidc_pages.start, public=True)),
-            Route("/signin/oidc/callback", page(oidc_pages.callback, public=True)),
+            Route("/signin/oidc/callback", page(oidc_pages.callback, public=True), name="oidc_callback"),
         ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
     app.state.console = console
