@@ -11,6 +11,7 @@ Outside CI a missing chromium skips these tests, loudly; under ``CI=true`` it fa
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -43,7 +44,10 @@ FLAGS = [
 TOKENS = {
     "steward": ("steward-token-0123456789", ["customers:read", "customers:admin"]),
     "reader": ("reader-token-0123456789a", ["customers:read", "operations:read"]),
-    "operator": ("operator-token-012345678", ["customers:read", "operations:read", "operations:write"]),
+    "operator": (
+        "operator-token-012345678",
+        ["customers:read", "operations:read", "operations:write", "connectors:read", "connectors:write"],
+    ),
     "loader": ("loader-token-0123456789ab", ["*"]),  # what a connector would hold: seeds the data
     # The console's own token, for users who sign in with OpenID Connect.
     "console": ("console-token-0123456789", ["customers:*", "operations:*"]),
@@ -115,12 +119,26 @@ def _wait_http(url: str, process: subprocess.Popen[str], deadline_s: float = 30)
     raise AssertionError(f"{url} did not answer within {deadline_s}s")
 
 
+def _call_center(data_dir: Path) -> Path:
+    """A call center's file drop with one broken line: the connector dead-letters it at its first sync."""
+    from isthmus_connector_callcenter.simulator import CallCenterSimulator
+
+    calls = CallCenterSimulator(data_dir / "callcenter", seed=0)
+    calls.drop("callers", [calls.caller("K-1", "Lind, Mara", phone="040 111 2222")])
+    calls.drop("calls", [calls.call("C-1", "K-1", topic="Invoice question"), ["C-2", "K-1", "broken line"]])
+    instances = {"instances": [{"name": "callcenter", "connector": "callcenter", "schedule_seconds": 3600,
+                                "config": calls.config()}]}  # fmt: skip
+    calls.close()
+    path = data_dir / "connectors.json"
+    path.write_text(json.dumps(instances))
+    return path
+
+
 @pytest.fixture(scope="session")
 def console_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     _browser_available()
-    import json
-
     data_dir = tmp_path_factory.mktemp("console-hub")
+    connectors_file = _call_center(data_dir)
     grpc_port, console_port = free_port(), free_port()
     from .oidc_provider import LocalProvider
 
@@ -134,6 +152,8 @@ def console_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         "ISTHMUS_CONSOLE_OIDC_ROLE_SCOPES": json.dumps({"stewards": ["customers:read", "customers:admin"]}),
         "ISTHMUS_CONSOLE_HUB_TOKEN": TOKENS["console"][0],
         "ISTHMUS_AUTH_TOKENS": json.dumps({n: {"token": t, "scopes": s} for n, (t, s) in TOKENS.items()}),
+        "ISTHMUS_CONNECTORS_FILE": str(connectors_file),
+        "ISTHMUS_CONNECTORS_HUB_TOKEN": TOKENS["loader"][0],
         "ISTHMUS_CONSOLE_SECRET_KEY": "a-test-secret-key-of-forty-characters-xx",
         "ISTHMUS_LOG_LEVEL": "WARNING",
     }

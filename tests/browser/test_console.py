@@ -278,3 +278,32 @@ async def test_sign_in_with_openid_connect_maps_the_users_roles_to_scopes(
     await expect(page.get_by_role("link", name="Events")).to_have_count(0)
     response = await page.request.get(f"{console_hub.console}/operations/events")
     assert response.status == 403
+
+
+async def test_operator_sees_each_connector_stream_and_discards_its_dead_letter(
+    page: Page, console_hub: Hub, screenshots: Path | None
+) -> None:
+    await sign_in(page, console_hub, "operator", "/operations/connectors")
+    streams = page.get_by_role("table", name="Streams of callcenter")
+    for _ in range(50):  # the instance syncs once at start
+        if (
+            await streams.get_by_role("row", name=re.compile("^interactions"))
+            .filter(has_text="succeeded")
+            .count()
+        ):
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    interactions = streams.get_by_role("row", name=re.compile("^interactions"))
+    await expect(interactions).to_contain_text("succeeded")
+    await page.goto(console_hub.console + "/operations/connectors?instance=callcenter")
+    letters = page.locator("#connector-letters")
+    await expect(letters).to_contain_text("3 fields, expected 9")
+    await shot(page, screenshots, "connectors")
+    count = await letters.get_by_role("checkbox").count()
+    for i in range(count):
+        await letters.get_by_role("checkbox").nth(i).check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    await letters.get_by_role("button", name="Discard chosen").click()
+    await expect(page.get_by_role("status")).to_have_text(f"Discarded {count} dead letter(s) of callcenter.")
+    await expect(page.get_by_text("No dead letters.")).to_be_visible()

@@ -13,7 +13,7 @@ from google.protobuf.descriptor import FileDescriptor
 from isthmus.platform import protogen
 from isthmus_client.api.common.v1 import common_pb2
 
-CONTEXTS = ("customers", "orders", "service_requests", "loyalty", "operations")
+CONTEXTS = ("customers", "orders", "service_requests", "loyalty", "operations", "connectors")
 SCOPE_RE = re.compile(rf"^({'|'.join(CONTEXTS)}):(read|write|admin)$")
 # Methods any valid token may call whatever its scopes: the caller asking who it is.
 ANY_TOKEN = {"isthmus.operations.v1.OperationsService.GetCaller"}

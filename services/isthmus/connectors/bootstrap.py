@@ -1,4 +1,4 @@
-"""Wiring of the connectors component: the connector runtime (it serves health only).
+"""Wiring of the connectors component: the connector runtime and its status API (ConnectorService).
 
 Settings (``ISTHMUS_*``, read at start): ``CONNECTORS_FILE`` (the instances, see runtime.py) and how
 to reach the hub's APIs (addresses, TLS, token: see channels.py).
@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 
 from isthmus.connectors import mapping
+from isthmus.connectors.api import SERVICE, Connectors
 from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub
@@ -26,6 +27,7 @@ from isthmus.connectors.state import SqlIdMap, SqlStateStore, instance_locks
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
 from isthmus.platform.migrations import Stream
+from isthmus_client.api.connectors.v1 import connectors_pb2_grpc
 
 log = logging.getLogger("isthmus.connectors")
 
@@ -77,6 +79,10 @@ def component() -> Component:
         hub = hub_settings(settings)
         channels = HubChannels(hub)
         connectors = build_runtime(settings, runtime, channels, hub)
+        connectors_pb2_grpc.add_ConnectorServiceServicer_to_server(
+            Connectors(connectors.instances, connectors.streams, runtime.engine("connectors"), runtime.clock),
+            server,
+        )
         if runtime.bus is not None and any(i.write_back for i in connectors.instances):
             runtime.bus.subscribe(
                 "connectors", runtime.engine("connectors"), _write_back_subscription(connectors)
@@ -94,4 +100,4 @@ def component() -> Component:
 
     from isthmus.platform import events
 
-    return Component("connectors", "connectors", (), (events.MIGRATIONS, MIGRATIONS), start)
+    return Component("connectors", "connectors", (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start)

@@ -20,12 +20,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from isthmus.console import customers, operations, privacy, reviews, signin
+from isthmus.console import connectors, customers, operations, privacy, reviews, signin
 from isthmus.console.backend import Backend
 from isthmus.console.session import Sealer
 from isthmus.console.settings import ConsoleSettings
 from isthmus.console.web import Console, SecurityHeaders, error_page, page
 from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.connectors.v1 import connectors_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2, records_pb2
 
 _ENUMS: dict[str, Any] = {
@@ -46,6 +47,7 @@ _ENUMS: dict[str, Any] = {
             ),
         ),
         (customer360_pb2, ("TimelineEntryKind",)),
+        (connectors_pb2, ("SyncRunState",)),
     )
     for name in names
 }
@@ -154,6 +156,8 @@ def create_app(settings: ConsoleSettings, *, oidc: Any = None) -> Starlette:
         Route("/operations/events", page(operations.events)),
         Route("/operations/events/replay", page(operations.replay), methods=["POST"]),
         Route("/operations/events/discard", page(operations.discard), methods=["POST"]),
+        Route("/operations/connectors", page(connectors.connectors)),
+        Route("/operations/connectors/discard", page(connectors.discard), methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("isthmus.console", "static")]), name="static"),
     ]
     if oidc is not None:

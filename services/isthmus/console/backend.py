@@ -17,6 +17,7 @@ from isthmus.console.settings import ConsoleSettings
 from isthmus.platform.auth import scope_allows
 from isthmus_client import TLS, aio_connect
 from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.connectors.v1.connectors_pb2_grpc import ConnectorServiceStub
 from isthmus_client.api.customers.v1.customers_pb2_grpc import CustomerMasterServiceStub
 from isthmus_client.api.loyalty.v1.loyalty_pb2_grpc import LoyaltyServiceStub
 from isthmus_client.api.operations.v1.operations_pb2_grpc import OperationsServiceStub
@@ -108,6 +109,10 @@ class Caller:
     @property
     def loyalty(self) -> LoyaltyServiceStub:
         return LoyaltyServiceStub(self.backend.channel("loyalty"))
+
+    @property
+    def connectors(self) -> ConnectorServiceStub:
+        return ConnectorServiceStub(self.backend.channel("connectors"))
 
     def operations(self, component: str) -> OperationsServiceStub:
         return OperationsServiceStub(self.backend.channel(component))

@@ -1,0 +1,174 @@
+"""``isthmus.connectors.v1.ConnectorService``: the instances this component runs, each stream's position
+and last sync, and the records it dead-lettered. Read from the component's own tables (state.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from isthmus.connectors.runtime import Instance
+from isthmus.connectors.state import dead_letters, stream_state, sync_runs
+from isthmus.kernel.errors import InvalidArgument, NotFound
+from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
+from isthmus.kernel.timestamps import aware, duration, ts
+from isthmus_client.api.connectors.v1 import connectors_pb2 as api
+from isthmus_client.api.connectors.v1 import connectors_pb2_grpc
+
+SERVICE = "isthmus.connectors.v1.ConnectorService"
+MAX_IDS = 500
+_STATES = {
+    "running": api.SYNC_RUN_STATE_RUNNING,
+    "succeeded": api.SYNC_RUN_STATE_SUCCEEDED,
+    "failed": api.SYNC_RUN_STATE_FAILED,
+}
+
+
+class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
+    def __init__(
+        self,
+        instances: Sequence[Instance],
+        streams: Callable[[str], list[str]],
+        engine: AsyncEngine,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._instances = {i.name: i for i in instances}
+        self._streams = streams  # the streams an instance syncs (asks its connector)
+        self._engine = engine
+        self._clock = clock
+
+    def _instance(self, name: str) -> Instance:
+        if not name:
+            raise InvalidArgument("instance", "is required")
+        found = self._instances.get(name)
+        if found is None:
+            known = ", ".join(self._instances) or "none configured"
+            raise NotFound(f"no connector instance named {name!r} ({known})")
+        return found
+
+    async def ListConnectorInstances(
+        self, request: api.ListConnectorInstancesRequest, context: Any
+    ) -> api.ListConnectorInstancesResponse:
+        size = page_size(request.page_size)
+        filters = filters_of(request)
+        position = decode_token(request.page_token, filters)
+        start = position.integer("offset") if position is not None else 0
+        chosen = list(self._instances.values())[start : start + size]
+        more = start + size < len(self._instances)
+        return api.ListConnectorInstancesResponse(
+            instances=[await self._describe(i) for i in chosen],
+            next_page_token=encode_token({"offset": start + size}, filters) if more else "",
+        )
+
+    async def _describe(self, inst: Instance) -> api.ConnectorInstance:
+        s, r, d = stream_state.c, sync_runs.c, dead_letters.c
+        async with self._engine.connect() as conn:
+            positions = {
+                row.stream: row
+                for row in (await conn.execute(select(stream_state).where(s.instance == inst.name))).all()
+            }
+            latest = (
+                select(r.stream, func.max(r.id).label("id")).where(r.instance == inst.name).group_by(r.stream)
+            ).subquery()
+            runs = {
+                row.stream: row
+                for row in (
+                    await conn.execute(select(sync_runs).join(latest, sync_runs.c.id == latest.c.id))
+                ).all()
+            }
+            count = (await conn.execute(select(func.count()).where(d.instance == inst.name))).scalar() or 0
+        try:
+            names = self._streams(inst.name)
+        except Exception:  # a connector whose config is broken still shows what it did before
+            names = []
+        now = self._clock()
+        streams = []
+        for name in dict.fromkeys([*names, *positions, *runs]):
+            stream = api.ConnectorStream(stream=name)
+            if name in positions:
+                p = positions[name]
+                stream.cursor, stream.tie_breaker = p.cursor or "", p.tie_breaker or ""
+                stream.position_time.FromDatetime(aware(p.updated_at))
+            if name in runs:
+                stream.last_run.CopyFrom(_run(runs[name], now))
+            streams.append(stream)
+        starts = [aware(run.started_at) for run in runs.values()]
+        due = max(starts) + timedelta(seconds=inst.schedule_seconds) if starts else now
+        return api.ConnectorInstance(
+            name=inst.name,
+            connector=inst.connector,
+            schedule=duration(timedelta(seconds=inst.schedule_seconds)),
+            write_back=inst.write_back,
+            streams=streams,
+            next_run_time=ts(max(due, now)),
+            dead_letter_count=int(count),
+        )
+
+    async def ListConnectorDeadLetters(
+        self, request: api.ListConnectorDeadLettersRequest, context: Any
+    ) -> api.ListConnectorDeadLettersResponse:
+        self._instance(request.instance)
+        size = page_size(request.page_size)
+        filters = filters_of(request)
+        position = decode_token(request.page_token, filters)
+        d = dead_letters.c
+        query = select(dead_letters).where(d.instance == request.instance).order_by(d.id).limit(size + 1)
+        if position is not None:
+            query = query.where(d.id > position.integer("after"))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        letters = [
+            api.ConnectorDeadLetter(
+                instance=row.instance,
+                id=row.id,
+                stream=row.stream,
+                record_key=row.record_key,
+                record_json=_pretty(row.record),
+                reason=row.reason,
+                create_time=ts(aware(row.created_at)),
+            )
+            for row in rows[:size]
+        ]
+        token = encode_token({"after": letters[-1].id}, filters) if len(rows) > size else ""
+        return api.ListConnectorDeadLettersResponse(dead_letters=letters, next_page_token=token)
+
+    async def DiscardConnectorDeadLetters(
+        self, request: api.DiscardConnectorDeadLettersRequest, context: Any
+    ) -> api.DiscardConnectorDeadLettersResponse:
+        self._instance(request.instance)
+        if not request.ids:
+            raise InvalidArgument("ids", "name at least one dead letter")
+        if len(request.ids) > MAX_IDS:
+            raise InvalidArgument("ids", f"at most {MAX_IDS} per request, got {len(request.ids)}")
+        d = dead_letters.c
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(dead_letters).where(d.instance == request.instance, d.id.in_(list(request.ids)))
+            )
+        return api.DiscardConnectorDeadLettersResponse(discarded_count=int(result.rowcount or 0))
+
+
+def _run(row: Any, now: datetime) -> api.SyncRun:
+    started = aware(row.started_at)
+    finished = aware(row.finished_at) if row.finished_at is not None else None
+    return api.SyncRun(
+        start_time=ts(started),
+        end_time=ts(finished),
+        duration=duration(max((finished or now) - started, timedelta(0))),
+        state=_STATES.get(row.status, api.SYNC_RUN_STATE_UNSPECIFIED),
+        records_read=row.records_read,
+        records_accepted=row.records_accepted,
+        records_dead_lettered=row.records_rejected,
+        error=row.error or "",
+    )
+
+
+def _pretty(stored: str) -> str:
+    try:
+        return json.dumps(json.loads(stored), indent=2, ensure_ascii=False, sort_keys=True)
+    except ValueError:
+        return stored

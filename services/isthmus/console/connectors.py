@@ -1,0 +1,58 @@
+"""Connectors: each instance's streams with their position and last sync, the next run, and the
+records it dead-lettered, with their reasons; discard."""
+
+from __future__ import annotations
+
+import grpc
+from starlette.responses import Response
+
+from isthmus.console.web import Ctx, refusal
+from isthmus_client.api.connectors.v1 import connectors_pb2 as api
+
+LETTERS_PAGE = 50
+
+
+async def connectors(ctx: Ctx) -> Response:
+    ctx.caller.require("connectors:read")
+    options = ctx.caller.call_options()
+    page = await ctx.caller.connectors.ListConnectorInstances(
+        api.ListConnectorInstancesRequest(page_size=500), **options
+    )
+    instances = list(page.instances)
+    chosen = ctx.field("instance") or next((i.name for i in instances if i.dead_letter_count), "")
+    letters: list[api.ConnectorDeadLetter] = []
+    next_url = ""
+    if chosen:
+        found = await ctx.caller.connectors.ListConnectorDeadLetters(
+            api.ListConnectorDeadLettersRequest(
+                instance=chosen, page_size=LETTERS_PAGE, page_token=ctx.field("page")
+            ),
+            **options,
+        )
+        letters = list(found.dead_letters)
+        if found.next_page_token:
+            next_url = f"/operations/connectors?instance={chosen}&page={found.next_page_token}"
+    return ctx.render(
+        "connectors.html",
+        instances=instances,
+        instance=chosen,
+        letters=letters,
+        next_url=next_url,
+        can_write=ctx.caller.can("connectors:write"),
+    )
+
+
+async def discard(ctx: Ctx) -> Response:
+    ctx.caller.require("connectors:write")
+    instance = ctx.field("instance")
+    ids = [int(v) for v in ctx.fields("id") if v.isdigit()]
+    try:
+        done = await ctx.caller.connectors.DiscardConnectorDeadLetters(
+            api.DiscardConnectorDeadLettersRequest(instance=instance, ids=ids), **ctx.caller.call_options()
+        )
+        message = f"Discarded {done.discarded_count} dead letter(s) of {instance}."
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+            raise
+        message = f"Nothing done: {refusal(exc)}"
+    return ctx.redirect(f"/operations/connectors?instance={instance}", flash=message)
