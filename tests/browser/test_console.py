@@ -307,3 +307,34 @@ async def test_operator_sees_each_connector_stream_and_discards_its_dead_letter(
     await letters.get_by_role("button", name="Discard chosen").click()
     await expect(page.get_by_role("status")).to_have_text(f"Discarded {count} dead letter(s) of callcenter.")
     await expect(page.get_by_text("No dead letters.")).to_be_visible()
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+    .map(e => e.outerHTML)"""
+
+
+async def test_every_control_is_labelled_and_every_page_fits_a_tablet(
+    browser: Any, console_hub: Hub, world: World
+) -> None:
+    context = await browser.new_context(viewport={"width": 768, "height": 1024})
+    try:
+        page = await context.new_page()
+        await sign_in(page, console_hub, "operator", "/customers")
+        for path in (
+            "/reviews",
+            "/customers?q=Ida",
+            f"/customers/{world.ida}",
+            f"/customers/{world.ida}/history",
+            "/operations/events?component=customers",
+            "/operations/connectors",
+        ):
+            await page.goto(console_hub.console + path)
+            assert await page.evaluate(UNLABELLED) == [], path
+            overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (path, overflow)
+        # The first Tab reaches the skip link, which moves focus past the navigation.
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("() => document.activeElement.textContent") == "Skip to content"
+    finally:
+        await context.close()
