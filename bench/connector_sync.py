@@ -183,7 +183,16 @@ async def customer_master(pg: Server) -> AsyncIterator[tuple[str, grpc.aio.Chann
             "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
         }
         env.pop("ISTHMUS_AMQP_URL", None)  # events on the in-process bus: RabbitMQ is not what is measured
-        command = [str(BIN / "isthmus"), "up", "--grpc-port", str(port), "--metrics-port", "0"]
+        command = [
+            str(BIN / "isthmus"),
+            "up",
+            "--grpc-port",
+            str(port),
+            "--metrics-port",
+            "0",
+            "--console-port",
+            "0",
+        ]
         server = subprocess.Popen(command, env=env)  # noqa: ASYNC220 (started once, before anything is timed)
         try:
             async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:

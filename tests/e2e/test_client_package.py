@@ -80,6 +80,7 @@ def test_client_installs_alone_and_calls_a_running_hub(client_venv: Path, tmp_pa
         "ISTHMUS_AUTH_TOKENS": json.dumps({"app": {"token": TOKEN, "scopes": ["customers:*"]}}),
         "ISTHMUS_GRPC_PORT": str(port),
         "ISTHMUS_METRICS_PORT": "0",
+        "ISTHMUS_CONSOLE_PORT": "0",  # no web console: port 8080 may be another process's
     }
     with running("up", "--data-dir", str(tmp_path / "data"), env=env, port=port):
         done = subprocess.run(

@@ -25,12 +25,16 @@ async def serve(settings: Settings) -> None:
 
 
 async def beside_hub(settings: Settings, grpc_port: int, port: int | None = None) -> RunningConsole | None:
-    """Start the console for a hub running in this process on ``grpc_port``; None when port is 0."""
-    if port == 0:
+    """Start the console for a hub running in this process on ``grpc_port``; None when its port
+    (``port``, else ``ISTHMUS_CONSOLE_PORT``, else 8080) is 0."""
+    chosen_port = port if port is not None else console_settings.load(settings, require_key=False).port
+    if chosen_port == 0:
         return None
     # The hub just bound its port (possibly a free one picked at random): by default the console
     # calls it there, unless the environment names other addresses.
-    chosen = console_settings.load(replace(settings, grpc_port=grpc_port), port=port, require_key=False)
+    chosen = console_settings.load(
+        replace(settings, grpc_port=grpc_port), port=chosen_port, require_key=False
+    )
     running = await start(chosen)
     if chosen.generated_key:
         log.info("console sessions end when this process stops (no ISTHMUS_CONSOLE_SECRET_KEY set)")

@@ -12,6 +12,7 @@ import uvicorn
 
 from isthmus.console.app import create_app
 from isthmus.console.settings import ConsoleSettings
+from isthmus.platform.config import ConfigError
 
 log = logging.getLogger("isthmus.console")
 
@@ -55,10 +56,18 @@ async def start(settings: ConsoleSettings, *, oidc: Any = None) -> RunningConsol
         server_header=False,
     )
     server = _Server(config)
-    task = asyncio.create_task(server.serve(), name="console")
+    try:
+        # Bound here, so that a taken port is a clear error and not uvicorn's exit of the process.
+        sock = config.bind_socket()
+    except SystemExit:
+        raise ConfigError(
+            f"the console cannot listen on {settings.host}:{settings.port} (is the port taken?); "
+            "choose another with ISTHMUS_CONSOLE_PORT or --console-port (0 turns it off)"
+        ) from None
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="console")
     while not server.started:
         if task.done():
-            task.result()  # raises what stopped it (e.g. the port is taken)
+            task.result()
             raise RuntimeError("the console stopped while starting")
         await asyncio.sleep(0.02)
     running = RunningConsole(server, task)
