@@ -147,6 +147,10 @@ async def test_steward_resolves_a_review_as_match_with_the_keyboard_and_sees_the
     sides = page.get_by_role("table", name=re.compile("Both sides"))
     await expect(sides).to_contain_text("erp:V1")
     await expect(sides).to_contain_text("webshop:V2")
+    # What a match would produce, computed by the API without changing anything.
+    merged = page.get_by_test_id("merged")
+    await expect(merged).to_contain_text("erp:V1")
+    await expect(merged).to_contain_text("webshop:V2")
     await shot(page, screenshots, "review")
     await page.keyboard.press("c")
     await page.keyboard.type("same person, moved to Munich")

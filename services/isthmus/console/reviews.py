@@ -120,6 +120,7 @@ async def review(ctx: Ctx) -> Response:
     )
     candidate = customers.get(found.candidate_customer_id)
     existing = customers.get(found.existing_customer_id)
+    merged, preview_error = await _preview(ctx, found)
     following = await _next_open(ctx, after=found.review_id)
     return ctx.render(
         "review.html",
@@ -129,7 +130,33 @@ async def review(ctx: Ctx) -> Response:
         rows=_sides(candidate, existing),
         next_url=review_url(following) if following is not None else "",
         can_resolve=ctx.caller.can("customers:admin"),
+        merged=merged,
+        merged_lineage=_by_field(merged),
+        preview_error=preview_error,
     )
+
+
+async def _preview(ctx: Ctx, review: pb.MatchReview) -> tuple[pb.Customer | None, str]:
+    """The golden record a match would produce, asked of the API without changing anything."""
+    if not ctx.caller.can("customers:admin"):
+        return None, ""  # the dry run is a resolve: it needs the scope a decision needs
+    request = api.ResolveMatchReviewRequest(
+        review_id=review.review_id, decision=api.MATCH_DECISION_MATCH, validate_only=True
+    )
+    try:
+        done = await ctx.caller.customers.ResolveMatchReview(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED):
+            return None, refusal(exc)
+        raise
+    return done.customer, ""
+
+
+def _by_field(customer: pb.Customer | None) -> dict[str, list[pb.FieldLineage]]:
+    out: dict[str, list[pb.FieldLineage]] = {}
+    for entry in customer.lineage if customer is not None else ():
+        out.setdefault(entry.field, []).append(entry)
+    return out
 
 
 async def resolve(ctx: Ctx) -> Response:

@@ -34,6 +34,22 @@ async def resolve_review(deps: Deps, req: api.ResolveMatchReviewRequest) -> api.
         if req.decision == api.MATCH_DECISION_MATCH
         else pb.MATCH_REVIEW_STATE_NOT_MATCHED
     )
+    try:
+        return await _resolve(deps, req, wanted)
+    except _Preview as preview:
+        return preview.response
+
+
+class _Preview(Exception):
+    """Leaves a validate-only transaction, rolling back what it did, with the answer it would give."""
+
+    def __init__(self, response: api.ResolveMatchReviewResponse) -> None:
+        self.response = response
+
+
+async def _resolve(
+    deps: Deps, req: api.ResolveMatchReviewRequest, wanted: int
+) -> api.ResolveMatchReviewResponse:
     async with deps.transaction() as uow:
         now = deps.clock()
         r = (
@@ -59,7 +75,10 @@ async def resolve_review(deps: Deps, req: api.ResolveMatchReviewRequest) -> api.
             await uow.session.execute(select(match_reviews).where(match_reviews.c.review_id == req.review_id))
         ).one()
         customer = await queries.load_customer(uow, result_id, lineage=True)
-    return api.ResolveMatchReviewResponse(review=queries.review_message(r), customer=customer)
+        response = api.ResolveMatchReviewResponse(review=queries.review_message(r), customer=customer)
+        if req.validate_only:
+            raise _Preview(response)  # the transaction rolls back: nothing changed, no event sent
+    return response
 
 
 async def _decide(

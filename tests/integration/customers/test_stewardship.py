@@ -209,6 +209,30 @@ async def review_pair(master, uid):
     return a, b
 
 
+async def test_validate_only_shows_the_merged_golden_record_and_changes_nothing(master, uid):
+    a, b = await review_pair(master, uid)
+    (review,) = (
+        await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
+    ).reviews
+    before = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=a.customer_id))
+    preview = await master.ResolveMatchReview(
+        api.ResolveMatchReviewRequest(
+            review_id=review.review_id, decision=api.MATCH_DECISION_MATCH, actor=STEWARD, validate_only=True
+        )
+    )
+    assert preview.review.state == pb.MATCH_REVIEW_STATE_MATCHED
+    assert preview.customer.customer_id == a.customer_id
+    assert sorted(s.source_id for s in preview.customer.sources) == [f"V1-{uid}", f"V2-{uid}"]
+    assert {entry.source_id for entry in preview.customer.lineage} == {f"V1-{uid}", f"V2-{uid}"}
+    # Nothing happened: the review is open, both customers active, no history written.
+    (still,) = (await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))).reviews
+    assert (still.state, still.version) == (pb.MATCH_REVIEW_STATE_OPEN, review.version)
+    candidate = await master.GetCustomer(api.GetCustomerRequest(customer_id=b.customer_id))
+    assert candidate.state == pb.CUSTOMER_STATE_ACTIVE
+    after = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=a.customer_id))
+    assert after.entries == before.entries
+
+
 async def test_review_between_thresholds_is_listed_explained_and_match_merges(master, uid):
     a, b = await review_pair(master, uid)
     listed = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))

@@ -207,18 +207,20 @@ class ListMatchReviewsResponse(_message.Message):
     def __init__(self, reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ResolveMatchReviewRequest(_message.Message):
-    __slots__ = ("review_id", "decision", "note", "actor", "expected_version")
+    __slots__ = ("review_id", "decision", "note", "actor", "expected_version", "validate_only")
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     review_id: str
     decision: MatchDecision
     note: str
     actor: _common_pb2.Actor
     expected_version: int
-    def __init__(self, review_id: _Optional[str] = ..., decision: _Optional[_Union[MatchDecision, str]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    validate_only: bool
+    def __init__(self, review_id: _Optional[str] = ..., decision: _Optional[_Union[MatchDecision, str]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., expected_version: _Optional[int] = ..., validate_only: _Optional[bool] = ...) -> None: ...
 
 class ResolveMatchReviewResponse(_message.Message):
     __slots__ = ("review", "customer")
