@@ -124,7 +124,7 @@ def _summary(name: str, times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
     p95 = ms[int(0.95 * (len(ms) - 1))]
     p50 = statistics.median(ms)
-    return f"{name:<9} n={len(ms):>4}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {ms[-1]:6.1f} ms"
+    return f"{name:<18} n={len(ms):>4}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {ms[-1]:6.1f} ms"
 
 
 def main(args: argparse.Namespace) -> None:
@@ -169,6 +169,7 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
     kinds = {"review": [], "360": [], "baseline": []}  # type: dict[str, list[float]]
     meters = {k: Meter({"console": console, "hub": hub, "postgres": pg}) for k in kinds}
     used: dict[str, dict[str, float]] = {k: {} for k in kinds}
+    calls: dict[str, list[float]] = {}  # the baseline's calls, each on its own
     for _ in range(args.requests):
         for kind in kinds:  # alternated, so the machine's load falls on all three alike
             meter = meters[kind]
@@ -185,13 +186,14 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
                 assert response.status_code == 200, response.text[-500:]
             else:
                 cid = rng.choice(customers)
-                stubs.customers.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_limit=20))
-                stubs.customers.GetCustomer(
-                    api.GetCustomerRequest(customer_id=cid, view=pb.CUSTOMER_VIEW_FULL)
-                )
-                stubs.customers.GetCustomerHistory(
-                    api.GetCustomerHistoryRequest(customer_id=cid, page_size=500)
-                )
+                for method, request in (
+                    ("GetCustomer360", api.GetCustomer360Request(customer_id=cid, timeline_limit=20)),
+                    ("GetCustomer", api.GetCustomerRequest(customer_id=cid, view=pb.CUSTOMER_VIEW_FULL)),
+                    ("GetCustomerHistory", api.GetCustomerHistoryRequest(customer_id=cid, page_size=500)),
+                ):
+                    one = time.perf_counter()
+                    getattr(stubs.customers, method)(request)
+                    calls.setdefault(method, []).append(time.perf_counter() - one)
             kinds[kind].append(time.perf_counter() - started)
             for name, value in meter.stop().items():
                 used[kind][name] = used[kind].get(name, 0.0) + value
@@ -202,6 +204,9 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
             f"{k} {cpu.get(k, 0) * 1000 / len(times):.2f}" for k in ("console", "hub", "postgres")
         )
         print(f"{_summary(kind, times)}  CPU per page (ms): {per}")
+    print("the baseline's calls, each:")
+    for method, times in calls.items():
+        print(f"  {_summary(method, times)}")
     print(
         "\n    .venv/bin/python bench/console_pages.py "
         f"--customers {args.customers} --requests {args.requests}"
