@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import uuid
@@ -342,3 +343,30 @@ async def test_every_control_is_labelled_and_every_page_fits_a_tablet(
         assert await page.evaluate("() => document.activeElement.textContent") == "Skip to content"
     finally:
         await context.close()
+
+
+async def test_steward_exports_a_person_and_erases_them_after_typing_their_id(
+    page: Page, console_hub: Hub, world: World
+) -> None:
+    done = world.upsert(person("webshop", "E1", "Ole", "Vik", email="ole.vik@example.org", dob=(1970, 3, 4)))
+    cid = done.customer_id
+    await sign_in(page, console_hub, "steward", f"/customers/{cid}")
+    await page.get_by_role("link", name="privacy").click()
+    async with page.expect_download() as info:
+        await page.get_by_role("button", name="Download export").click()
+    download = await info.value
+    assert download.suggested_filename == f"customer-{cid}.json"
+    exported = await asyncio.to_thread(Path(await download.path()).read_text)
+    assert "ole.vik@example.org" in exported and "webshop" in exported
+    erase = page.locator("form", has=page.get_by_role("heading", name="Erase (right to erasure)"))
+    await erase.get_by_label("Reason").fill("GDPR art. 17 request")
+    await erase.get_by_label(re.compile("Type the customer id")).fill("not the id")
+    await erase.get_by_role("button", name="Erase this person").click()
+    await expect(page.get_by_role("status")).to_have_text("Not erased: type the customer's id to confirm.")
+    await erase.get_by_label("Reason").fill("GDPR art. 17 request")
+    await erase.get_by_label(re.compile("Type the customer id")).fill(cid)
+    await erase.get_by_role("button", name="Erase this person").click()
+    await expect(page.get_by_role("status")).to_contain_text(f"Erased {cid}")
+    await expect(page.get_by_test_id("state")).to_have_text("erased")
+    gone = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=cid))
+    assert gone.state == pb.CUSTOMER_STATE_ERASED and not gone.emails

@@ -1,0 +1,47 @@
+"""``isthmus serve console`` as Kubernetes runs it: refuses to start without its key, serves with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from .conftest import free_port, isthmus
+
+
+def test_serve_console_without_a_secret_key_stops_with_the_fix_in_the_message() -> None:
+    done = isthmus("serve", "console", env={"ISTHMUS_CONSOLE_SECRET_KEY": ""}, timeout=60)
+    assert done.returncode == 2
+    assert "ISTHMUS_CONSOLE_SECRET_KEY is not set" in done.stderr
+
+
+def test_serve_console_answers_its_probe_and_sends_visitors_to_sign_in() -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "ISTHMUS_CONSOLE_SECRET_KEY": "k" * 40,
+        "ISTHMUS_CONSOLE_PORT": str(port),
+        "ISTHMUS_CONSOLE_HOST": "127.0.0.1",
+        # No hub: the console starts anyway and says so per page, as after a hub restart.
+        "ISTHMUS_CONSOLE_HUB_TARGET": f"127.0.0.1:{free_port()}",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "isthmus", "serve", "console"], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
+                    assert reply.read() == b"ok"
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/customers", timeout=5) as reply:
+            assert reply.url.endswith("/signin?next=/customers")
+            assert "script-src 'self'" in reply.headers["content-security-policy"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
