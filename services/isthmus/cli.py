@@ -26,8 +26,9 @@ call center) into one golden customer with full history, served over gRPC.
 
 Start here:
   isthmus demo                     see it work end to end on this machine
+  isthmus demo --serve             ... then keep it running, with the web console on :8080
   isthmus up --no-auth             run every service in one process (SQLite, in-process events)
-  isthmus serve orders             run one component (the Kubernetes shape)
+  isthmus serve orders             run one component (the Kubernetes shape; also: serve console)
   isthmus migrate                  create or upgrade the database schemas
 
 Configuration comes from ISTHMUS_* environment variables (see docs/configuration.md), e.g.
