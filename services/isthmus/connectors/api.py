@@ -60,7 +60,7 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
         chosen = list(self._instances.values())[start : start + size]
         more = start + size < len(self._instances)
         return api.ListConnectorInstancesResponse(
-            instances=[await self._describe(i) for i in chosen],
+            connector_instances=[await self._describe(i) for i in chosen],
             next_page_token=encode_token({"offset": start + size}, filters) if more else "",
         )
 
@@ -134,7 +134,7 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
             for row in rows[:size]
         ]
         token = encode_token({"after": letters[-1].id}, filters) if len(rows) > size else ""
-        return api.ListConnectorDeadLettersResponse(dead_letters=letters, next_page_token=token)
+        return api.ListConnectorDeadLettersResponse(connector_dead_letters=letters, next_page_token=token)
 
     async def DiscardConnectorDeadLetters(
         self, request: api.DiscardConnectorDeadLettersRequest, context: Any

@@ -18,7 +18,7 @@ async def connectors(ctx: Ctx) -> Response:
     page = await ctx.caller.connectors.ListConnectorInstances(
         api.ListConnectorInstancesRequest(page_size=500), **options
     )
-    instances = list(page.instances)
+    instances = list(page.connector_instances)
     chosen = ctx.field("instance") or next((i.name for i in instances if i.dead_letter_count), "")
     letters: list[api.ConnectorDeadLetter] = []
     next_url = ""
@@ -29,7 +29,7 @@ async def connectors(ctx: Ctx) -> Response:
             ),
             **options,
         )
-        letters = list(found.dead_letters)
+        letters = list(found.connector_dead_letters)
         if found.next_page_token:
             next_url = f"/operations/connectors?instance={chosen}&page={found.next_page_token}"
     return ctx.render(

@@ -18,12 +18,12 @@ from isthmus_client.api.operations.v1 import operations_pb2 as ops
 LETTERS_PAGE = 50
 
 
-async def _statuses(ctx: Ctx) -> tuple[list[ops.ComponentStatus], list[str]]:
+async def _statuses(ctx: Ctx) -> tuple[list[ops.Component], list[str]]:
     """Every component's status, and the addresses that did not answer."""
     by_target = ctx.console.backend.components_by_target()
     options = ctx.caller.call_options()
 
-    async def ask(components: list[str]) -> list[ops.ComponentStatus] | str:
+    async def ask(components: list[str]) -> list[ops.Component] | str:
         try:
             page = await ctx.caller.operations(components[0]).ListComponents(
                 ops.ListComponentsRequest(page_size=500), **options
@@ -35,21 +35,21 @@ async def _statuses(ctx: Ctx) -> tuple[list[ops.ComponentStatus], list[str]]:
         return list(page.components)
 
     answers = await asyncio.gather(*(ask(c) for c in by_target.values()))
-    statuses: dict[str, ops.ComponentStatus] = {}
+    statuses: dict[str, ops.Component] = {}
     failures: list[str] = []
     for answer in answers:
         if isinstance(answer, str):
             failures.append(answer)
         else:
             for status in answer:
-                statuses.setdefault(status.component, status)
+                statuses.setdefault(status.name, status)
     return list(statuses.values()), failures
 
 
 async def events(ctx: Ctx) -> Response:
     ctx.caller.require("operations:read")
     statuses, failures = await _statuses(ctx)
-    chosen = ctx.field("component") or next((s.component for s in statuses if s.dead_letter_count), "")
+    chosen = ctx.field("component") or next((s.name for s in statuses if s.dead_letter_count), "")
     letters: list[ops.DeadLetter] = []
     next_url = ""
     if chosen:

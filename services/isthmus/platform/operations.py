@@ -54,7 +54,7 @@ class Operations(operations_pb2_grpc.OperationsServiceServicer):
             raise NotFound(f"component {component!r} is not served here (this process serves: {served})")
         return self._runtime.engine(schema)
 
-    async def _status(self, component: str) -> api.ComponentStatus:
+    async def _status(self, component: str) -> api.Component:
         engine = self._engine(component)
         d = dead_letters.c
         async with engine.connect() as conn:
@@ -65,8 +65,8 @@ class Operations(operations_pb2_grpc.OperationsServiceServicer):
                 )
             ).one()
         waited = max(self._clock() - oldest, timedelta(0)) if oldest is not None else None
-        return api.ComponentStatus(
-            component=component,
+        return api.Component(
+            name=component,
             outbox_backlog=backlog,
             oldest_outbox_time=ts(oldest),
             outbox_age=duration(waited),
@@ -150,7 +150,7 @@ def _letter(component: str, row: Any) -> api.DeadLetter:
         event_id=row.event_id or "",
         routing_key=row.routing_key,
         attempts=row.attempts,
-        dead_time=ts(aware(row.dead_at)),
+        create_time=ts(aware(row.dead_at)),
         reason=row.reason,
         last_error=row.last_error or "",
         replay_requested=row.replay_requested_at is not None,

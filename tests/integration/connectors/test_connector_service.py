@@ -49,7 +49,9 @@ async def test_instances_show_position_last_run_next_run_and_dead_letters(settin
         instances = [Instance(name, "erp", {}, schedule_seconds=3600)]
         service = Connectors(instances, lambda _: ["customers", "orders"], engine, clock=lambda: NOW)
 
-        [inst] = (await service.ListConnectorInstances(api.ListConnectorInstancesRequest(), None)).instances
+        [inst] = (
+            await service.ListConnectorInstances(api.ListConnectorInstancesRequest(), None)
+        ).connector_instances
         assert (inst.name, inst.connector, inst.schedule.seconds, inst.dead_letter_count) == (
             name,
             "erp",
@@ -84,18 +86,18 @@ async def test_instances_show_position_last_run_next_run_and_dead_letters(settin
             api.ListConnectorDeadLettersRequest(instance=name, page_size=2, page_token=first.next_page_token),
             None,
         )
-        keys = [d.record_key for d in [*first.dead_letters, *rest.dead_letters]]
+        keys = [d.record_key for d in [*first.connector_dead_letters, *rest.connector_dead_letters]]
         assert keys == ["3", "4", "5"] and not rest.next_page_token
-        assert json.loads(first.dead_letters[0].record_json) == {"id": 3}
+        assert json.loads(first.connector_dead_letters[0].record_json) == {"id": 3}
 
-        ids = [d.id for d in first.dead_letters]
+        ids = [d.id for d in first.connector_dead_letters]
         gone = await service.DiscardConnectorDeadLetters(
             api.DiscardConnectorDeadLettersRequest(instance=name, ids=ids), None
         )
         assert gone.discarded_count == 2
         [left] = (
             await service.ListConnectorDeadLetters(api.ListConnectorDeadLettersRequest(instance=name), None)
-        ).dead_letters
+        ).connector_dead_letters
         assert left.record_key == "5"
 
         with pytest.raises(NotFound, match="no connector instance named 'shop'"):

@@ -36,7 +36,7 @@ async def test_operations_page_dead_letters_replay_one_and_discard_the_other(wor
     bus = await _dead_letter_two(world)
     service = _operations(world)
     [status] = (await service.ListComponents(ops.ListComponentsRequest(), None)).components
-    assert (status.component, status.dead_letter_count, status.replay_pending_count) == (world.consumer, 2, 0)
+    assert (status.name, status.dead_letter_count, status.replay_pending_count) == (world.consumer, 2, 0)
     assert status.outbox_backlog == 0 and not status.HasField("oldest_outbox_time")
 
     first = await service.ListDeadLetters(

@@ -32,12 +32,12 @@ class ListConnectorInstancesRequest(_message.Message):
     def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListConnectorInstancesResponse(_message.Message):
-    __slots__ = ("instances", "next_page_token")
-    INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("connector_instances", "next_page_token")
+    CONNECTOR_INSTANCES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    instances: _containers.RepeatedCompositeFieldContainer[ConnectorInstance]
+    connector_instances: _containers.RepeatedCompositeFieldContainer[ConnectorInstance]
     next_page_token: str
-    def __init__(self, instances: _Optional[_Iterable[_Union[ConnectorInstance, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, connector_instances: _Optional[_Iterable[_Union[ConnectorInstance, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ConnectorInstance(_message.Message):
     __slots__ = ("name", "connector", "schedule", "write_back", "streams", "next_run_time", "dead_letter_count")
@@ -102,12 +102,12 @@ class ListConnectorDeadLettersRequest(_message.Message):
     def __init__(self, instance: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListConnectorDeadLettersResponse(_message.Message):
-    __slots__ = ("dead_letters", "next_page_token")
-    DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("connector_dead_letters", "next_page_token")
+    CONNECTOR_DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    dead_letters: _containers.RepeatedCompositeFieldContainer[ConnectorDeadLetter]
+    connector_dead_letters: _containers.RepeatedCompositeFieldContainer[ConnectorDeadLetter]
     next_page_token: str
-    def __init__(self, dead_letters: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, connector_dead_letters: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ConnectorDeadLetter(_message.Message):
     __slots__ = ("instance", "id", "stream", "record_key", "record_json", "reason", "create_time")

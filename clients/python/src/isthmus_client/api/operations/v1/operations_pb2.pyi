@@ -23,25 +23,25 @@ class ListComponentsResponse(_message.Message):
     __slots__ = ("components", "next_page_token")
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    components: _containers.RepeatedCompositeFieldContainer[ComponentStatus]
+    components: _containers.RepeatedCompositeFieldContainer[Component]
     next_page_token: str
-    def __init__(self, components: _Optional[_Iterable[_Union[ComponentStatus, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, components: _Optional[_Iterable[_Union[Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
-class ComponentStatus(_message.Message):
-    __slots__ = ("component", "outbox_backlog", "oldest_outbox_time", "outbox_age", "dead_letter_count", "replay_pending_count")
-    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+class Component(_message.Message):
+    __slots__ = ("name", "outbox_backlog", "oldest_outbox_time", "outbox_age", "dead_letter_count", "replay_pending_count")
+    NAME_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_BACKLOG_FIELD_NUMBER: _ClassVar[int]
     OLDEST_OUTBOX_TIME_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_AGE_FIELD_NUMBER: _ClassVar[int]
     DEAD_LETTER_COUNT_FIELD_NUMBER: _ClassVar[int]
     REPLAY_PENDING_COUNT_FIELD_NUMBER: _ClassVar[int]
-    component: str
+    name: str
     outbox_backlog: int
     oldest_outbox_time: _timestamp_pb2.Timestamp
     outbox_age: _duration_pb2.Duration
     dead_letter_count: int
     replay_pending_count: int
-    def __init__(self, component: _Optional[str] = ..., outbox_backlog: _Optional[int] = ..., oldest_outbox_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outbox_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., dead_letter_count: _Optional[int] = ..., replay_pending_count: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., outbox_backlog: _Optional[int] = ..., oldest_outbox_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outbox_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., dead_letter_count: _Optional[int] = ..., replay_pending_count: _Optional[int] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
     __slots__ = ("component", "page_size", "page_token")
@@ -62,14 +62,14 @@ class ListDeadLettersResponse(_message.Message):
     def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
-    __slots__ = ("component", "id", "queue", "event_id", "routing_key", "attempts", "dead_time", "reason", "last_error", "replay_requested")
+    __slots__ = ("component", "id", "queue", "event_id", "routing_key", "attempts", "create_time", "reason", "last_error", "replay_requested")
     COMPONENT_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     QUEUE_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     ROUTING_KEY_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
-    DEAD_TIME_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     REPLAY_REQUESTED_FIELD_NUMBER: _ClassVar[int]
@@ -79,11 +79,11 @@ class DeadLetter(_message.Message):
     event_id: str
     routing_key: str
     attempts: int
-    dead_time: _timestamp_pb2.Timestamp
+    create_time: _timestamp_pb2.Timestamp
     reason: str
     last_error: str
     replay_requested: bool
-    def __init__(self, component: _Optional[str] = ..., id: _Optional[int] = ..., queue: _Optional[str] = ..., event_id: _Optional[str] = ..., routing_key: _Optional[str] = ..., attempts: _Optional[int] = ..., dead_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., last_error: _Optional[str] = ..., replay_requested: _Optional[bool] = ...) -> None: ...
+    def __init__(self, component: _Optional[str] = ..., id: _Optional[int] = ..., queue: _Optional[str] = ..., event_id: _Optional[str] = ..., routing_key: _Optional[str] = ..., attempts: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., last_error: _Optional[str] = ..., replay_requested: _Optional[bool] = ...) -> None: ...
 
 class ReplayDeadLettersRequest(_message.Message):
     __slots__ = ("component", "ids", "all")
