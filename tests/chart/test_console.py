@@ -1,4 +1,4 @@
-"""The web console in the chart: its own Deployment, Service, Secret, NetworkPolicy and Ingress."""
+"""The web console as a component of the chart's loop: HTTP instead of gRPC, no database, calls every API."""
 
 from __future__ import annotations
 
@@ -13,46 +13,51 @@ CONSOLE = "rel-isthmus-console"
 
 def _values(**console: Any) -> dict[str, Any]:
     values = load_values("external")
-    values["console"] = {"enabled": True, **console}
+    values.setdefault("services", {})["console"] = {"enabled": True, **console}
     values["networkPolicy"] = {"enabled": True}
     return values
 
 
-def test_console_runs_serve_console_with_http_probes_and_no_database_or_broker_credentials() -> None:
+def _env(rendered: Any) -> dict[str, Any]:
+    [container] = rendered.get("Deployment", CONSOLE)["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e for e in container["env"]}
+
+
+def test_console_serves_http_with_http_probes_and_no_database_broker_or_token_list() -> None:
     rendered = render(_values())
-    deployment = rendered.get("Deployment", CONSOLE)
-    pod = deployment["spec"]["template"]["spec"]
+    pod = rendered.get("Deployment", CONSOLE)["spec"]["template"]["spec"]
     [container] = pod["containers"]
     assert container["args"] == ["serve", "console"]
+    assert [p["name"] for p in container["ports"]] == ["http"]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
-    env = {e["name"]: e for e in container["env"]}
+        assert "grpc" not in container[probe]
+    env = _env(rendered)
     assert not {"ISTHMUS_DATABASE_URL", "ISTHMUS_AMQP_URL", "ISTHMUS_AUTH_TOKENS"} & set(env)
-    # Each component's API at its own Service.
-    for component in COMPONENTS:
-        variable = f"ISTHMUS_CONSOLE_{component.upper().replace('-', '_')}_TARGET"
-        assert env[variable]["value"] == f"{name_of(component)}:50051"
+    assert env["ISTHMUS_CONSOLE_PORT"]["value"] == "8080"
+    for component in COMPONENTS:  # each API at its own Service
+        assert env[f"ISTHMUS_CONSOLE_{component.upper().replace('-', '_')}_TARGET"]["value"].startswith(
+            f"{name_of(component)}."
+        )
     key = env["ISTHMUS_CONSOLE_SECRET_KEY"]["valueFrom"]["secretKeyRef"]
-    secret = rendered.get("Secret", key["name"])
-    assert len(secret["data"][key["key"]]) >= 64  # 48 random characters, base64
-    assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    assert pod["automountServiceAccountToken"] is False
+    assert len(rendered.get("Secret", key["name"])["data"][key["key"]]) >= 64  # 48 random characters
+    assert not [c for c in pod.get("initContainers", []) if c["name"] == "migrate"]
     service = rendered.get("Service", CONSOLE)
     assert service["spec"]["ports"] == [
         {"name": "http", "port": 8080, "targetPort": "http", "protocol": "TCP"}
     ]
-    assert rendered.of_kind("Ingress") == []
+    # helm test and the ServiceMonitors are about gRPC components only.
+    test_pod = next(o for o in rendered.of_kind("Pod"))
+    assert CONSOLE not in str(test_pod)
 
 
 def test_console_may_call_every_component_and_every_component_admits_it() -> None:
-    rendered = render(_values(httpFrom=[{"namespaceSelector": {"matchLabels": {"team": "stewards"}}}]))
+    stewards = {"namespaceSelector": {"matchLabels": {"team": "stewards"}}}
+    rendered = render(_values(http={"port": 8080, "from": [stewards]}))
     own = rendered.get("NetworkPolicy", CONSOLE)["spec"]
-    assert own["ingress"][0]["ports"] == [{"port": 8080, "protocol": "TCP"}]
-    assert own["ingress"][0]["from"] == [{"namespaceSelector": {"matchLabels": {"team": "stewards"}}}]
-    grpc_out = [r for r in own["egress"] if {"port": 50051, "protocol": "TCP"} in r["ports"]]
-    assert (
-        grpc_out and grpc_out[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"] == "rel"
-    )
+    assert own["ingress"] == [{"from": [stewards], "ports": [{"port": 8080, "protocol": "TCP"}]}]
+    out_ports = [p["port"] for rule in own["egress"] for p in rule["ports"]]
+    assert 5432 not in out_ports and 5672 not in out_ports  # no database, no broker
     console_peer = {"app.kubernetes.io/component": "console"}
     for component in COMPONENTS:
         spec = rendered.get("NetworkPolicy", name_of(component))["spec"]
@@ -63,27 +68,23 @@ def test_console_may_call_every_component_and_every_component_admits_it() -> Non
 
 
 def test_console_ingress_with_tls_and_oidc_from_an_existing_secret() -> None:
+    ingress = {"enabled": True, "host": "crm.example.com", "tlsSecretName": "crm-tls", "className": "nginx"}
     rendered = render(
         _values(
-            ingress={
-                "enabled": True,
-                "host": "crm.example.com",
-                "tlsSecretName": "crm-tls",
-                "className": "nginx",
-            },
+            http={"port": 8080, "ingress": ingress},
             oidc={
                 "issuer": "https://login.example.com",
                 "clientId": "isthmus-console",
                 "existingSecret": "console-oidc",
                 "roleScopes": {"stewards": ["customers:read", "customers:admin"]},
             },
+            hubToken={"existingSecret": "console-oidc", "existingSecretKey": "hub-token"},
         )
     )
-    ingress = rendered.get("Ingress", CONSOLE)["spec"]
-    assert ingress["tls"] == [{"hosts": ["crm.example.com"], "secretName": "crm-tls"}]
-    assert ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == CONSOLE
-    [container] = rendered.get("Deployment", CONSOLE)["spec"]["template"]["spec"]["containers"]
-    env = {e["name"]: e for e in container["env"]}
+    spec = rendered.get("Ingress", CONSOLE)["spec"]
+    assert spec["tls"] == [{"hosts": ["crm.example.com"], "secretName": "crm-tls"}]
+    assert spec["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == CONSOLE
+    env = _env(rendered)
     assert env["ISTHMUS_CONSOLE_OIDC_ISSUER"]["value"] == "https://login.example.com"
     assert (
         env["ISTHMUS_CONSOLE_OIDC_ROLE_SCOPES"]["value"]
@@ -94,19 +95,22 @@ def test_console_ingress_with_tls_and_oidc_from_an_existing_secret() -> None:
         "name": "console-oidc",
         "key": "hub-token",
     }
+    egress = rendered.get("NetworkPolicy", CONSOLE)["spec"]["egress"]
+    assert {"ports": [{"port": 443, "protocol": "TCP"}]} in egress  # the identity provider
 
 
 def test_console_objects_validate_against_the_kubernetes_schema() -> None:
-    rendered = render(_values(ingress={"enabled": True, "host": "crm.example.com"}))
+    rendered = render(_values(http={"port": 8080, "ingress": {"enabled": True, "host": "crm.example.com"}}))
     mine = [o for o in rendered.objects if o["metadata"]["name"].startswith(CONSOLE)]
     assert {o["kind"] for o in mine} == {"Deployment", "Service", "Secret", "NetworkPolicy", "Ingress"}
     for obj in mine:
         kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
 
 
-def test_console_with_an_existing_key_secret_creates_none() -> None:
-    rendered = render(_values(existingSecret="my-console-key"))
-    [container] = rendered.get("Deployment", CONSOLE)["spec"]["template"]["spec"]["containers"]
-    env = {e["name"]: e for e in container["env"]}
-    assert env["ISTHMUS_CONSOLE_SECRET_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "my-console-key"
+def test_console_with_an_existing_session_key_creates_no_secret() -> None:
+    rendered = render(_values(sessionKey={"existingSecret": "my-console-key", "existingSecretKey": "k"}))
+    assert _env(rendered)["ISTHMUS_CONSOLE_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": "my-console-key",
+        "key": "k",
+    }
     assert not [s for s in rendered.of_kind("Secret") if "console" in s["metadata"]["name"]]

@@ -173,8 +173,7 @@ def test_one_deployment_and_service_per_component_from_one_template() -> None:
         for p in (CHART / "templates").glob("*.yaml")
         if re.search(r"^kind: Deployment$", p.read_text(), re.MULTILINE)
     ]
-    # The web console is no component (no schema, no events): it has a template of its own.
-    assert deployment_templates == ["components.yaml", "console.yaml"]
+    assert deployment_templates == ["components.yaml"]
 
 
 def test_each_component_runs_its_own_serve_command(external: Rendered) -> None:
@@ -299,7 +298,8 @@ def test_notes_tell_how_to_reach_every_component(external: Rendered, evaluation:
 
 
 def test_chart_components_are_exactly_the_ones_isthmus_serve_knows() -> None:
-    from isthmus.platform.component import REGISTRY
+    from isthmus.platform.component import CLIENTS, REGISTRY
 
     values = yaml.safe_load((CHART / "values.yaml").read_text())
-    assert sorted(values["services"]) == sorted(REGISTRY) == sorted(COMPONENTS)
+    # The web console is no gRPC component but a client of them (`isthmus serve console`), off by default.
+    assert sorted(values["services"]) == sorted([*REGISTRY, *CLIENTS]) == sorted([*COMPONENTS, "console"])

@@ -332,7 +332,8 @@ key: database-url
 {{- define "isthmus.hubTokenRef" -}}
 {{- $v := .root.Values -}}
 {{- $token := .svc.hubToken | default dict -}}
-{{- if and (include "isthmus.callees" . | fromJsonArray) (not $v.auth.disabled) .svc.instances -}}
+{{- /* Connectors need it once they have instances; the web console once users sign in with OIDC. */ -}}
+{{- if and (include "isthmus.callees" . | fromJsonArray) (not $v.auth.disabled) (or .svc.instances (.svc.oidc | default dict).issuer) -}}
 {{- if $token.existingSecret -}}
 name: {{ $token.existingSecret }}
 key: {{ $token.existingSecretKey | default "hub-token" }}
@@ -382,4 +383,42 @@ key: evaluation-token
 {{- end -}}
 {{- end -}}
 {{- toJson $out -}}
+{{- end -}}
+
+{{/* The session key Secret of a component with `http` (the web console): given, or created once by the chart. */}}
+{{- define "isthmus.sessionKeyRef" -}}
+{{- $key := .svc.sessionKey | default dict -}}
+name: {{ $key.existingSecret | default (printf "%s-session-key" (include "isthmus.componentName" .)) }}
+key: {{ $key.existingSecretKey | default "session-key" }}
+{{- end -}}
+
+{{/* The environment of a component with `http`: its session key, session length and OpenID Connect. */}}
+{{- define "isthmus.webEnv" -}}
+{{- $prefix := include "isthmus.envPrefix" .component -}}
+{{- $oidc := .svc.oidc | default dict -}}
+- name: {{ $prefix }}_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      {{- include "isthmus.sessionKeyRef" . | nindent 6 }}
+{{- with .svc.sessionHours }}
+- {name: {{ $prefix }}_SESSION_HOURS, value: {{ . | quote }}}
+{{- end }}
+{{- if $oidc.issuer }}
+- {name: {{ $prefix }}_OIDC_ISSUER, value: {{ $oidc.issuer | quote }}}
+- {name: {{ $prefix }}_OIDC_CLIENT_ID, value: {{ $oidc.clientId | quote }}}
+- {name: {{ $prefix }}_OIDC_ROLES_CLAIM, value: {{ $oidc.rolesClaim | default "groups" | quote }}}
+- {name: {{ $prefix }}_OIDC_ROLE_SCOPES, value: {{ toJson ($oidc.roleScopes | default dict) | quote }}}
+- name: {{ $prefix }}_OIDC_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef: {name: {{ $oidc.existingSecret }}, key: {{ $oidc.clientSecretKey | default "client-secret" }}}
+{{- end }}
+{{- end -}}
+
+{{/* Enabled components that serve gRPC (all but those with `http`), as a JSON list. */}}
+{{- define "isthmus.grpcComponents" -}}
+{{- $names := list -}}
+{{- range $name := include "isthmus.enabledComponents" . | fromJsonArray -}}
+{{- if not (get $.Values.services $name).http -}}{{- $names = append $names $name -}}{{- end -}}
+{{- end -}}
+{{- toJson $names -}}
 {{- end -}}
