@@ -23,7 +23,11 @@ def _row(r: pb.SourceRecord) -> dict[str, str]:
     if r.HasField("date_of_birth"):
         d = r.date_of_birth
         dob = f"{d.year:04d}{d.month:02d}{d.day:02d}"
-    line = r.addresses[0].address.address_lines[0] if r.addresses and r.addresses[0].address.address_lines else ""
+    line = (
+        r.addresses[0].address.address_lines[0]
+        if r.addresses and r.addresses[0].address.address_lines
+        else ""
+    )
     number, _, street = line.partition(" ") if line[:1].isdigit() else ("", "", line)
     if not number and street:
         head, _, tail = street.rpartition(" ")

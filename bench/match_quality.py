@@ -164,7 +164,9 @@ def isthmus(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def serving(env: dict[str, str]) -> AsyncIterator[tuple[customers_pb2_grpc.CustomerMasterServiceStub, int]]:
+async def serving(
+    env: dict[str, str],
+) -> AsyncIterator[tuple[customers_pb2_grpc.CustomerMasterServiceStub, int]]:
     """`isthmus serve customers` on a migrated database; yields a stub and the server's pid."""
     server = subprocess.Popen([str(BIN / "isthmus"), "serve", "customers"], env=env)  # noqa: ASYNC220
     try:
@@ -337,7 +339,9 @@ async def measure(data: DataSet, models: Sequence[str], args: argparse.Namespace
             results.append(await load(data, env, args.steward, args.show_errors, "builtin"))
             if "learned" in models:
                 # Trained on what the deployment holds: the records the first load stored (no labels).
-                print(isthmus(env, "customers", "train", "--output", str(model_file)).strip(), file=sys.stderr)
+                print(
+                    isthmus(env, "customers", "train", "--output", str(model_file)).strip(), file=sys.stderr
+                )
         if "learned" in models:
             with scratch_database(args.pg_url) as url:
                 env = server_env(url, amqp_url, free_port())
@@ -373,7 +377,9 @@ def table(results: list[tuple[Result, dict[str, float] | None]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--data",
         default="febrl1,febrl2,febrl3,febrl4,people",

@@ -132,7 +132,8 @@ def _ascii(text: str) -> str:
 
 
 def _mobile(rng: random.Random) -> str:
-    return f"+49 1{rng.choice('67')}{rng.randint(0, 9)} {rng.randint(1000000, 9999999)}"
+    prefix = rng.choice(["160", "162", "163", "170", "171", "172", "175", "176", "177", "178", "179"])
+    return f"+49 {prefix} {rng.randint(1000000, 9999999)}"
 
 
 def _landline(rng: random.Random) -> str:
@@ -209,9 +210,8 @@ class _Builder:
         b.dob = _dob(self.rng, max(1940, y - 6), min(2005, y + 6))
         self.same_home(a, b, 0.7)
         if self.rng.random() < 0.35:
-            a.household_email = b.household_email = (
-                f"familie.{_ascii(a.family)[:12] or 'home'}{self.rng.randint(1, 9999)}@{self.rng.choice(DOMAINS)}"
-            )
+            handle = f"familie.{_ascii(a.family)[:12] or 'home'}{self.rng.randint(1, 9999)}"
+            a.household_email = b.household_email = f"{handle}@{self.rng.choice(DOMAINS)}"
         self.relate(a, b, "spouses")
 
     def siblings(self) -> None:
@@ -270,7 +270,9 @@ def _copy(rng: random.Random, p: Resident, system: str, sid: str, first: bool) -
                 dob = _digit_off(rng, dob)
             elif c == "postcode_digit":
                 i = rng.randrange(1, 5)
-                postcode = postcode[:i] + str((int(postcode[i]) + rng.choice((1, 9))) % 10) + postcode[i + 1 :]
+                postcode = (
+                    postcode[:i] + str((int(postcode[i]) + rng.choice((1, 9))) % 10) + postcode[i + 1 :]
+                )
             elif c == "no_number":
                 number = ""
             elif c == "split_join":

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "isthmus.platform.healthcheck",
     "isthmus.platform.events.cli",
     "isthmus.connectors.commands",
+    "isthmus.customers.commands",
     "isthmus.demo_command",
 ]
 

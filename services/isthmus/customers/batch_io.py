@@ -98,4 +98,6 @@ class Writes:
 
 
 def comparisons_json(comparisons: tuple[Comparison, ...]) -> list[list[Any]]:
-    return [[c.comparator, c.left, c.right, c.similarity, c.weight, c.explanation] for c in comparisons]
+    return [
+        [c.comparator, c.left, c.right, c.similarity, c.weight, c.explanation, c.level] for c in comparisons
+    ]

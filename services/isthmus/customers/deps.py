@@ -18,6 +18,7 @@ from isthmus.customers.matching import (
     ComparatorRegistry,
     MatchConfig,
     Matcher,
+    MatchModel,
     Weights,
     builtin_comparators,
 )
@@ -100,10 +101,10 @@ def _match_config(text: str) -> MatchConfig:
     return config
 
 
-def comparator_registry(weights: Weights, plugins: Iterable[object]) -> ComparatorRegistry:
-    """The built-in comparators, then those the installed plugins register
+def comparator_registry(model: MatchModel, plugins: Iterable[object]) -> ComparatorRegistry:
+    """The built-in comparators weighed by ``model``, then those the installed plugins register
     (``register_match_comparators``); ``ConfigError`` names a plugin's comparator that cannot be used."""
-    registry = ComparatorRegistry(builtin_comparators(weights))
+    registry = ComparatorRegistry(builtin_comparators(model))
     for c in plugins:
         if not isinstance(c, Comparator):
             raise ConfigError(
@@ -124,10 +125,19 @@ class Deps:
     clock: Callable[[], datetime]
     emit: EventSink | None = None
     registry: ComparatorRegistry | None = None
+    # The model in force (a trained one the service loaded); None: the built-in weights.
+    model: MatchModel | None = None
+    plugins: tuple[object, ...] = ()  # comparators from plugins, registered after the built-in ones
     matcher: Matcher = field(init=False)
 
     def __post_init__(self) -> None:
-        self.matcher = Matcher(self.settings.match, self.registry)  # None: the built-in comparators
+        self.matcher = Matcher(self.settings.match, self.registry, self.model)  # None: built-in comparators
+
+    def use_model(self, model: MatchModel) -> None:
+        """Match with ``model`` from now on (a batch in flight finishes with the matcher it started with)."""
+        registry = comparator_registry(model, self.plugins)
+        self.model, self.registry = model, registry
+        self.matcher = Matcher(self.settings.match, registry, model)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:

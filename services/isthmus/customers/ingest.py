@@ -30,13 +30,20 @@ from isthmus.customers.incoming import (
     Upserted,
     Working,
 )
-from isthmus.customers.matching import Comparison, Features, Outcome
+from isthmus.customers.matching import Comparison, Decision, Features, Outcome, Scored
 from isthmus.customers.merging import merge_into
 from isthmus.customers.records import Record
 from isthmus.customers.store import CustomerRow, ProfileRow, SourceRow, customer_columns
 from isthmus.customers.survivorship import diff, golden_record
 from isthmus.customers.tables import blocking_keys as blocking_keys_table
-from isthmus.customers.tables import customers, history, match_reviews, source_records, xref_history
+from isthmus.customers.tables import (
+    customers,
+    history,
+    household_links,
+    match_reviews,
+    source_records,
+    xref_history,
+)
 from isthmus.kernel.errors import DomainError, FailedPrecondition
 from isthmus.kernel.timestamps import aware
 from isthmus.platform import auth
@@ -67,6 +74,9 @@ class Batch:
         self.history_rows: list[dict[str, Any]] = []
         self.review_rows: list[dict[str, Any]] = []
         self.xref_rows: list[dict[str, Any]] = []
+        # (customer, customer) -> household link row, the pair in id order
+        self.household_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.matcher = self.deps.matcher  # one model for the whole batch, even if another is loaded meanwhile
         self.lifted_tombstones: list[tuple[str, str]] = []
         # (customer linked to, another customer the record matched as well, the record)
         self.bridges: list[tuple[str, str, tuple[str, str]]] = []
@@ -127,7 +137,7 @@ class Batch:
             [self.keys_for[ref] for ref in refs],
             match.max_candidates,
             match.max_key_records,
-            with_records=self.deps.matcher.needs_records,  # comparators from plugins read whole records
+            with_records=self.matcher.needs_records,  # comparators from plugins read whole records
         )
         self.stored_candidates.update(zip(refs, ranked, strict=True))
         self._profiled(profiles)
@@ -144,7 +154,7 @@ class Batch:
 
     async def _load_held(self, ids: set[str]) -> None:
         """The customers of the batch's stored records, with the match profiles of their records."""
-        self._profiled(await self.uow.repo.profiles_of(ids, with_records=self.deps.matcher.needs_records))
+        self._profiled(await self.uow.repo.profiles_of(ids, with_records=self.matcher.needs_records))
         rows = await self.uow.repo.customer_rows(ids)
         for cid, row in rows.items():
             self.working.setdefault(cid, Working(cid, set(), None)).loaded(row)
@@ -196,6 +206,7 @@ class Batch:
             w, rec, pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED, held.link_outcome, held.score, result
         )
         row = self._source_row(item, held.customer_id, held.link_outcome, held.score, held.linked_at)
+        del row["match_model"], row["match_comparisons"]  # a refresh keeps what made the link
         self.updated_sources[rec.ref] = (row, held.version)
         held.content_hash, held.observed_at, held.version = digest, rec.observed_at, held.version + 1
         result.outcome = pb.MATCH_OUTCOME_REFRESHED
@@ -211,14 +222,14 @@ class Batch:
     def _resolve(self, item: Incoming) -> Upserted:
         rec = item.record
         f = self.features[rec.ref]
-        matcher = self.deps.matcher
+        matcher = self.matcher
         scored = []
         for cid, _ in self._ranked(rec.ref):
             w = self.working.get(cid)
             if w is None or w.state != ACTIVE or not w.refs:
                 continue
             scored.append(matcher.score(f, cid, [self.features[m] for m in w.refs]))
-        decision = matcher.decide(f, scored)
+        decision = self._ambiguous(matcher.decide(f, scored), scored)
         outcome = OUTCOMES[decision.outcome]
         result = Upserted(item.index, rec.source_system, rec.source_id, outcome=outcome, score=decision.score)
         if decision.outcome in (Outcome.DETERMINISTIC, Outcome.PROBABILISTIC):
@@ -240,10 +251,13 @@ class Batch:
                 w.flags.add(INSUFFICIENT)
             self._decided(w, rec, pb.HISTORY_ENTRY_KIND_CREATED, outcome, 0.0, result)
             if decision.outcome is Outcome.REVIEW:
-                result.review_id = self._open_review(
-                    w, rec, decision.customer_id, decision.score, decision.comparisons
-                )
-        self.new_sources[rec.ref] = self._source_row(item, w.customer_id, outcome, decision.score, self.now)
+                result.review_id = self._open_review(w, rec, decision)
+        for other in decision.households:
+            self._household(w.customer_id, other, rec)
+        linked = decision.outcome in (Outcome.DETERMINISTIC, Outcome.PROBABILISTIC)
+        self.new_sources[rec.ref] = self._source_row(
+            item, w.customer_id, outcome, decision.score, self.now, decision.comparisons if linked else None
+        )
         self.xref_rows.append(
             {
                 "source_system": rec.source_system,
@@ -272,11 +286,50 @@ class Batch:
         result.customer_id = w.customer_id
         return result
 
-    def _open_review(
-        self, w: Working, rec: Record, existing_id: str, score: float, comparisons: tuple[Comparison, ...]
-    ) -> str:
+    def _ambiguous(self, decision: Decision, scored: list[Scored]) -> Decision:
+        """A record that links as well to two customers who are two people (a father and his son of
+        the same name, the record without a birth date) is not linked to either: a steward decides."""
+        if decision.outcome not in (Outcome.DETERMINISTIC, Outcome.PROBABILISTIC):
+            return decision
+        chosen = [self.features[r] for r in self.working[decision.customer_id].refs]
+        for s in scored:
+            if s.customer_id == decision.customer_id or not self.matcher.links(s):
+                continue
+            if not self.matcher.compatible(
+                chosen, [self.features[r] for r in self.working[s.customer_id].refs]
+            ):
+                why = f"matches as well another customer who is someone else ({s.customer_id})"
+                return Decision(
+                    Outcome.REVIEW,
+                    decision.customer_id,
+                    decision.score,
+                    decision.comparisons,
+                    decision.insufficient,
+                    households=decision.households,
+                    uncertain=why,
+                )
+        return decision
+
+    def _household(self, customer_id: str, other: Scored, rec: Record) -> None:
+        """``customer_id`` and ``other`` are two people of one household (see ``Scored.household``)."""
+        pair = (min(customer_id, other.customer_id), max(customer_id, other.customer_id))
+        if pair[0] == pair[1] or pair in self.household_rows:
+            return
+        self.household_rows[pair] = {
+            "customer_a": pair[0],
+            "customer_b": pair[1],
+            "shared": [[c.comparator, c.level] for c in other.comparisons if c.level and c.weight > 0],
+            "reason": other.against,
+            "source_system": rec.source_system,
+            "source_id": rec.source_id,
+            "match_model": self.matcher.model.version,
+            "create_time": self.now,
+        }
+
+    def _open_review(self, w: Working, rec: Record, decision: Decision) -> str:
+        existing_id, score, comparisons = decision.customer_id, decision.score, decision.comparisons
         review_id = new_id()
-        m = self.deps.settings.match
+        m = self.matcher
         self.review_rows.append(
             {
                 "review_id": review_id,
@@ -286,9 +339,11 @@ class Batch:
                 "candidate_customer_id": w.customer_id,
                 "existing_customer_id": existing_id,
                 "score": score,
-                "lower_threshold": m.lower_threshold,
-                "upper_threshold": m.upper_threshold,
+                "lower_threshold": m.lower,
+                "upper_threshold": m.upper,
                 "comparisons": comparisons_json(comparisons),
+                "match_model": m.model.version,
+                "uncertain": decision.uncertain,
                 "create_time": self.now,
                 "resolve_time": None,
                 "resolved_by": None,
@@ -365,10 +420,16 @@ class Batch:
         a.result.flags = sorted(w.flags)
 
     def _source_row(
-        self, item: Incoming, cid: str, outcome: int, score: float, linked_at: datetime
+        self,
+        item: Incoming,
+        cid: str,
+        outcome: int,
+        score: float,
+        linked_at: datetime,
+        comparisons: tuple[Comparison, ...] | None = None,
     ) -> dict[str, Any]:
         rec = item.record
-        return {
+        row: dict[str, Any] = {
             "source_system": rec.source_system,
             "source_id": rec.source_id,
             "customer_id": cid,
@@ -382,6 +443,10 @@ class Batch:
             "version": 1,
             "profile": item.profile_json,
         }
+        # What made the link and under which model: a stored link explains itself.
+        row["match_model"] = self.matcher.model.version if comparisons is not None else None
+        row["match_comparisons"] = comparisons_json(comparisons) if comparisons is not None else None
+        return row
 
     # --- writing ------------------------------------------------------------------------------------
 
@@ -444,6 +509,11 @@ class Batch:
         await self.uow.flush_events()  # their outbox rows are made while history is written
         await writes.insert(match_reviews, self.review_rows)
         await writes.insert(xref_history, self.xref_rows)
+        if self.household_rows:
+            await writes.done()
+            known = await repo.household_pairs({cid for pair in self.household_rows for cid in pair})
+            rows = [row for pair, row in self.household_rows.items() if pair not in known]
+            await writes.insert(household_links, rows)
         if self.lifted_tombstones:
             await writes.send(repo.delete_tombstones(self.lifted_tombstones))
 
@@ -467,7 +537,7 @@ class Batch:
             return cid
 
         because: dict[str, tuple[str, str]] = {}
-        matcher = self.deps.matcher
+        matcher = self.matcher
         for linked, other, ref in self.bridges:
             x, y = root(linked), root(other)
             if x == y or rows[x].state != ACTIVE or rows[y].state != ACTIVE:

@@ -7,7 +7,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import and_, exists, or_, select
 
-from isthmus.customers import convert
+from isthmus.customers import convert, explanations
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.normalise import canonical_email, e164, fold
 from isthmus.customers.tables import blocking_keys, customers, history, match_reviews, source_records
@@ -41,7 +41,11 @@ async def load_customer(
     if row is None:
         raise NotFound(f"customer {customer_id} not found")
     sources = (await uow.repo.source_rows_of([customer_id])).get(customer_id, [])
-    return convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=lineage)
+    msg = convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=lineage)
+    if lineage:  # the FULL view: what made each link, and the customer's household
+        await explanations.explain_links(uow, list(msg.sources))
+        msg.household.extend(await explanations.household(uow, customer_id))
+    return msg
 
 
 async def lookup(
@@ -54,7 +58,9 @@ async def lookup(
     rows = await uow.repo.source_rows([(source_system, source_id)])
     if rows:
         row = next(iter(rows.values()))
-        return row.customer_id, convert.source_reference(row), False
+        ref = convert.source_reference(row)
+        await explanations.explain_links(uow, [ref])
+        return row.customer_id, ref, False
     tomb = await uow.repo.tombstones([(source_system, source_id)])
     if tomb:
         ref = pb.SourceReference(source_system=source_system, source_id=source_id)
@@ -182,17 +188,14 @@ def review_message(r: Any) -> pb.MatchReview:
         score=r.score,
         lower_threshold=r.lower_threshold,
         upper_threshold=r.upper_threshold,
-        comparisons=[
-            pb.ComparatorResult(
-                comparator=n, left_value=lv, right_value=rv, similarity=s, weight=w, explanation=e
-            )
-            for n, lv, rv, s, w, e in r.comparisons
-        ],
+        comparisons=explanations.comparator_results(r.comparisons),
         create_time=ts(r.create_time),
         resolve_time=ts(r.resolve_time),
         resolved_by=convert.actor(r.resolved_by),
         resolution_note=r.note,
         version=r.version,
+        match_model=r.match_model,
+        uncertain=r.uncertain,
     )
 
 

@@ -45,6 +45,7 @@ from isthmus.customers.tables import (
     blocking_keys,
     consents,
     customers,
+    household_links,
     no_match,
     source_records,
     tombstones,
@@ -154,7 +155,9 @@ def _customer_row(r: Any) -> CustomerRow:
     )
 
 
-_SOURCE_COLS = [c for c in source_records.c if c.name not in ("raw", "profile")]
+_SOURCE_COLS = [
+    c for c in source_records.c if c.name not in ("raw", "profile", "match_model", "match_comparisons")
+]
 # The golden record as text: psycopg would parse JSON for every candidate row, wanted or not.
 _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c for c in customers.c]
 # Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
@@ -463,6 +466,15 @@ class Repository:
             raise Conflict(
                 f"source record {row['source_system']}/{row['source_id']} changed concurrently; retry"
             )
+
+    async def household_pairs(self, customer_ids: Iterable[str]) -> set[tuple[str, str]]:
+        """The household links (as id-ordered pairs) that any of these customers is in."""
+        ids = list(set(customer_ids))
+        if not ids:
+            return set()
+        h = household_links.c
+        stmt = select(h.customer_a, h.customer_b).where(any_of(h.customer_a, "a") | any_of(h.customer_b, "b"))
+        return {(r[0], r[1]) for r in (await self.session.execute(stmt, {"a": ids, "b": ids})).all()}
 
     async def delete_keys(self, refs: Sequence[tuple[str, str]]) -> None:
         """The blocking keys of these source records (before they get their current ones)."""

@@ -72,6 +72,10 @@ source_records = Table(
     Column("version", Integer, nullable=False),
     # matching.Features.profile() as JSON: what comparing against this record needs, without it.
     Column("profile", Text, nullable=True),
+    # The match model that decided the link ("builtin" or a trained model's version), and the
+    # comparisons that made it (ingest.comparisons_json); none for a record that founded its customer.
+    Column("match_model", String(40), nullable=True),
+    Column("match_comparisons", JSON, nullable=True),
 )
 
 blocking_keys = Table(
@@ -138,6 +142,9 @@ match_reviews = Table(
     Column("resolved_by", JSON),
     Column("note", Text, nullable=False, server_default=""),
     Column("version", Integer, nullable=False),
+    # The model that scored the pair, and what kept the score from certainty.
+    Column("match_model", String(40), nullable=False, server_default=""),
+    Column("uncertain", Text, nullable=False, server_default=""),
 )
 
 no_match = Table(
@@ -160,6 +167,47 @@ merges = Table(
     Column("actor", JSON, nullable=False),
     Column("merged_at", _TS, nullable=False),
     Column("undone_by", String(36)),
+)
+
+# Two golden customers who are different people of one household (twins, a parent and a child, spouses):
+# strong evidence said two people while they share a contact point. Kept as a pair (customer_a is the
+# lesser id); what they share is named by comparator and level, never by value.
+household_links = Table(
+    "household_links",
+    metadata,
+    Column("customer_a", String(36), primary_key=True),
+    Column("customer_b", String(36), primary_key=True, index=True),
+    Column("shared", JSON, nullable=False),  # [[comparator, level], ...]
+    Column("reason", Text, nullable=False),  # the evidence that they are two people
+    Column("source_system", String(40), nullable=False),  # the record that showed it
+    Column("source_id", String(128), nullable=False),
+    Column("match_model", String(40), nullable=False),
+    Column("create_time", _TS, nullable=False),
+)
+
+# Match models: every trained or imported model, each with its version; at most one is active (none:
+# the built-in weights). Never deleted, so any link can be traced to the weights that made it.
+match_models = Table(
+    "match_models",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("origin", String(20), nullable=False),  # trained | imported
+    Column("model", Text, nullable=False),  # matching.MatchModel.to_json()
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("create_time", _TS, nullable=False),
+    Column("active", Integer, nullable=False, server_default="0"),
+)
+
+# Every change of the model in force, with who made it: activations and roll-backs.
+match_model_log = Table(
+    "match_model_log",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("at", _TS, nullable=False),
+    Column("action", String(20), nullable=False),  # trained | imported | activated
+    Column("version", String(40), nullable=False),
+    Column("by", String(200), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
 )
 
 idempotency = Table(

@@ -85,7 +85,9 @@ async def test_a_record_matching_two_customers_merges_them_into_the_older_one(ma
     assert await lookup(master, "webshop", f"B2-{uid}") == b.customer_id
 
 
-async def test_no_merge_when_the_customers_birth_dates_contradict(master, uid):
+async def test_no_merge_when_the_customers_birth_dates_contradict_and_a_steward_decides_the_record(
+    master, uid
+):
     email, phone = f"jo{uid}@example.com", "+49 171 5550202"
     a = await upsert(master, person("erp", f"D1-{uid}", "Jonas", f"{uid}Vogt", email=email, dob=(1980, 1, 2)))
     b = await upsert(
@@ -95,7 +97,12 @@ async def test_no_merge_when_the_customers_birth_dates_contradict(master, uid):
     c = await upsert(
         master, person("callcenter", f"D3-{uid}", "Jonas", f"{uid}Vogt", email=email, phone=phone, dob=None)
     )
-    assert c.customer_id == a.customer_id
+    # It matches each of two people (a father and his son of one name) as well: it joins neither.
+    assert c.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED
+    assert c.customer_id not in (a.customer_id, b.customer_id)
+    reviews = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=c.customer_id))
+    assert "someone else" in reviews.reviews[0].uncertain
+    assert await lookup(master, "erp", f"D1-{uid}") == a.customer_id
     assert await lookup(master, "webshop", f"D2-{uid}") == b.customer_id
 
 

@@ -239,7 +239,8 @@ async def test_review_between_thresholds_is_listed_explained_and_match_merges(ma
     (review,) = listed.reviews
     assert review.review_id == b.match_review_id
     assert (review.candidate_customer_id, review.existing_customer_id) == (b.customer_id, a.customer_id)
-    assert {c.comparator for c in review.comparisons} >= {"name", "date_of_birth", "postal_address"}
+    compared = {c.comparator for c in review.comparisons}
+    assert compared >= {"given_name", "family_name", "date_of_birth", "postal_address"}
     assert pb.QUALITY_FLAG_PENDING_REVIEW in b.quality_flags
     resolved = await master.ResolveMatchReview(
         api.ResolveMatchReviewRequest(

@@ -68,7 +68,7 @@ def test_nickname_and_family_typo_with_same_birth_date_and_address_link_with_exp
     b = rec(sid="2", given="Bill", family="Meier", street="Hauptstrasse 5", pc="10115")
     d = decide(a, b)
     assert d.outcome is Outcome.PROBABILISTIC
-    name = next(c for c in d.comparisons if c.comparator == "name")
+    name = next(c for c in d.comparisons if c.comparator == "given_name")
     assert "nickname" in name.explanation
 
 

@@ -264,20 +264,24 @@ class SourceRecord(_message.Message):
     def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., name: _Optional[_Union[PersonName, _Mapping]] = ..., emails: _Optional[_Iterable[_Union[EmailAddress, _Mapping]]] = ..., phones: _Optional[_Iterable[_Union[PhoneNumber, _Mapping]]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., company: _Optional[str] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., lawful_basis: _Optional[str] = ...) -> None: ...
 
 class SourceReference(_message.Message):
-    __slots__ = ("source_system", "source_id", "linked_at", "link_outcome", "score", "observed_at")
+    __slots__ = ("source_system", "source_id", "linked_at", "link_outcome", "score", "observed_at", "match_model", "comparisons")
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     LINKED_AT_FIELD_NUMBER: _ClassVar[int]
     LINK_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     OBSERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    MATCH_MODEL_FIELD_NUMBER: _ClassVar[int]
+    COMPARISONS_FIELD_NUMBER: _ClassVar[int]
     source_system: str
     source_id: str
     linked_at: _timestamp_pb2.Timestamp
     link_outcome: MatchOutcome
     score: float
     observed_at: _timestamp_pb2.Timestamp
-    def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., linked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., link_outcome: _Optional[_Union[MatchOutcome, str]] = ..., score: _Optional[float] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    match_model: str
+    comparisons: _containers.RepeatedCompositeFieldContainer[ComparatorResult]
+    def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., linked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., link_outcome: _Optional[_Union[MatchOutcome, str]] = ..., score: _Optional[float] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match_model: _Optional[str] = ..., comparisons: _Optional[_Iterable[_Union[ComparatorResult, _Mapping]]] = ...) -> None: ...
 
 class FieldLineage(_message.Message):
     __slots__ = ("field", "value", "raw_value", "source_system", "source_id", "rule", "observed_at")
@@ -314,7 +318,7 @@ class Consent(_message.Message):
     def __init__(self, channel: _Optional[_Union[ConsentChannel, str]] = ..., status: _Optional[_Union[ConsentStatus, str]] = ..., source: _Optional[str] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class Customer(_message.Message):
-    __slots__ = ("customer_id", "state", "merged_into_id", "version", "name", "emails", "phones", "addresses", "date_of_birth", "identifiers", "company", "sources", "consents", "quality_flags", "lineage", "create_time", "update_time")
+    __slots__ = ("customer_id", "state", "merged_into_id", "version", "name", "emails", "phones", "addresses", "date_of_birth", "identifiers", "company", "sources", "consents", "quality_flags", "lineage", "create_time", "update_time", "household")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     MERGED_INTO_ID_FIELD_NUMBER: _ClassVar[int]
@@ -332,6 +336,7 @@ class Customer(_message.Message):
     LINEAGE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     state: CustomerState
     merged_into_id: str
@@ -349,26 +354,43 @@ class Customer(_message.Message):
     lineage: _containers.RepeatedCompositeFieldContainer[FieldLineage]
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., state: _Optional[_Union[CustomerState, str]] = ..., merged_into_id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[_Union[PersonName, _Mapping]] = ..., emails: _Optional[_Iterable[_Union[EmailAddress, _Mapping]]] = ..., phones: _Optional[_Iterable[_Union[PhoneNumber, _Mapping]]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., company: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[SourceReference, _Mapping]]] = ..., consents: _Optional[_Iterable[_Union[Consent, _Mapping]]] = ..., quality_flags: _Optional[_Iterable[_Union[QualityFlag, str]]] = ..., lineage: _Optional[_Iterable[_Union[FieldLineage, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    household: _containers.RepeatedCompositeFieldContainer[HouseholdMember]
+    def __init__(self, customer_id: _Optional[str] = ..., state: _Optional[_Union[CustomerState, str]] = ..., merged_into_id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[_Union[PersonName, _Mapping]] = ..., emails: _Optional[_Iterable[_Union[EmailAddress, _Mapping]]] = ..., phones: _Optional[_Iterable[_Union[PhoneNumber, _Mapping]]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., company: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[SourceReference, _Mapping]]] = ..., consents: _Optional[_Iterable[_Union[Consent, _Mapping]]] = ..., quality_flags: _Optional[_Iterable[_Union[QualityFlag, str]]] = ..., lineage: _Optional[_Iterable[_Union[FieldLineage, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., household: _Optional[_Iterable[_Union[HouseholdMember, _Mapping]]] = ...) -> None: ...
+
+class HouseholdMember(_message.Message):
+    __slots__ = ("customer_id", "shared", "reason", "found_by", "create_time")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FOUND_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    shared: _containers.RepeatedScalarFieldContainer[str]
+    reason: str
+    found_by: SourceReference
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., shared: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., found_by: _Optional[_Union[SourceReference, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ComparatorResult(_message.Message):
-    __slots__ = ("comparator", "left_value", "right_value", "similarity", "weight", "explanation")
+    __slots__ = ("comparator", "left_value", "right_value", "similarity", "weight", "explanation", "level")
     COMPARATOR_FIELD_NUMBER: _ClassVar[int]
     LEFT_VALUE_FIELD_NUMBER: _ClassVar[int]
     RIGHT_VALUE_FIELD_NUMBER: _ClassVar[int]
     SIMILARITY_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     comparator: str
     left_value: str
     right_value: str
     similarity: float
     weight: float
     explanation: str
-    def __init__(self, comparator: _Optional[str] = ..., left_value: _Optional[str] = ..., right_value: _Optional[str] = ..., similarity: _Optional[float] = ..., weight: _Optional[float] = ..., explanation: _Optional[str] = ...) -> None: ...
+    level: str
+    def __init__(self, comparator: _Optional[str] = ..., left_value: _Optional[str] = ..., right_value: _Optional[str] = ..., similarity: _Optional[float] = ..., weight: _Optional[float] = ..., explanation: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class MatchReview(_message.Message):
-    __slots__ = ("review_id", "state", "candidate_record", "candidate_customer_id", "existing_customer_id", "score", "lower_threshold", "upper_threshold", "comparisons", "create_time", "resolve_time", "resolved_by", "resolution_note", "version")
+    __slots__ = ("review_id", "state", "candidate_record", "candidate_customer_id", "existing_customer_id", "score", "lower_threshold", "upper_threshold", "comparisons", "create_time", "resolve_time", "resolved_by", "resolution_note", "version", "match_model", "uncertain")
     REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     CANDIDATE_RECORD_FIELD_NUMBER: _ClassVar[int]
@@ -383,6 +405,8 @@ class MatchReview(_message.Message):
     RESOLVED_BY_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_NOTE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    MATCH_MODEL_FIELD_NUMBER: _ClassVar[int]
+    UNCERTAIN_FIELD_NUMBER: _ClassVar[int]
     review_id: str
     state: MatchReviewState
     candidate_record: SourceReference
@@ -397,7 +421,9 @@ class MatchReview(_message.Message):
     resolved_by: _common_pb2.Actor
     resolution_note: str
     version: int
-    def __init__(self, review_id: _Optional[str] = ..., state: _Optional[_Union[MatchReviewState, str]] = ..., candidate_record: _Optional[_Union[SourceReference, _Mapping]] = ..., candidate_customer_id: _Optional[str] = ..., existing_customer_id: _Optional[str] = ..., score: _Optional[float] = ..., lower_threshold: _Optional[float] = ..., upper_threshold: _Optional[float] = ..., comparisons: _Optional[_Iterable[_Union[ComparatorResult, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., resolution_note: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    match_model: str
+    uncertain: str
+    def __init__(self, review_id: _Optional[str] = ..., state: _Optional[_Union[MatchReviewState, str]] = ..., candidate_record: _Optional[_Union[SourceReference, _Mapping]] = ..., candidate_customer_id: _Optional[str] = ..., existing_customer_id: _Optional[str] = ..., score: _Optional[float] = ..., lower_threshold: _Optional[float] = ..., upper_threshold: _Optional[float] = ..., comparisons: _Optional[_Iterable[_Union[ComparatorResult, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., resolution_note: _Optional[str] = ..., version: _Optional[int] = ..., match_model: _Optional[str] = ..., uncertain: _Optional[str] = ...) -> None: ...
 
 class FieldChange(_message.Message):
     __slots__ = ("field", "before", "after")

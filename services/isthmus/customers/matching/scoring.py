@@ -1,0 +1,249 @@
+"""Scoring a record against candidate customers and deciding: link, a steward's review, a new customer,
+and which other customers share the record's household.
+
+The score is the sum of the comparisons' weights. Before any sum counts, strong evidence against is
+looked for: a given name that is neither the same, a nickname, an initial nor a typo of the other; a
+birth date apart by more than a typo or a transposition; another generation ("Jr." and "Sr."); another
+identifier. Any of these means two people, however much they share: twins share a family name, a birth
+date, an address and a landline; a father and his son of the same name share everything but the birth
+date. What they share is evidence of a household, not of a person: such a candidate is never linked or
+reviewed, and when it shares a contact point (an address, a phone, an e-mail) it is reported as a
+household of the record's customer instead.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from isthmus.customers.matching.comparators import ComparatorRegistry, Comparison, builtin_comparators
+from isthmus.customers.matching.features import Features
+from isthmus.customers.matching.model import MatchModel, Weights
+
+# Compared against the candidate customer as a whole: a record must not join a customer through a
+# member that lacks the birth date (identifier, generation) another member contradicts.
+_WHOLE_CUSTOMER = ("date_of_birth", "identifier", "generation")
+# A shared contact point: what a household has in common.
+_HOUSEHOLD = {
+    "phone_exact": {"exact"},
+    "email_exact": {"exact"},
+    "postal_address": {"exact", "no_number", "postcode_typo"},
+}
+
+
+class Outcome(enum.Enum):
+    NEW = "new"
+    DETERMINISTIC = "deterministic"
+    PROBABILISTIC = "probabilistic"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    upper_threshold: float = 10.0
+    lower_threshold: float = 8.0
+    deterministic_rules: frozenset[str] = frozenset({"email_exact", "phone_exact", "identifier"})
+    # Customers scored per record, those sharing the most blocking keys first. Measured on 20,000
+    # generated people: 10 instead of 50 cost 0.0008 recall and made ingest 1.7x faster; 5 instead
+    # of 10 cost 0.0009 recall (F1 0.9815 -> 0.9811, precision the same) for 13% more records/s.
+    max_candidates: int = 5
+    # A blocking key held by more source records than this (a common name's sound, in a large
+    # master) says too little to pick candidates by; it is skipped, so the cost of a record
+    # does not grow with the master.
+    max_key_records: int = 200
+    weights: Weights = field(default_factory=Weights)
+
+    def builtin_model(self) -> MatchModel:
+        """The cold-start model: these weights and thresholds."""
+        return MatchModel.builtin(self.weights, self.upper_threshold, self.lower_threshold)
+
+
+@dataclass(frozen=True)
+class Scored:
+    customer_id: str
+    score: float
+    comparisons: tuple[Comparison, ...]
+    deterministic: str = ""  # the rule that fired, when one did
+    against: str = ""  # strong evidence that these are two people, when there is some
+
+    @property
+    def household(self) -> bool:
+        """Two people (``against``) who share a contact point: one household."""
+        return bool(self.against) and any(
+            c.level in _HOUSEHOLD.get(c.comparator, ()) for c in self.comparisons
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    customer_id: str  # the existing customer linked or reviewed against; "" for NEW
+    score: float
+    comparisons: tuple[Comparison, ...]
+    insufficient: bool
+    rule: str = ""
+    # Customers that are someone else in the record's household (see ``Scored.household``).
+    households: tuple[Scored, ...] = ()
+    # For a review: what made it uncertain (the comparisons short of agreement, the values missing).
+    uncertain: str = ""
+
+
+def against(comparisons: Sequence[Comparison]) -> str:
+    """Why these comparisons say two people, whatever else agrees; "" when nothing does.
+
+    A given name, a birth date or a generation apart says two people; only the person's own identifier
+    (the same, or one keystroke off) outweighs it: a household shares everything else. A different
+    identifier alone is not such evidence (identifiers are keyed by hand; it weighs against instead).
+    """
+    by = {c.comparator: c for c in comparisons}
+    ident = by.get("identifier")
+    if ident is not None and ident.level in ("exact", "typo"):
+        return ""
+    dob = by.get("date_of_birth")
+    if dob is not None and dob.level == "different":
+        return "different dates of birth"
+    generation = by.get("generation")
+    if generation is not None and generation.level == "different":
+        return "different generations"
+    given = by.get("given_name")
+    if given is not None and given.level == "different":
+        return "different given names"
+    return ""
+
+
+def _vetoed(comparisons: Sequence[Comparison]) -> bool:
+    """A shared email or phone is not enough when the people plainly differ (a household's landline)."""
+    if against(comparisons):
+        return True
+    if any(c.comparator == "identifier" and c.level == "different" for c in comparisons):
+        return True
+    names = [c.weight for c in comparisons if c.comparator in ("given_name", "family_name")]
+    return bool(names) and sum(names) <= 0
+
+
+_FULL_AGREEMENT = {"exact", "same"}
+
+
+def uncertainty(comparisons: Sequence[Comparison]) -> str:
+    """What keeps a score from certainty: comparisons short of full agreement, and key values missing."""
+    short = [
+        f"{c.comparator}: {c.explanation}" for c in comparisons if c.level and c.level not in _FULL_AGREEMENT
+    ]
+    present = {c.comparator for c in comparisons}
+    missing = [n for n in ("date_of_birth", "given_name", "postal_address") if n not in present]
+    parts = short + ([f"not on both records: {', '.join(missing)}"] if missing else [])
+    return "; ".join(parts)
+
+
+class Matcher:
+    def __init__(
+        self, config: MatchConfig, registry: ComparatorRegistry | None = None, model: MatchModel | None = None
+    ) -> None:
+        self.config = config
+        self.model = model or config.builtin_model()
+        self.registry = registry or ComparatorRegistry(builtin_comparators(self.model))
+        self.upper = self.model.upper_threshold
+        self.lower = self.model.lower_threshold
+
+    @property
+    def needs_records(self) -> bool:
+        """Whether some comparator reads whole source records (see ``Comparator.needs_record``)."""
+        return any(c.needs_record for c in self.registry)
+
+    def score_pair(self, a: Features, b: Features) -> tuple[float, tuple[Comparison, ...], str]:
+        # One plain loop: this runs for every candidate's every record.
+        found: list[Comparison] = []
+        total, rule, rules = 0.0, "", self.config.deterministic_rules
+        for compare in self.registry.functions:
+            c = compare(a, b)
+            if c is not None:
+                found.append(c)
+                total += c.weight
+                if not rule and c.similarity >= 1.0 and c.comparator in rules:
+                    rule = c.comparator
+        comparisons = tuple(found)
+        if rule and _vetoed(comparisons):
+            rule = ""
+        return round(total, 3), comparisons, rule
+
+    def score(self, record: Features, customer_id: str, members: Sequence[Features]) -> Scored:
+        """Best score of the record against any source record of the candidate customer.
+
+        What the customer as a whole says about birth date, identifiers and generation counts too: a
+        record must not join a customer through a member that lacks what another member contradicts.
+        """
+        best: Scored | None = None
+        whole: dict[str, Comparison] = {}
+        for m in members:
+            total, comparisons, rule = self.score_pair(record, m)
+            for c in comparisons:
+                known = whole.get(c.comparator)
+                if c.comparator in _WHOLE_CUSTOMER and (known is None or c.weight > known.weight):
+                    whole[c.comparator] = c
+            cand = Scored(customer_id, total, comparisons, rule)
+            if best is None or (bool(cand.deterministic), cand.score) > (
+                bool(best.deterministic),
+                best.score,
+            ):
+                best = cand
+        assert best is not None
+        missing = [c for name, c in whole.items() if all(x.comparator != name for x in best.comparisons)]
+        comparisons = best.comparisons + tuple(missing)
+        why = against(comparisons)
+        rule = "" if best.deterministic and (why or _vetoed(comparisons)) else best.deterministic
+        score = round(sum(c.weight for c in comparisons), 3) if missing else best.score
+        return Scored(customer_id, score, comparisons, rule, why)
+
+    def links(self, scored: Scored) -> bool:
+        """Whether a score is good enough to link a (sufficient) record by."""
+        if scored.against:
+            return False
+        return bool(scored.deterministic) or scored.score >= self.upper
+
+    def compatible(self, xs: Sequence[Features], ys: Sequence[Features]) -> bool:
+        """Whether two customers' records may be one person's: no pair of them is strong evidence
+        against (birth date, identifier, generation, given name), and some pair's names agree."""
+        names_agree = False
+        for x in xs:
+            for y in ys:
+                comparisons = self.score_pair(x, y)[1]
+                if against(comparisons):
+                    return False
+                names = [c.weight for c in comparisons if c.comparator in ("given_name", "family_name")]
+                names_agree = names_agree or (bool(names) and sum(names) > 0)
+        return names_agree
+
+    def decide(self, record: Features, candidates: Sequence[Scored]) -> Decision:
+        insufficient = not record.sufficient
+        households = tuple(s for s in candidates if s.household)
+        people = [s for s in candidates if not s.against]
+        if not people:
+            return Decision(Outcome.NEW, "", 0.0, (), insufficient, households=households)
+        best = max(people, key=lambda s: (bool(s.deterministic), s.score, s.customer_id))
+        if best.deterministic and not insufficient:
+            return Decision(
+                Outcome.DETERMINISTIC,
+                best.customer_id,
+                best.score,
+                best.comparisons,
+                False,
+                best.deterministic,
+                households,
+            )
+        if best.score >= self.upper and not insufficient:
+            return Decision(
+                Outcome.PROBABILISTIC, best.customer_id, best.score, best.comparisons, False, "", households
+            )
+        if best.score >= self.lower:
+            return Decision(
+                Outcome.REVIEW,
+                best.customer_id,
+                best.score,
+                best.comparisons,
+                insufficient,
+                "",
+                households,
+                uncertainty(best.comparisons),
+            )
+        return Decision(Outcome.NEW, "", best.score, (), insufficient, households=households)

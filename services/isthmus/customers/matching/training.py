@@ -1,0 +1,213 @@
+"""Estimating a match model from the deployment's own records, without labels.
+
+- **u** (how often two different people's records compare at each level) from random pairs of records:
+  almost every random pair is two people.
+- **m** (how often one person's two records do) and the prior by expectation-maximisation over the
+  candidate pairs blocking produces (the pairs matching actually scores), with u held fixed, as
+  Fellegi and Sunter's model has it: the comparisons are taken as independent given the match status.
+- **term frequencies** of given and family names: agreeing on a common name is worth less.
+
+The thresholds follow from the estimated prior: a candidate links when the model says it is the same
+person with probability ``link_probability`` or more, and goes to a steward between
+``review_probability`` and that. Pure Python (EM runs on the distinct comparison patterns, a few
+thousand however many pairs), so the service's own image can run it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import combinations
+from typing import Any
+
+from isthmus.customers.matching.comparators import builtin_comparators
+from isthmus.customers.matching.features import Features, blocking_keys
+from isthmus.customers.matching.model import LEVELS, TERM_FREQUENCY, MatchModel
+
+# Comparisons estimated; "generation" is too rare to estimate and keeps its built-in weight.
+ESTIMATED = tuple(c for c in LEVELS if c != "generation")
+Pattern = tuple[int, ...]  # a pair's level index per estimated comparison; -1 where a side lacks the value
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    max_pairs: int = 400_000  # candidate pairs compared (sampled beyond this)
+    random_pairs: int = 200_000  # random pairs for u
+    max_block: int = 50  # records of one blocking key paired with each other (sampled beyond this)
+    iterations: int = 100
+    tolerance: float = 1e-6
+    link_probability: float = 0.999
+    review_probability: float = 0.95
+    seed: int = 1
+
+
+def _levels(builtin: MatchModel) -> Callable[[Features, Features], Pattern]:
+    compare = {c.name: c.compare for c in builtin_comparators(builtin)}
+    index = {c: {level: i for i, level in enumerate(LEVELS[c])} for c in ESTIMATED}
+
+    def pattern(a: Features, b: Features) -> Pattern:
+        out = []
+        for name in ESTIMATED:
+            found = compare[name](a, b)
+            out.append(index[name][found.level] if found is not None else -1)
+        return tuple(out)
+
+    return pattern
+
+
+def candidate_pairs(
+    features: Sequence[Features], options: TrainingOptions, rng: random.Random
+) -> set[tuple[int, int]]:
+    """Pairs of records sharing a blocking key, as matching would meet them."""
+    blocks: dict[str, list[int]] = {}
+    for i, f in enumerate(features):
+        for key in blocking_keys(f):
+            blocks.setdefault(key, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        if len(members) > options.max_block:
+            members = rng.sample(members, options.max_block)
+        pairs.update((min(a, b), max(a, b)) for a, b in combinations(members, 2))
+    if len(pairs) > options.max_pairs:
+        pairs = set(rng.sample(sorted(pairs), options.max_pairs))
+    return pairs
+
+
+def estimate_u(patterns: Counter[Pattern]) -> dict[str, list[float]]:
+    """Level shares among pairs of different people (random pairs), per comparison; every level gets
+    at least half a pair so that no level is impossible."""
+    u = {}
+    for k, name in enumerate(ESTIMATED):
+        counts = [0.5] * len(LEVELS[name])
+        for p, n in patterns.items():
+            if p[k] >= 0:
+                counts[p[k]] += n
+        total = sum(counts)
+        u[name] = [c / total for c in counts]
+    return u
+
+
+def _initial_m(name: str) -> list[float]:
+    """A starting point for m: most of one person's pairs agree, fewer at each worse level."""
+    levels = len(LEVELS[name])
+    raw = [0.5 ** (i + 1) for i in range(levels)]
+    raw[0] = 4.0
+    total = sum(raw)
+    return [x / total for x in raw]
+
+
+def expectation_maximisation(
+    patterns: Counter[Pattern], u: dict[str, list[float]], options: TrainingOptions
+) -> tuple[dict[str, list[float]], float, int]:
+    """(m, prior, iterations) for these candidate pair patterns, u held fixed."""
+    m = {name: _initial_m(name) for name in ESTIMATED}
+    prior = 0.1
+    items = list(patterns.items())
+    total = sum(n for _, n in items)
+    done = 0
+    for it in range(1, options.iterations + 1):
+        done = it
+        counts = {name: [1e-3] * len(LEVELS[name]) for name in ESTIMATED}
+        matched = 0.0
+        for p, n in items:
+            lm, lu = math.log(prior), math.log(1 - prior)
+            for k, name in enumerate(ESTIMATED):
+                level = p[k]
+                if level >= 0:
+                    lm += math.log(m[name][level])
+                    lu += math.log(u[name][level])
+            top = max(lm, lu)
+            posterior = math.exp(lm - top) / (math.exp(lm - top) + math.exp(lu - top))
+            weight = posterior * n
+            matched += weight
+            for k, name in enumerate(ESTIMATED):
+                if p[k] >= 0:
+                    counts[name][p[k]] += weight
+        new_prior = min(max(matched / total, 1e-6), 1 - 1e-6)
+        new_m = {name: [c / sum(cs) for c in cs] for name, cs in counts.items()}
+        moved = max(
+            abs(new_prior - prior),
+            max(abs(a - b) for name in ESTIMATED for a, b in zip(new_m[name], m[name], strict=True)),
+        )
+        m, prior = new_m, new_prior
+        if moved < options.tolerance:
+            break
+    return m, prior, done
+
+
+def term_frequencies(features: Sequence[Features]) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Share of records holding each given and family name (names held once are left to the floor)."""
+    values = {
+        "given_name": Counter(f.given_full for f in features if f.given_full),
+        "family_name": Counter(f.family for f in features if f.family),
+    }
+    tables, floors = {}, {}
+    for name in TERM_FREQUENCY:
+        counts = values[name]
+        total = sum(counts.values()) or 1
+        tables[name] = {v: n / total for v, n in counts.items() if n > 1}
+        floors[name] = 1 / total
+    return tables, floors
+
+
+def train(
+    features: Sequence[Features], builtin: MatchModel, options: TrainingOptions | None = None
+) -> MatchModel:
+    """A model estimated from these records (a deployment's stored records, without labels)."""
+    options = options or TrainingOptions()
+    if len(features) < 100:
+        raise ValueError(f"too few records to train on ({len(features)}; at least 100)")
+    rng = random.Random(options.seed)
+    pattern = _levels(builtin)
+    candidates = candidate_pairs(features, options, rng)
+    if not candidates:
+        raise ValueError("no two records share a blocking key: nothing to learn from")
+    seen: Counter[Pattern] = Counter(pattern(features[a], features[b]) for a, b in candidates)
+    n = len(features)
+    randoms: Counter[Pattern] = Counter()
+    for _ in range(options.random_pairs):
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a != b:
+            randoms[pattern(features[a], features[b])] += 1
+    u = estimate_u(randoms)
+    m, prior, iterations = expectation_maximisation(seen, u, options)
+    weights: dict[str, dict[str, float]] = {c: dict(levels) for c, levels in builtin.weights.items()}
+    for name in ESTIMATED:
+        for i, level in enumerate(LEVELS[name]):
+            weights[name][level] = round(math.log2(m[name][i] / u[name][i]), 3)
+    logit = math.log2(prior / (1 - prior))
+    upper = math.log2(options.link_probability / (1 - options.link_probability)) - logit
+    lower = math.log2(options.review_probability / (1 - options.review_probability)) - logit
+    tables, floors = term_frequencies(features)
+    return MatchModel(
+        "trained",  # the store gives it its version
+        weights,
+        round(upper, 3),
+        round(lower, 3),
+        {name: dict(zip(LEVELS[name], m[name], strict=True)) for name in ESTIMATED},
+        {name: dict(zip(LEVELS[name], u[name], strict=True)) for name in ESTIMATED},
+        prior,
+        tables,
+        floors,
+        _about(len(features), len(candidates), sum(randoms.values()), iterations, options),
+    )
+
+
+def _about(
+    records: int, pairs: int, randoms: int, iterations: int, options: TrainingOptions
+) -> dict[str, Any]:
+    return {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "records": records,
+        "candidate_pairs": pairs,
+        "random_pairs": randoms,
+        "iterations": iterations,
+        "link_probability": options.link_probability,
+        "review_probability": options.review_probability,
+    }

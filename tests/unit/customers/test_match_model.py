@@ -1,0 +1,269 @@
+"""The match model: EM estimates come back from data with known m and u, term frequency moves a score
+the expected way, a model survives its JSON form, and households are never one person."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from isthmus.customers.matching import LEVELS, Features, MatchConfig, Matcher, MatchModel, Outcome
+from isthmus.customers.matching.training import (
+    ESTIMATED,
+    TrainingOptions,
+    estimate_u,
+    expectation_maximisation,
+    train,
+)
+from isthmus.customers.records import Address, Email, Name, Phone, Record
+
+M = {
+    "email_exact": [0.55, 0.05, 0.40],
+    "phone_exact": [0.7, 0.3],
+    "identifier": [0.8, 0.1, 0.1],
+    "given_name": [0.8, 0.05, 0.06, 0.02, 0.02, 0.02, 0.01, 0.02],
+    "family_name": [0.85, 0.07, 0.02, 0.02, 0.01, 0.03],
+    "date_of_birth": [0.8, 0.04, 0.06, 0.02, 0.02, 0.06],
+    "postal_address": [0.6, 0.05, 0.05, 0.05, 0.05, 0.2],
+}
+U = {
+    "email_exact": [0.01, 0.01, 0.98],
+    "phone_exact": [0.02, 0.98],
+    "identifier": [0.001, 0.01, 0.989],
+    "given_name": [0.02, 0.01, 0.02, 0.01, 0.05, 0.02, 0.02, 0.85],
+    "family_name": [0.08, 0.04, 0.02, 0.05, 0.01, 0.80],
+    "date_of_birth": [0.001, 0.001, 0.01, 0.003, 0.01, 0.975],
+    "postal_address": [0.01, 0.005, 0.005, 0.01, 0.07, 0.9],
+}
+
+
+def _draw(rng: random.Random, probabilities: dict[str, list[float]]) -> tuple[int, ...]:
+    out = []
+    for name in ESTIMATED:
+        if rng.random() < 0.15:  # a side lacks the value
+            out.append(-1)
+        else:
+            ps = probabilities[name]
+            out.append(rng.choices(range(len(ps)), ps)[0])
+    return tuple(out)
+
+
+def test_em_recovers_m_and_the_prior_from_pairs_drawn_with_known_m_and_u():
+    rng = random.Random(3)
+    prior = 0.3
+    pairs = Counter(_draw(rng, M if rng.random() < prior else U) for _ in range(60_000))
+    randoms = Counter(_draw(rng, U) for _ in range(60_000))
+    u = estimate_u(randoms)
+    m, estimated_prior, iterations = expectation_maximisation(pairs, u, TrainingOptions())
+    assert estimated_prior == pytest.approx(prior, abs=0.02)
+    for name in ESTIMATED:
+        assert u[name] == pytest.approx(U[name], abs=0.01), name
+        assert m[name] == pytest.approx(M[name], abs=0.03), name
+    assert iterations < TrainingOptions().iterations
+
+
+def rec(
+    sid: str,
+    given: str,
+    family: str,
+    dob: str = "",
+    *,
+    street: str = "",
+    pc: str = "",
+    phone: str = "",
+    email: str = "",
+    suffix: str = "",
+) -> Features:
+    return Features(
+        Record(
+            source_system="erp",
+            source_id=sid,
+            observed_at=datetime(2026, 1, 1, tzinfo=UTC),
+            name=Name(given=given, family=family, suffix=suffix),
+            emails=(Email(email, email),) if email else (),
+            phones=(Phone(phone, phone),) if phone else (),
+            addresses=(Address(lines=(street,), postal_code=pc),) if street else (),
+            dob=dob,
+        )
+    )
+
+
+def _model_with_frequencies() -> MatchModel:
+    builtin = MatchConfig().builtin_model()
+    u = {c: {level: 0.05 for level in levels} for c, levels in LEVELS.items()}
+    return MatchModel(
+        "7",
+        builtin.weights,
+        10.0,
+        8.0,
+        u=u,
+        term_frequencies={"family_name": {"smith": 0.2, "wojcikiewicz": 0.0001}, "given_name": {}},
+        tf_floor={"family_name": 0.0001, "given_name": 0.0001},
+    )
+
+
+def test_term_frequency_makes_agreeing_on_a_common_name_worth_less_than_on_a_rare_one():
+    matcher = Matcher(MatchConfig(), model=_model_with_frequencies())
+    builtin = Matcher(MatchConfig())
+
+    def family_weight(m: Matcher, family: str) -> float:
+        comparisons = m.score_pair(rec("1", "Anna", family), rec("2", "Anna", family))[1]
+        return next(c.weight for c in comparisons if c.comparator == "family_name")
+
+    common, rare = family_weight(matcher, "Smith"), family_weight(matcher, "Wojcikiewicz")
+    plain = family_weight(builtin, "Smith")
+    assert common < plain < rare
+    # u(exact) 0.05 against a share of 0.2: two bits less; a name never seen counts as rare.
+    assert common == pytest.approx(plain - 2.0)
+    assert family_weight(matcher, "Zzyzx") == rare
+
+
+def test_a_trained_model_learns_from_records_and_survives_its_json_form():
+    rng = random.Random(5)
+    people = [
+        (f"Given{n % 97}", f"Family{n % 89}", f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}") for n in range(400)
+    ]
+    features = []
+    for n, (given, family, dob) in enumerate(people):
+        for copy in range(1 + n % 2):
+            typo = family if copy == 0 or rng.random() < 0.7 else family[:-1] + "x"
+            features.append(rec(f"{n}-{copy}", given, typo, dob, street=f"Weg {n % 50}", pc=f"{10000 + n}"))
+    model = train(features, MatchConfig().builtin_model(), TrainingOptions(random_pairs=20_000))
+    assert model.weight("date_of_birth", "exact") > 5 > model.weight("date_of_birth", "different")
+    assert model.weight("family_name", "exact") > model.weight("family_name", "typo")
+    assert model.weight("family_name", "typo") > model.weight("family_name", "different")
+    assert model.lower_threshold < model.upper_threshold
+    again = MatchModel.from_json(model.to_json(), version="3")
+    assert again.version == "3" and again.weights == model.weights
+    assert again.adjusted("family_name", "exact", "family1") == model.adjusted(
+        "family_name", "exact", "family1"
+    )
+
+
+def test_a_model_file_missing_a_level_is_refused_naming_it():
+    data = MatchConfig().builtin_model().to_json()
+    del data["weights"]["date_of_birth"]["one_digit"]
+    with pytest.raises(ValueError, match="date_of_birth"):
+        MatchModel.from_json(data)
+
+
+# --- households are not people -----------------------------------------------------------------------
+
+
+HOME = {"street": "Lindenallee 4", "pc": "10115", "phone": "+493012345678"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        # twins: family, birth date, address and landline shared; the given names differ
+        (
+            rec("1", "Lena", "Berger", "2001-03-04", **HOME),
+            rec("2", "Jonas", "Berger", "2001-03-04", **HOME),
+            "given",
+        ),
+        # a father and his son of one name, at one address: 28 years apart
+        (
+            rec("1", "Thomas", "Berger", "1960-03-04", **HOME),
+            rec("2", "Thomas", "Berger", "1988-11-20", **HOME),
+            "dates",
+        ),
+        # and when one copy has no birth date, the generations still tell them apart
+        (
+            rec("1", "Thomas", "Berger", "", suffix="Sr.", **HOME),
+            rec("2", "Thomas", "Berger", "1988-11-20", suffix="Jr", **HOME),
+            "generations",
+        ),
+        # spouses sharing a household e-mail and the landline
+        (
+            rec("1", "Maria", "Berger", "1962-01-01", email="familie@example.com", **HOME),
+            rec("2", "Peter", "Berger", "", email="familie@example.com", **HOME),
+            "given",
+        ),
+    ],
+)
+def test_a_household_is_never_one_person_however_much_it_shares(a: Features, b: Features, why: str):
+    for model in (None, _model_with_frequencies()):
+        matcher = Matcher(MatchConfig(), model=model)
+        scored = matcher.score(b, "c1", [a])
+        assert why in scored.against
+        assert scored.score > MatchConfig().upper_threshold or why != "given"  # shares enough to link
+        decision = matcher.decide(b, [scored])
+        assert decision.outcome is Outcome.NEW and decision.rule == ""
+        assert [h.customer_id for h in decision.households] == ["c1"]
+
+
+def test_a_persons_own_identifier_outweighs_a_birth_date_keyed_wrong():
+    from isthmus.customers.records import Identifier
+
+    def with_id(f: Features, value: str) -> Features:
+        record = f.record
+        return Features(
+            Record(
+                source_system=record.source_system,
+                source_id=record.source_id,
+                observed_at=record.observed_at,
+                name=record.name,
+                addresses=record.addresses,
+                dob=record.dob,
+                identifiers=(Identifier(1, value, "AU", value),),
+            )
+        )
+
+    a = with_id(rec("1", "Thomas", "Berger", "1960-03-04", street="Lindenallee 4", pc="10115"), "4817613")
+    b = with_id(rec("2", "Thomas", "Berger", "1930-12-06", street="Lindenallee 4", pc="10115"), "4816613")
+    scored = Matcher(MatchConfig()).score(b, "c1", [a])
+    assert scored.against == ""
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "level"),
+    [
+        ("1980-05-17", "1980-05-17", "exact"),
+        ("1980-05-07", "1980-07-05", "day_month_swapped"),
+        ("1980-05-17", "1980-05-18", "one_digit"),
+        ("1957-05-17", "1975-05-17", "digits_transposed"),
+        ("1980-05-17", "1980-05-02", "year_month"),
+        ("1980-05-17", "1952-11-02", "different"),
+    ],
+)
+def test_birth_date_levels(x: str, y: str, level: str):
+    from isthmus.customers.matching.comparators import dob_level
+
+    assert dob_level(x, y) == level
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        (("10115", "Hauptstraße 5"), ("10115", "Hauptstr. 5"), "exact"),
+        (("10115", "Hauptstraße 5"), ("10116", "Hauptstraße 5"), "postcode_typo"),
+        (("10115", "Hauptstraße 5"), ("10115", "Hauptstraße"), "no_number"),
+        (("10115", "Hauptstraße 5"), ("80331", "Hauptstraße 5"), "street"),
+        (("10115", "Hauptstraße 5"), ("10115", "Hauptstraße 7"), "postcode"),
+        (("10115", "Hauptstraße 5"), ("80331", "Ringweg 2"), "different"),
+    ],
+)
+def test_address_levels_tell_a_neighbour_from_a_missing_house_number(a, b, level):
+    from isthmus.customers.matching.comparators import address_level
+    from isthmus.customers.matching.features import street_key
+
+    assert address_level(a[0], street_key(a[1]), b[0], street_key(b[1]))[0] == level
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("Anna-Lena", "Annalena", "exact"),
+        ("Anna", "Anna-Lena", "part"),
+        ("Anna-Lena", "Anna-Maria", "different"),
+        ("Catherine", "Kathryn", "phonetic"),
+        ("Bill", "William", "nickname"),
+    ],
+)
+def test_given_name_levels(a: str, b: str, level: str):
+    x, y = rec("1", a, "Berger"), rec("2", b, "Berger")
+    comparisons = Matcher(MatchConfig()).score_pair(x, y)[1]
+    assert next(c.level for c in comparisons if c.comparator == "given_name") == level
