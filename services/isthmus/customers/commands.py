@@ -47,16 +47,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     tr.add_argument("--random-pairs", type=int, default=TrainingOptions.random_pairs, help="pairs for u")
     tr.add_argument(
-        "--link-probability",
+        "--link-weight",
         type=float,
-        default=TrainingOptions.link_probability,
-        help="link when the model is this sure (default %(default)s)",
+        default=TrainingOptions.link_weight,
+        help="link at this weight of evidence (log2 likelihood ratio) or more (default %(default)s)",
     )
     tr.add_argument(
-        "--review-probability",
+        "--review-weight",
         type=float,
-        default=TrainingOptions.review_probability,
-        help="below the link probability and from this one up, a steward decides (default %(default)s)",
+        default=TrainingOptions.review_weight,
+        help="below the link weight and from this one up, a steward decides (default %(default)s)",
     )
     tr.add_argument("--actor", default="", help="who trains it (kept in the model log)")
     tr.set_defaults(func=_train)
@@ -118,11 +118,11 @@ def _train(args: argparse.Namespace) -> int:
     options = TrainingOptions(
         max_pairs=args.max_pairs,
         random_pairs=args.random_pairs,
-        link_probability=args.link_probability,
-        review_probability=args.review_probability,
+        link_weight=args.link_weight,
+        review_weight=args.review_weight,
     )
-    if not 0.5 <= options.review_probability <= options.link_probability < 1:
-        raise ConfigError("need 0.5 <= --review-probability <= --link-probability < 1")
+    if options.review_weight > options.link_weight:
+        raise ConfigError("--review-weight is above --link-weight")
     builtin = settings_from_env(load().extra).match.builtin_model()
 
     async def work(session: AsyncSession) -> int:
@@ -190,7 +190,10 @@ def describe(model: MatchModel) -> str:
             lines.append(f"  {level:<18} {w:+7.2f}{extra}")
     for comparator, table in model.term_frequencies.items():
         common = sorted(table.items(), key=lambda kv: -kv[1])[:5]
-        shown = ", ".join(f"{v} {model.adjusted(comparator, 'exact', v)[1]:+.1f}" for v, _ in common)
+        if comparator in LEVELS:
+            shown = ", ".join(f"{v} {model.adjusted(comparator, 'exact', v)[1]:+.1f}" for v, _ in common)
+        else:
+            shown = ", ".join(f"{v} ({share:.4%})" for v, share in common)
         lines.append(f"{comparator}: {len(table)} names by frequency; most common: {shown}")
     return "\n".join(lines)
 

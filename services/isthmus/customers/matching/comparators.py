@@ -113,8 +113,9 @@ def _graded(a: str, b: str) -> tuple[str, float]:
         return "typo", s
     if s >= 0.84 or (edits == 2 and min(len(a), len(b)) >= 7):
         return "similar", s
-    if len(a) > 1 and len(b) > 1 and jellyfish.metaphone(a) == jellyfish.metaphone(b):
-        return "phonetic", s  # "Catherine" ~ "Kathryn": spelled apart, said alike
+    sound = jellyfish.metaphone(a) if len(a) > 1 else ""
+    if sound and sound == jellyfish.metaphone(b):
+        return "phonetic", s  # "Catherine" ~ "Kathryn": spelled apart, said alike (Latin script only)
     return "different", s
 
 
@@ -286,15 +287,22 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         )
         note = " (given and family name transposed)" if swapped else ""
         g = f = None
+        gw = gtf = 0.0
         if given is not None:
             level, s = given
-            w, tf = model.adjusted("given_name", level, b.given_full)
-            why = _NAME_WHY[level].format("given") + _tf_note(tf) + note
-            g = Comparison("given_name", a.given_full, b.given_full, round(s, 3), round(w, 3), why, level)
+            gw, gtf = model.adjusted("given_name", level, b.given_full)
+            why = _NAME_WHY[level].format("given") + _tf_note(gtf) + note
+            g = Comparison("given_name", a.given_full, b.given_full, round(s, 3), round(gw, 3), why, level)
         if family is not None:
             level, s = family
             w, tf = model.adjusted("family_name", level, b.family)
             why = _NAME_WHY[level].format("family") + _tf_note(tf) + note
+            if g is not None and g.level == "exact" and level == "exact":
+                # Both agree: how common the full name is says more than its parts taken apart.
+                joint = model.full_name_adjustment(b.given_full, b.family, gtf + tf)
+                if joint < gtf + tf:
+                    w += joint - gtf - tf
+                    why += f"; a full name many share ({joint - gtf - tf:+.1f})"
             f = Comparison("family_name", a.family, b.family, round(s, 3), round(w, 3), why, level)
         return g, f
 

@@ -36,6 +36,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 # Comparisons whose exact agreement is adjusted by how common the agreed value is.
 TERM_FREQUENCY = ("given_name", "family_name")
+FULL_NAME = "full_name"  # term frequencies of given and family name together
 # A term-frequency adjustment never moves a weight by more than this many bits either way.
 TF_LIMIT = 5.0
 FORMAT = 1
@@ -151,13 +152,17 @@ class MatchModel:
         adjust: dict[str, dict[str, float]] = {}
         unseen: dict[str, float] = {}
         for c, table in self.term_frequencies.items():
-            u = self.u.get(c, {}).get("exact")
+            u = self.u.get(c, {}).get("exact") if c != FULL_NAME else None
             if not u:
                 continue
             adjust[c] = {v: _clamp(math.log2(u / p)) for v, p in table.items() if p > 0}
             unseen[c] = _clamp(math.log2(u / self.tf_floor.get(c, min(table.values(), default=u))))
         object.__setattr__(self, "_adjust", adjust)
         object.__setattr__(self, "_unseen", unseen)
+        both = self.u.get("given_name", {}).get("exact", 0.0) * self.u.get("family_name", {}).get(
+            "exact", 0.0
+        )
+        object.__setattr__(self, "_both", both)
 
     @property
     def trained(self) -> bool:
@@ -175,6 +180,16 @@ class MatchModel:
             return w, 0.0
         tf: float = table.get(value, self._unseen[comparator])  # type: ignore[attr-defined]
         return w + tf, tf
+
+    def full_name_adjustment(self, given: str, family: str, parts: float) -> float:
+        """The adjustment of two names both agreeing, given what each part's adjustment (``parts``)
+        says: a full name many people share ("Maria Garcia") is worth less than its two parts, taken as
+        independent, make it. Only names seen more than once in training are known to be common."""
+        share = self.term_frequencies.get(FULL_NAME, {}).get(f"{given} {family}")
+        both: float = self._both  # type: ignore[attr-defined]
+        if share is None or not both:
+            return parts
+        return min(parts, max(-2 * TF_LIMIT, math.log2(both / share)))
 
     def probability(self, comparator: str, level: str) -> tuple[float, float] | None:
         """(m, u) behind a level's weight; None in the built-in model."""

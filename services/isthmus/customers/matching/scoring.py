@@ -123,10 +123,24 @@ def _vetoed(comparisons: Sequence[Comparison]) -> bool:
 
 
 _FULL_AGREEMENT = {"exact", "same"}
+_NAMES = ("given_name", "family_name")
+
+
+def corroborated(comparisons: Sequence[Comparison]) -> bool:
+    """Whether something besides the names agrees: namesakes share names and nothing else, so names
+    alone, however rare, never link (a steward decides)."""
+    return any(c.weight > 0 and c.comparator not in _NAMES for c in comparisons)
 
 
 def uncertainty(comparisons: Sequence[Comparison]) -> str:
-    """What keeps a score from certainty: comparisons short of full agreement, and key values missing."""
+    """What keeps a score from certainty: comparisons short of full agreement, key values missing, or
+    nothing but the names agreeing."""
+    if not corroborated(comparisons):
+        return "only the names agree; " + _uncertainty(comparisons)
+    return _uncertainty(comparisons)
+
+
+def _uncertainty(comparisons: Sequence[Comparison]) -> str:
     short = [
         f"{c.comparator}: {c.explanation}" for c in comparisons if c.level and c.level not in _FULL_AGREEMENT
     ]
@@ -199,7 +213,7 @@ class Matcher:
         """Whether a score is good enough to link a (sufficient) record by."""
         if scored.against:
             return False
-        return bool(scored.deterministic) or scored.score >= self.upper
+        return bool(scored.deterministic) or (scored.score >= self.upper and corroborated(scored.comparisons))
 
     def compatible(self, xs: Sequence[Features], ys: Sequence[Features]) -> bool:
         """Whether two customers' records may be one person's: no pair of them is strong evidence
@@ -231,7 +245,7 @@ class Matcher:
                 best.deterministic,
                 households,
             )
-        if best.score >= self.upper and not insufficient:
+        if best.score >= self.upper and not insufficient and corroborated(best.comparisons):
             return Decision(
                 Outcome.PROBABILISTIC, best.customer_id, best.score, best.comparisons, False, "", households
             )

@@ -7,10 +7,14 @@
   Fellegi and Sunter's model has it: the comparisons are taken as independent given the match status.
 - **term frequencies** of given and family names: agreeing on a common name is worth less.
 
-The thresholds follow from the estimated prior: a candidate links when the model says it is the same
-person with probability ``link_probability`` or more, and goes to a steward between
-``review_probability`` and that. Pure Python (EM runs on the distinct comparison patterns, a few
-thousand however many pairs), so the service's own image can run it.
+A level the records say too little about (fewer than ``min_evidence`` expected pairs of one person, as
+for e-mails in data without any) keeps its built-in weight; no level of agreement weighs less than
+disagreement does. The thresholds are weights of evidence too (log2 likelihood ratios): a candidate
+links at ``link_weight`` or more, and a steward decides from ``review_weight`` up. The share of
+candidate pairs that are one person (the prior) is kept for the record, not used to cut: it depends on
+how specific the blocking keys are, and a new person's candidates are all someone else. Pure Python
+(EM runs on the distinct comparison patterns, a few thousand however many pairs), so the service's
+own image can run it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any
 
 from isthmus.customers.matching.comparators import builtin_comparators
 from isthmus.customers.matching.features import Features, blocking_keys
-from isthmus.customers.matching.model import LEVELS, TERM_FREQUENCY, MatchModel
+from isthmus.customers.matching.model import FULL_NAME, LEVELS, TERM_FREQUENCY, MatchModel
 
 # Comparisons estimated; "generation" is too rare to estimate and keeps its built-in weight.
 ESTIMATED = tuple(c for c in LEVELS if c != "generation")
@@ -40,8 +44,9 @@ class TrainingOptions:
     max_block: int = 50  # records of one blocking key paired with each other (sampled beyond this)
     iterations: int = 100
     tolerance: float = 1e-6
-    link_probability: float = 0.999
-    review_probability: float = 0.95
+    link_weight: float = 10.0
+    review_weight: float = 6.0
+    min_evidence: float = 10.0
     seed: int = 1
 
 
@@ -153,6 +158,14 @@ def term_frequencies(features: Sequence[Features]) -> tuple[dict[str, dict[str, 
         total = sum(counts.values()) or 1
         tables[name] = {v: n / total for v, n in counts.items() if n > 1}
         floors[name] = 1 / total
+    # A full name counts the people holding it, told apart by their birth dates: one person's several
+    # records must not make their name look common.
+    born: dict[str, set[str]] = {}
+    for f in features:
+        if f.given_full and f.family and f.dob:
+            born.setdefault(f"{f.given_full} {f.family}", set()).add(f.dob)
+    total = sum(len(d) for d in born.values()) or 1
+    tables[FULL_NAME] = {v: len(d) / total for v, d in born.items() if len(d) > 1}
     return tables, floors
 
 
@@ -177,13 +190,20 @@ def train(
             randoms[pattern(features[a], features[b])] += 1
     u = estimate_u(randoms)
     m, prior, iterations = expectation_maximisation(seen, u, options)
+    matched = prior * sum(seen.values())
+    present = {
+        name: sum(n for p, n in seen.items() if p[k] >= 0) / max(1, sum(seen.values()))
+        for k, name in enumerate(ESTIMATED)
+    }
     weights: dict[str, dict[str, float]] = {c: dict(levels) for c, levels in builtin.weights.items()}
     for name in ESTIMATED:
         for i, level in enumerate(LEVELS[name]):
-            weights[name][level] = round(math.log2(m[name][i] / u[name][i]), 3)
-    logit = math.log2(prior / (1 - prior))
-    upper = math.log2(options.link_probability / (1 - options.link_probability)) - logit
-    lower = math.log2(options.review_probability / (1 - options.review_probability)) - logit
+            if m[name][i] * matched * present[name] >= options.min_evidence:
+                weights[name][level] = round(math.log2(m[name][i] / u[name][i]), 3)
+        floor = weights[name]["different"]
+        for level in LEVELS[name][:-1]:
+            weights[name][level] = max(weights[name][level], floor)
+    upper, lower = options.link_weight, options.review_weight
     tables, floors = term_frequencies(features)
     return MatchModel(
         "trained",  # the store gives it its version
@@ -208,6 +228,5 @@ def _about(
         "candidate_pairs": pairs,
         "random_pairs": randoms,
         "iterations": iterations,
-        "link_probability": options.link_probability,
-        "review_probability": options.review_probability,
+        "min_evidence": options.min_evidence,
     }
