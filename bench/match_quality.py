@@ -407,7 +407,12 @@ def main() -> None:
         for n, r in enumerate(results):
             rows.append((r, ecm if n == len(results) - 1 else None))
             refusals = ", ".join(f"{k} {v}" for k, v in r.refusals.most_common(3))
-            print(f"{r.data} / {r.model}: refused {refusals or 'none'}", file=sys.stderr)
+            print(
+                f"{r.data} / {r.model}: P {r.precision:.4f} R {r.recall:.4f} F1 {r.f1:.4f},"
+                f" reviews {r.reviews}, refused {refusals or 'none'}",
+                file=sys.stderr,
+                flush=True,
+            )
             if r.steward is not None:
                 p, rc, f1, decided = r.steward
                 print(
