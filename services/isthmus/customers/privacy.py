@@ -225,7 +225,7 @@ async def _erase(uow: UnitOfWork, req: api.EraseCustomerRequest) -> None:
     await uow.session.execute(
         update(match_reviews)
         .where(or_(m.candidate_customer_id == cid, m.existing_customer_id == cid))
-        .values(comparisons=[])
+        .values(comparisons=[], uncertain="")
     )
     await supersede_reviews(uow, [cid], now)
     version = await save(uow, row, Golden(), state=ERASED, merged_into=None, flags=set(), now=now)
