@@ -142,6 +142,28 @@ def test_a_trained_model_learns_from_records_and_survives_its_json_form():
     )
 
 
+def test_records_without_duplicates_teach_nothing_and_training_says_so():
+    # One record per person, many sharing a family name and a postcode: every candidate pair is two people.
+    rng = random.Random(9)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+
+    features = [
+        rec(
+            str(n),
+            word(),
+            f"Family{n % 7}",
+            f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}",
+            street="Weg 1",
+            pc="10115",
+        )
+        for n in range(300)
+    ]
+    with pytest.raises(ValueError, match="too few duplicates"):
+        train(features, MatchConfig().builtin_model(), TrainingOptions(random_pairs=5_000))
+
+
 def test_a_model_file_missing_a_level_is_refused_naming_it():
     data = MatchConfig().builtin_model().to_json()
     del data["weights"]["date_of_birth"]["one_digit"]

@@ -146,6 +146,34 @@ def expectation_maximisation(
     return m, prior, done
 
 
+_K = {name: k for k, name in enumerate(ESTIMATED)}
+_DIFFERENT = {name: LEVELS[name].index("different") for name in ESTIMATED}
+_OWN_ID = {LEVELS["identifier"].index("exact"), LEVELS["identifier"].index("typo")}
+
+
+def _two_people(p: Pattern) -> bool:
+    """The pattern is strong evidence against (``scoring.against``), read from level indices."""
+    if p[_K["identifier"]] in _OWN_ID:
+        return False
+    return (
+        p[_K["date_of_birth"]] == _DIFFERENT["date_of_birth"]
+        or p[_K["given_name"]] == _DIFFERENT["given_name"]
+    )
+
+
+def _check_separates(m: dict[str, list[float]]) -> None:
+    """EM found one person's pairs, not merely pairs that share a blocking key: in what it calls one
+    person, birth dates and given names mostly agree. A master without duplicates (one record per
+    person) has none to find, and EM then describes namesakes instead."""
+    for name in ("date_of_birth", "given_name"):
+        different = m[name][LEVELS[name].index("different")]
+        if different > 0.5:
+            raise ValueError(
+                f"the records hold too few duplicates to learn from ({different:.0%} of the pairs EM"
+                f" takes for one person have different {name.replace('_', ' ')}s); keep the built-in model"
+            )
+
+
 def term_frequencies(features: Sequence[Features]) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Share of records holding each given and family name (names held once are left to the floor)."""
     values = {
@@ -189,10 +217,16 @@ def train(
         if a != b:
             randoms[pattern(features[a], features[b])] += 1
     u = estimate_u(randoms)
-    m, prior, iterations = expectation_maximisation(seen, u, options)
-    matched = prior * sum(seen.values())
+    _check_separates(expectation_maximisation(seen, u, options)[0])
+    # What the rules already call two people (a given name or a birth date apart, without the same
+    # identifier) cannot be one: EM learns one person's pairs from the others, so that households and
+    # namesakes do not blur what one person's records look like.
+    possible: Counter[Pattern] = Counter({p: n for p, n in seen.items() if not _two_people(p)})
+    m, prior, iterations = expectation_maximisation(possible or seen, u, options)
+    pairs = possible or seen
+    matched = prior * sum(pairs.values())
     present = {
-        name: sum(n for p, n in seen.items() if p[k] >= 0) / max(1, sum(seen.values()))
+        name: sum(n for p, n in pairs.items() if p[k] >= 0) / max(1, sum(pairs.values()))
         for k, name in enumerate(ESTIMATED)
     }
     weights: dict[str, dict[str, float]] = {c: dict(levels) for c, levels in builtin.weights.items()}
