@@ -23,6 +23,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -119,6 +120,13 @@ async def delivered(database_url: str, subscriber: Any, expected: int) -> None:
         or await asyncio.to_thread(subscriber.committed) < expected
     ):
         await asyncio.sleep(0.02)
+
+
+def isthmus_cli(env: dict[str, str], *args: str) -> str:
+    """Runs an ``isthmus`` command against the bench's master; its output."""
+    command = [str(Path(sys.executable).parent / "isthmus"), *args]
+    done = subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True, text=True)
+    return done.stdout
 
 
 def env_for(database_url: str, amqp_url: str) -> dict[str, str]:
@@ -253,7 +261,19 @@ def measure(
     print(f"then VACUUM (ANALYZE) in {vacuumed:.1f} s (autovacuum: {autovacuum}); PostgreSQL restarted")
     pg = cluster.restart()
     results = []
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    learned = ""  # the trained model's version, once trained
     for n in range(args.rounds):
+        model = models[n % len(models)]
+        if model == "learned" and not learned:
+            # Trained on the master as it is: the seeded people and the duplicates earlier rounds
+            # brought (one record per person has none to learn from).
+            trained = isthmus_cli(env, "customers", "train")
+            learned = trained.split()[1]
+            print(f"round {n + 1}: {trained.strip()}", flush=True)
+        version = learned if model == "learned" else "builtin"
+        isthmus_cli(env, "customers", "model", "activate", version, "--actor", "bench")
+        print(f"round {n + 1}: match model {version} ({model}), load average {load_average()}", flush=True)
         records = people.mixed(args.records, f"r{n}")
         count = len(records)
         with (
@@ -347,4 +367,10 @@ if __name__ == "__main__":
     parser.add_argument("--gets", type=int, default=2000, help="customers read cold, then warm")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--backfill", type=int, default=0, help="long mode: stream this many records")
+    parser.add_argument(
+        "--models",
+        default="builtin",
+        help="match models by round, in turn: builtin, learned (trained with `isthmus customers train`"
+        " on the master once a round has brought duplicates), or builtin,learned to alternate them",
+    )
     main(parser.parse_args())
