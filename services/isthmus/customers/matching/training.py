@@ -146,6 +146,7 @@ def expectation_maximisation(
     return m, prior, done
 
 
+MIN_POSSIBLE_PAIRS = 50  # candidate pairs that could be one person, below which EM has nothing to learn
 _K = {name: k for k, name in enumerate(ESTIMATED)}
 _DIFFERENT = {name: LEVELS[name].index("different") for name in ESTIMATED}
 _OWN_ID = {LEVELS["identifier"].index("exact"), LEVELS["identifier"].index("typo")}
@@ -159,19 +160,6 @@ def _two_people(p: Pattern) -> bool:
         p[_K["date_of_birth"]] == _DIFFERENT["date_of_birth"]
         or p[_K["given_name"]] == _DIFFERENT["given_name"]
     )
-
-
-def _check_separates(m: dict[str, list[float]]) -> None:
-    """EM found one person's pairs, not merely pairs that share a blocking key: in what it calls one
-    person, birth dates and given names mostly agree. A master without duplicates (one record per
-    person) has none to find, and EM then describes namesakes instead."""
-    for name in ("date_of_birth", "given_name"):
-        different = m[name][LEVELS[name].index("different")]
-        if different > 0.5:
-            raise ValueError(
-                f"the records hold too few duplicates to learn from ({different:.0%} of the pairs EM"
-                f" takes for one person have different {name.replace('_', ' ')}s); keep the built-in model"
-            )
 
 
 def term_frequencies(features: Sequence[Features]) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
@@ -217,13 +205,17 @@ def train(
         if a != b:
             randoms[pattern(features[a], features[b])] += 1
     u = estimate_u(randoms)
-    _check_separates(expectation_maximisation(seen, u, options)[0])
     # What the rules already call two people (a given name or a birth date apart, without the same
     # identifier) cannot be one: EM learns one person's pairs from the others, so that households and
     # namesakes do not blur what one person's records look like.
     possible: Counter[Pattern] = Counter({p: n for p, n in seen.items() if not _two_people(p)})
-    m, prior, iterations = expectation_maximisation(possible or seen, u, options)
-    pairs = possible or seen
+    if sum(possible.values()) < MIN_POSSIBLE_PAIRS:
+        raise ValueError(
+            f"the records hold too few duplicates to learn from ({sum(possible.values())} candidate pairs"
+            f" could be one person; at least {MIN_POSSIBLE_PAIRS}): keep the built-in model"
+        )
+    m, prior, iterations = expectation_maximisation(possible, u, options)
+    pairs = possible
     matched = prior * sum(pairs.values())
     present = {
         name: sum(n for p, n in pairs.items() if p[k] >= 0) / max(1, sum(pairs.values()))
