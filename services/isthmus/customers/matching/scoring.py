@@ -2,13 +2,14 @@
 and which other customers share the record's household.
 
 The score is the sum of the comparisons' weights. Before any sum counts, strong evidence against is
-looked for: a given name that is neither the same, a nickname, an initial nor a typo of the other; a
-birth date apart by more than a typo or a transposition; another generation ("Jr." and "Sr."); another
-identifier. Any of these means two people, however much they share: twins share a family name, a birth
-date, an address and a landline; a father and his son of the same name share everything but the birth
-date. What they share is evidence of a household, not of a person: such a candidate is never linked or
-reviewed, and when it shares a contact point (an address, a phone, an e-mail) it is reported as a
-household of the record's customer instead.
+looked for: a given name that is neither the same, a nickname, an initial, a typo nor a sound-alike of
+the other; a birth date apart by more than a typo or a transposition; another generation ("Jr." and
+"Sr."). Any of these means two people, however much they share, unless the person's own identifier
+agrees: twins share a family name, a birth date, an address and a landline; a father and his son of
+the same name share everything but the birth date. What they share is evidence of a household, not of
+a person: such a candidate is never linked or reviewed, and when it shares a contact point (an
+address, a phone, an e-mail) it is reported as a household of the record's customer instead. A
+probabilistic link also needs something besides the names to agree (namesakes share names only).
 """
 
 from __future__ import annotations
