@@ -1,7 +1,7 @@
 """match models, households, and which model made each link
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 
 Trained match models are stored (versioned, one active at a time, each change logged); a source record
 keeps the model that linked it and the comparisons that made the link; a review keeps its model and
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
