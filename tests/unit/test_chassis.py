@@ -200,3 +200,13 @@ def test_a_lost_broker_connection_is_not_logged_as_an_error(capsys):
         ("pika.adapters.base_connection", "WARNING"),
         ("isthmus.orders", "ERROR"),
     ]
+
+
+@pytest.mark.parametrize("metadata", [None, _auth(READER)], ids=["no-token", "token"])
+async def test_health_watch_streams_the_status_with_or_without_a_token(channel, metadata):
+    # Envoy and gRPC client-side health checking use Watch, a handler that writes its own responses.
+    stub = health_pb2_grpc.HealthStub(channel)
+    call = stub.Watch(health_pb2.HealthCheckRequest(service=SERVICE), metadata=metadata)
+    first = await call.read()
+    assert first.status == health_pb2.HealthCheckResponse.SERVING
+    call.cancel()

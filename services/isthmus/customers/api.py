@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from isthmus.customers import merging, privacy, queries, queries360, reviews
+from isthmus.customers import findings, merging, privacy, queries, queries360, reviews
 from isthmus.customers.deps import Deps
 from isthmus.customers.incoming import Incoming, Upserted
 from isthmus.customers.ingest import upsert
@@ -56,7 +56,23 @@ def _result(u: Upserted) -> api.UpsertResult:
         match_review_id=u.review_id,
         quality_flags=u.flags,  # type: ignore[arg-type]
         error=_item_error(u.error) if u.error else None,
+        findings=u.findings,
     )
+
+
+def _found(items: list[Incoming], results: dict[int, Upserted]) -> None:
+    """The findings of accepted records on their results; counted once, when first stored."""
+    stored = []
+    for item in items:
+        if not item.record.findings:
+            continue
+        u = results[item.index]
+        if u.outcome == pb.MATCH_OUTCOME_REJECTED:
+            continue
+        u.findings = [findings.message(f) for f in item.record.findings]
+        if u.outcome != pb.MATCH_OUTCOME_UNCHANGED:
+            stored.append(item.record)
+    findings.count(stored)
 
 
 class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
@@ -84,6 +100,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         count_outcomes([result.outcome])
         if result.error is not None:
             raise result.error
+        _found([item], {0: result})
         return _result(result)
 
     async def _batch(self, request: api.UpsertSourceRecordsRequest) -> api.UpsertSourceRecordsResponse:
@@ -109,7 +126,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
                         record.source_system,
                         record.source_id,
                         outcome=pb.MATCH_OUTCOME_REJECTED,
-                        error=_prefixed(exc, f"records[{i}]"),
+                        error=exc,  # paths relative to the record, as the docs promise
                     )
         return prepared
 
@@ -118,6 +135,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         with collector.bulk():
             for u in await self._upsert_items(prepared.items):
                 results[u.index] = u
+        _found(prepared.items, results)
         request = prepared.request
         ordered = [_result(results[i]) for i in range(len(request.records))]
         rejected = sum(1 for r in ordered if r.outcome == pb.MATCH_OUTCOME_REJECTED)
@@ -175,6 +193,13 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             if ahead.done() and not ahead.cancelled():
                 ahead.exception()  # retrieved: an error already on its way out is the one that counts
             ahead.cancel()
+
+    async def ListDataQualityFindings(
+        self, request: api.ListDataQualityFindingsRequest, context: Any
+    ) -> api.ListDataQualityFindingsResponse:
+        async with self.deps.transaction() as uow:
+            found, token = await findings.listed(uow, request)
+        return api.ListDataQualityFindingsResponse(findings=found, next_page_token=token)
 
     async def GetCustomer(self, request: api.GetCustomerRequest, context: Any) -> pb.Customer:
         async with self.deps.transaction() as uow:

@@ -73,6 +73,7 @@ class Upserted:
     review_id: str = ""
     flags: list[int] = field(default_factory=list)
     error: DomainError | None = None
+    findings: list[Any] = field(default_factory=list)  # records_pb2.DataQualityFinding
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from isthmus.customers import convert
+from isthmus.customers import convert, findings
 from isthmus.customers.batch_io import CandidateReads, Writes, comparisons_json
 from isthmus.customers.deps import UnitOfWork, actor_json, new_id
 from isthmus.customers.incoming import (
@@ -38,6 +38,7 @@ from isthmus.customers.survivorship import diff, golden_record
 from isthmus.customers.tables import blocking_keys as blocking_keys_table
 from isthmus.customers.tables import (
     customers,
+    data_quality_findings,
     history,
     household_links,
     match_reviews,
@@ -502,6 +503,9 @@ class Batch:
         ]
         if self.updated_sources:
             await writes.send(repo.delete_keys(list(self.updated_sources)))
+            await writes.send(findings.forget(repo, list(self.updated_sources)))
+        latest = {i.record.ref: i.record for i in self.items}
+        await writes.insert(data_quality_findings, findings.rows((latest[r] for r in changed_refs), self.now))
         await writes.insert(blocking_keys_table, key_rows)
         for w in changed:  # while the largest insert runs
             self._emit(w)

@@ -1,8 +1,12 @@
 """Validation and normalisation of incoming source records (pure: no I/O).
 
 Reads a ``SourceRecord`` message and returns a :class:`~isthmus.customers.records.Record` with every
-value in canonical form and its raw form kept, or raises ``InvalidArgument`` listing every field at
-fault (paths relative to the record, e.g. ``emails[1].address``).
+value in canonical form and its raw form kept. A value that breaks a rule (a date of birth that is no
+calendar date, an email address that is none, a control character in a name) costs only itself: it
+is left out of the record's values and kept, as sent, in a finding on the record (``Record.findings``,
+paths relative to the record, e.g. ``emails[1].address``). Only what leaves the record without an
+address is refused with ``InvalidArgument``: no or an unknown source system, no usable source id, or
+no content at all.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from datetime import date, datetime
 
 import phonenumbers
 
-from isthmus.customers.records import Address, Email, Identifier, Name, Phone, Record
+from isthmus.customers.records import Address, Email, Finding, Identifier, Name, Phone, Record
 from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.timestamps import from_ts, valid_ts
+from isthmus.platform.boundary import control_character, excerpt
 from isthmus_client.api.customers.v1 import records_pb2
 
 MAX_TEXT = 200  # any single name, line, city, company
@@ -24,6 +29,7 @@ MAX_ID = 128  # source id, identifier value
 MAX_ITEMS = 20  # emails, phones, addresses, identifiers per record
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTE_VALUE = 4096
+MAX_RAW = 1000  # characters of a flagged value kept as sent
 SOURCE_SYSTEM_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 _SPACE = re.compile(r"\s+")
@@ -34,12 +40,28 @@ _PREFIXES = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "frau", "sir", "ma
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"}
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def kept_raw(value: str) -> str:
+    """A flagged value as it is stored and shown: control characters escaped (PostgreSQL cannot
+    store NUL, and a steward's screen should not interpret them), at most MAX_RAW characters."""
+    text = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value[:MAX_RAW])
+    return text + ("..." if len(value) > MAX_RAW else "")
+
+
 class _Errors:
+    """What is wrong with a record: ``items`` refuse it, ``findings`` only flag a value."""
+
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []
+        self.findings: list[Finding] = []
 
     def add(self, path: str, message: str) -> None:
         self.items.append((path, message))
+
+    def flag(self, path: str, rule: str, raw: str, message: str) -> None:
+        self.findings.append(Finding(path, rule, kept_raw(raw), message))
 
 
 def collapse(text: str) -> str:
@@ -67,13 +89,22 @@ def fold(text: str) -> str:
 
 
 def _text(errors: _Errors, path: str, value: str, limit: int = MAX_TEXT) -> str:
+    """``value``, or "" with a finding when it is too long or holds control characters."""
     if len(value) > limit:
-        errors.add(path, f"longer than {limit} characters")
+        errors.flag(path, "too_long", value, f"longer than {limit} characters")
         return ""
-    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value):
-        errors.add(path, "contains control characters")
+    if (why := control_character(value)) is not None:
+        errors.flag(path, "control_characters", value, why)
         return ""
     return value
+
+
+def _kind(errors: _Errors, path: str, value: int, enum: object) -> int:
+    """An enum number the proto defines, or 0 with a finding."""
+    if value in enum.values():  # type: ignore[attr-defined]
+        return value
+    errors.flag(path, "enum_value", str(value), f"{value} is not a defined value")
+    return 0
 
 
 def _name(errors: _Errors, msg: records_pb2.PersonName) -> Name:
@@ -153,17 +184,23 @@ def _address(errors: _Errors, path: str, msg: records_pb2.Address) -> Address | 
     postal = collapse(_text(errors, f"{path}.address.postal_code", a.postal_code, 20)).upper()
     region = a.region_code.strip().upper()
     if region and not _REGION.match(region):
-        errors.add(f"{path}.address.region_code", "must be an ISO 3166-1 alpha-2 code such as DE")
+        errors.flag(
+            f"{path}.address.region_code",
+            "region_code",
+            a.region_code,
+            "must be an ISO 3166-1 alpha-2 code such as DE",
+        )
         region = ""
     recipient = collapse(_text(errors, f"{path}.address.recipient", a.recipient))
     if not (lines or locality or postal):
         return None
+    kind = _kind(errors, f"{path}.kind", int(msg.kind), records_pb2.ContactKind)
     raw = " | ".join(
         x
-        for x in (*a.address_lines, a.postal_code, a.locality, a.administrative_area, a.region_code)
-        if x.strip()
+        for x in (*a.address_lines, a.postal_code, a.locality, a.administrative_area, region)
+        if x.strip() and control_character(x) is None
     )
-    return Address(lines, locality, area, postal, region, recipient, raw, int(msg.kind), msg.primary)
+    return Address(lines, locality, area, postal, region, recipient, raw, kind, msg.primary)
 
 
 def _dob(errors: _Errors, msg: records_pb2.SourceRecord, today: date) -> tuple[str, str]:
@@ -175,14 +212,14 @@ def _dob(errors: _Errors, msg: records_pb2.SourceRecord, today: date) -> tuple[s
     raw = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
     try:
         value = date(d.year, d.month, d.day)
-    except ValueError:
-        errors.add("date_of_birth", f"{raw} is not a calendar date")
+    except (ValueError, OverflowError):
+        errors.flag("date_of_birth", "calendar_date", raw, f"{raw} is not a calendar date")
         return "", ""
     if value > today:
-        errors.add("date_of_birth", f"{raw} is in the future")
+        errors.flag("date_of_birth", "future_date", raw, f"{raw} is in the future")
         return "", ""
     if value.year < 1900:
-        errors.add("date_of_birth", f"{raw} is before 1900")
+        errors.flag("date_of_birth", "date_before_1900", raw, f"{raw} is before 1900")
         return "", ""
     return value.isoformat(), raw
 
@@ -194,54 +231,79 @@ def normalise(
     now: datetime,
     default_region: str = "",
 ) -> Record:
-    """Validate and normalise one source record; ``InvalidArgument`` names every field at fault."""
+    """Validate and normalise one source record: flag every bad value; refuse (``InvalidArgument``
+    naming the field) only a record without an address or without content."""
     errors = _Errors()
     system = msg.source_system.strip()
     if not system:
         errors.add("source_system", "is required")
+    elif (why := control_character(system)) is not None:
+        errors.add("source_system", why)
     elif system not in known_systems:
         known = ", ".join(sorted(known_systems))
-        errors.add("source_system", f"unknown source system {system!r}; configured: {known}")
+        errors.add("source_system", f"unknown source system {excerpt(system)}; configured: {known}")
     source_id = msg.source_id.strip()
     if not source_id:
         errors.add("source_id", "is required")
     elif len(source_id) > MAX_ID:
         errors.add("source_id", f"longer than {MAX_ID} characters")
+    elif (why := control_character(source_id)) is not None:
+        errors.add("source_id", why)
     name = _name(errors, msg.name)
     address_region = next(
         (a.address.region_code.strip().upper() for a in msg.addresses if a.address.region_code), ""
     )
 
-    for label, items in (("emails", msg.emails), ("phones", msg.phones), ("addresses", msg.addresses)):
+    for label, items in (
+        ("emails", msg.emails),
+        ("phones", msg.phones),
+        ("addresses", msg.addresses),
+        ("identifiers", msg.identifiers),
+    ):
         if len(items) > MAX_ITEMS:
-            errors.add(label, f"more than {MAX_ITEMS} entries")
-    if len(msg.identifiers) > MAX_ITEMS:
-        errors.add("identifiers", f"more than {MAX_ITEMS} entries")
+            errors.flag(
+                label,
+                "too_many",
+                str(len(items)),
+                f"more than {MAX_ITEMS} entries; the first {MAX_ITEMS} kept",
+            )
 
     emails: dict[str, Email] = {}
     for i, e in enumerate(msg.emails[:MAX_ITEMS]):
         if not e.address.strip():
             continue
+        path = f"emails[{i}].address"
+        if (why := control_character(e.address)) is not None:
+            errors.flag(path, "control_characters", e.address, why)
+            continue
         canonical = canonical_email(e.address)
         if canonical is None:
-            errors.add(f"emails[{i}].address", f"{e.address[:80]!r} is not an email address")
+            errors.flag(path, "email_address", e.address, "is not an email address")
             continue
-        emails.setdefault(canonical.casefold(), Email(canonical, e.address, int(e.kind), e.primary))
+        kind = _kind(errors, f"emails[{i}].kind", int(e.kind), records_pb2.ContactKind)
+        emails.setdefault(canonical.casefold(), Email(canonical, e.address, kind, e.primary))
 
     phones: dict[str, Phone] = {}
     for i, p in enumerate(msg.phones[:MAX_ITEMS]):
         if not p.number.strip():
             continue
+        path = f"phones[{i}].number"
         if len(p.number) > 40:
-            errors.add(f"phones[{i}].number", "longer than 40 characters")
+            errors.flag(path, "too_long", p.number, "longer than 40 characters")
+            continue
+        if (why := control_character(p.number)) is not None:
+            errors.flag(path, "control_characters", p.number, why)
             continue
         region = (p.default_region or address_region or default_region).strip().upper()
+        if not _REGION.match(region):
+            region = ""
         number = e164(p.number, region)
         if number is None:
             where = f" for region {region}" if region and not p.number.strip().startswith("+") else ""
-            errors.add(f"phones[{i}].number", f"{p.number!r} is not a valid phone number{where}")
+            errors.flag(path, "phone_number", p.number, f"is not a valid phone number{where}")
             continue
-        phones.setdefault(number, Phone(number, p.number, int(p.kind), p.primary))
+        kind = _kind(errors, f"phones[{i}].kind", int(p.kind), records_pb2.ContactKind)
+        phones.setdefault(number, Phone(number, p.number, kind, p.primary))
 
     addresses: list[Address] = []
     for i, a in enumerate(msg.addresses[:MAX_ITEMS]):
@@ -254,41 +316,59 @@ def normalise(
         value = _ID_SEPARATORS.sub("", ident.value).upper()
         if not value:
             continue
+        path = f"identifiers[{i}]"
         if len(value) > MAX_ID:
-            errors.add(f"identifiers[{i}].value", f"longer than {MAX_ID} characters")
+            errors.flag(f"{path}.value", "too_long", ident.value, f"longer than {MAX_ID} characters")
+            continue
+        if (why := control_character(value)) is not None:
+            errors.flag(f"{path}.value", "control_characters", ident.value, why)
             continue
         if ident.kind == records_pb2.IDENTIFIER_KIND_UNSPECIFIED:
-            errors.add(f"identifiers[{i}].kind", "is required")
+            errors.flag(f"{path}.kind", "required", ident.value, "is required when a value is given")
+            continue
+        if _kind(errors, f"{path}.kind", int(ident.kind), records_pb2.IdentifierKind) == 0:
             continue
         country = ident.issuing_country.strip().upper()
         if country and not _REGION.match(country):
-            errors.add(f"identifiers[{i}].issuing_country", "must be an ISO 3166-1 alpha-2 code")
+            errors.flag(
+                f"{path}.issuing_country",
+                "region_code",
+                ident.issuing_country,
+                "must be an ISO 3166-1 alpha-2 code",
+            )
             continue
         parsed = Identifier(int(ident.kind), value, country, ident.value)
         identifiers.setdefault(parsed.key, parsed)
 
     dob, dob_raw = _dob(errors, msg, now.date())
     company_raw = _text(errors, "company", msg.company)
-    if len(msg.attributes) > MAX_ATTRIBUTES:
-        errors.add("attributes", f"more than {MAX_ATTRIBUTES} entries")
-    for key, value in msg.attributes.items():
-        if len(key) > 128 or len(value) > MAX_ATTRIBUTE_VALUE:
-            errors.add(
-                f"attributes[{key[:40]!r}]", f"key over 128 or value over {MAX_ATTRIBUTE_VALUE} characters"
+    attributes: list[tuple[str, str]] = []
+    for key, value in sorted(msg.attributes.items()):
+        path = f"attributes[{excerpt(key)}]"
+        if len(attributes) >= MAX_ATTRIBUTES:
+            errors.flag(path, "too_many", value, f"more than {MAX_ATTRIBUTES} attributes")
+        elif len(key) > 128 or len(value) > MAX_ATTRIBUTE_VALUE:
+            errors.flag(
+                path, "too_long", value, f"key over 128 or value over {MAX_ATTRIBUTE_VALUE} characters"
             )
+        elif (why := control_character(key) or control_character(value)) is not None:
+            errors.flag(path, "control_characters", value, why)
+        else:
+            attributes.append((key, value))
     lawful_basis = _text(errors, "lawful_basis", msg.lawful_basis)
 
     observed = now
     if msg.HasField("observed_at"):
         problem = valid_ts(msg.observed_at)
+        stamp = f"{msg.observed_at.seconds}s {msg.observed_at.nanos}ns"
         if problem is not None:
-            errors.add("observed_at", problem)
-        else:
-            observed = from_ts(msg.observed_at)
-            if observed.year < 1970:
-                errors.add("observed_at", "before 1970")
+            errors.flag("observed_at", "timestamp", stamp, f"{problem}; the time of receipt is used")
+        elif (observed := from_ts(msg.observed_at)).year < 1970:
+            errors.flag("observed_at", "timestamp", stamp, "before 1970; the time of receipt is used")
+            observed = now
 
-    if not errors.items and name.is_empty() and not emails and not phones and not identifiers:
+    usable = not name.is_empty() or emails or phones or identifiers
+    if not errors.items and not usable and not errors.findings:
         errors.add("name", "a record needs at least a name, an email, a phone or an identifier")
     if errors.items:
         raise InvalidArgument.many(errors.items)
@@ -305,6 +385,7 @@ def normalise(
         identifiers=tuple(identifiers.values()),
         company=collapse(company_raw),
         company_raw=company_raw,
-        attributes=tuple(sorted(msg.attributes.items())),
+        attributes=tuple(attributes),
         lawful_basis=lawful_basis.strip(),
+        findings=tuple(errors.findings),
     )

@@ -6,7 +6,7 @@ from typing import cast
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from isthmus.customers import queries, queries360
+from isthmus.customers import findings, queries, queries360
 from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
 from isthmus.customers.steward import (
     ACTIVE,
@@ -216,6 +216,7 @@ async def _erase(uow: UnitOfWork, req: api.EraseCustomerRequest) -> None:
     )
     await uow.session.execute(delete(source_records).where(source_records.c.customer_id == cid))
     await uow.repo.delete_keys(pairs)  # by record: no index leads from a customer to its keys
+    await findings.forget(uow.repo, pairs)
     await uow.repo.close_xref(pairs, now)
     await uow.session.execute(delete(consents).where(consents.c.customer_id == cid))
     await Projection(view360_tables).erase(uow.session, cid)

@@ -89,6 +89,21 @@ class Identifier:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A value the source sent that the customer master could not use: kept as sent, never golden.
+
+    ``field`` is its path in the source record (``date_of_birth``, ``emails[1].address``), ``rule``
+    the rule it broke (``calendar_date``, ``email_address``...), ``raw`` the value as sent with
+    control characters escaped, ``message`` why, in words.
+    """
+
+    field: str
+    rule: str
+    raw: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Record:
     """One source system's copy of a customer, normalised."""
 
@@ -106,6 +121,7 @@ class Record:
     company_raw: str = ""
     attributes: tuple[tuple[str, str], ...] = ()
     lawful_basis: str = ""
+    findings: tuple[Finding, ...] = ()
 
     @property
     def ref(self) -> tuple[str, str]:
@@ -113,7 +129,7 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         # By hand rather than dataclasses.asdict, which deep-copies and dominates bulk ingestion.
-        return {
+        data = {
             **self.__dict__,
             "observed_at": self.observed_at.isoformat(),
             "name": dict(self.name.__dict__),
@@ -122,7 +138,12 @@ class Record:
             "addresses": [{**a.__dict__, "lines": list(a.lines)} for a in self.addresses],
             "identifiers": [dict(i.__dict__) for i in self.identifiers],
             "attributes": [list(kv) for kv in self.attributes],
+            "findings": [dict(f.__dict__) for f in self.findings],
         }
+        if not self.findings:
+            # Absent rather than empty: a record without findings hashes as records always have.
+            del data["findings"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:
@@ -141,6 +162,7 @@ class Record:
             company_raw=data["company_raw"],
             attributes=tuple((k, v) for k, v in data["attributes"]),
             lawful_basis=data.get("lawful_basis", ""),
+            findings=tuple(Finding(**f) for f in data.get("findings", ())),
         )
 
 

@@ -78,6 +78,24 @@ source_records = Table(
     Column("match_comparisons", JSON, nullable=True),
 )
 
+# The values source records carried that could not be used (records.Finding), one row each, for a
+# data steward to page through. A record's rows are replaced whenever its content changes; its
+# customer is found through source_records, so merges need not touch them.
+data_quality_findings = Table(
+    "data_quality_findings",
+    metadata,
+    Column("finding_id", _SEQ, primary_key=True, autoincrement=True),
+    Column("source_system", String(40), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("raw_value", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("receive_time", _TS, nullable=False),
+    Index("ix_data_quality_findings_record", "source_system", "source_id"),
+    Index("ix_data_quality_findings_rule", "rule", "finding_id"),
+)
+
 blocking_keys = Table(
     "blocking_keys",
     metadata,

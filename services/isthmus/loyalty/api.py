@@ -21,6 +21,7 @@ from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 
 T = TypeVar("T")
 DEFAULT_HORIZON = timedelta(days=90)
+MAX_CUSTOMER_ID = 64  # the accounts table's customer_id column
 
 
 def _actor(message: Any) -> Actor:
@@ -96,6 +97,8 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         problems = []
         if not request.customer_id:
             problems.append(("customer_id", "required"))
+        elif len(request.customer_id) > MAX_CUSTOMER_ID:
+            problems.append(("customer_id", f"is longer than {MAX_CUSTOMER_ID} characters"))
         if request.points <= 0:
             problems.append(("points", "must be positive"))
         if not request.idempotency_key:
@@ -118,6 +121,8 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         problems = []
         if not request.customer_id:
             problems.append(("customer_id", "required"))
+        elif len(request.customer_id) > MAX_CUSTOMER_ID:
+            problems.append(("customer_id", f"is longer than {MAX_CUSTOMER_ID} characters"))
         if request.points == 0:
             problems.append(("points", "must not be zero"))
         if not request.reason.strip():

@@ -17,9 +17,10 @@ from typing import Any
 
 import grpc
 import sqlalchemy.exc
+from google.protobuf.message import DecodeError
 
 from isthmus.kernel.errors import DomainError, InvalidArgument
-from isthmus.platform import db, tracing
+from isthmus.platform import boundary, db, tracing
 from isthmus.platform.auth import Authenticator, caller, principal
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
@@ -96,6 +97,9 @@ class Chassis:
         streamed = handler.request_streaming
         if streamed:
             behavior = _counting_requests(behavior, metrics)
+        deserializer = handler.request_deserializer
+        if deserializer is not None:
+            deserializer = _decoding(deserializer)
         # Chosen once per method: with tracing off, the call path has no tracing code at all.
         spans = tracing.ServerSpans(method) if tracing.enabled() else None
         if handler.response_streaming:
@@ -104,7 +108,7 @@ class Chassis:
             wrapped = self._unary(method, behavior, metrics, spans, streamed)
         return factory(
             wrapped,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=deserializer,
             response_serializer=handler.response_serializer,
         )
 
@@ -146,6 +150,8 @@ class Chassis:
             span = spans.start(context) if spans is not None else None
             try:
                 cid = self._begin(method, context)
+                if not streamed:
+                    _admit(request)
                 result = behavior(request, context)
                 if inspect.isawaitable(result):
                     result = await result
@@ -185,11 +191,17 @@ class Chassis:
             span = spans.start(context) if spans is not None else None
             try:
                 cid = self._begin(method, context)
+                if not streamed:
+                    _admit(request)
                 result = behavior(request, context)
                 if hasattr(result, "__aiter__"):
                     async for item in result:
                         metrics.sent += 1
                         yield item
+                elif inspect.isawaitable(result):
+                    # A coroutine handler that writes its responses itself (``context.write``), as
+                    # grpc's own asyncio health servicer does for Watch.
+                    await result
                 else:
                     for item in result:
                         metrics.sent += 1
@@ -215,11 +227,39 @@ def _counting_requests(behavior: Behavior, metrics: MethodMetrics) -> Behavior:
         async def each() -> AsyncIterator[Any]:
             async for request in requests:
                 metrics.received += 1
+                _admit(request)
                 yield request
 
         return behavior(each(), context)
 
     return counted
+
+
+class _Undecodable:
+    """A request message that did not parse (e.g. a string field that is not UTF-8)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _decoding(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    # grpc answers a deserializer's exception with INTERNAL; the chassis answers INVALID_ARGUMENT.
+    def decode(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except (DecodeError, UnicodeDecodeError, ValueError) as exc:
+            return _Undecodable(str(exc)[:200])
+
+    return decode
+
+
+def _admit(request: Any) -> None:
+    """Refuse a request that did not parse or breaks the boundary rules (boundary.py)."""
+    if type(request) is _Undecodable:
+        raise InvalidArgument("request", f"is not a valid protobuf message ({request.reason})")
+    boundary.check(request)
 
 
 def _access(
@@ -249,6 +289,9 @@ def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, list[tuple[str, 
         return exc.code, exc.message, []
     if isinstance(exc, NotImplementedError):
         return grpc.StatusCode.UNIMPLEMENTED, "method not implemented", []
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and db.sqlstate(exc) in _DATA_EXCEPTIONS:
+        # A value the boundary rules and the handler let through that the column cannot hold.
+        return grpc.StatusCode.INVALID_ARGUMENT, "a value of the request does not fit its field", []
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and db.sqlstate(exc)[:2] == "40":
         return grpc.StatusCode.ABORTED, "a concurrent request conflicted with this one; retry", []
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError) or (
@@ -256,6 +299,11 @@ def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, list[tuple[str, 
     ):
         return grpc.StatusCode.UNAVAILABLE, "database unavailable; retry later", []
     return grpc.StatusCode.INTERNAL, "internal error", []
+
+
+# PostgreSQL: string too long, numeric out of range, NUL or untranslatable character, bad byte sequence.
+_DATA_EXCEPTIONS = frozenset({"22001", "22003", "22P05", "22021", "22008"})
+MAX_MESSAGE = 1000  # characters of a status message: a message that echoes a huge value is cut
 
 
 def _code_of(exc: Exception, context: grpc.aio.ServicerContext) -> grpc.StatusCode:
@@ -269,6 +317,9 @@ async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext,
     if isinstance(exc, grpc.aio.AbortError):
         raise exc
     code, message, violations = classify(exc)
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + "..."
+    message = boundary.escaped(message)  # a client's value in it cannot forge lines or terminals
     if code is grpc.StatusCode.INTERNAL:
         log.exception("unhandled error in %s", method, extra={"grpc_method": method})
         message = f"internal error (correlation id {cid})"

@@ -66,46 +66,110 @@ def test_phone_region_comes_from_the_address_when_the_number_has_no_prefix():
     ("kw", "field"),
     [
         ({"source_system": "mainframe", "name": pb.PersonName(given_name="A")}, "source_system"),
+        ({"source_system": "erp\x00", "name": pb.PersonName(given_name="A")}, "source_system"),
         ({"source_id": "", "name": pb.PersonName(given_name="A")}, "source_id"),
         ({"source_id": "x" * 200, "name": pb.PersonName(given_name="A")}, "source_id"),
+        ({"source_id": "7\x00", "name": pb.PersonName(given_name="A")}, "source_id"),
         ({}, "name"),
-        ({"emails": [pb.EmailAddress(address="a@b")]}, "emails[0].address"),
-        ({"phones": [pb.PhoneNumber(number="+49 1")]}, "phones[0].number"),
-        ({"name": pb.PersonName(given_name="x" * 201)}, "name.given_name"),
-        ({"name": pb.PersonName(given_name="A\x00B")}, "name.given_name"),
+    ],
+)
+def test_a_record_without_an_address_or_content_is_refused_naming_the_field(kw, field):
+    assert field in violations(**kw)
+
+
+A = pb.PersonName(given_name="A")
+
+
+@pytest.mark.parametrize(
+    ("kw", "field", "rule", "raw"),
+    [
         (
-            {
-                "name": pb.PersonName(given_name="A"),
-                "date_of_birth": common_pb2.Date(year=2031, month=1, day=1),
-            },
-            "date_of_birth",
+            {"name": A, "emails": [pb.EmailAddress(address="a@b")]},
+            "emails[0].address",
+            "email_address",
+            "a@b",
         ),
         (
-            {
-                "name": pb.PersonName(given_name="A"),
-                "date_of_birth": common_pb2.Date(year=1800, month=1, day=1),
-            },
-            "date_of_birth",
+            {"emails": [pb.EmailAddress(address="a\x00@b.de")]},
+            "emails[0].address",
+            "control_characters",
+            "a\\u0000@b.de",
         ),
         (
-            {"name": pb.PersonName(given_name="A"), "identifiers": [pb.Identifier(value="123")]},
+            {"name": A, "phones": [pb.PhoneNumber(number="+49 1")]},
+            "phones[0].number",
+            "phone_number",
+            "+49 1",
+        ),
+        ({"name": pb.PersonName(given_name="x" * 201)}, "name.given_name", "too_long", "x" * 201),
+        ({"name": pb.PersonName(given_name="A\x00B")}, "name.given_name", "control_characters", "A\\u0000B"),
+        (
+            {"name": A, "date_of_birth": common_pb2.Date(year=1945, month=4, day=93)},
+            "date_of_birth",
+            "calendar_date",
+            "1945-04-93",
+        ),
+        (
+            {"name": A, "date_of_birth": common_pb2.Date(year=2031, month=1, day=1)},
+            "date_of_birth",
+            "future_date",
+            "2031-01-01",
+        ),
+        (
+            {"name": A, "date_of_birth": common_pb2.Date(year=1800, month=1, day=1)},
+            "date_of_birth",
+            "date_before_1900",
+            "1800-01-01",
+        ),
+        ({"name": A, "identifiers": [pb.Identifier(value="123")]}, "identifiers[0].kind", "required", "123"),
+        (
+            {"name": A, "identifiers": [pb.Identifier(kind=99, value="123")]},  # type: ignore[arg-type]
             "identifiers[0].kind",
+            "enum_value",
+            "99",
         ),
+        ({"name": A, "emails": [pb.EmailAddress(address="x@y.z")] * 21}, "emails", "too_many", "21"),
         (
-            {"name": pb.PersonName(given_name="A"), "emails": [pb.EmailAddress(address="x@y.z")] * 21},
-            "emails",
+            {"name": A, "attributes": {"tier": "g\x01ld"}},
+            "attributes['tier']",
+            "control_characters",
+            "g\\u0001ld",
         ),
     ],
 )
-def test_bad_values_are_refused_naming_the_field(kw, field):
-    assert field in violations(**kw)
+def test_a_bad_value_is_kept_raw_as_a_finding_and_the_record_stays(kw, field, rule, raw):
+    record = norm(**kw)
+    assert [(f.field, f.rule, f.raw) for f in record.findings] == [(field, rule, raw)]
+    # No control character reaches the database (PostgreSQL refuses NUL in text).
+    assert not any(c in json.dumps(record.to_json(), ensure_ascii=False) for c in "\x00\x01")
+
+
+def test_a_flagged_value_is_never_a_record_value():
+    record = norm(
+        name=A,
+        emails=[pb.EmailAddress(address="not-an-address"), pb.EmailAddress(address="anna@example.com")],
+        date_of_birth=common_pb2.Date(year=1945, month=4, day=93),
+    )
+    assert [e.address for e in record.emails] == ["anna@example.com"]
+    assert record.dob == ""
+    assert Record.from_json(record.to_json()) == record
 
 
 def test_every_bad_field_is_reported_at_once():
     found = violations(
-        source_system="", emails=[pb.EmailAddress(address="nope")], phones=[pb.PhoneNumber(number="1")]
+        source_system="",
+        source_id="",
+        emails=[pb.EmailAddress(address="nope")],
+        phones=[pb.PhoneNumber(number="1")],
     )
-    assert found == ["source_system", "emails[0].address", "phones[0].number"]
+    assert found == ["source_system", "source_id"]
+    record = norm(name=A, emails=[pb.EmailAddress(address="nope")], phones=[pb.PhoneNumber(number="1")])
+    assert [f.field for f in record.findings] == ["emails[0].address", "phones[0].number"]
+
+
+def test_a_record_whose_every_value_is_flagged_is_kept():
+    record = norm(emails=[pb.EmailAddress(address="nope")])
+    assert [f.rule for f in record.findings] == ["email_address"]
 
 
 def test_identifiers_drop_separators_and_duplicates():

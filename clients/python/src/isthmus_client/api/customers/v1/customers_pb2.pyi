@@ -29,7 +29,7 @@ class UpsertSourceRecordRequest(_message.Message):
     def __init__(self, record: _Optional[_Union[_records_pb2.SourceRecord, _Mapping]] = ...) -> None: ...
 
 class UpsertResult(_message.Message):
-    __slots__ = ("index", "source_system", "source_id", "customer_id", "outcome", "score", "match_review_id", "quality_flags", "error")
+    __slots__ = ("index", "source_system", "source_id", "customer_id", "outcome", "score", "match_review_id", "quality_flags", "error", "findings")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +39,7 @@ class UpsertResult(_message.Message):
     MATCH_REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
     QUALITY_FLAGS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
     index: int
     source_system: str
     source_id: str
@@ -48,7 +49,8 @@ class UpsertResult(_message.Message):
     match_review_id: str
     quality_flags: _containers.RepeatedScalarFieldContainer[_records_pb2.QualityFlag]
     error: _common_pb2.ItemError
-    def __init__(self, index: _Optional[int] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[_records_pb2.MatchOutcome, str]] = ..., score: _Optional[float] = ..., match_review_id: _Optional[str] = ..., quality_flags: _Optional[_Iterable[_Union[_records_pb2.QualityFlag, str]]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
+    findings: _containers.RepeatedCompositeFieldContainer[_records_pb2.DataQualityFinding]
+    def __init__(self, index: _Optional[int] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[_records_pb2.MatchOutcome, str]] = ..., score: _Optional[float] = ..., match_review_id: _Optional[str] = ..., quality_flags: _Optional[_Iterable[_Union[_records_pb2.QualityFlag, str]]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[_records_pb2.DataQualityFinding, _Mapping]]] = ...) -> None: ...
 
 class UpsertSourceRecordsRequest(_message.Message):
     __slots__ = ("records", "batch_id")
@@ -181,6 +183,26 @@ class UnmergeCustomerResponse(_message.Message):
     customer: _records_pb2.Customer
     restored: _containers.RepeatedCompositeFieldContainer[_records_pb2.Customer]
     def __init__(self, unmerge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., restored: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ...) -> None: ...
+
+class ListDataQualityFindingsRequest(_message.Message):
+    __slots__ = ("source_system", "rule", "page_size", "page_token")
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    source_system: str
+    rule: str
+    page_size: int
+    page_token: str
+    def __init__(self, source_system: _Optional[str] = ..., rule: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListDataQualityFindingsResponse(_message.Message):
+    __slots__ = ("findings", "next_page_token")
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    findings: _containers.RepeatedCompositeFieldContainer[_records_pb2.DataQualityFinding]
+    next_page_token: str
+    def __init__(self, findings: _Optional[_Iterable[_Union[_records_pb2.DataQualityFinding, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListMatchReviewsRequest(_message.Message):
     __slots__ = ("state", "customer_id", "min_score", "source_system", "page_size", "page_token")

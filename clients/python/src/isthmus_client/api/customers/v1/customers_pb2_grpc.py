@@ -54,6 +54,11 @@ class CustomerMasterServiceStub:
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.SerializeToString,
                 response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.FromString,
                 _registered_method=True)
+        self.ListDataQualityFindings = channel.unary_unary(
+                '/isthmus.customers.v1.CustomerMasterService/ListDataQualityFindings',
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsResponse.FromString,
+                _registered_method=True)
         self.GetCustomer = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/GetCustomer',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.SerializeToString,
@@ -129,8 +134,11 @@ class CustomerMasterServiceServicer:
 
     def UpsertSourceRecord(self, request, context):
         """Ingests one source record and resolves it to a golden customer. Naturally idempotent: the
-        same record again is UNCHANGED. Invalid records fail with INVALID_ARGUMENT naming every bad
-        field (paths start with "record."); a record for an erased source id without lawful_basis is
+        same record again is UNCHANGED. A bad value (a date of birth that is no calendar date, an
+        email address that is none, a control character in a name) costs only itself: the record is
+        stored and the value comes back in UpsertResult.findings. A record without an address (no or
+        an unknown source system, no usable source id) or without any content fails with
+        INVALID_ARGUMENT naming the field (paths start with "record."); a record for an erased source id without lawful_basis is
         FAILED_PRECONDITION; a concurrent upsert of the same source id fails with ABORTED (retry it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -153,6 +161,15 @@ class CustomerMasterServiceServicer:
         is answered; the server answers each batch, in order, once it is committed, so a client can
         checkpoint on every answer. Each batch behaves as UpsertSourceRecords; a batch of more than
         1,000 records ends the stream with INVALID_ARGUMENT (batches answered before stay committed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDataQualityFindings(self, request, context):
+        """The data-quality findings of the stored source records (values kept as sent but not used),
+        newest first, filtered by source system and rule. A record's findings are replaced when the
+        record is sent again, and go with it when its customer is erased.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -278,6 +295,11 @@ def add_CustomerMasterServiceServicer_to_server(servicer, server):
                     servicer.StreamSourceRecords,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.FromString,
                     response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.SerializeToString,
+            ),
+            'ListDataQualityFindings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDataQualityFindings,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsResponse.SerializeToString,
             ),
             'GetCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomer,
@@ -429,6 +451,33 @@ class CustomerMasterService:
             '/isthmus.customers.v1.CustomerMasterService/StreamSourceRecords',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.SerializeToString,
             isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDataQualityFindings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.customers.v1.CustomerMasterService/ListDataQualityFindings',
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

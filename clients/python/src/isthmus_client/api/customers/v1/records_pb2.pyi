@@ -228,6 +228,26 @@ class Identifier(_message.Message):
     issuing_country: str
     def __init__(self, kind: _Optional[_Union[IdentifierKind, str]] = ..., value: _Optional[str] = ..., issuing_country: _Optional[str] = ...) -> None: ...
 
+class DataQualityFinding(_message.Message):
+    __slots__ = ("field", "rule", "raw_value", "description", "source_system", "source_id", "customer_id", "receive_time")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    RAW_VALUE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    RECEIVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    rule: str
+    raw_value: str
+    description: str
+    source_system: str
+    source_id: str
+    customer_id: str
+    receive_time: _timestamp_pb2.Timestamp
+    def __init__(self, field: _Optional[str] = ..., rule: _Optional[str] = ..., raw_value: _Optional[str] = ..., description: _Optional[str] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class SourceRecord(_message.Message):
     __slots__ = ("source_system", "source_id", "name", "emails", "phones", "addresses", "date_of_birth", "identifiers", "company", "observed_at", "attributes", "lawful_basis")
     class AttributesEntry(_message.Message):
