@@ -54,7 +54,7 @@ class World:
         channel = connect(f"127.0.0.1:{hub.grpc_port}", token=hub.token("loader"))
         self.stubs = Stubs(channel)
         self.review_customer = self.existing_customer = ""
-        self.ida = ""
+        self.ida = self.quentin = ""
 
     def upsert(self, record: pb.SourceRecord) -> api.UpsertResult:
         return self.stubs.customers.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record))
@@ -69,6 +69,9 @@ class World:
         self.existing_customer, self.review_customer = a.customer_id, b.customer_id
         ida = self.upsert(person("erp", "I1", "Ida", "Berg", email="ida.berg@example.org", dob=(1990, 1, 2)))
         self.ida = ida.customer_id
+        # A source that sends a date of birth that is no date and an address that is no address.
+        quentin = person("erp", "Q1", "Quentin", "Quast", email="quentin(at)example.org", dob=(1945, 4, 93))
+        self.quentin = self.upsert(quentin).customer_id
 
     def dead_letter(self, subject: str) -> None:
         """An event the customer 360's consumer gave up on (as if its handler had failed five times)."""
@@ -333,6 +336,7 @@ async def test_every_control_is_labelled_and_every_page_fits_a_tablet(
             f"/customers/{world.ida}/history",
             "/operations/events?component=customers",
             "/operations/connectors",
+            "/quality",
         ):
             await page.goto(console_hub.console + path)
             assert await page.evaluate(UNLABELLED) == [], path
@@ -343,6 +347,25 @@ async def test_every_control_is_labelled_and_every_page_fits_a_tablet(
         assert await page.evaluate("() => document.activeElement.textContent") == "Skip to content"
     finally:
         await context.close()
+
+
+async def test_steward_pages_through_data_quality_findings_and_opens_the_customer(
+    page: Page, console_hub: Hub, world: World, screenshots: Path | None
+) -> None:
+    await sign_in(page, console_hub, "reader", "/quality")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Data quality")
+    findings = page.get_by_role("table")
+    await expect(findings.get_by_role("row", name=re.compile("date_of_birth"))).to_contain_text("1945-04-93")
+    await expect(findings.get_by_role("row", name=re.compile("emails"))).to_contain_text(
+        "quentin(at)example.org"
+    )
+    await shot(page, screenshots, "quality")
+    await page.get_by_label("Rule").fill("calendar_date")
+    await page.get_by_role("button", name="Apply").click()
+    await expect(findings.get_by_role("row")).to_have_count(2)  # the header and the date of birth
+    await page.get_by_role("link", name="erp:Q1").click()
+    await expect(page).to_have_url(f"{console_hub.console}/customers/{world.quentin}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Quentin Quast")
 
 
 async def test_steward_exports_a_person_and_erases_them_after_typing_their_id(

@@ -13,9 +13,10 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
 
 from isthmus.kernel.errors import Conflict, InvalidArgument, NotFound
-from isthmus.platform import logs
+from isthmus.platform import interceptors, logs
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import load
+from isthmus.platform.interceptors import MAX_BULK_REQUEST, MAX_REQUEST
 from isthmus.platform.server import Server
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import field_violations
@@ -74,6 +75,20 @@ def _auth(token: str) -> list[tuple[str, str]]:
 async def _get(channel, order_id: str, metadata=None):
     stub = orders_pb2_grpc.OrderServiceStub(channel)
     return await stub.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id), metadata=metadata)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field, encoded by hand."""
+
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+            n >>= 7
+            if not n:
+                return bytes(out)
+
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
 async def _status(channel, order_id: str, metadata=None) -> grpc.aio.AioRpcError:
@@ -210,3 +225,50 @@ async def test_health_watch_streams_the_status_with_or_without_a_token(channel, 
     first = await call.read()
     assert first.status == health_pb2.HealthCheckResponse.SERVING
     call.cancel()
+
+
+async def test_a_call_without_a_token_is_refused_before_its_request_is_read(channel):
+    # Bytes that are no protobuf message: read, they would be INVALID_ARGUMENT. Refused first.
+    garbage = channel.unary_unary(f"/{SERVICE}/GetOrder", request_serializer=None, response_deserializer=None)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await garbage(b"\xff\xff\xff\xff")
+    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await garbage(b"\xff\xff\xff\xff", metadata=_auth(READER))
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "request" in error.value.details()
+
+
+async def test_a_request_over_its_methods_size_limit_is_resource_exhausted_naming_the_limit(channel):
+    # A GetOrderRequest with a large field the method does not know (parsers keep unknown fields).
+    filler = b"x" * (MAX_REQUEST + 1)
+    large = orders_pb2.GetOrderRequest(order_id="o-1").SerializeToString() + _field(99, filler)
+    raw = channel.unary_unary(f"/{SERVICE}/GetOrder", request_serializer=None, response_deserializer=None)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await raw(large, metadata=_auth(READER))
+    assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert f"at most {MAX_REQUEST} bytes" in error.value.details()
+    assert "GetOrder" in error.value.details()
+    # Within the limit, it is served.
+    assert (await _get(channel, "o-" + "1" * 100, _auth(READER))).order_id.startswith("o-1")
+
+
+def test_bulk_ingest_takes_large_requests_and_everything_else_small_ones():
+    from isthmus_client.api.customers.v1 import customers_pb2_grpc
+
+    class Stub(customers_pb2_grpc.CustomerMasterServiceServicer):
+        pass
+
+    handlers: dict[str, grpc.RpcMethodHandler] = {}
+
+    class Collect:
+        def add_generic_rpc_handlers(self, found):
+            pass
+
+        def add_registered_method_handlers(self, service, found):
+            handlers.update(found)
+
+    customers_pb2_grpc.add_CustomerMasterServiceServicer_to_server(Stub(), Collect())
+    limits = {name: interceptors._limit(h) for name, h in handlers.items()}
+    assert limits["UpsertSourceRecords"] == limits["StreamSourceRecords"] == MAX_BULK_REQUEST
+    assert limits["GetCustomer"] == limits["UpsertSourceRecord"] == MAX_REQUEST

@@ -12,7 +12,7 @@ from isthmus_client.api.operations.v1 import operations_pb2 as ops
 from isthmus_client.api.operations.v1.operations_pb2_grpc import OperationsServiceStub
 
 # Every page a user may be sent back to after signing in starts like this (no open redirect).
-_SAFE_NEXT = ("/reviews", "/customers", "/operations", "/privacy")
+_SAFE_NEXT = ("/reviews", "/customers", "/quality", "/operations", "/privacy")
 
 
 def safe_next(value: str) -> str:

@@ -70,3 +70,9 @@ class Unavailable(DomainError):
     """A dependency (database, broker) is down; retrying later is the right reaction."""
 
     code = grpc.StatusCode.UNAVAILABLE
+
+
+class ResourceExhausted(DomainError):
+    """A request over a limit of the service (its size, the calls in flight)."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED

@@ -193,6 +193,17 @@ def check(message: Message, path: str = "") -> None:
         raise InvalidArgument.many(found)
 
 
+def has_items(descriptor: Descriptor) -> bool:
+    """Whether requests of this type carry a field checked per item (a bulk ingest's records)."""
+    from isthmus_client.api.common.v1 import common_pb2
+
+    return any(
+        f.GetOptions().Extensions[common_pb2.checked_per_item]  # type: ignore[index]
+        for f in descriptor.fields
+        if f.type == _MESSAGE and f.is_repeated
+    )
+
+
 def needs_checking(descriptor: Descriptor) -> bool:
     """Whether requests of this type have any field the rules apply to (most have)."""
     return bool(_plan(descriptor))

@@ -19,7 +19,7 @@ import grpc
 import sqlalchemy.exc
 from google.protobuf.message import DecodeError
 
-from isthmus.kernel.errors import DomainError, InvalidArgument
+from isthmus.kernel.errors import DomainError, InvalidArgument, ResourceExhausted
 from isthmus.platform import boundary, db, tracing
 from isthmus.platform.auth import Authenticator, caller, principal
 from isthmus.platform.logs import correlation_id, new_correlation_id
@@ -33,12 +33,22 @@ CORRELATION_HEADER = "x-correlation-id"
 
 Behavior = Callable[..., Any]
 
+# The largest request a method takes: a bulk ingest's batch, and anything else. The server's own
+# limit (grpc.max_receive_message_length) is the bulk one; the chassis holds other methods to theirs.
+MAX_BULK_REQUEST = 16 * 1024 * 1024
+MAX_REQUEST = 1024 * 1024
+
 
 class Registrar:
     """What servicers are registered on: the gRPC server, with every method handler wrapped once.
 
     Generated ``add_*Servicer_to_server(servicer, registrar)`` code calls the two registration
     methods below; anything else is the server's own.
+
+    With authentication on, methods are looked up per call (generic handlers only), which is where
+    the call's metadata is known and its request not yet read: a call without a valid token is
+    refused before its body is received, so unauthenticated callers cannot make the server hold
+    their messages. With authentication off, registered methods are found by name, faster.
     """
 
     def __init__(self, server: grpc.aio.Server, chassis: Chassis) -> None:
@@ -51,6 +61,8 @@ class Registrar:
     def add_registered_method_handlers(
         self, service: str, handlers: dict[str, grpc.RpcMethodHandler]
     ) -> None:
+        if self._chassis.authenticates:
+            return  # served by the generic handler registered beside, which sees each call first
         wrapped = {name: self._chassis.wrap(f"/{service}/{name}", h) for name, h in handlers.items()}
         self._server.add_registered_method_handlers(service, wrapped)
 
@@ -65,7 +77,12 @@ class _Wrapped(grpc.GenericRpcHandler):
 
     def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
         handler = self._inner.service(handler_call_details)
-        return None if handler is None else self._chassis.wrap(handler_call_details.method, handler)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        if not self._chassis.admits(method, handler_call_details.invocation_metadata):
+            return self._chassis.refusing(method, handler)
+        return self._chassis.wrap(method, handler)
 
 
 class Chassis:
@@ -76,6 +93,40 @@ class Chassis:
         self._auth = authenticator  # None: authentication explicitly disabled
         self._access_log = access_log
         self._wrapped: dict[tuple[str, int], grpc.RpcMethodHandler] = {}
+        self._refusing: dict[str, grpc.RpcMethodHandler] = {}
+
+    @property
+    def authenticates(self) -> bool:
+        return self._auth is not None
+
+    def admits(self, method: str, metadata: Any) -> bool:
+        """Whether the call's token may call ``method`` (checked again, with the call, in _begin)."""
+        if self._auth is None:
+            return True
+        authorization = next((v for k, v in metadata or () if k == "authorization"), None)
+        try:
+            self._auth.authorize(method, authorization if isinstance(authorization, str) else None)
+        except DomainError:
+            return False
+        return True
+
+    def refusing(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """A handler that refuses the call without reading its request: it takes a request stream
+        it never reads, so gRPC receives no message; the chassis answers as for any refused call."""
+        found = self._refusing.get(method)
+        if found is None:
+
+            def never(requests: Any, context: Any) -> Any:
+                raise AssertionError("a refused call reached its handler")
+
+            factory = (
+                grpc.stream_stream_rpc_method_handler
+                if handler.response_streaming
+                else grpc.stream_unary_rpc_method_handler
+            )
+            stand_in = factory(never, response_serializer=handler.response_serializer)
+            found = self._refusing[method] = self._wrap(method, stand_in, rpc_type_of=handler)
+        return found
 
     def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         """The handler inside the chassis; built once per (method, handler) and cached."""
@@ -85,7 +136,9 @@ class Chassis:
             found = self._wrapped[key] = self._wrap(method, handler)
         return found
 
-    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    def _wrap(
+        self, method: str, handler: grpc.RpcMethodHandler, rpc_type_of: grpc.RpcMethodHandler | None = None
+    ) -> grpc.RpcMethodHandler:
         kinds = {
             (False, False): ("unary", grpc.unary_unary_rpc_method_handler, handler.unary_unary),
             (False, True): ("server_stream", grpc.unary_stream_rpc_method_handler, handler.unary_stream),
@@ -93,13 +146,15 @@ class Chassis:
             (True, True): ("bidi_stream", grpc.stream_stream_rpc_method_handler, handler.stream_stream),
         }
         rpc_type, factory, behavior = kinds[(handler.request_streaming, handler.response_streaming)]
+        if rpc_type_of is not None:
+            rpc_type = kinds[(rpc_type_of.request_streaming, rpc_type_of.response_streaming)][0]
         metrics = self._metrics.method(method, rpc_type)
         streamed = handler.request_streaming
         if streamed:
             behavior = _counting_requests(behavior, metrics)
         deserializer = handler.request_deserializer
         if deserializer is not None:
-            deserializer = _decoding(deserializer)
+            deserializer = _decoding(deserializer, method, _limit(handler))
         # Chosen once per method: with tracing off, the call path has no tracing code at all.
         spans = tracing.ServerSpans(method) if tracing.enabled() else None
         if handler.response_streaming:
@@ -236,29 +291,47 @@ def _counting_requests(behavior: Behavior, metrics: MethodMetrics) -> Behavior:
 
 
 class _Undecodable:
-    """A request message that did not parse (e.g. a string field that is not UTF-8)."""
+    """A request message that did not parse (e.g. a string field that is not UTF-8) or is too large."""
 
-    __slots__ = ("reason",)
+    __slots__ = ("error",)
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, error: DomainError) -> None:
+        self.error = error
 
 
-def _decoding(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
-    # grpc answers a deserializer's exception with INTERNAL; the chassis answers INVALID_ARGUMENT.
+def _limit(handler: grpc.RpcMethodHandler) -> int:
+    """The request size a method takes: bulk when its request has a field checked per item."""
+    deserialize = handler.request_deserializer
+    message_type = getattr(deserialize, "__self__", None)
+    descriptor = getattr(message_type, "DESCRIPTOR", None)
+    if descriptor is not None and boundary.has_items(descriptor):
+        return MAX_BULK_REQUEST
+    return MAX_REQUEST
+
+
+def _decoding(deserialize: Callable[[bytes], Any], method: str, limit: int) -> Callable[[bytes], Any]:
+    # grpc answers a deserializer's exception with INTERNAL; the chassis answers for itself.
     def decode(data: bytes) -> Any:
+        if len(data) > limit:
+            return _Undecodable(
+                ResourceExhausted(
+                    f"the request is {len(data)} bytes; {method} takes at most {limit} bytes"
+                    " (the request size limit of this method)"
+                )
+            )
         try:
             return deserialize(data)
         except (DecodeError, UnicodeDecodeError, ValueError) as exc:
-            return _Undecodable(str(exc)[:200])
+            reason = f"is not a valid protobuf message ({str(exc)[:200]})"
+            return _Undecodable(InvalidArgument("request", reason))
 
     return decode
 
 
 def _admit(request: Any) -> None:
-    """Refuse a request that did not parse or breaks the boundary rules (boundary.py)."""
+    """Refuse a request that did not parse, is too large or breaks the boundary rules (boundary.py)."""
     if type(request) is _Undecodable:
-        raise InvalidArgument("request", f"is not a valid protobuf message ({request.reason})")
+        raise request.error
     boundary.check(request)
 
 

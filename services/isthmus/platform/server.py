@@ -16,14 +16,20 @@ from isthmus.platform import operations
 from isthmus.platform.auth import Authenticator
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
-from isthmus.platform.interceptors import Chassis, Registrar
+from isthmus.platform.interceptors import MAX_BULK_REQUEST, Chassis, Registrar
 from isthmus.platform.metrics import RpcMetrics
 from isthmus_client.api.operations.v1 import operations_pb2_grpc
 
 log = logging.getLogger("isthmus.server")
 
+# Calls in flight in one process; more are refused (RESOURCE_EXHAUSTED) before their request is read.
+MAX_CONCURRENT_RPCS = 1000
+
 _OPTIONS = [
-    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    # The bulk ingest's limit; every other method is held to a smaller one by the chassis.
+    ("grpc.max_receive_message_length", MAX_BULK_REQUEST),
+    # Streams one client connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+    ("grpc.max_concurrent_streams", 100),
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
@@ -61,7 +67,7 @@ class Server:
         self.runtime = runtime
         self.health = health.aio.HealthServicer()
         authenticator = None if settings.auth_disabled else Authenticator(settings.clients)
-        self.grpc = grpc.aio.server(options=_OPTIONS)
+        self.grpc = grpc.aio.server(options=_OPTIONS, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
         # Servicers are registered through this, which wraps each method in the chassis once.
         chassis = Chassis(rpc_metrics(), authenticator, access_log=settings.access_log)
         self.registrar = Registrar(self.grpc, chassis)
