@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -91,9 +93,11 @@ async def _load(port: int, body: bytes, calls: int, rounds: int, token: str | No
     return codes
 
 
-def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(data_dir: Path, port: int, amqp_url: str, database_url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "ISTHMUS_AMQP_URL": amqp_url,
+        "ISTHMUS_DATABASE_URL": database_url,
         "ISTHMUS_DATA_DIR": str(data_dir),
         "ISTHMUS_GRPC_HOST": "127.0.0.1",
         "ISTHMUS_GRPC_PORT": str(port),
@@ -101,7 +105,7 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "ISTHMUS_LOG_LEVEL": "WARNING",
         "ISTHMUS_AUTH_TOKENS": json.dumps({"bench": {"token": TOKEN, "scopes": ["orders:*"]}}),
     }
-    for name in ("ISTHMUS_DATABASE_URL", "ISTHMUS_AMQP_URL", "ISTHMUS_AUTH_DISABLED"):
+    for name in ("ISTHMUS_AUTH_DISABLED",):
         env.pop(name, None)
     subprocess.run([sys.executable, "-m", "isthmus", "migrate", "orders"], env=env, check=True)
     process = subprocess.Popen([sys.executable, "-m", "isthmus", "serve", "orders"], env=env)
@@ -115,6 +119,37 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("isthmus serve orders did not start")
 
 
+@contextlib.contextmanager
+def _vhost(host: str) -> Iterator[str]:
+    """A RabbitMQ vhost of the run's own (``isthmus serve`` needs a broker), deleted after."""
+    name = f"isthmus-bench-{os.getpid()}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True, capture_output=True)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"amqp://guest:guest@{host}/{name}"
+    finally:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
+
+
+@contextlib.contextmanager
+def _database(admin_url: str) -> Iterator[str]:
+    """A PostgreSQL database of the run's own (``isthmus serve`` needs one), dropped after."""
+    import psycopg
+
+    name = f"isthmus_bench_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -123,7 +158,14 @@ def main() -> None:
     parser.add_argument("--megabytes", type=int, default=15, help="size of each request")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of concurrent calls per server")
     parser.add_argument("--repeat", type=int, default=2, help="servers per kind of load, alternated")
+    parser.add_argument("--amqp-host", default="127.0.0.1:5672", help="RabbitMQ (guest/guest)")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="PostgreSQL")
     args = parser.parse_args()
+    with _vhost(args.amqp_host) as amqp_url, _database(args.pg) as database_url:
+        _run(args, amqp_url, database_url)
+
+
+def _run(args: argparse.Namespace, amqp_url: str, database_url: str) -> None:
     body = _request(args.megabytes)
     kinds = {"no token": None, "token, over the limit": TOKEN}
     print(f"{args.calls} concurrent {args.megabytes} MB CreateOrder calls x {args.rounds} rounds per server")
@@ -131,7 +173,7 @@ def main() -> None:
         for kind, token in kinds.items():
             with tempfile.TemporaryDirectory() as tmp:
                 port = _free_port()
-                server = _serve(Path(tmp), port)
+                server = _serve(Path(tmp), port, amqp_url, database_url)
                 try:
                     idle = _rss_mib(server.pid)
                     meter = Meter({"server": server.pid, "load": os.getpid()})

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from isthmus.platform import component as components
-from isthmus.platform import telemetry
+from isthmus.platform import logs, telemetry
 from isthmus.platform.collector import tune_gc
 from isthmus.platform.config import ConfigError, Settings, load, require_auth_configured
 from isthmus.platform.hub import migrate, running
@@ -85,6 +85,9 @@ def _migrate(args: argparse.Namespace) -> int:
 async def _run(
     settings: Settings, names: list[str], *, migrate_first: bool, console_port: int | None = 0
 ) -> None:
+    if settings.log_format == "json":
+        # What gRPC's C core and other native code print becomes JSON records too.
+        logs.capture_foreign_output()
     async with running(settings, names, migrate_first=migrate_first) as hub:
         serve_metrics(settings.metrics_port)
         console = await components.client("console").beside_hub(settings, hub.port, console_port)

@@ -3,10 +3,13 @@ when tracing is on, the trace and span ids of the span in hand (so a log line le
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import json
 import logging
+import os
 import sys
+import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -58,8 +61,11 @@ class TextFormatter(logging.Formatter):
         return f"{line} [cid={cid}]" if cid else line
 
 
+_STREAM: list[object] = []  # where the handler writes: the real stderr once foreign output is captured
+
+
 def configure(level: str = "INFO", fmt: str = "json") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_STREAM[0] if _STREAM else sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -77,3 +83,58 @@ def _demote_pika_errors(record: logging.LogRecord) -> bool:
     if record.levelno == logging.ERROR and record.name.startswith("pika"):
         record.levelno, record.levelname = logging.WARNING, "WARNING"
     return True
+
+
+# gRPC's C core writes to file descriptor 2 itself (TLS handshake failures carry the client's SNI,
+# newlines and undecodable bytes included), and so does anything else below Python. The levels of
+# its lines ("E1203 12:00:00.000 ..."), by their first letter.
+_CORE_LEVELS = {"I": logging.INFO, "W": logging.WARNING, "E": logging.ERROR, "F": logging.CRITICAL}
+MAX_FOREIGN_LINE = 8192
+
+
+def capture_foreign_output() -> None:
+    """Make every line written to this process's stdout and stderr one JSON log record.
+
+    Both file descriptors are pointed at a pipe; a thread reads it and logs each line (bytes that
+    are not UTF-8 escaped, at most MAX_FOREIGN_LINE characters) through the JSON handler, which
+    itself writes to the original stderr. Call it once, after ``configure``, in a serving process.
+    """
+    if _STREAM:
+        return
+    real = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+    _STREAM.append(real)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(real)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    os.dup2(write, 1)
+    os.dup2(write, 2)
+    os.close(write)
+    relay = threading.Thread(target=_relay, args=(read,), name="foreign-output", daemon=True)
+    relay.start()
+
+    def drain() -> None:
+        # Lines still in the pipe at exit are relayed: closing its write ends lets the thread end.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(real.fileno(), 1)
+        os.dup2(real.fileno(), 2)
+        relay.join(5)
+
+    atexit.register(drain)
+
+
+def _relay(fd: int) -> None:
+    log = logging.getLogger("isthmus.stderr")
+    with os.fdopen(fd, "rb") as pipe:
+        for raw in pipe:
+            line = raw.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+            if not line.strip():
+                continue
+            level = logging.WARNING
+            if len(line) > 1 and line[0] in _CORE_LEVELS and line[1:5].isdigit():
+                level = _CORE_LEVELS[line[0]]
+            text = line[:MAX_FOREIGN_LINE] + ("..." if len(line) > MAX_FOREIGN_LINE else "")
+            log.log(level, "%s", text, extra={"foreign": True})
