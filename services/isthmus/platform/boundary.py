@@ -83,6 +83,8 @@ def _plan(descriptor: Descriptor) -> tuple[Check, ...]:
     checks: list[Check] = []
     for f in descriptor.fields:
         name, repeated = f.name, f.is_repeated
+        if f.GetOptions().Extensions[common_pb2.required]:  # type: ignore[index]
+            checks.append(_required(f))
         if f.type == _STRING:
             is_id = name == "id" or name.endswith("_id")
             checks.append(_strings(name, repeated, MAX_ID if is_id else None))
@@ -91,7 +93,7 @@ def _plan(descriptor: Descriptor) -> tuple[Check, ...]:
             if enum is not None and not enum.is_closed:
                 checks.append(_enums(name, repeated, frozenset(enum.values_by_number)))
         elif f.type == _MESSAGE:
-            if f.GetOptions().Extensions[common_pb2.checked_per_item]:  # type: ignore[index]
+            if f.GetOptions().Extensions[common_pb2.checked_per_item]:
                 continue
             target = f.message_type
             if target.GetOptions().map_entry:
@@ -101,6 +103,43 @@ def _plan(descriptor: Descriptor) -> tuple[Check, ...]:
             elif _plan(target):
                 checks.append(_messages(name, repeated))
     return tuple(checks)
+
+
+def _required(f: FieldDescriptor) -> Check:
+    name = f.name
+    if f.is_repeated:
+
+        def given(message: Message) -> bool:
+            return len(getattr(message, name)) > 0
+    elif f.type == _MESSAGE:
+
+        def given(message: Message) -> bool:
+            return message.HasField(name)
+    elif f.type == _STRING:
+
+        def given(message: Message) -> bool:
+            return bool(getattr(message, name).strip())
+    else:
+
+        def given(message: Message) -> bool:
+            return bool(getattr(message, name))
+
+    def check(message: Message, path: str, out: list[tuple[str, str]]) -> None:
+        if not given(message):
+            out.append((f"{path}{name}", "is required"))
+
+    return check
+
+
+def required_fields(descriptor: Descriptor) -> list[str]:
+    """The fields of a request type marked ``(isthmus.common.v1.required)``."""
+    from isthmus_client.api.common.v1 import common_pb2
+
+    return [
+        f.name
+        for f in descriptor.fields
+        if f.GetOptions().Extensions[common_pb2.required]  # type: ignore[index]
+    ]
 
 
 def _strings(name: str, repeated: bool, limit: int | None) -> Check:
