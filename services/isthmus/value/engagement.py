@@ -50,6 +50,10 @@ class Publisher(Protocol):
         self, session: AsyncSession, request: rules.MessageRequest, at: datetime
     ) -> None: ...
 
+    async def cart_abandoned(self, session: AsyncSession, cart: Any, at: datetime) -> None:
+        """``cart`` is the RecordAbandonedCartRequest, recorded for the first time."""
+        ...
+
 
 # The value facts of customers (value, RFM, tier, churn) as Profile fields, from the value tables.
 ValueFacts = Callable[[AsyncSession, Sequence[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
