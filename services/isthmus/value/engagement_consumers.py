@@ -30,7 +30,13 @@ from isthmus.value import campaigns as rules
 from isthmus.value.engagement import Engagement, Publisher, ValueFacts, no_value_facts
 from isthmus.value.engagement_tables import engagement_profiles
 from isthmus_client.api.customers.v1 import records_pb2
-from isthmus_client.api.events.v1 import customers_pb2, loyalty_pb2, orders_pb2, service_requests_pb2
+from isthmus_client.api.events.v1 import (
+    customers_pb2,
+    loyalty_pb2,
+    orders_pb2,
+    service_requests_pb2,
+    value_pb2,
+)
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2
 
@@ -50,7 +56,25 @@ SERVICE_EVENTS = (
     "service_requests.ContactSuppressionChanged",
 )
 LOYALTY_EVENTS = ("loyalty.TierChanged",)
+VALUE_EVENTS = (
+    "value.CustomerValueChanged",
+    "value.CustomerTierChanged",
+    "value.CartAbandoned",
+    "value.CampaignMessageResponded",
+)
+# What a new value score can change in a profile.
+VALUE_FIELDS = (
+    "historical_value",
+    "predicted_value",
+    "alive_probability",
+    "recency_score",
+    "frequency_score",
+    "monetary_score",
+    "tier",
+    "churn_risk",
+)
 ATTRIBUTION = rules.DEFAULT_ATTRIBUTION
+TIERS = {1: "A", 2: "B", 3: "C"}  # isthmus.value.v1.ValueTier
 _OPEN = {
     service_request_pb2.SERVICE_REQUEST_STATE_NEW,
     service_request_pb2.SERVICE_REQUEST_STATE_OPEN,
@@ -243,35 +267,44 @@ async def on_loyalty_event(e: Engagement, message: Any) -> None:
         await e.change_profile(message.customer_id, {"loyalty_tier": message.to_tier.tier_id})
 
 
-async def value_tier_changed(e: Engagement, customer_id: str, tier: str, at: datetime) -> None:
-    """The value context scored a new A/B/C tier: segments follow, and a move up triggers TIER_UP."""
-    before = await stored_value_tier(e, customer_id)
-    await e.change_profile(customer_id, {"value_tier": tier.upper()})
-    if before != tier.upper() and rules.tier_went_up(before, tier):
+async def on_value_event(e: Engagement, message: Any, event_time: datetime) -> None:
+    if isinstance(message, value_pb2.CustomerValueChanged):
+        await e.reevaluate(message.value.customer_id, VALUE_FIELDS)
+    elif isinstance(message, value_pb2.CustomerTierChanged):
+        to_tier = TIERS.get(int(message.to_tier), "")
+        from_tier = TIERS.get(int(message.from_tier), "")
+        await e.change_profile(message.customer_id, {"value_tier": to_tier})
+        await e.reevaluate(message.customer_id, ("tier",))
+        if to_tier and rules.tier_went_up(from_tier, to_tier):
+            await e.occur(
+                rules.Occurrence(
+                    rules.Trigger.TIER_UP,
+                    message.customer_id,
+                    event_time,
+                    reference=f"tier:{from_tier or '-'}:{to_tier}:{event_time.isoformat()}",
+                    value_tier=to_tier,
+                    variables={"from_tier": from_tier, "to_tier": to_tier},
+                )
+            )
+    elif isinstance(message, value_pb2.CartAbandoned):
+        at = from_ts(message.abandon_time) if message.HasField("abandon_time") else event_time
+        variables = {
+            "cart_id": message.external_cart_id,
+            "cart_total": f"{message.total.currency_code} {message.total.amount}".strip(),
+            "recovery_url": message.recovery_url,
+            "items": ", ".join(x.description or x.sku for x in message.lines),
+        }
         await e.occur(
             rules.Occurrence(
-                rules.Trigger.TIER_UP,
-                customer_id,
+                rules.Trigger.CART_ABANDONED,
+                message.customer_id,
                 at,
-                reference=f"tier:{tier.upper()}:{at.isoformat()}",
-                value_tier=tier.upper(),
-                variables={"from_tier": before, "to_tier": tier.upper()},
+                reference=f"cart:{message.source_system}:{message.external_cart_id}",
+                variables=variables,
             )
         )
-
-
-async def cart_abandoned(
-    e: Engagement, customer_id: str, source_system: str, cart_id: str, at: datetime, variables: dict[str, str]
-) -> None:
-    await e.occur(
-        rules.Occurrence(
-            rules.Trigger.CART_ABANDONED,
-            customer_id,
-            at,
-            reference=f"cart:{source_system}:{cart_id}",
-            variables=variables,
-        )
-    )
+    elif isinstance(message, value_pb2.CampaignMessageResponded) and message.response:
+        await e.responded(message.message_id, rules.Response(int(message.response)))
 
 
 def handlers(
@@ -294,11 +327,15 @@ def handlers(
     async def loyalty(session: AsyncSession, event: Any) -> None:
         await on_loyalty_event(engagement(session), event.payload)
 
+    async def value(session: AsyncSession, event: Any) -> None:
+        await on_value_event(engagement(session), event.payload, event.occurred_at or clock())
+
     return {
         "engagement-customers": customers,
         "engagement-orders": orders,
         "engagement-service": service,
         "engagement-loyalty": loyalty,
+        "engagement-value": value,
     }
 
 
@@ -307,6 +344,7 @@ SUBSCRIPTIONS = (
     ("engagement-orders", ORDER_EVENTS),
     ("engagement-service", SERVICE_EVENTS),
     ("engagement-loyalty", LOYALTY_EVENTS),
+    ("engagement-value", VALUE_EVENTS),
 )
 
 __all__ = ["SUBSCRIPTIONS", "handlers"]

@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    MetaData,
     SmallInteger,
     String,
     Table,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-metadata = MetaData()
+from isthmus.value.tables import metadata  # one schema, one migration chain
 
 
 class _UtcDateTime(TypeDecorator[datetime]):
