@@ -168,15 +168,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_trigger_occurrences_trigger_time", "trigger_occurrences", ["trigger", "occur_time"], unique=False
     )
-    op.drop_table("alembic_version")
 
 
 def downgrade() -> None:
-    op.create_table(
-        "alembic_version",
-        sa.Column("version_num", sa.VARCHAR(length=32), autoincrement=False, nullable=False),
-        sa.PrimaryKeyConstraint("version_num", name=op.f("alembic_version_pkc")),
-    )
     op.drop_index("ix_trigger_occurrences_trigger_time", table_name="trigger_occurrences")
     op.drop_table("trigger_occurrences")
     op.drop_index("ix_segment_versions_current", table_name="segment_versions")
