@@ -548,6 +548,23 @@ class Engagement:
         held = {o: c[0] for o, c in counts.items() if not o.eligible}
         return rules.Report(sent[0], control[0], sent[1], sent[2], control[2], held)
 
+    async def decisions(
+        self, campaign_id: str, before: tuple[datetime, str, str] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """A campaign's decisions, newest first, after ``before`` (decide_time, customer, reference)."""
+        await self.campaign(campaign_id)
+        c = campaign_decisions.c
+        query = select(campaign_decisions).where(c.campaign_id == campaign_id)
+        if before is not None:
+            at, customer, reference = before
+            query = query.where(
+                (c.decide_time < at)
+                | ((c.decide_time == at) & (c.customer_id > customer))
+                | ((c.decide_time == at) & (c.customer_id == customer) & (c.reference > reference))
+            )
+        query = query.order_by(c.decide_time.desc(), c.customer_id, c.reference).limit(limit)
+        return [dict(r._mapping) for r in await self.session.execute(query)]
+
     # ------------------------------------------------------------ triggers and responses
 
     async def occur(self, occurrence: rules.Occurrence) -> list[rules.Decision]:

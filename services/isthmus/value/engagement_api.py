@@ -353,6 +353,40 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
             z_score=report.z_score or 0.0,
         )
 
+    async def ListCampaignDecisions(self, request: pb.ListCampaignDecisionsRequest, context: Any) -> Message:
+        if not request.campaign_id:
+            raise InvalidArgument("campaign_id", "required")
+        size = page_size(request.page_size)
+        filters = filters_of(request)
+        position = decode_token(request.page_token, filters)
+        before = None
+        if position is not None:
+            before = (position.instant("t"), position.text("c"), position.text("r"))
+        rows = await self._run(lambda e: e.decisions(request.campaign_id, before, size + 1))
+        token = ""
+        if len(rows) > size:
+            last = rows[size - 1]
+            token = encode_token(
+                {"t": last["decide_time"].isoformat(), "c": last["customer_id"], "r": last["reference"]},
+                filters,
+            )
+        return pb.ListCampaignDecisionsResponse(
+            campaign_decisions=[
+                pb.CampaignDecision(
+                    customer_id=r["customer_id"],
+                    reference=r["reference"],
+                    outcome=_enum(r["outcome"]),
+                    reason=r["reason"],
+                    message_id=r["message_id"] or "",
+                    decide_time=ts(r["decide_time"]),
+                    opened=bool(r["opened"]),
+                    bought=bool(r["bought"]),
+                )
+                for r in rows[:size]
+            ],
+            next_page_token=token,
+        )
+
     async def RecordAbandonedCart(self, request: pb.RecordAbandonedCartRequest, context: Any) -> Message:
         v = Violations()
         v.required(

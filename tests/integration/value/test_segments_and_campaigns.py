@@ -255,6 +255,18 @@ async def test_orders_and_cases_become_segment_events_and_campaign_messages_with
         pb.CAMPAIGN_OUTCOME_SUPPRESSED: 1,
     }
 
+    listed = await v.campaigns.ListCampaignDecisions(
+        pb.ListCampaignDecisionsRequest(campaign_id=carts, page_size=2)
+    )
+    more = await v.campaigns.ListCampaignDecisions(
+        pb.ListCampaignDecisionsRequest(campaign_id=carts, page_size=2, page_token=listed.next_page_token)
+    )
+    decided = {d.customer_id: d for d in [*listed.campaign_decisions, *more.campaign_decisions]}
+    assert len(decided) == 4 and not more.next_page_token
+    assert decided[ok].message_id == cart_message.message_id
+    assert decided[complaining].outcome == pb.CAMPAIGN_OUTCOME_OPEN_COMPLAINT
+    assert "no sales pitch" in decided[complaining].reason and not decided[complaining].message_id
+
     # once per customer and campaign: a second cart of the same customer is capped
     assert await v.cart(ok, f"cart2-{ok}")
     await v.settle()

@@ -481,6 +481,44 @@ class GetCampaignReportResponse(_message.Message):
     z_score: float
     def __init__(self, campaign_id: _Optional[str] = ..., sent: _Optional[int] = ..., control: _Optional[int] = ..., held_back: _Optional[_Iterable[_Union[OutcomeCount, _Mapping]]] = ..., opened: _Optional[int] = ..., bought_sent: _Optional[int] = ..., bought_control: _Optional[int] = ..., conversion_sent: _Optional[float] = ..., conversion_control: _Optional[float] = ..., uplift: _Optional[float] = ..., lift: _Optional[float] = ..., has_lift: _Optional[bool] = ..., z_score: _Optional[float] = ...) -> None: ...
 
+class ListCampaignDecisionsRequest(_message.Message):
+    __slots__ = ("campaign_id", "page_size", "page_token")
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    campaign_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, campaign_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class CampaignDecision(_message.Message):
+    __slots__ = ("customer_id", "reference", "outcome", "reason", "message_id", "decide_time", "opened", "bought")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OPENED_FIELD_NUMBER: _ClassVar[int]
+    BOUGHT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    reference: str
+    outcome: CampaignOutcome
+    reason: str
+    message_id: str
+    decide_time: _timestamp_pb2.Timestamp
+    opened: bool
+    bought: bool
+    def __init__(self, customer_id: _Optional[str] = ..., reference: _Optional[str] = ..., outcome: _Optional[_Union[CampaignOutcome, str]] = ..., reason: _Optional[str] = ..., message_id: _Optional[str] = ..., decide_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., opened: _Optional[bool] = ..., bought: _Optional[bool] = ...) -> None: ...
+
+class ListCampaignDecisionsResponse(_message.Message):
+    __slots__ = ("campaign_decisions", "next_page_token")
+    CAMPAIGN_DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    campaign_decisions: _containers.RepeatedCompositeFieldContainer[CampaignDecision]
+    next_page_token: str
+    def __init__(self, campaign_decisions: _Optional[_Iterable[_Union[CampaignDecision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class RecordAbandonedCartRequest(_message.Message):
     __slots__ = ("customer_id", "source_system", "external_cart_id", "lines", "total", "abandon_time", "recovery_url")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -417,6 +417,11 @@ class CampaignServiceStub:
                 request_serializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.GetCampaignReportRequest.SerializeToString,
                 response_deserializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.GetCampaignReportResponse.FromString,
                 _registered_method=True)
+        self.ListCampaignDecisions = channel.unary_unary(
+                '/isthmus.value.v1.CampaignService/ListCampaignDecisions',
+                request_serializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.ListCampaignDecisionsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.ListCampaignDecisionsResponse.FromString,
+                _registered_method=True)
         self.RecordAbandonedCart = channel.unary_unary(
                 '/isthmus.value.v1.CampaignService/RecordAbandonedCart',
                 request_serializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.RecordAbandonedCartRequest.SerializeToString,
@@ -480,6 +485,14 @@ class CampaignServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCampaignDecisions(self, request, context):
+        """What the campaign decided for each customer it was triggered for, newest first: sent, control,
+        or held back and why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordAbandonedCart(self, request, context):
         """A shop's abandoned cart (connectors call this): publishes value.CartAbandoned, which cart
         campaigns answer. Idempotent on (source_system, external_cart_id).
@@ -525,6 +538,11 @@ def add_CampaignServiceServicer_to_server(servicer, server):
                     servicer.GetCampaignReport,
                     request_deserializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.GetCampaignReportRequest.FromString,
                     response_serializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.GetCampaignReportResponse.SerializeToString,
+            ),
+            'ListCampaignDecisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCampaignDecisions,
+                    request_deserializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.ListCampaignDecisionsRequest.FromString,
+                    response_serializer=isthmus_dot_value_dot_v1_dot_campaigns__pb2.ListCampaignDecisionsResponse.SerializeToString,
             ),
             'RecordAbandonedCart': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordAbandonedCart,
@@ -723,6 +741,33 @@ class CampaignService:
             '/isthmus.value.v1.CampaignService/GetCampaignReport',
             isthmus_dot_value_dot_v1_dot_campaigns__pb2.GetCampaignReportRequest.SerializeToString,
             isthmus_dot_value_dot_v1_dot_campaigns__pb2.GetCampaignReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCampaignDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.value.v1.CampaignService/ListCampaignDecisions',
+            isthmus_dot_value_dot_v1_dot_campaigns__pb2.ListCampaignDecisionsRequest.SerializeToString,
+            isthmus_dot_value_dot_v1_dot_campaigns__pb2.ListCampaignDecisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
