@@ -335,6 +335,10 @@ async def replay(
         if letter.stream not in offered:
             out.failed.append(_again(letter, f"the connector has no stream {letter.stream!r} any more"))
             continue
+        if not isinstance(letter.record, dict):
+            # The source's raw input (a malformed line): only the source can mend it.
+            out.failed.append(_again(letter, letter.reason))
+            continue
         if letter.stream not in transforms_of:
             transforms_of[letter.stream] = (
                 syncer.plugins.transforms(connector.name, letter.stream, connector.config)
