@@ -156,7 +156,7 @@ class GrpcHub:
         self, instance: str, system: str, stream: str, records: Sequence[Record]
     ) -> list[Delivery]:
         if stream == CUSTOMERS:
-            return await self._customers(system, records)
+            return await self._customers(instance, system, records)
         one = {ORDERS: self._order, SERVICE_REQUESTS: self._case, INTERACTIONS: self._interaction}[stream]
 
         async def guarded(record: Record) -> Delivery:
@@ -168,7 +168,7 @@ class GrpcHub:
 
         return list(await asyncio.gather(*(guarded(r) for r in records)))
 
-    async def _customers(self, system: str, records: Sequence[Record]) -> list[Delivery]:
+    async def _customers(self, instance: str, system: str, records: Sequence[Record]) -> list[Delivery]:
         out: list[Delivery] = []
         for start in range(0, len(records), BATCH_LIMIT):
             chunk = records[start : start + BATCH_LIMIT]
@@ -191,14 +191,35 @@ class GrpcHub:
                 raise _configuration_refused(
                     "UpsertSourceRecords", f"{refused.code}: {refused.message}", dict(refused.metadata)
                 )
+            delivered: list[Delivery] = []
             for result in response.results:
                 outcome = records_pb2.MatchOutcome.Name(result.outcome).removeprefix("MATCH_OUTCOME_")
                 if result.outcome == records_pb2.MATCH_OUTCOME_REJECTED:
-                    out.append(Delivery(False, reason=_item_error(result.error), outcome=outcome))
+                    delivered.append(Delivery(False, reason=_item_error(result.error), outcome=outcome))
                 else:
                     self._golden[(system, result.source_id)] = result.customer_id
-                    out.append(Delivery(True, result.customer_id, outcome=outcome))
+                    delivered.append(Delivery(True, result.customer_id, outcome=outcome))
+            out.extend(await self._consents(instance, system, chunk, delivered))
         return out
+
+    async def _consents(
+        self, instance: str, system: str, records: Sequence[Record], delivered: list[Delivery]
+    ) -> list[Delivery]:
+        """Each accepted record's consent statements to its golden customer (SetConsent is idempotent,
+        so a repeated sync repeats them harmlessly); a statement refused fails its record."""
+
+        async def state(record: Record, delivery: Delivery) -> Delivery:
+            if not delivery.accepted or not record.get("consents"):
+                return delivery
+            for i, request in enumerate(mapping.consents(system, instance, delivery.hub_id, record)):
+                async with self._limit:
+                    try:
+                        await self._call("SetConsent", self.customers.SetConsent, request)
+                    except _Rejected as exc:
+                        return Delivery(False, delivery.hub_id, f"consents[{i}]: {exc}", delivery.outcome)
+            return delivery
+
+        return list(await asyncio.gather(*(state(r, d) for r, d in zip(records, delivered, strict=True))))
 
     async def golden_id(self, system: str, source_id: str) -> str:
         key = (system, source_id)
