@@ -21,19 +21,17 @@ history entry with the reason and a ``CustomerUpdated`` (a new customer a ``Cust
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import and_, select
 
 from isthmus.customers import convert
 from isthmus.customers.batch_io import comparisons_json
 from isthmus.customers.deps import UnitOfWork, actor_json, new_id
-from isthmus.customers.matching import Comparison, Features, Matcher, Scored
+from isthmus.customers.matching import Comparison, Features, Matcher, Scored, own_evidence, shared_contacts
 from isthmus.customers.merging import relink
 from isthmus.customers.records import Record
 from isthmus.customers.steward import ACTIVE, PENDING, golden_of, record_history, save
@@ -45,40 +43,6 @@ from isthmus_client.api.events.v1 import customers_pb2 as ev
 
 CONFLICTING: int = pb.QUALITY_FLAG_CONFLICTING_VALUES
 _AUTOMATIC = ("match:", "household:")
-# Evidence of a person, not of a home: agreeing on these tells a father from his son.
-_PERSONAL = ("date_of_birth", "identifier", "generation")
-_CONTACTS = ("email_exact", "phone_exact")
-
-
-@functools.lru_cache(maxsize=4096)
-def fixed_line(e164: str) -> bool:
-    """Whether a number is a landline: a home's, shared by whoever lives there."""
-    try:
-        kind = phonenumbers.number_type(phonenumbers.parse(e164))
-    except phonenumbers.NumberParseException:
-        return False
-    return kind == phonenumbers.PhoneNumberType.FIXED_LINE
-
-
-def own_evidence(scored: Scored, others: Sequence[Features]) -> list[Comparison]:
-    """The comparisons of ``scored`` that speak of the person, not of the household: a birth date, an
-    identifier or a generation agreeing, or an e-mail or a mobile phone agreeing that none of
-    ``others`` (the other customer's records) holds."""
-    held = {v for f in others for v in (*f.emails, *f.phones)}
-    out = []
-    for c in scored.comparisons:
-        if c.weight <= 0 or not c.level or c.level == "different":
-            continue
-        if c.comparator in _PERSONAL:
-            out.append(c)
-        elif c.comparator in _CONTACTS:
-            values = {c.left, c.right}
-            if values & held:
-                continue  # the household's: the other customer holds it too
-            if c.comparator == "phone_exact" and any(fixed_line(v) for v in values):
-                continue  # a landline is the home's
-            out.append(c)
-    return out
 
 
 @dataclass
@@ -115,36 +79,17 @@ async def reexamine(
         return moves
     ids = {cid for a, b, _ in pairs for cid in (a, b)}
     held = await uow.repo.source_rows_of(ids)
-    refs = [(s.source_system, s.source_id) for cid in ids for s in held.get(cid, [])]
+    refs = [_ref(s) for cid in ids for s in held.get(cid, [])]
     settled = await _placed_by_steward(uow, ids, refs)
     refused = await uow.repo.no_match_pairs(refs)
-    features = {
-        (s.source_system, s.source_id): Features(Record.from_json(s.data))
-        for cid in ids
-        for s in held.get(cid, [])
-    }
+    features = {_ref(s): Features(Record.from_json(s.data)) for cid in ids for s in held.get(cid, [])}
     verdicts: list[_Verdict] = []
     seen: set[tuple[str, str]] = set()
     for a, b, cause in pairs:
-        for x, y in ((a, b), (b, a)):
-            if x in settled:
-                continue
-            members = [_ref(s) for s in held.get(x, [])]
-            theirs = [features[r] for r in (_ref(s) for s in held.get(y, []))]
-            if len(members) < 2 or not theirs:
-                continue
-            leaving = 0
-            for ref in members:
-                if ref == cause or ref in seen or ref in settled:
-                    continue
-                verdict = _judge(matcher, features, ref, x, members, y, theirs, refused)
-                if verdict is None:
-                    continue
-                if leaving + 1 >= len(members):
-                    break  # a customer keeps at least one of its records
-                leaving += 1
-                seen.add(ref)
-                verdicts.append(verdict)
+        members = {cid: [_ref(s) for s in held.get(cid, []) if _ref(s) not in seen] for cid in (a, b)}
+        found = _Household(matcher, features, a, b, members, cause, settled, refused).verdicts()
+        seen |= {v.ref for v in found}
+        verdicts += found
     if verdicts:
         await _apply(uow, verdicts, rows, matcher, now, moves)
     return moves
@@ -154,41 +99,102 @@ def _ref(s: SourceRow) -> tuple[str, str]:
     return (s.source_system, s.source_id)
 
 
-def _judge(
-    matcher: Matcher,
-    features: dict[tuple[str, str], Features],
-    ref: tuple[str, str],
-    x: str,
-    members: list[tuple[str, str]],
-    y: str,
-    theirs: list[Features],
-    refused: set[tuple[str, str, str]],
-) -> _Verdict | None:
-    """Where the record ``ref`` of customer ``x`` belongs, now that ``y`` is known to be another
-    person of its household; None: where it is."""
-    f = features[ref]
-    ours = [features[r] for r in members if r != ref]
-    sx = matcher.score(f, x, ours)
-    sy = matcher.score(f, y, theirs)
-    if sy.against or not matcher.links(sy):
-        return None  # not someone the record could be
-    if (*ref, y) in refused:
-        return None  # a steward said it is not that customer
-    for_x, for_y = own_evidence(sx, theirs), own_evidence(sy, ours)
-    if for_x and not sx.against:
-        return None
-    shown = "; ".join(f"{c.comparator}: {c.explanation}" for c in for_y)
-    if for_y:
-        return _Verdict(ref, x, y, f"its own evidence agrees with {y} ({shown})", sx, sy)
-    if sx.against:
-        return None  # contradicts its own customer and has no evidence for the other: left as it is
-    return _Verdict(
-        ref,
-        x,
-        "",
-        f"shares with {x} and with {y}, two people of one household, only what the household shares",
-        sx,
-    )
+class _Household:
+    """Two customers of one household, and where each of their records belongs.
+
+    A record that contradicts the other customer (its birth date, identifier, generation or given
+    name: ``against``) shows which person it is: it stays, and with the others like it it is what the
+    rest are compared with. So does a record a steward placed. Each other record that could be either
+    person's is compared with those of each customer; what agrees that only one person holds (a birth
+    date, a personal e-mail, a mobile) says whose it is, and a record so placed is compared with in
+    turn. A record that agrees with either only on what the household shares is a steward's to decide.
+    """
+
+    def __init__(
+        self,
+        matcher: Matcher,
+        features: dict[tuple[str, str], Features],
+        a: str,
+        b: str,
+        members: dict[str, list[tuple[str, str]]],
+        cause: tuple[str, str],
+        settled: set[Any],
+        refused: set[tuple[str, str, str]],
+    ) -> None:
+        self.matcher, self.features, self.members = matcher, features, members
+        self.other = {a: b, b: a}
+        self.known: dict[str, list[tuple[str, str]]] = {a: [], b: []}  # records that show their person
+        self.open: dict[str, list[tuple[str, str]]] = {a: [], b: []}  # records either person's
+        for x, y in ((a, b), (b, a)):
+            theirs = self._of(members[y])
+            for ref in members[x]:
+                if x in settled or ref in settled:
+                    self.known[x].append(ref)
+                    continue
+                scored = matcher.score(features[ref], y, theirs) if theirs else None
+                if scored is None or scored.against:
+                    self.known[x].append(ref)
+                elif ref != cause and (*ref, y) not in refused and matcher.links(scored):
+                    self.open[x].append(ref)
+
+    def _of(self, refs: Sequence[tuple[str, str]]) -> list[Features]:
+        return [self.features[r] for r in refs]
+
+    def verdicts(self) -> list[_Verdict]:
+        out: list[_Verdict] = []
+        placed = True
+        while placed:  # a record placed by its evidence is compared with in the next round
+            placed = False
+            (a, xs), (b, ys) = self.known.items()
+            household = shared_contacts(self._of(xs), self._of(ys))
+            for x in (a, b):
+                y = self.other[x]
+                for ref in list(self.open[x]):
+                    f = self.features[ref]
+                    ours = self.matcher.score(f, x, self._of(self.known[x])) if self.known[x] else None
+                    theirs = self.matcher.score(f, y, self._of(self.known[y])) if self.known[y] else None
+                    for_x = own_evidence(ours.comparisons, household) if ours and not ours.against else []
+                    for_y = own_evidence(theirs.comparisons, household) if theirs else []
+                    if for_x and for_y:
+                        self.open[x].remove(ref)  # stays where it is
+                    elif for_x:
+                        self.open[x].remove(ref)
+                        self.known[x].append(ref)
+                        placed = True
+                    elif for_y and self._keeps_one(x, out):
+                        self.open[x].remove(ref)
+                        self.known[y].append(ref)
+                        placed = True
+                        out.append(self._move(ref, x, y, for_y))
+        for x in (a, b):
+            y = self.other[x]
+            staying = len(self.members[x]) - sum(v.source == x for v in out) - len(self.open[x])
+            for ref in self.open[x][: len(self.open[x]) - (staying < 1)]:  # a customer keeps a record
+                out.append(
+                    _Verdict(
+                        ref,
+                        x,
+                        "",
+                        f"shares with {x} and with {y}, two people of one household, only what the"
+                        " household shares",
+                        self._score(ref, x),
+                    )
+                )
+        return out
+
+    def _keeps_one(self, x: str, out: list[_Verdict]) -> bool:
+        """Whether ``x`` still holds a record when one more leaves."""
+        return len(self.members[x]) - sum(v.source == x for v in out) > 1
+
+    def _score(self, ref: tuple[str, str], cid: str) -> Scored:
+        """The record against the other records of a customer it is in or moves to."""
+        others = self._of([r for r in self.members[cid] if r != ref])
+        return self.matcher.score(self.features[ref], cid, others) if others else Scored(cid, 0.0, ())
+
+    def _move(self, ref: tuple[str, str], x: str, y: str, evidence: list[Comparison]) -> _Verdict:
+        shown = "; ".join(f"{c.comparator}: {c.explanation}" for c in evidence)
+        linked = self.matcher.score(self.features[ref], y, self._of(self.members[y]))
+        return _Verdict(ref, x, y, f"its own evidence agrees with {y} ({shown})", self._score(ref, x), linked)
 
 
 async def _placed_by_steward(uow: UnitOfWork, ids: set[str], refs: list[tuple[str, str]]) -> set[Any]:

@@ -31,7 +31,15 @@ from isthmus.customers.incoming import (
     Upserted,
     Working,
 )
-from isthmus.customers.matching import Comparison, Decision, Features, Outcome, Scored
+from isthmus.customers.matching import (
+    Comparison,
+    Decision,
+    Features,
+    Outcome,
+    Scored,
+    own_evidence,
+    shared_contacts,
+)
 from isthmus.customers.merging import merge_into
 from isthmus.customers.records import Record
 from isthmus.customers.store import CustomerRow, ProfileRow, SourceRow, customer_columns
@@ -319,9 +327,15 @@ class Batch:
         for s in scored:
             if s.customer_id == decision.customer_id or not self.matcher.links(s):
                 continue
-            if not self.matcher.compatible(
-                chosen, [self.features[r] for r in self.working[s.customer_id].refs]
-            ):
+            other = [self.features[r] for r in self.working[s.customer_id].refs]
+            if not self.matcher.compatible(chosen, other):
+                # Two people of one home: what only one of them holds (a birth date, a personal
+                # e-mail, a mobile) says whose record it is; what the household shares does not.
+                household = shared_contacts(chosen, other)
+                if own_evidence(decision.comparisons, household) and not own_evidence(
+                    s.comparisons, household
+                ):
+                    continue
                 why = f"matches as well another customer who is someone else ({s.customer_id})"
                 return Decision(
                     Outcome.REVIEW,
