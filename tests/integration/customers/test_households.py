@@ -147,3 +147,29 @@ async def test_a_stewards_match_is_not_undone_when_the_household_shows(master, c
     assert await sources(master, father.customer_id) == {f"F1-{uid}", f"S0-{uid}"}
     assert await sources(master, son.customer_id) == {f"S1-{uid}"}
     assert [m.customer_id for m in (await full(master, son.customer_id)).household] == [father.customer_id]
+
+
+async def test_a_record_matching_father_and_son_joins_the_one_whose_own_e_mail_it_holds(master, clock, uid):  # type: ignore[no-untyped-def]
+    family, father_mail = f"Lange{uid}", f"ol{uid}@example.de"
+    father = await upsert(
+        master, person("erp", f"F1-{uid}", "Otto", family, dob=(1955, 4, 5), email=father_mail, **home(uid))
+    )
+    son = await upsert(
+        master,
+        person(
+            "erp", f"S1-{uid}", "Otto", family, dob=(1984, 6, 7), email=f"o{uid}@example.com", **home(uid)
+        ),
+    )
+    assert son.customer_id != father.customer_id
+    clock.advance(seconds=1)
+
+    # No birth date: names, address and landline fit both; the e-mail is the father's alone.
+    late = await upsert(
+        master, person("webshop", f"F2-{uid}", "Otto", family, dob=None, email=father_mail, **home(uid))
+    )
+
+    assert late.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
+    assert late.customer_id == father.customer_id
+    # What the household shares alone still waits for a steward.
+    shared = await upsert(master, person("webshop", f"X2-{uid}", "Otto", family, dob=None, **home(uid)))
+    assert shared.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED
