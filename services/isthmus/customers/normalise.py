@@ -23,6 +23,7 @@ from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.timestamps import from_ts, valid_ts
 from isthmus.platform.boundary import control_character, excerpt
 from isthmus_client.api.customers.v1 import records_pb2
+from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM
 
 MAX_TEXT = 200  # any single name, line, city, company
 MAX_ID = 128  # source id, identifier value
@@ -31,6 +32,7 @@ MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTE_VALUE = 4096
 MAX_RAW = 1000  # characters of a flagged value kept as sent
 SOURCE_SYSTEM_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+SOURCE_SYSTEMS_SETTING = "ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS"  # the source systems the master accepts
 
 _SPACE = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
@@ -240,8 +242,14 @@ def normalise(
     elif (why := control_character(system)) is not None:
         errors.add("source_system", why)
     elif system not in known_systems:
+        # Not the record's fault but the configuration's: refused alone, with a reason a connector
+        # reads to stop its sync instead of dead-lettering every record of the system.
         known = ", ".join(sorted(known_systems))
-        errors.add("source_system", f"unknown source system {excerpt(system)}; configured: {known}")
+        raise InvalidArgument(
+            "source_system",
+            f"unknown source system {excerpt(system)}; configured: {known} "
+            f"(add it to {SOURCE_SYSTEMS_SETTING})",
+        ).because(UNKNOWN_SOURCE_SYSTEM, setting=SOURCE_SYSTEMS_SETTING, source_system=system[:80])
     source_id = msg.source_id.strip()
     if not source_id:
         errors.add("source_id", "is required")
