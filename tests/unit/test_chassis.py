@@ -19,6 +19,7 @@ from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import load
 from isthmus.platform.interceptors import MAX_BULK_REQUEST, MAX_REQUEST
 from isthmus.platform.server import Server
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import field_violations
 
@@ -113,7 +114,9 @@ async def test_token_with_scope_is_served(channel):
 
 async def test_write_method_needs_write_scope(channel):
     stub = orders_pb2_grpc.OrderServiceStub(channel)
-    request = orders_pb2.PayOrderRequest(order_id="o-1")
+    request = orders_pb2.PayOrderRequest(
+        order_id="o-1", amount=common_pb2.Money(amount="1.00", currency_code="EUR"), payment_reference="p-1"
+    )
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.PayOrder(request, metadata=_auth(READER))
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
