@@ -9,6 +9,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
+from isthmus_client.errors import field_violations
 
 pytestmark = pytest.mark.postgres
 
@@ -210,8 +211,17 @@ async def test_a_customers_orders_list_newest_first_in_pages(orders, make_order)
 
 
 async def test_bad_requests_name_every_bad_field(orders, make_order):
+    # Missing required fields are refused first, all at once, before the method looks further.
     request = make_order(customer_id="c", currency_code="JPY")
     request.customer_id = ""
+    request.source_system = ""
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await orders.CreateOrder(request)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(err.value)] == ["source_system", "customer_id"]
+    # With them given, every other bad field is named at once.
+    request = make_order(customer_id="c", currency_code="JPY")
+    request.customer_id = "not-a-uuid"
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await orders.CreateOrder(request)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
