@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import grpc
@@ -24,13 +25,15 @@ async def failure(call: Any) -> grpc.aio.AioRpcError:
 async def test_open_with_missing_fields_names_each_field(service: Any) -> None:
     error = await failure(service.stub.OpenServiceRequest(rpc.OpenServiceRequestRequest(order_line_id="l-1")))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert [f for f, _ in field_violations(error)] == [
-        "customer_id",
-        "channel",
-        "kind",
-        "subject",
-        "order_id",
-    ]
+    # The fields the proto marks required are refused first, all at once ...
+    assert [f for f, _ in field_violations(error)] == ["customer_id", "channel", "kind"]
+    # ... then what the method requires in context: an order line needs its order.
+    given = rpc.OpenServiceRequestRequest(order_line_id="l-1")
+    given.MergeFrom(rpc.OpenServiceRequestRequest(customer_id=str(uuid.uuid4()), subject="Broken"))
+    given.channel, given.kind = 1, 1  # type: ignore[assignment]
+    error = await failure(service.stub.OpenServiceRequest(given))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(error)] == ["order_id"]
 
 
 async def test_list_and_log_validation_names_fields(service: Any) -> None:
