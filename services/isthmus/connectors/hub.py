@@ -21,11 +21,20 @@ import grpc
 
 from isthmus.connectors import mapping
 from isthmus.connectors.channels import PREFIX, HubChannels
-from isthmus.connectors.sdk import CUSTOMERS, INTERACTIONS, ORDERS, SERVICE_REQUESTS, Record, TransientError
+from isthmus.connectors.sdk import (
+    CARTS,
+    CUSTOMERS,
+    INTERACTIONS,
+    ORDERS,
+    SERVICE_REQUESTS,
+    Record,
+    TransientError,
+)
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus_client.api.value.v1 import campaigns_pb2_grpc
 from isthmus_client.errors import CONFIGURATION_REASONS, error_info
 
 BATCH_LIMIT = 1000  # UpsertSourceRecords takes at most 1,000 records per request
@@ -134,11 +143,13 @@ class GrpcHub:
     ) -> None:
         if isinstance(channel, HubChannels):
             customers, orders, cases = channel.customers, channel.orders, channel.service_requests
+            value = channel.value
         else:
-            customers = orders = cases = channel
+            customers = orders = cases = value = channel
         self.customers = customers_pb2_grpc.CustomerMasterServiceStub(customers)
         self.orders = orders_pb2_grpc.OrderServiceStub(orders)
         self.cases = service_requests_pb2_grpc.ServiceRequestServiceStub(cases)
+        self.campaigns = campaigns_pb2_grpc.CampaignServiceStub(value)
         self.ids = ids or MemoryIdMap()
         self.metadata = (("authorization", f"Bearer {token}"),) if token else None
         self.timeout = timeout
@@ -157,7 +168,12 @@ class GrpcHub:
     ) -> list[Delivery]:
         if stream == CUSTOMERS:
             return await self._customers(instance, system, records)
-        one = {ORDERS: self._order, SERVICE_REQUESTS: self._case, INTERACTIONS: self._interaction}[stream]
+        one = {
+            ORDERS: self._order,
+            SERVICE_REQUESTS: self._case,
+            INTERACTIONS: self._interaction,
+            CARTS: self._cart,
+        }[stream]
 
         async def guarded(record: Record) -> Delivery:
             async with self._limit:
@@ -273,6 +289,14 @@ class GrpcHub:
         request = mapping.log_interaction(system, instance, customer_id, case_id, record)
         logged = await self._call("LogInteraction", self.cases.LogInteraction, request)
         return Delivery(True, logged.interaction_id, outcome="logged")
+
+    async def _cart(self, instance: str, system: str, record: Record) -> Delivery:
+        customer_id = await self.golden_id(system, record["customer_source_id"])
+        request = mapping.record_abandoned_cart(system, customer_id, record)
+        done = await self._call("RecordAbandonedCart", self.campaigns.RecordAbandonedCart, request)
+        return Delivery(
+            True, record["external_cart_id"], outcome="recorded" if done.recorded else "unchanged"
+        )
 
 
 def _item_error(error: common_pb2.ItemError) -> str:
