@@ -121,7 +121,7 @@ def test_public_holidays_come_by_country_and_region() -> None:
     assert easter.add(datetime(2031, 4, 10, 16, tzinfo=UTC), timedelta(hours=2)) == datetime(
         2031, 4, 15, 10, tzinfo=UTC
     )
-    with pytest.raises(ConfigError, match="ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION.*DE-BY"):
+    with pytest.raises(ConfigError, match=r"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION.*DE-BY"):
         sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": "DE-XX"})
     with pytest.raises(ConfigError, match="ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION"):
         sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": "Atlantis"})
