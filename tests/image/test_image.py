@@ -25,7 +25,8 @@ from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
 from . import imagekit
 
-pytestmark = pytest.mark.slow
+# The first run on a machine builds the Debian base with debootstrap: minutes, more on a busy machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TOKEN = "image-test-token-0123456789"
