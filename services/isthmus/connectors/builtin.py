@@ -5,26 +5,45 @@ Per connector instance, in its configuration (alongside the connector's own keys
 ``mask_fields``      dotted paths whose values are replaced before anything leaves the runtime
                      (e.g. ``["attributes.iban"]``).
 ``country_aliases``  extra country names -> ISO 3166-1 alpha-2 codes for addresses.
+
+Country names, alpha-2 and alpha-3 codes are looked up in ISO 3166-1 as pycountry ships it (English
+names, official and common names: "Italy", "ITA", "Republic of Korea"); the aliases add the
+spellings ISO does not have (names in other languages, "UK").
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+import pycountry
 
 from isthmus.connectors.hookspecs import hookimpl
 from isthmus.connectors.sdk import CUSTOMERS, Record, RecordTransform
 
 MASK = "***"
 
-# Sources write countries every way; the hub wants ISO codes. Common spellings seen in practice.
+# Spellings sources use that are not ISO 3166 names or codes (ISO's own are looked up, not listed).
 COUNTRY_ALIASES = {
-    "germany": "DE", "deutschland": "DE", "de": "DE", "d": "DE",
-    "austria": "AT", "österreich": "AT", "at": "AT",
-    "switzerland": "CH", "schweiz": "CH", "ch": "CH",
-    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "gb": "GB",
-    "united states": "US", "usa": "US", "us": "US",
-    "france": "FR", "fr": "FR", "netherlands": "NL", "nl": "NL",
+    "deutschland": "DE", "d": "DE", "österreich": "AT", "schweiz": "CH", "suisse": "CH",
+    "uk": "GB", "great britain": "GB", "england": "GB", "usa": "US", "holland": "NL",
 }  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def iso_country(text: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country name or code, or None when ISO does not know it."""
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
+
+
+def country_code(text: str, aliases: dict[str, str]) -> str:
+    """An address's country as an ISO code: an alias, else ISO 3166's names and codes, else as given
+    (upper-cased; the customer master decides what it makes of it)."""
+    key = text.strip()
+    return aliases.get(key.lower()) or iso_country(key) or key.upper()
 
 
 def _mask(record: Record, path: list[str]) -> None:
@@ -53,7 +72,7 @@ def transform_record(connector: str, stream: str, config: dict[str, Any]) -> Rec
             for address in record.get("addresses") or ():
                 code = address.get("region_code")
                 if code:
-                    address["region_code"] = aliases.get(code.strip().lower(), code.strip().upper())
+                    address["region_code"] = country_code(code, aliases)
         return record
 
     return apply

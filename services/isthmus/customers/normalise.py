@@ -16,7 +16,10 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+import email_validator
 import phonenumbers
+from nameparser import HumanName
+from nameparser.config import Constants as NameConstants
 
 from isthmus.customers.records import Address, Email, Finding, Identifier, Name, Phone, Record
 from isthmus.kernel.errors import InvalidArgument
@@ -38,8 +41,11 @@ _SPACE = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 _ID_SEPARATORS = re.compile(r"[\s\-./]")
 _REGION = re.compile(r"^[A-Z]{2}$")
-_PREFIXES = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "frau", "sir", "madame", "mme", "m"}
+# Titles nameparser's English list lacks; added to its vocabulary (_NAME_WORDS) and to the quick check.
+_PREFIXES = {"herr", "frau", "madame", "mme", "m", "signor", "signora", "sra", "sr", "señor", "señora"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"}
+_NAME_WORDS = NameConstants()
+_NAME_WORDS.titles.add(*(_PREFIXES - {"sr"}))
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -130,36 +136,64 @@ def _name(errors: _Errors, msg: records_pb2.PersonName) -> Name:
 
 
 def split_full_name(full: str) -> tuple[str, str, str, str, str]:
-    """ "Dr. Anna M. Schmidt" -> (prefix, given, middle, family, suffix); "Schmidt, Anna" too."""
+    """ "Dr. Anna M. Schmidt" -> (prefix, given, middle, family, suffix); "Schmidt, Anna" too.
+
+    Parsed by nameparser, which knows titles ("Prof. Dr."), suffixes ("Jr.") and the particles that
+    belong to the family name ("Ludwig van Beethoven": family "van Beethoven", no middle name).
+    Two plain words, the usual case, skip the parser.
+    """
     text = collapse(full)
-    if "," in text:
-        family_part, _, rest = text.partition(",")
-        tokens = rest.split()
-        family_tokens = family_part.split()
-    else:
-        tokens = text.split()
-        family_tokens = []
-    prefix = []
-    while tokens and tokens[0].rstrip(".").casefold() in _PREFIXES and len(tokens) > 1:
-        prefix.append(tokens.pop(0))
-    suffix: list[str] = []
-    while tokens and tokens[-1].rstrip(".").casefold() in _SUFFIXES and len(tokens) > 1:
-        suffix.insert(0, tokens.pop())
-    if not family_tokens and tokens:
-        family_tokens = [tokens.pop()] if len(tokens) > 1 else []
-    given = tokens[0] if tokens else ""
-    middle = " ".join(tokens[1:])
-    return " ".join(prefix), given, middle, " ".join(family_tokens), " ".join(suffix)
+    tokens = text.split()
+    if len(tokens) == 1:
+        return "", tokens[0], "", "", ""
+    if len(tokens) == 2 and "," not in text and not any(_special(t) for t in tokens):
+        return "", tokens[0], "", tokens[1], ""
+    return _parsed_name(text)
+
+
+def _special(token: str) -> bool:
+    word = token.rstrip(".").casefold()
+    return (
+        word in _PREFIXES or word in _SUFFIXES or word in _NAME_WORDS.prefixes or word in _NAME_WORDS.titles
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed_name(text: str) -> tuple[str, str, str, str, str]:
+    name = HumanName(text, constants=_NAME_WORDS)
+    if name.first.casefold() in _NAME_WORDS.prefixes and name.last and not name.middle:
+        return name.title, "", "", f"{name.first} {name.last}", name.suffix  # "van Beethoven"
+    return name.title, name.first, name.middle, name.last, name.suffix
 
 
 def canonical_email(raw: str) -> str | None:
+    """The address with its domain lower-cased, or None when it is not an e-mail address.
+
+    ASCII addresses take a quick pattern. Internationalised ones (a domain such as ``bücher.de``,
+    its IDNA form ``xn--bcher-kva.de``, a local part in any script) go through email-validator:
+    the domain normalised with IDNA 2008 / UTS 46 and written in Unicode, so both spellings of one
+    address are the same address.
+    """
     text = raw.strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
-    if len(text) > 254 or not _EMAIL.match(text) or ".." in text:
+    if len(text) > 254:
         return None
-    local, _, domain = text.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    if text.isascii() and "xn--" not in text.lower():
+        if not _EMAIL.match(text) or ".." in text:
+            return None
+        local, _, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    return _international_email(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _international_email(text: str) -> str | None:
+    try:
+        found = email_validator.validate_email(text, check_deliverability=False, allow_smtputf8=True)
+    except email_validator.EmailNotValidError:
+        return None
+    return f"{found.local_part}@{found.domain.lower()}"
 
 
 @functools.lru_cache(maxsize=16384)

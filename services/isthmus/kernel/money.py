@@ -13,20 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+import iso4217
+
 from isthmus.kernel.errors import InvalidArgument
 
-# ISO 4217 minor units of the currencies the hub accepts. Kept in code on purpose: the list changes
-# rarely and a service must never fetch it at run time.
-MINOR_UNITS: dict[str, int] = {
-    # 0 decimals
-    "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "XAF": 0, "XOF": 0, "PYG": 0, "UGX": 0,
-    # 2 decimals
-    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "SEK": 2, "NOK": 2,
-    "DKK": 2, "PLN": 2, "HUF": 2, "CZK": 2, "RON": 2, "BGN": 2, "TRY": 2, "CNY": 2, "HKD": 2, "SGD": 2,
-    "INR": 2, "BRL": 2, "MXN": 2, "ZAR": 2, "AED": 2, "SAR": 2, "ILS": 2, "THB": 2, "MYR": 2,
-    # 3 decimals
-    "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3, "LYD": 3, "IQD": 3,
-}  # fmt: skip
+# ISO 4217 minor units of every currency the standard gives them, from the maintenance agency's list
+# as the iso4217 package ships it (updated with each amendment; read once, never fetched at run
+# time). Precious metals, SDRs and the testing codes have no minor unit and are not money here.
+MINOR_UNITS: dict[str, int] = {c.code: c.exponent for c in iso4217.Currency if c.exponent is not None}
 
 _AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,18})?$")
 # Per currency, computed once: the smallest unit, and zero written with the currency's decimals.

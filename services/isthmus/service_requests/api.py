@@ -13,6 +13,7 @@ from isthmus.kernel.paging import page_size
 from isthmus.kernel.timestamps import opt_duration, ts
 from isthmus.kernel.violations import Violations
 from isthmus.platform.batching import Batcher
+from isthmus.platform.ids import is_uuid
 from isthmus.service_requests import handlers, messages
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
 from isthmus.service_requests.settings import ServiceRequestSettings
@@ -103,6 +104,8 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         )
         if cmd.order_line_id and not cmd.order_id:
             v.add("order_id", "is required when order_line_id is given")
+        if cmd.order_id and not is_uuid(cmd.order_id):
+            v.add("order_id", "must be an order id of the order service (a UUID)")
         if cmd.sub_category and not cmd.category:
             v.add("category", "is required when sub_category is given")
         _pair(v, "", cmd.source_system, cmd.external_id)

@@ -1,5 +1,9 @@
 """Business calendar: working hours in a time zone, minus holidays, for SLA arithmetic.
 
+Holidays are the public holidays of a country or one of its regions, as the ``holidays`` package
+keeps them (every year, computed on demand: Easter, regional feasts, substitutes), plus any dates
+the operator adds (company days).
+
 All arithmetic runs on UTC instants; local times are only used to lay out each day's working
 intervals, so a DST change shortens or lengthens that day's window exactly as a wall clock would.
 """
@@ -7,10 +11,12 @@ intervals, so a DST change shortens or lengthens that day's window exactly as a 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import holidays
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Enough to cross any realistic run of holidays; a calendar with no working time at all is refused
@@ -18,12 +24,36 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MAX_DAYS = 3 * 366
 
 
+class Holidays(Container[date]):
+    """Public holidays of ``region`` (``DE``, ``DE-BY``, ``US-CA``; empty: none) plus ``extra`` dates."""
+
+    def __init__(self, region: str = "", extra: frozenset[date] = frozenset()) -> None:
+        self.region = region
+        self.extra = extra
+        self._public: Container[date] = frozenset()
+        if region:
+            country, _, subdivision = region.upper().partition("-")
+            supported = holidays.list_supported_countries()
+            if country not in supported:
+                raise ValueError(f"{region!r}: no public holidays known for country {country!r}")
+            if subdivision and subdivision not in supported[country]:
+                regions = ", ".join(f"{country}-{s}" for s in supported[country]) or "none"
+                raise ValueError(f"{region!r}: unknown region of {country} (known: {regions})")
+            self._public = holidays.country_holidays(country, subdiv=subdivision or None)
+
+    def __contains__(self, day: object) -> bool:
+        return day in self.extra or day in self._public
+
+    def __repr__(self) -> str:
+        return f"Holidays({self.region!r}, {len(self.extra)} extra dates)"
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     time_zone: ZoneInfo
     # Weekday (0 = Monday) -> working intervals of that day, in local time, sorted, non-overlapping.
     hours: Mapping[int, Sequence[tuple[time, time]]]
-    holidays: frozenset[date] = field(default_factory=frozenset)
+    holidays: Container[date] = field(default_factory=Holidays)
 
     def __post_init__(self) -> None:
         if not any(self.hours.get(d) for d in range(7)):

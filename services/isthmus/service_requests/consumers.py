@@ -1,4 +1,5 @@
-"""Events in: the customer master's merges, unmerges and erasures.
+"""Events in: the customer master's merges, unmerges and erasures; the order service's new orders
+(which customer each order belongs to).
 
 Each handler runs in the transaction the bus gives it (the bus commits and acks); events this
 context records in reply go into the same transaction's outbox.
@@ -17,15 +18,17 @@ from isthmus.platform.events import Event, record_event
 from isthmus.service_requests.domain import ERASED
 from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.store import UnitOfWork
-from isthmus_client.api.events.v1 import customers_pb2
+from isthmus_client.api.events.v1 import customers_pb2, orders_pb2
 
 ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
+ORDER_KEYS = ("orders.OrderPlaced",)
 
 
 async def customers_merged(uow: UnitOfWork, event: customers_pb2.CustomersMerged, now: datetime) -> None:
     merged = [m for m in event.merged_ids if m != event.surviving_id]
     for merged_id in merged:
         await uow.repo.move_customer(event.merge_id, merged_id, event.surviving_id, now)
+    await uow.repo.move_orders(merged, event.surviving_id)
     await refresh_suppressions(uow, [*merged, event.surviving_id], now)
     await uow.record_events()
 
@@ -35,6 +38,7 @@ async def customer_unmerged(uow: UnitOfWork, event: customers_pb2.CustomerUnmerg
         moves = await uow.repo.moves_of(event.merge_id, restored_id, event.from_id)
         await uow.repo.move_back(moves, event.from_id, restored_id, now)
         await uow.repo.forget_moves(event.merge_id, restored_id)
+    await uow.repo.restore_orders(event.from_id, list(event.restored_ids))
     await refresh_suppressions(uow, [*event.restored_ids, event.from_id], now)
     await uow.record_events()
 
@@ -50,7 +54,12 @@ async def customer_erased(uow: UnitOfWork, event: customers_pb2.CustomerErased, 
     await uow.record_events()
 
 
+async def order_placed(uow: UnitOfWork, event: orders_pb2.OrderPlaced, now: datetime) -> None:
+    await uow.repo.order_placed(event.order.order_id, event.order.customer_id)
+
+
 _HANDLERS: dict[str, Callable[[UnitOfWork, Any, datetime], Any]] = {
+    "orders.OrderPlaced": order_placed,
     "customers.CustomersMerged": customers_merged,
     "customers.CustomerUnmerged": customer_unmerged,
     "customers.CustomerErased": customer_erased,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from isthmus.kernel.errors import AlreadyExists, DomainError, InvalidArgument, NotFound
+from isthmus.kernel.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.paging import decode_token, encode_token
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import (
@@ -29,6 +29,7 @@ from isthmus.service_requests.domain import (
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, Suppression, UnitOfWork
 from isthmus_client.api.events.v1 import service_requests_pb2 as ev
+from isthmus_client.errors import ORDER_OF_ANOTHER_CUSTOMER
 
 # Clients' clocks drift; an instant this far ahead of ours is still "now", further is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -286,6 +287,16 @@ def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequ
     return sr
 
 
+def _check_order(cmd: OpenServiceRequest, owners: dict[str, str]) -> None:
+    """A case may name only an order of its own customer (as far as the order events told so far:
+    an order not announced yet is taken on trust, since its OrderPlaced may still be on its way)."""
+    owner = owners.get(cmd.order_id)
+    if cmd.order_id and owner is not None and owner != cmd.customer_id:
+        raise FailedPrecondition(
+            f"order_id: order {cmd.order_id} is not an order of customer {cmd.customer_id}"
+        ).because(ORDER_OF_ANOTHER_CUSTOMER, field="order_id")
+
+
 async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
     if (earlier := await _replayed(uow, "open", cmd.idempotency_key, cmd)) is not None:
         return await _load(uow, earlier)
@@ -293,6 +304,8 @@ async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: En
         existing = await uow.repo.get_by_source(cmd.source_system, cmd.external_id)
         if existing is not None:
             return existing
+    if cmd.order_id:
+        _check_order(cmd, await uow.repo.order_owners([cmd.order_id]))
     sr = _new_case(cmd, uow, env)
     await uow.repo.add(sr)
     if sr.kind is Kind.COMPLAINT:
@@ -309,10 +322,12 @@ async def open_service_requests(
     """Opens several cases in one transaction (see :func:`batchable_open`): one INSERT for all of them,
     one suppression refresh for their customers. A command the domain refuses fails alone."""
     outcomes: list[ServiceRequest | BaseException] = []
+    owners = await uow.repo.order_owners([c.order_id for c in cmds if c.order_id])
     for cmd in cmds:
         assert batchable_open(cmd), "idempotent and source-keyed requests run alone"
         recorded = len(uow.events)
         try:
+            _check_order(cmd, owners)
             outcomes.append(_new_case(cmd, uow, env))
         except DomainError as exc:
             del uow.events[recorded:]  # nothing of a refused command is published

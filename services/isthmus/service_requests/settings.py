@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from isthmus.platform.config import ConfigError
-from isthmus.service_requests.calendar import BusinessCalendar, parse_working_hours
+from isthmus.service_requests.calendar import BusinessCalendar, Holidays, parse_working_hours
 from isthmus.service_requests.domain import Priority, SlaTarget
 
 PREFIX = "ISTHMUS_SERVICE_REQUESTS_"
@@ -74,7 +74,11 @@ def load(extra: Mapping[str, str]) -> ServiceRequestSettings:
         except ValueError:
             raise fail("HOLIDAYS", f"{item!r} is not a date like 2026-12-25") from None
     try:
-        calendar = BusinessCalendar(zone, hours, frozenset(holidays))
+        public = Holidays(get("HOLIDAY_REGION") or "", frozenset(holidays))
+    except ValueError as exc:
+        raise fail("HOLIDAY_REGION", exc) from None
+    try:
+        calendar = BusinessCalendar(zone, hours, public)
     except ValueError as exc:
         raise fail("WORKING_HOURS", exc) from None
     sla = dict(DEFAULT_SLA)

@@ -29,6 +29,7 @@ from isthmus.service_requests.tables import (
     customer_moves,
     idempotency_keys,
     interactions,
+    order_customers,
     service_requests,
 )
 
@@ -95,6 +96,37 @@ class Suppression:
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    # -- orders (learnt from the order service's events) -----------------------------------------
+
+    async def order_owners(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """The customer of each of these orders the order service announced (unknown ones absent)."""
+        c = order_customers.c
+        rows = await self._rows_for(
+            select(c.order_id, c.customer_id).where(any_of(c.order_id, "ids")), "ids", order_ids
+        )
+        return {row.order_id: row.customer_id for row in rows}
+
+    async def order_placed(self, order_id: str, customer_id: str) -> None:
+        if await self.order_owners([order_id]):
+            return  # a redelivery, or an order already moved along a merge
+        await self.session.execute(
+            insert(order_customers).values(order_id=order_id, customer_id=customer_id, placed_for=customer_id)
+        )
+
+    async def move_orders(self, from_ids: Sequence[str], to_id: str) -> None:
+        c = order_customers.c
+        await self.session.execute(
+            update(order_customers).where(c.customer_id.in_(list(from_ids))).values(customer_id=to_id)
+        )
+
+    async def restore_orders(self, from_id: str, restored_ids: Sequence[str]) -> None:
+        c = order_customers.c
+        await self.session.execute(
+            update(order_customers)
+            .where(c.customer_id == from_id, c.placed_for.in_(list(restored_ids)))
+            .values(customer_id=c.placed_for)
+        )
 
     # -- cases ------------------------------------------------------------------------------------
 

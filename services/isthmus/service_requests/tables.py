@@ -182,3 +182,15 @@ customer_moves = Table(
     Column("moved_at", UtcDateTime, nullable=False),
 )
 Index("ix_customer_moves_merge", customer_moves.c.merge_id, customer_moves.c.from_customer_id)
+
+
+# Which customer each order belongs to, learnt from the order service's OrderPlaced events (never
+# from its tables) and moved along the customer master's merges: a case may name only an order of
+# its own customer.
+order_customers = Table(
+    "order_customers",
+    metadata,
+    Column("order_id", ID, primary_key=True),
+    Column("customer_id", ID, nullable=False, index=True),
+    Column("placed_for", ID, nullable=False),  # the customer the order was placed for (unmerges)
+)

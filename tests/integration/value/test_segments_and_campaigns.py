@@ -37,6 +37,12 @@ from isthmus_client.api.service_requests.v1 import (
 from isthmus_client.api.value.v1 import campaigns_pb2 as pb
 from isthmus_client.api.value.v1 import campaigns_pb2_grpc
 
+
+def cid(name: str) -> str:
+    """A golden customer id (a UUID) for a readable test name: the same name, the same id."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"isthmus-test:{name}"))
+
+
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
 EMAIL = records_pb2.CONSENT_CHANNEL_EMAIL
@@ -191,7 +197,7 @@ async def value_hub(pg_url: str, amqp_url: str) -> AsyncIterator[Hub]:
 
 def _ids(prefix: str) -> tuple[str, str, str, str]:
     tag = uuid.uuid4().hex[:6]
-    return tuple(f"{prefix}-{who}-{tag}" for who in ("ok", "noconsent", "complaint", "suppressed"))  # type: ignore[return-value]
+    return tuple(cid(f"{prefix}-{who}-{tag}") for who in ("ok", "noconsent", "complaint", "suppressed"))  # type: ignore[return-value]
 
 
 async def test_orders_and_cases_become_segment_events_and_campaign_messages_within_consent(
@@ -295,7 +301,7 @@ async def test_orders_and_cases_become_segment_events_and_campaign_messages_with
 
 async def test_withdrawn_consent_and_lifted_suppression_are_followed(value_hub: Hub) -> None:
     v = value_hub
-    customer = f"c-{uuid.uuid4().hex[:6]}"
+    customer = cid(f"c-{uuid.uuid4().hex[:6]}")
     carts = await v.live_campaign(
         name="Carts, weekly at most",
         trigger=pb.CAMPAIGN_TRIGGER_CART_ABANDONED,
@@ -352,10 +358,10 @@ async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> N
         lines = [(tent, "camping", "200.00"), (stove, "cooking", "60.00")]
         if i < 3:
             lines.append((tent_pro, "camping", "450.00"))
-        await v.order(f"buyer-{i}-{tag}", *lines)
+        await v.order(cid(f"buyer-{i}-{tag}"), *lines)
     for i in range(6):
-        await v.order(f"mugger-{i}-{tag}", (mug, "cooking", "8.00"))
-    me = f"me-{tag}"
+        await v.order(cid(f"mugger-{i}-{tag}"), (mug, "cooking", "8.00"))
+    me = cid(f"me-{tag}")
     await v.order(me, (tent, "camping", "200.00"))
     await v.settle()
     found = (await v.suggestions.GetSuggestions(pb.GetSuggestionsRequest(customer_id=me))).suggestions

@@ -114,6 +114,17 @@ def test_builtin_transform_masks_fields_and_normalises_countries() -> None:
     assert [a["region_code"] for a in out["addresses"]] == ["DE", "AT"]
 
 
+def test_builtin_transform_maps_any_iso_3166_country_name_or_code() -> None:
+    pm = get_plugin_manager({}, entry_points=False)
+    (apply,) = pm.transforms("erp", "customers", {"country_aliases": {"Bharat": "IN"}})
+    names = ["Italy", "ITA", "italy ", "South Korea", "Czech Republic", "Côte d'Ivoire", "uk", "Bharat"]
+    names.append("Atlantis")
+    out = apply({"source_id": "1", "addresses": [{"region_code": n} for n in names]})
+    assert [a["region_code"] for a in out["addresses"]] == [
+        "IT", "IT", "IT", "KR", "CZ", "CI", "GB", "IN", "ATLANTIS",
+    ]  # fmt: skip
+
+
 class FakeComparatorRegistry:
     """Stands in for the customer master's comparator registry (its side is tested there)."""
 

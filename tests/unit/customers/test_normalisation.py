@@ -261,3 +261,23 @@ def test_content_hash_hashes_the_standard_librarys_bytes_for_any_text(texts, num
     stdlib = {k: v for k, v in data.items() if k not in ("observed_at", "lawful_basis")}
     blob = json.dumps(stdlib, sort_keys=True, separators=(",", ":")).encode()
     assert content_hash(data) == hashlib.sha256(blob).hexdigest()
+
+
+def test_internationalised_email_domains_are_accepted_and_normalised_with_idna() -> None:
+    assert canonical_email("anna@bücher.de") == "anna@bücher.de"
+    # The IDNA (punycode) spelling and the upper-case one are the same address.
+    assert canonical_email("anna@xn--bcher-kva.de") == "anna@bücher.de"
+    assert canonical_email("anna@BÜCHER.de") == "anna@bücher.de"
+    assert canonical_email("josé@exämple.com") == "josé@exämple.com"
+    assert canonical_email("anna@bücher") is None  # no top-level domain
+    assert canonical_email("anna@bü..de") is None
+    assert canonical_email("Anna@Example.COM") == "Anna@example.com"
+
+
+def test_full_names_keep_particles_with_the_family_name() -> None:
+    assert split_full_name("Ludwig van Beethoven") == ("", "Ludwig", "", "van Beethoven", "")
+    assert split_full_name("Maria de la Cruz") == ("", "Maria", "", "de la Cruz", "")
+    assert split_full_name("Herr Dr. Hans von der Heide") == ("Herr Dr.", "Hans", "", "von der Heide", "")
+    assert split_full_name("van Beethoven") == ("", "", "", "van Beethoven", "")
+    assert split_full_name("Anna Maria Schmidt") == ("", "Anna", "Maria", "Schmidt", "")
+    assert split_full_name("Anna") == ("", "Anna", "", "", "")

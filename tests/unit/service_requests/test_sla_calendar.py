@@ -101,3 +101,27 @@ def test_working_hours_config_is_checked_and_names_the_variable() -> None:
     # Lunch break: 11:30 + 1h of business time is 13:30.
     lunch = loaded.calendar.add(berlin(2026, 12, 28, 11, 30), timedelta(hours=1))
     assert lunch == berlin(2026, 12, 28, 13, 30)
+
+
+def test_public_holidays_come_by_country_and_region() -> None:
+    # Epiphany (Tuesday 6 January 2026) is a public holiday in Bavaria, not in Berlin.
+    def due(region: str) -> datetime:
+        loaded = sr_settings.load(
+            {
+                "ISTHMUS_SERVICE_REQUESTS_TIME_ZONE": "Europe/Berlin",
+                "ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": region,
+            }
+        )
+        return loaded.calendar.add(berlin(2026, 1, 5, 16, 0), timedelta(hours=2))
+
+    assert due("DE-BY") == berlin(2026, 1, 7, 10, 0)
+    assert due("DE-BE") == berlin(2026, 1, 6, 10, 0)
+    # Good Friday and Easter Monday move every year; the library computes each year it is asked about.
+    easter = sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": "DE"}).calendar
+    assert easter.add(datetime(2031, 4, 10, 16, tzinfo=UTC), timedelta(hours=2)) == datetime(
+        2031, 4, 15, 10, tzinfo=UTC
+    )
+    with pytest.raises(ConfigError, match=r"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION.*DE-BY"):
+        sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": "DE-XX"})
+    with pytest.raises(ConfigError, match="ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION"):
+        sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": "Atlantis"})

@@ -16,6 +16,8 @@ DOMAIN = "isthmus"
 # (key "setting"). A batch item carries the same reason in ``ItemError.reason``.
 UNKNOWN_SOURCE_SYSTEM = "UNKNOWN_SOURCE_SYSTEM"
 CONFIGURATION_REASONS = frozenset({UNKNOWN_SOURCE_SYSTEM})
+# A reference names something of another customer, e.g. a service request's order (metadata "field").
+ORDER_OF_ANOTHER_CUSTOMER = "ORDER_OF_ANOTHER_CUSTOMER"
 
 
 def error_info(error: grpc.RpcError) -> tuple[str, dict[str, str]]:
