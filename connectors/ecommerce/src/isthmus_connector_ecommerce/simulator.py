@@ -75,6 +75,21 @@ class ShopSimulator:
     def add_customer(self, first: str, last: str, email: str, **extra: Any) -> dict[str, Any]:
         return self.put("customers", {"first_name": first, "last_name": last, "email": email, **extra})
 
+    def set_marketing_consent(
+        self, customer_id: int, channel: str, state: str, at: str, opt_in_level: str = "single_opt_in"
+    ) -> dict[str, Any]:
+        """The customer opts in ("subscribed") or out ("unsubscribed") of email or sms marketing."""
+        with self._lock:
+            customer = dict(self.data["customers"][customer_id])
+        customer[f"{channel}_marketing_consent"] = {
+            "state": state, "opt_in_level": opt_in_level, "consent_updated_at": at,
+        }  # fmt: skip
+        before = customer.pop("updated_at", "")
+        while (stamp := self._stamp()) <= before:  # a change the next incremental read must see
+            pass
+        customer["updated_at"] = stamp
+        return self.put("customers", customer)
+
     def add_order(
         self,
         customer_id: int,
