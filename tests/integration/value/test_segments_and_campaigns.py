@@ -189,16 +189,16 @@ async def value_hub(pg_url: str, amqp_url: str) -> AsyncIterator[Hub]:
         await probe_engine.dispose()
 
 
-def _ids(prefix: str) -> tuple[str, str, str, str]:
-    tag = uuid.uuid4().hex[:6]
-    return tuple(f"{prefix}-{who}-{tag}" for who in ("ok", "noconsent", "complaint", "suppressed"))  # type: ignore[return-value]
+def _ids() -> tuple[str, str, str, str]:
+    """Golden customer ids (UUIDs): fine, without consent, complaining, suppressed."""
+    return (str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()))
 
 
 async def test_orders_and_cases_become_segment_events_and_campaign_messages_within_consent(
     value_hub: Hub,
 ) -> None:
     v = value_hub
-    ok, noconsent, complaining, suppressed = _ids("c")
+    ok, noconsent, complaining, suppressed = _ids()
     for customer in (ok, complaining, suppressed):
         await v.consent(customer)
     await v.consent(noconsent, channel=records_pb2.CONSENT_CHANNEL_SMS)
@@ -295,7 +295,7 @@ async def test_orders_and_cases_become_segment_events_and_campaign_messages_with
 
 async def test_withdrawn_consent_and_lifted_suppression_are_followed(value_hub: Hub) -> None:
     v = value_hub
-    customer = f"c-{uuid.uuid4().hex[:6]}"
+    customer = str(uuid.uuid4())
     carts = await v.live_campaign(
         name="Carts, weekly at most",
         trigger=pb.CAMPAIGN_TRIGGER_CART_ABANDONED,
@@ -352,10 +352,10 @@ async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> N
         lines = [(tent, "camping", "200.00"), (stove, "cooking", "60.00")]
         if i < 3:
             lines.append((tent_pro, "camping", "450.00"))
-        await v.order(f"buyer-{i}-{tag}", *lines)
-    for i in range(6):
-        await v.order(f"mugger-{i}-{tag}", (mug, "cooking", "8.00"))
-    me = f"me-{tag}"
+        await v.order(str(uuid.uuid4()), *lines)
+    for _ in range(6):
+        await v.order(str(uuid.uuid4()), (mug, "cooking", "8.00"))
+    me = str(uuid.uuid4())
     await v.order(me, (tent, "camping", "200.00"))
     await v.settle()
     found = (await v.suggestions.GetSuggestions(pb.GetSuggestionsRequest(customer_id=me))).suggestions
