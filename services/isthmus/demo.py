@@ -26,6 +26,7 @@ from typing import Any
 
 import grpc
 
+from isthmus import demo_campaigns
 from isthmus.connectors.channels import HubChannels, hub_settings
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
@@ -37,8 +38,9 @@ from isthmus.platform.component import Runtime
 from isthmus.platform.hub import running
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 
-HUB = ["customers", "orders", "loyalty", "service-requests", "connectors"]
+HUB = ["customers", "orders", "loyalty", "service-requests", "value", "connectors"]
 ANNA_IN_ERP: list[str] = []  # her current ERP contact id, set by seed()
+SHOPPERS: list[int] = []  # the shop ids of the customers who later leave a cart, set by seed()
 
 
 def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
@@ -94,6 +96,7 @@ def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
         ["C-4", "K-0816", "broken line"],
     ])  # fmt: skip
     ANNA_IN_ERP[:] = [str(anna)]
+    SHOPPERS[:] = [web_jonas["id"], web_anna["id"]]
     instances = [
         Instance("erp", "erp", erp.config()),
         Instance("webshop", "ecommerce", shop.config()),
@@ -122,10 +125,19 @@ async def run(
             async with running(settings, HUB) as hub:
                 channel = hub.channel()
                 try:
+                    drain = lambda: hub.runtime.bus.drain(timeout=30)  # noqa: E731
                     summary = await _sync_and_report(
-                        hub.runtime.engine("connectors"), channel, channel, (), instances, out,
-                        lambda: hub.runtime.bus.drain(timeout=30),
-                    )  # fmt: skip
+                        hub.runtime.engine("connectors"), channel, channel, (), instances, out, drain
+                    )
+                    summary["campaign"] = await demo_campaigns.run(
+                        hub.runtime.engine("connectors"),
+                        channel,
+                        simulators[1],
+                        instances[1],
+                        SHOPPERS,
+                        out,
+                        drain,
+                    )
                 finally:
                     await channel.close()
                 if serve:

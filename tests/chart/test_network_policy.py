@@ -90,11 +90,11 @@ def test_connectors_reach_the_apis_they_call_and_only_the_sources_their_instance
 ) -> None:
     egress = policy(full, name_of("connectors"))["egress"]
     assert egress[:3] == policy(full, name_of("orders"))["egress"]
-    for rule, api in zip(egress[3:6], ("customers", "orders", "service-requests"), strict=True):
+    for rule, api in zip(egress[3:7], ("customers", "orders", "service-requests", "value"), strict=True):
         pods = full.get("Deployment", name_of(api))["spec"]["selector"]["matchLabels"]
         assert rule == {"to": [{"podSelector": {"matchLabels": pods}}], "ports": tcp(50051)}
     # The component-wide allow-list, then each instance's own (the ERP database for "erp").
-    assert egress[6:] == [
+    assert egress[7:] == [
         {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": tcp(443)},
         {"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}], "ports": tcp(5432)},
     ]

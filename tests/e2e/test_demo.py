@@ -30,6 +30,10 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     assert re.search(r"name\.family_name +Schmidt +<- erp:2 \(source_priority\)", out), out
     assert "open case: Damaged delivery (COMPLAINT" in out and "contact suppressed: open complaint" in out
     assert re.search(r"Points earned: 79 \(balance 79\)", out) and "Order INV-24-001 paid: 79.80 EUR" in out
+    # The shop's abandoned carts: Jonas gets a message request; Anna, with her open complaint, does not.
+    assert "the shop reports 2 abandoned carts" in out, out
+    assert re.search(r"Jonas Meyer +CampaignMessageRequested: e-mail 'cart-reminder'", out), out
+    assert re.search(r"Anna Schmidt +held back \(open_complaint\): 1 open complaint", out), out
 
 
 @pytest.mark.slow

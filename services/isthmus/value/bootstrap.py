@@ -13,7 +13,16 @@ from isthmus.platform import events
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.db import session_factory
 from isthmus.platform.migrations import Stream
-from isthmus.value import api, config, consumers, domain, engagement_api, engagement_consumers, refit
+from isthmus.value import (
+    api,
+    config,
+    consumers,
+    domain,
+    engagement_api,
+    engagement_consumers,
+    engagement_jobs,
+    refit,
+)
 from isthmus.value.engagement_events import OutboxPublisher, value_facts_reader
 from isthmus.value.handlers import CurrentModel
 from isthmus.value.tables import models
@@ -69,7 +78,16 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
             else:
                 subscription = events.Subscription(purpose, keys, handler, prepare=prepare)
             runtime.bus.subscribe(SCHEMA, engine, subscription)
-    return refit.schedule(settings.refit_interval_seconds, refit_now, last_fit, runtime.clock)
+    stop_refit = refit.schedule(settings.refit_interval_seconds, refit_now, last_fit, runtime.clock)
+    stop_calendar = engagement_jobs.schedule(
+        lambda: engagement_jobs.scan(sessions, runtime.clock, publisher, facts)
+    )
+
+    async def stop() -> None:
+        await stop_calendar()
+        await stop_refit()
+
+    return stop
 
 
 def component() -> Component:

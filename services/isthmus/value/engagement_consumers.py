@@ -45,6 +45,7 @@ CUSTOMER_EVENTS = (
     "customers.CustomerUpdated",
     "customers.ConsentChanged",
     "customers.CustomersMerged",
+    "customers.CustomerUnmerged",
     "customers.CustomerErased",
 )
 ORDER_EVENTS = ("orders.OrderPlaced", "orders.OrderCancelled", "orders.OrderReturned")
@@ -134,6 +135,15 @@ async def on_customer_event(e: Engagement, message: Any) -> None:
             )
         if message.HasField("customer"):
             await e.change_profile(message.surviving_id, _customer_changes(message.customer))
+    elif isinstance(message, customers_pb2.CustomerUnmerged):
+        # The restored customers count again on their own; their later events bring them up to date.
+        for restored in message.restored_ids:
+            await e.session.execute(
+                update(engagement_profiles)
+                .where(engagement_profiles.c.customer_id == restored)
+                .values(merged_into=None)
+            )
+            await e.reevaluate(restored, None)
     elif isinstance(message, customers_pb2.CustomerErased):
         await e.leave_all(message.customer_id)
         await affinity_store.forget(e.session, message.customer_id)

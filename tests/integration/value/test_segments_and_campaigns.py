@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import grpc
 import pytest
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,13 +36,8 @@ from isthmus_client.api.service_requests.v1 import (
     service_requests_pb2_grpc,
 )
 from isthmus_client.api.value.v1 import campaigns_pb2 as pb
-from isthmus_client.api.value.v1 import campaigns_pb2_grpc
-
-
-def cid(name: str) -> str:
-    """A golden customer id (a UUID) for a readable test name: the same name, the same id."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"isthmus-test:{name}"))
-
+from isthmus_client.api.value.v1 import campaigns_pb2_grpc, value_pb2_grpc
+from isthmus_client.api.value.v1 import value_pb2 as value_api
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -67,6 +63,7 @@ class Hub:
     campaigns: campaigns_pb2_grpc.CampaignServiceStub
     suggestions: campaigns_pb2_grpc.SuggestionServiceStub
     seen: list[Event]
+    channel: grpc.aio.Channel
 
     async def settle(self) -> None:
         await self.h.runtime.bus.drain(timeout=30)
@@ -149,7 +146,9 @@ class Hub:
 
     async def live_campaign(self, **fields: object) -> str:
         created = await self.campaigns.CreateCampaign(
-            pb.CreateCampaignRequest(campaign=pb.Campaign(channel=EMAIL, template_id="tpl", **fields))  # type: ignore[arg-type]
+            pb.CreateCampaignRequest(
+                campaign=pb.Campaign(**{"channel": EMAIL, "template_id": "tpl", **fields})
+            )  # type: ignore[arg-type]
         )
         campaign_id = created.campaign.campaign_id
         await self.campaigns.TestCampaign(pb.TestCampaignRequest(campaign_id=campaign_id))
@@ -190,21 +189,22 @@ async def value_hub(pg_url: str, amqp_url: str) -> AsyncIterator[Hub]:
                 campaigns_pb2_grpc.CampaignServiceStub(channel),
                 campaigns_pb2_grpc.SuggestionServiceStub(channel),
                 seen,
+                channel,
             )
     finally:
         await probe_engine.dispose()
 
 
-def _ids(prefix: str) -> tuple[str, str, str, str]:
-    tag = uuid.uuid4().hex[:6]
-    return tuple(cid(f"{prefix}-{who}-{tag}") for who in ("ok", "noconsent", "complaint", "suppressed"))  # type: ignore[return-value]
+def _ids() -> tuple[str, str, str, str]:
+    """Golden customer ids (UUIDs): fine, without consent, complaining, suppressed."""
+    return (str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()))
 
 
 async def test_orders_and_cases_become_segment_events_and_campaign_messages_within_consent(
     value_hub: Hub,
 ) -> None:
     v = value_hub
-    ok, noconsent, complaining, suppressed = _ids("c")
+    ok, noconsent, complaining, suppressed = _ids()
     for customer in (ok, complaining, suppressed):
         await v.consent(customer)
     await v.consent(noconsent, channel=records_pb2.CONSENT_CHANNEL_SMS)
@@ -301,7 +301,7 @@ async def test_orders_and_cases_become_segment_events_and_campaign_messages_with
 
 async def test_withdrawn_consent_and_lifted_suppression_are_followed(value_hub: Hub) -> None:
     v = value_hub
-    customer = cid(f"c-{uuid.uuid4().hex[:6]}")
+    customer = str(uuid.uuid4())
     carts = await v.live_campaign(
         name="Carts, weekly at most",
         trigger=pb.CAMPAIGN_TRIGGER_CART_ABANDONED,
@@ -358,10 +358,10 @@ async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> N
         lines = [(tent, "camping", "200.00"), (stove, "cooking", "60.00")]
         if i < 3:
             lines.append((tent_pro, "camping", "450.00"))
-        await v.order(cid(f"buyer-{i}-{tag}"), *lines)
-    for i in range(6):
-        await v.order(cid(f"mugger-{i}-{tag}"), (mug, "cooking", "8.00"))
-    me = cid(f"me-{tag}")
+        await v.order(str(uuid.uuid4()), *lines)
+    for _ in range(6):
+        await v.order(str(uuid.uuid4()), (mug, "cooking", "8.00"))
+    me = str(uuid.uuid4())
     await v.order(me, (tent, "camping", "200.00"))
     await v.settle()
     found = (await v.suggestions.GetSuggestions(pb.GetSuggestionsRequest(customer_id=me))).suggestions
@@ -372,3 +372,67 @@ async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> N
     also = (await v.suggestions.GetAlsoBought(pb.GetAlsoBoughtRequest(sku=tent))).associations
     assert {a.also_bought_sku for a in also} == {stove, tent_pro}
     assert all(a.lift > 1 for a in also)
+
+
+async def test_value_scores_move_customers_into_segments_and_a_top_customers_complaint_escalates(
+    value_hub: Hub,
+) -> None:
+    v = value_hub
+    big, small = str(uuid.uuid4()), str(uuid.uuid4())
+    created = await v.segments.CreateSegment(
+        pb.CreateSegmentRequest(
+            name="Worth a call", rule='{"field": "historical_value", "op": "gte", "value": "500"}'
+        )
+    )
+    segment_id = created.segment.segment_id
+    await v.segments.PublishSegment(pb.PublishSegmentRequest(segment_id=segment_id))
+    escalate = await v.live_campaign(
+        name="Top customer complains",
+        trigger=pb.CAMPAIGN_TRIGGER_HIGH_VALUE_COMPLAINT,
+        trigger_tiers=["A"],
+        channel=records_pb2.CONSENT_CHANNEL_PHONE,
+    )
+    for customer, price in ((big, "900.00"), (small, "20.00")):
+        made = await v.orders.CreateOrder(
+            orders_pb2.CreateOrderRequest(
+                source_system="webshop",
+                external_order_id=f"W-{uuid.uuid4().hex[:10]}",
+                customer_id=customer,
+                channel=order_pb2.ORDER_CHANNEL_WEB,
+                currency_code="EUR",
+                lines=[
+                    order_pb2.OrderLine(sku="SOFA", quantity=1, unit_price=common_pb2.Money(amount=price))
+                ],
+            )
+        )
+        await v.orders.PayOrder(
+            orders_pb2.PayOrderRequest(
+                order_id=made.order.order_id,
+                expected_version=made.order.version,
+                amount=made.order.total,
+                payment_reference=f"psp-{customer}",
+            )
+        )
+    await v.settle()
+    # The value context scored the paid orders (value.CustomerValueChanged); the segment followed.
+    entered = {e.customer_id for e in v.of(value_pb2.SegmentEntered) if e.segment_id == segment_id}
+    assert big in entered and small not in entered
+
+    # Tiers come with a refit; the biggest customer is in tier A when the complaint comes in.
+    await v.h.runtime.bus.drain(timeout=30)
+    values = value_pb2_grpc.ValueServiceStub(v.channel)
+    await values.RefitValueModel(value_api.RefitValueModelRequest())
+    await v.settle()
+    got = await values.GetCustomerValue(value_api.GetCustomerValueRequest(customer_id=big))
+    assert got.customer_value.tier == value_api.VALUE_TIER_A
+    await v.complaint(big)
+    await v.complaint(small)
+    await v.settle()
+    # Three hops (the case, the value consumer, the probe): settle until the probe has heard.
+    for _ in range(5):
+        escalations = [m for m in v.of(value_pb2.CampaignMessageRequested) if m.campaign_id == escalate]
+        if escalations:
+            break
+        await v.settle()
+    # No consent for the phone is needed: the message goes to service staff, not to the customer.
+    assert [(m.customer_id, m.purpose) for m in escalations] == [(big, pb.CAMPAIGN_PURPOSE_ESCALATION)]

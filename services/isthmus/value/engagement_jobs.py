@@ -1,0 +1,56 @@
+"""The daily calendar of campaigns: birthdays, and customers lapsed beyond their own rhythm.
+
+Decisions are keyed by ``birthday:<year>`` and ``lapsed:<date of the last order>``, so a scan repeated on
+the same day (a restart, a second replica) decides nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from isthmus.value.engagement import Engagement, Publisher, ValueFacts
+
+log = logging.getLogger(__name__)
+DAY = 86_400.0
+
+
+async def scan(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Callable[[], datetime],
+    publisher: Publisher,
+    facts: ValueFacts,
+) -> int:
+    async with sessions() as session, session.begin():
+        return await Engagement(session, clock, publisher, facts).scan_calendar(clock().date())
+
+
+def schedule(
+    scan_now: Callable[[], Awaitable[int]], *, every_seconds: float = DAY, first_after: float = 30.0
+) -> Callable[[], Awaitable[None]]:
+    """Scans soon after start and then every day; returns how to stop it."""
+
+    async def loop() -> None:
+        delay = first_after
+        while True:
+            await asyncio.sleep(delay)
+            delay = every_seconds
+            try:
+                found = await scan_now()
+                log.info("campaign calendar: %d birthdays and lapsed customers", found)
+            except Exception:
+                log.exception("campaign calendar scan failed; the next run retries")
+
+    task = asyncio.create_task(loop(), name="value-campaign-calendar")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return stop

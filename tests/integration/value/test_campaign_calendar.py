@@ -1,0 +1,66 @@
+"""Birthdays and lapsed customers, found by the daily scan, on the value tables (SQLite) with the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from isthmus.platform import config
+from isthmus.platform.db import async_engine, session_factory
+from isthmus.platform.events.tables import outbox
+from isthmus.platform.hub import migrate
+from isthmus.value import campaigns as rules
+from isthmus.value import engagement_jobs
+from isthmus.value.engagement import Actor, Engagement
+from isthmus.value.engagement_events import OutboxPublisher, value_facts_reader
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_birthdays_and_lapsed_customers_are_decided_once_a_day(tmp_path) -> None:
+    settings = config.load({"ISTHMUS_DATA_DIR": str(tmp_path)})
+    migrate(settings, ["value"])
+    engine = async_engine(settings, "value")
+    sessions = session_factory(engine)
+    clock = Clock(datetime(2026, 7, 12, 8, 0, tzinfo=UTC))
+    publisher, facts = OutboxPublisher(), value_facts_reader("EUR")
+    monthly = [date(2026, m, 1).isoformat() for m in range(1, 6)]  # usual gap ~30 days, last 1 May
+    try:
+        async with sessions() as session, session.begin():
+            e = Engagement(session, clock, publisher, facts)
+            await e.change_profile("born-today", {"birth_date": date(1975, 7, 12), "consents": ["EMAIL"]})
+            await e.change_profile("born-tomorrow", {"birth_date": date(1975, 7, 13), "consents": ["EMAIL"]})
+            await e.change_profile("lapsed", {"order_dates": monthly, "consents": ["EMAIL"]})
+            await e.change_profile(
+                "regular", {"order_dates": [*monthly, "2026-07-01"], "consents": ["EMAIL"]}
+            )
+            ids = {}
+            for trigger in (rules.Trigger.BIRTHDAY, rules.Trigger.LAPSED):
+                draft = rules.define("", trigger.name.lower(), trigger, "EMAIL", "tpl", control_percent=0)
+                created = await e.create_campaign(draft, Actor(1, "marketer"))
+                await e.test_campaign(created.campaign_id, timedelta(days=7), 10, Actor(1, "marketer"))
+                await e.promote(created.campaign_id, Actor(1, "lead"))
+                ids[trigger] = created.campaign_id
+
+        assert await engagement_jobs.scan(sessions, clock, publisher, facts) == 2
+        assert await engagement_jobs.scan(sessions, clock, publisher, facts) == 2  # a second scan that day
+
+        async with sessions() as session:
+            e = Engagement(session, clock, publisher, facts)
+            birthdays = await e.decisions(ids[rules.Trigger.BIRTHDAY], None, 10)
+            lapsed = await e.decisions(ids[rules.Trigger.LAPSED], None, 10)
+            messages = await session.scalar(select(func.count()).select_from(outbox))
+        assert [(d["customer_id"], d["outcome"]) for d in birthdays] == [
+            ("born-today", int(rules.Outcome.SEND))
+        ]
+        assert [(d["customer_id"], d["outcome"]) for d in lapsed] == [("lapsed", int(rules.Outcome.SEND))]
+        assert messages == 2  # one CampaignMessageRequested each, not one per scan
+    finally:
+        await engine.dispose()
