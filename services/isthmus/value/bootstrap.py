@@ -56,7 +56,9 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
             runtime.bus.subscribe(
                 SCHEMA, engine, events.Subscription(purpose, keys, handler, prepare=prepare)
             )
-    return refit.schedule(settings.refit_interval_seconds, refit_now, last_fit, runtime.clock)
+    return refit.schedule(
+        settings.refit_interval_seconds, refit_now, last_fit, runtime.clock, settings.first_refit_seconds
+    )
 
 
 def component() -> Component:

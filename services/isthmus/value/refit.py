@@ -198,17 +198,17 @@ def schedule(
     refit_now: Callable[[], Awaitable[domain.Model]],
     last_fit: Callable[[], Awaitable[datetime | None]],
     clock: Callable[[], datetime],
-    *,
-    first_after: float = 5.0,
+    first_after: float,
 ) -> Callable[[], Awaitable[None]]:
-    """Refits every ``every_seconds`` after the last fit (soon after start when there is none, or the
-    last is older); returns how to stop it."""
+    """Refits every ``every_seconds`` after the last fit; without one, ``first_after`` seconds after
+    start (0: after ``every_seconds``). Returns how to stop it."""
 
     async def loop() -> None:
         last = await last_fit()
-        delay = first_after
-        if last is not None:
-            delay = max(first_after, every_seconds - (clock() - last).total_seconds())
+        if last is None:
+            delay = first_after or every_seconds
+        else:
+            delay = max(1.0, every_seconds - (clock() - last).total_seconds())
         while True:
             await asyncio.sleep(delay)
             delay = every_seconds

@@ -133,6 +133,8 @@ async def world(pg_database: str, amqp_vhost: str) -> AsyncIterator[World]:
             "ISTHMUS_GRPC_PORT": "0",
             "ISTHMUS_METRICS_PORT": "0",
             "ISTHMUS_VALUE_DISCOUNT_RATE": "0",
+            # Refits only when a test asks.
+            "ISTHMUS_VALUE_FIRST_REFIT_SECONDS": "0",
             "ISTHMUS_VALUE_SERVICE_COSTS": '{"complaint": "25.00", "default": "5.00"}',
         }
     )
