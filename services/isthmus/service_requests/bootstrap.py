@@ -39,7 +39,7 @@ def breach_detector(runtime: Runtime) -> BreachDetector:
     return BreachDetector(unit_of_work_factory(runtime), runtime.clock, config.breach_scan_interval)
 
 
-CONSUMES = (("customers", consumers.ROUTING_KEYS),)
+CONSUMES = (("customers", consumers.ROUTING_KEYS), ("value-tiers", consumers.TIER_KEYS))
 
 
 async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
@@ -51,11 +51,8 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
     bus: Any = runtime.bus
     if bus is not None:
         bus.add_relay(NAME, engine)
-        bus.subscribe(
-            NAME,
-            engine,
-            events.Subscription(*CONSUMES[0], consumers.handler(runtime.clock)),
-        )
+        for purpose, keys in CONSUMES:
+            bus.subscribe(NAME, engine, events.Subscription(purpose, keys, consumers.handler(runtime.clock)))
     detector = BreachDetector(uows, runtime.clock, config.breach_scan_interval)
     detector.start()
     return detector.stop
