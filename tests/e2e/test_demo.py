@@ -30,6 +30,9 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     assert re.search(r"name\.family_name +Schmidt +<- erp:2 \(source_priority\)", out), out
     assert "open case: Damaged delivery (COMPLAINT" in out and "contact suppressed: open complaint" in out
     assert re.search(r"Points earned: 79 \(balance 79\)", out) and "Order INV-24-001 paid: 79.80 EUR" in out
+    # Each customer's value and tier, from the value service's events (Lena bought nothing).
+    assert re.search(r"erp:2, webshop:1\n.*\n +value \d+\.\d\d EUR \(tier A", out), out
+    assert "value: nothing bought yet" in out and "Value tier changed to A" in out, out
 
 
 @pytest.mark.slow
