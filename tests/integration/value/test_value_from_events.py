@@ -45,6 +45,11 @@ def stamp(at: datetime) -> Timestamp:
     return t
 
 
+def cid(name: str) -> str:
+    """A golden customer id (a UUID) per name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"isthmus-test:{name}"))
+
+
 class Clock:
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -165,11 +170,11 @@ async def world(pg_database: str, amqp_vhost: str) -> AsyncIterator[World]:
 
 
 async def test_orders_returns_cancellations_and_cases_net_into_the_customers_value(world: World) -> None:
-    first = await world.order("c-1", "100.00", days_ago=60, cost="40.00")
-    await world.order("c-1", "50.00", days_ago=30)
-    doomed = await world.order("c-1", "70.00", days_ago=10)
+    first = await world.order(cid("c-1"), "100.00", days_ago=60, cost="40.00")
+    await world.order(cid("c-1"), "50.00", days_ago=30)
+    doomed = await world.order(cid("c-1"), "70.00", days_ago=10)
     await world.settle()
-    got = await world.get("c-1")
+    got = await world.get(cid("c-1"))
     assert (got.revenue.amount, got.cost_of_goods.amount, got.orders) == ("220.00", "40.00", 3)
     # One of the two units of the first order comes back: half its revenue and half its cost.
     await world.orders.ShipOrder(
@@ -196,7 +201,7 @@ async def test_orders_returns_cancellations_and_cases_net_into_the_customers_val
     )
     await world.cases.OpenServiceRequest(
         service_requests_pb2.OpenServiceRequestRequest(
-            customer_id="c-1",
+            customer_id=cid("c-1"),
             order_id=first.order_id,
             channel=service_request_pb2.CHANNEL_PHONE,
             kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
@@ -205,20 +210,20 @@ async def test_orders_returns_cancellations_and_cases_net_into_the_customers_val
         )
     )
     await world.settle()
-    got = await world.get("c-1")
+    got = await world.get(cid("c-1"))
     assert got.revenue.amount == "100.00"  # 50 + 50 left of the first; the third was cancelled
     assert got.cost_of_goods.amount == "20.00"
     assert got.cost_to_serve.amount == "25.00"
     assert got.margin.amount == got.historical_value.amount == "55.00"  # no discount configured
     assert got.orders == 2 and got.repeat_purchases == 1
-    changes = world.events(value_events.CustomerValueChanged, "c-1")
+    changes = world.events(value_events.CustomerValueChanged, cid("c-1"))
     assert changes and changes[-1].value.margin.amount == "55.00"
 
 
 async def test_a_refit_tiers_customers_and_the_ranked_list_pages_through_them(world: World) -> None:
     for i in range(12):
         for k in range(1 + i % 4):
-            await world.order(f"c-{i:02d}", f"{10 * (i + 1)}.00", days_ago=200 - 30 * k - i)
+            await world.order(cid(f"c-{i:02d}"), f"{10 * (i + 1)}.00", days_ago=200 - 30 * k - i)
     await world.settle()
     refit = (await world.value.RefitValueModel(value_pb2.RefitValueModelRequest())).model
     assert refit.customers == 12 and refit.HasField("bg_nbd") and refit.HasField("tier_a_from")
@@ -266,44 +271,44 @@ async def test_a_refit_tiers_customers_and_the_ranked_list_pages_through_them(wo
         due[customer_id] = opened.sla.response_due.ToDatetime(tzinfo=UTC) - NOW
     assert due == {top: timedelta(hours=1), bottom: timedelta(hours=4)}
     # After the refit, a new order is scored at once with the fitted models.
-    await world.order("c-00", "500.00", days_ago=1)
+    await world.order(cid("c-00"), "500.00", days_ago=1)
     await world.settle()
-    rescored = await world.get("c-00")
+    rescored = await world.get(cid("c-00"))
     assert rescored.model_id == refit.model_id and float(rescored.predicted_value.amount) > 0
 
 
 async def test_merged_customers_values_combine_and_an_erased_customer_has_none(world: World) -> None:
-    await world.order("c-a", "100.00", days_ago=40)
-    await world.order("c-b", "30.00", days_ago=20)
+    await world.order(cid("c-a"), "100.00", days_ago=40)
+    await world.order(cid("c-b"), "30.00", days_ago=20)
     await world.settle()
-    merged = customers_pb2.CustomersMerged(surviving_id="c-a", merged_ids=["c-b"], merge_id="m-1")
-    await world.publish(merged, "c-a")
+    merged = customers_pb2.CustomersMerged(surviving_id=cid("c-a"), merged_ids=[cid("c-b")], merge_id="m-1")
+    await world.publish(merged, cid("c-a"))
     await world.settle()
-    survivor = await world.get("c-a")
+    survivor = await world.get(cid("c-a"))
     assert survivor.revenue.amount == "130.00" and survivor.orders == 2
-    assert (await world.get("c-b")).customer_id == "c-a"  # follows the merge
+    assert (await world.get(cid("c-b"))).customer_id == cid("c-a")  # follows the merge
     # An order of the merged customer that arrives late counts for the survivor.
-    await world.order("c-b", "20.00", days_ago=5)
+    await world.order(cid("c-b"), "20.00", days_ago=5)
     await world.settle()
-    assert (await world.get("c-a")).revenue.amount == "150.00"
-    unmerged = customers_pb2.CustomerUnmerged(from_id="c-a", restored_ids=["c-b"], merge_id="m-1")
-    await world.publish(unmerged, "c-a")
+    assert (await world.get(cid("c-a"))).revenue.amount == "150.00"
+    unmerged = customers_pb2.CustomerUnmerged(from_id=cid("c-a"), restored_ids=[cid("c-b")], merge_id="m-1")
+    await world.publish(unmerged, cid("c-a"))
     await world.settle()
-    assert (await world.get("c-a")).revenue.amount == "100.00"
-    assert (await world.get("c-b")).revenue.amount == "50.00"
-    await world.publish(customers_pb2.CustomerErased(customer_id="c-b"), "c-b")
+    assert (await world.get(cid("c-a"))).revenue.amount == "100.00"
+    assert (await world.get(cid("c-b"))).revenue.amount == "50.00"
+    await world.publish(customers_pb2.CustomerErased(customer_id=cid("c-b")), cid("c-b"))
     await world.settle()
     with pytest.raises(grpc.aio.AioRpcError) as gone:
-        await world.get("c-b")
+        await world.get(cid("c-b"))
     assert gone.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def test_a_repeated_order_event_under_a_new_id_counts_once(world: World) -> None:
-    paid = await world.order("c-r", "80.00", days_ago=3)
+    paid = await world.order(cid("c-r"), "80.00", days_ago=3)
     await world.settle()
     again = orders_events.OrderPaid(
         order=paid, amount=paid.total, payment_reference="psp", paid_at=paid.paid_at
     )
     await world.publish(again, paid.order_id)
     await world.settle()
-    assert (await world.get("c-r")).revenue.amount == "80.00"
+    assert (await world.get(cid("c-r"))).revenue.amount == "80.00"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import grpc
 import pytest
 
@@ -11,6 +13,11 @@ from isthmus.platform.events.testing import FAST
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.api.value.v1 import value_pb2, value_pb2_grpc
+
+
+def cid(name: str) -> str:
+    """A golden customer id (a UUID) per name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"isthmus-test:{name}"))
 
 
 async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
@@ -32,7 +39,7 @@ async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
             orders_pb2.CreateOrderRequest(
                 source_system="erp",
                 external_order_id="E-1",
-                customer_id="c-1",
+                customer_id=cid("c-1"),
                 channel=order_pb2.ORDER_CHANNEL_ERP,
                 currency_code="EUR",
                 lines=[order_pb2.OrderLine(sku="A", quantity=2, unit_price=common_pb2.Money(amount="30.00"))],
@@ -54,7 +61,7 @@ async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
         )
         await h.runtime.bus.drain(timeout=10)
         got = (
-            await value.GetCustomerValue(value_pb2.GetCustomerValueRequest(customer_id="c-1"))
+            await value.GetCustomerValue(value_pb2.GetCustomerValueRequest(customer_id=cid("c-1")))
         ).customer_value
         # Revenue without tax, cost of goods from the order's attribute, no case: margin 40.
         assert (got.revenue.amount, got.cost_of_goods.amount, got.margin.amount) == (
@@ -64,5 +71,5 @@ async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
         )
         assert got.historical_value.amount == "40.00" and got.orders == 1
         with pytest.raises(grpc.aio.AioRpcError) as missing:
-            await value.GetCustomerValue(value_pb2.GetCustomerValueRequest(customer_id="nobody"))
+            await value.GetCustomerValue(value_pb2.GetCustomerValueRequest(customer_id=cid("nobody")))
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
