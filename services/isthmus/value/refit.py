@@ -57,6 +57,9 @@ def population(rows: list[tuple], now: datetime, minor_per_unit: int) -> tuple[l
     cost = np.fromiter((r[6] for r in rows), dtype=np.float64, count=n)
     orders = np.fromiter((r[7] for r in rows), dtype=np.float64, count=n)
     week = domain.DAY * domain.WEEK_DAYS
+    # Whole days: purchases are counted per day, and customers with equal summaries fit as one row.
+    first, last = np.floor(first / domain.DAY) * domain.DAY, np.floor(last / domain.DAY) * domain.DAY
+    now_s = np.floor(now_s / domain.DAY) * domain.DAY
     t_x = np.maximum(last - first, 0.0) / week
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(revenue > 0, np.clip((revenue - cost) / revenue, 0.0, 1.0), 1.0)
