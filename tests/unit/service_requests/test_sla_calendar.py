@@ -101,3 +101,16 @@ def test_working_hours_config_is_checked_and_names_the_variable() -> None:
     # Lunch break: 11:30 + 1h of business time is 13:30.
     lunch = loaded.calendar.add(berlin(2026, 12, 28, 11, 30), timedelta(hours=1))
     assert lunch == berlin(2026, 12, 28, 13, 30)
+
+
+def test_a_value_tier_names_its_own_sla_targets_and_keeps_the_others() -> None:
+    loaded = sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_SLA_TIER_A": "normal=1h/2h,urgent=15m/1h"})
+    assert loaded.target(Priority.NORMAL, "A").response == timedelta(hours=1)
+    assert loaded.target(Priority.HIGH, "A") == loaded.sla[Priority.HIGH]  # not named: the ordinary one
+    assert (
+        loaded.target(Priority.NORMAL, "C")
+        == loaded.target(Priority.NORMAL, None)
+        == loaded.sla[Priority.NORMAL]
+    )
+    with pytest.raises(ConfigError, match="SLA_TIER_B"):
+        sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_SLA_TIER_B": "normal=2h"})
