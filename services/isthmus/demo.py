@@ -37,6 +37,7 @@ from isthmus.platform import config
 from isthmus.platform.component import Runtime
 from isthmus.platform.hub import running
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
+from isthmus_client.api.value.v1 import value_pb2, value_pb2_grpc
 
 HUB = ["customers", "orders", "loyalty", "service-requests", "value", "connectors"]
 ANNA_IN_ERP: list[str] = []  # her current ERP contact id, set by seed()
@@ -127,8 +128,9 @@ async def run(
                 try:
                     drain = lambda: hub.runtime.bus.drain(timeout=30)  # noqa: E731
                     summary = await _sync_and_report(
-                        hub.runtime.engine("connectors"), channel, channel, (), instances, out, drain
-                    )
+                        hub.runtime.engine("connectors"), channel, channel, (), instances, out, drain,
+                        _refit_value(channel),
+                    )  # fmt: skip
                     summary["campaign"] = await demo_campaigns.run(
                         hub.runtime.engine("connectors"),
                         channel,
@@ -202,6 +204,7 @@ async def _sync_and_report(
     instances: list[Instance],
     out: Callable[[str], None],
     settle: Callable[[], Awaitable[Any]],
+    refit: Callable[[], Awaitable[Any]] | None = None,
 ) -> dict[str, Any]:
     plugins = get_plugin_manager({})
     store = SqlStateStore(engine)
@@ -231,6 +234,10 @@ async def _sync_and_report(
                 out(f"    dead letter, {inst.name} {dead.stream}: {dead.reason}")
         # Orders -> loyalty points, cases -> contact suppression, everything -> the 360: all by events.
         await settle()
+        if refit is not None:
+            # The value models, fitted on what just arrived, tier the customers (the 360 hears of it).
+            await refit()
+            await settle()
         await _report(channel, metadata, summary, out)
     finally:
         connectors.close()
@@ -259,6 +266,26 @@ async def _serve_console(
 
 def _money(amounts: Any) -> str:
     return ", ".join(f"{m.amount} {m.currency_code}" for m in amounts) or "nothing paid"
+
+
+def _worth(value: Any) -> str:
+    """A customer's value line from the 360 (the value service's events)."""
+    if not value.lifetime_value.currency_code:
+        return "value: nothing bought yet"
+    tier = f"tier {value.tier}" if value.tier else "not tiered yet"
+    risk = ", at risk of churning" if value.churn_risk else ""
+    return (
+        f"value {value.lifetime_value.amount} {value.lifetime_value.currency_code} ({tier}{risk}; "
+        f"historical {value.historical_value.amount}, predicted {value.predicted_value.amount})"
+    )
+
+
+def _refit_value(channel: grpc.aio.Channel) -> Callable[[], Awaitable[Any]]:
+    async def refit() -> Any:
+        stub = value_pb2_grpc.ValueServiceStub(channel)
+        return await stub.RefitValueModel(value_pb2.RefitValueModelRequest())
+
+    return refit
 
 
 def _name(customer: Any) -> str:
@@ -293,6 +320,7 @@ async def _report(
         out(f"  {'':<14} orders {orders.order_count} ({_money(orders.revenue)}), "
             f"points {loyalty.points_balance} ({loyalty.tier_name or 'not enrolled'}), "
             f"open cases {open_cases}{', contact suppressed' if suppressed else ''}")  # fmt: skip
+        out(f"  {'':<14} {_worth(view.value)}")
     summary.update(golden=len(found.customers), **totals)
     out(f"\nOrders {totals['orders']}, loyalty points awarded {totals['points']}, open cases "
         f"{totals['cases']}, customers not to be approached with offers {totals['suppressed']}")  # fmt: skip
@@ -328,6 +356,7 @@ async def _show_360(
     out(f"  orders: {view.orders.order_count}, revenue {_money(view.orders.revenue)}; last "
         f"{last.external_order_id} via {last.channel} ({last.state}, {_money([last.total])})")  # fmt: skip
     out(f"  loyalty: {view.loyalty.points_balance} points, tier {view.loyalty.tier_name or '-'}")
+    out(f"  {_worth(view.value)}")
     for case in view.service_requests.open:
         out(f"  open case: {case.subject} ({case.kind}, {case.state}, {case.priority}), "
             f"resolution due {case.resolution_due.ToDatetime():%Y-%m-%d %H:%M} UTC")  # fmt: skip

@@ -34,6 +34,9 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     assert "the shop reports 2 abandoned carts" in out, out
     assert re.search(r"Jonas Meyer +CampaignMessageRequested: e-mail 'cart-reminder'", out), out
     assert re.search(r"Anna Schmidt +held back \(open_complaint\): 1 open complaint", out), out
+    # Each customer's value and tier, from the value service's events (Lena bought nothing).
+    assert re.search(r"erp:2, webshop:1\n.*\n +value \d+\.\d\d EUR \(tier A", out), out
+    assert "value: nothing bought yet" in out and "Value tier changed to A" in out, out
 
 
 @pytest.mark.slow

@@ -25,6 +25,7 @@ from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, r
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_requests_pb2, service_requests_pb2_grpc
+from isthmus_client.api.value.v1 import value_pb2, value_pb2_grpc
 
 from . import podkit
 
@@ -61,7 +62,7 @@ def name_of(component: str) -> str:
 
 def production_values(instances: list[dict[str, Any]]) -> dict[str, Any]:
     """What an operator writes (docs/operating.md), plus two replicas of everything."""
-    replicas = {c: {"replicas": 2} for c in ("customers", "orders", "service-requests", "loyalty")}
+    replicas = {c: {"replicas": 2} for c in ("customers", "orders", "service-requests", "loyalty", "value")}
     return {
         "database": {"existingSecret": "isthmus-connections"},
         "amqp": {"existingSecret": "isthmus-connections"},
@@ -212,9 +213,9 @@ def test_every_workload_starts_and_helm_test_passes(running: tuple[podkit.Cluste
     cluster, _ = running
     started = {p.name.rsplit("-", 1)[0] for p in cluster.pods if p.name.endswith(("-0", "-1"))}
     assert started == {
-        name_of(c) for c in ("customers", "orders", "service-requests", "loyalty", "connectors")
+        name_of(c) for c in ("customers", "orders", "service-requests", "loyalty", "value", "connectors")
     }
-    assert sum(p.name.endswith(("-0", "-1")) for p in cluster.pods) == 10, "two replicas of each"
+    assert sum(p.name.endswith(("-0", "-1")) for p in cluster.pods) == 12, "two replicas of each"
 
 
 def test_the_connectors_sync_the_sources_and_the_story_holds_through_the_apis(
@@ -226,11 +227,13 @@ def test_the_connectors_sync_the_sources_and_the_story_holds_through_the_apis(
         channel(cluster, tls, "orders") as o_channel,
         channel(cluster, tls, "service-requests") as s_channel,
         channel(cluster, tls, "loyalty") as l_channel,
+        channel(cluster, tls, "value") as v_channel,
     ):
         customers = customers_pb2_grpc.CustomerMasterServiceStub(c_channel)
         orders = orders_pb2_grpc.OrderServiceStub(o_channel)
         cases = service_requests_pb2_grpc.ServiceRequestServiceStub(s_channel)
         loyalty = loyalty_pb2_grpc.LoyaltyServiceStub(l_channel)
+        value = value_pb2_grpc.ValueServiceStub(v_channel)
 
         def golden() -> dict[str, Any]:
             found = customers.SearchCustomers(
@@ -276,8 +279,13 @@ def test_the_connectors_sync_the_sources_and_the_story_holds_through_the_apis(
                 service_requests_pb2.ListServiceRequestsRequest(customer_id=anna), metadata=TOKEN
             )
             assert [c.subject for c in open_cases.service_requests] == ["Damaged delivery"]
+            # The value component saw the same orders and the case, through events only.
+            anna_value = value.GetCustomerValue(
+                value_pb2.GetCustomerValueRequest(customer_id=anna), metadata=TOKEN
+            ).customer_value
+            assert anna_value.orders >= 1 and float(anna_value.cost_to_serve.amount) > 0, anna_value
 
-        eventually(story, cluster, "orders, points, cases and the 360")
+        eventually(story, cluster, "orders, points, cases, value and the 360")
 
         full = customers.GetCustomer(
             customers_pb2.GetCustomerRequest(customer_id=anna, view=records_pb2.CUSTOMER_VIEW_FULL),

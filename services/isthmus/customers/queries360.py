@@ -13,6 +13,7 @@ from isthmus.customers.view360 import order_summary
 from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.paging import decode_token, encode_token
 from isthmus.kernel.timestamps import aware, ts
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -120,6 +121,25 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                 points_balance=best.balance,
                 points_debt=best.debt,
                 as_of=ts(best.as_of),
+            )
+        )
+    worth = (
+        await uow.session.execute(select(T["value"]).where(T["value"].c.customer_id == customer_id))
+    ).first()
+    if worth is not None:
+        s = worth.snapshot
+        result.value.CopyFrom(
+            c360.ValueSummary(
+                lifetime_value=common_pb2.Money(amount=s["lifetime"][0], currency_code=s["lifetime"][1]),
+                historical_value=common_pb2.Money(
+                    amount=s["historical"][0], currency_code=s["historical"][1]
+                ),
+                predicted_value=common_pb2.Money(amount=s["predicted"][0], currency_code=s["predicted"][1]),
+                tier=s["tier"],
+                churn_risk=s["churn_risk"],
+                alive_probability=s["alive_probability"],
+                rfm=s["rfm"],
+                as_of=ts(worth.as_of),
             )
         )
     supp = (

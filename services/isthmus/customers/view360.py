@@ -1,7 +1,8 @@
 """The customer 360 read model: built from other services' events, never from their databases.
 
-Every orders.*, service_requests.* and loyalty.* event carries a snapshot of its aggregate; the
-projection keeps the latest snapshot per order, case and loyalty account, plus one timeline entry per
+Every orders.*, service_requests.*, loyalty.* and value.* event carries a snapshot of its aggregate;
+the projection keeps the latest snapshot per order, case, loyalty account and value, plus one timeline
+entry per
 event (keyed by event id, so a redelivery adds nothing). Reads gather the customer's own rows and
 those of customers merged into it, so merges and unmerges need no rewrite of the model.
 
@@ -50,11 +51,19 @@ from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
 from isthmus_client.api.events.v1 import orders_pb2 as oev
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
+from isthmus_client.api.events.v1 import value_pb2 as vev
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
+from isthmus_client.api.value.v1 import value_pb2 as vpb
 
 _TS = DateTime(timezone=True)
-ROUTING_KEYS = ("orders.*", "service_requests.*", "loyalty.*")
+ROUTING_KEYS = (
+    "orders.*",
+    "service_requests.*",
+    "loyalty.*",
+    "value.CustomerValueChanged",
+    "value.CustomerTierChanged",
+)
 
 
 def tables(metadata: MetaData) -> dict[str, Table]:
@@ -91,6 +100,15 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             # Balance and tier change through different events: each is as new as its own event.
             Column("balance_as_of", _TS, nullable=True),
             Column("tier_as_of", _TS, nullable=True),
+        ),
+        "value": Table(
+            "c360_value",
+            metadata,
+            Column("customer_id", String(64), primary_key=True),
+            # The CustomerValue message as JSON-able fields; the value's version decides what is newer.
+            Column("snapshot", JSON, nullable=False),
+            Column("as_of", _TS, nullable=False),
+            Column("version", BigInteger, nullable=False),
         ),
         "suppression": Table(
             "c360_suppression",
@@ -231,6 +249,20 @@ class Projection:
                 "",
                 {"account_id": p.account_id},
             )
+        elif isinstance(p, vev.CustomerValueChanged):
+            await self._value(session, p, at)
+        elif isinstance(p, vev.CustomerTierChanged):
+            tier = label(vpb.ValueTier, p.to_tier)
+            await self._timeline(
+                session,
+                event,
+                p.customer_id,
+                c360.TIMELINE_ENTRY_KIND_VALUE,
+                at,
+                f"Value tier changed to {tier} (lifetime value {_money(p.lifetime_value)})",
+                "",
+                {},
+            )
         elif hasattr(p, "entry"):
             e = p.entry
             await self._loyalty(session, e.customer_id, at, balance=(e.balance_after, e.debt_after))
@@ -356,6 +388,23 @@ class Projection:
             where=or_(stamp.is_(None), stamp <= getattr(new, stamp.name)),
         )
         await session.execute(stmt)
+
+    async def _value(self, session: AsyncSession, p: vev.CustomerValueChanged, at: datetime) -> None:
+        v = p.value
+        t = self.t["value"]
+        rfm = f"{v.rfm.recency}{v.rfm.frequency}{v.rfm.monetary}" if v.rfm.recency else ""
+        snapshot = {
+            "lifetime": [v.lifetime_value.amount, v.lifetime_value.currency_code],
+            "historical": [v.historical_value.amount, v.historical_value.currency_code],
+            "predicted": [v.predicted_value.amount, v.predicted_value.currency_code],
+            "tier": label(vpb.ValueTier, v.tier),
+            "churn_risk": v.churn_risk,
+            "alive_probability": v.alive_probability,
+            "rfm": rfm,
+        }
+        row = {"customer_id": v.customer_id, "snapshot": snapshot, "as_of": _dt(v.update_time, at),
+               "version": v.version}  # fmt: skip
+        await _upsert_newer(session, t, row, ["snapshot", "as_of", "version"], _newer_version(t))
 
     async def _suppression(
         self, session: AsyncSession, p: sev.ContactSuppressionChanged, at: datetime

@@ -39,7 +39,11 @@ def breach_detector(runtime: Runtime) -> BreachDetector:
     return BreachDetector(unit_of_work_factory(runtime), runtime.clock, config.breach_scan_interval)
 
 
-CONSUMES = (("customers", consumers.ROUTING_KEYS), ("orders", consumers.ORDER_KEYS))
+CONSUMES = (
+    ("customers", consumers.ROUTING_KEYS),
+    ("orders", consumers.ORDER_KEYS),
+    ("value-tiers", consumers.TIER_KEYS),
+)
 
 
 async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:

@@ -1,5 +1,5 @@
 """Events in: the customer master's merges, unmerges and erasures; the order service's new orders
-(which customer each order belongs to).
+(which customer each order belongs to); the value service's tier changes.
 
 Each handler runs in the transaction the bus gives it (the bus commits and acks); events this
 context records in reply go into the same transaction's outbox.
@@ -17,11 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.platform.events import Event, record_event
 from isthmus.service_requests.domain import ERASED
 from isthmus.service_requests.handlers import refresh_suppressions
+from isthmus.service_requests.settings import VALUE_TIERS
 from isthmus.service_requests.store import UnitOfWork
-from isthmus_client.api.events.v1 import customers_pb2, orders_pb2
+from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, value_pb2
+from isthmus_client.api.value.v1 import value_pb2 as value_types
 
 ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 ORDER_KEYS = ("orders.OrderPlaced",)
+TIER_KEYS = ("value.CustomerTierChanged",)
 
 
 async def customers_merged(uow: UnitOfWork, event: customers_pb2.CustomersMerged, now: datetime) -> None:
@@ -51,11 +54,20 @@ async def customer_erased(uow: UnitOfWork, event: customers_pb2.CustomerErased, 
         sr.erase_personal_data(now)
         await uow.repo.save(sr)
     await uow.repo.erase_interactions(event.customer_id, ERASED)
+    await uow.repo.forget_tier(event.customer_id)
     await uow.record_events()
 
 
 async def order_placed(uow: UnitOfWork, event: orders_pb2.OrderPlaced, now: datetime) -> None:
     await uow.repo.order_placed(event.order.order_id, event.order.customer_id)
+
+
+async def tier_changed(uow: UnitOfWork, event: value_pb2.CustomerTierChanged, at: datetime) -> None:
+    """Remembers the tier: the customer's next cases get that tier's SLA targets (cases already open
+    keep theirs)."""
+    tier = value_types.ValueTier.Name(event.to_tier).removeprefix("VALUE_TIER_")
+    if tier in VALUE_TIERS:
+        await uow.repo.put_tier(event.customer_id, tier, at)
 
 
 _HANDLERS: dict[str, Callable[[UnitOfWork, Any, datetime], Any]] = {
@@ -73,6 +85,11 @@ def handler(clock: Callable[[], datetime]) -> Callable[[AsyncSession, Event], An
         async def record(session: AsyncSession, message: Message, aggregate_id: str) -> None:
             await record_event(session, message, aggregate_id=aggregate_id, causation_id=event.event_id)
 
+        if event.type == "value.CustomerTierChanged":
+            # Ordered by when the tier changed, not when it arrived.
+            payload: Any = event.payload
+            await tier_changed(UnitOfWork(session, record), payload, event.occurred_at)
+            return
         await _HANDLERS[event.type](UnitOfWork(session, record), event.payload, clock())
 
     return handle

@@ -258,14 +258,15 @@ def batchable_open(cmd: OpenServiceRequest) -> bool:
     return not cmd.idempotency_key and not (cmd.source_system and cmd.external_id)
 
 
-def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
+def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env, tier: str | None = None) -> ServiceRequest:
     opened_at = _instant(cmd.opened_at, env, "opened_at")
     sr = ServiceRequest.open(
         id=new_id(),
         customer_id=cmd.customer_id,
         opened_at=opened_at,
         priority=cmd.priority,
-        target=env.settings.sla[cmd.priority],
+        # The customer's value tier (from the value service's events) may name faster targets.
+        target=env.settings.target(cmd.priority, tier),
         calendar=env.settings.calendar,
         channel=cmd.channel,
         kind=cmd.kind,
@@ -306,7 +307,8 @@ async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: En
             return existing
     if cmd.order_id:
         _check_order(cmd, await uow.repo.order_owners([cmd.order_id]))
-    sr = _new_case(cmd, uow, env)
+    tiers = await uow.repo.tiers_of([cmd.customer_id]) if env.settings.sla_by_tier else {}
+    sr = _new_case(cmd, uow, env, tiers.get(cmd.customer_id))
     await uow.repo.add(sr)
     if sr.kind is Kind.COMPLAINT:
         await refresh_suppressions(uow, [sr.customer_id], env.now)
@@ -323,12 +325,13 @@ async def open_service_requests(
     one suppression refresh for their customers. A command the domain refuses fails alone."""
     outcomes: list[ServiceRequest | BaseException] = []
     owners = await uow.repo.order_owners([c.order_id for c in cmds if c.order_id])
+    tiers = await uow.repo.tiers_of([c.customer_id for c in cmds]) if env.settings.sla_by_tier else {}
     for cmd in cmds:
         assert batchable_open(cmd), "idempotent and source-keyed requests run alone"
         recorded = len(uow.events)
         try:
             _check_order(cmd, owners)
-            outcomes.append(_new_case(cmd, uow, env))
+            outcomes.append(_new_case(cmd, uow, env, tiers.get(cmd.customer_id)))
         except DomainError as exc:
             del uow.events[recorded:]  # nothing of a refused command is published
             outcomes.append(exc)

@@ -17,6 +17,8 @@ from isthmus.service_requests.calendar import BusinessCalendar, Holidays, parse_
 from isthmus.service_requests.domain import Priority, SlaTarget
 
 PREFIX = "ISTHMUS_SERVICE_REQUESTS_"
+# The value service's share-of-value tiers (value.CustomerTierChanged).
+VALUE_TIERS = ("A", "B", "C")
 
 # Business time (working hours of the calendar), not wall-clock time.
 DEFAULT_SLA: dict[Priority, SlaTarget] = {
@@ -34,6 +36,13 @@ class ServiceRequestSettings:
     reopen_window: timedelta = timedelta(days=14)
     # How often the breach detector scans; zero turns the background job off.
     breach_scan_interval: timedelta = timedelta(seconds=60)
+    # Faster (or other) targets for customers of a value tier ("A", "B", "C"), per priority; a
+    # priority a tier does not name keeps ``sla``.
+    sla_by_tier: Mapping[str, Mapping[Priority, SlaTarget]] = field(default_factory=dict)
+
+    def target(self, priority: Priority, tier: str | None) -> SlaTarget:
+        by_tier = self.sla_by_tier.get(tier or "", {})
+        return by_tier.get(priority) or self.sla[priority]
 
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -87,6 +96,13 @@ def load(extra: Mapping[str, str]) -> ServiceRequestSettings:
             sla.update(_parse_sla(text))
         except ValueError as exc:
             raise fail("SLA", exc) from None
+    sla_by_tier: dict[str, dict[Priority, SlaTarget]] = {}
+    for tier in VALUE_TIERS:
+        if (text := get(f"SLA_TIER_{tier}")) is not None:
+            try:
+                sla_by_tier[tier] = _parse_sla(text)
+            except ValueError as exc:
+                raise fail(f"SLA_TIER_{tier}", exc) from None
     durations = {}
     for name, default in (
         ("REOPEN_WINDOW", base.reopen_window),
@@ -97,7 +113,7 @@ def load(extra: Mapping[str, str]) -> ServiceRequestSettings:
         except ValueError as exc:
             raise fail(name, exc) from None
     return ServiceRequestSettings(
-        calendar, sla, durations["REOPEN_WINDOW"], durations["BREACH_SCAN_INTERVAL"]
+        calendar, sla, durations["REOPEN_WINDOW"], durations["BREACH_SCAN_INTERVAL"], sla_by_tier
     )
 
 

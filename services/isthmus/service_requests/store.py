@@ -10,6 +10,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +28,7 @@ from isthmus.service_requests.rows import case, case_row, interaction, interacti
 from isthmus.service_requests.tables import (
     contact_suppressions,
     customer_moves,
+    customer_tiers,
     idempotency_keys,
     interactions,
     order_customers,
@@ -68,6 +70,7 @@ _LOCK_SUPPRESSIONS = (
     .order_by(CS.customer_id)
     .with_for_update()
 )
+_TIERS_OF = select(customer_tiers).where(any_of(customer_tiers.c.customer_id, "customer_ids"))
 _INSERT_SUPPRESSION = insert(contact_suppressions)
 _UPDATE_SUPPRESSION = update(contact_suppressions).where(CS.customer_id == bindparam("w_customer_id"))
 
@@ -370,6 +373,27 @@ class Repository:
                 )
             except IntegrityError as exc:  # another transaction wrote a customer's first one
                 raise Conflict("a customer's contact suppression changed concurrently: retry") from exc
+
+    # -- value tiers --------------------------------------------------------------------------------
+
+    async def tiers_of(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        rows = await self._rows_for(_TIERS_OF, "customer_ids", customer_ids)
+        return {row.customer_id: row.tier for row in rows}
+
+    async def put_tier(self, customer_id: str, tier: str, as_of: datetime) -> None:
+        """The customer's tier, unless a newer tier event was applied already."""
+        t = customer_tiers
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(t).values(customer_id=customer_id, tier=tier, as_of=as_of)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.customer_id],
+            set_={"tier": stmt.excluded.tier, "as_of": stmt.excluded.as_of},
+            where=t.c.as_of <= stmt.excluded.as_of,
+        )
+        await self.session.execute(stmt)
+
+    async def forget_tier(self, customer_id: str) -> None:
+        await self.session.execute(delete(customer_tiers).where(customer_tiers.c.customer_id == customer_id))
 
     # -- idempotency --------------------------------------------------------------------------------
 

@@ -169,6 +169,17 @@ contact_suppressions = Table(
     Column("changed_at", UtcDateTime, nullable=False),
 )
 
+# Each customer's share-of-value tier as the value service last told it (value.CustomerTierChanged):
+# it picks the SLA targets of the customer's new cases. Never read from the value service's tables.
+customer_tiers = Table(
+    "customer_value_tiers",
+    metadata,
+    Column("customer_id", ID, primary_key=True),
+    Column("tier", String(8), nullable=False),
+    # When the tier event happened: an older event never overwrites a newer tier.
+    Column("as_of", UtcDateTime, nullable=False),
+)
+
 # Which cases and interactions a merge moved, so that undoing the merge moves exactly those back.
 customer_moves = Table(
     "customer_moves",

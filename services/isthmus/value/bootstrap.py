@@ -78,7 +78,9 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
             else:
                 subscription = events.Subscription(purpose, keys, handler, prepare=prepare)
             runtime.bus.subscribe(SCHEMA, engine, subscription)
-    stop_refit = refit.schedule(settings.refit_interval_seconds, refit_now, last_fit, runtime.clock)
+    stop_refit = refit.schedule(
+        settings.refit_interval_seconds, refit_now, last_fit, runtime.clock, settings.first_refit_seconds
+    )
     stop_calendar = engagement_jobs.schedule(
         lambda: engagement_jobs.scan(sessions, runtime.clock, publisher, facts)
     )

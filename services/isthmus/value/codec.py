@@ -38,6 +38,7 @@ def customer_value(row: dict[str, Any], currency: str) -> value_pb2.CustomerValu
         last_purchase_at=ts(row["last_purchase_at"]),
         model_id=row["model_id"],
         update_time=ts(row["update_time"]),
+        version=row["version"],
     )
     if row["rfm_recency"]:
         message.rfm.CopyFrom(

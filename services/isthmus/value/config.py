@@ -39,6 +39,8 @@ class ValueConfig:
     # Overdue when the days since the last purchase exceed this many times the customer's mean gap.
     churn_overdue_factor: float = 2.0
     refit_interval_seconds: float = 86400.0
+    # Before the first fit there are no tiers: refit this soon after start (0: wait the interval).
+    first_refit_seconds: float = 60.0
 
     def rate(self, currency: str) -> Decimal | None:
         """Reporting-currency units per unit of ``currency``; None when no rate is configured."""
@@ -120,4 +122,5 @@ def load(extra: Mapping[str, str]) -> ValueConfig:
         refit_interval_seconds=_number(
             extra, "ISTHMUS_VALUE_REFIT_INTERVAL_SECONDS", 86400.0, 1.0, 366 * 86400.0
         ),
+        first_refit_seconds=_number(extra, "ISTHMUS_VALUE_FIRST_REFIT_SECONDS", 60.0, 0.0, 366 * 86400.0),
     )

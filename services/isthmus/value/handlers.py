@@ -158,7 +158,7 @@ async def order_paid(cmd: PaidOrder, uow: Uow) -> None:
         returns_seen=json.dumps([]),
     )
     await uow.repo.save_order(order)
-    await rescore(cid, uow, "scored")
+    await rescore(cid, uow, "scored", resolved=row)
 
 
 async def order_returned(cmd: PaidOrder, return_id: str, refund: Decimal, exchange: bool, uow: Uow) -> None:
@@ -216,7 +216,7 @@ async def case_opened(
             cost_minor=cost,
         )
     )
-    await rescore(cid, uow, "scored")
+    await rescore(cid, uow, "scored", resolved=row)
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -329,9 +329,16 @@ _VISIBLE = (
 )  # fmt: skip
 
 
-async def rescore(customer_id: str, uow: Uow, reason: str) -> dict[str, Any] | None:
-    """Recomputes the customer's value from its facts; records the events a change calls for."""
-    cid, row = await uow.repo.resolve(customer_id)
+async def rescore(
+    customer_id: str, uow: Uow, reason: str, *, resolved: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """Recomputes the customer's value from its facts; records the events a change calls for.
+    ``resolved``: the customer's row as this transaction already read (and locked) it."""
+    row: dict[str, Any] | None
+    if resolved is not None and resolved["customer_id"] == customer_id:
+        cid, row = customer_id, resolved
+    else:
+        cid, row = await uow.repo.resolve(customer_id)
     if row is not None and row["erased"]:
         return None
     orders, cases = await uow.repo.facts(cid)

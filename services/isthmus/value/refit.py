@@ -57,6 +57,9 @@ def population(rows: list[tuple], now: datetime, minor_per_unit: int) -> tuple[l
     cost = np.fromiter((r[6] for r in rows), dtype=np.float64, count=n)
     orders = np.fromiter((r[7] for r in rows), dtype=np.float64, count=n)
     week = domain.DAY * domain.WEEK_DAYS
+    # Whole days: purchases are counted per day, and customers with equal summaries fit as one row.
+    first, last = np.floor(first / domain.DAY) * domain.DAY, np.floor(last / domain.DAY) * domain.DAY
+    now_s = np.floor(now_s / domain.DAY) * domain.DAY
     t_x = np.maximum(last - first, 0.0) / week
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(revenue > 0, np.clip((revenue - cost) / revenue, 0.0, 1.0), 1.0)
@@ -198,17 +201,17 @@ def schedule(
     refit_now: Callable[[], Awaitable[domain.Model]],
     last_fit: Callable[[], Awaitable[datetime | None]],
     clock: Callable[[], datetime],
-    *,
-    first_after: float = 5.0,
+    first_after: float,
 ) -> Callable[[], Awaitable[None]]:
-    """Refits every ``every_seconds`` after the last fit (soon after start when there is none, or the
-    last is older); returns how to stop it."""
+    """Refits every ``every_seconds`` after the last fit; without one, ``first_after`` seconds after
+    start (0: after ``every_seconds``). Returns how to stop it."""
 
     async def loop() -> None:
         last = await last_fit()
-        delay = first_after
-        if last is not None:
-            delay = max(first_after, every_seconds - (clock() - last).total_seconds())
+        if last is None:
+            delay = first_after or every_seconds
+        else:
+            delay = max(1.0, every_seconds - (clock() - last).total_seconds())
         while True:
             await asyncio.sleep(delay)
             delay = every_seconds

@@ -24,9 +24,11 @@ from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
 from isthmus_client.api.events.v1 import orders_pb2 as oev
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
+from isthmus_client.api.events.v1 import value_pb2 as vev
 from isthmus_client.api.loyalty.v1 import loyalty_pb2
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
+from isthmus_client.api.value.v1 import value_pb2 as vpb
 
 from .helpers import person, upsert
 
@@ -226,3 +228,42 @@ async def test_erasure_removes_the_360_and_unknown_customer_is_not_found(world: 
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=str(uuid.uuid4())))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_value_and_tier_events_put_the_customers_worth_in_the_360(world: World):
+    uid = uuid.uuid4().hex[:8]
+    a = await upsert(
+        world.master, person("erp", f"V360-{uid}", "Vera", f"{uid}Vau", email=f"v{uid}@example.com")
+    )
+
+    def worth(version: int, lifetime: str, tier: int) -> vev.CustomerValueChanged:
+        eur = {"currency_code": "EUR"}
+        return vev.CustomerValueChanged(
+            value=vpb.CustomerValue(
+                customer_id=a.customer_id,
+                lifetime_value={"amount": lifetime, **eur},
+                historical_value={"amount": "100.00", **eur},
+                predicted_value={"amount": "20.00", **eur},
+                tier=tier,
+                rfm=vpb.RfmScore(recency=5, frequency=4, monetary=3),
+                alive_probability=0.9,
+                version=version,
+                update_time=ts(100 + version),
+            )
+        )
+
+    await world.publish(worth(2, "120.00", vpb.VALUE_TIER_A), a.customer_id)
+    await world.publish(worth(1, "90.00", vpb.VALUE_TIER_B), a.customer_id)  # late and older: ignored
+    tiered = vev.CustomerTierChanged(
+        customer_id=a.customer_id,
+        from_tier=vpb.VALUE_TIER_B,
+        to_tier=vpb.VALUE_TIER_A,
+        lifetime_value=common_pb2.Money(amount="120.00", currency_code="EUR"),
+        reason="refit",
+    )
+    await world.publish(tiered, a.customer_id)
+    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    assert (view.value.lifetime_value.amount, view.value.tier, view.value.rfm) == ("120.00", "A", "543")
+    assert view.value.alive_probability == pytest.approx(0.9)
+    assert view.timeline[0].kind == c360.TIMELINE_ENTRY_KIND_VALUE
+    assert view.timeline[0].summary == "Value tier changed to A (lifetime value 120.00 EUR)"

@@ -139,6 +139,9 @@ async def world(pg_database: str, amqp_vhost: str) -> AsyncIterator[World]:
             "ISTHMUS_GRPC_PORT": "0",
             "ISTHMUS_METRICS_PORT": "0",
             "ISTHMUS_VALUE_DISCOUNT_RATE": "0",
+            # Refits only when a test asks.
+            "ISTHMUS_VALUE_FIRST_REFIT_SECONDS": "0",
+            "ISTHMUS_SERVICE_REQUESTS_SLA_TIER_A": "normal=1h/2h",
             "ISTHMUS_VALUE_SERVICE_COSTS": '{"complaint": "25.00", "default": "5.00"}',
         }
     )
@@ -251,6 +254,23 @@ async def test_a_refit_tiers_customers_and_the_ranked_list_pages_through_them(wo
     with pytest.raises(grpc.aio.AioRpcError) as bad:
         await world.value.ListCustomerValues(value_pb2.ListCustomerValuesRequest(page_size=-1))
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    # Service level by value: the tier event reached the service requests; an A customer's new case
+    # gets the faster targets, a C customer's the ordinary ones (normal: 4h response).
+    bottom = ranked[-1].customer_id
+    due = {}
+    for customer_id in (top, bottom):
+        opened = await world.cases.OpenServiceRequest(
+            service_requests_pb2.OpenServiceRequestRequest(
+                customer_id=customer_id,
+                channel=service_request_pb2.CHANNEL_PHONE,
+                kind=service_request_pb2.SERVICE_REQUEST_KIND_INQUIRY,
+                priority=service_request_pb2.PRIORITY_NORMAL,
+                subject="question",
+                opened_at=stamp(NOW),
+            )
+        )
+        due[customer_id] = opened.sla.response_due.ToDatetime(tzinfo=UTC) - NOW
+    assert due == {top: timedelta(hours=1), bottom: timedelta(hours=4)}
     # After the refit, a new order is scored at once with the fitted models.
     await world.order(cid("c-00"), "500.00", days_ago=1)
     await world.settle()

@@ -71,5 +71,5 @@ async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
         )
         assert got.historical_value.amount == "40.00" and got.orders == 1
         with pytest.raises(grpc.aio.AioRpcError) as missing:
-            await value.GetCustomerValue(value_pb2.GetCustomerValueRequest(customer_id="nobody"))
+            await value.GetCustomerValue(value_pb2.GetCustomerValueRequest(customer_id=cid("nobody")))
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND

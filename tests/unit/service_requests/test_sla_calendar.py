@@ -125,3 +125,16 @@ def test_public_holidays_come_by_country_and_region() -> None:
         sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": "DE-XX"})
     with pytest.raises(ConfigError, match="ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION"):
         sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_HOLIDAY_REGION": "Atlantis"})
+
+
+def test_a_value_tier_names_its_own_sla_targets_and_keeps_the_others() -> None:
+    loaded = sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_SLA_TIER_A": "normal=1h/2h,urgent=15m/1h"})
+    assert loaded.target(Priority.NORMAL, "A").response == timedelta(hours=1)
+    assert loaded.target(Priority.HIGH, "A") == loaded.sla[Priority.HIGH]  # not named: the ordinary one
+    assert (
+        loaded.target(Priority.NORMAL, "C")
+        == loaded.target(Priority.NORMAL, None)
+        == loaded.sla[Priority.NORMAL]
+    )
+    with pytest.raises(ConfigError, match="SLA_TIER_B"):
+        sr_settings.load({"ISTHMUS_SERVICE_REQUESTS_SLA_TIER_B": "normal=2h"})

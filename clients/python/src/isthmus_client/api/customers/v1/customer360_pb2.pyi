@@ -21,6 +21,7 @@ class TimelineEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TIMELINE_ENTRY_KIND_INTERACTION: _ClassVar[TimelineEntryKind]
     TIMELINE_ENTRY_KIND_LOYALTY: _ClassVar[TimelineEntryKind]
     TIMELINE_ENTRY_KIND_CONSENT: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_VALUE: _ClassVar[TimelineEntryKind]
 TIMELINE_ENTRY_KIND_UNSPECIFIED: TimelineEntryKind
 TIMELINE_ENTRY_KIND_CUSTOMER: TimelineEntryKind
 TIMELINE_ENTRY_KIND_ORDER: TimelineEntryKind
@@ -28,6 +29,7 @@ TIMELINE_ENTRY_KIND_SERVICE_REQUEST: TimelineEntryKind
 TIMELINE_ENTRY_KIND_INTERACTION: TimelineEntryKind
 TIMELINE_ENTRY_KIND_LOYALTY: TimelineEntryKind
 TIMELINE_ENTRY_KIND_CONSENT: TimelineEntryKind
+TIMELINE_ENTRY_KIND_VALUE: TimelineEntryKind
 
 class OrderSummary(_message.Message):
     __slots__ = ("order_count", "revenue", "last_order", "as_of")
@@ -104,6 +106,26 @@ class LoyaltySummary(_message.Message):
     as_of: _timestamp_pb2.Timestamp
     def __init__(self, enrolled: _Optional[bool] = ..., tier_id: _Optional[str] = ..., tier_name: _Optional[str] = ..., points_balance: _Optional[int] = ..., points_debt: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class ValueSummary(_message.Message):
+    __slots__ = ("lifetime_value", "historical_value", "predicted_value", "tier", "churn_risk", "alive_probability", "rfm", "as_of")
+    LIFETIME_VALUE_FIELD_NUMBER: _ClassVar[int]
+    HISTORICAL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_VALUE_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    CHURN_RISK_FIELD_NUMBER: _ClassVar[int]
+    ALIVE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    RFM_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    lifetime_value: _common_pb2.Money
+    historical_value: _common_pb2.Money
+    predicted_value: _common_pb2.Money
+    tier: str
+    churn_risk: bool
+    alive_probability: float
+    rfm: str
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[str] = ..., churn_risk: _Optional[bool] = ..., alive_probability: _Optional[float] = ..., rfm: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class ContactSuppression(_message.Message):
     __slots__ = ("suppressed", "reason", "service_request_ids", "since")
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
@@ -142,7 +164,7 @@ class TimelineEntry(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., channel: _Optional[str] = ..., references: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Customer360(_message.Message):
-    __slots__ = ("customer", "orders", "service_requests", "loyalty", "contact_suppression", "timeline", "timeline_next_page_token")
+    __slots__ = ("customer", "orders", "service_requests", "loyalty", "contact_suppression", "timeline", "timeline_next_page_token", "value")
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
     SERVICE_REQUESTS_FIELD_NUMBER: _ClassVar[int]
@@ -150,6 +172,7 @@ class Customer360(_message.Message):
     CONTACT_SUPPRESSION_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
     customer: _records_pb2.Customer
     orders: OrderSummary
     service_requests: ServiceRequestSummary
@@ -157,4 +180,5 @@ class Customer360(_message.Message):
     contact_suppression: ContactSuppression
     timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
     timeline_next_page_token: str
-    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., orders: _Optional[_Union[OrderSummary, _Mapping]] = ..., service_requests: _Optional[_Union[ServiceRequestSummary, _Mapping]] = ..., loyalty: _Optional[_Union[LoyaltySummary, _Mapping]] = ..., contact_suppression: _Optional[_Union[ContactSuppression, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., timeline_next_page_token: _Optional[str] = ...) -> None: ...
+    value: ValueSummary
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., orders: _Optional[_Union[OrderSummary, _Mapping]] = ..., service_requests: _Optional[_Union[ServiceRequestSummary, _Mapping]] = ..., loyalty: _Optional[_Union[LoyaltySummary, _Mapping]] = ..., contact_suppression: _Optional[_Union[ContactSuppression, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., timeline_next_page_token: _Optional[str] = ..., value: _Optional[_Union[ValueSummary, _Mapping]] = ...) -> None: ...

@@ -51,7 +51,7 @@ class RfmScore(_message.Message):
     def __init__(self, recency: _Optional[int] = ..., frequency: _Optional[int] = ..., monetary: _Optional[int] = ...) -> None: ...
 
 class CustomerValue(_message.Message):
-    __slots__ = ("customer_id", "revenue", "cost_of_goods", "cost_to_serve", "margin", "historical_value", "predicted_value", "expected_purchases", "alive_probability", "expected_spend", "lifetime_value", "tier", "rfm", "churn_risk", "churn_reason", "orders", "repeat_purchases", "first_purchase_at", "last_purchase_at", "model_id", "update_time")
+    __slots__ = ("customer_id", "revenue", "cost_of_goods", "cost_to_serve", "margin", "historical_value", "predicted_value", "expected_purchases", "alive_probability", "expected_spend", "lifetime_value", "tier", "rfm", "churn_risk", "churn_reason", "orders", "repeat_purchases", "first_purchase_at", "last_purchase_at", "model_id", "update_time", "version")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     REVENUE_FIELD_NUMBER: _ClassVar[int]
     COST_OF_GOODS_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +73,7 @@ class CustomerValue(_message.Message):
     LAST_PURCHASE_AT_FIELD_NUMBER: _ClassVar[int]
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     revenue: _common_pb2.Money
     cost_of_goods: _common_pb2.Money
@@ -94,7 +95,8 @@ class CustomerValue(_message.Message):
     last_purchase_at: _timestamp_pb2.Timestamp
     model_id: str
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    version: int
+    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class GetCustomerValueRequest(_message.Message):
     __slots__ = ("customer_id",)
