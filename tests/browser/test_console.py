@@ -57,7 +57,7 @@ class World:
         self.ida = ""
 
     def upsert(self, record: pb.SourceRecord) -> api.UpsertResult:
-        return self.stubs.customers.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record))
+        return self.stubs.customers.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record)).result
 
     def seed(self) -> None:
         # Same name, birth dates a digit apart, another address and phone: the matcher cannot decide.
@@ -176,7 +176,9 @@ async def test_steward_unmerges_and_both_customers_are_back(
 ) -> None:
     survivor = world.existing_customer
     if (
-        world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=world.review_customer)).state
+        world.stubs.customers.GetCustomer(
+            api.GetCustomerRequest(customer_id=world.review_customer)
+        ).customer.state
         != 2
     ):
         pytest.skip("runs after the review was resolved as a match")
@@ -250,7 +252,7 @@ async def test_a_read_only_token_sees_no_button_and_cannot_change_anything(
     ):
         response = await page.request.post(console_hub.console + path, form={"csrf": csrf or "", **form})
         assert response.status == 403, (path, response.status)
-    still = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=world.ida))
+    still = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=world.ida)).customer
     assert still.state == pb.CUSTOMER_STATE_ACTIVE
 
 
@@ -368,5 +370,5 @@ async def test_steward_exports_a_person_and_erases_them_after_typing_their_id(
     await erase.get_by_role("button", name="Erase this person").click()
     await expect(page.get_by_role("status")).to_contain_text(f"Erased {cid}")
     await expect(page.get_by_test_id("state")).to_have_text("erased")
-    gone = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=cid))
+    gone = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=cid)).customer
     assert gone.state == pb.CUSTOMER_STATE_ERASED and not gone.emails

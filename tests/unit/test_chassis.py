@@ -44,7 +44,7 @@ class Orders(orders_pb2_grpc.OrderServiceServicer):
                 raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
             case "bug":
                 raise RuntimeError("secret internal detail")
-        return order_pb2.Order(order_id=request.order_id)
+        return orders_pb2.GetOrderResponse(order=order_pb2.Order(order_id=request.order_id))
 
 
 def _component() -> Component:
@@ -73,7 +73,7 @@ def _auth(token: str) -> list[tuple[str, str]]:
 
 async def _get(channel, order_id: str, metadata=None):
     stub = orders_pb2_grpc.OrderServiceStub(channel)
-    return await stub.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id), metadata=metadata)
+    return (await stub.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id), metadata=metadata)).order
 
 
 async def _status(channel, order_id: str, metadata=None) -> grpc.aio.AioRpcError:

@@ -122,7 +122,7 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
 EXPORT_TIMELINE_PAGE = 500  # timeline entries read at a time for an export
 
 
-async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.CustomerExport:
+async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.ExportCustomerResponse:
     async with deps.transaction() as uow:
         now = deps.clock()
         customer = await queries.load_customer(uow, req.customer_id, lineage=True)
@@ -154,7 +154,7 @@ async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.Cus
         await record_history(
             uow, req.customer_id, pb.HISTORY_ENTRY_KIND_EXPORTED, now, req.actor, version=customer.version
         )
-    return api.CustomerExport(
+    return api.ExportCustomerResponse(
         customer=customer,
         source_records=records,
         history=[queries.history_entry(h) for h in hist],

@@ -59,9 +59,9 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
             if horizon < timedelta(0):
                 raise InvalidArgument("expiring_within", "must not be negative")
         found = await self._run(lambda uow: handlers.view(request.customer_id, horizon, uow))
-        return handlers.account_message(found)
+        return loyalty_pb2.GetAccountResponse(account=handlers.account_message(found))
 
-    async def ListLedger(self, request: loyalty_pb2.ListLedgerRequest, context: Any) -> Message:
+    async def ListLedgerEntries(self, request: loyalty_pb2.ListLedgerEntriesRequest, context: Any) -> Message:
         if not request.customer_id:
             raise InvalidArgument("customer_id", "required")
         size = page_size(request.page_size)
@@ -83,16 +83,16 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
 
         rows = await self._run(work)
         token = encode_token({"s": rows[size - 1][0]}, filters) if len(rows) > size else ""
-        return loyalty_pb2.ListLedgerResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
-
-    async def _write(self, cmd: handlers.Spend) -> Message:
-        entry, account = await self._run(lambda uow: handlers.write(cmd, uow))
-        view = await self._run(lambda uow: handlers.view(account.customer_id, DEFAULT_HORIZON, uow))
-        return loyalty_pb2.LedgerWriteResponse(
-            entry=codec.entry(entry), account=handlers.account_message(view)
+        return loyalty_pb2.ListLedgerEntriesResponse(
+            ledger_entries=[e for _, e in rows[:size]], next_page_token=token
         )
 
-    async def Redeem(self, request: loyalty_pb2.RedeemRequest, context: Any) -> Message:
+    async def _write(self, cmd: handlers.Spend, answer: Callable[..., Message]) -> Message:
+        entry, account = await self._run(lambda uow: handlers.write(cmd, uow))
+        view = await self._run(lambda uow: handlers.view(account.customer_id, DEFAULT_HORIZON, uow))
+        return answer(ledger_entry=codec.entry(entry), account=handlers.account_message(view))
+
+    async def RedeemPoints(self, request: loyalty_pb2.RedeemPointsRequest, context: Any) -> Message:
         problems = []
         if not request.customer_id:
             problems.append(("customer_id", "required"))
@@ -111,10 +111,11 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
                 request.idempotency_key,
                 request.order_id,
                 _actor(request.actor),
-            )
+            ),
+            loyalty_pb2.RedeemPointsResponse,
         )
 
-    async def Adjust(self, request: loyalty_pb2.AdjustRequest, context: Any) -> Message:
+    async def AdjustPoints(self, request: loyalty_pb2.AdjustPointsRequest, context: Any) -> Message:
         problems = []
         if not request.customer_id:
             problems.append(("customer_id", "required"))
@@ -132,13 +133,14 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
                 request.reason.strip(),
                 request.idempotency_key,
                 actor=_actor(request.actor),
-            )
+            ),
+            loyalty_pb2.AdjustPointsResponse,
         )
 
     async def GetProgramme(self, request: loyalty_pb2.GetProgrammeRequest, context: Any) -> Message:
         if request.programme_id and request.programme_id != self._programme.programme_id:
             raise NotFound(f"programme {request.programme_id} not found")
-        return codec.programme(self._programme)
+        return loyalty_pb2.GetProgrammeResponse(programme=codec.programme(self._programme))
 
 
 def add_to_server(servicer: LoyaltyServicer, server: grpc.aio.Server) -> None:

@@ -185,7 +185,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
-        return codec.order(await self._run(lambda uow: handlers.load(uow, request.order_id)))
+        order = codec.order(await self._run(lambda uow: handlers.load(uow, request.order_id)))
+        return orders_pb2.GetOrderResponse(order=order)
 
     async def GetOrderByExternalId(
         self, request: orders_pb2.GetOrderByExternalIdRequest, context: Any
@@ -198,7 +199,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         )
         if found is None:
             raise handlers.NotFound(f"no order {request.source_system}/{request.external_order_id}")
-        return codec.order(found.order)
+        return orders_pb2.GetOrderByExternalIdResponse(order=codec.order(found.order))
 
     async def ListOrders(self, request: orders_pb2.ListOrdersRequest, context: Any) -> Message:
         if not request.customer_id:
@@ -222,7 +223,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             orders=[codec.order(o) for o in found[:size]], next_page_token=next_token
         )
 
-    async def _transition(self, action: str, request: Any, **extra: Any) -> Message:
+    async def _transition(self, action: str, request: Any, **extra: Any) -> order_pb2.Order:
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
         handlers.check_version(request.expected_version)
@@ -255,20 +256,22 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 lambda: Money.parse(request.amount.amount, request.amount.currency_code, "amount")
             )
         v.raise_any()
-        return await self._transition(
+        order = await self._transition(
             "pay", request, amount=amount, payment_reference=request.payment_reference
         )
+        return orders_pb2.PayOrderResponse(order=order)
 
     async def ShipOrder(self, request: orders_pb2.ShipOrderRequest, context: Any) -> Message:
-        return await self._transition(
+        order = await self._transition(
             "ship", request, carrier=request.carrier, tracking_number=request.tracking_number
         )
+        return orders_pb2.ShipOrderResponse(order=order)
 
     async def DeliverOrder(self, request: orders_pb2.DeliverOrderRequest, context: Any) -> Message:
-        return await self._transition("deliver", request)
+        return orders_pb2.DeliverOrderResponse(order=await self._transition("deliver", request))
 
     async def CompleteOrder(self, request: orders_pb2.CompleteOrderRequest, context: Any) -> Message:
-        return await self._transition("complete", request)
+        return orders_pb2.CompleteOrderResponse(order=await self._transition("complete", request))
 
     async def CancelOrder(self, request: orders_pb2.CancelOrderRequest, context: Any) -> Message:
         v = Violations()
@@ -286,7 +289,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             codec.from_actor(request.actor),
             opt_ts(request, "cancelled_at"),
         )
-        return codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
+        order = codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
+        return orders_pb2.CancelOrderResponse(order=order)
 
     async def ReturnOrderLines(self, request: orders_pb2.ReturnOrderLinesRequest, context: Any) -> Message:
         v = Violations()
@@ -345,13 +349,17 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def BackorderLines(self, request: orders_pb2.BackorderLinesRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=False)
-        return codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        return orders_pb2.BackorderLinesResponse(order=order)
 
     async def ReleaseBackorder(self, request: orders_pb2.ReleaseBackorderRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=True)
-        return codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        return orders_pb2.ReleaseBackorderResponse(order=order)
 
-    async def ListOrderHistory(self, request: orders_pb2.ListOrderHistoryRequest, context: Any) -> Message:
+    async def ListOrderHistoryEntries(
+        self, request: orders_pb2.ListOrderHistoryEntriesRequest, context: Any
+    ) -> Message:
         if bool(request.order_id) == bool(request.customer_id):
             raise InvalidArgument("order_id", "give exactly one of order_id or customer_id")
         size = page_size(request.page_size)
@@ -368,16 +376,20 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             )
         )
         token = encode_token({"s": rows[size - 1][0]}, filters) if len(rows) > size else ""
-        return orders_pb2.ListOrderHistoryResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
+        return orders_pb2.ListOrderHistoryEntriesResponse(
+            order_history_entries=[e for _, e in rows[:size]], next_page_token=token
+        )
 
     async def CreateCoupon(self, request: orders_pb2.CreateCouponRequest, context: Any) -> Message:
         coupon = coupon_in(request.coupon)
-        return codec.coupon(await self._run(lambda uow: handlers.create_coupon(coupon, uow)))
+        created = await self._run(lambda uow: handlers.create_coupon(coupon, uow))
+        return orders_pb2.CreateCouponResponse(coupon=codec.coupon(created))
 
     async def GetCoupon(self, request: orders_pb2.GetCouponRequest, context: Any) -> Message:
         if not request.code.strip():
             raise InvalidArgument("code", "required")
-        return codec.coupon(await self._run(lambda uow: handlers.get_coupon(request.code.strip(), uow)))
+        found = await self._run(lambda uow: handlers.get_coupon(request.code.strip(), uow))
+        return orders_pb2.GetCouponResponse(coupon=codec.coupon(found))
 
     async def ValidateCoupon(self, request: orders_pb2.ValidateCouponRequest, context: Any) -> Message:
         v = Violations()

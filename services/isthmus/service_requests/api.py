@@ -72,7 +72,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
 
     async def OpenServiceRequest(
         self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    ) -> rpc.OpenServiceRequestResponse:
         v = Violations()
         cmd = handlers.OpenServiceRequest(
             customer_id=v.text("customer_id", request.customer_id, required=True, limit=MAX_ID),
@@ -109,17 +109,17 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         v.raise_any()
         batched = handlers.batchable_open(cmd)
         sr = await (self._opens.submit(cmd) if batched else self._open_one(cmd))
-        return messages.service_request(sr)
+        return rpc.OpenServiceRequestResponse(service_request=messages.service_request(sr))
 
     async def GetServiceRequest(
         self, request: rpc.GetServiceRequestRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    ) -> rpc.GetServiceRequestResponse:
         v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         v.raise_any()
         async with self.uows() as uow:
             sr = await handlers._load(uow, case_id)
-        return messages.service_request(sr)
+        return rpc.GetServiceRequestResponse(service_request=messages.service_request(sr))
 
     async def ListServiceRequests(
         self, request: rpc.ListServiceRequestsRequest, context: grpc.aio.ServicerContext
@@ -158,7 +158,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
 
     async def AssignServiceRequest(
         self, request: rpc.AssignServiceRequestRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    ) -> rpc.AssignServiceRequestResponse:
         v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         assignee = Assignee(
@@ -175,11 +175,11 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             case_id, assignee, request.expected_version, note, _actor(request.actor)
         )
         sr = await self._command(handlers.assign_service_request, cmd)
-        return messages.service_request(sr)
+        return rpc.AssignServiceRequestResponse(service_request=messages.service_request(sr))
 
-    async def ChangeServiceRequestStatus(
-        self, request: rpc.ChangeServiceRequestStatusRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    async def ChangeServiceRequestState(
+        self, request: rpc.ChangeServiceRequestStateRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ChangeServiceRequestStateResponse:
         v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         target = _state(v, "target_state", request.target_state)
@@ -192,7 +192,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         occurred_at = v.instant(request, "occurred_at")
         v.raise_any()
         assert target is not None
-        cmd = handlers.ChangeServiceRequestStatus(
+        cmd = handlers.ChangeServiceRequestState(
             case_id,
             target,
             request.expected_version,
@@ -202,11 +202,11 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             occurred_at,
         )
         sr = await self._command(handlers.change_service_request_status, cmd)
-        return messages.service_request(sr)
+        return rpc.ChangeServiceRequestStateResponse(service_request=messages.service_request(sr))
 
     async def LogInteraction(
         self, request: rpc.LogInteractionRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Interaction:
+    ) -> rpc.LogInteractionResponse:
         v = Violations()
         i = request.interaction
         p = "interaction."
@@ -238,7 +238,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         v.raise_any()
         batched = handlers.batchable_log(cmd)
         entry = await (self._logs.submit(cmd) if batched else self._log_one(cmd))
-        return messages.interaction(entry)
+        return rpc.LogInteractionResponse(interaction=messages.interaction(entry))
 
     async def ListInteractions(
         self, request: rpc.ListInteractionsRequest, context: grpc.aio.ServicerContext
@@ -266,13 +266,13 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
 
     async def GetContactSuppression(
         self, request: rpc.GetContactSuppressionRequest, context: grpc.aio.ServicerContext
-    ) -> rpc.ContactSuppression:
+    ) -> rpc.GetContactSuppressionResponse:
         v = Violations()
         customer_id = v.text("customer_id", request.customer_id, required=True, limit=MAX_ID)
         v.raise_any()
         async with self.uows() as uow:
             s = await handlers.get_suppression(customer_id, uow)
-        return rpc.ContactSuppression(
+        return rpc.GetContactSuppressionResponse(
             customer_id=s.customer_id,
             suppressed=s.suppressed,
             reason=s.reason,

@@ -94,7 +94,7 @@ class AssignServiceRequest:
 
 
 @dataclass(frozen=True)
-class ChangeServiceRequestStatus:
+class ChangeServiceRequestState:
     service_request_id: str
     target: State
     expected_version: int = 0
@@ -199,7 +199,7 @@ async def _internal_note(
 def _status_events(uow: UnitOfWork, sr: ServiceRequest, previous: State, actor: Actor, at: datetime) -> None:
     snapshot = messages.service_request(sr)
     uow.emit(
-        ev.ServiceRequestStatusChanged(
+        ev.ServiceRequestStateChanged(
             service_request=snapshot,
             from_state=messages.state(previous),
             to_state=messages.state(sr.state),
@@ -350,7 +350,7 @@ async def assign_service_request(cmd: AssignServiceRequest, uow: UnitOfWork, env
 
 
 async def change_service_request_status(
-    cmd: ChangeServiceRequestStatus, uow: UnitOfWork, env: Env
+    cmd: ChangeServiceRequestState, uow: UnitOfWork, env: Env
 ) -> ServiceRequest:
     sr = await _load(uow, cmd.service_request_id)
     sr.check_version(cmd.expected_version)

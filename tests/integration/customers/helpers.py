@@ -40,4 +40,4 @@ def person(
 
 
 async def upsert(master, record: pb.SourceRecord) -> api.UpsertResult:  # type: ignore[no-untyped-def]
-    return await master.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record))
+    return (await master.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record))).result

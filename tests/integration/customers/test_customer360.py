@@ -151,7 +151,9 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         "acc",
     )
 
-    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_limit=3))
+    view = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_limit=3))
+    ).customer360
     assert view.customer.customer_id == cid
     assert view.orders.order_count == 2
     assert [(m.amount, m.currency_code) for m in view.orders.revenue] == [("120.50", "EUR")]
@@ -161,14 +163,14 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     assert (view.loyalty.enrolled, view.loyalty.points_balance, view.loyalty.tier_name) == (True, 120, "Gold")
     assert view.contact_suppression.suppressed
     assert len(view.timeline) == 3
-    rest = await world.master.ListCustomerTimeline(
-        api.ListCustomerTimelineRequest(customer_id=cid, page_token=view.timeline_next_page_token)
+    rest = await world.master.ListTimelineEntries(
+        api.ListTimelineEntriesRequest(customer_id=cid, page_token=view.timeline_next_page_token)
     )
-    assert len(view.timeline) + len(rest.entries) == 7
-    orders_only = await world.master.ListCustomerTimeline(
-        api.ListCustomerTimelineRequest(customer_id=cid, kinds=[c360.TIMELINE_ENTRY_KIND_ORDER])
+    assert len(view.timeline) + len(rest.timeline_entries) == 7
+    orders_only = await world.master.ListTimelineEntries(
+        api.ListTimelineEntriesRequest(customer_id=cid, kinds=[c360.TIMELINE_ENTRY_KIND_ORDER])
     )
-    assert [e.references["order_id"] for e in orders_only.entries].count(o1) == 2
+    assert [e.references["order_id"] for e in orders_only.timeline_entries].count(o1) == 2
 
     # An export holds what this service keeps from the other services too: the summaries, and the
     # whole timeline rather than its first page (read here two entries at a time).
@@ -179,7 +181,9 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     assert export.customer360.service_requests == view.service_requests
     assert export.customer360.contact_suppression == view.contact_suppression
     assert not export.customer360.timeline
-    assert [e.event_id for e in export.timeline] == [e.event_id for e in [*view.timeline, *rest.entries]]
+    assert [e.event_id for e in export.timeline] == [
+        e.event_id for e in [*view.timeline, *rest.timeline_entries]
+    ]
 
 
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):
@@ -201,7 +205,9 @@ async def test_merged_customers_360_includes_the_merged_customers_orders(world: 
     await world.master.MergeCustomers(
         api.MergeCustomersRequest(surviving_id=a.customer_id, merged_ids=[b.customer_id], reason="same")
     )
-    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    view = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    ).customer360
     assert view.orders.order_count == 1
     assert view.timeline[0].references["order_id"] == oid
 
@@ -219,10 +225,10 @@ async def test_erasure_removes_the_360_and_unknown_customer_is_not_found(world: 
         oid,
     )
     await world.master.EraseCustomer(api.EraseCustomerRequest(customer_id=a.customer_id, reason="GDPR"))
-    timeline = await world.master.ListCustomerTimeline(
-        api.ListCustomerTimelineRequest(customer_id=a.customer_id)
+    timeline = await world.master.ListTimelineEntries(
+        api.ListTimelineEntriesRequest(customer_id=a.customer_id)
     )
-    assert not timeline.entries
+    assert not timeline.timeline_entries
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=str(uuid.uuid4())))
+        (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=str(uuid.uuid4()))))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND

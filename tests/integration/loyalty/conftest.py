@@ -124,11 +124,13 @@ class Services:
             )
         )
         order = created.order
-        paid = await self.orders.PayOrder(
-            orders_pb2.PayOrderRequest(
-                order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+        paid = (
+            await self.orders.PayOrder(
+                orders_pb2.PayOrderRequest(
+                    order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+                )
             )
-        )
+        ).order
         event = orders_events.OrderPaid(
             order=paid, amount=paid.total, payment_reference="psp", paid_at=paid.paid_at
         )

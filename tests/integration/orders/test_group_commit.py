@@ -32,8 +32,10 @@ def failed(result: object, code: grpc.StatusCode, *words: str) -> bool:
 
 
 async def history(orders, order_id: str) -> list[int]:
-    listed = await orders.ListOrderHistory(orders_pb2.ListOrderHistoryRequest(order_id=order_id))
-    return [e.kind for e in listed.entries]
+    listed = await orders.ListOrderHistoryEntries(
+        orders_pb2.ListOrderHistoryEntriesRequest(order_id=order_id)
+    )
+    return [e.kind for e in listed.order_history_entries]
 
 
 async def test_concurrent_creates_each_get_their_order_and_a_refused_one_fails_alone(orders, make_order):
@@ -73,7 +75,7 @@ async def test_concurrent_creates_each_get_their_order_and_a_refused_one_fails_a
     assert [r.order.external_order_id for r in created] == [r.external_order_id for r in requests[:20]]
     assert [r.order.lines[1].quantity for r in created if r is not first] == [4] * 19
     for response in created:
-        stored = await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=response.order.order_id))
+        stored = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=response.order.order_id))).order
         assert stored == response.order
         assert await history(orders, response.order.order_id) == [order_pb2.ORDER_HISTORY_KIND_PLACED]
 
@@ -102,7 +104,9 @@ async def test_concurrent_payments_each_change_their_order_once(orders, make_ord
     assert after[0] - before[0] < len(requests)
     assert after[2] == before[2], "each refusal failed alone inside its batch, not by a fallback"
 
-    *paid, twice, stale, wrong, missing = results
+    *paid, twice, stale, wrong, missing = [
+        r.order if isinstance(r, orders_pb2.PayOrderResponse) else r for r in results
+    ]
     assert failed(stale, grpc.StatusCode.ABORTED, "version 1, not 7")
     assert failed(wrong, grpc.StatusCode.INVALID_ARGUMENT, "amount")
     assert failed(missing, grpc.StatusCode.NOT_FOUND, "no-such-order")
@@ -110,12 +114,12 @@ async def test_concurrent_payments_each_change_their_order_once(orders, make_ord
     assert [o.version for o in paid] == [2] * 10
     assert isinstance(twice, order_pb2.Order) and twice.version == 2 and twice.order_id == placed[0].order_id
     for order in paid:
-        stored = await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))
+        stored = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))).order
         assert stored == order
         assert await history(orders, order.order_id) == [
             order_pb2.ORDER_HISTORY_KIND_PLACED,
             order_pb2.ORDER_HISTORY_KIND_PAID,
         ]
     for order in placed[10:]:  # the refused payments changed nothing
-        stored = await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))
+        stored = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))).order
         assert stored.state == order_pb2.ORDER_STATE_PLACED and stored.version == 1

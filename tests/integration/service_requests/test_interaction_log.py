@@ -17,9 +17,11 @@ pytestmark = pytest.mark.postgres
 async def test_interaction_for_unknown_case_is_kept_and_flagged(service: Any) -> None:
     stub = service.stub
     claimed = unique("no-such-case")
-    logged = await stub.LogInteraction(
-        interaction(claimed, pb.DIRECTION_INBOUND, "Where is my refund?", customer_id=unique("cust"))
-    )
+    logged = (
+        await stub.LogInteraction(
+            interaction(claimed, pb.DIRECTION_INBOUND, "Where is my refund?", customer_id=unique("cust"))
+        )
+    ).interaction
     assert logged.orphaned
     assert logged.claimed_service_request_id == claimed
     assert logged.service_request_id == ""
@@ -31,20 +33,26 @@ async def test_interaction_for_unknown_case_is_kept_and_flagged(service: Any) ->
 
 async def test_thread_is_append_only_with_corrections_as_new_entries(service: Any) -> None:
     stub = service.stub
-    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
-    first = await stub.LogInteraction(
-        interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Refund of 30 EUR")
-    )
-    fix = await stub.LogInteraction(
-        interaction(
-            sr.service_request_id, pb.DIRECTION_INTERNAL, "Meant 35 EUR", corrects_id=first.interaction_id
+    sr = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
+    first = (
+        await stub.LogInteraction(
+            interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Refund of 30 EUR")
         )
-    )
-    reply = await stub.LogInteraction(
-        interaction(
-            sr.service_request_id, pb.DIRECTION_INBOUND, "Thanks", in_reply_to_id=first.interaction_id
+    ).interaction
+    fix = (
+        await stub.LogInteraction(
+            interaction(
+                sr.service_request_id, pb.DIRECTION_INTERNAL, "Meant 35 EUR", corrects_id=first.interaction_id
+            )
         )
-    )
+    ).interaction
+    reply = (
+        await stub.LogInteraction(
+            interaction(
+                sr.service_request_id, pb.DIRECTION_INBOUND, "Thanks", in_reply_to_id=first.interaction_id
+            )
+        )
+    ).interaction
     thread = await stub.ListInteractions(
         rpc.ListInteractionsRequest(service_request_id=sr.service_request_id)
     )
@@ -73,7 +81,7 @@ async def test_thread_is_append_only_with_corrections_as_new_entries(service: An
 
 async def test_resent_interaction_is_logged_once(service: Any) -> None:
     stub = service.stub
-    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
+    sr = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
     request = interaction(
         sr.service_request_id,
         pb.DIRECTION_INBOUND,
@@ -81,13 +89,13 @@ async def test_resent_interaction_is_logged_once(service: Any) -> None:
         source_system="callcenter",
         external_id=unique("call"),
     )
-    first = await stub.LogInteraction(request)
-    again = await stub.LogInteraction(request)
+    first = (await stub.LogInteraction(request)).interaction
+    again = (await stub.LogInteraction(request)).interaction
     assert again.interaction_id == first.interaction_id
     keyed = interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Sorry")
     keyed.idempotency_key = unique("key")
-    assert (await stub.LogInteraction(keyed)).interaction_id == (
-        await stub.LogInteraction(keyed)
+    assert ((await stub.LogInteraction(keyed)).interaction).interaction_id == (
+        (await stub.LogInteraction(keyed)).interaction
     ).interaction_id
     keyed.interaction.body = "Sorry!"
     with pytest.raises(grpc.aio.AioRpcError) as caught:

@@ -28,6 +28,12 @@ class UpsertSourceRecordRequest(_message.Message):
     record: _records_pb2.SourceRecord
     def __init__(self, record: _Optional[_Union[_records_pb2.SourceRecord, _Mapping]] = ...) -> None: ...
 
+class UpsertSourceRecordResponse(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: UpsertResult
+    def __init__(self, result: _Optional[_Union[UpsertResult, _Mapping]] = ...) -> None: ...
+
 class UpsertResult(_message.Message):
     __slots__ = ("index", "source_system", "source_id", "customer_id", "outcome", "score", "match_review_id", "quality_flags", "error")
     INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -50,7 +56,7 @@ class UpsertResult(_message.Message):
     error: _common_pb2.ItemError
     def __init__(self, index: _Optional[int] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[_records_pb2.MatchOutcome, str]] = ..., score: _Optional[float] = ..., match_review_id: _Optional[str] = ..., quality_flags: _Optional[_Iterable[_Union[_records_pb2.QualityFlag, str]]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
-class UpsertSourceRecordsRequest(_message.Message):
+class BatchUpsertSourceRecordsRequest(_message.Message):
     __slots__ = ("records", "batch_id")
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
@@ -58,7 +64,27 @@ class UpsertSourceRecordsRequest(_message.Message):
     batch_id: str
     def __init__(self, records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., batch_id: _Optional[str] = ...) -> None: ...
 
-class UpsertSourceRecordsResponse(_message.Message):
+class BatchUpsertSourceRecordsResponse(_message.Message):
+    __slots__ = ("results", "batch_id", "accepted_count", "rejected_count")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[UpsertResult]
+    batch_id: str
+    accepted_count: int
+    rejected_count: int
+    def __init__(self, results: _Optional[_Iterable[_Union[UpsertResult, _Mapping]]] = ..., batch_id: _Optional[str] = ..., accepted_count: _Optional[int] = ..., rejected_count: _Optional[int] = ...) -> None: ...
+
+class StreamSourceRecordsRequest(_message.Message):
+    __slots__ = ("records", "batch_id")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceRecord]
+    batch_id: str
+    def __init__(self, records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., batch_id: _Optional[str] = ...) -> None: ...
+
+class StreamSourceRecordsResponse(_message.Message):
     __slots__ = ("results", "batch_id", "accepted_count", "rejected_count")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +103,12 @@ class GetCustomerRequest(_message.Message):
     customer_id: str
     view: _records_pb2.CustomerView
     def __init__(self, customer_id: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
+
+class GetCustomerResponse(_message.Message):
+    __slots__ = ("customer",)
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _records_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
 
 class SearchCustomersRequest(_message.Message):
     __slots__ = ("query", "email", "phone", "family_name", "date_of_birth", "postal_code", "source_system", "include_inactive", "page_size", "page_token", "view")
@@ -112,7 +144,7 @@ class SearchCustomersResponse(_message.Message):
     next_page_token: str
     def __init__(self, customers: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
-class LookupBySourceIdRequest(_message.Message):
+class GetCustomerBySourceIdRequest(_message.Message):
     __slots__ = ("source_system", "source_id")
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -120,7 +152,7 @@ class LookupBySourceIdRequest(_message.Message):
     source_id: str
     def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ...) -> None: ...
 
-class LookupBySourceIdResponse(_message.Message):
+class GetCustomerBySourceIdResponse(_message.Message):
     __slots__ = ("customer_id", "reference", "customer", "erased")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
@@ -199,12 +231,12 @@ class ListMatchReviewsRequest(_message.Message):
     def __init__(self, state: _Optional[_Union[_records_pb2.MatchReviewState, str]] = ..., customer_id: _Optional[str] = ..., min_score: _Optional[float] = ..., source_system: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListMatchReviewsResponse(_message.Message):
-    __slots__ = ("reviews", "next_page_token")
-    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("match_reviews", "next_page_token")
+    MATCH_REVIEWS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
+    match_reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
     next_page_token: str
-    def __init__(self, reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ResolveMatchReviewRequest(_message.Message):
     __slots__ = ("review_id", "decision", "note", "actor", "expected_version", "validate_only")
@@ -230,7 +262,7 @@ class ResolveMatchReviewResponse(_message.Message):
     customer: _records_pb2.Customer
     def __init__(self, review: _Optional[_Union[_records_pb2.MatchReview, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
 
-class GetCustomerHistoryRequest(_message.Message):
+class ListHistoryEntriesRequest(_message.Message):
     __slots__ = ("customer_id", "page_size", "page_token")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -240,13 +272,13 @@ class GetCustomerHistoryRequest(_message.Message):
     page_token: str
     def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class GetCustomerHistoryResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListHistoryEntriesResponse(_message.Message):
+    __slots__ = ("history_entries", "next_page_token")
+    HISTORY_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
+    history_entries: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, history_entries: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetCustomer360Request(_message.Message):
     __slots__ = ("customer_id", "timeline_limit")
@@ -256,7 +288,13 @@ class GetCustomer360Request(_message.Message):
     timeline_limit: int
     def __init__(self, customer_id: _Optional[str] = ..., timeline_limit: _Optional[int] = ...) -> None: ...
 
-class ListCustomerTimelineRequest(_message.Message):
+class GetCustomer360Response(_message.Message):
+    __slots__ = ("customer360",)
+    CUSTOMER360_FIELD_NUMBER: _ClassVar[int]
+    customer360: _customer360_pb2.Customer360
+    def __init__(self, customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ...) -> None: ...
+
+class ListTimelineEntriesRequest(_message.Message):
     __slots__ = ("customer_id", "kinds", "page_size", "page_token")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KINDS_FIELD_NUMBER: _ClassVar[int]
@@ -268,13 +306,13 @@ class ListCustomerTimelineRequest(_message.Message):
     page_token: str
     def __init__(self, customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class ListCustomerTimelineResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListTimelineEntriesResponse(_message.Message):
+    __slots__ = ("timeline_entries", "next_page_token")
+    TIMELINE_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
+    timeline_entries: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, timeline_entries: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SetConsentRequest(_message.Message):
     __slots__ = ("customer_id", "channel", "status", "source", "given_at", "actor")
@@ -292,6 +330,12 @@ class SetConsentRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[_records_pb2.ConsentChannel, str]] = ..., status: _Optional[_Union[_records_pb2.ConsentStatus, str]] = ..., source: _Optional[str] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
+class SetConsentResponse(_message.Message):
+    __slots__ = ("customer",)
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _records_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
+
 class ExportCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -300,7 +344,7 @@ class ExportCustomerRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, customer_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class CustomerExport(_message.Message):
+class ExportCustomerResponse(_message.Message):
     __slots__ = ("customer", "source_records", "history", "match_reviews", "exported_at", "customer360", "timeline")
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     SOURCE_RECORDS_FIELD_NUMBER: _ClassVar[int]

@@ -28,7 +28,7 @@ class ServiceRequestAssigned(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., previous_assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class ServiceRequestStatusChanged(_message.Message):
+class ServiceRequestStateChanged(_message.Message):
     __slots__ = ("service_request", "from_state", "to_state", "actor", "occurred_at")
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]

@@ -157,7 +157,7 @@ class GetAccountRequest(_message.Message):
     expiring_within: _duration_pb2.Duration
     def __init__(self, customer_id: _Optional[str] = ..., expiring_within: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
-class ListLedgerRequest(_message.Message):
+class ListLedgerEntriesRequest(_message.Message):
     __slots__ = ("customer_id", "kinds", "page_size", "page_token")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KINDS_FIELD_NUMBER: _ClassVar[int]
@@ -169,15 +169,15 @@ class ListLedgerRequest(_message.Message):
     page_token: str
     def __init__(self, customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[LedgerEntryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class ListLedgerResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListLedgerEntriesResponse(_message.Message):
+    __slots__ = ("ledger_entries", "next_page_token")
+    LEDGER_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[LedgerEntry]
+    ledger_entries: _containers.RepeatedCompositeFieldContainer[LedgerEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
-class RedeemRequest(_message.Message):
+class RedeemPointsRequest(_message.Message):
     __slots__ = ("customer_id", "points", "idempotency_key", "description", "order_id", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
@@ -193,7 +193,7 @@ class RedeemRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., description: _Optional[str] = ..., order_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class AdjustRequest(_message.Message):
+class AdjustPointsRequest(_message.Message):
     __slots__ = ("customer_id", "points", "reason", "idempotency_key", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
@@ -207,13 +207,21 @@ class AdjustRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class LedgerWriteResponse(_message.Message):
-    __slots__ = ("entry", "account")
-    ENTRY_FIELD_NUMBER: _ClassVar[int]
+class RedeemPointsResponse(_message.Message):
+    __slots__ = ("ledger_entry", "account")
+    LEDGER_ENTRY_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
-    entry: LedgerEntry
+    ledger_entry: LedgerEntry
     account: Account
-    def __init__(self, entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class AdjustPointsResponse(_message.Message):
+    __slots__ = ("ledger_entry", "account")
+    LEDGER_ENTRY_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ledger_entry: LedgerEntry
+    account: Account
+    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
 
 class GetProgrammeRequest(_message.Message):
     __slots__ = ("programme_id",)
@@ -295,3 +303,15 @@ class Programme(_message.Message):
     expiry: ExpiryPolicy
     tier_policy: TierPolicy
     def __init__(self, programme_id: _Optional[str] = ..., name: _Optional[str] = ..., earning_rules: _Optional[_Iterable[_Union[EarningRule, _Mapping]]] = ..., tiers: _Optional[_Iterable[_Union[Tier, _Mapping]]] = ..., expiry: _Optional[_Union[ExpiryPolicy, _Mapping]] = ..., tier_policy: _Optional[_Union[TierPolicy, _Mapping]] = ...) -> None: ...
+
+class GetAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class GetProgrammeResponse(_message.Message):
+    __slots__ = ("programme",)
+    PROGRAMME_FIELD_NUMBER: _ClassVar[int]
+    programme: Programme
+    def __init__(self, programme: _Optional[_Union[Programme, _Mapping]] = ...) -> None: ...

@@ -224,7 +224,7 @@ class ReleaseBackorderRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class ListOrderHistoryRequest(_message.Message):
+class ListOrderHistoryEntriesRequest(_message.Message):
     __slots__ = ("order_id", "customer_id", "kinds", "page_size", "page_token")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -238,13 +238,13 @@ class ListOrderHistoryRequest(_message.Message):
     page_token: str
     def __init__(self, order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class ListOrderHistoryResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListOrderHistoryEntriesResponse(_message.Message):
+    __slots__ = ("order_history_entries", "next_page_token")
+    ORDER_HISTORY_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderHistoryEntry]
+    order_history_entries: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderHistoryEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, order_history_entries: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateCouponRequest(_message.Message):
     __slots__ = ("coupon",)
@@ -283,3 +283,69 @@ class ValidateCouponResponse(_message.Message):
     discount: _common_pb2.Money
     coupon: _order_pb2.Coupon
     def __init__(self, valid: _Optional[bool] = ..., rejection: _Optional[_Union[_order_pb2.CouponRejection, str]] = ..., message: _Optional[str] = ..., discount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
+
+class GetOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class GetOrderByExternalIdResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class PayOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class ShipOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class DeliverOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class CompleteOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class CancelOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class BackorderLinesResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class ReleaseBackorderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class CreateCouponResponse(_message.Message):
+    __slots__ = ("coupon",)
+    COUPON_FIELD_NUMBER: _ClassVar[int]
+    coupon: _order_pb2.Coupon
+    def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
+
+class GetCouponResponse(_message.Message):
+    __slots__ = ("coupon",)
+    COUPON_FIELD_NUMBER: _ClassVar[int]
+    coupon: _order_pb2.Coupon
+    def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...

@@ -102,7 +102,7 @@ class AssignServiceRequestRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class ChangeServiceRequestStatusRequest(_message.Message):
+class ChangeServiceRequestStateRequest(_message.Message):
     __slots__ = ("service_request_id", "expected_version", "target_state", "resolution_code", "note", "actor", "occurred_at")
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -156,7 +156,7 @@ class GetContactSuppressionRequest(_message.Message):
     customer_id: str
     def __init__(self, customer_id: _Optional[str] = ...) -> None: ...
 
-class ContactSuppression(_message.Message):
+class GetContactSuppressionResponse(_message.Message):
     __slots__ = ("customer_id", "suppressed", "reason", "service_request_ids", "since")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
@@ -169,3 +169,33 @@ class ContactSuppression(_message.Message):
     service_request_ids: _containers.RepeatedScalarFieldContainer[str]
     since: _timestamp_pb2.Timestamp
     def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OpenServiceRequestResponse(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class GetServiceRequestResponse(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class AssignServiceRequestResponse(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class ChangeServiceRequestStateResponse(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class LogInteractionResponse(_message.Message):
+    __slots__ = ("interaction",)
+    INTERACTION_FIELD_NUMBER: _ClassVar[int]
+    interaction: _service_request_pb2.Interaction
+    def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ...) -> None: ...
