@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "isthmus.platform.events.cli",
     "isthmus.connectors.commands",
     "isthmus.customers.commands",
+    "isthmus.value.commands",
     "isthmus.demo_command",
 ]
 

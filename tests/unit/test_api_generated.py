@@ -13,7 +13,7 @@ from google.protobuf.descriptor import FileDescriptor
 from isthmus.platform import protogen
 from isthmus_client.api.common.v1 import common_pb2
 
-CONTEXTS = ("customers", "orders", "service_requests", "loyalty", "operations", "connectors")
+CONTEXTS = ("customers", "orders", "service_requests", "loyalty", "value", "operations", "connectors")
 SCOPE_RE = re.compile(rf"^({'|'.join(CONTEXTS)}):(read|write|admin)$")
 # Methods any valid token may call whatever its scopes: the caller asking who it is.
 ANY_TOKEN = {"isthmus.operations.v1.OperationsService.GetCaller"}
@@ -68,7 +68,7 @@ def test_every_rpc_declares_a_known_scope_of_its_context(context: str) -> None:
             assert scope.split(":")[0] == context, f"{method.full_name}: scope {scope!r}"
 
 
-EVENT_CONTEXTS = ("customers", "orders", "service_requests", "loyalty")
+EVENT_CONTEXTS = ("customers", "orders", "service_requests", "loyalty", "value")
 
 
 @pytest.mark.parametrize("context", EVENT_CONTEXTS)

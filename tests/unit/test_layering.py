@@ -111,7 +111,7 @@ def _offences(module: str, may: set[str]) -> list[str]:
 
 
 def test_there_are_contexts_to_check() -> None:
-    assert {"customers", "orders", "service_requests", "loyalty"} <= set(CONTEXTS)
+    assert {"customers", "orders", "service_requests", "loyalty", "value"} <= set(CONTEXTS)
 
 
 def test_the_client_package_imports_nothing_of_the_server() -> None:

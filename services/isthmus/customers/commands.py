@@ -22,6 +22,7 @@ from isthmus.customers.matching import BUILTIN, LEVELS, MatchModel
 from isthmus.customers.matching.training import TrainingOptions, train
 from isthmus.platform import db, logs
 from isthmus.platform.config import ConfigError, load
+from isthmus.platform.progress import Progress
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -126,15 +127,20 @@ def _train(args: argparse.Namespace) -> int:
     builtin = settings_from_env(load().extra).match.builtin_model()
 
     async def work(session: AsyncSession) -> int:
-        features = await models.stored_features(session)
-        try:
-            trained = await asyncio.to_thread(train, features, builtin, options)
-        except ValueError as exc:
-            print(f"isthmus customers train: {exc}", file=sys.stderr)
-            return 1
-        stored = await models.add(session, trained, "trained", args.actor, _now())
-        if args.activate:
-            await models.activate(session, stored.version, args.actor, _now(), "trained with --activate")
+        # Steps, not records: the estimate runs in one call; the report says the job is alive meanwhile.
+        with Progress("train match model", total=3, unit="steps") as progress:
+            features = await models.stored_features(session)
+            progress.advance(records=len(features))
+            try:
+                trained = await asyncio.to_thread(train, features, builtin, options)
+            except ValueError as exc:
+                print(f"isthmus customers train: {exc}", file=sys.stderr)
+                return 1
+            progress.advance()
+            stored = await models.add(session, trained, "trained", args.actor, _now())
+            if args.activate:
+                await models.activate(session, stored.version, args.actor, _now(), "trained with --activate")
+            progress.advance()
         if args.output:
             args.output.write_text(json.dumps(stored.to_json(), indent=1))
         state = (

@@ -68,6 +68,7 @@ REGISTRY: dict[str, str] = {
     "orders": "isthmus.orders.bootstrap",
     "service-requests": "isthmus.service_requests.bootstrap",
     "loyalty": "isthmus.loyalty.bootstrap",
+    "value": "isthmus.value.bootstrap",
     "connectors": "isthmus.connectors.bootstrap",
 }
 

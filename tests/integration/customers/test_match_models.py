@@ -4,8 +4,13 @@ model activated in the database is followed (and rolled back), and households ar
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,8 +19,9 @@ from isthmus.customers.api import CustomerMaster
 from isthmus.customers.bootstrap import follow_model
 from isthmus.customers.deps import Deps, settings_from_env
 from isthmus.customers.matching import BUILTIN, MatchModel
+from isthmus.platform import config, hub
 from isthmus.platform.config import Settings
-from isthmus.platform.db import session_factory
+from isthmus.platform.db import async_engine, session_factory
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -124,3 +130,50 @@ async def test_twins_are_two_customers_of_one_household(backend: tuple[AsyncEngi
         )
     ).customer
     assert [m.customer_id for m in other.household] == [lena.customer_id]
+
+
+async def test_an_operator_trains_activates_exports_and_rolls_back_a_model_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    settings = config.load({"ISTHMUS_DATA_DIR": str(tmp_path), "ISTHMUS_AUTH_DISABLED": "true"})
+    await asyncio.to_thread(hub.migrate, settings, ["customers"])
+    engine = async_engine(settings, "customers")
+    try:
+        master = service((engine, settings))
+        # 150 people, each known to two systems, the second copy with a typo in half of them.
+        for n in range(150):
+            family = f"Family{n % 61}x{n}"
+            dob = (1940 + n % 50, 1 + n % 12, 1 + n % 28)
+            address = {"street": f"Weg {n}", "postcode": f"{10000 + n}"}
+            copy = family if n % 2 else family[:-1] + "q"
+            for system, sid, name in (("erp", f"E{n}", family), ("webshop", f"S{n}", copy)):
+                result = await upsert(master, person(system, sid, f"Given{n % 37}", name, dob=dob, **address))
+                assert result.customer_id, result
+    finally:
+        await engine.dispose()
+
+    env = {**os.environ, "ISTHMUS_DATA_DIR": str(tmp_path), "ISTHMUS_LOG_FORMAT": "json"}
+
+    def isthmus(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "isthmus", "customers", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    trained = isthmus("train", "--activate", "--actor", "ops", "--random-pairs", "20000")
+    assert trained.stdout.startswith("model 1 (active): "), trained.stdout
+    listed = isthmus("model", "list").stdout
+    assert listed.startswith("in force: 1\n") and "*    1  trained" in listed, listed
+    model = MatchModel.from_json(json.loads(isthmus("model", "export", "1", str(tmp_path / "m.json")) and
+                                            (tmp_path / "m.json").read_text()), version="1")  # fmt: skip
+    assert model.weight("date_of_birth", "exact") > model.weight("date_of_birth", "different")
+    assert "date_of_birth" in isthmus("model", "show", "1").stdout
+
+    isthmus("model", "activate", BUILTIN, "--actor", "ops", "--note", "roll back")
+    listed = isthmus("model", "list").stdout
+    assert listed.startswith(f"in force: {BUILTIN}\n") and "roll back" in listed, listed

@@ -81,8 +81,14 @@ def _nack_until_dead(amqp_url: str, queue: str, limit: int) -> int:
     with pika.BlockingConnection(pika.URLParameters(amqp_url)) as conn:
         channel = conn.channel()
         for tries in range(limit + 5):
-            method, _props, _body = channel.basic_get(queue)
-            if method is None:
+            # A quorum queue puts a nacked message back asynchronously: an empty get right after the
+            # nack does not yet mean it was dead-lettered, so look again for a while before concluding.
+            for _ in range(50):
+                method, _props, _body = channel.basic_get(queue)
+                if method is not None:
+                    break
+                conn.sleep(0.1)
+            else:
                 return tries
             channel.basic_nack(method.delivery_tag, requeue=True)
     raise AssertionError("the broker never dead-lettered the message")

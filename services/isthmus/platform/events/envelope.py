@@ -26,7 +26,7 @@ CONTENT_TYPE = "application/x-protobuf"
 ENVELOPE_TYPE = envelope_pb2.EventEnvelope.DESCRIPTOR.full_name
 PAYLOAD_TYPE_HEADER = "x-isthmus-payload-type"
 SCHEMA_VERSION_HEADER = "x-isthmus-schema-version"
-CONTEXTS = ("customers", "orders", "service_requests", "loyalty")
+CONTEXTS = ("customers", "orders", "service_requests", "loyalty", "value")
 
 
 class BadMessage(Exception):

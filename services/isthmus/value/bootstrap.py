@@ -1,0 +1,63 @@
+"""Wiring of the value component: configuration, servicer, outbox relay, event consumers, refit job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import grpc
+from google.protobuf.message import Message
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.platform import events
+from isthmus.platform.component import Component, Runtime, Stop
+from isthmus.platform.db import session_factory
+from isthmus.platform.migrations import Stream
+from isthmus.value import api, config, consumers, domain, refit
+from isthmus.value.handlers import CurrentModel
+from isthmus.value.tables import models
+
+SERVICE = "isthmus.value.v1.ValueService"
+SCHEMA = "value"
+MIGRATIONS = Stream("isthmus.value:migrations", "alembic_version")
+
+
+async def record(session: AsyncSession, message: Message, aggregate_id: str, causation_id: str = "") -> None:
+    await events.record_event(session, message, aggregate_id=aggregate_id, causation_id=causation_id or None)
+
+
+CONSUMES = (
+    ("orders", consumers.ORDER_EVENTS),
+    ("cases", consumers.CASE_EVENTS),
+    ("customers", consumers.CUSTOMER_EVENTS),
+)
+
+
+async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
+    settings = config.load(runtime.settings.extra)
+    engine = runtime.engine(SCHEMA)
+    sessions = session_factory(engine)
+    current = CurrentModel()
+
+    async def refit_now() -> domain.Model:
+        return await refit.run(sessions, settings, runtime.clock, record, current)
+
+    async def last_fit() -> datetime | None:
+        async with sessions() as session:
+            await current.refresh(session)
+            found: datetime | None = (await session.execute(select(func.max(models.c.fitted_at)))).scalar()
+        return found
+
+    api.add_to_server(api.ValueServicer(sessions, settings, current, refit_now), server)
+    if runtime.bus is not None:
+        handler, prepare = consumers.event_handlers(settings, runtime.clock, record, current)
+        runtime.bus.add_relay(SCHEMA, engine)
+        for purpose, keys in CONSUMES:
+            runtime.bus.subscribe(
+                SCHEMA, engine, events.Subscription(purpose, keys, handler, prepare=prepare)
+            )
+    return refit.schedule(settings.refit_interval_seconds, refit_now, last_fit, runtime.clock)
+
+
+def component() -> Component:
+    return Component("value", SCHEMA, (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES)

@@ -1,0 +1,49 @@
+"""``isthmus value``: fit the value models again and rescore every customer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from isthmus.platform import db, logs
+from isthmus.platform.component import utcnow
+from isthmus.platform.config import load
+from isthmus.value import bootstrap, codec, config, refit
+from isthmus.value.handlers import CurrentModel
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    value = sub.add_parser(
+        "value",
+        help="customer value: refit the lifetime-value models",
+        description="Customer value: historical and predicted lifetime value, RFM, tiers, churn risk.",
+    )
+    cmds = value.add_subparsers(title="commands", metavar="COMMAND")
+    fit = cmds.add_parser(
+        "refit",
+        help="fit BG/NBD and Gamma-Gamma on the stored history and rescore every customer",
+        description="Fits the purchase (BG/NBD) and spend (Gamma-Gamma) models on every customer's "
+        "order history as the value service holds it, derives the tier and RFM cut-offs, stores the "
+        "new model and rescores every customer (publishing the value and tier changes). The running "
+        "value service uses the new model from its next batch of events.",
+    )
+    fit.set_defaults(func=_refit)
+
+
+def _refit(args: argparse.Namespace) -> int:
+    settings = load()
+    logs.configure(settings.log_level, settings.log_format)
+    value_config = config.load(settings.extra)
+
+    async def go() -> int:
+        engine = db.async_engine(settings, bootstrap.SCHEMA)
+        try:
+            model = await refit.run(
+                db.session_factory(engine), value_config, utcnow, bootstrap.record, CurrentModel()
+            )
+        finally:
+            await engine.dispose()
+        print(codec.model_message(model, value_config.currency))
+        return 0
+
+    return asyncio.run(go())

@@ -1,0 +1,99 @@
+"""The value context's event consumers: orders, service requests and customers.
+
+Each handler gets the transaction the bus opened for one delivery (the inbox in the same transaction
+makes a redelivery a no-op) and is idempotent on its own as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.kernel.timestamps import from_ts
+from isthmus.value import handlers
+from isthmus.value.config import ValueConfig
+from isthmus.value.handlers import CurrentModel, PaidOrder, Record, Uow
+from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, service_requests_pb2
+from isthmus_client.api.orders.v1 import order_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2
+
+ORDER_EVENTS = ("orders.OrderPaid", "orders.OrderReturned", "orders.OrderCancelled")
+CASE_EVENTS = ("service_requests.ServiceRequestOpened",)
+CUSTOMER_EVENTS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+Finish = Callable[[], Awaitable[None]]
+Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[Finish | None]]
+
+
+def _amount(money: Any) -> Decimal:
+    return Decimal(money.amount or "0")
+
+
+def paid_order(order: order_pb2.Order, config: ValueConfig, fallback: datetime) -> PaidOrder:
+    refundable = _amount(order.subtotal) - _amount(order.discount_total) + _amount(order.tax_total)
+    if order.HasField("placed_at"):
+        placed = from_ts(order.placed_at)
+    elif order.HasField("paid_at"):
+        placed = from_ts(order.paid_at)
+    else:
+        placed = fallback
+    return PaidOrder(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        currency=order.currency_code,
+        placed_at=placed,
+        total=_amount(order.total),
+        tax=_amount(order.tax_total),
+        refundable=refundable,
+        cost=handlers.cost_of(dict(order.attributes), config, order.order_id),
+    )
+
+
+def kind_name(kind: int) -> str:
+    """SERVICE_REQUEST_KIND_COMPLAINT -> "complaint"."""
+    name = service_request_pb2.ServiceRequestKind.Name(kind)
+    return name.removeprefix("SERVICE_REQUEST_KIND_").lower()
+
+
+async def on_event(uow: Uow, message: Any) -> None:
+    config = uow.config
+    if isinstance(message, orders_pb2.OrderPaid):
+        await handlers.order_paid(paid_order(message.order, config, uow.clock()), uow)
+    elif isinstance(message, orders_pb2.OrderReturned):
+        r = message.order_return
+        await handlers.order_returned(
+            paid_order(message.order, config, uow.clock()), r.return_id, _amount(r.refund), r.exchange, uow
+        )
+    elif isinstance(message, orders_pb2.OrderCancelled):
+        await handlers.order_cancelled(message.order.order_id, message.was_paid, uow)
+    elif isinstance(message, service_requests_pb2.ServiceRequestOpened):
+        sr = message.service_request
+        opened = from_ts(sr.opened_at) if sr.HasField("opened_at") else uow.clock()
+        await handlers.case_opened(sr.service_request_id, sr.customer_id, kind_name(sr.kind), opened, uow)
+    elif isinstance(message, customers_pb2.CustomersMerged):
+        await handlers.customers_merged(message.surviving_id, list(message.merged_ids), uow)
+    elif isinstance(message, customers_pb2.CustomerUnmerged):
+        await handlers.customer_unmerged(message.from_id, list(message.restored_ids), uow)
+    elif isinstance(message, customers_pb2.CustomerErased):
+        await handlers.customer_erased(message.customer_id, uow)
+
+
+def event_handlers(
+    config: ValueConfig, clock: Callable[[], datetime], record: Record, current: CurrentModel
+) -> tuple[Handler, Prepare]:
+    """The bus handler ``(session, event)`` shared by the subscriptions, and the step before a batch
+    (it reads the model in force once per batch)."""
+
+    async def handle(session: AsyncSession, event: Any) -> None:
+        await on_event(Uow(session, config, clock, record, current, event.event_id), event.payload)
+
+    async def prepare(session: AsyncSession, batch: Sequence[Any]) -> Finish | None:
+        await current.refresh(session)
+        return None
+
+    return handle, prepare

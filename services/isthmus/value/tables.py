@@ -1,0 +1,126 @@
+"""Tables of the value schema.
+
+``value_orders`` and ``value_cases`` keep what the value of a customer is computed from (facts from
+other services' events, converted to the reporting currency); ``value_customers`` holds each
+customer's scores, recomputed from those facts whenever one changes. ``value_models`` keeps every
+fit, newest in force.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData()
+
+
+class _UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite hands back naive ones otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_TS = _UtcDateTime()
+
+# One row per paid order: its net revenue and cost, and what returns and a cancellation took back.
+orders = Table(
+    "value_orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    # The customer the order came with, so that an unmerge gives it back.
+    Column("origin_customer_id", String(64), nullable=False),
+    Column("placed_at", _TS, nullable=False),
+    Column("revenue_minor", BigInteger, nullable=False),
+    Column("cost_minor", BigInteger, nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+    Column("cost_returned_minor", BigInteger, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    # Return ids already counted (JSON list): a return repeated under a new event id counts once.
+    Column("returns_seen", Text, nullable=False),
+)
+
+# One row per service request opened: its cost to serve.
+cases = Table(
+    "value_cases",
+    metadata,
+    Column("service_request_id", String(64), primary_key=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("origin_customer_id", String(64), nullable=False),
+    Column("opened_at", _TS, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("cost_minor", BigInteger, nullable=False),
+)
+
+customers = Table(
+    "value_customers",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("merged_into", String(64), nullable=True, index=True),
+    Column("erased", Boolean, nullable=False),
+    Column("revenue_minor", BigInteger, nullable=False),
+    Column("cost_minor", BigInteger, nullable=False),
+    Column("service_minor", BigInteger, nullable=False),
+    Column("margin_minor", BigInteger, nullable=False),
+    Column("historical_minor", BigInteger, nullable=False),
+    Column("predicted_minor", BigInteger, nullable=False),
+    Column("lifetime_minor", BigInteger, nullable=False),
+    Column("expected_spend_minor", BigInteger, nullable=False),
+    Column("expected_purchases", Float, nullable=False),
+    Column("alive_probability", Float, nullable=False),
+    Column("orders", Integer, nullable=False),
+    Column("repeat_purchases", Integer, nullable=False),
+    # Mean net spend of the repeat purchase days (the Gamma-Gamma input), 0 without repeats.
+    Column("mean_repeat_minor", BigInteger, nullable=False),
+    Column("first_purchase_at", _TS, nullable=True),
+    Column("last_purchase_at", _TS, nullable=True),
+    Column("rfm_recency", SmallInteger, nullable=False),
+    Column("rfm_frequency", SmallInteger, nullable=False),
+    Column("rfm_monetary", SmallInteger, nullable=False),
+    Column("tier", SmallInteger, nullable=False),
+    Column("churn_risk", Boolean, nullable=False),
+    Column("churn_reason", SmallInteger, nullable=False),
+    Column("model_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("update_time", _TS, nullable=False),
+    # The rankings ListCustomerValues pages through (ties broken by customer id).
+    Index("ix_value_customers_lifetime", "lifetime_minor", "customer_id"),
+    Index("ix_value_customers_historical", "historical_minor", "customer_id"),
+    Index("ix_value_customers_predicted", "predicted_minor", "customer_id"),
+)
+
+models = Table(
+    "value_models",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("model_id", String(36), nullable=False, unique=True),
+    Column("fitted_at", _TS, nullable=False),
+    # The serialized isthmus.value.v1.ValueModel.
+    Column("doc", LargeBinary, nullable=False),
+)
