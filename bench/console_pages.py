@@ -58,7 +58,7 @@ def _review_pair(i: int) -> list[pb.SourceRecord]:
             source_id=f"RV-{i}-{n}",
             name=pb.PersonName(given_name=f"Review{i}", family_name=f"Pair{i}"),
         )
-        r.date_of_birth.CopyFrom(common_pb2.Date(year=1980, month=5, day=day))
+        r.birth_date.CopyFrom(common_pb2.Date(year=1980, month=5, day=day))
         r.phones.add(number=f"{phone}{i:06d}")
         r.addresses.add(
             address=common_pb2.PostalAddress(address_lines=[street], postal_code=postcode, region_code="DE")

@@ -116,7 +116,7 @@ def febrl_record(system: str, source_id: str, row: object) -> pb.SourceRecord:
     r.name.given_name, r.name.family_name = get("given_name"), get("surname")
     dob = get("date_of_birth")
     if len(dob) == 8 and dob.isdigit():
-        r.date_of_birth.CopyFrom(common_pb2.Date(year=int(dob[:4]), month=int(dob[4:6]), day=int(dob[6:])))
+        r.birth_date.CopyFrom(common_pb2.Date(year=int(dob[:4]), month=int(dob[4:6]), day=int(dob[6:])))
     lines = [x for x in (f"{get('street_number')} {get('address_1')}".strip(), get("address_2")) if x]
     if lines or get("postcode") or get("suburb"):
         r.addresses.add(

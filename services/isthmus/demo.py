@@ -324,9 +324,9 @@ async def _show_360(
     out(f"  loyalty: {view.loyalty.points_balance} points, tier {view.loyalty.tier_name or '-'}")
     for case in view.service_requests.open:
         out(f"  open case: {case.subject} ({case.kind}, {case.state}, {case.priority}), "
-            f"resolution due {case.resolution_due.ToDatetime():%Y-%m-%d %H:%M} UTC")  # fmt: skip
+            f"resolution due {case.resolution_due_time.ToDatetime():%Y-%m-%d %H:%M} UTC")  # fmt: skip
     if view.contact_suppression.suppressed:
         out(f"  contact suppressed: {view.contact_suppression.reason}")
     out("  timeline, newest first:")
     for entry in view.timeline:
-        out(f"    {entry.occurred_at.ToDatetime():%Y-%m-%d %H:%M:%S}  {entry.summary}")
+        out(f"    {entry.occur_time.ToDatetime():%Y-%m-%d %H:%M:%S}  {entry.summary}")

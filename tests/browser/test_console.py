@@ -37,7 +37,7 @@ def person(system: str, sid: str, given: str, family: str, **fields: Any) -> pb.
         record.phones.add(number=fields["phone"])
     if "dob" in fields:
         y, m, d = fields["dob"]
-        record.date_of_birth.CopyFrom(common_pb2.Date(year=y, month=m, day=d))
+        record.birth_date.CopyFrom(common_pb2.Date(year=y, month=m, day=d))
     if "street" in fields:
         address = common_pb2.PostalAddress(
             address_lines=[fields["street"]], postal_code=fields["postcode"], region_code="DE"
@@ -75,7 +75,7 @@ class World:
         interaction = srp.Interaction(
             interaction_id=str(uuid.uuid4()), customer_id=self.ida, subject=subject, body="Where is it?"
         )
-        interaction.occurred_at.FromDatetime(datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
+        interaction.occur_time.FromDatetime(datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
         envelope = new_envelope(
             sev.InteractionLogged(interaction=interaction),
             aggregate_id=self.ida,
@@ -204,7 +204,7 @@ async def test_search_by_email_opens_the_360(
     await page.get_by_role("link", name="Ida Berg").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Ida Berg")
     golden = page.get_by_role("table").first
-    await expect(golden.get_by_role("row", name=re.compile("date_of_birth"))).to_contain_text("1990-01-02")
+    await expect(golden.get_by_role("row", name=re.compile("birth_date"))).to_contain_text("1990-01-02")
     await expect(golden).to_contain_text("erp:I1")
     await shot(page, screenshots, "customer360")
     # By source id: straight to the customer.

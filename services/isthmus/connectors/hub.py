@@ -191,7 +191,7 @@ class GrpcHub:
                 amount=order.total,
                 payment_reference=record.get("payment_reference")
                 or f"{system}:{record['external_order_id']}",
-                paid_at=mapping._ts(record["paid_at"]),
+                pay_time=mapping._ts(record["paid_at"]),
                 actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CONNECTOR, id=instance),
             )
             await self._call("PayOrder", self.orders.PayOrder, pay)

@@ -167,22 +167,22 @@ def _address(errors: _Errors, path: str, msg: records_pb2.Address) -> Address | 
 
 
 def _dob(errors: _Errors, msg: records_pb2.SourceRecord, today: date) -> tuple[str, str]:
-    if not msg.HasField("date_of_birth"):
+    if not msg.HasField("birth_date"):
         return "", ""
-    d = msg.date_of_birth
+    d = msg.birth_date
     if d.year == 0 and d.month == 0 and d.day == 0:
         return "", ""
     raw = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
     try:
         value = date(d.year, d.month, d.day)
     except ValueError:
-        errors.add("date_of_birth", f"{raw} is not a calendar date")
+        errors.add("birth_date", f"{raw} is not a calendar date")
         return "", ""
     if value > today:
-        errors.add("date_of_birth", f"{raw} is in the future")
+        errors.add("birth_date", f"{raw} is in the future")
         return "", ""
     if value.year < 1900:
-        errors.add("date_of_birth", f"{raw} is before 1900")
+        errors.add("birth_date", f"{raw} is before 1900")
         return "", ""
     return value.isoformat(), raw
 
@@ -279,14 +279,14 @@ def normalise(
     lawful_basis = _text(errors, "lawful_basis", msg.lawful_basis)
 
     observed = now
-    if msg.HasField("observed_at"):
-        problem = valid_ts(msg.observed_at)
+    if msg.HasField("observe_time"):
+        problem = valid_ts(msg.observe_time)
         if problem is not None:
-            errors.add("observed_at", problem)
+            errors.add("observe_time", problem)
         else:
-            observed = from_ts(msg.observed_at)
+            observed = from_ts(msg.observe_time)
             if observed.year < 1970:
-                errors.add("observed_at", "before 1970")
+                errors.add("observe_time", "before 1970")
 
     if not errors.items and name.is_empty() and not emails and not phones and not identifiers:
         errors.add("name", "a record needs at least a name, an email, a phone or an identifier")

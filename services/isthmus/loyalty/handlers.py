@@ -497,15 +497,15 @@ def account_message(v: AccountView) -> loyalty_pb2.Account:
         balance=a.balance,
         debt=a.debt,
         tier=codec.tier_ref(v.tier),
-        tier_since=codec.ts(a.tier_since),
-        tier_review_at=codec.ts(a.tier_review_at),
+        tier_start_time=codec.ts(a.tier_since),
+        tier_review_time=codec.ts(a.tier_review_at),
         progress=progress,
         qualifying_points=v.qualifying_points,
         qualifying_spend=[
             common_pb2.Money(amount=str(Money.of(s, c).amount), currency_code=c)
             for c, s in sorted(v.qualifying_spend.items())
         ],
-        expiring_soon=[loyalty_pb2.ExpiringPoints(points=p, expires_at=codec.ts(t)) for t, p in v.expiring],
+        expiring_soon=[loyalty_pb2.ExpiringPoints(points=p, expire_time=codec.ts(t)) for t, p in v.expiring],
         lifetime_earned=a.lifetime_earned,
         version=a.version,
         create_time=codec.ts(a.create_time),

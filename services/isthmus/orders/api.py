@@ -91,7 +91,7 @@ def place_order(r: orders_pb2.CreateOrderRequest) -> commands.PlaceOrder:
         coupon_codes=[c.strip().upper() for c in r.coupon_codes],
         shipping_address=codec.from_address(r, "shipping_address"),
         billing_address=codec.from_address(r, "billing_address"),
-        placed_at=opt_ts(r, "placed_at"),
+        placed_at=opt_ts(r, "place_time"),
         attributes=dict(r.attributes),
         actor=codec.from_actor(r.actor),
     )
@@ -123,9 +123,9 @@ def coupon_in(c: order_pb2.Coupon) -> Coupon:
             v.add("coupon.minimum_subtotal.currency_code", f"must be the coupon's currency {amount.currency}")
     if c.max_redemptions < 0:
         v.add("coupon.max_redemptions", "must not be negative")
-    valid_from, valid_until = opt_ts(c, "valid_from"), opt_ts(c, "valid_until")
+    valid_from, valid_until = opt_ts(c, "start_time"), opt_ts(c, "end_time")
     if valid_from and valid_until and valid_until <= valid_from:
-        v.add("coupon.valid_until", "must be after valid_from")
+        v.add("coupon.end_time", "must be after start_time")
     v.raise_any()
     return Coupon(
         code,
@@ -228,10 +228,10 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             raise InvalidArgument("order_id", "required")
         handlers.check_version(request.expected_version)
         at_field = {
-            "pay": "paid_at",
-            "ship": "shipped_at",
-            "deliver": "delivered_at",
-            "complete": "completed_at",
+            "pay": "pay_time",
+            "ship": "ship_time",
+            "deliver": "deliver_time",
+            "complete": "complete_time",
         }
         cmd = commands.Transition(
             action,
@@ -287,7 +287,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             reason,
             request.reason_text,
             codec.from_actor(request.actor),
-            opt_ts(request, "cancelled_at"),
+            opt_ts(request, "cancel_time"),
         )
         order = codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
         return orders_pb2.CancelOrderResponse(order=order)
@@ -315,7 +315,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             lines,
             request.exchange,
             codec.from_actor(request.actor),
-            opt_ts(request, "returned_at"),
+            opt_ts(request, "return_time"),
         )
         order, order_return = await self._run(lambda uow: returns.return_lines(cmd, uow))
         return orders_pb2.ReturnOrderLinesResponse(
@@ -334,7 +334,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             if x.quantity <= 0:
                 v.add(f"lines[{i}].quantity", "must be positive")
             lines.append((x.line_id, x.quantity))
-            expected_at = expected_at or opt_ts(x, "expected_at")
+            expected_at = expected_at or opt_ts(x, "expect_time")
         v.raise_any()
         handlers.check_version(request.expected_version)
         return commands.ChangeBackorder(
@@ -404,7 +404,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         assert subtotal is not None
         coupon, outcome = await self._run(
             lambda uow: handlers.validate_coupon(
-                request.code.strip(), request.customer_id, subtotal, opt_ts(request, "at"), uow
+                request.code.strip(), request.customer_id, subtotal, opt_ts(request, "as_of_time"), uow
             )
         )
         response = orders_pb2.ValidateCouponResponse()

@@ -98,7 +98,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             source_system=v.text("source_system", request.source_system),
             external_id=v.text("external_id", request.external_id),
             actor=_actor(request.actor),
-            opened_at=v.instant(request, "opened_at"),
+            opened_at=v.instant(request, "open_time"),
             idempotency_key=v.text("idempotency_key", request.idempotency_key),
         )
         if cmd.order_line_id and not cmd.order_id:
@@ -189,7 +189,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if target is State.RESOLVED and not resolution_code:
             v.add("resolution_code", "is required to resolve a case")
         note = v.text("note", request.note, limit=MAX_TEXT)
-        occurred_at = v.instant(request, "occurred_at")
+        occurred_at = v.instant(request, "occur_time")
         v.raise_any()
         assert target is not None
         cmd = handlers.ChangeServiceRequestState(
@@ -218,7 +218,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             service_request_id=v.text(p + "service_request_id", i.service_request_id, limit=MAX_ID),
             customer_id=v.text(p + "customer_id", i.customer_id, limit=MAX_ID),
             author=_actor(i.author),
-            occurred_at=v.instant(i, "occurred_at", p + "occurred_at"),
+            occurred_at=v.instant(i, "occur_time", p + "occur_time"),
             subject=v.text(p + "subject", i.subject, limit=1000).strip(),
             body=v.text(p + "body", i.body, limit=MAX_TEXT),
             in_reply_to_id=v.text(p + "in_reply_to_id", i.in_reply_to_id, limit=MAX_ID),
@@ -277,7 +277,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             suppressed=s.suppressed,
             reason=s.reason,
             service_request_ids=s.service_request_ids,
-            since=ts(s.since),
+            suppress_time=ts(s.since),
         )
 
 

@@ -204,14 +204,14 @@ def _status_events(uow: UnitOfWork, sr: ServiceRequest, previous: State, actor: 
             from_state=messages.state(previous),
             to_state=messages.state(sr.state),
             actor=messages.actor(actor),
-            occurred_at=messages.ts(at),
+            occur_time=messages.ts(at),
         ),
         sr.id,
     )
     if sr.state is State.RESOLVED:
-        uow.emit(ev.ServiceRequestResolved(service_request=snapshot, resolved_at=messages.ts(at)), sr.id)
+        uow.emit(ev.ServiceRequestResolved(service_request=snapshot, resolve_time=messages.ts(at)), sr.id)
     elif sr.state is State.CLOSED:
-        uow.emit(ev.ServiceRequestClosed(service_request=snapshot, closed_at=messages.ts(at)), sr.id)
+        uow.emit(ev.ServiceRequestClosed(service_request=snapshot, close_time=messages.ts(at)), sr.id)
 
 
 async def refresh_suppressions(uow: UnitOfWork, customer_ids: Iterable[str], now: datetime) -> None:
@@ -242,7 +242,7 @@ async def refresh_suppressions(uow: UnitOfWork, customer_ids: Iterable[str], now
                     suppressed=bool(ids),
                     reason=reason or "complaints resolved",
                     service_request_ids=ids,
-                    changed_at=messages.ts(now),
+                    change_time=messages.ts(now),
                 ),
                 customer_id,
             )
@@ -258,7 +258,7 @@ def batchable_open(cmd: OpenServiceRequest) -> bool:
 
 
 def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
-    opened_at = _instant(cmd.opened_at, env, "opened_at")
+    opened_at = _instant(cmd.opened_at, env, "open_time")
     sr = ServiceRequest.open(
         id=new_id(),
         customer_id=cmd.customer_id,
@@ -354,7 +354,7 @@ async def change_service_request_status(
 ) -> ServiceRequest:
     sr = await _load(uow, cmd.service_request_id)
     sr.check_version(cmd.expected_version)
-    at = _instant(cmd.occurred_at, env, "occurred_at")
+    at = _instant(cmd.occurred_at, env, "occur_time")
     previous = sr.change_state(
         cmd.target,
         at,
@@ -387,7 +387,7 @@ def _new_entry(cmd: LogInteraction, env: Env) -> Interaction:
         id=new_id(),
         direction=cmd.direction,
         channel=cmd.channel,
-        occurred_at=_instant(cmd.occurred_at, env, "interaction.occurred_at"),
+        occurred_at=_instant(cmd.occurred_at, env, "interaction.occur_time"),
         create_time=env.now,
         customer_id=cmd.customer_id,
         author=cmd.author,

@@ -81,10 +81,10 @@ def order(customer_id: str, oid: str, state: int, total: str, *, paid: bool, pla
         state=state,
         currency_code="EUR",
         total=common_pb2.Money(amount=total, currency_code="EUR"),
-        placed_at=ts(placed),
+        place_time=ts(placed),
     )
     if paid:
-        o.paid_at.CopyFrom(ts(placed + 60))
+        o.pay_time.CopyFrom(ts(placed + 60))
     return o
 
 
@@ -122,7 +122,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         state=srp.SERVICE_REQUEST_STATE_OPEN,
         priority=srp.PRIORITY_HIGH,
         channel=srp.CHANNEL_PHONE,
-        opened_at=ts(3000),
+        open_time=ts(3000),
     )
     await world.publish(sev.ServiceRequestOpened(service_request=sr), sr_id)
     await world.publish(
@@ -131,7 +131,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
             suppressed=True,
             reason=f"open complaint {sr_id}",
             service_request_ids=[sr_id],
-            changed_at=ts(3001),
+            change_time=ts(3001),
         ),
         cid,
     )
@@ -141,7 +141,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         customer_id=cid,
         points=120,
         balance_after=120,
-        occurred_at=ts(2100),
+        occur_time=ts(2100),
     )
     await world.publish(lev.PointsEarned(entry=entry), "acc")
     await world.publish(

@@ -102,9 +102,9 @@ async def test_lookup_by_source_id_returns_the_golden_customer_and_not_found_for
                 source_system="erp",
                 source_id="x",
                 name=pb.PersonName(given_name="A"),
-                date_of_birth=common_pb2.Date(year=1990, month=2, day=30),
+                birth_date=common_pb2.Date(year=1990, month=2, day=30),
             ),
-            "record.date_of_birth",
+            "record.birth_date",
         ),
     ],
 )

@@ -294,7 +294,7 @@ async def test_consent_latest_statement_wins_and_older_one_is_only_recorded(mast
                 channel=pb.CONSENT_CHANNEL_EMAIL,
                 status=pb.CONSENT_STATUS_GRANTED,
                 source="webshop:signup",
-                given_at=at(base),
+                give_time=at(base),
             )
         )
     ).customer
@@ -306,7 +306,7 @@ async def test_consent_latest_statement_wins_and_older_one_is_only_recorded(mast
                 channel=pb.CONSENT_CHANNEL_EMAIL,
                 status=pb.CONSENT_STATUS_WITHDRAWN,
                 source="callcenter",
-                given_at=at(base - 100),
+                give_time=at(base - 100),
             )
         )
     ).customer
@@ -317,7 +317,7 @@ async def test_consent_latest_statement_wins_and_older_one_is_only_recorded(mast
                 customer_id=a.customer_id,
                 channel=pb.CONSENT_CHANNEL_EMAIL,
                 status=pb.CONSENT_STATUS_GRANTED,
-                given_at=at(base),
+                give_time=at(base),
             )
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -361,4 +361,4 @@ async def test_erase_leaves_tombstones_and_reingest_needs_a_lawful_basis(master,
     assert back.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     assert back.customer_id != a.customer_id
     repeat = await master.EraseCustomer(api.EraseCustomerRequest(customer_id=a.customer_id, reason="again"))
-    assert repeat.erased_at == erased.erased_at
+    assert repeat.erase_time == erased.erase_time

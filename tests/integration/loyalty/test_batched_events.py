@@ -41,7 +41,7 @@ def paid_order(customer_id: str, tv_price: str, paid_at: Timestamp) -> orders_ev
     )
     order.lines[0].unit_price.CopyFrom(eur(tv_price))
     order.lines[0].line_total.CopyFrom(eur(tv_price))
-    return orders_events.OrderPaid(order=order, amount=eur(tv_price), paid_at=paid_at)
+    return orders_events.OrderPaid(order=order, amount=eur(tv_price), pay_time=paid_at)
 
 
 async def ledger(services, customer_id: str) -> list[tuple[int, int]]:

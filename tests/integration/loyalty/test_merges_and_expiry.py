@@ -176,7 +176,7 @@ async def test_a_tier_is_lowered_only_at_the_review_and_every_change_is_an_event
     clock.advance(days=366)
     await jobs.expire_due(services.sessions(), services.programme, clock, record)
     got = await account(services, who)
-    assert got.tier.tier_id == "member" and got.tier_review_at.ToDatetime().year == 2028
+    assert got.tier.tier_id == "member" and got.tier_review_time.ToDatetime().year == 2028
     await services.settle()
     kinds = [e.type for e in services.events_of(got.account_id)]
     assert kinds == [

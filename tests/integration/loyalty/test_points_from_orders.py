@@ -37,7 +37,7 @@ async def test_a_paid_order_earns_points_once_by_rule_category_and_promotion(ser
     assert earn.kind == loyalty_pb2.LEDGER_ENTRY_KIND_EARN and earn.reason.order_id == order.order_id
     assert list(earn.reason.rule_ids) == ["base-eur"] and list(earn.reason.promotion_ids) == ["march-double"]
     assert earn.reason.event_id, "the OrderPaid event that caused it"
-    assert earn.expires_at.ToDatetime().year == 2027
+    assert earn.expire_time.ToDatetime().year == 2027
     await services.check_cache_equals_ledger()
 
 

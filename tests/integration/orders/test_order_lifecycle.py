@@ -210,7 +210,7 @@ async def test_a_customers_orders_list_newest_first_in_pages(orders, make_order)
     for day in range(5):
         placed = Timestamp()
         placed.FromDatetime(base + timedelta(days=day))
-        ids.append((await orders.CreateOrder(make_order(customer, placed_at=placed))).order.order_id)
+        ids.append((await orders.CreateOrder(make_order(customer, place_time=placed))).order.order_id)
     first = await orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=customer, page_size=3))
     second = await orders.ListOrders(
         orders_pb2.ListOrdersRequest(customer_id=customer, page_size=3, page_token=first.next_page_token)

@@ -153,7 +153,7 @@ async def test_unknown_expired_and_wrong_currency_coupons_are_refused_clearly(
     orders, make_order, clock, money
 ):
     assert "UNKNOWN" in await rejected(orders, make_order(coupon_codes=["NOPE-" + uuid.uuid4().hex]))
-    expired = await coupon(orders, clock, money, valid_until=stamp(clock.now - timedelta(days=1)))
+    expired = await coupon(orders, clock, money, end_time=stamp(clock.now - timedelta(days=1)))
     assert "EXPIRED" in await rejected(orders, make_order(coupon_codes=[expired]))
     usd = await coupon(
         orders,

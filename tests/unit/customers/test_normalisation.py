@@ -76,16 +76,16 @@ def test_phone_region_comes_from_the_address_when_the_number_has_no_prefix():
         (
             {
                 "name": pb.PersonName(given_name="A"),
-                "date_of_birth": common_pb2.Date(year=2031, month=1, day=1),
+                "birth_date": common_pb2.Date(year=2031, month=1, day=1),
             },
-            "date_of_birth",
+            "birth_date",
         ),
         (
             {
                 "name": pb.PersonName(given_name="A"),
-                "date_of_birth": common_pb2.Date(year=1800, month=1, day=1),
+                "birth_date": common_pb2.Date(year=1800, month=1, day=1),
             },
-            "date_of_birth",
+            "birth_date",
         ),
         (
             {"name": pb.PersonName(given_name="A"), "identifiers": [pb.Identifier(value="123")]},

@@ -27,7 +27,7 @@ from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1
 from isthmus_client.api.customers.v1 import records_pb2 as isthmus_dot_customers_dot_v1_dot_records__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&isthmus/customers/v1/customer360.proto\x12\x14isthmus.customers.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\"isthmus/customers/v1/records.proto\"\x85\x03\n\x0cOrderSummary\x12\x13\n\x0border_count\x18\x01 \x01(\x03\x12)\n\x07revenue\x18\x02 \x03(\x0b\x32\x18.isthmus.common.v1.Money\x12@\n\nlast_order\x18\x03 \x01(\x0b\x32,.isthmus.customers.v1.OrderSummary.LastOrder\x12)\n\x05\x61s_of\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\xc7\x01\n\tLastOrder\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x15\n\rsource_system\x18\x02 \x01(\t\x12\x19\n\x11\x65xternal_order_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12\r\n\x05state\x18\x05 \x01(\t\x12\'\n\x05total\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12-\n\tplaced_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xea\x01\n\x13ServiceRequestBrief\x12\x1a\n\x12service_request_id\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x10\n\x08priority\x18\x05 \x01(\t\x12-\n\topened_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0eresolution_due\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0csla_breached\x18\x08 \x01(\x08\"\xb6\x01\n\x15ServiceRequestSummary\x12\x37\n\x04open\x18\x01 \x03(\x0b\x32).isthmus.customers.v1.ServiceRequestBrief\x12\x39\n\x06recent\x18\x02 \x03(\x0b\x32).isthmus.customers.v1.ServiceRequestBrief\x12)\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9e\x01\n\x0eLoyaltySummary\x12\x10\n\x08\x65nrolled\x18\x01 \x01(\x08\x12\x0f\n\x07tier_id\x18\x02 \x01(\t\x12\x11\n\ttier_name\x18\x03 \x01(\t\x12\x16\n\x0epoints_balance\x18\x04 \x01(\x03\x12\x13\n\x0bpoints_debt\x18\x05 \x01(\x03\x12)\n\x05\x61s_of\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x80\x01\n\x12\x43ontactSuppression\x12\x12\n\nsuppressed\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x1b\n\x13service_request_ids\x18\x03 \x03(\t\x12)\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbb\x02\n\rTimelineEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x35\n\x04kind\x18\x03 \x01(\x0e\x32\'.isthmus.customers.v1.TimelineEntryKind\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x06 \x01(\t\x12G\n\nreferences\x18\x07 \x03(\x0b\x32\x33.isthmus.customers.v1.TimelineEntry.ReferencesEntry\x1a\x31\n\x0fReferencesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x91\x03\n\x0b\x43ustomer360\x12\x30\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1e.isthmus.customers.v1.Customer\x12\x32\n\x06orders\x18\x02 \x01(\x0b\x32\".isthmus.customers.v1.OrderSummary\x12\x45\n\x10service_requests\x18\x03 \x01(\x0b\x32+.isthmus.customers.v1.ServiceRequestSummary\x12\x35\n\x07loyalty\x18\x04 \x01(\x0b\x32$.isthmus.customers.v1.LoyaltySummary\x12\x45\n\x13\x63ontact_suppression\x18\x05 \x01(\x0b\x32(.isthmus.customers.v1.ContactSuppression\x12\x35\n\x08timeline\x18\x06 \x03(\x0b\x32#.isthmus.customers.v1.TimelineEntry\x12 \n\x18timeline_next_page_token\x18\x07 \x01(\t*\x89\x02\n\x11TimelineEntryKind\x12#\n\x1fTIMELINE_ENTRY_KIND_UNSPECIFIED\x10\x00\x12 \n\x1cTIMELINE_ENTRY_KIND_CUSTOMER\x10\x01\x12\x1d\n\x19TIMELINE_ENTRY_KIND_ORDER\x10\x02\x12\'\n#TIMELINE_ENTRY_KIND_SERVICE_REQUEST\x10\x03\x12#\n\x1fTIMELINE_ENTRY_KIND_INTERACTION\x10\x04\x12\x1f\n\x1bTIMELINE_ENTRY_KIND_LOYALTY\x10\x05\x12\x1f\n\x1bTIMELINE_ENTRY_KIND_CONSENT\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&isthmus/customers/v1/customer360.proto\x12\x14isthmus.customers.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\"isthmus/customers/v1/records.proto\"\x8b\x03\n\x0cOrderSummary\x12\x13\n\x0border_count\x18\x01 \x01(\x03\x12)\n\x07revenue\x18\x02 \x03(\x0b\x32\x18.isthmus.common.v1.Money\x12@\n\nlast_order\x18\x03 \x01(\x0b\x32,.isthmus.customers.v1.OrderSummary.LastOrder\x12.\n\nas_of_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\xc8\x01\n\tLastOrder\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x15\n\rsource_system\x18\x02 \x01(\t\x12\x19\n\x11\x65xternal_order_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12\r\n\x05state\x18\x05 \x01(\t\x12\'\n\x05total\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12.\n\nplace_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xef\x01\n\x13ServiceRequestBrief\x12\x1a\n\x12service_request_id\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x10\n\x08priority\x18\x05 \x01(\t\x12-\n\topen_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13resolution_due_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0csla_breached\x18\x08 \x01(\x08\"\xbb\x01\n\x15ServiceRequestSummary\x12\x37\n\x04open\x18\x01 \x03(\x0b\x32).isthmus.customers.v1.ServiceRequestBrief\x12\x39\n\x06recent\x18\x02 \x03(\x0b\x32).isthmus.customers.v1.ServiceRequestBrief\x12.\n\nas_of_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa3\x01\n\x0eLoyaltySummary\x12\x10\n\x08\x65nrolled\x18\x01 \x01(\x08\x12\x0f\n\x07tier_id\x18\x02 \x01(\t\x12\x11\n\ttier_name\x18\x03 \x01(\t\x12\x16\n\x0epoints_balance\x18\x04 \x01(\x03\x12\x13\n\x0bpoints_debt\x18\x05 \x01(\x03\x12.\n\nas_of_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x88\x01\n\x12\x43ontactSuppression\x12\x12\n\nsuppressed\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x1b\n\x13service_request_ids\x18\x03 \x03(\t\x12\x31\n\rsuppress_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xba\x02\n\rTimelineEntry\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x35\n\x04kind\x18\x03 \x01(\x0e\x32\'.isthmus.customers.v1.TimelineEntryKind\x12.\n\noccur_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x06 \x01(\t\x12G\n\nreferences\x18\x07 \x03(\x0b\x32\x33.isthmus.customers.v1.TimelineEntry.ReferencesEntry\x1a\x31\n\x0fReferencesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x91\x03\n\x0b\x43ustomer360\x12\x30\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1e.isthmus.customers.v1.Customer\x12\x32\n\x06orders\x18\x02 \x01(\x0b\x32\".isthmus.customers.v1.OrderSummary\x12\x45\n\x10service_requests\x18\x03 \x01(\x0b\x32+.isthmus.customers.v1.ServiceRequestSummary\x12\x35\n\x07loyalty\x18\x04 \x01(\x0b\x32$.isthmus.customers.v1.LoyaltySummary\x12\x45\n\x13\x63ontact_suppression\x18\x05 \x01(\x0b\x32(.isthmus.customers.v1.ContactSuppression\x12\x35\n\x08timeline\x18\x06 \x03(\x0b\x32#.isthmus.customers.v1.TimelineEntry\x12 \n\x18timeline_next_page_token\x18\x07 \x01(\t*\x89\x02\n\x11TimelineEntryKind\x12#\n\x1fTIMELINE_ENTRY_KIND_UNSPECIFIED\x10\x00\x12 \n\x1cTIMELINE_ENTRY_KIND_CUSTOMER\x10\x01\x12\x1d\n\x19TIMELINE_ENTRY_KIND_ORDER\x10\x02\x12\'\n#TIMELINE_ENTRY_KIND_SERVICE_REQUEST\x10\x03\x12#\n\x1fTIMELINE_ENTRY_KIND_INTERACTION\x10\x04\x12\x1f\n\x1bTIMELINE_ENTRY_KIND_LOYALTY\x10\x05\x12\x1f\n\x1bTIMELINE_ENTRY_KIND_CONSENT\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,24 +36,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TIMELINEENTRY_REFERENCESENTRY']._loaded_options = None
   _globals['_TIMELINEENTRY_REFERENCESENTRY']._serialized_options = b'8\001'
-  _globals['_TIMELINEENTRYKIND']._serialized_start=1994
-  _globals['_TIMELINEENTRYKIND']._serialized_end=2259
+  _globals['_TIMELINEENTRYKIND']._serialized_start=2022
+  _globals['_TIMELINEENTRYKIND']._serialized_end=2287
   _globals['_ORDERSUMMARY']._serialized_start=166
-  _globals['_ORDERSUMMARY']._serialized_end=555
-  _globals['_ORDERSUMMARY_LASTORDER']._serialized_start=356
-  _globals['_ORDERSUMMARY_LASTORDER']._serialized_end=555
-  _globals['_SERVICEREQUESTBRIEF']._serialized_start=558
-  _globals['_SERVICEREQUESTBRIEF']._serialized_end=792
-  _globals['_SERVICEREQUESTSUMMARY']._serialized_start=795
-  _globals['_SERVICEREQUESTSUMMARY']._serialized_end=977
-  _globals['_LOYALTYSUMMARY']._serialized_start=980
-  _globals['_LOYALTYSUMMARY']._serialized_end=1138
-  _globals['_CONTACTSUPPRESSION']._serialized_start=1141
-  _globals['_CONTACTSUPPRESSION']._serialized_end=1269
-  _globals['_TIMELINEENTRY']._serialized_start=1272
-  _globals['_TIMELINEENTRY']._serialized_end=1587
-  _globals['_TIMELINEENTRY_REFERENCESENTRY']._serialized_start=1538
-  _globals['_TIMELINEENTRY_REFERENCESENTRY']._serialized_end=1587
-  _globals['_CUSTOMER360']._serialized_start=1590
-  _globals['_CUSTOMER360']._serialized_end=1991
+  _globals['_ORDERSUMMARY']._serialized_end=561
+  _globals['_ORDERSUMMARY_LASTORDER']._serialized_start=361
+  _globals['_ORDERSUMMARY_LASTORDER']._serialized_end=561
+  _globals['_SERVICEREQUESTBRIEF']._serialized_start=564
+  _globals['_SERVICEREQUESTBRIEF']._serialized_end=803
+  _globals['_SERVICEREQUESTSUMMARY']._serialized_start=806
+  _globals['_SERVICEREQUESTSUMMARY']._serialized_end=993
+  _globals['_LOYALTYSUMMARY']._serialized_start=996
+  _globals['_LOYALTYSUMMARY']._serialized_end=1159
+  _globals['_CONTACTSUPPRESSION']._serialized_start=1162
+  _globals['_CONTACTSUPPRESSION']._serialized_end=1298
+  _globals['_TIMELINEENTRY']._serialized_start=1301
+  _globals['_TIMELINEENTRY']._serialized_end=1615
+  _globals['_TIMELINEENTRY_REFERENCESENTRY']._serialized_start=1566
+  _globals['_TIMELINEENTRY_REFERENCESENTRY']._serialized_end=1615
+  _globals['_CUSTOMER360']._serialized_start=1618
+  _globals['_CUSTOMER360']._serialized_end=2019
 # @@protoc_insertion_point(module_scope)

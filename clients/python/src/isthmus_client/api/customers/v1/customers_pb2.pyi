@@ -111,12 +111,12 @@ class GetCustomerResponse(_message.Message):
     def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
 
 class SearchCustomersRequest(_message.Message):
-    __slots__ = ("query", "email", "phone", "family_name", "date_of_birth", "postal_code", "source_system", "include_inactive", "page_size", "page_token", "view")
+    __slots__ = ("query", "email", "phone", "family_name", "birth_date", "postal_code", "source_system", "include_inactive", "page_size", "page_token", "view")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
     FAMILY_NAME_FIELD_NUMBER: _ClassVar[int]
-    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
     POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -127,14 +127,14 @@ class SearchCustomersRequest(_message.Message):
     email: str
     phone: str
     family_name: str
-    date_of_birth: _common_pb2.Date
+    birth_date: _common_pb2.Date
     postal_code: str
     source_system: str
     include_inactive: bool
     page_size: int
     page_token: str
     view: _records_pb2.CustomerView
-    def __init__(self, query: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., family_name: _Optional[str] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., postal_code: _Optional[str] = ..., source_system: _Optional[str] = ..., include_inactive: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
+    def __init__(self, query: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., family_name: _Optional[str] = ..., birth_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., postal_code: _Optional[str] = ..., source_system: _Optional[str] = ..., include_inactive: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
 
 class SearchCustomersResponse(_message.Message):
     __slots__ = ("customers", "next_page_token")
@@ -315,20 +315,20 @@ class ListTimelineEntriesResponse(_message.Message):
     def __init__(self, timeline_entries: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SetConsentRequest(_message.Message):
-    __slots__ = ("customer_id", "channel", "status", "source", "given_at", "actor")
+    __slots__ = ("customer_id", "channel", "status", "source", "give_time", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
-    GIVEN_AT_FIELD_NUMBER: _ClassVar[int]
+    GIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     channel: _records_pb2.ConsentChannel
     status: _records_pb2.ConsentStatus
     source: str
-    given_at: _timestamp_pb2.Timestamp
+    give_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[_records_pb2.ConsentChannel, str]] = ..., status: _Optional[_Union[_records_pb2.ConsentStatus, str]] = ..., source: _Optional[str] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[_records_pb2.ConsentChannel, str]] = ..., status: _Optional[_Union[_records_pb2.ConsentStatus, str]] = ..., source: _Optional[str] = ..., give_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class SetConsentResponse(_message.Message):
     __slots__ = ("customer",)
@@ -345,22 +345,22 @@ class ExportCustomerRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class ExportCustomerResponse(_message.Message):
-    __slots__ = ("customer", "source_records", "history", "match_reviews", "exported_at", "customer360", "timeline")
+    __slots__ = ("customer", "source_records", "history", "match_reviews", "export_time", "customer360", "timeline")
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     SOURCE_RECORDS_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     MATCH_REVIEWS_FIELD_NUMBER: _ClassVar[int]
-    EXPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER360_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     customer: _records_pb2.Customer
     source_records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceRecord]
     history: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
     match_reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
-    exported_at: _timestamp_pb2.Timestamp
+    export_time: _timestamp_pb2.Timestamp
     customer360: _customer360_pb2.Customer360
     timeline: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
-    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., exported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., export_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
 
 class EraseCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "reason", "request_reference", "actor", "idempotency_key")
@@ -377,11 +377,11 @@ class EraseCustomerRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_reference: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class EraseCustomerResponse(_message.Message):
-    __slots__ = ("customer_id", "tombstones", "erased_at")
+    __slots__ = ("customer_id", "tombstones", "erase_time")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     TOMBSTONES_FIELD_NUMBER: _ClassVar[int]
-    ERASED_AT_FIELD_NUMBER: _ClassVar[int]
+    ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     tombstones: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceReference]
-    erased_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., tombstones: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., erased_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    erase_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., tombstones: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., erase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

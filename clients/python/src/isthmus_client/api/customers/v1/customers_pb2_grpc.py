@@ -237,7 +237,7 @@ class CustomerMasterServiceServicer:
 
     def SetConsent(self, request, context):
         """Records a consent statement for one channel. Naturally idempotent on
-        (customer, channel, status, given_at). Returns the customer in the BASIC view.
+        (customer, channel, status, give_time). Returns the customer in the BASIC view.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
