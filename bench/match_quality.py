@@ -198,7 +198,7 @@ class Result:
 
 
 async def load(
-    data: DataSet, env: dict[str, str], with_steward: bool, show_errors: bool, model: str
+    data: DataSet, env: dict[str, str], with_steward: bool, show_errors: bool, model: str, show_splits: bool
 ) -> Result:
     truth = {f"{r.source_system}/{r.source_id}": pid for pid, r in data.records}
     found: dict[str, str] = {}
@@ -233,6 +233,8 @@ async def load(
             steward_figures = (*pairwise(truth, after), decided)
     if show_errors:
         false_merges(data, truth, found)
+    if show_splits:
+        split_people(data, truth, found)
     return Result(
         data.name,
         model,
@@ -273,6 +275,45 @@ def false_merges(data: DataSet, truth: dict[str, int], found: dict[str, str]) ->
         if len({truth[r] for r in refs}) > 1:
             shown = [(truth[r], str(by_ref[r]).replace("\n", " ")) for r in refs]
             print("FALSE MERGE:", shown, file=sys.stderr)
+
+
+def split_people(data: DataSet, truth: dict[str, int], found: dict[str, str]) -> None:
+    """Each person whose records ended in several customers: the closest pair of records across two of
+    them, with the built-in comparisons (what kept them apart)."""
+    from datetime import UTC, datetime
+
+    from isthmus.customers.matching import Features, MatchConfig, Matcher
+    from isthmus.customers.normalise import normalise
+
+    matcher = Matcher(MatchConfig())
+    now = datetime.now(UTC)
+    systems = frozenset(r.source_system for _, r in data.records)
+    by_ref = {f"{r.source_system}/{r.source_id}": r for _, r in data.records}
+    customers_of: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for ref, cid in found.items():
+        customers_of[truth[ref]][cid].append(ref)
+    for pid, held in customers_of.items():
+        if len(held) < 2:
+            continue
+        feats = {
+            ref: Features(normalise(by_ref[ref], known_systems=systems, now=now, default_region="DE"))
+            for refs in held.values()
+            for ref in refs
+        }
+        groups = list(held.values())
+        best = max(
+            (
+                (matcher.score_pair(feats[a], feats[b]), a, b)
+                for i, xs in enumerate(groups)
+                for ys in groups[i + 1 :]
+                for a in xs
+                for b in ys
+            ),
+            key=lambda t: t[0][0],
+        )
+        (score, comparisons, _), a, b = best
+        shown = "; ".join(f"{c.comparator}={c.level or c.similarity}({c.weight:+.1f})" for c in comparisons)
+        print(f"SPLIT {pid} {len(held)} customers: {a} ~ {b} {score:+.1f}: {shown}", file=sys.stderr)
 
 
 async def current(stub: customers_pb2_grpc.CustomerMasterServiceStub, found: dict[str, str]) -> None:
@@ -338,7 +379,7 @@ async def measure(data: DataSet, models: Sequence[str], args: argparse.Namespace
         with scratch_database(args.pg_url) as url:
             env = server_env(url, amqp_url, free_port())
             isthmus(env, "migrate", "customers")
-            results.append(await load(data, env, args.steward, args.show_errors, "builtin"))
+            results.append(await load(data, env, args.steward, args.show_errors, "builtin", args.show_splits))
             if "learned" in models:
                 # Trained on what the deployment holds: the records the first load stored (no labels).
                 print(
@@ -349,7 +390,9 @@ async def measure(data: DataSet, models: Sequence[str], args: argparse.Namespace
                 env = server_env(url, amqp_url, free_port())
                 isthmus(env, "migrate", "customers")
                 isthmus(env, "customers", "model", "import", str(model_file), "--activate")
-                results.append(await load(data, env, args.steward, args.show_errors, "learned"))
+                results.append(
+                    await load(data, env, args.steward, args.show_errors, "learned", args.show_splits)
+                )
     if "builtin" not in models:
         results = results[1:]
     return results
@@ -394,6 +437,9 @@ def main() -> None:
     parser.add_argument("--no-ecm", action="store_true", help="skip the recordlinkage ECM baseline")
     parser.add_argument("--steward", action="store_true", help="then work the review queue knowing the truth")
     parser.add_argument("--show-errors", action="store_true", help="print falsely merged clusters to stderr")
+    parser.add_argument(
+        "--show-splits", action="store_true", help="print split people, and why, to stderr (built-in weights)"
+    )
     args = parser.parse_args()
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     rows: list[tuple[Result, dict[str, float] | None]] = []

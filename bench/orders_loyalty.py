@@ -48,12 +48,17 @@ TOKEN = "bench-orders-" + uuid.uuid4().hex
 TOKENS = json.dumps({"shop": {"token": TOKEN, "scopes": ["orders:*", "loyalty:*"]}})
 
 
+def customer(n: int) -> str:
+    """The n-th customer's id (golden customer ids are UUIDs)."""
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
 def request(customer_id: str) -> orders_pb2.CreateOrderRequest:
     def eur(amount: str) -> common_pb2.Money:
         return common_pb2.Money(amount=amount, currency_code="EUR")
 
     return orders_pb2.CreateOrderRequest(
-        source_system="bench",
+        source_system="webshop",
         external_order_id=uuid.uuid4().hex,
         customer_id=customer_id,
         channel=order_pb2.ORDER_CHANNEL_WEB,
@@ -97,7 +102,7 @@ async def drive(
     async def client(stub: orders_pb2_grpc.OrderServiceStub, rng: random.Random) -> None:
         while not stop.is_set():
             try:
-                created = await stub.CreateOrder(request(f"bench-{rng.randrange(args.customers)}"))
+                created = await stub.CreateOrder(request(customer(rng.randrange(args.customers))))
                 order = created.order
                 await stub.PayOrder(
                     orders_pb2.PayOrderRequest(

@@ -45,7 +45,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import Meter, load_average
-from orders_loyalty import request
+from orders_loyalty import customer, request
 from people import generate
 from scratch import free_port, scratch_database, scratch_vhost
 from servers import servers
@@ -210,7 +210,7 @@ async def orders_round(
             stub = stubs[n % len(stubs)]
             rng = random.Random(n)
             for _ in counter:
-                created = await stub.CreateOrder(request(f"bench-{rng.randrange(1000)}"))
+                created = await stub.CreateOrder(request(customer(rng.randrange(1000))))
                 order = created.order
                 await stub.PayOrder(
                     orders_pb2.PayOrderRequest(

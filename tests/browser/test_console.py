@@ -287,6 +287,32 @@ async def test_sign_in_with_openid_connect_maps_the_users_roles_to_scopes(
     assert response.status == 403
 
 
+async def test_operator_replays_a_connector_dead_letter_from_the_connectors_page(
+    page: Page, console_hub: Hub
+) -> None:
+    await sign_in(page, console_hub, "operator", "/operations/connectors?instance=callcenter")
+    letters = page.locator("#connector-letters")
+    for _ in range(50):  # the instance syncs once at start
+        if await letters.count():
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    await expect(letters).to_contain_text("3 fields, expected 9")
+    row = letters.get_by_role("row").filter(has_text="3 fields, expected 9").first
+    await expect(row.get_by_role("cell").nth(4)).to_have_text("0")
+    stream = await row.get_by_role("cell").nth(1).text_content()
+    await row.get_by_role("checkbox").check()
+    await letters.get_by_role("button", name="Replay chosen").click()
+    # A malformed line stays a dead letter (only the source can mend it), now replayed once.
+    await expect(page.get_by_role("status")).to_have_text(
+        "Replayed 1 dead letter(s) of callcenter: 0 delivered, 1 refused again."
+    )
+    replayed = page.locator("#connector-letters").get_by_role("row").filter(has_text="3 fields, expected 9")
+    await expect(replayed.filter(has_text=str(stream)).get_by_role("cell").nth(4)).to_have_text("1")
+    await page.locator("#connector-letters").get_by_role("button", name="Replay all of callcenter").click()
+    await expect(page.get_by_role("status")).to_contain_text("0 delivered")
+
+
 async def test_operator_sees_each_connector_stream_and_discards_its_dead_letter(
     page: Page, console_hub: Hub, screenshots: Path | None
 ) -> None:

@@ -15,7 +15,7 @@ helm = pytest.importorskip("helm_python", reason="helm-python-sdk (dev extra) re
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "isthmus"
 CI_VALUES = CHART / "ci"
-COMPONENTS = ("connectors", "customers", "loyalty", "orders", "service-requests")
+COMPONENTS = ("connectors", "customers", "loyalty", "orders", "service-requests", "value")
 RELEASE = "rel"
 NAMESPACE = "crm"
 # Oldest Kubernetes the chart supports with native gRPC probes is 1.27; validate against a current one.

@@ -156,6 +156,7 @@ def test_the_connectors_scopes_are_what_the_hub_client_calls_need() -> None:
     calls = {
         "/isthmus.customers.v1.CustomerMasterService/BatchUpsertSourceRecords",
         "/isthmus.customers.v1.CustomerMasterService/GetCustomerBySourceId",
+        "/isthmus.customers.v1.CustomerMasterService/SetConsent",
         "/isthmus.orders.v1.OrderService/CreateOrder",
         "/isthmus.orders.v1.OrderService/PayOrder",
         "/isthmus.service_requests.v1.ServiceRequestService/OpenServiceRequest",

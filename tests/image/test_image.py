@@ -152,9 +152,9 @@ def test_image_serves_health_and_an_rpc_read_only_as_its_non_root_user(served_or
         orders = orders_pb2_grpc.OrderServiceStub(channel)
         created = orders.CreateOrder(
             orders_pb2.CreateOrderRequest(
-                source_system="image-test",
+                source_system="erp",
                 external_order_id=f"A-{uuid.uuid4().hex[:8]}",
-                customer_id="customer-1",
+                customer_id="00000000-0000-4000-8000-000000000001",
                 channel=order_pb2.ORDER_CHANNEL_WEB,
                 currency_code="EUR",
                 lines=[

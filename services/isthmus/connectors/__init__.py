@@ -7,6 +7,7 @@ A plugin needs one import::
 
 from isthmus.connectors.hookspecs import hookimpl
 from isthmus.connectors.sdk import (
+    CARTS,
     CUSTOMERS,
     INTERACTIONS,
     ORDERS,
@@ -26,6 +27,7 @@ from isthmus.connectors.sdk import (
 )
 
 __all__ = [
+    "CARTS",
     "CUSTOMERS",
     "INTERACTIONS",
     "ORDERS",

@@ -4,16 +4,18 @@ and last sync, and the records it dead-lettered. Read from the component's own t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from isthmus.connectors.runtime import Instance
-from isthmus.connectors.state import dead_letters, stream_state, sync_runs
-from isthmus.kernel.errors import InvalidArgument, NotFound
+from isthmus.connectors.engine import ReplayResult
+from isthmus.connectors.hub import HubRefused
+from isthmus.connectors.runtime import Instance, InstanceBusy
+from isthmus.connectors.state import DeadLetter, dead_letters, stream_state, sync_runs
+from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import aware, duration, ts
 from isthmus_client.api.connectors.v1 import connectors_pb2 as api
@@ -35,11 +37,13 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
         streams: Callable[[str], list[str]],
         engine: AsyncEngine,
         clock: Callable[[], datetime],
+        replay: Callable[[str, Sequence[int] | None], Awaitable[ReplayResult]] | None = None,
     ) -> None:
         self._instances = {i.name: i for i in instances}
         self._streams = streams  # the streams an instance syncs (asks its connector)
         self._engine = engine
         self._clock = clock
+        self._replay = replay  # the runtime's replay (ConnectorRuntime.replay)
 
     def _instance(self, name: str) -> Instance:
         if not name:
@@ -80,7 +84,11 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
                     await conn.execute(select(sync_runs).join(latest, sync_runs.c.id == latest.c.id))
                 ).all()
             }
-            count = (await conn.execute(select(func.count()).where(d.instance == inst.name))).scalar() or 0
+            count = (
+                await conn.execute(
+                    select(func.count()).where(d.instance == inst.name, d.resolved_at.is_(None))
+                )
+            ).scalar() or 0
         try:
             names = self._streams(inst.name)
         except Exception:  # a connector whose config is broken still shows what it did before
@@ -117,6 +125,8 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
         position = decode_token(request.page_token, filters)
         d = dead_letters.c
         query = select(dead_letters).where(d.instance == request.instance).order_by(d.id).limit(size + 1)
+        if not request.show_resolved:
+            query = query.where(d.resolved_at.is_(None))
         if position is not None:
             query = query.where(d.id > position.integer("after"))
         async with self._engine.connect() as conn:
@@ -130,6 +140,9 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
                 record_json=_pretty(row.record),
                 reason=row.reason,
                 create_time=ts(aware(row.created_at)),
+                resolve_time=ts(row.resolved_at),
+                resolution=row.resolution or "",
+                replay_count=row.replay_count,
             )
             for row in rows[:size]
         ]
@@ -150,6 +163,50 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
                 delete(dead_letters).where(d.instance == request.instance, d.id.in_(list(request.ids)))
             )
         return api.DiscardConnectorDeadLettersResponse(discarded_count=int(result.rowcount or 0))
+
+    async def ReplayConnectorDeadLetters(
+        self, request: api.ReplayConnectorDeadLettersRequest, context: Any
+    ) -> api.ReplayConnectorDeadLettersResponse:
+        self._instance(request.instance)
+        if request.all and request.ids:
+            raise InvalidArgument("ids", "must be empty when all is set")
+        if not request.all:
+            _check_ids(request.ids)
+        if self._replay is None:
+            raise FailedPrecondition("this process does not run the connectors, so it cannot replay")
+        try:
+            result = await self._replay(request.instance, None if request.all else list(request.ids))
+        except InstanceBusy as exc:
+            raise Conflict(str(exc)) from None
+        except HubRefused as exc:
+            raise FailedPrecondition(str(exc)) from None
+        return api.ReplayConnectorDeadLettersResponse(
+            resolved_count=len(result.resolved),
+            refused=[_letter(request.instance, x) for x in result.failed],
+        )
+
+
+def _check_ids(ids: Sequence[int]) -> None:
+    if not ids:
+        raise InvalidArgument("ids", "name at least one dead letter, or set all")
+    if len(ids) > MAX_IDS:
+        raise InvalidArgument("ids", f"at most {MAX_IDS} per request, got {len(ids)}")
+    bad = [(f"ids[{i}]", "must be a positive dead-letter id") for i, v in enumerate(ids) if v <= 0]
+    if bad:
+        raise InvalidArgument.many(bad)
+
+
+def _letter(instance: str, letter: DeadLetter) -> api.ConnectorDeadLetter:
+    return api.ConnectorDeadLetter(
+        instance=instance,
+        id=letter.id,
+        stream=letter.stream,
+        record_key=letter.record_key,
+        record_json=json.dumps(letter.record, indent=2, ensure_ascii=False, sort_keys=True, default=str),
+        reason=letter.reason,
+        create_time=ts(letter.created_at),
+        replay_count=letter.replay_count,
+    )
 
 
 def _run(row: Any, now: datetime) -> api.SyncRun:

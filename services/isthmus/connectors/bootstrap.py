@@ -80,7 +80,13 @@ def component() -> Component:
         channels = HubChannels(hub)
         connectors = build_runtime(settings, runtime, channels, hub)
         connectors_pb2_grpc.add_ConnectorServiceServicer_to_server(
-            Connectors(connectors.instances, connectors.streams, runtime.engine("connectors"), runtime.clock),
+            Connectors(
+                connectors.instances,
+                connectors.streams,
+                runtime.engine("connectors"),
+                runtime.clock,
+                connectors.replay,
+            ),
             server,
         )
         if runtime.bus is not None and any(i.write_back for i in connectors.instances):

@@ -6,8 +6,9 @@ On Kubernetes every API has a Service of its own, so each API has its own addres
 ``HUB_TARGET``
     host:port of every API not named below. Default: this process's own gRPC port, which is right
     only when the APIs run in the same process (``isthmus up``).
-``CUSTOMERS_TARGET``, ``ORDERS_TARGET``, ``SERVICE_REQUESTS_TARGET``
-    host:port of the customer master, order and service request APIs.
+``CUSTOMERS_TARGET``, ``ORDERS_TARGET``, ``SERVICE_REQUESTS_TARGET``, ``VALUE_TARGET``
+    host:port of the customer master, order, service request and value APIs (the value API takes
+    abandoned carts).
 ``HUB_TOKEN``
     bearer token of a client with ``customers:write``, ``orders:write`` and ``service_requests:write``.
 ``HUB_TLS``
@@ -31,13 +32,13 @@ from isthmus.platform.config import ConfigError, Settings
 from isthmus_client.channel import TLS, aio_connect
 
 PREFIX = "ISTHMUS_CONNECTORS_"
-APIS = ("customers", "orders", "service_requests")
+APIS = ("customers", "orders", "service_requests", "value")
 _OPTIONS = [("grpc.max_receive_message_length", 16 * 1024 * 1024)]
 
 
 @dataclass(frozen=True)
 class HubSettings:
-    targets: Mapping[str, str]  # API ("customers", "orders", "service_requests") -> host:port
+    targets: Mapping[str, str]  # API ("customers", "orders", "service_requests", "value") -> host:port
     token: str | None = None
     tls: bool = False
     ca_file: Path | None = None
@@ -96,6 +97,7 @@ class HubChannels:
         self.customers = self._by_target[hub.targets["customers"]]
         self.orders = self._by_target[hub.targets["orders"]]
         self.service_requests = self._by_target[hub.targets["service_requests"]]
+        self.value = self._by_target[hub.targets["value"]]
 
     async def close(self) -> None:
         for channel in self._by_target.values():

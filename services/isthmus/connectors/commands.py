@@ -1,4 +1,4 @@
-"""``isthmus connectors {list,check,sync,state,dead-letters}``: operate connectors from a shell."""
+"""``isthmus connectors {list,check,sync,state,dlq}``: operate connectors from a shell."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime, instance_env
 from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
+from isthmus.connectors.hub import HubRefused
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, InstanceBusy, InstanceConfigError, load_instances
@@ -52,10 +53,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     group.add_argument("--reset", action="store_true", help="forget the state: the next sync starts over")
     state.set_defaults(func=_state)
 
-    dlq = cmds.add_parser("dead-letters", help="records that could not be delivered, with the reason")
-    dlq.add_argument("instance")
-    dlq.add_argument("--limit", type=int, default=50)
-    dlq.set_defaults(func=_dead_letters)
+    letters = cmds.add_parser("dead-letters", help="the same as dlq list")
+    letters.add_argument("instance")
+    letters.add_argument("--limit", type=int, default=50)
+    letters.set_defaults(func=_dead_letters)
+
+    dlq = cmds.add_parser("dlq", help="records that could not be delivered: list them, replay them")
+    verbs = dlq.add_subparsers(title="commands", metavar="COMMAND")
+    listing = verbs.add_parser("list", help="open dead letters, oldest first, with the reason")
+    listing.add_argument("instance")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(func=_dead_letters)
+    replay = verbs.add_parser(
+        "replay", help="deliver dead letters again; those the hub accepts now are resolved"
+    )
+    replay.add_argument("instance")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, action="append", dest="ids", help="a letter's id (repeatable)")
+    which.add_argument("--all", action="store_true", help="every open letter of the instance")
+    replay.set_defaults(func=_replay)
+
+    def dlq_usage(_args: argparse.Namespace) -> int:
+        dlq.print_help()
+        return 2
+
+    dlq.set_defaults(func=dlq_usage)
 
     def usage(_args: argparse.Namespace) -> int:
         top.print_help()
@@ -158,6 +180,8 @@ def _sync(args: argparse.Namespace) -> Any:
         except InstanceBusy as exc:
             print(str(exc), file=sys.stderr)
             return 1
+        except HubRefused as exc:  # a configuration error: loud, and nothing was set aside or moved
+            raise ConfigError(f"{exc} (the sync position is unchanged)") from None
         finally:
             _push_metrics(settings, args.instance)
         for r in results:
@@ -218,8 +242,28 @@ def _dead_letters(args: argparse.Namespace) -> Any:
     async def action(connectors: ConnectorRuntime) -> int:
         store = connectors.syncer.store
         assert isinstance(store, SqlStateStore)
+        connectors.instance(args.instance)
         for letter in await store.dead_letters(args.instance, args.limit):
             print(f"#{letter.id} {letter.stream} key={letter.record_key!r}: {letter.reason}")
         return 0
+
+    return _with_runtime(args, settings, action)
+
+
+def _replay(args: argparse.Namespace) -> Any:
+    settings = _settings(args)
+
+    async def action(connectors: ConnectorRuntime) -> int:
+        try:
+            result = await connectors.replay(args.instance, None if args.all else args.ids)
+        except InstanceBusy as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        except HubRefused as exc:
+            raise ConfigError(f"{exc} (no dead letter changed)") from None
+        for letter in result.failed:
+            print(f"#{letter.id} {letter.stream} key={letter.record_key!r} still refused: {letter.reason}")
+        print(f"{args.instance}: {len(result.resolved)} resolved, {len(result.failed)} still refused")
+        return 0 if not result.failed else 1
 
     return _with_runtime(args, settings, action)

@@ -279,6 +279,7 @@ class Syncer:
         letters = list(letters)
         read = len(records) + len(letters)
         accepted = 0
+        delivered: list[str] = []
         if records:
             deliveries = await self.sink.deliver(instance, connector.system, stream, records)
             pk = connector.stream(stream).primary_key
@@ -286,13 +287,15 @@ class Syncer:
                 result.outcomes[delivery.outcome or ("accepted" if delivery.accepted else "rejected")] += 1
                 if delivery.accepted:
                     accepted += 1
+                    delivered.append(str(record.get(pk, "")))
                 else:
                     letters.append(
                         DeadLetter(stream, str(record.get(pk, "")), record, f"hub: {delivery.reason}")
                     )
         result.accepted += accepted
         result.rejected += len(letters)
-        await self.store.checkpoint(instance, stream, state, letters)
+        # A record delivered now resolves the open letters it left in earlier syncs.
+        await self.store.checkpoint(instance, stream, state, letters, delivered)
         if state is not None:
             result.state = state
         if progress is not None:
@@ -309,6 +312,67 @@ class Syncer:
                 "%s/%s: record %s dead-lettered: %s", instance, stream, letter.record_key, letter.reason,
                 extra={"instance": instance, "stream": stream},
             )  # fmt: skip
+
+
+@dataclass
+class ReplayResult:
+    instance: str
+    resolved: list[DeadLetter] = field(default_factory=list)
+    failed: list[DeadLetter] = field(default_factory=list)  # with the new reason
+
+
+async def replay(
+    syncer: Syncer, instance: str, connector: Connector, letters: Sequence[DeadLetter]
+) -> ReplayResult:
+    """Deliver dead letters again, as the sync would now (the connector's transforms, the canonical
+    schema, the hub): those the hub accepts are resolved, the others keep the letter with the new
+    reason. A refusal of the whole connector (``HubRefused``) changes nothing and is raised."""
+    out = ReplayResult(instance)
+    transforms_of: dict[str, list[RecordTransform]] = {}
+    by_stream: dict[str, list[tuple[DeadLetter, Record]]] = {}
+    offered = {s.name for s in connector.streams}
+    for letter in letters:
+        if letter.stream not in offered:
+            out.failed.append(_again(letter, f"the connector has no stream {letter.stream!r} any more"))
+            continue
+        if not isinstance(letter.record, dict):
+            # The source's raw input (a malformed line): only the source can mend it.
+            out.failed.append(_again(letter, letter.reason))
+            continue
+        if letter.stream not in transforms_of:
+            transforms_of[letter.stream] = (
+                syncer.plugins.transforms(connector.name, letter.stream, connector.config)
+                if syncer.plugins
+                else []
+            )
+        record, reason = syncer._prepare(letter.stream, letter.record, transforms_of[letter.stream])
+        if record is None:
+            out.failed.append(_again(letter, reason))
+        else:
+            by_stream.setdefault(letter.stream, []).append((letter, record))
+    for stream, pairs in by_stream.items():
+        for start in range(0, len(pairs), syncer.batch_size):
+            chunk = pairs[start : start + syncer.batch_size]
+            deliveries = await syncer.sink.deliver(instance, connector.system, stream, [r for _, r in chunk])
+            for (letter, _), delivery in zip(chunk, deliveries, strict=True):
+                if delivery.accepted:
+                    out.resolved.append(letter)
+                else:
+                    out.failed.append(_again(letter, f"hub: {delivery.reason}"))
+    await syncer.store.replayed(
+        instance, [x.id for x in out.resolved], [(x.id, x.reason) for x in out.failed]
+    )
+    if syncer.metrics:
+        for letter in out.resolved:
+            syncer.metrics.accepted.labels(instance, letter.stream).inc()
+    return out
+
+
+def _again(letter: DeadLetter, reason: str) -> DeadLetter:
+    return DeadLetter(
+        letter.stream, letter.record_key, letter.record, reason, letter.id, letter.created_at,
+        replay_count=letter.replay_count + 1,
+    )  # fmt: skip
 
 
 def _lag(state: StreamState | None, now: datetime) -> float | None:

@@ -3,8 +3,11 @@
 ``Sink`` is what the sync engine needs; ``GrpcHub`` implements it over the customer master, order and
 service request services. Transient failures raise ``TransientError`` (the engine retries the batch;
 every hub write is idempotent, so a retry cannot duplicate); a refusal that no retry can fix
-(UNIMPLEMENTED, UNAUTHENTICATED, PERMISSION_DENIED) raises ``HubRefused``; a record the hub rejects
-comes back as a rejected ``Delivery`` with the reason, bound for the dead-letter store.
+(UNIMPLEMENTED, UNAUTHENTICATED, PERMISSION_DENIED, or any call or batch item whose
+``google.rpc.ErrorInfo`` reason says the configuration is at fault, such as UNKNOWN_SOURCE_SYSTEM)
+raises ``HubRefused``, which stops the sync with the batch undelivered and the position unmoved; a
+record the hub rejects for its own data comes back as a rejected ``Delivery`` with the reason, bound
+for the dead-letter store.
 """
 
 from __future__ import annotations
@@ -17,12 +20,22 @@ from typing import Protocol, TypeVar
 import grpc
 
 from isthmus.connectors import mapping
-from isthmus.connectors.channels import HubChannels
-from isthmus.connectors.sdk import CUSTOMERS, INTERACTIONS, ORDERS, SERVICE_REQUESTS, Record, TransientError
+from isthmus.connectors.channels import PREFIX, HubChannels
+from isthmus.connectors.sdk import (
+    CARTS,
+    CUSTOMERS,
+    INTERACTIONS,
+    ORDERS,
+    SERVICE_REQUESTS,
+    Record,
+    TransientError,
+)
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus_client.api.value.v1 import campaigns_pb2_grpc
+from isthmus_client.errors import CONFIGURATION_REASONS, error_info
 
 BATCH_LIMIT = 1000  # BatchUpsertSourceRecords takes at most 1,000 records per request
 
@@ -35,8 +48,24 @@ _TRANSIENT = {
 _FATAL = {grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
 
 
+TOKEN_SETTING = PREFIX + "HUB_TOKEN"
+_SCOPES = "customers:write, orders:write and service_requests:write"
+
+
 class HubRefused(Exception):
-    """The hub refuses the connector as a whole; retrying will not help until an operator acts."""
+    """The hub refuses the connector as a whole; retrying will not help until an operator acts.
+
+    ``setting`` names what the operator should look at (e.g. ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS)."""
+
+    def __init__(self, message: str, setting: str = "") -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+def _configuration_refused(what: str, message: str, metadata: dict[str, str]) -> HubRefused:
+    setting = metadata.get("setting", "")
+    where = f"; check {setting}" if setting and setting not in message else ""
+    return HubRefused(f"the hub refuses this connector's configuration ({what}): {message}{where}", setting)
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,15 @@ def _raise_for(exc: grpc.aio.AioRpcError, what: str) -> None:
     code = exc.code()
     if code in _TRANSIENT:
         raise TransientError(f"{what}: {code.name}: {exc.details()}") from exc
+    reason, metadata = error_info(exc)
+    if reason in CONFIGURATION_REASONS:
+        raise _configuration_refused(what, f"{code.name}: {exc.details()}", metadata) from exc
+    if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+        raise HubRefused(
+            f"the hub refuses this connector ({what}): {code.name}: {exc.details()}; check "
+            f"{TOKEN_SETTING} (a client with {_SCOPES})",
+            TOKEN_SETTING,
+        ) from exc
     if code in _FATAL:
         raise HubRefused(f"{what}: {code.name}: {exc.details()}") from exc
     raise _Rejected(f"{code.name}: {exc.details()}") from exc
@@ -105,11 +143,13 @@ class GrpcHub:
     ) -> None:
         if isinstance(channel, HubChannels):
             customers, orders, cases = channel.customers, channel.orders, channel.service_requests
+            value = channel.value
         else:
-            customers = orders = cases = channel
+            customers = orders = cases = value = channel
         self.customers = customers_pb2_grpc.CustomerMasterServiceStub(customers)
         self.orders = orders_pb2_grpc.OrderServiceStub(orders)
         self.cases = service_requests_pb2_grpc.ServiceRequestServiceStub(cases)
+        self.campaigns = campaigns_pb2_grpc.CampaignServiceStub(value)
         self.ids = ids or MemoryIdMap()
         self.metadata = (("authorization", f"Bearer {token}"),) if token else None
         self.timeout = timeout
@@ -127,8 +167,13 @@ class GrpcHub:
         self, instance: str, system: str, stream: str, records: Sequence[Record]
     ) -> list[Delivery]:
         if stream == CUSTOMERS:
-            return await self._customers(system, records)
-        one = {ORDERS: self._order, SERVICE_REQUESTS: self._case, INTERACTIONS: self._interaction}[stream]
+            return await self._customers(instance, system, records)
+        one = {
+            ORDERS: self._order,
+            SERVICE_REQUESTS: self._case,
+            INTERACTIONS: self._interaction,
+            CARTS: self._cart,
+        }[stream]
 
         async def guarded(record: Record) -> Delivery:
             async with self._limit:
@@ -139,7 +184,7 @@ class GrpcHub:
 
         return list(await asyncio.gather(*(guarded(r) for r in records)))
 
-    async def _customers(self, system: str, records: Sequence[Record]) -> list[Delivery]:
+    async def _customers(self, instance: str, system: str, records: Sequence[Record]) -> list[Delivery]:
         out: list[Delivery] = []
         for start in range(0, len(records), BATCH_LIMIT):
             chunk = records[start : start + BATCH_LIMIT]
@@ -154,14 +199,43 @@ class GrpcHub:
                 # The whole request was refused (e.g. an unknown source system): every record says why.
                 out.extend(Delivery(False, reason=str(exc)) for _ in chunk)
                 continue
+            refused = next(
+                (r.error for r in response.results if r.error.reason in CONFIGURATION_REASONS), None
+            )
+            if refused is not None:
+                # Not this record's fault: every record of the system would be refused alike.
+                raise _configuration_refused(
+                    "BatchUpsertSourceRecords", f"{refused.code}: {refused.message}", dict(refused.metadata)
+                )
+            delivered: list[Delivery] = []
             for result in response.results:
                 outcome = records_pb2.MatchOutcome.Name(result.outcome).removeprefix("MATCH_OUTCOME_")
                 if result.outcome == records_pb2.MATCH_OUTCOME_REJECTED:
-                    out.append(Delivery(False, reason=_item_error(result.error), outcome=outcome))
+                    delivered.append(Delivery(False, reason=_item_error(result.error), outcome=outcome))
                 else:
                     self._golden[(system, result.source_id)] = result.customer_id
-                    out.append(Delivery(True, result.customer_id, outcome=outcome))
+                    delivered.append(Delivery(True, result.customer_id, outcome=outcome))
+            out.extend(await self._consents(instance, system, chunk, delivered))
         return out
+
+    async def _consents(
+        self, instance: str, system: str, records: Sequence[Record], delivered: list[Delivery]
+    ) -> list[Delivery]:
+        """Each accepted record's consent statements to its golden customer (SetConsent is idempotent,
+        so a repeated sync repeats them harmlessly); a statement refused fails its record."""
+
+        async def state(record: Record, delivery: Delivery) -> Delivery:
+            if not delivery.accepted or not record.get("consents"):
+                return delivery
+            for i, request in enumerate(mapping.consents(system, instance, delivery.hub_id, record)):
+                async with self._limit:
+                    try:
+                        await self._call("SetConsent", self.customers.SetConsent, request)
+                    except _Rejected as exc:
+                        return Delivery(False, delivery.hub_id, f"consents[{i}]: {exc}", delivery.outcome)
+            return delivery
+
+        return list(await asyncio.gather(*(state(r, d) for r, d in zip(records, delivered, strict=True))))
 
     async def golden_id(self, system: str, source_id: str) -> str:
         key = (system, source_id)
@@ -218,6 +292,14 @@ class GrpcHub:
         request = mapping.log_interaction(system, instance, customer_id, case_id, record)
         logged = (await self._call("LogInteraction", self.cases.LogInteraction, request)).interaction
         return Delivery(True, logged.interaction_id, outcome="logged")
+
+    async def _cart(self, instance: str, system: str, record: Record) -> Delivery:
+        customer_id = await self.golden_id(system, record["customer_source_id"])
+        request = mapping.record_abandoned_cart(system, customer_id, record)
+        done = await self._call("RecordAbandonedCart", self.campaigns.RecordAbandonedCart, request)
+        return Delivery(
+            True, record["external_cart_id"], outcome="recorded" if done.recorded else "unchanged"
+        )
 
 
 def _item_error(error: common_pb2.ItemError) -> str:

@@ -13,9 +13,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from isthmus.connectors.sdk import Record
 from isthmus_client.api.common.v1 import common_pb2
-from isthmus_client.api.customers.v1 import records_pb2
+from isthmus_client.api.customers.v1 import customers_pb2, records_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2, service_requests_pb2
+from isthmus_client.api.value.v1 import campaigns_pb2
 
 
 def _ts(value: str | None) -> Timestamp | None:
@@ -36,6 +37,25 @@ def _date(value: str | None) -> common_pb2.Date | None:
         return None
     y, m, d = (int(p) for p in value.split("-"))
     return common_pb2.Date(year=y, month=m, day=d)
+
+
+def consents(
+    system: str, instance: str, customer_id: str, record: Record
+) -> list[customers_pb2.SetConsentRequest]:
+    """The record's consent statements, each for the customer master's SetConsent: the source is
+    the system (and where in it, when the record says), the time the customer's own."""
+    actor = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CONNECTOR, id=instance)
+    return [
+        customers_pb2.SetConsentRequest(
+            customer_id=customer_id,
+            channel=_enum("CONSENT_CHANNEL", c["channel"]),
+            status=_enum("CONSENT_STATUS", c["status"]),
+            source=f"{system}:{c['source']}" if c.get("source") else system,
+            give_time=_ts(c["given_at"]),
+            actor=actor,
+        )
+        for c in record.get("consents") or ()
+    ]
 
 
 def source_record(system: str, record: Record) -> records_pb2.SourceRecord:
@@ -135,6 +155,29 @@ def open_service_request(
         actor=_connector_actor(instance),
         idempotency_key=f"{system}:{record['external_id']}",
         open_time=_ts(record["opened_at"]),
+    )
+
+
+def record_abandoned_cart(
+    system: str, customer_id: str, record: Record
+) -> campaigns_pb2.RecordAbandonedCartRequest:
+    currency = record["currency_code"]
+    return campaigns_pb2.RecordAbandonedCartRequest(
+        customer_id=customer_id,
+        source_system=system,
+        external_cart_id=record["external_cart_id"],
+        lines=[
+            campaigns_pb2.CartLine(
+                sku=line["sku"],
+                description=line.get("description", ""),
+                quantity=line["quantity"],
+                unit_price=common_pb2.Money(amount=line["unit_price"], currency_code=currency),
+            )
+            for line in record["lines"]
+        ],
+        total=common_pb2.Money(amount=record["total"], currency_code=currency),
+        abandon_time=_ts(record["abandoned_at"]),
+        recovery_url=record.get("recovery_url", ""),
     )
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from isthmus.connectors.engine import Syncer, SyncResult
+from isthmus.connectors.engine import ReplayResult, Syncer, SyncResult, replay
 from isthmus.connectors.plugins import PluginManager
 from isthmus.connectors.sdk import (
     CANONICAL_STREAMS,
@@ -41,6 +41,7 @@ from isthmus.platform.progress import Progress
 log = logging.getLogger("isthmus.connectors")
 
 FILE_ENV = "ISTHMUS_CONNECTORS_FILE"
+REPLAY_LIMIT = 10_000  # dead letters one replay delivers at most (the oldest first)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -117,6 +118,30 @@ def load_instances(path: Path | None, env: Mapping[str, str] | None = None) -> l
     return parse_instances(data, env)
 
 
+def check_claims(instances: Sequence[Instance], plugins: PluginManager) -> None:
+    """Refuse two instances that deliver the same stream as the same source system.
+
+    The hub knows a record by (source system, source id): two sources under one name would overwrite
+    each other's records (one's id 1 replacing the other's id 1) without a word. Instances that split
+    one system's streams between them (one the customers, the other the orders) do not collide.
+    """
+    claimed: dict[tuple[str, str], str] = {}
+    for inst in instances:
+        try:
+            cls = plugins.connector(inst.connector)
+        except KeyError:
+            continue  # reported when the instance is first used, as before
+        system = str(inst.config.get("source_system") or cls.source_system or cls.name)
+        for stream in inst.streams or tuple(s.name for s in cls.streams):
+            other = claimed.setdefault((system, stream), inst.name)
+            if other != inst.name:
+                raise InstanceConfigError(
+                    f"instances {other!r} and {inst.name!r} both deliver {stream} as source system "
+                    f"{system!r}, so each would overwrite the other's records: give one its own "
+                    f'"source_system" in its config (and add that to ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS)'
+                )
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -131,6 +156,9 @@ class ConnectorRuntime:
     locks: InstanceLocks = field(default_factory=LocalLocks)
     clock: Callable[[], datetime] = _utcnow
     _connectors: dict[str, Connector] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_claims(self.instances, self.plugins)
 
     def instance(self, name: str) -> Instance:
         for inst in self.instances:
@@ -180,6 +208,21 @@ class ConnectorRuntime:
             with Progress(f"sync {name}/{stream}", unit="records") as report:
                 results.append(await self.syncer.sync(name, connector, stream, report))
         return results
+
+    async def replay(self, name: str, ids: Sequence[int] | None = None) -> ReplayResult:
+        """Deliver the instance's open dead letters again (those named by ``ids``; all when None),
+        unless another process is syncing the instance (then InstanceBusy)."""
+        connector = self.connector(name)
+        async with self.locks.hold(name) as held:
+            if not held:
+                raise InstanceBusy(f"instance {name!r} is being synced by another process; try again later")
+            letters = await self.syncer.store.dead_letters(name, REPLAY_LIMIT, ids=ids)
+            result = await replay(self.syncer, name, connector, letters)
+        log.info(
+            "replayed %d dead letters of %s: %d resolved, %d still refused",
+            len(letters), name, len(result.resolved), len(result.failed),
+        )  # fmt: skip
+        return result
 
     async def run_forever(self) -> None:
         """Every instance on its own schedule; one failing source does not hold up the others."""

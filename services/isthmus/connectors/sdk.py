@@ -20,7 +20,9 @@ CUSTOMERS = "customers"
 ORDERS = "orders"
 SERVICE_REQUESTS = "service_requests"
 INTERACTIONS = "interactions"
-CANONICAL_STREAMS = (CUSTOMERS, ORDERS, SERVICE_REQUESTS, INTERACTIONS)
+# Carts a shop considers abandoned: they trigger the value context's cart campaigns.
+CARTS = "carts"
+CANONICAL_STREAMS = (CUSTOMERS, ORDERS, SERVICE_REQUESTS, INTERACTIONS, CARTS)
 
 Record = dict[str, Any]
 RecordTransform = Callable[[Record], Record]

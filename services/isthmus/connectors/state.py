@@ -16,7 +16,7 @@ import json
 import logging
 import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -44,6 +45,10 @@ from isthmus.connectors.sdk import StreamState
 
 log = logging.getLogger("isthmus.connectors")
 metadata = MetaData()
+
+# How a dead letter was resolved.
+REPLAYED = "replayed"  # a replay delivered it
+SYNCED = "delivered by a later sync"  # the source sent the record again, and the hub took it
 
 stream_state = Table(
     "connector_stream_state",
@@ -66,6 +71,19 @@ dead_letters = Table(
     Column("record", Text, nullable=False),
     Column("reason", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set when a replay or a later sync delivered the record: the letter is no longer open.
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolution", Text, nullable=True),
+    Column("replay_count", Integer, nullable=False, server_default="0"),
+    # Open letters by record: a later sync's delivery resolves them.
+    Index(
+        "ix_connector_dead_letters_open",
+        "instance",
+        "stream",
+        "record_key",
+        postgresql_where=text("resolved_at IS NULL"),
+        sqlite_where=text("resolved_at IS NULL"),
+    ),
 )
 
 sync_runs = Table(
@@ -101,6 +119,9 @@ class DeadLetter:
     reason: str
     id: int = 0
     created_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolution: str = ""
+    replay_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,14 +141,32 @@ class StateStore(Protocol):
     async def get_state(self, instance: str, stream: str) -> StreamState: ...
 
     async def checkpoint(
-        self, instance: str, stream: str, state: StreamState | None, letters: Sequence[DeadLetter]
-    ) -> None: ...
+        self,
+        instance: str,
+        stream: str,
+        state: StreamState | None,
+        letters: Sequence[DeadLetter],
+        delivered: Sequence[str] = (),
+    ) -> None:
+        """Store the batch's letters and the new state together; open letters of the stream whose
+        record key is in ``delivered`` (records the hub just accepted) are resolved."""
+        ...
 
     async def set_state(self, instance: str, stream: str, state: StreamState) -> None: ...
 
     async def reset_state(self, instance: str, stream: str) -> None: ...
 
-    async def dead_letters(self, instance: str, limit: int = 100) -> list[DeadLetter]: ...
+    async def dead_letters(
+        self, instance: str, limit: int = 100, *, ids: Sequence[int] | None = None
+    ) -> list[DeadLetter]:
+        """The instance's open letters, oldest first (only those named by ``ids``, if given)."""
+        ...
+
+    async def replayed(
+        self, instance: str, resolved: Sequence[int], failed: Sequence[tuple[int, str]]
+    ) -> None:
+        """After a replay: ``resolved`` letters are closed, ``failed`` ones keep the new reason."""
+        ...
 
     async def save_run(self, run: SyncRun) -> None: ...
 
@@ -160,11 +199,27 @@ class MemoryStateStore:
         return self.states.get((instance, stream), StreamState())
 
     async def checkpoint(
-        self, instance: str, stream: str, state: StreamState | None, letters: Sequence[DeadLetter]
+        self,
+        instance: str,
+        stream: str,
+        state: StreamState | None,
+        letters: Sequence[DeadLetter],
+        delivered: Sequence[str] = (),
     ) -> None:
         if self.before_checkpoint is not None:
             self.before_checkpoint()
-        self.letters.setdefault(instance, []).extend(letters)
+        kept = self.letters.setdefault(instance, [])
+        if delivered:
+            keys = set(delivered)
+            now = _now()
+            kept[:] = [
+                replace(x, resolved_at=now, resolution=SYNCED)
+                if x.resolved_at is None and x.stream == stream and x.record_key in keys
+                else x
+                for x in kept
+            ]
+        first = max((x.id for x in kept), default=0) + 1
+        kept.extend(replace(x, id=first + i, created_at=_now()) for i, x in enumerate(letters))
         if state is not None:
             self.states[(instance, stream)] = state
 
@@ -174,8 +229,29 @@ class MemoryStateStore:
     async def reset_state(self, instance: str, stream: str) -> None:
         self.states.pop((instance, stream), None)
 
-    async def dead_letters(self, instance: str, limit: int = 100) -> list[DeadLetter]:
-        return self.letters.get(instance, [])[:limit]
+    async def dead_letters(
+        self, instance: str, limit: int = 100, *, ids: Sequence[int] | None = None
+    ) -> list[DeadLetter]:
+        wanted = None if ids is None else set(ids)
+        found = [
+            x
+            for x in self.letters.get(instance, [])
+            if x.resolved_at is None and (wanted is None or x.id in wanted)
+        ]
+        return found[:limit]
+
+    async def replayed(
+        self, instance: str, resolved: Sequence[int], failed: Sequence[tuple[int, str]]
+    ) -> None:
+        done, reasons, now = set(resolved), dict(failed), _now()
+        self.letters[instance] = [
+            replace(x, resolved_at=now, resolution=REPLAYED, replay_count=x.replay_count + 1)
+            if x.id in done
+            else replace(x, reason=reasons[x.id], replay_count=x.replay_count + 1)
+            if x.id in reasons
+            else x
+            for x in self.letters.get(instance, [])
+        ]
 
     async def save_run(self, run: SyncRun) -> None:
         self.history.append(run)
@@ -217,9 +293,27 @@ class SqlStateStore:
             await conn.execute(insert(stream_state).values(instance=instance, stream=stream, **values))
 
     async def checkpoint(
-        self, instance: str, stream: str, state: StreamState | None, letters: Sequence[DeadLetter]
+        self,
+        instance: str,
+        stream: str,
+        state: StreamState | None,
+        letters: Sequence[DeadLetter],
+        delivered: Sequence[str] = (),
     ) -> None:
         async with self.engine.begin() as conn:
+            keys = [k for k in dict.fromkeys(delivered) if k]
+            if keys:
+                d = dead_letters.c
+                await conn.execute(
+                    update(dead_letters)
+                    .where(
+                        d.instance == instance,
+                        d.stream == stream,
+                        d.record_key.in_(keys),
+                        d.resolved_at.is_(None),
+                    )
+                    .values(resolved_at=self.clock(), resolution=SYNCED)
+                )
             if letters:
                 now = self.clock()
                 await conn.execute(
@@ -251,21 +345,52 @@ class SqlStateStore:
                 )
             )
 
-    async def dead_letters(self, instance: str, limit: int = 100) -> list[DeadLetter]:
+    async def dead_letters(
+        self, instance: str, limit: int = 100, *, ids: Sequence[int] | None = None
+    ) -> list[DeadLetter]:
+        d = dead_letters.c
         query = (
             select(dead_letters)
-            .where(dead_letters.c.instance == instance)
-            .order_by(dead_letters.c.id)
+            .where(d.instance == instance, d.resolved_at.is_(None))
+            .order_by(d.id)
             .limit(limit)
         )
+        if ids is not None:
+            query = query.where(d.id.in_(list(ids)))
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [
             DeadLetter(
-                r["stream"], r["record_key"], json.loads(r["record"]), r["reason"], r["id"], r["created_at"]
+                r["stream"],
+                r["record_key"],
+                json.loads(r["record"]),
+                r["reason"],
+                r["id"],
+                r["created_at"],
+                r["resolved_at"],
+                r["resolution"] or "",
+                r["replay_count"],
             )
             for r in rows
         ]
+
+    async def replayed(
+        self, instance: str, resolved: Sequence[int], failed: Sequence[tuple[int, str]]
+    ) -> None:
+        d = dead_letters.c
+        async with self.engine.begin() as conn:
+            if resolved:
+                await conn.execute(
+                    update(dead_letters)
+                    .where(d.instance == instance, d.id.in_(list(resolved)))
+                    .values(resolved_at=self.clock(), resolution=REPLAYED, replay_count=d.replay_count + 1)
+                )
+            for letter_id, reason in failed:
+                await conn.execute(
+                    update(dead_letters)
+                    .where(d.instance == instance, d.id == letter_id)
+                    .values(reason=reason, replay_count=d.replay_count + 1)
+                )
 
     async def save_run(self, run: SyncRun) -> None:
         async with self.engine.begin() as conn:

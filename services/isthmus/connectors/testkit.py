@@ -86,11 +86,13 @@ class _CrashingStore(MemoryStateStore):
         self.calls = 0
         self.safe = 0  # deliveries covered by the last saved state
 
-    async def checkpoint(self, instance: str, stream: str, state: Any, letters: Any) -> None:
+    async def checkpoint(
+        self, instance: str, stream: str, state: Any, letters: Any, delivered: Any = ()
+    ) -> None:
         self.calls += 1
         if self.calls == self.crash_at:
             raise Crash
-        await super().checkpoint(instance, stream, state, letters)
+        await super().checkpoint(instance, stream, state, letters, delivered)
         if state is not None:
             self.safe = len(self.sink.delivered)
 

@@ -158,6 +158,7 @@ def create_app(settings: ConsoleSettings, *, oidc: Any = None) -> Starlette:
         Route("/operations/events/discard", page(operations.discard), methods=["POST"]),
         Route("/operations/connectors", page(connectors.connectors)),
         Route("/operations/connectors/discard", page(connectors.discard), methods=["POST"]),
+        Route("/operations/connectors/replay", page(connectors.replay), methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("isthmus.console", "static")]), name="static"),
     ]
     if oidc is not None:

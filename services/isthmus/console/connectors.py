@@ -1,5 +1,5 @@
 """Connectors: each instance's streams with their position and last sync, the next run, and the
-records it dead-lettered, with their reasons; discard."""
+records it dead-lettered, with their reasons; replay and discard."""
 
 from __future__ import annotations
 
@@ -53,6 +53,32 @@ async def discard(ctx: Ctx) -> Response:
         message = f"Discarded {done.discarded_count} dead letter(s) of {instance}."
     except grpc.aio.AioRpcError as exc:
         if exc.code() not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+            raise
+        message = f"Nothing done: {refusal(exc)}"
+    return ctx.redirect(f"/operations/connectors?instance={instance}", flash=message)
+
+
+async def replay(ctx: Ctx) -> Response:
+    ctx.caller.require("connectors:write")
+    instance = ctx.field("instance")
+    every = ctx.field("all") == "true"
+    ids = [] if every else [int(v) for v in ctx.fields("id") if v.isdigit()]
+    try:
+        done = await ctx.caller.connectors.ReplayConnectorDeadLetters(
+            api.ReplayConnectorDeadLettersRequest(instance=instance, ids=ids, all=every),
+            **ctx.caller.call_options(),
+        )
+        message = (
+            f"Replayed {done.resolved_count + len(done.refused)} dead letter(s) of {instance}: "
+            f"{done.resolved_count} delivered, {len(done.refused)} refused again."
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            grpc.StatusCode.NOT_FOUND,
+            grpc.StatusCode.FAILED_PRECONDITION,
+            grpc.StatusCode.ABORTED,
+        ):
             raise
         message = f"Nothing done: {refusal(exc)}"
     return ctx.redirect(f"/operations/connectors?instance={instance}", flash=message)

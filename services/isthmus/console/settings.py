@@ -9,7 +9,7 @@
 ``HUB_TARGET``
     host:port of every API not named below (default: this process's own gRPC port).
 ``CUSTOMERS_TARGET``, ``ORDERS_TARGET``, ``SERVICE_REQUESTS_TARGET``, ``LOYALTY_TARGET``,
-``CONNECTORS_TARGET``
+``VALUE_TARGET``, ``CONNECTORS_TARGET``
     host:port of each component's API on Kubernetes, where each has its own Service.
 ``HUB_TLS``, ``HUB_CA_FILE``, ``HUB_CERT_FILE``, ``HUB_KEY_FILE``
     TLS to the APIs, as for the connectors component.
@@ -32,7 +32,7 @@ from isthmus.platform.config import ConfigError, Settings
 
 PREFIX = "ISTHMUS_CONSOLE_"
 # The APIs the console calls, by the component that serves them.
-COMPONENTS = ("customers", "orders", "service-requests", "loyalty", "connectors")
+COMPONENTS = ("customers", "orders", "service-requests", "loyalty", "value", "connectors")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ class _Prepared:
 
 
 def _prefixed(exc: InvalidArgument, prefix: str) -> InvalidArgument:
-    return InvalidArgument.many([(f"{prefix}.{f}", m) for f, m in exc.violations])
+    prefixed = InvalidArgument.many([(f"{prefix}.{f}", m) for f, m in exc.violations])
+    return prefixed.because(exc.reason, **exc.metadata) if exc.reason else prefixed
 
 
 def _item_error(error: DomainError) -> common_pb2.ItemError:
@@ -44,6 +45,8 @@ def _item_error(error: DomainError) -> common_pb2.ItemError:
         code=error.code.name,
         message=error.message,
         field_violations=[common_pb2.FieldViolation(field=f, description=d) for f, d in violations],
+        reason=error.reason,
+        metadata=error.metadata,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from isthmus.customers import convert
 from isthmus.customers.batch_io import CandidateReads, Writes, comparisons_json
 from isthmus.customers.deps import UnitOfWork, actor_json, new_id
+from isthmus.customers.households import reexamine
 from isthmus.customers.incoming import (
     ACTIVE,
     CONFLICTING,
@@ -30,7 +31,15 @@ from isthmus.customers.incoming import (
     Upserted,
     Working,
 )
-from isthmus.customers.matching import Comparison, Decision, Features, Outcome, Scored
+from isthmus.customers.matching import (
+    Comparison,
+    Decision,
+    Features,
+    Outcome,
+    Scored,
+    own_evidence,
+    shared_contacts,
+)
 from isthmus.customers.merging import merge_into
 from isthmus.customers.records import Record
 from isthmus.customers.store import CustomerRow, ProfileRow, SourceRow, customer_columns
@@ -76,6 +85,7 @@ class Batch:
         self.xref_rows: list[dict[str, Any]] = []
         # (customer, customer) -> household link row, the pair in id order
         self.household_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.new_households: list[dict[str, Any]] = []  # those not known before the batch
         self.matcher = self.deps.matcher  # one model for the whole batch, even if another is loaded meanwhile
         self.lifted_tombstones: list[tuple[str, str]] = []
         # (customer linked to, another customer the record matched as well, the record)
@@ -124,11 +134,33 @@ class Batch:
         for a in self.applications:
             self._apply(a)
         await self._write()
+        moved: dict[str, str] = {}
         if self.bridges:
             moved = await self._merge_bridged()
             for r in results:
                 r.customer_id = moved.get(r.customer_id, r.customer_id)
+        if self.new_households:
+            await self._reexamine_households(moved, results)
         return results
+
+    async def _reexamine_households(self, moved: dict[str, str], results: list[Upserted]) -> None:
+        """A household the batch showed may hold records linked to the wrong one of its people
+        (``households.reexamine``): they move, and the batch's answers say where to."""
+        pairs = [
+            (
+                moved.get(row["customer_a"], row["customer_a"]),
+                moved.get(row["customer_b"], row["customer_b"]),
+                (row["source_system"], row["source_id"]),
+            )
+            for row in self.new_households
+        ]
+        moves = await reexamine(self.uow, pairs, self.matcher, self.now)
+        for r in results:
+            ref = (r.source_system, r.source_id)
+            if ref in moves.to:
+                r.customer_id = moves.to[ref]
+                if ref in moves.reviews:
+                    r.outcome, r.review_id = pb.MATCH_OUTCOME_REVIEW_OPENED, moves.reviews[ref]
 
     async def _candidates(self, refs: list[tuple[str, str]]) -> None:
         """Stored candidates of these new records, with the match profiles of their source records."""
@@ -295,9 +327,15 @@ class Batch:
         for s in scored:
             if s.customer_id == decision.customer_id or not self.matcher.links(s):
                 continue
-            if not self.matcher.compatible(
-                chosen, [self.features[r] for r in self.working[s.customer_id].refs]
-            ):
+            other = [self.features[r] for r in self.working[s.customer_id].refs]
+            if not self.matcher.compatible(chosen, other):
+                # Two people of one home: what only one of them holds (a birth date, a personal
+                # e-mail, a mobile) says whose record it is; what the household shares does not.
+                household = shared_contacts(chosen, other)
+                if own_evidence(decision.comparisons, household) and not own_evidence(
+                    s.comparisons, household
+                ):
+                    continue
                 why = f"matches as well another customer who is someone else ({s.customer_id})"
                 return Decision(
                     Outcome.REVIEW,
@@ -514,6 +552,7 @@ class Batch:
             known = await repo.household_pairs({cid for pair in self.household_rows for cid in pair})
             rows = [row for pair, row in self.household_rows.items() if pair not in known]
             await writes.insert(household_links, rows)
+            self.new_households = rows
         if self.lifted_tombstones:
             await writes.send(repo.delete_tombstones(self.lifted_tombstones))
 

@@ -50,7 +50,7 @@ async def merge_into(
     ids = [m.customer_id for m in merged]
     moved_rows = await uow.repo.source_rows_of(ids)
     moved = [[s.source_system, s.source_id, cid] for cid in ids for s in moved_rows.get(cid, [])]
-    await _relink(uow, [(s, i) for s, i, _ in moved], surviving.customer_id, f"merge:{merge_id}", now)
+    await relink(uow, [(s, i) for s, i, _ in moved], surviving.customer_id, f"merge:{merge_id}", now)
     await _move_consents(uow, ids, surviving.customer_id)
     before = Golden.from_json(surviving.golden).flat()
     golden = await golden_of(uow, surviving.customer_id)
@@ -176,7 +176,7 @@ async def unmerge_customer(deps: Deps, req: api.UnmergeCustomerRequest) -> api.U
     return api.UnmergeCustomerResponse(unmerge_id=unmerge_id, customer=customer, restored=restored)
 
 
-async def _relink(
+async def relink(
     uow: UnitOfWork, refs: Sequence[tuple[str, str]], customer_id: str, action: str, now: datetime
 ) -> None:
     """These source records move to ``customer_id``; the cross-reference history closes their old
@@ -239,7 +239,7 @@ async def _re_resolve_arrivals(
         if best.customer_id == host_id or not matcher.links(best):
             continue
         ref = (r.source_system, r.source_id)
-        await _relink(uow, [ref], best.customer_id, f"unmerge:{unmerge_id}:re-resolved", now)
+        await relink(uow, [ref], best.customer_id, f"unmerge:{unmerge_id}:re-resolved", now)
 
 
 async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
@@ -269,7 +269,7 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
         # The records that came from the restored customer go back to it, if they are still here.
         held = await uow.repo.source_rows([(s, x) for s, x, origin in merge.moved if origin == cid])
         refs = [ref for ref, r in held.items() if r.customer_id == host.customer_id]
-        await _relink(uow, refs, cid, f"unmerge:{unmerge_id}", now)
+        await relink(uow, refs, cid, f"unmerge:{unmerge_id}", now)
         # Keep automatic matching from putting them straight back together.
         await uow.repo.insert(
             no_match, [{"source_system": s, "source_id": x, "customer_id": host.customer_id} for s, x in refs]

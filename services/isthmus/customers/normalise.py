@@ -18,6 +18,7 @@ from isthmus.customers.records import Address, Email, Identifier, Name, Phone, R
 from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.timestamps import from_ts, valid_ts
 from isthmus_client.api.customers.v1 import records_pb2
+from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM
 
 MAX_TEXT = 200  # any single name, line, city, company
 MAX_ID = 128  # source id, identifier value
@@ -25,6 +26,7 @@ MAX_ITEMS = 20  # emails, phones, addresses, identifiers per record
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTE_VALUE = 4096
 SOURCE_SYSTEM_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+SOURCE_SYSTEMS_SETTING = "ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS"  # the source systems the master accepts
 
 _SPACE = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
@@ -200,8 +202,14 @@ def normalise(
     if not system:
         errors.add("source_system", "is required")
     elif system not in known_systems:
+        # Not the record's fault but the configuration's: refused alone, with a reason a connector
+        # reads to stop its sync instead of dead-lettering every record of the system.
         known = ", ".join(sorted(known_systems))
-        errors.add("source_system", f"unknown source system {system!r}; configured: {known}")
+        raise InvalidArgument(
+            "source_system",
+            f"unknown source system {system[:80]!r}; configured: {known} "
+            f"(add it to {SOURCE_SYSTEMS_SETTING})",
+        ).because(UNKNOWN_SOURCE_SYSTEM, setting=SOURCE_SYSTEMS_SETTING, source_system=system[:80])
     source_id = msg.source_id.strip()
     if not source_id:
         errors.add("source_id", "is required")

@@ -507,6 +507,31 @@ class Repository:
                 params,
             )
 
+    async def open_links(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The action that made each record's current link ("match:probabilistic", "merge:<id>"...)."""
+        if not refs:
+            return {}
+        x = xref_history.c
+        where, params = self._refs_in(x, refs)
+        stmt = select(x.source_system, x.source_id, x.action).where(where, x.unlinked_at.is_(None))
+        return {(r[0], r[1]): str(r[2]) for r in (await self.session.execute(stmt, params)).all()}
+
+    async def set_link(
+        self,
+        ref: tuple[str, str],
+        outcome: int,
+        score: float,
+        model: str | None,
+        comparisons: list[list[Any]] | None,
+    ) -> None:
+        """What a record's current link is and what made it (after the record moved)."""
+        c = source_records.c
+        await self.session.execute(
+            update(source_records)
+            .where(and_(c.source_system == ref[0], c.source_id == ref[1]))
+            .values(link_outcome=outcome, score=score, match_model=model, match_comparisons=comparisons)
+        )
+
 
 # Key locks a transaction takes one by one; beyond this it takes the ingest lock exclusively.
 MAX_KEY_LOCKS = 64

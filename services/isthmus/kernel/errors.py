@@ -6,6 +6,8 @@ with a message and, where a field is at fault, ``google.rpc.BadRequest`` field v
 
 from __future__ import annotations
 
+from typing import Self
+
 import grpc
 
 
@@ -13,10 +15,21 @@ class DomainError(Exception):
     """Base: a request the service understood and refused. Never a bug."""
 
     code: grpc.StatusCode = grpc.StatusCode.FAILED_PRECONDITION
+    # A machine-readable cause (``google.rpc.ErrorInfo`` reason, UPPER_SNAKE_CASE) and its details,
+    # for refusals a client must tell apart from bad data, e.g. UNKNOWN_SOURCE_SYSTEM with the setting
+    # that would admit the system. Empty for most errors.
+    reason: str = ""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.metadata: dict[str, str] = {}
+
+    def because(self, reason: str, **metadata: str) -> Self:
+        """This error with an ErrorInfo reason (one of ``isthmus_client.errors.REASONS``)."""
+        self.reason = reason
+        self.metadata = dict(metadata)
+        return self
 
 
 class InvalidArgument(DomainError):

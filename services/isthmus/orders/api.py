@@ -21,10 +21,16 @@ from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.store import Record
 from isthmus.platform.batching import Batcher
+from isthmus.platform.ids import is_uuid
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM
 
 T = TypeVar("T")
 C = TypeVar("C")
+
+SOURCE_SYSTEMS_SETTING = "ISTHMUS_ORDERS_SOURCE_SYSTEMS"
+# Unset, the orders take what the customer master takes (ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS), or these.
+DEFAULT_SOURCE_SYSTEMS = frozenset({"erp", "webshop", "callcenter"})
 
 
 def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | None:
@@ -36,11 +42,23 @@ def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | 
     return v.guard(lambda: Money.parse(message.amount, code, field))
 
 
-def place_order(r: orders_pb2.CreateOrderRequest) -> commands.PlaceOrder:
+def place_order(
+    r: orders_pb2.CreateOrderRequest, source_systems: frozenset[str] = DEFAULT_SOURCE_SYSTEMS
+) -> commands.PlaceOrder:
+    if r.source_system and r.source_system not in source_systems:
+        # The caller's configuration, not its order, is at fault: refused alone, with the setting.
+        known = ", ".join(sorted(source_systems))
+        raise InvalidArgument(
+            "source_system",
+            f"unknown source system {r.source_system[:80]!r}; configured: {known} "
+            f"(add it to {SOURCE_SYSTEMS_SETTING})",
+        ).because(UNKNOWN_SOURCE_SYSTEM, setting=SOURCE_SYSTEMS_SETTING, source_system=r.source_system[:80])
     v = Violations()
     v.required(
         source_system=r.source_system, external_order_id=r.external_order_id, customer_id=r.customer_id
     )
+    if r.customer_id and not is_uuid(r.customer_id):
+        v.add("customer_id", "must be a golden customer id (a UUID)")
     if r.channel == 0:
         v.add("channel", "required")
     elif r.channel not in order_pb2.OrderChannel.values():
@@ -142,8 +160,13 @@ def coupon_in(c: order_pb2.Coupon) -> Coupon:
 
 class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], record: Record
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        record: Record,
+        source_systems: frozenset[str] = DEFAULT_SOURCE_SYSTEMS,
     ) -> None:
+        self._source_systems = source_systems
         self._sessions = sessions
         self._clock = clock
         self._record = record
@@ -174,7 +197,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             raise Conflict("a concurrent request changed the same order or coupon; retry") from None
 
     async def CreateOrder(self, request: orders_pb2.CreateOrderRequest, context: Any) -> Message:
-        cmd = place_order(request)
+        cmd = place_order(request, self._source_systems)
         if handlers.batchable(cmd):
             done = await self._writes.submit(cmd)
         else:
@@ -202,19 +225,29 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         return orders_pb2.GetOrderByExternalIdResponse(order=codec.order(found.order))
 
     async def ListOrders(self, request: orders_pb2.ListOrdersRequest, context: Any) -> Message:
-        if not request.customer_id:
-            raise InvalidArgument("customer_id", "required")
+        pending = request.customer_state == order_pb2.CUSTOMER_STATE_PENDING
+        if request.customer_state not in order_pb2.CustomerState.values():
+            raise InvalidArgument("customer_state", f"unknown value {request.customer_state}")
+        if not request.customer_id and not pending:
+            raise InvalidArgument("customer_id", "required (unless customer_state is PENDING)")
         size = page_size(request.page_size)
-        filters = f"{request.customer_id}|{sorted(request.states)}"
+        filters = f"{request.customer_id}|{sorted(request.states)}|{request.customer_state}"
         after = None
         position = decode_token(request.page_token, filters)
         if position is not None:
             after = (position.instant("p"), position.text("o"))
-        found = await self._run(
-            lambda uow: uow.orders.list_for_customer(
-                request.customer_id, list(request.states), size + 1, after
+        states = list(request.states)
+        if pending:
+            found = await self._run(
+                lambda uow: uow.orders.list_pending(request.customer_id, states, size + 1, after)
             )
-        )
+        else:
+            known = request.customer_state == order_pb2.CUSTOMER_STATE_KNOWN
+            found = await self._run(
+                lambda uow: uow.orders.list_for_customer(
+                    request.customer_id, states, size + 1, after, known_only=known
+                )
+            )
         next_token = ""
         if len(found) > size:
             last = found[size - 1]

@@ -145,6 +145,9 @@ def order(value: Order) -> order_pb2.Order:
         update_time=ts(value.update_time),
         version=value.version,
         attributes=value.attributes,
+        customer_state=order_pb2.CUSTOMER_STATE_PENDING
+        if value.customer_pending
+        else order_pb2.CUSTOMER_STATE_KNOWN,
     )
     if value.cancellation is not None:
         c = value.cancellation
@@ -204,6 +207,7 @@ def from_order(m: order_pb2.Order) -> Order:
         shipping_address=from_address(m, "shipping_address"),
         billing_address=from_address(m, "billing_address"),
         attributes=dict(m.attributes),
+        customer_pending=m.customer_state == order_pb2.CUSTOMER_STATE_PENDING,
         payment_reference=m.payment_reference,
         carrier=m.carrier,
         tracking_number=m.tracking_number,

@@ -1,4 +1,5 @@
-"""Orders follow the customer master: merges, unmerges and erasures (``customers.*`` events).
+"""Orders follow the customer master: the customers it announces, merges, unmerges and erasures
+(``customers.*`` events).
 
 Each function runs inside the transaction the event bus opens for one delivery; the bus' inbox makes
 a redelivered event a no-op, and each function is also safe to run twice on its own.
@@ -25,8 +26,37 @@ async def _move(uow: Uow, order: Order, to_id: str, now: datetime) -> None:
     await record_history(uow, order, order_pb2.ORDER_HISTORY_KIND_CUSTOMER_CHANGED, order.state, now, SYSTEM)
 
 
+async def customers_known(customer_ids: list[str], uow: Uow) -> int:
+    """The customer master announced these customers: remember them, and their orders that were
+    waiting for them are no longer pending. Returns how many orders that resolved."""
+    now, resolved = uow.clock(), 0
+    await uow.orders.learn(customer_ids, now)
+    for customer_id in dict.fromkeys(customer_ids):
+        for order_id in await uow.orders.pending_ids(customer_id):
+            order = await uow.orders.get(order_id, for_update=True)
+            if order is None or not order.customer_pending:
+                continue
+            read_version = order.version
+            order.customer_pending = False
+            order.version += 1
+            order.update_time = now
+            await uow.orders.save(order, read_version)
+            resolved += 1
+    return resolved
+
+
+async def resolve_known(uow: Uow) -> int:
+    """Pending orders whose customer is known after all (an order and its customer's event that
+    crossed in flight): resolved now. Runs with the pending-orders metric."""
+    resolved = 0
+    for customer_id in await uow.orders.pending_but_known():
+        resolved += await customers_known([customer_id], uow)
+    return resolved
+
+
 async def customers_merged(surviving_id: str, merged_ids: list[str], merge_id: str, uow: Uow) -> int:
     """Every order of a merged customer moves to the survivor; returns how many moved."""
+    await customers_known([surviving_id, *merged_ids], uow)
     now, moved = uow.clock(), 0
     for merged_id in merged_ids:
         if merged_id == surviving_id:

@@ -212,6 +212,8 @@ class Order:
     cancellation: Cancellation | None = None
     returns: list[OrderReturn] = field(default_factory=list)
     version: int = 1
+    # The customer master has not announced customer_id yet (docs/orders.md, "Customers it names").
+    customer_pending: bool = False
 
     @property
     def totals(self) -> Totals:

@@ -169,6 +169,7 @@ async def create_order(cmd: PlaceOrder, uow: Uow) -> Created:
         return _repeat(cmd, given, found)
     now = uow.clock()
     order = _place(cmd, now)
+    order.customer_pending = not await uow.orders.known([cmd.customer_id])
     for i, raw in enumerate(cmd.coupon_codes):
         await _apply_coupon(uow, order, i, raw.upper(), now)
     check_discounts(order.currency, order.lines, order.adjustments)
@@ -193,6 +194,7 @@ async def _create_set(
     if not cmds:
         return []
     found = await uow.orders.by_externals(list({(c.source_system, c.external_order_id) for c in cmds}))
+    known = await uow.orders.known([c.customer_id for c in cmds])
     outcomes: list[Created | BaseException] = []
     new: list[tuple[Order, dict[str, Any], order_pb2.Order]] = []
     for cmd in cmds:
@@ -204,6 +206,7 @@ async def _create_set(
                 outcomes.append(_repeat(cmd, given, found[key]))
                 continue
             order = _place(cmd, now)
+            order.customer_pending = cmd.customer_id not in known
             check_discounts(order.currency, order.lines, order.adjustments)
         except DomainError as exc:
             outcomes.append(exc)

@@ -31,9 +31,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    false,
+    func,
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,9 +63,17 @@ orders = Table(
     Column("version", Integer, nullable=False),
     Column("fingerprint", Text, nullable=False),
     Column("erased", Boolean, nullable=False, default=False),
+    # The customer master has not announced customer_id yet (the doc's customer_state is PENDING).
+    Column("customer_pending", Boolean, nullable=False, server_default=false()),
     Column("doc", LargeBinary, nullable=False),
     UniqueConstraint("source_system", "external_order_id", name="uq_orders_external"),
     Index("ix_orders_customer", "customer_id", "placed_at", "order_id"),
+    Index(
+        "ix_orders_customer_pending",
+        "customer_id",
+        postgresql_where=text("customer_pending"),
+        sqlite_where=text("customer_pending"),
+    ),
 )
 
 history = Table(
@@ -79,6 +90,15 @@ history = Table(
 )
 
 # Which orders a merge moved, so that undoing exactly that merge moves exactly those back.
+# Customers the customer master announced (CustomerCreated and every later event naming one): the
+# order service learns them from events, never from the master's tables.
+known_customers = Table(
+    "known_customers",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("known_at", DateTime(timezone=True), nullable=False),
+)
+
 customer_moves = Table(
     "order_customer_moves",
     metadata,
@@ -136,6 +156,7 @@ _UPDATE = (
         customer_id=bindparam("customer_id"),
         state=bindparam("state"),
         version=bindparam("version"),
+        customer_pending=bindparam("customer_pending"),
         doc=bindparam("doc"),
     )
 )
@@ -211,6 +232,7 @@ class OrderRepository:
             version=order.version,
             fingerprint=json.dumps(fingerprint, sort_keys=True),
             erased=False,
+            customer_pending=order.customer_pending,
             doc=message.SerializeToString(),
         )
 
@@ -238,6 +260,7 @@ class OrderRepository:
             customer_id=order.customer_id,
             state=int(order.state),
             version=order.version,
+            customer_pending=order.customer_pending,
             doc=message.SerializeToString(),
         )
         if erased is None:
@@ -269,6 +292,7 @@ class OrderRepository:
                     "customer_id": order.customer_id,
                     "state": int(order.state),
                     "version": order.version,
+                    "customer_pending": order.customer_pending,
                     "doc": message.SerializeToString(),
                 },
             )
@@ -278,9 +302,17 @@ class OrderRepository:
             raise Conflict("orders changed concurrently; read them again and retry")
 
     async def list_for_customer(
-        self, customer_id: str, states: Sequence[int], size: int, after: tuple[datetime, str] | None
+        self,
+        customer_id: str,
+        states: Sequence[int],
+        size: int,
+        after: tuple[datetime, str] | None,
+        *,
+        known_only: bool = False,
     ) -> list[Order]:
         query = select(orders.c.doc).where(orders.c.customer_id == customer_id)
+        if known_only:
+            query = query.where(orders.c.customer_pending.is_(False))
         if states:
             query = query.where(orders.c.state.in_(states))
         if after is not None:
@@ -293,6 +325,75 @@ class OrderRepository:
             )
         query = query.order_by(orders.c.placed_at.desc(), orders.c.order_id.desc()).limit(size)
         return [self._load(doc) for doc in (await self.session.execute(query)).scalars()]
+
+    async def list_pending(
+        self, customer_id: str, states: Sequence[int], size: int, after: tuple[datetime, str] | None
+    ) -> list[Order]:
+        """Orders still waiting for their customer (of one customer, or of all when it is empty)."""
+        query = select(orders.c.doc).where(orders.c.customer_pending.is_(True))
+        if customer_id:
+            query = query.where(orders.c.customer_id == customer_id)
+        if states:
+            query = query.where(orders.c.state.in_(states))
+        if after is not None:
+            placed, order_id = after
+            query = query.where(
+                or_(
+                    orders.c.placed_at < placed,
+                    and_(orders.c.placed_at == placed, orders.c.order_id < order_id),
+                )
+            )
+        query = query.order_by(orders.c.placed_at.desc(), orders.c.order_id.desc()).limit(size)
+        return [self._load(doc) for doc in (await self.session.execute(query)).scalars()]
+
+    async def pending_ids(self, customer_id: str) -> list[str]:
+        rows = await self.session.execute(
+            select(orders.c.order_id).where(
+                orders.c.customer_id == customer_id, orders.c.customer_pending.is_(True)
+            )
+        )
+        return list(rows.scalars())
+
+    async def pending_summary(self) -> tuple[int, datetime | None]:
+        """How many orders wait for their customer, and since when the oldest of them was placed."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(orders.c.placed_at)).where(orders.c.customer_pending.is_(True))
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def pending_but_known(self, limit: int = 1000) -> list[str]:
+        """Customers that are known and still have pending orders."""
+        query = (
+            select(orders.c.customer_id)
+            .where(
+                orders.c.customer_pending.is_(True),
+                orders.c.customer_id.in_(select(known_customers.c.customer_id)),
+            )
+            .distinct()
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def known(self, customer_ids: Sequence[str]) -> set[str]:
+        """Which of these customers the customer master has announced."""
+        if not customer_ids:
+            return set()
+        rows = await self.session.execute(
+            select(known_customers.c.customer_id).where(any_of(known_customers.c.customer_id, "ids")),
+            {"ids": list(set(customer_ids))},
+        )
+        return set(rows.scalars())
+
+    async def learn(self, customer_ids: Sequence[str], at: datetime) -> list[str]:
+        """Remember announced customers; returns those that were new."""
+        new = sorted(set(customer_ids) - await self.known(customer_ids))
+        if new:
+            await insert_many(
+                self.session, known_customers, [{"customer_id": c, "known_at": at} for c in new]
+            )
+        return new
 
     async def ids_for_customer(self, customer_id: str) -> list[str]:
         rows = await self.session.execute(

@@ -9,6 +9,7 @@ fresh buffer, so parent and child never hand out the same id.
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 _CHUNK = 4096
@@ -35,3 +36,11 @@ def new_uuid() -> str:
         _used += 16
     variant = "89ab"[int(h[16], 16) & 3]
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_uuid(text: str) -> bool:
+    """Whether ``text`` is a UUID in the canonical lower-case 36-character form the hub mints."""
+    return _UUID.match(text) is not None

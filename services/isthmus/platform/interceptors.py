@@ -275,6 +275,8 @@ async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext,
     elif log.isEnabledFor(logging.INFO):
         log.info("%s refused: %s %s", method, code.name, message, extra={"grpc_code": code.name})
     trailers: list[tuple[str, str | bytes]] = [(CORRELATION_HEADER, cid)]
-    if violations:
-        trailers.append((STATUS_DETAILS_KEY, status_details(code, message, violations)))
+    reason = getattr(exc, "reason", "")
+    if violations or reason:
+        details = status_details(code, message, violations, reason, getattr(exc, "metadata", None))
+        trailers.append((STATUS_DETAILS_KEY, details))
     await context.abort(code, message, tuple(trailers))

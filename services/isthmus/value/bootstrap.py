@@ -13,11 +13,18 @@ from isthmus.platform import events
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.db import session_factory
 from isthmus.platform.migrations import Stream
-from isthmus.value import api, config, consumers, domain, refit
+from isthmus.value import api, config, consumers, domain, engagement_api, engagement_consumers, refit
+from isthmus.value.engagement_events import OutboxPublisher, value_facts_reader
 from isthmus.value.handlers import CurrentModel
 from isthmus.value.tables import models
 
 SERVICE = "isthmus.value.v1.ValueService"
+# Segments, campaigns and suggestions: served by the same component, over the same schema.
+ENGAGEMENT_SERVICES = (
+    "isthmus.value.v1.SegmentService",
+    "isthmus.value.v1.CampaignService",
+    "isthmus.value.v1.SuggestionService",
+)
 SCHEMA = "value"
 MIGRATIONS = Stream("isthmus.value:migrations", "alembic_version")
 
@@ -30,6 +37,7 @@ CONSUMES = (
     ("orders", consumers.ORDER_EVENTS),
     ("cases", consumers.CASE_EVENTS),
     ("customers", consumers.CUSTOMER_EVENTS),
+    *engagement_consumers.SUBSCRIPTIONS,
 )
 
 
@@ -49,15 +57,22 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
         return found
 
     api.add_to_server(api.ValueServicer(sessions, settings, current, refit_now), server)
+    publisher, facts = OutboxPublisher(), value_facts_reader(settings.currency)
+    engagement_api.add_to_server(server, sessions, runtime.clock, publisher, facts)
     if runtime.bus is not None:
         handler, prepare = consumers.event_handlers(settings, runtime.clock, record, current)
+        engaged = engagement_consumers.handlers(runtime.clock, publisher, facts)
         runtime.bus.add_relay(SCHEMA, engine)
         for purpose, keys in CONSUMES:
-            runtime.bus.subscribe(
-                SCHEMA, engine, events.Subscription(purpose, keys, handler, prepare=prepare)
-            )
+            if purpose in engaged:
+                subscription = events.Subscription(purpose, keys, engaged[purpose])
+            else:
+                subscription = events.Subscription(purpose, keys, handler, prepare=prepare)
+            runtime.bus.subscribe(SCHEMA, engine, subscription)
     return refit.schedule(settings.refit_interval_seconds, refit_now, last_fit, runtime.clock)
 
 
 def component() -> Component:
-    return Component("value", SCHEMA, (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES)
+    return Component(
+        "value", SCHEMA, (SERVICE, *ENGAGEMENT_SERVICES), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES
+    )

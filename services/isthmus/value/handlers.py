@@ -150,7 +150,8 @@ async def order_paid(cmd: PaidOrder, uow: Uow) -> None:
     order = OrderRow(
         order_id=cmd.order_id,
         customer_id=cid,
-        origin_customer_id=cid,
+        # The customer the event named: an unmerge gives the order back to it.
+        origin_customer_id=cmd.customer_id,
         placed_at=cmd.placed_at,
         revenue_minor=to_reporting(cmd.total - cmd.tax, cmd.currency, config),
         cost_minor=to_reporting(cmd.cost, cmd.currency, config) if cmd.cost is not None else 0,
@@ -209,7 +210,7 @@ async def case_opened(
         dict(
             service_request_id=service_request_id,
             customer_id=cid,
-            origin_customer_id=cid,
+            origin_customer_id=customer_id,
             opened_at=opened_at,
             kind=kind,
             cost_minor=cost,

@@ -77,8 +77,9 @@ def fit_bgnbd(x: Array, t_x: Array, big_t: Array) -> BgNbd:
     total = weights.sum()
 
     def loss(log_params: Array) -> float:
-        params = BgNbd(*np.exp(log_params))
-        value = -float(np.dot(weights, bgnbd_log_likelihood(params, ux, ut, uT))) / total
+        with np.errstate(all="ignore"):  # the optimiser probes extreme parameters on its way
+            params = BgNbd(*np.exp(log_params))
+            value = -float(np.dot(weights, bgnbd_log_likelihood(params, ux, ut, uT))) / total
         return value if np.isfinite(value) else 1e100
 
     return BgNbd(*_minimise(loss, 4))
@@ -109,8 +110,9 @@ def fit_gamma_gamma(x: Array, m: Array) -> GammaGamma:
     total = weights.sum()
 
     def loss(log_params: Array) -> float:
-        params = GammaGamma(*np.exp(log_params))
-        value = -float(np.dot(weights, gamma_gamma_log_likelihood(params, ux, um))) / total
+        with np.errstate(all="ignore"):
+            params = GammaGamma(*np.exp(log_params))
+            value = -float(np.dot(weights, gamma_gamma_log_likelihood(params, ux, um))) / total
         return value if np.isfinite(value) else 1e100
 
     return GammaGamma(*_minimise(loss, 3))

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.postgres
 
 
 def customer() -> str:
-    return f"cust-{uuid.uuid4().hex[:8]}"
+    return str(uuid.uuid4())
 
 
 async def account(services, customer_id: str) -> loyalty_pb2.Account:

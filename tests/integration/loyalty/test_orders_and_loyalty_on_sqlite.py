@@ -9,6 +9,8 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
+CUSTOMER = "00000000-0000-4000-8000-00000000c001"
+
 
 async def test_an_order_paid_on_sqlite_earns_points_through_the_in_process_bus(tmp_path):
     settings = config.load(
@@ -29,7 +31,7 @@ async def test_an_order_paid_on_sqlite_earns_points_through_the_in_process_bus(t
             orders_pb2.CreateOrderRequest(
                 source_system="erp",
                 external_order_id="E-1",
-                customer_id="c-1",
+                customer_id=CUSTOMER,
                 channel=order_pb2.ORDER_CHANNEL_ERP,
                 currency_code="JPY",
                 lines=[order_pb2.OrderLine(sku="A", quantity=3, unit_price=common_pb2.Money(amount="1200"))],
@@ -46,9 +48,9 @@ async def test_an_order_paid_on_sqlite_earns_points_through_the_in_process_bus(t
         )
         await h.runtime.bus.drain(timeout=10)
         # The built-in programme has no JPY rule: the customer is enrolled with nothing earned.
-        got = (await loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id="c-1"))).account
+        got = (await loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=CUSTOMER))).account
         assert got.balance == 0 and got.tier.tier_id == "member"
         adjusted = await loyalty.AdjustPoints(
-            loyalty_pb2.AdjustPointsRequest(customer_id="c-1", points=7, reason="welcome")
+            loyalty_pb2.AdjustPointsRequest(customer_id=CUSTOMER, points=7, reason="welcome")
         )
         assert adjusted.account.balance == 7

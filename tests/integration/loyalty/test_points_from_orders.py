@@ -16,7 +16,7 @@ pytestmark = pytest.mark.postgres
 
 
 def customer() -> str:
-    return f"cust-{uuid.uuid4().hex[:8]}"
+    return str(uuid.uuid4())
 
 
 async def account(services, customer_id: str) -> loyalty_pb2.Account:
@@ -101,7 +101,7 @@ async def test_a_cancellation_before_payment_awards_nothing(services):
     who = customer()
     created = await services.orders.CreateOrder(
         orders_pb2.CreateOrderRequest(
-            source_system="shop",
+            source_system="webshop",
             external_order_id=uuid.uuid4().hex,
             customer_id=who,
             channel=order_pb2.ORDER_CHANNEL_PHONE,

@@ -33,6 +33,7 @@ def test_each_api_has_its_own_address_and_the_hub_target_is_the_fallback() -> No
         "customers": "hub.crm.svc:50051",
         "orders": "rel-isthmus-orders.crm.svc:50051",
         "service_requests": "rel-isthmus-service-requests.crm.svc:50051",
+        "value": "hub.crm.svc:50051",
     }
     assert hub.token == "a-token-of-sixteen-chars"
 

@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from isthmus.customers.matching import LEVELS, Features, MatchConfig, Matcher, MatchModel, Outcome
+from isthmus.customers.matching import (
+    LEVELS,
+    Features,
+    MatchConfig,
+    Matcher,
+    MatchModel,
+    Outcome,
+    own_evidence,
+    shared_contacts,
+)
 from isthmus.customers.matching.training import (
     ESTIMATED,
     TrainingOptions,
@@ -289,3 +298,33 @@ def test_given_name_levels(a: str, b: str, level: str):
     x, y = rec("1", a, "Berger"), rec("2", b, "Berger")
     comparisons = Matcher(MatchConfig()).score_pair(x, y)[1]
     assert next(c.level for c in comparisons if c.comparator == "given_name") == level
+
+
+def test_what_only_one_person_of_a_home_holds_tells_them_apart_and_what_the_home_shares_does_not():
+    home = {"street": "Lindenallee 4", "pc": "10115"}
+    landline, mobile = "+493055501770", "+491715550101"
+    father = rec("F1", "Hans", "Becker", "1961-03-04", phone=landline, email="hb@example.de", **home)
+    son = rec("S1", "Hans", "Becker", "1990-07-08", phone=landline, email="jr@example.com", **home)
+    matcher = Matcher(MatchConfig())
+    household = shared_contacts([father], [son])
+    assert household == {landline}
+
+    # Names, the address and the landline: the home's, evidence of neither.
+    undated = rec("X", "Hans", "Becker", phone=landline, **home)
+    for person in (father, son):
+        assert own_evidence(matcher.score(undated, "c", [person]).comparisons, household) == []
+    # The son's e-mail, his mobile, his birth date: his.
+    for own in (
+        rec("S0", "Hans", "Becker", email="jr@example.com", **home),
+        rec("S0", "Hans", "Becker", phone=mobile, **home),
+        rec("S0", "Hans", "Becker", "1990-07-08", **home),
+    ):
+        with_son = rec("S1", "Hans", "Becker", "1990-07-08", phone=mobile, email="jr@example.com", **home)
+        found = own_evidence(matcher.score(own, "c", [with_son]).comparisons, household)
+        assert [c.comparator for c in found] in (["email_exact"], ["phone_exact"], ["date_of_birth"])
+        assert own_evidence(matcher.score(own, "c", [father]).comparisons, household) == []
+    # An e-mail both hold is the household's, however personal it looks.
+    shared = shared_contacts([father], [rec("S1", "Hans", "Becker", email="hb@example.de")])
+    assert (
+        own_evidence(matcher.score(father, "c", [father]).comparisons, shared)[0].comparator != "email_exact"
+    )

@@ -8,6 +8,33 @@ from google.rpc import error_details_pb2, status_pb2
 
 # Where gRPC carries a google.rpc.Status with its details (the same key in every language).
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
+# The ``google.rpc.ErrorInfo`` domain of every reason below.
+DOMAIN = "isthmus"
+
+# ErrorInfo reasons that say the caller's configuration is at fault, not the data it sent: sending
+# the same request again cannot succeed until an operator changes the setting named in the metadata
+# (key "setting"). A batch item carries the same reason in ``ItemError.reason``.
+UNKNOWN_SOURCE_SYSTEM = "UNKNOWN_SOURCE_SYSTEM"
+CONFIGURATION_REASONS = frozenset({UNKNOWN_SOURCE_SYSTEM})
+
+
+def error_info(error: grpc.RpcError) -> tuple[str, dict[str, str]]:
+    """The ``google.rpc.ErrorInfo`` reason and metadata of a refused call (``("", {})`` if none)."""
+    status = _status(error)
+    if status is not None:
+        for detail in status.details:
+            info = error_details_pb2.ErrorInfo()
+            if detail.Unpack(info):
+                return info.reason, dict(info.metadata)
+    return "", {}
+
+
+def _status(error: grpc.RpcError) -> status_pb2.Status | None:
+    trailing = getattr(error, "trailing_metadata", None)
+    for key, value in (trailing() if trailing else None) or ():
+        if key == STATUS_DETAILS_KEY:
+            return status_pb2.Status.FromString(value)
+    return None
 
 
 def field_violations(error: grpc.RpcError) -> list[tuple[str, str]]:
@@ -17,29 +44,37 @@ def field_violations(error: grpc.RpcError) -> list[tuple[str, str]]:
     relative to the item.
     """
     # grpc.Call (blocking stubs) and grpc.aio.AioRpcError both carry trailing_metadata().
-    trailing = getattr(error, "trailing_metadata", None)
-    for key, value in (trailing() if trailing else None) or ():
-        if key == STATUS_DETAILS_KEY:
-            status = status_pb2.Status.FromString(value)
-            out: list[tuple[str, str]] = []
-            for detail in status.details:
-                bad = error_details_pb2.BadRequest()
-                if detail.Unpack(bad):
-                    out.extend((v.field, v.description) for v in bad.field_violations)
-            return out
-    return []
+    status = _status(error)
+    out: list[tuple[str, str]] = []
+    for detail in status.details if status is not None else ():
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            out.extend((v.field, v.description) for v in bad.field_violations)
+    return out
 
 
-def status_details(code: grpc.StatusCode, message: str, violations: list[tuple[str, str]]) -> bytes:
-    """The serialized google.rpc.Status with a BadRequest, for ``STATUS_DETAILS_KEY`` (server side)."""
+def status_details(
+    code: grpc.StatusCode,
+    message: str,
+    violations: list[tuple[str, str]],
+    reason: str = "",
+    metadata: dict[str, str] | None = None,
+) -> bytes:
+    """The serialized google.rpc.Status with a BadRequest (when fields are at fault) and an ErrorInfo
+    (when there is a reason), for ``STATUS_DETAILS_KEY`` (server side)."""
     status = status_pb2.Status(code=code.value[0], message=message)
-    detail = any_pb2.Any()
-    detail.Pack(
-        error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations
-            ]
+    if violations:
+        detail = any_pb2.Any()
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations
+                ]
+            )
         )
-    )
-    status.details.append(detail)
+        status.details.append(detail)
+    if reason:
+        info = any_pb2.Any()
+        info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata or {}))
+        status.details.append(info)
     return status.SerializeToString()

@@ -36,6 +36,7 @@ class EcommerceConnector(Connector):
     streams = (
         Stream("customers", primary_key="source_id", cursor_field="updated_at"),
         Stream("orders", primary_key="external_order_id", cursor_field="updated_at"),
+        Stream("carts", primary_key="external_cart_id", cursor_field="updated_at"),
     )
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +103,7 @@ class EcommerceConnector(Connector):
         for obj in sorted(latest.values(), key=lambda o: (o["updated_at"], _sortable(str(o["id"])))):
             if (obj["updated_at"], _sortable(str(obj["id"]))) <= (after[0], _sortable(after[1])):
                 continue
-            yield _customer(obj) if stream == "customers" else _order(obj)
+            yield {"customers": _customer, "orders": _order, "carts": _cart}[stream](obj)
 
 
 def _sortable(key: str) -> str:
@@ -124,6 +125,9 @@ def _customer(obj: dict[str, Any]) -> dict[str, Any]:
         "phones": [{"number": obj["phone"], "kind": "mobile"}] if obj.get("phone") else [],
         "updated_at": obj["updated_at"],
     }
+    consents = [c for c in (_consent(obj, "email"), _consent(obj, "sms")) if c is not None]
+    if consents:
+        record["consents"] = consents
     address = obj.get("default_address")
     if address:
         record["addresses"] = [
@@ -136,6 +140,48 @@ def _customer(obj: dict[str, Any]) -> dict[str, Any]:
             }
         ]
     return record
+
+
+def _cart(obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "external_cart_id": str(obj["id"]),
+        "customer_source_id": str(obj["customer_id"]),
+        "currency_code": obj["currency"],
+        "lines": [
+            {
+                "sku": li["sku"],
+                "description": li.get("title", ""),
+                "quantity": li["quantity"],
+                "unit_price": li["price"],
+            }
+            for li in obj.get("line_items") or []
+        ],
+        "total": obj["total_price"],
+        "abandoned_at": obj["abandoned_at"],
+        "recovery_url": obj.get("recovery_url") or f"https://shop.example/checkouts/{obj['id']}/recover",
+        "updated_at": obj["updated_at"],
+    }
+
+
+# The shop's marketing consent states: "subscribed" is an opt-in, "unsubscribed" an opt-out;
+# "not_subscribed" (never asked) and "pending" (double opt-in not confirmed yet) say nothing.
+_CONSENT_STATES = {"subscribed": "granted", "unsubscribed": "withdrawn"}
+
+
+def _consent(obj: dict[str, Any], channel: str) -> dict[str, Any] | None:
+    """The customer's {email,sms}_marketing_consent as a canonical consent statement, with the time
+    the customer opted in or out (not when the customer object last changed)."""
+    consent = obj.get(f"{channel}_marketing_consent") or {}
+    status = _CONSENT_STATES.get(str(consent.get("state", "")))
+    if status is None or not consent.get("consent_updated_at"):
+        return None
+    return {
+        "channel": channel,
+        "status": status,
+        "given_at": consent["consent_updated_at"],
+        "source": f"{channel}_marketing_consent"
+        + (f" ({consent['opt_in_level']})" if consent.get("opt_in_level") else ""),
+    }
 
 
 def _order(obj: dict[str, Any]) -> dict[str, Any]:

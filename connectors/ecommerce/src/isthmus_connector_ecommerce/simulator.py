@@ -8,6 +8,7 @@ import threading
 import urllib.parse
 import urllib.request
 import uuid
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ def _decode(cursor: str) -> tuple[str, int]:
 
 class ShopSimulator:
     def __init__(self, directory: Path, *, seed: int = 12, rate_limit_every: int = 4) -> None:
-        self.data: dict[str, dict[int, dict[str, Any]]] = {"customers": {}, "orders": {}}
+        self.data: dict[str, dict[int, dict[str, Any]]] = {"customers": {}, "orders": {}, "carts": {}}
         self.rate_limit_every = rate_limit_every
         self.requests = 0
         self.rate_limited = 0
@@ -45,6 +46,7 @@ class ShopSimulator:
         if seed:
             self.add_records("customers", seed)
             self.add_records("orders", seed)
+            self.add_records("carts", max(1, seed // 3))
 
     @property
     def base_url(self) -> str:
@@ -73,6 +75,21 @@ class ShopSimulator:
     def add_customer(self, first: str, last: str, email: str, **extra: Any) -> dict[str, Any]:
         return self.put("customers", {"first_name": first, "last_name": last, "email": email, **extra})
 
+    def set_marketing_consent(
+        self, customer_id: int, channel: str, state: str, at: str, opt_in_level: str = "single_opt_in"
+    ) -> dict[str, Any]:
+        """The customer opts in ("subscribed") or out ("unsubscribed") of email or sms marketing."""
+        with self._lock:
+            customer = dict(self.data["customers"][customer_id])
+        customer[f"{channel}_marketing_consent"] = {
+            "state": state, "opt_in_level": opt_in_level, "consent_updated_at": at,
+        }  # fmt: skip
+        before = customer.pop("updated_at", "")
+        while (stamp := self._stamp()) <= before:  # a change the next incremental read must see
+            pass
+        customer["updated_at"] = stamp
+        return self.put("customers", customer)
+
     def add_order(
         self,
         customer_id: int,
@@ -88,6 +105,22 @@ class ShopSimulator:
             "line_items": [{"sku": s, "title": t, "quantity": q, "price": p} for s, t, q, p in items],
         })  # fmt: skip
 
+    def add_cart(
+        self,
+        customer_id: int,
+        items: list[tuple[str, str, int, str]],
+        *,
+        currency: str = "EUR",
+        abandoned_at: str = "2024-05-01T18:00:00+00:00",
+    ) -> dict[str, Any]:
+        """A checkout the customer left before paying, as the shop reports it (abandoned checkouts)."""
+        total = sum(Decimal(p) * q for _, _, q, p in items)
+        return self.put("carts", {
+            "customer_id": customer_id, "currency": currency, "abandoned_at": abandoned_at,
+            "total_price": f"{total:.2f}",
+            "line_items": [{"sku": s, "title": t, "quantity": q, "price": p} for s, t, q, p in items],
+        })  # fmt: skip
+
     def add_records(self, stream: str, count: int) -> None:
         for _ in range(count):
             if stream == "customers":
@@ -99,7 +132,11 @@ class ShopSimulator:
                 customers = [c["id"] for c in self.data["customers"].values() if c.get("id")]
                 if not customers:
                     customers = [self.add_customer("A", "B", "ab@mail.example")["id"]]
-                self.add_order(customers[self.next_id % len(customers)], [("SKU-9", "Mug", 1, "12.50")])
+                buyer = customers[self.next_id % len(customers)]
+                if stream == "carts":
+                    self.add_cart(buyer, [("SKU-7", "Teapot", 1, "29.00")])
+                else:
+                    self.add_order(buyer, [("SKU-9", "Mug", 1, "12.50")])
 
     def add_bad_record(self, stream: str) -> None:
         self.put(stream, {"id": None, "email": "ghost@mail.example"})

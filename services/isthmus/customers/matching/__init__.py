@@ -32,6 +32,8 @@ from isthmus.customers.matching.scoring import (
     Outcome,
     Scored,
     against,
+    own_evidence,
+    shared_contacts,
 )
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "against",
     "blocking_keys",
     "builtin_comparators",
+    "own_evidence",
+    "shared_contacts",
     "similarity_comparator",
     "street_key",
 ]

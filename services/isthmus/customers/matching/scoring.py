@@ -15,8 +15,11 @@ probabilistic link also needs something besides the names to agree (namesakes sh
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+import phonenumbers
 
 from isthmus.customers.matching.comparators import ComparatorRegistry, Comparison, builtin_comparators
 from isthmus.customers.matching.features import Features
@@ -149,6 +152,48 @@ def _uncertainty(comparisons: Sequence[Comparison]) -> str:
     missing = [n for n in ("date_of_birth", "given_name", "postal_address") if n not in present]
     parts = short + ([f"not on both records: {', '.join(missing)}"] if missing else [])
     return "; ".join(parts)
+
+
+# Evidence of a person, not of a home: agreeing on these tells a father from his son of the same name.
+_PERSONAL = ("date_of_birth", "identifier", "generation")
+_CONTACTS = ("email_exact", "phone_exact")
+
+
+@functools.lru_cache(maxsize=4096)
+def fixed_line(e164: str) -> bool:
+    """Whether a number is a landline: a home's, shared by whoever lives there."""
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(kind == phonenumbers.PhoneNumberType.FIXED_LINE)
+
+
+def shared_contacts(xs: Iterable[Features], ys: Iterable[Features]) -> frozenset[str]:
+    """The e-mails and phones that records of two people both hold: a household's."""
+    held = {v for f in xs for v in (*f.emails, *f.phones)}
+    return frozenset(v for f in ys for v in (*f.emails, *f.phones) if v in held)
+
+
+def own_evidence(comparisons: Sequence[Comparison], household: frozenset[str]) -> list[Comparison]:
+    """The agreements that speak of the person, not of the household: a birth date, an identifier or a
+    generation, or an e-mail or a mobile phone that is not the household's (``household``: contact
+    points two people of it both hold; a landline is always the home's). Names and the address are
+    what a father and his son of one name at one home share."""
+    out = []
+    for c in comparisons:
+        if c.weight <= 0 or not c.level or c.level == "different":
+            continue
+        if c.comparator in _PERSONAL:
+            out.append(c)
+        elif c.comparator in _CONTACTS:
+            values = {c.left, c.right}
+            if values & household:
+                continue
+            if c.comparator == "phone_exact" and any(fixed_line(v) for v in values):
+                continue
+            out.append(c)
+    return out
 
 
 class Matcher:

@@ -92,14 +92,16 @@ class SyncRun(_message.Message):
     def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[SyncRunState, str]] = ..., records_read: _Optional[int] = ..., records_accepted: _Optional[int] = ..., records_dead_lettered: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
 
 class ListConnectorDeadLettersRequest(_message.Message):
-    __slots__ = ("instance", "page_size", "page_token")
+    __slots__ = ("instance", "page_size", "page_token", "show_resolved")
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SHOW_RESOLVED_FIELD_NUMBER: _ClassVar[int]
     instance: str
     page_size: int
     page_token: str
-    def __init__(self, instance: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    show_resolved: bool
+    def __init__(self, instance: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., show_resolved: _Optional[bool] = ...) -> None: ...
 
 class ListConnectorDeadLettersResponse(_message.Message):
     __slots__ = ("connector_dead_letters", "next_page_token")
@@ -110,7 +112,7 @@ class ListConnectorDeadLettersResponse(_message.Message):
     def __init__(self, connector_dead_letters: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ConnectorDeadLetter(_message.Message):
-    __slots__ = ("instance", "id", "stream", "record_key", "record_json", "reason", "create_time")
+    __slots__ = ("instance", "id", "stream", "record_key", "record_json", "reason", "create_time", "resolve_time", "resolution", "replay_count")
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
@@ -118,6 +120,9 @@ class ConnectorDeadLetter(_message.Message):
     RECORD_JSON_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_COUNT_FIELD_NUMBER: _ClassVar[int]
     instance: str
     id: int
     stream: str
@@ -125,7 +130,28 @@ class ConnectorDeadLetter(_message.Message):
     record_json: str
     reason: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, instance: _Optional[str] = ..., id: _Optional[int] = ..., stream: _Optional[str] = ..., record_key: _Optional[str] = ..., record_json: _Optional[str] = ..., reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    resolve_time: _timestamp_pb2.Timestamp
+    resolution: str
+    replay_count: int
+    def __init__(self, instance: _Optional[str] = ..., id: _Optional[int] = ..., stream: _Optional[str] = ..., record_key: _Optional[str] = ..., record_json: _Optional[str] = ..., reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution: _Optional[str] = ..., replay_count: _Optional[int] = ...) -> None: ...
+
+class ReplayConnectorDeadLettersRequest(_message.Message):
+    __slots__ = ("instance", "ids", "all")
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    instance: str
+    ids: _containers.RepeatedScalarFieldContainer[int]
+    all: bool
+    def __init__(self, instance: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ..., all: _Optional[bool] = ...) -> None: ...
+
+class ReplayConnectorDeadLettersResponse(_message.Message):
+    __slots__ = ("resolved_count", "refused")
+    RESOLVED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    resolved_count: int
+    refused: _containers.RepeatedCompositeFieldContainer[ConnectorDeadLetter]
+    def __init__(self, resolved_count: _Optional[int] = ..., refused: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ...) -> None: ...
 
 class DiscardConnectorDeadLettersRequest(_message.Message):
     __slots__ = ("instance", "ids")

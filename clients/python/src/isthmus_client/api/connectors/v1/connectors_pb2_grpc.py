@@ -45,6 +45,11 @@ class ConnectorServiceStub:
                 request_serializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ListConnectorDeadLettersRequest.SerializeToString,
                 response_deserializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ListConnectorDeadLettersResponse.FromString,
                 _registered_method=True)
+        self.ReplayConnectorDeadLetters = channel.unary_unary(
+                '/isthmus.connectors.v1.ConnectorService/ReplayConnectorDeadLetters',
+                request_serializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ReplayConnectorDeadLettersRequest.SerializeToString,
+                response_deserializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ReplayConnectorDeadLettersResponse.FromString,
+                _registered_method=True)
         self.DiscardConnectorDeadLetters = channel.unary_unary(
                 '/isthmus.connectors.v1.ConnectorService/DiscardConnectorDeadLetters',
                 request_serializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.DiscardConnectorDeadLettersRequest.SerializeToString,
@@ -64,7 +69,19 @@ class ConnectorServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListConnectorDeadLetters(self, request, context):
-        """One instance's dead letters (records the hub or the canonical schema refused), oldest first.
+        """One instance's dead letters (records the hub or the canonical schema refused), oldest first;
+        open ones only unless show_resolved is set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplayConnectorDeadLetters(self, request, context):
+        """Delivers open dead letters again, as a sync would now (the connector's transforms, the canonical
+        schema, the hub). A letter the hub accepts is resolved; one refused again stays open with the new
+        reason. Safe to repeat: the hub's writes are idempotent. FAILED_PRECONDITION when the hub refuses
+        the connector's configuration (nothing changes then; the message names the setting); ABORTED
+        while a sync of the instance runs.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -89,6 +106,11 @@ def add_ConnectorServiceServicer_to_server(servicer, server):
                     servicer.ListConnectorDeadLetters,
                     request_deserializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ListConnectorDeadLettersRequest.FromString,
                     response_serializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ListConnectorDeadLettersResponse.SerializeToString,
+            ),
+            'ReplayConnectorDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplayConnectorDeadLetters,
+                    request_deserializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ReplayConnectorDeadLettersRequest.FromString,
+                    response_serializer=isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ReplayConnectorDeadLettersResponse.SerializeToString,
             ),
             'DiscardConnectorDeadLetters': grpc.unary_unary_rpc_method_handler(
                     servicer.DiscardConnectorDeadLetters,
@@ -151,6 +173,33 @@ class ConnectorService:
             '/isthmus.connectors.v1.ConnectorService/ListConnectorDeadLetters',
             isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ListConnectorDeadLettersRequest.SerializeToString,
             isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ListConnectorDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplayConnectorDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.connectors.v1.ConnectorService/ReplayConnectorDeadLetters',
+            isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ReplayConnectorDeadLettersRequest.SerializeToString,
+            isthmus_dot_connectors_dot_v1_dot_connectors__pb2.ReplayConnectorDeadLettersResponse.FromString,
             options,
             channel_credentials,
             insecure,

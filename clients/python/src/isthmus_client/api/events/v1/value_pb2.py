@@ -22,11 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1_dot_common__pb2
+from isthmus_client.api.customers.v1 import records_pb2 as isthmus_dot_customers_dot_v1_dot_records__pb2
+from isthmus_client.api.value.v1 import campaigns_pb2 as isthmus_dot_value_dot_v1_dot_campaigns__pb2
 from isthmus_client.api.value.v1 import value_pb2 as isthmus_dot_value_dot_v1_dot_value__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1disthmus/events/v1/value.proto\x12\x11isthmus.events.v1\x1a\x1eisthmus/common/v1/common.proto\x1a\x1cisthmus/value/v1/value.proto\"f\n\x14\x43ustomerValueChanged\x12.\n\x05value\x18\x01 \x01(\x0b\x32\x1f.isthmus.value.v1.CustomerValue:\x1e\xb2\xbb\x18\x1avalue.CustomerValueChanged\"\xe9\x01\n\x13\x43ustomerTierChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12.\n\tfrom_tier\x18\x02 \x01(\x0e\x32\x1b.isthmus.value.v1.ValueTier\x12,\n\x07to_tier\x18\x03 \x01(\x0e\x32\x1b.isthmus.value.v1.ValueTier\x12\x30\n\x0elifetime_value\x18\x04 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x0e\n\x06reason\x18\x05 \x01(\t:\x1d\xb2\xbb\x18\x19value.CustomerTierChanged\"_\n\x12ValueModelRefitted\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.isthmus.value.v1.ValueModel:\x1c\xb2\xbb\x18\x18value.ValueModelRefittedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1disthmus/events/v1/value.proto\x12\x11isthmus.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\"isthmus/customers/v1/records.proto\x1a isthmus/value/v1/campaigns.proto\x1a\x1cisthmus/value/v1/value.proto\"f\n\x14\x43ustomerValueChanged\x12.\n\x05value\x18\x01 \x01(\x0b\x32\x1f.isthmus.value.v1.CustomerValue:\x1e\xb2\xbb\x18\x1avalue.CustomerValueChanged\"\xe9\x01\n\x13\x43ustomerTierChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12.\n\tfrom_tier\x18\x02 \x01(\x0e\x32\x1b.isthmus.value.v1.ValueTier\x12,\n\x07to_tier\x18\x03 \x01(\x0e\x32\x1b.isthmus.value.v1.ValueTier\x12\x30\n\x0elifetime_value\x18\x04 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x0e\n\x06reason\x18\x05 \x01(\t:\x1d\xb2\xbb\x18\x19value.CustomerTierChanged\"_\n\x12ValueModelRefitted\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.isthmus.value.v1.ValueModel:\x1c\xb2\xbb\x18\x18value.ValueModelRefitted\"\xb2\x01\n\x0eSegmentEntered\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nsegment_id\x18\x02 \x01(\t\x12\x17\n\x0fsegment_version\x18\x03 \x01(\x05\x12\x14\n\x0csegment_name\x18\x04 \x01(\t\x12.\n\nenter_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x18\xb2\xbb\x18\x14value.SegmentEntered\"\xac\x01\n\x0bSegmentLeft\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nsegment_id\x18\x02 \x01(\t\x12\x17\n\x0fsegment_version\x18\x03 \x01(\x05\x12\x14\n\x0csegment_name\x18\x04 \x01(\t\x12.\n\nleave_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x15\xb2\xbb\x18\x11value.SegmentLeft\"\xf9\x03\n\x18\x43\x61mpaignMessageRequested\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61mpaign_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x35\n\x07\x63hannel\x18\x04 \x01(\x0e\x32$.isthmus.customers.v1.ConsentChannel\x12\x13\n\x0btemplate_id\x18\x05 \x01(\t\x12\x32\n\x07purpose\x18\x06 \x01(\x0e\x32!.isthmus.value.v1.CampaignPurpose\x12\x32\n\x07trigger\x18\x07 \x01(\x0e\x32!.isthmus.value.v1.CampaignTrigger\x12\x11\n\treference\x18\x08 \x01(\t\x12\x33\n\x0fsend_after_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12M\n\tvariables\x18\n \x03(\x0b\x32:.isthmus.events.v1.CampaignMessageRequested.VariablesEntry\x1a\x30\n\x0eVariablesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01:\"\xb2\xbb\x18\x1evalue.CampaignMessageRequested\"\x8a\x02\n\rCartAbandoned\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x15\n\rsource_system\x18\x02 \x01(\t\x12\x18\n\x10\x65xternal_cart_id\x18\x03 \x01(\t\x12)\n\x05lines\x18\x04 \x03(\x0b\x32\x1a.isthmus.value.v1.CartLine\x12\'\n\x05total\x18\x05 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x30\n\x0c\x61\x62\x61ndon_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0crecovery_url\x18\x07 \x01(\t:\x17\xb2\xbb\x18\x13value.CartAbandoned\"\xa4\x03\n\x18\x43\x61mpaignMessageResponded\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12M\n\x08response\x18\x02 \x01(\x0e\x32;.isthmus.events.v1.CampaignMessageResponded.MessageResponse\x12\x30\n\x0crespond_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xce\x01\n\x0fMessageResponse\x12 \n\x1cMESSAGE_RESPONSE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMESSAGE_RESPONSE_DELIVERED\x10\x01\x12\x1b\n\x17MESSAGE_RESPONSE_OPENED\x10\x02\x12\x1c\n\x18MESSAGE_RESPONSE_CLICKED\x10\x03\x12\x1b\n\x17MESSAGE_RESPONSE_BOUGHT\x10\x04\x12!\n\x1dMESSAGE_RESPONSE_UNSUBSCRIBED\x10\x05:\"\xb2\xbb\x18\x1evalue.CampaignMessageRespondedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,10 +42,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CUSTOMERTIERCHANGED']._serialized_options = b'\262\273\030\031value.CustomerTierChanged'
   _globals['_VALUEMODELREFITTED']._loaded_options = None
   _globals['_VALUEMODELREFITTED']._serialized_options = b'\262\273\030\030value.ValueModelRefitted'
-  _globals['_CUSTOMERVALUECHANGED']._serialized_start=114
-  _globals['_CUSTOMERVALUECHANGED']._serialized_end=216
-  _globals['_CUSTOMERTIERCHANGED']._serialized_start=219
-  _globals['_CUSTOMERTIERCHANGED']._serialized_end=452
-  _globals['_VALUEMODELREFITTED']._serialized_start=454
-  _globals['_VALUEMODELREFITTED']._serialized_end=549
+  _globals['_SEGMENTENTERED']._loaded_options = None
+  _globals['_SEGMENTENTERED']._serialized_options = b'\262\273\030\024value.SegmentEntered'
+  _globals['_SEGMENTLEFT']._loaded_options = None
+  _globals['_SEGMENTLEFT']._serialized_options = b'\262\273\030\021value.SegmentLeft'
+  _globals['_CAMPAIGNMESSAGEREQUESTED_VARIABLESENTRY']._loaded_options = None
+  _globals['_CAMPAIGNMESSAGEREQUESTED_VARIABLESENTRY']._serialized_options = b'8\001'
+  _globals['_CAMPAIGNMESSAGEREQUESTED']._loaded_options = None
+  _globals['_CAMPAIGNMESSAGEREQUESTED']._serialized_options = b'\262\273\030\036value.CampaignMessageRequested'
+  _globals['_CARTABANDONED']._loaded_options = None
+  _globals['_CARTABANDONED']._serialized_options = b'\262\273\030\023value.CartAbandoned'
+  _globals['_CAMPAIGNMESSAGERESPONDED']._loaded_options = None
+  _globals['_CAMPAIGNMESSAGERESPONDED']._serialized_options = b'\262\273\030\036value.CampaignMessageResponded'
+  _globals['_CUSTOMERVALUECHANGED']._serialized_start=217
+  _globals['_CUSTOMERVALUECHANGED']._serialized_end=319
+  _globals['_CUSTOMERTIERCHANGED']._serialized_start=322
+  _globals['_CUSTOMERTIERCHANGED']._serialized_end=555
+  _globals['_VALUEMODELREFITTED']._serialized_start=557
+  _globals['_VALUEMODELREFITTED']._serialized_end=652
+  _globals['_SEGMENTENTERED']._serialized_start=655
+  _globals['_SEGMENTENTERED']._serialized_end=833
+  _globals['_SEGMENTLEFT']._serialized_start=836
+  _globals['_SEGMENTLEFT']._serialized_end=1008
+  _globals['_CAMPAIGNMESSAGEREQUESTED']._serialized_start=1011
+  _globals['_CAMPAIGNMESSAGEREQUESTED']._serialized_end=1516
+  _globals['_CAMPAIGNMESSAGEREQUESTED_VARIABLESENTRY']._serialized_start=1432
+  _globals['_CAMPAIGNMESSAGEREQUESTED_VARIABLESENTRY']._serialized_end=1480
+  _globals['_CARTABANDONED']._serialized_start=1519
+  _globals['_CARTABANDONED']._serialized_end=1785
+  _globals['_CAMPAIGNMESSAGERESPONDED']._serialized_start=1788
+  _globals['_CAMPAIGNMESSAGERESPONDED']._serialized_end=2208
+  _globals['_CAMPAIGNMESSAGERESPONDED_MESSAGERESPONSE']._serialized_start=1966
+  _globals['_CAMPAIGNMESSAGERESPONDED_MESSAGERESPONSE']._serialized_end=2172
 # @@protoc_insertion_point(module_scope)

@@ -65,6 +65,12 @@ class ReturnReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RETURN_REASON_LATE_DELIVERY: _ClassVar[ReturnReason]
     RETURN_REASON_OTHER: _ClassVar[ReturnReason]
 
+class CustomerState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CUSTOMER_STATE_UNSPECIFIED: _ClassVar[CustomerState]
+    CUSTOMER_STATE_KNOWN: _ClassVar[CustomerState]
+    CUSTOMER_STATE_PENDING: _ClassVar[CustomerState]
+
 class OrderHistoryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ORDER_HISTORY_KIND_UNSPECIFIED: _ClassVar[OrderHistoryKind]
@@ -135,6 +141,9 @@ RETURN_REASON_SIZE_OR_FIT: ReturnReason
 RETURN_REASON_CHANGED_MIND: ReturnReason
 RETURN_REASON_LATE_DELIVERY: ReturnReason
 RETURN_REASON_OTHER: ReturnReason
+CUSTOMER_STATE_UNSPECIFIED: CustomerState
+CUSTOMER_STATE_KNOWN: CustomerState
+CUSTOMER_STATE_PENDING: CustomerState
 ORDER_HISTORY_KIND_UNSPECIFIED: OrderHistoryKind
 ORDER_HISTORY_KIND_PLACED: OrderHistoryKind
 ORDER_HISTORY_KIND_PAID: OrderHistoryKind
@@ -244,7 +253,7 @@ class OrderReturn(_message.Message):
     def __init__(self, return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., refund: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "place_time", "pay_time", "ship_time", "deliver_time", "complete_time", "create_time", "update_time", "version", "attributes")
+    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "customer_state", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "place_time", "pay_time", "ship_time", "deliver_time", "complete_time", "create_time", "update_time", "version", "attributes")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -256,6 +265,7 @@ class Order(_message.Message):
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_STATE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -288,6 +298,7 @@ class Order(_message.Message):
     source_system: str
     external_order_id: str
     customer_id: str
+    customer_state: CustomerState
     channel: OrderChannel
     state: OrderState
     currency_code: str
@@ -316,7 +327,7 @@ class Order(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     version: int
     attributes: _containers.ScalarMap[str, str]
-    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class OrderHistoryEntry(_message.Message):
     __slots__ = ("entry_id", "order_id", "customer_id", "kind", "from_state", "to_state", "occur_time", "actor", "reason_code", "reason_text", "lines", "amount", "version")

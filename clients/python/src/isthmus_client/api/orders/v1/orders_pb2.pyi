@@ -71,16 +71,18 @@ class GetOrderByExternalIdRequest(_message.Message):
     def __init__(self, source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ...) -> None: ...
 
 class ListOrdersRequest(_message.Message):
-    __slots__ = ("customer_id", "states", "page_size", "page_token")
+    __slots__ = ("customer_id", "states", "page_size", "page_token", "customer_state")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_STATE_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     states: _containers.RepeatedScalarFieldContainer[_order_pb2.OrderState]
     page_size: int
     page_token: str
-    def __init__(self, customer_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_order_pb2.OrderState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    customer_state: _order_pb2.CustomerState
+    def __init__(self, customer_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_order_pb2.OrderState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., customer_state: _Optional[_Union[_order_pb2.CustomerState, str]] = ...) -> None: ...
 
 class ListOrdersResponse(_message.Message):
     __slots__ = ("orders", "next_page_token")

@@ -1,0 +1,350 @@
+"""Events in for segments, campaigns and affinity: what the other contexts publish, never their tables.
+
+- customers: consent per channel, address, birthday; merges and erasures.
+- orders: what was bought (categories, channel, rhythm, co-purchases), first purchases, attribution
+  of purchases to campaign decisions; returns and cancellations take articles back.
+- service requests: open complaints (no sales pitch while one is open; an escalation for a high-value
+  customer) and contact suppression.
+- loyalty: the loyalty tier.
+- value: abandoned carts (recorded through CampaignService) and delivery systems' responses.
+
+Every handler runs in the transaction the bus opened for the delivery, with the inbox row, so a
+redelivered event has no second effect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.kernel.timestamps import from_ts
+from isthmus.platform import jsoncodec
+from isthmus.value import affinity_store
+from isthmus.value import campaigns as rules
+from isthmus.value.engagement import Engagement, Publisher, ValueFacts, no_value_facts
+from isthmus.value.engagement_tables import engagement_profiles
+from isthmus_client.api.customers.v1 import records_pb2
+from isthmus_client.api.events.v1 import (
+    customers_pb2,
+    loyalty_pb2,
+    orders_pb2,
+    service_requests_pb2,
+    value_pb2,
+)
+from isthmus_client.api.orders.v1 import order_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2
+
+CUSTOMER_EVENTS = (
+    "customers.CustomerCreated",
+    "customers.CustomerUpdated",
+    "customers.ConsentChanged",
+    "customers.CustomersMerged",
+    "customers.CustomerErased",
+)
+ORDER_EVENTS = ("orders.OrderPlaced", "orders.OrderCancelled", "orders.OrderReturned")
+SERVICE_EVENTS = (
+    "service_requests.ServiceRequestOpened",
+    "service_requests.ServiceRequestStateChanged",
+    "service_requests.ServiceRequestResolved",
+    "service_requests.ServiceRequestClosed",
+    "service_requests.ContactSuppressionChanged",
+)
+LOYALTY_EVENTS = ("loyalty.TierChanged",)
+VALUE_EVENTS = (
+    "value.CustomerValueChanged",
+    "value.CustomerTierChanged",
+    "value.CartAbandoned",
+    "value.CampaignMessageResponded",
+)
+# What a new value score can change in a profile.
+VALUE_FIELDS = (
+    "historical_value",
+    "predicted_value",
+    "alive_probability",
+    "recency_score",
+    "frequency_score",
+    "monetary_score",
+    "tier",
+    "churn_risk",
+)
+ATTRIBUTION = rules.DEFAULT_ATTRIBUTION
+TIERS = {1: "A", 2: "B", 3: "C"}  # isthmus.value.v1.ValueTier
+_OPEN = {
+    service_request_pb2.SERVICE_REQUEST_STATE_NEW,
+    service_request_pb2.SERVICE_REQUEST_STATE_OPEN,
+    service_request_pb2.SERVICE_REQUEST_STATE_PENDING_CUSTOMER,
+}
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+
+def _consents(consents: Any) -> list[str]:
+    return sorted(
+        records_pb2.ConsentChannel.Name(c.channel).removeprefix("CONSENT_CHANNEL_")
+        for c in consents
+        if c.status == records_pb2.CONSENT_STATUS_GRANTED and c.channel
+    )
+
+
+def _customer_changes(customer: records_pb2.Customer) -> dict[str, Any]:
+    changes: dict[str, Any] = {"consents": _consents(customer.consents)}
+    addresses = sorted(customer.addresses, key=lambda a: not a.primary)
+    if addresses:
+        a = addresses[0].address
+        changes |= {
+            "country": a.region_code.upper(),
+            "region": a.administrative_area,
+            "city": a.locality,
+            "postal_code": a.postal_code,
+        }
+    if customer.HasField("birth_date"):
+        d = customer.birth_date
+        # A bad date of birth is flagged by the customer master; there is no birthday for it here.
+        with contextlib.suppress(ValueError):
+            changes["birth_date"] = datetime(d.year, d.month, d.day).date()
+    return changes
+
+
+async def on_customer_event(e: Engagement, message: Any) -> None:
+    if isinstance(message, (customers_pb2.CustomerCreated, customers_pb2.CustomerUpdated)):
+        await e.change_profile(message.customer.customer_id, _customer_changes(message.customer))
+    elif isinstance(message, customers_pb2.ConsentChanged):
+        contact = await e.contact(message.customer_id)
+        channel = records_pb2.ConsentChannel.Name(message.consent.channel).removeprefix("CONSENT_CHANNEL_")
+        granted = set(contact.consents)
+        if message.consent.status == records_pb2.CONSENT_STATUS_GRANTED:
+            granted.add(channel)
+        else:
+            granted.discard(channel)
+        await e.change_profile(message.customer_id, {"consents": sorted(granted)})
+    elif isinstance(message, customers_pb2.CustomersMerged):
+        for merged in message.merged_ids:
+            await e.leave_all(merged)
+            await e.change_profile(merged, {})
+            await e.session.execute(
+                update(engagement_profiles)
+                .where(engagement_profiles.c.customer_id == merged)
+                .values(merged_into=message.surviving_id)
+            )
+        if message.HasField("customer"):
+            await e.change_profile(message.surviving_id, _customer_changes(message.customer))
+    elif isinstance(message, customers_pb2.CustomerErased):
+        await e.leave_all(message.customer_id)
+        await affinity_store.forget(e.session, message.customer_id)
+        await e.change_profile(message.customer_id, {})
+        await e.session.execute(
+            update(engagement_profiles)
+            .where(engagement_profiles.c.customer_id == message.customer_id)
+            .values(
+                erased=True,
+                consents="[]",
+                country="",
+                region="",
+                city="",
+                postal_code="",
+                birth_date=None,
+                order_dates="[]",
+            )
+        )
+
+
+def _price(money: Any) -> Decimal | None:
+    try:
+        return Decimal(money.amount) if money.amount else None
+    except InvalidOperation:
+        return None
+
+
+def _lines(order: order_pb2.Order) -> list[affinity_store.Line]:
+    return [
+        affinity_store.Line(
+            x.sku,
+            int(x.quantity),
+            x.category,
+            x.description,
+            _price(x.unit_price),
+            x.unit_price.currency_code or order.currency_code,
+        )
+        for x in order.lines
+        if x.sku
+    ]
+
+
+async def on_order_event(e: Engagement, message: Any) -> None:
+    order = message.order
+    customer_id = order.customer_id
+    if isinstance(message, orders_pb2.OrderPlaced):
+        placed = from_ts(order.place_time) if order.HasField("place_time") else e.clock()
+        await e.attribute_order(customer_id, placed, ATTRIBUTION)
+        await affinity_store.purchased(e.session, customer_id, _lines(order))
+        row = await e.profiles([customer_id])
+        before = row[0] if row else None
+        dates = await _order_dates(e, customer_id)
+        dates.add(placed.date().isoformat())
+        channel = order_pb2.OrderChannel.Name(order.channel).removeprefix("ORDER_CHANNEL_").lower()
+        changes: dict[str, Any] = {
+            "orders": (before.orders if before else 0) + 1,
+            "order_dates": sorted(dates),
+            "categories": sorted(
+                {*(before.categories if before else ()), *(x.category for x in order.lines if x.category)}
+            ),
+            "channels": sorted({*(before.channels if before else ()), *([channel] if order.channel else [])}),
+        }
+        await e.change_profile(customer_id, changes)
+        if changes["orders"] == 1:
+            await e.occur(
+                rules.Occurrence(
+                    rules.Trigger.FIRST_PURCHASE,
+                    customer_id,
+                    placed,
+                    reference=f"order:{order.order_id}",
+                    variables={
+                        "order_id": order.order_id,
+                        "total": f"{order.total.currency_code} {order.total.amount}",
+                    },
+                )
+            )
+    elif isinstance(message, orders_pb2.OrderCancelled):
+        open_units = {x.sku: int(x.quantity - x.returned_quantity) for x in order.lines if x.sku}
+        await affinity_store.released(e.session, customer_id, open_units)
+    elif isinstance(message, orders_pb2.OrderReturned):
+        units: dict[str, int] = {}
+        for x in message.returned_lines:
+            units[x.sku] = units.get(x.sku, 0) + int(x.quantity)
+        await affinity_store.released(e.session, customer_id, units)
+
+
+async def _order_dates(e: Engagement, customer_id: str) -> set[str]:
+    row = await e._profile_row(customer_id, create=True)
+    assert row is not None
+    return set(jsoncodec.loads(row["order_dates"]))
+
+
+async def on_service_event(
+    e: Engagement, message: Any, value_tier: Callable[[Engagement, str], Awaitable[str]]
+) -> None:
+    if isinstance(message, service_requests_pb2.ContactSuppressionChanged):
+        await e.change_profile(message.customer_id, {"suppressed": bool(message.suppressed)})
+        return
+    case = message.service_request
+    if case.kind != service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT:
+        return
+    row = await e._profile_row(case.customer_id, create=True)
+    assert row is not None
+    open_ids = set(jsoncodec.loads(row["open_complaints"]))
+    if case.state in _OPEN:
+        open_ids.add(case.service_request_id)
+    else:
+        open_ids.discard(case.service_request_id)
+    await e.change_profile(case.customer_id, {"open_complaints": sorted(open_ids)})
+    if isinstance(message, service_requests_pb2.ServiceRequestOpened):
+        opened = from_ts(case.open_time) if case.HasField("open_time") else e.clock()
+        await e.occur(
+            rules.Occurrence(
+                rules.Trigger.HIGH_VALUE_COMPLAINT,
+                case.customer_id,
+                opened,
+                reference=f"case:{case.service_request_id}",
+                value_tier=await value_tier(e, case.customer_id),
+                variables={"service_request_id": case.service_request_id, "subject": case.subject},
+            )
+        )
+
+
+async def stored_value_tier(e: Engagement, customer_id: str) -> str:
+    found = await e.profiles([customer_id])
+    return found[0].tier.upper() if found else ""
+
+
+async def on_loyalty_event(e: Engagement, message: Any) -> None:
+    if isinstance(message, loyalty_pb2.TierChanged):
+        await e.change_profile(message.customer_id, {"loyalty_tier": message.to_tier.tier_id})
+
+
+async def on_value_event(e: Engagement, message: Any, event_time: datetime) -> None:
+    if isinstance(message, value_pb2.CustomerValueChanged):
+        await e.reevaluate(message.value.customer_id, VALUE_FIELDS)
+    elif isinstance(message, value_pb2.CustomerTierChanged):
+        to_tier = TIERS.get(int(message.to_tier), "")
+        from_tier = TIERS.get(int(message.from_tier), "")
+        await e.change_profile(message.customer_id, {"value_tier": to_tier})
+        await e.reevaluate(message.customer_id, ("tier",))
+        if to_tier and rules.tier_went_up(from_tier, to_tier):
+            await e.occur(
+                rules.Occurrence(
+                    rules.Trigger.TIER_UP,
+                    message.customer_id,
+                    event_time,
+                    reference=f"tier:{from_tier or '-'}:{to_tier}:{event_time.isoformat()}",
+                    value_tier=to_tier,
+                    variables={"from_tier": from_tier, "to_tier": to_tier},
+                )
+            )
+    elif isinstance(message, value_pb2.CartAbandoned):
+        at = from_ts(message.abandon_time) if message.HasField("abandon_time") else event_time
+        variables = {
+            "cart_id": message.external_cart_id,
+            "cart_total": f"{message.total.currency_code} {message.total.amount}".strip(),
+            "recovery_url": message.recovery_url,
+            "items": ", ".join(x.description or x.sku for x in message.lines),
+        }
+        await e.occur(
+            rules.Occurrence(
+                rules.Trigger.CART_ABANDONED,
+                message.customer_id,
+                at,
+                reference=f"cart:{message.source_system}:{message.external_cart_id}",
+                variables=variables,
+            )
+        )
+    elif isinstance(message, value_pb2.CampaignMessageResponded) and message.response:
+        await e.responded(message.message_id, rules.Response(int(message.response)))
+
+
+def handlers(
+    clock: Callable[[], datetime], publisher: Publisher, value_facts: ValueFacts = no_value_facts
+) -> dict[str, Handler]:
+    """Bus handlers ``(session, event)`` by subscription purpose."""
+
+    def engagement(session: AsyncSession) -> Engagement:
+        return Engagement(session, clock, publisher, value_facts)
+
+    async def customers(session: AsyncSession, event: Any) -> None:
+        await on_customer_event(engagement(session), event.payload)
+
+    async def orders(session: AsyncSession, event: Any) -> None:
+        await on_order_event(engagement(session), event.payload)
+
+    async def service(session: AsyncSession, event: Any) -> None:
+        await on_service_event(engagement(session), event.payload, stored_value_tier)
+
+    async def loyalty(session: AsyncSession, event: Any) -> None:
+        await on_loyalty_event(engagement(session), event.payload)
+
+    async def value(session: AsyncSession, event: Any) -> None:
+        await on_value_event(engagement(session), event.payload, event.occurred_at or clock())
+
+    return {
+        "engagement-customers": customers,
+        "engagement-orders": orders,
+        "engagement-service": service,
+        "engagement-loyalty": loyalty,
+        "engagement-value": value,
+    }
+
+
+SUBSCRIPTIONS = (
+    ("engagement-customers", CUSTOMER_EVENTS),
+    ("engagement-orders", ORDER_EVENTS),
+    ("engagement-service", SERVICE_EVENTS),
+    ("engagement-loyalty", LOYALTY_EVENTS),
+    ("engagement-value", VALUE_EVENTS),
+)
+
+__all__ = ["SUBSCRIPTIONS", "handlers"]

@@ -1,0 +1,370 @@
+"""Orders and cases to segment events and campaign messages, on PostgreSQL and RabbitMQ.
+
+Orders and service requests run for real (their outboxes, the exchange, the value component's queues and
+inbox); the customer master's consent events are published as it would publish them. A probe subscribes
+to ``value.*`` as a delivery system would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.kernel.timestamps import ts
+from isthmus.platform import config, hub
+from isthmus.platform.db import async_engine
+from isthmus.platform.events import Event, Subscription, create_bus, routing_key
+from isthmus.platform.events.envelope import amqp_properties, new_envelope
+from isthmus.platform.events.testing import FAST
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2
+from isthmus_client.api.events.v1 import customers_pb2, value_pb2
+from isthmus_client.api.events.v1 import service_requests_pb2 as sr_events
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus_client.api.service_requests.v1 import (
+    service_request_pb2,
+    service_requests_pb2,
+    service_requests_pb2_grpc,
+)
+from isthmus_client.api.value.v1 import campaigns_pb2 as pb
+from isthmus_client.api.value.v1 import campaigns_pb2_grpc
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+
+EMAIL = records_pb2.CONSENT_CHANNEL_EMAIL
+GARDEN = '{"field": "categories", "op": "contains", "value": "garden"}'
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Hub:
+    h: hub.Hub
+    clock: Clock
+    orders: orders_pb2_grpc.OrderServiceStub
+    cases: service_requests_pb2_grpc.ServiceRequestServiceStub
+    segments: campaigns_pb2_grpc.SegmentServiceStub
+    campaigns: campaigns_pb2_grpc.CampaignServiceStub
+    suggestions: campaigns_pb2_grpc.SuggestionServiceStub
+    seen: list[Event]
+
+    async def settle(self) -> None:
+        await self.h.runtime.bus.drain(timeout=30)
+
+    def of(self, kind: type[Message]) -> list[Message]:
+        return [e.payload for e in self.seen if isinstance(e.payload, kind)]
+
+    async def publish(self, message: Message, aggregate_id: str) -> None:
+        """As the producing context (or a delivery system) would publish it."""
+        envelope = new_envelope(
+            message,
+            aggregate_id=aggregate_id,
+            correlation_id="test",
+            causation_id="",
+            producer=routing_key(message).split(".")[0],
+            occurred_at=self.clock(),
+        )
+        props = amqp_properties(envelope)
+        await self.h.runtime.bus.publish_raw(
+            envelope.type,
+            envelope.SerializeToString(),
+            content_type=props["content_type"],
+            type_=props["type"],
+            headers=props["headers"],
+        )
+
+    async def consent(self, customer_id: str, channel: int = EMAIL, granted: bool = True) -> None:
+        status = records_pb2.CONSENT_STATUS_GRANTED if granted else records_pb2.CONSENT_STATUS_WITHDRAWN
+        await self.publish(
+            customers_pb2.ConsentChanged(
+                customer_id=customer_id, consent=records_pb2.Consent(channel=channel, status=status)
+            ),
+            customer_id,
+        )
+
+    async def order(self, customer_id: str, *lines: tuple[str, str, str]) -> None:
+        """An order placed through the order service: (sku, category, unit price) per line."""
+        await self.orders.CreateOrder(
+            orders_pb2.CreateOrderRequest(
+                source_system="webshop",
+                external_order_id=f"W-{uuid.uuid4().hex[:10]}",
+                customer_id=customer_id,
+                channel=order_pb2.ORDER_CHANNEL_WEB,
+                currency_code="EUR",
+                lines=[
+                    order_pb2.OrderLine(
+                        sku=sku, quantity=1, category=cat, unit_price=common_pb2.Money(amount=price)
+                    )
+                    for sku, cat, price in lines
+                ],
+            )
+        )
+
+    async def complaint(self, customer_id: str) -> str:
+        case = (
+            await self.cases.OpenServiceRequest(
+                service_requests_pb2.OpenServiceRequestRequest(
+                    customer_id=customer_id,
+                    channel=service_request_pb2.CHANNEL_PHONE,
+                    kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
+                    priority=service_request_pb2.PRIORITY_NORMAL,
+                    subject="The mower arrived broken",
+                    idempotency_key=uuid.uuid4().hex,
+                )
+            )
+        ).service_request
+        return case.service_request_id
+
+    async def cart(self, customer_id: str, cart_id: str) -> bool:
+        response = await self.campaigns.RecordAbandonedCart(
+            pb.RecordAbandonedCartRequest(
+                customer_id=customer_id,
+                source_system="webshop",
+                external_cart_id=cart_id,
+                lines=[pb.CartLine(sku="MOWER", description="Lawn mower", quantity=1)],
+                total=common_pb2.Money(amount="249.00", currency_code="EUR"),
+                abandon_time=ts(self.clock()),
+                recovery_url=f"https://shop.example/cart/{cart_id}",
+            )
+        )
+        return response.recorded
+
+    async def live_campaign(self, **fields: object) -> str:
+        created = await self.campaigns.CreateCampaign(
+            pb.CreateCampaignRequest(campaign=pb.Campaign(channel=EMAIL, template_id="tpl", **fields))  # type: ignore[arg-type]
+        )
+        campaign_id = created.campaign.campaign_id
+        await self.campaigns.TestCampaign(pb.TestCampaignRequest(campaign_id=campaign_id))
+        await self.campaigns.PromoteCampaign(pb.PromoteCampaignRequest(campaign_id=campaign_id))
+        return campaign_id
+
+
+@pytest.fixture
+async def value_hub(pg_url: str, amqp_url: str) -> AsyncIterator[Hub]:
+    env = {
+        "ISTHMUS_DATABASE_URL": pg_url,
+        "ISTHMUS_AUTH_DISABLED": "true",
+        "ISTHMUS_GRPC_PORT": "0",
+        "ISTHMUS_METRICS_PORT": "0",
+    }
+    if importlib.util.find_spec("isthmus.platform.events.rabbit") is not None:
+        env["ISTHMUS_AMQP_URL"] = amqp_url
+    settings = config.load(env)
+    bus = create_bus(settings, FAST)
+    seen: list[Event] = []
+
+    async def probe(session: AsyncSession, event: Event) -> None:
+        seen.append(event)
+
+    components = ["orders", "service-requests", "value"]
+    await asyncio.to_thread(hub.migrate, settings, components)
+    probe_engine = async_engine(settings, "value")
+    bus.subscribe("probe", probe_engine, Subscription(uuid.uuid4().hex[:8], ["value.*"], probe))
+    clock = Clock(datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
+    try:
+        async with hub.running(settings, components, clock=clock, bus=bus) as h, h.channel() as channel:
+            yield Hub(
+                h,
+                clock,
+                orders_pb2_grpc.OrderServiceStub(channel),
+                service_requests_pb2_grpc.ServiceRequestServiceStub(channel),
+                campaigns_pb2_grpc.SegmentServiceStub(channel),
+                campaigns_pb2_grpc.CampaignServiceStub(channel),
+                campaigns_pb2_grpc.SuggestionServiceStub(channel),
+                seen,
+            )
+    finally:
+        await probe_engine.dispose()
+
+
+def _ids(prefix: str) -> tuple[str, str, str, str]:
+    tag = uuid.uuid4().hex[:6]
+    return tuple(f"{prefix}-{who}-{tag}" for who in ("ok", "noconsent", "complaint", "suppressed"))  # type: ignore[return-value]
+
+
+async def test_orders_and_cases_become_segment_events_and_campaign_messages_within_consent(
+    value_hub: Hub,
+) -> None:
+    v = value_hub
+    ok, noconsent, complaining, suppressed = _ids("c")
+    for customer in (ok, complaining, suppressed):
+        await v.consent(customer)
+    await v.consent(noconsent, channel=records_pb2.CONSENT_CHANNEL_SMS)
+    await v.settle()
+    await v.publish(
+        value_pb2.CampaignMessageResponded(),  # an empty response is ignored, not dead-lettered
+        ok,
+    )
+
+    segment = (await v.segments.CreateSegment(pb.CreateSegmentRequest(name="Gardeners", rule=GARDEN))).segment
+    await v.segments.PublishSegment(pb.PublishSegmentRequest(segment_id=segment.segment_id))
+    welcome = await v.live_campaign(
+        name="Welcome gardeners",
+        trigger=pb.CAMPAIGN_TRIGGER_SEGMENT_ENTERED,
+        segment_id=segment.segment_id,
+    )
+    carts = await v.live_campaign(
+        name="Your cart misses you",
+        trigger=pb.CAMPAIGN_TRIGGER_CART_ABANDONED,
+        schedule=pb.CampaignSchedule(delay={"seconds": 3600}),
+    )
+
+    await v.complaint(complaining)
+    await v.settle()
+    # suppression as the service requests context states it
+    await v.publish(sr_events.ContactSuppressionChanged(customer_id=suppressed, suppressed=True), suppressed)
+    await v.settle()
+    for customer in (ok, noconsent, complaining, suppressed):
+        await v.order(customer, ("SEEDS", "garden", "4.50"))
+    await v.settle()
+
+    entered = {e.customer_id for e in v.of(value_pb2.SegmentEntered) if e.segment_id == segment.segment_id}
+    assert entered == {ok, noconsent, complaining, suppressed}
+    members = await v.segments.ListSegmentMembers(pb.ListSegmentMembersRequest(segment_id=segment.segment_id))
+    assert {m.customer_id for m in members.segment_members} >= entered
+
+    for customer in (ok, noconsent, complaining, suppressed):
+        assert await v.cart(customer, f"cart-{customer}")
+    assert not await v.cart(ok, f"cart-{ok}")  # the same cart again: recorded once
+    await v.settle()
+
+    requested = [m for m in v.of(value_pb2.CampaignMessageRequested) if m.customer_id in entered]
+    assert sorted((m.campaign_id, m.customer_id) for m in requested) == sorted([(welcome, ok), (carts, ok)])
+    cart_message = next(m for m in requested if m.campaign_id == carts)
+    assert cart_message.variables["recovery_url"] == f"https://shop.example/cart/cart-{ok}"
+    assert cart_message.send_after_time.ToDatetime(tzinfo=UTC) == v.clock() + timedelta(hours=1)
+
+    report = await v.campaigns.GetCampaignReport(pb.GetCampaignReportRequest(campaign_id=carts))
+    held = {c.outcome: c.count for c in report.held_back}
+    assert report.sent == 1 and report.control == 0
+    assert held == {
+        pb.CAMPAIGN_OUTCOME_NO_CONSENT: 1,
+        pb.CAMPAIGN_OUTCOME_OPEN_COMPLAINT: 1,
+        pb.CAMPAIGN_OUTCOME_SUPPRESSED: 1,
+    }
+
+    listed = await v.campaigns.ListCampaignDecisions(
+        pb.ListCampaignDecisionsRequest(campaign_id=carts, page_size=2)
+    )
+    more = await v.campaigns.ListCampaignDecisions(
+        pb.ListCampaignDecisionsRequest(campaign_id=carts, page_size=2, page_token=listed.next_page_token)
+    )
+    decided = {d.customer_id: d for d in [*listed.campaign_decisions, *more.campaign_decisions]}
+    assert len(decided) == 4 and not more.next_page_token
+    assert decided[ok].message_id == cart_message.message_id
+    assert decided[complaining].outcome == pb.CAMPAIGN_OUTCOME_OPEN_COMPLAINT
+    assert "no sales pitch" in decided[complaining].reason and not decided[complaining].message_id
+
+    # once per customer and campaign: a second cart of the same customer is capped
+    assert await v.cart(ok, f"cart2-{ok}")
+    await v.settle()
+    requested = [m for m in v.of(value_pb2.CampaignMessageRequested) if m.customer_id == ok]
+    assert len(requested) == 2
+    report = await v.campaigns.GetCampaignReport(pb.GetCampaignReportRequest(campaign_id=carts))
+    assert {c.outcome: c.count for c in report.held_back}[pb.CAMPAIGN_OUTCOME_FREQUENCY_CAP] == 1
+
+    # the delivery system reports the message opened; a purchase within the window counts as bought
+    await v.publish(
+        value_pb2.CampaignMessageResponded(
+            message_id=cart_message.message_id,
+            response=value_pb2.CampaignMessageResponded.MESSAGE_RESPONSE_OPENED,
+        ),
+        ok,
+    )
+    v.clock.now += timedelta(days=2)
+    await v.order(ok, ("MOWER", "garden", "249.00"))
+    await v.settle()
+    report = await v.campaigns.GetCampaignReport(pb.GetCampaignReportRequest(campaign_id=carts))
+    assert (report.opened, report.bought_sent) == (1, 1)
+
+    campaign = (await v.campaigns.GetCampaign(pb.GetCampaignRequest(campaign_id=carts))).campaign
+    assert [a.action for a in campaign.audit_entries] == ["created", "tested", "promoted"]
+
+
+async def test_withdrawn_consent_and_lifted_suppression_are_followed(value_hub: Hub) -> None:
+    v = value_hub
+    customer = f"c-{uuid.uuid4().hex[:6]}"
+    carts = await v.live_campaign(
+        name="Carts, weekly at most",
+        trigger=pb.CAMPAIGN_TRIGGER_CART_ABANDONED,
+        frequency_cap={"seconds": 7 * 86400},
+    )
+
+    def sent() -> list[str]:
+        return [
+            m.reference
+            for m in v.of(value_pb2.CampaignMessageRequested)
+            if m.customer_id == customer and m.campaign_id == carts
+        ]
+
+    await v.consent(customer)
+    await v.consent(customer, granted=False)
+    await v.settle()
+    await v.cart(customer, "withdrawn")
+    await v.settle()
+    assert sent() == []
+
+    await v.consent(customer)
+    await v.settle()
+    await v.cart(customer, "granted")
+    await v.settle()
+    assert sent() == ["cart:webshop:granted"]
+
+    await v.publish(
+        sr_events.ContactSuppressionChanged(customer_id=customer, suppressed=True, reason="open complaint"),
+        customer,
+    )
+    await v.settle()
+    v.clock.now += timedelta(days=8)  # past the weekly cap, but suppressed
+    await v.cart(customer, "while-suppressed")
+    await v.settle()
+    assert sent() == ["cart:webshop:granted"]
+
+    await v.publish(
+        sr_events.ContactSuppressionChanged(
+            customer_id=customer, suppressed=False, reason="complaints resolved"
+        ),
+        customer,
+    )
+    await v.settle()
+    await v.cart(customer, "lifted")
+    await v.settle()
+    assert sent() == ["cart:webshop:granted", "cart:webshop:lifted"]
+
+
+async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> None:
+    v = value_hub
+    tag = uuid.uuid4().hex[:6]
+    tent, stove, mug, tent_pro = (f"{n}-{tag}" for n in ("TENT", "STOVE", "MUG", "TENTPRO"))
+    for i in range(6):
+        lines = [(tent, "camping", "200.00"), (stove, "cooking", "60.00")]
+        if i < 3:
+            lines.append((tent_pro, "camping", "450.00"))
+        await v.order(f"buyer-{i}-{tag}", *lines)
+    for i in range(6):
+        await v.order(f"mugger-{i}-{tag}", (mug, "cooking", "8.00"))
+    me = f"me-{tag}"
+    await v.order(me, (tent, "camping", "200.00"))
+    await v.settle()
+    found = (await v.suggestions.GetSuggestions(pb.GetSuggestionsRequest(customer_id=me))).suggestions
+    kinds = {s.sku: s.kind for s in found}
+    assert kinds[stove] == pb.SUGGESTION_KIND_CROSS_SELL
+    assert kinds[tent_pro] == pb.SUGGESTION_KIND_UP_SELL
+    assert tent not in kinds and mug not in kinds
+    also = (await v.suggestions.GetAlsoBought(pb.GetAlsoBoughtRequest(sku=tent))).associations
+    assert {a.also_bought_sku for a in also} == {stove, tent_pro}
+    assert all(a.lift > 1 for a in also)

@@ -1,0 +1,293 @@
+"""Orders, returns, cancellations and cases to customer value and tiers, on PostgreSQL and RabbitMQ.
+
+Events flow for real: the orders and service requests outboxes, the RabbitMQ exchange, the value
+component's queues and inbox, its outbox, and a probe subscriber of its events. The customer
+master's merge and erasure events are published as that component would publish them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.platform import config, hub
+from isthmus.platform.db import async_engine
+from isthmus.platform.events import Event, Subscription, create_bus, routing_key
+from isthmus.platform.events.envelope import amqp_properties, new_envelope
+from isthmus.platform.events.testing import FAST
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.events.v1 import customers_pb2
+from isthmus_client.api.events.v1 import orders_pb2 as orders_events
+from isthmus_client.api.events.v1 import value_pb2 as value_events
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+from isthmus_client.api.service_requests.v1 import (
+    service_request_pb2,
+    service_requests_pb2,
+    service_requests_pb2_grpc,
+)
+from isthmus_client.api.value.v1 import value_pb2, value_pb2_grpc
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def stamp(at: datetime) -> Timestamp:
+    t = Timestamp()
+    t.FromDatetime(at)
+    return t
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    orders: orders_pb2_grpc.OrderServiceStub
+    cases: service_requests_pb2_grpc.ServiceRequestServiceStub
+    value: value_pb2_grpc.ValueServiceStub
+    hub: hub.Hub
+    seen: list[Event]
+
+    async def order(self, customer_id: str, net: str, *, days_ago: float, cost: str = "") -> order_pb2.Order:
+        """A paid order of one line worth ``net`` plus 20 % tax, placed ``days_ago`` before NOW."""
+        tax = f"{float(net) * 0.2:.2f}"
+        created = await self.orders.CreateOrder(
+            orders_pb2.CreateOrderRequest(
+                source_system="webshop",
+                external_order_id=f"W-{uuid.uuid4().hex[:10]}",
+                customer_id=customer_id,
+                channel=order_pb2.ORDER_CHANNEL_WEB,
+                currency_code="EUR",
+                lines=[
+                    order_pb2.OrderLine(
+                        sku="A", quantity=2, unit_price=common_pb2.Money(amount=f"{float(net) / 2:.2f}")
+                    )
+                ],
+                adjustments=[
+                    order_pb2.Adjustment(
+                        kind=order_pb2.ADJUSTMENT_KIND_TAX, amount=common_pb2.Money(amount=tax)
+                    )
+                ],
+                place_time=stamp(NOW - timedelta(days=days_ago)),
+                attributes={"cost_of_goods": cost} if cost else {},
+            )
+        )
+        order = created.order
+        return (
+            await self.orders.PayOrder(
+                orders_pb2.PayOrderRequest(
+                    order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+                )
+            )
+        ).order
+
+    async def get(self, customer_id: str) -> value_pb2.CustomerValue:
+        asked = value_pb2.GetCustomerValueRequest(customer_id=customer_id)
+        return (await self.value.GetCustomerValue(asked)).customer_value
+
+    async def publish(self, message: Message, aggregate_id: str) -> None:
+        envelope = new_envelope(
+            message,
+            aggregate_id=aggregate_id,
+            correlation_id="test",
+            causation_id="",
+            producer=routing_key(message).split(".")[0],
+            occurred_at=NOW,
+        )
+        props = amqp_properties(envelope)
+        await self.hub.runtime.bus.publish_raw(
+            envelope.type,
+            envelope.SerializeToString(),
+            content_type=props["content_type"],
+            type_=props["type"],
+            headers=props["headers"],
+        )
+
+    async def settle(self) -> None:
+        await self.hub.runtime.bus.drain(timeout=30)
+        await asyncio.sleep(0.2)
+        await self.hub.runtime.bus.drain(timeout=30)
+
+    def events(self, kind: type[Message], customer_id: str) -> list[Message]:
+        return [e.payload for e in self.seen if isinstance(e.payload, kind) and e.aggregate_id == customer_id]
+
+
+@pytest.fixture
+async def world(pg_database: str, amqp_vhost: str) -> AsyncIterator[World]:
+    settings = config.load(
+        {
+            "ISTHMUS_DATABASE_URL": pg_database,
+            "ISTHMUS_AMQP_URL": amqp_vhost,
+            "ISTHMUS_AUTH_DISABLED": "true",
+            "ISTHMUS_GRPC_PORT": "0",
+            "ISTHMUS_METRICS_PORT": "0",
+            "ISTHMUS_VALUE_DISCOUNT_RATE": "0",
+            "ISTHMUS_VALUE_SERVICE_COSTS": '{"complaint": "25.00", "default": "5.00"}',
+        }
+    )
+    bus = create_bus(settings, FAST)
+    seen: list[Event] = []
+
+    async def probe(session: AsyncSession, event: Event) -> None:
+        seen.append(event)
+
+    await asyncio.to_thread(hub.migrate, settings, ["value"])
+    probe_engine = async_engine(settings, "value")
+    bus.subscribe("probe", probe_engine, Subscription("value-events", ["value.*"], probe))
+    try:
+        async with (
+            hub.running(settings, ["orders", "service-requests", "value"], clock=Clock(NOW), bus=bus) as h,
+            h.channel() as channel,
+        ):
+            yield World(
+                orders_pb2_grpc.OrderServiceStub(channel),
+                service_requests_pb2_grpc.ServiceRequestServiceStub(channel),
+                value_pb2_grpc.ValueServiceStub(channel),
+                h,
+                seen,
+            )
+    finally:
+        await probe_engine.dispose()
+
+
+async def test_orders_returns_cancellations_and_cases_net_into_the_customers_value(world: World) -> None:
+    first = await world.order("c-1", "100.00", days_ago=60, cost="40.00")
+    await world.order("c-1", "50.00", days_ago=30)
+    doomed = await world.order("c-1", "70.00", days_ago=10)
+    await world.settle()
+    got = await world.get("c-1")
+    assert (got.revenue.amount, got.cost_of_goods.amount, got.orders) == ("220.00", "40.00", 3)
+    # One of the two units of the first order comes back: half its revenue and half its cost.
+    await world.orders.ShipOrder(
+        orders_pb2.ShipOrderRequest(
+            order_id=first.order_id, expected_version=first.version, carrier="dhl", tracking_number="1"
+        )
+    )
+    delivered = (
+        await world.orders.DeliverOrder(
+            orders_pb2.DeliverOrderRequest(order_id=first.order_id, expected_version=first.version + 1)
+        )
+    ).order
+    returned = orders_pb2.ReturnOrderLinesRequest(
+        order_id=first.order_id,
+        expected_version=delivered.version,
+        return_id="R-1",
+        lines=[order_pb2.ReturnLine(line_id="1", quantity=1, reason_code=order_pb2.RETURN_REASON_DEFECTIVE)],
+    )
+    await world.orders.ReturnOrderLines(returned)
+    await world.orders.CancelOrder(
+        orders_pb2.CancelOrderRequest(
+            order_id=doomed.order_id,
+            expected_version=doomed.version,
+            reason_code=order_pb2.CANCELLATION_REASON_CUSTOMER_REQUEST,
+        )
+    )
+    await world.cases.OpenServiceRequest(
+        service_requests_pb2.OpenServiceRequestRequest(
+            customer_id="c-1",
+            order_id=first.order_id,
+            channel=service_request_pb2.CHANNEL_PHONE,
+            kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
+            subject="broken",
+            idempotency_key="k-1",
+        )
+    )
+    await world.settle()
+    got = await world.get("c-1")
+    assert got.revenue.amount == "100.00"  # 50 + 50 left of the first; the third was cancelled
+    assert got.cost_of_goods.amount == "20.00"
+    assert got.cost_to_serve.amount == "25.00"
+    assert got.margin.amount == got.historical_value.amount == "55.00"  # no discount configured
+    assert got.orders == 2 and got.repeat_purchases == 1
+    changes = world.events(value_events.CustomerValueChanged, "c-1")
+    assert changes and changes[-1].value.margin.amount == "55.00"
+
+
+async def test_a_refit_tiers_customers_and_the_ranked_list_pages_through_them(world: World) -> None:
+    for i in range(12):
+        for k in range(1 + i % 4):
+            await world.order(f"c-{i:02d}", f"{10 * (i + 1)}.00", days_ago=200 - 30 * k - i)
+    await world.settle()
+    refit = (await world.value.RefitValueModel(value_pb2.RefitValueModelRequest())).model
+    assert refit.customers == 12 and refit.HasField("bg_nbd") and refit.HasField("tier_a_from")
+    await world.settle()
+    ranked, token = [], ""
+    while True:
+        page = await world.value.ListCustomerValues(
+            value_pb2.ListCustomerValuesRequest(page_size=5, page_token=token)
+        )
+        ranked += page.customer_values
+        token = page.next_page_token
+        if not token:
+            break
+    assert len(ranked) == 12
+    lifetimes = [float(v.lifetime_value.amount) for v in ranked]
+    assert lifetimes == sorted(lifetimes, reverse=True)
+    tiers = [v.tier for v in ranked]
+    assert tiers[0] == value_pb2.VALUE_TIER_A and tiers[-1] == value_pb2.VALUE_TIER_C
+    assert tiers == sorted(tiers)
+    top = ranked[0].customer_id
+    tiered = world.events(value_events.CustomerTierChanged, top)
+    assert [t.to_tier for t in tiered] == [value_pb2.VALUE_TIER_A] and tiered[0].reason == "refit"
+    only_a = await world.value.ListCustomerValues(
+        value_pb2.ListCustomerValuesRequest(tier=value_pb2.VALUE_TIER_A, page_size=50)
+    )
+    assert {v.customer_id for v in only_a.customer_values} == {v.customer_id for v in ranked if v.tier == 1}
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await world.value.ListCustomerValues(value_pb2.ListCustomerValuesRequest(page_size=-1))
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    # After the refit, a new order is scored at once with the fitted models.
+    await world.order("c-00", "500.00", days_ago=1)
+    await world.settle()
+    rescored = await world.get("c-00")
+    assert rescored.model_id == refit.model_id and float(rescored.predicted_value.amount) > 0
+
+
+async def test_merged_customers_values_combine_and_an_erased_customer_has_none(world: World) -> None:
+    await world.order("c-a", "100.00", days_ago=40)
+    await world.order("c-b", "30.00", days_ago=20)
+    await world.settle()
+    merged = customers_pb2.CustomersMerged(surviving_id="c-a", merged_ids=["c-b"], merge_id="m-1")
+    await world.publish(merged, "c-a")
+    await world.settle()
+    survivor = await world.get("c-a")
+    assert survivor.revenue.amount == "130.00" and survivor.orders == 2
+    assert (await world.get("c-b")).customer_id == "c-a"  # follows the merge
+    # An order of the merged customer that arrives late counts for the survivor.
+    await world.order("c-b", "20.00", days_ago=5)
+    await world.settle()
+    assert (await world.get("c-a")).revenue.amount == "150.00"
+    unmerged = customers_pb2.CustomerUnmerged(from_id="c-a", restored_ids=["c-b"], merge_id="m-1")
+    await world.publish(unmerged, "c-a")
+    await world.settle()
+    assert (await world.get("c-a")).revenue.amount == "100.00"
+    assert (await world.get("c-b")).revenue.amount == "50.00"
+    await world.publish(customers_pb2.CustomerErased(customer_id="c-b"), "c-b")
+    await world.settle()
+    with pytest.raises(grpc.aio.AioRpcError) as gone:
+        await world.get("c-b")
+    assert gone.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_repeated_order_event_under_a_new_id_counts_once(world: World) -> None:
+    paid = await world.order("c-r", "80.00", days_ago=3)
+    await world.settle()
+    again = orders_events.OrderPaid(
+        order=paid, amount=paid.total, payment_reference="psp", pay_time=paid.pay_time
+    )
+    await world.publish(again, paid.order_id)
+    await world.settle()
+    assert (await world.get("c-r")).revenue.amount == "80.00"
