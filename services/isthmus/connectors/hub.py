@@ -269,7 +269,11 @@ class GrpcHub:
                 actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CONNECTOR, id=instance),
             )
             await self._call("PayOrder", self.orders.PayOrder, pay)
-        return Delivery(True, order.order_id, outcome="created" if created.created else "unchanged")
+        return Delivery(
+            True,
+            order.order_id,
+            outcome="created" if created.outcome == common_pb2.WRITE_OUTCOME_APPLIED else "unchanged",
+        )
 
     async def _case(self, instance: str, system: str, record: Record) -> Delivery:
         customer_id = await self.golden_id(system, record["customer_source_id"])

@@ -17,6 +17,7 @@ from isthmus.loyalty import codec, handlers
 from isthmus.loyalty.domain import Actor, EntryKind
 from isthmus.loyalty.handlers import Record, Uow
 from isthmus.loyalty.programme import Programme
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 
 T = TypeVar("T")
@@ -88,9 +89,12 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         )
 
     async def _write(self, cmd: handlers.Spend, answer: Callable[..., Message]) -> Message:
-        entry, account = await self._run(lambda uow: handlers.write(cmd, uow))
+        entry, account, replayed = await self._run(lambda uow: handlers.write(cmd, uow))
         view = await self._run(lambda uow: handlers.view(account.customer_id, DEFAULT_HORIZON, uow))
-        return answer(ledger_entry=codec.entry(entry), account=handlers.account_message(view))
+        outcome = common_pb2.WRITE_OUTCOME_REPLAYED if replayed else common_pb2.WRITE_OUTCOME_APPLIED
+        return answer(
+            ledger_entry=codec.entry(entry), account=handlers.account_message(view), outcome=outcome
+        )
 
     async def RedeemPoints(self, request: loyalty_pb2.RedeemPointsRequest, context: Any) -> Message:
         problems = []

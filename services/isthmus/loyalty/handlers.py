@@ -395,7 +395,8 @@ class Spend:
         }
 
 
-async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account]:
+async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account, bool]:
+    """The entry written and the account; True when a retry under the same key found the first entry."""
     key = f"{cmd.kind.name.lower()}:{cmd.idempotency_key}" if cmd.idempotency_key else None
     if key is not None:
         found = await uow.repo.entry_by_key(key)
@@ -406,7 +407,7 @@ async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account]:
                 raise AlreadyExists(f"idempotency_key {cmd.idempotency_key} was used with a different {diff}")
             account = await resolve(uow, cmd.customer_id, create=False)
             assert account is not None
-            return first, account
+            return first, account, True
     account = await resolve(uow, cmd.customer_id, create=cmd.kind is EntryKind.ADJUST and cmd.points > 0)
     if account is None:
         raise NotFound(f"customer {cmd.customer_id} has no loyalty account")
@@ -430,7 +431,7 @@ async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account]:
     else:
         entry = account.debit(EntryKind.ADJUST, -cmd.points, now, **reason)
     await _save(uow, account)
-    return entry, account
+    return entry, account, False
 
 
 # --- the scheduled job ----------------------------------------------------------------------------

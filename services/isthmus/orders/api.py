@@ -22,6 +22,7 @@ from isthmus.orders.handlers import Uow
 from isthmus.orders.store import Record
 from isthmus.platform.batching import Batcher
 from isthmus.platform.ids import is_uuid
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM
 
@@ -203,7 +204,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         else:
             done = await self._run(lambda uow: handlers.create_order(cmd, uow))
         assert isinstance(done, handlers.Created)
-        return orders_pb2.CreateOrderResponse(order=done.message, created=done.created)
+        outcome = common_pb2.WRITE_OUTCOME_APPLIED if done.created else common_pb2.WRITE_OUTCOME_REPLAYED
+        return orders_pb2.CreateOrderResponse(order=done.message, outcome=outcome)
 
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
         if not request.order_id:

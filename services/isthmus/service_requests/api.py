@@ -107,9 +107,14 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add("category", "is required when sub_category is given")
         _pair(v, "", cmd.source_system, cmd.external_id)
         v.raise_any()
-        batched = handlers.batchable_open(cmd)
-        sr = await (self._opens.submit(cmd) if batched else self._open_one(cmd))
-        return rpc.OpenServiceRequestResponse(service_request=messages.service_request(sr))
+        replayed = False
+        if handlers.batchable_open(cmd):  # no key: cannot be a replay
+            sr = await self._opens.submit(cmd)
+        else:
+            sr, replayed = await self._command(handlers.open_or_replay, cmd)
+        return rpc.OpenServiceRequestResponse(
+            service_request=messages.service_request(sr), outcome=_outcome(replayed)
+        )
 
     async def GetServiceRequest(
         self, request: rpc.GetServiceRequestRequest, context: grpc.aio.ServicerContext
@@ -236,9 +241,12 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add(p + "duration", "must not be negative")
         _pair(v, p, cmd.source_system, cmd.external_id)
         v.raise_any()
-        batched = handlers.batchable_log(cmd)
-        entry = await (self._logs.submit(cmd) if batched else self._log_one(cmd))
-        return rpc.LogInteractionResponse(interaction=messages.interaction(entry))
+        replayed = False
+        if handlers.batchable_log(cmd):  # no key: cannot be a replay
+            entry = await self._logs.submit(cmd)
+        else:
+            entry, replayed = await self._command(handlers.log_or_replay, cmd)
+        return rpc.LogInteractionResponse(interaction=messages.interaction(entry), outcome=_outcome(replayed))
 
     async def ListInteractions(
         self, request: rpc.ListInteractionsRequest, context: grpc.aio.ServicerContext
@@ -279,6 +287,10 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             service_request_ids=s.service_request_ids,
             suppress_time=ts(s.since),
         )
+
+
+def _outcome(replayed: bool) -> common_pb2.WriteOutcome:
+    return common_pb2.WRITE_OUTCOME_REPLAYED if replayed else common_pb2.WRITE_OUTCOME_APPLIED
 
 
 def _page_size(v: Violations, value: int, *, default: int) -> int:

@@ -287,12 +287,17 @@ def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequ
 
 
 async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
+    return (await open_or_replay(cmd, uow, env))[0]
+
+
+async def open_or_replay(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> tuple[ServiceRequest, bool]:
+    """The case opened, or the one an earlier request under the same key opened; True for a replay."""
     if (earlier := await _replayed(uow, "open", cmd.idempotency_key, cmd)) is not None:
-        return await _load(uow, earlier)
+        return await _load(uow, earlier), True
     if cmd.source_system and cmd.external_id:
         existing = await uow.repo.get_by_source(cmd.source_system, cmd.external_id)
         if existing is not None:
-            return existing
+            return existing, True
     sr = _new_case(cmd, uow, env)
     await uow.repo.add(sr)
     if sr.kind is Kind.COMPLAINT:
@@ -300,7 +305,7 @@ async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: En
     if cmd.idempotency_key:
         await uow.repo.remember("open", cmd.idempotency_key, _request_json(cmd), sr.id, env.now)
     await uow.commit()
-    return sr
+    return sr, False
 
 
 async def open_service_requests(
@@ -417,15 +422,21 @@ def _file(uow: UnitOfWork, entry: Interaction, claimed: str, sr: ServiceRequest 
 
 
 async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Interaction:
+    return (await log_or_replay(cmd, uow, env))[0]
+
+
+async def log_or_replay(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> tuple[Interaction, bool]:
+    """The interaction logged, or the one an earlier request under the same key logged; True for a
+    replay."""
     repo = uow.repo
     if (earlier := await _replayed(uow, "log", cmd.idempotency_key, cmd, "interaction.")) is not None:
         found = await repo.get_interaction(earlier)
         assert found is not None
-        return found
+        return found, True
     if cmd.source_system and cmd.external_id:
         existing = await repo.get_interaction_by_source(cmd.source_system, cmd.external_id)
         if existing is not None:
-            return existing
+            return existing, True
     for name in ("in_reply_to_id", "corrects_id"):
         ref = getattr(cmd, name)
         if ref and await repo.get_interaction(ref) is None:
@@ -439,7 +450,7 @@ async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Int
     if cmd.idempotency_key:
         await repo.remember("log", cmd.idempotency_key, _request_json(cmd), entry.id, env.now)
     await uow.commit()
-    return entry
+    return entry, False
 
 
 async def log_interactions(

@@ -168,6 +168,10 @@ async def test_redemption_is_idempotent_and_never_above_the_balance(services):
     first = await services.loyalty.RedeemPoints(request)
     again = await services.loyalty.RedeemPoints(request)
     assert first.ledger_entry.entry_id == again.ledger_entry.entry_id and again.account.balance == 1000
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     request.points = 16
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await services.loyalty.RedeemPoints(request)

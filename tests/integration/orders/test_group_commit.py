@@ -9,6 +9,7 @@ import grpc
 import pytest
 from prometheus_client import REGISTRY
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 
 pytestmark = pytest.mark.postgres
@@ -64,13 +65,19 @@ async def test_concurrent_creates_each_get_their_order_and_a_refused_one_fails_a
     first, second = (
         (created[5], rival) if failed(rival, grpc.StatusCode.ALREADY_EXISTS) else (rival, created[5])
     )
-    assert isinstance(first, orders_pb2.CreateOrderResponse) and first.created
+    assert (
+        isinstance(first, orders_pb2.CreateOrderResponse)
+        and first.outcome == common_pb2.WRITE_OUTCOME_APPLIED
+    )
     assert failed(second, grpc.StatusCode.ALREADY_EXISTS, first.order.order_id, "lines[1].quantity")
     created[5] = first
     assert all(isinstance(r, orders_pb2.CreateOrderResponse) for r in created)
     assert isinstance(again, orders_pb2.CreateOrderResponse)
     assert again.order.order_id == created[3].order.order_id
-    assert sorted([again.created, created[3].created]) == [False, True]
+    assert sorted([again.outcome, created[3].outcome]) == [
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    ]
     assert len({r.order.order_id for r in created}) == 20
     assert [r.order.external_order_id for r in created] == [r.external_order_id for r in requests[:20]]
     assert [r.order.lines[1].quantity for r in created if r is not first] == [4] * 19

@@ -8,6 +8,7 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 
 pytestmark = pytest.mark.postgres
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.postgres
 async def test_order_totals_are_exact_and_a_retry_returns_the_same_order(orders, make_order):
     request = make_order()
     first = await orders.CreateOrder(request)
-    assert first.created
+    assert first.outcome == common_pb2.WRITE_OUTCOME_APPLIED
     order = first.order
     assert order.state == order_pb2.ORDER_STATE_PLACED
     assert (order.subtotal.amount, order.tax_total.amount, order.shipping_total.amount) == (
@@ -29,7 +30,7 @@ async def test_order_totals_are_exact_and_a_retry_returns_the_same_order(orders,
     assert order.lines[1].line_total.amount == "10.00"
     assert order.channel == order_pb2.ORDER_CHANNEL_WEB and order.source_system == "webshop"
     again = await orders.CreateOrder(request)
-    assert not again.created
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
     assert again.order.order_id == order.order_id and again.order.version == 1
 
 
@@ -47,7 +48,7 @@ async def test_same_amount_written_differently_is_the_same_payload(orders, make_
     request = make_order()
     await orders.CreateOrder(request)
     request.lines[0].unit_price.amount = "400"
-    assert not (await orders.CreateOrder(request)).created
+    assert (await orders.CreateOrder(request)).outcome == common_pb2.WRITE_OUTCOME_REPLAYED
 
 
 async def test_the_lifecycle_runs_placed_paid_shipped_delivered_completed(orders, make_order, money):

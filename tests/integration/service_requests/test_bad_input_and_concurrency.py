@@ -8,6 +8,7 @@ import grpc
 import pytest
 from sr_builders import assign, open_request, status, unique
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus_client.errors import field_violations
@@ -81,17 +82,20 @@ async def test_stale_expected_version_is_aborted_and_unknown_case_not_found(serv
 async def test_open_is_idempotent_on_key_and_source_id(service: Any) -> None:
     stub = service.stub
     request = open_request(unique("cust"), idempotency_key=unique("key"))
-    first = (await stub.OpenServiceRequest(request)).service_request
-    assert (
-        (await stub.OpenServiceRequest(request)).service_request
-    ).service_request_id == first.service_request_id
+    opened = await stub.OpenServiceRequest(request)
+    again = await stub.OpenServiceRequest(request)
+    assert again.service_request.service_request_id == opened.service_request.service_request_id
+    assert (opened.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     request.subject = "Something else"
     error = await failure(stub.OpenServiceRequest(request))
     assert error.code() == grpc.StatusCode.ALREADY_EXISTS and "subject differs" in (error.details() or "")
     sourced = open_request(unique("cust"), source_system="callcenter", external_id=unique("case"))
-    assert ((await stub.OpenServiceRequest(sourced)).service_request).service_request_id == (
-        (await stub.OpenServiceRequest(sourced)).service_request
-    ).service_request_id
+    opened, again = await stub.OpenServiceRequest(sourced), await stub.OpenServiceRequest(sourced)
+    assert again.service_request.service_request_id == opened.service_request.service_request_id
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
 
 
 async def test_customer_listing_pages_newest_first_without_gaps(service: Any) -> None:

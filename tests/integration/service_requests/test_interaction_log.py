@@ -8,6 +8,7 @@ import grpc
 import pytest
 from sr_builders import interaction, open_request, unique
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
@@ -89,14 +90,17 @@ async def test_resent_interaction_is_logged_once(service: Any) -> None:
         source_system="callcenter",
         external_id=unique("call"),
     )
-    first = (await stub.LogInteraction(request)).interaction
-    again = (await stub.LogInteraction(request)).interaction
-    assert again.interaction_id == first.interaction_id
+    first, again = await stub.LogInteraction(request), await stub.LogInteraction(request)
+    assert again.interaction.interaction_id == first.interaction.interaction_id
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     keyed = interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Sorry")
     keyed.idempotency_key = unique("key")
-    assert ((await stub.LogInteraction(keyed)).interaction).interaction_id == (
-        (await stub.LogInteraction(keyed)).interaction
-    ).interaction_id
+    first, again = await stub.LogInteraction(keyed), await stub.LogInteraction(keyed)
+    assert again.interaction.interaction_id == first.interaction.interaction_id
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
     keyed.interaction.body = "Sorry!"
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.LogInteraction(keyed)

@@ -208,20 +208,24 @@ class AdjustPointsRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class RedeemPointsResponse(_message.Message):
-    __slots__ = ("ledger_entry", "account")
+    __slots__ = ("ledger_entry", "account", "outcome")
     LEDGER_ENTRY_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     ledger_entry: LedgerEntry
     account: Account
-    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class AdjustPointsResponse(_message.Message):
-    __slots__ = ("ledger_entry", "account")
+    __slots__ = ("ledger_entry", "account", "outcome")
     LEDGER_ENTRY_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     ledger_entry: LedgerEntry
     account: Account
-    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetProgrammeRequest(_message.Message):
     __slots__ = ("programme_id",)

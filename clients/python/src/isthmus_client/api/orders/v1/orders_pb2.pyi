@@ -49,12 +49,12 @@ class CreateOrderRequest(_message.Message):
     def __init__(self, source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[_order_pb2.Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class CreateOrderResponse(_message.Message):
-    __slots__ = ("order", "created")
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
-    CREATED_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    created: bool
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetOrderRequest(_message.Message):
     __slots__ = ("order_id",)

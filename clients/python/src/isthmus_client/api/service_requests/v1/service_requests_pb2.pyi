@@ -171,10 +171,12 @@ class GetContactSuppressionResponse(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., suppress_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OpenServiceRequestResponse(_message.Message):
-    __slots__ = ("service_request",)
+    __slots__ = ("service_request", "outcome")
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     service_request: _service_request_pb2.ServiceRequest
-    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetServiceRequestResponse(_message.Message):
     __slots__ = ("service_request",)
@@ -195,7 +197,9 @@ class ChangeServiceRequestStateResponse(_message.Message):
     def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
 
 class LogInteractionResponse(_message.Message):
-    __slots__ = ("interaction",)
+    __slots__ = ("interaction", "outcome")
     INTERACTION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     interaction: _service_request_pb2.Interaction
-    def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
