@@ -183,6 +183,9 @@ def test_the_apis_are_exposed_on_one_host_each_grpc_service_to_its_component(ful
         "/isthmus.orders.v1.OrderService/": name_of("orders"),
         "/isthmus.service_requests.v1.ServiceRequestService/": name_of("service-requests"),
         "/isthmus.value.v1.ValueService/": name_of("value"),
+        "/isthmus.value.v1.SegmentService/": name_of("value"),
+        "/isthmus.value.v1.CampaignService/": name_of("value"),
+        "/isthmus.value.v1.SuggestionService/": name_of("value"),
     }
     assert ingress["spec"]["tls"] == [{"secretName": "isthmus-edge-tls", "hosts": ["isthmus.example.com"]}]
     route = full.get("GRPCRoute", "rel-isthmus")
