@@ -6,7 +6,7 @@ PostgreSQL, in-process events); this process plays the connectors component. Eac
 database and server, so every pass ingests the same records into an empty master:
 
 * direct: the ERP connector's records are read and mapped to SourceRecords beforehand (not timed),
-  then sent with UpsertSourceRecords in batches of 500, the batch the runtime uses;
+  then sent with BatchUpsertSourceRecords in batches of 500, the batch the runtime uses;
 * connector: `ConnectorRuntime.sync` reads the ERP database page by page, validates each record
   against the canonical schema, delivers batches, and checkpoints (cursor, tie-breaker) in the
   connectors schema after each accepted batch;
@@ -210,14 +210,14 @@ class Pass:
     run_ms: float
 
 
-async def direct(pg: Server, records: list[api.UpsertSourceRecordsRequest], count: int) -> Pass:
+async def direct(pg: Server, records: list[api.BatchUpsertSourceRecordsRequest], count: int) -> Pass:
     async with customer_master(pg) as (_, channel, hub_pid):
         stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
         meter = Meter({"hub": hub_pid, "postgres": pg.pid, "client": os.getpid()})
         meter.start()
         start = time.perf_counter()
         for request in records:
-            await stub.UpsertSourceRecords(request)
+            await stub.BatchUpsertSourceRecords(request)
         seconds = time.perf_counter() - start
         meter.stop()
     return Pass(seconds, meter.per(count), 1000 * meter.run_total() / count)
@@ -255,7 +255,7 @@ async def through_connector(
     return Pass(full_time, meter.per(count), 1000 * meter.run_total() / count), incremental_time, changed, rss
 
 
-def canonical_requests(erp_url: str) -> list[api.UpsertSourceRecordsRequest]:
+def canonical_requests(erp_url: str) -> list[api.BatchUpsertSourceRecordsRequest]:
     """What the connector reads, mapped as the runtime maps it, in the runtime's batches."""
     connector = get_plugin_manager({}).connector("erp")({"url": erp_url})
     try:
@@ -267,7 +267,8 @@ def canonical_requests(erp_url: str) -> list[api.UpsertSourceRecordsRequest]:
     finally:
         connector.close()
     return [
-        api.UpsertSourceRecordsRequest(records=records[i : i + BATCH]) for i in range(0, len(records), BATCH)
+        api.BatchUpsertSourceRecordsRequest(records=records[i : i + BATCH])
+        for i in range(0, len(records), BATCH)
     ]
 
 

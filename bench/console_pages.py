@@ -58,7 +58,7 @@ def _review_pair(i: int) -> list[pb.SourceRecord]:
             source_id=f"RV-{i}-{n}",
             name=pb.PersonName(given_name=f"Review{i}", family_name=f"Pair{i}"),
         )
-        r.date_of_birth.CopyFrom(common_pb2.Date(year=1980, month=5, day=day))
+        r.birth_date.CopyFrom(common_pb2.Date(year=1980, month=5, day=day))
         r.phones.add(number=f"{phone}{i:06d}")
         r.addresses.add(
             address=common_pb2.PostalAddress(address_lines=[street], postal_code=postcode, region_code="DE")
@@ -75,8 +75,8 @@ def load(hub: Hub, customers: int, reviews: int) -> None:
     for pid in range(customers):
         batch.append(copy_of(rng, make_person(rng, pid), "erp", f"P-{pid}", first=True))
         if len(batch) == BATCH or pid == customers - 1:
-            done = hub.customers.UpsertSourceRecords(
-                api.UpsertSourceRecordsRequest(records=batch), timeout=300
+            done = hub.customers.BatchUpsertSourceRecords(
+                api.BatchUpsertSourceRecordsRequest(records=batch), timeout=300
             )
             refused += done.rejected_count
             batch = []
@@ -160,7 +160,7 @@ def main(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: int, console: int) -> None:
     rng = random.Random(5)
-    reviews = list(stubs.customers.ListMatchReviews(api.ListMatchReviewsRequest(page_size=500)).reviews)
+    reviews = list(stubs.customers.ListMatchReviews(api.ListMatchReviewsRequest(page_size=500)).match_reviews)
     customers = _sample_customers(stubs, rng, args.customers)
     assert reviews and customers, "nothing to look at"
     browser.sign_in()
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
                 for method, request in (
                     ("GetCustomer360", api.GetCustomer360Request(customer_id=cid, timeline_limit=20)),
                     ("GetCustomer", api.GetCustomerRequest(customer_id=cid, view=pb.CUSTOMER_VIEW_FULL)),
-                    ("GetCustomerHistory", api.GetCustomerHistoryRequest(customer_id=cid, page_size=500)),
+                    ("ListHistoryEntries", api.ListHistoryEntriesRequest(customer_id=cid, page_size=500)),
                 ):
                     one = time.perf_counter()
                     getattr(stubs.customers, method)(request)
@@ -217,9 +217,9 @@ def _sample_customers(stubs: Hub, rng: random.Random, customers: int) -> list[st
     """Customers drawn from the whole master, not the first page of a search."""
     out = []
     for pid in rng.sample(range(customers), min(300, customers)):
-        request = api.LookupBySourceIdRequest(source_system="erp", source_id=f"P-{pid}")
+        request = api.GetCustomerBySourceIdRequest(source_system="erp", source_id=f"P-{pid}")
         try:
-            out.append(stubs.customers.LookupBySourceId(request).customer_id)
+            out.append(stubs.customers.GetCustomerBySourceId(request).customer_id)
         except grpc.RpcError as exc:
             if exc.code() != grpc.StatusCode.NOT_FOUND:  # the few records the master refused
                 raise

@@ -97,9 +97,9 @@ class People:
 async def stream(
     stub: customers_pb2_grpc.CustomerMasterServiceStub, records: list[pb.SourceRecord], batch: int
 ) -> int:
-    async def requests() -> AsyncIterator[api.UpsertSourceRecordsRequest]:
+    async def requests() -> AsyncIterator[api.StreamSourceRecordsRequest]:
         for i in range(0, len(records), batch):
-            yield api.UpsertSourceRecordsRequest(records=records[i : i + batch], batch_id=str(i))
+            yield api.StreamSourceRecordsRequest(records=records[i : i + batch], batch_id=str(i))
 
     rejected = 0
     async for response in stub.StreamSourceRecords(requests()):

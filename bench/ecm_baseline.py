@@ -20,8 +20,8 @@ def _row(r: pb.SourceRecord) -> dict[str, str]:
         parts = r.name.full_name.split()
         given, family = (parts[0], " ".join(parts[1:])) if len(parts) > 1 else ("", parts[0])
     dob = ""
-    if r.HasField("date_of_birth"):
-        d = r.date_of_birth
+    if r.HasField("birth_date"):
+        d = r.birth_date
         dob = f"{d.year:04d}{d.month:02d}{d.day:02d}"
     line = (
         r.addresses[0].address.address_lines[0]

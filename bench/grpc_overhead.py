@@ -34,7 +34,7 @@ TOKEN = "bench-token-0123456789abcdef"
 
 class Orders(orders_pb2_grpc.OrderServiceServicer):
     async def GetOrder(self, request, context):
-        return order_pb2.Order(order_id=request.order_id)
+        return orders_pb2.GetOrderResponse(order=order_pb2.Order(order_id=request.order_id))
 
 
 def _collector(port: int, ready, received) -> None:  # child process: an OTLP endpoint that counts spans

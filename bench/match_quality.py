@@ -1,7 +1,7 @@
 """Match quality of the customer master against known ground truth, through the live gRPC API.
 
 Each data set is loaded the way connectors send it: a fresh `isthmus serve customers` process (its own
-PostgreSQL database and RabbitMQ vhost, authentication on) receives `UpsertSourceRecords` batches of up
+PostgreSQL database and RabbitMQ vhost, authentication on) receives `BatchUpsertSourceRecords` batches of up
 to 1,000 records in file order, under a connector's token holding only `customers:write`, with every
 field as the source has it (bad dates included: what the service refuses is counted, not cleaned away
 first). Afterwards every record's customer is looked up and pairwise precision, recall and F1 of the
@@ -53,7 +53,7 @@ from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 BIN = Path(sys.executable).parent
-BATCH = 1000  # what the connector runtime sends per UpsertSourceRecords
+BATCH = 1000  # what the connector runtime sends per BatchUpsertSourceRecords
 CONNECTOR_TOKEN = "bench-connector-token-0123456789"
 STEWARD_TOKEN = "bench-steward-token-0123456789ab"
 TOKENS = {
@@ -116,7 +116,7 @@ def febrl_record(system: str, source_id: str, row: object) -> pb.SourceRecord:
     r.name.given_name, r.name.family_name = get("given_name"), get("surname")
     dob = get("date_of_birth")
     if len(dob) == 8 and dob.isdigit():
-        r.date_of_birth.CopyFrom(common_pb2.Date(year=int(dob[:4]), month=int(dob[4:6]), day=int(dob[6:])))
+        r.birth_date.CopyFrom(common_pb2.Date(year=int(dob[:4]), month=int(dob[4:6]), day=int(dob[6:])))
     lines = [x for x in (f"{get('street_number')} {get('address_1')}".strip(), get("address_2")) if x]
     if lines or get("postcode") or get("suburb"):
         r.addresses.add(
@@ -210,8 +210,8 @@ async def load(
         start = time.perf_counter()
         for i in range(0, len(data.records), BATCH):
             chunk = [r for _, r in data.records[i : i + BATCH]]
-            response = await stub.UpsertSourceRecords(
-                api.UpsertSourceRecordsRequest(records=chunk), metadata=CONNECTOR
+            response = await stub.BatchUpsertSourceRecords(
+                api.BatchUpsertSourceRecordsRequest(records=chunk), metadata=CONNECTOR
             )
             for res in response.results:
                 if res.outcome == pb.MATCH_OUTCOME_REJECTED:
@@ -320,8 +320,8 @@ async def current(stub: customers_pb2_grpc.CustomerMasterServiceStub, found: dic
     """Each record's customer as the master holds it now (merges move records after their upsert)."""
     for ref in found:
         system, source_id = ref.split("/", 1)
-        looked = await stub.LookupBySourceId(
-            api.LookupBySourceIdRequest(source_system=system, source_id=source_id), metadata=STEWARD_AUTH
+        looked = await stub.GetCustomerBySourceId(
+            api.GetCustomerBySourceIdRequest(source_system=system, source_id=source_id), metadata=STEWARD_AUTH
         )
         found[ref] = looked.customer_id
 
@@ -334,14 +334,16 @@ async def steward(
     tried: set[str] = set()
     while True:
         page = await stub.ListMatchReviews(api.ListMatchReviewsRequest(page_size=500), metadata=STEWARD_AUTH)
-        todo = [r for r in page.reviews if r.review_id not in tried]
+        todo = [r for r in page.match_reviews if r.review_id not in tried]
         if not todo:
             break
         for review in todo:
             tried.add(review.review_id)
-            existing = await stub.GetCustomer(
-                api.GetCustomerRequest(customer_id=review.existing_customer_id), metadata=STEWARD_AUTH
-            )
+            existing = (
+                await stub.GetCustomer(
+                    api.GetCustomerRequest(customer_id=review.existing_customer_id), metadata=STEWARD_AUTH
+                )
+            ).customer
             people_there = {truth.get(f"{s.source_system}/{s.source_id}") for s in existing.sources}
             ref = review.candidate_record
             same = truth[f"{ref.source_system}/{ref.source_id}"] in people_there

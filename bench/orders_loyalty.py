@@ -106,7 +106,10 @@ async def drive(
                 order = created.order
                 await stub.PayOrder(
                     orders_pb2.PayOrderRequest(
-                        order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="p"
+                        order_id=order.order_id,
+                        expected_version=1,
+                        amount=order.total,
+                        payment_reference="p",
                     )
                 )
                 paid_at[order.order_id] = time.perf_counter()

@@ -224,7 +224,7 @@ def copy_of(
     else:
         record.name.given_name, record.name.family_name = given, family
     if dob:
-        record.date_of_birth.CopyFrom(common_pb2.Date(year=dob[0], month=dob[1], day=dob[2]))
+        record.birth_date.CopyFrom(common_pb2.Date(year=dob[0], month=dob[1], day=dob[2]))
     if rng.random() < profile["address"]:
         line = f"{street} {number}" if rng.random() < 0.5 else f"{street.replace('straße', 'str.')} {number}"
         record.addresses.add(

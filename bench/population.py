@@ -292,7 +292,7 @@ def _copy(rng: random.Random, p: Resident, system: str, sid: str, first: bool) -
     if suffix:
         record.name.suffix = suffix
     if dob:
-        record.date_of_birth.CopyFrom(common_pb2.Date(year=dob[0], month=dob[1], day=dob[2]))
+        record.birth_date.CopyFrom(common_pb2.Date(year=dob[0], month=dob[1], day=dob[2]))
     if rng.random() < profile["address"]:
         name = street.replace("straße", "str.") if rng.random() < 0.4 else street
         line = f"{name} {number}".strip()

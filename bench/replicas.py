@@ -7,7 +7,7 @@ CPU is charged to it). Rounds alternate one and two replicas, so drift of the sh
 both alike; the figures of every round are printed.
 
 * customer master: ``--people`` people arrive as 1-4 records each from three systems, in shuffled
-  batches of ``--batch`` through ``UpsertSourceRecords``, ``--concurrency`` at a time, spread over the
+  batches of ``--batch`` through ``BatchUpsertSourceRecords``, ``--concurrency`` at a time, spread over the
   replicas; the same records in every round. Throughput is records resolved per second. The golden
   customers made are counted: two replicas resolving overlapping people at once must make as many as
   one does.
@@ -176,7 +176,9 @@ async def customers_round(
             stub = stubs[n % len(stubs)]  # clients spread over the replicas, as a Service's connections are
             while not queue.empty():
                 batch = queue.get_nowait()
-                response = await stub.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=batch))
+                response = await stub.BatchUpsertSourceRecords(
+                    api.BatchUpsertSourceRecordsRequest(records=batch)
+                )
                 rejected += sum(1 for r in response.results if r.error.code)
 
         meter = Meter(_pids(pods, backends))
@@ -259,7 +261,9 @@ def main() -> None:
     parser.add_argument(
         "--people", type=int, default=1500, help="people for the customer master (default 1,500)"
     )
-    parser.add_argument("--batch", type=int, default=50, help="records per UpsertSourceRecords (default 50)")
+    parser.add_argument(
+        "--batch", type=int, default=50, help="records per BatchUpsertSourceRecords (default 50)"
+    )
     parser.add_argument("--orders", type=int, default=1500, help="orders created and paid (default 1,500)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(

@@ -155,7 +155,9 @@ async def writes(
                 i += 1
                 try:
                     t0 = time.perf_counter()
-                    case = await stub.OpenServiceRequest(open_request(f"bench-{n}-{i % 500}"))
+                    case = (
+                        await stub.OpenServiceRequest(open_request(f"bench-{n}-{i % 500}"))
+                    ).service_request
                     t1 = time.perf_counter()
                     await stub.LogInteraction(interaction(case.service_request_id))
                     latencies.extend((t1 - t0, time.perf_counter() - t1))
@@ -234,7 +236,9 @@ def one_round(pg: Server, mq: Server, args: argparse.Namespace) -> dict[str, Any
             async def template() -> str:
                 async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
                     stub = service_requests_pb2_grpc.ServiceRequestServiceStub(channel)
-                    return (await stub.OpenServiceRequest(open_request("bench-template"))).service_request_id
+                    return (
+                        (await stub.OpenServiceRequest(open_request("bench-template"))).service_request
+                    ).service_request_id
 
             fill_seconds = fill(database_url, asyncio.run(template()), args.store, args.heavy)
         with contextlib.ExitStack() as stack:

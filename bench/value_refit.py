@@ -156,7 +156,7 @@ def paid(order_id: str, customer_id: str, cents: int) -> Event:
         order_id=order_id, customer_id=customer_id, currency_code="EUR", subtotal=money, total=money,
         tax_total=zero, discount_total=zero, state=order_pb2.ORDER_STATE_PAID,
     )  # fmt: skip
-    order.placed_at.FromDatetime(NOW)
+    order.place_time.FromDatetime(NOW)
     payload = order_events.OrderPaid(order=order, amount=money)
     return Event(str(uuid.uuid4()), "orders.OrderPaid", NOW, order_id, "", "", 1, "", "orders", payload)
 

@@ -187,7 +187,9 @@ async def _settled(
         views = []
         for c in found.customers:
             request = customers_pb2.GetCustomer360Request(customer_id=c.customer_id)
-            views.append((await stub.GetCustomer360(request, metadata=metadata)).SerializeToString())
+            views.append(
+                ((await stub.GetCustomer360(request, metadata=metadata)).customer360).SerializeToString()
+            )
         now = sorted(views)
         if now != last:
             last, since = now, time.monotonic()
@@ -310,7 +312,7 @@ async def _report(
     out("")
     for customer in sorted(found.customers, key=_name):
         request = customers_pb2.GetCustomer360Request(customer_id=customer.customer_id)
-        view = await stub.GetCustomer360(request, metadata=metadata)
+        view = (await stub.GetCustomer360(request, metadata=metadata)).customer360
         sources = ", ".join(sorted(f"{s.source_system}:{s.source_id}" for s in customer.sources))
         orders, loyalty, open_cases = view.orders, view.loyalty, len(view.service_requests.open)
         suppressed = view.contact_suppression.suppressed
@@ -324,8 +326,8 @@ async def _report(
     summary.update(golden=len(found.customers), **totals)
     out(f"\nOrders {totals['orders']}, loyalty points awarded {totals['points']}, open cases "
         f"{totals['cases']}, customers not to be approached with offers {totals['suppressed']}")  # fmt: skip
-    looked = await stub.LookupBySourceId(
-        customers_pb2.LookupBySourceIdRequest(source_system="erp", source_id=ANNA_IN_ERP[0]),
+    looked = await stub.GetCustomerBySourceId(
+        customers_pb2.GetCustomerBySourceIdRequest(source_system="erp", source_id=ANNA_IN_ERP[0]),
         metadata=metadata,
     )
     await _show_360(stub, metadata, looked.customer_id, out)
@@ -334,13 +336,17 @@ async def _report(
 async def _show_360(
     stub: Any, metadata: Sequence[tuple[str, str]], customer_id: str, out: Callable[[str], None]
 ) -> None:
-    full = await stub.GetCustomer(
-        customers_pb2.GetCustomerRequest(customer_id=customer_id, view=records_pb2.CUSTOMER_VIEW_FULL),
-        metadata=metadata,
-    )
-    view = await stub.GetCustomer360(
-        customers_pb2.GetCustomer360Request(customer_id=customer_id), metadata=metadata
-    )
+    full = (
+        await stub.GetCustomer(
+            customers_pb2.GetCustomerRequest(customer_id=customer_id, view=records_pb2.CUSTOMER_VIEW_FULL),
+            metadata=metadata,
+        )
+    ).customer
+    view = (
+        await stub.GetCustomer360(
+            customers_pb2.GetCustomer360Request(customer_id=customer_id), metadata=metadata
+        )
+    ).customer360
     systems = sorted({s.source_system for s in full.sources})
     out(f"\nThe 360 of {_name(full)} ({customer_id}), seen by {', '.join(systems)}:")
     out("  golden record, each value with the source record and survivorship rule that supplied it:")
@@ -359,9 +365,9 @@ async def _show_360(
     out(f"  {_worth(view.value)}")
     for case in view.service_requests.open:
         out(f"  open case: {case.subject} ({case.kind}, {case.state}, {case.priority}), "
-            f"resolution due {case.resolution_due.ToDatetime():%Y-%m-%d %H:%M} UTC")  # fmt: skip
+            f"resolution due {case.resolution_due_time.ToDatetime():%Y-%m-%d %H:%M} UTC")  # fmt: skip
     if view.contact_suppression.suppressed:
         out(f"  contact suppressed: {view.contact_suppression.reason}")
     out("  timeline, newest first:")
     for entry in view.timeline:
-        out(f"    {entry.occurred_at.ToDatetime():%Y-%m-%d %H:%M:%S}  {entry.summary}")
+        out(f"    {entry.occur_time.ToDatetime():%Y-%m-%d %H:%M:%S}  {entry.summary}")

@@ -23,8 +23,9 @@ SHOP = "webshop"
 
 
 async def _golden(stub: Any, metadata: Sequence[tuple[str, str]], shop_id: int) -> str:
-    found = await stub.LookupBySourceId(
-        customers_pb2.LookupBySourceIdRequest(source_system=SHOP, source_id=str(shop_id)), metadata=metadata
+    found = await stub.GetCustomerBySourceId(
+        customers_pb2.GetCustomerBySourceIdRequest(source_system=SHOP, source_id=str(shop_id)),
+        metadata=metadata,
     )
     return str(found.customer_id)
 
@@ -77,7 +78,7 @@ async def run(
                 channel=records_pb2.CONSENT_CHANNEL_EMAIL,
                 status=records_pb2.CONSENT_STATUS_GRANTED,
                 source="webshop:newsletter-signup",
-                given_at=now,
+                give_time=now,
             ),
             metadata=metadata,
         )

@@ -37,7 +37,7 @@ def person(system: str, sid: str, given: str, family: str, **fields: Any) -> pb.
         record.phones.add(number=fields["phone"])
     if "dob" in fields:
         y, m, d = fields["dob"]
-        record.date_of_birth.CopyFrom(common_pb2.Date(year=y, month=m, day=d))
+        record.birth_date.CopyFrom(common_pb2.Date(year=y, month=m, day=d))
     if "street" in fields:
         address = common_pb2.PostalAddress(
             address_lines=[fields["street"]], postal_code=fields["postcode"], region_code="DE"
@@ -57,7 +57,7 @@ class World:
         self.ida = self.quentin = ""
 
     def upsert(self, record: pb.SourceRecord) -> api.UpsertResult:
-        return self.stubs.customers.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record))
+        return self.stubs.customers.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record)).result
 
     def seed(self) -> None:
         # Same name, birth dates a digit apart, another address and phone: the matcher cannot decide.
@@ -78,7 +78,7 @@ class World:
         interaction = srp.Interaction(
             interaction_id=str(uuid.uuid4()), customer_id=self.ida, subject=subject, body="Where is it?"
         )
-        interaction.occurred_at.FromDatetime(datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
+        interaction.occur_time.FromDatetime(datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
         envelope = new_envelope(
             sev.InteractionLogged(interaction=interaction),
             aggregate_id=self.ida,
@@ -179,7 +179,9 @@ async def test_steward_unmerges_and_both_customers_are_back(
 ) -> None:
     survivor = world.existing_customer
     if (
-        world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=world.review_customer)).state
+        world.stubs.customers.GetCustomer(
+            api.GetCustomerRequest(customer_id=world.review_customer)
+        ).customer.state
         != 2
     ):
         pytest.skip("runs after the review was resolved as a match")
@@ -205,7 +207,7 @@ async def test_search_by_email_opens_the_360(
     await page.get_by_role("link", name="Ida Berg").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Ida Berg")
     golden = page.get_by_role("table").first
-    await expect(golden.get_by_role("row", name=re.compile("date_of_birth"))).to_contain_text("1990-01-02")
+    await expect(golden.get_by_role("row", name=re.compile("birth_date"))).to_contain_text("1990-01-02")
     await expect(golden).to_contain_text("erp:I1")
     await shot(page, screenshots, "customer360")
     # By source id: straight to the customer.
@@ -253,7 +255,7 @@ async def test_a_read_only_token_sees_no_button_and_cannot_change_anything(
     ):
         response = await page.request.post(console_hub.console + path, form={"csrf": csrf or "", **form})
         assert response.status == 403, (path, response.status)
-    still = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=world.ida))
+    still = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=world.ida)).customer
     assert still.state == pb.CUSTOMER_STATE_ACTIVE
 
 
@@ -381,7 +383,7 @@ async def test_steward_pages_through_data_quality_findings_and_opens_the_custome
     await sign_in(page, console_hub, "reader", "/quality")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Data quality")
     findings = page.get_by_role("table")
-    await expect(findings.get_by_role("row", name=re.compile("date_of_birth"))).to_contain_text("1945-04-93")
+    await expect(findings.get_by_role("row", name=re.compile("birth_date"))).to_contain_text("1945-04-93")
     await expect(findings.get_by_role("row", name=re.compile("emails"))).to_contain_text(
         "quentin(at)example.org"
     )
@@ -417,5 +419,5 @@ async def test_steward_exports_a_person_and_erases_them_after_typing_their_id(
     await erase.get_by_role("button", name="Erase this person").click()
     await expect(page.get_by_role("status")).to_contain_text(f"Erased {cid}")
     await expect(page.get_by_test_id("state")).to_have_text("erased")
-    gone = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=cid))
+    gone = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=cid)).customer
     assert gone.state == pb.CUSTOMER_STATE_ERASED and not gone.emails

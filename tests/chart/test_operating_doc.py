@@ -154,8 +154,8 @@ def test_the_connectors_scopes_are_what_the_hub_client_calls_need() -> None:
     (tokens,) = [json.loads(b) for b in blocks("json") if '"connectors"' in b]
     documented = set(tokens["connectors"]["scopes"])
     calls = {
-        "/isthmus.customers.v1.CustomerMasterService/UpsertSourceRecords",
-        "/isthmus.customers.v1.CustomerMasterService/LookupBySourceId",
+        "/isthmus.customers.v1.CustomerMasterService/BatchUpsertSourceRecords",
+        "/isthmus.customers.v1.CustomerMasterService/GetCustomerBySourceId",
         "/isthmus.customers.v1.CustomerMasterService/SetConsent",
         "/isthmus.orders.v1.OrderService/CreateOrder",
         "/isthmus.orders.v1.OrderService/PayOrder",

@@ -172,5 +172,5 @@ def test_image_serves_health_and_an_rpc_read_only_as_its_non_root_user(served_or
         )
         found = orders.GetOrder(
             orders_pb2.GetOrderRequest(order_id=created.order.order_id), metadata=metadata
-        )
+        ).order
     assert found.total.amount == "19.90"

@@ -8,7 +8,6 @@ well-known types, which buf carries itself.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -20,69 +19,6 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUF_YAML = REPO_ROOT / "buf.yaml"
 BASELINE = REPO_ROOT / "buf.baseline.txtpb"
-
-# The naming findings of v1 that only renames fix, so buf.yaml hides them for now (lint.ignore_only).
-# Hiding works per file, so this list pins exactly which RPCs the entries may hide: a new RPC in the
-# same files with a non-standard name still fails. Each RPC leaves the list when it is renamed, and
-# each buf.yaml entry when its last RPC has left (docs/api.md, "House rules").
-KNOWN_NAMING_FINDINGS: dict[str, set[tuple[str, str]]] = {
-    # Request type not named <Rpc>Request.
-    "RPC_REQUEST_STANDARD_NAME": {("customers", "StreamSourceRecords")},
-    # Response type not named <Rpc>Response (the RPC returns a resource or a shared message).
-    "RPC_RESPONSE_STANDARD_NAME": {
-        ("customers", "UpsertSourceRecord"),
-        ("customers", "StreamSourceRecords"),
-        ("customers", "GetCustomer"),
-        ("customers", "GetCustomer360"),
-        ("customers", "SetConsent"),
-        ("customers", "ExportCustomer"),
-        ("orders", "GetOrder"),
-        ("orders", "GetOrderByExternalId"),
-        ("orders", "PayOrder"),
-        ("orders", "ShipOrder"),
-        ("orders", "DeliverOrder"),
-        ("orders", "CompleteOrder"),
-        ("orders", "CancelOrder"),
-        ("orders", "BackorderLines"),
-        ("orders", "ReleaseBackorder"),
-        ("orders", "CreateCoupon"),
-        ("orders", "GetCoupon"),
-        ("service_requests", "OpenServiceRequest"),
-        ("service_requests", "GetServiceRequest"),
-        ("service_requests", "AssignServiceRequest"),
-        ("service_requests", "ChangeServiceRequestStatus"),
-        ("service_requests", "LogInteraction"),
-        ("service_requests", "GetContactSuppression"),
-        ("loyalty", "GetAccount"),
-        ("loyalty", "Redeem"),
-        ("loyalty", "Adjust"),
-        ("loyalty", "GetProgramme"),
-    },
-    # Request or response message shared with another RPC.
-    "RPC_REQUEST_RESPONSE_UNIQUE": {
-        ("customers", "UpsertSourceRecords"),
-        ("customers", "StreamSourceRecords"),
-        ("customers", "GetCustomer"),
-        ("customers", "SetConsent"),
-        ("orders", "GetOrder"),
-        ("orders", "GetOrderByExternalId"),
-        ("orders", "PayOrder"),
-        ("orders", "ShipOrder"),
-        ("orders", "DeliverOrder"),
-        ("orders", "CompleteOrder"),
-        ("orders", "CancelOrder"),
-        ("orders", "BackorderLines"),
-        ("orders", "ReleaseBackorder"),
-        ("orders", "CreateCoupon"),
-        ("orders", "GetCoupon"),
-        ("service_requests", "OpenServiceRequest"),
-        ("service_requests", "GetServiceRequest"),
-        ("service_requests", "AssignServiceRequest"),
-        ("service_requests", "ChangeServiceRequestStatus"),
-        ("loyalty", "Redeem"),
-        ("loyalty", "Adjust"),
-    },
-}
 
 
 def _buf() -> str:
@@ -137,40 +73,14 @@ def test_lint_fails_on_an_undocumented_field(tmp_path: Path) -> None:
     assert 'Field "tracking_number" should have a non-empty comment' in _output(result)
 
 
-def _naming_findings(workspace: Path) -> dict[str, set[tuple[str, str]]]:
-    """buf lint's naming findings with buf.yaml's ignore_only left out, as rule -> {(context, rpc)}."""
-    config = yaml.safe_load((workspace / "buf.yaml").read_text())
-    config["lint"].pop("ignore_only", None)
-    result = _run("lint", "--error-format=json", "--config", json.dumps(config), cwd=workspace)
-    assert result.returncode in (0, 100), _output(result)  # 100: findings, anything else: failed
-    found: dict[str, set[tuple[str, str]]] = {}
-    for line in result.stdout.splitlines():
-        finding = json.loads(line)
-        if finding["type"] not in KNOWN_NAMING_FINDINGS:
-            continue  # the other rules are not hidden: test_protos_pass_buf_lint reports them
-        path = Path(finding["path"])
-        source_line = (workspace / path).read_text().splitlines()[finding["start_line"] - 1]
-        rpc = re.search(r"\brpc (\w+)\(", source_line)
-        assert rpc is not None, f"not an RPC finding: {line}"
-        found.setdefault(finding["type"], set()).add((path.parts[2], rpc[1]))
-    return found
+def test_no_lint_rule_is_ignored() -> None:
+    # Every rpc follows the naming rules (docs/api.md, "House rules"): nothing is exempt, per file or
+    # per rule.
+    lint = yaml.safe_load(BUF_YAML.read_text())["lint"]
+    assert "ignore" not in lint and "ignore_only" not in lint
 
 
-def test_naming_exceptions_hide_only_the_known_v1_findings() -> None:
-    assert _naming_findings(REPO_ROOT) == KNOWN_NAMING_FINDINGS
-
-
-def test_naming_exceptions_name_only_files_with_known_findings() -> None:
-    ignored = yaml.safe_load(BUF_YAML.read_text())["lint"].get("ignore_only", {})
-    expected = {
-        rule: sorted({f"proto/isthmus/{context}/v1/{context}.proto" for context, _ in rpcs})
-        for rule, rpcs in KNOWN_NAMING_FINDINGS.items()
-        if rpcs
-    }
-    assert {rule: sorted(paths) for rule, paths in ignored.items()} == expected
-
-
-def test_exceptions_do_not_hide_a_new_rpc_with_a_shared_response(tmp_path: Path) -> None:
+def test_lint_fails_on_a_new_rpc_with_a_shared_response(tmp_path: Path) -> None:
     work = _scratch_copy(tmp_path)
     _edit(
         work / "proto/isthmus/orders/v1/orders.proto",
@@ -181,9 +91,10 @@ def test_exceptions_do_not_hide_a_new_rpc_with_a_shared_response(tmp_path: Path)
         '    option (isthmus.common.v1.required_scope) = "orders:write";\n'
         "  }\n",
     )
-    found = _naming_findings(work)
-    assert ("orders", "ReopenOrder") in found["RPC_RESPONSE_STANDARD_NAME"]
-    assert found != KNOWN_NAMING_FINDINGS
+    result = _run("lint", "--error-format=json", cwd=work)
+    assert result.returncode != 0
+    found = {json.loads(line)["type"] for line in result.stdout.splitlines()}
+    assert {"RPC_REQUEST_STANDARD_NAME", "RPC_RESPONSE_STANDARD_NAME", "RPC_REQUEST_RESPONSE_UNIQUE"} <= found
 
 
 # --- breaking changes -------------------------------------------------------------------------------
@@ -215,7 +126,7 @@ def test_breaking_check_fails_on_a_removed_rpc(tmp_path: Path) -> None:
     work = _scratch_copy(tmp_path)
     _edit(
         work / "proto/isthmus/loyalty/v1/loyalty.proto",
-        "  rpc GetProgramme(GetProgrammeRequest) returns (Programme) {\n"
+        "  rpc GetProgramme(GetProgrammeRequest) returns (GetProgrammeResponse) {\n"
         '    option (isthmus.common.v1.required_scope) = "loyalty:read";\n'
         "  }\n",
         "",

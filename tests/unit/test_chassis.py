@@ -47,7 +47,7 @@ class Orders(orders_pb2_grpc.OrderServiceServicer):
                 raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
             case "bug":
                 raise RuntimeError("secret internal detail")
-        return order_pb2.Order(order_id=request.order_id)
+        return orders_pb2.GetOrderResponse(order=order_pb2.Order(order_id=request.order_id))
 
 
 def _component() -> Component:
@@ -76,7 +76,7 @@ def _auth(token: str) -> list[tuple[str, str]]:
 
 async def _get(channel, order_id: str, metadata=None):
     stub = orders_pb2_grpc.OrderServiceStub(channel)
-    return await stub.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id), metadata=metadata)
+    return (await stub.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id), metadata=metadata)).order
 
 
 def _field(number: int, payload: bytes) -> bytes:
@@ -279,5 +279,5 @@ def test_bulk_ingest_takes_large_requests_and_everything_else_small_ones():
 
     customers_pb2_grpc.add_CustomerMasterServiceServicer_to_server(Stub(), Collect())
     limits = {name: interceptors._limit(h) for name, h in handlers.items()}
-    assert limits["UpsertSourceRecords"] == limits["StreamSourceRecords"] == MAX_BULK_REQUEST
+    assert limits["BatchUpsertSourceRecords"] == limits["StreamSourceRecords"] == MAX_BULK_REQUEST
     assert limits["GetCustomer"] == limits["UpsertSourceRecord"] == MAX_REQUEST

@@ -34,14 +34,14 @@ class Orders(orders_pb2_grpc.OrderServiceServicer):
         logging.getLogger("isthmus.orders").info("looking up %s", request.order_id)
         if request.order_id == "missing":
             raise NotFound("order missing not found")
-        return order_pb2.Order(order_id=request.order_id)
+        return orders_pb2.GetOrderResponse(order=order_pb2.Order(order_id=request.order_id))
 
 
 class Customers(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def StreamSourceRecords(self, request_iterator, context) -> AsyncIterator[object]:
         async for _request in request_iterator:
-            yield customers_pb2.UpsertSourceRecordsResponse()
-            yield customers_pb2.UpsertSourceRecordsResponse()
+            yield customers_pb2.StreamSourceRecordsResponse()
+            yield customers_pb2.StreamSourceRecordsResponse()
 
 
 def _component() -> Component:
@@ -136,7 +136,7 @@ async def test_a_bidi_stream_counts_each_message_each_way(tmp_path) -> None:
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
             stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
-            requests = [customers_pb2.UpsertSourceRecordsRequest() for _ in range(3)]
+            requests = [customers_pb2.StreamSourceRecordsRequest() for _ in range(3)]
             replies = [reply async for reply in stub.StreamSourceRecords(iter(requests))]
     finally:
         await server.stop()

@@ -256,7 +256,7 @@ def test_the_connectors_sync_the_sources_and_the_story_holds_through_the_apis(
             views = {
                 family: customers.GetCustomer360(
                     customers_pb2.GetCustomer360Request(customer_id=cid), metadata=TOKEN
-                )
+                ).customer360
                 for family, (cid, _) in people.items()
             }
             assert sum(v.orders.order_count for v in views.values()) == 4
@@ -268,7 +268,7 @@ def test_the_connectors_sync_the_sources_and_the_story_holds_through_the_apis(
                 try:
                     balance = loyalty.GetAccount(
                         loyalty_pb2.GetAccountRequest(customer_id=cid), metadata=TOKEN
-                    ).balance
+                    ).account.balance
                 except grpc.RpcError as error:
                     assert error.code() == grpc.StatusCode.NOT_FOUND, error
                     balance = 0  # never bought anything
@@ -290,7 +290,7 @@ def test_the_connectors_sync_the_sources_and_the_story_holds_through_the_apis(
         full = customers.GetCustomer(
             customers_pb2.GetCustomerRequest(customer_id=anna, view=records_pb2.CUSTOMER_VIEW_FULL),
             metadata=TOKEN,
-        )
+        ).customer
         lineage = {
             line.field: (line.value, f"{line.source_system}:{line.source_id}") for line in full.lineage
         }

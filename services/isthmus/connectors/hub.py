@@ -37,7 +37,7 @@ from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus_client.api.value.v1 import campaigns_pb2_grpc
 from isthmus_client.errors import CONFIGURATION_REASONS, error_info
 
-BATCH_LIMIT = 1000  # UpsertSourceRecords takes at most 1,000 records per request
+BATCH_LIMIT = 1000  # BatchUpsertSourceRecords takes at most 1,000 records per request
 
 _TRANSIENT = {
     grpc.StatusCode.UNAVAILABLE,
@@ -188,12 +188,12 @@ class GrpcHub:
         out: list[Delivery] = []
         for start in range(0, len(records), BATCH_LIMIT):
             chunk = records[start : start + BATCH_LIMIT]
-            request = customers_pb2.UpsertSourceRecordsRequest(
+            request = customers_pb2.BatchUpsertSourceRecordsRequest(
                 records=[mapping.source_record(system, r) for r in chunk]
             )
             try:
                 response = await self._call(
-                    "UpsertSourceRecords", self.customers.UpsertSourceRecords, request
+                    "BatchUpsertSourceRecords", self.customers.BatchUpsertSourceRecords, request
                 )
             except _Rejected as exc:
                 # The whole request was refused (e.g. an unknown source system): every record says why.
@@ -205,7 +205,7 @@ class GrpcHub:
             if refused is not None:
                 # Not this record's fault: every record of the system would be refused alike.
                 raise _configuration_refused(
-                    "UpsertSourceRecords", f"{refused.code}: {refused.message}", dict(refused.metadata)
+                    "BatchUpsertSourceRecords", f"{refused.code}: {refused.message}", dict(refused.metadata)
                 )
             delivered: list[Delivery] = []
             for result in response.results:
@@ -240,9 +240,11 @@ class GrpcHub:
     async def golden_id(self, system: str, source_id: str) -> str:
         key = (system, source_id)
         if key not in self._golden:
-            request = customers_pb2.LookupBySourceIdRequest(source_system=system, source_id=source_id)
+            request = customers_pb2.GetCustomerBySourceIdRequest(source_system=system, source_id=source_id)
             try:
-                found = await self._call("LookupBySourceId", self.customers.LookupBySourceId, request)
+                found = await self._call(
+                    "GetCustomerBySourceId", self.customers.GetCustomerBySourceId, request
+                )
             except _Rejected as exc:
                 raise _Rejected(
                     f"customer {system}/{source_id} is not known to the customer master ({exc})"
@@ -263,11 +265,15 @@ class GrpcHub:
                 amount=order.total,
                 payment_reference=record.get("payment_reference")
                 or f"{system}:{record['external_order_id']}",
-                paid_at=mapping._ts(record["paid_at"]),
+                pay_time=mapping._ts(record["paid_at"]),
                 actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CONNECTOR, id=instance),
             )
             await self._call("PayOrder", self.orders.PayOrder, pay)
-        return Delivery(True, order.order_id, outcome="created" if created.created else "unchanged")
+        return Delivery(
+            True,
+            order.order_id,
+            outcome="created" if created.outcome == common_pb2.WRITE_OUTCOME_APPLIED else "unchanged",
+        )
 
     async def _case(self, instance: str, system: str, record: Record) -> Delivery:
         customer_id = await self.golden_id(system, record["customer_source_id"])
@@ -275,7 +281,8 @@ class GrpcHub:
         if record.get("order_external_id"):
             order_id = await self.ids.get(instance, "order", record["order_external_id"]) or ""
         request = mapping.open_service_request(system, instance, customer_id, order_id, record)
-        case = await self._call("OpenServiceRequest", self.cases.OpenServiceRequest, request)
+        opened = await self._call("OpenServiceRequest", self.cases.OpenServiceRequest, request)
+        case = opened.service_request
         await self.ids.put(instance, "service_request", record["external_id"], case.service_request_id)
         return Delivery(True, case.service_request_id, outcome="opened")
 
@@ -287,7 +294,7 @@ class GrpcHub:
                 await self.ids.get(instance, "service_request", record["service_request_external_id"]) or ""
             )
         request = mapping.log_interaction(system, instance, customer_id, case_id, record)
-        logged = await self._call("LogInteraction", self.cases.LogInteraction, request)
+        logged = (await self._call("LogInteraction", self.cases.LogInteraction, request)).interaction
         return Delivery(True, logged.interaction_id, outcome="logged")
 
     async def _cart(self, instance: str, system: str, record: Record) -> Delivery:

@@ -51,7 +51,7 @@ def consents(
             channel=_enum("CONSENT_CHANNEL", c["channel"]),
             status=_enum("CONSENT_STATUS", c["status"]),
             source=f"{system}:{c['source']}" if c.get("source") else system,
-            given_at=_ts(c["given_at"]),
+            give_time=_ts(c["given_at"]),
             actor=actor,
         )
         for c in record.get("consents") or ()
@@ -100,10 +100,10 @@ def source_record(system: str, record: Record) -> records_pb2.SourceRecord:
     )
     dob = _date(record.get("date_of_birth"))
     if dob is not None:
-        out.date_of_birth.CopyFrom(dob)
+        out.birth_date.CopyFrom(dob)
     observed = _ts(record.get("updated_at"))
     if observed is not None:
-        out.observed_at.CopyFrom(observed)
+        out.observe_time.CopyFrom(observed)
     return out
 
 
@@ -132,7 +132,7 @@ def create_order(
             )
             for line in record["lines"]
         ],
-        placed_at=_ts(record["placed_at"]),
+        place_time=_ts(record["placed_at"]),
         attributes=record.get("attributes") or {},
         actor=_connector_actor(instance),
     )
@@ -154,7 +154,7 @@ def open_service_request(
         external_id=record["external_id"],
         actor=_connector_actor(instance),
         idempotency_key=f"{system}:{record['external_id']}",
-        opened_at=_ts(record["opened_at"]),
+        open_time=_ts(record["opened_at"]),
     )
 
 
@@ -195,7 +195,7 @@ def log_interaction(
         direction=_enum("DIRECTION", record["direction"]),
         channel=_enum("CHANNEL", record["channel"]),
         author=author,
-        occurred_at=_ts(record["occurred_at"]),
+        occur_time=_ts(record["occurred_at"]),
         subject=record.get("subject", ""),
         body=record.get("body", ""),
         source_system=system,
@@ -227,8 +227,8 @@ def golden_values(customer: records_pb2.Customer) -> Record:
             for a in customer.addresses
         ],
     }  # fmt: skip
-    if customer.HasField("date_of_birth"):
-        d = customer.date_of_birth
+    if customer.HasField("birth_date"):
+        d = customer.birth_date
         values["date_of_birth"] = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
     if customer.company:
         values["company"] = customer.company

@@ -30,8 +30,8 @@ async def search(ctx: Ctx) -> Response:
         if source_id:
             if not source_system:
                 raise ValueError("A source id needs its source system.")
-            hit = await ctx.caller.customers.LookupBySourceId(
-                api.LookupBySourceIdRequest(source_system=source_system, source_id=source_id), **options
+            hit = await ctx.caller.customers.GetCustomerBySourceId(
+                api.GetCustomerBySourceIdRequest(source_system=source_system, source_id=source_id), **options
             )
             if hit.erased:
                 error = f"{source_system}:{source_id} belonged to a customer who was erased."
@@ -82,9 +82,9 @@ async def search(ctx: Ctx) -> Response:
 async def _merged_into_this(ctx: Ctx, customer_id: str) -> list[str]:
     """Customers merged into this one and not given back since: what an unmerge can restore."""
     merged: dict[str, bool] = {}
-    request = api.GetCustomerHistoryRequest(customer_id=customer_id, page_size=500)
-    page = await ctx.caller.customers.GetCustomerHistory(request, **ctx.caller.call_options())
-    for entry in reversed(page.entries):  # oldest first
+    request = api.ListHistoryEntriesRequest(customer_id=customer_id, page_size=500)
+    page = await ctx.caller.customers.ListHistoryEntries(request, **ctx.caller.call_options())
+    for entry in reversed(page.history_entries):  # oldest first
         if entry.kind == pb.HISTORY_ENTRY_KIND_MERGED:
             for other in entry.related_customer_ids:
                 merged[other] = True
@@ -106,16 +106,18 @@ async def customer360(ctx: Ctx) -> Response:
         api.GetCustomerRequest(customer_id=customer_id, view=pb.CUSTOMER_VIEW_FULL), **options
     )
     if token:
-        page_call = ctx.caller.customers.ListCustomerTimeline(
-            api.ListCustomerTimelineRequest(
+        page_call = ctx.caller.customers.ListTimelineEntries(
+            api.ListTimelineEntriesRequest(
                 customer_id=customer_id, page_size=TIMELINE_PAGE, page_token=token
             ),
             **options,
         )
-        view, customer, page = await asyncio.gather(view_call, full_call, page_call)
-        timeline, next_token = list(page.entries), page.next_page_token
+        view_answer, full, page = await asyncio.gather(view_call, full_call, page_call)
+        view, customer = view_answer.customer360, full.customer
+        timeline, next_token = list(page.timeline_entries), page.next_page_token
     else:
-        view, customer = await asyncio.gather(view_call, full_call)
+        view_answer, full = await asyncio.gather(view_call, full_call)
+        view, customer = view_answer.customer360, full.customer
         timeline, next_token = list(view.timeline), view.timeline_next_page_token
     restorable: list[str] = []
     if ctx.caller.can("customers:admin") and customer.state == pb.CUSTOMER_STATE_ACTIVE:
@@ -139,15 +141,15 @@ async def customer360(ctx: Ctx) -> Response:
 
 async def history(ctx: Ctx) -> Response:
     customer_id = ctx.request.path_params["customer_id"]
-    request = api.GetCustomerHistoryRequest(
+    request = api.ListHistoryEntriesRequest(
         customer_id=customer_id, page_size=HISTORY_PAGE, page_token=ctx.field("page")
     )
-    page = await ctx.caller.customers.GetCustomerHistory(request, **ctx.caller.call_options())
+    page = await ctx.caller.customers.ListHistoryEntries(request, **ctx.caller.call_options())
     next_url = f"/customers/{customer_id}/history?" + urlencode({"page": page.next_page_token})
     return ctx.render(
         "history.html",
         customer_id=customer_id,
-        entries=page.entries,
+        entries=page.history_entries,
         next_url=next_url if page.next_page_token else "",
     )
 

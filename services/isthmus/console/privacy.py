@@ -21,9 +21,11 @@ _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 async def privacy(ctx: Ctx) -> Response:
     ctx.caller.require("customers:admin")
     customer_id = ctx.request.path_params["customer_id"]
-    customer = await ctx.caller.customers.GetCustomer(
-        api.GetCustomerRequest(customer_id=customer_id), **ctx.caller.call_options()
-    )
+    customer = (
+        await ctx.caller.customers.GetCustomer(
+            api.GetCustomerRequest(customer_id=customer_id), **ctx.caller.call_options()
+        )
+    ).customer
     return ctx.render("privacy.html", customer=customer, idempotency_key=str(uuid.uuid4()))
 
 

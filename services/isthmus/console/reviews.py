@@ -26,10 +26,12 @@ def review_url(review: pb.MatchReview) -> str:
 async def _customers(ctx: Ctx, ids: list[str], view: pb.CustomerView) -> dict[str, pb.Customer | None]:
     async def one(cid: str) -> pb.Customer | None:
         try:
-            return await ctx.caller.customers.GetCustomer(
-                api.GetCustomerRequest(customer_id=cid, view=view),
-                **ctx.caller.call_options(),
-            )
+            return (
+                await ctx.caller.customers.GetCustomer(
+                    api.GetCustomerRequest(customer_id=cid, view=view),
+                    **ctx.caller.call_options(),
+                )
+            ).customer
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 return None
@@ -51,11 +53,13 @@ async def queue(ctx: Ctx) -> Response:
         request.page_size = QUEUE_PAGE
         request.page_token = ctx.field("page")
         page = await ctx.caller.customers.ListMatchReviews(request, **options)
-        reviews, next_token = list(page.reviews), page.next_page_token
+        reviews, next_token = list(page.match_reviews), page.next_page_token
     else:
         request.page_size = SORT_WINDOW
         page = await ctx.caller.customers.ListMatchReviews(request, **options)
-        reviews = sorted(page.reviews, key=lambda r: (-r.score, r.create_time.ToDatetime()))[:QUEUE_PAGE]
+        reviews = sorted(page.match_reviews, key=lambda r: (-r.score, r.create_time.ToDatetime()))[
+            :QUEUE_PAGE
+        ]
         next_token = ""
     ids = [i for r in reviews for i in (r.candidate_customer_id, r.existing_customer_id)]
     customers = await _customers(ctx, ids, pb.CUSTOMER_VIEW_BASIC)
@@ -79,14 +83,14 @@ async def _find(ctx: Ctx, review_id: str, customer_id: str) -> pb.MatchReview | 
         return None
     request = api.ListMatchReviewsRequest(customer_id=customer_id, page_size=500)
     page = await ctx.caller.customers.ListMatchReviews(request, **ctx.caller.call_options())
-    return next((r for r in page.reviews if r.review_id == review_id), None)
+    return next((r for r in page.match_reviews if r.review_id == review_id), None)
 
 
 async def _next_open(ctx: Ctx, after: str = "") -> pb.MatchReview | None:
     page = await ctx.caller.customers.ListMatchReviews(
         api.ListMatchReviewsRequest(page_size=2), **ctx.caller.call_options()
     )
-    return next((r for r in page.reviews if r.review_id != after), None)
+    return next((r for r in page.match_reviews if r.review_id != after), None)
 
 
 def _sides(candidate: pb.Customer | None, existing: pb.Customer | None) -> list[dict[str, Any]]:

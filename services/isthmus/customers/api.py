@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from isthmus.customers import findings, merging, privacy, queries, queries360, reviews
 from isthmus.customers.deps import Deps
@@ -24,10 +24,12 @@ from isthmus_client.api.customers.v1 import records_pb2 as pb
 MAX_BATCH = 1000
 PACE = 32  # records a stream normalises ahead between chances for the current batch to go on
 
+_Answer = TypeVar("_Answer", api.BatchUpsertSourceRecordsResponse, api.StreamSourceRecordsResponse)
+
 
 @dataclass
 class _Prepared:
-    request: api.UpsertSourceRecordsRequest
+    request: api.BatchUpsertSourceRecordsRequest | api.StreamSourceRecordsRequest
     items: list[Incoming] = field(default_factory=list)
     results: dict[int, Upserted] = field(default_factory=dict)
 
@@ -91,7 +93,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
 
     async def UpsertSourceRecord(
         self, request: api.UpsertSourceRecordRequest, context: Any
-    ) -> api.UpsertResult:
+    ) -> api.UpsertSourceRecordResponse:
         if not request.HasField("record"):
             raise InvalidArgument("record", "is required")
         try:
@@ -104,12 +106,19 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         if result.error is not None:
             raise result.error
         _found([item], {0: result})
-        return _result(result)
+        return api.UpsertSourceRecordResponse(result=_result(result))
 
-    async def _batch(self, request: api.UpsertSourceRecordsRequest) -> api.UpsertSourceRecordsResponse:
-        return await self._apply(await self._prepare(request))
+    async def _batch(
+        self, request: api.BatchUpsertSourceRecordsRequest
+    ) -> api.BatchUpsertSourceRecordsResponse:
+        return await self._apply(await self._prepare(request), api.BatchUpsertSourceRecordsResponse)
 
-    async def _prepare(self, request: api.UpsertSourceRecordsRequest, *, pace: int = 0) -> _Prepared:
+    async def _prepare(
+        self,
+        request: api.BatchUpsertSourceRecordsRequest | api.StreamSourceRecordsRequest,
+        *,
+        pace: int = 0,
+    ) -> _Prepared:
         """The request's records normalised; with ``pace``, other tasks run between each ``pace``
         records (a stream normalises its next batch while the current one waits for the database)."""
         if len(request.records) > MAX_BATCH:
@@ -133,7 +142,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
                     )
         return prepared
 
-    async def _apply(self, prepared: _Prepared) -> api.UpsertSourceRecordsResponse:
+    async def _apply(self, prepared: _Prepared, answer: type[_Answer]) -> _Answer:
         results = prepared.results
         with collector.bulk():
             for u in await self._upsert_items(prepared.items):
@@ -143,7 +152,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         ordered = [_result(results[i]) for i in range(len(request.records))]
         rejected = sum(1 for r in ordered if r.outcome == pb.MATCH_OUTCOME_REJECTED)
         count_outcomes(r.outcome for r in ordered)
-        return api.UpsertSourceRecordsResponse(
+        return answer(
             results=ordered,
             batch_id=request.batch_id,
             accepted_count=len(ordered) - rejected,
@@ -173,14 +182,14 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
                 )
         return out
 
-    async def UpsertSourceRecords(
-        self, request: api.UpsertSourceRecordsRequest, context: Any
-    ) -> api.UpsertSourceRecordsResponse:
+    async def BatchUpsertSourceRecords(
+        self, request: api.BatchUpsertSourceRecordsRequest, context: Any
+    ) -> api.BatchUpsertSourceRecordsResponse:
         return await self._batch(request)
 
     async def StreamSourceRecords(
-        self, request_iterator: AsyncIterator[api.UpsertSourceRecordsRequest], context: Any
-    ) -> AsyncIterator[api.UpsertSourceRecordsResponse]:
+        self, request_iterator: AsyncIterator[api.StreamSourceRecordsRequest], context: Any
+    ) -> AsyncIterator[api.StreamSourceRecordsResponse]:
         # The next batch is read and normalised while the current one waits for the database;
         # answers keep request order because batches are applied one after the other.
         async def following() -> _Prepared | None:
@@ -191,7 +200,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         try:
             while (prepared := await ahead) is not None:
                 ahead = asyncio.create_task(following())
-                yield await self._apply(prepared)
+                yield await self._apply(prepared, api.StreamSourceRecordsResponse)
         finally:
             if ahead.done() and not ahead.cancelled():
                 ahead.exception()  # retrieved: an error already on its way out is the one that counts
@@ -204,11 +213,12 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             found, token = await findings.listed(uow, request)
         return api.ListDataQualityFindingsResponse(findings=found, next_page_token=token)
 
-    async def GetCustomer(self, request: api.GetCustomerRequest, context: Any) -> pb.Customer:
+    async def GetCustomer(self, request: api.GetCustomerRequest, context: Any) -> api.GetCustomerResponse:
         async with self.deps.transaction() as uow:
-            return await queries.load_customer(
+            customer = await queries.load_customer(
                 uow, request.customer_id, lineage=request.view != pb.CUSTOMER_VIEW_BASIC
             )
+        return api.GetCustomerResponse(customer=customer)
 
     async def SearchCustomers(
         self, request: api.SearchCustomersRequest, context: Any
@@ -219,30 +229,32 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             found = [await queries.load_customer(uow, cid, lineage=full) for cid in ids]
         return api.SearchCustomersResponse(customers=found, next_page_token=token)
 
-    async def LookupBySourceId(
-        self, request: api.LookupBySourceIdRequest, context: Any
-    ) -> api.LookupBySourceIdResponse:
+    async def GetCustomerBySourceId(
+        self, request: api.GetCustomerBySourceIdRequest, context: Any
+    ) -> api.GetCustomerBySourceIdResponse:
         async with self.deps.transaction() as uow:
             cid, ref, erased = await queries.lookup(uow, request.source_system, request.source_id)
             customer = await queries.load_customer(uow, cid, lineage=False)
-        return api.LookupBySourceIdResponse(customer_id=cid, reference=ref, customer=customer, erased=erased)
+        return api.GetCustomerBySourceIdResponse(
+            customer_id=cid, reference=ref, customer=customer, erased=erased
+        )
 
-    async def GetCustomerHistory(
-        self, request: api.GetCustomerHistoryRequest, context: Any
-    ) -> api.GetCustomerHistoryResponse:
+    async def ListHistoryEntries(
+        self, request: api.ListHistoryEntriesRequest, context: Any
+    ) -> api.ListHistoryEntriesResponse:
         size = page_size(request.page_size)
         async with self.deps.transaction() as uow:
             entries, token = await queries.customer_history(
                 uow, request.customer_id, size, request.page_token
             )
-        return api.GetCustomerHistoryResponse(entries=entries, next_page_token=token)
+        return api.ListHistoryEntriesResponse(history_entries=entries, next_page_token=token)
 
     async def ListMatchReviews(
         self, request: api.ListMatchReviewsRequest, context: Any
     ) -> api.ListMatchReviewsResponse:
         async with self.deps.transaction() as uow:
             reviews, token = await queries.list_reviews(uow, request)
-        return api.ListMatchReviewsResponse(reviews=reviews, next_page_token=token)
+        return api.ListMatchReviewsResponse(match_reviews=reviews, next_page_token=token)
 
     async def MergeCustomers(
         self, request: api.MergeCustomersRequest, context: Any
@@ -259,10 +271,12 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     ) -> api.ResolveMatchReviewResponse:
         return await reviews.resolve_review(self.deps, request)
 
-    async def SetConsent(self, request: api.SetConsentRequest, context: Any) -> pb.Customer:
-        return await privacy.set_consent(self.deps, request)
+    async def SetConsent(self, request: api.SetConsentRequest, context: Any) -> api.SetConsentResponse:
+        return api.SetConsentResponse(customer=await privacy.set_consent(self.deps, request))
 
-    async def ExportCustomer(self, request: api.ExportCustomerRequest, context: Any) -> api.CustomerExport:
+    async def ExportCustomer(
+        self, request: api.ExportCustomerRequest, context: Any
+    ) -> api.ExportCustomerResponse:
         return await privacy.export_customer(self.deps, request)
 
     async def EraseCustomer(
@@ -270,13 +284,16 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     ) -> api.EraseCustomerResponse:
         return await privacy.erase_customer(self.deps, request)
 
-    async def GetCustomer360(self, request: api.GetCustomer360Request, context: Any) -> Any:
+    async def GetCustomer360(
+        self, request: api.GetCustomer360Request, context: Any
+    ) -> api.GetCustomer360Response:
         async with self.deps.transaction() as uow:
-            return await queries360.customer360(uow, request.customer_id, request.timeline_limit)
+            view = await queries360.customer360(uow, request.customer_id, request.timeline_limit)
+        return api.GetCustomer360Response(customer360=view)
 
-    async def ListCustomerTimeline(
-        self, request: api.ListCustomerTimelineRequest, context: Any
-    ) -> api.ListCustomerTimelineResponse:
+    async def ListTimelineEntries(
+        self, request: api.ListTimelineEntriesRequest, context: Any
+    ) -> api.ListTimelineEntriesResponse:
         size = page_size(request.page_size)
         async with self.deps.transaction() as uow:
             await queries.load_customer(uow, request.customer_id, lineage=False)
@@ -284,4 +301,4 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             entries, token = await queries360.timeline(
                 uow, ids, list(request.kinds), size, request.page_token
             )
-        return api.ListCustomerTimelineResponse(entries=entries, next_page_token=token)
+        return api.ListTimelineEntriesResponse(timeline_entries=entries, next_page_token=token)

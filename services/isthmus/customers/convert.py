@@ -30,10 +30,10 @@ def source_reference(row: SourceRow) -> pb.SourceReference:
     return pb.SourceReference(
         source_system=row.source_system,
         source_id=row.source_id,
-        linked_at=ts(row.linked_at),
+        link_time=ts(row.linked_at),
         link_outcome=row.link_outcome,  # type: ignore[arg-type]
         score=row.score,
-        observed_at=ts(row.observed_at),
+        observe_time=ts(row.observed_at),
     )
 
 
@@ -74,7 +74,7 @@ def golden_into(msg: pb.Customer, g: Golden, *, lineage: bool) -> None:
         )
     if g.dob:
         y, m, d = (int(x) for x in g.dob.split("-"))
-        msg.date_of_birth.CopyFrom(common_pb2.Date(year=y, month=m, day=d))
+        msg.birth_date.CopyFrom(common_pb2.Date(year=y, month=m, day=d))
     msg.identifiers.extend(
         pb.Identifier(kind=i.kind, value=i.value, issuing_country=i.country)  # type: ignore[arg-type]
         for i in g.identifiers
@@ -89,7 +89,7 @@ def golden_into(msg: pb.Customer, g: Golden, *, lineage: bool) -> None:
                 source_system=e.source_system,
                 source_id=e.source_id,
                 rule=RULES[e.rule],
-                observed_at=ts(e.observed_at),
+                observe_time=ts(e.observed_at),
             )
             for e in g.lineage
         )

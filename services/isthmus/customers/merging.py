@@ -319,7 +319,7 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
                 merge_id=merge.merge_id,
                 reason=req.reason,
                 actor=req.actor,
-                merged_at=ts(merge.merged_at),
+                merge_time=ts(merge.merged_at),
             ),
             host.customer_id,
         )

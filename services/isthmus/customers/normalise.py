@@ -240,22 +240,22 @@ def _address(errors: _Errors, path: str, msg: records_pb2.Address) -> Address | 
 
 
 def _dob(errors: _Errors, msg: records_pb2.SourceRecord, today: date) -> tuple[str, str]:
-    if not msg.HasField("date_of_birth"):
+    if not msg.HasField("birth_date"):
         return "", ""
-    d = msg.date_of_birth
+    d = msg.birth_date
     if d.year == 0 and d.month == 0 and d.day == 0:
         return "", ""
     raw = f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
     try:
         value = date(d.year, d.month, d.day)
     except (ValueError, OverflowError):
-        errors.flag("date_of_birth", "calendar_date", raw, f"{raw} is not a calendar date")
+        errors.flag("birth_date", "calendar_date", raw, f"{raw} is not a calendar date")
         return "", ""
     if value > today:
-        errors.flag("date_of_birth", "future_date", raw, f"{raw} is in the future")
+        errors.flag("birth_date", "future_date", raw, f"{raw} is in the future")
         return "", ""
     if value.year < 1900:
-        errors.flag("date_of_birth", "date_before_1900", raw, f"{raw} is before 1900")
+        errors.flag("birth_date", "date_before_1900", raw, f"{raw} is before 1900")
         return "", ""
     return value.isoformat(), raw
 
@@ -400,13 +400,13 @@ def normalise(
     lawful_basis = _text(errors, "lawful_basis", msg.lawful_basis)
 
     observed = now
-    if msg.HasField("observed_at"):
-        problem = valid_ts(msg.observed_at)
-        stamp = f"{msg.observed_at.seconds}s {msg.observed_at.nanos}ns"
+    if msg.HasField("observe_time"):
+        problem = valid_ts(msg.observe_time)
+        stamp = f"{msg.observe_time.seconds}s {msg.observe_time.nanos}ns"
         if problem is not None:
-            errors.flag("observed_at", "timestamp", stamp, f"{problem}; the time of receipt is used")
-        elif (observed := from_ts(msg.observed_at)).year < 1970:
-            errors.flag("observed_at", "timestamp", stamp, "before 1970; the time of receipt is used")
+            errors.flag("observe_time", "timestamp", stamp, f"{problem}; the time of receipt is used")
+        elif (observed := from_ts(msg.observe_time)).year < 1970:
+            errors.flag("observe_time", "timestamp", stamp, "before 1970; the time of receipt is used")
             observed = now
 
     usable = not name.is_empty() or emails or phones or identifiers

@@ -43,13 +43,13 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
         raise InvalidArgument("status", "is required")
     if not req.source.strip() or len(req.source) > 200:
         raise InvalidArgument("source", "is required (at most 200 characters)")
-    if not req.HasField("given_at"):
-        raise InvalidArgument("given_at", "is required")
-    given_at = from_ts(req.given_at, "given_at")
+    if not req.HasField("give_time"):
+        raise InvalidArgument("give_time", "is required")
+    given_at = from_ts(req.give_time, "give_time")
     async with deps.transaction() as uow:
         now = deps.clock()
         if given_at > now:
-            raise InvalidArgument("given_at", "is in the future")
+            raise InvalidArgument("give_time", "is in the future")
         row = await active(uow, req.customer_id, "customer_id")
         key = and_(consents.c.customer_id == row.customer_id, consents.c.channel == req.channel)
         current = (await uow.session.execute(select(consents).where(key))).first()
@@ -104,8 +104,8 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
                     channel=req.channel,
                     status=req.status,
                     source=req.source.strip(),
-                    given_at=req.given_at,
-                    recorded_at=ts(now),
+                    give_time=req.give_time,
+                    record_time=ts(now),
                     recorded_by=req.actor,
                 )
                 uow.record(
@@ -122,7 +122,7 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
 EXPORT_TIMELINE_PAGE = 500  # timeline entries read at a time for an export
 
 
-async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.CustomerExport:
+async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.ExportCustomerResponse:
     async with deps.transaction() as uow:
         now = deps.clock()
         customer = await queries.load_customer(uow, req.customer_id, lineage=True)
@@ -154,12 +154,12 @@ async def export_customer(deps: Deps, req: api.ExportCustomerRequest) -> api.Cus
         await record_history(
             uow, req.customer_id, pb.HISTORY_ENTRY_KIND_EXPORTED, now, req.actor, version=customer.version
         )
-    return api.CustomerExport(
+    return api.ExportCustomerResponse(
         customer=customer,
         source_records=records,
         history=[queries.history_entry(h) for h in hist],
         match_reviews=[queries.review_message(r) for r in reviews],
-        exported_at=ts(now),
+        export_time=ts(now),
         customer360=view,
         timeline=timeline,
     )
@@ -188,7 +188,7 @@ async def erase_customer(deps: Deps, req: api.EraseCustomerRequest) -> api.Erase
     return api.EraseCustomerResponse(
         customer_id=prior.customer_id,
         tombstones=[pb.SourceReference(source_system=s, source_id=i) for s, i in prior.tombstones],
-        erased_at=ts(prior.erased_at),
+        erase_time=ts(prior.erased_at),
     )
 
 
@@ -259,7 +259,7 @@ async def _erase(uow: UnitOfWork, req: api.EraseCustomerRequest) -> None:
             customer_id=cid,
             source_records=[pb.SourceReference(source_system=s, source_id=i) for s, i in pairs],
             request_reference=req.request_reference,
-            erased_at=ts(now),
+            erase_time=ts(now),
         ),
         cid,
     )

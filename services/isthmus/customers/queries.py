@@ -24,8 +24,8 @@ async def consent_messages(uow: UnitOfWork, customer_id: str) -> list[pb.Consent
             channel=r.channel,
             status=r.status,
             source=r.source,
-            given_at=ts(r.given_at),
-            recorded_at=ts(r.recorded_at),
+            give_time=ts(r.given_at),
+            record_time=ts(r.recorded_at),
             recorded_by=convert.actor(r.recorded_by),
         )
         for r in sorted(rows, key=lambda r: r.channel)
@@ -91,8 +91,8 @@ async def search(uow: UnitOfWork, req: Any, default_region: str) -> tuple[list[s
         conditions.append(_has_key(f"p:{phone}"))
     if req.family_name:
         conditions.append(c.family_key == fold(req.family_name))
-    if req.HasField("date_of_birth"):
-        d = req.date_of_birth
+    if req.HasField("birth_date"):
+        d = req.birth_date
         conditions.append(c.dob == f"{d.year:04d}-{d.month:02d}-{d.day:02d}")
     if req.postal_code:
         conditions.append(c.postal_code == req.postal_code.replace(" ", "").upper())
@@ -147,7 +147,7 @@ def history_entry(r: Any) -> pb.HistoryEntry:
         entry_id=r.entry_id,
         customer_id=r.customer_id,
         kind=r.kind,
-        occurred_at=ts(r.occurred_at),
+        occur_time=ts(r.occurred_at),
         actor=convert.actor(r.actor),
         source_record=ref,
         steward_action_id=r.steward_action_id,

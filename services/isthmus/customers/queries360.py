@@ -41,7 +41,7 @@ def _entry(r: Any) -> c360.TimelineEntry:
         event_id=r.event_id,
         event_type=r.event_type,
         kind=r.kind,
-        occurred_at=ts(r.occurred_at),
+        occur_time=ts(r.occurred_at),
         summary=r.summary,
         channel=r.channel,
         references=r.refs,
@@ -98,15 +98,15 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
             sla_breached=r.sla_breached,
         )
         if r.snapshot["opened_at"]:
-            brief.opened_at.FromJsonString(r.snapshot["opened_at"])
+            brief.open_time.FromJsonString(r.snapshot["opened_at"])
         if r.snapshot["resolution_due"]:
-            brief.resolution_due.FromJsonString(r.snapshot["resolution_due"])
+            brief.resolution_due_time.FromJsonString(r.snapshot["resolution_due"])
         (summary.recent if r.snapshot["state"] in CLOSED else summary.open).append(brief)
     recent = list(reversed(summary.recent))[:RECENT_CASES]
     del summary.recent[:]
     summary.recent.extend(recent)
     if cases:
-        summary.as_of.FromDatetime(max(aware(r.as_of) for r in cases))
+        summary.as_of_time.FromDatetime(max(aware(r.as_of) for r in cases))
     result.service_requests.CopyFrom(summary)
     loyalty = (
         await uow.session.execute(select(T["loyalty"]).where(T["loyalty"].c.customer_id.in_(ids)))
@@ -120,7 +120,7 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                 tier_name=best.tier_name,
                 points_balance=best.balance,
                 points_debt=best.debt,
-                as_of=ts(best.as_of),
+                as_of_time=ts(best.as_of),
             )
         )
     worth = (
@@ -153,7 +153,7 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                 suppressed=True,
                 reason="; ".join(r.reason for r in active if r.reason),
                 service_request_ids=[i for r in active for i in r.service_request_ids],
-                since=ts(first.since),
+                suppress_time=ts(first.since),
             )
         )
     return result, ids

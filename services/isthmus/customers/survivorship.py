@@ -158,7 +158,7 @@ def golden_record(members: Sequence[Record], config: SurvivorshipConfig) -> Gold
         value, winner = _choose(dobs, config.date_of_birth, priority)
         g.dob = value
         g.conflicting = len({v for v, _ in dobs}) > 1
-        lineage("date_of_birth", value, winner.dob_raw, winner, config.date_of_birth)
+        lineage("birth_date", value, winner.dob_raw, winner, config.date_of_birth)
 
     companies = [(r.company, r) for r in members if r.company]
     if companies:

@@ -217,7 +217,7 @@ class Projection:
                 event,
                 p.customer_id,
                 c360.TIMELINE_ENTRY_KIND_CUSTOMER,
-                _dt(p.changed_at, at),
+                _dt(p.change_time, at),
                 what,
                 "",
                 {},
@@ -229,7 +229,7 @@ class Projection:
                 event,
                 i.customer_id,
                 c360.TIMELINE_ENTRY_KIND_INTERACTION,
-                _dt(i.occurred_at, at),
+                _dt(i.occur_time, at),
                 f"{label(srp.Direction, i.direction).title()} "
                 f"{label(srp.Channel, i.channel).lower()}: {i.subject}".strip(),
                 label(srp.Channel, i.channel),
@@ -272,7 +272,7 @@ class Projection:
                 event,
                 e.customer_id,
                 c360.TIMELINE_ENTRY_KIND_LOYALTY,
-                _dt(e.occurred_at, at),
+                _dt(e.occur_time, at),
                 f"Points {verb}: {e.points} (balance {e.balance_after})",
                 "",
                 {"account_id": e.account_id, "entry_id": e.entry_id},
@@ -289,8 +289,8 @@ class Projection:
             "state": label(order_pb2.OrderState, o.state),
             "total": [o.total.amount, o.total.currency_code or o.currency_code],
             "refunded": [o.refunded_total.amount, o.refunded_total.currency_code or o.currency_code],
-            "paid": bool(o.paid_at.seconds),
-            "placed_at": o.placed_at.ToJsonString() if o.placed_at.seconds else "",
+            "paid": bool(o.pay_time.seconds),
+            "placed_at": o.place_time.ToJsonString() if o.place_time.seconds else "",
         }
         row = {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot, "as_of": at,
                "version": o.version}  # fmt: skip
@@ -324,8 +324,10 @@ class Projection:
             "kind": label(srp.ServiceRequestKind, sr.kind),
             "state": label(srp.ServiceRequestState, sr.state),
             "priority": label(srp.Priority, sr.priority),
-            "opened_at": sr.opened_at.ToJsonString() if sr.opened_at.seconds else "",
-            "resolution_due": sr.sla.resolution_due.ToJsonString() if sr.sla.resolution_due.seconds else "",
+            "opened_at": sr.open_time.ToJsonString() if sr.open_time.seconds else "",
+            "resolution_due": sr.sla.resolution_due_time.ToJsonString()
+            if sr.sla.resolution_due_time.seconds
+            else "",
         }
         row = {
             "service_request_id": sr.service_request_id,
@@ -415,7 +417,7 @@ class Projection:
             "suppressed": p.suppressed,
             "reason": p.reason,
             "service_request_ids": list(p.service_request_ids),
-            "since": _dt(p.changed_at, at),
+            "since": _dt(p.change_time, at),
         }
         await _upsert_newer(
             session,
@@ -490,7 +492,7 @@ def order_summary(rows: list[Any]) -> c360.OrderSummary:
             total=common_pb2.Money(amount=s["total"][0], currency_code=s["total"][1]),
         )
         if s["placed_at"]:
-            lo.placed_at.FromJsonString(s["placed_at"])
+            lo.place_time.FromJsonString(s["placed_at"])
         summary.last_order.CopyFrom(lo)
-        summary.as_of.FromDatetime(max(aware(r.as_of) for r in rows))
+        summary.as_of_time.FromDatetime(max(aware(r.as_of) for r in rows))
     return summary

@@ -17,6 +17,7 @@ from isthmus.loyalty import codec, handlers
 from isthmus.loyalty.domain import Actor, EntryKind
 from isthmus.loyalty.handlers import Record, Uow
 from isthmus.loyalty.programme import Programme
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 
 T = TypeVar("T")
@@ -60,9 +61,9 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
             if horizon < timedelta(0):
                 raise InvalidArgument("expiring_within", "must not be negative")
         found = await self._run(lambda uow: handlers.view(request.customer_id, horizon, uow))
-        return handlers.account_message(found)
+        return loyalty_pb2.GetAccountResponse(account=handlers.account_message(found))
 
-    async def ListLedger(self, request: loyalty_pb2.ListLedgerRequest, context: Any) -> Message:
+    async def ListLedgerEntries(self, request: loyalty_pb2.ListLedgerEntriesRequest, context: Any) -> Message:
         if not request.customer_id:
             raise InvalidArgument("customer_id", "required")
         size = page_size(request.page_size)
@@ -84,16 +85,19 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
 
         rows = await self._run(work)
         token = encode_token({"s": rows[size - 1][0]}, filters) if len(rows) > size else ""
-        return loyalty_pb2.ListLedgerResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
-
-    async def _write(self, cmd: handlers.Spend) -> Message:
-        entry, account = await self._run(lambda uow: handlers.write(cmd, uow))
-        view = await self._run(lambda uow: handlers.view(account.customer_id, DEFAULT_HORIZON, uow))
-        return loyalty_pb2.LedgerWriteResponse(
-            entry=codec.entry(entry), account=handlers.account_message(view)
+        return loyalty_pb2.ListLedgerEntriesResponse(
+            ledger_entries=[e for _, e in rows[:size]], next_page_token=token
         )
 
-    async def Redeem(self, request: loyalty_pb2.RedeemRequest, context: Any) -> Message:
+    async def _write(self, cmd: handlers.Spend, answer: Callable[..., Message]) -> Message:
+        entry, account, replayed = await self._run(lambda uow: handlers.write(cmd, uow))
+        view = await self._run(lambda uow: handlers.view(account.customer_id, DEFAULT_HORIZON, uow))
+        outcome = common_pb2.WRITE_OUTCOME_REPLAYED if replayed else common_pb2.WRITE_OUTCOME_APPLIED
+        return answer(
+            ledger_entry=codec.entry(entry), account=handlers.account_message(view), outcome=outcome
+        )
+
+    async def RedeemPoints(self, request: loyalty_pb2.RedeemPointsRequest, context: Any) -> Message:
         problems = []
         if not request.customer_id:
             problems.append(("customer_id", "required"))
@@ -114,10 +118,11 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
                 request.idempotency_key,
                 request.order_id,
                 _actor(request.actor),
-            )
+            ),
+            loyalty_pb2.RedeemPointsResponse,
         )
 
-    async def Adjust(self, request: loyalty_pb2.AdjustRequest, context: Any) -> Message:
+    async def AdjustPoints(self, request: loyalty_pb2.AdjustPointsRequest, context: Any) -> Message:
         problems = []
         if not request.customer_id:
             problems.append(("customer_id", "required"))
@@ -137,13 +142,14 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
                 request.reason.strip(),
                 request.idempotency_key,
                 actor=_actor(request.actor),
-            )
+            ),
+            loyalty_pb2.AdjustPointsResponse,
         )
 
     async def GetProgramme(self, request: loyalty_pb2.GetProgrammeRequest, context: Any) -> Message:
         if request.programme_id and request.programme_id != self._programme.programme_id:
             raise NotFound(f"programme {request.programme_id} not found")
-        return codec.programme(self._programme)
+        return loyalty_pb2.GetProgrammeResponse(programme=codec.programme(self._programme))
 
 
 def add_to_server(servicer: LoyaltyServicer, server: grpc.aio.Server) -> None:

@@ -39,8 +39,8 @@ def entry(e: Entry) -> loyalty_pb2.LedgerEntry:
             text=e.text,
             event_id=e.event_id,
         ),
-        expires_at=ts(e.expires_at),
-        occurred_at=ts(e.occurred_at),
+        expire_time=ts(e.expires_at),
+        occur_time=ts(e.occurred_at),
         actor=actor(e.actor),
     )
 
@@ -55,8 +55,8 @@ def from_entry(m: loyalty_pb2.LedgerEntry) -> Entry:
         points=m.points,
         balance_after=m.balance_after,
         debt_after=m.debt_after,
-        occurred_at=from_ts(m.occurred_at),
-        expires_at=from_ts(m.expires_at) if m.HasField("expires_at") else None,
+        occurred_at=from_ts(m.occur_time),
+        expires_at=from_ts(m.expire_time) if m.HasField("expire_time") else None,
         order_id=r.order_id,
         rule_ids=tuple(r.rule_ids),
         promotion_ids=tuple(r.promotion_ids),
@@ -92,8 +92,8 @@ def programme(p: Programme) -> loyalty_pb2.Programme:
                 minimum_order=None
                 if r.minimum_order is None
                 else common_pb2.Money(amount=str(r.minimum_order), currency_code=r.currency),
-                valid_from=_time(r.valid_from),
-                valid_until=_time(r.valid_until),
+                start_time=_time(r.valid_from),
+                end_time=_time(r.valid_until),
                 promotion=r.promotion,
             )
             for r in p.rules

@@ -52,7 +52,7 @@ def refundable(order: order_pb2.Order) -> Money:
 async def on_order_event(uow: Uow, message: Any, event_id: str) -> None:
     order = message.order
     if isinstance(message, orders_pb2.OrderPaid):
-        paid_at = from_ts(message.paid_at) if message.HasField("paid_at") else uow.clock()
+        paid_at = from_ts(message.pay_time) if message.HasField("pay_time") else uow.clock()
         cmd = handlers.PaidOrder(
             order.order_id, order.customer_id, basket(order), refundable(order), paid_at, event_id
         )

@@ -395,7 +395,8 @@ class Spend:
         }
 
 
-async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account]:
+async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account, bool]:
+    """The entry written and the account; True when a retry under the same key found the first entry."""
     key = f"{cmd.kind.name.lower()}:{cmd.idempotency_key}" if cmd.idempotency_key else None
     if key is not None:
         found = await uow.repo.entry_by_key(key)
@@ -406,7 +407,7 @@ async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account]:
                 raise AlreadyExists(f"idempotency_key {cmd.idempotency_key} was used with a different {diff}")
             account = await resolve(uow, cmd.customer_id, create=False)
             assert account is not None
-            return first, account
+            return first, account, True
     account = await resolve(uow, cmd.customer_id, create=cmd.kind is EntryKind.ADJUST and cmd.points > 0)
     if account is None:
         raise NotFound(f"customer {cmd.customer_id} has no loyalty account")
@@ -430,7 +431,7 @@ async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account]:
     else:
         entry = account.debit(EntryKind.ADJUST, -cmd.points, now, **reason)
     await _save(uow, account)
-    return entry, account
+    return entry, account, False
 
 
 # --- the scheduled job ----------------------------------------------------------------------------
@@ -497,15 +498,15 @@ def account_message(v: AccountView) -> loyalty_pb2.Account:
         balance=a.balance,
         debt=a.debt,
         tier=codec.tier_ref(v.tier),
-        tier_since=codec.ts(a.tier_since),
-        tier_review_at=codec.ts(a.tier_review_at),
+        tier_start_time=codec.ts(a.tier_since),
+        tier_review_time=codec.ts(a.tier_review_at),
         progress=progress,
         qualifying_points=v.qualifying_points,
         qualifying_spend=[
             common_pb2.Money(amount=str(Money.of(s, c).amount), currency_code=c)
             for c, s in sorted(v.qualifying_spend.items())
         ],
-        expiring_soon=[loyalty_pb2.ExpiringPoints(points=p, expires_at=codec.ts(t)) for t, p in v.expiring],
+        expiring_soon=[loyalty_pb2.ExpiringPoints(points=p, expire_time=codec.ts(t)) for t, p in v.expiring],
         lifetime_earned=a.lifetime_earned,
         version=a.version,
         create_time=codec.ts(a.create_time),

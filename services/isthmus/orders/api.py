@@ -22,6 +22,7 @@ from isthmus.orders.handlers import Uow
 from isthmus.orders.store import Record
 from isthmus.platform.batching import Batcher
 from isthmus.platform.ids import is_uuid
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM
 
@@ -109,7 +110,7 @@ def place_order(
         coupon_codes=[c.strip().upper() for c in r.coupon_codes],
         shipping_address=codec.from_address(r, "shipping_address"),
         billing_address=codec.from_address(r, "billing_address"),
-        placed_at=opt_ts(r, "placed_at"),
+        placed_at=opt_ts(r, "place_time"),
         attributes=dict(r.attributes),
         actor=codec.from_actor(r.actor),
     )
@@ -141,9 +142,9 @@ def coupon_in(c: order_pb2.Coupon) -> Coupon:
             v.add("coupon.minimum_subtotal.currency_code", f"must be the coupon's currency {amount.currency}")
     if c.max_redemptions < 0:
         v.add("coupon.max_redemptions", "must not be negative")
-    valid_from, valid_until = opt_ts(c, "valid_from"), opt_ts(c, "valid_until")
+    valid_from, valid_until = opt_ts(c, "start_time"), opt_ts(c, "end_time")
     if valid_from and valid_until and valid_until <= valid_from:
-        v.add("coupon.valid_until", "must be after valid_from")
+        v.add("coupon.end_time", "must be after start_time")
     v.raise_any()
     return Coupon(
         code,
@@ -203,12 +204,14 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         else:
             done = await self._run(lambda uow: handlers.create_order(cmd, uow))
         assert isinstance(done, handlers.Created)
-        return orders_pb2.CreateOrderResponse(order=done.message, created=done.created)
+        outcome = common_pb2.WRITE_OUTCOME_APPLIED if done.created else common_pb2.WRITE_OUTCOME_REPLAYED
+        return orders_pb2.CreateOrderResponse(order=done.message, outcome=outcome)
 
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
-        return codec.order(await self._run(lambda uow: handlers.load(uow, request.order_id)))
+        order = codec.order(await self._run(lambda uow: handlers.load(uow, request.order_id)))
+        return orders_pb2.GetOrderResponse(order=order)
 
     async def GetOrderByExternalId(
         self, request: orders_pb2.GetOrderByExternalIdRequest, context: Any
@@ -221,7 +224,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         )
         if found is None:
             raise handlers.NotFound(f"no order {request.source_system}/{request.external_order_id}")
-        return codec.order(found.order)
+        return orders_pb2.GetOrderByExternalIdResponse(order=codec.order(found.order))
 
     async def ListOrders(self, request: orders_pb2.ListOrdersRequest, context: Any) -> Message:
         pending = request.customer_state == order_pb2.CUSTOMER_STATE_PENDING
@@ -255,15 +258,15 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             orders=[codec.order(o) for o in found[:size]], next_page_token=next_token
         )
 
-    async def _transition(self, action: str, request: Any, **extra: Any) -> Message:
+    async def _transition(self, action: str, request: Any, **extra: Any) -> order_pb2.Order:
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
         handlers.check_version(request.expected_version)
         at_field = {
-            "pay": "paid_at",
-            "ship": "shipped_at",
-            "deliver": "delivered_at",
-            "complete": "completed_at",
+            "pay": "pay_time",
+            "ship": "ship_time",
+            "deliver": "deliver_time",
+            "complete": "complete_time",
         }
         cmd = commands.Transition(
             action,
@@ -288,20 +291,22 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 lambda: Money.parse(request.amount.amount, request.amount.currency_code, "amount")
             )
         v.raise_any()
-        return await self._transition(
+        order = await self._transition(
             "pay", request, amount=amount, payment_reference=request.payment_reference
         )
+        return orders_pb2.PayOrderResponse(order=order)
 
     async def ShipOrder(self, request: orders_pb2.ShipOrderRequest, context: Any) -> Message:
-        return await self._transition(
+        order = await self._transition(
             "ship", request, carrier=request.carrier, tracking_number=request.tracking_number
         )
+        return orders_pb2.ShipOrderResponse(order=order)
 
     async def DeliverOrder(self, request: orders_pb2.DeliverOrderRequest, context: Any) -> Message:
-        return await self._transition("deliver", request)
+        return orders_pb2.DeliverOrderResponse(order=await self._transition("deliver", request))
 
     async def CompleteOrder(self, request: orders_pb2.CompleteOrderRequest, context: Any) -> Message:
-        return await self._transition("complete", request)
+        return orders_pb2.CompleteOrderResponse(order=await self._transition("complete", request))
 
     async def CancelOrder(self, request: orders_pb2.CancelOrderRequest, context: Any) -> Message:
         v = Violations()
@@ -317,9 +322,10 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             reason,
             request.reason_text,
             codec.from_actor(request.actor),
-            opt_ts(request, "cancelled_at"),
+            opt_ts(request, "cancel_time"),
         )
-        return codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
+        order = codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
+        return orders_pb2.CancelOrderResponse(order=order)
 
     async def ReturnOrderLines(self, request: orders_pb2.ReturnOrderLinesRequest, context: Any) -> Message:
         v = Violations()
@@ -344,7 +350,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             lines,
             request.exchange,
             codec.from_actor(request.actor),
-            opt_ts(request, "returned_at"),
+            opt_ts(request, "return_time"),
         )
         order, order_return = await self._run(lambda uow: returns.return_lines(cmd, uow))
         return orders_pb2.ReturnOrderLinesResponse(
@@ -363,7 +369,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             if x.quantity <= 0:
                 v.add(f"lines[{i}].quantity", "must be positive")
             lines.append((x.line_id, x.quantity))
-            expected_at = expected_at or opt_ts(x, "expected_at")
+            expected_at = expected_at or opt_ts(x, "expect_time")
         v.raise_any()
         handlers.check_version(request.expected_version)
         return commands.ChangeBackorder(
@@ -378,13 +384,17 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def BackorderLines(self, request: orders_pb2.BackorderLinesRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=False)
-        return codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        return orders_pb2.BackorderLinesResponse(order=order)
 
     async def ReleaseBackorder(self, request: orders_pb2.ReleaseBackorderRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=True)
-        return codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
+        return orders_pb2.ReleaseBackorderResponse(order=order)
 
-    async def ListOrderHistory(self, request: orders_pb2.ListOrderHistoryRequest, context: Any) -> Message:
+    async def ListOrderHistoryEntries(
+        self, request: orders_pb2.ListOrderHistoryEntriesRequest, context: Any
+    ) -> Message:
         if bool(request.order_id) == bool(request.customer_id):
             raise InvalidArgument("order_id", "give exactly one of order_id or customer_id")
         size = page_size(request.page_size)
@@ -401,16 +411,20 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             )
         )
         token = encode_token({"s": rows[size - 1][0]}, filters) if len(rows) > size else ""
-        return orders_pb2.ListOrderHistoryResponse(entries=[e for _, e in rows[:size]], next_page_token=token)
+        return orders_pb2.ListOrderHistoryEntriesResponse(
+            order_history_entries=[e for _, e in rows[:size]], next_page_token=token
+        )
 
     async def CreateCoupon(self, request: orders_pb2.CreateCouponRequest, context: Any) -> Message:
         coupon = coupon_in(request.coupon)
-        return codec.coupon(await self._run(lambda uow: handlers.create_coupon(coupon, uow)))
+        created = await self._run(lambda uow: handlers.create_coupon(coupon, uow))
+        return orders_pb2.CreateCouponResponse(coupon=codec.coupon(created))
 
     async def GetCoupon(self, request: orders_pb2.GetCouponRequest, context: Any) -> Message:
         if not request.code.strip():
             raise InvalidArgument("code", "required")
-        return codec.coupon(await self._run(lambda uow: handlers.get_coupon(request.code.strip(), uow)))
+        found = await self._run(lambda uow: handlers.get_coupon(request.code.strip(), uow))
+        return orders_pb2.GetCouponResponse(coupon=codec.coupon(found))
 
     async def ValidateCoupon(self, request: orders_pb2.ValidateCouponRequest, context: Any) -> Message:
         v = Violations()
@@ -425,7 +439,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         assert subtotal is not None
         coupon, outcome = await self._run(
             lambda uow: handlers.validate_coupon(
-                request.code.strip(), request.customer_id, subtotal, opt_ts(request, "at"), uow
+                request.code.strip(), request.customer_id, subtotal, opt_ts(request, "as_of_time"), uow
             )
         )
         response = orders_pb2.ValidateCouponResponse()

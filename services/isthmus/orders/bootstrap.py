@@ -68,7 +68,7 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
             await consumers.customers_merged(m.surviving_id, list(m.merged_ids), m.merge_id, uow)
         elif isinstance(m, customers_pb2.CustomerUnmerged):
             merged_at = (
-                m.merged_at.ToDatetime(tzinfo=runtime.clock().tzinfo) if m.HasField("merged_at") else None
+                m.merge_time.ToDatetime(tzinfo=runtime.clock().tzinfo) if m.HasField("merge_time") else None
             )
             await consumers.customers_known([m.from_id, *m.restored_ids], uow)
             await consumers.customer_unmerged(m.from_id, list(m.restored_ids), m.merge_id, merged_at, uow)

@@ -107,7 +107,7 @@ def order_return(value: OrderReturn) -> order_pb2.OrderReturn:
         exchange=value.exchange,
         refund=money(value.refund),
         actor=actor(value.actor),
-        returned_at=ts(value.returned_at),
+        return_time=ts(value.returned_at),
     )
 
 
@@ -136,11 +136,11 @@ def order(value: Order) -> order_pb2.Order:
         payment_reference=value.payment_reference,
         carrier=value.carrier,
         tracking_number=value.tracking_number,
-        placed_at=ts(value.placed_at),
-        paid_at=ts(value.paid_at),
-        shipped_at=ts(value.shipped_at),
-        delivered_at=ts(value.delivered_at),
-        completed_at=ts(value.completed_at),
+        place_time=ts(value.placed_at),
+        pay_time=ts(value.paid_at),
+        ship_time=ts(value.shipped_at),
+        deliver_time=ts(value.delivered_at),
+        complete_time=ts(value.completed_at),
         create_time=ts(value.create_time),
         update_time=ts(value.update_time),
         version=value.version,
@@ -156,7 +156,7 @@ def order(value: Order) -> order_pb2.Order:
                 reason_code=cancellation_reason(c.reason_code),  # type: ignore[arg-type]
                 reason_text=c.reason_text,
                 actor=actor(c.actor),
-                cancelled_at=ts(c.cancelled_at),
+                cancel_time=ts(c.cancelled_at),
             )
         )
     return message
@@ -200,7 +200,7 @@ def from_order(m: order_pb2.Order) -> Order:
             )
             for a in m.adjustments
         ],
-        placed_at=from_ts(m.placed_at),
+        placed_at=from_ts(m.place_time),
         create_time=from_ts(m.create_time),
         state=State(m.state),
         coupon_codes=list(m.coupon_codes),
@@ -211,10 +211,10 @@ def from_order(m: order_pb2.Order) -> Order:
         payment_reference=m.payment_reference,
         carrier=m.carrier,
         tracking_number=m.tracking_number,
-        paid_at=opt_ts(m, "paid_at"),
-        shipped_at=opt_ts(m, "shipped_at"),
-        delivered_at=opt_ts(m, "delivered_at"),
-        completed_at=opt_ts(m, "completed_at"),
+        paid_at=opt_ts(m, "pay_time"),
+        shipped_at=opt_ts(m, "ship_time"),
+        delivered_at=opt_ts(m, "deliver_time"),
+        completed_at=opt_ts(m, "complete_time"),
         update_time=opt_ts(m, "update_time"),
         returns=[
             OrderReturn(
@@ -232,7 +232,7 @@ def from_order(m: order_pb2.Order) -> Order:
                 r.exchange,
                 from_money(r.refund),
                 from_actor(r.actor),
-                from_ts(r.returned_at),
+                from_ts(r.return_time),
             )
             for r in m.returns
         ],
@@ -244,7 +244,7 @@ def from_order(m: order_pb2.Order) -> Order:
             _reason_name(order_pb2.CancellationReason, c.reason_code, "CANCELLATION_REASON_"),
             c.reason_text,
             from_actor(c.actor),
-            from_ts(c.cancelled_at),
+            from_ts(c.cancel_time),
         )
     return result
 
@@ -262,8 +262,8 @@ def coupon(value: Coupon) -> order_pb2.Coupon:
         percent_off="" if value.percent_off is None else str(value.percent_off),
         amount_off=None if value.amount_off is None else money(value.amount_off),
         minimum_subtotal=None if value.minimum_subtotal is None else money(value.minimum_subtotal),
-        valid_from=ts(value.valid_from),
-        valid_until=ts(value.valid_until),
+        start_time=ts(value.valid_from),
+        end_time=ts(value.valid_until),
         max_redemptions=value.max_redemptions,
         once_per_customer=value.once_per_customer,
         redemption_count=value.redemption_count,
@@ -278,8 +278,8 @@ def from_coupon(m: order_pb2.Coupon) -> Coupon:
         percent_off=Decimal(m.percent_off) if m.percent_off else None,
         amount_off=from_money(m.amount_off) if m.HasField("amount_off") else None,
         minimum_subtotal=from_money(m.minimum_subtotal) if m.HasField("minimum_subtotal") else None,
-        valid_from=opt_ts(m, "valid_from"),
-        valid_until=opt_ts(m, "valid_until"),
+        valid_from=opt_ts(m, "start_time"),
+        valid_until=opt_ts(m, "end_time"),
         max_redemptions=m.max_redemptions,
         once_per_customer=m.once_per_customer,
         redemption_count=m.redemption_count,

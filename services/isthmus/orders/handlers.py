@@ -86,7 +86,7 @@ def history_entry(
         kind=kind,  # type: ignore[arg-type]
         from_state=int(from_state),  # type: ignore[arg-type]
         to_state=int(order.state),  # type: ignore[arg-type]
-        occurred_at=codec.ts(at),
+        occur_time=codec.ts(at),
         actor=codec.actor(actor),
         reason_code=reason_code,
         reason_text=reason_text,
@@ -273,22 +273,22 @@ def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
             order=message,
             amount=codec.money(cmd.amount),
             payment_reference=cmd.payment_reference,
-            paid_at=codec.ts(at),
+            pay_time=codec.ts(at),
         )
     elif cmd.action == "ship":
         order.ship(cmd.carrier, cmd.tracking_number, at, now)
         message = codec.order(order)
         event = events.OrderShipped(
-            order=message, carrier=cmd.carrier, tracking_number=cmd.tracking_number, shipped_at=codec.ts(at)
+            order=message, carrier=cmd.carrier, tracking_number=cmd.tracking_number, ship_time=codec.ts(at)
         )
     elif cmd.action == "deliver":
         order.deliver(at, now)
         message = codec.order(order)
-        event = events.OrderDelivered(order=message, delivered_at=codec.ts(at))
+        event = events.OrderDelivered(order=message, deliver_time=codec.ts(at))
     else:
         order.complete(at, now)
         message = codec.order(order)
-        event = events.OrderCompleted(order=message, completed_at=codec.ts(at))
+        event = events.OrderCompleted(order=message, complete_time=codec.ts(at))
     history = history_entry(order, _HISTORY_KIND[cmd.action], before, at, cmd.actor)
     return _Step(message, event, history)
 

@@ -101,7 +101,7 @@ async def change_backorder(cmd: ChangeBackorder, uow: Uow) -> Order:
             order=codec.order(order),
             backordered_lines=changed,
             reason=cmd.reason,
-            expected_at=codec.ts(cmd.expected_at),
+            expect_time=codec.ts(cmd.expected_at),
         )
     await uow.orders.save(order, read_version)
     await record_history(uow, order, kind, order.state, now, cmd.actor, reason_text=cmd.reason, lines=changed)

@@ -175,7 +175,7 @@ def _history_row(entry: order_pb2.OrderHistoryEntry) -> dict[str, Any]:
         order_id=entry.order_id,
         customer_id=entry.customer_id,
         kind=int(entry.kind),
-        occurred_at=codec.from_ts(entry.occurred_at),
+        occurred_at=codec.from_ts(entry.occur_time),
         doc=entry.SerializeToString(),
     )
 

@@ -73,7 +73,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
 
     async def OpenServiceRequest(
         self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    ) -> rpc.OpenServiceRequestResponse:
         v = Violations()
         cmd = handlers.OpenServiceRequest(
             customer_id=v.text("customer_id", request.customer_id, required=True, limit=MAX_ID),
@@ -99,7 +99,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             source_system=v.text("source_system", request.source_system),
             external_id=v.text("external_id", request.external_id),
             actor=_actor(request.actor),
-            opened_at=v.instant(request, "opened_at"),
+            opened_at=v.instant(request, "open_time"),
             idempotency_key=v.text("idempotency_key", request.idempotency_key),
         )
         if cmd.order_line_id and not cmd.order_id:
@@ -110,19 +110,24 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add("category", "is required when sub_category is given")
         _pair(v, "", cmd.source_system, cmd.external_id)
         v.raise_any()
-        batched = handlers.batchable_open(cmd)
-        sr = await (self._opens.submit(cmd) if batched else self._open_one(cmd))
-        return messages.service_request(sr)
+        replayed = False
+        if handlers.batchable_open(cmd):  # no key: cannot be a replay
+            sr = await self._opens.submit(cmd)
+        else:
+            sr, replayed = await self._command(handlers.open_or_replay, cmd)
+        return rpc.OpenServiceRequestResponse(
+            service_request=messages.service_request(sr), outcome=_outcome(replayed)
+        )
 
     async def GetServiceRequest(
         self, request: rpc.GetServiceRequestRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    ) -> rpc.GetServiceRequestResponse:
         v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         v.raise_any()
         async with self.uows() as uow:
             sr = await handlers._load(uow, case_id)
-        return messages.service_request(sr)
+        return rpc.GetServiceRequestResponse(service_request=messages.service_request(sr))
 
     async def ListServiceRequests(
         self, request: rpc.ListServiceRequestsRequest, context: grpc.aio.ServicerContext
@@ -161,7 +166,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
 
     async def AssignServiceRequest(
         self, request: rpc.AssignServiceRequestRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    ) -> rpc.AssignServiceRequestResponse:
         v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         assignee = Assignee(
@@ -178,11 +183,11 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             case_id, assignee, request.expected_version, note, _actor(request.actor)
         )
         sr = await self._command(handlers.assign_service_request, cmd)
-        return messages.service_request(sr)
+        return rpc.AssignServiceRequestResponse(service_request=messages.service_request(sr))
 
-    async def ChangeServiceRequestStatus(
-        self, request: rpc.ChangeServiceRequestStatusRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ServiceRequest:
+    async def ChangeServiceRequestState(
+        self, request: rpc.ChangeServiceRequestStateRequest, context: grpc.aio.ServicerContext
+    ) -> rpc.ChangeServiceRequestStateResponse:
         v = Violations()
         case_id = v.text("service_request_id", request.service_request_id, required=True, limit=MAX_ID)
         target = _state(v, "target_state", request.target_state)
@@ -192,10 +197,10 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if target is State.RESOLVED and not resolution_code:
             v.add("resolution_code", "is required to resolve a case")
         note = v.text("note", request.note, limit=MAX_TEXT)
-        occurred_at = v.instant(request, "occurred_at")
+        occurred_at = v.instant(request, "occur_time")
         v.raise_any()
         assert target is not None
-        cmd = handlers.ChangeServiceRequestStatus(
+        cmd = handlers.ChangeServiceRequestState(
             case_id,
             target,
             request.expected_version,
@@ -205,11 +210,11 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             occurred_at,
         )
         sr = await self._command(handlers.change_service_request_status, cmd)
-        return messages.service_request(sr)
+        return rpc.ChangeServiceRequestStateResponse(service_request=messages.service_request(sr))
 
     async def LogInteraction(
         self, request: rpc.LogInteractionRequest, context: grpc.aio.ServicerContext
-    ) -> pb.Interaction:
+    ) -> rpc.LogInteractionResponse:
         v = Violations()
         i = request.interaction
         p = "interaction."
@@ -221,7 +226,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             service_request_id=v.text(p + "service_request_id", i.service_request_id, limit=MAX_ID),
             customer_id=v.text(p + "customer_id", i.customer_id, limit=MAX_ID),
             author=_actor(i.author),
-            occurred_at=v.instant(i, "occurred_at", p + "occurred_at"),
+            occurred_at=v.instant(i, "occur_time", p + "occur_time"),
             subject=v.text(p + "subject", i.subject, limit=1000).strip(),
             body=v.text(p + "body", i.body, limit=MAX_TEXT),
             in_reply_to_id=v.text(p + "in_reply_to_id", i.in_reply_to_id, limit=MAX_ID),
@@ -239,9 +244,12 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add(p + "duration", "must not be negative")
         _pair(v, p, cmd.source_system, cmd.external_id)
         v.raise_any()
-        batched = handlers.batchable_log(cmd)
-        entry = await (self._logs.submit(cmd) if batched else self._log_one(cmd))
-        return messages.interaction(entry)
+        replayed = False
+        if handlers.batchable_log(cmd):  # no key: cannot be a replay
+            entry = await self._logs.submit(cmd)
+        else:
+            entry, replayed = await self._command(handlers.log_or_replay, cmd)
+        return rpc.LogInteractionResponse(interaction=messages.interaction(entry), outcome=_outcome(replayed))
 
     async def ListInteractions(
         self, request: rpc.ListInteractionsRequest, context: grpc.aio.ServicerContext
@@ -269,19 +277,23 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
 
     async def GetContactSuppression(
         self, request: rpc.GetContactSuppressionRequest, context: grpc.aio.ServicerContext
-    ) -> rpc.ContactSuppression:
+    ) -> rpc.GetContactSuppressionResponse:
         v = Violations()
         customer_id = v.text("customer_id", request.customer_id, required=True, limit=MAX_ID)
         v.raise_any()
         async with self.uows() as uow:
             s = await handlers.get_suppression(customer_id, uow)
-        return rpc.ContactSuppression(
+        return rpc.GetContactSuppressionResponse(
             customer_id=s.customer_id,
             suppressed=s.suppressed,
             reason=s.reason,
             service_request_ids=s.service_request_ids,
-            since=ts(s.since),
+            suppress_time=ts(s.since),
         )
+
+
+def _outcome(replayed: bool) -> common_pb2.WriteOutcome:
+    return common_pb2.WRITE_OUTCOME_REPLAYED if replayed else common_pb2.WRITE_OUTCOME_APPLIED
 
 
 def _page_size(v: Violations, value: int, *, default: int) -> int:

@@ -50,8 +50,8 @@ async def scan(uows: UnitOfWorkFactory, now: datetime, *, batch: int = 200) -> i
                         ev.SlaBreached(
                             service_request=snapshot,
                             breach=_KIND[kind],
-                            due_at=messages.ts(due),
-                            detected_at=messages.ts(now),
+                            due_time=messages.ts(due),
+                            detect_time=messages.ts(now),
                         ),
                         sr.id,
                     )

@@ -95,7 +95,7 @@ class AssignServiceRequest:
 
 
 @dataclass(frozen=True)
-class ChangeServiceRequestStatus:
+class ChangeServiceRequestState:
     service_request_id: str
     target: State
     expected_version: int = 0
@@ -200,19 +200,19 @@ async def _internal_note(
 def _status_events(uow: UnitOfWork, sr: ServiceRequest, previous: State, actor: Actor, at: datetime) -> None:
     snapshot = messages.service_request(sr)
     uow.emit(
-        ev.ServiceRequestStatusChanged(
+        ev.ServiceRequestStateChanged(
             service_request=snapshot,
             from_state=messages.state(previous),
             to_state=messages.state(sr.state),
             actor=messages.actor(actor),
-            occurred_at=messages.ts(at),
+            occur_time=messages.ts(at),
         ),
         sr.id,
     )
     if sr.state is State.RESOLVED:
-        uow.emit(ev.ServiceRequestResolved(service_request=snapshot, resolved_at=messages.ts(at)), sr.id)
+        uow.emit(ev.ServiceRequestResolved(service_request=snapshot, resolve_time=messages.ts(at)), sr.id)
     elif sr.state is State.CLOSED:
-        uow.emit(ev.ServiceRequestClosed(service_request=snapshot, closed_at=messages.ts(at)), sr.id)
+        uow.emit(ev.ServiceRequestClosed(service_request=snapshot, close_time=messages.ts(at)), sr.id)
 
 
 async def refresh_suppressions(uow: UnitOfWork, customer_ids: Iterable[str], now: datetime) -> None:
@@ -243,7 +243,7 @@ async def refresh_suppressions(uow: UnitOfWork, customer_ids: Iterable[str], now
                     suppressed=bool(ids),
                     reason=reason or "complaints resolved",
                     service_request_ids=ids,
-                    changed_at=messages.ts(now),
+                    change_time=messages.ts(now),
                 ),
                 customer_id,
             )
@@ -259,7 +259,7 @@ def batchable_open(cmd: OpenServiceRequest) -> bool:
 
 
 def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env, tier: str | None = None) -> ServiceRequest:
-    opened_at = _instant(cmd.opened_at, env, "opened_at")
+    opened_at = _instant(cmd.opened_at, env, "open_time")
     sr = ServiceRequest.open(
         id=new_id(),
         customer_id=cmd.customer_id,
@@ -299,12 +299,17 @@ def _check_order(cmd: OpenServiceRequest, owners: dict[str, str]) -> None:
 
 
 async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
+    return (await open_or_replay(cmd, uow, env))[0]
+
+
+async def open_or_replay(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> tuple[ServiceRequest, bool]:
+    """The case opened, or the one an earlier request under the same key opened; True for a replay."""
     if (earlier := await _replayed(uow, "open", cmd.idempotency_key, cmd)) is not None:
-        return await _load(uow, earlier)
+        return await _load(uow, earlier), True
     if cmd.source_system and cmd.external_id:
         existing = await uow.repo.get_by_source(cmd.source_system, cmd.external_id)
         if existing is not None:
-            return existing
+            return existing, True
     if cmd.order_id:
         _check_order(cmd, await uow.repo.order_owners([cmd.order_id]))
     tiers = await uow.repo.tiers_of([cmd.customer_id]) if env.settings.sla_by_tier else {}
@@ -315,7 +320,7 @@ async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: En
     if cmd.idempotency_key:
         await uow.repo.remember("open", cmd.idempotency_key, _request_json(cmd), sr.id, env.now)
     await uow.commit()
-    return sr
+    return sr, False
 
 
 async def open_service_requests(
@@ -368,11 +373,11 @@ async def assign_service_request(cmd: AssignServiceRequest, uow: UnitOfWork, env
 
 
 async def change_service_request_status(
-    cmd: ChangeServiceRequestStatus, uow: UnitOfWork, env: Env
+    cmd: ChangeServiceRequestState, uow: UnitOfWork, env: Env
 ) -> ServiceRequest:
     sr = await _load(uow, cmd.service_request_id)
     sr.check_version(cmd.expected_version)
-    at = _instant(cmd.occurred_at, env, "occurred_at")
+    at = _instant(cmd.occurred_at, env, "occur_time")
     previous = sr.change_state(
         cmd.target,
         at,
@@ -405,7 +410,7 @@ def _new_entry(cmd: LogInteraction, env: Env) -> Interaction:
         id=new_id(),
         direction=cmd.direction,
         channel=cmd.channel,
-        occurred_at=_instant(cmd.occurred_at, env, "interaction.occurred_at"),
+        occurred_at=_instant(cmd.occurred_at, env, "interaction.occur_time"),
         create_time=env.now,
         customer_id=cmd.customer_id,
         author=cmd.author,
@@ -435,15 +440,21 @@ def _file(uow: UnitOfWork, entry: Interaction, claimed: str, sr: ServiceRequest 
 
 
 async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Interaction:
+    return (await log_or_replay(cmd, uow, env))[0]
+
+
+async def log_or_replay(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> tuple[Interaction, bool]:
+    """The interaction logged, or the one an earlier request under the same key logged; True for a
+    replay."""
     repo = uow.repo
     if (earlier := await _replayed(uow, "log", cmd.idempotency_key, cmd, "interaction.")) is not None:
         found = await repo.get_interaction(earlier)
         assert found is not None
-        return found
+        return found, True
     if cmd.source_system and cmd.external_id:
         existing = await repo.get_interaction_by_source(cmd.source_system, cmd.external_id)
         if existing is not None:
-            return existing
+            return existing, True
     for name in ("in_reply_to_id", "corrects_id"):
         ref = getattr(cmd, name)
         if ref and await repo.get_interaction(ref) is None:
@@ -457,7 +468,7 @@ async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Int
     if cmd.idempotency_key:
         await repo.remember("log", cmd.idempotency_key, _request_json(cmd), entry.id, env.now)
     await uow.commit()
-    return entry
+    return entry, False
 
 
 async def log_interactions(

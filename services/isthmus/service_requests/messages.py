@@ -24,15 +24,15 @@ def state(value: State) -> str:
 
 def service_request(sr: ServiceRequest) -> pb.ServiceRequest:
     sla = pb.Sla(
-        response_due=ts(sr.response_due),
-        resolution_due=ts(sr.resolution_due),
-        first_response_at=ts(sr.first_response_at),
+        response_due_time=ts(sr.response_due),
+        resolution_due_time=ts(sr.resolution_due),
+        first_response_time=ts(sr.first_response_at),
         paused=sr.paused,
-        paused_since=ts(sr.paused_since),
+        pause_time=ts(sr.paused_since),
         paused_total=duration(sr.paused_total),
         response_breached=sr.response_breached,
         resolution_breached=sr.resolution_breached,
-        breached_at=ts(sr.breached_at),
+        breach_time=ts(sr.breached_at),
     )
     return pb.ServiceRequest(
         service_request_id=sr.id,
@@ -55,9 +55,9 @@ def service_request(sr: ServiceRequest) -> pb.ServiceRequest:
         source_system=sr.source_system,
         external_id=sr.external_id,
         opened_by=actor(sr.opened_by),
-        opened_at=ts(sr.opened_at),
-        resolved_at=ts(sr.resolved_at),
-        closed_at=ts(sr.closed_at),
+        open_time=ts(sr.opened_at),
+        resolve_time=ts(sr.resolved_at),
+        close_time=ts(sr.closed_at),
         reopen_count=sr.reopen_count,
         update_time=ts(sr.update_time),
         version=sr.version,
@@ -72,7 +72,7 @@ def interaction(i: Interaction) -> pb.Interaction:
         direction=f"DIRECTION_{i.direction}",
         channel=f"CHANNEL_{i.channel}",
         author=actor(i.author),
-        occurred_at=ts(i.occurred_at),
+        occur_time=ts(i.occurred_at),
         subject=i.subject,
         body=i.body,
         in_reply_to_id=i.in_reply_to_id,

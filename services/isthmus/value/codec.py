@@ -34,8 +34,8 @@ def customer_value(row: dict[str, Any], currency: str) -> value_pb2.CustomerValu
         churn_reason=row["churn_reason"],
         orders=row["orders"],
         repeat_purchases=row["repeat_purchases"],
-        first_purchase_at=ts(row["first_purchase_at"]),
-        last_purchase_at=ts(row["last_purchase_at"]),
+        first_purchase_time=ts(row["first_purchase_at"]),
+        last_purchase_time=ts(row["last_purchase_at"]),
         model_id=row["model_id"],
         update_time=ts(row["update_time"]),
         version=row["version"],
@@ -52,7 +52,7 @@ def customer_value(row: dict[str, Any], currency: str) -> value_pb2.CustomerValu
 def model_message(model: domain.Model, currency: str) -> value_pb2.ValueModel:
     message = value_pb2.ValueModel(
         model_id=model.model_id,
-        fitted_at=ts(model.fitted_at),
+        fit_time=ts(model.fitted_at),
         customers=model.customers,
         recency_boundaries=model.recency,
         frequency_boundaries=model.frequency,
@@ -72,7 +72,7 @@ def model_message(model: domain.Model, currency: str) -> value_pb2.ValueModel:
 
 
 def model_of(message: value_pb2.ValueModel) -> domain.Model:
-    fitted_at: datetime = from_ts(message.fitted_at)
+    fitted_at: datetime = from_ts(message.fit_time)
     bgnbd = gamma_gamma = None
     if message.HasField("bg_nbd"):
         b = message.bg_nbd

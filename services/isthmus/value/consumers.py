@@ -36,10 +36,10 @@ def _amount(money: Any) -> Decimal:
 
 def paid_order(order: order_pb2.Order, config: ValueConfig, fallback: datetime) -> PaidOrder:
     refundable = _amount(order.subtotal) - _amount(order.discount_total) + _amount(order.tax_total)
-    if order.HasField("placed_at"):
-        placed = from_ts(order.placed_at)
-    elif order.HasField("paid_at"):
-        placed = from_ts(order.paid_at)
+    if order.HasField("place_time"):
+        placed = from_ts(order.place_time)
+    elif order.HasField("pay_time"):
+        placed = from_ts(order.pay_time)
     else:
         placed = fallback
     return PaidOrder(
@@ -73,7 +73,7 @@ async def on_event(uow: Uow, message: Any) -> None:
         await handlers.order_cancelled(message.order.order_id, message.was_paid, uow)
     elif isinstance(message, service_requests_pb2.ServiceRequestOpened):
         sr = message.service_request
-        opened = from_ts(sr.opened_at) if sr.HasField("opened_at") else uow.clock()
+        opened = from_ts(sr.open_time) if sr.HasField("open_time") else uow.clock()
         await handlers.case_opened(sr.service_request_id, sr.customer_id, kind_name(sr.kind), opened, uow)
     elif isinstance(message, customers_pb2.CustomersMerged):
         await handlers.customers_merged(message.surviving_id, list(message.merged_ids), uow)

@@ -51,7 +51,7 @@ CUSTOMER_EVENTS = (
 ORDER_EVENTS = ("orders.OrderPlaced", "orders.OrderCancelled", "orders.OrderReturned")
 SERVICE_EVENTS = (
     "service_requests.ServiceRequestOpened",
-    "service_requests.ServiceRequestStatusChanged",
+    "service_requests.ServiceRequestStateChanged",
     "service_requests.ServiceRequestResolved",
     "service_requests.ServiceRequestClosed",
     "service_requests.ContactSuppressionChanged",
@@ -104,8 +104,8 @@ def _customer_changes(customer: records_pb2.Customer) -> dict[str, Any]:
             "city": a.locality,
             "postal_code": a.postal_code,
         }
-    if customer.HasField("date_of_birth"):
-        d = customer.date_of_birth
+    if customer.HasField("birth_date"):
+        d = customer.birth_date
         # A bad date of birth is flagged by the customer master; there is no birthday for it here.
         with contextlib.suppress(ValueError):
             changes["birth_date"] = datetime(d.year, d.month, d.day).date()
@@ -190,7 +190,7 @@ async def on_order_event(e: Engagement, message: Any) -> None:
     order = message.order
     customer_id = order.customer_id
     if isinstance(message, orders_pb2.OrderPlaced):
-        placed = from_ts(order.placed_at) if order.HasField("placed_at") else e.clock()
+        placed = from_ts(order.place_time) if order.HasField("place_time") else e.clock()
         await e.attribute_order(customer_id, placed, ATTRIBUTION)
         await affinity_store.purchased(e.session, customer_id, _lines(order))
         row = await e.profiles([customer_id])
@@ -254,7 +254,7 @@ async def on_service_event(
         open_ids.discard(case.service_request_id)
     await e.change_profile(case.customer_id, {"open_complaints": sorted(open_ids)})
     if isinstance(message, service_requests_pb2.ServiceRequestOpened):
-        opened = from_ts(case.opened_at) if case.HasField("opened_at") else e.clock()
+        opened = from_ts(case.open_time) if case.HasField("open_time") else e.clock()
         await e.occur(
             rules.Occurrence(
                 rules.Trigger.HIGH_VALUE_COMPLAINT,

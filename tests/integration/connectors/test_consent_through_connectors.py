@@ -30,7 +30,7 @@ def consents(customer: pb.Customer) -> dict[str, tuple[str, str, datetime, str]]
         pb.ConsentChannel.Name(c.channel): (
             pb.ConsentStatus.Name(c.status),
             c.source,
-            c.given_at.ToDatetime(tzinfo=UTC),
+            c.give_time.ToDatetime(tzinfo=UTC),
             c.recorded_by.id,
         )
         for c in customer.consents
@@ -55,8 +55,10 @@ async def test_an_opt_in_and_a_later_opt_out_in_the_shop_reach_the_golden_custom
             try:
                 [result] = await connectors.sync("shop", progress=False)
                 assert (result.accepted, result.rejected) == (1, 0)
-                found = await master.LookupBySourceId(
-                    customers_pb2.LookupBySourceIdRequest(source_system="webshop", source_id=str(mara["id"]))
+                found = await master.GetCustomerBySourceId(
+                    customers_pb2.GetCustomerBySourceIdRequest(
+                        source_system="webshop", source_id=str(mara["id"])
+                    )
                 )
                 assert consents(found.customer) == {
                     "CONSENT_CHANNEL_EMAIL": (
@@ -79,9 +81,9 @@ async def test_an_opt_in_and_a_later_opt_out_in_the_shop_reach_the_golden_custom
                 shop.set_marketing_consent(mara["id"], "email", "unsubscribed", "2024-06-15T08:30:00+00:00")
                 [result] = await connectors.sync("shop", progress=False)
                 assert (result.read, result.accepted, result.rejected) == (1, 1, 0)
-                customer = await master.GetCustomer(
-                    customers_pb2.GetCustomerRequest(customer_id=found.customer_id)
-                )
+                customer = (
+                    await master.GetCustomer(customers_pb2.GetCustomerRequest(customer_id=found.customer_id))
+                ).customer
                 now = consents(customer)
                 assert now["CONSENT_CHANNEL_EMAIL"][:3] == (
                     "CONSENT_STATUS_WITHDRAWN",
@@ -95,7 +97,7 @@ async def test_an_opt_in_and_a_later_opt_out_in_the_shop_reach_the_golden_custom
                 [result] = await connectors.sync("shop", progress=False)
                 assert result.rejected == 1
                 [letter] = await connectors.syncer.store.dead_letters("shop")
-                assert "consents[1]" in letter.reason and "given_at" in letter.reason
+                assert "consents[1]" in letter.reason and "give_time" in letter.reason
             finally:
                 connectors.close()
     finally:

@@ -255,11 +255,13 @@ async def test_dead_letters_replay_and_resolve_through_the_connector_service(
             assert all(x.HasField("resolve_time") for x in everything.connector_dead_letters)
 
             orders = orders_pb2_grpc.OrderServiceStub(channel)
-            found = await orders.GetOrderByExternalId(
-                orders_pb2.GetOrderByExternalIdRequest(
-                    source_system="webshop", external_order_id=str(order["id"])
+            found = (
+                await orders.GetOrderByExternalId(
+                    orders_pb2.GetOrderByExternalIdRequest(
+                        source_system="webshop", external_order_id=str(order["id"])
+                    )
                 )
-            )
+            ).order
             assert found.external_order_id == str(order["id"])
 
             # Bad requests name the field; nothing left to replay is not an error.

@@ -86,10 +86,10 @@ async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(
         async with hub.running(settings, ["customers", "connectors"], bus=bus) as h, h.channel() as channel:
             master = customers_pb2_grpc.CustomerMasterServiceStub(channel)
 
-            async def synced() -> api.LookupBySourceIdResponse | None:
+            async def synced() -> api.GetCustomerBySourceIdResponse | None:
                 try:
-                    request = api.LookupBySourceIdRequest(source_system="erp", source_id=str(contact))
-                    return await master.LookupBySourceId(request)
+                    request = api.GetCustomerBySourceIdRequest(source_system="erp", source_id=str(contact))
+                    return await master.GetCustomerBySourceId(request)
                 except grpc.aio.AioRpcError as exc:
                     assert exc.code() == grpc.StatusCode.NOT_FOUND
                     return None
@@ -101,7 +101,7 @@ async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(
             shop.name.given_name, shop.name.family_name = "Greta", "Grün"
             shop.emails.add(address="greta@gruen.example")
             shop.phones.add(number="030 2222222")
-            linked = await master.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=shop))
+            linked = (await master.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=shop))).result
             assert linked.customer_id == in_master.customer_id
             assert linked.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
 

@@ -31,7 +31,7 @@ def person(
     if phone:
         r.phones.add(number=phone)
     if dob:
-        r.date_of_birth.CopyFrom(common_pb2.Date(year=dob[0], month=dob[1], day=dob[2]))
+        r.birth_date.CopyFrom(common_pb2.Date(year=dob[0], month=dob[1], day=dob[2]))
     if street or postcode:
         r.addresses.add(
             address=common_pb2.PostalAddress(address_lines=[street], postal_code=postcode, region_code="DE")
@@ -40,4 +40,4 @@ def person(
 
 
 async def upsert(master, record: pb.SourceRecord) -> api.UpsertResult:  # type: ignore[no-untyped-def]
-    return await master.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record))
+    return (await master.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=record))).result

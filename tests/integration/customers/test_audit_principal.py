@@ -37,9 +37,11 @@ async def test_history_records_which_client_made_each_change(pg_url, uid):
     async with hub.running(settings, ["customers"]) as h, h.channel() as channel:
         master = customers_pb2_grpc.CustomerMasterServiceStub(channel)
         a, b = [
-            await master.UpsertSourceRecord(
-                api.UpsertSourceRecordRequest(record=record), metadata=bearer("erp-connector")
-            )
+            (
+                await master.UpsertSourceRecord(
+                    api.UpsertSourceRecordRequest(record=record), metadata=bearer("erp-connector")
+                )
+            ).result
             for record in (
                 person("erp", f"AU1-{uid}", "Ida", f"{uid}Audit", email=f"i{uid}@example.com"),
                 person("erp", f"AU2-{uid}", "Ida", f"{uid}Audit", email=f"i2{uid}@example.org", dob=None),
@@ -51,10 +53,10 @@ async def test_history_records_which_client_made_each_change(pg_url, uid):
             ),
             metadata=bearer("steward-app"),
         )
-        history = await master.GetCustomerHistory(
-            api.GetCustomerHistoryRequest(customer_id=a.customer_id), metadata=bearer("steward-app")
+        history = await master.ListHistoryEntries(
+            api.ListHistoryEntriesRequest(customer_id=a.customer_id), metadata=bearer("steward-app")
         )
-    by_kind = {e.kind: e for e in history.entries}
+    by_kind = {e.kind: e for e in history.history_entries}
     assert by_kind[pb.HISTORY_ENTRY_KIND_CREATED].principal == "erp-connector"
     merged = by_kind[pb.HISTORY_ENTRY_KIND_MERGED]
     assert (merged.principal, merged.actor.id, merged.reason) == ("steward-app", "steward-1", "same person")

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.postgres
 
 
 async def lookup(master, system: str, sid: str) -> str:  # type: ignore[no-untyped-def]
-    found = await master.LookupBySourceId(api.LookupBySourceIdRequest(source_system=system, source_id=sid))
+    found = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system=system, source_id=sid)
+    )
     return str(found.customer_id)
 
 
@@ -56,15 +58,15 @@ async def test_a_record_matching_two_customers_merges_them_into_the_older_one(ma
 
     assert c.customer_id == a.customer_id
     assert await lookup(master, "webshop", f"B2-{uid}") == a.customer_id
-    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))
+    customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))).customer
     assert {s.source_id for s in customer.sources} == {f"B1-{uid}", f"B2-{uid}", f"B3-{uid}"}
     assert [p.number for p in customer.phones] == ["+491715550101"]
     assert pb.QUALITY_FLAG_PENDING_REVIEW not in customer.quality_flags
-    gone = await master.GetCustomer(api.GetCustomerRequest(customer_id=b.customer_id))
+    gone = (await master.GetCustomer(api.GetCustomerRequest(customer_id=b.customer_id))).customer
     assert (gone.state, gone.merged_into_id) == (pb.CUSTOMER_STATE_MERGED, a.customer_id)
 
-    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=a.customer_id))
-    merged = history.entries[0]
+    history = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=a.customer_id))
+    merged = history.history_entries[0]
     assert merged.kind == pb.HISTORY_ENTRY_KIND_MERGED
     assert list(merged.related_customer_ids) == [b.customer_id]
     assert (merged.source_record.source_system, merged.source_record.source_id) == ("callcenter", f"B3-{uid}")
@@ -73,7 +75,7 @@ async def test_a_record_matching_two_customers_merges_them_into_the_older_one(ma
     reviews = await master.ListMatchReviews(
         api.ListMatchReviewsRequest(customer_id=a.customer_id, state=pb.MATCH_REVIEW_STATE_SUPERSEDED)
     )
-    assert [r.review_id for r in reviews.reviews] == [b.match_review_id]
+    assert [r.review_id for r in reviews.match_reviews] == [b.match_review_id]
     assert (await published.types_for([a.customer_id]))[-1] == "customers.CustomersMerged"
 
     # A steward can still take it apart: the moved records go back where they were.
@@ -101,7 +103,7 @@ async def test_no_merge_when_the_customers_birth_dates_contradict_and_a_steward_
     assert c.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED
     assert c.customer_id not in (a.customer_id, b.customer_id)
     reviews = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=c.customer_id))
-    assert "someone else" in reviews.reviews[0].uncertain
+    assert "someone else" in reviews.match_reviews[0].uncertain
     assert await lookup(master, "erp", f"D1-{uid}") == a.customer_id
     assert await lookup(master, "webshop", f"D2-{uid}") == b.customer_id
 
@@ -112,7 +114,7 @@ async def test_no_merge_when_a_steward_said_the_records_are_not_that_customer(ma
     b = await upsert(master, person("webshop", f"N2-{uid}", "Lukas", f"{uid}Brand", phone=phone, dob=None))
     (review,) = (
         await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
-    ).reviews
+    ).match_reviews
     await master.ResolveMatchReview(
         api.ResolveMatchReviewRequest(
             review_id=review.review_id,
@@ -135,6 +137,6 @@ async def test_one_batch_can_create_two_customers_and_the_record_that_joins_them
         person("webshop", f"T2-{uid}", "Karin", f"{uid}Roth", phone=phone, dob=None),
         person("callcenter", f"T3-{uid}", "Karin", f"{uid}Roth", email=email, phone=phone, dob=None),
     ]
-    answer = await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=records))
+    answer = await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=records))
     (one,) = {r.customer_id for r in answer.results}
     assert [await lookup(master, r.source_system, r.source_id) for r in records] == [one] * 3

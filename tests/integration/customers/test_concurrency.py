@@ -31,8 +31,8 @@ async def test_upsert_of_a_source_id_another_transaction_holds_is_aborted_and_wr
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await upsert(master, person("erp", f"K-{uid}", "Hans", "Kurz-Lang", email=f"hk{uid}@example.com"))
         assert err.value.code() == grpc.StatusCode.ABORTED
-        batch = await master.UpsertSourceRecords(
-            api.UpsertSourceRecordsRequest(
+        batch = await master.BatchUpsertSourceRecords(
+            api.BatchUpsertSourceRecordsRequest(
                 records=[
                     person("erp", f"K-{uid}", "Hans", "Kurz-Lang"),
                     person("webshop", f"K2-{uid}", "Hanna", f"Other{uid}", email=f"o{uid}@example.com"),
@@ -42,7 +42,7 @@ async def test_upsert_of_a_source_id_another_transaction_holds_is_aborted_and_wr
         other.rollback()
     assert batch.results[0].error.code == "ABORTED"
     assert batch.results[1].outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
-    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=first.customer_id))
+    customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=first.customer_id))).customer
     assert (customer.version, customer.name.family_name) == (1, "Kurz")
 
 
@@ -57,8 +57,8 @@ async def test_racing_upserts_of_one_source_id_end_with_one_record_and_no_intern
     winners = [o for o in outcomes if not isinstance(o, BaseException)]
     assert winners
     assert len({w.customer_id for w in winners}) == 1
-    looked = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="webshop", source_id=f"RACE-{uid}")
+    looked = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="webshop", source_id=f"RACE-{uid}")
     )
     assert len(looked.customer.sources) == 1
 
@@ -145,6 +145,6 @@ async def test_a_bulk_batch_and_a_single_upsert_of_the_same_person_make_one_cust
             raise AssertionError("still ABORTED after 10 tries")
 
         bulk, solo = await asyncio.gather(
-            master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=batch)), single(copy)
+            master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=batch)), single(copy)
         )
         assert bulk.results[-1].customer_id == solo.customer_id

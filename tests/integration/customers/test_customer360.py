@@ -83,10 +83,10 @@ def order(customer_id: str, oid: str, state: int, total: str, *, paid: bool, pla
         state=state,
         currency_code="EUR",
         total=common_pb2.Money(amount=total, currency_code="EUR"),
-        placed_at=ts(placed),
+        place_time=ts(placed),
     )
     if paid:
-        o.paid_at.CopyFrom(ts(placed + 60))
+        o.pay_time.CopyFrom(ts(placed + 60))
     return o
 
 
@@ -124,7 +124,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         state=srp.SERVICE_REQUEST_STATE_OPEN,
         priority=srp.PRIORITY_HIGH,
         channel=srp.CHANNEL_PHONE,
-        opened_at=ts(3000),
+        open_time=ts(3000),
     )
     await world.publish(sev.ServiceRequestOpened(service_request=sr), sr_id)
     await world.publish(
@@ -133,7 +133,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
             suppressed=True,
             reason=f"open complaint {sr_id}",
             service_request_ids=[sr_id],
-            changed_at=ts(3001),
+            change_time=ts(3001),
         ),
         cid,
     )
@@ -143,7 +143,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         customer_id=cid,
         points=120,
         balance_after=120,
-        occurred_at=ts(2100),
+        occur_time=ts(2100),
     )
     await world.publish(lev.PointsEarned(entry=entry), "acc")
     await world.publish(
@@ -153,7 +153,9 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         "acc",
     )
 
-    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_limit=3))
+    view = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_limit=3))
+    ).customer360
     assert view.customer.customer_id == cid
     assert view.orders.order_count == 2
     assert [(m.amount, m.currency_code) for m in view.orders.revenue] == [("120.50", "EUR")]
@@ -163,14 +165,14 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     assert (view.loyalty.enrolled, view.loyalty.points_balance, view.loyalty.tier_name) == (True, 120, "Gold")
     assert view.contact_suppression.suppressed
     assert len(view.timeline) == 3
-    rest = await world.master.ListCustomerTimeline(
-        api.ListCustomerTimelineRequest(customer_id=cid, page_token=view.timeline_next_page_token)
+    rest = await world.master.ListTimelineEntries(
+        api.ListTimelineEntriesRequest(customer_id=cid, page_token=view.timeline_next_page_token)
     )
-    assert len(view.timeline) + len(rest.entries) == 7
-    orders_only = await world.master.ListCustomerTimeline(
-        api.ListCustomerTimelineRequest(customer_id=cid, kinds=[c360.TIMELINE_ENTRY_KIND_ORDER])
+    assert len(view.timeline) + len(rest.timeline_entries) == 7
+    orders_only = await world.master.ListTimelineEntries(
+        api.ListTimelineEntriesRequest(customer_id=cid, kinds=[c360.TIMELINE_ENTRY_KIND_ORDER])
     )
-    assert [e.references["order_id"] for e in orders_only.entries].count(o1) == 2
+    assert [e.references["order_id"] for e in orders_only.timeline_entries].count(o1) == 2
 
     # An export holds what this service keeps from the other services too: the summaries, and the
     # whole timeline rather than its first page (read here two entries at a time).
@@ -181,7 +183,9 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     assert export.customer360.service_requests == view.service_requests
     assert export.customer360.contact_suppression == view.contact_suppression
     assert not export.customer360.timeline
-    assert [e.event_id for e in export.timeline] == [e.event_id for e in [*view.timeline, *rest.entries]]
+    assert [e.event_id for e in export.timeline] == [
+        e.event_id for e in [*view.timeline, *rest.timeline_entries]
+    ]
 
 
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):
@@ -203,7 +207,9 @@ async def test_merged_customers_360_includes_the_merged_customers_orders(world: 
     await world.master.MergeCustomers(
         api.MergeCustomersRequest(surviving_id=a.customer_id, merged_ids=[b.customer_id], reason="same")
     )
-    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    view = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    ).customer360
     assert view.orders.order_count == 1
     assert view.timeline[0].references["order_id"] == oid
 
@@ -221,12 +227,12 @@ async def test_erasure_removes_the_360_and_unknown_customer_is_not_found(world: 
         oid,
     )
     await world.master.EraseCustomer(api.EraseCustomerRequest(customer_id=a.customer_id, reason="GDPR"))
-    timeline = await world.master.ListCustomerTimeline(
-        api.ListCustomerTimelineRequest(customer_id=a.customer_id)
+    timeline = await world.master.ListTimelineEntries(
+        api.ListTimelineEntriesRequest(customer_id=a.customer_id)
     )
-    assert not timeline.entries
+    assert not timeline.timeline_entries
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=str(uuid.uuid4())))
+        (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=str(uuid.uuid4()))))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 

@@ -81,7 +81,7 @@ def case_event(version: int, state: int) -> Message:
 def points(balance: int, at: datetime) -> Message:
     entry = loyalty_pb2.LedgerEntry(
         entry_id=str(uuid.uuid4()), account_id="acc", customer_id=CUSTOMER, points=10,
-        balance_after=balance, occurred_at=stamp(at),
+        balance_after=balance, occur_time=stamp(at),
     )  # fmt: skip
     return lev.PointsEarned(entry=entry)
 
@@ -95,7 +95,7 @@ def tier(name: str) -> Message:
 def suppression(suppressed: bool, at: datetime) -> Message:
     return sev.ContactSuppressionChanged(
         customer_id=CUSTOMER, suppressed=suppressed, reason="complaint" if suppressed else "",
-        changed_at=stamp(at),
+        change_time=stamp(at),
     )  # fmt: skip
 
 

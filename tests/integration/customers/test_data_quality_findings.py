@@ -71,25 +71,25 @@ async def _findings(master, **filters) -> list[pb.DataQualityFinding]:  # type: 
 async def test_a_date_of_birth_that_is_no_date_is_kept_raw_and_flagged_not_refused(master, uid):
     before = _counted("erp", "calendar_date")
     record = person("erp", f"D-{uid}", f"{uid}Greta", "Hahn", email=f"greta{uid}@example.org", dob=None)
-    record.date_of_birth.CopyFrom(common_pb2.Date(year=1945, month=4, day=93))
+    record.birth_date.CopyFrom(common_pb2.Date(year=1945, month=4, day=93))
     result = await upsert(master, record)
     assert result.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     assert [(f.field, f.rule, f.raw_value) for f in result.findings] == [
-        ("date_of_birth", "calendar_date", "1945-04-93")
+        ("birth_date", "calendar_date", "1945-04-93")
     ]
     assert _counted("erp", "calendar_date") == before + 1
     customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=result.customer_id))
     assert customer.emails[0].address == f"greta{uid}@example.org"
-    assert not customer.HasField("date_of_birth")  # never a golden value
+    assert not customer.HasField("birth_date")  # never a golden value
     listed = [f for f in await _findings(master, rule="calendar_date") if f.source_id == f"D-{uid}"]
     assert [(f.source_system, f.field, f.raw_value, f.customer_id) for f in listed] == [
-        ("erp", "date_of_birth", "1945-04-93", result.customer_id)
+        ("erp", "birth_date", "1945-04-93", result.customer_id)
     ]
     # The same record again is unchanged and not counted twice; fixed, its finding goes.
     again = await upsert(master, record)
     assert again.outcome == pb.MATCH_OUTCOME_UNCHANGED
     assert _counted("erp", "calendar_date") == before + 1
-    record.date_of_birth.CopyFrom(common_pb2.Date(year=1945, month=4, day=23))
+    record.birth_date.CopyFrom(common_pb2.Date(year=1945, month=4, day=23))
     fixed = await upsert(master, record)
     assert fixed.outcome == pb.MATCH_OUTCOME_REFRESHED and not fixed.findings
     assert not [f for f in await _findings(master, source_system="erp") if f.source_id == f"D-{uid}"]
@@ -100,7 +100,7 @@ async def test_a_bad_record_in_the_middle_of_a_batch_costs_only_itself(master, u
     records[1].emails.add(address="nina\x00@example.org")  # flagged, the record is stored
     records[2].source_id = f"M2-{uid}\x00"  # no usable address: refused alone
     records[3].phones.add(number="12")  # flagged
-    response = await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=records))
+    response = await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=records))
     outcomes = [r.outcome for r in response.results]
     assert outcomes[2] == pb.MATCH_OUTCOME_REJECTED
     assert response.results[2].error.field_violations[0].field == "source_id"
@@ -108,8 +108,8 @@ async def test_a_bad_record_in_the_middle_of_a_batch_costs_only_itself(master, u
     assert [f.raw_value for f in response.results[1].findings] == ["nina\\u0000@example.org"]
     assert [f.field for f in response.results[3].findings] == ["phones[0].number"]
     for i in (0, 1, 3, 4):
-        found = await master.LookupBySourceId(
-            api.LookupBySourceIdRequest(source_system="webshop", source_id=f"M{i}-{uid}")
+        found = await master.GetCustomerBySourceId(
+            api.GetCustomerBySourceIdRequest(source_system="webshop", source_id=f"M{i}-{uid}")
         )
         assert found.customer_id == response.results[i].customer_id
 
@@ -123,7 +123,7 @@ async def test_a_bad_record_in_the_middle_of_a_stream_ends_neither_its_batch_nor
 
     async def requests():  # type: ignore[no-untyped-def]
         for n, records in enumerate(batches):
-            yield api.UpsertSourceRecordsRequest(records=records, batch_id=f"s{n}")
+            yield api.BatchUpsertSourceRecordsRequest(records=records, batch_id=f"s{n}")
 
     answers = [a async for a in master.StreamSourceRecords(requests())]
     assert [a.batch_id for a in answers] == ["s0", "s1", "s2"]
@@ -133,8 +133,8 @@ async def test_a_bad_record_in_the_middle_of_a_stream_ends_neither_its_batch_nor
         for i, record in enumerate(records):
             if (b, i) == (1, 1):
                 continue
-            found = await master.LookupBySourceId(
-                api.LookupBySourceIdRequest(source_system="erp", source_id=record.source_id)
+            found = await master.GetCustomerBySourceId(
+                api.GetCustomerBySourceIdRequest(source_system="erp", source_id=record.source_id)
             )
             assert found.customer_id == answers[b].results[i].customer_id
 

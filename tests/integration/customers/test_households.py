@@ -24,14 +24,14 @@ def home(uid: str) -> dict[str, str]:
 
 
 async def sources(master, customer_id: str) -> set[str]:  # type: ignore[no-untyped-def]
-    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=customer_id))
+    customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=customer_id))).customer
     return {s.source_id for s in customer.sources}
 
 
 async def full(master, customer_id: str) -> pb.Customer:  # type: ignore[no-untyped-def]
-    return await master.GetCustomer(
-        api.GetCustomerRequest(customer_id=customer_id, view=pb.CUSTOMER_VIEW_FULL)
-    )
+    return (
+        await master.GetCustomer(api.GetCustomerRequest(customer_id=customer_id, view=pb.CUSTOMER_VIEW_FULL))
+    ).customer
 
 
 async def test_a_sons_undated_record_moves_to_him_when_his_own_record_shows_the_household(
@@ -67,20 +67,20 @@ async def test_a_sons_undated_record_moves_to_him_when_his_own_record_shows_the_
     assert member.reason == "different dates of birth"
 
     # The move explains itself: the link names the customer it is with now and what made it.
-    moved = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="webshop", source_id=f"S0-{uid}")
+    moved = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="webshop", source_id=f"S0-{uid}")
     )
     assert moved.customer_id == son.customer_id
     assert {c.comparator for c in moved.reference.comparisons} >= {"email_exact", "given_name"}
-    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=father.customer_id))
-    entry = history.entries[0]
+    history = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=father.customer_id))
+    entry = history.history_entries[0]
     assert entry.kind == pb.HISTORY_ENTRY_KIND_SOURCE_RECORD_APPLIED
     assert f"webshop/S0-{uid} moved to {son.customer_id}" in entry.reason
     assert "email_exact" in entry.reason
     assert list(entry.related_customer_ids) == [son.customer_id]
     assert entry.actor.id == "customer-master"
-    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=son.customer_id))
-    assert f"moved from {father.customer_id}" in history.entries[0].reason
+    history = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=son.customer_id))
+    assert f"moved from {father.customer_id}" in history.history_entries[0].reason
     assert (await published.types_for([father.customer_id]))[-1] == "customers.CustomerUpdated"
     assert (await published.types_for([son.customer_id]))[-1] == "customers.CustomerUpdated"
 
@@ -100,21 +100,21 @@ async def test_a_record_either_of_two_could_be_leaves_for_a_review(master, clock
 
     assert await sources(master, father.customer_id) == {f"F1-{uid}"}
     assert await sources(master, son.customer_id) == {f"S1-{uid}"}
-    moved = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="webshop", source_id=f"X0-{uid}")
+    moved = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="webshop", source_id=f"X0-{uid}")
     )
     own = moved.customer_id
     assert own not in (father.customer_id, son.customer_id)
     assert moved.reference.link_outcome == pb.MATCH_OUTCOME_REVIEW_OPENED
     reviews = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=own))
-    [review] = reviews.reviews
+    [review] = reviews.match_reviews
     assert (review.candidate_customer_id, review.existing_customer_id) == (own, father.customer_id)
     assert "only what the household shares" in review.uncertain
-    created = await master.GetCustomer(api.GetCustomerRequest(customer_id=own))
+    created = (await master.GetCustomer(api.GetCustomerRequest(customer_id=own))).customer
     assert pb.QUALITY_FLAG_PENDING_REVIEW in created.quality_flags
-    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=own))
-    assert [e.kind for e in history.entries] == [pb.HISTORY_ENTRY_KIND_CREATED]
-    assert f"moved out of {father.customer_id}" in history.entries[0].reason
+    history = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=own))
+    assert [e.kind for e in history.history_entries] == [pb.HISTORY_ENTRY_KIND_CREATED]
+    assert f"moved out of {father.customer_id}" in history.history_entries[0].reason
 
 
 async def test_a_stewards_match_is_not_undone_when_the_household_shows(master, clock, uid):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ async def test_same_email_across_systems_links_to_one_golden_customer(master, ui
     assert a.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     assert b.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
     assert b.customer_id == a.customer_id
-    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))
+    customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))).customer
     assert customer.name.given_name == "Anna"
     assert {(s.source_system, s.source_id) for s in customer.sources} == {
         ("erp", f"A-{uid}"),
@@ -42,7 +42,7 @@ async def test_reingesting_the_same_record_changes_nothing(master, uid):
     again = await upsert(master, record)
     assert again.outcome == pb.MATCH_OUTCOME_UNCHANGED
     assert again.customer_id == first.customer_id
-    before = await master.GetCustomer(api.GetCustomerRequest(customer_id=first.customer_id))
+    before = (await master.GetCustomer(api.GetCustomerRequest(customer_id=first.customer_id))).customer
     assert before.version == 1
     assert before.phones[0].number == "+49301234567"
 
@@ -62,14 +62,14 @@ async def test_typo_and_nickname_with_same_birth_date_and_address_link_probabili
 
 async def test_lookup_by_source_id_returns_the_golden_customer_and_not_found_for_unknown(master, uid):
     a = await upsert(master, person("erp", f"L-{uid}", "Lena", "Vogel", email=f"lena{uid}@example.org"))
-    found = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="erp", source_id=f"L-{uid}")
+    found = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="erp", source_id=f"L-{uid}")
     )
     assert found.customer_id == a.customer_id
     assert found.customer.emails[0].address == f"lena{uid}@example.org"
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await master.LookupBySourceId(
-            api.LookupBySourceIdRequest(source_system="erp", source_id=f"nope-{uid}")
+        await master.GetCustomerBySourceId(
+            api.GetCustomerBySourceIdRequest(source_system="erp", source_id=f"nope-{uid}")
         )
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
@@ -105,8 +105,8 @@ async def test_a_batch_answers_every_record_and_a_bad_one_does_not_fail_the_othe
     bad = pb.SourceRecord(
         source_system="webshop", source_id="", name=pb.PersonName(given_name="No", family_name="Id")
     )
-    response = await master.UpsertSourceRecords(
-        api.UpsertSourceRecordsRequest(records=[good, bad, dup], batch_id="b1")
+    response = await master.BatchUpsertSourceRecords(
+        api.BatchUpsertSourceRecordsRequest(records=[good, bad, dup], batch_id="b1")
     )
     assert [r.outcome for r in response.results] == [
         pb.MATCH_OUTCOME_NEW_CUSTOMER,
@@ -174,7 +174,7 @@ async def test_a_large_batch_links_across_its_slices_and_to_stored_customers(mas
         person("erp", f"S{i}-{uid}", "Greta", f"Stor{_letters(i)}", email=f"s{i}.{uid}@example.org", dob=None)
         for i in range(20)
     ]
-    before = await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=stored))
+    before = await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=stored))
     n = CandidateReads.SLICE + 10
     firsts = [
         person("erp", f"F{i}-{uid}", "Hanne", f"Sli{_letters(i)}", email=f"f{i}.{uid}@example.org", dob=None)
@@ -202,8 +202,8 @@ async def test_a_large_batch_links_across_its_slices_and_to_stored_customers(mas
         )
         for i in range(20)
     ]
-    response = await master.UpsertSourceRecords(
-        api.UpsertSourceRecordsRequest(records=firsts + seconds + copies)
+    response = await master.BatchUpsertSourceRecords(
+        api.BatchUpsertSourceRecordsRequest(records=firsts + seconds + copies)
     )
     results = list(response.results)
     assert len(results) == 2 * n + 20 > 2 * CandidateReads.SLICE  # three slices
@@ -234,7 +234,7 @@ async def test_a_stream_answers_its_batches_in_order_each_seeing_the_ones_before
 
     async def requests():
         for n, records in enumerate(batches):
-            yield api.UpsertSourceRecordsRequest(records=records, batch_id=f"s{n}")
+            yield api.StreamSourceRecordsRequest(records=records, batch_id=f"s{n}")
 
     answers = [r async for r in master.StreamSourceRecords(requests())]
     assert [a.batch_id for a in answers] == ["s0", "s1", "s2"]
@@ -243,7 +243,7 @@ async def test_a_stream_answers_its_batches_in_order_each_seeing_the_ones_before
     assert linked.customer_id == refreshed.customer_id == created.customer_id
     assert refused.outcome == pb.MATCH_OUTCOME_REJECTED
     assert refused.error.field_violations[0].field == "source_id"
-    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=created.customer_id))
+    customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=created.customer_id))).customer
     assert [a.address.postal_code for a in customer.addresses] == ["04109"]
 
 
@@ -252,8 +252,8 @@ async def test_an_oversized_batch_ends_the_stream_after_the_batches_before_it(ma
     filler = [person("erp", f"O-{uid}-{i}", "X", "Y") for i in range(1001)]
 
     async def requests():
-        yield api.UpsertSourceRecordsRequest(records=[ok], batch_id="fine")
-        yield api.UpsertSourceRecordsRequest(records=filler, batch_id="too big")
+        yield api.StreamSourceRecordsRequest(records=[ok], batch_id="fine")
+        yield api.StreamSourceRecordsRequest(records=filler, batch_id="too big")
 
     answers = []
     with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -262,7 +262,7 @@ async def test_an_oversized_batch_ends_the_stream_after_the_batches_before_it(ma
     assert [a.batch_id for a in answers] == ["fine"]
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "records" in err.value.details() and "1001" in err.value.details()
-    found = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="erp", source_id=f"O1-{uid}")
+    found = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="erp", source_id=f"O1-{uid}")
     )
     assert found.customer_id == answers[0].results[0].customer_id

@@ -21,8 +21,10 @@ async def test_each_ingested_record_counts_its_outcome(master, uid):
     first = person("erp", f"MX1-{uid}", "Mara", f"{uid}Metric", email=f"m{uid}@example.com")
     same_email = person("webshop", f"MX2-{uid}", "Mara", f"{uid}Metric", email=f"m{uid}@example.com")
     bad = person("erp", "", "Mara", f"{uid}Metric", email="not an email")  # no source id: refused
-    await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=[first]))
-    await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=[same_email, bad, first]))
+    await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=[first]))
+    await master.BatchUpsertSourceRecords(
+        api.BatchUpsertSourceRecordsRequest(records=[same_email, bad, first])
+    )
     assert {o: counted(o) - n for o, n in before.items()} == {
         "new_customer": 1,
         "linked_deterministic": 1,

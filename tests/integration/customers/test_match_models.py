@@ -36,13 +36,15 @@ def service(backend: tuple[AsyncEngine, Settings]) -> CustomerMaster:
 
 
 async def upsert(master: CustomerMaster, record: pb.SourceRecord) -> api.UpsertResult:
-    response = await master.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=[record]), None)
+    response = await master.BatchUpsertSourceRecords(
+        api.BatchUpsertSourceRecordsRequest(records=[record]), None
+    )
     return response.results[0]
 
 
 async def reference(master: CustomerMaster, system: str, sid: str) -> pb.SourceReference:
-    found = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system=system, source_id=sid), None
+    found = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system=system, source_id=sid), None
     )
     return found.reference
 
@@ -112,17 +114,21 @@ async def test_twins_are_two_customers_of_one_household(backend: tuple[AsyncEngi
 
     assert jonas.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     assert jonas.customer_id != lena.customer_id
-    full = await master.GetCustomer(
-        api.GetCustomerRequest(customer_id=lena.customer_id, view=pb.CUSTOMER_VIEW_FULL), None
-    )
+    full = (
+        await master.GetCustomer(
+            api.GetCustomerRequest(customer_id=lena.customer_id, view=pb.CUSTOMER_VIEW_FULL), None
+        )
+    ).customer
     [member] = full.household
     assert member.customer_id == jonas.customer_id
     assert member.reason == "different given names"
     assert "phone_exact: exact" in member.shared and "postal_address: exact" in member.shared
     assert (member.found_by.source_system, member.found_by.source_id) == ("webshop", f"T2-{uid}")
-    other = await master.GetCustomer(
-        api.GetCustomerRequest(customer_id=jonas.customer_id, view=pb.CUSTOMER_VIEW_FULL), None
-    )
+    other = (
+        await master.GetCustomer(
+            api.GetCustomerRequest(customer_id=jonas.customer_id, view=pb.CUSTOMER_VIEW_FULL), None
+        )
+    ).customer
     assert [m.customer_id for m in other.household] == [lena.customer_id]
 
 

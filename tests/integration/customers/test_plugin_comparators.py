@@ -60,7 +60,9 @@ async def two_copies(service: CustomerMaster) -> list[api.UpsertResult]:
     ):
         record = person(system, sid, "Quintessa", family, email=f"{uid}{email}", dob=None)
         record.attributes["loyalty_card"] = f"LC-{uid}"
-        response = await service.UpsertSourceRecords(api.UpsertSourceRecordsRequest(records=[record]), None)
+        response = await service.BatchUpsertSourceRecords(
+            api.BatchUpsertSourceRecordsRequest(records=[record]), None
+        )
         results.append(response.results[0])
     return results
 

@@ -34,5 +34,5 @@ async def test_customer_master_works_on_sqlite(tmp_path: Path) -> None:
         found = await master.SearchCustomers(api.SearchCustomersRequest(query="mia wolf"))
         assert [x.customer_id for x in found.customers] == [a.customer_id]
         await master.EraseCustomer(api.EraseCustomerRequest(customer_id=a.customer_id, reason="request"))
-        gone = await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))
+        gone = (await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))).customer
         assert gone.state == pb.CUSTOMER_STATE_ERASED

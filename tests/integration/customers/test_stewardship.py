@@ -60,10 +60,10 @@ async def test_merge_moves_sources_and_unmerge_restores_both_customers(master, u
     )
     assert {s.source_id for s in merged.customer.sources} == {f"M1-{uid}", f"M2-{uid}"}
     assert len(merged.customer.emails) == 2
-    old = await master.GetCustomer(api.GetCustomerRequest(customer_id=gone))
+    old = (await master.GetCustomer(api.GetCustomerRequest(customer_id=gone))).customer
     assert (old.state, old.merged_into_id, len(old.emails)) == (pb.CUSTOMER_STATE_MERGED, keep, 0)
-    looked = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="webshop", source_id=f"M2-{uid}")
+    looked = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="webshop", source_id=f"M2-{uid}")
     )
     assert looked.customer_id == keep
 
@@ -75,12 +75,12 @@ async def test_merge_moves_sources_and_unmerge_restores_both_customers(master, u
     assert [s.source_id for s in undone.customer.sources] == [f"M1-{uid}"]
     assert undone.restored[0].state == pb.CUSTOMER_STATE_ACTIVE
     assert [s.source_id for s in undone.restored[0].sources] == [f"M2-{uid}"]
-    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=keep))
-    kinds = [e.kind for e in history.entries]
+    history = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=keep))
+    kinds = [e.kind for e in history.history_entries]
     assert kinds[:2] == [pb.HISTORY_ENTRY_KIND_UNMERGED, pb.HISTORY_ENTRY_KIND_MERGED]
-    assert history.entries[1].reason == "same person, phoned in"
-    assert history.entries[1].actor.id == "steward-1"
-    assert history.entries[1].related_customer_ids == [gone]
+    assert history.history_entries[1].reason == "same person, phoned in"
+    assert history.history_entries[1].actor.id == "steward-1"
+    assert history.history_entries[1].related_customer_ids == [gone]
 
 
 async def test_unmerge_sends_records_that_arrived_after_the_merge_where_they_match_best(master, uid):
@@ -114,8 +114,8 @@ async def test_unmerge_sends_records_that_arrived_after_the_merge_where_they_mat
 
     assert {s.source_id for s in undone.customer.sources} == {f"L1-{uid}", f"L4-{uid}"}
     assert {s.source_id for s in undone.restored[0].sources} == {f"L2-{uid}", f"L3-{uid}"}
-    looked = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="callcenter", source_id=f"L3-{uid}")
+    looked = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="callcenter", source_id=f"L3-{uid}")
     )
     assert looked.customer_id == gone.customer_id
 
@@ -213,8 +213,8 @@ async def test_validate_only_shows_the_merged_golden_record_and_changes_nothing(
     a, b = await review_pair(master, uid)
     (review,) = (
         await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
-    ).reviews
-    before = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=a.customer_id))
+    ).match_reviews
+    before = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=a.customer_id))
     preview = await master.ResolveMatchReview(
         api.ResolveMatchReviewRequest(
             review_id=review.review_id, decision=api.MATCH_DECISION_MATCH, actor=STEWARD, validate_only=True
@@ -225,18 +225,20 @@ async def test_validate_only_shows_the_merged_golden_record_and_changes_nothing(
     assert sorted(s.source_id for s in preview.customer.sources) == [f"V1-{uid}", f"V2-{uid}"]
     assert {entry.source_id for entry in preview.customer.lineage} == {f"V1-{uid}", f"V2-{uid}"}
     # Nothing happened: the review is open, both customers active, no history written.
-    (still,) = (await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))).reviews
+    (still,) = (
+        await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
+    ).match_reviews
     assert (still.state, still.version) == (pb.MATCH_REVIEW_STATE_OPEN, review.version)
-    candidate = await master.GetCustomer(api.GetCustomerRequest(customer_id=b.customer_id))
+    candidate = (await master.GetCustomer(api.GetCustomerRequest(customer_id=b.customer_id))).customer
     assert candidate.state == pb.CUSTOMER_STATE_ACTIVE
-    after = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=a.customer_id))
-    assert after.entries == before.entries
+    after = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=a.customer_id))
+    assert after.history_entries == before.history_entries
 
 
 async def test_review_between_thresholds_is_listed_explained_and_match_merges(master, uid):
     a, b = await review_pair(master, uid)
     listed = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
-    (review,) = listed.reviews
+    (review,) = listed.match_reviews
     assert review.review_id == b.match_review_id
     assert (review.candidate_customer_id, review.existing_customer_id) == (b.customer_id, a.customer_id)
     compared = {c.comparator for c in review.comparisons}
@@ -275,7 +277,7 @@ async def test_no_match_keeps_both_customers(master, uid):
     assert resolved.review.state == pb.MATCH_REVIEW_STATE_NOT_MATCHED
     assert resolved.customer.customer_id == b.customer_id
     open_reviews = await master.ListMatchReviews(api.ListMatchReviewsRequest(customer_id=a.customer_id))
-    assert not open_reviews.reviews
+    assert not open_reviews.match_reviews
 
 
 def at(seconds: int) -> Timestamp:
@@ -285,25 +287,29 @@ def at(seconds: int) -> Timestamp:
 async def test_consent_latest_statement_wins_and_older_one_is_only_recorded(master, uid):
     a = await upsert(master, person("erp", f"C-{uid}", "Uwe", "Roth", email=f"uwe{uid}@example.com"))
     base = 1_700_000_000
-    c = await master.SetConsent(
-        api.SetConsentRequest(
-            customer_id=a.customer_id,
-            channel=pb.CONSENT_CHANNEL_EMAIL,
-            status=pb.CONSENT_STATUS_GRANTED,
-            source="webshop:signup",
-            given_at=at(base),
+    c = (
+        await master.SetConsent(
+            api.SetConsentRequest(
+                customer_id=a.customer_id,
+                channel=pb.CONSENT_CHANNEL_EMAIL,
+                status=pb.CONSENT_STATUS_GRANTED,
+                source="webshop:signup",
+                give_time=at(base),
+            )
         )
-    )
+    ).customer
     assert c.consents[0].status == pb.CONSENT_STATUS_GRANTED
-    c = await master.SetConsent(
-        api.SetConsentRequest(
-            customer_id=a.customer_id,
-            channel=pb.CONSENT_CHANNEL_EMAIL,
-            status=pb.CONSENT_STATUS_WITHDRAWN,
-            source="callcenter",
-            given_at=at(base - 100),
+    c = (
+        await master.SetConsent(
+            api.SetConsentRequest(
+                customer_id=a.customer_id,
+                channel=pb.CONSENT_CHANNEL_EMAIL,
+                status=pb.CONSENT_STATUS_WITHDRAWN,
+                source="callcenter",
+                give_time=at(base - 100),
+            )
         )
-    )
+    ).customer
     assert c.consents[0].status == pb.CONSENT_STATUS_GRANTED
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await master.SetConsent(
@@ -311,7 +317,7 @@ async def test_consent_latest_statement_wins_and_older_one_is_only_recorded(mast
                 customer_id=a.customer_id,
                 channel=pb.CONSENT_CHANNEL_EMAIL,
                 status=pb.CONSENT_STATUS_GRANTED,
-                given_at=at(base),
+                give_time=at(base),
             )
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -334,13 +340,13 @@ async def test_erase_leaves_tombstones_and_reingest_needs_a_lawful_basis(master,
         )
     )
     assert [(t.source_system, t.source_id) for t in erased.tombstones] == [("erp", f"E-{uid}")]
-    gone = await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))
+    gone = (await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))).customer
     assert gone.state == pb.CUSTOMER_STATE_ERASED
     assert not gone.name.given_name and not gone.emails and not gone.lineage
-    history = await master.GetCustomerHistory(api.GetCustomerHistoryRequest(customer_id=a.customer_id))
-    assert all(not e.changes for e in history.entries)
-    looked = await master.LookupBySourceId(
-        api.LookupBySourceIdRequest(source_system="erp", source_id=f"E-{uid}")
+    history = await master.ListHistoryEntries(api.ListHistoryEntriesRequest(customer_id=a.customer_id))
+    assert all(not e.changes for e in history.history_entries)
+    looked = await master.GetCustomerBySourceId(
+        api.GetCustomerBySourceIdRequest(source_system="erp", source_id=f"E-{uid}")
     )
     assert looked.erased
 
@@ -355,4 +361,4 @@ async def test_erase_leaves_tombstones_and_reingest_needs_a_lawful_basis(master,
     assert back.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     assert back.customer_id != a.customer_id
     repeat = await master.EraseCustomer(api.EraseCustomerRequest(customer_id=a.customer_id, reason="again"))
-    assert repeat.erased_at == erased.erased_at
+    assert repeat.erase_time == erased.erase_time

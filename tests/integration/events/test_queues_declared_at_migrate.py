@@ -68,9 +68,11 @@ async def test_an_order_paid_before_loyalty_ever_ran_earns_points_when_it_starts
 
     async with hub.running(settings, ["loyalty"], bus=create_bus(settings, FAST)) as h, h.channel() as ch:
         await h.runtime.bus.drain(timeout=20)
-        account = await loyalty_pb2_grpc.LoyaltyServiceStub(ch).GetAccount(
-            loyalty_pb2.GetAccountRequest(customer_id=customer)
-        )
+        account = (
+            await loyalty_pb2_grpc.LoyaltyServiceStub(ch).GetAccount(
+                loyalty_pb2.GetAccountRequest(customer_id=customer)
+            )
+        ).account
     assert account.balance > 0
 
 

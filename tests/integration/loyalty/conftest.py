@@ -124,13 +124,15 @@ class Services:
             )
         )
         order = created.order
-        paid = await self.orders.PayOrder(
-            orders_pb2.PayOrderRequest(
-                order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+        paid = (
+            await self.orders.PayOrder(
+                orders_pb2.PayOrderRequest(
+                    order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+                )
             )
-        )
+        ).order
         event = orders_events.OrderPaid(
-            order=paid, amount=paid.total, payment_reference="psp", paid_at=paid.paid_at
+            order=paid, amount=paid.total, payment_reference="psp", pay_time=paid.pay_time
         )
         return paid, event
 
@@ -188,7 +190,7 @@ class Services:
                 docs = [loyalty_pb2.LedgerEntry.FromString(d) for (d,) in entries]
                 assert sum(e.points for e in docs) == balance, account_id
                 if docs:
-                    assert max(docs, key=lambda e: (e.occurred_at.ToDatetime(), 0)).balance_after >= 0
+                    assert max(docs, key=lambda e: (e.occur_time.ToDatetime(), 0)).balance_after >= 0
                 held = (
                     await session.execute(select(lots.c.remaining).where(lots.c.account_id == account_id))
                 ).scalars()

@@ -41,12 +41,14 @@ def paid_order(customer_id: str, tv_price: str, paid_at: Timestamp) -> orders_ev
     )
     order.lines[0].unit_price.CopyFrom(eur(tv_price))
     order.lines[0].line_total.CopyFrom(eur(tv_price))
-    return orders_events.OrderPaid(order=order, amount=eur(tv_price), paid_at=paid_at)
+    return orders_events.OrderPaid(order=order, amount=eur(tv_price), pay_time=paid_at)
 
 
 async def ledger(services, customer_id: str) -> list[tuple[int, int]]:
-    listed = await services.loyalty.ListLedger(loyalty_pb2.ListLedgerRequest(customer_id=customer_id))
-    return sorted((e.kind, e.points) for e in listed.entries)
+    listed = await services.loyalty.ListLedgerEntries(
+        loyalty_pb2.ListLedgerEntriesRequest(customer_id=customer_id)
+    )
+    return sorted((e.kind, e.points) for e in listed.ledger_entries)
 
 
 async def test_a_batch_of_payments_earns_what_the_same_payments_one_by_one_earn(services):
@@ -58,8 +60,8 @@ async def test_a_batch_of_payments_earns_what_the_same_payments_one_by_one_earn(
     for price in prices:
         await services.deliver(paid_order(alone, price, at))
 
-    batched = await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=together))
-    single = await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=alone))
+    batched = (await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=together))).account
+    single = (await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=alone))).account
     assert batched.tier.tier_id == single.tier.tier_id == "gold", "4,450 qualifying points: gold at 3,000"
     assert (batched.balance, batched.lifetime_earned, batched.qualifying_points) == (
         single.balance,
@@ -67,8 +69,12 @@ async def test_a_batch_of_payments_earns_what_the_same_payments_one_by_one_earn(
         single.qualifying_points,
     )
     assert await ledger(services, together) == await ledger(services, alone)
-    listed = await services.loyalty.ListLedger(loyalty_pb2.ListLedgerRequest(customer_id=together))
-    earned = [e.points for e in reversed(listed.entries) if e.kind == loyalty_pb2.LEDGER_ENTRY_KIND_EARN]
+    listed = await services.loyalty.ListLedgerEntries(
+        loyalty_pb2.ListLedgerEntriesRequest(customer_id=together)
+    )
+    earned = [
+        e.points for e in reversed(listed.ledger_entries) if e.kind == loyalty_pb2.LEDGER_ENTRY_KIND_EARN
+    ]
     # As a member: 2 points per euro of electronics plus the March promotion's half point. The first
     # order reaches silver (1,000 points), so the two after it earn more than a member would.
     assert earned[0] == 1000 and earned[1] > 300 and earned[2] > 2000
@@ -80,6 +86,6 @@ async def test_a_payment_delivered_twice_in_one_batch_earns_once(services):
     at = now(services)
     payment = paid_order(who, "50.00", at)
     await services.deliver(payment, payment)
-    got = await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=who))
+    got = (await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=who))).account
     assert got.balance == 50 * 2 + 25
     assert [k for k, _ in await ledger(services, who)] == [loyalty_pb2.LEDGER_ENTRY_KIND_EARN]

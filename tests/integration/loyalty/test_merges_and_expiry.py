@@ -24,7 +24,7 @@ def customer() -> str:
 
 
 async def account(services, customer_id: str) -> loyalty_pb2.Account:
-    return await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=customer_id))
+    return (await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=customer_id))).account
 
 
 async def test_merged_customers_orders_and_points_follow_the_survivor_and_the_tier_is_recomputed(services):
@@ -49,12 +49,16 @@ async def test_merged_customers_orders_and_points_follow_the_survivor_and_the_ti
     )
     listed = await services.orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=survivor))
     assert {o.order_id for o in listed.orders} == {kept.order_id, moved.order_id}
-    ledger = await services.loyalty.ListLedger(loyalty_pb2.ListLedgerRequest(customer_id=survivor))
-    kinds = [e.kind for e in ledger.entries]
+    ledger = await services.loyalty.ListLedgerEntries(
+        loyalty_pb2.ListLedgerEntriesRequest(customer_id=survivor)
+    )
+    kinds = [e.kind for e in ledger.ledger_entries]
     assert (
         loyalty_pb2.LEDGER_ENTRY_KIND_MERGE_IN in kinds and loyalty_pb2.LEDGER_ENTRY_KIND_MERGE_OUT in kinds
     )
-    assert sum(e.points for e in ledger.entries) == got.balance, "the combined ledger adds up to the balance"
+    assert sum(e.points for e in ledger.ledger_entries) == got.balance, (
+        "the combined ledger adds up to the balance"
+    )
 
     await services.publish(
         customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[merged], merge_id="m1"), survivor
@@ -76,7 +80,7 @@ async def test_an_erased_customers_orders_lose_personal_data_and_points_leave_th
     await services.settle()
     got = await account(services, who)
     assert got.balance == 0
-    kept = await services.orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))
+    kept = (await services.orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))).order
     assert kept.total.amount == order.total.amount and not kept.HasField("shipping_address")
     await services.check_cache_equals_ledger()
 
@@ -88,10 +92,14 @@ async def test_expiry_at_a_simulated_time_expires_exactly_the_due_points(service
     clock.advance(days=60)  # 9 May 2026: no promotion any more
     await services.place_and_pay(who, [("PEN", 10, "10.00", "office")])  # 100 points
     await services.settle()
-    await services.loyalty.Redeem(loyalty_pb2.RedeemRequest(customer_id=who, points=40, idempotency_key=who))
-    soon = await services.loyalty.GetAccount(
-        loyalty_pb2.GetAccountRequest(customer_id=who, expiring_within={"seconds": 400 * 86400})
+    await services.loyalty.RedeemPoints(
+        loyalty_pb2.RedeemPointsRequest(customer_id=who, points=40, idempotency_key=who)
     )
+    soon = (
+        await services.loyalty.GetAccount(
+            loyalty_pb2.GetAccountRequest(customer_id=who, expiring_within={"seconds": 400 * 86400})
+        )
+    ).account
     assert [p.points for p in soon.expiring_soon] == [110, 100], "the redemption drew on the oldest points"
     sessions = services.sessions()
 
@@ -105,10 +113,12 @@ async def test_expiry_at_a_simulated_time_expires_exactly_the_due_points(service
     got = await account(services, who)
     assert got.balance == 100
     [expired] = (
-        await services.loyalty.ListLedger(
-            loyalty_pb2.ListLedgerRequest(customer_id=who, kinds=[loyalty_pb2.LEDGER_ENTRY_KIND_EXPIRE])
+        await services.loyalty.ListLedgerEntries(
+            loyalty_pb2.ListLedgerEntriesRequest(
+                customer_id=who, kinds=[loyalty_pb2.LEDGER_ENTRY_KIND_EXPIRE]
+            )
         )
-    ).entries
+    ).ledger_entries
     assert expired.points == -110 and len(expired.reason.source_entry_ids) == 1
     await services.check_cache_equals_ledger()
 
@@ -152,7 +162,9 @@ async def test_a_tier_is_lowered_only_at_the_review_and_every_change_is_an_event
     await services.settle()
     await services.orders.CancelOrder(
         orders_pb2.CancelOrderRequest(
-            order_id=order.order_id, expected_version=2, reason_code=order_pb2.CANCELLATION_REASON_DUPLICATE
+            order_id=order.order_id,
+            expected_version=2,
+            reason_code=order_pb2.CANCELLATION_REASON_DUPLICATE,
         )
     )
     await services.settle()
@@ -164,7 +176,7 @@ async def test_a_tier_is_lowered_only_at_the_review_and_every_change_is_an_event
     clock.advance(days=366)
     await jobs.expire_due(services.sessions(), services.programme, clock, record)
     got = await account(services, who)
-    assert got.tier.tier_id == "member" and got.tier_review_at.ToDatetime().year == 2028
+    assert got.tier.tier_id == "member" and got.tier_review_time.ToDatetime().year == 2028
     await services.settle()
     kinds = [e.type for e in services.events_of(got.account_id)]
     assert kinds == [

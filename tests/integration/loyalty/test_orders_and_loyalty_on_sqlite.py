@@ -48,9 +48,9 @@ async def test_an_order_paid_on_sqlite_earns_points_through_the_in_process_bus(t
         )
         await h.runtime.bus.drain(timeout=10)
         # The built-in programme has no JPY rule: the customer is enrolled with nothing earned.
-        got = await loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=CUSTOMER))
+        got = (await loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=CUSTOMER))).account
         assert got.balance == 0 and got.tier.tier_id == "member"
-        adjusted = await loyalty.Adjust(
-            loyalty_pb2.AdjustRequest(customer_id=CUSTOMER, points=7, reason="welcome")
+        adjusted = await loyalty.AdjustPoints(
+            loyalty_pb2.AdjustPointsRequest(customer_id=CUSTOMER, points=7, reason="welcome")
         )
         assert adjusted.account.balance == 7

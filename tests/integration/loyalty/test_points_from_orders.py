@@ -20,7 +20,7 @@ def customer() -> str:
 
 
 async def account(services, customer_id: str) -> loyalty_pb2.Account:
-    return await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=customer_id))
+    return (await services.loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=customer_id))).account
 
 
 async def test_a_paid_order_earns_points_once_by_rule_category_and_promotion(services):
@@ -32,12 +32,12 @@ async def test_a_paid_order_earns_points_once_by_rule_category_and_promotion(ser
     # TV 400 x2 (electronics) + socks 10 = 810 base; March promotion 0.5 x 410 = 205.
     assert got.balance == 1015 and got.lifetime_earned == 1015
     assert got.tier.tier_id == "silver", "1000 qualifying points upgrade at once"
-    ledger = await services.loyalty.ListLedger(loyalty_pb2.ListLedgerRequest(customer_id=who))
-    [earn] = ledger.entries
+    ledger = await services.loyalty.ListLedgerEntries(loyalty_pb2.ListLedgerEntriesRequest(customer_id=who))
+    [earn] = ledger.ledger_entries
     assert earn.kind == loyalty_pb2.LEDGER_ENTRY_KIND_EARN and earn.reason.order_id == order.order_id
     assert list(earn.reason.rule_ids) == ["base-eur"] and list(earn.reason.promotion_ids) == ["march-double"]
     assert earn.reason.event_id, "the OrderPaid event that caused it"
-    assert earn.expires_at.ToDatetime().year == 2027
+    assert earn.expire_time.ToDatetime().year == 2027
     await services.check_cache_equals_ledger()
 
 
@@ -52,9 +52,11 @@ async def test_a_return_after_payment_claws_back_in_proportion(services):
     who = customer()
     order, _paid = await services.place_and_pay(who)
     await services.settle()
-    shipped = await services.orders.ShipOrder(
-        orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=2)
-    )
+    shipped = (
+        await services.orders.ShipOrder(
+            orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=2)
+        )
+    ).order
     returned = await services.orders.ReturnOrderLines(
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
@@ -87,11 +89,11 @@ async def test_a_return_after_payment_claws_back_in_proportion(services):
     await services.settle()
     got = await account(services, who)
     assert got.balance == 0 and got.debt == 0, "a full return takes back exactly what was earned"
-    clawbacks = await services.loyalty.ListLedger(
-        loyalty_pb2.ListLedgerRequest(customer_id=who, kinds=[loyalty_pb2.LEDGER_ENTRY_KIND_CLAWBACK])
+    clawbacks = await services.loyalty.ListLedgerEntries(
+        loyalty_pb2.ListLedgerEntriesRequest(customer_id=who, kinds=[loyalty_pb2.LEDGER_ENTRY_KIND_CLAWBACK])
     )
-    assert [e.points for e in clawbacks.entries] == [-1009, -6]
-    assert clawbacks.entries[0].reason.return_id == "r2"
+    assert [e.points for e in clawbacks.ledger_entries] == [-1009, -6]
+    assert clawbacks.ledger_entries[0].reason.return_id == "r2"
     await services.check_cache_equals_ledger()
 
 
@@ -113,13 +115,15 @@ async def test_a_cancellation_before_payment_awards_nothing(services):
             ],
         )
     )
-    cancelled = await services.orders.CancelOrder(
-        orders_pb2.CancelOrderRequest(
-            order_id=created.order.order_id,
-            expected_version=1,
-            reason_code=order_pb2.CANCELLATION_REASON_CUSTOMER_REQUEST,
+    cancelled = (
+        await services.orders.CancelOrder(
+            orders_pb2.CancelOrderRequest(
+                order_id=created.order.order_id,
+                expected_version=1,
+                reason_code=order_pb2.CANCELLATION_REASON_CUSTOMER_REQUEST,
+            )
         )
-    )
+    ).order
     assert cancelled.state == order_pb2.ORDER_STATE_CANCELLED
     await services.settle()
     with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -131,8 +135,8 @@ async def test_a_cancellation_after_spending_the_points_records_debt_settled_by_
     who = customer()
     order, _paid = await services.place_and_pay(who)
     await services.settle()
-    await services.loyalty.Redeem(
-        loyalty_pb2.RedeemRequest(
+    await services.loyalty.RedeemPoints(
+        loyalty_pb2.RedeemPointsRequest(
             customer_id=who, points=1000, idempotency_key=f"k-{who}", description="voucher"
         )
     )
@@ -160,17 +164,21 @@ async def test_redemption_is_idempotent_and_never_above_the_balance(services):
     who = customer()
     await services.place_and_pay(who)
     await services.settle()
-    request = loyalty_pb2.RedeemRequest(customer_id=who, points=15, idempotency_key=f"r-{who}")
-    first = await services.loyalty.Redeem(request)
-    again = await services.loyalty.Redeem(request)
-    assert first.entry.entry_id == again.entry.entry_id and again.account.balance == 1000
+    request = loyalty_pb2.RedeemPointsRequest(customer_id=who, points=15, idempotency_key=f"r-{who}")
+    first = await services.loyalty.RedeemPoints(request)
+    again = await services.loyalty.RedeemPoints(request)
+    assert first.ledger_entry.entry_id == again.ledger_entry.entry_id and again.account.balance == 1000
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     request.points = 16
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await services.loyalty.Redeem(request)
+        await services.loyalty.RedeemPoints(request)
     assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS and "points" in err.value.details()
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await services.loyalty.Redeem(
-            loyalty_pb2.RedeemRequest(customer_id=who, points=1001, idempotency_key="x" + who)
+        await services.loyalty.RedeemPoints(
+            loyalty_pb2.RedeemPointsRequest(customer_id=who, points=1001, idempotency_key="x" + who)
         )
     assert (
         err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -181,16 +189,18 @@ async def test_redemption_is_idempotent_and_never_above_the_balance(services):
 async def test_manual_adjustments_need_a_reason_and_cannot_overdraw(services):
     who = customer()
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await services.loyalty.Adjust(loyalty_pb2.AdjustRequest(customer_id=who, points=50))
+        await services.loyalty.AdjustPoints(loyalty_pb2.AdjustPointsRequest(customer_id=who, points=50))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "reason" in err.value.details()
-    done = await services.loyalty.Adjust(
-        loyalty_pb2.AdjustRequest(customer_id=who, points=50, reason="goodwill")
+    done = await services.loyalty.AdjustPoints(
+        loyalty_pb2.AdjustPointsRequest(customer_id=who, points=50, reason="goodwill")
     )
-    assert done.account.balance == 50 and done.entry.reason.text == "goodwill"
+    assert done.account.balance == 50 and done.ledger_entry.reason.text == "goodwill"
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await services.loyalty.Adjust(loyalty_pb2.AdjustRequest(customer_id=who, points=-51, reason="typo"))
+        await services.loyalty.AdjustPoints(
+            loyalty_pb2.AdjustPointsRequest(customer_id=who, points=-51, reason="typo")
+        )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    programme = await services.loyalty.GetProgramme(loyalty_pb2.GetProgrammeRequest())
+    programme = (await services.loyalty.GetProgramme(loyalty_pb2.GetProgrammeRequest())).programme
     assert programme.programme_id == "test" and [t.tier_id for t in programme.tiers] == [
         "member",
         "silver",

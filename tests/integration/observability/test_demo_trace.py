@@ -99,7 +99,7 @@ async def test_demo_story_is_one_trace_from_a_connector_batch_through_rabbitmq_t
     upsert = by_id[published[0].parent.span_id]  # type: ignore[union-attr]
     assert (upsert.kind, upsert.name) == (
         SpanKind.SERVER,
-        "isthmus.customers.v1.CustomerMasterService/UpsertSourceRecords",
+        "isthmus.customers.v1.CustomerMasterService/BatchUpsertSourceRecords",
     )
     assert any(
         s.parent is not None

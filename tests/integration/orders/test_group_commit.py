@@ -9,6 +9,7 @@ import grpc
 import pytest
 from prometheus_client import REGISTRY
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 
 pytestmark = pytest.mark.postgres
@@ -32,8 +33,10 @@ def failed(result: object, code: grpc.StatusCode, *words: str) -> bool:
 
 
 async def history(orders, order_id: str) -> list[int]:
-    listed = await orders.ListOrderHistory(orders_pb2.ListOrderHistoryRequest(order_id=order_id))
-    return [e.kind for e in listed.entries]
+    listed = await orders.ListOrderHistoryEntries(
+        orders_pb2.ListOrderHistoryEntriesRequest(order_id=order_id)
+    )
+    return [e.kind for e in listed.order_history_entries]
 
 
 async def test_concurrent_creates_each_get_their_order_and_a_refused_one_fails_alone(orders, make_order):
@@ -62,18 +65,24 @@ async def test_concurrent_creates_each_get_their_order_and_a_refused_one_fails_a
     first, second = (
         (created[5], rival) if failed(rival, grpc.StatusCode.ALREADY_EXISTS) else (rival, created[5])
     )
-    assert isinstance(first, orders_pb2.CreateOrderResponse) and first.created
+    assert (
+        isinstance(first, orders_pb2.CreateOrderResponse)
+        and first.outcome == common_pb2.WRITE_OUTCOME_APPLIED
+    )
     assert failed(second, grpc.StatusCode.ALREADY_EXISTS, first.order.order_id, "lines[1].quantity")
     created[5] = first
     assert all(isinstance(r, orders_pb2.CreateOrderResponse) for r in created)
     assert isinstance(again, orders_pb2.CreateOrderResponse)
     assert again.order.order_id == created[3].order.order_id
-    assert sorted([again.created, created[3].created]) == [False, True]
+    assert sorted([again.outcome, created[3].outcome]) == [
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    ]
     assert len({r.order.order_id for r in created}) == 20
     assert [r.order.external_order_id for r in created] == [r.external_order_id for r in requests[:20]]
     assert [r.order.lines[1].quantity for r in created if r is not first] == [4] * 19
     for response in created:
-        stored = await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=response.order.order_id))
+        stored = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=response.order.order_id))).order
         assert stored == response.order
         assert await history(orders, response.order.order_id) == [order_pb2.ORDER_HISTORY_KIND_PLACED]
 
@@ -102,7 +111,9 @@ async def test_concurrent_payments_each_change_their_order_once(orders, make_ord
     assert after[0] - before[0] < len(requests)
     assert after[2] == before[2], "each refusal failed alone inside its batch, not by a fallback"
 
-    *paid, twice, stale, wrong, missing = results
+    *paid, twice, stale, wrong, missing = [
+        r.order if isinstance(r, orders_pb2.PayOrderResponse) else r for r in results
+    ]
     assert failed(stale, grpc.StatusCode.ABORTED, "version 1, not 7")
     assert failed(wrong, grpc.StatusCode.INVALID_ARGUMENT, "amount")
     assert failed(missing, grpc.StatusCode.NOT_FOUND, "no-such-order")
@@ -110,12 +121,12 @@ async def test_concurrent_payments_each_change_their_order_once(orders, make_ord
     assert [o.version for o in paid] == [2] * 10
     assert isinstance(twice, order_pb2.Order) and twice.version == 2 and twice.order_id == placed[0].order_id
     for order in paid:
-        stored = await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))
+        stored = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))).order
         assert stored == order
         assert await history(orders, order.order_id) == [
             order_pb2.ORDER_HISTORY_KIND_PLACED,
             order_pb2.ORDER_HISTORY_KIND_PAID,
         ]
     for order in placed[10:]:  # the refused payments changed nothing
-        stored = await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))
+        stored = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))).order
         assert stored.state == order_pb2.ORDER_STATE_PLACED and stored.version == 1

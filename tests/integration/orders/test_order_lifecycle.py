@@ -8,6 +8,7 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 from isthmus_client.errors import field_violations
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.postgres
 async def test_order_totals_are_exact_and_a_retry_returns_the_same_order(orders, make_order):
     request = make_order()
     first = await orders.CreateOrder(request)
-    assert first.created
+    assert first.outcome == common_pb2.WRITE_OUTCOME_APPLIED
     order = first.order
     assert order.state == order_pb2.ORDER_STATE_PLACED
     assert (order.subtotal.amount, order.tax_total.amount, order.shipping_total.amount) == (
@@ -30,7 +31,7 @@ async def test_order_totals_are_exact_and_a_retry_returns_the_same_order(orders,
     assert order.lines[1].line_total.amount == "10.00"
     assert order.channel == order_pb2.ORDER_CHANNEL_WEB and order.source_system == "webshop"
     again = await orders.CreateOrder(request)
-    assert not again.created
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
     assert again.order.order_id == order.order_id and again.order.version == 1
 
 
@@ -48,55 +49,65 @@ async def test_same_amount_written_differently_is_the_same_payload(orders, make_
     request = make_order()
     await orders.CreateOrder(request)
     request.lines[0].unit_price.amount = "400"
-    assert not (await orders.CreateOrder(request)).created
+    assert (await orders.CreateOrder(request)).outcome == common_pb2.WRITE_OUTCOME_REPLAYED
 
 
 async def test_the_lifecycle_runs_placed_paid_shipped_delivered_completed(orders, make_order, money):
     order = (await orders.CreateOrder(make_order())).order
-    paid = await orders.PayOrder(
-        orders_pb2.PayOrderRequest(
-            order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+    paid = (
+        await orders.PayOrder(
+            orders_pb2.PayOrderRequest(
+                order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+            )
         )
-    )
+    ).order
     assert paid.state == order_pb2.ORDER_STATE_PAID and paid.version == 2
-    again = await orders.PayOrder(
-        orders_pb2.PayOrderRequest(
-            order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+    again = (
+        await orders.PayOrder(
+            orders_pb2.PayOrderRequest(
+                order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+            )
         )
-    )
+    ).order
     assert again.version == 2, "the same payment reference again changes nothing"
-    shipped = await orders.ShipOrder(
-        orders_pb2.ShipOrderRequest(
-            order_id=order.order_id, expected_version=2, carrier="DHL", tracking_number="T1"
+    shipped = (
+        await orders.ShipOrder(
+            orders_pb2.ShipOrderRequest(
+                order_id=order.order_id, expected_version=2, carrier="DHL", tracking_number="T1"
+            )
         )
-    )
-    delivered = await orders.DeliverOrder(
-        orders_pb2.DeliverOrderRequest(order_id=order.order_id, expected_version=3)
-    )
-    completed = await orders.CompleteOrder(
-        orders_pb2.CompleteOrderRequest(order_id=order.order_id, expected_version=4)
-    )
+    ).order
+    delivered = (
+        await orders.DeliverOrder(orders_pb2.DeliverOrderRequest(order_id=order.order_id, expected_version=3))
+    ).order
+    completed = (
+        await orders.CompleteOrder(
+            orders_pb2.CompleteOrderRequest(order_id=order.order_id, expected_version=4)
+        )
+    ).order
     assert [shipped.state, delivered.state, completed.state] == [
         order_pb2.ORDER_STATE_SHIPPED,
         order_pb2.ORDER_STATE_DELIVERED,
         order_pb2.ORDER_STATE_COMPLETED,
     ]
     assert shipped.carrier == "DHL" and completed.version == 5
-    history = await orders.ListOrderHistory(orders_pb2.ListOrderHistoryRequest(order_id=order.order_id))
-    assert [e.kind for e in history.entries] == [
+    history = await orders.ListOrderHistoryEntries(
+        orders_pb2.ListOrderHistoryEntriesRequest(order_id=order.order_id)
+    )
+    assert [e.kind for e in history.order_history_entries] == [
         order_pb2.ORDER_HISTORY_KIND_PLACED,
         order_pb2.ORDER_HISTORY_KIND_PAID,
         order_pb2.ORDER_HISTORY_KIND_SHIPPED,
         order_pb2.ORDER_HISTORY_KIND_DELIVERED,
         order_pb2.ORDER_HISTORY_KIND_COMPLETED,
     ]
-    assert [e.version for e in history.entries] == [1, 2, 3, 4, 5]
+    assert [e.version for e in history.order_history_entries] == [1, 2, 3, 4, 5]
 
 
 async def test_an_illegal_transition_names_the_current_state(orders, make_order):
     order = (await orders.CreateOrder(make_order())).order
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await orders.ShipOrder(orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=1))
+        (await orders.ShipOrder(orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=1)))
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "is PLACED" in err.value.details()
 
@@ -134,14 +145,16 @@ async def test_paying_the_wrong_amount_is_invalid(orders, make_order, money):
 
 async def test_cancellation_keeps_reason_and_is_in_the_customers_history(orders, make_order):
     order = (await orders.CreateOrder(make_order())).order
-    cancelled = await orders.CancelOrder(
-        orders_pb2.CancelOrderRequest(
-            order_id=order.order_id,
-            expected_version=1,
-            reason_code=order_pb2.CANCELLATION_REASON_OUT_OF_STOCK,
-            reason_text="TV sold out",
+    cancelled = (
+        await orders.CancelOrder(
+            orders_pb2.CancelOrderRequest(
+                order_id=order.order_id,
+                expected_version=1,
+                reason_code=order_pb2.CANCELLATION_REASON_OUT_OF_STOCK,
+                reason_text="TV sold out",
+            )
         )
-    )
+    ).order
     assert cancelled.state == order_pb2.ORDER_STATE_CANCELLED
     assert cancelled.cancellation.reason_code == order_pb2.CANCELLATION_REASON_OUT_OF_STOCK
     with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -151,27 +164,29 @@ async def test_cancellation_keeps_reason_and_is_in_the_customers_history(orders,
             )
         )
     assert "is CANCELLED" in err.value.details()
-    history = await orders.ListOrderHistory(
-        orders_pb2.ListOrderHistoryRequest(
+    history = await orders.ListOrderHistoryEntries(
+        orders_pb2.ListOrderHistoryEntriesRequest(
             customer_id=order.customer_id,
             kinds=[order_pb2.ORDER_HISTORY_KIND_CANCELLED, order_pb2.ORDER_HISTORY_KIND_RETURNED],
         )
     )
-    assert len(history.entries) == 1
-    assert history.entries[0].reason_code == "CANCELLATION_REASON_OUT_OF_STOCK"
-    assert history.entries[0].reason_text == "TV sold out"
+    assert len(history.order_history_entries) == 1
+    assert history.order_history_entries[0].reason_code == "CANCELLATION_REASON_OUT_OF_STOCK"
+    assert history.order_history_entries[0].reason_text == "TV sold out"
 
 
 async def test_backordered_units_are_released_later(orders, make_order):
     order = (await orders.CreateOrder(make_order())).order
-    held = await orders.BackorderLines(
-        orders_pb2.BackorderLinesRequest(
-            order_id=order.order_id,
-            expected_version=1,
-            lines=[orders_pb2.BackorderLine(line_id="2", quantity=3)],
-            reason="warehouse empty",
+    held = (
+        await orders.BackorderLines(
+            orders_pb2.BackorderLinesRequest(
+                order_id=order.order_id,
+                expected_version=1,
+                lines=[orders_pb2.BackorderLine(line_id="2", quantity=3)],
+                reason="warehouse empty",
+            )
         )
-    )
+    ).order
     assert held.lines[1].backordered_quantity == 3
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await orders.BackorderLines(
@@ -182,9 +197,11 @@ async def test_backordered_units_are_released_later(orders, make_order):
             )
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "lines[0].quantity" in err.value.details()
-    released = await orders.ReleaseBackorder(
-        orders_pb2.ReleaseBackorderRequest(order_id=order.order_id, expected_version=2)
-    )
+    released = (
+        await orders.ReleaseBackorder(
+            orders_pb2.ReleaseBackorderRequest(order_id=order.order_id, expected_version=2)
+        )
+    ).order
     assert released.lines[1].backordered_quantity == 0 and released.version == 3
 
 
@@ -195,18 +212,20 @@ async def test_a_customers_orders_list_newest_first_in_pages(orders, make_order)
     for day in range(5):
         placed = Timestamp()
         placed.FromDatetime(base + timedelta(days=day))
-        ids.append((await orders.CreateOrder(make_order(customer, placed_at=placed))).order.order_id)
+        ids.append((await orders.CreateOrder(make_order(customer, place_time=placed))).order.order_id)
     first = await orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=customer, page_size=3))
     second = await orders.ListOrders(
         orders_pb2.ListOrdersRequest(customer_id=customer, page_size=3, page_token=first.next_page_token)
     )
     assert [o.order_id for o in [*first.orders, *second.orders]] == ids[::-1]
     assert second.next_page_token == ""
-    by_external = await orders.GetOrderByExternalId(
-        orders_pb2.GetOrderByExternalIdRequest(
-            source_system="webshop", external_order_id=first.orders[0].external_order_id
+    by_external = (
+        await orders.GetOrderByExternalId(
+            orders_pb2.GetOrderByExternalIdRequest(
+                source_system="webshop", external_order_id=first.orders[0].external_order_id
+            )
         )
-    )
+    ).order
     assert by_external.order_id == ids[-1]
 
 

@@ -21,7 +21,9 @@ async def shipped(orders, request):
             order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="p"
         )
     )
-    return await orders.ShipOrder(orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=2))
+    return (
+        await orders.ShipOrder(orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=2))
+    ).order
 
 
 def line(
@@ -71,13 +73,13 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
             )
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "lines[0].quantity" in err.value.details()
-    history = await orders.ListOrderHistory(
-        orders_pb2.ListOrderHistoryRequest(
+    history = await orders.ListOrderHistoryEntries(
+        orders_pb2.ListOrderHistoryEntriesRequest(
             customer_id=order.customer_id, kinds=[order_pb2.ORDER_HISTORY_KIND_RETURNED]
         )
     )
-    assert [e.amount.amount for e in history.entries] == ["2.98", "485.87"]
-    assert "RETURN_REASON_SIZE_OR_FIT" in history.entries[1].reason_code
+    assert [e.amount.amount for e in history.order_history_entries] == ["2.98", "485.87"]
+    assert "RETURN_REASON_SIZE_OR_FIT" in history.order_history_entries[1].reason_code
 
 
 async def test_an_exchange_refunds_nothing_and_a_changed_retry_is_already_exists(orders, make_order):
@@ -144,14 +146,14 @@ async def test_a_coupon_discounts_the_order_once_per_customer(orders, make_order
     assert order.adjustments[-1].coupon_code == code
     details = await rejected(orders, make_order(order.customer_id, coupon_codes=[code]))
     assert "coupon_codes[0]" in details and "ALREADY_USED" in details
-    assert (await orders.GetCoupon(orders_pb2.GetCouponRequest(code=code))).redemption_count == 1
+    assert ((await orders.GetCoupon(orders_pb2.GetCouponRequest(code=code))).coupon).redemption_count == 1
 
 
 async def test_unknown_expired_and_wrong_currency_coupons_are_refused_clearly(
     orders, make_order, clock, money
 ):
     assert "UNKNOWN" in await rejected(orders, make_order(coupon_codes=["NOPE-" + uuid.uuid4().hex]))
-    expired = await coupon(orders, clock, money, valid_until=stamp(clock.now - timedelta(days=1)))
+    expired = await coupon(orders, clock, money, end_time=stamp(clock.now - timedelta(days=1)))
     assert "EXPIRED" in await rejected(orders, make_order(coupon_codes=[expired]))
     usd = await coupon(
         orders,

@@ -40,8 +40,8 @@ def open_request(customer_id: str, **overrides: object) -> rpc.OpenServiceReques
     return rpc.OpenServiceRequestRequest(**fields)  # type: ignore[arg-type]
 
 
-def status(sr: pb.ServiceRequest, target: int, **overrides: object) -> rpc.ChangeServiceRequestStatusRequest:
-    return rpc.ChangeServiceRequestStatusRequest(
+def status(sr: pb.ServiceRequest, target: int, **overrides: object) -> rpc.ChangeServiceRequestStateRequest:
+    return rpc.ChangeServiceRequestStateRequest(
         service_request_id=sr.service_request_id,
         expected_version=sr.version,
         target_state=target,

@@ -9,6 +9,7 @@ import grpc
 import pytest
 from sr_builders import assign, open_request, status, unique
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus_client.errors import field_violations
@@ -57,19 +58,19 @@ async def test_list_and_log_validation_names_fields(service: Any) -> None:
 
 async def test_illegal_transition_names_the_current_state(service: Any) -> None:
     stub = service.stub
-    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
+    sr = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
     error = await failure(
-        stub.ChangeServiceRequestStatus(status(sr, pb.SERVICE_REQUEST_STATE_RESOLVED, resolution_code="X"))
+        stub.ChangeServiceRequestState(status(sr, pb.SERVICE_REQUEST_STATE_RESOLVED, resolution_code="X"))
     )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "is NEW: cannot move to RESOLVED" in (error.details() or "")
-    error = await failure(stub.ChangeServiceRequestStatus(status(sr, pb.SERVICE_REQUEST_STATE_RESOLVED)))
+    error = await failure(stub.ChangeServiceRequestState(status(sr, pb.SERVICE_REQUEST_STATE_RESOLVED)))
     assert [f for f, _ in field_violations(error)] == ["resolution_code"]
 
 
 async def test_stale_expected_version_is_aborted_and_unknown_case_not_found(service: Any) -> None:
     stub = service.stub
-    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
+    sr = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
     await stub.AssignServiceRequest(assign(sr, agent_id="agent-1"))
     error = await failure(
         stub.AssignServiceRequest(assign(sr, agent_id="agent-2"))
@@ -84,15 +85,20 @@ async def test_stale_expected_version_is_aborted_and_unknown_case_not_found(serv
 async def test_open_is_idempotent_on_key_and_source_id(service: Any) -> None:
     stub = service.stub
     request = open_request(unique("cust"), idempotency_key=unique("key"))
-    first = await stub.OpenServiceRequest(request)
-    assert (await stub.OpenServiceRequest(request)).service_request_id == first.service_request_id
+    opened = await stub.OpenServiceRequest(request)
+    again = await stub.OpenServiceRequest(request)
+    assert again.service_request.service_request_id == opened.service_request.service_request_id
+    assert (opened.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     request.subject = "Something else"
     error = await failure(stub.OpenServiceRequest(request))
     assert error.code() == grpc.StatusCode.ALREADY_EXISTS and "subject differs" in (error.details() or "")
     sourced = open_request(unique("cust"), source_system="callcenter", external_id=unique("case"))
-    assert (await stub.OpenServiceRequest(sourced)).service_request_id == (
-        await stub.OpenServiceRequest(sourced)
-    ).service_request_id
+    opened, again = await stub.OpenServiceRequest(sourced), await stub.OpenServiceRequest(sourced)
+    assert again.service_request.service_request_id == opened.service_request.service_request_id
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
 
 
 async def test_customer_listing_pages_newest_first_without_gaps(service: Any) -> None:
@@ -100,7 +106,9 @@ async def test_customer_listing_pages_newest_first_without_gaps(service: Any) ->
     customer = unique("cust")
     opened = []
     for _ in range(5):
-        opened.append((await stub.OpenServiceRequest(open_request(customer))).service_request_id)
+        opened.append(
+            ((await stub.OpenServiceRequest(open_request(customer))).service_request).service_request_id
+        )
         clock.advance(__import__("datetime").timedelta(minutes=1))
     seen, token = [], ""
     while True:

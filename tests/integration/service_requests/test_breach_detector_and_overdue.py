@@ -23,7 +23,7 @@ async def test_breach_detector_fires_once_per_case_not_once_per_scan(service: An
     stub, clock = service.stub, service.clock
     clock.set(berlin(2026, 12, 28, 9, 0))  # Monday: HIGH response due 11:00, resolution 17:00
     customer = unique("cust")
-    cases = [await stub.OpenServiceRequest(open_request(customer)) for _ in range(3)]
+    cases = [(await stub.OpenServiceRequest(open_request(customer))).service_request for _ in range(3)]
     ids = [c.service_request_id for c in cases]
     # One case got its answer in time: no response breach for it.
     await stub.LogInteraction(interaction(ids[2], pb.DIRECTION_OUTBOUND, "We are on it"))
@@ -47,7 +47,9 @@ async def test_breach_detector_fires_once_per_case_not_once_per_scan(service: An
     for minutes in range(3):  # three scans, one report per breach
         await breaches.scan(uows, clock() + timedelta(minutes=minutes))
     assert fired() == Counter({(ids[0], RESPONSE): 1, (ids[1], RESPONSE): 1})
-    got = await stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=ids[0]))
+    got = (
+        await stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=ids[0]))
+    ).service_request
     assert got.sla.response_breached and not got.sla.resolution_breached
 
     # Resolution was due at 17:00 for all three: one more report each, once.
@@ -66,7 +68,7 @@ async def test_about_to_breach_listing_is_soonest_due_first(service: Any) -> Non
     opened = []
     for priority in (pb.PRIORITY_LOW, pb.PRIORITY_URGENT, pb.PRIORITY_HIGH):
         request = open_request(unique("c"), priority=priority, assignee=pb.Assignee(queue=queue))
-        opened.append(await stub.OpenServiceRequest(request))
+        opened.append((await stub.OpenServiceRequest(request)).service_request)
     clock.set(berlin(2026, 12, 28, 9, 30))
     soon = rpc.ListServiceRequestsRequest(queue=queue, overdue=True)
     soon.due_within.FromTimedelta(timedelta(hours=2))

@@ -35,7 +35,7 @@ async def test_concurrent_opens_each_get_their_case_and_suppression_counts_every
     requests = [open_request(customers[n % 4], subject=f"complaint {n}") for n in range(24)]
     requests += [open_request(customers[0], kind=pb.SERVICE_REQUEST_KIND_INQUIRY, subject="inquiry")]
     future = ts(service.clock() + timedelta(days=1))
-    requests.insert(7, open_request(customers[1], subject="from the future", opened_at=future))
+    requests.insert(7, open_request(customers[1], subject="from the future", open_time=future))
 
     before = batches("open_service_request")
     results = await asyncio.gather(*(stub.OpenServiceRequest(r) for r in requests), return_exceptions=True)
@@ -45,8 +45,8 @@ async def test_concurrent_opens_each_get_their_case_and_suppression_counts_every
 
     refused = results.pop(7)
     assert isinstance(refused, grpc.aio.AioRpcError)
-    assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT and "opened_at" in refused.details()
-    cases = [r for r in results if isinstance(r, pb.ServiceRequest)]
+    assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT and "open_time" in refused.details()
+    cases = [r.service_request for r in results if isinstance(r, rpc.OpenServiceRequestResponse)]
     assert len(cases) == len(results) == 25  # every other request succeeded
     assert [c.subject for c in cases] == [r.subject for r in requests if r.subject != "from the future"]
     assert len({c.service_request_id for c in cases}) == 25
@@ -66,17 +66,17 @@ async def test_concurrent_opens_each_get_their_case_and_suppression_counts_every
 
 async def test_concurrent_interactions_update_their_cases_once_each(service: Any) -> None:
     stub = service.stub
-    quiet = await stub.OpenServiceRequest(open_request(unique("cust")))
-    waiting = await stub.OpenServiceRequest(open_request(unique("cust")))
-    waiting = await stub.ChangeServiceRequestStatus(status(waiting, OPEN))
-    waiting = await stub.ChangeServiceRequestStatus(status(waiting, PENDING))
+    quiet = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
+    waiting = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
+    waiting = (await stub.ChangeServiceRequestState(status(waiting, OPEN))).service_request
+    waiting = (await stub.ChangeServiceRequestState(status(waiting, PENDING))).service_request
     claimed = unique("no-such-case")
 
     requests = [interaction(quiet.service_request_id, pb.DIRECTION_OUTBOUND, f"answer {n}") for n in range(5)]
     requests += [interaction(waiting.service_request_id, pb.DIRECTION_INBOUND, "here is the photo")]
     requests += [interaction(claimed, pb.DIRECTION_INBOUND, "lost", customer_id=unique("cust"))]
     future = ts(service.clock() + timedelta(days=1))
-    requests += [interaction(quiet.service_request_id, pb.DIRECTION_INTERNAL, "later", occurred_at=future)]
+    requests += [interaction(quiet.service_request_id, pb.DIRECTION_INTERNAL, "later", occur_time=future)]
     before = batches("log_interaction")
     results = await asyncio.gather(*(stub.LogInteraction(r) for r in requests), return_exceptions=True)
     after = batches("log_interaction")
@@ -84,21 +84,26 @@ async def test_concurrent_interactions_update_their_cases_once_each(service: Any
 
     bad = results.pop()
     assert isinstance(bad, grpc.aio.AioRpcError) and bad.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "interaction.occurred_at" in bad.details()
-    assert all(isinstance(r, pb.Interaction) for r in results), results
+    assert "interaction.occur_time" in bad.details()
+    assert all(isinstance(r, rpc.LogInteractionResponse) for r in results), results
+    results = [r.interaction for r in results]
     assert [r.body for r in results] == [r.interaction.body for r in requests[:-1]]
     assert results[-1].orphaned and results[-1].claimed_service_request_id == claimed
     assert {r.customer_id for r in results[:5]} == {quiet.customer_id}  # taken from the case
 
-    after = await stub.GetServiceRequest(
-        rpc.GetServiceRequestRequest(service_request_id=quiet.service_request_id)
-    )
-    first_answer = min(r.occurred_at.ToDatetime() for r in results[:5])
-    assert after.sla.first_response_at.ToDatetime() == first_answer  # the first of the five, once
+    after = (
+        await stub.GetServiceRequest(
+            rpc.GetServiceRequestRequest(service_request_id=quiet.service_request_id)
+        )
+    ).service_request
+    first_answer = min(r.occur_time.ToDatetime() for r in results[:5])
+    assert after.sla.first_response_time.ToDatetime() == first_answer  # the first of the five, once
     assert after.version == quiet.version + 1
-    reopened = await stub.GetServiceRequest(
-        rpc.GetServiceRequestRequest(service_request_id=waiting.service_request_id)
-    )
+    reopened = (
+        await stub.GetServiceRequest(
+            rpc.GetServiceRequestRequest(service_request_id=waiting.service_request_id)
+        )
+    ).service_request
     assert reopened.state == OPEN  # the customer answered: back with us
     thread = await stub.ListInteractions(
         rpc.ListInteractionsRequest(service_request_id=quiet.service_request_id, page_size=50)

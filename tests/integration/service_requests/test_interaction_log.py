@@ -8,6 +8,7 @@ import grpc
 import pytest
 from sr_builders import interaction, open_request, unique
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
@@ -17,9 +18,11 @@ pytestmark = pytest.mark.postgres
 async def test_interaction_for_unknown_case_is_kept_and_flagged(service: Any) -> None:
     stub = service.stub
     claimed = unique("no-such-case")
-    logged = await stub.LogInteraction(
-        interaction(claimed, pb.DIRECTION_INBOUND, "Where is my refund?", customer_id=unique("cust"))
-    )
+    logged = (
+        await stub.LogInteraction(
+            interaction(claimed, pb.DIRECTION_INBOUND, "Where is my refund?", customer_id=unique("cust"))
+        )
+    ).interaction
     assert logged.orphaned
     assert logged.claimed_service_request_id == claimed
     assert logged.service_request_id == ""
@@ -31,20 +34,26 @@ async def test_interaction_for_unknown_case_is_kept_and_flagged(service: Any) ->
 
 async def test_thread_is_append_only_with_corrections_as_new_entries(service: Any) -> None:
     stub = service.stub
-    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
-    first = await stub.LogInteraction(
-        interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Refund of 30 EUR")
-    )
-    fix = await stub.LogInteraction(
-        interaction(
-            sr.service_request_id, pb.DIRECTION_INTERNAL, "Meant 35 EUR", corrects_id=first.interaction_id
+    sr = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
+    first = (
+        await stub.LogInteraction(
+            interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Refund of 30 EUR")
         )
-    )
-    reply = await stub.LogInteraction(
-        interaction(
-            sr.service_request_id, pb.DIRECTION_INBOUND, "Thanks", in_reply_to_id=first.interaction_id
+    ).interaction
+    fix = (
+        await stub.LogInteraction(
+            interaction(
+                sr.service_request_id, pb.DIRECTION_INTERNAL, "Meant 35 EUR", corrects_id=first.interaction_id
+            )
         )
-    )
+    ).interaction
+    reply = (
+        await stub.LogInteraction(
+            interaction(
+                sr.service_request_id, pb.DIRECTION_INBOUND, "Thanks", in_reply_to_id=first.interaction_id
+            )
+        )
+    ).interaction
     thread = await stub.ListInteractions(
         rpc.ListInteractionsRequest(service_request_id=sr.service_request_id)
     )
@@ -73,7 +82,7 @@ async def test_thread_is_append_only_with_corrections_as_new_entries(service: An
 
 async def test_resent_interaction_is_logged_once(service: Any) -> None:
     stub = service.stub
-    sr = await stub.OpenServiceRequest(open_request(unique("cust")))
+    sr = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
     request = interaction(
         sr.service_request_id,
         pb.DIRECTION_INBOUND,
@@ -81,14 +90,17 @@ async def test_resent_interaction_is_logged_once(service: Any) -> None:
         source_system="callcenter",
         external_id=unique("call"),
     )
-    first = await stub.LogInteraction(request)
-    again = await stub.LogInteraction(request)
-    assert again.interaction_id == first.interaction_id
+    first, again = await stub.LogInteraction(request), await stub.LogInteraction(request)
+    assert again.interaction.interaction_id == first.interaction.interaction_id
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     keyed = interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Sorry")
     keyed.idempotency_key = unique("key")
-    assert (await stub.LogInteraction(keyed)).interaction_id == (
-        await stub.LogInteraction(keyed)
-    ).interaction_id
+    first, again = await stub.LogInteraction(keyed), await stub.LogInteraction(keyed)
+    assert again.interaction.interaction_id == first.interaction.interaction_id
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
     keyed.interaction.body = "Sorry!"
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.LogInteraction(keyed)

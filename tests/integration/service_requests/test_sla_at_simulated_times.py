@@ -21,15 +21,19 @@ def at(stamp: object) -> object:
 
 async def test_sla_skips_holiday_and_weekend_and_pauses_while_pending_customer(service: Any) -> None:
     stub, clock = service.stub, service.clock
-    sr = await stub.OpenServiceRequest(open_request(unique("cust")))  # Thu 24 Dec 16:00, HIGH: 2h / 8h
-    assert at(sr.sla.response_due) == berlin(2026, 12, 28, 10, 0)  # 1h Thu, holiday, weekend, 1h Mon
-    assert at(sr.sla.resolution_due) == berlin(2026, 12, 28, 16, 0)
+    sr = (
+        await stub.OpenServiceRequest(open_request(unique("cust")))
+    ).service_request  # Thu 24 Dec 16:00, HIGH: 2h / 8h
+    assert at(sr.sla.response_due_time) == berlin(2026, 12, 28, 10, 0)  # 1h Thu, holiday, weekend, 1h Mon
+    assert at(sr.sla.resolution_due_time) == berlin(2026, 12, 28, 16, 0)
 
     case_id = sr.service_request_id
-    sr = await stub.AssignServiceRequest(assign(sr, queue="care"))
+    sr = (await stub.AssignServiceRequest(assign(sr, queue="care"))).service_request
     clock.set(berlin(2026, 12, 28, 9, 30))
-    sr = await stub.ChangeServiceRequestStatus(status(sr, pb.SERVICE_REQUEST_STATE_PENDING_CUSTOMER))
-    assert sr.sla.paused and at(sr.sla.paused_since) == berlin(2026, 12, 28, 9, 30)
+    sr = (
+        await stub.ChangeServiceRequestState(status(sr, pb.SERVICE_REQUEST_STATE_PENDING_CUSTOMER))
+    ).service_request
+    assert sr.sla.paused and at(sr.sla.pause_time) == berlin(2026, 12, 28, 9, 30)
 
     # Nothing breaches while the clock stands, however long the customer takes.
     clock.set(berlin(2026, 12, 30, 14, 0))
@@ -40,9 +44,11 @@ async def test_sla_skips_holiday_and_weekend_and_pauses_while_pending_customer(s
 
     # The customer's answer on Wednesday 14:00 restarts the clock with the 6.5h that were left.
     await stub.LogInteraction(interaction(sr.service_request_id, pb.DIRECTION_INBOUND, "Still nothing here"))
-    sr = await stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=sr.service_request_id))
+    sr = (
+        await stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=sr.service_request_id))
+    ).service_request
     assert sr.state == pb.SERVICE_REQUEST_STATE_OPEN
     assert not sr.sla.paused
     assert sr.sla.paused_total.ToTimedelta() == timedelta(days=2, hours=4, minutes=30)
-    assert at(sr.sla.resolution_due) == berlin(2026, 12, 31, 12, 30)  # 3h Wed + 3.5h Thu
-    assert at(sr.sla.first_response_at) == berlin(2026, 12, 28, 9, 30)
+    assert at(sr.sla.resolution_due_time) == berlin(2026, 12, 31, 12, 30)  # 3h Wed + 3.5h Thu
+    assert at(sr.sla.first_response_time) == berlin(2026, 12, 28, 9, 30)

@@ -24,9 +24,9 @@ def changes(service: Any, customer_id: str) -> list[tuple[bool, list[str]]]:
 
 async def test_open_complaint_suppresses_contact_until_resolved(service: Any) -> None:
     stub, customer = service.stub, unique("cust")
-    first = await stub.OpenServiceRequest(open_request(customer))
-    second = await stub.OpenServiceRequest(open_request(customer, subject="Wrong colour"))
-    await stub.OpenServiceRequest(open_request(customer, kind=pb.SERVICE_REQUEST_KIND_INQUIRY))
+    first = (await stub.OpenServiceRequest(open_request(customer))).service_request
+    second = (await stub.OpenServiceRequest(open_request(customer, subject="Wrong colour"))).service_request
+    (await stub.OpenServiceRequest(open_request(customer, kind=pb.SERVICE_REQUEST_KIND_INQUIRY)))
     await service.hub.runtime.bus.drain()
     assert changes(service, customer) == [(True, [first.service_request_id])]  # once, not per complaint
     got = await stub.GetContactSuppression(rpc.GetContactSuppressionRequest(customer_id=customer))
@@ -36,8 +36,8 @@ async def test_open_complaint_suppresses_contact_until_resolved(service: Any) ->
     ]
 
     for sr in (first, second):
-        sr = await stub.ChangeServiceRequestStatus(status(sr, OPEN))
-        await stub.ChangeServiceRequestStatus(status(sr, RESOLVED, resolution_code="REFUNDED"))
+        sr = (await stub.ChangeServiceRequestState(status(sr, OPEN))).service_request
+        (await stub.ChangeServiceRequestState(status(sr, RESOLVED, resolution_code="REFUNDED")))
     await service.hub.runtime.bus.drain()
     assert changes(service, customer) == [(True, [first.service_request_id]), (False, [])]
     got = await stub.GetContactSuppression(rpc.GetContactSuppressionRequest(customer_id=customer))
@@ -49,9 +49,13 @@ async def test_open_complaint_suppresses_contact_until_resolved(service: Any) ->
 async def test_merge_moves_cases_and_unmerge_moves_them_back(service: Any) -> None:
     stub = service.stub
     survivor, merged = unique("cust"), unique("cust")
-    kept = await stub.OpenServiceRequest(open_request(survivor, kind=pb.SERVICE_REQUEST_KIND_INQUIRY))
-    moved = await stub.OpenServiceRequest(open_request(merged))  # an open complaint
-    note = await stub.LogInteraction(interaction(moved.service_request_id, pb.DIRECTION_INBOUND, "Hello"))
+    kept = (
+        await stub.OpenServiceRequest(open_request(survivor, kind=pb.SERVICE_REQUEST_KIND_INQUIRY))
+    ).service_request
+    moved = (await stub.OpenServiceRequest(open_request(merged))).service_request  # an open complaint
+    note = (
+        await stub.LogInteraction(interaction(moved.service_request_id, pb.DIRECTION_INBOUND, "Hello"))
+    ).interaction
 
     merge_id = unique("merge")
     await service.publish(
@@ -77,7 +81,9 @@ async def test_merge_moves_cases_and_unmerge_moves_them_back(service: Any) -> No
     assert changes(service, merged)[-1] == (False, [])
 
     # A case opened for the survivor after the merge stays with it when the merge is undone.
-    later = await stub.OpenServiceRequest(open_request(survivor, kind=pb.SERVICE_REQUEST_KIND_RETURN))
+    later = (
+        await stub.OpenServiceRequest(open_request(survivor, kind=pb.SERVICE_REQUEST_KIND_RETURN))
+    ).service_request
     await service.publish(
         customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[merged], merge_id=merge_id), survivor
     )
@@ -92,12 +98,14 @@ async def test_merge_moves_cases_and_unmerge_moves_them_back(service: Any) -> No
 
 async def test_erasure_blanks_personal_text_and_keeps_anonymised_records(service: Any) -> None:
     stub, customer = service.stub, unique("cust")
-    sr = await stub.OpenServiceRequest(open_request(customer))
+    sr = (await stub.OpenServiceRequest(open_request(customer))).service_request
     await stub.LogInteraction(
         interaction(sr.service_request_id, pb.DIRECTION_INBOUND, "I am Jane Roe, call me on 0170 1234567")
     )
     await service.publish(customers_pb2.CustomerErased(customer_id=customer), customer)
-    got = await stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=sr.service_request_id))
+    got = (
+        await stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=sr.service_request_id))
+    ).service_request
     assert (got.subject, got.description) == ("[erased]", "[erased]")
     assert got.category == "delivery" and list(got.reason_codes) == ["LATE_DELIVERY"]  # kept for statistics
     thread = await stub.ListInteractions(
@@ -125,8 +133,8 @@ async def test_concurrent_resolve_and_new_complaint_keep_the_customer_suppressed
 ) -> None:
     """The last writer of a suppression must count complaints committed while it waited for the row."""
     stub, customer = service.stub, unique("cust")
-    first = await stub.OpenServiceRequest(open_request(customer))
-    first = await stub.ChangeServiceRequestStatus(status(first, OPEN))
+    first = (await stub.OpenServiceRequest(open_request(customer))).service_request
+    first = (await stub.ChangeServiceRequestState(status(first, OPEN))).service_request
     async with (
         await psycopg.AsyncConnection.connect(pg_url) as holder,
         await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as watcher,
@@ -139,10 +147,11 @@ async def test_concurrent_resolve_and_new_complaint_keep_the_customer_suppressed
         opening = asyncio.ensure_future(stub.OpenServiceRequest(open_request(customer, subject="Second")))
         await _waiting_for_locks(watcher, 1)
         resolving = asyncio.ensure_future(
-            stub.ChangeServiceRequestStatus(status(first, RESOLVED, resolution_code="REFUNDED"))
+            stub.ChangeServiceRequestState(status(first, RESOLVED, resolution_code="REFUNDED"))
         )
         await _waiting_for_locks(watcher, 2)
         await holder.rollback()
-        second, _ = await asyncio.gather(opening, resolving)
+        opened, _ = await asyncio.gather(opening, resolving)
+        second = opened.service_request
     got = await stub.GetContactSuppression(rpc.GetContactSuppressionRequest(customer_id=customer))
     assert got.suppressed and list(got.service_request_ids) == [second.service_request_id]

@@ -118,16 +118,18 @@ class Hub:
         )
 
     async def complaint(self, customer_id: str) -> str:
-        case = await self.cases.OpenServiceRequest(
-            service_requests_pb2.OpenServiceRequestRequest(
-                customer_id=customer_id,
-                channel=service_request_pb2.CHANNEL_PHONE,
-                kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
-                priority=service_request_pb2.PRIORITY_NORMAL,
-                subject="The mower arrived broken",
-                idempotency_key=uuid.uuid4().hex,
+        case = (
+            await self.cases.OpenServiceRequest(
+                service_requests_pb2.OpenServiceRequestRequest(
+                    customer_id=customer_id,
+                    channel=service_request_pb2.CHANNEL_PHONE,
+                    kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
+                    priority=service_request_pb2.PRIORITY_NORMAL,
+                    subject="The mower arrived broken",
+                    idempotency_key=uuid.uuid4().hex,
+                )
             )
-        )
+        ).service_request
         return case.service_request_id
 
     async def cart(self, customer_id: str, cart_id: str) -> bool:

@@ -87,16 +87,18 @@ class World:
                         kind=order_pb2.ADJUSTMENT_KIND_TAX, amount=common_pb2.Money(amount=tax)
                     )
                 ],
-                placed_at=stamp(NOW - timedelta(days=days_ago)),
+                place_time=stamp(NOW - timedelta(days=days_ago)),
                 attributes={"cost_of_goods": cost} if cost else {},
             )
         )
         order = created.order
-        return await self.orders.PayOrder(
-            orders_pb2.PayOrderRequest(
-                order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+        return (
+            await self.orders.PayOrder(
+                orders_pb2.PayOrderRequest(
+                    order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+                )
             )
-        )
+        ).order
 
     async def get(self, customer_id: str) -> value_pb2.CustomerValue:
         asked = value_pb2.GetCustomerValueRequest(customer_id=customer_id)
@@ -183,9 +185,11 @@ async def test_orders_returns_cancellations_and_cases_net_into_the_customers_val
             order_id=first.order_id, expected_version=first.version, carrier="dhl", tracking_number="1"
         )
     )
-    delivered = await world.orders.DeliverOrder(
-        orders_pb2.DeliverOrderRequest(order_id=first.order_id, expected_version=first.version + 1)
-    )
+    delivered = (
+        await world.orders.DeliverOrder(
+            orders_pb2.DeliverOrderRequest(order_id=first.order_id, expected_version=first.version + 1)
+        )
+    ).order
     returned = orders_pb2.ReturnOrderLinesRequest(
         order_id=first.order_id,
         expected_version=delivered.version,
@@ -266,10 +270,10 @@ async def test_a_refit_tiers_customers_and_the_ranked_list_pages_through_them(wo
                 kind=service_request_pb2.SERVICE_REQUEST_KIND_INQUIRY,
                 priority=service_request_pb2.PRIORITY_NORMAL,
                 subject="question",
-                opened_at=stamp(NOW),
+                open_time=stamp(NOW),
             )
         )
-        due[customer_id] = opened.sla.response_due.ToDatetime(tzinfo=UTC) - NOW
+        due[customer_id] = opened.service_request.sla.response_due_time.ToDatetime(tzinfo=UTC) - NOW
     assert due == {top: timedelta(hours=1), bottom: timedelta(hours=4)}
     # After the refit, a new order is scored at once with the fitted models.
     await world.order(cid("c-00"), "500.00", days_ago=1)
@@ -308,7 +312,7 @@ async def test_a_repeated_order_event_under_a_new_id_counts_once(world: World) -
     paid = await world.order(cid("c-r"), "80.00", days_ago=3)
     await world.settle()
     again = orders_events.OrderPaid(
-        order=paid, amount=paid.total, payment_reference="psp", paid_at=paid.paid_at
+        order=paid, amount=paid.total, payment_reference="psp", pay_time=paid.pay_time
     )
     await world.publish(again, paid.order_id)
     await world.settle()

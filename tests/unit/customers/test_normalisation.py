@@ -104,20 +104,20 @@ A = pb.PersonName(given_name="A")
         ({"name": pb.PersonName(given_name="x" * 201)}, "name.given_name", "too_long", "x" * 201),
         ({"name": pb.PersonName(given_name="A\x00B")}, "name.given_name", "control_characters", "A\\u0000B"),
         (
-            {"name": A, "date_of_birth": common_pb2.Date(year=1945, month=4, day=93)},
-            "date_of_birth",
+            {"name": A, "birth_date": common_pb2.Date(year=1945, month=4, day=93)},
+            "birth_date",
             "calendar_date",
             "1945-04-93",
         ),
         (
-            {"name": A, "date_of_birth": common_pb2.Date(year=2031, month=1, day=1)},
-            "date_of_birth",
+            {"name": A, "birth_date": common_pb2.Date(year=2031, month=1, day=1)},
+            "birth_date",
             "future_date",
             "2031-01-01",
         ),
         (
-            {"name": A, "date_of_birth": common_pb2.Date(year=1800, month=1, day=1)},
-            "date_of_birth",
+            {"name": A, "birth_date": common_pb2.Date(year=1800, month=1, day=1)},
+            "birth_date",
             "date_before_1900",
             "1800-01-01",
         ),
@@ -148,7 +148,7 @@ def test_a_flagged_value_is_never_a_record_value():
     record = norm(
         name=A,
         emails=[pb.EmailAddress(address="not-an-address"), pb.EmailAddress(address="anna@example.com")],
-        date_of_birth=common_pb2.Date(year=1945, month=4, day=93),
+        birth_date=common_pb2.Date(year=1945, month=4, day=93),
     )
     assert [e.address for e in record.emails] == ["anna@example.com"]
     assert record.dob == ""

@@ -102,7 +102,7 @@ def new_envelope(
         payload_type=message.DESCRIPTOR.full_name,
         producer=producer,
     )
-    envelope.occurred_at.FromDatetime(occurred_at)
+    envelope.occur_time.FromDatetime(occurred_at)
     return envelope
 
 
@@ -113,7 +113,7 @@ def amqp_properties(envelope: envelope_pb2.EventEnvelope) -> dict[str, Any]:
         "type": envelope.type,
         "message_id": envelope.event_id,
         "correlation_id": envelope.correlation_id or None,
-        "timestamp": envelope.occurred_at.seconds,
+        "timestamp": envelope.occur_time.seconds,
         "app_id": envelope.producer or None,
         "delivery_mode": 2,
         "headers": {
@@ -152,7 +152,7 @@ def decode(body: bytes, content_type: str | None, type_: str | None, redelivered
     return Event(
         event_id=event_id,
         type=envelope.type,
-        occurred_at=envelope.occurred_at.ToDatetime(UTC),
+        occurred_at=envelope.occur_time.ToDatetime(UTC),
         aggregate_id=envelope.aggregate_id,
         correlation_id=envelope.correlation_id,
         causation_id=envelope.causation_id,

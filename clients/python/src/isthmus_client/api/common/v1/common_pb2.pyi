@@ -8,6 +8,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class WriteOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WRITE_OUTCOME_UNSPECIFIED: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_APPLIED: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_REPLAYED: _ClassVar[WriteOutcome]
+
 class ActorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ACTOR_KIND_UNSPECIFIED: _ClassVar[ActorKind]
@@ -15,6 +21,9 @@ class ActorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTOR_KIND_SERVICE: _ClassVar[ActorKind]
     ACTOR_KIND_CONNECTOR: _ClassVar[ActorKind]
     ACTOR_KIND_SYSTEM: _ClassVar[ActorKind]
+WRITE_OUTCOME_UNSPECIFIED: WriteOutcome
+WRITE_OUTCOME_APPLIED: WriteOutcome
+WRITE_OUTCOME_REPLAYED: WriteOutcome
 ACTOR_KIND_UNSPECIFIED: ActorKind
 ACTOR_KIND_USER: ActorKind
 ACTOR_KIND_SERVICE: ActorKind

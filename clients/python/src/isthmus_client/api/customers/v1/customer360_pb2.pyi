@@ -32,79 +32,79 @@ TIMELINE_ENTRY_KIND_CONSENT: TimelineEntryKind
 TIMELINE_ENTRY_KIND_VALUE: TimelineEntryKind
 
 class OrderSummary(_message.Message):
-    __slots__ = ("order_count", "revenue", "last_order", "as_of")
+    __slots__ = ("order_count", "revenue", "last_order", "as_of_time")
     class LastOrder(_message.Message):
-        __slots__ = ("order_id", "source_system", "external_order_id", "channel", "state", "total", "placed_at")
+        __slots__ = ("order_id", "source_system", "external_order_id", "channel", "state", "total", "place_time")
         ORDER_ID_FIELD_NUMBER: _ClassVar[int]
         SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
         EXTERNAL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
         CHANNEL_FIELD_NUMBER: _ClassVar[int]
         STATE_FIELD_NUMBER: _ClassVar[int]
         TOTAL_FIELD_NUMBER: _ClassVar[int]
-        PLACED_AT_FIELD_NUMBER: _ClassVar[int]
+        PLACE_TIME_FIELD_NUMBER: _ClassVar[int]
         order_id: str
         source_system: str
         external_order_id: str
         channel: str
         state: str
         total: _common_pb2.Money
-        placed_at: _timestamp_pb2.Timestamp
-        def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., channel: _Optional[str] = ..., state: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+        place_time: _timestamp_pb2.Timestamp
+        def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., channel: _Optional[str] = ..., state: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
     ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
     REVENUE_FIELD_NUMBER: _ClassVar[int]
     LAST_ORDER_FIELD_NUMBER: _ClassVar[int]
-    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     order_count: int
     revenue: _containers.RepeatedCompositeFieldContainer[_common_pb2.Money]
     last_order: OrderSummary.LastOrder
-    as_of: _timestamp_pb2.Timestamp
-    def __init__(self, order_count: _Optional[int] = ..., revenue: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., last_order: _Optional[_Union[OrderSummary.LastOrder, _Mapping]] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, order_count: _Optional[int] = ..., revenue: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., last_order: _Optional[_Union[OrderSummary.LastOrder, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ServiceRequestBrief(_message.Message):
-    __slots__ = ("service_request_id", "subject", "kind", "state", "priority", "opened_at", "resolution_due", "sla_breached")
+    __slots__ = ("service_request_id", "subject", "kind", "state", "priority", "open_time", "resolution_due_time", "sla_breached")
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
-    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
-    RESOLUTION_DUE_FIELD_NUMBER: _ClassVar[int]
+    OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
     SLA_BREACHED_FIELD_NUMBER: _ClassVar[int]
     service_request_id: str
     subject: str
     kind: str
     state: str
     priority: str
-    opened_at: _timestamp_pb2.Timestamp
-    resolution_due: _timestamp_pb2.Timestamp
+    open_time: _timestamp_pb2.Timestamp
+    resolution_due_time: _timestamp_pb2.Timestamp
     sla_breached: bool
-    def __init__(self, service_request_id: _Optional[str] = ..., subject: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., priority: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_breached: _Optional[bool] = ...) -> None: ...
+    def __init__(self, service_request_id: _Optional[str] = ..., subject: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., priority: _Optional[str] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_breached: _Optional[bool] = ...) -> None: ...
 
 class ServiceRequestSummary(_message.Message):
-    __slots__ = ("open", "recent", "as_of")
+    __slots__ = ("open", "recent", "as_of_time")
     OPEN_FIELD_NUMBER: _ClassVar[int]
     RECENT_FIELD_NUMBER: _ClassVar[int]
-    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     open: _containers.RepeatedCompositeFieldContainer[ServiceRequestBrief]
     recent: _containers.RepeatedCompositeFieldContainer[ServiceRequestBrief]
-    as_of: _timestamp_pb2.Timestamp
-    def __init__(self, open: _Optional[_Iterable[_Union[ServiceRequestBrief, _Mapping]]] = ..., recent: _Optional[_Iterable[_Union[ServiceRequestBrief, _Mapping]]] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, open: _Optional[_Iterable[_Union[ServiceRequestBrief, _Mapping]]] = ..., recent: _Optional[_Iterable[_Union[ServiceRequestBrief, _Mapping]]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LoyaltySummary(_message.Message):
-    __slots__ = ("enrolled", "tier_id", "tier_name", "points_balance", "points_debt", "as_of")
+    __slots__ = ("enrolled", "tier_id", "tier_name", "points_balance", "points_debt", "as_of_time")
     ENROLLED_FIELD_NUMBER: _ClassVar[int]
     TIER_ID_FIELD_NUMBER: _ClassVar[int]
     TIER_NAME_FIELD_NUMBER: _ClassVar[int]
     POINTS_BALANCE_FIELD_NUMBER: _ClassVar[int]
     POINTS_DEBT_FIELD_NUMBER: _ClassVar[int]
-    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     enrolled: bool
     tier_id: str
     tier_name: str
     points_balance: int
     points_debt: int
-    as_of: _timestamp_pb2.Timestamp
-    def __init__(self, enrolled: _Optional[bool] = ..., tier_id: _Optional[str] = ..., tier_name: _Optional[str] = ..., points_balance: _Optional[int] = ..., points_debt: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, enrolled: _Optional[bool] = ..., tier_id: _Optional[str] = ..., tier_name: _Optional[str] = ..., points_balance: _Optional[int] = ..., points_debt: _Optional[int] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ValueSummary(_message.Message):
     __slots__ = ("lifetime_value", "historical_value", "predicted_value", "tier", "churn_risk", "alive_probability", "rfm", "as_of")
@@ -127,19 +127,19 @@ class ValueSummary(_message.Message):
     def __init__(self, lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[str] = ..., churn_risk: _Optional[bool] = ..., alive_probability: _Optional[float] = ..., rfm: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ContactSuppression(_message.Message):
-    __slots__ = ("suppressed", "reason", "service_request_ids", "since")
+    __slots__ = ("suppressed", "reason", "service_request_ids", "suppress_time")
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     SERVICE_REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
-    SINCE_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESS_TIME_FIELD_NUMBER: _ClassVar[int]
     suppressed: bool
     reason: str
     service_request_ids: _containers.RepeatedScalarFieldContainer[str]
-    since: _timestamp_pb2.Timestamp
-    def __init__(self, suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    suppress_time: _timestamp_pb2.Timestamp
+    def __init__(self, suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., suppress_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TimelineEntry(_message.Message):
-    __slots__ = ("event_id", "event_type", "kind", "occurred_at", "summary", "channel", "references")
+    __slots__ = ("event_id", "event_type", "kind", "occur_time", "summary", "channel", "references")
     class ReferencesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -150,18 +150,18 @@ class TimelineEntry(_message.Message):
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     REFERENCES_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     event_type: str
     kind: TimelineEntryKind
-    occurred_at: _timestamp_pb2.Timestamp
+    occur_time: _timestamp_pb2.Timestamp
     summary: str
     channel: str
     references: _containers.ScalarMap[str, str]
-    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., channel: _Optional[str] = ..., references: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., channel: _Optional[str] = ..., references: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Customer360(_message.Message):
     __slots__ = ("customer", "orders", "service_requests", "loyalty", "contact_suppression", "timeline", "timeline_next_page_token", "value")

@@ -28,6 +28,12 @@ class UpsertSourceRecordRequest(_message.Message):
     record: _records_pb2.SourceRecord
     def __init__(self, record: _Optional[_Union[_records_pb2.SourceRecord, _Mapping]] = ...) -> None: ...
 
+class UpsertSourceRecordResponse(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: UpsertResult
+    def __init__(self, result: _Optional[_Union[UpsertResult, _Mapping]] = ...) -> None: ...
+
 class UpsertResult(_message.Message):
     __slots__ = ("index", "source_system", "source_id", "customer_id", "outcome", "score", "match_review_id", "quality_flags", "error", "findings")
     INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -52,7 +58,7 @@ class UpsertResult(_message.Message):
     findings: _containers.RepeatedCompositeFieldContainer[_records_pb2.DataQualityFinding]
     def __init__(self, index: _Optional[int] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[_records_pb2.MatchOutcome, str]] = ..., score: _Optional[float] = ..., match_review_id: _Optional[str] = ..., quality_flags: _Optional[_Iterable[_Union[_records_pb2.QualityFlag, str]]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[_records_pb2.DataQualityFinding, _Mapping]]] = ...) -> None: ...
 
-class UpsertSourceRecordsRequest(_message.Message):
+class BatchUpsertSourceRecordsRequest(_message.Message):
     __slots__ = ("records", "batch_id")
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
@@ -60,7 +66,27 @@ class UpsertSourceRecordsRequest(_message.Message):
     batch_id: str
     def __init__(self, records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., batch_id: _Optional[str] = ...) -> None: ...
 
-class UpsertSourceRecordsResponse(_message.Message):
+class BatchUpsertSourceRecordsResponse(_message.Message):
+    __slots__ = ("results", "batch_id", "accepted_count", "rejected_count")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[UpsertResult]
+    batch_id: str
+    accepted_count: int
+    rejected_count: int
+    def __init__(self, results: _Optional[_Iterable[_Union[UpsertResult, _Mapping]]] = ..., batch_id: _Optional[str] = ..., accepted_count: _Optional[int] = ..., rejected_count: _Optional[int] = ...) -> None: ...
+
+class StreamSourceRecordsRequest(_message.Message):
+    __slots__ = ("records", "batch_id")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceRecord]
+    batch_id: str
+    def __init__(self, records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., batch_id: _Optional[str] = ...) -> None: ...
+
+class StreamSourceRecordsResponse(_message.Message):
     __slots__ = ("results", "batch_id", "accepted_count", "rejected_count")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
@@ -80,13 +106,19 @@ class GetCustomerRequest(_message.Message):
     view: _records_pb2.CustomerView
     def __init__(self, customer_id: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
 
+class GetCustomerResponse(_message.Message):
+    __slots__ = ("customer",)
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _records_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
+
 class SearchCustomersRequest(_message.Message):
-    __slots__ = ("query", "email", "phone", "family_name", "date_of_birth", "postal_code", "source_system", "include_inactive", "page_size", "page_token", "view")
+    __slots__ = ("query", "email", "phone", "family_name", "birth_date", "postal_code", "source_system", "include_inactive", "page_size", "page_token", "view")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
     FAMILY_NAME_FIELD_NUMBER: _ClassVar[int]
-    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
     POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -97,14 +129,14 @@ class SearchCustomersRequest(_message.Message):
     email: str
     phone: str
     family_name: str
-    date_of_birth: _common_pb2.Date
+    birth_date: _common_pb2.Date
     postal_code: str
     source_system: str
     include_inactive: bool
     page_size: int
     page_token: str
     view: _records_pb2.CustomerView
-    def __init__(self, query: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., family_name: _Optional[str] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., postal_code: _Optional[str] = ..., source_system: _Optional[str] = ..., include_inactive: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
+    def __init__(self, query: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., family_name: _Optional[str] = ..., birth_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., postal_code: _Optional[str] = ..., source_system: _Optional[str] = ..., include_inactive: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
 
 class SearchCustomersResponse(_message.Message):
     __slots__ = ("customers", "next_page_token")
@@ -114,7 +146,7 @@ class SearchCustomersResponse(_message.Message):
     next_page_token: str
     def __init__(self, customers: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
-class LookupBySourceIdRequest(_message.Message):
+class GetCustomerBySourceIdRequest(_message.Message):
     __slots__ = ("source_system", "source_id")
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -122,7 +154,7 @@ class LookupBySourceIdRequest(_message.Message):
     source_id: str
     def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ...) -> None: ...
 
-class LookupBySourceIdResponse(_message.Message):
+class GetCustomerBySourceIdResponse(_message.Message):
     __slots__ = ("customer_id", "reference", "customer", "erased")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
@@ -221,12 +253,12 @@ class ListMatchReviewsRequest(_message.Message):
     def __init__(self, state: _Optional[_Union[_records_pb2.MatchReviewState, str]] = ..., customer_id: _Optional[str] = ..., min_score: _Optional[float] = ..., source_system: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListMatchReviewsResponse(_message.Message):
-    __slots__ = ("reviews", "next_page_token")
-    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("match_reviews", "next_page_token")
+    MATCH_REVIEWS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
+    match_reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
     next_page_token: str
-    def __init__(self, reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ResolveMatchReviewRequest(_message.Message):
     __slots__ = ("review_id", "decision", "note", "actor", "expected_version", "validate_only")
@@ -252,7 +284,7 @@ class ResolveMatchReviewResponse(_message.Message):
     customer: _records_pb2.Customer
     def __init__(self, review: _Optional[_Union[_records_pb2.MatchReview, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
 
-class GetCustomerHistoryRequest(_message.Message):
+class ListHistoryEntriesRequest(_message.Message):
     __slots__ = ("customer_id", "page_size", "page_token")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -262,13 +294,13 @@ class GetCustomerHistoryRequest(_message.Message):
     page_token: str
     def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class GetCustomerHistoryResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListHistoryEntriesResponse(_message.Message):
+    __slots__ = ("history_entries", "next_page_token")
+    HISTORY_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
+    history_entries: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, history_entries: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetCustomer360Request(_message.Message):
     __slots__ = ("customer_id", "timeline_limit")
@@ -278,7 +310,13 @@ class GetCustomer360Request(_message.Message):
     timeline_limit: int
     def __init__(self, customer_id: _Optional[str] = ..., timeline_limit: _Optional[int] = ...) -> None: ...
 
-class ListCustomerTimelineRequest(_message.Message):
+class GetCustomer360Response(_message.Message):
+    __slots__ = ("customer360",)
+    CUSTOMER360_FIELD_NUMBER: _ClassVar[int]
+    customer360: _customer360_pb2.Customer360
+    def __init__(self, customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ...) -> None: ...
+
+class ListTimelineEntriesRequest(_message.Message):
     __slots__ = ("customer_id", "kinds", "page_size", "page_token")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KINDS_FIELD_NUMBER: _ClassVar[int]
@@ -290,29 +328,35 @@ class ListCustomerTimelineRequest(_message.Message):
     page_token: str
     def __init__(self, customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class ListCustomerTimelineResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListTimelineEntriesResponse(_message.Message):
+    __slots__ = ("timeline_entries", "next_page_token")
+    TIMELINE_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
+    timeline_entries: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, timeline_entries: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SetConsentRequest(_message.Message):
-    __slots__ = ("customer_id", "channel", "status", "source", "given_at", "actor")
+    __slots__ = ("customer_id", "channel", "status", "source", "give_time", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
-    GIVEN_AT_FIELD_NUMBER: _ClassVar[int]
+    GIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     channel: _records_pb2.ConsentChannel
     status: _records_pb2.ConsentStatus
     source: str
-    given_at: _timestamp_pb2.Timestamp
+    give_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[_records_pb2.ConsentChannel, str]] = ..., status: _Optional[_Union[_records_pb2.ConsentStatus, str]] = ..., source: _Optional[str] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[_records_pb2.ConsentChannel, str]] = ..., status: _Optional[_Union[_records_pb2.ConsentStatus, str]] = ..., source: _Optional[str] = ..., give_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class SetConsentResponse(_message.Message):
+    __slots__ = ("customer",)
+    CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer: _records_pb2.Customer
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
 
 class ExportCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "actor")
@@ -322,23 +366,23 @@ class ExportCustomerRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, customer_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class CustomerExport(_message.Message):
-    __slots__ = ("customer", "source_records", "history", "match_reviews", "exported_at", "customer360", "timeline")
+class ExportCustomerResponse(_message.Message):
+    __slots__ = ("customer", "source_records", "history", "match_reviews", "export_time", "customer360", "timeline")
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     SOURCE_RECORDS_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     MATCH_REVIEWS_FIELD_NUMBER: _ClassVar[int]
-    EXPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER360_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     customer: _records_pb2.Customer
     source_records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceRecord]
     history: _containers.RepeatedCompositeFieldContainer[_records_pb2.HistoryEntry]
     match_reviews: _containers.RepeatedCompositeFieldContainer[_records_pb2.MatchReview]
-    exported_at: _timestamp_pb2.Timestamp
+    export_time: _timestamp_pb2.Timestamp
     customer360: _customer360_pb2.Customer360
     timeline: _containers.RepeatedCompositeFieldContainer[_customer360_pb2.TimelineEntry]
-    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., exported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., export_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
 
 class EraseCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "reason", "request_reference", "actor", "idempotency_key")
@@ -355,11 +399,11 @@ class EraseCustomerRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_reference: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class EraseCustomerResponse(_message.Message):
-    __slots__ = ("customer_id", "tombstones", "erased_at")
+    __slots__ = ("customer_id", "tombstones", "erase_time")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     TOMBSTONES_FIELD_NUMBER: _ClassVar[int]
-    ERASED_AT_FIELD_NUMBER: _ClassVar[int]
+    ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     tombstones: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceReference]
-    erased_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., tombstones: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., erased_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    erase_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., tombstones: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., erase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

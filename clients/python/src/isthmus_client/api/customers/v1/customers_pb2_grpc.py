@@ -3,9 +3,7 @@
 import grpc
 import warnings
 
-from isthmus_client.api.customers.v1 import customer360_pb2 as isthmus_dot_customers_dot_v1_dot_customer360__pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as isthmus_dot_customers_dot_v1_dot_customers__pb2
-from isthmus_client.api.customers.v1 import records_pb2 as isthmus_dot_customers_dot_v1_dot_records__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -42,17 +40,17 @@ class CustomerMasterServiceStub:
         self.UpsertSourceRecord = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/UpsertSourceRecord',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertResult.FromString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordResponse.FromString,
                 _registered_method=True)
-        self.UpsertSourceRecords = channel.unary_unary(
-                '/isthmus.customers.v1.CustomerMasterService/UpsertSourceRecords',
-                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.FromString,
+        self.BatchUpsertSourceRecords = channel.unary_unary(
+                '/isthmus.customers.v1.CustomerMasterService/BatchUpsertSourceRecords',
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchUpsertSourceRecordsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchUpsertSourceRecordsResponse.FromString,
                 _registered_method=True)
         self.StreamSourceRecords = channel.stream_stream(
                 '/isthmus.customers.v1.CustomerMasterService/StreamSourceRecords',
-                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.FromString,
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.StreamSourceRecordsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.StreamSourceRecordsResponse.FromString,
                 _registered_method=True)
         self.ListDataQualityFindings = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/ListDataQualityFindings',
@@ -62,17 +60,17 @@ class CustomerMasterServiceStub:
         self.GetCustomer = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/GetCustomer',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_records__pb2.Customer.FromString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerResponse.FromString,
                 _registered_method=True)
         self.SearchCustomers = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/SearchCustomers',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SearchCustomersRequest.SerializeToString,
                 response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SearchCustomersResponse.FromString,
                 _registered_method=True)
-        self.LookupBySourceId = channel.unary_unary(
-                '/isthmus.customers.v1.CustomerMasterService/LookupBySourceId',
-                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.LookupBySourceIdRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.LookupBySourceIdResponse.FromString,
+        self.GetCustomerBySourceId = channel.unary_unary(
+                '/isthmus.customers.v1.CustomerMasterService/GetCustomerBySourceId',
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerBySourceIdRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerBySourceIdResponse.FromString,
                 _registered_method=True)
         self.MergeCustomers = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/MergeCustomers',
@@ -94,30 +92,30 @@ class CustomerMasterServiceStub:
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ResolveMatchReviewRequest.SerializeToString,
                 response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ResolveMatchReviewResponse.FromString,
                 _registered_method=True)
-        self.GetCustomerHistory = channel.unary_unary(
-                '/isthmus.customers.v1.CustomerMasterService/GetCustomerHistory',
-                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerHistoryRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerHistoryResponse.FromString,
+        self.ListHistoryEntries = channel.unary_unary(
+                '/isthmus.customers.v1.CustomerMasterService/ListHistoryEntries',
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListHistoryEntriesRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListHistoryEntriesResponse.FromString,
                 _registered_method=True)
         self.GetCustomer360 = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/GetCustomer360',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomer360Request.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customer360__pb2.Customer360.FromString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomer360Response.FromString,
                 _registered_method=True)
-        self.ListCustomerTimeline = channel.unary_unary(
-                '/isthmus.customers.v1.CustomerMasterService/ListCustomerTimeline',
-                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListCustomerTimelineRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListCustomerTimelineResponse.FromString,
+        self.ListTimelineEntries = channel.unary_unary(
+                '/isthmus.customers.v1.CustomerMasterService/ListTimelineEntries',
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListTimelineEntriesRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListTimelineEntriesResponse.FromString,
                 _registered_method=True)
         self.SetConsent = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/SetConsent',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SetConsentRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_records__pb2.Customer.FromString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SetConsentResponse.FromString,
                 _registered_method=True)
         self.ExportCustomer = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/ExportCustomer',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ExportCustomerRequest.SerializeToString,
-                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.CustomerExport.FromString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ExportCustomerResponse.FromString,
                 _registered_method=True)
         self.EraseCustomer = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/EraseCustomer',
@@ -145,7 +143,7 @@ class CustomerMasterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def UpsertSourceRecords(self, request, context):
+    def BatchUpsertSourceRecords(self, request, context):
         """Ingests a batch (up to 1,000 records; more is INVALID_ARGUMENT for the whole request). One bad
         record does not fail the batch: each record gets its own result, in request order, and a
         rejected one carries the error it would have had on its own. The accepted records commit in
@@ -159,7 +157,7 @@ class CustomerMasterServiceServicer:
     def StreamSourceRecords(self, request_iterator, context):
         """Bulk load for backfills: the client streams batches and may send the next before the previous
         is answered; the server answers each batch, in order, once it is committed, so a client can
-        checkpoint on every answer. Each batch behaves as UpsertSourceRecords; a batch of more than
+        checkpoint on every answer. Each batch behaves as BatchUpsertSourceRecords; a batch of more than
         1,000 records ends the stream with INVALID_ARGUMENT (batches answered before stay committed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -190,7 +188,7 @@ class CustomerMasterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def LookupBySourceId(self, request, context):
+    def GetCustomerBySourceId(self, request, context):
         """The cross-reference: which golden customer holds a source record. NOT_FOUND when unknown.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -232,7 +230,7 @@ class CustomerMasterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetCustomerHistory(self, request, context):
+    def ListHistoryEntries(self, request, context):
         """The audit trail, newest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -247,7 +245,7 @@ class CustomerMasterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListCustomerTimeline(self, request, context):
+    def ListTimelineEntries(self, request, context):
         """The customer 360 timeline, newest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -256,7 +254,7 @@ class CustomerMasterServiceServicer:
 
     def SetConsent(self, request, context):
         """Records a consent statement for one channel. Naturally idempotent on
-        (customer, channel, status, given_at). Returns the customer in the BASIC view.
+        (customer, channel, status, give_time). Returns the customer in the BASIC view.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -284,17 +282,17 @@ def add_CustomerMasterServiceServicer_to_server(servicer, server):
             'UpsertSourceRecord': grpc.unary_unary_rpc_method_handler(
                     servicer.UpsertSourceRecord,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertResult.SerializeToString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordResponse.SerializeToString,
             ),
-            'UpsertSourceRecords': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpsertSourceRecords,
-                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.SerializeToString,
+            'BatchUpsertSourceRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchUpsertSourceRecords,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchUpsertSourceRecordsRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchUpsertSourceRecordsResponse.SerializeToString,
             ),
             'StreamSourceRecords': grpc.stream_stream_rpc_method_handler(
                     servicer.StreamSourceRecords,
-                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.SerializeToString,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.StreamSourceRecordsRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.StreamSourceRecordsResponse.SerializeToString,
             ),
             'ListDataQualityFindings': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDataQualityFindings,
@@ -304,17 +302,17 @@ def add_CustomerMasterServiceServicer_to_server(servicer, server):
             'GetCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomer,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_records__pb2.Customer.SerializeToString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerResponse.SerializeToString,
             ),
             'SearchCustomers': grpc.unary_unary_rpc_method_handler(
                     servicer.SearchCustomers,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SearchCustomersRequest.FromString,
                     response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SearchCustomersResponse.SerializeToString,
             ),
-            'LookupBySourceId': grpc.unary_unary_rpc_method_handler(
-                    servicer.LookupBySourceId,
-                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.LookupBySourceIdRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.LookupBySourceIdResponse.SerializeToString,
+            'GetCustomerBySourceId': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCustomerBySourceId,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerBySourceIdRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerBySourceIdResponse.SerializeToString,
             ),
             'MergeCustomers': grpc.unary_unary_rpc_method_handler(
                     servicer.MergeCustomers,
@@ -336,30 +334,30 @@ def add_CustomerMasterServiceServicer_to_server(servicer, server):
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ResolveMatchReviewRequest.FromString,
                     response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ResolveMatchReviewResponse.SerializeToString,
             ),
-            'GetCustomerHistory': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetCustomerHistory,
-                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerHistoryRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerHistoryResponse.SerializeToString,
+            'ListHistoryEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHistoryEntries,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListHistoryEntriesRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListHistoryEntriesResponse.SerializeToString,
             ),
             'GetCustomer360': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomer360,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomer360Request.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customer360__pb2.Customer360.SerializeToString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomer360Response.SerializeToString,
             ),
-            'ListCustomerTimeline': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListCustomerTimeline,
-                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListCustomerTimelineRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListCustomerTimelineResponse.SerializeToString,
+            'ListTimelineEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTimelineEntries,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListTimelineEntriesRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListTimelineEntriesResponse.SerializeToString,
             ),
             'SetConsent': grpc.unary_unary_rpc_method_handler(
                     servicer.SetConsent,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SetConsentRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_records__pb2.Customer.SerializeToString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SetConsentResponse.SerializeToString,
             ),
             'ExportCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.ExportCustomer,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ExportCustomerRequest.FromString,
-                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.CustomerExport.SerializeToString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ExportCustomerResponse.SerializeToString,
             ),
             'EraseCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.EraseCustomer,
@@ -396,7 +394,7 @@ class CustomerMasterService:
             target,
             '/isthmus.customers.v1.CustomerMasterService/UpsertSourceRecord',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertResult.FromString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -408,7 +406,7 @@ class CustomerMasterService:
             _registered_method=True)
 
     @staticmethod
-    def UpsertSourceRecords(request,
+    def BatchUpsertSourceRecords(request,
             target,
             options=(),
             channel_credentials=None,
@@ -421,9 +419,9 @@ class CustomerMasterService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.customers.v1.CustomerMasterService/UpsertSourceRecords',
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.FromString,
+            '/isthmus.customers.v1.CustomerMasterService/BatchUpsertSourceRecords',
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchUpsertSourceRecordsRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchUpsertSourceRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -449,8 +447,8 @@ class CustomerMasterService:
             request_iterator,
             target,
             '/isthmus.customers.v1.CustomerMasterService/StreamSourceRecords',
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.UpsertSourceRecordsResponse.FromString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.StreamSourceRecordsRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.StreamSourceRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -504,7 +502,7 @@ class CustomerMasterService:
             target,
             '/isthmus.customers.v1.CustomerMasterService/GetCustomer',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_records__pb2.Customer.FromString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -543,7 +541,7 @@ class CustomerMasterService:
             _registered_method=True)
 
     @staticmethod
-    def LookupBySourceId(request,
+    def GetCustomerBySourceId(request,
             target,
             options=(),
             channel_credentials=None,
@@ -556,9 +554,9 @@ class CustomerMasterService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.customers.v1.CustomerMasterService/LookupBySourceId',
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.LookupBySourceIdRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.LookupBySourceIdResponse.FromString,
+            '/isthmus.customers.v1.CustomerMasterService/GetCustomerBySourceId',
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerBySourceIdRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerBySourceIdResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -678,7 +676,7 @@ class CustomerMasterService:
             _registered_method=True)
 
     @staticmethod
-    def GetCustomerHistory(request,
+    def ListHistoryEntries(request,
             target,
             options=(),
             channel_credentials=None,
@@ -691,9 +689,9 @@ class CustomerMasterService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.customers.v1.CustomerMasterService/GetCustomerHistory',
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerHistoryRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerHistoryResponse.FromString,
+            '/isthmus.customers.v1.CustomerMasterService/ListHistoryEntries',
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListHistoryEntriesRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListHistoryEntriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -720,7 +718,7 @@ class CustomerMasterService:
             target,
             '/isthmus.customers.v1.CustomerMasterService/GetCustomer360',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomer360Request.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customer360__pb2.Customer360.FromString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomer360Response.FromString,
             options,
             channel_credentials,
             insecure,
@@ -732,7 +730,7 @@ class CustomerMasterService:
             _registered_method=True)
 
     @staticmethod
-    def ListCustomerTimeline(request,
+    def ListTimelineEntries(request,
             target,
             options=(),
             channel_credentials=None,
@@ -745,9 +743,9 @@ class CustomerMasterService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.customers.v1.CustomerMasterService/ListCustomerTimeline',
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListCustomerTimelineRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListCustomerTimelineResponse.FromString,
+            '/isthmus.customers.v1.CustomerMasterService/ListTimelineEntries',
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListTimelineEntriesRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.ListTimelineEntriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -774,7 +772,7 @@ class CustomerMasterService:
             target,
             '/isthmus.customers.v1.CustomerMasterService/SetConsent',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.SetConsentRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_records__pb2.Customer.FromString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.SetConsentResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -801,7 +799,7 @@ class CustomerMasterService:
             target,
             '/isthmus.customers.v1.CustomerMasterService/ExportCustomer',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.ExportCustomerRequest.SerializeToString,
-            isthmus_dot_customers_dot_v1_dot_customers__pb2.CustomerExport.FromString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.ExportCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -249,7 +249,7 @@ class DataQualityFinding(_message.Message):
     def __init__(self, field: _Optional[str] = ..., rule: _Optional[str] = ..., raw_value: _Optional[str] = ..., description: _Optional[str] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SourceRecord(_message.Message):
-    __slots__ = ("source_system", "source_id", "name", "emails", "phones", "addresses", "date_of_birth", "identifiers", "company", "observed_at", "attributes", "lawful_basis")
+    __slots__ = ("source_system", "source_id", "name", "emails", "phones", "addresses", "birth_date", "identifiers", "company", "observe_time", "attributes", "lawful_basis")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -263,10 +263,10 @@ class SourceRecord(_message.Message):
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     PHONES_FIELD_NUMBER: _ClassVar[int]
     ADDRESSES_FIELD_NUMBER: _ClassVar[int]
-    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
     IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
     COMPANY_FIELD_NUMBER: _ClassVar[int]
-    OBSERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    OBSERVE_TIME_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     LAWFUL_BASIS_FIELD_NUMBER: _ClassVar[int]
     source_system: str
@@ -275,70 +275,70 @@ class SourceRecord(_message.Message):
     emails: _containers.RepeatedCompositeFieldContainer[EmailAddress]
     phones: _containers.RepeatedCompositeFieldContainer[PhoneNumber]
     addresses: _containers.RepeatedCompositeFieldContainer[Address]
-    date_of_birth: _common_pb2.Date
+    birth_date: _common_pb2.Date
     identifiers: _containers.RepeatedCompositeFieldContainer[Identifier]
     company: str
-    observed_at: _timestamp_pb2.Timestamp
+    observe_time: _timestamp_pb2.Timestamp
     attributes: _containers.ScalarMap[str, str]
     lawful_basis: str
-    def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., name: _Optional[_Union[PersonName, _Mapping]] = ..., emails: _Optional[_Iterable[_Union[EmailAddress, _Mapping]]] = ..., phones: _Optional[_Iterable[_Union[PhoneNumber, _Mapping]]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., company: _Optional[str] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., lawful_basis: _Optional[str] = ...) -> None: ...
+    def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., name: _Optional[_Union[PersonName, _Mapping]] = ..., emails: _Optional[_Iterable[_Union[EmailAddress, _Mapping]]] = ..., phones: _Optional[_Iterable[_Union[PhoneNumber, _Mapping]]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., birth_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., company: _Optional[str] = ..., observe_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., lawful_basis: _Optional[str] = ...) -> None: ...
 
 class SourceReference(_message.Message):
-    __slots__ = ("source_system", "source_id", "linked_at", "link_outcome", "score", "observed_at", "match_model", "comparisons")
+    __slots__ = ("source_system", "source_id", "link_time", "link_outcome", "score", "observe_time", "match_model", "comparisons")
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
-    LINKED_AT_FIELD_NUMBER: _ClassVar[int]
+    LINK_TIME_FIELD_NUMBER: _ClassVar[int]
     LINK_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
-    OBSERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    OBSERVE_TIME_FIELD_NUMBER: _ClassVar[int]
     MATCH_MODEL_FIELD_NUMBER: _ClassVar[int]
     COMPARISONS_FIELD_NUMBER: _ClassVar[int]
     source_system: str
     source_id: str
-    linked_at: _timestamp_pb2.Timestamp
+    link_time: _timestamp_pb2.Timestamp
     link_outcome: MatchOutcome
     score: float
-    observed_at: _timestamp_pb2.Timestamp
+    observe_time: _timestamp_pb2.Timestamp
     match_model: str
     comparisons: _containers.RepeatedCompositeFieldContainer[ComparatorResult]
-    def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., linked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., link_outcome: _Optional[_Union[MatchOutcome, str]] = ..., score: _Optional[float] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match_model: _Optional[str] = ..., comparisons: _Optional[_Iterable[_Union[ComparatorResult, _Mapping]]] = ...) -> None: ...
+    def __init__(self, source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., link_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., link_outcome: _Optional[_Union[MatchOutcome, str]] = ..., score: _Optional[float] = ..., observe_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match_model: _Optional[str] = ..., comparisons: _Optional[_Iterable[_Union[ComparatorResult, _Mapping]]] = ...) -> None: ...
 
 class FieldLineage(_message.Message):
-    __slots__ = ("field", "value", "raw_value", "source_system", "source_id", "rule", "observed_at")
+    __slots__ = ("field", "value", "raw_value", "source_system", "source_id", "rule", "observe_time")
     FIELD_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     RAW_VALUE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
-    OBSERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    OBSERVE_TIME_FIELD_NUMBER: _ClassVar[int]
     field: str
     value: str
     raw_value: str
     source_system: str
     source_id: str
     rule: SurvivorshipRule
-    observed_at: _timestamp_pb2.Timestamp
-    def __init__(self, field: _Optional[str] = ..., value: _Optional[str] = ..., raw_value: _Optional[str] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., rule: _Optional[_Union[SurvivorshipRule, str]] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    observe_time: _timestamp_pb2.Timestamp
+    def __init__(self, field: _Optional[str] = ..., value: _Optional[str] = ..., raw_value: _Optional[str] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., rule: _Optional[_Union[SurvivorshipRule, str]] = ..., observe_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Consent(_message.Message):
-    __slots__ = ("channel", "status", "source", "given_at", "recorded_at", "recorded_by")
+    __slots__ = ("channel", "status", "source", "give_time", "record_time", "recorded_by")
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
-    GIVEN_AT_FIELD_NUMBER: _ClassVar[int]
-    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    GIVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
     RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
     channel: ConsentChannel
     status: ConsentStatus
     source: str
-    given_at: _timestamp_pb2.Timestamp
-    recorded_at: _timestamp_pb2.Timestamp
+    give_time: _timestamp_pb2.Timestamp
+    record_time: _timestamp_pb2.Timestamp
     recorded_by: _common_pb2.Actor
-    def __init__(self, channel: _Optional[_Union[ConsentChannel, str]] = ..., status: _Optional[_Union[ConsentStatus, str]] = ..., source: _Optional[str] = ..., given_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, channel: _Optional[_Union[ConsentChannel, str]] = ..., status: _Optional[_Union[ConsentStatus, str]] = ..., source: _Optional[str] = ..., give_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class Customer(_message.Message):
-    __slots__ = ("customer_id", "state", "merged_into_id", "version", "name", "emails", "phones", "addresses", "date_of_birth", "identifiers", "company", "sources", "consents", "quality_flags", "lineage", "create_time", "update_time", "household")
+    __slots__ = ("customer_id", "state", "merged_into_id", "version", "name", "emails", "phones", "addresses", "birth_date", "identifiers", "company", "sources", "consents", "quality_flags", "lineage", "create_time", "update_time", "household")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     MERGED_INTO_ID_FIELD_NUMBER: _ClassVar[int]
@@ -347,7 +347,7 @@ class Customer(_message.Message):
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     PHONES_FIELD_NUMBER: _ClassVar[int]
     ADDRESSES_FIELD_NUMBER: _ClassVar[int]
-    DATE_OF_BIRTH_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
     IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
     COMPANY_FIELD_NUMBER: _ClassVar[int]
     SOURCES_FIELD_NUMBER: _ClassVar[int]
@@ -365,7 +365,7 @@ class Customer(_message.Message):
     emails: _containers.RepeatedCompositeFieldContainer[EmailAddress]
     phones: _containers.RepeatedCompositeFieldContainer[PhoneNumber]
     addresses: _containers.RepeatedCompositeFieldContainer[Address]
-    date_of_birth: _common_pb2.Date
+    birth_date: _common_pb2.Date
     identifiers: _containers.RepeatedCompositeFieldContainer[Identifier]
     company: str
     sources: _containers.RepeatedCompositeFieldContainer[SourceReference]
@@ -375,7 +375,7 @@ class Customer(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     household: _containers.RepeatedCompositeFieldContainer[HouseholdMember]
-    def __init__(self, customer_id: _Optional[str] = ..., state: _Optional[_Union[CustomerState, str]] = ..., merged_into_id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[_Union[PersonName, _Mapping]] = ..., emails: _Optional[_Iterable[_Union[EmailAddress, _Mapping]]] = ..., phones: _Optional[_Iterable[_Union[PhoneNumber, _Mapping]]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., date_of_birth: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., company: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[SourceReference, _Mapping]]] = ..., consents: _Optional[_Iterable[_Union[Consent, _Mapping]]] = ..., quality_flags: _Optional[_Iterable[_Union[QualityFlag, str]]] = ..., lineage: _Optional[_Iterable[_Union[FieldLineage, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., household: _Optional[_Iterable[_Union[HouseholdMember, _Mapping]]] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., state: _Optional[_Union[CustomerState, str]] = ..., merged_into_id: _Optional[str] = ..., version: _Optional[int] = ..., name: _Optional[_Union[PersonName, _Mapping]] = ..., emails: _Optional[_Iterable[_Union[EmailAddress, _Mapping]]] = ..., phones: _Optional[_Iterable[_Union[PhoneNumber, _Mapping]]] = ..., addresses: _Optional[_Iterable[_Union[Address, _Mapping]]] = ..., birth_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., identifiers: _Optional[_Iterable[_Union[Identifier, _Mapping]]] = ..., company: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[SourceReference, _Mapping]]] = ..., consents: _Optional[_Iterable[_Union[Consent, _Mapping]]] = ..., quality_flags: _Optional[_Iterable[_Union[QualityFlag, str]]] = ..., lineage: _Optional[_Iterable[_Union[FieldLineage, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., household: _Optional[_Iterable[_Union[HouseholdMember, _Mapping]]] = ...) -> None: ...
 
 class HouseholdMember(_message.Message):
     __slots__ = ("customer_id", "shared", "reason", "found_by", "create_time")
@@ -456,11 +456,11 @@ class FieldChange(_message.Message):
     def __init__(self, field: _Optional[str] = ..., before: _Optional[str] = ..., after: _Optional[str] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
-    __slots__ = ("entry_id", "customer_id", "kind", "occurred_at", "actor", "principal", "source_record", "steward_action_id", "reason", "changes", "version", "related_customer_ids")
+    __slots__ = ("entry_id", "customer_id", "kind", "occur_time", "actor", "principal", "source_record", "steward_action_id", "reason", "changes", "version", "related_customer_ids")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
     SOURCE_RECORD_FIELD_NUMBER: _ClassVar[int]
@@ -472,7 +472,7 @@ class HistoryEntry(_message.Message):
     entry_id: str
     customer_id: str
     kind: HistoryEntryKind
-    occurred_at: _timestamp_pb2.Timestamp
+    occur_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
     principal: str
     source_record: SourceReference
@@ -481,4 +481,4 @@ class HistoryEntry(_message.Message):
     changes: _containers.RepeatedCompositeFieldContainer[FieldChange]
     version: int
     related_customer_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, entry_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[HistoryEntryKind, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., principal: _Optional[str] = ..., source_record: _Optional[_Union[SourceReference, _Mapping]] = ..., steward_action_id: _Optional[str] = ..., reason: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[FieldChange, _Mapping]]] = ..., version: _Optional[int] = ..., related_customer_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, entry_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[HistoryEntryKind, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., principal: _Optional[str] = ..., source_record: _Optional[_Union[SourceReference, _Mapping]] = ..., steward_action_id: _Optional[str] = ..., reason: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[FieldChange, _Mapping]]] = ..., version: _Optional[int] = ..., related_customer_ids: _Optional[_Iterable[str]] = ...) -> None: ...

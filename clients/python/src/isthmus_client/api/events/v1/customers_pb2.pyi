@@ -46,34 +46,34 @@ class CustomersMerged(_message.Message):
     def __init__(self, surviving_id: _Optional[str] = ..., merged_ids: _Optional[_Iterable[str]] = ..., merge_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
 
 class CustomerUnmerged(_message.Message):
-    __slots__ = ("from_id", "restored_ids", "unmerge_id", "merge_id", "reason", "actor", "merged_at")
+    __slots__ = ("from_id", "restored_ids", "unmerge_id", "merge_id", "reason", "actor", "merge_time")
     FROM_ID_FIELD_NUMBER: _ClassVar[int]
     RESTORED_IDS_FIELD_NUMBER: _ClassVar[int]
     UNMERGE_ID_FIELD_NUMBER: _ClassVar[int]
     MERGE_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    MERGED_AT_FIELD_NUMBER: _ClassVar[int]
+    MERGE_TIME_FIELD_NUMBER: _ClassVar[int]
     from_id: str
     restored_ids: _containers.RepeatedScalarFieldContainer[str]
     unmerge_id: str
     merge_id: str
     reason: str
     actor: _common_pb2.Actor
-    merged_at: _timestamp_pb2.Timestamp
-    def __init__(self, from_id: _Optional[str] = ..., restored_ids: _Optional[_Iterable[str]] = ..., unmerge_id: _Optional[str] = ..., merge_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., merged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    merge_time: _timestamp_pb2.Timestamp
+    def __init__(self, from_id: _Optional[str] = ..., restored_ids: _Optional[_Iterable[str]] = ..., unmerge_id: _Optional[str] = ..., merge_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., merge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CustomerErased(_message.Message):
-    __slots__ = ("customer_id", "source_records", "request_reference", "erased_at")
+    __slots__ = ("customer_id", "source_records", "request_reference", "erase_time")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_RECORDS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_REFERENCE_FIELD_NUMBER: _ClassVar[int]
-    ERASED_AT_FIELD_NUMBER: _ClassVar[int]
+    ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     source_records: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceReference]
     request_reference: str
-    erased_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., request_reference: _Optional[str] = ..., erased_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    erase_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., request_reference: _Optional[str] = ..., erase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MatchReviewOpened(_message.Message):
     __slots__ = ("review_id", "candidate_customer_id", "existing_customer_id", "score", "candidate_record")

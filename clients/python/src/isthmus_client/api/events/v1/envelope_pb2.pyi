@@ -9,10 +9,10 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "type", "occurred_at", "aggregate_id", "correlation_id", "causation_id", "schema_version", "payload", "payload_type", "producer")
+    __slots__ = ("event_id", "type", "occur_time", "aggregate_id", "correlation_id", "causation_id", "schema_version", "payload", "payload_type", "producer")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     AGGREGATE_ID_FIELD_NUMBER: _ClassVar[int]
     CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
     CAUSATION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -22,7 +22,7 @@ class EventEnvelope(_message.Message):
     PRODUCER_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     type: str
-    occurred_at: _timestamp_pb2.Timestamp
+    occur_time: _timestamp_pb2.Timestamp
     aggregate_id: str
     correlation_id: str
     causation_id: str
@@ -30,4 +30,4 @@ class EventEnvelope(_message.Message):
     payload: bytes
     payload_type: str
     producer: str
-    def __init__(self, event_id: _Optional[str] = ..., type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., aggregate_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., causation_id: _Optional[str] = ..., schema_version: _Optional[int] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., producer: _Optional[str] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., type: _Optional[str] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., aggregate_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., causation_id: _Optional[str] = ..., schema_version: _Optional[int] = ..., payload: _Optional[bytes] = ..., payload_type: _Optional[str] = ..., producer: _Optional[str] = ...) -> None: ...

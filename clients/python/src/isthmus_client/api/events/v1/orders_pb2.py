@@ -27,7 +27,7 @@ from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1
 from isthmus_client.api.orders.v1 import order_pb2 as isthmus_dot_orders_dot_v1_dot_order__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eisthmus/events/v1/orders.proto\x12\x11isthmus.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\x1disthmus/orders/v1/order.proto\"N\n\x0bOrderPlaced\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order:\x16\xb2\xbb\x18\x12orders.OrderPlaced\"\xbc\x01\n\tOrderPaid\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12(\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x19\n\x11payment_reference\x18\x03 \x01(\t\x12+\n\x07paid_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x14\xb2\xbb\x18\x10orders.OrderPaid\"\x9d\x01\n\x0eOrderCancelled\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x35\n\x0c\x63\x61ncellation\x18\x02 \x01(\x0b\x32\x1f.isthmus.orders.v1.Cancellation\x12\x10\n\x08was_paid\x18\x03 \x01(\x08:\x19\xb2\xbb\x18\x15orders.OrderCancelled\"\xaa\x01\n\x0cOrderShipped\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x0f\n\x07\x63\x61rrier\x18\x02 \x01(\t\x12\x17\n\x0ftracking_number\x18\x03 \x01(\t\x12.\n\nshipped_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x17\xb2\xbb\x18\x13orders.OrderShipped\"\x86\x01\n\x0eOrderDelivered\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x30\n\x0c\x64\x65livered_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x19\xb2\xbb\x18\x15orders.OrderDelivered\"\x86\x01\n\x0eOrderCompleted\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x30\n\x0c\x63ompleted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x19\xb2\xbb\x18\x15orders.OrderCompleted\"\xbe\x01\n\rOrderReturned\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x34\n\x0corder_return\x18\x02 \x01(\x0b\x32\x1e.isthmus.orders.v1.OrderReturn\x12\x34\n\x0ereturned_lines\x18\x03 \x03(\x0b\x32\x1c.isthmus.orders.v1.OrderLine:\x18\xb2\xbb\x18\x14orders.OrderReturned\"\xd2\x01\n\x10OrderBackordered\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x37\n\x11\x62\x61\x63kordered_lines\x18\x02 \x03(\x0b\x32\x1c.isthmus.orders.v1.OrderLine\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12/\n\x0b\x65xpected_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1b\xb2\xbb\x18\x17orders.OrderBackordered\"\x9a\x01\n\x16OrderBackorderReleased\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x34\n\x0ereleased_lines\x18\x02 \x03(\x0b\x32\x1c.isthmus.orders.v1.OrderLine:!\xb2\xbb\x18\x1dorders.OrderBackorderReleasedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eisthmus/events/v1/orders.proto\x12\x11isthmus.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\x1disthmus/orders/v1/order.proto\"N\n\x0bOrderPlaced\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order:\x16\xb2\xbb\x18\x12orders.OrderPlaced\"\xbd\x01\n\tOrderPaid\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12(\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x19\n\x11payment_reference\x18\x03 \x01(\t\x12,\n\x08pay_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x14\xb2\xbb\x18\x10orders.OrderPaid\"\x9d\x01\n\x0eOrderCancelled\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x35\n\x0c\x63\x61ncellation\x18\x02 \x01(\x0b\x32\x1f.isthmus.orders.v1.Cancellation\x12\x10\n\x08was_paid\x18\x03 \x01(\x08:\x19\xb2\xbb\x18\x15orders.OrderCancelled\"\xa9\x01\n\x0cOrderShipped\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x0f\n\x07\x63\x61rrier\x18\x02 \x01(\t\x12\x17\n\x0ftracking_number\x18\x03 \x01(\t\x12-\n\tship_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x17\xb2\xbb\x18\x13orders.OrderShipped\"\x86\x01\n\x0eOrderDelivered\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x30\n\x0c\x64\x65liver_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x19\xb2\xbb\x18\x15orders.OrderDelivered\"\x87\x01\n\x0eOrderCompleted\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x31\n\rcomplete_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x19\xb2\xbb\x18\x15orders.OrderCompleted\"\xbe\x01\n\rOrderReturned\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x34\n\x0corder_return\x18\x02 \x01(\x0b\x32\x1e.isthmus.orders.v1.OrderReturn\x12\x34\n\x0ereturned_lines\x18\x03 \x03(\x0b\x32\x1c.isthmus.orders.v1.OrderLine:\x18\xb2\xbb\x18\x14orders.OrderReturned\"\xd2\x01\n\x10OrderBackordered\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x37\n\x11\x62\x61\x63kordered_lines\x18\x02 \x03(\x0b\x32\x1c.isthmus.orders.v1.OrderLine\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12/\n\x0b\x65xpect_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:\x1b\xb2\xbb\x18\x17orders.OrderBackordered\"\x9a\x01\n\x16OrderBackorderReleased\x12\'\n\x05order\x18\x01 \x01(\x0b\x32\x18.isthmus.orders.v1.Order\x12\x34\n\x0ereleased_lines\x18\x02 \x03(\x0b\x32\x1c.isthmus.orders.v1.OrderLine:!\xb2\xbb\x18\x1dorders.OrderBackorderReleasedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -55,19 +55,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ORDERPLACED']._serialized_start=149
   _globals['_ORDERPLACED']._serialized_end=227
   _globals['_ORDERPAID']._serialized_start=230
-  _globals['_ORDERPAID']._serialized_end=418
-  _globals['_ORDERCANCELLED']._serialized_start=421
-  _globals['_ORDERCANCELLED']._serialized_end=578
-  _globals['_ORDERSHIPPED']._serialized_start=581
+  _globals['_ORDERPAID']._serialized_end=419
+  _globals['_ORDERCANCELLED']._serialized_start=422
+  _globals['_ORDERCANCELLED']._serialized_end=579
+  _globals['_ORDERSHIPPED']._serialized_start=582
   _globals['_ORDERSHIPPED']._serialized_end=751
   _globals['_ORDERDELIVERED']._serialized_start=754
   _globals['_ORDERDELIVERED']._serialized_end=888
   _globals['_ORDERCOMPLETED']._serialized_start=891
-  _globals['_ORDERCOMPLETED']._serialized_end=1025
-  _globals['_ORDERRETURNED']._serialized_start=1028
-  _globals['_ORDERRETURNED']._serialized_end=1218
-  _globals['_ORDERBACKORDERED']._serialized_start=1221
-  _globals['_ORDERBACKORDERED']._serialized_end=1431
-  _globals['_ORDERBACKORDERRELEASED']._serialized_start=1434
-  _globals['_ORDERBACKORDERRELEASED']._serialized_end=1588
+  _globals['_ORDERCOMPLETED']._serialized_end=1026
+  _globals['_ORDERRETURNED']._serialized_start=1029
+  _globals['_ORDERRETURNED']._serialized_end=1219
+  _globals['_ORDERBACKORDERED']._serialized_start=1222
+  _globals['_ORDERBACKORDERED']._serialized_end=1432
+  _globals['_ORDERBACKORDERRELEASED']._serialized_start=1435
+  _globals['_ORDERBACKORDERRELEASED']._serialized_end=1589
 # @@protoc_insertion_point(module_scope)

@@ -18,16 +18,16 @@ class OrderPlaced(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
 
 class OrderPaid(_message.Message):
-    __slots__ = ("order", "amount", "payment_reference", "paid_at")
+    __slots__ = ("order", "amount", "payment_reference", "pay_time")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
-    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    PAY_TIME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
     amount: _common_pb2.Money
     payment_reference: str
-    paid_at: _timestamp_pb2.Timestamp
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    pay_time: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OrderCancelled(_message.Message):
     __slots__ = ("order", "cancellation", "was_paid")
@@ -40,32 +40,32 @@ class OrderCancelled(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., cancellation: _Optional[_Union[_order_pb2.Cancellation, _Mapping]] = ..., was_paid: _Optional[bool] = ...) -> None: ...
 
 class OrderShipped(_message.Message):
-    __slots__ = ("order", "carrier", "tracking_number", "shipped_at")
+    __slots__ = ("order", "carrier", "tracking_number", "ship_time")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     CARRIER_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
-    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    SHIP_TIME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
     carrier: str
     tracking_number: str
-    shipped_at: _timestamp_pb2.Timestamp
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    ship_time: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OrderDelivered(_message.Message):
-    __slots__ = ("order", "delivered_at")
+    __slots__ = ("order", "deliver_time")
     ORDER_FIELD_NUMBER: _ClassVar[int]
-    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVER_TIME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    delivered_at: _timestamp_pb2.Timestamp
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    deliver_time: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OrderCompleted(_message.Message):
-    __slots__ = ("order", "completed_at")
+    __slots__ = ("order", "complete_time")
     ORDER_FIELD_NUMBER: _ClassVar[int]
-    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    completed_at: _timestamp_pb2.Timestamp
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    complete_time: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OrderReturned(_message.Message):
     __slots__ = ("order", "order_return", "returned_lines")
@@ -78,16 +78,16 @@ class OrderReturned(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., order_return: _Optional[_Union[_order_pb2.OrderReturn, _Mapping]] = ..., returned_lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ...) -> None: ...
 
 class OrderBackordered(_message.Message):
-    __slots__ = ("order", "backordered_lines", "reason", "expected_at")
+    __slots__ = ("order", "backordered_lines", "reason", "expect_time")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     BACKORDERED_LINES_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
-    EXPECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECT_TIME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
     backordered_lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
     reason: str
-    expected_at: _timestamp_pb2.Timestamp
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., backordered_lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., reason: _Optional[str] = ..., expected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expect_time: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., backordered_lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., reason: _Optional[str] = ..., expect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OrderBackorderReleased(_message.Message):
     __slots__ = ("order", "released_lines")

@@ -27,7 +27,7 @@ from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as isthmus_dot_service__requests_dot_v1_dot_service__request__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(isthmus/events/v1/service_requests.proto\x12\x11isthmus.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\x31isthmus/service_requests/v1/service_request.proto\"\x87\x01\n\x14ServiceRequestOpened\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest:)\xb2\xbb\x18%service_requests.ServiceRequestOpened\"\xf6\x01\n\x16ServiceRequestAssigned\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12@\n\x11previous_assignee\x18\x02 \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12\'\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x18.isthmus.common.v1.Actor:+\xb2\xbb\x18\'service_requests.ServiceRequestAssigned\"\xf9\x02\n\x1bServiceRequestStatusChanged\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x44\n\nfrom_state\x18\x02 \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\x42\n\x08to_state\x18\x03 \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\'\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:0\xb2\xbb\x18,service_requests.ServiceRequestStatusChanged\"\xbc\x01\n\x16ServiceRequestResolved\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12/\n\x0bresolved_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:+\xb2\xbb\x18\'service_requests.ServiceRequestResolved\"\xb6\x01\n\x14ServiceRequestClosed\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12-\n\tclosed_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:)\xb2\xbb\x18%service_requests.ServiceRequestClosed\"z\n\x11InteractionLogged\x12=\n\x0binteraction\x18\x01 \x01(\x0b\x32(.isthmus.service_requests.v1.Interaction:&\xb2\xbb\x18\"service_requests.InteractionLogged\"\x80\x03\n\x0bSlaBreached\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12<\n\x06\x62reach\x18\x02 \x01(\x0e\x32,.isthmus.events.v1.SlaBreached.SlaBreachKind\x12*\n\x06\x64ue_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x64\x65tected_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\rSlaBreachKind\x12\x1f\n\x1bSLA_BREACH_KIND_UNSPECIFIED\x10\x00\x12\x1c\n\x18SLA_BREACH_KIND_RESPONSE\x10\x01\x12\x1e\n\x1aSLA_BREACH_KIND_RESOLUTION\x10\x02: \xb2\xbb\x18\x1cservice_requests.SlaBreached\"\xd1\x01\n\x19\x43ontactSuppressionChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1b\n\x13service_request_ids\x18\x04 \x03(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:.\xb2\xbb\x18*service_requests.ContactSuppressionChangedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(isthmus/events/v1/service_requests.proto\x12\x11isthmus.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\x31isthmus/service_requests/v1/service_request.proto\"\x87\x01\n\x14ServiceRequestOpened\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest:)\xb2\xbb\x18%service_requests.ServiceRequestOpened\"\xf6\x01\n\x16ServiceRequestAssigned\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12@\n\x11previous_assignee\x18\x02 \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12\'\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x18.isthmus.common.v1.Actor:+\xb2\xbb\x18\'service_requests.ServiceRequestAssigned\"\xf6\x02\n\x1aServiceRequestStateChanged\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x44\n\nfrom_state\x18\x02 \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\x42\n\x08to_state\x18\x03 \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\'\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12.\n\noccur_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:/\xb2\xbb\x18+service_requests.ServiceRequestStateChanged\"\xbd\x01\n\x16ServiceRequestResolved\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x30\n\x0cresolve_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:+\xb2\xbb\x18\'service_requests.ServiceRequestResolved\"\xb7\x01\n\x14ServiceRequestClosed\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12.\n\nclose_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:)\xb2\xbb\x18%service_requests.ServiceRequestClosed\"z\n\x11InteractionLogged\x12=\n\x0binteraction\x18\x01 \x01(\x0b\x32(.isthmus.service_requests.v1.Interaction:&\xb2\xbb\x18\"service_requests.InteractionLogged\"\x82\x03\n\x0bSlaBreached\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12<\n\x06\x62reach\x18\x02 \x01(\x0e\x32,.isthmus.events.v1.SlaBreached.SlaBreachKind\x12,\n\x08\x64ue_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x64\x65tect_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\rSlaBreachKind\x12\x1f\n\x1bSLA_BREACH_KIND_UNSPECIFIED\x10\x00\x12\x1c\n\x18SLA_BREACH_KIND_RESPONSE\x10\x01\x12\x1e\n\x1aSLA_BREACH_KIND_RESOLUTION\x10\x02: \xb2\xbb\x18\x1cservice_requests.SlaBreached\"\xd2\x01\n\x19\x43ontactSuppressionChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1b\n\x13service_request_ids\x18\x04 \x03(\t\x12/\n\x0b\x63hange_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp:.\xb2\xbb\x18*service_requests.ContactSuppressionChangedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,8 +38,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SERVICEREQUESTOPENED']._serialized_options = b'\262\273\030%service_requests.ServiceRequestOpened'
   _globals['_SERVICEREQUESTASSIGNED']._loaded_options = None
   _globals['_SERVICEREQUESTASSIGNED']._serialized_options = b'\262\273\030\'service_requests.ServiceRequestAssigned'
-  _globals['_SERVICEREQUESTSTATUSCHANGED']._loaded_options = None
-  _globals['_SERVICEREQUESTSTATUSCHANGED']._serialized_options = b'\262\273\030,service_requests.ServiceRequestStatusChanged'
+  _globals['_SERVICEREQUESTSTATECHANGED']._loaded_options = None
+  _globals['_SERVICEREQUESTSTATECHANGED']._serialized_options = b'\262\273\030+service_requests.ServiceRequestStateChanged'
   _globals['_SERVICEREQUESTRESOLVED']._loaded_options = None
   _globals['_SERVICEREQUESTRESOLVED']._serialized_options = b'\262\273\030\'service_requests.ServiceRequestResolved'
   _globals['_SERVICEREQUESTCLOSED']._loaded_options = None
@@ -54,18 +54,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SERVICEREQUESTOPENED']._serialized_end=315
   _globals['_SERVICEREQUESTASSIGNED']._serialized_start=318
   _globals['_SERVICEREQUESTASSIGNED']._serialized_end=564
-  _globals['_SERVICEREQUESTSTATUSCHANGED']._serialized_start=567
-  _globals['_SERVICEREQUESTSTATUSCHANGED']._serialized_end=944
-  _globals['_SERVICEREQUESTRESOLVED']._serialized_start=947
-  _globals['_SERVICEREQUESTRESOLVED']._serialized_end=1135
-  _globals['_SERVICEREQUESTCLOSED']._serialized_start=1138
-  _globals['_SERVICEREQUESTCLOSED']._serialized_end=1320
-  _globals['_INTERACTIONLOGGED']._serialized_start=1322
-  _globals['_INTERACTIONLOGGED']._serialized_end=1444
-  _globals['_SLABREACHED']._serialized_start=1447
-  _globals['_SLABREACHED']._serialized_end=1831
-  _globals['_SLABREACHED_SLABREACHKIND']._serialized_start=1687
-  _globals['_SLABREACHED_SLABREACHKIND']._serialized_end=1797
-  _globals['_CONTACTSUPPRESSIONCHANGED']._serialized_start=1834
-  _globals['_CONTACTSUPPRESSIONCHANGED']._serialized_end=2043
+  _globals['_SERVICEREQUESTSTATECHANGED']._serialized_start=567
+  _globals['_SERVICEREQUESTSTATECHANGED']._serialized_end=941
+  _globals['_SERVICEREQUESTRESOLVED']._serialized_start=944
+  _globals['_SERVICEREQUESTRESOLVED']._serialized_end=1133
+  _globals['_SERVICEREQUESTCLOSED']._serialized_start=1136
+  _globals['_SERVICEREQUESTCLOSED']._serialized_end=1319
+  _globals['_INTERACTIONLOGGED']._serialized_start=1321
+  _globals['_INTERACTIONLOGGED']._serialized_end=1443
+  _globals['_SLABREACHED']._serialized_start=1446
+  _globals['_SLABREACHED']._serialized_end=1832
+  _globals['_SLABREACHED_SLABREACHKIND']._serialized_start=1688
+  _globals['_SLABREACHED_SLABREACHKIND']._serialized_end=1798
+  _globals['_CONTACTSUPPRESSIONCHANGED']._serialized_start=1835
+  _globals['_CONTACTSUPPRESSIONCHANGED']._serialized_end=2045
 # @@protoc_insertion_point(module_scope)

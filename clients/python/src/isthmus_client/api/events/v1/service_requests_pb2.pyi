@@ -28,35 +28,35 @@ class ServiceRequestAssigned(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., previous_assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class ServiceRequestStatusChanged(_message.Message):
-    __slots__ = ("service_request", "from_state", "to_state", "actor", "occurred_at")
+class ServiceRequestStateChanged(_message.Message):
+    __slots__ = ("service_request", "from_state", "to_state", "actor", "occur_time")
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
     TO_STATE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     service_request: _service_request_pb2.ServiceRequest
     from_state: _service_request_pb2.ServiceRequestState
     to_state: _service_request_pb2.ServiceRequestState
     actor: _common_pb2.Actor
-    occurred_at: _timestamp_pb2.Timestamp
-    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., from_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., to_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    occur_time: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., from_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., to_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ServiceRequestResolved(_message.Message):
-    __slots__ = ("service_request", "resolved_at")
+    __slots__ = ("service_request", "resolve_time")
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
-    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
     service_request: _service_request_pb2.ServiceRequest
-    resolved_at: _timestamp_pb2.Timestamp
-    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    resolve_time: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ServiceRequestClosed(_message.Message):
-    __slots__ = ("service_request", "closed_at")
+    __slots__ = ("service_request", "close_time")
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
-    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
     service_request: _service_request_pb2.ServiceRequest
-    closed_at: _timestamp_pb2.Timestamp
-    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    close_time: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class InteractionLogged(_message.Message):
     __slots__ = ("interaction",)
@@ -65,7 +65,7 @@ class InteractionLogged(_message.Message):
     def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ...) -> None: ...
 
 class SlaBreached(_message.Message):
-    __slots__ = ("service_request", "breach", "due_at", "detected_at")
+    __slots__ = ("service_request", "breach", "due_time", "detect_time")
     class SlaBreachKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         SLA_BREACH_KIND_UNSPECIFIED: _ClassVar[SlaBreached.SlaBreachKind]
@@ -76,24 +76,24 @@ class SlaBreached(_message.Message):
     SLA_BREACH_KIND_RESOLUTION: SlaBreached.SlaBreachKind
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     BREACH_FIELD_NUMBER: _ClassVar[int]
-    DUE_AT_FIELD_NUMBER: _ClassVar[int]
-    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DETECT_TIME_FIELD_NUMBER: _ClassVar[int]
     service_request: _service_request_pb2.ServiceRequest
     breach: SlaBreached.SlaBreachKind
-    due_at: _timestamp_pb2.Timestamp
-    detected_at: _timestamp_pb2.Timestamp
-    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., breach: _Optional[_Union[SlaBreached.SlaBreachKind, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    due_time: _timestamp_pb2.Timestamp
+    detect_time: _timestamp_pb2.Timestamp
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., breach: _Optional[_Union[SlaBreached.SlaBreachKind, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ContactSuppressionChanged(_message.Message):
-    __slots__ = ("customer_id", "suppressed", "reason", "service_request_ids", "changed_at")
+    __slots__ = ("customer_id", "suppressed", "reason", "service_request_ids", "change_time")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     SERVICE_REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
-    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_TIME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     suppressed: bool
     reason: str
     service_request_ids: _containers.RepeatedScalarFieldContainer[str]
-    changed_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    change_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

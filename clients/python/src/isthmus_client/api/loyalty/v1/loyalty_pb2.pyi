@@ -48,12 +48,12 @@ class TierRef(_message.Message):
     def __init__(self, tier_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class ExpiringPoints(_message.Message):
-    __slots__ = ("points", "expires_at")
+    __slots__ = ("points", "expire_time")
     POINTS_FIELD_NUMBER: _ClassVar[int]
-    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     points: int
-    expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, points: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, points: _Optional[int] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TierProgress(_message.Message):
     __slots__ = ("next_tier", "points_needed", "spend_needed")
@@ -66,15 +66,15 @@ class TierProgress(_message.Message):
     def __init__(self, next_tier: _Optional[_Union[TierRef, _Mapping]] = ..., points_needed: _Optional[int] = ..., spend_needed: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "customer_id", "programme_id", "balance", "debt", "tier", "tier_since", "tier_review_at", "progress", "qualifying_points", "qualifying_spend", "expiring_soon", "lifetime_earned", "version", "create_time", "update_time")
+    __slots__ = ("account_id", "customer_id", "programme_id", "balance", "debt", "tier", "tier_start_time", "tier_review_time", "progress", "qualifying_points", "qualifying_spend", "expiring_soon", "lifetime_earned", "version", "create_time", "update_time")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PROGRAMME_ID_FIELD_NUMBER: _ClassVar[int]
     BALANCE_FIELD_NUMBER: _ClassVar[int]
     DEBT_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
-    TIER_SINCE_FIELD_NUMBER: _ClassVar[int]
-    TIER_REVIEW_AT_FIELD_NUMBER: _ClassVar[int]
+    TIER_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TIER_REVIEW_TIME_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     QUALIFYING_POINTS_FIELD_NUMBER: _ClassVar[int]
     QUALIFYING_SPEND_FIELD_NUMBER: _ClassVar[int]
@@ -89,8 +89,8 @@ class Account(_message.Message):
     balance: int
     debt: int
     tier: TierRef
-    tier_since: _timestamp_pb2.Timestamp
-    tier_review_at: _timestamp_pb2.Timestamp
+    tier_start_time: _timestamp_pb2.Timestamp
+    tier_review_time: _timestamp_pb2.Timestamp
     progress: TierProgress
     qualifying_points: int
     qualifying_spend: _containers.RepeatedCompositeFieldContainer[_common_pb2.Money]
@@ -99,7 +99,7 @@ class Account(_message.Message):
     version: int
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, account_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., programme_id: _Optional[str] = ..., balance: _Optional[int] = ..., debt: _Optional[int] = ..., tier: _Optional[_Union[TierRef, _Mapping]] = ..., tier_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tier_review_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[TierProgress, _Mapping]] = ..., qualifying_points: _Optional[int] = ..., qualifying_spend: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., expiring_soon: _Optional[_Iterable[_Union[ExpiringPoints, _Mapping]]] = ..., lifetime_earned: _Optional[int] = ..., version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, account_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., programme_id: _Optional[str] = ..., balance: _Optional[int] = ..., debt: _Optional[int] = ..., tier: _Optional[_Union[TierRef, _Mapping]] = ..., tier_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tier_review_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[TierProgress, _Mapping]] = ..., qualifying_points: _Optional[int] = ..., qualifying_spend: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., expiring_soon: _Optional[_Iterable[_Union[ExpiringPoints, _Mapping]]] = ..., lifetime_earned: _Optional[int] = ..., version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LedgerReason(_message.Message):
     __slots__ = ("order_id", "rule_ids", "promotion_ids", "redemption_id", "source_entry_ids", "counterpart_customer_id", "return_id", "text", "event_id")
@@ -124,7 +124,7 @@ class LedgerReason(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., rule_ids: _Optional[_Iterable[str]] = ..., promotion_ids: _Optional[_Iterable[str]] = ..., redemption_id: _Optional[str] = ..., source_entry_ids: _Optional[_Iterable[str]] = ..., counterpart_customer_id: _Optional[str] = ..., return_id: _Optional[str] = ..., text: _Optional[str] = ..., event_id: _Optional[str] = ...) -> None: ...
 
 class LedgerEntry(_message.Message):
-    __slots__ = ("entry_id", "account_id", "customer_id", "kind", "points", "balance_after", "debt_after", "reason", "expires_at", "occurred_at", "actor")
+    __slots__ = ("entry_id", "account_id", "customer_id", "kind", "points", "balance_after", "debt_after", "reason", "expire_time", "occur_time", "actor")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -133,8 +133,8 @@ class LedgerEntry(_message.Message):
     BALANCE_AFTER_FIELD_NUMBER: _ClassVar[int]
     DEBT_AFTER_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
-    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     account_id: str
@@ -144,10 +144,10 @@ class LedgerEntry(_message.Message):
     balance_after: int
     debt_after: int
     reason: LedgerReason
-    expires_at: _timestamp_pb2.Timestamp
-    occurred_at: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    occur_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, entry_id: _Optional[str] = ..., account_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[LedgerEntryKind, str]] = ..., points: _Optional[int] = ..., balance_after: _Optional[int] = ..., debt_after: _Optional[int] = ..., reason: _Optional[_Union[LedgerReason, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, entry_id: _Optional[str] = ..., account_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[LedgerEntryKind, str]] = ..., points: _Optional[int] = ..., balance_after: _Optional[int] = ..., debt_after: _Optional[int] = ..., reason: _Optional[_Union[LedgerReason, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class GetAccountRequest(_message.Message):
     __slots__ = ("customer_id", "expiring_within")
@@ -157,7 +157,7 @@ class GetAccountRequest(_message.Message):
     expiring_within: _duration_pb2.Duration
     def __init__(self, customer_id: _Optional[str] = ..., expiring_within: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
-class ListLedgerRequest(_message.Message):
+class ListLedgerEntriesRequest(_message.Message):
     __slots__ = ("customer_id", "kinds", "page_size", "page_token")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KINDS_FIELD_NUMBER: _ClassVar[int]
@@ -169,15 +169,15 @@ class ListLedgerRequest(_message.Message):
     page_token: str
     def __init__(self, customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[LedgerEntryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class ListLedgerResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListLedgerEntriesResponse(_message.Message):
+    __slots__ = ("ledger_entries", "next_page_token")
+    LEDGER_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[LedgerEntry]
+    ledger_entries: _containers.RepeatedCompositeFieldContainer[LedgerEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
-class RedeemRequest(_message.Message):
+class RedeemPointsRequest(_message.Message):
     __slots__ = ("customer_id", "points", "idempotency_key", "description", "order_id", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
@@ -193,7 +193,7 @@ class RedeemRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., description: _Optional[str] = ..., order_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class AdjustRequest(_message.Message):
+class AdjustPointsRequest(_message.Message):
     __slots__ = ("customer_id", "points", "reason", "idempotency_key", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
@@ -207,13 +207,25 @@ class AdjustRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class LedgerWriteResponse(_message.Message):
-    __slots__ = ("entry", "account")
-    ENTRY_FIELD_NUMBER: _ClassVar[int]
+class RedeemPointsResponse(_message.Message):
+    __slots__ = ("ledger_entry", "account", "outcome")
+    LEDGER_ENTRY_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
-    entry: LedgerEntry
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ledger_entry: LedgerEntry
     account: Account
-    def __init__(self, entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
+class AdjustPointsResponse(_message.Message):
+    __slots__ = ("ledger_entry", "account", "outcome")
+    LEDGER_ENTRY_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ledger_entry: LedgerEntry
+    account: Account
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetProgrammeRequest(_message.Message):
     __slots__ = ("programme_id",)
@@ -222,7 +234,7 @@ class GetProgrammeRequest(_message.Message):
     def __init__(self, programme_id: _Optional[str] = ...) -> None: ...
 
 class EarningRule(_message.Message):
-    __slots__ = ("rule_id", "description", "currency_code", "points_per_unit", "category_multipliers", "minimum_order", "valid_from", "valid_until", "promotion")
+    __slots__ = ("rule_id", "description", "currency_code", "points_per_unit", "category_multipliers", "minimum_order", "start_time", "end_time", "promotion")
     class CategoryMultipliersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -236,8 +248,8 @@ class EarningRule(_message.Message):
     POINTS_PER_UNIT_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_MULTIPLIERS_FIELD_NUMBER: _ClassVar[int]
     MINIMUM_ORDER_FIELD_NUMBER: _ClassVar[int]
-    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
-    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     PROMOTION_FIELD_NUMBER: _ClassVar[int]
     rule_id: str
     description: str
@@ -245,10 +257,10 @@ class EarningRule(_message.Message):
     points_per_unit: str
     category_multipliers: _containers.ScalarMap[str, str]
     minimum_order: _common_pb2.Money
-    valid_from: _timestamp_pb2.Timestamp
-    valid_until: _timestamp_pb2.Timestamp
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
     promotion: bool
-    def __init__(self, rule_id: _Optional[str] = ..., description: _Optional[str] = ..., currency_code: _Optional[str] = ..., points_per_unit: _Optional[str] = ..., category_multipliers: _Optional[_Mapping[str, str]] = ..., minimum_order: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promotion: _Optional[bool] = ...) -> None: ...
+    def __init__(self, rule_id: _Optional[str] = ..., description: _Optional[str] = ..., currency_code: _Optional[str] = ..., points_per_unit: _Optional[str] = ..., category_multipliers: _Optional[_Mapping[str, str]] = ..., minimum_order: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promotion: _Optional[bool] = ...) -> None: ...
 
 class Tier(_message.Message):
     __slots__ = ("tier_id", "name", "rank", "min_qualifying_points", "min_qualifying_spend", "earn_multiplier")
@@ -295,3 +307,15 @@ class Programme(_message.Message):
     expiry: ExpiryPolicy
     tier_policy: TierPolicy
     def __init__(self, programme_id: _Optional[str] = ..., name: _Optional[str] = ..., earning_rules: _Optional[_Iterable[_Union[EarningRule, _Mapping]]] = ..., tiers: _Optional[_Iterable[_Union[Tier, _Mapping]]] = ..., expiry: _Optional[_Union[ExpiryPolicy, _Mapping]] = ..., tier_policy: _Optional[_Union[TierPolicy, _Mapping]] = ...) -> None: ...
+
+class GetAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class GetProgrammeResponse(_message.Message):
+    __slots__ = ("programme",)
+    PROGRAMME_FIELD_NUMBER: _ClassVar[int]
+    programme: Programme
+    def __init__(self, programme: _Optional[_Union[Programme, _Mapping]] = ...) -> None: ...

@@ -40,27 +40,27 @@ class LoyaltyServiceStub:
         self.GetAccount = channel.unary_unary(
                 '/isthmus.loyalty.v1.LoyaltyService/GetAccount',
                 request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetAccountRequest.SerializeToString,
-                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.Account.FromString,
+                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetAccountResponse.FromString,
                 _registered_method=True)
-        self.ListLedger = channel.unary_unary(
-                '/isthmus.loyalty.v1.LoyaltyService/ListLedger',
-                request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerRequest.SerializeToString,
-                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerResponse.FromString,
+        self.ListLedgerEntries = channel.unary_unary(
+                '/isthmus.loyalty.v1.LoyaltyService/ListLedgerEntries',
+                request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerEntriesRequest.SerializeToString,
+                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerEntriesResponse.FromString,
                 _registered_method=True)
-        self.Redeem = channel.unary_unary(
-                '/isthmus.loyalty.v1.LoyaltyService/Redeem',
-                request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemRequest.SerializeToString,
-                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.LedgerWriteResponse.FromString,
+        self.RedeemPoints = channel.unary_unary(
+                '/isthmus.loyalty.v1.LoyaltyService/RedeemPoints',
+                request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemPointsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemPointsResponse.FromString,
                 _registered_method=True)
-        self.Adjust = channel.unary_unary(
-                '/isthmus.loyalty.v1.LoyaltyService/Adjust',
-                request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustRequest.SerializeToString,
-                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.LedgerWriteResponse.FromString,
+        self.AdjustPoints = channel.unary_unary(
+                '/isthmus.loyalty.v1.LoyaltyService/AdjustPoints',
+                request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustPointsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustPointsResponse.FromString,
                 _registered_method=True)
         self.GetProgramme = channel.unary_unary(
                 '/isthmus.loyalty.v1.LoyaltyService/GetProgramme',
                 request_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetProgrammeRequest.SerializeToString,
-                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.Programme.FromString,
+                response_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetProgrammeResponse.FromString,
                 _registered_method=True)
 
 
@@ -77,7 +77,7 @@ class LoyaltyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListLedger(self, request, context):
+    def ListLedgerEntries(self, request, context):
         """Ledger entries, newest first, including those of accounts merged into this one. NOT_FOUND when
         the customer has no account.
         """
@@ -85,7 +85,7 @@ class LoyaltyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def Redeem(self, request, context):
+    def RedeemPoints(self, request, context):
         """Spends points; FAILED_PRECONDITION when more than the available balance, or when the customer
         was erased; NOT_FOUND when the customer has no account.
         """
@@ -93,7 +93,7 @@ class LoyaltyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def Adjust(self, request, context):
+    def AdjustPoints(self, request, context):
         """A manual correction with a reason. A positive adjustment enrols a customer who has no account
         yet; a negative one needs an account (NOT_FOUND otherwise).
         """
@@ -115,27 +115,27 @@ def add_LoyaltyServiceServicer_to_server(servicer, server):
             'GetAccount': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAccount,
                     request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetAccountRequest.FromString,
-                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.Account.SerializeToString,
+                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetAccountResponse.SerializeToString,
             ),
-            'ListLedger': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListLedger,
-                    request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerRequest.FromString,
-                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerResponse.SerializeToString,
+            'ListLedgerEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLedgerEntries,
+                    request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerEntriesRequest.FromString,
+                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerEntriesResponse.SerializeToString,
             ),
-            'Redeem': grpc.unary_unary_rpc_method_handler(
-                    servicer.Redeem,
-                    request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemRequest.FromString,
-                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.LedgerWriteResponse.SerializeToString,
+            'RedeemPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.RedeemPoints,
+                    request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemPointsRequest.FromString,
+                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemPointsResponse.SerializeToString,
             ),
-            'Adjust': grpc.unary_unary_rpc_method_handler(
-                    servicer.Adjust,
-                    request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustRequest.FromString,
-                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.LedgerWriteResponse.SerializeToString,
+            'AdjustPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdjustPoints,
+                    request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustPointsRequest.FromString,
+                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustPointsResponse.SerializeToString,
             ),
             'GetProgramme': grpc.unary_unary_rpc_method_handler(
                     servicer.GetProgramme,
                     request_deserializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetProgrammeRequest.FromString,
-                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.Programme.SerializeToString,
+                    response_serializer=isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetProgrammeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -167,7 +167,7 @@ class LoyaltyService:
             target,
             '/isthmus.loyalty.v1.LoyaltyService/GetAccount',
             isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetAccountRequest.SerializeToString,
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.Account.FromString,
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -179,7 +179,7 @@ class LoyaltyService:
             _registered_method=True)
 
     @staticmethod
-    def ListLedger(request,
+    def ListLedgerEntries(request,
             target,
             options=(),
             channel_credentials=None,
@@ -192,9 +192,9 @@ class LoyaltyService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.loyalty.v1.LoyaltyService/ListLedger',
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerRequest.SerializeToString,
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerResponse.FromString,
+            '/isthmus.loyalty.v1.LoyaltyService/ListLedgerEntries',
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerEntriesRequest.SerializeToString,
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.ListLedgerEntriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -206,7 +206,7 @@ class LoyaltyService:
             _registered_method=True)
 
     @staticmethod
-    def Redeem(request,
+    def RedeemPoints(request,
             target,
             options=(),
             channel_credentials=None,
@@ -219,9 +219,9 @@ class LoyaltyService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.loyalty.v1.LoyaltyService/Redeem',
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemRequest.SerializeToString,
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.LedgerWriteResponse.FromString,
+            '/isthmus.loyalty.v1.LoyaltyService/RedeemPoints',
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemPointsRequest.SerializeToString,
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.RedeemPointsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -233,7 +233,7 @@ class LoyaltyService:
             _registered_method=True)
 
     @staticmethod
-    def Adjust(request,
+    def AdjustPoints(request,
             target,
             options=(),
             channel_credentials=None,
@@ -246,9 +246,9 @@ class LoyaltyService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.loyalty.v1.LoyaltyService/Adjust',
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustRequest.SerializeToString,
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.LedgerWriteResponse.FromString,
+            '/isthmus.loyalty.v1.LoyaltyService/AdjustPoints',
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustPointsRequest.SerializeToString,
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.AdjustPointsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -275,7 +275,7 @@ class LoyaltyService:
             target,
             '/isthmus.loyalty.v1.LoyaltyService/GetProgramme',
             isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetProgrammeRequest.SerializeToString,
-            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.Programme.FromString,
+            isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2.GetProgrammeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -211,16 +211,16 @@ class Adjustment(_message.Message):
     def __init__(self, kind: _Optional[_Union[AdjustmentKind, str]] = ..., description: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., line_id: _Optional[str] = ..., coupon_code: _Optional[str] = ..., tax_rate: _Optional[str] = ..., tax_code: _Optional[str] = ...) -> None: ...
 
 class Cancellation(_message.Message):
-    __slots__ = ("reason_code", "reason_text", "actor", "cancelled_at")
+    __slots__ = ("reason_code", "reason_text", "actor", "cancel_time")
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_TEXT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_TIME_FIELD_NUMBER: _ClassVar[int]
     reason_code: CancellationReason
     reason_text: str
     actor: _common_pb2.Actor
-    cancelled_at: _timestamp_pb2.Timestamp
-    def __init__(self, reason_code: _Optional[_Union[CancellationReason, str]] = ..., reason_text: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    cancel_time: _timestamp_pb2.Timestamp
+    def __init__(self, reason_code: _Optional[_Union[CancellationReason, str]] = ..., reason_text: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReturnLine(_message.Message):
     __slots__ = ("line_id", "quantity", "reason_code", "reason_text", "replacement_sku")
@@ -237,23 +237,23 @@ class ReturnLine(_message.Message):
     def __init__(self, line_id: _Optional[str] = ..., quantity: _Optional[int] = ..., reason_code: _Optional[_Union[ReturnReason, str]] = ..., reason_text: _Optional[str] = ..., replacement_sku: _Optional[str] = ...) -> None: ...
 
 class OrderReturn(_message.Message):
-    __slots__ = ("return_id", "lines", "exchange", "refund", "actor", "returned_at")
+    __slots__ = ("return_id", "lines", "exchange", "refund", "actor", "return_time")
     RETURN_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     EXCHANGE_FIELD_NUMBER: _ClassVar[int]
     REFUND_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    RETURNED_AT_FIELD_NUMBER: _ClassVar[int]
+    RETURN_TIME_FIELD_NUMBER: _ClassVar[int]
     return_id: str
     lines: _containers.RepeatedCompositeFieldContainer[ReturnLine]
     exchange: bool
     refund: _common_pb2.Money
     actor: _common_pb2.Actor
-    returned_at: _timestamp_pb2.Timestamp
-    def __init__(self, return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., refund: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., returned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    return_time: _timestamp_pb2.Timestamp
+    def __init__(self, return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., refund: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "customer_state", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "placed_at", "paid_at", "shipped_at", "delivered_at", "completed_at", "create_time", "update_time", "version", "attributes")
+    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "customer_state", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "place_time", "pay_time", "ship_time", "deliver_time", "complete_time", "create_time", "update_time", "version", "attributes")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -285,11 +285,11 @@ class Order(_message.Message):
     PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     CARRIER_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
-    PLACED_AT_FIELD_NUMBER: _ClassVar[int]
-    PAID_AT_FIELD_NUMBER: _ClassVar[int]
-    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
-    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
-    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    PLACE_TIME_FIELD_NUMBER: _ClassVar[int]
+    PAY_TIME_FIELD_NUMBER: _ClassVar[int]
+    SHIP_TIME_FIELD_NUMBER: _ClassVar[int]
+    DELIVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -318,26 +318,26 @@ class Order(_message.Message):
     payment_reference: str
     carrier: str
     tracking_number: str
-    placed_at: _timestamp_pb2.Timestamp
-    paid_at: _timestamp_pb2.Timestamp
-    shipped_at: _timestamp_pb2.Timestamp
-    delivered_at: _timestamp_pb2.Timestamp
-    completed_at: _timestamp_pb2.Timestamp
+    place_time: _timestamp_pb2.Timestamp
+    pay_time: _timestamp_pb2.Timestamp
+    ship_time: _timestamp_pb2.Timestamp
+    deliver_time: _timestamp_pb2.Timestamp
+    complete_time: _timestamp_pb2.Timestamp
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     version: int
     attributes: _containers.ScalarMap[str, str]
-    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class OrderHistoryEntry(_message.Message):
-    __slots__ = ("entry_id", "order_id", "customer_id", "kind", "from_state", "to_state", "occurred_at", "actor", "reason_code", "reason_text", "lines", "amount", "version")
+    __slots__ = ("entry_id", "order_id", "customer_id", "kind", "from_state", "to_state", "occur_time", "actor", "reason_code", "reason_text", "lines", "amount", "version")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
     TO_STATE_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -350,25 +350,25 @@ class OrderHistoryEntry(_message.Message):
     kind: OrderHistoryKind
     from_state: OrderState
     to_state: OrderState
-    occurred_at: _timestamp_pb2.Timestamp
+    occur_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
     reason_code: str
     reason_text: str
     lines: _containers.RepeatedCompositeFieldContainer[OrderLine]
     amount: _common_pb2.Money
     version: int
-    def __init__(self, entry_id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[OrderHistoryKind, str]] = ..., from_state: _Optional[_Union[OrderState, str]] = ..., to_state: _Optional[_Union[OrderState, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason_code: _Optional[str] = ..., reason_text: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    def __init__(self, entry_id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[OrderHistoryKind, str]] = ..., from_state: _Optional[_Union[OrderState, str]] = ..., to_state: _Optional[_Union[OrderState, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason_code: _Optional[str] = ..., reason_text: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class Coupon(_message.Message):
-    __slots__ = ("code", "description", "discount_kind", "percent_off", "amount_off", "minimum_subtotal", "valid_from", "valid_until", "max_redemptions", "once_per_customer", "redemption_count", "create_time")
+    __slots__ = ("code", "description", "discount_kind", "percent_off", "amount_off", "minimum_subtotal", "start_time", "end_time", "max_redemptions", "once_per_customer", "redemption_count", "create_time")
     CODE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     DISCOUNT_KIND_FIELD_NUMBER: _ClassVar[int]
     PERCENT_OFF_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_OFF_FIELD_NUMBER: _ClassVar[int]
     MINIMUM_SUBTOTAL_FIELD_NUMBER: _ClassVar[int]
-    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
-    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     MAX_REDEMPTIONS_FIELD_NUMBER: _ClassVar[int]
     ONCE_PER_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     REDEMPTION_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -379,10 +379,10 @@ class Coupon(_message.Message):
     percent_off: str
     amount_off: _common_pb2.Money
     minimum_subtotal: _common_pb2.Money
-    valid_from: _timestamp_pb2.Timestamp
-    valid_until: _timestamp_pb2.Timestamp
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
     max_redemptions: int
     once_per_customer: bool
     redemption_count: int
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, code: _Optional[str] = ..., description: _Optional[str] = ..., discount_kind: _Optional[_Union[CouponDiscountKind, str]] = ..., percent_off: _Optional[str] = ..., amount_off: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., minimum_subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_redemptions: _Optional[int] = ..., once_per_customer: _Optional[bool] = ..., redemption_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, code: _Optional[str] = ..., description: _Optional[str] = ..., discount_kind: _Optional[_Union[CouponDiscountKind, str]] = ..., percent_off: _Optional[str] = ..., amount_off: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., minimum_subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_redemptions: _Optional[int] = ..., once_per_customer: _Optional[bool] = ..., redemption_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

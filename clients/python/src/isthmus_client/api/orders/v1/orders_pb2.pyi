@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateOrderRequest(_message.Message):
-    __slots__ = ("source_system", "external_order_id", "customer_id", "channel", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "placed_at", "attributes", "actor")
+    __slots__ = ("source_system", "external_order_id", "customer_id", "channel", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "place_time", "attributes", "actor")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -30,7 +30,7 @@ class CreateOrderRequest(_message.Message):
     COUPON_CODES_FIELD_NUMBER: _ClassVar[int]
     SHIPPING_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     BILLING_ADDRESS_FIELD_NUMBER: _ClassVar[int]
-    PLACED_AT_FIELD_NUMBER: _ClassVar[int]
+    PLACE_TIME_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     source_system: str
@@ -43,18 +43,18 @@ class CreateOrderRequest(_message.Message):
     coupon_codes: _containers.RepeatedScalarFieldContainer[str]
     shipping_address: _common_pb2.PostalAddress
     billing_address: _common_pb2.PostalAddress
-    placed_at: _timestamp_pb2.Timestamp
+    place_time: _timestamp_pb2.Timestamp
     attributes: _containers.ScalarMap[str, str]
     actor: _common_pb2.Actor
-    def __init__(self, source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[_order_pb2.Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[_order_pb2.Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class CreateOrderResponse(_message.Message):
-    __slots__ = ("order", "created")
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
-    CREATED_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    created: bool
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetOrderRequest(_message.Message):
     __slots__ = ("order_id",)
@@ -93,94 +93,94 @@ class ListOrdersResponse(_message.Message):
     def __init__(self, orders: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PayOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "amount", "payment_reference", "paid_at", "actor")
+    __slots__ = ("order_id", "expected_version", "amount", "payment_reference", "pay_time", "actor")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
-    PAID_AT_FIELD_NUMBER: _ClassVar[int]
+    PAY_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     amount: _common_pb2.Money
     payment_reference: str
-    paid_at: _timestamp_pb2.Timestamp
+    pay_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., paid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class ShipOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "carrier", "tracking_number", "shipped_at", "actor")
+    __slots__ = ("order_id", "expected_version", "carrier", "tracking_number", "ship_time", "actor")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     CARRIER_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
-    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    SHIP_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     carrier: str
     tracking_number: str
-    shipped_at: _timestamp_pb2.Timestamp
+    ship_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class DeliverOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "delivered_at", "actor")
+    __slots__ = ("order_id", "expected_version", "deliver_time", "actor")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
-    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVER_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
-    delivered_at: _timestamp_pb2.Timestamp
+    deliver_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class CompleteOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "completed_at", "actor")
+    __slots__ = ("order_id", "expected_version", "complete_time", "actor")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
-    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
-    completed_at: _timestamp_pb2.Timestamp
+    complete_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class CancelOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "reason_code", "reason_text", "actor", "cancelled_at")
+    __slots__ = ("order_id", "expected_version", "reason_code", "reason_text", "actor", "cancel_time")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_TEXT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_TIME_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     reason_code: _order_pb2.CancellationReason
     reason_text: str
     actor: _common_pb2.Actor
-    cancelled_at: _timestamp_pb2.Timestamp
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason_code: _Optional[_Union[_order_pb2.CancellationReason, str]] = ..., reason_text: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    cancel_time: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason_code: _Optional[_Union[_order_pb2.CancellationReason, str]] = ..., reason_text: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReturnOrderLinesRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "return_id", "lines", "exchange", "actor", "returned_at")
+    __slots__ = ("order_id", "expected_version", "return_id", "lines", "exchange", "actor", "return_time")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     RETURN_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     EXCHANGE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    RETURNED_AT_FIELD_NUMBER: _ClassVar[int]
+    RETURN_TIME_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     return_id: str
     lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.ReturnLine]
     exchange: bool
     actor: _common_pb2.Actor
-    returned_at: _timestamp_pb2.Timestamp
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., returned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    return_time: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReturnOrderLinesResponse(_message.Message):
     __slots__ = ("order", "order_return")
@@ -191,14 +191,14 @@ class ReturnOrderLinesResponse(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., order_return: _Optional[_Union[_order_pb2.OrderReturn, _Mapping]] = ...) -> None: ...
 
 class BackorderLine(_message.Message):
-    __slots__ = ("line_id", "quantity", "expected_at")
+    __slots__ = ("line_id", "quantity", "expect_time")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
-    EXPECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECT_TIME_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     quantity: int
-    expected_at: _timestamp_pb2.Timestamp
-    def __init__(self, line_id: _Optional[str] = ..., quantity: _Optional[int] = ..., expected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expect_time: _timestamp_pb2.Timestamp
+    def __init__(self, line_id: _Optional[str] = ..., quantity: _Optional[int] = ..., expect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class BackorderLinesRequest(_message.Message):
     __slots__ = ("order_id", "expected_version", "lines", "reason", "actor")
@@ -226,7 +226,7 @@ class ReleaseBackorderRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class ListOrderHistoryRequest(_message.Message):
+class ListOrderHistoryEntriesRequest(_message.Message):
     __slots__ = ("order_id", "customer_id", "kinds", "page_size", "page_token")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -240,13 +240,13 @@ class ListOrderHistoryRequest(_message.Message):
     page_token: str
     def __init__(self, order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryKind, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class ListOrderHistoryResponse(_message.Message):
-    __slots__ = ("entries", "next_page_token")
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+class ListOrderHistoryEntriesResponse(_message.Message):
+    __slots__ = ("order_history_entries", "next_page_token")
+    ORDER_HISTORY_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    entries: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderHistoryEntry]
+    order_history_entries: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderHistoryEntry]
     next_page_token: str
-    def __init__(self, entries: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, order_history_entries: _Optional[_Iterable[_Union[_order_pb2.OrderHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateCouponRequest(_message.Message):
     __slots__ = ("coupon",)
@@ -261,16 +261,16 @@ class GetCouponRequest(_message.Message):
     def __init__(self, code: _Optional[str] = ...) -> None: ...
 
 class ValidateCouponRequest(_message.Message):
-    __slots__ = ("code", "customer_id", "subtotal", "at")
+    __slots__ = ("code", "customer_id", "subtotal", "as_of_time")
     CODE_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SUBTOTAL_FIELD_NUMBER: _ClassVar[int]
-    AT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     code: str
     customer_id: str
     subtotal: _common_pb2.Money
-    at: _timestamp_pb2.Timestamp
-    def __init__(self, code: _Optional[str] = ..., customer_id: _Optional[str] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, code: _Optional[str] = ..., customer_id: _Optional[str] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ValidateCouponResponse(_message.Message):
     __slots__ = ("valid", "rejection", "message", "discount", "coupon")
@@ -285,3 +285,69 @@ class ValidateCouponResponse(_message.Message):
     discount: _common_pb2.Money
     coupon: _order_pb2.Coupon
     def __init__(self, valid: _Optional[bool] = ..., rejection: _Optional[_Union[_order_pb2.CouponRejection, str]] = ..., message: _Optional[str] = ..., discount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
+
+class GetOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class GetOrderByExternalIdResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class PayOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class ShipOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class DeliverOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class CompleteOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class CancelOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class BackorderLinesResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class ReleaseBackorderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+
+class CreateCouponResponse(_message.Message):
+    __slots__ = ("coupon",)
+    COUPON_FIELD_NUMBER: _ClassVar[int]
+    coupon: _order_pb2.Coupon
+    def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
+
+class GetCouponResponse(_message.Message):
+    __slots__ = ("coupon",)
+    COUPON_FIELD_NUMBER: _ClassVar[int]
+    coupon: _order_pb2.Coupon
+    def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...

@@ -3,7 +3,6 @@
 import grpc
 import warnings
 
-from isthmus_client.api.orders.v1 import order_pb2 as isthmus_dot_orders_dot_v1_dot_order__pb2
 from isthmus_client.api.orders.v1 import orders_pb2 as isthmus_dot_orders_dot_v1_dot_orders__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -45,12 +44,12 @@ class OrderServiceStub:
         self.GetOrder = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/GetOrder',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderResponse.FromString,
                 _registered_method=True)
         self.GetOrderByExternalId = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/GetOrderByExternalId',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderByExternalIdRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderByExternalIdResponse.FromString,
                 _registered_method=True)
         self.ListOrders = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ListOrders',
@@ -60,27 +59,27 @@ class OrderServiceStub:
         self.PayOrder = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/PayOrder',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayOrderRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayOrderResponse.FromString,
                 _registered_method=True)
         self.ShipOrder = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ShipOrder',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ShipOrderRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ShipOrderResponse.FromString,
                 _registered_method=True)
         self.DeliverOrder = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/DeliverOrder',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.DeliverOrderRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.DeliverOrderResponse.FromString,
                 _registered_method=True)
         self.CompleteOrder = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/CompleteOrder',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CompleteOrderRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CompleteOrderResponse.FromString,
                 _registered_method=True)
         self.CancelOrder = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/CancelOrder',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CancelOrderRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CancelOrderResponse.FromString,
                 _registered_method=True)
         self.ReturnOrderLines = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ReturnOrderLines',
@@ -90,27 +89,27 @@ class OrderServiceStub:
         self.BackorderLines = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/BackorderLines',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.BackorderLinesRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.BackorderLinesResponse.FromString,
                 _registered_method=True)
         self.ReleaseBackorder = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ReleaseBackorder',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderResponse.FromString,
                 _registered_method=True)
-        self.ListOrderHistory = channel.unary_unary(
-                '/isthmus.orders.v1.OrderService/ListOrderHistory',
-                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryResponse.FromString,
+        self.ListOrderHistoryEntries = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/ListOrderHistoryEntries',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesResponse.FromString,
                 _registered_method=True)
         self.CreateCoupon = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/CreateCoupon',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CreateCouponRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Coupon.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CreateCouponResponse.FromString,
                 _registered_method=True)
         self.GetCoupon = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/GetCoupon',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetCouponRequest.SerializeToString,
-                response_deserializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Coupon.FromString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetCouponResponse.FromString,
                 _registered_method=True)
         self.ValidateCoupon = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ValidateCoupon',
@@ -149,7 +148,7 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListOrders(self, request, context):
-        """A customer's orders, newest first (by placed_at).
+        """A customer's orders, newest first (by place_time).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -213,7 +212,7 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListOrderHistory(self, request, context):
+    def ListOrderHistoryEntries(self, request, context):
         """Changes of one order, or the cancellations and returns of a customer, oldest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -253,12 +252,12 @@ def add_OrderServiceServicer_to_server(servicer, server):
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderResponse.SerializeToString,
             ),
             'GetOrderByExternalId': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrderByExternalId,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderByExternalIdRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderByExternalIdResponse.SerializeToString,
             ),
             'ListOrders': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOrders,
@@ -268,27 +267,27 @@ def add_OrderServiceServicer_to_server(servicer, server):
             'PayOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.PayOrder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayOrderRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayOrderResponse.SerializeToString,
             ),
             'ShipOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.ShipOrder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ShipOrderRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ShipOrderResponse.SerializeToString,
             ),
             'DeliverOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.DeliverOrder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.DeliverOrderRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.DeliverOrderResponse.SerializeToString,
             ),
             'CompleteOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.CompleteOrder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CompleteOrderRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CompleteOrderResponse.SerializeToString,
             ),
             'CancelOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelOrder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CancelOrderRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CancelOrderResponse.SerializeToString,
             ),
             'ReturnOrderLines': grpc.unary_unary_rpc_method_handler(
                     servicer.ReturnOrderLines,
@@ -298,27 +297,27 @@ def add_OrderServiceServicer_to_server(servicer, server):
             'BackorderLines': grpc.unary_unary_rpc_method_handler(
                     servicer.BackorderLines,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.BackorderLinesRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.BackorderLinesResponse.SerializeToString,
             ),
             'ReleaseBackorder': grpc.unary_unary_rpc_method_handler(
                     servicer.ReleaseBackorder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Order.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderResponse.SerializeToString,
             ),
-            'ListOrderHistory': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListOrderHistory,
-                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryResponse.SerializeToString,
+            'ListOrderHistoryEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrderHistoryEntries,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesResponse.SerializeToString,
             ),
             'CreateCoupon': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateCoupon,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CreateCouponRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Coupon.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.CreateCouponResponse.SerializeToString,
             ),
             'GetCoupon': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCoupon,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetCouponRequest.FromString,
-                    response_serializer=isthmus_dot_orders_dot_v1_dot_order__pb2.Coupon.SerializeToString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetCouponResponse.SerializeToString,
             ),
             'ValidateCoupon': grpc.unary_unary_rpc_method_handler(
                     servicer.ValidateCoupon,
@@ -381,7 +380,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/GetOrder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -408,7 +407,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/GetOrderByExternalId',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderByExternalIdRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.GetOrderByExternalIdResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -462,7 +461,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/PayOrder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.PayOrderRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.PayOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -489,7 +488,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/ShipOrder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ShipOrderRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ShipOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -516,7 +515,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/DeliverOrder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.DeliverOrderRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.DeliverOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -543,7 +542,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/CompleteOrder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.CompleteOrderRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.CompleteOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -570,7 +569,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/CancelOrder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.CancelOrderRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.CancelOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -624,7 +623,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/BackorderLines',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.BackorderLinesRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.BackorderLinesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -651,7 +650,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/ReleaseBackorder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Order.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -663,7 +662,7 @@ class OrderService:
             _registered_method=True)
 
     @staticmethod
-    def ListOrderHistory(request,
+    def ListOrderHistoryEntries(request,
             target,
             options=(),
             channel_credentials=None,
@@ -676,9 +675,9 @@ class OrderService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.orders.v1.OrderService/ListOrderHistory',
-            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryResponse.FromString,
+            '/isthmus.orders.v1.OrderService/ListOrderHistoryEntries',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -705,7 +704,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/CreateCoupon',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.CreateCouponRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Coupon.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.CreateCouponResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -732,7 +731,7 @@ class OrderService:
             target,
             '/isthmus.orders.v1.OrderService/GetCoupon',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.GetCouponRequest.SerializeToString,
-            isthmus_dot_orders_dot_v1_dot_order__pb2.Coupon.FromString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.GetCouponResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -100,29 +100,29 @@ class Assignee(_message.Message):
     def __init__(self, agent_id: _Optional[str] = ..., queue: _Optional[str] = ...) -> None: ...
 
 class Sla(_message.Message):
-    __slots__ = ("response_due", "resolution_due", "first_response_at", "paused", "paused_since", "paused_total", "response_breached", "resolution_breached", "breached_at")
-    RESPONSE_DUE_FIELD_NUMBER: _ClassVar[int]
-    RESOLUTION_DUE_FIELD_NUMBER: _ClassVar[int]
-    FIRST_RESPONSE_AT_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("response_due_time", "resolution_due_time", "first_response_time", "paused", "pause_time", "paused_total", "response_breached", "resolution_breached", "breach_time")
+    RESPONSE_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    FIRST_RESPONSE_TIME_FIELD_NUMBER: _ClassVar[int]
     PAUSED_FIELD_NUMBER: _ClassVar[int]
-    PAUSED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    PAUSE_TIME_FIELD_NUMBER: _ClassVar[int]
     PAUSED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_BREACHED_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_BREACHED_FIELD_NUMBER: _ClassVar[int]
-    BREACHED_AT_FIELD_NUMBER: _ClassVar[int]
-    response_due: _timestamp_pb2.Timestamp
-    resolution_due: _timestamp_pb2.Timestamp
-    first_response_at: _timestamp_pb2.Timestamp
+    BREACH_TIME_FIELD_NUMBER: _ClassVar[int]
+    response_due_time: _timestamp_pb2.Timestamp
+    resolution_due_time: _timestamp_pb2.Timestamp
+    first_response_time: _timestamp_pb2.Timestamp
     paused: bool
-    paused_since: _timestamp_pb2.Timestamp
+    pause_time: _timestamp_pb2.Timestamp
     paused_total: _duration_pb2.Duration
     response_breached: bool
     resolution_breached: bool
-    breached_at: _timestamp_pb2.Timestamp
-    def __init__(self, response_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., paused_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused_total: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., response_breached: _Optional[bool] = ..., resolution_breached: _Optional[bool] = ..., breached_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    breach_time: _timestamp_pb2.Timestamp
+    def __init__(self, response_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., pause_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused_total: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., response_breached: _Optional[bool] = ..., resolution_breached: _Optional[bool] = ..., breach_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ServiceRequest(_message.Message):
-    __slots__ = ("service_request_id", "customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "state", "assignee", "sla", "resolution_code", "resolution_note", "source_system", "external_id", "opened_by", "opened_at", "resolved_at", "closed_at", "reopen_count", "update_time", "version")
+    __slots__ = ("service_request_id", "customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "state", "assignee", "sla", "resolution_code", "resolution_note", "source_system", "external_id", "opened_by", "open_time", "resolve_time", "close_time", "reopen_count", "update_time", "version")
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -143,9 +143,9 @@ class ServiceRequest(_message.Message):
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     OPENED_BY_FIELD_NUMBER: _ClassVar[int]
-    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
-    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
-    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
     REOPEN_COUNT_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -169,23 +169,23 @@ class ServiceRequest(_message.Message):
     source_system: str
     external_id: str
     opened_by: _common_pb2.Actor
-    opened_at: _timestamp_pb2.Timestamp
-    resolved_at: _timestamp_pb2.Timestamp
-    closed_at: _timestamp_pb2.Timestamp
+    open_time: _timestamp_pb2.Timestamp
+    resolve_time: _timestamp_pb2.Timestamp
+    close_time: _timestamp_pb2.Timestamp
     reopen_count: int
     update_time: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, service_request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., kind: _Optional[_Union[ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ServiceRequestState, str]] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., sla: _Optional[_Union[Sla, _Mapping]] = ..., resolution_code: _Optional[str] = ..., resolution_note: _Optional[str] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., opened_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    def __init__(self, service_request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., kind: _Optional[_Union[ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ServiceRequestState, str]] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., sla: _Optional[_Union[Sla, _Mapping]] = ..., resolution_code: _Optional[str] = ..., resolution_note: _Optional[str] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., opened_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class Interaction(_message.Message):
-    __slots__ = ("interaction_id", "service_request_id", "customer_id", "direction", "channel", "author", "occurred_at", "subject", "body", "in_reply_to_id", "corrects_id", "duration", "source_system", "external_id", "orphaned", "claimed_service_request_id", "create_time")
+    __slots__ = ("interaction_id", "service_request_id", "customer_id", "direction", "channel", "author", "occur_time", "subject", "body", "in_reply_to_id", "corrects_id", "duration", "source_system", "external_id", "orphaned", "claimed_service_request_id", "create_time")
     INTERACTION_ID_FIELD_NUMBER: _ClassVar[int]
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     AUTHOR_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     BODY_FIELD_NUMBER: _ClassVar[int]
     IN_REPLY_TO_ID_FIELD_NUMBER: _ClassVar[int]
@@ -202,7 +202,7 @@ class Interaction(_message.Message):
     direction: Direction
     channel: Channel
     author: _common_pb2.Actor
-    occurred_at: _timestamp_pb2.Timestamp
+    occur_time: _timestamp_pb2.Timestamp
     subject: str
     body: str
     in_reply_to_id: str
@@ -213,4 +213,4 @@ class Interaction(_message.Message):
     orphaned: bool
     claimed_service_request_id: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, interaction_id: _Optional[str] = ..., service_request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., direction: _Optional[_Union[Direction, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., author: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., in_reply_to_id: _Optional[str] = ..., corrects_id: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., orphaned: _Optional[bool] = ..., claimed_service_request_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, interaction_id: _Optional[str] = ..., service_request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., direction: _Optional[_Union[Direction, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., author: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., in_reply_to_id: _Optional[str] = ..., corrects_id: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., orphaned: _Optional[bool] = ..., claimed_service_request_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class OpenServiceRequestRequest(_message.Message):
-    __slots__ = ("customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "assignee", "source_system", "external_id", "actor", "idempotency_key", "opened_at")
+    __slots__ = ("customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "assignee", "source_system", "external_id", "actor", "idempotency_key", "open_time")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_LINE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -30,7 +30,7 @@ class OpenServiceRequestRequest(_message.Message):
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
-    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     order_id: str
     order_line_id: str
@@ -47,8 +47,8 @@ class OpenServiceRequestRequest(_message.Message):
     external_id: str
     actor: _common_pb2.Actor
     idempotency_key: str
-    opened_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., kind: _Optional[_Union[_service_request_pb2.ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[_service_request_pb2.Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    open_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., kind: _Optional[_Union[_service_request_pb2.ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[_service_request_pb2.Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetServiceRequestRequest(_message.Message):
     __slots__ = ("service_request_id",)
@@ -102,23 +102,23 @@ class AssignServiceRequestRequest(_message.Message):
     actor: _common_pb2.Actor
     def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
-class ChangeServiceRequestStatusRequest(_message.Message):
-    __slots__ = ("service_request_id", "expected_version", "target_state", "resolution_code", "note", "actor", "occurred_at")
+class ChangeServiceRequestStateRequest(_message.Message):
+    __slots__ = ("service_request_id", "expected_version", "target_state", "resolution_code", "note", "actor", "occur_time")
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     TARGET_STATE_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_CODE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     service_request_id: str
     expected_version: int
     target_state: _service_request_pb2.ServiceRequestState
     resolution_code: str
     note: str
     actor: _common_pb2.Actor
-    occurred_at: _timestamp_pb2.Timestamp
-    def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., target_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., resolution_code: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    occur_time: _timestamp_pb2.Timestamp
+    def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., target_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., resolution_code: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LogInteractionRequest(_message.Message):
     __slots__ = ("interaction", "idempotency_key")
@@ -156,16 +156,50 @@ class GetContactSuppressionRequest(_message.Message):
     customer_id: str
     def __init__(self, customer_id: _Optional[str] = ...) -> None: ...
 
-class ContactSuppression(_message.Message):
-    __slots__ = ("customer_id", "suppressed", "reason", "service_request_ids", "since")
+class GetContactSuppressionResponse(_message.Message):
+    __slots__ = ("customer_id", "suppressed", "reason", "service_request_ids", "suppress_time")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     SERVICE_REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
-    SINCE_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESS_TIME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     suppressed: bool
     reason: str
     service_request_ids: _containers.RepeatedScalarFieldContainer[str]
-    since: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    suppress_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., suppress_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OpenServiceRequestResponse(_message.Message):
+    __slots__ = ("service_request", "outcome")
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
+class GetServiceRequestResponse(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class AssignServiceRequestResponse(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class ChangeServiceRequestStateResponse(_message.Message):
+    __slots__ = ("service_request",)
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+
+class LogInteractionResponse(_message.Message):
+    __slots__ = ("interaction", "outcome")
+    INTERACTION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    interaction: _service_request_pb2.Interaction
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...

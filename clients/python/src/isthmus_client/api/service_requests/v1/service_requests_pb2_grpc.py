@@ -3,7 +3,6 @@
 import grpc
 import warnings
 
-from isthmus_client.api.service_requests.v1 import service_request_pb2 as isthmus_dot_service__requests_dot_v1_dot_service__request__pb2
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -40,12 +39,12 @@ class ServiceRequestServiceStub:
         self.OpenServiceRequest = channel.unary_unary(
                 '/isthmus.service_requests.v1.ServiceRequestService/OpenServiceRequest',
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.OpenServiceRequestRequest.SerializeToString,
-                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.OpenServiceRequestResponse.FromString,
                 _registered_method=True)
         self.GetServiceRequest = channel.unary_unary(
                 '/isthmus.service_requests.v1.ServiceRequestService/GetServiceRequest',
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetServiceRequestRequest.SerializeToString,
-                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetServiceRequestResponse.FromString,
                 _registered_method=True)
         self.ListServiceRequests = channel.unary_unary(
                 '/isthmus.service_requests.v1.ServiceRequestService/ListServiceRequests',
@@ -55,17 +54,17 @@ class ServiceRequestServiceStub:
         self.AssignServiceRequest = channel.unary_unary(
                 '/isthmus.service_requests.v1.ServiceRequestService/AssignServiceRequest',
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.AssignServiceRequestRequest.SerializeToString,
-                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.AssignServiceRequestResponse.FromString,
                 _registered_method=True)
-        self.ChangeServiceRequestStatus = channel.unary_unary(
-                '/isthmus.service_requests.v1.ServiceRequestService/ChangeServiceRequestStatus',
-                request_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStatusRequest.SerializeToString,
-                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+        self.ChangeServiceRequestState = channel.unary_unary(
+                '/isthmus.service_requests.v1.ServiceRequestService/ChangeServiceRequestState',
+                request_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStateRequest.SerializeToString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStateResponse.FromString,
                 _registered_method=True)
         self.LogInteraction = channel.unary_unary(
                 '/isthmus.service_requests.v1.ServiceRequestService/LogInteraction',
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.LogInteractionRequest.SerializeToString,
-                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.Interaction.FromString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.LogInteractionResponse.FromString,
                 _registered_method=True)
         self.ListInteractions = channel.unary_unary(
                 '/isthmus.service_requests.v1.ServiceRequestService/ListInteractions',
@@ -75,7 +74,7 @@ class ServiceRequestServiceStub:
         self.GetContactSuppression = channel.unary_unary(
                 '/isthmus.service_requests.v1.ServiceRequestService/GetContactSuppression',
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetContactSuppressionRequest.SerializeToString,
-                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ContactSuppression.FromString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetContactSuppressionResponse.FromString,
                 _registered_method=True)
 
 
@@ -114,7 +113,7 @@ class ServiceRequestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ChangeServiceRequestStatus(self, request, context):
+    def ChangeServiceRequestState(self, request, context):
         """Moves the case along the workflow, including reopen (target OPEN from RESOLVED or CLOSED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -149,12 +148,12 @@ def add_ServiceRequestServiceServicer_to_server(servicer, server):
             'OpenServiceRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.OpenServiceRequest,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.OpenServiceRequestRequest.FromString,
-                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.SerializeToString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.OpenServiceRequestResponse.SerializeToString,
             ),
             'GetServiceRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.GetServiceRequest,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetServiceRequestRequest.FromString,
-                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.SerializeToString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetServiceRequestResponse.SerializeToString,
             ),
             'ListServiceRequests': grpc.unary_unary_rpc_method_handler(
                     servicer.ListServiceRequests,
@@ -164,17 +163,17 @@ def add_ServiceRequestServiceServicer_to_server(servicer, server):
             'AssignServiceRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.AssignServiceRequest,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.AssignServiceRequestRequest.FromString,
-                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.SerializeToString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.AssignServiceRequestResponse.SerializeToString,
             ),
-            'ChangeServiceRequestStatus': grpc.unary_unary_rpc_method_handler(
-                    servicer.ChangeServiceRequestStatus,
-                    request_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStatusRequest.FromString,
-                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.SerializeToString,
+            'ChangeServiceRequestState': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeServiceRequestState,
+                    request_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStateRequest.FromString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStateResponse.SerializeToString,
             ),
             'LogInteraction': grpc.unary_unary_rpc_method_handler(
                     servicer.LogInteraction,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.LogInteractionRequest.FromString,
-                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.Interaction.SerializeToString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.LogInteractionResponse.SerializeToString,
             ),
             'ListInteractions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListInteractions,
@@ -184,7 +183,7 @@ def add_ServiceRequestServiceServicer_to_server(servicer, server):
             'GetContactSuppression': grpc.unary_unary_rpc_method_handler(
                     servicer.GetContactSuppression,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetContactSuppressionRequest.FromString,
-                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ContactSuppression.SerializeToString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetContactSuppressionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -215,7 +214,7 @@ class ServiceRequestService:
             target,
             '/isthmus.service_requests.v1.ServiceRequestService/OpenServiceRequest',
             isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.OpenServiceRequestRequest.SerializeToString,
-            isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.OpenServiceRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -242,7 +241,7 @@ class ServiceRequestService:
             target,
             '/isthmus.service_requests.v1.ServiceRequestService/GetServiceRequest',
             isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetServiceRequestRequest.SerializeToString,
-            isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetServiceRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -296,7 +295,7 @@ class ServiceRequestService:
             target,
             '/isthmus.service_requests.v1.ServiceRequestService/AssignServiceRequest',
             isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.AssignServiceRequestRequest.SerializeToString,
-            isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.AssignServiceRequestResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -308,7 +307,7 @@ class ServiceRequestService:
             _registered_method=True)
 
     @staticmethod
-    def ChangeServiceRequestStatus(request,
+    def ChangeServiceRequestState(request,
             target,
             options=(),
             channel_credentials=None,
@@ -321,9 +320,9 @@ class ServiceRequestService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/isthmus.service_requests.v1.ServiceRequestService/ChangeServiceRequestStatus',
-            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStatusRequest.SerializeToString,
-            isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.ServiceRequest.FromString,
+            '/isthmus.service_requests.v1.ServiceRequestService/ChangeServiceRequestState',
+            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStateRequest.SerializeToString,
+            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ChangeServiceRequestStateResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -350,7 +349,7 @@ class ServiceRequestService:
             target,
             '/isthmus.service_requests.v1.ServiceRequestService/LogInteraction',
             isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.LogInteractionRequest.SerializeToString,
-            isthmus_dot_service__requests_dot_v1_dot_service__request__pb2.Interaction.FromString,
+            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.LogInteractionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -404,7 +403,7 @@ class ServiceRequestService:
             target,
             '/isthmus.service_requests.v1.ServiceRequestService/GetContactSuppression',
             isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetContactSuppressionRequest.SerializeToString,
-            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.ContactSuppression.FromString,
+            isthmus_dot_service__requests_dot_v1_dot_service__requests__pb2.GetContactSuppressionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -51,7 +51,7 @@ class RfmScore(_message.Message):
     def __init__(self, recency: _Optional[int] = ..., frequency: _Optional[int] = ..., monetary: _Optional[int] = ...) -> None: ...
 
 class CustomerValue(_message.Message):
-    __slots__ = ("customer_id", "revenue", "cost_of_goods", "cost_to_serve", "margin", "historical_value", "predicted_value", "expected_purchases", "alive_probability", "expected_spend", "lifetime_value", "tier", "rfm", "churn_risk", "churn_reason", "orders", "repeat_purchases", "first_purchase_at", "last_purchase_at", "model_id", "update_time", "version")
+    __slots__ = ("customer_id", "revenue", "cost_of_goods", "cost_to_serve", "margin", "historical_value", "predicted_value", "expected_purchases", "alive_probability", "expected_spend", "lifetime_value", "tier", "rfm", "churn_risk", "churn_reason", "orders", "repeat_purchases", "first_purchase_time", "last_purchase_time", "model_id", "update_time", "version")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     REVENUE_FIELD_NUMBER: _ClassVar[int]
     COST_OF_GOODS_FIELD_NUMBER: _ClassVar[int]
@@ -69,8 +69,8 @@ class CustomerValue(_message.Message):
     CHURN_REASON_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
     REPEAT_PURCHASES_FIELD_NUMBER: _ClassVar[int]
-    FIRST_PURCHASE_AT_FIELD_NUMBER: _ClassVar[int]
-    LAST_PURCHASE_AT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_PURCHASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_PURCHASE_TIME_FIELD_NUMBER: _ClassVar[int]
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -91,12 +91,12 @@ class CustomerValue(_message.Message):
     churn_reason: ChurnReason
     orders: int
     repeat_purchases: int
-    first_purchase_at: _timestamp_pb2.Timestamp
-    last_purchase_at: _timestamp_pb2.Timestamp
+    first_purchase_time: _timestamp_pb2.Timestamp
+    last_purchase_time: _timestamp_pb2.Timestamp
     model_id: str
     update_time: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class GetCustomerValueRequest(_message.Message):
     __slots__ = ("customer_id",)
@@ -175,9 +175,9 @@ class GammaGammaParameters(_message.Message):
     def __init__(self, p: _Optional[float] = ..., q: _Optional[float] = ..., gamma: _Optional[float] = ...) -> None: ...
 
 class ValueModel(_message.Message):
-    __slots__ = ("model_id", "fitted_at", "customers", "bg_nbd", "gamma_gamma", "tier_a_from", "tier_b_from", "recency_boundaries", "frequency_boundaries", "monetary_boundaries", "fit_seconds")
+    __slots__ = ("model_id", "fit_time", "customers", "bg_nbd", "gamma_gamma", "tier_a_from", "tier_b_from", "recency_boundaries", "frequency_boundaries", "monetary_boundaries", "fit_seconds")
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
-    FITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FIT_TIME_FIELD_NUMBER: _ClassVar[int]
     CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
     BG_NBD_FIELD_NUMBER: _ClassVar[int]
     GAMMA_GAMMA_FIELD_NUMBER: _ClassVar[int]
@@ -188,7 +188,7 @@ class ValueModel(_message.Message):
     MONETARY_BOUNDARIES_FIELD_NUMBER: _ClassVar[int]
     FIT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     model_id: str
-    fitted_at: _timestamp_pb2.Timestamp
+    fit_time: _timestamp_pb2.Timestamp
     customers: int
     bg_nbd: BgNbdParameters
     gamma_gamma: GammaGammaParameters
@@ -198,4 +198,4 @@ class ValueModel(_message.Message):
     frequency_boundaries: _containers.RepeatedScalarFieldContainer[float]
     monetary_boundaries: _containers.RepeatedScalarFieldContainer[float]
     fit_seconds: float
-    def __init__(self, model_id: _Optional[str] = ..., fitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customers: _Optional[int] = ..., bg_nbd: _Optional[_Union[BgNbdParameters, _Mapping]] = ..., gamma_gamma: _Optional[_Union[GammaGammaParameters, _Mapping]] = ..., tier_a_from: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier_b_from: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., recency_boundaries: _Optional[_Iterable[float]] = ..., frequency_boundaries: _Optional[_Iterable[float]] = ..., monetary_boundaries: _Optional[_Iterable[float]] = ..., fit_seconds: _Optional[float] = ...) -> None: ...
+    def __init__(self, model_id: _Optional[str] = ..., fit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customers: _Optional[int] = ..., bg_nbd: _Optional[_Union[BgNbdParameters, _Mapping]] = ..., gamma_gamma: _Optional[_Union[GammaGammaParameters, _Mapping]] = ..., tier_a_from: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier_b_from: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., recency_boundaries: _Optional[_Iterable[float]] = ..., frequency_boundaries: _Optional[_Iterable[float]] = ..., monetary_boundaries: _Optional[_Iterable[float]] = ..., fit_seconds: _Optional[float] = ...) -> None: ...
