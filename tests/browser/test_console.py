@@ -382,7 +382,9 @@ async def test_steward_pages_through_data_quality_findings_and_opens_the_custome
 ) -> None:
     await sign_in(page, console_hub, "reader", "/quality")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Data quality")
-    findings = page.get_by_role("table")
+    trend = page.get_by_role("table", name=re.compile("Findings that arrived"))
+    await expect(trend.get_by_role("row").nth(1)).to_contain_text("calendar_date 1")  # today's, newest first
+    findings = page.get_by_role("table", name=re.compile("Data-quality findings"))
     await expect(findings.get_by_role("row", name=re.compile("birth_date"))).to_contain_text("1945-04-93")
     await expect(findings.get_by_role("row", name=re.compile("emails"))).to_contain_text(
         "quentin(at)example.org"

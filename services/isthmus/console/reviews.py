@@ -16,7 +16,13 @@ from isthmus_client.api.customers.v1 import records_pb2 as pb
 QUEUE_PAGE = 25
 # The queue's other order looks at this many of the oldest reviews; the API pages oldest first.
 SORT_WINDOW = 200
-ORDERS = {"age": "oldest first", "score": "highest score first (among the oldest 200)"}
+ORDERS = {
+    "value": "most valuable customers first, then oldest",
+    "age": "oldest first",
+    "score": "highest score first (among the oldest 200)",
+}
+# How each paged order asks the API.
+_PAGED = {"value": api.MATCH_REVIEW_ORDER_VALUE_FIRST, "age": api.MATCH_REVIEW_ORDER_OLDEST_FIRST}
 
 
 def review_url(review: pb.MatchReview) -> str:
@@ -43,13 +49,14 @@ async def _customers(ctx: Ctx, ids: list[str], view: pb.CustomerView) -> dict[st
 
 
 async def queue(ctx: Ctx) -> Response:
-    order = ctx.field("order") or "age"
+    order = ctx.field("order") or "value"
     if order not in ORDERS:
-        order = "age"
+        order = "value"
     source = ctx.field("source_system")
     request = api.ListMatchReviewsRequest(source_system=source)
     options = ctx.caller.call_options()
-    if order == "age":
+    if order in _PAGED:
+        request.order_by = _PAGED[order]
         request.page_size = QUEUE_PAGE
         request.page_token = ctx.field("page")
         page = await ctx.caller.customers.ListMatchReviews(request, **options)
@@ -72,7 +79,11 @@ async def queue(ctx: Ctx) -> Response:
         }
         for r in reviews
     ]
-    next_url = "/reviews?" + urlencode({"page": next_token, "source_system": source}) if next_token else ""
+    next_url = (
+        "/reviews?" + urlencode({"page": next_token, "order": order, "source_system": source})
+        if next_token
+        else ""
+    )
     return ctx.render(
         "reviews.html", rows=rows, order=order, orders=ORDERS, source_system=source, next_url=next_url
     )

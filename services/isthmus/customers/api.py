@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any, TypeVar, cast
 
 from isthmus.customers import findings, merging, privacy, queries, queries360, reviews
@@ -212,6 +213,13 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         async with self.deps.transaction() as uow:
             found, token = await findings.listed(uow, request)
         return api.ListDataQualityFindingsResponse(findings=found, next_page_token=token)
+
+    async def SummarizeDataQualityFindings(
+        self, request: api.SummarizeDataQualityFindingsRequest, context: Any
+    ) -> api.SummarizeDataQualityFindingsResponse:
+        async with self.deps.transaction() as uow:
+            counts = await findings.trend(uow, request, self.deps.clock().astimezone(UTC).date())
+        return api.SummarizeDataQualityFindingsResponse(counts=counts)
 
     async def GetCustomer(self, request: api.GetCustomerRequest, context: Any) -> api.GetCustomerResponse:
         async with self.deps.transaction() as uow:

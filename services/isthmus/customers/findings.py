@@ -8,16 +8,19 @@ a counter by source system and rule. It never becomes a golden value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from isthmus.customers.records import Finding, Record
 from isthmus.customers.tables import data_quality_findings, source_records
+from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import ts
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 if TYPE_CHECKING:
@@ -111,3 +114,36 @@ async def listed(uow: UnitOfWork, req: Any) -> tuple[list[pb.DataQualityFinding]
         for r in found
     ]
     return out, encode_token({"before": found[-1].finding_id}, filters) if more else ""
+
+
+TREND_DAYS, MAX_TREND_DAYS = 30, 366
+
+
+async def trend(uow: UnitOfWork, req: Any, today: date) -> list[api.DataQualityCount]:
+    """Findings per day of arrival, source system and rule, over the last ``req.days`` days."""
+    days = req.days or TREND_DAYS
+    if not 0 < days <= MAX_TREND_DAYS:
+        raise InvalidArgument("days", f"must be between 1 and {MAX_TREND_DAYS}, got {req.days}")
+    f = data_quality_findings.c
+    start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
+    day = func.date(f.receive_time)
+    stmt = select(day.label("day"), f.source_system, f.rule, func.count().label("n")).where(
+        f.receive_time >= start
+    )
+    if req.source_system:
+        stmt = stmt.where(f.source_system == req.source_system)
+    if req.rule:
+        stmt = stmt.where(f.rule == req.rule)
+    stmt = stmt.group_by(day, f.source_system, f.rule).order_by(day, f.source_system, f.rule)
+    out = []
+    for r in (await uow.session.execute(stmt)).all():
+        when = date.fromisoformat(str(r.day)[:10])
+        out.append(
+            api.DataQualityCount(
+                day=common_pb2.Date(year=when.year, month=when.month, day=when.day),
+                source_system=r.source_system,
+                rule=r.rule,
+                count=r.n,
+            )
+        )
+    return out

@@ -139,7 +139,7 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                 churn_risk=s["churn_risk"],
                 alive_probability=s["alive_probability"],
                 rfm=s["rfm"],
-                as_of=ts(worth.as_of),
+                as_of_time=ts(worth.as_of),
             )
         )
     supp = (

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -109,6 +110,8 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("snapshot", JSON, nullable=False),
             Column("as_of", _TS, nullable=False),
             Column("version", BigInteger, nullable=False),
+            # The lifetime value's amount, to rank by worth (the value service reports in one currency).
+            Column("lifetime_amount", Float, nullable=False, server_default="0"),
         ),
         "suppression": Table(
             "c360_suppression",
@@ -405,8 +408,9 @@ class Projection:
             "rfm": rfm,
         }
         row = {"customer_id": v.customer_id, "snapshot": snapshot, "as_of": _dt(v.update_time, at),
-               "version": v.version}  # fmt: skip
-        await _upsert_newer(session, t, row, ["snapshot", "as_of", "version"], _newer_version(t))
+               "version": v.version, "lifetime_amount": float(_amount(v.lifetime_value.amount))}  # fmt: skip
+        columns = ["snapshot", "as_of", "version", "lifetime_amount"]
+        await _upsert_newer(session, t, row, columns, _newer_version(t))
 
     async def _suppression(
         self, session: AsyncSession, p: sev.ContactSuppressionChanged, at: datetime

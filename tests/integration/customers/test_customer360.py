@@ -21,6 +21,7 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
+from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
 from isthmus_client.api.events.v1 import orders_pb2 as oev
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
@@ -268,8 +269,61 @@ async def test_value_and_tier_events_put_the_customers_worth_in_the_360(world: W
         reason="refit",
     )
     await world.publish(tiered, a.customer_id)
-    view = await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    view = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    ).customer360
     assert (view.value.lifetime_value.amount, view.value.tier, view.value.rfm) == ("120.00", "A", "543")
     assert view.value.alive_probability == pytest.approx(0.9)
     assert view.timeline[0].kind == c360.TIMELINE_ENTRY_KIND_VALUE
     assert view.timeline[0].summary == "Value tier changed to A (lifetime value 120.00 EUR)"
+
+
+async def test_the_review_queue_puts_the_most_valuable_customers_first(world: World):
+    uid = uuid.uuid4().hex[:8]
+    reviews = []
+    for n in range(3):  # each pair: same name, birth dates a day apart, other contacts: a review
+        pair = []
+        for system, street, postcode, day, phone in (
+            ("erp", "Am Markt 1", "20095", 17, "+49 40 1"),
+            ("webshop", "Seeweg 9", "80331", 18, "+49 89 7"),
+        ):
+            given, family = [("Marta", "Lindqvist"), ("Oskar", "Obermaier"), ("Helene", "Castellano")][n]
+            record = person(system, f"RQ{n}-{uid}", given, f"{family}{uid}", dob=(1980, 5, day),
+                            street=street, postcode=postcode, phone=f"{phone}{n:06d}")  # fmt: skip
+            pair.append(await upsert(world.master, record))
+        assert pair[1].outcome == pb.MATCH_OUTCOME_REVIEW_OPENED, pair[1]
+        reviews.append(pair)
+
+    def worth(customer_id: str, lifetime: str) -> vev.CustomerValueChanged:
+        money = {"amount": lifetime, "currency_code": "EUR"}
+        return vev.CustomerValueChanged(
+            value=vpb.CustomerValue(
+                customer_id=customer_id, lifetime_value=money, version=1, update_time=ts(1)
+            )
+        )
+
+    # The newest review involves the most valuable customer, the oldest one none with a value.
+    await world.publish(worth(reviews[2][0].customer_id, "900.00"), reviews[2][0].customer_id)
+    await world.publish(worth(reviews[1][1].customer_id, "75.50"), reviews[1][1].customer_id)
+
+    async def queue(order: int) -> list[str]:
+        found, token = [], ""
+        while True:
+            page = await world.master.ListMatchReviews(
+                api.ListMatchReviewsRequest(
+                    source_system="webshop", order_by=order, page_size=1, page_token=token
+                )
+            )
+            found += [
+                r.candidate_record.source_id
+                for r in page.match_reviews
+                if uid in r.candidate_record.source_id
+            ]
+            token = page.next_page_token
+            if not token:
+                return found
+
+    ids = [f"RQ{n}-{uid}" for n in range(3)]
+    assert await queue(api.MATCH_REVIEW_ORDER_VALUE_FIRST) == [ids[2], ids[1], ids[0]]
+    assert await queue(api.MATCH_REVIEW_ORDER_OLDEST_FIRST) == ids
+    assert await queue(api.MATCH_REVIEW_ORDER_UNSPECIFIED) == ids

@@ -78,7 +78,7 @@ async def test_a_date_of_birth_that_is_no_date_is_kept_raw_and_flagged_not_refus
         ("birth_date", "calendar_date", "1945-04-93")
     ]
     assert _counted("erp", "calendar_date") == before + 1
-    customer = await master.GetCustomer(api.GetCustomerRequest(customer_id=result.customer_id))
+    customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=result.customer_id))).customer
     assert customer.emails[0].address == f"greta{uid}@example.org"
     assert not customer.HasField("birth_date")  # never a golden value
     listed = [f for f in await _findings(master, rule="calendar_date") if f.source_id == f"D-{uid}"]
@@ -123,7 +123,7 @@ async def test_a_bad_record_in_the_middle_of_a_stream_ends_neither_its_batch_nor
 
     async def requests():  # type: ignore[no-untyped-def]
         for n, records in enumerate(batches):
-            yield api.BatchUpsertSourceRecordsRequest(records=records, batch_id=f"s{n}")
+            yield api.StreamSourceRecordsRequest(records=records, batch_id=f"s{n}")
 
     answers = [a async for a in master.StreamSourceRecords(requests())]
     assert [a.batch_id for a in answers] == ["s0", "s1", "s2"]
@@ -178,3 +178,29 @@ async def test_an_erased_customer_takes_its_findings_along(master, uid):
     assert result.findings
     await master.EraseCustomer(api.EraseCustomerRequest(customer_id=result.customer_id, reason="request"))
     assert not [f for f in await _findings(master, source_system="erp") if f.source_id == f"E-{uid}"]
+
+
+async def test_the_trend_counts_findings_per_day_source_and_rule(master, uid):
+    system = "erp"
+
+    async def today_count() -> int:
+        found = await master.SummarizeDataQualityFindings(
+            api.SummarizeDataQualityFindingsRequest(source_system=system, rule="phone_number", days=1)
+        )
+        assert all((c.source_system, c.rule) == (system, "phone_number") for c in found.counts)
+        return sum(c.count for c in found.counts)
+
+    before = await today_count()
+    for i in range(2):
+        record = person(system, f"T{i}-{uid}", f"{uid}Tia{i}", "Trend")
+        record.phones.add(number="12")
+        await upsert(master, record)
+    assert await today_count() == before + 2
+    month = await master.SummarizeDataQualityFindings(api.SummarizeDataQualityFindingsRequest())
+    days = [(c.day.year, c.day.month, c.day.day) for c in month.counts]
+    assert days == sorted(days) and days
+    for bad in (-1, 367):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await master.SummarizeDataQualityFindings(api.SummarizeDataQualityFindingsRequest(days=bad))
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "days" in (error.value.details() or "")

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("snapshot", sa.JSON(), nullable=False),
         sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("lifetime_amount", sa.Float(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("customer_id"),
     )
 

@@ -13,11 +13,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class MatchReviewOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MATCH_REVIEW_ORDER_UNSPECIFIED: _ClassVar[MatchReviewOrder]
+    MATCH_REVIEW_ORDER_OLDEST_FIRST: _ClassVar[MatchReviewOrder]
+    MATCH_REVIEW_ORDER_VALUE_FIRST: _ClassVar[MatchReviewOrder]
+
 class MatchDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     MATCH_DECISION_UNSPECIFIED: _ClassVar[MatchDecision]
     MATCH_DECISION_MATCH: _ClassVar[MatchDecision]
     MATCH_DECISION_NO_MATCH: _ClassVar[MatchDecision]
+MATCH_REVIEW_ORDER_UNSPECIFIED: MatchReviewOrder
+MATCH_REVIEW_ORDER_OLDEST_FIRST: MatchReviewOrder
+MATCH_REVIEW_ORDER_VALUE_FIRST: MatchReviewOrder
 MATCH_DECISION_UNSPECIFIED: MatchDecision
 MATCH_DECISION_MATCH: MatchDecision
 MATCH_DECISION_NO_MATCH: MatchDecision
@@ -228,6 +237,34 @@ class ListDataQualityFindingsRequest(_message.Message):
     page_token: str
     def __init__(self, source_system: _Optional[str] = ..., rule: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
+class SummarizeDataQualityFindingsRequest(_message.Message):
+    __slots__ = ("source_system", "rule", "days")
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    source_system: str
+    rule: str
+    days: int
+    def __init__(self, source_system: _Optional[str] = ..., rule: _Optional[str] = ..., days: _Optional[int] = ...) -> None: ...
+
+class SummarizeDataQualityFindingsResponse(_message.Message):
+    __slots__ = ("counts",)
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[DataQualityCount]
+    def __init__(self, counts: _Optional[_Iterable[_Union[DataQualityCount, _Mapping]]] = ...) -> None: ...
+
+class DataQualityCount(_message.Message):
+    __slots__ = ("day", "source_system", "rule", "count")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    day: _common_pb2.Date
+    source_system: str
+    rule: str
+    count: int
+    def __init__(self, day: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., source_system: _Optional[str] = ..., rule: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
 class ListDataQualityFindingsResponse(_message.Message):
     __slots__ = ("findings", "next_page_token")
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
@@ -237,20 +274,22 @@ class ListDataQualityFindingsResponse(_message.Message):
     def __init__(self, findings: _Optional[_Iterable[_Union[_records_pb2.DataQualityFinding, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListMatchReviewsRequest(_message.Message):
-    __slots__ = ("state", "customer_id", "min_score", "source_system", "page_size", "page_token")
+    __slots__ = ("state", "customer_id", "min_score", "source_system", "page_size", "page_token", "order_by")
     STATE_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
     state: _records_pb2.MatchReviewState
     customer_id: str
     min_score: float
     source_system: str
     page_size: int
     page_token: str
-    def __init__(self, state: _Optional[_Union[_records_pb2.MatchReviewState, str]] = ..., customer_id: _Optional[str] = ..., min_score: _Optional[float] = ..., source_system: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    order_by: MatchReviewOrder
+    def __init__(self, state: _Optional[_Union[_records_pb2.MatchReviewState, str]] = ..., customer_id: _Optional[str] = ..., min_score: _Optional[float] = ..., source_system: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., order_by: _Optional[_Union[MatchReviewOrder, str]] = ...) -> None: ...
 
 class ListMatchReviewsResponse(_message.Message):
     __slots__ = ("match_reviews", "next_page_token")

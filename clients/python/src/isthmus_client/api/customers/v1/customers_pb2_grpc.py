@@ -57,6 +57,11 @@ class CustomerMasterServiceStub:
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsRequest.SerializeToString,
                 response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsResponse.FromString,
                 _registered_method=True)
+        self.SummarizeDataQualityFindings = channel.unary_unary(
+                '/isthmus.customers.v1.CustomerMasterService/SummarizeDataQualityFindings',
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SummarizeDataQualityFindingsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SummarizeDataQualityFindingsResponse.FromString,
+                _registered_method=True)
         self.GetCustomer = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/GetCustomer',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.SerializeToString,
@@ -168,6 +173,14 @@ class CustomerMasterServiceServicer:
         """The data-quality findings of the stored source records (values kept as sent but not used),
         newest first, filtered by source system and rule. A record's findings are replaced when the
         record is sent again, and go with it when its customer is erased.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SummarizeDataQualityFindings(self, request, context):
+        """How many findings arrived on each of the last days, per source system and rule: the trend a
+        steward watches. Counts the findings still held (a record sent again replaces its own).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -298,6 +311,11 @@ def add_CustomerMasterServiceServicer_to_server(servicer, server):
                     servicer.ListDataQualityFindings,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsRequest.FromString,
                     response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsResponse.SerializeToString,
+            ),
+            'SummarizeDataQualityFindings': grpc.unary_unary_rpc_method_handler(
+                    servicer.SummarizeDataQualityFindings,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SummarizeDataQualityFindingsRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SummarizeDataQualityFindingsResponse.SerializeToString,
             ),
             'GetCustomer': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCustomer,
@@ -476,6 +494,33 @@ class CustomerMasterService:
             '/isthmus.customers.v1.CustomerMasterService/ListDataQualityFindings',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsRequest.SerializeToString,
             isthmus_dot_customers_dot_v1_dot_customers__pb2.ListDataQualityFindingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SummarizeDataQualityFindings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.customers.v1.CustomerMasterService/SummarizeDataQualityFindings',
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.SummarizeDataQualityFindingsRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.SummarizeDataQualityFindingsResponse.FromString,
             options,
             channel_credentials,
             insecure,
