@@ -68,7 +68,7 @@ async def test_orders_name_configured_systems_and_customers_they_learn_from_the_
             record.emails.add(address="ida@reference.example")
             ida = (
                 await master.UpsertSourceRecord(customers_pb2.UpsertSourceRecordRequest(record=record))
-            ).customer_id
+            ).result.customer_id
         await h.runtime.bus.drain(timeout=20)
 
     # An order service that has not received the event yet (no broker): Ida's order is PENDING.
@@ -98,7 +98,7 @@ async def test_orders_name_configured_systems_and_customers_they_learn_from_the_
         orders = orders_pb2_grpc.OrderServiceStub(channel)
 
         async def resolved() -> order_pb2.Order | None:
-            found = await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=early.order_id))
+            found = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=early.order_id))).order
             return found if found.customer_state == order_pb2.CUSTOMER_STATE_KNOWN else None
 
         assert (await eventually(resolved)).version == early.version + 1

@@ -59,7 +59,7 @@ async def test_a_case_for_another_customers_order_is_refused(pg_database: str, a
         assert annas.order_id in (refused.value.details() or "")
         assert error_info(refused.value) == (ORDER_OF_ANOTHER_CUSTOMER, {"field": "order_id"})
 
-        opened = await cases.OpenServiceRequest(case(anna, annas.order_id))
+        opened = (await cases.OpenServiceRequest(case(anna, annas.order_id))).service_request
         assert opened.order_id == annas.order_id
 
         with pytest.raises(grpc.aio.AioRpcError) as malformed:
@@ -68,5 +68,5 @@ async def test_a_case_for_another_customers_order_is_refused(pg_database: str, a
         assert [f for f, _ in field_violations(malformed.value)] == ["order_id"]
 
         # An order the service has not heard of yet is taken on trust: its OrderPlaced may be on its way.
-        unseen = await cases.OpenServiceRequest(case(bert, str(uuid.uuid4())))
+        unseen = (await cases.OpenServiceRequest(case(bert, str(uuid.uuid4())))).service_request
         assert unseen.customer_id == bert
