@@ -67,9 +67,11 @@ async def run(
     now.FromDatetime(datetime.now(UTC))
     for shop_id in shoppers:
         golden = await _golden(customers, metadata, shop_id)
-        found = await customers.GetCustomer(
-            customers_pb2.GetCustomerRequest(customer_id=golden), metadata=metadata
-        )
+        found = (
+            await customers.GetCustomer(
+                customers_pb2.GetCustomerRequest(customer_id=golden), metadata=metadata
+            )
+        ).customer
         names[golden] = f"{found.name.given_name} {found.name.family_name}".strip()
         # Both signed up for the shop's newsletter: marketing e-mail is allowed.
         await customers.SetConsent(
