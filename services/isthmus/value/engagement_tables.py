@@ -7,43 +7,23 @@ as the events state them, never read from the other contexts' tables.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     SmallInteger,
     String,
     Table,
     Text,
-    TypeDecorator,
 )
-from sqlalchemy.engine import Dialect
 
+from isthmus.platform.sql import UtcDateTime
 from isthmus.value.tables import metadata  # one schema, one migration chain
 
-
-class _UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both databases (SQLite hands back naive ones otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-_TS = _UtcDateTime()
+_TS = UtcDateTime()
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 # What segments and campaigns know of a customer beyond value: learnt from events.

@@ -8,13 +8,10 @@ fit, newest in force.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -24,29 +21,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
 )
-from sqlalchemy.engine import Dialect
+
+from isthmus.platform.sql import UtcDateTime
 
 metadata = MetaData()
 
 
-class _UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both databases (SQLite hands back naive ones otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-_TS = _UtcDateTime()
+_TS = UtcDateTime()
 
 # One row per paid order: its net revenue and cost, and what returns and a cancellation took back.
 orders = Table(
