@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,10 +56,11 @@ def published() -> Published:
     return Published()
 
 
-@pytest.fixture(scope="session")
-async def master(
+@asynccontextmanager
+async def running_master(
     pg_url: str, clock: Clock, published: Published
 ) -> AsyncIterator[customers_pb2_grpc.CustomerMasterServiceStub]:
+    """A customer master on ``pg_url`` behind gRPC, its events recorded in ``published``."""
     settings = config.load(
         {
             "ISTHMUS_DATABASE_URL": pg_url,
@@ -84,6 +86,14 @@ async def master(
             yield customers_pb2_grpc.CustomerMasterServiceStub(channel)
     finally:
         await probe_engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def master(
+    pg_url: str, clock: Clock, published: Published
+) -> AsyncIterator[customers_pb2_grpc.CustomerMasterServiceStub]:
+    async with running_master(pg_url, clock, published) as stub:
+        yield stub
 
 
 @pytest.fixture

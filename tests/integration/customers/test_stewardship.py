@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import grpc
 import psycopg
@@ -10,11 +10,33 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
+from .conftest import Clock, Published, running_master
 from .helpers import STEWARD, person, upsert
 
 pytestmark = pytest.mark.postgres
+
+
+# This module's own database: its review pairs (same name, birth dates a digit apart) must not meet
+# the many people of similar names the other modules leave in the shared one.
+@pytest.fixture(scope="module")
+def pg_url(pg_module_database: str) -> str:
+    return pg_module_database
+
+
+@pytest.fixture(scope="module")
+def published() -> Published:
+    return Published()
+
+
+@pytest.fixture(scope="module")
+async def master(
+    pg_url: str, clock: Clock, published: Published
+) -> AsyncIterator[customers_pb2_grpc.CustomerMasterServiceStub]:
+    async with running_master(pg_url, clock, published) as stub:
+        yield stub
 
 
 @pytest.fixture(autouse=True)
