@@ -202,6 +202,11 @@ async def test_stale_expected_version_on_merge_is_aborted(master, uid):
 
 async def review_pair(master, uid):
     # Same name, birth dates one digit apart, different address and phone: between the thresholds.
+    # Birth date and house numbers come from the uid: the other pairs in this database have names
+    # only a few letters apart, and must not share an address and a birth date with this one.
+    n = int(uid, 16)
+    # Days 1-8: the day and the next differ in one digit.
+    year, month, day = 1930 + n % 60, 1 + n // 60 % 12, 1 + n // 720 % 8
     a = await upsert(
         master,
         person(
@@ -209,8 +214,9 @@ async def review_pair(master, uid):
             f"V1-{uid}",
             f"{uid}Greta",
             f"{uid}Hahn",
-            street="Am Markt 1",
+            street=f"Am Markt {n % 997 + 1}",
             postcode="20095",
+            dob=(year, month, day),
             phone=f"+49 40 1{int(uid[:6], 16) % 10**6:06d}",
         ),
     )
@@ -221,9 +227,9 @@ async def review_pair(master, uid):
             f"V2-{uid}",
             f"{uid}Greta",
             f"{uid}Hahn",
-            street="Seeweg 9",
+            street=f"Seeweg {n // 997 % 997 + 1}",
             postcode="80331",
-            dob=(1980, 5, 18),
+            dob=(year, month, day + 1),
             phone=f"+49 89 7{int(uid[:6], 16) % 10**6:06d}",
         ),
     )
