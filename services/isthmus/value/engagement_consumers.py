@@ -28,6 +28,7 @@ from isthmus.platform import jsoncodec
 from isthmus.value import affinity_store
 from isthmus.value import campaigns as rules
 from isthmus.value.engagement import Engagement, Publisher, ValueFacts, no_value_facts
+from isthmus.value.engagement_events import TIERS, tier_when_opened
 from isthmus.value.engagement_tables import engagement_profiles
 from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import (
@@ -75,7 +76,6 @@ VALUE_FIELDS = (
     "churn_risk",
 )
 ATTRIBUTION = rules.DEFAULT_ATTRIBUTION
-TIERS = {1: "A", 2: "B", 3: "C"}  # isthmus.value.v1.ValueTier
 _OPEN = {
     service_request_pb2.SERVICE_REQUEST_STATE_NEW,
     service_request_pb2.SERVICE_REQUEST_STATE_OPEN,
@@ -237,7 +237,7 @@ async def _order_dates(e: Engagement, customer_id: str) -> set[str]:
 
 
 async def on_service_event(
-    e: Engagement, message: Any, value_tier: Callable[[Engagement, str], Awaitable[str]]
+    e: Engagement, message: Any, value_tier: Callable[[Engagement, str, str], Awaitable[str]]
 ) -> None:
     if isinstance(message, service_requests_pb2.ContactSuppressionChanged):
         await e.change_profile(message.customer_id, {"suppressed": bool(message.suppressed)})
@@ -261,13 +261,17 @@ async def on_service_event(
                 case.customer_id,
                 opened,
                 reference=f"case:{case.service_request_id}",
-                value_tier=await value_tier(e, case.customer_id),
+                value_tier=await value_tier(e, case.customer_id, case.service_request_id),
                 variables={"service_request_id": case.service_request_id, "subject": case.subject},
             )
         )
 
 
-async def stored_value_tier(e: Engagement, customer_id: str) -> str:
+async def stored_value_tier(e: Engagement, customer_id: str, service_request_id: str) -> str:
+    """The customer's tier as the case came in: the case's own cost (counted by the value consumer of
+    the same event, perhaps already) must not take a top customer out of the tier that escalates it."""
+    if (when_opened := await tier_when_opened(e.session, service_request_id)) is not None:
+        return when_opened
     found = await e.profiles([customer_id])
     return found[0].tier.upper() if found else ""
 

@@ -15,6 +15,7 @@ from isthmus.kernel.timestamps import ts
 from isthmus.platform import events
 from isthmus.value import campaigns as rules
 from isthmus.value import segments
+from isthmus.value.tables import cases as value_cases
 from isthmus.value.tables import customers as value_customers
 from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import value_pb2
@@ -115,3 +116,11 @@ def value_facts_reader(currency: str) -> Any:
         }
 
     return read
+
+
+async def tier_when_opened(session: AsyncSession, service_request_id: str) -> str | None:
+    """The tier the value context held when it counted the case; None before it has counted it."""
+    tier = await session.scalar(
+        select(value_cases.c.tier_at_open).where(value_cases.c.service_request_id == service_request_id)
+    )
+    return None if tier is None else TIERS.get(int(tier), "")

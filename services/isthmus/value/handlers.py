@@ -214,6 +214,7 @@ async def case_opened(
             opened_at=opened_at,
             kind=kind,
             cost_minor=cost,
+            tier_at_open=int(row["tier"]) if row is not None else 0,
         )
     )
     await rescore(cid, uow, "scored", resolved=row)

@@ -58,6 +58,9 @@ cases = Table(
     Column("opened_at", _TS, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("cost_minor", BigInteger, nullable=False),
+    # The customer's tier (isthmus.value.v1.ValueTier) when the case came in, before its cost counted:
+    # what a complaint escalates on, whichever of the two consumers of the case event runs first.
+    Column("tier_at_open", SmallInteger, nullable=True),
 )
 
 customers = Table(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from google.protobuf.message import Message
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import ts
@@ -25,6 +26,7 @@ from isthmus.platform.db import async_engine
 from isthmus.platform.events import Event, Subscription, create_bus, routing_key
 from isthmus.platform.events.envelope import amqp_properties, new_envelope
 from isthmus.platform.events.testing import FAST
+from isthmus.value.tables import cases, customers
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import customers_pb2, value_pb2
@@ -438,3 +440,53 @@ async def test_value_scores_move_customers_into_segments_and_a_top_customers_com
         await v.settle()
     # No consent for the phone is needed: the message goes to service staff, not to the customer.
     assert [(m.customer_id, m.purpose) for m in escalations] == [(big, pb.CAMPAIGN_PURPOSE_ESCALATION)]
+
+
+async def test_a_complaint_escalates_on_the_tier_the_customer_had_when_it_came_in(value_hub: Hub) -> None:
+    """The case's own cost may take a customer out of tier A before the campaign side hears of the case
+    (two consumers of one event): the tier the value side counted the case at decides, not the one after."""
+    v = value_hub
+    demoted, promoted = str(uuid.uuid4()), str(uuid.uuid4())
+    escalate = await v.live_campaign(
+        name="Top customer complains, counted first",
+        trigger=pb.CAMPAIGN_TRIGGER_HIGH_VALUE_COMPLAINT,
+        trigger_tiers=["A"],
+        channel=records_pb2.CONSENT_CHANNEL_PHONE,
+    )
+    for customer in (demoted, promoted):
+        await v.order(customer, ("SOFA", "home", "300.00"))
+    await v.settle()
+    case_ids = {demoted: str(uuid.uuid4()), promoted: str(uuid.uuid4())}
+    engine = async_engine(v.h.runtime.settings, "value")
+    try:
+        async with engine.begin() as conn:
+            # As the value consumer leaves it when it counted each case first: tier then, tier now.
+            for customer, then, now in ((demoted, 1, 2), (promoted, 3, 1)):
+                mine = customers.c.customer_id == customer
+                await conn.execute(update(customers).where(mine).values(tier=now))
+                await conn.execute(
+                    insert(cases).values(
+                        service_request_id=case_ids[customer],
+                        customer_id=customer,
+                        origin_customer_id=customer,
+                        opened_at=v.clock(),
+                        kind="complaint",
+                        cost_minor=2500,
+                        tier_at_open=then,
+                    )
+                )
+    finally:
+        await engine.dispose()
+    for customer, case_id in case_ids.items():
+        case = service_request_pb2.ServiceRequest(
+            service_request_id=case_id,
+            customer_id=customer,
+            kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
+            state=service_request_pb2.SERVICE_REQUEST_STATE_NEW,
+            subject="Sofa leg broke",
+            open_time=ts(v.clock()),
+        )
+        await v.publish(sr_events.ServiceRequestOpened(service_request=case), case_id)
+    await v.settle()
+    escalations = [m for m in v.of(value_pb2.CampaignMessageRequested) if m.campaign_id == escalate]
+    assert [(m.customer_id, m.reference) for m in escalations] == [(demoted, f"case:{case_ids[demoted]}")]
