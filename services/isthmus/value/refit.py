@@ -40,6 +40,7 @@ _COLUMNS = (
     customers.c.cost_minor,
     customers.c.orders,
     customers.c.historical_minor,
+    customers.c.version,  # last: a row written since the read is scored again from what it is now
 )
 _LIVE = select(*_COLUMNS).where(
     customers.c.merged_into.is_(None), customers.c.erased.is_(False), customers.c.customer_id > ""
@@ -134,9 +135,10 @@ async def run(
         message = events_pb2.ValueModelRefitted(model=codec.model_message(model, config.currency))
         await record(session, message, model.model_id, "")
     current.set(model)
+    versions = [r[-1] for r in rows]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        await _rescore_chunk(sessions, config, clock, record, current, chunk, model, scores, start)
+        await _rescore_chunk(sessions, config, clock, record, current, chunk, versions, model, scores, start)
     took = time.perf_counter() - started
     log.info(
         "value models refitted on %d customers in %.1f s (fit %.1f s)", len(ids), took, model.fit_seconds
@@ -151,6 +153,7 @@ async def _rescore_chunk(
     record: Record,
     current: CurrentModel,
     ids: list[str],
+    versions: list[int],
     model: domain.Model,
     scores: domain.Scores,
     offset: int,
@@ -163,24 +166,37 @@ async def _rescore_chunk(
         uow = Uow(session, config, clock, record, current)
         changes: list[tuple[dict[str, object], dict[str, object]]] = []
         now = clock()
+        # An order or case since the read changed the row: the fit's scores would put it back as it was.
+        moved_on = [
+            c
+            for i, c in enumerate(ids, start=offset)
+            if before.get(c, {}).get("version") not in (None, versions[i])
+        ]
+        again = {c: k for k, c in enumerate(moved_on)}
+        rescored = scores
+        if moved_on:
+            rows = [tuple(before[c][col.name] for col in _COLUMNS) for c in moved_on]
+            _, now_p = population(rows, now, settings_of(config).minor_per_unit)
+            rescored = domain.score_population(now_p, model, settings_of(config))
         for i, customer_id in enumerate(ids, start=offset):
             old = before.get(customer_id)
             if old is None or old["merged_into"] or old["erased"]:
-                continue  # changed since the read: its own event rescored it with the new model
-            lifetime = int(old["historical_minor"] + scores.predicted[i])
+                continue  # merged or erased since the read: nothing of its own to score
+            s, j = (rescored, again[customer_id]) if customer_id in again else (scores, i)
+            lifetime = int(old["historical_minor"] + s.predicted[j])
             new = dict(old)
             new.update(
-                predicted_minor=int(scores.predicted[i]),
+                predicted_minor=int(s.predicted[j]),
                 lifetime_minor=lifetime,
-                expected_spend_minor=int(scores.expected_spend[i]),
-                expected_purchases=float(scores.expected_purchases[i]),
-                alive_probability=float(scores.alive[i]),
-                rfm_recency=int(scores.rfm[i, 0]),
-                rfm_frequency=int(scores.rfm[i, 1]),
-                rfm_monetary=int(scores.rfm[i, 2]),
+                expected_spend_minor=int(s.expected_spend[j]),
+                expected_purchases=float(s.expected_purchases[j]),
+                alive_probability=float(s.alive[j]),
+                rfm_recency=int(s.rfm[j, 0]),
+                rfm_frequency=int(s.rfm[j, 1]),
+                rfm_monetary=int(s.rfm[j, 2]),
                 tier=int(domain.tier_of(lifetime, model)),
-                churn_risk=int(scores.churn[i]) != 0,
-                churn_reason=int(scores.churn[i]),
+                churn_risk=int(s.churn[j]) != 0,
+                churn_reason=int(s.churn[j]),
                 model_id=model.model_id,
                 version=old["version"] + 1,
                 update_time=now,

@@ -167,6 +167,8 @@ async def value_hub(pg_url: str, amqp_url: str) -> AsyncIterator[Hub]:
         "ISTHMUS_AUTH_DISABLED": "true",
         "ISTHMUS_GRPC_PORT": "0",
         "ISTHMUS_METRICS_PORT": "0",
+        # Refits only when a test asks (tiers must not move under a test).
+        "ISTHMUS_VALUE_FIRST_REFIT_SECONDS": "0",
     }
     if importlib.util.find_spec("isthmus.platform.events.rabbit") is not None:
         env["ISTHMUS_AMQP_URL"] = amqp_url

@@ -20,10 +20,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.platform import config, hub
-from isthmus.platform.db import async_engine
+from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events import Event, Subscription, create_bus, routing_key
 from isthmus.platform.events.envelope import amqp_properties, new_envelope
 from isthmus.platform.events.testing import FAST
+from isthmus.value import config as value_config
+from isthmus.value import domain, refit
+from isthmus.value.bootstrap import record
+from isthmus.value.handlers import CurrentModel, settings_of
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import customers_pb2
 from isthmus_client.api.events.v1 import orders_pb2 as orders_events
@@ -280,6 +284,44 @@ async def test_a_refit_tiers_customers_and_the_ranked_list_pages_through_them(wo
     await world.settle()
     rescored = await world.get(cid("c-00"))
     assert rescored.model_id == refit.model_id and float(rescored.predicted_value.amount) > 0
+
+
+async def test_a_refit_does_not_put_back_the_scores_of_a_customer_who_bought_while_it_ran(
+    world: World,
+) -> None:
+    """A refit reads everyone, fits (minutes on a million customers), then writes in chunks: a customer
+    whose order was scored in between is scored again from the row as it is, not from the read."""
+    for i in range(12):
+        for k in range(1 + i % 4):
+            await world.order(cid(f"r-{i:02d}"), f"{10 * (i + 1)}.00", days_ago=200 - 30 * k - i)
+    await world.settle()
+    await world.value.RefitValueModel(value_pb2.RefitValueModelRequest())
+    await world.settle()
+    settings = world.hub.runtime.settings
+    value_settings = value_config.load(settings.extra)
+    engine = async_engine(settings, "value")
+    try:
+        sessions = session_factory(engine)
+        current = CurrentModel()
+        async with sessions() as session:
+            model = await current.refresh(session)
+            rows = [tuple(r) for r in (await session.execute(refit._LIVE)).all()]
+        assert model is not None
+        ids, population = refit.population(rows, NOW, settings_of(value_settings).minor_per_unit)
+        stale = domain.score_population(population, model, settings_of(value_settings))
+        # The refit has read; now the customer buys and the order is scored with the same model.
+        await world.order(cid("r-00"), "500.00", days_ago=1)
+        await world.settle()
+        scored = await world.get(cid("r-00"))
+        versions = [r[-1] for r in rows]
+        await refit._rescore_chunk(
+            sessions, value_settings, world.hub.runtime.clock, record, current, ids, versions, model, stale, 0
+        )
+    finally:
+        await engine.dispose()
+    after = await world.get(cid("r-00"))
+    assert after.predicted_value == scored.predicted_value and after.lifetime_value == scored.lifetime_value
+    assert after.historical_value == scored.historical_value and after.tier == scored.tier
 
 
 async def test_merged_customers_values_combine_and_an_erased_customer_has_none(world: World) -> None:
