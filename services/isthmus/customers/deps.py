@@ -26,8 +26,8 @@ from isthmus.customers.normalise import SOURCE_SYSTEM_PATTERN
 from isthmus.customers.store import Repository, is_concurrency_error
 from isthmus.customers.survivorship import Rule, SurvivorshipConfig
 from isthmus.kernel.errors import Conflict
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform.config import ConfigError
-from isthmus.platform.ids import new_uuid
 
 DEFAULT_SOURCE_SYSTEMS = ("erp", "webshop", "callcenter")
 PREFIX = "ISTHMUS_CUSTOMERS_"

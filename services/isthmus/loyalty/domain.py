@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import calendar
 import enum
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from isthmus.kernel.errors import FailedPrecondition
+from isthmus.kernel.ids import new_uuid
 
 FOREVER = datetime.max.replace(tzinfo=None)
 
@@ -124,7 +124,7 @@ class Account:
     def _append(self, kind: EntryKind, points: int, now: datetime, **reason: object) -> Entry:
         self.balance += points
         entry = Entry(
-            entry_id=str(uuid.uuid4()),
+            entry_id=new_uuid(),
             account_id=self.account_id,
             customer_id=self.customer_id,
             kind=kind,

@@ -8,7 +8,6 @@ and their events (through the outbox) in the same transaction as the account.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import AlreadyExists, FailedPrecondition, NotFound
 from isthmus.kernel.idempotency import first_difference
+from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
 from isthmus.loyalty import codec
 from isthmus.loyalty.domain import SYSTEM, Account, Actor, Entry, EntryKind, add_months, proportion
@@ -119,7 +119,7 @@ async def resolve(uow: Uow, customer_id: str, *, create: bool) -> Account | None
         now = uow.clock()
         p = uow.programme
         account = Account(
-            account_id=str(uuid.uuid4()),
+            account_id=new_uuid(),
             customer_id=customer_id,
             programme_id=p.programme_id,
             tier_id=p.entry_tier.tier_id,

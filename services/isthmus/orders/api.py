@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument
+from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.money import Money, check_currency
 from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import opt_ts
@@ -21,7 +22,6 @@ from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.store import Record
 from isthmus.platform.batching import Batcher
-from isthmus.platform.ids import is_uuid
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM

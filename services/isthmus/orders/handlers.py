@@ -5,7 +5,6 @@ Every change writes the order, one history entry and its event (through the outb
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.idempotency import first_difference
+from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
 from isthmus.orders import codec
 from isthmus.orders.commands import CancelOrder, PlaceOrder, Transition
@@ -80,7 +80,7 @@ def history_entry(
     amount: Money | None = None,
 ) -> order_pb2.OrderHistoryEntry:
     return order_pb2.OrderHistoryEntry(
-        entry_id=str(uuid.uuid4()),
+        entry_id=new_uuid(),
         order_id=order.order_id,
         customer_id=order.customer_id,
         kind=kind,  # type: ignore[arg-type]
@@ -140,7 +140,7 @@ def _place(cmd: PlaceOrder, now: datetime) -> Order:
         if adj.line_id and adj.line_id not in line_ids:
             raise InvalidArgument(f"adjustments[{i}].line_id", f"no line {adj.line_id!r} in this order")
     return Order(
-        order_id=str(uuid.uuid4()),
+        order_id=new_uuid(),
         source_system=cmd.source_system,
         external_order_id=cmd.external_order_id,
         customer_id=cmd.customer_id,

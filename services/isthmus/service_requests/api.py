@@ -9,11 +9,11 @@ from typing import TypeVar
 
 import grpc
 
+from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.paging import page_size
 from isthmus.kernel.timestamps import opt_duration, ts
 from isthmus.kernel.violations import Violations
 from isthmus.platform.batching import Batcher
-from isthmus.platform.ids import is_uuid
 from isthmus.service_requests import handlers, messages
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
 from isthmus.service_requests.settings import ServiceRequestSettings

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import random
-import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from isthmus.kernel.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.paging import decode_token, encode_token
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import (
@@ -40,25 +38,6 @@ SUPPRESSION_REASON = "open complaint"
 class Env:
     settings: ServiceRequestSettings
     now: datetime
-
-
-_last_id_ms = 0
-_id_counter = 0
-
-
-def new_id() -> str:
-    """A UUIDv7-style id: time-ordered, so entries logged at the same instant keep their arrival order."""
-    global _last_id_ms, _id_counter
-    ms = time.time_ns() // 1_000_000
-    if ms <= _last_id_ms:
-        ms, _id_counter = _last_id_ms, _id_counter + 1
-        if _id_counter > 0xFFF:  # more than 4096 in one millisecond: borrow the next one
-            ms, _id_counter = ms + 1, 0
-    else:
-        _id_counter = 0
-    _last_id_ms = ms
-    value = (ms << 80) | (0x7 << 76) | ((_id_counter & 0xFFF) << 64) | (0b10 << 62) | random.getrandbits(62)
-    return str(uuid.UUID(int=value))
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -183,7 +162,7 @@ async def _internal_note(
     if not note:
         return
     entry = Interaction(
-        id=new_id(),
+        id=new_uuid(),
         direction=Direction.INTERNAL,
         channel=Channel.INTERNAL,
         occurred_at=at,
@@ -261,7 +240,7 @@ def batchable_open(cmd: OpenServiceRequest) -> bool:
 def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env, tier: str | None = None) -> ServiceRequest:
     opened_at = _instant(cmd.opened_at, env, "open_time")
     sr = ServiceRequest.open(
-        id=new_id(),
+        id=new_uuid(),
         customer_id=cmd.customer_id,
         opened_at=opened_at,
         priority=cmd.priority,
@@ -407,7 +386,7 @@ def batchable_log(cmd: LogInteraction) -> bool:
 
 def _new_entry(cmd: LogInteraction, env: Env) -> Interaction:
     return Interaction(
-        id=new_id(),
+        id=new_uuid(),
         direction=cmd.direction,
         channel=cmd.channel,
         occurred_at=_instant(cmd.occurred_at, env, "interaction.occur_time"),

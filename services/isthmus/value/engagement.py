@@ -14,8 +14,8 @@ from sqlalchemy import Integer, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import FailedPrecondition, NotFound
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform import jsoncodec
-from isthmus.platform.ids import new_uuid
 from isthmus.value import campaigns as rules
 from isthmus.value import segments
 from isthmus.value.engagement_tables import (

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from isthmus.platform.ids import new_uuid
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform.sql import update_many
 from isthmus.value import codec, domain, models
 from isthmus.value.config import ValueConfig

@@ -17,7 +17,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError, Message
 
-from isthmus.platform.ids import new_uuid
+from isthmus.kernel.ids import new_uuid
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import envelope_pb2
 
