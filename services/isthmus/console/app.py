@@ -28,6 +28,8 @@ from isthmus.console.web import Console, SecurityHeaders, error_page, page
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.connectors.v1 import connectors_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2, records_pb2
+from isthmus_client.api.orders.v1 import order_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2
 
 _ENUMS: dict[str, Any] = {
     name: getattr(module, name)
@@ -47,6 +49,8 @@ _ENUMS: dict[str, Any] = {
             ),
         ),
         (customer360_pb2, ("TimelineEntryKind",)),
+        (order_pb2, ("OrderChannel", "OrderState")),
+        (service_request_pb2, ("ServiceRequestKind", "ServiceRequestState", "Priority", "Channel")),
         (connectors_pb2, ("SyncRunState",)),
     )
     for name in names

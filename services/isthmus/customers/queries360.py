@@ -9,17 +9,20 @@ from sqlalchemy import select
 from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.tables import customers, view360_tables
-from isthmus.customers.view360 import order_summary
+from isthmus.customers.view360 import order_summary, unlabel
 from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.paging import decode_token, encode_token
 from isthmus.kernel.timestamps import aware, ts
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.orders.v1 import order_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 
 T = view360_tables
 CLOSED = ("RESOLVED", "CLOSED")
 RECENT_CASES = 10
+_CASE_KINDS = (c360.TIMELINE_ENTRY_KIND_SERVICE_REQUEST, c360.TIMELINE_ENTRY_KIND_INTERACTION)
 
 
 async def family(uow: UnitOfWork, customer_id: str) -> list[str]:
@@ -37,15 +40,20 @@ async def family(uow: UnitOfWork, customer_id: str) -> list[str]:
 
 
 def _entry(r: Any) -> c360.TimelineEntry:
-    return c360.TimelineEntry(
+    entry = c360.TimelineEntry(
         event_id=r.event_id,
         event_type=r.event_type,
         kind=r.kind,
         occur_time=ts(r.occurred_at),
         summary=r.summary,
-        channel=r.channel,
         references=r.refs,
     )
+    # The projection keeps the channel's name; which enum it names follows from the entry's kind.
+    if r.kind == c360.TIMELINE_ENTRY_KIND_ORDER and (channel := unlabel(order_pb2.OrderChannel, r.channel)):
+        entry.order_channel = channel
+    elif r.kind in _CASE_KINDS and (channel := unlabel(srp.Channel, r.channel)):
+        entry.service_request_channel = channel
+    return entry
 
 
 async def timeline(
@@ -92,9 +100,9 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
         brief = c360.ServiceRequestBrief(
             service_request_id=r.service_request_id,
             subject=r.snapshot["subject"],
-            kind=r.snapshot["kind"],
-            state=r.snapshot["state"],
-            priority=r.snapshot["priority"],
+            kind=unlabel(srp.ServiceRequestKind, r.snapshot["kind"]),
+            state=unlabel(srp.ServiceRequestState, r.snapshot["state"]),
+            priority=unlabel(srp.Priority, r.snapshot["priority"]),
             sla_breached=r.sla_breached,
         )
         if r.snapshot["opened_at"]:

@@ -145,6 +145,15 @@ def label(enum: Any, value: int) -> str:
     return str(enum.Name(value)).removeprefix(enum.Name(0).removesuffix("UNSPECIFIED"))
 
 
+def unlabel(enum: Any, text: str) -> Any:
+    """The inverse of :func:`label`: PAID -> ORDER_STATE_PAID's number; 0 for "" or a name unknown.
+    (An int, typed Any: the generated stubs give each enum field its enum's own class.)"""
+    if not text:
+        return 0
+    found = enum.DESCRIPTOR.values_by_name.get(enum.Name(0).removesuffix("UNSPECIFIED") + text)
+    return int(found.number) if found is not None else 0
+
+
 def _dt(ts: Timestamp, fallback: datetime) -> datetime:
     return ts.ToDatetime(tzinfo=fallback.tzinfo) if ts.seconds or ts.nanos else fallback
 
@@ -491,8 +500,8 @@ def order_summary(rows: list[Any]) -> c360.OrderSummary:
             order_id=s["order_id"],
             source_system=s["source_system"],
             external_order_id=s["external_order_id"],
-            channel=s["channel"],
-            state=s["state"],
+            channel=unlabel(order_pb2.OrderChannel, s["channel"]),
+            state=unlabel(order_pb2.OrderState, s["state"]),
             total=common_pb2.Money(amount=s["total"][0], currency_code=s["total"][1]),
         )
         if s["placed_at"]:

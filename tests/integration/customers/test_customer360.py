@@ -162,7 +162,15 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     assert [(m.amount, m.currency_code) for m in view.orders.revenue] == [("120.50", "EUR")]
     assert view.orders.last_order.order_id == o2
     assert [b.service_request_id for b in view.service_requests.open] == [sr_id]
-    assert view.service_requests.open[0].kind == "COMPLAINT"
+    assert view.service_requests.open[0].kind == srp.SERVICE_REQUEST_KIND_COMPLAINT
+    assert (view.service_requests.open[0].state, view.service_requests.open[0].priority) == (
+        srp.SERVICE_REQUEST_STATE_OPEN,
+        srp.PRIORITY_HIGH,
+    )
+    assert (view.orders.last_order.channel, view.orders.last_order.state) == (
+        order_pb2.ORDER_CHANNEL_WEB,
+        order_pb2.ORDER_STATE_PAID,
+    )
     assert (view.loyalty.enrolled, view.loyalty.points_balance, view.loyalty.tier_name) == (True, 120, "Gold")
     assert view.contact_suppression.suppressed
     assert len(view.timeline) == 3
@@ -174,6 +182,12 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
         api.ListTimelineEntriesRequest(customer_id=cid, kinds=[c360.TIMELINE_ENTRY_KIND_ORDER])
     )
     assert [e.references["order_id"] for e in orders_only.timeline_entries].count(o1) == 2
+    # The channel is the owning service's enum: the case's phone, not an order channel.
+    (case_entry,) = [
+        e for e in [*view.timeline, *rest.timeline_entries] if e.references.get("service_request_id")
+    ]
+    assert case_entry.WhichOneof("channel") == "service_request_channel"
+    assert case_entry.service_request_channel == srp.CHANNEL_PHONE
 
     # An export holds what this service keeps from the other services too: the summaries, and the
     # whole timeline rather than its first page (read here two entries at a time).

@@ -3,6 +3,8 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as _records_pb2
+from isthmus_client.api.orders.v1 import order_pb2 as _order_pb2
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as _service_request_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -45,11 +47,11 @@ class OrderSummary(_message.Message):
         order_id: str
         source_system: str
         external_order_id: str
-        channel: str
-        state: str
+        channel: _order_pb2.OrderChannel
+        state: _order_pb2.OrderState
         total: _common_pb2.Money
         place_time: _timestamp_pb2.Timestamp
-        def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., channel: _Optional[str] = ..., state: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+        def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., state: _Optional[_Union[_order_pb2.OrderState, str]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
     ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
     REVENUE_FIELD_NUMBER: _ClassVar[int]
     LAST_ORDER_FIELD_NUMBER: _ClassVar[int]
@@ -72,13 +74,13 @@ class ServiceRequestBrief(_message.Message):
     SLA_BREACHED_FIELD_NUMBER: _ClassVar[int]
     service_request_id: str
     subject: str
-    kind: str
-    state: str
-    priority: str
+    kind: _service_request_pb2.ServiceRequestKind
+    state: _service_request_pb2.ServiceRequestState
+    priority: _service_request_pb2.Priority
     open_time: _timestamp_pb2.Timestamp
     resolution_due_time: _timestamp_pb2.Timestamp
     sla_breached: bool
-    def __init__(self, service_request_id: _Optional[str] = ..., subject: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., priority: _Optional[str] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_breached: _Optional[bool] = ...) -> None: ...
+    def __init__(self, service_request_id: _Optional[str] = ..., subject: _Optional[str] = ..., kind: _Optional[_Union[_service_request_pb2.ServiceRequestKind, str]] = ..., state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., priority: _Optional[_Union[_service_request_pb2.Priority, str]] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sla_breached: _Optional[bool] = ...) -> None: ...
 
 class ServiceRequestSummary(_message.Message):
     __slots__ = ("open", "recent", "as_of_time")
@@ -139,7 +141,7 @@ class ContactSuppression(_message.Message):
     def __init__(self, suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., suppress_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TimelineEntry(_message.Message):
-    __slots__ = ("event_id", "event_type", "kind", "occur_time", "summary", "channel", "references")
+    __slots__ = ("event_id", "event_type", "kind", "occur_time", "summary", "order_channel", "service_request_channel", "references")
     class ReferencesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -152,16 +154,18 @@ class TimelineEntry(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
-    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_REQUEST_CHANNEL_FIELD_NUMBER: _ClassVar[int]
     REFERENCES_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     event_type: str
     kind: TimelineEntryKind
     occur_time: _timestamp_pb2.Timestamp
     summary: str
-    channel: str
+    order_channel: _order_pb2.OrderChannel
+    service_request_channel: _service_request_pb2.Channel
     references: _containers.ScalarMap[str, str]
-    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., channel: _Optional[str] = ..., references: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., order_channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., service_request_channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., references: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Customer360(_message.Message):
     __slots__ = ("customer", "orders", "service_requests", "loyalty", "contact_suppression", "timeline", "timeline_next_page_token", "value")
