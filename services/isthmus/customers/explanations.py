@@ -18,7 +18,7 @@ ACTIVE = pb.CUSTOMER_STATE_ACTIVE
 
 
 def comparator_results(stored: Iterable[Sequence[Any]]) -> list[pb.ComparatorResult]:
-    """Comparisons as stored (``ingest.comparisons_json``; older rows lack the level)."""
+    """Comparisons as stored (``batch_io.comparisons_json``; older rows lack the level)."""
     out = []
     for c in stored:
         name, left, right, similarity, weight, explanation = c[:6]

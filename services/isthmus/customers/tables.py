@@ -73,7 +73,7 @@ source_records = Table(
     # matching.Features.profile() as JSON: what comparing against this record needs, without it.
     Column("profile", Text, nullable=True),
     # The match model that decided the link ("builtin" or a trained model's version), and the
-    # comparisons that made it (ingest.comparisons_json); none for a record that founded its customer.
+    # comparisons that made it (batch_io.comparisons_json); none for a record that founded its customer.
     Column("match_model", String(40), nullable=True),
     Column("match_comparisons", JSON, nullable=True),
 )

@@ -18,7 +18,9 @@ from isthmus.kernel.timestamps import duration, from_ts, opt_duration, opt_ts, t
 from isthmus.kernel.violations import Violations
 from isthmus.value import affinity, affinity_store, segments
 from isthmus.value import campaigns as rules
-from isthmus.value.engagement import Actor, Engagement, Publisher, ValueFacts, no_value_facts
+from isthmus.value.engagement import Engagement
+from isthmus.value.engagement_campaigns import Actor
+from isthmus.value.engagement_segments import Publisher, ValueFacts, no_value_facts
 from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.value.v1 import campaigns_pb2 as pb
 from isthmus_client.api.value.v1 import campaigns_pb2_grpc

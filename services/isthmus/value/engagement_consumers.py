@@ -27,8 +27,9 @@ from isthmus.kernel.timestamps import from_ts
 from isthmus.platform import jsoncodec
 from isthmus.value import affinity_store
 from isthmus.value import campaigns as rules
-from isthmus.value.engagement import Engagement, Publisher, ValueFacts, no_value_facts
+from isthmus.value.engagement import Engagement
 from isthmus.value.engagement_events import TIERS, tier_when_opened
+from isthmus.value.engagement_segments import Publisher, ValueFacts, no_value_facts
 from isthmus.value.engagement_tables import engagement_profiles
 from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import (

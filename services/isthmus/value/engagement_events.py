@@ -93,7 +93,8 @@ def _amount(minor: int, currency: str) -> Any:
 
 
 def value_facts_reader(currency: str) -> Any:
-    """The ValueFacts of engagement.py over ``value_customers``: value, RFM, tier, churn as Profile fields."""
+    """The ValueFacts of engagement_segments.py over ``value_customers``: value, RFM, tier, churn as
+    Profile fields."""
 
     async def read(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
         if not ids:

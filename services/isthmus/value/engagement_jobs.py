@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from isthmus.value.engagement import Engagement, Publisher, ValueFacts
+from isthmus.value.engagement import Engagement
+from isthmus.value.engagement_segments import Publisher, ValueFacts
 
 log = logging.getLogger(__name__)
 DAY = 86_400.0

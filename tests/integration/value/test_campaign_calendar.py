@@ -12,7 +12,8 @@ from isthmus.platform.events.tables import outbox
 from isthmus.platform.hub import migrate
 from isthmus.value import campaigns as rules
 from isthmus.value import engagement_jobs
-from isthmus.value.engagement import Actor, Engagement
+from isthmus.value.engagement import Engagement
+from isthmus.value.engagement_campaigns import Actor
 from isthmus.value.engagement_events import OutboxPublisher, value_facts_reader
 
 

@@ -1,0 +1,437 @@
+"""Customer profiles and segments over one transaction: the profiles learnt from events, segment
+versions (create, revise, publish, dry run) and segment membership kept incrementally, publishing
+who enters and leaves. Rules live in segments.py; this module reads and writes the tables and asks the
+publisher for events. A customer entering a segment is a trigger: campaigns (engagement_campaigns.py)
+decide on it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from isthmus.kernel.errors import FailedPrecondition, NotFound
+from isthmus.kernel.ids import new_uuid
+from isthmus.platform import jsoncodec
+from isthmus.value import campaigns as rules
+from isthmus.value import segments
+from isthmus.value.engagement_tables import engagement_profiles, segment_members, segment_versions
+
+CHUNK = 1000
+OPEN_STATES = ("NEW", "OPEN", "PENDING_CUSTOMER")
+
+
+class Publisher(Protocol):
+    """Records the context's events in the caller's transaction (the outbox)."""
+
+    async def segment_entered(
+        self, session: AsyncSession, customer_id: str, segment: segments.SegmentVersion, at: datetime
+    ) -> None: ...
+
+    async def segment_left(
+        self, session: AsyncSession, customer_id: str, segment_id: str, version: int, name: str, at: datetime
+    ) -> None: ...
+
+    async def message_requested(
+        self, session: AsyncSession, request: rules.MessageRequest, at: datetime
+    ) -> None: ...
+
+    async def cart_abandoned(self, session: AsyncSession, cart: Any, at: datetime) -> None:
+        """``cart`` is the RecordAbandonedCartRequest, recorded for the first time."""
+        ...
+
+
+# The value facts of customers (value, RFM, tier, churn) as Profile fields, from the value tables.
+ValueFacts = Callable[[AsyncSession, Sequence[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
+
+
+async def no_value_facts(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
+    """Before any value is scored: every customer has the Profile defaults."""
+    return {}
+
+
+@dataclass
+class Audience(ABC):
+    """Profiles and segments; ``Campaigns`` (engagement_campaigns.py) adds the campaigns and decides
+    what a customer entering a segment triggers."""
+
+    session: AsyncSession
+    clock: Callable[[], datetime]
+    publisher: Publisher
+    value_facts: ValueFacts = no_value_facts
+    _segments: list[segments.SegmentVersion] | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------ profiles
+
+    async def _profile_row(self, customer_id: str, *, create: bool) -> dict[str, Any] | None:
+        row = (
+            await self.session.execute(
+                select(engagement_profiles).where(engagement_profiles.c.customer_id == customer_id)
+            )
+        ).first()
+        if row is not None:
+            return dict(row._mapping)
+        if not create:
+            return None
+        fresh: dict[str, Any] = {
+            "customer_id": customer_id,
+            "consents": "[]",
+            "suppressed": False,
+            "open_complaints": "[]",
+            "channels": "[]",
+            "categories": "[]",
+            "order_dates": "[]",
+            "orders": 0,
+            "country": "",
+            "region": "",
+            "city": "",
+            "postal_code": "",
+            "birth_date": None,
+            "loyalty_tier": "",
+            "value_tier": "",
+            "merged_into": None,
+            "erased": False,
+            "update_time": self.clock(),
+        }
+        await self.session.execute(insert(engagement_profiles).values(**fresh))
+        return fresh
+
+    async def change_profile(self, customer_id: str, changes: Mapping[str, Any]) -> frozenset[str]:
+        """Apply ``changes`` (column → value; lists as Python lists) and re-evaluate affected segments.
+
+        Returns the Profile fields that changed.
+        """
+        row = await self._profile_row(customer_id, create=True)
+        assert row is not None
+        if row["erased"] or row["merged_into"]:
+            return frozenset()
+        stored = {
+            k: jsoncodec.dumps(sorted(v)) if isinstance(v, (list, set, frozenset)) else v
+            for k, v in changes.items()
+        }
+        changed = {k for k, v in stored.items() if row.get(k) != v}
+        if not changed:
+            return frozenset()
+        await self.session.execute(
+            update(engagement_profiles)
+            .where(engagement_profiles.c.customer_id == customer_id)
+            .values(**{k: stored[k] for k in changed}, update_time=self.clock())
+        )
+        fields = _profile_fields(changed)
+        await self.reevaluate(customer_id, fields)
+        return fields
+
+    async def profiles(self, ids: Sequence[str]) -> list[segments.Profile]:
+        rows = (
+            await self.session.execute(
+                select(engagement_profiles).where(engagement_profiles.c.customer_id.in_(list(ids)))
+            )
+        ).all()
+        facts = await self.value_facts(self.session, [r.customer_id for r in rows])
+        today = self.clock().date()
+        return [_profile(dict(r._mapping), facts.get(r.customer_id, {}), today) for r in rows]
+
+    async def all_profiles(self) -> AsyncIterator[segments.Profile]:
+        after = ""
+        while True:
+            ids = list(
+                await self.session.scalars(
+                    select(engagement_profiles.c.customer_id)
+                    .where(
+                        engagement_profiles.c.customer_id > after,
+                        engagement_profiles.c.erased.is_(False),
+                        engagement_profiles.c.merged_into.is_(None),
+                    )
+                    .order_by(engagement_profiles.c.customer_id)
+                    .limit(CHUNK)
+                )
+            )
+            if not ids:
+                return
+            for profile in await self.profiles(ids):
+                yield profile
+            after = ids[-1]
+
+    async def contact(self, customer_id: str) -> rules.Contact:
+        row = await self._profile_row(customer_id, create=False)
+        if row is None or row["erased"]:
+            return rules.Contact(customer_id)
+        return rules.Contact(
+            customer_id,
+            frozenset(jsoncodec.loads(row["consents"])),
+            bool(row["suppressed"]),
+            len(jsoncodec.loads(row["open_complaints"])),
+        )
+
+    # ------------------------------------------------------------ segments
+
+    async def published_segments(self) -> list[segments.SegmentVersion]:
+        if self._segments is None:
+            rows = await self.session.execute(
+                select(segment_versions).where(segment_versions.c.current.is_(True))
+            )
+            self._segments = [_version(r) for r in rows]
+        return self._segments
+
+    async def _memberships(self, customer_id: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(segment_members.c.segment_id, segment_members.c.version).where(
+                segment_members.c.customer_id == customer_id
+            )
+        )
+        return {r.segment_id: int(r.version) for r in rows}
+
+    async def reevaluate(self, customer_id: str, changed: Iterable[str] | None) -> segments.MembershipDiff:
+        """Decide the segments that read a changed field for one customer; publish who entered and left."""
+        wanted = segments.relevant(await self.published_segments(), changed)
+        if not wanted:
+            return segments.MembershipDiff(customer_id)
+        found = await self.profiles([customer_id])
+        if not found:
+            return segments.MembershipDiff(customer_id)
+        diff = segments.membership_diff(found[0], wanted, await self._memberships(customer_id))
+        await self._apply_diff(diff, {s.segment_id: s for s in wanted})
+        return diff
+
+    async def _apply_diff(
+        self, diff: segments.MembershipDiff, by_id: Mapping[str, segments.SegmentVersion]
+    ) -> None:
+        now = self.clock()
+        for segment_id, version in diff.entered:
+            await self.session.execute(
+                insert(segment_members).values(
+                    segment_id=segment_id, customer_id=diff.customer_id, version=version, enter_time=now
+                )
+            )
+            await self.publisher.segment_entered(self.session, diff.customer_id, by_id[segment_id], now)
+            await self.occur(
+                rules.Occurrence(
+                    rules.Trigger.SEGMENT_ENTERED,
+                    diff.customer_id,
+                    now,
+                    reference=f"segment:{segment_id}:{version}",
+                    segment_id=segment_id,
+                )
+            )
+        for segment_id, version in diff.left:
+            await self.session.execute(
+                delete(segment_members).where(
+                    segment_members.c.segment_id == segment_id,
+                    segment_members.c.customer_id == diff.customer_id,
+                )
+            )
+            name = by_id[segment_id].name if segment_id in by_id else ""
+            await self.publisher.segment_left(self.session, diff.customer_id, segment_id, version, name, now)
+
+    async def leave_all(self, customer_id: str) -> None:
+        """A merged or erased customer leaves every segment."""
+        current = await self._memberships(customer_id)
+        by_id = {s.segment_id: s for s in await self.published_segments()}
+        diff = segments.MembershipDiff(customer_id, (), tuple(current.items()))
+        await self._apply_diff(diff, by_id)
+
+    async def _versions(self, segment_id: str) -> list[segments.SegmentVersion]:
+        rows = await self.session.execute(
+            select(segment_versions)
+            .where(segment_versions.c.segment_id == segment_id)
+            .order_by(segment_versions.c.version)
+        )
+        return [_version(r) for r in rows]
+
+    async def segment(
+        self, segment_id: str
+    ) -> tuple[segments.SegmentVersion | None, segments.SegmentVersion | None, int]:
+        """(published version in force, draft, member count); NotFound when unknown."""
+        versions = await self._versions(segment_id)
+        if not versions:
+            raise NotFound(f"segment {segment_id} does not exist")
+        rows = await self.session.execute(
+            select(segment_versions.c.version).where(
+                segment_versions.c.segment_id == segment_id, segment_versions.c.current.is_(True)
+            )
+        )
+        current = {r.version for r in rows}
+        published = next((v for v in versions if v.version in current), None)
+        draft = next((v for v in versions if v.state is segments.SegmentState.DRAFT), None)
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(segment_members)
+            .where(segment_members.c.segment_id == segment_id)
+        )
+        return published, draft, int(count or 0)
+
+    async def create_segment(self, name: str, description: str, rule: segments.Rule) -> str:
+        draft = segments.next_version(None, name, rule, description, self.clock())
+        segment_id = new_uuid()
+        await self._insert_version(replace(draft, segment_id=segment_id))
+        return segment_id
+
+    async def revise_segment(self, segment_id: str, name: str, description: str, rule: segments.Rule) -> None:
+        published, draft, _ = await self.segment(segment_id)
+        new = segments.next_version(draft or published, name, rule, description, self.clock())
+        if draft is not None:
+            await self.session.execute(
+                delete(segment_versions).where(
+                    segment_versions.c.segment_id == segment_id, segment_versions.c.version == draft.version
+                )
+            )
+        await self._insert_version(new)
+
+    async def _insert_version(self, v: segments.SegmentVersion) -> None:
+        await self.session.execute(
+            insert(segment_versions).values(
+                segment_id=v.segment_id,
+                version=v.version,
+                name=v.name,
+                description=v.description,
+                rule=jsoncodec.dumps(v.rule.to_json()),
+                state=int(v.state),
+                current=False,
+                create_time=v.created_at or self.clock(),
+                publish_time=v.published_at,
+            )
+        )
+
+    async def publish_segment(self, segment_id: str) -> tuple[int, int]:
+        """Publish the draft and evaluate every customer against it: (entered, left)."""
+        _, draft, _ = await self.segment(segment_id)
+        if draft is None:
+            raise FailedPrecondition(
+                f"segment {segment_id} has no draft to publish (ReviseSegment makes one)"
+            )
+        live = segments.publish(draft, self.clock())
+        await self.session.execute(
+            update(segment_versions).where(segment_versions.c.segment_id == segment_id).values(current=False)
+        )
+        await self.session.execute(
+            update(segment_versions)
+            .where(segment_versions.c.segment_id == segment_id, segment_versions.c.version == live.version)
+            .values(state=int(live.state), current=True, publish_time=live.published_at)
+        )
+        self._segments = None
+        members = {
+            r.customer_id: int(r.version)
+            for r in await self.session.execute(
+                select(segment_members.c.customer_id, segment_members.c.version).where(
+                    segment_members.c.segment_id == segment_id
+                )
+            )
+        }
+        entered = left = 0
+        seen: set[str] = set()
+        async for profile in self.all_profiles():
+            seen.add(profile.customer_id)
+            current = {segment_id: members[profile.customer_id]} if profile.customer_id in members else {}
+            diff = segments.membership_diff(profile, [live], current)
+            await self._apply_diff(diff, {segment_id: live})
+            entered += len(diff.entered)
+            left += len(diff.left)
+        for customer_id in set(members) - seen:  # merged or erased meanwhile
+            await self._apply_diff(
+                segments.MembershipDiff(customer_id, (), ((segment_id, members[customer_id]),)),
+                {segment_id: live},
+            )
+            left += 1
+        return entered, left
+
+    async def dry_run_segment(self, rule: segments.Rule, sample_size: int) -> segments.DryRun:
+        matched = evaluated = 0
+        sample: list[str] = []
+        async for profile in self.all_profiles():
+            evaluated += 1
+            if rule.matches(profile):
+                matched += 1
+                if len(sample) < sample_size:
+                    sample.append(profile.customer_id)
+        return segments.DryRun(matched, evaluated, tuple(sample))
+
+    async def segment_ids(self, after: str, limit: int) -> list[str]:
+        return list(
+            await self.session.scalars(
+                select(segment_versions.c.segment_id)
+                .where(segment_versions.c.segment_id > after)
+                .group_by(segment_versions.c.segment_id)
+                .order_by(segment_versions.c.segment_id)
+                .limit(limit)
+            )
+        )
+
+    async def members(self, segment_id: str, after: str, limit: int) -> list[tuple[str, int, datetime]]:
+        await self.segment(segment_id)
+        rows = await self.session.execute(
+            select(segment_members)
+            .where(segment_members.c.segment_id == segment_id, segment_members.c.customer_id > after)
+            .order_by(segment_members.c.customer_id)
+            .limit(limit)
+        )
+        return [(r.customer_id, int(r.version), r.enter_time) for r in rows]
+
+    @abstractmethod
+    async def occur(self, occurrence: rules.Occurrence) -> list[rules.Decision]:
+        """Something happened (here: a customer entered a segment); the campaigns answering it decide.
+
+        The campaigns (engagement_campaigns.py) do this; profiles and segments alone know none.
+        """
+
+
+_COLUMN_FIELDS = {
+    "consents": ("consents",),
+    "suppressed": ("suppressed",),
+    "open_complaints": ("open_complaints",),
+    "channels": ("channels",),
+    "categories": ("categories",),
+    "order_dates": ("days_since_last_order",),
+    "orders": ("orders",),
+    "country": ("country",),
+    "region": ("region",),
+    "city": ("city",),
+    "postal_code": ("postal_code",),
+    "loyalty_tier": ("loyalty_tier",),
+    "value_tier": ("tier",),
+}
+
+
+def _profile_fields(columns: Iterable[str]) -> frozenset[str]:
+    return frozenset(f for c in columns for f in _COLUMN_FIELDS.get(c, ()))
+
+
+def _profile(row: Mapping[str, Any], facts: Mapping[str, Any], today: date) -> segments.Profile:
+    dates = jsoncodec.loads(row["order_dates"])
+    last = max(date.fromisoformat(d) for d in dates) if dates else None
+    values: dict[str, Any] = {
+        "customer_id": row["customer_id"],
+        "consents": frozenset(jsoncodec.loads(row["consents"])),
+        "suppressed": bool(row["suppressed"]),
+        "open_complaints": len(jsoncodec.loads(row["open_complaints"])),
+        "channels": frozenset(jsoncodec.loads(row["channels"])),
+        "categories": frozenset(jsoncodec.loads(row["categories"])),
+        "orders": int(row["orders"]),
+        "days_since_last_order": None if last is None else (today - last).days,
+        "country": row["country"],
+        "region": row["region"],
+        "city": row["city"],
+        "postal_code": row["postal_code"],
+        "loyalty_tier": row["loyalty_tier"],
+        "tier": row["value_tier"],
+    }
+    values.update(facts)
+    return segments.Profile(**values)
+
+
+def _version(r: Any) -> segments.SegmentVersion:
+    return segments.SegmentVersion(
+        r.segment_id,
+        int(r.version),
+        r.name,
+        segments.parse_rule(jsoncodec.loads(r.rule)),
+        segments.SegmentState(r.state),
+        r.description,
+        r.create_time,
+        r.publish_time,
+    )
