@@ -24,7 +24,6 @@ from isthmus.value import segments
 from isthmus.value.engagement_tables import engagement_profiles, segment_members, segment_versions
 
 CHUNK = 1000
-OPEN_STATES = ("NEW", "OPEN", "PENDING_CUSTOMER")
 
 
 class Publisher(Protocol):
