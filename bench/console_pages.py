@@ -187,7 +187,7 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
             else:
                 cid = rng.choice(customers)
                 for method, request in (
-                    ("GetCustomer360", api.GetCustomer360Request(customer_id=cid, timeline_limit=20)),
+                    ("GetCustomer360", api.GetCustomer360Request(customer_id=cid, timeline_page_size=20)),
                     ("GetCustomer", api.GetCustomerRequest(customer_id=cid, view=pb.CUSTOMER_VIEW_FULL)),
                     ("ListHistoryEntries", api.ListHistoryEntriesRequest(customer_id=cid, page_size=500)),
                 ):

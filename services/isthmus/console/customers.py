@@ -100,7 +100,7 @@ async def customer360(ctx: Ctx) -> Response:
     token = ctx.field("timeline")
     # The 360 carries the customer in the basic view; the golden record's lineage comes in the full one.
     view_call = ctx.caller.customers.GetCustomer360(
-        api.GetCustomer360Request(customer_id=customer_id, timeline_limit=TIMELINE_PAGE), **options
+        api.GetCustomer360Request(customer_id=customer_id, timeline_page_size=TIMELINE_PAGE), **options
     )
     full_call = ctx.caller.customers.GetCustomer(
         api.GetCustomerRequest(customer_id=customer_id, view=pb.CUSTOMER_VIEW_FULL), **options

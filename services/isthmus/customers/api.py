@@ -296,7 +296,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         self, request: api.GetCustomer360Request, context: Any
     ) -> api.GetCustomer360Response:
         async with self.deps.transaction() as uow:
-            view = await queries360.customer360(uow, request.customer_id, request.timeline_limit)
+            view = await queries360.customer360(uow, request.customer_id, request.timeline_page_size)
         return api.GetCustomer360Response(customer360=view)
 
     async def ListTimelineEntries(

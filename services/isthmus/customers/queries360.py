@@ -10,8 +10,7 @@ from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.tables import customers, view360_tables
 from isthmus.customers.view360 import order_summary, unlabel
-from isthmus.kernel.errors import InvalidArgument
-from isthmus.kernel.paging import decode_token, encode_token
+from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import aware, ts
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
@@ -22,6 +21,7 @@ from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 T = view360_tables
 CLOSED = ("RESOLVED", "CLOSED")
 RECENT_CASES = 10
+TIMELINE_PREVIEW = 20  # the 360's timeline entries by default
 _CASE_KINDS = (c360.TIMELINE_ENTRY_KIND_SERVICE_REQUEST, c360.TIMELINE_ENTRY_KIND_INTERACTION)
 
 
@@ -72,10 +72,8 @@ async def timeline(
     return [_entry(r) for r in rows[:size]], encode_token({"offset": offset + size}, filters) if more else ""
 
 
-async def customer360(uow: UnitOfWork, customer_id: str, timeline_limit: int) -> c360.Customer360:
-    if timeline_limit < 0:
-        raise InvalidArgument("timeline_limit", "must not be negative")
-    limit = min(timeline_limit or 20, 200)
+async def customer360(uow: UnitOfWork, customer_id: str, timeline_page_size: int) -> c360.Customer360:
+    limit = page_size(timeline_page_size, default=TIMELINE_PREVIEW, field="timeline_page_size")
     result, ids = await summaries(uow, customer_id)
     if ids:
         entries, token = await timeline(uow, ids, [], limit, "")

@@ -10,7 +10,7 @@ from typing import TypeVar
 import grpc
 
 from isthmus.kernel.ids import is_uuid
-from isthmus.kernel.paging import page_size
+from isthmus.kernel.paging import DEFAULT_PAGE_SIZE, page_size
 from isthmus.kernel.timestamps import opt_duration, ts
 from isthmus.kernel.violations import Violations
 from isthmus.platform.batching import Batcher
@@ -145,7 +145,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             "kind", request.kind, pb.ServiceRequestKind, "SERVICE_REQUEST_KIND_", Kind, optional=True
         )
         priority = v.enum("priority", request.priority, pb.Priority, "PRIORITY_", Priority, optional=True)
-        size = _page_size(v, request.page_size, default=50)
+        size = _page_size(v, request.page_size, default=DEFAULT_PAGE_SIZE)
         v.raise_any()
         flt = CaseFilter(
             customer_id=request.customer_id,
@@ -260,7 +260,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add(
                 "service_request_id", "give exactly one of service_request_id, customer_id or orphaned_only"
             )
-        size = _page_size(v, request.page_size, default=100)
+        size = _page_size(v, request.page_size, default=DEFAULT_PAGE_SIZE)
         v.raise_any()
         async with self.uows() as uow:
             found, token = await handlers.list_interactions(

@@ -155,7 +155,7 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     )
 
     view = (
-        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_limit=3))
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_page_size=3))
     ).customer360
     assert view.customer.customer_id == cid
     assert view.orders.order_count == 2
@@ -174,6 +174,11 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     assert (view.loyalty.enrolled, view.loyalty.points_balance, view.loyalty.tier_name) == (True, 120, "Gold")
     assert view.contact_suppression.suppressed
     assert len(view.timeline) == 3
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid, timeline_page_size=-1))
+    assert (
+        bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "timeline_page_size" in bad.value.details()
+    )
     rest = await world.master.ListTimelineEntries(
         api.ListTimelineEntriesRequest(customer_id=cid, page_token=view.timeline_next_page_token)
     )

@@ -342,12 +342,12 @@ class ListHistoryEntriesResponse(_message.Message):
     def __init__(self, history_entries: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetCustomer360Request(_message.Message):
-    __slots__ = ("customer_id", "timeline_limit")
+    __slots__ = ("customer_id", "timeline_page_size")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
-    TIMELINE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
-    timeline_limit: int
-    def __init__(self, customer_id: _Optional[str] = ..., timeline_limit: _Optional[int] = ...) -> None: ...
+    timeline_page_size: int
+    def __init__(self, customer_id: _Optional[str] = ..., timeline_page_size: _Optional[int] = ...) -> None: ...
 
 class GetCustomer360Response(_message.Message):
     __slots__ = ("customer360",)
