@@ -35,6 +35,7 @@ from isthmus_client.api.loyalty.v1 import loyalty_pb2  # noqa: F401
 from isthmus_client.api.operations.v1 import operations_pb2  # noqa: F401
 from isthmus_client.api.orders.v1 import orders_pb2  # noqa: F401
 from isthmus_client.api.service_requests.v1 import service_requests_pb2  # noqa: F401
+from isthmus_client.errors import error_info
 
 pytestmark = pytest.mark.slow
 
@@ -279,6 +280,11 @@ def _call(
             _harvest(channel.unary_unary(path, **kwargs)(requests[0], timeout=TIMEOUT), ids)
     except grpc.RpcError as error:
         assert error.code() not in FAILURES, f"{path} answered {error.code().name}: {error.details()}"
+        # Every refusal of the service names its reason; gRPC's own size limit is the one it cannot.
+        reason, _ = error_info(error)
+        assert reason or error.code() is grpc.StatusCode.RESOURCE_EXHAUSTED, (
+            f"{path} answered {error.code().name} without an ErrorInfo: {error.details()}"
+        )
         return error.code()
     return grpc.StatusCode.OK
 

@@ -27,7 +27,7 @@ from isthmus.customers.steward import (
 from isthmus.customers.store import CustomerRow
 from isthmus.customers.survivorship import Golden, diff
 from isthmus.customers.tables import consents, merges, no_match, xref_history
-from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, stale_version
 from isthmus.kernel.timestamps import aware, ts
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -151,10 +151,7 @@ async def merge_customers(deps: Deps, req: api.MergeCustomersRequest) -> api.Mer
             now = deps.clock()
             surviving = await active(uow, req.surviving_id, "surviving_id")
             if req.expected_version and req.expected_version != surviving.version:
-                raise Conflict(
-                    f"customer {req.surviving_id} is at version {surviving.version}, "
-                    f"not {req.expected_version}"
-                )
+                raise stale_version(f"customer {req.surviving_id}", surviving.version, req.expected_version)
             merged = [await active(uow, cid, f"merged_ids[{i}]") for i, cid in enumerate(req.merged_ids)]
             merge_id = await merge_into(uow, surviving, merged, req.reason.strip(), req.actor, now)
             await remember(uow, "merge", req, merge_id, now)
@@ -246,7 +243,7 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
     now = uow.deps.clock()
     host = await active(uow, req.customer_id, "customer_id")
     if req.expected_version and req.expected_version != host.version:
-        raise Conflict(f"customer {req.customer_id} is at version {host.version}, not {req.expected_version}")
+        raise stale_version(f"customer {req.customer_id}", host.version, req.expected_version)
     rows = (
         await uow.session.execute(
             select(merges).where(

@@ -19,7 +19,7 @@ from isthmus.customers.steward import (
 )
 from isthmus.customers.survivorship import Golden
 from isthmus.customers.tables import match_reviews, no_match
-from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, stale_version
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -59,9 +59,7 @@ async def _resolve(
             raise NotFound(f"match review {req.review_id} not found")
         if r.state == pb.MATCH_REVIEW_STATE_OPEN:
             if req.expected_version and req.expected_version != r.version:
-                raise Conflict(
-                    f"match review {req.review_id} is at version {r.version}, not {req.expected_version}"
-                )
+                raise stale_version(f"match review {req.review_id}", r.version, req.expected_version)
             result_id = await _decide(uow, r, req, wanted, now)
         elif r.state == wanted:
             result_id = (

@@ -18,7 +18,7 @@ from isthmus.customers.records import Record
 from isthmus.customers.store import CustomerRow, customer_columns
 from isthmus.customers.survivorship import Golden, golden_record
 from isthmus.customers.tables import history, idempotency, match_reviews
-from isthmus.kernel.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, key_reused
 from isthmus.platform import auth
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -47,8 +47,8 @@ async def replay(uow: UnitOfWork, op: str, request: Any) -> str | None:
     if row is None:
         return None
     if row.request_hash != _hash(request):
-        raise AlreadyExists(
-            f"idempotency_key {request.idempotency_key!r} was used for a different {op} request"
+        raise key_reused(
+            f"idempotency_key {request.idempotency_key!r} was used for a different {op} request", ""
         )
     return str(row.result_id)
 

@@ -17,7 +17,7 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.kernel.errors import AlreadyExists, FailedPrecondition, NotFound
+from isthmus.kernel.errors import FailedPrecondition, NotFound, key_reused
 from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
@@ -404,7 +404,9 @@ async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account, bool]:
             first, fingerprint = found
             diff = first_difference(json.loads(fingerprint or "{}"), cmd.fingerprint())
             if diff is not None:
-                raise AlreadyExists(f"idempotency_key {cmd.idempotency_key} was used with a different {diff}")
+                raise key_reused(
+                    f"idempotency_key {cmd.idempotency_key} was used with a different {diff}", diff
+                )
             account = await resolve(uow, cmd.customer_id, create=False)
             assert account is not None
             return first, account, True

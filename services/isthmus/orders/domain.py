@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument
+from isthmus.kernel.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    illegal_transition,
+    stale_version,
+)
 from isthmus.kernel.money import Money, allocate, share, total
 
 
@@ -236,14 +241,12 @@ class Order:
         allowed = ALLOWED[action]
         if self.state not in allowed:
             names = ", ".join(s.name for s in allowed)
-            raise FailedPrecondition(
-                f"order {self.order_id} is {self.state.name}; cannot {action} it (only from {names})"
+            raise illegal_transition(
+                f"order {self.order_id} is {self.state.name}; cannot {action} it (only from {names})",
+                self.state.name,
             )
         if expected_version != self.version:
-            raise Conflict(
-                f"order {self.order_id} is at version {self.version}, not {expected_version}; "
-                "read it again and retry"
-            )
+            raise stale_version(f"order {self.order_id}", self.version, expected_version)
 
     def _touch(self, now: datetime) -> None:
         self.version += 1

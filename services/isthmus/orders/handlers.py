@@ -14,7 +14,14 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.kernel.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.errors import (
+    AlreadyExists,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    key_reused,
+)
 from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
@@ -126,9 +133,10 @@ def _repeat(cmd: PlaceOrder, given: dict[str, Any], found: Found) -> Created:
         given["customer_id"] = found.fingerprint["customer_id"]  # the customer was merged since
     diff = first_difference(found.fingerprint, given)
     if diff is not None:
-        raise AlreadyExists(
+        raise key_reused(
             f"order {cmd.source_system}/{cmd.external_order_id} exists as {found.order.order_id} "
-            f"with a different {diff}"
+            f"with a different {diff}",
+            diff,
         )
     return Created(found.message, False)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from isthmus.kernel.errors import AlreadyExists
+from isthmus.kernel.errors import key_reused
 from isthmus.kernel.idempotency import first_difference
 from isthmus.orders import codec
 from isthmus.orders.commands import ChangeBackorder, ReturnLines
@@ -45,8 +45,8 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
         if earlier.return_id == cmd.return_id:
             diff = _same_return(earlier, cmd)
             if diff is not None:
-                raise AlreadyExists(
-                    f"return {cmd.return_id} of order {order.order_id} exists with a different {diff}"
+                raise key_reused(
+                    f"return {cmd.return_id} of order {order.order_id} exists with a different {diff}", diff
                 )
             return order, earlier
     order.check("return", cmd.expected_version)

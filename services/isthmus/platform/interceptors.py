@@ -24,6 +24,7 @@ from isthmus.platform import boundary, db, tracing
 from isthmus.platform.auth import Authenticator, caller, principal
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
+from isthmus_client import errors as reasons
 from isthmus_client.errors import STATUS_DETAILS_KEY, status_details
 
 log = logging.getLogger("isthmus.rpc")
@@ -398,9 +399,17 @@ async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext,
         message = f"internal error (correlation id {cid})"
     elif log.isEnabledFor(logging.INFO):
         log.info("%s refused: %s %s", method, code.name, message, extra={"grpc_code": code.name})
-    trailers: list[tuple[str, str | bytes]] = [(CORRELATION_HEADER, cid)]
-    reason = getattr(exc, "reason", "")
-    if violations or reason:
-        details = status_details(code, message, violations, reason, getattr(exc, "metadata", None))
-        trailers.append((STATUS_DETAILS_KEY, details))
+    reason = exc.reason if isinstance(exc, DomainError) else _REASONS.get(code, reasons.INTERNAL_ERROR)
+    metadata = exc.metadata if isinstance(exc, DomainError) else {}
+    details = status_details(code, message, violations, reason, metadata)
+    trailers: list[tuple[str, str | bytes]] = [(CORRELATION_HEADER, cid), (STATUS_DETAILS_KEY, details)]
     await context.abort(code, message, tuple(trailers))
+
+
+# The ErrorInfo reason of a refusal that is not a domain error (those name their own).
+_REASONS = {
+    grpc.StatusCode.INVALID_ARGUMENT: reasons.FIELD_INVALID,
+    grpc.StatusCode.ABORTED: reasons.CONCURRENT_WRITE,
+    grpc.StatusCode.UNAVAILABLE: reasons.DATABASE_UNAVAILABLE,
+    grpc.StatusCode.UNIMPLEMENTED: reasons.NOT_IMPLEMENTED,
+}

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument
+from isthmus.kernel.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    illegal_transition,
+    stale_version,
+)
 from isthmus.service_requests.calendar import BusinessCalendar
 
 
@@ -177,15 +182,14 @@ class ServiceRequest:
 
     def check_version(self, expected: int) -> None:
         if expected and expected != self.version:
-            raise Conflict(
-                f"service request {self.id} is at version {self.version}, not {expected}: read it again"
-            )
+            raise stale_version(f"service request {self.id}", self.version, expected)
 
     def assign(self, assignee: Assignee, now: datetime) -> tuple[Assignee, State | None]:
         """A NEW case becomes OPEN. Returns the previous assignee, and the old state if it moved."""
         if not self.active:
-            raise FailedPrecondition(
-                f"service request {self.id} is {self.state}: only active cases can be assigned"
+            raise illegal_transition(
+                f"service request {self.id} is {self.state}: only active cases can be assigned",
+                str(self.state),
             )
         previous = self.assignee
         self.assignee = assignee
@@ -210,8 +214,9 @@ class ServiceRequest:
         current = self.state
         if target not in TRANSITIONS[current]:
             allowed = ", ".join(sorted(TRANSITIONS[current])) or "none"
-            raise FailedPrecondition(
-                f"service request {self.id} is {current}: cannot move to {target} (allowed: {allowed})"
+            raise illegal_transition(
+                f"service request {self.id} is {current}: cannot move to {target} (allowed: {allowed})",
+                str(current),
             )
         if current is State.CLOSED and self.closed_at is not None and now > self.closed_at + reopen_window:
             raise FailedPrecondition(

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from isthmus.kernel.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    key_reused,
+)
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.paging import decode_token, encode_token
 from isthmus.service_requests import messages
@@ -135,8 +141,9 @@ async def _replayed(
     current = _request_json(command)
     for name, value in current.items():
         if first.get(name) != value:
-            raise AlreadyExists(
-                f"idempotency_key {key!r} was used for a different request: {field_prefix}{name} differs"
+            raise key_reused(
+                f"idempotency_key {key!r} was used for a different request: {field_prefix}{name} differs",
+                f"{field_prefix}{name}",
             )
     return resource_id
 

@@ -10,7 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
-from isthmus_client.errors import field_violations
+from isthmus_client.errors import error_info, field_violations
 
 pytestmark = pytest.mark.postgres
 
@@ -43,6 +43,7 @@ async def test_a_different_payload_under_the_same_external_id_names_the_differen
         await orders.CreateOrder(request)
     assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert "lines[1].unit_price" in err.value.details()
+    assert error_info(err.value) == ("KEY_REUSED", {"field": "lines[1].unit_price"})
 
 
 async def test_same_amount_written_differently_is_the_same_payload(orders, make_order):
@@ -110,6 +111,7 @@ async def test_an_illegal_transition_names_the_current_state(orders, make_order)
         (await orders.ShipOrder(orders_pb2.ShipOrderRequest(order_id=order.order_id, expected_version=1)))
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "is PLACED" in err.value.details()
+    assert error_info(err.value) == ("ILLEGAL_TRANSITION", {"state": "PLACED"})
 
 
 async def test_a_stale_expected_version_is_aborted(orders, make_order):
@@ -130,6 +132,7 @@ async def test_a_stale_expected_version_is_aborted(orders, make_order):
             )
         )
     assert err.value.code() == grpc.StatusCode.ABORTED
+    assert error_info(err.value) == ("VERSION_STALE", {"current_version": "2"})
 
 
 async def test_paying_the_wrong_amount_is_invalid(orders, make_order, money):

@@ -12,7 +12,7 @@ from sr_builders import assign, open_request, status, unique
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
-from isthmus_client.errors import field_violations
+from isthmus_client.errors import error_info, field_violations
 
 pytestmark = pytest.mark.postgres
 
@@ -64,6 +64,7 @@ async def test_illegal_transition_names_the_current_state(service: Any) -> None:
     )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "is NEW: cannot move to RESOLVED" in (error.details() or "")
+    assert error_info(error) == ("ILLEGAL_TRANSITION", {"state": "NEW"})
     error = await failure(stub.ChangeServiceRequestState(status(sr, pb.SERVICE_REQUEST_STATE_RESOLVED)))
     assert [f for f, _ in field_violations(error)] == ["resolution_code"]
 
@@ -76,10 +77,12 @@ async def test_stale_expected_version_is_aborted_and_unknown_case_not_found(serv
         stub.AssignServiceRequest(assign(sr, agent_id="agent-2"))
     )  # sr.version is stale now
     assert error.code() == grpc.StatusCode.ABORTED
+    assert error_info(error) == ("VERSION_STALE", {"current_version": "2"})
     error = await failure(
         stub.GetServiceRequest(rpc.GetServiceRequestRequest(service_request_id=unique("nope")))
     )
     assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert error_info(error) == ("NOT_FOUND", {})
 
 
 async def test_open_is_idempotent_on_key_and_source_id(service: Any) -> None:
@@ -95,6 +98,7 @@ async def test_open_is_idempotent_on_key_and_source_id(service: Any) -> None:
     request.subject = "Something else"
     error = await failure(stub.OpenServiceRequest(request))
     assert error.code() == grpc.StatusCode.ALREADY_EXISTS and "subject differs" in (error.details() or "")
+    assert error_info(error) == ("KEY_REUSED", {"field": "subject"})
     sourced = open_request(unique("cust"), source_system="callcenter", external_id=unique("case"))
     opened, again = await stub.OpenServiceRequest(sourced), await stub.OpenServiceRequest(sourced)
     assert again.service_request.service_request_id == opened.service_request.service_request_id

@@ -11,6 +11,29 @@ STATUS_DETAILS_KEY = "grpc-status-details-bin"
 # The ``google.rpc.ErrorInfo`` domain of every reason below.
 DOMAIN = "isthmus"
 
+# Every refusal carries a google.rpc.ErrorInfo with one of these reasons (stable: branch on them,
+# never on the message). The general ones, one per kind of refusal:
+FIELD_INVALID = "FIELD_INVALID"  # INVALID_ARGUMENT; a BadRequest names the fields
+NOT_FOUND = "NOT_FOUND"  # NOT_FOUND
+ALREADY_EXISTS = "ALREADY_EXISTS"  # ALREADY_EXISTS: the thing exists (a coupon code taken)
+PRECONDITION_FAILED = "PRECONDITION_FAILED"  # FAILED_PRECONDITION
+CONCURRENT_WRITE = "CONCURRENT_WRITE"  # ABORTED: a concurrent request won; sending it again is safe
+UNAUTHENTICATED = "UNAUTHENTICATED"  # UNAUTHENTICATED
+PERMISSION_DENIED = "PERMISSION_DENIED"  # PERMISSION_DENIED: the token lacks the method's scope
+RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"  # RESOURCE_EXHAUSTED: over a size or concurrency limit
+UNAVAILABLE = "UNAVAILABLE"  # UNAVAILABLE: a dependency is down; retry later
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"  # UNAVAILABLE: the service's database; retry later
+NOT_IMPLEMENTED = "NOT_IMPLEMENTED"  # UNIMPLEMENTED
+INTERNAL_ERROR = "INTERNAL_ERROR"  # INTERNAL: a bug; the message has the correlation id to report
+# The particular ones, where a client reacts differently than to the general reason of the code:
+# ABORTED: expected_version is not the current version (metadata "current_version"); read again.
+VERSION_STALE = "VERSION_STALE"
+# FAILED_PRECONDITION: the object's state does not allow the change (metadata "state").
+ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+# ALREADY_EXISTS: a retry key (idempotency_key, a source key) came back with a different request
+# (metadata "field": the first field that differs).
+KEY_REUSED = "KEY_REUSED"
+
 # ErrorInfo reasons that say the caller's configuration is at fault, not the data it sent: sending
 # the same request again cannot succeed until an operator changes the setting named in the metadata
 # (key "setting"). A batch item carries the same reason in ``ItemError.reason``.
