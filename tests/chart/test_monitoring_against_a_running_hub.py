@@ -75,6 +75,7 @@ def hub(amqp_vhost: str, tmp_path: Path) -> Iterator[Hub]:
         "ISTHMUS_AUTH_DISABLED": "true",
         "ISTHMUS_GRPC_PORT": str(_free_port()),
         "ISTHMUS_METRICS_PORT": str(port),
+        "ISTHMUS_CONSOLE_PORT": "0",  # no web console: port 8080 may be another process's
     }
     log = (data / "stderr.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "isthmus", "up"], env=env, stdout=log, stderr=log)

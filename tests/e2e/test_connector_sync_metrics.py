@@ -57,7 +57,7 @@ def test_a_sync_run_from_the_shell_pushes_its_connector_metrics(pushgateway: str
     )
     port = free_port()
     hub = {"ISTHMUS_DATA_DIR": str(tmp_path / "hub"), "ISTHMUS_AUTH_DISABLED": "true",
-           "ISTHMUS_GRPC_PORT": str(port), "ISTHMUS_METRICS_PORT": "0",
+           "ISTHMUS_GRPC_PORT": str(port), "ISTHMUS_METRICS_PORT": "0", "ISTHMUS_CONSOLE_PORT": "0",
            "ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS": "erp,webshop,callcenter,template"}  # fmt: skip
     with running("up", env=hub, port=port):
         cli = {
