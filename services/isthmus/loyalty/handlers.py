@@ -89,13 +89,16 @@ async def _save(uow: Uow, *accounts: Account) -> None:
 
 
 async def _store(uow: Uow, account: Account) -> None:
-    """Writes the account; a new one announces its entry tier (TierChanged from no tier, "enrolled")."""
+    """Writes the account; a new one announces its entry tier (TierChanged from no tier, ENROLLED)."""
     enrolling = account.version == 0
     await uow.repo.save(account)
     if enrolling:
         tier = codec.tier_ref(uow.programme.entry_tier)
         enrolled = events.TierChanged(
-            customer_id=account.customer_id, account_id=account.account_id, to_tier=tier, reason="enrolled"
+            customer_id=account.customer_id,
+            account_id=account.account_id,
+            to_tier=tier,
+            reason=loyalty_pb2.TIER_CHANGE_REASON_ENROLLED,
         )
         await uow.emit(enrolled, account)
 
@@ -143,7 +146,7 @@ async def _qualified(uow: Uow, account: Account) -> tuple[Tier, int, dict[str, D
     return uow.programme.qualified_tier(points, spend), points, spend
 
 
-async def _set_tier(uow: Uow, account: Account, tier: Tier, reason: str) -> None:
+async def _set_tier(uow: Uow, account: Account, tier: Tier, reason: loyalty_pb2.TierChangeReason) -> None:
     """Changes the tier; its TierChanged event is recorded by ``_save`` after the entries' events."""
     if tier.tier_id == account.tier_id:
         return
@@ -169,7 +172,7 @@ async def _upgrade_if_qualified(uow: Uow, account: Account) -> None:
         return  # already at the top
     qualified, _, _ = await _qualified(uow, account)
     if qualified.rank > uow.programme.tier(account.tier_id).rank:
-        await _set_tier(uow, account, qualified, "qualified")
+        await _set_tier(uow, account, qualified, loyalty_pb2.TIER_CHANGE_REASON_QUALIFIED)
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -333,7 +336,7 @@ async def customers_merged(surviving_id: str, merged_ids: list[str], merge_id: s
         return
     qualified, _, _ = await _qualified(uow, survivor)
     best = qualified if qualified.rank > best.rank else best
-    await _set_tier(uow, survivor, best, "merge")
+    await _set_tier(uow, survivor, best, loyalty_pb2.TIER_CHANGE_REASON_MERGE)
     await _save(uow, survivor, *changed)
 
 
@@ -358,7 +361,7 @@ async def customer_unmerged(from_id: str, restored_ids: list[str], uow: Uow) -> 
         return
     for account in (source, *restored_accounts):
         qualified, _, _ = await _qualified(uow, account)
-        await _set_tier(uow, account, qualified, "unmerge")
+        await _set_tier(uow, account, qualified, loyalty_pb2.TIER_CHANGE_REASON_UNMERGE)
     await _save(uow, source, *restored_accounts)
 
 
@@ -448,7 +451,7 @@ async def expire_and_review(account_id: str, uow: Uow) -> int:
     entry = account.expire(now)
     if account.tier_review_at <= now:
         qualified, _, _ = await _qualified(uow, account)
-        await _set_tier(uow, account, qualified, "review")
+        await _set_tier(uow, account, qualified, loyalty_pb2.TIER_CHANGE_REASON_REVIEW)
         while account.tier_review_at <= now:
             account.tier_review_at = add_months(account.tier_review_at, uow.programme.review_every_months)
     await _save(uow, account)

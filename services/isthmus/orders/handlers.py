@@ -81,7 +81,8 @@ def history_entry(
     at: datetime,
     actor: Actor,
     *,
-    reason_code: str = "",
+    cancellation_reason: int = 0,
+    return_reasons: list[int] | None = None,
     reason_text: str = "",
     lines: list[order_pb2.OrderLine] | None = None,
     amount: Money | None = None,
@@ -95,7 +96,8 @@ def history_entry(
         to_state=int(order.state),  # type: ignore[arg-type]
         occur_time=codec.ts(at),
         actor=codec.actor(actor),
-        reason_code=reason_code,
+        cancellation_reason=cancellation_reason,  # type: ignore[arg-type]
+        return_reasons=return_reasons or [],  # type: ignore[arg-type]
         reason_text=reason_text,
         lines=lines or [],
         amount=None if amount is None else codec.money(amount),
@@ -384,7 +386,7 @@ async def cancel_order(cmd: CancelOrder, uow: Uow) -> Order:
         before,
         cancellation.cancelled_at,
         cmd.actor,
-        reason_code=f"CANCELLATION_REASON_{cmd.reason_code}",
+        cancellation_reason=order_pb2.CancellationReason.Value(f"CANCELLATION_REASON_{cmd.reason_code}"),
         reason_text=cmd.reason_text,
     )
     message = codec.order(order)

@@ -62,7 +62,10 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
         before,
         at,
         cmd.actor,
-        reason_code=", ".join(dict.fromkeys(f"RETURN_REASON_{x.reason_code}" for x in cmd.lines)),
+        return_reasons=[
+            order_pb2.ReturnReason.Value(f"RETURN_REASON_{r}")
+            for r in dict.fromkeys(x.reason_code for x in cmd.lines)
+        ],
         reason_text="; ".join(x.reason_text for x in cmd.lines if x.reason_text),
         lines=returned,
         amount=order_return.refund,

@@ -187,11 +187,17 @@ async def test_a_tier_is_lowered_only_at_the_review_and_every_change_is_an_event
         "loyalty.TierChanged",
     ]
     enrolled, earned, raised, _, lowered = services.events_of(got.account_id)
-    assert (enrolled.payload.reason, enrolled.payload.to_tier.tier_id) == ("enrolled", "member")
+    assert (enrolled.payload.reason, enrolled.payload.to_tier.tier_id) == (
+        loyalty_pb2.TIER_CHANGE_REASON_ENROLLED,
+        "member",
+    )
     assert not enrolled.payload.HasField("from_tier")
     assert earned.payload.entry.reason.order_id == order.order_id
-    assert (raised.payload.reason, raised.payload.to_tier.tier_id) == ("qualified", "silver")
+    assert (raised.payload.reason, raised.payload.to_tier.tier_id) == (
+        loyalty_pb2.TIER_CHANGE_REASON_QUALIFIED,
+        "silver",
+    )
     assert earned.causation_id == raised.causation_id == earned.payload.entry.reason.event_id, (
         "caused by OrderPaid"
     )
-    assert lowered.payload.reason == "review"
+    assert lowered.payload.reason == loyalty_pb2.TIER_CHANGE_REASON_REVIEW

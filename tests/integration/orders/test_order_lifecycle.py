@@ -174,7 +174,7 @@ async def test_cancellation_keeps_reason_and_is_in_the_customers_history(orders,
         )
     )
     assert len(history.order_history_entries) == 1
-    assert history.order_history_entries[0].reason_code == "CANCELLATION_REASON_OUT_OF_STOCK"
+    assert history.order_history_entries[0].cancellation_reason == order_pb2.CANCELLATION_REASON_OUT_OF_STOCK
     assert history.order_history_entries[0].reason_text == "TV sold out"
 
 

@@ -79,7 +79,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         )
     )
     assert [e.amount.amount for e in history.order_history_entries] == ["2.98", "485.87"]
-    assert "RETURN_REASON_SIZE_OR_FIT" in history.order_history_entries[1].reason_code
+    assert order_pb2.RETURN_REASON_SIZE_OR_FIT in history.order_history_entries[1].return_reasons
 
 
 async def test_an_exchange_refunds_nothing_and_a_changed_retry_is_already_exists(orders, make_order):

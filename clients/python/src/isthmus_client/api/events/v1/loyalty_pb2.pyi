@@ -48,5 +48,5 @@ class TierChanged(_message.Message):
     account_id: str
     from_tier: _loyalty_pb2.TierRef
     to_tier: _loyalty_pb2.TierRef
-    reason: str
-    def __init__(self, customer_id: _Optional[str] = ..., account_id: _Optional[str] = ..., from_tier: _Optional[_Union[_loyalty_pb2.TierRef, _Mapping]] = ..., to_tier: _Optional[_Union[_loyalty_pb2.TierRef, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    reason: _loyalty_pb2.TierChangeReason
+    def __init__(self, customer_id: _Optional[str] = ..., account_id: _Optional[str] = ..., from_tier: _Optional[_Union[_loyalty_pb2.TierRef, _Mapping]] = ..., to_tier: _Optional[_Union[_loyalty_pb2.TierRef, _Mapping]] = ..., reason: _Optional[_Union[_loyalty_pb2.TierChangeReason, str]] = ...) -> None: ...

@@ -12,6 +12,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TierChangeReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIER_CHANGE_REASON_UNSPECIFIED: _ClassVar[TierChangeReason]
+    TIER_CHANGE_REASON_ENROLLED: _ClassVar[TierChangeReason]
+    TIER_CHANGE_REASON_QUALIFIED: _ClassVar[TierChangeReason]
+    TIER_CHANGE_REASON_REVIEW: _ClassVar[TierChangeReason]
+    TIER_CHANGE_REASON_MERGE: _ClassVar[TierChangeReason]
+    TIER_CHANGE_REASON_UNMERGE: _ClassVar[TierChangeReason]
+
 class LedgerEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     LEDGER_ENTRY_KIND_UNSPECIFIED: _ClassVar[LedgerEntryKind]
@@ -26,6 +35,12 @@ class LedgerEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LEDGER_ENTRY_KIND_UNMERGE_IN: _ClassVar[LedgerEntryKind]
     LEDGER_ENTRY_KIND_DEBT_SETTLED: _ClassVar[LedgerEntryKind]
     LEDGER_ENTRY_KIND_ERASE: _ClassVar[LedgerEntryKind]
+TIER_CHANGE_REASON_UNSPECIFIED: TierChangeReason
+TIER_CHANGE_REASON_ENROLLED: TierChangeReason
+TIER_CHANGE_REASON_QUALIFIED: TierChangeReason
+TIER_CHANGE_REASON_REVIEW: TierChangeReason
+TIER_CHANGE_REASON_MERGE: TierChangeReason
+TIER_CHANGE_REASON_UNMERGE: TierChangeReason
 LEDGER_ENTRY_KIND_UNSPECIFIED: LedgerEntryKind
 LEDGER_ENTRY_KIND_EARN: LedgerEntryKind
 LEDGER_ENTRY_KIND_REDEEM: LedgerEntryKind

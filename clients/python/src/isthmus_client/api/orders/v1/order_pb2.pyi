@@ -330,7 +330,7 @@ class Order(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class OrderHistoryEntry(_message.Message):
-    __slots__ = ("entry_id", "order_id", "customer_id", "kind", "from_state", "to_state", "occur_time", "actor", "reason_code", "reason_text", "lines", "amount", "version")
+    __slots__ = ("entry_id", "order_id", "customer_id", "kind", "from_state", "to_state", "occur_time", "actor", "reason_text", "lines", "amount", "version", "cancellation_reason", "return_reasons")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -339,11 +339,12 @@ class OrderHistoryEntry(_message.Message):
     TO_STATE_FIELD_NUMBER: _ClassVar[int]
     OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_TEXT_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    CANCELLATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    RETURN_REASONS_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     order_id: str
     customer_id: str
@@ -352,12 +353,13 @@ class OrderHistoryEntry(_message.Message):
     to_state: OrderState
     occur_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    reason_code: str
     reason_text: str
     lines: _containers.RepeatedCompositeFieldContainer[OrderLine]
     amount: _common_pb2.Money
     version: int
-    def __init__(self, entry_id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[OrderHistoryKind, str]] = ..., from_state: _Optional[_Union[OrderState, str]] = ..., to_state: _Optional[_Union[OrderState, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason_code: _Optional[str] = ..., reason_text: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    cancellation_reason: CancellationReason
+    return_reasons: _containers.RepeatedScalarFieldContainer[ReturnReason]
+    def __init__(self, entry_id: _Optional[str] = ..., order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., kind: _Optional[_Union[OrderHistoryKind, str]] = ..., from_state: _Optional[_Union[OrderState, str]] = ..., to_state: _Optional[_Union[OrderState, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason_text: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ..., cancellation_reason: _Optional[_Union[CancellationReason, str]] = ..., return_reasons: _Optional[_Iterable[_Union[ReturnReason, str]]] = ...) -> None: ...
 
 class Coupon(_message.Message):
     __slots__ = ("code", "description", "discount_kind", "percent_off", "amount_off", "minimum_subtotal", "start_time", "end_time", "max_redemptions", "once_per_customer", "redemption_count", "create_time")
