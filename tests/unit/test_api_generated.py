@@ -133,3 +133,36 @@ def test_scopes_table_in_docs_matches_the_protos() -> None:
         for match in re.finditer(r"^\| `([a-z_]+:[a-z]+)` \| (.+?) \|$", section, re.MULTILINE)
     }
     assert documented == declared
+
+
+# Writes whose responses say their outcome per record (MatchOutcome, UNCHANGED for a replay), and reads
+# that need more than a read scope (a check a writer makes, an export of personal data).
+OUTCOME_OF_ITS_OWN = {
+    "isthmus.customers.v1.CustomerMasterService.ExportCustomer",
+    "isthmus.customers.v1.CustomerMasterService.UpsertSourceRecord",
+    "isthmus.customers.v1.CustomerMasterService.BatchUpsertSourceRecords",
+    "isthmus.customers.v1.CustomerMasterService.StreamSourceRecords",
+    "isthmus.orders.v1.OrderService.ValidateCoupon",
+    "isthmus.value.v1.SegmentService.DryRunSegment",
+}
+
+
+def test_every_write_says_whether_it_applied_or_replayed() -> None:
+    """House rule 5: the response of every rpc that needs more than a read scope has
+    ``isthmus.common.v1.WriteOutcome outcome``."""
+    missing = []
+    for context in CONTEXTS:
+        for module in _modules(context):
+            for service in _file(module).services_by_name.values():
+                for method in service.methods:
+                    scope = method.GetOptions().Extensions[common_pb2.required_scope]
+                    if scope.endswith(":read") or method.full_name in OUTCOME_OF_ITS_OWN | ANY_TOKEN:
+                        continue
+                    field = method.output_type.fields_by_name.get("outcome")
+                    if (
+                        field is None
+                        or field.enum_type is None
+                        or field.enum_type.full_name != ("isthmus.common.v1.WriteOutcome")
+                    ):
+                        missing.append(method.full_name)
+    assert missing == []

@@ -16,6 +16,7 @@ from isthmus.connectors.hub import HubRefused
 from isthmus.connectors.runtime import Instance, InstanceBusy
 from isthmus.connectors.state import DeadLetter, dead_letters, stream_state, sync_runs
 from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from isthmus.kernel.idempotency import APPLIED
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import aware, duration, ts
 from isthmus_client.api.connectors.v1 import connectors_pb2 as api
@@ -162,7 +163,9 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
             result = await conn.execute(
                 delete(dead_letters).where(d.instance == request.instance, d.id.in_(list(request.ids)))
             )
-        return api.DiscardConnectorDeadLettersResponse(discarded_count=int(result.rowcount or 0))
+        return api.DiscardConnectorDeadLettersResponse(
+            discarded_count=int(result.rowcount or 0), outcome=APPLIED
+        )
 
     async def ReplayConnectorDeadLetters(
         self, request: api.ReplayConnectorDeadLettersRequest, context: Any
@@ -181,6 +184,7 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
         except HubRefused as exc:
             raise FailedPrecondition(str(exc)) from None
         return api.ReplayConnectorDeadLettersResponse(
+            outcome=APPLIED,
             resolved_count=len(result.resolved),
             refused=[_letter(request.instance, x) for x in result.failed],
         )

@@ -302,7 +302,9 @@ class GrpcHub:
         request = mapping.record_abandoned_cart(system, customer_id, record)
         done = await self._call("RecordAbandonedCart", self.campaigns.RecordAbandonedCart, request)
         return Delivery(
-            True, record["external_cart_id"], outcome="recorded" if done.recorded else "unchanged"
+            True,
+            record["external_cart_id"],
+            outcome="recorded" if done.outcome == common_pb2.WRITE_OUTCOME_APPLIED else "unchanged",
         )
 
 

@@ -280,7 +280,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         return await reviews.resolve_review(self.deps, request)
 
     async def SetConsent(self, request: api.SetConsentRequest, context: Any) -> api.SetConsentResponse:
-        return api.SetConsentResponse(customer=await privacy.set_consent(self.deps, request))
+        return await privacy.set_consent(self.deps, request)
 
     async def ExportCustomer(
         self, request: api.ExportCustomerRequest, context: Any

@@ -28,6 +28,7 @@ from isthmus.customers.store import CustomerRow
 from isthmus.customers.survivorship import Golden, diff
 from isthmus.customers.tables import consents, merges, no_match, xref_history
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, stale_version
+from isthmus.kernel.idempotency import outcome
 from isthmus.kernel.timestamps import aware, ts
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -147,6 +148,7 @@ async def merge_customers(deps: Deps, req: api.MergeCustomersRequest) -> api.Mer
         raise InvalidArgument("reason", "is required")
     async with deps.transaction() as uow:
         merge_id = await replay(uow, "merge", req)
+        applied = merge_id is None
         if merge_id is None:
             now = deps.clock()
             surviving = await active(uow, req.surviving_id, "surviving_id")
@@ -156,7 +158,7 @@ async def merge_customers(deps: Deps, req: api.MergeCustomersRequest) -> api.Mer
             merge_id = await merge_into(uow, surviving, merged, req.reason.strip(), req.actor, now)
             await remember(uow, "merge", req, merge_id, now)
         customer = await queries.load_customer(uow, req.surviving_id, lineage=True)
-    return api.MergeCustomersResponse(merge_id=merge_id, customer=customer)
+    return api.MergeCustomersResponse(merge_id=merge_id, customer=customer, outcome=outcome(applied))
 
 
 async def unmerge_customer(deps: Deps, req: api.UnmergeCustomerRequest) -> api.UnmergeCustomerResponse:
@@ -166,11 +168,14 @@ async def unmerge_customer(deps: Deps, req: api.UnmergeCustomerRequest) -> api.U
         raise InvalidArgument("reason", "is required")
     async with deps.transaction() as uow:
         unmerge_id = await replay(uow, "unmerge", req)
+        applied = unmerge_id is None
         if unmerge_id is None:
             unmerge_id = await _unmerge(uow, req)
         customer = await queries.load_customer(uow, req.customer_id, lineage=True)
         restored = [await queries.load_customer(uow, cid, lineage=True) for cid in req.restore_ids]
-    return api.UnmergeCustomerResponse(unmerge_id=unmerge_id, customer=customer, restored=restored)
+    return api.UnmergeCustomerResponse(
+        unmerge_id=unmerge_id, customer=customer, restored=restored, outcome=outcome(applied)
+    )
 
 
 async def relink(

@@ -30,13 +30,14 @@ from isthmus.customers.tables import (
 )
 from isthmus.customers.view360 import Projection
 from isthmus.kernel.errors import InvalidArgument
+from isthmus.kernel.idempotency import outcome
 from isthmus.kernel.timestamps import aware, from_ts, ts
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
 
 
-async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
+async def set_consent(deps: Deps, req: api.SetConsentRequest) -> api.SetConsentResponse:
     if req.channel == pb.CONSENT_CHANNEL_UNSPECIFIED:
         raise InvalidArgument("channel", "is required")
     if req.status == pb.CONSENT_STATUS_UNSPECIFIED:
@@ -116,7 +117,8 @@ async def set_consent(deps: Deps, req: api.SetConsentRequest) -> pb.Customer:
                     ),
                     row.customer_id,
                 )
-        return await queries.load_customer(uow, row.customer_id, lineage=False)
+        customer = await queries.load_customer(uow, row.customer_id, lineage=False)
+    return api.SetConsentResponse(customer=customer, outcome=outcome(not same))
 
 
 EXPORT_TIMELINE_PAGE = 500  # timeline entries read at a time for an export
@@ -180,6 +182,7 @@ async def erase_customer(deps: Deps, req: api.EraseCustomerRequest) -> api.Erase
                 prior = (
                     await uow.session.execute(select(erasures).where(erasures.c.customer_id == prior_id))
                 ).first()
+        applied = prior is None
         if prior is None:
             await _erase(uow, req)
             prior = (
@@ -189,6 +192,7 @@ async def erase_customer(deps: Deps, req: api.EraseCustomerRequest) -> api.Erase
         customer_id=prior.customer_id,
         tombstones=[pb.SourceReference(source_system=s, source_id=i) for s, i in prior.tombstones],
         erase_time=ts(prior.erased_at),
+        outcome=outcome(applied),
     )
 
 

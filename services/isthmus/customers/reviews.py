@@ -20,6 +20,7 @@ from isthmus.customers.steward import (
 from isthmus.customers.survivorship import Golden
 from isthmus.customers.tables import match_reviews, no_match
 from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, stale_version
+from isthmus.kernel.idempotency import outcome
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -57,7 +58,8 @@ async def _resolve(
         ).first()
         if r is None:
             raise NotFound(f"match review {req.review_id} not found")
-        if r.state == pb.MATCH_REVIEW_STATE_OPEN:
+        applied = r.state == pb.MATCH_REVIEW_STATE_OPEN
+        if applied:
             if req.expected_version and req.expected_version != r.version:
                 raise stale_version(f"match review {req.review_id}", r.version, req.expected_version)
             result_id = await _decide(uow, r, req, wanted, now)
@@ -73,7 +75,9 @@ async def _resolve(
             await uow.session.execute(select(match_reviews).where(match_reviews.c.review_id == req.review_id))
         ).one()
         customer = await queries.load_customer(uow, result_id, lineage=True)
-        response = api.ResolveMatchReviewResponse(review=queries.review_message(r), customer=customer)
+        response = api.ResolveMatchReviewResponse(
+            review=queries.review_message(r), customer=customer, outcome=outcome(applied)
+        )
         if req.validate_only:
             raise _Preview(response)  # the transaction rolls back: nothing changed, no event sent
     return response

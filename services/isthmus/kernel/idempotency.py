@@ -1,6 +1,17 @@
-"""Idempotent retries: compare a retried request with the first one under the same key."""
+"""Idempotent retries: compare a retried request with the first one under the same key, and say
+which of the two a write's response is (house rule 5: ``outcome`` on every write)."""
 
 from __future__ import annotations
+
+from isthmus_client.api.common.v1 import common_pb2
+
+APPLIED = common_pb2.WRITE_OUTCOME_APPLIED
+REPLAYED = common_pb2.WRITE_OUTCOME_REPLAYED
+
+
+def outcome(applied: bool) -> common_pb2.WriteOutcome:
+    """APPLIED when the request changed something, REPLAYED when it repeated an earlier one."""
+    return APPLIED if applied else REPLAYED
 
 
 def first_difference(stored: object, given: object, path: str = "") -> str | None:

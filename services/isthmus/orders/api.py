@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument
+from isthmus.kernel.idempotency import APPLIED, outcome
 from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.money import Money, check_currency
 from isthmus.kernel.paging import decode_token, encode_token, page_size
@@ -22,7 +23,6 @@ from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.store import Record
 from isthmus.platform.batching import Batcher
-from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM
 
@@ -173,12 +173,12 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         self._record = record
         # Concurrent creates and lifecycle changes share a transaction (group commit,
         # docs/decisions/0018-group-commit.md): one read, one write per table, one commit per batch.
-        self._writes: Batcher[handlers.Write, handlers.Created | order_pb2.Order] = Batcher(
+        self._writes: Batcher[handlers.Write, handlers.Created | handlers.Changed] = Batcher(
             "write_order", self._handler(handlers.write_orders), self._handler(self._write_one)
         )
 
     @staticmethod
-    async def _write_one(cmd: handlers.Write, uow: Uow) -> handlers.Created | order_pb2.Order:
+    async def _write_one(cmd: handlers.Write, uow: Uow) -> handlers.Created | handlers.Changed:
         if isinstance(cmd, commands.PlaceOrder):
             return await handlers.create_order(cmd, uow)
         return await handlers.transition(cmd, uow)
@@ -204,8 +204,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         else:
             done = await self._run(lambda uow: handlers.create_order(cmd, uow))
         assert isinstance(done, handlers.Created)
-        outcome = common_pb2.WRITE_OUTCOME_APPLIED if done.created else common_pb2.WRITE_OUTCOME_REPLAYED
-        return orders_pb2.CreateOrderResponse(order=done.message, outcome=outcome)
+        return orders_pb2.CreateOrderResponse(order=done.message, outcome=outcome(done.created))
 
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
         if not request.order_id:
@@ -258,7 +257,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             orders=[codec.order(o) for o in found[:size]], next_page_token=next_token
         )
 
-    async def _transition(self, action: str, request: Any, **extra: Any) -> order_pb2.Order:
+    async def _transition(self, action: str, request: Any, **extra: Any) -> handlers.Changed:
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
         handlers.check_version(request.expected_version)
@@ -277,7 +276,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             **extra,
         )
         changed = await self._writes.submit(cmd)
-        assert isinstance(changed, order_pb2.Order)
+        assert isinstance(changed, handlers.Changed)
         return changed
 
     async def PayOrder(self, request: orders_pb2.PayOrderRequest, context: Any) -> Message:
@@ -291,22 +290,24 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 lambda: Money.parse(request.amount.amount, request.amount.currency_code, "amount")
             )
         v.raise_any()
-        order = await self._transition(
+        paid = await self._transition(
             "pay", request, amount=amount, payment_reference=request.payment_reference
         )
-        return orders_pb2.PayOrderResponse(order=order)
+        return orders_pb2.PayOrderResponse(order=paid.message, outcome=outcome(paid.applied))
 
     async def ShipOrder(self, request: orders_pb2.ShipOrderRequest, context: Any) -> Message:
-        order = await self._transition(
+        shipped = await self._transition(
             "ship", request, carrier=request.carrier, tracking_number=request.tracking_number
         )
-        return orders_pb2.ShipOrderResponse(order=order)
+        return orders_pb2.ShipOrderResponse(order=shipped.message, outcome=APPLIED)
 
     async def DeliverOrder(self, request: orders_pb2.DeliverOrderRequest, context: Any) -> Message:
-        return orders_pb2.DeliverOrderResponse(order=await self._transition("deliver", request))
+        delivered = await self._transition("deliver", request)
+        return orders_pb2.DeliverOrderResponse(order=delivered.message, outcome=APPLIED)
 
     async def CompleteOrder(self, request: orders_pb2.CompleteOrderRequest, context: Any) -> Message:
-        return orders_pb2.CompleteOrderResponse(order=await self._transition("complete", request))
+        completed = await self._transition("complete", request)
+        return orders_pb2.CompleteOrderResponse(order=completed.message, outcome=APPLIED)
 
     async def CancelOrder(self, request: orders_pb2.CancelOrderRequest, context: Any) -> Message:
         v = Violations()
@@ -325,7 +326,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             opt_ts(request, "cancel_time"),
         )
         order = codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
-        return orders_pb2.CancelOrderResponse(order=order)
+        return orders_pb2.CancelOrderResponse(order=order, outcome=APPLIED)
 
     async def ReturnOrderLines(self, request: orders_pb2.ReturnOrderLinesRequest, context: Any) -> Message:
         v = Violations()
@@ -352,9 +353,9 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             codec.from_actor(request.actor),
             opt_ts(request, "return_time"),
         )
-        order, order_return = await self._run(lambda uow: returns.return_lines(cmd, uow))
+        order, order_return, applied = await self._run(lambda uow: returns.return_lines(cmd, uow))
         return orders_pb2.ReturnOrderLinesResponse(
-            order=codec.order(order), order_return=codec.order_return(order_return)
+            order=codec.order(order), order_return=codec.order_return(order_return), outcome=outcome(applied)
         )
 
     def _backorder_lines(self, request: Any, *, release: bool) -> commands.ChangeBackorder:
@@ -385,12 +386,12 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
     async def BackorderLines(self, request: orders_pb2.BackorderLinesRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=False)
         order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
-        return orders_pb2.BackorderLinesResponse(order=order)
+        return orders_pb2.BackorderLinesResponse(order=order, outcome=APPLIED)
 
     async def ReleaseBackorder(self, request: orders_pb2.ReleaseBackorderRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=True)
         order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
-        return orders_pb2.ReleaseBackorderResponse(order=order)
+        return orders_pb2.ReleaseBackorderResponse(order=order, outcome=APPLIED)
 
     async def ListOrderHistoryEntries(
         self, request: orders_pb2.ListOrderHistoryEntriesRequest, context: Any
@@ -418,7 +419,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
     async def CreateCoupon(self, request: orders_pb2.CreateCouponRequest, context: Any) -> Message:
         coupon = coupon_in(request.coupon)
         created = await self._run(lambda uow: handlers.create_coupon(coupon, uow))
-        return orders_pb2.CreateCouponResponse(coupon=codec.coupon(created))
+        return orders_pb2.CreateCouponResponse(coupon=codec.coupon(created), outcome=APPLIED)
 
     async def GetCoupon(self, request: orders_pb2.GetCouponRequest, context: Any) -> Message:
         if not request.code.strip():

@@ -129,6 +129,14 @@ class Created:
     created: bool
 
 
+@dataclass(frozen=True)
+class Changed:
+    """An order as a lifecycle change answers it; ``applied`` is False for a payment made before."""
+
+    message: order_pb2.Order
+    applied: bool
+
+
 def _repeat(cmd: PlaceOrder, given: dict[str, Any], found: Found) -> Created:
     """A create repeating an external key: the same order, or ALREADY_EXISTS naming the difference."""
     if cmd.customer_id == found.order.customer_id:
@@ -303,7 +311,7 @@ def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
     return _Step(message, event, history)
 
 
-async def transition(cmd: Transition, uow: Uow) -> order_pb2.Order:
+async def transition(cmd: Transition, uow: Uow) -> Changed:
     order = await load(uow, cmd.order_id)
     read_version = order.version
     step = _step(cmd, order, uow.clock())
@@ -312,12 +320,12 @@ async def transition(cmd: Transition, uow: Uow) -> order_pb2.Order:
         await uow.orders.save(order, read_version, message=step.message)
         await uow.orders.add_history(step.history)
         await uow.emit(step.event, order)
-    return step.message
+    return Changed(step.message, step.event is not None)
 
 
 async def _transition_set(
     cmds: Sequence[Transition], uow: Uow, now: datetime, entries: list[order_pb2.OrderHistoryEntry]
-) -> list[order_pb2.Order | BaseException]:
+) -> list[Changed | BaseException]:
     """Several transitions: one locking read of their orders, one UPDATE; their history entries go to
     ``entries``. They apply in arrival order (two on one order see each other); a refused one fails
     alone."""
@@ -326,7 +334,7 @@ async def _transition_set(
     loaded = await uow.orders.get_many(sorted({c.order_id for c in cmds}))
     read_versions = {order_id: order.version for order_id, order in loaded.items()}
     changed: dict[str, tuple[Order, int, order_pb2.Order]] = {}
-    outcomes: list[order_pb2.Order | BaseException] = []
+    outcomes: list[Changed | BaseException] = []
     for cmd in cmds:
         order = loaded.get(cmd.order_id)
         try:
@@ -341,7 +349,7 @@ async def _transition_set(
             changed[order.order_id] = (order, read_versions[order.order_id], step.message)
             entries.append(step.history)
             await uow.emit(step.event, order)
-        outcomes.append(step.message)
+        outcomes.append(Changed(step.message, step.event is not None))
     await uow.orders.save_many(list(changed.values()))
     return outcomes
 
@@ -354,7 +362,7 @@ def batchable(cmd: Write) -> bool:
     return not isinstance(cmd, PlaceOrder) or batchable_create(cmd)
 
 
-async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Created | order_pb2.Order | BaseException]:
+async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Created | Changed | BaseException]:
     """Creates and lifecycle changes of concurrent requests in one transaction: the creates first
     (see :func:`_create_set`), then the changes (:func:`_transition_set`), one INSERT of all their
     history, one commit. A change cannot depend on a create of the same batch: its caller holds the
@@ -363,7 +371,7 @@ async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Created | order_
     entries: list[order_pb2.OrderHistoryEntry] = []
     creates = [(i, c) for i, c in enumerate(cmds) if isinstance(c, PlaceOrder)]
     changes = [(i, c) for i, c in enumerate(cmds) if isinstance(c, Transition)]
-    outcomes: list[Created | order_pb2.Order | BaseException] = [AssertionError("unhandled")] * len(cmds)
+    outcomes: list[Created | Changed | BaseException] = [AssertionError("unhandled")] * len(cmds)
     created = await _create_set([c for _, c in creates], uow, now, entries)
     changed = await _transition_set([c for _, c in changes], uow, now, entries)
     for (i, _), outcome in (*zip(creates, created, strict=True), *zip(changes, changed, strict=True)):

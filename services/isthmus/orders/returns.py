@@ -39,7 +39,8 @@ def _same_return(first: OrderReturn, cmd: ReturnLines) -> str | None:
     return first_difference(shape(first.lines, first.exchange), shape(cmd.lines, cmd.exchange))
 
 
-async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
+async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn, bool]:
+    """The order and its return; False when the same return was recorded before (a retry)."""
     order = await load(uow, cmd.order_id)
     for earlier in order.returns:
         if earlier.return_id == cmd.return_id:
@@ -48,7 +49,7 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
                 raise key_reused(
                     f"return {cmd.return_id} of order {order.order_id} exists with a different {diff}", diff
                 )
-            return order, earlier
+            return order, earlier, False
     order.check("return", cmd.expected_version)
     read_version, before, now = order.version, order.state, uow.clock()
     at = cmd.at or now
@@ -76,7 +77,7 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
         ),
         order,
     )
-    return order, order_return
+    return order, order_return, True
 
 
 def _quantities(order: Order, changes: list[tuple[str, int]]) -> list[order_pb2.OrderLine]:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from isthmus.kernel.errors import InvalidArgument, NotFound
+from isthmus.kernel.idempotency import APPLIED
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import aware, duration, ts
 from isthmus.platform.auth import caller
@@ -114,7 +115,7 @@ class Operations(operations_pb2_grpc.OperationsServiceServicer):
         if not request.all:
             _check_ids(request.ids)
         count = await request_replay(engine, None if request.all else list(request.ids))
-        return api.ReplayDeadLettersResponse(replay_requested_count=count)
+        return api.ReplayDeadLettersResponse(replay_requested_count=count, outcome=APPLIED)
 
     async def DiscardDeadLetters(
         self, request: api.DiscardDeadLettersRequest, context: Any
@@ -123,7 +124,7 @@ class Operations(operations_pb2_grpc.OperationsServiceServicer):
         _check_ids(request.ids)
         async with engine.begin() as conn:
             result = await conn.execute(delete(dead_letters).where(dead_letters.c.id.in_(list(request.ids))))
-        return api.DiscardDeadLettersResponse(discarded_count=int(result.rowcount or 0))
+        return api.DiscardDeadLettersResponse(discarded_count=int(result.rowcount or 0), outcome=APPLIED)
 
     async def GetCaller(self, request: api.GetCallerRequest, context: Any) -> api.GetCallerResponse:
         client = caller.get()

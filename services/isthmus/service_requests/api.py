@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import grpc
 
+from isthmus.kernel.idempotency import APPLIED
 from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.paging import DEFAULT_PAGE_SIZE, page_size
 from isthmus.kernel.timestamps import opt_duration, ts
@@ -183,7 +184,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             case_id, assignee, request.expected_version, note, _actor(request.actor)
         )
         sr = await self._command(handlers.assign_service_request, cmd)
-        return rpc.AssignServiceRequestResponse(service_request=messages.service_request(sr))
+        return rpc.AssignServiceRequestResponse(service_request=messages.service_request(sr), outcome=APPLIED)
 
     async def ChangeServiceRequestState(
         self, request: rpc.ChangeServiceRequestStateRequest, context: grpc.aio.ServicerContext
@@ -210,7 +211,9 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             occurred_at,
         )
         sr = await self._command(handlers.change_service_request_status, cmd)
-        return rpc.ChangeServiceRequestStateResponse(service_request=messages.service_request(sr))
+        return rpc.ChangeServiceRequestStateResponse(
+            service_request=messages.service_request(sr), outcome=APPLIED
+        )
 
     async def LogInteraction(
         self, request: rpc.LogInteractionRequest, context: grpc.aio.ServicerContext

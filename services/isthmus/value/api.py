@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.kernel.errors import InvalidArgument, NotFound
+from isthmus.kernel.idempotency import APPLIED
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.value import codec
 from isthmus.value.config import ValueConfig
@@ -82,7 +83,9 @@ class ValueServicer(value_pb2_grpc.ValueServiceServicer):
 
     async def RefitValueModel(self, request: value_pb2.RefitValueModelRequest, context: Any) -> Message:
         model = await self._refit()
-        return value_pb2.RefitValueModelResponse(model=codec.model_message(model, self._config.currency))
+        return value_pb2.RefitValueModelResponse(
+            model=codec.model_message(model, self._config.currency), outcome=APPLIED
+        )
 
 
 def add_to_server(servicer: ValueServicer, server: grpc.aio.Server) -> None:

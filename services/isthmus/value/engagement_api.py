@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.kernel.errors import Conflict, InvalidArgument
+from isthmus.kernel.idempotency import APPLIED, outcome
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import duration, from_ts, opt_duration, opt_ts, ts
 from isthmus.kernel.violations import Violations
@@ -108,7 +109,7 @@ class SegmentServicer(_Base, campaigns_pb2_grpc.SegmentServiceServicer):
         async def work(e: Engagement) -> pb.Segment:
             return await _segment(e, await e.create_segment(name, description, rule))
 
-        return pb.CreateSegmentResponse(segment=await self._run(work))
+        return pb.CreateSegmentResponse(segment=await self._run(work), outcome=APPLIED)
 
     async def ReviseSegment(self, request: pb.ReviseSegmentRequest, context: Any) -> Message:
         if not request.segment_id:
@@ -119,7 +120,7 @@ class SegmentServicer(_Base, campaigns_pb2_grpc.SegmentServiceServicer):
             await e.revise_segment(request.segment_id, name, description, rule)
             return await _segment(e, request.segment_id)
 
-        return pb.ReviseSegmentResponse(segment=await self._run(work))
+        return pb.ReviseSegmentResponse(segment=await self._run(work), outcome=APPLIED)
 
     async def PublishSegment(self, request: pb.PublishSegmentRequest, context: Any) -> Message:
         if not request.segment_id:
@@ -128,7 +129,7 @@ class SegmentServicer(_Base, campaigns_pb2_grpc.SegmentServiceServicer):
         async def work(e: Engagement) -> pb.PublishSegmentResponse:
             entered, left = await e.publish_segment(request.segment_id)
             return pb.PublishSegmentResponse(
-                segment=await _segment(e, request.segment_id), entered=entered, left=left
+                outcome=APPLIED, segment=await _segment(e, request.segment_id), entered=entered, left=left
             )
 
         return await self._run(work)
@@ -275,7 +276,7 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
         async def work(e: Engagement) -> pb.Campaign:
             return await _campaign(e, await e.create_campaign(draft, _actor(request.actor)))
 
-        return pb.CreateCampaignResponse(campaign=await self._run(work))
+        return pb.CreateCampaignResponse(campaign=await self._run(work), outcome=APPLIED)
 
     async def TestCampaign(self, request: pb.TestCampaignRequest, context: Any) -> Message:
         if not request.campaign_id:
@@ -287,7 +288,9 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
 
         async def work(e: Engagement) -> pb.TestCampaignResponse:
             tested, result = await e.test_campaign(request.campaign_id, lookback, size, _actor(request.actor))
-            return pb.TestCampaignResponse(campaign=await _campaign(e, tested), result=_result(result))
+            return pb.TestCampaignResponse(
+                campaign=await _campaign(e, tested), result=_result(result), outcome=APPLIED
+            )
 
         return await self._run(work)
 
@@ -298,7 +301,7 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
         async def work(e: Engagement) -> pb.Campaign:
             return await _campaign(e, await e.promote(request.campaign_id, _actor(request.actor)))
 
-        return pb.PromoteCampaignResponse(campaign=await self._run(work))
+        return pb.PromoteCampaignResponse(campaign=await self._run(work), outcome=APPLIED)
 
     async def StopCampaign(self, request: pb.StopCampaignRequest, context: Any) -> Message:
         if not request.campaign_id:
@@ -308,7 +311,7 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
             stopped = await e.stop(request.campaign_id, request.reason, _actor(request.actor))
             return await _campaign(e, stopped)
 
-        return pb.StopCampaignResponse(campaign=await self._run(work))
+        return pb.StopCampaignResponse(campaign=await self._run(work), outcome=APPLIED)
 
     async def GetCampaign(self, request: pb.GetCampaignRequest, context: Any) -> Message:
         if not request.campaign_id:
@@ -402,7 +405,7 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
         if v or at is None:
             raise InvalidArgument.many(v.items)
         recorded = await self._run(lambda e: self._cart(e, request, at))
-        return pb.RecordAbandonedCartResponse(recorded=recorded)
+        return pb.RecordAbandonedCartResponse(outcome=outcome(recorded))
 
     async def _cart(self, e: Engagement, request: pb.RecordAbandonedCartRequest, at: datetime) -> bool:
         doc = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 
 from .helpers import STEWARD, person, upsert
@@ -33,7 +34,13 @@ async def test_create_update_merge_unmerge_and_erase_each_record_their_event(mas
             customer_id=a.customer_id, restore_ids=[b.customer_id], reason="not", actor=STEWARD
         )
     )
-    await master.EraseCustomer(api.EraseCustomerRequest(customer_id=b.customer_id, reason="GDPR"))
+    erased = await master.EraseCustomer(api.EraseCustomerRequest(customer_id=b.customer_id, reason="GDPR"))
+    again = await master.EraseCustomer(api.EraseCustomerRequest(customer_id=b.customer_id, reason="GDPR"))
+    assert (erased.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
+    assert again.erase_time == erased.erase_time
     assert await published.types_for([a.customer_id]) == [
         "customers.CustomerCreated",
         "customers.CustomerUpdated",

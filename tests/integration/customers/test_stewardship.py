@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -152,6 +153,10 @@ async def test_merge_retry_with_same_key_returns_first_result_and_other_request_
     first = await master.MergeCustomers(request)
     again = await master.MergeCustomers(request)
     assert again.merge_id == first.merge_id
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await master.MergeCustomers(
             api.MergeCustomersRequest(surviving_id=gone, merged_ids=[keep], reason="x", idempotency_key=uid)
@@ -288,6 +293,10 @@ async def test_review_between_thresholds_is_listed_explained_and_match_merges(ma
         api.ResolveMatchReviewRequest(review_id=review.review_id, decision=api.MATCH_DECISION_MATCH)
     )
     assert again.review.state == pb.MATCH_REVIEW_STATE_MATCHED
+    assert (resolved.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await master.ResolveMatchReview(
             api.ResolveMatchReviewRequest(review_id=review.review_id, decision=api.MATCH_DECISION_NO_MATCH)
@@ -315,18 +324,22 @@ def at(seconds: int) -> Timestamp:
 async def test_consent_latest_statement_wins_and_older_one_is_only_recorded(master, uid):
     a = await upsert(master, person("erp", f"C-{uid}", "Uwe", "Roth", email=f"uwe{uid}@example.com"))
     base = 1_700_000_000
-    c = (
-        await master.SetConsent(
-            api.SetConsentRequest(
-                customer_id=a.customer_id,
-                channel=pb.CONSENT_CHANNEL_EMAIL,
-                status=pb.CONSENT_STATUS_GRANTED,
-                source="webshop:signup",
-                give_time=at(base),
-            )
-        )
-    ).customer
+    signup = api.SetConsentRequest(
+        customer_id=a.customer_id,
+        channel=pb.CONSENT_CHANNEL_EMAIL,
+        status=pb.CONSENT_STATUS_GRANTED,
+        source="webshop:signup",
+        give_time=at(base),
+    )
+    first = await master.SetConsent(signup)
+    c = first.customer
     assert c.consents[0].status == pb.CONSENT_STATUS_GRANTED
+    again = await master.SetConsent(signup)  # the same statement: one fact
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
+    assert again.customer.version == c.version
     c = (
         await master.SetConsent(
             api.SetConsentRequest(

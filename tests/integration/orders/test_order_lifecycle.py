@@ -55,22 +55,16 @@ async def test_same_amount_written_differently_is_the_same_payload(orders, make_
 
 async def test_the_lifecycle_runs_placed_paid_shipped_delivered_completed(orders, make_order, money):
     order = (await orders.CreateOrder(make_order())).order
-    paid = (
-        await orders.PayOrder(
-            orders_pb2.PayOrderRequest(
-                order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
-            )
-        )
-    ).order
+    pay = orders_pb2.PayOrderRequest(
+        order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+    )
+    first = await orders.PayOrder(pay)
+    paid = first.order
     assert paid.state == order_pb2.ORDER_STATE_PAID and paid.version == 2
-    again = (
-        await orders.PayOrder(
-            orders_pb2.PayOrderRequest(
-                order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
-            )
-        )
-    ).order
-    assert again.version == 2, "the same payment reference again changes nothing"
+    assert first.outcome == common_pb2.WRITE_OUTCOME_APPLIED
+    retried = await orders.PayOrder(pay)
+    assert retried.order.version == 2, "the same payment reference again changes nothing"
+    assert retried.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
     shipped = (
         await orders.ShipOrder(
             orders_pb2.ShipOrderRequest(

@@ -9,6 +9,7 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 
 pytestmark = pytest.mark.postgres
@@ -53,6 +54,10 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         )
     )
     assert again.order.version == first.order.version, "the same return id again changes nothing"
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
     rest = await orders.ReturnOrderLines(
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,

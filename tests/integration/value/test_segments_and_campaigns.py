@@ -146,7 +146,7 @@ class Hub:
                 recovery_url=f"https://shop.example/cart/{cart_id}",
             )
         )
-        return response.recorded
+        return response.outcome == common_pb2.WRITE_OUTCOME_APPLIED
 
     async def live_campaign(self, **fields: object) -> str:
         created = await self.campaigns.CreateCampaign(

@@ -146,12 +146,14 @@ class ReplayConnectorDeadLettersRequest(_message.Message):
     def __init__(self, instance: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ..., all: _Optional[bool] = ...) -> None: ...
 
 class ReplayConnectorDeadLettersResponse(_message.Message):
-    __slots__ = ("resolved_count", "refused")
+    __slots__ = ("resolved_count", "refused", "outcome")
     RESOLVED_COUNT_FIELD_NUMBER: _ClassVar[int]
     REFUSED_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     resolved_count: int
     refused: _containers.RepeatedCompositeFieldContainer[ConnectorDeadLetter]
-    def __init__(self, resolved_count: _Optional[int] = ..., refused: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, resolved_count: _Optional[int] = ..., refused: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class DiscardConnectorDeadLettersRequest(_message.Message):
     __slots__ = ("instance", "ids")
@@ -162,7 +164,9 @@ class DiscardConnectorDeadLettersRequest(_message.Message):
     def __init__(self, instance: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class DiscardConnectorDeadLettersResponse(_message.Message):
-    __slots__ = ("discarded_count",)
+    __slots__ = ("discarded_count", "outcome")
     DISCARDED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     discarded_count: int
-    def __init__(self, discarded_count: _Optional[int] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, discarded_count: _Optional[int] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...

@@ -192,12 +192,14 @@ class MergeCustomersRequest(_message.Message):
     def __init__(self, surviving_id: _Optional[str] = ..., merged_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class MergeCustomersResponse(_message.Message):
-    __slots__ = ("merge_id", "customer")
+    __slots__ = ("merge_id", "customer", "outcome")
     MERGE_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     merge_id: str
     customer: _records_pb2.Customer
-    def __init__(self, merge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, merge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class UnmergeCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "restore_ids", "reason", "actor", "idempotency_key", "expected_version")
@@ -216,14 +218,16 @@ class UnmergeCustomerRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., restore_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class UnmergeCustomerResponse(_message.Message):
-    __slots__ = ("unmerge_id", "customer", "restored")
+    __slots__ = ("unmerge_id", "customer", "restored", "outcome")
     UNMERGE_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     RESTORED_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     unmerge_id: str
     customer: _records_pb2.Customer
     restored: _containers.RepeatedCompositeFieldContainer[_records_pb2.Customer]
-    def __init__(self, unmerge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., restored: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, unmerge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., restored: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ListDataQualityFindingsRequest(_message.Message):
     __slots__ = ("source_system", "rule", "page_size", "page_token")
@@ -316,12 +320,14 @@ class ResolveMatchReviewRequest(_message.Message):
     def __init__(self, review_id: _Optional[str] = ..., decision: _Optional[_Union[MatchDecision, str]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., expected_version: _Optional[int] = ..., validate_only: _Optional[bool] = ...) -> None: ...
 
 class ResolveMatchReviewResponse(_message.Message):
-    __slots__ = ("review", "customer")
+    __slots__ = ("review", "customer", "outcome")
     REVIEW_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     review: _records_pb2.MatchReview
     customer: _records_pb2.Customer
-    def __init__(self, review: _Optional[_Union[_records_pb2.MatchReview, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, review: _Optional[_Union[_records_pb2.MatchReview, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ListHistoryEntriesRequest(_message.Message):
     __slots__ = ("customer_id", "page_size", "page_token")
@@ -392,10 +398,12 @@ class SetConsentRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., channel: _Optional[_Union[_records_pb2.ConsentChannel, str]] = ..., status: _Optional[_Union[_records_pb2.ConsentStatus, str]] = ..., source: _Optional[str] = ..., give_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class SetConsentResponse(_message.Message):
-    __slots__ = ("customer",)
+    __slots__ = ("customer", "outcome")
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     customer: _records_pb2.Customer
-    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ExportCustomerRequest(_message.Message):
     __slots__ = ("customer_id", "actor")
@@ -438,11 +446,13 @@ class EraseCustomerRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_reference: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class EraseCustomerResponse(_message.Message):
-    __slots__ = ("customer_id", "tombstones", "erase_time")
+    __slots__ = ("customer_id", "tombstones", "erase_time", "outcome")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     TOMBSTONES_FIELD_NUMBER: _ClassVar[int]
     ERASE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     tombstones: _containers.RepeatedCompositeFieldContainer[_records_pb2.SourceReference]
     erase_time: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., tombstones: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., erase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, customer_id: _Optional[str] = ..., tombstones: _Optional[_Iterable[_Union[_records_pb2.SourceReference, _Mapping]]] = ..., erase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...

@@ -96,10 +96,12 @@ class ReplayDeadLettersRequest(_message.Message):
     def __init__(self, component: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ..., all: _Optional[bool] = ...) -> None: ...
 
 class ReplayDeadLettersResponse(_message.Message):
-    __slots__ = ("replay_requested_count",)
+    __slots__ = ("replay_requested_count", "outcome")
     REPLAY_REQUESTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     replay_requested_count: int
-    def __init__(self, replay_requested_count: _Optional[int] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, replay_requested_count: _Optional[int] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class DiscardDeadLettersRequest(_message.Message):
     __slots__ = ("component", "ids")
@@ -110,10 +112,12 @@ class DiscardDeadLettersRequest(_message.Message):
     def __init__(self, component: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class DiscardDeadLettersResponse(_message.Message):
-    __slots__ = ("discarded_count",)
+    __slots__ = ("discarded_count", "outcome")
     DISCARDED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     discarded_count: int
-    def __init__(self, discarded_count: _Optional[int] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, discarded_count: _Optional[int] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetCallerRequest(_message.Message):
     __slots__ = ()

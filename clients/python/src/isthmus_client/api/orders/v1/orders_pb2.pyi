@@ -183,12 +183,14 @@ class ReturnOrderLinesRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReturnOrderLinesResponse(_message.Message):
-    __slots__ = ("order", "order_return")
+    __slots__ = ("order", "order_return", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
     ORDER_RETURN_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
     order_return: _order_pb2.OrderReturn
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., order_return: _Optional[_Union[_order_pb2.OrderReturn, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., order_return: _Optional[_Union[_order_pb2.OrderReturn, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class BackorderLine(_message.Message):
     __slots__ = ("line_id", "quantity", "expect_time")
@@ -299,52 +301,68 @@ class GetOrderByExternalIdResponse(_message.Message):
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
 
 class PayOrderResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ShipOrderResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class DeliverOrderResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class CompleteOrderResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class CancelOrderResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class BackorderLinesResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ReleaseBackorderResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "outcome")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     order: _order_pb2.Order
-    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class CreateCouponResponse(_message.Message):
-    __slots__ = ("coupon",)
+    __slots__ = ("coupon", "outcome")
     COUPON_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     coupon: _order_pb2.Coupon
-    def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetCouponResponse(_message.Message):
     __slots__ = ("coupon",)

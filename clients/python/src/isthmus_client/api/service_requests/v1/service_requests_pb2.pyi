@@ -185,16 +185,20 @@ class GetServiceRequestResponse(_message.Message):
     def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
 
 class AssignServiceRequestResponse(_message.Message):
-    __slots__ = ("service_request",)
+    __slots__ = ("service_request", "outcome")
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     service_request: _service_request_pb2.ServiceRequest
-    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ChangeServiceRequestStateResponse(_message.Message):
-    __slots__ = ("service_request",)
+    __slots__ = ("service_request", "outcome")
     SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     service_request: _service_request_pb2.ServiceRequest
-    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class LogInteractionResponse(_message.Message):
     __slots__ = ("interaction", "outcome")

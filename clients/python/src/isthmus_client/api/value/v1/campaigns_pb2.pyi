@@ -140,10 +140,12 @@ class CreateSegmentRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., rule: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class CreateSegmentResponse(_message.Message):
-    __slots__ = ("segment",)
+    __slots__ = ("segment", "outcome")
     SEGMENT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     segment: Segment
-    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ReviseSegmentRequest(_message.Message):
     __slots__ = ("segment_id", "name", "description", "rule", "actor")
@@ -160,10 +162,12 @@ class ReviseSegmentRequest(_message.Message):
     def __init__(self, segment_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., rule: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class ReviseSegmentResponse(_message.Message):
-    __slots__ = ("segment",)
+    __slots__ = ("segment", "outcome")
     SEGMENT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     segment: Segment
-    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class PublishSegmentRequest(_message.Message):
     __slots__ = ("segment_id", "actor")
@@ -174,14 +178,16 @@ class PublishSegmentRequest(_message.Message):
     def __init__(self, segment_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class PublishSegmentResponse(_message.Message):
-    __slots__ = ("segment", "entered", "left")
+    __slots__ = ("segment", "entered", "left", "outcome")
     SEGMENT_FIELD_NUMBER: _ClassVar[int]
     ENTERED_FIELD_NUMBER: _ClassVar[int]
     LEFT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     segment: Segment
     entered: int
     left: int
-    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., entered: _Optional[int] = ..., left: _Optional[int] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., entered: _Optional[int] = ..., left: _Optional[int] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class DryRunSegmentRequest(_message.Message):
     __slots__ = ("rule", "segment_id", "sample_size")
@@ -362,10 +368,12 @@ class CreateCampaignRequest(_message.Message):
     def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class CreateCampaignResponse(_message.Message):
-    __slots__ = ("campaign",)
+    __slots__ = ("campaign", "outcome")
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     campaign: Campaign
-    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class TestCampaignRequest(_message.Message):
     __slots__ = ("campaign_id", "lookback", "sample_size", "actor")
@@ -380,12 +388,14 @@ class TestCampaignRequest(_message.Message):
     def __init__(self, campaign_id: _Optional[str] = ..., lookback: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., sample_size: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class TestCampaignResponse(_message.Message):
-    __slots__ = ("campaign", "result")
+    __slots__ = ("campaign", "result", "outcome")
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     campaign: Campaign
     result: CampaignTestResult
-    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., result: _Optional[_Union[CampaignTestResult, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., result: _Optional[_Union[CampaignTestResult, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class PromoteCampaignRequest(_message.Message):
     __slots__ = ("campaign_id", "actor")
@@ -396,10 +406,12 @@ class PromoteCampaignRequest(_message.Message):
     def __init__(self, campaign_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class PromoteCampaignResponse(_message.Message):
-    __slots__ = ("campaign",)
+    __slots__ = ("campaign", "outcome")
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     campaign: Campaign
-    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class StopCampaignRequest(_message.Message):
     __slots__ = ("campaign_id", "reason", "actor")
@@ -412,10 +424,12 @@ class StopCampaignRequest(_message.Message):
     def __init__(self, campaign_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class StopCampaignResponse(_message.Message):
-    __slots__ = ("campaign",)
+    __slots__ = ("campaign", "outcome")
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     campaign: Campaign
-    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class GetCampaignRequest(_message.Message):
     __slots__ = ("campaign_id",)
@@ -550,10 +564,10 @@ class CartLine(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class RecordAbandonedCartResponse(_message.Message):
-    __slots__ = ("recorded",)
-    RECORDED_FIELD_NUMBER: _ClassVar[int]
-    recorded: bool
-    def __init__(self, recorded: _Optional[bool] = ...) -> None: ...
+    __slots__ = ("outcome",)
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class Association(_message.Message):
     __slots__ = ("sku", "also_bought_sku", "together", "support", "confidence", "lift")

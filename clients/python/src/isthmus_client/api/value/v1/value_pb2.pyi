@@ -147,10 +147,12 @@ class RefitValueModelRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class RefitValueModelResponse(_message.Message):
-    __slots__ = ("model",)
+    __slots__ = ("model", "outcome")
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     model: ValueModel
-    def __init__(self, model: _Optional[_Union[ValueModel, _Mapping]] = ...) -> None: ...
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, model: _Optional[_Union[ValueModel, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class BgNbdParameters(_message.Message):
     __slots__ = ("r", "alpha", "a", "b")
