@@ -130,13 +130,14 @@ async def review(ctx: Ctx) -> Response:
             title="Review not open",
             message=f"Match review {review_id} is not open any more (resolved or superseded), or not known.",
         )
-    customers = await _customers(
-        ctx, [found.candidate_customer_id, found.existing_customer_id], pb.CUSTOMER_VIEW_FULL
+    # Independent reads, asked at once: the page waits for the slowest, not for their sum.
+    customers, (merged, preview_error), following = await asyncio.gather(
+        _customers(ctx, [found.candidate_customer_id, found.existing_customer_id], pb.CUSTOMER_VIEW_FULL),
+        _preview(ctx, found),
+        _next_open(ctx, after=found.review_id),
     )
     candidate = customers.get(found.candidate_customer_id)
     existing = customers.get(found.existing_customer_id)
-    merged, preview_error = await _preview(ctx, found)
-    following = await _next_open(ctx, after=found.review_id)
     return ctx.render(
         "review.html",
         review=found,
