@@ -8,9 +8,10 @@ from collections import Counter
 
 import pika
 import pytest
+from sqlalchemy import text
 
 from isthmus.platform import db
-from isthmus.platform.events import Subscription
+from isthmus.platform.events import Subscription, outbox
 from isthmus_client.api.events.v1 import envelope_pb2, orders_pb2
 
 from .conftest import World
@@ -82,3 +83,28 @@ async def test_two_replicas_publish_each_event_once_and_handle_it_once(rabbit_wo
             await producer.dispose()
             await consumer.dispose()
         await asyncio.to_thread(tap.close)
+
+
+async def test_a_relay_that_stops_leading_gives_the_outbox_to_the_next_at_once(rabbit_world: World) -> None:
+    """The lead is a session's advisory lock: a relay that stops must unlock before its connection goes
+    back to the pool, or the pooled connection keeps the lead and no relay publishes any more."""
+    world = rabbit_world
+    key = outbox.lock_key(world.producer)
+    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k AND granted")
+    first = world.bus()
+    world.wire(first, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"))])
+    await first.start()
+    await world.record((orders_pb2.OrderPaid(payment_reference="before"), "before"))
+    await first.drain(timeout=30)
+    async with world.consumer_engine.connect() as conn:
+        assert (await conn.execute(held, {"k": key})).scalar() == 1
+    await first.stop()  # the engine and its pool live on, as they do in a process whose relay restarts
+    async with world.consumer_engine.connect() as conn:
+        assert (await conn.execute(held, {"k": key})).scalar() == 0, "a pooled connection still leads"
+    # A second relay on the same pool leads, whichever of its connections it gets.
+    second = world.bus()
+    world.wire(second, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"))])
+    await second.start()
+    await world.record((orders_pb2.OrderPaid(payment_reference="after"), "after"))
+    await second.drain(timeout=30)
+    assert sorted(r.aggregate_id for r in await world.effects("points")) == ["after", "before"]

@@ -148,9 +148,20 @@ def lock_key(component: str) -> int:
 
 
 async def try_lead(conn: AsyncConnection, component: str) -> bool:
-    """PostgreSQL: become the publishing relay of ``component``'s outbox for as long as ``conn`` lives."""
+    """PostgreSQL: become the publishing relay of ``component``'s outbox for as long as ``conn`` lives
+    (or until :func:`resign`)."""
     result = await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(component)})
     return bool(result.scalar())
+
+
+async def resign(conn: AsyncConnection, component: str) -> None:
+    """Give up leading before ``conn`` goes back to the pool: the lock is the session's, and a pooled
+    connection holding it would keep every relay (this process's next one too) from leading. A
+    connection that cannot unlock is closed instead, which ends its session and the lock with it."""
+    try:
+        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(component)})
+    except Exception:
+        await conn.invalidate()
 
 
 _COLUMNS = (

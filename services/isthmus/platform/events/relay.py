@@ -107,6 +107,8 @@ class Relay:
                         # Only the leader measures the outbox; a former leader's figures would go stale.
                         self._backlog.set(0)
                         self._oldest.set(0)
+                        if self.postgres:
+                            await outbox.resign(conn, self.component)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
