@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,19 @@ class Meter:
         parts = [f"{k} {v:.3f}" for k, v in each.items() if k not in ("machine", "other")]
         run = self.run_total() * scale / max(1, count)
         return f"{', '.join(parts)}; run {run:.3f} {unit} (rest of the machine meanwhile {each['other']:.3f})"
+
+
+def wait_idle(pid: int, *, window: float = 2.0, busy_share: float = 0.10, limit: float = 1800.0) -> float:
+    """Wait until the process tree of ``pid`` uses less than ``busy_share`` of a core over ``window``
+    seconds (a server still consuming the events of a load would charge that work to whatever is
+    measured next); returns the seconds waited. Gives up after ``limit`` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = tree_cpu({"p": pid})["p"]
+        time.sleep(window)
+        if tree_cpu({"p": pid})["p"] - before < busy_share * window:
+            break
+    return time.monotonic() - started
 
 
 def load_average() -> str:
