@@ -33,6 +33,7 @@ from isthmus.connectors.hub import GrpcHub, HubRefused
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance
 from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.kernel.enums import label
 from isthmus.platform import config
 from isthmus.platform.component import Runtime
 from isthmus.platform.hub import running
@@ -272,13 +273,6 @@ def _money(amounts: Any) -> str:
     return ", ".join(f"{m.amount} {m.currency_code}" for m in amounts) or "nothing paid"
 
 
-def _label(enum: Any, value: int) -> str:
-    """ORDER_STATE_PAID -> PAID (what the 360 summaries say, for people)."""
-    if value not in enum.values():
-        return str(value)
-    return str(enum.Name(value)).removeprefix(enum.Name(0).removesuffix("UNSPECIFIED"))
-
-
 def _worth(value: Any) -> str:
     """A customer's value line from the 360 (the value service's events)."""
     if not value.lifetime_value.currency_code:
@@ -369,13 +363,13 @@ async def _show_360(
         out(f"    {s.source_system + ':' + s.source_id:<18} {outcome}{score}")
     last = view.orders.last_order
     out(f"  orders: {view.orders.order_count}, revenue {_money(view.orders.revenue)}; last "
-        f"{last.external_order_id} via {_label(order_pb2.OrderChannel, last.channel)} "
-        f"({_label(order_pb2.OrderState, last.state)}, {_money([last.total])})")  # fmt: skip
+        f"{last.external_order_id} via {label(order_pb2.OrderChannel, last.channel)} "
+        f"({label(order_pb2.OrderState, last.state)}, {_money([last.total])})")  # fmt: skip
     out(f"  loyalty: {view.loyalty.points_balance} points, tier {view.loyalty.tier_name or '-'}")
     out(f"  {_worth(view.value)}")
     for case in view.service_requests.open:
-        kind, state = _label(srp.ServiceRequestKind, case.kind), _label(srp.ServiceRequestState, case.state)
-        out(f"  open case: {case.subject} ({kind}, {state}, {_label(srp.Priority, case.priority)}), "
+        kind, state = label(srp.ServiceRequestKind, case.kind), label(srp.ServiceRequestState, case.state)
+        out(f"  open case: {case.subject} ({kind}, {state}, {label(srp.Priority, case.priority)}), "
             f"resolution due {case.resolution_due_time.ToDatetime():%Y-%m-%d %H:%M} UTC")  # fmt: skip
     if view.contact_suppression.suppressed:
         out(f"  contact suppressed: {view.contact_suppression.reason}")

@@ -11,9 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from isthmus.kernel import paging, timestamps
+from isthmus.kernel.enums import label, unlabel
 from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.violations import Violations
 from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.orders.v1 import order_pb2
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 INT32 = st.integers(min_value=-(2**31), max_value=2**31 - 1)
@@ -143,3 +145,12 @@ def test_every_iso_4217_currency_with_minor_units_is_money() -> None:
             assert exc.field == "currency_code"
         else:
             raise AssertionError(f"{code} accepted")
+
+
+def test_an_enum_value_and_its_short_name_round_trip() -> None:
+    for value in order_pb2.OrderState.values():
+        if value:
+            assert unlabel(order_pb2.OrderState, label(order_pb2.OrderState, value)) == value
+    assert label(order_pb2.OrderState, order_pb2.ORDER_STATE_PAID) == "PAID"
+    assert (label(order_pb2.OrderState, 0), label(order_pb2.OrderState, 999)) == ("", "")
+    assert (unlabel(order_pb2.OrderState, ""), unlabel(order_pb2.OrderState, "NO_SUCH")) == (0, 0)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.tables import customers, view360_tables
-from isthmus.customers.view360 import order_summary, unlabel
+from isthmus.customers.view360 import order_summary
+from isthmus.kernel.enums import unlabel
 from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import aware, ts
 from isthmus_client.api.common.v1 import common_pb2

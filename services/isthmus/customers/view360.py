@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.enums import label, unlabel
 from isthmus.kernel.timestamps import aware
 from isthmus.platform.events import Event
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
@@ -136,22 +137,6 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Index("ix_c360_timeline_customer", "customer_id", "occurred_at"),
         ),
     }
-
-
-def label(enum: Any, value: int) -> str:
-    """Enum value name without its type prefix: ORDER_STATE_PAID -> PAID."""
-    if value not in enum.values() or value == 0:
-        return ""
-    return str(enum.Name(value)).removeprefix(enum.Name(0).removesuffix("UNSPECIFIED"))
-
-
-def unlabel(enum: Any, text: str) -> Any:
-    """The inverse of :func:`label`: PAID -> ORDER_STATE_PAID's number; 0 for "" or a name unknown.
-    (An int, typed Any: the generated stubs give each enum field its enum's own class.)"""
-    if not text:
-        return 0
-    found = enum.DESCRIPTOR.values_by_name.get(enum.Name(0).removesuffix("UNSPECIFIED") + text)
-    return int(found.number) if found is not None else 0
 
 
 def _dt(ts: Timestamp, fallback: datetime) -> datetime:
