@@ -284,7 +284,7 @@ async def on_loyalty_event(e: Engagement, message: Any) -> None:
 
 async def on_value_event(e: Engagement, message: Any, event_time: datetime) -> None:
     if isinstance(message, value_pb2.CustomerValueChanged):
-        await e.reevaluate(message.value.customer_id, VALUE_FIELDS)
+        await e.facts_changed(message.value.customer_id, VALUE_FIELDS)
     elif isinstance(message, value_pb2.CustomerTierChanged):
         to_tier = TIERS.get(int(message.to_tier), "")
         from_tier = TIERS.get(int(message.from_tier), "")

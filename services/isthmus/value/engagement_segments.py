@@ -65,6 +65,8 @@ class Audience(ABC):
     publisher: Publisher
     value_facts: ValueFacts = no_value_facts
     _segments: list[segments.SegmentVersion] | None = field(default=None, repr=False)
+    # Profiles this unit of work made: decided against every segment once (see change_profile).
+    _created: set[str] = field(default_factory=set, repr=False)
 
     # ------------------------------------------------------------ profiles
 
@@ -99,6 +101,7 @@ class Audience(ABC):
             "update_time": self.clock(),
         }
         await self.session.execute(insert(engagement_profiles).values(**fresh))
+        self._created.add(customer_id)
         return fresh
 
     async def change_profile(self, customer_id: str, changes: Mapping[str, Any]) -> frozenset[str]:
@@ -115,16 +118,35 @@ class Audience(ABC):
             for k, v in changes.items()
         }
         changed = {k for k, v in stored.items() if row.get(k) != v}
-        if not changed:
+        new = self._made(customer_id)
+        if not changed and not new:
             return frozenset()
-        await self.session.execute(
-            update(engagement_profiles)
-            .where(engagement_profiles.c.customer_id == customer_id)
-            .values(**{k: stored[k] for k in changed}, update_time=self.clock())
-        )
+        if changed:
+            await self.session.execute(
+                update(engagement_profiles)
+                .where(engagement_profiles.c.customer_id == customer_id)
+                .values(**{k: stored[k] for k in changed}, update_time=self.clock())
+            )
         fields = _profile_fields(changed)
-        await self.reevaluate(customer_id, fields)
+        await self.reevaluate(customer_id, None if new else fields)
         return fields
+
+    async def facts_changed(self, customer_id: str, fields: Iterable[str]) -> None:
+        """Facts read from elsewhere (the value scores) changed: re-decide the segments that read them."""
+        row = await self._profile_row(customer_id, create=True)
+        assert row is not None
+        if row["erased"] or row["merged_into"]:
+            return
+        await self.reevaluate(customer_id, None if self._made(customer_id) else fields)
+
+    def _made(self, customer_id: str) -> bool:
+        """Whether this unit of work made the customer's profile. A new profile is decided against every
+        segment: the events of different sources come in any order, and the value scores may be there
+        before the first order event makes the profile; no later change would bring the segments that
+        read them."""
+        made = customer_id in self._created
+        self._created.discard(customer_id)
+        return made
 
     async def profiles(self, ids: Sequence[str]) -> list[segments.Profile]:
         rows = (
