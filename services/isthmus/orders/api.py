@@ -173,12 +173,12 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         self._record = record
         # Concurrent creates and lifecycle changes share a transaction (group commit,
         # docs/decisions/0018-group-commit.md): one read, one write per table, one commit per batch.
-        self._writes: Batcher[handlers.Write, handlers.Created | handlers.Changed] = Batcher(
+        self._writes: Batcher[handlers.Write, handlers.Written] = Batcher(
             "write_order", self._handler(handlers.write_orders), self._handler(self._write_one)
         )
 
     @staticmethod
-    async def _write_one(cmd: handlers.Write, uow: Uow) -> handlers.Created | handlers.Changed:
+    async def _write_one(cmd: handlers.Write, uow: Uow) -> handlers.Written:
         if isinstance(cmd, commands.PlaceOrder):
             return await handlers.create_order(cmd, uow)
         return await handlers.transition(cmd, uow)
@@ -203,8 +203,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             done = await self._writes.submit(cmd)
         else:
             done = await self._run(lambda uow: handlers.create_order(cmd, uow))
-        assert isinstance(done, handlers.Created)
-        return orders_pb2.CreateOrderResponse(order=done.message, outcome=outcome(done.created))
+        return orders_pb2.CreateOrderResponse(order=done.message, outcome=outcome(done.applied))
 
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
         if not request.order_id:
@@ -257,7 +256,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             orders=[codec.order(o) for o in found[:size]], next_page_token=next_token
         )
 
-    async def _transition(self, action: str, request: Any, **extra: Any) -> handlers.Changed:
+    async def _transition(self, action: str, request: Any, **extra: Any) -> handlers.Written:
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
         handlers.check_version(request.expected_version)
@@ -275,9 +274,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             codec.from_actor(request.actor),
             **extra,
         )
-        changed = await self._writes.submit(cmd)
-        assert isinstance(changed, handlers.Changed)
-        return changed
+        return await self._writes.submit(cmd)
 
     async def PayOrder(self, request: orders_pb2.PayOrderRequest, context: Any) -> Message:
         v = Violations()

@@ -122,22 +122,15 @@ async def load(uow: Uow, order_id: str) -> Order:
 
 
 @dataclass(frozen=True)
-class Created:
-    """An order as ``CreateOrder`` answers it; ``created`` is False for a retry or a re-sync."""
-
-    message: order_pb2.Order
-    created: bool
-
-
-@dataclass(frozen=True)
-class Changed:
-    """An order as a lifecycle change answers it; ``applied`` is False for a payment made before."""
+class Written:
+    """An order as a create or a lifecycle change answers it; ``applied`` is False for a repeat (a
+    create's retry or re-sync, a payment made before)."""
 
     message: order_pb2.Order
     applied: bool
 
 
-def _repeat(cmd: PlaceOrder, given: dict[str, Any], found: Found) -> Created:
+def _repeat(cmd: PlaceOrder, given: dict[str, Any], found: Found) -> Written:
     """A create repeating an external key: the same order, or ALREADY_EXISTS naming the difference."""
     if cmd.customer_id == found.order.customer_id:
         given["customer_id"] = found.fingerprint["customer_id"]  # the customer was merged since
@@ -148,7 +141,7 @@ def _repeat(cmd: PlaceOrder, given: dict[str, Any], found: Found) -> Created:
             f"with a different {diff}",
             diff,
         )
-    return Created(found.message, False)
+    return Written(found.message, False)
 
 
 def _place(cmd: PlaceOrder, now: datetime) -> Order:
@@ -180,7 +173,7 @@ def _placed_history(order: Order, now: datetime, actor: Actor) -> order_pb2.Orde
     return history_entry(order, order_pb2.ORDER_HISTORY_KIND_PLACED, State.PLACED, now, actor)
 
 
-async def create_order(cmd: PlaceOrder, uow: Uow) -> Created:
+async def create_order(cmd: PlaceOrder, uow: Uow) -> Written:
     given = cmd.fingerprint()
     found = await uow.orders.by_external(cmd.source_system, cmd.external_order_id)
     if found is not None:
@@ -194,7 +187,7 @@ async def create_order(cmd: PlaceOrder, uow: Uow) -> Created:
     message = await uow.orders.add(order, given)
     await uow.orders.add_history(_placed_history(order, now, cmd.actor))
     await uow.emit(events.OrderPlaced(order=message), order)
-    return Created(message, True)
+    return Written(message, True)
 
 
 def batchable_create(cmd: PlaceOrder) -> bool:
@@ -205,7 +198,7 @@ def batchable_create(cmd: PlaceOrder) -> bool:
 
 async def _create_set(
     cmds: Sequence[PlaceOrder], uow: Uow, now: datetime, placed: list[order_pb2.OrderHistoryEntry]
-) -> list[Created | BaseException]:
+) -> list[Written | BaseException]:
     """Creates several orders (see :func:`batchable_create`): one read of the external keys, one
     INSERT of the orders; their history entries go to ``placed``. A refused command fails alone; a key
     repeated within the batch is a retry of its first command."""
@@ -213,7 +206,7 @@ async def _create_set(
         return []
     found = await uow.orders.by_externals(list({(c.source_system, c.external_order_id) for c in cmds}))
     known = await uow.orders.known([c.customer_id for c in cmds])
-    outcomes: list[Created | BaseException] = []
+    outcomes: list[Written | BaseException] = []
     new: list[tuple[Order, dict[str, Any], order_pb2.Order]] = []
     for cmd in cmds:
         assert batchable_create(cmd), "orders with coupons are created alone"
@@ -234,7 +227,7 @@ async def _create_set(
         found[key] = Found(order, given, message)
         placed.append(_placed_history(order, now, cmd.actor))
         await uow.emit(events.OrderPlaced(order=message), order)
-        outcomes.append(Created(message, True))
+        outcomes.append(Written(message, True))
     await uow.orders.add_many(new)
     return outcomes
 
@@ -311,7 +304,7 @@ def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
     return _Step(message, event, history)
 
 
-async def transition(cmd: Transition, uow: Uow) -> Changed:
+async def transition(cmd: Transition, uow: Uow) -> Written:
     order = await load(uow, cmd.order_id)
     read_version = order.version
     step = _step(cmd, order, uow.clock())
@@ -320,12 +313,12 @@ async def transition(cmd: Transition, uow: Uow) -> Changed:
         await uow.orders.save(order, read_version, message=step.message)
         await uow.orders.add_history(step.history)
         await uow.emit(step.event, order)
-    return Changed(step.message, step.event is not None)
+    return Written(step.message, step.event is not None)
 
 
 async def _transition_set(
     cmds: Sequence[Transition], uow: Uow, now: datetime, entries: list[order_pb2.OrderHistoryEntry]
-) -> list[Changed | BaseException]:
+) -> list[Written | BaseException]:
     """Several transitions: one locking read of their orders, one UPDATE; their history entries go to
     ``entries``. They apply in arrival order (two on one order see each other); a refused one fails
     alone."""
@@ -334,7 +327,7 @@ async def _transition_set(
     loaded = await uow.orders.get_many(sorted({c.order_id for c in cmds}))
     read_versions = {order_id: order.version for order_id, order in loaded.items()}
     changed: dict[str, tuple[Order, int, order_pb2.Order]] = {}
-    outcomes: list[Changed | BaseException] = []
+    outcomes: list[Written | BaseException] = []
     for cmd in cmds:
         order = loaded.get(cmd.order_id)
         try:
@@ -349,7 +342,7 @@ async def _transition_set(
             changed[order.order_id] = (order, read_versions[order.order_id], step.message)
             entries.append(step.history)
             await uow.emit(step.event, order)
-        outcomes.append(Changed(step.message, step.event is not None))
+        outcomes.append(Written(step.message, step.event is not None))
     await uow.orders.save_many(list(changed.values()))
     return outcomes
 
@@ -362,7 +355,7 @@ def batchable(cmd: Write) -> bool:
     return not isinstance(cmd, PlaceOrder) or batchable_create(cmd)
 
 
-async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Created | Changed | BaseException]:
+async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Written | BaseException]:
     """Creates and lifecycle changes of concurrent requests in one transaction: the creates first
     (see :func:`_create_set`), then the changes (:func:`_transition_set`), one INSERT of all their
     history, one commit. A change cannot depend on a create of the same batch: its caller holds the
@@ -371,7 +364,7 @@ async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Created | Change
     entries: list[order_pb2.OrderHistoryEntry] = []
     creates = [(i, c) for i, c in enumerate(cmds) if isinstance(c, PlaceOrder)]
     changes = [(i, c) for i, c in enumerate(cmds) if isinstance(c, Transition)]
-    outcomes: list[Created | Changed | BaseException] = [AssertionError("unhandled")] * len(cmds)
+    outcomes: list[Written | BaseException] = [AssertionError("unhandled")] * len(cmds)
     created = await _create_set([c for _, c in creates], uow, now, entries)
     changed = await _transition_set([c for _, c in changes], uow, now, entries)
     for (i, _), outcome in (*zip(creates, created, strict=True), *zip(changes, changed, strict=True)):
