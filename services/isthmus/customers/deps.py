@@ -26,7 +26,6 @@ from isthmus.customers.normalise import SOURCE_SYSTEM_PATTERN
 from isthmus.customers.store import Repository, is_concurrency_error
 from isthmus.customers.survivorship import Rule, SurvivorshipConfig
 from isthmus.kernel.errors import Conflict
-from isthmus.kernel.ids import new_uuid
 from isthmus.platform.config import ConfigError
 
 DEFAULT_SOURCE_SYSTEMS = ("erp", "webshop", "callcenter")
@@ -173,10 +172,6 @@ class UnitOfWork:
             for message, aggregate_id in self.events[self.flushed :]:
                 await self.deps.emit(self.session, message, aggregate_id)
         self.flushed = len(self.events)
-
-
-def new_id() -> str:
-    return new_uuid()
 
 
 def actor_json(actor: Any) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from sqlalchemy import and_, select
 
 from isthmus.customers import convert
 from isthmus.customers.batch_io import comparisons_json
-from isthmus.customers.deps import UnitOfWork, actor_json, new_id
+from isthmus.customers.deps import UnitOfWork, actor_json
 from isthmus.customers.matching import Comparison, Features, Matcher, Scored, own_evidence, shared_contacts
 from isthmus.customers.merging import relink
 from isthmus.customers.records import Record
@@ -38,6 +38,7 @@ from isthmus.customers.steward import ACTIVE, PENDING, golden_of, record_history
 from isthmus.customers.store import CustomerRow, SourceRow, customer_columns
 from isthmus.customers.survivorship import Golden, diff
 from isthmus.customers.tables import customers, match_reviews, merges
+from isthmus.kernel.ids import new_uuid
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
 
@@ -233,7 +234,7 @@ async def _apply(
     now: datetime,
     moves: Moves,
 ) -> None:
-    action_id = new_id()
+    action_id = new_uuid()
     action = f"household:{action_id}"
     reasons: dict[str, list[str]] = {}
     related: dict[str, set[str]] = {}
@@ -312,7 +313,7 @@ async def _apply(
 async def _new_customer(uow: UnitOfWork, now: datetime) -> str:
     """An empty active customer, for a record that leaves for one of its own (its golden record is
     computed once the record is there)."""
-    cid = new_id()
+    cid = new_uuid()
     empty = Golden()
     await uow.repo.insert(
         customers,
@@ -335,7 +336,7 @@ async def _new_customer(uow: UnitOfWork, now: datetime) -> str:
 
 async def _review(uow: UnitOfWork, v: _Verdict, candidate: str, matcher: Matcher, now: datetime) -> str:
     """A steward's review of the record (now its own customer) against the customer it was in."""
-    review_id = new_id()
+    review_id = new_uuid()
     s = v.scored
     await uow.repo.insert(
         match_reviews,

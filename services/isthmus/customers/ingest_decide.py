@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from isthmus.customers.batch_io import comparisons_json
-from isthmus.customers.deps import new_id
 from isthmus.customers.incoming import (
     ACTIVE,
     INSUFFICIENT,
@@ -25,6 +24,7 @@ from isthmus.customers.matching import Comparison, Decision, Outcome, Scored, ow
 from isthmus.customers.records import Record
 from isthmus.customers.store import SourceRow
 from isthmus.kernel.errors import DomainError
+from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.timestamps import aware
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
@@ -102,7 +102,7 @@ class Deciding(BatchState):
                 if s.customer_id != w.customer_id and matcher.links(s)
             ]
         else:
-            w = Working(new_id(), set(), None, created=True)
+            w = Working(new_uuid(), set(), None, created=True)
             self.working[w.customer_id] = w
             if decision.insufficient:
                 w.flags.add(INSUFFICIENT)
@@ -191,7 +191,7 @@ class Deciding(BatchState):
 
     def _open_review(self, w: Working, rec: Record, decision: Decision) -> str:
         existing_id, score, comparisons = decision.customer_id, decision.score, decision.comparisons
-        review_id = new_id()
+        review_id = new_uuid()
         m = self.matcher
         self.review_rows.append(
             {

@@ -9,7 +9,6 @@ from typing import Any
 
 from isthmus.customers import convert, findings
 from isthmus.customers.batch_io import Writes
-from isthmus.customers.deps import new_id
 from isthmus.customers.incoming import CONFLICTING, PENDING, Application, Working
 from isthmus.customers.ingest_state import BatchState
 from isthmus.customers.store import CustomerRow, customer_columns
@@ -24,6 +23,7 @@ from isthmus.customers.tables import (
     source_records,
     xref_history,
 )
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform import auth
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
@@ -57,7 +57,7 @@ class Writing(BatchState):
         }
         self.history_rows.append(
             {
-                "entry_id": new_id(),
+                "entry_id": new_uuid(),
                 "customer_id": w.customer_id,
                 "kind": a.kind,
                 "occurred_at": self.now,

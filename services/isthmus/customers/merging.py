@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, select, update
 
 from isthmus.customers import convert, queries
-from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
+from isthmus.customers.deps import Deps, UnitOfWork, actor_json
 from isthmus.customers.matching import Features
 from isthmus.customers.records import Record
 from isthmus.customers.steward import (
@@ -29,6 +29,7 @@ from isthmus.customers.survivorship import Golden, diff
 from isthmus.customers.tables import consents, merges, no_match, xref_history
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, stale_version
 from isthmus.kernel.idempotency import outcome
+from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.timestamps import aware, ts
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -47,7 +48,7 @@ async def merge_into(
 ) -> str:
     """Moves the merged customers' source records to the surviving one (``source``: the record whose
     arrival showed they are one person, for an automatic merge)."""
-    merge_id = new_id()
+    merge_id = new_uuid()
     ids = [m.customer_id for m in merged]
     moved_rows = await uow.repo.source_rows_of(ids)
     moved = [[s.source_system, s.source_id, cid] for cid in ids for s in moved_rows.get(cid, [])]
@@ -256,7 +257,7 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
             )
         )
     ).all()
-    unmerge_id = new_id()
+    unmerge_id = new_uuid()
     restored_rows = []
     before = Golden.from_json(host.golden).flat()
     for i, cid in enumerate(req.restore_ids):

@@ -7,7 +7,7 @@ from typing import cast
 from sqlalchemy import and_, delete, or_, select, update
 
 from isthmus.customers import findings, queries, queries360
-from isthmus.customers.deps import Deps, UnitOfWork, actor_json, new_id
+from isthmus.customers.deps import Deps, UnitOfWork, actor_json
 from isthmus.customers.steward import (
     ACTIVE,
     ERASED,
@@ -31,6 +31,7 @@ from isthmus.customers.tables import (
 from isthmus.customers.view360 import Projection
 from isthmus.kernel.errors import InvalidArgument
 from isthmus.kernel.idempotency import outcome
+from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.timestamps import aware, from_ts, ts
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -204,7 +205,7 @@ async def _erase(uow: UnitOfWork, req: api.EraseCustomerRequest) -> None:
         (await uow.repo.source_rows_of([cid])).get(cid, []), key=lambda s: (s.source_system, s.source_id)
     )
     pairs = [(s.source_system, s.source_id) for s in refs]
-    erasure_id = new_id()
+    erasure_id = new_uuid()
     await uow.repo.insert(
         tombstones,
         [

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
-from isthmus.customers.deps import UnitOfWork, actor_json, new_id
+from isthmus.customers.deps import UnitOfWork, actor_json
 from isthmus.customers.records import Record
 from isthmus.customers.store import CustomerRow, customer_columns
 from isthmus.customers.survivorship import Golden, golden_record
 from isthmus.customers.tables import history, idempotency, match_reviews
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, key_reused
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform import auth
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -132,7 +133,7 @@ async def record_history(
         history,
         [
             {
-                "entry_id": new_id(),
+                "entry_id": new_uuid(),
                 "customer_id": customer_id,
                 "kind": kind,
                 "occurred_at": now,
