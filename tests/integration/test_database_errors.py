@@ -35,7 +35,8 @@ async def test_a_lost_deadlock_is_aborted_for_clients_and_transient_for_consumer
         outcomes = await asyncio.gather(lock(1, 2), lock(2, 1), return_exceptions=True)
         [lost] = [o for o in outcomes if isinstance(o, BaseException)]
         assert db.sqlstate(lost) == "40P01"
-        assert classify(lost)[0] == grpc.StatusCode.ABORTED
+        code, _, _, reason = classify(lost)
+        assert (code, reason) == (grpc.StatusCode.ABORTED, "CONCURRENT_WRITE")
         assert is_transient(lost)
     finally:
         async with engine.begin() as conn:

@@ -355,24 +355,28 @@ def _access(
     access_log.info("%s %s %.1f ms", method, code.name, seconds * 1000, extra=extra)
 
 
-def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, list[tuple[str, str]]]:
-    """Map an exception to (status code, message, field violations). Unknown exceptions are INTERNAL."""
+def classify(exc: BaseException) -> tuple[grpc.StatusCode, str, list[tuple[str, str]], str]:
+    """Map an exception to (status code, message, field violations, ErrorInfo reason). Unknown
+    exceptions are INTERNAL."""
     if isinstance(exc, InvalidArgument):
-        return exc.code, exc.message, exc.violations
+        return exc.code, exc.message, exc.violations, exc.reason
     if isinstance(exc, DomainError):
-        return exc.code, exc.message, []
+        return exc.code, exc.message, [], exc.reason
     if isinstance(exc, NotImplementedError):
-        return grpc.StatusCode.UNIMPLEMENTED, "method not implemented", []
+        return grpc.StatusCode.UNIMPLEMENTED, "method not implemented", [], reasons.NOT_IMPLEMENTED
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and db.sqlstate(exc) in _DATA_EXCEPTIONS:
         # A value the boundary rules and the handler let through that the column cannot hold.
-        return grpc.StatusCode.INVALID_ARGUMENT, "a value of the request does not fit its field", []
+        message = "a value of the request does not fit its field"
+        return grpc.StatusCode.INVALID_ARGUMENT, message, [], reasons.FIELD_INVALID
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and db.sqlstate(exc)[:2] == "40":
-        return grpc.StatusCode.ABORTED, "a concurrent request conflicted with this one; retry", []
+        message = "a concurrent request conflicted with this one; retry"
+        return grpc.StatusCode.ABORTED, message, [], reasons.CONCURRENT_WRITE
     if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError) or (
         isinstance(exc, sqlalchemy.exc.DBAPIError) and (exc.connection_invalidated or db.is_retryable(exc))
     ):
-        return grpc.StatusCode.UNAVAILABLE, "database unavailable; retry later", []
-    return grpc.StatusCode.INTERNAL, "internal error", []
+        message = "database unavailable; retry later"
+        return grpc.StatusCode.UNAVAILABLE, message, [], reasons.DATABASE_UNAVAILABLE
+    return grpc.StatusCode.INTERNAL, "internal error", [], reasons.INTERNAL_ERROR
 
 
 # PostgreSQL: string too long, numeric out of range, NUL or untranslatable character, bad byte sequence.
@@ -390,7 +394,7 @@ async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext,
     """End the RPC with the status ``exc`` maps to; always raises."""
     if isinstance(exc, grpc.aio.AbortError):
         raise exc
-    code, message, violations = classify(exc)
+    code, message, violations, reason = classify(exc)
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."
     message = boundary.escaped(message)  # a client's value in it cannot forge lines or terminals
@@ -399,17 +403,7 @@ async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext,
         message = f"internal error (correlation id {cid})"
     elif log.isEnabledFor(logging.INFO):
         log.info("%s refused: %s %s", method, code.name, message, extra={"grpc_code": code.name})
-    reason = exc.reason if isinstance(exc, DomainError) else _REASONS.get(code, reasons.INTERNAL_ERROR)
     metadata = exc.metadata if isinstance(exc, DomainError) else {}
     details = status_details(code, message, violations, reason, metadata)
     trailers: list[tuple[str, str | bytes]] = [(CORRELATION_HEADER, cid), (STATUS_DETAILS_KEY, details)]
     await context.abort(code, message, tuple(trailers))
-
-
-# The ErrorInfo reason of a refusal that is not a domain error (those name their own).
-_REASONS = {
-    grpc.StatusCode.INVALID_ARGUMENT: reasons.FIELD_INVALID,
-    grpc.StatusCode.ABORTED: reasons.CONCURRENT_WRITE,
-    grpc.StatusCode.UNAVAILABLE: reasons.DATABASE_UNAVAILABLE,
-    grpc.StatusCode.UNIMPLEMENTED: reasons.NOT_IMPLEMENTED,
-}
