@@ -13,6 +13,7 @@ for the dead-letter store.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -267,6 +268,10 @@ class GrpcHub:
                 or f"{system}:{record['external_order_id']}",
                 pay_time=mapping._ts(record["paid_at"]),
                 actor=common_pb2.Actor(kind=common_pb2.ACTOR_KIND_CONNECTOR, id=instance),
+                # The same id on every re-sync of this order: a payment retried is answered, not refused.
+                request_id=str(
+                    uuid.uuid5(uuid.NAMESPACE_URL, f"isthmus:pay:{system}:{record['external_order_id']}")
+                ),
             )
             await self._call("PayOrder", self.orders.PayOrder, pay)
         return Delivery(

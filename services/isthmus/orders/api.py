@@ -22,6 +22,7 @@ from isthmus.orders import codec, commands, handlers, returns
 from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.store import Record
+from isthmus.platform import requests
 from isthmus.platform.batching import Batcher
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import UNKNOWN_SOURCE_SYSTEM
@@ -197,6 +198,10 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             # Two requests raced to create the same key; the loser retries and sees the winner.
             raise Conflict("a concurrent request changed the same order or coupon; retry") from None
 
+    async def _once(self, request: Message, write: Callable[[Uow], Awaitable[Message]]) -> Message:
+        """``write`` in a transaction of its own, unless ``request`` repeats an earlier request_id."""
+        return await self._run(lambda uow: requests.once(uow.session, request, lambda: write(uow)))
+
     async def CreateOrder(self, request: orders_pb2.CreateOrderRequest, context: Any) -> Message:
         cmd = place_order(request, self._source_systems)
         if handlers.batchable(cmd):
@@ -260,6 +265,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         if not request.order_id:
             raise InvalidArgument("order_id", "required")
         handlers.check_version(request.expected_version)
+        sent = request if requests.request_id(request) else None
         at_field = {
             "pay": "pay_time",
             "ship": "ship_time",
@@ -273,6 +279,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             opt_ts(request, at_field[action]),
             codec.from_actor(request.actor),
             **extra,
+            request=sent,
         )
         return await self._writes.submit(cmd)
 
@@ -296,15 +303,15 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         shipped = await self._transition(
             "ship", request, carrier=request.carrier, tracking_number=request.tracking_number
         )
-        return orders_pb2.ShipOrderResponse(order=shipped.message, outcome=APPLIED)
+        return orders_pb2.ShipOrderResponse(order=shipped.message, outcome=outcome(shipped.applied))
 
     async def DeliverOrder(self, request: orders_pb2.DeliverOrderRequest, context: Any) -> Message:
         delivered = await self._transition("deliver", request)
-        return orders_pb2.DeliverOrderResponse(order=delivered.message, outcome=APPLIED)
+        return orders_pb2.DeliverOrderResponse(order=delivered.message, outcome=outcome(delivered.applied))
 
     async def CompleteOrder(self, request: orders_pb2.CompleteOrderRequest, context: Any) -> Message:
         completed = await self._transition("complete", request)
-        return orders_pb2.CompleteOrderResponse(order=completed.message, outcome=APPLIED)
+        return orders_pb2.CompleteOrderResponse(order=completed.message, outcome=outcome(completed.applied))
 
     async def CancelOrder(self, request: orders_pb2.CancelOrderRequest, context: Any) -> Message:
         v = Violations()
@@ -322,12 +329,16 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             codec.from_actor(request.actor),
             opt_ts(request, "cancel_time"),
         )
-        order = codec.order(await self._run(lambda uow: handlers.cancel_order(cmd, uow)))
-        return orders_pb2.CancelOrderResponse(order=order, outcome=APPLIED)
+
+        async def cancel(uow: Uow) -> Message:
+            order = await handlers.cancel_order(cmd, uow)
+            return orders_pb2.CancelOrderResponse(order=codec.order(order), outcome=APPLIED)
+
+        return await self._once(request, cancel)
 
     async def ReturnOrderLines(self, request: orders_pb2.ReturnOrderLinesRequest, context: Any) -> Message:
         v = Violations()
-        v.required(order_id=request.order_id, return_id=request.return_id)
+        v.required(order_id=request.order_id)
         if not request.lines:
             v.add("lines", "at least one line")
         lines = []
@@ -344,16 +355,19 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         cmd = commands.ReturnLines(
             request.order_id,
             request.expected_version,
-            request.return_id,
             lines,
             request.exchange,
             codec.from_actor(request.actor),
             opt_ts(request, "return_time"),
         )
-        order, order_return, applied = await self._run(lambda uow: returns.return_lines(cmd, uow))
-        return orders_pb2.ReturnOrderLinesResponse(
-            order=codec.order(order), order_return=codec.order_return(order_return), outcome=outcome(applied)
-        )
+
+        async def return_lines(uow: Uow) -> Message:
+            order, order_return = await returns.return_lines(cmd, uow)
+            return orders_pb2.ReturnOrderLinesResponse(
+                order=codec.order(order), order_return=codec.order_return(order_return), outcome=APPLIED
+            )
+
+        return await self._once(request, return_lines)
 
     def _backorder_lines(self, request: Any, *, release: bool) -> commands.ChangeBackorder:
         v = Violations()
@@ -382,13 +396,21 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def BackorderLines(self, request: orders_pb2.BackorderLinesRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=False)
-        order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
-        return orders_pb2.BackorderLinesResponse(order=order, outcome=APPLIED)
+
+        async def backorder(uow: Uow) -> Message:
+            order = codec.order(await returns.change_backorder(cmd, uow))
+            return orders_pb2.BackorderLinesResponse(order=order, outcome=APPLIED)
+
+        return await self._once(request, backorder)
 
     async def ReleaseBackorder(self, request: orders_pb2.ReleaseBackorderRequest, context: Any) -> Message:
         cmd = self._backorder_lines(request, release=True)
-        order = codec.order(await self._run(lambda uow: returns.change_backorder(cmd, uow)))
-        return orders_pb2.ReleaseBackorderResponse(order=order, outcome=APPLIED)
+
+        async def release(uow: Uow) -> Message:
+            order = codec.order(await returns.change_backorder(cmd, uow))
+            return orders_pb2.ReleaseBackorderResponse(order=order, outcome=APPLIED)
+
+        return await self._once(request, release)
 
     async def ListOrderHistoryEntries(
         self, request: orders_pb2.ListOrderHistoryEntriesRequest, context: Any
@@ -415,8 +437,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def CreateCoupon(self, request: orders_pb2.CreateCouponRequest, context: Any) -> Message:
         coupon = coupon_in(request.coupon)
-        created = await self._run(lambda uow: handlers.create_coupon(coupon, uow))
-        return orders_pb2.CreateCouponResponse(coupon=codec.coupon(created), outcome=APPLIED)
+        created, applied = await self._run(lambda uow: handlers.create_coupon(coupon, uow))
+        return orders_pb2.CreateCouponResponse(coupon=codec.coupon(created), outcome=outcome(applied))
 
     async def GetCoupon(self, request: orders_pb2.GetCouponRequest, context: Any) -> Message:
         if not request.code.strip():

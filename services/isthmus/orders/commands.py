@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from google.protobuf.message import Message
+
 from isthmus.kernel.money import Money
 from isthmus.orders.domain import (
     Actor,
@@ -81,6 +83,8 @@ class Transition:
     payment_reference: str = ""
     carrier: str = ""
     tracking_number: str = ""
+    # The request as sent, remembered under its request_id (isthmus.platform.requests).
+    request: Message | None = None
 
 
 @dataclass
@@ -97,7 +101,6 @@ class CancelOrder:
 class ReturnLines:
     order_id: str
     expected_version: int
-    return_id: str
     lines: list[ReturnLine]
     exchange: bool
     actor: Actor = field(default_factory=Actor)

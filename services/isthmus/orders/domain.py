@@ -237,7 +237,8 @@ class Order:
     # --- lifecycle -------------------------------------------------------------------------------
 
     def check(self, action: str, expected_version: int) -> None:
-        """Legal from the current state, and nobody changed the order since the caller read it."""
+        """Legal from the current state, and nobody changed the order since the caller read it (when
+        the caller says which version it read: 0 skips the check)."""
         allowed = ALLOWED[action]
         if self.state not in allowed:
             names = ", ".join(s.name for s in allowed)
@@ -245,7 +246,7 @@ class Order:
                 f"order {self.order_id} is {self.state.name}; cannot {action} it (only from {names})",
                 self.state.name,
             )
-        if expected_version != self.version:
+        if expected_version and expected_version != self.version:
             raise stale_version(f"order {self.order_id}", self.version, expected_version)
 
     def _touch(self, now: datetime) -> None:

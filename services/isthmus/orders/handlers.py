@@ -15,7 +15,6 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import (
-    AlreadyExists,
     DomainError,
     FailedPrecondition,
     InvalidArgument,
@@ -25,6 +24,7 @@ from isthmus.kernel.errors import (
 from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
+from isthmus.kernel.timestamps import aware
 from isthmus.orders import codec
 from isthmus.orders.commands import CancelOrder, PlaceOrder, Transition
 from isthmus.orders.domain import (
@@ -40,6 +40,7 @@ from isthmus.orders.domain import (
     check_discounts,
 )
 from isthmus.orders.store import CouponRepository, Found, OrderRepository, Record
+from isthmus.platform import requests
 from isthmus_client.api.events.v1 import orders_pb2 as events
 from isthmus_client.api.orders.v1 import order_pb2
 
@@ -257,21 +258,15 @@ async def _apply_coupon(uow: Uow, order: Order, index: int, code: str, now: date
 
 @dataclass
 class _Step:
-    """What one transition did to an order in memory; ``event`` is None when it changed nothing."""
+    """What one transition did to an order in memory."""
 
     message: order_pb2.Order
-    event: Message | None = None
-    history: order_pb2.OrderHistoryEntry | None = None
+    event: Message
+    history: order_pb2.OrderHistoryEntry
 
 
 def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
     """Applies a pay, ship, deliver or complete to ``order`` (no I/O); raises before changing it."""
-    if (
-        cmd.action == "pay"
-        and order.state is not State.PLACED
-        and order.payment_reference == cmd.payment_reference
-    ):
-        return _Step(codec.order(order))  # the same payment again
     order.check(cmd.action, cmd.expected_version)
     before = order.state
     at = cmd.at or now
@@ -305,15 +300,19 @@ def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
 
 
 async def transition(cmd: Transition, uow: Uow) -> Written:
+    if cmd.request is not None:
+        earlier = await requests.recall(uow.session, cmd.request, order_pb2.Order)
+        if earlier is not None:
+            return Written(earlier, False)
     order = await load(uow, cmd.order_id)
     read_version = order.version
     step = _step(cmd, order, uow.clock())
-    if step.event is not None:
-        assert step.history is not None
-        await uow.orders.save(order, read_version, message=step.message)
-        await uow.orders.add_history(step.history)
-        await uow.emit(step.event, order)
-    return Written(step.message, step.event is not None)
+    await uow.orders.save(order, read_version, message=step.message)
+    await uow.orders.add_history(step.history)
+    await uow.emit(step.event, order)
+    if cmd.request is not None:
+        await requests.remember(uow.session, cmd.request, step.message)
+    return Written(step.message, True)
 
 
 async def _transition_set(
@@ -324,11 +323,33 @@ async def _transition_set(
     alone."""
     if not cmds:
         return []
-    loaded = await uow.orders.get_many(sorted({c.order_id for c in cmds}))
+    sent = [c.request for c in cmds if c.request is not None]
+    recalled = iter(await requests.recall_many(uow.session, sent, order_pb2.Order))
+    earlier = [next(recalled) if c.request is not None else None for c in cmds]
+    loaded = await uow.orders.get_many(
+        sorted({c.order_id for c, e in zip(cmds, earlier, strict=True) if e is None})
+    )
     read_versions = {order_id: order.version for order_id, order in loaded.items()}
     changed: dict[str, tuple[Order, int, order_pb2.Order]] = {}
+    remembered: list[tuple[Message, Message]] = []
     outcomes: list[Written | BaseException] = []
-    for cmd in cmds:
+    # A request_id twice in one batch (a retry racing its first attempt): the second repeats the first.
+    applied: dict[tuple[str, str], tuple[Message, order_pb2.Order]] = {}
+    for cmd, first in zip(cmds, earlier, strict=True):
+        if isinstance(first, DomainError):
+            outcomes.append(first)
+            continue
+        if first is not None:
+            outcomes.append(Written(first, False))
+            continue
+        if cmd.request is not None and (twin := applied.get(requests.key(cmd.request))) is not None:
+            try:
+                requests.check_same(twin[0], cmd.request)
+            except DomainError as exc:
+                outcomes.append(exc)
+            else:
+                outcomes.append(Written(twin[1], False))
+            continue
         order = loaded.get(cmd.order_id)
         try:
             if order is None:
@@ -337,13 +358,15 @@ async def _transition_set(
         except DomainError as exc:
             outcomes.append(exc)
             continue
-        if step.event is not None:
-            assert step.history is not None
-            changed[order.order_id] = (order, read_versions[order.order_id], step.message)
-            entries.append(step.history)
-            await uow.emit(step.event, order)
-        outcomes.append(Written(step.message, step.event is not None))
+        changed[order.order_id] = (order, read_versions[order.order_id], step.message)
+        entries.append(step.history)
+        await uow.emit(step.event, order)
+        if cmd.request is not None:
+            remembered.append((cmd.request, step.message))
+            applied[requests.key(cmd.request)] = (cmd.request, step.message)
+        outcomes.append(Written(step.message, True))
     await uow.orders.save_many(list(changed.values()))
+    await requests.remember_many(uow.session, remembered)
     return outcomes
 
 
@@ -400,12 +423,33 @@ async def cancel_order(cmd: CancelOrder, uow: Uow) -> Order:
 # --- coupons -----------------------------------------------------------------------------------------
 
 
-async def create_coupon(coupon: Coupon, uow: Uow) -> Coupon:
-    if await uow.coupons.get(coupon.code) is not None:
-        raise AlreadyExists(f"coupon code {coupon.code} is taken")
+def _coupon_terms(c: Coupon) -> dict[str, Any]:
+    """What a coupon offers, by the proto's field names (compared when a code is created again)."""
+    text = lambda m: None if m is None else f"{m.text()} {m.currency}"  # noqa: E731
+    return {
+        "description": c.description,
+        "percent_off": None if c.percent_off is None else str(c.percent_off.normalize()),
+        "amount_off": text(c.amount_off),
+        "minimum_subtotal": text(c.minimum_subtotal),
+        "start_time": aware(c.valid_from).timestamp() if c.valid_from else None,
+        "end_time": aware(c.valid_until).timestamp() if c.valid_until else None,
+        "max_redemptions": c.max_redemptions,
+        "once_per_customer": c.once_per_customer,
+    }
+
+
+async def create_coupon(coupon: Coupon, uow: Uow) -> tuple[Coupon, bool]:
+    """The coupon and True, or the coupon under the same code and False when it is the same one
+    (``ALREADY_EXISTS`` naming the first difference when it is not)."""
+    existing = await uow.coupons.get(coupon.code)
+    if existing is not None:
+        diff = first_difference(_coupon_terms(existing), _coupon_terms(coupon))
+        if diff is not None:
+            raise key_reused(f"coupon code {coupon.code} is taken by a coupon with a different {diff}", diff)
+        return existing, False
     coupon.create_time = uow.clock()
     await uow.coupons.add(coupon)
-    return coupon
+    return coupon, True
 
 
 async def get_coupon(code: str, uow: Uow) -> Coupon:
@@ -438,8 +482,8 @@ def percent(value: str, field: str) -> Decimal:
 
 
 def check_version(expected_version: int) -> int:
-    if expected_version <= 0:
-        raise InvalidArgument("expected_version", "required: the version of the order as last read")
+    if expected_version < 0:
+        raise InvalidArgument("expected_version", "must be the version of the order as last read, or 0")
     return expected_version
 
 

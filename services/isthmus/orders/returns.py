@@ -2,58 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from google.protobuf.message import Message
 
-from isthmus.kernel.errors import key_reused
-from isthmus.kernel.idempotency import first_difference
+from isthmus.kernel.ids import new_uuid
 from isthmus.orders import codec
 from isthmus.orders.commands import ChangeBackorder, ReturnLines
 from isthmus.orders.domain import (
     Order,
     OrderReturn,
-    ReturnLine,
 )
 from isthmus.orders.handlers import Uow, load, record_history
 from isthmus_client.api.events.v1 import orders_pb2 as events
 from isthmus_client.api.orders.v1 import order_pb2
 
 
-def _same_return(first: OrderReturn, cmd: ReturnLines) -> str | None:
-    def shape(lines: tuple[ReturnLine, ...] | list[ReturnLine], exchange: bool) -> dict[str, Any]:
-        return {
-            "lines": [
-                {
-                    "line_id": x.line_id,
-                    "quantity": x.quantity,
-                    "reason_code": x.reason_code,
-                    "reason_text": x.reason_text,
-                    "replacement_sku": x.replacement_sku,
-                }
-                for x in lines
-            ],
-            "exchange": exchange,
-        }
-
-    return first_difference(shape(first.lines, first.exchange), shape(cmd.lines, cmd.exchange))
-
-
-async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn, bool]:
-    """The order and its return; False when the same return was recorded before (a retry)."""
+async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
+    """The order and its new return (named by the hub)."""
     order = await load(uow, cmd.order_id)
-    for earlier in order.returns:
-        if earlier.return_id == cmd.return_id:
-            diff = _same_return(earlier, cmd)
-            if diff is not None:
-                raise key_reused(
-                    f"return {cmd.return_id} of order {order.order_id} exists with a different {diff}", diff
-                )
-            return order, earlier, False
     order.check("return", cmd.expected_version)
     read_version, before, now = order.version, order.state, uow.clock()
     at = cmd.at or now
-    order_return = order.return_lines(cmd.return_id, cmd.lines, cmd.exchange, cmd.actor, at, now)
+    order_return = order.return_lines(new_uuid(), cmd.lines, cmd.exchange, cmd.actor, at, now)
     await uow.orders.save(order, read_version)
     returned = _quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])
     await record_history(
@@ -77,7 +46,7 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn, 
         ),
         order,
     )
-    return order, order_return, True
+    return order, order_return
 
 
 def _quantities(order: Order, changes: list[tuple[str, int]]) -> list[order_pb2.OrderLine]:

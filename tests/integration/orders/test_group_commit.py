@@ -97,9 +97,9 @@ async def test_concurrent_payments_each_change_their_order_once(orders, make_ord
         fields.update(overrides)
         return orders_pb2.PayOrderRequest(**fields)  # type: ignore[arg-type]
 
-    requests = [pay(o) for o in placed[:10]]
+    requests = [pay(o, request_id=f"pay-{o.order_id}") for o in placed[:10]]
     requests += [
-        pay(placed[0]),  # the same payment twice at once: paid once
+        pay(placed[0], request_id=f"pay-{placed[0].order_id}"),  # a retry racing the first: paid once
         pay(placed[10], expected_version=7),  # stale
         pay(placed[11], amount=money("1.00")),  # not the total
         pay(placed[11], order_id="no-such-order"),

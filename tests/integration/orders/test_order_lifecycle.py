@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -56,15 +57,32 @@ async def test_same_amount_written_differently_is_the_same_payload(orders, make_
 async def test_the_lifecycle_runs_placed_paid_shipped_delivered_completed(orders, make_order, money):
     order = (await orders.CreateOrder(make_order())).order
     pay = orders_pb2.PayOrderRequest(
-        order_id=order.order_id, expected_version=1, amount=money("493.80"), payment_reference="psp-1"
+        order_id=order.order_id,
+        expected_version=1,
+        amount=money("493.80"),
+        payment_reference="psp-1",
+        request_id=str(uuid.uuid4()),
     )
     first = await orders.PayOrder(pay)
     paid = first.order
     assert paid.state == order_pb2.ORDER_STATE_PAID and paid.version == 2
     assert first.outcome == common_pb2.WRITE_OUTCOME_APPLIED
     retried = await orders.PayOrder(pay)
-    assert retried.order.version == 2, "the same payment reference again changes nothing"
+    assert retried.order == paid, "the same request_id again changes nothing and answers the same"
     assert retried.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    pay.actor.display_name = "another clerk"
+    assert (await orders.PayOrder(pay)).outcome == common_pb2.WRITE_OUTCOME_REPLAYED, (
+        "who retried is not compared"
+    )
+    pay.payment_reference = "psp-2"
+    with pytest.raises(grpc.aio.AioRpcError) as reused:
+        await orders.PayOrder(pay)
+    assert reused.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert "payment_reference differs" in (reused.value.details() or "")
+    pay.request_id = ""
+    with pytest.raises(grpc.aio.AioRpcError) as again:
+        await orders.PayOrder(pay)
+    assert again.value.code() == grpc.StatusCode.FAILED_PRECONDITION, "without a request_id, a second pay"
     shipped = (
         await orders.ShipOrder(
             orders_pb2.ShipOrderRequest(

@@ -39,7 +39,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=3,
-            return_id="r1",
+            request_id="r1",
             lines=[line("2", 1, reason_text="torn")],
         )
     )
@@ -49,11 +49,13 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=3,
-            return_id="r1",
+            request_id="r1",
             lines=[line("2", 1, reason_text="torn")],
         )
     )
-    assert again.order.version == first.order.version, "the same return id again changes nothing"
+    assert again == first.__class__(
+        order=first.order, order_return=first.order_return, outcome=again.outcome
+    ), "the same request_id again changes nothing and answers as the first time"
     assert (first.outcome, again.outcome) == (
         common_pb2.WRITE_OUTCOME_APPLIED,
         common_pb2.WRITE_OUTCOME_REPLAYED,
@@ -62,7 +64,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=first.order.version,
-            return_id="r2",
+            request_id="r2",
             lines=[line("2", 3, order_pb2.RETURN_REASON_SIZE_OR_FIT), line("1", 1)],
         )
     )
@@ -73,7 +75,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
             orders_pb2.ReturnOrderLinesRequest(
                 order_id=order.order_id,
                 expected_version=rest.order.version,
-                return_id="r3",
+                request_id="r3",
                 lines=[line("1", 1)],
             )
         )
@@ -93,7 +95,7 @@ async def test_an_exchange_refunds_nothing_and_a_changed_retry_is_already_exists
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=3,
-            return_id="x1",
+            request_id="x1",
             exchange=True,
             lines=[line("2", 2, order_pb2.RETURN_REASON_SIZE_OR_FIT, replacement_sku="SOCK-L")],
         )
@@ -103,8 +105,8 @@ async def test_an_exchange_refunds_nothing_and_a_changed_retry_is_already_exists
         await orders.ReturnOrderLines(
             orders_pb2.ReturnOrderLinesRequest(
                 order_id=order.order_id,
-                expected_version=4,
-                return_id="x1",
+                expected_version=3,
+                request_id="x1",
                 exchange=True,
                 lines=[line("2", 1)],
             )
@@ -117,7 +119,7 @@ async def test_returning_before_shipping_names_the_state(orders, make_order):
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await orders.ReturnOrderLines(
             orders_pb2.ReturnOrderLinesRequest(
-                order_id=order.order_id, expected_version=1, return_id="r", lines=[line("1", 1)]
+                order_id=order.order_id, expected_version=1, lines=[line("1", 1)]
             )
         )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "is PLACED" in err.value.details()
@@ -181,6 +183,14 @@ async def test_unknown_expired_and_wrong_currency_coupons_are_refused_clearly(
 
 async def test_a_coupon_code_is_taken_once(orders, clock, money):
     code = await coupon(orders, clock, money)
+    again = await orders.CreateCoupon(
+        orders_pb2.CreateCouponRequest(
+            coupon=order_pb2.Coupon(
+                code=code, discount_kind=order_pb2.COUPON_DISCOUNT_KIND_PERCENT, percent_off="10.0"
+            )
+        )
+    )
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED, "the same coupon again is a retry"
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await orders.CreateCoupon(
             orders_pb2.CreateCouponRequest(
@@ -189,4 +199,4 @@ async def test_a_coupon_code_is_taken_once(orders, clock, money):
                 )
             )
         )
-    assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS and "percent_off" in err.value.details()

@@ -30,7 +30,7 @@ INTERNAL_ERROR = "INTERNAL_ERROR"  # INTERNAL: a bug; the message has the correl
 VERSION_STALE = "VERSION_STALE"
 # FAILED_PRECONDITION: the object's state does not allow the change (metadata "state").
 ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
-# ALREADY_EXISTS: a retry key (idempotency_key, a source key) came back with a different request
+# ALREADY_EXISTS: a retry key (a request_id, a natural key) came back with a different request
 # (metadata "field": the first field that differs).
 KEY_REUSED = "KEY_REUSED"
 

@@ -71,3 +71,16 @@ dead_letters = Table(
     Column("tracestate", Text, nullable=True),
     Index("ix_dead_letters_consumer", "consumer", "id"),
 )
+
+# The response to each write that carried a request_id, by rpc (its request message's full name), for
+# safe retries (isthmus.platform.requests); purged after a week.
+request_ids = Table(
+    "request_ids",
+    metadata,
+    Column("method", String(200), primary_key=True),
+    Column("request_id", String(128), primary_key=True),
+    Column("request", LargeBinary, nullable=False),
+    Column("response", LargeBinary, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Index("ix_request_ids_create_time", "create_time"),
+)

@@ -93,94 +93,104 @@ class ListOrdersResponse(_message.Message):
     def __init__(self, orders: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PayOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "amount", "payment_reference", "pay_time", "actor")
+    __slots__ = ("order_id", "expected_version", "amount", "payment_reference", "pay_time", "actor", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     PAY_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     amount: _common_pb2.Money
     payment_reference: str
     pay_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ShipOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "carrier", "tracking_number", "ship_time", "actor")
+    __slots__ = ("order_id", "expected_version", "carrier", "tracking_number", "ship_time", "actor", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     CARRIER_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
     SHIP_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     carrier: str
     tracking_number: str
     ship_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class DeliverOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "deliver_time", "actor")
+    __slots__ = ("order_id", "expected_version", "deliver_time", "actor", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     DELIVER_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     deliver_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CompleteOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "complete_time", "actor")
+    __slots__ = ("order_id", "expected_version", "complete_time", "actor", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     complete_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CancelOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "reason_code", "reason_text", "actor", "cancel_time")
+    __slots__ = ("order_id", "expected_version", "reason_code", "reason_text", "actor", "cancel_time", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_TEXT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     CANCEL_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     reason_code: _order_pb2.CancellationReason
     reason_text: str
     actor: _common_pb2.Actor
     cancel_time: _timestamp_pb2.Timestamp
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason_code: _Optional[_Union[_order_pb2.CancellationReason, str]] = ..., reason_text: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason_code: _Optional[_Union[_order_pb2.CancellationReason, str]] = ..., reason_text: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ReturnOrderLinesRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "return_id", "lines", "exchange", "actor", "return_time")
+    __slots__ = ("order_id", "expected_version", "lines", "exchange", "actor", "return_time", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
-    RETURN_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     EXCHANGE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     RETURN_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
-    return_id: str
     lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.ReturnLine]
     exchange: bool
     actor: _common_pb2.Actor
     return_time: _timestamp_pb2.Timestamp
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ReturnOrderLinesResponse(_message.Message):
     __slots__ = ("order", "order_return", "outcome")
@@ -203,30 +213,34 @@ class BackorderLine(_message.Message):
     def __init__(self, line_id: _Optional[str] = ..., quantity: _Optional[int] = ..., expect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class BackorderLinesRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "lines", "reason", "actor")
+    __slots__ = ("order_id", "expected_version", "lines", "reason", "actor", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     lines: _containers.RepeatedCompositeFieldContainer[BackorderLine]
     reason: str
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ReleaseBackorderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "lines", "actor")
+    __slots__ = ("order_id", "expected_version", "lines", "actor", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     lines: _containers.RepeatedCompositeFieldContainer[BackorderLine]
     actor: _common_pb2.Actor
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[BackorderLine, _Mapping]]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ListOrderHistoryEntriesRequest(_message.Message):
     __slots__ = ("order_id", "customer_id", "kinds", "page_size", "page_token")

@@ -125,7 +125,7 @@ class OrderServiceServicer:
 
     def CreateOrder(self, request, context):
         """Idempotent on (source_system, external_order_id): the same payload again returns the existing
-        order with created = false; a different payload under the same key is ALREADY_EXISTS naming the
+        order with outcome REPLAYED; a different payload under the same key is ALREADY_EXISTS naming the
         first differing field. An invalid coupon is FAILED_PRECONDITION naming coupon_codes[i] and the
         CouponRejection.
         """
@@ -155,7 +155,7 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PayOrder(self, request, context):
-        """PLACED -> PAID. Repeating with the same payment_reference returns the order unchanged.
+        """PLACED -> PAID.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -190,8 +190,8 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReturnOrderLines(self, request, context):
-        """Partial or full return or exchange from SHIPPED, DELIVERED or COMPLETED. Idempotent on return_id.
-        The order's state does not change.
+        """Partial or full return or exchange from SHIPPED, DELIVERED or COMPLETED; the hub names the
+        return (OrderReturn.return_id). The order's state does not change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -220,7 +220,8 @@ class OrderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateCoupon(self, request, context):
-        """Creates a coupon. ALREADY_EXISTS when the code is taken.
+        """Creates a coupon; idempotent on its code: the same coupon again is REPLAYED, a different one
+        under a taken code is ALREADY_EXISTS naming the first differing field.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
