@@ -153,7 +153,6 @@ def open_service_request(
         source_system=system,
         external_id=record["external_id"],
         actor=_connector_actor(instance),
-        idempotency_key=f"{system}:{record['external_id']}",
         open_time=_ts(record["opened_at"]),
     )
 
@@ -203,9 +202,7 @@ def log_interaction(
     )
     if record.get("duration_seconds") is not None:
         interaction.duration.CopyFrom(Duration(seconds=record["duration_seconds"]))
-    return service_requests_pb2.LogInteractionRequest(
-        interaction=interaction, idempotency_key=f"{system}:{record['external_id']}"
-    )
+    return service_requests_pb2.LogInteractionRequest(interaction=interaction)
 
 
 def golden_values(customer: records_pb2.Customer) -> Record:

@@ -189,7 +189,7 @@ def response_type(request: Message) -> type[Message]:
     if not name.endswith("Request"):
         raise TypeError(f"{name} is not an rpc's request")
     descriptor = request.DESCRIPTOR.file.message_types_by_name[name[: -len("Request")] + "Response"]
-    return message_factory.GetMessageClass(descriptor)
+    return message_factory.GetMessageClass(descriptor)  # type: ignore[arg-type]
 
 
 async def once(session: AsyncSession, request: Message, work: Callable[[], Awaitable[M]]) -> M:

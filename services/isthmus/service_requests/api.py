@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
-from isthmus.kernel.idempotency import APPLIED
+from isthmus.kernel.idempotency import APPLIED, outcome
 from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.paging import DEFAULT_PAGE_SIZE, page_size
 from isthmus.kernel.timestamps import opt_duration, ts
 from isthmus.kernel.violations import Violations
+from isthmus.platform import requests
 from isthmus.platform.batching import Batcher
 from isthmus.service_requests import handlers, messages
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
@@ -26,6 +28,7 @@ from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 
 C = TypeVar("C")
 R = TypeVar("R")
+M = TypeVar("M", bound=Message)
 
 MAX_ID = 64
 MAX_TEXT = 100_000
@@ -72,6 +75,23 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         async with self.uows() as uow:
             return await handler(command, uow, self._env())
 
+    async def _answer(
+        self,
+        request: Message,
+        resource: type[M],
+        handler: Callable[[C, UnitOfWork, handlers.Env], Awaitable[tuple[R, bool]]],
+        command: C,
+    ) -> tuple[R | M, bool]:
+        """Runs a write that may repeat an earlier ``request_id``: the resource as the first request
+        left it and True, or the handler's result (whose commit remembers the answer)."""
+        async with self.uows() as uow:
+            if requests.request_id(request):
+                earlier = await requests.recall(uow.session, request, resource)
+                if earlier is not None:
+                    return earlier, True
+                uow.request = request
+            return await handler(command, uow, self._env())
+
     async def OpenServiceRequest(
         self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
     ) -> rpc.OpenServiceRequestResponse:
@@ -101,7 +121,6 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             external_id=v.text("external_id", request.external_id),
             actor=_actor(request.actor),
             opened_at=v.instant(request, "open_time"),
-            idempotency_key=v.text("idempotency_key", request.idempotency_key),
         )
         if cmd.order_line_id and not cmd.order_id:
             v.add("order_id", "is required when order_line_id is given")
@@ -110,14 +129,16 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if cmd.sub_category and not cmd.category:
             v.add("category", "is required when sub_category is given")
         _pair(v, "", cmd.source_system, cmd.external_id)
+        v.guard(lambda: requests.request_id(request))
         v.raise_any()
-        replayed = False
-        if handlers.batchable_open(cmd):  # no key: cannot be a replay
+        if handlers.batchable_open(cmd) and not request.request_id:  # no key: cannot be a replay
             sr = await self._opens.submit(cmd)
-        else:
-            sr, replayed = await self._command(handlers.open_or_replay, cmd)
+            return rpc.OpenServiceRequestResponse(
+                service_request=messages.service_request(sr), outcome=APPLIED
+            )
+        opened, replayed = await self._answer(request, pb.ServiceRequest, handlers.open_or_replay, cmd)
         return rpc.OpenServiceRequestResponse(
-            service_request=messages.service_request(sr), outcome=_outcome(replayed)
+            service_request=_message(opened, messages.service_request), outcome=outcome(not replayed)
         )
 
     async def GetServiceRequest(
@@ -183,8 +204,12 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         cmd = handlers.AssignServiceRequest(
             case_id, assignee, request.expected_version, note, _actor(request.actor)
         )
-        sr = await self._command(handlers.assign_service_request, cmd)
-        return rpc.AssignServiceRequestResponse(service_request=messages.service_request(sr), outcome=APPLIED)
+        sr, replayed = await self._answer(
+            request, pb.ServiceRequest, _applied(handlers.assign_service_request), cmd
+        )
+        return rpc.AssignServiceRequestResponse(
+            service_request=_message(sr, messages.service_request), outcome=outcome(not replayed)
+        )
 
     async def ChangeServiceRequestState(
         self, request: rpc.ChangeServiceRequestStateRequest, context: grpc.aio.ServicerContext
@@ -210,9 +235,11 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             _actor(request.actor),
             occurred_at,
         )
-        sr = await self._command(handlers.change_service_request_status, cmd)
+        sr, replayed = await self._answer(
+            request, pb.ServiceRequest, _applied(handlers.change_service_request_status), cmd
+        )
         return rpc.ChangeServiceRequestStateResponse(
-            service_request=messages.service_request(sr), outcome=APPLIED
+            service_request=_message(sr, messages.service_request), outcome=outcome(not replayed)
         )
 
     async def LogInteraction(
@@ -237,7 +264,6 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             duration=v.guard(lambda: opt_duration(i, "duration", p + "duration")),
             source_system=v.text(p + "source_system", i.source_system),
             external_id=v.text(p + "external_id", i.external_id),
-            idempotency_key=v.text("idempotency_key", request.idempotency_key),
         )
         if not cmd.service_request_id and not cmd.customer_id:
             v.add(p + "customer_id", "is required when service_request_id is empty")
@@ -246,13 +272,15 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         if cmd.duration is not None and cmd.duration < timedelta(0):
             v.add(p + "duration", "must not be negative")
         _pair(v, p, cmd.source_system, cmd.external_id)
+        v.guard(lambda: requests.request_id(request))
         v.raise_any()
-        replayed = False
-        if handlers.batchable_log(cmd):  # no key: cannot be a replay
+        if handlers.batchable_log(cmd) and not request.request_id:  # no key: cannot be a replay
             entry = await self._logs.submit(cmd)
-        else:
-            entry, replayed = await self._command(handlers.log_or_replay, cmd)
-        return rpc.LogInteractionResponse(interaction=messages.interaction(entry), outcome=_outcome(replayed))
+            return rpc.LogInteractionResponse(interaction=messages.interaction(entry), outcome=APPLIED)
+        logged, replayed = await self._answer(request, pb.Interaction, handlers.log_or_replay, cmd)
+        return rpc.LogInteractionResponse(
+            interaction=_message(logged, messages.interaction), outcome=outcome(not replayed)
+        )
 
     async def ListInteractions(
         self, request: rpc.ListInteractionsRequest, context: grpc.aio.ServicerContext
@@ -295,8 +323,18 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         )
 
 
-def _outcome(replayed: bool) -> common_pb2.WriteOutcome:
-    return common_pb2.WRITE_OUTCOME_REPLAYED if replayed else common_pb2.WRITE_OUTCOME_APPLIED
+def _applied(
+    handler: Callable[[C, UnitOfWork, handlers.Env], Awaitable[R]],
+) -> Callable[[C, UnitOfWork, handlers.Env], Awaitable[tuple[R, bool]]]:
+    async def run(command: C, uow: UnitOfWork, env: handlers.Env) -> tuple[R, bool]:
+        return await handler(command, uow, env), False
+
+    return run
+
+
+def _message(value: Any, convert: Callable[[Any], Message]) -> Any:
+    """A replayed resource is already its message; a new one is converted."""
+    return value if isinstance(value, Message) else convert(value)
 
 
 def _page_size(v: Violations, value: int, *, default: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from isthmus.kernel.errors import (
     NotFound,
     key_reused,
 )
+from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.paging import decode_token, encode_token
 from isthmus.service_requests import messages
@@ -67,7 +67,6 @@ class OpenServiceRequest:
     external_id: str = ""
     actor: Actor = field(default_factory=Actor)
     opened_at: datetime | None = None
-    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,47 +104,44 @@ class LogInteraction:
     duration: timedelta | None = None
     source_system: str = ""
     external_id: str = ""
-    idempotency_key: str = ""
 
 
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _request_json(command: Any) -> dict[str, Any]:
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, timedelta):
-            return value.total_seconds()
-        if isinstance(value, tuple | list):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
-
-    data = dataclasses.asdict(command)
-    data.pop("idempotency_key", None)
-    return {k: plain(v) for k, v in data.items()}
+def _same_source(first: dict[str, Any], given: dict[str, Any], what: str, prefix: str = "") -> None:
+    """A source key sent again names the same case or interaction: ``ALREADY_EXISTS`` naming the first
+    field that differs from what the first request stated (house rule 4)."""
+    diff = first_difference(first, given)
+    if diff is not None:
+        raise key_reused(f"{what} exists with a different {prefix}{diff}", f"{prefix}{diff}")
 
 
-async def _replayed(
-    uow: UnitOfWork, operation: str, key: str, command: Any, field_prefix: str = ""
-) -> str | None:
-    """The resource id of an earlier request under ``key``; refuses a different request under it."""
-    if not key:
-        return None
-    found = await uow.repo.idempotent(operation, key)
-    if found is None:
-        return None
-    first, resource_id = found
-    current = _request_json(command)
-    for name, value in current.items():
-        if first.get(name) != value:
-            raise key_reused(
-                f"idempotency_key {key!r} was used for a different request: {field_prefix}{name} differs",
-                f"{field_prefix}{name}",
-            )
-    return resource_id
+def _case_terms(x: OpenServiceRequest | ServiceRequest) -> dict[str, Any]:
+    return {
+        "channel": x.channel.value,
+        "kind": x.kind.value,
+        "subject": x.subject,
+        "order_id": x.order_id,
+        "order_line_id": x.order_line_id,
+        "category": x.category,
+        "sub_category": x.sub_category,
+        "description": x.description,
+        "reason_codes": list(x.reason_codes),
+    }
+
+
+def _entry_terms(x: LogInteraction | Interaction, occurred_at: datetime | None) -> dict[str, Any]:
+    return {
+        "direction": x.direction.value,
+        "channel": x.channel.value,
+        "subject": x.subject,
+        "body": x.body,
+        "in_reply_to_id": x.in_reply_to_id,
+        "corrects_id": x.corrects_id,
+        "duration": None if x.duration is None else x.duration.total_seconds(),
+        "occur_time": None if occurred_at is None else occurred_at.timestamp(),
+    }
 
 
 def _instant(value: datetime | None, env: Env, field_name: str) -> datetime:
@@ -241,7 +237,7 @@ async def refresh_suppressions(uow: UnitOfWork, customer_ids: Iterable[str], now
 
 def batchable_open(cmd: OpenServiceRequest) -> bool:
     """Whether the command can share a transaction with others (no earlier request to look up)."""
-    return not cmd.idempotency_key and not (cmd.source_system and cmd.external_id)
+    return not (cmd.source_system and cmd.external_id)
 
 
 def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env, tier: str | None = None) -> ServiceRequest:
@@ -289,12 +285,13 @@ async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: En
 
 
 async def open_or_replay(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> tuple[ServiceRequest, bool]:
-    """The case opened, or the one an earlier request under the same key opened; True for a replay."""
-    if (earlier := await _replayed(uow, "open", cmd.idempotency_key, cmd)) is not None:
-        return await _load(uow, earlier), True
+    """The case opened, or the one an earlier request under the same source key opened; True for a
+    replay."""
     if cmd.source_system and cmd.external_id:
         existing = await uow.repo.get_by_source(cmd.source_system, cmd.external_id)
         if existing is not None:
+            what = f"case {cmd.source_system}/{cmd.external_id}"
+            _same_source(_case_terms(existing), _case_terms(cmd), what)
             return existing, True
     if cmd.order_id:
         _check_order(cmd, await uow.repo.order_owners([cmd.order_id]))
@@ -303,9 +300,7 @@ async def open_or_replay(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> 
     await uow.repo.add(sr)
     if sr.kind is Kind.COMPLAINT:
         await refresh_suppressions(uow, [sr.customer_id], env.now)
-    if cmd.idempotency_key:
-        await uow.repo.remember("open", cmd.idempotency_key, _request_json(cmd), sr.id, env.now)
-    await uow.commit()
+    await uow.commit(messages.service_request(sr))
     return sr, False
 
 
@@ -354,7 +349,7 @@ async def assign_service_request(cmd: AssignServiceRequest, uow: UnitOfWork, env
     _assign(uow, sr, cmd.assignee, cmd.actor, env.now)
     await uow.repo.save(sr)
     await _internal_note(uow, sr, cmd.note, cmd.actor, env.now, env)
-    await uow.commit()
+    await uow.commit(messages.service_request(sr))
     return sr
 
 
@@ -377,18 +372,13 @@ async def change_service_request_status(
     await _internal_note(uow, sr, cmd.note, cmd.actor, at, env)
     if sr.kind is Kind.COMPLAINT:
         await refresh_suppressions(uow, [sr.customer_id], env.now)
-    await uow.commit()
+    await uow.commit(messages.service_request(sr))
     return sr
 
 
 def batchable_log(cmd: LogInteraction) -> bool:
     """Whether the command can share a transaction with others (nothing earlier to look up)."""
-    return not (
-        cmd.idempotency_key
-        or (cmd.source_system and cmd.external_id)
-        or cmd.in_reply_to_id
-        or cmd.corrects_id
-    )
+    return not ((cmd.source_system and cmd.external_id) or cmd.in_reply_to_id or cmd.corrects_id)
 
 
 def _new_entry(cmd: LogInteraction, env: Env) -> Interaction:
@@ -430,16 +420,15 @@ async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Int
 
 
 async def log_or_replay(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> tuple[Interaction, bool]:
-    """The interaction logged, or the one an earlier request under the same key logged; True for a
-    replay."""
+    """The interaction logged, or the one an earlier request under the same source key logged; True
+    for a replay."""
     repo = uow.repo
-    if (earlier := await _replayed(uow, "log", cmd.idempotency_key, cmd, "interaction.")) is not None:
-        found = await repo.get_interaction(earlier)
-        assert found is not None
-        return found, True
     if cmd.source_system and cmd.external_id:
         existing = await repo.get_interaction_by_source(cmd.source_system, cmd.external_id)
         if existing is not None:
+            what = f"interaction {cmd.source_system}/{cmd.external_id}"
+            given = _entry_terms(cmd, cmd.occurred_at or existing.occurred_at)
+            _same_source(_entry_terms(existing, existing.occurred_at), given, what, "interaction.")
             return existing, True
     for name in ("in_reply_to_id", "corrects_id"):
         ref = getattr(cmd, name)
@@ -451,9 +440,7 @@ async def log_or_replay(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> tuple
         assert sr is not None
         await repo.save(sr)
     await repo.add_interactions(entry)
-    if cmd.idempotency_key:
-        await repo.remember("log", cmd.idempotency_key, _request_json(cmd), entry.id, env.now)
-    await uow.commit()
+    await uow.commit(messages.interaction(entry))
     return entry, False
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.kernel.errors import Conflict
+from isthmus.platform import requests
 from isthmus.platform.sql import any_of
 from isthmus.service_requests.domain import (
     Direction,
@@ -29,7 +30,6 @@ from isthmus.service_requests.tables import (
     contact_suppressions,
     customer_moves,
     customer_tiers,
-    idempotency_keys,
     interactions,
     order_customers,
     service_requests,
@@ -395,24 +395,6 @@ class Repository:
     async def forget_tier(self, customer_id: str) -> None:
         await self.session.execute(delete(customer_tiers).where(customer_tiers.c.customer_id == customer_id))
 
-    # -- idempotency --------------------------------------------------------------------------------
-
-    async def idempotent(self, operation: str, key: str) -> tuple[dict[str, Any], str] | None:
-        query = select(idempotency_keys.c.request, idempotency_keys.c.resource_id).where(
-            idempotency_keys.c.operation == operation, idempotency_keys.c.key == key
-        )
-        row = (await self.session.execute(query)).first()
-        return None if row is None else (row[0], row[1])
-
-    async def remember(
-        self, operation: str, key: str, request: dict[str, Any], resource_id: str, now: datetime
-    ) -> None:
-        await self.session.execute(
-            insert(idempotency_keys).values(
-                operation=operation, key=key, request=request, resource_id=resource_id, create_time=now
-            )
-        )
-
 
 def _suppression(row: Any) -> Suppression:
     m = row._mapping
@@ -431,6 +413,9 @@ class UnitOfWork:
     session: AsyncSession
     sink: EventSink
     events: list[tuple[Message, str]] = field(default_factory=list)
+    # The request being served when it carries a request_id: ``commit(answer)`` remembers the answer
+    # with it, in this transaction (isthmus.platform.requests).
+    request: Message | None = None
 
     @property
     def repo(self) -> Repository:
@@ -445,12 +430,14 @@ class UnitOfWork:
         for message, aggregate_id in events:
             await self.sink(self.session, message, aggregate_id)
 
-    async def commit(self) -> None:
+    async def commit(self, answer: Message | None = None) -> None:
         await self.record_events()
+        if self.request is not None and answer is not None:
+            await requests.remember(self.session, self.request, answer)
         try:
             await self.session.commit()
         except IntegrityError as exc:
-            # Two writers raced on a unique key (idempotency key, source id): the loser retries and
+            # Two writers raced on a unique key (request id, source id): the loser retries and
             # then finds the winner's result.
             raise Conflict("a concurrent request with the same key won: retry") from exc
 

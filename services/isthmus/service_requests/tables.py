@@ -147,17 +147,6 @@ Index(
 Index("ix_interactions_customer", interactions.c.customer_id, interactions.c.occurred_at, interactions.c.id)
 Index("ix_interactions_orphaned", interactions.c.orphaned, interactions.c.occurred_at, interactions.c.id)
 
-# A retried write returns its first result; a different request under the same key is refused.
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("operation", String(40), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    Column("request", JSON, nullable=False),
-    Column("resource_id", ID, nullable=False),
-    Column("create_time", UtcDateTime, nullable=False),
-)
-
 contact_suppressions = Table(
     "contact_suppressions",
     metadata,

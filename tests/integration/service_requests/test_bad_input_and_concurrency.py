@@ -85,9 +85,9 @@ async def test_stale_expected_version_is_aborted_and_unknown_case_not_found(serv
     assert error_info(error) == ("NOT_FOUND", {})
 
 
-async def test_open_is_idempotent_on_key_and_source_id(service: Any) -> None:
+async def test_open_is_idempotent_on_request_id_and_source_id(service: Any) -> None:
     stub = service.stub
-    request = open_request(unique("cust"), idempotency_key=unique("key"))
+    request = open_request(unique("cust"), request_id=unique("key"))
     opened = await stub.OpenServiceRequest(request)
     again = await stub.OpenServiceRequest(request)
     assert again.service_request.service_request_id == opened.service_request.service_request_id
@@ -103,6 +103,37 @@ async def test_open_is_idempotent_on_key_and_source_id(service: Any) -> None:
     opened, again = await stub.OpenServiceRequest(sourced), await stub.OpenServiceRequest(sourced)
     assert again.service_request.service_request_id == opened.service_request.service_request_id
     assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    sourced.description = "Another case under the same source key"
+    error = await failure(stub.OpenServiceRequest(sourced))
+    assert error_info(error) == ("KEY_REUSED", {"field": "description"}), "compared, not taken on trust"
+
+
+async def test_a_state_change_retried_by_request_id_answers_as_the_first(service: Any) -> None:
+    stub = service.stub
+    sr = (await stub.OpenServiceRequest(open_request(unique("cust")))).service_request
+    assign = rpc.AssignServiceRequestRequest(
+        service_request_id=sr.service_request_id,
+        assignee=pb.Assignee(queue="billing"),
+        request_id=unique("assign"),
+    )
+    first, again = await stub.AssignServiceRequest(assign), await stub.AssignServiceRequest(assign)
+    assert again.service_request == first.service_request
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
+    assign.assignee.queue = "returns"
+    error = await failure(stub.AssignServiceRequest(assign))
+    assert error_info(error) == ("KEY_REUSED", {"field": "assignee.queue"})
+    change = rpc.ChangeServiceRequestStateRequest(
+        service_request_id=sr.service_request_id,
+        target_state=pb.SERVICE_REQUEST_STATE_PENDING_CUSTOMER,
+        request_id=unique("wait"),
+    )
+    waiting = await stub.ChangeServiceRequestState(change)
+    replayed = await stub.ChangeServiceRequestState(change)
+    assert replayed.service_request.version == waiting.service_request.version
+    assert replayed.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
 
 
 async def test_customer_listing_pages_newest_first_without_gaps(service: Any) -> None:

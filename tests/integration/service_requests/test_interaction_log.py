@@ -97,7 +97,7 @@ async def test_resent_interaction_is_logged_once(service: Any) -> None:
         common_pb2.WRITE_OUTCOME_REPLAYED,
     )
     keyed = interaction(sr.service_request_id, pb.DIRECTION_OUTBOUND, "Sorry")
-    keyed.idempotency_key = unique("key")
+    keyed.request_id = unique("key")
     first, again = await stub.LogInteraction(keyed), await stub.LogInteraction(keyed)
     assert again.interaction.interaction_id == first.interaction.interaction_id
     assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED

@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class OpenServiceRequestRequest(_message.Message):
-    __slots__ = ("customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "assignee", "source_system", "external_id", "actor", "idempotency_key", "open_time")
+    __slots__ = ("customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "assignee", "source_system", "external_id", "actor", "request_id", "open_time")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_LINE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -29,7 +29,7 @@ class OpenServiceRequestRequest(_message.Message):
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     order_id: str
@@ -46,9 +46,9 @@ class OpenServiceRequestRequest(_message.Message):
     source_system: str
     external_id: str
     actor: _common_pb2.Actor
-    idempotency_key: str
+    request_id: str
     open_time: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., kind: _Optional[_Union[_service_request_pb2.ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[_service_request_pb2.Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., kind: _Optional[_Union[_service_request_pb2.ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[_service_request_pb2.Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetServiceRequestRequest(_message.Message):
     __slots__ = ("service_request_id",)
@@ -89,21 +89,23 @@ class ListServiceRequestsResponse(_message.Message):
     def __init__(self, service_requests: _Optional[_Iterable[_Union[_service_request_pb2.ServiceRequest, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class AssignServiceRequestRequest(_message.Message):
-    __slots__ = ("service_request_id", "expected_version", "assignee", "note", "actor")
+    __slots__ = ("service_request_id", "expected_version", "assignee", "note", "actor", "request_id")
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     service_request_id: str
     expected_version: int
     assignee: _service_request_pb2.Assignee
     note: str
     actor: _common_pb2.Actor
-    def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., assignee: _Optional[_Union[_service_request_pb2.Assignee, _Mapping]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ChangeServiceRequestStateRequest(_message.Message):
-    __slots__ = ("service_request_id", "expected_version", "target_state", "resolution_code", "note", "actor", "occur_time")
+    __slots__ = ("service_request_id", "expected_version", "target_state", "resolution_code", "note", "actor", "occur_time", "request_id")
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     TARGET_STATE_FIELD_NUMBER: _ClassVar[int]
@@ -111,6 +113,7 @@ class ChangeServiceRequestStateRequest(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     service_request_id: str
     expected_version: int
     target_state: _service_request_pb2.ServiceRequestState
@@ -118,15 +121,16 @@ class ChangeServiceRequestStateRequest(_message.Message):
     note: str
     actor: _common_pb2.Actor
     occur_time: _timestamp_pb2.Timestamp
-    def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., target_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., resolution_code: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, service_request_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., target_state: _Optional[_Union[_service_request_pb2.ServiceRequestState, str]] = ..., resolution_code: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class LogInteractionRequest(_message.Message):
-    __slots__ = ("interaction", "idempotency_key")
+    __slots__ = ("interaction", "request_id")
     INTERACTION_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     interaction: _service_request_pb2.Interaction
-    idempotency_key: str
-    def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, interaction: _Optional[_Union[_service_request_pb2.Interaction, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ListInteractionsRequest(_message.Message):
     __slots__ = ("service_request_id", "customer_id", "orphaned_only", "page_size", "page_token")

@@ -85,7 +85,8 @@ class ServiceRequestServiceServicer:
 
     def OpenServiceRequest(self, request, context):
         """Opens a case in state NEW with SLA due times computed from priority and the business calendar.
-        Idempotent on idempotency_key, and on (source_system, external_id) when given.
+        Safe to retry with request_id; idempotent on (source_system, external_id) when given (the same
+        case again is REPLAYED, a different one under the key ALREADY_EXISTS naming the field).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
