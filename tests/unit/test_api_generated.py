@@ -166,3 +166,45 @@ def test_every_write_says_whether_it_applied_or_replayed() -> None:
                     ):
                         missing.append(method.full_name)
     assert missing == []
+
+
+# House rule 4: writes that carry the identity of what they write, or are idempotent by what they
+# say, take no request_id (docs/api.md lists each with its reason).
+RETRY_SAFE_BY_CONTENT = {
+    "isthmus.customers.v1.CustomerMasterService.UpsertSourceRecord",
+    "isthmus.customers.v1.CustomerMasterService.BatchUpsertSourceRecords",
+    "isthmus.customers.v1.CustomerMasterService.StreamSourceRecords",
+    "isthmus.customers.v1.CustomerMasterService.SetConsent",
+    "isthmus.customers.v1.CustomerMasterService.ResolveMatchReview",
+    "isthmus.customers.v1.CustomerMasterService.ExportCustomer",
+    "isthmus.orders.v1.OrderService.CreateOrder",
+    "isthmus.orders.v1.OrderService.CreateCoupon",
+    "isthmus.value.v1.CampaignService.RecordAbandonedCart",
+    "isthmus.value.v1.ValueService.RefitValueModel",
+    "isthmus.operations.v1.OperationsService.ReplayDeadLetters",
+    "isthmus.operations.v1.OperationsService.DiscardDeadLetters",
+    "isthmus.connectors.v1.ConnectorService.ReplayConnectorDeadLetters",
+    "isthmus.connectors.v1.ConnectorService.DiscardConnectorDeadLetters",
+}
+
+
+def test_every_write_takes_a_request_id_unless_its_content_makes_it_safe_to_retry() -> None:
+    """House rule 4: one retry mechanism, ``string request_id``, on every rpc that changes something."""
+    missing, needless = [], []
+    for context in CONTEXTS:
+        for module in _modules(context):
+            for service in _file(module).services_by_name.values():
+                for method in service.methods:
+                    scope = method.GetOptions().Extensions[common_pb2.required_scope]
+                    if scope.endswith(":read") or method.full_name in ANY_TOKEN:
+                        continue
+                    field = method.input_type.fields_by_name.get("request_id")
+                    has = field is not None and field.type == field.TYPE_STRING
+                    if method.full_name in RETRY_SAFE_BY_CONTENT:
+                        if has:
+                            needless.append(method.full_name)
+                    elif not has:
+                        missing.append(method.full_name)
+                    for name in ("idempotency_key", "return_id"):
+                        assert name not in method.input_type.fields_by_name, method.full_name
+    assert (missing, needless) == ([], [])

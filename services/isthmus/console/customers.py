@@ -154,9 +154,9 @@ async def history(ctx: Ctx) -> Response:
     )
 
 
-def _idempotency_key(ctx: Ctx) -> str:
+def _request_id(ctx: Ctx) -> str:
     # Sent with the form, so a double submit or a browser retry of the same form merges once.
-    key = ctx.field("idempotency_key")
+    key = ctx.field("request_id")
     return key if 0 < len(key) <= 128 else str(uuid.uuid4())
 
 
@@ -170,7 +170,7 @@ async def merge(ctx: Ctx) -> Response:
         merged_ids=others,
         reason=ctx.field("reason"),
         actor=ctx.caller.actor,
-        idempotency_key=_idempotency_key(ctx),
+        request_id=_request_id(ctx),
         expected_version=int(version) if version.isdigit() else 0,
     )
     try:
@@ -193,7 +193,7 @@ async def unmerge(ctx: Ctx) -> Response:
         restore_ids=ctx.fields("restore_id"),
         reason=ctx.field("reason"),
         actor=ctx.caller.actor,
-        idempotency_key=_idempotency_key(ctx),
+        request_id=_request_id(ctx),
         expected_version=int(version) if version.isdigit() else 0,
     )
     try:

@@ -26,7 +26,7 @@ async def privacy(ctx: Ctx) -> Response:
             api.GetCustomerRequest(customer_id=customer_id), **ctx.caller.call_options()
         )
     ).customer
-    return ctx.render("privacy.html", customer=customer, idempotency_key=str(uuid.uuid4()))
+    return ctx.render("privacy.html", customer=customer, request_id=str(uuid.uuid4()))
 
 
 async def export(ctx: Ctx) -> Response:
@@ -53,7 +53,7 @@ async def erase(ctx: Ctx) -> Response:
         reason=ctx.field("reason"),
         request_reference=ctx.field("request_reference"),
         actor=ctx.caller.actor,
-        idempotency_key=ctx.field("idempotency_key")[:128],
+        request_id=ctx.field("request_id")[:128],
     )
     try:
         done = await ctx.caller.customers.EraseCustomer(request, **ctx.caller.call_options())

@@ -20,7 +20,7 @@ from isthmus.customers.survivorship import Golden, golden_record
 from isthmus.customers.tables import history, idempotency, match_reviews
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, key_reused
 from isthmus.kernel.ids import new_uuid
-from isthmus.platform import auth
+from isthmus.platform import auth, requests
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 ACTIVE, MERGED, ERASED = pb.CUSTOMER_STATE_ACTIVE, pb.CUSTOMER_STATE_MERGED, pb.CUSTOMER_STATE_ERASED
@@ -30,37 +30,34 @@ PENDING = pb.QUALITY_FLAG_PENDING_REVIEW
 def _hash(request: Any) -> str:
     copy = type(request)()
     copy.CopyFrom(request)
-    copy.ClearField("idempotency_key")
+    copy.ClearField("request_id")
     return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
 
 
 async def replay(uow: UnitOfWork, op: str, request: Any) -> str | None:
-    """The first result's id for a retried idempotent request, or None for a new one."""
-    if not request.idempotency_key:
+    """The first result's id for a request retried under its ``request_id``, or None for a new one.
+
+    These three writes keep the id of what they did (a merge, an unmerge, an erasure) in the customer
+    master's own table, which outlives the platform's week-long request log: a steward's retry is
+    answered with the record of the first, whenever it comes."""
+    key = requests.request_id(request)
+    if not key:
         return None
-    if len(request.idempotency_key) > 128:
-        raise InvalidArgument("idempotency_key", "longer than 128 characters")
-    row = (
-        await uow.session.execute(
-            select(idempotency).where(idempotency.c.key == f"{op}:{request.idempotency_key}")
-        )
-    ).first()
+    row = (await uow.session.execute(select(idempotency).where(idempotency.c.key == f"{op}:{key}"))).first()
     if row is None:
         return None
     if row.request_hash != _hash(request):
-        raise key_reused(
-            f"idempotency_key {request.idempotency_key!r} was used for a different {op} request", ""
-        )
+        raise key_reused(f"request_id {key!r} was used for a different {op} request", "")
     return str(row.result_id)
 
 
 async def remember(uow: UnitOfWork, op: str, request: Any, result_id: str, now: datetime) -> None:
-    if request.idempotency_key:
+    if request.request_id:
         await uow.repo.insert(
             idempotency,
             [
                 {
-                    "key": f"{op}:{request.idempotency_key}",
+                    "key": f"{op}:{request.request_id}",
                     "request_hash": _hash(request),
                     "result_id": result_id,
                     "created_at": now,

@@ -17,6 +17,7 @@ from isthmus.loyalty import codec, handlers
 from isthmus.loyalty.domain import Actor, EntryKind
 from isthmus.loyalty.handlers import Record, Uow
 from isthmus.loyalty.programme import Programme
+from isthmus.platform import requests
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 
@@ -98,15 +99,13 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         )
 
     async def RedeemPoints(self, request: loyalty_pb2.RedeemPointsRequest, context: Any) -> Message:
-        problems = []
+        problems = _request_id_problems(request)
         if not request.customer_id:
             problems.append(("customer_id", "required"))
         elif len(request.customer_id) > MAX_CUSTOMER_ID:
             problems.append(("customer_id", f"is longer than {MAX_CUSTOMER_ID} characters"))
         if request.points <= 0:
             problems.append(("points", "must be positive"))
-        if not request.idempotency_key:
-            problems.append(("idempotency_key", "required: a retry with the same key is safe"))
         if problems:
             raise InvalidArgument.many(problems)
         return await self._write(
@@ -115,7 +114,7 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
                 request.customer_id,
                 request.points,
                 request.description,
-                request.idempotency_key,
+                requests.require_request_id(request),
                 request.order_id,
                 _actor(request.actor),
             ),
@@ -123,7 +122,7 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         )
 
     async def AdjustPoints(self, request: loyalty_pb2.AdjustPointsRequest, context: Any) -> Message:
-        problems = []
+        problems = _request_id_problems(request)
         if not request.customer_id:
             problems.append(("customer_id", "required"))
         elif len(request.customer_id) > MAX_CUSTOMER_ID:
@@ -140,7 +139,7 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
                 request.customer_id,
                 request.points,
                 request.reason.strip(),
-                request.idempotency_key,
+                requests.require_request_id(request),
                 actor=_actor(request.actor),
             ),
             loyalty_pb2.AdjustPointsResponse,
@@ -150,6 +149,14 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         if request.programme_id and request.programme_id != self._programme.programme_id:
             raise NotFound(f"programme {request.programme_id} not found")
         return loyalty_pb2.GetProgrammeResponse(programme=codec.programme(self._programme))
+
+
+def _request_id_problems(request: Message) -> list[tuple[str, str]]:
+    try:
+        requests.require_request_id(request)
+    except InvalidArgument as exc:
+        return exc.violations
+    return []
 
 
 def add_to_server(servicer: LoyaltyServicer, server: grpc.aio.Server) -> None:

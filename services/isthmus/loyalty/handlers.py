@@ -385,7 +385,7 @@ class Spend:
     customer_id: str
     points: int
     text: str
-    idempotency_key: str = ""
+    request_id: str = ""
     order_id: str = ""
     actor: Actor = field(default_factory=Actor)
 
@@ -400,16 +400,14 @@ class Spend:
 
 async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account, bool]:
     """The entry written and the account; True when a retry under the same key found the first entry."""
-    key = f"{cmd.kind.name.lower()}:{cmd.idempotency_key}" if cmd.idempotency_key else None
+    key = f"{cmd.kind.name.lower()}:{cmd.request_id}" if cmd.request_id else None
     if key is not None:
         found = await uow.repo.entry_by_key(key)
         if found is not None:
             first, fingerprint = found
             diff = first_difference(json.loads(fingerprint or "{}"), cmd.fingerprint())
             if diff is not None:
-                raise key_reused(
-                    f"idempotency_key {cmd.idempotency_key} was used with a different {diff}", diff
-                )
+                raise key_reused(f"request_id {cmd.request_id} was used with a different {diff}", diff)
             account = await resolve(uow, cmd.customer_id, create=False)
             assert account is not None
             return first, account, True
@@ -427,7 +425,7 @@ async def write(cmd: Spend, uow: Uow) -> tuple[Entry, Account, bool]:
         fingerprint=json.dumps(cmd.fingerprint(), sort_keys=True),
     )
     if cmd.kind is EntryKind.REDEEM:
-        entry = account.debit(EntryKind.REDEEM, cmd.points, now, redemption_id=cmd.idempotency_key, **reason)
+        entry = account.debit(EntryKind.REDEEM, cmd.points, now, redemption_id=cmd.request_id, **reason)
     elif cmd.points > 0:
         months = uow.programme.expiry_months
         entry = account.credit(

@@ -17,6 +17,7 @@ from isthmus.kernel.idempotency import APPLIED, outcome
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import duration, from_ts, opt_duration, opt_ts, ts
 from isthmus.kernel.violations import Violations
+from isthmus.platform import requests
 from isthmus.value import affinity, affinity_store, segments
 from isthmus.value import campaigns as rules
 from isthmus.value.engagement import Engagement
@@ -43,6 +44,24 @@ class _Base:
         self._clock = clock
         self._publisher = publisher
         self._facts = value_facts
+
+    async def _once(
+        self,
+        request: Message,
+        work: Callable[[Engagement], Awaitable[Any]],
+        respond: Callable[[Any], Message] | None = None,
+    ) -> Any:
+        """A write whose response is remembered under the request's ``request_id``, in its transaction:
+        a retry gets the first response (isthmus.platform.requests)."""
+
+        async def step(e: Engagement) -> Any:
+            async def answer() -> Any:
+                made = await work(e)
+                return respond(made) if respond is not None else made
+
+            return await requests.once(e.session, request, answer)
+
+        return await self._run(step)
 
     async def _run(self, work: Callable[[Engagement], Awaitable[T]]) -> T:
         try:
@@ -109,7 +128,9 @@ class SegmentServicer(_Base, campaigns_pb2_grpc.SegmentServiceServicer):
         async def work(e: Engagement) -> pb.Segment:
             return await _segment(e, await e.create_segment(name, description, rule))
 
-        return pb.CreateSegmentResponse(segment=await self._run(work), outcome=APPLIED)
+        return await self._once(
+            request, work, lambda made: pb.CreateSegmentResponse(segment=made, outcome=APPLIED)
+        )
 
     async def ReviseSegment(self, request: pb.ReviseSegmentRequest, context: Any) -> Message:
         if not request.segment_id:
@@ -120,7 +141,9 @@ class SegmentServicer(_Base, campaigns_pb2_grpc.SegmentServiceServicer):
             await e.revise_segment(request.segment_id, name, description, rule)
             return await _segment(e, request.segment_id)
 
-        return pb.ReviseSegmentResponse(segment=await self._run(work), outcome=APPLIED)
+        return await self._once(
+            request, work, lambda made: pb.ReviseSegmentResponse(segment=made, outcome=APPLIED)
+        )
 
     async def PublishSegment(self, request: pb.PublishSegmentRequest, context: Any) -> Message:
         if not request.segment_id:
@@ -132,7 +155,7 @@ class SegmentServicer(_Base, campaigns_pb2_grpc.SegmentServiceServicer):
                 outcome=APPLIED, segment=await _segment(e, request.segment_id), entered=entered, left=left
             )
 
-        return await self._run(work)
+        return await self._once(request, work)
 
     async def DryRunSegment(self, request: pb.DryRunSegmentRequest, context: Any) -> Message:
         size = page_size(request.sample_size, default=10, maximum=100, field="sample_size")
@@ -276,7 +299,9 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
         async def work(e: Engagement) -> pb.Campaign:
             return await _campaign(e, await e.create_campaign(draft, _actor(request.actor)))
 
-        return pb.CreateCampaignResponse(campaign=await self._run(work), outcome=APPLIED)
+        return await self._once(
+            request, work, lambda made: pb.CreateCampaignResponse(campaign=made, outcome=APPLIED)
+        )
 
     async def TestCampaign(self, request: pb.TestCampaignRequest, context: Any) -> Message:
         if not request.campaign_id:
@@ -292,7 +317,7 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
                 campaign=await _campaign(e, tested), result=_result(result), outcome=APPLIED
             )
 
-        return await self._run(work)
+        return await self._once(request, work)
 
     async def PromoteCampaign(self, request: pb.PromoteCampaignRequest, context: Any) -> Message:
         if not request.campaign_id:
@@ -301,7 +326,9 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
         async def work(e: Engagement) -> pb.Campaign:
             return await _campaign(e, await e.promote(request.campaign_id, _actor(request.actor)))
 
-        return pb.PromoteCampaignResponse(campaign=await self._run(work), outcome=APPLIED)
+        return await self._once(
+            request, work, lambda made: pb.PromoteCampaignResponse(campaign=made, outcome=APPLIED)
+        )
 
     async def StopCampaign(self, request: pb.StopCampaignRequest, context: Any) -> Message:
         if not request.campaign_id:
@@ -311,7 +338,9 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
             stopped = await e.stop(request.campaign_id, request.reason, _actor(request.actor))
             return await _campaign(e, stopped)
 
-        return pb.StopCampaignResponse(campaign=await self._run(work), outcome=APPLIED)
+        return await self._once(
+            request, work, lambda made: pb.StopCampaignResponse(campaign=made, outcome=APPLIED)
+        )
 
     async def GetCampaign(self, request: pb.GetCampaignRequest, context: Any) -> Message:
         if not request.campaign_id:

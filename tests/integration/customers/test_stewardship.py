@@ -147,9 +147,7 @@ async def test_merge_retry_with_same_key_returns_first_result_and_other_request_
     master, uid
 ):
     keep, gone = await two_customers(master, uid)
-    request = api.MergeCustomersRequest(
-        surviving_id=keep, merged_ids=[gone], reason="dup", idempotency_key=uid
-    )
+    request = api.MergeCustomersRequest(surviving_id=keep, merged_ids=[gone], reason="dup", request_id=uid)
     first = await master.MergeCustomers(request)
     again = await master.MergeCustomers(request)
     assert again.merge_id == first.merge_id
@@ -159,7 +157,7 @@ async def test_merge_retry_with_same_key_returns_first_result_and_other_request_
     )
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await master.MergeCustomers(
-            api.MergeCustomersRequest(surviving_id=gone, merged_ids=[keep], reason="x", idempotency_key=uid)
+            api.MergeCustomersRequest(surviving_id=gone, merged_ids=[keep], reason="x", request_id=uid)
         )
     assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
 

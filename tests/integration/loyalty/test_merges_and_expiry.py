@@ -93,7 +93,7 @@ async def test_expiry_at_a_simulated_time_expires_exactly_the_due_points(service
     await services.place_and_pay(who, [("PEN", 10, "10.00", "office")])  # 100 points
     await services.settle()
     await services.loyalty.RedeemPoints(
-        loyalty_pb2.RedeemPointsRequest(customer_id=who, points=40, idempotency_key=who)
+        loyalty_pb2.RedeemPointsRequest(customer_id=who, points=40, request_id=who)
     )
     soon = (
         await services.loyalty.GetAccount(

@@ -51,6 +51,8 @@ async def test_an_order_paid_on_sqlite_earns_points_through_the_in_process_bus(t
         got = (await loyalty.GetAccount(loyalty_pb2.GetAccountRequest(customer_id=CUSTOMER))).account
         assert got.balance == 0 and got.tier.tier_id == "member"
         adjusted = await loyalty.AdjustPoints(
-            loyalty_pb2.AdjustPointsRequest(customer_id=CUSTOMER, points=7, reason="welcome")
+            loyalty_pb2.AdjustPointsRequest(
+                customer_id=CUSTOMER, points=7, reason="welcome", request_id="welcome"
+            )
         )
         assert adjusted.account.balance == 7

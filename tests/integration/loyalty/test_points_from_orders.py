@@ -61,7 +61,7 @@ async def test_a_return_after_payment_claws_back_in_proportion(services):
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=shipped.version,
-            return_id="r1",
+            request_id="r1",
             lines=[
                 order_pb2.ReturnLine(line_id="2", quantity=1, reason_code=order_pb2.RETURN_REASON_DAMAGED)
             ],
@@ -75,11 +75,11 @@ async def test_a_return_after_payment_claws_back_in_proportion(services):
     got = await account(services, who)
     # 2.98 refunded of 488.85 refundable: 1015 x 2.98 / 488.85 = 6.19 -> 6 points back.
     assert got.balance == 1009
-    await services.orders.ReturnOrderLines(
+    second = await services.orders.ReturnOrderLines(
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=returned.order.version,
-            return_id="r2",
+            request_id="r2",
             lines=[
                 order_pb2.ReturnLine(line_id="1", quantity=1, reason_code=order_pb2.RETURN_REASON_DEFECTIVE),
                 order_pb2.ReturnLine(line_id="2", quantity=3, reason_code=order_pb2.RETURN_REASON_DAMAGED),
@@ -93,7 +93,7 @@ async def test_a_return_after_payment_claws_back_in_proportion(services):
         loyalty_pb2.ListLedgerEntriesRequest(customer_id=who, kinds=[loyalty_pb2.LEDGER_ENTRY_KIND_CLAWBACK])
     )
     assert [e.points for e in clawbacks.ledger_entries] == [-1009, -6]
-    assert clawbacks.ledger_entries[0].reason.return_id == "r2"
+    assert clawbacks.ledger_entries[0].reason.return_id == second.order_return.return_id
     await services.check_cache_equals_ledger()
 
 
@@ -137,7 +137,7 @@ async def test_a_cancellation_after_spending_the_points_records_debt_settled_by_
     await services.settle()
     await services.loyalty.RedeemPoints(
         loyalty_pb2.RedeemPointsRequest(
-            customer_id=who, points=1000, idempotency_key=f"k-{who}", description="voucher"
+            customer_id=who, points=1000, request_id=f"k-{who}", description="voucher"
         )
     )
     await services.orders.CancelOrder(
@@ -164,7 +164,7 @@ async def test_redemption_is_idempotent_and_never_above_the_balance(services):
     who = customer()
     await services.place_and_pay(who)
     await services.settle()
-    request = loyalty_pb2.RedeemPointsRequest(customer_id=who, points=15, idempotency_key=f"r-{who}")
+    request = loyalty_pb2.RedeemPointsRequest(customer_id=who, points=15, request_id=f"r-{who}")
     first = await services.loyalty.RedeemPoints(request)
     again = await services.loyalty.RedeemPoints(request)
     assert first.ledger_entry.entry_id == again.ledger_entry.entry_id and again.account.balance == 1000
@@ -178,7 +178,7 @@ async def test_redemption_is_idempotent_and_never_above_the_balance(services):
     assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS and "points" in err.value.details()
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await services.loyalty.RedeemPoints(
-            loyalty_pb2.RedeemPointsRequest(customer_id=who, points=1001, idempotency_key="x" + who)
+            loyalty_pb2.RedeemPointsRequest(customer_id=who, points=1001, request_id="x" + who)
         )
     assert (
         err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -192,12 +192,12 @@ async def test_manual_adjustments_need_a_reason_and_cannot_overdraw(services):
         await services.loyalty.AdjustPoints(loyalty_pb2.AdjustPointsRequest(customer_id=who, points=50))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "reason" in err.value.details()
     done = await services.loyalty.AdjustPoints(
-        loyalty_pb2.AdjustPointsRequest(customer_id=who, points=50, reason="goodwill")
+        loyalty_pb2.AdjustPointsRequest(customer_id=who, points=50, reason="goodwill", request_id=f"g-{who}")
     )
     assert done.account.balance == 50 and done.ledger_entry.reason.text == "goodwill"
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await services.loyalty.AdjustPoints(
-            loyalty_pb2.AdjustPointsRequest(customer_id=who, points=-51, reason="typo")
+            loyalty_pb2.AdjustPointsRequest(customer_id=who, points=-51, reason="typo", request_id=f"t-{who}")
         )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     programme = (await services.loyalty.GetProgramme(loyalty_pb2.GetProgrammeRequest())).programme

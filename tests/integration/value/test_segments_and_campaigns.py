@@ -128,7 +128,7 @@ class Hub:
                     kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
                     priority=service_request_pb2.PRIORITY_NORMAL,
                     subject="The mower arrived broken",
-                    idempotency_key=uuid.uuid4().hex,
+                    request_id=uuid.uuid4().hex,
                 )
             )
         ).service_request
@@ -492,3 +492,28 @@ async def test_a_complaint_escalates_on_the_tier_the_customer_had_when_it_came_i
     await v.settle()
     escalations = [m for m in v.of(value_pb2.CampaignMessageRequested) if m.campaign_id == escalate]
     assert [(m.customer_id, m.reference) for m in escalations] == [(demoted, f"case:{case_ids[demoted]}")]
+
+
+async def test_a_segment_created_and_published_twice_by_request_id_is_made_once(value_hub) -> None:
+    """House rule 4: the retry of a write that timed out gets the first response, not a second segment."""
+    v = value_hub
+    create = pb.CreateSegmentRequest(
+        name=f"Retried {uuid.uuid4().hex[:6]}",
+        rule='{"field": "historical_value", "op": "gte", "value": "1"}',
+        request_id=str(uuid.uuid4()),
+    )
+    first, again = await v.segments.CreateSegment(create), await v.segments.CreateSegment(create)
+    assert again.segment == first.segment
+    assert (first.outcome, again.outcome) == (
+        common_pb2.WRITE_OUTCOME_APPLIED,
+        common_pb2.WRITE_OUTCOME_REPLAYED,
+    )
+    publish = pb.PublishSegmentRequest(segment_id=first.segment.segment_id, request_id=str(uuid.uuid4()))
+    published = await v.segments.PublishSegment(publish)
+    replayed = await v.segments.PublishSegment(publish)
+    assert replayed.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    assert (replayed.segment, replayed.entered) == (published.segment, published.entered)
+    create.name = "Another name"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await v.segments.CreateSegment(create)
+    assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS and "name differs" in caught.value.details()

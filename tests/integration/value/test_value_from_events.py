@@ -197,7 +197,7 @@ async def test_orders_returns_cancellations_and_cases_net_into_the_customers_val
     returned = orders_pb2.ReturnOrderLinesRequest(
         order_id=first.order_id,
         expected_version=delivered.version,
-        return_id="R-1",
+        request_id="R-1",
         lines=[order_pb2.ReturnLine(line_id="1", quantity=1, reason_code=order_pb2.RETURN_REASON_DEFECTIVE)],
     )
     await world.orders.ReturnOrderLines(returned)
@@ -215,7 +215,7 @@ async def test_orders_returns_cancellations_and_cases_net_into_the_customers_val
             channel=service_request_pb2.CHANNEL_PHONE,
             kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
             subject="broken",
-            idempotency_key="k-1",
+            request_id="k-1",
         )
     )
     await world.settle()

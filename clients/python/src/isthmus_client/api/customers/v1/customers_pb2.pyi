@@ -176,20 +176,20 @@ class GetCustomerBySourceIdResponse(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., reference: _Optional[_Union[_records_pb2.SourceReference, _Mapping]] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., erased: _Optional[bool] = ...) -> None: ...
 
 class MergeCustomersRequest(_message.Message):
-    __slots__ = ("surviving_id", "merged_ids", "reason", "actor", "idempotency_key", "expected_version")
+    __slots__ = ("surviving_id", "merged_ids", "reason", "actor", "request_id", "expected_version")
     SURVIVING_ID_FIELD_NUMBER: _ClassVar[int]
     MERGED_IDS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     surviving_id: str
     merged_ids: _containers.RepeatedScalarFieldContainer[str]
     reason: str
     actor: _common_pb2.Actor
-    idempotency_key: str
+    request_id: str
     expected_version: int
-    def __init__(self, surviving_id: _Optional[str] = ..., merged_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    def __init__(self, surviving_id: _Optional[str] = ..., merged_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class MergeCustomersResponse(_message.Message):
     __slots__ = ("merge_id", "customer", "outcome")
@@ -202,20 +202,20 @@ class MergeCustomersResponse(_message.Message):
     def __init__(self, merge_id: _Optional[str] = ..., customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class UnmergeCustomerRequest(_message.Message):
-    __slots__ = ("customer_id", "restore_ids", "reason", "actor", "idempotency_key", "expected_version")
+    __slots__ = ("customer_id", "restore_ids", "reason", "actor", "request_id", "expected_version")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     RESTORE_IDS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     restore_ids: _containers.RepeatedScalarFieldContainer[str]
     reason: str
     actor: _common_pb2.Actor
-    idempotency_key: str
+    request_id: str
     expected_version: int
-    def __init__(self, customer_id: _Optional[str] = ..., restore_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., restore_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class UnmergeCustomerResponse(_message.Message):
     __slots__ = ("unmerge_id", "customer", "restored", "outcome")
@@ -432,18 +432,18 @@ class ExportCustomerResponse(_message.Message):
     def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ..., source_records: _Optional[_Iterable[_Union[_records_pb2.SourceRecord, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_records_pb2.HistoryEntry, _Mapping]]] = ..., match_reviews: _Optional[_Iterable[_Union[_records_pb2.MatchReview, _Mapping]]] = ..., export_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., customer360: _Optional[_Union[_customer360_pb2.Customer360, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[_customer360_pb2.TimelineEntry, _Mapping]]] = ...) -> None: ...
 
 class EraseCustomerRequest(_message.Message):
-    __slots__ = ("customer_id", "reason", "request_reference", "actor", "idempotency_key")
+    __slots__ = ("customer_id", "reason", "request_reference", "actor", "request_id")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REQUEST_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     reason: str
     request_reference: str
     actor: _common_pb2.Actor
-    idempotency_key: str
-    def __init__(self, customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_reference: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_reference: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class EraseCustomerResponse(_message.Message):
     __slots__ = ("customer_id", "tombstones", "erase_time", "outcome")

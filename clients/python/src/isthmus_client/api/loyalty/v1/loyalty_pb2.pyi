@@ -193,34 +193,34 @@ class ListLedgerEntriesResponse(_message.Message):
     def __init__(self, ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RedeemPointsRequest(_message.Message):
-    __slots__ = ("customer_id", "points", "idempotency_key", "description", "order_id", "actor")
+    __slots__ = ("customer_id", "points", "request_id", "description", "order_id", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     points: int
-    idempotency_key: str
+    request_id: str
     description: str
     order_id: str
     actor: _common_pb2.Actor
-    def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., description: _Optional[str] = ..., order_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., request_id: _Optional[str] = ..., description: _Optional[str] = ..., order_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class AdjustPointsRequest(_message.Message):
-    __slots__ = ("customer_id", "points", "reason", "idempotency_key", "actor")
+    __slots__ = ("customer_id", "points", "reason", "request_id", "actor")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
-    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     points: int
     reason: str
-    idempotency_key: str
+    request_id: str
     actor: _common_pb2.Actor
-    def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., points: _Optional[int] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class RedeemPointsResponse(_message.Message):
     __slots__ = ("ledger_entry", "account", "outcome")

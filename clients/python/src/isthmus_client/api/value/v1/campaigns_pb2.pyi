@@ -128,16 +128,18 @@ class Segment(_message.Message):
     def __init__(self, segment_id: _Optional[str] = ..., published: _Optional[_Union[SegmentVersion, _Mapping]] = ..., draft: _Optional[_Union[SegmentVersion, _Mapping]] = ..., member_count: _Optional[int] = ...) -> None: ...
 
 class CreateSegmentRequest(_message.Message):
-    __slots__ = ("name", "description", "rule", "actor")
+    __slots__ = ("name", "description", "rule", "actor", "request_id")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     rule: str
     actor: _common_pb2.Actor
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., rule: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., rule: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateSegmentResponse(_message.Message):
     __slots__ = ("segment", "outcome")
@@ -148,18 +150,20 @@ class CreateSegmentResponse(_message.Message):
     def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class ReviseSegmentRequest(_message.Message):
-    __slots__ = ("segment_id", "name", "description", "rule", "actor")
+    __slots__ = ("segment_id", "name", "description", "rule", "actor", "request_id")
     SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     segment_id: str
     name: str
     description: str
     rule: str
     actor: _common_pb2.Actor
-    def __init__(self, segment_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., rule: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, segment_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., rule: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ReviseSegmentResponse(_message.Message):
     __slots__ = ("segment", "outcome")
@@ -170,12 +174,14 @@ class ReviseSegmentResponse(_message.Message):
     def __init__(self, segment: _Optional[_Union[Segment, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class PublishSegmentRequest(_message.Message):
-    __slots__ = ("segment_id", "actor")
+    __slots__ = ("segment_id", "actor", "request_id")
     SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     segment_id: str
     actor: _common_pb2.Actor
-    def __init__(self, segment_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, segment_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class PublishSegmentResponse(_message.Message):
     __slots__ = ("segment", "entered", "left", "outcome")
@@ -360,12 +366,14 @@ class CampaignAuditEntry(_message.Message):
     def __init__(self, action: _Optional[str] = ..., from_state: _Optional[_Union[CampaignState, str]] = ..., to_state: _Optional[_Union[CampaignState, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class CreateCampaignRequest(_message.Message):
-    __slots__ = ("campaign", "actor")
+    __slots__ = ("campaign", "actor", "request_id")
     CAMPAIGN_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     campaign: Campaign
     actor: _common_pb2.Actor
-    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateCampaignResponse(_message.Message):
     __slots__ = ("campaign", "outcome")
@@ -376,16 +384,18 @@ class CreateCampaignResponse(_message.Message):
     def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class TestCampaignRequest(_message.Message):
-    __slots__ = ("campaign_id", "lookback", "sample_size", "actor")
+    __slots__ = ("campaign_id", "lookback", "sample_size", "actor", "request_id")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     LOOKBACK_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_SIZE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     lookback: _duration_pb2.Duration
     sample_size: int
     actor: _common_pb2.Actor
-    def __init__(self, campaign_id: _Optional[str] = ..., lookback: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., sample_size: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, campaign_id: _Optional[str] = ..., lookback: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., sample_size: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class TestCampaignResponse(_message.Message):
     __slots__ = ("campaign", "result", "outcome")
@@ -398,12 +408,14 @@ class TestCampaignResponse(_message.Message):
     def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., result: _Optional[_Union[CampaignTestResult, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class PromoteCampaignRequest(_message.Message):
-    __slots__ = ("campaign_id", "actor")
+    __slots__ = ("campaign_id", "actor", "request_id")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     actor: _common_pb2.Actor
-    def __init__(self, campaign_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, campaign_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class PromoteCampaignResponse(_message.Message):
     __slots__ = ("campaign", "outcome")
@@ -414,14 +426,16 @@ class PromoteCampaignResponse(_message.Message):
     def __init__(self, campaign: _Optional[_Union[Campaign, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class StopCampaignRequest(_message.Message):
-    __slots__ = ("campaign_id", "reason", "actor")
+    __slots__ = ("campaign_id", "reason", "actor", "request_id")
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     campaign_id: str
     reason: str
     actor: _common_pb2.Actor
-    def __init__(self, campaign_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    request_id: str
+    def __init__(self, campaign_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class StopCampaignResponse(_message.Message):
     __slots__ = ("campaign", "outcome")
