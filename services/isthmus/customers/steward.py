@@ -46,7 +46,9 @@ async def replay(uow: UnitOfWork, op: str, request: Any) -> str | None:
     row = (await uow.session.execute(select(idempotency).where(idempotency.c.key == f"{op}:{key}"))).first()
     if row is None:
         return None
-    if row.request_hash != _hash(request):
+    if row.request is not None:
+        requests.compare(request, row.request)
+    elif row.request_hash != _hash(request):
         raise key_reused(f"request_id {key!r} was used for a different {op} request", "")
     return str(row.result_id)
 
@@ -61,6 +63,7 @@ async def remember(uow: UnitOfWork, op: str, request: Any, result_id: str, now: 
                     "request_hash": _hash(request),
                     "result_id": result_id,
                     "created_at": now,
+                    "request": requests.fingerprint(request),
                 }
             ],
         )

@@ -235,6 +235,9 @@ idempotency = Table(
     Column("request_hash", String(64), nullable=False),
     Column("result_id", String(36), nullable=False),
     Column("created_at", _TS, nullable=False),
+    # The first request without its request_id (isthmus.platform.requests.fingerprint), to name the
+    # field a different retry changed; empty on rows from before it was kept.
+    Column("request", LargeBinary, nullable=True),
 )
 
 tombstones = Table(

@@ -59,7 +59,9 @@ def require_request_id(request: Message) -> str:
     return value
 
 
-def _fingerprint(request: Message) -> bytes:
+def fingerprint(request: Message) -> bytes:
+    """What a retry is compared by: the request, deterministically serialized, without its
+    ``request_id`` and ``actor``."""
     copy = type(request)()
     copy.CopyFrom(request)
     for name in _NOT_COMPARED:
@@ -84,16 +86,18 @@ def key(request: Message) -> tuple[str, str]:
 def check_same(first: Message, again: Message) -> None:
     """``ALREADY_EXISTS`` naming the first difference unless ``again`` repeats ``first`` (two requests
     of one batch under one ``request_id``)."""
-    _compare(again, _fingerprint(first))
+    compare(again, fingerprint(first))
 
 
-def _compare(request: Message, stored: bytes) -> None:
-    if stored == _fingerprint(request):
+def compare(request: Message, stored: bytes) -> None:
+    """``ALREADY_EXISTS`` naming the first differing field unless ``request`` is the one whose
+    :func:`fingerprint` is ``stored``."""
+    if stored == fingerprint(request):
         return
     first = type(request)()
     first.ParseFromString(stored)
     given = type(request)()
-    given.ParseFromString(_fingerprint(request))
+    given.ParseFromString(fingerprint(request))
     as_dict: Callable[[Message], dict[str, Any]] = lambda m: MessageToDict(  # noqa: E731
         m, preserving_proto_field_name=True
     )
@@ -144,7 +148,7 @@ async def recall_many(
             continue
         first_request, first_response = stored[wanted_key]
         try:
-            _compare(request, first_request)
+            compare(request, first_request)
         except DomainError as exc:
             out.append(exc)
             continue
@@ -165,7 +169,7 @@ async def remember_many(session: AsyncSession, pairs: Sequence[tuple[Message, Me
         {
             "method": _method(request),
             "request_id": request_id(request),
-            "request": _fingerprint(request),
+            "request": fingerprint(request),
             "response": response.SerializeToString(deterministic=True),
             "create_time": now,
         }

@@ -13,6 +13,7 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.errors import error_info
 
 from .conftest import Clock, Published, running_master
 from .helpers import STEWARD, person, upsert
@@ -160,6 +161,7 @@ async def test_merge_retry_with_same_key_returns_first_result_and_other_request_
             api.MergeCustomersRequest(surviving_id=gone, merged_ids=[keep], reason="x", request_id=uid)
         )
     assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert error_info(err.value) == ("KEY_REUSED", {"field": "surviving_id"})
 
 
 @pytest.mark.parametrize(
