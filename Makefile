@@ -14,6 +14,7 @@ $(BIN)/isthmus: requirements.lock pyproject.toml clients/python/pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e clients/python -e . $(foreach c,$(wildcard connectors/*/pyproject.toml),-e $(dir $(c)))
+	$(BIN)/python -m isthmus.platform.protogen --googleapis-only
 	@touch $@
 
 $(NAMEKO_VENV)/bin/nameko: $(NAMEKO_LOCK)
@@ -37,7 +38,8 @@ lint: $(BIN)/isthmus
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Regenerate the client package's stubs and .proto copies from proto/ (the test suite fails when they drift).
+## Regenerate the client package's stubs and .proto copies from proto/ (the test suite fails when they drift),
+## and copy the googleapis files the protos import from the installed wheel into build/googleapis for buf.
 proto: $(BIN)/isthmus
 	$(BIN)/python -m isthmus.platform.protogen
 
@@ -51,4 +53,4 @@ lock:
 	uv pip compile examples/nameko_subscriber/requirements.in --python-version 3.11 -o $(NAMEKO_LOCK)
 
 clean:
-	rm -rf $(VENV) $(NAMEKO_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NAMEKO_VENV) .pytest_cache .mypy_cache .ruff_cache build/googleapis

@@ -6,6 +6,7 @@ venv must not be able to import the server (``isthmus``) nor its database and br
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 import shutil
@@ -25,13 +26,14 @@ SCRIPT = textwrap.dedent(
     """
     import importlib.util, json, sys
     import grpc
-    from isthmus_client import Hub, connect, field_violations, iterate, proto_path
+    from isthmus_client import Hub, connect, field_violations, googleapis_proto_path, iterate, proto_path
     from isthmus_client.api.customers.v1 import customers_pb2, records_pb2
 
     port, token = sys.argv[1], sys.argv[2]
     out = {"server_importable": [m for m in ("isthmus", "sqlalchemy", "asyncpg", "pika", "rapidfuzz")
                                  if importlib.util.find_spec(m) is not None]}
     out["protos"] = sorted(str(p.relative_to(proto_path())) for p in proto_path().rglob("*.proto"))
+    out["proto_path"], out["googleapis_proto_path"] = str(proto_path()), str(googleapis_proto_path())
     hub = Hub(connect(f"127.0.0.1:{port}", token=token))
     for i in range(5):
         hub.customers.UpsertSourceRecord(customers_pb2.UpsertSourceRecordRequest(record=records_pb2.SourceRecord(
@@ -99,3 +101,18 @@ def test_client_installs_alone_and_calls_a_running_hub(client_venv: Path, tmp_pa
     assert out["found"] == 5  # three pages of two
     assert out["refused"] == ["INVALID_ARGUMENT", ["record.source_system"]]
     assert out["without_token"] == "UNAUTHENTICATED"
+    _generate_from_the_installed_protos(Path(out["proto_path"]), Path(out["googleapis_proto_path"]), tmp_path)
+
+
+def _generate_from_the_installed_protos(protos: Path, googleapis: Path, tmp_path: Path) -> None:
+    """What the README tells another language to do: protoc with the two roots the installed package
+    names (here with the dev environment's protoc, for Python, since the venv has no protoc)."""
+    from grpc_tools import protoc
+
+    well_known = importlib.resources.files("grpc_tools") / "_proto"
+    files = sorted(str(p.relative_to(protos)) for p in protos.rglob("*.proto"))
+    out = tmp_path / "generated"
+    out.mkdir()
+    args = ["protoc", f"-I{protos}", f"-I{googleapis}", f"-I{well_known}", f"--python_out={out}", *files]
+    assert protoc.main(args) == 0
+    assert (out / "isthmus" / "customers" / "v1" / "customers_pb2.py").is_file()

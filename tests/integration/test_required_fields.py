@@ -1,4 +1,5 @@
-"""Required fields are marked in the protos, and what the server refuses matches the marks."""
+"""Required and output-only fields are marked in the protos (google.api.field_behavior), and what the
+server refuses or ignores matches the marks."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import descriptor_pool, symbol_database
+from google.protobuf import descriptor_pool, symbol_database, timestamp_pb2
 
 from isthmus.platform import boundary, component, hub
 from isthmus.platform.config import Settings
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.errors import field_violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +89,20 @@ async def test_a_request_without_its_required_fields_is_refused_naming_each(chan
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     named = {field for field, _ in field_violations(error.value)}
     assert set(boundary.required_fields(method.input_type)) <= named
+
+
+async def test_output_only_fields_sent_in_a_request_are_ignored(channel):
+    # A coupon copied from a response: its redemption count and creation time are the server's, and
+    # even a creation time no Timestamp may hold is ignored rather than refused (AIP-203).
+    stub = orders_pb2_grpc.OrderServiceStub(channel)
+    sent = order_pb2.Coupon(
+        code="OUTPUT-ONLY-10",
+        discount_kind=order_pb2.COUPON_DISCOUNT_KIND_PERCENT,
+        percent_off="10",
+        redemption_count=7,
+        create_time=timestamp_pb2.Timestamp(seconds=-99_999_999_999),
+    )
+    created = (await stub.CreateCoupon(orders_pb2.CreateCouponRequest(coupon=sent))).coupon
+    assert created.code == "OUTPUT-ONLY-10" and created.percent_off == "10"
+    assert created.redemption_count == 0
+    assert created.create_time.seconds > 1_600_000_000

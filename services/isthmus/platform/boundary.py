@@ -7,6 +7,11 @@ and Durations outside the range protobuf defines, enum numbers the proto does no
 enums are open), and bytes that are not UTF-8 in a string field. One rule for every field of every
 request, the same on SQLite and PostgreSQL: such a value is INVALID_ARGUMENT naming its path.
 
+A request field marked ``[(google.api.field_behavior) = REQUIRED]`` must be given (AIP-203), and
+one marked ``OUTPUT_ONLY`` (an id the server mints, a computed total, a ``create_time``) is ignored:
+:func:`check` clears it before the rules above look at the request, so neither the handler nor an
+idempotency comparison ever sees what a client copied from a response.
+
 A repeated field whose items a handler refuses one by one (a bulk ingest's records) carries
 ``[(isthmus.common.v1.checked_per_item) = true]``: the walk skips it and the handler calls
 :func:`violations` on each item, so one bad item does not cost the others.
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from google.api import field_behavior_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -34,6 +40,13 @@ MAX_ID = 128  # characters of any id field (``*_id``): the longest an id column 
 _STRING = FieldDescriptor.TYPE_STRING
 _ENUM = FieldDescriptor.TYPE_ENUM
 _MESSAGE = FieldDescriptor.TYPE_MESSAGE
+_REQUIRED = field_behavior_pb2.REQUIRED
+_OUTPUT_ONLY = field_behavior_pb2.OUTPUT_ONLY
+
+
+def behaviours(f: FieldDescriptor) -> frozenset[int]:
+    """The ``google.api.field_behavior`` values a field is marked with (AIP-203)."""
+    return frozenset(f.GetOptions().Extensions[field_behavior_pb2.field_behavior])
 
 
 def excerpt(value: str | bytes, limit: int = EXCERPT) -> str:
@@ -83,7 +96,7 @@ def _plan(descriptor: Descriptor) -> tuple[Check, ...]:
     checks: list[Check] = []
     for f in descriptor.fields:
         name, repeated = f.name, f.is_repeated
-        if f.GetOptions().Extensions[common_pb2.required]:  # type: ignore[index]
+        if _REQUIRED in behaviours(f):
             checks.append(_required(f))
         if f.type == _STRING:
             is_id = name == "id" or name.endswith("_id")
@@ -93,7 +106,7 @@ def _plan(descriptor: Descriptor) -> tuple[Check, ...]:
             if enum is not None and not enum.is_closed:
                 checks.append(_enums(name, repeated, frozenset(enum.values_by_number)))
         elif f.type == _MESSAGE:
-            if f.GetOptions().Extensions[common_pb2.checked_per_item]:
+            if f.GetOptions().Extensions[common_pb2.checked_per_item]:  # type: ignore[index]
                 continue
             target = f.message_type
             if target.GetOptions().map_entry:
@@ -132,14 +145,52 @@ def _required(f: FieldDescriptor) -> Check:
 
 
 def required_fields(descriptor: Descriptor) -> list[str]:
-    """The fields of a request type marked ``(isthmus.common.v1.required)``."""
-    from isthmus_client.api.common.v1 import common_pb2
+    """The fields of a request type marked ``[(google.api.field_behavior) = REQUIRED]``."""
+    return [f.name for f in descriptor.fields if _REQUIRED in behaviours(f)]
 
-    return [
-        f.name
-        for f in descriptor.fields
-        if f.GetOptions().Extensions[common_pb2.required]  # type: ignore[index]
-    ]
+
+@cache
+def _output_only(descriptor: Descriptor) -> tuple[tuple[str, ...], tuple[tuple[str, bool, bool], ...]]:
+    """The OUTPUT_ONLY fields of a message type to clear, and the message fields (name, repeated,
+    map) that may hold more of them."""
+    cleared: list[str] = []
+    nested: list[tuple[str, bool, bool]] = []
+    for f in descriptor.fields:
+        if _OUTPUT_ONLY in behaviours(f):
+            cleared.append(f.name)
+        elif f.type == _MESSAGE and (target := f.message_type) is not None:
+            is_map = bool(target.GetOptions().map_entry)
+            if is_map:
+                value = target.fields_by_name["value"]
+                if value.type != _MESSAGE or not _has_output_only(value.message_type):
+                    continue
+            elif not _has_output_only(target):
+                continue
+            nested.append((f.name, f.is_repeated and not is_map, is_map))
+    return tuple(cleared), tuple(nested)
+
+
+@cache
+def _has_output_only(descriptor: Descriptor) -> bool:
+    cleared, nested = _output_only(descriptor)
+    return bool(cleared or nested)
+
+
+def clear_output_only(message: Message) -> None:
+    """Clear every OUTPUT_ONLY field of ``message`` and of the messages in it (AIP-203: a request
+    that carries one is served as if it did not)."""
+    cleared, nested = _output_only(message.DESCRIPTOR)
+    for name in cleared:
+        message.ClearField(name)
+    for name, repeated, is_map in nested:
+        if is_map:
+            for item in getattr(message, name).values():
+                clear_output_only(item)
+        elif repeated:
+            for item in getattr(message, name):
+                clear_output_only(item)
+        elif message.HasField(name):
+            clear_output_only(getattr(message, name))
 
 
 def _strings(name: str, repeated: bool, limit: int | None) -> Check:
@@ -226,7 +277,9 @@ def violations(message: Message, path: str = "") -> list[tuple[str, str]]:
 
 
 def check(message: Message, path: str = "") -> None:
-    """Raise ``InvalidArgument`` naming every field of ``message`` that breaks the rules above."""
+    """Clear the OUTPUT_ONLY fields of ``message``, then raise ``InvalidArgument`` naming every field
+    that breaks the rules above."""
+    clear_output_only(message)
     found = violations(message, path)
     if found:
         raise InvalidArgument.many(found)

@@ -35,8 +35,6 @@ EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
 event_type: _descriptor.FieldDescriptor
 CHECKED_PER_ITEM_FIELD_NUMBER: _ClassVar[int]
 checked_per_item: _descriptor.FieldDescriptor
-REQUIRED_FIELD_NUMBER: _ClassVar[int]
-required: _descriptor.FieldDescriptor
 
 class Money(_message.Message):
     __slots__ = ("amount", "currency_code")

@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&isthmus/connectors/v1/connectors.proto\x12\x15isthmus.connectors.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\"F\n\x1dListConnectorInstancesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\x80\x01\n\x1eListConnectorInstancesResponse\x12\x45\n\x13\x63onnector_instances\x18\x01 \x03(\x0b\x32(.isthmus.connectors.v1.ConnectorInstance\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xfc\x01\n\x11\x43onnectorInstance\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12+\n\x08schedule\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\nwrite_back\x18\x04 \x01(\x08\x12\x37\n\x07streams\x18\x05 \x03(\x0b\x32&.isthmus.connectors.v1.ConnectorStream\x12\x31\n\rnext_run_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x64\x65\x61\x64_letter_count\x18\x07 \x01(\x03\"\xab\x01\n\x0f\x43onnectorStream\x12\x0e\n\x06stream\x18\x01 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x13\n\x0btie_breaker\x18\x03 \x01(\t\x12\x31\n\rposition_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x08last_run\x18\x05 \x01(\x0b\x32\x1e.isthmus.connectors.v1.SyncRun\"\xa6\x02\n\x07SyncRun\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08\x64uration\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x32\n\x05state\x18\x04 \x01(\x0e\x32#.isthmus.connectors.v1.SyncRunState\x12\x14\n\x0crecords_read\x18\x05 \x01(\x03\x12\x18\n\x10records_accepted\x18\x06 \x01(\x03\x12\x1d\n\x15records_dead_lettered\x18\x07 \x01(\x03\x12\r\n\x05\x65rror\x18\x08 \x01(\t\"w\n\x1fListConnectorDeadLettersRequest\x12\x16\n\x08instance\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x15\n\rshow_resolved\x18\x04 \x01(\x08\"\x87\x01\n ListConnectorDeadLettersResponse\x12J\n\x16\x63onnector_dead_letters\x18\x01 \x03(\x0b\x32*.isthmus.connectors.v1.ConnectorDeadLetter\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x89\x02\n\x13\x43onnectorDeadLetter\x12\x10\n\x08instance\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\x03\x12\x0e\n\x06stream\x18\x03 \x01(\t\x12\x12\n\nrecord_key\x18\x04 \x01(\t\x12\x13\n\x0brecord_json\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nresolution\x18\t \x01(\t\x12\x14\n\x0creplay_count\x18\n \x01(\x05\"U\n!ReplayConnectorDeadLettersRequest\x12\x16\n\x08instance\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\x12\x0b\n\x03ids\x18\x02 \x03(\x03\x12\x0b\n\x03\x61ll\x18\x03 \x01(\x08\"\xab\x01\n\"ReplayConnectorDeadLettersResponse\x12\x16\n\x0eresolved_count\x18\x01 \x01(\x03\x12;\n\x07refused\x18\x02 \x03(\x0b\x32*.isthmus.connectors.v1.ConnectorDeadLetter\x12\x30\n\x07outcome\x18\x03 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"O\n\"DiscardConnectorDeadLettersRequest\x12\x16\n\x08instance\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\x12\x11\n\x03ids\x18\x02 \x03(\x03\x42\x04\xc0\xbb\x18\x01\"p\n#DiscardConnectorDeadLettersResponse\x12\x17\n\x0f\x64iscarded_count\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome*\x83\x01\n\x0cSyncRunState\x12\x1e\n\x1aSYNC_RUN_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16SYNC_RUN_STATE_RUNNING\x10\x01\x12\x1c\n\x18SYNC_RUN_STATE_SUCCEEDED\x10\x02\x12\x19\n\x15SYNC_RUN_STATE_FAILED\x10\x03\x32\xa9\x05\n\x10\x43onnectorService\x12\x9a\x01\n\x16ListConnectorInstances\x12\x34.isthmus.connectors.v1.ListConnectorInstancesRequest\x1a\x35.isthmus.connectors.v1.ListConnectorInstancesResponse\"\x13\xaa\xbb\x18\x0f\x63onnectors:read\x12\xa0\x01\n\x18ListConnectorDeadLetters\x12\x36.isthmus.connectors.v1.ListConnectorDeadLettersRequest\x1a\x37.isthmus.connectors.v1.ListConnectorDeadLettersResponse\"\x13\xaa\xbb\x18\x0f\x63onnectors:read\x12\xa7\x01\n\x1aReplayConnectorDeadLetters\x12\x38.isthmus.connectors.v1.ReplayConnectorDeadLettersRequest\x1a\x39.isthmus.connectors.v1.ReplayConnectorDeadLettersResponse\"\x14\xaa\xbb\x18\x10\x63onnectors:write\x12\xaa\x01\n\x1b\x44iscardConnectorDeadLetters\x12\x39.isthmus.connectors.v1.DiscardConnectorDeadLettersRequest\x1a:.isthmus.connectors.v1.DiscardConnectorDeadLettersResponse\"\x14\xaa\xbb\x18\x10\x63onnectors:writeb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&isthmus/connectors/v1/connectors.proto\x12\x15isthmus.connectors.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\"F\n\x1dListConnectorInstancesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\x80\x01\n\x1eListConnectorInstancesResponse\x12\x45\n\x13\x63onnector_instances\x18\x01 \x03(\x0b\x32(.isthmus.connectors.v1.ConnectorInstance\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xfc\x01\n\x11\x43onnectorInstance\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tconnector\x18\x02 \x01(\t\x12+\n\x08schedule\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\nwrite_back\x18\x04 \x01(\x08\x12\x37\n\x07streams\x18\x05 \x03(\x0b\x32&.isthmus.connectors.v1.ConnectorStream\x12\x31\n\rnext_run_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x64\x65\x61\x64_letter_count\x18\x07 \x01(\x03\"\xab\x01\n\x0f\x43onnectorStream\x12\x0e\n\x06stream\x18\x01 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x13\n\x0btie_breaker\x18\x03 \x01(\t\x12\x31\n\rposition_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x08last_run\x18\x05 \x01(\x0b\x32\x1e.isthmus.connectors.v1.SyncRun\"\xa6\x02\n\x07SyncRun\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x08\x64uration\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x32\n\x05state\x18\x04 \x01(\x0e\x32#.isthmus.connectors.v1.SyncRunState\x12\x14\n\x0crecords_read\x18\x05 \x01(\x03\x12\x18\n\x10records_accepted\x18\x06 \x01(\x03\x12\x1d\n\x15records_dead_lettered\x18\x07 \x01(\x03\x12\r\n\x05\x65rror\x18\x08 \x01(\t\"w\n\x1fListConnectorDeadLettersRequest\x12\x16\n\x08instance\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x15\n\rshow_resolved\x18\x04 \x01(\x08\"\x87\x01\n ListConnectorDeadLettersResponse\x12J\n\x16\x63onnector_dead_letters\x18\x01 \x03(\x0b\x32*.isthmus.connectors.v1.ConnectorDeadLetter\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x89\x02\n\x13\x43onnectorDeadLetter\x12\x10\n\x08instance\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\x03\x12\x0e\n\x06stream\x18\x03 \x01(\t\x12\x12\n\nrecord_key\x18\x04 \x01(\t\x12\x13\n\x0brecord_json\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nresolution\x18\t \x01(\t\x12\x14\n\x0creplay_count\x18\n \x01(\x05\"U\n!ReplayConnectorDeadLettersRequest\x12\x16\n\x08instance\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0b\n\x03ids\x18\x02 \x03(\x03\x12\x0b\n\x03\x61ll\x18\x03 \x01(\x08\"\xab\x01\n\"ReplayConnectorDeadLettersResponse\x12\x16\n\x0eresolved_count\x18\x01 \x01(\x03\x12;\n\x07refused\x18\x02 \x03(\x0b\x32*.isthmus.connectors.v1.ConnectorDeadLetter\x12\x30\n\x07outcome\x18\x03 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"O\n\"DiscardConnectorDeadLettersRequest\x12\x16\n\x08instance\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\x03ids\x18\x02 \x03(\x03\x42\x04\xe2\x41\x01\x02\"p\n#DiscardConnectorDeadLettersResponse\x12\x17\n\x0f\x64iscarded_count\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome*\x83\x01\n\x0cSyncRunState\x12\x1e\n\x1aSYNC_RUN_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16SYNC_RUN_STATE_RUNNING\x10\x01\x12\x1c\n\x18SYNC_RUN_STATE_SUCCEEDED\x10\x02\x12\x19\n\x15SYNC_RUN_STATE_FAILED\x10\x03\x32\xa9\x05\n\x10\x43onnectorService\x12\x9a\x01\n\x16ListConnectorInstances\x12\x34.isthmus.connectors.v1.ListConnectorInstancesRequest\x1a\x35.isthmus.connectors.v1.ListConnectorInstancesResponse\"\x13\xaa\xbb\x18\x0f\x63onnectors:read\x12\xa0\x01\n\x18ListConnectorDeadLetters\x12\x36.isthmus.connectors.v1.ListConnectorDeadLettersRequest\x1a\x37.isthmus.connectors.v1.ListConnectorDeadLettersResponse\"\x13\xaa\xbb\x18\x0f\x63onnectors:read\x12\xa7\x01\n\x1aReplayConnectorDeadLetters\x12\x38.isthmus.connectors.v1.ReplayConnectorDeadLettersRequest\x1a\x39.isthmus.connectors.v1.ReplayConnectorDeadLettersResponse\"\x14\xaa\xbb\x18\x10\x63onnectors:write\x12\xaa\x01\n\x1b\x44iscardConnectorDeadLetters\x12\x39.isthmus.connectors.v1.DiscardConnectorDeadLettersRequest\x1a:.isthmus.connectors.v1.DiscardConnectorDeadLettersResponse\"\x14\xaa\xbb\x18\x10\x63onnectors:writeb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,13 +36,13 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'isthmus.connectors.v1.conne
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LISTCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._loaded_options = None
-  _globals['_LISTCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._serialized_options = b'\300\273\030\001'
+  _globals['_LISTCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._serialized_options = b'\342A\001\002'
   _globals['_REPLAYCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._loaded_options = None
-  _globals['_REPLAYCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._serialized_options = b'\300\273\030\001'
+  _globals['_REPLAYCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._serialized_options = b'\342A\001\002'
   _globals['_DISCARDCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._loaded_options = None
-  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._serialized_options = b'\300\273\030\001'
+  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST'].fields_by_name['instance']._serialized_options = b'\342A\001\002'
   _globals['_DISCARDCONNECTORDEADLETTERSREQUEST'].fields_by_name['ids']._loaded_options = None
-  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST'].fields_by_name['ids']._serialized_options = b'\300\273\030\001'
+  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST'].fields_by_name['ids']._serialized_options = b'\342A\001\002'
   _globals['_CONNECTORSERVICE'].methods_by_name['ListConnectorInstances']._loaded_options = None
   _globals['_CONNECTORSERVICE'].methods_by_name['ListConnectorInstances']._serialized_options = b'\252\273\030\017connectors:read'
   _globals['_CONNECTORSERVICE'].methods_by_name['ListConnectorDeadLetters']._loaded_options = None
@@ -50,32 +51,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONNECTORSERVICE'].methods_by_name['ReplayConnectorDeadLetters']._serialized_options = b'\252\273\030\020connectors:write'
   _globals['_CONNECTORSERVICE'].methods_by_name['DiscardConnectorDeadLetters']._loaded_options = None
   _globals['_CONNECTORSERVICE'].methods_by_name['DiscardConnectorDeadLetters']._serialized_options = b'\252\273\030\020connectors:write'
-  _globals['_SYNCRUNSTATE']._serialized_start=2075
-  _globals['_SYNCRUNSTATE']._serialized_end=2206
-  _globals['_LISTCONNECTORINSTANCESREQUEST']._serialized_start=162
-  _globals['_LISTCONNECTORINSTANCESREQUEST']._serialized_end=232
-  _globals['_LISTCONNECTORINSTANCESRESPONSE']._serialized_start=235
-  _globals['_LISTCONNECTORINSTANCESRESPONSE']._serialized_end=363
-  _globals['_CONNECTORINSTANCE']._serialized_start=366
-  _globals['_CONNECTORINSTANCE']._serialized_end=618
-  _globals['_CONNECTORSTREAM']._serialized_start=621
-  _globals['_CONNECTORSTREAM']._serialized_end=792
-  _globals['_SYNCRUN']._serialized_start=795
-  _globals['_SYNCRUN']._serialized_end=1089
-  _globals['_LISTCONNECTORDEADLETTERSREQUEST']._serialized_start=1091
-  _globals['_LISTCONNECTORDEADLETTERSREQUEST']._serialized_end=1210
-  _globals['_LISTCONNECTORDEADLETTERSRESPONSE']._serialized_start=1213
-  _globals['_LISTCONNECTORDEADLETTERSRESPONSE']._serialized_end=1348
-  _globals['_CONNECTORDEADLETTER']._serialized_start=1351
-  _globals['_CONNECTORDEADLETTER']._serialized_end=1616
-  _globals['_REPLAYCONNECTORDEADLETTERSREQUEST']._serialized_start=1618
-  _globals['_REPLAYCONNECTORDEADLETTERSREQUEST']._serialized_end=1703
-  _globals['_REPLAYCONNECTORDEADLETTERSRESPONSE']._serialized_start=1706
-  _globals['_REPLAYCONNECTORDEADLETTERSRESPONSE']._serialized_end=1877
-  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST']._serialized_start=1879
-  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST']._serialized_end=1958
-  _globals['_DISCARDCONNECTORDEADLETTERSRESPONSE']._serialized_start=1960
-  _globals['_DISCARDCONNECTORDEADLETTERSRESPONSE']._serialized_end=2072
-  _globals['_CONNECTORSERVICE']._serialized_start=2209
-  _globals['_CONNECTORSERVICE']._serialized_end=2890
+  _globals['_SYNCRUNSTATE']._serialized_start=2108
+  _globals['_SYNCRUNSTATE']._serialized_end=2239
+  _globals['_LISTCONNECTORINSTANCESREQUEST']._serialized_start=195
+  _globals['_LISTCONNECTORINSTANCESREQUEST']._serialized_end=265
+  _globals['_LISTCONNECTORINSTANCESRESPONSE']._serialized_start=268
+  _globals['_LISTCONNECTORINSTANCESRESPONSE']._serialized_end=396
+  _globals['_CONNECTORINSTANCE']._serialized_start=399
+  _globals['_CONNECTORINSTANCE']._serialized_end=651
+  _globals['_CONNECTORSTREAM']._serialized_start=654
+  _globals['_CONNECTORSTREAM']._serialized_end=825
+  _globals['_SYNCRUN']._serialized_start=828
+  _globals['_SYNCRUN']._serialized_end=1122
+  _globals['_LISTCONNECTORDEADLETTERSREQUEST']._serialized_start=1124
+  _globals['_LISTCONNECTORDEADLETTERSREQUEST']._serialized_end=1243
+  _globals['_LISTCONNECTORDEADLETTERSRESPONSE']._serialized_start=1246
+  _globals['_LISTCONNECTORDEADLETTERSRESPONSE']._serialized_end=1381
+  _globals['_CONNECTORDEADLETTER']._serialized_start=1384
+  _globals['_CONNECTORDEADLETTER']._serialized_end=1649
+  _globals['_REPLAYCONNECTORDEADLETTERSREQUEST']._serialized_start=1651
+  _globals['_REPLAYCONNECTORDEADLETTERSREQUEST']._serialized_end=1736
+  _globals['_REPLAYCONNECTORDEADLETTERSRESPONSE']._serialized_start=1739
+  _globals['_REPLAYCONNECTORDEADLETTERSRESPONSE']._serialized_end=1910
+  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST']._serialized_start=1912
+  _globals['_DISCARDCONNECTORDEADLETTERSREQUEST']._serialized_end=1991
+  _globals['_DISCARDCONNECTORDEADLETTERSRESPONSE']._serialized_start=1993
+  _globals['_DISCARDCONNECTORDEADLETTERSRESPONSE']._serialized_end=2105
+  _globals['_CONNECTORSERVICE']._serialized_start=2242
+  _globals['_CONNECTORSERVICE']._serialized_end=2923
 # @@protoc_insertion_point(module_scope)

@@ -22,34 +22,53 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n1isthmus/service_requests/v1/service_request.proto\x12\x1bisthmus.service_requests.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\"+\n\x08\x41ssignee\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\r\n\x05queue\x18\x02 \x01(\t\"\x88\x03\n\x03Sla\x12\x35\n\x11response_due_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13resolution_due_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13\x66irst_response_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06paused\x18\x04 \x01(\x08\x12.\n\npause_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0cpaused_total\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x19\n\x11response_breached\x18\x07 \x01(\x08\x12\x1b\n\x13resolution_breached\x18\x08 \x01(\x08\x12/\n\x0b\x62reach_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9a\x07\n\x0eServiceRequest\x12\x1a\n\x12service_request_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x10\n\x08order_id\x18\x03 \x01(\t\x12\x15\n\rorder_line_id\x18\x04 \x01(\t\x12\x35\n\x07\x63hannel\x18\x05 \x01(\x0e\x32$.isthmus.service_requests.v1.Channel\x12=\n\x04kind\x18\x06 \x01(\x0e\x32/.isthmus.service_requests.v1.ServiceRequestKind\x12\x10\n\x08\x63\x61tegory\x18\x07 \x01(\t\x12\x14\n\x0csub_category\x18\x08 \x01(\t\x12\x37\n\x08priority\x18\t \x01(\x0e\x32%.isthmus.service_requests.v1.Priority\x12\x0f\n\x07subject\x18\n \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x0b \x01(\t\x12\x14\n\x0creason_codes\x18\x0c \x03(\t\x12?\n\x05state\x18\r \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\x37\n\x08\x61ssignee\x18\x0e \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12-\n\x03sla\x18\x0f \x01(\x0b\x32 .isthmus.service_requests.v1.Sla\x12\x17\n\x0fresolution_code\x18\x10 \x01(\t\x12\x17\n\x0fresolution_note\x18\x11 \x01(\t\x12\x15\n\rsource_system\x18\x12 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x13 \x01(\t\x12+\n\topened_by\x18\x14 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12-\n\topen_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nclose_time\x18\x17 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0creopen_count\x18\x18 \x01(\x05\x12/\n\x0bupdate_time\x18\x19 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x1a \x01(\x03\"\xae\x04\n\x0bInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x1a\n\x12service_request_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x39\n\tdirection\x18\x04 \x01(\x0e\x32&.isthmus.service_requests.v1.Direction\x12\x35\n\x07\x63hannel\x18\x05 \x01(\x0e\x32$.isthmus.service_requests.v1.Channel\x12(\n\x06\x61uthor\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12.\n\noccur_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07subject\x18\x08 \x01(\t\x12\x0c\n\x04\x62ody\x18\t \x01(\t\x12\x16\n\x0ein_reply_to_id\x18\n \x01(\t\x12\x13\n\x0b\x63orrects_id\x18\x0b \x01(\t\x12+\n\x08\x64uration\x18\x0c \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x15\n\rsource_system\x18\r \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x0e \x01(\t\x12\x10\n\x08orphaned\x18\x0f \x01(\x08\x12\"\n\x1a\x63laimed_service_request_id\x18\x10 \x01(\t\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xba\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_PHONE\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x03\x12\x10\n\x0c\x43HANNEL_CHAT\x10\x04\x12\x11\n\rCHANNEL_STORE\x10\x05\x12\x10\n\x0c\x43HANNEL_MAIL\x10\x06\x12\x12\n\x0e\x43HANNEL_SOCIAL\x10\x07\x12\x14\n\x10\x43HANNEL_INTERNAL\x10\x08*\xaf\x02\n\x12ServiceRequestKind\x12$\n SERVICE_REQUEST_KIND_UNSPECIFIED\x10\x00\x12 \n\x1cSERVICE_REQUEST_KIND_INQUIRY\x10\x01\x12\"\n\x1eSERVICE_REQUEST_KIND_COMPLAINT\x10\x02\x12\x1f\n\x1bSERVICE_REQUEST_KIND_RETURN\x10\x03\x12%\n!SERVICE_REQUEST_KIND_CANCELLATION\x10\x04\x12\"\n\x1eSERVICE_REQUEST_KIND_TECHNICAL\x10\x05\x12!\n\x1dSERVICE_REQUEST_KIND_FEEDBACK\x10\x06\x12\x1e\n\x1aSERVICE_REQUEST_KIND_OTHER\x10\x07*s\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03\x12\x13\n\x0fPRIORITY_URGENT\x10\x04*\xed\x01\n\x13ServiceRequestState\x12%\n!SERVICE_REQUEST_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19SERVICE_REQUEST_STATE_NEW\x10\x01\x12\x1e\n\x1aSERVICE_REQUEST_STATE_OPEN\x10\x02\x12*\n&SERVICE_REQUEST_STATE_PENDING_CUSTOMER\x10\x03\x12\"\n\x1eSERVICE_REQUEST_STATE_RESOLVED\x10\x04\x12 \n\x1cSERVICE_REQUEST_STATE_CLOSED\x10\x05*m\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44IRECTION_INBOUND\x10\x01\x12\x16\n\x12\x44IRECTION_OUTBOUND\x10\x02\x12\x16\n\x12\x44IRECTION_INTERNAL\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n1isthmus/service_requests/v1/service_request.proto\x12\x1bisthmus.service_requests.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\"+\n\x08\x41ssignee\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\r\n\x05queue\x18\x02 \x01(\t\"\x88\x03\n\x03Sla\x12\x35\n\x11response_due_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13resolution_due_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13\x66irst_response_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06paused\x18\x04 \x01(\x08\x12.\n\npause_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0cpaused_total\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x19\n\x11response_breached\x18\x07 \x01(\x08\x12\x1b\n\x13resolution_breached\x18\x08 \x01(\x08\x12/\n\x0b\x62reach_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb8\x07\n\x0eServiceRequest\x12 \n\x12service_request_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x10\n\x08order_id\x18\x03 \x01(\t\x12\x15\n\rorder_line_id\x18\x04 \x01(\t\x12\x35\n\x07\x63hannel\x18\x05 \x01(\x0e\x32$.isthmus.service_requests.v1.Channel\x12=\n\x04kind\x18\x06 \x01(\x0e\x32/.isthmus.service_requests.v1.ServiceRequestKind\x12\x10\n\x08\x63\x61tegory\x18\x07 \x01(\t\x12\x14\n\x0csub_category\x18\x08 \x01(\t\x12\x37\n\x08priority\x18\t \x01(\x0e\x32%.isthmus.service_requests.v1.Priority\x12\x0f\n\x07subject\x18\n \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x0b \x01(\t\x12\x14\n\x0creason_codes\x18\x0c \x03(\t\x12?\n\x05state\x18\r \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\x37\n\x08\x61ssignee\x18\x0e \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12\x33\n\x03sla\x18\x0f \x01(\x0b\x32 .isthmus.service_requests.v1.SlaB\x04\xe2\x41\x01\x03\x12\x17\n\x0fresolution_code\x18\x10 \x01(\t\x12\x17\n\x0fresolution_note\x18\x11 \x01(\t\x12\x15\n\rsource_system\x18\x12 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x13 \x01(\t\x12+\n\topened_by\x18\x14 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12-\n\topen_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nclose_time\x18\x17 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x0creopen_count\x18\x18 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x19 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x07version\x18\x1a \x01(\x03\x42\x04\xe2\x41\x01\x03\"\xc6\x04\n\x0bInteraction\x12\x1c\n\x0einteraction_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x12service_request_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x39\n\tdirection\x18\x04 \x01(\x0e\x32&.isthmus.service_requests.v1.Direction\x12\x35\n\x07\x63hannel\x18\x05 \x01(\x0e\x32$.isthmus.service_requests.v1.Channel\x12(\n\x06\x61uthor\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12.\n\noccur_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07subject\x18\x08 \x01(\t\x12\x0c\n\x04\x62ody\x18\t \x01(\t\x12\x16\n\x0ein_reply_to_id\x18\n \x01(\t\x12\x13\n\x0b\x63orrects_id\x18\x0b \x01(\t\x12+\n\x08\x64uration\x18\x0c \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x15\n\rsource_system\x18\r \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x0e \x01(\t\x12\x16\n\x08orphaned\x18\x0f \x01(\x08\x42\x04\xe2\x41\x01\x03\x12(\n\x1a\x63laimed_service_request_id\x18\x10 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03*\xba\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x11\n\rCHANNEL_PHONE\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x03\x12\x10\n\x0c\x43HANNEL_CHAT\x10\x04\x12\x11\n\rCHANNEL_STORE\x10\x05\x12\x10\n\x0c\x43HANNEL_MAIL\x10\x06\x12\x12\n\x0e\x43HANNEL_SOCIAL\x10\x07\x12\x14\n\x10\x43HANNEL_INTERNAL\x10\x08*\xaf\x02\n\x12ServiceRequestKind\x12$\n SERVICE_REQUEST_KIND_UNSPECIFIED\x10\x00\x12 \n\x1cSERVICE_REQUEST_KIND_INQUIRY\x10\x01\x12\"\n\x1eSERVICE_REQUEST_KIND_COMPLAINT\x10\x02\x12\x1f\n\x1bSERVICE_REQUEST_KIND_RETURN\x10\x03\x12%\n!SERVICE_REQUEST_KIND_CANCELLATION\x10\x04\x12\"\n\x1eSERVICE_REQUEST_KIND_TECHNICAL\x10\x05\x12!\n\x1dSERVICE_REQUEST_KIND_FEEDBACK\x10\x06\x12\x1e\n\x1aSERVICE_REQUEST_KIND_OTHER\x10\x07*s\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03\x12\x13\n\x0fPRIORITY_URGENT\x10\x04*\xed\x01\n\x13ServiceRequestState\x12%\n!SERVICE_REQUEST_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19SERVICE_REQUEST_STATE_NEW\x10\x01\x12\x1e\n\x1aSERVICE_REQUEST_STATE_OPEN\x10\x02\x12*\n&SERVICE_REQUEST_STATE_PENDING_CUSTOMER\x10\x03\x12\"\n\x1eSERVICE_REQUEST_STATE_RESOLVED\x10\x04\x12 \n\x1cSERVICE_REQUEST_STATE_CLOSED\x10\x05*m\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x15\n\x11\x44IRECTION_INBOUND\x10\x01\x12\x16\n\x12\x44IRECTION_OUTBOUND\x10\x02\x12\x16\n\x12\x44IRECTION_INTERNAL\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'isthmus.service_requests.v1.service_request_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHANNEL']._serialized_start=2106
-  _globals['_CHANNEL']._serialized_end=2292
-  _globals['_SERVICEREQUESTKIND']._serialized_start=2295
-  _globals['_SERVICEREQUESTKIND']._serialized_end=2598
-  _globals['_PRIORITY']._serialized_start=2600
-  _globals['_PRIORITY']._serialized_end=2715
-  _globals['_SERVICEREQUESTSTATE']._serialized_start=2718
-  _globals['_SERVICEREQUESTSTATE']._serialized_end=2955
-  _globals['_DIRECTION']._serialized_start=2957
-  _globals['_DIRECTION']._serialized_end=3066
-  _globals['_ASSIGNEE']._serialized_start=179
-  _globals['_ASSIGNEE']._serialized_end=222
-  _globals['_SLA']._serialized_start=225
-  _globals['_SLA']._serialized_end=617
-  _globals['_SERVICEREQUEST']._serialized_start=620
-  _globals['_SERVICEREQUEST']._serialized_end=1542
-  _globals['_INTERACTION']._serialized_start=1545
-  _globals['_INTERACTION']._serialized_end=2103
+  _globals['_SERVICEREQUEST'].fields_by_name['service_request_id']._loaded_options = None
+  _globals['_SERVICEREQUEST'].fields_by_name['service_request_id']._serialized_options = b'\342A\001\003'
+  _globals['_SERVICEREQUEST'].fields_by_name['sla']._loaded_options = None
+  _globals['_SERVICEREQUEST'].fields_by_name['sla']._serialized_options = b'\342A\001\003'
+  _globals['_SERVICEREQUEST'].fields_by_name['reopen_count']._loaded_options = None
+  _globals['_SERVICEREQUEST'].fields_by_name['reopen_count']._serialized_options = b'\342A\001\003'
+  _globals['_SERVICEREQUEST'].fields_by_name['update_time']._loaded_options = None
+  _globals['_SERVICEREQUEST'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
+  _globals['_SERVICEREQUEST'].fields_by_name['version']._loaded_options = None
+  _globals['_SERVICEREQUEST'].fields_by_name['version']._serialized_options = b'\342A\001\003'
+  _globals['_INTERACTION'].fields_by_name['interaction_id']._loaded_options = None
+  _globals['_INTERACTION'].fields_by_name['interaction_id']._serialized_options = b'\342A\001\003'
+  _globals['_INTERACTION'].fields_by_name['orphaned']._loaded_options = None
+  _globals['_INTERACTION'].fields_by_name['orphaned']._serialized_options = b'\342A\001\003'
+  _globals['_INTERACTION'].fields_by_name['claimed_service_request_id']._loaded_options = None
+  _globals['_INTERACTION'].fields_by_name['claimed_service_request_id']._serialized_options = b'\342A\001\003'
+  _globals['_INTERACTION'].fields_by_name['create_time']._loaded_options = None
+  _globals['_INTERACTION'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
+  _globals['_CHANNEL']._serialized_start=2193
+  _globals['_CHANNEL']._serialized_end=2379
+  _globals['_SERVICEREQUESTKIND']._serialized_start=2382
+  _globals['_SERVICEREQUESTKIND']._serialized_end=2685
+  _globals['_PRIORITY']._serialized_start=2687
+  _globals['_PRIORITY']._serialized_end=2802
+  _globals['_SERVICEREQUESTSTATE']._serialized_start=2805
+  _globals['_SERVICEREQUESTSTATE']._serialized_end=3042
+  _globals['_DIRECTION']._serialized_start=3044
+  _globals['_DIRECTION']._serialized_end=3153
+  _globals['_ASSIGNEE']._serialized_start=212
+  _globals['_ASSIGNEE']._serialized_end=255
+  _globals['_SLA']._serialized_start=258
+  _globals['_SLA']._serialized_end=650
+  _globals['_SERVICEREQUEST']._serialized_start=653
+  _globals['_SERVICEREQUEST']._serialized_end=1605
+  _globals['_INTERACTION']._serialized_start=1608
+  _globals['_INTERACTION']._serialized_end=2190
 # @@protoc_insertion_point(module_scope)

@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1_dot_common__pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as isthmus_dot_service__requests_dot_v1_dot_service__request__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2isthmus/service_requests/v1/service_requests.proto\x12\x1bisthmus.service_requests.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\x31isthmus/service_requests/v1/service_request.proto\"\xcf\x04\n\x19OpenServiceRequestRequest\x12\x19\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x15\n\rorder_line_id\x18\x03 \x01(\t\x12;\n\x07\x63hannel\x18\x04 \x01(\x0e\x32$.isthmus.service_requests.v1.ChannelB\x04\xc0\xbb\x18\x01\x12\x43\n\x04kind\x18\x05 \x01(\x0e\x32/.isthmus.service_requests.v1.ServiceRequestKindB\x04\xc0\xbb\x18\x01\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12\x14\n\x0csub_category\x18\x07 \x01(\t\x12\x37\n\x08priority\x18\x08 \x01(\x0e\x32%.isthmus.service_requests.v1.Priority\x12\x0f\n\x07subject\x18\t \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\n \x01(\t\x12\x14\n\x0creason_codes\x18\x0b \x03(\t\x12\x37\n\x08\x61ssignee\x18\x0c \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12\x15\n\rsource_system\x18\r \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x0e \x01(\t\x12\'\n\x05\x61\x63tor\x18\x0f \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12\x12\n\nrequest_id\x18\x10 \x01(\t\x12-\n\topen_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x18GetServiceRequestRequest\x12 \n\x12service_request_id\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\"\xfc\x02\n\x1aListServiceRequestsRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x19\n\x11\x61ssignee_agent_id\x18\x02 \x01(\t\x12\r\n\x05queue\x18\x03 \x01(\t\x12@\n\x06states\x18\x04 \x03(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\x0f\n\x07overdue\x18\x05 \x01(\x08\x12-\n\ndue_within\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12=\n\x04kind\x18\x07 \x01(\x0e\x32/.isthmus.service_requests.v1.ServiceRequestKind\x12\x37\n\x08priority\x18\x08 \x01(\x0e\x32%.isthmus.service_requests.v1.Priority\x12\x11\n\tpage_size\x18\t \x01(\x05\x12\x12\n\npage_token\x18\n \x01(\t\"}\n\x1bListServiceRequestsResponse\x12\x45\n\x10service_requests\x18\x01 \x03(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xdd\x01\n\x1b\x41ssignServiceRequestRequest\x12 \n\x12service_request_id\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12\x37\n\x08\x61ssignee\x18\x03 \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\'\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"\xc0\x02\n ChangeServiceRequestStateRequest\x12 \n\x12service_request_id\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12L\n\x0ctarget_state\x18\x03 \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestStateB\x04\xc0\xbb\x18\x01\x12\x17\n\x0fresolution_code\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\'\n\x05\x61\x63tor\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12.\n\noccur_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x08 \x01(\t\"p\n\x15LogInteractionRequest\x12\x43\n\x0binteraction\x18\x01 \x01(\x0b\x32(.isthmus.service_requests.v1.InteractionB\x04\xc0\xbb\x18\x01\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x88\x01\n\x17ListInteractionsRequest\x12\x1a\n\x12service_request_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x15\n\rorphaned_only\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"s\n\x18ListInteractionsResponse\x12>\n\x0cinteractions\x18\x01 \x03(\x0b\x32(.isthmus.service_requests.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"9\n\x1cGetContactSuppressionRequest\x12\x19\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x04\xc0\xbb\x18\x01\"\xa8\x01\n\x1dGetContactSuppressionResponse\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1b\n\x13service_request_ids\x18\x04 \x03(\t\x12\x31\n\rsuppress_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\x1aOpenServiceRequestResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"a\n\x19GetServiceRequestResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\"\x96\x01\n\x1c\x41ssignServiceRequestResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"\x9b\x01\n!ChangeServiceRequestStateResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"\x89\x01\n\x16LogInteractionResponse\x12=\n\x0binteraction\x18\x01 \x01(\x0b\x32(.isthmus.service_requests.v1.Interaction\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome2\xc5\n\n\x15ServiceRequestService\x12\xa1\x01\n\x12OpenServiceRequest\x12\x36.isthmus.service_requests.v1.OpenServiceRequestRequest\x1a\x37.isthmus.service_requests.v1.OpenServiceRequestResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\x9d\x01\n\x11GetServiceRequest\x12\x35.isthmus.service_requests.v1.GetServiceRequestRequest\x1a\x36.isthmus.service_requests.v1.GetServiceRequestResponse\"\x19\xaa\xbb\x18\x15service_requests:read\x12\xa3\x01\n\x13ListServiceRequests\x12\x37.isthmus.service_requests.v1.ListServiceRequestsRequest\x1a\x38.isthmus.service_requests.v1.ListServiceRequestsResponse\"\x19\xaa\xbb\x18\x15service_requests:read\x12\xa7\x01\n\x14\x41ssignServiceRequest\x12\x38.isthmus.service_requests.v1.AssignServiceRequestRequest\x1a\x39.isthmus.service_requests.v1.AssignServiceRequestResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\xb6\x01\n\x19\x43hangeServiceRequestState\x12=.isthmus.service_requests.v1.ChangeServiceRequestStateRequest\x1a>.isthmus.service_requests.v1.ChangeServiceRequestStateResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\x95\x01\n\x0eLogInteraction\x12\x32.isthmus.service_requests.v1.LogInteractionRequest\x1a\x33.isthmus.service_requests.v1.LogInteractionResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\x9a\x01\n\x10ListInteractions\x12\x34.isthmus.service_requests.v1.ListInteractionsRequest\x1a\x35.isthmus.service_requests.v1.ListInteractionsResponse\"\x19\xaa\xbb\x18\x15service_requests:read\x12\xa9\x01\n\x15GetContactSuppression\x12\x39.isthmus.service_requests.v1.GetContactSuppressionRequest\x1a:.isthmus.service_requests.v1.GetContactSuppressionResponse\"\x19\xaa\xbb\x18\x15service_requests:readb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2isthmus/service_requests/v1/service_requests.proto\x12\x1bisthmus.service_requests.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\x1a\x31isthmus/service_requests/v1/service_request.proto\"\xcf\x04\n\x19OpenServiceRequestRequest\x12\x19\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x15\n\rorder_line_id\x18\x03 \x01(\t\x12;\n\x07\x63hannel\x18\x04 \x01(\x0e\x32$.isthmus.service_requests.v1.ChannelB\x04\xe2\x41\x01\x02\x12\x43\n\x04kind\x18\x05 \x01(\x0e\x32/.isthmus.service_requests.v1.ServiceRequestKindB\x04\xe2\x41\x01\x02\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12\x14\n\x0csub_category\x18\x07 \x01(\t\x12\x37\n\x08priority\x18\x08 \x01(\x0e\x32%.isthmus.service_requests.v1.Priority\x12\x0f\n\x07subject\x18\t \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\n \x01(\t\x12\x14\n\x0creason_codes\x18\x0b \x03(\t\x12\x37\n\x08\x61ssignee\x18\x0c \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12\x15\n\rsource_system\x18\r \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x0e \x01(\t\x12\'\n\x05\x61\x63tor\x18\x0f \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12\x12\n\nrequest_id\x18\x10 \x01(\t\x12-\n\topen_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x18GetServiceRequestRequest\x12 \n\x12service_request_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\xfc\x02\n\x1aListServiceRequestsRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x19\n\x11\x61ssignee_agent_id\x18\x02 \x01(\t\x12\r\n\x05queue\x18\x03 \x01(\t\x12@\n\x06states\x18\x04 \x03(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestState\x12\x0f\n\x07overdue\x18\x05 \x01(\x08\x12-\n\ndue_within\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12=\n\x04kind\x18\x07 \x01(\x0e\x32/.isthmus.service_requests.v1.ServiceRequestKind\x12\x37\n\x08priority\x18\x08 \x01(\x0e\x32%.isthmus.service_requests.v1.Priority\x12\x11\n\tpage_size\x18\t \x01(\x05\x12\x12\n\npage_token\x18\n \x01(\t\"}\n\x1bListServiceRequestsResponse\x12\x45\n\x10service_requests\x18\x01 \x03(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xdd\x01\n\x1b\x41ssignServiceRequestRequest\x12 \n\x12service_request_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12\x37\n\x08\x61ssignee\x18\x03 \x01(\x0b\x32%.isthmus.service_requests.v1.Assignee\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\'\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"\xc0\x02\n ChangeServiceRequestStateRequest\x12 \n\x12service_request_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12L\n\x0ctarget_state\x18\x03 \x01(\x0e\x32\x30.isthmus.service_requests.v1.ServiceRequestStateB\x04\xe2\x41\x01\x02\x12\x17\n\x0fresolution_code\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\'\n\x05\x61\x63tor\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Actor\x12.\n\noccur_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x08 \x01(\t\"p\n\x15LogInteractionRequest\x12\x43\n\x0binteraction\x18\x01 \x01(\x0b\x32(.isthmus.service_requests.v1.InteractionB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x88\x01\n\x17ListInteractionsRequest\x12\x1a\n\x12service_request_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x15\n\rorphaned_only\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"s\n\x18ListInteractionsResponse\x12>\n\x0cinteractions\x18\x01 \x03(\x0b\x32(.isthmus.service_requests.v1.Interaction\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"9\n\x1cGetContactSuppressionRequest\x12\x19\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\xa8\x01\n\x1dGetContactSuppressionResponse\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1b\n\x13service_request_ids\x18\x04 \x03(\t\x12\x31\n\rsuppress_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\x1aOpenServiceRequestResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"a\n\x19GetServiceRequestResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\"\x96\x01\n\x1c\x41ssignServiceRequestResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"\x9b\x01\n!ChangeServiceRequestStateResponse\x12\x44\n\x0fservice_request\x18\x01 \x01(\x0b\x32+.isthmus.service_requests.v1.ServiceRequest\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"\x89\x01\n\x16LogInteractionResponse\x12=\n\x0binteraction\x18\x01 \x01(\x0b\x32(.isthmus.service_requests.v1.Interaction\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome2\xc5\n\n\x15ServiceRequestService\x12\xa1\x01\n\x12OpenServiceRequest\x12\x36.isthmus.service_requests.v1.OpenServiceRequestRequest\x1a\x37.isthmus.service_requests.v1.OpenServiceRequestResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\x9d\x01\n\x11GetServiceRequest\x12\x35.isthmus.service_requests.v1.GetServiceRequestRequest\x1a\x36.isthmus.service_requests.v1.GetServiceRequestResponse\"\x19\xaa\xbb\x18\x15service_requests:read\x12\xa3\x01\n\x13ListServiceRequests\x12\x37.isthmus.service_requests.v1.ListServiceRequestsRequest\x1a\x38.isthmus.service_requests.v1.ListServiceRequestsResponse\"\x19\xaa\xbb\x18\x15service_requests:read\x12\xa7\x01\n\x14\x41ssignServiceRequest\x12\x38.isthmus.service_requests.v1.AssignServiceRequestRequest\x1a\x39.isthmus.service_requests.v1.AssignServiceRequestResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\xb6\x01\n\x19\x43hangeServiceRequestState\x12=.isthmus.service_requests.v1.ChangeServiceRequestStateRequest\x1a>.isthmus.service_requests.v1.ChangeServiceRequestStateResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\x95\x01\n\x0eLogInteraction\x12\x32.isthmus.service_requests.v1.LogInteractionRequest\x1a\x33.isthmus.service_requests.v1.LogInteractionResponse\"\x1a\xaa\xbb\x18\x16service_requests:write\x12\x9a\x01\n\x10ListInteractions\x12\x34.isthmus.service_requests.v1.ListInteractionsRequest\x1a\x35.isthmus.service_requests.v1.ListInteractionsResponse\"\x19\xaa\xbb\x18\x15service_requests:read\x12\xa9\x01\n\x15GetContactSuppression\x12\x39.isthmus.service_requests.v1.GetContactSuppressionRequest\x1a:.isthmus.service_requests.v1.GetContactSuppressionResponse\"\x19\xaa\xbb\x18\x15service_requests:readb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,23 +37,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'isthmus.service_requests.v1
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['customer_id']._loaded_options = None
-  _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['customer_id']._serialized_options = b'\300\273\030\001'
+  _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['customer_id']._serialized_options = b'\342A\001\002'
   _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['channel']._loaded_options = None
-  _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['channel']._serialized_options = b'\300\273\030\001'
+  _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['channel']._serialized_options = b'\342A\001\002'
   _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['kind']._loaded_options = None
-  _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['kind']._serialized_options = b'\300\273\030\001'
+  _globals['_OPENSERVICEREQUESTREQUEST'].fields_by_name['kind']._serialized_options = b'\342A\001\002'
   _globals['_GETSERVICEREQUESTREQUEST'].fields_by_name['service_request_id']._loaded_options = None
-  _globals['_GETSERVICEREQUESTREQUEST'].fields_by_name['service_request_id']._serialized_options = b'\300\273\030\001'
+  _globals['_GETSERVICEREQUESTREQUEST'].fields_by_name['service_request_id']._serialized_options = b'\342A\001\002'
   _globals['_ASSIGNSERVICEREQUESTREQUEST'].fields_by_name['service_request_id']._loaded_options = None
-  _globals['_ASSIGNSERVICEREQUESTREQUEST'].fields_by_name['service_request_id']._serialized_options = b'\300\273\030\001'
+  _globals['_ASSIGNSERVICEREQUESTREQUEST'].fields_by_name['service_request_id']._serialized_options = b'\342A\001\002'
   _globals['_CHANGESERVICEREQUESTSTATEREQUEST'].fields_by_name['service_request_id']._loaded_options = None
-  _globals['_CHANGESERVICEREQUESTSTATEREQUEST'].fields_by_name['service_request_id']._serialized_options = b'\300\273\030\001'
+  _globals['_CHANGESERVICEREQUESTSTATEREQUEST'].fields_by_name['service_request_id']._serialized_options = b'\342A\001\002'
   _globals['_CHANGESERVICEREQUESTSTATEREQUEST'].fields_by_name['target_state']._loaded_options = None
-  _globals['_CHANGESERVICEREQUESTSTATEREQUEST'].fields_by_name['target_state']._serialized_options = b'\300\273\030\001'
+  _globals['_CHANGESERVICEREQUESTSTATEREQUEST'].fields_by_name['target_state']._serialized_options = b'\342A\001\002'
   _globals['_LOGINTERACTIONREQUEST'].fields_by_name['interaction']._loaded_options = None
-  _globals['_LOGINTERACTIONREQUEST'].fields_by_name['interaction']._serialized_options = b'\300\273\030\001'
+  _globals['_LOGINTERACTIONREQUEST'].fields_by_name['interaction']._serialized_options = b'\342A\001\002'
   _globals['_GETCONTACTSUPPRESSIONREQUEST'].fields_by_name['customer_id']._loaded_options = None
-  _globals['_GETCONTACTSUPPRESSIONREQUEST'].fields_by_name['customer_id']._serialized_options = b'\300\273\030\001'
+  _globals['_GETCONTACTSUPPRESSIONREQUEST'].fields_by_name['customer_id']._serialized_options = b'\342A\001\002'
   _globals['_SERVICEREQUESTSERVICE'].methods_by_name['OpenServiceRequest']._loaded_options = None
   _globals['_SERVICEREQUESTSERVICE'].methods_by_name['OpenServiceRequest']._serialized_options = b'\252\273\030\026service_requests:write'
   _globals['_SERVICEREQUESTSERVICE'].methods_by_name['GetServiceRequest']._loaded_options = None
@@ -69,38 +70,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SERVICEREQUESTSERVICE'].methods_by_name['ListInteractions']._serialized_options = b'\252\273\030\025service_requests:read'
   _globals['_SERVICEREQUESTSERVICE'].methods_by_name['GetContactSuppression']._loaded_options = None
   _globals['_SERVICEREQUESTSERVICE'].methods_by_name['GetContactSuppression']._serialized_options = b'\252\273\030\025service_requests:read'
-  _globals['_OPENSERVICEREQUESTREQUEST']._serialized_start=232
-  _globals['_OPENSERVICEREQUESTREQUEST']._serialized_end=823
-  _globals['_GETSERVICEREQUESTREQUEST']._serialized_start=825
-  _globals['_GETSERVICEREQUESTREQUEST']._serialized_end=885
-  _globals['_LISTSERVICEREQUESTSREQUEST']._serialized_start=888
-  _globals['_LISTSERVICEREQUESTSREQUEST']._serialized_end=1268
-  _globals['_LISTSERVICEREQUESTSRESPONSE']._serialized_start=1270
-  _globals['_LISTSERVICEREQUESTSRESPONSE']._serialized_end=1395
-  _globals['_ASSIGNSERVICEREQUESTREQUEST']._serialized_start=1398
-  _globals['_ASSIGNSERVICEREQUESTREQUEST']._serialized_end=1619
-  _globals['_CHANGESERVICEREQUESTSTATEREQUEST']._serialized_start=1622
-  _globals['_CHANGESERVICEREQUESTSTATEREQUEST']._serialized_end=1942
-  _globals['_LOGINTERACTIONREQUEST']._serialized_start=1944
-  _globals['_LOGINTERACTIONREQUEST']._serialized_end=2056
-  _globals['_LISTINTERACTIONSREQUEST']._serialized_start=2059
-  _globals['_LISTINTERACTIONSREQUEST']._serialized_end=2195
-  _globals['_LISTINTERACTIONSRESPONSE']._serialized_start=2197
-  _globals['_LISTINTERACTIONSRESPONSE']._serialized_end=2312
-  _globals['_GETCONTACTSUPPRESSIONREQUEST']._serialized_start=2314
-  _globals['_GETCONTACTSUPPRESSIONREQUEST']._serialized_end=2371
-  _globals['_GETCONTACTSUPPRESSIONRESPONSE']._serialized_start=2374
-  _globals['_GETCONTACTSUPPRESSIONRESPONSE']._serialized_end=2542
-  _globals['_OPENSERVICEREQUESTRESPONSE']._serialized_start=2545
-  _globals['_OPENSERVICEREQUESTRESPONSE']._serialized_end=2693
-  _globals['_GETSERVICEREQUESTRESPONSE']._serialized_start=2695
-  _globals['_GETSERVICEREQUESTRESPONSE']._serialized_end=2792
-  _globals['_ASSIGNSERVICEREQUESTRESPONSE']._serialized_start=2795
-  _globals['_ASSIGNSERVICEREQUESTRESPONSE']._serialized_end=2945
-  _globals['_CHANGESERVICEREQUESTSTATERESPONSE']._serialized_start=2948
-  _globals['_CHANGESERVICEREQUESTSTATERESPONSE']._serialized_end=3103
-  _globals['_LOGINTERACTIONRESPONSE']._serialized_start=3106
-  _globals['_LOGINTERACTIONRESPONSE']._serialized_end=3243
-  _globals['_SERVICEREQUESTSERVICE']._serialized_start=3246
-  _globals['_SERVICEREQUESTSERVICE']._serialized_end=4595
+  _globals['_OPENSERVICEREQUESTREQUEST']._serialized_start=265
+  _globals['_OPENSERVICEREQUESTREQUEST']._serialized_end=856
+  _globals['_GETSERVICEREQUESTREQUEST']._serialized_start=858
+  _globals['_GETSERVICEREQUESTREQUEST']._serialized_end=918
+  _globals['_LISTSERVICEREQUESTSREQUEST']._serialized_start=921
+  _globals['_LISTSERVICEREQUESTSREQUEST']._serialized_end=1301
+  _globals['_LISTSERVICEREQUESTSRESPONSE']._serialized_start=1303
+  _globals['_LISTSERVICEREQUESTSRESPONSE']._serialized_end=1428
+  _globals['_ASSIGNSERVICEREQUESTREQUEST']._serialized_start=1431
+  _globals['_ASSIGNSERVICEREQUESTREQUEST']._serialized_end=1652
+  _globals['_CHANGESERVICEREQUESTSTATEREQUEST']._serialized_start=1655
+  _globals['_CHANGESERVICEREQUESTSTATEREQUEST']._serialized_end=1975
+  _globals['_LOGINTERACTIONREQUEST']._serialized_start=1977
+  _globals['_LOGINTERACTIONREQUEST']._serialized_end=2089
+  _globals['_LISTINTERACTIONSREQUEST']._serialized_start=2092
+  _globals['_LISTINTERACTIONSREQUEST']._serialized_end=2228
+  _globals['_LISTINTERACTIONSRESPONSE']._serialized_start=2230
+  _globals['_LISTINTERACTIONSRESPONSE']._serialized_end=2345
+  _globals['_GETCONTACTSUPPRESSIONREQUEST']._serialized_start=2347
+  _globals['_GETCONTACTSUPPRESSIONREQUEST']._serialized_end=2404
+  _globals['_GETCONTACTSUPPRESSIONRESPONSE']._serialized_start=2407
+  _globals['_GETCONTACTSUPPRESSIONRESPONSE']._serialized_end=2575
+  _globals['_OPENSERVICEREQUESTRESPONSE']._serialized_start=2578
+  _globals['_OPENSERVICEREQUESTRESPONSE']._serialized_end=2726
+  _globals['_GETSERVICEREQUESTRESPONSE']._serialized_start=2728
+  _globals['_GETSERVICEREQUESTRESPONSE']._serialized_end=2825
+  _globals['_ASSIGNSERVICEREQUESTRESPONSE']._serialized_start=2828
+  _globals['_ASSIGNSERVICEREQUESTRESPONSE']._serialized_end=2978
+  _globals['_CHANGESERVICEREQUESTSTATERESPONSE']._serialized_start=2981
+  _globals['_CHANGESERVICEREQUESTSTATERESPONSE']._serialized_end=3136
+  _globals['_LOGINTERACTIONRESPONSE']._serialized_start=3139
+  _globals['_LOGINTERACTIONRESPONSE']._serialized_end=3276
+  _globals['_SERVICEREQUESTSERVICE']._serialized_start=3279
+  _globals['_SERVICEREQUESTSERVICE']._serialized_end=4628
 # @@protoc_insertion_point(module_scope)
