@@ -51,6 +51,7 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.errors import field_violations
 
 BIN = Path(sys.executable).parent
 BATCH = 1000  # what the connector runtime sends per BatchUpsertSourceRecords
@@ -215,7 +216,7 @@ async def load(
             )
             for res in response.results:
                 if res.outcome == pb.MATCH_OUTCOME_REJECTED:
-                    fields = ",".join(v.field.split("].", 1)[-1] for v in res.error.field_violations)
+                    fields = ",".join(f.split("].", 1)[-1] for f, _ in field_violations(res.error))
                     refused[fields or res.error.message] += 1
                     continue
                 reviews += res.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED

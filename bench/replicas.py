@@ -179,7 +179,7 @@ async def customers_round(
                 response = await stub.BatchUpsertSourceRecords(
                     api.BatchUpsertSourceRecordsRequest(records=batch)
                 )
-                rejected += sum(1 for r in response.results if r.error.code)
+                rejected += sum(1 for r in response.results if r.HasField("error"))
 
         meter = Meter(_pids(pods, backends))
         meter.start()

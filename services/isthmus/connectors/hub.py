@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 import grpc
+from google.rpc import status_pb2
 
 from isthmus.connectors import mapping
 from isthmus.connectors.channels import PREFIX, HubChannels
@@ -36,7 +37,7 @@ from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, r
 from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus_client.api.value.v1 import campaigns_pb2_grpc
-from isthmus_client.errors import CONFIGURATION_REASONS, error_info
+from isthmus_client.errors import CONFIGURATION_REASONS, code_of, error_info, field_violations
 
 BATCH_LIMIT = 1000  # BatchUpsertSourceRecords takes at most 1,000 records per request
 
@@ -201,12 +202,14 @@ class GrpcHub:
                 out.extend(Delivery(False, reason=str(exc)) for _ in chunk)
                 continue
             refused = next(
-                (r.error for r in response.results if r.error.reason in CONFIGURATION_REASONS), None
+                (r.error for r in response.results if error_info(r.error)[0] in CONFIGURATION_REASONS), None
             )
             if refused is not None:
                 # Not this record's fault: every record of the system would be refused alike.
                 raise _configuration_refused(
-                    "BatchUpsertSourceRecords", f"{refused.code}: {refused.message}", dict(refused.metadata)
+                    "BatchUpsertSourceRecords",
+                    f"{code_of(refused).name}: {refused.message}",
+                    error_info(refused)[1],
                 )
             delivered: list[Delivery] = []
             for result in response.results:
@@ -313,6 +316,7 @@ class GrpcHub:
         )
 
 
-def _item_error(error: common_pb2.ItemError) -> str:
-    fields = "; ".join(f"{v.field}: {v.description}" for v in error.field_violations)
-    return f"{error.code}: {error.message}" + (f" ({fields})" if fields else "")
+def _item_error(error: status_pb2.Status) -> str:
+    """A refused record's reason, for its dead letter: its code, message and the fields at fault."""
+    fields = "; ".join(f"{f}: {d}" for f, d in field_violations(error))
+    return f"{code_of(error).name}: {error.message}" + (f" ({fields})" if fields else "")

@@ -14,10 +14,10 @@ from isthmus.customers.incoming import Incoming, Upserted
 from isthmus.customers.ingest import upsert
 from isthmus.customers.metrics import count_outcomes
 from isthmus.customers.normalise import normalise
-from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument
+from isthmus.kernel.errors import Conflict, InvalidArgument
 from isthmus.kernel.paging import page_size
 from isthmus.platform import collector
-from isthmus_client.api.common.v1 import common_pb2
+from isthmus.platform.interceptors import item_status
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -40,17 +40,6 @@ def _prefixed(exc: InvalidArgument, prefix: str) -> InvalidArgument:
     return prefixed.because(exc.reason, **exc.metadata) if exc.reason else prefixed
 
 
-def _item_error(error: DomainError) -> common_pb2.ItemError:
-    violations = getattr(error, "violations", [])
-    return common_pb2.ItemError(
-        code=error.code.name,
-        message=error.message,
-        field_violations=[common_pb2.FieldViolation(field=f, description=d) for f, d in violations],
-        reason=error.reason,
-        metadata=error.metadata,
-    )
-
-
 def _result(u: Upserted) -> api.UpsertResult:
     return api.UpsertResult(
         index=u.index,
@@ -61,7 +50,7 @@ def _result(u: Upserted) -> api.UpsertResult:
         score=u.score,
         match_review_id=u.review_id,
         quality_flags=u.flags,  # type: ignore[arg-type]
-        error=_item_error(u.error) if u.error else None,
+        error=item_status(u.error) if u.error else None,
         findings=u.findings,
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 import sqlalchemy.exc
 from google.protobuf.message import DecodeError
+from google.rpc import status_pb2
 
 from isthmus.kernel.errors import DomainError, InvalidArgument, ResourceExhausted
 from isthmus.platform import boundary, db, tracing
@@ -25,7 +26,7 @@ from isthmus.platform.auth import Authenticator, caller, principal
 from isthmus.platform.logs import correlation_id, new_correlation_id
 from isthmus.platform.metrics import MethodMetrics, RpcMetrics
 from isthmus_client import errors as reasons
-from isthmus_client.errors import STATUS_DETAILS_KEY, status_details
+from isthmus_client.errors import STATUS_DETAILS_KEY, status
 
 log = logging.getLogger("isthmus.rpc")
 access_log = logging.getLogger("isthmus.access")
@@ -390,20 +391,32 @@ def _code_of(exc: Exception, context: grpc.aio.ServicerContext) -> grpc.StatusCo
     return classify(exc)[0]
 
 
-async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext, cid: str) -> None:
-    """End the RPC with the status ``exc`` maps to; always raises."""
-    if isinstance(exc, grpc.aio.AbortError):
-        raise exc
+def _refusal(exc: BaseException) -> tuple[grpc.StatusCode, str, list[tuple[str, str]], str, dict[str, str]]:
+    """(status code, message as sent, field violations, ErrorInfo reason, its metadata) of ``exc``."""
     code, message, violations, reason = classify(exc)
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."
     message = boundary.escaped(message)  # a client's value in it cannot forge lines or terminals
+    metadata = exc.metadata if isinstance(exc, DomainError) else {}
+    return code, message, violations, reason, metadata
+
+
+def item_status(exc: DomainError) -> status_pb2.Status:
+    """The ``google.rpc.Status`` of a refused batch item: the code, message and details (ErrorInfo,
+    BadRequest) that the item's own call would have ended with (docs/api.md, rule 11)."""
+    return status(*_refusal(exc))
+
+
+async def _abort(exc: Exception, method: str, context: grpc.aio.ServicerContext, cid: str) -> None:
+    """End the RPC with the status ``exc`` maps to; always raises."""
+    if isinstance(exc, grpc.aio.AbortError):
+        raise exc
+    code, message, violations, reason, metadata = _refusal(exc)
     if code is grpc.StatusCode.INTERNAL:
         log.exception("unhandled error in %s", method, extra={"grpc_method": method})
         message = f"internal error (correlation id {cid})"
     elif log.isEnabledFor(logging.INFO):
         log.info("%s refused: %s %s", method, code.name, message, extra={"grpc_code": code.name})
-    metadata = exc.metadata if isinstance(exc, DomainError) else {}
-    details = status_details(code, message, violations, reason, metadata)
+    details = status(code, message, violations, reason, metadata).SerializeToString()
     trailers: list[tuple[str, str | bytes]] = [(CORRELATION_HEADER, cid), (STATUS_DETAILS_KEY, details)]
     await context.abort(code, message, tuple(trailers))

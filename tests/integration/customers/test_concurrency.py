@@ -13,6 +13,7 @@ from isthmus.customers.store import Repository
 from isthmus.platform import config, db
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.errors import CONCURRENT_WRITE, error_info
 
 from .helpers import person, upsert
 
@@ -40,7 +41,8 @@ async def test_upsert_of_a_source_id_another_transaction_holds_is_aborted_and_wr
             )
         )
         other.rollback()
-    assert batch.results[0].error.code == "ABORTED"
+    assert batch.results[0].error.code == grpc.StatusCode.ABORTED.value[0]
+    assert error_info(batch.results[0].error)[0] == CONCURRENT_WRITE
     assert batch.results[1].outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=first.customer_id))).customer
     assert (customer.version, customer.name.family_name) == (1, "Kurz")

@@ -20,6 +20,7 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.errors import field_violations
 
 from .helpers import person, upsert
 
@@ -103,7 +104,7 @@ async def test_a_bad_record_in_the_middle_of_a_batch_costs_only_itself(master, u
     response = await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=records))
     outcomes = [r.outcome for r in response.results]
     assert outcomes[2] == pb.MATCH_OUTCOME_REJECTED
-    assert response.results[2].error.field_violations[0].field == "source_id"
+    assert field_violations(response.results[2].error)[0][0] == "source_id"
     assert pb.MATCH_OUTCOME_REJECTED not in outcomes[:2] + outcomes[3:]
     assert [f.raw_value for f in response.results[1].findings] == ["nina\\u0000@example.org"]
     assert [f.field for f in response.results[3].findings] == ["phones[0].number"]
@@ -128,7 +129,7 @@ async def test_a_bad_record_in_the_middle_of_a_stream_ends_neither_its_batch_nor
     answers = [a async for a in master.StreamSourceRecords(requests())]
     assert [a.batch_id for a in answers] == ["s0", "s1", "s2"]
     assert [a.rejected_count for a in answers] == [0, 1, 0]
-    assert answers[1].results[1].error.field_violations[0].field == "source_system"
+    assert field_violations(answers[1].results[1].error)[0][0] == "source_system"
     for b, records in enumerate(batches):
         for i, record in enumerate(records):
             if (b, i) == (1, 1):

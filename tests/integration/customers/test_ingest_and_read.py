@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2, status_pb2
 
 from isthmus.customers.batch_io import CandidateReads
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.errors import FIELD_INVALID, STATUS_DETAILS_KEY, error_info, field_violations, rpc_error
 
 from .helpers import person, upsert
 
@@ -115,8 +117,48 @@ async def test_a_batch_answers_every_record_and_a_bad_one_does_not_fail_the_othe
     ]
     assert response.results[2].customer_id == response.results[0].customer_id
     # The path is the record's own, not the request's ("records[1].source_id").
-    assert response.results[1].error.field_violations[0].field == "source_id"
+    assert field_violations(response.results[1].error)[0][0] == "source_id"
     assert (response.accepted_count, response.rejected_count, response.batch_id) == (2, 1, "b1")
+
+
+async def test_a_refused_batch_item_is_the_status_its_own_call_would_have_ended_with(master, uid):
+    # Rule 11 (docs/api.md): a google.rpc.Status with the call's code, message and details (an
+    # ErrorInfo, a BadRequest); only the field paths are the record's own, not the request's.
+    good = person("webshop", f"ST1-{uid}", "Greta", "Stein", email=f"greta{uid}@example.net")
+    bad = pb.SourceRecord(source_system="webshop", name=pb.PersonName(given_name="No", family_name="Id"))
+    response = await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=[good, bad]))
+    accepted, refused = response.results
+    assert accepted.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER and not accepted.HasField("error")
+    assert refused.outcome == pb.MATCH_OUTCOME_REJECTED
+    status = refused.error
+    assert isinstance(status, status_pb2.Status)
+    assert status.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    info, bad_request = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+    assert [d.Unpack(info) or d.Unpack(bad_request) for d in status.details] == [True, True]
+    assert (info.domain, info.reason) == ("isthmus", FIELD_INVALID)
+    assert [v.field for v in bad_request.field_violations] == ["source_id"]
+
+    with pytest.raises(grpc.aio.AioRpcError) as alone:
+        await master.UpsertSourceRecord(api.UpsertSourceRecordRequest(record=bad))
+    call = _status_of(alone.value)
+    assert (status.code, status.message) == (call.code, call.message.replace("record.", ""))
+    assert [d.type_url for d in status.details] == [d.type_url for d in call.details]
+    assert error_info(status) == error_info(alone.value)
+    assert field_violations(status) == [
+        (f.removeprefix("record."), d) for f, d in field_violations(alone.value)
+    ]
+
+    # The client turns the item's status into the exception the call raised.
+    as_call = rpc_error(status)
+    assert isinstance(as_call, grpc.RpcError)
+    assert as_call.code() == alone.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_info(as_call) == error_info(alone.value)
+    assert field_violations(as_call) == field_violations(status)
+
+
+def _status_of(error: grpc.aio.AioRpcError) -> status_pb2.Status:
+    (details,) = [v for k, v in error.trailing_metadata() or () if k == STATUS_DETAILS_KEY]
+    return status_pb2.Status.FromString(details)
 
 
 async def test_a_name_only_record_becomes_its_own_flagged_customer(master, uid):
@@ -242,7 +284,7 @@ async def test_a_stream_answers_its_batches_in_order_each_seeing_the_ones_before
     assert linked.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
     assert linked.customer_id == refreshed.customer_id == created.customer_id
     assert refused.outcome == pb.MATCH_OUTCOME_REJECTED
-    assert refused.error.field_violations[0].field == "source_id"
+    assert field_violations(refused.error)[0][0] == "source_id"
     customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=created.customer_id))).customer
     assert [a.address.postal_code for a in customer.addresses] == ["04109"]
 

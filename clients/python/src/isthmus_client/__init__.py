@@ -7,7 +7,8 @@
   ``google/rpc/status.proto``, as the ``googleapis-common-protos`` dependency installed them).
 - ``connect`` / ``aio_connect``: a channel with bearer token, TLS and safe retries.
 - ``Hub``: every service's stub; ``iterate`` / ``aiterate``: every item of a paged list.
-- ``field_violations``: the fields a refused call names.
+- ``field_violations``: the fields a refused call or batch item names; ``rpc_error``: a refused batch
+  item's ``google.rpc.Status`` as the exception its own call would have raised.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from isthmus_client.channel import RETRYABLE, TLS, aio_connect, connect
-from isthmus_client.errors import field_violations
+from isthmus_client.errors import field_violations, rpc_error
 from isthmus_client.hub import Hub
 from isthmus_client.paging import aiterate, iterate
 
@@ -33,6 +34,7 @@ __all__ = [
     "googleapis_proto_path",
     "iterate",
     "proto_path",
+    "rpc_error",
 ]
 
 

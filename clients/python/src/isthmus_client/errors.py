@@ -1,6 +1,13 @@
-"""Reading a refused call: which fields the server named, and whether a retry can help."""
+"""Reading a refused call: which fields the server named, and whether a retry can help.
+
+A refused item of a batch (``UpsertResult.error``) is a ``google.rpc.Status`` with the same code,
+message and details its own call would have had: :func:`error_info` and :func:`field_violations`
+read it as they read a refused call, and :func:`rpc_error` turns it into that call's exception.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
@@ -36,15 +43,19 @@ KEY_REUSED = "KEY_REUSED"
 
 # ErrorInfo reasons that say the caller's configuration is at fault, not the data it sent: sending
 # the same request again cannot succeed until an operator changes the setting named in the metadata
-# (key "setting"). A batch item carries the same reason in ``ItemError.reason``.
+# (key "setting"). A refused batch item carries the same ErrorInfo in its ``google.rpc.Status``.
 UNKNOWN_SOURCE_SYSTEM = "UNKNOWN_SOURCE_SYSTEM"
 CONFIGURATION_REASONS = frozenset({UNKNOWN_SOURCE_SYSTEM})
 # A reference names something of another customer, e.g. a service request's order (metadata "field").
 ORDER_OF_ANOTHER_CUSTOMER = "ORDER_OF_ANOTHER_CUSTOMER"
 
 
-def error_info(error: grpc.RpcError) -> tuple[str, dict[str, str]]:
-    """The ``google.rpc.ErrorInfo`` reason and metadata of a refused call (``("", {})`` if none)."""
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
+def error_info(error: grpc.RpcError | status_pb2.Status) -> tuple[str, dict[str, str]]:
+    """The ``google.rpc.ErrorInfo`` reason and metadata of a refused call or batch item (``("", {})``
+    if none)."""
     status = _status(error)
     if status is not None:
         for detail in status.details:
@@ -54,7 +65,9 @@ def error_info(error: grpc.RpcError) -> tuple[str, dict[str, str]]:
     return "", {}
 
 
-def _status(error: grpc.RpcError) -> status_pb2.Status | None:
+def _status(error: grpc.RpcError | status_pb2.Status) -> status_pb2.Status | None:
+    if isinstance(error, status_pb2.Status):
+        return error
     trailing = getattr(error, "trailing_metadata", None)
     for key, value in (trailing() if trailing else None) or ():
         if key == STATUS_DETAILS_KEY:
@@ -62,8 +75,9 @@ def _status(error: grpc.RpcError) -> status_pb2.Status | None:
     return None
 
 
-def field_violations(error: grpc.RpcError) -> list[tuple[str, str]]:
-    """The (field, description) pairs of a call refused with ``INVALID_ARGUMENT`` (empty if none).
+def field_violations(error: grpc.RpcError | status_pb2.Status) -> list[tuple[str, str]]:
+    """The (field, description) pairs of a call or batch item refused with ``INVALID_ARGUMENT``
+    (empty if none).
 
     Fields are request paths such as ``record.emails[1].address``; for a batch item, paths are
     relative to the item.
@@ -78,16 +92,51 @@ def field_violations(error: grpc.RpcError) -> list[tuple[str, str]]:
     return out
 
 
-def status_details(
+def code_of(status: status_pb2.Status) -> grpc.StatusCode:
+    """The gRPC status code of a ``google.rpc.Status`` (``UNKNOWN`` for a number gRPC does not define)."""
+    return _CODES.get(status.code, grpc.StatusCode.UNKNOWN)
+
+
+class StatusError(grpc.RpcError):
+    """A ``google.rpc.Status`` (a refused batch item) as the exception its own call would have raised:
+    ``code()``, ``details()`` and ``trailing_metadata()`` answer as a refused call's do, so code that
+    handles a refused call (:func:`error_info`, :func:`field_violations`, a retry policy) handles the
+    item alike."""
+
+    def __init__(self, status: status_pb2.Status) -> None:
+        super().__init__(f"{code_of(status).name}: {status.message}")
+        self.status = status
+
+    def code(self) -> grpc.StatusCode:
+        return code_of(self.status)
+
+    def details(self) -> str:
+        return self.status.message
+
+    def trailing_metadata(self) -> tuple[tuple[str, Any], ...]:
+        return ((STATUS_DETAILS_KEY, self.status.SerializeToString()),)
+
+    def initial_metadata(self) -> tuple[tuple[str, Any], ...]:
+        return ()
+
+
+def rpc_error(status: status_pb2.Status) -> StatusError:
+    """A refused batch item's status as the exception a call refused the same way raises, e.g.
+    ``raise rpc_error(result.error)``."""
+    return StatusError(status)
+
+
+def status(
     code: grpc.StatusCode,
     message: str,
     violations: list[tuple[str, str]],
     reason: str = "",
     metadata: dict[str, str] | None = None,
-) -> bytes:
-    """The serialized google.rpc.Status with a BadRequest (when fields are at fault) and an ErrorInfo
-    (when there is a reason), for ``STATUS_DETAILS_KEY`` (server side)."""
-    status = status_pb2.Status(code=code.value[0], message=message)
+) -> status_pb2.Status:
+    """A google.rpc.Status with a BadRequest (when fields are at fault) and an ErrorInfo (when there is
+    a reason): what a refused call carries under ``STATUS_DETAILS_KEY``, and a refused batch item
+    carries as it is (server side)."""
+    built = status_pb2.Status(code=code.value[0], message=message)
     if violations:
         detail = any_pb2.Any()
         detail.Pack(
@@ -97,9 +146,20 @@ def status_details(
                 ]
             )
         )
-        status.details.append(detail)
+        built.details.append(detail)
     if reason:
         info = any_pb2.Any()
         info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata or {}))
-        status.details.append(info)
-    return status.SerializeToString()
+        built.details.append(info)
+    return built
+
+
+def status_details(
+    code: grpc.StatusCode,
+    message: str,
+    violations: list[tuple[str, str]],
+    reason: str = "",
+    metadata: dict[str, str] | None = None,
+) -> bytes:
+    """:func:`status`, serialized for ``STATUS_DETAILS_KEY`` (server side)."""
+    return status(code, message, violations, reason, metadata).SerializeToString()

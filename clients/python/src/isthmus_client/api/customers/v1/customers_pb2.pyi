@@ -2,6 +2,7 @@ import datetime
 
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.rpc import status_pb2 as _status_pb2
 from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as _customer360_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as _records_pb2
@@ -64,9 +65,9 @@ class UpsertResult(_message.Message):
     score: float
     match_review_id: str
     quality_flags: _containers.RepeatedScalarFieldContainer[_records_pb2.QualityFlag]
-    error: _common_pb2.ItemError
+    error: _status_pb2.Status
     findings: _containers.RepeatedCompositeFieldContainer[_records_pb2.DataQualityFinding]
-    def __init__(self, index: _Optional[int] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[_records_pb2.MatchOutcome, str]] = ..., score: _Optional[float] = ..., match_review_id: _Optional[str] = ..., quality_flags: _Optional[_Iterable[_Union[_records_pb2.QualityFlag, str]]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[_records_pb2.DataQualityFinding, _Mapping]]] = ...) -> None: ...
+    def __init__(self, index: _Optional[int] = ..., source_system: _Optional[str] = ..., source_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., outcome: _Optional[_Union[_records_pb2.MatchOutcome, str]] = ..., score: _Optional[float] = ..., match_review_id: _Optional[str] = ..., quality_flags: _Optional[_Iterable[_Union[_records_pb2.QualityFlag, str]]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[_records_pb2.DataQualityFinding, _Mapping]]] = ...) -> None: ...
 
 class BatchUpsertSourceRecordsRequest(_message.Message):
     __slots__ = ("records", "batch_id")
