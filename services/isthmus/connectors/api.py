@@ -14,16 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from isthmus.connectors.engine import ReplayResult
 from isthmus.connectors.hub import HubRefused
 from isthmus.connectors.runtime import Instance, InstanceBusy
-from isthmus.connectors.state import DeadLetter, dead_letters, stream_state, sync_runs
+from isthmus.connectors.state import DeadLetter, dead_letters, name_dead_letters, stream_state, sync_runs
 from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.idempotency import APPLIED
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import aware, duration, ts
+from isthmus.platform.operations import check_dead_letter_ids
 from isthmus_client.api.connectors.v1 import connectors_pb2 as api
 from isthmus_client.api.connectors.v1 import connectors_pb2_grpc
 
 SERVICE = "isthmus.connectors.v1.ConnectorService"
-MAX_IDS = 500
 _STATES = {
     "running": api.SYNC_RUN_STATE_RUNNING,
     "succeeded": api.SYNC_RUN_STATE_SUCCEEDED,
@@ -38,7 +38,7 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
         streams: Callable[[str], list[str]],
         engine: AsyncEngine,
         clock: Callable[[], datetime],
-        replay: Callable[[str, Sequence[int] | None], Awaitable[ReplayResult]] | None = None,
+        replay: Callable[[str, Sequence[str] | None], Awaitable[ReplayResult]] | None = None,
     ) -> None:
         self._instances = {i.name: i for i in instances}
         self._streams = streams  # the streams an instance syncs (asks its connector)
@@ -130,12 +130,13 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
             query = query.where(d.resolved_at.is_(None))
         if position is not None:
             query = query.where(d.id > position.integer("after"))
-        async with self._engine.connect() as conn:
+        async with self._engine.begin() as conn:
+            await name_dead_letters(conn)
             rows = (await conn.execute(query)).all()
         letters = [
             api.ConnectorDeadLetter(
+                dead_letter_id=row.dead_letter_id,
                 instance=row.instance,
-                id=row.id,
                 stream=row.stream,
                 record_key=row.record_key,
                 record_json=_pretty(row.record),
@@ -147,22 +148,18 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
             )
             for row in rows[:size]
         ]
-        token = encode_token({"after": letters[-1].id}, filters) if len(rows) > size else ""
+        token = encode_token({"after": rows[size - 1].id}, filters) if len(rows) > size else ""
         return api.ListConnectorDeadLettersResponse(connector_dead_letters=letters, next_page_token=token)
 
     async def DiscardConnectorDeadLetters(
         self, request: api.DiscardConnectorDeadLettersRequest, context: Any
     ) -> api.DiscardConnectorDeadLettersResponse:
         self._instance(request.instance)
-        if not request.ids:
-            raise InvalidArgument("ids", "name at least one dead letter")
-        if len(request.ids) > MAX_IDS:
-            raise InvalidArgument("ids", f"at most {MAX_IDS} per request, got {len(request.ids)}")
+        check_dead_letter_ids(request.dead_letter_ids)
         d = dead_letters.c
+        named = d.dead_letter_id.in_(list(request.dead_letter_ids))
         async with self._engine.begin() as conn:
-            result = await conn.execute(
-                delete(dead_letters).where(d.instance == request.instance, d.id.in_(list(request.ids)))
-            )
+            result = await conn.execute(delete(dead_letters).where(d.instance == request.instance, named))
         return api.DiscardConnectorDeadLettersResponse(
             discarded_count=int(result.rowcount or 0), outcome=APPLIED
         )
@@ -171,14 +168,15 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
         self, request: api.ReplayConnectorDeadLettersRequest, context: Any
     ) -> api.ReplayConnectorDeadLettersResponse:
         self._instance(request.instance)
-        if request.all and request.ids:
-            raise InvalidArgument("ids", "must be empty when all is set")
+        if request.all and request.dead_letter_ids:
+            raise InvalidArgument("dead_letter_ids", "must be empty when all is set")
         if not request.all:
-            _check_ids(request.ids)
+            check_dead_letter_ids(request.dead_letter_ids, every=", or set all")
         if self._replay is None:
             raise FailedPrecondition("this process does not run the connectors, so it cannot replay")
         try:
-            result = await self._replay(request.instance, None if request.all else list(request.ids))
+            ids = None if request.all else list(request.dead_letter_ids)
+            result = await self._replay(request.instance, ids)
         except InstanceBusy as exc:
             raise Conflict(str(exc)) from None
         except HubRefused as exc:
@@ -190,20 +188,10 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
         )
 
 
-def _check_ids(ids: Sequence[int]) -> None:
-    if not ids:
-        raise InvalidArgument("ids", "name at least one dead letter, or set all")
-    if len(ids) > MAX_IDS:
-        raise InvalidArgument("ids", f"at most {MAX_IDS} per request, got {len(ids)}")
-    bad = [(f"ids[{i}]", "must be a positive dead-letter id") for i, v in enumerate(ids) if v <= 0]
-    if bad:
-        raise InvalidArgument.many(bad)
-
-
 def _letter(instance: str, letter: DeadLetter) -> api.ConnectorDeadLetter:
     return api.ConnectorDeadLetter(
+        dead_letter_id=letter.dead_letter_id,
         instance=instance,
-        id=letter.id,
         stream=letter.stream,
         record_key=letter.record_key,
         record_json=json.dumps(letter.record, indent=2, ensure_ascii=False, sort_keys=True, default=str),

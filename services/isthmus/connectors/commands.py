@@ -16,6 +16,7 @@ from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, InstanceBusy, InstanceConfigError, load_instances
 from isthmus.connectors.sdk import ConfigInvalid, StreamState, redact
 from isthmus.connectors.state import SqlStateStore
+from isthmus.kernel.ids import is_uuid
 from isthmus.platform import metrics, telemetry
 from isthmus.platform.component import Runtime
 from isthmus.platform.config import ConfigError, Settings, load
@@ -69,7 +70,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     replay.add_argument("instance")
     which = replay.add_mutually_exclusive_group(required=True)
-    which.add_argument("--id", type=int, action="append", dest="ids", help="a letter's id (repeatable)")
+    which.add_argument(
+        "--id",
+        action="append",
+        dest="ids",
+        metavar="ID",
+        help="a letter's id as `dlq list` shows it (repeatable)",
+    )
     which.add_argument("--all", action="store_true", help="every open letter of the instance")
     replay.set_defaults(func=_replay)
 
@@ -244,7 +251,7 @@ def _dead_letters(args: argparse.Namespace) -> Any:
         assert isinstance(store, SqlStateStore)
         connectors.instance(args.instance)
         for letter in await store.dead_letters(args.instance, args.limit):
-            print(f"#{letter.id} {letter.stream} key={letter.record_key!r}: {letter.reason}")
+            print(f"{letter.dead_letter_id} {letter.stream} key={letter.record_key!r}: {letter.reason}")
         return 0
 
     return _with_runtime(args, settings, action)
@@ -254,6 +261,9 @@ def _replay(args: argparse.Namespace) -> Any:
     settings = _settings(args)
 
     async def action(connectors: ConnectorRuntime) -> int:
+        bad = [i for i in args.ids or () if not is_uuid(i)]
+        if bad:
+            raise ConfigError(f"--id {bad[0]!r}: expected a dead letter's id as `dlq list` shows it (a UUID)")
         try:
             result = await connectors.replay(args.instance, None if args.all else args.ids)
         except InstanceBusy as exc:
@@ -262,7 +272,8 @@ def _replay(args: argparse.Namespace) -> Any:
         except HubRefused as exc:
             raise ConfigError(f"{exc} (no dead letter changed)") from None
         for letter in result.failed:
-            print(f"#{letter.id} {letter.stream} key={letter.record_key!r} still refused: {letter.reason}")
+            key = f"key={letter.record_key!r}"
+            print(f"{letter.dead_letter_id} {letter.stream} {key} still refused: {letter.reason}")
         print(f"{args.instance}: {len(result.resolved)} resolved, {len(result.failed)} still refused")
         return 0 if not result.failed else 1
 

@@ -360,7 +360,9 @@ async def replay(
                 else:
                     out.failed.append(_again(letter, f"hub: {delivery.reason}"))
     await syncer.store.replayed(
-        instance, [x.id for x in out.resolved], [(x.id, x.reason) for x in out.failed]
+        instance,
+        [x.dead_letter_id for x in out.resolved],
+        [(x.dead_letter_id, x.reason) for x in out.failed],
     )
     if syncer.metrics:
         for letter in out.resolved:
@@ -370,7 +372,7 @@ async def replay(
 
 def _again(letter: DeadLetter, reason: str) -> DeadLetter:
     return DeadLetter(
-        letter.stream, letter.record_key, letter.record, reason, letter.id, letter.created_at,
+        letter.stream, letter.record_key, letter.record, reason, letter.dead_letter_id, letter.created_at,
         replay_count=letter.replay_count + 1,
     )  # fmt: skip
 

@@ -209,8 +209,9 @@ class ConnectorRuntime:
                 results.append(await self.syncer.sync(name, connector, stream, report))
         return results
 
-    async def replay(self, name: str, ids: Sequence[int] | None = None) -> ReplayResult:
-        """Deliver the instance's open dead letters again (those named by ``ids``; all when None),
+    async def replay(self, name: str, ids: Sequence[str] | None = None) -> ReplayResult:
+        """Deliver the instance's open dead letters again (those whose ``dead_letter_id`` is in ``ids``;
+        all when None),
         unless another process is syncing the instance (then InstanceBusy)."""
         connector = self.connector(name)
         async with self.locks.hold(name) as held:

@@ -39,9 +39,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from isthmus.connectors.sdk import StreamState
+from isthmus.kernel.ids import new_uuid
+from isthmus.platform.sql import mint_missing_ids
 
 log = logging.getLogger("isthmus.connectors")
 metadata = MetaData()
@@ -75,6 +77,11 @@ dead_letters = Table(
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Column("resolution", Text, nullable=True),
     Column("replay_count", Integer, nullable=False, server_default="0"),
+    # The letter's name in the API and the commands, minted when it is stored (``id`` only orders
+    # letters). Nullable while the release before it may still store letters during a rolling upgrade:
+    # ``name_dead_letters`` names those when they are read; a later release makes it NOT NULL.
+    Column("dead_letter_id", String(36), nullable=True),
+    Index("ux_connector_dead_letters_dead_letter_id", "dead_letter_id", unique=True),
     # Open letters by record: a later sync's delivery resolves them.
     Index(
         "ix_connector_dead_letters_open",
@@ -111,13 +118,19 @@ hub_ids = Table(
 )
 
 
+async def name_dead_letters(conn: AsyncConnection) -> None:
+    """Mint a ``dead_letter_id`` for each letter stored without one (by the previous release, during a
+    rolling upgrade), oldest first."""
+    await mint_missing_ids(conn, dead_letters, "dead_letter_id")
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     stream: str
     record_key: str
     record: Any
     reason: str
-    id: int = 0
+    dead_letter_id: str = ""  # a UUIDv7, minted when the letter is stored
     created_at: datetime | None = None
     resolved_at: datetime | None = None
     resolution: str = ""
@@ -157,15 +170,17 @@ class StateStore(Protocol):
     async def reset_state(self, instance: str, stream: str) -> None: ...
 
     async def dead_letters(
-        self, instance: str, limit: int = 100, *, ids: Sequence[int] | None = None
+        self, instance: str, limit: int = 100, *, ids: Sequence[str] | None = None
     ) -> list[DeadLetter]:
-        """The instance's open letters, oldest first (only those named by ``ids``, if given)."""
+        """The instance's open letters, oldest first (only those whose ``dead_letter_id`` is in
+        ``ids``, if given)."""
         ...
 
     async def replayed(
-        self, instance: str, resolved: Sequence[int], failed: Sequence[tuple[int, str]]
+        self, instance: str, resolved: Sequence[str], failed: Sequence[tuple[str, str]]
     ) -> None:
-        """After a replay: ``resolved`` letters are closed, ``failed`` ones keep the new reason."""
+        """After a replay: ``resolved`` letters (by ``dead_letter_id``) are closed, ``failed`` ones
+        keep the new reason."""
         ...
 
     async def save_run(self, run: SyncRun) -> None: ...
@@ -218,8 +233,7 @@ class MemoryStateStore:
                 else x
                 for x in kept
             ]
-        first = max((x.id for x in kept), default=0) + 1
-        kept.extend(replace(x, id=first + i, created_at=_now()) for i, x in enumerate(letters))
+        kept.extend(replace(x, dead_letter_id=new_uuid(), created_at=_now()) for x in letters)
         if state is not None:
             self.states[(instance, stream)] = state
 
@@ -230,25 +244,25 @@ class MemoryStateStore:
         self.states.pop((instance, stream), None)
 
     async def dead_letters(
-        self, instance: str, limit: int = 100, *, ids: Sequence[int] | None = None
+        self, instance: str, limit: int = 100, *, ids: Sequence[str] | None = None
     ) -> list[DeadLetter]:
         wanted = None if ids is None else set(ids)
         found = [
             x
             for x in self.letters.get(instance, [])
-            if x.resolved_at is None and (wanted is None or x.id in wanted)
+            if x.resolved_at is None and (wanted is None or x.dead_letter_id in wanted)
         ]
         return found[:limit]
 
     async def replayed(
-        self, instance: str, resolved: Sequence[int], failed: Sequence[tuple[int, str]]
+        self, instance: str, resolved: Sequence[str], failed: Sequence[tuple[str, str]]
     ) -> None:
         done, reasons, now = set(resolved), dict(failed), _now()
         self.letters[instance] = [
             replace(x, resolved_at=now, resolution=REPLAYED, replay_count=x.replay_count + 1)
-            if x.id in done
-            else replace(x, reason=reasons[x.id], replay_count=x.replay_count + 1)
-            if x.id in reasons
+            if x.dead_letter_id in done
+            else replace(x, reason=reasons[x.dead_letter_id], replay_count=x.replay_count + 1)
+            if x.dead_letter_id in reasons
             else x
             for x in self.letters.get(instance, [])
         ]
@@ -320,6 +334,7 @@ class SqlStateStore:
                     insert(dead_letters),
                     [
                         {
+                            "dead_letter_id": new_uuid(),
                             "instance": instance,
                             "stream": letter.stream,
                             "record_key": letter.record_key,
@@ -346,7 +361,7 @@ class SqlStateStore:
             )
 
     async def dead_letters(
-        self, instance: str, limit: int = 100, *, ids: Sequence[int] | None = None
+        self, instance: str, limit: int = 100, *, ids: Sequence[str] | None = None
     ) -> list[DeadLetter]:
         d = dead_letters.c
         query = (
@@ -356,8 +371,9 @@ class SqlStateStore:
             .limit(limit)
         )
         if ids is not None:
-            query = query.where(d.id.in_(list(ids)))
-        async with self.engine.connect() as conn:
+            query = query.where(d.dead_letter_id.in_(list(ids)))
+        async with self.engine.begin() as conn:
+            await name_dead_letters(conn)
             rows = (await conn.execute(query)).mappings().all()
         return [
             DeadLetter(
@@ -365,7 +381,7 @@ class SqlStateStore:
                 r["record_key"],
                 json.loads(r["record"]),
                 r["reason"],
-                r["id"],
+                r["dead_letter_id"],
                 r["created_at"],
                 r["resolved_at"],
                 r["resolution"] or "",
@@ -375,20 +391,20 @@ class SqlStateStore:
         ]
 
     async def replayed(
-        self, instance: str, resolved: Sequence[int], failed: Sequence[tuple[int, str]]
+        self, instance: str, resolved: Sequence[str], failed: Sequence[tuple[str, str]]
     ) -> None:
         d = dead_letters.c
         async with self.engine.begin() as conn:
             if resolved:
                 await conn.execute(
                     update(dead_letters)
-                    .where(d.instance == instance, d.id.in_(list(resolved)))
+                    .where(d.instance == instance, d.dead_letter_id.in_(list(resolved)))
                     .values(resolved_at=self.clock(), resolution=REPLAYED, replay_count=d.replay_count + 1)
                 )
             for letter_id, reason in failed:
                 await conn.execute(
                     update(dead_letters)
-                    .where(d.instance == instance, d.id == letter_id)
+                    .where(d.instance == instance, d.dead_letter_id == letter_id)
                     .values(reason=reason, replay_count=d.replay_count + 1)
                 )
 

@@ -45,10 +45,11 @@ async def connectors(ctx: Ctx) -> Response:
 async def discard(ctx: Ctx) -> Response:
     ctx.caller.require("connectors:write")
     instance = ctx.field("instance")
-    ids = [int(v) for v in ctx.fields("id") if v.isdigit()]
+    ids = [v for v in ctx.fields("id") if v]
     try:
         done = await ctx.caller.connectors.DiscardConnectorDeadLetters(
-            api.DiscardConnectorDeadLettersRequest(instance=instance, ids=ids), **ctx.caller.call_options()
+            api.DiscardConnectorDeadLettersRequest(instance=instance, dead_letter_ids=ids),
+            **ctx.caller.call_options(),
         )
         message = f"Discarded {done.discarded_count} dead letter(s) of {instance}."
     except grpc.aio.AioRpcError as exc:
@@ -62,10 +63,10 @@ async def replay(ctx: Ctx) -> Response:
     ctx.caller.require("connectors:write")
     instance = ctx.field("instance")
     every = ctx.field("all") == "true"
-    ids = [] if every else [int(v) for v in ctx.fields("id") if v.isdigit()]
+    ids = [] if every else [v for v in ctx.fields("id") if v]
     try:
         done = await ctx.caller.connectors.ReplayConnectorDeadLetters(
-            api.ReplayConnectorDeadLettersRequest(instance=instance, ids=ids, all=every),
+            api.ReplayConnectorDeadLettersRequest(instance=instance, dead_letter_ids=ids, all=every),
             **ctx.caller.call_options(),
         )
         message = (

@@ -73,8 +73,9 @@ async def events(ctx: Ctx) -> Response:
     )
 
 
-def _ids(ctx: Ctx) -> list[int]:
-    return [int(v) for v in ctx.fields("id") if v.isdigit()]
+def _ids(ctx: Ctx) -> list[str]:
+    """The chosen letters' ids, as the form sent them (the service refuses one that is no id)."""
+    return [v for v in ctx.fields("id") if v]
 
 
 async def _act(ctx: Ctx, what: str) -> Response:
@@ -89,13 +90,15 @@ async def _act(ctx: Ctx, what: str) -> Response:
         if what == "replay":
             every = ctx.field("all") == "true"
             replayed = await stub.ReplayDeadLetters(
-                ops.ReplayDeadLettersRequest(component=component, ids=[] if every else _ids(ctx), all=every),
+                ops.ReplayDeadLettersRequest(
+                    component=component, dead_letter_ids=[] if every else _ids(ctx), all=every
+                ),
                 **options,
             )
             message = f"Replay asked for {replayed.replay_requested_count} dead letter(s) of {component}."
         else:
             discarded = await stub.DiscardDeadLetters(
-                ops.DiscardDeadLettersRequest(component=component, ids=_ids(ctx)), **options
+                ops.DiscardDeadLettersRequest(component=component, dead_letter_ids=_ids(ctx)), **options
             )
             message = f"Discarded {discarded.discarded_count} dead letter(s) of {component}."
     except grpc.aio.AioRpcError as exc:

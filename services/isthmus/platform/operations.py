@@ -18,14 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from isthmus.kernel.errors import InvalidArgument, NotFound
 from isthmus.kernel.idempotency import APPLIED
+from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import aware, duration, ts
 from isthmus.platform.auth import caller
+from isthmus.platform.boundary import excerpt
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.events import MIGRATIONS as EVENT_MIGRATIONS
 from isthmus.platform.events import outbox
 from isthmus.platform.events.bus import request_replay
-from isthmus.platform.events.tables import dead_letters
+from isthmus.platform.events.tables import dead_letters, name_dead_letters
 from isthmus_client.api.operations.v1 import operations_pb2 as api
 from isthmus_client.api.operations.v1 import operations_pb2_grpc
 
@@ -100,30 +102,32 @@ class Operations(operations_pb2_grpc.OperationsServiceServicer):
         query = select(dead_letters).order_by(d.id).limit(size + 1)
         if position is not None:
             query = query.where(d.id > position.integer("after"))
-        async with engine.connect() as conn:
+        async with engine.begin() as conn:
+            await name_dead_letters(conn)
             rows = (await conn.execute(query)).all()
         letters = [_letter(request.component, r) for r in rows[:size]]
-        token = encode_token({"after": letters[-1].id}, filters) if len(rows) > size else ""
+        token = encode_token({"after": rows[size - 1].id}, filters) if len(rows) > size else ""
         return api.ListDeadLettersResponse(dead_letters=letters, next_page_token=token)
 
     async def ReplayDeadLetters(
         self, request: api.ReplayDeadLettersRequest, context: Any
     ) -> api.ReplayDeadLettersResponse:
         engine = self._engine(request.component)
-        if request.all and request.ids:
-            raise InvalidArgument("ids", "must be empty when all is set")
+        if request.all and request.dead_letter_ids:
+            raise InvalidArgument("dead_letter_ids", "must be empty when all is set")
         if not request.all:
-            _check_ids(request.ids)
-        count = await request_replay(engine, None if request.all else list(request.ids))
+            check_dead_letter_ids(request.dead_letter_ids)
+        count = await request_replay(engine, None if request.all else list(request.dead_letter_ids))
         return api.ReplayDeadLettersResponse(replay_requested_count=count, outcome=APPLIED)
 
     async def DiscardDeadLetters(
         self, request: api.DiscardDeadLettersRequest, context: Any
     ) -> api.DiscardDeadLettersResponse:
         engine = self._engine(request.component)
-        _check_ids(request.ids)
+        check_dead_letter_ids(request.dead_letter_ids)
+        named = dead_letters.c.dead_letter_id.in_(list(request.dead_letter_ids))
         async with engine.begin() as conn:
-            result = await conn.execute(delete(dead_letters).where(dead_letters.c.id.in_(list(request.ids))))
+            result = await conn.execute(delete(dead_letters).where(named))
         return api.DiscardDeadLettersResponse(discarded_count=int(result.rowcount or 0), outcome=APPLIED)
 
     async def GetCaller(self, request: api.GetCallerRequest, context: Any) -> api.GetCallerResponse:
@@ -133,20 +137,26 @@ class Operations(operations_pb2_grpc.OperationsServiceServicer):
         return api.GetCallerResponse(name=client.name, scopes=sorted(client.scopes))
 
 
-def _check_ids(ids: Sequence[int]) -> None:
+def check_dead_letter_ids(ids: Sequence[str], every: str = "") -> None:
+    """The ``dead_letter_ids`` of a request: at least one (or ``every``, the field that asks for all),
+    at most ``MAX_IDS``, each a UUID as the hub mints them."""
     if not ids:
-        raise InvalidArgument("ids", "name at least one dead letter")
+        raise InvalidArgument("dead_letter_ids", f"name at least one dead letter{every}")
     if len(ids) > MAX_IDS:
-        raise InvalidArgument("ids", f"at most {MAX_IDS} per request, got {len(ids)}")
-    bad = [(f"ids[{i}]", "must be a positive dead-letter id") for i, v in enumerate(ids) if v <= 0]
+        raise InvalidArgument("dead_letter_ids", f"at most {MAX_IDS} per request, got {len(ids)}")
+    bad = [
+        (f"dead_letter_ids[{i}]", f"{excerpt(v)} is not a dead-letter id (a UUID)")
+        for i, v in enumerate(ids)
+        if not is_uuid(v)
+    ]
     if bad:
         raise InvalidArgument.many(bad)
 
 
 def _letter(component: str, row: Any) -> api.DeadLetter:
     return api.DeadLetter(
+        dead_letter_id=row.dead_letter_id,
         component=component,
-        id=row.id,
         queue=row.consumer,
         event_id=row.event_id or "",
         routing_key=row.routing_key,

@@ -31,11 +31,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform import jsoncodec
 
 
@@ -189,3 +190,13 @@ async def update_many(
     rows = [{**{f"w_{n}": w[n] for n in where}, **{f"v_{n}": v[n] for n in values}} for w, v in changes]
     result = await session.execute(_update_each(table, where, values), rows)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mint_missing_ids(conn: AsyncConnection, table: Table, name: str) -> None:
+    """Give each row of ``table`` whose ``name`` column is NULL an id from the one generator
+    (``kernel.ids.new_uuid``), in the order of its ``id`` column: for rows a previous release stored
+    before the column existed, during a rolling upgrade (the migration that adds it names older ones)."""
+    key, minted = table.c.id, table.c[name]
+    unnamed = (await conn.execute(select(key).where(minted.is_(None)).order_by(key))).scalars().all()
+    for row_id in unnamed:
+        await conn.execute(update(table).where(key == row_id, minted.is_(None)).values({name: new_uuid()}))

@@ -14,6 +14,7 @@ from isthmus.connectors.runtime import Instance
 from isthmus.connectors.sdk import StreamState
 from isthmus.connectors.state import DeadLetter, SqlStateStore, SyncRun
 from isthmus.kernel.errors import InvalidArgument, NotFound
+from isthmus.kernel.ids import is_uuid
 from isthmus.platform import config, db
 from isthmus.platform.migrations import upgrade
 from isthmus_client.api.connectors.v1 import connectors_pb2 as api
@@ -90,9 +91,10 @@ async def test_instances_show_position_last_run_next_run_and_dead_letters(settin
         assert keys == ["3", "4", "5"] and not rest.next_page_token
         assert json.loads(first.connector_dead_letters[0].record_json) == {"id": 3}
 
-        ids = [d.id for d in first.connector_dead_letters]
+        ids = [d.dead_letter_id for d in first.connector_dead_letters]
+        assert all(is_uuid(i) for i in ids) and ids[0] < ids[1]
         gone = await service.DiscardConnectorDeadLetters(
-            api.DiscardConnectorDeadLettersRequest(instance=name, ids=ids), None
+            api.DiscardConnectorDeadLettersRequest(instance=name, dead_letter_ids=ids), None
         )
         assert gone.discarded_count == 2
         [left] = (
@@ -106,6 +108,14 @@ async def test_instances_show_position_last_run_next_run_and_dead_letters(settin
             await service.DiscardConnectorDeadLetters(
                 api.DiscardConnectorDeadLettersRequest(instance=name), None
             )
-        assert [f for f, _ in bad.value.violations] == ["ids"]
+        assert [f for f, _ in bad.value.violations] == ["dead_letter_ids"]
+        with pytest.raises(InvalidArgument) as bad:
+            await service.DiscardConnectorDeadLetters(
+                api.DiscardConnectorDeadLettersRequest(
+                    instance=name, dead_letter_ids=[left.dead_letter_id, "5"]
+                ),
+                None,
+            )
+        assert [f for f, _ in bad.value.violations] == ["dead_letter_ids[1]"]
     finally:
         await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from alembic.migration import MigrationContext
 
 from isthmus.connectors.bootstrap import MIGRATIONS
 from isthmus.connectors.sdk import StreamState
-from isthmus.connectors.state import DeadLetter, SqlIdMap, SqlStateStore, SyncRun, metadata
+from isthmus.connectors.state import DeadLetter, SqlIdMap, SqlStateStore, SyncRun, dead_letters, metadata
+from isthmus.kernel.ids import is_uuid, new_uuid
 from isthmus.platform import config, db
 from isthmus.platform.migrations import upgrade
 
@@ -53,6 +55,9 @@ async def test_state_dead_letters_runs_and_ids_survive_a_new_store(settings: con
         assert await again.get_state(instance, "customers") == StreamState("2024-05-02T00:00:00+00:00", "9")
         (stored,) = await again.dead_letters(instance)
         assert (stored.record_key, stored.record, stored.reason) == ("7", {"source_id": "7"}, letter.reason)
+        assert is_uuid(stored.dead_letter_id)
+        assert await again.dead_letters(instance, ids=[stored.dead_letter_id]) == [stored]
+        assert await again.dead_letters(instance, ids=[new_uuid()]) == []
 
         await again.set_state(instance, "orders", StreamState("x", "1"))
         await again.reset_state(instance, "customers")
@@ -69,3 +74,35 @@ async def test_state_dead_letters_runs_and_ids_survive_a_new_store(settings: con
         assert await SqlIdMap(engine).get(instance, "order", "SO-1") == "ord_1"
     finally:
         await engine.dispose()
+
+
+async def test_letters_stored_before_ids_were_minted_are_named_oldest_first(
+    settings: config.Settings,
+) -> None:
+    # Stored by a release that named letters by their row id: the migration mints a UUIDv7 for each,
+    # in row order; one the previous release stores during the rolling upgrade is named when read.
+    schema = f"connectors_{uuid.uuid4().hex[:8]}"
+    upgrade(settings, schema, [MIGRATIONS], "0002")
+    row = {"instance": "erp", "stream": "customers", "record": "{}", "reason": "no name"}
+    sync = db.sync_engine(settings, schema)
+    try:
+        with sync.begin() as conn:
+            for key in ("1", "2", "3"):
+                conn.execute(
+                    dead_letters.insert().values(record_key=key, created_at=datetime.now(UTC), **row)
+                )
+    finally:
+        sync.dispose()
+    upgrade(settings, schema, [MIGRATIONS])
+    engine = db.async_engine(settings, schema)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                dead_letters.insert().values(record_key="4", created_at=datetime.now(UTC), **row)
+            )
+        letters = await SqlStateStore(engine).dead_letters("erp")
+    finally:
+        await engine.dispose()
+    ids = [x.dead_letter_id for x in letters]
+    assert [x.record_key for x in letters] == ["1", "2", "3", "4"]
+    assert all(is_uuid(i) for i in ids) and len(set(ids)) == 4 and ids == sorted(ids)

@@ -214,8 +214,8 @@ async def test_dead_letters_replay_and_resolve_through_the_connector_service(
             # Replayed while nothing changed: both refused again, with their reasons, and still listed.
             again = await eventually(replayed_when_free, seconds=150)
             assert again.resolved_count == 0
-            assert sorted((x.id, x.replay_count) for x in again.refused) == sorted(
-                [(customer_letter.id, 1), (order_letter.id, 1)]
+            assert sorted((x.dead_letter_id, x.replay_count) for x in again.refused) == sorted(
+                [(customer_letter.dead_letter_id, 1), (order_letter.dead_letter_id, 1)]
             )
             assert len((await service.ListConnectorDeadLetters(listing)).connector_dead_letters) == 2
 
@@ -224,7 +224,8 @@ async def test_dead_letters_replay_and_resolve_through_the_connector_service(
                 monkeypatch.setenv(name, value)
             assert await cli(["connectors", "dlq", "list", "shop"]) == 0
             listed = capsys.readouterr().out
-            assert f"#{customer_letter.id} customers" in listed and f"#{order_letter.id} orders" in listed
+            assert f"{customer_letter.dead_letter_id} customers" in listed
+            assert f"{order_letter.dead_letter_id} orders" in listed
             assert await cli(["connectors", "dlq", "replay", "shop", "--all"]) == 1
             assert "0 resolved, 2 still refused" in capsys.readouterr().out
 
@@ -233,11 +234,13 @@ async def test_dead_letters_replay_and_resolve_through_the_connector_service(
                                    "email": "nina@nachtrag.example"})  # fmt: skip
             assert await cli(["connectors", "sync", "shop", "--stream", "customers"]) == 0
             [open_letter] = (await service.ListConnectorDeadLetters(listing)).connector_dead_letters
-            assert open_letter.id == order_letter.id
+            assert open_letter.dead_letter_id == order_letter.dead_letter_id
 
-            # Now the order's customer is known: the replay delivers it and resolves the letter.
+            # Now the order's customer is known: the replay by its id delivers it and resolves it.
             replayed = await service.ReplayConnectorDeadLetters(
-                api.ReplayConnectorDeadLettersRequest(instance="shop", ids=[order_letter.id])
+                api.ReplayConnectorDeadLettersRequest(
+                    instance="shop", dead_letter_ids=[order_letter.dead_letter_id]
+                )
             )
             assert (replayed.resolved_count, list(replayed.refused)) == (1, [])
             assert list((await service.ListConnectorDeadLetters(listing)).connector_dead_letters) == []

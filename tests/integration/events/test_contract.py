@@ -163,7 +163,7 @@ async def test_replayed_dead_letter_is_handled_once_and_a_replay_after_success_h
     [dead] = await world.dead_letters()
     assert dead.event_id == event_id and await world.effects() == []
 
-    assert await request_replay(world.consumer_engine, [dead.id]) == 1
+    assert await request_replay(world.consumer_engine, [dead.dead_letter_id]) == 1
     await bus.drain()
     assert [r.event_id for r in await world.effects()] == [event_id]
     assert await world.dead_letters() == []

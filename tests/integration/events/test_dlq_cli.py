@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from isthmus.cli import main
+from isthmus.kernel.ids import is_uuid
 from isthmus.platform.events import Subscription, cli
 from isthmus_client.api.events.v1 import orders_pb2
 
@@ -26,12 +27,17 @@ async def test_dlq_list_shows_reason_and_replay_by_id_redelivers_only_that_one(w
     letters = await cli.list_dead_letters(world.settings, schemas)
     assert [d.routing_key for d in letters] == ["orders.OrderPaid", "orders.OrderPaid"]
     assert all("handler refuses" in d.reason and "Traceback" in (d.last_error or "") for d in letters)
+    # Named by the UUIDv7 minted when each was stored (rule 8), in the order they were stored.
+    assert all(is_uuid(d.dead_letter_id) and d.component == world.consumer for d in letters)
+    assert letters[0].dead_letter_id < letters[1].dead_letter_id
 
-    assert await cli.replay(world.settings, schemas, [letters[0].name]) == 1
+    assert await cli.replay(world.settings, schemas, [letters[0].dead_letter_id]) == 1
     await bus.drain()
     assert [r.event_id for r in await world.effects()] == [letters[0].event_id]
     [left] = await cli.list_dead_letters(world.settings, schemas)
-    assert left.name == letters[1].name
+    assert left.dead_letter_id == letters[1].dead_letter_id
+    # COMPONENT:ID looks in that component only; an id of no letter there marks nothing.
+    assert await cli.replay(world.settings, schemas, [f"{world.consumer}:{letters[0].dead_letter_id}"]) == 0
 
     assert await cli.replay(world.settings, schemas, None) == 1
     await bus.drain()
@@ -51,9 +57,14 @@ async def test_dlq_commands_print_dead_letters_and_refuse_malformed_ids(
 
     assert await _run(["dlq", "list"]) == 0
     out = capsys.readouterr().out
-    assert out.count(f"{world.consumer}:") == 2 and "handler failed 3 times" in out
-    assert await _run(["dlq", "replay", "--id", "nonsense"]) == 2
-    assert "expected COMPONENT:ID" in capsys.readouterr().err
+    letters = await cli.list_dead_letters(world.settings, {world.consumer: world.consumer})
+    assert all(d.dead_letter_id in out for d in letters) and len(letters) == 2
+    assert out.count(f" {world.consumer} ") == 2 and "handler failed 3 times" in out
+    for malformed in ("nonsense", f"{world.consumer}:12"):  # row ids name nothing any more
+        assert await _run(["dlq", "replay", "--id", malformed]) == 2
+        assert "a UUID" in capsys.readouterr().err
+    assert await _run(["dlq", "replay", "--id", letters[1].dead_letter_id]) == 0
+    assert "replay requested for 1 dead letter(s)" in capsys.readouterr().out
 
 
 async def test_dlq_replay_wait_follows_the_redelivery_until_done(

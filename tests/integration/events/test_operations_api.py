@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
 import pytest
 
 from isthmus.kernel.errors import InvalidArgument, NotFound
+from isthmus.kernel.ids import is_uuid, new_uuid
 from isthmus.platform import component as components
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import Client, Settings
 from isthmus.platform.events import MIGRATIONS
+from isthmus.platform.events.tables import dead_letters
 from isthmus.platform.hub import running
 from isthmus.platform.operations import Operations
 from isthmus_client import aio_connect
@@ -48,34 +52,71 @@ async def test_operations_page_dead_letters_replay_one_and_discard_the_other(wor
         None,
     )
     [a], [b] = first.dead_letters, second.dead_letters
-    assert a.id < b.id and a.routing_key == "orders.OrderPaid" and "Traceback" in a.last_error
+    assert is_uuid(a.dead_letter_id) and is_uuid(b.dead_letter_id) and a.dead_letter_id < b.dead_letter_id
+    assert (
+        a.component == world.consumer and a.routing_key == "orders.OrderPaid" and "Traceback" in a.last_error
+    )
     assert not second.next_page_token
 
     replayed = await service.ReplayDeadLetters(
-        ops.ReplayDeadLettersRequest(component=world.consumer, ids=[a.id]), None
+        ops.ReplayDeadLettersRequest(component=world.consumer, dead_letter_ids=[a.dead_letter_id]), None
     )
     assert replayed.replay_requested_count == 1
     await bus.drain()
     assert [r.event_id for r in await world.effects()] == [a.event_id]
 
     discarded = await service.DiscardDeadLetters(
-        ops.DiscardDeadLettersRequest(component=world.consumer, ids=[b.id, 999_999]), None
+        ops.DiscardDeadLettersRequest(
+            component=world.consumer, dead_letter_ids=[b.dead_letter_id, new_uuid()]
+        ),
+        None,
     )
     assert discarded.discarded_count == 1
     left = await service.ListDeadLetters(ops.ListDeadLettersRequest(component=world.consumer), None)
     assert list(left.dead_letters) == []
 
 
+async def test_a_letter_the_previous_release_stored_without_an_id_is_listed_with_one(world) -> None:
+    # During a rolling upgrade the previous release still stores letters without a dead_letter_id;
+    # the list names them with the one generator, and they replay by that id like any other.
+    async with world.consumer_engine.begin() as conn:
+        await conn.execute(
+            dead_letters.insert().values(
+                consumer="isthmus.loyalty.points",
+                event_id=str(uuid.uuid4()),
+                routing_key="orders.OrderPaid",
+                body=b"x",
+                reason="stored by the previous release",
+                attempts=5,
+                dead_at=datetime.now(UTC),
+            )
+        )
+    service = _operations(world)
+    listing = ops.ListDeadLettersRequest(component=world.consumer)
+    [letter] = (await service.ListDeadLetters(listing, None)).dead_letters
+    assert is_uuid(letter.dead_letter_id) and letter.reason == "stored by the previous release"
+    [again] = (await service.ListDeadLetters(listing, None)).dead_letters
+    assert again.dead_letter_id == letter.dead_letter_id
+    discard = ops.DiscardDeadLettersRequest(component=world.consumer, dead_letter_ids=[letter.dead_letter_id])
+    assert (await service.DiscardDeadLetters(discard, None)).discarded_count == 1
+
+
 async def test_operations_refuse_what_names_nothing_with_the_field_at_fault(world) -> None:
     service = _operations(world)
     with pytest.raises(InvalidArgument) as bad:
         await service.ReplayDeadLetters(ops.ReplayDeadLettersRequest(component=world.consumer), None)
-    assert [f for f, _ in bad.value.violations] == ["ids"]
+    assert [f for f, _ in bad.value.violations] == ["dead_letter_ids"]
     with pytest.raises(InvalidArgument) as bad:
         await service.DiscardDeadLetters(
-            ops.DiscardDeadLettersRequest(component=world.consumer, ids=[3, -1]), None
+            ops.DiscardDeadLettersRequest(component=world.consumer, dead_letter_ids=[new_uuid(), "12"]), None
         )
-    assert [f for f, _ in bad.value.violations] == ["ids[1]"]
+    assert [f for f, _ in bad.value.violations] == ["dead_letter_ids[1]"]
+    with pytest.raises(InvalidArgument) as bad:
+        await service.ReplayDeadLetters(
+            ops.ReplayDeadLettersRequest(component=world.consumer, dead_letter_ids=[new_uuid()], all=True),
+            None,
+        )
+    assert [f for f, _ in bad.value.violations] == ["dead_letter_ids"]
     with pytest.raises(InvalidArgument) as bad:
         await service.ListDeadLetters(ops.ListDeadLettersRequest(), None)
     assert [f for f, _ in bad.value.violations] == ["component"]

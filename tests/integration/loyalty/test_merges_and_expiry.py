@@ -8,6 +8,7 @@ import grpc
 import pytest
 from sqlalchemy import text
 
+from isthmus.kernel.ids import new_uuid
 from isthmus.loyalty import jobs
 from isthmus.loyalty.bootstrap import record
 from isthmus.platform.events.bus import request_replay
@@ -142,13 +143,16 @@ async def test_order_paid_replayed_from_the_dead_letter_queue_awards_once(servic
             await conn.execute(dead_letters.select().where(dead_letters.c.type == "orders.OrderPaid"))
         ).all()
     assert len(dead) == 1
-    assert await request_replay(engine, [dead[0].id]) == 1
+    assert await request_replay(engine, [dead[0].dead_letter_id]) == 1
     await services.settle()
     assert (await account(services, who)).balance == 1015
     # Replaying the same event once more (an operator's double click) has no second effect.
     async with engine.begin() as conn:
         await conn.execute(
-            dead_letters.insert().values(**{k: v for k, v in dead[0]._mapping.items() if k != "id"})
+            dead_letters.insert().values(
+                **{k: v for k, v in dead[0]._mapping.items() if k not in ("id", "dead_letter_id")},
+                dead_letter_id=new_uuid(),
+            )
         )
     assert await request_replay(engine, None) >= 1
     await services.settle()

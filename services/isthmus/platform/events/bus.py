@@ -357,11 +357,11 @@ async def _replays_requested(binding: Binding) -> int:
         return int(result.scalar() or 0)
 
 
-async def request_replay(engine: AsyncEngine, ids: Sequence[int] | None) -> int:
-    """Mark dead letters (all when ``ids`` is None) for the running consumer to redeliver."""
+async def request_replay(engine: AsyncEngine, dead_letter_ids: Sequence[str] | None) -> int:
+    """Mark dead letters (by ``dead_letter_id``; all when None) for the running consumer to redeliver."""
     query = update(dead_letters).values(replay_requested_at=datetime.now(UTC))
-    if ids is not None:
-        query = query.where(dead_letters.c.id.in_(list(ids)))
+    if dead_letter_ids is not None:
+        query = query.where(dead_letters.c.dead_letter_id.in_(list(dead_letter_ids)))
     async with engine.begin() as conn:
         result = await conn.execute(query)
     return int(result.rowcount or 0)

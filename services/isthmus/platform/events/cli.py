@@ -1,9 +1,10 @@
 """``isthmus dlq list`` and ``isthmus dlq replay``: dead letters of every component, in its own schema.
 
-A dead letter is named ``<component>:<id>`` (the consuming component and the row id in its
-``dead_letters`` table). Replay marks rows; the running consumer of that queue redelivers each one to
-its queue only (other subscribers of the event are not bothered) and deletes the row, so replay
-works the same for the RabbitMQ and the in-process bus.
+A dead letter is named by its ``dead_letter_id``, the UUIDv7 minted when it was stored (the same id
+``OperationsService`` and the web console show), and listed with the consuming component that holds it
+in its ``dead_letters`` table. Replay marks rows; the running consumer of that queue redelivers each
+one to its queue only (other subscribers of the event are not bothered) and deletes the row, so
+replay works the same for the RabbitMQ and the in-process bus.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from isthmus.kernel.ids import is_uuid
 from isthmus.platform import db
 from isthmus.platform.config import ConfigError, Settings
 from isthmus.platform.events.bus import request_replay
-from isthmus.platform.events.tables import dead_letters
+from isthmus.platform.events.tables import dead_letters, name_dead_letters
 from isthmus.platform.progress import Progress
 
 
 @dataclass(frozen=True)
 class DeadLetter:
+    dead_letter_id: str
     component: str
-    id: int
     queue: str
     event_id: str | None
     routing_key: str
@@ -41,10 +43,6 @@ class DeadLetter:
     reason: str
     last_error: str | None
     replay_requested: bool
-
-    @property
-    def name(self) -> str:
-        return f"{self.component}:{self.id}"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "within about a second and deletes them. An event that was handled meanwhile has no second effect.",
     )
     which = replay.add_mutually_exclusive_group(required=True)
-    which.add_argument("--id", action="append", metavar="COMPONENT:ID", help="a dead letter (repeatable)")
+    which.add_argument(
+        "--id",
+        action="append",
+        metavar="ID",
+        help="a dead letter's id as `isthmus dlq list` shows it, optionally COMPONENT:ID (repeatable)",
+    )
     which.add_argument("--all", action="store_true", help="every dead letter (of --component, if given)")
     replay.add_argument("--component", action="append", help="with --all: only this component")
     replay.add_argument(
@@ -112,7 +115,8 @@ async def list_dead_letters(settings: Settings, schemas: dict[str, str]) -> list
     found: list[DeadLetter] = []
     for component, engine in _engines(settings, schemas):
         try:
-            async with engine.connect() as conn:
+            async with engine.begin() as conn:
+                await name_dead_letters(conn)
                 rows = (await conn.execute(select(dead_letters).order_by(dead_letters.c.id))).all()
         except DBAPIError as exc:
             if _missing_table(exc):
@@ -125,17 +129,21 @@ async def list_dead_letters(settings: Settings, schemas: dict[str, str]) -> list
 
 
 async def replay(settings: Settings, schemas: dict[str, str], names: Sequence[str] | None) -> int:
-    """Mark the named dead letters (``component:id``), or all of ``schemas`` when ``names`` is None."""
-    wanted: dict[str, list[int] | None] = dict.fromkeys(schemas)
+    """Mark the named dead letters (``dead_letter_id``, or ``component:dead_letter_id`` to look in one
+    component only), or all of ``schemas`` when ``names`` is None."""
+    wanted: dict[str, list[str] | None] = dict.fromkeys(schemas)
     if names is not None:
-        wanted = {}
+        anywhere: list[str] = []
+        named: dict[str, list[str]] = {}
         for name in names:
-            component, _, raw_id = name.partition(":")
-            if component not in schemas or not raw_id.isdigit():
-                raise ConfigError(f"--id {name!r}: expected COMPONENT:ID, e.g. loyalty:12")
-            ids = wanted.setdefault(component, [])
-            assert ids is not None
-            ids.append(int(raw_id))
+            component, _, dead_letter_id = name.rpartition(":")
+            if not is_uuid(dead_letter_id) or (component and component not in schemas):
+                raise ConfigError(
+                    f"--id {name!r}: expected a dead letter's id as `isthmus dlq list` shows it "
+                    "(a UUID), optionally COMPONENT:ID"
+                )
+            (named.setdefault(component, []) if component else anywhere).append(dead_letter_id)
+        wanted = {c: [*named.get(c, []), *anywhere] for c in schemas if anywhere or c in named}
     total = 0
     for component, engine in _engines(settings, {c: schemas[c] for c in wanted}):
         try:
@@ -164,8 +172,8 @@ def _missing_table(exc: DBAPIError) -> bool:
 
 def _dead_letter(component: str, row: Any) -> DeadLetter:
     return DeadLetter(
+        dead_letter_id=row.dead_letter_id,
         component=component,
-        id=row.id,
         queue=row.consumer,
         event_id=row.event_id,
         routing_key=row.routing_key,
@@ -188,18 +196,21 @@ async def _list(args: argparse.Namespace) -> int:
     letters = await list_dead_letters(settings, component_schemas(args.component))
     if args.json:
         for d in letters:
-            entry = {**d.__dict__, "id": d.name, "dead_at": d.dead_at.isoformat()}
+            entry = {**d.__dict__, "dead_at": d.dead_at.isoformat()}
             print(json.dumps(entry))
         return 0
     if not letters:
         print("no dead letters")
         return 0
-    print(f"{'ID':<18} {'QUEUE':<34} {'EVENT':<28} {'TRIES':>5}  {'DEAD AT':<19}  REASON")
+    print(f"{'ID':<36}  {'COMPONENT':<16} {'QUEUE':<34} {'EVENT':<28} {'TRIES':>5}  {'DEAD AT':<19}  REASON")
     for d in letters:
         mark = " (replay pending)" if d.replay_requested else ""
         reason = d.reason if len(d.reason) <= 80 else d.reason[:77] + "..."
         dead_at = d.dead_at.strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{d.name:<18} {d.queue:<34} {d.routing_key:<28} {d.attempts:>5}  {dead_at}  {reason}{mark}")
+        print(
+            f"{d.dead_letter_id:<36}  {d.component:<16} {d.queue:<34} {d.routing_key:<28} {d.attempts:>5}  "
+            f"{dead_at}  {reason}{mark}"
+        )
     return 0
 
 

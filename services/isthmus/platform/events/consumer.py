@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from isthmus.kernel.errors import Unavailable
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform import db, logs, tracing
 from isthmus.platform.events.envelope import BadMessage, Event, decode, header_text
 from isthmus.platform.events.metrics import EventMetrics
@@ -361,6 +362,7 @@ async def store_dead_letter(
     async with engine.begin() as conn:
         await conn.execute(
             insert(dead_letters).values(
+                dead_letter_id=new_uuid(),
                 consumer=consumer,
                 event_id=event_id,
                 routing_key=delivery.routing_key,

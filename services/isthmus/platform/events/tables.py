@@ -4,7 +4,11 @@
 once the broker confirmed it (deleting writes far less than updating a 1 KB row to "sent").
 ``inbox``: one row per (consumer queue, event id) handled, written in the handler's transaction;
 purged after ``BusOptions.inbox_retention``.
-``dead_letters``: deliveries given up on, with the reason and the last error, until replayed.
+``dead_letters``: deliveries given up on, with the reason and the last error, until replayed. Each is
+named by ``dead_letter_id``, a UUIDv7 minted when it is stored (the API's and ``isthmus dlq``'s id);
+``id`` only orders them. The column is nullable so that the release before it, which stores letters
+without one, can run against this schema during a rolling upgrade: :func:`name_dead_letters` names
+such letters when they are listed, and a later release makes the column NOT NULL.
 
 ``traceparent``/``tracestate`` (W3C trace context, when tracing is on) keep the trace of the work that
 recorded an event across the outbox, and of a dead letter across its replay.
@@ -24,6 +28,9 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from isthmus.platform.sql import mint_missing_ids
 
 metadata = MetaData()
 
@@ -69,7 +76,9 @@ dead_letters = Table(
     Column("replay_requested_at", DateTime(timezone=True), nullable=True),
     Column("traceparent", String(128), nullable=True),
     Column("tracestate", Text, nullable=True),
+    Column("dead_letter_id", String(36), nullable=True),
     Index("ix_dead_letters_consumer", "consumer", "id"),
+    Index("ux_dead_letters_dead_letter_id", "dead_letter_id", unique=True),
 )
 
 # The response to each write that carried a request_id, by rpc (its request message's full name), for
@@ -84,3 +93,9 @@ request_ids = Table(
     Column("create_time", DateTime(timezone=True), nullable=False),
     Index("ix_request_ids_create_time", "create_time"),
 )
+
+
+async def name_dead_letters(conn: AsyncConnection) -> None:
+    """Mint a ``dead_letter_id`` for each letter stored without one (by the previous release, during a
+    rolling upgrade), oldest first; the others are left as they are."""
+    await mint_missing_ids(conn, dead_letters, "dead_letter_id")

@@ -113,9 +113,9 @@ class ListConnectorDeadLettersResponse(_message.Message):
     def __init__(self, connector_dead_letters: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ConnectorDeadLetter(_message.Message):
-    __slots__ = ("instance", "id", "stream", "record_key", "record_json", "reason", "create_time", "resolve_time", "resolution", "replay_count")
+    __slots__ = ("dead_letter_id", "instance", "stream", "record_key", "record_json", "reason", "create_time", "resolve_time", "resolution", "replay_count")
+    DEAD_LETTER_ID_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
-    ID_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     RECORD_KEY_FIELD_NUMBER: _ClassVar[int]
     RECORD_JSON_FIELD_NUMBER: _ClassVar[int]
@@ -124,8 +124,8 @@ class ConnectorDeadLetter(_message.Message):
     RESOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     REPLAY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    dead_letter_id: str
     instance: str
-    id: int
     stream: str
     record_key: str
     record_json: str
@@ -134,17 +134,17 @@ class ConnectorDeadLetter(_message.Message):
     resolve_time: _timestamp_pb2.Timestamp
     resolution: str
     replay_count: int
-    def __init__(self, instance: _Optional[str] = ..., id: _Optional[int] = ..., stream: _Optional[str] = ..., record_key: _Optional[str] = ..., record_json: _Optional[str] = ..., reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution: _Optional[str] = ..., replay_count: _Optional[int] = ...) -> None: ...
+    def __init__(self, dead_letter_id: _Optional[str] = ..., instance: _Optional[str] = ..., stream: _Optional[str] = ..., record_key: _Optional[str] = ..., record_json: _Optional[str] = ..., reason: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution: _Optional[str] = ..., replay_count: _Optional[int] = ...) -> None: ...
 
 class ReplayConnectorDeadLettersRequest(_message.Message):
-    __slots__ = ("instance", "ids", "all")
+    __slots__ = ("instance", "dead_letter_ids", "all")
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
-    IDS_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTER_IDS_FIELD_NUMBER: _ClassVar[int]
     ALL_FIELD_NUMBER: _ClassVar[int]
     instance: str
-    ids: _containers.RepeatedScalarFieldContainer[int]
+    dead_letter_ids: _containers.RepeatedScalarFieldContainer[str]
     all: bool
-    def __init__(self, instance: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ..., all: _Optional[bool] = ...) -> None: ...
+    def __init__(self, instance: _Optional[str] = ..., dead_letter_ids: _Optional[_Iterable[str]] = ..., all: _Optional[bool] = ...) -> None: ...
 
 class ReplayConnectorDeadLettersResponse(_message.Message):
     __slots__ = ("resolved_count", "refused", "outcome")
@@ -157,12 +157,12 @@ class ReplayConnectorDeadLettersResponse(_message.Message):
     def __init__(self, resolved_count: _Optional[int] = ..., refused: _Optional[_Iterable[_Union[ConnectorDeadLetter, _Mapping]]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class DiscardConnectorDeadLettersRequest(_message.Message):
-    __slots__ = ("instance", "ids")
+    __slots__ = ("instance", "dead_letter_ids")
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
-    IDS_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTER_IDS_FIELD_NUMBER: _ClassVar[int]
     instance: str
-    ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, instance: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
+    dead_letter_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, instance: _Optional[str] = ..., dead_letter_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class DiscardConnectorDeadLettersResponse(_message.Message):
     __slots__ = ("discarded_count", "outcome")

@@ -28,7 +28,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&isthmus/operations/v1/operations.proto\x12\x15isthmus.operations.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\">\n\x15ListComponentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"g\n\x16ListComponentsResponse\x12\x34\n\ncomponents\x18\x01 \x03(\x0b\x32 .isthmus.operations.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xd1\x01\n\tComponent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0eoutbox_backlog\x18\x02 \x01(\x03\x12\x36\n\x12oldest_outbox_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\noutbox_age\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x19\n\x11\x64\x65\x61\x64_letter_count\x18\x05 \x01(\x03\x12\x1c\n\x14replay_pending_count\x18\x06 \x01(\x03\"X\n\x16ListDeadLettersRequest\x12\x17\n\tcomponent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"k\n\x17ListDeadLettersResponse\x12\x37\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32!.isthmus.operations.v1.DeadLetter\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xe2\x01\n\nDeadLetter\x12\x11\n\tcomponent\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\x03\x12\r\n\x05queue\x18\x03 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x04 \x01(\t\x12\x13\n\x0brouting_key\x18\x05 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x08 \x01(\t\x12\x12\n\nlast_error\x18\t \x01(\t\x12\x18\n\x10replay_requested\x18\n \x01(\x08\"M\n\x18ReplayDeadLettersRequest\x12\x17\n\tcomponent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0b\n\x03ids\x18\x02 \x03(\x03\x12\x0b\n\x03\x61ll\x18\x03 \x01(\x08\"m\n\x19ReplayDeadLettersResponse\x12\x1e\n\x16replay_requested_count\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"G\n\x19\x44iscardDeadLettersRequest\x12\x17\n\tcomponent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\x03ids\x18\x02 \x03(\x03\x42\x04\xe2\x41\x01\x02\"g\n\x1a\x44iscardDeadLettersResponse\x12\x17\n\x0f\x64iscarded_count\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"\x12\n\x10GetCallerRequest\"R\n\x11GetCallerResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\x12\x1f\n\x17\x61uthentication_disabled\x18\x03 \x01(\x08\x32\xb4\x05\n\x11OperationsService\x12\x82\x01\n\x0eListComponents\x12,.isthmus.operations.v1.ListComponentsRequest\x1a-.isthmus.operations.v1.ListComponentsResponse\"\x13\xaa\xbb\x18\x0foperations:read\x12\x85\x01\n\x0fListDeadLetters\x12-.isthmus.operations.v1.ListDeadLettersRequest\x1a..isthmus.operations.v1.ListDeadLettersResponse\"\x13\xaa\xbb\x18\x0foperations:read\x12\x8c\x01\n\x11ReplayDeadLetters\x12/.isthmus.operations.v1.ReplayDeadLettersRequest\x1a\x30.isthmus.operations.v1.ReplayDeadLettersResponse\"\x14\xaa\xbb\x18\x10operations:write\x12\x8f\x01\n\x12\x44iscardDeadLetters\x12\x30.isthmus.operations.v1.DiscardDeadLettersRequest\x1a\x31.isthmus.operations.v1.DiscardDeadLettersResponse\"\x14\xaa\xbb\x18\x10operations:write\x12q\n\tGetCaller\x12\'.isthmus.operations.v1.GetCallerRequest\x1a(.isthmus.operations.v1.GetCallerResponse\"\x11\xaa\xbb\x18\rauthenticatedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&isthmus/operations/v1/operations.proto\x12\x15isthmus.operations.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\">\n\x15ListComponentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"g\n\x16ListComponentsResponse\x12\x34\n\ncomponents\x18\x01 \x03(\x0b\x32 .isthmus.operations.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xd1\x01\n\tComponent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0eoutbox_backlog\x18\x02 \x01(\x03\x12\x36\n\x12oldest_outbox_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\noutbox_age\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x19\n\x11\x64\x65\x61\x64_letter_count\x18\x05 \x01(\x03\x12\x1c\n\x14replay_pending_count\x18\x06 \x01(\x03\"X\n\x16ListDeadLettersRequest\x12\x17\n\tcomponent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"k\n\x17ListDeadLettersResponse\x12\x37\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32!.isthmus.operations.v1.DeadLetter\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x84\x02\n\nDeadLetter\x12\x1c\n\x0e\x64\x65\x61\x64_letter_id\x18\x0b \x01(\tB\x04\xe2\x41\x01\x03\x12\x11\n\tcomponent\x18\x01 \x01(\t\x12\r\n\x05queue\x18\x03 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x04 \x01(\t\x12\x13\n\x0brouting_key\x18\x05 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0e\n\x06reason\x18\x08 \x01(\t\x12\x12\n\nlast_error\x18\t \x01(\t\x12\x18\n\x10replay_requested\x18\n \x01(\x08J\x04\x08\x02\x10\x03R\x02id\"d\n\x18ReplayDeadLettersRequest\x12\x17\n\tcomponent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\x0f\x64\x65\x61\x64_letter_ids\x18\x04 \x03(\t\x12\x0b\n\x03\x61ll\x18\x03 \x01(\x08J\x04\x08\x02\x10\x03R\x03ids\"m\n\x19ReplayDeadLettersResponse\x12\x1e\n\x16replay_requested_count\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"^\n\x19\x44iscardDeadLettersRequest\x12\x17\n\tcomponent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x1d\n\x0f\x64\x65\x61\x64_letter_ids\x18\x03 \x03(\tB\x04\xe2\x41\x01\x02J\x04\x08\x02\x10\x03R\x03ids\"g\n\x1a\x44iscardDeadLettersResponse\x12\x17\n\x0f\x64iscarded_count\x18\x01 \x01(\x03\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"\x12\n\x10GetCallerRequest\"R\n\x11GetCallerResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\x12\x1f\n\x17\x61uthentication_disabled\x18\x03 \x01(\x08\x32\xb4\x05\n\x11OperationsService\x12\x82\x01\n\x0eListComponents\x12,.isthmus.operations.v1.ListComponentsRequest\x1a-.isthmus.operations.v1.ListComponentsResponse\"\x13\xaa\xbb\x18\x0foperations:read\x12\x85\x01\n\x0fListDeadLetters\x12-.isthmus.operations.v1.ListDeadLettersRequest\x1a..isthmus.operations.v1.ListDeadLettersResponse\"\x13\xaa\xbb\x18\x0foperations:read\x12\x8c\x01\n\x11ReplayDeadLetters\x12/.isthmus.operations.v1.ReplayDeadLettersRequest\x1a\x30.isthmus.operations.v1.ReplayDeadLettersResponse\"\x14\xaa\xbb\x18\x10operations:write\x12\x8f\x01\n\x12\x44iscardDeadLetters\x12\x30.isthmus.operations.v1.DiscardDeadLettersRequest\x1a\x31.isthmus.operations.v1.DiscardDeadLettersResponse\"\x14\xaa\xbb\x18\x10operations:write\x12q\n\tGetCaller\x12\'.isthmus.operations.v1.GetCallerRequest\x1a(.isthmus.operations.v1.GetCallerResponse\"\x11\xaa\xbb\x18\rauthenticatedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,12 +37,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LISTDEADLETTERSREQUEST'].fields_by_name['component']._loaded_options = None
   _globals['_LISTDEADLETTERSREQUEST'].fields_by_name['component']._serialized_options = b'\342A\001\002'
+  _globals['_DEADLETTER'].fields_by_name['dead_letter_id']._loaded_options = None
+  _globals['_DEADLETTER'].fields_by_name['dead_letter_id']._serialized_options = b'\342A\001\003'
+  _globals['_DEADLETTER'].fields_by_name['create_time']._loaded_options = None
+  _globals['_DEADLETTER'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_REPLAYDEADLETTERSREQUEST'].fields_by_name['component']._loaded_options = None
   _globals['_REPLAYDEADLETTERSREQUEST'].fields_by_name['component']._serialized_options = b'\342A\001\002'
   _globals['_DISCARDDEADLETTERSREQUEST'].fields_by_name['component']._loaded_options = None
   _globals['_DISCARDDEADLETTERSREQUEST'].fields_by_name['component']._serialized_options = b'\342A\001\002'
-  _globals['_DISCARDDEADLETTERSREQUEST'].fields_by_name['ids']._loaded_options = None
-  _globals['_DISCARDDEADLETTERSREQUEST'].fields_by_name['ids']._serialized_options = b'\342A\001\002'
+  _globals['_DISCARDDEADLETTERSREQUEST'].fields_by_name['dead_letter_ids']._loaded_options = None
+  _globals['_DISCARDDEADLETTERSREQUEST'].fields_by_name['dead_letter_ids']._serialized_options = b'\342A\001\002'
   _globals['_OPERATIONSSERVICE'].methods_by_name['ListComponents']._loaded_options = None
   _globals['_OPERATIONSSERVICE'].methods_by_name['ListComponents']._serialized_options = b'\252\273\030\017operations:read'
   _globals['_OPERATIONSSERVICE'].methods_by_name['ListDeadLetters']._loaded_options = None
@@ -64,19 +68,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=666
   _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=773
   _globals['_DEADLETTER']._serialized_start=776
-  _globals['_DEADLETTER']._serialized_end=1002
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=1004
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=1081
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=1083
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=1192
-  _globals['_DISCARDDEADLETTERSREQUEST']._serialized_start=1194
-  _globals['_DISCARDDEADLETTERSREQUEST']._serialized_end=1265
-  _globals['_DISCARDDEADLETTERSRESPONSE']._serialized_start=1267
-  _globals['_DISCARDDEADLETTERSRESPONSE']._serialized_end=1370
-  _globals['_GETCALLERREQUEST']._serialized_start=1372
-  _globals['_GETCALLERREQUEST']._serialized_end=1390
-  _globals['_GETCALLERRESPONSE']._serialized_start=1392
-  _globals['_GETCALLERRESPONSE']._serialized_end=1474
-  _globals['_OPERATIONSSERVICE']._serialized_start=1477
-  _globals['_OPERATIONSSERVICE']._serialized_end=2169
+  _globals['_DEADLETTER']._serialized_end=1036
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=1038
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=1138
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=1140
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=1249
+  _globals['_DISCARDDEADLETTERSREQUEST']._serialized_start=1251
+  _globals['_DISCARDDEADLETTERSREQUEST']._serialized_end=1345
+  _globals['_DISCARDDEADLETTERSRESPONSE']._serialized_start=1347
+  _globals['_DISCARDDEADLETTERSRESPONSE']._serialized_end=1450
+  _globals['_GETCALLERREQUEST']._serialized_start=1452
+  _globals['_GETCALLERREQUEST']._serialized_end=1470
+  _globals['_GETCALLERRESPONSE']._serialized_start=1472
+  _globals['_GETCALLERRESPONSE']._serialized_end=1554
+  _globals['_OPERATIONSSERVICE']._serialized_start=1557
+  _globals['_OPERATIONSSERVICE']._serialized_end=2249
 # @@protoc_insertion_point(module_scope)

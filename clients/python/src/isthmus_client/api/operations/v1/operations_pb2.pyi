@@ -63,9 +63,9 @@ class ListDeadLettersResponse(_message.Message):
     def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
-    __slots__ = ("component", "id", "queue", "event_id", "routing_key", "attempts", "create_time", "reason", "last_error", "replay_requested")
+    __slots__ = ("dead_letter_id", "component", "queue", "event_id", "routing_key", "attempts", "create_time", "reason", "last_error", "replay_requested")
+    DEAD_LETTER_ID_FIELD_NUMBER: _ClassVar[int]
     COMPONENT_FIELD_NUMBER: _ClassVar[int]
-    ID_FIELD_NUMBER: _ClassVar[int]
     QUEUE_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     ROUTING_KEY_FIELD_NUMBER: _ClassVar[int]
@@ -74,8 +74,8 @@ class DeadLetter(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     REPLAY_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    dead_letter_id: str
     component: str
-    id: int
     queue: str
     event_id: str
     routing_key: str
@@ -84,17 +84,17 @@ class DeadLetter(_message.Message):
     reason: str
     last_error: str
     replay_requested: bool
-    def __init__(self, component: _Optional[str] = ..., id: _Optional[int] = ..., queue: _Optional[str] = ..., event_id: _Optional[str] = ..., routing_key: _Optional[str] = ..., attempts: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., last_error: _Optional[str] = ..., replay_requested: _Optional[bool] = ...) -> None: ...
+    def __init__(self, dead_letter_id: _Optional[str] = ..., component: _Optional[str] = ..., queue: _Optional[str] = ..., event_id: _Optional[str] = ..., routing_key: _Optional[str] = ..., attempts: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., last_error: _Optional[str] = ..., replay_requested: _Optional[bool] = ...) -> None: ...
 
 class ReplayDeadLettersRequest(_message.Message):
-    __slots__ = ("component", "ids", "all")
+    __slots__ = ("component", "dead_letter_ids", "all")
     COMPONENT_FIELD_NUMBER: _ClassVar[int]
-    IDS_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTER_IDS_FIELD_NUMBER: _ClassVar[int]
     ALL_FIELD_NUMBER: _ClassVar[int]
     component: str
-    ids: _containers.RepeatedScalarFieldContainer[int]
+    dead_letter_ids: _containers.RepeatedScalarFieldContainer[str]
     all: bool
-    def __init__(self, component: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ..., all: _Optional[bool] = ...) -> None: ...
+    def __init__(self, component: _Optional[str] = ..., dead_letter_ids: _Optional[_Iterable[str]] = ..., all: _Optional[bool] = ...) -> None: ...
 
 class ReplayDeadLettersResponse(_message.Message):
     __slots__ = ("replay_requested_count", "outcome")
@@ -105,12 +105,12 @@ class ReplayDeadLettersResponse(_message.Message):
     def __init__(self, replay_requested_count: _Optional[int] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
 class DiscardDeadLettersRequest(_message.Message):
-    __slots__ = ("component", "ids")
+    __slots__ = ("component", "dead_letter_ids")
     COMPONENT_FIELD_NUMBER: _ClassVar[int]
-    IDS_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTER_IDS_FIELD_NUMBER: _ClassVar[int]
     component: str
-    ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, component: _Optional[str] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
+    dead_letter_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, component: _Optional[str] = ..., dead_letter_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class DiscardDeadLettersResponse(_message.Message):
     __slots__ = ("discarded_count", "outcome")
