@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, bindparam, column, select, table, text
 
+from isthmus.kernel.ids import new_uuid
 from isthmus.platform.config import Settings
 from isthmus.platform.db import is_postgres, sync_engine
 
@@ -66,6 +67,18 @@ def drift(settings: Settings, schema: str, metadata: MetaData) -> list[object]:
             return list(compare_metadata(ctx, metadata))
     finally:
         engine.dispose()
+
+
+def mint_ids(table_name: str, name: str) -> None:
+    """In a migration: fill the new column ``name`` of every row of ``table_name`` with an id from the
+    one generator (``kernel.ids.new_uuid``), in the order of the table's ``id`` column, so that ids
+    minted for rows stored before the column existed sort as the rows do."""
+    rows = table(table_name, column("id"), column(name))
+    conn = op.get_bind()
+    keys = conn.execute(select(rows.c.id).order_by(rows.c.id)).scalars().all()
+    if keys:
+        named = rows.update().where(rows.c.id == bindparam("row_id")).values({name: bindparam("minted")})
+        conn.execute(named, [{"row_id": key, "minted": new_uuid()} for key in keys])
 
 
 def run_env(metadata: MetaData) -> None:

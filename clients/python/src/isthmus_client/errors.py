@@ -152,14 +152,3 @@ def status(
         info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata or {}))
         built.details.append(info)
     return built
-
-
-def status_details(
-    code: grpc.StatusCode,
-    message: str,
-    violations: list[tuple[str, str]],
-    reason: str = "",
-    metadata: dict[str, str] | None = None,
-) -> bytes:
-    """:func:`status`, serialized for ``STATUS_DETAILS_KEY`` (server side)."""
-    return status(code, message, violations, reason, metadata).SerializeToString()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from isthmus.kernel.ids import new_uuid
+from isthmus.platform.migrations import mint_ids
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -24,16 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("connector_dead_letters", sa.Column("dead_letter_id", sa.String(36), nullable=True))
-    letters = sa.table("connector_dead_letters", sa.column("id"), sa.column("dead_letter_id"))
-    conn = op.get_bind()
-    rows = conn.execute(sa.select(letters.c.id).order_by(letters.c.id)).scalars().all()
-    if rows:
-        conn.execute(
-            letters.update()
-            .where(letters.c.id == sa.bindparam("row_id"))
-            .values(dead_letter_id=sa.bindparam("minted")),
-            [{"row_id": row_id, "minted": new_uuid()} for row_id in rows],
-        )
+    mint_ids("connector_dead_letters", "dead_letter_id")
     op.create_index(
         "ux_connector_dead_letters_dead_letter_id", "connector_dead_letters", ["dead_letter_id"], unique=True
     )

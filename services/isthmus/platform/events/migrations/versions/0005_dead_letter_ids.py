@@ -13,7 +13,7 @@ without one during a rolling upgrade, and the new one names those when it lists 
 import sqlalchemy as sa
 from alembic import op
 
-from isthmus.kernel.ids import new_uuid
+from isthmus.platform.migrations import mint_ids
 
 revision = "events_0005"
 down_revision = "events_0004"
@@ -23,16 +23,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("dead_letters", sa.Column("dead_letter_id", sa.String(36), nullable=True))
-    letters = sa.table("dead_letters", sa.column("id"), sa.column("dead_letter_id"))
-    conn = op.get_bind()
-    rows = conn.execute(sa.select(letters.c.id).order_by(letters.c.id)).scalars().all()
-    if rows:
-        conn.execute(
-            letters.update()
-            .where(letters.c.id == sa.bindparam("row_id"))
-            .values(dead_letter_id=sa.bindparam("minted")),
-            [{"row_id": row_id, "minted": new_uuid()} for row_id in rows],
-        )
+    mint_ids("dead_letters", "dead_letter_id")
     op.create_index("ux_dead_letters_dead_letter_id", "dead_letters", ["dead_letter_id"], unique=True)
 
 
