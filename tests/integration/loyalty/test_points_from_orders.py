@@ -61,7 +61,7 @@ async def test_a_return_after_payment_claws_back_in_proportion(services):
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=shipped.version,
-            request_id="r1",
+            request_id=f"r1-{order.order_id}",
             lines=[
                 order_pb2.ReturnLine(line_id="2", quantity=1, reason_code=order_pb2.RETURN_REASON_DAMAGED)
             ],
@@ -79,7 +79,7 @@ async def test_a_return_after_payment_claws_back_in_proportion(services):
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=returned.order.version,
-            request_id="r2",
+            request_id=f"r2-{order.order_id}",
             lines=[
                 order_pb2.ReturnLine(line_id="1", quantity=1, reason_code=order_pb2.RETURN_REASON_DEFECTIVE),
                 order_pb2.ReturnLine(line_id="2", quantity=3, reason_code=order_pb2.RETURN_REASON_DAMAGED),

@@ -39,7 +39,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=3,
-            request_id="r1",
+            request_id=f"r1-{order.order_id}",
             lines=[line("2", 1, reason_text="torn")],
         )
     )
@@ -49,7 +49,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=3,
-            request_id="r1",
+            request_id=f"r1-{order.order_id}",
             lines=[line("2", 1, reason_text="torn")],
         )
     )
@@ -64,7 +64,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=first.order.version,
-            request_id="r2",
+            request_id=f"r2-{order.order_id}",
             lines=[line("2", 3, order_pb2.RETURN_REASON_SIZE_OR_FIT), line("1", 1)],
         )
     )
@@ -75,7 +75,7 @@ async def test_partial_returns_refund_their_share_and_all_returns_refund_all_but
             orders_pb2.ReturnOrderLinesRequest(
                 order_id=order.order_id,
                 expected_version=rest.order.version,
-                request_id="r3",
+                request_id=f"r3-{order.order_id}",
                 lines=[line("1", 1)],
             )
         )
@@ -95,7 +95,7 @@ async def test_an_exchange_refunds_nothing_and_a_changed_retry_is_already_exists
         orders_pb2.ReturnOrderLinesRequest(
             order_id=order.order_id,
             expected_version=3,
-            request_id="x1",
+            request_id=f"x1-{order.order_id}",
             exchange=True,
             lines=[line("2", 2, order_pb2.RETURN_REASON_SIZE_OR_FIT, replacement_sku="SOCK-L")],
         )
@@ -106,7 +106,7 @@ async def test_an_exchange_refunds_nothing_and_a_changed_retry_is_already_exists
             orders_pb2.ReturnOrderLinesRequest(
                 order_id=order.order_id,
                 expected_version=3,
-                request_id="x1",
+                request_id=f"x1-{order.order_id}",
                 exchange=True,
                 lines=[line("2", 1)],
             )

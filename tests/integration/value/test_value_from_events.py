@@ -215,7 +215,7 @@ async def test_orders_returns_cancellations_and_cases_net_into_the_customers_val
             channel=service_request_pb2.CHANNEL_PHONE,
             kind=service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT,
             subject="broken",
-            request_id="k-1",
+            request_id=str(uuid.uuid4()),
         )
     )
     await world.settle()
