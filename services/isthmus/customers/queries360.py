@@ -142,7 +142,7 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                     amount=s["historical"][0], currency_code=s["historical"][1]
                 ),
                 predicted_value=common_pb2.Money(amount=s["predicted"][0], currency_code=s["predicted"][1]),
-                tier=s["tier"],
+                tier=unlabel(common_pb2.ValueTier, s["tier"]),
                 churn_risk=s["churn_risk"],
                 alive_probability=s["alive_probability"],
                 rfm=s["rfm"],

@@ -49,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.kernel.enums import label, unlabel
 from isthmus.kernel.timestamps import aware
 from isthmus.platform.events import Event
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
 from isthmus_client.api.events.v1 import orders_pb2 as oev
@@ -56,7 +57,6 @@ from isthmus_client.api.events.v1 import service_requests_pb2 as sev
 from isthmus_client.api.events.v1 import value_pb2 as vev
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
-from isthmus_client.api.value.v1 import value_pb2 as vpb
 
 _TS = DateTime(timezone=True)
 ROUTING_KEYS = (
@@ -249,7 +249,7 @@ class Projection:
         elif isinstance(p, vev.CustomerValueChanged):
             await self._value(session, p, at)
         elif isinstance(p, vev.CustomerTierChanged):
-            tier = label(vpb.ValueTier, p.to_tier)
+            tier = label(common_pb2.ValueTier, p.to_tier)
             await self._timeline(
                 session,
                 event,
@@ -396,7 +396,7 @@ class Projection:
             "lifetime": [v.lifetime_value.amount, v.lifetime_value.currency_code],
             "historical": [v.historical_value.amount, v.historical_value.currency_code],
             "predicted": [v.predicted_value.amount, v.predicted_value.currency_code],
-            "tier": label(vpb.ValueTier, v.tier),
+            "tier": label(common_pb2.ValueTier, v.tier),
             "churn_risk": v.churn_risk,
             "alive_probability": v.alive_probability,
             "rfm": rfm,
@@ -473,8 +473,6 @@ def order_summary(rows: list[Any]) -> c360.OrderSummary:
             revenue[currency] = (
                 revenue.get(currency, Decimal(0)) + _amount(s["total"][0]) - _amount(s["refunded"][0])
             )
-    from isthmus_client.api.common.v1 import common_pb2
-
     summary.revenue.extend(
         common_pb2.Money(amount=str(v), currency_code=c) for c, v in sorted(revenue.items())
     )

@@ -19,8 +19,8 @@ from isthmus.service_requests.domain import ERASED
 from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.settings import VALUE_TIERS
 from isthmus.service_requests.store import UnitOfWork
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, value_pb2
-from isthmus_client.api.value.v1 import value_pb2 as value_types
 
 ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 ORDER_KEYS = ("orders.OrderPlaced",)
@@ -65,7 +65,7 @@ async def order_placed(uow: UnitOfWork, event: orders_pb2.OrderPlaced, now: date
 async def tier_changed(uow: UnitOfWork, event: value_pb2.CustomerTierChanged, at: datetime) -> None:
     """Remembers the tier: the customer's next cases get that tier's SLA targets (cases already open
     keep theirs)."""
-    tier = value_types.ValueTier.Name(event.to_tier).removeprefix("VALUE_TIER_")
+    tier = common_pb2.ValueTier.Name(event.to_tier).removeprefix("VALUE_TIER_")
     if tier in VALUE_TIERS:
         await uow.repo.put_tier(event.customer_id, tier, at)
 

@@ -16,6 +16,7 @@ from isthmus.value import codec
 from isthmus.value.config import ValueConfig
 from isthmus.value.handlers import CurrentModel
 from isthmus.value.store import ValueRepository
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.value.v1 import value_pb2, value_pb2_grpc
 
 RANKINGS = {
@@ -52,7 +53,7 @@ class ValueServicer(value_pb2_grpc.ValueServiceServicer):
     async def ListCustomerValues(self, request: value_pb2.ListCustomerValuesRequest, context: Any) -> Message:
         if request.ranking not in RANKINGS:
             raise InvalidArgument("ranking", f"unknown ranking {request.ranking}")
-        if request.tier not in value_pb2.ValueTier.values():
+        if request.tier not in common_pb2.ValueTier.values():
             raise InvalidArgument("tier", f"unknown tier {request.tier}")
         size = page_size(request.page_size)
         filters = filters_of(request)

@@ -23,6 +23,7 @@ from isthmus.value import codec, domain
 from isthmus.value.config import ValueConfig
 from isthmus.value.store import OrderRow, ValueRepository
 from isthmus.value.tables import models as models_table
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import value_pb2 as events_pb2
 from isthmus_client.api.value.v1 import value_pb2
 
@@ -364,8 +365,8 @@ async def announce(uow: Uow, before: dict[str, Any] | None, after: dict[str, Any
     if after["tier"] != old_tier and after["tier"]:
         changed = events_pb2.CustomerTierChanged(
             customer_id=after["customer_id"],
-            from_tier=cast("value_pb2.ValueTier", old_tier),
-            to_tier=cast("value_pb2.ValueTier", after["tier"]),
+            from_tier=cast("common_pb2.ValueTier", old_tier),
+            to_tier=cast("common_pb2.ValueTier", after["tier"]),
             lifetime_value=codec.money(after["lifetime_minor"], currency),
             reason=reason,
         )

@@ -278,12 +278,12 @@ async def test_value_and_tier_events_put_the_customers_worth_in_the_360(world: W
             )
         )
 
-    await world.publish(worth(2, "120.00", vpb.VALUE_TIER_A), a.customer_id)
-    await world.publish(worth(1, "90.00", vpb.VALUE_TIER_B), a.customer_id)  # late and older: ignored
+    await world.publish(worth(2, "120.00", common_pb2.VALUE_TIER_A), a.customer_id)
+    await world.publish(worth(1, "90.00", common_pb2.VALUE_TIER_B), a.customer_id)  # late and older: ignored
     tiered = vev.CustomerTierChanged(
         customer_id=a.customer_id,
-        from_tier=vpb.VALUE_TIER_B,
-        to_tier=vpb.VALUE_TIER_A,
+        from_tier=common_pb2.VALUE_TIER_B,
+        to_tier=common_pb2.VALUE_TIER_A,
         lifetime_value=common_pb2.Money(amount="120.00", currency_code="EUR"),
         reason="refit",
     )
@@ -291,7 +291,11 @@ async def test_value_and_tier_events_put_the_customers_worth_in_the_360(world: W
     view = (
         await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
     ).customer360
-    assert (view.value.lifetime_value.amount, view.value.tier, view.value.rfm) == ("120.00", "A", "543")
+    assert (view.value.lifetime_value.amount, view.value.tier, view.value.rfm) == (
+        "120.00",
+        common_pb2.VALUE_TIER_A,
+        "543",
+    )
     assert view.value.alive_probability == pytest.approx(0.9)
     assert view.timeline[0].kind == c360.TIMELINE_ENTRY_KIND_VALUE
     assert view.timeline[0].summary == "Value tier changed to A (lifetime value 120.00 EUR)"

@@ -430,7 +430,7 @@ async def test_value_scores_move_customers_into_segments_and_a_top_customers_com
     await values.RefitValueModel(value_api.RefitValueModelRequest())
     await v.settle()
     got = await values.GetCustomerValue(value_api.GetCustomerValueRequest(customer_id=big))
-    assert got.customer_value.tier == value_api.VALUE_TIER_A
+    assert got.customer_value.tier == common_pb2.VALUE_TIER_A
     await v.complaint(big)
     await v.complaint(small)
     await v.settle()

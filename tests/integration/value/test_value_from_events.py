@@ -250,13 +250,13 @@ async def test_a_refit_tiers_customers_and_the_ranked_list_pages_through_them(wo
     lifetimes = [float(v.lifetime_value.amount) for v in ranked]
     assert lifetimes == sorted(lifetimes, reverse=True)
     tiers = [v.tier for v in ranked]
-    assert tiers[0] == value_pb2.VALUE_TIER_A and tiers[-1] == value_pb2.VALUE_TIER_C
+    assert tiers[0] == common_pb2.VALUE_TIER_A and tiers[-1] == common_pb2.VALUE_TIER_C
     assert tiers == sorted(tiers)
     top = ranked[0].customer_id
     tiered = world.events(value_events.CustomerTierChanged, top)
-    assert [t.to_tier for t in tiered] == [value_pb2.VALUE_TIER_A] and tiered[0].reason == "refit"
+    assert [t.to_tier for t in tiered] == [common_pb2.VALUE_TIER_A] and tiered[0].reason == "refit"
     only_a = await world.value.ListCustomerValues(
-        value_pb2.ListCustomerValuesRequest(tier=value_pb2.VALUE_TIER_A, page_size=50)
+        value_pb2.ListCustomerValuesRequest(tier=common_pb2.VALUE_TIER_A, page_size=50)
     )
     assert {v.customer_id for v in only_a.customer_values} == {v.customer_id for v in ranked if v.tier == 1}
     with pytest.raises(grpc.aio.AioRpcError) as bad:

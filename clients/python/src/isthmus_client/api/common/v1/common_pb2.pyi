@@ -21,6 +21,13 @@ class ActorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTOR_KIND_SERVICE: _ClassVar[ActorKind]
     ACTOR_KIND_CONNECTOR: _ClassVar[ActorKind]
     ACTOR_KIND_SYSTEM: _ClassVar[ActorKind]
+
+class ValueTier(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VALUE_TIER_UNSPECIFIED: _ClassVar[ValueTier]
+    VALUE_TIER_A: _ClassVar[ValueTier]
+    VALUE_TIER_B: _ClassVar[ValueTier]
+    VALUE_TIER_C: _ClassVar[ValueTier]
 WRITE_OUTCOME_UNSPECIFIED: WriteOutcome
 WRITE_OUTCOME_APPLIED: WriteOutcome
 WRITE_OUTCOME_REPLAYED: WriteOutcome
@@ -29,6 +36,10 @@ ACTOR_KIND_USER: ActorKind
 ACTOR_KIND_SERVICE: ActorKind
 ACTOR_KIND_CONNECTOR: ActorKind
 ACTOR_KIND_SYSTEM: ActorKind
+VALUE_TIER_UNSPECIFIED: ValueTier
+VALUE_TIER_A: ValueTier
+VALUE_TIER_B: ValueTier
+VALUE_TIER_C: ValueTier
 REQUIRED_SCOPE_FIELD_NUMBER: _ClassVar[int]
 required_scope: _descriptor.FieldDescriptor
 EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]

@@ -28,11 +28,11 @@ class CustomerTierChanged(_message.Message):
     LIFETIME_VALUE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
-    from_tier: _value_pb2.ValueTier
-    to_tier: _value_pb2.ValueTier
+    from_tier: _common_pb2.ValueTier
+    to_tier: _common_pb2.ValueTier
     lifetime_value: _common_pb2.Money
     reason: str
-    def __init__(self, customer_id: _Optional[str] = ..., from_tier: _Optional[_Union[_value_pb2.ValueTier, str]] = ..., to_tier: _Optional[_Union[_value_pb2.ValueTier, str]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., from_tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., to_tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ValueModelRefitted(_message.Message):
     __slots__ = ("model",)

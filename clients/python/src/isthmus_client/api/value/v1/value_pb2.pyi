@@ -12,13 +12,6 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
-class ValueTier(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    VALUE_TIER_UNSPECIFIED: _ClassVar[ValueTier]
-    VALUE_TIER_A: _ClassVar[ValueTier]
-    VALUE_TIER_B: _ClassVar[ValueTier]
-    VALUE_TIER_C: _ClassVar[ValueTier]
-
 class ChurnReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CHURN_REASON_UNSPECIFIED: _ClassVar[ChurnReason]
@@ -30,10 +23,6 @@ class ValueRanking(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VALUE_RANKING_UNSPECIFIED: _ClassVar[ValueRanking]
     VALUE_RANKING_HISTORICAL: _ClassVar[ValueRanking]
     VALUE_RANKING_PREDICTED: _ClassVar[ValueRanking]
-VALUE_TIER_UNSPECIFIED: ValueTier
-VALUE_TIER_A: ValueTier
-VALUE_TIER_B: ValueTier
-VALUE_TIER_C: ValueTier
 CHURN_REASON_UNSPECIFIED: ChurnReason
 CHURN_REASON_LOW_ALIVE_PROBABILITY: ChurnReason
 CHURN_REASON_OVERDUE: ChurnReason
@@ -86,7 +75,7 @@ class CustomerValue(_message.Message):
     alive_probability: float
     expected_spend: _common_pb2.Money
     lifetime_value: _common_pb2.Money
-    tier: ValueTier
+    tier: _common_pb2.ValueTier
     rfm: RfmScore
     churn_risk: bool
     churn_reason: ChurnReason
@@ -97,7 +86,7 @@ class CustomerValue(_message.Message):
     model_id: str
     update_time: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class GetCustomerValueRequest(_message.Message):
     __slots__ = ("customer_id",)
@@ -119,11 +108,11 @@ class ListCustomerValuesRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ranking: ValueRanking
-    tier: ValueTier
+    tier: _common_pb2.ValueTier
     at_risk_only: bool
     page_size: int
     page_token: str
-    def __init__(self, ranking: _Optional[_Union[ValueRanking, str]] = ..., tier: _Optional[_Union[ValueTier, str]] = ..., at_risk_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, ranking: _Optional[_Union[ValueRanking, str]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., at_risk_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListCustomerValuesResponse(_message.Message):
     __slots__ = ("customer_values", "next_page_token")
