@@ -123,6 +123,15 @@ class Relay:
 
     async def _pump(self, conn: AsyncConnection) -> None:
         in_flight: dict[int, asyncio.Future[bool]] = {}
+        # (row id, confirmed) as each publish settles: each turn takes just these, instead of asking
+        # every future of a full window whether it is done.
+        settled: list[tuple[int, bool]] = []
+
+        def on_settled(row_id: int, future: asyncio.Future[bool]) -> None:
+            ok = not future.cancelled() and future.exception() is None and future.result()
+            settled.append((row_id, bool(ok)))
+            self.wake.confirmed()
+
         loop = asyncio.get_running_loop()
         metrics_due = sweep_due = 0.0
         high_water = 0  # highest id claimed: the next read starts above it
@@ -136,16 +145,17 @@ class Relay:
                 metrics_due = now + 1.0
                 await self._refresh_backlog(conn)
             refused = 0
-            for row_id, future in list(in_flight.items()):
-                if future.done():
+            if settled:
+                done, settled[:] = settled[:], []
+                for row_id, ok in done:
                     del in_flight[row_id]
-                    if not future.cancelled() and future.exception() is None and future.result():
+                    if ok:
                         if not confirmed:
                             forget_due = now + FORGET_DELAY
                         confirmed.append(row_id)
-                        self._confirmed.inc()
                     else:
                         refused += 1
+                self._confirmed.inc(len(done) - refused)
             forgot = False
             if confirmed and (
                 not in_flight or now >= forget_due or len(confirmed) >= self.options.batch_size or refused
@@ -161,12 +171,11 @@ class Relay:
             room = self.options.confirm_window - len(in_flight)
             rows: list[outbox.OutboxRow] = []
             # Read when a good share of the window is free: many small reads cost more than they carry.
+            can_read = not self.stopping and room >= min(
+                self.options.batch_size, self.options.confirm_window // 2
+            )
             wanted = (self.wake.rows and now >= read_due) or now >= sweep_due
-            if (
-                wanted
-                and not self.stopping
-                and room >= min(self.options.batch_size, self.options.confirm_window // 2)
-            ):
+            if wanted and can_read:
                 self.wake.rows = False
                 read_due = now + READ_GAP
                 if now >= sweep_due:
@@ -194,7 +203,7 @@ class Relay:
                             tracestate=carried.get(tracing.TRACESTATE),
                         )
                     future = await self.publish(row)
-                    future.add_done_callback(lambda _f: self.wake.confirmed())
+                    future.add_done_callback(partial(on_settled, row.id))
                     if span is not None:
                         future.add_done_callback(partial(tracing.end_publish, span))
                     in_flight[row.id] = future
@@ -202,7 +211,10 @@ class Relay:
                 self._published.inc(len(rows))
             if not rows and not forgot:
                 due = [forget_due] if confirmed else []
-                if self.wake.rows:
+                if self.wake.rows and can_read:
+                    # With the window full, only a confirm makes room: waiting for the read gap
+                    # instead would spin until then (the in-process bus confirms only once every
+                    # subscriber has handled the event, so its window stays full for long).
                     due.append(read_due)
                 wait = min([self.options.poll_interval, *(d - loop.time() for d in due)])
                 await wait_and_clear(self.wake, max(0.0, wait))
