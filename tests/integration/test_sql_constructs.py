@@ -27,6 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 
 from isthmus.platform import config, db, sql
 from isthmus.platform.sql import any_of, none_of
@@ -53,7 +54,7 @@ CASES = [
 
 def test_postgresql_gets_one_array_parameter_per_list_not_one_placeholder_per_value() -> None:
     sql = str(QUERY.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
-    assert "key = ANY (%(keys)s::VARCHAR(36)[])" in sql and "NOT (" in sql and "IN (" not in sql
+    assert "key = ANY (%(keys)s::VARCHAR[])" in sql and "NOT (" in sql and "IN (" not in sql
 
 
 @pytest.mark.postgres
@@ -116,6 +117,30 @@ async def test_many_rows_are_inserted_and_updated_alike_on_postgresql(pg_url: st
 
 async def test_many_rows_are_inserted_and_updated_alike_on_sqlite(tmp_path: Path) -> None:
     await _check_many(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}), "records")
+
+
+@pytest.mark.postgres
+async def test_a_value_longer_than_its_column_is_refused_not_cut_short_on_postgresql(pg_url: str) -> None:
+    """As a row-by-row INSERT refuses it: an array of varchar(n) would cut it to n characters."""
+    engine = db.async_engine(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "public")
+    row = {"version": 1, "count": 1, "flag": True, "note": None, "doc": b"", "at": None, "tags": None}
+    try:
+        async with db.session_factory(engine)() as session, session.begin():
+            await session.run_sync(lambda s: metadata.create_all(s.connection()))
+            with pytest.raises(DBAPIError, match="value too long"):
+                async with session.begin_nested():
+                    await sql.insert_many(session, records, [row | {"id": "ok"}, row | {"id": "x" * 40}])
+            await sql.insert_many(session, records, [row | {"id": "a"}, row | {"id": "k" * 36}])
+            # Nor is a key cut short to match another row.
+            changes = [({"id": "a"}, {"note": "n"}), ({"id": "k" * 40}, {"note": "n"})]
+            assert await sql.update_many(session, records, changes) == 1
+            found = select(records.c.id).where(any_of(records.c.id, "ids"))
+            assert list(await session.scalars(found, {"ids": ["a", "k" * 40]})) == ["a"]
+            await session.rollback()
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.drop_all)
+        await engine.dispose()
 
 
 async def _check_many(settings: config.Settings, schema: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    String,
     Table,
     Text,
     TypeDecorator,
@@ -90,9 +91,17 @@ def _expanding_in(element: _AnyOf, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(clause, **kw))
 
 
+def _unbounded(kind: Any) -> Any:
+    """A column's type as an array parameter's elements: never a varchar of some length. A cast to
+    ``varchar(n)[]`` cuts longer values to n characters without a word: a key cut short can match
+    another row, and a value the column refuses (as a row-by-row INSERT finds) would be stored cut."""
+    return String() if isinstance(kind, String) and kind.length is not None else kind
+
+
 @compiles(_AnyOf, "postgresql")
 def _array(element: _AnyOf, compiler: Any, **kw: Any) -> str:
-    clause = element.column == any_(bindparam(element.name, type_=ARRAY(element.column.type)))
+    array = ARRAY(_unbounded(element.column.type))
+    clause = element.column == any_(bindparam(element.name, type_=array))
     # Not ``x <> ANY(a)``, which is "differs from some": "differs from all" is ``NOT (x = ANY(a))``.
     return str(compiler.process(~clause if element.negated else clause, **kw))
 
@@ -108,16 +117,18 @@ def _is_json(table: Table, name: str) -> bool:
     return isinstance(table.c[name].type, JSON)
 
 
+def _element(table: Table, name: str) -> Any:
+    """The type of an array's elements for column ``name`` (see :func:`_unbounded`)."""
+    return Text() if _is_json(table, name) else _unbounded(table.c[name].type)
+
+
 @functools.lru_cache(maxsize=256)
 def _unnest(table: Table, fields: tuple[tuple[str, str], ...]) -> tuple[Any, dict[str, Any]]:
     """``unnest(:a, :b, ...) AS v(a, b, ...)`` for (parameter name, column name) pairs, each parameter
     an array of its column's type, and the expression to take each field by. A JSON column travels as
     an array of texts (an array of JSON lists would be read as a two-dimensional array) and is cast
     back."""
-    arrays = [
-        bindparam(name, type_=ARRAY(Text() if _is_json(table, col) else table.c[col].type))
-        for name, col in fields
-    ]
+    arrays = [bindparam(name, type_=ARRAY(_element(table, col))) for name, col in fields]
     rows = func.unnest(*arrays).table_valued(*[column(name) for name, _ in fields]).render_derived("v")
     take = {
         name: cast(rows.c[name], table.c[col].type) if _is_json(table, col) else rows.c[name]
