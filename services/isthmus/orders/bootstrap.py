@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import grpc
@@ -33,6 +34,7 @@ CUSTOMER_EVENTS = (
     "customers.CustomerErased",
 )
 CONSUMES = (("customers", CUSTOMER_EVENTS),)
+ANNOUNCED = "isthmus.orders.announced"  # a batch's consumers.Announced, in its session's info
 PENDING_REFRESH_SECONDS = 30.0  # how often pending orders are checked and counted for the metric
 log = logging.getLogger("isthmus.orders")
 
@@ -60,10 +62,21 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
     systems = source_systems(runtime.settings)
     api.add_to_server(api.OrderServicer(sessions, runtime.clock, record, systems), server)
 
+    async def prepare_customers(session: AsyncSession, batch: Sequence[Any]) -> None:
+        announced = [
+            e.payload.customer.customer_id
+            for e in batch
+            if isinstance(e.payload, customers_pb2.CustomerCreated | customers_pb2.CustomerUpdated)
+        ]
+        if announced:
+            uow = Uow(session, runtime.clock, record)
+            session.sync_session.info[ANNOUNCED] = await consumers.announce(announced, uow)
+
     async def on_customer_event(session: AsyncSession, event: Any) -> None:
         uow, m = Uow(session, runtime.clock, record), event.payload
         if isinstance(m, customers_pb2.CustomerCreated | customers_pb2.CustomerUpdated):
-            await consumers.customers_known([m.customer.customer_id], uow)
+            batch = session.sync_session.info.get(ANNOUNCED)
+            await consumers.customer_announced(m.customer.customer_id, batch, uow)
         elif isinstance(m, customers_pb2.CustomersMerged):
             await consumers.customers_merged(m.surviving_id, list(m.merged_ids), m.merge_id, uow)
         elif isinstance(m, customers_pb2.CustomerUnmerged):
@@ -77,7 +90,11 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
 
     if runtime.bus is not None:
         runtime.bus.add_relay("orders", engine)
-        runtime.bus.subscribe("orders", engine, events.Subscription(*CONSUMES[0], on_customer_event))
+        runtime.bus.subscribe(
+            "orders",
+            engine,
+            events.Subscription(*CONSUMES[0], on_customer_event, prepare=prepare_customers),
+        )
 
     async def follow_pending() -> None:
         metrics = pending_metrics()

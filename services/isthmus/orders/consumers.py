@@ -1,12 +1,16 @@
 """Orders follow the customer master: the customers it announces, merges, unmerges and erasures
 (``customers.*`` events).
 
-Each function runs inside the transaction the event bus opens for one delivery; the bus' inbox makes
-a redelivered event a no-op, and each function is also safe to run twice on its own.
+Each function runs inside the transaction the event bus opens for a batch of deliveries; the bus'
+inbox makes a redelivered event a no-op, and each function is also safe to run twice on its own.
+The customers a batch announces are learnt, and their pending orders read, for the whole batch at
+once (:func:`announce`) before its events are handled one by one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from isthmus.orders.domain import Actor, Order
@@ -32,16 +36,46 @@ async def customers_known(customer_ids: list[str], uow: Uow) -> int:
     now, resolved = uow.clock(), 0
     await uow.orders.learn(customer_ids, now)
     for customer_id in dict.fromkeys(customer_ids):
-        for order_id in await uow.orders.pending_ids(customer_id):
-            order = await uow.orders.get(order_id, for_update=True)
-            if order is None or not order.customer_pending:
-                continue
-            read_version = order.version
-            order.customer_pending = False
-            order.version += 1
-            order.update_time = now
-            await uow.orders.save(order, read_version)
-            resolved += 1
+        resolved += await _resolve(await uow.orders.pending_ids(customer_id), uow, now)
+    return resolved
+
+
+@dataclass
+class Announced:
+    """The customers a batch of events announces, learnt at once, and the orders that waited for
+    them, read at once: what :func:`customer_announced` works from for each event of the batch."""
+
+    customer_ids: set[str]
+    pending: dict[str, list[str]]
+
+
+async def announce(customer_ids: Sequence[str], uow: Uow) -> Announced:
+    """Before a batch's handlers: remember its customers and read their pending orders (three
+    statements whatever the batch's size)."""
+    await uow.orders.learn(customer_ids, uow.clock())
+    return Announced(set(customer_ids), await uow.orders.pending_of(customer_ids))
+
+
+async def customer_announced(customer_id: str, batch: Announced | None, uow: Uow) -> int:
+    """One event's customer: its orders waiting for it are no longer pending (learnt and read with
+    the batch when ``batch`` holds it)."""
+    if batch is None or customer_id not in batch.customer_ids:
+        return await customers_known([customer_id], uow)
+    return await _resolve(batch.pending.pop(customer_id, []), uow, uow.clock())
+
+
+async def _resolve(order_ids: Sequence[str], uow: Uow, now: datetime) -> int:
+    resolved = 0
+    for order_id in order_ids:
+        order = await uow.orders.get(order_id, for_update=True)
+        if order is None or not order.customer_pending:
+            continue
+        read_version = order.version
+        order.customer_pending = False
+        order.version += 1
+        order.update_time = now
+        await uow.orders.save(order, read_version)
+        resolved += 1
     return resolved
 
 

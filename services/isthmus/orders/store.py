@@ -148,6 +148,12 @@ _BY_EXTERNALS = select(
 _GET_MANY_FOR_UPDATE = (
     select(orders.c.doc).where(any_of(orders.c.order_id, "ids")).order_by(orders.c.order_id).with_for_update()
 )
+# The orders waiting for any of a batch's customers (the partial index of pending orders).
+_PENDING_OF = (
+    select(orders.c.customer_id, orders.c.order_id)
+    .where(any_of(orders.c.customer_id, "ids"), orders.c.customer_pending.is_(True))
+    .order_by(orders.c.customer_id, orders.c.order_id)
+)
 _INSERT = insert(orders)
 _UPDATE = (
     update(orders)
@@ -353,6 +359,15 @@ class OrderRepository:
             )
         )
         return list(rows.scalars())
+
+    async def pending_of(self, customer_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The orders waiting for each of these customers (only customers that have some)."""
+        found: dict[str, list[str]] = {}
+        if customer_ids:
+            rows = await self.session.execute(_PENDING_OF, {"ids": list(set(customer_ids))})
+            for customer_id, order_id in rows:
+                found.setdefault(customer_id, []).append(order_id)
+        return found
 
     async def pending_summary(self) -> tuple[int, datetime | None]:
         """How many orders wait for their customer, and since when the oldest of them was placed."""

@@ -74,7 +74,8 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
         runtime.bus.add_relay(SCHEMA, engine)
         for purpose, keys in CONSUMES:
             if purpose in engaged:
-                subscription = events.Subscription(purpose, keys, engaged[purpose])
+                handle, prepare_engaged = engaged[purpose]
+                subscription = events.Subscription(purpose, keys, handle, prepare=prepare_engaged)
             else:
                 subscription = events.Subscription(purpose, keys, handler, prepare=prepare)
             runtime.bus.subscribe(SCHEMA, engine, subscription)

@@ -8,19 +8,19 @@
 - loyalty: the loyalty tier.
 - value: abandoned carts (recorded through CampaignService) and delivery systems' responses.
 
-Every handler runs in the transaction the bus opened for the delivery, with the inbox row, so a
-redelivered event has no second effect.
+Every handler runs in the transaction the bus opened for a batch of deliveries, with their inbox rows,
+so a redelivered event has no second effect. The handlers of a batch share one ``Engagement``: the
+customers' profiles are read for the whole batch at once and written after its last handler.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import from_ts
@@ -30,7 +30,6 @@ from isthmus.value import campaigns as rules
 from isthmus.value.engagement import Engagement
 from isthmus.value.engagement_events import TIERS, tier_when_opened
 from isthmus.value.engagement_segments import Publisher, ValueFacts, no_value_facts
-from isthmus.value.engagement_tables import engagement_profiles
 from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import (
     customers_pb2,
@@ -84,6 +83,9 @@ _OPEN = {
 }
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+Finish = Callable[[], Awaitable[None]]
+Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[Finish]]
+_BATCH = "isthmus.value.engagement"  # the batch's Engagement, in its session's info
 
 
 def _consents(consents: Any) -> list[str]:
@@ -129,39 +131,30 @@ async def on_customer_event(e: Engagement, message: Any) -> None:
         for merged in message.merged_ids:
             await e.leave_all(merged)
             await e.change_profile(merged, {})
-            await e.session.execute(
-                update(engagement_profiles)
-                .where(engagement_profiles.c.customer_id == merged)
-                .values(merged_into=message.surviving_id)
-            )
+            await e.set_profile(merged, {"merged_into": message.surviving_id})
         if message.HasField("customer"):
             await e.change_profile(message.surviving_id, _customer_changes(message.customer))
     elif isinstance(message, customers_pb2.CustomerUnmerged):
         # The restored customers count again on their own; their later events bring them up to date.
         for restored in message.restored_ids:
-            await e.session.execute(
-                update(engagement_profiles)
-                .where(engagement_profiles.c.customer_id == restored)
-                .values(merged_into=None)
-            )
+            await e.set_profile(restored, {"merged_into": None})
             await e.reevaluate(restored, None)
     elif isinstance(message, customers_pb2.CustomerErased):
         await e.leave_all(message.customer_id)
         await affinity_store.forget(e.session, message.customer_id)
         await e.change_profile(message.customer_id, {})
-        await e.session.execute(
-            update(engagement_profiles)
-            .where(engagement_profiles.c.customer_id == message.customer_id)
-            .values(
-                erased=True,
-                consents="[]",
-                country="",
-                region="",
-                city="",
-                postal_code="",
-                birth_date=None,
-                order_dates="[]",
-            )
+        await e.set_profile(
+            message.customer_id,
+            {
+                "erased": True,
+                "consents": "[]",
+                "country": "",
+                "region": "",
+                "city": "",
+                "postal_code": "",
+                "birth_date": None,
+                "order_dates": "[]",
+            },
         )
 
 
@@ -322,13 +315,45 @@ async def on_value_event(e: Engagement, message: Any, event_time: datetime) -> N
         await e.responded(message.message_id, rules.Response(int(message.response)))
 
 
+def customer_of(message: Any) -> str:
+    """The customer whose profile an event changes ("" when it names none or several)."""
+    if isinstance(message, (customers_pb2.CustomerCreated, customers_pb2.CustomerUpdated)):
+        return str(message.customer.customer_id)
+    if isinstance(message, (orders_pb2.OrderPlaced, orders_pb2.OrderCancelled, orders_pb2.OrderReturned)):
+        return str(message.order.customer_id)
+    if isinstance(message, value_pb2.CustomerValueChanged):
+        return str(message.value.customer_id)
+    if isinstance(
+        message,
+        (
+            service_requests_pb2.ServiceRequestOpened,
+            service_requests_pb2.ServiceRequestStateChanged,
+            service_requests_pb2.ServiceRequestResolved,
+            service_requests_pb2.ServiceRequestClosed,
+        ),
+    ):
+        return str(message.service_request.customer_id)
+    if isinstance(message, (customers_pb2.CustomersMerged, customers_pb2.CustomerUnmerged)):
+        return ""  # several, and their rows are written straight
+    return str(getattr(message, "customer_id", ""))
+
+
 def handlers(
     clock: Callable[[], datetime], publisher: Publisher, value_facts: ValueFacts = no_value_facts
-) -> dict[str, Handler]:
-    """Bus handlers ``(session, event)`` by subscription purpose."""
+) -> dict[str, tuple[Handler, Prepare]]:
+    """Bus handlers ``(session, event)`` by subscription purpose, each with the step before a batch:
+    the batch's events share one ``Engagement``, which reads their customers' profiles at once and
+    writes them after the last handler (engagement_rows.py)."""
 
     def engagement(session: AsyncSession) -> Engagement:
-        return Engagement(session, clock, publisher, value_facts)
+        shared: Engagement | None = session.sync_session.info.get(_BATCH)
+        return shared if shared is not None else Engagement(session, clock, publisher, value_facts)
+
+    async def prepare(session: AsyncSession, batch: Sequence[Any]) -> Finish:
+        e = Engagement(session, clock, publisher, value_facts, batched=True)
+        session.sync_session.info[_BATCH] = e
+        await e.rows.prefetch([c for c in (customer_of(event.payload) for event in batch) if c])
+        return e.rows.flush
 
     async def customers(session: AsyncSession, event: Any) -> None:
         await on_customer_event(engagement(session), event.payload)
@@ -346,11 +371,11 @@ def handlers(
         await on_value_event(engagement(session), event.payload, event.occurred_at or clock())
 
     return {
-        "engagement-customers": customers,
-        "engagement-orders": orders,
-        "engagement-service": service,
-        "engagement-loyalty": loyalty,
-        "engagement-value": value,
+        "engagement-customers": (customers, prepare),
+        "engagement-orders": (orders, prepare),
+        "engagement-service": (service, prepare),
+        "engagement-loyalty": (loyalty, prepare),
+        "engagement-value": (value, prepare),
     }
 
 

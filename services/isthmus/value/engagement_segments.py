@@ -21,6 +21,7 @@ from isthmus.kernel.ids import new_uuid
 from isthmus.platform import jsoncodec
 from isthmus.value import campaigns as rules
 from isthmus.value import segments
+from isthmus.value.engagement_rows import ProfileRows
 from isthmus.value.engagement_tables import engagement_profiles, segment_members, segment_versions
 
 CHUNK = 1000
@@ -64,45 +65,23 @@ class Audience(ABC):
     clock: Callable[[], datetime]
     publisher: Publisher
     value_facts: ValueFacts = no_value_facts
+    # A batch of events: profiles read at once and written at once (engagement_rows.py).
+    batched: bool = False
+    rows: ProfileRows = field(init=False, repr=False)
     _segments: list[segments.SegmentVersion] | None = field(default=None, repr=False)
     # Profiles this unit of work made: decided against every segment once (see change_profile).
     _created: set[str] = field(default_factory=set, repr=False)
 
     # ------------------------------------------------------------ profiles
 
+    def __post_init__(self) -> None:
+        self.rows = ProfileRows(self.session, self.clock, batched=self.batched)
+
     async def _profile_row(self, customer_id: str, *, create: bool) -> dict[str, Any] | None:
-        row = (
-            await self.session.execute(
-                select(engagement_profiles).where(engagement_profiles.c.customer_id == customer_id)
-            )
-        ).first()
-        if row is not None:
-            return dict(row._mapping)
-        if not create:
-            return None
-        fresh: dict[str, Any] = {
-            "customer_id": customer_id,
-            "consents": "[]",
-            "suppressed": False,
-            "open_complaints": "[]",
-            "channels": "[]",
-            "categories": "[]",
-            "order_dates": "[]",
-            "orders": 0,
-            "country": "",
-            "region": "",
-            "city": "",
-            "postal_code": "",
-            "birth_date": None,
-            "loyalty_tier": "",
-            "value_tier": "",
-            "merged_into": None,
-            "erased": False,
-            "update_time": self.clock(),
-        }
-        await self.session.execute(insert(engagement_profiles).values(**fresh))
-        self._created.add(customer_id)
-        return fresh
+        row, made = await self.rows.get(customer_id, create=create)
+        if made:
+            self._created.add(customer_id)
+        return row
 
     async def change_profile(self, customer_id: str, changes: Mapping[str, Any]) -> frozenset[str]:
         """Apply ``changes`` (column → value; lists as Python lists) and re-evaluate affected segments.
@@ -122,11 +101,7 @@ class Audience(ABC):
         if not changed and not new:
             return frozenset()
         if changed:
-            await self.session.execute(
-                update(engagement_profiles)
-                .where(engagement_profiles.c.customer_id == customer_id)
-                .values(**{k: stored[k] for k in changed}, update_time=self.clock())
-            )
+            await self.rows.change(row, {k: stored[k] for k in changed})
         fields = _profile_fields(changed)
         await self.reevaluate(customer_id, None if new else fields)
         return fields
@@ -148,7 +123,12 @@ class Audience(ABC):
         self._created.discard(customer_id)
         return made
 
+    async def set_profile(self, customer_id: str, values: Mapping[str, Any]) -> None:
+        """Write columns of a stored profile as they are, deciding nothing (merges, erasures)."""
+        await self.rows.write(customer_id, values)
+
     async def profiles(self, ids: Sequence[str]) -> list[segments.Profile]:
+        await self.rows.flush()
         rows = (
             await self.session.execute(
                 select(engagement_profiles).where(engagement_profiles.c.customer_id.in_(list(ids)))
@@ -159,6 +139,7 @@ class Audience(ABC):
         return [_profile(dict(r._mapping), facts.get(r.customer_id, {}), today) for r in rows]
 
     async def all_profiles(self) -> AsyncIterator[segments.Profile]:
+        await self.rows.flush()
         after = ""
         while True:
             ids = list(

@@ -9,6 +9,11 @@ async with hub.running(settings, ["orders", "loyalty"], bus=bus) as hub:
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from isthmus.platform.events.options import BusOptions
 
 # Short back-offs so that retry and dead-letter paths finish in a test's time frame.
@@ -22,3 +27,26 @@ FAST = BusOptions(
     # delivery_limit stays the default: queue arguments must be the same for every declarer of a
     # queue in a vhost, or RabbitMQ refuses the second declaration (PRECONDITION_FAILED).
 )
+
+
+class Statements:
+    """The SQL statements an engine executes while it is watched (``with Statements(engine) as seen``):
+    how a test tells that a consumer reads and writes a batch at once, not event by event."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.texts: list[str] = []
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.texts.append(" ".join(statement.split()))
+
+    def __enter__(self) -> Statements:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def naming(self, table: str, verb: str = "") -> list[str]:
+        """The statements that name ``table`` (and start with ``verb``, e.g. SELECT)."""
+        return [t for t in self.texts if table in t and t.upper().startswith(verb.upper())]
