@@ -6,7 +6,7 @@ campaigns.py; this module reads and writes the tables and asks the publisher for
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy import Integer, and_, func, insert, select, update
 from isthmus.kernel.errors import FailedPrecondition, NotFound
 from isthmus.kernel.ids import new_uuid
 from isthmus.platform import jsoncodec
+from isthmus.platform.sql import insert_many
 from isthmus.value import campaigns as rules
 from isthmus.value.engagement_segments import CHUNK, Audience
 from isthmus.value.engagement_tables import (
@@ -226,31 +227,52 @@ class Campaigns(Audience):
     # ------------------------------------------------------------ triggers and responses
 
     async def occur(self, occurrence: rules.Occurrence) -> list[rules.Decision]:
-        """Something happened: remember it (for tests); every production campaign answering it decides."""
-        await self.session.execute(
-            insert(trigger_occurrences).values(
-                trigger=int(occurrence.trigger),
-                customer_id=occurrence.customer_id,
-                reference=occurrence.reference,
-                occur_time=occurrence.at,
-                segment_id=occurrence.segment_id,
-                value_tier=occurrence.value_tier,
-                variables=jsoncodec.dumps(dict(occurrence.variables)),
-            )
+        """Something happened: remember it (for tests); every production campaign answering it decides.
+
+        In a batch, the segment decisions owed so far are made first: what happened before it
+        triggers its campaigns before it, as one event after another would."""
+        await self.decide_due()
+        return await self.occur_all([occurrence])
+
+    async def occur_all(self, occurrences: Sequence[rules.Occurrence]) -> list[rules.Decision]:
+        """Several things happened, in this order: remembered in one statement, each decided on by
+        the production campaigns of its trigger (read once a trigger)."""
+        if not occurrences:
+            return []
+        await insert_many(
+            self.session,
+            trigger_occurrences,
+            [
+                {
+                    "trigger": int(o.trigger),
+                    "customer_id": o.customer_id,
+                    "reference": o.reference,
+                    "occur_time": o.at,
+                    "segment_id": o.segment_id,
+                    "value_tier": o.value_tier,
+                    "variables": jsoncodec.dumps(dict(o.variables)),
+                }
+                for o in occurrences
+            ],
         )
-        rows = await self.session.execute(
-            select(campaign_table.c.campaign_id, campaign_table.c.doc).where(
-                campaign_table.c.trigger == int(occurrence.trigger),
-                campaign_table.c.state == int(rules.CampaignState.PRODUCTION),
-            )
-        )
+        answering: dict[rules.Trigger, list[rules.Campaign]] = {}
         decisions = []
-        for r in rows.all():
-            campaign = campaign_from_doc(r.campaign_id, jsoncodec.loads(r.doc))
-            if rules.answers(campaign, occurrence):
-                decision = await self._decide(campaign, occurrence)
-                if decision is not None:
-                    decisions.append(decision)
+        for occurrence in occurrences:
+            if occurrence.trigger not in answering:
+                rows = await self.session.execute(
+                    select(campaign_table.c.campaign_id, campaign_table.c.doc).where(
+                        campaign_table.c.trigger == int(occurrence.trigger),
+                        campaign_table.c.state == int(rules.CampaignState.PRODUCTION),
+                    )
+                )
+                answering[occurrence.trigger] = [
+                    campaign_from_doc(r.campaign_id, jsoncodec.loads(r.doc)) for r in rows.all()
+                ]
+            for campaign in answering[occurrence.trigger]:
+                if rules.answers(campaign, occurrence):
+                    decision = await self._decide(campaign, occurrence)
+                    if decision is not None:
+                        decisions.append(decision)
         return decisions
 
     async def _decide(self, campaign: rules.Campaign, occurrence: rules.Occurrence) -> rules.Decision | None:

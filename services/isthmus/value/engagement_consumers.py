@@ -353,7 +353,7 @@ def handlers(
         e = Engagement(session, clock, publisher, value_facts, batched=True)
         session.sync_session.info[_BATCH] = e
         await e.rows.prefetch([c for c in (customer_of(event.payload) for event in batch) if c])
-        return e.rows.flush
+        return e.finish_batch
 
     async def customers(session: AsyncSession, event: Any) -> None:
         await on_customer_event(engagement(session), event.payload)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.kernel.money import Money
 from isthmus.kernel.timestamps import ts
 from isthmus.platform import events
+from isthmus.platform.sql import any_of
 from isthmus.value import campaigns as rules
 from isthmus.value import segments
 from isthmus.value.tables import cases as value_cases
@@ -92,6 +93,10 @@ def _amount(minor: int, currency: str) -> Any:
     return Money.from_minor(int(minor), currency).amount
 
 
+# One statement whatever the number of customers (an IN list is a statement per length).
+_VALUE_FACTS = select(value_customers).where(any_of(value_customers.c.customer_id, "ids"))
+
+
 def value_facts_reader(currency: str) -> Any:
     """The ValueFacts of engagement_segments.py over ``value_customers``: value, RFM, tier, churn as
     Profile fields."""
@@ -99,9 +104,7 @@ def value_facts_reader(currency: str) -> Any:
     async def read(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
         if not ids:
             return {}
-        rows = await session.execute(
-            select(value_customers).where(value_customers.c.customer_id.in_(list(ids)))
-        )
+        rows = await session.execute(_VALUE_FACTS, {"ids": list(ids)})
         return {
             r.customer_id: {
                 "historical_value": _amount(r.historical_minor, currency),

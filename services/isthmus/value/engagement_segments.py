@@ -19,12 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.kernel.errors import FailedPrecondition, NotFound
 from isthmus.kernel.ids import new_uuid
 from isthmus.platform import jsoncodec
+from isthmus.platform.sql import any_of, insert_many
 from isthmus.value import campaigns as rules
 from isthmus.value import segments
 from isthmus.value.engagement_rows import ProfileRows
 from isthmus.value.engagement_tables import engagement_profiles, segment_members, segment_versions
 
 CHUNK = 1000
+_PROFILES = select(engagement_profiles).where(any_of(engagement_profiles.c.customer_id, "ids"))
+_MEMBERSHIPS = select(
+    segment_members.c.customer_id, segment_members.c.segment_id, segment_members.c.version
+).where(any_of(segment_members.c.customer_id, "ids"))
 
 
 class Publisher(Protocol):
@@ -71,6 +76,8 @@ class Audience(ABC):
     _segments: list[segments.SegmentVersion] | None = field(default=None, repr=False)
     # Profiles this unit of work made: decided against every segment once (see change_profile).
     _created: set[str] = field(default_factory=set, repr=False)
+    # Customer -> the segments to decide for them (a batch decides them together: decide_due).
+    _due: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ profiles
 
@@ -125,15 +132,17 @@ class Audience(ABC):
 
     async def set_profile(self, customer_id: str, values: Mapping[str, Any]) -> None:
         """Write columns of a stored profile as they are, deciding nothing (merges, erasures)."""
+        await self.decide_due()
         await self.rows.write(customer_id, values)
+
+    async def finish_batch(self) -> None:
+        """After a batch's last event: the segment decisions and the profile writes it owes."""
+        await self.decide_due()
+        await self.rows.flush()
 
     async def profiles(self, ids: Sequence[str]) -> list[segments.Profile]:
         await self.rows.flush()
-        rows = (
-            await self.session.execute(
-                select(engagement_profiles).where(engagement_profiles.c.customer_id.in_(list(ids)))
-            )
-        ).all()
+        rows = (await self.session.execute(_PROFILES, {"ids": list(ids)})).all()
         facts = await self.value_facts(self.session, [r.customer_id for r in rows])
         today = self.clock().date()
         return [_profile(dict(r._mapping), facts.get(r.customer_id, {}), today) for r in rows]
@@ -181,62 +190,88 @@ class Audience(ABC):
             self._segments = [_version(r) for r in rows]
         return self._segments
 
-    async def _memberships(self, customer_id: str) -> dict[str, int]:
-        rows = await self.session.execute(
-            select(segment_members.c.segment_id, segment_members.c.version).where(
-                segment_members.c.customer_id == customer_id
-            )
-        )
-        return {r.segment_id: int(r.version) for r in rows}
+    async def _memberships(self, customer_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Segment id -> version of each customer's memberships (customers in none are left out)."""
+        found: dict[str, dict[str, int]] = {}
+        for r in await self.session.execute(_MEMBERSHIPS, {"ids": list(customer_ids)}):
+            found.setdefault(r.customer_id, {})[r.segment_id] = int(r.version)
+        return found
 
-    async def reevaluate(self, customer_id: str, changed: Iterable[str] | None) -> segments.MembershipDiff:
-        """Decide the segments that read a changed field for one customer; publish who entered and left."""
+    async def reevaluate(self, customer_id: str, changed: Iterable[str] | None) -> None:
+        """Decide the segments that read a changed field for one customer; publish who entered and left.
+
+        In a batch the decision waits, to be made for all the batch's customers at once
+        (:meth:`decide_due`): before anything reads or changes memberships, and at the batch's end.
+        """
         wanted = segments.relevant(await self.published_segments(), changed)
         if not wanted:
-            return segments.MembershipDiff(customer_id)
-        found = await self.profiles([customer_id])
-        if not found:
-            return segments.MembershipDiff(customer_id)
-        diff = segments.membership_diff(found[0], wanted, await self._memberships(customer_id))
-        await self._apply_diff(diff, {s.segment_id: s for s in wanted})
-        return diff
+            return
+        self._due.setdefault(customer_id, set()).update(s.segment_id for s in wanted)
+        if not self.batched:
+            await self.decide_due()
 
-    async def _apply_diff(
-        self, diff: segments.MembershipDiff, by_id: Mapping[str, segments.SegmentVersion]
+    async def decide_due(self) -> None:
+        """Decide the segments owed so far: profiles, their value facts and memberships read once for
+        all their customers, the customers who enter written together."""
+        due, self._due = self._due, {}
+        if not due:
+            return
+        published = await self.published_segments()
+        found = {p.customer_id: p for p in await self.profiles(list(due))}
+        current = await self._memberships(list(found))
+        diffs = [
+            segments.membership_diff(
+                found[c], [s for s in published if s.segment_id in ids], current.get(c, {})
+            )
+            for c, ids in due.items()
+            if c in found
+        ]
+        await self._apply_diffs(diffs, {s.segment_id: s for s in published})
+
+    async def _apply_diffs(
+        self, diffs: Sequence[segments.MembershipDiff], by_id: Mapping[str, segments.SegmentVersion]
     ) -> None:
         now = self.clock()
-        for segment_id, version in diff.entered:
-            await self.session.execute(
-                insert(segment_members).values(
-                    segment_id=segment_id, customer_id=diff.customer_id, version=version, enter_time=now
+        entered = [(d.customer_id, segment_id, version) for d in diffs for segment_id, version in d.entered]
+        await insert_many(
+            self.session,
+            segment_members,
+            [{"segment_id": s, "customer_id": c, "version": v, "enter_time": now} for c, s, v in entered],
+        )
+        for customer_id, segment_id, _version in entered:
+            await self.publisher.segment_entered(self.session, customer_id, by_id[segment_id], now)
+        for diff in diffs:
+            for segment_id, version in diff.left:
+                await self.session.execute(
+                    delete(segment_members).where(
+                        segment_members.c.segment_id == segment_id,
+                        segment_members.c.customer_id == diff.customer_id,
+                    )
                 )
-            )
-            await self.publisher.segment_entered(self.session, diff.customer_id, by_id[segment_id], now)
-            await self.occur(
+                name = by_id[segment_id].name if segment_id in by_id else ""
+                await self.publisher.segment_left(
+                    self.session, diff.customer_id, segment_id, version, name, now
+                )
+        await self.occur_all(
+            [
                 rules.Occurrence(
                     rules.Trigger.SEGMENT_ENTERED,
-                    diff.customer_id,
+                    customer_id,
                     now,
                     reference=f"segment:{segment_id}:{version}",
                     segment_id=segment_id,
                 )
-            )
-        for segment_id, version in diff.left:
-            await self.session.execute(
-                delete(segment_members).where(
-                    segment_members.c.segment_id == segment_id,
-                    segment_members.c.customer_id == diff.customer_id,
-                )
-            )
-            name = by_id[segment_id].name if segment_id in by_id else ""
-            await self.publisher.segment_left(self.session, diff.customer_id, segment_id, version, name, now)
+                for customer_id, segment_id, version in entered
+            ]
+        )
 
     async def leave_all(self, customer_id: str) -> None:
         """A merged or erased customer leaves every segment."""
-        current = await self._memberships(customer_id)
+        await self.decide_due()
+        current = (await self._memberships([customer_id])).get(customer_id, {})
         by_id = {s.segment_id: s for s in await self.published_segments()}
         diff = segments.MembershipDiff(customer_id, (), tuple(current.items()))
-        await self._apply_diff(diff, by_id)
+        await self._apply_diffs([diff], by_id)
 
     async def _versions(self, segment_id: str) -> list[segments.SegmentVersion]:
         rows = await self.session.execute(
@@ -331,12 +366,12 @@ class Audience(ABC):
             seen.add(profile.customer_id)
             current = {segment_id: members[profile.customer_id]} if profile.customer_id in members else {}
             diff = segments.membership_diff(profile, [live], current)
-            await self._apply_diff(diff, {segment_id: live})
+            await self._apply_diffs([diff], {segment_id: live})
             entered += len(diff.entered)
             left += len(diff.left)
         for customer_id in set(members) - seen:  # merged or erased meanwhile
-            await self._apply_diff(
-                segments.MembershipDiff(customer_id, (), ((segment_id, members[customer_id]),)),
+            await self._apply_diffs(
+                [segments.MembershipDiff(customer_id, (), ((segment_id, members[customer_id]),))],
                 {segment_id: live},
             )
             left += 1
@@ -375,8 +410,8 @@ class Audience(ABC):
         return [(r.customer_id, int(r.version), r.enter_time) for r in rows]
 
     @abstractmethod
-    async def occur(self, occurrence: rules.Occurrence) -> list[rules.Decision]:
-        """Something happened (here: a customer entered a segment); the campaigns answering it decide.
+    async def occur_all(self, occurrences: Sequence[rules.Occurrence]) -> list[rules.Decision]:
+        """Things happened (here: customers entered segments); the campaigns answering each decide.
 
         The campaigns (engagement_campaigns.py) do this; profiles and segments alone know none.
         """

@@ -22,7 +22,7 @@ from isthmus.platform.events.testing import FAST, Statements
 from isthmus.value import segments
 from isthmus.value.engagement import Engagement
 from isthmus.value.engagement_events import OutboxPublisher, value_facts_reader
-from isthmus.value.engagement_tables import engagement_profiles
+from isthmus.value.engagement_tables import engagement_profiles, trigger_occurrences
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
@@ -92,6 +92,38 @@ async def test_a_batch_of_new_customers_gets_its_profiles_in_a_few_statements(pg
     # Event by event this read the profile, made it, wrote the address and read the segments: four
     # statements per customer (240). A batch reads and writes its profiles once each.
     assert len(seen.naming("engagement_profiles") + seen.naming("segment_versions")) <= 3 * 3
+
+
+async def test_a_batch_of_new_customers_is_decided_against_the_segments_in_a_few_statements(
+    pg_database: str,
+) -> None:
+    ids = [str(uuid.uuid4()) for _ in range(40)]
+    async with running(pg_database) as h:
+        sessions = session_factory(h.runtime.engine("value"))
+        async with sessions() as session, session.begin():
+            e = Engagement(session, h.runtime.clock, OutboxPublisher(), value_facts_reader("EUR"))
+            made = []
+            for name, city in (("Germans", ""), ("Kiel", "Kiel")):
+                field, value = ("city", city) if city else ("country", "DE")
+                rule = segments.parse_rule({"field": field, "op": "eq", "value": value})
+                made.append(await e.create_segment(name, "", rule))
+                await e.publish_segment(made[-1])
+        await h.runtime.bus.drain(timeout=20)
+        with Statements(h.runtime.engine("value")) as seen:
+            await publish(h, *(ev.CustomerCreated(customer=customer(c)) for c in ids))
+            await h.runtime.bus.drain(timeout=30)
+        async with sessions() as session:
+            e = Engagement(session, h.runtime.clock, OutboxPublisher(), value_facts_reader("EUR"))
+            germans = [c for c, _, _ in await e.members(made[0], "", 100)]
+            in_kiel = await e.members(made[1], "", 100)
+        async with h.runtime.engine("value").connect() as conn:
+            occurred = (await conn.execute(select(trigger_occurrences.c.customer_id))).scalars().all()
+    assert sorted(germans) == sorted(ids) and in_kiel == []
+    assert sorted(occurred) == sorted(ids), "each entry triggers the campaigns once"
+    # Event by event: the profile made, read with its value facts, its memberships read, its entry
+    # and its occurrence written, the campaigns asked (7 statements a customer, 280). A batch: a few.
+    tables = ("engagement_profiles", "value_customers", "segment_members", "trigger_occurrences", "campaigns")
+    assert len([t for t in seen.texts if any(name in t for name in tables)]) <= 3 * 8
 
 
 async def test_a_batch_enters_segments_and_sees_its_own_earlier_events_as_one_by_one_would(
