@@ -22,7 +22,11 @@ Two kinds of round alternate, ``--rounds`` times each:
   deliveries per transaction) with handlers that do nothing: what consuming these events costs
   before any context does anything with them.
 
-    .venv/bin/python bench/event_consumption.py [--events 10000] [--rounds 2] [--rabbitmq]
+With ``--segments N`` the hub has N published segments (through SegmentService) before the events
+come, and decides every new profile against them: customers enter segments, which the value context
+announces (``value.SegmentEntered``) and its campaigns hear.
+
+    .venv/bin/python bench/event_consumption.py [--events 10000] [--rounds 2] [--segments 0] [--rabbitmq]
 """
 
 from __future__ import annotations
@@ -59,9 +63,11 @@ from isthmus.platform import db
 from isthmus.platform.config import Settings
 from isthmus.platform.events import Event, Subscription, create_bus
 from isthmus.platform.events.envelope import new_envelope
+from isthmus_client import connect
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import customers_pb2 as ev
+from isthmus_client.api.value.v1 import campaigns_pb2, campaigns_pb2_grpc
 
 SPAWN = multiprocessing.get_context("spawn")
 TOKEN = "bench-consumption-" + uuid.uuid4().hex
@@ -181,7 +187,7 @@ def anchor_process(settings: Settings, report: Connection) -> None:
 
 
 @contextmanager
-def anchor(database_url: str, amqp_url: str | None) -> Iterator[int]:
+def anchor(database_url: str, amqp_url: str | None, _segments: int) -> Iterator[int]:
     settings = Settings(database_url=database_url, amqp_url=amqp_url)
     ours, theirs = SPAWN.Pipe()
     child = SPAWN.Process(target=anchor_process, args=(settings, theirs), daemon=True)
@@ -197,8 +203,27 @@ def anchor(database_url: str, amqp_url: str | None) -> Iterator[int]:
             child.kill()
 
 
+# Segments over what a new customer's profile says, published before the events come: every new
+# profile is decided against each (all the generated customers live in Germany, one in twelve in
+# Hamburg, none has consented yet).
+RULES = (
+    {"field": "country", "op": "eq", "value": "DE"},
+    {"field": "city", "op": "eq", "value": "Hamburg"},
+    {"field": "consents", "op": "contains", "value": "EMAIL"},
+)
+
+
+def publish_segments(port: int, count: int) -> None:
+    with connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
+        stub = campaigns_pb2_grpc.SegmentServiceStub(channel)
+        for n in range(count):
+            rule = json.dumps(RULES[n % len(RULES)])
+            made = stub.CreateSegment(campaigns_pb2.CreateSegmentRequest(name=f"bench {n}", rule=rule))
+            stub.PublishSegment(campaigns_pb2.PublishSegmentRequest(segment_id=made.segment.segment_id))
+
+
 @contextmanager
-def hub(database_url: str, amqp_url: str | None) -> Iterator[int]:
+def hub(database_url: str, amqp_url: str | None, segments: int) -> Iterator[int]:
     port = free_port()
     env = {
         **os.environ,
@@ -213,6 +238,7 @@ def hub(database_url: str, amqp_url: str | None) -> Iterator[int]:
     with subprocess.Popen([BIN / "isthmus", *args], env=env, stderr=subprocess.DEVNULL) as process:
         try:
             wait_serving(port, process)
+            publish_segments(port, segments)
             yield process.pid
         finally:
             process.terminate()
@@ -221,14 +247,19 @@ def hub(database_url: str, amqp_url: str | None) -> Iterator[int]:
 # -- a round ------------------------------------------------------------------------------------------
 
 
-def one_round(kind: str, pg: Server, mq: Server | None, rows: list[tuple[str, str, bytes]]) -> dict[str, Any]:
+def one_round(
+    kind: str, pg: Server, mq: Server | None, rows: list[tuple[str, str, bytes]], segments: int
+) -> dict[str, Any]:
     count = len(rows)
     with scratch_database(pg.url) as database_url, _vhost(mq) as amqp_url:
         env = {"ISTHMUS_DATABASE_URL": database_url, **({"ISTHMUS_AMQP_URL": amqp_url} if amqp_url else {})}
         migrate([], env)
         stage(database_url, rows)
         start = hub if kind == "hub" else anchor
-        with start(database_url, amqp_url) as pid, psycopg.connect(database_url, autocommit=True) as conn:
+        with (
+            start(database_url, amqp_url, segments) as pid,
+            psycopg.connect(database_url, autocommit=True) as conn,
+        ):
             wait_idle(pid)  # start-up done: only the events' work is measured
             pids = {kind: pid, "postgres": pg.pid, "bench": os.getpid()}
             if mq is not None:
@@ -270,6 +301,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000, help="CustomerCreated events per round")
     parser.add_argument("--rounds", type=int, default=2, help="hub and anchor rounds, alternated")
     parser.add_argument("--rabbitmq", action="store_true", help="events through a private RabbitMQ")
+    parser.add_argument(
+        "--segments", type=int, default=0, help="published segments every new profile is decided against"
+    )
     args = parser.parse_args()
 
     rows = events(args.events)
@@ -278,7 +312,7 @@ def main() -> None:
         pg, mq = found["postgres"], found.get("rabbitmq")
         for n in range(args.rounds):
             for kind in ("hub", "anchor"):
-                r = one_round(kind, pg, mq, rows)
+                r = one_round(kind, pg, mq, rows, args.segments)
                 results[kind].append(r)
                 print(
                     f"round {n + 1} {kind:<6}: {r['rate']:,.0f} events/s ({r['seconds']:.1f} s), "
@@ -289,18 +323,22 @@ def main() -> None:
     bus = "RabbitMQ" if args.rabbitmq else "in-process events"
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"load average at the end: {load_average()}")
-    print(f"shape: isthmus up on PostgreSQL, {bus}, {args.events:,} CustomerCreated events a round")
+    print(
+        f"shape: isthmus up on PostgreSQL, {bus}, {args.events:,} CustomerCreated events a round, "
+        f"{args.segments} published segments"
+    )
     for kind, found_rounds in results.items():
         each = ", ".join(
-            f"{r['process_ms']:.2f} + postgres {r['postgres_ms']:.2f} = {r['run_ms']:.2f}"
+            f"{r['process_ms']:.3f}, postgres {r['postgres_ms']:.3f}, run {r['run_ms']:.3f}"
             for r in found_rounds
         )
-        print(f"{kind} CPU per event (ms), the process, postgres, the whole run; per round: {each}")
+        print(f"{kind} CPU per event (ms), the process, postgres, the whole run, per round: {each}")
     ratios = ", ".join(
         f"{h['run_ms'] / a['run_ms']:.2f}" for h, a in zip(results["hub"], results["anchor"], strict=True)
     )
     print(f"hub / anchor run CPU per event, per round: {ratios}")
-    flags = f"--events {args.events} --rounds {args.rounds}" + (" --rabbitmq" if args.rabbitmq else "")
+    flags = f"--events {args.events} --rounds {args.rounds} --segments {args.segments}"
+    flags += " --rabbitmq" if args.rabbitmq else ""
     print(f"reproduce: .venv/bin/python bench/event_consumption.py {flags}")
 
 
