@@ -37,6 +37,7 @@ from isthmus.kernel.enums import label
 from isthmus.platform import config
 from isthmus.platform.component import Runtime
 from isthmus.platform.hub import running
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
@@ -277,7 +278,7 @@ def _worth(value: Any) -> str:
     """A customer's value line from the 360 (the value service's events)."""
     if not value.lifetime_value.currency_code:
         return "value: nothing bought yet"
-    tier = f"tier {value.tier}" if value.tier else "not tiered yet"
+    tier = f"tier {label(common_pb2.ValueTier, value.tier)}" if value.tier else "not tiered yet"
     risk = ", at risk of churning" if value.churn_risk else ""
     return (
         f"value {value.lifetime_value.amount} {value.lifetime_value.currency_code} ({tier}{risk}; "
