@@ -328,3 +328,14 @@ def test_what_only_one_person_of_a_home_holds_tells_them_apart_and_what_the_home
     assert (
         own_evidence(matcher.score(father, "c", [father]).comparisons, shared)[0].comparator != "email_exact"
     )
+
+
+@pytest.mark.parametrize("first", ["given", "transposed"])
+def test_names_transposed_agree_whichever_record_arrives_first(first: str):
+    # "Heinz-Willi-Franz-Josef Pergande", and a copy with the names in each other's place, the given
+    # names spaced and one mistyped ("Heinz Filli Franz Josef").
+    given = rec("1", "Heinz-Willi-Franz-Josef", "Pergande", "2005-09-06")
+    transposed = rec("2", "Pergande", "Heinz Filli Franz Josef", "2005-09-06")
+    a, b = (given, transposed) if first == "given" else (transposed, given)
+    levels = {c.comparator: c.level for c in Matcher(MatchConfig()).score_pair(a, b)[1]}
+    assert {levels["given_name"], levels["family_name"]} == {"exact", "typo"}

@@ -164,7 +164,11 @@ def names_aligned(
         return given, family, False
     if af and bg and ag and bf:
         sg = given_level(af.split(" ")[0], af.replace(" ", ""), bg, bg_full)
+        # ``a``'s given names come joined ("heinzwillifranzjosef"): so are ``b``'s family names, to
+        # compare like with like ("heinz willi franz josef"), whichever record arrived first.
         sf = family_level(ag_full, bf)
+        if sf[0] not in _AGREE and " " in bf:
+            sf = family_level(ag_full, bf.replace(" ", ""))
         if sg[0] in _AGREE and sf[0] in _AGREE:
             return sg, sf, True
     return given, family, False
