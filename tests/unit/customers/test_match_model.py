@@ -339,3 +339,41 @@ def test_names_transposed_agree_whichever_record_arrives_first(first: str):
     a, b = (given, transposed) if first == "given" else (transposed, given)
     levels = {c.comparator: c.level for c in Matcher(MatchConfig()).score_pair(a, b)[1]}
     assert {levels["given_name"], levels["family_name"]} == {"exact", "typo"}
+
+
+def test_a_persons_birth_date_keyed_wrong_does_not_make_their_full_name_look_common():
+    from isthmus.customers.matching.model import FULL_NAME
+    from isthmus.customers.matching.training import term_frequencies
+
+    one = [
+        rec("1", "Matthias", "Schönland", "1975-07-02"),
+        rec("2", "Matthias", "Schönland", "1975-02-07"),  # day and month swapped
+        rec("3", "Matthias", "Schönland", "1975-02-05"),  # and a digit off
+    ]
+    namesakes = [rec("4", "Maria", "Garcia", "1963-02-19"), rec("5", "Maria", "Garcia", "1988-07-30")]
+    others = [rec(str(n), f"Given{n}", f"Family{n}", f"19{50 + n % 40}-01-1{n % 9}") for n in range(6, 26)]
+    tables, floors = term_frequencies([*one, *namesakes, *others])
+    assert "matthias schonland" not in tables[FULL_NAME]
+    assert tables[FULL_NAME]["maria garcia"] == pytest.approx(2 * floors[FULL_NAME])
+
+
+def test_the_commoner_reading_of_transposed_names_sets_their_term_frequency():
+    model = MatchModel(
+        "7",
+        MatchConfig().builtin_model().weights,
+        10.0,
+        8.0,
+        u={c: {level: 0.05 for level in levels} for c, levels in LEVELS.items()},
+        term_frequencies={"family_name": {"muller": 0.2}, "given_name": {"delia": 0.05}},
+        tf_floor={"family_name": 0.0001, "given_name": 0.0001},
+    )
+    matcher = Matcher(MatchConfig(), model=model)
+    in_place = rec("1", "Delia", "Müller")
+    transposed = rec("2", "Müller", "Delia")
+    for a, b in ((in_place, transposed), (transposed, in_place)):
+        comparisons = matcher.score_pair(a, b)[1]
+        weights = {c.comparator: c.weight for c in comparisons}
+        # "Müller" as a given name has never been seen, so it would read as a rare name (+4.3):
+        # the names are weighed as "Delia" (given, +0) and "Müller" (family, a common name, -2).
+        assert weights["given_name"] == pytest.approx(model.weight("given_name", "exact"))
+        assert weights["family_name"] == pytest.approx(model.weight("family_name", "exact") - 2.0)

@@ -290,24 +290,24 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
             a.given, a.given_full, a.family, b.given, b.given_full, b.family
         )
         note = " (given and family name transposed)" if swapped else ""
+        # How common the agreed names are is read from the record whose names are in their places:
+        # ``b``'s, or, when one of the two has them transposed and it may be ``b``, the commoner reading.
+        readings = [(b.given_full, b.family)] + ([(a.given_full, a.family)] if swapped else [])
+        weighed = min(
+            (_name_weights(model, given, family, g, f) for g, f in readings), key=lambda t: t[0] + t[2]
+        )
+        gw, gtf, fw, ftf, joint = weighed
         g = f = None
-        gw = gtf = 0.0
         if given is not None:
             level, s = given
-            gw, gtf = model.adjusted("given_name", level, b.given_full)
             why = _NAME_WHY[level].format("given") + _tf_note(gtf) + note
             g = Comparison("given_name", a.given_full, b.given_full, round(s, 3), round(gw, 3), why, level)
         if family is not None:
             level, s = family
-            w, tf = model.adjusted("family_name", level, b.family)
-            why = _NAME_WHY[level].format("family") + _tf_note(tf) + note
-            if g is not None and g.level == "exact" and level == "exact":
-                # Both agree: how common the full name is says more than its parts taken apart.
-                joint = model.full_name_adjustment(b.given_full, b.family, gtf + tf)
-                if joint < gtf + tf:
-                    w += joint - gtf - tf
-                    why += f"; a full name many share ({joint - gtf - tf:+.1f})"
-            f = Comparison("family_name", a.family, b.family, round(s, 3), round(w, 3), why, level)
+            why = _NAME_WHY[level].format("family") + _tf_note(ftf) + note
+            if joint:
+                why += f"; a full name many share ({joint:+.1f})"
+            f = Comparison("family_name", a.family, b.family, round(s, 3), round(fw, 3), why, level)
         return g, f
 
     def given_name(a: Features, b: Features) -> Comparison | None:
@@ -366,6 +366,29 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         Comparator("postal_address", address, needs_record=False),
         Comparator("generation", generation, needs_record=False),
     ]
+
+
+def _name_weights(
+    model: MatchModel,
+    given: tuple[str, float] | None,
+    family: tuple[str, float] | None,
+    given_value: str,
+    family_value: str,
+) -> tuple[float, float, float, float, float]:
+    """(given weight, its term-frequency adjustment, family weight, its adjustment, the full name's
+    further adjustment in the family weight) of names agreeing at these levels on these values."""
+    gw = gtf = fw = ftf = joint = 0.0
+    if given is not None:
+        gw, gtf = model.adjusted("given_name", given[0], given_value)
+    if family is not None:
+        fw, ftf = model.adjusted("family_name", family[0], family_value)
+        if given is not None and given[0] == "exact" and family[0] == "exact":
+            # Both agree: how common the full name is says more than its parts taken apart.
+            both = model.full_name_adjustment(given_value, family_value, gtf + ftf)
+            if both < gtf + ftf:
+                joint = both - gtf - ftf
+                fw += joint
+    return gw, gtf, fw, ftf, joint
 
 
 def _tf_note(tf: float) -> str:

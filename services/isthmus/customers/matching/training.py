@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any
 
-from isthmus.customers.matching.comparators import builtin_comparators
+from isthmus.customers.matching.comparators import builtin_comparators, dob_level
 from isthmus.customers.matching.features import Features, blocking_keys
 from isthmus.customers.matching.model import FULL_NAME, LEVELS, TERM_FREQUENCY, MatchModel
 
@@ -175,14 +175,29 @@ def term_frequencies(features: Sequence[Features]) -> tuple[dict[str, dict[str, 
         tables[name] = {v: n / total for v, n in counts.items() if n > 1}
         floors[name] = 1 / total
     # A full name counts the people holding it, told apart by their birth dates: one person's several
-    # records must not make their name look common.
+    # records must not make their name look common, nor must their birth date keyed wrong in a copy
+    # (a day and month swapped, a digit off: within a typo of another date, the same person's).
     born: dict[str, set[str]] = {}
     for f in features:
         if f.given_full and f.family and f.dob:
             born.setdefault(f"{f.given_full} {f.family}", set()).add(f.dob)
-    total = sum(len(d) for d in born.values()) or 1
-    tables[FULL_NAME] = {v: len(d) / total for v, d in born.items() if len(d) > 1}
+    people = {name: _people(dates) for name, dates in born.items()}
+    total = sum(people.values()) or 1
+    tables[FULL_NAME] = {v: n / total for v, n in people.items() if n > 1}
+    floors[FULL_NAME] = 1 / total
     return tables, floors
+
+
+def _people(dates: set[str]) -> int:
+    """How many people these birth dates of one full name are, at the least: a date and the dates
+    within a typo of it are taken as one person's, the date with the most such neighbours first."""
+    near = {d: {e for e in dates if e == d or dob_level(d, e) != "different"} for d in dates}
+    left, count = set(dates), 0
+    while left:
+        centre = max(sorted(left), key=lambda d: len(near[d] & left))
+        left -= near[centre]
+        count += 1
+    return count
 
 
 def train(
