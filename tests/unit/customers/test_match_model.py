@@ -330,6 +330,29 @@ def test_what_only_one_person_of_a_home_holds_tells_them_apart_and_what_the_home
     )
 
 
+# --- one person's records keyed wrong in different ways ---------------------------------------------
+
+
+def test_birth_dates_keyed_wrong_once_each_are_one_persons_when_a_record_is_within_a_typo_of_both():
+    matcher = Matcher(MatchConfig())
+    home = {"street": "Lindenallee 4", "pc": "10115"}
+    phone_copy = rec("A", "Maurizio", "Wahner", "1975-11-26", phone="+491783460074", **home)
+    mail_copy = rec("B", "Maurizio", "Wahner", "1970-11-22", email="mw@example.com")
+    # Two digits apart, compared with each other: two people, as far as these two records say.
+    assert "dates" in matcher.score(mail_copy, "c", [phone_copy]).against
+    assert not matcher.compatible([phone_copy], [mail_copy])
+    # A record one digit from each (it holds the e-mail of one and the phone of the other) shows each
+    # copy was keyed wrong once: one person.
+    both = rec("C", "Maurizio", "Wahner", "1970-11-26", phone="+491783460074", email="mw@example.com")
+    assert matcher.compatible([phone_copy], [mail_copy], both)
+    assert matcher.compatible([phone_copy, both], [mail_copy])
+    # A record that is no closer to either explains nothing, and a given name apart is still two people.
+    undated = rec("D", "Maurizio", "Wahner", phone="+491783460074", email="mw@example.com")
+    assert not matcher.compatible([phone_copy], [mail_copy], undated)
+    sister = rec("E", "Marta", "Wahner", "1970-11-22", email="mw@example.com")
+    assert not matcher.compatible([phone_copy], [sister], both)
+
+
 @pytest.mark.parametrize("first", ["given", "transposed"])
 def test_names_transposed_agree_whichever_record_arrives_first(first: str):
     # "Heinz-Willi-Franz-Josef Pergande", and a copy with the names in each other's place, the given

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from isthmus.customers.matching.comparators import ComparatorRegistry, Comparison, builtin_comparators
+from isthmus.customers.matching.comparators import (
+    ComparatorRegistry,
+    Comparison,
+    builtin_comparators,
+    dob_level,
+)
 from isthmus.customers.matching.features import Features
 from isthmus.customers.matching.model import MatchModel, Weights
 
@@ -93,6 +98,9 @@ class Decision:
     uncertain: str = ""
 
 
+_DATES_APART = "different dates of birth"
+
+
 def against(comparisons: Sequence[Comparison]) -> str:
     """Why these comparisons say two people, whatever else agrees; "" when nothing does.
 
@@ -106,7 +114,7 @@ def against(comparisons: Sequence[Comparison]) -> str:
         return ""
     dob = by.get("date_of_birth")
     if dob is not None and dob.level == "different":
-        return "different dates of birth"
+        return _DATES_APART
     generation = by.get("generation")
     if generation is not None and generation.level == "different":
         return "different generations"
@@ -114,6 +122,18 @@ def against(comparisons: Sequence[Comparison]) -> str:
     if given is not None and given.level == "different":
         return "different given names"
     return ""
+
+
+def _without(comparisons: Sequence[Comparison], comparator: str) -> tuple[Comparison, ...]:
+    return tuple(c for c in comparisons if c.comparator != comparator)
+
+
+def one_birth_date(records: Iterable[Features]) -> bool:
+    """Whether one of these records' birth dates is within a typo (a digit, a day/month swap, two
+    transposed digits, the same year and month) of every other: copies of one person's date, each
+    keyed wrong once."""
+    dates = {f.dob for f in records if f.dob}
+    return any(all(d == e or dob_level(d, e) != "different" for e in dates) for d in dates)
 
 
 def _vetoed(comparisons: Sequence[Comparison]) -> bool:
@@ -261,17 +281,29 @@ class Matcher:
             return False
         return bool(scored.deterministic) or (scored.score >= self.upper and corroborated(scored.comparisons))
 
-    def compatible(self, xs: Sequence[Features], ys: Sequence[Features]) -> bool:
+    def compatible(
+        self, xs: Sequence[Features], ys: Sequence[Features], bridge: Features | None = None
+    ) -> bool:
         """Whether two customers' records may be one person's: no pair of them is strong evidence
-        against (birth date, identifier, generation, given name), and some pair's names agree."""
-        names_agree = False
+        against (birth date, identifier, generation, given name), and some pair's names agree.
+
+        Two birth dates apart by more than a typo are no contradiction when one of the records (or
+        ``bridge``, the record that links the two customers) is within a typo of every birth date
+        they hold: each copy was keyed wrong once, in its own way ("1970-11-26" with "1975-11-26"
+        and "1970-11-22")."""
+        names_agree = dates_apart = False
         for x in xs:
             for y in ys:
                 comparisons = self.score_pair(x, y)[1]
-                if against(comparisons):
+                why = against(comparisons)
+                if why == _DATES_APART and not against(_without(comparisons, "date_of_birth")):
+                    dates_apart = True
+                elif why:
                     return False
                 names = [c.weight for c in comparisons if c.comparator in ("given_name", "family_name")]
                 names_agree = names_agree or (bool(names) and sum(names) > 0)
+        if dates_apart and not one_birth_date([*xs, *ys, *([bridge] if bridge else [])]):
+            return False
         return names_agree
 
     def decide(self, record: Features, candidates: Sequence[Scored]) -> Decision:
