@@ -202,3 +202,34 @@ async def test_a_record_matching_two_people_and_a_copy_either_could_be_joins_its
     assert await sources(master, daughter.customer_id) == {f"D1-{uid}", f"D2-{uid}"}
     assert await sources(master, either.customer_id) == {f"M2-{uid}"}
     assert await sources(master, mother.customer_id) == {f"M1-{uid}"}
+
+
+async def test_a_twins_record_joins_the_twin_whose_e_mail_it_holds_not_the_one_sharing_the_birth_date(
+    master, uid
+):  # type: ignore[no-untyped-def]
+    family, mail = f"Allen{uid}", f"joe.{uid}@example.com"
+    mobile = f"+49 172 {int(uid[:6], 16) % 10_000_000:07d}"
+    address = {k: v for k, v in home(uid).items() if k != "phone"}
+    joe = await upsert(
+        master,
+        person(
+            "callcenter", f"J1-{uid}", "Joe", family, dob=(1979, 4, 13), email=mail, phone=mobile, **address
+        ),
+    )
+    joshua = await upsert(
+        master,
+        person(
+            "erp", f"J2-{uid}", "Joshua", family, dob=(1979, 4, 13), email=f"jo.{uid}@example.de", **address
+        ),
+    )
+    assert joshua.customer_id != joe.customer_id
+
+    # "Joseph" is near "Joshua" and a nickname away from "Joe"; the birth date is both twins'.
+    joseph = await upsert(
+        master,
+        person("erp", f"J3-{uid}", "Joseph", family, dob=(1979, 4, 13), email=mail, phone=mobile, **address),
+    )
+
+    assert joseph.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
+    assert joseph.customer_id == joe.customer_id
+    assert await sources(master, joshua.customer_id) == {f"J2-{uid}"}

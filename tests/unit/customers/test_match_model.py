@@ -400,3 +400,21 @@ def test_the_commoner_reading_of_transposed_names_sets_their_term_frequency():
         # the names are weighed as "Delia" (given, +0) and "Müller" (family, a common name, -2).
         assert weights["given_name"] == pytest.approx(model.weight("given_name", "exact"))
         assert weights["family_name"] == pytest.approx(model.weight("family_name", "exact") - 2.0)
+
+
+def test_twins_birth_date_is_their_homes_and_tells_neither_apart():
+    home = {"street": "Lindenallee 4", "pc": "10115"}
+    joe = rec("J1", "Joe", "Allen", "1979-04-13", phone="+491723379706", email="joe@example.com", **home)
+    joshua = rec("J2", "Joshua", "Allen", "1979-04-13", email="joshua@example.com", **home)
+    household = shared_contacts([joe], [joshua])
+    assert household == {"1979-04-13"}
+    matcher = Matcher(MatchConfig())
+    # Joseph's record: his e-mail and mobile, and the birth date both twins hold.
+    joseph = rec(
+        "J3", "Joseph", "Allen", "1979-04-13", phone="+491723379706", email="joe@example.com", **home
+    )
+    assert {c.comparator for c in own_evidence(matcher.score(joseph, "c", [joe]).comparisons, household)} == {
+        "email_exact",
+        "phone_exact",
+    }
+    assert own_evidence(matcher.score(joseph, "c", [joshua]).comparisons, household) == []

@@ -190,21 +190,24 @@ def fixed_line(e164: str) -> bool:
 
 
 def shared_contacts(xs: Iterable[Features], ys: Iterable[Features]) -> frozenset[str]:
-    """The e-mails and phones that records of two people both hold: a household's."""
-    held = {v for f in xs for v in (*f.emails, *f.phones)}
-    return frozenset(v for f in ys for v in (*f.emails, *f.phones) if v in held)
+    """The e-mails, phones and birth dates that records of two people both hold: a household's (twins
+    share a birth date)."""
+    held = {v for f in xs for v in (*f.emails, *f.phones, f.dob) if v}
+    return frozenset(v for f in ys for v in (*f.emails, *f.phones, f.dob) if v in held)
 
 
 def own_evidence(comparisons: Sequence[Comparison], household: frozenset[str]) -> list[Comparison]:
     """The agreements that speak of the person, not of the household: a birth date, an identifier or a
-    generation, or an e-mail or a mobile phone that is not the household's (``household``: contact
-    points two people of it both hold; a landline is always the home's). Names and the address are
-    what a father and his son of one name at one home share."""
+    generation, or an e-mail or a mobile phone, that is not the household's (``household``: what two
+    people of it both hold, as twins their birth date; a landline is always the home's). Names and the
+    address are what a father and his son of one name at one home share."""
     out = []
     for c in comparisons:
         if c.weight <= 0 or not c.level or c.level == "different":
             continue
         if c.comparator in _PERSONAL:
+            if c.comparator == "date_of_birth" and {c.left, c.right} & household:
+                continue
             out.append(c)
         elif c.comparator in _CONTACTS:
             values = {c.left, c.right}
