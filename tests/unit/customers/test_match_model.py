@@ -418,3 +418,26 @@ def test_twins_birth_date_is_their_homes_and_tells_neither_apart():
         "phone_exact",
     }
     assert own_evidence(matcher.score(joseph, "c", [joshua]).comparisons, household) == []
+
+
+def test_a_birth_date_swapped_and_a_digit_off_is_one_persons_when_their_own_e_mail_agrees():
+    matcher = Matcher(MatchConfig())
+    first = rec("1", "Nienke", "de Graaf", "1987-09-08", email="nienke@example.com", phone="+491777362666")
+    # Day and month swapped, and then a digit off: keyed wrong twice.
+    again = rec("2", "Nienke", "de Graaf", "1987-06-09", email="nienke@example.com")
+    assert matcher.score(again, "c", [first]).against == ""
+    assert matcher.decide(again, [matcher.score(again, "c", [first])]).outcome is Outcome.DETERMINISTIC
+    mobile = rec("3", "Nienke", "de Graaf", "1987-06-09", phone="+491777362666")
+    assert matcher.score(mobile, "c", [first]).against == ""
+    # Without the person's own e-mail or mobile, or with the home's landline only, two people.
+    for other in (
+        rec("4", "Nienke", "de Graaf", "1987-06-09", street="Lindenallee 4", pc="10115"),
+        rec("5", "Nienke", "de Graaf", "1987-06-09", phone="+493012345678"),
+    ):
+        home = rec(
+            "1", "Nienke", "de Graaf", "1987-09-08", phone="+493012345678", street="Lindenallee 4", pc="10115"
+        )
+        assert "dates" in matcher.score(other, "c", [home]).against
+    # A father and his son are decades apart, not a swap and a digit.
+    son = rec("6", "Nienke", "de Graaf", "2011-09-08", email="nienke@example.com")
+    assert "dates" in matcher.score(son, "c", [first]).against

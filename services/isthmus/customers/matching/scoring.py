@@ -113,7 +113,7 @@ def against(comparisons: Sequence[Comparison]) -> str:
     if ident is not None and ident.level in ("exact", "typo"):
         return ""
     dob = by.get("date_of_birth")
-    if dob is not None and dob.level == "different":
+    if dob is not None and dob.level == "different" and not _keyed_wrong_twice(dob, by):
         return _DATES_APART
     generation = by.get("generation")
     if generation is not None and generation.level == "different":
@@ -122,6 +122,27 @@ def against(comparisons: Sequence[Comparison]) -> str:
     if given is not None and given.level == "different":
         return "different given names"
     return ""
+
+
+def _keyed_wrong_twice(dob: Comparison, by: dict[str, Comparison]) -> bool:
+    """A birth date with the day and month swapped and a digit off ("1987-09-08", "1987-06-09"), on a
+    record whose own e-mail or mobile number agrees: one person's date keyed wrong twice. Two people
+    of one home share a landline, or an e-mail, not an e-mail and such a date."""
+    if not _swapped_and_a_digit(dob.left, dob.right):
+        return False
+    email, phone = by.get("email_exact"), by.get("phone_exact")
+    return (email is not None and email.level == "exact") or (
+        phone is not None and phone.level == "exact" and not fixed_line(phone.left)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _swapped_and_a_digit(x: str, y: str) -> bool:
+    for a, b in ((x, y), (y, x)):
+        year, month, day = a.split("-")
+        if dob_level(f"{year}-{day}-{month}", b) == "one_digit":
+            return True
+    return False
 
 
 def _without(comparisons: Sequence[Comparison], comparator: str) -> tuple[Comparison, ...]:
