@@ -441,3 +441,36 @@ def test_a_birth_date_swapped_and_a_digit_off_is_one_persons_when_their_own_e_ma
     # A father and his son are decades apart, not a swap and a digit.
     son = rec("6", "Nienke", "de Graaf", "2011-09-08", email="nienke@example.com")
     assert "dates" in matcher.score(son, "c", [first]).against
+
+
+def test_a_typo_of_a_full_name_many_share_weighs_no_more_than_the_name_itself():
+    from isthmus.customers.matching.model import FULL_NAME
+
+    model = MatchModel(
+        "7",
+        MatchConfig().builtin_model().weights,
+        10.0,
+        8.0,
+        u={c: {level: 0.05 for level in levels} for c, levels in LEVELS.items()},
+        # Ten people called Maria Garcia: the full name is common though each part alone is not.
+        term_frequencies={"family_name": {}, "given_name": {}, FULL_NAME: {"maria garcia": 0.01}},
+        tf_floor={"family_name": 0.0001, "given_name": 0.0001},
+    )
+    matcher = Matcher(MatchConfig(), model=model)
+
+    def names(a: Features, b: Features) -> float:
+        return sum(
+            c.weight for c in matcher.score_pair(a, b)[1] if c.comparator in ("given_name", "family_name")
+        )
+
+    maria, namesake, typo = (
+        rec("1", "Maria", "Garcia"),
+        rec("2", "Maria", "Garcia"),
+        rec("3", "Margia", "Garcia"),
+    )
+    assert names(typo, maria) == pytest.approx(names(namesake, maria))
+    assert names(maria, typo) == pytest.approx(names(namesake, maria))
+    # A rare full name keeps the typo's own, lower weight.
+    assert names(rec("4", "Heike", "Wojcik"), rec("5", "Hieke", "Wojcik")) < names(
+        rec("4", "Heike", "Wojcik"), rec("5", "Heike", "Wojcik")
+    )

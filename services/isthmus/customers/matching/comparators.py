@@ -297,6 +297,13 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
             (_name_weights(model, given, family, g, f) for g, f in readings), key=lambda t: t[0] + t[2]
         )
         gw, gtf, fw, ftf, joint = weighed
+        if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
+            # A typo or a nickname of a full name many share is no rarer than the name itself:
+            # names agreeing short of exactly never weigh more than the same names agreeing exactly.
+            same = min(_exact_names(model, g, f) for g, f in ((a.given_full, a.family), readings[0]))
+            if gw + fw > same:
+                joint += same - gw - fw
+                fw = same - gw
         g = f = None
         if given is not None:
             level, s = given
@@ -389,6 +396,12 @@ def _name_weights(
                 joint = both - gtf - ftf
                 fw += joint
     return gw, gtf, fw, ftf, joint
+
+
+def _exact_names(model: MatchModel, given: str, family: str) -> float:
+    """What given and family name weigh together when both agree exactly on these values."""
+    gw, _, fw, _, _ = _name_weights(model, ("exact", 1.0), ("exact", 1.0), given, family)
+    return gw + fw
 
 
 def _tf_note(tf: float) -> str:
