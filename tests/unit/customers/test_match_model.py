@@ -474,3 +474,34 @@ def test_a_typo_of_a_full_name_many_share_weighs_no_more_than_the_name_itself():
     assert names(rec("4", "Heike", "Wojcik"), rec("5", "Hieke", "Wojcik")) < names(
         rec("4", "Heike", "Wojcik"), rec("5", "Heike", "Wojcik")
     )
+
+
+def test_a_trained_model_links_where_a_pair_is_one_person_with_the_odds_it_is_told():
+    import math
+
+    rng = random.Random(5)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)).title()
+
+    features = []
+    for n in range(400):
+        given, family, dob = word(), word(), f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}"
+        for copy in range(1 + n % 2):
+            typo = family if copy == 0 or rng.random() < 0.7 else family[:-1] + "x"
+            features.append(rec(f"{n}-{copy}", given, typo, dob, street=f"Weg {n % 50}", pc=f"{10000 + n}"))
+    builtin = MatchConfig().builtin_model()
+    model = train(features, builtin, TrainingOptions(random_pairs=20_000))
+
+    # 200 pairs of one person among the 179,700 pairs of 600 records: about one in 900.
+    assert 1 / model.pair_prior == pytest.approx(179_700 / 200, rel=0.25)
+    odds_before = math.log2(model.pair_prior / (1 - model.pair_prior))
+    assert model.upper_threshold == pytest.approx(math.log2(0.95 / 0.05) - odds_before, abs=0.05)
+    assert model.lower_threshold == pytest.approx(-odds_before, abs=0.05)
+    assert model.match_probability(model.upper_threshold) == pytest.approx(0.95, abs=0.005)
+    assert MatchModel.from_json(model.to_json()).pair_prior == model.pair_prior
+    # An operator can still cut at weights of evidence.
+    fixed = train(
+        features, builtin, TrainingOptions(random_pairs=20_000, link_weight=10.0, review_weight=6.0)
+    )
+    assert (fixed.upper_threshold, fixed.lower_threshold) == (10.0, 6.0)
