@@ -420,7 +420,7 @@ def test_twins_birth_date_is_their_homes_and_tells_neither_apart():
     assert own_evidence(matcher.score(joseph, "c", [joshua]).comparisons, household) == []
 
 
-def test_a_birth_date_swapped_and_a_digit_off_is_one_persons_when_their_own_e_mail_agrees():
+def test_a_birth_date_keyed_wrong_twice_is_one_persons_when_their_own_e_mail_or_mobile_agrees():
     matcher = Matcher(MatchConfig())
     first = rec("1", "Nienke", "de Graaf", "1987-09-08", email="nienke@example.com", phone="+491777362666")
     # Day and month swapped, and then a digit off: keyed wrong twice.
@@ -429,6 +429,9 @@ def test_a_birth_date_swapped_and_a_digit_off_is_one_persons_when_their_own_e_ma
     assert matcher.decide(again, [matcher.score(again, "c", [first])]).outcome is Outcome.DETERMINISTIC
     mobile = rec("3", "Nienke", "de Graaf", "1987-06-09", phone="+491777362666")
     assert matcher.score(mobile, "c", [first]).against == ""
+    # Two digits off, each a slip of its own (the year's last digit, the month's).
+    two_digits = rec("7", "Nienke", "de Graaf", "1984-06-08", email="nienke@example.com")
+    assert matcher.score(two_digits, "c", [first]).against == ""
     # Without the person's own e-mail or mobile, or with the home's landline only, two people.
     for other in (
         rec("4", "Nienke", "de Graaf", "1987-06-09", street="Lindenallee 4", pc="10115"),

@@ -125,10 +125,11 @@ def against(comparisons: Sequence[Comparison]) -> str:
 
 
 def _keyed_wrong_twice(dob: Comparison, by: dict[str, Comparison]) -> bool:
-    """A birth date with the day and month swapped and a digit off ("1987-09-08", "1987-06-09"), on a
-    record whose own e-mail or mobile number agrees: one person's date keyed wrong twice. Two people
-    of one home share a landline, or an e-mail, not an e-mail and such a date."""
-    if not _swapped_and_a_digit(dob.left, dob.right):
+    """A birth date two slips from the other (the day and month swapped and a digit off, "1987-09-08"
+    and "1987-06-09"; two digits off), on a record whose own e-mail or mobile number agrees: one
+    person's date keyed wrong twice. Two people of one home share a landline, or an e-mail, not an
+    e-mail and such a date (a father and his son are decades apart, and born on other days)."""
+    if not _two_slips(dob.left, dob.right):
         return False
     email, phone = by.get("email_exact"), by.get("phone_exact")
     return (email is not None and email.level == "exact") or (
@@ -136,13 +137,22 @@ def _keyed_wrong_twice(dob: Comparison, by: dict[str, Comparison]) -> bool:
     )
 
 
+_SLIPS = frozenset({"day_month_swapped", "one_digit", "digits_transposed"})
+
+
 @functools.lru_cache(maxsize=4096)
-def _swapped_and_a_digit(x: str, y: str) -> bool:
-    for a, b in ((x, y), (y, x)):
-        year, month, day = a.split("-")
-        if dob_level(f"{year}-{day}-{month}", b) == "one_digit":
-            return True
-    return False
+def _two_slips(x: str, y: str) -> bool:
+    """Whether a date one slip (a swap of day and month, a digit, two digits transposed) from ``x`` is
+    one slip from ``y``."""
+    year, month, day = x.split("-")
+    digits = x.replace("-", "")
+    near = {f"{year}-{day}-{month}"}
+    for i in range(len(digits)):
+        near |= {digits[:i] + d + digits[i + 1 :] for d in "0123456789" if d != digits[i]}
+        if i + 1 < len(digits):
+            near.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    candidates = (z if "-" in z else f"{z[:4]}-{z[4:6]}-{z[6:]}" for z in near)
+    return any(dob_level(z, y) in _SLIPS for z in candidates)
 
 
 def _without(comparisons: Sequence[Comparison], comparator: str) -> tuple[Comparison, ...]:
