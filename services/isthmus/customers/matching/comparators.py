@@ -291,16 +291,27 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         )
         note = " (given and family name transposed)" if swapped else ""
         # How common the agreed names are is read from the record whose names are in their places:
-        # ``b``'s, or, when one of the two has them transposed and it may be ``b``, the commoner reading.
-        readings = [(b.given_full, b.family)] + ([(a.given_full, a.family)] if swapped else [])
-        weighed = min(
-            (_name_weights(model, given, family, g, f) for g, f in readings), key=lambda t: t[0] + t[2]
-        )
-        gw, gtf, fw, ftf, joint = weighed
+        # ``b``'s, or, when one of the two has them transposed and it may be ``b``, ``a``'s, where the
+        # comparison called "family" is of the given names and "given" of the family names. The
+        # commoner reading sets the weight.
+        gw, gtf, fw, ftf, joint = _name_weights(model, given, family, b.given_full, b.family)
+        if swapped:
+            true_gw, true_gtf, true_fw, true_ftf, joint2 = _name_weights(
+                model, family, given, a.given_full, a.family
+            )
+            if true_gw + true_fw < gw + fw:
+                # The full name's share stays on the comparison called "family", as in place.
+                gw, gtf, fw, ftf, joint = true_fw - joint2, true_ftf, true_gw + joint2, true_gtf, joint2
         if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
             # A typo or a nickname of a full name many share is no rarer than the name itself:
             # names agreeing short of exactly never weigh more than the same names agreeing exactly.
-            same = min(_exact_names(model, g, f) for g, f in ((a.given_full, a.family), readings[0]))
+            names = [(a.given_full, a.family), (b.given_full, b.family)]
+            if swapped:
+                names += [
+                    (a.family.replace(" ", ""), a.given_full),
+                    (b.family.replace(" ", ""), b.given_full),
+                ]
+            same = min(_exact_names(model, g, f) for g, f in names)
             if gw + fw > same:
                 joint += same - gw - fw
                 fw = same - gw
