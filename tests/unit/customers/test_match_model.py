@@ -354,6 +354,15 @@ def test_birth_dates_keyed_wrong_once_each_are_one_persons_when_a_record_is_with
 
 
 @pytest.mark.parametrize("first", ["given", "transposed"])
+def test_a_nickname_agrees_transposed_whichever_record_arrives_first(first: str):
+    given, transposed = rec("1", "William", "Smith"), rec("2", "Smith", "Bill")
+    a, b = (given, transposed) if first == "given" else (transposed, given)
+    for model in (None, _model_with_frequencies()):
+        levels = {c.comparator: c.level for c in Matcher(MatchConfig(), model=model).score_pair(a, b)[1]}
+        assert sorted(levels.values()) == ["exact", "nickname"]
+
+
+@pytest.mark.parametrize("first", ["given", "transposed"])
 def test_names_transposed_agree_whichever_record_arrives_first(first: str):
     # "Heinz-Willi-Franz-Josef Pergande", and a copy with the names in each other's place, the given
     # names spaced and one mistyped ("Heinz Filli Franz Josef").

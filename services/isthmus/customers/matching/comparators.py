@@ -14,7 +14,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio
 
 from isthmus.customers.matching.features import Features, street_parts
-from isthmus.customers.matching.model import MatchModel, Weights
+from isthmus.customers.matching.model import LEVELS, MatchModel, Weights
 from isthmus.customers.nicknames import GROUPS
 from isthmus.customers.records import Record
 
@@ -150,28 +150,47 @@ def family_level(a: str, b: str) -> tuple[str, float]:
 _AGREE = {"exact", "nickname", "typo", "part"}
 
 
+_RANK = {level: i for i, level in enumerate(LEVELS["given_name"])}
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def names_aligned(
     ag: str, ag_full: str, af: str, bg: str, bg_full: str, bf: str
-) -> tuple[tuple[str, float] | None, tuple[str, float] | None, bool]:
-    """(given level, family level, transposed) of two names, as given or with ``a``'s two swapped.
+) -> tuple[tuple[str, float] | None, tuple[str, float] | None, str]:
+    """(given level, family level, whose names are transposed) of two names: "" as given, "a" or "b"
+    when that record's two are swapped, "ab" when either reading agrees as well.
 
     A swap counts only when it makes both names agree, not when it trades one mismatch for another.
+    Given names are compared as given names and family names as family names in either reading
+    ("Bill" is "William" whichever record holds it in the family name's place).
     """
     given = given_level(ag, ag_full, bg, bg_full) if ag and bg else None
     family = family_level(af, bf) if af and bf else None
     if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
-        return given, family, False
-    if af and bg and ag and bf:
-        sg = given_level(af.split(" ")[0], af.replace(" ", ""), bg, bg_full)
-        # ``a``'s given names come joined ("heinzwillifranzjosef"): so are ``b``'s family names, to
-        # compare like with like ("heinz willi franz josef"), whichever record arrived first.
-        sf = family_level(ag_full, bf)
-        if sf[0] not in _AGREE and " " in bf:
-            sf = family_level(ag_full, bf.replace(" ", ""))
+        return given, family, ""
+    if not (af and bg and ag and bf):
+        return given, family, ""
+    readings = []
+    for who, (xg_full, xf), (yg, yg_full, yf) in (
+        ("a", (ag_full, af), (bg, bg_full, bf)),
+        ("b", (bg_full, bf), (ag, ag_full, af)),
+    ):
+        # ``x``'s names swapped: its family name is its given name, its given names its family name.
+        sg = given_level(xf.split(" ")[0], xf.replace(" ", ""), yg, yg_full)
+        # ``x``'s given names come joined ("heinzwillifranzjosef"): so are ``y``'s family names, to
+        # compare like with like ("heinz willi franz josef").
+        sf = family_level(xg_full, yf)
+        if sf[0] not in _AGREE and " " in yf:
+            sf = family_level(xg_full, yf.replace(" ", ""))
         if sg[0] in _AGREE and sf[0] in _AGREE:
-            return sg, sf, True
-    return given, family, False
+            readings.append((_RANK[sg[0]] + _RANK[sf[0]], who, sg, sf))
+    if not readings:
+        return given, family, ""
+    readings.sort()
+    rank, who, sg, sf = readings[0]
+    if len(readings) == 2 and readings[1][0] == rank:
+        who = "ab"
+    return sg, sf, who
 
 
 def dob_level(x: str, y: str) -> str:
@@ -291,17 +310,12 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         )
         note = " (given and family name transposed)" if swapped else ""
         # How common the agreed names are is read from the record whose names are in their places:
-        # ``b``'s, or, when one of the two has them transposed and it may be ``b``, ``a``'s, where the
-        # comparison called "family" is of the given names and "given" of the family names. The
-        # commoner reading sets the weight.
-        gw, gtf, fw, ftf, joint = _name_weights(model, given, family, b.given_full, b.family)
-        if swapped:
-            true_gw, true_gtf, true_fw, true_ftf, joint2 = _name_weights(
-                model, family, given, a.given_full, a.family
-            )
-            if true_gw + true_fw < gw + fw:
-                # The full name's share stays on the comparison called "family", as in place.
-                gw, gtf, fw, ftf, joint = true_fw - joint2, true_ftf, true_gw + joint2, true_gtf, joint2
+        # ``b``'s, unless it is ``b``'s that are transposed; when either may be, the commoner reading.
+        in_place = [(b.given_full, b.family)] if swapped != "b" else []
+        in_place += [(a.given_full, a.family)] if swapped in ("b", "ab") else []
+        gw, gtf, fw, ftf, joint = min(
+            (_name_weights(model, given, family, g, f) for g, f in in_place), key=lambda t: t[0] + t[2]
+        )
         if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
             # A typo or a nickname of a full name many share is no rarer than the name itself:
             # names agreeing short of exactly never weigh more than the same names agreeing exactly.

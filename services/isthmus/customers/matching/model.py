@@ -177,11 +177,19 @@ class MatchModel:
     def adjusted(self, comparator: str, level: str, value: str) -> tuple[float, float]:
         """(weight, term-frequency adjustment in it) of agreeing at ``level`` on ``value``."""
         w = self.weight(comparator, level)
-        table = self._adjust.get(comparator)  # type: ignore[attr-defined]
-        if table is None or level != "exact":
+        if level != "exact":
             return w, 0.0
-        tf: float = table.get(value, self._unseen[comparator])  # type: ignore[attr-defined]
+        tf = self.frequency_adjustment(comparator, value)
         return w + tf, tf
+
+    def frequency_adjustment(self, comparator: str, value: str) -> float:
+        """What agreeing exactly on ``value`` adds to or takes from ``comparator``'s exact weight for
+        how common the value is (0 without term frequencies)."""
+        table = self._adjust.get(comparator)  # type: ignore[attr-defined]
+        if table is None:
+            return 0.0
+        tf: float = table.get(value, self._unseen[comparator])  # type: ignore[attr-defined]
+        return tf
 
     def full_name_adjustment(self, given: str, family: str, parts: float) -> float:
         """The adjustment of two names both agreeing, given what each part's adjustment (``parts``)
