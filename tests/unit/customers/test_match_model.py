@@ -521,3 +521,22 @@ def test_a_trained_model_links_where_a_pair_is_one_person_with_the_odds_it_is_to
         features, builtin, TrainingOptions(random_pairs=20_000, link_weight=10.0, review_weight=6.0)
     )
     assert (fixed.upper_threshold, fixed.lower_threshold) == (10.0, 6.0)
+
+
+def test_given_names_that_only_resemble_link_on_the_persons_own_e__mail_not_on_what_a_home_shares():
+    home = {"street": "Krebsplatz 135", "pc": "15898"}
+    anna = rec("1", "Anna", "Schulz", "1982-10-21", **home)
+    for model in (None, _model_with_frequencies()):
+        matcher = Matcher(MatchConfig(), model=model)
+        # Siblings: names alike, one home; twins: the birth date too.
+        for other in (
+            rec("2", "Joanna", "Schulz", **home),
+            rec("3", "Joanna", "Schulz", "1982-10-21", phone="+493055501770", **home),
+        ):
+            scored = matcher.score(other, "c", [anna])
+            assert next(c.level for c in scored.comparisons if c.comparator == "given_name") == "similar"
+            assert not matcher.links(scored)
+        # The person's own e-mail says it is one person whose name was mistyped.
+        with_mail = rec("4", "Anna", "Schulz", "1982-10-21", email="as@example.com", **home)
+        mistyped = rec("5", "Joanna", "Schulz", email="as@example.com", **home)
+        assert matcher.links(matcher.score(mistyped, "c", [with_mail]))

@@ -183,8 +183,20 @@ _NAMES = ("given_name", "family_name")
 
 def corroborated(comparisons: Sequence[Comparison]) -> bool:
     """Whether something besides the names agrees: namesakes share names and nothing else, so names
-    alone, however rare, never link (a steward decides)."""
-    return any(c.weight > 0 and c.comparator not in _NAMES for c in comparisons)
+    alone, however rare, never link (a steward decides). Given names that only resemble each other
+    ("Joanna" and "Anna", "Joshua" and "Joseph") are what siblings and twins have: with them, what a
+    home shares (the family name, the address, a landline, even a twin's birth date) does not
+    corroborate; the person's own e-mail, mobile or identifier must."""
+    if not any(c.weight > 0 and c.comparator not in _NAMES for c in comparisons):
+        return False
+    given = next((c for c in comparisons if c.comparator == "given_name"), None)
+    if given is None or given.level not in _RESEMBLING:
+        return True
+    return any(c.comparator in _OWN_KEYS for c in own_evidence(comparisons, frozenset()))
+
+
+_RESEMBLING = frozenset({"similar", "phonetic", "initial"})
+_OWN_KEYS = ("email_exact", "phone_exact", "identifier")
 
 
 def uncertainty(comparisons: Sequence[Comparison]) -> str:
