@@ -129,12 +129,11 @@ def _keyed_wrong_twice(dob: Comparison, by: dict[str, Comparison]) -> bool:
     and "1987-06-09"; two digits off), on a record whose own e-mail or mobile number agrees: one
     person's date keyed wrong twice. Two people of one home share a landline, or an e-mail, not an
     e-mail and such a date (a father and his son are decades apart, and born on other days)."""
-    if not _two_slips(dob.left, dob.right):
-        return False
     email, phone = by.get("email_exact"), by.get("phone_exact")
-    return (email is not None and email.level == "exact") or (
+    own = (email is not None and email.level == "exact") or (
         phone is not None and phone.level == "exact" and not fixed_line(phone.left)
     )
+    return own and _two_slips(dob.left, dob.right)
 
 
 _SLIPS = frozenset({"day_month_swapped", "one_digit", "digits_transposed"})
