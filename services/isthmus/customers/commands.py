@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -48,16 +49,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     tr.add_argument("--random-pairs", type=int, default=TrainingOptions.random_pairs, help="pairs for u")
     tr.add_argument(
-        "--link-weight",
+        "--link-probability",
         type=float,
-        default=TrainingOptions.link_weight,
-        help="link at this weight of evidence (log2 likelihood ratio) or more (default %(default)s)",
+        default=TrainingOptions.link_probability,
+        help="link where a pair is one person with this probability or more (default %(default)s)",
     )
     tr.add_argument(
-        "--review-weight",
+        "--review-probability",
         type=float,
-        default=TrainingOptions.review_weight,
-        help="below the link weight and from this one up, a steward decides (default %(default)s)",
+        default=TrainingOptions.review_probability,
+        help="below the link probability and from this one up, a steward decides (default %(default)s)",
+    )
+    tr.add_argument(
+        "--link-weight",
+        type=float,
+        help="link at this weight of evidence (log2 likelihood ratio) or more, instead of a probability",
+    )
+    tr.add_argument(
+        "--review-weight", type=float, help="a steward decides from this weight up, instead of a probability"
     )
     tr.add_argument("--actor", default="", help="who trains it (kept in the model log)")
     tr.set_defaults(func=_train)
@@ -119,10 +128,14 @@ def _train(args: argparse.Namespace) -> int:
     options = TrainingOptions(
         max_pairs=args.max_pairs,
         random_pairs=args.random_pairs,
+        link_probability=args.link_probability,
+        review_probability=args.review_probability,
         link_weight=args.link_weight,
         review_weight=args.review_weight,
     )
-    if options.review_weight > options.link_weight:
+    if not 0 < options.review_probability <= options.link_probability < 1:
+        raise ConfigError("--review-probability and --link-probability: 0 < review <= link < 1")
+    if None not in (options.review_weight, options.link_weight) and args.review_weight > args.link_weight:
         raise ConfigError("--review-weight is above --link-weight")
     builtin = settings_from_env(load().extra).match.builtin_model()
 
@@ -185,6 +198,11 @@ def describe(model: MatchModel) -> str:
     lines = [
         f"model {model.version}: link at {model.upper_threshold:.2f}, review from {model.lower_threshold:.2f}"
     ]
+    if model.pair_prior:
+        lines.append(
+            f"pairs of records that are one person: 1 in {1 / model.pair_prior:,.0f}"
+            f" (a weight w is odds of 2^(w - {-math.log2(model.pair_prior / (1 - model.pair_prior)):.1f}))"
+        )
     if model.prior:
         lines.append(f"prior (share of candidate pairs that are one person): {model.prior:.4f}")
     for comparator, levels in LEVELS.items():

@@ -20,7 +20,15 @@ from isthmus.customers.incoming import (
     Working,
 )
 from isthmus.customers.ingest_state import BatchState
-from isthmus.customers.matching import Comparison, Decision, Outcome, Scored, own_evidence, shared_contacts
+from isthmus.customers.matching import (
+    Comparison,
+    Decision,
+    Features,
+    Outcome,
+    Scored,
+    own_evidence,
+    shared_contacts,
+)
 from isthmus.customers.records import Record
 from isthmus.customers.store import SourceRow
 from isthmus.kernel.errors import DomainError
@@ -86,7 +94,7 @@ class Deciding(BatchState):
             if w is None or w.state != ACTIVE or not w.refs:
                 continue
             scored.append(matcher.score(f, cid, [self.features[m] for m in w.refs]))
-        decision = self._ambiguous(matcher.decide(f, scored), scored)
+        decision, bridging = self._ambiguous(f, matcher.decide(f, scored), scored)
         outcome = OUTCOMES[decision.outcome]
         result = Upserted(item.index, rec.source_system, rec.source_id, outcome=outcome, score=decision.score)
         if decision.outcome in (Outcome.DETERMINISTIC, Outcome.PROBABILISTIC):
@@ -96,11 +104,7 @@ class Deciding(BatchState):
             )
             # A record that links to two customers shows they are one person (their first records
             # arrived with too little in common); they are merged once the batch is written.
-            self.bridges += [
-                (w.customer_id, s.customer_id, rec.ref)
-                for s in scored
-                if s.customer_id != w.customer_id and matcher.links(s)
-            ]
+            self.bridges += [(w.customer_id, cid, rec.ref) for cid in bridging]
         else:
             w = Working(new_uuid(), set(), None, created=True)
             self.working[w.customer_id] = w
@@ -143,35 +147,66 @@ class Deciding(BatchState):
         result.customer_id = w.customer_id
         return result
 
-    def _ambiguous(self, decision: Decision, scored: list[Scored]) -> Decision:
-        """A record that links as well to two customers who are two people (a father and his son of
-        the same name, the record without a birth date) is not linked to either: a steward decides."""
+    def _ambiguous(self, f: Features, decision: Decision, scored: list[Scored]) -> tuple[Decision, list[str]]:
+        """The decision for a record that links to several customers, and the other customers it links
+        to that it shows are one person with the one it joins (they are merged: bridging).
+
+        When two of the customers it links to are two people (a father and his son of the same name,
+        the record without a birth date), what only one of them holds (a birth date, a personal e-mail,
+        a mobile) says whose record it is: it joins the customer its own evidence agrees with, and
+        bridges only to others where its own evidence agrees too. What the household shares says
+        nothing: with no such evidence, or with it agreeing with two people, a steward decides."""
         if decision.outcome not in (Outcome.DETERMINISTIC, Outcome.PROBABILISTIC):
-            return decision
-        chosen = [self.features[r] for r in self.working[decision.customer_id].refs]
-        for s in scored:
-            if s.customer_id == decision.customer_id or not self.matcher.links(s):
-                continue
-            other = [self.features[r] for r in self.working[s.customer_id].refs]
-            if not self.matcher.compatible(chosen, other):
-                # Two people of one home: what only one of them holds (a birth date, a personal
-                # e-mail, a mobile) says whose record it is; what the household shares does not.
-                household = shared_contacts(chosen, other)
-                if own_evidence(decision.comparisons, household) and not own_evidence(
-                    s.comparisons, household
-                ):
-                    continue
-                why = f"matches as well another customer who is someone else ({s.customer_id})"
-                return Decision(
-                    Outcome.REVIEW,
-                    decision.customer_id,
-                    decision.score,
-                    decision.comparisons,
-                    decision.insufficient,
-                    households=decision.households,
-                    uncertain=why,
+            return decision, []
+        matcher = self.matcher
+        linked = [s for s in scored if matcher.links(s)]
+        members = {
+            s.customer_id: [self.features[r] for r in self.working[s.customer_id].refs] for s in linked
+        }
+        apart = [
+            (s, t)
+            for i, s in enumerate(linked)
+            for t in linked[i + 1 :]
+            if not matcher.compatible(members[s.customer_id], members[t.customer_id], f)
+        ]
+        others = [s.customer_id for s in linked if s.customer_id != decision.customer_id]
+        if not apart:
+            return decision, others
+        household = frozenset().union(
+            *(shared_contacts(members[s.customer_id], members[t.customer_id]) for s, t in apart)
+        )
+        own = [s for s in linked if own_evidence(s.comparisons, household)]
+        if own:
+            pick = max(own, key=lambda s: (bool(s.deterministic), s.score, s.customer_id))
+            if all(
+                matcher.compatible(members[pick.customer_id], members[s.customer_id], f)
+                for s in own
+                if s is not pick
+            ):
+                outcome = Outcome.DETERMINISTIC if pick.deterministic else Outcome.PROBABILISTIC
+                chosen = Decision(
+                    outcome,
+                    pick.customer_id,
+                    pick.score,
+                    pick.comparisons,
+                    False,
+                    pick.deterministic,
+                    decision.households,
                 )
-        return decision
+                return chosen, [s.customer_id for s in own if s is not pick]
+        s, t = apart[0]
+        someone = t if s.customer_id == decision.customer_id else s
+        why = f"matches as well another customer who is someone else ({someone.customer_id})"
+        review = Decision(
+            Outcome.REVIEW,
+            decision.customer_id,
+            decision.score,
+            decision.comparisons,
+            decision.insufficient,
+            households=decision.households,
+            uncertain=why,
+        )
+        return review, []
 
     def _household(self, customer_id: str, other: Scored, rec: Record) -> None:
         """``customer_id`` and ``other`` are two people of one household (see ``Scored.household``)."""

@@ -30,9 +30,10 @@ class StoredModel:
 
 def summary(model: MatchModel) -> str:
     about = model.about
+    odds = f"1 pair in {1 / model.pair_prior:,.0f} one person, " if model.pair_prior else ""
     return (
         f"{about.get('records', '?')} records, {about.get('candidate_pairs', '?')} candidate pairs,"
-        f" prior {model.prior:.4f}; link at {model.upper_threshold:.1f},"
+        f" prior {model.prior:.4f}; {odds}link at {model.upper_threshold:.1f},"
         f" review from {model.lower_threshold:.1f}"
     )
 

@@ -196,7 +196,8 @@ _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("custo
 
 def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool, with_records: bool) -> Select[Any]:
     """(idx, customer id, keys shared, then a profile row's columns) for the ``limit`` customers
-    sharing most of idx's keys, best first, a row for each of their source records.
+    sharing most of idx's keys, best first (on a tie, the one sharing the key fewest records hold),
+    a row for each of their source records.
 
     Keys held by more than ``max_key_records`` source records are left out. With ``lateral``
     (PostgreSQL) each key is an index lookup that stops after ``max_key_records + 1`` rows, so a
@@ -217,12 +218,20 @@ def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool, with_re
     size = func.count().over(partition_by=(keyed.c.idx, keyed.c.key)).label("size")
     rows = held.add_columns(size).subquery()
     hits = (
-        select(rows.c.idx, rows.c.customer_id, func.count(distinct(rows.c.key)).label("n"))
+        select(
+            rows.c.idx,
+            rows.c.customer_id,
+            func.count(distinct(rows.c.key)).label("n"),
+            func.min(rows.c.size).label("rarest"),
+        )
         .where(rows.c.size <= max_key_records)
         .group_by(rows.c.idx, rows.c.customer_id)
         .subquery()
     )
-    rank = func.row_number().over(partition_by=hits.c.idx, order_by=(hits.c.n.desc(), hits.c.customer_id))
+    # Of customers sharing as many keys, those sharing a rarer one first: a key two records hold
+    # (a name's sound with a postcode) picks a person out better than one twenty namesakes hold.
+    order = (hits.c.n.desc(), hits.c.rarest, hits.c.customer_id)
+    rank = func.row_number().over(partition_by=hits.c.idx, order_by=order)
     ranked = select(hits.c.idx, hits.c.customer_id, hits.c.n, rank.label("rank")).subquery()
     best = select(ranked).where(ranked.c.rank <= limit).subquery()
     # With the match profiles of each candidate's source records, in the same statement.
@@ -352,8 +361,9 @@ class Repository:
 
         Counted and ranked in the database: a key built on a common name can be held by thousands of
         customers in a large master, and only the best few per record are wanted, so what crosses the
-        wire per record stays bounded as the master grows. Ties go to the lower customer id. A key
-        held by more than ``max_key_records`` source records is skipped: it cannot pick anyone out.
+        wire per record stays bounded as the master grows. Ties go to the customer sharing the rarer
+        key, then to the lower customer id. A key held by more than ``max_key_records`` source
+        records is skipped: it cannot pick anyone out.
         The profiles come in the same statement: one round trip for a slice of records, not two.
         """
         out: list[list[tuple[str, int]]] = [[] for _ in wanted]

@@ -140,3 +140,29 @@ async def test_one_batch_can_create_two_customers_and_the_record_that_joins_them
     answer = await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=records))
     (one,) = {r.customer_id for r in answer.results}
     assert [await lookup(master, r.source_system, r.source_id) for r in records] == [one] * 3
+
+
+async def test_copies_whose_birth_dates_were_keyed_wrong_each_its_own_way_are_joined_by_a_record_near_both(
+    master, uid
+):
+    family, email, phone = f"{uid}Wahner", f"mw{uid}@example.com", "+49 178 3460074"
+    a = await upsert(
+        master,
+        person(
+            "callcenter", f"W1-{uid}", "Maurizio", family, phone=phone, dob=(1975, 11, 26), street="Ring 1"
+        ),
+    )
+    b = await upsert(
+        master, person("webshop", f"W2-{uid}", "Maurizio", family, email=email, dob=(1970, 11, 22))
+    )
+    # Two digits apart: nothing yet says these are one person.
+    assert b.customer_id != a.customer_id
+    c = await upsert(
+        master,
+        person("erp", f"W3-{uid}", "Maurizio", family, email=email, phone=phone, dob=(1970, 11, 26)),
+    )
+    # One digit from each: each copy was keyed wrong once, and the record's e-mail and phone are both.
+    assert c.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
+    assert {
+        await lookup(master, s, i) for s, i in (("callcenter", f"W1-{uid}"), ("webshop", f"W2-{uid}"))
+    } == {c.customer_id}

@@ -123,3 +123,20 @@ async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession) 
 
     assert narrow == [[("c-target", 1)]]  # 41 records hold the name key: only the birth-date key counts
     assert broad[0][0] == ("c-target", 2) and len(broad[0]) == 10
+
+
+async def test_of_customers_sharing_as_many_keys_the_one_sharing_a_rarer_key_ranks_first(
+    session: AsyncSession,
+) -> None:
+    # Ten namesakes share the sound of both names; the person's own copy (a typo in the given name)
+    # shares only the family name's sound with the postcode, a key two records hold.
+    namesakes = [("np:M460|T520", f"namesake-{i}", f"c-{i:03}") for i in range(10)]
+    own = [("nz:M460:16130", "own-1", "c-zzz"), ("nz:M460:16130", "own-2", "c-zzz")]
+    await hold(session, namesakes + own)
+
+    found = await candidates(
+        Repository(session), [{"np:M460|T520", "nz:M460:16130"}], limit=5, max_key_records=200
+    )
+
+    assert found[0][0] == ("c-zzz", 1)
+    assert found[0][1:] == [(f"c-{i:03}", 1) for i in range(4)]

@@ -173,3 +173,63 @@ async def test_a_record_matching_father_and_son_joins_the_one_whose_own_e_mail_i
     # What the household shares alone still waits for a steward.
     shared = await upsert(master, person("webshop", f"X2-{uid}", "Otto", family, dob=None, **home(uid)))
     assert shared.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED
+
+
+async def test_a_record_matching_two_people_and_a_copy_either_could_be_joins_its_own_and_bridges_nothing(
+    master, clock, uid
+):  # type: ignore[no-untyped-def]
+    family, daughter_mail = f"Muller{uid}", f"delia.{uid}@example.com"
+    address = {k: v for k, v in home(uid).items() if k != "phone"}
+    mother = await upsert(master, person("erp", f"M1-{uid}", "Delia", family, dob=(1975, 2, 6), **home(uid)))
+    daughter = await upsert(
+        master,
+        person("webshop", f"D1-{uid}", "Delia", family, dob=(2006, 12, 11), email=daughter_mail, **address),
+    )
+    assert daughter.customer_id != mother.customer_id
+    clock.advance(seconds=1)
+    # A copy of the mother's, names transposed, no birth date: it could be either's; a steward decides.
+    either = await upsert(master, person("callcenter", f"M2-{uid}", family, "Delia", dob=None, **home(uid)))
+    assert either.outcome == pb.MATCH_OUTCOME_REVIEW_OPENED
+    clock.advance(seconds=1)
+
+    # The daughter's copy: her e-mail, the home's landline. It links to all three customers; the
+    # e-mail is the daughter's own, so it joins her, and shows nothing about the copy either could be.
+    late = await upsert(
+        master, person("erp", f"D2-{uid}", "Delia", family, dob=None, email=daughter_mail, **home(uid))
+    )
+
+    assert late.customer_id == daughter.customer_id
+    assert await sources(master, daughter.customer_id) == {f"D1-{uid}", f"D2-{uid}"}
+    assert await sources(master, either.customer_id) == {f"M2-{uid}"}
+    assert await sources(master, mother.customer_id) == {f"M1-{uid}"}
+
+
+async def test_a_twins_record_joins_the_twin_whose_e_mail_it_holds_not_the_one_sharing_the_birth_date(
+    master, uid
+):  # type: ignore[no-untyped-def]
+    family, mail = f"Allen{uid}", f"joe.{uid}@example.com"
+    mobile = f"+49 172 {int(uid[:6], 16) % 10_000_000:07d}"
+    address = {k: v for k, v in home(uid).items() if k != "phone"}
+    joe = await upsert(
+        master,
+        person(
+            "callcenter", f"J1-{uid}", "Joe", family, dob=(1979, 4, 13), email=mail, phone=mobile, **address
+        ),
+    )
+    joshua = await upsert(
+        master,
+        person(
+            "erp", f"J2-{uid}", "Joshua", family, dob=(1979, 4, 13), email=f"jo.{uid}@example.de", **address
+        ),
+    )
+    assert joshua.customer_id != joe.customer_id
+
+    # "Joseph" is near "Joshua" and a nickname away from "Joe"; the birth date is both twins'.
+    joseph = await upsert(
+        master,
+        person("erp", f"J3-{uid}", "Joseph", family, dob=(1979, 4, 13), email=mail, phone=mobile, **address),
+    )
+
+    assert joseph.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
+    assert joseph.customer_id == joe.customer_id
+    assert await sources(master, joshua.customer_id) == {f"J2-{uid}"}

@@ -328,3 +328,215 @@ def test_what_only_one_person_of_a_home_holds_tells_them_apart_and_what_the_home
     assert (
         own_evidence(matcher.score(father, "c", [father]).comparisons, shared)[0].comparator != "email_exact"
     )
+
+
+# --- one person's records keyed wrong in different ways ---------------------------------------------
+
+
+def test_birth_dates_keyed_wrong_once_each_are_one_persons_when_a_record_is_within_a_typo_of_both():
+    matcher = Matcher(MatchConfig())
+    home = {"street": "Lindenallee 4", "pc": "10115"}
+    phone_copy = rec("A", "Maurizio", "Wahner", "1975-11-26", phone="+491783460074", **home)
+    mail_copy = rec("B", "Maurizio", "Wahner", "1970-11-22", email="mw@example.com")
+    # Two digits apart, compared with each other: two people, as far as these two records say.
+    assert "dates" in matcher.score(mail_copy, "c", [phone_copy]).against
+    assert not matcher.compatible([phone_copy], [mail_copy])
+    # A record one digit from each (it holds the e-mail of one and the phone of the other) shows each
+    # copy was keyed wrong once: one person.
+    both = rec("C", "Maurizio", "Wahner", "1970-11-26", phone="+491783460074", email="mw@example.com")
+    assert matcher.compatible([phone_copy], [mail_copy], both)
+    assert matcher.compatible([phone_copy, both], [mail_copy])
+    # A record that is no closer to either explains nothing, and a given name apart is still two people.
+    undated = rec("D", "Maurizio", "Wahner", phone="+491783460074", email="mw@example.com")
+    assert not matcher.compatible([phone_copy], [mail_copy], undated)
+    sister = rec("E", "Marta", "Wahner", "1970-11-22", email="mw@example.com")
+    assert not matcher.compatible([phone_copy], [sister], both)
+
+
+@pytest.mark.parametrize("first", ["given", "transposed"])
+def test_a_nickname_agrees_transposed_whichever_record_arrives_first(first: str):
+    given, transposed = rec("1", "William", "Smith"), rec("2", "Smith", "Bill")
+    a, b = (given, transposed) if first == "given" else (transposed, given)
+    for model in (None, _model_with_frequencies()):
+        levels = {c.comparator: c.level for c in Matcher(MatchConfig(), model=model).score_pair(a, b)[1]}
+        assert sorted(levels.values()) == ["exact", "nickname"]
+
+
+@pytest.mark.parametrize("first", ["given", "transposed"])
+def test_names_transposed_agree_whichever_record_arrives_first(first: str):
+    # "Heinz-Willi-Franz-Josef Pergande", and a copy with the names in each other's place, the given
+    # names spaced and one mistyped ("Heinz Filli Franz Josef").
+    given = rec("1", "Heinz-Willi-Franz-Josef", "Pergande", "2005-09-06")
+    transposed = rec("2", "Pergande", "Heinz Filli Franz Josef", "2005-09-06")
+    a, b = (given, transposed) if first == "given" else (transposed, given)
+    levels = {c.comparator: c.level for c in Matcher(MatchConfig()).score_pair(a, b)[1]}
+    assert {levels["given_name"], levels["family_name"]} == {"exact", "typo"}
+
+
+def test_a_persons_birth_date_keyed_wrong_does_not_make_their_full_name_look_common():
+    from isthmus.customers.matching.model import FULL_NAME
+    from isthmus.customers.matching.training import term_frequencies
+
+    one = [
+        rec("1", "Matthias", "Schönland", "1975-07-02"),
+        rec("2", "Matthias", "Schönland", "1975-02-07"),  # day and month swapped
+        rec("3", "Matthias", "Schönland", "1975-02-05"),  # and a digit off
+    ]
+    namesakes = [rec("4", "Maria", "Garcia", "1963-02-19"), rec("5", "Maria", "Garcia", "1988-07-30")]
+    others = [rec(str(n), f"Given{n}", f"Family{n}", f"19{50 + n % 40}-01-1{n % 9}") for n in range(6, 26)]
+    tables, floors = term_frequencies([*one, *namesakes, *others])
+    assert "matthias schonland" not in tables[FULL_NAME]
+    assert tables[FULL_NAME]["maria garcia"] == pytest.approx(2 * floors[FULL_NAME])
+
+
+def test_the_commoner_reading_of_transposed_names_sets_their_term_frequency():
+    model = MatchModel(
+        "7",
+        MatchConfig().builtin_model().weights,
+        10.0,
+        8.0,
+        u={c: {level: 0.05 for level in levels} for c, levels in LEVELS.items()},
+        term_frequencies={"family_name": {"muller": 0.2}, "given_name": {"delia": 0.05}},
+        tf_floor={"family_name": 0.0001, "given_name": 0.0001},
+    )
+    matcher = Matcher(MatchConfig(), model=model)
+    in_place = rec("1", "Delia", "Müller")
+    transposed = rec("2", "Müller", "Delia")
+    for a, b in ((in_place, transposed), (transposed, in_place)):
+        comparisons = matcher.score_pair(a, b)[1]
+        names = sum(c.weight for c in comparisons if c.comparator in ("given_name", "family_name"))
+        # "Müller" as a given name has never been seen, so it would read as a rare name (+4.3):
+        # the names are weighed as "Delia" (given, +0) and "Müller" (family, a common name, -2).
+        exact = model.weight("given_name", "exact") + model.weight("family_name", "exact")
+        assert names == pytest.approx(exact - 2.0)
+
+
+def test_twins_birth_date_is_their_homes_and_tells_neither_apart():
+    home = {"street": "Lindenallee 4", "pc": "10115"}
+    joe = rec("J1", "Joe", "Allen", "1979-04-13", phone="+491723379706", email="joe@example.com", **home)
+    joshua = rec("J2", "Joshua", "Allen", "1979-04-13", email="joshua@example.com", **home)
+    household = shared_contacts([joe], [joshua])
+    assert household == {"1979-04-13"}
+    matcher = Matcher(MatchConfig())
+    # Joseph's record: his e-mail and mobile, and the birth date both twins hold.
+    joseph = rec(
+        "J3", "Joseph", "Allen", "1979-04-13", phone="+491723379706", email="joe@example.com", **home
+    )
+    assert {c.comparator for c in own_evidence(matcher.score(joseph, "c", [joe]).comparisons, household)} == {
+        "email_exact",
+        "phone_exact",
+    }
+    assert own_evidence(matcher.score(joseph, "c", [joshua]).comparisons, household) == []
+
+
+def test_a_birth_date_keyed_wrong_twice_is_one_persons_when_their_own_e_mail_or_mobile_agrees():
+    matcher = Matcher(MatchConfig())
+    first = rec("1", "Nienke", "de Graaf", "1987-09-08", email="nienke@example.com", phone="+491777362666")
+    # Day and month swapped, and then a digit off: keyed wrong twice.
+    again = rec("2", "Nienke", "de Graaf", "1987-06-09", email="nienke@example.com")
+    assert matcher.score(again, "c", [first]).against == ""
+    assert matcher.decide(again, [matcher.score(again, "c", [first])]).outcome is Outcome.DETERMINISTIC
+    mobile = rec("3", "Nienke", "de Graaf", "1987-06-09", phone="+491777362666")
+    assert matcher.score(mobile, "c", [first]).against == ""
+    # Two digits off, each a slip of its own (the year's last digit, the month's).
+    two_digits = rec("7", "Nienke", "de Graaf", "1984-06-08", email="nienke@example.com")
+    assert matcher.score(two_digits, "c", [first]).against == ""
+    # Without the person's own e-mail or mobile, or with the home's landline only, two people.
+    for other in (
+        rec("4", "Nienke", "de Graaf", "1987-06-09", street="Lindenallee 4", pc="10115"),
+        rec("5", "Nienke", "de Graaf", "1987-06-09", phone="+493012345678"),
+    ):
+        home = rec(
+            "1", "Nienke", "de Graaf", "1987-09-08", phone="+493012345678", street="Lindenallee 4", pc="10115"
+        )
+        assert "dates" in matcher.score(other, "c", [home]).against
+    # A father and his son are decades apart, not a swap and a digit.
+    son = rec("6", "Nienke", "de Graaf", "2011-09-08", email="nienke@example.com")
+    assert "dates" in matcher.score(son, "c", [first]).against
+
+
+def test_a_typo_of_a_full_name_many_share_weighs_no_more_than_the_name_itself():
+    from isthmus.customers.matching.model import FULL_NAME
+
+    model = MatchModel(
+        "7",
+        MatchConfig().builtin_model().weights,
+        10.0,
+        8.0,
+        u={c: {level: 0.05 for level in levels} for c, levels in LEVELS.items()},
+        # Ten people called Maria Garcia: the full name is common though each part alone is not.
+        term_frequencies={"family_name": {}, "given_name": {}, FULL_NAME: {"maria garcia": 0.01}},
+        tf_floor={"family_name": 0.0001, "given_name": 0.0001},
+    )
+    matcher = Matcher(MatchConfig(), model=model)
+
+    def names(a: Features, b: Features) -> float:
+        return sum(
+            c.weight for c in matcher.score_pair(a, b)[1] if c.comparator in ("given_name", "family_name")
+        )
+
+    maria, namesake, typo = (
+        rec("1", "Maria", "Garcia"),
+        rec("2", "Maria", "Garcia"),
+        rec("3", "Margia", "Garcia"),
+    )
+    assert names(typo, maria) == pytest.approx(names(namesake, maria))
+    assert names(maria, typo) == pytest.approx(names(namesake, maria))
+    # The name as it should be may come transposed, the typo in place.
+    transposed = rec("6", "Garcia", "Maria")
+    assert names(transposed, typo) == pytest.approx(names(namesake, maria))
+    assert names(typo, transposed) == pytest.approx(names(namesake, maria))
+    # A rare full name keeps the typo's own, lower weight.
+    assert names(rec("4", "Heike", "Wojcik"), rec("5", "Hieke", "Wojcik")) < names(
+        rec("4", "Heike", "Wojcik"), rec("5", "Heike", "Wojcik")
+    )
+
+
+def test_a_trained_model_links_where_a_pair_is_one_person_with_the_odds_it_is_told():
+    import math
+
+    rng = random.Random(5)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)).title()
+
+    features = []
+    for n in range(400):
+        given, family, dob = word(), word(), f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}"
+        for copy in range(1 + n % 2):
+            typo = family if copy == 0 or rng.random() < 0.7 else family[:-1] + "x"
+            features.append(rec(f"{n}-{copy}", given, typo, dob, street=f"Weg {n % 50}", pc=f"{10000 + n}"))
+    builtin = MatchConfig().builtin_model()
+    model = train(features, builtin, TrainingOptions(random_pairs=20_000))
+
+    # 200 pairs of one person among the 179,700 pairs of 600 records: about one in 900.
+    assert 1 / model.pair_prior == pytest.approx(179_700 / 200, rel=0.25)
+    odds_before = math.log2(model.pair_prior / (1 - model.pair_prior))
+    assert model.upper_threshold == pytest.approx(math.log2(0.95 / 0.05) - odds_before, abs=0.05)
+    assert model.lower_threshold == pytest.approx(-odds_before, abs=0.05)
+    assert model.match_probability(model.upper_threshold) == pytest.approx(0.95, abs=0.005)
+    assert MatchModel.from_json(model.to_json()).pair_prior == model.pair_prior
+    # An operator can still cut at weights of evidence.
+    fixed = train(
+        features, builtin, TrainingOptions(random_pairs=20_000, link_weight=10.0, review_weight=6.0)
+    )
+    assert (fixed.upper_threshold, fixed.lower_threshold) == (10.0, 6.0)
+
+
+def test_given_names_that_only_resemble_link_on_the_persons_own_e__mail_not_on_what_a_home_shares():
+    home = {"street": "Krebsplatz 135", "pc": "15898"}
+    anna = rec("1", "Anna", "Schulz", "1982-10-21", **home)
+    for model in (None, _model_with_frequencies()):
+        matcher = Matcher(MatchConfig(), model=model)
+        # Siblings: names alike, one home; twins: the birth date too.
+        for other in (
+            rec("2", "Joanna", "Schulz", **home),
+            rec("3", "Joanna", "Schulz", "1982-10-21", phone="+493055501770", **home),
+        ):
+            scored = matcher.score(other, "c", [anna])
+            assert next(c.level for c in scored.comparisons if c.comparator == "given_name") == "similar"
+            assert not matcher.links(scored)
+        # The person's own e-mail says it is one person whose name was mistyped.
+        with_mail = rec("4", "Anna", "Schulz", "1982-10-21", email="as@example.com", **home)
+        mistyped = rec("5", "Joanna", "Schulz", email="as@example.com", **home)
+        assert matcher.links(matcher.score(mistyped, "c", [with_mail]))

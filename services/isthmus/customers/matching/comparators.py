@@ -14,7 +14,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio
 
 from isthmus.customers.matching.features import Features, street_parts
-from isthmus.customers.matching.model import MatchModel, Weights
+from isthmus.customers.matching.model import LEVELS, MatchModel, Weights
 from isthmus.customers.nicknames import GROUPS
 from isthmus.customers.records import Record
 
@@ -150,24 +150,47 @@ def family_level(a: str, b: str) -> tuple[str, float]:
 _AGREE = {"exact", "nickname", "typo", "part"}
 
 
+_RANK = {level: i for i, level in enumerate(LEVELS["given_name"])}
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def names_aligned(
     ag: str, ag_full: str, af: str, bg: str, bg_full: str, bf: str
-) -> tuple[tuple[str, float] | None, tuple[str, float] | None, bool]:
-    """(given level, family level, transposed) of two names, as given or with ``a``'s two swapped.
+) -> tuple[tuple[str, float] | None, tuple[str, float] | None, str]:
+    """(given level, family level, whose names are transposed) of two names: "" as given, "a" or "b"
+    when that record's two are swapped, "ab" when either reading agrees as well.
 
     A swap counts only when it makes both names agree, not when it trades one mismatch for another.
+    Given names are compared as given names and family names as family names in either reading
+    ("Bill" is "William" whichever record holds it in the family name's place).
     """
     given = given_level(ag, ag_full, bg, bg_full) if ag and bg else None
     family = family_level(af, bf) if af and bf else None
     if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
-        return given, family, False
-    if af and bg and ag and bf:
-        sg = given_level(af.split(" ")[0], af.replace(" ", ""), bg, bg_full)
-        sf = family_level(ag_full, bf)
+        return given, family, ""
+    if not (af and bg and ag and bf):
+        return given, family, ""
+    readings = []
+    for who, (xg_full, xf), (yg, yg_full, yf) in (
+        ("a", (ag_full, af), (bg, bg_full, bf)),
+        ("b", (bg_full, bf), (ag, ag_full, af)),
+    ):
+        # ``x``'s names swapped: its family name is its given name, its given names its family name.
+        sg = given_level(xf.split(" ")[0], xf.replace(" ", ""), yg, yg_full)
+        # ``x``'s given names come joined ("heinzwillifranzjosef"): so are ``y``'s family names, to
+        # compare like with like ("heinz willi franz josef").
+        sf = family_level(xg_full, yf)
+        if sf[0] not in _AGREE and " " in yf:
+            sf = family_level(xg_full, yf.replace(" ", ""))
         if sg[0] in _AGREE and sf[0] in _AGREE:
-            return sg, sf, True
-    return given, family, False
+            readings.append((_RANK[sg[0]] + _RANK[sf[0]], who, sg, sf))
+    if not readings:
+        return given, family, ""
+    readings.sort()
+    rank, who, sg, sf = readings[0]
+    if len(readings) == 2 and readings[1][0] == rank:
+        who = "ab"
+    return sg, sf, who
 
 
 def dob_level(x: str, y: str) -> str:
@@ -286,24 +309,37 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
             a.given, a.given_full, a.family, b.given, b.given_full, b.family
         )
         note = " (given and family name transposed)" if swapped else ""
+        # How common the agreed names are is read from the record whose names are in their places:
+        # ``b``'s, unless it is ``b``'s that are transposed; when either may be, the commoner reading.
+        in_place = [(b.given_full, b.family)] if swapped != "b" else []
+        in_place += [(a.given_full, a.family)] if swapped in ("b", "ab") else []
+        gw, gtf, fw, ftf, joint = min(
+            (_name_weights(model, given, family, g, f) for g, f in in_place), key=lambda t: t[0] + t[2]
+        )
+        if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
+            # A typo or a nickname of a full name many share is no rarer than the name itself:
+            # names agreeing short of exactly never weigh more than the same names agreeing exactly.
+            names = [(a.given_full, a.family), (b.given_full, b.family)]
+            if swapped:
+                names += [
+                    (a.family.replace(" ", ""), a.given_full),
+                    (b.family.replace(" ", ""), b.given_full),
+                ]
+            same = min(_exact_names(model, g, f) for g, f in names)
+            if gw + fw > same:
+                joint += same - gw - fw
+                fw = same - gw
         g = f = None
-        gw = gtf = 0.0
         if given is not None:
             level, s = given
-            gw, gtf = model.adjusted("given_name", level, b.given_full)
             why = _NAME_WHY[level].format("given") + _tf_note(gtf) + note
             g = Comparison("given_name", a.given_full, b.given_full, round(s, 3), round(gw, 3), why, level)
         if family is not None:
             level, s = family
-            w, tf = model.adjusted("family_name", level, b.family)
-            why = _NAME_WHY[level].format("family") + _tf_note(tf) + note
-            if g is not None and g.level == "exact" and level == "exact":
-                # Both agree: how common the full name is says more than its parts taken apart.
-                joint = model.full_name_adjustment(b.given_full, b.family, gtf + tf)
-                if joint < gtf + tf:
-                    w += joint - gtf - tf
-                    why += f"; a full name many share ({joint - gtf - tf:+.1f})"
-            f = Comparison("family_name", a.family, b.family, round(s, 3), round(w, 3), why, level)
+            why = _NAME_WHY[level].format("family") + _tf_note(ftf) + note
+            if joint:
+                why += f"; a full name many share ({joint:+.1f})"
+            f = Comparison("family_name", a.family, b.family, round(s, 3), round(fw, 3), why, level)
         return g, f
 
     def given_name(a: Features, b: Features) -> Comparison | None:
@@ -362,6 +398,35 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         Comparator("postal_address", address, needs_record=False),
         Comparator("generation", generation, needs_record=False),
     ]
+
+
+def _name_weights(
+    model: MatchModel,
+    given: tuple[str, float] | None,
+    family: tuple[str, float] | None,
+    given_value: str,
+    family_value: str,
+) -> tuple[float, float, float, float, float]:
+    """(given weight, its term-frequency adjustment, family weight, its adjustment, the full name's
+    further adjustment in the family weight) of names agreeing at these levels on these values."""
+    gw = gtf = fw = ftf = joint = 0.0
+    if given is not None:
+        gw, gtf = model.adjusted("given_name", given[0], given_value)
+    if family is not None:
+        fw, ftf = model.adjusted("family_name", family[0], family_value)
+        if given is not None and given[0] == "exact" and family[0] == "exact":
+            # Both agree: how common the full name is says more than its parts taken apart.
+            both = model.full_name_adjustment(given_value, family_value, gtf + ftf)
+            if both < gtf + ftf:
+                joint = both - gtf - ftf
+                fw += joint
+    return gw, gtf, fw, ftf, joint
+
+
+def _exact_names(model: MatchModel, given: str, family: str) -> float:
+    """What given and family name weigh together when both agree exactly on these values."""
+    gw, _, fw, _, _ = _name_weights(model, ("exact", 1.0), ("exact", 1.0), given, family)
+    return gw + fw
 
 
 def _tf_note(tf: float) -> str:

@@ -145,6 +145,8 @@ class MatchModel:
     term_frequencies: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     tf_floor: Mapping[str, float] = field(default_factory=dict)
     about: Mapping[str, Any] = field(default_factory=dict)  # records, pairs, iterations, trained_at
+    # Trained models: the share of all pairs of records that are one person (the odds before a score).
+    pair_prior: float = 0.0
 
     def __post_init__(self) -> None:
         flat = {(c, level): w for c, levels in self.weights.items() for level, w in levels.items()}
@@ -175,11 +177,19 @@ class MatchModel:
     def adjusted(self, comparator: str, level: str, value: str) -> tuple[float, float]:
         """(weight, term-frequency adjustment in it) of agreeing at ``level`` on ``value``."""
         w = self.weight(comparator, level)
-        table = self._adjust.get(comparator)  # type: ignore[attr-defined]
-        if table is None or level != "exact":
+        if level != "exact":
             return w, 0.0
-        tf: float = table.get(value, self._unseen[comparator])  # type: ignore[attr-defined]
+        tf = self.frequency_adjustment(comparator, value)
         return w + tf, tf
+
+    def frequency_adjustment(self, comparator: str, value: str) -> float:
+        """What agreeing exactly on ``value`` adds to or takes from ``comparator``'s exact weight for
+        how common the value is (0 without term frequencies)."""
+        table = self._adjust.get(comparator)  # type: ignore[attr-defined]
+        if table is None:
+            return 0.0
+        tf: float = table.get(value, self._unseen[comparator])  # type: ignore[attr-defined]
+        return tf
 
     def full_name_adjustment(self, given: str, family: str, parts: float) -> float:
         """The adjustment of two names both agreeing, given what each part's adjustment (``parts``)
@@ -197,10 +207,11 @@ class MatchModel:
         return (m, u) if m is not None and u is not None else None
 
     def match_probability(self, score: float) -> float | None:
-        """How likely a candidate with this score is the same person (trained models only)."""
-        if not self.prior:
+        """How likely a pair with this score is one person (trained models only): the odds of two
+        records drawn at random being one person, times the likelihood ratio the score is."""
+        if not self.pair_prior:
             return None
-        logit = score + math.log2(self.prior / (1 - self.prior))
+        logit = score + math.log2(self.pair_prior / (1 - self.pair_prior))
         return 1 / (1 + 2 ** -max(-60.0, min(60.0, logit)))
 
     @classmethod
@@ -214,6 +225,7 @@ class MatchModel:
             "upper_threshold": self.upper_threshold,
             "lower_threshold": self.lower_threshold,
             "prior": self.prior,
+            "pair_prior": self.pair_prior,
             "weights": {c: dict(levels) for c, levels in self.weights.items()},
             "m": {c: dict(levels) for c, levels in self.m.items()},
             "u": {c: dict(levels) for c, levels in self.u.items()},
@@ -243,6 +255,9 @@ class MatchModel:
         prior = float(data.get("prior", 0.0))
         if not 0.0 <= prior < 1.0:
             raise ValueError("prior must be in [0, 1)")
+        pair_prior = float(data.get("pair_prior", 0.0))
+        if not 0.0 <= pair_prior < 1.0:
+            raise ValueError("pair_prior must be in [0, 1)")
         return cls(
             version or str(data.get("version") or BUILTIN),
             {c: {lv: float(w) for lv, w in levels.items()} for c, levels in weights.items()},
@@ -254,6 +269,7 @@ class MatchModel:
             data.get("term_frequencies", {}),
             data.get("tf_floor", {}),
             data.get("about", {}),
+            pair_prior,
         )
 
 

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from isthmus.customers.matching.comparators import ComparatorRegistry, Comparison, builtin_comparators
+from isthmus.customers.matching.comparators import (
+    ComparatorRegistry,
+    Comparison,
+    builtin_comparators,
+    dob_level,
+)
 from isthmus.customers.matching.features import Features
 from isthmus.customers.matching.model import MatchModel, Weights
 
@@ -93,6 +98,9 @@ class Decision:
     uncertain: str = ""
 
 
+_DATES_APART = "different dates of birth"
+
+
 def against(comparisons: Sequence[Comparison]) -> str:
     """Why these comparisons say two people, whatever else agrees; "" when nothing does.
 
@@ -105,8 +113,8 @@ def against(comparisons: Sequence[Comparison]) -> str:
     if ident is not None and ident.level in ("exact", "typo"):
         return ""
     dob = by.get("date_of_birth")
-    if dob is not None and dob.level == "different":
-        return "different dates of birth"
+    if dob is not None and dob.level == "different" and not _keyed_wrong_twice(dob, by):
+        return _DATES_APART
     generation = by.get("generation")
     if generation is not None and generation.level == "different":
         return "different generations"
@@ -114,6 +122,48 @@ def against(comparisons: Sequence[Comparison]) -> str:
     if given is not None and given.level == "different":
         return "different given names"
     return ""
+
+
+def _keyed_wrong_twice(dob: Comparison, by: dict[str, Comparison]) -> bool:
+    """A birth date two slips from the other (the day and month swapped and a digit off, "1987-09-08"
+    and "1987-06-09"; two digits off), on a record whose own e-mail or mobile number agrees: one
+    person's date keyed wrong twice. Two people of one home share a landline, or an e-mail, not an
+    e-mail and such a date (a father and his son are decades apart, and born on other days)."""
+    email, phone = by.get("email_exact"), by.get("phone_exact")
+    own = (email is not None and email.level == "exact") or (
+        phone is not None and phone.level == "exact" and not fixed_line(phone.left)
+    )
+    return own and _two_slips(dob.left, dob.right)
+
+
+_SLIPS = frozenset({"day_month_swapped", "one_digit", "digits_transposed"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _two_slips(x: str, y: str) -> bool:
+    """Whether a date one slip (a swap of day and month, a digit, two digits transposed) from ``x`` is
+    one slip from ``y``."""
+    year, month, day = x.split("-")
+    digits = x.replace("-", "")
+    near = {f"{year}-{day}-{month}"}
+    for i in range(len(digits)):
+        near |= {digits[:i] + d + digits[i + 1 :] for d in "0123456789" if d != digits[i]}
+        if i + 1 < len(digits):
+            near.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    candidates = (z if "-" in z else f"{z[:4]}-{z[4:6]}-{z[6:]}" for z in near)
+    return any(dob_level(z, y) in _SLIPS for z in candidates)
+
+
+def _without(comparisons: Sequence[Comparison], comparator: str) -> tuple[Comparison, ...]:
+    return tuple(c for c in comparisons if c.comparator != comparator)
+
+
+def one_birth_date(records: Iterable[Features]) -> bool:
+    """Whether one of these records' birth dates is within a typo (a digit, a day/month swap, two
+    transposed digits, the same year and month) of every other: copies of one person's date, each
+    keyed wrong once."""
+    dates = {f.dob for f in records if f.dob}
+    return any(all(d == e or dob_level(d, e) != "different" for e in dates) for d in dates)
 
 
 def _vetoed(comparisons: Sequence[Comparison]) -> bool:
@@ -132,8 +182,20 @@ _NAMES = ("given_name", "family_name")
 
 def corroborated(comparisons: Sequence[Comparison]) -> bool:
     """Whether something besides the names agrees: namesakes share names and nothing else, so names
-    alone, however rare, never link (a steward decides)."""
-    return any(c.weight > 0 and c.comparator not in _NAMES for c in comparisons)
+    alone, however rare, never link (a steward decides). Given names that only resemble each other
+    ("Joanna" and "Anna", "Joshua" and "Joseph") are what siblings and twins have: with them, what a
+    home shares (the family name, the address, a landline, even a twin's birth date) does not
+    corroborate; the person's own e-mail, mobile or identifier must."""
+    if not any(c.weight > 0 and c.comparator not in _NAMES for c in comparisons):
+        return False
+    given = next((c for c in comparisons if c.comparator == "given_name"), None)
+    if given is None or given.level not in _RESEMBLING:
+        return True
+    return any(c.comparator in _OWN_KEYS for c in own_evidence(comparisons, frozenset()))
+
+
+_RESEMBLING = frozenset({"similar", "phonetic", "initial"})
+_OWN_KEYS = ("email_exact", "phone_exact", "identifier")
 
 
 def uncertainty(comparisons: Sequence[Comparison]) -> str:
@@ -170,21 +232,24 @@ def fixed_line(e164: str) -> bool:
 
 
 def shared_contacts(xs: Iterable[Features], ys: Iterable[Features]) -> frozenset[str]:
-    """The e-mails and phones that records of two people both hold: a household's."""
-    held = {v for f in xs for v in (*f.emails, *f.phones)}
-    return frozenset(v for f in ys for v in (*f.emails, *f.phones) if v in held)
+    """The e-mails, phones and birth dates that records of two people both hold: a household's (twins
+    share a birth date)."""
+    held = {v for f in xs for v in (*f.emails, *f.phones, f.dob) if v}
+    return frozenset(v for f in ys for v in (*f.emails, *f.phones, f.dob) if v in held)
 
 
 def own_evidence(comparisons: Sequence[Comparison], household: frozenset[str]) -> list[Comparison]:
     """The agreements that speak of the person, not of the household: a birth date, an identifier or a
-    generation, or an e-mail or a mobile phone that is not the household's (``household``: contact
-    points two people of it both hold; a landline is always the home's). Names and the address are
-    what a father and his son of one name at one home share."""
+    generation, or an e-mail or a mobile phone, that is not the household's (``household``: what two
+    people of it both hold, as twins their birth date; a landline is always the home's). Names and the
+    address are what a father and his son of one name at one home share."""
     out = []
     for c in comparisons:
         if c.weight <= 0 or not c.level or c.level == "different":
             continue
         if c.comparator in _PERSONAL:
+            if c.comparator == "date_of_birth" and {c.left, c.right} & household:
+                continue
             out.append(c)
         elif c.comparator in _CONTACTS:
             values = {c.left, c.right}
@@ -261,17 +326,29 @@ class Matcher:
             return False
         return bool(scored.deterministic) or (scored.score >= self.upper and corroborated(scored.comparisons))
 
-    def compatible(self, xs: Sequence[Features], ys: Sequence[Features]) -> bool:
+    def compatible(
+        self, xs: Sequence[Features], ys: Sequence[Features], bridge: Features | None = None
+    ) -> bool:
         """Whether two customers' records may be one person's: no pair of them is strong evidence
-        against (birth date, identifier, generation, given name), and some pair's names agree."""
-        names_agree = False
+        against (birth date, identifier, generation, given name), and some pair's names agree.
+
+        Two birth dates apart by more than a typo are no contradiction when one of the records (or
+        ``bridge``, the record that links the two customers) is within a typo of every birth date
+        they hold: each copy was keyed wrong once, in its own way ("1970-11-26" with "1975-11-26"
+        and "1970-11-22")."""
+        names_agree = dates_apart = False
         for x in xs:
             for y in ys:
                 comparisons = self.score_pair(x, y)[1]
-                if against(comparisons):
+                why = against(comparisons)
+                if why == _DATES_APART and not against(_without(comparisons, "date_of_birth")):
+                    dates_apart = True
+                elif why:
                     return False
                 names = [c.weight for c in comparisons if c.comparator in ("given_name", "family_name")]
                 names_agree = names_agree or (bool(names) and sum(names) > 0)
+        if dates_apart and not one_birth_date([*xs, *ys, *([bridge] if bridge else [])]):
+            return False
         return names_agree
 
     def decide(self, record: Features, candidates: Sequence[Scored]) -> Decision:

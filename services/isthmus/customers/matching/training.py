@@ -9,12 +9,18 @@
 
 A level the records say too little about (fewer than ``min_evidence`` expected pairs of one person, as
 for e-mails in data without any) keeps its built-in weight; no level of agreement weighs less than
-disagreement does. The thresholds are weights of evidence too (log2 likelihood ratios): a candidate
-links at ``link_weight`` or more, and a steward decides from ``review_weight`` up. The share of
-candidate pairs that are one person (the prior) is kept for the record, not used to cut: it depends on
-how specific the blocking keys are, and a new person's candidates are all someone else. Pure Python
-(EM runs on the distinct comparison patterns, a few thousand however many pairs), so the service's
-own image can run it.
+disagreement does.
+
+The thresholds cut at the odds that a pair is one person. A weight is a likelihood ratio; the odds
+before it are those of two records drawn at random being one person (``pair_prior``: the pairs of one
+person EM finds, over all pairs of records), about one in the number of records. A candidate links
+where the odds after it reach ``link_probability`` (0.99) and a steward decides from
+``review_probability`` (even odds) up: on 10,000 records that is a weight of about 20 to link and 13
+to review, so that what chance gives namesakes of a common name (their names, a birth date a digit
+apart) does not link them. The share of *candidate* pairs that are one person (``prior``) is kept for
+the record, not used: it depends on how specific the blocking keys are. ``link_weight`` and
+``review_weight`` set the thresholds as weights instead. Pure Python (EM runs on the distinct
+comparison patterns, a few thousand however many pairs), so the service's own image can run it.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any
 
-from isthmus.customers.matching.comparators import builtin_comparators
+from isthmus.customers.matching.comparators import builtin_comparators, dob_level
 from isthmus.customers.matching.features import Features, blocking_keys
 from isthmus.customers.matching.model import FULL_NAME, LEVELS, TERM_FREQUENCY, MatchModel
 
@@ -44,8 +50,10 @@ class TrainingOptions:
     max_block: int = 50  # records of one blocking key paired with each other (sampled beyond this)
     iterations: int = 100
     tolerance: float = 1e-6
-    link_weight: float = 10.0
-    review_weight: float = 6.0
+    link_probability: float = 0.95  # link where a pair is one person with this probability or more
+    review_probability: float = 0.5  # and a steward decides from this one up
+    link_weight: float | None = None  # or: link at this weight of evidence, whatever the odds
+    review_weight: float | None = None
     min_evidence: float = 10.0
     seed: int = 1
 
@@ -66,8 +74,9 @@ def _levels(builtin: MatchModel) -> Callable[[Features, Features], Pattern]:
 
 def candidate_pairs(
     features: Sequence[Features], options: TrainingOptions, rng: random.Random
-) -> set[tuple[int, int]]:
-    """Pairs of records sharing a blocking key, as matching would meet them."""
+) -> tuple[set[tuple[int, int]], int]:
+    """Pairs of records sharing a blocking key, as matching would meet them (sampled down to
+    ``max_pairs``), and how many there were before the sample."""
     blocks: dict[str, list[int]] = {}
     for i, f in enumerate(features):
         for key in blocking_keys(f):
@@ -79,9 +88,10 @@ def candidate_pairs(
         if len(members) > options.max_block:
             members = rng.sample(members, options.max_block)
         pairs.update((min(a, b), max(a, b)) for a, b in combinations(members, 2))
-    if len(pairs) > options.max_pairs:
+    found = len(pairs)
+    if found > options.max_pairs:
         pairs = set(rng.sample(sorted(pairs), options.max_pairs))
-    return pairs
+    return pairs, found
 
 
 def estimate_u(patterns: Counter[Pattern]) -> dict[str, list[float]]:
@@ -175,14 +185,29 @@ def term_frequencies(features: Sequence[Features]) -> tuple[dict[str, dict[str, 
         tables[name] = {v: n / total for v, n in counts.items() if n > 1}
         floors[name] = 1 / total
     # A full name counts the people holding it, told apart by their birth dates: one person's several
-    # records must not make their name look common.
+    # records must not make their name look common, nor must their birth date keyed wrong in a copy
+    # (a day and month swapped, a digit off: within a typo of another date, the same person's).
     born: dict[str, set[str]] = {}
     for f in features:
         if f.given_full and f.family and f.dob:
             born.setdefault(f"{f.given_full} {f.family}", set()).add(f.dob)
-    total = sum(len(d) for d in born.values()) or 1
-    tables[FULL_NAME] = {v: len(d) / total for v, d in born.items() if len(d) > 1}
+    people = {name: _people(dates) for name, dates in born.items()}
+    total = sum(people.values()) or 1
+    tables[FULL_NAME] = {v: n / total for v, n in people.items() if n > 1}
+    floors[FULL_NAME] = 1 / total
     return tables, floors
+
+
+def _people(dates: set[str]) -> int:
+    """How many people these birth dates of one full name are, at the least: a date and the dates
+    within a typo of it are taken as one person's, the date with the most such neighbours first."""
+    near = {d: {e for e in dates if e == d or dob_level(d, e) != "different"} for d in dates}
+    left, count = set(dates), 0
+    while left:
+        centre = max(sorted(left), key=lambda d: len(near[d] & left))
+        left -= near[centre]
+        count += 1
+    return count
 
 
 def train(
@@ -194,7 +219,7 @@ def train(
         raise ValueError(f"too few records to train on ({len(features)}; at least 100)")
     rng = random.Random(options.seed)
     pattern = _levels(builtin)
-    candidates = candidate_pairs(features, options, rng)
+    candidates, found = candidate_pairs(features, options, rng)
     if not candidates:
         raise ValueError("no two records share a blocking key: nothing to learn from")
     seen: Counter[Pattern] = Counter(pattern(features[a], features[b]) for a, b in candidates)
@@ -229,7 +254,11 @@ def train(
         floor = weights[name]["different"]
         for level in LEVELS[name][:-1]:
             weights[name][level] = max(weights[name][level], floor)
-    upper, lower = options.link_weight, options.review_weight
+    # The pairs of one person among all pairs of records: those EM finds among the candidate pairs
+    # (scaled up when they were sampled), over every pair (at least one, at most half of them).
+    all_pairs = n * (n - 1) / 2
+    pair_prior = min(0.5, max(1.0, matched * found / len(candidates)) / all_pairs)
+    upper, lower = thresholds(pair_prior, options)
     tables, floors = term_frequencies(features)
     return MatchModel(
         "trained",  # the store gives it its version
@@ -242,7 +271,26 @@ def train(
         tables,
         floors,
         _about(len(features), len(candidates), sum(randoms.values()), iterations, options),
+        pair_prior,
     )
+
+
+def thresholds(pair_prior: float, options: TrainingOptions) -> tuple[float, float]:
+    """(link, review) weights: where the odds that a pair is one person, ``pair_prior`` before any
+    comparison, reach ``options.link_probability`` and ``options.review_probability`` (or the weights
+    the options set)."""
+    before = math.log2(pair_prior / (1 - pair_prior))
+    upper = options.link_weight
+    if upper is None:
+        upper = round(_logit(options.link_probability) - before, 1)
+    lower = options.review_weight
+    if lower is None:
+        lower = round(_logit(options.review_probability) - before, 1)
+    return upper, min(lower, upper)
+
+
+def _logit(p: float) -> float:
+    return math.log2(p / (1 - p))
 
 
 def _about(
