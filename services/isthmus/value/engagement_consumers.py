@@ -263,10 +263,12 @@ async def on_service_event(
 
 async def stored_value_tier(e: Engagement, customer_id: str, service_request_id: str) -> str:
     """The customer's tier as the case came in: the case's own cost (counted by the value consumer of
-    the same event, perhaps already) must not take a top customer out of the tier that escalates it."""
+    the same event, perhaps already) must not take a top customer out of the tier that escalates it.
+    The current tier is read first: a case counted between the two reads then shows in the second,
+    while the other order could miss it in the first and see its cost in the second."""
+    found = await e.profiles([customer_id])
     if (when_opened := await tier_when_opened(e.session, service_request_id)) is not None:
         return when_opened
-    found = await e.profiles([customer_id])
     return found[0].tier.upper() if found else ""
 
 
