@@ -23,13 +23,14 @@ from typing import Any, TypeVar
 from google.protobuf import message_factory
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument, key_reused
 from isthmus.kernel.idempotency import REPLAYED, first_difference
 from isthmus.platform.events.tables import request_ids
+from isthmus.platform.sql import any_of, insert_many
 
 M = TypeVar("M", bound=Message)
 
@@ -40,6 +41,11 @@ MAX_LENGTH = 128
 _NOT_COMPARED = ("request_id", "actor")
 
 log = logging.getLogger("isthmus.requests")
+# One statement for any batch (a list parameter each, not a tuple IN rendered per batch size); the
+# rows it finds beyond the wanted pairs (an id sent to two rpcs) are left out by the caller.
+_RECALL = select(
+    request_ids.c.method, request_ids.c.request_id, request_ids.c.request, request_ids.c.response
+).where(any_of(request_ids.c.method, "methods"), any_of(request_ids.c.request_id, "ids"))
 _last_purge: dict[int, float] = {}
 
 
@@ -133,13 +139,8 @@ async def recall_many(
     wanted = [k for k in keys if k[1]]
     if not wanted:
         return [None] * len(requests)
-    rows = (
-        await session.execute(
-            select(
-                request_ids.c.method, request_ids.c.request_id, request_ids.c.request, request_ids.c.response
-            ).where(tuple_(request_ids.c.method, request_ids.c.request_id).in_(wanted))
-        )
-    ).all()
+    params = {"methods": sorted({m for m, _ in wanted}), "ids": [i for _, i in wanted]}
+    rows = (await session.execute(_RECALL, params)).all()
     stored = {(row.method, row.request_id): (row.request, row.response) for row in rows}
     out: list[M | DomainError | None] = []
     for request, wanted_key in zip(requests, keys, strict=True):
@@ -179,7 +180,7 @@ async def remember_many(session: AsyncSession, pairs: Sequence[tuple[Message, Me
     if not rows:
         return
     try:
-        await session.execute(insert(request_ids), rows)
+        await insert_many(session, request_ids, rows)
     except IntegrityError:
         raise Conflict(
             "a concurrent request with the same request_id was applied first; retry to get its response"
