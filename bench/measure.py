@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
+import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -139,3 +142,37 @@ def batch_sizes(metrics_port: int) -> dict[str, float]:
     for match in re.finditer(r'^isthmus_batch_commands_(sum|count)\{batch="([^"]+)"\} (\S+)$', text, re.M):
         found.setdefault(match[2], {})[match[1]] = float(match[3])
     return {name: v["sum"] / v["count"] for name, v in found.items() if v.get("count")}
+
+
+class Profiler:
+    """py-spy profiles of named processes over a measured phase, when ``ISTHMUS_BENCH_PROFILE`` names
+    a directory (py-spy from ``ISTHMUS_PYSPY`` or the PATH; ``pip install py-spy``). Each process gets
+    ``<dir>/<name>.txt``: collapsed stacks (``--format raw``) for ``bench/hot.py`` or a flame graph
+    tool. Off by default: sampling costs the profiled process a few percent of its CPU."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.directory = os.environ.get("ISTHMUS_BENCH_PROFILE", "")
+        self.pids = pids
+        self.running: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        if not self.directory:
+            return
+        spy = os.environ.get("ISTHMUS_PYSPY") or shutil.which("py-spy")
+        if not spy:
+            raise SystemExit("ISTHMUS_BENCH_PROFILE is set but py-spy is not found: set ISTHMUS_PYSPY")
+        Path(self.directory).mkdir(parents=True, exist_ok=True)
+        for name, pid in self.pids.items():
+            out = Path(self.directory) / f"{name}.txt"
+            command = [spy, "record", "--pid", str(pid), "--rate", "50", "--nonblocking", "--format", "raw"]
+            quiet = subprocess.DEVNULL
+            self.running.append(subprocess.Popen([*command, "-o", str(out)], stdout=quiet, stderr=quiet))
+
+    def stop(self) -> None:
+        for process in self.running:
+            process.send_signal(signal.SIGINT)
+        for process in self.running:
+            process.wait(timeout=60)
+        if self.running:
+            print(f"profiles: {self.directory}/{{{','.join(self.pids)}}}.txt (summary: bench/hot.py FILE)")
+        self.running = []

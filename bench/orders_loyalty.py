@@ -11,6 +11,9 @@ the use case wrote (bench/rows.py), as many at once as there were clients: the d
 case cannot avoid. Both print CPU per order for every process of the run.
 
     .venv/bin/python bench/orders_loyalty.py [--seconds 20] [--concurrency 64] [--rounds 2]
+
+With ``ISTHMUS_BENCH_PROFILE=DIR`` each round also writes py-spy profiles of the two services over
+the measured phase (``bench/measure.py: Profiler``; summarise with ``bench/hot.py``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rows
-from measure import Meter, batch_sizes, load_average
+from measure import Meter, Profiler, batch_sizes, load_average
 from procs import serving
 from scratch import scratch_database, scratch_vhost
 from servers import Server, servers
@@ -125,6 +128,8 @@ async def drive(
         poller = asyncio.create_task(poll())
         sampling = asyncio.create_task(sampler.run(clients_done))
         meter = Meter({**pids, "load generator": os.getpid()})
+        profiler = Profiler({name: pids[name] for name in ("orders", "loyalty")})
+        profiler.start()
         meter.start()
         started = time.perf_counter()
         clients = [asyncio.create_task(client(stub, random.Random(i))) for i in range(args.concurrency)]
@@ -138,6 +143,7 @@ async def drive(
         except TimeoutError:
             poller.cancel()
         meter.stop()
+        profiler.stop()
         await sampling
     delays = sorted(visible_at[o] - t for o, t in paid_at.items() if o in visible_at)
     missing = len(paid_at) - len(delays)
