@@ -13,6 +13,9 @@ for customers this server process has never read (cold), then the same again (wa
     .venv/bin/python bench/customer_ingest.py                      # 100,000 present, 2 x 20,000 ingested
     .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
     .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: slices of 100,000, memory
+
+With ``ISTHMUS_BENCH_PROFILE=DIR`` each round also writes a py-spy profile of the server over the
+ingest (``bench/measure.py: Profiler``; summarise with ``bench/hot.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rows
-from measure import Meter, load_average
+from measure import Meter, Profiler, load_average
 from people import SYSTEMS, Person, copy_of, make_person
 from procs import serving
 from scratch import scratch_database, scratch_vhost, vacuum
@@ -285,9 +288,12 @@ def measure(
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
             sampler = rows.Sampler(database_url, ["customers"])
             before = asyncio.run(rows.counters(database_url, ["customers"]))
+            profiler = Profiler({f"customers-round{n + 1}": server.pid})
+            profiler.start()
             rejected, elapsed = asyncio.run(
                 ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
             )
+            profiler.stop()
             after = asyncio.run(rows.counters(database_url, ["customers"]))
             profile = rows.per_unit(before, after, count)
             rss_after = rss_mib(server.pid)
