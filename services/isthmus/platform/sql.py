@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -168,6 +169,39 @@ async def insert_many(session: AsyncSession, table: Table, rows: Sequence[Mappin
     """Inserts ``rows`` (dicts with the same keys); nothing for none."""
     if rows:
         await session.execute(*insert_statement(table, rows, session.get_bind().dialect))
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_new(table: Table, names: tuple[str, ...], key: str, postgres: bool) -> Any:
+    if postgres:
+        _rows, take = _unnest(table, tuple((n, n) for n in names))
+        rows = select(*[take[n] for n in names])
+        return (
+            postgresql.insert(table)
+            .from_select(list(names), rows)
+            .on_conflict_do_nothing()
+            .returning(table.c[key])
+        )
+    return sqlite.insert(table).on_conflict_do_nothing().returning(table.c[key])
+
+
+async def insert_new(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> set[Any]:
+    """Inserts those of ``rows`` whose unique key is not yet taken, in one statement, and returns the
+    ``key`` column of the rows it inserted. On PostgreSQL a row another transaction is inserting
+    waits for it and is skipped if it commits, instead of failing the statement."""
+    if not rows:
+        return set()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = _insert_new(table, tuple(rows[0]), key, postgres)
+    if postgres:
+        params: Any = _arrays(table, [(n, n) for n in rows[0]], rows)
+        return set((await session.execute(statement, params)).scalars())
+    inserted: set[Any] = set()
+    for row in rows:  # SQLite: in process, no round trips to save
+        inserted.update((await session.execute(statement, row)).scalars())
+    return inserted
 
 
 @functools.lru_cache(maxsize=256)

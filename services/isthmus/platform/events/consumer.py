@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -27,14 +27,9 @@ from isthmus.platform.events.envelope import BadMessage, Event, decode, header_t
 from isthmus.platform.events.metrics import EventMetrics
 from isthmus.platform.events.options import BusOptions
 from isthmus.platform.events.tables import dead_letters, inbox
-from isthmus.platform.sql import any_of, insert_many
+from isthmus.platform.sql import insert_new
 
 log = logging.getLogger("isthmus.events")
-
-# Built once: every batch runs them.
-_SEEN = select(inbox.c.event_id).where(
-    inbox.c.consumer == bindparam("consumer"), any_of(inbox.c.event_id, "ids")
-)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 # Before a batch's handlers: reads what they will need, returns what to run after them (or None).
@@ -204,20 +199,17 @@ class Consumer:
     async def _handle(self, batch: Sequence[tuple[Delivery, Event]]) -> None:
         handler = self.subscription.handler
         async with self.sessions() as session, session.begin():
-            ids = list({event.event_id for _, event in batch})
-            seen = set((await session.execute(_SEEN, {"consumer": self.queue, "ids": ids})).scalars())
-            fresh: list[Event] = []
-            for _, event in batch:
-                if event.event_id not in seen:
-                    seen.add(event.event_id)
-                    fresh.append(event)
-            if fresh:
-                now = datetime.now(UTC)
-                await insert_many(
-                    session,
-                    inbox,
-                    [{"consumer": self.queue, "event_id": e.event_id, "handled_at": now} for e in fresh],
-                )
+            # The inbox keeps the ones not handled before; the others are duplicates (a redelivery,
+            # or an event published twice), as is a second copy within the batch.
+            first = {event.event_id: event for _, event in reversed(batch)}
+            now = datetime.now(UTC)
+            new = await insert_new(
+                session,
+                inbox,
+                [{"consumer": self.queue, "event_id": i, "handled_at": now} for i in sorted(first)],
+                "event_id",
+            )
+            fresh = [event for _, event in batch if event.event_id in new and first[event.event_id] is event]
             fresh_ids = {id(e) for e in fresh}
             prepare = self.subscription.prepare
             finish = await self._batch_step(prepare, session, fresh) if prepare and fresh else None
