@@ -229,9 +229,11 @@ class Bus(ABC):
                     first = await queue.get()
             except TimeoutError:
                 continue
-            batch = [first]
-            while len(batch) < self.options.consume_batch and not queue.empty():
-                batch.append(queue.get_nowait())
+            size, linger = self.options.consume_batch, self.options.consume_linger
+            batch = _take([first], queue, size)
+            if linger and 1 < len(batch) < size:  # a busy queue: fewer, larger transactions
+                await asyncio.sleep(linger)
+                _take(batch, queue, size)
             await binding.consumer.process(batch)
 
     def _spawn(self, coro: Any, what: str) -> None:
@@ -376,3 +378,10 @@ async def _cancel_all(tasks: Sequence[asyncio.Task[None]]) -> None:
         _, pending = await asyncio.wait(pending, timeout=1.0)
         if pending:
             log.warning("event bus tasks still stopping: %s", ", ".join(t.get_name() for t in pending))
+
+
+def _take(batch: list[Delivery], queue: asyncio.Queue[Delivery], size: int) -> list[Delivery]:
+    """Adds what is waiting in ``queue`` to ``batch``, up to ``size`` in all."""
+    while len(batch) < size and not queue.empty():
+        batch.append(queue.get_nowait())
+    return batch

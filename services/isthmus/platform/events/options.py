@@ -12,9 +12,11 @@ class BusOptions:
     confirm_window: int = 1000
     # How often a relay looks for rows committed by other processes (this process wakes it at once).
     poll_interval: float = 0.5
-    # Consumers: unacked deliveries per queue, and how many are handled in one transaction.
+    # Consumers: unacked deliveries per queue, and how many are handled in one transaction; when a
+    # batch finds more than one waiting, how long it waits for more before it starts.
     prefetch: int = 500
     consume_batch: int = 200
+    consume_linger: float = 0.02
     # A failing handler is tried this many times in all, with exponential back-off, then dead-lettered.
     max_attempts: int = 5
     first_retry_delay: float = 0.5
