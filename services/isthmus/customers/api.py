@@ -199,19 +199,19 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def ListDataQualityFindings(
         self, request: api.ListDataQualityFindingsRequest, context: Any
     ) -> api.ListDataQualityFindingsResponse:
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             found, token = await findings.listed(uow, request)
         return api.ListDataQualityFindingsResponse(findings=found, next_page_token=token)
 
     async def SummarizeDataQualityFindings(
         self, request: api.SummarizeDataQualityFindingsRequest, context: Any
     ) -> api.SummarizeDataQualityFindingsResponse:
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             counts = await findings.trend(uow, request, self.deps.clock().astimezone(UTC).date())
         return api.SummarizeDataQualityFindingsResponse(counts=counts)
 
     async def GetCustomer(self, request: api.GetCustomerRequest, context: Any) -> api.GetCustomerResponse:
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             customer = await queries.load_customer(
                 uow, request.customer_id, lineage=request.view != pb.CUSTOMER_VIEW_BASIC
             )
@@ -220,7 +220,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def SearchCustomers(
         self, request: api.SearchCustomersRequest, context: Any
     ) -> api.SearchCustomersResponse:
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             ids, token = await queries.search(uow, request, self.deps.settings.default_region)
             full = request.view == pb.CUSTOMER_VIEW_FULL
             found = [await queries.load_customer(uow, cid, lineage=full) for cid in ids]
@@ -229,7 +229,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def GetCustomerBySourceId(
         self, request: api.GetCustomerBySourceIdRequest, context: Any
     ) -> api.GetCustomerBySourceIdResponse:
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             cid, ref, erased = await queries.lookup(uow, request.source_system, request.source_id)
             customer = await queries.load_customer(uow, cid, lineage=False)
         return api.GetCustomerBySourceIdResponse(
@@ -240,7 +240,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         self, request: api.ListHistoryEntriesRequest, context: Any
     ) -> api.ListHistoryEntriesResponse:
         size = page_size(request.page_size)
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             entries, token = await queries.customer_history(
                 uow, request.customer_id, size, request.page_token
             )
@@ -249,7 +249,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def ListMatchReviews(
         self, request: api.ListMatchReviewsRequest, context: Any
     ) -> api.ListMatchReviewsResponse:
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             reviews, token = await queries.list_reviews(uow, request)
         return api.ListMatchReviewsResponse(match_reviews=reviews, next_page_token=token)
 
@@ -284,7 +284,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def GetCustomer360(
         self, request: api.GetCustomer360Request, context: Any
     ) -> api.GetCustomer360Response:
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             view = await queries360.customer360(uow, request.customer_id, request.timeline_page_size)
         return api.GetCustomer360Response(customer360=view)
 
@@ -292,7 +292,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         self, request: api.ListTimelineEntriesRequest, context: Any
     ) -> api.ListTimelineEntriesResponse:
         size = page_size(request.page_size)
-        async with self.deps.transaction() as uow:
+        async with self.deps.reading() as uow:
             await queries.load_customer(uow, request.customer_id, lineage=False)
             ids = await queries360.family(uow, request.customer_id)
             entries, token = await queries360.timeline(

@@ -61,7 +61,14 @@ def component() -> Component:
             model = await models.active(session) or settings.match.builtin_model()
         registry = comparator_registry(model, plugins)
         deps = Deps(
-            settings, sessions, runtime.clock, emit=_emit, registry=registry, model=model, plugins=plugins
+            settings,
+            sessions,
+            runtime.clock,
+            emit=_emit,
+            registry=registry,
+            model=model,
+            plugins=plugins,
+            reads=session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")),
         )
         customers_pb2_grpc.add_CustomerMasterServiceServicer_to_server(CustomerMaster(deps), server)
         runtime.bus.add_relay("customers", engine)

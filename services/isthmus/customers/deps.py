@@ -127,6 +127,8 @@ class Deps:
     # The model in force (a trained one the service loaded); None: the built-in weights.
     model: MatchModel | None = None
     plugins: tuple[object, ...] = ()  # comparators from plugins, registered after the built-in ones
+    # Sessions for reads, outside any transaction (AUTOCOMMIT); None: ``sessions``.
+    reads: async_sessionmaker[AsyncSession] | None = None
     matcher: Matcher = field(init=False)
 
     def __post_init__(self) -> None:
@@ -137,6 +139,14 @@ class Deps:
         registry = comparator_registry(model, self.plugins)
         self.model, self.registry = model, registry
         self.matcher = Matcher(self.settings.match, registry, model)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[UnitOfWork]:
+        """Reads, with no transaction around them: each statement sees what was committed when it
+        began, as it would in the READ COMMITTED transaction ``transaction`` opens, without the
+        round trips of its BEGIN and COMMIT. Only for reads: a write here would commit at once."""
+        async with (self.reads or self.sessions)() as session:
+            yield UnitOfWork(session, Repository(session), self)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:

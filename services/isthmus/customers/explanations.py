@@ -45,9 +45,13 @@ async def explain_links(uow: UnitOfWork, refs: Sequence[pb.SourceReference]) -> 
     stmt = select(sr.source_system, sr.source_id, sr.match_model, sr.match_comparisons).where(where)
     found = {(r[0], r[1]): (r[2], r[3]) for r in (await uow.session.execute(stmt, params)).all()}
     for ref in refs:
-        model, comparisons = found.get((ref.source_system, ref.source_id), (None, None))
-        ref.match_model = model or ""
-        ref.comparisons.extend(comparator_results(comparisons or ()))
+        explain(ref, *found.get((ref.source_system, ref.source_id), (None, None)))
+
+
+def explain(ref: pb.SourceReference, model: str | None, comparisons: Any) -> None:
+    """Fills in ``ref``'s model and comparisons as stored with its record."""
+    ref.match_model = model or ""
+    ref.comparisons.extend(comparator_results(comparisons or ()))
 
 
 async def _current(uow: UnitOfWork, ids: set[str]) -> dict[str, tuple[str, int]]:

@@ -48,11 +48,17 @@ async def load_customer(
     row = await uow.repo.customer_row(customer_id)
     if row is None:
         raise NotFound(f"customer {customer_id} not found")
-    sources = (await uow.repo.source_rows_of([customer_id])).get(customer_id, [])
-    msg = convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=lineage)
-    if lineage:  # the FULL view: what made each link, and the customer's household
-        await explanations.explain_links(uow, list(msg.sources))
-        msg.household.extend(await explanations.household(uow, customer_id))
+    if not lineage:
+        sources = (await uow.repo.source_rows_of([customer_id])).get(customer_id, [])
+        return convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=False)
+    # The FULL view: what made each link (read with the records), and the customer's household.
+    explained = await uow.repo.explained_source_rows(customer_id)
+    why = {(s.source_system, s.source_id): (model, comparisons) for s, model, comparisons in explained}
+    sources = [s for s, _, _ in explained]
+    msg = convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=True)
+    for ref in msg.sources:
+        explanations.explain(ref, *why.get((ref.source_system, ref.source_id), (None, None)))
+    msg.household.extend(await explanations.household(uow, customer_id))
     return msg
 
 

@@ -163,6 +163,10 @@ _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c
 # Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
 _SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(any_of(source_records.c.customer_id, "ids"))
 _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "ids"))
+# A customer's records with what linked each (GetCustomer's full view), in one statement.
+_EXPLAINED_SOURCE_ROWS = select(
+    *_SOURCE_COLS, source_records.c.match_model, source_records.c.match_comparisons
+).where(source_records.c.customer_id == bindparam("customer_id"))
 
 
 # What matching compares a candidate's records by: their profiles (the record itself only where the
@@ -304,6 +308,11 @@ class Repository:
         for r in rows:
             out[r.customer_id].append(_source_row(r))
         return out
+
+    async def explained_source_rows(self, customer_id: str) -> list[tuple[SourceRow, str | None, Any]]:
+        """The customer's source records, each with the model and the comparisons that linked it."""
+        rows = (await self.session.execute(_EXPLAINED_SOURCE_ROWS, {"customer_id": customer_id})).all()
+        return [(_source_row(r), r.match_model, r.match_comparisons) for r in rows]
 
     async def raw_records(self, customer_id: str) -> list[tuple[str, str, bytes]]:
         stmt = select(source_records.c.source_system, source_records.c.source_id, source_records.c.raw).where(
