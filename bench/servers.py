@@ -156,7 +156,48 @@ def _postmaster(launcher: int) -> int:
 @contextlib.contextmanager
 def private_rabbitmq() -> Iterator[Server]:
     """A fresh RabbitMQ node (own node name, ports and data) with a guest user; yields its AMQP URL and
-    the Erlang VM's pid."""
+    the Erlang VM's pid. A port picked free can be taken (by an outgoing connection's ephemeral port)
+    before the node binds it: then the node is started again on other ports."""
+    for attempt in range(3):
+        try:
+            node = _start_rabbitmq()
+            break
+        except _PortTaken:
+            if attempt == 2:
+                raise
+    try:
+        yield node.server
+    finally:
+        node.stop()
+
+
+class _PortTaken(Exception):
+    pass
+
+
+@dataclass
+class _Node:
+    server: Server
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    root: Path
+
+    def stop(self) -> None:
+        subprocess.run(
+            ["rabbitmqctl", "-n", self.server.node or "", "stop"],
+            env=self.env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _start_rabbitmq() -> _Node:
     root = Path(tempfile.mkdtemp(prefix="isthmus-bench-mq-"))
     port, dist = free_port(), free_port()
     node = f"bench{port}@localhost"
@@ -192,31 +233,26 @@ def private_rabbitmq() -> Iterator[Server]:
         start_new_session=True,
     )
     url = f"amqp://guest:guest@127.0.0.1:{port}/%2F"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                pika.BlockingConnection(pika.URLParameters(url + "?connection_attempts=1")).close()
-                break
-            except pika.exceptions.AMQPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    logs = (
-                        "\n".join(p.read_text() for p in (root / "log").glob("*.log"))
-                        if (root / "log").exists()
-                        else ""
-                    )
-                    raise SystemExit(f"private RabbitMQ did not start:\n{logs[-4000:]}") from None
-                time.sleep(0.5)
-        yield Server(url, _beam(root / "node.pid", process.pid), "rabbitmq", node)
-    finally:
-        subprocess.run(
-            ["rabbitmqctl", "-n", node, "stop"], env=env, capture_output=True, timeout=120, check=False
-        )
+    started = _Node(Server(url, process.pid, "rabbitmq", node), process, env, root)
+    deadline = time.monotonic() + 120
+    while True:
         try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-        shutil.rmtree(root, ignore_errors=True)
+            pika.BlockingConnection(pika.URLParameters(url + "?connection_attempts=1")).close()
+            break
+        except pika.exceptions.AMQPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                logs = (
+                    "\n".join(p.read_text() for p in (root / "log").glob("*.log"))
+                    if (root / "log").exists()
+                    else ""
+                )
+                started.stop()
+                if "could_not_start_listener" in logs or "eaddrinuse" in logs:
+                    raise _PortTaken from None
+                raise SystemExit(f"private RabbitMQ did not start:\n{logs[-4000:]}") from None
+            time.sleep(0.5)
+    started.server = Server(url, _beam(root / "node.pid", process.pid), "rabbitmq", node)
+    return started
 
 
 def _beam(pid_file: Path, launcher: int) -> int:
