@@ -17,7 +17,7 @@ from isthmus.customers.deps import Deps, comparator_registry, settings_from_env
 from isthmus.customers.tables import view360_tables
 from isthmus.customers.view360 import ROUTING_KEYS, Projection
 from isthmus.platform.component import Component, Runtime, Stop
-from isthmus.platform.db import session_factory
+from isthmus.platform.db import read_session_factory, session_factory
 from isthmus.platform.events import MIGRATIONS as EVENT_MIGRATIONS
 from isthmus.platform.events import Subscription, record_event
 from isthmus.platform.migrations import Stream
@@ -68,7 +68,7 @@ def component() -> Component:
             registry=registry,
             model=model,
             plugins=plugins,
-            reads=session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")),
+            reads=read_session_factory(engine),
         )
         customers_pb2_grpc.add_CustomerMasterServiceServicer_to_server(CustomerMaster(deps), server)
         runtime.bus.add_relay("customers", engine)

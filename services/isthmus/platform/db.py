@@ -109,3 +109,9 @@ def sync_engine(settings: Settings, schema: str) -> Engine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose statements run outside any transaction (AUTOCOMMIT): no BEGIN and COMMIT round
+    trips around reads (docs/decisions/0029). A write through one commits at once."""
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
