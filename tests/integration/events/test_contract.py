@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -104,6 +105,17 @@ async def test_same_event_delivered_twice_has_one_effect(world) -> None:
     await bus.publish_raw("orders.OrderPaid", body, type_="orders.OrderPaid")
     await bus.drain()
     assert [r.event_id for r in await world.effects()] == [event_id]
+
+
+async def test_a_batch_waiting_for_more_deliveries_keeps_the_bus_busy(world) -> None:
+    # A consumer that finds more than one delivery waiting waits consume_linger for more; what it
+    # holds meanwhile is in flight, so drain (and the bus's idleness) does not miss it.
+    bus = world.bus(dataclasses.replace(world.options, consume_linger=0.5))
+    world.wire(bus, [Subscription("points", ["orders.OrderPaid"], world.recorder("points"))])
+    await world.record(*[(PAID(payment_reference=f"p{n}"), f"order-{n}") for n in range(50)])
+    await bus.start()
+    await bus.drain()
+    assert len(await world.effects()) == 50
 
 
 async def test_failing_handler_is_retried_then_dead_lettered_and_the_queue_keeps_flowing(world) -> None:

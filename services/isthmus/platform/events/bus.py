@@ -232,7 +232,7 @@ class Bus(ABC):
             size, linger = self.options.consume_batch, self.options.consume_linger
             batch = _take([first], queue, size)
             if linger and 1 < len(batch) < size:  # a busy queue: fewer, larger transactions
-                await asyncio.sleep(linger)
+                await _linger(binding.consumer, batch, linger)
                 _take(batch, queue, size)
             await binding.consumer.process(batch)
 
@@ -385,3 +385,18 @@ def _take(batch: list[Delivery], queue: asyncio.Queue[Delivery], size: int) -> l
     while len(batch) < size and not queue.empty():
         batch.append(queue.get_nowait())
     return batch
+
+
+async def _linger(consumer: Consumer, batch: list[Delivery], seconds: float) -> None:
+    """Waits for more deliveries; the ones taken already count as in flight (``drain`` and the
+    bus's idleness see them), and go back to the broker if consuming stops meanwhile."""
+    held = len(batch)
+    consumer.in_flight += held
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        for delivery in batch:
+            delivery.settle(requeue=True)
+        raise
+    finally:
+        consumer.in_flight -= held
