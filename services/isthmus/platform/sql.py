@@ -154,7 +154,7 @@ def _arrays(
 @functools.lru_cache(maxsize=256)
 def _insert_unnest(table: Table, names: tuple[str, ...]) -> Any:
     _rows, take = _unnest(table, tuple((n, n) for n in names))
-    return insert(table).from_select(list(names), select(*[take[n] for n in names]))
+    return postgresql.insert(table).from_select(list(names), select(*[take[n] for n in names]))
 
 
 def insert_statement(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect) -> tuple[Any, Any]:
@@ -174,14 +174,7 @@ async def insert_many(session: AsyncSession, table: Table, rows: Sequence[Mappin
 @functools.lru_cache(maxsize=64)
 def _insert_new(table: Table, names: tuple[str, ...], key: str, postgres: bool) -> Any:
     if postgres:
-        _rows, take = _unnest(table, tuple((n, n) for n in names))
-        rows = select(*[take[n] for n in names])
-        return (
-            postgresql.insert(table)
-            .from_select(list(names), rows)
-            .on_conflict_do_nothing()
-            .returning(table.c[key])
-        )
+        return _insert_unnest(table, names).on_conflict_do_nothing().returning(table.c[key])
     return sqlite.insert(table).on_conflict_do_nothing().returning(table.c[key])
 
 
