@@ -146,7 +146,8 @@ def batch_sizes(metrics_port: int) -> dict[str, float]:
 
 class Profiler:
     """py-spy profiles of named processes over a measured phase, when ``ISTHMUS_BENCH_PROFILE`` names
-    a directory (py-spy from ``ISTHMUS_PYSPY`` or the PATH; ``pip install py-spy``). Each process gets
+    a directory (py-spy from ``ISTHMUS_PYSPY`` or the PATH; ``pip install py-spy``; samples a second
+    from ``ISTHMUS_BENCH_PROFILE_RATE``, default 50). Each process gets
     ``<dir>/<name>.txt``: collapsed stacks (``--format raw``) for ``bench/hot.py`` or a flame graph
     tool. Off by default: sampling costs the profiled process a few percent of its CPU."""
 
@@ -164,7 +165,8 @@ class Profiler:
         Path(self.directory).mkdir(parents=True, exist_ok=True)
         for name, pid in self.pids.items():
             out = Path(self.directory) / f"{name}.txt"
-            command = [spy, "record", "--pid", str(pid), "--rate", "50", "--nonblocking", "--format", "raw"]
+            rate = os.environ.get("ISTHMUS_BENCH_PROFILE_RATE", "50")
+            command = [spy, "record", "--pid", str(pid), "--rate", rate, "--nonblocking", "--format", "raw"]
             quiet = subprocess.DEVNULL
             self.running.append(subprocess.Popen([*command, "-o", str(out)], stdout=quiet, stderr=quiet))
 

@@ -205,3 +205,19 @@ def test_customers_are_compatible_when_names_agree_and_no_birth_date_or_identifi
     assert m.compatible(anna, [Features(rec(sid="3", phone="+4930999", dob=""))])
     assert not m.compatible(anna, [Features(rec(sid="4", dob="1955-03-02"))])
     assert not m.compatible(anna, [Features(rec(sid="5", given="Klaus", family="Wagner"))])
+
+
+def test_name_comparisons_of_one_pair_are_shared_and_never_leak_into_the_next_pair():
+    by_name = {c.name: c.compare for c in builtin_comparators(MatchConfig().weights)}
+    given, family = by_name["given_name"], by_name["family_name"]
+    anna = Features(rec())
+    anne = Features(rec(sid="2", given="Anne", family="Schmitt"))
+    lena = Features(rec(sid="3", given="Lena", family="Weber"))
+    assert given(anna, anne) is not None and given(anna, anne) is given(anna, anne)
+    # Each pair gets its own comparison, whatever pair came before, in either order.
+    fresh = {c.name: c.compare for c in builtin_comparators(MatchConfig().weights)}
+    for a, b in [(anna, lena), (lena, anna), (anna, anne), (anne, anna)]:
+        assert family(a, b) == fresh["family_name"](a, b)
+        assert given(a, b) == fresh["given_name"](a, b)
+    assert given(anna, lena).level == "different"
+    assert family(anna, anne).level != "different" and family(anna, lena).level == "different"

@@ -304,7 +304,24 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
             return Comparison("identifier", value, other, 0.0, w, "different identifier", "different")
         return None
 
+    # given_name and family_name come from one comparison of the names, which score_pair asks for
+    # twice in a row for the same pair: the last pair's result is kept (one tuple, replaced whole).
+    last: tuple[Features | None, Features | None, tuple[Comparison | None, Comparison | None]] = (
+        None,
+        None,
+        (None, None),
+    )
+
     def names(a: Features, b: Features) -> tuple[Comparison | None, Comparison | None]:
+        nonlocal last
+        seen = last
+        if seen[0] is a and seen[1] is b:
+            return seen[2]
+        found = _names(a, b)
+        last = (a, b, found)
+        return found
+
+    def _names(a: Features, b: Features) -> tuple[Comparison | None, Comparison | None]:
         given, family, swapped = names_aligned(
             a.given, a.given_full, a.family, b.given, b.given_full, b.family
         )

@@ -1,0 +1,107 @@
+"""CPU per candidate pair scored by the matcher (the built-in model), on generated people.
+
+Each of ``--people`` people gets two source systems' copies (bench/people.py: the first clean, the
+second with the usual corruptions), normalised as the service does. Every record is then scored
+against up to 8 of the records that share a blocking key with it (keys read by fewer than 50
+records), as ingest scores a record against its candidates. The figure is process CPU time per
+``Matcher.score`` call, the least of ``--repeat`` passes over the same pairs.
+
+``--against DIR`` runs the same measurement on another checkout's ``services/`` (a git worktree of
+an earlier commit, say) in alternating child processes, so both see the same machine:
+
+    .venv/bin/python bench/match_scoring.py [--people 4000] [--rounds 3]
+    git worktree add /tmp/before HEAD~1 && .venv/bin/python bench/match_scoring.py --against /tmp/before
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import load_average
+from people import SYSTEMS, copy_of, make_person
+
+
+def measure(people: int, repeat: int) -> dict[str, float]:
+    from isthmus.customers.matching import Features, MatchConfig, Matcher, blocking_keys
+    from isthmus.customers.normalise import normalise
+
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    systems = frozenset(SYSTEMS)
+    features = []
+    for pid in range(people):
+        person = make_person(rng, pid)
+        for j, system in enumerate(SYSTEMS[:2]):
+            record = copy_of(rng, person, system, f"{pid}-{j}", first=j == 0)
+            features.append(Features(normalise(record, known_systems=systems, now=now)))
+    by_key: dict[str, list[int]] = {}
+    for i, f in enumerate(features):
+        for key in blocking_keys(f):
+            by_key.setdefault(key, []).append(i)
+    pairs = []
+    for i, f in enumerate(features):
+        found = {j for key in blocking_keys(f) if len(by_key[key]) < 50 for j in by_key[key] if j != i}
+        pairs += [(f, features[j]) for j in sorted(found)[:8]]
+    matcher = Matcher(MatchConfig())
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        for a, b in pairs:
+            matcher.score(a, "c", [b])
+        best = min(best, time.process_time() - started)
+    return {"pairs": len(pairs), "us_per_pair": best / len(pairs) * 1e6}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=4000)
+    parser.add_argument("--repeat", type=int, default=7, help="passes over the pairs; the least counts")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against", type=Path, help="another checkout, measured in alternation")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.people, args.repeat)))
+        return
+
+    trees: list[tuple[str, Path | None]] = [("this tree", None)]
+    if args.against is not None:
+        trees.append((str(args.against), args.against.resolve()))
+    found: dict[str, list[float]] = {label: [] for label, _ in trees}
+    print(f"load average before: {load_average()}")
+    for n in range(args.rounds):
+        for label, tree in trees:
+            env = dict(os.environ)
+            if tree is not None:
+                env["PYTHONPATH"] = str(tree / "services")
+            command = [sys.executable, __file__, "--child", "--people", str(args.people)]
+            out = subprocess.run([*command, "--repeat", str(args.repeat)], env=env, check=True,
+                                 capture_output=True, text=True).stdout  # fmt: skip
+            result = json.loads(out)
+            found[label].append(result["us_per_pair"])
+            figure, pairs = result["us_per_pair"], result["pairs"]
+            print(f"round {n + 1} {label}: {figure:.2f} us of CPU per pair ({pairs} pairs)")
+    print(f"load average after: {load_average()}")
+    for label, values in found.items():
+        each = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{label}: median {statistics.median(values):.2f} us per pair scored ({each})")
+    against = f" --against {args.against}" if args.against else ""
+    print(
+        f"reproduce: .venv/bin/python bench/match_scoring.py --people {args.people} --repeat {args.repeat} "
+        f"--rounds {args.rounds}{against}"
+    )
+
+
+if __name__ == "__main__":
+    main()
