@@ -8,9 +8,9 @@ import contextvars
 import json
 import logging
 import os
+import random
 import sys
 import threading
-import uuid
 from datetime import UTC, datetime
 
 from opentelemetry import trace
@@ -21,7 +21,10 @@ _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"me
 
 
 def new_correlation_id() -> str:
-    return uuid.uuid4().hex
+    """128 random bits as 32 hex digits, as a UUID's hex. A correlation id must be unique, not
+    unguessable: random's generator (reseeded in a forked child) instead of the kernel's, which a
+    system call per RPC made 2% of a trivial call's CPU."""
+    return f"{random.getrandbits(128):032x}"
 
 
 class JsonFormatter(logging.Formatter):
