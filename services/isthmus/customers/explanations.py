@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from isthmus.customers.deps import UnitOfWork
-from isthmus.customers.tables import customers, household_links, source_records
+from isthmus.customers.tables import customers, household_links
 from isthmus.kernel.timestamps import ts
 from isthmus.platform.sql import any_of
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -34,18 +34,6 @@ def comparator_results(stored: Iterable[Sequence[Any]]) -> list[pb.ComparatorRes
             )
         )
     return out
-
-
-async def explain_links(uow: UnitOfWork, refs: Sequence[pb.SourceReference]) -> None:
-    """Fills in the model and the comparisons that linked each of these source references."""
-    if not refs:
-        return
-    sr = source_records.c
-    where, params = uow.repo._refs_in(sr, [(r.source_system, r.source_id) for r in refs])
-    stmt = select(sr.source_system, sr.source_id, sr.match_model, sr.match_comparisons).where(where)
-    found = {(r[0], r[1]): (r[2], r[3]) for r in (await uow.session.execute(stmt, params)).all()}
-    for ref in refs:
-        explain(ref, *found.get((ref.source_system, ref.source_id), (None, None)))
 
 
 def explain(ref: pb.SourceReference, model: str | None, comparisons: Any) -> None:

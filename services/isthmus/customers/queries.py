@@ -69,11 +69,11 @@ async def lookup(
         raise InvalidArgument("source_system", "is required")
     if not source_id:
         raise InvalidArgument("source_id", "is required")
-    rows = await uow.repo.source_rows([(source_system, source_id)])
-    if rows:
-        row = next(iter(rows.values()))
+    found = await uow.repo.explained_source_row(source_system, source_id)
+    if found is not None:
+        row, model, comparisons = found
         ref = convert.source_reference(row)
-        await explanations.explain_links(uow, [ref])
+        explanations.explain(ref, model, comparisons)
         return row.customer_id, ref, False
     tomb = await uow.repo.tombstones([(source_system, source_id)])
     if tomb:

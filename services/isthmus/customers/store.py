@@ -164,9 +164,13 @@ _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c
 _SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(any_of(source_records.c.customer_id, "ids"))
 _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "ids"))
 # A customer's records with what linked each (GetCustomer's full view), in one statement.
-_EXPLAINED_SOURCE_ROWS = select(
-    *_SOURCE_COLS, source_records.c.match_model, source_records.c.match_comparisons
-).where(source_records.c.customer_id == bindparam("customer_id"))
+_EXPLAINED = select(*_SOURCE_COLS, source_records.c.match_model, source_records.c.match_comparisons)
+_EXPLAINED_SOURCE_ROWS = _EXPLAINED.where(source_records.c.customer_id == bindparam("customer_id"))
+# One record with what linked it (GetCustomerBySourceId), by its key.
+_EXPLAINED_SOURCE_ROW = _EXPLAINED.where(
+    source_records.c.source_system == bindparam("source_system"),
+    source_records.c.source_id == bindparam("source_id"),
+)
 
 
 # What matching compares a candidate's records by: their profiles (the record itself only where the
@@ -313,6 +317,14 @@ class Repository:
         """The customer's source records, each with the model and the comparisons that linked it."""
         rows = (await self.session.execute(_EXPLAINED_SOURCE_ROWS, {"customer_id": customer_id})).all()
         return [(_source_row(r), r.match_model, r.match_comparisons) for r in rows]
+
+    async def explained_source_row(
+        self, source_system: str, source_id: str
+    ) -> tuple[SourceRow, str | None, Any] | None:
+        """One source record with the model and the comparisons that linked it, if it is held."""
+        params = {"source_system": source_system, "source_id": source_id}
+        r = (await self.session.execute(_EXPLAINED_SOURCE_ROW, params)).one_or_none()
+        return None if r is None else (_source_row(r), r.match_model, r.match_comparisons)
 
     async def raw_records(self, customer_id: str) -> list[tuple[str, str, bytes]]:
         stmt = select(source_records.c.source_system, source_records.c.source_id, source_records.c.raw).where(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+import pytest
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from isthmus.customers.deps import Deps, settings_from_env
@@ -15,6 +16,9 @@ from isthmus.platform.config import Settings
 from isthmus.platform.db import async_engine, read_session_factory, session_factory
 from isthmus.platform.events.tables import inbox
 from isthmus.platform.sql import insert_new
+from isthmus_client.api.customers.v1 import customers_pb2 as api
+
+from .helpers import person, upsert
 
 TXID = text("SELECT txid_current()")
 
@@ -56,3 +60,27 @@ async def test_insert_new_inserts_the_free_keys_and_returns_them(
     async with sessions() as session:
         held = select(func.count()).select_from(inbox).where(inbox.c.consumer == f"q-{uid}")
         assert await session.scalar(held) == 3
+
+
+@pytest.mark.postgres
+async def test_a_lookup_by_source_id_reads_its_record_once_with_what_linked_it(master, uid: str) -> None:  # type: ignore[no-untyped-def]
+    email = f"reads-{uid}@example.com"
+    await upsert(master, person("erp", f"R1-{uid}", "Lotte", "Brinkmann", email=email))
+    linked = await upsert(master, person("webshop", f"R2-{uid}", "Lotte", "Brinkmann", email=email))
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        looked = await master.GetCustomerBySourceId(
+            api.GetCustomerBySourceIdRequest(source_system="webshop", source_id=f"R2-{uid}")
+        )
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert looked.customer_id == linked.customer_id
+    assert {c.comparator for c in looked.reference.comparisons} >= {"email_exact"}
+    assert looked.reference.match_model
+    by_key = [s for s in statements if "source_records" in s and "source_records.source_id =" in s]
+    assert len(by_key) == 1, statements
