@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from google.protobuf import message_factory
 from google.protobuf.json_format import MessageToDict
@@ -186,6 +186,57 @@ async def remember_many(session: AsyncSession, pairs: Sequence[tuple[Message, Me
             "a concurrent request with the same request_id was applied first; retry to get its response"
         ) from None
     _purge_now_and_then(session.bind)
+
+
+class BatchAnswers(Generic[M]):
+    """The ``request_id`` s of a group-commit batch: which commands repeat an earlier request (their
+    first answer, read for the whole batch in one query), which repeat a command earlier in the same
+    batch (a retry racing its first attempt), and the new answers, remembered in one INSERT.
+
+    ``requests`` holds, per command of the batch, the request it came with (None: no request).
+    """
+
+    def __init__(
+        self, session: AsyncSession, answer_type: type[M], requests: Sequence[Message | None]
+    ) -> None:
+        self.session = session
+        self.answer_type = answer_type
+        self.requests = [r if r is not None and request_id(r) else None for r in requests]
+        self._stored: list[M | DomainError | None] = [None] * len(self.requests)
+        self._given: dict[tuple[str, str], tuple[Message, M]] = {}
+        self._new: list[tuple[Message, Message]] = []
+
+    async def recall(self) -> None:
+        sent = [r for r in self.requests if r is not None]
+        found = iter(await recall_many(self.session, sent, self.answer_type))
+        self._stored = [next(found) if r is not None else None for r in self.requests]
+
+    def earlier(self, index: int) -> M | DomainError | None:
+        """The answer command ``index`` already has (stored, or given to the same request earlier in
+        this batch), ``ALREADY_EXISTS`` if its ``request_id`` came with a different request, or None."""
+        request = self.requests[index]
+        if request is None:
+            return None
+        if self._stored[index] is not None:
+            return self._stored[index]
+        twin = self._given.get(key(request))
+        if twin is None:
+            return None
+        try:
+            check_same(twin[0], request)
+        except DomainError as exc:
+            return exc
+        return twin[1]
+
+    def answered(self, index: int, answer: M) -> None:
+        """Command ``index`` was applied: its answer is remembered with the batch."""
+        request = self.requests[index]
+        if request is not None:
+            self._given[key(request)] = (request, answer)
+            self._new.append((request, answer))
+
+    async def remember(self) -> None:
+        await remember_many(self.session, self._new)
 
 
 def response_type(request: Message) -> type[Message]:

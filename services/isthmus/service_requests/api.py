@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import grpc
 from google.protobuf.message import Message
 
-from isthmus.kernel.idempotency import APPLIED, outcome
+from isthmus.kernel.idempotency import outcome
 from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.paging import DEFAULT_PAGE_SIZE, page_size
 from isthmus.kernel.timestamps import opt_duration, ts
@@ -57,14 +57,17 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         self.uows = uows
         self.settings = settings
         self.clock = clock
-        # Concurrent plain writes share a transaction (group commit; docs/decisions/0018-group-commit.md).
-        self._open_one = partial(self._command, handlers.open_service_request)
-        self._log_one = partial(self._command, handlers.log_interaction)
-        self._opens = Batcher(
-            "open_service_request", partial(self._command, handlers.open_service_requests), self._open_one
+        # Concurrent plain writes share a transaction (group commit; docs/decisions/0018-group-commit.md),
+        # request_ids included; a batch that fails as a whole runs each command alone.
+        self._opens: Batcher[tuple[handlers.OpenServiceRequest, Message], handlers.Answer] = Batcher(
+            "open_service_request",
+            partial(self._command, handlers.open_service_requests),
+            lambda item: self._answer(item[1], pb.ServiceRequest, handlers.open_or_replay, item[0]),
         )
-        self._logs = Batcher(
-            "log_interaction", partial(self._command, handlers.log_interactions), self._log_one
+        self._logs: Batcher[tuple[handlers.LogInteraction, Message], handlers.Answer] = Batcher(
+            "log_interaction",
+            partial(self._command, handlers.log_interactions),
+            lambda item: self._answer(item[1], pb.Interaction, handlers.log_or_replay, item[0]),
         )
 
     def _env(self) -> handlers.Env:
@@ -131,12 +134,10 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         _pair(v, "", cmd.source_system, cmd.external_id)
         v.guard(lambda: requests.request_id(request))
         v.raise_any()
-        if handlers.batchable_open(cmd) and not request.request_id:  # no key: cannot be a replay
-            sr = await self._opens.submit(cmd)
-            return rpc.OpenServiceRequestResponse(
-                service_request=messages.service_request(sr), outcome=APPLIED
-            )
-        opened, replayed = await self._answer(request, pb.ServiceRequest, handlers.open_or_replay, cmd)
+        if handlers.batchable_open(cmd):
+            opened, replayed = await self._opens.submit((cmd, request))
+        else:
+            opened, replayed = await self._answer(request, pb.ServiceRequest, handlers.open_or_replay, cmd)
         return rpc.OpenServiceRequestResponse(
             service_request=_message(opened, messages.service_request), outcome=outcome(not replayed)
         )
@@ -274,10 +275,10 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         _pair(v, p, cmd.source_system, cmd.external_id)
         v.guard(lambda: requests.request_id(request))
         v.raise_any()
-        if handlers.batchable_log(cmd) and not request.request_id:  # no key: cannot be a replay
-            entry = await self._logs.submit(cmd)
-            return rpc.LogInteractionResponse(interaction=messages.interaction(entry), outcome=APPLIED)
-        logged, replayed = await self._answer(request, pb.Interaction, handlers.log_or_replay, cmd)
+        if handlers.batchable_log(cmd):
+            logged, replayed = await self._logs.submit((cmd, request))
+        else:
+            logged, replayed = await self._answer(request, pb.Interaction, handlers.log_or_replay, cmd)
         return rpc.LogInteractionResponse(
             interaction=_message(logged, messages.interaction), outcome=outcome(not replayed)
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from google.protobuf.message import Message
+
 from isthmus.kernel.errors import (
     DomainError,
     FailedPrecondition,
@@ -17,6 +19,7 @@ from isthmus.kernel.errors import (
 from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.paging import decode_token, encode_token
+from isthmus.platform import requests
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import (
     SYSTEM,
@@ -33,7 +36,12 @@ from isthmus.service_requests.domain import (
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, Suppression, UnitOfWork
 from isthmus_client.api.events.v1 import service_requests_pb2 as ev
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.errors import ORDER_OF_ANOTHER_CUSTOMER
+
+# A write's answer: the resource (its message when replayed or written in a batch, else the domain
+# object) and whether it repeats an earlier request.
+Answer = tuple[Message | ServiceRequest | Interaction, bool]
 
 # Clients' clocks drift; an instant this far ahead of ours is still "now", further is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -236,7 +244,8 @@ async def refresh_suppressions(uow: UnitOfWork, customer_ids: Iterable[str], now
 
 
 def batchable_open(cmd: OpenServiceRequest) -> bool:
-    """Whether the command can share a transaction with others (no earlier request to look up)."""
+    """Whether the command can share a transaction with others (no earlier case to look up by its
+    source key; a ``request_id`` is looked up for the whole batch)."""
     return not (cmd.source_system and cmd.external_id)
 
 
@@ -280,10 +289,6 @@ def _check_order(cmd: OpenServiceRequest, owners: dict[str, str]) -> None:
         ).because(ORDER_OF_ANOTHER_CUSTOMER, field="order_id")
 
 
-async def open_service_request(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> ServiceRequest:
-    return (await open_or_replay(cmd, uow, env))[0]
-
-
 async def open_or_replay(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> tuple[ServiceRequest, bool]:
     """The case opened, or the one an earlier request under the same source key opened; True for a
     replay."""
@@ -305,25 +310,40 @@ async def open_or_replay(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> 
 
 
 async def open_service_requests(
-    cmds: Sequence[OpenServiceRequest], uow: UnitOfWork, env: Env
-) -> list[ServiceRequest | BaseException]:
-    """Opens several cases in one transaction (see :func:`batchable_open`): one INSERT for all of them,
-    one suppression refresh for their customers. A command the domain refuses fails alone."""
-    outcomes: list[ServiceRequest | BaseException] = []
+    items: Sequence[tuple[OpenServiceRequest, Message | None]], uow: UnitOfWork, env: Env
+) -> list[Answer | BaseException]:
+    """Opens several cases in one transaction (see :func:`batchable_open`), each command with the
+    request it came in: their ``request_id`` s looked up in one query, one INSERT for the cases, one
+    suppression refresh for their customers, one INSERT of the answers to remember. A command the
+    domain refuses fails alone; one that repeats an earlier request gets that request's case back."""
+    answers = requests.BatchAnswers(uow.session, pb.ServiceRequest, [r for _, r in items])
+    await answers.recall()
+    cmds = [cmd for cmd, _ in items]
     owners = await uow.repo.order_owners([c.order_id for c in cmds if c.order_id])
     tiers = await uow.repo.tiers_of([c.customer_id for c in cmds]) if env.settings.sla_by_tier else {}
-    for cmd in cmds:
-        assert batchable_open(cmd), "idempotent and source-keyed requests run alone"
+    outcomes: list[Answer | BaseException] = []
+    opened: list[ServiceRequest] = []
+    for i, cmd in enumerate(cmds):
+        assert batchable_open(cmd), "source-keyed requests run alone"
+        earlier = answers.earlier(i)
+        if earlier is not None:
+            outcomes.append(earlier if isinstance(earlier, DomainError) else (earlier, True))
+            continue
         recorded = len(uow.events)
         try:
             _check_order(cmd, owners)
-            outcomes.append(_new_case(cmd, uow, env, tiers.get(cmd.customer_id)))
+            sr = _new_case(cmd, uow, env, tiers.get(cmd.customer_id))
         except DomainError as exc:
             del uow.events[recorded:]  # nothing of a refused command is published
             outcomes.append(exc)
-    opened = [o for o in outcomes if isinstance(o, ServiceRequest)]
+            continue
+        message = messages.service_request(sr)
+        answers.answered(i, message)
+        opened.append(sr)
+        outcomes.append((message, False))
     await uow.repo.add(*opened)
     await refresh_suppressions(uow, [sr.customer_id for sr in opened if sr.kind is Kind.COMPLAINT], env.now)
+    await answers.remember()
     await uow.commit()
     return outcomes
 
@@ -377,7 +397,8 @@ async def change_service_request_status(
 
 
 def batchable_log(cmd: LogInteraction) -> bool:
-    """Whether the command can share a transaction with others (nothing earlier to look up)."""
+    """Whether the command can share a transaction with others (no earlier entry to look up by its
+    source key or to thread under; a ``request_id`` is looked up for the whole batch)."""
     return not ((cmd.source_system and cmd.external_id) or cmd.in_reply_to_id or cmd.corrects_id)
 
 
@@ -415,10 +436,6 @@ def _file(uow: UnitOfWork, entry: Interaction, claimed: str, sr: ServiceRequest 
     return changed
 
 
-async def log_interaction(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Interaction:
-    return (await log_or_replay(cmd, uow, env))[0]
-
-
 async def log_or_replay(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> tuple[Interaction, bool]:
     """The interaction logged, or the one an earlier request under the same source key logged; True
     for a replay."""
@@ -445,15 +462,25 @@ async def log_or_replay(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> tuple
 
 
 async def log_interactions(
-    cmds: Sequence[LogInteraction], uow: UnitOfWork, env: Env
-) -> list[Interaction | BaseException]:
-    """Logs several interactions in one transaction (see :func:`batchable_log`): their cases read in
-    one query, the entries written in one INSERT. A command the domain refuses fails alone."""
+    items: Sequence[tuple[LogInteraction, Message | None]], uow: UnitOfWork, env: Env
+) -> list[Answer | BaseException]:
+    """Logs several interactions in one transaction (see :func:`batchable_log`), each command with the
+    request it came in: their ``request_id`` s looked up and their cases read in one query each, the
+    entries written in one INSERT, the answers remembered in another. A command the domain refuses
+    fails alone; one that repeats an earlier request gets that request's interaction back."""
+    answers = requests.BatchAnswers(uow.session, pb.Interaction, [r for _, r in items])
+    await answers.recall()
+    cmds = [cmd for cmd, _ in items]
     cases = await uow.repo.get_many([c.service_request_id for c in cmds if c.service_request_id])
-    outcomes: list[Interaction | BaseException] = []
+    outcomes: list[Answer | BaseException] = []
+    logged: list[Interaction] = []
     changed: dict[str, ServiceRequest] = {}
-    for cmd in cmds:
-        assert batchable_log(cmd), "idempotent, source-keyed and threaded entries run alone"
+    for i, cmd in enumerate(cmds):
+        assert batchable_log(cmd), "source-keyed and threaded entries run alone"
+        earlier = answers.earlier(i)
+        if earlier is not None:
+            outcomes.append(earlier if isinstance(earlier, DomainError) else (earlier, True))
+            continue
         try:
             entry = _new_entry(cmd, env)
         except DomainError as exc:
@@ -463,10 +490,14 @@ async def log_interactions(
         if _file(uow, entry, cmd.service_request_id, sr, env):
             assert sr is not None
             changed[sr.id] = sr
-        outcomes.append(entry)
+        message = messages.interaction(entry)
+        answers.answered(i, message)
+        logged.append(entry)
+        outcomes.append((message, False))
     for sr in changed.values():
         await uow.repo.save(sr)
-    await uow.repo.add_interactions(*(o for o in outcomes if isinstance(o, Interaction)))
+    await uow.repo.add_interactions(*logged)
+    await answers.remember()
     await uow.commit()
     return outcomes
 

@@ -12,11 +12,13 @@ import pytest
 from prometheus_client import REGISTRY
 from sr_builders import interaction, open_request, status, ts, unique
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
 pytestmark = pytest.mark.postgres
 OPEN, PENDING = pb.SERVICE_REQUEST_STATE_OPEN, pb.SERVICE_REQUEST_STATE_PENDING_CUSTOMER
+APPLIED, REPLAYED = common_pb2.WRITE_OUTCOME_APPLIED, common_pb2.WRITE_OUTCOME_REPLAYED
 
 
 def batches(name: str) -> tuple[float, float]:
@@ -109,3 +111,55 @@ async def test_concurrent_interactions_update_their_cases_once_each(service: Any
         rpc.ListInteractionsRequest(service_request_id=quiet.service_request_id, page_size=50)
     )
     assert sorted(i.body for i in thread.interactions) == [f"answer {n}" for n in range(5)]
+
+
+async def test_writes_with_request_ids_share_transactions_and_each_retry_gets_its_first_answer(
+    service: Any,
+) -> None:
+    stub = service.stub
+    customer = unique("cust")
+    ids = [unique("req") for _ in range(6)]
+    opens = [open_request(customer, subject=f"case {n}", request_id=ids[n]) for n in range(6)]
+    retry = rpc.OpenServiceRequestRequest()
+    retry.CopyFrom(opens[2])  # a client's retry racing its first attempt
+    reused = open_request(customer, subject="another case", request_id=ids[4])
+
+    before = batches("open_service_request")
+    results = await asyncio.gather(
+        *(stub.OpenServiceRequest(r) for r in [*opens, retry, reused]), return_exceptions=True
+    )
+    after = batches("open_service_request")
+    assert after[1] - before[1] == 8 and after[0] - before[0] < 8  # request ids no longer run alone
+
+    refused = results.pop()
+    assert isinstance(refused, grpc.aio.AioRpcError), refused
+    assert refused.code() == grpc.StatusCode.ALREADY_EXISTS and "subject" in refused.details()
+    assert all(isinstance(r, rpc.OpenServiceRequestResponse) for r in results), results
+    first, again = results[2], results.pop()
+    assert again.service_request == first.service_request
+    assert (first.outcome, again.outcome) == (APPLIED, REPLAYED)
+    cases = [r.service_request for r in results]
+    assert [c.subject for c in cases] == [f"case {n}" for n in range(6)]
+    assert len({c.service_request_id for c in cases}) == 6
+
+    # Later retries replay from what the batch remembered, alone or in a batch of their own.
+    later = await asyncio.gather(*(stub.OpenServiceRequest(r) for r in opens))
+    assert [r.service_request for r in later] == cases
+    assert {r.outcome for r in later} == {REPLAYED}
+
+    case_id = cases[0].service_request_id
+    notes = [interaction(case_id, pb.DIRECTION_OUTBOUND, f"note {n}") for n in range(4)]
+    for n, note in enumerate(notes):
+        note.request_id = unique(f"note{n}")
+    before = batches("log_interaction")
+    logged = await asyncio.gather(*(stub.LogInteraction(r) for r in [*notes, notes[1]]))
+    after = batches("log_interaction")
+    assert after[1] - before[1] == 5 and after[0] - before[0] < 5
+    assert logged[4].interaction == logged[1].interaction and logged[4].outcome == REPLAYED
+    assert len({r.interaction.interaction_id for r in logged}) == 4
+    replayed = await stub.LogInteraction(notes[3])
+    assert (replayed.interaction, replayed.outcome) == (logged[3].interaction, REPLAYED)
+    thread = await stub.ListInteractions(
+        rpc.ListInteractionsRequest(service_request_id=case_id, page_size=50)
+    )
+    assert sorted(i.body for i in thread.interactions) == [f"note {n}" for n in range(4)]
