@@ -14,6 +14,9 @@ customer once (cold: nothing of that customer read before by this process) and t
     .venv/bin/python bench/service_requests.py [--store 100000] [--seconds 15] [--concurrency 32]
     .venv/bin/python bench/service_requests.py --store 1000000     # a large store (slow to fill)
     .venv/bin/python bench/service_requests.py --replicas 2        # two service processes, one database
+
+With ``ISTHMUS_BENCH_PROFILE=DIR`` each round also writes py-spy profiles of the service processes
+over the write phase (``bench/measure.py: Profiler``; summarise with ``bench/hot.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rows
-from measure import Meter, batch_sizes, load_average
+from measure import Meter, Profiler, batch_sizes, load_average
 from procs import serving
 from scratch import scratch_database, scratch_vhost
 from servers import Server, servers
@@ -168,6 +171,9 @@ async def writes(
         await stubs[0].OpenServiceRequest(open_request("bench-warm-up"))
         sampling = asyncio.create_task(sampler.run(stop))
         meter = Meter({**pids, "load generator": os.getpid()})
+        services = {n.replace(" ", "-"): pid for n, pid in pids.items() if n.startswith("service-requests")}
+        profiler = Profiler(services)
+        profiler.start()
         meter.start()
         started = time.perf_counter()
         clients = [asyncio.create_task(client(n)) for n in range(args.concurrency)]
@@ -179,6 +185,7 @@ async def writes(
         await asyncio.to_thread(wait_for_empty_outbox, database_url)
         elapsed = time.perf_counter() - started
         meter.stop()
+        profiler.stop()
         await sampling
     latencies.sort()
     return {
