@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 
 from isthmus.kernel.errors import Conflict, InvalidArgument, NotFound
 from isthmus.platform import interceptors, logs
+from isthmus.platform import server as server_module
 from isthmus.platform.component import Component, Runtime
 from isthmus.platform.config import load
 from isthmus.platform.interceptors import MAX_BULK_REQUEST, MAX_REQUEST
@@ -260,6 +261,20 @@ async def test_a_request_over_its_methods_size_limit_is_resource_exhausted_namin
     assert "GetOrder" in error.value.details()
     # Within the limit, it is served.
     assert (await _get(channel, "o-" + "1" * 100, _auth(READER))).order_id.startswith("o-1")
+
+
+async def test_a_process_without_bulk_methods_never_receives_a_bulk_sized_message(channel):
+    # Twice the method's limit and more: gRPC refuses it before the process holds it, token or not.
+    filler = b"x" * (2 * MAX_REQUEST + 1)
+    large = orders_pb2.GetOrderRequest(order_id="o-1").SerializeToString() + _field(99, filler)
+    raw = channel.unary_unary(f"/{SERVICE}/GetOrder", request_serializer=None, response_deserializer=None)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await raw(large, metadata=_auth(READER))
+    assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert str(2 * MAX_REQUEST) in error.value.details()  # gRPC's own message names its limit
+    assert server_module.receive_limit(["isthmus.orders.v1.OrderService"]) == 2 * MAX_REQUEST
+    assert server_module.receive_limit(["isthmus.customers.v1.CustomerMasterService"]) == MAX_BULK_REQUEST
+    assert server_module.receive_limit(["isthmus.orders.v1.NoSuchService"]) == MAX_BULK_REQUEST
 
 
 def test_bulk_ingest_takes_large_requests_and_everything_else_small_ones():

@@ -9,14 +9,15 @@ import signal
 from collections.abc import Sequence
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from isthmus.platform import operations
+from isthmus.platform import boundary, operations
 from isthmus.platform.auth import Authenticator
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
-from isthmus.platform.interceptors import MAX_BULK_REQUEST, Chassis, Registrar
+from isthmus.platform.interceptors import MAX_BULK_REQUEST, MAX_REQUEST, Chassis, Registrar
 from isthmus.platform.metrics import RpcMetrics
 from isthmus_client.api.operations.v1 import operations_pb2_grpc
 
@@ -26,8 +27,6 @@ log = logging.getLogger("isthmus.server")
 MAX_CONCURRENT_RPCS = 1000
 
 _OPTIONS = [
-    # The bulk ingest's limit; every other method is held to a smaller one by the chassis.
-    ("grpc.max_receive_message_length", MAX_BULK_REQUEST),
     # Streams one client connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
     ("grpc.max_concurrent_streams", 100),
     ("grpc.keepalive_time_ms", 30_000),
@@ -36,6 +35,23 @@ _OPTIONS = [
 ]
 
 _METRICS: RpcMetrics | None = None
+
+
+def receive_limit(service_names: Sequence[str]) -> int:
+    """The largest message gRPC itself receives for these services: the bulk ingest's limit where a
+    method takes bulk requests, else twice the chassis's limit of other methods. gRPC refuses a larger
+    message (RESOURCE_EXHAUSTED) before the process holds it, so a caller with a valid token cannot
+    make a process without bulk methods hold 16 MiB per call in flight; one a little over the
+    method's limit still reaches the chassis, which names the method and its limit."""
+    pool = descriptor_pool.Default()
+    for name in service_names:
+        try:
+            service = pool.FindServiceByName(name)
+        except KeyError:
+            return MAX_BULK_REQUEST  # not known here: its methods may be bulk ones
+        if any(boundary.has_items(method.input_type) for method in service.methods):
+            return MAX_BULK_REQUEST
+    return 2 * MAX_REQUEST
 
 
 def rpc_metrics() -> RpcMetrics:
@@ -67,7 +83,9 @@ class Server:
         self.runtime = runtime
         self.health = health.aio.HealthServicer()
         authenticator = None if settings.auth_disabled else Authenticator(settings.clients)
-        self.grpc = grpc.aio.server(options=_OPTIONS, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
+        limit = receive_limit([name for c in self.components for name in c.services])
+        options = [*_OPTIONS, ("grpc.max_receive_message_length", limit)]
+        self.grpc = grpc.aio.server(options=options, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
         # Servicers are registered through this, which wraps each method in the chassis once.
         chassis = Chassis(rpc_metrics(), authenticator, access_log=settings.access_log)
         self.registrar = Registrar(self.grpc, chassis)
