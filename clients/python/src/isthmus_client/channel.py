@@ -124,12 +124,23 @@ def _required(field: Any) -> bool:
     return False
 
 
+# Request message descriptor -> whether its calls get a generated request_id (read once per type).
+_GENERATED_IDS: dict[Any, bool] = {}
+
+
+def _generates_id(descriptor: Any) -> bool:
+    found = _GENERATED_IDS.get(descriptor)
+    if found is None:
+        field = descriptor.fields_by_name.get("request_id")
+        found = _GENERATED_IDS[descriptor] = field is not None and not _required(field)
+    return found
+
+
 def with_request_id(request: Any) -> Any:
     """``request`` with a random ``request_id`` when it has that field and left it empty. Not where the
     API requires one (points that move): there only the caller knows which calls are one request."""
     descriptor = getattr(request, "DESCRIPTOR", None)
-    field = None if descriptor is None else descriptor.fields_by_name.get("request_id")
-    if field is None or request.request_id or _required(field):
+    if descriptor is None or not _generates_id(descriptor) or request.request_id:
         return request
     copy = type(request)()
     copy.CopyFrom(request)
@@ -140,11 +151,6 @@ def with_request_id(request: Any) -> Any:
 class _RequestIdsSync(grpc.UnaryUnaryClientInterceptor):
     def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return continuation(details, with_request_id(request))
-
-
-class _RequestIds(grpc.aio.UnaryUnaryClientInterceptor):
-    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(details, with_request_id(request))
 
 
 class _Details:
@@ -158,12 +164,20 @@ class _Details:
         )
 
 
-class _AuthUnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
-    def __init__(self, token: str) -> None:
-        self._header = _metadata(token)
+class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+    """The generated ``request_id`` and the token of a unary call, in one interceptor: grpc.aio wraps
+    every call in a layer of Python per interceptor."""
+
+    def __init__(self, token: str | None, request_ids: bool) -> None:
+        self._header = _metadata(token) if token else ()
+        self._request_ids = request_ids
 
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(_Details.add(details, self._header), request)
+        if self._request_ids:
+            request = with_request_id(request)
+        if self._header:
+            details = _Details.add(details, self._header)
+        return await continuation(details, request)
 
 
 class _AuthUnaryStream(grpc.aio.UnaryStreamClientInterceptor):
@@ -228,11 +242,10 @@ def aio_connect(
     """
     opts = _options(tls, retries, options)
     chain: list[grpc.aio.ClientInterceptor] = list(interceptors)
-    if request_ids:
-        chain.append(_RequestIds())
+    if request_ids or token:
+        chain.append(_UnaryUnary(token, request_ids))
     if token:
         chain += [
-            _AuthUnaryUnary(token),
             _AuthUnaryStream(token),
             _AuthStreamUnary(token),
             _AuthStreamStream(token),
