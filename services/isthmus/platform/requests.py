@@ -206,10 +206,16 @@ class BatchAnswers(Generic[M]):
         self._given: dict[tuple[str, str], tuple[Message, M]] = {}
         self._new: list[tuple[Message, Message]] = []
 
-    async def recall(self) -> None:
-        sent = [r for r in self.requests if r is not None]
-        found = iter(await recall_many(self.session, sent, self.answer_type))
-        self._stored = [next(found) if r is not None else None for r in self.requests]
+    @classmethod
+    async def read(
+        cls, session: AsyncSession, answer_type: type[M], requests: Sequence[Message | None]
+    ) -> BatchAnswers[M]:
+        """The batch's answers, its stored ones read."""
+        answers = cls(session, answer_type, requests)
+        sent = [r for r in answers.requests if r is not None]
+        found = iter(await recall_many(session, sent, answer_type))
+        answers._stored = [next(found) if r is not None else None for r in answers.requests]
+        return answers
 
     def earlier(self, index: int) -> M | DomainError | None:
         """The answer command ``index`` already has (stored, or given to the same request earlier in
@@ -227,6 +233,11 @@ class BatchAnswers(Generic[M]):
         except DomainError as exc:
             return exc
         return twin[1]
+
+    def replayed(self, index: int) -> tuple[M, bool] | DomainError | None:
+        """:meth:`earlier` as a command's outcome: ``(answer, True)`` for a repeat, the error, or None."""
+        found = self.earlier(index)
+        return found if found is None or isinstance(found, DomainError) else (found, True)
 
     def answered(self, index: int, answer: M) -> None:
         """Command ``index`` was applied: its answer is remembered with the batch."""

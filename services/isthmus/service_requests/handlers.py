@@ -316,8 +316,7 @@ async def open_service_requests(
     request it came in: their ``request_id`` s looked up in one query, one INSERT for the cases, one
     suppression refresh for their customers, one INSERT of the answers to remember. A command the
     domain refuses fails alone; one that repeats an earlier request gets that request's case back."""
-    answers = requests.BatchAnswers(uow.session, pb.ServiceRequest, [r for _, r in items])
-    await answers.recall()
+    answers = await requests.BatchAnswers.read(uow.session, pb.ServiceRequest, [r for _, r in items])
     cmds = [cmd for cmd, _ in items]
     owners = await uow.repo.order_owners([c.order_id for c in cmds if c.order_id])
     tiers = await uow.repo.tiers_of([c.customer_id for c in cmds]) if env.settings.sla_by_tier else {}
@@ -325,9 +324,8 @@ async def open_service_requests(
     opened: list[ServiceRequest] = []
     for i, cmd in enumerate(cmds):
         assert batchable_open(cmd), "source-keyed requests run alone"
-        earlier = answers.earlier(i)
-        if earlier is not None:
-            outcomes.append(earlier if isinstance(earlier, DomainError) else (earlier, True))
+        if (replayed := answers.replayed(i)) is not None:
+            outcomes.append(replayed)
             continue
         recorded = len(uow.events)
         try:
@@ -468,8 +466,7 @@ async def log_interactions(
     request it came in: their ``request_id`` s looked up and their cases read in one query each, the
     entries written in one INSERT, the answers remembered in another. A command the domain refuses
     fails alone; one that repeats an earlier request gets that request's interaction back."""
-    answers = requests.BatchAnswers(uow.session, pb.Interaction, [r for _, r in items])
-    await answers.recall()
+    answers = await requests.BatchAnswers.read(uow.session, pb.Interaction, [r for _, r in items])
     cmds = [cmd for cmd, _ in items]
     cases = await uow.repo.get_many([c.service_request_id for c in cmds if c.service_request_id])
     outcomes: list[Answer | BaseException] = []
@@ -477,9 +474,8 @@ async def log_interactions(
     changed: dict[str, ServiceRequest] = {}
     for i, cmd in enumerate(cmds):
         assert batchable_log(cmd), "source-keyed and threaded entries run alone"
-        earlier = answers.earlier(i)
-        if earlier is not None:
-            outcomes.append(earlier if isinstance(earlier, DomainError) else (earlier, True))
+        if (replayed := answers.replayed(i)) is not None:
+            outcomes.append(replayed)
             continue
         try:
             entry = _new_entry(cmd, env)
