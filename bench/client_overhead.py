@@ -19,7 +19,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import load_average
+from measure import in_checkout, load_average, print_medians
 
 TOKEN = "bench-token-0123456789abcdef"
 
@@ -110,9 +109,6 @@ def main() -> None:
     try:
         for n in range(args.rounds):
             for label, tree in trees:
-                env = dict(os.environ)
-                if tree is not None:
-                    env["PYTHONPATH"] = str(tree / "clients" / "python" / "src")
                 for kind in ("bare", "client"):
                     command = [
                         sys.executable,
@@ -123,8 +119,7 @@ def main() -> None:
                         str(args.calls),
                     ]
                     command += ["--concurrency", str(args.concurrency)]
-                    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
-                    figure = json.loads(out)
+                    figure = in_checkout(tree, "clients/python/src", command)
                     found[f"{label}: {kind}"].append(figure)
                     print(
                         f"round {n + 1} {label}, {kind}: {figure:.1f} us of client CPU per call", flush=True
@@ -132,9 +127,7 @@ def main() -> None:
     finally:
         server.terminate()
     print(f"load average after: {load_average()}")
-    for name, values in found.items():
-        each = ", ".join(f"{v:.1f}" for v in values)
-        print(f"{name}: median {statistics.median(values):.1f} us per call ({each})")
+    print_medians(found, "us per call", digits=1)
     for label, _ in trees:
         ratio = statistics.median(found[f"{label}: client"]) / statistics.median(found[f"{label}: bare"])
         print(f"{label}: the client costs {ratio:.2f} times a bare channel per call")

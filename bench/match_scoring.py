@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -28,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import load_average
+from measure import in_checkout, load_average, print_medians
 from people import SYSTEMS, copy_of, make_person
 
 
@@ -82,20 +79,13 @@ def main() -> None:
     print(f"load average before: {load_average()}")
     for n in range(args.rounds):
         for label, tree in trees:
-            env = dict(os.environ)
-            if tree is not None:
-                env["PYTHONPATH"] = str(tree / "services")
             command = [sys.executable, __file__, "--child", "--people", str(args.people)]
-            out = subprocess.run([*command, "--repeat", str(args.repeat)], env=env, check=True,
-                                 capture_output=True, text=True).stdout  # fmt: skip
-            result = json.loads(out)
+            result = in_checkout(tree, "services", [*command, "--repeat", str(args.repeat)])
             found[label].append(result["us_per_pair"])
             figure, pairs = result["us_per_pair"], result["pairs"]
             print(f"round {n + 1} {label}: {figure:.2f} us of CPU per pair ({pairs} pairs)")
     print(f"load average after: {load_average()}")
-    for label, values in found.items():
-        each = ", ".join(f"{v:.2f}" for v in values)
-        print(f"{label}: median {statistics.median(values):.2f} us per pair scored ({each})")
+    print_medians(found, "us per pair scored")
     against = f" --against {args.against}" if args.against else ""
     print(
         f"reproduce: .venv/bin/python bench/match_scoring.py --people {args.people} --repeat {args.repeat} "

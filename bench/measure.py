@@ -10,15 +10,18 @@ wrote together, from its /metrics.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -178,3 +181,20 @@ class Profiler:
         if self.running:
             print(f"profiles: {self.directory}/{{{','.join(self.pids)}}}.txt (summary: bench/hot.py FILE)")
         self.running = []
+
+
+def in_checkout(tree: Path | None, packages: str, command: list[str]) -> Any:
+    """Runs ``command``, a child measurement that prints JSON, with ``tree/packages`` first on the
+    import path (``tree`` None: this checkout's code), and returns what it printed: how a bench's
+    ``--against`` measures an earlier commit's code (a git worktree) in alternation with this one."""
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree / packages)
+    return json.loads(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout)
+
+
+def print_medians(found: dict[str, list[float]], unit: str, digits: int = 2) -> None:
+    """One line per series: its median, then every value in the order measured."""
+    for label, values in found.items():
+        each = ", ".join(f"{v:.{digits}f}" for v in values)
+        print(f"{label}: median {statistics.median(values):.{digits}f} {unit} ({each})")
