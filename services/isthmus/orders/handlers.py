@@ -323,32 +323,21 @@ async def _transition_set(
     alone."""
     if not cmds:
         return []
-    sent = [c.request for c in cmds if c.request is not None]
-    recalled = iter(await requests.recall_many(uow.session, sent, order_pb2.Order))
-    earlier = [next(recalled) if c.request is not None else None for c in cmds]
+    # A request_id twice in one batch (a retry racing its first attempt): the second repeats the first.
+    answers = await requests.BatchAnswers.read(uow.session, order_pb2.Order, [c.request for c in cmds])
     loaded = await uow.orders.get_many(
-        sorted({c.order_id for c, e in zip(cmds, earlier, strict=True) if e is None})
+        sorted({c.order_id for i, c in enumerate(cmds) if answers.earlier(i) is None})
     )
     read_versions = {order_id: order.version for order_id, order in loaded.items()}
     changed: dict[str, tuple[Order, int, order_pb2.Order]] = {}
-    remembered: list[tuple[Message, Message]] = []
     outcomes: list[Written | BaseException] = []
-    # A request_id twice in one batch (a retry racing its first attempt): the second repeats the first.
-    applied: dict[tuple[str, str], tuple[Message, order_pb2.Order]] = {}
-    for cmd, first in zip(cmds, earlier, strict=True):
+    for i, cmd in enumerate(cmds):
+        first = answers.earlier(i)
         if isinstance(first, DomainError):
             outcomes.append(first)
             continue
         if first is not None:
             outcomes.append(Written(first, False))
-            continue
-        if cmd.request is not None and (twin := applied.get(requests.key(cmd.request))) is not None:
-            try:
-                requests.check_same(twin[0], cmd.request)
-            except DomainError as exc:
-                outcomes.append(exc)
-            else:
-                outcomes.append(Written(twin[1], False))
             continue
         order = loaded.get(cmd.order_id)
         try:
@@ -361,12 +350,10 @@ async def _transition_set(
         changed[order.order_id] = (order, read_versions[order.order_id], step.message)
         entries.append(step.history)
         await uow.emit(step.event, order)
-        if cmd.request is not None:
-            remembered.append((cmd.request, step.message))
-            applied[requests.key(cmd.request)] = (cmd.request, step.message)
+        answers.answered(i, step.message)
         outcomes.append(Written(step.message, True))
     await uow.orders.save_many(list(changed.values()))
-    await requests.remember_many(uow.session, remembered)
+    await answers.remember()
     return outcomes
 
 

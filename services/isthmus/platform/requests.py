@@ -196,11 +196,8 @@ class BatchAnswers(Generic[M]):
     ``requests`` holds, per command of the batch, the request it came with (None: no request).
     """
 
-    def __init__(
-        self, session: AsyncSession, answer_type: type[M], requests: Sequence[Message | None]
-    ) -> None:
+    def __init__(self, session: AsyncSession, requests: Sequence[Message | None]) -> None:
         self.session = session
-        self.answer_type = answer_type
         self.requests = [r if r is not None and request_id(r) else None for r in requests]
         self._stored: list[M | DomainError | None] = [None] * len(self.requests)
         self._given: dict[tuple[str, str], tuple[Message, M]] = {}
@@ -211,7 +208,7 @@ class BatchAnswers(Generic[M]):
         cls, session: AsyncSession, answer_type: type[M], requests: Sequence[Message | None]
     ) -> BatchAnswers[M]:
         """The batch's answers, its stored ones read."""
-        answers = cls(session, answer_type, requests)
+        answers = cls(session, requests)
         sent = [r for r in answers.requests if r is not None]
         found = iter(await recall_many(session, sent, answer_type))
         answers._stored = [next(found) if r is not None else None for r in answers.requests]
