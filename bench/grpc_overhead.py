@@ -9,6 +9,11 @@ alike, and reads each server's CPU from /proc to give the CPU per call. The over
 judged on server CPU per call, which a loaded machine moves far less than throughput.
 
     .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 5] [--concurrency 32] [--ratios 0.1,1.0]
+
+``--pieces`` adds a bare server with the chassis's server options and concurrency limit, and one whose
+handler sits in a wrapper doing part of the chassis's per-call work (metadata read, trailing
+correlation id, status code read, Prometheus counts): where the chassis's cost lies. ``--against DIR``
+adds the chassis of another checkout (a git worktree of an earlier commit), in the same alternation.
 """
 
 from __future__ import annotations
@@ -57,11 +62,48 @@ def _collector(port: int, ready, received) -> None:  # child process: an OTLP en
     asyncio.run(main())
 
 
+def _wrapped(servicer: Orders) -> Orders:
+    """The handler inside a wrapper doing some of what the chassis does per call: read the metadata,
+    set the trailing correlation id, read the status code, count in Prometheus."""
+    from prometheus_client import Counter, Histogram
+
+    started = Counter("bench_started", "calls", ["m"]).labels("GetOrder")
+    handled = Counter("bench_handled", "calls", ["m"]).labels("GetOrder")
+    latency = Histogram("bench_seconds", "latency", ["m"]).labels("GetOrder")
+    inner = servicer.GetOrder
+
+    async def GetOrder(request, context):
+        started.inc()
+        began = time.perf_counter()
+        for _key, _value in context.invocation_metadata() or ():
+            pass
+        context.set_trailing_metadata((("x-correlation-id", "0123456789abcdef"),))
+        response = await inner(request, context)
+        context.code()
+        handled.inc()
+        latency.observe(time.perf_counter() - began)
+        return response
+
+    servicer.GetOrder = GetOrder  # type: ignore[method-assign]
+    return servicer
+
+
 def _serve(kind: str, port: int, ready, collector_port: int) -> None:  # child process
+    if kind.startswith("chassis @"):
+        sys.path.insert(0, os.path.join(kind.split("@", 1)[1], "services"))
+
     async def main() -> None:
-        if kind == "bare":
-            server = grpc.aio.server()
-            orders_pb2_grpc.add_OrderServiceServicer_to_server(Orders(), server)
+        if kind.startswith("bare"):
+            servicer = Orders()
+            if kind == "bare + options":
+                from isthmus.platform.server import _OPTIONS, MAX_CONCURRENT_RPCS
+
+                server = grpc.aio.server(options=_OPTIONS, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
+            else:
+                server = grpc.aio.server()
+            if kind == "bare + wrapper":
+                servicer = _wrapped(servicer)
+            orders_pb2_grpc.add_OrderServiceServicer_to_server(servicer, server)
             server.add_insecure_port(f"127.0.0.1:{port}")
             await server.start()
         else:
@@ -139,9 +181,22 @@ def main() -> int:
         default="0.1,1.0",
         help="sampling ratios of the traced servers, comma-separated (default: the shipped 0.1, and all)",
     )
+    parser.add_argument(
+        "--pieces",
+        action="store_true",
+        help="also a bare server with the chassis's server options, and one with a wrapper doing part "
+        "of the chassis's per-call work",
+    )
+    parser.add_argument("--against", help="also the chassis of another checkout (a git worktree)")
     args = parser.parse_args()
     ratios = [float(r) for r in args.ratios.split(",") if r]
     kinds = ("bare", "chassis", *(f"traced {r:.0%}" for r in ratios))
+    if args.pieces:
+        kinds += ("bare + options", "bare + wrapper")
+    if args.against:
+        kinds += (f"chassis @{os.path.abspath(args.against)}",)
+    if len(kinds) > 7:
+        raise SystemExit("at most 7 servers at once: fewer --ratios with --pieces and --against")
 
     ctx = multiprocessing.get_context("spawn")
     results: dict[str, list[tuple[int, list[float]]]] = {kind: [] for kind in kinds}
@@ -201,6 +256,11 @@ def main() -> int:
         f"({expected:.0f} expected)"
     )
     print(f"chassis/bare throughput: {summary['chassis'] / summary['bare']:.1%} (target >= 85%)")
+    for kind in kinds[2 + len(ratios) :]:
+        print(
+            f"{kind}: {per_call[kind] - per_call['bare']:+.0f} us server CPU per call against bare, "
+            f"{per_call[kind] - per_call['chassis']:+.0f} against the chassis"
+        )
     for r in ratios:
         kind = f"traced {r:.0%}"
         more = per_call[kind] / per_call["chassis"] - 1
