@@ -10,9 +10,11 @@ judged on server CPU per call, which a loaded machine moves far less than throug
 
     .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 5] [--concurrency 32] [--ratios 0.1,1.0]
 
-``--pieces`` adds a bare server with the chassis's server options and concurrency limit, and one whose
+``--pieces`` adds a bare server with the chassis's server options and concurrency limit, one whose
 handler sits in a wrapper doing part of the chassis's per-call work (metadata read, trailing
-correlation id, status code read, Prometheus counts): where the chassis's cost lies. ``--against DIR``
+correlation id, status code read, Prometheus counts), and the chassis with authentication off (its
+methods found by name, not through the generic handler that checks the token before the request is
+read): where the chassis's cost lies. ``--against DIR``
 adds the chassis of another checkout (a git worktree of an earlier commit), in the same alternation.
 """
 
@@ -112,13 +114,14 @@ def _serve(kind: str, port: int, ready, collector_port: int) -> None:  # child p
             from isthmus.platform.config import load
             from isthmus.platform.server import Server
 
-            settings = load(
-                {
-                    "ISTHMUS_GRPC_HOST": "127.0.0.1",
-                    "ISTHMUS_GRPC_PORT": str(port),
-                    "ISTHMUS_AUTH_TOKENS": f'{{"bench": {{"token": "{TOKEN}", "scopes": ["orders:read"]}}}}',
-                }
-            )
+            environ = {"ISTHMUS_GRPC_HOST": "127.0.0.1", "ISTHMUS_GRPC_PORT": str(port)}
+            if kind == "chassis, auth off":
+                environ["ISTHMUS_AUTH_DISABLED"] = "true"
+            else:
+                environ["ISTHMUS_AUTH_TOKENS"] = (
+                    f'{{"bench": {{"token": "{TOKEN}", "scopes": ["orders:read"]}}}}'
+                )
+            settings = load(environ)
             logs.configure("INFO", "json")
             if kind.startswith("traced"):
                 ratio = float(kind.split()[1].rstrip("%")) / 100
@@ -184,15 +187,15 @@ def main() -> int:
     parser.add_argument(
         "--pieces",
         action="store_true",
-        help="also a bare server with the chassis's server options, and one with a wrapper doing part "
-        "of the chassis's per-call work",
+        help="also a bare server with the chassis's server options, one with a wrapper doing part "
+        "of the chassis's per-call work, and the chassis with authentication off",
     )
     parser.add_argument("--against", help="also the chassis of another checkout (a git worktree)")
     args = parser.parse_args()
     ratios = [float(r) for r in args.ratios.split(",") if r]
     kinds = ("bare", "chassis", *(f"traced {r:.0%}" for r in ratios))
     if args.pieces:
-        kinds += ("bare + options", "bare + wrapper")
+        kinds += ("bare + options", "bare + wrapper", "chassis, auth off")
     if args.against:
         kinds += (f"chassis @{os.path.abspath(args.against)}",)
     if len(kinds) > 7:
