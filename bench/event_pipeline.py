@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -90,8 +91,14 @@ def raw_consumer(url: str, queue: str, count: int, prefetch: int, report: Connec
     asyncio.run(_raw_consume(url, queue, count, prefetch, report))
 
 
-async def _raw_publish(url: str, queue: str, count: int, payload: bytes, window: int) -> float:
+async def _raw_publish(
+    url: str, queue: str, count: int, payload: bytes, window: int, routes: Sequence[str] = ()
+) -> float:
+    """Publishes ``count`` persistent messages through the default exchange with a window of
+    confirms, to ``queue`` or, when ``routes`` is given, to its routing keys in turn (a key naming no
+    queue: the broker confirms and drops the message). Returns when publishing began."""
     loop = asyncio.get_running_loop()
+    keys = list(routes) or [queue]
     confirmed_all: asyncio.Future[None] = loop.create_future()
     conn, channel = await _connect(url)
     state = {"sent": 0, "confirmed": 0}
@@ -99,7 +106,7 @@ async def _raw_publish(url: str, queue: str, count: int, payload: bytes, window:
 
     def publish_more() -> None:
         while state["sent"] < count and state["sent"] - state["confirmed"] < window:
-            channel.basic_publish("", queue, payload, props)
+            channel.basic_publish("", keys[state["sent"] % len(keys)], payload, props)
             state["sent"] += 1
 
     def on_confirm(frame: Any) -> None:

@@ -85,9 +85,11 @@ def machine_busy() -> float:
 
 @dataclass
 class Meter:
-    """CPU of named process trees between ``start()`` and ``stop()`` (a pid of 0 is skipped)."""
+    """CPU of named process trees between ``start()`` and ``stop()`` (a pid of 0 is skipped). Those
+    named in ``apart`` (the bench's own instruments) are measured and shown, not charged to the run."""
 
     pids: dict[str, int]
+    apart: tuple[str, ...] = ()
     before: dict[str, float] = field(default_factory=dict)
     used: dict[str, float] = field(default_factory=dict)
 
@@ -108,16 +110,20 @@ class Meter:
 
     def run_total(self) -> float:
         """CPU seconds of the run's own processes (the named trees, not "other")."""
-        return sum(v for k, v in self.used.items() if k not in ("machine", "other"))
+        return sum(v for k, v in self.used.items() if k not in ("machine", "other", *self.apart))
 
     def per(self, count: int, unit: str = "ms") -> str:
         """``name 1.2 ms, ...`` per item for ``count`` items, the run's total, then the rest of the
         machine (which the run is not charged with)."""
         scale = 1000 if unit == "ms" else 1
         each = {k: v * scale / max(1, count) for k, v in self.used.items()}
-        parts = [f"{k} {v:.3f}" for k, v in each.items() if k not in ("machine", "other")]
+        parts = [f"{k} {v:.3f}" for k, v in each.items() if k not in ("machine", "other", *self.apart)]
         run = self.run_total() * scale / max(1, count)
-        return f"{', '.join(parts)}; run {run:.3f} {unit} (rest of the machine meanwhile {each['other']:.3f})"
+        apart = "".join(f"; not in the run: {k} {each[k]:.3f}" for k in self.apart)
+        return (
+            f"{', '.join(parts)}; run {run:.3f} {unit} (rest of the machine meanwhile {each['other']:.3f})"
+            + apart
+        )
 
 
 def wait_idle(pid: int, *, window: float = 2.0, busy_share: float = 0.10, limit: float = 1800.0) -> float:

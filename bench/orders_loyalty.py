@@ -3,12 +3,16 @@
 The production shape: ``isthmus migrate``, then ``isthmus serve orders`` and ``isthmus serve
 loyalty`` as fresh processes for each round, bearer-token authentication on, on a private PostgreSQL
 and RabbitMQ (bench/servers.py). Concurrent clients each create an order and pay it, for a fixed
-time; a poller notes when each order's points became visible in loyalty's ledger. The clock stops
-when the last paid order's points are visible: the work is durable and its events delivered.
+time; a probe process notes when each order's points became visible in loyalty's ledger (its CPU is
+printed apart, not charged to the run; the PostgreSQL work of its reads is). The clock stops when the
+last paid order's points are visible: the work is durable and its events delivered.
 
-The anchor, alternated with the service in the same run: bare asyncpg transactions writing the rows
-the use case wrote (bench/rows.py), as many at once as there were clients: the database work the use
-case cannot avoid. Both print CPU per order for every process of the run.
+The anchors, alternated with the service in the same run, are what an order costs with no code of
+ours: bare asyncpg transactions writing the rows the use case wrote (bench/rows.py), as many at once as
+there were clients; a bare grpc.aio server answering the same two calls with the service's own
+responses to the same load generator; and plain pika publishing the order's events with confirms, as
+many per order as the outboxes sent, and consuming with acks the ones a service consumed. Their sum is
+the floor of an order on this machine; each prints CPU per order for every process of its run.
 
     .venv/bin/python bench/orders_loyalty.py [--seconds 20] [--concurrency 64] [--rounds 2]
 
@@ -37,6 +41,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rows
+from event_pipeline import SPAWN, _declare, _delete, _raw_publish, raw_consumer
 from measure import Meter, Profiler, batch_sizes, load_average
 from procs import serving
 from scratch import scratch_database, scratch_vhost
@@ -74,18 +79,30 @@ def request(customer_id: str) -> orders_pb2.CreateOrderRequest:
     )
 
 
-async def drive(
-    port: int, database_url: str, args: argparse.Namespace, pids: dict[str, int], sampler: rows.Sampler
-) -> dict[str, Any]:
-    paid_at: dict[str, float] = {}
-    visible_at: dict[str, float] = {}
-    errors: list[str] = []
-    stop = asyncio.Event()
-    clients_done = asyncio.Event()
+async def one_order(stub: orders_pb2_grpc.OrderServiceStub, customer_id: str) -> tuple[Any, Any]:
+    """An order created and paid, as a shop does it: the two responses."""
+    created = await stub.CreateOrder(request(customer_id))
+    order = created.order
+    paid = await stub.PayOrder(
+        orders_pb2.PayOrderRequest(
+            order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="p"
+        )
+    )
+    return created, paid
 
-    async def poll() -> None:
+
+def _probe(database_url: str, report: Any) -> None:  # child process
+    """Notes when each order's points become visible in loyalty's ledger (``time.monotonic``, one
+    clock for every process), until every order the parent names is; then sends what it saw. A
+    process of its own, so that what watching costs is not charged to the run."""
+
+    async def main() -> None:
+        visible_at: dict[str, float] = {}
+        expected: set[str] | None = None
+        deadline = float("inf")
         last = 0
         async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            report.send("ready")
             while True:
                 found = await (
                     await conn.execute(
@@ -94,57 +111,77 @@ async def drive(
                         (last,),
                     )
                 ).fetchall()
-                now = time.perf_counter()
+                now = time.monotonic()
                 for seq, doc in found:
                     last = max(last, seq)
                     visible_at.setdefault(loyalty_pb2.LedgerEntry.FromString(doc).reason.order_id, now)
-                if clients_done.is_set() and all(o in visible_at for o in paid_at):
+                if expected is None and report.poll():
+                    expected = set(report.recv())
+                    deadline = now + 300
+                if expected is not None and (expected <= visible_at.keys() or now > deadline):
+                    report.send(visible_at)
                     return
                 await asyncio.sleep(0.005)
+
+    asyncio.run(main())
+
+
+async def drive(
+    port: int, database_url: str, args: argparse.Namespace, pids: dict[str, int], sampler: rows.Sampler
+) -> dict[str, Any]:
+    paid_at: dict[str, float] = {}
+    errors: list[str] = []
+    stop = asyncio.Event()
+    clients_done = asyncio.Event()
+    responses: list[tuple[Any, Any]] = []
 
     async def client(stub: orders_pb2_grpc.OrderServiceStub, rng: random.Random) -> None:
         while not stop.is_set():
             try:
-                created = await stub.CreateOrder(request(customer(rng.randrange(args.customers))))
-                order = created.order
-                await stub.PayOrder(
-                    orders_pb2.PayOrderRequest(
-                        order_id=order.order_id,
-                        expected_version=1,
-                        amount=order.total,
-                        payment_reference="p",
-                    )
-                )
-                paid_at[order.order_id] = time.perf_counter()
+                created, paid = await one_order(stub, customer(rng.randrange(args.customers)))
+                paid_at[created.order.order_id] = time.monotonic()
+                if not responses:
+                    responses.append((created, paid))
             except grpc.aio.AioRpcError as error:
                 errors.append(error.code().name)
 
-    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
-        stub = orders_pb2_grpc.OrderServiceStub(channel)
-        warm = random.Random(0)
-        stop.set()
-        await client(stub, warm)  # one call each, for the channel and the server's first statements
-        stop.clear()
-        poller = asyncio.create_task(poll())
-        sampling = asyncio.create_task(sampler.run(clients_done))
-        meter = Meter({**pids, "load generator": os.getpid()})
-        profiler = Profiler({name: pids[name] for name in ("orders", "loyalty")})
-        profiler.start()
-        meter.start()
-        started = time.perf_counter()
-        clients = [asyncio.create_task(client(stub, random.Random(i))) for i in range(args.concurrency)]
-        await asyncio.sleep(args.seconds)
-        stop.set()
-        await asyncio.gather(*clients)
-        clients_done.set()
-        client_phase = time.perf_counter() - started
-        try:
-            await asyncio.wait_for(poller, timeout=300)
-        except TimeoutError:
-            poller.cancel()
-        meter.stop()
-        profiler.stop()
-        await sampling
+    ours, theirs = SPAWN.Pipe()
+    probe = SPAWN.Process(target=_probe, args=(database_url, theirs), daemon=True)
+    probe.start()
+    try:
+        if not await asyncio.to_thread(ours.poll, 60) or ours.recv() != "ready":
+            raise RuntimeError("the visibility probe did not start")
+        async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
+            stub = orders_pb2_grpc.OrderServiceStub(channel)
+            warm = random.Random(0)
+            stop.set()
+            await client(stub, warm)  # one call each, for the channel and the server's first statements
+            stop.clear()
+            sampling = asyncio.create_task(sampler.run(clients_done))
+            meter = Meter(
+                {**pids, "load generator": os.getpid(), "visibility probe": probe.pid or 0},
+                apart=("visibility probe",),
+            )
+            profiler = Profiler({name: pids[name] for name in ("orders", "loyalty")})
+            profiler.start()
+            meter.start()
+            started = time.monotonic()
+            clients = [asyncio.create_task(client(stub, random.Random(i))) for i in range(args.concurrency)]
+            await asyncio.sleep(args.seconds)
+            stop.set()
+            await asyncio.gather(*clients)
+            clients_done.set()
+            client_phase = time.monotonic() - started
+            ours.send(list(paid_at))
+            if not await asyncio.to_thread(ours.poll, 330):
+                raise RuntimeError("the visibility probe never answered")
+            visible_at: dict[str, float] = ours.recv()
+            meter.stop()
+            profiler.stop()
+            await sampling
+    finally:
+        probe.terminate()
+        probe.join(10)
     delays = sorted(visible_at[o] - t for o, t in paid_at.items() if o in visible_at)
     missing = len(paid_at) - len(delays)
     last_visible = max(visible_at.values(), default=started)
@@ -160,11 +197,13 @@ async def drive(
         "missing": missing,
         "cpu": meter.per(len(paid_at)),
         "run_ms": meter.run_total() * 1000 / max(1, len(paid_at)),
+        "responses": responses[0],
     }
 
 
 def service_round(pg: Server, mq: Server, args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
-    """One measured round on fresh processes; returns the result and the rows written per order."""
+    """One measured round on fresh processes, then its anchors; returns the result, the rows written
+    per order and the anchors' results."""
     with scratch_database(pg.url) as database_url, scratch_vhost(mq.host, mq.node) as amqp_url:
         env = {
             "ISTHMUS_DATABASE_URL": database_url,
@@ -185,7 +224,14 @@ def service_round(pg: Server, mq: Server, args: argparse.Namespace) -> tuple[dic
         templates = sampler.rows
         group = max(1, round(result.get("batch:orders.write_order", 1)))
         anchor = anchor_round(pg, database_url, profile, templates, result["orders"], group)
-    return result, (profile, anchor)
+    published, consumed = events_per_order(profile)
+    payload = result["responses"][1].order.SerializeToString()
+    anchors = {
+        "postgres": anchor,
+        "grpc": grpc_anchor_round(result["responses"], args),
+        "broker": broker_anchor_round(mq, result["orders"], published, consumed, payload),
+    }
+    return result, (profile, anchors)
 
 
 def anchor_round(
@@ -203,6 +249,112 @@ def anchor_round(
     return {"rate": orders / elapsed, "cpu": meter.per(orders), "run_ms": meter.run_total() * 1000 / orders}
 
 
+class _BareOrders(orders_pb2_grpc.OrderServiceServicer):
+    """The two calls of an order answered with the service's own responses, and nothing else."""
+
+    def __init__(self, created: bytes, paid: bytes) -> None:
+        self.created = orders_pb2.CreateOrderResponse.FromString(created)
+        self.paid = orders_pb2.PayOrderResponse.FromString(paid)
+
+    async def CreateOrder(self, request: Any, context: Any) -> Any:
+        return self.created
+
+    async def PayOrder(self, request: Any, context: Any) -> Any:
+        return self.paid
+
+
+def _bare_server(created: bytes, paid: bytes, report: Any) -> None:  # child process
+    async def main() -> None:
+        server = grpc.aio.server()
+        orders_pb2_grpc.add_OrderServiceServicer_to_server(_BareOrders(created, paid), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        report.send(port)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+async def _bare_load(port: int, server_pid: int, args: argparse.Namespace) -> dict[str, Any]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = orders_pb2_grpc.OrderServiceStub(channel)
+        await one_order(stub, customer(0))  # the connection
+        done = 0
+        stop_at = time.perf_counter() + args.seconds
+
+        async def client(rng: random.Random) -> None:
+            nonlocal done
+            while time.perf_counter() < stop_at:
+                await one_order(stub, customer(rng.randrange(args.customers)))
+                done += 1
+
+        meter = Meter({"bare grpc server": server_pid, "load generator": os.getpid()})
+        meter.start()
+        started = time.perf_counter()
+        await asyncio.gather(*(client(random.Random(i)) for i in range(args.concurrency)))
+        elapsed = time.perf_counter() - started
+        meter.stop()
+    return {"rate": done / elapsed, "cpu": meter.per(done), "run_ms": meter.run_total() * 1000 / done}
+
+
+def grpc_anchor_round(responses: tuple[Any, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The same load generator against a bare grpc.aio server: what the two calls cost gRPC."""
+    created, paid = (r.SerializeToString() for r in responses)
+    ours, theirs = SPAWN.Pipe()
+    child = SPAWN.Process(target=_bare_server, args=(created, paid, theirs), daemon=True)
+    child.start()
+    try:
+        if not ours.poll(60):
+            raise RuntimeError("the bare gRPC server did not start")
+        return asyncio.run(_bare_load(ours.recv(), child.pid or 0, args))
+    finally:
+        child.terminate()
+        child.join(10)
+
+
+def broker_anchor_round(
+    mq: Server, orders: int, published: int, consumed: int, payload: bytes
+) -> dict[str, Any]:
+    """Plain pika: each order's events published with confirms (``published`` of them, the size of
+    an order), the ``consumed`` ones a service consumes delivered to a quorum queue and acked, the
+    rest confirmed and dropped (no queue bound), as in the service round."""
+    with scratch_vhost(mq.host, mq.node) as url:
+        queue = f"bench.floor.{uuid.uuid4().hex[:8]}"
+        _declare(url, queue)
+        routes = [queue] * consumed + ["bench.unbound"] * (published - consumed)
+        ours, theirs = SPAWN.Pipe()
+        child = SPAWN.Process(
+            target=raw_consumer, args=(url, queue, orders * consumed, 500, theirs), daemon=True
+        )
+        child.start()
+        try:
+            if not ours.poll(60) or ours.recv() != "ready":
+                raise RuntimeError("the raw consumer did not start")
+            meter = Meter({"rabbitmq": mq.pid, "publisher": os.getpid(), "consumer": child.pid or 0})
+            meter.start()
+            began = asyncio.run(_raw_publish(url, queue, orders * published, payload, 1000, routes))
+            if consumed and not ours.poll(600):
+                raise RuntimeError("the raw consumer never finished")
+            finished = ours.recv() if consumed else time.time()
+            meter.stop()
+        finally:
+            child.terminate()
+            child.join(10)
+            _delete(url, queue)
+    return {
+        "rate": orders / (finished - began),
+        "cpu": meter.per(orders),
+        "run_ms": meter.run_total() * 1000 / orders,
+    }
+
+
+def events_per_order(profile: dict[str, rows.Writes]) -> tuple[int, int]:
+    """(events published, events consumed) per order: outbox and inbox rows, all schemas."""
+    published = sum(w.inserts for t, w in profile.items() if t.endswith(".outbox"))
+    consumed = sum(w.inserts for t, w in profile.items() if t.endswith(".inbox"))
+    return published, consumed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -211,25 +363,39 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="service and anchor rounds, alternated")
     args = parser.parse_args()
 
-    results: list[tuple[dict[str, Any], Any]] = []
+    results: list[tuple[dict[str, Any], dict[str, dict[str, Any]]]] = []
     with servers() as found:
         for n in range(args.rounds):
-            result, (profile, anchor) = service_round(found["postgres"], found["rabbitmq"], args)
-            results.append((result, anchor))
+            result, (profile, anchors) = service_round(found["postgres"], found["rabbitmq"], args)
+            results.append((result, anchors))
             print(
                 f"round {n + 1} service: {result['rate']:.0f} orders/s until points visible "
                 f"({result['client_rate']:.0f}/s while clients ran), {result['orders']} orders, "
                 f"{result['errors']} errors {result['error_codes']}; CPU per order: {result['cpu']}",
                 flush=True,
             )
+            for name, what in (
+                ("postgres", "bare asyncpg writes of the order's rows"),
+                ("grpc", "the two calls on a bare grpc.aio server"),
+                ("broker", "the order's events, plain pika with confirms and acks"),
+            ):
+                a = anchors[name]
+                print(
+                    f"round {n + 1} anchor {name}: {a['rate']:.0f} orders/s of {what}; "
+                    f"CPU per order: {a['cpu']}",
+                    flush=True,
+                )
+            floor = sum(a["run_ms"] for a in anchors.values())
             print(
-                f"round {n + 1} anchor:  {anchor['rate']:.0f} orders/s of bare asyncpg writes; "
-                f"CPU per order: {anchor['cpu']}",
+                f"round {n + 1} floor: {floor:.3f} ms of run CPU per order (the three anchors' sum); "
+                f"the service's run is {result['run_ms'] / floor:.2f} times it",
                 flush=True,
             )
             if n == 0:
                 shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
                 print(f"rows per order (insert/update/delete), from pg_stat_user_tables: {shape}")
+                published, consumed = events_per_order(profile)
+                print(f"events per order: {published} published, {consumed} consumed")
             print(
                 f"round {n + 1} OrderPaid -> points visible: p50 {result['p50_ms']:.0f} ms, "
                 f"p99 {result['p99_ms']:.0f} ms; never visible: {result['missing']}",
@@ -243,10 +409,17 @@ def main() -> None:
     cpu = [r["run_ms"] for r, _ in results]
     print(f"orders/s: {', '.join(f'{x:.0f}' for x in rates)} (target >= 500)")
     print(f"run CPU per order: {', '.join(f'{x:.2f}' for x in cpu)} ms (target <= 3)")
-    throughput = ", ".join(f"{r['rate'] / a['rate']:.2f}" for r, a in results)
-    cpu_ratio = ", ".join(f"{a['run_ms'] / r['run_ms']:.2f}" for r, a in results)
-    print(f"service / anchor throughput: {throughput}")
-    print(f"anchor / service CPU per order: {cpu_ratio}")
+    throughput = ", ".join(f"{r['rate'] / a['postgres']['rate']:.2f}" for r, a in results)
+    cpu_ratio = ", ".join(f"{a['postgres']['run_ms'] / r['run_ms']:.2f}" for r, a in results)
+    floors = [sum(x["run_ms"] for x in a.values()) for _, a in results]
+    print(f"service / postgres anchor throughput: {throughput}")
+    print(f"postgres anchor / service CPU per order: {cpu_ratio}")
+    over = ", ".join(f"{r['run_ms'] / f:.2f}" for (r, _), f in zip(results, floors, strict=True))
+    print(
+        f"floor (the three anchors) per order: {', '.join(f'{f:.2f}' for f in floors)} ms; "
+        f"service / floor: {over}; the 3 ms target is {', '.join(f'{3 / f:.2f}' for f in floors)} "
+        "times the floor"
+    )
     sizes = ", ".join(f"{k[6:]} {v:.1f}" for k, v in results[-1][0].items() if k.startswith("batch:"))
     print(f"mean commands per group-commit batch (last round): {sizes}")
     print(
