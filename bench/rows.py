@@ -40,6 +40,61 @@ async def counters(url: str, schemas: list[str]) -> dict[str, tuple[int, int, in
     return {f"{r[0]}.{r[1]}": (r[2], r[3], r[4]) for r in rows}
 
 
+# With ``--statements`` a bench's private cluster loads pg_stat_statements (servers.py's settings).
+STATEMENTS = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track": "all",
+    "pg_stat_statements.track_planning": "on",
+}
+
+
+async def reset_statements(url: str) -> None:
+    """Forget the statements counted so far (the extension created on first use)."""
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await conn.close()
+
+
+async def statements(url: str) -> list[tuple[str, int, float, int, float]]:
+    """``(query, calls, milliseconds executing, rows, milliseconds planning)`` of every statement
+    since the reset, the costliest to execute first. Times are wall clock (waiting for a core
+    included): they rank statements, they are not CPU."""
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        found = await conn.fetch(
+            "SELECT query, sum(calls)::bigint AS calls, sum(total_exec_time) AS ms, sum(rows)::bigint AS n,"
+            " sum(total_plan_time) AS plan_ms FROM pg_stat_statements GROUP BY query ORDER BY ms DESC"
+        )
+    finally:
+        await conn.close()
+    return [(r["query"], r["calls"], r["ms"], r["n"], r["plan_ms"]) for r in found]
+
+
+def print_statements(
+    found: list[tuple[str, int, float, int, float]], units: int, unit: str, top: int = 12
+) -> None:
+    """Statements per unit of work, and the ``top`` costliest with their calls and times per unit."""
+    calls = sum(f[1] for f in found if not f[0].startswith(("BEGIN", "COMMIT", "ROLLBACK")))
+    ends = sum(f[1] for f in found if f[0].startswith(("COMMIT", "ROLLBACK")))
+    executing = sum(f[2] for f in found) * 1000 / units
+    planning = sum(f[4] for f in found) * 1000 / units
+    print(
+        f"statements per {unit}: {calls / units:.2f}, and {ends / units:.2f} transactions ended; "
+        f"executing {executing:.0f} us and planning {planning:.0f} us per {unit} (wall clock); "
+        f"the costliest to execute, per {unit}:"
+    )
+    for query, n, ms, rows, plan_ms in found[:top]:
+        text = " ".join(query.split())[:200]
+        each = (
+            f"{n / units:6.3f} calls {ms * 1000 / units:6.1f} us executing {plan_ms * 1000 / units:6.1f} "
+            f"planning {rows / max(1, n):6.1f} rows/call"
+        )
+        print(f"  {each}  {text}")
+
+
 @dataclass(frozen=True)
 class Writes:
     inserts: int

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,9 +263,10 @@ def _beam(pid_file: Path, launcher: int) -> int:
 
 @contextlib.contextmanager
 def servers(
-    *, postgres: bool = True, rabbitmq: bool = True, **pg_settings: str
+    *, postgres: bool = True, rabbitmq: bool = True, pg_settings: Mapping[str, str] | None = None
 ) -> Iterator[dict[str, Server]]:
-    """The servers a run needs: private ones, or the machine's with ``ISTHMUS_BENCH_SHARED=1``."""
+    """The servers a run needs: private ones (PostgreSQL with ``pg_settings`` over the machine's), or
+    the machine's with ``ISTHMUS_BENCH_SHARED=1``."""
     if os.environ.get("ISTHMUS_BENCH_SHARED"):
         from scratch import AMQP_HOST, PG_ADMIN
 
@@ -282,7 +283,7 @@ def servers(
     with contextlib.ExitStack() as stack:
         found: dict[str, Server] = {}
         if postgres:
-            found["postgres"] = stack.enter_context(private_postgres(**pg_settings))
+            found["postgres"] = stack.enter_context(private_postgres(**(pg_settings or {})))
         if rabbitmq:
             found["rabbitmq"] = stack.enter_context(private_rabbitmq())
         yield found
