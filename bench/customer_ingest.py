@@ -15,7 +15,8 @@ for customers this server process has never read (cold), then the same again (wa
     .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: slices of 100,000, memory
 
 With ``ISTHMUS_BENCH_PROFILE=DIR`` each round also writes a py-spy profile of the server over the
-ingest (``bench/measure.py: Profiler``; summarise with ``bench/hot.py``).
+ingest (``bench/measure.py: Profiler``; summarise with ``bench/hot.py``). ``--statements`` prints
+PostgreSQL's statements per record over each round (pg_stat_statements on the private cluster).
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ def unread_customers(database_url: str, count: int, rng: random.Random) -> list[
 
 def main(args: argparse.Namespace) -> None:
     print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}", flush=True)
-    cluster = PrivatePostgres()
+    cluster = PrivatePostgres(**(rows.STATEMENTS if args.statements else {}))
     try:
         pg = cluster.start()
         with (
@@ -288,12 +289,15 @@ def measure(
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
             sampler = rows.Sampler(database_url, ["customers"])
             before = asyncio.run(rows.counters(database_url, ["customers"]))
+            if args.statements:
+                asyncio.run(rows.reset_statements(pg.url))
             profiler = Profiler({f"customers-round{n + 1}": server.pid})
             profiler.start()
             rejected, elapsed = asyncio.run(
                 ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
             )
             profiler.stop()
+            found = asyncio.run(rows.statements(pg.url)) if args.statements else []
             after = asyncio.run(rows.counters(database_url, ["customers"]))
             profile = rows.per_unit(before, after, count)
             rss_after = rss_mib(server.pid)
@@ -320,6 +324,8 @@ def measure(
         if n == 0:
             shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
             print(f"rows per record (insert/update/delete, pg_stat_user_tables, rounded): {shape}")
+        if found:
+            rows.print_statements(found, count, "record")
     print(f"load average at the end: {load_average()}")
     rates = ", ".join(f"{r:.0f}" for r, _, _ in results)
     cpu = ", ".join(f"{c:.3f}" for _, c, _ in results)
@@ -373,6 +379,11 @@ if __name__ == "__main__":
     parser.add_argument("--gets", type=int, default=2000, help="customers read cold, then warm")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--backfill", type=int, default=0, help="long mode: stream this many records")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="count PostgreSQL's statements per record (pg_stat_statements on the private cluster)",
+    )
     parser.add_argument(
         "--models",
         default="builtin",
