@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import platform
 import random
@@ -50,11 +51,16 @@ from people import generate
 from scratch import free_port, scratch_database, scratch_vhost
 from servers import servers
 
+from isthmus_client import aio_connect
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
 
 BIN = Path(sys.executable).parent
+
+
+TOKEN = "bench-replicas-" + uuid.uuid4().hex
+TOKENS = json.dumps({"bench": {"token": TOKEN, "scopes": ["customers:*", "orders:*", "loyalty:*"]}})
 
 
 @dataclass
@@ -73,7 +79,7 @@ def _env(database_url: str, amqp_url: str, port: int) -> dict[str, str]:
         "PATH": os.environ.get("PATH", ""),
         "ISTHMUS_DATABASE_URL": database_url,
         "ISTHMUS_AMQP_URL": amqp_url,
-        "ISTHMUS_AUTH_DISABLED": "true",
+        "ISTHMUS_AUTH_TOKENS": TOKENS,
         "ISTHMUS_GRPC_HOST": "127.0.0.1",
         "ISTHMUS_GRPC_PORT": str(port),
         "ISTHMUS_METRICS_PORT": "0",
@@ -148,12 +154,9 @@ def _pids(pods: dict[str, list[tuple[int, int]]], extra: dict[str, int]) -> dict
 
 @contextlib.asynccontextmanager
 async def channels(ports: list[int]) -> AsyncIterator[list[grpc.aio.Channel]]:
-    opened = [grpc.aio.insecure_channel(f"127.0.0.1:{p}") for p in ports]
-    try:
-        yield opened
-    finally:
-        for channel in opened:
-            await channel.close()
+    """A client channel to each replica, with the bench's bearer token (authentication on)."""
+    async with contextlib.AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(aio_connect(f"127.0.0.1:{p}", token=TOKEN)) for p in ports]
 
 
 async def customers_round(
