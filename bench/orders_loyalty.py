@@ -3,9 +3,13 @@
 The production shape: ``isthmus migrate``, then ``isthmus serve orders`` and ``isthmus serve
 loyalty`` as fresh processes for each round, bearer-token authentication on, on a private PostgreSQL
 and RabbitMQ (bench/servers.py). Concurrent clients each create an order and pay it, for a fixed
-time; a probe process notes when each order's points became visible in loyalty's ledger (its CPU is
-printed apart, not charged to the run; the PostgreSQL work of its reads is). The clock stops when the
-last paid order's points are visible: the work is durable and its events delivered.
+time. A subscriber process consumes every event of both services as a component does (the platform's
+consumer and inbox, bench/subscriber.py), as the customer master's 360 view does in production (it
+subscribes to ``orders.*`` and ``loyalty.*``; the value context to some of them besides). A
+probe process notes when each order's points became visible in loyalty's ledger (its CPU is printed
+apart, not charged to the run; the PostgreSQL work of its reads is). The clock stops when the last
+paid order's points are visible and the subscriber has committed every event: the work is durable
+and its events delivered.
 
 The anchors, alternated with the service in the same run, are what an order costs with no code of
 ours: bare asyncpg transactions writing the rows the use case wrote (bench/rows.py), as many at once as
@@ -46,6 +50,8 @@ from measure import Meter, Profiler, batch_sizes, load_average
 from procs import serving
 from scratch import scratch_database, scratch_vhost
 from servers import Server, servers
+from subscriber import COMPONENT as SUBSCRIBER
+from subscriber import subscribed
 
 from isthmus_client import aio_connect
 from isthmus_client.api.common.v1 import common_pb2
@@ -98,6 +104,7 @@ def _probe(database_url: str, report: Any) -> None:  # child process
 
     async def main() -> None:
         visible_at: dict[str, float] = {}
+        delivered_at: float | None = None
         expected: set[str] | None = None
         deadline = float("inf")
         last = 0
@@ -124,8 +131,21 @@ def _probe(database_url: str, report: Any) -> None:  # child process
                 if expected is None and report.poll():
                     expected = set(report.recv())
                     deadline = now + 300
-                if expected is not None and (expected <= visible_at.keys() or now > deadline):
-                    report.send(visible_at)
+                if expected is not None and delivered_at is None and expected <= visible_at.keys():
+                    # Every event both services recorded, committed by the subscriber's inbox.
+                    recorded, delivered = (
+                        await (
+                            await conn.execute(
+                                "SELECT (SELECT last_value FROM orders.outbox_id_seq)"
+                                " + (SELECT last_value FROM loyalty.outbox_id_seq),"
+                                f" (SELECT count(*) FROM {SUBSCRIBER}.inbox)"
+                            )
+                        ).fetchall()
+                    )[0]
+                    if delivered >= recorded:
+                        delivered_at = now
+                if expected is not None and (delivered_at is not None or now > deadline):
+                    report.send((visible_at, delivered_at))
                     return
                 if len(found) < 100:
                     await asyncio.sleep(0.005)
@@ -182,7 +202,7 @@ async def drive(
             ours.send(list(paid_at))
             if not await asyncio.to_thread(ours.poll, 330):
                 raise RuntimeError("the visibility probe never answered")
-            visible_at: dict[str, float] = ours.recv()
+            visible_at, delivered_at = ours.recv()
             meter.stop()
             profiler.stop()
             await sampling
@@ -192,12 +212,15 @@ async def drive(
     delays = sorted(visible_at[o] - t for o, t in paid_at.items() if o in visible_at)
     missing = len(paid_at) - len(delays)
     last_visible = max(visible_at.values(), default=started)
+    if delivered_at is None:
+        errors.append("EVENTS_NOT_DELIVERED")  # the subscriber missed events within the 300 s
+    done = max(last_visible, delivered_at or last_visible)
     quantiles = statistics.quantiles(delays, n=100) if len(delays) > 1 else [float("nan")] * 99
     return {
         "orders": len(paid_at),
         "errors": len(errors),
         "error_codes": sorted(set(errors)),
-        "rate": len(paid_at) / max(last_visible - started, client_phase),
+        "rate": len(paid_at) / max(done - started, client_phase),
         "client_rate": len(paid_at) / client_phase,
         "p50_ms": quantiles[49] * 1000,
         "p99_ms": quantiles[98] * 1000,
@@ -218,9 +241,13 @@ def service_round(pg: Server, mq: Server, args: argparse.Namespace) -> tuple[dic
             "ISTHMUS_AUTH_TOKENS": TOKENS,
             "ISTHMUS_DB_POOL_SIZE": "20",
         }
-        with serving(["orders", "loyalty"], env) as served:
+        with (
+            subscribed(database_url, amqp_url, ["orders.#", "loyalty.#"]) as subscriber,
+            serving(["orders", "loyalty"], env) as served,
+        ):
             pids = {"postgres": pg.pid, "rabbitmq": mq.pid, **{n: s.pid for n, s in served.items()}}
-            schemas = ["orders", "loyalty"]
+            pids["subscriber"] = subscriber.pid
+            schemas = ["orders", "loyalty", SUBSCRIBER]
             if args.statements:
                 asyncio.run(rows.reset_statements(pg.url))
             before = asyncio.run(rows.counters(database_url, schemas))
@@ -327,12 +354,14 @@ def broker_anchor_round(
     mq: Server, orders: int, published: int, consumed: int, payload: bytes
 ) -> dict[str, Any]:
     """Plain pika: each order's events published with confirms (``published`` of them, the size of
-    an order), the ``consumed`` ones a service consumes delivered to a quorum queue and acked, the
-    rest confirmed and dropped (no queue bound), as in the service round."""
+    an order), the ``consumed`` deliveries (one per event and subscriber) to a quorum queue and acked,
+    the rest confirmed and dropped (no queue bound)."""
     with scratch_vhost(mq.host, mq.node) as url:
         queue = f"bench.floor.{uuid.uuid4().hex[:8]}"
         _declare(url, queue)
-        routes = [queue] * consumed + ["bench.unbound"] * (published - consumed)
+        # An event two subscribers consume is published twice here, once for each delivery.
+        routes = [queue] * consumed + ["bench.unbound"] * max(0, published - consumed)
+        published = len(routes)
         ours, theirs = SPAWN.Pipe()
         child = SPAWN.Process(
             target=raw_consumer, args=(url, queue, orders * consumed, 500, theirs), daemon=True
