@@ -40,12 +40,13 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import pika
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rows
-from event_pipeline import SPAWN, _declare, _delete, _raw_publish, raw_consumer
+from event_pipeline import SPAWN, _delete, _raw_publish, raw_consumer
 from measure import Meter, Profiler, batch_sizes, load_average
 from procs import serving
 from scratch import scratch_database, scratch_vhost
@@ -53,6 +54,8 @@ from servers import Server, servers
 from subscriber import COMPONENT as SUBSCRIBER
 from subscriber import subscribed
 
+from isthmus.platform.events.options import BusOptions
+from isthmus.platform.events.rabbit import queue_arguments
 from isthmus_client import aio_connect
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2
@@ -354,11 +357,14 @@ def broker_anchor_round(
     mq: Server, orders: int, published: int, consumed: int, payload: bytes
 ) -> dict[str, Any]:
     """Plain pika: each order's events published with confirms (``published`` of them, the size of
-    an order), the ``consumed`` deliveries (one per event and subscriber) to a quorum queue and acked,
-    the rest confirmed and dropped (no queue bound)."""
+    an order), the ``consumed`` deliveries (one per event and subscriber) to a quorum queue declared as
+    the bus declares its own and acked, the rest confirmed and dropped (no queue bound)."""
     with scratch_vhost(mq.host, mq.node) as url:
         queue = f"bench.floor.{uuid.uuid4().hex[:8]}"
-        _declare(url, queue)
+        # A queue as the bus declares its subscriptions' (quorum, delivery limit, dead-lettering at
+        # least once, reject-publish): the guarantees are the product's, not overhead of its code.
+        with pika.BlockingConnection(pika.URLParameters(url)) as conn:
+            conn.channel().queue_declare(queue, durable=True, arguments=queue_arguments(queue, BusOptions()))
         # An event two subscribers consume is published twice here, once for each delivery.
         routes = [queue] * consumed + ["bench.unbound"] * max(0, published - consumed)
         published = len(routes)
