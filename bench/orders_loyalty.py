@@ -111,6 +111,7 @@ def _probe(database_url: str, report: Any) -> None:  # child process
         expected: set[str] | None = None
         deadline = float("inf")
         last = 0
+        last_delivered, last_change = -1, 0.0
         # No prepared statement: a generic plan of ``seq > $1`` is a scan of the whole ledger.
         connect = psycopg.AsyncConnection.connect(database_url, autocommit=True, prepare_threshold=None)
         async with await connect as conn:
@@ -135,18 +136,24 @@ def _probe(database_url: str, report: Any) -> None:  # child process
                     expected = set(report.recv())
                     deadline = now + 300
                 if expected is not None and delivered_at is None and expected <= visible_at.keys():
-                    # Every event both services recorded, committed by the subscriber's inbox.
-                    recorded, delivered = (
+                    # Every event both services recorded, committed by the subscriber's inbox: as many
+                    # as the outboxes' ids, or (a transaction rolled back leaves a gap in the ids) both
+                    # outboxes empty and nothing more committed for 0.2 s.
+                    recorded, delivered, waiting = (
                         await (
                             await conn.execute(
                                 "SELECT (SELECT last_value FROM orders.outbox_id_seq)"
                                 " + (SELECT last_value FROM loyalty.outbox_id_seq),"
-                                f" (SELECT count(*) FROM {SUBSCRIBER}.inbox)"
+                                f" (SELECT count(*) FROM {SUBSCRIBER}.inbox),"
+                                " (SELECT count(*) FROM orders.outbox)"
+                                " + (SELECT count(*) FROM loyalty.outbox)"
                             )
                         ).fetchall()
                     )[0]
-                    if delivered >= recorded:
-                        delivered_at = now
+                    if delivered != last_delivered:
+                        last_delivered, last_change = delivered, now
+                    if delivered >= recorded or (not waiting and now - last_change >= 0.2):
+                        delivered_at = last_change
                 if expected is not None and (delivered_at is not None or now > deadline):
                     report.send((visible_at, delivered_at))
                     return
