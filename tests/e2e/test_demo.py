@@ -29,7 +29,11 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     # The 360 explains each golden value; the misspelt old ERP contact does not win the family name.
     assert re.search(r"name\.family_name +Schmidt +<- erp:2 \(source_priority\)", out), out
     assert "open case: Damaged delivery (COMPLAINT" in out and "contact suppressed: open complaint" in out
-    assert re.search(r"Points earned: 79 \(balance 79\)", out) and "Order INV-24-001 paid: 79.80 EUR" in out
+    # Anna's two paid orders became points. Which one loyalty awarded first depends on how the
+    # services' events interleave: each entry's running balance follows that order, the total not.
+    assert re.search(r"Points earned: 79 \(balance (79|122)\)", out), out
+    assert re.search(r"Points earned: 43 \(balance (43|122)\)", out), out
+    assert "loyalty: 122 points" in out and "Order INV-24-001 paid: 79.80 EUR" in out, out
     # The shop's abandoned carts: Jonas gets a message request; Anna, with her open complaint, does not.
     assert "the shop reports 2 abandoned carts" in out, out
     assert re.search(r"Jonas Meyer +CampaignMessageRequested: e-mail 'cart-reminder'", out), out
