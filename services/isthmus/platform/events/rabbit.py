@@ -358,7 +358,7 @@ class Acks:
     other once its transaction committed) go as one ``basic.ack`` with ``multiple`` up to the lowest
     tag still unsettled; a tag above that one goes alone, so that a delivery held for a retry is never
     acknowledged with the others. A quorum queue logs every ack frame it receives: one per batch
-    instead of one per delivery spares the broker as much as the consumer.
+    instead of one per delivery is work the broker is spared.
     """
 
     def __init__(self, channel: AsyncChannel) -> None:
