@@ -46,7 +46,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rows
-from event_pipeline import SPAWN, _delete, _raw_publish, raw_consumer
+from event_pipeline import SPAWN, _raw_publish, raw_consumer
 from measure import Meter, Profiler, batch_sizes, load_average
 from procs import serving
 from scratch import scratch_database, scratch_vhost
@@ -294,7 +294,12 @@ def anchor_round(
     asyncio.run(rows.replay(database_url, replay, orders, group, connections=20))
     elapsed = time.perf_counter() - started
     meter.stop()
-    return {"rate": orders / elapsed, "cpu": meter.per(orders), "run_ms": meter.run_total() * 1000 / orders}
+    return _anchor(meter, orders, elapsed)
+
+
+def _anchor(meter: Meter, orders: int, seconds: float) -> dict[str, Any]:
+    """An anchor's figures: orders a second, and CPU per order by process and for the run."""
+    return {"rate": orders / seconds, "cpu": meter.per(orders), "run_ms": meter.run_total() * 1000 / orders}
 
 
 class _BareOrders(orders_pb2_grpc.OrderServiceServicer):
@@ -342,7 +347,7 @@ async def _bare_load(port: int, server_pid: int, args: argparse.Namespace) -> di
         await asyncio.gather(*(client(random.Random(i)) for i in range(args.concurrency)))
         elapsed = time.perf_counter() - started
         meter.stop()
-    return {"rate": done / elapsed, "cpu": meter.per(done), "run_ms": meter.run_total() * 1000 / done}
+    return _anchor(meter, done, elapsed)
 
 
 def grpc_anchor_round(responses: tuple[Any, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -393,12 +398,7 @@ def broker_anchor_round(
         finally:
             child.terminate()
             child.join(10)
-            _delete(url, queue)
-    return {
-        "rate": orders / (finished - began),
-        "cpu": meter.per(orders),
-        "run_ms": meter.run_total() * 1000 / orders,
-    }
+    return _anchor(meter, orders, finished - began)
 
 
 def events_per_order(profile: dict[str, rows.Writes]) -> tuple[int, int]:
