@@ -13,6 +13,7 @@ for customers this server process has never read (cold), then the same again (wa
     .venv/bin/python bench/customer_ingest.py                      # 100,000 present, 2 x 20,000 ingested
     .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
     .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: slices of 100,000, memory
+    .venv/bin/python bench/customer_ingest.py --backfill 400000 --anchor   # each slice beside its floor
 
 With ``ISTHMUS_BENCH_PROFILE=DIR`` each round also writes a py-spy profile of the server over the
 ingest (``bench/measure.py: Profiler``; summarise with ``bench/hot.py``). ``--statements`` prints
@@ -250,7 +251,7 @@ def anchor_round(pg: Server, database_url: str, profile: Any, sampled: Any, reco
     anchor.stop()
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA anchor CASCADE")
-    return records / seconds, anchor.per(records)
+    return records / seconds, anchor
 
 
 def measure(
@@ -313,7 +314,7 @@ def measure(
         )
         print(
             f"round {n + 1} anchor: {anchor_rate:.0f} records/s of bare asyncpg writes of the round's rows "
-            f"({args.batch} records a transaction); CPU per record: {anchor_cpu}"
+            f"({args.batch} records a transaction); CPU per record: {anchor_cpu.per(count)}"
         )
         print(
             f"round {n + 1} GetCustomer, {len(ids)} customers this process never read: "
@@ -352,9 +353,18 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
             n = min(100_000, args.backfill - done)
             records = people.mixed(n, f"b{done}") if done else people.new(n)
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
+            if args.statements:
+                asyncio.run(rows.reset_statements(pg.url))
+            profiler = Profiler({f"customers-{done + n}": server.pid})
+            sampler = rows.Sampler(database_url, ["customers"])
+            before = asyncio.run(rows.counters(database_url, ["customers"]))
+            profiler.start()
             _rejected, elapsed = asyncio.run(
-                ingest_round(server.port, database_url, records, args.batch, meter, subscriber)
+                ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
             )
+            profiler.stop()
+            found = asyncio.run(rows.statements(pg.url)) if args.statements else []
+            profile = rows.per_unit(before, asyncio.run(rows.counters(database_url, ["customers"])), n)
             done += n
             slowest = min(slowest, n / elapsed)
             vacuumed, _ = vacuum(database_url)
@@ -364,6 +374,17 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
                 f"then vacuum {vacuumed:4.0f} s",
                 flush=True,
             )
+            if args.anchor:
+                _rate, anchor = anchor_round(pg, database_url, profile, sampler.rows, n, args.batch)
+                print(
+                    "          anchor, bare asyncpg writing the slice's rows: "
+                    f"CPU per record {anchor.per(n)}; "
+                    f"server / anchor run {meter.used['server'] / anchor.run_total():.2f}, "
+                    f"postgres / anchor's postgres {meter.used['postgres'] / anchor.used['postgres']:.2f}",
+                    flush=True,
+                )
+            if found:
+                rows.print_statements(found, n, "record", top=4)
     total = time.perf_counter() - started
     print(f"total {done} records in {total:.0f} s, vacuums included; slowest slice {slowest:.0f} records/s")
     print(f"load average at the end: {load_average()}")
@@ -379,6 +400,12 @@ if __name__ == "__main__":
     parser.add_argument("--gets", type=int, default=2000, help="customers read cold, then warm")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--backfill", type=int, default=0, help="long mode: stream this many records")
+    parser.add_argument(
+        "--anchor",
+        action="store_true",
+        help="backfill: after each slice, write its rows again with bare asyncpg (the machine's speed"
+        " at that point, to compare slices by)",
+    )
     parser.add_argument(
         "--statements",
         action="store_true",
