@@ -88,13 +88,14 @@ def _match_config(text: str) -> MatchConfig:
             deterministic_rules=frozenset(data.get("deterministic_rules", MatchConfig().deterministic_rules)),
             max_candidates=int(data.get("max_candidates", MatchConfig.max_candidates)),
             max_key_records=int(data.get("max_key_records", MatchConfig.max_key_records)),
+            max_name_key_records=int(data.get("max_name_key_records", MatchConfig.max_name_key_records)),
             weights=weights,
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{where} is not valid: {exc}") from None
     if config.lower_threshold > config.upper_threshold:
         raise ConfigError(f"{where}: lower_threshold is above upper_threshold")
-    for name in ("max_candidates", "max_key_records"):
+    for name in ("max_candidates", "max_key_records", "max_name_key_records"):
         if getattr(config, name) < 1:
             raise ConfigError(f"{where}: {name} must be at least 1")
     return config

@@ -158,6 +158,7 @@ class Batch(Deciding, Writing):
             [self.keys_for[ref] for ref in refs],
             match.max_candidates,
             match.max_key_records,
+            max_name_key_records=match.max_name_key_records,
             with_records=self.matcher.needs_records,  # comparators from plugins read whole records
         )
         self.stored_candidates.update(zip(refs, ranked, strict=True))

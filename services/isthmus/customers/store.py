@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from isthmus.customers.matching import PROFILE_VERSION, Features
+from isthmus.customers.matching import NAME_ONLY_KEY, PROFILE_VERSION, Features
 from isthmus.customers.normalise import fold
 from isthmus.customers.records import Record
 from isthmus.customers.survivorship import Golden
@@ -202,20 +202,21 @@ _PROFILES_ONLY_OF = _profiles(with_records=False)
 _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
 
 
-def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool, with_records: bool) -> Select[Any]:
+def _ranked(keyed: CTE, limit: int, caps: tuple[int, int], lateral: bool, with_records: bool) -> Select[Any]:
     """(idx, customer id, keys shared, then a profile row's columns) for the ``limit`` customers
     sharing most of idx's keys, best first (on a tie, the one sharing the key fewest records hold),
     a row for each of their source records.
 
-    Keys held by more than ``max_key_records`` source records are left out. With ``lateral``
-    (PostgreSQL) each key is an index lookup that stops after ``max_key_records + 1`` rows, so a
-    record costs the same however large the master.
+    ``caps`` is (for any key, for a name-only key) the most source records a key may be held by:
+    keys held by more are left out. With ``lateral`` (PostgreSQL) each key is an index lookup that
+    stops one row past its cap, so a record costs the same however large the master.
     """
+    cap = case((keyed.c.key.startswith(NAME_ONLY_KEY), caps[1]), else_=caps[0])
     if lateral:
         bucket = (
             select(blocking_keys.c.customer_id)
             .where(blocking_keys.c.key == keyed.c.key)
-            .limit(max_key_records + 1)
+            .limit(cap + 1)
             .lateral("bucket")
         )
         held = select(keyed.c.idx, keyed.c.key, bucket.c.customer_id).join_from(keyed, bucket, true())
@@ -224,7 +225,7 @@ def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool, with_re
             keyed, blocking_keys, blocking_keys.c.key == keyed.c.key
         )
     size = func.count().over(partition_by=(keyed.c.idx, keyed.c.key)).label("size")
-    rows = held.add_columns(size).subquery()
+    rows = held.add_columns(size, cap.label("cap")).subquery()
     hits = (
         select(
             rows.c.idx,
@@ -232,7 +233,7 @@ def _ranked(keyed: CTE, limit: int, max_key_records: int, lateral: bool, with_re
             func.count(distinct(rows.c.key)).label("n"),
             func.min(rows.c.size).label("rarest"),
         )
-        .where(rows.c.size <= max_key_records)
+        .where(rows.c.size <= rows.c.cap)
         .group_by(rows.c.idx, rows.c.customer_id)
         .subquery()
     )
@@ -375,6 +376,7 @@ class Repository:
         limit: int,
         max_key_records: int,
         *,
+        max_name_key_records: int | None = None,
         with_records: bool = False,
     ) -> tuple[list[list[tuple[str, int]]], list[ProfileRow]]:
         """For each set of blocking keys, the customers sharing most of them (at most ``limit``, best
@@ -384,12 +386,14 @@ class Repository:
         customers in a large master, and only the best few per record are wanted, so what crosses the
         wire per record stays bounded as the master grows. Ties go to the customer sharing the rarer
         key, then to the lower customer id. A key held by more than ``max_key_records`` source
-        records is skipped: it cannot pick anyone out.
+        records (a name-only key: ``max_name_key_records``, by default the same) is skipped: it
+        cannot pick anyone out.
         The profiles come in the same statement: one round trip for a slice of records, not two.
         """
         out: list[list[tuple[str, int]]] = [[] for _ in wanted]
         profiles: dict[tuple[str, str], ProfileRow] = {}
         pairs = [(i, k) for i, keys in enumerate(wanted) for k in set(keys)]
+        caps = (max_key_records, max_key_records if max_name_key_records is None else max_name_key_records)
         if self.postgres:
             # Two array parameters: one short statement whatever the batch, prepared once.
             arrays = select(
@@ -397,7 +401,7 @@ class Repository:
                 func.unnest(bindparam("keys", type_=ARRAY(String))).label("key"),
             ).cte("wanted")
             params = {"idx": [i for i, _ in pairs], "keys": [k for _, k in pairs]}
-            stmt = _ranked(arrays, limit, max_key_records, lateral=True, with_records=with_records)
+            stmt = _ranked(arrays, limit, caps, lateral=True, with_records=with_records)
             await self._collect(stmt, out, profiles, params)
             return out, list(profiles.values())
         # SQLite allows 32,766 bound values in one statement; a record's keys stay in one.
@@ -406,7 +410,7 @@ class Repository:
             chunk.append(pair)
             if pos == len(pairs) - 1 or (len(chunk) >= 4000 and pairs[pos + 1][0] != pair[0]):
                 rows = values(column("idx", Integer), column("key", String), name="wanted").data(chunk)
-                stmt = _ranked(rows.cte("wanted"), limit, max_key_records, False, with_records)
+                stmt = _ranked(rows.cte("wanted"), limit, caps, False, with_records)
                 await self._collect(stmt, out, profiles)
                 chunk = []
         return out, list(profiles.values())

@@ -140,3 +140,22 @@ async def test_of_customers_sharing_as_many_keys_the_one_sharing_a_rarer_key_ran
 
     assert found[0][0] == ("c-zzz", 1)
     assert found[0][1:] == [(f"c-{i:03}", 1) for i in range(4)]
+
+
+async def test_a_name_only_key_has_its_own_lower_cap(session: AsyncSession) -> None:
+    # 41 namesakes under both names' sounds, and 41 records under one birth-date key: with the
+    # name-only cap at 40 the name key is skipped while the birth-date key, under the cap for any
+    # key, still counts.
+    await hold(
+        session,
+        [("np:A500|S530", f"n-{i}", f"c-n{i:03}") for i in range(41)]
+        + [("nd:A500:1990-01-01", f"d-{i}", f"c-d{i:03}") for i in range(41)],
+    )
+    repo = Repository(session)
+    keys = [{"np:A500|S530", "nd:A500:1990-01-01"}]
+
+    capped = await candidates(repo, keys, limit=100, max_key_records=200, max_name_key_records=40)
+    uncapped = await candidates(repo, keys, limit=100, max_key_records=200, max_name_key_records=41)
+
+    assert {cid for cid, _ in capped[0]} == {f"c-d{i:03}" for i in range(41)}
+    assert len(uncapped[0]) == 82

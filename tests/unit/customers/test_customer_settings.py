@@ -13,11 +13,12 @@ def test_match_config_sets_thresholds_and_candidate_bounds() -> None:
     settings = settings_from_env(
         {
             "ISTHMUS_CUSTOMERS_MATCH_CONFIG": '{"upper_threshold": 11, "lower_threshold": 6,'
-            ' "max_candidates": 7, "max_key_records": 50}'
+            ' "max_candidates": 7, "max_key_records": 50, "max_name_key_records": 20}'
         }
     )
     assert (settings.match.upper_threshold, settings.match.lower_threshold) == (11.0, 6.0)
-    assert (settings.match.max_candidates, settings.match.max_key_records) == (7, 50)
+    match = settings.match
+    assert (match.max_candidates, match.max_key_records, match.max_name_key_records) == (7, 50, 20)
 
 
 def test_unset_match_config_keeps_the_defaults() -> None:
@@ -26,7 +27,13 @@ def test_unset_match_config_keeps_the_defaults() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ['{"max_key_records": "many"}', '{"max_key_records": 0}', '{"lower_threshold": 13}', "not json"],
+    [
+        '{"max_key_records": "many"}',
+        '{"max_key_records": 0}',
+        '{"max_name_key_records": 0}',
+        '{"lower_threshold": 13}',
+        "not json",
+    ],
 )
 def test_a_bad_match_config_names_the_variable(value: str) -> None:
     with pytest.raises(ConfigError, match="ISTHMUS_CUSTOMERS_MATCH_CONFIG"):

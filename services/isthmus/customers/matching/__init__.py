@@ -18,6 +18,7 @@ from isthmus.customers.matching.comparators import (
     similarity_comparator,
 )
 from isthmus.customers.matching.features import (
+    NAME_ONLY_KEY,
     PROFILE_VERSION,
     Features,
     _street_key,
@@ -39,6 +40,7 @@ from isthmus.customers.matching.scoring import (
 __all__ = [
     "BUILTIN",
     "LEVELS",
+    "NAME_ONLY_KEY",
     "PROFILE_VERSION",
     "Comparator",
     "ComparatorRegistry",

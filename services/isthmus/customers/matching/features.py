@@ -210,6 +210,10 @@ def phonetic(text: str) -> str:
     return jellyfish.soundex(text) if text else ""
 
 
+# The prefix of the name-only keys: both names' sounds, nothing else (see ``blocking_keys``).
+NAME_ONLY_KEY = "np:"
+
+
 def blocking_keys(f: Features) -> set[str]:
     """Keys under which candidates are looked up: a match shares at least one with the record it matches.
 
@@ -233,5 +237,6 @@ def blocking_keys(f: Features) -> set[str]:
         # record whose birth date and address changed or went missing. A name with one initial was
         # tried first: it grew with the master into the bulk of what candidate lookups read.
         family = phonetic(f.family)
-        keys |= {"np:" + "|".join(sorted((phonetic(g), family))) for g in {f.given, f.given_canonical}}
+        pairs = (sorted((phonetic(g), family)) for g in {f.given, f.given_canonical})
+        keys |= {NAME_ONLY_KEY + "|".join(pair) for pair in pairs}
     return keys
