@@ -6,24 +6,41 @@ lookup of a record's own key reads on average (buckets capped at ``max_key_recor
 candidate query stops there). Besides the kinds in use, two name keys that were considered:
 ``ni`` (one name in full with the other's initial, both ways round) and ``nn`` (both names in full).
 
+With ``--recall COPIES`` the keys in use are also written to a scratch database (``blocking_keys``
+as the service declares it, on the PostgreSQL of ``ISTHMUS_BENCH_PG_URL``), and for that many copies
+of present people, as another system sends them, the service's own candidate query
+(``Repository.candidates``) is asked who their candidates are: how often the person's own customer
+is among them, with the caps in use, with one cap for every key, and with every customer sharing a
+key. That is the blocking's recall, which no scoring can make up for.
+
     .venv/bin/python bench/blocking_keys.py --people 100000
+    .venv/bin/python bench/blocking_keys.py --people 400000 --recall 3000
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import random
 import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from people import copy_of, make_person
+import psycopg
+from people import SYSTEMS, copy_of, make_person
+from scratch import PG_ADMIN, scratch_database
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from isthmus.customers.matching import Features, MatchConfig, blocking_keys
+from isthmus.customers.matching import NAME_ONLY_KEY, Features, MatchConfig, blocking_keys
 from isthmus.customers.normalise import normalise
+from isthmus.customers.store import Repository
+from isthmus.customers.tables import blocking_keys as keys_table
+from isthmus.customers.tables import metadata, source_records
 
 
 def considered(f: Features) -> set[str]:
@@ -36,24 +53,104 @@ def considered(f: Features) -> set[str]:
     return keys | {"nn:" + "|".join(sorted((g, f.family))) for g in {f.given, f.given_canonical}}
 
 
+def keys_of(record: Any, now: datetime) -> Features:
+    return Features(normalise(record, known_systems=SYSTEMS, now=now, default_region="DE"))
+
+
+def first_copy(pid: int) -> Any:
+    return copy_of(random.Random(pid), make_person(random.Random(pid), pid), "erp", f"p{pid}", first=True)
+
+
 def main(args: argparse.Namespace) -> None:
-    now = datetime.now(UTC)
-    held: Counter[str] = Counter()
-    for pid in range(args.people):
-        record = copy_of(
-            random.Random(pid), make_person(random.Random(pid), pid), "erp", f"p{pid}", first=True
-        )
-        f = Features(normalise(record, known_systems=("erp",), now=now, default_region="DE"))
-        held.update(blocking_keys(f) | considered(f))
-    cap = MatchConfig().max_key_records + 1
-    print(f"command: .venv/bin/python bench/blocking_keys.py --people {args.people}")
+    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}", flush=True)
+    if args.recall:
+        with scratch_database(PG_ADMIN) as url:
+            held = count_keys(args.people, url)
+            asyncio.run(recall(url, args.people, args.recall))
+    else:
+        held = count_keys(args.people, None)
+    config = MatchConfig()
     print("kind  in use  keys  largest  records read per lookup  keys over the cap")
     for kind in sorted({k.split(":", 1)[0] for k in held}):
         sizes = [n for k, n in held.items() if k.split(":", 1)[0] == kind]
+        name_only = NAME_ONLY_KEY.startswith(kind + ":")
+        cap = (config.max_name_key_records if name_only else config.max_key_records) + 1
         read = sum(min(n, cap) * n for n in sizes) / sum(sizes)  # a record's key, weighted by its bucket
         over = sum(1 for n in sizes if n >= cap)
         used = "no" if kind in ("ni", "nn") else "yes"
         print(f"{kind:4}  {used:6}  {len(sizes):5}  {max(sizes):7}  {read:23.1f}  {over:17}")
+
+
+def count_keys(people: int, url: str | None) -> Counter[str]:
+    """Every person's first copy keyed; with ``url``, the keys in use written to its blocking_keys
+    (the customer of person ``pid`` is ``c<pid>``)."""
+    now = datetime.now(UTC)
+    held: Counter[str] = Counter()
+    with contextlib.ExitStack() as stack:
+        copy = None
+        if url:
+            conn = stack.enter_context(psycopg.connect(url, autocommit=True))
+            asyncio.run(create_tables(url))
+            columns = "key, source_system, source_id, customer_id"
+            copy = stack.enter_context(conn.cursor().copy(f"COPY blocking_keys ({columns}) FROM STDIN"))
+        for pid in range(people):
+            f = keys_of(first_copy(pid), now)
+            in_use = blocking_keys(f)
+            held.update(in_use | considered(f))
+            if copy is not None:
+                for key in in_use:
+                    copy.write_row((key, "erp", f"p{pid}", f"c{pid}"))
+    if url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE blocking_keys")
+    return held
+
+
+def _engine(url: str) -> Any:
+    return create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+
+
+async def create_tables(url: str) -> None:
+    engine = _engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: metadata.create_all(c, tables=[keys_table, source_records]))
+    await engine.dispose()
+
+
+async def recall(url: str, people: int, copies: int) -> None:
+    """How often a copy's own customer is among its candidates, by candidate settings."""
+    now, rng = datetime.now(UTC), random.Random(11)
+    wanted: list[set[str]] = []
+    own: list[str] = []
+    for i in range(copies):
+        pid = rng.randrange(people)
+        record = copy_of(rng, make_person(random.Random(pid), pid), SYSTEMS[1 + i % 2], f"d{i}", first=False)
+        wanted.append(blocking_keys(keys_of(record, now)))
+        own.append(f"c{pid}")
+    config = MatchConfig()
+    best, cap, name_cap = config.max_candidates, config.max_key_records, config.max_name_key_records
+    settings = [
+        (
+            f"in use: the best {best}, name-only keys to {name_cap} records, others to {cap}",
+            best,
+            cap,
+            name_cap,
+        ),
+        (f"the best {best}, every key to {cap} records", best, cap, cap),
+        ("every customer sharing a key, no cap", 10**6, 10**7, 10**7),
+    ]
+    engine = _engine(url)
+    print(f"{copies} copies of people among {people} present, from another system:")
+    for name, limit, key_cap, name_key_cap in settings:
+        found = 0
+        for at in range(0, copies, 250):
+            async with AsyncSession(engine) as session:
+                ranked, _ = await Repository(session).candidates(
+                    wanted[at : at + 250], limit, key_cap, max_name_key_records=name_key_cap
+                )
+            found += sum(own[at + i] in {c for c, _ in r} for i, r in enumerate(ranked))
+        print(f"  own customer a candidate for {found / copies:.4f} ({found}) [{name}]")
+    await engine.dispose()
 
 
 if __name__ == "__main__":
@@ -61,4 +158,5 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--recall", type=int, default=0, help="copies of present people to find")
     main(parser.parse_args())
