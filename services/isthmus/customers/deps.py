@@ -96,8 +96,9 @@ def _match_config(text: str) -> MatchConfig:
     if config.lower_threshold > config.upper_threshold:
         raise ConfigError(f"{where}: lower_threshold is above upper_threshold")
     for name in ("max_candidates", "max_key_records", "max_name_key_records"):
-        if getattr(config, name) < 1:
-            raise ConfigError(f"{where}: {name} must be at least 1")
+        # The candidate query binds these as SQL integers; past a million they mean "no bound".
+        if not 1 <= getattr(config, name) <= 1_000_000:
+            raise ConfigError(f"{where}: {name} must be between 1 and 1000000")
     return config
 
 

@@ -31,6 +31,8 @@ def test_unset_match_config_keeps_the_defaults() -> None:
         '{"max_key_records": "many"}',
         '{"max_key_records": 0}',
         '{"max_name_key_records": 0}',
+        '{"max_name_key_records": 10000000000}',
+        '{"max_candidates": 3000000000}',
         '{"lower_threshold": 13}',
         "not json",
     ],
