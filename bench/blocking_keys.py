@@ -36,7 +36,7 @@ from people import SYSTEMS, copy_of, make_person
 from scratch import PG_ADMIN, scratch_database
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from isthmus.customers.matching import NAME_ONLY_KEY, Features, MatchConfig, blocking_keys
+from isthmus.customers.matching import NAME_ONLY_KEY, Features, MatchConfig, Matcher, blocking_keys
 from isthmus.customers.normalise import normalise
 from isthmus.customers.store import Repository
 from isthmus.customers.tables import blocking_keys as keys_table
@@ -122,11 +122,14 @@ async def recall(url: str, people: int, copies: int) -> None:
     now, rng = datetime.now(UTC), random.Random(11)
     wanted: list[set[str]] = []
     own: list[str] = []
+    pairs: list[tuple[Features, int]] = []
     for i in range(copies):
         pid = rng.randrange(people)
         record = copy_of(rng, make_person(random.Random(pid), pid), SYSTEMS[1 + i % 2], f"d{i}", first=False)
-        wanted.append(blocking_keys(keys_of(record, now)))
+        features = keys_of(record, now)
+        wanted.append(blocking_keys(features))
         own.append(f"c{pid}")
+        pairs.append((features, pid))
     config = MatchConfig()
     best, cap, name_cap = config.max_candidates, config.max_key_records, config.max_name_key_records
     settings = [
@@ -142,16 +145,31 @@ async def recall(url: str, people: int, copies: int) -> None:
     ]
     engine = _engine(url)
     print(f"{copies} copies of people among {people} present, from another system:")
-    for name, limit, key_cap, name_key_cap in settings:
+    missed: list[int] = []
+    for n, (name, limit, key_cap, name_key_cap) in enumerate(settings):
         found = 0
         for at in range(0, copies, 250):
             async with AsyncSession(engine) as session:
                 ranked, _ = await Repository(session).candidates(
                     wanted[at : at + 250], limit, key_cap, max_name_key_records=name_key_cap
                 )
-            found += sum(own[at + i] in {c for c, _ in r} for i, r in enumerate(ranked))
+            hits = [own[at + i] in {c for c, _ in r} for i, r in enumerate(ranked)]
+            found += sum(hits)
+            if n == 0:
+                missed += [at + i for i, hit in enumerate(hits) if not hit]
         print(f"  own customer a candidate for {found / copies:.4f} ({found}) [{name}]")
     await engine.dispose()
+    # What the built-in model would make of the missed copies if their customer were scored.
+    matcher = Matcher(config)
+    verdicts: Counter[str] = Counter()
+    for i in missed:
+        features, pid = pairs[i]
+        scored = matcher.score(features, own[i], [keys_of(first_copy(pid), now)])
+        review = scored.score >= matcher.lower and not scored.against
+        verdicts["link" if matcher.links(scored) else "review" if review else "no match"] += 1
+    said = ", ".join(f"{count} {verdict}" for verdict, count in verdicts.most_common())
+    print(f"  the {len(missed)} copies missed with the settings in use, scored against their own first copy")
+    print(f"  by the built-in model: {said or 'none'}")
 
 
 if __name__ == "__main__":
