@@ -33,6 +33,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +240,44 @@ def meter_for(server: int, pg: Server, mq: Server, subscriber: int) -> Meter:
     return Meter({**pids, "client": os.getpid()})
 
 
+@dataclass
+class Measured:
+    rejected: int
+    elapsed: float
+    profile: Any  # rows written per record, by table (rows.per_unit)
+    sampled: Any  # a row of each table, for the anchor (rows.Sampler), when sampled
+    statements: list[tuple[str, int, float, int, float]]  # with --statements
+
+
+def measured_round(
+    args: argparse.Namespace,
+    pg: Server,
+    server: Any,
+    subscriber: Any,
+    database_url: str,
+    records: list[pb.SourceRecord],
+    meter: Meter,
+    name: str,
+    sample: bool,
+) -> Measured:
+    """``records`` streamed to ``server`` under ``meter`` (and a py-spy profile named ``name``, when
+    profiling), with the rows they wrote and, with ``--statements``, PostgreSQL's statements."""
+    sampler = rows.Sampler(database_url, ["customers"]) if sample else None
+    before = asyncio.run(rows.counters(database_url, ["customers"]))
+    if args.statements:
+        asyncio.run(rows.reset_statements(pg.url))
+    profiler = Profiler({name: server.pid})
+    profiler.start()
+    rejected, elapsed = asyncio.run(
+        ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
+    )
+    profiler.stop()
+    found = asyncio.run(rows.statements(pg.url)) if args.statements else []
+    after = asyncio.run(rows.counters(database_url, ["customers"]))
+    profile = rows.per_unit(before, after, len(records))
+    return Measured(rejected, elapsed, profile, sampler.rows if sampler else {}, found)
+
+
 def anchor_round(pg: Server, database_url: str, profile: Any, sampled: Any, records: int, batch: int) -> Any:
     """The round's rows written again with bare asyncpg, ``batch`` records a transaction."""
     replay = rows.RowReplay(profile, sampled)
@@ -288,23 +327,14 @@ def measure(
             server = served["customers"]
             rss_before = rss_mib(server.pid)
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
-            sampler = rows.Sampler(database_url, ["customers"])
-            before = asyncio.run(rows.counters(database_url, ["customers"]))
-            if args.statements:
-                asyncio.run(rows.reset_statements(pg.url))
-            profiler = Profiler({f"customers-round{n + 1}": server.pid})
-            profiler.start()
-            rejected, elapsed = asyncio.run(
-                ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
+            measured = measured_round(
+                args, pg, server, subscriber, database_url, records, meter, f"customers-round{n + 1}", True
             )
-            profiler.stop()
-            found = asyncio.run(rows.statements(pg.url)) if args.statements else []
-            after = asyncio.run(rows.counters(database_url, ["customers"]))
-            profile = rows.per_unit(before, after, count)
+            rejected, elapsed, profile = measured.rejected, measured.elapsed, measured.profile
             rss_after = rss_mib(server.pid)
             ids = unread_customers(database_url, args.gets, random.Random(n))
             latencies = asyncio.run(reads(server.port, ids))
-        anchor_rate, anchor_cpu = anchor_round(pg, database_url, profile, sampler.rows, count, args.batch)
+        anchor_rate, anchor_cpu = anchor_round(pg, database_url, profile, measured.sampled, count, args.batch)
         results.append((count / elapsed, 1000 * meter.used["server"] / count, anchor_rate))
         print(
             f"round {n + 1}: {count} records (half duplicates of present customers) in {elapsed:.1f} s: "
@@ -325,8 +355,8 @@ def measure(
         if n == 0:
             shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
             print(f"rows per record (insert/update/delete, pg_stat_user_tables, rounded): {shape}")
-        if found:
-            rows.print_statements(found, count, "record")
+        if measured.statements:
+            rows.print_statements(measured.statements, count, "record")
     print(f"load average at the end: {load_average()}")
     rates = ", ".join(f"{r:.0f}" for r, _, _ in results)
     cpu = ", ".join(f"{c:.3f}" for _, c, _ in results)
@@ -353,18 +383,11 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
             n = min(100_000, args.backfill - done)
             records = people.mixed(n, f"b{done}") if done else people.new(n)
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
-            if args.statements:
-                asyncio.run(rows.reset_statements(pg.url))
-            profiler = Profiler({f"customers-{done + n}": server.pid})
-            sampler = rows.Sampler(database_url, ["customers"])
-            before = asyncio.run(rows.counters(database_url, ["customers"]))
-            profiler.start()
-            _rejected, elapsed = asyncio.run(
-                ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
+            name = f"customers-{done + n}"
+            measured = measured_round(
+                args, pg, server, subscriber, database_url, records, meter, name, args.anchor
             )
-            profiler.stop()
-            found = asyncio.run(rows.statements(pg.url)) if args.statements else []
-            profile = rows.per_unit(before, asyncio.run(rows.counters(database_url, ["customers"])), n)
+            elapsed = measured.elapsed
             done += n
             slowest = min(slowest, n / elapsed)
             vacuumed, _ = vacuum(database_url)
@@ -375,7 +398,8 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
                 flush=True,
             )
             if args.anchor:
-                _rate, anchor = anchor_round(pg, database_url, profile, sampler.rows, n, args.batch)
+                floor = (measured.profile, measured.sampled)
+                _rate, anchor = anchor_round(pg, database_url, *floor, n, args.batch)
                 print(
                     "          anchor, bare asyncpg writing the slice's rows: "
                     f"CPU per record {anchor.per(n)}; "
@@ -383,8 +407,8 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
                     f"postgres / anchor's postgres {meter.used['postgres'] / anchor.used['postgres']:.2f}",
                     flush=True,
                 )
-            if found:
-                rows.print_statements(found, n, "record", top=4)
+            if measured.statements:
+                rows.print_statements(measured.statements, n, "record", top=4)
     total = time.perf_counter() - started
     print(f"total {done} records in {total:.0f} s, vacuums included; slowest slice {slowest:.0f} records/s")
     print(f"load average at the end: {load_average()}")
