@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -348,7 +349,7 @@ class Repository:
             where, params = self._refs_in(tombstones.c, refs)
             await self.session.execute(delete(tombstones).where(where), params)
 
-    async def lock_keys(self, keys: Iterable[str]) -> None:
+    async def lock_keys(self, keys: AbstractSet[str]) -> None:
         """Serialise resolution of records sharing a blocking key, until this transaction ends.
 
         Two transactions each resolving a new record of the same person would otherwise both find no
@@ -361,12 +362,12 @@ class Repository:
         """
         if not self.postgres:
             return
-        hashes = sorted({_key_hash(k) for k in keys})
-        if not hashes:
+        if not keys:
             return
-        if len(hashes) > MAX_KEY_LOCKS:
+        if len(keys) > MAX_KEY_LOCKS:  # distinct keys: hashing thousands of them would be for nothing
             await self.session.execute(_LOCK_ALL, {"h": _INGEST_LOCK})
             return
+        hashes = sorted({_key_hash(k) for k in keys})
         await self.session.execute(_LOCK_SHARED, {"h": _INGEST_LOCK})
         await self.session.execute(_LOCK_EACH, {"h": hashes})
 

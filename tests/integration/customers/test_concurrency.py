@@ -120,7 +120,7 @@ async def test_a_bulk_batch_takes_one_ingest_lock_not_one_per_blocking_key(pg_ur
     engine = db.async_engine(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "customers")
     held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
     try:
-        for keys, expected in (([f"k{i}" for i in range(10)], 11), ([f"k{i}" for i in range(9000)], 1)):
+        for keys, expected in (({f"k{i}" for i in range(10)}, 11), ({f"k{i}" for i in range(9000)}, 1)):
             async with db.session_factory(engine)() as session, session.begin():
                 await Repository(session).lock_keys(keys)
                 assert (await session.execute(held)).scalar_one() == expected, len(keys)
