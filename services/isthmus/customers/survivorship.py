@@ -27,6 +27,9 @@ class Rule(enum.Enum):
     STEWARD = "steward"
 
 
+_RULE_VALUES = {rule: rule.value for rule in Rule}  # an enum's .value is a property lookup
+
+
 @dataclass(frozen=True)
 class SurvivorshipConfig:
     # Most trusted first; systems not listed rank after the listed ones.
@@ -74,8 +77,18 @@ class Golden:
             "company": self.company,
             "conflicting": self.conflicting,
         }
+        # A golden record's values come from a few records: each one's time is formatted once.
+        times: dict[datetime, str] = {}
         data["lineage"] = [
-            [e.field, e.value, e.raw, e.source_system, e.source_id, e.rule.value, e.observed_at.isoformat()]
+            [
+                e.field,
+                e.value,
+                e.raw,
+                e.source_system,
+                e.source_id,
+                _RULE_VALUES[e.rule],
+                times.get(e.observed_at) or times.setdefault(e.observed_at, e.observed_at.isoformat()),
+            ]
             for e in self.lineage
         ]
         return data
