@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.customers.candidate_query import record_json
 from isthmus.customers.matching import BUILTIN, Features, MatchModel
 from isthmus.customers.records import Record
-from isthmus.customers.store import _record_json
 from isthmus.customers.tables import match_model_log, match_models, source_records
 from isthmus.platform import jsoncodec
 
@@ -110,7 +110,7 @@ async def stored_features(session: AsyncSession) -> list[Features]:
     """Every stored source record's match features (from its profile; from the record where the profile
     is of another format)."""
     out = []
-    result = await session.stream(select(source_records.c.profile, _record_json(with_records=False)))
+    result = await session.stream(select(source_records.c.profile, record_json(with_records=False)))
     async for profile, data in result:
         found = Features.from_profile(jsoncodec.loads(profile)) if profile else None
         out.append(found if found is not None else Features(Record.from_json(jsoncodec.loads(data))))

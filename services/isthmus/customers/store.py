@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import (
-    CTE,
     Integer,
     Select,
     String,
@@ -20,15 +19,11 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
-    case,
     column,
     delete,
-    distinct,
     func,
-    null,
     select,
     text,
-    true,
     tuple_,
     update,
     values,
@@ -38,7 +33,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from isthmus.customers.matching import NAME_ONLY_KEY, PROFILE_VERSION, Features
+from isthmus.customers import candidate_query
+from isthmus.customers.matching import Features
 from isthmus.customers.normalise import fold
 from isthmus.customers.records import Record
 from isthmus.customers.survivorship import Golden
@@ -174,84 +170,7 @@ _EXPLAINED_SOURCE_ROW = _EXPLAINED.where(
 )
 
 
-# What matching compares a candidate's records by: their profiles (the record itself only where the
-# profile is missing or of another format, or ``with_records`` for comparators that read records).
-#
-# Every source record belongs to an active customer: merging moves the merged customers' records to
-# the survivor, erasing deletes them, and an ingest that links a record to a customer changed
-# meanwhile fails its optimistic update (tests/integration/customers/test_stewardship.py checks this
-# after each). So the customers table is not joined to filter by state: it tripled the cost of the
-# lookup.
-def _record_json(with_records: bool) -> ColumnElement[Any]:
-    """The record itself, where its profile does not do (or always, ``with_records``)."""
-    sr = source_records.c
-    data: ColumnElement[Any] = sr.data.cast(Text)
-    if not with_records:
-        data = case((sr.profile.like(f"[{PROFILE_VERSION},%"), null()), else_=data)
-    return data.label("data_json")
-
-
-def _profiles(with_records: bool) -> Select[Any]:
-    sr = source_records.c
-    return select(
-        sr.source_system, sr.source_id, sr.customer_id, sr.profile, _record_json(with_records)
-    ).where(any_of(sr.customer_id, "ids"))
-
-
-_PROFILES_OF = _profiles(with_records=True)
-_PROFILES_ONLY_OF = _profiles(with_records=False)
 _CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
-
-
-def _ranked(keyed: CTE, limit: int, caps: tuple[int, int], lateral: bool, with_records: bool) -> Select[Any]:
-    """(idx, customer id, keys shared, then a profile row's columns) for the ``limit`` customers
-    sharing most of idx's keys, best first (on a tie, the one sharing the key fewest records hold),
-    a row for each of their source records.
-
-    ``caps`` is (for any key, for a name-only key) the most source records a key may be held by:
-    keys held by more are left out. With ``lateral`` (PostgreSQL) each key is an index lookup that
-    stops one row past its cap, so a record costs the same however large the master.
-    """
-    cap = case((keyed.c.key.startswith(NAME_ONLY_KEY), caps[1]), else_=caps[0])
-    if lateral:
-        bucket = (
-            select(blocking_keys.c.customer_id)
-            .where(blocking_keys.c.key == keyed.c.key)
-            .limit(cap + 1)
-            .lateral("bucket")
-        )
-        held = select(keyed.c.idx, keyed.c.key, bucket.c.customer_id).join_from(keyed, bucket, true())
-    else:
-        held = select(keyed.c.idx, keyed.c.key, blocking_keys.c.customer_id).join_from(
-            keyed, blocking_keys, blocking_keys.c.key == keyed.c.key
-        )
-    size = func.count().over(partition_by=(keyed.c.idx, keyed.c.key)).label("size")
-    rows = held.add_columns(size, cap.label("cap")).subquery()
-    hits = (
-        select(
-            rows.c.idx,
-            rows.c.customer_id,
-            func.count(distinct(rows.c.key)).label("n"),
-            func.min(rows.c.size).label("rarest"),
-        )
-        .where(rows.c.size <= rows.c.cap)
-        .group_by(rows.c.idx, rows.c.customer_id)
-        .subquery()
-    )
-    # Of customers sharing as many keys, those sharing a rarer one first: a key two records hold
-    # (a name's sound with a postcode) picks a person out better than one twenty namesakes hold.
-    order = (hits.c.n.desc(), hits.c.rarest, hits.c.customer_id)
-    rank = func.row_number().over(partition_by=hits.c.idx, order_by=order)
-    ranked = select(hits.c.idx, hits.c.customer_id, hits.c.n, rank.label("rank")).subquery()
-    best = select(ranked).where(ranked.c.rank <= limit).subquery()
-    # With the match profiles of each candidate's source records, in the same statement.
-    sr = source_records.c
-    return (
-        select(best.c.idx, best.c.customer_id, best.c.n, sr.source_system, sr.source_id, sr.profile)
-        .add_columns(_record_json(with_records))
-        .join_from(best, source_records, sr.customer_id == best.c.customer_id, isouter=True)
-        .order_by(best.c.idx, best.c.rank)
-    )
 
 
 class Repository:
@@ -302,7 +221,7 @@ class Repository:
         ids = list(set(customer_ids))
         if not ids:
             return []
-        stmt = _PROFILES_OF if with_records else _PROFILES_ONLY_OF
+        stmt = candidate_query.PROFILES_OF if with_records else candidate_query.PROFILES_ONLY_OF
         return [ProfileRow(*r) for r in (await self.session.execute(stmt, {"ids": ids})).all()]
 
     async def source_rows_of(self, customer_ids: Iterable[str]) -> dict[str, list[SourceRow]]:
@@ -402,7 +321,7 @@ class Repository:
                 func.unnest(bindparam("keys", type_=ARRAY(String))).label("key"),
             ).cte("wanted")
             params = {"idx": [i for i, _ in pairs], "keys": [k for _, k in pairs]}
-            stmt = _ranked(arrays, limit, caps, lateral=True, with_records=with_records)
+            stmt = candidate_query.ranked(arrays, limit, caps, lateral=True, with_records=with_records)
             await self._collect(stmt, out, profiles, params)
             return out, list(profiles.values())
         # SQLite allows 32,766 bound values in one statement; a record's keys stay in one.
@@ -411,7 +330,7 @@ class Repository:
             chunk.append(pair)
             if pos == len(pairs) - 1 or (len(chunk) >= 4000 and pairs[pos + 1][0] != pair[0]):
                 rows = values(column("idx", Integer), column("key", String), name="wanted").data(chunk)
-                stmt = _ranked(rows.cte("wanted"), limit, caps, False, with_records)
+                stmt = candidate_query.ranked(rows.cte("wanted"), limit, caps, False, with_records)
                 await self._collect(stmt, out, profiles)
                 chunk = []
         return out, list(profiles.values())
