@@ -80,8 +80,8 @@ def ranked(keyed: CTE, limit: int, caps: tuple[int, int], lateral: bool, with_re
     # (a name's sound with a postcode) picks a person out better than one twenty namesakes hold.
     order = (hits.c.n.desc(), hits.c.rarest, hits.c.customer_id)
     rank = func.row_number().over(partition_by=hits.c.idx, order_by=order)
-    ranked = select(hits.c.idx, hits.c.customer_id, hits.c.n, rank.label("rank")).subquery()
-    best = select(ranked).where(ranked.c.rank <= limit).subquery()
+    numbered = select(hits.c.idx, hits.c.customer_id, hits.c.n, rank.label("rank")).subquery()
+    best = select(numbered).where(numbered.c.rank <= limit).subquery()
     # With the match profiles of each candidate's source records, in the same statement.
     sr = source_records.c
     return (
