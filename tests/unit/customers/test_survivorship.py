@@ -91,6 +91,15 @@ def test_golden_round_trips_through_json_and_diff_lists_changed_fields():
     assert diff({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == [("b", "2", "3"), ("c", "", "4")]
 
 
+def test_a_golden_record_from_records_of_several_times_round_trips_with_each_entrys_own_time():
+    g = golden_record(
+        [rec("erp", "e", given="Anna", email="a@x.de"), rec("webshop", "w", email="b@x.de", days=3)],
+        PRIORITY,
+    )
+    assert {e.observed_at for e in g.lineage} == {T, T + timedelta(days=3)}
+    assert Golden.from_json(g.to_json()) == g
+
+
 systems = st.sampled_from(["erp", "webshop", "callcenter"])
 
 
