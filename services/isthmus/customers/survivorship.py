@@ -78,7 +78,7 @@ class Golden:
             "conflicting": self.conflicting,
         }
         # A golden record's values come from a few records: each one's time is formatted once.
-        times: dict[datetime, str] = {}
+        times = {at: at.isoformat() for at in {e.observed_at for e in self.lineage}}
         data["lineage"] = [
             [
                 e.field,
@@ -87,7 +87,7 @@ class Golden:
                 e.source_system,
                 e.source_id,
                 _RULE_VALUES[e.rule],
-                times.get(e.observed_at) or times.setdefault(e.observed_at, e.observed_at.isoformat()),
+                times[e.observed_at],
             ]
             for e in self.lineage
         ]
