@@ -93,7 +93,10 @@ class Deciding(BatchState):
             w = self.working.get(cid)
             if w is None or w.state != ACTIVE or not w.refs:
                 continue
-            scored.append(matcher.score(f, cid, [self.features[m] for m in w.refs]))
+            members = [self.features[m] for m in w.refs]
+            if matcher.plainly_someone_else(f, members):
+                continue  # scored, it would be someone else and no household: it decides nothing
+            scored.append(matcher.score(f, cid, members))
         decision, bridging = self._ambiguous(f, matcher.decide(f, scored), scored)
         outcome = OUTCOMES[decision.outcome]
         result = Upserted(item.index, rec.source_system, rec.source_id, outcome=outcome, score=decision.score)

@@ -221,3 +221,71 @@ def test_name_comparisons_of_one_pair_are_shared_and_never_leak_into_the_next_pa
         assert given(a, b) == fresh["given_name"](a, b)
     assert given(anna, lena).level == "different"
     assert family(anna, anne).level != "different" and family(anna, lena).level == "different"
+
+
+def person(
+    given: str, dob: str, email: str, phone: str, home: tuple[str, str], ident: str, sid: str
+) -> Record:
+    r = rec(sid=sid, given=given, dob=dob, email=email, phone=phone, street=home[0], pc=home[1])
+    return Record(
+        r.source_system,
+        r.source_id,
+        r.observed_at,
+        r.name,
+        emails=r.emails,
+        phones=r.phones,
+        addresses=r.addresses,
+        dob=dob,
+        identifiers=(Identifier(1, ident, "DE"),) if ident else (),
+    )
+
+
+people = st.builds(
+    person,
+    st.sampled_from(["Anna", "Ann", "Hanna", "Klaus"]),
+    st.sampled_from(["1980-05-17", "1980-05-18", "1908-05-17", "1980-17-05", "1955-03-02", "1955-02-03", ""]),
+    st.sampled_from(["", "anna@x.de", "klaus@x.de"]),
+    st.sampled_from(["", "+493012345678", "+4915112345678"]),  # a Berlin landline, a mobile
+    st.sampled_from(
+        [
+            ("", ""),
+            ("Hauptstr. 5", "10115"),
+            ("Hauptstr.", "10115"),
+            ("Hauptstr. 5", "10116"),
+            ("Ring 2", "20095"),
+        ]
+    ),
+    st.sampled_from(["", "DE123456789", "DE123456780", "DE987654321"]),
+    st.integers(1, 9).map(str),
+)
+
+
+@given(people, st.lists(people, min_size=1, max_size=3))
+def test_a_candidate_set_aside_unscored_is_one_scoring_calls_someone_else_and_no_household(record, members):
+    m = Matcher(MatchConfig())
+    f, theirs = Features(record), [Features(x) for x in members]
+    if m.plainly_someone_else(f, theirs):
+        scored = m.score(f, "c", theirs)
+        assert scored.against and not scored.household
+        assert m.decide(f, [scored]).outcome is Outcome.NEW
+
+
+def test_a_namesake_born_another_day_is_set_aside_but_not_a_household_nor_the_person_s_own_identifier():
+    m = Matcher(MatchConfig())
+    anna = Features(
+        person("Anna", "1980-05-17", "", "+4915112345678", ("Ring 2", "20095"), "DE123456789", "1")
+    )
+    namesake = person("Anna", "1955-03-02", "", "", ("", ""), "", "2")
+    assert m.plainly_someone_else(anna, [Features(namesake)])
+    # Not when a member's birth date is within a typo of the record's, nor with a shared contact
+    # point (a household), nor when the identifier agrees (the person's own, whatever the date says).
+    typo = person("Ann", "1980-05-18", "", "", ("", ""), "", "3")
+    assert not m.plainly_someone_else(anna, [Features(namesake), Features(typo)])
+    for other in (
+        person("Anna", "1955-03-02", "", "+4915112345678", ("", ""), "", "4"),
+        person("Anna", "1955-03-02", "", "", ("Ring 2", "20095"), "", "5"),
+        person("Anna", "1955-03-02", "", "", ("", ""), "DE123456780", "6"),
+    ):
+        assert not m.plainly_someone_else(anna, [Features(other)])
+    # A record without a birth date says nothing of this kind.
+    assert not m.plainly_someone_else(Features(rec(dob="")), [Features(namesake)])

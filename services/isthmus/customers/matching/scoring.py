@@ -276,6 +276,44 @@ class Matcher:
         self.upper = self.model.upper_threshold
         self.lower = self.model.lower_threshold
 
+        by_name = {c.name: c.compare for c in self.registry}
+        self._identifier = by_name.get("identifier")
+        self._address = by_name.get("postal_address")
+        # Setting a candidate aside unscored reasons about these comparators' levels: only with the
+        # built-in ones in force (a registry without them keeps every candidate scored).
+        self._sets_aside = all(n in by_name for n in ("date_of_birth", "email_exact", "phone_exact"))
+
+    def plainly_someone_else(self, record: Features, members: Sequence[Features]) -> bool:
+        """Whether ``score`` would say of this customer that it is someone else (its every record's
+        birth date apart from the record's beyond a typo or a transposition) and not of the record's
+        household (no contact point shared), whichever of its records scored best; told from the birth
+        dates, identifiers and contact points alone, without comparing names (the costliest
+        comparison): a new person in a large master meets namesakes born on other days.
+
+        Such a candidate is never linked, reviewed, bridged nor kept as a household, so deciding a new
+        record may leave it out (``Deciding._resolve``). ``False`` whenever it is not certain: a shared
+        e-mail or phone (a birth date keyed wrong twice, or a household), an identifier that agrees or
+        is one keystroke off (the person's own, outweighing any date), an address a household shares.
+        """
+        dob = record.dob
+        if not dob or not members or not self._sets_aside:
+            return False
+        identifier, address = self._identifier, self._address
+        for m in members:
+            if not m.dob or dob_level(dob, m.dob) != "different":
+                return False
+            if record.emails & m.emails or record.phones & m.phones:
+                return False
+            if identifier is not None and record.identifiers and m.identifiers:
+                c = identifier(record, m)
+                if c is not None and c.level in ("exact", "typo"):
+                    return False
+            if address is not None and record.has_address and m.has_address:
+                c = address(record, m)
+                if c is not None and c.level in _HOUSEHOLD["postal_address"]:
+                    return False
+        return True
+
     @property
     def needs_records(self) -> bool:
         """Whether some comparator reads whole source records (see ``Comparator.needs_record``)."""
