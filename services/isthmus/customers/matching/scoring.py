@@ -341,26 +341,23 @@ class Matcher:
         What the customer as a whole says about birth date, identifiers and generation counts too: a
         record must not join a customer through a member that lacks what another member contradicts.
         """
-        best: Scored | None = None
+        best: tuple[bool, float, tuple[Comparison, ...], str] | None = None  # (by a rule?, score, ...)
         whole: dict[str, Comparison] = {}
         for m in members:
-            total, comparisons, rule = self.score_pair(record, m)
-            for c in comparisons:
+            total, found, rule = self.score_pair(record, m)
+            for c in found:
                 known = whole.get(c.comparator)
                 if c.comparator in _WHOLE_CUSTOMER and (known is None or c.weight > known.weight):
                     whole[c.comparator] = c
-            cand = Scored(customer_id, total, comparisons, rule)
-            if best is None or (bool(cand.deterministic), cand.score) > (
-                bool(best.deterministic),
-                best.score,
-            ):
-                best = cand
+            if best is None or (bool(rule), total) > best[:2]:
+                best = (bool(rule), total, found, rule)
         assert best is not None
-        missing = [c for name, c in whole.items() if all(x.comparator != name for x in best.comparisons)]
-        comparisons = best.comparisons + tuple(missing)
+        _, total, found, rule = best
+        missing = [c for name, c in whole.items() if all(x.comparator != name for x in found)]
+        comparisons = found + tuple(missing)
         why = against(comparisons)
-        rule = "" if best.deterministic and (why or _vetoed(comparisons)) else best.deterministic
-        score = round(sum(c.weight for c in comparisons), 3) if missing else best.score
+        rule = "" if rule and (why or _vetoed(comparisons)) else rule
+        score = round(sum(c.weight for c in comparisons), 3) if missing else total
         return Scored(customer_id, score, comparisons, rule, why)
 
     def links(self, scored: Scored) -> bool:
