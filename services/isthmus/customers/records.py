@@ -8,7 +8,7 @@ what makes re-ingesting the same data a no-op.
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -166,14 +166,28 @@ class Record:
         )
 
 
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x00-\x7e]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    """A character as the standard library's ``json.dumps`` escapes it (a surrogate pair beyond the
+    Basic Multilingual Plane)."""
+    n = ord(m.group())
+    if n < 0x10000:
+        return f"\\u{n:04x}"
+    n -= 0x10000
+    return f"\\u{0xD800 | (n >> 10):04x}\\u{0xDC00 | (n & 0x3FF):04x}"
+
+
 def content_hash(data: dict[str, Any]) -> str:
     """Hash of what the source said (a record's ``to_json()``), minus when it said it and the lawful
     basis: same content, same hash."""
     data = {k: v for k, v in data.items() if k not in ("observed_at", "lawful_basis")}
     # The hashed bytes are the standard library's (sorted keys, compact, ASCII with \u escapes):
-    # stored hashes were made so. orjson writes the same bytes when its output is ASCII without
-    # DEL, which the standard library would escape; otherwise the standard library does it.
+    # stored hashes were made so. orjson writes the same bytes but for DEL and what is not ASCII,
+    # which it writes as they are and the standard library escapes; those characters occur only
+    # inside strings, so escaping them afterwards gives the same bytes.
     blob = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     if not blob.isascii() or b"\x7f" in blob:
-        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        blob = _NOT_PRINTABLE_ASCII.sub(_escaped, blob.decode()).encode()
     return hashlib.sha256(blob).hexdigest()

@@ -207,6 +207,22 @@ def test_content_hash_is_stable_across_releases():
     assert content_hash(r.to_json()) == "9634d30f2c954dccb2b72a8731f940bb612e9774509e8812497a35b8c378ec70"
 
 
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.text(max_size=20)
+        | st.lists(st.text(max_size=8), max_size=3)
+        | st.integers(-(2**63), 2**63 - 1)
+        | st.booleans(),
+        max_size=6,
+    )
+)
+@example({"name": "Zoë \x7f \U0001f600 \u2028 \x00\n"})
+def test_content_hash_hashes_the_standard_library_s_json_of_the_record(data):
+    expected = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    assert content_hash(data) == hashlib.sha256(expected).hexdigest()
+
+
 @given(st.text(max_size=60))
 def test_tidying_is_idempotent_and_never_leaves_outer_or_double_spaces(text):
     once = tidy_case(text)
