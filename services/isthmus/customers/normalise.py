@@ -107,9 +107,15 @@ def _text(errors: _Errors, path: str, value: str, limit: int = MAX_TEXT) -> str:
     return value
 
 
+@functools.cache
+def _defined(enum: object) -> frozenset[int]:
+    """The numbers a proto enum defines (its ``values()`` is a new list at every call)."""
+    return frozenset(enum.values())  # type: ignore[attr-defined]
+
+
 def _kind(errors: _Errors, path: str, value: int, enum: object) -> int:
     """An enum number the proto defines, or 0 with a finding."""
-    if value in enum.values():  # type: ignore[attr-defined]
+    if value in _defined(enum):
         return value
     errors.flag(path, "enum_value", str(value), f"{value} is not a defined value")
     return 0
