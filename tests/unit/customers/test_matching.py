@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import given
@@ -176,14 +177,7 @@ def test_scoring_is_symmetric(given_name, family, dob):
 
 
 def with_id(r: Record, value: str) -> Record:
-    return Record(
-        r.source_system,
-        r.source_id,
-        r.observed_at,
-        r.name,
-        dob=r.dob,
-        identifiers=(Identifier(1, value, "DE"),),
-    )
+    return replace(r, identifiers=(Identifier(1, value, "DE"),))
 
 
 def test_an_identifier_one_keystroke_off_counts_for_but_a_different_one_against():
@@ -227,17 +221,7 @@ def person(
     given: str, dob: str, email: str, phone: str, home: tuple[str, str], ident: str, sid: str
 ) -> Record:
     r = rec(sid=sid, given=given, dob=dob, email=email, phone=phone, street=home[0], pc=home[1])
-    return Record(
-        r.source_system,
-        r.source_id,
-        r.observed_at,
-        r.name,
-        emails=r.emails,
-        phones=r.phones,
-        addresses=r.addresses,
-        dob=dob,
-        identifiers=(Identifier(1, ident, "DE"),) if ident else (),
-    )
+    return with_id(r, ident) if ident else r
 
 
 people = st.builds(
