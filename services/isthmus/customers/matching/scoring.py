@@ -279,8 +279,9 @@ class Matcher:
         by_name = {c.name: c.compare for c in self.registry}
         self._identifier = by_name.get("identifier")
         self._address = by_name.get("postal_address")
-        # Setting a candidate aside unscored reasons about these comparators' levels: only with the
-        # built-in ones in force (a registry without them keeps every candidate scored).
+        # Setting a candidate aside unscored reasons about the built-in comparators' levels: only with
+        # them registered (plugins add comparators beside them and cannot take their names); a
+        # registry without them keeps every candidate scored.
         self._sets_aside = all(n in by_name for n in ("date_of_birth", "email_exact", "phone_exact"))
 
     def plainly_someone_else(self, record: Features, members: Sequence[Features]) -> bool:
