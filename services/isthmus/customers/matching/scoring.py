@@ -104,6 +104,8 @@ class Decision:
 
 
 _DATES_APART = "different dates of birth"
+# An identifier at these levels is the person's own: it outweighs any evidence against.
+_OWN_IDENTIFIER = frozenset({"exact", "typo"})
 
 
 def against(comparisons: Sequence[Comparison]) -> str:
@@ -115,7 +117,7 @@ def against(comparisons: Sequence[Comparison]) -> str:
     """
     by = {c.comparator: c for c in comparisons}
     ident = by.get("identifier")
-    if ident is not None and ident.level in ("exact", "typo"):
+    if ident is not None and ident.level in _OWN_IDENTIFIER:
         return ""
     dob = by.get("date_of_birth")
     if dob is not None and dob.level == "different" and not _keyed_wrong_twice(dob, by):
@@ -307,7 +309,7 @@ class Matcher:
                 return False
             if identifier is not None and record.identifiers and m.identifiers:
                 c = identifier(record, m)
-                if c is not None and c.level in ("exact", "typo"):
+                if c is not None and c.level in _OWN_IDENTIFIER:
                     return False
             if address is not None and record.has_address and m.has_address:
                 c = address(record, m)
