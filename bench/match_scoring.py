@@ -7,6 +7,8 @@ records), as ingest scores a record against its candidates. The figures are proc
 ``Matcher.score`` call: on the first pass over the pairs (cold: ingest meets each pair once, so
 this is its case), and the least of ``--repeat`` passes over the same pairs (warm: whatever the
 matcher and the interpreter keep from one pass to the next helps; steadier, for comparing code).
+Both again as ingest decides, where a candidate plainly someone else (``Matcher.plainly_someone_else``)
+is set aside before it is scored, with the share of pairs set aside.
 
 ``--against DIR`` runs the same measurement on another checkout's ``services/`` (a git worktree of
 an earlier commit, say) in alternating child processes, so both see the same machine:
@@ -31,7 +33,7 @@ from measure import in_checkout, load_average, print_medians
 from people import SYSTEMS, copy_of, make_person
 
 
-def measure(people: int, repeat: int) -> dict[str, float]:
+def measure(people: int, repeat: int, decided: bool) -> dict[str, float]:
     from isthmus.customers.matching import Features, MatchConfig, Matcher, blocking_keys
     from isthmus.customers.normalise import normalise
 
@@ -53,13 +55,23 @@ def measure(people: int, repeat: int) -> dict[str, float]:
         found = {j for key in blocking_keys(f) if len(by_key[key]) < 50 for j in by_key[key] if j != i}
         pairs += [(f, features[j]) for j in sorted(found)[:8]]
     matcher = Matcher(MatchConfig())
+    # ``decided``: as ingest decides (``Deciding._resolve``), a candidate plainly someone else is set
+    # aside before it is scored (a checkout from before that check scores every pair). Each way runs
+    # in a process of its own, so its first pass is cold.
+    aside = getattr(matcher, "plainly_someone_else", lambda a, members: False)
     passes = []
     for _ in range(repeat):
         started = time.process_time()
         for a, b in pairs:
-            matcher.score(a, "c", [b])
+            if not (decided and aside(a, [b])):
+                matcher.score(a, "c", [b])
         passes.append(time.process_time() - started)
-    return {"pairs": len(pairs), "cold": passes[0] / len(pairs) * 1e6, "warm": min(passes) / len(pairs) * 1e6}
+    return {
+        "pairs": len(pairs),
+        "set_aside": sum(aside(a, [b]) for a, b in pairs) / len(pairs),
+        "cold": passes[0] / len(pairs) * 1e6,
+        "warm": min(passes) / len(pairs) * 1e6,
+    }
 
 
 def main() -> None:
@@ -69,27 +81,32 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--against", type=Path, help="another checkout, measured in alternation")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--decided", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.people, args.repeat)))
+        print(json.dumps(measure(args.people, args.repeat, args.decided)))
         return
 
     trees: list[tuple[str, Path | None]] = [("this tree", None)]
     if args.against is not None:
         trees.append((str(args.against), args.against.resolve()))
-    kinds = ("cold", "warm")
+    kinds = ("cold", "warm", "decided cold", "decided warm")
     found: dict[str, list[float]] = {f"{label}, {kind}": [] for label, _ in trees for kind in kinds}
     print(f"load average before: {load_average()}")
     for n in range(args.rounds):
         for label, tree in trees:
             command = [sys.executable, __file__, "--child", "--people", str(args.people)]
-            result = in_checkout(tree, "services", [*command, "--repeat", str(args.repeat)])
-            for kind in kinds:
-                found[f"{label}, {kind}"].append(result[kind])
-            cold, warm, pairs = result["cold"], result["warm"], result["pairs"]
+            command += ["--repeat", str(args.repeat)]
+            scored = in_checkout(tree, "services", command)
+            decided = in_checkout(tree, "services", [*command, "--decided"])
+            for kind in ("cold", "warm"):
+                found[f"{label}, {kind}"].append(scored[kind])
+                found[f"{label}, decided {kind}"].append(decided[kind])
             print(
-                f"round {n + 1} {label}: {cold:.2f} us of CPU per pair on the first pass, "
-                f"{warm:.2f} on the least of {args.repeat} ({pairs} pairs)"
+                f"round {n + 1} {label}: {scored['cold']:.2f} us of CPU per pair on the first pass, "
+                f"{scored['warm']:.2f} on the least of {args.repeat} ({scored['pairs']} pairs); as ingest "
+                f"decides ({decided['set_aside']:.1%} of pairs set aside unscored): "
+                f"{decided['cold']:.2f} and {decided['warm']:.2f}"
             )
     print(f"load average after: {load_average()}")
     print_medians(found, "us per pair scored")
