@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -383,9 +384,8 @@ async def measure(data: DataSet, models: Sequence[str], args: argparse.Namespace
             results.append(await load(data, env, args.steward, args.show_errors, "builtin", args.show_splits))
             if "learned" in models:
                 # Trained on what the deployment holds: the records the first load stored (no labels).
-                print(
-                    isthmus(env, "customers", "train", "--output", str(model_file)).strip(), file=sys.stderr
-                )
+                trained = isthmus(env, "customers", "train", "--output", str(model_file)).strip()
+                print(f"{trained}; {model_digest(model_file)}", file=sys.stderr)
         if "learned" in models:
             with scratch_database(args.pg_url) as url:
                 env = server_env(url, amqp_url, free_port())
@@ -397,6 +397,14 @@ async def measure(data: DataSet, models: Sequence[str], args: argparse.Namespace
     if "builtin" not in models:
         results = results[1:]
     return results
+
+
+def model_digest(path: Path) -> str:
+    """What the trained model decides with (its weights, thresholds and frequencies, not when it was
+    trained), digested: two runs on one data set must train the same model."""
+    model = json.loads(path.read_text())
+    decides = {k: v for k, v in model.items() if k not in ("about", "version")}
+    return "digest " + hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def table(results: list[tuple[Result, dict[str, float] | None]]) -> str:

@@ -108,9 +108,14 @@ async def log(session: AsyncSession) -> list[tuple[datetime, str, str, str, str]
 
 async def stored_features(session: AsyncSession) -> list[Features]:
     """Every stored source record's match features (from its profile; from the record where the profile
-    is of another format)."""
+    is of another format), in the order of their keys: training samples by position, so the same records
+    give the same model whatever order the database happens to keep its rows in."""
     out = []
-    result = await session.stream(select(source_records.c.profile, record_json(with_records=False)))
+    result = await session.stream(
+        select(source_records.c.profile, record_json(with_records=False)).order_by(
+            source_records.c.source_system, source_records.c.source_id
+        )
+    )
     async for profile, data in result:
         found = Features.from_profile(jsoncodec.loads(profile)) if profile else None
         out.append(found if found is not None else Features(Record.from_json(jsoncodec.loads(data))))

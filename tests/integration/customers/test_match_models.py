@@ -177,3 +177,20 @@ async def test_an_operator_trains_activates_exports_and_rolls_back_a_model_from_
     isthmus("model", "activate", BUILTIN, "--actor", "ops", "--note", "roll back")
     listed = isthmus("model", "list").stdout
     assert listed.startswith(f"in force: {BUILTIN}\n") and "roll back" in listed, listed
+
+
+async def test_training_reads_the_stored_records_in_the_order_of_their_keys_not_of_their_rows(
+    backend: tuple[AsyncEngine, Settings],
+) -> None:
+    # Training samples pairs by position: were the records read in the order the database keeps its
+    # rows (which merges and vacuum rearrange), one deployment's data would train different models.
+    engine = backend[0]
+    master = service(backend)
+    family = f"Keyorder{uuid.uuid4().hex[:8]}"
+    givens = {"k1": "Anna", "k2": "Bruno", "k3": "Clara", "k4": "Dieter", "k5": "Emil"}
+    for sid in ("k5", "k1", "k4", "k2", "k3"):  # rows written out of key order
+        assert (await upsert(master, person("erp", sid, givens[sid], family))).customer_id
+    async with session_factory(engine)() as session:
+        features = await models.stored_features(session)
+    ours = [f.given_full for f in features if f.family == family.lower()]
+    assert ours == [givens[sid].lower() for sid in sorted(givens)]
