@@ -22,6 +22,7 @@ runs on the same records in the same run as the anchor (bench/ecm_baseline.py).
     .venv/bin/python bench/match_quality.py                          # everything (about 15 minutes)
     .venv/bin/python bench/match_quality.py --data febrl4 --models builtin
     .venv/bin/python bench/match_quality.py --data people --people 20000 --steward
+    .venv/bin/python bench/match_quality.py --data febrl3 --train-seeds 1,2,3,4,5   # a model per sample
 """
 
 from __future__ import annotations
@@ -376,24 +377,27 @@ async def steward(
 async def measure(data: DataSet, models: Sequence[str], args: argparse.Namespace) -> list[Result]:
     """The data set loaded once per model, each time into a fresh database and server."""
     results = []
+    seeds = args.train_seeds
     with scratch_vhost() as amqp_url, tempfile.TemporaryDirectory() as tmp:
-        model_file = Path(tmp) / "model.json"
+        model_files = {seed: Path(tmp) / f"model-{seed}.json" for seed in seeds}
         with scratch_database(args.pg_url) as url:
             env = server_env(url, amqp_url, free_port())
             isthmus(env, "migrate", "customers")
             results.append(await load(data, env, args.steward, args.show_errors, "builtin", args.show_splits))
             if "learned" in models:
                 # Trained on what the deployment holds: the records the first load stored (no labels).
-                trained = isthmus(env, "customers", "train", "--output", str(model_file)).strip()
-                print(f"{trained}; {model_digest(model_file)}", file=sys.stderr)
-        if "learned" in models:
+                for seed, path in model_files.items():
+                    trained = isthmus(
+                        env, "customers", "train", "--seed", str(seed), "--output", str(path)
+                    ).strip()
+                    print(f"{trained}; seed {seed}, {model_digest(path)}", file=sys.stderr)
+        for seed, path in model_files.items() if "learned" in models else ():
             with scratch_database(args.pg_url) as url:
                 env = server_env(url, amqp_url, free_port())
                 isthmus(env, "migrate", "customers")
-                isthmus(env, "customers", "model", "import", str(model_file), "--activate")
-                results.append(
-                    await load(data, env, args.steward, args.show_errors, "learned", args.show_splits)
-                )
+                isthmus(env, "customers", "model", "import", str(path), "--activate")
+                name = "learned" if len(seeds) == 1 else f"learned, seed {seed}"
+                results.append(await load(data, env, args.steward, args.show_errors, name, args.show_splits))
     if "builtin" not in models:
         results = results[1:]
     return results
@@ -442,6 +446,13 @@ def main() -> None:
     parser.add_argument("--models", default="builtin,learned", help="builtin, learned or both (default)")
     parser.add_argument("--people", type=int, default=5000, help="generated people (default 5000)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--train-seeds",
+        type=lambda text: [int(x) for x in text.split(",")],
+        default=[1],
+        help="comma-separated: one learned model per seed of its sampled pairs (default 1, the command's"
+        " default), to show how much the learned figures owe to the sample",
+    )
     parser.add_argument("--pg-url", default=PG_ADMIN, help="PostgreSQL admin URL (scratch databases)")
     parser.add_argument("--no-ecm", action="store_true", help="skip the recordlinkage ECM baseline")
     parser.add_argument("--steward", action="store_true", help="then work the review queue knowing the truth")

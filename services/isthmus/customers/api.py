@@ -134,12 +134,16 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
 
     async def _apply(self, prepared: _Prepared, answer: type[_Answer]) -> _Answer:
         results = prepared.results
+        request = prepared.request
         with collector.bulk():
             for u in await self._upsert_items(prepared.items):
                 results[u.index] = u
-        _found(prepared.items, results)
-        request = prepared.request
-        ordered = [_result(results[i]) for i in range(len(request.records))]
+            _found(prepared.items, results)
+            ordered = [_result(results[i]) for i in range(len(request.records))]
+            # The batch's records go while young collections still wait: the first one after it
+            # walks only what is still alive (a stream's next batch), not this batch as well.
+            prepared.items.clear()
+            results.clear()
         rejected = sum(1 for r in ordered if r.outcome == pb.MATCH_OUTCOME_REJECTED)
         count_outcomes(r.outcome for r in ordered)
         return answer(

@@ -49,6 +49,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     tr.add_argument("--random-pairs", type=int, default=TrainingOptions.random_pairs, help="pairs for u")
     tr.add_argument(
+        "--seed",
+        type=int,
+        default=TrainingOptions.seed,
+        help="of the pairs sampled (default %(default)s): the same records and seed train the same model;"
+        " another seed shows how much the model owes to its sample",
+    )
+    tr.add_argument(
         "--link-probability",
         type=float,
         default=TrainingOptions.link_probability,
@@ -128,6 +135,7 @@ def _train(args: argparse.Namespace) -> int:
     options = TrainingOptions(
         max_pairs=args.max_pairs,
         random_pairs=args.random_pairs,
+        seed=args.seed,
         link_probability=args.link_probability,
         review_probability=args.review_probability,
         link_weight=args.link_weight,
