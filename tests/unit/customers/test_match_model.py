@@ -25,6 +25,7 @@ from isthmus.customers.matching.training import (
     estimate_u,
     expectation_maximisation,
     train,
+    u_without_one_person,
 )
 from isthmus.customers.records import Address, Email, Name, Phone, Record
 
@@ -71,6 +72,22 @@ def test_em_recovers_m_and_the_prior_from_pairs_drawn_with_known_m_and_u():
         assert u[name] == pytest.approx(U[name], abs=0.01), name
         assert m[name] == pytest.approx(M[name], abs=0.03), name
     assert iterations < TrainingOptions().iterations
+
+
+def test_u_leaves_out_the_random_pairs_that_are_one_person():
+    # People with several records each: one random pair in a hundred is one person, as often as two
+    # people share an identifier by chance ten times over.
+    rng = random.Random(4)
+    share = 0.01
+    randoms = Counter(_draw(rng, M if rng.random() < share else U) for _ in range(200_000))
+    naive = estimate_u(randoms)
+    u, estimated_share = u_without_one_person(randoms, M, TrainingOptions())
+    assert estimated_share == pytest.approx(share, rel=0.2)
+    for name, level in (("identifier", 0), ("date_of_birth", 0)):
+        assert naive[name][level] > 3 * U[name][level], name  # what counting every pair gives
+        assert u[name][level] == pytest.approx(U[name][level], rel=0.3), name
+    for name in ESTIMATED:
+        assert u[name] == pytest.approx(U[name], abs=0.005), name
 
 
 def rec(

@@ -1,7 +1,9 @@
 """Estimating a match model from the deployment's own records, without labels.
 
-- **u** (how often two different people's records compare at each level) from random pairs of records:
-  almost every random pair is two people.
+- **u** (how often two different people's records compare at each level) from random pairs of records,
+  less those among them that are one person (``u_without_one_person``): most random pairs are two
+  people, but where people have several records the few that are not are as common as chance
+  agreement on a birth date or an identifier.
 - **m** (how often one person's two records do) and the prior by expectation-maximisation over the
   candidate pairs blocking produces (the pairs matching actually scores), with u held fixed, as
   Fellegi and Sunter's model has it: the comparisons are taken as independent given the match status.
@@ -106,6 +108,48 @@ def estimate_u(patterns: Counter[Pattern]) -> dict[str, list[float]]:
         total = sum(counts)
         u[name] = [c / total for c in counts]
     return u
+
+
+def u_without_one_person(
+    randoms: Counter[Pattern], m: dict[str, list[float]], options: TrainingOptions
+) -> tuple[dict[str, list[float]], float]:
+    """u from random pairs less the pairs among them that are one person, and their share.
+
+    Where each person has several records, a random pair is one person about as often as two people
+    share a birth date or an identifier by chance (FEBRL 3: 3 in 10,000 pairs), so u read from every
+    random pair counts those duplicates as chance agreement: the strongest levels' u came out several
+    times too high, and varied with the sample. With m known, EM over the random pairs (m held fixed)
+    weighs each pattern by the odds that it is two people."""
+    items = list(randoms.items())
+    total = sum(n for _, n in items)
+    u = estimate_u(randoms)
+    share = 1e-4  # of random pairs that are one person, to begin with
+    for _ in range(options.iterations):
+        counts = {name: [0.5] * len(LEVELS[name]) for name in ESTIMATED}
+        matched = 0.0
+        for p, n in items:
+            lm, lu = math.log(share), math.log(1 - share)
+            for k, name in enumerate(ESTIMATED):
+                level = p[k]
+                if level >= 0:
+                    lm += math.log(m[name][level])
+                    lu += math.log(u[name][level])
+            top = max(lm, lu)
+            one = math.exp(lm - top) / (math.exp(lm - top) + math.exp(lu - top))
+            matched += one * n
+            for k, name in enumerate(ESTIMATED):
+                if p[k] >= 0:
+                    counts[name][p[k]] += (1 - one) * n
+        new_share = min(max(matched / total, 1e-9), 0.5)
+        new_u = {name: [c / sum(cs) for c in cs] for name, cs in counts.items()}
+        moved = max(
+            abs(new_share - share),
+            max(abs(a - b) for name in ESTIMATED for a, b in zip(new_u[name], u[name], strict=True)),
+        )
+        u, share = new_u, new_share
+        if moved < options.tolerance:
+            break
+    return u, share
 
 
 def _initial_m(name: str) -> list[float]:
@@ -240,6 +284,9 @@ def train(
             f" could be one person; at least {MIN_POSSIBLE_PAIRS}): keep the built-in model"
         )
     m, prior, iterations = expectation_maximisation(possible, u, options)
+    for _ in range(2):  # u less the random pairs that are one person, then m again with it
+        u, _share = u_without_one_person(randoms, m, options)
+        m, prior, iterations = expectation_maximisation(possible, u, options)
     pairs = possible
     matched = prior * sum(pairs.values())
     present = {
