@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rows
 from measure import Meter, Profiler, load_average
 from people import SYSTEMS, Person, copy_of, make_person
-from procs import serving
+from procs import collections, collections_between, serving
 from scratch import scratch_database, scratch_vhost, vacuum
 from servers import PrivatePostgres, Server, private_rabbitmq
 from subscriber import subscribed
@@ -327,9 +327,11 @@ def measure(
             server = served["customers"]
             rss_before = rss_mib(server.pid)
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
+            gc_before = collections(server)
             measured = measured_round(
                 args, pg, server, subscriber, database_url, records, meter, f"customers-round{n + 1}", True
             )
+            gc_during = collections_between(gc_before, collections(server))
             rejected, elapsed, profile = measured.rejected, measured.elapsed, measured.profile
             rss_after = rss_mib(server.pid)
             ids = unread_customers(database_url, args.gets, random.Random(n))
@@ -339,7 +341,8 @@ def measure(
         print(
             f"round {n + 1}: {count} records (half duplicates of present customers) in {elapsed:.1f} s: "
             f"{count / elapsed:.0f} records/s until every event was consumed, {rejected} rejected; "
-            f"CPU per record (ms): {meter.per(count)}; server RSS {rss_before:.0f} -> {rss_after:.0f} MiB",
+            f"CPU per record (ms): {meter.per(count)}; server RSS {rss_before:.0f} -> {rss_after:.0f} MiB, "
+            f"{gc_during}",
             flush=True,
         )
         print(

@@ -76,3 +76,33 @@ def serving(names: Sequence[str], env: Mapping[str, str]) -> Iterator[dict[str, 
         for process, port, _metrics in started.values():
             wait_serving(port, process)
         yield {n: Served(n, port, metrics, p.pid) for n, (p, port, metrics) in started.items()}
+
+
+def collections(served: Served) -> dict[str, tuple[float, float]]:
+    """The process's cyclic garbage collections so far, by generation: (collections, objects
+    collected), from prometheus-client's own gauges on its metrics port."""
+    from urllib.request import urlopen
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urlopen(f"http://127.0.0.1:{served.metrics_port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    runs: dict[str, float] = {}
+    freed: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "python_gc_collections_total":
+                runs[sample.labels["generation"]] = sample.value
+            elif sample.name == "python_gc_objects_collected_total":
+                freed[sample.labels["generation"]] = sample.value
+    return {g: (runs[g], freed.get(g, 0.0)) for g in sorted(runs)}
+
+
+def collections_between(before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]]) -> str:
+    """``gc young 10 (33,519 freed), middle 1, old 0``: the collections between two readings."""
+    names = {"0": "young", "1": "middle", "2": "old"}
+    parts = []
+    for g, (runs, freed) in after.items():
+        n, f = runs - before.get(g, (0.0, 0.0))[0], freed - before.get(g, (0.0, 0.0))[1]
+        parts.append(f"{names.get(g, g)} {n:.0f}" + (f" ({f:,.0f} freed)" if g == "0" else ""))
+    return "gc " + ", ".join(parts)
