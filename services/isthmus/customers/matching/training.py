@@ -110,6 +110,18 @@ def estimate_u(patterns: Counter[Pattern]) -> dict[str, list[float]]:
     return u
 
 
+def _one_person(p: Pattern, m: dict[str, list[float]], u: dict[str, list[float]], prior: float) -> float:
+    """The probability that a pair of this pattern is one person, given m, u and the prior."""
+    lm, lu = math.log(prior), math.log(1 - prior)
+    for k, name in enumerate(ESTIMATED):
+        level = p[k]
+        if level >= 0:
+            lm += math.log(m[name][level])
+            lu += math.log(u[name][level])
+    top = max(lm, lu)
+    return math.exp(lm - top) / (math.exp(lm - top) + math.exp(lu - top))
+
+
 def u_without_one_person(
     randoms: Counter[Pattern], m: dict[str, list[float]], options: TrainingOptions
 ) -> tuple[dict[str, list[float]], float]:
@@ -128,14 +140,7 @@ def u_without_one_person(
         counts = {name: [0.5] * len(LEVELS[name]) for name in ESTIMATED}
         matched = 0.0
         for p, n in items:
-            lm, lu = math.log(share), math.log(1 - share)
-            for k, name in enumerate(ESTIMATED):
-                level = p[k]
-                if level >= 0:
-                    lm += math.log(m[name][level])
-                    lu += math.log(u[name][level])
-            top = max(lm, lu)
-            one = math.exp(lm - top) / (math.exp(lm - top) + math.exp(lu - top))
+            one = _one_person(p, m, u, share)
             matched += one * n
             for k, name in enumerate(ESTIMATED):
                 if p[k] >= 0:
@@ -175,15 +180,7 @@ def expectation_maximisation(
         counts = {name: [1e-3] * len(LEVELS[name]) for name in ESTIMATED}
         matched = 0.0
         for p, n in items:
-            lm, lu = math.log(prior), math.log(1 - prior)
-            for k, name in enumerate(ESTIMATED):
-                level = p[k]
-                if level >= 0:
-                    lm += math.log(m[name][level])
-                    lu += math.log(u[name][level])
-            top = max(lm, lu)
-            posterior = math.exp(lm - top) / (math.exp(lm - top) + math.exp(lu - top))
-            weight = posterior * n
+            weight = _one_person(p, m, u, prior) * n
             matched += weight
             for k, name in enumerate(ESTIMATED):
                 if p[k] >= 0:
