@@ -132,28 +132,7 @@ def u_without_one_person(
     random pair counts those duplicates as chance agreement: the strongest levels' u came out several
     times too high, and varied with the sample. With m known, EM over the random pairs (m held fixed)
     weighs each pattern by the odds that it is two people."""
-    items = list(randoms.items())
-    total = sum(n for _, n in items)
-    u = estimate_u(randoms)
-    share = 1e-4  # of random pairs that are one person, to begin with
-    for _ in range(options.iterations):
-        counts = {name: [0.5] * len(LEVELS[name]) for name in ESTIMATED}
-        matched = 0.0
-        for p, n in items:
-            one = _one_person(p, m, u, share)
-            matched += one * n
-            for k, name in enumerate(ESTIMATED):
-                if p[k] >= 0:
-                    counts[name][p[k]] += (1 - one) * n
-        new_share = min(max(matched / total, 1e-9), 0.5)
-        new_u = {name: [c / sum(cs) for c in cs] for name, cs in counts.items()}
-        moved = max(
-            abs(new_share - share),
-            max(abs(a - b) for name in ESTIMATED for a, b in zip(new_u[name], u[name], strict=True)),
-        )
-        u, share = new_u, new_share
-        if moved < options.tolerance:
-            break
+    u, share, _ = _em(randoms, m, estimate_u(randoms), 1e-4, options, one_person=False)
     return u, share
 
 
@@ -171,30 +150,51 @@ def expectation_maximisation(
 ) -> tuple[dict[str, list[float]], float, int]:
     """(m, prior, iterations) for these candidate pair patterns, u held fixed."""
     m = {name: _initial_m(name) for name in ESTIMATED}
-    prior = 0.1
+    return _em(patterns, m, u, 0.1, options, one_person=True)
+
+
+def _em(
+    patterns: Counter[Pattern],
+    m: dict[str, list[float]],
+    u: dict[str, list[float]],
+    prior: float,
+    options: TrainingOptions,
+    *,
+    one_person: bool,
+) -> tuple[dict[str, list[float]], float, int]:
+    """EM over pair patterns for one side of the model, the other held fixed: m (``one_person``; each
+    level starts from a thousandth of a pair) or u (from half a pair), with the share of the pairs that
+    are one person; returns (that side, the share, iterations)."""
     items = list(patterns.items())
     total = sum(n for _, n in items)
+    pseudo, low, high = (1e-3, 1e-6, 1 - 1e-6) if one_person else (0.5, 1e-9, 0.5)
     done = 0
     for it in range(1, options.iterations + 1):
         done = it
-        counts = {name: [1e-3] * len(LEVELS[name]) for name in ESTIMATED}
+        counts = {name: [pseudo] * len(LEVELS[name]) for name in ESTIMATED}
         matched = 0.0
         for p, n in items:
-            weight = _one_person(p, m, u, prior) * n
-            matched += weight
+            one = _one_person(p, m, u, prior)
+            matched += one * n
+            side = one * n if one_person else (1 - one) * n
             for k, name in enumerate(ESTIMATED):
                 if p[k] >= 0:
-                    counts[name][p[k]] += weight
-        new_prior = min(max(matched / total, 1e-6), 1 - 1e-6)
-        new_m = {name: [c / sum(cs) for c in cs] for name, cs in counts.items()}
+                    counts[name][p[k]] += side
+        new_prior = min(max(matched / total, low), high)
+        new = {name: [c / sum(cs) for c in cs] for name, cs in counts.items()}
+        old = m if one_person else u
         moved = max(
             abs(new_prior - prior),
-            max(abs(a - b) for name in ESTIMATED for a, b in zip(new_m[name], m[name], strict=True)),
+            max(abs(a - b) for name in ESTIMATED for a, b in zip(new[name], old[name], strict=True)),
         )
-        m, prior = new_m, new_prior
+        prior = new_prior
+        if one_person:
+            m = new
+        else:
+            u = new
         if moved < options.tolerance:
             break
-    return m, prior, done
+    return (m if one_person else u), prior, done
 
 
 MIN_POSSIBLE_PAIRS = 50  # candidate pairs that could be one person, below which EM has nothing to learn
