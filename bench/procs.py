@@ -11,9 +11,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.request import urlopen
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 from scratch import free_port
 
 BIN = Path(sys.executable).parent
@@ -81,10 +83,6 @@ def serving(names: Sequence[str], env: Mapping[str, str]) -> Iterator[dict[str, 
 def collections(served: Served) -> dict[str, tuple[float, float]]:
     """The process's cyclic garbage collections so far, by generation: (collections, objects
     collected), from prometheus-client's own gauges on its metrics port."""
-    from urllib.request import urlopen
-
-    from prometheus_client.parser import text_string_to_metric_families
-
     with urlopen(f"http://127.0.0.1:{served.metrics_port}/metrics", timeout=10) as response:
         text = response.read().decode()
     runs: dict[str, float] = {}
