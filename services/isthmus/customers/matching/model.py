@@ -34,6 +34,9 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "postal_address": ("exact", "postcode_typo", "no_number", "street", "postcode", "different"),
     "generation": ("same", "different"),
 }
+# The identifier levels at which the identifier is the person's own: they outweigh any evidence
+# against (scoring's strong evidence against, and the pairs training leaves out of EM).
+OWN_IDENTIFIER = frozenset({"exact", "typo"})
 # Comparisons whose exact agreement is adjusted by how common the agreed value is.
 TERM_FREQUENCY = ("given_name", "family_name")
 FULL_NAME = "full_name"  # term frequencies of given and family name together

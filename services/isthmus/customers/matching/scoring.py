@@ -28,7 +28,7 @@ from isthmus.customers.matching.comparators import (
     dob_level,
 )
 from isthmus.customers.matching.features import Features
-from isthmus.customers.matching.model import MatchModel, Weights
+from isthmus.customers.matching.model import OWN_IDENTIFIER, MatchModel, Weights
 
 # Compared against the candidate customer as a whole: a record must not join a customer through a
 # member that lacks the birth date (identifier, generation) another member contradicts.
@@ -104,8 +104,6 @@ class Decision:
 
 
 _DATES_APART = "different dates of birth"
-# An identifier at these levels is the person's own: it outweighs any evidence against.
-_OWN_IDENTIFIER = frozenset({"exact", "typo"})
 
 
 def against(comparisons: Sequence[Comparison]) -> str:
@@ -117,7 +115,7 @@ def against(comparisons: Sequence[Comparison]) -> str:
     """
     by = {c.comparator: c for c in comparisons}
     ident = by.get("identifier")
-    if ident is not None and ident.level in _OWN_IDENTIFIER:
+    if ident is not None and ident.level in OWN_IDENTIFIER:
         return ""
     dob = by.get("date_of_birth")
     if dob is not None and dob.level == "different" and not _keyed_wrong_twice(dob, by):
@@ -309,7 +307,7 @@ class Matcher:
                 return False
             if identifier is not None and record.identifiers and m.identifiers:
                 c = identifier(record, m)
-                if c is not None and c.level in _OWN_IDENTIFIER:
+                if c is not None and c.level in OWN_IDENTIFIER:
                     return False
             if address is not None and record.has_address and m.has_address:
                 c = address(record, m)

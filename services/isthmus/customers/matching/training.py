@@ -38,7 +38,7 @@ from typing import Any
 
 from isthmus.customers.matching.comparators import builtin_comparators, dob_level
 from isthmus.customers.matching.features import Features, blocking_keys
-from isthmus.customers.matching.model import FULL_NAME, LEVELS, TERM_FREQUENCY, MatchModel
+from isthmus.customers.matching.model import FULL_NAME, LEVELS, OWN_IDENTIFIER, TERM_FREQUENCY, MatchModel
 
 # Comparisons estimated; "generation" is too rare to estimate and keeps its built-in weight.
 ESTIMATED = tuple(c for c in LEVELS if c != "generation")
@@ -200,7 +200,7 @@ def _em(
 MIN_POSSIBLE_PAIRS = 50  # candidate pairs that could be one person, below which EM has nothing to learn
 _K = {name: k for k, name in enumerate(ESTIMATED)}
 _DIFFERENT = {name: LEVELS[name].index("different") for name in ESTIMATED}
-_OWN_ID = {LEVELS["identifier"].index("exact"), LEVELS["identifier"].index("typo")}
+_OWN_ID = {LEVELS["identifier"].index(level) for level in OWN_IDENTIFIER}
 
 
 def _two_people(p: Pattern) -> bool:
