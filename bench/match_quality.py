@@ -403,12 +403,22 @@ async def measure(data: DataSet, models: Sequence[str], args: argparse.Namespace
     return results
 
 
+# The strongest levels: where chance agreement is rarest, a sample of random pairs says least of it.
+STRONGEST = (("date_of_birth", "exact"), ("identifier", "exact"), ("postal_address", "exact"))
+
+
 def model_digest(path: Path) -> str:
     """What the trained model decides with (its weights, thresholds and frequencies, not when it was
-    trained), digested: two runs on one data set must train the same model."""
+    trained), digested: two runs on one data set must train the same model; and the u (per 10,000
+    pairs of two people) and weight of its strongest levels."""
     model = json.loads(path.read_text())
     decides = {k: v for k, v in model.items() if k not in ("about", "version")}
-    return "digest " + hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()[:12]
+    levels = ", ".join(
+        f"{c} {lv} u {10_000 * model['u'][c][lv]:.2f} weight {model['weights'][c][lv]:.1f}"
+        for c, lv in STRONGEST
+    )
+    return f"digest {digest}; {levels}"
 
 
 def table(results: list[tuple[Result, dict[str, float] | None]]) -> str:
