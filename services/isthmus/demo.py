@@ -254,8 +254,9 @@ async def _serve_console(
     settings: config.Settings, grpc_port: int, console_port: int | None, out: Callable[[str], None]
 ) -> None:
     from isthmus.console.main import beside_hub
-    from isthmus.platform.server import until_signalled
+    from isthmus.platform.server import stop_signals, until_signalled
 
+    stopping = stop_signals()
     console = await beside_hub(settings, grpc_port, console_port)
     if console is None:
         out(f"\nThe hub keeps running on port {grpc_port} (gRPC, no authentication); Ctrl-C stops it.")
@@ -264,7 +265,7 @@ async def _serve_console(
         out(f"(the hub's gRPC API is on port {grpc_port}, without authentication; Ctrl-C stops both)")
     sys.stdout.flush()  # the address must reach a pipe now, not when the process ends
     try:
-        await until_signalled()
+        await until_signalled(stopping)
     finally:
         if console is not None:
             await console.stop()

@@ -45,3 +45,29 @@ def test_serve_console_answers_its_probe_and_sends_visitors_to_sign_in() -> None
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_serve_console_stopped_the_moment_it_answers_still_stops_cleanly() -> None:
+    # A pod deleted as it comes up: SIGTERM as soon as the probe answers, while the process may
+    # still be finishing its start-up, is a graceful stop (exit 0), not death by the signal.
+    port = free_port()
+    env = {
+        **os.environ,
+        "ISTHMUS_CONSOLE_SECRET_KEY": "k" * 40,
+        "ISTHMUS_CONSOLE_PORT": str(port),
+        "ISTHMUS_CONSOLE_HOST": "127.0.0.1",
+        "ISTHMUS_CONSOLE_HUB_TARGET": f"127.0.0.1:{free_port()}",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "isthmus", "serve", "console"], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.002)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import signal
 
 import grpc
 import pytest
@@ -296,3 +298,17 @@ def test_bulk_ingest_takes_large_requests_and_everything_else_small_ones():
     limits = {name: interceptors._limit(h) for name, h in handlers.items()}
     assert limits["BatchUpsertSourceRecords"] == limits["StreamSourceRecords"] == MAX_BULK_REQUEST
     assert limits["GetCustomer"] == limits["UpsertSourceRecord"] == MAX_REQUEST
+
+
+def test_a_stop_signal_during_start_up_waits_for_the_stop_instead_of_killing_the_process() -> None:
+    # Handlers go in before anything answers: a SIGTERM that arrives while a component starts
+    # (a pod deleted as it comes up) must not meet the default handler, which ends the process
+    # at once, without draining or stopping anything.
+    async def main() -> None:
+        stopping = server_module.stop_signals()
+        os.kill(os.getpid(), signal.SIGTERM)  # "during start-up": before anyone awaits the stop
+        await asyncio.wait_for(server_module.until_signalled(stopping), timeout=5)
+
+    before = signal.getsignal(signal.SIGTERM)
+    asyncio.run(main())  # closing the loop puts the previous handlers back
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -10,16 +10,17 @@ from dataclasses import replace
 from isthmus.console import settings as console_settings
 from isthmus.console.server import RunningConsole, start
 from isthmus.platform.config import Settings
-from isthmus.platform.server import until_signalled
+from isthmus.platform.server import stop_signals, until_signalled
 
 log = logging.getLogger("isthmus.console")
 
 
 async def serve(settings: Settings) -> None:
     """Run the console alone until SIGTERM/SIGINT; its secret key must be set (replicas share it)."""
+    stopping = stop_signals()
     running = await start(console_settings.load(settings, require_key=True))
     try:
-        await until_signalled()
+        await until_signalled(stopping)
     finally:
         await running.stop()
 

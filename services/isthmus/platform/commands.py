@@ -13,7 +13,7 @@ from isthmus.platform.collector import tune_gc
 from isthmus.platform.config import ConfigError, Settings, load, require_auth_configured
 from isthmus.platform.hub import migrate, running
 from isthmus.platform.metrics import serve_metrics
-from isthmus.platform.server import until_signalled
+from isthmus.platform.server import stop_signals, until_signalled
 
 log = logging.getLogger("isthmus")
 
@@ -88,12 +88,13 @@ async def _run(
     if settings.log_format == "json":
         # What gRPC's C core and other native code print becomes JSON records too.
         logs.capture_foreign_output()
+    stopping = stop_signals()
     async with running(settings, names, migrate_first=migrate_first) as hub:
         serve_metrics(settings.metrics_port)
         console = await components.client("console").beside_hub(settings, hub.port, console_port)
         tune_gc()
         try:
-            await until_signalled()
+            await until_signalled(stopping)
         finally:
             if console is not None:
                 await console.stop()

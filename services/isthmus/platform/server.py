@@ -158,12 +158,22 @@ class Server:
         log.info("stopped")
 
 
-async def until_signalled() -> None:
-    """Wait for SIGTERM or SIGINT (the caller then shuts down gracefully)."""
+def stop_signals() -> asyncio.Event:
+    """From now on SIGTERM and SIGINT set the returned event instead of killing the process.
+
+    Call it before starting anything that answers: a signal that arrives while the program starts
+    (a pod deleted as it comes up, a test that stops a process as soon as it answers) then becomes
+    a graceful stop once start-up is done, not the default handler's death mid-way."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # not on every platform
             loop.add_signal_handler(sig, stopping.set)
-    await stopping.wait()
+    return stopping
+
+
+async def until_signalled(stopping: asyncio.Event | None = None) -> None:
+    """Wait for SIGTERM or SIGINT (the caller then shuts down gracefully); pass the event from
+    :func:`stop_signals` when it was called before start-up."""
+    await (stopping or stop_signals()).wait()
     log.info("shutting down")

@@ -269,15 +269,16 @@ async def replays_pending(settings: Settings, schemas: dict[str, str]) -> int:
 
 async def _nameko_bridge(args: argparse.Namespace) -> int:
     from isthmus.platform.events.nameko_bridge import NamekoBridge
-    from isthmus.platform.server import until_signalled
+    from isthmus.platform.server import stop_signals, until_signalled
 
+    stopping = stop_signals()
     settings = _settings(args)
     if settings.amqp_url is None:
         raise ConfigError("ISTHMUS_AMQP_URL is required by `isthmus nameko-bridge`")
     bridge = NamekoBridge(settings.amqp_url, args.events, service=args.service)
     task = asyncio.create_task(bridge.run())
     try:
-        await until_signalled()
+        await until_signalled(stopping)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
