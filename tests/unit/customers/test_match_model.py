@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given as generated
+from hypothesis import strategies as st
 
 from isthmus.customers.matching import (
     LEVELS,
@@ -17,8 +19,10 @@ from isthmus.customers.matching import (
     MatchModel,
     Outcome,
     own_evidence,
+    scoring,
     shared_contacts,
 )
+from isthmus.customers.matching.comparators import dob_level
 from isthmus.customers.matching.training import (
     ESTIMATED,
     TrainingOptions,
@@ -470,6 +474,38 @@ def test_a_birth_date_keyed_wrong_twice_is_one_persons_when_their_own_e_mail_or_
     # A father and his son are decades apart, not a swap and a digit.
     son = rec("6", "Nienke", "de Graaf", "2011-09-08", email="nienke@example.com")
     assert "dates" in matcher.score(son, "c", [first]).against
+
+
+def _two_slips_by_search(x: str, y: str) -> bool:
+    """Two slips the long way: every date one slip from ``x``, each compared with ``y``."""
+    year, month, day = x.split("-")
+    digits = x.replace("-", "")
+    near = {f"{year}-{day}-{month}"}
+    for i in range(len(digits)):
+        near |= {digits[:i] + d + digits[i + 1 :] for d in "0123456789" if d != digits[i]}
+        if i + 1 < len(digits):
+            near.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    dashed = (z if "-" in z else f"{z[:4]}-{z[4:6]}-{z[6:]}" for z in near)
+    return any(dob_level(z, y) in {"day_month_swapped", "one_digit", "digits_transposed"} for z in dashed)
+
+
+_DATES = st.builds(
+    lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}",
+    st.integers(1900, 2030) | st.sampled_from([1911, 1999, 2000]),
+    st.integers(1, 12) | st.sampled_from([11, 1]),
+    st.integers(1, 31) | st.sampled_from([11, 1, 12]),
+)
+
+
+@generated(_DATES, st.data())
+def test_two_slips_by_meeting_halfway_is_two_slips_by_search(x: str, data: st.DataObject) -> None:
+    # y: near x (one or two edits of its digits, a swap) as often as anywhere.
+    digits = list(x.replace("-", ""))
+    for _ in range(data.draw(st.integers(0, 3))):
+        digits[data.draw(st.integers(0, 7))] = data.draw(st.sampled_from("0123456789"))
+    y = data.draw(st.sampled_from(["".join(digits), x[:5] + x[8:] + "-" + x[5:7]]) | _DATES)
+    y = y if "-" in y else f"{y[:4]}-{y[4:6]}-{y[6:]}"
+    assert scoring._two_slips(x, y) == _two_slips_by_search(x, y)
 
 
 def test_a_typo_of_a_full_name_many_share_weighs_no_more_than_the_name_itself():

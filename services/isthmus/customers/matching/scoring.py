@@ -141,22 +141,27 @@ def _keyed_wrong_twice(dob: Comparison, by: dict[str, Comparison]) -> bool:
     return own and _two_slips(dob.left, dob.right)
 
 
-_SLIPS = frozenset({"day_month_swapped", "one_digit", "digits_transposed"})
+def _one_slip(date: str) -> set[str]:
+    """The dates one slip from ``date`` ("YYYY-MM-DD"), as eight digits: day and month swapped, a
+    digit changed, two adjacent digits transposed (``dob_level``'s three slips). It holds ``date``
+    itself where a swap or a transposition changes nothing ("2001-11-11", "1988-...")."""
+    year, month, day = date.split("-")
+    digits = year + month + day
+    near = {year + day + month}
+    for i in range(len(digits)):
+        near.update(digits[:i] + d + digits[i + 1 :] for d in "0123456789" if d != digits[i])
+        if i + 1 < len(digits):
+            near.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
+    return near
 
 
 @functools.lru_cache(maxsize=4096)
 def _two_slips(x: str, y: str) -> bool:
-    """Whether a date one slip (a swap of day and month, a digit, two digits transposed) from ``x`` is
-    one slip from ``y``."""
-    year, month, day = x.split("-")
-    digits = x.replace("-", "")
-    near = {f"{year}-{day}-{month}"}
-    for i in range(len(digits)):
-        near |= {digits[:i] + d + digits[i + 1 :] for d in "0123456789" if d != digits[i]}
-        if i + 1 < len(digits):
-            near.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
-    candidates = (z if "-" in z else f"{z[:4]}-{z[4:6]}-{z[6:]}" for z in near)
-    return any(dob_level(z, y) in _SLIPS for z in candidates)
+    """Whether a date one slip from ``x`` is one slip from ``y`` (and is not ``y`` itself). The slips
+    are symmetric, so such a date is one slip from both: the two sets of eighty-odd dates meet (a
+    set each, rather than each of ``x``'s eighty-odd compared with ``y`` by ``dob_level``)."""
+    common = _one_slip(x) & _one_slip(y)
+    return len(common) > 1 or (bool(common) and y.replace("-", "") not in common)
 
 
 def _without(comparisons: Sequence[Comparison], comparator: str) -> tuple[Comparison, ...]:
