@@ -169,9 +169,9 @@ class Chassis:
             response_serializer=handler.response_serializer,
         )
 
-    def _begin(self, method: str, context: grpc.aio.ServicerContext) -> str:
+    def _begin(self, method: str, context: grpc.aio.ServicerContext, metadata: Any) -> str:
         authorization = cid = None
-        for key, value in context.invocation_metadata() or ():
+        for key, value in metadata:
             if key == "authorization":
                 authorization = value
             elif key == CORRELATION_HEADER:
@@ -204,9 +204,11 @@ class Chassis:
             start = time.perf_counter()
             code = grpc.StatusCode.OK
             cid = ""
-            span = spans.start(context) if spans is not None else None
+            # Read once: each read builds the metadata's tuples anew.
+            metadata = context.invocation_metadata() or ()
+            span = spans.start(metadata) if spans is not None else None
             try:
-                cid = self._begin(method, context)
+                cid = self._begin(method, context, metadata)
                 if not streamed:
                     _admit(request)
                 result = behavior(request, context)
@@ -245,9 +247,11 @@ class Chassis:
             start = time.perf_counter()
             code = grpc.StatusCode.OK
             cid = ""
-            span = spans.start(context) if spans is not None else None
+            # Read once: each read builds the metadata's tuples anew.
+            metadata = context.invocation_metadata() or ()
+            span = spans.start(metadata) if spans is not None else None
             try:
-                cid = self._begin(method, context)
+                cid = self._begin(method, context, metadata)
                 if not streamed:
                     _admit(request)
                 result = behavior(request, context)

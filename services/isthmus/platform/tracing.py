@@ -297,9 +297,9 @@ class ServerSpans:
         service, _, method = self.name.partition("/")
         self.attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": method}
 
-    def start(self, context: grpc.aio.ServicerContext) -> tuple[Span, object]:
-        """Start the span, continuing the caller's ``traceparent``, and make it current."""
-        metadata = context.invocation_metadata() or ()
+    def start(self, metadata: Sequence[tuple[str, Any]]) -> tuple[Span, object]:
+        """Start the span, continuing the caller's ``traceparent`` (in the call's ``metadata``), and
+        make it current."""
         carrier: Mapping[str, Any] = {k: v for k, v in metadata if k in (TRACEPARENT, TRACESTATE)}
         parent = _PROPAGATOR.extract(carrier, getter=_GETTER) if carrier else None
         started = _state.tracer.start_span(
