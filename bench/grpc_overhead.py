@@ -6,7 +6,8 @@ asked for (default: the shipped default of 10% of new traces, and every trace), 
 over OTLP/gRPC to a collector stand-in in another process (it only counts what it receives). This
 process drives each with the same concurrent client load, alternating rounds so drift hits all
 alike, and reads each server's CPU from /proc to give the CPU per call. The overhead of tracing is
-judged on server CPU per call, which a loaded machine moves far less than throughput.
+judged on server CPU per call, which a loaded machine moves far less than throughput. Each server
+process sets its garbage collector as ``isthmus serve`` does (``collector.tune_gc``) once started.
 
     .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 5] [--concurrency 32] [--ratios 0.1,1.0]
 
@@ -90,6 +91,16 @@ def _wrapped(servicer: Orders) -> Orders:
     return servicer
 
 
+def _tune_gc() -> None:
+    """Every server's collector set as ``isthmus serve`` sets it once started (the bare ones too, so
+    that the comparison is of the code per call, not of two collector settings)."""
+    try:
+        from isthmus.platform.collector import tune_gc
+    except ImportError:  # a checkout from before it (``--against``): the collector's defaults
+        return
+    tune_gc()
+
+
 def _serve(kind: str, port: int, ready, collector_port: int) -> None:  # child process
     if kind.startswith("chassis @"):
         sys.path.insert(0, os.path.join(kind.split("@", 1)[1], "services"))
@@ -142,6 +153,7 @@ def _serve(kind: str, port: int, ready, collector_port: int) -> None:  # child p
             component = Component("orders", "orders", ("isthmus.orders.v1.OrderService",), (), start)
             chassis = Server(settings, [component], Runtime(settings))
             await chassis.start()
+        _tune_gc()
         ready.set()
         await asyncio.Event().wait()
 
