@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.platform import db
+from isthmus.platform.collector import tune_gc
 from isthmus.platform.config import Settings
 from isthmus.platform.events import MIGRATIONS, Event, Subscription
 from isthmus.platform.events.rabbit import RabbitBus
@@ -38,6 +39,7 @@ async def _consume(settings: Settings, keys: Sequence[str], report: Connection) 
     bus.subscribe(COMPONENT, engine, Subscription("all", list(keys), handle))
     await bus.start()
     await bus.drain(timeout=60)  # queue declared and bound
+    tune_gc()  # as `isthmus serve` does for the component it stands in for
     report.send("ready")
     await asyncio.to_thread(report.recv)  # until told to stop
     await bus.stop()
