@@ -21,7 +21,7 @@ history entry with the reason and a ``CustomerUpdated`` (a new customer a ``Cust
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,9 +69,11 @@ async def reexamine(
     pairs: Sequence[tuple[str, str, tuple[str, str]]],
     matcher: Matcher,
     now: datetime,
+    known: Mapping[tuple[str, str], Features] | None = None,
 ) -> Moves:
     """Re-examines the records of each household pair ``(customer, customer, the record that showed
-    it)``; returns where records moved."""
+    it)``; returns where records moved. ``known``: features the caller already holds of records as
+    they are stored now (a batch's own records, its candidates'), not worked out again."""
     moves = Moves({}, {})
     ids = {cid for a, b, _ in pairs for cid in (a, b)}
     rows = await uow.repo.customer_rows(ids)
@@ -83,7 +85,9 @@ async def reexamine(
     refs = [_ref(s) for cid in ids for s in held.get(cid, [])]
     settled = await _placed_by_steward(uow, ids, refs)
     refused = await uow.repo.no_match_pairs(refs)
-    features = {_ref(s): Features(Record.from_json(s.data)) for cid in ids for s in held.get(cid, [])}
+    known = known or {}
+    rows_held = [s for cid in ids for s in held.get(cid, [])]
+    features = {_ref(s): known.get(_ref(s)) or Features(Record.from_json(s.data)) for s in rows_held}
     verdicts: list[_Verdict] = []
     seen: set[tuple[str, str]] = set()
     for a, b, cause in pairs:

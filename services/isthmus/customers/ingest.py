@@ -93,7 +93,7 @@ class Batch(Deciding, Writing):
             )
             for row in self.new_households
         ]
-        moves = await reexamine(self.uow, pairs, self.matcher, self.now)
+        moves = await reexamine(self.uow, pairs, self.matcher, self.now, self.features)
         for r in results:
             ref = (r.source_system, r.source_id)
             if ref in moves.to:
