@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 
 from .conftest import free_port, isthmus
 
@@ -18,7 +20,10 @@ def test_serve_console_without_a_secret_key_stops_with_the_fix_in_the_message() 
     assert "ISTHMUS_CONSOLE_SECRET_KEY is not set" in done.stderr
 
 
-def test_serve_console_answers_its_probe_and_sends_visitors_to_sign_in() -> None:
+@contextlib.contextmanager
+def _console(poll_every: float) -> Iterator[int]:
+    """``isthmus serve console`` on a free port, from the moment its probe answers (polled every
+    ``poll_every`` seconds); it must stop cleanly on SIGTERM (exit 0) when the block ends."""
     port = free_port()
     env = {
         **os.environ,
@@ -38,36 +43,24 @@ def test_serve_console_answers_its_probe_and_sends_visitors_to_sign_in() -> None
                     break
             except OSError:
                 assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/customers", timeout=5) as reply:
-            assert reply.url.endswith("/signin?next=/customers")
-            assert "script-src 'self'" in reply.headers["content-security-policy"]
+                time.sleep(poll_every)
+        yield port
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_serve_console_answers_its_probe_and_sends_visitors_to_sign_in() -> None:
+    with (
+        _console(poll_every=0.2) as port,
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/customers", timeout=5) as reply,
+    ):
+        assert reply.url.endswith("/signin?next=/customers")
+        assert "script-src 'self'" in reply.headers["content-security-policy"]
 
 
 def test_serve_console_stopped_the_moment_it_answers_still_stops_cleanly() -> None:
     # A pod deleted as it comes up: SIGTERM as soon as the probe answers, while the process may
     # still be finishing its start-up, is a graceful stop (exit 0), not death by the signal.
-    port = free_port()
-    env = {
-        **os.environ,
-        "ISTHMUS_CONSOLE_SECRET_KEY": "k" * 40,
-        "ISTHMUS_CONSOLE_PORT": str(port),
-        "ISTHMUS_CONSOLE_HOST": "127.0.0.1",
-        "ISTHMUS_CONSOLE_HUB_TARGET": f"127.0.0.1:{free_port()}",
-    }
-    process = subprocess.Popen([sys.executable, "-m", "isthmus", "serve", "console"], env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.002)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+    with _console(poll_every=0.002):
+        pass
