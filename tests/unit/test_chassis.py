@@ -308,6 +308,9 @@ def test_a_stop_signal_during_start_up_waits_for_the_stop_instead_of_killing_the
         stopping = server_module.stop_signals()
         os.kill(os.getpid(), signal.SIGTERM)  # "during start-up": before anyone awaits the stop
         await asyncio.wait_for(server_module.until_signalled(stopping), timeout=5)
+        # A second signal meets the default handler again: a hanging stop can still be ended.
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) == signal.default_int_handler
 
     before = signal.getsignal(signal.SIGTERM)
     asyncio.run(main())  # closing the loop puts the previous handlers back

@@ -166,9 +166,18 @@ def stop_signals() -> asyncio.Event:
     a graceful stop once start-up is done, not the default handler's death mid-way."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def stop() -> None:
+        stopping.set()
+        # A second signal is not waited for: the defaults are back, so Ctrl-C twice (or SIGTERM
+        # again) ends a start-up or a stop that hangs.
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+    for sig in signals:
         with contextlib.suppress(NotImplementedError):  # not on every platform
-            loop.add_signal_handler(sig, stopping.set)
+            loop.add_signal_handler(sig, stop)
     return stopping
 
 
