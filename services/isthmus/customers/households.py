@@ -82,12 +82,12 @@ async def reexamine(
         return moves
     ids = {cid for a, b, _ in pairs for cid in (a, b)}
     held = await uow.repo.source_rows_of(ids)
-    refs = [_ref(s) for cid in ids for s in held.get(cid, [])]
+    stored = {_ref(s): s for cid in ids for s in held.get(cid, [])}
+    refs = list(stored)
     settled = await _placed_by_steward(uow, ids, refs)
     refused = await uow.repo.no_match_pairs(refs)
     known = known or {}
-    rows_held = [s for cid in ids for s in held.get(cid, [])]
-    features = {_ref(s): known.get(_ref(s)) or Features(Record.from_json(s.data)) for s in rows_held}
+    features = {ref: known.get(ref) or Features(Record.from_json(s.data)) for ref, s in stored.items()}
     verdicts: list[_Verdict] = []
     seen: set[tuple[str, str]] = set()
     for a, b, cause in pairs:
