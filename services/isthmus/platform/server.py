@@ -181,8 +181,8 @@ def stop_signals() -> asyncio.Event:
     return stopping
 
 
-async def until_signalled(stopping: asyncio.Event | None = None) -> None:
-    """Wait for SIGTERM or SIGINT (the caller then shuts down gracefully); pass the event from
-    :func:`stop_signals` when it was called before start-up."""
-    await (stopping or stop_signals()).wait()
+async def until_signalled(stopping: asyncio.Event) -> None:
+    """Wait for SIGTERM or SIGINT, as ``stopping`` from :func:`stop_signals` (called before
+    start-up) reports them; the caller then shuts down gracefully."""
+    await stopping.wait()
     log.info("shutting down")
