@@ -1,16 +1,21 @@
 """Bulk ingestion speed of the customer master, in the production shape, and GetCustomer latency.
 
 A private PostgreSQL and RabbitMQ (bench/servers.py). A master of ``--seed-customers`` golden customers
-is seeded through the API by one server process, vacuumed and analysed, and PostgreSQL restarted (its
-caches empty). Then each round starts a fresh ``isthmus serve customers`` (bearer tokens on) and
-streams ``--records`` records, half of them true duplicates (another system's copy, with the usual
-corruptions) of people the master holds, half new people. A subscriber consumes every customer event
-as a component would (bench/subscriber.py). The clock stops when the last event of the round is
-committed by the subscriber: the records are durable and their events delivered. After each round,
-bare asyncpg transactions write the rows the round wrote (bench/rows.py): the floor. Last, GetCustomer
-for customers this server process has never read (cold), then the same again (warm).
+is seeded through the API by one server process, then ``--records`` more as its history (half of them
+duplicates, which a model can be trained on; ``--models learned`` trains one with ``isthmus customers
+train``), vacuumed and analysed, and kept as a template. Each round ingests the same ``--records``
+records, half of them true duplicates (another system's copy, with the usual corruptions) of people
+the master holds, half new people, into a fresh copy of that master, after a PostgreSQL restart (its
+caches empty), by a fresh ``isthmus serve customers`` (bearer tokens on) with the round's model: the
+rounds differ only by their model and the machine's moment, so alternating models compares them. A
+subscriber consumes every customer event as a component would (bench/subscriber.py). The clock stops
+when the last event of the round is committed by the subscriber: the records are durable and their
+events delivered. After each round, bare asyncpg transactions write the rows the round wrote
+(bench/rows.py): the floor. Last, GetCustomer for customers this server process has never read (cold),
+then the same again (warm).
 
     .venv/bin/python bench/customer_ingest.py                      # 100,000 present, 2 x 20,000 ingested
+    .venv/bin/python bench/customer_ingest.py --rounds 4 --models builtin,learned   # the models alternated
     .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
     .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: slices of 100,000, memory
     .venv/bin/python bench/customer_ingest.py --backfill 400000 --anchor   # each slice beside its floor
@@ -217,6 +222,17 @@ def unread_customers(database_url: str, count: int, rng: random.Random) -> list[
     return rng.sample(found, min(count, len(found)))
 
 
+def deciding_models(database_url: str, prefix: str) -> str:
+    """Which match model linked the records whose source ids start with ``prefix``, with how many."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT match_model, count(*) FROM customers.source_records"
+            " WHERE source_id LIKE %s AND match_model IS NOT NULL GROUP BY 1 ORDER BY 1",
+            (prefix + "%",),
+        ).fetchall()
+    return ", ".join(f"{model} {count}" for model, count in found) or "none"
+
+
 def main(args: argparse.Namespace) -> None:
     print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}", flush=True)
     cluster = PrivatePostgres(**(rows.STATEMENTS if args.statements else {}))
@@ -296,76 +312,110 @@ def anchor_round(pg: Server, database_url: str, profile: Any, sampled: Any, reco
 def measure(
     args: argparse.Namespace, cluster: PrivatePostgres, mq: Server, database_url: str, amqp_url: str
 ) -> None:
+    """Seeds the master once (``--seed-customers`` people, then a mix of ``--records`` as its history:
+    duplicates a model can be trained on), trains the learned model when a round needs it, and keeps
+    that master as a template. Each round ingests the same records into a fresh copy of it, after a
+    PostgreSQL restart, with a fresh server: rounds differ only by their model and the machine's
+    moment, so alternating models compares them."""
     env = env_for(database_url, amqp_url)
     people = People(11)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
     with subscribed(database_url, amqp_url, ["customers.#"]), serving(["customers"], env) as served:
         seconds = asyncio.run(seed(served["customers"].port, people, args.seed_customers, args.batch))
-    print(f"seeded {args.seed_customers} golden customers at {args.seed_customers / seconds:.0f} records/s")
+        print(f"seeded {args.seed_customers} golden customers, {args.seed_customers / seconds:.0f} records/s")
+        history = people.mixed(args.records, "history")
+        rejected, elapsed = asyncio.run(plain_stream(served["customers"].port, history, args.batch))
+        print(f"then {len(history)} records (half duplicates), {rejected} rejected, in {elapsed:.1f} s")
+    learned = ""  # the trained model's version
+    if "learned" in models:
+        trained = isthmus_cli(env, "customers", "train")
+        learned = trained.split()[1]
+        print(trained.strip(), flush=True)
     vacuumed, autovacuum = vacuum(database_url)
-    print(f"then VACUUM (ANALYZE) in {vacuumed:.1f} s (autovacuum: {autovacuum}); PostgreSQL restarted")
-    pg = cluster.restart()
-    results = []
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    learned = ""  # the trained model's version, once trained
+    print(f"VACUUM (ANALYZE) in {vacuumed:.1f} s (autovacuum: {autovacuum}); each round ingests into a copy")
+    template = database_url.rsplit("/", 1)[1]
+    records = people.mixed(args.records, "round")
+    results: list[tuple[str, float, float, float]] = []
     for n in range(args.rounds):
         model = models[n % len(models)]
-        if model == "learned" and not learned:
-            # Trained on the master as it is: the seeded people and the duplicates earlier rounds
-            # brought (one record per person has none to learn from).
-            trained = isthmus_cli(env, "customers", "train")
-            learned = trained.split()[1]
-            print(f"round {n + 1}: {trained.strip()}", flush=True)
         version = learned if model == "learned" else "builtin"
-        isthmus_cli(env, "customers", "model", "activate", version, "--actor", "bench")
-        print(f"round {n + 1}: match model {version} ({model}), load average {load_average()}", flush=True)
-        records = people.mixed(args.records, f"r{n}")
-        count = len(records)
-        with (
-            subscribed(database_url, amqp_url, ["customers.#"]) as subscriber,
-            serving(["customers"], env) as served,
-        ):
-            server = served["customers"]
-            rss_before = rss_mib(server.pid)
-            meter = meter_for(server.pid, pg, mq, subscriber.pid)
-            gc_before = collections(server)
-            measured = measured_round(
-                args, pg, server, subscriber, database_url, records, meter, f"customers-round{n + 1}", True
-            )
-            gc_during = collections_between(gc_before, collections(server))
-            rejected, elapsed, profile = measured.rejected, measured.elapsed, measured.profile
-            rss_after = rss_mib(server.pid)
-            ids = unread_customers(database_url, args.gets, random.Random(n))
-            latencies = asyncio.run(reads(server.port, ids))
-        anchor_rate, anchor_cpu = anchor_round(pg, database_url, profile, measured.sampled, count, args.batch)
-        results.append((count / elapsed, 1000 * meter.used["server"] / count, anchor_rate))
-        print(
-            f"round {n + 1}: {count} records (half duplicates of present customers) in {elapsed:.1f} s: "
-            f"{count / elapsed:.0f} records/s until every event was consumed, {rejected} rejected; "
-            f"CPU per record (ms): {meter.per(count)}; server RSS {rss_before:.0f} -> {rss_after:.0f} MiB, "
-            f"{gc_during}",
-            flush=True,
-        )
-        print(
-            f"round {n + 1} anchor: {anchor_rate:.0f} records/s of bare asyncpg writes of the round's rows "
-            f"({args.batch} records a transaction); CPU per record: {anchor_cpu.per(count)}"
-        )
-        print(
-            f"round {n + 1} GetCustomer, {len(ids)} customers this process never read: "
-            f"cold p50 {latencies['cold p50']:.2f} ms, p99 {latencies['cold p99']:.2f} ms; "
-            f"warm p50 {latencies['warm p50']:.2f} ms, p99 {latencies['warm p99']:.2f} ms",
-            flush=True,
-        )
-        if n == 0:
-            shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
-            print(f"rows per record (insert/update/delete, pg_stat_user_tables, rounded): {shape}")
-        if measured.statements:
-            rows.print_statements(measured.statements, count, "record")
+        with scratch_database(cluster.url, template=template) as copy:
+            pg = cluster.restart()
+            copy_env = env_for(copy, amqp_url)
+            isthmus_cli(copy_env, "customers", "model", "activate", version, "--actor", "bench")
+            print(f"round {n + 1}: match model {version} ({model}), load {load_average()}", flush=True)
+            results.append((model, *ingest_once(args, (pg, mq), copy, amqp_url, records, n)))
     print(f"load average at the end: {load_average()}")
-    rates = ", ".join(f"{r:.0f}" for r, _, _ in results)
-    cpu = ", ".join(f"{c:.3f}" for _, c, _ in results)
-    ratios = ", ".join(f"{r / a:.2f}" for r, _, a in results)
+    rates = ", ".join(f"{r:.0f}" for _, r, _, _ in results)
+    cpu = ", ".join(f"{c:.3f} ({m})" for m, _, c, _ in results)
+    ratios = ", ".join(f"{r / a:.2f}" for _, r, _, a in results)
     print(f"records/s by round: {rates} (target >= 1,000); server CPU per record: {cpu} ms (target <= 0.6)")
     print(f"service / anchor throughput by round: {ratios}")
+    for model in dict.fromkeys(models):
+        mine = [c for m, _, c, _ in results if m == model]
+        if mine:
+            print(f"{model}: server CPU per record, median of {len(mine)}: {statistics.median(mine):.3f} ms")
+
+
+async def plain_stream(port: int, records: list[pb.SourceRecord], batch: int) -> tuple[int, float]:
+    started = time.perf_counter()
+    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS) as channel:
+        rejected = await stream(customers_pb2_grpc.CustomerMasterServiceStub(channel), records, batch)
+    return rejected, time.perf_counter() - started
+
+
+def ingest_once(
+    args: argparse.Namespace,
+    servers: tuple[Server, Server],
+    database_url: str,
+    amqp_url: str,
+    records: list[pb.SourceRecord],
+    n: int,
+) -> tuple[float, float, float]:
+    """One round: ``records`` streamed to a fresh server on ``database_url``, GetCustomer cold and
+    warm, the floor; (records/s, server ms of CPU per record, the floor's records/s)."""
+    count, (pg, mq) = len(records), servers
+    with (
+        subscribed(database_url, amqp_url, ["customers.#"]) as subscriber,
+        serving(["customers"], env_for(database_url, amqp_url)) as served,
+    ):
+        server = served["customers"]
+        rss_before = rss_mib(server.pid)
+        meter = meter_for(server.pid, pg, mq, subscriber.pid)
+        gc_before = collections(server)
+        measured = measured_round(
+            args, pg, server, subscriber, database_url, records, meter, f"customers-round{n + 1}", True
+        )
+        gc_during = collections_between(gc_before, collections(server))
+        rejected, elapsed, profile = measured.rejected, measured.elapsed, measured.profile
+        rss_after = rss_mib(server.pid)
+        ids = unread_customers(database_url, args.gets, random.Random(n))
+        latencies = asyncio.run(reads(server.port, ids))
+    deciders = deciding_models(database_url, "round-")
+    anchor_rate, anchor_cpu = anchor_round(pg, database_url, profile, measured.sampled, count, args.batch)
+    print(
+        f"round {n + 1}: {count} records (half duplicates of present customers) in {elapsed:.1f} s: "
+        f"{count / elapsed:.0f} records/s until every event was consumed, {rejected} rejected; "
+        f"CPU per record (ms): {meter.per(count)}; server RSS {rss_before:.0f} -> {rss_after:.0f} MiB, "
+        f"{gc_during}; duplicates linked by model {deciders}",
+        flush=True,
+    )
+    print(
+        f"round {n + 1} anchor: {anchor_rate:.0f} records/s of bare asyncpg writes of the round's rows "
+        f"({args.batch} records a transaction); CPU per record: {anchor_cpu.per(count)}"
+    )
+    print(
+        f"round {n + 1} GetCustomer, {len(ids)} customers this process never read: "
+        f"cold p50 {latencies['cold p50']:.2f} ms, p99 {latencies['cold p99']:.2f} ms; "
+        f"warm p50 {latencies['warm p50']:.2f} ms, p99 {latencies['warm p99']:.2f} ms",
+        flush=True,
+    )
+    if n == 0:
+        shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
+        print(f"rows per record (insert/update/delete, pg_stat_user_tables, rounded): {shape}")
+    if measured.statements:
+        rows.print_statements(measured.statements, count, "record")
+    return count / elapsed, 1000 * meter.used["server"] / count, anchor_rate
 
 
 def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str, amqp_url: str) -> None:
