@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rows
 from measure import Meter, Profiler, load_average
 from people import SYSTEMS, Person, copy_of, make_person
-from procs import collections, collections_between, serving
+from procs import collections, collections_between, matching_between, matching_work, serving
 from scratch import scratch_database, scratch_vhost, vacuum
 from servers import PrivatePostgres, Server, private_rabbitmq
 from subscriber import subscribed
@@ -382,11 +382,12 @@ def ingest_once(
         server = served["customers"]
         rss_before = rss_mib(server.pid)
         meter = meter_for(server.pid, pg, mq, subscriber.pid)
-        gc_before = collections(server)
+        gc_before, work_before = collections(server), matching_work(server)
         measured = measured_round(
             args, pg, server, subscriber, database_url, records, meter, f"customers-round{n + 1}", True
         )
         gc_during = collections_between(gc_before, collections(server))
+        work = matching_between(work_before, matching_work(server), count)
         rejected, elapsed, profile = measured.rejected, measured.elapsed, measured.profile
         rss_after = rss_mib(server.pid)
         ids = unread_customers(database_url, args.gets, random.Random(n))
@@ -397,7 +398,7 @@ def ingest_once(
         f"round {n + 1}: {count} records (half duplicates of present customers) in {elapsed:.1f} s: "
         f"{count / elapsed:.0f} records/s until every event was consumed, {rejected} rejected; "
         f"CPU per record (ms): {meter.per(count)}; server RSS {rss_before:.0f} -> {rss_after:.0f} MiB, "
-        f"{gc_during}; duplicates linked by model {deciders}",
+        f"{gc_during}; {work}; duplicates linked by model {deciders}",
         flush=True,
     )
     print(
@@ -436,6 +437,7 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
             n = min(100_000, args.backfill - done)
             records = people.mixed(n, f"b{done}") if done else people.new(n)
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
+            work_before = matching_work(server)
             name = f"customers-{done + n}"
             measured = measured_round(
                 args, pg, server, subscriber, database_url, records, meter, name, args.anchor
@@ -450,6 +452,7 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
                 f"then vacuum {vacuumed:4.0f} s",
                 flush=True,
             )
+            print(f"          {matching_between(work_before, matching_work(server), n)}", flush=True)
             if args.anchor:
                 floor = (measured.profile, measured.sampled)
                 _rate, anchor = anchor_round(pg, database_url, *floor, n, args.batch)

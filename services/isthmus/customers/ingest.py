@@ -19,6 +19,7 @@ from isthmus.customers.incoming import ACTIVE, Incoming, Upserted, Working
 from isthmus.customers.ingest_decide import Deciding
 from isthmus.customers.ingest_write import Writing
 from isthmus.customers.merging import merge_into
+from isthmus.customers.metrics import count_matching
 from isthmus.customers.records import Record
 from isthmus.customers.store import ProfileRow
 from isthmus.kernel.errors import FailedPrecondition
@@ -67,6 +68,7 @@ class Batch(Deciding, Writing):
                     results.append(self._refresh(item))
                 else:
                     results.append(self._resolve(item))
+        count_matching(self.scored, self.set_aside, self.pairs)
         changing = {a.w.customer_id for a in self.applications if not a.w.created}
         changing |= {a.review_against.customer_id for a in self.applications if a.review_against}
         await self._load_members(changing)

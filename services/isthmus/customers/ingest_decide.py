@@ -95,8 +95,11 @@ class Deciding(BatchState):
                 continue
             members = [self.features[m] for m in w.refs]
             if matcher.plainly_someone_else(f, members):
+                self.set_aside += 1
                 continue  # scored, it would be someone else and no household: it decides nothing
             scored.append(matcher.score(f, cid, members))
+            self.pairs += len(members)
+        self.scored += len(scored)
         decision, bridging = self._ambiguous(f, matcher.decide(f, scored), scored)
         outcome = OUTCOMES[decision.outcome]
         result = Upserted(item.index, rec.source_system, rec.source_id, outcome=outcome, score=decision.score)

@@ -45,3 +45,5 @@ class BatchState:
         self.lifted_tombstones: list[tuple[str, str]] = []
         # (customer linked to, another customer the record matched as well, the record)
         self.bridges: list[tuple[str, str, tuple[str, str]]] = []
+        # matching work: candidates scored and set aside, pairs of source records scored
+        self.scored = self.set_aside = self.pairs = 0

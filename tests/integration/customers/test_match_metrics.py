@@ -6,8 +6,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from isthmus_client.api.customers.v1 import customers_pb2 as api
+from isthmus_client.api.customers.v1 import records_pb2 as records
 
-from .helpers import person
+from .helpers import person, upsert
 
 pytestmark = pytest.mark.postgres
 
@@ -31,3 +32,29 @@ async def test_each_ingested_record_counts_its_outcome(master, uid):
         "unchanged": 1,
         "rejected": 1,
     }
+
+
+def matching_work() -> tuple[float, float, float]:
+    def value(name: str, labels: dict[str, str] | None = None) -> float:
+        return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+    return (
+        value("isthmus_customers_match_candidates_total", {"fate": "scored"}),
+        value("isthmus_customers_match_candidates_total", {"fate": "set_aside"}),
+        value("isthmus_customers_match_pairs_scored_total"),
+    )
+
+
+async def test_matching_work_is_counted_by_candidate_and_by_pair(master, uid):
+    """A customer of two records that a new record shares an e-mail with is scored (two pairs); a
+    namesake born on another day who shares nothing else is set aside unscored."""
+    family = f"{uid}Work"
+    await upsert(master, person("erp", f"MW1-{uid}", "Ilse", family, email=f"i{uid}@example.com"))
+    await upsert(master, person("webshop", f"MW2-{uid}", "Ilse", family, email=f"i{uid}@example.com"))
+    await upsert(master, person("erp", f"MW3-{uid}", "Ilse", family, dob=(1951, 2, 3)))
+    before = matching_work()
+    same = person("callcenter", f"MW4-{uid}", "Ilse", family, email=f"i{uid}@example.com")
+    result = await upsert(master, same)
+    assert result.outcome == records.MATCH_OUTCOME_LINKED_DETERMINISTIC
+    scored, set_aside, pairs = (after - b for after, b in zip(matching_work(), before, strict=True))
+    assert (scored, set_aside, pairs) == (1, 1, 2)
