@@ -317,35 +317,30 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         seen = last
         if seen[0] is a and seen[1] is b:
             return seen[2]
-        found = _names(a.given, a.given_full, a.family, b.given, b.given_full, b.family)
+        found = _names(a, b)
         last = (a, b, found)
         return found
 
-    # A record is compared with each record of a candidate customer, and a customer's records mostly
-    # spell the names alike: the comparisons of the same six names are made once (they are values).
-    @functools.lru_cache(maxsize=4096)
-    def _names(
-        a_given: str, a_given_full: str, a_family: str, b_given: str, b_given_full: str, b_family: str
-    ) -> tuple[Comparison | None, Comparison | None]:
+    def _names(a: Features, b: Features) -> tuple[Comparison | None, Comparison | None]:
         given, family, swapped = names_aligned(
-            a_given, a_given_full, a_family, b_given, b_given_full, b_family
+            a.given, a.given_full, a.family, b.given, b.given_full, b.family
         )
         note = " (given and family name transposed)" if swapped else ""
         # How common the agreed names are is read from the record whose names are in their places:
         # ``b``'s, unless it is ``b``'s that are transposed; when either may be, the commoner reading.
-        in_place = [(b_given_full, b_family)] if swapped != "b" else []
-        in_place += [(a_given_full, a_family)] if swapped in ("b", "ab") else []
+        in_place = [(b.given_full, b.family)] if swapped != "b" else []
+        in_place += [(a.given_full, a.family)] if swapped in ("b", "ab") else []
         gw, gtf, fw, ftf, joint = min(
             (_name_weights(model, given, family, g, f) for g, f in in_place), key=lambda t: t[0] + t[2]
         )
         if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
             # A typo or a nickname of a full name many share is no rarer than the name itself:
             # names agreeing short of exactly never weigh more than the same names agreeing exactly.
-            names = [(a_given_full, a_family), (b_given_full, b_family)]
+            names = [(a.given_full, a.family), (b.given_full, b.family)]
             if swapped:
                 names += [
-                    (a_family.replace(" ", ""), a_given_full),
-                    (b_family.replace(" ", ""), b_given_full),
+                    (a.family.replace(" ", ""), a.given_full),
+                    (b.family.replace(" ", ""), b.given_full),
                 ]
             same = min(_exact_names(model, g, f) for g, f in names)
             if gw + fw > same:
@@ -355,13 +350,13 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         if given is not None:
             level, s = given
             why = _NAME_WHY[level].format("given") + _tf_note(gtf) + note
-            g = Comparison("given_name", a_given_full, b_given_full, round(s, 3), round(gw, 3), why, level)
+            g = Comparison("given_name", a.given_full, b.given_full, round(s, 3), round(gw, 3), why, level)
         if family is not None:
             level, s = family
             why = _NAME_WHY[level].format("family") + _tf_note(ftf) + note
             if joint:
                 why += f"; a full name many share ({joint:+.1f})"
-            f = Comparison("family_name", a_family, b_family, round(s, 3), round(fw, 3), why, level)
+            f = Comparison("family_name", a.family, b.family, round(s, 3), round(fw, 3), why, level)
         return g, f
 
     def given_name(a: Features, b: Features) -> Comparison | None:
@@ -381,28 +376,19 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
     def address(a: Features, b: Features) -> Comparison | None:
         if not a.has_address or not b.has_address:
             return None
-        return _address(a.streets, a.postcodes, a.address_display, b.streets, b.postcodes, b.address_display)
-
-    @functools.lru_cache(maxsize=4096)  # as ``_names``: one customer's records mostly share an address
-    def _address(
-        a_streets: tuple[tuple[str, str], ...],
-        a_postcodes: frozenset[str],
-        a_display: str,
-        b_streets: tuple[tuple[str, str], ...],
-        b_postcodes: frozenset[str],
-        b_display: str,
-    ) -> Comparison:
         best = ("different", 0.0)
-        for pa, sa in a_streets or (("", ""),):
-            for pb, sb in b_streets or (("", ""),):
+        for pa, sa in a.streets or (("", ""),):
+            for pb, sb in b.streets or (("", ""),):
                 found = address_level(pa, sa, pb, sb)
                 if _ADDRESS_RANK[found[0]] < _ADDRESS_RANK[best[0]]:
                     best = found
-        if best[0] == "different" and a_postcodes & b_postcodes:
+        if best[0] == "different" and a.postcodes & b.postcodes:
             best = ("postcode", 0.5)
         level, s = best
         w = weight("postal_address", level)
-        return Comparison("postal_address", a_display, b_display, round(s, 3), w, _ADDRESS_WHY[level], level)
+        return Comparison(
+            "postal_address", a.address_display, b.address_display, round(s, 3), w, _ADDRESS_WHY[level], level
+        )
 
     def generation(a: Features, b: Features) -> Comparison | None:
         if not a.generation or not b.generation:
