@@ -412,7 +412,7 @@ def ingest_once(
         flush=True,
     )
     if n == 0:
-        shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
+        shape = rows.shape(profile)
         print(f"rows per record (insert/update/delete, pg_stat_user_tables, rounded): {shape}")
     if measured.statements:
         rows.print_statements(measured.statements, count, "record")

@@ -450,7 +450,7 @@ def main() -> None:
                 flush=True,
             )
             if n == 0:
-                shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
+                shape = rows.shape(profile)
                 print(f"rows per order (insert/update/delete), from pg_stat_user_tables: {shape}")
                 published, consumed = events_per_order(profile)
                 print(f"events per order: {published} published, {consumed} consumed")

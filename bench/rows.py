@@ -102,6 +102,11 @@ class Writes:
     deletes: int
 
 
+def shape(profile: dict[str, Writes]) -> str:
+    """``customers.history +1/~0/-0, ...``: rows per unit by table (inserted, updated, deleted)."""
+    return ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in profile.items())
+
+
 def per_unit(
     before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]], units: int
 ) -> dict[str, Writes]:

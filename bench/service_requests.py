@@ -312,7 +312,7 @@ def main() -> None:
                 f"p99 {r['warm p99']:.1f} ms; second page p99 {r['second page p99']:.1f} ms",
                 flush=True,
             )
-    shape = ", ".join(f"{t} +{w.inserts}/~{w.updates}/-{w.deletes}" for t, w in results[0]["profile"].items())
+    shape = rows.shape(results[0]["profile"])
     print(f"rows per case opened + interaction logged (insert/update/delete; pg_stat_user_tables): {shape}")
     print(f"store: {args.store:,} cases (filled in {results[0]['fill_seconds']:.0f} s)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
