@@ -62,6 +62,7 @@ from isthmus_client.api.customers.v1 import records_pb2 as pb
 TOKEN = "bench-ingest-" + uuid.uuid4().hex
 TOKENS = json.dumps({"connectors": {"token": TOKEN, "scopes": ["customers:read", "customers:write"]}})
 STREAM_OPTIONS = [("grpc.max_send_message_length", 64 << 20)]
+ROUND = "round"  # the measured rounds' duplicates' source ids start with it
 
 
 def rss_mib(pid: int) -> float:
@@ -149,15 +150,21 @@ def env_for(database_url: str, amqp_url: str) -> dict[str, str]:
     }
 
 
-async def seed(port: int, people: People, count: int, batch: int) -> float:
+async def plain_stream(port: int, records: list[pb.SourceRecord], batch: int) -> tuple[int, float]:
+    """``records`` streamed to the server on ``port``: (records rejected, seconds taken)."""
     started = time.perf_counter()
     async with aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS) as channel:
-        stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
-        done = 0
-        while done < count:
-            n = min(50_000, count - done)
-            await stream(stub, people.new(n), batch)
-            done += n
+        rejected = await stream(customers_pb2_grpc.CustomerMasterServiceStub(channel), records, batch)
+    return rejected, time.perf_counter() - started
+
+
+async def seed(port: int, people: People, count: int, batch: int) -> float:
+    """``count`` new people streamed in slices of 50,000 (not all made at once); seconds taken."""
+    started, done = time.perf_counter(), 0
+    while done < count:
+        n = min(50_000, count - done)
+        await plain_stream(port, people.new(n), batch)
+        done += n
     return time.perf_counter() - started
 
 
@@ -334,7 +341,7 @@ def measure(
     vacuumed, autovacuum = vacuum(database_url)
     print(f"VACUUM (ANALYZE) in {vacuumed:.1f} s (autovacuum: {autovacuum}); each round ingests into a copy")
     template = database_url.rsplit("/", 1)[1]
-    records = people.mixed(args.records, "round")
+    records = people.mixed(args.records, ROUND)
     results: list[tuple[str, float, float, float]] = []
     for n in range(args.rounds):
         model = models[n % len(models)]
@@ -355,13 +362,6 @@ def measure(
         mine = [c for m, _, c, _ in results if m == model]
         if mine:
             print(f"{model}: server CPU per record, median of {len(mine)}: {statistics.median(mine):.3f} ms")
-
-
-async def plain_stream(port: int, records: list[pb.SourceRecord], batch: int) -> tuple[int, float]:
-    started = time.perf_counter()
-    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS) as channel:
-        rejected = await stream(customers_pb2_grpc.CustomerMasterServiceStub(channel), records, batch)
-    return rejected, time.perf_counter() - started
 
 
 def ingest_once(
@@ -392,7 +392,7 @@ def ingest_once(
         rss_after = rss_mib(server.pid)
         ids = unread_customers(database_url, args.gets, random.Random(n))
         latencies = asyncio.run(reads(server.port, ids))
-    deciders = deciding_models(database_url, "round-")
+    deciders = deciding_models(database_url, f"{ROUND}-")
     anchor_rate, anchor_cpu = anchor_round(pg, database_url, profile, measured.sampled, count, args.batch)
     print(
         f"round {n + 1}: {count} records (half duplicates of present customers) in {elapsed:.1f} s: "

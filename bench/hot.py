@@ -30,7 +30,7 @@ PARTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
             "scoring candidates, setting them aside, deciding between them",
             ("Matcher.score ", "Matcher.plainly_someone_else ", "Matcher.decide ", "Deciding._ambiguous "),
         ),
-        ("deciding, the rest", ("Deciding._resolve ", "Deciding.", "Batch.run ")),
+        ("deciding, the rest", ("Deciding.", "Batch.run ")),
         ("members read, golden records recomputed", ("Batch._load_members ", "golden_record ")),
         ("rows built and written", ("Writing._write ", "Writing._apply ")),
         ("events built and written to the outbox", ("Writing._emit ",)),
