@@ -58,3 +58,13 @@ async def test_matching_work_is_counted_by_candidate_and_by_pair(master, uid):
     assert result.outcome == records.MATCH_OUTCOME_LINKED_DETERMINISTIC
     scored, set_aside, pairs = (after - b for after, b in zip(matching_work(), before, strict=True))
     assert (scored, set_aside, pairs) == (1, 1, 2)
+
+
+async def test_a_batch_counts_each_of_its_records_however_many_share_an_outcome(master, uid):
+    before = counted("new_customer")
+    three = [
+        person("erp", f"MN{i}-{uid}", given, f"{uid}Many{i}", email=f"n{i}{uid}@example.com")
+        for i, given in enumerate(("Olga", "Piet", "Rosa"))
+    ]
+    await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=three))
+    assert counted("new_customer") - before == 3
