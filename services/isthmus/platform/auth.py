@@ -41,10 +41,15 @@ def scope_allows(granted: frozenset[str], required: str) -> bool:
     return f"{context}:*" in granted
 
 
+# Grants remembered (see ``Authenticator.authorize``); past this many, new ones are checked per call.
+_MAX_GRANTS = 4096
+
+
 class Authenticator:
     def __init__(self, clients: Iterable[Client]) -> None:
         self._by_digest = {_digest(c.token): c for c in clients}
         self._required: dict[str, str] = {}
+        self._granted: dict[tuple[str, str], Client] = {}
 
     def required_scope(self, full_method: str) -> str:
         """``/isthmus.orders.v1.OrderService/GetOrder`` -> ``orders:read`` (cached)."""
@@ -55,7 +60,16 @@ class Authenticator:
         return found
 
     def authorize(self, full_method: str, authorization: str | None) -> Client | None:
-        """Return the calling client, or raise Unauthenticated / PermissionDenied."""
+        """Return the calling client, or raise Unauthenticated / PermissionDenied.
+
+        A call a token was allowed to make is remembered by its method and metadata value, so the
+        next such call costs a dict lookup, not a digest: the tokens are fixed for the life of the
+        process. A lookup compares values only once their (keyed, per-process) hashes match, so it
+        tells a caller nothing of how much of a token it guessed; refusals are not remembered."""
+        if authorization:
+            granted = self._granted.get((full_method, authorization))
+            if granted is not None:
+                return granted
         required = self.required_scope(full_method)
         if required == OPEN:
             return None
@@ -69,6 +83,8 @@ class Authenticator:
             raise Unauthenticated("unknown bearer token")
         if required != AUTHENTICATED and not scope_allows(client.scopes, required):
             raise PermissionDenied(f"client {client.name!r} lacks scope {required!r} for {full_method}")
+        if len(self._granted) < _MAX_GRANTS:
+            self._granted[(full_method, authorization)] = client
         return client
 
 

@@ -199,7 +199,7 @@ class Chassis:
         one_request = 0 if streamed else 1
 
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            metrics.started.inc()
+            metrics.started += 1
             metrics.received += one_request
             start = time.perf_counter()
             code = grpc.StatusCode.OK
@@ -242,7 +242,7 @@ class Chassis:
         one_request = 0 if streamed else 1
 
         async def streaming(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            metrics.started.inc()
+            metrics.started += 1
             metrics.received += one_request
             start = time.perf_counter()
             code = grpc.StatusCode.OK

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import time
 import weakref
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import grpc
 import prometheus_client
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Exemplar
+from prometheus_client.utils import floatToGoString
 
 
 def version() -> str:
@@ -46,69 +50,71 @@ _LABELS = ("grpc_type", "grpc_service", "grpc_method")
 class RpcMetrics:
     """Started/handled counts by method and status code, a latency histogram, and message counts.
 
-    Label children are cached per method: ``labels()`` costs a lock and a dict walk that a hot
-    RPC path should pay once, not per call. Message counts are plain integers read at scrape time
-    (:class:`_Messages`): two ``Counter.inc()`` per unary call would cost more than the counting.
+    Each method counts in plain integers of its own (:class:`MethodMetrics`), read at scrape time
+    (:class:`_Rpcs`): the client library's counters take a lock per increment and its histogram walks
+    its buckets one by one, which on a trivial call cost more than the counting itself.
     """
 
     def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
-        labels = list(_LABELS)
-        self.started = Counter(
-            "grpc_server_started_total", "RPCs started on the server.", labels, registry=registry
-        )
-        self.handled = Counter(
-            "grpc_server_handled_total",
-            "RPCs completed on the server, regardless of success or failure.",
-            [*labels, "grpc_code"],
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "grpc_server_handling_seconds",
-            "Response latency (seconds) of gRPC that had been application-level handled by the server.",
-            labels,
-            buckets=_LATENCY_BUCKETS,
-            registry=registry,
-        )
         self._per_method: dict[str, MethodMetrics] = {}
-        registry.register(_Messages(self._per_method))
+        registry.register(_Rpcs(self._per_method))
 
     def method(self, full_method: str, rpc_type: str) -> MethodMetrics:
         found = self._per_method.get(full_method)
         if found is None:
             service, _, name = full_method.lstrip("/").partition("/")
-            found = MethodMetrics(self, (rpc_type, service, name))
+            found = MethodMetrics((rpc_type, service, name))
             self._per_method[full_method] = found
         return found
 
 
 class MethodMetrics:
-    def __init__(self, parent: RpcMetrics, labels: tuple[str, str, str]) -> None:
-        self._parent = parent
+    """One method's counts. Only the event loop's thread changes them; a scrape reads them from its
+    own thread, so a scrape may miss the call in progress, never half of one histogram bucket."""
+
+    __slots__ = ("buckets", "codes", "exemplars", "labels", "received", "seconds", "sent", "started")
+
+    def __init__(self, labels: tuple[str, str, str]) -> None:
         self.labels = labels
-        self.started = parent.started.labels(*labels)
-        self.latency = parent.latency.labels(*labels)
-        self._handled: dict[grpc.StatusCode, Any] = {}
-        self.received = 0  # messages, read by _Messages at scrape time
+        self.started = 0
+        self.received = 0  # messages
         self.sent = 0
+        self.codes: dict[grpc.StatusCode, int] = {}
+        self.buckets = [0] * (len(_LATENCY_BUCKETS) + 1)  # calls by bucket, not cumulative; +Inf last
+        self.seconds = 0.0
+        # Bucket -> the trace of its latest sampled call: (trace id, seconds, when).
+        self.exemplars: dict[int, tuple[str, float, float]] = {}
 
     def handled(self, code: grpc.StatusCode, seconds: float, trace_id: str | None = None) -> None:
-        counter = self._handled.get(code)
-        if counter is None:
-            counter = self._parent.handled.labels(*self.labels, GO_CODE_NAMES[code])
-            self._handled[code] = counter
-        counter.inc()
-        if trace_id is None:
-            self.latency.observe(seconds)
-        else:
+        codes = self.codes
+        codes[code] = codes.get(code, 0) + 1
+        bucket = bisect_left(_LATENCY_BUCKETS, seconds)  # the first bound at or above ``seconds``
+        self.buckets[bucket] += 1
+        self.seconds += seconds
+        if trace_id is not None:
             # An exemplar: the trace of one call in this bucket, shown beside the latency graph.
-            self.latency.observe(seconds, {"trace_id": trace_id})
+            self.exemplars[bucket] = (trace_id, seconds, time.time())
 
 
-class _Messages(Collector):
+_BOUNDS = [floatToGoString(b) for b in (*_LATENCY_BUCKETS, float("inf"))]
+
+
+class _Rpcs(Collector):
     def __init__(self, methods: dict[str, MethodMetrics]) -> None:
         self._methods = methods
 
-    def collect(self) -> Iterator[CounterMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
+        started = CounterMetricFamily("grpc_server_started", "RPCs started on the server.", labels=_LABELS)
+        handled = CounterMetricFamily(
+            "grpc_server_handled",
+            "RPCs completed on the server, regardless of success or failure.",
+            labels=[*_LABELS, "grpc_code"],
+        )
+        latency = HistogramMetricFamily(
+            "grpc_server_handling_seconds",
+            "Response latency (seconds) of gRPC that had been application-level handled by the server.",
+            labels=_LABELS,
+        )
         received = CounterMetricFamily(
             "grpc_server_msg_received", "RPC stream messages received on the server.", labels=_LABELS
         )
@@ -116,10 +122,25 @@ class _Messages(Collector):
             "grpc_server_msg_sent", "gRPC stream messages sent on the server.", labels=_LABELS
         )
         for method in list(self._methods.values()):
-            received.add_metric(method.labels, method.received)
-            sent.add_metric(method.labels, method.sent)
-        yield received
-        yield sent
+            labels = method.labels
+            started.add_metric(labels, method.started)
+            for code, count in sorted(list(method.codes.items()), key=lambda item: item[0].value[0]):
+                handled.add_metric([*labels, GO_CODE_NAMES[code]], count)
+            counts, seconds, exemplars = list(method.buckets), method.seconds, dict(method.exemplars)
+            buckets: list[Any] = []
+            total = 0
+            for i, (bound, count) in enumerate(zip(_BOUNDS, counts, strict=True)):
+                total += count
+                marked = exemplars.get(i)
+                if marked is None:
+                    buckets.append((bound, total))
+                else:
+                    trace_id, value, when = marked
+                    buckets.append((bound, total, Exemplar({"trace_id": trace_id}, value, when)))
+            latency.add_metric(labels, buckets, seconds)
+            received.add_metric(labels, method.received)
+            sent.add_metric(labels, method.sent)
+        yield from (started, handled, latency, received, sent)
 
 
 class _Pools(Collector):
