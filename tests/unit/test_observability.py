@@ -262,3 +262,44 @@ def test_tracing_settings_we_cannot_honour_stop_the_process(environ: dict[str, s
 def test_a_bad_pushgateway_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="ISTHMUS_METRICS_PUSHGATEWAY"):
         load({"ISTHMUS_METRICS_PUSHGATEWAY": "pushgateway:9091"})
+
+
+def test_new_traces_are_sampled_at_the_configured_ratio_and_every_call_passes_its_context_on() -> None:
+    """At a ratio, the chassis decides a new trace's fate itself (cheaper than the SDK for the many it
+    drops): the share kept must still be the ratio, a kept trace must be the id the call passed on, and
+    a dropped one must pass on what the SDK's own dropped span would (so the work it causes is dropped)."""
+    exporter = InMemorySpanExporter()
+    environ = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.5"}
+    assert tracing.configure("isthmus-test", environ, exporter=exporter)
+    try:
+        spans = tracing.ServerSpans(f"/{ORDERS}/GetOrder")
+        passed_on: list[str] = []
+        for _ in range(2000):
+            started, token = spans.start(())
+            passed_on.append(tracing.headers()["traceparent"])
+            tracing.ServerSpans.end(started, token, grpc.StatusCode.OK)
+        sdk_dropped = next(
+            s
+            for s in (tracing.tracer().start_span("x") for _ in range(100))
+            if not s.get_span_context().trace_flags.sampled
+        )
+    finally:
+        tracing.shutdown()
+    kept = {format(s.context.trace_id, "032x") for s in exporter.get_finished_spans()}
+    assert 850 < len(kept) < 1150  # 1,000 expected; at a ratio applied twice, 500
+    sampled = {p.split("-")[1] for p in passed_on if p.endswith("-01") or p.endswith("-03")}
+    assert sampled == kept
+    dropped = [p for p in passed_on if p.split("-")[1] not in kept]
+    assert len(dropped) == 2000 - len(kept)
+    assert {p.split("-")[3] for p in dropped} == {f"{sdk_dropped.get_span_context().trace_flags:02x}"}
+
+
+@pytest.mark.parametrize("arg", ["10%", "1.5", "-0.1"])
+def test_a_sampling_ratio_that_is_no_ratio_stops_the_process(arg: str) -> None:
+    environ = {
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": arg,
+    }
+    with pytest.raises(ConfigError, match="OTEL_TRACES_SAMPLER_ARG"):
+        tracing.exporters_from(environ)

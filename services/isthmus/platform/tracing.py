@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -35,7 +36,19 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
-from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.sdk.trace.sampling import ParentBasedTraceIdRatio, Sampler, TraceIdRatioBased
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    Tracer,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from isthmus.platform.config import ConfigError
@@ -50,9 +63,41 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 _NOOP: Tracer = trace.NoOpTracer()
 
 
+class _Ids(RandomIdGenerator):
+    """Ids as the SDK makes them, except a trace id the chassis drew for a new trace the sampler
+    keeps (``ServerSpans.start``): handed over, per thread, to the span the SDK then starts."""
+
+    def __init__(self) -> None:
+        self._handed = threading.local()
+
+    def draw(self) -> int:
+        return super().generate_trace_id()
+
+    def hand_over(self, trace_id: int) -> None:
+        self._handed.trace_id = trace_id
+
+    def generate_trace_id(self) -> int:
+        handed: int = getattr(self._handed, "trace_id", 0)
+        if handed:
+            self._handed.trace_id = 0
+            return handed
+        return self.draw()
+
+
+class _NewTraces:
+    """How the sampler decides a new trace (one no caller started), when it decides by ratio."""
+
+    def __init__(self, ids: _Ids, rate: float) -> None:
+        self.ids = ids
+        self.bound = TraceIdRatioBased.get_bound_for_rate(rate)
+        # What the SDK's span of a dropped new trace carries: not sampled; its trace id random.
+        self.dropped = TraceFlags(TraceFlags.DEFAULT | TraceFlags.RANDOM_TRACE_ID)
+
+
 class _State:
     tracer: Tracer = _NOOP
     provider: TracerProvider | None = None
+    new_traces: _NewTraces | None = None
 
 
 _state = _State()
@@ -85,6 +130,7 @@ def exporters_from(environ: Mapping[str, str]) -> list[str]:
     names = [n.strip() for n in raw.split(",") if n.strip()]
     if names == ["none"]:
         return []
+    sampler_ratio(environ)
     unknown = [n for n in names if n not in EXPORTERS]
     if unknown:
         raise ConfigError(
@@ -102,6 +148,36 @@ def exporters_from(environ: Mapping[str, str]) -> list[str]:
                 "grpc (port 4317 of an OpenTelemetry Collector, Jaeger, Tempo)"
             )
     return names
+
+
+_RATIO_SAMPLERS = ("traceidratio", "parentbased_traceidratio")
+
+
+def sampler_ratio(environ: Mapping[str, str]) -> float | None:
+    """The share of new traces sampled when ``OTEL_TRACES_SAMPLER`` names a ratio sampler (1.0 when
+    ``OTEL_TRACES_SAMPLER_ARG`` is unset), else None. Raises ConfigError for an argument that is not
+    a ratio: the SDK would sample every trace instead, at many times the cost."""
+    if environ.get("OTEL_TRACES_SAMPLER", "").strip().lower() not in _RATIO_SAMPLERS:
+        return None
+    raw = environ.get("OTEL_TRACES_SAMPLER_ARG", "").strip()
+    try:
+        rate = float(raw) if raw else 1.0
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise ConfigError(
+            f"OTEL_TRACES_SAMPLER_ARG: {raw!r} is not a ratio from 0 to 1 (the share of new traces sampled)"
+        )
+    return rate
+
+
+def _sampler(environ: Mapping[str, str]) -> Sampler | None:
+    """The ratio samplers as ``environ`` asks for them; None leaves the choice to the SDK."""
+    rate = sampler_ratio(environ)
+    if rate is None:
+        return None
+    parent_based = environ["OTEL_TRACES_SAMPLER"].strip().lower() == "parentbased_traceidratio"
+    return ParentBasedTraceIdRatio(rate) if parent_based else TraceIdRatioBased(rate)
 
 
 def configure(
@@ -126,7 +202,11 @@ def configure(
     resource = Resource.create({"service.version": version()})
     if str(resource.attributes.get("service.name", "")).startswith("unknown_service"):
         resource = resource.merge(Resource({"service.name": service_name}))
-    provider = TracerProvider(resource=resource)
+    ids = _Ids()
+    sampler = _sampler(env)
+    provider = TracerProvider(resource=resource, sampler=sampler, id_generator=ids)
+    rate = sampler_ratio(env) if sampler is not None else None
+    _state.new_traces = _NewTraces(ids, rate) if rate is not None else None
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     for name in names:
@@ -155,6 +235,7 @@ def _exporter(name: str) -> SpanExporter:
 def shutdown() -> None:
     """Flush and stop the exporters (at process exit, and before a test configures its own)."""
     provider, _state.provider, _state.tracer = _state.provider, None, _NOOP
+    _state.new_traces = None
     if provider is not None:
         provider.shutdown()
 
@@ -302,6 +383,21 @@ class ServerSpans:
         make it current."""
         carrier: Mapping[str, Any] = {k: v for k, v in metadata if k in (TRACEPARENT, TRACESTATE)}
         parent = _PROPAGATOR.extract(carrier, getter=_GETTER) if carrier else None
+        new = _state.new_traces if parent is None else None
+        if new is not None and not trace.get_current_span().get_span_context().is_valid:
+            # A new trace, its fate decided by ratio: most are dropped (nine in ten at the shipped
+            # 10%). Such a call gets the span the SDK would make it, at a third of the SDK's cost: a
+            # context that is not recorded, only passed on (so the work it causes is not sampled
+            # either). A kept one's trace id goes to the SDK, which decides the same.
+            trace_id = new.ids.draw()
+            if trace_id & TraceIdRatioBased.TRACE_ID_LIMIT >= new.bound:
+                dropped = NonRecordingSpan(
+                    SpanContext(
+                        trace_id, new.ids.generate_span_id(), is_remote=False, trace_flags=new.dropped
+                    )
+                )
+                return dropped, otel_context.attach(trace.set_span_in_context(dropped))
+            new.ids.hand_over(trace_id)
         started = _state.tracer.start_span(
             self.name, context=parent, kind=SpanKind.SERVER, attributes=self.attributes
         )
