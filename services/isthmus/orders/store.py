@@ -7,7 +7,6 @@ handler read, so two concurrent writers cannot both win.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.kernel.errors import Conflict
 from isthmus.orders import codec
 from isthmus.orders.domain import Coupon, Order
+from isthmus.platform import jsoncodec
 from isthmus.platform.sql import any_of, insert_many, update_many
 from isthmus_client.api.orders.v1 import order_pb2
 
@@ -208,7 +208,7 @@ class OrderRepository:
     @classmethod
     def _found(cls, doc: bytes, fingerprint: str) -> Found:
         message = order_pb2.Order.FromString(doc)
-        return Found(codec.from_order(message), json.loads(fingerprint), message)
+        return Found(codec.from_order(message), jsoncodec.loads(fingerprint), message)
 
     async def by_external(self, source_system: str, external_order_id: str) -> Found | None:
         params = {"source_system": source_system, "external_order_id": external_order_id}
@@ -236,7 +236,7 @@ class OrderRepository:
             state=int(order.state),
             placed_at=order.placed_at,
             version=order.version,
-            fingerprint=json.dumps(fingerprint, sort_keys=True),
+            fingerprint=jsoncodec.dumps(fingerprint),
             erased=False,
             customer_pending=order.customer_pending,
             doc=message.SerializeToString(),
@@ -474,15 +474,16 @@ class OrderRepository:
         await self.session.execute(delete(customer_moves).where(customer_moves.c.merge_id == merge_id))
 
     async def fingerprint_scrub(self, order_id: str, fingerprint: dict[str, Any]) -> None:
+        scrubbed = jsoncodec.dumps(fingerprint)
         await self.session.execute(
-            update(orders).where(orders.c.order_id == order_id).values(fingerprint=json.dumps(fingerprint))
+            update(orders).where(orders.c.order_id == order_id).values(fingerprint=scrubbed)
         )
 
     async def fingerprint_of(self, order_id: str) -> dict[str, Any]:
         raw = (
             await self.session.execute(select(orders.c.fingerprint).where(orders.c.order_id == order_id))
         ).scalar_one()
-        result: dict[str, Any] = json.loads(raw)
+        result: dict[str, Any] = jsoncodec.loads(raw)
         return result
 
 
