@@ -17,6 +17,10 @@ correlation id, status code read, Prometheus counts), and the chassis with authe
 methods found by name, not through the generic handler that checks the token before the request is
 read): where the chassis's cost lies. ``--against DIR``
 adds the chassis of another checkout (a git worktree of an earlier commit), in the same alternation.
+
+With ``ISTHMUS_BENCH_PROFILE=DIR`` (``bench/measure.py: Profiler``) each server's last round is also
+profiled with py-spy; ``bench/hot.py FILE --match TEXT --unit-us N``, with N the server's CPU per
+call, says how much of a call goes through a function (``ServerSpans.`` for tracing's part).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import time
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure import cpu_seconds
+from measure import Profiler, cpu_seconds
 
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
@@ -180,6 +184,11 @@ async def _load(port: int, seconds: float, concurrency: int) -> tuple[int, list[
     return int(len(latencies) / elapsed), latencies
 
 
+def _file_name(kind: str) -> str:
+    """A server's name as a profile's file name: "traced 10%" -> "traced-10pc"."""
+    return "".join(c if c.isalnum() else "-" for c in kind.replace("%", "pc")).strip("-")
+
+
 def _percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
@@ -234,12 +243,16 @@ def main() -> int:
         servers[kind] = (proc, base + i)
     load_before = os.getloadavg()
     try:
-        for _ in range(args.rounds):
+        for n in range(args.rounds):
             for kind in kinds:
                 proc, port = servers[kind]
                 assert proc.pid is not None
+                # With ISTHMUS_BENCH_PROFILE, each server's last round is profiled (py-spy).
+                profiler = Profiler({_file_name(kind): proc.pid} if n == args.rounds - 1 else {})
+                profiler.start()
                 used = cpu_seconds(proc.pid)
                 rate, latencies = asyncio.run(_load(port, args.seconds, args.concurrency))
+                profiler.stop()
                 cpu[kind] += cpu_seconds(proc.pid) - used
                 calls[kind] += len(latencies)
                 results[kind].append((rate, latencies))

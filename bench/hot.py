@@ -8,7 +8,7 @@ which they were on the stack (inclusive) and on top of it (self), from py-spy's 
 ``--parts`` groups the samples into the parts of a hot path's work (``PARTS``): each sample goes to
 the part of the innermost frame on its stack that names one (the rest of the main thread is the
 event loop's; other threads apart). ``--unit-us`` (the process' CPU per unit of work, in us) turns
-each share into us per unit.
+each share into us per unit; with ``--match`` it gives what the stacks through a function cost a unit.
 """
 
 from __future__ import annotations
@@ -92,6 +92,11 @@ def main() -> None:
             per = f"{share * args.unit_us:8.0f}" if args.unit_us else f"{'':>8}"
             print(f"{100 * share:6.1f}% {per}  {part}")
         return
+    if args.match and args.unit_us:
+        through = sum(n for frames, n in stacks if any(args.match in f for f in frames))
+        share = through / total if total else 0.0
+        cost = share * args.unit_us
+        print(f"through {args.match!r}: {100 * share:.1f}% of the samples, {cost:.1f} us per unit")
     print(f"{'incl %':>7} {'self %':>7}  function (file:line)")
     for frame, samples in inclusive.most_common():
         if args.match not in frame:
