@@ -42,5 +42,6 @@ def test_past_the_grants_it_remembers_each_call_is_checked_in_full(monkeypatch):
     spellings = [f"Bearer {READER}", f"bearer {READER}", f"BEARER {READER}", f"Bearer  {READER}"]
     for _ in range(2):
         assert all(a.authorize(GET, s) is not None for s in spellings)
+    assert len(a._granted) == 2  # a caller cannot grow the process with spellings of its token
     with pytest.raises(PermissionDenied):
         a.authorize(PAY, spellings[-1])
