@@ -45,3 +45,10 @@ def test_past_the_grants_it_remembers_each_call_is_checked_in_full(monkeypatch):
     assert len(a._granted) == 2  # a caller cannot grow the process with spellings of its token
     with pytest.raises(PermissionDenied):
         a.authorize(PAY, spellings[-1])
+
+
+def test_a_grant_spelled_with_a_long_tail_is_checked_but_not_remembered():
+    a = _authenticator()
+    padded = f"Bearer {READER}" + " " * 2000
+    assert a.authorize(GET, padded) is not None
+    assert a._granted == {}

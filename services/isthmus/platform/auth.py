@@ -42,7 +42,9 @@ def scope_allows(granted: frozenset[str], required: str) -> bool:
 
 
 # Grants remembered (see ``Authenticator.authorize``); past this many, new ones are checked per call.
+# Only metadata values up to _MAX_REMEMBERED characters are: the grants hold at most some 4 MB.
 _MAX_GRANTS = 4096
+_MAX_REMEMBERED = 1024
 
 
 class Authenticator:
@@ -83,7 +85,7 @@ class Authenticator:
             raise Unauthenticated("unknown bearer token")
         if required != AUTHENTICATED and not scope_allows(client.scopes, required):
             raise PermissionDenied(f"client {client.name!r} lacks scope {required!r} for {full_method}")
-        if len(self._granted) < _MAX_GRANTS:
+        if len(self._granted) < _MAX_GRANTS and len(authorization) <= _MAX_REMEMBERED:
             self._granted[(full_method, authorization)] = client
         return client
 
