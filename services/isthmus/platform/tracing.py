@@ -171,9 +171,9 @@ def sampler_ratio(environ: Mapping[str, str]) -> float | None:
     return rate
 
 
-def _sampler(environ: Mapping[str, str]) -> Sampler | None:
-    """The ratio samplers as ``environ`` asks for them; None leaves the choice to the SDK."""
-    rate = sampler_ratio(environ)
+def _sampler(environ: Mapping[str, str], rate: float | None) -> Sampler | None:
+    """The ratio sampler ``environ`` asks for, at ``rate`` (its ``sampler_ratio``); None leaves the
+    choice to the SDK."""
     if rate is None:
         return None
     parent_based = environ["OTEL_TRACES_SAMPLER"].strip().lower() == "parentbased_traceidratio"
@@ -203,9 +203,8 @@ def configure(
     if str(resource.attributes.get("service.name", "")).startswith("unknown_service"):
         resource = resource.merge(Resource({"service.name": service_name}))
     ids = _Ids()
-    sampler = _sampler(env)
-    provider = TracerProvider(resource=resource, sampler=sampler, id_generator=ids)
-    rate = sampler_ratio(env) if sampler is not None else None
+    rate = sampler_ratio(env)
+    provider = TracerProvider(resource=resource, sampler=_sampler(env, rate), id_generator=ids)
     _state.new_traces = _NewTraces(ids, rate) if rate is not None else None
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -386,7 +385,7 @@ class ServerSpans:
         new = _state.new_traces if parent is None else None
         if new is not None and not trace.get_current_span().get_span_context().is_valid:
             # A new trace, its fate decided by ratio: most are dropped (nine in ten at the shipped
-            # 10%). Such a call gets the span the SDK would make it, at a third of the SDK's cost: a
+            # 10%). Such a call gets the span the SDK would make it, without the SDK's sampler chain: a
             # context that is not recorded, only passed on (so the work it causes is not sampled
             # either). A kept one's trace id goes to the SDK, which decides the same.
             trace_id = new.ids.draw()
