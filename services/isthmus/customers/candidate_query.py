@@ -52,19 +52,27 @@ def ranked(keyed: CTE, limit: int, caps: tuple[int, int], lateral: bool, with_re
     """
     cap = case((keyed.c.key.startswith(NAME_ONLY_KEY), caps[1]), else_=caps[0])
     if lateral:
-        bucket = (
+        # Each bucket is counted inside its own lookup (at most cap + 1 rows), not by a window over
+        # every key's rows of the slice, which sorted all of them by (idx, key) first.
+        first = (
             select(blocking_keys.c.customer_id)
             .where(blocking_keys.c.key == keyed.c.key)
             .limit(cap + 1)
-            .lateral("bucket")
+            .correlate(keyed)
+            .subquery("first")
         )
-        held = select(keyed.c.idx, keyed.c.key, bucket.c.customer_id).join_from(keyed, bucket, true())
+        bucket = select(first.c.customer_id, func.count().over().label("size")).lateral("bucket")
+        held = select(keyed.c.idx, keyed.c.key, bucket.c.customer_id, bucket.c.size).join_from(
+            keyed, bucket, true()
+        )
     else:
-        held = select(keyed.c.idx, keyed.c.key, blocking_keys.c.customer_id).join_from(
-            keyed, blocking_keys, blocking_keys.c.key == keyed.c.key
-        )
-    size = func.count().over(partition_by=(keyed.c.idx, keyed.c.key)).label("size")
-    rows = held.add_columns(size, cap.label("cap")).subquery()
+        held = select(
+            keyed.c.idx,
+            keyed.c.key,
+            blocking_keys.c.customer_id,
+            func.count().over(partition_by=(keyed.c.idx, keyed.c.key)).label("size"),
+        ).join_from(keyed, blocking_keys, blocking_keys.c.key == keyed.c.key)
+    rows = held.add_columns(cap.label("cap")).subquery()
     hits = (
         select(
             rows.c.idx,
