@@ -140,6 +140,7 @@ async def recall(url: str, people: int, copies: int) -> None:
             name_cap,
         ),
         (f"the best {best}, every key to {cap} records", best, cap, cap),
+        *((f"the best {best}, name-only keys to {n} records", best, cap, n) for n in (20, 10, 0)),
         *((f"the best {more}, caps in use", more, cap, name_cap) for more in (2 * best, 4 * best)),
         ("every customer sharing a key, no cap", 10**6, 10**7, 10**7),
     ]
