@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from free_ports import free_port
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 CHROMIUM = os.environ.get("ISTHMUS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -56,12 +56,6 @@ OIDC_USER = {"sub": "u-4711", "name": "Olga Steward", "email": "olga@example.org
 
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_grpc(port: int, process: subprocess.Popen[str], deadline_s: float = 60) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from free_ports import free_port
 from prometheus_client.parser import text_string_to_metric_families
 
 from .monitoring import (
@@ -46,12 +46,6 @@ _SAMPLE_SUFFIXES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class Hub:
     metrics_port: int
@@ -67,13 +61,13 @@ def hub(amqp_vhost: str, tmp_path: Path) -> Iterator[Hub]:
     """
     data = tmp_path / "hub"
     data.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ISTHMUS_DATA_DIR": str(data),
         "ISTHMUS_AMQP_URL": amqp_vhost,
         "ISTHMUS_AUTH_DISABLED": "true",
-        "ISTHMUS_GRPC_PORT": str(_free_port()),
+        "ISTHMUS_GRPC_PORT": str(free_port()),
         "ISTHMUS_METRICS_PORT": str(port),
         "ISTHMUS_CONSOLE_PORT": "0",  # no web console: port 8080 may be another process's
     }
@@ -163,7 +157,7 @@ def test_prometheus_scraping_the_hub_evaluates_every_rule_and_panel_without_erro
         ],
     }
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--config.file=prometheus.yml", f"--storage.tsdb.path={tmp_path / 'data'}",
          f"--web.listen-address=127.0.0.1:{port}"],

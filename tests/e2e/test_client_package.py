@@ -16,8 +16,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from free_ports import free_port
 
-from .conftest import free_port, running
+from .conftest import running
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "client-package-token-0123456789"

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from free_ports import free_port
 from isthmus_connector_template.simulator import TemplateSource
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import free_port, isthmus, running
+from .conftest import isthmus, running
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,9 @@ import time
 import urllib.request
 from collections.abc import Iterator
 
-from .conftest import free_port, isthmus
+from free_ports import free_port
+
+from .conftest import isthmus
 
 
 def test_serve_console_without_a_secret_key_stops_with_the_fix_in_the_message() -> None:

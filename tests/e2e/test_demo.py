@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from free_ports import free_port
 
 
 @pytest.mark.slow
@@ -47,13 +48,10 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
 def test_demo_serve_prints_the_console_address_and_keeps_serving_the_demo_data() -> None:
     import os
     import signal
-    import socket
 
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "isthmus", "demo", "--serve", "--console-port", str(port)],
         stdout=subprocess.PIPE,

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from free_ports import free_port
 
-from .conftest import free_port, wait_serving
+from .conftest import wait_serving
 
 pytestmark = pytest.mark.skipif(
     shutil.which("openssl") is None, reason="openssl CLI is needed to make a cert"

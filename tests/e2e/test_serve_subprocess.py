@@ -6,12 +6,13 @@ import json
 
 import grpc
 import pytest
+from free_ports import free_port
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
 
-from .conftest import free_port, isthmus, running
+from .conftest import isthmus, running
 
 READ_ONLY = "read-only-token-0123456789"
 WRITER = "orders-writer-token-0123456789"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -18,6 +17,7 @@ from typing import Any
 import grpc
 import pytest
 import yaml
+from free_ports import free_port
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from isthmus_client.api.common.v1 import common_pb2
@@ -78,12 +78,6 @@ def _run(image: str, *args: str, env: dict[str, str] | None = None, entrypoint: 
     return done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_default_target_is_the_runtime_image_run_by_the_charts_user(image: str) -> None:
     config = _inspect(image)
     values = yaml.safe_load((imagekit.ROOT / "charts" / "isthmus" / "values.yaml").read_text())
@@ -109,7 +103,7 @@ def test_reference_connectors_are_installed_but_not_the_template(image: str) -> 
 
 @pytest.fixture
 def served_orders(image: str, pg_url: str, amqp_url: str) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     env = {
         "ISTHMUS_DATABASE_URL": pg_url,
         "ISTHMUS_AMQP_URL": amqp_url,

@@ -24,11 +24,9 @@ import asyncio
 import base64
 import itertools
 import os
-import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from free_ports import free_port
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,40 +72,6 @@ def _local_command(argv: list[str]) -> list[str]:
     if program in {"python", "python3"}:
         return [sys.executable, *rest]
     raise PodFailed(f"the image has no program {program!r}")
-
-
-_HANDED_OUT: set[int] = set()
-
-
-def _outgoing_ports() -> tuple[int, int]:
-    """The range the kernel takes the local port of an outgoing connection from."""
-    try:
-        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32768, 60999
-
-
-def free_port() -> int:
-    """A port nothing listens on, for a pod to bind later. Not one the kernel picks (``bind`` to 0):
-    until the pod binds it, a connection any process opens may take the same port as its own local
-    end, and the next ``bind`` to 0 may return it again. So it comes from below the range of outgoing
-    ports, and never twice from this process."""
-    low, _ = _outgoing_ports()
-    first = 20000 if low > 21000 else 1024
-    candidates = list(range(first, low))
-    random.shuffle(candidates)
-    for port in candidates:
-        if port in _HANDED_OUT:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _HANDED_OUT.add(port)
-        return port
-    raise PodFailed(f"no free port from {first} to {low}")
 
 
 @dataclass

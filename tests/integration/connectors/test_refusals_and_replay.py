@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import grpc
 import pytest
+from free_ports import free_port
 from isthmus_connector_ecommerce.simulator import ShopSimulator
 from isthmus_connector_template.simulator import TemplateSource
 
@@ -176,9 +176,7 @@ async def test_dead_letters_replay_and_resolve_through_the_connector_service(
             }
         )
     )
-    with socket.socket() as s:  # the connectors component calls the APIs on its own port
-        s.bind(("127.0.0.1", 0))
-        port = str(s.getsockname()[1])
+    port = str(free_port())  # the connectors component calls the APIs on its own port
     settings_env = {"ISTHMUS_CONNECTORS_FILE": str(instances), "ISTHMUS_GRPC_PORT": port}
     settings = hub_settings(pg_database, **settings_env)
     settings_env.update(ISTHMUS_DATABASE_URL=pg_database, ISTHMUS_LOG_FORMAT="text")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 import grpc
 import pytest
+from free_ports import free_port
 from isthmus_connector_erp.simulator import ErpSimulator
 
 from isthmus.platform import config, hub
@@ -39,12 +39,6 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, second
             await asyncio.sleep(0.05)
     assert found is not None, what
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(
