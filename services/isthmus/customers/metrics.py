@@ -22,7 +22,8 @@ MATCH_OUTCOMES = Counter(
 MATCH_CANDIDATES = Counter(
     "isthmus_customers_match_candidates_total",
     "Stored customers new records were compared with, by fate: scored (against each of their source "
-    "records) or set_aside (plainly someone else, told from birth dates and contact points alone). "
+    "records) or set_aside (plainly someone else, told from birth dates, given names and contact "
+    "points without scoring). "
     "Work done: a batch that is retried counts again.",
     ["fate"],
 )

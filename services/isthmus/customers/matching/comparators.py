@@ -194,24 +194,25 @@ def names_aligned(
 
 
 def dob_level(x: str, y: str) -> str:
+    """Level of two ISO dates ("YYYY-MM-DD"): the same, or apart by one of the slips keying makes (day
+    and month swapped, a digit changed, two adjacent digits transposed), or in the same month."""
     if x == y:
         return "exact"
     xy, xm, xd = x.split("-")
     yy, ym, yd = y.split("-")
     if xy == yy and xm == yd and xd == ym:
         return "day_month_swapped"
-    diffs = [i for i, (c1, c2) in enumerate(zip(x, y, strict=True)) if c1 != c2]
-    if len(diffs) == 1:
+    dx, dy = xy + xm + xd, yy + ym + yd
+    moved = [i for i, (c1, c2) in enumerate(zip(dx, dy, strict=True)) if c1 != c2]
+    if len(moved) == 1:
         return "one_digit"
-    dx, dy = x.replace("-", ""), y.replace("-", "")
-    moved = [i for i in range(len(dx)) if dx[i] != dy[i]]
     if (
         len(moved) == 2
         and moved[1] == moved[0] + 1
         and dx[moved[0]] == dy[moved[1]]
         and dx[moved[1]] == dy[moved[0]]
     ):
-        return "digits_transposed"  # "1957" ~ "1975", "12" ~ "21"
+        return "digits_transposed"  # "1957" ~ "1975", "12" ~ "21", across the dash too: "1989-12" ~ "1981-92"
     if xy == yy and xm == ym:
         return "year_month"
     return "different"
@@ -219,6 +220,12 @@ def dob_level(x: str, y: str) -> str:
 
 def _postcode_typo(a: str, b: str) -> bool:
     return len(a) == len(b) >= 4 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def near_postcodes(xs: frozenset[str], ys: frozenset[str]) -> bool:
+    """Whether a postcode of one set is one of the other's or a typo of it: what an address two
+    records share as a household's (``address_level``: exact, postcode_typo, no_number) needs."""
+    return bool(xs & ys) or any(_postcode_typo(x, y) for x in xs for y in ys)
 
 
 _ADDRESS_RANK = {"exact": 0, "postcode_typo": 1, "no_number": 2, "street": 3, "postcode": 4, "different": 5}
