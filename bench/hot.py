@@ -73,7 +73,8 @@ def main() -> None:
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
-    for line in args.profile.read_text().splitlines():
+    # Lines end in "\n" only: a garbled frame may hold a character ``splitlines`` would split at.
+    for line in args.profile.read_text(errors="replace").split("\n"):
         stack, _, count = line.rpartition(" ")
         if not stack:
             continue
