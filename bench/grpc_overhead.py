@@ -4,10 +4,19 @@ The servers run the same trivial GetOrder handler, each in a child process: a ba
 the chassis (auth, metrics, errors, logs), and the chassis with tracing on at each sampling ratio
 asked for (default: the shipped default of 10% of new traces, and every trace), exporting its spans
 over OTLP/gRPC to a collector stand-in in another process (it only counts what it receives). This
-process drives each with the same concurrent client load, alternating rounds so drift hits all
-alike, and reads each server's CPU from /proc to give the CPU per call. The overhead of tracing is
-judged on server CPU per call, which a loaded machine moves far less than throughput. Each server
-process sets its garbage collector as ``isthmus serve`` does (``collector.tune_gc``) once started.
+process drives each with the same concurrent client load, in rounds that go through the servers
+in one order and then in the reverse one (a drift of the machine's speed during a round weighs on
+the first servers of one round and the last of the next, so on none more than another), and reads
+each server's CPU from /proc to give the CPU per call. The overhead of tracing is judged on server
+CPU per call, which a loaded machine moves far less than throughput. Each server process sets its
+garbage collector as ``isthmus serve`` does (``collector.tune_gc``) once started.
+
+Each comparison (the chassis's throughput over bare, a traced server's CPU per call over the
+chassis's) is also made round by round, between servers measured next to each other: the median of
+those ratios and their range are printed beside the totals. A traced server's exporter sends its
+spans every 5 s, often while another server has the load: the tracing overhead is also given from
+each process's CPU over the whole run (every export charged to it; an idle server's own wake-ups,
+measured before the first round, taken off).
 
     .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 5] [--concurrency 32] [--ratios 0.1,1.0]
 
@@ -189,6 +198,12 @@ def _file_name(kind: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in kind.replace("%", "pc")).strip("-")
 
 
+def _spread(values: list[float], spec: str) -> str:
+    """A ratio measured round by round: its median and its range."""
+    low, high = min(values), max(values)
+    return f"median {statistics.median(values):{spec}} ({low:{spec}} to {high:{spec}}, {len(values)} rounds)"
+
+
 def _percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
@@ -242,9 +257,24 @@ def main() -> int:
             raise SystemExit(f"{kind} server did not start")
         servers[kind] = (proc, base + i)
     load_before = os.getloadavg()
+    pids = {kind: proc.pid for kind, (proc, _) in servers.items() if proc.pid is not None}
+    # What each server spends idle (gRPC's poller, timers), to take off its whole-run CPU below.
+    idle_from = {kind: cpu_seconds(pid) for kind, pid in pids.items()}
+    idle_began = time.perf_counter()
+    time.sleep(3)
+    idle_rate = {
+        kind: (cpu_seconds(pid) - idle_from[kind]) / (time.perf_counter() - idle_began)
+        for kind, pid in pids.items()
+    }
+    run_from = {kind: cpu_seconds(pid) for kind, pid in pids.items()}
+    run_began = time.perf_counter()
+    per_round: list[dict[str, float]] = []  # each round's CPU per call (us), by server
+    rates: list[dict[str, int]] = []
     try:
         for n in range(args.rounds):
-            for kind in kinds:
+            per_round.append({})
+            rates.append({})
+            for kind in kinds if n % 2 == 0 else reversed(kinds):
                 proc, port = servers[kind]
                 assert proc.pid is not None
                 # With ISTHMUS_BENCH_PROFILE, each server's last round is profiled (py-spy).
@@ -253,10 +283,18 @@ def main() -> int:
                 used = cpu_seconds(proc.pid)
                 rate, latencies = asyncio.run(_load(port, args.seconds, args.concurrency))
                 profiler.stop()
-                cpu[kind] += cpu_seconds(proc.pid) - used
+                spent = cpu_seconds(proc.pid) - used
+                cpu[kind] += spent
                 calls[kind] += len(latencies)
                 results[kind].append((rate, latencies))
+                per_round[-1][kind] = spent / max(1, len(latencies)) * 1e6
+                rates[-1][kind] = rate
         time.sleep(6)  # the batch span processor exports every 5 s at the latest
+        run_seconds = time.perf_counter() - run_began
+        whole = {
+            kind: max(0.0, cpu_seconds(pid) - run_from[kind] - idle_rate[kind] * run_seconds)
+            for kind, pid in pids.items()
+        }
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -283,7 +321,11 @@ def main() -> int:
         f"spans received by the collector: {received.value} of {traced} traced calls "
         f"({expected:.0f} expected)"
     )
-    print(f"chassis/bare throughput: {summary['chassis'] / summary['bare']:.1%} (target >= 85%)")
+    paired = [r["chassis"] / r["bare"] for r in rates]
+    print(
+        f"chassis/bare throughput: {summary['chassis'] / summary['bare']:.1%} (target >= 85%); "
+        f"round by round {_spread(paired, '.1%')}"
+    )
     for kind in kinds[2 + len(ratios) :]:
         print(
             f"{kind}: {per_call[kind] - per_call['bare']:+.0f} us server CPU per call against bare, "
@@ -297,6 +339,16 @@ def main() -> int:
             f"({per_call[kind] - per_call['chassis']:+.0f} us; target <= 15% at the shipped 10%), "
             f"throughput {summary[kind] / summary['chassis'] - 1:+.1%}"
         )
+        paired = [x[kind] / x["chassis"] - 1 for x in per_round]
+        over_run = (whole[kind] / calls[kind]) / (whole["chassis"] / calls["chassis"]) - 1
+        print(
+            f"  round by round {_spread(paired, '+.1%')}; over the whole run, every export "
+            f"charged and idle wake-ups taken off, {over_run:+.1%}"
+        )
+    print(
+        "idle CPU before the rounds (ms/s): "
+        + ", ".join(f"{kind} {rate * 1000:.1f}" for kind, rate in idle_rate.items())
+    )
     print("reproduce: .venv/bin/python bench/grpc_overhead.py " + " ".join(sys.argv[1:]))
     return 0
 
