@@ -46,7 +46,7 @@ import time
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure import Profiler, cpu_seconds
+from measure import Profiler, cpu_seconds, thread_cpu
 
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
@@ -267,6 +267,7 @@ def main() -> int:
         for kind, pid in pids.items()
     }
     run_from = {kind: cpu_seconds(pid) for kind, pid in pids.items()}
+    threads_from = {kind: thread_cpu(pid) for kind, pid in pids.items()}
     run_began = time.perf_counter()
     per_round: list[dict[str, float]] = []  # each round's CPU per call (us), by server
     rates: list[dict[str, int]] = []
@@ -293,6 +294,14 @@ def main() -> int:
         run_seconds = time.perf_counter() - run_began
         whole = {
             kind: max(0.0, cpu_seconds(pid) - run_from[kind] - idle_rate[kind] * run_seconds)
+            for kind, pid in pids.items()
+        }
+        threads = {
+            kind: {
+                name: spent - threads_from[kind].get(name, 0.0)
+                for name, spent in thread_cpu(pid).items()
+                if spent - threads_from[kind].get(name, 0.0) > 0
+            }
             for kind, pid in pids.items()
         }
     finally:
@@ -345,6 +354,10 @@ def main() -> int:
             f"  round by round {_spread(paired, '+.1%')}; over the whole run, every export "
             f"charged and idle wake-ups taken off, {over_run:+.1%}"
         )
+    print("server CPU per call by thread over the whole run (us; threads of one name summed):")
+    for kind in kinds:
+        parts = sorted(threads[kind].items(), key=lambda t: -t[1])
+        print(f"  {kind}: " + ", ".join(f"{name} {spent / calls[kind] * 1e6:.1f}" for name, spent in parts))
     print(
         "idle CPU before the rounds (ms/s): "
         + ", ".join(f"{kind} {rate * 1000:.1f}" for kind, rate in idle_rate.items())
