@@ -296,14 +296,13 @@ def main() -> int:
             kind: max(0.0, cpu_seconds(pid) - run_from[kind] - idle_rate[kind] * run_seconds)
             for kind, pid in pids.items()
         }
-        threads = {
-            kind: {
-                name: spent - threads_from[kind].get(name, 0.0)
-                for name, spent in thread_cpu(pid).items()
-                if spent - threads_from[kind].get(name, 0.0) > 0
-            }
-            for kind, pid in pids.items()
-        }
+        threads: dict[str, dict[str, tuple[float, float]]] = {}
+        for kind, pid in pids.items():
+            threads[kind] = {}
+            for name, (user, system) in thread_cpu(pid).items():
+                user0, system0 = threads_from[kind].get(name, (0.0, 0.0))
+                if user - user0 + system - system0 > 0:
+                    threads[kind][name] = (user - user0, system - system0)
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -354,10 +353,16 @@ def main() -> int:
             f"  round by round {_spread(paired, '+.1%')}; over the whole run, every export "
             f"charged and idle wake-ups taken off, {over_run:+.1%}"
         )
-    print("server CPU per call by thread over the whole run (us; threads of one name summed):")
+    print("server CPU per call by thread over the whole run (us, user + system; threads of one name summed):")
     for kind in kinds:
-        parts = sorted(threads[kind].items(), key=lambda t: -t[1])
-        print(f"  {kind}: " + ", ".join(f"{name} {spent / calls[kind] * 1e6:.1f}" for name, spent in parts))
+        parts = sorted(threads[kind].items(), key=lambda t: -sum(t[1]))
+        print(
+            f"  {kind}: "
+            + ", ".join(
+                f"{name} {user / calls[kind] * 1e6:.1f} + {system / calls[kind] * 1e6:.1f}"
+                for name, (user, system) in parts
+            )
+        )
     print(
         "idle CPU before the rounds (ms/s): "
         + ", ".join(f"{kind} {rate * 1000:.1f}" for kind, rate in idle_rate.items())

@@ -41,16 +41,18 @@ def cpu_seconds(pid: int, *, children: bool = False) -> float:
     return ticks / TICK
 
 
-def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds of a process's threads so far, by thread name (threads of one name summed): where
-    a process spends what a Python profiler cannot see (gRPC core's own threads, say)."""
-    out: dict[str, float] = {}
+def thread_cpu(pid: int) -> dict[str, tuple[float, float]]:
+    """(user, system) CPU seconds of a process's threads so far, by thread name (threads of one name
+    summed): where a process spends what a Python profiler cannot see (gRPC core's own threads, the
+    kernel's work for a thread, waking it or handing it the interpreter's lock)."""
+    out: dict[str, tuple[float, float]] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name, fields = _stat(f"{pid}/task/{task.name}")
         except (FileNotFoundError, ProcessLookupError):
             continue  # the thread ended meanwhile
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
+        user, system = out.get(name, (0.0, 0.0))
+        out[name] = (user + int(fields[11]) / TICK, system + int(fields[12]) / TICK)
     return out
 
 
