@@ -19,6 +19,12 @@ each process's CPU over the whole run (every export charged to it; an idle serve
 measured before the first round, taken off).
 
     .venv/bin/python bench/grpc_overhead.py [--seconds 5] [--rounds 5] [--concurrency 32] [--ratios 0.1,1.0]
+    .venv/bin/python bench/grpc_overhead.py --rate 3000   # CPU per call below saturation
+
+By default each server takes all the load it can: its CPU per call then includes gRPC's fixed costs
+(its poller's wake-ups) spread over as many calls as it batches, fewer as each call costs more, so a
+dearer call is dearer still. ``--rate`` offers every server the same calls a second, below what any
+of them can take: the CPU per call is then the code's own (the throughput ratios mean nothing).
 
 ``--pieces`` adds a bare server with the chassis's server options and concurrency limit, one whose
 handler sits in a wrapper doing part of the chassis's per-call work (metadata read, trailing
@@ -173,17 +179,26 @@ def _serve(kind: str, port: int, ready, collector_port: int) -> None:  # child p
     asyncio.run(main())
 
 
-async def _load(port: int, seconds: float, concurrency: int) -> tuple[int, list[float]]:
+async def _load(port: int, seconds: float, concurrency: int, rate: float = 0.0) -> tuple[int, list[float]]:
+    """Calls for ``seconds`` from ``concurrency`` workers, each as fast as it can or, with ``rate``,
+    all of them together at most ``rate`` calls a second (each call started at its slot)."""
     latencies: list[float] = []
     metadata = (("authorization", f"Bearer {TOKEN}"),)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = orders_pb2_grpc.OrderServiceStub(channel)
         request = orders_pb2.GetOrderRequest(order_id="o-1")
         await stub.GetOrder(request, metadata=metadata)  # warm the connection
-        stop_at = time.perf_counter() + seconds
+        began_at = time.perf_counter()
+        stop_at = began_at + seconds
+        slots = iter(range(1 << 62))
 
         async def worker() -> None:
             while (start := time.perf_counter()) < stop_at:
+                if rate:
+                    due = began_at + next(slots) / rate
+                    if due > start:
+                        await asyncio.sleep(due - start)
+                        start = time.perf_counter()
                 await stub.GetOrder(request, metadata=metadata)
                 latencies.append(time.perf_counter() - start)
 
@@ -215,6 +230,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="calls a second in all (default: as many as the server takes). Below what a server "
+        "can take, its CPU per call is the code's, not the code's plus gRPC's fixed costs spread "
+        "over fewer calls per wake-up, as when the load saturates it",
+    )
     parser.add_argument(
         "--ratios",
         default="0.1,1.0",
@@ -282,7 +305,7 @@ def main() -> int:
                 profiler = Profiler({_file_name(kind): proc.pid} if n == args.rounds - 1 else {})
                 profiler.start()
                 used = cpu_seconds(proc.pid)
-                rate, latencies = asyncio.run(_load(port, args.seconds, args.concurrency))
+                rate, latencies = asyncio.run(_load(port, args.seconds, args.concurrency, args.rate))
                 profiler.stop()
                 spent = cpu_seconds(proc.pid) - used
                 cpu[kind] += spent
@@ -321,7 +344,8 @@ def main() -> int:
         print(
             f"{kind:12s} {rate:7d} RPC/s   p50 {_percentile(lat, 50) * 1000:6.2f} ms   "
             f"p99 {_percentile(lat, 99) * 1000:6.2f} ms   server CPU {per_call[kind]:5.0f} us/call"
-            f"   ({args.rounds} rounds x {args.seconds:g} s, {args.concurrency} in flight)"
+            f"   ({args.rounds} rounds x {args.seconds:g} s, {args.concurrency} in flight"
+            f"{f', at most {args.rate:g} calls/s' if args.rate else ''})"
         )
     traced = sum(calls[k] for k in kinds if k.startswith("traced"))
     expected = sum(calls[f"traced {r:.0%}"] * r for r in ratios)
