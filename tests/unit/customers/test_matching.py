@@ -279,6 +279,7 @@ def test_a_namesake_born_another_day_is_set_aside_but_not_a_household_nor_the_pe
     for other in (
         person("Anna", "1955-03-02", "", "+4915112345678", ("", ""), "", "4"),
         person("Anna", "1955-03-02", "", "", ("Ring 2", "20095"), "", "5"),
+        person("Anna", "1955-03-02", "", "", ("Ring 2", "20096"), "", "5a"),  # the postcode one digit off
         person("Anna", "1955-03-02", "", "", ("", ""), "DE123456780", "6"),
     ):
         assert not m.plainly_someone_else(anna, [Features(other)])
