@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing
 import os
 import platform
@@ -190,7 +191,7 @@ async def _load(port: int, seconds: float, concurrency: int, rate: float = 0.0) 
         await stub.GetOrder(request, metadata=metadata)  # warm the connection
         began_at = time.perf_counter()
         stop_at = began_at + seconds
-        slots = iter(range(1 << 62))
+        slots = itertools.count()  # each call's slot: the calls a second are ``rate``
 
         async def worker() -> None:
             while (start := time.perf_counter()) < stop_at:
