@@ -4,23 +4,23 @@ and dropped after it, so a run never sees another's data or queues."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 
+# Ports for the servers a bench starts come from the tests' helper: not ones the kernel picks with a
+# bind to port 0, which a connection opened meanwhile may take as its own local end.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+from free_ports import free_port as free_port
+
 PG_ADMIN = os.environ.get("ISTHMUS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_HOST = os.environ.get("ISTHMUS_BENCH_AMQP", "guest:guest@127.0.0.1:5672")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rabbitmqctl(*args: str, node: str | None = None) -> None:

@@ -29,18 +29,13 @@ import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from measure import Meter, load_average
+from scratch import free_port
 
 from isthmus_client.api.orders.v1 import orders_pb2
 
 TOKEN = "bench-token-0123456789abcdef"
 CHART_LIMIT_MIB = 384
 METHOD = "/isthmus.orders.v1.OrderService/CreateOrder"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _peak_mib(pid: int) -> float:
@@ -172,7 +167,7 @@ def _run(args: argparse.Namespace, amqp_url: str, database_url: str) -> None:
     for repeat in range(args.repeat):
         for kind, token in kinds.items():
             with tempfile.TemporaryDirectory() as tmp:
-                port = _free_port()
+                port = free_port()
                 server = _serve(Path(tmp), port, amqp_url, database_url)
                 try:
                     idle = _rss_mib(server.pid)
