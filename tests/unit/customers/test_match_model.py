@@ -277,6 +277,12 @@ def test_a_persons_own_identifier_outweighs_a_birth_date_keyed_wrong():
         ("1980-05-07", "1980-07-05", "day_month_swapped"),
         ("1980-05-17", "1980-05-18", "one_digit"),
         ("1957-05-17", "1975-05-17", "digits_transposed"),
+        # Across a dash: the year's last digit with the month's first, the month's last with the day's.
+        ("1990-12-05", "1991-02-05", "digits_transposed"),
+        ("1980-11-03", "1980-10-13", "digits_transposed"),
+        # Two digits apart but not side by side once the dashes are gone, or not each other's.
+        ("1990-12-05", "1992-10-05", "different"),
+        ("1980-05-17", "1980-05-28", "year_month"),
         ("1980-05-17", "1980-05-02", "year_month"),
         ("1980-05-17", "1952-11-02", "different"),
     ],
