@@ -279,6 +279,15 @@ async def test_a_process_without_bulk_methods_never_receives_a_bulk_sized_messag
     assert server_module.receive_limit(["isthmus.orders.v1.NoSuchService"]) == MAX_BULK_REQUEST
 
 
+def test_servers_do_not_grow_their_receive_windows():
+    # gRPC holds a message whole before its receive limit applies (grpc/grpc#43012): with windows
+    # grown by BDP probing, refused 15 MB calls took the orders process over its chart limit
+    # (decision 69).
+    options = dict(server_module.server_options(2 * MAX_REQUEST))
+    assert options["grpc.http2.bdp_probe"] == 0
+    assert options["grpc.max_receive_message_length"] == 2 * MAX_REQUEST
+
+
 def test_bulk_ingest_takes_large_requests_and_everything_else_small_ones():
     from isthmus_client.api.customers.v1 import customers_pb2_grpc
 
