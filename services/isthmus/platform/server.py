@@ -35,7 +35,7 @@ _OPTIONS = [
     # No BDP probing: a connection's receive windows stay at their initial size rather than growing
     # to what the link could carry. gRPC holds a call's whole message before it applies the receive
     # limit (grpc/grpc#43012), so with grown windows forty concurrent 15 MB calls, every one refused
-    # (no token, or over the limit), made the orders process hold up to 417 MiB (the chart allows
+    # (no token, or over the limit), made the orders process hold up to 434 MiB (the chart allows
     # 384); without, 168-171 MiB. A bulk request crosses a cluster's network in a few more round
     # trips (docs/decisions/0069-no-bdp-probing.md).
     ("grpc.http2.bdp_probe", 0),
