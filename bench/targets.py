@@ -110,7 +110,7 @@ def main() -> None:
         f"commit {_git('rev-parse', '--short', 'HEAD')}{dirty}; "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(header, f"\noutputs: {out}", flush=True)
+    print(f"{header}\noutputs: {out}", flush=True)
     done: list[tuple[str, Path]] = []
     for name, what, line in benches:
         script, *rest = line.split()
