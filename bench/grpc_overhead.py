@@ -129,9 +129,10 @@ def _serve(kind: str, port: int, ready, collector_port: int) -> None:  # child p
         if kind.startswith("bare"):
             servicer = Orders()
             if kind == "bare + options":
-                from isthmus.platform.server import _OPTIONS, MAX_CONCURRENT_RPCS
+                from isthmus.platform.server import MAX_CONCURRENT_RPCS, receive_limit, server_options
 
-                server = grpc.aio.server(options=_OPTIONS, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
+                options = server_options(receive_limit(["isthmus.orders.v1.OrderService"]))
+                server = grpc.aio.server(options=options, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS)
             else:
                 server = grpc.aio.server()
             if kind == "bare + wrapper":
