@@ -153,55 +153,88 @@ class _RequestIdsSync(grpc.UnaryUnaryClientInterceptor):
         return continuation(details, with_request_id(request))
 
 
-class _Details:
-    """The aio ClientCallDetails with the token added (aio's details are not a namedtuple)."""
-
-    @staticmethod
-    def add(details: grpc.aio.ClientCallDetails, header: tuple[tuple[str, str], ...]) -> Any:
-        metadata = grpc.aio.Metadata(*(details.metadata or ()), *header)
-        return grpc.aio.ClientCallDetails(
-            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
-        )
+def _with_header(metadata: Any, header: tuple[tuple[str, str], ...]) -> Any:
+    """The caller's metadata (pairs or ``grpc.aio.Metadata``) with ``header`` after it."""
+    if not header:
+        return metadata
+    return (*metadata, *header) if metadata else header
 
 
-class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
-    """The generated ``request_id`` and the token of a unary call, in one interceptor: grpc.aio wraps
-    every call in a layer of Python per interceptor."""
+class _Calls:
+    """A multicallable of the wrapped channel, adding the token (and, for a unary call, a generated
+    ``request_id``) to each call and handing back the channel's own call object."""
 
-    def __init__(self, token: str | None, request_ids: bool) -> None:
-        self._header = _metadata(token) if token else ()
+    def __init__(self, inner: Any, header: tuple[tuple[str, str], ...], request_ids: bool) -> None:
+        self._inner = inner
+        self._header = header
         self._request_ids = request_ids
 
-    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+
+class _UnaryUnary(_Calls, grpc.aio.UnaryUnaryMultiCallable):
+    def __call__(self, request: Any, *, metadata: Any = None, **kwargs: Any) -> Any:
         if self._request_ids:
             request = with_request_id(request)
-        if self._header:
-            details = _Details.add(details, self._header)
-        return await continuation(details, request)
+        return self._inner(request, metadata=_with_header(metadata, self._header), **kwargs)
 
 
-class _AuthUnaryStream(grpc.aio.UnaryStreamClientInterceptor):
-    def __init__(self, token: str) -> None:
+class _UnaryStream(_Calls, grpc.aio.UnaryStreamMultiCallable):
+    def __call__(self, request: Any, *, metadata: Any = None, **kwargs: Any) -> Any:
+        return self._inner(request, metadata=_with_header(metadata, self._header), **kwargs)
+
+
+class _StreamUnary(_Calls, grpc.aio.StreamUnaryMultiCallable):
+    def __call__(self, request_iterator: Any = None, *, metadata: Any = None, **kwargs: Any) -> Any:
+        return self._inner(request_iterator, metadata=_with_header(metadata, self._header), **kwargs)
+
+
+class _StreamStream(_Calls, grpc.aio.StreamStreamMultiCallable):
+    def __call__(self, request_iterator: Any = None, *, metadata: Any = None, **kwargs: Any) -> Any:
+        return self._inner(request_iterator, metadata=_with_header(metadata, self._header), **kwargs)
+
+
+class _Channel(grpc.aio.Channel):
+    """An asyncio channel whose calls carry the token and, for unary calls, a generated request_id.
+
+    Not client interceptors: grpc.aio runs every intercepted call through a task and a layer of call
+    objects of its own, which cost the client about a quarter of a bare channel's CPU per call
+    (docs/benchmarks.md, *Python client*). Here the stubs' multicallables are wrapped once, when a
+    stub is made, and each call costs one more Python call.
+    """
+
+    def __init__(self, inner: grpc.aio.Channel, token: str | None, request_ids: bool) -> None:
+        self._inner = inner
         self._header = _metadata(token)
+        self._request_ids = request_ids
 
-    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(_Details.add(details, self._header), request)
+    async def __aenter__(self) -> _Channel:
+        return self
 
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._inner.close()
 
-class _AuthStreamUnary(grpc.aio.StreamUnaryClientInterceptor):
-    def __init__(self, token: str) -> None:
-        self._header = _metadata(token)
+    async def close(self, grace: float | None = None) -> None:
+        await self._inner.close(grace)
 
-    async def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
-        return await continuation(_Details.add(details, self._header), requests)
+    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
+        return self._inner.get_state(try_to_connect)
 
+    async def wait_for_state_change(self, last_observed_state: grpc.ChannelConnectivity) -> None:
+        await self._inner.wait_for_state_change(last_observed_state)
 
-class _AuthStreamStream(grpc.aio.StreamStreamClientInterceptor):
-    def __init__(self, token: str) -> None:
-        self._header = _metadata(token)
+    async def channel_ready(self) -> None:
+        await self._inner.channel_ready()
 
-    async def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
-        return await continuation(_Details.add(details, self._header), requests)
+    def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return _UnaryUnary(self._inner.unary_unary(method, *args, **kwargs), self._header, self._request_ids)
+
+    def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return _UnaryStream(self._inner.unary_stream(method, *args, **kwargs), self._header, False)
+
+    def stream_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return _StreamUnary(self._inner.stream_unary(method, *args, **kwargs), self._header, False)
+
+    def stream_stream(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return _StreamStream(self._inner.stream_stream(method, *args, **kwargs), self._header, False)
 
 
 def connect(
@@ -238,18 +271,14 @@ def aio_connect(
 ) -> grpc.aio.Channel:
     """An asyncio channel to ``target``; the same settings as :func:`connect`.
 
-    ``interceptors`` run on every call before the token is added (e.g. OpenTelemetry's, for traces).
+    ``interceptors`` run on every call (e.g. OpenTelemetry's, for traces); they see it as it will be
+    sent, with the token and the generated ``request_id``.
     """
     opts = _options(tls, retries, options)
-    chain: list[grpc.aio.ClientInterceptor] = list(interceptors)
-    if request_ids or token:
-        chain.append(_UnaryUnary(token, request_ids))
-    if token:
-        chain += [
-            _AuthUnaryStream(token),
-            _AuthStreamUnary(token),
-            _AuthStreamStream(token),
-        ]
     if tls is not None:
-        return grpc.aio.secure_channel(target, tls.credentials(), options=opts, interceptors=chain)
-    return grpc.aio.insecure_channel(target, options=opts, interceptors=chain)
+        channel = grpc.aio.secure_channel(target, tls.credentials(), options=opts, interceptors=interceptors)
+    else:
+        channel = grpc.aio.insecure_channel(target, options=opts, interceptors=interceptors)
+    if not token and not request_ids:
+        return channel
+    return _Channel(channel, token, request_ids)
