@@ -9,6 +9,7 @@ at once would share the cores and each would measure the other).
     .venv/bin/python bench/targets.py --only orders,ingest  # some of them
     .venv/bin/python bench/targets.py --with-backfill       # and the 1,000,000-record backfill (+25 min)
     .venv/bin/python bench/targets.py --list
+    .venv-debian/bin/python bench/targets.py  # every bench on the interpreter of another venv
 
 Outputs go to ``--out`` (default: a new directory under /tmp).
 """
@@ -96,7 +97,8 @@ def main() -> None:
         if unknown:
             parser.error(f"--only: no bench named {', '.join(sorted(unknown))} (see --list)")
         benches = [b for b in benches if b[0] in wanted]
-    python = str(ROOT / ".venv" / "bin" / "python")
+    # Each bench runs on the interpreter this script runs on (another venv's: another build of Python).
+    python = sys.executable
     if args.list:
         for name, what, line in benches:
             print(f"{name:17} {what}\n{'':17} .venv/bin/python bench/{line}")
@@ -108,7 +110,7 @@ def main() -> None:
     dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--", "services", "bench") else ""
     header = (
         f"commit {_git('rev-parse', '--short', 'HEAD')}{dirty}; "
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} ({python})"
     )
     print(f"{header}\noutputs: {out}", flush=True)
     done: list[tuple[str, Path]] = []
