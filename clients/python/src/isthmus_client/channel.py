@@ -196,9 +196,9 @@ class _Channel(grpc.aio.Channel):
     """An asyncio channel whose calls carry the token and, for unary calls, a generated request_id.
 
     Not client interceptors: grpc.aio runs every intercepted call through a task and a layer of call
-    objects of its own, which cost the client about a quarter of a bare channel's CPU per call
-    (docs/benchmarks.md, *Python client*). Here the stubs' multicallables are wrapped once, when a
-    stub is made, and each call costs one more Python call.
+    objects of its own, which cost the client 6-23 us a call more than this wrapper in the runs of
+    docs/benchmarks.md (*Python client*; decision 70). Here the stubs' multicallables are wrapped
+    once, when a stub is made, and each call costs one more Python call.
     """
 
     def __init__(self, inner: grpc.aio.Channel, token: str | None, request_ids: bool) -> None:
