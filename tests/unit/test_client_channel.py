@@ -87,11 +87,13 @@ async def test_every_kind_of_call_carries_the_token_and_the_callers_metadata(tar
         unary = await calls["UU"](PAY(order_id="o-1"), metadata=mine)
         streamed = [r async for r in calls["US"](b"", metadata=grpc.aio.Metadata(*mine))]
         sent = await calls["SU"](_requests(3), metadata=mine)
+        by_position = await calls["SU"](_requests(1), 10.0, mine)  # grpc.aio's stream calls allow it
         both = [r async for r in calls["SS"](_requests(2))]
     bearer = f"Bearer {TOKEN}"
     assert unary.startswith(f"{bearer}|me|")
     assert streamed == [f"{bearer}|me"] * 2
     assert sent == f"{bearer}|me|3"
+    assert by_position == f"{bearer}|me|1"
     assert both == [f"{bearer}|-"] * 2, "no metadata of the caller's: the token alone"
 
 
@@ -112,6 +114,8 @@ async def test_without_token_or_request_ids_nothing_is_added(target: str) -> Non
     async with aio_connect(target) as channel:
         seen = await _calls(channel)["UU"](PAY(order_id="o-1"))
     assert seen.startswith("-|-|") and not seen.endswith("|-"), "an id, but no token"
+    async with aio_connect(target, token=TOKEN, request_ids=False) as channel:
+        assert await _calls(channel)["UU"](PAY(order_id="o-1")) == f"Bearer {TOKEN}|-|-", "a token, no id"
 
 
 class _Tagging(grpc.aio.UnaryUnaryClientInterceptor):

@@ -161,35 +161,38 @@ def _with_header(metadata: Any, header: tuple[tuple[str, str], ...]) -> Any:
 
 
 class _Calls:
-    """A multicallable of the wrapped channel, adding the token (and, for a unary call, a generated
-    ``request_id``) to each call and handing back the channel's own call object."""
+    """A multicallable of the wrapped channel whose calls carry the token, handing back the channel's
+    own call object. Unary requests and responses: grpc.aio's arguments after the request are
+    keyword-only."""
 
-    def __init__(self, inner: Any, header: tuple[tuple[str, str], ...], request_ids: bool) -> None:
+    def __init__(self, inner: Any, header: tuple[tuple[str, str], ...]) -> None:
         self._inner = inner
         self._header = header
-        self._request_ids = request_ids
 
-
-class _UnaryUnary(_Calls, grpc.aio.UnaryUnaryMultiCallable):
-    def __call__(self, request: Any, *, metadata: Any = None, **kwargs: Any) -> Any:
-        if self._request_ids:
-            request = with_request_id(request)
-        return self._inner(request, metadata=_with_header(metadata, self._header), **kwargs)
-
-
-class _UnaryStream(_Calls, grpc.aio.UnaryStreamMultiCallable):
     def __call__(self, request: Any, *, metadata: Any = None, **kwargs: Any) -> Any:
         return self._inner(request, metadata=_with_header(metadata, self._header), **kwargs)
 
 
-class _StreamUnary(_Calls, grpc.aio.StreamUnaryMultiCallable):
-    def __call__(self, request_iterator: Any = None, *, metadata: Any = None, **kwargs: Any) -> Any:
-        return self._inner(request_iterator, metadata=_with_header(metadata, self._header), **kwargs)
+class _UnaryUnary(_Calls):
+    """A unary call, with a generated ``request_id`` where its request has the field and left it empty."""
+
+    def __call__(self, request: Any, *, metadata: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(with_request_id(request), metadata=metadata, **kwargs)
 
 
-class _StreamStream(_Calls, grpc.aio.StreamStreamMultiCallable):
-    def __call__(self, request_iterator: Any = None, *, metadata: Any = None, **kwargs: Any) -> Any:
-        return self._inner(request_iterator, metadata=_with_header(metadata, self._header), **kwargs)
+class _StreamCalls(_Calls):
+    """A call with a request stream: grpc.aio takes its timeout and metadata by position too."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        request_iterator: Any = None,
+        timeout: Any = None,
+        metadata: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        header = _with_header(metadata, self._header)
+        return self._inner(request_iterator, timeout, header, *args, **kwargs)
 
 
 class _Channel(grpc.aio.Channel):
@@ -225,16 +228,17 @@ class _Channel(grpc.aio.Channel):
         await self._inner.channel_ready()
 
     def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return _UnaryUnary(self._inner.unary_unary(method, *args, **kwargs), self._header, self._request_ids)
+        calls = _UnaryUnary if self._request_ids else _Calls
+        return calls(self._inner.unary_unary(method, *args, **kwargs), self._header)
 
     def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return _UnaryStream(self._inner.unary_stream(method, *args, **kwargs), self._header, False)
+        return _Calls(self._inner.unary_stream(method, *args, **kwargs), self._header)
 
     def stream_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return _StreamUnary(self._inner.stream_unary(method, *args, **kwargs), self._header, False)
+        return _StreamCalls(self._inner.stream_unary(method, *args, **kwargs), self._header)
 
     def stream_stream(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return _StreamStream(self._inner.stream_stream(method, *args, **kwargs), self._header, False)
+        return _StreamCalls(self._inner.stream_stream(method, *args, **kwargs), self._header)
 
 
 def connect(
