@@ -49,7 +49,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rows
 from measure import Meter, Profiler, load_average
 from people import SYSTEMS, Person, copy_of, make_person
-from procs import collections, collections_between, matching_between, matching_work, serving
+from procs import (
+    collections,
+    collections_between,
+    ingest_phases,
+    matching_between,
+    matching_work,
+    phases_between,
+    serving,
+)
 from scratch import scratch_database, scratch_vhost, vacuum
 from servers import PrivatePostgres, Server, private_rabbitmq
 from subscriber import subscribed
@@ -383,11 +391,13 @@ def ingest_once(
         rss_before = rss_mib(server.pid)
         meter = meter_for(server.pid, pg, mq, subscriber.pid)
         gc_before, work_before = collections(server), matching_work(server)
+        phases_before = ingest_phases(server)
         measured = measured_round(
             args, pg, server, subscriber, database_url, records, meter, f"customers-round{n + 1}", True
         )
         gc_during = collections_between(gc_before, collections(server))
         work = matching_between(work_before, matching_work(server), count)
+        phases = phases_between(phases_before, ingest_phases(server), count)
         rejected, elapsed, profile = measured.rejected, measured.elapsed, measured.profile
         rss_after = rss_mib(server.pid)
         ids = unread_customers(database_url, args.gets, random.Random(n))
@@ -401,6 +411,7 @@ def ingest_once(
         f"{gc_during}; {work}; duplicates linked by model {deciders}",
         flush=True,
     )
+    print(f"round {n + 1} {phases}", flush=True)
     print(
         f"round {n + 1} anchor: {anchor_rate:.0f} records/s of bare asyncpg writes of the round's rows "
         f"({args.batch} records a transaction); CPU per record: {anchor_cpu.per(count)}"
@@ -437,7 +448,7 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
             n = min(100_000, args.backfill - done)
             records = people.mixed(n, f"b{done}") if done else people.new(n)
             meter = meter_for(server.pid, pg, mq, subscriber.pid)
-            work_before = matching_work(server)
+            work_before, phases_before = matching_work(server), ingest_phases(server)
             name = f"customers-{done + n}"
             measured = measured_round(
                 args, pg, server, subscriber, database_url, records, meter, name, args.anchor
@@ -453,6 +464,7 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
                 flush=True,
             )
             print(f"          {matching_between(work_before, matching_work(server), n)}", flush=True)
+            print(f"          {phases_between(phases_before, ingest_phases(server), n)}", flush=True)
             if args.anchor:
                 floor = (measured.profile, measured.sampled)
                 _rate, anchor = anchor_round(pg, database_url, *floor, n, args.batch)

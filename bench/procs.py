@@ -118,6 +118,31 @@ def matching_between(
     return f"matching per record: {scored:.2f} candidates scored ({pairs:.2f} pairs), {aside:.2f} set aside"
 
 
+def ingest_phases(served: Served) -> dict[tuple[str, str], float]:
+    """The customer master's ingest time so far, by (phase, clock): seconds (``PhaseClock``)."""
+    return {
+        (labels["phase"], labels["clock"]): value
+        for name, labels, value in samples(served)
+        if name == "isthmus_customers_ingest_seconds_total"
+    }
+
+
+def phases_between(
+    before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], records: int
+) -> str:
+    """``ingest phases, ms per record (wall/main thread's CPU): read 0.012/0.010, decide ...``: where
+    the server's time went between two readings; wall beyond CPU is waiting (for the database, mostly)."""
+    ms = {k: (v - before.get(k, 0.0)) * 1000 / records for k, v in after.items()}
+    phases = dict.fromkeys(p for p, _ in after)
+    parts = [f"{p} {ms.get((p, 'wall'), 0.0):.3f}/{ms.get((p, 'cpu'), 0.0):.3f}" for p in phases]
+    wall = sum(v for (_, c), v in ms.items() if c == "wall")
+    cpu = sum(v for (_, c), v in ms.items() if c == "cpu")
+    return (
+        f"ingest phases, ms per record (wall/main thread's CPU): {', '.join(parts)}; "
+        f"all {wall:.3f}/{cpu:.3f}, waiting {wall - cpu:.3f}"
+    )
+
+
 def collections_between(before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]]) -> str:
     """``gc young 10 (33,519 freed), middle 1, old 0``: the collections between two readings."""
     names = {"0": "young", "1": "middle", "2": "old"}

@@ -12,7 +12,7 @@ from isthmus.customers import findings, merging, privacy, queries, queries360, r
 from isthmus.customers.deps import Deps
 from isthmus.customers.incoming import Incoming, Upserted
 from isthmus.customers.ingest import upsert
-from isthmus.customers.metrics import count_outcomes
+from isthmus.customers.metrics import PhaseClock, count_outcomes
 from isthmus.customers.normalise import normalise
 from isthmus.kernel.errors import Conflict, InvalidArgument
 from isthmus.kernel.paging import page_size
@@ -90,8 +90,10 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             item = self._normalise(request.record, 0)
         except InvalidArgument as exc:
             raise _prefixed(exc, "record") from None
+        clock = PhaseClock()
         async with self.deps.transaction() as uow:
-            (result,) = await upsert(uow, [item])
+            (result,) = await upsert(uow, [item], clock=clock)
+        clock.mark("commit")
         count_outcomes([result.outcome])
         if result.error is not None:
             raise result.error
@@ -101,7 +103,11 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
     async def _batch(
         self, request: api.BatchUpsertSourceRecordsRequest
     ) -> api.BatchUpsertSourceRecordsResponse:
-        return await self._apply(await self._prepare(request), api.BatchUpsertSourceRecordsResponse)
+        prepared = await self._prepare(request)
+        clock = PhaseClock()
+        answer = await self._apply(prepared, api.BatchUpsertSourceRecordsResponse, clock)
+        clock.mark("answer")
+        return answer
 
     async def _prepare(
         self,
@@ -132,11 +138,11 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
                     )
         return prepared
 
-    async def _apply(self, prepared: _Prepared, answer: type[_Answer]) -> _Answer:
+    async def _apply(self, prepared: _Prepared, answer: type[_Answer], clock: PhaseClock) -> _Answer:
         results = prepared.results
         request = prepared.request
         with collector.bulk():
-            for u in await self._upsert_items(prepared.items):
+            for u in await self._upsert_items(prepared.items, clock):
                 results[u.index] = u
             _found(prepared.items, results)
             ordered = [_result(results[i]) for i in range(len(request.records))]
@@ -153,20 +159,23 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             rejected_count=rejected,
         )
 
-    async def _upsert_items(self, items: list[Incoming]) -> list[Upserted]:
+    async def _upsert_items(self, items: list[Incoming], clock: PhaseClock) -> list[Upserted]:
         """The batch in one transaction; when it loses a race, each record alone, so only losers fail."""
         if not items:
             return []
         try:
             async with self.deps.transaction() as uow:
-                return await upsert(uow, items)
+                results = await upsert(uow, items, clock=clock)
+            clock.mark("commit")
+            return results
         except Conflict:
             pass
         out = []
         for item in items:
             try:
                 async with self.deps.transaction() as uow:
-                    out.extend(await upsert(uow, [item]))
+                    out.extend(await upsert(uow, [item], clock=clock))
+                clock.mark("commit")
             except Conflict as exc:
                 r = item.record
                 out.append(
@@ -191,10 +200,13 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
             return None if request is None else await self._prepare(request, pace=PACE)
 
         ahead = asyncio.create_task(following())
+        clock = PhaseClock()
         try:
             while (prepared := await ahead) is not None:
+                clock.mark("wait")
                 ahead = asyncio.create_task(following())
-                yield await self._apply(prepared, api.StreamSourceRecordsResponse)
+                yield await self._apply(prepared, api.StreamSourceRecordsResponse, clock)
+                clock.mark("answer")  # the answers made, and sent
         finally:
             if ahead.done() and not ahead.cancelled():
                 ahead.exception()  # retrieved: an error already on its way out is the one that counts

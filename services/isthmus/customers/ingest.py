@@ -19,7 +19,7 @@ from isthmus.customers.incoming import ACTIVE, Incoming, Upserted, Working
 from isthmus.customers.ingest_decide import Deciding
 from isthmus.customers.ingest_write import Writing
 from isthmus.customers.merging import merge_into
-from isthmus.customers.metrics import count_matching
+from isthmus.customers.metrics import PhaseClock, count_matching
 from isthmus.customers.records import Record
 from isthmus.customers.store import ProfileRow
 from isthmus.kernel.errors import FailedPrecondition
@@ -31,7 +31,7 @@ class Batch(Deciding, Writing):
     """One batch run: read, decide (``Deciding``), apply and write (``Writing``), then merge the
     customers a record bridged and re-examine the households it showed."""
 
-    async def run(self) -> list[Upserted]:
+    async def run(self, clock: PhaseClock) -> list[Upserted]:
         repo = self.uow.repo
         refs = list(dict.fromkeys(i.record.ref for i in self.items))
         self.held = await repo.source_rows(refs, lock=True)
@@ -45,6 +45,7 @@ class Batch(Deciding, Writing):
         await repo.lock_keys(keys)
         await self._load_held({s.customer_id for s in self.held.values()})
         new_refs = list(dict.fromkeys(i.record.ref for i in self.items if i.record.ref not in self.held))
+        clock.mark("read")
         results = []
         async with CandidateReads(self._candidates, new_refs) as reads:
             for n, item in enumerate(self.items):
@@ -69,12 +70,15 @@ class Batch(Deciding, Writing):
                 else:
                     results.append(self._resolve(item))
         count_matching(self.scored, self.set_aside, self.pairs)
+        clock.mark("decide")
         changing = {a.w.customer_id for a in self.applications if not a.w.created}
         changing |= {a.review_against.customer_id for a in self.applications if a.review_against}
         await self._load_members(changing)
         for a in self.applications:
             self._apply(a)
+        clock.mark("golden")
         await self._write()
+        clock.mark("write")
         moved: dict[str, str] = {}
         if self.bridges:
             moved = await self._merge_bridged()
@@ -82,6 +86,7 @@ class Batch(Deciding, Writing):
                 r.customer_id = moved.get(r.customer_id, r.customer_id)
         if self.new_households:
             await self._reexamine_households(moved, results)
+        clock.mark("merge")
         return results
 
     async def _reexamine_households(self, moved: dict[str, str], results: list[Upserted]) -> None:
@@ -200,6 +205,10 @@ class Batch(Deciding, Writing):
 
 
 async def upsert(
-    uow: UnitOfWork, items: list[Incoming], actor: common_pb2.Actor | None = None
+    uow: UnitOfWork,
+    items: list[Incoming],
+    actor: common_pb2.Actor | None = None,
+    clock: PhaseClock | None = None,
 ) -> list[Upserted]:
-    return await Batch(uow, items, actor).run()
+    """``clock`` charges the batch's phases (``metrics.INGEST_SECONDS``); the caller marks the commit."""
+    return await Batch(uow, items, actor).run(clock or PhaseClock())

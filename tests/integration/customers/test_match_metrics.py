@@ -1,6 +1,9 @@
-"""Match outcomes are counted for Prometheus, after the transaction that decided them."""
+"""Match outcomes are counted for Prometheus, after the transaction that decided them; so are the
+matching work and the time ingest spends in each phase."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from prometheus_client import REGISTRY
@@ -68,3 +71,46 @@ async def test_a_batch_counts_each_of_its_records_however_many_share_an_outcome(
     ]
     await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=three))
     assert counted("new_customer") - before == 3
+
+
+def phase_seconds() -> dict[tuple[str, str], float]:
+    return {
+        (phase, clock): REGISTRY.get_sample_value(
+            "isthmus_customers_ingest_seconds_total", {"phase": phase, "clock": clock}
+        )
+        or 0.0
+        for phase in ("read", "decide", "golden", "write", "merge", "commit", "answer", "wait")
+        for clock in ("wall", "cpu")
+    }
+
+
+async def test_a_stream_charges_each_phase_of_its_batches_once(master, uid):
+    """Every phase of a stream's batches gets time, and the phases follow one another: together they
+    take no more than the stream did (a phase charged twice, or overlapping another, would)."""
+    batches = [
+        [person("erp", f"MP{n}{i}-{uid}", "Wim", f"{uid}Phase{n}{i}", email=f"p{n}{i}{uid}@example.com")]
+        for n in range(3)
+        for i in range(2)
+    ]
+
+    async def requests():
+        for n, batch in enumerate(batches):
+            yield api.StreamSourceRecordsRequest(records=batch, batch_id=f"p{n}")
+
+    before = phase_seconds()
+    started = time.perf_counter()
+    answers = [a async for a in master.StreamSourceRecords(requests())]
+    took = time.perf_counter() - started
+    spent = {k: v - before[k] for k, v in phase_seconds().items()}
+    assert len(answers) == len(batches)
+    assert all(spent[(phase, "wall")] > 0 for phase, _ in spent), spent
+    assert sum(v for (_, clock), v in spent.items() if clock == "wall") <= took
+
+
+async def test_a_unary_batch_has_no_wait_for_a_next_one(master, uid):
+    before = phase_seconds()
+    one = person("erp", f"MQ-{uid}", "Wim", f"{uid}Unary", email=f"q{uid}@example.com")
+    await master.BatchUpsertSourceRecords(api.BatchUpsertSourceRecordsRequest(records=[one]))
+    spent = {k: v - before[k] for k, v in phase_seconds().items()}
+    assert spent[("wait", "wall")] == 0
+    assert all(spent[(phase, "wall")] > 0 for phase in ("read", "decide", "write", "commit", "answer"))
