@@ -8,6 +8,9 @@ RabbitMQ node (its own name, ports and data folder), so every process of the run
 the run. Starting them costs about ten seconds.
 
 Set ``ISTHMUS_BENCH_SHARED=1`` to use the machine's servers instead (their CPU is then not charged).
+The private cluster's default collation is the machine's, "C.UTF-8"; ``ISTHMUS_BENCH_ICU_LOCALE=en-US``
+gives it a linguistic one instead (ICU's), as a database created under ``en_US.UTF-8`` has, the usual
+default of managed and distribution-packaged PostgreSQL.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import psycopg
 from scratch import free_port
 
 PG_BIN = Path(os.environ.get("ISTHMUS_BENCH_PG_BIN", "")) or None
+ICU_LOCALE = os.environ.get("ISTHMUS_BENCH_ICU_LOCALE", "")
 # The machine's cluster: its settings are the ones a private cluster copies (see docs/benchmarks.md).
 PG_SETTINGS = {
     "shared_buffers": "128MB",
@@ -81,7 +85,8 @@ class PrivatePostgres:
             shutil.chown(self.root, "postgres", "postgres")
         subprocess.run(
             [*self.runas, str(self.binaries / "initdb"), "-D", str(self.data), "-U", "postgres",
-             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+             *(["--locale-provider=icu", f"--icu-locale={ICU_LOCALE}"] if ICU_LOCALE else [])],
             check=True, capture_output=True, timeout=120,
         )  # fmt: skip
         self.port = free_port()

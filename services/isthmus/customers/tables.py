@@ -96,12 +96,22 @@ data_quality_findings = Table(
     Index("ix_data_quality_findings_rule", "rule", "finding_id"),
 )
 
+
+def _bytewise(length: int) -> String:
+    """Text compared byte by byte on PostgreSQL (``COLLATE "C"``): for keys nobody reads in order.
+    Under any other collation each comparison in an index goes through the C library's ``strcoll``
+    (PostgreSQL 15 treats only "C" and "POSIX" as bytewise, "C.UTF-8" and "en_US.UTF-8" not)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 blocking_keys = Table(
     "blocking_keys",
     metadata,
-    Column("key", String(240), nullable=False),
-    Column("source_system", String(40), nullable=False),
-    Column("source_id", String(128), nullable=False),
+    # The largest index of the master (some six keys a record): every record ingested descends it
+    # for each of its keys, twice (candidates, then its own rows), and at each level compares keys.
+    Column("key", _bytewise(240), nullable=False),
+    Column("source_system", _bytewise(40), nullable=False),
+    Column("source_id", _bytewise(128), nullable=False),
     Column("customer_id", String(36), nullable=False),
     # The customer rides in the key's index (PostgreSQL): candidate lookups read the index alone.
     PrimaryKeyConstraint("key", "source_system", "source_id", postgresql_include=["customer_id"]),

@@ -121,3 +121,33 @@ def test_name_keys_are_rewritten_and_the_key_index_covers_the_customer_on_postgr
 
 def test_name_keys_are_rewritten_on_sqlite(tmp_path: Path) -> None:
     _rekeying(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}))
+
+
+def _collations(settings: config.Settings) -> dict[str, str | None]:
+    engine = sync_engine(settings, SCHEMA)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT column_name, collation_name FROM information_schema.columns"
+                    " WHERE table_schema = :schema AND table_name = 'blocking_keys'"
+                ),
+                {"schema": SCHEMA},
+            )
+            return {name: collation for name, collation in rows}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_blocking_keys_are_compared_byte_by_byte_on_postgres(pg_database: str) -> None:
+    """Revision 0012 gives the key and its record's reference the "C" collation, and its downgrade
+    gives them back the database's."""
+    settings = config.load({"ISTHMUS_DATABASE_URL": pg_database})
+    upgrade(settings, SCHEMA, [MIGRATIONS], "0012")
+    bytewise = {"key": "C", "source_system": "C", "source_id": "C", "customer_id": None}
+    assert _collations(settings) == bytewise
+    downgrade(settings, SCHEMA, [MIGRATIONS], "0011")
+    assert set(_collations(settings).values()) == {None}
+    upgrade(settings, SCHEMA, [MIGRATIONS])
+    assert _collations(settings) == bytewise
