@@ -84,9 +84,10 @@ class Batch(Deciding, Writing):
             moved = await self._merge_bridged()
             for r in results:
                 r.customer_id = moved.get(r.customer_id, r.customer_id)
+        clock.mark("merge")
         if self.new_households:
             await self._reexamine_households(moved, results)
-        clock.mark("merge")
+        clock.mark("households")
         return results
 
     async def _reexamine_households(self, moved: dict[str, str], results: list[Upserted]) -> None:

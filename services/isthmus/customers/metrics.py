@@ -42,11 +42,11 @@ INGEST_SECONDS = Counter(
     "time meanwhile, other tasks on its event loop included; wall minus cpu is waiting, for the "
     "database mostly). Phases: read (the batch's stored records, tombstones, key locks), decide "
     "(candidates read and scored), golden (members read, golden records recomputed), write, merge "
-    "(customers a record bridged, households), commit; and on a stream, answer (the reply sent) and "
-    "wait (for the next batch to arrive and be normalised).",
+    "(customers a record bridged), households (re-examined as they showed), commit; and on a stream, "
+    "answer (the reply sent) and wait (for the next batch to arrive and be normalised).",
     ["phase", "clock"],
 )
-PHASES = ("read", "decide", "golden", "write", "merge", "commit", "answer", "wait")
+PHASES = ("read", "decide", "golden", "write", "merge", "households", "commit", "answer", "wait")
 _PHASE_CLOCKS = {p: (INGEST_SECONDS.labels(p, "wall"), INGEST_SECONDS.labels(p, "cpu")) for p in PHASES}
 
 

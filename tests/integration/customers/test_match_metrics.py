@@ -79,7 +79,7 @@ def phase_seconds() -> dict[tuple[str, str], float]:
             "isthmus_customers_ingest_seconds_total", {"phase": phase, "clock": clock}
         )
         or 0.0
-        for phase in ("read", "decide", "golden", "write", "merge", "commit", "answer", "wait")
+        for phase in ("read", "decide", "golden", "write", "merge", "households", "commit", "answer", "wait")
         for clock in ("wall", "cpu")
     }
 
