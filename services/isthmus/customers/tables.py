@@ -99,8 +99,8 @@ data_quality_findings = Table(
 
 def _bytewise(length: int) -> String:
     """Text compared byte by byte on PostgreSQL (``COLLATE "C"``): for keys nobody reads in order.
-    Under any other collation each comparison in an index goes through the C library's ``strcoll``
-    (PostgreSQL 15 treats only "C" and "POSIX" as bytewise, "C.UTF-8" and "en_US.UTF-8" not)."""
+    Under any other collation each comparison in an index goes through the collation library (the C
+    library's ``strcoll``, or ICU): PostgreSQL 15 treats only "C" and "POSIX" as bytewise."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
