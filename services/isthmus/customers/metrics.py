@@ -40,10 +40,10 @@ INGEST_SECONDS = Counter(
     "isthmus_customers_ingest_seconds_total",
     "Time ingest batches spent in each phase, by clock: wall (elapsed) or cpu (the main thread's CPU "
     "time meanwhile, other tasks on its event loop included; wall minus cpu is waiting, for the "
-    "database mostly). Phases: read (the batch's stored records, tombstones, key locks), decide "
-    "(candidates read and scored), golden (members read, golden records recomputed), write, merge "
-    "(customers a record bridged), households (re-examined as they showed), commit; and on a stream, "
-    "answer (the reply sent) and wait (for the next batch to arrive and be normalised).",
+    "database mostly). Phases: read (the batch's stored records and their customers, tombstones, key "
+    "locks), decide (candidates read and scored), golden (members read, golden records recomputed), "
+    "write, merge (customers a record bridged), households (re-examined as they showed), commit; and "
+    "on a stream, answer (the reply sent) and wait (for the next batch to arrive and be normalised).",
     ["phase", "clock"],
 )
 PHASES = ("read", "decide", "golden", "write", "merge", "households", "commit", "answer", "wait")
