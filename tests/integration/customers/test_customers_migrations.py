@@ -151,3 +151,30 @@ def test_blocking_keys_are_compared_byte_by_byte_on_postgres(pg_database: str) -
     assert set(_collations(settings).values()) == {None}
     upgrade(settings, SCHEMA, [MIGRATIONS])
     assert _collations(settings) == bytewise
+
+
+@pytest.mark.postgres
+def test_keys_given_as_parameters_are_looked_up_in_the_bytewise_index(pg_database: str) -> None:
+    """A key in a parameter or an unnested array (the database's collation) takes the column's "C"
+    in the comparison, so the candidate lookup still descends the key index."""
+    settings = config.load({"ISTHMUS_DATABASE_URL": pg_database})
+    upgrade(settings, SCHEMA, [MIGRATIONS])
+    engine = sync_engine(settings, SCHEMA)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            plans = [
+                "\n".join(
+                    conn.execute(text(f"EXPLAIN {query}"), {"key": "np:A|B", "keys": ["np:A|B"]}).scalars()
+                )
+                for query in (
+                    "SELECT customer_id FROM blocking_keys WHERE key = :key",
+                    "SELECT b.customer_id FROM unnest(CAST(:keys AS varchar[])) AS k(key) CROSS JOIN"
+                    " LATERAL (SELECT customer_id FROM blocking_keys WHERE key = k.key LIMIT 51) b",
+                )
+            ]
+    finally:
+        engine.dispose()
+    # The key is the index's condition, not a filter over the whole index.
+    assert all("Index Only Scan using blocking_keys_pkey" in plan for plan in plans), plans
+    assert all("Index Cond: (key = " in plan for plan in plans), plans
