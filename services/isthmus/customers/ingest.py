@@ -209,7 +209,8 @@ async def upsert(
     uow: UnitOfWork,
     items: list[Incoming],
     actor: common_pb2.Actor | None = None,
-    clock: PhaseClock | None = None,
+    *,
+    clock: PhaseClock,
 ) -> list[Upserted]:
     """``clock`` charges the batch's phases (``metrics.INGEST_SECONDS``); the caller marks the commit."""
-    return await Batch(uow, items, actor).run(clock or PhaseClock())
+    return await Batch(uow, items, actor).run(clock)
