@@ -52,6 +52,7 @@ class Moves:
 
     to: dict[tuple[str, str], str]
     reviews: dict[tuple[str, str], str]  # record -> the review opened for it (it left for its own customer)
+    reexamined: int = 0  # pairs of customers looked at
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ async def reexamine(
     pairs = [p for p in pairs if all(c in rows and rows[c].state == ACTIVE for c in p[:2]) and p[0] != p[1]]
     if not pairs:
         return moves
+    moves.reexamined = len(pairs)
     ids = {cid for a, b, _ in pairs for cid in (a, b)}
     held = await uow.repo.source_rows_of(ids)
     stored = {_ref(s): s for cid in ids for s in held.get(cid, [])}

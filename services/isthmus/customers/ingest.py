@@ -19,7 +19,7 @@ from isthmus.customers.incoming import ACTIVE, Incoming, Upserted, Working
 from isthmus.customers.ingest_decide import Deciding
 from isthmus.customers.ingest_write import Writing
 from isthmus.customers.merging import merge_into
-from isthmus.customers.metrics import PhaseClock, count_matching
+from isthmus.customers.metrics import BRIDGED_MERGES, PhaseClock, count_households, count_matching
 from isthmus.customers.records import Record
 from isthmus.customers.store import ProfileRow
 from isthmus.kernel.errors import FailedPrecondition
@@ -102,6 +102,7 @@ class Batch(Deciding, Writing):
             for row in self.new_households
         ]
         moves = await reexamine(self.uow, pairs, self.matcher, self.now, self.features)
+        count_households(moves.reexamined, len(moves.to) - len(moves.reviews), len(moves.reviews))
         for r in results:
             ref = (r.source_system, r.source_id)
             if ref in moves.to:
@@ -157,6 +158,7 @@ class Batch(Deciding, Writing):
                 self.now,
                 source=because[merged_ids[0]],
             )
+        BRIDGED_MERGES.inc(len(parent))
         return {m: root(m) for m in parent}
 
     async def _candidates(self, refs: list[tuple[str, str]]) -> None:

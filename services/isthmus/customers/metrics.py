@@ -34,6 +34,23 @@ MATCH_PAIRS = Counter(
 )
 
 
+# What ingest changes beyond the records it links: customers merged because a record linked to two of
+# them, and households re-examined once a record showed them (customers/households.py).
+BRIDGED_MERGES = Counter(
+    "isthmus_customers_bridged_merges_total",
+    "Customers merged into another by ingest because a new source record matched both (a bridge). "
+    "Work done: a batch that is retried counts again.",
+)
+HOUSEHOLDS = Counter(
+    "isthmus_customers_households_total",
+    "Households ingest re-examined as a record showed them (reexamined: pairs of customers), and the "
+    "source records it moved (moved: to the other customer, by their own evidence; to_review: to a "
+    "customer of their own, with a match review). Work done: a batch that is retried counts again.",
+    ["fate"],
+)
+_REEXAMINED, _MOVED, _TO_REVIEW = (HOUSEHOLDS.labels(f) for f in ("reexamined", "moved", "to_review"))
+
+
 # Where an ingest batch's time goes, phase by phase, for operators sizing the database beside it:
 # wall time spent waiting in a phase is time the database (or the client) held the batch up.
 INGEST_SECONDS = Counter(
@@ -70,6 +87,13 @@ def count_outcomes(outcomes: Iterable[int]) -> None:
     """Counts committed results (call after the transaction)."""
     for outcome, n in Tally(outcomes).items():
         MATCH_OUTCOMES.labels(pb.MatchOutcome.Name(outcome).removeprefix("MATCH_OUTCOME_").lower()).inc(n)
+
+
+def count_households(reexamined: int, moved: int, to_review: int) -> None:
+    """Counts a batch's households re-examined and the records they moved (``HOUSEHOLDS``)."""
+    _REEXAMINED.inc(reexamined)
+    _MOVED.inc(moved)
+    _TO_REVIEW.inc(to_review)
 
 
 def count_matching(scored: int, set_aside: int, pairs: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -10,6 +11,10 @@ from isthmus_client.api.customers.v1 import records_pb2 as pb
 from .helpers import STEWARD, person, upsert
 
 pytestmark = pytest.mark.postgres
+
+
+def bridged_merges() -> float:
+    return REGISTRY.get_sample_value("isthmus_customers_bridged_merges_total") or 0.0
 
 
 async def lookup(master, system: str, sid: str) -> str:  # type: ignore[no-untyped-def]
@@ -41,6 +46,7 @@ async def test_a_record_matching_two_customers_merges_them_into_the_older_one(ma
     assert b.customer_id != a.customer_id
 
     # The third matches both, the second (same address too) best; the older customer survives.
+    merged_before = bridged_merges()
     c = await upsert(
         master,
         person(
@@ -57,6 +63,7 @@ async def test_a_record_matching_two_customers_merges_them_into_the_older_one(ma
     )
 
     assert c.customer_id == a.customer_id
+    assert bridged_merges() - merged_before == 1  # operators see how often ingest merges
     assert await lookup(master, "webshop", f"B2-{uid}") == a.customer_id
     customer = (await master.GetCustomer(api.GetCustomerRequest(customer_id=a.customer_id))).customer
     assert {s.source_id for s in customer.sources} == {f"B1-{uid}", f"B2-{uid}", f"B3-{uid}"}

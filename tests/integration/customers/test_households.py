@@ -4,6 +4,7 @@ name because the father was all the master knew, moves once the son's own record
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -21,6 +22,17 @@ def home(uid: str) -> dict[str, str]:
         "postcode": f"{10000 + n % 90000}",
         "phone": f"+49 30 55{n % 100000:05d}",
     }
+
+
+def households() -> dict[str, float]:
+    return {
+        fate: REGISTRY.get_sample_value("isthmus_customers_households_total", {"fate": fate}) or 0.0
+        for fate in ("reexamined", "moved", "to_review")
+    }
+
+
+def counted_since(before: dict[str, float]) -> dict[str, float]:
+    return {fate: n - before[fate] for fate, n in households().items()}
 
 
 async def sources(master, customer_id: str) -> set[str]:  # type: ignore[no-untyped-def]
@@ -53,6 +65,7 @@ async def test_a_sons_undated_record_moves_to_him_when_his_own_record_shows_the_
     clock.advance(seconds=1)
 
     # The son's own record: his birth date says he is someone else, his home that he lives there.
+    before = households()
     son = await upsert(
         master,
         person("callcenter", f"S1-{uid}", "Hans", family, dob=(1990, 7, 8), email=son_mail, **home(uid)),
@@ -60,6 +73,7 @@ async def test_a_sons_undated_record_moves_to_him_when_his_own_record_shows_the_
 
     assert son.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     assert son.customer_id != father.customer_id
+    assert counted_since(before) == {"reexamined": 1, "moved": 1, "to_review": 0}
     assert await sources(master, father.customer_id) == {f"F1-{uid}"}
     assert await sources(master, son.customer_id) == {f"S0-{uid}", f"S1-{uid}"}
     [member] = (await full(master, father.customer_id)).household
@@ -94,10 +108,12 @@ async def test_a_record_either_of_two_could_be_leaves_for_a_review(master, clock
     assert early.customer_id == father.customer_id
     clock.advance(seconds=1)
 
+    before = households()
     son = await upsert(
         master, person("callcenter", f"S1-{uid}", "Peter", family, dob=(1986, 9, 10), **home(uid))
     )
 
+    assert counted_since(before) == {"reexamined": 1, "moved": 0, "to_review": 1}
     assert await sources(master, father.customer_id) == {f"F1-{uid}"}
     assert await sources(master, son.customer_id) == {f"S1-{uid}"}
     moved = await master.GetCustomerBySourceId(
