@@ -102,8 +102,8 @@ def collections(served: Served) -> dict[str, tuple[float, float]]:
 
 def matching_work(served: Served) -> tuple[float, ...]:
     """The customer master's matching work so far: (candidates scored, set aside, pairs scored,
-    customers merged as bridged, households re-examined, records they moved, records they sent to a
-    review)."""
+    customers merged as bridged, households re-examined, those read again, records they moved,
+    records they sent to a review)."""
     found = {(name, labels.get("fate", "")): value for name, labels, value in samples(served)}
     return (
         found.get(("isthmus_customers_match_candidates_total", "scored"), 0.0),
@@ -111,6 +111,7 @@ def matching_work(served: Served) -> tuple[float, ...]:
         found.get(("isthmus_customers_match_pairs_scored_total", ""), 0.0),
         found.get(("isthmus_customers_bridged_merges_total", ""), 0.0),
         found.get(("isthmus_customers_households_total", "reexamined"), 0.0),
+        found.get(("isthmus_customers_households_total", "read"), 0.0),
         found.get(("isthmus_customers_households_total", "moved"), 0.0),
         found.get(("isthmus_customers_households_total", "to_review"), 0.0),
     )
@@ -118,15 +119,16 @@ def matching_work(served: Served) -> tuple[float, ...]:
 
 def matching_between(before: tuple[float, ...], after: tuple[float, ...], records: int) -> str:
     """``matching per record: 2.41 candidates scored (4.02 pairs), 1.10 set aside; per 1,000
-    records: 3.1 customers merged as bridged, 12.0 households re-examined, 0.4 records moved, 0.1 to a
-    review``."""
-    scored, aside, pairs, merged, households, moved, review = (
+    records: 3.1 customers merged as bridged, 12.0 households re-examined (0.8 read again), 0.4
+    records moved, 0.1 to a review``."""
+    scored, aside, pairs, merged, households, read, moved, review = (
         (a - b) / records for a, b in zip(after, before, strict=True)
     )
     return (
         f"matching per record: {scored:.2f} candidates scored ({pairs:.2f} pairs), {aside:.2f} set aside;"
         f" per 1,000 records: {merged * 1000:.1f} customers merged as bridged, {households * 1000:.1f}"
-        f" households re-examined, {moved * 1000:.1f} records moved, {review * 1000:.1f} to a review"
+        f" households re-examined ({read * 1000:.1f} read again), {moved * 1000:.1f} records moved,"
+        f" {review * 1000:.1f} to a review"
     )
 
 

@@ -102,6 +102,52 @@ async def reexamine(
     return moves
 
 
+def could_move(
+    matcher: Matcher,
+    features: Mapping[tuple[str, str], Features],
+    members: Mapping[str, Sequence[tuple[str, str]]],
+    a: str,
+    b: str,
+    cause: tuple[str, str],
+) -> bool:
+    """Whether re-examining the household of ``a`` and ``b`` (their records: ``members``) could move
+    a record: one of them, other than ``cause``, links to the other customer as well (what
+    ``_Household`` looks at again; what a steward said only narrows that). ``False`` is certain, and
+    the household is left as it is without reading anything more: it is nearly every household a
+    large master shows, its people told apart by birth dates and given names."""
+    for x, y in ((a, b), (b, a)):
+        theirs = [features[r] for r in members[y]]
+        if theirs and any(
+            ref != cause and _open(matcher, matcher.score(features[ref], y, theirs)) for ref in members[x]
+        ):
+            return True
+    return False
+
+
+def connected(
+    pairs: Sequence[tuple[str, str, tuple[str, str]]], chosen: set[int]
+) -> list[tuple[str, str, tuple[str, str]]]:
+    """The ``pairs`` at the positions ``chosen``, and those sharing a customer with one of them,
+    directly or through others, in their order: re-examining a household can move a record out of
+    a customer, and that changes what another household of that customer compares."""
+    chosen = set(chosen)
+    involved = {cid for i in chosen for cid in pairs[i][:2]}
+    grew = bool(chosen)
+    while grew:
+        grew = False
+        for i, (a, b, _) in enumerate(pairs):
+            if i not in chosen and (a in involved or b in involved):
+                chosen.add(i)
+                involved |= {a, b}
+                grew = True
+    return [pair for i, pair in enumerate(pairs) if i in chosen]
+
+
+def _open(matcher: Matcher, scored: Scored) -> bool:
+    """Whether a record scored against the other customer of its household could be that one's."""
+    return matcher.links(scored)
+
+
 def _ref(s: SourceRow) -> tuple[str, str]:
     return (s.source_system, s.source_id)
 
@@ -141,7 +187,7 @@ class _Household:
                 scored = matcher.score(features[ref], y, theirs) if theirs else None
                 if scored is None or scored.against:
                     self.known[x].append(ref)
-                elif ref != cause and (*ref, y) not in refused and matcher.links(scored):
+                elif ref != cause and (*ref, y) not in refused and _open(matcher, scored):
                     self.open[x].append(ref)
 
     def _of(self, refs: Sequence[tuple[str, str]]) -> list[Features]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from isthmus.customers.batch_io import CandidateReads
 from isthmus.customers.deps import UnitOfWork
-from isthmus.customers.households import reexamine
+from isthmus.customers.households import Moves, connected, could_move, reexamine
 from isthmus.customers.incoming import ACTIVE, Incoming, Upserted, Working
 from isthmus.customers.ingest_decide import Deciding
 from isthmus.customers.ingest_write import Writing
@@ -92,7 +92,8 @@ class Batch(Deciding, Writing):
 
     async def _reexamine_households(self, moved: dict[str, str], results: list[Upserted]) -> None:
         """A household the batch showed may hold records linked to the wrong one of its people
-        (``households.reexamine``): they move, and the batch's answers say where to."""
+        (``households.reexamine``): they move, and the batch's answers say where to. A household
+        that could not move a record, told from what the batch holds, is not read again."""
         pairs = [
             (
                 moved.get(row["customer_a"], row["customer_a"]),
@@ -101,14 +102,46 @@ class Batch(Deciding, Writing):
             )
             for row in self.new_households
         ]
-        moves = await reexamine(self.uow, pairs, self.matcher, self.now, self.features)
-        count_households(moves.reexamined, len(moves.to) - len(moves.reviews), len(moves.reviews))
+        looked_at = self._households_to_read(pairs, moved)
+        moves = Moves({}, {})
+        if looked_at:
+            moves = await reexamine(self.uow, looked_at, self.matcher, self.now, self.features)
+        count_households(
+            len(pairs) - len(looked_at) + moves.reexamined,
+            moves.reexamined,
+            len(moves.to) - len(moves.reviews),
+            len(moves.reviews),
+        )
         for r in results:
             ref = (r.source_system, r.source_id)
             if ref in moves.to:
                 r.customer_id = moves.to[ref]
                 if ref in moves.reviews:
                     r.outcome, r.review_id = pb.MATCH_OUTCOME_REVIEW_OPENED, moves.reviews[ref]
+
+    def _households_to_read(
+        self, pairs: list[tuple[str, str, tuple[str, str]]], moved: dict[str, str]
+    ) -> list[tuple[str, str, tuple[str, str]]]:
+        """Of ``pairs``, in their order, the households to re-examine from the database: those that
+        could move a record (``households.could_move``), and those sharing a customer with one (a
+        record moving out of it changes what the other compares). The rest are told from the
+        records and match profiles the batch holds: the candidate reads brought each customer with
+        all its records as they were then, and the batch's own are added. A customer merged in this
+        batch, or not active, is read."""
+        merged = set(moved) | set(moved.values())
+
+        def could(a: str, b: str, cause: tuple[str, str]) -> bool:
+            members = {}
+            for cid in (a, b):
+                w = self.working.get(cid)
+                if cid in merged or w is None or w.state != ACTIVE:
+                    return True
+                if not all(r in self.features for r in w.refs):
+                    return True
+                members[cid] = list(w.refs)
+            return could_move(self.matcher, self.features, members, a, b, cause)
+
+        return connected(pairs, {i for i, pair in enumerate(pairs) if could(*pair)})
 
     async def _merge_bridged(self) -> dict[str, str]:
         """Merges the customers that a record linked together; returns merged id -> surviving id.

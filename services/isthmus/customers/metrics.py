@@ -43,12 +43,14 @@ BRIDGED_MERGES = Counter(
 )
 HOUSEHOLDS = Counter(
     "isthmus_customers_households_total",
-    "Households ingest re-examined as a record showed them (reexamined: pairs of customers), and the "
-    "source records it moved (moved: to the other customer, by their own evidence; to_review: to a "
-    "customer of their own, with a match review). Work done: a batch that is retried counts again.",
+    "Households ingest re-examined as a record showed them (reexamined: pairs of customers; read: "
+    "those of them read again from the database, as some record could be the other person's; the "
+    "rest were told from the match profiles the batch held), and the source records they moved "
+    "(moved: to the other customer, by their own evidence; to_review: to a customer of their own, with "
+    "a match review). Work done: a batch that is retried counts again.",
     ["fate"],
 )
-_REEXAMINED, _MOVED, _TO_REVIEW = (HOUSEHOLDS.labels(f) for f in ("reexamined", "moved", "to_review"))
+_HOUSEHOLD_FATES = {f: HOUSEHOLDS.labels(f) for f in ("reexamined", "read", "moved", "to_review")}
 
 
 # Where an ingest batch's time goes, phase by phase, for operators sizing the database beside it:
@@ -89,11 +91,11 @@ def count_outcomes(outcomes: Iterable[int]) -> None:
         MATCH_OUTCOMES.labels(pb.MatchOutcome.Name(outcome).removeprefix("MATCH_OUTCOME_").lower()).inc(n)
 
 
-def count_households(reexamined: int, moved: int, to_review: int) -> None:
-    """Counts a batch's households re-examined and the records they moved (``HOUSEHOLDS``)."""
-    _REEXAMINED.inc(reexamined)
-    _MOVED.inc(moved)
-    _TO_REVIEW.inc(to_review)
+def count_households(reexamined: int, read: int, moved: int, to_review: int) -> None:
+    """Counts a batch's households re-examined, those read again, and the records they moved
+    (``HOUSEHOLDS``)."""
+    for fate, n in (("reexamined", reexamined), ("read", read), ("moved", moved), ("to_review", to_review)):
+        _HOUSEHOLD_FATES[fate].inc(n)
 
 
 def count_matching(scored: int, set_aside: int, pairs: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
+from isthmus.customers import ingest
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
@@ -27,7 +28,7 @@ def home(uid: str) -> dict[str, str]:
 def households() -> dict[str, float]:
     return {
         fate: REGISTRY.get_sample_value("isthmus_customers_households_total", {"fate": fate}) or 0.0
-        for fate in ("reexamined", "moved", "to_review")
+        for fate in ("reexamined", "read", "moved", "to_review")
     }
 
 
@@ -73,7 +74,7 @@ async def test_a_sons_undated_record_moves_to_him_when_his_own_record_shows_the_
 
     assert son.outcome == pb.MATCH_OUTCOME_NEW_CUSTOMER
     assert son.customer_id != father.customer_id
-    assert counted_since(before) == {"reexamined": 1, "moved": 1, "to_review": 0}
+    assert counted_since(before) == {"reexamined": 1, "read": 1, "moved": 1, "to_review": 0}
     assert await sources(master, father.customer_id) == {f"F1-{uid}"}
     assert await sources(master, son.customer_id) == {f"S0-{uid}", f"S1-{uid}"}
     [member] = (await full(master, father.customer_id)).household
@@ -113,7 +114,7 @@ async def test_a_record_either_of_two_could_be_leaves_for_a_review(master, clock
         master, person("callcenter", f"S1-{uid}", "Peter", family, dob=(1986, 9, 10), **home(uid))
     )
 
-    assert counted_since(before) == {"reexamined": 1, "moved": 0, "to_review": 1}
+    assert counted_since(before) == {"reexamined": 1, "read": 1, "moved": 0, "to_review": 1}
     assert await sources(master, father.customer_id) == {f"F1-{uid}"}
     assert await sources(master, son.customer_id) == {f"S1-{uid}"}
     moved = await master.GetCustomerBySourceId(
@@ -249,3 +250,31 @@ async def test_a_twins_record_joins_the_twin_whose_e_mail_it_holds_not_the_one_s
     assert joseph.outcome == pb.MATCH_OUTCOME_LINKED_DETERMINISTIC
     assert joseph.customer_id == joe.customer_id
     assert await sources(master, joshua.customer_id) == {f"J2-{uid}"}
+
+
+async def test_a_household_whose_people_their_records_tell_apart_is_not_read_again(
+    master, clock, uid, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """Nearly every household a master shows: the son's birth date and given name say he is not his
+    father. Nothing could move, so nothing is read again (``households.could_move``)."""
+    calls = []
+    original = ingest.reexamine
+
+    async def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[1])
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "reexamine", spied)
+    family = f"Krause{uid}"
+    father = await upsert(master, person("erp", f"F1-{uid}", "Dieter", family, dob=(1955, 6, 7), **home(uid)))
+    clock.advance(seconds=1)
+    before = households()
+
+    son = await upsert(master, person("webshop", f"S1-{uid}", "Jonas", family, dob=(1984, 2, 3), **home(uid)))
+
+    assert son.customer_id != father.customer_id
+    [member] = (await full(master, father.customer_id)).household
+    assert member.customer_id == son.customer_id
+    assert counted_since(before) == {"reexamined": 1, "read": 0, "moved": 0, "to_review": 0}
+    assert calls == []
+    assert await sources(master, father.customer_id) == {f"F1-{uid}"}
