@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+from cli_in_loop import run_cli
 from free_ports import free_port
 from isthmus_connector_ecommerce.simulator import ShopSimulator
 from isthmus_connector_template.simulator import TemplateSource
 
-import isthmus.cli as entry
 from isthmus.connectors.bootstrap import MIGRATIONS
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
@@ -145,16 +144,6 @@ async def eventually(probe: Any, seconds: float = 30) -> Any:
     return found
 
 
-async def cli(argv: list[str]) -> int:
-    """``isthmus ARGV`` in this test's event loop (main() would start a loop of its own)."""
-    args = entry.build_parser().parse_args(argv)
-    try:
-        return int(await args.func(args) or 0)
-    except entry.ConfigError as exc:
-        print(f"isthmus: configuration error: {exc}", file=sys.stderr)
-        return 2
-
-
 async def test_dead_letters_replay_and_resolve_through_the_connector_service(
     pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,17 +209,17 @@ async def test_dead_letters_replay_and_resolve_through_the_connector_service(
             # From the command line, the same: listed, replayed, still refused (exit 1).
             for name, value in settings_env.items():
                 monkeypatch.setenv(name, value)
-            assert await cli(["connectors", "dlq", "list", "shop"]) == 0
+            assert await run_cli(["connectors", "dlq", "list", "shop"]) == 0
             listed = capsys.readouterr().out
             assert f"{customer_letter.dead_letter_id} customers" in listed
             assert f"{order_letter.dead_letter_id} orders" in listed
-            assert await cli(["connectors", "dlq", "replay", "shop", "--all"]) == 1
+            assert await run_cli(["connectors", "dlq", "replay", "shop", "--all"]) == 1
             assert "0 resolved, 2 still refused" in capsys.readouterr().out
 
             # The shop fixes the customer; the next sync delivers it and resolves its letter.
             shop.put("customers", {"id": nameless["id"], "first_name": "Nina", "last_name": "Nachtrag",
                                    "email": "nina@nachtrag.example"})  # fmt: skip
-            assert await cli(["connectors", "sync", "shop", "--stream", "customers"]) == 0
+            assert await run_cli(["connectors", "sync", "shop", "--stream", "customers"]) == 0
             [open_letter] = (await service.ListConnectorDeadLetters(listing)).connector_dead_letters
             assert open_letter.dead_letter_id == order_letter.dead_letter_id
 

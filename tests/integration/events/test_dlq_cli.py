@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cli_in_loop import run_cli
 
 from isthmus.cli import main
 from isthmus.kernel.ids import is_uuid
@@ -56,15 +57,15 @@ async def test_dlq_commands_print_dead_letters_and_refuse_malformed_ids(
         monkeypatch.setenv("ISTHMUS_DATABASE_URL", world.settings.database_url)
     monkeypatch.setenv("ISTHMUS_LOG_FORMAT", "text")
 
-    assert await _run(["dlq", "list"]) == 0
+    assert await run_cli(["dlq", "list"]) == 0
     out = capsys.readouterr().out
     letters = await cli.list_dead_letters(world.settings, {world.consumer: world.consumer})
     assert all(d.dead_letter_id in out for d in letters) and len(letters) == 2
     assert out.count(f" {world.consumer} ") == 2 and "handler failed 3 times" in out
     for malformed in ("nonsense", f"{world.consumer}:12"):  # row ids name nothing any more
-        assert await _run(["dlq", "replay", "--id", malformed]) == 2
+        assert await run_cli(["dlq", "replay", "--id", malformed]) == 2
         assert "a UUID" in capsys.readouterr().err
-    assert await _run(["dlq", "replay", "--id", letters[1].dead_letter_id]) == 0
+    assert await run_cli(["dlq", "replay", "--id", letters[1].dead_letter_id]) == 0
     assert "replay requested for 1 dead letter(s)" in capsys.readouterr().out
 
 
@@ -79,7 +80,7 @@ async def test_dlq_replay_wait_follows_the_redelivery_until_done(
     monkeypatch.setenv("ISTHMUS_LOG_FORMAT", "text")
     world.failures.clear()  # the cause is fixed: the replays succeed
 
-    assert await _run(["dlq", "replay", "--all", "--wait"]) == 0
+    assert await run_cli(["dlq", "replay", "--all", "--wait"]) == 0
     assert await cli.list_dead_letters(world.settings, {world.consumer: world.consumer}) == []
     assert sorted(r.aggregate_id for r in await world.effects()) == ["a", "b"]
 
@@ -93,23 +94,8 @@ async def test_dlq_replay_wait_follows_the_redelivery_until_done(
     await bus.drain()
     await bus.stop()
     capsys.readouterr()
-    assert await _run(["dlq", "replay", "--all", "--wait", "--timeout", "1"]) == 1
+    assert await run_cli(["dlq", "replay", "--all", "--wait", "--timeout", "1"]) == 1
     assert "still wait for their consumer" in capsys.readouterr().err
-
-
-async def _run(argv: list[str]) -> int:
-    # main() runs coroutines with asyncio.run; inside this test's loop, await them instead.
-    import isthmus.cli as entry
-
-    parser = entry.build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(await args.func(args) or 0)
-    except entry.ConfigError as exc:
-        import sys
-
-        print(f"isthmus: configuration error: {exc}", file=sys.stderr)
-        return 2
 
 
 def test_dlq_without_a_verb_prints_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
