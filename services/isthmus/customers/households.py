@@ -111,14 +111,14 @@ def could_move(
     cause: tuple[str, str],
 ) -> bool:
     """Whether re-examining the household of ``a`` and ``b`` (their records: ``members``) could move
-    a record: one of them, other than ``cause``, links to the other customer as well (what
-    ``_Household`` looks at again; what a steward said only narrows that). ``False`` is certain, and
+    a record: one of them, other than ``cause``, links to the other customer as well (``Matcher.links``,
+    what ``_Household`` looks at again; what a steward said only narrows that). ``False`` is certain, and
     the household is left as it is without reading anything more: it is nearly every household a
     large master shows, its people told apart by birth dates and given names."""
     for x, y in ((a, b), (b, a)):
         theirs = [features[r] for r in members[y]]
         if theirs and any(
-            ref != cause and _open(matcher, matcher.score(features[ref], y, theirs)) for ref in members[x]
+            ref != cause and matcher.links(matcher.score(features[ref], y, theirs)) for ref in members[x]
         ):
             return True
     return False
@@ -141,11 +141,6 @@ def connected(
                 involved |= {a, b}
                 grew = True
     return [pair for i, pair in enumerate(pairs) if i in chosen]
-
-
-def _open(matcher: Matcher, scored: Scored) -> bool:
-    """Whether a record scored against the other customer of its household could be that one's."""
-    return matcher.links(scored)
 
 
 def _ref(s: SourceRow) -> tuple[str, str]:
@@ -187,7 +182,7 @@ class _Household:
                 scored = matcher.score(features[ref], y, theirs) if theirs else None
                 if scored is None or scored.against:
                     self.known[x].append(ref)
-                elif ref != cause and (*ref, y) not in refused and _open(matcher, scored):
+                elif ref != cause and (*ref, y) not in refused and matcher.links(scored):
                     self.open[x].append(ref)
 
     def _of(self, refs: Sequence[tuple[str, str]]) -> list[Features]:
