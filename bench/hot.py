@@ -30,6 +30,8 @@ PARTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
             "scoring candidates, setting them aside, deciding between them",
             ("Matcher.score ", "Matcher.plainly_someone_else ", "Matcher.decide ", "Deciding._ambiguous "),
         ),
+        ("customers a record bridged, merged", ("Batch._merge_bridged ",)),
+        ("households re-examined", ("Batch._reexamine_households ",)),
         ("deciding, the rest", ("Deciding.", "Batch.run ")),
         ("members read, golden records recomputed", ("Batch._load_members ", "golden_record ")),
         ("rows built and written", ("Writing._write ", "Writing._apply ")),
