@@ -114,13 +114,17 @@ def could_move(
     a record: one of them, other than ``cause``, links to the other customer as well (``Matcher.links``,
     what ``_Household`` looks at again; what a steward said only narrows that). ``False`` is certain, and
     the household is left as it is without reading anything more: it is nearly every household a
-    large master shows, its people told apart by birth dates and given names."""
+    large master shows, its people told apart by birth dates and given names (most records without
+    scoring them: ``Matcher.never_links``)."""
     for x, y in ((a, b), (b, a)):
         theirs = [features[r] for r in members[y]]
-        if theirs and any(
-            ref != cause and matcher.links(matcher.score(features[ref], y, theirs)) for ref in members[x]
-        ):
-            return True
+        if not theirs:
+            continue
+        for ref in members[x]:
+            if ref == cause or matcher.never_links(features[ref], theirs):
+                continue
+            if matcher.links(matcher.score(features[ref], y, theirs)):
+                return True
     return False
 
 

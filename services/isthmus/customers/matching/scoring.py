@@ -235,6 +235,7 @@ _CONTACTS = ("email_exact", "phone_exact")
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def fixed_line(e164: str) -> bool:
     """Whether a number is a landline: a home's, shared by whoever lives there."""
     try:
@@ -327,6 +328,31 @@ class Matcher:
                 c = address(record, m)
                 if c is not None and c.level in _HOUSEHOLD["postal_address"]:
                     return False
+        return True
+
+    def never_links(self, record: Features, members: Sequence[Features]) -> bool:
+        """Whether ``links`` would say no to this customer whatever the record scored: scoring finds
+        each of its records someone else (``against``: the given names apart, or the birth dates apart
+        with no e-mail or mobile shared that could make the date one keyed wrong twice), and none holds
+        the record's own identifier. Told without scoring the pairs; ``False`` whenever not certain.
+        Unlike ``plainly_someone_else`` it says nothing of a household: the two people of one are
+        asked it of each other's records (``households.could_move``), and they share the contact
+        points that keep a candidate scored."""
+        if not members or not self._sets_aside:
+            return False
+        dob, identifier = record.dob, self._identifier
+        for m in members:
+            if identifier is not None and record.identifiers and m.identifiers:
+                c = identifier(record, m)
+                if c is not None and c.level in OWN_IDENTIFIER:
+                    return False
+            if self._given_apart(record, m):
+                continue
+            if not (dob and m.dob and dob_level(dob, m.dob) == "different"):
+                return False
+            phones = record.phones & m.phones
+            if record.emails & m.emails or (phones and not fixed_line(min(phones))):
+                return False  # what ``_keyed_wrong_twice`` reads (a landline is the home's)
         return True
 
     def _given_apart(self, a: Features, b: Features) -> bool:
