@@ -32,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
+from measure import command_line
 from people import SYSTEMS, copy_of, make_person
 from scratch import PG_ADMIN, scratch_database
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -62,7 +63,7 @@ def first_copy(pid: int) -> Any:
 
 
 def main(args: argparse.Namespace) -> None:
-    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}", flush=True)
+    print(f"command: {command_line()}", flush=True)
     if args.recall:
         with scratch_database(PG_ADMIN) as url:
             held = count_keys(args.people, url)

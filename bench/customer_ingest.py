@@ -47,7 +47,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rows
-from measure import Meter, Profiler, load_average
+from measure import Meter, Profiler, command_line, load_average
 from people import SYSTEMS, Person, copy_of, make_person
 from procs import (
     collections,
@@ -250,7 +250,7 @@ def deciding_models(database_url: str, prefix: str) -> str:
 
 def main(args: argparse.Namespace) -> None:
     icu = f"ISTHMUS_BENCH_ICU_LOCALE={ICU_LOCALE} " if ICU_LOCALE else ""
-    print(f"command: {icu}{' '.join(['.venv/bin/python', *sys.argv])}", flush=True)
+    print(f"command: {icu}{command_line()}", flush=True)
     cluster = PrivatePostgres(**(rows.STATEMENTS if args.statements else {}))
     try:
         pg = cluster.start()

@@ -46,7 +46,7 @@ import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Meter
+from measure import Meter, command_line
 from scratch import PG_ADMIN, free_port, scratch_database, scratch_vhost
 
 from isthmus_client.api.common.v1 import common_pb2
@@ -498,7 +498,7 @@ def main() -> None:
                     f" precision {p:.4f} recall {rc:.4f} F1 {f1:.4f}",
                     file=sys.stderr,
                 )
-    print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
+    print(f"command: {command_line()}")
     print(
         f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} (1 min);"
         f" {os.cpu_count()} cores; PostgreSQL, auth on, batches of {BATCH}"

@@ -17,6 +17,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -152,6 +153,11 @@ def wait_idle(pid: int, *, window: float = 2.0, busy_share: float = 0.10, limit:
         if tree_cpu({"p": pid})["p"] - before < busy_share * window:
             break
     return time.monotonic() - started
+
+
+def command_line() -> str:
+    """This run's command, with the interpreter it ran on (another venv's is another build)."""
+    return " ".join([os.path.relpath(sys.executable), *sys.argv])
 
 
 def load_average() -> str:

@@ -235,7 +235,6 @@ _CONTACTS = ("email_exact", "phone_exact")
 
 
 @functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=4096)
 def fixed_line(e164: str) -> bool:
     """Whether a number is a landline: a home's, shared by whoever lives there."""
     try:
