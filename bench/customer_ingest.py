@@ -58,7 +58,7 @@ from procs import (
     phases_between,
     serving,
 )
-from scratch import scratch_database, scratch_vhost, vacuum
+from scratch import database_mib, scratch_database, scratch_vhost, vacuum
 from servers import ICU_LOCALE, PrivatePostgres, Server, private_rabbitmq
 from subscriber import subscribed
 
@@ -461,7 +461,7 @@ def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str
             print(
                 f"{done:>9} records  {n / elapsed:6.0f} records/s in this slice  "
                 f"server RSS {rss_mib(server.pid):6.0f} MiB  CPU per record: {meter.per(n)}  "
-                f"then vacuum {vacuumed:4.0f} s",
+                f"then vacuum {vacuumed:4.0f} s, database {database_mib(database_url):,.0f} MiB",
                 flush=True,
             )
             print(f"          {matching_between(work_before, matching_work(server), n)}", flush=True)

@@ -59,6 +59,14 @@ def vacuum(database_url: str) -> tuple[float, str]:
     return time.perf_counter() - start, str(setting[0] if setting else "?")
 
 
+def database_mib(database_url: str) -> float:
+    """The database's size on disk (tables, indexes, TOAST), in MiB: what PostgreSQL's buffers hold
+    of it is what its reads find without the kernel."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    return (row[0] if row else 0) / 2**20
+
+
 @contextmanager
 def scratch_vhost(host: str = AMQP_HOST, node: str | None = None) -> Iterator[str]:
     """Yields the AMQP URL of a new vhost on a local broker (needs rabbitmqctl; ``node`` names a
