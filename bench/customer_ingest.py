@@ -59,7 +59,7 @@ from procs import (
     serving,
 )
 from scratch import database_mib, scratch_database, scratch_vhost, vacuum
-from servers import ICU_LOCALE, PrivatePostgres, Server, private_rabbitmq
+from servers import PrivatePostgres, Server, private_rabbitmq
 from subscriber import subscribed
 
 from isthmus_client import aio_connect
@@ -249,8 +249,7 @@ def deciding_models(database_url: str, prefix: str) -> str:
 
 
 def main(args: argparse.Namespace) -> None:
-    icu = f"ISTHMUS_BENCH_ICU_LOCALE={ICU_LOCALE} " if ICU_LOCALE else ""
-    print(f"command: {icu}{command_line()}", flush=True)
+    print(f"command: {command_line()}", flush=True)
     cluster = PrivatePostgres(**(rows.STATEMENTS if args.statements else {}))
     try:
         pg = cluster.start()

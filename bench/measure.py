@@ -156,8 +156,11 @@ def wait_idle(pid: int, *, window: float = 2.0, busy_share: float = 0.10, limit:
 
 
 def command_line() -> str:
-    """This run's command, with the interpreter it ran on (another venv's is another build)."""
-    return " ".join([os.path.relpath(sys.executable), *sys.argv])
+    """This run's command: the bench's settings from the environment (``ISTHMUS_BENCH_*``: the
+    database's settings and collation, profiling), the interpreter it ran on (another venv's is
+    another build), its arguments."""
+    settings = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("ISTHMUS_BENCH_") and v]
+    return " ".join([*settings, os.path.relpath(sys.executable), *sys.argv])
 
 
 def load_average() -> str:
