@@ -54,7 +54,8 @@ PG_SETTINGS = {
     "max_wal_size": "1GB",
     "listen_addresses": "127.0.0.1",
 }
-# ``ISTHMUS_BENCH_PG="shared_buffers=4GB,work_mem=8MB"``: settings over those, for every private cluster.
+# ``ISTHMUS_BENCH_PG="shared_buffers=4GB,work_mem=8MB"``: settings over those, for every private cluster
+# (a value cannot hold a comma).
 PG_OVERRIDES = dict(
     item.split("=", 1) for item in os.environ.get("ISTHMUS_BENCH_PG", "").split(",") if "=" in item
 )
