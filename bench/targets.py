@@ -101,7 +101,7 @@ def main() -> None:
     python = sys.executable
     if args.list:
         for name, what, line in benches:
-            print(f"{name:17} {what}\n{'':17} .venv/bin/python bench/{line}")
+            print(f"{name:17} {what}\n{'':17} {os.path.relpath(python)} bench/{line}")
         return
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
