@@ -310,19 +310,10 @@ class Matcher:
         """
         if not members or not self._sets_aside:
             return False
-        dob = record.dob
-        identifier, address = self._identifier, self._address
+        address = self._address
         for m in members:
-            if not (dob and m.dob and dob_level(dob, m.dob) == "different") and not self._given_apart(
-                record, m
-            ):
+            if not self._someone_else(record, m) or record.emails & m.emails or record.phones & m.phones:
                 return False
-            if record.emails & m.emails or record.phones & m.phones:
-                return False
-            if identifier is not None and record.identifiers and m.identifiers:
-                c = identifier(record, m)
-                if c is not None and c.level in OWN_IDENTIFIER:
-                    return False
             if address is not None and near_postcodes(record.postcodes, m.postcodes):
                 c = address(record, m)
                 if c is not None and c.level in _HOUSEHOLD["postal_address"]:
@@ -339,19 +330,26 @@ class Matcher:
         points that keep a candidate scored."""
         if not members or not self._sets_aside:
             return False
-        dob, identifier = record.dob, self._identifier
-        for m in members:
-            if identifier is not None and record.identifiers and m.identifiers:
-                c = identifier(record, m)
-                if c is not None and c.level in OWN_IDENTIFIER:
-                    return False
-            if self._given_apart(record, m):
-                continue
-            if not (dob and m.dob and dob_level(dob, m.dob) == "different"):
-                return False
+        return all(self._someone_else(record, m) for m in members)
+
+    def _someone_else(self, record: Features, m: Features) -> bool:
+        """Whether scoring finds ``m`` someone else whatever else agrees (``against``): its birth date
+        apart from the record's, with no e-mail or mobile shared that could make it a date keyed wrong
+        twice (``_keyed_wrong_twice``; a landline is the home's), or its given name apart; and not
+        the record's own identifier, which outweighs both. The given names are compared only where
+        the birth dates do not tell. What ``plainly_someone_else`` and ``never_links`` ask of each
+        member."""
+        apart = False
+        if record.dob and m.dob and dob_level(record.dob, m.dob) == "different":
             phones = record.phones & m.phones
-            if record.emails & m.emails or (phones and not fixed_line(min(phones))):
-                return False  # what ``_keyed_wrong_twice`` reads (a landline is the home's)
+            apart = not (record.emails & m.emails or (phones and not fixed_line(min(phones))))
+        if not apart and not self._given_apart(record, m):
+            return False
+        identifier = self._identifier
+        if identifier is not None and record.identifiers and m.identifiers:
+            c = identifier(record, m)
+            if c is not None and c.level in OWN_IDENTIFIER:
+                return False
         return True
 
     def _given_apart(self, a: Features, b: Features) -> bool:
