@@ -39,7 +39,9 @@ async def candidates(repo: Repository, *args: Any, **kwargs: Any) -> list[list[t
     return ranked
 
 
-async def test_candidates_come_with_the_profiles_of_their_records_once_each(session: AsyncSession) -> None:
+async def test_candidates_come_with_the_profiles_of_their_records_once_each(
+    session: AsyncSession, uid: str
+) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     records = [("a-1", "c-a"), ("a-2", "c-a"), ("b-1", "c-b")]
     await session.execute(
@@ -62,10 +64,12 @@ async def test_candidates_come_with_the_profiles_of_their_records_once_each(sess
             for sid, cid in records
         ],
     )
-    await hold(session, [("np:A500|S530", sid, cid) for sid, cid in records] + [("nd:x", "b-1", "c-b")])
+    await hold(
+        session, [(f"np:A500|S530#{uid}", sid, cid) for sid, cid in records] + [(f"nd:x#{uid}", "b-1", "c-b")]
+    )
 
     ranked, profiles = await Repository(session).candidates(
-        [{"np:A500|S530"}, {"np:A500|S530", "nd:x"}, {"e:nobody@example.com"}],
+        [{f"np:A500|S530#{uid}"}, {f"np:A500|S530#{uid}", f"nd:x#{uid}"}, {f"e:nobody@example.com#{uid}"}],
         limit=10,
         max_key_records=200,
     )
@@ -77,16 +81,28 @@ async def test_candidates_come_with_the_profiles_of_their_records_once_each(sess
     assert all(p.data_json is None for p in profiles)  # a current profile: the record is not read
 
 
-async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(session: AsyncSession) -> None:
-    crowd = [("np:A500|S530", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
-    target = [(k, f"target-{n}", "c-target") for n, k in enumerate(["np:A500|S530", "nd:A500:1990-01-01"])]
+async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(
+    session: AsyncSession, uid: str
+) -> None:
+    crowd = [(f"np:A500|S530#{uid}", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+    target = [
+        (k, f"target-{n}", "c-target")
+        for n, k in enumerate([f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"])
+    ]
     # A second record of the same customer under the same key counts once.
-    target += [("nz:A500:80331", "target-2", "c-target"), ("nz:A500:80331", "target-3", "c-target")]
+    target += [
+        (f"nz:A500:80331#{uid}", "target-2", "c-target"),
+        (f"nz:A500:80331#{uid}", "target-3", "c-target"),
+    ]
     await hold(session, crowd + target)
 
     found = await candidates(
         Repository(session),
-        [{"np:A500|S530", "nd:A500:1990-01-01", "nz:A500:80331"}, set(), {"e:nobody@example.com"}],
+        [
+            {f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}", f"nz:A500:80331#{uid}"},
+            set(),
+            {f"e:nobody@example.com#{uid}"},
+        ],
         limit=10,
         max_key_records=200,
     )
@@ -96,14 +112,16 @@ async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(se
     assert found[1] == [] and found[2] == []
 
 
-async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: AsyncSession) -> None:
+async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: AsyncSession, uid: str) -> None:
     # 1,500 records x 3 keys: more bound values than one SQLite statement takes, and a statement
     # boundary (every 4,000 pairs) that would fall inside a record's keys.
-    await hold(session, [(f"k:{i}:{j}", f"s-{i}-{j}", f"c-{i:04}") for i in range(1500) for j in range(3)])
+    await hold(
+        session, [(f"k:{i}:{j}#{uid}", f"s-{i}-{j}", f"c-{i:04}") for i in range(1500) for j in range(3)]
+    )
 
     found = await candidates(
         Repository(session),
-        [{f"k:{i}:{j}" for j in range(3)} for i in range(1500)],
+        [{f"k:{i}:{j}#{uid}" for j in range(3)} for i in range(1500)],
         limit=10,
         max_key_records=200,
     )
@@ -111,15 +129,24 @@ async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: As
     assert found == [[(f"c-{i:04}", 3)] for i in range(1500)]
 
 
-async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession) -> None:
-    crowd = [("np:A500|S530", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession, uid: str) -> None:
+    crowd = [(f"np:A500|S530#{uid}", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
     await hold(
-        session, [*crowd, ("np:A500|S530", "t-1", "c-target"), ("nd:A500:1990-01-01", "t-2", "c-target")]
+        session,
+        [
+            *crowd,
+            (f"np:A500|S530#{uid}", "t-1", "c-target"),
+            (f"nd:A500:1990-01-01#{uid}", "t-2", "c-target"),
+        ],
     )
     repo = Repository(session)
 
-    narrow = await candidates(repo, [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=40)
-    broad = await candidates(repo, [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=41)
+    narrow = await candidates(
+        repo, [{f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"}], limit=10, max_key_records=40
+    )
+    broad = await candidates(
+        repo, [{f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"}], limit=10, max_key_records=41
+    )
 
     assert narrow == [[("c-target", 1)]]  # 41 records hold the name key: only the birth-date key counts
     assert broad[0][0] == ("c-target", 2) and len(broad[0]) == 10
@@ -127,32 +154,33 @@ async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession) 
 
 async def test_of_customers_sharing_as_many_keys_the_one_sharing_a_rarer_key_ranks_first(
     session: AsyncSession,
+    uid: str,
 ) -> None:
     # Ten namesakes share the sound of both names; the person's own copy (a typo in the given name)
     # shares only the family name's sound with the postcode, a key two records hold.
-    namesakes = [("np:M460|T520", f"namesake-{i}", f"c-{i:03}") for i in range(10)]
-    own = [("nz:M460:16130", "own-1", "c-zzz"), ("nz:M460:16130", "own-2", "c-zzz")]
+    namesakes = [(f"np:M460|T520#{uid}", f"namesake-{i}", f"c-{i:03}") for i in range(10)]
+    own = [(f"nz:M460:16130#{uid}", "own-1", "c-zzz"), (f"nz:M460:16130#{uid}", "own-2", "c-zzz")]
     await hold(session, namesakes + own)
 
     found = await candidates(
-        Repository(session), [{"np:M460|T520", "nz:M460:16130"}], limit=5, max_key_records=200
+        Repository(session), [{f"np:M460|T520#{uid}", f"nz:M460:16130#{uid}"}], limit=5, max_key_records=200
     )
 
     assert found[0][0] == ("c-zzz", 1)
     assert found[0][1:] == [(f"c-{i:03}", 1) for i in range(4)]
 
 
-async def test_a_name_only_key_has_its_own_lower_cap(session: AsyncSession) -> None:
+async def test_a_name_only_key_has_its_own_lower_cap(session: AsyncSession, uid: str) -> None:
     # 41 namesakes under both names' sounds, and 41 records under one birth-date key: with the
     # name-only cap at 40 the name key is skipped while the birth-date key, under the cap for any
     # key, still counts.
     await hold(
         session,
-        [("np:A500|S530", f"n-{i}", f"c-n{i:03}") for i in range(41)]
-        + [("nd:A500:1990-01-01", f"d-{i}", f"c-d{i:03}") for i in range(41)],
+        [(f"np:A500|S530#{uid}", f"n-{i}", f"c-n{i:03}") for i in range(41)]
+        + [(f"nd:A500:1990-01-01#{uid}", f"d-{i}", f"c-d{i:03}") for i in range(41)],
     )
     repo = Repository(session)
-    keys = [{"np:A500|S530", "nd:A500:1990-01-01"}]
+    keys = [{f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"}]
 
     capped = await candidates(repo, keys, limit=100, max_key_records=200, max_name_key_records=40)
     uncapped = await candidates(repo, keys, limit=100, max_key_records=200, max_name_key_records=41)
