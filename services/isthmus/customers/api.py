@@ -23,7 +23,7 @@ from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 MAX_BATCH = 1000
-PACE = 32  # records a stream normalises ahead between chances for the current batch to go on
+PACE = 4  # records a stream normalises ahead between chances for the current batch to go on
 
 _Answer = TypeVar("_Answer", api.BatchUpsertSourceRecordsResponse, api.StreamSourceRecordsResponse)
 
