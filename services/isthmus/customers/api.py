@@ -23,7 +23,10 @@ from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 MAX_BATCH = 1000
-PACE = 4  # records a stream normalises ahead between chances for the current batch to go on
+# Records a stream normalises ahead between the current batch's turns: about one statement's round
+# trip of work, so the work ahead fills each of the batch's waits, its writes' as well (at 32 it was
+# done within the first few, and the writes' waits were idle; docs/benchmarks.md, Long backfill).
+PACE = 4
 
 _Answer = TypeVar("_Answer", api.BatchUpsertSourceRecordsResponse, api.StreamSourceRecordsResponse)
 
