@@ -180,11 +180,13 @@ class _Household:
         for x, y in ((a, b), (b, a)):
             theirs = self._of(members[y])
             for ref in members[x]:
-                if x in settled or ref in settled:
+                f = features[ref]
+                # Settled, or someone else to each of the other's records (told without scoring).
+                if x in settled or ref in settled or not theirs or matcher.never_links(f, theirs):
                     self.known[x].append(ref)
                     continue
-                scored = matcher.score(features[ref], y, theirs) if theirs else None
-                if scored is None or scored.against:
+                scored = matcher.score(f, y, theirs)
+                if scored.against:
                     self.known[x].append(ref)
                 elif ref != cause and (*ref, y) not in refused and matcher.links(scored):
                     self.open[x].append(ref)

@@ -301,7 +301,8 @@ def test_a_customer_that_never_links_is_one_scoring_never_links(record, members)
     m = Matcher(MatchConfig())
     f, theirs = Features(record), [Features(x) for x in members]
     if m.never_links(f, theirs):
-        assert not m.links(m.score(f, "c", theirs))
+        scored = m.score(f, "c", theirs)
+        assert scored.against and not m.links(scored)
 
 
 def test_the_people_of_a_household_never_link_without_scoring_though_they_are_not_set_aside():

@@ -326,7 +326,7 @@ class Matcher:
         with no e-mail or mobile shared that could make the date one keyed wrong twice), and none holds
         the record's own identifier. Told without scoring the pairs; ``False`` whenever not certain.
         Unlike ``plainly_someone_else`` it says nothing of a household: the two people of one are
-        asked it of each other's records (``households.could_move``), and they share the contact
+        asked it of each other's records (``households``), and they share the contact
         points that keep a candidate scored."""
         if not members or not self._sets_aside:
             return False
