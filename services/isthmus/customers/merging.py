@@ -17,6 +17,7 @@ from isthmus.customers.steward import (
     MERGED,
     PENDING,
     active,
+    golden_from,
     golden_of,
     record_history,
     remember,
@@ -55,7 +56,9 @@ async def merge_into(
     await relink(uow, [(s, i) for s, i, _ in moved], surviving.customer_id, f"merge:{merge_id}", now)
     await _move_consents(uow, ids, surviving.customer_id)
     before = Golden.from_json(surviving.golden).flat()
-    golden = await golden_of(uow, surviving.customer_id)
+    # The survivor's records as they now stand: its golden record, and the event's copy of them.
+    sources = (await uow.repo.source_rows_of([surviving.customer_id])).get(surviving.customer_id, [])
+    golden = golden_from(uow, sources)
     await supersede_reviews(uow, [surviving.customer_id, *ids], now, keep=keep_review)
     flags = set(surviving.flags) | {f for m in merged for f in m.flags}
     flags.discard(pb.QUALITY_FLAG_INSUFFICIENT_MATCH_DATA)
@@ -110,7 +113,6 @@ async def merge_into(
     )
     row = await uow.repo.customer_row(surviving.customer_id)
     assert row is not None
-    sources = (await uow.repo.source_rows_of([surviving.customer_id]))[surviving.customer_id]
     uow.record(
         ev.CustomersMerged(
             surviving_id=surviving.customer_id,

@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, select, update
 
 from isthmus.customers.deps import UnitOfWork, actor_json
 from isthmus.customers.records import Record
-from isthmus.customers.store import CustomerRow, customer_columns
+from isthmus.customers.store import CustomerRow, SourceRow, customer_columns
 from isthmus.customers.survivorship import Golden, golden_record
 from isthmus.customers.tables import history, idempotency, match_reviews
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, key_reused
@@ -83,7 +83,11 @@ async def active(uow: UnitOfWork, customer_id: str, field: str) -> CustomerRow:
 
 
 async def golden_of(uow: UnitOfWork, customer_id: str) -> Golden:
-    rows = (await uow.repo.source_rows_of([customer_id])).get(customer_id, [])
+    return golden_from(uow, (await uow.repo.source_rows_of([customer_id])).get(customer_id, []))
+
+
+def golden_from(uow: UnitOfWork, rows: Sequence[SourceRow]) -> Golden:
+    """The golden record of a customer's source record rows."""
     members = [Record.from_json(r.data) for r in rows]
     return golden_record(members, uow.deps.settings.survivorship) if members else Golden()
 

@@ -51,6 +51,17 @@ async def test_create_update_merge_unmerge_and_erase_each_record_their_event(mas
         "customers.CustomerCreated",
         "customers.CustomerErased",
     ]
+    # The merge's event carries every record the survivor holds after it, the moved one included.
+    (merge,) = [
+        e
+        for e in published.events
+        if e.type == "customers.CustomersMerged" and e.aggregate_id == a.customer_id
+    ]
+    assert [(s.source_system, s.source_id) for s in merge.payload.customer.sources] == [
+        ("callcenter", f"EV3-{uid}"),
+        ("erp", f"EV1-{uid}"),
+        ("webshop", f"EV2-{uid}"),
+    ]
 
 
 async def test_unchanged_reingest_records_no_event(master, published, uid):
