@@ -56,10 +56,10 @@ PG_SETTINGS = {
 }
 # ``ISTHMUS_BENCH_PG="shared_buffers=4GB,work_mem=8MB"``: settings over those, for every private cluster
 # (a value cannot hold a comma).
-_OVERRIDES = [item for item in os.environ.get("ISTHMUS_BENCH_PG", "").split(",") if item.strip()]
-if any("=" not in item for item in _OVERRIDES):
+_OVERRIDES = [item.strip() for item in os.environ.get("ISTHMUS_BENCH_PG", "").split(",") if item.strip()]
+if any("=" not in item or not item.split("=", 1)[0].strip() for item in _OVERRIDES):
     raise SystemExit(f"ISTHMUS_BENCH_PG: each setting is key=value, got {_OVERRIDES}")
-PG_OVERRIDES = dict(item.split("=", 1) for item in _OVERRIDES)
+PG_OVERRIDES = {k.strip(): v.strip() for k, v in (item.split("=", 1) for item in _OVERRIDES)}
 
 
 @dataclass(frozen=True)
