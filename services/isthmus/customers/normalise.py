@@ -77,11 +77,15 @@ def collapse(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
 def tidy_case(text: str) -> str:
     """Title-case text the source shouted or whispered ("ANNA-LENA" -> "Anna-Lena"); keep mixed case."""
     text = collapse(text)
     if text and (text.isupper() or text.islower()):
-        return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), text)
+        return _WORD.sub(lambda m: m.group(0).capitalize(), text)
     return text
 
 
@@ -91,9 +95,15 @@ def fold(text: str) -> str:
 
     Cached: names, streets and places repeat across records, and this runs for every value matched.
     """
+    # ASCII has no accents, and lower-casing folds its case: what ``unaccented`` makes of it.
+    stripped = text.lower() if text.isascii() else unaccented(text)
+    return collapse(_PUNCTUATION.sub(" ", stripped).replace("_", " "))
+
+
+def unaccented(text: str) -> str:
+    """Case-folded, compatibility-decomposed, combining marks (accents) dropped."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return collapse(re.sub(r"[^\w\s]", " ", stripped).replace("_", " "))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _text(errors: _Errors, path: str, value: str, limit: int = MAX_TEXT) -> str:

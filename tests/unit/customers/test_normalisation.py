@@ -10,7 +10,15 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from isthmus.customers.normalise import canonical_email, collapse, fold, normalise, split_full_name, tidy_case
+from isthmus.customers.normalise import (
+    canonical_email,
+    collapse,
+    fold,
+    normalise,
+    split_full_name,
+    tidy_case,
+    unaccented,
+)
 from isthmus.customers.records import Record, content_hash
 from isthmus.kernel.errors import InvalidArgument
 from isthmus_client.api.common.v1 import common_pb2
@@ -234,6 +242,12 @@ def test_tidying_is_idempotent_and_never_leaves_outer_or_double_spaces(text):
 @given(st.text(max_size=60))
 def test_fold_is_idempotent(text):
     assert fold(fold(text)) == fold(text)
+
+
+@given(st.text(st.characters(max_codepoint=127), max_size=60))
+def test_ascii_folds_by_lower_casing_alone(text):
+    # fold's shortcut for ASCII: no accent to drop, and lower-casing is its case-folding.
+    assert unaccented(text) == text.lower()
 
 
 @given(st.emails())
