@@ -74,6 +74,8 @@ class _Errors:
 
 def collapse(text: str) -> str:
     """Trim and collapse runs of whitespace (including non-breaking spaces) to one space."""
+    if not text:  # most of a record's optional fields
+        return text
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
@@ -108,6 +110,8 @@ def unaccented(text: str) -> str:
 
 def _text(errors: _Errors, path: str, value: str, limit: int = MAX_TEXT) -> str:
     """``value``, or "" with a finding when it is too long or holds control characters."""
+    if not value:
+        return value
     if len(value) > limit:
         errors.flag(path, "too_long", value, f"longer than {limit} characters")
         return ""

@@ -37,7 +37,7 @@ GENERATIONS = {"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr", "ii": "ii
 def street_key(line: str) -> str:
     """ "Hauptstraße 5", "Hauptstr. 5" and "Haupt Strasse 5" all read "haupt strasse 5"."""
     text = _GLUED_STREET.sub(r"\1 \2", fold(line.replace("ß", "ss")))
-    return " ".join(_STREET_WORDS.get(w, w) for w in text.split())
+    return " ".join([_STREET_WORDS.get(w, w) for w in text.split()])
 
 
 _street_key = street_key  # the name other modules import
