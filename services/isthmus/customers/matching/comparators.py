@@ -328,6 +328,17 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         last = (a, b, found)
         return found
 
+    # What two names weigh agreeing exactly, by name: a record's names meet every candidate's.
+    exact: dict[tuple[str, str], float] = {}
+
+    def exact_names(given: str, family: str) -> float:
+        found = exact.get((given, family))
+        if found is None:
+            if len(exact) >= 1 << 14:
+                exact.clear()
+            found = exact[given, family] = _exact_names(model, given, family)
+        return found
+
     def _names(a: Features, b: Features) -> tuple[Comparison | None, Comparison | None]:
         given, family, swapped = names_aligned(
             a.given, a.given_full, a.family, b.given, b.given_full, b.family
@@ -335,11 +346,15 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         note = " (given and family name transposed)" if swapped else ""
         # How common the agreed names are is read from the record whose names are in their places:
         # ``b``'s, unless it is ``b``'s that are transposed; when either may be, the commoner reading.
-        in_place = [(b.given_full, b.family)] if swapped != "b" else []
-        in_place += [(a.given_full, a.family)] if swapped in ("b", "ab") else []
-        gw, gtf, fw, ftf, joint = min(
-            (_name_weights(model, given, family, g, f) for g, f in in_place), key=lambda t: t[0] + t[2]
-        )
+        if swapped != "ab":
+            g_in, f_in = (a.given_full, a.family) if swapped == "b" else (b.given_full, b.family)
+            gw, gtf, fw, ftf, joint = _name_weights(model, given, family, g_in, f_in)
+        else:
+            gw, gtf, fw, ftf, joint = min(
+                _name_weights(model, given, family, b.given_full, b.family),
+                _name_weights(model, given, family, a.given_full, a.family),
+                key=lambda t: t[0] + t[2],
+            )
         if given is not None and family is not None and given[0] in _AGREE and family[0] in _AGREE:
             # A typo or a nickname of a full name many share is no rarer than the name itself:
             # names agreeing short of exactly never weigh more than the same names agreeing exactly.
@@ -349,7 +364,7 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
                     (a.family.replace(" ", ""), a.given_full),
                     (b.family.replace(" ", ""), b.given_full),
                 ]
-            same = min(_exact_names(model, g, f) for g, f in names)
+            same = min(exact_names(g, f) for g, f in names)
             if gw + fw > same:
                 joint += same - gw - fw
                 fw = same - gw
