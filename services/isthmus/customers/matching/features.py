@@ -61,6 +61,7 @@ def _generation(suffix: str) -> str:
 
 
 PROFILE_VERSION = 2
+_NONE: frozenset[str] = frozenset()
 
 
 class Features:
@@ -171,15 +172,16 @@ class Features:
         _, given, family, emails, phones, idents, dob, postcodes, streets, name, address, has, full, gen = (
             data
         )
+        # Most profiles lack some of these: an empty one is the shared empty value, not a new one.
         f._set(
             given,
             family,
-            frozenset(emails),
-            frozenset(phones),
-            {(kind, country): value for kind, country, value in idents},
+            frozenset(emails) if emails else _NONE,
+            frozenset(phones) if phones else _NONE,
+            {(kind, country): value for kind, country, value in idents} if idents else {},
             dob,
-            frozenset(postcodes),
-            tuple((pc, street) for pc, street in streets),
+            frozenset(postcodes) if postcodes else _NONE,
+            tuple([(pc, street) for pc, street in streets]) if streets else (),
             name,
             address,
             has,
