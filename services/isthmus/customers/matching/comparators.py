@@ -329,15 +329,9 @@ def builtin_comparators(model: MatchModel | Weights) -> list[Comparator]:
         return found
 
     # What two names weigh agreeing exactly, by name: a record's names meet every candidate's.
-    exact: dict[tuple[str, str], float] = {}
-
+    @functools.lru_cache(maxsize=1 << 14)
     def exact_names(given: str, family: str) -> float:
-        found = exact.get((given, family))
-        if found is None:
-            if len(exact) >= 1 << 14:
-                exact.clear()
-            found = exact[given, family] = _exact_names(model, given, family)
-        return found
+        return _exact_names(model, given, family)
 
     def _names(a: Features, b: Features) -> tuple[Comparison | None, Comparison | None]:
         given, family, swapped = names_aligned(
