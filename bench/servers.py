@@ -57,9 +57,10 @@ PG_SETTINGS = {
 # ``ISTHMUS_BENCH_PG="shared_buffers=4GB,work_mem=8MB"``: settings over those, for every private cluster
 # (a value cannot hold a comma).
 _OVERRIDES = [item.strip() for item in os.environ.get("ISTHMUS_BENCH_PG", "").split(",") if item.strip()]
-if any("=" not in item or not item.split("=", 1)[0].strip() for item in _OVERRIDES):
+_PAIRS = [[part.strip() for part in item.split("=", 1)] for item in _OVERRIDES]
+if any(len(pair) != 2 or not pair[0] for pair in _PAIRS):
     raise SystemExit(f"ISTHMUS_BENCH_PG: each setting is key=value, got {_OVERRIDES}")
-PG_OVERRIDES = {k.strip(): v.strip() for k, v in (item.split("=", 1) for item in _OVERRIDES)}
+PG_OVERRIDES = dict(_PAIRS)
 
 
 @dataclass(frozen=True)
