@@ -26,16 +26,23 @@ async def session(backend: tuple[AsyncEngine, Settings]) -> AsyncIterator[AsyncS
             await s.rollback()  # the session database is shared with other tests
 
 
-async def hold(session: AsyncSession, rows: list[tuple[str, str, str]]) -> None:
-    """(key, source id, customer id) rows of blocking keys."""
+async def hold(session: AsyncSession, uid: str, rows: list[tuple[str, str, str]]) -> None:
+    """(key, source id, customer id) rows of blocking keys, each key this test's own (``key#uid``)."""
     await session.execute(
         insert(blocking_keys),
-        [{"key": k, "source_system": "erp", "source_id": s, "customer_id": c} for k, s, c in rows],
+        [{"key": f"{k}#{uid}", "source_system": "erp", "source_id": s, "customer_id": c} for k, s, c in rows],
     )
 
 
-async def candidates(repo: Repository, *args: Any, **kwargs: Any) -> list[list[tuple[str, int]]]:
-    ranked, _profiles = await repo.candidates(*args, **kwargs)
+def own(uid: str, wanted: list[set[str]]) -> list[set[str]]:
+    """Each record's keys as ``hold`` stored them."""
+    return [{f"{k}#{uid}" for k in keys} for keys in wanted]
+
+
+async def candidates(
+    repo: Repository, uid: str, wanted: list[set[str]], **kwargs: Any
+) -> list[list[tuple[str, int]]]:
+    ranked, _profiles = await repo.candidates(own(uid, wanted), **kwargs)
     return ranked
 
 
@@ -64,12 +71,10 @@ async def test_candidates_come_with_the_profiles_of_their_records_once_each(
             for sid, cid in records
         ],
     )
-    await hold(
-        session, [(f"np:A500|S530#{uid}", sid, cid) for sid, cid in records] + [(f"nd:x#{uid}", "b-1", "c-b")]
-    )
+    await hold(session, uid, [("np:A500|S530", sid, cid) for sid, cid in records] + [("nd:x", "b-1", "c-b")])
 
     ranked, profiles = await Repository(session).candidates(
-        [{f"np:A500|S530#{uid}"}, {f"np:A500|S530#{uid}", f"nd:x#{uid}"}, {f"e:nobody@example.com#{uid}"}],
+        own(uid, [{"np:A500|S530"}, {"np:A500|S530", "nd:x"}, {"e:nobody@example.com"}]),
         limit=10,
         max_key_records=200,
     )
@@ -84,24 +89,22 @@ async def test_candidates_come_with_the_profiles_of_their_records_once_each(
 async def test_the_customer_sharing_most_keys_ranks_first_in_a_crowded_bucket(
     session: AsyncSession, uid: str
 ) -> None:
-    crowd = [(f"np:A500|S530#{uid}", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
-    target = [
-        (k, f"target-{n}", "c-target")
-        for n, k in enumerate([f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"])
-    ]
+    crowd = [("np:A500|S530", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+    target = [(k, f"target-{n}", "c-target") for n, k in enumerate(["np:A500|S530", "nd:A500:1990-01-01"])]
     # A second record of the same customer under the same key counts once.
     target += [
-        (f"nz:A500:80331#{uid}", "target-2", "c-target"),
-        (f"nz:A500:80331#{uid}", "target-3", "c-target"),
+        ("nz:A500:80331", "target-2", "c-target"),
+        ("nz:A500:80331", "target-3", "c-target"),
     ]
-    await hold(session, crowd + target)
+    await hold(session, uid, crowd + target)
 
     found = await candidates(
         Repository(session),
+        uid,
         [
-            {f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}", f"nz:A500:80331#{uid}"},
+            {"np:A500|S530", "nd:A500:1990-01-01", "nz:A500:80331"},
             set(),
-            {f"e:nobody@example.com#{uid}"},
+            {"e:nobody@example.com"},
         ],
         limit=10,
         max_key_records=200,
@@ -116,12 +119,13 @@ async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: As
     # 1,500 records x 3 keys: more bound values than one SQLite statement takes, and a statement
     # boundary (every 4,000 pairs) that would fall inside a record's keys.
     await hold(
-        session, [(f"k:{i}:{j}#{uid}", f"s-{i}-{j}", f"c-{i:04}") for i in range(1500) for j in range(3)]
+        session, uid, [(f"k:{i}:{j}", f"s-{i}-{j}", f"c-{i:04}") for i in range(1500) for j in range(3)]
     )
 
     found = await candidates(
         Repository(session),
-        [{f"k:{i}:{j}#{uid}" for j in range(3)} for i in range(1500)],
+        uid,
+        [{f"k:{i}:{j}" for j in range(3)} for i in range(1500)],
         limit=10,
         max_key_records=200,
     )
@@ -130,22 +134,23 @@ async def test_every_record_of_a_large_batch_gets_its_own_candidates(session: As
 
 
 async def test_a_key_held_by_too_many_records_is_skipped(session: AsyncSession, uid: str) -> None:
-    crowd = [(f"np:A500|S530#{uid}", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
+    crowd = [("np:A500|S530", f"crowd-{i}", f"c-{i:03}") for i in range(40)]
     await hold(
         session,
+        uid,
         [
             *crowd,
-            (f"np:A500|S530#{uid}", "t-1", "c-target"),
-            (f"nd:A500:1990-01-01#{uid}", "t-2", "c-target"),
+            ("np:A500|S530", "t-1", "c-target"),
+            ("nd:A500:1990-01-01", "t-2", "c-target"),
         ],
     )
     repo = Repository(session)
 
     narrow = await candidates(
-        repo, [{f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"}], limit=10, max_key_records=40
+        repo, uid, [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=40
     )
     broad = await candidates(
-        repo, [{f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"}], limit=10, max_key_records=41
+        repo, uid, [{"np:A500|S530", "nd:A500:1990-01-01"}], limit=10, max_key_records=41
     )
 
     assert narrow == [[("c-target", 1)]]  # 41 records hold the name key: only the birth-date key counts
@@ -158,12 +163,12 @@ async def test_of_customers_sharing_as_many_keys_the_one_sharing_a_rarer_key_ran
 ) -> None:
     # Ten namesakes share the sound of both names; the person's own copy (a typo in the given name)
     # shares only the family name's sound with the postcode, a key two records hold.
-    namesakes = [(f"np:M460|T520#{uid}", f"namesake-{i}", f"c-{i:03}") for i in range(10)]
-    own = [(f"nz:M460:16130#{uid}", "own-1", "c-zzz"), (f"nz:M460:16130#{uid}", "own-2", "c-zzz")]
-    await hold(session, namesakes + own)
+    namesakes = [("np:M460|T520", f"namesake-{i}", f"c-{i:03}") for i in range(10)]
+    copies = [("nz:M460:16130", "own-1", "c-zzz"), ("nz:M460:16130", "own-2", "c-zzz")]
+    await hold(session, uid, namesakes + copies)
 
     found = await candidates(
-        Repository(session), [{f"np:M460|T520#{uid}", f"nz:M460:16130#{uid}"}], limit=5, max_key_records=200
+        Repository(session), uid, [{"np:M460|T520", "nz:M460:16130"}], limit=5, max_key_records=200
     )
 
     assert found[0][0] == ("c-zzz", 1)
@@ -176,14 +181,15 @@ async def test_a_name_only_key_has_its_own_lower_cap(session: AsyncSession, uid:
     # key, still counts.
     await hold(
         session,
-        [(f"np:A500|S530#{uid}", f"n-{i}", f"c-n{i:03}") for i in range(41)]
-        + [(f"nd:A500:1990-01-01#{uid}", f"d-{i}", f"c-d{i:03}") for i in range(41)],
+        uid,
+        [("np:A500|S530", f"n-{i}", f"c-n{i:03}") for i in range(41)]
+        + [("nd:A500:1990-01-01", f"d-{i}", f"c-d{i:03}") for i in range(41)],
     )
     repo = Repository(session)
-    keys = [{f"np:A500|S530#{uid}", f"nd:A500:1990-01-01#{uid}"}]
+    keys = [{"np:A500|S530", "nd:A500:1990-01-01"}]
 
-    capped = await candidates(repo, keys, limit=100, max_key_records=200, max_name_key_records=40)
-    uncapped = await candidates(repo, keys, limit=100, max_key_records=200, max_name_key_records=41)
+    capped = await candidates(repo, uid, keys, limit=100, max_key_records=200, max_name_key_records=40)
+    uncapped = await candidates(repo, uid, keys, limit=100, max_key_records=200, max_name_key_records=41)
 
     assert {cid for cid, _ in capped[0]} == {f"c-d{i:03}" for i in range(41)}
     assert len(uncapped[0]) == 82
