@@ -52,7 +52,8 @@ _last_purge: dict[int, float] = {}
 def request_id(request: Message) -> str:
     """The request's ``request_id`` ("" when it has none), checked: at most 128 printable ASCII."""
     value: str = getattr(request, "request_id", "")
-    if value and (len(value) > MAX_LENGTH or not all(" " < c <= "~" for c in value)):
+    # Printable ASCII without spaces: "!" to "~" (``isprintable`` of ASCII admits the space too).
+    if value and (len(value) > MAX_LENGTH or not (value.isascii() and value.isprintable()) or " " in value):
         raise InvalidArgument("request_id", f"at most {MAX_LENGTH} printable ASCII characters, no spaces")
     return value
 
