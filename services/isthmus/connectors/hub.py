@@ -229,8 +229,6 @@ class GrpcHub:
         so a repeated sync repeats them harmlessly); a statement refused fails its record."""
 
         async def state(record: Record, delivery: Delivery) -> Delivery:
-            if not delivery.accepted or not record.get("consents"):
-                return delivery
             for i, request in enumerate(mapping.consents(system, instance, delivery.hub_id, record)):
                 async with self._limit:
                     try:
@@ -239,7 +237,17 @@ class GrpcHub:
                         return Delivery(False, delivery.hub_id, f"consents[{i}]: {exc}", delivery.outcome)
             return delivery
 
-        return list(await asyncio.gather(*(state(r, d) for r, d in zip(records, delivered, strict=True))))
+        # A task only for a record that states consents: most records state none.
+        stating = [
+            n
+            for n, (r, d) in enumerate(zip(records, delivered, strict=True))
+            if d.accepted and r.get("consents")
+        ]
+        stated = await asyncio.gather(*(state(records[n], delivered[n]) for n in stating))
+        out = list(delivered)
+        for n, d in zip(stating, stated, strict=True):
+            out[n] = d
+        return out
 
     async def golden_id(self, system: str, source_id: str) -> str:
         key = (system, source_id)

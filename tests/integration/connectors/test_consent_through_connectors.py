@@ -102,3 +102,45 @@ async def test_an_opt_in_and_a_later_opt_out_in_the_shop_reach_the_golden_custom
                 connectors.close()
     finally:
         shop.close()
+
+
+async def test_in_one_batch_each_record_keeps_its_own_consent_outcome(
+    pg_database: str, tmp_path: Path
+) -> None:
+    """Records stating no consent, good statements and a refused one, in one batch: each record's
+    delivery is its own (a refused statement fails its record only)."""
+    shop = ShopSimulator(tmp_path, seed=0, rate_limit_every=0)
+    first = shop.add_customer("Ida", "Berg", "ida@berg.example")
+    shop.set_marketing_consent(first["id"], "email", "subscribed", "2024-03-01T10:00:00+00:00")
+    plain = shop.add_customer("Tore", "Dahl", "tore@dahl.example")
+    last = shop.add_customer("Per", "Moe", "per@moe.example")
+    shop.set_marketing_consent(last["id"], "sms", "subscribed", "2024-03-02T11:00:00+00:00")
+    refused = shop.add_customer("Eva", "Holm", "eva@holm.example")
+    shop.set_marketing_consent(refused["id"], "email", "subscribed", "2999-01-01T00:00:00+00:00")
+    settings = hub_settings(pg_database)
+    inst = Instance("shop", "ecommerce", {**shop.config(), "source_system": "webshop"}, 3600, ("customers",))
+    try:
+        async with hub.running(settings, ["customers"]) as h, h.channel() as channel:
+            master = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+            connectors = local_runtime(settings, channel, [inst])
+            try:
+                [result] = await connectors.sync("shop", progress=False)
+                assert (result.read, result.accepted, result.rejected) == (4, 3, 1)
+                [letter] = await connectors.syncer.store.dead_letters("shop")
+                assert letter.record_key == str(refused["id"]) and "consents[0]" in letter.reason
+
+                async def stated(person: dict) -> set[str]:  # type: ignore[type-arg]
+                    found = await master.GetCustomerBySourceId(
+                        customers_pb2.GetCustomerBySourceIdRequest(
+                            source_system="webshop", source_id=str(person["id"])
+                        )
+                    )
+                    return set(consents(found.customer))
+
+                assert await stated(first) == {"CONSENT_CHANNEL_EMAIL"}
+                assert await stated(plain) == set()
+                assert await stated(last) == {"CONSENT_CHANNEL_SMS"}
+            finally:
+                connectors.close()
+    finally:
+        shop.close()
