@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from isthmus_connector_ecommerce.simulator import ShopSimulator
@@ -129,7 +130,7 @@ async def test_in_one_batch_each_record_keeps_its_own_consent_outcome(
                 [letter] = await connectors.syncer.store.dead_letters("shop")
                 assert letter.record_key == str(refused["id"]) and "consents[0]" in letter.reason
 
-                async def stated(person: dict) -> set[str]:  # type: ignore[type-arg]
+                async def stated(person: dict[str, Any]) -> set[str]:
                     found = await master.GetCustomerBySourceId(
                         customers_pb2.GetCustomerBySourceIdRequest(
                             source_system="webshop", source_id=str(person["id"])
