@@ -22,7 +22,7 @@ from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
-from isthmus.connectors.runtime import ConnectorRuntime, load_instances
+from isthmus.connectors.runtime import FILE_ENV, ConnectorRuntime, load_instances
 from isthmus.connectors.state import SqlIdMap, SqlStateStore, instance_locks
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
@@ -44,7 +44,7 @@ def build_runtime(
     settings: Settings, runtime: Runtime, channels: HubChannels | grpc.aio.Channel, hub: HubSettings
 ) -> ConnectorRuntime:
     engine = runtime.engine("connectors")
-    file = settings.extra.get("ISTHMUS_CONNECTORS_FILE")
+    file = settings.extra.get(FILE_ENV)
     instances = load_instances(Path(file) if file else None, instance_env(settings))
     plugins = get_plugin_manager(settings.extra)
     sink = GrpcHub(channels, SqlIdMap(engine), token=hub.token)

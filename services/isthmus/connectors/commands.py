@@ -13,7 +13,13 @@ from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
 from isthmus.connectors.hub import HubRefused
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
-from isthmus.connectors.runtime import ConnectorRuntime, InstanceBusy, InstanceConfigError, load_instances
+from isthmus.connectors.runtime import (
+    FILE_ENV,
+    ConnectorRuntime,
+    InstanceBusy,
+    InstanceConfigError,
+    load_instances,
+)
 from isthmus.connectors.sdk import ConfigInvalid, StreamState, redact
 from isthmus.connectors.state import SqlStateStore
 from isthmus.kernel.ids import is_uuid
@@ -100,7 +106,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _file(args: argparse.Namespace, settings: Settings) -> Path | None:
-    file = args.file or settings.extra.get("ISTHMUS_CONNECTORS_FILE")
+    file = args.file or settings.extra.get(FILE_ENV)
     return Path(file) if file else None
 
 
@@ -110,7 +116,7 @@ def _runtime(
     file = _file(args, settings)
     if file is None:
         raise ConfigError("ISTHMUS_CONNECTORS_FILE (or --file) must name the connector instances file")
-    extra = {**settings.extra, "ISTHMUS_CONNECTORS_FILE": str(file)}
+    extra = {**settings.extra, FILE_ENV: str(file)}
     return build_runtime(settings.with_overrides(extra=extra), runtime, channels, hub)
 
 

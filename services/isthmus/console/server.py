@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -73,12 +73,3 @@ async def start(settings: ConsoleSettings, *, oidc: Any = None) -> RunningConsol
     running = RunningConsole(server, task)
     log.info("console listening on http://%s:%d", settings.host, running.port)
     return running
-
-
-@contextlib.asynccontextmanager
-async def serving(settings: ConsoleSettings, *, oidc: Any = None) -> AsyncIterator[RunningConsole]:
-    running = await start(settings, oidc=oidc)
-    try:
-        yield running
-    finally:
-        await running.stop()
