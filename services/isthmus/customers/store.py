@@ -514,10 +514,6 @@ def customer_columns(golden: Golden) -> dict[str, Any]:
     }
 
 
-def flag_list(flags: Iterable[int]) -> list[int]:
-    return sorted(set(flags))
-
-
 def _key_hash(key: str) -> int:
     """A signed 64-bit advisory lock id for a blocking key (stable across processes)."""
     digest = hashlib.blake2b(f"isthmus.customers:{key}".encode(), digest_size=8).digest()

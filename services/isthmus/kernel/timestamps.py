@@ -94,11 +94,6 @@ def opt_duration(message: Any, name: str, field: str | None = None) -> timedelta
     return from_duration(getattr(message, name), field or name) if message.HasField(name) else None
 
 
-def date_message(value: date | None) -> common_pb2.Date | None:
-    """A date as ``isthmus.common.v1.Date`` (None stays None)."""
-    return None if value is None else common_pb2.Date(year=value.year, month=value.month, day=value.day)
-
-
 def from_date(value: common_pb2.Date, field: str) -> date:
     """``isthmus.common.v1.Date`` as a date; ``InvalidArgument(field)`` when it is not a calendar day."""
     try:

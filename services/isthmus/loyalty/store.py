@@ -282,12 +282,6 @@ class LoyaltyRepository:
         rows = await self._execute(query.order_by(ledger.c.seq.desc()).limit(size))
         return [(r.seq, loyalty_pb2.LedgerEntry.FromString(r.doc)) for r in rows]
 
-    async def ledger_sum(self, account_id: str) -> int:
-        total = await self._execute(
-            select(func.coalesce(func.sum(ledger.c.points), 0)).where(ledger.c.account_id == account_id)
-        )
-        return int(total.scalar_one())
-
     async def scrub_ledger(self, account_id: str) -> None:
         """Erasure: free text and people's names leave the entries; numbers and reasons' ids stay."""
         rows = (

@@ -294,8 +294,3 @@ def has_items(descriptor: Descriptor) -> bool:
         for f in descriptor.fields
         if f.type == _MESSAGE and f.is_repeated
     )
-
-
-def needs_checking(descriptor: Descriptor) -> bool:
-    """Whether requests of this type have any field the rules apply to (most have)."""
-    return bool(_plan(descriptor))

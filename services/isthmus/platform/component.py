@@ -88,12 +88,3 @@ def load(name: str) -> Component:
     module = importlib.import_module(REGISTRY[name])
     component: Component = module.component()
     return component
-
-
-def unimplemented(name: str, schema: str, service: str, servicer: Any, add_to_server: Any) -> Component:
-    """A context whose RPCs all answer UNIMPLEMENTED: listed by reflection and health until built."""
-
-    async def start(server: grpc.aio.Server, runtime: Runtime) -> None:
-        add_to_server(servicer, server)
-
-    return Component(name, schema, (service,), (), start)

@@ -272,14 +272,6 @@ def headers(span: Span | None = None) -> dict[str, str]:
     return carrier
 
 
-def current_trace_id() -> str | None:
-    """The current span's trace id as 32 hex digits, or None outside a sampled trace."""
-    span_context = trace.get_current_span().get_span_context()
-    if not span_context.is_valid or not span_context.trace_flags.sampled:
-        return None
-    return format(span_context.trace_id, "032x")
-
-
 @contextmanager
 def span(
     name: str,

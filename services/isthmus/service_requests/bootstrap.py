@@ -33,12 +33,6 @@ def unit_of_work_factory(runtime: Runtime) -> UnitOfWorkFactory:
     return UnitOfWorkFactory(session_factory(runtime.engine(SCHEMA)), record)
 
 
-def breach_detector(runtime: Runtime) -> BreachDetector:
-    """The detector as the component runs it; tests build one to scan at a simulated time."""
-    config = sr_settings.load(runtime.settings.extra)
-    return BreachDetector(unit_of_work_factory(runtime), runtime.clock, config.breach_scan_interval)
-
-
 CONSUMES = (
     ("customers", consumers.ROUTING_KEYS),
     ("orders", consumers.ORDER_KEYS),
