@@ -242,7 +242,7 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
         async with self.deps.reading() as uow:
             ids, token = await queries.search(uow, request, self.deps.settings.default_region)
             full = request.view == pb.CUSTOMER_VIEW_FULL
-            found = [await queries.load_customer(uow, cid, lineage=full) for cid in ids]
+            found = await queries.load_customers(uow, ids, lineage=full)
         return api.SearchCustomersResponse(customers=found, next_page_token=token)
 
     async def GetCustomerBySourceId(

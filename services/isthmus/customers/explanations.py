@@ -68,34 +68,50 @@ async def _current(uow: UnitOfWork, ids: set[str]) -> dict[str, tuple[str, int]]
     return out
 
 
-async def household(uow: UnitOfWork, customer_id: str) -> list[pb.HouseholdMember]:
-    """The other customers of ``customer_id``'s household, by their current ids (merges followed);
-    erased customers are left out."""
+async def households(uow: UnitOfWork, customer_ids: Sequence[str]) -> dict[str, list[pb.HouseholdMember]]:
+    """The other customers of each customer's household, by their current ids (merges followed);
+    erased customers are left out. Read together for all of ``customer_ids`` (a page of search
+    results): the queries of one customer, whatever their number."""
     c = customers.c
-    mine = {customer_id}
-    frontier = {customer_id}
-    while frontier:  # the customers merged into this one keep their links under their own ids
+    # Each customer id -> the customers of the request whose household it speaks for: itself, and
+    # the customers merged into it, which keep their links under their own ids.
+    roots: dict[str, set[str]] = {cid: {cid} for cid in customer_ids}
+    frontier = set(roots)
+    while frontier:
         merged = await uow.session.execute(
-            select(c.customer_id).where(any_of(c.merged_into_id, "ids")), {"ids": list(frontier)}
+            select(c.customer_id, c.merged_into_id).where(any_of(c.merged_into_id, "ids")),
+            {"ids": list(frontier)},
         )
-        frontier = {r[0] for r in merged} - mine
-        mine |= frontier
+        frontier = set()
+        for cid, into in merged:
+            new = roots[into] - roots.get(cid, set())
+            if new:
+                roots.setdefault(cid, set()).update(new)
+                frontier.add(cid)
     h = household_links.c
     rows = (
         await uow.session.execute(
             select(household_links).where(any_of(h.customer_a, "a") | any_of(h.customer_b, "b")),
-            {"a": list(mine), "b": list(mine)},
+            {"a": list(roots), "b": list(roots)},
         )
     ).all()
-    others = {r.customer_b if r.customer_a in mine else r.customer_a for r in rows}
-    now = await _current(uow, others)
-    members: dict[str, pb.HouseholdMember] = {}
-    for r in rows:
-        other = r.customer_b if r.customer_a in mine else r.customer_a
+    mine: dict[str, set[str]] = {cid: set() for cid in customer_ids}
+    for cid, of in roots.items():
+        for root in of:
+            mine[root].add(cid)
+    # (customer asked for, the link's other customer, the link), in the links' order.
+    links = [
+        (root, r.customer_b if r.customer_a in mine[root] else r.customer_a, r)
+        for r in rows
+        for root in sorted(roots.get(r.customer_a, set()) | roots.get(r.customer_b, set()))
+    ]
+    now = await _current(uow, {other for _, other, _ in links})
+    members: dict[str, dict[str, pb.HouseholdMember]] = {cid: {} for cid in customer_ids}
+    for root, other, r in links:
         current, state = now.get(other, (other, 0))
-        if current in mine or state != ACTIVE or current in members:
+        if current in mine[root] or state != ACTIVE or current in members[root]:
             continue
-        members[current] = pb.HouseholdMember(
+        members[root][current] = pb.HouseholdMember(
             customer_id=current,
             shared=[f"{comparator}: {level}" for comparator, level in r.shared],
             reason=r.reason,
@@ -104,4 +120,4 @@ async def household(uow: UnitOfWork, customer_id: str) -> list[pb.HouseholdMembe
             ),
             create_time=ts(r.create_time),
         )
-    return [members[k] for k in sorted(members)]
+    return {cid: [found[k] for k in sorted(found)] for cid, found in members.items()}

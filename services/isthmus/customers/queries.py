@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -25,8 +26,7 @@ from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 
-async def consent_messages(uow: UnitOfWork, customer_id: str) -> list[pb.Consent]:
-    rows = await uow.repo.consent_rows(customer_id)
+def consent_messages(rows: Iterable[Any]) -> list[pb.Consent]:
     return [
         pb.Consent(
             channel=r.channel,
@@ -45,21 +45,40 @@ async def load_customer(
 ) -> pb.Customer:
     if not customer_id:
         raise InvalidArgument(field, "is required")
-    row = await uow.repo.customer_row(customer_id)
-    if row is None:
+    found = await load_customers(uow, [customer_id], lineage=lineage)
+    if not found:
         raise NotFound(f"customer {customer_id} not found")
+    return found[0]
+
+
+async def load_customers(uow: UnitOfWork, customer_ids: Sequence[str], *, lineage: bool) -> list[pb.Customer]:
+    """The customers of ``customer_ids`` that exist, in that order, each as ``load_customer`` makes it;
+    read together, so that a page of search results costs the queries of one customer."""
+    rows = await uow.repo.customer_rows(customer_ids)
+    ids = [cid for cid in dict.fromkeys(customer_ids) if cid in rows]
+    if not ids:
+        return []
+    consents = await uow.repo.consent_rows(ids)
     if not lineage:
-        sources = (await uow.repo.source_rows_of([customer_id])).get(customer_id, [])
-        return convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=False)
+        held = await uow.repo.source_rows_of(ids)
+        return [
+            convert.customer(rows[cid], held.get(cid, []), consent_messages(consents.get(cid, ())))
+            for cid in ids
+        ]
     # The FULL view: what made each link (read with the records), and the customer's household.
-    explained = await uow.repo.explained_source_rows(customer_id)
-    why = {(s.source_system, s.source_id): (model, comparisons) for s, model, comparisons in explained}
-    sources = [s for s, _, _ in explained]
-    msg = convert.customer(row, sources, await consent_messages(uow, customer_id), lineage=True)
-    for ref in msg.sources:
-        explanations.explain(ref, *why.get((ref.source_system, ref.source_id), (None, None)))
-    msg.household.extend(await explanations.household(uow, customer_id))
-    return msg
+    explained = await uow.repo.explained_source_rows(ids)
+    households = await explanations.households(uow, ids)
+    found = []
+    for cid in ids:
+        linked = explained.get(cid, [])
+        why = {(s.source_system, s.source_id): (model, comparisons) for s, model, comparisons in linked}
+        sources = [s for s, _, _ in linked]
+        msg = convert.customer(rows[cid], sources, consent_messages(consents.get(cid, ())), lineage=True)
+        for ref in msg.sources:
+            explanations.explain(ref, *why.get((ref.source_system, ref.source_id), (None, None)))
+        msg.household.extend(households[cid])
+        found.append(msg)
+    return found
 
 
 async def lookup(

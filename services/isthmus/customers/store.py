@@ -160,9 +160,9 @@ _CUSTOMER_COLS = [c.cast(Text).label("golden_json") if c.name == "golden" else c
 # Built once (GetCustomer and every ingest batch run them): no per-call statement construction.
 _SOURCE_ROWS_OF = select(*_SOURCE_COLS).where(any_of(source_records.c.customer_id, "ids"))
 _CUSTOMER_ROWS = select(*_CUSTOMER_COLS).where(any_of(customers.c.customer_id, "ids"))
-# A customer's records with what linked each (GetCustomer's full view), in one statement.
+# Customers' records with what linked each (GetCustomer's full view), in one statement.
 _EXPLAINED = select(*_SOURCE_COLS, source_records.c.match_model, source_records.c.match_comparisons)
-_EXPLAINED_SOURCE_ROWS = _EXPLAINED.where(source_records.c.customer_id == bindparam("customer_id"))
+_EXPLAINED_SOURCE_ROWS = _EXPLAINED.where(any_of(source_records.c.customer_id, "ids"))
 # One record with what linked it (GetCustomerBySourceId), by its key.
 _EXPLAINED_SOURCE_ROW = _EXPLAINED.where(
     source_records.c.source_system == bindparam("source_system"),
@@ -170,7 +170,7 @@ _EXPLAINED_SOURCE_ROW = _EXPLAINED.where(
 )
 
 
-_CONSENTS_OF = select(consents).where(consents.c.customer_id == bindparam("customer_id"))
+_CONSENTS_OF = select(consents).where(any_of(consents.c.customer_id, "ids"))
 
 
 class Repository:
@@ -234,10 +234,14 @@ class Repository:
             out[r.customer_id].append(_source_row(r))
         return out
 
-    async def explained_source_rows(self, customer_id: str) -> list[tuple[SourceRow, str | None, Any]]:
-        """The customer's source records, each with the model and the comparisons that linked it."""
-        rows = (await self.session.execute(_EXPLAINED_SOURCE_ROWS, {"customer_id": customer_id})).all()
-        return [(_source_row(r), r.match_model, r.match_comparisons) for r in rows]
+    async def explained_source_rows(
+        self, customer_ids: Sequence[str]
+    ) -> dict[str, list[tuple[SourceRow, str | None, Any]]]:
+        """The customers' source records, each with the model and the comparisons that linked it."""
+        out: dict[str, list[tuple[SourceRow, str | None, Any]]] = defaultdict(list)
+        for r in await self.session.execute(_EXPLAINED_SOURCE_ROWS, {"ids": list(customer_ids)}):
+            out[r.customer_id].append((_source_row(r), r.match_model, r.match_comparisons))
+        return out
 
     async def explained_source_row(
         self, source_system: str, source_id: str
@@ -359,8 +363,11 @@ class Repository:
         rows = (await self.session.execute(_CUSTOMER_ROWS, {"ids": id_list})).all()
         return {r.customer_id: _customer_row(r) for r in rows}
 
-    async def consent_rows(self, customer_id: str) -> Sequence[Any]:
-        return (await self.session.execute(_CONSENTS_OF, {"customer_id": customer_id})).all()
+    async def consent_rows(self, customer_ids: Sequence[str]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = defaultdict(list)
+        for r in await self.session.execute(_CONSENTS_OF, {"ids": list(customer_ids)}):
+            out[r.customer_id].append(r)
+        return out
 
     async def customer_row(self, customer_id: str) -> CustomerRow | None:
         return (await self.customer_rows([customer_id])).get(customer_id)
