@@ -255,7 +255,11 @@ def _result(r: rules.TestResult) -> pb.CampaignTestResult:
     )
 
 
-async def _campaign(e: Engagement, c: rules.Campaign, *, audit: bool = True) -> pb.Campaign:
+async def _campaign(
+    e: Engagement, c: rules.Campaign, *, audit: bool = True, created: datetime | None = None
+) -> pb.Campaign:
+    """The campaign's message; its create time read unless given (``created``), its audit trail with
+    ``audit``."""
     message = pb.Campaign(
         campaign_id=c.campaign_id,
         name=c.name,
@@ -275,7 +279,7 @@ async def _campaign(e: Engagement, c: rules.Campaign, *, audit: bool = True) -> 
         purpose=_enum(c.purpose),
         state=_enum(c.state),
         last_test=_result(c.test) if c.test is not None else None,
-        create_time=ts(await e.create_time(c.campaign_id)),
+        create_time=ts(created or await e.create_time(c.campaign_id)),
     )
     if audit:
         for entry, actor in await e.audit(c.campaign_id):
@@ -358,8 +362,8 @@ class CampaignServicer(_Base, campaigns_pb2_grpc.CampaignServiceServicer):
         after = position.text("a") if position is not None else ""
 
         async def work(e: Engagement) -> list[pb.Campaign]:
-            ids = await e.campaign_ids(after, size + 1)
-            return [await _campaign(e, await e.campaign(i), audit=False) for i in ids]
+            page = await e.campaign_page(after, size + 1)
+            return [await _campaign(e, c, audit=False, created=created) for c, created in page]
 
         found = await self._run(work)
         token = encode_token({"a": found[size - 1].campaign_id}, filters) if len(found) > size else ""

@@ -177,15 +177,17 @@ class Campaigns(Audience):
             for r in rows
         ]
 
-    async def campaign_ids(self, after: str, limit: int) -> list[str]:
-        return list(
-            await self.session.scalars(
-                select(campaign_table.c.campaign_id)
-                .where(campaign_table.c.campaign_id > after)
-                .order_by(campaign_table.c.campaign_id)
-                .limit(limit)
-            )
+    async def campaign_page(self, after: str, limit: int) -> list[tuple[rules.Campaign, datetime | None]]:
+        """Up to ``limit`` campaigns with ids after ``after``, in id order, each with its create time:
+        one statement for the page."""
+        c = campaign_table.c
+        rows = await self.session.execute(
+            select(c.campaign_id, c.doc, c.create_time)
+            .where(c.campaign_id > after)
+            .order_by(c.campaign_id)
+            .limit(limit)
         )
+        return [(campaign_from_doc(r.campaign_id, jsoncodec.loads(r.doc)), r.create_time) for r in rows]
 
     async def report(self, campaign_id: str) -> rules.Report:
         await self.campaign(campaign_id)

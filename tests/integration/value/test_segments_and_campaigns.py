@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from google.protobuf.message import Message
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import ts
@@ -517,3 +518,48 @@ async def test_a_segment_created_and_published_twice_by_request_id_is_made_once(
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await v.segments.CreateSegment(create)
     assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS and "name differs" in caught.value.details()
+
+
+async def test_campaigns_are_listed_page_by_page_each_as_get_campaign_reads_it(value_hub) -> None:
+    """A page of campaigns is read with one statement, not one or two a campaign; each listed campaign
+    is what GetCampaign says of it (but for the audit trail, which only GetCampaign carries)."""
+    v = value_hub
+    tag = uuid.uuid4().hex[:6]
+    mine = []
+    for n in range(3):
+        created = await v.campaigns.CreateCampaign(
+            pb.CreateCampaignRequest(
+                campaign=pb.Campaign(
+                    name=f"Listed {tag} {n}",
+                    trigger=pb.CAMPAIGN_TRIGGER_CART_ABANDONED,
+                    channel=EMAIL,
+                    template_id="tpl",
+                )
+            )
+        )
+        mine.append(created.campaign.campaign_id)
+    await v.settle()
+    lookups: list[str] = []
+
+    def lookup(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "campaigns.campaign_id = " in statement:
+            lookups.append(statement)
+
+    listed: dict[str, pb.Campaign] = {}
+    token = ""
+    event.listen(Engine, "before_cursor_execute", lookup)
+    try:
+        while True:
+            page = await v.campaigns.ListCampaigns(pb.ListCampaignsRequest(page_size=2, page_token=token))
+            listed.update((c.campaign_id, c) for c in page.campaigns)
+            token = page.next_page_token
+            if not token:
+                break
+    finally:
+        event.remove(Engine, "before_cursor_execute", lookup)
+    assert not lookups, lookups
+    for campaign_id in mine:
+        alone = (await v.campaigns.GetCampaign(pb.GetCampaignRequest(campaign_id=campaign_id))).campaign
+        assert alone.audit_entries and alone.create_time.seconds
+        del alone.audit_entries[:]
+        assert listed[campaign_id] == alone
