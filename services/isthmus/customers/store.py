@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Integer,
@@ -139,6 +139,10 @@ def _source_row(r: Any) -> SourceRow:
     )
 
 
+def _explained(r: Any) -> tuple[SourceRow, str | None, Any]:
+    return _source_row(r), r.match_model, r.match_comparisons
+
+
 def _customer_row(r: Any) -> CustomerRow:
     return CustomerRow(
         r.customer_id,
@@ -151,6 +155,8 @@ def _customer_row(r: Any) -> CustomerRow:
         r.update_time,
     )
 
+
+_T = TypeVar("_T")
 
 _SOURCE_COLS = [
     c for c in source_records.c if c.name not in ("raw", "profile", "match_model", "match_comparisons")
@@ -224,24 +230,26 @@ class Repository:
         stmt = candidate_query.PROFILES_OF if with_records else candidate_query.PROFILES_ONLY_OF
         return [ProfileRow(*r) for r in (await self.session.execute(stmt, {"ids": ids})).all()]
 
-    async def source_rows_of(self, customer_ids: Iterable[str]) -> dict[str, list[SourceRow]]:
+    async def _by_customer(
+        self, statement: Any, customer_ids: Iterable[str], make: Callable[[Any], _T]
+    ) -> dict[str, list[_T]]:
+        """``statement``'s rows for these customers (its ``ids`` parameter), each made by ``make``,
+        by customer; no statement when there are none."""
         ids = list(set(customer_ids))
-        out: dict[str, list[SourceRow]] = defaultdict(list)
-        if not ids:
-            return out
-        rows = (await self.session.execute(_SOURCE_ROWS_OF, {"ids": ids})).all()
-        for r in rows:
-            out[r.customer_id].append(_source_row(r))
+        out: dict[str, list[_T]] = defaultdict(list)
+        if ids:
+            for r in await self.session.execute(statement, {"ids": ids}):
+                out[r.customer_id].append(make(r))
         return out
 
+    async def source_rows_of(self, customer_ids: Iterable[str]) -> dict[str, list[SourceRow]]:
+        return await self._by_customer(_SOURCE_ROWS_OF, customer_ids, _source_row)
+
     async def explained_source_rows(
-        self, customer_ids: Sequence[str]
+        self, customer_ids: Iterable[str]
     ) -> dict[str, list[tuple[SourceRow, str | None, Any]]]:
         """The customers' source records, each with the model and the comparisons that linked it."""
-        out: dict[str, list[tuple[SourceRow, str | None, Any]]] = defaultdict(list)
-        for r in await self.session.execute(_EXPLAINED_SOURCE_ROWS, {"ids": list(customer_ids)}):
-            out[r.customer_id].append((_source_row(r), r.match_model, r.match_comparisons))
-        return out
+        return await self._by_customer(_EXPLAINED_SOURCE_ROWS, customer_ids, _explained)
 
     async def explained_source_row(
         self, source_system: str, source_id: str
@@ -249,7 +257,7 @@ class Repository:
         """One source record with the model and the comparisons that linked it, if it is held."""
         params = {"source_system": source_system, "source_id": source_id}
         r = (await self.session.execute(_EXPLAINED_SOURCE_ROW, params)).one_or_none()
-        return None if r is None else (_source_row(r), r.match_model, r.match_comparisons)
+        return None if r is None else _explained(r)
 
     async def raw_records(self, customer_id: str) -> list[tuple[str, str, bytes]]:
         stmt = select(source_records.c.source_system, source_records.c.source_id, source_records.c.raw).where(
@@ -363,11 +371,8 @@ class Repository:
         rows = (await self.session.execute(_CUSTOMER_ROWS, {"ids": id_list})).all()
         return {r.customer_id: _customer_row(r) for r in rows}
 
-    async def consent_rows(self, customer_ids: Sequence[str]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = defaultdict(list)
-        for r in await self.session.execute(_CONSENTS_OF, {"ids": list(customer_ids)}):
-            out[r.customer_id].append(r)
-        return out
+    async def consent_rows(self, customer_ids: Iterable[str]) -> dict[str, list[Any]]:
+        return await self._by_customer(_CONSENTS_OF, customer_ids, lambda r: r)
 
     async def customer_row(self, customer_id: str) -> CustomerRow | None:
         return (await self.customer_rows([customer_id])).get(customer_id)
