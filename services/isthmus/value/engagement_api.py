@@ -107,7 +107,15 @@ def _version(v: segments.SegmentVersion | None) -> pb.SegmentVersion | None:
 
 
 async def _segment(e: Engagement, segment_id: str) -> pb.Segment:
-    published, draft, count = await e.segment(segment_id)
+    return _segment_message(segment_id, *await e.segment(segment_id))
+
+
+def _segment_message(
+    segment_id: str,
+    published: segments.SegmentVersion | None,
+    draft: segments.SegmentVersion | None,
+    count: int,
+) -> pb.Segment:
     return pb.Segment(
         segment_id=segment_id, published=_version(published), draft=_version(draft), member_count=count
     )
@@ -191,12 +199,14 @@ class SegmentServicer(_Base, campaigns_pb2_grpc.SegmentServiceServicer):
         position = decode_token(request.page_token, filters)
         after = position.text("a") if position is not None else ""
 
-        async def work(e: Engagement) -> list[pb.Segment]:
-            return [await _segment(e, s) for s in await e.segment_ids(after, size + 1)]
+        async def work(e: Engagement) -> tuple[list[pb.Segment], bool]:
+            ids = await e.segment_ids(after, size + 1)
+            found = await e.segments_of(ids[:size])
+            return [_segment_message(s, *found[s]) for s in ids[:size]], len(ids) > size
 
-        found = await self._run(work)
-        token = encode_token({"a": found[size - 1].segment_id}, filters) if len(found) > size else ""
-        return pb.ListSegmentsResponse(segments=found[:size], next_page_token=token)
+        page, more = await self._run(work)
+        token = encode_token({"a": page[-1].segment_id}, filters) if more else ""
+        return pb.ListSegmentsResponse(segments=page, next_page_token=token)
 
     async def ListSegmentMembers(self, request: pb.ListSegmentMembersRequest, context: Any) -> Message:
         if not request.segment_id:

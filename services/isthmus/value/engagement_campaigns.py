@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, insert, select, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, select, update
 
 from isthmus.kernel.errors import FailedPrecondition, NotFound
 from isthmus.kernel.ids import new_uuid
 from isthmus.platform import jsoncodec
-from isthmus.platform.sql import insert_many
+from isthmus.platform.sql import any_of, insert_many
 from isthmus.value import campaigns as rules
 from isthmus.value.engagement_segments import CHUNK, Audience
 from isthmus.value.engagement_tables import (
@@ -31,6 +31,18 @@ from isthmus.value.engagement_tables import campaigns as campaign_table
 
 _INT = Integer()
 SENT_OR_CONTROL = (int(rules.Outcome.SEND), int(rules.Outcome.CONTROL))
+_OF_CAMPAIGN = and_(
+    campaign_decisions.c.campaign_id == bindparam("campaign_id"),
+    any_of(campaign_decisions.c.customer_id, "ids"),
+)
+# When a campaign last reached each of some customers (sent, or held back as control).
+_LAST_REACHED = (
+    select(campaign_decisions.c.customer_id, func.max(campaign_decisions.c.decide_time).label("last"))
+    .where(_OF_CAMPAIGN, campaign_decisions.c.outcome.in_(SENT_OR_CONTROL))
+    .group_by(campaign_decisions.c.customer_id)
+)
+# What a campaign decided before on some customers: (customer, the occurrence's reference).
+_DECIDED = select(campaign_decisions.c.customer_id, campaign_decisions.c.reference).where(_OF_CAMPAIGN)
 
 
 @dataclass(frozen=True)
@@ -120,16 +132,20 @@ class Campaigns(Audience):
             seen.setdefault(r.customer_id)
         return list(seen)
 
-    async def _contact_for(self, campaign: rules.Campaign, customer_id: str) -> rules.Contact:
-        contact = await self.contact(customer_id)
-        last = await self.session.scalar(
-            select(func.max(campaign_decisions.c.decide_time)).where(
-                campaign_decisions.c.campaign_id == campaign.campaign_id,
-                campaign_decisions.c.customer_id == customer_id,
-                campaign_decisions.c.outcome.in_(SENT_OR_CONTROL),
-            )
-        )
-        return replace(contact, last_decided_at=last)
+    async def _contacts_for(
+        self, campaign: rules.Campaign, customer_ids: Sequence[str]
+    ) -> dict[str, rules.Contact]:
+        """Each customer's contact with when this campaign last reached them (sent or held back as
+        control), a thousand customers at a time with two statements each."""
+        found: dict[str, rules.Contact] = {}
+        ids = list(dict.fromkeys(customer_ids))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            contacts = await self.contacts(chunk)
+            params = {"campaign_id": campaign.campaign_id, "ids": chunk}
+            last = {r.customer_id: r.last for r in await self.session.execute(_LAST_REACHED, params)}
+            found.update((c, replace(contacts[c], last_decided_at=last.get(c))) for c in chunk)
+        return found
 
     async def test_campaign(
         self, campaign_id: str, lookback: timedelta, sample_size: int, actor: Actor
@@ -139,7 +155,9 @@ class Campaigns(Audience):
             raise FailedPrecondition(
                 f"campaign {campaign_id} is {campaign.state.name}; only a draft is tested"
             )
-        contacts = [await self._contact_for(campaign, c) for c in await self.candidates(campaign, lookback)]
+        candidates = await self.candidates(campaign, lookback)
+        found = await self._contacts_for(campaign, candidates)
+        contacts = [found[c] for c in candidates]
         result = rules.dry_run(campaign, contacts, self.clock(), sample_size)
         tested, entry = rules.record_test(campaign, result, actor.id)
         await self._save(tested, entry, actor)
@@ -258,8 +276,11 @@ class Campaigns(Audience):
             ],
         )
         answering: dict[rules.Trigger, list[rules.Campaign]] = {}
-        decisions = []
-        for occurrence in occurrences:
+        # Each campaign's occurrences, keyed by where one-by-one deciding (each occurrence in turn,
+        # each of its campaigns in turn) would have come to them: the decisions and their messages
+        # keep that order.
+        asked: dict[str, tuple[rules.Campaign, list[tuple[tuple[int, int], rules.Occurrence]]]] = {}
+        for i, occurrence in enumerate(occurrences):
             if occurrence.trigger not in answering:
                 rows = await self.session.execute(
                     select(campaign_table.c.campaign_id, campaign_table.c.doc).where(
@@ -270,41 +291,61 @@ class Campaigns(Audience):
                 answering[occurrence.trigger] = [
                     campaign_from_doc(r.campaign_id, jsoncodec.loads(r.doc)) for r in rows.all()
                 ]
-            for campaign in answering[occurrence.trigger]:
+            for j, campaign in enumerate(answering[occurrence.trigger]):
                 if rules.answers(campaign, occurrence):
-                    decision = await self._decide(campaign, occurrence)
-                    if decision is not None:
-                        decisions.append(decision)
-        return decisions
-
-    async def _decide(self, campaign: rules.Campaign, occurrence: rules.Occurrence) -> rules.Decision | None:
-        key = and_(
-            campaign_decisions.c.campaign_id == campaign.campaign_id,
-            campaign_decisions.c.customer_id == occurrence.customer_id,
-            campaign_decisions.c.reference == occurrence.reference,
-        )
-        if await self.session.scalar(select(func.count()).select_from(campaign_decisions).where(key)):
-            return None  # decided when this happened before (a redelivered event)
-        contact = await self._contact_for(campaign, occurrence.customer_id)
+                    asked.setdefault(campaign.campaign_id, (campaign, []))[1].append(((i, j), occurrence))
+        decided: list[tuple[tuple[int, int], rules.Decision, rules.MessageRequest | None]] = []
         now = self.clock()
-        decision = rules.decide(campaign, contact, now)
-        message = rules.message_for(campaign, occurrence) if decision.outcome is rules.Outcome.SEND else None
-        await self.session.execute(
-            insert(campaign_decisions).values(
-                campaign_id=campaign.campaign_id,
-                customer_id=occurrence.customer_id,
-                reference=occurrence.reference,
-                outcome=int(decision.outcome),
-                reason=decision.reason,
-                message_id=message.message_id if message else None,
-                decide_time=now,
-                opened=False,
-                bought=False,
+        for campaign, items in asked.values():
+            decided += await self._decide(campaign, items, now)
+        decided.sort(key=lambda d: d[0])
+        for _, _, message in decided:
+            if message is not None:
+                await self.publisher.message_requested(self.session, message, now)
+        return [decision for _, decision, _ in decided]
+
+    async def _decide(
+        self, campaign: rules.Campaign, asked: Sequence[tuple[Any, rules.Occurrence]], now: datetime
+    ) -> list[tuple[Any, rules.Decision, rules.MessageRequest | None]]:
+        """One campaign's decisions on these occurrences, in their order, with the message each SEND
+        asks for: an occurrence it decided before (a redelivered event) is left out, and a customer it
+        reaches counts as reached for the occurrences after (the frequency cap). A constant number of
+        statements a thousand customers, the decisions written with one."""
+        ids = list(dict.fromkeys(o.customer_id for _, o in asked))
+        contacts = await self._contacts_for(campaign, ids)
+        done: set[tuple[str, str]] = set()
+        for start in range(0, len(ids), CHUNK):
+            params = {"campaign_id": campaign.campaign_id, "ids": ids[start : start + CHUNK]}
+            done.update((r.customer_id, r.reference) for r in await self.session.execute(_DECIDED, params))
+        rows: list[dict[str, Any]] = []
+        out: list[tuple[Any, rules.Decision, rules.MessageRequest | None]] = []
+        for key, occurrence in asked:
+            customer_id = occurrence.customer_id
+            if (customer_id, occurrence.reference) in done:
+                continue
+            done.add((customer_id, occurrence.reference))
+            decision = rules.decide(campaign, contacts[customer_id], now)
+            if int(decision.outcome) in SENT_OR_CONTROL:
+                contacts[customer_id] = replace(contacts[customer_id], last_decided_at=now)
+            message = (
+                rules.message_for(campaign, occurrence) if decision.outcome is rules.Outcome.SEND else None
             )
-        )
-        if message is not None:
-            await self.publisher.message_requested(self.session, message, now)
-        return decision
+            rows.append(
+                {
+                    "campaign_id": campaign.campaign_id,
+                    "customer_id": customer_id,
+                    "reference": occurrence.reference,
+                    "outcome": int(decision.outcome),
+                    "reason": decision.reason,
+                    "message_id": message.message_id if message else None,
+                    "decide_time": now,
+                    "opened": False,
+                    "bought": False,
+                }
+            )
+            out.append((key, decision, message))
+        await insert_many(self.session, campaign_decisions, rows)
+        return out
 
     async def record_cart(
         self, source_system: str, cart_id: str, customer_id: str, at: datetime, doc: Mapping[str, Any]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import FailedPrecondition, NotFound
@@ -30,6 +30,19 @@ _PROFILES = select(engagement_profiles).where(any_of(engagement_profiles.c.custo
 _MEMBERSHIPS = select(
     segment_members.c.customer_id, segment_members.c.segment_id, segment_members.c.version
 ).where(any_of(segment_members.c.customer_id, "ids"))
+_LEAVE = delete(segment_members).where(
+    segment_members.c.segment_id == bindparam("segment_id"), any_of(segment_members.c.customer_id, "ids")
+)
+_VERSIONS = (
+    select(segment_versions)
+    .where(any_of(segment_versions.c.segment_id, "ids"))
+    .order_by(segment_versions.c.segment_id, segment_versions.c.version)
+)
+_MEMBER_COUNTS = (
+    select(segment_members.c.segment_id, func.count().label("n"))
+    .where(any_of(segment_members.c.segment_id, "ids"))
+    .group_by(segment_members.c.segment_id)
+)
 
 
 class Publisher(Protocol):
@@ -170,15 +183,12 @@ class Audience(ABC):
             after = ids[-1]
 
     async def contact(self, customer_id: str) -> rules.Contact:
-        row = await self._profile_row(customer_id, create=False)
-        if row is None or row["erased"]:
-            return rules.Contact(customer_id)
-        return rules.Contact(
-            customer_id,
-            frozenset(jsoncodec.loads(row["consents"])),
-            bool(row["suppressed"]),
-            len(jsoncodec.loads(row["open_complaints"])),
-        )
+        return _contact(customer_id, await self._profile_row(customer_id, create=False))
+
+    async def contacts(self, customer_ids: Sequence[str]) -> dict[str, rules.Contact]:
+        """``contact`` for each of these customers, their profiles read with one statement."""
+        rows = await self.rows.get_many(customer_ids)
+        return {c: _contact(c, rows.get(c)) for c in customer_ids}
 
     # ------------------------------------------------------------ segments
 
@@ -240,18 +250,14 @@ class Audience(ABC):
         )
         for customer_id, segment_id, _version in entered:
             await self.publisher.segment_entered(self.session, customer_id, by_id[segment_id], now)
-        for diff in diffs:
-            for segment_id, version in diff.left:
-                await self.session.execute(
-                    delete(segment_members).where(
-                        segment_members.c.segment_id == segment_id,
-                        segment_members.c.customer_id == diff.customer_id,
-                    )
-                )
-                name = by_id[segment_id].name if segment_id in by_id else ""
-                await self.publisher.segment_left(
-                    self.session, diff.customer_id, segment_id, version, name, now
-                )
+        left = [(d.customer_id, segment_id, version) for d in diffs for segment_id, version in d.left]
+        for segment_id in dict.fromkeys(s for _, s, _ in left):
+            await self.session.execute(
+                _LEAVE, {"segment_id": segment_id, "ids": [c for c, s, _ in left if s == segment_id]}
+            )
+        for customer_id, segment_id, version in left:
+            name = by_id[segment_id].name if segment_id in by_id else ""
+            await self.publisher.segment_left(self.session, customer_id, segment_id, version, name, now)
         await self.occur_all(
             [
                 rules.Occurrence(
@@ -273,35 +279,33 @@ class Audience(ABC):
         diff = segments.MembershipDiff(customer_id, (), tuple(current.items()))
         await self._apply_diffs([diff], by_id)
 
-    async def _versions(self, segment_id: str) -> list[segments.SegmentVersion]:
-        rows = await self.session.execute(
-            select(segment_versions)
-            .where(segment_versions.c.segment_id == segment_id)
-            .order_by(segment_versions.c.version)
-        )
-        return [_version(r) for r in rows]
-
     async def segment(
         self, segment_id: str
     ) -> tuple[segments.SegmentVersion | None, segments.SegmentVersion | None, int]:
         """(published version in force, draft, member count); NotFound when unknown."""
-        versions = await self._versions(segment_id)
-        if not versions:
+        found = await self.segments_of([segment_id])
+        if segment_id not in found:
             raise NotFound(f"segment {segment_id} does not exist")
-        rows = await self.session.execute(
-            select(segment_versions.c.version).where(
-                segment_versions.c.segment_id == segment_id, segment_versions.c.current.is_(True)
-            )
-        )
-        current = {r.version for r in rows}
-        published = next((v for v in versions if v.version in current), None)
-        draft = next((v for v in versions if v.state is segments.SegmentState.DRAFT), None)
-        count = await self.session.scalar(
-            select(func.count())
-            .select_from(segment_members)
-            .where(segment_members.c.segment_id == segment_id)
-        )
-        return published, draft, int(count or 0)
+        return found[segment_id]
+
+    async def segments_of(
+        self, segment_ids: Sequence[str]
+    ) -> dict[str, tuple[segments.SegmentVersion | None, segments.SegmentVersion | None, int]]:
+        """``segment``'s answer for each of these segments that exists, with two statements however
+        many are asked for (a page of them is listed this way)."""
+        published: dict[str, segments.SegmentVersion | None] = {}
+        drafts: dict[str, segments.SegmentVersion | None] = {}
+        ids = {"ids": list(segment_ids)}
+        for r in await self.session.execute(_VERSIONS, ids):
+            v = _version(r)
+            published.setdefault(v.segment_id, None)
+            drafts.setdefault(v.segment_id, None)
+            if r.current:
+                published[v.segment_id] = v
+            if v.state is segments.SegmentState.DRAFT and drafts[v.segment_id] is None:
+                drafts[v.segment_id] = v
+        counts = {r.segment_id: int(r.n) for r in await self.session.execute(_MEMBER_COUNTS, ids)}
+        return {s: (published[s], drafts[s], counts.get(s, 0)) for s in published}
 
     async def create_segment(self, name: str, description: str, rule: segments.Rule) -> str:
         draft = segments.next_version(None, name, rule, description, self.clock())
@@ -360,22 +364,32 @@ class Audience(ABC):
                 )
             )
         }
-        entered = left = 0
         seen: set[str] = set()
+        diffs: list[segments.MembershipDiff] = []
+        counts = [0, 0]
+
+        async def apply() -> None:
+            # A thousand customers at a time: their memberships, events and campaign decisions are
+            # written with a few statements each time, not a few a customer.
+            await self._apply_diffs(diffs, {segment_id: live})
+            counts[0] += sum(len(d.entered) for d in diffs)
+            counts[1] += sum(len(d.left) for d in diffs)
+            diffs.clear()
+
         async for profile in self.all_profiles():
             seen.add(profile.customer_id)
             current = {segment_id: members[profile.customer_id]} if profile.customer_id in members else {}
             diff = segments.membership_diff(profile, [live], current)
-            await self._apply_diffs([diff], {segment_id: live})
-            entered += len(diff.entered)
-            left += len(diff.left)
-        for customer_id in set(members) - seen:  # merged or erased meanwhile
-            await self._apply_diffs(
-                [segments.MembershipDiff(customer_id, (), ((segment_id, members[customer_id]),))],
-                {segment_id: live},
-            )
-            left += 1
-        return entered, left
+            if diff.entered or diff.left:
+                diffs.append(diff)
+                if len(diffs) == CHUNK:
+                    await apply()
+        for customer_id in sorted(set(members) - seen):  # merged or erased meanwhile
+            diffs.append(segments.MembershipDiff(customer_id, (), ((segment_id, members[customer_id]),)))
+            if len(diffs) == CHUNK:
+                await apply()
+        await apply()
+        return counts[0], counts[1]
 
     async def dry_run_segment(self, rule: segments.Rule, sample_size: int) -> segments.DryRun:
         matched = evaluated = 0
@@ -459,6 +473,18 @@ def _profile(row: Mapping[str, Any], facts: Mapping[str, Any], today: date) -> s
     }
     values.update(facts)
     return segments.Profile(**values)
+
+
+def _contact(customer_id: str, row: Mapping[str, Any] | None) -> rules.Contact:
+    """What a campaign's decision reads of a customer's profile row (none: nothing known)."""
+    if row is None or row["erased"]:
+        return rules.Contact(customer_id)
+    return rules.Contact(
+        customer_id,
+        frozenset(jsoncodec.loads(row["consents"])),
+        bool(row["suppressed"]),
+        len(jsoncodec.loads(row["open_complaints"])),
+    )
 
 
 def _version(r: Any) -> segments.SegmentVersion:

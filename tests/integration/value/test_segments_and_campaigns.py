@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 import pytest
@@ -563,3 +564,136 @@ async def test_campaigns_are_listed_page_by_page_each_as_get_campaign_reads_it(v
         assert alone.audit_entries and alone.create_time.seconds
         del alone.audit_entries[:]
         assert listed[campaign_id] == alone
+
+
+async def test_segments_are_listed_page_by_page_each_as_get_segment_reads_it(value_hub) -> None:
+    """A page of segments is read with a few statements however many it holds, not three a segment;
+    each listed segment (its published version, its draft, its member count) is what GetSegment says."""
+    v = value_hub
+    tag = uuid.uuid4().hex[:6]
+    rule = '{"field": "historical_value", "op": "gte", "value": "0"}'
+
+    async def create(name: str) -> str:
+        made = await v.segments.CreateSegment(pb.CreateSegmentRequest(name=f"{name} {tag}", rule=rule))
+        return made.segment.segment_id
+
+    for customer_id in (str(uuid.uuid4()), str(uuid.uuid4())):
+        await v.order(customer_id, ("SEEDS", "garden", "4.50"))
+    await v.settle()
+    draft_only, published, revised = await create("Draft"), await create("Published"), await create("Revised")
+    for segment_id in (published, revised):
+        await v.segments.PublishSegment(pb.PublishSegmentRequest(segment_id=segment_id))
+    await v.segments.ReviseSegment(
+        pb.ReviseSegmentRequest(segment_id=revised, name=f"Revised again {tag}", rule=GARDEN)
+    )
+    await v.settle()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "segment_versions" in statement or "segment_members" in statement:
+            statements.append(statement)
+
+    async def page(size: int, token: str = "") -> tuple[pb.ListSegmentsResponse, int]:
+        statements.clear()
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            got = await v.segments.ListSegments(pb.ListSegmentsRequest(page_size=size, page_token=token))
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+        return got, len(statements)
+
+    listed: dict[str, pb.Segment] = {}
+    token = ""
+    while True:
+        got, _ = await page(2, token)
+        listed.update((s.segment_id, s) for s in got.segments)
+        token = got.next_page_token
+        if not token:
+            break
+    for segment_id in (draft_only, published, revised):
+        alone = (await v.segments.GetSegment(pb.GetSegmentRequest(segment_id=segment_id))).segment
+        assert listed[segment_id] == alone
+    assert listed[draft_only].draft.version and not listed[draft_only].HasField("published")
+    assert listed[published].published.version and not listed[published].HasField("draft")
+    assert listed[published].member_count > 0
+    assert (listed[revised].published.version, listed[revised].draft.version) == (1, 2)
+    (one, one_statements), (three, three_statements) = await page(1), await page(3)
+    assert (len(one.segments), len(three.segments)) == (1, 3)
+    assert one_statements == three_statements, (one_statements, three_statements)
+
+
+async def test_publishing_a_segment_and_testing_its_campaigns_cost_the_same_statements_for_2_or_7_customers(
+    value_hub,
+) -> None:
+    """Publishing a segment decides every customer who enters it (membership, trigger, each answering
+    campaign's decision and message) a thousand at a time, and testing a campaign reads its candidates'
+    contacts together: neither runs statements a customer. What each decides is as one by one."""
+    v = value_hub
+    tag = uuid.uuid4().hex[:8]
+    few, many = [str(uuid.uuid4()) for _ in range(2)], [str(uuid.uuid4()) for _ in range(7)]
+    for customer in (*few, *many):
+        await v.consent(customer)
+    await v.settle()
+    for customer in few:
+        await v.order(customer, ("SEEDS", f"few-{tag}", "4.50"))
+    for customer in many:
+        await v.order(customer, ("SEEDS", f"many-{tag}", "4.50"))
+    await v.settle()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "segment_members" in statement or "campaign_decisions" in statement:
+            statements.append(statement)
+
+    async def counted(call: Any) -> tuple[Any, int]:
+        statements.clear()
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            return await call, len(statements)
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+
+    async def audience(customers: list[str], category: str) -> tuple[int, int, int]:
+        rule = f'{{"field": "categories", "op": "contains", "value": "{category}"}}'
+        made = await v.segments.CreateSegment(pb.CreateSegmentRequest(name=f"Buyers {category}", rule=rule))
+        segment_id = made.segment.segment_id
+        welcome = await v.live_campaign(
+            name=f"Welcome {category}", trigger=pb.CAMPAIGN_TRIGGER_SEGMENT_ENTERED, segment_id=segment_id
+        )
+        published, publishing = await counted(
+            v.segments.PublishSegment(pb.PublishSegmentRequest(segment_id=segment_id))
+        )
+        assert published.entered == len(customers)
+        await v.settle()
+        decided = await v.campaigns.ListCampaignDecisions(
+            pb.ListCampaignDecisionsRequest(campaign_id=welcome, page_size=50)
+        )
+        assert {d.customer_id for d in decided.campaign_decisions} == set(customers)
+        assert {d.outcome for d in decided.campaign_decisions} == {pb.CAMPAIGN_OUTCOME_SEND}
+        requested = [
+            m.customer_id for m in v.of(value_pb2.CampaignMessageRequested) if m.campaign_id == welcome
+        ]
+        assert sorted(requested) == sorted(customers)
+        # A second campaign for the same segment, tested over its members: all of them reached by the
+        # first campaign, none by this one yet.
+        draft = await v.campaigns.CreateCampaign(
+            pb.CreateCampaignRequest(
+                campaign=pb.Campaign(
+                    name=f"Again {category}",
+                    trigger=pb.CAMPAIGN_TRIGGER_SEGMENT_ENTERED,
+                    segment_id=segment_id,
+                    channel=EMAIL,
+                    template_id="tpl",
+                )
+            )
+        )
+        tested, testing = await counted(
+            v.campaigns.TestCampaign(pb.TestCampaignRequest(campaign_id=draft.campaign.campaign_id))
+        )
+        assert tested.result.evaluated == len(customers)
+        assert {(c.outcome, c.count) for c in tested.result.outcome_counts} == {
+            (pb.CAMPAIGN_OUTCOME_SEND, len(customers))
+        }
+        return publishing, testing, len(customers)
+
+    assert (await audience(few, f"few-{tag}"))[:2] == (await audience(many, f"many-{tag}"))[:2]
