@@ -124,8 +124,11 @@ class Writing(BatchState):
                 updates.append(({"customer_id": w.customer_id, **cols}, w.row.version))
         await writes.send(repo.update_customers(updates))
         await writes.insert(customers, new_customers)
-        for row, version in self.updated_sources.values():
-            await writes.send(repo.update_source({**row, "version": version + 1}, version))
+        if self.updated_sources:
+            refreshed = [
+                ({**row, "version": version + 1}, version) for row, version in self.updated_sources.values()
+            ]
+            await writes.send(repo.update_sources(refreshed))
         changed_refs = list(self.new_sources) + list(self.updated_sources)
         owner = {ref: row["customer_id"] for ref, row in self.new_sources.items()}
         owner |= {ref: self.held[ref].customer_id for ref in self.updated_sources}

@@ -416,23 +416,25 @@ class Repository:
         if await update_many(self.session, customers, changes) != len(rows):
             raise Conflict("a customer in this batch was changed concurrently; retry")
 
-    async def update_source(self, row: dict[str, Any], expected_version: int) -> None:
-        stmt = (
-            update(source_records)
-            .where(
-                and_(
-                    source_records.c.source_system == row["source_system"],
-                    source_records.c.source_id == row["source_id"],
-                    source_records.c.version == expected_version,
-                )
+    async def update_sources(self, rows: list[tuple[dict[str, Any], int]]) -> None:
+        """Refreshed source records in one statement, each optimistic on the version it was read at:
+        any row no longer at it aborts all (ABORTED). A batch that loses is retried record by record
+        (``api._upsert_items``), where the one record is named."""
+        changes = [
+            (
+                {"source_system": row["source_system"], "source_id": row["source_id"], "version": expected},
+                {k: v for k, v in row.items() if k not in ("source_system", "source_id")},
             )
-            .values(**{k: v for k, v in row.items() if k not in ("source_system", "source_id")})
-        )
-        result = await self.session.execute(stmt)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+            for row, expected in rows
+        ]
+        if await update_many(self.session, source_records, changes) == len(rows):
+            return
+        if len(rows) == 1:
+            row = rows[0][0]
             raise Conflict(
                 f"source record {row['source_system']}/{row['source_id']} changed concurrently; retry"
             )
+        raise Conflict("a source record in this batch changed concurrently; retry")
 
     async def household_pairs(self, customer_ids: Iterable[str]) -> set[tuple[str, str]]:
         """The household links (as id-ordered pairs) that any of these customers is in."""
