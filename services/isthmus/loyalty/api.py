@@ -73,15 +73,10 @@ class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):
         before = position.integer("s") if position is not None else None
 
         async def work(uow: Uow) -> list[tuple[int, loyalty_pb2.LedgerEntry]]:
-            account = await handlers.resolve(uow, request.customer_id, create=False)
-            if account is None:
-                raise NotFound(f"customer {request.customer_id} has no loyalty account")
             # The ledger of an account includes the ledgers of the accounts merged into it.
-            ids, frontier = [account.account_id], [account.account_id]
-            while frontier:
-                merged = [a.account_id for f in frontier for a in await uow.repo.merged_accounts(f)]
-                ids += merged
-                frontier = merged
+            ids = await uow.repo.ledger_family(request.customer_id)
+            if not ids:
+                raise NotFound(f"customer {request.customer_id} has no loyalty account")
             return await uow.repo.entries(ids, list(request.kinds), size + 1, before)
 
         rows = await self._run(work)

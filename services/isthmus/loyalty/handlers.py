@@ -307,6 +307,7 @@ async def customers_merged(surviving_id: str, merged_ids: list[str], merge_id: s
     """Balances, lots, debt and qualifying activity combine in the survivor; its tier is recomputed."""
     survivor = await resolve(uow, surviving_id, create=True)
     assert survivor is not None
+    await uow.repo.load_accounts(customer_ids=merged_ids)  # together, locked in account id order
     now, best = uow.clock(), uow.programme.tier(survivor.tier_id)
     changed: list[Account] = []
     for merged_id in merged_ids:
@@ -325,15 +326,17 @@ async def customers_merged(surviving_id: str, merged_ids: list[str], merge_id: s
         )
         merged.merged_into = survivor.account_id
         survivor.lifetime_earned += merged.lifetime_earned
-        await uow.repo.move_activity(merged.account_id, survivor.account_id)
-        for earlier in await uow.repo.merged_accounts(merged.account_id):
-            earlier.merged_into = survivor.account_id
-            changed.append(earlier)
         tier = uow.programme.tier(merged.tier_id)
         best = tier if tier.rank > best.rank else best
         changed.append(merged)
     if not changed:
         return
+    moved = [m.account_id for m in changed]
+    await uow.repo.move_activity(moved, survivor.account_id)
+    # Accounts merged into the merged ones before now point at the survivor too.
+    for earlier in await uow.repo.merged_accounts(moved):
+        earlier.merged_into = survivor.account_id
+        changed.append(earlier)
     qualified, _, _ = await _qualified(uow, survivor)
     best = qualified if qualified.rank > best.rank else best
     await _set_tier(uow, survivor, best, loyalty_pb2.TIER_CHANGE_REASON_MERGE)
@@ -355,7 +358,7 @@ async def customer_unmerged(from_id: str, restored_ids: list[str], uow: Uow) -> 
         source.move_lots(restored, lots, (EntryKind.UNMERGE_OUT, EntryKind.UNMERGE_IN), now, {})
         restored.merged_into = None
         source.lifetime_earned -= restored.lifetime_earned
-        await uow.repo.move_activity(source.account_id, restored.account_id, origin=restored.account_id)
+        await uow.repo.move_activity([source.account_id], restored.account_id, origin=restored.account_id)
         restored_accounts.append(restored)
     if not restored_accounts:
         return

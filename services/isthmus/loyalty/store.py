@@ -40,6 +40,37 @@ _ACCOUNTS = (
     .order_by(accounts.c.account_id)
     .with_for_update()
 )
+# The accounts merged directly into any of the given ones, locked in key order as ``_ACCOUNTS``.
+_MERGED_INTO = (
+    select(accounts)
+    .where(any_of(accounts.c.merged_into, "account_ids"))
+    .order_by(accounts.c.account_id)
+    .with_for_update()
+)
+# A customer's ledger family, read without locks in one statement: from the customer's account up
+# its merges to the surviving account (``merged_into`` empty), then down every account merged into
+# that one, at any depth. UNION (not UNION ALL) drops rows already found, so a cycle ends the walk.
+_UP = (
+    select(accounts.c.account_id, accounts.c.merged_into)
+    .where(accounts.c.customer_id == bindparam("customer_id"))
+    .cte("up", recursive=True)
+)
+_UP = _UP.union(
+    select(accounts.c.account_id, accounts.c.merged_into).select_from(
+        accounts.join(_UP, accounts.c.account_id == _UP.c.merged_into)
+    )
+)
+_FAMILY = (
+    select(accounts.c.account_id)
+    .where(accounts.c.account_id.in_(select(_UP.c.account_id).where(_UP.c.merged_into.is_(None))))
+    .cte("family", recursive=True)
+)
+_FAMILY = _FAMILY.union(
+    select(accounts.c.account_id).select_from(
+        accounts.join(_FAMILY, accounts.c.merged_into == _FAMILY.c.account_id)
+    )
+)
+_LEDGER_FAMILY = select(_FAMILY.c.account_id)
 _ORDER = select(order_points).where(order_points.c.order_id == bindparam("order_id")).with_for_update()
 _ORDERS = (
     select(order_points)
@@ -209,10 +240,49 @@ class LoyaltyRepository:
                 self._owed_lots[lot.lot_id] = lot
         account.lots = [x for x in account.lots if x.remaining > 0]
 
-    async def merged_accounts(self, account_id: str) -> list[Account]:
-        rows = await self._execute(select(accounts.c.account_id).where(accounts.c.merged_into == account_id))
-        found = [await self.account(account_id=a) for a in rows.scalars()]
-        return [a for a in found if a is not None]
+    async def load_accounts(
+        self, *, account_ids: Sequence[str] = (), customer_ids: Sequence[str] = ()
+    ) -> list[Account]:
+        """Reads the accounts (by id or by customer) this transaction does not know yet, locked in
+        account id order, with their lots: two statements however many. Returns those it read; later
+        :meth:`account` calls find them (and a customer without an account) in memory."""
+        wanted = sorted(set(account_ids) - set(self._accounts))
+        customers = [c for c in dict.fromkeys(customer_ids) if c not in self._by_customer]
+        if not (wanted or customers):
+            return []
+        params = {"account_ids": wanted, "customer_ids": customers}
+        loaded = [
+            self._remember(row)
+            for row in await self._execute(_ACCOUNTS, params)
+            if row.account_id not in self._accounts
+        ]
+        for customer_id in customers:
+            self._by_customer.setdefault(customer_id, None)
+        await self._load_lots(loaded)
+        return loaded
+
+    async def merged_accounts(self, account_ids: Sequence[str]) -> list[Account]:
+        """The accounts merged directly into any of these, locked in account id order, with their
+        lots: one level of merges in two statements, however many accounts it holds."""
+        if not account_ids:
+            return []
+        rows = await self._execute(_MERGED_INTO, {"account_ids": list(dict.fromkeys(account_ids))})
+        found, loaded = [], []
+        for row in rows:
+            known = self._accounts.get(row.account_id)
+            if known is None:
+                known = self._remember(row)
+                loaded.append(known)
+            found.append(known)
+        await self._load_lots(loaded)
+        return found
+
+    async def ledger_family(self, customer_id: str) -> list[str]:
+        """The ids of the accounts whose ledgers make the customer's: the account its own was merged
+        into (through any chain of merges, or its own) and every account merged into that one, at any
+        depth. One statement, no locks; empty if the customer has no account."""
+        rows = await self._execute(_LEDGER_FAMILY, {"customer_id": customer_id})
+        return list(rows.scalars())
 
     async def accounts_due(self, now: datetime, limit: int) -> list[str]:
         """Accounts with points to expire or a tier review due at ``now``."""
@@ -237,15 +307,8 @@ class LoyaltyRepository:
             for order_id in wanted_orders:
                 self._orders.setdefault(order_id, None)
         account_ids = {r.account_id for o in order_ids if (r := self._orders.get(o)) is not None}
-        account_ids -= set(self._accounts)
-        customers = [c for c in dict.fromkeys(customer_ids) if c not in self._by_customer]
-        if account_ids or customers:
-            params = {"account_ids": sorted(account_ids), "customer_ids": customers}
-            loaded = [self._remember(row) for row in await self._execute(_ACCOUNTS, params)]
-            for customer_id in customers:
-                self._by_customer.setdefault(customer_id, None)
-            await self._load_lots(loaded)
-            await self._prefetch_qualifying([a.account_id for a in loaded], since)
+        loaded = await self.load_accounts(account_ids=sorted(account_ids), customer_ids=customer_ids)
+        await self._prefetch_qualifying([a.account_id for a in loaded], since)
 
     async def _prefetch_qualifying(self, account_ids: Sequence[str], since: datetime) -> None:
         if not account_ids:
@@ -348,19 +411,26 @@ class LoyaltyRepository:
         _, points, by_currency = cached
         return points, {c: Money.from_minor(m, c).amount for c, m in by_currency.items()}
 
-    async def move_activity(self, from_account: str, to_account: str, origin: str | None = None) -> None:
-        """Qualifying activity and order records follow a merge (or, by origin, an unmerge)."""
+    async def move_activity(
+        self, from_accounts: Sequence[str], to_account: str, origin: str | None = None
+    ) -> None:
+        """Qualifying activity and order records follow a merge (or, by origin, an unmerge): one
+        statement per table for all of ``from_accounts``."""
+        moved = set(from_accounts)
+        if not moved:
+            return
+        params = {"from_accounts": sorted(moved)}
         for table in (qualifying, order_points):
-            query = update(table).where(table.c.account_id == from_account)
+            query = update(table).where(any_of(table.c.account_id, "from_accounts"))
             if origin is not None:
                 query = query.where(table.c.origin_account_id == origin)
-            await self._execute(query.values(account_id=to_account))
-        # What this transaction read or counted of the two accounts' activity is stale now.
-        for account_id in (from_account, to_account):
+            await self._execute(query.values(account_id=to_account), params)
+        # What this transaction read or counted of these accounts' activity is stale now.
+        for account_id in (*moved, to_account):
             self._qualifying.pop(account_id, None)
             self._created.discard(account_id)
         for record in self._orders.values():
-            if record is None or record.account_id != from_account:
+            if record is None or record.account_id not in moved:
                 continue
             if origin is None or record.origin_account_id == origin:
                 record.account_id = to_account
