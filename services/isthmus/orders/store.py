@@ -7,7 +7,7 @@ handler read, so two concurrent writers cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -166,6 +166,13 @@ _UPDATE = (
         doc=bindparam("doc"),
     )
 )
+_IDS_OF = select(orders.c.order_id).where(any_of(orders.c.customer_id, "ids")).order_by(orders.c.order_id)
+_FINGERPRINTS_OF = select(orders.c.order_id, orders.c.fingerprint).where(any_of(orders.c.order_id, "ids"))
+_HISTORY_OF = (
+    select(history.c.seq, history.c.order_id, history.c.doc)
+    .where(any_of(history.c.order_id, "ids"))
+    .order_by(history.c.seq)
+)
 
 
 @dataclass
@@ -253,12 +260,7 @@ class OrderRepository:
         await insert_many(self.session, orders, [self._row(*item) for item in created])
 
     async def save(
-        self,
-        order: Order,
-        read_version: int,
-        *,
-        erased: bool | None = None,
-        message: order_pb2.Order | None = None,
+        self, order: Order, read_version: int, *, message: order_pb2.Order | None = None
     ) -> order_pb2.Order:
         """Writes the order if nobody changed it since ``read_version``; returns its message."""
         message = message or codec.order(order)
@@ -269,22 +271,18 @@ class OrderRepository:
             customer_pending=order.customer_pending,
             doc=message.SerializeToString(),
         )
-        if erased is None:
-            result = await self.session.execute(
-                _UPDATE, dict(values, b_order_id=order.order_id, b_version=read_version)
-            )
-        else:
-            result = await self.session.execute(
-                update(orders)
-                .where(orders.c.order_id == order.order_id, orders.c.version == read_version)
-                .values(erased=erased, **values)
-            )
+        result = await self.session.execute(
+            _UPDATE, dict(values, b_order_id=order.order_id, b_version=read_version)
+        )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"order {order.order_id} changed concurrently; read it again and retry")
         return message
 
-    async def save_many(self, changed: Sequence[tuple[Order, int, order_pb2.Order]]) -> None:
-        """Writes orders (each with the version it was read at and its message) in one statement.
+    async def save_many(
+        self, changed: Sequence[tuple[Order, int, order_pb2.Order]], *, erased: bool | None = None
+    ) -> None:
+        """Writes orders (each with the version it was read at and its message) in one statement;
+        ``erased`` marks them erased (or not) too.
 
         Raises ``Conflict`` for the lot if any of them changed since it was read: the caller's batch
         then runs command by command, and only the stale one fails.
@@ -300,6 +298,7 @@ class OrderRepository:
                     "version": order.version,
                     "customer_pending": order.customer_pending,
                     "doc": message.SerializeToString(),
+                    **({} if erased is None else {"erased": erased}),
                 },
             )
             for order, read_version, message in changed
@@ -352,14 +351,6 @@ class OrderRepository:
         query = query.order_by(orders.c.placed_at.desc(), orders.c.order_id.desc()).limit(size)
         return [self._load(doc) for doc in (await self.session.execute(query)).scalars()]
 
-    async def pending_ids(self, customer_id: str) -> list[str]:
-        rows = await self.session.execute(
-            select(orders.c.order_id).where(
-                orders.c.customer_id == customer_id, orders.c.customer_pending.is_(True)
-            )
-        )
-        return list(rows.scalars())
-
     async def pending_of(self, customer_ids: Sequence[str]) -> dict[str, list[str]]:
         """The orders waiting for each of these customers (only customers that have some)."""
         found: dict[str, list[str]] = {}
@@ -410,10 +401,9 @@ class OrderRepository:
             )
         return new
 
-    async def ids_for_customer(self, customer_id: str) -> list[str]:
-        rows = await self.session.execute(
-            select(orders.c.order_id).where(orders.c.customer_id == customer_id)
-        )
+    async def ids_of(self, customer_ids: Sequence[str]) -> list[str]:
+        """The ids of these customers' orders, in id order."""
+        rows = await self.session.execute(_IDS_OF, {"ids": list(dict.fromkeys(customer_ids))})
         return list(rows.scalars())
 
     # --- history ---------------------------------------------------------------------------------
@@ -434,33 +424,34 @@ class OrderRepository:
         rows = await self.session.execute(query.order_by(history.c.seq).limit(size))
         return [(row.seq, order_pb2.OrderHistoryEntry.FromString(row.doc)) for row in rows]
 
-    async def rewrite_history(self, order_id: str, customer_id: str, scrub: bool) -> None:
-        """After a merge/unmerge (customer follows) or an erasure (actors' names removed)."""
-        rows = (
-            await self.session.execute(
-                select(history.c.seq, history.c.doc).where(history.c.order_id == order_id)
-            )
-        ).all()
+    async def rewrite_history(self, customers: Mapping[str, str], scrub: bool) -> None:
+        """After a merge/unmerge (each order's customer follows: order id -> customer id) or an
+        erasure (actors' names removed): the orders' history entries, read and written with one
+        statement each."""
+        if not customers:
+            return
+        rows = (await self.session.execute(_HISTORY_OF, {"ids": list(customers)})).all()
+        changes = []
         for row in rows:
             entry = order_pb2.OrderHistoryEntry.FromString(row.doc)
-            entry.customer_id = customer_id
+            entry.customer_id = customers[row.order_id]
             if scrub:
                 entry.actor.display_name = ""
                 entry.reason_text = ""
-            await self.session.execute(
-                update(history)
-                .where(history.c.seq == row.seq)
-                .values(customer_id=customer_id, doc=entry.SerializeToString())
+            changes.append(
+                ({"seq": row.seq}, {"customer_id": entry.customer_id, "doc": entry.SerializeToString()})
             )
+        await update_many(self.session, history, changes)
 
     # --- merges ----------------------------------------------------------------------------------
 
-    async def record_move(self, merge_id: str, order_id: str, from_id: str, to_id: str) -> None:
-        await self.session.execute(
-            insert(customer_moves).values(
-                merge_id=merge_id, order_id=order_id, from_customer_id=from_id, to_customer_id=to_id
-            )
-        )
+    async def record_moves(self, merge_id: str, moves: Sequence[tuple[str, str, str]]) -> None:
+        """(order id, from customer, to customer) of each order a merge moved."""
+        rows = [
+            {"merge_id": merge_id, "order_id": o, "from_customer_id": f, "to_customer_id": t}
+            for o, f, t in moves
+        ]
+        await insert_many(self.session, customer_moves, rows)
 
     async def moves_of(self, merge_id: str, from_ids: Sequence[str]) -> list[tuple[str, str]]:
         rows = await self.session.execute(
@@ -473,18 +464,13 @@ class OrderRepository:
     async def forget_moves(self, merge_id: str) -> None:
         await self.session.execute(delete(customer_moves).where(customer_moves.c.merge_id == merge_id))
 
-    async def fingerprint_scrub(self, order_id: str, fingerprint: dict[str, Any]) -> None:
-        scrubbed = jsoncodec.dumps(fingerprint)
-        await self.session.execute(
-            update(orders).where(orders.c.order_id == order_id).values(fingerprint=scrubbed)
-        )
+    async def fingerprints_of(self, order_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        rows = await self.session.execute(_FINGERPRINTS_OF, {"ids": list(order_ids)})
+        return {row.order_id: jsoncodec.loads(row.fingerprint) for row in rows}
 
-    async def fingerprint_of(self, order_id: str) -> dict[str, Any]:
-        raw = (
-            await self.session.execute(select(orders.c.fingerprint).where(orders.c.order_id == order_id))
-        ).scalar_one()
-        result: dict[str, Any] = jsoncodec.loads(raw)
-        return result
+    async def set_fingerprints(self, fingerprints: Mapping[str, dict[str, Any]]) -> None:
+        changes = [({"order_id": o}, {"fingerprint": jsoncodec.dumps(f)}) for o, f in fingerprints.items()]
+        await update_many(self.session, orders, changes)
 
 
 class CouponRepository:

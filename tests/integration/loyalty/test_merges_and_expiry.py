@@ -6,6 +6,7 @@ import uuid
 
 import grpc
 import pytest
+from google.protobuf.message import Message
 from sqlalchemy import text
 
 from isthmus.kernel.ids import new_uuid
@@ -13,6 +14,7 @@ from isthmus.loyalty import jobs
 from isthmus.loyalty.bootstrap import record
 from isthmus.platform.events.bus import request_replay
 from isthmus.platform.events.tables import dead_letters
+from isthmus.platform.events.testing import Statements
 from isthmus_client.api.events.v1 import customers_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
@@ -205,3 +207,63 @@ async def test_a_tier_is_lowered_only_at_the_review_and_every_change_is_an_event
         "caused by OrderPaid"
     )
     assert lowered.payload.reason == loyalty_pb2.TIER_CHANGE_REASON_REVIEW
+
+
+async def test_a_customers_orders_follow_a_merge_its_undoing_and_an_erasure_with_statements_that_do_not_grow(
+    services,
+) -> None:
+    """The orders of a merged customer move to the survivor (their history with them, an entry of the
+    change each), go back when the merge is undone, and lose their personal data on an erasure: each
+    with a few statements for all of the customer's orders, the same for two orders as for six."""
+
+    async def follow(n: int) -> tuple[int, int, int]:
+        survivor, merged, merge_id = customer(), customer(), new_uuid()
+        placed = [
+            (await services.place_and_pay(merged, [("PEN", 1, "10.00", "office")]))[0] for _ in range(n)
+        ]
+        ids = {o.order_id for o in placed}
+        await services.settle()
+
+        async def watched(message: Message, aggregate_id: str) -> int:
+            with Statements(services.hub.runtime.engine("orders")) as seen:
+                await services.publish(message, aggregate_id)
+                await services.settle()
+            return len(seen.naming("order"))
+
+        async def history(customer_id: str) -> list[order_pb2.OrderHistoryEntry]:
+            got = await services.orders.ListOrderHistoryEntries(
+                orders_pb2.ListOrderHistoryEntriesRequest(customer_id=customer_id, page_size=500)
+            )
+            return list(got.order_history_entries)
+
+        merging = await watched(
+            customers_pb2.CustomersMerged(
+                surviving_id=survivor, merged_ids=[merged, merged], merge_id=merge_id
+            ),
+            survivor,
+        )
+        listed = await services.orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=survivor))
+        assert {o.order_id for o in listed.orders} == ids
+        assert [o.version for o in listed.orders] == [4] * n  # placed, paid, its customer known, moved
+        moved = await history(survivor)
+        assert {e.order_id for e in moved} == ids and not await history(merged)
+        changed = [e for e in moved if e.kind == order_pb2.ORDER_HISTORY_KIND_CUSTOMER_CHANGED]
+        assert sorted(e.order_id for e in changed) == sorted(ids) and all(e.version == 4 for e in changed)
+
+        unmerging = await watched(
+            customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[merged], merge_id=merge_id),
+            survivor,
+        )
+        back = await services.orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=merged))
+        assert {o.order_id for o in back.orders} == ids and not (
+            await services.orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=survivor))
+        ).orders
+        assert {e.order_id for e in await history(merged)} == ids
+
+        erasing = await watched(customers_pb2.CustomerErased(customer_id=merged), merged)
+        for order_id in ids:
+            kept = (await services.orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order_id))).order
+            assert not kept.HasField("shipping_address") and kept.version == 6
+        return merging, unmerging, erasing
+
+    assert await follow(2) == await follow(6)
