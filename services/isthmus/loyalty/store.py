@@ -350,15 +350,13 @@ class LoyaltyRepository:
         rows = (
             await self._execute(select(ledger.c.seq, ledger.c.doc).where(ledger.c.account_id == account_id))
         ).all()
+        changes = []
         for row in rows:
             entry = loyalty_pb2.LedgerEntry.FromString(row.doc)
             entry.reason.text = ""
             entry.actor.display_name = ""
-            await self.session.execute(
-                update(ledger)
-                .where(ledger.c.seq == row.seq)
-                .values(doc=entry.SerializeToString(), fingerprint="")
-            )
+            changes.append(({"seq": row.seq}, {"doc": entry.SerializeToString(), "fingerprint": ""}))
+        await update_many(self.session, ledger, changes)  # one statement for the account's whole ledger
 
     # --- orders and qualifying activity ----------------------------------------------------------
 

@@ -48,11 +48,10 @@ async def customer_unmerged(uow: UnitOfWork, event: customers_pb2.CustomerUnmerg
 
 async def customer_erased(uow: UnitOfWork, event: customers_pb2.CustomerErased, now: datetime) -> None:
     """Blanks what the customer told us; the cases and log entries stay as anonymised records."""
-    for sr in await uow.repo.cases_of(event.customer_id):
-        if sr.erased:
-            continue
+    erased = [sr for sr in await uow.repo.cases_of(event.customer_id) if not sr.erased]
+    for sr in erased:
         sr.erase_personal_data(now)
-        await uow.repo.save(sr)
+    await uow.repo.save_many(erased)
     await uow.repo.erase_interactions(event.customer_id, ERASED)
     await uow.repo.forget_tier(event.customer_id)
     await uow.record_events()

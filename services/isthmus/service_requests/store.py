@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.kernel.errors import Conflict
 from isthmus.platform import requests
-from isthmus.platform.sql import any_of
+from isthmus.platform.sql import any_of, update_many
 from isthmus.service_requests.domain import (
     Direction,
     Interaction,
@@ -169,6 +169,22 @@ class Repository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             sr.version = read_version
             raise Conflict(f"service request {sr.id} was changed concurrently: read it again and retry")
+
+    async def save_many(self, cases: Sequence[ServiceRequest]) -> None:
+        """``save`` for each of these cases, with one statement: Conflict when any of them was changed
+        since it was read (the caller's transaction then writes none)."""
+        if not cases:
+            return
+        changes = []
+        for sr in cases:
+            values = case_row(sr)
+            del values["id"]
+            values["version"] = sr.version + 1
+            changes.append(({"id": sr.id, "version": sr.version}, values))
+        if await update_many(self.session, service_requests, changes) != len(changes):
+            raise Conflict("a service request was changed concurrently: read it again and retry")
+        for sr in cases:
+            sr.version += 1
 
     async def find(
         self, flt: CaseFilter, now: datetime, limit: int, after: tuple[datetime, str] | None

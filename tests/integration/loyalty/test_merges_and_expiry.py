@@ -88,6 +88,24 @@ async def test_an_erased_customers_orders_lose_personal_data_and_points_leave_th
     await services.check_cache_equals_ledger()
 
 
+async def test_an_erasure_scrubs_an_accounts_whole_ledger_with_one_update(services) -> None:
+    """However long the account's ledger, its entries lose their free text with one statement."""
+    for n in (1, 4):
+        who = customer()
+        for _ in range(n):
+            await services.place_and_pay(who, [("PEN", 5, "10.00", "office")])
+        await services.settle()
+        with Statements(services.hub.runtime.engine("loyalty")) as seen:
+            await services.publish(customers_pb2.CustomerErased(customer_id=who), who)
+            await services.settle()
+        assert len(seen.naming("loyalty_ledger", "UPDATE")) == 1, seen.naming("loyalty_ledger", "UPDATE")
+        ledger = await services.loyalty.ListLedgerEntries(
+            loyalty_pb2.ListLedgerEntriesRequest(customer_id=who)
+        )
+        assert len(ledger.ledger_entries) >= n + 1  # what each order earned, and the erasure's own
+        assert all(not e.actor.display_name and not e.reason.text for e in ledger.ledger_entries)
+
+
 async def test_expiry_at_a_simulated_time_expires_exactly_the_due_points(services, clock):
     who = customer()
     await services.place_and_pay(who, [("PEN", 10, "10.00", "office")])  # 150 points, 10 March 2026

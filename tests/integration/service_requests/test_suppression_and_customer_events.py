@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from sr_builders import interaction, open_request, status, unique
 
+from isthmus.platform.events.testing import Statements
 from isthmus_client.api.events.v1 import customers_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
@@ -113,6 +114,23 @@ async def test_erasure_blanks_personal_text_and_keeps_anonymised_records(service
     )
     assert [i.body for i in thread.interactions] == ["[erased]"]
     assert thread.interactions[0].direction == pb.DIRECTION_INBOUND
+
+
+async def test_an_erasure_blanks_all_of_a_customers_cases_with_one_update(service: Any) -> None:
+    """However many cases a customer opened, an erasure writes them with one statement."""
+    for n in (2, 5):
+        stub, customer = service.stub, unique("cust")
+        cases = [(await stub.OpenServiceRequest(open_request(customer))).service_request for _ in range(n)]
+        with Statements(service.hub.runtime.engine("service_requests")) as seen:
+            await service.publish(customers_pb2.CustomerErased(customer_id=customer), customer)
+        assert len(seen.naming("service_requests", "UPDATE")) == 1, seen.naming("service_requests", "UPDATE")
+        for sr in cases:
+            got = (
+                await stub.GetServiceRequest(
+                    rpc.GetServiceRequestRequest(service_request_id=sr.service_request_id)
+                )
+            ).service_request
+            assert (got.subject, got.version) == ("[erased]", sr.version + 1)
 
 
 async def _waiting_for_locks(conn: psycopg.AsyncConnection[Any], count: int) -> None:
