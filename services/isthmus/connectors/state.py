@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     insert,
@@ -401,11 +402,10 @@ class SqlStateStore:
                     .where(d.instance == instance, d.dead_letter_id.in_(list(resolved)))
                     .values(resolved_at=self.clock(), resolution=REPLAYED, replay_count=d.replay_count + 1)
                 )
-            for letter_id, reason in failed:
+            if failed:  # each with its own reason: one statement run for all of them
                 await conn.execute(
-                    update(dead_letters)
-                    .where(d.instance == instance, d.dead_letter_id == letter_id)
-                    .values(reason=reason, replay_count=d.replay_count + 1)
+                    _REFUSED_AGAIN,
+                    [{"b_instance": instance, "b_id": i, "b_reason": reason} for i, reason in failed],
                 )
 
     async def save_run(self, run: SyncRun) -> None:
@@ -430,6 +430,16 @@ class SqlStateStore:
         if found is not None and found.tzinfo is None:  # SQLite keeps no zone; the runtime writes UTC
             found = found.replace(tzinfo=UTC)
         return found
+
+
+_REFUSED_AGAIN = (
+    update(dead_letters)
+    .where(
+        dead_letters.c.instance == bindparam("b_instance"),
+        dead_letters.c.dead_letter_id == bindparam("b_id"),
+    )
+    .values(reason=bindparam("b_reason"), replay_count=dead_letters.c.replay_count + 1)
+)
 
 
 class SqlIdMap:

@@ -15,6 +15,7 @@ from isthmus.connectors.sdk import StreamState
 from isthmus.connectors.state import DeadLetter, SqlIdMap, SqlStateStore, SyncRun, dead_letters, metadata
 from isthmus.kernel.ids import is_uuid, new_uuid
 from isthmus.platform import config, db
+from isthmus.platform.events.testing import Statements
 from isthmus.platform.migrations import upgrade
 
 
@@ -106,3 +107,29 @@ async def test_letters_stored_before_ids_were_minted_are_named_oldest_first(
     ids = [x.dead_letter_id for x in letters]
     assert [x.record_key for x in letters] == ["1", "2", "3", "4"]
     assert all(is_uuid(i) for i in ids) and len(set(ids)) == 4 and ids == sorted(ids)
+
+
+async def test_letters_refused_again_are_written_with_one_statement_each_with_its_reason(
+    settings: config.Settings,
+) -> None:
+    upgrade(settings, "connectors", [MIGRATIONS])
+    engine = db.async_engine(settings, "connectors")
+    instance = f"shop-{uuid.uuid4().hex[:8]}"
+    try:
+        store = SqlStateStore(engine)
+        letters = [DeadLetter("orders", str(n), {"n": n}, "customer unknown") for n in range(5)]
+        await store.checkpoint(instance, "orders", StreamState("c", "4"), letters)
+        stored = {x.record_key: x for x in await store.dead_letters(instance)}
+        refused = [(stored[k].dead_letter_id, f"still refused: {k}") for k in ("0", "1", "2")]
+        with Statements(engine) as seen:
+            await store.replayed(instance, [stored["3"].dead_letter_id], refused)
+        assert len(seen.naming("dead_letters", "UPDATE")) == 2, seen.texts
+        after = {x.record_key: x for x in await store.dead_letters(instance)}
+        assert {k: (x.reason, x.replay_count) for k, x in after.items()} == {
+            "0": ("still refused: 0", 1),
+            "1": ("still refused: 1", 1),
+            "2": ("still refused: 2", 1),
+            "4": ("customer unknown", 0),
+        }
+    finally:
+        await engine.dispose()
