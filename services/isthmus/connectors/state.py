@@ -39,6 +39,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -461,22 +462,23 @@ class SqlIdMap:
         return self._cache[key]
 
     async def put(self, instance: str, kind: str, external_id: str, hub_id: str) -> None:
-        if await self.get(instance, kind, external_id) == hub_id:
+        key = (instance, kind, external_id)
+        if self._cache.get(key) == hub_id:
             return
+        # One statement, new or changed: a first sync's every record would otherwise be looked up,
+        # updated and then inserted.
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(hub_ids).values(
+            instance=instance, kind=kind, external_id=external_id, hub_id=hub_id
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(hub_ids.primary_key.columns),
+            set_={"hub_id": stmt.excluded.hub_id},
+            where=hub_ids.c.hub_id != stmt.excluded.hub_id,
+        )
         async with self.engine.begin() as conn:
-            where = (
-                hub_ids.c.instance == instance,
-                hub_ids.c.kind == kind,
-                hub_ids.c.external_id == external_id,
-            )
-            changed = await conn.execute(update(hub_ids).where(*where).values(hub_id=hub_id))
-            if changed.rowcount == 0:
-                await conn.execute(
-                    insert(hub_ids).values(
-                        instance=instance, kind=kind, external_id=external_id, hub_id=hub_id
-                    )
-                )
-        self._cache[(instance, kind, external_id)] = hub_id
+            await conn.execute(stmt)
+        self._cache[key] = hub_id
 
 
 class InstanceLocks(Protocol):

@@ -133,3 +133,26 @@ async def test_letters_refused_again_are_written_with_one_statement_each_with_it
         }
     finally:
         await engine.dispose()
+
+
+async def test_an_id_mapped_is_written_with_one_statement_new_or_changed(settings: config.Settings) -> None:
+    upgrade(settings, "connectors", [MIGRATIONS])
+    engine = db.async_engine(settings, "connectors")
+    instance = f"erp-{uuid.uuid4().hex[:8]}"
+    try:
+        ids = SqlIdMap(engine)
+        with Statements(engine) as seen:
+            for n in range(3):
+                await ids.put(instance, "order", f"SO-{n}", f"ord_{n}")
+            await ids.put(instance, "order", "SO-0", "ord_0")  # known: nothing to write
+        assert len(seen.naming("connector_hub_ids")) == 3, seen.texts
+        again = SqlIdMap(engine)  # a new process: its cache empty
+        with Statements(engine) as seen:
+            await again.put(instance, "order", "SO-1", "ord_1")
+            await again.put(instance, "order", "SO-2", "ord_2b")
+        assert len(seen.naming("connector_hub_ids")) == 2, seen.texts
+        fresh = SqlIdMap(engine)
+        found = [await fresh.get(instance, "order", f"SO-{n}") for n in range(4)]
+        assert found == ["ord_0", "ord_1", "ord_2b", None]
+    finally:
+        await engine.dispose()
