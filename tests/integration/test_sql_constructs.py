@@ -1,6 +1,6 @@
 """The shared SQL constructs on both databases: ``any_of`` / ``none_of`` select the same rows as IN /
 NOT IN (on PostgreSQL with one statement whatever the length of the list), and ``insert_many`` /
-``update_many`` write what row-by-row statements would."""
+``update_many`` / ``upsert_many`` write what row-by-row statements would."""
 
 from __future__ import annotations
 
@@ -188,6 +188,35 @@ async def _check_many(settings: config.Settings, schema: str) -> None:
             tags = dict((await session.execute(select(records.c.id, records.c.tags))).all())
             assert tags["r2"] == [2, [2]] and tags["r1"] == [[1, "x"], 1] and tags["r3"] == {"n": 3}
             assert await sql.update_many(session, records, []) == 0
+
+            # upsert_many: new keys inserted, taken ones changed where the condition holds (one row
+            # takes the plain INSERT), or left as they are without changes to make.
+            def set_(new: Any) -> dict[str, Any]:
+                return {"version": new.version, "note": new.note, "tags": new.tags}
+
+            def newer(new: Any) -> Any:
+                return records.c.version < new.version
+
+            upserts = [
+                rows[0] | {"version": 3, "note": "newer", "tags": [["u"]]},  # stored at version 2
+                rows[1] | {"version": 0, "note": "older"},  # stored at version 1
+                rows[4] | {"id": "r6", "note": "new", "tags": {"n": 6}},
+            ]
+            await sql.upsert_many(session, records, upserts, set_, newer)
+            await sql.upsert_many(session, records, [rows[3] | {"version": 9, "note": "alone"}], set_, newer)
+            await sql.upsert_many(session, records, [rows[2] | {"note": "taken"}, rows[2] | {"id": "r7"}])
+            await sql.upsert_many(session, records, [], set_, newer)
+            found = (await session.execute(select(records.c.id, records.c.note, records.c.tags))).all()
+            assert {
+                r.id: (r.note, r.tags) for r in found if r.id in ("r0", "r1", "r2", "r3", "r6", "r7")
+            } == {
+                "r0": ("newer", [["u"]]),
+                "r1": ("n1", [[1, "x"], 1]),
+                "r2": ("changed 2", [2, [2]]),
+                "r3": ("alone", {"n": 3}),
+                "r6": ("new", {"n": 6}),
+                "r7": ("n2", [[2, "x"], 2]),
+            }
             await session.run_sync(lambda s: metadata.drop_all(s.connection()))
     finally:
         await engine.dispose()

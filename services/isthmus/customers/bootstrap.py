@@ -51,6 +51,12 @@ async def follow_model(deps: Deps, every: float = MODEL_CHECK_SECONDS) -> None:
             log.exception("could not read the match model in force")
 
 
+def projection_subscription() -> Subscription:
+    """The customer 360's subscription: each batch of events is written together (Projection.prepare)."""
+    projection = Projection(view360_tables)
+    return Subscription(*CONSUMES[0], projection.handle, prepare=projection.prepare)
+
+
 def component() -> Component:
     async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
         settings = settings_from_env(runtime.settings.extra)
@@ -72,8 +78,7 @@ def component() -> Component:
         )
         customers_pb2_grpc.add_CustomerMasterServiceServicer_to_server(CustomerMaster(deps), server)
         runtime.bus.add_relay("customers", engine)
-        projection = Projection(view360_tables)
-        runtime.bus.subscribe("customers", engine, Subscription(*CONSUMES[0], projection.handle))
+        runtime.bus.subscribe("customers", engine, projection_subscription())
         follower = asyncio.create_task(follow_model(deps))
 
         async def stop() -> None:

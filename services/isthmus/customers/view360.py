@@ -12,10 +12,17 @@ insert that, on conflict, updates only where the incoming event is newer. Newer 
 version for orders and cases (their aggregates count every change), a later time for a loyalty
 balance, a loyalty tier (each on its own) and a contact suppression. A read-then-write would let the
 last commit win whatever its age (docs/decisions/0035-read-models-apply-only-newer-events.md).
+
+A batch of events (the subscription's prepare step) keeps the rows its events write and writes them
+after the last one, a statement per table (two for the loyalty row's parts, one more for breached
+cases): of the rows of one key only the one its events applied one by one would leave, since one
+statement may not update a row twice, and the database decides against the stored row as above.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,12 +50,12 @@ from sqlalchemy import (
     or_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.enums import label, unlabel
 from isthmus.kernel.timestamps import aware
 from isthmus.platform.events import Event
+from isthmus.platform.sql import any_of, upsert_many
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
@@ -147,37 +154,62 @@ def _money(m: Any) -> str:
     return f"{m.amount} {m.currency_code}".strip()
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
-    """INSERT with ON CONFLICT for the session's database (PostgreSQL or SQLite)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+_BATCH = "isthmus.customers.view360"  # the rows of the batch open on a session, in its info
 
 
-async def _upsert_newer(
-    session: AsyncSession,
-    table: Table,
-    row: dict[str, Any],
-    update: list[str],
-    newer: Any,
-) -> None:
-    """Insert ``row``; if its key is taken, set the ``update`` columns only where ``newer(excluded)``
+@dataclass(frozen=True, eq=False)
+class _Way:
+    """How rows of ``table`` are written: inserted; where the key is taken, ``columns`` taken from the
+    incoming row and ``later`` columns set to the later of the two times, only where ``newer(excluded)``
     holds against the stored row. The database decides under the row's lock, so concurrent consumers
-    cannot let an older event overwrite a newer one."""
-    stmt = _insert(session, table).values(**row)
-    key = [c for c in table.primary_key.columns]
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=key,
-        set_={name: getattr(excluded, name) for name in update},
-        where=newer(excluded),
-    )
-    await session.execute(stmt)
+    cannot let an older event overwrite a newer one. Without ``columns`` or ``later`` a stored row
+    stays as it is. ``is_newer(kept, row)`` is ``newer`` between two rows of one key in Python."""
+
+    table: Table
+    columns: tuple[str, ...] = ()
+    later: tuple[str, ...] = ()
+    newer: Callable[[Any], ColumnElement[bool]] | None = None
+    is_newer: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None
+
+    def set_(self, new: Any) -> dict[str, Any]:
+        t = self.table
+        return {
+            **{c: getattr(new, c) for c in self.columns},
+            **{c: _later(t.c[c], new[c]) for c in self.later},
+        }
+
+    def merge(self, kept: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+        """What writing ``kept`` and then ``row`` (of the same key) leaves in the table."""
+        if self.is_newer is None or not self.is_newer(kept, row):
+            return kept
+        return {**kept, **{c: row[c] for c in self.columns}, **{c: max(kept[c], row[c]) for c in self.later}}
 
 
-def _newer_version(t: Table) -> Any:
+def _by_version(t: Table, columns: tuple[str, ...]) -> _Way:
     """A snapshot with a higher version; at an equal version (a producer that counts none), a later one."""
-    return lambda new: or_(
-        t.c.version < new.version, and_(t.c.version == new.version, t.c.as_of <= new.as_of)
+    return _Way(
+        t,
+        columns,
+        newer=lambda new: or_(
+            t.c.version < new.version, and_(t.c.version == new.version, t.c.as_of <= new.as_of)
+        ),
+        is_newer=lambda kept, row: (kept["version"], kept["as_of"]) <= (row["version"], row["as_of"]),
+    )
+
+
+def _by_time(t: Table, columns: tuple[str, ...], stamp: str, later: tuple[str, ...] = ()) -> _Way:
+    """A row, or a part of one, as new as its own time ``stamp``; where the column may hold none (the
+    row made by another part), any time is newer. Each row's ``later`` columns hold its ``stamp``, so
+    the newest row's are also the latest of those its events one by one would have set."""
+    unset = bool(t.c[stamp].nullable)
+    return _Way(
+        t,
+        columns,
+        later,
+        newer=lambda new: (
+            or_(t.c[stamp].is_(None), t.c[stamp] <= new[stamp]) if unset else t.c[stamp] <= new[stamp]
+        ),
+        is_newer=lambda kept, row: (unset and kept[stamp] is None) or bool(kept[stamp] <= row[stamp]),
     )
 
 
@@ -186,11 +218,88 @@ def _later(stored: ColumnElement[Any], incoming: ColumnElement[Any]) -> ColumnEl
     return case((stored > incoming, stored), else_=incoming)
 
 
+class _Rows:
+    """The rows some events write, by the way each is written, one per key: the row that writing them
+    one by one, in their order, would leave. Each way's rows are then one statement (PostgreSQL's
+    ON CONFLICT DO UPDATE may not touch a row twice in one statement), whose conditions decide
+    against the stored rows as they decided for each event."""
+
+    def __init__(self, ways: Sequence[_Way]) -> None:
+        self.rows: dict[_Way, dict[tuple[Any, ...], dict[str, Any]]] = {way: {} for way in ways}
+        self.breached: set[str] = set()  # cases an event says are breached
+
+    def add(self, way: _Way, row: dict[str, Any]) -> None:
+        key = tuple(row[c.name] for c in way.table.primary_key.columns)
+        rows = self.rows[way]
+        kept = rows.get(key)
+        rows[key] = row if kept is None else way.merge(kept, row)
+
+
 class Projection:
+    """Applies events to the read model. Alone, an event's rows are written when :meth:`handle`
+    returns; in a batch (:meth:`prepare`), after the batch's last event, one statement per table."""
+
     def __init__(self, t: dict[str, Table]) -> None:
         self.t = t
+        loyalty = t["loyalty"]
+        # In the order a batch writes them (the same for every batch, so concurrent ones lock alike).
+        self._orders = _by_version(t["orders"], ("customer_id", "snapshot", "as_of", "version"))
+        # A case's breach is not taken from a snapshot: it is only ever set (see _write).
+        self._cases = _by_version(t["cases"], ("customer_id", "snapshot", "as_of", "version"))
+        # Balance and tier change through different events: each is as new as its own event.
+        self._balance = _by_time(loyalty, ("balance", "debt", "balance_as_of"), "balance_as_of", ("as_of",))
+        self._tier = _by_time(loyalty, ("tier_id", "tier_name", "tier_as_of"), "tier_as_of", ("as_of",))
+        self._value = _by_version(t["value"], ("snapshot", "as_of", "version", "lifetime_amount"))
+        self._suppression = _by_time(
+            t["suppression"], ("suppressed", "reason", "service_request_ids", "since"), "since"
+        )
+        self._timeline = _Way(t["timeline"])  # keyed by event id: a redelivery adds nothing
+        self._ways = (
+            self._orders,
+            self._cases,
+            self._balance,
+            self._tier,
+            self._value,
+            self._suppression,
+            self._timeline,
+        )
+
+    async def prepare(self, session: AsyncSession, events: Sequence[Event]) -> Callable[[], Awaitable[None]]:
+        """Opens a batch on ``session``: :meth:`handle` keeps the rows of its events, and the step this
+        returns (after the last handler) writes them."""
+        rows = session.sync_session.info[_BATCH] = _Rows(self._ways)
+
+        async def finish() -> None:
+            session.sync_session.info.pop(_BATCH, None)
+            await self._write(session, rows)
+
+        return finish
 
     async def handle(self, session: AsyncSession, event: Event) -> None:
+        """Applies ``event``: to the rows of the batch open on ``session``, or, with none, straight to
+        the tables."""
+        batch: _Rows | None = session.sync_session.info.get(_BATCH)
+        rows = batch if batch is not None else _Rows(self._ways)
+        self._apply(rows, event)
+        if batch is None:
+            await self._write(session, rows)
+
+    async def _write(self, session: AsyncSession, rows: _Rows) -> None:
+        for way, by_key in rows.rows.items():
+            found = [by_key[key] for key in sorted(by_key)]
+            set_ = way.set_ if way.columns or way.later else None
+            await upsert_many(session, way.table, found, set_, way.newer)
+        if rows.breached:
+            # A breach stays on the case whatever order its events arrive in.
+            t = self.t["cases"]
+            await session.execute(
+                update(t)
+                .where(any_of(t.c.service_request_id, "ids"), t.c.sla_breached.is_(False))
+                .values(sla_breached=True),
+                {"ids": sorted(rows.breached)},
+            )
+
+    def _apply(self, rows: _Rows, event: Event) -> None:
         p = event.payload
         at = event.occurred_at
         if isinstance(
@@ -205,12 +314,12 @@ class Projection:
             | oev.OrderBackordered
             | oev.OrderBackorderReleased,
         ):
-            await self._order(session, event, p, at)
+            self._order(rows, event, p, at)
         elif isinstance(p, sev.ContactSuppressionChanged):
-            await self._suppression(session, p, at)
+            self._suppression_row(rows, p, at)
             what = f"Contact suppressed: {p.reason}" if p.suppressed else "Contact suppression lifted"
-            await self._timeline(
-                session,
+            self._timeline_row(
+                rows,
                 event,
                 p.customer_id,
                 c360.TIMELINE_ENTRY_KIND_CUSTOMER,
@@ -221,8 +330,8 @@ class Projection:
             )
         elif isinstance(p, sev.InteractionLogged):
             i = p.interaction
-            await self._timeline(
-                session,
+            self._timeline_row(
+                rows,
                 event,
                 i.customer_id,
                 c360.TIMELINE_ENTRY_KIND_INTERACTION,
@@ -233,11 +342,11 @@ class Projection:
                 {"interaction_id": i.interaction_id, "service_request_id": i.service_request_id},
             )
         elif hasattr(p, "service_request"):
-            await self._case(session, event, p, at)
+            self._case(rows, event, p, at)
         elif isinstance(p, lev.TierChanged):
-            await self._loyalty(session, p.customer_id, at, tier=(p.to_tier.tier_id, p.to_tier.name))
-            await self._timeline(
-                session,
+            self._loyalty(rows, p.customer_id, at, tier=(p.to_tier.tier_id, p.to_tier.name))
+            self._timeline_row(
+                rows,
                 event,
                 p.customer_id,
                 c360.TIMELINE_ENTRY_KIND_LOYALTY,
@@ -247,11 +356,11 @@ class Projection:
                 {"account_id": p.account_id},
             )
         elif isinstance(p, vev.CustomerValueChanged):
-            await self._value(session, p, at)
+            self._value_row(rows, p, at)
         elif isinstance(p, vev.CustomerTierChanged):
             tier = label(common_pb2.ValueTier, p.to_tier)
-            await self._timeline(
-                session,
+            self._timeline_row(
+                rows,
                 event,
                 p.customer_id,
                 c360.TIMELINE_ENTRY_KIND_VALUE,
@@ -262,10 +371,10 @@ class Projection:
             )
         elif hasattr(p, "entry"):
             e = p.entry
-            await self._loyalty(session, e.customer_id, at, balance=(e.balance_after, e.debt_after))
+            self._loyalty(rows, e.customer_id, at, balance=(e.balance_after, e.debt_after))
             verb = event.type.split(".", 1)[1].removeprefix("Points").lower()
-            await self._timeline(
-                session,
+            self._timeline_row(
+                rows,
                 event,
                 e.customer_id,
                 c360.TIMELINE_ENTRY_KIND_LOYALTY,
@@ -275,9 +384,8 @@ class Projection:
                 {"account_id": e.account_id, "entry_id": e.entry_id},
             )
 
-    async def _order(self, session: AsyncSession, event: Event, p: Message, at: datetime) -> None:
+    def _order(self, rows: _Rows, event: Event, p: Message, at: datetime) -> None:
         o = p.order  # type: ignore[attr-defined]
-        t = self.t["orders"]
         snapshot = {
             "order_id": o.order_id,
             "source_system": o.source_system,
@@ -289,19 +397,12 @@ class Projection:
             "paid": bool(o.pay_time.seconds),
             "placed_at": o.place_time.ToJsonString() if o.place_time.seconds else "",
         }
-        row = {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot, "as_of": at,
-               "version": o.version}  # fmt: skip
-        await _upsert_newer(
-            session,
-            t,
-            row,
-            ["customer_id", "snapshot", "as_of", "version"],
-            _newer_version(t),
-        )
+        rows.add(self._orders, {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot,
+                                "as_of": at, "version": o.version})  # fmt: skip
         what = event.type.split(".", 1)[1].removeprefix("Order").lower()
         number = o.external_order_id or o.order_id
-        await self._timeline(
-            session,
+        self._timeline_row(
+            rows,
             event,
             o.customer_id,
             c360.TIMELINE_ENTRY_KIND_ORDER,
@@ -311,9 +412,8 @@ class Projection:
             {"order_id": o.order_id},
         )
 
-    async def _case(self, session: AsyncSession, event: Event, p: Message, at: datetime) -> None:
+    def _case(self, rows: _Rows, event: Event, p: Message, at: datetime) -> None:
         sr = p.service_request  # type: ignore[attr-defined]
-        t = self.t["cases"]
         breached = isinstance(p, sev.SlaBreached) or sr.sla.resolution_breached or sr.sla.response_breached
         snapshot = {
             "service_request_id": sr.service_request_id,
@@ -334,23 +434,12 @@ class Projection:
             "as_of": at,
             "version": sr.version,
         }
-        await _upsert_newer(
-            session,
-            t,
-            row,
-            ["customer_id", "snapshot", "as_of", "version"],
-            _newer_version(t),
-        )
+        rows.add(self._cases, row)
         if breached:
-            # A breach stays on the case whatever order its events arrive in.
-            await session.execute(
-                update(t)
-                .where(t.c.service_request_id == sr.service_request_id, t.c.sla_breached.is_(False))
-                .values(sla_breached=True)
-            )
+            rows.breached.add(sr.service_request_id)
         what = event.type.split(".", 1)[1].removeprefix("ServiceRequest")
-        await self._timeline(
-            session,
+        self._timeline_row(
+            rows,
             event,
             sr.customer_id,
             c360.TIMELINE_ENTRY_KIND_SERVICE_REQUEST,
@@ -360,37 +449,23 @@ class Projection:
             {"service_request_id": sr.service_request_id},
         )
 
-    async def _loyalty(
+    def _loyalty(
         self,
-        session: AsyncSession,
+        rows: _Rows,
         customer_id: str,
         at: datetime,
         balance: tuple[int, int] | None = None,
         tier: tuple[str, str] | None = None,
     ) -> None:
-        t = self.t["loyalty"]
         row: dict[str, Any] = {"customer_id": customer_id, "balance": 0, "debt": 0, "tier_id": "",
                                "tier_name": "", "as_of": at}  # fmt: skip
         if balance is not None:
-            row |= {"balance": balance[0], "debt": balance[1], "balance_as_of": at}
-            columns, stamp = ["balance", "debt", "balance_as_of"], t.c.balance_as_of
+            rows.add(self._balance, row | {"balance": balance[0], "debt": balance[1], "balance_as_of": at})
         elif tier is not None:
-            row |= {"tier_id": tier[0], "tier_name": tier[1], "tier_as_of": at}
-            columns, stamp = ["tier_id", "tier_name", "tier_as_of"], t.c.tier_as_of
-        else:
-            return
-        stmt = _insert(session, t).values(**row)
-        new = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.c.customer_id],
-            set_={**{c: getattr(new, c) for c in columns}, "as_of": _later(t.c.as_of, new.as_of)},
-            where=or_(stamp.is_(None), stamp <= getattr(new, stamp.name)),
-        )
-        await session.execute(stmt)
+            rows.add(self._tier, row | {"tier_id": tier[0], "tier_name": tier[1], "tier_as_of": at})
 
-    async def _value(self, session: AsyncSession, p: vev.CustomerValueChanged, at: datetime) -> None:
+    def _value_row(self, rows: _Rows, p: vev.CustomerValueChanged, at: datetime) -> None:
         v = p.value
-        t = self.t["value"]
         rfm = f"{v.rfm.recency}{v.rfm.frequency}{v.rfm.monetary}" if v.rfm.recency else ""
         snapshot = {
             "lifetime": [v.lifetime_value.amount, v.lifetime_value.currency_code],
@@ -401,15 +476,11 @@ class Projection:
             "alive_probability": v.alive_probability,
             "rfm": rfm,
         }
-        row = {"customer_id": v.customer_id, "snapshot": snapshot, "as_of": _dt(v.update_time, at),
-               "version": v.version, "lifetime_amount": float(_amount(v.lifetime_value.amount))}  # fmt: skip
-        columns = ["snapshot", "as_of", "version", "lifetime_amount"]
-        await _upsert_newer(session, t, row, columns, _newer_version(t))
+        rows.add(self._value, {"customer_id": v.customer_id, "snapshot": snapshot,
+                               "as_of": _dt(v.update_time, at), "version": v.version,
+                               "lifetime_amount": float(_amount(v.lifetime_value.amount))})  # fmt: skip
 
-    async def _suppression(
-        self, session: AsyncSession, p: sev.ContactSuppressionChanged, at: datetime
-    ) -> None:
-        t = self.t["suppression"]
+    def _suppression_row(self, rows: _Rows, p: sev.ContactSuppressionChanged, at: datetime) -> None:
         row = {
             "customer_id": p.customer_id,
             "suppressed": p.suppressed,
@@ -417,17 +488,11 @@ class Projection:
             "service_request_ids": list(p.service_request_ids),
             "since": _dt(p.change_time, at),
         }
-        await _upsert_newer(
-            session,
-            t,
-            row,
-            ["suppressed", "reason", "service_request_ids", "since"],
-            lambda new: t.c.since <= new.since,
-        )
+        rows.add(self._suppression, row)
 
-    async def _timeline(
+    def _timeline_row(
         self,
-        session: AsyncSession,
+        rows: _Rows,
         event: Event,
         customer_id: str,
         kind: int,
@@ -438,18 +503,17 @@ class Projection:
     ) -> None:
         if not customer_id:
             return
-        t = self.t["timeline"]
-        stmt = _insert(session, t).values(
-            event_id=event.event_id,
-            customer_id=customer_id,
-            event_type=event.type,
-            kind=kind,
-            occurred_at=at,
-            summary=summary[:500],
-            channel=channel,
-            refs={k: v for k, v in refs.items() if v},
-        )
-        await session.execute(stmt.on_conflict_do_nothing(index_elements=[t.c.event_id]))
+        row = {
+            "event_id": event.event_id,
+            "customer_id": customer_id,
+            "event_type": event.type,
+            "kind": kind,
+            "occurred_at": at,
+            "summary": summary[:500],
+            "channel": channel,
+            "refs": {k: v for k, v in refs.items() if v},
+        }
+        rows.add(self._timeline, row)
 
     async def erase(self, session: AsyncSession, customer_id: str) -> None:
         for table in self.t.values():

@@ -9,7 +9,7 @@ parameter on PostgreSQL, an expanding ``IN`` on SQLite (which prepares nothing).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -195,6 +195,43 @@ async def insert_new(
     for row in rows:  # SQLite: in process, no round trips to save
         inserted.update((await session.execute(statement, row)).scalars())
     return inserted
+
+
+async def upsert_many(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    set_: Callable[[Any], Mapping[str, Any]] | None = None,
+    where: Callable[[Any], ColumnElement[bool]] | None = None,
+) -> None:
+    """Inserts ``rows`` (dicts with the same keys) with one statement; a row whose primary key is
+    taken sets ``set_(excluded)`` on the stored row where ``where(excluded)`` holds, or is skipped
+    without ``set_``. Both name the stored row's columns by ``table`` and the incoming row's by
+    ``excluded``. PostgreSQL updates no row twice in one statement ("command cannot affect row a
+    second time"): with ``set_``, no two rows may share a key."""
+    if not rows:
+        return
+    params: Any
+    if session.get_bind().dialect.name == "postgresql":
+        if len(rows) == 1:
+            statement: Any = postgresql.insert(table)
+            params = list(rows)
+        else:
+            statement = _insert_unnest(table, tuple(rows[0]))
+            params = _arrays(table, [(n, n) for n in rows[0]], rows)
+    else:  # an executemany: SQLite is in process, no round trips to save
+        statement, params = sqlite.insert(table), list(rows)
+    key = list(table.primary_key.columns)
+    if set_ is None:
+        statement = statement.on_conflict_do_nothing(index_elements=key)
+    else:
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=key,
+            set_=dict(set_(excluded)),
+            where=None if where is None else where(excluded),
+        )
+    await session.execute(statement, params)
 
 
 @functools.lru_cache(maxsize=256)
