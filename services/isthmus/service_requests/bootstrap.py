@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import grpc
@@ -40,6 +42,17 @@ CONSUMES = (
 )
 
 
+def subscriptions(clock: Callable[[], datetime]) -> list[events.Subscription]:
+    """What the component consumes; a batch of OrderPlaced is remembered together."""
+    handle = consumers.handler(clock)
+    return [
+        events.Subscription(
+            purpose, keys, handle, prepare=consumers.prepare_orders if keys == consumers.ORDER_KEYS else None
+        )
+        for purpose, keys in CONSUMES
+    ]
+
+
 async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
     config = sr_settings.load(runtime.settings.extra)
     uows = unit_of_work_factory(runtime)
@@ -49,8 +62,8 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
     bus: Any = runtime.bus
     if bus is not None:
         bus.add_relay(NAME, engine)
-        for purpose, keys in CONSUMES:
-            bus.subscribe(NAME, engine, events.Subscription(purpose, keys, consumers.handler(runtime.clock)))
+        for subscription in subscriptions(runtime.clock):
+            bus.subscribe(NAME, engine, subscription)
     detector = BreachDetector(uows, runtime.clock, config.breach_scan_interval)
     detector.start()
     return detector.stop

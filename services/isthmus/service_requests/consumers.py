@@ -7,7 +7,7 @@ context records in reply go into the same transaction's outbox.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from isthmus.platform.events import Event, record_event
 from isthmus.service_requests.domain import ERASED
 from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.settings import VALUE_TIERS
-from isthmus.service_requests.store import UnitOfWork
+from isthmus.service_requests.store import Repository, UnitOfWork
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, value_pb2
 
@@ -57,8 +57,21 @@ async def customer_erased(uow: UnitOfWork, event: customers_pb2.CustomerErased, 
     await uow.record_events()
 
 
+# The orders a batch of OrderPlaced remembered together (``prepare_orders``), on its session.
+_PLACED = "isthmus.service_requests.orders_placed"
+
+
 async def order_placed(uow: UnitOfWork, event: orders_pb2.OrderPlaced, now: datetime) -> None:
-    await uow.repo.order_placed(event.order.order_id, event.order.customer_id)
+    if event.order.order_id not in uow.session.info.get(_PLACED, ()):
+        await uow.repo.orders_placed([(event.order.order_id, event.order.customer_id)])
+
+
+async def prepare_orders(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Before a batch of the orders subscription's handlers: every order it places remembered with
+    one statement (the handlers then have nothing left to do), not a statement or two an order."""
+    placed = [e.payload.order for e in events if isinstance(e.payload, orders_pb2.OrderPlaced)]
+    await Repository(session).orders_placed([(o.order_id, o.customer_id) for o in placed])
+    session.info[_PLACED] = {o.order_id for o in placed}
 
 
 async def tier_changed(uow: UnitOfWork, event: value_pb2.CustomerTierChanged, at: datetime) -> None:

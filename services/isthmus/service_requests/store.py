@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.kernel.errors import Conflict
 from isthmus.platform import requests
-from isthmus.platform.sql import any_of, update_many
+from isthmus.platform.sql import any_of, insert_new, update_many
 from isthmus.service_requests.domain import (
     Direction,
     Interaction,
@@ -110,12 +110,12 @@ class Repository:
         )
         return {row.order_id: row.customer_id for row in rows}
 
-    async def order_placed(self, order_id: str, customer_id: str) -> None:
-        if await self.order_owners([order_id]):
-            return  # a redelivery, or an order already moved along a merge
-        await self.session.execute(
-            insert(order_customers).values(order_id=order_id, customer_id=customer_id, placed_for=customer_id)
-        )
+    async def orders_placed(self, placed: Sequence[tuple[str, str]]) -> None:
+        """Remembers whose each of these orders is, (order id, customer id), with one statement; an
+        order known already keeps its customer (a redelivery, or an order moved along a merge), and of
+        one order named twice the first counts."""
+        rows = [{"order_id": o, "customer_id": c, "placed_for": c} for o, c in placed]
+        await insert_new(self.session, order_customers, rows, "order_id")
 
     async def move_orders(self, from_ids: Sequence[str], to_id: str) -> None:
         c = order_customers.c
