@@ -220,3 +220,69 @@ async def _check_many(settings: config.Settings, schema: str) -> None:
             await session.run_sync(lambda s: metadata.drop_all(s.connection()))
     finally:
         await engine.dispose()
+
+
+counts = Table(
+    f"counts_{uuid.uuid4().hex[:8]}",
+    metadata,
+    Column("a", String(10), primary_key=True),
+    Column("b", String(10), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    Column("label", String(20), nullable=False),
+    Column("note", Text, nullable=True),
+)
+
+
+@pytest.mark.postgres
+async def test_many_rows_are_upserted_and_deleted_by_key_on_postgresql(pg_url: str) -> None:
+    await _check_upsert(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "public")
+
+
+async def test_many_rows_are_upserted_and_deleted_by_key_on_sqlite(tmp_path: Path) -> None:
+    await _check_upsert(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}), "counts")
+
+
+async def _check_upsert(settings: config.Settings, schema: str) -> None:
+    """``upsert_many`` adds to the stored counts, keeps what it is told to keep and sets the rest;
+    ``delete_many`` deletes the rows of the keys given, not the other combinations of their columns."""
+    engine = db.async_engine(settings, schema)
+    try:
+        async with db.session_factory(engine)() as session, session.begin():
+            await session.run_sync(lambda s: metadata.create_all(s.connection()))
+            rows = [{"a": a, "b": b, "n": 1, "label": f"{a}{b}", "note": None} for a in "xy" for b in "12"]
+            await sql.upsert_many(session, counts, rows, add=["n"])
+            await sql.upsert_many(
+                session,
+                counts,
+                [
+                    {"a": "x", "b": "1", "n": 5, "label": "new", "note": "set"},
+                    {"a": "y", "b": "2", "n": -1, "label": "new", "note": "set"},
+                    {"a": "z", "b": "1", "n": 3, "label": "made", "note": None},
+                ],
+                add=["n"],
+                keep=["label"],
+            )
+            await sql.upsert_many(session, counts, [], add=["n"])
+            await sql.upsert_many(
+                session,
+                counts,
+                [{"a": "x", "b": "2", "n": 9, "label": "set", "note": "n"}],
+                lambda new: {"n": new.n, "label": new.label, "note": new.note},
+            )
+            found = (await session.execute(select(counts).order_by(counts.c.a, counts.c.b))).all()
+            assert [tuple(r) for r in found] == [
+                ("x", "1", 6, "x1", "set"),
+                ("x", "2", 9, "set", "n"),
+                ("y", "1", 1, "y1", None),
+                ("y", "2", 0, "y2", "set"),
+                ("z", "1", 3, "made", None),
+            ]
+            await sql.delete_many(session, counts, [{"a": "x", "b": "1"}, {"a": "y", "b": "2"}])
+            await sql.delete_many(session, counts, [])
+            left = (
+                await session.execute(select(counts.c.a, counts.c.b).order_by(counts.c.a, counts.c.b))
+            ).all()
+            assert [tuple(r) for r in left] == [("x", "2"), ("y", "1"), ("z", "1")]
+            await session.run_sync(lambda s: metadata.drop_all(s.connection()))
+    finally:
+        await engine.dispose()

@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
+    delete,
     func,
     insert,
     select,
@@ -203,14 +204,26 @@ async def upsert_many(
     rows: Sequence[Mapping[str, Any]],
     set_: Callable[[Any], Mapping[str, Any]] | None = None,
     where: Callable[[Any], ColumnElement[bool]] | None = None,
+    *,
+    add: Sequence[str] = (),
+    keep: Sequence[str] = (),
 ) -> None:
     """Inserts ``rows`` (dicts with the same keys) with one statement; a row whose primary key is
     taken sets ``set_(excluded)`` on the stored row where ``where(excluded)`` holds, or is skipped
     without ``set_``. Both name the stored row's columns by ``table`` and the incoming row's by
-    ``excluded``. PostgreSQL updates no row twice in one statement ("command cannot affect row a
-    second time"): with ``set_``, no two rows may share a key."""
+    ``excluded``. Instead of ``set_``, ``add`` names columns whose values are added to the stored
+    ones (a count and a change of it): the row's other columns are set, but those in ``keep``.
+    PostgreSQL updates no row twice in one statement ("command cannot affect row a second time"):
+    with ``set_`` or ``add``, no two rows may share a key."""
     if not rows:
         return
+    if add:
+        names = [n for n in rows[0] if n not in {c.name for c in table.primary_key.columns} and n not in keep]
+
+        def added(new: Any) -> dict[str, Any]:
+            return {n: table.c[n] + new[n] if n in add else new[n] for n in names}
+
+        set_ = added
     params: Any
     if session.get_bind().dialect.name == "postgresql":
         if len(rows) == 1:
@@ -265,6 +278,31 @@ async def update_many(
     rows = [{**{f"w_{n}": w[n] for n in where}, **{f"v_{n}": v[n] for n in values}} for w, v in changes]
     result = await session.execute(_update_each(table, where, values), rows)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=64)
+def _delete_unnest(table: Table, where: tuple[str, ...]) -> Any:
+    _rows, take = _unnest(table, tuple((f"w_{n}", n) for n in where))
+    return delete(table).where(*[table.c[n] == take[f"w_{n}"] for n in where])
+
+
+@functools.lru_cache(maxsize=64)
+def _delete_each(table: Table, where: tuple[str, ...]) -> Any:
+    return delete(table).where(*[table.c[n] == bindparam(f"w_{n}") for n in where])
+
+
+async def delete_many(session: AsyncSession, table: Table, keys: Sequence[Mapping[str, Any]]) -> None:
+    """Deletes the rows whose columns equal those of one of ``keys`` (dicts with the same keys), with
+    one statement; nothing for no keys."""
+    if not keys:
+        return
+    where = tuple(keys[0])
+    if session.get_bind().dialect.name == "postgresql":
+        params = _arrays(table, [(f"w_{n}", n) for n in where], keys)
+        await session.execute(_delete_unnest(table, where), params)
+        return
+    rows = [{f"w_{n}": k[n] for n in where} for k in keys]
+    await session.execute(_delete_each(table, where), rows)
 
 
 async def mint_missing_ids(conn: AsyncConnection, table: Table, name: str) -> None:

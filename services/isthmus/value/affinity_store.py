@@ -1,4 +1,10 @@
-"""Co-purchase counts in the value schema: kept per event, read for suggestions (rules in affinity.py)."""
+"""Co-purchase counts in the value schema: kept per event, read for suggestions (rules in affinity.py).
+
+Alone (an event outside a batch, an erasure) :func:`purchased`, :func:`released` and :func:`forget`
+read and write the tables themselves. A batch of order events keeps its counts in :class:`Counts`:
+its customers' holdings read at once, the changes the events make gathered in memory and written
+after the last of them with a statement or two a table.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from decimal import Decimal
 from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.errors import Conflict
+from isthmus.platform.sql import any_of, delete_many, insert_many, update_many, upsert_many
 from isthmus.value import affinity
 from isthmus.value.engagement_tables import (
     affinity_articles,
@@ -18,6 +26,15 @@ from isthmus.value.engagement_tables import (
 )
 
 TOTAL = "customers"
+_HELD_BY = select(
+    affinity_holdings.c.customer_id,
+    affinity_holdings.c.sku,
+    affinity_holdings.c.units,
+    affinity_holdings.c.unit_price,
+).where(any_of(affinity_holdings.c.customer_id, "ids"))
+_CATALOGUE = ("category", "description", "unit_price", "currency")
+# A customer's holdings: sku -> (units, the unit price last paid).
+Held = dict[str, tuple[int, str | None]]
 
 
 @dataclass(frozen=True)
@@ -32,7 +49,11 @@ class Line:
     currency: str = ""
 
 
-async def _held(session: AsyncSession, customer_id: str) -> dict[str, tuple[int, str | None]]:
+def _price(line: Line) -> str | None:
+    return None if line.unit_price is None else str(line.unit_price)
+
+
+async def _held(session: AsyncSession, customer_id: str) -> Held:
     rows = await session.execute(
         select(affinity_holdings.c.sku, affinity_holdings.c.units, affinity_holdings.c.unit_price).where(
             affinity_holdings.c.customer_id == customer_id
@@ -142,6 +163,159 @@ async def forget(session: AsyncSession, customer_id: str) -> None:
     held = await _held(session, customer_id)
     if held:
         await released(session, customer_id, {sku: units for sku, (units, _) in held.items()})
+
+
+class Counts:
+    """The counts one transaction changes. Alone (``batched=False``) each call is the module's function
+    of the same name. In a batch the holdings of its customers are read once (:meth:`prefetch`) and
+    followed in memory; each event's changes to the customer total and to the article and pair counts
+    are what :func:`purchased` and :func:`released` make of the holdings as the batch's earlier events
+    left them, and are summed; :meth:`flush` writes them: one INSERT of the holdings made, one UPDATE of
+    those changed, one DELETE of those that went, and one upsert a count table adding the sums to the
+    stored counts. A count summed is the count the events left one by one: one that fell to 0 was
+    deleted and made again by a later purchase, whose row is the one kept; those at 0 or below are
+    deleted after the batch's releases, as after each release."""
+
+    def __init__(self, session: AsyncSession, *, batched: bool) -> None:
+        self.session = session
+        self.batched = batched
+        self._stored: dict[str, Held] = {}  # batched: the holdings as stored
+        self._held: dict[str, Held] = {}  # ... and as the batch's events left them
+        self._customers = 0  # the change of the customer total
+        self._counted = False  # a customer came: the total's row is made if there is none
+        self._articles: dict[str, int] = {}
+        self._bought: dict[str, Line] = {}  # the last line of each article bought: the catalogue's
+        self._pairs: dict[affinity.Pair, int] = {}
+        self._dropped = False  # a release dropped articles: counts at 0 go
+
+    async def prefetch(self, customer_ids: Sequence[str]) -> None:
+        """Batched: read these customers' holdings (those not read yet) in one statement."""
+        wanted = [c for c in dict.fromkeys(customer_ids) if c not in self._held]
+        if not self.batched or not wanted:
+            return
+        found: dict[str, Held] = {c: {} for c in wanted}
+        for r in await self.session.execute(_HELD_BY, {"ids": wanted}):
+            found[r.customer_id][r.sku] = (int(r.units), r.unit_price)
+        for customer_id, held in found.items():
+            self._stored[customer_id] = held
+            self._held[customer_id] = dict(held)
+
+    async def _holdings(self, customer_id: str) -> Held:
+        if customer_id not in self._held:
+            await self.prefetch([customer_id])
+        return self._held[customer_id]
+
+    def _count(self, deltas: affinity.Deltas) -> None:
+        self._customers += deltas.customers
+        self._counted = self._counted or deltas.customers > 0
+        for sku, d in deltas.items.items():
+            self._articles[sku] = self._articles.get(sku, 0) + d
+        for pair, d in deltas.pairs.items():
+            self._pairs[pair] = self._pairs.get(pair, 0) + d
+
+    async def purchased(self, customer_id: str, lines: Sequence[Line]) -> None:
+        """:func:`purchased`, counted for the batch."""
+        if not self.batched:
+            await purchased(self.session, customer_id, lines)
+            return
+        if not lines:
+            return
+        held = await self._holdings(customer_id)
+        by_sku = {line.sku: line for line in lines}
+        self._count(affinity.purchase_deltas(held, by_sku))
+        for sku, line in by_sku.items():
+            units = sum(x.quantity for x in lines if x.sku == sku)
+            held[sku] = (held[sku][0] + units if sku in held else units, _price(line))
+            self._bought[sku] = line
+
+    async def released(self, customer_id: str, units: Mapping[str, int]) -> None:
+        """:func:`released`, counted for the batch."""
+        if not self.batched:
+            await released(self.session, customer_id, units)
+            return
+        held = await self._holdings(customer_id)
+        gone = []
+        for sku, n in units.items():
+            if sku not in held or n <= 0:
+                continue
+            left = held[sku][0] - n
+            if left > 0:
+                held[sku] = (left, held[sku][1])
+            else:
+                gone.append(sku)
+        if not gone:
+            return
+        self._count(affinity.release_deltas(held, gone))
+        for sku in gone:
+            del held[sku]
+        self._dropped = True
+
+    async def forget(self, customer_id: str) -> None:
+        """:func:`forget`, after what the batch owes; the customer's holdings are read again when asked."""
+        await self.flush()
+        self._stored.pop(customer_id, None)
+        self._held.pop(customer_id, None)
+        await forget(self.session, customer_id)
+
+    async def flush(self) -> None:
+        """Write what the batch owes (see the class)."""
+        if not self.batched:
+            return
+        made, changed, went = [], [], []
+        for customer_id, stored in sorted(self._stored.items()):
+            held = self._held[customer_id]
+            for sku, (units, price) in sorted(held.items()):
+                if sku not in stored:
+                    made.append({"customer_id": customer_id, "sku": sku, "unit_price": price, "units": units})
+                elif stored[sku] != (units, price):
+                    where = {"customer_id": customer_id, "sku": sku, "units": stored[sku][0]}
+                    changed.append((where, {"units": units, "unit_price": price}))
+            went += [{"customer_id": customer_id, "sku": sku} for sku in sorted(stored) if sku not in held]
+            self._stored[customer_id] = dict(held)
+        # A holding another transaction made meanwhile fails the INSERT, one it changed the UPDATE:
+        # the batch's counts were reckoned from what it read, and its events are handled again.
+        await insert_many(self.session, affinity_holdings, made)
+        if await update_many(self.session, affinity_holdings, changed) != len(changed):
+            raise Conflict("a customer's co-purchases in this batch changed concurrently; retry")
+        await delete_many(self.session, affinity_holdings, went)
+        if self._counted:
+            total = [{"key": TOTAL, "customers": self._customers}]
+            await upsert_many(self.session, affinity_totals, total, add=["customers"])
+        elif self._customers:
+            await _bump(self.session, affinity_totals, {"key": TOTAL}, self._customers)
+        bought = [
+            {
+                "sku": sku,
+                "customers": self._articles.get(sku, 0),
+                "category": line.category,
+                "description": line.description,
+                "unit_price": _price(line),
+                "currency": line.currency,
+            }
+            for sku, line in sorted(self._bought.items())
+        ]
+        await upsert_many(self.session, affinity_articles, bought, add=["customers"])
+        # Articles the batch only took back: their counts change, the catalogue stays.
+        taken = [
+            {
+                "sku": sku,
+                "customers": d,
+                "category": "",
+                "description": "",
+                "unit_price": None,
+                "currency": "",
+            }
+            for sku, d in sorted(self._articles.items())
+            if d and sku not in self._bought
+        ]
+        await upsert_many(self.session, affinity_articles, taken, add=["customers"], keep=_CATALOGUE)
+        pairs = [{"sku_a": a, "sku_b": b, "customers": d} for (a, b), d in sorted(self._pairs.items()) if d]
+        await upsert_many(self.session, affinity_pairs, pairs, add=["customers"])
+        if self._dropped:
+            await self.session.execute(delete(affinity_articles).where(affinity_articles.c.customers <= 0))
+            await self.session.execute(delete(affinity_pairs).where(affinity_pairs.c.customers <= 0))
+        self._customers, self._counted, self._dropped = 0, False, False
+        self._articles, self._bought, self._pairs = {}, {}, {}
 
 
 async def _customers(session: AsyncSession) -> int:

@@ -10,7 +10,8 @@
 
 Every handler runs in the transaction the bus opened for a batch of deliveries, with their inbox rows,
 so a redelivered event has no second effect. The handlers of a batch share one ``Engagement``: the
-customers' profiles are read for the whole batch at once and written after its last handler.
+customers' profiles are read for the whole batch at once and written after its last handler. So are
+the co-purchase counts of its orders (``affinity_store.Counts``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 Finish = Callable[[], Awaitable[None]]
 Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[Finish]]
 _BATCH = "isthmus.value.engagement"  # the batch's Engagement, in its session's info
+_COUNTS = "isthmus.value.affinity"  # the batch's co-purchase counts, in its session's info
+_ORDER_MESSAGES = (orders_pb2.OrderPlaced, orders_pb2.OrderCancelled, orders_pb2.OrderReturned)
+
+
+def _counts(session: AsyncSession) -> affinity_store.Counts:
+    """The batch's co-purchase counts; outside a batch, counts that read and write the tables at once."""
+    shared: affinity_store.Counts | None = session.sync_session.info.get(_COUNTS)
+    return shared if shared is not None else affinity_store.Counts(session, batched=False)
 
 
 def _consents(consents: Any) -> list[str]:
@@ -141,7 +150,7 @@ async def on_customer_event(e: Engagement, message: Any) -> None:
             await e.reevaluate(restored, None)
     elif isinstance(message, customers_pb2.CustomerErased):
         await e.leave_all(message.customer_id)
-        await affinity_store.forget(e.session, message.customer_id)
+        await _counts(e.session).forget(message.customer_id)
         await e.change_profile(message.customer_id, {})
         await e.set_profile(
             message.customer_id,
@@ -186,19 +195,21 @@ async def on_order_event(e: Engagement, message: Any) -> None:
     if isinstance(message, orders_pb2.OrderPlaced):
         placed = from_ts(order.place_time) if order.HasField("place_time") else e.clock()
         await e.attribute_order(customer_id, placed, ATTRIBUTION)
-        await affinity_store.purchased(e.session, customer_id, _lines(order))
-        row = await e.profiles([customer_id])
-        before = row[0] if row else None
-        dates = await _order_dates(e, customer_id)
+        await _counts(e.session).purchased(customer_id, _lines(order))
+        # The stored profile (a batch's as its earlier events left it): orders, dates, categories,
+        # channels are all the order changes, and none of them is a value fact.
+        row = await e._profile_row(customer_id, create=True)
+        assert row is not None
+        dates = set(jsoncodec.loads(row["order_dates"]))
         dates.add(placed.date().isoformat())
         channel = order_pb2.OrderChannel.Name(order.channel).removeprefix("ORDER_CHANNEL_").lower()
         changes: dict[str, Any] = {
-            "orders": (before.orders if before else 0) + 1,
+            "orders": int(row["orders"]) + 1,
             "order_dates": sorted(dates),
             "categories": sorted(
-                {*(before.categories if before else ()), *(x.category for x in order.lines if x.category)}
+                {*jsoncodec.loads(row["categories"]), *(x.category for x in order.lines if x.category)}
             ),
-            "channels": sorted({*(before.channels if before else ()), *([channel] if order.channel else [])}),
+            "channels": sorted({*jsoncodec.loads(row["channels"]), *([channel] if order.channel else [])}),
         }
         await e.change_profile(customer_id, changes)
         if changes["orders"] == 1:
@@ -216,18 +227,12 @@ async def on_order_event(e: Engagement, message: Any) -> None:
             )
     elif isinstance(message, orders_pb2.OrderCancelled):
         open_units = {x.sku: int(x.quantity - x.returned_quantity) for x in order.lines if x.sku}
-        await affinity_store.released(e.session, customer_id, open_units)
+        await _counts(e.session).released(customer_id, open_units)
     elif isinstance(message, orders_pb2.OrderReturned):
         units: dict[str, int] = {}
         for x in message.returned_lines:
             units[x.sku] = units.get(x.sku, 0) + int(x.quantity)
-        await affinity_store.released(e.session, customer_id, units)
-
-
-async def _order_dates(e: Engagement, customer_id: str) -> set[str]:
-    row = await e._profile_row(customer_id, create=True)
-    assert row is not None
-    return set(jsoncodec.loads(row["order_dates"]))
+        await _counts(e.session).released(customer_id, units)
 
 
 async def on_service_event(
@@ -353,9 +358,19 @@ def handlers(
 
     async def prepare(session: AsyncSession, batch: Sequence[Any]) -> Finish:
         e = Engagement(session, clock, publisher, value_facts, batched=True)
+        counts = affinity_store.Counts(session, batched=True)
         session.sync_session.info[_BATCH] = e
+        session.sync_session.info[_COUNTS] = counts
         await e.rows.prefetch([c for c in (customer_of(event.payload) for event in batch) if c])
-        return e.finish_batch
+        await counts.prefetch(
+            [event.payload.order.customer_id for event in batch if isinstance(event.payload, _ORDER_MESSAGES)]
+        )
+
+        async def finish() -> None:
+            await counts.flush()
+            await e.finish_batch()
+
+        return finish
 
     async def customers(session: AsyncSession, event: Any) -> None:
         await on_customer_event(engagement(session), event.payload)
