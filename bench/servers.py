@@ -19,6 +19,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -141,11 +142,17 @@ class PrivatePostgres:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()  # "smart" shutdown: waits for clients to leave
+            # "Smart" shutdown, sent to the postmaster itself: ``runuser`` kills its child two seconds
+            # after a SIGTERM of its own, in the middle of a shutdown checkpoint that a busy machine
+            # takes longer to write, and the next start then finds the old postmaster's lock.
+            postmaster = _postmaster(self.process.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(postmaster, signal.SIGTERM)
             try:
-                self.process.wait(120)
+                self.process.wait(300)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
             self.process = None
 
     def restart(self) -> Server:
