@@ -182,9 +182,10 @@ async def rescore_round(
             for c, v in zip(customers[start : start + batch], cents[start : start + batch], strict=True)
         ]
         async with sessions() as session, session.begin():
-            await prepare(session, chunk)
+            finish = await prepare(session, chunk)
             for event in chunk:
                 await handle(session, event)
+            await finish()
     took = time.perf_counter() - started
     await engine.dispose()
     return took

@@ -1,7 +1,8 @@
 """The value context's event consumers: orders, service requests and customers.
 
-Each handler gets the transaction the bus opened for one delivery (the inbox in the same transaction
-makes a redelivery a no-op) and is idempotent on its own as well.
+Each handler gets the transaction the bus opened for a batch of deliveries (the inbox in the same
+transaction makes a redelivery a no-op) and is idempotent on its own as well. The batch's handlers
+share its rows: read together before the first, written together after the last (batch_store.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import from_ts
 from isthmus.value import handlers
+from isthmus.value.batch_store import BatchRepository
 from isthmus.value.config import ValueConfig
 from isthmus.value.handlers import CurrentModel, PaidOrder, Record, Uow
 from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, service_requests_pb2
@@ -27,7 +29,7 @@ CUSTOMER_EVENTS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "c
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 Finish = Callable[[], Awaitable[None]]
-Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[Finish | None]]
+Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[Finish]]
 
 
 def _amount(money: Any) -> Decimal:
@@ -83,17 +85,43 @@ async def on_event(uow: Uow, message: Any) -> None:
         await handlers.customer_erased(message.customer_id, uow)
 
 
+def named(messages: Sequence[Any]) -> tuple[list[str], list[str], list[str]]:
+    """The order ids, customer ids and case ids that these events' handlers look up."""
+    order_ids: list[str] = []
+    customer_ids: list[str] = []
+    case_ids: list[str] = []
+    for message in messages:
+        if isinstance(message, orders_pb2.OrderPaid | orders_pb2.OrderReturned | orders_pb2.OrderCancelled):
+            order_ids.append(message.order.order_id)
+            if isinstance(message, orders_pb2.OrderPaid):
+                customer_ids.append(message.order.customer_id)
+        elif isinstance(message, service_requests_pb2.ServiceRequestOpened):
+            case_ids.append(message.service_request.service_request_id)
+            customer_ids.append(message.service_request.customer_id)
+        elif isinstance(message, customers_pb2.CustomersMerged):
+            customer_ids += [message.surviving_id, *message.merged_ids]
+        elif isinstance(message, customers_pb2.CustomerUnmerged):
+            customer_ids += [message.from_id, *message.restored_ids]
+        elif isinstance(message, customers_pb2.CustomerErased):
+            customer_ids.append(message.customer_id)
+    return order_ids, customer_ids, case_ids
+
+
 def event_handlers(
     config: ValueConfig, clock: Callable[[], datetime], record: Record, current: CurrentModel
 ) -> tuple[Handler, Prepare]:
-    """The bus handler ``(session, event)`` shared by the subscriptions, and the step before a batch
-    (it reads the model in force once per batch)."""
+    """The bus handler ``(session, event)`` shared by the subscriptions, and the step before a batch:
+    it reads the model in force and what the batch's events name (batch_store.py), and returns the
+    step after the batch's last handler, which writes what they changed."""
 
     async def handle(session: AsyncSession, event: Any) -> None:
         await on_event(Uow(session, config, clock, record, current, event.event_id), event.payload)
 
-    async def prepare(session: AsyncSession, batch: Sequence[Any]) -> Finish | None:
+    async def prepare(session: AsyncSession, batch: Sequence[Any]) -> Finish:
         await current.refresh(session)
-        return None
+        repo = BatchRepository.begin(session)
+        order_ids, customer_ids, case_ids = named([event.payload for event in batch])
+        await repo.prefetch(order_ids, customer_ids, case_ids)
+        return repo.flush
 
     return handle, prepare

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.money import MINOR_UNITS, Money
 from isthmus.value import codec, domain
+from isthmus.value.batch_store import repository
 from isthmus.value.config import ValueConfig
 from isthmus.value.store import OrderRow, ValueRepository
 from isthmus.value.tables import models as models_table
@@ -79,7 +80,8 @@ class Uow:
     repo: ValueRepository = field(init=False)
 
     def __post_init__(self) -> None:
-        self.repo = ValueRepository(self.session)
+        # The batch's when the session handles a batch of events (batch_store.py).
+        self.repo = repository(self.session)
 
     def settings(self) -> domain.Settings:
         return settings_of(self.config)

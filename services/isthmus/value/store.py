@@ -18,8 +18,9 @@ from isthmus_client.api.value.v1 import value_pb2
 
 _ORDER = select(orders).where(orders.c.order_id == bindparam("order_id")).with_for_update()
 _CUSTOMER = select(customers).where(customers.c.customer_id == bindparam("customer_id")).with_for_update()
-_ORDERS_OF = select(orders).where(any_of(orders.c.customer_id, "ids"))
-_CASES_OF = select(cases).where(any_of(cases.c.customer_id, "ids"))
+# Any number of customers' orders and cases (batch_store.py reads a batch's with them).
+ORDERS_OF = select(orders).where(any_of(orders.c.customer_id, "ids"))
+CASES_OF = select(cases).where(any_of(cases.c.customer_id, "ids"))
 _LATEST_MODEL = select(models.c.doc).order_by(models.c.seq.desc()).limit(1)
 
 
@@ -54,7 +55,7 @@ class OrderRow:
         )
 
 
-def _columns(row: OrderRow) -> dict[str, Any]:
+def order_columns(row: OrderRow) -> dict[str, Any]:
     return {c.name: getattr(row, c.name) for c in orders.columns}
 
 
@@ -69,7 +70,7 @@ class ValueRepository:
         return None if row is None else OrderRow(**dict(row), stored=True)
 
     async def save_order(self, row: OrderRow) -> None:
-        values = _columns(row)
+        values = order_columns(row)
         if row.stored:
             order_id = values.pop("order_id")
             await self.session.execute(update(orders).where(orders.c.order_id == order_id).values(**values))
@@ -90,10 +91,10 @@ class ValueRepository:
         ids = {"ids": [customer_id]}
         found = [
             OrderRow(**dict(r), stored=True).fact()
-            for r in (await self.session.execute(_ORDERS_OF, ids)).mappings()
+            for r in (await self.session.execute(ORDERS_OF, ids)).mappings()
         ]
         service = [
-            domain.CaseFact(r.opened_at, r.cost_minor) for r in await self.session.execute(_CASES_OF, ids)
+            domain.CaseFact(r.opened_at, r.cost_minor) for r in await self.session.execute(CASES_OF, ids)
         ]
         return found, service
 
