@@ -337,12 +337,14 @@ class LoyaltyRepository:
     async def entries(
         self, account_ids: Sequence[str], kinds: Sequence[int], size: int, before_seq: int | None
     ) -> list[tuple[int, loyalty_pb2.LedgerEntry]]:
-        query = select(ledger.c.seq, ledger.c.doc).where(ledger.c.account_id.in_(account_ids))
+        # The ids as one array parameter: one prepared statement for any size of merge family.
+        query = select(ledger.c.seq, ledger.c.doc).where(any_of(ledger.c.account_id, "account_ids"))
         if kinds:
             query = query.where(ledger.c.kind.in_(kinds))
         if before_seq is not None:
             query = query.where(ledger.c.seq < before_seq)
-        rows = await self._execute(query.order_by(ledger.c.seq.desc()).limit(size))
+        query = query.order_by(ledger.c.seq.desc()).limit(size)
+        rows = await self._execute(query, {"account_ids": list(account_ids)})
         return [(r.seq, loyalty_pb2.LedgerEntry.FromString(r.doc)) for r in rows]
 
     async def scrub_ledger(self, account_id: str) -> None:
