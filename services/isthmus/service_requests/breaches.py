@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from isthmus.kernel.errors import Conflict
 from isthmus.service_requests import messages
-from isthmus.service_requests.domain import BreachKind
-from isthmus.service_requests.store import UnitOfWorkFactory
+from isthmus.service_requests.domain import BreachKind, ServiceRequest
+from isthmus.service_requests.store import UnitOfWork, UnitOfWorkFactory
 from isthmus_client.api.events.v1 import service_requests_pb2 as ev
 
 log = logging.getLogger("isthmus.service_requests.breaches")
@@ -33,32 +33,62 @@ async def scan(uows: UnitOfWorkFactory, now: datetime, *, batch: int = 200) -> i
     while True:
         async with uows() as uow:
             ids = await uow.repo.breach_check_due(now, batch)
-            for case_id in ids:
-                sr = await uow.repo.get(case_id)
-                if sr is None:
-                    continue
-                found = sr.detect_breaches(now)
-                if not found:
-                    continue
-                try:
-                    await uow.repo.save(sr)
-                except Conflict:
-                    continue  # changed meanwhile (another scan, an agent): the next scan looks again
-                snapshot = messages.service_request(sr)
-                for kind, due in found:
-                    uow.emit(
-                        ev.SlaBreached(
-                            service_request=snapshot,
-                            breach=_KIND[kind],
-                            due_time=messages.ts(due),
-                            detect_time=messages.ts(now),
-                        ),
-                        sr.id,
-                    )
-                    fired += 1
+            cases = await uow.repo.get_many(ids)
+            fired += await flag(uow, [cases[case_id] for case_id in ids if case_id in cases], now)
             await uow.commit()
         if len(ids) < batch:
             return fired
+
+
+async def flag(uow: UnitOfWork, cases: Sequence[ServiceRequest], now: datetime) -> int:
+    """Flags the breaches of ``cases`` (as ``uow`` read them) due by ``now`` and records one
+    SlaBreached for each, case by case in the order given; returns how many. The cases are written
+    with one statement; a case another transaction changed since it was read is left as it is, for
+    the next scan. ``uow`` must hold no other write: when a case was changed, its transaction is rolled
+    back (see :func:`_save`)."""
+    found = [(sr, due) for sr in cases if (due := sr.detect_breaches(now))]
+    saved = await _save(uow, [sr for sr, _ in found])
+    fired = 0
+    for sr, due in found:
+        if sr.id not in saved:
+            continue  # changed meanwhile (another scan, an agent): the next scan looks again
+        snapshot = messages.service_request(sr)
+        for kind, at in due:
+            uow.emit(
+                ev.SlaBreached(
+                    service_request=snapshot,
+                    breach=_KIND[kind],
+                    due_time=messages.ts(at),
+                    detect_time=messages.ts(now),
+                ),
+                sr.id,
+            )
+            fired += 1
+    return fired
+
+
+async def _save(uow: UnitOfWork, cases: Sequence[ServiceRequest]) -> set[str]:
+    """Writes ``cases`` and returns the ids of those written: all of them with one statement, or, when
+    another transaction changed some since they were read, the others, one statement each.
+
+    The statement for all still writes every case it finds at the version read; rolling back the
+    transaction, which holds nothing else, takes those writes back before the cases are written one by
+    one. Not a savepoint: on SQLite, with the driver's transaction handling, a SAVEPOINT before the
+    transaction's first write opens the transaction itself, and releasing it commits."""
+    try:
+        await uow.repo.save_many(cases)
+    except Conflict:
+        await uow.session.rollback()
+    else:
+        return {sr.id for sr in cases}
+    saved = set()
+    for sr in cases:  # save_many left each version as read
+        try:
+            await uow.repo.save(sr)
+        except Conflict:
+            continue
+        saved.add(sr.id)
+    return saved
 
 
 class BreachDetector:

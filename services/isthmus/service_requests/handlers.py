@@ -464,8 +464,10 @@ async def log_interactions(
 ) -> list[Answer | BaseException]:
     """Logs several interactions in one transaction (see :func:`batchable_log`), each command with the
     request it came in: their ``request_id`` s looked up and their cases read in one query each, the
-    entries written in one INSERT, the answers remembered in another. A command the domain refuses
-    fails alone; one that repeats an earlier request gets that request's interaction back."""
+    changed cases written in one UPDATE, the entries in one INSERT, the answers remembered in another.
+    A command the domain refuses fails alone; one that repeats an earlier request gets that request's
+    interaction back. A case another transaction changed meanwhile fails the whole batch (Conflict),
+    which the group commit then runs command by command."""
     answers = await requests.BatchAnswers.read(uow.session, pb.Interaction, [r for _, r in items])
     cmds = [cmd for cmd, _ in items]
     cases = await uow.repo.get_many([c.service_request_id for c in cmds if c.service_request_id])
@@ -490,8 +492,7 @@ async def log_interactions(
         answers.answered(i, message)
         logged.append(entry)
         outcomes.append((message, False))
-    for sr in changed.values():
-        await uow.repo.save(sr)
+    await uow.repo.save_many(list(changed.values()))
     await uow.repo.add_interactions(*logged)
     await answers.remember()
     await uow.commit()
