@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from isthmus.platform import config
 from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events.tables import outbox
+from isthmus.platform.events.testing import Statements
 from isthmus.platform.hub import migrate
 from isthmus.value import campaigns as rules
 from isthmus.value import engagement_jobs
@@ -63,5 +64,46 @@ async def test_birthdays_and_lapsed_customers_are_decided_once_a_day(tmp_path) -
         ]
         assert [(d["customer_id"], d["outcome"]) for d in lapsed] == [("lapsed", int(rules.Outcome.SEND))]
         assert messages == 2  # one CampaignMessageRequested each, not one per scan
+    finally:
+        await engine.dispose()
+
+
+async def test_the_daily_scan_decides_its_customers_with_statements_that_do_not_grow(tmp_path) -> None:
+    """Two birthdays or seven, the scan's campaign reads and decisions take the same statements, and
+    each customer born today gets the birthday campaign's message."""
+    settings = config.load({"ISTHMUS_DATA_DIR": str(tmp_path)})
+    migrate(settings, ["value"])
+    engine = async_engine(settings, "value")
+    sessions = session_factory(engine)
+    clock = Clock(datetime(2026, 7, 12, 8, 0, tzinfo=UTC))
+    publisher, facts = OutboxPublisher(), value_facts_reader("EUR")
+    try:
+        async with sessions() as session, session.begin():
+            e = Engagement(session, clock, publisher, facts)
+            draft = rules.define("", "birthday", rules.Trigger.BIRTHDAY, "EMAIL", "tpl", control_percent=0)
+            created = await e.create_campaign(draft, Actor(1, "marketer"))
+            await e.test_campaign(created.campaign_id, timedelta(days=7), 10, Actor(1, "marketer"))
+            await e.promote(created.campaign_id, Actor(1, "lead"))
+        counts, born = [], []
+        for n in (2, 7):
+            async with sessions() as session, session.begin():
+                e = Engagement(session, clock, publisher, facts)
+                for i in range(n):
+                    customer = f"born-{n}-{i}"
+                    born.append(customer)
+                    await e.change_profile(customer, {"birth_date": date(1980, 7, 12), "consents": ["EMAIL"]})
+            with Statements(engine) as seen:
+                await engagement_jobs.scan(sessions, clock, publisher, facts)
+            counts.append(len(seen.naming("campaign")) + len(seen.naming("trigger_occurrences")))
+            clock.now += timedelta(days=365)  # the next year's birthday: a new occurrence for everyone
+        assert counts[0] == counts[1], counts
+        async with sessions() as session:
+            e = Engagement(session, clock, publisher, facts)
+            decided = await e.decisions(created.campaign_id, None, 100)
+        outcomes = sorted((d["customer_id"], d["outcome"]) for d in decided)
+        capped = int(rules.Outcome.FREQUENCY_CAP)  # the campaign reaches a customer once
+        assert outcomes == sorted(
+            [(c, int(rules.Outcome.SEND)) for c in born] + [(c, capped) for c in born[:2]]
+        )
     finally:
         await engine.dispose()
