@@ -52,3 +52,17 @@ def test_a_grant_spelled_with_a_long_tail_is_checked_but_not_remembered():
     padded = f"Bearer {READER}" + " " * 2000
     assert a.authorize(GET, padded) is not None
     assert a._granted == {}
+
+
+def test_batch_get_customers_takes_the_scope_get_customer_takes():
+    tokens = (
+        '{"crm": {"token": "crm-token-0123456789abcd", "scopes": ["customers:read"]},'
+        f' "reader": {{"token": "{READER}", "scopes": ["orders:read"]}}}}'
+    )
+    a = Authenticator(load({"ISTHMUS_AUTH_TOKENS": tokens}).clients)
+    batch = "/isthmus.customers.v1.CustomerMasterService/BatchGetCustomers"
+    assert a.required_scope(batch) == a.required_scope(batch.replace("BatchGetCustomers", "GetCustomer"))
+    client = a.authorize(batch, "Bearer crm-token-0123456789abcd")
+    assert client is not None and client.name == "crm"
+    with pytest.raises(PermissionDenied, match="customers:read"):
+        a.authorize(batch, f"Bearer {READER}")

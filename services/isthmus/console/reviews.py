@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from starlette.responses import Response
 from isthmus.console.web import Ctx, refusal
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.errors import error_info
 
 QUEUE_PAGE = 25
 # The queue's other order looks at this many of the oldest reviews; the API pages oldest first.
@@ -30,22 +32,34 @@ def review_url(review: pb.MatchReview) -> str:
 
 
 async def _customers(ctx: Ctx, ids: list[str], view: pb.CustomerView) -> dict[str, pb.Customer | None]:
-    async def one(cid: str) -> pb.Customer | None:
+    """The customers of ``ids`` (blank ones left out), read with one BatchGetCustomers call. The API
+    refuses a batch with an id that names no customer (NOT_FOUND naming the first such id): that id
+    maps to None and the others are asked for again, so a review whose customer is gone still shows."""
+    wanted = list(dict.fromkeys(i for i in ids if i))
+    out: dict[str, pb.Customer | None] = {}
+    while wanted:
+        request = api.BatchGetCustomersRequest(customer_ids=wanted, view=view)
         try:
-            return (
-                await ctx.caller.customers.GetCustomer(
-                    api.GetCustomerRequest(customer_id=cid, view=view),
-                    **ctx.caller.call_options(),
-                )
-            ).customer
+            found = await ctx.caller.customers.BatchGetCustomers(request, **ctx.caller.call_options())
         except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.NOT_FOUND:
-                return None
-            raise
+            gone = _missing(exc, wanted)
+            if gone is None:
+                raise
+            out[gone] = None
+            wanted.remove(gone)
+            continue
+        out.update(zip(wanted, found.customers, strict=True))
+        break
+    return out
 
-    unique = list(dict.fromkeys(i for i in ids if i))
-    found = await asyncio.gather(*(one(c) for c in unique))
-    return dict(zip(unique, found, strict=True))
+
+def _missing(exc: grpc.aio.AioRpcError, wanted: list[str]) -> str | None:
+    """The id of ``wanted`` that a NOT_FOUND of BatchGetCustomers names (its ErrorInfo's field)."""
+    if exc.code() != grpc.StatusCode.NOT_FOUND:
+        return None
+    named = re.fullmatch(r"customer_ids\[(\d+)\]", error_info(exc)[1].get("field", ""))
+    index = int(named.group(1)) if named else len(wanted)
+    return wanted[index] if index < len(wanted) else None
 
 
 async def queue(ctx: Ctx) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, TypeVar, cast
@@ -17,12 +17,14 @@ from isthmus.customers.normalise import normalise
 from isthmus.kernel.errors import Conflict, InvalidArgument
 from isthmus.kernel.paging import page_size
 from isthmus.platform import collector
+from isthmus.platform.boundary import MAX_ID
 from isthmus.platform.interceptors import item_status
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 MAX_BATCH = 1000
+MAX_BATCH_GET = 500  # ids of one BatchGetCustomers, as many as a page of SearchCustomers holds
 # Records a stream normalises ahead between the current batch's turns: about one statement's round
 # trip of work, so the work ahead fills each of the batch's waits, its writes' as well (at 32 it was
 # done within the first few, and the writes' waits were idle; docs/benchmarks.md, Long backfill).
@@ -36,6 +38,22 @@ class _Prepared:
     request: api.BatchUpsertSourceRecordsRequest | api.StreamSourceRecordsRequest
     items: list[Incoming] = field(default_factory=list)
     results: dict[int, Upserted] = field(default_factory=dict)
+
+
+def _check_customer_ids(ids: Sequence[str]) -> None:
+    """BatchGetCustomers' ids: at least one, at most ``MAX_BATCH_GET``, each as GetCustomer takes its
+    customer_id (not blank, an id's length; the chassis refuses control characters)."""
+    if not ids:
+        raise InvalidArgument("customer_ids", "is required")
+    if len(ids) > MAX_BATCH_GET:
+        raise InvalidArgument("customer_ids", f"at most {MAX_BATCH_GET} ids per request, got {len(ids)}")
+    bad = [
+        (f"customer_ids[{i}]", "is required" if not cid.strip() else f"is longer than {MAX_ID} characters")
+        for i, cid in enumerate(ids)
+        if not cid.strip() or len(cid) > MAX_ID
+    ]
+    if bad:
+        raise InvalidArgument.many(bad)
 
 
 def _prefixed(exc: InvalidArgument, prefix: str) -> InvalidArgument:
@@ -235,6 +253,16 @@ class CustomerMaster(customers_pb2_grpc.CustomerMasterServiceServicer):
                 uow, request.customer_id, lineage=request.view != pb.CUSTOMER_VIEW_BASIC
             )
         return api.GetCustomerResponse(customer=customer)
+
+    async def BatchGetCustomers(
+        self, request: api.BatchGetCustomersRequest, context: Any
+    ) -> api.BatchGetCustomersResponse:
+        _check_customer_ids(request.customer_ids)
+        async with self.deps.reading() as uow:
+            found = await queries.get_customers(
+                uow, request.customer_ids, lineage=request.view != pb.CUSTOMER_VIEW_BASIC
+            )
+        return api.BatchGetCustomersResponse(customers=found)
 
     async def SearchCustomers(
         self, request: api.SearchCustomersRequest, context: Any

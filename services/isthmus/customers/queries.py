@@ -22,8 +22,12 @@ from isthmus.customers.tables import (
 from isthmus.kernel.errors import InvalidArgument, NotFound
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
 from isthmus.kernel.timestamps import ts
+from isthmus_client import errors as reasons
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+
+# Ids a NotFound of get_customers names in its message; the rest are counted.
+MISSING_NAMED = 10
 
 
 def consent_messages(rows: Iterable[Any]) -> list[pb.Consent]:
@@ -49,6 +53,24 @@ async def load_customer(
     if not found:
         raise NotFound(f"customer {customer_id} not found")
     return found[0]
+
+
+async def get_customers(
+    uow: UnitOfWork, customer_ids: Sequence[str], *, lineage: bool, field: str = "customer_ids"
+) -> list[pb.Customer]:
+    """One customer per id of ``customer_ids``, in that order (an id given twice is there twice), each
+    as ``load_customer`` makes it, read together as ``load_customers`` reads them. All or nothing: an id
+    that names no customer is NotFound, its ErrorInfo naming the first such id's path in ``field``."""
+    found = {c.customer_id: c for c in await load_customers(uow, customer_ids, lineage=lineage)}
+    missing = [i for i, cid in enumerate(customer_ids) if cid not in found]
+    if missing:
+        named = ", ".join(f"{customer_ids[i]} ({field}[{i}])" for i in missing[:MISSING_NAMED])
+        more = f" and {len(missing) - MISSING_NAMED} more" if len(missing) > MISSING_NAMED else ""
+        ids = "id" if len(missing) == 1 else "ids"
+        raise NotFound(f"no customer has the {ids} {named}{more}").because(
+            reasons.NOT_FOUND, field=f"{field}[{missing[0]}]"
+        )
+    return [found[cid] for cid in customer_ids]
 
 
 async def load_customers(uow: UnitOfWork, customer_ids: Sequence[str], *, lineage: bool) -> list[pb.Customer]:

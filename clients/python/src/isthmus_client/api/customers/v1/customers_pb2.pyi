@@ -123,6 +123,20 @@ class GetCustomerResponse(_message.Message):
     customer: _records_pb2.Customer
     def __init__(self, customer: _Optional[_Union[_records_pb2.Customer, _Mapping]] = ...) -> None: ...
 
+class BatchGetCustomersRequest(_message.Message):
+    __slots__ = ("customer_ids", "view")
+    CUSTOMER_IDS_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    customer_ids: _containers.RepeatedScalarFieldContainer[str]
+    view: _records_pb2.CustomerView
+    def __init__(self, customer_ids: _Optional[_Iterable[str]] = ..., view: _Optional[_Union[_records_pb2.CustomerView, str]] = ...) -> None: ...
+
+class BatchGetCustomersResponse(_message.Message):
+    __slots__ = ("customers",)
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[_records_pb2.Customer]
+    def __init__(self, customers: _Optional[_Iterable[_Union[_records_pb2.Customer, _Mapping]]] = ...) -> None: ...
+
 class SearchCustomersRequest(_message.Message):
     __slots__ = ("query", "email", "phone", "family_name", "birth_date", "postal_code", "source_system", "include_inactive", "page_size", "page_token", "view")
     QUERY_FIELD_NUMBER: _ClassVar[int]

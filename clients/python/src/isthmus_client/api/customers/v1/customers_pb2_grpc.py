@@ -67,6 +67,11 @@ class CustomerMasterServiceStub:
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.SerializeToString,
                 response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerResponse.FromString,
                 _registered_method=True)
+        self.BatchGetCustomers = channel.unary_unary(
+                '/isthmus.customers.v1.CustomerMasterService/BatchGetCustomers',
+                request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchGetCustomersRequest.SerializeToString,
+                response_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchGetCustomersResponse.FromString,
+                _registered_method=True)
         self.SearchCustomers = channel.unary_unary(
                 '/isthmus.customers.v1.CustomerMasterService/SearchCustomers',
                 request_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.SearchCustomersRequest.SerializeToString,
@@ -189,6 +194,19 @@ class CustomerMasterServiceServicer:
     def GetCustomer(self, request, context):
         """The golden customer with per-field lineage. A merged-away id returns state MERGED with
         merged_into_id; an erased one returns state ERASED with no personal data.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetCustomers(self, request, context):
+        """Several golden customers in one call (AIP-231), for a caller that holds their ids (a page of
+        match reviews, a list of its own): customers[i] is what GetCustomer returns for customer_ids[i]
+        in the same view, so a merged-away id returns state MERGED with merged_into_id (not the
+        survivor: ask for merged_into_id to read it) and an erased one state ERASED with no personal
+        data. All or nothing: when an id names no customer the call fails with NOT_FOUND, whose
+        ErrorInfo metadata "field" names the first such id ("customer_ids[3]") and whose message names
+        them all. The hub never deletes a customer it created, so that is an id it never gave out.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -321,6 +339,11 @@ def add_CustomerMasterServiceServicer_to_server(servicer, server):
                     servicer.GetCustomer,
                     request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.FromString,
                     response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerResponse.SerializeToString,
+            ),
+            'BatchGetCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetCustomers,
+                    request_deserializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchGetCustomersRequest.FromString,
+                    response_serializer=isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchGetCustomersResponse.SerializeToString,
             ),
             'SearchCustomers': grpc.unary_unary_rpc_method_handler(
                     servicer.SearchCustomers,
@@ -548,6 +571,33 @@ class CustomerMasterService:
             '/isthmus.customers.v1.CustomerMasterService/GetCustomer',
             isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerRequest.SerializeToString,
             isthmus_dot_customers_dot_v1_dot_customers__pb2.GetCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.customers.v1.CustomerMasterService/BatchGetCustomers',
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchGetCustomersRequest.SerializeToString,
+            isthmus_dot_customers_dot_v1_dot_customers__pb2.BatchGetCustomersResponse.FromString,
             options,
             channel_credentials,
             insecure,
