@@ -5,13 +5,15 @@ events) and the console as `isthmus serve console`, each its own process. The ma
 one source record per person (``--customers``, default 100,000) plus pairs that open match reviews.
 Then, alternated in the same run:
 
+* queue: GET /reviews, the review queue's first page (25 reviews, most valuable customers first,
+  each with both customers' names);
 * review: GET /reviews/<id> for a random open review (the console lists the candidate's reviews,
   reads both customers in full, and looks for the next review);
 * 360: GET /customers/<id> for a random customer (the 360, the full customer, its history);
 * baseline: the 360 page's API calls made straight from this process, without the console.
 
 Each prints p50/p95/max in ms, CPU per page for the console, the hub and PostgreSQL, and the load
-average. The target is p95 under 100 ms for both pages.
+average. The target is p95 under 100 ms for each page.
 
     .venv/bin/python bench/console_pages.py                      # 100,000 customers, 300 requests each
     .venv/bin/python bench/console_pages.py --customers 20000    # quicker
@@ -170,7 +172,7 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
     browser.sign_in()
     for review in reviews[:5]:  # warm up: templates, channels, caches
         browser.call("GET", f"/reviews/{review.review_id}", params={"c": review.candidate_customer_id})
-    kinds = {"review": [], "360": [], "baseline": []}  # type: dict[str, list[float]]
+    kinds = {"queue": [], "review": [], "360": [], "baseline": []}  # type: dict[str, list[float]]
     meters = {k: Meter({"console": console, "hub": hub, "postgres": pg}) for k in kinds}
     used: dict[str, dict[str, float]] = {k: {} for k in kinds}
     calls: dict[str, list[float]] = {}  # the baseline's calls, each on its own
@@ -179,7 +181,10 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
             meter = meters[kind]
             meter.start()
             started = time.perf_counter()
-            if kind == "review":
+            if kind == "queue":
+                response = browser.call("GET", "/reviews")
+                assert response.status_code == 200, response.text[-500:]
+            elif kind == "review":
                 review = rng.choice(reviews)
                 response = browser.call(
                     "GET", f"/reviews/{review.review_id}", params={"c": review.candidate_customer_id}

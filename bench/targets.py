@@ -64,7 +64,7 @@ BENCHES: list[tuple[str, str, str]] = [
         "service_requests.py --store 1000000 --heavy 50 --seconds 15 --concurrency 32 --rounds 2",
     ),
     ("memory", "unauthenticated memory under the chart's 384 MiB", "unauthenticated_memory.py"),
-    ("console", "console review and 360 pages p95 < 100 ms", "console_pages.py"),
+    ("console", "console queue, review and 360 pages p95 < 100 ms", "console_pages.py"),
     ("search", "SearchCustomers pages of 50, FULL and BASIC views (no target)", "search_pages.py --rounds 2"),
     ("scoring", "matcher CPU per pair (no target)", "match_scoring.py --people 4000 --rounds 3"),
     ("quality", "match quality: learned F1 >= 0.99, precision >= 0.995", "match_quality.py --no-ecm"),
