@@ -1,4 +1,4 @@
-"""How fast the console renders the review page and the 360 page with many customers in the master.
+"""How fast the console renders the review queue, a review and the 360 page with many customers in the master.
 
 The hub runs as `isthmus up` (bearer tokens, a fresh database on a private PostgreSQL, in-process
 events) and the console as `isthmus serve console`, each its own process. The master is loaded with
