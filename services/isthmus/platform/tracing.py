@@ -249,6 +249,15 @@ def extract(carrier: Mapping[str, Any] | None) -> otel_context.Context | None:
     return _PROPAGATOR.extract(carrier, getter=_GETTER)
 
 
+def span_context(carrier: Mapping[str, Any] | None) -> SpanContext | None:
+    """The remote span in W3C headers, to link work done for it (a batch), or None."""
+    parent = extract(carrier)
+    if parent is None:
+        return None
+    found = trace.get_current_span(parent).get_span_context()
+    return found if found.is_valid else None
+
+
 class _Getter(Getter[Mapping[str, Any]]):
     def get(self, carrier: Mapping[str, Any], key: str) -> list[str] | None:
         value = carrier.get(key)

@@ -81,9 +81,24 @@ async def test_demo_story_is_one_trace_from_a_connector_batch_through_rabbitmq_t
     assert server.name.startswith("isthmus.orders.v1.OrderService/")
     assert chain[chain.index(client) + 1].name == "connector batch erp/orders"
     assert chain[-1].name == "connector sync erp/orders" and chain[-1].parent is None
-    # The handlers' writes are in the trace, under their consumer spans.
+    # The 360 writes a batch of events together after its last handler: in a span of the batch, in the
+    # trace of the batch's first event and linked to the others' (as a group commit is), with the
+    # statements under it.
+    consumer = chain[0].context.span_id
+    batch_writes = [
+        s
+        for s in finished
+        if s.name.startswith("batch write isthmus.customers.")
+        and (
+            (s.parent is not None and s.parent.span_id == consumer)
+            or any(link.context.span_id == consumer for link in s.links)
+        )
+    ]
+    assert batch_writes, sorted({s.name for s in finished if s.name.startswith("batch ")})
     assert any(
-        s.parent is not None and s.parent.span_id == chain[0].context.span_id and s.kind is SpanKind.CLIENT
+        s.parent is not None
+        and s.parent.span_id == batch_writes[0].context.span_id
+        and s.kind is SpanKind.CLIENT
         for s in finished
     )
 

@@ -8,6 +8,7 @@ the delivery's ``ack`` (or ``requeue`` when it is stopped before it could finish
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -211,9 +212,16 @@ class Consumer:
             )
             fresh = [event for _, event in batch if event.event_id in new and first[event.event_id] is event]
             fresh_ids = {id(e) for e in fresh}
-            prepare = self.subscription.prepare
-            finish = await self._batch_step(prepare, session, fresh) if prepare and fresh else None
             traced = tracing.enabled()
+            prepare = self.subscription.prepare
+            finish = None
+            if prepare and fresh:
+                # Traced as a group commit is (decision 58): in the first event's trace, linked to the
+                # others'; here the traces that published them.
+                publishers = [tracing.span_context(d.headers) for d, e in batch if id(e) in fresh_ids]
+                with self._batch_span("prepare", publishers) if traced else contextlib.nullcontext():
+                    finish = await self._batch_step(prepare, session, fresh)
+            handled: list[tracing.SpanContext | None] = []
             for delivery, event in batch:
                 if id(event) not in fresh_ids:
                     continue
@@ -224,6 +232,7 @@ class Consumer:
                         with tracing.process_span(
                             self.system, self.queue, event.type, event.event_id, delivery.headers
                         ):
+                            handled.append(tracing.current_span_context())
                             await handler(session, event)
                     else:
                         await handler(session, event)
@@ -234,9 +243,16 @@ class Consumer:
                 finally:
                     logs.correlation_id.reset(token)
             if finish is not None:
-                await self._batch_step(finish)
+                # The batch's writes, under the first event's handling and linked to the others'.
+                with self._batch_span("write", handled) if traced else contextlib.nullcontext():
+                    await self._batch_step(finish)
         self._consumed.inc(len(fresh))
         self._duplicates.inc(len(batch) - len(fresh))
+
+    def _batch_span(self, step: str, callers: Sequence[tracing.SpanContext | None]) -> Any:
+        parent, links = tracing.parent_and_links(callers)
+        attributes = {"messaging.system": self.system, "messaging.destination.name": self.queue}
+        return tracing.span(f"batch {step} {self.queue}", parent=parent, links=links, attributes=attributes)
 
     @staticmethod
     async def _batch_step(step: Callable[..., Awaitable[Any]], *args: Any) -> Any:
