@@ -22,6 +22,7 @@ average. The target is p95 under 100 ms for each page.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -34,6 +35,7 @@ import urllib.request
 
 import grpc
 import httpx
+import rows
 from measure import Meter, load_average, wait_idle
 from people import copy_of, make_person
 from procs import BIN, wait_serving
@@ -122,6 +124,9 @@ class Browser:
         assert signed.status_code == 303 and signed.headers["location"] == "/reviews", signed.text[-500:]
 
 
+STATEMENT_PAGES = 50
+
+
 def _summary(name: str, times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
     p95 = ms[int(0.95 * (len(ms) - 1))]
@@ -130,7 +135,11 @@ def _summary(name: str, times: list[float]) -> str:
 
 
 def main(args: argparse.Namespace) -> None:
-    with servers(rabbitmq=False) as found, scratch_database(found["postgres"].url) as db:
+    pg_settings = rows.STATEMENTS if args.statements else None
+    with (
+        servers(rabbitmq=False, pg_settings=pg_settings) as found,
+        scratch_database(found["postgres"].url) as db,
+    ):
         grpc_port, console_port = free_port(), free_port()
         env = {
             **os.environ,
@@ -158,13 +167,17 @@ def main(args: argparse.Namespace) -> None:
                 # context): pages are measured once the hub is idle, not on top of that work.
                 waited = wait_idle(hub_process.pid)
                 print(f"  the hub consumed the load's events in {waited:.0f} s", flush=True)
-                run(args, stubs, Browser(base), found["postgres"].pid, hub_process.pid, console_process.pid)
+                pg = found["postgres"]
+                statements = pg.url if args.statements else ""
+                run(args, stubs, Browser(base), pg.pid, hub_process.pid, console_process.pid, statements)
             finally:
                 console_process.terminate()
                 hub_process.terminate()
 
 
-def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: int, console: int) -> None:
+def run(
+    args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: int, console: int, pg_url: str = ""
+) -> None:
     rng = random.Random(5)
     reviews = list(stubs.customers.ListMatchReviews(api.ListMatchReviewsRequest(page_size=500)).match_reviews)
     customers = _sample_customers(stubs, rng, args.customers)
@@ -181,28 +194,7 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
             meter = meters[kind]
             meter.start()
             started = time.perf_counter()
-            if kind == "queue":
-                response = browser.call("GET", "/reviews")
-                assert response.status_code == 200, response.text[-500:]
-            elif kind == "review":
-                review = rng.choice(reviews)
-                response = browser.call(
-                    "GET", f"/reviews/{review.review_id}", params={"c": review.candidate_customer_id}
-                )
-                assert response.status_code == 200, response.text[-500:]
-            elif kind == "360":
-                response = browser.call("GET", f"/customers/{rng.choice(customers)}")
-                assert response.status_code == 200, response.text[-500:]
-            else:
-                cid = rng.choice(customers)
-                for method, request in (
-                    ("GetCustomer360", api.GetCustomer360Request(customer_id=cid, timeline_page_size=20)),
-                    ("GetCustomer", api.GetCustomerRequest(customer_id=cid, view=pb.CUSTOMER_VIEW_FULL)),
-                    ("ListHistoryEntries", api.ListHistoryEntriesRequest(customer_id=cid, page_size=500)),
-                ):
-                    one = time.perf_counter()
-                    getattr(stubs.customers, method)(request)
-                    calls.setdefault(method, []).append(time.perf_counter() - one)
+            page(kind, stubs, browser, rng, reviews, customers, calls)
             kinds[kind].append(time.perf_counter() - started)
             for name, value in meter.stop().items():
                 used[kind][name] = used[kind].get(name, 0.0) + value
@@ -216,10 +208,53 @@ def run(args: argparse.Namespace, stubs: Hub, browser: Browser, pg: int, hub: in
     print("the baseline's calls, each:")
     for method, times in calls.items():
         print(f"  {_summary(method, times)}")
+    if pg_url:
+        # Apart from the timed run: each page's statements, counted on PostgreSQL page by page.
+        for kind in kinds:
+            asyncio.run(rows.reset_statements(pg_url))
+            for _ in range(STATEMENT_PAGES):
+                page(kind, stubs, browser, rng, reviews, customers, {})
+            rows.print_statements(
+                asyncio.run(rows.statements(pg_url)), STATEMENT_PAGES, f"{kind} page", top=6
+            )
     print(
         "\n    .venv/bin/python bench/console_pages.py "
-        f"--customers {args.customers} --requests {args.requests}"
+        f"--customers {args.customers} --requests {args.requests}" + (" --statements" if pg_url else "")
     )
+
+
+def page(
+    kind: str,
+    stubs: Hub,
+    browser: Browser,
+    rng: random.Random,
+    reviews: list[pb.MatchReview],
+    customers: list[str],
+    calls: dict[str, list[float]],
+) -> None:
+    """One page of ``kind``, or for the baseline the 360 page's API calls (each timed into ``calls``)."""
+    if kind == "queue":
+        response = browser.call("GET", "/reviews")
+        assert response.status_code == 200, response.text[-500:]
+    elif kind == "review":
+        review = rng.choice(reviews)
+        response = browser.call(
+            "GET", f"/reviews/{review.review_id}", params={"c": review.candidate_customer_id}
+        )
+        assert response.status_code == 200, response.text[-500:]
+    elif kind == "360":
+        response = browser.call("GET", f"/customers/{rng.choice(customers)}")
+        assert response.status_code == 200, response.text[-500:]
+    else:
+        cid = rng.choice(customers)
+        for method, request in (
+            ("GetCustomer360", api.GetCustomer360Request(customer_id=cid, timeline_page_size=20)),
+            ("GetCustomer", api.GetCustomerRequest(customer_id=cid, view=pb.CUSTOMER_VIEW_FULL)),
+            ("ListHistoryEntries", api.ListHistoryEntriesRequest(customer_id=cid, page_size=500)),
+        ):
+            one = time.perf_counter()
+            getattr(stubs.customers, method)(request)
+            calls.setdefault(method, []).append(time.perf_counter() - one)
 
 
 def _sample_customers(stubs: Hub, rng: random.Random, customers: int) -> list[str]:
@@ -242,4 +277,9 @@ if __name__ == "__main__":
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--reviews", type=int, default=50, help="pairs that open a match review")
     parser.add_argument("--requests", type=int, default=300, help="requests of each kind")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help=f"then count each page's statements over {STATEMENT_PAGES} more of it (pg_stat_statements)",
+    )
     main(parser.parse_args())
