@@ -21,6 +21,14 @@ from isthmus_client.api.orders.v1 import order_pb2
 SYSTEM = Actor(kind=4, id="orders")  # ACTOR_KIND_SYSTEM: the service itself, on an event
 
 
+def _changed(order: Order, now: datetime) -> tuple[Order, int, order_pb2.Order]:
+    """An order the caller has just changed, as ``save_many`` writes it: with the version it was read
+    at, then the next version, changed at ``now``."""
+    read_version = order.version
+    order.touch(now)
+    return order, read_version, codec.order(order)
+
+
 async def _move(uow: Uow, moves: Sequence[tuple[Order, str]], now: datetime) -> None:
     """Orders to other customers (order, to whom), with their history following them and an entry
     of the change each: a few statements for all of them."""
@@ -28,11 +36,8 @@ async def _move(uow: Uow, moves: Sequence[tuple[Order, str]], now: datetime) -> 
         return
     changed = []
     for order, to_id in moves:
-        read_version = order.version
         order.customer_id = to_id
-        order.version += 1
-        order.update_time = now
-        changed.append((order, read_version, codec.order(order)))
+        changed.append(_changed(order, now))
     await uow.orders.save_many(changed)
     await uow.orders.rewrite_history({order.order_id: to_id for order, to_id in moves}, scrub=False)
     kind = order_pb2.ORDER_HISTORY_KIND_CUSTOMER_CHANGED
@@ -81,11 +86,8 @@ async def _resolve(order_ids: Sequence[str], uow: Uow, now: datetime) -> int:
         order = found.get(order_id)
         if order is None or not order.customer_pending:
             continue
-        read_version = order.version
         order.customer_pending = False
-        order.version += 1
-        order.update_time = now
-        changed.append((order, read_version, codec.order(order)))
+        changed.append(_changed(order, now))
     await uow.orders.save_many(changed)
     return len(changed)
 
@@ -151,13 +153,10 @@ async def customer_erased(customer_id: str, uow: Uow) -> int:
     found = await uow.orders.get_many(ids)
     changed = []
     for order in found.values():
-        read_version = order.version
         order.shipping_address = None
         order.billing_address = None
         order.attributes = {}
-        order.version += 1
-        order.update_time = now
-        changed.append((order, read_version, codec.order(order)))
+        changed.append(_changed(order, now))
     await uow.orders.save_many(changed, erased=True)
     fingerprints = await uow.orders.fingerprints_of(list(found))
     for fingerprint in fingerprints.values():

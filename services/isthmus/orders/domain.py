@@ -249,7 +249,8 @@ class Order:
         if expected_version and expected_version != self.version:
             raise stale_version(f"order {self.order_id}", self.version, expected_version)
 
-    def _touch(self, now: datetime) -> None:
+    def touch(self, now: datetime) -> None:
+        """A change made: the next version, changed at ``now``."""
         self.version += 1
         self.update_time = now
 
@@ -257,7 +258,7 @@ class Order:
         if amount != self.totals.total:
             raise InvalidArgument("amount", f"must equal the order total {self.totals.total}, not {amount}")
         self.state, self.payment_reference, self.paid_at = State.PAID, reference, paid_at
-        self._touch(now)
+        self.touch(now)
 
     def ship(self, carrier: str, tracking: str, shipped_at: datetime, now: datetime) -> None:
         self.state, self.carrier, self.tracking_number, self.shipped_at = (
@@ -266,21 +267,21 @@ class Order:
             tracking,
             shipped_at,
         )
-        self._touch(now)
+        self.touch(now)
 
     def deliver(self, delivered_at: datetime, now: datetime) -> None:
         self.state, self.delivered_at = State.DELIVERED, delivered_at
-        self._touch(now)
+        self.touch(now)
 
     def complete(self, completed_at: datetime, now: datetime) -> None:
         self.state, self.completed_at = State.COMPLETED, completed_at
-        self._touch(now)
+        self.touch(now)
 
     def cancel(self, cancellation: Cancellation, now: datetime) -> bool:
         """Returns whether the order had been paid (loyalty then claws back)."""
         was_paid = self.state is State.PAID
         self.state, self.cancellation = State.CANCELLED, cancellation
-        self._touch(now)
+        self.touch(now)
         return was_paid
 
     def return_lines(
@@ -318,7 +319,7 @@ class Order:
             return_id, tuple(lines), exchange, Money.zero(self.currency) if exchange else refund, actor, at
         )
         self.returns.append(order_return)
-        self._touch(now)
+        self.touch(now)
         return order_return
 
     def _refunded_units(self) -> dict[str, int]:
@@ -338,7 +339,7 @@ class Order:
                     f"lines[{i}].quantity", f"line {line_id} has {open_units} unit(s) not yet on backorder"
                 )
             line.backordered_quantity += quantity
-        self._touch(now)
+        self.touch(now)
 
     def release(self, quantities: list[tuple[str, int]], now: datetime) -> list[tuple[str, int]]:
         """Releases the given units (every backordered unit when empty); returns what was released."""
@@ -355,7 +356,7 @@ class Order:
                     f"line {line_id} has {line.backordered_quantity} unit(s) on backorder, not {quantity}",
                 )
             line.backordered_quantity -= quantity
-        self._touch(now)
+        self.touch(now)
         return quantities
 
 
