@@ -87,7 +87,7 @@ async def _apply(session: AsyncSession, deltas: affinity.Deltas, lines: Mapping[
                     customers=d,
                     category=line.category,
                     description=line.description,
-                    unit_price=None if line.unit_price is None else str(line.unit_price),
+                    unit_price=_price(line),
                     currency=line.currency,
                 )
             )
@@ -103,7 +103,7 @@ async def purchased(session: AsyncSession, customer_id: str, lines: Sequence[Lin
     by_sku = {line.sku: line for line in lines}
     await _apply(session, affinity.purchase_deltas(held, by_sku), by_sku)
     for sku, line in by_sku.items():
-        price = None if line.unit_price is None else str(line.unit_price)
+        price = _price(line)
         units = sum(x.quantity for x in lines if x.sku == sku)
         if sku in held:
             await session.execute(
@@ -130,22 +130,32 @@ async def purchased(session: AsyncSession, customer_id: str, lines: Sequence[Lin
         )
 
 
-async def released(session: AsyncSession, customer_id: str, units: Mapping[str, int]) -> None:
-    """Units returned or cancelled; an article whose units all went back no longer counts for them."""
-    held = await _held(session, customer_id)
-    gone = []
+def _taken_back(held: Held, units: Mapping[str, int]) -> tuple[dict[str, int], list[str]]:
+    """What returning ``units`` leaves of ``held``: the articles still held, with their units left,
+    and those whose units all went back."""
+    left: dict[str, int] = {}
+    gone: list[str] = []
     for sku, n in units.items():
         if sku not in held or n <= 0:
             continue
-        left = held[sku][0] - n
-        if left > 0:
-            await session.execute(
-                update(affinity_holdings)
-                .where(affinity_holdings.c.customer_id == customer_id, affinity_holdings.c.sku == sku)
-                .values(units=left)
-            )
+        rest = held[sku][0] - n
+        if rest > 0:
+            left[sku] = rest
         else:
             gone.append(sku)
+    return left, gone
+
+
+async def released(session: AsyncSession, customer_id: str, units: Mapping[str, int]) -> None:
+    """Units returned or cancelled; an article whose units all went back no longer counts for them."""
+    held = await _held(session, customer_id)
+    left, gone = _taken_back(held, units)
+    for sku, rest in left.items():
+        await session.execute(
+            update(affinity_holdings)
+            .where(affinity_holdings.c.customer_id == customer_id, affinity_holdings.c.sku == sku)
+            .values(units=rest)
+        )
     if not gone:
         return
     await _apply(session, affinity.release_deltas(held, gone), {})
@@ -234,15 +244,9 @@ class Counts:
             await released(self.session, customer_id, units)
             return
         held = await self._holdings(customer_id)
-        gone = []
-        for sku, n in units.items():
-            if sku not in held or n <= 0:
-                continue
-            left = held[sku][0] - n
-            if left > 0:
-                held[sku] = (left, held[sku][1])
-            else:
-                gone.append(sku)
+        left, gone = _taken_back(held, units)
+        for sku, rest in left.items():
+            held[sku] = (rest, held[sku][1])
         if not gone:
             return
         self._count(affinity.release_deltas(held, gone))
