@@ -30,11 +30,10 @@ from isthmus.customers.tables import view360_tables
 from isthmus.kernel.timestamps import aware
 from isthmus.platform.config import Settings
 from isthmus.platform.events import Subscription
-from isthmus.platform.events.consumer import Consumer, Delivery, queue_name
-from isthmus.platform.events.envelope import CONTENT_TYPE, new_envelope
+from isthmus.platform.events.consumer import Consumer, queue_name
 from isthmus.platform.events.metrics import EventMetrics
 from isthmus.platform.events.tables import dead_letters
-from isthmus.platform.events.testing import FAST, Statements
+from isthmus.platform.events.testing import FAST, Statements, delivery
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
 from isthmus_client.api.events.v1 import orders_pb2 as oev
@@ -154,25 +153,7 @@ class Consuming:
         self.acked: list[str] = []
 
     async def batch(self, events: Sequence[Sent]) -> None:
-        deliveries = []
-        for message, at in events:
-            envelope = new_envelope(
-                message, aggregate_id="a", correlation_id="", causation_id="", producer="test", occurred_at=at
-            )
-            deliveries.append(
-                Delivery(
-                    body=envelope.SerializeToString(),
-                    routing_key=envelope.type,
-                    content_type=CONTENT_TYPE,
-                    type=envelope.type,
-                    headers={},
-                    redelivered=False,
-                    previous_deliveries=0,
-                    ack=lambda event_id=envelope.event_id: self.acked.append(event_id),
-                    requeue=lambda: None,
-                )
-            )
-        await self.consumer.process(deliveries)
+        await self.consumer.process([delivery(m, at, ack=self.acked.append) for m, at in events])
 
     async def one_by_one(self, events: Sequence[Sent]) -> None:
         for sent in events:

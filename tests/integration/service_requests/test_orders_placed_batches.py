@@ -18,9 +18,8 @@ from sqlalchemy import select
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine
 from isthmus.platform.events.consumer import Consumer, Delivery, queue_name
-from isthmus.platform.events.envelope import CONTENT_TYPE, new_envelope
 from isthmus.platform.events.metrics import EventMetrics
-from isthmus.platform.events.testing import FAST, Statements
+from isthmus.platform.events.testing import FAST, Statements, delivery
 from isthmus.service_requests.bootstrap import SCHEMA, subscriptions
 from isthmus.service_requests.consumers import ORDER_KEYS
 from isthmus.service_requests.tables import order_customers
@@ -34,20 +33,7 @@ NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 def placed(order_id: str, customer_id: str) -> Delivery:
     message = oev.OrderPlaced(order=order_pb2.Order(order_id=order_id, customer_id=customer_id))
-    envelope = new_envelope(
-        message, aggregate_id=order_id, correlation_id="", causation_id="", producer="orders", occurred_at=NOW
-    )
-    return Delivery(
-        body=envelope.SerializeToString(),
-        routing_key=envelope.type,
-        content_type=CONTENT_TYPE,
-        type=envelope.type,
-        headers={},
-        redelivered=False,
-        previous_deliveries=0,
-        ack=lambda: None,
-        requeue=lambda: None,
-    )
+    return delivery(message, NOW, aggregate_id=order_id, producer="orders")
 
 
 async def test_a_batch_of_orders_placed_is_remembered_with_one_statement(pg_database: str) -> None:

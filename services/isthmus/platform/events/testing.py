@@ -9,11 +9,16 @@ async with hub.running(settings, ["orders", "loyalty"], bus=bus) as hub:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from google.protobuf.message import Message
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from isthmus.platform.events.consumer import Delivery
+from isthmus.platform.events.envelope import CONTENT_TYPE, new_envelope
 from isthmus.platform.events.options import BusOptions
 
 # Short back-offs so that retry and dead-letter paths finish in a test's time frame.
@@ -50,3 +55,34 @@ class Statements:
     def naming(self, table: str, verb: str = "") -> list[str]:
         """The statements that name ``table`` (and start with ``verb``, e.g. SELECT)."""
         return [t for t in self.texts if table in t and t.upper().startswith(verb.upper())]
+
+
+def delivery(
+    message: Message,
+    occurred_at: datetime,
+    *,
+    aggregate_id: str = "a",
+    producer: str = "test",
+    ack: Callable[[str], None] = lambda _event_id: None,
+) -> Delivery:
+    """``message`` in its envelope as a broker delivers it the first time, for a test that hands a
+    consumer its batches itself (``Consumer.process``); ``ack`` is called with the event's id."""
+    envelope = new_envelope(
+        message,
+        aggregate_id=aggregate_id,
+        correlation_id="",
+        causation_id="",
+        producer=producer,
+        occurred_at=occurred_at,
+    )
+    return Delivery(
+        body=envelope.SerializeToString(),
+        routing_key=envelope.type,
+        content_type=CONTENT_TYPE,
+        type=envelope.type,
+        headers={},
+        redelivered=False,
+        previous_deliveries=0,
+        ack=lambda: ack(envelope.event_id),
+        requeue=lambda: None,
+    )
