@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -84,6 +85,9 @@ def test_a_page_token_reads_back_its_position() -> None:
     assert position.instant("t") == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert position.text("i") == "x"
     assert paging.decode_token("", ("c-1", [2])) is None
+    exact = paging.decode_token(paging.encode_token({"w": 0.1 + 0.2, "n": 7}))
+    assert exact is not None
+    assert (exact.number("w"), exact.number("n")) == (0.1 + 0.2, 7.0)  # a float reads back as it was
 
 
 def test_a_page_token_is_refused_under_other_filters() -> None:
@@ -108,6 +112,15 @@ def test_a_forged_position_of_the_wrong_shape_is_refused(value: object) -> None:
     assert position is not None
     with pytest.raises(InvalidArgument, match="page_token"):
         position.integer("s")
+
+
+@pytest.mark.parametrize("forged", [b'"41"', b"true", b"null", b"1e999", b"-1e999", b"[1]"])
+def test_a_forged_number_of_the_wrong_shape_is_refused(forged: bytes) -> None:
+    raw = b'{"f":"' + paging._fingerprint(None).encode() + b'","p":{"w":' + forged + b"}}"
+    with pytest.raises(InvalidArgument, match="page_token"):  # an infinity is refused as it is read
+        position = paging.decode_token(base64.urlsafe_b64encode(raw).decode())
+        assert position is not None
+        position.number("w")
 
 
 def test_page_size_defaults_caps_and_refuses_negative() -> None:

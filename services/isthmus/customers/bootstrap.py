@@ -14,7 +14,7 @@ from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.customers import models
 from isthmus.customers.api import CustomerMaster
 from isthmus.customers.deps import Deps, comparator_registry, settings_from_env
-from isthmus.customers.tables import view360_tables
+from isthmus.customers.tables import match_reviews, view360_tables
 from isthmus.customers.view360 import ROUTING_KEYS, Projection
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.db import read_session_factory, session_factory
@@ -53,7 +53,7 @@ async def follow_model(deps: Deps, every: float = MODEL_CHECK_SECONDS) -> None:
 
 def projection_subscription() -> Subscription:
     """The customer 360's subscription: each batch of events is written together (Projection.prepare)."""
-    projection = Projection(view360_tables)
+    projection = Projection(view360_tables, match_reviews)
     return Subscription(*CONSUMES[0], projection.handle, prepare=projection.prepare)
 
 

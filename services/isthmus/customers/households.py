@@ -34,7 +34,7 @@ from isthmus.customers.deps import UnitOfWork, actor_json
 from isthmus.customers.matching import Comparison, Features, Matcher, Scored, own_evidence, shared_contacts
 from isthmus.customers.merging import relink
 from isthmus.customers.records import Record
-from isthmus.customers.steward import ACTIVE, PENDING, golden_of, record_history, save
+from isthmus.customers.steward import ACTIVE, PENDING, golden_of, record_history, save, weigh_reviews
 from isthmus.customers.store import CustomerRow, SourceRow, customer_columns
 from isthmus.customers.survivorship import Golden, diff
 from isthmus.customers.tables import customers, match_reviews, merges
@@ -312,12 +312,14 @@ async def _apply(
             reasons.setdefault(target, []).append(f"{what} moved from {v.source}: {v.reason}")
             related.setdefault(target, set()).add(v.source)
     pending: set[str] = set()
+    opened: list[str] = []
     for v in verdicts:
         if v.target:
             continue
         target = moves.to[v.ref]
         review_id = await _review(uow, v, target, matcher, now)
         moves.reviews[v.ref] = review_id
+        opened.append(review_id)
         pending.add(v.source)
         row = await uow.repo.customer_row(target)
         assert row is not None
@@ -339,6 +341,8 @@ async def _apply(
             source=v.ref,
         )
         await _emit(uow, target, v.ref, None)
+    if opened:
+        await weigh_reviews(uow.session, opened)
     for cid, why in reasons.items():
         row = rows[cid]
         golden = await golden_of(uow, cid)

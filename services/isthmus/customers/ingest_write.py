@@ -11,6 +11,7 @@ from isthmus.customers import convert, findings
 from isthmus.customers.batch_io import Writes
 from isthmus.customers.incoming import CONFLICTING, PENDING, Application, Working
 from isthmus.customers.ingest_state import BatchState
+from isthmus.customers.steward import weigh_reviews
 from isthmus.customers.store import CustomerRow, customer_columns
 from isthmus.customers.survivorship import diff, golden_record
 from isthmus.customers.tables import blocking_keys as blocking_keys_table
@@ -148,6 +149,8 @@ class Writing(BatchState):
         await writes.insert(history, self.history_rows)
         await self.uow.flush_events()  # their outbox rows are made while history is written
         await writes.insert(match_reviews, self.review_rows)
+        if self.review_rows:
+            await writes.send(weigh_reviews(self.uow.session, [r["review_id"] for r in self.review_rows]))
         await writes.insert(xref_history, self.xref_rows)
         if self.household_rows:
             await writes.done()

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from isthmus.customers import convert, explanations
 from isthmus.customers.deps import UnitOfWork
@@ -17,7 +17,6 @@ from isthmus.customers.tables import (
     history,
     match_reviews,
     source_records,
-    view360_tables,
 )
 from isthmus.kernel.errors import InvalidArgument, NotFound
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
@@ -269,22 +268,16 @@ async def list_reviews(uow: UnitOfWork, req: Any) -> tuple[list[pb.MatchReview],
     if req.source_system:
         stmt = stmt.where(m.candidate_system == req.source_system)
     if req.order_by == api.MATCH_REVIEW_ORDER_VALUE_FIRST:
-        # By the worthier of the two customers, from the 360's value rows; offset paging, since the
-        # value of a customer can change between two pages.
-        value = view360_tables["value"]
-        cand, held = value.alias("candidate_value"), value.alias("existing_value")
-        a = func.coalesce(cand.c.lifetime_amount, 0.0)
-        b = func.coalesce(held.c.lifetime_amount, 0.0)
-        stmt = (
-            stmt.outerjoin(cand, cand.c.customer_id == m.candidate_customer_id)
-            .outerjoin(held, held.c.customer_id == m.existing_customer_id)
-            .order_by(case((a >= b, a), else_=b).desc(), m.seq)
-        )
-        offset = position.integer("offset") if position is not None else 0
-        rows = (await uow.session.execute(stmt.offset(offset).limit(size + 1))).all()
+        # By the worth the 360's value rows give each review (its index, ix_match_reviews_worth);
+        # a review whose worth changes between two pages may be met twice or not at all.
+        if position is not None:
+            worth, seq = position.number("worth"), position.integer("after")
+            stmt = stmt.where(or_(m.worth < worth, and_(m.worth == worth, m.seq > seq)))
+        rows = (await uow.session.execute(stmt.order_by(m.worth.desc(), m.seq).limit(size + 1))).all()
         more = len(rows) > size
-        token = encode_token({"offset": offset + size}, filters) if more else ""
-        return [review_message(r) for r in rows[:size]], token
+        rows = rows[:size]
+        token = encode_token({"worth": rows[-1].worth, "after": rows[-1].seq}, filters) if more else ""
+        return [review_message(r) for r in rows], token
     if position is not None:
         stmt = stmt.where(m.seq > position.integer("after"))
     rows = (await uow.session.execute(stmt.order_by(m.seq).limit(size + 1))).all()

@@ -12,15 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.customers.deps import UnitOfWork, actor_json
 from isthmus.customers.records import Record
 from isthmus.customers.store import CustomerRow, SourceRow, customer_columns
 from isthmus.customers.survivorship import Golden, golden_record
-from isthmus.customers.tables import history, idempotency, match_reviews
+from isthmus.customers.tables import history, idempotency, match_reviews, view360_tables
+from isthmus.customers.view360 import review_worth
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound, key_reused
 from isthmus.kernel.ids import new_uuid
 from isthmus.platform import auth, requests
+from isthmus.platform.sql import any_of
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
 ACTIVE, MERGED, ERASED = pb.CUSTOMER_STATE_ACTIVE, pb.CUSTOMER_STATE_MERGED, pb.CUSTOMER_STATE_ERASED
@@ -161,6 +164,18 @@ async def supersede_reviews(uow: UnitOfWork, ids: Sequence[str], now: datetime, 
         .where(and_(m.state == pb.MATCH_REVIEW_STATE_OPEN, m.review_id != keep))
         .where(or_(m.candidate_customer_id.in_(ids), m.existing_customer_id.in_(ids)))
         .values(state=pb.MATCH_REVIEW_STATE_SUPERSEDED, resolve_time=now, version=m.version + 1)
+    )
+
+
+async def weigh_reviews(session: AsyncSession, review_ids: Sequence[str]) -> None:
+    """Gives new reviews their worth (``view360.review_worth``): what the 360 knows of the value of
+    their customers by now; the 360's projection keeps it from then on."""
+    m = match_reviews.c
+    await session.execute(
+        update(match_reviews)
+        .where(any_of(m.review_id, "ids"))
+        .values(worth=review_worth(match_reviews, view360_tables["value"])),
+        {"ids": list(review_ids)},
     )
 
 

@@ -173,7 +173,13 @@ match_reviews = Table(
     # The model that scored the pair, and what kept the score from certainty.
     Column("match_model", String(40), nullable=False, server_default=""),
     Column("uncertain", Text, nullable=False, server_default=""),
+    # The lifetime value of the worthier of the two customers, as the 360 knows it
+    # (view360.review_worth): kept as their value changes, so the value-first queue reads a page of
+    # its index instead of ranking every open review.
+    Column("worth", Float, nullable=False, server_default="0"),
 )
+# The value-first queue: a state's reviews, the worthiest first, the oldest first among equals.
+Index("ix_match_reviews_worth", match_reviews.c.state, match_reviews.c.worth.desc(), match_reviews.c.seq)
 
 no_match = Table(
     "no_match",

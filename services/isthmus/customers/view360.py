@@ -47,7 +47,9 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    func,
     or_,
+    select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +60,7 @@ from isthmus.platform.events import Event
 from isthmus.platform.sql import any_of, upsert_many
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
+from isthmus_client.api.customers.v1 import records_pb2 as rpb
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
 from isthmus_client.api.events.v1 import orders_pb2 as oev
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
@@ -235,12 +238,28 @@ class _Rows:
         rows[key] = row if kept is None else way.merge(kept, row)
 
 
+def review_worth(reviews: Table, value: Table) -> ColumnElement[float]:
+    """A match review's worth: the lifetime value of the worthier of its two customers, as the 360's
+    value rows hold it (0 for a customer without one)."""
+
+    def of(customer_id: ColumnElement[str]) -> ColumnElement[float]:
+        amount = select(value.c.lifetime_amount).where(value.c.customer_id == customer_id)
+        return func.coalesce(amount.scalar_subquery(), 0.0)
+
+    a, b = of(reviews.c.candidate_customer_id), of(reviews.c.existing_customer_id)
+    return case((a >= b, a), else_=b)
+
+
 class Projection:
     """Applies events to the read model. Alone, an event's rows are written when :meth:`handle`
-    returns; in a batch (:meth:`prepare`), after the batch's last event, one statement per table."""
+    returns; in a batch (:meth:`prepare`), after the batch's last event, one statement per table.
 
-    def __init__(self, t: dict[str, Table]) -> None:
+    Given the master's ``reviews`` table, a change of customers' value is carried to the worth of
+    their open match reviews (``review_worth``), by which the steward's queue is ordered."""
+
+    def __init__(self, t: dict[str, Table], reviews: Table | None = None) -> None:
         self.t = t
+        self.reviews = reviews
         loyalty = t["loyalty"]
         # In the order a batch writes them (the same for every batch, so concurrent ones lock alike).
         self._orders = _by_version(t["orders"], ("customer_id", "snapshot", "as_of", "version"))
@@ -289,6 +308,18 @@ class Projection:
             found = [by_key[key] for key in sorted(by_key)]
             set_ = way.set_ if way.columns or way.later else None
             await upsert_many(session, way.table, found, set_, way.newer)
+        valued = rows.rows[self._value]
+        if valued and self.reviews is not None:
+            r = self.reviews.c
+            await session.execute(
+                update(self.reviews)
+                .where(
+                    r.state == rpb.MATCH_REVIEW_STATE_OPEN,
+                    or_(any_of(r.candidate_customer_id, "ids"), any_of(r.existing_customer_id, "ids")),
+                )
+                .values(worth=review_worth(self.reviews, self.t["value"])),
+                {"ids": sorted(key[0] for key in valued)},
+            )
         if rows.breached:
             # A breach stays on the case whatever order its events arrive in.
             t = self.t["cases"]

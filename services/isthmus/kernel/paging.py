@@ -71,6 +71,12 @@ class Position:
             raise InvalidArgument(self._field, _NOT_OURS)
         return value
 
+    def number(self, key: str) -> float:
+        value = self._get(key)
+        if type(value) not in (int, float):  # JSON holds no NaN, and orjson refuses an infinity
+            raise InvalidArgument(self._field, _NOT_OURS)
+        return float(value)
+
     def text(self, key: str) -> str:
         value = self._get(key)
         if not isinstance(value, str):

@@ -303,31 +303,35 @@ async def test_value_and_tier_events_put_the_customers_worth_in_the_360(world: W
 
 async def test_the_review_queue_puts_the_most_valuable_customers_first(world: World):
     uid = uuid.uuid4().hex[:8]
-    reviews = []
-    for n in range(3):  # each pair: same name, birth dates a day apart, other contacts: a review
-        pair = []
+
+    async def review_pair(n: int) -> list[api.UpsertResult]:
+        pair = []  # same name, birth dates a day apart, other contacts: a review
         for system, street, postcode, day, phone in (
             ("erp", "Am Markt 1", "20095", 17, "+49 40 1"),
             ("webshop", "Seeweg 9", "80331", 18, "+49 89 7"),
         ):
-            given, family = [("Marta", "Lindqvist"), ("Oskar", "Obermaier"), ("Helene", "Castellano")][n]
+            given, family = [("Marta", "Lindqvist"), ("Oskar", "Obermaier"), ("Helene", "Castellano"),
+                             ("Ilse", "Brandauer")][n]  # fmt: skip
             record = person(system, f"RQ{n}-{uid}", given, f"{family}{uid}", dob=(1980, 5, day),
                             street=street, postcode=postcode, phone=f"{phone}{n:06d}")  # fmt: skip
             pair.append(await upsert(world.master, record))
+            if n == 3 and system == "erp":  # this one is worth something before its review opens
+                await world.publish(worth(pair[0].customer_id, "300.00", 1), pair[0].customer_id)
         assert pair[1].outcome == pb.MATCH_OUTCOME_REVIEW_OPENED, pair[1]
-        reviews.append(pair)
+        return pair
 
-    def worth(customer_id: str, lifetime: str) -> vev.CustomerValueChanged:
+    def worth(customer_id: str, lifetime: str, version: int) -> vev.CustomerValueChanged:
         money = {"amount": lifetime, "currency_code": "EUR"}
         return vev.CustomerValueChanged(
             value=vpb.CustomerValue(
-                customer_id=customer_id, lifetime_value=money, version=1, update_time=ts(1)
+                customer_id=customer_id, lifetime_value=money, version=version, update_time=ts(version)
             )
         )
 
+    reviews = [await review_pair(n) for n in range(3)]
     # The newest review involves the most valuable customer, the oldest one none with a value.
-    await world.publish(worth(reviews[2][0].customer_id, "900.00"), reviews[2][0].customer_id)
-    await world.publish(worth(reviews[1][1].customer_id, "75.50"), reviews[1][1].customer_id)
+    await world.publish(worth(reviews[2][0].customer_id, "900.00", 1), reviews[2][0].customer_id)
+    await world.publish(worth(reviews[1][1].customer_id, "75.50", 1), reviews[1][1].customer_id)
 
     async def queue(order: int) -> list[str]:
         found, token = [], ""
@@ -346,7 +350,16 @@ async def test_the_review_queue_puts_the_most_valuable_customers_first(world: Wo
             if not token:
                 return found
 
-    ids = [f"RQ{n}-{uid}" for n in range(3)]
+    ids = [f"RQ{n}-{uid}" for n in range(4)]
     assert await queue(api.MATCH_REVIEW_ORDER_VALUE_FIRST) == [ids[2], ids[1], ids[0]]
+    assert await queue(api.MATCH_REVIEW_ORDER_OLDEST_FIRST) == ids[:3]
+    assert await queue(api.MATCH_REVIEW_ORDER_UNSPECIFIED) == ids[:3]
+
+    # A review opened for a customer the 360 already knows the worth of takes its place at once;
+    # a value that falls moves its reviews down, one that rises up.
+    reviews.append(await review_pair(3))
+    assert await queue(api.MATCH_REVIEW_ORDER_VALUE_FIRST) == [ids[2], ids[3], ids[1], ids[0]]
+    await world.publish(worth(reviews[2][0].customer_id, "10.00", 2), reviews[2][0].customer_id)
+    await world.publish(worth(reviews[0][1].customer_id, "80.00", 1), reviews[0][1].customer_id)
+    assert await queue(api.MATCH_REVIEW_ORDER_VALUE_FIRST) == [ids[3], ids[0], ids[1], ids[2]]
     assert await queue(api.MATCH_REVIEW_ORDER_OLDEST_FIRST) == ids
-    assert await queue(api.MATCH_REVIEW_ORDER_UNSPECIFIED) == ids

@@ -308,10 +308,12 @@ async def test_a_batch_of_every_kind_writes_each_table_once_and_leaves_what_one_
     await consuming.one_by_one([*history(Events(alone)), *every_kind(Events(alone))])
     assert await stored(engine, ns) == await stored(engine, alone)
 
-    # A statement per table, the loyalty row's balance and tier each one, the breach one more.
+    # A statement per table, the loyalty row's balance and tier each one, the breach one more, and
+    # one carrying the values to the worth of the customers' open reviews (it reads c360_value).
     counts = {name: len(seen.naming(t.name)) for name, t in view360_tables.items()}
-    assert counts == {"orders": 1, "cases": 2, "loyalty": 2, "value": 1, "suppression": 1, "timeline": 1}
-    assert len(seen.naming("c360_")) == 8
+    assert counts == {"orders": 1, "cases": 2, "loyalty": 2, "value": 2, "suppression": 1, "timeline": 1}
+    assert len(seen.naming("c360_")) == 9
+    assert len(seen.naming("match_reviews")) == 1
 
     orders = await rows_of(engine, "orders", ns)
     assert {k: (r.version, r.snapshot["state"]) for k, r in orders.items()} == {

@@ -178,3 +178,75 @@ def test_keys_given_as_parameters_are_looked_up_in_the_bytewise_index(pg_databas
     # The key is the index's condition, not a filter over the whole index.
     assert all("Index Only Scan using blocking_keys_pkey" in plan for plan in plans), plans
     assert all("Index Cond: (key = " in plan for plan in plans), plans
+
+
+def _review_worth(settings: config.Settings) -> None:
+    """Revision 0013 gives the open reviews present the worth of the worthier of their two customers
+    (0 for one the 360 holds no value of); its downgrade takes the column away."""
+    upgrade(settings, SCHEMA, [MIGRATIONS], "0012")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    engine = sync_engine(settings, SCHEMA)
+    value = tables.view360_tables["value"]
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(value),
+                [
+                    {"customer_id": c, "snapshot": {}, "as_of": at, "version": 1, "lifetime_amount": amount}
+                    for c, amount in (("rich", 900.0), ("modest", 75.5))
+                ],
+            )
+            for review_id, state, candidate, existing in (
+                ("both", 1, "modest", "rich"),
+                ("one", 1, "nobody", "modest"),
+                ("none", 1, "nobody", "no-one"),
+                ("resolved", 2, "rich", "modest"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO match_reviews (review_id, state, candidate_system, candidate_id,"
+                        " candidate_customer_id, existing_customer_id, score, lower_threshold,"
+                        " upper_threshold, comparisons, create_time, note, version) VALUES (:r, :s,"
+                        " 'erp', :r, :c, :e, 5.0, 3.0, 8.0, '[]', :at, '', 1)"
+                    ),
+                    {"r": review_id, "s": state, "c": candidate, "e": existing, "at": at},
+                )
+        upgrade(settings, SCHEMA, [MIGRATIONS], "0013")
+        with engine.connect() as conn:
+            rows = conn.execute(select(tables.match_reviews.c.review_id, tables.match_reviews.c.worth))
+            assert {r: w for r, w in rows} == {"both": 900.0, "one": 75.5, "none": 0.0, "resolved": 0.0}
+        downgrade(settings, SCHEMA, [MIGRATIONS], "0012")
+        with engine.connect() as conn:
+            assert "worth" not in conn.execute(text("SELECT * FROM match_reviews")).keys()  # noqa: SIM118
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_open_reviews_are_given_their_worth_on_postgres(pg_database: str) -> None:
+    _review_worth(config.load({"ISTHMUS_DATABASE_URL": pg_database}))
+
+
+def test_open_reviews_are_given_their_worth_on_sqlite(tmp_path: Path) -> None:
+    _review_worth(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}))
+
+
+@pytest.mark.postgres
+def test_a_value_first_page_of_reviews_is_read_from_its_index(pg_database: str) -> None:
+    """The value-first queue's first and later pages (ListMatchReviews) descend the worth index in
+    its order: no sort of every open review."""
+    settings = config.load({"ISTHMUS_DATABASE_URL": pg_database})
+    upgrade(settings, SCHEMA, [MIGRATIONS])
+    engine = sync_engine(settings, SCHEMA)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            page = "EXPLAIN SELECT * FROM match_reviews WHERE state = 1{} ORDER BY worth DESC, seq LIMIT 51"
+            plans = [
+                "\n".join(conn.execute(text(page.format(after))).scalars())
+                for after in ("", " AND (worth < 5.0 OR (worth = 5.0 AND seq > 7))")
+            ]
+    finally:
+        engine.dispose()
+    assert all("Index Scan using ix_match_reviews_worth" in plan for plan in plans), plans
+    assert not any("Sort" in plan for plan in plans), plans
