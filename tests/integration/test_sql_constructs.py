@@ -286,3 +286,40 @@ async def _check_upsert(settings: config.Settings, schema: str) -> None:
             await session.run_sync(lambda s: metadata.drop_all(s.connection()))
     finally:
         await engine.dispose()
+
+
+async def _savepoint_first(settings: config.Settings, schema: str) -> None:
+    engine = db.async_engine(settings, schema)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: things.create(c, checkfirst=True))
+        async with db.session_factory(engine)() as session:
+            async with session.begin():
+                async with session.begin_nested():  # before anything else is written
+                    await session.execute(things.insert().values(id=1, key="in the savepoint"))
+                await session.execute(things.insert().values(id=2, key="after it"))
+                await session.rollback()
+            assert list(await session.scalars(select(things.c.key))) == []
+        async with db.session_factory(engine)() as session:
+            async with session.begin(), session.begin_nested():  # and committed with it
+                await session.execute(things.insert().values(id=3, key="kept"))
+            assert list(await session.scalars(select(things.c.key))) == ["kept"]
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: things.drop(c, checkfirst=True))
+        await engine.dispose()
+
+
+async def test_a_savepoint_opened_before_the_first_write_is_rolled_back_with_its_transaction_on_sqlite(
+    tmp_path: Path,
+) -> None:
+    """The sqlite3 driver begins a transaction only at its first INSERT, UPDATE or DELETE: a SAVEPOINT
+    before that would begin one of its own, and releasing it would commit what it wrote."""
+    await _savepoint_first(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}), "records")
+
+
+@pytest.mark.postgres
+async def test_a_savepoint_opened_before_the_first_write_is_rolled_back_with_its_transaction_on_postgres(
+    pg_url: str,
+) -> None:
+    await _savepoint_first(config.load({"ISTHMUS_DATABASE_URL": pg_url}), "public")

@@ -73,8 +73,7 @@ async def _save(uow: UnitOfWork, cases: Sequence[ServiceRequest]) -> set[str]:
 
     The statement for all still writes every case it finds at the version read; rolling back the
     transaction, which holds nothing else, takes those writes back before the cases are written one by
-    one. Not a savepoint: on SQLite, with the driver's transaction handling, a SAVEPOINT before the
-    transaction's first write opens the transaction itself, and releasing it commits."""
+    one."""
     try:
         await uow.repo.save_many(cases)
     except Conflict:
