@@ -127,7 +127,6 @@ async def search(uow: UnitOfWork, req: Any, default_region: str) -> tuple[list[s
     size = page_size(req.page_size)
     filters = filters_of(req)
     position = decode_token(req.page_token, filters)
-    offset = position.integer("offset") if position is not None else 0
     c = customers.c
     stmt = select(c.customer_id, c.search_text)
     conditions = []
@@ -166,16 +165,18 @@ async def search(uow: UnitOfWork, req: Any, default_region: str) -> tuple[list[s
         # Every token must appear somewhere (prefix of 4 keeps typos in the tail findable); rank fuzzily.
         conditions.append(and_(*[c.search_text.contains(t[:4], autoescape=True) for t in tokens]))
     stmt = stmt.where(and_(*conditions)) if conditions else stmt
-    if tokens:
-        rows = (await uow.session.execute(stmt.order_by(c.customer_id).limit(2000))).all()
-        query = " ".join(tokens)
-        ranked = sorted(rows, key=lambda r: (-fuzz.token_set_ratio(query, r.search_text), r.customer_id))
-        ids = [r.customer_id for r in ranked]
-    else:
-        rows = (await uow.session.execute(stmt.order_by(c.customer_id).offset(offset).limit(size + 1))).all()
-        ids = [r.customer_id for r in rows]
+    if not tokens:  # by id, each page after the last id shown
+        if position is not None:
+            stmt = stmt.where(c.customer_id > position.text("after"))
+        ids = list(await uow.session.scalars(stmt.order_by(c.customer_id).limit(size + 1)))
         more = len(ids) > size
-        return ids[:size], encode_token({"offset": offset + size}, filters) if more else ""
+        return ids[:size], encode_token({"after": ids[size - 1]}, filters) if more else ""
+    # Ranked by how well each matches, of the first 2,000 found: pages are places in that ranking.
+    offset = position.integer("offset") if position is not None else 0
+    rows = (await uow.session.execute(stmt.order_by(c.customer_id).limit(2000))).all()
+    query = " ".join(tokens)
+    ranked = sorted(rows, key=lambda r: (-fuzz.token_set_ratio(query, r.search_text), r.customer_id))
+    ids = [r.customer_id for r in ranked]
     page = ids[offset : offset + size]
     more = len(ids) > offset + size
     return page, encode_token({"offset": offset + size}, filters) if more else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
@@ -62,15 +62,22 @@ async def timeline(
 ) -> tuple[list[c360.TimelineEntry], str]:
     filters = (ids[0] if ids else "", sorted(kinds))
     position = decode_token(token, filters)
-    offset = position.integer("offset") if position is not None else 0
     t = T["timeline"]
     stmt = select(t).where(t.c.customer_id.in_(ids))
     if kinds:
         stmt = stmt.where(t.c.kind.in_(kinds))
-    stmt = stmt.order_by(t.c.occurred_at.desc(), t.c.event_id).offset(offset).limit(size + 1)
+    if position is not None:
+        # After the last entry shown: an entry added meanwhile (newer, mostly) neither shifts the
+        # next page nor shows twice, and a deep page costs what the first does.
+        at, event_id = position.instant("before"), position.text("after")
+        stmt = stmt.where(or_(t.c.occurred_at < at, and_(t.c.occurred_at == at, t.c.event_id > event_id)))
+    stmt = stmt.order_by(t.c.occurred_at.desc(), t.c.event_id).limit(size + 1)
     rows = (await uow.session.execute(stmt)).all()
-    more = len(rows) > size
-    return [_entry(r) for r in rows[:size]], encode_token({"offset": offset + size}, filters) if more else ""
+    if len(rows) <= size:
+        return [_entry(r) for r in rows], ""
+    last = rows[size - 1]
+    position_after = {"before": aware(last.occurred_at).isoformat(), "after": last.event_id}
+    return [_entry(r) for r in rows[:size]], encode_token(position_after, filters)
 
 
 async def customer360(uow: UnitOfWork, customer_id: str, timeline_page_size: int) -> c360.Customer360:

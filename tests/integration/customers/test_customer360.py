@@ -234,6 +234,39 @@ async def test_merged_customers_360_includes_the_merged_customers_orders(world: 
     assert view.timeline[0].references["order_id"] == oid
 
 
+async def test_a_timeline_paged_while_events_arrive_shows_each_entry_once(world: World):
+    uid = uuid.uuid4().hex[:8]
+    cid = (await upsert(world.master, person("erp", f"T360-{uid}", "Ute", f"{uid}Paging"))).customer_id
+
+    async def placed(n: int) -> str:
+        oid = str(uuid.uuid4())
+        o = order(cid, oid, order_pb2.ORDER_STATE_PLACED, f"{n}.00", paid=False, placed=n)
+        await world.publish(oev.OrderPlaced(order=o), oid)
+        return oid
+
+    older = [await placed(n) for n in range(1, 6)]
+
+    async def page(token: str) -> tuple[list[str], str]:
+        found = await world.master.ListTimelineEntries(
+            api.ListTimelineEntriesRequest(customer_id=cid, page_size=2, page_token=token)
+        )
+        return [e.references["order_id"] for e in found.timeline_entries], found.next_page_token
+
+    first, token = await page("")
+    newer = await placed(6)  # a newer entry, at the top, while the steward reads on
+    second, token = await page(token)
+    third, token = await page(token)
+    assert (first, second, third, token) == (older[:2:-1], older[2:0:-1], older[:1], "")
+    assert (await page(""))[0] == [newer, older[4]]
+    # A token is a position only this request's customer and filters may use.
+    with pytest.raises(grpc.aio.AioRpcError) as forged:
+        await world.master.ListTimelineEntries(
+            api.ListTimelineEntriesRequest(customer_id=cid, page_token=f"x{token}y")
+        )
+    assert forged.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "page_token" in forged.value.details()
+
+
 async def test_erasure_removes_the_360_and_unknown_customer_is_not_found(world: World):
     uid = uuid.uuid4().hex[:8]
     a = await upsert(

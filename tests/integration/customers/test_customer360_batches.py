@@ -16,6 +16,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,10 +26,12 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from isthmus.customers import queries360
 from isthmus.customers.bootstrap import projection_subscription
 from isthmus.customers.tables import view360_tables
 from isthmus.kernel.timestamps import aware
 from isthmus.platform.config import Settings
+from isthmus.platform.db import session_factory
 from isthmus.platform.events import Subscription
 from isthmus.platform.events.consumer import Consumer, queue_name
 from isthmus.platform.events.metrics import EventMetrics
@@ -375,3 +378,28 @@ async def test_an_event_whose_row_cannot_be_stored_is_dead_lettered_alone_and_th
         ).all()
     [letter] = [d for d in dead if bad.SerializeToString() in d.body]
     assert "value too long" in letter.reason and letter.attempts == FAST.max_attempts
+
+
+async def test_a_timeline_is_paged_after_its_last_entry_shown(backend: tuple[AsyncEngine, Settings]) -> None:
+    """Pages follow one another by the last entry's time and event id, entries of one instant (a batch
+    of events of one moment) included, on both databases."""
+    engine, _ = backend
+    ns = new_ns()
+    t = view360_tables["timeline"]
+    at = [T0 + timedelta(microseconds=n) for n in (5, 3, 3, 3, 1, 0)]
+    rows = [
+        {"event_id": f"{ns}-{n}", "customer_id": f"{ns}-c1", "event_type": "orders.OrderPlaced",
+         "kind": 1, "occurred_at": when, "summary": f"{n}", "channel": "", "refs": {}}
+        for n, when in enumerate(at)
+    ]  # fmt: skip
+    async with engine.begin() as conn:
+        await conn.execute(t.insert(), rows)
+    shown, token, pages = [], "", 0
+    async with session_factory(engine)() as session:
+        while token or not pages:
+            entries, token = await queries360.timeline(
+                SimpleNamespace(session=session), [f"{ns}-c1"], [], 2, token
+            )  # type: ignore[arg-type]
+            shown += [e.summary for e in entries]
+            pages += 1
+    assert (shown, pages) == (["0", "1", "2", "3", "4", "5"], 3)

@@ -195,6 +195,22 @@ async def test_search_filters_exactly_ranks_free_text_and_pages(master, uid):
     )
     assert sorted(c.customer_id for c in [*page1.customers, *page2.customers]) == sorted(ids)
     assert not page2.next_page_token
+    # A customer shown merged away while someone pages: the next page starts after the last id shown,
+    # so none is skipped (by position, the customers after it would each move one place up).
+    for i in range(3):
+        more = person("erp", f"S{i}-late-{uid}", "Lena", f"Searchfam{uid}", email=f"l{i}{uid}@ex.com",
+                      dob=(1990 + i, 1, 1))  # fmt: skip
+        ids.append((await upsert(master, more)).customer_id)
+    shown, token = [c.customer_id for c in page1.customers], page1.next_page_token
+    await master.MergeCustomers(
+        api.MergeCustomersRequest(surviving_id=ids[-1], merged_ids=[shown[0]], reason="the same person")
+    )
+    while token:
+        page = await master.SearchCustomers(
+            api.SearchCustomersRequest(family_name=f"searchfam{uid}", page_size=2, page_token=token)
+        )
+        shown, token = shown + [c.customer_id for c in page.customers], page.next_page_token
+    assert shown == sorted(ids)
     fuzzy = await master.SearchCustomers(api.SearchCustomersRequest(query=f"yusuf searchfam{uid}"))
     assert fuzzy.customers[0].customer_id == ids[2]
     with pytest.raises(grpc.aio.AioRpcError) as err:
