@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
@@ -98,8 +98,25 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
     if customer.state == pb.CUSTOMER_STATE_ERASED:
         return result, []
     ids = await family(uow, customer_id)
-    orders = (await uow.session.execute(select(T["orders"]).where(T["orders"].c.customer_id.in_(ids)))).all()
-    result.orders.CopyFrom(order_summary(list(orders)))
+    o = T["orders"]
+    per_currency = select(
+        o.c.currency,
+        func.count().label("orders"),
+        func.max(o.c.as_of).label("as_of"),
+        func.sum(o.c.revenue_minor).label("revenue"),
+    )
+    groups = (
+        await uow.session.execute(per_currency.where(o.c.customer_id.in_(ids)).group_by(o.c.currency))
+    ).all()
+    last = None
+    if groups:
+        placed_last = o.c.placed_at.desc(), o.c.order_id.desc()
+        last = (
+            await uow.session.execute(
+                select(o).where(o.c.customer_id.in_(ids)).order_by(*placed_last).limit(1)
+            )
+        ).first()
+    result.orders.CopyFrom(order_summary(groups, last))
     cases = (await uow.session.execute(select(T["cases"]).where(T["cases"].c.customer_id.in_(ids)))).all()
     summary = c360.ServiceRequestSummary()
     for r in sorted(cases, key=lambda r: r.snapshot["opened_at"]):

@@ -55,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.enums import label, unlabel
+from isthmus.kernel.money import MINOR_UNITS
 from isthmus.kernel.timestamps import aware
 from isthmus.platform.events import Event
 from isthmus.platform.sql import any_of, upsert_many
@@ -84,11 +85,19 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             "c360_orders",
             metadata,
             Column("order_id", String(64), primary_key=True),
-            Column("customer_id", String(64), nullable=False, index=True),
+            Column("customer_id", String(64), nullable=False),
             Column("snapshot", JSON, nullable=False),
             Column("as_of", _TS, nullable=False),
             # The order's version in the snapshot: a snapshot replaces only an older one.
             Column("version", BigInteger, nullable=False, server_default="0"),
+            # From the snapshot, for the summary the database adds up (order_summary): when it was
+            # placed (as the snapshot writes it), its currency, and what it brought in (the total less
+            # refunds, in minor units) once paid and unless cancelled, else NULL.
+            Column("placed_at", String(40), nullable=False, server_default=""),
+            Column("currency", String(3), nullable=False, server_default=""),
+            Column("revenue_minor", BigInteger, nullable=True),
+            # A customer's orders, the last placed first.
+            Index("ix_c360_orders_customer_placed", "customer_id", "placed_at", "order_id"),
         ),
         "cases": Table(
             "c360_cases",
@@ -262,7 +271,10 @@ class Projection:
         self.reviews = reviews
         loyalty = t["loyalty"]
         # In the order a batch writes them (the same for every batch, so concurrent ones lock alike).
-        self._orders = _by_version(t["orders"], ("customer_id", "snapshot", "as_of", "version"))
+        self._orders = _by_version(
+            t["orders"],
+            ("customer_id", "snapshot", "as_of", "version", "placed_at", "currency", "revenue_minor"),
+        )
         # A case's breach is not taken from a snapshot: it is only ever set (see _write).
         self._cases = _by_version(t["cases"], ("customer_id", "snapshot", "as_of", "version"))
         # Balance and tier change through different events: each is as new as its own event.
@@ -428,8 +440,13 @@ class Projection:
             "paid": bool(o.pay_time.seconds),
             "placed_at": o.place_time.ToJsonString() if o.place_time.seconds else "",
         }
-        rows.add(self._orders, {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot,
-                                "as_of": at, "version": o.version})  # fmt: skip
+        currency = snapshot["total"][1]
+        counted = snapshot["paid"] and snapshot["state"] != "CANCELLED"
+        revenue = _minor(o.total.amount, currency) - _minor(o.refunded_total.amount, currency)
+        row = {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot, "as_of": at,
+               "version": o.version, "placed_at": snapshot["placed_at"], "currency": currency[:3],
+               "revenue_minor": revenue if counted else None}  # fmt: skip
+        rows.add(self._orders, row)
         what = event.type.split(".", 1)[1].removeprefix("Order").lower()
         number = o.external_order_id or o.order_id
         self._timeline_row(
@@ -558,21 +575,28 @@ def _amount(text: str) -> Decimal:
         return Decimal(0)
 
 
-def order_summary(rows: list[Any]) -> c360.OrderSummary:
-    summary = c360.OrderSummary(order_count=len(rows))
-    revenue: dict[str, Decimal] = {}
-    for r in rows:
-        s = r.snapshot
-        if s["paid"] and s["state"] != "CANCELLED":
-            currency = s["total"][1]
-            revenue[currency] = (
-                revenue.get(currency, Decimal(0)) + _amount(s["total"][0]) - _amount(s["refunded"][0])
-            )
+def _exponent(currency: str) -> int:
+    return MINOR_UNITS.get(currency, 2)  # a code ISO 4217 gives no minor unit: two decimals
+
+
+def _minor(text: str, currency: str) -> int:
+    """An amount in its currency's minor units; a malformed one is none."""
+    return int(_amount(text).scaleb(_exponent(currency)).to_integral_value())
+
+
+def order_summary(groups: Sequence[Any], last: Any) -> c360.OrderSummary:
+    """The summary of a customer's orders from what the database added up, per currency (the orders,
+    their latest time, what they brought in: ``currency``, ``orders``, ``as_of``, ``revenue``), and the
+    order placed last (a ``c360_orders`` row, None without orders)."""
+    summary = c360.OrderSummary(order_count=sum(g.orders for g in groups))
     summary.revenue.extend(
-        common_pb2.Money(amount=str(v), currency_code=c) for c, v in sorted(revenue.items())
+        common_pb2.Money(
+            amount=str(Decimal(g.revenue).scaleb(-_exponent(g.currency))), currency_code=g.currency
+        )
+        for g in sorted(groups, key=lambda g: g.currency)
+        if g.revenue is not None
     )
-    if rows:
-        last = max(rows, key=lambda r: (r.snapshot["placed_at"], r.order_id))
+    if last is not None:
         s = last.snapshot
         lo = c360.OrderSummary.LastOrder(
             order_id=s["order_id"],
@@ -585,5 +609,5 @@ def order_summary(rows: list[Any]) -> c360.OrderSummary:
         if s["placed_at"]:
             lo.place_time.FromJsonString(s["placed_at"])
         summary.last_order.CopyFrom(lo)
-        summary.as_of_time.FromDatetime(max(aware(r.as_of) for r in rows))
+        summary.as_of_time.FromDatetime(max(aware(g.as_of) for g in groups))
     return summary

@@ -208,6 +208,38 @@ async def test_orders_cases_loyalty_and_suppression_events_build_the_360_and_its
     ]
 
 
+async def test_the_order_summary_counts_every_order_and_adds_up_each_currencys_takings(world: World):
+    uid = uuid.uuid4().hex[:8]
+    cid = (await upsert(world.master, person("erp", f"S360-{uid}", "Otto", f"{uid}Summe"))).customer_id
+
+    async def send(kind: type[Message], o: order_pb2.Order) -> None:
+        await world.publish(kind(order=o), o.order_id)
+
+    paid = [order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PAID, t, paid=True, placed=p)
+            for t, p in (("10.05", 100), ("20.00", 300))]  # fmt: skip
+    refunded = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PAID, "50.00", paid=True, placed=200)
+    refunded.refunded_total.CopyFrom(common_pb2.Money(amount="12.50", currency_code="EUR"))
+    cancelled = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_CANCELLED, "99.00", paid=True, placed=250)
+    unpaid = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PLACED, "7.00", paid=False, placed=150)
+    yen = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PAID, "1200", paid=True, placed=50)
+    yen.currency_code, yen.total.currency_code = "JPY", "JPY"
+    for o in [*paid, refunded, cancelled, unpaid, yen]:
+        await send(oev.OrderPaid if o.pay_time.seconds else oev.OrderPlaced, o)
+    # The newer snapshot of an order replaces its older one in the sums: paid later, then refunded.
+    unpaid.state, unpaid.version = order_pb2.ORDER_STATE_PAID, 2
+    unpaid.pay_time.CopyFrom(ts(160))
+    await send(oev.OrderPaid, unpaid)
+
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    assert view.orders.order_count == 6
+    assert [(m.amount, m.currency_code) for m in view.orders.revenue] == [
+        ("74.55", "EUR"),  # 10.05 + 20.00 + (50.00 - 12.50) + 7.00; the cancelled one brings nothing
+        ("1200", "JPY"),
+    ]
+    assert view.orders.last_order.order_id == paid[1].order_id  # placed last, whatever arrived last
+    assert view.orders.last_order.total.amount == "20.00"
+
+
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):
     uid = uuid.uuid4().hex[:8]
     a = await upsert(

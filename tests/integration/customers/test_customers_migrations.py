@@ -250,3 +250,58 @@ def test_a_value_first_page_of_reviews_is_read_from_its_index(pg_database: str) 
         engine.dispose()
     assert all("Index Scan using ix_match_reviews_worth" in plan for plan in plans), plans
     assert not any("Sort" in plan for plan in plans), plans
+
+
+def _order_summary_columns(settings: config.Settings) -> None:
+    """Revision 0014 fills the 360's order rows present with what their summary adds up, from their
+    snapshots; its downgrade takes the columns away."""
+    upgrade(settings, SCHEMA, [MIGRATIONS], "0013")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    engine = sync_engine(settings, SCHEMA)
+
+    def snapshot(total: str, currency: str, refunded: str, state: str, paid: bool) -> dict[str, object]:
+        return {"order_id": "o", "source_system": "shop", "external_order_id": "W-1", "channel": "WEB",
+                "state": state, "total": [total, currency], "refunded": [refunded, currency], "paid": paid,
+                "placed_at": "2026-01-01T10:00:00Z"}  # fmt: skip
+
+    rows = {
+        "refunded": snapshot("50.00", "EUR", "12.50", "PAID", True),
+        "cancelled": snapshot("99.00", "EUR", "0", "CANCELLED", True),
+        "unpaid": snapshot("7.00", "EUR", "0", "PLACED", False),
+        "yen": snapshot("1200", "JPY", "0", "PAID", True),
+    }
+    try:
+        with engine.begin() as conn:
+            for order_id, s in rows.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO c360_orders (order_id, customer_id, snapshot, as_of, version)"
+                        " VALUES (:o, 'c', :s, :at, 1)"
+                    ),
+                    {"o": order_id, "s": json.dumps(s), "at": at},
+                )
+        upgrade(settings, SCHEMA, [MIGRATIONS], "0014")
+        t = tables.view360_tables["orders"].c
+        with engine.connect() as conn:
+            found = conn.execute(select(t.order_id, t.currency, t.revenue_minor, t.placed_at))
+            assert {o: (c, r, p) for o, c, r, p in found} == {
+                "refunded": ("EUR", 3750, "2026-01-01T10:00:00Z"),
+                "cancelled": ("EUR", None, "2026-01-01T10:00:00Z"),
+                "unpaid": ("EUR", None, "2026-01-01T10:00:00Z"),
+                "yen": ("JPY", 1200, "2026-01-01T10:00:00Z"),
+            }
+        downgrade(settings, SCHEMA, [MIGRATIONS], "0013")
+        with engine.connect() as conn:
+            columns = conn.execute(text("SELECT * FROM c360_orders")).keys()
+            assert "revenue_minor" not in columns and "placed_at" not in columns
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_360s_orders_are_given_their_summary_columns_on_postgres(pg_database: str) -> None:
+    _order_summary_columns(config.load({"ISTHMUS_DATABASE_URL": pg_database}))
+
+
+def test_the_360s_orders_are_given_their_summary_columns_on_sqlite(tmp_path: Path) -> None:
+    _order_summary_columns(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}))
