@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
@@ -90,6 +91,24 @@ async def customer360(uow: UnitOfWork, customer_id: str, timeline_page_size: int
     return result
 
 
+async def orders_summary(session: AsyncSession, ids: list[str]) -> c360.OrderSummary:
+    """The order summary of these customers' orders, added up by the database: one statement."""
+    o = T["orders"]
+    mine = o.c.customer_id.in_(ids)
+    placed_last = (
+        select(o.c.snapshot).where(mine).order_by(o.c.placed_at.desc(), o.c.order_id.desc()).limit(1)
+    )
+    per_currency = select(
+        o.c.currency,
+        func.count().label("orders"),
+        func.max(o.c.as_of).label("as_of"),
+        func.sum(o.c.revenue_minor).label("revenue"),
+        placed_last.scalar_subquery().label("last"),
+    )
+    groups = (await session.execute(per_currency.where(mine).group_by(o.c.currency))).all()
+    return order_summary(groups)
+
+
 async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360, list[str]]:
     """The 360 view without its timeline, and the customers it covers (the customer and those merged
     into it; none for an erased customer)."""
@@ -98,25 +117,7 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
     if customer.state == pb.CUSTOMER_STATE_ERASED:
         return result, []
     ids = await family(uow, customer_id)
-    o = T["orders"]
-    per_currency = select(
-        o.c.currency,
-        func.count().label("orders"),
-        func.max(o.c.as_of).label("as_of"),
-        func.sum(o.c.revenue_minor).label("revenue"),
-    )
-    groups = (
-        await uow.session.execute(per_currency.where(o.c.customer_id.in_(ids)).group_by(o.c.currency))
-    ).all()
-    last = None
-    if groups:
-        placed_last = o.c.placed_at.desc(), o.c.order_id.desc()
-        last = (
-            await uow.session.execute(
-                select(o).where(o.c.customer_id.in_(ids)).order_by(*placed_last).limit(1)
-            )
-        ).first()
-    result.orders.CopyFrom(order_summary(groups, last))
+    result.orders.CopyFrom(await orders_summary(uow.session, ids))
     cases = (await uow.session.execute(select(T["cases"]).where(T["cases"].c.customer_id.in_(ids)))).all()
     summary = c360.ServiceRequestSummary()
     for r in sorted(cases, key=lambda r: r.snapshot["opened_at"]):

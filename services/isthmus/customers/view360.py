@@ -584,10 +584,10 @@ def _minor(text: str, currency: str) -> int:
     return int(_amount(text).scaleb(_exponent(currency)).to_integral_value())
 
 
-def order_summary(groups: Sequence[Any], last: Any) -> c360.OrderSummary:
-    """The summary of a customer's orders from what the database added up, per currency (the orders,
-    their latest time, what they brought in: ``currency``, ``orders``, ``as_of``, ``revenue``), and the
-    order placed last (a ``c360_orders`` row, None without orders)."""
+def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
+    """The summary of a customer's orders from what the database added up, per currency: the orders,
+    their latest time, what they brought in, and the snapshot of the order placed last (the same on
+    every row): ``currency``, ``orders``, ``as_of``, ``revenue``, ``last``."""
     summary = c360.OrderSummary(order_count=sum(g.orders for g in groups))
     summary.revenue.extend(
         common_pb2.Money(
@@ -596,8 +596,8 @@ def order_summary(groups: Sequence[Any], last: Any) -> c360.OrderSummary:
         for g in sorted(groups, key=lambda g: g.currency)
         if g.revenue is not None
     )
-    if last is not None:
-        s = last.snapshot
+    if groups:
+        s = groups[0].last
         lo = c360.OrderSummary.LastOrder(
             order_id=s["order_id"],
             source_system=s["source_system"],

@@ -403,3 +403,26 @@ async def test_a_timeline_is_paged_after_its_last_entry_shown(backend: tuple[Asy
             shown += [e.summary for e in entries]
             pages += 1
     assert (shown, pages) == (["0", "1", "2", "3", "4", "5"], 3)
+
+
+async def test_the_order_summary_is_added_up_by_the_database(backend: tuple[AsyncEngine, Settings]) -> None:
+    """A customer's orders counted, summed per currency and the last placed found with one statement,
+    from what the projection keeps of each order, on both databases."""
+    engine, _ = backend
+    consuming = Consuming(engine)
+    ns = new_ns()
+    e = Events(ns)
+    placed = [(e.order(oev.OrderPaid, f"o{n}", 2, PAID), minutes(n)) for n in range(3)]
+    for n, (event, _) in enumerate(placed):
+        event.order.total.amount = f"1{n}.25"
+        event.order.pay_time.CopyFrom(stamp(minutes(n)))
+        event.order.place_time.CopyFrom(stamp(minutes(10 - n)))  # the first sent is the last placed
+    await consuming.batch(placed)
+    async with session_factory(engine)() as session:
+        with Statements(engine) as seen:
+            summary = await queries360.orders_summary(session, [e.id("c1")])
+    assert len(seen.naming("c360_orders")) == 1
+    assert summary.order_count == 3
+    assert [(m.amount, m.currency_code) for m in summary.revenue] == [("33.75", "EUR")]
+    assert summary.last_order.order_id == e.id("o0")
+    assert summary.last_order.total.amount == "10.25"
