@@ -47,6 +47,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    false,
     func,
     or_,
     select,
@@ -70,6 +71,7 @@ from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 
 _TS = DateTime(timezone=True)
+CLOSED = ("RESOLVED", "CLOSED")  # a case's states that put it among the 360's recent, not its open
 ROUTING_KEYS = (
     "orders.*",
     "service_requests.*",
@@ -103,11 +105,17 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             "c360_cases",
             metadata,
             Column("service_request_id", String(64), primary_key=True),
-            Column("customer_id", String(64), nullable=False, index=True),
+            Column("customer_id", String(64), nullable=False),
             Column("snapshot", JSON, nullable=False),
             Column("sla_breached", Boolean, nullable=False),
             Column("as_of", _TS, nullable=False),
             Column("version", BigInteger, nullable=False, server_default="0"),
+            # From the snapshot, for the summary: whether the case is resolved or closed, and when it
+            # was opened (as the snapshot writes it).
+            Column("closed", Boolean, nullable=False, server_default=false()),
+            Column("opened_at", String(40), nullable=False, server_default=""),
+            # A customer's open cases, and its closed ones the newest first.
+            Index("ix_c360_cases_customer_closed", "customer_id", "closed", "opened_at"),
         ),
         "loyalty": Table(
             "c360_loyalty",
@@ -276,7 +284,9 @@ class Projection:
             ("customer_id", "snapshot", "as_of", "version", "placed_at", "currency", "revenue_minor"),
         )
         # A case's breach is not taken from a snapshot: it is only ever set (see _write).
-        self._cases = _by_version(t["cases"], ("customer_id", "snapshot", "as_of", "version"))
+        self._cases = _by_version(
+            t["cases"], ("customer_id", "snapshot", "as_of", "version", "closed", "opened_at")
+        )
         # Balance and tier change through different events: each is as new as its own event.
         self._balance = _by_time(loyalty, ("balance", "debt", "balance_as_of"), "balance_as_of", ("as_of",))
         self._tier = _by_time(loyalty, ("tier_id", "tier_name", "tier_as_of"), "tier_as_of", ("as_of",))
@@ -481,6 +491,8 @@ class Projection:
             "sla_breached": breached,
             "as_of": at,
             "version": sr.version,
+            "closed": snapshot["state"] in CLOSED,
+            "opened_at": snapshot["opened_at"],
         }
         rows.add(self._cases, row)
         if breached:

@@ -7,13 +7,15 @@ Every script directory holds a two-line ``env.py`` that calls :func:`run_env`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from alembic import command, context, op
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, bindparam, column, select, table, text
+from sqlalchemy import JSON, MetaData, bindparam, column, select, table, text
 
 from isthmus.kernel.ids import new_uuid
 from isthmus.platform.config import Settings
@@ -79,6 +81,32 @@ def mint_ids(table_name: str, name: str) -> None:
     if keys:
         named = rows.update().where(rows.c.id == bindparam("row_id")).values({name: bindparam("minted")})
         conn.execute(named, [{"row_id": key, "minted": new_uuid()} for key in keys])
+
+
+def fill_from_json(
+    table_name: str,
+    key: str,
+    source: str,
+    columns: Sequence[str],
+    compute: Callable[[Any], dict[str, Any]],
+    *,
+    chunk: int = 5000,
+) -> None:
+    """In a migration: set the new ``columns`` of every row of ``table_name`` to what ``compute`` makes
+    of the row's JSON column ``source``, ``chunk`` rows a statement, in the order of the key ``key``."""
+    rows = table(table_name, column(key), column(source, JSON()), *(column(c) for c in columns))
+    conn = op.get_bind()
+    fill = rows.update().where(rows.c[key] == bindparam("row_key"))
+    fill = fill.values({c: bindparam(f"new_{c}") for c in columns})
+    after = None
+    while True:
+        read = select(rows.c[key], rows.c[source]).order_by(rows.c[key]).limit(chunk)
+        found = conn.execute(read if after is None else read.where(rows.c[key] > after)).all()
+        if not found:
+            return
+        changes = [{"row_key": k, **{f"new_{c}": v for c, v in compute(s).items()}} for k, s in found]
+        conn.execute(fill, changes)
+        after = found[-1][0]
 
 
 def run_env(metadata: MetaData) -> None:

@@ -426,3 +426,30 @@ async def test_the_order_summary_is_added_up_by_the_database(backend: tuple[Asyn
     assert [(m.amount, m.currency_code) for m in summary.revenue] == [("33.75", "EUR")]
     assert summary.last_order.order_id == e.id("o0")
     assert summary.last_order.total.amount == "10.25"
+
+
+async def test_the_case_summary_reads_the_open_cases_and_the_newest_closed(
+    backend: tuple[AsyncEngine, Settings],
+) -> None:
+    """A customer's open cases, oldest first, and its ten most recent closed ones, newest first, with
+    one statement, whatever the number closed before, on both databases."""
+    engine, _ = backend
+    consuming = Consuming(engine)
+    ns = new_ns()
+    e = Events(ns)
+    sent = []
+    for n in range(14):  # cases 0 and 1 stay open; 2-13 are resolved, opened a minute apart
+        state = OPEN if n < 2 else RESOLVED
+        event = e.case(
+            sev.ServiceRequestOpened if n < 2 else sev.ServiceRequestResolved, f"sr{n:02d}", 2, state
+        )
+        event.service_request.open_time.CopyFrom(stamp(minutes(30 - n if n < 2 else n)))
+        sent.append((event, minutes(n)))
+    await consuming.batch(sent)
+    async with session_factory(engine)() as session:
+        with Statements(engine) as seen:
+            summary = await queries360.cases_summary(session, [e.id("c1")])
+    assert len(seen.naming("c360_cases")) == 1
+    assert [b.service_request_id for b in summary.open] == [e.id("sr01"), e.id("sr00")]
+    assert [b.service_request_id for b in summary.recent] == [e.id(f"sr{n:02d}") for n in range(13, 3, -1)]
+    assert summary.as_of_time.ToDatetime(tzinfo=UTC) == minutes(13)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, text
@@ -252,50 +253,60 @@ def test_a_value_first_page_of_reviews_is_read_from_its_index(pg_database: str) 
     assert not any("Sort" in plan for plan in plans), plans
 
 
+def _filled(
+    settings: config.Settings, revision: str, insert: str, rows: list[dict[str, Any]], read: Any
+) -> tuple[list[Any], set[str]]:
+    """Rows inserted (``insert``, once per item of ``rows``) at the revision before ``revision``; what
+    ``read`` selects once ``revision`` filled them, and the table's columns after its downgrade."""
+    before = f"{int(revision) - 1:04d}"
+    upgrade(settings, SCHEMA, [MIGRATIONS], before)
+    engine = sync_engine(settings, SCHEMA)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(insert), rows)
+        upgrade(settings, SCHEMA, [MIGRATIONS], revision)
+        with engine.connect() as conn:
+            found = list(conn.execute(read))
+        downgrade(settings, SCHEMA, [MIGRATIONS], before)
+        with engine.connect() as conn:
+            columns = set(conn.execute(text(f"SELECT * FROM {read.get_final_froms()[0].name}")).keys())
+    finally:
+        engine.dispose()
+    return found, columns
+
+
 def _order_summary_columns(settings: config.Settings) -> None:
     """Revision 0014 fills the 360's order rows present with what their summary adds up, from their
     snapshots; its downgrade takes the columns away."""
-    upgrade(settings, SCHEMA, [MIGRATIONS], "0013")
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-    engine = sync_engine(settings, SCHEMA)
 
-    def snapshot(total: str, currency: str, refunded: str, state: str, paid: bool) -> dict[str, object]:
-        return {"order_id": "o", "source_system": "shop", "external_order_id": "W-1", "channel": "WEB",
-                "state": state, "total": [total, currency], "refunded": [refunded, currency], "paid": paid,
-                "placed_at": "2026-01-01T10:00:00Z"}  # fmt: skip
+    def snapshot(total: str, currency: str, refunded: str, state: str, paid: bool) -> str:
+        return json.dumps({"order_id": "o", "source_system": "shop", "external_order_id": "W-1",
+                           "channel": "WEB", "state": state, "total": [total, currency],
+                           "refunded": [refunded, currency], "paid": paid,
+                           "placed_at": "2026-01-01T10:00:00Z"})  # fmt: skip
 
-    rows = {
+    orders = {
         "refunded": snapshot("50.00", "EUR", "12.50", "PAID", True),
         "cancelled": snapshot("99.00", "EUR", "0", "CANCELLED", True),
         "unpaid": snapshot("7.00", "EUR", "0", "PLACED", False),
         "yen": snapshot("1200", "JPY", "0", "PAID", True),
     }
-    try:
-        with engine.begin() as conn:
-            for order_id, s in rows.items():
-                conn.execute(
-                    text(
-                        "INSERT INTO c360_orders (order_id, customer_id, snapshot, as_of, version)"
-                        " VALUES (:o, 'c', :s, :at, 1)"
-                    ),
-                    {"o": order_id, "s": json.dumps(s), "at": at},
-                )
-        upgrade(settings, SCHEMA, [MIGRATIONS], "0014")
-        t = tables.view360_tables["orders"].c
-        with engine.connect() as conn:
-            found = conn.execute(select(t.order_id, t.currency, t.revenue_minor, t.placed_at))
-            assert {o: (c, r, p) for o, c, r, p in found} == {
-                "refunded": ("EUR", 3750, "2026-01-01T10:00:00Z"),
-                "cancelled": ("EUR", None, "2026-01-01T10:00:00Z"),
-                "unpaid": ("EUR", None, "2026-01-01T10:00:00Z"),
-                "yen": ("JPY", 1200, "2026-01-01T10:00:00Z"),
-            }
-        downgrade(settings, SCHEMA, [MIGRATIONS], "0013")
-        with engine.connect() as conn:
-            columns = conn.execute(text("SELECT * FROM c360_orders")).keys()
-            assert "revenue_minor" not in columns and "placed_at" not in columns
-    finally:
-        engine.dispose()
+    t = tables.view360_tables["orders"].c
+    found, columns = _filled(
+        settings,
+        "0014",
+        "INSERT INTO c360_orders (order_id, customer_id, snapshot, as_of, version)"
+        " VALUES (:o, 'c', :s, :at, 1)",
+        [{"o": o, "s": s, "at": datetime(2026, 1, 1, tzinfo=UTC)} for o, s in orders.items()],
+        select(t.order_id, t.currency, t.revenue_minor, t.placed_at),
+    )
+    assert {o: (c, r, p) for o, c, r, p in found} == {
+        "refunded": ("EUR", 3750, "2026-01-01T10:00:00Z"),
+        "cancelled": ("EUR", None, "2026-01-01T10:00:00Z"),
+        "unpaid": ("EUR", None, "2026-01-01T10:00:00Z"),
+        "yen": ("JPY", 1200, "2026-01-01T10:00:00Z"),
+    }
+    assert not columns & {"placed_at", "currency", "revenue_minor"}
 
 
 @pytest.mark.postgres
@@ -305,3 +316,41 @@ def test_the_360s_orders_are_given_their_summary_columns_on_postgres(pg_database
 
 def test_the_360s_orders_are_given_their_summary_columns_on_sqlite(tmp_path: Path) -> None:
     _order_summary_columns(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}))
+
+
+def _case_summary_columns(settings: config.Settings) -> None:
+    """Revision 0015 fills the 360's case rows present with whether they are closed and when they were
+    opened, from their snapshots; its downgrade takes the columns away."""
+    states = {"open": "OPEN", "pending": "PENDING_CUSTOMER", "resolved": "RESOLVED", "closed": "CLOSED"}
+    cases = [
+        {"s": sid, "at": datetime(2026, 1, 1, tzinfo=UTC),
+         "snap": json.dumps({"service_request_id": sid, "subject": "s", "kind": "COMPLAINT", "state": state,
+                             "priority": "HIGH", "opened_at": f"2026-01-0{len(sid) % 9 + 1}T10:00:00Z",
+                             "resolution_due": ""})}
+        for sid, state in states.items()
+    ]  # fmt: skip
+    t = tables.view360_tables["cases"].c
+    found, columns = _filled(
+        settings,
+        "0015",
+        "INSERT INTO c360_cases (service_request_id, customer_id, snapshot, sla_breached, as_of, version)"
+        " VALUES (:s, 'c', :snap, false, :at, 1)",
+        cases,
+        select(t.service_request_id, t.closed, t.opened_at),
+    )
+    assert {s: (c, o[:10]) for s, c, o in found} == {
+        "open": (False, "2026-01-05"),
+        "pending": (False, "2026-01-08"),
+        "resolved": (True, "2026-01-09"),
+        "closed": (True, "2026-01-07"),
+    }
+    assert not columns & {"closed", "opened_at"}
+
+
+@pytest.mark.postgres
+def test_the_360s_cases_are_given_their_summary_columns_on_postgres(pg_database: str) -> None:
+    _case_summary_columns(config.load({"ISTHMUS_DATABASE_URL": pg_database}))
+
+
+def test_the_360s_cases_are_given_their_summary_columns_on_sqlite(tmp_path: Path) -> None:
+    _case_summary_columns(config.load({"ISTHMUS_DATA_DIR": str(tmp_path)}))
