@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, and_, bindparam, func, or_, select, union_all
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.customers import queries
 from isthmus.customers.deps import UnitOfWork
 from isthmus.customers.tables import customers, view360_tables
-from isthmus.customers.view360 import order_summary
+from isthmus.customers.view360 import minor_exponent
 from isthmus.kernel.enums import unlabel
 from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import aware, ts
@@ -88,6 +90,35 @@ async def customer360(uow: UnitOfWork, customer_id: str, timeline_page_size: int
         result.timeline.extend(entries)
         result.timeline_next_page_token = token
     return result
+
+
+def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
+    """The summary of a customer's orders from what the database added up, per currency: the orders,
+    their latest time, what they brought in, and the snapshot of the order placed last (the same on
+    every row): ``currency``, ``orders``, ``as_of``, ``revenue``, ``last``."""
+    summary = c360.OrderSummary(order_count=sum(g.orders for g in groups))
+    summary.revenue.extend(
+        common_pb2.Money(
+            amount=str(Decimal(g.revenue).scaleb(-minor_exponent(g.currency))), currency_code=g.currency
+        )
+        for g in sorted(groups, key=lambda g: g.currency)
+        if g.revenue is not None
+    )
+    if groups:
+        s = groups[0].last
+        lo = c360.OrderSummary.LastOrder(
+            order_id=s["order_id"],
+            source_system=s["source_system"],
+            external_order_id=s["external_order_id"],
+            channel=unlabel(order_pb2.OrderChannel, s["channel"]),
+            state=unlabel(order_pb2.OrderState, s["state"]),
+            total=common_pb2.Money(amount=s["total"][0], currency_code=s["total"][1]),
+        )
+        if s["placed_at"]:
+            lo.place_time.FromJsonString(s["placed_at"])
+        summary.last_order.CopyFrom(lo)
+        summary.as_of_time.FromDatetime(max(aware(g.as_of) for g in groups))
+    return summary
 
 
 def _orders_summary_statement() -> Select[Any]:

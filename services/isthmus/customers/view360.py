@@ -55,9 +55,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.kernel.enums import label, unlabel
+from isthmus.kernel.enums import label
 from isthmus.kernel.money import MINOR_UNITS
-from isthmus.kernel.timestamps import aware
 from isthmus.platform.events import Event
 from isthmus.platform.sql import any_of, upsert_many
 from isthmus_client.api.common.v1 import common_pb2
@@ -92,7 +91,7 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("as_of", _TS, nullable=False),
             # The order's version in the snapshot: a snapshot replaces only an older one.
             Column("version", BigInteger, nullable=False, server_default="0"),
-            # From the snapshot, for the summary the database adds up (order_summary): when it was
+            # From the snapshot, for the summary the database adds up (queries360): when it was
             # placed (as the snapshot writes it), its currency, and what it brought in (the total less
             # refunds, in minor units) once paid and unless cancelled, else NULL.
             Column("placed_at", String(40), nullable=False, server_default=""),
@@ -587,39 +586,12 @@ def _amount(text: str) -> Decimal:
         return Decimal(0)
 
 
-def _exponent(currency: str) -> int:
-    return MINOR_UNITS.get(currency, 2)  # a code ISO 4217 gives no minor unit: two decimals
+def minor_exponent(currency: str) -> int:
+    """The decimals of ``currency``'s minor unit as the projection counts amounts in it (two for a code
+    ISO 4217 gives none)."""
+    return MINOR_UNITS.get(currency, 2)
 
 
 def _minor(text: str, currency: str) -> int:
     """An amount in its currency's minor units; a malformed one is none."""
-    return int(_amount(text).scaleb(_exponent(currency)).to_integral_value())
-
-
-def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
-    """The summary of a customer's orders from what the database added up, per currency: the orders,
-    their latest time, what they brought in, and the snapshot of the order placed last (the same on
-    every row): ``currency``, ``orders``, ``as_of``, ``revenue``, ``last``."""
-    summary = c360.OrderSummary(order_count=sum(g.orders for g in groups))
-    summary.revenue.extend(
-        common_pb2.Money(
-            amount=str(Decimal(g.revenue).scaleb(-_exponent(g.currency))), currency_code=g.currency
-        )
-        for g in sorted(groups, key=lambda g: g.currency)
-        if g.revenue is not None
-    )
-    if groups:
-        s = groups[0].last
-        lo = c360.OrderSummary.LastOrder(
-            order_id=s["order_id"],
-            source_system=s["source_system"],
-            external_order_id=s["external_order_id"],
-            channel=unlabel(order_pb2.OrderChannel, s["channel"]),
-            state=unlabel(order_pb2.OrderState, s["state"]),
-            total=common_pb2.Money(amount=s["total"][0], currency_code=s["total"][1]),
-        )
-        if s["placed_at"]:
-            lo.place_time.FromJsonString(s["placed_at"])
-        summary.last_order.CopyFrom(lo)
-        summary.as_of_time.FromDatetime(max(aware(g.as_of) for g in groups))
-    return summary
+    return int(_amount(text).scaleb(minor_exponent(currency)).to_integral_value())
