@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -154,28 +155,30 @@ def test_blocking_keys_are_compared_byte_by_byte_on_postgres(pg_database: str) -
     assert _collations(settings) == bytewise
 
 
-@pytest.mark.postgres
-def test_keys_given_as_parameters_are_looked_up_in_the_bytewise_index(pg_database: str) -> None:
-    """A key in a parameter or an unnested array (the database's collation) takes the column's "C"
-    in the comparison, so the candidate lookup still descends the key index."""
-    settings = config.load({"ISTHMUS_DATABASE_URL": pg_database})
+def _plans(database_url: str, queries: Sequence[str], params: dict[str, Any] | None = None) -> list[str]:
+    """PostgreSQL's plan for each of ``queries`` on the migrated schema, sequential scans discouraged
+    (an empty test table would make any plan a scan)."""
+    settings = config.load({"ISTHMUS_DATABASE_URL": database_url})
     upgrade(settings, SCHEMA, [MIGRATIONS])
     engine = sync_engine(settings, SCHEMA)
     try:
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL enable_seqscan = off"))
-            plans = [
-                "\n".join(
-                    conn.execute(text(f"EXPLAIN {query}"), {"key": "np:A|B", "keys": ["np:A|B"]}).scalars()
-                )
-                for query in (
-                    "SELECT customer_id FROM blocking_keys WHERE key = :key",
-                    "SELECT b.customer_id FROM unnest(CAST(:keys AS varchar[])) AS k(key) CROSS JOIN"
-                    " LATERAL (SELECT customer_id FROM blocking_keys WHERE key = k.key LIMIT 51) b",
-                )
-            ]
+            return ["\n".join(conn.execute(text(f"EXPLAIN {q}"), params or {}).scalars()) for q in queries]
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_keys_given_as_parameters_are_looked_up_in_the_bytewise_index(pg_database: str) -> None:
+    """A key in a parameter or an unnested array (the database's collation) takes the column's "C"
+    in the comparison, so the candidate lookup still descends the key index."""
+    queries = (
+        "SELECT customer_id FROM blocking_keys WHERE key = :key",
+        "SELECT b.customer_id FROM unnest(CAST(:keys AS varchar[])) AS k(key) CROSS JOIN"
+        " LATERAL (SELECT customer_id FROM blocking_keys WHERE key = k.key LIMIT 51) b",
+    )
+    plans = _plans(pg_database, queries, {"key": "np:A|B", "keys": ["np:A|B"]})
     # The key is the index's condition, not a filter over the whole index.
     assert all("Index Only Scan using blocking_keys_pkey" in plan for plan in plans), plans
     assert all("Index Cond: (key = " in plan for plan in plans), plans
@@ -236,19 +239,9 @@ def test_open_reviews_are_given_their_worth_on_sqlite(tmp_path: Path) -> None:
 def test_a_value_first_page_of_reviews_is_read_from_its_index(pg_database: str) -> None:
     """The value-first queue's first and later pages (ListMatchReviews) descend the worth index in
     its order: no sort of every open review."""
-    settings = config.load({"ISTHMUS_DATABASE_URL": pg_database})
-    upgrade(settings, SCHEMA, [MIGRATIONS])
-    engine = sync_engine(settings, SCHEMA)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("SET LOCAL enable_seqscan = off"))
-            page = "EXPLAIN SELECT * FROM match_reviews WHERE state = 1{} ORDER BY worth DESC, seq LIMIT 51"
-            plans = [
-                "\n".join(conn.execute(text(page.format(after))).scalars())
-                for after in ("", " AND (worth < 5.0 OR (worth = 5.0 AND seq > 7))")
-            ]
-    finally:
-        engine.dispose()
+    page = "SELECT * FROM match_reviews WHERE state = 1{} ORDER BY worth DESC, seq LIMIT 51"
+    after = " AND (worth < 5.0 OR (worth = 5.0 AND seq > 7))"
+    plans = _plans(pg_database, (page.format(""), page.format(after)))
     assert all("Index Scan using ix_match_reviews_worth" in plan for plan in plans), plans
     assert not any("Sort" in plan for plan in plans), plans
 
