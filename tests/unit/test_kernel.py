@@ -114,6 +114,14 @@ def test_a_forged_position_of_the_wrong_shape_is_refused(value: object) -> None:
         position.integer("s")
 
 
+@pytest.mark.parametrize("value", [41, None, ["a"], "a\x00b"])
+def test_a_forged_text_position_is_refused_naming_the_token(value: object) -> None:
+    position = paging.decode_token(paging.encode_token({"after": value}))
+    assert position is not None
+    with pytest.raises(InvalidArgument, match="page_token"):
+        position.text("after")
+
+
 @pytest.mark.parametrize("forged", [b'"41"', b"true", b"null", b"1e999", b"-1e999", b"[1]"])
 def test_a_forged_number_of_the_wrong_shape_is_refused(forged: bytes) -> None:
     raw = b'{"f":"' + paging._fingerprint(None).encode() + b'","p":{"w":' + forged + b"}}"

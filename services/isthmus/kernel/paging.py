@@ -79,7 +79,7 @@ class Position:
 
     def text(self, key: str) -> str:
         value = self._get(key)
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\x00" in value:  # no key this service issues holds a NUL
             raise InvalidArgument(self._field, _NOT_OURS)
         return value
 
