@@ -30,8 +30,9 @@ of them can take: the CPU per call is then the code's own (the throughput ratios
 handler sits in a wrapper doing part of the chassis's per-call work (metadata read, trailing
 correlation id, status code read, Prometheus counts), and the chassis with authentication off (its
 methods found by name, not through the generic handler that checks the token before the request is
-read): where the chassis's cost lies. ``--against DIR``
-adds the chassis of another checkout (a git worktree of an earlier commit), in the same alternation.
+read): where the chassis's cost lies. ``--against DIR[,DIR...]``
+adds the chassis of other checkouts (git worktrees of an earlier commit, or of variants of the
+chassis), in the same alternation.
 
 With ``ISTHMUS_BENCH_PROFILE=DIR`` (``bench/measure.py: Profiler``) each server's last round is also
 profiled with py-spy; ``bench/hot.py FILE --match TEXT --unit-us N``, with N the server's CPU per
@@ -251,14 +252,18 @@ def main() -> int:
         help="also a bare server with the chassis's server options, one with a wrapper doing part "
         "of the chassis's per-call work, and the chassis with authentication off",
     )
-    parser.add_argument("--against", help="also the chassis of another checkout (a git worktree)")
+    parser.add_argument(
+        "--against",
+        help="also the chassis of other checkouts (git worktrees), comma-separated: variants of the "
+        "chassis measured in the same alternation",
+    )
     args = parser.parse_args()
     ratios = [float(r) for r in args.ratios.split(",") if r]
     kinds = ("bare", "chassis", *(f"traced {r:.0%}" for r in ratios))
     if args.pieces:
         kinds += ("bare + options", "bare + wrapper", "chassis, auth off")
     if args.against:
-        kinds += (f"chassis @{os.path.abspath(args.against)}",)
+        kinds += tuple(f"chassis @{os.path.abspath(d)}" for d in args.against.split(","))
     if len(kinds) > 7:
         raise SystemExit("at most 7 servers at once: fewer --ratios with --pieces and --against")
 
