@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import zlib
 
@@ -25,6 +26,23 @@ def own_birth_date() -> tuple[int, int, int]:
     test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
     h = zlib.crc32(test.encode())
     return 1921 + h % 9, 8, 10 + (h >> 8) % 19
+
+
+def tag_number(tag: str, modulo: int) -> int:
+    """A number below ``modulo`` of this tag's own, for the phones and postcodes of records made in
+    bulk: the tests share one database, and people of two calls with the same phone or address would
+    be candidates of each other."""
+    return zlib.crc32(tag.encode()) % modulo
+
+
+def tag_birth_date(tag: str, i: int) -> tuple[int, int, int]:
+    """The birth date of the ``i``-th person a call with this tag makes: a day of 1931-1999 of the
+    tag's own, 401 days apart from one ``i`` to the next. Bulk-made people are named alike in every
+    call (``f"Given{i}x{tag}"``: a common prefix and random hex, which sometimes score close enough),
+    so people of two calls born on one day could link; and never a date of ``own_birth_date``'s."""
+    days = (zlib.crc32(f"born {tag}".encode()) + 401 * i) % 25_000
+    born = datetime.date(1931, 1, 1) + datetime.timedelta(days=days)
+    return born.year, born.month, born.day
 
 
 def person(

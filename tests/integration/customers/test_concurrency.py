@@ -15,7 +15,7 @@ from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.errors import CONCURRENT_WRITE, error_info
 
-from .helpers import person, upsert
+from .helpers import person, tag_birth_date, tag_number, upsert
 
 pytestmark = pytest.mark.postgres
 
@@ -97,7 +97,9 @@ async def test_the_same_person_arriving_from_two_systems_at_once_becomes_one_cus
 
 
 def _crowd(uid: str, n: int, system: str = "erp") -> list[pb.SourceRecord]:
-    """``n`` different people, each with an email, a phone, a birth date and an address."""
+    """``n`` different people, each with an email, a phone, a birth date and an address (phone,
+    postcode and birth date the uid's own)."""
+    seed = tag_number(uid, 800)
     return [
         person(
             system,
@@ -105,10 +107,10 @@ def _crowd(uid: str, n: int, system: str = "erp") -> list[pb.SourceRecord]:
             f"Given{i}x{uid}",
             f"Family{i}x{uid}",
             email=f"crowd{i}.{uid}@example.com",
-            phone=f"+49301{i:07d}",
-            dob=(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+            phone=f"+49301{seed:03d}{i:04d}",
+            dob=tag_birth_date(uid, i),
             street=f"Weg {i}",
-            postcode=f"{10000 + i}",
+            postcode=f"{10000 + seed * 100 + i % 100}",
         )
         for i in range(n)
     ]

@@ -20,13 +20,15 @@ from isthmus.platform.db import session_factory
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 
-from .helpers import person
+from .helpers import person, tag_birth_date, tag_number
 from .test_match_models import service
 from .test_search_pages import statements
 
 
 def _people(tag: str, n: int, *, moved: bool = False) -> list[pb.SourceRecord]:
-    """``n`` different people, each with a phone and an address; ``moved``, each with another of both."""
+    """``n`` different people, each with a phone and an address; ``moved``, each with another of both
+    (phone, postcode and birth date the tag's own)."""
+    seed = tag_number(tag, 4000)
     return [
         person(
             "erp",
@@ -34,10 +36,10 @@ def _people(tag: str, n: int, *, moved: bool = False) -> list[pb.SourceRecord]:
             f"Given{i}x{tag}",
             f"Family{i}x{tag}",
             email=f"fresh{i}.{tag}@example.com",
-            phone=f"+49302{i:06d}{int(moved)}",
-            dob=(1950 + i, 1 + i, 1 + i),
+            phone=f"+4930{seed:05d}{i:02d}{int(moved)}",
+            dob=tag_birth_date(tag, i),
             street=f"{'Neuer' if moved else 'Alter'} Weg {i}",
-            postcode=f"{20000 + 10 * i + int(moved)}",
+            postcode=f"{10000 + seed * 20 + 2 * i + int(moved)}",
         )
         for i in range(n)
     ]
