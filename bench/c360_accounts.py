@@ -1,17 +1,19 @@
-"""GetCustomer360 for a large account against a small one: what the view costs as the orders grow.
+"""GetCustomer360 for a large account against a small one: what the view costs as the orders and
+the cases grow.
 
 A private PostgreSQL (bench/servers.py) and the customers component in this process (tokens off,
-in-process events). Two customers: one with ``--orders`` orders in the 360's read model, one with
-three; the orders are written by the component's own projection, as its consumer writes them, in
-batches of 1,000 (paid, some refunded, some cancelled, some in another currency), then the database
-is analysed. Then ``--calls`` GetCustomer360 calls for each customer over gRPC, the large account's
+in-process events). Two customers: one with ``--orders`` orders and ``--cases`` service requests in
+the 360's read model, one with three orders and two cases; both are written by the component's own
+projection, as its consumer writes them, in batches of 1,000 (orders paid, some refunded, some
+cancelled, some in another currency; cases closed or resolved, one in 1,000 still open), then the
+database is analysed. Then ``--calls`` GetCustomer360 calls for each customer over gRPC, the large account's
 and the small one's phases alternated; printed per customer: latency p50/p95 and the CPU per call of
 this process (client and server) and of PostgreSQL. With ``--against TREE`` each round runs this
 checkout's services and then ``TREE``'s (a git worktree of another commit, its ``services`` first
 on the import path), each on a fresh cluster loaded alike.
 
     .venv/bin/python bench/c360_accounts.py
-    .venv/bin/python bench/c360_accounts.py --orders 20000 --rounds 2 --against /work/wt-before
+    .venv/bin/python bench/c360_accounts.py --orders 20000 --cases 20000 --rounds 2 --against /work/wt-before
 """
 
 from __future__ import annotations
@@ -64,32 +66,74 @@ def _order(customer_id: str, n: int) -> Any:
     return o
 
 
-async def _load(engine: Any, customer_id: str, orders: int) -> None:
+def _case(customer_id: str, n: int) -> Any:
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from isthmus_client.api.events.v1 import service_requests_pb2 as sev
+    from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
+
+    state = (
+        srp.SERVICE_REQUEST_STATE_OPEN
+        if n % 1000 == 0
+        else (srp.SERVICE_REQUEST_STATE_RESOLVED if n % 3 == 0 else srp.SERVICE_REQUEST_STATE_CLOSED)
+    )
+    sr = srp.ServiceRequest(
+        service_request_id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        channel=srp.CHANNEL_PHONE,
+        kind=srp.SERVICE_REQUEST_KIND_INQUIRY,
+        priority=srp.PRIORITY_NORMAL,
+        subject=f"Question {n} about an invoice",
+        state=state,
+        version=2,
+    )
+    sr.open_time.CopyFrom(Timestamp(seconds=1_700_000_000 + n * 60))
+    sr.sla.resolution_due_time.CopyFrom(Timestamp(seconds=1_700_000_000 + n * 60 + 86_400))
+    return sev.ServiceRequestStateChanged(
+        service_request=sr, from_state=srp.SERVICE_REQUEST_STATE_NEW, to_state=state
+    )
+
+
+def _order_event(customer_id: str, n: int) -> tuple[str, str, Any]:
+    from isthmus_client.api.events.v1 import orders_pb2 as oev
+
+    o = _order(customer_id, n)
+    return o.order_id, "OrderPaid", oev.OrderPaid(order=o)
+
+
+def _case_event(customer_id: str, n: int) -> tuple[str, str, Any]:
+    changed = _case(customer_id, n)
+    return changed.service_request.service_request_id, "ServiceRequestStateChanged", changed
+
+
+async def _load(engine: Any, customer_id: str, orders: int, cases: int) -> None:
     from isthmus.customers.tables import view360_tables
     from isthmus.customers.view360 import Projection
     from isthmus.platform.db import session_factory
     from isthmus.platform.events import Event
-    from isthmus_client.api.events.v1 import orders_pb2 as oev
 
     projection = Projection(view360_tables)
     sessions = session_factory(engine)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    for first in range(0, orders, BATCH):
+    work = [(n, "orders", _order_event) for n in range(orders)] + [
+        (n, "service_requests", _case_event) for n in range(cases)
+    ]
+    for first in range(0, len(work), BATCH):
         events = []
-        for n in range(first, min(orders, first + BATCH)):
-            o = _order(customer_id, n)
+        for n, source, make in work[first : first + BATCH]:
+            key, name, payload = make(customer_id, n)
             events.append(
                 Event(
                     str(uuid.uuid4()),
-                    "orders.OrderPaid",
+                    f"{source}.{name}",
                     start + timedelta(minutes=n),
-                    o.order_id,
+                    key,
                     "",
                     "",
                     1,
-                    "isthmus.events.v1.OrderPaid",
-                    "orders",
-                    oev.OrderPaid(order=o),
+                    f"isthmus.events.v1.{name}",
+                    source,
+                    payload,
                 )
             )
         async with sessions() as session, session.begin():
@@ -99,7 +143,7 @@ async def _load(engine: Any, customer_id: str, orders: int) -> None:
             await finish()
 
 
-async def _child(orders: int, calls: int) -> dict[str, Any]:
+async def _child(orders: int, cases: int, calls: int) -> dict[str, Any]:
     import psycopg
 
     from isthmus.customers.bootstrap import SCHEMA
@@ -133,8 +177,8 @@ async def _child(orders: int, calls: int) -> dict[str, Any]:
                 ids[kind] = reply.result.customer_id
             began = time.monotonic()
             engine = h.runtime.engine(SCHEMA)
-            await _load(engine, ids["large"], orders)
-            await _load(engine, ids["small"], 3)
+            await _load(engine, ids["large"], orders, cases)
+            await _load(engine, ids["small"], 3, 2)
             found["load_seconds"] = round(time.monotonic() - began, 1)
             with psycopg.connect(pg.url, autocommit=True) as conn:
                 conn.execute("VACUUM (ANALYZE)")
@@ -142,6 +186,7 @@ async def _child(orders: int, calls: int) -> dict[str, Any]:
             for kind in ("large", "small"):  # once each before the clock: connections, caches
                 view = (await master.GetCustomer360(request[kind])).customer360
                 found[f"{kind}_orders"] = view.orders.order_count
+                found[f"{kind}_cases"] = len(view.service_requests.open) + len(view.service_requests.recent)
             times: dict[str, list[float]] = {"large": [], "small": []}
             cpu: dict[str, dict[str, float]] = {"large": {}, "small": {}}
             for _ in range(2):  # the phases alternated
@@ -171,18 +216,20 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--cases", type=int, default=0)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--against", default="", help="a git worktree of another commit, run alternated")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(_child(args.orders, args.calls))))
+        print(json.dumps(asyncio.run(_child(args.orders, args.cases, args.calls))))
         return
     trees: list[tuple[str, Path | None]] = [("this checkout", None)]
     if args.against:
         trees.append((f"@{args.against}", Path(args.against)))
-    command = [sys.executable, __file__, "--child", "--orders", str(args.orders), "--calls", str(args.calls)]
+    sizes = ["--orders", str(args.orders), "--cases", str(args.cases), "--calls", str(args.calls)]
+    command = [sys.executable, __file__, "--child", *sizes]
     print(f"load average before: {load_average()}")
     medians: dict[str, list[float]] = {}
     for r in range(1, args.rounds + 1):
@@ -191,7 +238,8 @@ def main() -> None:
             for kind in ("large", "small"):
                 f = found[kind]
                 print(
-                    f"round {r} {label} {kind:5} ({found[f'{kind}_orders']:>6} orders): GetCustomer360 p50"
+                    f"round {r} {label} {kind:5} ({found[f'{kind}_orders']:>6} orders,"
+                    f" {found[f'{kind}_cases']:>3} cases shown): GetCustomer360 p50"
                     f" {f['p50']:6.1f} ms, p95 {f['p95']:6.1f} ms; CPU per call: process (client and"
                     f" server) {f['process']:.2f}, postgres {f['postgres']:.2f} ms (rest of the machine"
                     f" meanwhile {f['other']:.2f})",
@@ -203,10 +251,8 @@ def main() -> None:
     print(f"load average after: {load_average()}")
     print_medians(medians, "ms")
     against = f" --against {args.against}" if args.against else ""
-    print(
-        f"reproduce: .venv/bin/python bench/c360_accounts.py --orders {args.orders} --calls {args.calls}"
-        f" --rounds {args.rounds}{against}"
-    )
+    sized = " ".join(sizes)
+    print(f"reproduce: .venv/bin/python bench/c360_accounts.py {sized} --rounds {args.rounds}{against}")
 
 
 if __name__ == "__main__":

@@ -115,6 +115,8 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("opened_at", String(40), nullable=False, server_default=""),
             # A customer's open cases, and its closed ones the newest first.
             Index("ix_c360_cases_customer_closed", "customer_id", "closed", "opened_at"),
+            # When the latest event about a customer's cases happened: the summary's as-of time.
+            Index("ix_c360_cases_customer_as_of", "customer_id", "as_of"),
         ),
         "loyalty": Table(
             "c360_loyalty",

@@ -453,3 +453,11 @@ async def test_the_case_summary_reads_the_open_cases_and_the_newest_closed(
     assert [b.service_request_id for b in summary.open] == [e.id("sr01"), e.id("sr00")]
     assert [b.service_request_id for b in summary.recent] == [e.id(f"sr{n:02d}") for n in range(13, 3, -1)]
     assert summary.as_of_time.ToDatetime(tzinfo=UTC) == minutes(13)
+    # A later event about a closed case too old to be shown still moves the summary's as-of time.
+    late = e.case(sev.ServiceRequestStateChanged, "sr02", 3, srp.SERVICE_REQUEST_STATE_CLOSED)
+    late.service_request.open_time.CopyFrom(stamp(minutes(2)))
+    await consuming.batch([(late, minutes(20))])
+    async with session_factory(engine)() as session:
+        summary = await queries360.cases_summary(session, [e.id("c1")])
+    assert e.id("sr02") not in [b.service_request_id for b in [*summary.open, *summary.recent]]
+    assert summary.as_of_time.ToDatetime(tzinfo=UTC) == minutes(20)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.dialects import postgresql
 
-from isthmus.customers import tables
+from isthmus.customers import queries360, tables
 from isthmus.customers.bootstrap import MIGRATIONS, SCHEMA
 from isthmus.customers.matching import Features, blocking_keys
 from isthmus.customers.records import Name, Record
@@ -182,6 +183,39 @@ def test_keys_given_as_parameters_are_looked_up_in_the_bytewise_index(pg_databas
     # The key is the index's condition, not a filter over the whole index.
     assert all("Index Only Scan using blocking_keys_pkey" in plan for plan in plans), plans
     assert all("Index Cond: (key = " in plan for plan in plans), plans
+
+
+@pytest.mark.postgres
+def test_the_case_summarys_as_of_time_is_read_from_the_end_of_an_index(pg_database: str) -> None:
+    """The summary's as-of time is the latest of all the customer's cases, those it does not show too:
+    read from the end of the customer's entries in an index (revision 0016), not from every case."""
+    settings = config.load({"ISTHMUS_DATABASE_URL": pg_database})
+    upgrade(settings, SCHEMA, [MIGRATIONS])
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    cases = [
+        {"s": f"sr{n}", "c": f"c{n % 2}", "at": at + timedelta(minutes=n), "closed": n % 100 != 0,
+         "opened": f"2026-01-01T{n % 24:02d}:00:00Z"}
+        for n in range(4000)
+    ]  # fmt: skip
+    statement = queries360._CASES_SUMMARY.params(ids=["c1"])
+    sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    engine = sync_engine(settings, SCHEMA)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO c360_cases (service_request_id, customer_id, snapshot, sla_breached, as_of,"
+                    " version, closed, opened_at) VALUES (:s, :c, '{}', false, :at, 1, :closed, :opened)"
+                ),
+                cases,
+            )
+            conn.execute(text("ANALYZE c360_cases"))
+            plan = "\n".join(conn.execute(text(f"EXPLAIN {sql}")).scalars())
+            conn.execute(text("DELETE FROM c360_cases"))
+    finally:
+        engine.dispose()
+    # Once for the open cases' rows, once for the closed ones'.
+    assert plan.count("Index Only Scan Backward using ix_c360_cases_customer_as_of") == 2, plan
 
 
 def _review_worth(settings: config.Settings) -> None:
