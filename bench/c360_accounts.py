@@ -8,9 +8,10 @@ projection, as its consumer writes them, in batches of 1,000 (orders paid, some 
 cancelled, some in another currency; cases closed or resolved, one in 1,000 still open), then the
 database is analysed. Then ``--calls`` GetCustomer360 calls for each customer over gRPC, the large account's
 and the small one's phases alternated; printed per customer: latency p50/p95 and the CPU per call of
-this process (client and server) and of PostgreSQL. With ``--against TREE`` each round runs this
-checkout's services and then ``TREE``'s (a git worktree of another commit, its ``services`` first
-on the import path), each on a fresh cluster loaded alike.
+this process (client and server) and of PostgreSQL; and what loading the events through the
+projection cost, CPU per event (the read model's writes, their indexes included). With ``--against
+TREE`` each round runs this checkout's services and then ``TREE``'s (a git worktree of another
+commit, its ``services`` first on the import path), each on a fresh cluster loaded alike.
 
     .venv/bin/python bench/c360_accounts.py
     .venv/bin/python bench/c360_accounts.py --orders 20000 --cases 20000 --rounds 2 --against /work/wt-before
@@ -177,9 +178,17 @@ async def _child(orders: int, cases: int, calls: int) -> dict[str, Any]:
                 ids[kind] = reply.result.customer_id
             began = time.monotonic()
             engine = h.runtime.engine(SCHEMA)
+            loading = Meter({"process": os.getpid(), "postgres": pg.pid})
+            loading.start()
             await _load(engine, ids["large"], orders, cases)
             await _load(engine, ids["small"], 3, 2)
-            found["load_seconds"] = round(time.monotonic() - began, 1)
+            used = loading.stop()
+            events = orders + cases + 5
+            found["load"] = {
+                "seconds": time.monotonic() - began,
+                "events": events,
+                **{name: used[name] * 1e6 / events for name in ("process", "postgres", "other")},
+            }
             with psycopg.connect(pg.url, autocommit=True) as conn:
                 conn.execute("VACUUM (ANALYZE)")
             request = {k: api.GetCustomer360Request(customer_id=v) for k, v in ids.items()}
@@ -232,6 +241,7 @@ def main() -> None:
     command = [sys.executable, __file__, "--child", *sizes]
     print(f"load average before: {load_average()}")
     medians: dict[str, list[float]] = {}
+    loads: dict[str, list[float]] = {}
     for r in range(1, args.rounds + 1):
         for label, tree in trees:
             found = in_checkout(tree, "services", command)
@@ -248,8 +258,20 @@ def main() -> None:
                 medians.setdefault(f"{label} {kind}: process + postgres CPU per call", []).append(
                     f["process"] + f["postgres"]
                 )
+            load = found["load"]
+            print(
+                f"round {r} {label} loading: {load['events']} events through the projection in"
+                f" {load['seconds']:.1f} s; CPU per event: process {load['process']:.0f}, postgres"
+                f" {load['postgres']:.0f} us (rest of the machine meanwhile {load['other']:.0f})",
+                flush=True,
+            )
+            loads.setdefault(f"{label} loading: postgres CPU per event", []).append(load["postgres"])
+            loads.setdefault(f"{label} loading: process + postgres CPU per event", []).append(
+                load["process"] + load["postgres"]
+            )
     print(f"load average after: {load_average()}")
     print_medians(medians, "ms")
+    print_medians(loads, "us", digits=0)
     against = f" --against {args.against}" if args.against else ""
     sized = " ".join(sizes)
     print(f"reproduce: .venv/bin/python bench/c360_accounts.py {sized} --rounds {args.rounds}{against}")
