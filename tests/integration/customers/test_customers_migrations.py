@@ -211,7 +211,6 @@ def test_the_case_summarys_as_of_time_is_read_from_the_end_of_an_index(pg_databa
             )
             conn.execute(text("ANALYZE c360_cases"))
             plan = "\n".join(conn.execute(text(f"EXPLAIN {sql}")).scalars())
-            conn.execute(text("DELETE FROM c360_cases"))
     finally:
         engine.dispose()
     # Once for the open cases' rows, once for the closed ones'.
