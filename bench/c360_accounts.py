@@ -37,6 +37,7 @@ from measure import Meter, in_checkout, load_average, print_medians
 from servers import private_postgres
 
 BATCH = 1000
+SMALL = (3, 2)  # the small account's orders and cases
 
 
 def _order(customer_id: str, n: int) -> Any:
@@ -67,7 +68,7 @@ def _order(customer_id: str, n: int) -> Any:
     return o
 
 
-def _case(customer_id: str, n: int) -> Any:
+def _case_event(customer_id: str, n: int) -> tuple[str, str, Any]:
     from google.protobuf.timestamp_pb2 import Timestamp
 
     from isthmus_client.api.events.v1 import service_requests_pb2 as sev
@@ -90,9 +91,10 @@ def _case(customer_id: str, n: int) -> Any:
     )
     sr.open_time.CopyFrom(Timestamp(seconds=1_700_000_000 + n * 60))
     sr.sla.resolution_due_time.CopyFrom(Timestamp(seconds=1_700_000_000 + n * 60 + 86_400))
-    return sev.ServiceRequestStateChanged(
+    changed = sev.ServiceRequestStateChanged(
         service_request=sr, from_state=srp.SERVICE_REQUEST_STATE_NEW, to_state=state
     )
+    return sr.service_request_id, "ServiceRequestStateChanged", changed
 
 
 def _order_event(customer_id: str, n: int) -> tuple[str, str, Any]:
@@ -100,11 +102,6 @@ def _order_event(customer_id: str, n: int) -> tuple[str, str, Any]:
 
     o = _order(customer_id, n)
     return o.order_id, "OrderPaid", oev.OrderPaid(order=o)
-
-
-def _case_event(customer_id: str, n: int) -> tuple[str, str, Any]:
-    changed = _case(customer_id, n)
-    return changed.service_request.service_request_id, "ServiceRequestStateChanged", changed
 
 
 async def _load(engine: Any, customer_id: str, orders: int, cases: int) -> None:
@@ -181,9 +178,9 @@ async def _child(orders: int, cases: int, calls: int) -> dict[str, Any]:
             loading = Meter({"process": os.getpid(), "postgres": pg.pid})
             loading.start()
             await _load(engine, ids["large"], orders, cases)
-            await _load(engine, ids["small"], 3, 2)
+            await _load(engine, ids["small"], *SMALL)
             used = loading.stop()
-            events = orders + cases + 5
+            events = orders + cases + sum(SMALL)
             found["load"] = {
                 "seconds": time.monotonic() - began,
                 "events": events,

@@ -128,11 +128,11 @@ def main() -> None:
     trees: list[tuple[str, Path | None]] = [("this tree", None)]
     trees += [(d, Path(d).resolve()) for d in args.against.split(",") if d]
     found: dict[str, list[float]] = {f"{label}, {s}": [] for label, _ in trees for s in ("warm", "cold")}
+    command = [sys.executable, __file__, "--child", "--calls", str(args.calls), "--touch", str(args.touch)]
     print(f"load average before: {load_average()}")
     for n in range(args.rounds):
         for label, tree in trees:
-            command = [sys.executable, __file__, "--child", "--calls", str(args.calls)]
-            got = in_checkout(tree, "services", [*command, "--touch", str(args.touch)])
+            got = in_checkout(tree, "services", command)
             for state in ("warm", "cold"):
                 found[f"{label}, {state}"].append(got[f"chassis {state}"] - got[f"bare {state}"])
             print(

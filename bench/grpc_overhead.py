@@ -263,7 +263,7 @@ def main() -> int:
     if args.pieces:
         kinds += ("bare + options", "bare + wrapper", "chassis, auth off")
     if args.against:
-        kinds += tuple(f"chassis @{os.path.abspath(d)}" for d in args.against.split(","))
+        kinds += tuple(f"chassis @{os.path.abspath(d)}" for d in args.against.split(",") if d)
     if len(kinds) > 7:
         raise SystemExit("at most 7 servers at once: fewer --ratios with --pieces and --against")
 
