@@ -11,6 +11,9 @@ both alike; the figures of every round are printed.
   replicas; the same records in every round. Throughput is records resolved per second. The golden
   customers made are counted: two replicas resolving overlapping people at once must make as many as
   one does.
+  With ``--present N`` each round starts from a copy of a master of N people (one server seeded it
+  through the API before the rounds, then it was vacuumed and analysed), so that the records meet
+  candidates as they do in a large master; the round's people are others (namesakes among them).
 * orders + loyalty: ``--orders`` orders created and paid through ``--concurrency`` clients spread over
   the orders replicas; the loyalty replicas share the OrderPaid queue. Throughput is orders per second
   until the last one's points are in the ledger.
@@ -20,6 +23,8 @@ per record to judge a larger machine. A record's cost is its service's, PostgreS
 the load generator's CPU divided by the records.
 
     .venv/bin/python bench/replicas.py [--people 1500] [--orders 1500] [--rounds 2] [--concurrency 16]
+    .venv/bin/python bench/replicas.py --workload customers --present 100000 --people 20000 \
+        --batch 1000 --concurrency 2
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import Meter, load_average
 from orders_loyalty import customer, request
 from people import generate
-from scratch import free_port, scratch_database, scratch_vhost
+from scratch import free_port, scratch_database, scratch_vhost, vacuum
 from servers import servers
 
 from isthmus_client import aio_connect
@@ -248,10 +253,50 @@ async def orders_round(
     )  # fmt: skip
 
 
-def one_round(args: argparse.Namespace, workload: str, replicas: int, backends: dict[str, Any]) -> Round:
+async def seed(port: int, people: int, batch: int) -> None:
+    """``people`` people (1-4 records each) through one replica, one batch after another; their
+    source ids apart from any round's."""
+    records = [record for _pid, record in generate(people, seed=5)]
+    for record in records:
+        record.source_id = f"present-{record.source_id}"
+    async with channels([port]) as (channel,):
+        stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+        for i in range(0, len(records), batch):
+            await stub.BatchUpsertSourceRecords(
+                api.BatchUpsertSourceRecordsRequest(records=records[i : i + batch])
+            )
+
+
+@contextlib.contextmanager
+def present_master(args: argparse.Namespace, backends: dict[str, Any]) -> Iterator[str | None]:
+    """The name of a database holding a master of ``--present`` people, vacuumed and analysed, for
+    each round to copy; None without ``--present``."""
+    if not args.present:
+        yield None
+        return
+    pg, mq = backends["postgres"], backends["rabbitmq"]
+    with scratch_database(pg.url) as database_url, scratch_vhost(mq.host, node=mq.node) as amqp_url:
+        started = time.perf_counter()
+        with deployment(["customers"], 1, database_url, amqp_url) as pods:
+            asyncio.run(seed(pods["customers"][0][0], args.present, args.batch))
+        took, _ = vacuum(database_url)
+        with psycopg.connect(database_url) as conn:
+            row = conn.execute("SELECT count(*) FROM customers.customers WHERE state = 1").fetchone()
+        print(
+            f"present: {args.present} people seeded, {row[0] if row else 0} golden customers, in "
+            f"{time.perf_counter() - started:.0f} s (vacuumed in {took:.0f} s)",
+            flush=True,
+        )
+        yield database_url.rsplit("/", 1)[1]
+
+
+def one_round(
+    args: argparse.Namespace, workload: str, replicas: int, backends: dict[str, Any], template: str | None
+) -> Round:
     pg, mq = backends["postgres"], backends["rabbitmq"]
     pids = {"postgres": pg.pid, "rabbitmq": mq.pid}
-    with scratch_database(pg.url) as database_url, scratch_vhost(mq.host, node=mq.node) as amqp_url:
+    copy = template if workload == "customers" else None
+    with scratch_database(pg.url, copy) as database_url, scratch_vhost(mq.host, node=mq.node) as amqp_url:
         if workload == "customers":
             with deployment(["customers"], replicas, database_url, amqp_url) as pods:
                 return asyncio.run(customers_round(args, pods, pids, database_url))
@@ -273,17 +318,23 @@ def main() -> None:
         "--rounds", type=int, default=2, help="alternations of one and two replicas (default 2)"
     )
     parser.add_argument("--workload", choices=["customers", "orders", "both"], default="both")
+    parser.add_argument(
+        "--present",
+        type=int,
+        default=0,
+        help="people in the customer master before each round (default none)",
+    )
     args = parser.parse_args()
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"load average before: {load_average()}")
     workloads = ["customers", "orders"] if args.workload == "both" else [args.workload]
     results: list[Round] = []
-    with servers() as backends:
+    with servers() as backends, present_master(args, backends) as template:
         for _ in range(args.rounds):
             for workload in workloads:
                 for replicas in (1, 2):
-                    result = one_round(args, workload, replicas, backends)
+                    result = one_round(args, workload, replicas, backends, template)
                     results.append(result)
                     print(
                         f"{result.workload}, {result.replicas} replica(s): {result.items} in "
@@ -307,7 +358,7 @@ def main() -> None:
     print(
         f"reproduce: .venv/bin/python bench/replicas.py --people {args.people} --batch {args.batch} "
         f"--orders {args.orders} --concurrency {args.concurrency} --rounds {args.rounds} "
-        f"--workload {args.workload}"
+        f"--workload {args.workload}" + (f" --present {args.present}" if args.present else "")
     )
 
 
