@@ -19,6 +19,7 @@ then the same again (warm).
     .venv/bin/python bench/customer_ingest.py --seed-customers 20000 --records 10000   # quicker
     .venv/bin/python bench/customer_ingest.py --backfill 1000000   # long: slices of 100,000, memory
     .venv/bin/python bench/customer_ingest.py --backfill 400000 --anchor   # each slice beside its floor
+    .venv/bin/python bench/customer_ingest.py --backfill 1000000 --replicas 2   # two streams, two servers
 
 With ``ISTHMUS_BENCH_PROFILE=DIR`` each round also writes a py-spy profile of the server over the
 ingest (``bench/measure.py: Profiler``; summarise with ``bench/hot.py``). ``--statements`` prints
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -177,7 +179,7 @@ async def seed(port: int, people: People, count: int, batch: int) -> float:
 
 
 async def ingest_round(
-    port: int,
+    ports: list[int],
     database_url: str,
     records: list[pb.SourceRecord],
     batch: int,
@@ -188,7 +190,7 @@ async def ingest_round(
     stop = asyncio.Event()
     sampling = asyncio.create_task(sampler.run(stop)) if sampler else None
     try:
-        return await _ingest(port, database_url, records, batch, meter, subscriber)
+        return await _ingest(ports, database_url, records, batch, meter, subscriber)
     finally:
         stop.set()
         if sampling:
@@ -196,15 +198,34 @@ async def ingest_round(
 
 
 async def _ingest(
-    port: int, database_url: str, records: list[pb.SourceRecord], batch: int, meter: Meter, subscriber: Any
+    ports: list[int],
+    database_url: str,
+    records: list[pb.SourceRecord],
+    batch: int,
+    meter: Meter,
+    subscriber: Any,
 ) -> tuple[int, float]:
-    async with aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS) as channel:
-        stub = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+    """``records`` in batches of ``batch``, the batches dealt in turn to a stream to each port."""
+    async with contextlib.AsyncExitStack() as stack:
+        stubs = [
+            customers_pb2_grpc.CustomerMasterServiceStub(
+                await stack.enter_async_context(
+                    aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS)
+                )
+            )
+            for port in ports
+        ]
+        batches = [records[i : i + batch] for i in range(0, len(records), batch)]
+        shares = [[r for b in batches[k :: len(stubs)] for r in b] for k in range(len(stubs))]
         already = await asyncio.to_thread(subscriber.committed)
         before = await rows.counters(database_url, ["customers"])
         meter.start()
         started = time.perf_counter()
-        rejected = await stream(stub, records, batch)
+        rejected = sum(
+            await asyncio.gather(
+                *(stream(stub, share, batch) for stub, share in zip(stubs, shares, strict=True))
+            )
+        )
         after = await rows.counters(database_url, ["customers"])
         events = after.get("customers.outbox", (0, 0, 0))[0] - before.get("customers.outbox", (0, 0, 0))[0]
         await delivered(database_url, subscriber, already + events)
@@ -266,9 +287,18 @@ def main(args: argparse.Namespace) -> None:
         cluster.remove()
 
 
-def meter_for(server: int, pg: Server, mq: Server, subscriber: int) -> Meter:
-    pids = {"server": server, "postgres": pg.pid, "rabbitmq": mq.pid, "subscriber": subscriber}
+def meter_for(servers: list[int], pg: Server, mq: Server, subscriber: int) -> Meter:
+    """The run's processes; the servers as ``server``, or ``server 1``, ``server 2``... for replicas."""
+    named = (
+        {"server": servers[0]} if len(servers) == 1 else {f"server {i + 1}": p for i, p in enumerate(servers)}
+    )
+    pids = {**named, "postgres": pg.pid, "rabbitmq": mq.pid, "subscriber": subscriber}
     return Meter({**pids, "client": os.getpid()})
+
+
+def servers_cpu(meter: Meter) -> float:
+    """The CPU seconds of the run's server processes together."""
+    return sum(v for k, v in meter.used.items() if k.startswith("server"))
 
 
 @dataclass
@@ -291,16 +321,20 @@ def measured_round(
     name: str,
     sample: bool,
 ) -> Measured:
-    """``records`` streamed to ``server`` under ``meter`` (and a py-spy profile named ``name``, when
-    profiling), with the rows they wrote and, with ``--statements``, PostgreSQL's statements."""
+    """``records`` streamed to ``server`` (a list: replicas, the batches dealt to each in turn) under
+    ``meter`` (and a py-spy profile named ``name`` of each, when profiling), with the rows they wrote
+    and, with ``--statements``, PostgreSQL's statements."""
+    servers = server if isinstance(server, list) else [server]
     sampler = rows.Sampler(database_url, ["customers"]) if sample else None
     before = asyncio.run(rows.counters(database_url, ["customers"]))
     if args.statements:
         asyncio.run(rows.reset_statements(pg.url))
-    profiler = Profiler({name: server.pid})
+    profiler = Profiler(
+        {name if len(servers) == 1 else f"{name}-{i + 1}": s.pid for i, s in enumerate(servers)}
+    )
     profiler.start()
     rejected, elapsed = asyncio.run(
-        ingest_round(server.port, database_url, records, args.batch, meter, subscriber, sampler)
+        ingest_round([s.port for s in servers], database_url, records, args.batch, meter, subscriber, sampler)
     )
     profiler.stop()
     found = asyncio.run(rows.statements(pg.url)) if args.statements else []
@@ -389,7 +423,7 @@ def ingest_once(
     ):
         server = served["customers"]
         rss_before = rss_mib(server.pid)
-        meter = meter_for(server.pid, pg, mq, subscriber.pid)
+        meter = meter_for([server.pid], pg, mq, subscriber.pid)
         gc_before, work_before = collections(server), matching_work(server)
         phases_before = ingest_phases(server)
         measured = measured_round(
@@ -431,47 +465,57 @@ def ingest_once(
 
 
 def backfill(args: argparse.Namespace, pg: Server, mq: Server, database_url: str, amqp_url: str) -> None:
-    """Stream ``--backfill`` records in slices of 100,000 into one server process; after the first
-    slice, half of each slice are duplicates of people sent earlier in the backfill. Per slice:
-    records/s until the slice's events are consumed, CPU per record and server memory. After each
-    slice the database is vacuumed and analysed, as autovacuum would (its defaults vacuum a table
-    once a fifth of it is new); that time is printed apart."""
+    """Stream ``--backfill`` records in slices of 100,000 into one server process (``--replicas``:
+    several, each a stream of its own, the batches dealt to them in turn); after the first slice,
+    half of each slice are duplicates of people sent earlier in the backfill. Per slice: records/s
+    until the slice's events are consumed, CPU per record and server memory (the replicas' matching
+    work and ingest phases summed). After each slice the database is vacuumed and analysed, as
+    autovacuum would (its defaults vacuum a table once a fifth of it is new); that time is printed
+    apart."""
     env = env_for(database_url, amqp_url)
     people = People(5)
     started, done, slowest = time.perf_counter(), 0, float("inf")
-    with (
-        subscribed(database_url, amqp_url, ["customers.#"]) as subscriber,
-        serving(["customers"], env) as served,
-    ):
-        server = served["customers"]
+    with contextlib.ExitStack() as stack:
+        subscriber = stack.enter_context(subscribed(database_url, amqp_url, ["customers.#"]))
+        servers = [
+            stack.enter_context(serving(["customers"], env))["customers"] for _ in range(args.replicas)
+        ]
+
+        def summed(read: Any) -> Any:
+            found = [read(server) for server in servers]
+            if isinstance(found[0], dict):
+                return {k: sum(f.get(k, 0.0) for f in found) for k in found[0]}
+            return tuple(map(sum, zip(*found, strict=True)))
+
         while done < args.backfill:
             n = min(100_000, args.backfill - done)
             records = people.mixed(n, f"b{done}") if done else people.new(n)
-            meter = meter_for(server.pid, pg, mq, subscriber.pid)
-            work_before, phases_before = matching_work(server), ingest_phases(server)
+            meter = meter_for([s.pid for s in servers], pg, mq, subscriber.pid)
+            work_before, phases_before = summed(matching_work), summed(ingest_phases)
             name = f"customers-{done + n}"
             measured = measured_round(
-                args, pg, server, subscriber, database_url, records, meter, name, args.anchor
+                args, pg, servers, subscriber, database_url, records, meter, name, args.anchor
             )
             elapsed = measured.elapsed
             done += n
             slowest = min(slowest, n / elapsed)
             vacuumed, _ = vacuum(database_url)
+            rss = ", ".join(f"{rss_mib(s.pid):.0f}" for s in servers)
             print(
                 f"{done:>9} records  {n / elapsed:6.0f} records/s in this slice  "
-                f"server RSS {rss_mib(server.pid):6.0f} MiB  CPU per record: {meter.per(n)}  "
+                f"server RSS {rss:>6} MiB  CPU per record: {meter.per(n)}  "
                 f"then vacuum {vacuumed:4.0f} s, database {database_mib(database_url):,.0f} MiB",
                 flush=True,
             )
-            print(f"          {matching_between(work_before, matching_work(server), n)}", flush=True)
-            print(f"          {phases_between(phases_before, ingest_phases(server), n)}", flush=True)
+            print(f"          {matching_between(work_before, summed(matching_work), n)}", flush=True)
+            print(f"          {phases_between(phases_before, summed(ingest_phases), n)}", flush=True)
             if args.anchor:
                 floor = (measured.profile, measured.sampled)
                 _rate, anchor = anchor_round(pg, database_url, *floor, n, args.batch)
                 print(
                     "          anchor, bare asyncpg writing the slice's rows: "
                     f"CPU per record {anchor.per(n)}; "
-                    f"server / anchor run {meter.used['server'] / anchor.run_total():.2f}, "
+                    f"server / anchor run {servers_cpu(meter) / anchor.run_total():.2f}, "
                     f"postgres / anchor's postgres {meter.used['postgres'] / anchor.used['postgres']:.2f}",
                     flush=True,
                 )
@@ -492,6 +536,12 @@ if __name__ == "__main__":
     parser.add_argument("--gets", type=int, default=2000, help="customers read cold, then warm")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--backfill", type=int, default=0, help="long mode: stream this many records")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="backfill: server processes, each taking every Nth batch on a stream of its own",
+    )
     parser.add_argument(
         "--anchor",
         action="store_true",
