@@ -187,51 +187,40 @@ async def ingest_round(
     subscriber: Any,
     sampler: rows.Sampler | None = None,
 ) -> tuple[int, float]:
+    """``records`` in batches of ``batch``, the batches dealt in turn to a stream to each port, until
+    every event they made is consumed: (records rejected, seconds taken)."""
     stop = asyncio.Event()
     sampling = asyncio.create_task(sampler.run(stop)) if sampler else None
     try:
-        return await _ingest(ports, database_url, records, batch, meter, subscriber)
+        async with contextlib.AsyncExitStack() as stack:
+            stubs = [
+                customers_pb2_grpc.CustomerMasterServiceStub(
+                    await stack.enter_async_context(
+                        aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS)
+                    )
+                )
+                for port in ports
+            ]
+            batches = [records[i : i + batch] for i in range(0, len(records), batch)]
+            shares = [[r for b in batches[k :: len(stubs)] for r in b] for k in range(len(stubs))]
+            already = await asyncio.to_thread(subscriber.committed)
+            before = await rows.counters(database_url, ["customers"])
+            meter.start()
+            started = time.perf_counter()
+            streams = (stream(stub, share, batch) for stub, share in zip(stubs, shares, strict=True))
+            rejected = sum(await asyncio.gather(*streams))
+            after = await rows.counters(database_url, ["customers"])
+            outbox = (
+                after.get("customers.outbox", (0, 0, 0))[0] - before.get("customers.outbox", (0, 0, 0))[0]
+            )
+            await delivered(database_url, subscriber, already + outbox)
+            elapsed = time.perf_counter() - started
+            meter.stop()
+        return rejected, elapsed
     finally:
         stop.set()
         if sampling:
             await sampling
-
-
-async def _ingest(
-    ports: list[int],
-    database_url: str,
-    records: list[pb.SourceRecord],
-    batch: int,
-    meter: Meter,
-    subscriber: Any,
-) -> tuple[int, float]:
-    """``records`` in batches of ``batch``, the batches dealt in turn to a stream to each port."""
-    async with contextlib.AsyncExitStack() as stack:
-        stubs = [
-            customers_pb2_grpc.CustomerMasterServiceStub(
-                await stack.enter_async_context(
-                    aio_connect(f"127.0.0.1:{port}", token=TOKEN, options=STREAM_OPTIONS)
-                )
-            )
-            for port in ports
-        ]
-        batches = [records[i : i + batch] for i in range(0, len(records), batch)]
-        shares = [[r for b in batches[k :: len(stubs)] for r in b] for k in range(len(stubs))]
-        already = await asyncio.to_thread(subscriber.committed)
-        before = await rows.counters(database_url, ["customers"])
-        meter.start()
-        started = time.perf_counter()
-        rejected = sum(
-            await asyncio.gather(
-                *(stream(stub, share, batch) for stub, share in zip(stubs, shares, strict=True))
-            )
-        )
-        after = await rows.counters(database_url, ["customers"])
-        events = after.get("customers.outbox", (0, 0, 0))[0] - before.get("customers.outbox", (0, 0, 0))[0]
-        await delivered(database_url, subscriber, already + events)
-        elapsed = time.perf_counter() - started
-        meter.stop()
-    return rejected, elapsed
 
 
 async def reads(port: int, ids: list[str]) -> dict[str, float]:
