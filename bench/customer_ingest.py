@@ -302,7 +302,7 @@ class Measured:
 def measured_round(
     args: argparse.Namespace,
     pg: Server,
-    server: Any,
+    servers: list[Any],
     subscriber: Any,
     database_url: str,
     records: list[pb.SourceRecord],
@@ -310,10 +310,9 @@ def measured_round(
     name: str,
     sample: bool,
 ) -> Measured:
-    """``records`` streamed to ``server`` (a list: replicas, the batches dealt to each in turn) under
+    """``records`` streamed to ``servers`` (replicas: the batches dealt to each in turn) under
     ``meter`` (and a py-spy profile named ``name`` of each, when profiling), with the rows they wrote
     and, with ``--statements``, PostgreSQL's statements."""
-    servers = server if isinstance(server, list) else [server]
     sampler = rows.Sampler(database_url, ["customers"]) if sample else None
     before = asyncio.run(rows.counters(database_url, ["customers"]))
     if args.statements:
@@ -416,7 +415,7 @@ def ingest_once(
         gc_before, work_before = collections(server), matching_work(server)
         phases_before = ingest_phases(server)
         measured = measured_round(
-            args, pg, server, subscriber, database_url, records, meter, f"customers-round{n + 1}", True
+            args, pg, [server], subscriber, database_url, records, meter, f"customers-round{n + 1}", True
         )
         gc_during = collections_between(gc_before, collections(server))
         work = matching_between(work_before, matching_work(server), count)

@@ -164,6 +164,13 @@ async def channels(ports: list[int]) -> AsyncIterator[list[grpc.aio.Channel]]:
         yield [await stack.enter_async_context(aio_connect(f"127.0.0.1:{p}", token=TOKEN)) for p in ports]
 
 
+def golden_customers(database_url: str) -> int:
+    """The active golden customers of the master on ``database_url``."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM customers.customers WHERE state = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
 async def customers_round(
     args: argparse.Namespace,
     pods: dict[str, list[tuple[int, int]]],
@@ -195,9 +202,7 @@ async def customers_round(
         await asyncio.gather(*(client(n) for n in range(args.concurrency)))
         elapsed = time.perf_counter() - started
         meter.stop()
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT count(*) FROM customers.customers WHERE state = 1").fetchone()
-        golden = int(row[0]) if row else 0
+    golden = golden_customers(database_url)
     return Round(
         "customer master", len(pods["customers"]), len(records), elapsed, meter.per(len(records)),
         meter.run_total() * 1000 / len(records), f"golden customers {golden}, rejected {rejected}",
@@ -280,10 +285,8 @@ def present_master(args: argparse.Namespace, backends: dict[str, Any]) -> Iterat
         with deployment(["customers"], 1, database_url, amqp_url) as pods:
             asyncio.run(seed(pods["customers"][0][0], args.present, args.batch))
         took, _ = vacuum(database_url)
-        with psycopg.connect(database_url) as conn:
-            row = conn.execute("SELECT count(*) FROM customers.customers WHERE state = 1").fetchone()
         print(
-            f"present: {args.present} people seeded, {row[0] if row else 0} golden customers, in "
+            f"present: {args.present} people seeded, {golden_customers(database_url)} golden customers, in "
             f"{time.perf_counter() - started:.0f} s (vacuumed in {took:.0f} s)",
             flush=True,
         )
