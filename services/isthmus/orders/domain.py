@@ -14,6 +14,7 @@ from isthmus.kernel.errors import (
     stale_version,
 )
 from isthmus.kernel.money import Money, allocate, share, total
+from isthmus_client import errors as reasons
 
 
 class State(enum.IntEnum):
@@ -427,8 +428,12 @@ class Coupon:
 
 
 class CouponRejected(FailedPrecondition):
-    """An unusable coupon on an order; names the coupon's position and the rejection."""
+    """An unusable coupon on an order; names the coupon's position and the rejection, in the message
+    and in the ErrorInfo (``COUPON_REJECTED``, metadata ``field`` and ``rejection``: the
+    ``CouponRejection`` value's name), so that a client branches on the rejection, not the text."""
 
     def __init__(self, index: int, rejection: Rejection, message: str) -> None:
-        super().__init__(f"coupon_codes[{index}]: {rejection.name}: {message}")
+        field = f"coupon_codes[{index}]"
+        super().__init__(f"{field}: {rejection.name}: {message}")
         self.rejection = rejection
+        self.because(reasons.COUPON_REJECTED, field=field, rejection=f"COUPON_REJECTION_{rejection.name}")

@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
+from isthmus_client.errors import COUPON_REJECTED, error_info
 
 pytestmark = pytest.mark.postgres
 
@@ -139,10 +140,15 @@ async def coupon(orders, clock, money, **fields) -> str:
     return code
 
 
-async def rejected(orders, request) -> str:
+async def rejected(orders, request, rejection: int) -> str:
+    """The refusal of an order for its coupon: a client reads which coupon and why from the ErrorInfo."""
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await orders.CreateOrder(request)
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_info(err.value) == (
+        COUPON_REJECTED,
+        {"field": "coupon_codes[0]", "rejection": order_pb2.CouponRejection.Name(rejection)},
+    )
     return err.value.details()
 
 
@@ -151,7 +157,9 @@ async def test_a_coupon_discounts_the_order_once_per_customer(orders, make_order
     order = (await orders.CreateOrder(make_order(coupon_codes=[code]))).order
     assert order.discount_total.amount == "41.00" and order.total.amount == "452.80"
     assert order.adjustments[-1].coupon_code == code
-    details = await rejected(orders, make_order(order.customer_id, coupon_codes=[code]))
+    details = await rejected(
+        orders, make_order(order.customer_id, coupon_codes=[code]), order_pb2.COUPON_REJECTION_ALREADY_USED
+    )
     assert "coupon_codes[0]" in details and "ALREADY_USED" in details
     assert ((await orders.GetCoupon(orders_pb2.GetCouponRequest(code=code))).coupon).redemption_count == 1
 
@@ -159,9 +167,12 @@ async def test_a_coupon_discounts_the_order_once_per_customer(orders, make_order
 async def test_unknown_expired_and_wrong_currency_coupons_are_refused_clearly(
     orders, make_order, clock, money
 ):
-    assert "UNKNOWN" in await rejected(orders, make_order(coupon_codes=["NOPE-" + uuid.uuid4().hex]))
+    unknown = make_order(coupon_codes=["NOPE-" + uuid.uuid4().hex])
+    assert "UNKNOWN" in await rejected(orders, unknown, order_pb2.COUPON_REJECTION_UNKNOWN)
     expired = await coupon(orders, clock, money, end_time=stamp(clock.now - timedelta(days=1)))
-    assert "EXPIRED" in await rejected(orders, make_order(coupon_codes=[expired]))
+    assert "EXPIRED" in await rejected(
+        orders, make_order(coupon_codes=[expired]), order_pb2.COUPON_REJECTION_EXPIRED
+    )
     usd = await coupon(
         orders,
         clock,
@@ -170,7 +181,9 @@ async def test_unknown_expired_and_wrong_currency_coupons_are_refused_clearly(
         percent_off="",
         amount_off=money("5.00", "USD"),
     )
-    assert "WRONG_CURRENCY" in await rejected(orders, make_order(coupon_codes=[usd]))
+    assert "WRONG_CURRENCY" in await rejected(
+        orders, make_order(coupon_codes=[usd]), order_pb2.COUPON_REJECTION_WRONG_CURRENCY
+    )
     check = await orders.ValidateCoupon(
         orders_pb2.ValidateCouponRequest(code=usd, subtotal=money("20.00", "USD"))
     )

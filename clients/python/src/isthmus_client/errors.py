@@ -40,6 +40,9 @@ ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
 # ALREADY_EXISTS: a retry key (a request_id, a natural key) came back with a different request
 # (metadata "field": the first field that differs).
 KEY_REUSED = "KEY_REUSED"
+# FAILED_PRECONDITION: a coupon of an order cannot be used (metadata "field": ``coupon_codes[i]``,
+# "rejection": the ``CouponRejection`` value's name, e.g. ``COUPON_REJECTION_EXPIRED``).
+COUPON_REJECTED = "COUPON_REJECTED"
 
 # ErrorInfo reasons that say the caller's configuration is at fault, not the data it sent: sending
 # the same request again cannot succeed until an operator changes the setting named in the metadata

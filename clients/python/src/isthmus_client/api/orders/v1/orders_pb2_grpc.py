@@ -127,7 +127,7 @@ class OrderServiceServicer:
         """Idempotent on (source_system, external_order_id): the same payload again returns the existing
         order with outcome REPLAYED; a different payload under the same key is ALREADY_EXISTS naming the
         first differing field. An invalid coupon is FAILED_PRECONDITION naming coupon_codes[i] and the
-        CouponRejection.
+        CouponRejection, also in its ErrorInfo (reason COUPON_REJECTED, metadata field and rejection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
