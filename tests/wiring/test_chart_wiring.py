@@ -39,7 +39,13 @@ NAMESPACE = "crm"
 APP_TOKEN = "crm-app-token-0123456789abcdef"
 CONNECTORS_TOKEN = "connectors-token-0123456789abcdef"
 # The scopes docs/operating.md tells users to give the connectors' client, and no more.
-CONNECTORS_SCOPES = ["customers:read", "customers:write", "orders:write", "service_requests:write"]
+CONNECTORS_SCOPES = [
+    "customers:read",
+    "customers:write",
+    "orders:write",
+    "service_requests:write",
+    "value:write",
+]
 STORY_DEADLINE_S = 120
 
 

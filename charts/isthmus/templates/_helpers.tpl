@@ -344,7 +344,7 @@ key: hub-token-{{ .component }}
 name: {{ include "isthmus.secretName" .root }}
 key: evaluation-token
 {{- else -}}
-{{- fail (printf "isthmus: services.%s calls the APIs with a bearer token: set services.%s.hubToken.existingSecret (a Secret key holding the token of a client with customers:write, orders:write and service_requests:write) or hubToken.client (a client of auth.tokens)" .component .component) -}}
+{{- fail (printf "isthmus: services.%s calls the APIs with a bearer token: set services.%s.hubToken.existingSecret (a Secret key holding the token of a client with customers:read, customers:write, orders:write, service_requests:write and value:write) or hubToken.client (a client of auth.tokens)" .component .component) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -10,7 +10,9 @@ On Kubernetes every API has a Service of its own, so each API has its own addres
     host:port of the customer master, order, service request and value APIs (the value API takes
     abandoned carts).
 ``HUB_TOKEN``
-    bearer token of a client with ``customers:write``, ``orders:write`` and ``service_requests:write``.
+    bearer token of a client with ``customers:read`` (an order's or a case's customer looked up by its
+    source id), ``customers:write``, ``orders:write``, ``service_requests:write`` and ``value:write``
+    (abandoned carts).
 ``HUB_TLS``
     ``true``: speak TLS, verifying the APIs' certificates against the system's roots (or ``HUB_CA_FILE``).
 ``HUB_CA_FILE``

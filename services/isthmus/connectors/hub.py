@@ -51,7 +51,7 @@ _FATAL = {grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.UNAUTHENTICATED, grpc.S
 
 
 TOKEN_SETTING = PREFIX + "HUB_TOKEN"
-_SCOPES = "customers:write, orders:write and service_requests:write"
+_SCOPES = "customers:read, customers:write, orders:write, service_requests:write and value:write"
 
 
 class HubRefused(Exception):
