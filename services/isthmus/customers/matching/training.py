@@ -16,8 +16,8 @@ disagreement does.
 The thresholds cut at the odds that a pair is one person. A weight is a likelihood ratio; the odds
 before it are those of two records drawn at random being one person (``pair_prior``: the pairs of one
 person EM finds, over all pairs of records), about one in the number of records. A candidate links
-where the odds after it reach ``link_probability`` (0.99) and a steward decides from
-``review_probability`` (even odds) up: on 10,000 records that is a weight of about 20 to link and 13
+where the odds after it reach ``link_probability`` (0.95) and a steward decides from
+``review_probability`` (even odds) up: on 10,000 records that is a weight of about 17.5 to link and 13
 to review, so that what chance gives namesakes of a common name (their names, a birth date a digit
 apart) does not link them. The share of *candidate* pairs that are one person (``prior``) is kept for
 the record, not used: it depends on how specific the blocking keys are. ``link_weight`` and
