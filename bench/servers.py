@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,19 @@ from pathlib import Path
 import pika
 import psycopg
 from scratch import free_port
+
+
+def _sigterm_stops_the_run() -> None:
+    """SIGTERM (``kill``, ``timeout``) ends a run as Ctrl-C does: the ``finally`` blocks stop the
+    private servers and the services' processes and remove their folders, instead of leaving them
+    running. Set once a private server starts (the main thread only: signals go there)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
 
 PG_BIN = Path(os.environ.get("ISTHMUS_BENCH_PG_BIN", "")) or None
 ICU_LOCALE = os.environ.get("ISTHMUS_BENCH_ICU_LOCALE", "")
@@ -99,6 +113,7 @@ class PrivatePostgres:
 
     def __init__(self, **settings: str) -> None:
         self.binaries, self.runas = _pg_bin(), _as_postgres()
+        _sigterm_stops_the_run()
         self.root = Path(tempfile.mkdtemp(prefix="isthmus-bench-pg-"))
         self.data = self.root / "data"
         if self.runas:
@@ -230,6 +245,7 @@ class _Node:
 
 
 def _start_rabbitmq() -> _Node:
+    _sigterm_stops_the_run()
     root = Path(tempfile.mkdtemp(prefix="isthmus-bench-mq-"))
     port, dist = free_port(), free_port()
     node = f"bench{port}@localhost"
