@@ -426,14 +426,16 @@ class Projection:
         elif hasattr(p, "entry"):
             e = p.entry
             self._loyalty(rows, e.customer_id, at, balance=(e.balance_after, e.debt_after))
-            verb = event.type.split(".", 1)[1].removeprefix("Points").lower()
+            name = event.type.split(".", 1)[1]  # PointsEarned, ..., PointsMoved, DebtSettled
+            verb = name.removeprefix("Points").lower()
+            what = "Debt settled" if name == "DebtSettled" else f"Points {verb}"
             self._timeline_row(
                 rows,
                 event,
                 e.customer_id,
                 c360.TIMELINE_ENTRY_KIND_LOYALTY,
                 _dt(e.occur_time, at),
-                f"Points {verb}: {e.points} (balance {e.balance_after})",
+                f"{what}: {e.points} (balance {e.balance_after})",
                 "",
                 {"account_id": e.account_id, "entry_id": e.entry_id},
             )

@@ -71,6 +71,12 @@ _EVENTS: dict[EntryKind, Callable[..., Message]] = {
     EntryKind.EXPIRE: events.PointsExpired,
     EntryKind.CLAWBACK: events.PointsClawedBack,
     EntryKind.ADJUST: events.PointsAdjusted,
+    EntryKind.MERGE_IN: events.PointsMoved,
+    EntryKind.MERGE_OUT: events.PointsMoved,
+    EntryKind.UNMERGE_OUT: events.PointsMoved,
+    EntryKind.UNMERGE_IN: events.PointsMoved,
+    EntryKind.DEBT_SETTLED: events.DebtSettled,
+    # ERASE has none: the customer is gone, and every view of it with them.
 }
 
 

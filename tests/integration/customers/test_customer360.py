@@ -266,6 +266,38 @@ async def test_merged_customers_360_includes_the_merged_customers_orders(world: 
     assert view.timeline[0].references["order_id"] == oid
 
 
+async def test_points_moved_by_a_merge_and_debt_settled_keep_the_360s_balance_right(world: World):
+    uid = uuid.uuid4().hex[:8]
+    a = await upsert(
+        world.master, person("erp", f"L360-{uid}", "Lore", f"{uid}Lin", email=f"l{uid}@example.com")
+    )
+    cid = a.customer_id
+
+    def entry(kind: int, points: int, balance: int, debt: int, at: int) -> loyalty_pb2.LedgerEntry:
+        return loyalty_pb2.LedgerEntry(
+            entry_id=str(uuid.uuid4()),
+            account_id=f"acc-{uid}",
+            customer_id=cid,
+            kind=kind,
+            points=points,
+            balance_after=balance,
+            debt_after=debt,
+            occur_time=ts(at),
+        )
+
+    await world.publish(
+        lev.PointsEarned(entry=entry(loyalty_pb2.LEDGER_ENTRY_KIND_EARN, 600, 600, 0, 10)), cid
+    )
+    merged_in = entry(loyalty_pb2.LEDGER_ENTRY_KIND_MERGE_IN, 600, 1200, 200, 20)  # with the other's debt
+    await world.publish(lev.PointsMoved(entry=merged_in), cid)
+    settled = entry(loyalty_pb2.LEDGER_ENTRY_KIND_DEBT_SETTLED, -200, 1000, 0, 21)
+    await world.publish(lev.DebtSettled(entry=settled), cid)
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    assert (view.loyalty.points_balance, view.loyalty.points_debt) == (1000, 0)
+    titles = [t.summary for t in view.timeline if t.kind == c360.TIMELINE_ENTRY_KIND_LOYALTY]
+    assert titles[:2] == ["Debt settled: -200 (balance 1000)", "Points moved: 600 (balance 1200)"]
+
+
 async def test_a_timeline_paged_while_events_arrive_shows_each_entry_once(world: World):
     uid = uuid.uuid4().hex[:8]
     cid = (await upsert(world.master, person("erp", f"T360-{uid}", "Ute", f"{uid}Paging"))).customer_id

@@ -93,6 +93,12 @@ class Services:
     def events_of(self, aggregate_id: str) -> list[Event]:
         return [e for e in self.seen if e.aggregate_id == aggregate_id]
 
+    def balance_seen(self, account_id: str) -> tuple[int, int]:
+        """(balance, debt) after the last ledger entry a subscriber saw for this account: what a
+        projection of the events (the customer 360) shows, which must be the account's."""
+        entries = [e.payload.entry for e in self.events_of(account_id) if hasattr(e.payload, "entry")]
+        return entries[-1].balance_after, entries[-1].debt_after
+
     def sessions(self):  # type: ignore[no-untyped-def]
         return session_factory(self.hub.runtime.engine("loyalty"))
 

@@ -62,6 +62,11 @@ async def test_merged_customers_orders_and_points_follow_the_survivor_and_the_ti
     assert sum(e.points for e in ledger.ledger_entries) == got.balance, (
         "the combined ledger adds up to the balance"
     )
+    gone = await services.loyalty.ListLedgerEntries(loyalty_pb2.ListLedgerEntriesRequest(customer_id=merged))
+    merged_account = {e.account_id for e in gone.ledger_entries} - {got.account_id}
+    assert len(merged_account) == 1
+    assert services.balance_seen(got.account_id) == (1200, 0), "the survivor's events: the combined balance"
+    assert services.balance_seen(merged_account.pop()) == (0, 0), "and the merged account's, none left"
 
     await services.publish(
         customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[merged], merge_id="m1"), survivor
@@ -70,6 +75,8 @@ async def test_merged_customers_orders_and_points_follow_the_survivor_and_the_ti
     restored = await account(services, merged)
     assert restored.customer_id == merged and restored.balance == 600
     assert (await account(services, survivor)).balance == 600
+    assert services.balance_seen(restored.account_id) == (600, 0), "events show the points moved back"
+    assert services.balance_seen(got.account_id) == (600, 0)
     back = await services.orders.ListOrders(orders_pb2.ListOrdersRequest(customer_id=merged))
     assert [o.order_id for o in back.orders] == [moved.order_id]
     await services.check_cache_equals_ledger()

@@ -157,6 +157,7 @@ async def test_a_cancellation_after_spending_the_points_records_debt_settled_by_
     got = await account(services, who)
     # 100 base + 50 promotion, x1.5 for silver (the tier stays until review) = 225; 1000 debt takes all of it.
     assert (got.balance, got.debt) == (0, 775)
+    assert services.balance_seen(got.account_id) == (0, 775), "the settlement is an event too"
     await services.check_cache_equals_ledger()
 
 

@@ -26,7 +26,7 @@ from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1
 from isthmus_client.api.loyalty.v1 import loyalty_pb2 as isthmus_dot_loyalty_dot_v1_dot_loyalty__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fisthmus/events/v1/loyalty.proto\x12\x11isthmus.events.v1\x1a\x1eisthmus/common/v1/common.proto\x1a isthmus/loyalty/v1/loyalty.proto\"X\n\x0cPointsEarned\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x18\xb2\xbb\x18\x14loyalty.PointsEarned\"\\\n\x0ePointsRedeemed\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x1a\xb2\xbb\x18\x16loyalty.PointsRedeemed\"Z\n\rPointsExpired\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x19\xb2\xbb\x18\x15loyalty.PointsExpired\"`\n\x10PointsClawedBack\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x1c\xb2\xbb\x18\x18loyalty.PointsClawedBack\"\\\n\x0ePointsAdjusted\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x1a\xb2\xbb\x18\x16loyalty.PointsAdjusted\"\xe3\x01\n\x0bTierChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12.\n\tfrom_tier\x18\x03 \x01(\x0b\x32\x1b.isthmus.loyalty.v1.TierRef\x12,\n\x07to_tier\x18\x04 \x01(\x0b\x32\x1b.isthmus.loyalty.v1.TierRef\x12\x34\n\x06reason\x18\x05 \x01(\x0e\x32$.isthmus.loyalty.v1.TierChangeReason:\x17\xb2\xbb\x18\x13loyalty.TierChangedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fisthmus/events/v1/loyalty.proto\x12\x11isthmus.events.v1\x1a\x1eisthmus/common/v1/common.proto\x1a isthmus/loyalty/v1/loyalty.proto\"X\n\x0cPointsEarned\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x18\xb2\xbb\x18\x14loyalty.PointsEarned\"\\\n\x0ePointsRedeemed\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x1a\xb2\xbb\x18\x16loyalty.PointsRedeemed\"Z\n\rPointsExpired\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x19\xb2\xbb\x18\x15loyalty.PointsExpired\"`\n\x10PointsClawedBack\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x1c\xb2\xbb\x18\x18loyalty.PointsClawedBack\"\\\n\x0ePointsAdjusted\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x1a\xb2\xbb\x18\x16loyalty.PointsAdjusted\"V\n\x0bPointsMoved\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x17\xb2\xbb\x18\x13loyalty.PointsMoved\"V\n\x0b\x44\x65\x62tSettled\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1f.isthmus.loyalty.v1.LedgerEntry:\x17\xb2\xbb\x18\x13loyalty.DebtSettled\"\xe3\x01\n\x0bTierChanged\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12.\n\tfrom_tier\x18\x03 \x01(\x0b\x32\x1b.isthmus.loyalty.v1.TierRef\x12,\n\x07to_tier\x18\x04 \x01(\x0b\x32\x1b.isthmus.loyalty.v1.TierRef\x12\x34\n\x06reason\x18\x05 \x01(\x0e\x32$.isthmus.loyalty.v1.TierChangeReason:\x17\xb2\xbb\x18\x13loyalty.TierChangedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,6 +43,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_POINTSCLAWEDBACK']._serialized_options = b'\262\273\030\030loyalty.PointsClawedBack'
   _globals['_POINTSADJUSTED']._loaded_options = None
   _globals['_POINTSADJUSTED']._serialized_options = b'\262\273\030\026loyalty.PointsAdjusted'
+  _globals['_POINTSMOVED']._loaded_options = None
+  _globals['_POINTSMOVED']._serialized_options = b'\262\273\030\023loyalty.PointsMoved'
+  _globals['_DEBTSETTLED']._loaded_options = None
+  _globals['_DEBTSETTLED']._serialized_options = b'\262\273\030\023loyalty.DebtSettled'
   _globals['_TIERCHANGED']._loaded_options = None
   _globals['_TIERCHANGED']._serialized_options = b'\262\273\030\023loyalty.TierChanged'
   _globals['_POINTSEARNED']._serialized_start=120
@@ -55,6 +59,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_POINTSCLAWEDBACK']._serialized_end=492
   _globals['_POINTSADJUSTED']._serialized_start=494
   _globals['_POINTSADJUSTED']._serialized_end=586
-  _globals['_TIERCHANGED']._serialized_start=589
-  _globals['_TIERCHANGED']._serialized_end=816
+  _globals['_POINTSMOVED']._serialized_start=588
+  _globals['_POINTSMOVED']._serialized_end=674
+  _globals['_DEBTSETTLED']._serialized_start=676
+  _globals['_DEBTSETTLED']._serialized_end=762
+  _globals['_TIERCHANGED']._serialized_start=765
+  _globals['_TIERCHANGED']._serialized_end=992
 # @@protoc_insertion_point(module_scope)

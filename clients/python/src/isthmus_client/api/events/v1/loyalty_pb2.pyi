@@ -37,6 +37,18 @@ class PointsAdjusted(_message.Message):
     entry: _loyalty_pb2.LedgerEntry
     def __init__(self, entry: _Optional[_Union[_loyalty_pb2.LedgerEntry, _Mapping]] = ...) -> None: ...
 
+class PointsMoved(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: _loyalty_pb2.LedgerEntry
+    def __init__(self, entry: _Optional[_Union[_loyalty_pb2.LedgerEntry, _Mapping]] = ...) -> None: ...
+
+class DebtSettled(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: _loyalty_pb2.LedgerEntry
+    def __init__(self, entry: _Optional[_Union[_loyalty_pb2.LedgerEntry, _Mapping]] = ...) -> None: ...
+
 class TierChanged(_message.Message):
     __slots__ = ("customer_id", "account_id", "from_tier", "to_tier", "reason")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
