@@ -58,3 +58,18 @@ def test_complaint_call_becomes_a_case_and_an_interaction_in_its_thread(tmp_path
         "2024-05-03T10:15:00+02:00",
     )
     assert call["service_request_external_id"] == case["external_id"]
+    assert "state" not in case, "an open complaint leaves the case's workflow to the hub"
+
+
+def test_a_complaint_resolved_later_comes_again_resolved(tmp_path: Path) -> None:
+    sim = CallCenterSimulator(tmp_path, seed=0)
+    sim.drop("calls", [sim.call("C9", "K1", complaint=True, topic="Damaged parcel")])
+    (opened,), state = read(sim, "service_requests")
+    sim.drop("calls", [sim.call("C9", "K1", complaint=True, resolved=True, topic="Damaged parcel")])
+    (resolved,), _ = read(sim, "service_requests", state)
+    assert resolved["external_id"] == opened["external_id"]
+    assert (resolved["state"], resolved["resolution_code"]) == ("resolved", "RESOLVED_BY_CALL_CENTER")
+    calls, _ = read(sim, "interactions")
+    assert [c["service_request_external_id"] for c in calls] == [opened["external_id"]] * 2, (
+        "the call is in its complaint's thread, resolved or not"
+    )

@@ -300,7 +300,15 @@ class GrpcHub:
         opened = await self._call("OpenServiceRequest", self.cases.OpenServiceRequest, request)
         case = opened.service_request
         await self.ids.put(instance, "service_request", record["external_id"], case.service_request_id)
-        return Delivery(True, case.service_request_id, outcome="opened")
+        moves = mapping.change_service_request_states(system, instance, case, record)
+        for move in moves:
+            change = self.cases.ChangeServiceRequestState
+            case = (await self._call("ChangeServiceRequestState", change, move)).service_request
+        if opened.outcome == common_pb2.WRITE_OUTCOME_APPLIED:
+            outcome = "opened"
+        else:
+            outcome = "changed" if moves else "unchanged"
+        return Delivery(True, case.service_request_id, outcome=outcome)
 
     async def _interaction(self, instance: str, system: str, record: Record) -> Delivery:
         customer_id = await self.golden_id(system, record["customer_source_id"])

@@ -6,6 +6,7 @@ field goes into ``attributes``.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from google.protobuf.duration_pb2 import Duration
@@ -155,6 +156,61 @@ def open_service_request(
         actor=_connector_actor(instance),
         open_time=_ts(record["opened_at"]),
     )
+
+
+# The case workflow as the service allows it (service_request.proto, ServiceRequestState): from each
+# state, the states a case may move to next.
+_NEXT_STATES = {
+    "NEW": ("OPEN",),
+    "OPEN": ("PENDING_CUSTOMER", "RESOLVED"),
+    "PENDING_CUSTOMER": ("OPEN", "RESOLVED"),
+    "RESOLVED": ("OPEN", "CLOSED"),
+    "CLOSED": ("OPEN",),
+}
+# The resolution of a case the source resolved without saying how.
+RESOLVED_IN_SOURCE = "RESOLVED_IN_SOURCE"
+
+
+def _route(current: str, target: str) -> list[str]:
+    """The states a case passes through from ``current`` to ``target`` by the fewest moves (none when
+    it is there, or cannot get there: no move leads back to NEW)."""
+    routes: dict[str, list[str]] = {current: []}
+    queue = [current]
+    for state in queue:
+        for following in _NEXT_STATES.get(state, ()):
+            if following not in routes:
+                routes[following] = [*routes[state], following]
+                queue.append(following)
+    return routes.get(target, [])
+
+
+def change_service_request_states(
+    system: str, instance: str, case: service_request_pb2.ServiceRequest, record: Record
+) -> list[service_requests_pb2.ChangeServiceRequestStateRequest]:
+    """The moves that bring the hub's ``case`` to the state the source gives it (none without a
+    state): a complaint resolved in the call center is resolved in the hub, and so stops suppressing
+    its customer. Each move's request_id is made of the case's version before it, so a retried call
+    is a replay and a later change in the source (a reopening) is a new move."""
+    wanted = record.get("state")
+    if not wanted:
+        return []
+    current = service_request_pb2.ServiceRequestState.Name(case.state).removeprefix("SERVICE_REQUEST_STATE_")
+    moves = []
+    for n, target in enumerate(_route(current, wanted.upper())):
+        key = f"{system}\0{record['external_id']}\0{case.version + n}\0{target}"
+        resolving = target == "RESOLVED"
+        moves.append(
+            service_requests_pb2.ChangeServiceRequestStateRequest(
+                service_request_id=case.service_request_id,
+                target_state=f"SERVICE_REQUEST_STATE_{target}",
+                resolution_code=(record.get("resolution_code") or RESOLVED_IN_SOURCE) if resolving else "",
+                note=record.get("resolution_note", "") if resolving else "",
+                actor=_connector_actor(instance),
+                occur_time=_ts(record.get("updated_at")),
+                request_id="connector-" + hashlib.sha256(key.encode()).hexdigest()[:40],
+            )
+        )
+    return moves
 
 
 def record_abandoned_cart(

@@ -32,6 +32,9 @@ CALL_FIELDS = [
     "notes",
 ]
 KEEP_DIGESTS = 1000
+# The call's complaint flag: "Y" a complaint still open, "R" one the call center resolved (the export
+# carries the call again, flag changed, once it is resolved); "N" none.
+COMPLAINT = ("Y", "R")
 
 
 class CallCenterConnector(Connector):
@@ -107,7 +110,7 @@ class CallCenterConnector(Connector):
                     yield self._caller(data)
                 elif stream == "interactions":
                     yield self._interaction(data)
-                elif data["complaint"].upper() == "Y":
+                elif data["complaint"].upper() in COMPLAINT:
                     yield self._complaint(data)
             except ValueError as exc:
                 yield BadRecord(f"{where}: {exc}", ";".join(row), key=where)
@@ -144,12 +147,16 @@ class CallCenterConnector(Connector):
             "duration_seconds": int(d["duration_s"]),
             "occurred_at": self._time(d["started"]),
         }
-        if d["complaint"].upper() == "Y":
+        if d["complaint"].upper() in COMPLAINT:
             record["service_request_external_id"] = f"complaint-{d['call_id']}"
         return record
 
     def _complaint(self, d: dict[str, str]) -> dict[str, Any]:
+        # A resolved complaint says so; an open one leaves the case's workflow to the hub (it is NEW
+        # until someone takes it on).
+        resolved = {"state": "resolved", "resolution_code": "RESOLVED_BY_CALL_CENTER"}
         return {
+            **(resolved if d["complaint"].upper() == "R" else {}),
             "external_id": f"complaint-{d['call_id']}",
             "customer_source_id": d["caller_id"],
             "kind": "complaint",

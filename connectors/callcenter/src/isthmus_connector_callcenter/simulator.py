@@ -52,8 +52,10 @@ class CallCenterSimulator:
         duration: int = 240,
         topic: str = "Order status",
         complaint: bool = False,
+        resolved: bool = False,
         notes: str = "",
     ) -> list[str]:
+        """A call row; ``complaint`` raises one, ``resolved`` says the call center resolved it."""
         return [
             call_id,
             caller_id,
@@ -62,7 +64,7 @@ class CallCenterSimulator:
             str(duration),
             "IN",
             topic,
-            "Y" if complaint else "N",
+            ("R" if resolved else "Y") if complaint else "N",
             notes,
         ]
 
