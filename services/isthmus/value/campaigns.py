@@ -346,6 +346,16 @@ def in_control_group(campaign_id: str, customer_id: str, percent: int) -> bool:
     return int.from_bytes(digest[:8], "big") % 10_000 < percent * 100
 
 
+def no_sales_pitch(contact: Contact) -> tuple[Outcome, str] | None:
+    """Why the customer must not be approached with a sales pitch now (an open complaint, contact
+    suppression), or None: marketing campaigns and suggestions alike hold off."""
+    if contact.open_complaints > 0:
+        return Outcome.OPEN_COMPLAINT, f"{contact.open_complaints} open complaint(s): no sales pitch"
+    if contact.suppressed:
+        return Outcome.SUPPRESSED, "contact suppressed"
+    return None
+
+
 def decide(campaign: Campaign, contact: Contact, at: datetime, *, testing: bool = False) -> Decision:
     """Send, hold back as control, or refuse, with the reason in words.
 
@@ -371,12 +381,9 @@ def decide(campaign: Campaign, contact: Contact, at: datetime, *, testing: bool 
         )
         return Decision(cid, Outcome.FREQUENCY_CAP, f"already reached by this campaign ({cap})")
     if campaign.purpose is Purpose.MARKETING:
-        if contact.open_complaints > 0:
-            return Decision(
-                cid, Outcome.OPEN_COMPLAINT, f"{contact.open_complaints} open complaint(s): no sales pitch"
-            )
-        if contact.suppressed:
-            return Decision(cid, Outcome.SUPPRESSED, "contact suppressed")
+        held = no_sales_pitch(contact)
+        if held is not None:
+            return Decision(cid, *held)
         if campaign.channel not in contact.consents:
             return Decision(cid, Outcome.NO_CONSENT, f"no marketing consent for {campaign.channel}")
     if campaign.control_percent and in_control_group(campaign.campaign_id, cid, campaign.control_percent):

@@ -470,10 +470,19 @@ class SuggestionServicer(_Base, campaigns_pb2_grpc.SuggestionServiceServicer):
         if not request.customer_id:
             raise InvalidArgument("customer_id", "required")
         limit = page_size(request.max_suggestions, default=10, maximum=100, field="max_suggestions")
-        found, articles = await self._run(
-            lambda e: affinity_store.suggestions(e.session, request.customer_id, THRESHOLDS, limit)
-        )
+
+        async def suggest(e: Engagement) -> tuple[Any, Any, str]:
+            held = rules.no_sales_pitch(await e.contact(request.customer_id))
+            if held is not None:
+                return [], {}, held[1]
+            found, articles = await affinity_store.suggestions(
+                e.session, request.customer_id, THRESHOLDS, limit
+            )
+            return found, articles, ""
+
+        found, articles, withheld = await self._run(suggest)
         return pb.GetSuggestionsResponse(
+            withheld_reason=withheld,
             suggestions=[
                 pb.Suggestion(
                     sku=s.sku,
@@ -485,7 +494,7 @@ class SuggestionServicer(_Base, campaigns_pb2_grpc.SuggestionServiceServicer):
                     lift=s.lift,
                 )
                 for s in found
-            ]
+            ],
         )
 
     async def GetAlsoBought(self, request: pb.GetAlsoBoughtRequest, context: Any) -> Message:

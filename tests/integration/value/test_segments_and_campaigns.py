@@ -372,11 +372,20 @@ async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> N
     me = str(uuid.uuid4())
     await v.order(me, (tent, "camping", "200.00"))
     await v.settle()
-    found = (await v.suggestions.GetSuggestions(pb.GetSuggestionsRequest(customer_id=me))).suggestions
+    answer = await v.suggestions.GetSuggestions(pb.GetSuggestionsRequest(customer_id=me))
+    found = answer.suggestions
     kinds = {s.sku: s.kind for s in found}
     assert kinds[stove] == pb.SUGGESTION_KIND_CROSS_SELL
     assert kinds[tent_pro] == pb.SUGGESTION_KIND_UP_SELL
     assert tent not in kinds and mug not in kinds
+    assert found and not answer.withheld_reason
+    # An open complaint (here: the suppression it causes): no sales pitch, however good the match.
+    await v.publish(
+        sr_events.ContactSuppressionChanged(customer_id=me, suppressed=True, reason="open complaint"), me
+    )
+    await v.settle()
+    held = await v.suggestions.GetSuggestions(pb.GetSuggestionsRequest(customer_id=me))
+    assert (list(held.suggestions), held.withheld_reason) == ([], "contact suppressed")
     also = (await v.suggestions.GetAlsoBought(pb.GetAlsoBoughtRequest(sku=tent))).associations
     assert {a.also_bought_sku for a in also} == {stove, tent_pro}
     assert all(a.lift > 1 for a in also)

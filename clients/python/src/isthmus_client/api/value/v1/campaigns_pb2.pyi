@@ -627,10 +627,12 @@ class GetSuggestionsRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., max_suggestions: _Optional[int] = ...) -> None: ...
 
 class GetSuggestionsResponse(_message.Message):
-    __slots__ = ("suggestions",)
+    __slots__ = ("suggestions", "withheld_reason")
     SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    WITHHELD_REASON_FIELD_NUMBER: _ClassVar[int]
     suggestions: _containers.RepeatedCompositeFieldContainer[Suggestion]
-    def __init__(self, suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ...) -> None: ...
+    withheld_reason: str
+    def __init__(self, suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., withheld_reason: _Optional[str] = ...) -> None: ...
 
 class GetAlsoBoughtRequest(_message.Message):
     __slots__ = ("sku", "max_associations")

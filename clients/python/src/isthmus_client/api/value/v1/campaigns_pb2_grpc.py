@@ -833,7 +833,8 @@ class SuggestionServiceServicer:
     """
 
     def GetSuggestions(self, request, context):
-        """Cross-sell and up-sell suggestions for a customer, excluding what they already bought.
+        """Cross-sell and up-sell suggestions for a customer, excluding what they already bought; none while
+        the customer has an open complaint or is under contact suppression (withheld_reason says which).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
