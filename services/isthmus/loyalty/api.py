@@ -17,7 +17,7 @@ from isthmus.loyalty import codec, handlers
 from isthmus.loyalty.domain import Actor, EntryKind
 from isthmus.loyalty.handlers import Record, Uow
 from isthmus.loyalty.programme import Programme
-from isthmus.platform import requests
+from isthmus.platform import auth, requests
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
 
@@ -27,7 +27,8 @@ MAX_CUSTOMER_ID = 64  # the accounts table's customer_id column
 
 
 def _actor(message: Any) -> Actor:
-    return Actor(int(message.kind), message.id, message.display_name)
+    """The actor a request names, with the authenticated client that sent it beside it."""
+    return Actor(int(message.kind), message.id, message.display_name, auth.principal.get())
 
 
 class LoyaltyServicer(loyalty_pb2_grpc.LoyaltyServiceServicer):

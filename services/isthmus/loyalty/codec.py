@@ -16,7 +16,12 @@ __all__ = ["entry", "from_entry", "from_ts", "programme", "tier_ref", "ts"]
 
 
 def actor(value: Actor) -> common_pb2.Actor:
-    return common_pb2.Actor(kind=value.kind, id=value.id, display_name=value.display_name)  # type: ignore[arg-type]
+    return common_pb2.Actor(
+        kind=value.kind,  # type: ignore[arg-type]
+        id=value.id,
+        display_name=value.display_name,
+        principal=value.principal,
+    )
 
 
 def entry(e: Entry) -> loyalty_pb2.LedgerEntry:
@@ -66,7 +71,7 @@ def from_entry(m: loyalty_pb2.LedgerEntry) -> Entry:
         return_id=r.return_id,
         text=r.text,
         event_id=r.event_id,
-        actor=Actor(int(m.actor.kind), m.actor.id, m.actor.display_name),
+        actor=Actor(int(m.actor.kind), m.actor.id, m.actor.display_name, m.actor.principal),
     )
 
 

@@ -42,6 +42,7 @@ class Actor:
     kind: int = 0
     id: str = ""
     display_name: str = ""
+    principal: str = ""  # the authenticated client that made the call (Actor.principal in the API)
 
 
 SYSTEM = Actor(kind=4, id="loyalty")

@@ -113,7 +113,7 @@ def place_order(
         billing_address=codec.from_address(r, "billing_address"),
         placed_at=opt_ts(r, "place_time"),
         attributes=dict(r.attributes),
-        actor=codec.from_actor(r.actor),
+        actor=codec.caller(r.actor),
     )
 
 
@@ -277,7 +277,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             request.order_id,
             request.expected_version,
             opt_ts(request, at_field[action]),
-            codec.from_actor(request.actor),
+            codec.caller(request.actor),
             **extra,
             request=sent,
         )
@@ -326,7 +326,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             request.expected_version,
             reason,
             request.reason_text,
-            codec.from_actor(request.actor),
+            codec.caller(request.actor),
             opt_ts(request, "cancel_time"),
         )
 
@@ -357,7 +357,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             request.expected_version,
             lines,
             request.exchange,
-            codec.from_actor(request.actor),
+            codec.caller(request.actor),
             opt_ts(request, "return_time"),
         )
 
@@ -391,7 +391,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             lines,
             expected_at,
             getattr(request, "reason", ""),
-            codec.from_actor(request.actor),
+            codec.caller(request.actor),
         )
 
     async def BackorderLines(self, request: orders_pb2.BackorderLinesRequest, context: Any) -> Message:

@@ -24,6 +24,7 @@ from isthmus.orders.domain import (
     ReturnLine,
     State,
 )
+from isthmus.platform import auth
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2
 
@@ -37,11 +38,21 @@ def from_money(message: common_pb2.Money) -> Money:
 
 
 def actor(value: Actor) -> common_pb2.Actor:
-    return common_pb2.Actor(kind=value.kind, id=value.id, display_name=value.display_name)  # type: ignore[arg-type]
+    return common_pb2.Actor(
+        kind=value.kind,  # type: ignore[arg-type]
+        id=value.id,
+        display_name=value.display_name,
+        principal=value.principal,
+    )
 
 
 def from_actor(message: common_pb2.Actor) -> Actor:
-    return Actor(int(message.kind), message.id, message.display_name)
+    return Actor(int(message.kind), message.id, message.display_name, message.principal)
+
+
+def caller(message: common_pb2.Actor) -> Actor:
+    """The actor a request names, with the authenticated client that sent it beside it."""
+    return Actor(int(message.kind), message.id, message.display_name, auth.principal.get())
 
 
 def address(value: dict[str, object] | None) -> common_pb2.PostalAddress | None:

@@ -57,6 +57,7 @@ class Actor:
     kind: int = 0
     id: str = ""
     display_name: str = ""
+    principal: str = ""  # the authenticated client that made the call (Actor.principal in the API)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.paging import DEFAULT_PAGE_SIZE, page_size
 from isthmus.kernel.timestamps import opt_duration, ts
 from isthmus.kernel.violations import Violations
-from isthmus.platform import requests
+from isthmus.platform import auth, requests
 from isthmus.platform.batching import Batcher
 from isthmus.service_requests import handlers, messages
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
@@ -36,7 +36,7 @@ MAX_TEXT = 100_000
 
 def _actor(value: common_pb2.Actor) -> Actor:
     kind = common_pb2.ActorKind.Name(value.kind).removeprefix("ACTOR_KIND_") if value.kind else ""
-    return Actor("" if kind == "UNSPECIFIED" else kind, value.id, value.display_name)
+    return Actor("" if kind == "UNSPECIFIED" else kind, value.id, value.display_name, auth.principal.get())
 
 
 def _state(v: Violations, field: str, value: int) -> State | None:

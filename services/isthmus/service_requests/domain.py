@@ -92,6 +92,7 @@ class Actor:
     kind: str = ""  # USER, SERVICE, CONNECTOR, SYSTEM; empty when not given
     id: str = ""
     display_name: str = ""
+    principal: str = ""  # the authenticated client that made the call (Actor.principal in the API)
 
 
 SYSTEM = Actor("SYSTEM", "service-requests", "SLA and workflow rules")

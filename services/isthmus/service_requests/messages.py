@@ -10,7 +10,9 @@ from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 
 def actor(value: Actor) -> common_pb2.Actor:
     kind = f"ACTOR_KIND_{value.kind}" if value.kind else "ACTOR_KIND_UNSPECIFIED"
-    return common_pb2.Actor(kind=kind, id=value.id, display_name=value.display_name)
+    return common_pb2.Actor(
+        kind=kind, id=value.id, display_name=value.display_name, principal=value.principal
+    )
 
 
 def assignee(value: Assignee) -> pb.Assignee:

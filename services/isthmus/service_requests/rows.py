@@ -20,11 +20,14 @@ from isthmus.service_requests.domain import (
 
 def _actor(data: dict[str, str] | None) -> Actor:
     data = data or {}
-    return Actor(data.get("kind", ""), data.get("id", ""), data.get("display_name", ""))
+    return Actor(
+        data.get("kind", ""), data.get("id", ""), data.get("display_name", ""), data.get("principal", "")
+    )
 
 
 def _actor_json(actor: Actor) -> dict[str, str]:
-    return {"kind": actor.kind, "id": actor.id, "display_name": actor.display_name}
+    found = {"kind": actor.kind, "id": actor.id, "display_name": actor.display_name}
+    return {**found, "principal": actor.principal} if actor.principal else found
 
 
 def case_row(sr: ServiceRequest) -> dict[str, Any]:

@@ -22,28 +22,31 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eisthmus/common/v1/common.proto\x12\x11isthmus.common.v1\x1a google/protobuf/descriptor.proto\".\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"\x92\x01\n\rPostalAddress\x12\x15\n\raddress_lines\x18\x01 \x03(\t\x12\x10\n\x08locality\x18\x02 \x01(\t\x12\x1b\n\x13\x61\x64ministrative_area\x18\x03 \x01(\t\x12\x13\n\x0bpostal_code\x18\x04 \x01(\t\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12\x11\n\trecipient\x18\x06 \x01(\t\"U\n\x05\x41\x63tor\x12*\n\x04kind\x18\x01 \x01(\x0e\x32\x1c.isthmus.common.v1.ActorKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t*d\n\x0cWriteOutcome\x12\x1d\n\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15WRITE_OUTCOME_APPLIED\x10\x01\x12\x1a\n\x16WRITE_OUTCOME_REPLAYED\x10\x02*\x85\x01\n\tActorKind\x12\x1a\n\x16\x41\x43TOR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_KIND_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_KIND_SERVICE\x10\x02\x12\x18\n\x14\x41\x43TOR_KIND_CONNECTOR\x10\x03\x12\x15\n\x11\x41\x43TOR_KIND_SYSTEM\x10\x04*]\n\tValueTier\x12\x1a\n\x16VALUE_TIER_UNSPECIFIED\x10\x00\x12\x10\n\x0cVALUE_TIER_A\x10\x01\x12\x10\n\x0cVALUE_TIER_B\x10\x02\x12\x10\n\x0cVALUE_TIER_C\x10\x03:8\n\x0erequired_scope\x12\x1e.google.protobuf.MethodOptions\x18\xb5\x87\x03 \x01(\t:5\n\nevent_type\x12\x1f.google.protobuf.MessageOptions\x18\xb6\x87\x03 \x01(\t:9\n\x10\x63hecked_per_item\x12\x1d.google.protobuf.FieldOptions\x18\xb7\x87\x03 \x01(\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eisthmus/common/v1/common.proto\x12\x11isthmus.common.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/descriptor.proto\".\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"\x92\x01\n\rPostalAddress\x12\x15\n\raddress_lines\x18\x01 \x03(\t\x12\x10\n\x08locality\x18\x02 \x01(\t\x12\x1b\n\x13\x61\x64ministrative_area\x18\x03 \x01(\t\x12\x13\n\x0bpostal_code\x18\x04 \x01(\t\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12\x11\n\trecipient\x18\x06 \x01(\t\"n\n\x05\x41\x63tor\x12*\n\x04kind\x18\x01 \x01(\x0e\x32\x1c.isthmus.common.v1.ActorKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x17\n\tprincipal\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03*d\n\x0cWriteOutcome\x12\x1d\n\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15WRITE_OUTCOME_APPLIED\x10\x01\x12\x1a\n\x16WRITE_OUTCOME_REPLAYED\x10\x02*\x85\x01\n\tActorKind\x12\x1a\n\x16\x41\x43TOR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_KIND_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_KIND_SERVICE\x10\x02\x12\x18\n\x14\x41\x43TOR_KIND_CONNECTOR\x10\x03\x12\x15\n\x11\x41\x43TOR_KIND_SYSTEM\x10\x04*]\n\tValueTier\x12\x1a\n\x16VALUE_TIER_UNSPECIFIED\x10\x00\x12\x10\n\x0cVALUE_TIER_A\x10\x01\x12\x10\n\x0cVALUE_TIER_B\x10\x02\x12\x10\n\x0cVALUE_TIER_C\x10\x03:8\n\x0erequired_scope\x12\x1e.google.protobuf.MethodOptions\x18\xb5\x87\x03 \x01(\t:5\n\nevent_type\x12\x1f.google.protobuf.MessageOptions\x18\xb6\x87\x03 \x01(\t:9\n\x10\x63hecked_per_item\x12\x1d.google.protobuf.FieldOptions\x18\xb7\x87\x03 \x01(\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'isthmus.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WRITEOUTCOME']._serialized_start=421
-  _globals['_WRITEOUTCOME']._serialized_end=521
-  _globals['_ACTORKIND']._serialized_start=524
-  _globals['_ACTORKIND']._serialized_end=657
-  _globals['_VALUETIER']._serialized_start=659
-  _globals['_VALUETIER']._serialized_end=752
-  _globals['_MONEY']._serialized_start=87
-  _globals['_MONEY']._serialized_end=133
-  _globals['_DATE']._serialized_start=135
-  _globals['_DATE']._serialized_end=183
-  _globals['_POSTALADDRESS']._serialized_start=186
-  _globals['_POSTALADDRESS']._serialized_end=332
-  _globals['_ACTOR']._serialized_start=334
-  _globals['_ACTOR']._serialized_end=419
+  _globals['_ACTOR'].fields_by_name['principal']._loaded_options = None
+  _globals['_ACTOR'].fields_by_name['principal']._serialized_options = b'\342A\001\003'
+  _globals['_WRITEOUTCOME']._serialized_start=479
+  _globals['_WRITEOUTCOME']._serialized_end=579
+  _globals['_ACTORKIND']._serialized_start=582
+  _globals['_ACTORKIND']._serialized_end=715
+  _globals['_VALUETIER']._serialized_start=717
+  _globals['_VALUETIER']._serialized_end=810
+  _globals['_MONEY']._serialized_start=120
+  _globals['_MONEY']._serialized_end=166
+  _globals['_DATE']._serialized_start=168
+  _globals['_DATE']._serialized_end=216
+  _globals['_POSTALADDRESS']._serialized_start=219
+  _globals['_POSTALADDRESS']._serialized_end=365
+  _globals['_ACTOR']._serialized_start=367
+  _globals['_ACTOR']._serialized_end=477
 # @@protoc_insertion_point(module_scope)
