@@ -28,13 +28,20 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from isthmus.customers import convert
 from isthmus.customers.batch_io import comparisons_json
 from isthmus.customers.deps import UnitOfWork, actor_json
 from isthmus.customers.matching import Comparison, Features, Matcher, Scored, own_evidence, shared_contacts
 from isthmus.customers.merging import relink
 from isthmus.customers.records import Record
-from isthmus.customers.steward import ACTIVE, PENDING, golden_of, record_history, save, weigh_reviews
+from isthmus.customers.steward import (
+    ACTIVE,
+    PENDING,
+    emit_customer,
+    golden_of,
+    record_history,
+    save,
+    weigh_reviews,
+)
 from isthmus.customers.store import CustomerRow, SourceRow, customer_columns
 from isthmus.customers.survivorship import Golden, diff
 from isthmus.customers.tables import customers, match_reviews, merges
@@ -340,7 +347,7 @@ async def _apply(
             related=[v.source],
             source=v.ref,
         )
-        await _emit(uow, target, v.ref, None)
+        await emit_customer(uow, target, v.ref, None)
     if opened:
         await weigh_reviews(uow.session, opened)
     for cid, why in reasons.items():
@@ -364,7 +371,7 @@ async def _apply(
             changes=changes,
             related=sorted(related[cid]),
         )
-        await _emit(uow, cid, None, sorted({c[0] for c in changes}))
+        await emit_customer(uow, cid, None, sorted({c[0] for c in changes}))
 
 
 async def _new_customer(uow: UnitOfWork, now: datetime) -> str:
@@ -435,17 +442,3 @@ async def _review(uow: UnitOfWork, v: _Verdict, candidate: str, matcher: Matcher
         review_id,
     )
     return review_id
-
-
-async def _emit(
-    uow: UnitOfWork, cid: str, created_by: tuple[str, str] | None, changed: list[str] | None
-) -> None:
-    row = await uow.repo.customer_row(cid)
-    assert row is not None
-    sources = (await uow.repo.source_rows_of([cid]))[cid]
-    msg = convert.customer(row, sources=sources)
-    if created_by is not None:
-        cause = pb.SourceReference(source_system=created_by[0], source_id=created_by[1])
-        uow.record(ev.CustomerCreated(customer=msg, source_record=cause), cid)
-    else:
-        uow.record(ev.CustomerUpdated(customer=msg, changed_fields=changed or []), cid)

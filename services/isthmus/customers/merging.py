@@ -17,6 +17,7 @@ from isthmus.customers.steward import (
     MERGED,
     PENDING,
     active,
+    emit_customer,
     golden_from,
     golden_of,
     record_history,
@@ -281,8 +282,9 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
         )
         restored_rows.append((cid, merge, row))
     await _re_resolve_arrivals(uow, host.customer_id, restored_rows, unmerge_id, now)
+    restored_golden: dict[str, Golden] = {}
     for cid, _merge, row in restored_rows:
-        golden = await golden_of(uow, cid)
+        golden = restored_golden[cid] = await golden_of(uow, cid)
         version = await save(uow, row, golden, state=ACTIVE, merged_into=None, flags=set(), now=now)
         await record_history(
             uow,
@@ -328,5 +330,10 @@ async def _unmerge(uow: UnitOfWork, req: api.UnmergeCustomerRequest) -> str:
             ),
             host.customer_id,
         )
+    # The host's golden record changed and the restored customers have theirs again: whoever follows
+    # golden values (write-back to the source systems, the 360, segments) hears it as any change.
+    for cid, restored in restored_golden.items():
+        await emit_customer(uow, cid, None, sorted(restored.flat()))
+    await emit_customer(uow, host.customer_id, None, sorted({c[0] for c in diff(before, golden.flat())}))
     await remember(uow, "unmerge", req, unmerge_id, now)
     return unmerge_id

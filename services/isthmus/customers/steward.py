@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.customers import convert
 from isthmus.customers.deps import UnitOfWork, actor_json
 from isthmus.customers.records import Record
 from isthmus.customers.store import CustomerRow, SourceRow, customer_columns
@@ -25,6 +26,7 @@ from isthmus.kernel.ids import new_uuid
 from isthmus.platform import auth, requests
 from isthmus.platform.sql import any_of
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.events.v1 import customers_pb2 as ev
 
 ACTIVE, MERGED, ERASED = pb.CUSTOMER_STATE_ACTIVE, pb.CUSTOMER_STATE_MERGED, pb.CUSTOMER_STATE_ERASED
 PENDING = pb.QUALITY_FLAG_PENDING_REVIEW
@@ -192,3 +194,20 @@ async def open_review_flags(uow: UnitOfWork, customer_id: str) -> bool:
         .limit(1)
     )
     return (await uow.session.execute(stmt)).first() is not None
+
+
+async def emit_customer(
+    uow: UnitOfWork, cid: str, created_by: tuple[str, str] | None, changed: list[str] | None
+) -> None:
+    """The customer's CustomerCreated (``created_by``: the source record that made it) or
+    CustomerUpdated (``changed``: the golden fields that changed), with its golden record and sources
+    as stored now."""
+    row = await uow.repo.customer_row(cid)
+    assert row is not None
+    sources = (await uow.repo.source_rows_of([cid]))[cid]
+    msg = convert.customer(row, sources=sources)
+    if created_by is not None:
+        cause = pb.SourceReference(source_system=created_by[0], source_id=created_by[1])
+        uow.record(ev.CustomerCreated(customer=msg, source_record=cause), cid)
+    else:
+        uow.record(ev.CustomerUpdated(customer=msg, changed_fields=changed or []), cid)

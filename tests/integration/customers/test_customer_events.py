@@ -46,11 +46,34 @@ async def test_create_update_merge_unmerge_and_erase_each_record_their_event(mas
         "customers.CustomerUpdated",
         "customers.CustomersMerged",
         "customers.CustomerUnmerged",
+        "customers.CustomerUpdated",
     ]
     assert await published.types_for([b.customer_id]) == [
         "customers.CustomerCreated",
+        "customers.CustomerUpdated",
         "customers.CustomerErased",
     ]
+    # An unmerge changes the host's golden record and gives the restored customer its own back: each
+    # is a CustomerUpdated (write-back corrects the source systems), with the records each holds now.
+    host, restored = (
+        [e for e in published.events if e.type == "customers.CustomerUpdated" and e.aggregate_id == c][-1]
+        for c in (a.customer_id, b.customer_id)
+    )
+    assert [(s.source_system, s.source_id) for s in host.payload.customer.sources] == [
+        ("erp", f"EV1-{uid}"),
+        ("webshop", f"EV2-{uid}"),
+    ]
+    assert [(s.source_system, s.source_id) for s in restored.payload.customer.sources] == [
+        ("callcenter", f"EV3-{uid}")
+    ]
+    assert restored.payload.customer.name.given_name == "Piet"
+    assert list(restored.payload.changed_fields) == [
+        "birth_date",
+        "name.family_name",
+        "name.given_name",
+        "phones[0].number",
+    ], "all it holds: it was gone"
+    assert list(host.payload.changed_fields) == ["phones[1].number"], "the restored customer's phone left"
     # The merge's event carries every record the survivor holds after it, the moved one included.
     (merge,) = [
         e
