@@ -49,8 +49,24 @@ class ConnectorMetrics:
             registry=registry,
         )
 
+        self.write_backs = Counter(
+            "isthmus_connector_write_backs_total",
+            "Golden customer changes handed to a connector's write(), by outcome (written, failed). A"
+            " failed one fails its event, which is retried and then dead-lettered (isthmus dlq).",
+            ["connector_instance", "outcome"],
+            registry=registry,
+        )
+
     def collectors(self) -> list[Counter | Gauge]:
-        return [self.read, self.accepted, self.rejected, self.retries, self.lag, self.last_success]
+        return [
+            self.read,
+            self.accepted,
+            self.rejected,
+            self.retries,
+            self.lag,
+            self.last_success,
+            self.write_backs,
+        ]
 
 
 _METRICS: ConnectorMetrics | None = None

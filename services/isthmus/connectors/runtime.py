@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from isthmus.connectors.engine import ReplayResult, Syncer, SyncResult, replay
+from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import PluginManager
 from isthmus.connectors.sdk import (
     CANONICAL_STREAMS,
@@ -282,7 +283,13 @@ class ConnectorRuntime:
             if not ids:
                 continue
             change = GoldenChange(customer_id, ids, tuple(changed_fields), values)
-            await asyncio.to_thread(connector.write, change)
+            counted = connector_metrics().write_backs
+            try:
+                await asyncio.to_thread(connector.write, change)
+            except Exception:
+                counted.labels(inst.name, "failed").inc()
+                raise
+            counted.labels(inst.name, "written").inc()
             written += 1
         return written
 

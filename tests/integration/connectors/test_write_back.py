@@ -20,6 +20,7 @@ import grpc
 import pytest
 from free_ports import free_port
 from isthmus_connector_erp.simulator import ErpSimulator
+from prometheus_client import REGISTRY
 
 from isthmus.platform import config, hub
 from isthmus.platform.events import create_bus
@@ -75,6 +76,8 @@ async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(
             "ISTHMUS_CUSTOMERS_DEFAULT_REGION": "DE",
         }
     )
+    written = {"connector_instance": "erp", "outcome": "written"}
+    before = REGISTRY.get_sample_value("isthmus_connector_write_backs_total", written) or 0.0
     try:
         bus = create_bus(settings, FAST)
         async with hub.running(settings, ["customers", "connectors"], bus=bus) as h, h.channel() as channel:
@@ -103,6 +106,8 @@ async def test_a_phone_learnt_from_the_shop_is_written_back_to_the_erp(
                 return erp.contact(contact)["phone"] or None
 
             assert await eventually(written_back, "the golden phone in the ERP") == "+49302222222"
+            after = REGISTRY.get_sample_value("isthmus_connector_write_backs_total", written) or 0.0
+            assert after > before, "counted as written"
             await h.runtime.bus.drain(timeout=20)
         # The shop's own record is not written back to the shop (it has no write support), and the
         # ERP's name and email were already the golden ones: only the phone changed there.
