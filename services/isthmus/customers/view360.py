@@ -2,8 +2,8 @@
 
 Every orders.*, service_requests.*, loyalty.* and value.* event carries a snapshot of its aggregate;
 the projection keeps the latest snapshot per order, case, loyalty account and value, plus one timeline
-entry per
-event (keyed by event id, so a redelivery adds nothing). Reads gather the customer's own rows and
+entry per event (keyed by event id, so a redelivery adds nothing); the customer master's own consent
+changes are timeline entries too. Reads gather the customer's own rows and
 those of customers merged into it, so merges and unmerges need no rewrite of the model.
 
 Several consumers (replicas, and batches within one) apply events at once and in any order, so each
@@ -62,6 +62,7 @@ from isthmus.platform.sql import any_of, upsert_many
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.customers.v1 import records_pb2 as rpb
+from isthmus_client.api.events.v1 import customers_pb2 as cev
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
 from isthmus_client.api.events.v1 import orders_pb2 as oev
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
@@ -72,6 +73,7 @@ from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 _TS = DateTime(timezone=True)
 CLOSED = ("RESOLVED", "CLOSED")  # a case's states that put it among the 360's recent, not its open
 ROUTING_KEYS = (
+    "customers.ConsentChanged",
     "orders.*",
     "service_requests.*",
     "loyalty.*",
@@ -397,6 +399,20 @@ class Projection:
             )
         elif hasattr(p, "service_request"):
             self._case(rows, event, p, at)
+        elif isinstance(p, cev.ConsentChanged):
+            c = p.consent
+            channel = label(rpb.ConsentChannel, c.channel)
+            source = f" ({c.source})" if c.source else ""
+            self._timeline_row(
+                rows,
+                event,
+                p.customer_id,
+                c360.TIMELINE_ENTRY_KIND_CONSENT,
+                _dt(c.give_time, at),
+                f"{channel.title()} marketing consent {label(rpb.ConsentStatus, c.status).lower()}{source}",
+                channel,
+                {},
+            )
         elif isinstance(p, lev.TierChanged):
             self._loyalty(rows, p.customer_id, at, tier=(p.to_tier.tier_id, p.to_tier.name))
             self._timeline_row(

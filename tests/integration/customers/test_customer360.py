@@ -298,6 +298,34 @@ async def test_points_moved_by_a_merge_and_debt_settled_keep_the_360s_balance_ri
     assert titles[:2] == ["Debt settled: -200 (balance 1000)", "Points moved: 600 (balance 1200)"]
 
 
+async def test_a_consent_change_is_on_the_360s_timeline(world: World):
+    uid = uuid.uuid4().hex[:8]
+    a = await upsert(
+        world.master, person("webshop", f"C360-{uid}", "Nele", f"{uid}Nord", email=f"n{uid}@example.com")
+    )
+    for status, at in ((pb.CONSENT_STATUS_GRANTED, 100), (pb.CONSENT_STATUS_WITHDRAWN, 200)):
+        await world.master.SetConsent(
+            api.SetConsentRequest(
+                customer_id=a.customer_id,
+                channel=pb.CONSENT_CHANNEL_EMAIL,
+                status=status,
+                source="webshop:newsletter",
+                give_time=ts(at),
+            )
+        )
+    await world.hub.runtime.bus.drain(timeout=20)
+    view = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    ).customer360
+    consents = [
+        (t.summary, t.occur_time.seconds) for t in view.timeline if t.kind == c360.TIMELINE_ENTRY_KIND_CONSENT
+    ]
+    assert consents == [
+        ("Email marketing consent withdrawn (webshop:newsletter)", 200),
+        ("Email marketing consent granted (webshop:newsletter)", 100),
+    ]
+
+
 async def test_a_timeline_paged_while_events_arrive_shows_each_entry_once(world: World):
     uid = uuid.uuid4().hex[:8]
     cid = (await upsert(world.master, person("erp", f"T360-{uid}", "Ute", f"{uid}Paging"))).customer_id
