@@ -284,12 +284,15 @@ class GrpcHub:
                     uuid.uuid5(uuid.NAMESPACE_URL, f"isthmus:pay:{system}:{record['external_order_id']}")
                 ),
             )
-            await self._call("PayOrder", self.orders.PayOrder, pay)
-        return Delivery(
-            True,
-            order.order_id,
-            outcome="created" if created.outcome == common_pb2.WRITE_OUTCOME_APPLIED else "unchanged",
-        )
+            order = (await self._call("PayOrder", self.orders.PayOrder, pay)).order
+        cancel = mapping.cancel_order(system, instance, order, record)
+        if cancel is not None:
+            await self._call("CancelOrder", self.orders.CancelOrder, cancel)
+        if created.outcome == common_pb2.WRITE_OUTCOME_APPLIED:
+            outcome = "created"
+        else:
+            outcome = "cancelled" if cancel is not None else "unchanged"
+        return Delivery(True, order.order_id, outcome=outcome)
 
     async def _case(self, instance: str, system: str, record: Record) -> Delivery:
         customer_id = await self.golden_id(system, record["customer_source_id"])

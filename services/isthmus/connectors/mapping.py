@@ -158,6 +158,26 @@ def open_service_request(
     )
 
 
+def cancel_order(
+    system: str, instance: str, order: order_pb2.Order, record: Record
+) -> orders_pb2.CancelOrderRequest | None:
+    """The cancellation of an order the source cancelled (``cancelled_at``), unless the hub's order is
+    cancelled already; the reason defaults to ``other``. One request id per order, so a re-sync of
+    the cancelled order is a replay. An order the hub shipped meanwhile is refused (FAILED_PRECONDITION:
+    the record is dead-lettered with the reason), as a return, not a cancellation, undoes it there."""
+    if not record.get("cancelled_at") or order.state == order_pb2.ORDER_STATE_CANCELLED:
+        return None
+    key = f"isthmus:cancel:{system}:{record['external_order_id']}"
+    return orders_pb2.CancelOrderRequest(
+        order_id=order.order_id,
+        reason_code=_enum("CANCELLATION_REASON", record.get("cancellation_reason") or "other"),
+        reason_text=record.get("cancellation_note", ""),
+        actor=_connector_actor(instance),
+        cancel_time=_ts(record["cancelled_at"]),
+        request_id="connector-" + hashlib.sha256(key.encode()).hexdigest()[:40],
+    )
+
+
 # The case workflow as the service allows it (service_request.proto, ServiceRequestState): from each
 # state, the states a case may move to next.
 _NEXT_STATES = {

@@ -206,4 +206,16 @@ def _order(obj: dict[str, Any]) -> dict[str, Any]:
     if obj.get("financial_status") == "paid":
         record["paid_at"] = obj.get("processed_at") or obj["created_at"]
         record["payment_reference"] = f"webshop:{obj['id']}"
+    if obj.get("cancelled_at"):
+        record["cancelled_at"] = obj["cancelled_at"]
+        record["cancellation_reason"] = _CANCEL_REASONS.get(str(obj.get("cancel_reason")), "other")
     return record
+
+
+# The shop's cancel_reason, as the canonical order's cancellation_reason.
+_CANCEL_REASONS = {
+    "customer": "customer_request",
+    "fraud": "fraud_suspected",
+    "inventory": "out_of_stock",
+    "declined": "payment_failed",
+}

@@ -105,6 +105,15 @@ class ShopSimulator:
             "line_items": [{"sku": s, "title": t, "quantity": q, "price": p} for s, t, q, p in items],
         })  # fmt: skip
 
+    def cancel_order(self, order_id: int, reason: str, at: str) -> dict[str, Any]:
+        """The shop cancels an order (``cancel_reason``: customer, fraud, inventory, declined, other)."""
+        order = dict(self.data["orders"][order_id], cancelled_at=at, cancel_reason=reason)
+        before = order.pop("updated_at", "")
+        while (stamp := self._stamp()) <= before:  # a change the next incremental read must see
+            pass
+        order["updated_at"] = stamp
+        return self.put("orders", order)
+
     def add_cart(
         self,
         customer_id: int,
