@@ -72,6 +72,7 @@ class Outcome(enum.IntEnum):
     FREQUENCY_CAP = 6
     OUTSIDE_SCHEDULE = 7
     NOT_RUNNING = 8
+    WITHDRAWN = 9  # a marketing message due later, withdrawn before: a complaint or suppression came first
 
     @property
     def eligible(self) -> bool:

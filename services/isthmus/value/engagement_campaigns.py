@@ -330,6 +330,11 @@ class Campaigns(Audience):
             message = (
                 rules.message_for(campaign, occurrence) if decision.outcome is rules.Outcome.SEND else None
             )
+            later = (
+                message is not None
+                and campaign.purpose is rules.Purpose.MARKETING
+                and message.send_after > now
+            )
             rows.append(
                 {
                     "campaign_id": campaign.campaign_id,
@@ -338,6 +343,7 @@ class Campaigns(Audience):
                     "outcome": int(decision.outcome),
                     "reason": decision.reason,
                     "message_id": message.message_id if message else None,
+                    "send_after": message.send_after if message is not None and later else None,
                     "decide_time": now,
                     "opened": False,
                     "bought": False,
@@ -366,6 +372,26 @@ class Campaigns(Audience):
             )
         )
         return True
+
+    async def withdraw_due_later(self, customer_id: str, reason: str, now: datetime) -> int:
+        """Withdraw the customer's marketing messages requested for later and not due yet (a complaint
+        opened, or the customer was suppressed): each becomes WITHDRAWN and a
+        value.CampaignMessageWithdrawn tells delivery systems to drop it. How many."""
+        c = campaign_decisions.c
+        pending = and_(c.customer_id == customer_id, c.outcome == int(rules.Outcome.SEND), c.send_after > now)
+        found = (await self.session.execute(select(c.campaign_id, c.message_id).where(pending))).all()
+        if not found:
+            return 0
+        await self.session.execute(
+            update(campaign_decisions)
+            .where(pending)
+            .values(outcome=int(rules.Outcome.WITHDRAWN), reason=f"withdrawn before it was due: {reason}")
+        )
+        for campaign_id, message_id in found:
+            await self.publisher.message_withdrawn(
+                self.session, message_id, campaign_id, customer_id, reason, now
+            )
+        return len(found)
 
     async def responded(self, message_id: str, response: rules.Response) -> bool:
         """A delivery system's report; OPENED, CLICKED and BOUGHT count. False for an unknown message."""

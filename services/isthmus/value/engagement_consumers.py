@@ -240,6 +240,8 @@ async def on_service_event(
 ) -> None:
     if isinstance(message, service_requests_pb2.ContactSuppressionChanged):
         await e.change_profile(message.customer_id, {"suppressed": bool(message.suppressed)})
+        if message.suppressed:
+            await e.withdraw_due_later(message.customer_id, "contact suppressed", e.clock())
         return
     case = message.service_request
     if case.kind != service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT:
@@ -249,6 +251,7 @@ async def on_service_event(
     open_ids = set(jsoncodec.loads(row["open_complaints"]))
     if case.state in _OPEN:
         open_ids.add(case.service_request_id)
+        await e.withdraw_due_later(case.customer_id, "open complaint", e.clock())
     else:
         open_ids.discard(case.service_request_id)
     await e.change_profile(case.customer_id, {"open_complaints": sorted(open_ids)})

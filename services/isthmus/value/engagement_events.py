@@ -75,6 +75,24 @@ class OutboxPublisher:
         )
         await self._record(session, message, request.customer_id)
 
+    async def message_withdrawn(
+        self,
+        session: AsyncSession,
+        message_id: str,
+        campaign_id: str,
+        customer_id: str,
+        reason: str,
+        at: datetime,
+    ) -> None:
+        message = value_pb2.CampaignMessageWithdrawn(
+            message_id=message_id,
+            campaign_id=campaign_id,
+            customer_id=customer_id,
+            reason=reason,
+            withdraw_time=ts(at),
+        )
+        await self._record(session, message, customer_id)
+
     async def cart_abandoned(self, session: AsyncSession, cart: Any, at: datetime) -> None:
         request: campaigns_pb2.RecordAbandonedCartRequest = cart
         message = value_pb2.CartAbandoned(

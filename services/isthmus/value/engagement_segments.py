@@ -64,6 +64,16 @@ class Publisher(Protocol):
         """``cart`` is the RecordAbandonedCartRequest, recorded for the first time."""
         ...
 
+    async def message_withdrawn(
+        self,
+        session: AsyncSession,
+        message_id: str,
+        campaign_id: str,
+        customer_id: str,
+        reason: str,
+        at: datetime,
+    ) -> None: ...
+
 
 # The value facts of customers (value, RFM, tier, churn) as Profile fields, from the value tables.
 ValueFacts = Callable[[AsyncSession, Sequence[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]

@@ -115,6 +115,9 @@ campaign_decisions = Table(
     Column("outcome", SmallInteger, nullable=False),
     Column("reason", Text, nullable=False),
     Column("message_id", String(36), nullable=True, unique=True),
+    # A marketing message requested for later: when it is due. Until then a complaint or suppression
+    # of the customer withdraws it (outcome WITHDRAWN, value.CampaignMessageWithdrawn).
+    Column("send_after", _TS, nullable=True),
     Column("decide_time", _TS, nullable=False),
     Column("opened", Boolean, nullable=False),
     Column("bought", Boolean, nullable=False),

@@ -358,6 +358,47 @@ async def test_withdrawn_consent_and_lifted_suppression_are_followed(value_hub: 
     assert sent() == ["cart:webshop:granted", "cart:webshop:lifted"]
 
 
+async def test_a_message_due_later_is_withdrawn_when_a_complaint_opens_first(value_hub: Hub) -> None:
+    v = value_hub
+    customer, other, quiet = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    tomorrow = await v.live_campaign(
+        name="Carts, a day later",
+        trigger=pb.CAMPAIGN_TRIGGER_CART_ABANDONED,
+        schedule=pb.CampaignSchedule(delay={"seconds": 86400}),
+    )
+    for who in (customer, other, quiet):
+        await v.consent(who)
+    await v.settle()
+    for who in (customer, other, quiet):
+        await v.cart(who, f"later-{who[:6]}")
+    await v.settle()
+    requested = {
+        m.customer_id: m.message_id
+        for m in v.of(value_pb2.CampaignMessageRequested)
+        if m.campaign_id == tomorrow
+    }
+    assert set(requested) == {customer, other, quiet}
+
+    await v.complaint(customer)  # before the message is due
+    await v.publish(sr_events.ContactSuppressionChanged(customer_id=quiet, suppressed=True), quiet)
+    await v.settle()
+    withdrawn = [m for m in v.of(value_pb2.CampaignMessageWithdrawn) if m.campaign_id == tomorrow]
+    assert sorted((m.message_id, m.customer_id, m.reason) for m in withdrawn) == sorted(
+        [(requested[customer], customer, "open complaint"), (requested[quiet], quiet, "contact suppressed")]
+    )
+    decisions = await v.campaigns.ListCampaignDecisions(pb.ListCampaignDecisionsRequest(campaign_id=tomorrow))
+    outcomes = {d.customer_id: d.outcome for d in decisions.campaign_decisions}
+    assert outcomes == {
+        customer: pb.CAMPAIGN_OUTCOME_WITHDRAWN,
+        other: pb.CAMPAIGN_OUTCOME_SEND,
+        quiet: pb.CAMPAIGN_OUTCOME_WITHDRAWN,
+    }
+
+    await v.complaint(customer)  # a second complaint: nothing left to withdraw
+    await v.settle()
+    assert len([m for m in v.of(value_pb2.CampaignMessageWithdrawn) if m.campaign_id == tomorrow]) == 2
+
+
 async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> None:
     v = value_hub
     tag = uuid.uuid4().hex[:6]

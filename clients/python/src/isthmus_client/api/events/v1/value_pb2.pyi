@@ -117,6 +117,20 @@ class CartAbandoned(_message.Message):
     recovery_url: str
     def __init__(self, customer_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_cart_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[_campaigns_pb2.CartLine, _Mapping]]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., abandon_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recovery_url: _Optional[str] = ...) -> None: ...
 
+class CampaignMessageWithdrawn(_message.Message):
+    __slots__ = ("message_id", "campaign_id", "customer_id", "reason", "withdraw_time")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAW_TIME_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    campaign_id: str
+    customer_id: str
+    reason: str
+    withdraw_time: _timestamp_pb2.Timestamp
+    def __init__(self, message_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., withdraw_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class CampaignMessageResponded(_message.Message):
     __slots__ = ("message_id", "response", "respond_time")
     class MessageResponse(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

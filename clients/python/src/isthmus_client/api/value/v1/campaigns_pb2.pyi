@@ -56,6 +56,7 @@ class CampaignOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CAMPAIGN_OUTCOME_FREQUENCY_CAP: _ClassVar[CampaignOutcome]
     CAMPAIGN_OUTCOME_OUTSIDE_SCHEDULE: _ClassVar[CampaignOutcome]
     CAMPAIGN_OUTCOME_NOT_RUNNING: _ClassVar[CampaignOutcome]
+    CAMPAIGN_OUTCOME_WITHDRAWN: _ClassVar[CampaignOutcome]
 
 class SuggestionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -90,6 +91,7 @@ CAMPAIGN_OUTCOME_OPEN_COMPLAINT: CampaignOutcome
 CAMPAIGN_OUTCOME_FREQUENCY_CAP: CampaignOutcome
 CAMPAIGN_OUTCOME_OUTSIDE_SCHEDULE: CampaignOutcome
 CAMPAIGN_OUTCOME_NOT_RUNNING: CampaignOutcome
+CAMPAIGN_OUTCOME_WITHDRAWN: CampaignOutcome
 SUGGESTION_KIND_UNSPECIFIED: SuggestionKind
 SUGGESTION_KIND_CROSS_SELL: SuggestionKind
 SUGGESTION_KIND_UP_SELL: SuggestionKind
