@@ -45,13 +45,23 @@ class Trigger(enum.IntEnum):
     TIER_UP = 5
     BIRTHDAY = 6
     HIGH_VALUE_COMPLAINT = 7
+    ORDER_BACKORDERED = 8
+    DETAILS_CHANGED = 9
 
 
 class Purpose(enum.IntEnum):
-    """Marketing reaches out to sell; escalation alerts service staff about a customer, never sells."""
+    """Marketing reaches out to sell; escalation alerts service staff about a customer, never sells;
+    service tells the customer about their own order or account (a backorder, a change to their
+    details): owed to every customer it concerns, so no consent, complaint, suppression, control group
+    nor frequency cap holds it back."""
 
     MARKETING = 1
     ESCALATION = 2
+    SERVICE = 3
+
+
+# The triggers of service messages.
+SERVICE_TRIGGERS = frozenset({Trigger.ORDER_BACKORDERED, Trigger.DETAILS_CHANGED})
 
 
 class CampaignState(enum.IntEnum):
@@ -138,7 +148,9 @@ class Campaign:
 
     @property
     def purpose(self) -> Purpose:
-        return Purpose.ESCALATION if self.trigger is Trigger.HIGH_VALUE_COMPLAINT else Purpose.MARKETING
+        if self.trigger is Trigger.HIGH_VALUE_COMPLAINT:
+            return Purpose.ESCALATION
+        return Purpose.SERVICE if self.trigger in SERVICE_TRIGGERS else Purpose.MARKETING
 
 
 def define(
@@ -175,6 +187,12 @@ def define(
         v.add(f"{prefix}.trigger_tiers", f"{sorted(tiers - set(VALUE_TIERS))} are not value tiers (A, B, C)")
     if not 0 <= control_percent <= MAX_CONTROL_PERCENT:
         v.add(f"{prefix}.control_percent", f"must be between 0 and {MAX_CONTROL_PERCENT}")
+    if trigger in SERVICE_TRIGGERS and control_percent:
+        v.add(
+            f"{prefix}.control_percent", "must be 0: a service message is owed to every customer it concerns"
+        )
+    if trigger in SERVICE_TRIGGERS and frequency_cap is not None:
+        v.add(f"{prefix}.frequency_cap", "leave it out: a service message answers every order or change")
     if frequency_cap is not None and frequency_cap <= timedelta(0):
         v.add(f"{prefix}.frequency_cap", "must be positive (leave it out for once per customer)")
     if not 1.0 <= lapse_factor <= 10.0:
@@ -372,8 +390,10 @@ def decide(campaign: Campaign, contact: Contact, at: datetime, *, testing: bool 
         return Decision(cid, Outcome.NOT_RUNNING, f"campaign is {campaign.state.name.lower()}")
     if not campaign.schedule.open_at(at):
         return Decision(cid, Outcome.OUTSIDE_SCHEDULE, "outside the campaign's schedule")
-    if contact.last_decided_at is not None and (
-        campaign.frequency_cap is None or at - contact.last_decided_at < campaign.frequency_cap
+    if (
+        campaign.purpose is not Purpose.SERVICE
+        and contact.last_decided_at is not None
+        and (campaign.frequency_cap is None or at - contact.last_decided_at < campaign.frequency_cap)
     ):
         cap = (
             "once per customer"

@@ -50,7 +50,12 @@ CUSTOMER_EVENTS = (
     "customers.CustomerUnmerged",
     "customers.CustomerErased",
 )
-ORDER_EVENTS = ("orders.OrderPlaced", "orders.OrderCancelled", "orders.OrderReturned")
+ORDER_EVENTS = (
+    "orders.OrderPlaced",
+    "orders.OrderCancelled",
+    "orders.OrderReturned",
+    "orders.OrderBackordered",
+)
 SERVICE_EVENTS = (
     "service_requests.ServiceRequestOpened",
     "service_requests.ServiceRequestStateChanged",
@@ -126,7 +131,22 @@ def _customer_changes(customer: records_pb2.Customer) -> dict[str, Any]:
 
 async def on_customer_event(e: Engagement, message: Any) -> None:
     if isinstance(message, (customers_pb2.CustomerCreated, customers_pb2.CustomerUpdated)):
-        await e.change_profile(message.customer.customer_id, _customer_changes(message.customer))
+        customer = message.customer
+        await e.change_profile(customer.customer_id, _customer_changes(customer))
+        # A source system changed the customer's details (not a merge, an unmerge or a household move).
+        if isinstance(message, customers_pb2.CustomerUpdated) and message.HasField("source_record"):
+            await e.occur(
+                rules.Occurrence(
+                    rules.Trigger.DETAILS_CHANGED,
+                    customer.customer_id,
+                    e.clock(),
+                    reference=f"customer:{customer.customer_id}:v{customer.version}",
+                    variables={
+                        "changed": ",".join(message.changed_fields),
+                        "source_system": message.source_record.source_system,
+                    },
+                )
+            )
     elif isinstance(message, customers_pb2.ConsentChanged):
         contact = await e.contact(message.customer_id)
         channel = records_pb2.ConsentChannel.Name(message.consent.channel).removeprefix("CONSENT_CHANNEL_")
@@ -225,6 +245,22 @@ async def on_order_event(e: Engagement, message: Any) -> None:
                     },
                 )
             )
+    elif isinstance(message, orders_pb2.OrderBackordered):
+        expected = from_ts(message.expect_time).isoformat() if message.HasField("expect_time") else ""
+        await e.occur(
+            rules.Occurrence(
+                rules.Trigger.ORDER_BACKORDERED,
+                customer_id,
+                e.clock(),
+                reference=f"backorder:{order.order_id}:{order.version}",  # each backorder of the order
+                variables={
+                    "order_id": order.order_id,
+                    "skus": ",".join(x.sku for x in message.backordered_lines),
+                    "expect_time": expected,
+                    "reason": message.reason,
+                },
+            )
+        )
     elif isinstance(message, orders_pb2.OrderCancelled):
         open_units = {x.sku: int(x.quantity - x.returned_quantity) for x in order.lines if x.sku}
         await _counts(e.session).released(customer_id, open_units)

@@ -32,6 +32,7 @@ from isthmus.value.tables import cases, customers
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import customers_pb2, value_pb2
+from isthmus_client.api.events.v1 import orders_pb2 as order_events
 from isthmus_client.api.events.v1 import service_requests_pb2 as sr_events
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import (
@@ -397,6 +398,60 @@ async def test_a_message_due_later_is_withdrawn_when_a_complaint_opens_first(val
     await v.complaint(customer)  # a second complaint: nothing left to withdraw
     await v.settle()
     assert len([m for m in v.of(value_pb2.CampaignMessageWithdrawn) if m.campaign_id == tomorrow]) == 2
+
+
+async def test_service_messages_tell_of_a_backorder_and_confirm_changed_details_whatever_the_marketing_rules(
+    value_hub: Hub,
+) -> None:
+    v = value_hub
+    customer = str(uuid.uuid4())
+    backorders = await v.live_campaign(name="Backorder notice", trigger=pb.CAMPAIGN_TRIGGER_ORDER_BACKORDERED)
+    details = await v.live_campaign(name="Details confirmation", trigger=pb.CAMPAIGN_TRIGGER_DETAILS_CHANGED)
+    await v.complaint(customer)  # and no marketing consent: neither holds a service message back
+    await v.settle()
+
+    order = order_pb2.Order(order_id=str(uuid.uuid4()), customer_id=customer, version=3)
+    late = order_pb2.OrderLine(sku="MOWER", quantity=1)
+    for version in (3, 5):  # two backorders of one order: two notices
+        order.version = version
+        await v.publish(
+            order_events.OrderBackordered(
+                order=order, backordered_lines=[late], reason="supplier late", expect_time=ts(v.clock())
+            ),
+            order.order_id,
+        )
+    golden = records_pb2.Customer(customer_id=customer, version=7)
+    by_erp = records_pb2.SourceReference(source_system="erp", source_id="K-1")
+    await v.publish(
+        customers_pb2.CustomerUpdated(
+            customer=golden, changed_fields=["emails[0].address"], source_record=by_erp
+        ),
+        customer,
+    )
+    golden.version = 8  # changed by a merge or a household move, not by a source: nothing to confirm
+    await v.publish(
+        customers_pb2.CustomerUpdated(customer=golden, changed_fields=["phones[0].number"]), customer
+    )
+    await v.settle()
+
+    requested = [m for m in v.of(value_pb2.CampaignMessageRequested) if m.customer_id == customer]
+    notices = [m for m in requested if m.campaign_id == backorders]
+    assert [(m.reference, m.variables["skus"], m.purpose) for m in notices] == [
+        (f"backorder:{order.order_id}:3", "MOWER", pb.CAMPAIGN_PURPOSE_SERVICE),
+        (f"backorder:{order.order_id}:5", "MOWER", pb.CAMPAIGN_PURPOSE_SERVICE),
+    ]
+    [confirmed] = [m for m in requested if m.campaign_id == details]
+    assert (confirmed.variables["changed"], confirmed.variables["source_system"]) == (
+        "emails[0].address",
+        "erp",
+    )
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await v.live_campaign(
+            name="Sampled", trigger=pb.CAMPAIGN_TRIGGER_ORDER_BACKORDERED, control_percent=10
+        )
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "campaign.control_percent" in refused.value.details()
 
 
 async def test_suggestions_from_what_other_customers_bought(value_hub: Hub) -> None:

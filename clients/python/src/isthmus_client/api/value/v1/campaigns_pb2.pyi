@@ -30,12 +30,15 @@ class CampaignTrigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CAMPAIGN_TRIGGER_TIER_UP: _ClassVar[CampaignTrigger]
     CAMPAIGN_TRIGGER_BIRTHDAY: _ClassVar[CampaignTrigger]
     CAMPAIGN_TRIGGER_HIGH_VALUE_COMPLAINT: _ClassVar[CampaignTrigger]
+    CAMPAIGN_TRIGGER_ORDER_BACKORDERED: _ClassVar[CampaignTrigger]
+    CAMPAIGN_TRIGGER_DETAILS_CHANGED: _ClassVar[CampaignTrigger]
 
 class CampaignPurpose(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CAMPAIGN_PURPOSE_UNSPECIFIED: _ClassVar[CampaignPurpose]
     CAMPAIGN_PURPOSE_MARKETING: _ClassVar[CampaignPurpose]
     CAMPAIGN_PURPOSE_ESCALATION: _ClassVar[CampaignPurpose]
+    CAMPAIGN_PURPOSE_SERVICE: _ClassVar[CampaignPurpose]
 
 class CampaignState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -74,9 +77,12 @@ CAMPAIGN_TRIGGER_LAPSED: CampaignTrigger
 CAMPAIGN_TRIGGER_TIER_UP: CampaignTrigger
 CAMPAIGN_TRIGGER_BIRTHDAY: CampaignTrigger
 CAMPAIGN_TRIGGER_HIGH_VALUE_COMPLAINT: CampaignTrigger
+CAMPAIGN_TRIGGER_ORDER_BACKORDERED: CampaignTrigger
+CAMPAIGN_TRIGGER_DETAILS_CHANGED: CampaignTrigger
 CAMPAIGN_PURPOSE_UNSPECIFIED: CampaignPurpose
 CAMPAIGN_PURPOSE_MARKETING: CampaignPurpose
 CAMPAIGN_PURPOSE_ESCALATION: CampaignPurpose
+CAMPAIGN_PURPOSE_SERVICE: CampaignPurpose
 CAMPAIGN_STATE_UNSPECIFIED: CampaignState
 CAMPAIGN_STATE_DRAFT: CampaignState
 CAMPAIGN_STATE_TESTING: CampaignState
