@@ -2,9 +2,10 @@
 
 Every orders.*, service_requests.*, loyalty.* and value.* event carries a snapshot of its aggregate;
 the projection keeps the latest snapshot per order, case, loyalty account and value, plus one timeline
-entry per event (keyed by event id, so a redelivery adds nothing); the customer master's own consent
-changes are timeline entries too. Reads gather the customer's own rows and
-those of customers merged into it, so merges and unmerges need no rewrite of the model.
+entry per event (keyed by event id, so a redelivery adds nothing); the campaign messages requested for
+the customer (or withdrawn) and the customer master's own consent changes are timeline entries too.
+Reads gather the customer's own rows and those of customers merged into it, so merges and unmerges
+need no rewrite of the model.
 
 Several consumers (replicas, and batches within one) apply events at once and in any order, so each
 row keeps only what is newer than what it holds, decided by the database in the write itself: an
@@ -69,6 +70,7 @@ from isthmus_client.api.events.v1 import service_requests_pb2 as sev
 from isthmus_client.api.events.v1 import value_pb2 as vev
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
+from isthmus_client.api.value.v1 import campaigns_pb2 as cpb
 
 _TS = DateTime(timezone=True)
 CLOSED = ("RESOLVED", "CLOSED")  # a case's states that put it among the 360's recent, not its open
@@ -79,6 +81,8 @@ ROUTING_KEYS = (
     "loyalty.*",
     "value.CustomerValueChanged",
     "value.CustomerTierChanged",
+    "value.CampaignMessageRequested",
+    "value.CampaignMessageWithdrawn",
 )
 
 
@@ -427,6 +431,32 @@ class Projection:
             )
         elif isinstance(p, vev.CustomerValueChanged):
             self._value_row(rows, p, at)
+        elif isinstance(p, vev.CampaignMessageRequested):
+            trigger = label(cpb.CampaignTrigger, p.trigger).replace("_", " ").lower()
+            purpose = label(cpb.CampaignPurpose, p.purpose).lower()
+            channel = label(rpb.ConsentChannel, p.channel)
+            what = f"{purpose.title()} message requested ({channel.lower()})"
+            self._timeline_row(
+                rows,
+                event,
+                p.customer_id,
+                c360.TIMELINE_ENTRY_KIND_CAMPAIGN,
+                at,
+                f"{what}: {trigger}, template {p.template_id}",
+                channel,
+                {"campaign_id": p.campaign_id, "message_id": p.message_id},
+            )
+        elif isinstance(p, vev.CampaignMessageWithdrawn):
+            self._timeline_row(
+                rows,
+                event,
+                p.customer_id,
+                c360.TIMELINE_ENTRY_KIND_CAMPAIGN,
+                _dt(p.withdraw_time, at),
+                f"Campaign message withdrawn before it was due: {p.reason}",
+                "",
+                {"campaign_id": p.campaign_id, "message_id": p.message_id},
+            )
         elif isinstance(p, vev.CustomerTierChanged):
             tier = label(common_pb2.ValueTier, p.to_tier)
             self._timeline_row(

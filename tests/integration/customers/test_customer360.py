@@ -29,6 +29,7 @@ from isthmus_client.api.events.v1 import value_pb2 as vev
 from isthmus_client.api.loyalty.v1 import loyalty_pb2
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
+from isthmus_client.api.value.v1 import campaigns_pb2
 from isthmus_client.api.value.v1 import value_pb2 as vpb
 
 from .helpers import person, upsert
@@ -323,6 +324,41 @@ async def test_a_consent_change_is_on_the_360s_timeline(world: World):
     assert consents == [
         ("Email marketing consent withdrawn (webshop:newsletter)", 200),
         ("Email marketing consent granted (webshop:newsletter)", 100),
+    ]
+
+
+async def test_campaign_messages_to_the_customer_are_on_the_360s_timeline(world: World):
+    uid = uuid.uuid4().hex[:8]
+    a = await upsert(
+        world.master, person("webshop", f"M360c-{uid}", "Ole", f"{uid}Ost", email=f"ole{uid}@example.com")
+    )
+    cid = a.customer_id
+    requested = vev.CampaignMessageRequested(
+        message_id=str(uuid.uuid4()),
+        campaign_id="carts",
+        customer_id=cid,
+        channel=pb.CONSENT_CHANNEL_EMAIL,
+        template_id="cart-reminder",
+        purpose=campaigns_pb2.CAMPAIGN_PURPOSE_MARKETING,
+        trigger=campaigns_pb2.CAMPAIGN_TRIGGER_CART_ABANDONED,
+    )
+    await world.publish(requested, cid)
+    withdrawn = vev.CampaignMessageWithdrawn(
+        message_id=requested.message_id,
+        campaign_id="carts",
+        customer_id=cid,
+        reason="open complaint",
+        withdraw_time=ts(10_000_000_000),
+    )
+    await world.publish(withdrawn, cid)
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    found = [
+        (t.summary, dict(t.references)) for t in view.timeline if t.kind == c360.TIMELINE_ENTRY_KIND_CAMPAIGN
+    ]
+    refs = {"campaign_id": "carts", "message_id": requested.message_id}
+    assert found == [
+        ("Campaign message withdrawn before it was due: open complaint", refs),
+        ("Marketing message requested (email): cart abandoned, template cart-reminder", refs),
     ]
 
 

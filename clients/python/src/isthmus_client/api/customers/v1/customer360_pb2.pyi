@@ -24,6 +24,7 @@ class TimelineEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TIMELINE_ENTRY_KIND_LOYALTY: _ClassVar[TimelineEntryKind]
     TIMELINE_ENTRY_KIND_CONSENT: _ClassVar[TimelineEntryKind]
     TIMELINE_ENTRY_KIND_VALUE: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_CAMPAIGN: _ClassVar[TimelineEntryKind]
 TIMELINE_ENTRY_KIND_UNSPECIFIED: TimelineEntryKind
 TIMELINE_ENTRY_KIND_CUSTOMER: TimelineEntryKind
 TIMELINE_ENTRY_KIND_ORDER: TimelineEntryKind
@@ -32,6 +33,7 @@ TIMELINE_ENTRY_KIND_INTERACTION: TimelineEntryKind
 TIMELINE_ENTRY_KIND_LOYALTY: TimelineEntryKind
 TIMELINE_ENTRY_KIND_CONSENT: TimelineEntryKind
 TIMELINE_ENTRY_KIND_VALUE: TimelineEntryKind
+TIMELINE_ENTRY_KIND_CAMPAIGN: TimelineEntryKind
 
 class OrderSummary(_message.Message):
     __slots__ = ("order_count", "revenue", "last_order", "as_of_time")
