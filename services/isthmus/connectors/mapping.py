@@ -189,6 +189,9 @@ _NEXT_STATES = {
 }
 # The resolution of a case the source resolved without saying how.
 RESOLVED_IN_SOURCE = "RESOLVED_IN_SOURCE"
+# A state the source gives that a case in the hub is already past: a resolved case the hub closed
+# since stays closed (reaching RESOLVED again would mean reopening it).
+_PAST = {"RESOLVED": {"CLOSED"}}
 
 
 def _route(current: str, target: str) -> list[str]:
@@ -215,6 +218,8 @@ def change_service_request_states(
     if not wanted:
         return []
     current = service_request_pb2.ServiceRequestState.Name(case.state).removeprefix("SERVICE_REQUEST_STATE_")
+    if current in _PAST.get(wanted.upper(), ()):
+        return []
     moves = []
     for n, target in enumerate(_route(current, wanted.upper())):
         key = f"{system}\0{record['external_id']}\0{case.version + n}\0{target}"

@@ -38,6 +38,7 @@ def test_no_state_no_move_and_nothing_leads_back_to_new() -> None:
     assert moves(srp.SERVICE_REQUEST_STATE_OPEN) == []
     assert moves(srp.SERVICE_REQUEST_STATE_OPEN, state="new") == []
     assert moves(srp.SERVICE_REQUEST_STATE_RESOLVED, state="resolved") == []
+    assert moves(srp.SERVICE_REQUEST_STATE_CLOSED, state="resolved") == [], "closed is past resolved"
 
 
 def test_a_reopened_case_moves_again_under_a_new_request_id() -> None:
