@@ -62,6 +62,9 @@ class Purpose(enum.IntEnum):
 
 # The triggers of service messages.
 SERVICE_TRIGGERS = frozenset({Trigger.ORDER_BACKORDERED, Trigger.DETAILS_CHANGED})
+# Triggers that happen to most customers again and again (every change a source sends): remembered
+# only while a campaign answers them, not for every customer update of a backfill.
+RECORDED_WHEN_ANSWERED = frozenset({Trigger.DETAILS_CHANGED})
 
 
 class CampaignState(enum.IntEnum):

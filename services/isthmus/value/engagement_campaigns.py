@@ -54,6 +54,9 @@ class Actor:
 class Campaigns(Audience):
     """Campaigns, their triggers and the calendar, over the profiles and segments of ``Audience``."""
 
+    # The triggers some campaign not stopped answers, read once a unit of work (see occur_all).
+    _answered: frozenset[int] | None = None
+
     # ------------------------------------------------------------ campaigns
 
     async def campaign(self, campaign_id: str) -> rules.Campaign:
@@ -257,6 +260,19 @@ class Campaigns(Audience):
     async def occur_all(self, occurrences: Sequence[rules.Occurrence]) -> list[rules.Decision]:
         """Several things happened, in this order: remembered in one statement, each decided on by
         the production campaigns of its trigger (read once a trigger)."""
+        if any(o.trigger in rules.RECORDED_WHEN_ANSWERED for o in occurrences):
+            if self._answered is None:
+                stopped = int(rules.CampaignState.STOPPED)
+                found = await self.session.execute(
+                    select(campaign_table.c.trigger).where(campaign_table.c.state != stopped).distinct()
+                )
+                self._answered = frozenset(int(r[0]) for r in found)
+            answered = self._answered
+            occurrences = [
+                o
+                for o in occurrences
+                if o.trigger not in rules.RECORDED_WHEN_ANSWERED or o.trigger in answered
+            ]
         if not occurrences:
             return []
         await insert_many(
