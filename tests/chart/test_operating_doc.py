@@ -159,7 +159,9 @@ def test_the_connectors_scopes_are_what_the_hub_client_calls_need() -> None:
         "/isthmus.customers.v1.CustomerMasterService/SetConsent",
         "/isthmus.orders.v1.OrderService/CreateOrder",
         "/isthmus.orders.v1.OrderService/PayOrder",
+        "/isthmus.orders.v1.OrderService/CancelOrder",
         "/isthmus.service_requests.v1.ServiceRequestService/OpenServiceRequest",
+        "/isthmus.service_requests.v1.ServiceRequestService/ChangeServiceRequestState",
         "/isthmus.service_requests.v1.ServiceRequestService/LogInteraction",
         "/isthmus.value.v1.CampaignService/RecordAbandonedCart",
     }

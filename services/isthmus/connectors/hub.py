@@ -305,8 +305,9 @@ class GrpcHub:
         await self.ids.put(instance, "service_request", record["external_id"], case.service_request_id)
         moves = mapping.change_service_request_states(system, instance, case, record)
         for move in moves:
-            change = self.cases.ChangeServiceRequestState
-            case = (await self._call("ChangeServiceRequestState", change, move)).service_request
+            case = (
+                await self._call("ChangeServiceRequestState", self.cases.ChangeServiceRequestState, move)
+            ).service_request
         if opened.outcome == common_pb2.WRITE_OUTCOME_APPLIED:
             outcome = "opened"
         else:
