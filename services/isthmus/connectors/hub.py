@@ -13,6 +13,7 @@ for the dead-letter store.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from isthmus.connectors.sdk import (
 )
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
-from isthmus_client.api.orders.v1 import orders_pb2, orders_pb2_grpc
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
 from isthmus_client.api.value.v1 import campaigns_pb2_grpc
 from isthmus_client.errors import CONFIGURATION_REASONS, code_of, error_info, field_violations
@@ -285,14 +286,39 @@ class GrpcHub:
                 ),
             )
             order = (await self._call("PayOrder", self.orders.PayOrder, pay)).order
+        before = order.version
         cancel = mapping.cancel_order(system, instance, order, record)
         if cancel is not None:
-            await self._call("CancelOrder", self.orders.CancelOrder, cancel)
+            order = (await self._call("CancelOrder", self.orders.CancelOrder, cancel)).order
+        order = await self._fulfilled(instance, system, order, record)
         if created.outcome == common_pb2.WRITE_OUTCOME_APPLIED:
             outcome = "created"
         else:
-            outcome = "cancelled" if cancel is not None else "unchanged"
+            outcome = "changed" if order.version != before else "unchanged"
         return Delivery(True, order.order_id, outcome=outcome)
+
+    async def _fulfilled(
+        self, instance: str, system: str, order: order_pb2.Order, record: Record
+    ) -> order_pb2.Order:
+        """The shipment, delivery and returns the source reports, each applied once. A return is
+        known by the source's return id (kept in the id map: request ids are remembered for days,
+        a re-sync can come months later)."""
+        ship = mapping.ship_order(system, instance, order, record)
+        if ship is not None:
+            order = (await self._call("ShipOrder", self.orders.ShipOrder, ship)).order
+        deliver = mapping.deliver_order(system, instance, order, record)
+        if deliver is not None:
+            order = (await self._call("DeliverOrder", self.orders.DeliverOrder, deliver)).order
+        for returned in record.get("returns") or ():
+            key = f"{record['external_order_id']}/{returned['return_id']}"
+            key = key if len(key) <= 200 else hashlib.sha256(key.encode()).hexdigest()  # the id map's width
+            if await self.ids.get(instance, "return", key):
+                continue
+            request = mapping.return_order_lines(system, instance, order, record, returned)
+            done = await self._call("ReturnOrderLines", self.orders.ReturnOrderLines, request)
+            await self.ids.put(instance, "return", key, done.order_return.return_id)
+            order = done.order
+        return order
 
     async def _case(self, instance: str, system: str, record: Record) -> Delivery:
         customer_id = await self.golden_id(system, record["customer_source_id"])

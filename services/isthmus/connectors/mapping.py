@@ -158,6 +158,11 @@ def open_service_request(
     )
 
 
+def _once(*parts: str) -> str:
+    """A request id the same source fact always gives (a re-sync of it is a replay)."""
+    return "connector-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+
+
 def cancel_order(
     system: str, instance: str, order: order_pb2.Order, record: Record
 ) -> orders_pb2.CancelOrderRequest | None:
@@ -167,14 +172,65 @@ def cancel_order(
     the record is dead-lettered with the reason), as a return, not a cancellation, undoes it there."""
     if not record.get("cancelled_at") or order.state == order_pb2.ORDER_STATE_CANCELLED:
         return None
-    key = f"isthmus:cancel:{system}:{record['external_order_id']}"
     return orders_pb2.CancelOrderRequest(
         order_id=order.order_id,
         reason_code=_enum("CANCELLATION_REASON", record.get("cancellation_reason") or "other"),
         reason_text=record.get("cancellation_note", ""),
         actor=_connector_actor(instance),
         cancel_time=_ts(record["cancelled_at"]),
-        request_id="connector-" + hashlib.sha256(key.encode()).hexdigest()[:40],
+        request_id=_once("cancel", system, record["external_order_id"]),
+    )
+
+
+def ship_order(
+    system: str, instance: str, order: order_pb2.Order, record: Record
+) -> orders_pb2.ShipOrderRequest | None:
+    """The shipment of a paid order the source shipped (``shipped_at``), with carrier and tracking."""
+    if not record.get("shipped_at") or order.state != order_pb2.ORDER_STATE_PAID:
+        return None
+    return orders_pb2.ShipOrderRequest(
+        order_id=order.order_id,
+        carrier=record.get("carrier", ""),
+        tracking_number=record.get("tracking_number", ""),
+        ship_time=_ts(record["shipped_at"]),
+        actor=_connector_actor(instance),
+        request_id=_once("ship", system, record["external_order_id"]),
+    )
+
+
+def deliver_order(
+    system: str, instance: str, order: order_pb2.Order, record: Record
+) -> orders_pb2.DeliverOrderRequest | None:
+    """The delivery of a shipped order the source says arrived (``delivered_at``)."""
+    if not record.get("delivered_at") or order.state != order_pb2.ORDER_STATE_SHIPPED:
+        return None
+    return orders_pb2.DeliverOrderRequest(
+        order_id=order.order_id,
+        deliver_time=_ts(record["delivered_at"]),
+        actor=_connector_actor(instance),
+        request_id=_once("deliver", system, record["external_order_id"]),
+    )
+
+
+def return_order_lines(
+    system: str, instance: str, order: order_pb2.Order, record: Record, returned: Record
+) -> orders_pb2.ReturnOrderLinesRequest:
+    """One of the source's returns (``returns[]``): its lines by the order's line ids, with reasons."""
+    return orders_pb2.ReturnOrderLinesRequest(
+        order_id=order.order_id,
+        lines=[
+            order_pb2.ReturnLine(
+                line_id=line["line_id"],
+                quantity=line["quantity"],
+                reason_code=_enum("RETURN_REASON", line.get("reason") or "other"),
+                reason_text=line.get("note", ""),
+            )
+            for line in returned["lines"]
+        ],
+        exchange=bool(returned.get("exchange")),
+        actor=_connector_actor(instance),
+        return_time=_ts(returned["returned_at"]),
+        request_id=_once("return", system, record["external_order_id"], returned["return_id"]),
     )
 
 

@@ -1,4 +1,5 @@
-"""An order the shop cancels after it was synced is cancelled in the hub, with the shop's reason.
+"""An order's life in the shop after it was synced reaches the hub: a cancellation with its reason,
+a shipment, a delivery and returns with their reasons, each once.
 
 The shop's order object carries ``cancelled_at`` and ``cancel_reason`` once cancelled (and a new
 ``updated_at``, so the next incremental read sees it); the e-commerce connector maps them to the
@@ -76,5 +77,66 @@ async def test_an_order_cancelled_in_the_shop_is_cancelled_in_the_hub(
                 assert (await in_hub()).version == cancelled.version
             finally:
                 connectors.close()
+    finally:
+        shop.close()
+
+
+async def test_an_order_shipped_delivered_and_partly_returned_in_the_shop_is_so_in_the_hub(
+    pg_database: str, tmp_path: Path
+) -> None:
+    shop = ShopSimulator(tmp_path, seed=0, rate_limit_every=0)
+    mara = shop.add_customer("Mara", "Lind", "mara@lind.example")
+    placed = shop.add_order(mara["id"], [("TENT-1", "Tent", 1, "199.00"), ("PEG-10", "Pegs", 4, "2.50")])
+    settings = hub_settings(pg_database)
+    inst = Instance(
+        "shop", "ecommerce", {**shop.config(), "source_system": "webshop"}, 3600, ("customers", "orders")
+    )
+    try:
+        async with hub.running(settings, ["customers", "orders"]) as h, h.channel() as channel:
+            orders = orders_pb2_grpc.OrderServiceStub(channel)
+
+            async def in_hub() -> order_pb2.Order:
+                request = orders_pb2.GetOrderByExternalIdRequest(
+                    source_system="webshop", external_order_id=str(placed["id"])
+                )
+                return (await orders.GetOrderByExternalId(request)).order
+
+            connectors = local_runtime(settings, channel, [inst])
+            try:
+                await connectors.sync("shop", progress=False)
+                shop.fulfil_order(placed["id"], "2024-04-21T10:00:00+00:00", tracking="00340434")
+                await connectors.sync("shop", progress=False)
+                shipped = await in_hub()
+                assert (shipped.state, shipped.carrier, shipped.tracking_number) == (
+                    order_pb2.ORDER_STATE_SHIPPED,
+                    "DHL",
+                    "00340434",
+                )
+                shop.fulfil_order(
+                    placed["id"], "2024-04-21T10:00:00+00:00", tracking="00340434",
+                    delivered_at="2024-04-23T12:00:00+00:00",
+                )  # fmt: skip
+                shop.refund_order(placed["id"], 901, "2024-04-25T09:00:00+00:00", [(2, 3, "damaged")])
+                await connectors.sync("shop", progress=False)
+                returned = await in_hub()
+                assert returned.state == order_pb2.ORDER_STATE_DELIVERED
+                [back] = returned.returns
+                assert [(x.line_id, x.quantity, x.reason_code) for x in back.lines] == [
+                    ("2", 3, order_pb2.RETURN_REASON_DAMAGED)
+                ]
+            finally:
+                connectors.close()
+            # Months later, another process (its id map read from the database), the order read again.
+            shop.refund_order(placed["id"], 902, "2024-07-01T09:00:00+00:00", [(1, 1, "unwanted")])
+            later = local_runtime(settings, channel, [inst])
+            try:
+                await later.sync("shop", progress=False)
+            finally:
+                later.close()
+            final = await in_hub()
+            assert [[(x.line_id, x.quantity, x.reason_code) for x in r.lines] for r in final.returns] == [
+                [("2", 3, order_pb2.RETURN_REASON_DAMAGED)],
+                [("1", 1, order_pb2.RETURN_REASON_CHANGED_MIND)],
+            ], "each of the shop's refunds once"
     finally:
         shop.close()

@@ -209,8 +209,42 @@ def _order(obj: dict[str, Any]) -> dict[str, Any]:
     if obj.get("cancelled_at"):
         record["cancelled_at"] = obj["cancelled_at"]
         record["cancellation_reason"] = _CANCEL_REASONS.get(str(obj.get("cancel_reason")), "other")
+    for shipped in (obj.get("fulfillments") or [])[:1]:
+        record["shipped_at"] = shipped["created_at"]
+        record["carrier"] = shipped.get("tracking_company") or ""
+        record["tracking_number"] = shipped.get("tracking_number") or ""
+        if shipped.get("shipment_status") == "delivered" and shipped.get("delivered_at"):
+            record["delivered_at"] = shipped["delivered_at"]
+    refunds = [r for r in obj.get("refunds") or [] if r.get("refund_line_items")]
+    if refunds:
+        record["returns"] = [
+            {
+                "return_id": str(r["id"]),
+                "returned_at": r["created_at"],
+                "lines": [
+                    {
+                        "line_id": str(x["line_item"]),
+                        "quantity": x["quantity"],
+                        "reason": _RETURN_REASONS.get(str(x.get("reason")), "other"),
+                    }
+                    for x in r["refund_line_items"]
+                ],
+            }
+            for r in refunds
+        ]
     return record
 
+
+# The shop's refund line reasons, as the canonical return's.
+_RETURN_REASONS = {
+    "damaged": "damaged",
+    "defective": "defective",
+    "wrong_item": "wrong_item",
+    "not_as_described": "not_as_described",
+    "size_too_small": "size_or_fit",
+    "size_too_large": "size_or_fit",
+    "unwanted": "changed_mind",
+}
 
 # The shop's cancel_reason, as the canonical order's cancellation_reason.
 _CANCEL_REASONS = {

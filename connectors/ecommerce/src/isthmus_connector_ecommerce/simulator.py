@@ -105,14 +105,38 @@ class ShopSimulator:
             "line_items": [{"sku": s, "title": t, "quantity": q, "price": p} for s, t, q, p in items],
         })  # fmt: skip
 
-    def cancel_order(self, order_id: int, reason: str, at: str) -> dict[str, Any]:
-        """The shop cancels an order (``cancel_reason``: customer, fraud, inventory, declined, other)."""
-        order = dict(self.data["orders"][order_id], cancelled_at=at, cancel_reason=reason)
+    def _changed(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The order with a new updated_at: a change the next incremental read must see."""
         before = order.pop("updated_at", "")
-        while (stamp := self._stamp()) <= before:  # a change the next incremental read must see
+        while (stamp := self._stamp()) <= before:
             pass
         order["updated_at"] = stamp
         return self.put("orders", order)
+
+    def fulfil_order(
+        self, order_id: int, at: str, *, carrier: str = "DHL", tracking: str = "", delivered_at: str = ""
+    ) -> dict[str, Any]:
+        """The shop ships an order (a fulfillment), and later marks it delivered."""
+        fulfillment = {"created_at": at, "tracking_company": carrier, "tracking_number": tracking}
+        if delivered_at:
+            fulfillment |= {"shipment_status": "delivered", "delivered_at": delivered_at}
+        return self._changed(dict(self.data["orders"][order_id], fulfillments=[fulfillment]))
+
+    def refund_order(
+        self, order_id: int, refund_id: int, at: str, lines: list[tuple[int, int, str]]
+    ) -> dict[str, Any]:
+        """The shop refunds goods sent back: (line number from 1, quantity, reason) per line."""
+        order = dict(self.data["orders"][order_id])
+        refund = {
+            "id": refund_id,
+            "created_at": at,
+            "refund_line_items": [{"line_item": n, "quantity": q, "reason": r} for n, q, r in lines],
+        }
+        return self._changed(dict(order, refunds=[*order.get("refunds", []), refund]))
+
+    def cancel_order(self, order_id: int, reason: str, at: str) -> dict[str, Any]:
+        """The shop cancels an order (``cancel_reason``: customer, fraud, inventory, declined, other)."""
+        return self._changed(dict(self.data["orders"][order_id], cancelled_at=at, cancel_reason=reason))
 
     def add_cart(
         self,
