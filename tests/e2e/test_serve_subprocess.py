@@ -125,11 +125,14 @@ def test_sigterm_stops_the_process_cleanly(pg_url, amqp_url, tmp_path):
         "ISTHMUS_GRPC_PORT": str(port),
         "ISTHMUS_METRICS_PORT": "0",
         "ISTHMUS_DATA_DIR": str(tmp_path),
+        "ISTHMUS_ORDERS_SOURCE_SYSTEM": "erp",  # a typo the process names, and otherwise ignores
     }
     with running("serve", "orders", env=env, port=port) as process:
         process.terminate()
         assert process.wait(timeout=30) == 0
-        assert "shutting down" in process.stderr.read()
+        logged = process.stderr.read()
+        assert "shutting down" in logged
+        assert "ISTHMUS_ORDERS_SOURCE_SYSTEM is set but nothing reads it: did you mean" in logged
 
 
 def test_bad_configuration_stops_with_one_line_naming_the_variable(tmp_path):

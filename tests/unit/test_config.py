@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from isthmus.platform.config import ConfigError, load, require_auth_configured
+from isthmus.platform.config import ConfigError, load, lookalikes, require_auth_configured
 
 TOKENS = '{"crm-app": {"token": "0123456789abcdef-crm", "scopes": ["customers:read", "orders:*"]}}'
 
@@ -67,3 +67,22 @@ def test_server_without_tokens_must_be_opened_explicitly():
         require_auth_configured(load({}))
     require_auth_configured(load({"ISTHMUS_AUTH_DISABLED": "true"}))
     require_auth_configured(load({"ISTHMUS_AUTH_TOKENS": TOKENS}))
+
+
+def test_a_misspelt_setting_is_named_with_the_one_it_looks_like():
+    settings = load(
+        {
+            "ISTHMUS_DATABSE_URL": "postgresql://db/isthmus",  # a typo: SQLite would be used instead
+            "ISTHMUS_ORDERS_SOURCE_SYSTEMS": "erp",  # another component's, not read in this process
+            "ISTHMUS_BENCH_PROFILE": "/tmp/p",  # a tool's own
+            "ISTHMUS_CUSTOMERS_DEFAULT_REGON": "DE",
+        }
+    )
+    assert settings.database_url is None
+    settings.extra.get("ISTHMUS_CUSTOMERS_DEFAULT_REGION")  # as the customer master reads its own
+    assert lookalikes(settings) == [
+        "ISTHMUS_CUSTOMERS_DEFAULT_REGON is set but nothing reads it: did you mean"
+        " ISTHMUS_CUSTOMERS_DEFAULT_REGION? It is ignored",
+        "ISTHMUS_DATABSE_URL is set but nothing reads it: did you mean ISTHMUS_DATABASE_URL? It is ignored",
+    ]
+    assert lookalikes(load({"ISTHMUS_DATABASE_URL": "postgresql://db/x"})) == []

@@ -41,9 +41,8 @@ log = logging.getLogger("isthmus.orders")
 
 def source_systems(settings: Settings) -> frozenset[str]:
     """ISTHMUS_ORDERS_SOURCE_SYSTEMS, else the customer master's list, else the default systems."""
-    env = {**os.environ, **settings.extra}
     for name in (api.SOURCE_SYSTEMS_SETTING, "ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS"):
-        raw = env.get(name, "").strip()
+        raw = (settings.extra.get(name) or os.environ.get(name, "")).strip()
         if raw:
             systems = frozenset(s.strip() for s in raw.split(",") if s.strip())
             if not systems:

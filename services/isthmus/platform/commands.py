@@ -10,7 +10,7 @@ from pathlib import Path
 from isthmus.platform import component as components
 from isthmus.platform import logs, telemetry
 from isthmus.platform.collector import tune_gc
-from isthmus.platform.config import ConfigError, Settings, load, require_auth_configured
+from isthmus.platform.config import ConfigError, Settings, load, lookalikes, require_auth_configured
 from isthmus.platform.hub import migrate, running
 from isthmus.platform.metrics import serve_metrics
 from isthmus.platform.server import stop_signals, until_signalled
@@ -90,6 +90,8 @@ async def _run(
         logs.capture_foreign_output()
     stopping = stop_signals()
     async with running(settings, names, migrate_first=migrate_first) as hub:
+        for typo in lookalikes(settings):  # the components have read their settings by now
+            log.warning(typo)
         serve_metrics(settings.metrics_port)
         console = await components.client("console").beside_hub(settings, hub.port, console_port)
         tune_gc()

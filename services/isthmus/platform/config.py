@@ -6,6 +6,7 @@ Nothing reads the environment at import time; :func:`load` is called by the CLI 
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Mapping
@@ -60,9 +61,46 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+class _Asked(dict[str, str]):
+    """The ``ISTHMUS_*`` variables, remembering every name the process asks for, set or not (see
+    :func:`lookalikes`)."""
+
+    def __init__(self, items: Mapping[str, str]) -> None:
+        super().__init__(items)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.asked.add(key)
+        return super().__contains__(key)
+
+
+def lookalikes(settings: Settings) -> list[str]:
+    """The ``ISTHMUS_*`` variables set that nothing in this process read and that look like one it
+    asked for (a typo: ``ISTHMUS_DATABSE_URL``), each with the name it probably meant: such a setting
+    is ignored, silently otherwise. Call once the process's components have read their settings."""
+    extra = settings.extra
+    asked = sorted(getattr(extra, "asked", ()))
+    out = []
+    for name in sorted(set(extra) - set(asked)):
+        close = difflib.get_close_matches(name, asked, n=1, cutoff=0.92)
+        if close:
+            out.append(f"{name} is set but nothing reads it: did you mean {close[0]}? It is ignored")
+    return out
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
-    reader = _Reader(env)
+    extra = _Asked({k: v for k, v in env.items() if k.startswith(PREFIX)})
+    reader = _Reader(extra)
     settings = Settings(
         database_url=reader.text("DATABASE_URL"),
         amqp_url=reader.text("AMQP_URL"),
@@ -83,7 +121,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         build_revision=reader.text("BUILD_REVISION"),
         shutdown_grace_seconds=reader.number("SHUTDOWN_GRACE_SECONDS", 10.0, minimum=0),
         db_pool_size=int(reader.number("DB_POOL_SIZE", 10, minimum=1)),
-        extra={k: v for k, v in env.items() if k.startswith(PREFIX)},
+        extra=extra,
     )
     if settings.database_url is not None:
         _check_database_url(settings.database_url)
