@@ -3,7 +3,8 @@
 Every orders.*, service_requests.*, loyalty.* and value.* event carries a snapshot of its aggregate;
 the projection keeps the latest snapshot per order, case, loyalty account and value, plus one timeline
 entry per event (keyed by event id, so a redelivery adds nothing); the campaign messages requested for
-the customer (or withdrawn) and the customer master's own consent changes are timeline entries too.
+the customer (or withdrawn) and the customer master's own consent changes, merges and unmerges are
+timeline entries too.
 Reads gather the customer's own rows and those of customers merged into it, so merges and unmerges
 need no rewrite of the model.
 
@@ -76,6 +77,8 @@ _TS = DateTime(timezone=True)
 CLOSED = ("RESOLVED", "CLOSED")  # a case's states that put it among the 360's recent, not its open
 ROUTING_KEYS = (
     "customers.ConsentChanged",
+    "customers.CustomersMerged",
+    "customers.CustomerUnmerged",
     "orders.*",
     "service_requests.*",
     "loyalty.*",
@@ -403,6 +406,30 @@ class Projection:
             )
         elif hasattr(p, "service_request"):
             self._case(rows, event, p, at)
+        elif isinstance(p, cev.CustomersMerged):
+            merged = ", ".join(p.merged_ids)
+            self._timeline_row(
+                rows,
+                event,
+                p.surviving_id,
+                c360.TIMELINE_ENTRY_KIND_CUSTOMER,
+                at,
+                f"Merged with {merged}: {p.reason}" if p.reason else f"Merged with {merged}",
+                "",
+                {"merge_id": p.merge_id},
+            )
+        elif isinstance(p, cev.CustomerUnmerged):
+            restored = ", ".join(p.restored_ids)
+            self._timeline_row(
+                rows,
+                event,
+                p.from_id,
+                c360.TIMELINE_ENTRY_KIND_CUSTOMER,
+                at,
+                f"Unmerged: {restored} restored" + (f" ({p.reason})" if p.reason else ""),
+                "",
+                {"merge_id": p.merge_id, "unmerge_id": p.unmerge_id},
+            )
         elif isinstance(p, cev.ConsentChanged):
             c = p.consent
             channel = label(rpb.ConsentChannel, c.channel)

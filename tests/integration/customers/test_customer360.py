@@ -260,11 +260,23 @@ async def test_merged_customers_360_includes_the_merged_customers_orders(world: 
     await world.master.MergeCustomers(
         api.MergeCustomersRequest(surviving_id=a.customer_id, merged_ids=[b.customer_id], reason="same")
     )
+    await world.hub.runtime.bus.drain(timeout=20)
     view = (
         await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
     ).customer360
     assert view.orders.order_count == 1
-    assert view.timeline[0].references["order_id"] == oid
+    assert [t.references["order_id"] for t in view.timeline if t.kind == c360.TIMELINE_ENTRY_KIND_ORDER] == [
+        oid
+    ]
+    await world.master.UnmergeCustomer(
+        api.UnmergeCustomerRequest(customer_id=a.customer_id, restore_ids=[b.customer_id], reason="not")
+    )
+    await world.hub.runtime.bus.drain(timeout=20)
+    view = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=a.customer_id))
+    ).customer360
+    about = [t.summary for t in view.timeline if t.kind == c360.TIMELINE_ENTRY_KIND_CUSTOMER]
+    assert about == [f"Unmerged: {b.customer_id} restored (not)", f"Merged with {b.customer_id}: same"]
 
 
 async def test_points_moved_by_a_merge_and_debt_settled_keep_the_360s_balance_right(world: World):
