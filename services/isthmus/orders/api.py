@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from isthmus.kernel.enums import label
 from isthmus.kernel.errors import Conflict, DomainError, InvalidArgument
 from isthmus.kernel.idempotency import APPLIED, outcome
 from isthmus.kernel.ids import is_uuid
@@ -21,6 +22,7 @@ from isthmus.kernel.violations import Violations
 from isthmus.orders import codec, commands, handlers, returns
 from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
+from isthmus.orders.metrics import order_figures
 from isthmus.orders.store import Record
 from isthmus.platform import requests
 from isthmus.platform.batching import Batcher
@@ -169,6 +171,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         source_systems: frozenset[str] = DEFAULT_SOURCE_SYSTEMS,
     ) -> None:
         self._source_systems = source_systems
+        order_figures()  # exported from the start, before the first order, so dashboards find them
         self._sessions = sessions
         self._clock = clock
         self._record = record
@@ -208,6 +211,12 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             done = await self._writes.submit(cmd)
         else:
             done = await self._run(lambda uow: handlers.create_order(cmd, uow))
+        if done.applied:
+            figures = order_figures()
+            order = done.message
+            channel = label(order_pb2.OrderChannel, order.channel).lower() or "unspecified"
+            figures.placed.labels(channel, order.currency_code).inc()
+            figures.placed_value.labels(order.currency_code).inc(float(order.total.amount or 0))
         return orders_pb2.CreateOrderResponse(order=done.message, outcome=outcome(done.applied))
 
     async def GetOrder(self, request: orders_pb2.GetOrderRequest, context: Any) -> Message:
@@ -334,7 +343,11 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             order = await handlers.cancel_order(cmd, uow)
             return orders_pb2.CancelOrderResponse(order=codec.order(order), outcome=APPLIED)
 
-        return await self._once(request, cancel)
+        answer = await self._once(request, cancel)
+        if answer.outcome == APPLIED:  # type: ignore[attr-defined]
+            reason_name = label(order_pb2.CancellationReason, request.reason_code).lower()
+            order_figures().cancelled.labels(reason_name).inc()
+        return answer
 
     async def ReturnOrderLines(self, request: orders_pb2.ReturnOrderLinesRequest, context: Any) -> Message:
         v = Violations()
@@ -367,7 +380,12 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 order=codec.order(order), order_return=codec.order_return(order_return), outcome=APPLIED
             )
 
-        return await self._once(request, return_lines)
+        answer = await self._once(request, return_lines)
+        if answer.outcome == APPLIED:  # type: ignore[attr-defined]
+            for x in request.lines:
+                reason_name = label(order_pb2.ReturnReason, x.reason_code).lower()
+                order_figures().returned.labels(reason_name).inc(x.quantity)
+        return answer
 
     def _backorder_lines(self, request: Any, *, release: bool) -> commands.ChangeBackorder:
         v = Violations()

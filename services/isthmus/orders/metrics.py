@@ -1,4 +1,7 @@
-"""Orders waiting for their customer: how many, and how long the oldest has waited.
+"""Orders waiting for their customer: how many, and how long the oldest has waited; and the
+business's own figures over time: orders placed by channel and their value, cancellations and returns
+by reason (``rate()`` of them in Prometheus: sales by channel, revenue, cancellation and return
+rates, their trends).
 
 An order whose customer the customer master never announces stays pending; these gauges are where an
 operator sees it (and ``ListOrders`` with ``customer_state`` PENDING lists them).
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from prometheus_client import REGISTRY, CollectorRegistry, Gauge
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
 
 
 class PendingMetrics:
@@ -28,3 +31,32 @@ class PendingMetrics:
 @cache
 def pending_metrics() -> PendingMetrics:
     return PendingMetrics()
+
+
+class OrderFigures:
+    """Counted once per order, cancellation or return written (a replayed request counts nothing)."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        self.placed = Counter(
+            "isthmus_orders_placed_total",
+            "Orders created, by channel and currency.",
+            ["channel", "currency"],
+            registry=registry,
+        )
+        self.placed_value = Counter(
+            "isthmus_orders_placed_value_total",
+            "What the orders created came to (their totals, in units of the currency), by currency.",
+            ["currency"],
+            registry=registry,
+        )
+        self.cancelled = Counter(
+            "isthmus_orders_cancelled_total", "Orders cancelled, by reason.", ["reason"], registry=registry
+        )
+        self.returned = Counter(
+            "isthmus_orders_returned_units_total", "Units returned, by reason.", ["reason"], registry=registry
+        )
+
+
+@cache
+def order_figures() -> OrderFigures:
+    return OrderFigures()

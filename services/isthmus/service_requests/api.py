@@ -19,6 +19,7 @@ from isthmus.platform import auth, requests
 from isthmus.platform.batching import Batcher
 from isthmus.service_requests import handlers, messages
 from isthmus.service_requests.domain import Actor, Assignee, Channel, Direction, Kind, Priority, State
+from isthmus.service_requests.metrics import case_figures
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, UnitOfWork, UnitOfWorkFactory
 from isthmus_client.api.common.v1 import common_pb2
@@ -57,6 +58,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         self.uows = uows
         self.settings = settings
         self.clock = clock
+        case_figures()  # exported from the start, before the first case, so dashboards find them
         # Concurrent plain writes share a transaction (group commit; docs/decisions/0018-group-commit.md),
         # request_ids included; a batch that fails as a whole runs each command alone.
         self._opens: Batcher[tuple[handlers.OpenServiceRequest, Message], handlers.Answer] = Batcher(
@@ -138,6 +140,8 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             opened, replayed = await self._opens.submit((cmd, request))
         else:
             opened, replayed = await self._answer(request, pb.ServiceRequest, handlers.open_or_replay, cmd)
+        if not replayed:
+            case_figures().opened.labels(cmd.kind.lower(), cmd.channel.lower()).inc()
         return rpc.OpenServiceRequestResponse(
             service_request=_message(opened, messages.service_request), outcome=outcome(not replayed)
         )
@@ -239,6 +243,10 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         sr, replayed = await self._answer(
             request, pb.ServiceRequest, _applied(handlers.change_service_request_status), cmd
         )
+        if not replayed and target is State.RESOLVED:
+            case = _message(sr, messages.service_request)
+            kind = pb.ServiceRequestKind.Name(case.kind).removeprefix("SERVICE_REQUEST_KIND_").lower()
+            case_figures().resolved.labels(kind).inc()
         return rpc.ChangeServiceRequestStateResponse(
             service_request=_message(sr, messages.service_request), outcome=outcome(not replayed)
         )

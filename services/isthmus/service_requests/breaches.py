@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from isthmus.kernel.errors import Conflict
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import BreachKind, ServiceRequest
+from isthmus.service_requests.metrics import case_figures
 from isthmus.service_requests.store import UnitOfWork, UnitOfWorkFactory
 from isthmus_client.api.events.v1 import service_requests_pb2 as ev
 
@@ -34,8 +35,10 @@ async def scan(uows: UnitOfWorkFactory, now: datetime, *, batch: int = 200) -> i
         async with uows() as uow:
             ids = await uow.repo.breach_check_due(now, batch)
             cases = await uow.repo.get_many(ids)
-            fired += await flag(uow, [cases[case_id] for case_id in ids if case_id in cases], now)
+            flagged = await flag(uow, [cases[case_id] for case_id in ids if case_id in cases], now)
             await uow.commit()
+        case_figures().breached.inc(flagged)  # committed
+        fired += flagged
         if len(ids) < batch:
             return fired
 

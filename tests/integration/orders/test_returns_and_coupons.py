@@ -8,6 +8,7 @@ from datetime import timedelta
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+from prometheus_client import REGISTRY
 
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
@@ -213,3 +214,42 @@ async def test_a_coupon_code_is_taken_once(orders, clock, money):
             )
         )
     assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS and "percent_off" in err.value.details()
+
+
+async def test_orders_cancellations_and_returns_are_counted_for_the_business_once(orders, make_order):
+    def figure(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    placed = {"channel": "web", "currency": "EUR"}
+    before = (
+        figure("isthmus_orders_placed_total", **placed),
+        figure("isthmus_orders_placed_value_total", currency="EUR"),
+        figure("isthmus_orders_cancelled_total", reason="customer_request"),
+        figure("isthmus_orders_returned_units_total", reason="damaged"),
+    )
+    request = make_order()
+    order = (await orders.CreateOrder(request)).order
+    await orders.CreateOrder(request)  # a re-sync of the same order: not counted again
+    cancel = orders_pb2.CancelOrderRequest(
+        order_id=order.order_id,
+        reason_code=order_pb2.CANCELLATION_REASON_CUSTOMER_REQUEST,
+        request_id=f"c-{order.order_id}",
+    )
+    await orders.CancelOrder(cancel)
+    await orders.CancelOrder(cancel)  # replayed
+    sent = await shipped(orders, make_order())
+    await orders.ReturnOrderLines(
+        orders_pb2.ReturnOrderLinesRequest(order_id=sent.order_id, lines=[line("2", 3)])
+    )
+    after = (
+        figure("isthmus_orders_placed_total", **placed),
+        figure("isthmus_orders_placed_value_total", currency="EUR"),
+        figure("isthmus_orders_cancelled_total", reason="customer_request"),
+        figure("isthmus_orders_returned_units_total", reason="damaged"),
+    )
+    assert [round(a - b, 2) for a, b in zip(after, before, strict=True)] == [
+        2,
+        round(2 * float(order.total.amount), 2),
+        1,
+        3,
+    ]

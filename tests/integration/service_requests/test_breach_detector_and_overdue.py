@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sr_builders import berlin, interaction, open_request, unique
 
 from isthmus.service_requests import breaches
@@ -37,6 +38,7 @@ async def test_breach_detector_fires_once_per_case_not_once_per_scan(service: An
         )
 
     uows = service.uows()
+    breached_before = REGISTRY.get_sample_value("isthmus_service_requests_sla_breaches_total") or 0.0
     await breaches.scan(uows, berlin(2026, 12, 28, 10, 59))
     assert fired() == Counter()
 
@@ -59,6 +61,8 @@ async def test_breach_detector_fires_once_per_case_not_once_per_scan(service: An
     assert fired() == Counter(
         {(ids[0], RESPONSE): 1, (ids[1], RESPONSE): 1, **{(i, RESOLUTION): 1 for i in ids}}
     )
+    breached = REGISTRY.get_sample_value("isthmus_service_requests_sla_breaches_total") or 0.0
+    assert breached - breached_before >= 5, "each breach counted for the SLA figures"
 
 
 async def test_about_to_breach_listing_is_soonest_due_first(service: Any) -> None:
@@ -80,3 +84,38 @@ async def test_about_to_breach_listing_is_soonest_due_first(service: Any) -> Non
     ]
     breached_only = await stub.ListServiceRequests(rpc.ListServiceRequestsRequest(queue=queue, overdue=True))
     assert list(breached_only.service_requests) == []
+
+
+async def test_cases_opened_and_resolved_are_counted_for_the_business_once(service: Any) -> None:
+    stub = service.stub
+
+    def figure(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = (
+        figure("isthmus_service_requests_opened_total", kind="complaint", channel="phone"),
+        figure("isthmus_service_requests_resolved_total", kind="complaint"),
+    )
+    request = open_request(unique("cust"), request_id=unique("open"))
+    case = (await stub.OpenServiceRequest(request)).service_request
+    await stub.OpenServiceRequest(request)  # replayed
+    case = (
+        await stub.AssignServiceRequest(
+            rpc.AssignServiceRequestRequest(
+                service_request_id=case.service_request_id, assignee=pb.Assignee(agent_id="a-1")
+            )
+        )
+    ).service_request
+    resolve = rpc.ChangeServiceRequestStateRequest(
+        service_request_id=case.service_request_id,
+        target_state=pb.SERVICE_REQUEST_STATE_RESOLVED,
+        resolution_code="REPLACED",
+        request_id=unique("resolve"),
+    )
+    await stub.ChangeServiceRequestState(resolve)
+    await stub.ChangeServiceRequestState(resolve)  # replayed
+    after = (
+        figure("isthmus_service_requests_opened_total", kind="complaint", channel="phone"),
+        figure("isthmus_service_requests_resolved_total", kind="complaint"),
+    )
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
