@@ -16,6 +16,7 @@ from isthmus.value import engagement_jobs
 from isthmus.value.engagement import Engagement
 from isthmus.value.engagement_campaigns import Actor
 from isthmus.value.engagement_events import OutboxPublisher, value_facts_reader
+from isthmus.value.engagement_tables import trigger_occurrences
 
 
 class Clock:
@@ -105,5 +106,41 @@ async def test_the_daily_scan_decides_its_customers_with_statements_that_do_not_
         assert outcomes == sorted(
             [(c, int(rules.Outcome.SEND)) for c in born] + [(c, capped) for c in born[:2]]
         )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_details_change_is_remembered_only_while_a_campaign_answers_it(tmp_path) -> None:
+    settings = config.load({"ISTHMUS_DATA_DIR": str(tmp_path)})
+    migrate(settings, ["value"])
+    engine = async_engine(settings, "value")
+    sessions = session_factory(engine)
+    clock = Clock(datetime(2026, 7, 12, 8, 0, tzinfo=UTC))
+    publisher, facts = OutboxPublisher(), value_facts_reader("EUR")
+
+    def changed(customer_id: str) -> rules.Occurrence:
+        return rules.Occurrence(rules.Trigger.DETAILS_CHANGED, customer_id, clock(), reference=customer_id)
+
+    async def remembered() -> int:
+        async with sessions() as session:
+            query = select(func.count()).select_from(trigger_occurrences)
+            return int(await session.scalar(query) or 0)
+
+    try:
+        async with sessions() as session, session.begin():  # every update of a backfill: nothing kept
+            e = Engagement(session, clock, publisher, facts)
+            await e.occur_all([changed(f"c-{n}") for n in range(50)])
+        assert await remembered() == 0
+
+        async with sessions() as session, session.begin():
+            e = Engagement(session, clock, publisher, facts)
+            draft = rules.define(
+                "", "confirm", rules.Trigger.DETAILS_CHANGED, "EMAIL", "tpl", control_percent=0
+            )
+            await e.create_campaign(draft, Actor(1, "marketer"))  # a draft answers too: its test needs them
+        async with sessions() as session, session.begin():
+            e = Engagement(session, clock, publisher, facts)
+            await e.occur_all([changed("c-late")])
+        assert await remembered() == 1
     finally:
         await engine.dispose()
