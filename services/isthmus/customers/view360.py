@@ -2,9 +2,9 @@
 
 Every orders.*, service_requests.*, loyalty.* and value.* event carries a snapshot of its aggregate;
 the projection keeps the latest snapshot per order, case, loyalty account and value, plus one timeline
-entry per event (keyed by event id, so a redelivery adds nothing); the campaign messages requested for
-the customer (or withdrawn) and the customer master's own consent changes, merges and unmerges are
-timeline entries too.
+entry per event (keyed by event id, so a redelivery adds nothing; what each says: timeline360.py);
+the campaign messages requested for the customer (or withdrawn) and the customer master's own consent
+changes, merges and unmerges are timeline entries too.
 Reads gather the customer's own rows and those of customers merged into it, so merges and unmerges
 need no rewrite of the model.
 
@@ -30,7 +30,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -57,21 +56,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.customers import timeline360
+from isthmus.customers.timeline360 import at_or
 from isthmus.kernel.enums import label
 from isthmus.kernel.money import MINOR_UNITS
 from isthmus.platform.events import Event
 from isthmus.platform.sql import any_of, upsert_many
 from isthmus_client.api.common.v1 import common_pb2
-from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.customers.v1 import records_pb2 as rpb
-from isthmus_client.api.events.v1 import customers_pb2 as cev
 from isthmus_client.api.events.v1 import loyalty_pb2 as lev
-from isthmus_client.api.events.v1 import orders_pb2 as oev
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
 from isthmus_client.api.events.v1 import value_pb2 as vev
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
-from isthmus_client.api.value.v1 import campaigns_pb2 as cpb
 
 _TS = DateTime(timezone=True)
 CLOSED = ("RESOLVED", "CLOSED")  # a case's states that put it among the 360's recent, not its open
@@ -174,14 +171,6 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Index("ix_c360_timeline_customer", "customer_id", "occurred_at"),
         ),
     }
-
-
-def _dt(ts: Timestamp, fallback: datetime) -> datetime:
-    return ts.ToDatetime(tzinfo=fallback.tzinfo) if ts.seconds or ts.nanos else fallback
-
-
-def _money(m: Any) -> str:
-    return f"{m.amount} {m.currency_code}".strip()
 
 
 _BATCH = "isthmus.customers.view360"  # the rows of the batch open on a session, in its info
@@ -363,157 +352,37 @@ class Projection:
             )
 
     def _apply(self, rows: _Rows, event: Event) -> None:
-        p = event.payload
-        at = event.occurred_at
-        if isinstance(
-            p,
-            oev.OrderPlaced
-            | oev.OrderPaid
-            | oev.OrderCancelled
-            | oev.OrderShipped
-            | oev.OrderDelivered
-            | oev.OrderCompleted
-            | oev.OrderReturned
-            | oev.OrderBackordered
-            | oev.OrderBackorderReleased,
-        ):
-            self._order(rows, event, p, at)
+        p, at = event.payload, event.occurred_at
+        if isinstance(p, timeline360.ORDER_EVENTS):
+            self._order(rows, p, at)
         elif isinstance(p, sev.ContactSuppressionChanged):
             self._suppression_row(rows, p, at)
-            what = f"Contact suppressed: {p.reason}" if p.suppressed else "Contact suppression lifted"
-            self._timeline_row(
-                rows,
-                event,
-                p.customer_id,
-                c360.TIMELINE_ENTRY_KIND_CUSTOMER,
-                _dt(p.change_time, at),
-                what,
-                "",
-                {},
-            )
-        elif isinstance(p, sev.InteractionLogged):
-            i = p.interaction
-            self._timeline_row(
-                rows,
-                event,
-                i.customer_id,
-                c360.TIMELINE_ENTRY_KIND_INTERACTION,
-                _dt(i.occur_time, at),
-                f"{label(srp.Direction, i.direction).title()} "
-                f"{label(srp.Channel, i.channel).lower()}: {i.subject}".strip(),
-                label(srp.Channel, i.channel),
-                {"interaction_id": i.interaction_id, "service_request_id": i.service_request_id},
-            )
         elif hasattr(p, "service_request"):
-            self._case(rows, event, p, at)
-        elif isinstance(p, cev.CustomersMerged):
-            merged = ", ".join(p.merged_ids)
-            self._timeline_row(
-                rows,
-                event,
-                p.surviving_id,
-                c360.TIMELINE_ENTRY_KIND_CUSTOMER,
-                at,
-                f"Merged with {merged}: {p.reason}" if p.reason else f"Merged with {merged}",
-                "",
-                {"merge_id": p.merge_id},
-            )
-        elif isinstance(p, cev.CustomerUnmerged):
-            restored = ", ".join(p.restored_ids)
-            self._timeline_row(
-                rows,
-                event,
-                p.from_id,
-                c360.TIMELINE_ENTRY_KIND_CUSTOMER,
-                at,
-                f"Unmerged: {restored} restored" + (f" ({p.reason})" if p.reason else ""),
-                "",
-                {"merge_id": p.merge_id, "unmerge_id": p.unmerge_id},
-            )
-        elif isinstance(p, cev.ConsentChanged):
-            c = p.consent
-            channel = label(rpb.ConsentChannel, c.channel)
-            source = f" ({c.source})" if c.source else ""
-            self._timeline_row(
-                rows,
-                event,
-                p.customer_id,
-                c360.TIMELINE_ENTRY_KIND_CONSENT,
-                _dt(c.give_time, at),
-                f"{channel.title()} marketing consent {label(rpb.ConsentStatus, c.status).lower()}{source}",
-                channel,
-                {},
-            )
+            self._case(rows, p, at)
         elif isinstance(p, lev.TierChanged):
             self._loyalty(rows, p.customer_id, at, tier=(p.to_tier.tier_id, p.to_tier.name))
-            self._timeline_row(
-                rows,
-                event,
-                p.customer_id,
-                c360.TIMELINE_ENTRY_KIND_LOYALTY,
-                at,
-                f"Loyalty tier changed to {p.to_tier.name or p.to_tier.tier_id}",
-                "",
-                {"account_id": p.account_id},
-            )
         elif isinstance(p, vev.CustomerValueChanged):
             self._value_row(rows, p, at)
-        elif isinstance(p, vev.CampaignMessageRequested):
-            trigger = label(cpb.CampaignTrigger, p.trigger).replace("_", " ").lower()
-            purpose = label(cpb.CampaignPurpose, p.purpose).lower()
-            channel = label(rpb.ConsentChannel, p.channel)
-            what = f"{purpose.title()} message requested ({channel.lower()})"
-            self._timeline_row(
-                rows,
-                event,
-                p.customer_id,
-                c360.TIMELINE_ENTRY_KIND_CAMPAIGN,
-                at,
-                f"{what}: {trigger}, template {p.template_id}",
-                channel,
-                {"campaign_id": p.campaign_id, "message_id": p.message_id},
-            )
-        elif isinstance(p, vev.CampaignMessageWithdrawn):
-            self._timeline_row(
-                rows,
-                event,
-                p.customer_id,
-                c360.TIMELINE_ENTRY_KIND_CAMPAIGN,
-                _dt(p.withdraw_time, at),
-                f"Campaign message withdrawn before it was due: {p.reason}",
-                "",
-                {"campaign_id": p.campaign_id, "message_id": p.message_id},
-            )
-        elif isinstance(p, vev.CustomerTierChanged):
-            tier = label(common_pb2.ValueTier, p.to_tier)
-            self._timeline_row(
-                rows,
-                event,
-                p.customer_id,
-                c360.TIMELINE_ENTRY_KIND_VALUE,
-                at,
-                f"Value tier changed to {tier} (lifetime value {_money(p.lifetime_value)})",
-                "",
-                {},
-            )
-        elif hasattr(p, "entry"):
+        elif hasattr(p, "entry"):  # the loyalty ledger's events
             e = p.entry
             self._loyalty(rows, e.customer_id, at, balance=(e.balance_after, e.debt_after))
-            name = event.type.split(".", 1)[1]  # PointsEarned, ..., PointsMoved, DebtSettled
-            verb = name.removeprefix("Points").lower()
-            what = "Debt settled" if name == "DebtSettled" else f"Points {verb}"
-            self._timeline_row(
-                rows,
-                event,
-                e.customer_id,
-                c360.TIMELINE_ENTRY_KIND_LOYALTY,
-                _dt(e.occur_time, at),
-                f"{what}: {e.points} (balance {e.balance_after})",
-                "",
-                {"account_id": e.account_id, "entry_id": e.entry_id},
+        found = timeline360.entry(event)
+        if found is not None and found.customer_id:
+            rows.add(
+                self._timeline,
+                {
+                    "event_id": event.event_id,
+                    "customer_id": found.customer_id,
+                    "event_type": event.type,
+                    "kind": found.kind,
+                    "occurred_at": found.at,
+                    "summary": found.summary[:500],
+                    "channel": found.channel,
+                    "refs": {k: v for k, v in found.refs.items() if v},
+                },
             )
 
-    def _order(self, rows: _Rows, event: Event, p: Message, at: datetime) -> None:
+    def _order(self, rows: _Rows, p: Message, at: datetime) -> None:
         o = p.order  # type: ignore[attr-defined]
         snapshot = {
             "order_id": o.order_id,
@@ -533,20 +402,8 @@ class Projection:
                "version": o.version, "placed_at": snapshot["placed_at"], "currency": currency[:3],
                "revenue_minor": revenue if counted else None}  # fmt: skip
         rows.add(self._orders, row)
-        what = event.type.split(".", 1)[1].removeprefix("Order").lower()
-        number = o.external_order_id or o.order_id
-        self._timeline_row(
-            rows,
-            event,
-            o.customer_id,
-            c360.TIMELINE_ENTRY_KIND_ORDER,
-            at,
-            f"Order {number} {what}: {_money(o.total)}",
-            snapshot["channel"],
-            {"order_id": o.order_id},
-        )
 
-    def _case(self, rows: _Rows, event: Event, p: Message, at: datetime) -> None:
+    def _case(self, rows: _Rows, p: Message, at: datetime) -> None:
         sr = p.service_request  # type: ignore[attr-defined]
         breached = isinstance(p, sev.SlaBreached) or sr.sla.resolution_breached or sr.sla.response_breached
         snapshot = {
@@ -573,17 +430,6 @@ class Projection:
         rows.add(self._cases, row)
         if breached:
             rows.breached.add(sr.service_request_id)
-        what = event.type.split(".", 1)[1].removeprefix("ServiceRequest")
-        self._timeline_row(
-            rows,
-            event,
-            sr.customer_id,
-            c360.TIMELINE_ENTRY_KIND_SERVICE_REQUEST,
-            at,
-            f"Service request {what[:1].lower() + what[1:]}: {sr.subject}",
-            label(srp.Channel, sr.channel),
-            {"service_request_id": sr.service_request_id},
-        )
 
     def _loyalty(
         self,
@@ -613,7 +459,7 @@ class Projection:
             "rfm": rfm,
         }
         rows.add(self._value, {"customer_id": v.customer_id, "snapshot": snapshot,
-                               "as_of": _dt(v.update_time, at), "version": v.version,
+                               "as_of": at_or(v.update_time, at), "version": v.version,
                                "lifetime_amount": float(_amount(v.lifetime_value.amount))})  # fmt: skip
 
     def _suppression_row(self, rows: _Rows, p: sev.ContactSuppressionChanged, at: datetime) -> None:
@@ -622,34 +468,9 @@ class Projection:
             "suppressed": p.suppressed,
             "reason": p.reason,
             "service_request_ids": list(p.service_request_ids),
-            "since": _dt(p.change_time, at),
+            "since": at_or(p.change_time, at),
         }
         rows.add(self._suppression, row)
-
-    def _timeline_row(
-        self,
-        rows: _Rows,
-        event: Event,
-        customer_id: str,
-        kind: int,
-        at: datetime,
-        summary: str,
-        channel: str,
-        refs: dict[str, str],
-    ) -> None:
-        if not customer_id:
-            return
-        row = {
-            "event_id": event.event_id,
-            "customer_id": customer_id,
-            "event_type": event.type,
-            "kind": kind,
-            "occurred_at": at,
-            "summary": summary[:500],
-            "channel": channel,
-            "refs": {k: v for k, v in refs.items() if v},
-        }
-        rows.add(self._timeline, row)
 
     async def erase(self, session: AsyncSession, customer_id: str) -> None:
         for table in self.t.values():
