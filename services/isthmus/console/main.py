@@ -8,9 +8,10 @@ import logging
 from dataclasses import replace
 
 from isthmus.console import settings as console_settings
-from isthmus.console.server import RunningConsole, start
+from isthmus.console.server import start
 from isthmus.platform.config import Settings
 from isthmus.platform.server import stop_signals, until_signalled
+from isthmus.platform.web import RunningHttp
 
 log = logging.getLogger("isthmus.console")
 
@@ -25,7 +26,7 @@ async def serve(settings: Settings) -> None:
         await running.stop()
 
 
-async def beside_hub(settings: Settings, grpc_port: int, port: int | None = None) -> RunningConsole | None:
+async def beside_hub(settings: Settings, grpc_port: int, port: int | None = None) -> RunningHttp | None:
     """Start the console for a hub running in this process on ``grpc_port``; None when its port
     (``port``, else ``ISTHMUS_CONSOLE_PORT``, else 8080) is 0."""
     chosen_port = port if port is not None else console_settings.load(settings, require_key=False).port
