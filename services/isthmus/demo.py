@@ -27,6 +27,7 @@ from typing import Any
 import grpc
 
 from isthmus import demo_campaigns
+from isthmus.connectors import webhooks
 from isthmus.connectors.channels import HubChannels, hub_settings
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
@@ -86,7 +87,6 @@ def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
     shop.add_customer("Lena", "Vogel", "lena.vogel@web.example")
     shop.add_order(web_anna["id"], [("BAS-2", "Basket", 1, "24.00"), ("OIL-1", "Olive oil 1l", 2, "9.95")])
     shop.add_order(web_jonas["id"], [("MUG-1", "Mug", 2, "12.50")])
-    shop.send_webhook("customers/update", web_anna)
 
     calls = CallCenterSimulator(directory, seed=0)
     calls.drop("callers", [
@@ -132,8 +132,8 @@ async def run(
                 try:
                     drain = lambda: hub.runtime.bus.drain(timeout=30)  # noqa: E731
                     summary = await _sync_and_report(
-                        hub.runtime.engine("connectors"), channel, channel, (), instances, out, drain,
-                        _refit_value(channel),
+                        hub.runtime.engine("connectors"), channel, channel, (), instances, simulators[1],
+                        out, drain, _refit_value(channel),
                     )  # fmt: skip
                     summary["campaign"] = await demo_campaigns.run(
                         hub.runtime.engine("connectors"),
@@ -169,8 +169,8 @@ async def run_deployed(out: Callable[[str], None] = print) -> dict[str, Any]:
         instances = [dataclasses.replace(i, name=f"demo-{run}-{i.name}") for i in seeded]
         try:
             return await _sync_and_report(
-                runtime.engine("connectors"), channels, channels.customers, metadata, instances, out,
-                lambda: _settled(stub, metadata),
+                runtime.engine("connectors"), channels, channels.customers, metadata, instances,
+                simulators[1], out, lambda: _settled(stub, metadata),
             )  # fmt: skip
         finally:
             for sim in simulators:
@@ -208,6 +208,7 @@ async def _sync_and_report(
     channel: grpc.aio.Channel,
     metadata: Sequence[tuple[str, str]],
     instances: list[Instance],
+    shop: Any,
     out: Callable[[str], None],
     settle: Callable[[], Awaitable[Any]],
     refit: Callable[[], Awaitable[Any]] | None = None,
@@ -220,6 +221,15 @@ async def _sync_and_report(
     summary: dict[str, Any] = {"read": 0, "accepted": 0, "rejected": 0, "outcomes": Counter(), "refused": []}
     out("Syncing three source systems into the hub...\n")
     try:
+        # The shop pushes Anna's account as a webhook: the endpoint keeps it, the sync reads it.
+        endpoint = await webhooks.start(connectors, "127.0.0.1", 0)
+        try:
+            shop.subscribe(f"http://127.0.0.1:{endpoint.port}/webhooks/{instances[1].name}")
+            anna = shop.data["customers"][SHOPPERS[1]]
+            status = await asyncio.to_thread(shop.send_webhook, "customers/update", anna)
+        finally:
+            await endpoint.stop()
+        out(f"  {instances[1].name:<10} webhook          customers/update answered {status}")
         for inst in instances:
             for stream in connectors.streams(inst.name):
                 try:

@@ -1,7 +1,8 @@
 """Wiring of the connectors component: the connector runtime and its status API (ConnectorService).
 
-Settings (``ISTHMUS_*``, read at start): ``CONNECTORS_FILE`` (the instances, see runtime.py) and how
-to reach the hub's APIs (addresses, TLS, token: see channels.py).
+Settings (``ISTHMUS_*``, read at start): ``CONNECTORS_FILE`` (the instances, see runtime.py), how
+to reach the hub's APIs (addresses, TLS, token: see channels.py) and ``CONNECTORS_WEBHOOK_PORT``
+(where sources push, see webhooks.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from isthmus.connectors import mapping
+from isthmus.connectors import mapping, webhooks
 from isthmus.connectors.api import SERVICE, Connectors
 from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
 from isthmus.connectors.engine import Syncer
@@ -77,6 +78,7 @@ def component() -> Component:
     async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
         settings = runtime.settings
         hub = hub_settings(settings)
+        port = webhooks.webhook_port(settings)
         channels = HubChannels(hub)
         connectors = build_runtime(settings, runtime, channels, hub)
         connectors_pb2_grpc.add_ConnectorServiceServicer_to_server(
@@ -94,8 +96,11 @@ def component() -> Component:
                 "connectors", runtime.engine("connectors"), _write_back_subscription(connectors)
             )
         task = asyncio.create_task(connectors.run_forever(), name="connector-schedules")
+        endpoint = await webhooks.start(connectors, "0.0.0.0", port) if port else None
 
         async def stop() -> None:
+            if endpoint is not None:
+                await endpoint.stop()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -17,7 +17,7 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from isthmus.connectors import canonical
@@ -166,6 +166,10 @@ class Syncer:
     ) -> None:
         stream = connector.stream(stream_name)
         state = await self.store.get_state(instance, stream_name)
+        pushed_upto = 0
+        if connector.receives_pushes:
+            pushed_upto, pushed = await self.store.pending_pushes(instance, stream_name)
+            state = replace(state, pushed=tuple(pushed))
         transforms: list[RecordTransform] = (
             self.plugins.transforms(connector.name, stream_name, connector.config) if self.plugins else []
         )
@@ -210,6 +214,9 @@ class Syncer:
                     instance, connector, stream_name, pending, letters, new_state, result, progress
                 )
                 pending, letters = [], []
+            if pushed_upto:
+                # Everything read was delivered or dead-lettered, and the state stored: the pushes are done.
+                await self.store.pushes_read(instance, stream_name, pushed_upto)
         finally:
             close = getattr(it, "close", None)
             if close is not None:

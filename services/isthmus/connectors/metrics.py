@@ -57,6 +57,15 @@ class ConnectorMetrics:
             registry=registry,
         )
 
+        self.pushes = Counter(
+            "isthmus_connector_pushes_total",
+            "Pushes (webhooks) a source sent to an instance, by outcome: accepted, duplicate (a delivery"
+            " already kept), ignored (for streams the instance does not sync), refused (the connector"
+            " turned it away: a bad signature), failed (the connector or the store could not take it).",
+            ["connector_instance", "outcome"],
+            registry=registry,
+        )
+
     def collectors(self) -> list[Counter | Gauge]:
         return [
             self.read,
@@ -66,6 +75,7 @@ class ConnectorMetrics:
             self.lag,
             self.last_success,
             self.write_backs,
+            self.pushes,
         ]
 
 

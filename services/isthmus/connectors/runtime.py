@@ -9,11 +9,15 @@ Instances come from a JSON file named by ``ISTHMUS_CONNECTORS_FILE``::
 
 ``${NAME}`` inside a string value is replaced by that environment variable when the file is read, so
 secrets stay in the environment (Kubernetes Secrets), never in the file or the logs.
+
+A source that pushes (webhooks) is answered by ``receive``: the connector checks the push, the state
+store keeps what it holds, and the instance's next sync is brought forward to about a second later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -33,6 +37,8 @@ from isthmus.connectors.sdk import (
     ConfigInvalid,
     Connector,
     GoldenChange,
+    Push,
+    PushRefused,
     Record,
     redact,
 )
@@ -43,6 +49,10 @@ log = logging.getLogger("isthmus.connectors")
 
 FILE_ENV = "ISTHMUS_CONNECTORS_FILE"
 REPLAY_LIMIT = 10_000  # dead letters one replay delivers at most (the oldest first)
+# After a push, the sync waits this long for more (a burst of webhooks becomes one sync) ...
+PUSH_DELAY_SECONDS = 1.0
+# ... and, when another replica is syncing the instance, tries again this soon.
+PUSH_RETRY_SECONDS = 2.0
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -157,6 +167,8 @@ class ConnectorRuntime:
     locks: InstanceLocks = field(default_factory=LocalLocks)
     clock: Callable[[], datetime] = _utcnow
     _connectors: dict[str, Connector] = field(default_factory=dict)
+    # Set when a push for the instance was kept: its loop syncs the pushed streams.
+    _pushed: dict[str, asyncio.Event] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_claims(self.instances, self.plugins)
@@ -226,6 +238,51 @@ class ConnectorRuntime:
         )  # fmt: skip
         return result
 
+    async def receive(self, name: str, push: Push) -> tuple[int, str]:
+        """Take a push for an instance: the HTTP status and message the source is answered with.
+
+        200 only once what the push holds is stored (a re-sent delivery is recognised by its id and
+        kept once); the connector's refusal (``PushRefused``) with its status; 404 for an instance
+        that does not exist or takes no pushes (the same answer: the names of instances are not
+        told to whoever asks); 503 when the store cannot take it (the source sends it again).
+        """
+        counted = connector_metrics().pushes
+        inst = next((i for i in self.instances if i.name == name), None)
+        connector = self.connector(name) if inst is not None else None
+        if inst is None or connector is None or not connector.receives_pushes:
+            return 404, "no connector instance of that name takes pushes here"
+        try:
+            items = await asyncio.to_thread(connector.receive, push)
+        except PushRefused as exc:
+            counted.labels(name, "refused").inc()
+            status = exc.status if 400 <= exc.status < 500 else 400
+            log.warning("%s: push refused (%d): %s", name, status, exc.reason, extra={"instance": name})
+            return status, exc.reason
+        except Exception:
+            counted.labels(name, "failed").inc()
+            log.exception("%s: the connector failed on a push", name, extra={"instance": name})
+            return 500, "the push could not be read; the connector's log says why"
+        streams = set(self.streams(name))
+        offered = {s.name for s in connector.streams}
+        strays = sorted({i.stream for i in items} - offered)
+        if strays:
+            counted.labels(name, "failed").inc()
+            log.error("%s: receive() named streams the connector does not offer: %s", name, strays)
+            return 500, "the push could not be read; the connector's log says why"
+        kept = [i for i in items if i.stream in streams]  # streams the instance does not sync: not kept
+        try:
+            new = await self.syncer.store.push(name, kept) if kept else 0
+        except Exception:
+            counted.labels(name, "failed").inc()
+            log.exception("%s: a push could not be stored", name, extra={"instance": name})
+            return 503, "the push could not be stored now; send it again"
+        if not new:
+            counted.labels(name, "duplicate" if kept else "ignored").inc()
+            return 200, "already received" if kept else "nothing this instance syncs"
+        counted.labels(name, "accepted").inc()
+        self._pushed.setdefault(name, asyncio.Event()).set()
+        return 200, "accepted"
+
     async def run_forever(self) -> None:
         """Every instance on its own schedule; one failing source does not hold up the others."""
         await asyncio.gather(*(self._loop(inst) for inst in self.instances))
@@ -233,29 +290,44 @@ class ConnectorRuntime:
     async def run_due(self, inst: Instance) -> float:
         """Sync the instance if it is due and no other replica holds it; return seconds to the next try.
 
-        Due means: no sync of it started (in any replica) within its schedule. So replicas take turns
-        instead of each running the schedule, and a replica that just started does not sync again what
-        another one synced a moment ago.
+        Due means: some stream of it has not started a sync (in any replica) within its schedule. So
+        replicas take turns instead of each running the schedule, and a replica that just started does
+        not sync again what another one synced a moment ago. Streams with pushes no sync has read are
+        synced whether due or not.
         """
         async with self.locks.hold(inst.name) as held:
             if not held:
                 log.debug("%s is being synced by another replica", inst.name)
-                return inst.schedule_seconds
-            last = await self.syncer.store.last_started(inst.name)
-            if last is not None:
-                waited = (self.clock() - last).total_seconds()
-                if waited < inst.schedule_seconds:
-                    return inst.schedule_seconds - waited
-            for result in await self._sync(inst.name):
+                return PUSH_RETRY_SECONDS if await self._pushed_streams(inst) else inst.schedule_seconds
+            wanted = self.streams(inst.name)
+            last = await self.syncer.store.last_started(inst.name, wanted)
+            left = 0.0 if last is None else inst.schedule_seconds - (self.clock() - last).total_seconds()
+            streams: list[str] | None = None
+            if left > 0:
+                streams = await self._pushed_streams(inst)
+                if not streams:
+                    return left
+            for result in await self._sync(inst.name, streams):
                 log.info(
                     "synced %s/%s: %d read, %d accepted, %d rejected",
                     inst.name, result.stream, result.read, result.accepted, result.rejected,
                 )  # fmt: skip
-        return inst.schedule_seconds
+            if await self._pushed_streams(inst):
+                return PUSH_RETRY_SECONDS  # more was pushed than one sync reads (PUSHES_PER_SYNC)
+        return left if streams else inst.schedule_seconds
+
+    async def _pushed_streams(self, inst: Instance) -> list[str]:
+        """The instance's streams, in sync order, with pushes no sync has read."""
+        if not self.connector(inst.name).receives_pushes:
+            return []
+        waiting = await self.syncer.store.pushed_streams(inst.name)
+        return [s for s in self.streams(inst.name) if s in waiting]
 
     async def _loop(self, inst: Instance) -> None:
+        woken = self._pushed.setdefault(inst.name, asyncio.Event())
         while True:
             wait = inst.schedule_seconds
+            woken.clear()  # pushes kept from here on are read by this sync or wake the loop again
             try:
                 wait = await self.run_due(inst)
             except asyncio.CancelledError:
@@ -263,7 +335,10 @@ class ConnectorRuntime:
             except Exception:
                 log.exception("sync of %s failed; next attempt on schedule", inst.name)
             # A little jitter, so replicas that started together do not keep asking together.
-            await asyncio.sleep(max(wait, 0.5) + random.uniform(0, min(1.0, inst.schedule_seconds / 10)))
+            pause = max(wait, 0.5) + random.uniform(0, min(1.0, inst.schedule_seconds / 10))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), pause)
+                await asyncio.sleep(PUSH_DELAY_SECONDS)  # a burst of pushes: one sync
 
     async def write_back(self, values: Record, customer_id: str, sources: Sequence[tuple[str, str]],
                          changed_fields: Sequence[str], origin_system: str = "") -> int:  # fmt: skip

@@ -4,6 +4,11 @@ A connector is a class with a name, a JSON Schema for its configuration (secret 
 ``"secret": true`` and are never logged), ``check()``, its streams, and ``read(stream, state)``, which
 yields canonical records (plain dicts matching the stream's canonical schema), ``Checkpoint`` markers
 and ``BadRecord`` reports. The runtime does the rest: state, retries, dead letters, metrics.
+
+A source that pushes changes (a web shop's webhooks) reaches the connector through the component's
+webhook endpoint: ``receive(push)`` authenticates each push and says what it holds (``Pushed``); the
+runtime stores that durably before answering the source, brings the next sync forward, and hands
+what was pushed to ``read`` in ``state.pushed``.
 """
 
 from __future__ import annotations
@@ -89,6 +94,9 @@ class StreamState:
     cursor: str | None = None
     tie_breaker: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # What the source pushed for this stream since the last sync (``Pushed.payload``, oldest first),
+    # for a connector that receives pushes: the runtime fills it before ``read``; never stored.
+    pushed: tuple[Any, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -145,6 +153,36 @@ class GoldenChange:
     values: Record
 
 
+@dataclass(frozen=True)
+class Push:
+    """An HTTP POST a source sent to ``/webhooks/<instance>`` on the connectors component."""
+
+    headers: Mapping[str, str]  # names lower-cased
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What ``receive`` found in a push: the stream it belongs to and the object as ``read`` will
+    find it in ``state.pushed`` (anything JSON can hold). ``delivery_id`` is the source's id of the
+    delivery, the same when it sends it again: the runtime keeps one of each ("" when the source
+    names none)."""
+
+    stream: str
+    payload: Any
+    delivery_id: str = ""
+
+
+class PushRefused(Exception):
+    """Raised by ``receive``: the source is answered with this HTTP status and reason (401 for a
+    signature that does not verify, 400 for a body that is not what the source sends)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
 Message = Record | Checkpoint | BadRecord
 
 
@@ -186,6 +224,17 @@ class Connector:
 
     def write(self, change: GoldenChange) -> None:
         raise NotImplementedError(f"connector {self.name!r} does not write back")
+
+    # Pushes are optional too: a connector whose source pushes changes sets ``receives_pushes`` and
+    # implements ``receive``.
+    receives_pushes: ClassVar[bool] = False
+
+    def receive(self, push: Push) -> list[Pushed]:
+        """Authenticate a push (a signature over ``push.body`` made with a secret of the config) and
+        say what it holds; raise ``PushRefused`` to turn it away. It must not call the source: the
+        source waits for the answer. What it returns reaches ``read`` at the next sync, which the
+        runtime brings forward."""
+        raise NotImplementedError(f"connector {self.name!r} receives no pushes")
 
     def close(self) -> None:
         """Release connections; called when the runtime is done with the instance."""

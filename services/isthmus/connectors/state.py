@@ -1,4 +1,5 @@
-"""The runtime's own tables (schema ``connectors``): stream state, dead letters, sync runs, hub ids.
+"""The runtime's own tables (schema ``connectors``): stream state, dead letters, sync runs, hub ids,
+and what sources pushed (webhooks) until a sync has read it.
 
 State is (cursor, tie-breaker, extra) per connector instance and stream. ``checkpoint`` writes a
 batch's dead letters and the new state in one transaction, so a crash leaves either both or neither.
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -43,7 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from isthmus.connectors.sdk import StreamState
+from isthmus.connectors.sdk import Pushed, StreamState
 from isthmus.kernel.ids import new_uuid
 from isthmus.platform.sql import mint_missing_ids
 
@@ -120,6 +122,47 @@ hub_ids = Table(
 )
 
 
+pushes = Table(
+    "connector_pushes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("instance", String(100), nullable=False),
+    Column("stream", String(50), nullable=False),
+    # The source's id of the delivery (``push_key``); NULL when it names none.
+    Column("delivery_id", String(200), nullable=True),
+    # Emptied when a sync has read it: the row stays a while, so that the source sending the delivery
+    # again is still recognised (``PUSH_MEMORY``).
+    Column("payload", Text, nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("consumed_at", DateTime(timezone=True), nullable=True),
+    Index("ux_connector_pushes_delivery", "instance", "delivery_id", unique=True),
+    Index(
+        "ix_connector_pushes_pending",
+        "instance",
+        "stream",
+        "id",
+        postgresql_where=text("consumed_at IS NULL"),
+        sqlite_where=text("consumed_at IS NULL"),
+    ),
+    Index("ix_connector_pushes_consumed", "consumed_at"),
+)
+
+# How long a delivery read by a sync is remembered by its id: sources re-send for hours (a shop for up
+# to two days), and a re-sent one after this is only read again (``read`` drops what is not newer).
+PUSH_MEMORY = timedelta(days=7)
+# Pushed objects one sync of a stream reads at most; the rest wait for the next one.
+PUSHES_PER_SYNC = 10_000
+
+
+def push_key(delivery_id: str) -> str | None:
+    """The delivery id as stored: None when there is none, a digest when it is longer than the column."""
+    if not delivery_id:
+        return None
+    if len(delivery_id) <= 200:
+        return delivery_id
+    return "sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()
+
+
 async def name_dead_letters(conn: AsyncConnection) -> None:
     """Mint a ``dead_letter_id`` for each letter stored without one (by the previous release, during a
     rolling upgrade), oldest first."""
@@ -189,8 +232,28 @@ class StateStore(Protocol):
 
     async def runs(self, instance: str, limit: int = 20) -> list[SyncRun]: ...
 
-    async def last_started(self, instance: str) -> datetime | None:
-        """When the latest recorded sync of any of the instance's streams started (None: never)."""
+    async def push(self, instance: str, items: Sequence[Pushed]) -> int:
+        """Keep what a source pushed (durably, before the source is answered); returns how many were
+        new (a delivery whose id is known is not kept twice)."""
+        ...
+
+    async def pending_pushes(self, instance: str, stream: str) -> tuple[int, list[Any]]:
+        """The stream's pushes no sync has read, oldest first (at most ``PUSHES_PER_SYNC``), and the
+        position of the last one (0 when there are none)."""
+        ...
+
+    async def pushes_read(self, instance: str, stream: str, upto: int) -> None:
+        """A sync has read the stream's pushes up to ``upto`` (and delivered what they held)."""
+        ...
+
+    async def pushed_streams(self, instance: str) -> list[str]:
+        """The instance's streams with pushes no sync has read."""
+        ...
+
+    async def last_started(self, instance: str, streams: Sequence[str] = ()) -> datetime | None:
+        """When the latest recorded sync of any of the instance's streams started (None: never); with
+        ``streams``, the earliest of their latest starts (None when one of them never started): a
+        sync of pushed streams alone leaves the others due."""
         ...
 
 
@@ -211,6 +274,8 @@ class MemoryStateStore:
     history: list[SyncRun] = field(default_factory=list)
     # The test kit sets this to crash the process between delivery and checkpoint.
     before_checkpoint: Callable[[], None] | None = None
+    # (position, instance, stream, stored delivery id, payload, read by a sync)
+    pushes: list[list[Any]] = field(default_factory=list)
 
     async def get_state(self, instance: str, stream: str) -> StreamState:
         return self.states.get((instance, stream), StreamState())
@@ -275,8 +340,40 @@ class MemoryStateStore:
     async def runs(self, instance: str, limit: int = 20) -> list[SyncRun]:
         return [r for r in reversed(self.history) if r.instance == instance][:limit]
 
-    async def last_started(self, instance: str) -> datetime | None:
-        return max((r.started_at for r in self.history if r.instance == instance), default=None)
+    async def last_started(self, instance: str, streams: Sequence[str] = ()) -> datetime | None:
+        latest: dict[str, datetime] = {}
+        for r in self.history:
+            if r.instance == instance and (r.stream not in latest or r.started_at > latest[r.stream]):
+                latest[r.stream] = r.started_at
+        if not streams:
+            return max(latest.values(), default=None)
+        if any(stream not in latest for stream in streams):
+            return None
+        return min(latest[stream] for stream in streams)
+
+    async def push(self, instance: str, items: Sequence[Pushed]) -> int:
+        new = 0
+        for item in items:
+            key = push_key(item.delivery_id)
+            if key is not None and any(p[1] == instance and p[3] == key for p in self.pushes):
+                continue
+            position = len(self.pushes) + 1
+            self.pushes.append([position, instance, item.stream, key, json.loads(_dump(item.payload)), False])
+            new += 1
+        return new
+
+    async def pending_pushes(self, instance: str, stream: str) -> tuple[int, list[Any]]:
+        found = [p for p in self.pushes if p[1] == instance and p[2] == stream and not p[5]]
+        found = found[:PUSHES_PER_SYNC]
+        return (found[-1][0] if found else 0), [p[4] for p in found]
+
+    async def pushes_read(self, instance: str, stream: str, upto: int) -> None:
+        for p in self.pushes:
+            if p[1] == instance and p[2] == stream and p[0] <= upto:
+                p[5] = True
+
+    async def pushed_streams(self, instance: str) -> list[str]:
+        return sorted({p[2] for p in self.pushes if p[1] == instance and not p[5]})
 
 
 class SqlStateStore:
@@ -424,10 +521,74 @@ class SqlStateStore:
             rows = (await conn.execute(query)).mappings().all()
         return [SyncRun(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
 
-    async def last_started(self, instance: str) -> datetime | None:
-        query = select(func.max(sync_runs.c.started_at)).where(sync_runs.c.instance == instance)
+    async def push(self, instance: str, items: Sequence[Pushed]) -> int:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        new = 0
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            for item in items:
+                stmt = dialect.insert(pushes).values(
+                    instance=instance,
+                    stream=item.stream,
+                    delivery_id=push_key(item.delivery_id),
+                    payload=_dump(item.payload),
+                    received_at=now,
+                )
+                done = await conn.execute(
+                    stmt.on_conflict_do_nothing(index_elements=["instance", "delivery_id"])
+                )
+                new += done.rowcount
+        return new
+
+    async def pending_pushes(self, instance: str, stream: str) -> tuple[int, list[Any]]:
+        c = pushes.c
+        query = (
+            select(c.id, c.payload)
+            .where(c.instance == instance, c.stream == stream, c.consumed_at.is_(None))
+            .order_by(c.id)
+            .limit(PUSHES_PER_SYNC)
+        )
         async with self.engine.connect() as conn:
-            found: datetime | None = (await conn.execute(query)).scalar()
+            rows = (await conn.execute(query)).all()
+        return (rows[-1].id if rows else 0), [json.loads(r.payload) for r in rows]
+
+    async def pushes_read(self, instance: str, stream: str, upto: int) -> None:
+        c = pushes.c
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(pushes)
+                .where(c.instance == instance, c.stream == stream, c.id <= upto, c.consumed_at.is_(None))
+                .values(consumed_at=now, payload=None)
+            )
+            # Read long enough ago that the source no longer sends it again: forgotten.
+            await conn.execute(
+                delete(pushes).where(c.instance == instance, c.consumed_at < now - PUSH_MEMORY)
+            )
+
+    async def pushed_streams(self, instance: str) -> list[str]:
+        c = pushes.c
+        query = (
+            select(c.stream)
+            .where(c.instance == instance, c.consumed_at.is_(None))
+            .distinct()
+            .order_by(c.stream)
+        )
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def last_started(self, instance: str, streams: Sequence[str] = ()) -> datetime | None:
+        r = sync_runs.c
+        query = select(r.stream, func.max(r.started_at)).where(r.instance == instance).group_by(r.stream)
+        async with self.engine.connect() as conn:
+            latest: dict[str, datetime] = {stream: at for stream, at in (await conn.execute(query)).all()}
+        found: datetime | None
+        if not streams:
+            found = max(latest.values(), default=None)
+        elif any(stream not in latest for stream in streams):
+            found = None
+        else:
+            found = min(latest[stream] for stream in streams)
         if found is not None and found.tzinfo is None:  # SQLite keeps no zone; the runtime writes UTC
             found = found.replace(tzinfo=UTC)
         return found

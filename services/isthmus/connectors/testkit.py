@@ -26,7 +26,16 @@ import pytest
 from isthmus.connectors.engine import RetryPolicy, Syncer, SyncResult
 from isthmus.connectors.hub import Delivery
 from isthmus.connectors.plugins import PluginManager, get_plugin_manager
-from isthmus.connectors.sdk import CANONICAL_STREAMS, ConfigInvalid, Connector, Record, redact, secret_fields
+from isthmus.connectors.sdk import (
+    CANONICAL_STREAMS,
+    ConfigInvalid,
+    Connector,
+    Push,
+    PushRefused,
+    Record,
+    redact,
+    secret_fields,
+)
 from isthmus.connectors.state import MemoryStateStore
 
 
@@ -44,6 +53,10 @@ class SimulatedSource(Protocol):
     def add_records(self, stream: str, count: int) -> None:
         """Add ``count`` new records to the stream; at least two share one cursor value."""
         ...
+
+    # A source whose connector receives pushes also has ``signed_push(stream, obj) -> Push``: the
+    # request it would send for ``obj`` (an object of the stream as its API gives it), with its
+    # credentials (a signature over the body).
 
     def add_bad_record(self, stream: str) -> None:
         """Add one record the connector cannot turn into a canonical record."""
@@ -197,6 +210,33 @@ class ConnectorConformance:
             assert s.name in CANONICAL_STREAMS
             assert s.primary_key, f"stream {s.name} has no primary key"
 
+    # -- pushes -------------------------------------------------------------------------------------
+    # Collected only for a connector that receives pushes (``connector_test_class``).
+
+    def _push(self, source: SimulatedSource, stream: str) -> Push:
+        obj = {"id": 424242, "updated_at": "2030-01-01T00:00:00+00:00"}
+        push: Push = getattr(source, "signed_push")(stream, obj)  # noqa: B009 (optional in the protocol)
+        return push
+
+    def test_a_push_the_source_signed_is_received_for_its_stream(
+        self, connector: Connector, source: SimulatedSource, stream_name: str
+    ) -> None:
+        received = connector.receive(self._push(source, stream_name))
+        assert received and {p.stream for p in received} == {stream_name}
+
+    def test_a_push_without_the_source_s_credentials_is_refused(
+        self, connector: Connector, source: SimulatedSource, stream_name: str
+    ) -> None:
+        """Whoever reaches the webhook endpoint must not get records in: the source's push with one byte
+        of its body changed, or without its headers, is refused with a client error (``PushRefused``)."""
+        push = self._push(source, stream_name)
+        tampered = push.body.replace(b"424242", b"424243")
+        assert tampered != push.body
+        for forged in (Push(push.headers, tampered), Push({}, push.body), Push({}, b"\xff")):
+            with pytest.raises(PushRefused) as refused:
+                connector.receive(forged)
+            assert 400 <= refused.value.status < 500 and refused.value.reason.strip()
+
     # -- read ---------------------------------------------------------------------------------------
 
     def test_full_read_yields_canonical_records(self, connector: Connector, stream_name: str) -> None:
@@ -279,6 +319,9 @@ def connector_test_class(
         "batch_size": batch_size,
         "kit_streams": tuple(streams or (s.name for s in connector.streams)),
     }
+    if not connector.receives_pushes:  # nothing to push to: not collected
+        attrs["test_a_push_the_source_signed_is_received_for_its_stream"] = None
+        attrs["test_a_push_without_the_source_s_credentials_is_refused"] = None
     return type(f"Test{connector.__name__}Conformance", (ConnectorConformance,), attrs)
 
 

@@ -1,4 +1,4 @@
-"""The connector: API backfill with cursor paging and rate-limit handling, merged with webhook events."""
+"""The connector: API backfill with cursor paging and rate-limit handling, merged with pushed webhooks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,19 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-from isthmus.connectors import BadRecord, CheckResult, Connector, Message, Stream, StreamState, TransientError
-from isthmus_connector_ecommerce.webhooks import WebhookInbox
+from isthmus.connectors import (
+    BadRecord,
+    CheckResult,
+    Connector,
+    Message,
+    Push,
+    Pushed,
+    PushRefused,
+    Stream,
+    StreamState,
+    TransientError,
+)
+from isthmus_connector_ecommerce import webhooks
 
 MAX_429_WAITS = 5
 
@@ -26,8 +37,11 @@ class EcommerceConnector(Connector):
         "properties": {
             "base_url": {"type": "string", "pattern": "^https?://"},
             "api_token": {"type": "string", "secret": True, "minLength": 8},
-            "webhook_secret": {"type": "string", "secret": True},
-            "webhook_inbox": {"type": "string", "description": "Directory the webhook receiver spools into"},
+            "webhook_secret": {
+                "type": "string",
+                "secret": True,
+                "description": "The secret the shop signs webhooks with; without it, webhooks are refused",
+            },
             "page_size": {"type": "integer", "minimum": 1, "maximum": 250, "default": 100},
             "source_system": {"type": "string"},
             "mask_fields": {"type": "array", "items": {"type": "string"}},
@@ -59,6 +73,14 @@ class EcommerceConnector(Connector):
                 raise TransientError(f"shop API unreachable: {exc}") from exc
         raise TransientError(f"shop API still rate-limiting {path}", retry_after=30)
 
+    receives_pushes = True
+
+    def receive(self, push: Push) -> list[Pushed]:
+        secret = self.config.get("webhook_secret")
+        if not secret:
+            raise PushRefused(404, "this instance takes no webhooks (no webhook_secret in its config)")
+        return [webhooks.parse(secret, push)]
+
     def check(self) -> CheckResult:
         try:
             self._get("/api/customers", {"limit": 1})
@@ -85,16 +107,12 @@ class EcommerceConnector(Connector):
         after = (state.cursor or "", state.tie_breaker or "")
         latest: dict[str, dict[str, Any]] = {}
         bad: list[BadRecord] = []
-        inbox = None
-        if self.config.get("webhook_inbox") and self.config.get("webhook_secret"):
-            inbox = WebhookInbox(self.config["webhook_inbox"], self.config["webhook_secret"])
         # Webhooks arrive first but may be missed; the API backfill since the cursor fills any gap.
-        sources = [*(inbox.events(stream) if inbox else []), *self._api(stream, state.cursor)]
+        sources = [*state.pushed, *self._api(stream, state.cursor)]
         for obj in sources:
-            if not obj.get("id") or not obj.get("updated_at"):
-                bad.append(
-                    BadRecord(f"{stream} object without id or updated_at", obj, key=str(obj.get("id")))
-                )
+            if not isinstance(obj, dict) or not obj.get("id") or not isinstance(obj.get("updated_at"), str):
+                key = str(obj.get("id")) if isinstance(obj, dict) else ""
+                bad.append(BadRecord(f"{stream} object without id or updated_at", obj, key=key))
                 continue
             key = str(obj["id"])
             if key not in latest or obj["updated_at"] > latest[key]["updated_at"]:

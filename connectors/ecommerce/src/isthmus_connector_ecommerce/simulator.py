@@ -1,4 +1,4 @@
-"""A simulated web shop: a REST API with cursor paging and rate limits, and a webhook sender."""
+"""A simulated web shop: a REST API with cursor paging and rate limits, and the webhooks it sends."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from isthmus_connector_ecommerce.webhooks import WebhookInbox, WebhookReceiver, sign
+from isthmus.connectors import Push
+from isthmus_connector_ecommerce.webhooks import sign
 
 TOKEN = "shop-api-token-123"
 SECRET = "shop-webhook-secret"
@@ -41,8 +42,8 @@ class ShopSimulator:
         threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()
-        self.inbox_dir = directory / "webhook-inbox"
-        self.receiver = WebhookReceiver(WebhookInbox(self.inbox_dir, SECRET))
+        # Where the shop's admin said to send webhooks (``subscribe``).
+        self.webhook_url: str | None = None
         if seed:
             self.add_records("customers", seed)
             self.add_records("orders", seed)
@@ -53,8 +54,7 @@ class ShopSimulator:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def config(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "api_token": TOKEN, "webhook_secret": SECRET,
-                "webhook_inbox": str(self.inbox_dir), "page_size": 5}  # fmt: skip
+        return {"base_url": self.base_url, "api_token": TOKEN, "webhook_secret": SECRET, "page_size": 5}
 
     def bad_config(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "api_token": "wrong-token-000"}
@@ -174,10 +174,30 @@ class ShopSimulator:
     def add_bad_record(self, stream: str) -> None:
         self.put(stream, {"id": None, "email": "ghost@mail.example"})
 
+    def subscribe(self, url: str) -> None:
+        """Send webhooks to ``url`` (Isthmus's ``.../webhooks/<instance>``), as a shop's admin sets it."""
+        self.webhook_url = url
+
+    def signed_push(self, stream: str, obj: dict[str, Any]) -> Push:
+        """The request the shop sends for ``obj``, as Isthmus's endpoint receives it (the test kit's)."""
+        body = json.dumps(obj).encode()
+        topic = {"customers": "customers/update", "orders": "orders/updated", "carts": "checkouts/update"}[
+            stream
+        ]
+        headers = {
+            "x-shop-topic": topic,
+            "x-shop-webhook-id": uuid.uuid4().hex,
+            "x-shop-signature": sign(SECRET, body),
+        }
+        return Push(headers, body)
+
     def send_webhook(self, topic: str, obj: dict[str, Any], *, webhook_id: str | None = None,
                      secret: str = SECRET) -> int:  # fmt: skip
+        """Send one delivery to the subscribed URL; the HTTP status it was answered with."""
+        if self.webhook_url is None:
+            raise RuntimeError("no webhook subscription: call subscribe(url) first")
         body = json.dumps(obj).encode()
-        request = urllib.request.Request(self.receiver.url, data=body, method="POST", headers={
+        request = urllib.request.Request(self.webhook_url, data=body, method="POST", headers={
             "X-Shop-Topic": topic, "X-Shop-Webhook-Id": webhook_id or uuid.uuid4().hex,
             "X-Shop-Signature": sign(secret, body), "Content-Type": "application/json",
         })  # fmt: skip
@@ -242,4 +262,3 @@ class ShopSimulator:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-        self.receiver.close()
