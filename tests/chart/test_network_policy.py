@@ -69,8 +69,11 @@ def test_the_apis_connectors_deliver_to_admit_them_on_the_grpc_port_only(full: R
     assert len(policy(full, name_of("loyalty"))["ingress"]) == 2, "nothing in the release calls loyalty"
 
 
-def test_connectors_serve_no_clients_only_health_and_metrics(full: Rendered) -> None:
+def test_connectors_serve_no_clients_only_health_metrics_and_the_sources_pushes(full: Rendered) -> None:
+    shop = {"ipBlock": {"cidr": "203.0.113.0/24"}}
+    controller = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
     assert policy(full, name_of("connectors"))["ingress"] == [
+        {"from": [shop, controller], "ports": tcp(8081)},
         {"from": [TEST_POD], "ports": tcp(50051, 50052)},
         {"from": [MONITORING], "ports": tcp(9464)},
     ]

@@ -252,7 +252,8 @@ def test_probes_move_to_the_plaintext_health_port_when_tls_is_on(full: Rendered)
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["grpc"] == {"port": 50052, "service": ""}, (component, probe)
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-        assert ports == {"grpc": 50051, "metrics": 9464, "health": 50052}
+        pushes = {"webhooks": 8081} if component == "connectors" else {}  # the shop pushes
+        assert ports == {"grpc": 50051, "metrics": 9464, "health": 50052, **pushes}
         mounts = {m["mountPath"] for m in container["volumeMounts"]}
         assert {"/etc/isthmus/tls", "/etc/isthmus/client-ca"} <= mounts
         secrets = {v["name"]: v["secret"]["secretName"] for v in spec["volumes"] if "secret" in v}

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +22,8 @@ import grpc
 import kubernetes_validate
 import pytest
 import yaml
+from isthmus_connector_ecommerce.simulator import SECRET
+from isthmus_connector_ecommerce.webhooks import sign
 
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
@@ -80,6 +84,8 @@ def production_values(instances: list[dict[str, Any]]) -> dict[str, Any]:
         | {
             "connectors": {
                 "replicas": 2,
+                # The shop pushes through the Service's webhook port (an Ingress in a cluster).
+                "webhooks": {"enabled": True, "port": 8081, "from": [{"ipBlock": {"cidr": "127.0.0.1/32"}}]},
                 "hubToken": {
                     "existingSecret": "isthmus-connections",
                     "existingSecretKey": "connectors-token",
@@ -328,3 +334,49 @@ def test_the_demo_runs_against_the_deployed_components_from_the_connectors_pod(
     assert "hub refused" not in done.stdout
     assert "Orders 4, loyalty points awarded 169, open cases 1" in done.stdout, done.stdout
     assert "dead letter, demo-" in done.stdout and "The 360 of Anna Schmidt" in done.stdout
+
+
+def push(
+    cluster: podkit.Cluster, instance: str, topic: str, obj: dict[str, Any], secret: str = SECRET
+) -> int:
+    """What the shop sends: a signed webhook, to the connectors' Service port ``webhooks``."""
+    body = json.dumps(obj).encode()
+    url = f"http://{cluster.network.address(name_of('connectors'), 8081)}/webhooks/{instance}"
+    headers = {
+        "X-Shop-Topic": topic,
+        "X-Shop-Webhook-Id": f"wh-{time.time_ns()}",
+        "X-Shop-Signature": sign(secret, body),
+    }
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_webhook_the_shop_pushes_reaches_the_golden_customer(
+    running: tuple[podkit.Cluster, dict[str, str]],
+) -> None:
+    cluster, tls = running
+    lena = {
+        "id": 3,
+        "first_name": "Lena",
+        "last_name": "Vogel",
+        "email": "lena.vogel@web.example",
+        "phone": "+49 30 9876543",
+        "updated_at": "2030-01-01T00:00:00+00:00",
+    }
+    assert push(cluster, "webshop", "customers/update", lena, secret="guessed") == 401
+    assert push(cluster, "webshop", "customers/update", lena) == 200
+    with channel(cluster, tls, "customers") as c_channel:
+        customers = customers_pb2_grpc.CustomerMasterServiceStub(c_channel)
+
+        def phone_pushed() -> None:
+            found = customers.SearchCustomers(
+                customers_pb2.SearchCustomersRequest(page_size=100), metadata=TOKEN
+            )
+            (vogel,) = [c for c in found.customers if c.name.family_name == "Vogel"]
+            assert "+49309876543" in [p.number for p in vogel.phones], vogel
+
+        eventually(phone_pushed, cluster, "the pushed phone number on the golden customer")

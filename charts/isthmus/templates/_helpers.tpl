@@ -422,3 +422,51 @@ key: {{ $key.existingSecretKey | default "session-key" }}
 {{- end -}}
 {{- toJson $names -}}
 {{- end -}}
+
+{{/* The connectors component's webhook endpoint (services.connectors.webhooks) when enabled, else empty. */}}
+{{- define "isthmus.webhooks" -}}
+{{- $webhooks := .svc.webhooks | default dict }}
+{{- if $webhooks.enabled }}
+{{- if ne .component "connectors" }}
+{{- fail (printf "isthmus: services.%s.webhooks: only the connectors component receives webhooks" .component) }}
+{{- end }}
+{{- toYaml $webhooks }}
+{{- end }}
+{{- end }}
+
+{{/* An Ingress to a component's HTTP port. ctx: the component's context (labels); name; ingress: its
+values (className, host, annotations, tlsSecretName); service and port: the Service and its port name;
+path: what it routes. */}}
+{{- define "isthmus.httpIngress" -}}
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {{ .name }}
+  labels:
+    {{- include "isthmus.labels" .ctx | nindent 4 }}
+  {{- with .ingress.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  {{- with .ingress.className }}
+  ingressClassName: {{ . }}
+  {{- end }}
+  {{- if .ingress.tlsSecretName }}
+  tls:
+    - hosts: [{{ .ingress.host | quote }}]
+      secretName: {{ .ingress.tlsSecretName }}
+  {{- end }}
+  rules:
+    - {{- with .ingress.host }}
+      host: {{ . | quote }}
+      {{- end }}
+      http:
+        paths:
+          - path: {{ .path }}
+            pathType: Prefix
+            backend:
+              service:
+                name: {{ .service }}
+                port: {name: {{ .port }}}
+{{- end }}
