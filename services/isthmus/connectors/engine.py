@@ -166,9 +166,9 @@ class Syncer:
     ) -> None:
         stream = connector.stream(stream_name)
         state = await self.store.get_state(instance, stream_name)
-        pushed_upto = 0
+        pushed_at: list[int] = []
         if connector.receives_pushes:
-            pushed_upto, pushed = await self.store.pending_pushes(instance, stream_name)
+            pushed_at, pushed = await self.store.pending_pushes(instance, stream_name)
             state = replace(state, pushed=tuple(pushed))
         transforms: list[RecordTransform] = (
             self.plugins.transforms(connector.name, stream_name, connector.config) if self.plugins else []
@@ -214,9 +214,9 @@ class Syncer:
                     instance, connector, stream_name, pending, letters, new_state, result, progress
                 )
                 pending, letters = [], []
-            if pushed_upto:
+            if pushed_at:
                 # Everything read was delivered or dead-lettered, and the state stored: the pushes are done.
-                await self.store.pushes_read(instance, stream_name, pushed_upto)
+                await self.store.pushes_read(instance, pushed_at)
         finally:
             close = getattr(it, "close", None)
             if close is not None:

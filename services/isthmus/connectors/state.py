@@ -237,13 +237,14 @@ class StateStore(Protocol):
         new (a delivery whose id is known is not kept twice)."""
         ...
 
-    async def pending_pushes(self, instance: str, stream: str) -> tuple[int, list[Any]]:
-        """The stream's pushes no sync has read, oldest first (at most ``PUSHES_PER_SYNC``), and the
-        position of the last one (0 when there are none)."""
+    async def pending_pushes(self, instance: str, stream: str) -> tuple[list[int], list[Any]]:
+        """The stream's pushes no sync has read, oldest first (at most ``PUSHES_PER_SYNC``): their
+        positions and what they hold."""
         ...
 
-    async def pushes_read(self, instance: str, stream: str, upto: int) -> None:
-        """A sync has read the stream's pushes up to ``upto`` (and delivered what they held)."""
+    async def pushes_read(self, instance: str, positions: Sequence[int]) -> None:
+        """A sync has read these pushes (and delivered what they held). By position, not "up to":
+        a push stored while the sync read may have taken an earlier position and committed later."""
         ...
 
     async def pushed_streams(self, instance: str) -> list[str]:
@@ -362,14 +363,15 @@ class MemoryStateStore:
             new += 1
         return new
 
-    async def pending_pushes(self, instance: str, stream: str) -> tuple[int, list[Any]]:
+    async def pending_pushes(self, instance: str, stream: str) -> tuple[list[int], list[Any]]:
         found = [p for p in self.pushes if p[1] == instance and p[2] == stream and not p[5]]
         found = found[:PUSHES_PER_SYNC]
-        return (found[-1][0] if found else 0), [p[4] for p in found]
+        return [p[0] for p in found], [p[4] for p in found]
 
-    async def pushes_read(self, instance: str, stream: str, upto: int) -> None:
+    async def pushes_read(self, instance: str, positions: Sequence[int]) -> None:
+        read = set(positions)
         for p in self.pushes:
-            if p[1] == instance and p[2] == stream and p[0] <= upto:
+            if p[1] == instance and p[0] in read:
                 p[5] = True
 
     async def pushed_streams(self, instance: str) -> list[str]:
@@ -540,7 +542,7 @@ class SqlStateStore:
                 new += done.rowcount
         return new
 
-    async def pending_pushes(self, instance: str, stream: str) -> tuple[int, list[Any]]:
+    async def pending_pushes(self, instance: str, stream: str) -> tuple[list[int], list[Any]]:
         c = pushes.c
         query = (
             select(c.id, c.payload)
@@ -550,17 +552,19 @@ class SqlStateStore:
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return (rows[-1].id if rows else 0), [json.loads(r.payload) for r in rows]
+        return [r.id for r in rows], [json.loads(r.payload) for r in rows]
 
-    async def pushes_read(self, instance: str, stream: str, upto: int) -> None:
+    async def pushes_read(self, instance: str, positions: Sequence[int]) -> None:
         c = pushes.c
         now = self.clock()
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(pushes)
-                .where(c.instance == instance, c.stream == stream, c.id <= upto, c.consumed_at.is_(None))
-                .values(consumed_at=now, payload=None)
-            )
+            for start in range(0, len(positions), 1000):  # bound the statement's parameters
+                chunk = list(positions[start : start + 1000])
+                await conn.execute(
+                    update(pushes)
+                    .where(c.instance == instance, c.id.in_(chunk))
+                    .values(consumed_at=now, payload=None)
+                )
             # Read long enough ago that the source no longer sends it again: forgotten.
             await conn.execute(
                 delete(pushes).where(c.instance == instance, c.consumed_at < now - PUSH_MEMORY)

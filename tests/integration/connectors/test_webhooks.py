@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from isthmus_connector_ecommerce.simulator import ShopSimulator
+from sqlalchemy import insert
 
 from isthmus.connectors import Connector, Push, Pushed, Stream, StreamState, hookimpl, webhooks
 from isthmus.connectors.bootstrap import MIGRATIONS
@@ -23,7 +24,7 @@ from isthmus.connectors.hub import Delivery
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance
-from isthmus.connectors.state import PUSH_MEMORY, SqlStateStore, push_key
+from isthmus.connectors.state import PUSH_MEMORY, SqlStateStore, push_key, pushes
 from isthmus.platform import config, db
 from isthmus.platform.migrations import upgrade
 from isthmus.platform.web import RunningHttp
@@ -146,13 +147,13 @@ async def test_a_push_is_kept_once_and_the_next_sync_delivers_it(shop: Shop, sto
     assert await shop.send("customers/update", NEWER, webhook_id="wh-1") == 200
     assert await shop.send("customers/update", NEWER, webhook_id="wh-1") == 200  # sent again
     assert (counted("accepted") - accepted, counted("duplicate") - duplicate) == (1, 1)
-    upto, pending = await store.pending_pushes("shop", "customers")
-    assert pending == [NEWER] and upto > 0
+    positions, pending = await store.pending_pushes("shop", "customers")
+    assert pending == [NEWER] and len(positions) == 1
     assert await store.pushed_streams("shop") == ["customers"]
 
     (result,) = await shop.runtime.sync("shop", ["customers"], progress=False)
     assert result.accepted == 1 and shop.sink.ids() == ["77"]
-    assert await store.pending_pushes("shop", "customers") == (0, [])
+    assert await store.pending_pushes("shop", "customers") == ([], [])
     assert await store.pushed_streams("shop") == []
     # Read and delivered, the delivery is still known: sent once more, it is not kept again.
     assert await shop.send("customers/update", NEWER, webhook_id="wh-1") == 200
@@ -268,15 +269,31 @@ async def test_a_delivery_id_is_forgotten_a_while_after_it_was_read(store: SqlSt
     assert push_key(long_id) != push_key("x" * 299) and len(push_key(long_id) or "") <= 200
     assert await store.push("i", [Pushed("customers", {"n": 1}, long_id), Pushed("customers", {"n": 2})]) == 2
     assert await store.push("i", [Pushed("customers", {"n": 1}, long_id), Pushed("customers", {"n": 2})]) == 1
-    upto, pending = await store.pending_pushes("i", "customers")
+    positions, pending = await store.pending_pushes("i", "customers")
     assert pending == [{"n": 1}, {"n": 2}, {"n": 2}]
-    await store.pushes_read("i", "customers", upto)
+    await store.pushes_read("i", positions)
     assert await store.push("i", [Pushed("customers", {"n": 1}, long_id)]) == 0
     # Past PUSH_MEMORY, the next read forgets it: sent again then, it is kept (and read) again.
     now = store.clock()
     store.clock = lambda: now + PUSH_MEMORY + timedelta(minutes=1)
-    await store.pushes_read("i", "customers", 0)
+    await store.pushes_read("i", [])
     assert await store.push("i", [Pushed("customers", {"n": 1}, long_id)]) == 1
+
+
+async def test_a_push_stored_while_a_sync_read_is_left_for_the_next(store: SqlStateStore) -> None:
+    # Two receives commit out of order: the later one's row has the earlier position. Read pushes are
+    # marked by position, never "up to" the last one read.
+    assert await store.push("i", [Pushed("orders", {"n": 2}, "b")]) == 1
+    positions, _ = await store.pending_pushes("i", "orders")
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            insert(pushes).values(
+                id=min(positions) - 1, instance="i", stream="orders", delivery_id="a",
+                payload='{"n": 1}', received_at=store.clock(),
+            )
+        )  # fmt: skip
+    await store.pushes_read("i", positions)
+    assert await store.pending_pushes("i", "orders") == ([min(positions) - 1], [{"n": 1}])
 
 
 class Faulty(Connector):
