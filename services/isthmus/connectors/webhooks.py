@@ -37,9 +37,9 @@ def create_app(runtime: ConnectorRuntime, max_bytes: int = MAX_PUSH_BYTES) -> St
     async def webhook(request: Request) -> PlainTextResponse:
         name = request.path_params["instance"]
         declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
-            if not declared.isdigit():
-                return _answer(400, "Content-Length is not a number")
+        if declared is not None and not declared.isdigit():
+            return _answer(400, "Content-Length is not a number")
+        if declared is not None and int(declared) > max_bytes:
             return _answer(413, f"a push may hold at most {max_bytes} bytes")
         body = bytearray()
         async for chunk in request.stream():
