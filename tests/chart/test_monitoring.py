@@ -15,6 +15,7 @@ from .chartkit import CHART, load_values, render
 from .monitoring import dashboards, metric_names, monitoring_values, promtool, queries, rendered, rule_groups
 
 STALE = "isthmus_connector_last_success_timestamp_seconds"
+PUSHES = "isthmus_connector_pushes_total"
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "grafana-dashboard.schema.json").read_text())
 
 
@@ -40,6 +41,7 @@ def test_every_alert_the_operator_needs_is_there(chart) -> None:  # type: ignore
         "IsthmusDeadLettersGrowing",
         "IsthmusConsumerBacklog",
         "IsthmusConnectorStale",
+        "IsthmusConnectorPushesFailing",
         "IsthmusRpcErrors",
         "IsthmusRpcSlow",
         "IsthmusReplicasUnavailable",
@@ -113,6 +115,19 @@ def test_the_alerts_fire_on_the_series_they_watch(chart, tmp_path: Path) -> None
                         "series": _series(STALE, connector_instance="erp", stream="customers"),
                         "values": "0x30",
                     },
+                    # the shop's pushes fail for good; another instance's were refused (bad signatures)
+                    {
+                        "series": _series(PUSHES, connector_instance="webshop", outcome="failed"),
+                        "values": "0+3x30",
+                    },
+                    {
+                        "series": _series(PUSHES, connector_instance="webshop", outcome="accepted"),
+                        "values": "0+50x30",
+                    },
+                    {
+                        "series": _series(PUSHES, connector_instance="store", outcome="refused"),
+                        "values": "0+3x30",
+                    },
                     # 10% of PayOrder fails with Unavailable; another service's errors are not ours
                     {
                         "series": _series("grpc_server_handled_total", **pay, grpc_code="OK"),
@@ -179,6 +194,20 @@ def test_the_alerts_fire_on_the_series_they_watch(chart, tmp_path: Path) -> None
                         ],
                     },
                     {"eval_time": "30m", "alertname": "IsthmusConnectorStale", "exp_alerts": []},
+                    {"eval_time": "10m", "alertname": "IsthmusConnectorPushesFailing", "exp_alerts": []},
+                    {
+                        "eval_time": "20m",
+                        "alertname": "IsthmusConnectorPushesFailing",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {
+                                    "severity": "warning",
+                                    "namespace": "crm",
+                                    "connector_instance": "webshop",
+                                }
+                            }
+                        ],
+                    },
                     {
                         "eval_time": "20m",
                         "alertname": "IsthmusRpcErrors",
