@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from isthmus.connectors.engine import ReplayResult
 from isthmus.connectors.hub import HubRefused
 from isthmus.connectors.runtime import Instance, InstanceBusy
-from isthmus.connectors.state import DeadLetter, dead_letters, name_dead_letters, stream_state, sync_runs
+from isthmus.connectors.state import (
+    DeadLetter,
+    dead_letters,
+    name_dead_letters,
+    pushes,
+    stream_state,
+    sync_runs,
+)
 from isthmus.kernel.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.idempotency import APPLIED
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
@@ -90,6 +97,16 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
                     select(func.count()).where(d.instance == inst.name, d.resolved_at.is_(None))
                 )
             ).scalar() or 0
+            q = pushes.c
+            pending = dict(
+                (
+                    await conn.execute(
+                        select(q.stream, func.count())
+                        .where(q.instance == inst.name, q.consumed_at.is_(None))
+                        .group_by(q.stream)
+                    )
+                ).all()
+            )
         try:
             names = self._streams(inst.name)
         except Exception:  # a connector whose config is broken still shows what it did before
@@ -104,9 +121,12 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
                 stream.position_time.FromDatetime(aware(p.updated_at))
             if name in runs:
                 stream.last_run.CopyFrom(_run(runs[name], now))
+            stream.pending_push_count = int(pending.get(name, 0))
             streams.append(stream)
-        starts = [aware(run.started_at) for run in runs.values()]
-        due = max(starts) + timedelta(seconds=inst.schedule_seconds) if starts else now
+        # Due when one of its streams is (runtime.run_due): a stream that never ran is due now.
+        starts = [aware(runs[name].started_at) for name in names or runs if name in runs]
+        never = any(name not in runs for name in names)
+        due = now if never or not starts else min(starts) + timedelta(seconds=inst.schedule_seconds)
         return api.ConnectorInstance(
             name=inst.name,
             connector=inst.connector,

@@ -11,7 +11,7 @@ import pytest
 from isthmus.connectors.api import Connectors
 from isthmus.connectors.bootstrap import MIGRATIONS
 from isthmus.connectors.runtime import Instance
-from isthmus.connectors.sdk import StreamState
+from isthmus.connectors.sdk import Pushed, StreamState
 from isthmus.connectors.state import DeadLetter, SqlStateStore, SyncRun
 from isthmus.kernel.errors import InvalidArgument, NotFound
 from isthmus.kernel.ids import is_uuid
@@ -27,6 +27,32 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> config.Settings:
     if request.param == "postgres":
         return config.load({"ISTHMUS_DATABASE_URL": request.getfixturevalue("pg_url")})
     return config.load({"ISTHMUS_DATA_DIR": str(tmp_path)})
+
+
+async def test_pushes_waiting_per_stream_and_a_stream_never_synced_is_due_now(
+    settings: config.Settings,
+) -> None:
+    upgrade(settings, "connectors", [MIGRATIONS])
+    engine = db.async_engine(settings, "connectors")
+    name = f"shop-{datetime.now(UTC).timestamp()}"
+    try:
+        store = SqlStateStore(engine, clock=lambda: NOW)
+        started = NOW - timedelta(minutes=10)
+        await store.save_run(SyncRun(name, "customers", started, started, "succeeded", 1, 1, 0))
+        await store.push(name, [Pushed("orders", {"id": 1}, "d1"), Pushed("orders", {"id": 2}, "d2")])
+        await store.push(name, [Pushed("customers", {"id": 1}, "d3")])
+        positions, _ = await store.pending_pushes(name, "customers")
+        await store.pushes_read(name, positions)
+        instances = [Instance(name, "ecommerce", {}, schedule_seconds=3600)]
+        service = Connectors(instances, lambda _: ["customers", "orders"], engine, clock=lambda: NOW)
+        [inst] = (
+            await service.ListConnectorInstances(api.ListConnectorInstancesRequest(), None)
+        ).connector_instances
+        assert {s.stream: s.pending_push_count for s in inst.streams} == {"customers": 0, "orders": 2}
+        # Orders never synced: the instance is due now, though customers synced ten minutes ago.
+        assert inst.next_run_time.ToDatetime(tzinfo=UTC) == NOW
+    finally:
+        await engine.dispose()
 
 
 async def test_instances_show_position_last_run_next_run_and_dead_letters(settings: config.Settings) -> None:

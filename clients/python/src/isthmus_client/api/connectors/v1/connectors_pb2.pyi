@@ -59,18 +59,20 @@ class ConnectorInstance(_message.Message):
     def __init__(self, name: _Optional[str] = ..., connector: _Optional[str] = ..., schedule: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., write_back: _Optional[bool] = ..., streams: _Optional[_Iterable[_Union[ConnectorStream, _Mapping]]] = ..., next_run_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dead_letter_count: _Optional[int] = ...) -> None: ...
 
 class ConnectorStream(_message.Message):
-    __slots__ = ("stream", "cursor", "tie_breaker", "position_time", "last_run")
+    __slots__ = ("stream", "cursor", "tie_breaker", "position_time", "last_run", "pending_push_count")
     STREAM_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     TIE_BREAKER_FIELD_NUMBER: _ClassVar[int]
     POSITION_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_RUN_FIELD_NUMBER: _ClassVar[int]
+    PENDING_PUSH_COUNT_FIELD_NUMBER: _ClassVar[int]
     stream: str
     cursor: str
     tie_breaker: str
     position_time: _timestamp_pb2.Timestamp
     last_run: SyncRun
-    def __init__(self, stream: _Optional[str] = ..., cursor: _Optional[str] = ..., tie_breaker: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_run: _Optional[_Union[SyncRun, _Mapping]] = ...) -> None: ...
+    pending_push_count: int
+    def __init__(self, stream: _Optional[str] = ..., cursor: _Optional[str] = ..., tie_breaker: _Optional[str] = ..., position_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_run: _Optional[_Union[SyncRun, _Mapping]] = ..., pending_push_count: _Optional[int] = ...) -> None: ...
 
 class SyncRun(_message.Message):
     __slots__ = ("start_time", "end_time", "duration", "state", "records_read", "records_accepted", "records_dead_lettered", "error")
