@@ -97,3 +97,28 @@ def test_pushed_objects_are_read_with_the_api_the_newest_of_each_once(tmp_path: 
         assert read[0]["emails"][0]["address"] == "ann@x.example"
     finally:
         shop.close()
+
+
+def test_a_pushed_object_the_mapping_cannot_read_is_dead_lettered_and_the_rest_go_on(tmp_path: Path) -> None:
+    shop = ShopSimulator(tmp_path, seed=0)
+    try:
+        buyer = shop.add_customer("Ann", "Lee", "ann@x.example")
+        good = shop.add_order(buyer["id"], [("MUG-1", "Mug", 1, "12.50")])
+        broken = {"id": 901, "updated_at": "2099-01-01T00:00:00Z", "line_items": "not a list"}
+        checkout = {
+            "id": 902,
+            "customer_id": buyer["id"],
+            "updated_at": "2099-01-01T00:00:00Z",
+        }  # not abandoned
+        connector = EcommerceConnector(shop.config())
+        orders = list(connector.read("orders", StreamState(pushed=(broken,))))
+        assert [r["external_order_id"] for r in orders if isinstance(r, dict)] == [str(good["id"])]
+        (bad,) = [r for r in orders if isinstance(r, BadRecord)]
+        assert bad.key == "901" and bad.reason.startswith(
+            "orders object not as the shop documents it: KeyError"
+        )
+        carts = list(connector.read("carts", StreamState(pushed=(checkout,))))
+        assert "902" not in [r.get("external_cart_id") for r in carts if isinstance(r, dict)]
+        assert not [r for r in carts if isinstance(r, BadRecord)]
+    finally:
+        shop.close()

@@ -118,10 +118,20 @@ class EcommerceConnector(Connector):
             if key not in latest or obj["updated_at"] > latest[key]["updated_at"]:
                 latest[key] = obj
         yield from bad
+        mapping = {"customers": _customer, "orders": _order, "carts": _cart}[stream]
         for obj in sorted(latest.values(), key=lambda o: (o["updated_at"], _sortable(str(o["id"])))):
             if (obj["updated_at"], _sortable(str(obj["id"]))) <= (after[0], _sortable(after[1])):
                 continue
-            yield {"customers": _customer, "orders": _order, "carts": _cart}[stream](obj)
+            if stream == "carts" and not obj.get("abandoned_at"):
+                continue  # a checkout still going on (a webhook tells of every one): no cart left behind
+            try:
+                record: Message = mapping(obj)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # One object the shop sent in a shape the mapping does not know: the rest go on.
+                record = BadRecord(
+                    f"{stream} object not as the shop documents it: {exc!r}", obj, key=str(obj["id"])
+                )
+            yield record
 
 
 def _sortable(key: str) -> str:
