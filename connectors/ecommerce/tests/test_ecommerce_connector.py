@@ -122,3 +122,18 @@ def test_a_pushed_object_the_mapping_cannot_read_is_dead_lettered_and_the_rest_g
         assert not [r for r in carts if isinstance(r, BadRecord)]
     finally:
         shop.close()
+
+
+def test_a_marketplace_shop_s_orders_come_by_its_channel(tmp_path: Path) -> None:
+    shop = ShopSimulator(tmp_path, seed=0)
+    try:
+        buyer = shop.add_customer("Ann", "Lee", "ann@x.example")
+        shop.add_order(buyer["id"], [("MUG-1", "Mug", 1, "12.50")])
+        web = [
+            r for r in EcommerceConnector(shop.config()).read("orders", StreamState()) if isinstance(r, dict)
+        ]
+        market = EcommerceConnector({**shop.config(), "order_channel": "marketplace"})
+        orders = [r for r in market.read("orders", StreamState()) if isinstance(r, dict)]
+        assert [r["channel"] for r in web] == ["web"] and [r["channel"] for r in orders] == ["marketplace"]
+    finally:
+        shop.close()

@@ -1,9 +1,10 @@
 from pathlib import Path
 
+import pytest
 from isthmus_connector_erp import ErpConnector
 from isthmus_connector_erp.simulator import ErpSimulator
 
-from isthmus.connectors import GoldenChange, StreamState
+from isthmus.connectors import ConfigInvalid, GoldenChange, StreamState
 from isthmus.connectors.testkit import connector_test_class
 
 TestErp = connector_test_class(ErpConnector, source=ErpSimulator)
@@ -29,6 +30,10 @@ def test_paid_invoice_becomes_a_paid_order(tmp_path: Path) -> None:
     assert order["lines"][0]["unit_price"] == "49.90"
     assert order["paid_at"].startswith("2024-04-03")
     assert order["customer_source_id"] == str(contact)
+    assert order["channel"] == "erp"
+    # A TV shop's order entry runs on the same ERP: its instance says which channel its orders came by.
+    (order,) = ErpConnector({**erp.config(), "order_channel": "tv"}).read("orders", StreamState())
+    assert order["channel"] == "tv"
 
 
 def test_write_back_corrects_the_contact_and_bumps_its_modified_time(tmp_path: Path) -> None:
@@ -62,3 +67,10 @@ def test_estimate_counts_what_a_read_from_the_state_will_yield(tmp_path: Path) -
     records = list(connector.read("customers", StreamState()))
     middle = StreamState(records[2]["updated_at"], records[2]["source_id"])
     assert connector.estimate("customers", middle) == len(list(connector.read("customers", middle))) == 2
+
+
+def test_an_order_channel_the_hub_does_not_know_is_a_configuration_error(tmp_path: Path) -> None:
+    erp = ErpSimulator(tmp_path, seed=0)
+    with pytest.raises(ConfigInvalid, match="order_channel") as refused:
+        ErpConnector({**erp.config(), "order_channel": "television"})
+    assert refused.value.field == "order_channel"

@@ -22,9 +22,12 @@ from isthmus.connectors import (
     StreamState,
     TransientError,
 )
+from isthmus.connectors.canonical import schema
 from isthmus_connector_ecommerce import webhooks
 
 MAX_429_WAITS = 5
+# The sales channels an order can come through (the canonical order's).
+CHANNELS = schema("orders")["properties"]["channel"]["enum"]
 
 
 class EcommerceConnector(Connector):
@@ -43,6 +46,11 @@ class EcommerceConnector(Connector):
                 "description": "The secret the shop signs webhooks with; without it, webhooks are refused",
             },
             "page_size": {"type": "integer", "minimum": 1, "maximum": 250, "default": 100},
+            "order_channel": {
+                "enum": CHANNELS,
+                "default": "web",
+                "description": "The sales channel of the shop's orders (a marketplace shop: marketplace)",
+            },
             "source_system": {"type": "string"},
             "mask_fields": {"type": "array", "items": {"type": "string"}},
         },
@@ -118,7 +126,8 @@ class EcommerceConnector(Connector):
             if key not in latest or obj["updated_at"] > latest[key]["updated_at"]:
                 latest[key] = obj
         yield from bad
-        mapping = {"customers": _customer, "orders": _order, "carts": _cart}[stream]
+        channel = self.config["order_channel"]
+        mapping = {"customers": _customer, "orders": lambda o: _order(o, channel), "carts": _cart}[stream]
         for obj in sorted(latest.values(), key=lambda o: (o["updated_at"], _sortable(str(o["id"])))):
             if (obj["updated_at"], _sortable(str(obj["id"]))) <= (after[0], _sortable(after[1])):
                 continue
@@ -212,11 +221,11 @@ def _consent(obj: dict[str, Any], channel: str) -> dict[str, Any] | None:
     }
 
 
-def _order(obj: dict[str, Any]) -> dict[str, Any]:
+def _order(obj: dict[str, Any], channel: str) -> dict[str, Any]:
     record: dict[str, Any] = {
         "external_order_id": str(obj["id"]),
         "customer_source_id": str(obj["customer_id"]),
-        "channel": "web",
+        "channel": channel,
         "currency_code": obj["currency"],
         "lines": [
             {

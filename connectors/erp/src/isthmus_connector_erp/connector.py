@@ -20,9 +20,12 @@ from isthmus.connectors import (
     StreamState,
     TransientError,
 )
+from isthmus.connectors.canonical import schema
 from isthmus_connector_erp.schema import accounts, contacts, invoice_lines, invoices
 
 PAGE = 500
+# The sales channels an order can come through (the canonical order's).
+CHANNELS = schema("orders")["properties"]["channel"]["enum"]
 
 
 def _iso(value: datetime) -> str:
@@ -52,6 +55,11 @@ class ErpConnector(Connector):
             "password": {"type": "string", "secret": True, "description": "Set into the URL; never logged"},
             "source_system": {"type": "string"},
             "mask_fields": {"type": "array", "items": {"type": "string"}},
+            "order_channel": {
+                "enum": CHANNELS,
+                "default": "erp",
+                "description": "The sales channel of the invoiced orders (a TV shop's order entry: tv)",
+            },
         },
     }
     streams = (
@@ -183,7 +191,7 @@ class ErpConnector(Connector):
             record: dict[str, Any] = {
                 "external_order_id": row["invoice_no"],
                 "customer_source_id": str(row["contact_id"]),
-                "channel": "erp",
+                "channel": self.config["order_channel"],
                 "currency_code": row["currency"],
                 "lines": lines.get(row["id"], []),
                 "placed_at": _iso(row["invoice_date"]),
