@@ -30,7 +30,10 @@ def test_paging_through_rate_limits_reads_everything_once(tmp_path: Path) -> Non
 
 
 def signed(topic: str, obj: Any, *, webhook_id: str = "wh-1", secret: str = SECRET) -> Push:
-    body = json.dumps(obj).encode()
+    return signed_raw(topic, json.dumps(obj).encode(), webhook_id=webhook_id, secret=secret)
+
+
+def signed_raw(topic: str, body: bytes, *, webhook_id: str = "wh-1", secret: str = SECRET) -> Push:
     return Push(
         {"x-shop-topic": topic, "x-shop-webhook-id": webhook_id, "x-shop-signature": sign(secret, body)}, body
     )
@@ -55,6 +58,8 @@ def test_a_signed_webhook_is_received_as_the_object_of_its_stream(tmp_path: Path
         (Push({"x-shop-topic": "customers/update"}, b"{}"), 401, "signature does not verify"),
         (signed("products/update", {"id": 1}), 400, "unknown topic 'products/update'"),
         (signed("customers/update", [1, 2]), 400, "not a JSON object"),
+        (signed_raw("customers/update", b"[" * 100_000), 400, "not JSON"),
+        (signed_raw("customers/update", b"\xff\xfe{}"), 400, "not JSON"),
     ],
 )
 def test_a_webhook_the_shop_did_not_sign_or_that_carries_nothing_readable_is_refused(

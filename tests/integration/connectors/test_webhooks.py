@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -194,6 +195,33 @@ async def test_the_endpoint_answers_bad_pushes_without_keeping_them(shop: Shop, 
     assert status == 413 and str(webhooks.MAX_PUSH_BYTES) in text
     assert (await post(shop.url, b"{}", method="GET"))[0] == 405
     assert (await post(shop.url.replace("/webhooks/shop", "/elsewhere"), b"{}"))[0] == 404
+    assert await store.pushed_streams("shop") == []
+
+
+async def test_whatever_bytes_arrive_an_unsigned_push_is_a_client_error_and_nothing_is_kept(
+    shop: Shop, store: SqlStateStore
+) -> None:
+    rng = random.Random(7)
+    topics = [
+        "customers/update",
+        "orders/updated",
+        "checkouts/update",
+        "",
+        "x" * 5000,
+        "customers/update\u00e9",
+    ]
+    for _ in range(60):
+        body = rng.randbytes(rng.choice([0, 1, 64, 4096]))
+        headers = {
+            "X-Shop-Topic": rng.choice(topics).encode("utf-8").decode("latin-1"),
+            "X-Shop-Webhook-Id": rng.randbytes(8).hex(),
+            "X-Shop-Signature": rng.choice(["", "sha256=", "sha256=" + rng.randbytes(32).hex(), "md5=00"]),
+        }
+        status, _ = await post(shop.url, body, headers)
+        assert 400 <= status < 500, (status, headers)
+    for name in ("%00", "..%2F..%2Fetc", "x" * 2000, "%C3%A9"):
+        status, _ = await post(shop.url.replace("/shop", f"/{name}"), b"{}")
+        assert status == 404, name
     assert await store.pushed_streams("shop") == []
 
 

@@ -44,7 +44,7 @@ def parse(secret: str, push: Push) -> Pushed:
         raise PushRefused(400, f"unknown topic {topic[:100]!r} (X-Shop-Topic)")
     try:
         payload = json.loads(push.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested past any real object
         raise PushRefused(400, "the body is not JSON") from None
     if not isinstance(payload, dict):
         raise PushRefused(400, "the body is not a JSON object")
