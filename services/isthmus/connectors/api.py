@@ -98,15 +98,12 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
                 )
             ).scalar() or 0
             q = pushes.c
-            pending = dict(
-                (
-                    await conn.execute(
-                        select(q.stream, func.count())
-                        .where(q.instance == inst.name, q.consumed_at.is_(None))
-                        .group_by(q.stream)
-                    )
-                ).all()
+            found = await conn.execute(
+                select(q.stream, func.count())
+                .where(q.instance == inst.name, q.consumed_at.is_(None))
+                .group_by(q.stream)
             )
+            pending: dict[str, int] = {stream: int(n) for stream, n in found.all()}
         try:
             names = self._streams(inst.name)
         except Exception:  # a connector whose config is broken still shows what it did before

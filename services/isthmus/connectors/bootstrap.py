@@ -95,8 +95,8 @@ def component() -> Component:
             runtime.bus.subscribe(
                 "connectors", runtime.engine("connectors"), _write_back_subscription(connectors)
             )
-        task = asyncio.create_task(connectors.run_forever(), name="connector-schedules")
         endpoint = await webhooks.start(connectors, "0.0.0.0", port) if port else None
+        task = asyncio.create_task(connectors.run_forever(), name="connector-schedules")
 
         async def stop() -> None:
             if endpoint is not None:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from isthmus.connectors.runtime import ConnectorRuntime
 from isthmus.connectors.sdk import Push
-from isthmus.platform.config import ConfigError, Settings
+from isthmus.platform.config import PREFIX, Reader, Settings
 from isthmus.platform.web import RunningHttp, serve
 
 log = logging.getLogger("isthmus.connectors")
@@ -67,12 +67,7 @@ def create_app(runtime: ConnectorRuntime, max_bytes: int = MAX_PUSH_BYTES) -> St
 
 def webhook_port(settings: Settings) -> int:
     """The port to serve webhooks on; 0 when they are not served. A ConfigError names the variable."""
-    value = (settings.extra.get(PORT_ENV) or "").strip()
-    if not value:
-        return 0
-    if not value.isdigit() or not 0 <= int(value) <= 65535:
-        raise ConfigError(f"{PORT_ENV} must be a port number 0-65535, not {value!r}")
-    return int(value)
+    return Reader(settings.extra).port(PORT_ENV.removeprefix(PREFIX), 0)
 
 
 async def start(runtime: ConnectorRuntime, host: str, port: int) -> RunningHttp:

@@ -100,7 +100,7 @@ def lookalikes(settings: Settings) -> list[str]:
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     extra = _Asked({k: v for k, v in env.items() if k.startswith(PREFIX)})
-    reader = _Reader(extra)
+    reader = Reader(extra)
     settings = Settings(
         database_url=reader.text("DATABASE_URL"),
         amqp_url=reader.text("AMQP_URL"),
@@ -157,7 +157,9 @@ def _check_database_url(url: str) -> None:
         )
 
 
-class _Reader:
+class Reader:
+    """Reads ``ISTHMUS_<name>`` settings, each checked; a ConfigError names the variable at fault."""
+
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
 
