@@ -29,6 +29,7 @@ def test_webhooks_are_off_unless_enabled() -> None:
     assert "webhooks" not in {p["name"] for p in container["ports"]}
     assert "webhooks" not in {p["name"] for p in rendered.get("Service", CONNECTORS)["spec"]["ports"]}
     assert not rendered.of_kind("Ingress")
+    assert "/webhooks/" not in rendered.notes
 
 
 def test_enabled_webhooks_are_served_on_their_port_opened_to_the_sources_and_the_ingress() -> None:
@@ -61,6 +62,7 @@ def test_enabled_webhooks_are_served_on_their_port_opened_to_the_sources_and_the
         "pathType": "Prefix",
         "backend": {"service": {"name": CONNECTORS, "port": {"name": "webhooks"}}},
     }
+    assert "POST https://hooks.example.com/webhooks/<instance>" in rendered.notes
     for obj in rendered.objects:
         if obj["metadata"]["name"].startswith(CONNECTORS):
             kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
