@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,18 @@ def test_a_misspelt_setting_is_named_with_the_one_it_looks_like():
         "ISTHMUS_DATABSE_URL is set but nothing reads it: did you mean ISTHMUS_DATABASE_URL? It is ignored",
     ]
     assert lookalikes(load({"ISTHMUS_DATABASE_URL": "postgresql://db/x"})) == []
+
+
+def test_a_setting_an_instance_file_names_counts_as_read(tmp_path):
+    from isthmus.connectors.bootstrap import instance_env
+    from isthmus.connectors.runtime import load_instances
+
+    file = tmp_path / "instances.json"
+    shop = {"name": "shop", "connector": "ecommerce", "config": {"t": "${ISTHMUS_SHOP_TOKEN}"}}
+    file.write_text(json.dumps({"instances": [shop]}))
+    settings = load({"ISTHMUS_SHOP_TOKEN": "s3cret-token", "ISTHMUS_SHOP_TOKENS": "a typo of it"})
+    (shop,) = load_instances(file, instance_env(settings))
+    assert shop.config == {"t": "s3cret-token"}
+    assert lookalikes(settings) == [
+        "ISTHMUS_SHOP_TOKENS is set but nothing reads it: did you mean ISTHMUS_SHOP_TOKEN? It is ignored"
+    ]

@@ -11,8 +11,10 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import grpc
 
@@ -35,10 +37,12 @@ log = logging.getLogger("isthmus.connectors")
 MIGRATIONS = Stream("isthmus.connectors:migrations", "alembic_version")
 
 
-def instance_env(settings: Settings) -> dict[str, str]:
+def instance_env(settings: Settings) -> Mapping[str, str]:
     """What ``${NAME}`` in an instance's config may name: any variable of the process (a Secret's key
-    given to the pod under a name of the operator's choosing), read when the component starts."""
-    return {**os.environ, **settings.extra}
+    given to the pod under a name of the operator's choosing), read when the component starts. The
+    settings first, so that an ``ISTHMUS_*`` name read here counts as read (``config.lookalikes``)."""
+    # settings.extra is the process's own dict of them (config._Asked); nothing here writes to it.
+    return ChainMap(cast(MutableMapping[str, str], settings.extra), os.environ)
 
 
 def build_runtime(
