@@ -254,7 +254,7 @@ def score_population(p: Population, model: Model | None, s: Settings) -> Scores:
         predicted = np.where(bad, 0.0, predicted)
         spend = np.where(np.isfinite(spend), spend, 0.0)
     predicted = np.rint(predicted)
-    lifetime = p.historical + predicted
+    lifetime = lifetime_value(p.historical, predicted, p.big_t, s.yearly_rate)
     rfm = np.zeros((n, 3), dtype=np.int64)
     if model is not None and len(model.recency) == 4:
         unit = s.minor_per_unit
@@ -271,6 +271,15 @@ def score_population(p: Population, model: Model | None, s: Settings) -> Scores:
         churn = np.where(alive < s.churn_alive_below, int(Churn.LOW_ALIVE_PROBABILITY), churn)
     churn = np.where(p.bought, churn, int(Churn.NONE))
     return Scores(predicted, purchases, alive, np.rint(spend), lifetime, rfm, churn)
+
+
+def lifetime_value(historical: Array, predicted: Array, big_t: Array, yearly_rate: float) -> Array:
+    """The relationship's net present value at one date, now: the historical value (its cash flows
+    discounted to the first purchase) brought forward from the first purchase to now at the same
+    rate, which is each past cash flow compounded from its date to now, plus the predicted value
+    (the expected cash flows discounted to now). ``big_t``: weeks from the first purchase to now."""
+    years = big_t * WEEK_DAYS / 365.25
+    return np.rint(historical * (1 + yearly_rate) ** years) + predicted
 
 
 def score(h: History, model: Model | None, s: Settings, now: datetime) -> Score:

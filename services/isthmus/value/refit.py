@@ -183,7 +183,7 @@ async def _rescore_chunk(
             if old is None or old["merged_into"] or old["erased"]:
                 continue  # merged or erased since the read: nothing of its own to score
             s, j = (rescored, again[customer_id]) if customer_id in again else (scores, i)
-            lifetime = int(old["historical_minor"] + s.predicted[j])
+            lifetime = int(s.lifetime[j])  # the historical value read with the row, brought forward
             new = dict(old)
             new.update(
                 predicted_minor=int(s.predicted[j]),

@@ -36,6 +36,21 @@ def test_later_cash_is_discounted_to_the_first_purchase() -> None:
     assert h.historical == 20000  # 10000 + 11000 / 1.1
 
 
+def test_lifetime_value_is_the_relationship_s_value_at_one_date_now() -> None:
+    # Two customers whose only order left the same margin: three years ago, and today. Valued now,
+    # the older euro counts 1.1 ** 3 (it has been the company's for three years), as each future euro
+    # counts less the later it comes; the sum of both is the relationship's value today.
+    now = START + timedelta(days=3 * 365.25)
+    old = domain.score(domain.history([order(0, 10000)], [], 0.1), None, domain.Settings(), now)
+    new = domain.score(domain.history([order(3 * 365.25, 10000)], [], 0.1), None, domain.Settings(), now)
+    assert (old.lifetime, new.lifetime) == (13310, 10000)
+    # Flows at two dates: brought forward as one sum, each is compounded from its own date.
+    two = domain.history([order(0, 10000), order(365.25, 11000)], [], 0.1)
+    assert two.historical == 20000
+    valued = domain.score(two, None, domain.Settings(), now)
+    assert valued.lifetime == round(10000 * 1.1**3 + 11000 * 1.1**2) == 26620
+
+
 def test_purchases_on_one_day_count_as_one_purchase() -> None:
     h = domain.history([order(0, 100), order(0.1, 100), order(3, 100)], [], 0.0)
     assert h.repeat_purchases == 1 and h.orders == 3
@@ -73,7 +88,8 @@ def test_score_predicts_value_and_scores_rfm_and_churn_with_a_model() -> None:
     assert scored.predicted > 0 and scored.expected_purchases > 1
     assert scored.alive_probability > 0.9 and scored.churn == Churn.NONE
     assert scored.rfm == (5, 5, 3)
-    assert scored.lifetime == loyal.historical + scored.predicted
+    # The past brought forward from the first purchase to now (195 days at 10 %), the future as predicted.
+    assert scored.lifetime == round(loyal.historical * 1.1 ** (195 / 365.25)) + scored.predicted
     assert scored.tier == Tier.A
     # The same customer a year after their last purchase: probably gone.
     later = domain.score(loyal, model, s, now + timedelta(days=365))
