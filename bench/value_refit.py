@@ -65,13 +65,15 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate(n: int, seed: int = 7) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
-    """Per customer: age in days, the purchase days (first at 0) and the spend of each purchase in cents,
-    drawn from BG/NBD (while alive, purchases at rate lambda; after each, dropout with probability p)
-    and Gamma-Gamma."""
+def generate(
+    n: int, seed: int = 7, max_weeks: float = 78.0
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Per customer: age in days (4 weeks to ``max_weeks``), the purchase days (first at 0) and the
+    spend of each purchase in cents, drawn from BG/NBD (while alive, purchases at rate lambda; after
+    each, dropout with probability p) and Gamma-Gamma."""
     rng = np.random.default_rng(seed)
     b = TRUE_BGNBD
-    age_weeks = rng.uniform(4, 78, n)
+    age_weeks = rng.uniform(4, max_weeks, n)
     rate = rng.gamma(b.r, 1 / b.alpha, n)  # purchases per week
     dropout = rng.beta(b.a, b.b, n)
     t = np.zeros(n)
