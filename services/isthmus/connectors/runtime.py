@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from isthmus.connectors.engine import ReplayResult, Syncer, SyncResult, replay
+from isthmus.connectors.locks import InstanceLocks, LocalLocks
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import PluginManager
 from isthmus.connectors.sdk import (
@@ -42,7 +43,6 @@ from isthmus.connectors.sdk import (
     Record,
     redact,
 )
-from isthmus.connectors.state import InstanceLocks, LocalLocks
 from isthmus.platform.progress import Progress
 
 log = logging.getLogger("isthmus.connectors")

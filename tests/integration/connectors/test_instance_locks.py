@@ -15,9 +15,10 @@ from isthmus.connectors import CheckResult, Connector, Stream, StreamState, hook
 from isthmus.connectors.bootstrap import MIGRATIONS
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import Delivery
+from isthmus.connectors.locks import AdvisoryLocks, instance_locks
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance, InstanceBusy
-from isthmus.connectors.state import AdvisoryLocks, SqlStateStore, instance_locks
+from isthmus.connectors.state import SqlStateStore
 from isthmus.platform import config, db
 from isthmus.platform.migrations import upgrade
 
