@@ -17,6 +17,7 @@ from isthmus.connectors.runtime import Instance, InstanceBusy
 from isthmus.connectors.state import (
     DeadLetter,
     dead_letters,
+    last_start,
     name_dead_letters,
     pushes,
     stream_state,
@@ -121,9 +122,8 @@ class Connectors(connectors_pb2_grpc.ConnectorServiceServicer):
             stream.pending_push_count = int(pending.get(name, 0))
             streams.append(stream)
         # Due when one of its streams is (runtime.run_due): a stream that never ran is due now.
-        starts = [aware(runs[name].started_at) for name in names or runs if name in runs]
-        never = any(name not in runs for name in names)
-        due = now if never or not starts else min(starts) + timedelta(seconds=inst.schedule_seconds)
+        last = last_start({name: aware(run.started_at) for name, run in runs.items()}, names or list(runs))
+        due = now if last is None else last + timedelta(seconds=inst.schedule_seconds)
         return api.ConnectorInstance(
             name=inst.name,
             connector=inst.connector,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -252,6 +252,17 @@ class StateStore(Protocol):
         ...
 
 
+def last_start(latest: Mapping[str, datetime], streams: Sequence[str] = ()) -> datetime | None:
+    """From each stream's latest sync start: the instance's latest (no ``streams``), or the earliest of
+    these streams' (None when one of them never started). An instance is due when it is older than its
+    schedule: ``StateStore.last_started``, and the API's next run."""
+    if not streams:
+        return max(latest.values(), default=None)
+    if any(stream not in latest for stream in streams):
+        return None
+    return min(latest[stream] for stream in streams)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -340,11 +351,7 @@ class MemoryStateStore:
         for r in self.history:
             if r.instance == instance and (r.stream not in latest or r.started_at > latest[r.stream]):
                 latest[r.stream] = r.started_at
-        if not streams:
-            return max(latest.values(), default=None)
-        if any(stream not in latest for stream in streams):
-            return None
-        return min(latest[stream] for stream in streams)
+        return last_start(latest, streams)
 
     async def push(self, instance: str, items: Sequence[Pushed]) -> int:
         new = 0
@@ -580,13 +587,7 @@ class SqlStateStore:
         query = select(r.stream, func.max(r.started_at)).where(r.instance == instance).group_by(r.stream)
         async with self.engine.connect() as conn:
             latest: dict[str, datetime] = {stream: at for stream, at in (await conn.execute(query)).all()}
-        found: datetime | None
-        if not streams:
-            found = max(latest.values(), default=None)
-        elif any(stream not in latest for stream in streams):
-            found = None
-        else:
-            found = min(latest[stream] for stream in streams)
+        found = last_start(latest, streams)
         if found is not None and found.tzinfo is None:  # SQLite keeps no zone; the runtime writes UTC
             found = found.replace(tzinfo=UTC)
         return found
