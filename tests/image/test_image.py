@@ -92,7 +92,7 @@ def test_default_target_is_the_runtime_image_run_by_the_charts_user(image: str) 
 
 def test_reference_connectors_are_installed_but_not_the_template(image: str) -> None:
     listing = _run(image, "connectors", "list")
-    for name in ("erp", "ecommerce", "callcenter"):
+    for name in ("erp", "ecommerce", "callcenter", "files"):
         assert f"\n  {name} " in listing, listing
     assert "template" not in listing
     pip = _run(image, "-m", "pip", "list", "--format", "json", entrypoint="python")

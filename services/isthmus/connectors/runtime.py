@@ -143,7 +143,7 @@ def check_claims(instances: Sequence[Instance], plugins: PluginManager) -> None:
         except KeyError:
             continue  # reported when the instance is first used, as before
         system = str(inst.config.get("source_system") or cls.source_system or cls.name)
-        for stream in inst.streams or tuple(s.name for s in cls.streams):
+        for stream in inst.streams or cls.configured_streams(inst.config):
             other = claimed.setdefault((system, stream), inst.name)
             if other != inst.name:
                 raise InstanceConfigError(
@@ -193,7 +193,8 @@ class ConnectorRuntime:
 
     def streams(self, name: str) -> list[str]:
         inst = self.instance(name)
-        offered = [s.name for s in self.connector(name).streams]
+        connector = self.connector(name)
+        offered = type(connector).configured_streams(connector.config)
         wanted = inst.streams or offered
         # Customers first: the other streams name customers by source id, resolved through them.
         return [s for s in CANONICAL_STREAMS if s in wanted and s in offered]

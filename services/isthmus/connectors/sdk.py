@@ -240,6 +240,12 @@ class Connector:
         """Release connections; called when the runtime is done with the instance."""
 
     @classmethod
+    def configured_streams(cls, config: Mapping[str, Any]) -> tuple[str, ...]:
+        """The streams an instance with this configuration delivers: every one the class declares,
+        unless the connector lets its configuration choose (one configured, not written)."""
+        return tuple(s.name for s in cls.streams)
+
+    @classmethod
     def stream(cls, name: str) -> Stream:
         for s in cls.streams:
             if s.name == name:

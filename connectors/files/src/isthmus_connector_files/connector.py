@@ -1,0 +1,294 @@
+"""The connector: complete drops only, in name order, each file remembered by its digest.
+
+An instance names, per canonical stream, which files of its inbox hold it (a glob), how they are
+written (CSV or JSON Lines, the delimiter, the encoding) and its field mapping (mapping.py). A file is
+complete once its ``<file>.done`` marker exists, unless the stream sets ``done_marker`` false (a
+source that moves finished files in). A file dropped again with the same content is skipped; with new
+content it is read again (the hub knows every record by its source id and keeps the newest).
+
+What goes where when a file is not as expected:
+- a line that is not a row (a CSV line of the wrong width, a JSON line that is not an object) and a
+  record missing a required value (an order's time that is not a time in the configured format):
+  a dead letter naming the file, the line and the field, and the file goes on;
+- an optional value that does not convert: the record goes on without it, the raw value kept in the
+  record's ``attributes`` as ``unreadable:<field>`` (customers and orders; streams without attributes
+  dead-letter the record, naming the field);
+- a file that is not in its encoding: one dead letter for the file;
+- a CSV header without a mapped column: the sync fails, naming the columns and the file, and the file
+  is read again once the mapping or the export is mended (a layout is the configuration's business:
+  reading it as bad data would dead-letter every row).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from isthmus.connectors import (
+    BadRecord,
+    Checkpoint,
+    CheckResult,
+    ConfigInvalid,
+    Connector,
+    Message,
+    Stream,
+    StreamState,
+)
+from isthmus.connectors.canonical import schema as canonical_schema
+from isthmus.connectors.sdk import CANONICAL_STREAMS
+from isthmus_connector_files.mapping import Field, build, compile_fields
+
+KEEP_DIGESTS = 1000
+DONE = ".done"
+_PRIMARY_KEYS = {
+    "customers": "source_id",
+    "orders": "external_order_id",
+    "service_requests": "external_id",
+    "interactions": "external_id",
+    "carts": "external_cart_id",
+}
+_STREAM = {
+    "type": "object",
+    "required": ["files", "fields"],
+    "additionalProperties": False,
+    "properties": {
+        "files": {"type": "string", "minLength": 1, "description": "A glob in the inbox: orders_*.csv"},
+        "format": {"enum": ["csv", "jsonl"], "description": "csv (the default) or jsonl, one object a line"},
+        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "description": "CSV only; default ,"},
+        "encoding": {"type": "string", "description": "Default utf-8 (a byte-order mark is dropped)"},
+        "done_marker": {"type": "boolean", "description": "Wait for <file>.done (default true)"},
+        "group_by": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Rows with the same value make one record",
+        },
+        "fields": {"type": "object", "minProperties": 1, "description": "Canonical field -> source"},
+    },
+}
+
+
+class LayoutMismatch(Exception):
+    """A file's columns are not those the mapping names: the configuration or the export must change."""
+
+
+class FilesConnector(Connector):
+    name = "files"
+    config_schema = {
+        "type": "object",
+        "required": ["inbox", "source_system", "streams"],
+        "additionalProperties": False,
+        "properties": {
+            "inbox": {"type": "string", "description": "Directory the source drops its files into"},
+            "source_system": {"type": "string", "minLength": 1, "description": "The system the hub knows"},
+            "timezone": {"type": "string", "default": "UTC", "description": "Of times without an offset"},
+            "streams": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"enum": list(CANONICAL_STREAMS)},
+                "additionalProperties": _STREAM,
+            },
+            "mask_fields": {"type": "array", "items": {"type": "string"}},
+            "country_aliases": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    }
+    # Every canonical stream may come in files; an instance delivers those its config maps.
+    streams = tuple(
+        Stream(name, primary_key=_PRIMARY_KEYS[name], incremental=True) for name in CANONICAL_STREAMS
+    )
+
+    @classmethod
+    def configured_streams(cls, config: Mapping[str, Any]) -> tuple[str, ...]:
+        mapped = config.get("streams")
+        return tuple(s for s in CANONICAL_STREAMS if isinstance(mapped, dict) and s in mapped)
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        super().__init__(config)
+        try:
+            self.tz = ZoneInfo(self.config["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigInvalid("timezone", "is not a time zone (e.g. Europe/Berlin)") from None
+        self.fields: dict[str, list[Field]] = {}
+        for stream, spec in self.config["streams"].items():
+            where = f"streams.{stream}"
+            try:
+                codecs.lookup(spec.get("encoding", "utf-8"))
+            except LookupError:
+                raise ConfigInvalid(f"{where}.encoding", "is not an encoding Python knows") from None
+            self.fields[stream] = compile_fields(stream, spec["fields"], f"{where}.fields")
+
+    # -- check --------------------------------------------------------------------------------------
+
+    def check(self) -> CheckResult:
+        inbox = Path(self.config["inbox"])
+        if not inbox.is_dir():
+            return CheckResult.failure(f"the inbox {inbox} is not a directory")
+        for stream, spec in self.config["streams"].items():
+            files = self._complete(stream)
+            if not files or spec.get("format", "csv") != "csv":
+                continue
+            try:
+                self._csv_rows(stream, files[-1].name, self._decode(stream, files[-1].read_bytes()))
+            except LayoutMismatch as exc:
+                return CheckResult.failure(f"{stream}: {exc}")
+            except (UnicodeDecodeError, OSError) as exc:
+                return CheckResult.failure(f"{stream}: {files[-1].name}: {exc}")
+        return CheckResult.success()
+
+    # -- read ---------------------------------------------------------------------------------------
+
+    def _complete(self, stream: str) -> list[Path]:
+        spec = self.config["streams"][stream]
+        inbox = Path(self.config["inbox"])
+        marker = spec.get("done_marker", True)
+        return [
+            p
+            for p in sorted(inbox.glob(spec["files"]))
+            if p.is_file()
+            and not p.name.endswith(DONE)
+            and (not marker or p.with_name(p.name + DONE).exists())
+        ]
+
+    def _decode(self, stream: str, content: bytes) -> str:
+        encoding = self.config["streams"][stream].get("encoding", "utf-8")
+        text = content.decode(encoding)
+        return text.removeprefix("\ufeff")
+
+    def read(self, stream: str, state: StreamState) -> Iterator[Message]:
+        done: list[str] = list(state.extra.get("digests") or [])
+        for path in self._complete(stream):
+            content = path.read_bytes()
+            digest = hashlib.sha256(content).hexdigest()
+            if digest in done:
+                continue  # dropped again, unchanged
+            try:
+                text = self._decode(stream, content)
+            except UnicodeDecodeError as exc:
+                encoding = self.config["streams"][stream].get("encoding", "utf-8")
+                reason = f"{path.name}: byte {exc.start} is not {encoding}; the file was not read"
+                yield BadRecord(reason, content[:200].decode("latin-1"), key=path.name)
+            else:
+                yield from self._records(stream, path.name, text)
+            done = [*done, digest][-KEEP_DIGESTS:]
+            yield Checkpoint(StreamState(path.name, None, {"digests": done}))
+
+    def _records(self, stream: str, file: str, text: str) -> Iterator[Message]:
+        spec = self.config["streams"][stream]
+        rows = (
+            self._csv_rows(stream, file, text)
+            if spec.get("format", "csv") == "csv"
+            else _json_rows(file, text)
+        )
+        group = spec.get("group_by")
+        if not group:
+            for line, row, raw in rows:
+                if isinstance(row, BadRecord):
+                    yield row
+                else:
+                    yield self._record(stream, f"{file}:{line}", [row], raw)
+            return
+        groups: dict[str, list[tuple[int, dict[str, Any], str]]] = {}
+        for line, row, raw in rows:
+            if isinstance(row, BadRecord):
+                yield row
+                continue
+            value = row.get(group)
+            if value in (None, ""):
+                yield BadRecord(
+                    f"{file}:{line}: no {group}, the column rows are grouped by", raw, key=f"{file}:{line}"
+                )
+                continue
+            groups.setdefault(str(value).strip(), []).append((line, row, raw))
+        for members in groups.values():
+            where = f"{file}:{members[0][0]}"
+            yield self._record(stream, where, [m[1] for m in members], "\n".join(m[2] for m in members))
+
+    def _record(self, stream: str, where: str, rows: Sequence[dict[str, Any]], raw: str) -> Message:
+        record, problems = build(stream, self.fields[stream], rows, self.tz)
+        if not problems:
+            return record
+        keeps_raw = "attributes" in canonical_schema(stream)["properties"]
+        refused = [p for p in problems if p.field.required or not keeps_raw]
+        if refused:
+            return BadRecord(f"{where}: " + "; ".join(map(str, refused)), raw, key=where)
+        attributes = record.setdefault("attributes", {})
+        for p in problems:
+            attributes[f"unreadable:{p.field.target}"] = p.raw
+        return record
+
+    def _csv_rows(self, stream: str, file: str, text: str) -> Iterator[tuple[int, Any, str]]:
+        """(line, row as a dict or a BadRecord, the raw line) for each row; a header without the
+        mapped columns raises ``LayoutMismatch`` before any row."""
+        spec = self.config["streams"][stream]
+        delimiter = spec.get("delimiter", ",")
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = [h.strip() for h in next(reader, [])]
+        wanted = {c for f in self.fields[stream] for c in f.columns} | (
+            {spec["group_by"]} if spec.get("group_by") else set()
+        )
+        missing = sorted(wanted - set(header))
+        if missing:
+            columns = ", ".join(header) or "empty"
+            raise LayoutMismatch(
+                f"{file}: no column {', '.join(map(repr, missing))} in its header ({columns})"
+            )
+        return self._csv_body(reader, header, file, delimiter)
+
+    @staticmethod
+    def _csv_body(
+        reader: Any, header: list[str], file: str, delimiter: str
+    ) -> Iterator[tuple[int, Any, str]]:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                where = f"{file}:{reader.line_num}"
+                yield reader.line_num, BadRecord(f"{where}: {exc}", "", key=where), ""
+                continue
+            line, raw = reader.line_num, delimiter.join(row)
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if len(row) != len(header):
+                where = f"{file}:{line}"
+                reason = f"{where}: {len(row)} fields, expected {len(header)}"
+                yield line, BadRecord(reason, raw, key=where), raw
+                continue
+            yield line, dict(zip(header, row, strict=True)), raw
+
+
+def _json_rows(file: str, text: str) -> Iterator[tuple[int, Any, str]]:
+    for line, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        where = f"{file}:{line}"
+        try:
+            obj = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            yield line, BadRecord(f"{where}: not JSON ({exc})", raw, key=where), raw
+            continue
+        if not isinstance(obj, dict):
+            yield line, BadRecord(f"{where}: a JSON {type(obj).__name__}, not an object", raw, key=where), raw
+            continue
+        yield line, _Flat(obj), raw
+
+
+class _Flat(dict[str, Any]):
+    """A JSON object whose columns may be paths into it ("customer.id")."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        node: Any = self
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node

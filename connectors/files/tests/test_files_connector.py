@@ -1,0 +1,243 @@
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from isthmus_connector_files import FilesConnector
+from isthmus_connector_files.connector import LayoutMismatch
+from isthmus_connector_files.simulator import (
+    BUYER_COLUMNS,
+    CART_COLUMNS,
+    FIELDS,
+    ORDER_COLUMNS,
+    MarketplaceDrops,
+)
+
+from isthmus.connectors import BadRecord, Checkpoint, ConfigInvalid, StreamState, canonical
+from isthmus.connectors.plugins import get_plugin_manager
+from isthmus.connectors.runtime import ConnectorRuntime, Instance, InstanceConfigError, check_claims
+from isthmus.connectors.testkit import connector_test_class
+
+TestFiles = connector_test_class(FilesConnector, source=MarketplaceDrops)
+
+
+def read(
+    connector: FilesConnector, stream: str, state: StreamState | None = None
+) -> tuple[list, StreamState | None]:
+    items = list(connector.read(stream, state or StreamState()))
+    checkpoints = [i.state for i in items if isinstance(i, Checkpoint)]
+    return [i for i in items if not isinstance(i, Checkpoint)], (checkpoints[-1] if checkpoints else state)
+
+
+def only(config: dict[str, Any], stream: str, **spec: Any) -> dict[str, Any]:
+    """The simulator's config with one stream, its spec changed by ``spec``."""
+    return {**config, "streams": {stream: {**config["streams"][stream], **spec}}}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "says"),
+    [
+        ({"source_id": "Kundennr", "name.nickname": "Vorname"}, "streams.customers.fields.name.nickname",
+         "has no field 'nickname'"),
+        ({"name.given_name": "Vorname"}, "streams.customers.fields.source_id", "is required"),
+        ({"source_id": "Kundennr", "emails.address": "E-Mail"}, "streams.customers.fields.emails.address",
+         "is a list"),
+        ({"source_id": "Kundennr", "name": "Vorname"}, "streams.customers.fields.name",
+         "map each of its fields"),
+        ({"source_id": "Kundennr", "phones.0.kind": {"value": "fax"}},
+         "streams.customers.fields.phones.0.kind", "'fax' is not one of"),
+        ({"source_id": "Kundennr", "date_of_birth": {"column": "Geburtsdatum", "format": "dd.mm.yyyy"}},
+         "streams.customers.fields.date_of_birth.format", "strptime"),
+        ({"source_id": "Kundennr", "updated_at": {"column": "x", "type": "timestamp"}},
+         "streams.customers.fields.updated_at.type", "expected one of"),
+        ({"source_id": {"column": "a", "value": "b"}}, "streams.customers.fields.source_id",
+         "exactly one of"),
+        ({"source_id": {"colum": "a"}}, "streams.customers.fields.source_id.colum", "not a setting"),
+    ],
+)  # fmt: skip
+def test_a_mapping_that_cannot_make_canonical_records_is_refused_naming_the_field(
+    tmp_path: Path, fields: dict[str, Any], field: str, says: str
+) -> None:
+    config = only(MarketplaceDrops(tmp_path, seed=0).config(), "customers", fields=fields)
+    with pytest.raises(ConfigInvalid) as refused:
+        FilesConnector(config)
+    assert refused.value.field == field
+    assert says in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"timezone": "Europe/Bielefeld"}, "timezone"), ({"streams": {"leads": {}}}, "streams")],
+)
+def test_an_unknown_time_zone_or_stream_is_refused(
+    tmp_path: Path, change: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ConfigInvalid) as refused:
+        FilesConnector({**MarketplaceDrops(tmp_path, seed=0).config(), **change})
+    assert refused.value.field == field
+
+
+def test_an_unknown_encoding_is_refused(tmp_path: Path) -> None:
+    config = only(MarketplaceDrops(tmp_path, seed=0).config(), "customers", encoding="klingon-8")
+    with pytest.raises(ConfigInvalid) as refused:
+        FilesConnector(config)
+    assert refused.value.field == "streams.customers.encoding"
+
+
+def test_a_header_without_a_mapped_column_fails_the_sync_and_the_file_waits_for_the_fix(
+    tmp_path: Path,
+) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    sim.csv("buyers", [c if c != "PLZ" else "Postleitzahl" for c in BUYER_COLUMNS], [sim.buyer("K1")])
+    connector = FilesConnector(sim.config())
+    with pytest.raises(LayoutMismatch, match=r"no column 'PLZ' in its header \(Kundennr, Vorname"):
+        read(connector, "customers")
+    check = connector.check()
+    assert not check.ok and "customers: buyers_00001.csv: no column 'PLZ'" in check.reason
+    fields = {**FIELDS["customers"], "addresses.0.postal_code": "Postleitzahl"}
+    mended = FilesConnector(only(sim.config(), "customers", fields=fields))
+    records, _ = read(mended, "customers")
+    assert [r["addresses"][0]["postal_code"] for r in records] == ["10115"]
+
+
+def test_an_optional_value_that_does_not_convert_is_kept_raw_and_the_record_goes_on(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    sim.csv("buyers", BUYER_COLUMNS, [sim.buyer("K1", born="31.02.1981"), sim.buyer("K2")])
+    (k1, k2), _ = read(FilesConnector(sim.config()), "customers")
+    assert "date_of_birth" not in k1
+    assert k1["attributes"] == {"unreadable:date_of_birth": "31.02.1981"}
+    assert k1["name"] == {"given_name": "Jörg", "family_name": "Weiß"}, "cp1252 read as such"
+    assert k2["date_of_birth"] == "1981-02-03" and "attributes" not in k2
+
+
+def test_a_stream_without_attributes_dead_letters_the_record_naming_the_field(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    contact = {
+        "id": "M1",
+        "buyer": {"id": "K1"},
+        "via": "Fax",
+        "from_buyer": True,
+        "at": "2024-05-03T10:15:00Z",
+    }
+    sim.jsonl("contacts", [contact, {**contact, "id": "M2", "via": "phone"}])
+    (bad, good), _ = read(FilesConnector(sim.config()), "interactions")
+    assert isinstance(bad, BadRecord) and bad.key == "contacts_00001.jsonl:1"
+    assert bad.reason.startswith("contacts_00001.jsonl:1: channel (column via): 'Fax' is not one of phone,")
+    assert good["channel"] == "phone" and good["direction"] == "inbound"
+
+
+def test_a_list_item_with_nothing_from_the_source_is_left_out(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    sim.csv("buyers", BUYER_COLUMNS, [sim.buyer("K1", phone="", email="")])
+    (k1,), _ = read(FilesConnector(sim.config()), "customers")
+    assert "phones" not in k1 and "emails" not in k1, "the phone's default region alone is no phone"
+
+
+def test_an_item_without_what_its_items_need_is_left_out(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    sim.csv("buyers", [*BUYER_COLUMNS, "Art"], [[*sim.buyer("K1", email=""), "x"], [*sim.buyer("K2"), "x"]])
+    fields = {**FIELDS["customers"], "emails.0.primary": {"column": "Art", "type": "boolean"}}
+    (k1, k2), _ = read(FilesConnector(only(sim.config(), "customers", fields=fields)), "customers")
+    assert "emails" not in k1, "an e-mail without its address"
+    assert k2["emails"] == [{"address": "kK2@example.de", "primary": True}]
+
+
+def test_rows_of_one_order_make_one_order_wherever_they_stand(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    rows = [
+        sim.order_line("B1", "K1", "A"),
+        sim.order_line("B2", "K2", "B"),
+        sim.order_line("B1", "K1", "C", "3", "0,99"),
+    ]
+    sim.csv("orders", ORDER_COLUMNS, [*rows, ["", "K3", "03.05.2024 10:15", "EUR", "D", "d", "1", "1"]])
+    (b1, b2, lost), _ = read(FilesConnector(sim.config()), "orders")
+    assert (
+        isinstance(b1, BadRecord)
+        and b1.reason == "orders_00001.csv:5: no Bestellnr, the column rows are grouped by"
+    )
+    assert [(line["sku"], line["quantity"], line["unit_price"]) for line in b2["lines"]] == [
+        ("A", 1, "1234.50"),
+        ("C", 3, "0.99"),
+    ]
+    assert (b2["channel"], b2["placed_at"]) == ("marketplace", "2024-05-03T10:15:00+02:00")
+    assert [line["sku"] for line in lost["lines"]] == ["B"]
+
+
+def test_a_file_waits_for_its_marker_unless_the_stream_needs_none(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    path = sim.csv("buyers", BUYER_COLUMNS, [sim.buyer("K1")], complete=False)
+    assert read(FilesConnector(sim.config()), "customers")[0] == []
+    unmarked = FilesConnector(only(sim.config(), "customers", done_marker=False))
+    assert [r["source_id"] for r in read(unmarked, "customers")[0]] == ["K1"]
+    path.with_name(path.name + ".done").touch()
+    assert [r["source_id"] for r in read(FilesConnector(sim.config()), "customers")[0]] == ["K1"]
+
+
+def test_a_file_dropped_again_is_read_again_only_when_it_changed(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    connector = FilesConnector(sim.config())
+    sim.csv("buyers", BUYER_COLUMNS, [sim.buyer("K1")], name="buyers_1.csv")
+    _, state = read(connector, "customers")
+    sim.csv("buyers", BUYER_COLUMNS, [sim.buyer("K1")], name="buyers_1.csv")
+    assert read(connector, "customers", state)[0] == []
+    sim.csv("buyers", BUYER_COLUMNS, [sim.buyer("K1", given="Jörn")], name="buyers_1.csv")
+    assert [r["name"]["given_name"] for r in read(connector, "customers", state)[0]] == ["Jörn"]
+
+
+def test_a_file_not_in_its_encoding_is_one_dead_letter_and_the_next_file_is_read(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    sim.drop("contacts_0.jsonl", '{"id": "M1"}\n', encoding="utf-16")
+    sim.jsonl(
+        "contacts",
+        [
+            {
+                "id": "M2",
+                "buyer": {"id": "K1"},
+                "via": "chat",
+                "from_buyer": False,
+                "at": "2024-05-03T10:15:00Z",
+            }
+        ],
+    )
+    (bad, good), state = read(FilesConnector(sim.config()), "interactions")
+    assert (
+        isinstance(bad, BadRecord)
+        and bad.reason == "contacts_0.jsonl: byte 0 is not utf-8; the file was not read"
+    )
+    assert good["external_id"] == "M2" and good["direction"] == "outbound"
+    assert state is not None and len(state.extra["digests"]) == 2
+
+
+def test_only_the_mapped_streams_are_synced_and_claimed(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    config = sim.config()
+    customers = only(config, "customers")
+    orders = only(config, "orders")
+    plugins = get_plugin_manager({})
+    both = [Instance("buyers", "files", customers, 60), Instance("orders", "files", orders, 60)]
+    check_claims(both, plugins)  # one system, its streams split between two instances
+    with pytest.raises(InstanceConfigError, match="both deliver customers as source system 'marketplace'"):
+        check_claims([*both, Instance("again", "files", customers, 60)], plugins)
+    runtime = ConnectorRuntime(both, plugins, syncer=None)  # type: ignore[arg-type]
+    assert runtime.streams("orders") == ["orders"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=400), fmt=st.sampled_from(["csv", "jsonl"]))
+def test_whatever_bytes_arrive_every_row_is_a_record_or_a_dead_letter(
+    tmp_path: Path, body: bytes, fmt: str
+) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    for p in sim.inbox.iterdir():
+        p.unlink()
+    stream = "interactions" if fmt == "jsonl" else "carts"
+    header = b"" if fmt == "jsonl" else (",".join(CART_COLUMNS) + "\n").encode()
+    sim.drop(f"{'contacts' if fmt == 'jsonl' else 'carts'}_x.{fmt}", "", complete=True)
+    (sim.inbox / f"{'contacts' if fmt == 'jsonl' else 'carts'}_x.{fmt}").write_bytes(header + body)
+    items, state = read(FilesConnector(sim.config()), stream)
+    assert state is not None, "the file was not done"
+    for item in items:
+        assert isinstance(item, BadRecord) or not canonical.problems(stream, item), item
+        if isinstance(item, BadRecord):
+            assert item.reason

@@ -1,0 +1,78 @@
+"""A new sales channel by configuration: a marketplace's CSV drops, mapped in the instance file alone
+(the ``files`` connector), reach the customer master and the orders service as any source's records
+do. The order comes in as the marketplace's channel, on the golden customer its buyer resolved to;
+a buyer's unreadable birth date is kept raw on the source record; an order whose line does not read
+is a dead letter naming the column, and the rest of the file goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from isthmus_connector_files.simulator import BUYER_COLUMNS, ORDER_COLUMNS, MarketplaceDrops
+
+from isthmus.connectors.runtime import Instance
+from isthmus.platform import hub
+from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
+
+from .test_refusals_and_replay import hub_settings, local_runtime
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_a_marketplace_mapped_by_configuration_delivers_buyers_and_orders(
+    pg_database: str, tmp_path: Path
+) -> None:
+    drops = MarketplaceDrops(tmp_path, seed=0)
+    drops.csv("buyers", BUYER_COLUMNS, [drops.buyer("K1", born="31.02.1981"), drops.buyer("K2", given="Ada")])
+    lines = [
+        drops.order_line("B1", "K1", "TENT-1", "1", "1.199,00"),
+        drops.order_line("B2", "K2", "MUG-2", "zwei", "4,50"),
+        drops.order_line("B1", "K1", "PEG-10", "4", "2,50"),
+    ]
+    drops.csv("orders", ORDER_COLUMNS, lines)
+    config = drops.config()
+    config["streams"] = {s: config["streams"][s] for s in ("customers", "orders")}
+    settings = hub_settings(
+        pg_database, ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS="erp,webshop,callcenter,marketplace"
+    )
+    inst = Instance("marketplace", "files", config, 3600)
+    async with hub.running(settings, ["customers", "orders"]) as h, h.channel() as channel:
+        connectors = local_runtime(settings, channel, [inst])
+        try:
+            assert connectors.streams("marketplace") == ["customers", "orders"]
+            buyers, orders_synced = await connectors.sync("marketplace", progress=False)
+            assert (buyers.read, buyers.accepted, buyers.rejected) == (2, 2, 0)
+            assert (orders_synced.read, orders_synced.accepted) == (2, 1)
+
+            master = customers_pb2_grpc.CustomerMasterServiceStub(channel)
+            found = await master.GetCustomerBySourceId(
+                customers_pb2.GetCustomerBySourceIdRequest(source_system="marketplace", source_id="K1")
+            )
+            golden = found.customer
+            exported = await master.ExportCustomer(
+                customers_pb2.ExportCustomerRequest(customer_id=golden.customer_id)
+            )
+            [record] = exported.source_records
+            assert dict(record.attributes) == {"unreadable:date_of_birth": "31.02.1981"}
+            assert not record.HasField("birth_date")
+
+            orders = orders_pb2_grpc.OrderServiceStub(channel)
+            order = (
+                await orders.GetOrderByExternalId(
+                    orders_pb2.GetOrderByExternalIdRequest(
+                        source_system="marketplace", external_order_id="B1"
+                    )
+                )
+            ).order
+            assert order.channel == order_pb2.ORDER_CHANNEL_MARKETPLACE
+            assert order.customer_id == golden.customer_id
+            assert [(line.sku, line.quantity) for line in order.lines] == [("TENT-1", 1), ("PEG-10", 4)]
+            assert (order.subtotal.amount, order.subtotal.currency_code) == ("1209.00", "EUR")
+
+            [letter] = await connectors.syncer.store.dead_letters("marketplace")
+            assert letter.stream == "orders" and letter.record_key == "orders_00002.csv:3"
+            assert "lines.*.quantity (column Menge): 'zwei' is not a whole number" in letter.reason
+        finally:
+            connectors.close()
