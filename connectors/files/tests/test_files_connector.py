@@ -188,25 +188,45 @@ def test_a_file_dropped_again_is_read_again_only_when_it_changed(tmp_path: Path)
 def test_a_file_not_in_its_encoding_is_one_dead_letter_and_the_next_file_is_read(tmp_path: Path) -> None:
     sim = MarketplaceDrops(tmp_path, seed=0)
     sim.drop("contacts_0.jsonl", '{"id": "M1"}\n', encoding="utf-16")
-    sim.jsonl(
-        "contacts",
-        [
-            {
-                "id": "M2",
-                "buyer": {"id": "K1"},
-                "via": "chat",
-                "from_buyer": False,
-                "at": "2024-05-03T10:15:00Z",
-            }
-        ],
-    )
+    contact = {
+        "id": "M2",
+        "buyer": {"id": "K1"},
+        "via": "chat",
+        "from_buyer": False,
+        "at": "2024-05-03T10:15:00Z",
+    }
+    sim.jsonl("contacts", [contact])
     (bad, good), state = read(FilesConnector(sim.config()), "interactions")
-    assert (
-        isinstance(bad, BadRecord)
-        and bad.reason == "contacts_0.jsonl: byte 0 is not utf-8; the file was not read"
-    )
+    assert isinstance(bad, BadRecord) and bad.reason == "contacts_0.jsonl: not utf-8; the file was not read"
     assert good["external_id"] == "M2" and good["direction"] == "outbound"
     assert state is not None and len(state.extra["digests"]) == 2
+
+
+def test_a_file_that_stops_being_in_its_encoding_keeps_its_rows_before_unless_they_are_grouped(
+    tmp_path: Path,
+) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    # Text is decoded a block at a time: the rows of the blocks before the bad one are delivered.
+    rows = [";".join(r) for r in [BUYER_COLUMNS, *(sim.buyer(f"K{n}") for n in range(1, 301))]]
+    sim.drop("buyers_1.csv", "\n".join(rows) + "\n", encoding="cp1252")
+    (sim.inbox / "buyers_1.csv").write_bytes((sim.inbox / "buyers_1.csv").read_bytes() + b"K0;\x81\n")
+    records, _ = read(FilesConnector(sim.config()), "customers")
+    *delivered, bad = records
+    assert 0 < len(delivered) < 300
+    assert [r["source_id"] for r in delivered] == [f"K{n}" for n in range(1, len(delivered) + 1)]
+    assert isinstance(bad, BadRecord)
+    assert (
+        bad.reason
+        == f"buyers_1.csv: not cp1252 after line {len(delivered) + 1}; the lines after it were not read"
+    )
+
+    lines = [";".join(r) for r in [ORDER_COLUMNS, sim.order_line("B1", "K1")]]
+    sim.drop("orders_1.csv", "\n".join(lines) + "\n", encoding="cp1252")
+    (sim.inbox / "orders_1.csv").write_bytes((sim.inbox / "orders_1.csv").read_bytes() + b"B1;\x81\n" * 3000)
+    (bad,), _ = read(FilesConnector(sim.config()), "orders")
+    assert isinstance(bad, BadRecord) and bad.reason.endswith("; the file was not read"), (
+        "no order is cut short"
+    )
 
 
 def test_only_the_mapped_streams_are_synced_and_claimed(tmp_path: Path) -> None:
@@ -241,3 +261,19 @@ def test_whatever_bytes_arrive_every_row_is_a_record_or_a_dead_letter(
         assert isinstance(item, BadRecord) or not canonical.problems(stream, item), item
         if isinstance(item, BadRecord):
             assert item.reason
+
+
+def test_a_line_the_csv_reader_refuses_is_a_dead_letter_and_the_file_goes_on(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    huge = ["C2", "K1", "EUR", "x" * 200_000, "1", "1", "1", "2024-05-03T10:15:00Z"]
+    sim.csv(
+        "carts",
+        CART_COLUMNS,
+        [huge, ["C3", "K1", "EUR", "SKU-1", "1", "9.90", "9.90", "2024-05-03T10:15:00Z"]],
+    )
+    (bad, good), _ = read(FilesConnector(sim.config()), "carts")
+    assert (
+        isinstance(bad, BadRecord)
+        and bad.reason == "carts_00001.csv:2: field larger than field limit (131072)"
+    )
+    assert good["external_cart_id"] == "C3"

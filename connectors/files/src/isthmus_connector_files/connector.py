@@ -13,7 +13,8 @@ What goes where when a file is not as expected:
 - an optional value that does not convert: the record goes on without it, the raw value kept in the
   record's ``attributes`` as ``unreadable:<field>`` (customers and orders; streams without attributes
   dead-letter the record, naming the field);
-- a file that is not in its encoding: one dead letter for the file;
+- a file that is not in its encoding: one dead letter for the file, naming the last line read (the
+  rows before are delivered, unless the stream is grouped: a group could be cut short);
 - a CSV header without a mapped column: the sync fails, naming the columns and the file, and the file
   is read again once the mapping or the export is mended (a layout is the configuration's business:
   reading it as bad data would dead-letter every row).
@@ -24,11 +25,10 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from isthmus.connectors import (
@@ -134,7 +134,8 @@ class FilesConnector(Connector):
             if not files or spec.get("format", "csv") != "csv":
                 continue
             try:
-                self._csv_rows(stream, files[-1].name, self._decode(stream, files[-1].read_bytes()))
+                with self._open(stream, files[-1]) as text:
+                    self._csv_rows(stream, files[-1].name, text)
             except LayoutMismatch as exc:
                 return CheckResult.failure(f"{stream}: {exc}")
             except (UnicodeDecodeError, OSError) as exc:
@@ -155,56 +156,60 @@ class FilesConnector(Connector):
             and (not marker or p.with_name(p.name + DONE).exists())
         ]
 
-    def _decode(self, stream: str, content: bytes) -> str:
-        encoding = self.config["streams"][stream].get("encoding", "utf-8")
-        text = content.decode(encoding)
-        return text.removeprefix("\ufeff")
+    def _encoding(self, stream: str) -> str:
+        return str(self.config["streams"][stream].get("encoding", "utf-8"))
+
+    def _open(self, stream: str, path: Path) -> TextIO:
+        """The file as text, read as it is iterated (a large export is never held whole)."""
+        encoding = self._encoding(stream)
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"  # a byte-order mark, if any, is not part of the first column's name
+        return path.open(encoding=encoding, newline="")
 
     def read(self, stream: str, state: StreamState) -> Iterator[Message]:
         done: list[str] = list(state.extra.get("digests") or [])
         for path in self._complete(stream):
-            content = path.read_bytes()
-            digest = hashlib.sha256(content).hexdigest()
+            with path.open("rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
             if digest in done:
                 continue  # dropped again, unchanged
-            try:
-                text = self._decode(stream, content)
-            except UnicodeDecodeError as exc:
-                encoding = self.config["streams"][stream].get("encoding", "utf-8")
-                reason = f"{path.name}: byte {exc.start} is not {encoding}; the file was not read"
-                yield BadRecord(reason, content[:200].decode("latin-1"), key=path.name)
-            else:
-                yield from self._records(stream, path.name, text)
+            yield from self._file(stream, path)
             done = [*done, digest][-KEEP_DIGESTS:]
             yield Checkpoint(StreamState(path.name, None, {"digests": done}))
 
-    def _records(self, stream: str, file: str, text: str) -> Iterator[Message]:
+    def _file(self, stream: str, path: Path) -> Iterator[Message]:
+        """The file's records and dead letters. Rows are read as they are needed, but for a stream
+        grouped by a column: its records are made once the whole file is read, as a group's rows may
+        stand anywhere in it."""
         spec = self.config["streams"][stream]
-        rows = (
-            self._csv_rows(stream, file, text)
-            if spec.get("format", "csv") == "csv"
-            else _json_rows(file, text)
-        )
-        group = spec.get("group_by")
-        if not group:
-            for line, row, raw in rows:
-                if isinstance(row, BadRecord):
-                    yield row
-                else:
-                    yield self._record(stream, f"{file}:{line}", [row], raw)
-            return
+        file, group = path.name, spec.get("group_by")
+        line = 0
         groups: dict[str, list[tuple[int, dict[str, Any], str]]] = {}
-        for line, row, raw in rows:
-            if isinstance(row, BadRecord):
-                yield row
-                continue
-            value = row.get(group)
-            if value in (None, ""):
-                yield BadRecord(
-                    f"{file}:{line}: no {group}, the column rows are grouped by", raw, key=f"{file}:{line}"
+        try:
+            with self._open(stream, path) as text:
+                rows = (
+                    self._csv_rows(stream, file, text)
+                    if spec.get("format", "csv") == "csv"
+                    else _json_rows(file, text)
                 )
-                continue
-            groups.setdefault(str(value).strip(), []).append((line, row, raw))
+                for line, row, raw in rows:
+                    if isinstance(row, BadRecord):
+                        yield row
+                    elif not group:
+                        yield self._record(stream, f"{file}:{line}", [row], raw)
+                    elif row.get(group) in (None, ""):
+                        where = f"{file}:{line}"
+                        yield BadRecord(
+                            f"{where}: no {group}, the column rows are grouped by", raw, key=where
+                        )
+                    else:
+                        groups.setdefault(str(row.get(group)).strip(), []).append((line, row, raw))
+        except UnicodeDecodeError:
+            after = f" after line {line}" if line else ""
+            what = "the file was" if group or not line else "the lines after it were"
+            reason = f"{file}: not {self._encoding(stream)}{after}; {what} not read"
+            yield BadRecord(reason, "", key=file)
+            return
         for members in groups.values():
             where = f"{file}:{members[0][0]}"
             yield self._record(stream, where, [m[1] for m in members], "\n".join(m[2] for m in members))
@@ -222,12 +227,12 @@ class FilesConnector(Connector):
             attributes[f"unreadable:{p.field.target}"] = p.raw
         return record
 
-    def _csv_rows(self, stream: str, file: str, text: str) -> Iterator[tuple[int, Any, str]]:
+    def _csv_rows(self, stream: str, file: str, text: TextIO) -> Iterator[tuple[int, Any, str]]:
         """(line, row as a dict or a BadRecord, the raw line) for each row; a header without the
         mapped columns raises ``LayoutMismatch`` before any row."""
         spec = self.config["streams"][stream]
         delimiter = spec.get("delimiter", ",")
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(text, delimiter=delimiter)
         header = [h.strip() for h in next(reader, [])]
         wanted = {c for f in self.fields[stream] for c in f.columns} | (
             {spec["group_by"]} if spec.get("group_by") else set()
@@ -264,8 +269,8 @@ class FilesConnector(Connector):
             yield line, dict(zip(header, row, strict=True)), raw
 
 
-def _json_rows(file: str, text: str) -> Iterator[tuple[int, Any, str]]:
-    for line, raw in enumerate(text.splitlines(), 1):
+def _json_rows(file: str, text: TextIO) -> Iterator[tuple[int, Any, str]]:
+    for line, raw in enumerate((r.rstrip("\r\n") for r in text), 1):
         if not raw.strip():
             continue
         where = f"{file}:{line}"
