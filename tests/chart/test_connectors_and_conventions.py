@@ -209,3 +209,36 @@ def test_a_component_may_skip_migrations() -> None:
     job = render(values).get("Job", "rel-isthmus-migrate")
     names = [c["name"] for c in job["spec"]["template"]["spec"]["containers"]]
     assert "migrate-loyalty" not in names and "migrate-orders" in names
+
+
+def test_a_files_instance_as_its_doc_shows_it_renders_a_mapping_the_connector_takes() -> None:
+    """docs/files-connector.md's values: the inbox mounted read-only, and the instance's nested
+    mapping in the instances file as the connector needs it."""
+    from isthmus_connector_files import FilesConnector
+
+    from isthmus.connectors.runtime import parse_instances
+
+    doc = (CHART.parents[1] / "docs" / "files-connector.md").read_text()
+    (block,) = [b for b in doc.split("```yaml\n")[1:] if "connector: files" in b]
+    values = load_values("external")
+    values["services"] = yaml.safe_load(block.split("```")[0])["services"]
+    values["services"]["connectors"] |= {
+        "enabled": True,
+        "hubToken": {"existingSecret": "connectors-token", "existingSecretKey": "token"},
+    }
+    rendered = render(values)
+    deployment = rendered.get("Deployment", name_of("connectors"))
+    container = main_container(deployment)
+    assert {"name": "marketplace-drops", "mountPath": "/drops/marketplace", "readOnly": True} in container[
+        "volumeMounts"
+    ]
+    path = env_of(container)["ISTHMUS_CONNECTORS_FILE"]
+    (mount,) = [m for m in container["volumeMounts"] if path.startswith(m["mountPath"] + "/")]
+    (volume,) = [v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"]]
+    document = json.loads(
+        rendered.get("ConfigMap", volume["configMap"]["name"])["data"][path.rsplit("/", 1)[1]]
+    )
+    (instance,) = parse_instances(document, env={})
+    connector = FilesConnector(instance.config)
+    assert FilesConnector.configured_streams(connector.config) == ("orders",)
+    assert "lines.*.unit_price" in {f.target for f in connector.fields["orders"]}

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,13 @@ from isthmus_connector_files.simulator import (
 
 from isthmus.connectors import BadRecord, Checkpoint, ConfigInvalid, StreamState, canonical
 from isthmus.connectors.plugins import get_plugin_manager
-from isthmus.connectors.runtime import ConnectorRuntime, Instance, InstanceConfigError, check_claims
+from isthmus.connectors.runtime import (
+    ConnectorRuntime,
+    Instance,
+    InstanceConfigError,
+    check_claims,
+    parse_instances,
+)
 from isthmus.connectors.testkit import connector_test_class
 
 TestFiles = connector_test_class(FilesConnector, source=MarketplaceDrops)
@@ -277,3 +284,13 @@ def test_a_line_the_csv_reader_refuses_is_a_dead_letter_and_the_file_goes_on(tmp
         and bad.reason == "carts_00001.csv:2: field larger than field limit (131072)"
     )
     assert good["external_cart_id"] == "C3"
+
+
+def test_the_instance_the_doc_shows_is_one_the_connector_takes() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "files-connector.md").read_text()
+    (block,) = [b.split("```")[0] for b in doc.split("```json\n")[1:] if '"connector": "files"' in b]
+    (instance,) = parse_instances(json.loads(block), env={})
+    connector = FilesConnector(instance.config)
+    assert FilesConnector.configured_streams(connector.config) == ("customers", "orders")
+    street = next(f for f in connector.fields["customers"] if f.target == "addresses.0.lines.0")
+    assert street.raw({"Strasse": "Hauptstraße", "Hausnr": " 5 "}) == "Hauptstraße 5"
