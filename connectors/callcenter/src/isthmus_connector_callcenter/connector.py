@@ -1,4 +1,4 @@
-"""The connector: picks up complete drops only, in name order, remembering each file by its digest.
+"""The connector: picks up complete drops only, in name order (``isthmus.connectors.drops``).
 
 The call center's export writes ``callers_<stamp>.csv`` and ``calls_<stamp>.csv`` and, when a file
 is complete, an empty ``<file>.done`` marker. A file without its marker is still being written and is
@@ -9,7 +9,6 @@ read again (every record carries the source's own ids, so the hub ignores what i
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,7 +16,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from isthmus.connectors import BadRecord, Checkpoint, CheckResult, Connector, Message, Stream, StreamState
+from isthmus.connectors import (
+    BadRecord,
+    Checkpoint,
+    CheckResult,
+    Connector,
+    Message,
+    Stream,
+    StreamState,
+    drops,
+)
 
 CALLER_FIELDS = ["caller_id", "name", "phone", "email", "street", "zip", "city", "country", "updated"]
 CALL_FIELDS = [
@@ -31,7 +39,6 @@ CALL_FIELDS = [
     "complaint",
     "notes",
 ]
-KEEP_DIGESTS = 1000
 # The call's complaint flag: "Y" a complaint still open, "R" one the call center resolved (the export
 # carries the call again, flag changed, once it is resolved); "N" none.
 COMPLAINT = ("Y", "R")
@@ -77,18 +84,10 @@ class CallCenterConnector(Connector):
 
     def read(self, stream: str, state: StreamState) -> Iterator[Message]:
         prefix = "callers_" if stream == "customers" else "calls_"
-        done: list[str] = list(state.extra.get("digests") or [])
-        inbox = Path(self.config["inbox"])
-        for path in sorted(inbox.glob(f"{prefix}*.csv")):
-            if not path.with_name(path.name + ".done").exists():
-                continue  # still being written
-            content = path.read_bytes()
-            digest = hashlib.sha256(content).hexdigest()
-            if digest in done:
-                continue  # re-dropped, unchanged
-            yield from self._rows(stream, path.name, content.decode("utf-8-sig"))
-            done = [*done, digest][-KEEP_DIGESTS:]
-            yield Checkpoint(StreamState(path.name, None, {"digests": done}))
+        for path, after in drops.unread(Path(self.config["inbox"]), f"{prefix}*.csv", state):
+            if path is not None:
+                yield from self._rows(stream, path.name, path.read_bytes().decode("utf-8-sig"))
+            yield Checkpoint(after)
 
     def _rows(self, stream: str, file: str, text: str) -> Iterator[Message]:
         fields = CALLER_FIELDS if stream == "customers" else CALL_FIELDS

@@ -3,8 +3,7 @@
 An instance names, per canonical stream, which files of its inbox hold it (a glob), how they are
 written (CSV or JSON Lines, the delimiter, the encoding) and its field mapping (mapping.py). A file is
 complete once its ``<file>.done`` marker exists, unless the stream sets ``done_marker`` false (a
-source that moves finished files in). A file dropped again with the same content is skipped; with new
-content it is read again (the hub knows every record by its source id and keeps the newest).
+source that moves finished files in); which files are new is ``isthmus.connectors.drops``' business.
 
 What goes where when a file is not as expected:
 - a line that is not a row (a CSV line of the wrong width, a JSON line that is not an object) and a
@@ -24,7 +23,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -40,13 +38,12 @@ from isthmus.connectors import (
     Message,
     Stream,
     StreamState,
+    drops,
 )
 from isthmus.connectors.canonical import schema as canonical_schema
 from isthmus.connectors.sdk import CANONICAL_STREAMS
 from isthmus_connector_files.mapping import Field, build, compile_fields
 
-KEEP_DIGESTS = 1000
-DONE = ".done"
 _PRIMARY_KEYS = {
     "customers": "source_id",
     "orders": "external_order_id",
@@ -146,15 +143,7 @@ class FilesConnector(Connector):
 
     def _complete(self, stream: str) -> list[Path]:
         spec = self.config["streams"][stream]
-        inbox = Path(self.config["inbox"])
-        marker = spec.get("done_marker", True)
-        return [
-            p
-            for p in sorted(inbox.glob(spec["files"]))
-            if p.is_file()
-            and not p.name.endswith(DONE)
-            and (not marker or p.with_name(p.name + DONE).exists())
-        ]
+        return drops.complete(Path(self.config["inbox"]), spec["files"], marker=spec.get("done_marker", True))
 
     def _encoding(self, stream: str) -> str:
         return str(self.config["streams"][stream].get("encoding", "utf-8"))
@@ -167,15 +156,12 @@ class FilesConnector(Connector):
         return path.open(encoding=encoding, newline="")
 
     def read(self, stream: str, state: StreamState) -> Iterator[Message]:
-        done: list[str] = list(state.extra.get("digests") or [])
-        for path in self._complete(stream):
-            with path.open("rb") as f:
-                digest = hashlib.file_digest(f, "sha256").hexdigest()
-            if digest in done:
-                continue  # dropped again, unchanged
-            yield from self._file(stream, path)
-            done = [*done, digest][-KEEP_DIGESTS:]
-            yield Checkpoint(StreamState(path.name, None, {"digests": done}))
+        spec = self.config["streams"][stream]
+        inbox, marker = Path(self.config["inbox"]), spec.get("done_marker", True)
+        for path, after in drops.unread(inbox, spec["files"], state, marker=marker):
+            if path is not None:
+                yield from self._file(stream, path)
+            yield Checkpoint(after)
 
     def _file(self, stream: str, path: Path) -> Iterator[Message]:
         """The file's records and dead letters. Rows are read as they are needed, but for a stream
