@@ -1,4 +1,4 @@
-"""``isthmus connectors {list,check,sync,state,dlq}``: operate connectors from a shell."""
+"""``isthmus connectors {list,check,preview,sync,state,dlq}``: operate connectors from a shell."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from typing import Any
 
 from isthmus.connectors.bootstrap import MIGRATIONS, build_runtime, instance_env
 from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
+from isthmus.connectors.engine import prepare
 from isthmus.connectors.hub import HubRefused
 from isthmus.connectors.metrics import connector_metrics
-from isthmus.connectors.plugins import get_plugin_manager
+from isthmus.connectors.plugins import PluginManager, get_plugin_manager
 from isthmus.connectors.runtime import (
     FILE_ENV,
     ConnectorRuntime,
+    Instance,
     InstanceBusy,
     InstanceConfigError,
     load_instances,
 )
-from isthmus.connectors.sdk import ConfigInvalid, StreamState, redact
+from isthmus.connectors.sdk import BadRecord, Checkpoint, ConfigInvalid, Connector, StreamState, redact
 from isthmus.connectors.state import SqlStateStore
 from isthmus.kernel.ids import is_uuid
 from isthmus.platform import metrics, telemetry
@@ -44,6 +46,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check = cmds.add_parser("check", help="can an instance reach its source? (exit 1 if not)")
     check.add_argument("instance")
     check.set_defaults(func=_check)
+
+    preview = cmds.add_parser(
+        "preview",
+        help="the first records an instance reads, as the hub would get them, or why not (nothing is stored "
+        "or delivered; exit 1 if one would be dead-lettered)",
+    )
+    preview.add_argument("instance")
+    preview.add_argument("--stream", action="append", help="only this stream (repeatable)")
+    preview.add_argument("--limit", type=int, default=5, help="records shown a stream (default 5)")
+    preview.add_argument(
+        "--all", action="store_true", help="read each stream to its end: every dead letter and the counts"
+    )
+    preview.set_defaults(func=_preview)
 
     sync = cmds.add_parser("sync", help="sync an instance now, from its stored state")
     sync.add_argument("instance")
@@ -140,7 +155,8 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace) -> int:
+def _instance(args: argparse.Namespace) -> tuple[Instance, Connector, PluginManager] | int:
+    """The instance named on the command line and its connector, or the exit code saying why not."""
     settings = _settings(args)
     plugins = get_plugin_manager(settings.extra)
     try:
@@ -151,19 +167,74 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     except InstanceConfigError as exc:
         raise ConfigError(str(exc)) from None
-    cls = plugins.connector(inst.connector)
     try:
-        connector = cls(inst.config)
+        return inst, plugins.connector(inst.connector)(inst.config), plugins
     except ConfigInvalid as exc:
         print(f"{inst.name}: configuration invalid: {exc}")
         return 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    found = _instance(args)
+    if isinstance(found, int):
+        return found
+    inst, connector, _ = found
     try:
         result = connector.check()
     finally:
         connector.close()
     verdict = "OK" if result.ok else f"FAILED: {result.reason}"
-    print(f"{inst.name}: {verdict}  config={json.dumps(redact(cls, inst.config))}")
+    print(f"{inst.name}: {verdict}  config={json.dumps(redact(type(connector), inst.config))}")
     return 0 if result.ok else 1
+
+
+def _preview(args: argparse.Namespace) -> int:
+    """Read each stream from the beginning, as a first sync would, and show its first records as the hub
+    would get them (the transforms applied, the canonical schema checked) or why each would be
+    dead-lettered: a mapping tried before it is scheduled. Reads the source; stores and delivers
+    nothing."""
+    found = _instance(args)
+    if isinstance(found, int):
+        return found
+    inst, connector, plugins = found
+    offered = type(connector).configured_streams(connector.config)
+    streams = [s for s in inst.streams or offered if s in offered and (not args.stream or s in args.stream)]
+    letters = 0
+    try:
+        for stream in streams:
+            transforms = plugins.transforms(connector.name, stream, connector.config)
+            read = bad = 0
+            print(f"{inst.name}/{stream}:")
+            items = connector.read(stream, StreamState())
+            while True:
+                try:
+                    item = next(items, None)
+                except Exception as exc:  # what would fail the sync: shown, and the next stream tried
+                    letters += 1
+                    print(f"  the read failed: {type(exc).__name__}: {exc}")
+                    break
+                if item is None:
+                    break
+                if isinstance(item, Checkpoint):
+                    continue
+                if isinstance(item, BadRecord):
+                    record, reason = None, item.reason
+                else:
+                    record, reason = prepare(stream, item, transforms)
+                read += 1
+                if record is None:
+                    bad += 1
+                    print(f"  dead letter: {reason}")
+                elif read - bad <= args.limit:
+                    print("  " + json.dumps(record, ensure_ascii=False, sort_keys=True))
+                if not args.all and read >= args.limit:
+                    break
+            letters += bad
+            if args.all or not read:
+                print(f"  {read} read, {read - bad} as the hub would get them, {bad} dead-lettered")
+    finally:
+        connector.close()
+    return 1 if letters else 0
 
 
 async def _with_runtime(args: argparse.Namespace, settings: Settings, action: Any) -> int:

@@ -67,6 +67,23 @@ class SyncResult:
     outcomes: Counter[str] = field(default_factory=Counter)
 
 
+def prepare(stream: str, item: object, transforms: Sequence[RecordTransform]) -> tuple[Record | None, str]:
+    """A record as the hub gets it (the transforms applied, the canonical schema checked), or None and
+    why it would be dead-lettered."""
+    if not isinstance(item, dict):
+        return None, f"connector yielded {type(item).__name__}, not a record (dict)"
+    record: Record = item
+    try:
+        for transform in transforms:
+            record = transform(record)
+    except InvalidRecord as exc:
+        return None, f"transform: {exc.reason}"
+    problems = canonical.problems(stream, record)
+    if problems:
+        return None, "not a canonical record: " + "; ".join(problems[:5])
+    return record, ""
+
+
 def _take(it: Iterator[Message], n: int) -> list[Message]:
     out: list[Message] = []
     for item in it:
@@ -192,7 +209,7 @@ class Syncer:
                     if isinstance(item, BadRecord):
                         letters.append(DeadLetter(stream_name, item.key, item.raw, item.reason))
                         continue
-                    record, reason = self._prepare(stream_name, item, transforms)
+                    record, reason = prepare(stream_name, item, transforms)
                     key = str(item.get(stream.primary_key, "")) if isinstance(item, dict) else ""
                     if record is None:
                         letters.append(DeadLetter(stream_name, key, item, reason))
@@ -231,22 +248,6 @@ class Syncer:
             log.debug("%s: no estimate for %s: %s", connector.name, stream, exc)
             return None
         return None if left is None else done + max(0, int(left))
-
-    def _prepare(
-        self, stream: str, item: object, transforms: Sequence[RecordTransform]
-    ) -> tuple[Record | None, str]:
-        if not isinstance(item, dict):
-            return None, f"connector yielded {type(item).__name__}, not a record (dict)"
-        record: Record = item
-        try:
-            for transform in transforms:
-                record = transform(record)
-        except InvalidRecord as exc:
-            return None, f"transform: {exc.reason}"
-        problems = canonical.problems(stream, record)
-        if problems:
-            return None, "not a canonical record: " + "; ".join(problems[:5])
-        return record, ""
 
     async def _flush(
         self,
@@ -352,7 +353,7 @@ async def replay(
                 if syncer.plugins
                 else []
             )
-        record, reason = syncer._prepare(letter.stream, letter.record, transforms_of[letter.stream])
+        record, reason = prepare(letter.stream, letter.record, transforms_of[letter.stream])
         if record is None:
             out.failed.append(_again(letter, reason))
         else:
