@@ -294,3 +294,15 @@ def test_the_instance_the_doc_shows_is_one_the_connector_takes() -> None:
     assert FilesConnector.configured_streams(connector.config) == ("customers", "orders")
     street = next(f for f in connector.fields["customers"] if f.target == "addresses.0.lines.0")
     assert street.raw({"Strasse": "Hauptstraße", "Hausnr": " 5 "}) == "Hauptstraße 5"
+
+
+def test_the_estimate_is_the_unread_files_rows_and_none_when_rows_are_grouped(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=4)
+    connector = FilesConnector(sim.config())
+    assert connector.estimate("customers", StreamState()) == 4
+    assert connector.estimate("interactions", StreamState()) == 4
+    assert connector.estimate("orders", StreamState()) is None
+    _, state = read(connector, "customers")
+    assert state is not None and connector.estimate("customers", state) == 0
+    sim.add_records("customers", 3)
+    assert connector.estimate("customers", state) == 3
