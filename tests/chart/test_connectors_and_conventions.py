@@ -241,4 +241,4 @@ def test_a_files_instance_as_its_doc_shows_it_renders_a_mapping_the_connector_ta
     (instance,) = parse_instances(document, env={})
     connector = FilesConnector(instance.config)
     assert FilesConnector.configured_streams(connector.config) == ("orders",)
-    assert "lines.*.unit_price" in {f.target for f in connector.fields["orders"]}
+    assert "lines.*.unit_price" in {f.target for f in connector.plans["orders"].fields}

@@ -246,7 +246,7 @@ def test_only_the_mapped_streams_are_synced_and_claimed(tmp_path: Path) -> None:
     check_claims(both, plugins)  # one system, its streams split between two instances
     with pytest.raises(InstanceConfigError, match="both deliver customers as source system 'marketplace'"):
         check_claims([*both, Instance("again", "files", customers, 60)], plugins)
-    runtime = ConnectorRuntime(both, plugins, syncer=None)  # type: ignore[arg-type]
+    runtime = ConnectorRuntime(both, plugins, syncer=None)
     assert runtime.streams("orders") == ["orders"]
 
 
@@ -292,7 +292,7 @@ def test_the_instance_the_doc_shows_is_one_the_connector_takes() -> None:
     (instance,) = parse_instances(json.loads(block), env={})
     connector = FilesConnector(instance.config)
     assert FilesConnector.configured_streams(connector.config) == ("customers", "orders")
-    street = next(f for f in connector.fields["customers"] if f.target == "addresses.0.lines.0")
+    street = next(f for f in connector.plans["customers"].fields if f.target == "addresses.0.lines.0")
     assert street.raw({"Strasse": "Hauptstraße", "Hausnr": " 5 "}) == "Hauptstraße 5"
 
 

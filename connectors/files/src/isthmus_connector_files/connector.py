@@ -42,7 +42,7 @@ from isthmus.connectors import (
 )
 from isthmus.connectors.canonical import schema as canonical_schema
 from isthmus.connectors.sdk import CANONICAL_STREAMS
-from isthmus_connector_files.mapping import Field, build, compile_fields
+from isthmus_connector_files.mapping import Plan, compile_fields
 
 _PRIMARY_KEYS = {
     "customers": "source_id",
@@ -111,14 +111,14 @@ class FilesConnector(Connector):
             self.tz = ZoneInfo(self.config["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigInvalid("timezone", "is not a time zone (e.g. Europe/Berlin)") from None
-        self.fields: dict[str, list[Field]] = {}
+        self.plans: dict[str, Plan] = {}
         for stream, spec in self.config["streams"].items():
             where = f"streams.{stream}"
             try:
                 codecs.lookup(spec.get("encoding", "utf-8"))
             except LookupError:
                 raise ConfigInvalid(f"{where}.encoding", "is not an encoding Python knows") from None
-            self.fields[stream] = compile_fields(stream, spec["fields"], f"{where}.fields")
+            self.plans[stream] = Plan(stream, compile_fields(stream, spec["fields"], f"{where}.fields"))
 
     # -- check --------------------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class FilesConnector(Connector):
             yield self._record(stream, where, [m[1] for m in members], "\n".join(m[2] for m in members))
 
     def _record(self, stream: str, where: str, rows: Sequence[dict[str, Any]], raw: str) -> Message:
-        record, problems = build(stream, self.fields[stream], rows, self.tz)
+        record, problems = self.plans[stream].build(rows, self.tz)
         if not problems:
             return record
         keeps_raw = "attributes" in canonical_schema(stream)["properties"]
@@ -235,7 +235,7 @@ class FilesConnector(Connector):
         delimiter = spec.get("delimiter", ",")
         reader = csv.reader(text, delimiter=delimiter)
         header = [h.strip() for h in next(reader, [])]
-        wanted = {c for f in self.fields[stream] for c in f.columns} | (
+        wanted = {c for f in self.plans[stream].fields for c in f.columns} | (
             {spec["group_by"]} if spec.get("group_by") else set()
         )
         missing = sorted(wanted - set(header))

@@ -9,6 +9,7 @@ a birth date), so most fields name only their column.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -54,12 +55,10 @@ class Field:
     def target(self) -> str:
         return ".".join(self.path)
 
-    @property
-    def each_row(self) -> bool:
-        return EACH in self.path
-
     def raw(self, row: Mapping[str, Any]) -> str:
         """The field's source text in ``row`` (columns joined, empty parts left out); "" when empty."""
+        if len(self.columns) == 1:
+            return _text(row.get(self.columns[0]))
         parts = [_text(row.get(c)) for c in self.columns]
         return self.join.join(p for p in parts if p)
 
@@ -89,6 +88,8 @@ class Field:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # a CSV cell, always
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -126,14 +127,19 @@ def _convert(f: Field, text: str, tz: ZoneInfo) -> Any:
         if low in _TRUE or low in _FALSE:
             return low in _TRUE
         raise Unreadable(f"{text!r} is not yes or no")
+    return _time(text, f.format, kind == "date", tz)
+
+
+@functools.lru_cache(maxsize=8192)
+def _time(text: str, fmt: str | None, day: bool, tz: ZoneInfo) -> str:
+    """A date or a time in ISO 8601, a naive time taken in ``tz``; cached, as exports repeat their
+    dates (parsing one is some 10 us)."""
     try:
-        if kind == "date":
-            day = datetime.strptime(text, f.format).date() if f.format else date.fromisoformat(text)
-            return day.isoformat()
-        moment = datetime.strptime(text, f.format) if f.format else datetime.fromisoformat(text)
+        if day:
+            return (datetime.strptime(text, fmt).date() if fmt else date.fromisoformat(text)).isoformat()
+        moment = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
     except ValueError:
-        expected = f.format or "ISO 8601"
-        raise Unreadable(f"{text!r} is not a {'date' if kind == 'date' else 'time'} as {expected}") from None
+        raise Unreadable(f"{text!r} is not a {'date' if day else 'time'} as {fmt or 'ISO 8601'}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.isoformat()
@@ -280,69 +286,107 @@ class Problem:
 
 
 _Step = str | tuple[str, int]  # a field's name, or a list's item ("#", index)
+_ITEM = "#"
 
 
-def build(
-    stream: str, fields: Sequence[Field], rows: Sequence[Mapping[str, Any]], tz: ZoneInfo
-) -> tuple[dict[str, Any], list[Problem]]:
-    """One canonical record from ``rows`` (one, or a group sharing ``group_by``): the fields without
-    ``*`` from the first row, one list item per row for those with it. A list item holding no value
-    from the source (only constants), or without a field its items need (an e-mail's address), is
-    left out. The problems are the fields left empty because their values did not convert; a
-    required one among them means the record cannot be made."""
-    record: dict[_Step, Any] = {}
-    problems: list[Problem] = []
-    filled: set[tuple[_Step, ...]] = set()  # list items that hold a value from the source
-    for n, row in enumerate(rows):
-        for f in fields:
-            if not f.each_row and n:
-                continue
-            try:
-                value = f.value(row, tz)
-            except Unreadable as exc:
-                problems.append(Problem(f, f.raw(row), str(exc)))
-                continue
-            if value is None:
-                continue
-            path: list[_Step] = [
-                ("#", n if step == EACH else int(step)) if i in f.items else step
-                for i, step in enumerate(f.path)
-            ]
-            node = record
-            for step in path[:-1]:
-                node = node.setdefault(step, {})
-            node[path[-1]] = value
-            if f.columns:
-                filled.update(tuple(path[: i + 1]) for i, step in enumerate(path) if isinstance(step, tuple))
-    schema = canonical_schema(stream)
-    out: dict[str, Any] = _prune(record, filled, (), schema, schema)
-    return out, problems
+class Plan:
+    """A stream's fields, ready to make records: where each value goes, worked out once."""
+
+    def __init__(self, stream: str, fields: Sequence[Field]) -> None:
+        self.fields = list(fields)
+        schema = canonical_schema(stream)
+        # Per field: its path with list items as ("#", n) (-1 for the row's number) and the lengths
+        # of its prefixes that end at a list item (what "filled" remembers).
+        self._paths: list[tuple[tuple[_Step, ...], tuple[int, ...], tuple[int, ...]]] = []
+        # What a list's items need, by the list's path with its items written "#" (("emails", "#")).
+        self._needs: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for f in self.fields:
+            steps: list[_Step] = []
+            shape: list[str] = []
+            for i, step in enumerate(f.path):
+                if i in f.items:
+                    steps.append((_ITEM, -1 if step == EACH else int(step)))
+                    shape.append(_ITEM)
+                    self._needs.setdefault(tuple(shape), _item_needs(schema, f.path[:i]))
+                else:
+                    steps.append(step)
+                    shape.append(step)
+            each = tuple(i for i, step in enumerate(f.path) if step == EACH)
+            ends = tuple(i + 1 for i in sorted(f.items))
+            self._paths.append((tuple(steps), each, ends))
+
+    def build(self, rows: Sequence[Mapping[str, Any]], tz: ZoneInfo) -> tuple[dict[str, Any], list[Problem]]:
+        """One canonical record from ``rows`` (one, or a group sharing ``group_by``): the fields without
+        ``*`` from the first row, one list item per row for those with it. A list item holding no
+        value from the source (only constants), or without a field its items need (an e-mail's
+        address), is left out. The problems are the fields left empty because their values did not
+        convert; a required one among them means the record cannot be made."""
+        record: dict[Any, Any] = {}
+        problems: list[Problem] = []
+        filled: set[tuple[_Step, ...]] = set()  # list items that hold a value from the source
+        for n, row in enumerate(rows):
+            for f, (steps, each, ends) in zip(self.fields, self._paths, strict=True):
+                if n and not each:
+                    continue
+                try:
+                    value = f.value(row, tz)
+                except Unreadable as exc:
+                    problems.append(Problem(f, f.raw(row), str(exc)))
+                    continue
+                if value is None:
+                    continue
+                path = steps
+                if each:
+                    path = tuple((_ITEM, n) if i in each else step for i, step in enumerate(steps))
+                node = record
+                for step in path[:-1]:
+                    node = node.setdefault(step, {})
+                node[path[-1]] = value
+                if ends and f.columns:
+                    filled.update(path[:end] for end in ends)
+        return _prune(record, filled, (), (), self._needs), problems
+
+
+def _item_needs(schema: Mapping[str, Any], path: Sequence[str]) -> tuple[str, ...]:
+    """The fields an item of the list at ``path`` requires."""
+    node: Mapping[str, Any] = schema
+    for step in path:
+        node = _resolve(schema, node)
+        node = node["items"] if node.get("type") == "array" else (node.get("properties") or {}).get(step, {})
+    node = _resolve(schema, node)
+    item = _resolve(schema, node.get("items") or {})
+    return tuple(item.get("required") or ())
 
 
 def _prune(
-    node: Any, filled: set[tuple[_Step, ...]], at: tuple[_Step, ...], shape: Mapping[str, Any], schema: Any
+    node: dict[Any, Any],
+    filled: set[tuple[_Step, ...]],
+    at: tuple[_Step, ...],
+    shape: tuple[str, ...],
+    needs_of: Mapping[tuple[str, ...], tuple[str, ...]],
 ) -> Any:
     """Lists (built as {("#", index): item}) in index order, without the items no source value filled
     or that lack what their items require; a list or an object left empty is left out."""
-    if not isinstance(node, dict):
-        return node
-    shape = _resolve(schema, shape)
-    if node and all(isinstance(k, tuple) for k in node):
-        item = _resolve(schema, shape.get("items") or {})
-        needs = item.get("required") or ()
+    if node and isinstance(next(iter(node)), tuple):
+        shape = (*shape, _ITEM)
+        needs = needs_of.get(shape, ())
         items: list[Any] = []
         for k in sorted(node):
-            value = _prune(node[k], filled, (*at, k), item, schema)
-            if (*at, k) in filled and not (isinstance(value, dict) and any(n not in value for n in needs)):
-                items.append(value)
+            here = (*at, k)
+            if here not in filled:
+                continue
+            value = node[k]
+            if isinstance(value, dict):
+                value = _prune(value, filled, here, shape, needs_of)
+                if any(n not in value for n in needs):
+                    continue
+            items.append(value)
         return items
-    properties = shape.get("properties") or {}
-    extra = shape.get("additionalProperties")
     out = {}
-    for k, v in node.items():
-        value = _prune(
-            v, filled, (*at, k), properties.get(k) or (extra if isinstance(extra, dict) else {}), schema
-        )
-        if value != [] and value != {}:
-            out[k] = value
+    for k, value in node.items():
+        if isinstance(value, dict):
+            value = _prune(value, filled, (*at, k), (*shape, k), needs_of)
+            if not value:
+                continue
+        out[k] = value
     return out
