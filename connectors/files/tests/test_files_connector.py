@@ -306,3 +306,33 @@ def test_the_estimate_is_the_unread_files_rows_and_none_when_rows_are_grouped(tm
     assert state is not None and connector.estimate("customers", state) == 0
     sim.add_records("customers", 3)
     assert connector.estimate("customers", state) == 3
+
+
+def test_one_file_feeds_two_streams_each_taking_only_its_rows(tmp_path: Path) -> None:
+    """A call log: every call an interaction, a complaint (flag Y, or R once resolved) also a case."""
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    columns = ["call", "caller", "started", "topic", "complaint"]
+    rows = [
+        ["C1", "K1", "2024-05-03T10:15:00", "Parcel", "Y"],
+        ["C2", "K1", "2024-05-03T11:00:00", "Invoice", "N"],
+        ["C3", "K2", "2024-05-04T09:00:00", "Broken", "R"],
+    ]
+    sim.drop("calls_1.csv", "\n".join(",".join(r) for r in [columns, *rows]) + "\n")
+    config = {**sim.config(), "streams": {
+        "interactions": {"files": "calls_*.csv", "fields": {
+            "external_id": "call", "customer_source_id": "caller", "channel": {"value": "phone"},
+            "direction": {"value": "inbound"}, "subject": "topic", "occurred_at": "started"}},
+        "service_requests": {"files": "calls_*.csv", "only": {"complaint": ["Y", "R"]}, "fields": {
+            "external_id": "call", "customer_source_id": "caller", "kind": {"value": "complaint"},
+            "subject": "topic", "opened_at": "started",
+            "state": {"column": "complaint", "values": {"Y": None, "R": "resolved"}}}},
+    }}  # fmt: skip
+    connector = FilesConnector(config)
+    calls, _ = read(connector, "interactions")
+    cases, _ = read(connector, "service_requests")
+    assert [c["external_id"] for c in calls] == ["C1", "C2", "C3"]
+    assert [(c["external_id"], c.get("state")) for c in cases] == [("C1", None), ("C3", "resolved")]
+    assert connector.estimate("service_requests", StreamState()) is None, "rows are skipped: no count"
+    config["streams"]["service_requests"]["only"] = {"flag": ["Y"]}
+    with pytest.raises(LayoutMismatch, match="no column 'flag'"):
+        read(FilesConnector(config), "service_requests")

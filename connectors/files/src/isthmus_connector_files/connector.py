@@ -66,6 +66,11 @@ _STREAM = {
             "minLength": 1,
             "description": "Rows with the same value make one record",
         },
+        "only": {
+            "type": "object",
+            "description": "Column -> the values a row must hold there to be read; other rows are skipped",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        },
         "fields": {"type": "object", "minProperties": 1, "description": "Canonical field -> source"},
     },
 }
@@ -165,9 +170,9 @@ class FilesConnector(Connector):
 
     def estimate(self, stream: str, state: StreamState) -> int | None:
         """The lines of the files not read yet (less a CSV file's header): a sync's progress total. A
-        grouped stream's records are fewer than its lines, so it says None."""
+        grouped or filtered (``only``) stream's records are fewer than its lines, so it says None."""
         spec = self.config["streams"][stream]
-        if spec.get("group_by"):
+        if spec.get("group_by") or spec.get("only"):
             return None
         header = 1 if spec.get("format", "csv") == "csv" else 0
         inbox, marker = Path(self.config["inbox"]), spec.get("done_marker", True)
@@ -193,9 +198,12 @@ class FilesConnector(Connector):
                     if spec.get("format", "csv") == "csv"
                     else _json_rows(file, text)
                 )
+                only = {column: set(values) for column, values in (spec.get("only") or {}).items()}
                 for line, row, raw in rows:
                     if isinstance(row, BadRecord):
                         yield row
+                    elif only and any(str(row.get(c, "")).strip() not in vs for c, vs in only.items()):
+                        continue  # a row this stream does not take (another stream of the file may)
                     elif not group:
                         yield self._record(stream, f"{file}:{line}", [row], raw)
                     elif row.get(group) in (None, ""):
@@ -235,9 +243,9 @@ class FilesConnector(Connector):
         delimiter = spec.get("delimiter", ",")
         reader = csv.reader(text, delimiter=delimiter)
         header = [h.strip() for h in next(reader, [])]
-        wanted = {c for f in self.plans[stream].fields for c in f.columns} | (
-            {spec["group_by"]} if spec.get("group_by") else set()
-        )
+        wanted = {c for f in self.plans[stream].fields for c in f.columns} | set(spec.get("only") or ())
+        if spec.get("group_by"):
+            wanted.add(spec["group_by"])
         missing = sorted(wanted - set(header))
         if missing:
             columns = ", ".join(header) or "empty"

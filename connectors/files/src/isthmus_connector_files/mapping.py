@@ -257,7 +257,7 @@ def _field(
     enum = tuple(node["enum"]) if "enum" in node else None
     if enum is not None:
         for v in [*(values or {}).values(), *([source["value"]] if "value" in source else [])]:
-            if v not in enum:
+            if v is not None and v not in enum:  # null: the field left out
                 raise ConfigInvalid(at, f"{v!r} is not one of {', '.join(map(str, enum))}")
     f = Field(
         where=at, path=path, columns=columns, constant=source.get("value"), join=str(source.get("join", " ")),
