@@ -5,9 +5,10 @@ Two files of ``--rows`` rows are written as the simulated marketplace writes the
 semicolons, Windows-1252): buyers (one row a record) and order lines (three rows an order, grouped by
 the order number). Each case runs in a child process of its own, so its peak RSS is its own: the
 floor (``csv.reader`` over the file, each row's cells touched), the connector reading the buyers, the
-floor again, the connector reading the order lines; ``--rounds`` times, alternated. Each prints its
-process CPU per row, its rows a second and its peak RSS; the connector's records are counted, not
-kept, as the sync engine takes them in batches.
+floor again, the connector reading the order lines, and the same lines shuffled (an order's lines no
+longer together, so every order is held until the file's end); ``--rounds`` times, alternated. Each
+prints its process CPU per row, its rows a second and its peak RSS (VmHWM); the connector's records
+are counted, not kept, as the sync engine takes them in batches.
 
     .venv/bin/python bench/files_connector.py [--rows 200000] [--rounds 2]
 """
@@ -18,7 +19,6 @@ import argparse
 import csv
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -49,14 +49,27 @@ def write_files(directory: Path, rows: int) -> dict[str, Any]:
         lines.append(sim.order_line(f"B{order}", f"K{order}", f"SKU-{n % 500}", str(1 + n % 4), "12,50"))
     sim.csv("buyers", BUYER_COLUMNS, buyers)
     sim.csv("orders", ORDER_COLUMNS, lines)
+    rng.shuffle(lines)  # the same lines, an order's no longer together: held until the file's end
+    sim.csv("orders", ORDER_COLUMNS, lines, name="shuffled_orders.csv")
     return sim.config()
+
+
+CASES = (
+    "floor buyers",
+    "files buyers",
+    "floor order lines",
+    "files order lines",
+    "files order lines shuffled",
+)
 
 
 def child(case: str, config_file: Path) -> None:
     config = json.loads(config_file.read_text())
     stream = "customers" if case.endswith("buyers") else "orders"
+    if case.endswith("shuffled"):
+        config["streams"]["orders"]["files"] = "shuffled_*.csv"
     inbox = Path(config["inbox"])
-    path = next(inbox.glob("buyers_*.csv" if stream == "customers" else "orders_*.csv"))
+    path = next(inbox.glob(config["streams"][stream]["files"]))
     from isthmus_connector_files import FilesConnector
 
     from isthmus.connectors import Checkpoint, StreamState
@@ -73,7 +86,9 @@ def child(case: str, config_file: Path) -> None:
         for item in connector.read(stream, StreamState()):
             count += not isinstance(item, Checkpoint)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not getrusage's ru_maxrss: that one keeps the parent's peak across fork and exec.
+    status = Path("/proc/self/status").read_text().splitlines()
+    peak = int(next(line for line in status if line.startswith("VmHWM:")).split()[1]) / 1024
     print(json.dumps({"rows": count, "cpu": cpu, "wall": wall, "peak_mib": peak}))
 
 
@@ -102,7 +117,7 @@ def main() -> None:
         )
         floors: dict[str, list[float]] = {}
         for r in range(1, args.rounds + 1):
-            for case in ("floor buyers", "files buyers", "floor order lines", "files order lines"):
+            for case in CASES:
                 done = subprocess.run(
                     [sys.executable, __file__, "--child", case, "--config", str(config_file)],
                     capture_output=True, text=True, check=True,
@@ -110,9 +125,9 @@ def main() -> None:
                 m = json.loads(done.stdout.splitlines()[-1])
                 rows = args.rows
                 us = 1e6 * m["cpu"] / rows
-                line = f"round {r}  {case:<18} {rows / m['wall']:>9,.0f} rows/s  CPU {us:6.2f} us a row"
+                line = f"round {r}  {case:<26} {rows / m['wall']:>9,.0f} rows/s  CPU {us:6.2f} us a row"
                 line += f"  peak RSS {m['peak_mib']:6.1f} MiB  ({m['rows']:,} records and dead letters)"
-                what = case.split(" ", 1)[1]
+                what = case.split(" ", 1)[1].removesuffix(" shuffled")
                 if case.startswith("floor"):
                     floors[what] = [us]
                 else:

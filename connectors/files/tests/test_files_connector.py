@@ -336,3 +336,23 @@ def test_one_file_feeds_two_streams_each_taking_only_its_rows(tmp_path: Path) ->
     config["streams"]["service_requests"]["only"] = {"flag": ["Y"]}
     with pytest.raises(LayoutMismatch, match="no column 'flag'"):
         read(FilesConnector(config), "service_requests")
+
+
+def test_an_export_sorted_by_its_groups_is_read_a_group_at_a_time(tmp_path: Path) -> None:
+    """Each order is made as soon as its last line is read (memory for one order, not the file's):
+    the malformed line between the second and third orders comes out between them."""
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    lines = [
+        sim.order_line("B1", "K1", "A"),
+        sim.order_line("B1", "K1", "B"),
+        sim.order_line("B2", "K2", "C"),
+    ]
+    sim.csv("orders", ORDER_COLUMNS, [*lines, ["B9", "broken"], sim.order_line("B3", "K3", "D")])
+    items, _ = read(FilesConnector(sim.config()), "orders")
+    assert [i.key if isinstance(i, BadRecord) else i["external_order_id"] for i in items] == [
+        "B1",
+        "orders_00001.csv:5",
+        "B2",
+        "B3",
+    ]
+    assert [line["sku"] for line in items[0]["lines"]] == ["A", "B"]

@@ -183,23 +183,25 @@ class FilesConnector(Connector):
                     total += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - header
         return total
 
+    def _rows(self, stream: str, file: str, text: TextIO) -> Iterator[tuple[int, Any, str]]:
+        if self.config["streams"][stream].get("format", "csv") == "csv":
+            return self._csv_rows(stream, file, text)
+        return _json_rows(file, text)
+
     def _file(self, stream: str, path: Path) -> Iterator[Message]:
-        """The file's records and dead letters. Rows are read as they are needed, but for a stream
-        grouped by a column: its records are made once the whole file is read, as a group's rows may
-        stand anywhere in it."""
+        """The file's records and dead letters, its rows read as they are needed. A grouped stream's
+        file is read once first, to learn whether each group's rows stand together (an export sorted
+        by order): then each group is a record as soon as its last row is read; else every group is
+        held until the file's end."""
         spec = self.config["streams"][stream]
         file, group = path.name, spec.get("group_by")
+        only = {column: set(values) for column, values in (spec.get("only") or {}).items()}
         line = 0
-        groups: dict[str, list[tuple[int, dict[str, Any], str]]] = {}
+        held: dict[str, list[tuple[int, dict[str, Any], str]]] = {}
         try:
+            together = group is not None and self._together(stream, path, group)
             with self._open(stream, path) as text:
-                rows = (
-                    self._csv_rows(stream, file, text)
-                    if spec.get("format", "csv") == "csv"
-                    else _json_rows(file, text)
-                )
-                only = {column: set(values) for column, values in (spec.get("only") or {}).items()}
-                for line, row, raw in rows:
+                for line, row, raw in self._rows(stream, file, text):
                     if isinstance(row, BadRecord):
                         yield row
                     elif only and any(str(row.get(c, "")).strip() not in vs for c, vs in only.items()):
@@ -212,16 +214,40 @@ class FilesConnector(Connector):
                             f"{where}: no {group}, the column rows are grouped by", raw, key=where
                         )
                     else:
-                        groups.setdefault(str(row.get(group)).strip(), []).append((line, row, raw))
+                        key = str(row.get(group)).strip()
+                        if together and key not in held:
+                            for members in held.values():  # the group before is complete
+                                yield self._group(stream, file, members)
+                            held.clear()
+                        held.setdefault(key, []).append((line, row, raw))
         except UnicodeDecodeError:
             after = f" after line {line}" if line else ""
             what = "the file was" if group or not line else "the lines after it were"
             reason = f"{file}: not {self._encoding(stream)}{after}; {what} not read"
             yield BadRecord(reason, "", key=file)
             return
-        for members in groups.values():
-            where = f"{file}:{members[0][0]}"
-            yield self._record(stream, where, [m[1] for m in members], "\n".join(m[2] for m in members))
+        for members in held.values():
+            yield self._group(stream, file, members)
+
+    def _together(self, stream: str, path: Path, group: str) -> bool:
+        """Whether each group's rows stand together in the file (read through once, keys only). A file
+        not in its encoding raises here, before any of its records is made."""
+        done: set[str] = set()
+        last = ""
+        with self._open(stream, path) as text:
+            for _, row, _ in self._rows(stream, path.name, text):
+                key = "" if isinstance(row, BadRecord) else str(row.get(group) or "").strip()
+                if not key or key == last:
+                    continue
+                if key in done:
+                    return False
+                done.add(last)
+                last = key
+        return True
+
+    def _group(self, stream: str, file: str, members: list[tuple[int, dict[str, Any], str]]) -> Message:
+        where = f"{file}:{members[0][0]}"
+        return self._record(stream, where, [m[1] for m in members], "\n".join(m[2] for m in members))
 
     def _record(self, stream: str, where: str, rows: Sequence[dict[str, Any]], raw: str) -> Message:
         record, problems = self.plans[stream].build(rows, self.tz)
