@@ -356,3 +356,65 @@ def test_an_export_sorted_by_its_groups_is_read_a_group_at_a_time(tmp_path: Path
         "B3",
     ]
     assert [line["sku"] for line in items[0]["lines"]] == ["A", "B"]
+
+
+LEGACY = {
+    "format": "fixed",
+    "encoding": "cp1252",
+    "skip_lines": 2,
+    "files": "KUNDEN*.DAT",
+    "columns": {
+        "nr": {"start": 1, "length": 6},
+        "name": {"start": 7, "length": 20},
+        "born": {"start": 27, "length": 8},
+        "phone": {"start": 35, "length": 15},
+    },
+    "fields": {
+        "source_id": "nr",
+        "name.full_name": "name",
+        "date_of_birth": {"column": "born", "format": "%Y%m%d"},
+        "phones.0.number": "phone",
+    },
+}
+
+
+def test_a_fixed_width_export_is_cut_at_its_columns_after_its_title_lines(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    lines = [
+        "KUNDENSTAMM 03.05.2024",
+        "=" * 49,
+        f"{'000017':<6}{'Jürgen Weiß':<20}{'19610412':<8}{'089 123456':<15}",
+        f"{'000018':<6}{'Anna Blum':<20}{'19791301':<8}",  # trailing blanks trimmed, a month 13
+    ]
+    sim.drop("KUNDEN1.DAT", "\r\n".join(lines) + "\r\n", encoding="cp1252")
+    connector = FilesConnector({**sim.config(), "streams": {"customers": LEGACY}})
+    (juergen, anna), _ = read(connector, "customers")
+    assert juergen == {
+        "source_id": "000017",
+        "name": {"full_name": "Jürgen Weiß"},
+        "date_of_birth": "1961-04-12",
+        "phones": [{"number": "089 123456"}],
+    }
+    assert anna["attributes"] == {"unreadable:date_of_birth": "19791301"} and "phones" not in anna
+    assert connector.estimate("customers", StreamState()) == 2
+
+
+def test_a_fixed_width_mapping_names_only_placed_columns(tmp_path: Path) -> None:
+    config = MarketplaceDrops(tmp_path, seed=0).config()
+    stray = {**LEGACY, "fields": {**LEGACY["fields"], "emails.0.address": "mail"}}
+    with pytest.raises(ConfigInvalid) as refused:
+        FilesConnector({**config, "streams": {"customers": stray}})
+    assert refused.value.field == "streams.customers.fields.emails.0.address"
+    unplaced = {k: v for k, v in LEGACY.items() if k != "columns"}
+    with pytest.raises(ConfigInvalid) as refused:
+        FilesConnector({**config, "streams": {"customers": unplaced}})
+    assert refused.value.field == "streams.customers.columns"
+
+
+def test_title_lines_before_a_csv_header_are_skipped_and_lines_keep_their_numbers(tmp_path: Path) -> None:
+    sim = MarketplaceDrops(tmp_path, seed=0)
+    rows = [";".join(r) for r in [BUYER_COLUMNS, sim.buyer("K1"), ["K2", "short"]]]
+    sim.drop("buyers_1.csv", "Export Kunden\n\n" + "\n".join(rows) + "\n", encoding="cp1252")
+    config = only(sim.config(), "customers", skip_lines=2)
+    (k1, bad), _ = read(FilesConnector(config), "customers")
+    assert k1["source_id"] == "K1" and bad.key == "buyers_1.csv:5"

@@ -57,7 +57,29 @@ _STREAM = {
     "additionalProperties": False,
     "properties": {
         "files": {"type": "string", "minLength": 1, "description": "A glob in the inbox: orders_*.csv"},
-        "format": {"enum": ["csv", "jsonl"], "description": "csv (the default) or jsonl, one object a line"},
+        "format": {
+            "enum": ["csv", "jsonl", "fixed"],
+            "description": "csv (the default), jsonl (an object a line) or fixed (columns at set places)",
+        },
+        "columns": {
+            "type": "object",
+            "minProperties": 1,
+            "description": "fixed only: column -> {start (the first character is 1), length}",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["start", "length"],
+                "additionalProperties": False,
+                "properties": {
+                    "start": {"type": "integer", "minimum": 1},
+                    "length": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
+        "skip_lines": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Lines before the header (CSV) or the first record: a report's title, say",
+        },
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "description": "CSV only; default ,"},
         "encoding": {"type": "string", "description": "Default utf-8 (a byte-order mark is dropped)"},
         "done_marker": {"type": "boolean", "description": "Wait for <file>.done (default true)"},
@@ -124,6 +146,20 @@ class FilesConnector(Connector):
             except LookupError:
                 raise ConfigInvalid(f"{where}.encoding", "is not an encoding Python knows") from None
             self.plans[stream] = Plan(stream, compile_fields(stream, spec["fields"], f"{where}.fields"))
+            fixed = spec.get("format", "csv") == "fixed"
+            if fixed != ("columns" in spec):
+                raise ConfigInvalid(
+                    f"{where}.columns", "is for fixed-width files, and every such file needs it"
+                )
+            if fixed:
+                # A fixed-width file has no header to check: its columns are checked here.
+                named = set(spec["columns"]) | set(spec.get("only") or ()) | {spec.get("group_by") or ""}
+                for f in self.plans[stream].fields:
+                    for column in f.columns:
+                        if column not in named:
+                            raise ConfigInvalid(
+                                f.where, f"names column {column!r}, which columns does not place"
+                            )
 
     # -- check --------------------------------------------------------------------------------------
 
@@ -174,7 +210,7 @@ class FilesConnector(Connector):
         spec = self.config["streams"][stream]
         if spec.get("group_by") or spec.get("only"):
             return None
-        header = 1 if spec.get("format", "csv") == "csv" else 0
+        header = int(spec.get("skip_lines", 0)) + (1 if spec.get("format", "csv") == "csv" else 0)
         inbox, marker = Path(self.config["inbox"]), spec.get("done_marker", True)
         total = 0
         for path, _ in drops.unread(inbox, spec["files"], state, marker=marker):
@@ -184,9 +220,16 @@ class FilesConnector(Connector):
         return total
 
     def _rows(self, stream: str, file: str, text: TextIO) -> Iterator[tuple[int, Any, str]]:
-        if self.config["streams"][stream].get("format", "csv") == "csv":
-            return self._csv_rows(stream, file, text)
-        return _json_rows(file, text)
+        spec = self.config["streams"][stream]
+        skip = int(spec.get("skip_lines", 0))
+        for _ in range(skip):
+            text.readline()
+        form = spec.get("format", "csv")
+        if form == "csv":
+            return self._csv_rows(stream, file, text, skip)
+        if form == "fixed":
+            return _fixed_rows(text, spec["columns"], skip)
+        return _json_rows(file, text, skip)
 
     def _file(self, stream: str, path: Path) -> Iterator[Message]:
         """The file's records and dead letters, its rows read as they are needed. A grouped stream's
@@ -262,7 +305,9 @@ class FilesConnector(Connector):
             attributes[f"unreadable:{p.field.target}"] = p.raw
         return record
 
-    def _csv_rows(self, stream: str, file: str, text: TextIO) -> Iterator[tuple[int, Any, str]]:
+    def _csv_rows(
+        self, stream: str, file: str, text: TextIO, skip: int = 0
+    ) -> Iterator[tuple[int, Any, str]]:
         """(line, row as a dict or a BadRecord, the raw line) for each row; a header without the
         mapped columns raises ``LayoutMismatch`` before any row."""
         spec = self.config["streams"][stream]
@@ -278,11 +323,11 @@ class FilesConnector(Connector):
             raise LayoutMismatch(
                 f"{file}: no column {', '.join(map(repr, missing))} in its header ({columns})"
             )
-        return self._csv_body(reader, header, file, delimiter)
+        return self._csv_body(reader, header, file, delimiter, skip)
 
     @staticmethod
     def _csv_body(
-        reader: Any, header: list[str], file: str, delimiter: str
+        reader: Any, header: list[str], file: str, delimiter: str, skip: int
     ) -> Iterator[tuple[int, Any, str]]:
         while True:
             try:
@@ -290,10 +335,10 @@ class FilesConnector(Connector):
             except StopIteration:
                 return
             except csv.Error as exc:
-                where = f"{file}:{reader.line_num}"
-                yield reader.line_num, BadRecord(f"{where}: {exc}", "", key=where), ""
+                where = f"{file}:{reader.line_num + skip}"
+                yield reader.line_num + skip, BadRecord(f"{where}: {exc}", "", key=where), ""
                 continue
-            line, raw = reader.line_num, delimiter.join(row)
+            line, raw = reader.line_num + skip, delimiter.join(row)
             if not any(cell.strip() for cell in row):
                 continue  # a blank line
             if len(row) != len(header):
@@ -304,8 +349,17 @@ class FilesConnector(Connector):
             yield line, dict(zip(header, row, strict=True)), raw
 
 
-def _json_rows(file: str, text: TextIO) -> Iterator[tuple[int, Any, str]]:
-    for line, raw in enumerate((r.rstrip("\r\n") for r in text), 1):
+def _fixed_rows(text: TextIO, columns: Mapping[str, Any], skip: int) -> Iterator[tuple[int, Any, str]]:
+    """Each line's columns cut at their places. A line shorter than a column's end (a legacy export
+    trims trailing blanks) leaves the rest of it empty."""
+    places = [(name, c["start"] - 1, c["start"] - 1 + c["length"]) for name, c in columns.items()]
+    for line, raw in enumerate((r.rstrip("\r\n") for r in text), skip + 1):
+        if raw.strip():
+            yield line, {name: raw[start:end] for name, start, end in places}, raw
+
+
+def _json_rows(file: str, text: TextIO, skip: int = 0) -> Iterator[tuple[int, Any, str]]:
+    for line, raw in enumerate((r.rstrip("\r\n") for r in text), skip + 1):
         if not raw.strip():
             continue
         where = f"{file}:{line}"
