@@ -154,6 +154,31 @@ class MarketplaceDrops:
     ) -> list[str]:
         return [number, buyer, placed, "EUR", sku, f"Artikel {sku}", qty, price]
 
+    @staticmethod
+    def case(
+        number: str, buyer: str, kind: str = "Reklamation", created: str = "2024-05-03T10:15:00+02:00"
+    ) -> dict[str, Any]:
+        return {
+            "id": number,
+            "buyer": {"id": buyer},
+            "type": kind,
+            "title": "Parcel damaged",
+            "created": created,
+        }
+
+    @staticmethod
+    def contact(
+        number: str, buyer: str, via: str = "Email", inbound: bool = True, at: str = "2024-05-03 10:15:00"
+    ) -> dict[str, Any]:
+        return {
+            "id": number,
+            "buyer": {"id": buyer},
+            "via": via,
+            "from_buyer": inbound,
+            "text": "Where is my parcel?",
+            "at": at,
+        }
+
     def add_records(self, stream: str, count: int) -> None:
         ids = []
         for _ in range(count):
@@ -165,34 +190,9 @@ class MarketplaceDrops:
             rows = [self.order_line(f"B{n}", f"K{n}", f"SKU-{i}") for n in ids for i in (1, 2)]
             self.csv("orders", ORDER_COLUMNS, rows)
         elif stream == "service_requests":
-            self.jsonl(
-                "cases",
-                [
-                    {
-                        "id": f"F{n}",
-                        "buyer": {"id": f"K{n}"},
-                        "type": "Reklamation",
-                        "title": "Parcel damaged",
-                        "created": "2024-05-03T10:15:00+02:00",
-                    }
-                    for n in ids
-                ],
-            )
+            self.jsonl("cases", [self.case(f"F{n}", f"K{n}") for n in ids])
         elif stream == "interactions":
-            self.jsonl(
-                "contacts",
-                [
-                    {
-                        "id": f"M{n}",
-                        "buyer": {"id": f"K{n}"},
-                        "via": "Email",
-                        "from_buyer": True,
-                        "text": "Where is my parcel?",
-                        "at": "2024-05-03 10:15:00",
-                    }
-                    for n in ids
-                ],
-            )
+            self.jsonl("contacts", [self.contact(f"M{n}", f"K{n}") for n in ids])
         else:
             rows = [
                 [f"C{n}", f"K{n}", "EUR", "SKU-1", "2", "9.90", "19.80", "2024-05-03T10:15:00Z"] for n in ids
