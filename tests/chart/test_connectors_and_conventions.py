@@ -220,8 +220,7 @@ def test_a_files_instance_as_its_doc_shows_it_renders_a_mapping_the_connector_ta
 
     doc = (CHART.parents[1] / "docs" / "files-connector.md").read_text()
     (block,) = [b for b in doc.split("```yaml\n")[1:] if "connector: files" in b]
-    values = load_values("external")
-    values["services"] = yaml.safe_load(block.split("```")[0])["services"]
+    values = load_values("external") | yaml.safe_load(block.split("```")[0])
     values["services"]["connectors"] |= {
         "enabled": True,
         "hubToken": {"existingSecret": "connectors-token", "existingSecretKey": "token"},
@@ -232,6 +231,9 @@ def test_a_files_instance_as_its_doc_shows_it_renders_a_mapping_the_connector_ta
     assert {"name": "marketplace-drops", "mountPath": "/drops/marketplace", "readOnly": True} in container[
         "volumeMounts"
     ]
+    for component in ("customers", "orders"):
+        env = env_of(main_container(rendered.get("Deployment", name_of(component))))
+        assert env["ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS"] == "erp,webshop,callcenter,marketplace", component
     path = env_of(container)["ISTHMUS_CONNECTORS_FILE"]
     (mount,) = [m for m in container["volumeMounts"] if path.startswith(m["mountPath"] + "/")]
     (volume,) = [v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"]]

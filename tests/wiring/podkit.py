@@ -5,8 +5,9 @@ What Kubernetes would do for a pod, done here for each container whose image is 
 * the image's entrypoint and environment come from the Dockerfile (``isthmus`` is this checkout's);
 * ``env`` and ``envFrom`` are resolved against the rendered Secrets and ConfigMaps plus the Secrets a
   user creates beforehand; a missing Secret, ConfigMap or key fails the pod, as it would in a cluster;
-* every volume is a directory of the pod (emptyDir empty, Secret and ConfigMap keys written as files);
-  a value that starts with a mount path is rewritten to the directory behind it;
+* every volume is a directory of the pod (emptyDir empty, Secret and ConfigMap keys written as files),
+  but a PersistentVolumeClaim's, one directory of the cluster for every pod that mounts it; a value
+  that starts with a mount path is rewritten to the directory behind it;
 * each pod has its own ports: a value equal to one of the container's ports becomes that port's local
   number (a pod's network is its own; here the host's is shared);
 * every Service is a TCP proxy on 127.0.0.1 spreading connections over its ready pods, as kube-proxy
@@ -247,6 +248,12 @@ class Cluster:
         found: dict[str, Path] = {}
         for volume in pod.spec.get("volumes", []):
             path = pod.directory / "volumes" / volume["name"]
+            if "persistentVolumeClaim" in volume:
+                # A claim's volume is the same directory in every pod that mounts it (ReadWriteMany).
+                path = self.workdir / "claims" / volume["persistentVolumeClaim"]["claimName"]
+                path.mkdir(parents=True, exist_ok=True)
+                found[volume["name"]] = path
+                continue
             path.mkdir(parents=True)
             files: dict[str, str] = {}
             if "secret" in volume:

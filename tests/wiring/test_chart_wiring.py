@@ -51,6 +51,30 @@ CONNECTORS_SCOPES = [
     "value:write",
 ]
 STORY_DEADLINE_S = 120
+# A marketplace that only drops files, configured in values (docs/files-connector.md): its inbox is a
+# PersistentVolumeClaim mounted into the connectors' pods, named to the instance through the pods' env.
+DROPS = "/drops/marketplace"
+MARKETPLACE = {
+    "name": "marketplace",
+    "connector": "files",
+    "scheduleSeconds": 5,
+    "config": {
+        "inbox": "${MARKETPLACE_INBOX}",
+        "source_system": "marketplace",
+        "streams": {
+            "customers": {
+                "files": "buyers_*.csv",
+                "delimiter": ";",
+                "fields": {
+                    "source_id": "Kundennr",
+                    "name.given_name": "Vorname",
+                    "name.family_name": "Nachname",
+                    "emails.0.address": "E-Mail",
+                },
+            }
+        },
+    },
+}
 
 
 def render(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -80,10 +104,18 @@ def production_values(instances: list[dict[str, Any]]) -> dict[str, Any]:
         "tls": {"enabled": True, "secretName": "isthmus-grpc-tls", "clientCA": {"enabled": True}},
         "networkPolicy": {"enabled": True},
         "config": {"logFormat": "text", "shutdownGraceSeconds": 5},
+        "extraEnv": [
+            {"name": "ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS", "value": "erp,webshop,callcenter,marketplace"}
+        ],
         "services": replicas
         | {
             "connectors": {
                 "replicas": 2,
+                "extraVolumes": [
+                    {"name": "marketplace-drops", "persistentVolumeClaim": {"claimName": "marketplace-drops"}}
+                ],
+                "extraVolumeMounts": [{"name": "marketplace-drops", "mountPath": DROPS, "readOnly": True}],
+                "extraEnv": [{"name": "MARKETPLACE_INBOX", "value": DROPS}],
                 # The shop pushes through the Service's webhook port (an Ingress in a cluster).
                 "webhooks": {"enabled": True, "port": 8081, "from": [{"ipBlock": {"cidr": "127.0.0.1/32"}}]},
                 "hubToken": {
@@ -135,7 +167,7 @@ def installed(
     (workdir / "sources").mkdir()
     seeded, simulators = seed(workdir / "sources")
     try:
-        values = production_values(instance_values(seeded))
+        values = production_values([*instance_values(seeded), MARKETPLACE])
         rendered = render(values)
         for obj in rendered:
             kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
@@ -380,3 +412,28 @@ def test_a_webhook_the_shop_pushes_reaches_the_golden_customer(
             assert "+49309876543" in [p.number for p in vogel.phones], vogel
 
         eventually(phone_pushed, cluster, "the pushed phone number on the golden customer")
+
+
+def test_a_marketplace_mapped_in_values_reads_its_drops_from_the_mounted_claim(
+    running: tuple[podkit.Cluster, dict[str, str]],
+) -> None:
+    """The files connector in the deployed shape: a buyer file dropped into the claim's volume (what
+    the marketplace's SFTP server writes) is read by a connectors pod and joins Lena Vogel's golden
+    customer by her e-mail."""
+    cluster, tls = running
+    inbox = cluster.workdir / "claims" / "marketplace-drops"
+    (inbox / "buyers_0001.csv").write_text(
+        "Kundennr;Vorname;Nachname;E-Mail\nM-3;Lena;Vogel;lena.vogel@web.example\n"
+    )
+    (inbox / "buyers_0001.csv.done").touch()
+    with channel(cluster, tls, "customers") as c_channel:
+        customers = customers_pb2_grpc.CustomerMasterServiceStub(c_channel)
+
+        def joined() -> None:
+            found = customers.SearchCustomers(
+                customers_pb2.SearchCustomersRequest(page_size=100), metadata=TOKEN
+            )
+            (vogel,) = [c for c in found.customers if c.name.family_name == "Vogel"]
+            assert "marketplace:M-3" in {f"{x.source_system}:{x.source_id}" for x in vogel.sources}, vogel
+
+        eventually(joined, cluster, "the marketplace's buyer on Lena Vogel's golden customer")
