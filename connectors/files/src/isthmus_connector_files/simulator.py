@@ -4,6 +4,7 @@ abandoned carts as CSV. ``config()`` is the instance configuration that maps the
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -78,30 +79,31 @@ class MarketplaceDrops:
             self.add_records(stream, seed)
 
     def config(self) -> dict[str, Any]:
+        fields = copy.deepcopy(FIELDS)  # the caller's to change
         csv = {"format": "csv", "delimiter": ";", "encoding": "cp1252"}
         return {
             "inbox": str(self.inbox),
             "source_system": "marketplace",
             "timezone": "Europe/Berlin",
             "streams": {
-                "customers": {**csv, "files": "buyers_*.csv", "fields": FIELDS["customers"]},
+                "customers": {**csv, "files": "buyers_*.csv", "fields": fields["customers"]},
                 "orders": {
                     **csv,
                     "files": "orders_*.csv",
                     "group_by": "Bestellnr",
-                    "fields": FIELDS["orders"],
+                    "fields": fields["orders"],
                 },
                 "service_requests": {
                     "format": "jsonl",
                     "files": "cases_*.jsonl",
-                    "fields": FIELDS["service_requests"],
+                    "fields": fields["service_requests"],
                 },
                 "interactions": {
                     "format": "jsonl",
                     "files": "contacts_*.jsonl",
-                    "fields": FIELDS["interactions"],
+                    "fields": fields["interactions"],
                 },
-                "carts": {"files": "carts_*.csv", "group_by": "cart", "fields": FIELDS["carts"]},
+                "carts": {"files": "carts_*.csv", "group_by": "cart", "fields": fields["carts"]},
             },
         }
 
