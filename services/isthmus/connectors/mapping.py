@@ -130,6 +130,9 @@ def create_order(
                 quantity=line["quantity"],
                 unit_price=common_pb2.Money(amount=line["unit_price"], currency_code=currency),
                 category=line.get("category", ""),
+                shipping_method=line.get("shipping_method", ""),
+                expected_ship_date=_date(line.get("expected_ship_date")),
+                expected_delivery_date=_date(line.get("expected_delivery_date")),
             )
             for line in record["lines"]
         ],

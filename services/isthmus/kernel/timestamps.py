@@ -102,3 +102,18 @@ def from_date(value: common_pb2.Date, field: str) -> date:
         raise InvalidArgument(
             field, f"{value.year:04d}-{value.month:02d}-{value.day:02d} is not a calendar date"
         ) from None
+
+
+def opt_date(message: Any, name: str, field: str) -> date | None:
+    """The Date field ``name`` of ``message`` as a date, or None when it is not set (or all zero: "no
+    date", as the message says)."""
+    if not message.HasField(name):
+        return None
+    value = getattr(message, name)
+    if (value.year, value.month, value.day) == (0, 0, 0):
+        return None
+    return from_date(value, field)
+
+
+def to_date(value: date | None) -> common_pb2.Date | None:
+    return None if value is None else common_pb2.Date(year=value.year, month=value.month, day=value.day)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import grpc
@@ -17,7 +17,7 @@ from isthmus.kernel.idempotency import APPLIED, outcome
 from isthmus.kernel.ids import is_uuid
 from isthmus.kernel.money import Money, check_currency
 from isthmus.kernel.paging import decode_token, encode_token, page_size
-from isthmus.kernel.timestamps import opt_ts
+from isthmus.kernel.timestamps import opt_date, opt_ts
 from isthmus.kernel.violations import Violations
 from isthmus.orders import codec, commands, handlers, returns
 from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
@@ -35,6 +35,15 @@ C = TypeVar("C")
 SOURCE_SYSTEMS_SETTING = "ISTHMUS_ORDERS_SOURCE_SYSTEMS"
 # Unset, the orders take what the customer master takes (ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS), or these.
 DEFAULT_SOURCE_SYSTEMS = frozenset({"erp", "webshop", "callcenter"})
+
+
+def _promised(line: order_pb2.OrderLine, where: str, v: Violations) -> tuple[date | None, date | None]:
+    """A line's expected ship and delivery dates, the delivery not before the shipment."""
+    ship = v.guard(lambda: opt_date(line, "expected_ship_date", f"{where}.expected_ship_date"))
+    arrive = v.guard(lambda: opt_date(line, "expected_delivery_date", f"{where}.expected_delivery_date"))
+    if ship and arrive and arrive < ship:
+        v.add(f"{where}.expected_delivery_date", f"{arrive} is before expected_ship_date {ship}")
+    return ship, arrive
 
 
 def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | None:
@@ -82,10 +91,11 @@ def place_order(
         if x.quantity <= 0:
             v.add(f"lines[{i}].quantity", "must be positive")
         price = money_in(x.unit_price, f"lines[{i}].unit_price", currency, v) if currency else None
+        ship, arrive = _promised(x, f"lines[{i}]", v)
         if price is not None:
-            lines.append(
-                Line(line_id, x.sku, x.description, x.quantity, price, x.shipping_method, x.category)
-            )
+            line = Line(line_id, x.sku, x.description, x.quantity, price, x.shipping_method, x.category)
+            line.expected_ship, line.expected_delivery = ship, arrive
+            lines.append(line)
     adjustments: list[Adjustment] = []
     for i, a in enumerate(r.adjustments):
         if a.kind not in (1, 2, 3, 4):

@@ -11,7 +11,7 @@ from decimal import Decimal
 from google.protobuf import json_format
 
 from isthmus.kernel.money import Money
-from isthmus.kernel.timestamps import from_ts, opt_ts, ts
+from isthmus.kernel.timestamps import from_ts, opt_date, opt_ts, to_date, ts
 from isthmus.orders.domain import (
     Actor,
     Adjustment,
@@ -87,6 +87,8 @@ def line(value: Line, quantity: int | None = None) -> order_pb2.OrderLine:
         line_total=money(value.unit_price.times(units)),
         returned_quantity=value.returned_quantity,
         backordered_quantity=value.backordered_quantity,
+        expected_ship_date=to_date(value.expected_ship),
+        expected_delivery_date=to_date(value.expected_delivery),
     )
 
 
@@ -196,6 +198,8 @@ def from_order(m: order_pb2.Order) -> Order:
                 x.category,
                 x.returned_quantity,
                 x.backordered_quantity,
+                opt_date(x, "expected_ship_date", "expected_ship_date"),
+                opt_date(x, "expected_delivery_date", "expected_delivery_date"),
             )
             for x in m.lines
         ],

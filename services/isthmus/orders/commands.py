@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from google.protobuf.message import Message
@@ -48,6 +48,9 @@ class PlaceOrder:
                     "unit_price": x.unit_price.text(),
                     "shipping_method": x.shipping_method,
                     "category": x.category,
+                    # Absent from orders taken before they existed: None compares equal to absent.
+                    "expected_ship_date": _iso(x.expected_ship),
+                    "expected_delivery_date": _iso(x.expected_delivery),
                 }
                 for x in self.lines
             ],
@@ -116,3 +119,7 @@ class ChangeBackorder:
     expected_at: datetime | None = None
     reason: str = ""
     actor: Actor = field(default_factory=Actor)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from isthmus.kernel.errors import (
@@ -71,6 +71,8 @@ class Line:
     category: str = ""
     returned_quantity: int = 0
     backordered_quantity: int = 0
+    expected_ship: date | None = None  # as promised when the order was taken
+    expected_delivery: date | None = None
 
     @property
     def line_total(self) -> Money:

@@ -27,13 +27,18 @@ async def test_a_marketplace_mapped_by_configuration_delivers_buyers_and_orders(
     drops = MarketplaceDrops(tmp_path, seed=0)
     drops.csv("buyers", BUYER_COLUMNS, [drops.buyer("K1", born="31.02.1981"), drops.buyer("K2", given="Ada")])
     lines = [
-        drops.order_line("B1", "K1", "TENT-1", "1", "1.199,00"),
-        drops.order_line("B2", "K2", "MUG-2", "zwei", "4,50"),
-        drops.order_line("B1", "K1", "PEG-10", "4", "2,50"),
+        [*drops.order_line("B1", "K1", "TENT-1", "1", "1.199,00"), "08.05.2024"],
+        [*drops.order_line("B2", "K2", "MUG-2", "zwei", "4,50"), ""],
+        [*drops.order_line("B1", "K1", "PEG-10", "4", "2,50"), ""],
     ]
-    drops.csv("orders", ORDER_COLUMNS, lines)
+    drops.csv("orders", [*ORDER_COLUMNS, "Liefertermin"], lines)
     config = drops.config()
     config["streams"] = {s: config["streams"][s] for s in ("customers", "orders")}
+    # The date promised for the line, when the marketplace gives one (the tent's, not the pegs').
+    config["streams"]["orders"]["fields"] |= {
+        "lines.*.expected_delivery_date": {"column": "Liefertermin", "format": "%d.%m.%Y"},
+        "lines.*.shipping_method": {"value": "standard"},
+    }
     settings = hub_settings(
         pg_database, ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS="erp,webshop,callcenter,marketplace"
     )
@@ -69,6 +74,10 @@ async def test_a_marketplace_mapped_by_configuration_delivers_buyers_and_orders(
             assert order.channel == order_pb2.ORDER_CHANNEL_MARKETPLACE
             assert order.customer_id == golden.customer_id
             assert [(line.sku, line.quantity) for line in order.lines] == [("TENT-1", 1), ("PEG-10", 4)]
+            tent, pegs = order.lines
+            assert (tent.expected_delivery_date.year, tent.expected_delivery_date.month) == (2024, 5)
+            assert tent.expected_delivery_date.day == 8 and tent.shipping_method == "standard"
+            assert not pegs.HasField("expected_delivery_date")
             assert (order.subtotal.amount, order.subtotal.currency_code) == ("1209.00", "EUR")
 
             [letter] = await connectors.syncer.store.dead_letters("marketplace")

@@ -273,3 +273,38 @@ async def test_bad_requests_name_every_bad_field(orders, make_order):
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await orders.GetOrder(orders_pb2.GetOrderRequest(order_id="no-such-order"))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_lines_promised_ship_and_delivery_dates_are_kept_and_checked(orders, make_order):
+    request = make_order()
+    request.lines[0].shipping_method = "express"
+    request.lines[0].expected_ship_date.CopyFrom(common_pb2.Date(year=2024, month=5, day=6))
+    request.lines[0].expected_delivery_date.CopyFrom(common_pb2.Date(year=2024, month=5, day=8))
+    order = (await orders.CreateOrder(request)).order
+    read = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))).order
+    first, second = read.lines
+    assert (first.shipping_method, first.expected_ship_date, first.expected_delivery_date) == (
+        "express",
+        common_pb2.Date(year=2024, month=5, day=6),
+        common_pb2.Date(year=2024, month=5, day=8),
+    )
+    assert not second.HasField("expected_ship_date") and not second.HasField("expected_delivery_date")
+    request.lines[0].expected_delivery_date.day = 9
+    with pytest.raises(grpc.aio.AioRpcError) as reused:
+        await orders.CreateOrder(request)
+    assert error_info(reused.value) == ("KEY_REUSED", {"field": "lines[0].expected_delivery_date"}), (
+        "a promise changed under the same order number is another order"
+    )
+
+    for field, date, says in [
+        ("expected_delivery_date", common_pb2.Date(year=2024, month=5, day=5), "before expected_ship_date"),
+        ("expected_ship_date", common_pb2.Date(year=2024, month=2, day=30), "not a calendar date"),
+    ]:
+        bad = make_order()
+        bad.lines[0].expected_ship_date.CopyFrom(common_pb2.Date(year=2024, month=5, day=6))
+        getattr(bad.lines[0], field).CopyFrom(date)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await orders.CreateOrder(bad)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        [(path, reason)] = field_violations(refused.value)
+        assert path == f"lines[0].{field}" and says in reason, (path, reason)

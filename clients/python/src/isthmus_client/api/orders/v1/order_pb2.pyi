@@ -170,7 +170,7 @@ COUPON_REJECTION_WRONG_CURRENCY: CouponRejection
 COUPON_REJECTION_BELOW_MINIMUM: CouponRejection
 
 class OrderLine(_message.Message):
-    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity")
+    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     SKU_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +181,8 @@ class OrderLine(_message.Message):
     LINE_TOTAL_FIELD_NUMBER: _ClassVar[int]
     RETURNED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     BACKORDERED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_SHIP_DATE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     sku: str
     description: str
@@ -191,7 +193,9 @@ class OrderLine(_message.Message):
     line_total: _common_pb2.Money
     returned_quantity: int
     backordered_quantity: int
-    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ...) -> None: ...
+    expected_ship_date: _common_pb2.Date
+    expected_delivery_date: _common_pb2.Date
+    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class Adjustment(_message.Message):
     __slots__ = ("kind", "description", "amount", "line_id", "coupon_code", "tax_rate", "tax_code")
