@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from google.protobuf.message import Message
@@ -48,9 +48,8 @@ class PlaceOrder:
                     "unit_price": x.unit_price.text(),
                     "shipping_method": x.shipping_method,
                     "category": x.category,
-                    # Absent from orders taken before they existed: None compares equal to absent.
-                    "expected_ship_date": _iso(x.expected_ship),
-                    "expected_delivery_date": _iso(x.expected_delivery),
+                    # Not the promised dates: a source re-sends an order whose estimate moved, and the
+                    # order keeps the promise made when it was taken (not a different order).
                 }
                 for x in self.lines
             ],
@@ -119,7 +118,3 @@ class ChangeBackorder:
     expected_at: datetime | None = None
     reason: str = ""
     actor: Actor = field(default_factory=Actor)
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
