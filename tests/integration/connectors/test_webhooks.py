@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import random
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
@@ -121,6 +123,24 @@ async def post(url: str, body: bytes, headers: dict[str, str] | None = None, met
     return await asyncio.to_thread(send)
 
 
+async def declared_only(url: str, length: int) -> tuple[int, str]:
+    """(status, text) of a POST that declares ``length`` bytes of body and sends none of them."""
+
+    def send() -> tuple[int, str]:
+        parts = urllib.parse.urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        try:
+            connection.putrequest("POST", parts.path)
+            connection.putheader("Content-Length", str(length))
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    return await asyncio.to_thread(send)
+
+
 async def until(check: Any, what: str) -> None:
     for _ in range(600):
         if await check():
@@ -190,8 +210,9 @@ async def test_the_endpoint_answers_bad_pushes_without_keeping_them(shop: Shop, 
     for name in ("nowhere", "erp"):
         status, text = await post(shop.url.replace("/shop", f"/{name}"), body)
         assert (status, text) == (404, "no connector instance of that name takes pushes here\n")
-    # Too large: refused from the declared length, before the body is read.
-    status, text = await post(shop.url, b"x" * (webhooks.MAX_PUSH_BYTES + 1))
+    # Too large: refused from the declared length, before the body is read (none is sent: a client
+    # still sending a body the endpoint already refused can meet a closed connection instead).
+    status, text = await declared_only(shop.url, webhooks.MAX_PUSH_BYTES + 1)
     assert status == 413 and str(webhooks.MAX_PUSH_BYTES) in text
     assert (await post(shop.url, b"{}", method="GET"))[0] == 405
     assert (await post(shop.url.replace("/webhooks/shop", "/elsewhere"), b"{}"))[0] == 404
