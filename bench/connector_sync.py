@@ -52,9 +52,10 @@ from servers import Server, servers
 from isthmus.connectors import Checkpoint, StreamState, mapping
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub
+from isthmus.connectors.idmap import SqlIdMap
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance
-from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.connectors.state import SqlStateStore
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine
 from isthmus_client import aio_connect

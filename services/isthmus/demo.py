@@ -31,9 +31,10 @@ from isthmus.connectors import webhooks
 from isthmus.connectors.channels import HubChannels, hub_settings
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
+from isthmus.connectors.idmap import SqlIdMap
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance
-from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.connectors.state import SqlStateStore
 from isthmus.kernel.enums import label
 from isthmus.platform import config
 from isthmus.platform.component import Runtime

@@ -12,9 +12,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub
+from isthmus.connectors.idmap import SqlIdMap
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance
-from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.connectors.state import SqlStateStore
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
 from isthmus_client.api.value.v1 import campaigns_pb2 as pb
 from isthmus_client.api.value.v1 import campaigns_pb2_grpc

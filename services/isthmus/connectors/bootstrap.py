@@ -23,11 +23,12 @@ from isthmus.connectors.api import SERVICE, Connectors
 from isthmus.connectors.channels import HubChannels, HubSettings, hub_settings
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub
+from isthmus.connectors.idmap import SqlIdMap
 from isthmus.connectors.locks import instance_locks
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import FILE_ENV, ConnectorRuntime, load_instances
-from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.connectors.state import SqlStateStore
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
 from isthmus.platform.migrations import Stream

@@ -24,6 +24,7 @@ from google.rpc import status_pb2
 
 from isthmus.connectors import mapping
 from isthmus.connectors.channels import PREFIX, HubChannels
+from isthmus.connectors.idmap import IdMap, MemoryIdMap
 from isthmus.connectors.sdk import (
     CARTS,
     CUSTOMERS,
@@ -86,25 +87,6 @@ class Sink(Protocol):
     ) -> list[Delivery]:
         """One Delivery per record, in order; raises TransientError or HubRefused for the whole batch."""
         ...
-
-
-class IdMap(Protocol):
-    """Remembers the hub ids of what this runtime delivered (a case's id for its interactions)."""
-
-    async def get(self, instance: str, kind: str, external_id: str) -> str | None: ...
-
-    async def put(self, instance: str, kind: str, external_id: str, hub_id: str) -> None: ...
-
-
-class MemoryIdMap:
-    def __init__(self) -> None:
-        self.ids: dict[tuple[str, str, str], str] = {}
-
-    async def get(self, instance: str, kind: str, external_id: str) -> str | None:
-        return self.ids.get((instance, kind, external_id))
-
-    async def put(self, instance: str, kind: str, external_id: str, hub_id: str) -> None:
-        self.ids[(instance, kind, external_id)] = hub_id
 
 
 class _Rejected(Exception):

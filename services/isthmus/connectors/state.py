@@ -4,7 +4,8 @@ and what sources pushed (webhooks) until a sync has read it.
 State is (cursor, tie-breaker, extra) per connector instance and stream. ``checkpoint`` writes a
 batch's dead letters and the new state in one transaction, so a crash leaves either both or neither.
 
-The instance locks that keep replicas from syncing one instance at once are in ``locks.py``.
+The instance locks that keep replicas from syncing one instance at once are in ``locks.py``; the map
+of hub ids (``connector_hub_ids``) is read and written by ``idmap.py``.
 """
 
 from __future__ import annotations
@@ -601,41 +602,3 @@ _REFUSED_AGAIN = (
     )
     .values(reason=bindparam("b_reason"), replay_count=dead_letters.c.replay_count + 1)
 )
-
-
-class SqlIdMap:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._cache: dict[tuple[str, str, str], str] = {}
-
-    async def get(self, instance: str, kind: str, external_id: str) -> str | None:
-        key = (instance, kind, external_id)
-        if key not in self._cache:
-            query = select(hub_ids.c.hub_id).where(
-                hub_ids.c.instance == instance, hub_ids.c.kind == kind, hub_ids.c.external_id == external_id
-            )
-            async with self.engine.connect() as conn:
-                found = (await conn.execute(query)).scalar()
-            if found is None:
-                return None
-            self._cache[key] = found
-        return self._cache[key]
-
-    async def put(self, instance: str, kind: str, external_id: str, hub_id: str) -> None:
-        key = (instance, kind, external_id)
-        if self._cache.get(key) == hub_id:
-            return
-        # One statement, new or changed: a first sync's every record would otherwise be looked up,
-        # updated and then inserted.
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(hub_ids).values(
-            instance=instance, kind=kind, external_id=external_id, hub_id=hub_id
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(hub_ids.primary_key.columns),
-            set_={"hub_id": stmt.excluded.hub_id},
-            where=hub_ids.c.hub_id != stmt.excluded.hub_id,
-        )
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
-        self._cache[key] = hub_id

@@ -11,8 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from isthmus.connectors.bootstrap import MIGRATIONS
+from isthmus.connectors.idmap import SqlIdMap
 from isthmus.connectors.sdk import StreamState
-from isthmus.connectors.state import DeadLetter, SqlIdMap, SqlStateStore, SyncRun, dead_letters, metadata
+from isthmus.connectors.state import DeadLetter, SqlStateStore, SyncRun, dead_letters, metadata
 from isthmus.kernel.ids import is_uuid, new_uuid
 from isthmus.platform import config, db
 from isthmus.platform.events.testing import Statements

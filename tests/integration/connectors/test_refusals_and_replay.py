@@ -25,11 +25,12 @@ from isthmus_connector_template.simulator import TemplateSource
 from isthmus.connectors.bootstrap import MIGRATIONS
 from isthmus.connectors.engine import Syncer
 from isthmus.connectors.hub import GrpcHub, HubRefused
+from isthmus.connectors.idmap import SqlIdMap
 from isthmus.connectors.locks import instance_locks
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import ConnectorRuntime, Instance
 from isthmus.connectors.sdk import StreamState
-from isthmus.connectors.state import SqlIdMap, SqlStateStore
+from isthmus.connectors.state import SqlStateStore
 from isthmus.platform import config, db, hub
 from isthmus.platform.migrations import upgrade
 from isthmus_client.api.connectors.v1 import connectors_pb2 as api
