@@ -368,6 +368,13 @@ def test_the_demo_runs_against_the_deployed_components_from_the_connectors_pod(
     assert "dead letter, demo-" in done.stdout and "The 360 of Anna Schmidt" in done.stdout
 
 
+def golden_named(customers: customers_pb2_grpc.CustomerMasterServiceStub, family: str) -> Any:
+    """The one golden customer of this family name, as SearchCustomers lists it."""
+    found = customers.SearchCustomers(customers_pb2.SearchCustomersRequest(page_size=100), metadata=TOKEN)
+    (one,) = [c for c in found.customers if c.name.family_name == family]
+    return one
+
+
 def push(
     cluster: podkit.Cluster, instance: str, topic: str, obj: dict[str, Any], secret: str = SECRET
 ) -> int:
@@ -405,10 +412,7 @@ def test_a_webhook_the_shop_pushes_reaches_the_golden_customer(
         customers = customers_pb2_grpc.CustomerMasterServiceStub(c_channel)
 
         def phone_pushed() -> None:
-            found = customers.SearchCustomers(
-                customers_pb2.SearchCustomersRequest(page_size=100), metadata=TOKEN
-            )
-            (vogel,) = [c for c in found.customers if c.name.family_name == "Vogel"]
+            vogel = golden_named(customers, "Vogel")
             assert "+49309876543" in [p.number for p in vogel.phones], vogel
 
         eventually(phone_pushed, cluster, "the pushed phone number on the golden customer")
@@ -430,10 +434,7 @@ def test_a_marketplace_mapped_in_values_reads_its_drops_from_the_mounted_claim(
         customers = customers_pb2_grpc.CustomerMasterServiceStub(c_channel)
 
         def joined() -> None:
-            found = customers.SearchCustomers(
-                customers_pb2.SearchCustomersRequest(page_size=100), metadata=TOKEN
-            )
-            (vogel,) = [c for c in found.customers if c.name.family_name == "Vogel"]
+            vogel = golden_named(customers, "Vogel")
             assert "marketplace:M-3" in {f"{x.source_system}:{x.source_id}" for x in vogel.sources}, vogel
 
         eventually(joined, cluster, "the marketplace's buyer on Lena Vogel's golden customer")
