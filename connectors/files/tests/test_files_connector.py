@@ -1,12 +1,14 @@
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from isthmus_connector_files import FilesConnector
 from isthmus_connector_files.connector import LayoutMismatch
+from isthmus_connector_files.mapping import Unreadable, compile_fields
 from isthmus_connector_files.simulator import (
     BUYER_COLUMNS,
     CART_COLUMNS,
@@ -62,6 +64,10 @@ def only(config: dict[str, Any], stream: str, **spec: Any) -> dict[str, Any]:
         ({"source_id": {"column": "a", "value": "b"}}, "streams.customers.fields.source_id",
          "exactly one of"),
         ({"source_id": {"colum": "a"}}, "streams.customers.fields.source_id.colum", "not a setting"),
+        ({"source_id": {"column": "Kundennr", "type": "integer"}},
+         "streams.customers.fields.source_id.type", "the field is a string, not a integer"),
+        ({"source_id": "Kundennr", "updated_at": {"column": "Geaendert", "type": "date"}},
+         "streams.customers.fields.updated_at.type", "the field is a datetime, not a date"),
     ],
 )  # fmt: skip
 def test_a_mapping_that_cannot_make_canonical_records_is_refused_naming_the_field(
@@ -355,7 +361,7 @@ def test_an_export_sorted_by_its_groups_is_read_a_group_at_a_time(tmp_path: Path
     assert [line["sku"] for line in items[0]["lines"]] == ["A", "B"]
 
 
-LEGACY = {
+LEGACY: dict[str, Any] = {
     "format": "fixed",
     "encoding": "cp1252",
     "skip_lines": 2,
@@ -415,3 +421,29 @@ def test_title_lines_before_a_csv_header_are_skipped_and_lines_keep_their_number
     config = only(sim.config(), "customers", skip_lines=2)
     (k1, bad), _ = read(FilesConnector(config), "customers")
     assert k1["source_id"] == "K1" and bad.key == "buyers_1.csv:5"
+
+
+@pytest.mark.parametrize(
+    ("separator", "written", "amount"),
+    [
+        (",", "1.234,50", "1234.50"),
+        (",", "12,5", "12.5"),
+        (",", "-1.234.567", "-1234567"),
+        (".", "1,234.50", "1234.50"),
+        (".", "12.5", "12.5"),
+        (".", "12,5", None),  # a German amount under an English mapping: not 125
+        (",", "1.2,5", None),
+        (",", "1.23,5", None),
+        (".", "1,23,456.0", None),
+    ],
+)
+def test_thousands_are_grouped_only_where_they_are_thousands(
+    separator: str, written: str, amount: str | None
+) -> None:
+    fields = {**FIELDS["carts"], "lines.*.unit_price": {"column": "price", "decimal_separator": separator}}
+    price = next(f for f in compile_fields("carts", fields, "f") if f.target == "lines.*.unit_price")
+    if amount is None:
+        with pytest.raises(Unreadable, match=f"{written!r} is not an amount with {separator!r} before"):
+            price.value({"price": written}, ZoneInfo("UTC"))
+    else:
+        assert price.value({"price": written}, ZoneInfo("UTC")) == amount

@@ -27,6 +27,11 @@ _TRUE = frozenset({"1", "true", "yes", "y", "x"})
 _FALSE = frozenset({"0", "false", "no", "n"})
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
+# An amount whose thousands are grouped, by the decimal separator.
+_GROUPED = {
+    ".": re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"),
+    ",": re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$"),
+}
 # One row's item of a list: with ``group_by``, every row of the group adds one (an order's lines).
 EACH = "*"
 
@@ -49,7 +54,8 @@ class Field:
     default: str | None
     enum: tuple[Any, ...] | None
     required: bool  # the record is not canonical without it (every step of its path is required)
-    items: frozenset[int]  # the positions in ``path`` that number a list's items
+    # The positions in ``path`` that number a list's items, each with the fields its items require.
+    items: Mapping[int, tuple[str, ...]]
 
     @property
     def target(self) -> str:
@@ -110,10 +116,13 @@ def _convert(f: Field, text: str, tz: ZoneInfo) -> Any:
             raise Unreadable(f"{text!r} is not a whole number") from None
     if kind == "decimal":
         number = text.replace(" ", "")
-        if f.decimal_separator == ",":
-            number = number.replace(".", "").replace(",", ".")
-        else:
-            number = number.replace(",", "")
+        point, grouping = f.decimal_separator, "," if f.decimal_separator == "." else "."
+        if grouping in number:
+            # Only as thousands are grouped ("1.234,50"): "12,5" with a "." separator is not 125.
+            if not _GROUPED[point].match(number):
+                raise Unreadable(f"{text!r} is not an amount with {point!r} before its decimals")
+            number = number.replace(grouping, "")
+        number = number.replace(point, ".")
         try:
             amount = Decimal(number)
         except InvalidOperation:
@@ -169,26 +178,26 @@ def _resolve(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str,
 
 def _walk(
     schema: Mapping[str, Any], path: Sequence[str], at: str
-) -> tuple[Mapping[str, Any], bool, frozenset[int]]:
+) -> tuple[Mapping[str, Any], bool, dict[int, tuple[str, ...]]]:
     """The schema of the field at ``path``, whether every step to it is required, and the steps that
-    number a list's items."""
+    number a list's items, each with what its items require."""
     node: Mapping[str, Any] = schema
     required = True
-    items: set[int] = set()
+    items: dict[int, tuple[str, ...]] = {}
     for i, step in enumerate(path):
         node = _resolve(schema, node)
         if node.get("type") == "array":
             if step != EACH and not step.isdigit():
                 raise ConfigInvalid(at, f"{'.'.join(path[:i])} is a list: give an item number or {EACH!r}")
             required = required and int(node.get("minItems", 0)) > 0 and step in (EACH, "0")
-            items.add(i)
-            node = node["items"]
+            node = _resolve(schema, node["items"])
+            items[i] = tuple(node.get("required") or ())
             continue
         properties = node.get("properties")
         if properties is None:
             extra = node.get("additionalProperties")
             if isinstance(extra, dict) and i == len(path) - 1:
-                return _resolve(schema, extra), False, frozenset(items)  # a free key ("attributes")
+                return _resolve(schema, extra), False, items  # a free key ("attributes")
             raise ConfigInvalid(at, f"{'.'.join(path[:i]) or 'the record'} has no field {step!r}")
         if step not in properties:
             known = ", ".join(sorted(properties))
@@ -198,7 +207,7 @@ def _walk(
     node = _resolve(schema, node)
     if node.get("type") in ("array", "object"):
         raise ConfigInvalid(at, "names a list or an object: map each of its fields")
-    return node, required, frozenset(items)
+    return node, required, items
 
 
 def _type_of(node: Mapping[str, Any]) -> str:
@@ -221,7 +230,7 @@ def _field(
     path: tuple[str, ...],
     node: Mapping[str, Any],
     required: bool,
-    items: frozenset[int],
+    items: Mapping[int, tuple[str, ...]],
     source: Any,
 ) -> Field:
     if isinstance(source, str):
@@ -242,9 +251,14 @@ def _field(
         if not isinstance(source["columns"], list) or not source["columns"]:
             raise ConfigInvalid(f"{at}.columns", "expected a list of column names")
         columns = tuple(str(c) for c in source["columns"])
-    kind = str(source.get("type") or _type_of(node))
+    natural = _type_of(node)
+    kind = str(source.get("type") or natural)
     if kind not in TYPES:
         raise ConfigInvalid(f"{at}.type", f"expected one of {', '.join(TYPES)}")
+    # Another type only where its value is still the field's: a text field may take a date, a time or
+    # an amount written canonically; anything else would fail every record's schema check.
+    if kind != natural and not (natural == "string" and kind in ("date", "datetime", "decimal")):
+        raise ConfigInvalid(f"{at}.type", f"the field is a {natural}, not a {kind}")
     separator = str(source.get("decimal_separator", "."))
     if separator not in (".", ","):
         raise ConfigInvalid(f"{at}.decimal_separator", 'expected "." or ","')
@@ -294,7 +308,6 @@ class Plan:
 
     def __init__(self, stream: str, fields: Sequence[Field]) -> None:
         self.fields = list(fields)
-        schema = canonical_schema(stream)
         # Per field: its path with list items as ("#", n) (-1 for the row's number) and the lengths
         # of its prefixes that end at a list item (what "filled" remembers).
         self._paths: list[tuple[tuple[_Step, ...], tuple[int, ...], tuple[int, ...]]] = []
@@ -307,7 +320,7 @@ class Plan:
                 if i in f.items:
                     steps.append((_ITEM, -1 if step == EACH else int(step)))
                     shape.append(_ITEM)
-                    self._needs.setdefault(tuple(shape), _item_needs(schema, f.path[:i]))
+                    self._needs[tuple(shape)] = f.items[i]
                 else:
                     steps.append(step)
                     shape.append(step)
@@ -345,17 +358,6 @@ class Plan:
                 if ends and f.columns:
                     filled.update(path[:end] for end in ends)
         return _prune(record, filled, (), (), self._needs), problems
-
-
-def _item_needs(schema: Mapping[str, Any], path: Sequence[str]) -> tuple[str, ...]:
-    """The fields an item of the list at ``path`` requires."""
-    node: Mapping[str, Any] = schema
-    for step in path:
-        node = _resolve(schema, node)
-        node = node["items"] if node.get("type") == "array" else (node.get("properties") or {}).get(step, {})
-    node = _resolve(schema, node)
-    item = _resolve(schema, node.get("items") or {})
-    return tuple(item.get("required") or ())
 
 
 def _prune(
