@@ -447,3 +447,30 @@ def test_thousands_are_grouped_only_where_they_are_thousands(
             price.value({"price": written}, ZoneInfo("UTC"))
     else:
         assert price.value({"price": written}, ZoneInfo("UTC")) == amount
+
+
+def test_json_values_group_and_filter_as_the_mapping_reads_them(tmp_path: Path) -> None:
+    """Order number 0 is a number like any other (not "no order"), and a JSON true is "true"."""
+    sim = MarketplaceDrops(tmp_path, seed=0)
+
+    def line(order: int, sku: str, paid: bool = True) -> dict[str, Any]:
+        return {"order": order, "buyer": "K1", "at": "2024-05-03T10:15:00Z", "sku": sku, "qty": 1,
+                "price": "1.00", "paid": paid}  # fmt: skip
+
+    sim.jsonl("orders", [line(0, "A"), line(1, "B"), line(0, "C"), line(2, "D", paid=False)])
+    fields = {
+        "external_order_id": "order",
+        "customer_source_id": "buyer",
+        "currency_code": {"value": "EUR"},
+        "placed_at": "at",
+        "lines.*.sku": "sku",
+        "lines.*.quantity": "qty",
+        "lines.*.unit_price": "price",
+    }
+    spec = {"format": "jsonl", "files": "orders_*.jsonl", "group_by": "order", "only": {"paid": ["true"]}}
+    config = {**sim.config(), "streams": {"orders": {**spec, "fields": fields}}}  # fmt: skip
+    orders, _ = read(FilesConnector(config), "orders")
+    assert [(o["external_order_id"], [x["sku"] for x in o["lines"]]) for o in orders] == [
+        ("0", ["A", "C"]),
+        ("1", ["B"]),
+    ]

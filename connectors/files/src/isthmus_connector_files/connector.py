@@ -42,7 +42,7 @@ from isthmus.connectors import (
 )
 from isthmus.connectors.canonical import schema as canonical_schema
 from isthmus.connectors.sdk import CANONICAL_STREAMS
-from isthmus_connector_files.mapping import Plan, compile_fields
+from isthmus_connector_files.mapping import Plan, cell_text, compile_fields
 
 _PRIMARY_KEYS = {
     "customers": "source_id",
@@ -247,17 +247,16 @@ class FilesConnector(Connector):
                 for line, row, raw in self._rows(stream, file, text):
                     if isinstance(row, BadRecord):
                         yield row
-                    elif only and any(str(row.get(c, "")).strip() not in vs for c, vs in only.items()):
+                    elif only and any(cell_text(row.get(c)) not in vs for c, vs in only.items()):
                         continue  # a row this stream does not take (another stream of the file may)
                     elif not group:
                         yield self._record(stream, f"{file}:{line}", [row], raw)
-                    elif row.get(group) in (None, ""):
+                    elif not (key := cell_text(row.get(group))):
                         where = f"{file}:{line}"
                         yield BadRecord(
                             f"{where}: no {group}, the column rows are grouped by", raw, key=where
                         )
                     else:
-                        key = str(row.get(group)).strip()
                         if together and key not in held:
                             for members in held.values():  # the group before is complete
                                 yield self._group(stream, file, members)
@@ -279,7 +278,7 @@ class FilesConnector(Connector):
         last = ""
         with self._open(stream, path) as text:
             for _, row, _ in self._rows(stream, path.name, text):
-                key = "" if isinstance(row, BadRecord) else str(row.get(group) or "").strip()
+                key = "" if isinstance(row, BadRecord) else cell_text(row.get(group))
                 if not key or key == last:
                     continue
                 if key in done:

@@ -64,8 +64,8 @@ class Field:
     def raw(self, row: Mapping[str, Any]) -> str:
         """The field's source text in ``row`` (columns joined, empty parts left out); "" when empty."""
         if len(self.columns) == 1:
-            return _text(row.get(self.columns[0]))
-        parts = [_text(row.get(c)) for c in self.columns]
+            return cell_text(row.get(self.columns[0]))
+        parts = [cell_text(row.get(c)) for c in self.columns]
         return self.join.join(p for p in parts if p)
 
     def value(self, row: Mapping[str, Any], tz: ZoneInfo) -> Any:
@@ -93,7 +93,8 @@ class Field:
         return value
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell's text as the mapping reads it (a JSON value written as JSON would), stripped."""
     if type(value) is str:  # a CSV cell, always
         return value.strip()
     if value is None:
@@ -281,7 +282,7 @@ def _field(
     )  # fmt: skip
     if "value" in source:
         try:
-            _convert(f, _text(source["value"]), ZoneInfo("UTC"))
+            _convert(f, cell_text(source["value"]), ZoneInfo("UTC"))
         except Unreadable as exc:
             raise ConfigInvalid(f"{at}.value", str(exc)) from None
     return f
