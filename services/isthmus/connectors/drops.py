@@ -11,7 +11,8 @@ none is read twice because older ones were forgotten; the state holds one entry 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,18 @@ def complete(inbox: Path, pattern: str, *, marker: bool = True) -> list[Path]:
     ]
 
 
+def touched(inbox: Path, pattern: str, state: StreamState, *, marker: bool = True) -> list[Path]:
+    """The complete files whose size or modification time is not what the state remembers: those
+    ``unread`` reads, and those it only recognises by their digest. Without reading any file: a
+    sync's rough estimate (``Connector.estimate``)."""
+    known: Mapping[str, Any] = state.extra.get("files") or {}
+    return [p for p in complete(inbox, pattern, marker=marker) if not _unchanged(known.get(p.name), p.stat())]
+
+
+def _unchanged(entry: Sequence[Any] | None, stat: os.stat_result) -> bool:
+    return entry is not None and list(entry[:2]) == [stat.st_size, stat.st_mtime_ns]
+
+
 def unread(
     inbox: Path, pattern: str, state: StreamState, *, marker: bool = True
 ) -> Iterator[tuple[Path | None, StreamState]]:
@@ -48,7 +61,7 @@ def unread(
     for path in files:
         stat = path.stat()
         entry = seen.get(path.name)
-        if entry is not None and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+        if _unchanged(entry, stat):
             continue  # unchanged since it was read
         with path.open("rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()

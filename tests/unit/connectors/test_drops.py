@@ -77,3 +77,15 @@ def test_a_state_of_digests_alone_reads_no_file_again(tmp_path: Path) -> None:
     old = StreamState(state.cursor, None, {"digests": state.extra["digests"]})
     names, state = new_files(tmp_path, old)
     assert names == [] and set(state.extra["files"]) == {"a.csv"}
+
+
+def test_touched_files_are_told_by_their_size_and_time_without_reading_them(tmp_path: Path) -> None:
+    drop(tmp_path, "a.csv", "1")
+    _, state = new_files(tmp_path, StreamState())
+    assert drops.touched(tmp_path, "*.csv", state) == []
+    drop(tmp_path, "b.csv", "2")
+    assert [p.name for p in drops.touched(tmp_path, "*.csv", state)] == ["b.csv"]
+    path = drop(tmp_path, "a.csv", "1")  # the same content again: touched, though unread reads nothing
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1))
+    assert [p.name for p in drops.touched(tmp_path, "*.csv", state)] == ["a.csv", "b.csv"]
+    assert new_files(tmp_path, state)[0] == ["b.csv"]

@@ -205,18 +205,18 @@ class FilesConnector(Connector):
             yield Checkpoint(after)
 
     def estimate(self, stream: str, state: StreamState) -> int | None:
-        """The lines of the files not read yet (less a CSV file's header): a sync's progress total. A
-        grouped or filtered (``only``) stream's records are fewer than its lines, so it says None."""
+        """The lines of the files changed since they were read (less a CSV file's header): a sync's
+        progress total, rough where a file was dropped again unchanged. A grouped or filtered
+        (``only``) stream's records are fewer than its lines, so it says None."""
         spec = self.config["streams"][stream]
         if spec.get("group_by") or spec.get("only"):
             return None
         header = int(spec.get("skip_lines", 0)) + (1 if spec.get("format", "csv") == "csv" else 0)
         inbox, marker = Path(self.config["inbox"]), spec.get("done_marker", True)
         total = 0
-        for path, _ in drops.unread(inbox, spec["files"], state, marker=marker):
-            if path is not None:
-                with path.open("rb") as f:
-                    total += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - header
+        for path in drops.touched(inbox, spec["files"], state, marker=marker):  # no file hashed twice
+            with path.open("rb") as f:
+                total += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - header
         return total
 
     def _rows(self, stream: str, file: str, text: TextIO) -> Iterator[tuple[int, Any, str]]:
