@@ -298,6 +298,8 @@ async def test_a_lines_promised_ship_and_delivery_dates_are_kept_and_checked(ord
     for field, date, says in [
         ("expected_delivery_date", common_pb2.Date(year=2024, month=5, day=5), "before expected_ship_date"),
         ("expected_ship_date", common_pb2.Date(year=2024, month=2, day=30), "not a calendar date"),
+        ("expected_ship_date", common_pb2.Date(year=2**31 - 1, month=12, day=31), "not a calendar date"),
+        ("expected_delivery_date", common_pb2.Date(year=-1, month=0, day=0), "not a calendar date"),
     ]:
         bad = make_order()
         bad.lines[0].expected_ship_date.CopyFrom(common_pb2.Date(year=2024, month=5, day=6))
