@@ -6,10 +6,8 @@ simulated time: it only ever asks ``clock()`` what time it is.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +17,7 @@ from isthmus.loyalty import handlers
 from isthmus.loyalty.handlers import Record, Uow, _no_outbox
 from isthmus.loyalty.programme import Programme
 from isthmus.loyalty.store import LoyaltyRepository
+from isthmus.platform.jobs import Stop, every
 
 log = logging.getLogger("isthmus.loyalty.jobs")
 
@@ -59,24 +58,11 @@ def schedule(
     clock: Callable[[], datetime],
     record: Record,
     every_seconds: float,
-) -> Callable[[], Awaitable[None]]:
+) -> Stop:
     """Starts the job every ``every_seconds``; returns how to stop it."""
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(every_seconds)
-            try:
-                points = await expire_due(sessions, programme, clock, record)
-                if points:
-                    log.info("expired %d points", points)
-            except Exception:
-                log.exception("expiry run failed; the next run retries")
+    async def run() -> str | None:
+        points = await expire_due(sessions, programme, clock, record)
+        return f"expired {points} points" if points else None
 
-    task = asyncio.create_task(loop(), name="loyalty-expiry")
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return stop
+    return every("loyalty-expiry", every_seconds, run, log)

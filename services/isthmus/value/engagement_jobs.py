@@ -6,14 +6,13 @@ the same day (a restart, a second replica) decides nothing twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from isthmus.platform.jobs import Stop, every
 from isthmus.value.engagement import Engagement
 from isthmus.value.engagement_segments import Publisher, ValueFacts
 
@@ -33,25 +32,10 @@ async def scan(
 
 def schedule(
     scan_now: Callable[[], Awaitable[int]], *, every_seconds: float = DAY, first_after: float = 30.0
-) -> Callable[[], Awaitable[None]]:
+) -> Stop:
     """Scans soon after start and then every day; returns how to stop it."""
 
-    async def loop() -> None:
-        delay = first_after
-        while True:
-            await asyncio.sleep(delay)
-            delay = every_seconds
-            try:
-                found = await scan_now()
-                log.info("campaign calendar: %d birthdays and lapsed customers", found)
-            except Exception:
-                log.exception("campaign calendar scan failed; the next run retries")
+    async def run() -> str:
+        return f"{await scan_now()} birthdays and lapsed customers"
 
-    task = asyncio.create_task(loop(), name="value-campaign-calendar")
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return stop
+    return every("value-campaign-calendar", every_seconds, run, log, first_after=first_after)
