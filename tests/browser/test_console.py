@@ -21,6 +21,8 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
+from isthmus_client.api.orders.v1 import order_pb2 as order_pb
+from isthmus_client.api.orders.v1 import orders_pb2 as orders_api
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 
 from .conftest import Hub
@@ -236,6 +238,34 @@ async def test_operator_replays_a_dead_letter_and_the_event_reaches_the_360(
     await expect(page.get_by_text("No dead letters.")).to_be_visible()
     await page.goto(f"{console_hub.console}/customers/{world.ida}")
     await expect(page.locator(".timeline")).to_contain_text("Asked about her delivery")
+
+
+async def test_the_360_shows_how_the_customer_pays(page: Page, console_hub: Hub, world: World) -> None:
+    """An order whose payment failed reaches the value context, its credit rank the customer's 360."""
+    order = world.stubs.orders.CreateOrder(
+        orders_api.CreateOrderRequest(
+            source_system="webshop",
+            external_order_id=f"B-{uuid.uuid4().hex[:10]}",
+            customer_id=world.ida,
+            channel=order_pb.ORDER_CHANNEL_WEB,
+            currency_code="EUR",
+            lines=[order_pb.OrderLine(sku="A", quantity=1, unit_price=common_pb2.Money(amount="30.00"))],
+        )
+    ).order
+    world.stubs.orders.CancelOrder(
+        orders_api.CancelOrderRequest(
+            order_id=order.order_id, reason_code=order_pb.CANCELLATION_REASON_PAYMENT_FAILED
+        )
+    )
+    await sign_in(page, console_hub, "reader", f"/customers/{world.ida}")
+    credit = page.locator("dt:text-is('Credit') + dd")
+    for _ in range(50):  # the events reach the value context, then the 360, within a second or two
+        if await credit.count():
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    await expect(credit).to_contain_text("fair")
+    await expect(credit).to_contain_text("1 payment failed in the last 365 days")
 
 
 async def test_a_read_only_token_sees_no_button_and_cannot_change_anything(

@@ -52,7 +52,7 @@ _ENUMS: dict[str, Any] = {
         (order_pb2, ("OrderChannel", "OrderState")),
         (service_request_pb2, ("ServiceRequestKind", "ServiceRequestState", "Priority", "Channel")),
         (connectors_pb2, ("SyncRunState",)),
-        (common_pb2, ("ValueTier",)),
+        (common_pb2, ("ValueTier", "CreditRank")),
     )
     for name in names
 }

@@ -231,6 +231,9 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                 alive_probability=s["alive_probability"],
                 rfm=s["rfm"],
                 as_of_time=ts(worth.as_of),
+                # Snapshots stored before credit ranking have neither.
+                credit_rank=unlabel(common_pb2.CreditRank, s.get("credit_rank", "")),
+                credit_reasons=s.get("credit_reasons", []),
             )
         )
     supp = (

@@ -457,6 +457,8 @@ class Projection:
             "churn_risk": v.churn_risk,
             "alive_probability": v.alive_probability,
             "rfm": rfm,
+            "credit_rank": label(common_pb2.CreditRank, v.credit.rank),
+            "credit_reasons": list(v.credit.reasons),
         }
         rows.add(self._value, {"customer_id": v.customer_id, "snapshot": snapshot,
                                "as_of": at_or(v.update_time, at), "version": v.version,

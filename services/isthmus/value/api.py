@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import grpc
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from isthmus.kernel.errors import InvalidArgument, NotFound
 from isthmus.kernel.idempotency import APPLIED
 from isthmus.kernel.paging import decode_token, encode_token, filters_of, page_size
-from isthmus.value import codec
+from isthmus.value import codec, credit
 from isthmus.value.config import ValueConfig
 from isthmus.value.handlers import CurrentModel
 from isthmus.value.store import ValueRepository
@@ -33,19 +34,22 @@ class ValueServicer(value_pb2_grpc.ValueServiceServicer):
         config: ValueConfig,
         current: CurrentModel,
         refit_now: Callable[[], Awaitable[Any]],
+        clock: Callable[[], datetime],
     ) -> None:
         self._sessions = sessions
         self._config = config
         self._current = current
         self._refit = refit_now
+        self._clock = clock
 
     async def GetCustomerValue(self, request: value_pb2.GetCustomerValueRequest, context: Any) -> Message:
         if not request.customer_id:
             raise InvalidArgument("customer_id", "required")
         async with self._sessions() as session:
             _, row = await ValueRepository(session).resolve(request.customer_id)
-        if row is None or row["erased"]:
-            raise NotFound(f"no value known for customer {request.customer_id}")
+            if row is None or row["erased"]:
+                raise NotFound(f"no value known for customer {request.customer_id}")
+            row = await credit.fresh(session, row, self._config, self._clock())
         return value_pb2.GetCustomerValueResponse(
             customer_value=codec.customer_value(row, self._config.currency)
         )
@@ -55,6 +59,8 @@ class ValueServicer(value_pb2_grpc.ValueServiceServicer):
             raise InvalidArgument("ranking", f"unknown ranking {request.ranking}")
         if request.tier not in common_pb2.ValueTier.values():
             raise InvalidArgument("tier", f"unknown tier {request.tier}")
+        if request.credit_rank not in common_pb2.CreditRank.values():
+            raise InvalidArgument("credit_rank", f"unknown credit rank {request.credit_rank}")
         size = page_size(request.page_size)
         filters = filters_of(request)
         position = decode_token(request.page_token, filters)
@@ -63,8 +69,15 @@ class ValueServicer(value_pb2_grpc.ValueServiceServicer):
         )
         async with self._sessions() as session:
             rows = await ValueRepository(session).ranked(
-                RANKINGS[request.ranking], request.tier, request.at_risk_only, after, size + 1
+                RANKINGS[request.ranking],
+                request.tier,
+                request.at_risk_only,
+                after,
+                size + 1,
+                request.credit_rank,
             )
+            now = self._clock()
+            rows = [await credit.fresh(session, r, self._config, now) for r in rows]
         column = RANKINGS[request.ranking]
         token = ""
         if len(rows) > size:

@@ -1,4 +1,5 @@
-"""Wiring of the value component: configuration, servicer, outbox relay, event consumers, refit job."""
+"""Wiring of the value component: configuration, servicer, outbox relay, event consumers, and the
+refit, campaign calendar and credit review jobs."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from isthmus.value import (
     api,
     config,
     consumers,
+    credit,
     domain,
     engagement_api,
     engagement_consumers,
@@ -65,7 +67,7 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
             found: datetime | None = (await session.execute(select(func.max(models.c.fitted_at)))).scalar()
         return found
 
-    api.add_to_server(api.ValueServicer(sessions, settings, current, refit_now), server)
+    api.add_to_server(api.ValueServicer(sessions, settings, current, refit_now, runtime.clock), server)
     publisher, facts = OutboxPublisher(), value_facts_reader(settings.currency)
     engagement_api.add_to_server(server, sessions, runtime.clock, publisher, facts)
     if runtime.bus is not None:
@@ -85,8 +87,10 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
     stop_calendar = engagement_jobs.schedule(
         lambda: engagement_jobs.scan(sessions, runtime.clock, publisher, facts)
     )
+    stop_credit = credit.schedule(sessions, settings, runtime.clock, record, current)
 
     async def stop() -> None:
+        await stop_credit()
         await stop_calendar()
         await stop_refit()
 

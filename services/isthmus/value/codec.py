@@ -7,6 +7,7 @@ from typing import Any
 
 from isthmus.kernel.money import Money
 from isthmus.kernel.timestamps import from_ts, ts
+from isthmus.platform import jsoncodec
 from isthmus.value import domain, models
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.value.v1 import value_pb2
@@ -40,12 +41,93 @@ def customer_value(row: dict[str, Any], currency: str) -> value_pb2.CustomerValu
         update_time=ts(row["update_time"]),
         version=row["version"],
     )
+    message.credit.CopyFrom(credit_message(row, currency))
     if row["rfm_recency"]:
         message.rfm.CopyFrom(
             value_pb2.RfmScore(
                 recency=row["rfm_recency"], frequency=row["rfm_frequency"], monetary=row["rfm_monetary"]
             )
         )
+    return message
+
+
+# --- credit ------------------------------------------------------------------------------------
+
+# What a change of credit is told for: its rank and the strikes against it (not the amount owed,
+# which every order placed and paid moves).
+_CREDIT_VISIBLE = ("overdue_orders", "oldest_due", "failures", "late")
+
+
+def credit_json(c: domain.Credit, now: datetime) -> str:
+    """What a credit rank rests on, as value_customers.credit keeps it."""
+    return jsoncodec.dumps(
+        {
+            "outstanding": c.outstanding,
+            "overdue": c.overdue,
+            "overdue_orders": c.overdue_orders,
+            "oldest_due": c.oldest_due.isoformat() if c.oldest_due is not None else None,
+            "failures": c.failures,
+            "late": c.late,
+            "paid": c.paid,
+            "good_after": c.good_after,
+            "window_days": c.window_days,
+            "as_of": now.isoformat(),
+        }
+    )
+
+
+def credit_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    if before["credit_rank"] != after["credit_rank"]:
+        return True
+    old, new = jsoncodec.loads(before["credit"]), jsoncodec.loads(after["credit"])
+    return any(old.get(k) != new.get(k) for k in _CREDIT_VISIBLE)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def credit_reasons(rank: int, facts: dict[str, Any], currency: str, window_days: int) -> list[str]:
+    """Why a customer has their rank, worst first."""
+    reasons = []
+    overdue = facts.get("overdue_orders", 0)
+    if overdue:
+        due = str(facts["oldest_due"])[:10]
+        amount = f"{currency} {Money.from_minor(int(facts['overdue']), currency).text()}"
+        if overdue == 1:
+            reasons.append(f"1 order unpaid past its due date of {due} ({amount} overdue)")
+        else:
+            reasons.append(
+                f"{overdue} orders unpaid past their due dates, the first {due} ({amount} overdue)"
+            )
+    if facts.get("failures"):
+        failed = _plural(facts["failures"], "payment", "payments")
+        reasons.append(f"{failed} failed in the last {window_days} days")
+    if facts.get("late"):
+        late = _plural(facts["late"], "order paid after its due date", "orders paid after their due dates")
+        reasons.append(f"{late} in the last {window_days} days")
+    if rank == domain.CreditRank.NEW:
+        paid, needed = facts.get("paid", 0), facts.get("good_after", 0)
+        reasons.append(f"{_plural(paid, 'order', 'orders')} paid of the {needed} a GOOD rank asks for")
+    return reasons
+
+
+def credit_message(row: dict[str, Any], currency: str) -> value_pb2.Credit:
+    """The credit part of a customer's value row."""
+    facts: dict[str, Any] = jsoncodec.loads(row["credit"]) if row["credit"] else {}
+    message = value_pb2.Credit(
+        rank=row["credit_rank"],
+        outstanding=money(facts.get("outstanding", 0), currency),
+        overdue=money(facts.get("overdue", 0), currency),
+        overdue_orders=facts.get("overdue_orders", 0),
+        payment_failures=facts.get("failures", 0),
+        late_payments=facts.get("late", 0),
+        paid_orders=facts.get("paid", 0),
+    )
+    message.reasons.extend(credit_reasons(row["credit_rank"], facts, currency, facts.get("window_days", 0)))
+    as_of = ts(datetime.fromisoformat(facts["as_of"])) if facts.get("as_of") else None
+    if as_of is not None:
+        message.as_of_time.CopyFrom(as_of)
     return message
 
 

@@ -41,6 +41,13 @@ class ValueConfig:
     refit_interval_seconds: float = 86400.0
     # Before the first fit there are no tiers: refit this soon after start (0: wait the interval).
     first_refit_seconds: float = 60.0
+    # Credit ranking (docs/value.md): an order is due this many days after the hub learned of it;
+    # failed and late payments count this many days; a customer with nothing against them is GOOD
+    # after this many paid orders; ranks that time alone changes are worked out again this often.
+    payment_due_days: int = 14
+    credit_window_days: int = 365
+    credit_good_after: int = 2
+    credit_recheck_seconds: float = 300.0
 
     def rate(self, currency: str) -> Decimal | None:
         """Reporting-currency units per unit of ``currency``; None when no rate is configured."""
@@ -63,6 +70,14 @@ def _number(extra: Mapping[str, str], name: str, default: float, low: float, hig
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {raw!r}")
     return value
+
+
+def _whole(extra: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole number of ``extra[name]`` (``default`` when unset), refused outside [low, high]."""
+    value = _number(extra, name, default, low, high)
+    if value != int(value):
+        raise ConfigError(f"{name} must be a whole number, not {extra[name].strip()!r}")
+    return int(value)
 
 
 def _decimals(extra: Mapping[str, str], name: str, keys: tuple[str, ...] | None) -> dict[str, Decimal] | None:
@@ -123,4 +138,8 @@ def load(extra: Mapping[str, str]) -> ValueConfig:
             extra, "ISTHMUS_VALUE_REFIT_INTERVAL_SECONDS", 86400.0, 1.0, 366 * 86400.0
         ),
         first_refit_seconds=_number(extra, "ISTHMUS_VALUE_FIRST_REFIT_SECONDS", 60.0, 0.0, 366 * 86400.0),
+        payment_due_days=_whole(extra, "ISTHMUS_VALUE_PAYMENT_DUE_DAYS", 14, 0, 3660),
+        credit_window_days=_whole(extra, "ISTHMUS_VALUE_CREDIT_WINDOW_DAYS", 365, 1, 3660),
+        credit_good_after=_whole(extra, "ISTHMUS_VALUE_CREDIT_GOOD_AFTER", 2, 0, 1000),
+        credit_recheck_seconds=_number(extra, "ISTHMUS_VALUE_CREDIT_RECHECK_SECONDS", 300.0, 1.0, 86400.0),
     )

@@ -23,7 +23,7 @@ from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, service_requ
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2
 
-ORDER_EVENTS = ("orders.OrderPaid", "orders.OrderReturned", "orders.OrderCancelled")
+ORDER_EVENTS = ("orders.OrderPlaced", "orders.OrderPaid", "orders.OrderReturned", "orders.OrderCancelled")
 CASE_EVENTS = ("service_requests.ServiceRequestOpened",)
 CUSTOMER_EVENTS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 
@@ -64,15 +64,21 @@ def kind_name(kind: int) -> str:
 
 async def on_event(uow: Uow, message: Any) -> None:
     config = uow.config
-    if isinstance(message, orders_pb2.OrderPaid):
-        await handlers.order_paid(paid_order(message.order, config, uow.clock()), uow)
+    if isinstance(message, orders_pb2.OrderPlaced):
+        await handlers.order_placed(paid_order(message.order, config, uow.clock()), uow)
+    elif isinstance(message, orders_pb2.OrderPaid):
+        paid_at = from_ts(message.pay_time) if message.HasField("pay_time") else uow.clock()
+        await handlers.order_paid(paid_order(message.order, config, uow.clock()), paid_at, uow)
     elif isinstance(message, orders_pb2.OrderReturned):
         r = message.order_return
         await handlers.order_returned(
             paid_order(message.order, config, uow.clock()), r.return_id, _amount(r.refund), r.exchange, uow
         )
     elif isinstance(message, orders_pb2.OrderCancelled):
-        await handlers.order_cancelled(message.order.order_id, message.was_paid, uow)
+        c = message.order.cancellation
+        failed = c.reason_code == order_pb2.CANCELLATION_REASON_PAYMENT_FAILED
+        at = from_ts(c.cancel_time) if c.HasField("cancel_time") else uow.clock()
+        await handlers.order_cancelled(message.order.order_id, message.was_paid, failed, at, uow)
     elif isinstance(message, service_requests_pb2.ServiceRequestOpened):
         sr = message.service_request
         opened = from_ts(sr.open_time) if sr.HasField("open_time") else uow.clock()
@@ -91,9 +97,15 @@ def named(messages: Sequence[Any]) -> tuple[list[str], list[str], list[str]]:
     customer_ids: list[str] = []
     case_ids: list[str] = []
     for message in messages:
-        if isinstance(message, orders_pb2.OrderPaid | orders_pb2.OrderReturned | orders_pb2.OrderCancelled):
+        if isinstance(
+            message,
+            orders_pb2.OrderPlaced
+            | orders_pb2.OrderPaid
+            | orders_pb2.OrderReturned
+            | orders_pb2.OrderCancelled,
+        ):
             order_ids.append(message.order.order_id)
-            if isinstance(message, orders_pb2.OrderPaid):
+            if isinstance(message, orders_pb2.OrderPlaced | orders_pb2.OrderPaid):
                 customer_ids.append(message.order.customer_id)
         elif isinstance(message, service_requests_pb2.ServiceRequestOpened):
             case_ids.append(message.service_request.service_request_id)

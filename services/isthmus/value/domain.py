@@ -1,15 +1,16 @@
 """What a customer is worth, from the facts the value context keeps. No I/O.
 
-Amounts are whole minor units of the reporting currency. ``history`` sums a customer's orders and
-service requests into the historical value; ``score`` (one customer) and ``score_population`` (many,
-as columns) add what the fitted models predict, the RFM scores, the tier and the churn risk.
+Amounts are whole minor units of the reporting currency. ``history`` sums a customer's paid orders
+and service requests into the historical value; ``score`` (one customer) and ``score_population``
+(many, as columns) add what the fitted models predict, the RFM scores, the tier and the churn risk.
+``credit`` ranks how the customer pays: orders unpaid past their due date, payments failed or late.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import IntEnum
 
 import numpy as np
@@ -34,6 +35,24 @@ class Churn(IntEnum):
     OVERDUE = 2
 
 
+class Payment(IntEnum):
+    """Where an order's payment stands, as the order events told it."""
+
+    PAID = 1
+    UNPAID = 2  # placed, not paid yet (cancelled: no longer owed)
+    FAILED = 3  # cancelled because the payment did not go through
+
+
+class CreditRank(IntEnum):
+    """Numbered as ``CreditRank`` in the API."""
+
+    UNSPECIFIED = 0
+    NEW = 1
+    GOOD = 2
+    FAIR = 3
+    POOR = 4
+
+
 @dataclass(frozen=True)
 class OrderFact:
     order_id: str
@@ -43,6 +62,10 @@ class OrderFact:
     refunded: int  # net of tax
     cost_returned: int
     cancelled: bool = False
+    payment: Payment = Payment.PAID
+    amount: int = 0  # what the customer was asked to pay, tax included (0: not known)
+    due_at: datetime | None = None  # when payment was due (None: no due date known)
+    settled_at: datetime | None = None  # when it was paid, or when the payment failed
 
     @property
     def net_revenue(self) -> int:
@@ -90,7 +113,7 @@ def history(orders: Sequence[OrderFact], cases: Sequence[CaseFact], yearly_rate:
     Every order's margin (revenue less cost of goods, net of its returns) and every case's cost is a
     cash flow at its date; each is discounted to the start of the relationship, the first purchase.
     """
-    live = [o for o in orders if not o.cancelled]
+    live = [o for o in orders if not o.cancelled and o.payment is Payment.PAID]
     flows = [(o.placed_at, o.net_revenue - o.net_cost) for o in live]
     flows += [(c.opened_at, -c.cost) for c in cases]
     if not flows:
@@ -318,3 +341,94 @@ def tier_thresholds(lifetimes: Array, a_share: float, b_share: float) -> tuple[i
     a_from = int(ranked[before < a_share][-1])
     b_from = int(ranked[before < b_share][-1])
     return a_from, min(a_from, b_from)
+
+
+# --- credit ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditSettings:
+    due_days: int = 14  # an order is due this many days after the hub learned of it
+    window_days: int = 365  # failures and late payments count this long
+    good_after: int = 2  # paid orders before a customer with nothing against them is GOOD
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A customer's credit rank and the payment record it rests on (amounts: minor units)."""
+
+    rank: CreditRank = CreditRank.UNSPECIFIED
+    outstanding: int = 0  # placed, neither paid nor cancelled
+    overdue: int = 0  # the part of it past its due date
+    overdue_orders: int = 0
+    oldest_due: datetime | None = None  # the earliest due date of the overdue orders
+    failures: int = 0  # payments failed within the window
+    late: int = 0  # orders paid after their due date, within the window
+    paid: int = 0  # orders paid and not cancelled, ever
+    good_after: int = 0  # the paid orders GOOD asks for (what NEW lacks)
+    window_days: int = 0  # how long failures and late payments count
+    review_at: datetime | None = None  # when time alone changes this: a due date, a strike's expiry
+
+
+def credit(orders: Sequence[OrderFact], now: datetime, s: CreditSettings) -> Credit:
+    """How safely the customer can be sold to on credit, from how their orders were paid, at ``now``.
+
+    POOR: an order unpaid past its due date, or two strikes (a payment failed, an order paid late)
+    within the window. FAIR: one strike. GOOD: ``good_after`` orders paid and nothing against the
+    customer. NEW: fewer paid orders, nothing against. UNSPECIFIED: no order at all. ``review_at`` is
+    the next moment at which the same facts rank differently (an unpaid order falls due, a strike
+    leaves the window), so that a stored rank is worked out again then.
+    """
+    if not orders:
+        return Credit()
+    window = timedelta(days=s.window_days)
+    since = now - window
+    outstanding = overdue = overdue_orders = failures = late = paid = 0
+    oldest: datetime | None = None
+    later: list[datetime] = []
+    for o in orders:
+        if o.payment is Payment.UNPAID:
+            if o.cancelled:
+                continue
+            outstanding += o.amount
+            if o.due_at is not None and o.due_at <= now:
+                overdue += o.amount
+                overdue_orders += 1
+                oldest = o.due_at if oldest is None else min(oldest, o.due_at)
+            elif o.due_at is not None:
+                later.append(o.due_at)
+        elif o.payment is Payment.FAILED:
+            at = o.settled_at or o.placed_at
+            if at > since:
+                failures += 1
+                later.append(at + window)
+        else:
+            if not o.cancelled:
+                paid += 1
+            settled = o.settled_at
+            if settled is not None and o.due_at is not None and settled > o.due_at and settled > since:
+                late += 1
+                later.append(settled + window)
+    strikes = failures + late
+    if overdue_orders or strikes >= 2:
+        rank = CreditRank.POOR
+    elif strikes:
+        rank = CreditRank.FAIR
+    elif paid >= s.good_after:
+        rank = CreditRank.GOOD
+    else:
+        rank = CreditRank.NEW
+    review_at = min(later, default=None)
+    return Credit(
+        rank,
+        outstanding,
+        overdue,
+        overdue_orders,
+        oldest,
+        failures,
+        late,
+        paid,
+        s.good_after,
+        s.window_days,
+        review_at,
+    )

@@ -80,6 +80,7 @@ VALUE_FIELDS = (
     "monetary_score",
     "tier",
     "churn_risk",
+    "credit_rank",
 )
 ATTRIBUTION = rules.DEFAULT_ATTRIBUTION
 _OPEN = {

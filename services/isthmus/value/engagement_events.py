@@ -23,6 +23,7 @@ from isthmus_client.api.events.v1 import value_pb2
 from isthmus_client.api.value.v1 import campaigns_pb2
 
 TIERS = {1: "A", 2: "B", 3: "C"}  # isthmus.value.v1.ValueTier
+CREDIT_RANKS = {1: "new", 2: "good", 3: "fair", 4: "poor"}  # isthmus.common.v1.CreditRank
 
 
 class OutboxPublisher:
@@ -116,8 +117,8 @@ _VALUE_FACTS = select(value_customers).where(any_of(value_customers.c.customer_i
 
 
 def value_facts_reader(currency: str) -> Any:
-    """The ValueFacts of engagement_segments.py over ``value_customers``: value, RFM, tier, churn as
-    Profile fields."""
+    """The ValueFacts of engagement_segments.py over ``value_customers``: value, RFM, tier, churn and
+    credit rank as Profile fields."""
 
     async def read(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
         if not ids:
@@ -133,6 +134,7 @@ def value_facts_reader(currency: str) -> Any:
                 "monetary_score": int(r.rfm_monetary),
                 "tier": TIERS.get(int(r.tier), ""),
                 "churn_risk": bool(r.churn_risk),
+                "credit_rank": CREDIT_RANKS.get(int(r.credit_rank), ""),
             }
             for r in rows
         }

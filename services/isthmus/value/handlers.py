@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -97,6 +97,14 @@ def settings_of(config: ValueConfig) -> domain.Settings:
     )
 
 
+def credit_settings_of(config: ValueConfig) -> domain.CreditSettings:
+    return domain.CreditSettings(
+        due_days=config.payment_due_days,
+        window_days=config.credit_window_days,
+        good_after=config.credit_good_after,
+    )
+
+
 def to_reporting(amount: Decimal, currency: str, config: ValueConfig) -> int:
     """``amount`` of ``currency`` in minor units of the reporting currency."""
     rate = config.rate(currency)
@@ -142,23 +150,58 @@ def cost_of(attributes: dict[str, str], config: ValueConfig, order_id: str) -> D
     return value
 
 
-async def order_paid(cmd: PaidOrder, uow: Uow) -> None:
+async def order_placed(cmd: PaidOrder, uow: Uow) -> None:
+    """An order awaits its payment: owed from now, due ``payment_due_days`` after it was placed or,
+    when the hub learned of it later (an import of old orders), after it arrived: a customer is held
+    to no due date the hub did not know of."""
+    cid, row = await uow.repo.resolve(cmd.customer_id)
+    if row is not None and row["erased"]:
+        return
+    if await uow.repo.order(cmd.order_id) is not None:
+        return  # told again, or its payment came first
+    config = uow.config
+    start = max(cmd.placed_at, uow.clock())
+    order = OrderRow(
+        order_id=cmd.order_id,
+        customer_id=cid,
+        origin_customer_id=cmd.customer_id,
+        placed_at=cmd.placed_at,
+        returns_seen=json.dumps([]),
+        payment=domain.Payment.UNPAID,
+        amount_minor=to_reporting(cmd.total, cmd.currency, config),
+        due_at=start + timedelta(days=config.payment_due_days),
+    )
+    await uow.repo.save_order(order)
+    await rescore(cid, uow, "scored", resolved=row)
+
+
+async def order_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
     cid, row = await uow.repo.resolve(cmd.customer_id)
     if row is not None and row["erased"]:
         return
     existing = await uow.repo.order(cmd.order_id)
-    if existing is not None:
+    if existing is not None and existing.payment != domain.Payment.UNPAID:
         return
     config = uow.config
+    revenue = to_reporting(cmd.total - cmd.tax, cmd.currency, config)
+    cost = to_reporting(cmd.cost, cmd.currency, config) if cmd.cost is not None else 0
+    if existing is not None:  # placed before: it follows the customer it was placed for
+        existing.revenue_minor, existing.cost_minor = revenue, cost
+        existing.payment, existing.settled_at = domain.Payment.PAID, paid_at
+        await uow.repo.save_order(existing)
+        await rescore(existing.customer_id, uow, "scored")
+        return
     order = OrderRow(
         order_id=cmd.order_id,
         customer_id=cid,
         # The customer the event named: an unmerge gives the order back to it.
         origin_customer_id=cmd.customer_id,
         placed_at=cmd.placed_at,
-        revenue_minor=to_reporting(cmd.total - cmd.tax, cmd.currency, config),
-        cost_minor=to_reporting(cmd.cost, cmd.currency, config) if cmd.cost is not None else 0,
+        revenue_minor=revenue,
+        cost_minor=cost,
         returns_seen=json.dumps([]),
+        amount_minor=to_reporting(cmd.total, cmd.currency, config),
+        settled_at=paid_at,
     )
     await uow.repo.save_order(order)
     await rescore(cid, uow, "scored", resolved=row)
@@ -186,13 +229,19 @@ async def order_returned(cmd: PaidOrder, return_id: str, refund: Decimal, exchan
     await rescore(order.customer_id, uow, "scored")
 
 
-async def order_cancelled(order_id: str, was_paid: bool, uow: Uow) -> None:
-    if not was_paid:
-        return
+async def order_cancelled(
+    order_id: str, was_paid: bool, payment_failed: bool, at: datetime, uow: Uow
+) -> None:
+    """A paid order's value is taken back; an unpaid one is no longer owed, and counts against the
+    customer's credit when it was cancelled because the payment failed."""
     order = await uow.repo.order(order_id)
     if order is None or order.cancelled:
         return
+    if not was_paid and order.payment == domain.Payment.PAID:
+        return  # a stale event: this context holds it paid
     order.cancelled = True
+    if order.payment == domain.Payment.UNPAID and payment_failed:
+        order.payment, order.settled_at = domain.Payment.FAILED, at
     await uow.repo.save_order(order)
     await rescore(order.customer_id, uow, "scored")
 
@@ -294,10 +343,15 @@ def _empty(customer_id: str, now: datetime) -> dict[str, Any]:
         model_id="",
         version=1,
         update_time=now,
+        credit_rank=0,
+        credit="{}",
+        credit_review_at=None,
     )
 
 
-def values_of(customer_id: str, h: domain.History, s: domain.Score, now: datetime) -> dict[str, Any]:
+def values_of(
+    customer_id: str, h: domain.History, s: domain.Score, c: domain.Credit, now: datetime
+) -> dict[str, Any]:
     values = _empty(customer_id, now)
     values.update(
         revenue_minor=h.revenue,
@@ -322,8 +376,18 @@ def values_of(customer_id: str, h: domain.History, s: domain.Score, now: datetim
         churn_risk=s.churn != domain.Churn.NONE,
         churn_reason=int(s.churn),
         model_id=s.model_id,
+        **credit_columns(c, now),
     )
     return values
+
+
+def credit_columns(c: domain.Credit, now: datetime) -> dict[str, Any]:
+    """The value_customers columns of a credit rank worked out at ``now``."""
+    return {
+        "credit_rank": int(c.rank),
+        "credit": codec.credit_json(c, now),
+        "credit_review_at": c.review_at,
+    }
 
 
 # What the value event says: a change of any of these is worth telling.
@@ -349,7 +413,8 @@ async def rescore(
     now = uow.clock()
     h = domain.history(orders, cases, uow.config.discount_rate)
     score = domain.score(h, uow.current.model, uow.settings(), now)
-    values = values_of(cid, h, score, now)
+    credit = domain.credit(orders, now, credit_settings_of(uow.config))
+    values = values_of(cid, h, score, credit, now)
     if row is not None:
         values["version"] = row["version"] + 1
         values["merged_into"] = row["merged_into"]
@@ -360,7 +425,7 @@ async def rescore(
 
 async def announce(uow: Uow, before: dict[str, Any] | None, after: dict[str, Any], reason: str) -> None:
     currency = uow.config.currency
-    if before is None or any(before[k] != after[k] for k in _VISIBLE):
+    if before is None or any(before[k] != after[k] for k in _VISIBLE) or codec.credit_changed(before, after):
         message = events_pb2.CustomerValueChanged(value=codec.customer_value(after, currency))
         await uow.record(uow.session, message, after["customer_id"], uow.event_id)
     old_tier = before["tier"] if before is not None else 0

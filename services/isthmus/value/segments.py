@@ -57,6 +57,7 @@ class Profile:
     monetary_score: int = 0
     tier: str = ""  # A, B, C by share of value
     churn_risk: bool = False
+    credit_rank: str = ""  # new, good, fair, poor (how the customer pays); "" before any order
     orders: int = 0
     days_since_last_order: int | None = None
     consents: frozenset[str] = frozenset()  # channels with marketing consent GRANTED: EMAIL, SMS, ...
@@ -92,6 +93,7 @@ FIELDS: dict[str, FieldKind] = {
     "city": FieldKind.TEXT,
     "postal_code": FieldKind.TEXT,
     "loyalty_tier": FieldKind.TEXT,
+    "credit_rank": FieldKind.TEXT,
     "consents": FieldKind.SET,
     "channels": FieldKind.SET,
     "categories": FieldKind.SET,

@@ -36,6 +36,10 @@ class OrderRow:
     cost_returned_minor: int = 0
     cancelled: bool = False
     returns_seen: str = "[]"
+    payment: int = domain.Payment.PAID
+    amount_minor: int = 0
+    due_at: datetime | None = None
+    settled_at: datetime | None = None
     stored: bool = False
 
     @property
@@ -52,6 +56,10 @@ class OrderRow:
             self.refunded_minor,
             self.cost_returned_minor,
             self.cancelled,
+            domain.Payment(self.payment),
+            self.amount_minor,
+            self.due_at,
+            self.settled_at,
         )
 
 
@@ -146,7 +154,13 @@ class ValueRepository:
         return list(rows.scalars())
 
     async def ranked(
-        self, column: str, tier: int, at_risk: bool, after: tuple[int, str] | None, size: int
+        self,
+        column: str,
+        tier: int,
+        at_risk: bool,
+        after: tuple[int, str] | None,
+        size: int,
+        credit_rank: int = 0,
     ) -> list[dict[str, Any]]:
         key = customers.c[column]
         query = select(customers).where(customers.c.merged_into.is_(None), customers.c.erased.is_(False))
@@ -154,11 +168,27 @@ class ValueRepository:
             query = query.where(customers.c.tier == tier)
         if at_risk:
             query = query.where(customers.c.churn_risk.is_(True))
+        if credit_rank:
+            query = query.where(customers.c.credit_rank == credit_rank)
         if after is not None:
             value, customer_id = after
             query = query.where((key < value) | ((key == value) & (customers.c.customer_id > customer_id)))
         query = query.order_by(key.desc(), customers.c.customer_id).limit(size)
         return [dict(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def credit_due(self, now: datetime, limit: int) -> list[str]:
+        """Live customers whose credit rank time alone has changed by ``now``, the longest due first."""
+        query = (
+            select(customers.c.customer_id)
+            .where(
+                customers.c.credit_review_at <= now,
+                customers.c.merged_into.is_(None),
+                customers.c.erased.is_(False),
+            )
+            .order_by(customers.c.credit_review_at, customers.c.customer_id)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def live_customer_ids(self) -> list[str]:
         query = select(customers.c.customer_id).where(

@@ -30,7 +30,9 @@ metadata = MetaData()
 
 _TS = UtcDateTime()
 
-# One row per paid order: its net revenue and cost, and what returns and a cancellation took back.
+# One row per order: its net revenue and cost once paid, and what returns and a cancellation took
+# back; and where its payment stands (credit ranking: an order is placed unpaid, then paid, or
+# cancelled, its payment failed or not).
 orders = Table(
     "value_orders",
     metadata,
@@ -46,6 +48,15 @@ orders = Table(
     Column("cancelled", Boolean, nullable=False),
     # Return ids already counted (JSON list): a return repeated under a new event id counts once.
     Column("returns_seen", Text, nullable=False),
+    # isthmus.value.domain.Payment; the orders counted before credit ranking were all paid.
+    Column("payment", SmallInteger, nullable=False, server_default="1"),
+    # What the customer was asked to pay, tax included (0 on orders counted before credit ranking).
+    Column("amount_minor", BigInteger, nullable=False, server_default="0"),
+    # When payment was due: ISTHMUS_VALUE_PAYMENT_DUE_DAYS after the order was placed or, when it
+    # arrived later (an import), after it arrived. NULL: not known (the order came paid).
+    Column("due_at", _TS, nullable=True),
+    # When it was paid, or when its payment failed.
+    Column("settled_at", _TS, nullable=True),
 )
 
 # One row per service request opened: its cost to serve.
@@ -94,6 +105,11 @@ customers = Table(
     Column("model_id", String(36), nullable=False),
     Column("version", Integer, nullable=False),
     Column("update_time", _TS, nullable=False),
+    # isthmus.value.domain.CreditRank, what it rests on (JSON: the counts and amounts of
+    # domain.Credit), and when time alone changes it (the sweep works those out again).
+    Column("credit_rank", SmallInteger, nullable=False, server_default="0"),
+    Column("credit", Text, nullable=False, server_default="{}"),
+    Column("credit_review_at", _TS, nullable=True, index=True),
     # The rankings ListCustomerValues pages through (ties broken by customer id).
     Index("ix_value_customers_lifetime", "lifetime_minor", "customer_id"),
     Index("ix_value_customers_historical", "historical_minor", "customer_id"),

@@ -448,6 +448,9 @@ async def test_value_and_tier_events_put_the_customers_worth_in_the_360(world: W
                 alive_probability=0.9,
                 version=version,
                 update_time=ts(100 + version),
+                credit=vpb.Credit(
+                    rank=common_pb2.CREDIT_RANK_FAIR, reasons=["1 payment failed in the last 365 days"]
+                ),
             )
         )
 
@@ -470,6 +473,8 @@ async def test_value_and_tier_events_put_the_customers_worth_in_the_360(world: W
         "543",
     )
     assert view.value.alive_probability == pytest.approx(0.9)
+    assert view.value.credit_rank == common_pb2.CREDIT_RANK_FAIR
+    assert list(view.value.credit_reasons) == ["1 payment failed in the last 365 days"]
     assert view.timeline[0].kind == c360.TIMELINE_ENTRY_KIND_VALUE
     assert view.timeline[0].summary == "Value tier changed to A (lifetime value 120.00 EUR)"
 

@@ -25,7 +25,7 @@ from isthmus.platform.events import Event, Subscription, create_bus, routing_key
 from isthmus.platform.events.envelope import amqp_properties, new_envelope
 from isthmus.platform.events.testing import FAST
 from isthmus.value import config as value_config
-from isthmus.value import domain, refit
+from isthmus.value import credit, domain, refit
 from isthmus.value.bootstrap import record
 from isthmus.value.handlers import CurrentModel, settings_of
 from isthmus_client.api.common.v1 import common_pb2
@@ -103,6 +103,40 @@ class World:
                 )
             )
         ).order
+
+    async def placed(self, customer_id: str, net: str, *, days_ago: float) -> order_pb2.Order:
+        """An order of one unit worth ``net`` plus 20 % tax, placed ``days_ago`` before NOW, not paid."""
+        tax = f"{float(net) * 0.2:.2f}"
+        created = await self.orders.CreateOrder(
+            orders_pb2.CreateOrderRequest(
+                source_system="webshop",
+                external_order_id=f"W-{uuid.uuid4().hex[:10]}",
+                customer_id=customer_id,
+                channel=order_pb2.ORDER_CHANNEL_WEB,
+                currency_code="EUR",
+                lines=[order_pb2.OrderLine(sku="A", quantity=1, unit_price=common_pb2.Money(amount=net))],
+                adjustments=[
+                    order_pb2.Adjustment(
+                        kind=order_pb2.ADJUSTMENT_KIND_TAX, amount=common_pb2.Money(amount=tax)
+                    )
+                ],
+                place_time=stamp(NOW - timedelta(days=days_ago)),
+            )
+        )
+        return created.order
+
+    async def recheck(self) -> int:
+        """The credit review job, run now at the hub's clock."""
+        settings = self.hub.runtime.settings
+        engine = async_engine(settings, "value")
+        try:
+            sessions = session_factory(engine)
+            found = await credit.recheck_due(
+                sessions, value_config.load(settings.extra), self.hub.runtime.clock, record, CurrentModel()
+            )
+        finally:
+            await engine.dispose()
+        return found
 
     async def get(self, customer_id: str) -> value_pb2.CustomerValue:
         asked = value_pb2.GetCustomerValueRequest(customer_id=customer_id)
@@ -327,12 +361,15 @@ async def test_a_refit_does_not_put_back_the_scores_of_a_customer_who_bought_whi
 async def test_merged_customers_values_combine_and_an_erased_customer_has_none(world: World) -> None:
     await world.order(cid("c-a"), "100.00", days_ago=40)
     await world.order(cid("c-b"), "30.00", days_ago=20)
+    await world.placed(cid("c-b"), "10.00", days_ago=1)  # owed: the debt comes along
     await world.settle()
     merged = customers_pb2.CustomersMerged(surviving_id=cid("c-a"), merged_ids=[cid("c-b")], merge_id="m-1")
     await world.publish(merged, cid("c-a"))
     await world.settle()
     survivor = await world.get(cid("c-a"))
     assert survivor.revenue.amount == "130.00" and survivor.orders == 2
+    credit = survivor.credit
+    assert (credit.rank, credit.outstanding.amount) == (common_pb2.CREDIT_RANK_GOOD, "12.00")
     assert (await world.get(cid("c-b"))).customer_id == cid("c-a")  # follows the merge
     # An order of the merged customer that arrives late counts for the survivor.
     await world.order(cid("c-b"), "20.00", days_ago=5)
@@ -343,6 +380,7 @@ async def test_merged_customers_values_combine_and_an_erased_customer_has_none(w
     await world.settle()
     assert (await world.get(cid("c-a"))).revenue.amount == "100.00"
     assert (await world.get(cid("c-b"))).revenue.amount == "50.00"
+    assert (await world.get(cid("c-b"))).credit.outstanding.amount == "12.00"
     await world.publish(customers_pb2.CustomerErased(customer_id=cid("c-b")), cid("c-b"))
     await world.settle()
     with pytest.raises(grpc.aio.AioRpcError) as gone:
@@ -359,3 +397,81 @@ async def test_a_repeated_order_event_under_a_new_id_counts_once(world: World) -
     await world.publish(again, paid.order_id)
     await world.settle()
     assert (await world.get(cid("c-r"))).revenue.amount == "80.00"
+
+
+async def test_credit_ranks_follow_how_a_customer_pays_and_time_alone(world: World) -> None:
+    """Orders placed and not paid are owed, fall due and make the rank POOR without any event; a failed
+    payment and a late one are strikes; a read is never stale, the sweep stores and tells the change."""
+    clock = world.hub.runtime.clock
+    assert isinstance(clock, Clock)
+    owing = await world.placed(cid("k-1"), "100.00", days_ago=0)  # 120.00 with its tax
+    await world.order(cid("k-1"), "50.00", days_ago=2)
+    await world.settle()
+    credit = (await world.get(cid("k-1"))).credit
+    assert credit.rank == common_pb2.CREDIT_RANK_NEW
+    assert (credit.outstanding.amount, credit.overdue.amount, credit.paid_orders) == ("120.00", "0.00", 1)
+    assert list(credit.reasons) == ["1 order paid of the 2 a GOOD rank asks for"]
+
+    # Due 14 days after it was placed: the clock passes that, and no event comes.
+    clock.now = NOW + timedelta(days=15)
+    credit = (await world.get(cid("k-1"))).credit
+    assert credit.rank == common_pb2.CREDIT_RANK_POOR and credit.overdue.amount == "120.00"
+    due = (NOW + timedelta(days=14)).date().isoformat()
+    assert list(credit.reasons) == [f"1 order unpaid past its due date of {due} (EUR 120.00 overdue)"]
+    assert credit.as_of_time.ToDatetime(tzinfo=UTC) == clock.now
+    poor = value_pb2.ListCustomerValuesRequest(credit_rank=common_pb2.CREDIT_RANK_POOR)
+    assert [v.customer_id for v in (await world.value.ListCustomerValues(poor)).customer_values] == []
+    told = len(world.events(value_events.CustomerValueChanged, cid("k-1")))
+    assert await world.recheck() == 1
+    await world.settle()
+    listed = (await world.value.ListCustomerValues(poor)).customer_values
+    assert [v.customer_id for v in listed] == [cid("k-1")]
+    changes = world.events(value_events.CustomerValueChanged, cid("k-1"))
+    assert len(changes) == told + 1 and changes[-1].value.credit.rank == common_pb2.CREDIT_RANK_POOR
+    assert await world.recheck() == 0  # nothing more falls due
+
+    # Paid at last, after its due date: owed no more, but a strike for a year.
+    await world.orders.PayOrder(
+        orders_pb2.PayOrderRequest(order_id=owing.order_id, amount=owing.total, payment_reference="late")
+    )
+    await world.settle()
+    credit = (await world.get(cid("k-1"))).credit
+    assert credit.rank == common_pb2.CREDIT_RANK_FAIR and credit.outstanding.amount == "0.00"
+    assert (credit.late_payments, credit.paid_orders) == (1, 2)
+    assert list(credit.reasons) == ["1 order paid after its due date in the last 365 days"]
+    # A payment that fails is a second strike.
+    failing = await world.placed(cid("k-1"), "10.00", days_ago=0)
+    await world.orders.CancelOrder(
+        orders_pb2.CancelOrderRequest(
+            order_id=failing.order_id, reason_code=order_pb2.CANCELLATION_REASON_PAYMENT_FAILED
+        )
+    )
+    # Cancelled for another reason, an unpaid order is simply no longer owed.
+    changed_mind = await world.placed(cid("k-1"), "10.00", days_ago=0)
+    await world.orders.CancelOrder(
+        orders_pb2.CancelOrderRequest(
+            order_id=changed_mind.order_id, reason_code=order_pb2.CANCELLATION_REASON_CUSTOMER_REQUEST
+        )
+    )
+    await world.settle()
+    value = await world.get(cid("k-1"))
+    assert value.credit.rank == common_pb2.CREDIT_RANK_POOR and value.credit.payment_failures == 1
+    assert value.credit.outstanding.amount == "0.00"
+    assert value.orders == 2 and value.revenue.amount == "150.00"  # unpaid orders are no revenue
+    # A year on, both strikes have left the window; two orders paid, nothing against: GOOD.
+    clock.now = NOW + timedelta(days=15 + 366)
+    assert await world.recheck() == 1
+    await world.settle()
+    credit = (await world.get(cid("k-1"))).credit
+    assert (credit.rank, list(credit.reasons)) == (common_pb2.CREDIT_RANK_GOOD, [])
+
+
+async def test_an_imported_old_order_is_not_overdue_the_day_it_arrives(world: World) -> None:
+    """An order placed a year ago and sent to the hub today is due 14 days from today."""
+    await world.placed(cid("k-2"), "40.00", days_ago=365)
+    await world.settle()
+    credit = (await world.get(cid("k-2"))).credit
+    assert credit.rank == common_pb2.CREDIT_RANK_NEW and credit.overdue_orders == 0
+    assert credit.outstanding.amount == "48.00"
+    world.hub.runtime.clock.now = NOW + timedelta(days=15)  # type: ignore[attr-defined]
+    assert (await world.get(cid("k-2"))).credit.overdue_orders == 1

@@ -39,6 +39,11 @@ def test_defaults_and_given_values() -> None:
         ("ISTHMUS_VALUE_TIER_CUTOFFS", "0.8"),
         ("ISTHMUS_VALUE_HORIZON_MONTHS", "0"),
         ("ISTHMUS_VALUE_REFIT_INTERVAL_SECONDS", "-5"),
+        ("ISTHMUS_VALUE_PAYMENT_DUE_DAYS", "14.5"),
+        ("ISTHMUS_VALUE_PAYMENT_DUE_DAYS", "-1"),
+        ("ISTHMUS_VALUE_CREDIT_WINDOW_DAYS", "0"),
+        ("ISTHMUS_VALUE_CREDIT_GOOD_AFTER", "two"),
+        ("ISTHMUS_VALUE_CREDIT_RECHECK_SECONDS", "0"),
     ],
 )
 def test_a_bad_value_stops_the_start_naming_the_variable(name: str, value: str) -> None:

@@ -91,6 +91,9 @@ def test_rfm_flags_and_loyalty_tier() -> None:
     )
     gold = parse_rule({"field": "loyalty_tier", "op": "eq", "value": "gold"})
     assert gold.matches(profile(loyalty_tier="Gold"))
+    pays_well = parse_rule({"field": "credit_rank", "op": "in", "value": ["good", "new"]})
+    assert pays_well.matches(profile(credit_rank="good"))
+    assert not pays_well.matches(profile(credit_rank="poor")) and not pays_well.matches(profile())
 
 
 def test_every_bad_node_is_named_by_its_path() -> None:

@@ -29,6 +29,14 @@ class ValueTier(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VALUE_TIER_A: _ClassVar[ValueTier]
     VALUE_TIER_B: _ClassVar[ValueTier]
     VALUE_TIER_C: _ClassVar[ValueTier]
+
+class CreditRank(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CREDIT_RANK_UNSPECIFIED: _ClassVar[CreditRank]
+    CREDIT_RANK_NEW: _ClassVar[CreditRank]
+    CREDIT_RANK_GOOD: _ClassVar[CreditRank]
+    CREDIT_RANK_FAIR: _ClassVar[CreditRank]
+    CREDIT_RANK_POOR: _ClassVar[CreditRank]
 WRITE_OUTCOME_UNSPECIFIED: WriteOutcome
 WRITE_OUTCOME_APPLIED: WriteOutcome
 WRITE_OUTCOME_REPLAYED: WriteOutcome
@@ -41,6 +49,11 @@ VALUE_TIER_UNSPECIFIED: ValueTier
 VALUE_TIER_A: ValueTier
 VALUE_TIER_B: ValueTier
 VALUE_TIER_C: ValueTier
+CREDIT_RANK_UNSPECIFIED: CreditRank
+CREDIT_RANK_NEW: CreditRank
+CREDIT_RANK_GOOD: CreditRank
+CREDIT_RANK_FAIR: CreditRank
+CREDIT_RANK_POOR: CreditRank
 REQUIRED_SCOPE_FIELD_NUMBER: _ClassVar[int]
 required_scope: _descriptor.FieldDescriptor
 EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]

@@ -111,7 +111,7 @@ class LoyaltySummary(_message.Message):
     def __init__(self, enrolled: _Optional[bool] = ..., tier_id: _Optional[str] = ..., tier_name: _Optional[str] = ..., points_balance: _Optional[int] = ..., points_debt: _Optional[int] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ValueSummary(_message.Message):
-    __slots__ = ("lifetime_value", "historical_value", "predicted_value", "churn_risk", "alive_probability", "rfm", "as_of_time", "tier")
+    __slots__ = ("lifetime_value", "historical_value", "predicted_value", "churn_risk", "alive_probability", "rfm", "as_of_time", "tier", "credit_rank", "credit_reasons")
     LIFETIME_VALUE_FIELD_NUMBER: _ClassVar[int]
     HISTORICAL_VALUE_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +120,8 @@ class ValueSummary(_message.Message):
     RFM_FIELD_NUMBER: _ClassVar[int]
     AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_RANK_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_REASONS_FIELD_NUMBER: _ClassVar[int]
     lifetime_value: _common_pb2.Money
     historical_value: _common_pb2.Money
     predicted_value: _common_pb2.Money
@@ -128,7 +130,9 @@ class ValueSummary(_message.Message):
     rfm: str
     as_of_time: _timestamp_pb2.Timestamp
     tier: _common_pb2.ValueTier
-    def __init__(self, lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., alive_probability: _Optional[float] = ..., rfm: _Optional[str] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ...) -> None: ...
+    credit_rank: _common_pb2.CreditRank
+    credit_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., alive_probability: _Optional[float] = ..., rfm: _Optional[str] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., credit_rank: _Optional[_Union[_common_pb2.CreditRank, str]] = ..., credit_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ContactSuppression(_message.Message):
     __slots__ = ("suppressed", "reason", "service_request_ids", "suppress_time")

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from isthmus_client.api.common.v1 import common_pb2 as isthmus_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cisthmus/value/v1/value.proto\x12\x10isthmus.value.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\"@\n\x08RfmScore\x12\x0f\n\x07recency\x18\x01 \x01(\x05\x12\x11\n\tfrequency\x18\x02 \x01(\x05\x12\x10\n\x08monetary\x18\x03 \x01(\x05\"\xf6\x06\n\rCustomerValue\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12)\n\x07revenue\x18\x02 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12/\n\rcost_of_goods\x18\x03 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12/\n\rcost_to_serve\x18\x04 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12(\n\x06margin\x18\x05 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x32\n\x10historical_value\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x31\n\x0fpredicted_value\x18\x07 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x1a\n\x12\x65xpected_purchases\x18\x08 \x01(\x01\x12\x19\n\x11\x61live_probability\x18\t \x01(\x01\x12\x30\n\x0e\x65xpected_spend\x18\n \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x30\n\x0elifetime_value\x18\x0b \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12*\n\x04tier\x18\x0c \x01(\x0e\x32\x1c.isthmus.common.v1.ValueTier\x12\'\n\x03rfm\x18\r \x01(\x0b\x32\x1a.isthmus.value.v1.RfmScore\x12\x12\n\nchurn_risk\x18\x0e \x01(\x08\x12\x33\n\x0c\x63hurn_reason\x18\x0f \x01(\x0e\x32\x1d.isthmus.value.v1.ChurnReason\x12\x0e\n\x06orders\x18\x10 \x01(\x05\x12\x18\n\x10repeat_purchases\x18\x11 \x01(\x05\x12\x37\n\x13\x66irst_purchase_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12last_purchase_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08model_id\x18\x14 \x01(\t\x12\x35\n\x0bupdate_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x07version\x18\x16 \x01(\x03\x42\x04\xe2\x41\x01\x03\"4\n\x17GetCustomerValueRequest\x12\x19\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"S\n\x18GetCustomerValueResponse\x12\x37\n\x0e\x63ustomer_value\x18\x01 \x01(\x0b\x32\x1f.isthmus.value.v1.CustomerValue\"\xb5\x01\n\x19ListCustomerValuesRequest\x12/\n\x07ranking\x18\x01 \x01(\x0e\x32\x1e.isthmus.value.v1.ValueRanking\x12*\n\x04tier\x18\x02 \x01(\x0e\x32\x1c.isthmus.common.v1.ValueTier\x12\x14\n\x0c\x61t_risk_only\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"o\n\x1aListCustomerValuesResponse\x12\x38\n\x0f\x63ustomer_values\x18\x01 \x03(\x0b\x32\x1f.isthmus.value.v1.CustomerValue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x16\n\x14GetValueModelRequest\"D\n\x15GetValueModelResponse\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.isthmus.value.v1.ValueModel\"\x18\n\x16RefitValueModelRequest\"x\n\x17RefitValueModelResponse\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.isthmus.value.v1.ValueModel\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"A\n\x0f\x42gNbdParameters\x12\t\n\x01r\x18\x01 \x01(\x01\x12\r\n\x05\x61lpha\x18\x02 \x01(\x01\x12\t\n\x01\x61\x18\x03 \x01(\x01\x12\t\n\x01\x62\x18\x04 \x01(\x01\";\n\x14GammaGammaParameters\x12\t\n\x01p\x18\x01 \x01(\x01\x12\t\n\x01q\x18\x02 \x01(\x01\x12\r\n\x05gamma\x18\x03 \x01(\x01\"\x9f\x03\n\nValueModel\x12\x16\n\x08model_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12,\n\x08\x66it_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tcustomers\x18\x03 \x01(\x03\x12\x31\n\x06\x62g_nbd\x18\x04 \x01(\x0b\x32!.isthmus.value.v1.BgNbdParameters\x12;\n\x0bgamma_gamma\x18\x05 \x01(\x0b\x32&.isthmus.value.v1.GammaGammaParameters\x12-\n\x0btier_a_from\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12-\n\x0btier_b_from\x18\x07 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x1a\n\x12recency_boundaries\x18\x08 \x03(\x01\x12\x1c\n\x14\x66requency_boundaries\x18\t \x03(\x01\x12\x1b\n\x13monetary_boundaries\x18\n \x03(\x01\x12\x13\n\x0b\x66it_seconds\x18\x0b \x01(\x01*m\n\x0b\x43hurnReason\x12\x1c\n\x18\x43HURN_REASON_UNSPECIFIED\x10\x00\x12&\n\"CHURN_REASON_LOW_ALIVE_PROBABILITY\x10\x01\x12\x18\n\x14\x43HURN_REASON_OVERDUE\x10\x02*h\n\x0cValueRanking\x12\x1d\n\x19VALUE_RANKING_UNSPECIFIED\x10\x00\x12\x1c\n\x18VALUE_RANKING_HISTORICAL\x10\x01\x12\x1b\n\x17VALUE_RANKING_PREDICTED\x10\x02\x32\xf5\x03\n\x0cValueService\x12y\n\x10GetCustomerValue\x12).isthmus.value.v1.GetCustomerValueRequest\x1a*.isthmus.value.v1.GetCustomerValueResponse\"\x0e\xaa\xbb\x18\nvalue:read\x12\x7f\n\x12ListCustomerValues\x12+.isthmus.value.v1.ListCustomerValuesRequest\x1a,.isthmus.value.v1.ListCustomerValuesResponse\"\x0e\xaa\xbb\x18\nvalue:read\x12p\n\rGetValueModel\x12&.isthmus.value.v1.GetValueModelRequest\x1a\'.isthmus.value.v1.GetValueModelResponse\"\x0e\xaa\xbb\x18\nvalue:read\x12w\n\x0fRefitValueModel\x12(.isthmus.value.v1.RefitValueModelRequest\x1a).isthmus.value.v1.RefitValueModelResponse\"\x0f\xaa\xbb\x18\x0bvalue:adminb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cisthmus/value/v1/value.proto\x12\x10isthmus.value.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eisthmus/common/v1/common.proto\"@\n\x08RfmScore\x12\x0f\n\x07recency\x18\x01 \x01(\x05\x12\x11\n\tfrequency\x18\x02 \x01(\x05\x12\x10\n\x08monetary\x18\x03 \x01(\x05\"\xa0\x07\n\rCustomerValue\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12)\n\x07revenue\x18\x02 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12/\n\rcost_of_goods\x18\x03 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12/\n\rcost_to_serve\x18\x04 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12(\n\x06margin\x18\x05 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x32\n\x10historical_value\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x31\n\x0fpredicted_value\x18\x07 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x1a\n\x12\x65xpected_purchases\x18\x08 \x01(\x01\x12\x19\n\x11\x61live_probability\x18\t \x01(\x01\x12\x30\n\x0e\x65xpected_spend\x18\n \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x30\n\x0elifetime_value\x18\x0b \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12*\n\x04tier\x18\x0c \x01(\x0e\x32\x1c.isthmus.common.v1.ValueTier\x12\'\n\x03rfm\x18\r \x01(\x0b\x32\x1a.isthmus.value.v1.RfmScore\x12\x12\n\nchurn_risk\x18\x0e \x01(\x08\x12\x33\n\x0c\x63hurn_reason\x18\x0f \x01(\x0e\x32\x1d.isthmus.value.v1.ChurnReason\x12\x0e\n\x06orders\x18\x10 \x01(\x05\x12\x18\n\x10repeat_purchases\x18\x11 \x01(\x05\x12\x37\n\x13\x66irst_purchase_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12last_purchase_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08model_id\x18\x14 \x01(\t\x12\x35\n\x0bupdate_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x07version\x18\x16 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12(\n\x06\x63redit\x18\x17 \x01(\x0b\x32\x18.isthmus.value.v1.Credit\"\xae\x02\n\x06\x43redit\x12+\n\x04rank\x18\x01 \x01(\x0e\x32\x1d.isthmus.common.v1.CreditRank\x12\x0f\n\x07reasons\x18\x02 \x03(\t\x12-\n\x0boutstanding\x18\x03 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12)\n\x07overdue\x18\x04 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x16\n\x0eoverdue_orders\x18\x05 \x01(\x05\x12\x18\n\x10payment_failures\x18\x06 \x01(\x05\x12\x15\n\rlate_payments\x18\x07 \x01(\x05\x12\x13\n\x0bpaid_orders\x18\x08 \x01(\x05\x12.\n\nas_of_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"4\n\x17GetCustomerValueRequest\x12\x19\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"S\n\x18GetCustomerValueResponse\x12\x37\n\x0e\x63ustomer_value\x18\x01 \x01(\x0b\x32\x1f.isthmus.value.v1.CustomerValue\"\xe9\x01\n\x19ListCustomerValuesRequest\x12/\n\x07ranking\x18\x01 \x01(\x0e\x32\x1e.isthmus.value.v1.ValueRanking\x12*\n\x04tier\x18\x02 \x01(\x0e\x32\x1c.isthmus.common.v1.ValueTier\x12\x14\n\x0c\x61t_risk_only\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12\x32\n\x0b\x63redit_rank\x18\x06 \x01(\x0e\x32\x1d.isthmus.common.v1.CreditRank\"o\n\x1aListCustomerValuesResponse\x12\x38\n\x0f\x63ustomer_values\x18\x01 \x03(\x0b\x32\x1f.isthmus.value.v1.CustomerValue\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x16\n\x14GetValueModelRequest\"D\n\x15GetValueModelResponse\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.isthmus.value.v1.ValueModel\"\x18\n\x16RefitValueModelRequest\"x\n\x17RefitValueModelResponse\x12+\n\x05model\x18\x01 \x01(\x0b\x32\x1c.isthmus.value.v1.ValueModel\x12\x30\n\x07outcome\x18\x02 \x01(\x0e\x32\x1f.isthmus.common.v1.WriteOutcome\"A\n\x0f\x42gNbdParameters\x12\t\n\x01r\x18\x01 \x01(\x01\x12\r\n\x05\x61lpha\x18\x02 \x01(\x01\x12\t\n\x01\x61\x18\x03 \x01(\x01\x12\t\n\x01\x62\x18\x04 \x01(\x01\";\n\x14GammaGammaParameters\x12\t\n\x01p\x18\x01 \x01(\x01\x12\t\n\x01q\x18\x02 \x01(\x01\x12\r\n\x05gamma\x18\x03 \x01(\x01\"\x9f\x03\n\nValueModel\x12\x16\n\x08model_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12,\n\x08\x66it_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tcustomers\x18\x03 \x01(\x03\x12\x31\n\x06\x62g_nbd\x18\x04 \x01(\x0b\x32!.isthmus.value.v1.BgNbdParameters\x12;\n\x0bgamma_gamma\x18\x05 \x01(\x0b\x32&.isthmus.value.v1.GammaGammaParameters\x12-\n\x0btier_a_from\x18\x06 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12-\n\x0btier_b_from\x18\x07 \x01(\x0b\x32\x18.isthmus.common.v1.Money\x12\x1a\n\x12recency_boundaries\x18\x08 \x03(\x01\x12\x1c\n\x14\x66requency_boundaries\x18\t \x03(\x01\x12\x1b\n\x13monetary_boundaries\x18\n \x03(\x01\x12\x13\n\x0b\x66it_seconds\x18\x0b \x01(\x01*m\n\x0b\x43hurnReason\x12\x1c\n\x18\x43HURN_REASON_UNSPECIFIED\x10\x00\x12&\n\"CHURN_REASON_LOW_ALIVE_PROBABILITY\x10\x01\x12\x18\n\x14\x43HURN_REASON_OVERDUE\x10\x02*h\n\x0cValueRanking\x12\x1d\n\x19VALUE_RANKING_UNSPECIFIED\x10\x00\x12\x1c\n\x18VALUE_RANKING_HISTORICAL\x10\x01\x12\x1b\n\x17VALUE_RANKING_PREDICTED\x10\x02\x32\xf5\x03\n\x0cValueService\x12y\n\x10GetCustomerValue\x12).isthmus.value.v1.GetCustomerValueRequest\x1a*.isthmus.value.v1.GetCustomerValueResponse\"\x0e\xaa\xbb\x18\nvalue:read\x12\x7f\n\x12ListCustomerValues\x12+.isthmus.value.v1.ListCustomerValuesRequest\x1a,.isthmus.value.v1.ListCustomerValuesResponse\"\x0e\xaa\xbb\x18\nvalue:read\x12p\n\rGetValueModel\x12&.isthmus.value.v1.GetValueModelRequest\x1a\'.isthmus.value.v1.GetValueModelResponse\"\x0e\xaa\xbb\x18\nvalue:read\x12w\n\x0fRefitValueModel\x12(.isthmus.value.v1.RefitValueModelRequest\x1a).isthmus.value.v1.RefitValueModelResponse\"\x0f\xaa\xbb\x18\x0bvalue:adminb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,36 +50,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VALUESERVICE'].methods_by_name['GetValueModel']._serialized_options = b'\252\273\030\nvalue:read'
   _globals['_VALUESERVICE'].methods_by_name['RefitValueModel']._loaded_options = None
   _globals['_VALUESERVICE'].methods_by_name['RefitValueModel']._serialized_options = b'\252\273\030\013value:admin'
-  _globals['_CHURNREASON']._serialized_start=2327
-  _globals['_CHURNREASON']._serialized_end=2436
-  _globals['_VALUERANKING']._serialized_start=2438
-  _globals['_VALUERANKING']._serialized_end=2542
+  _globals['_CHURNREASON']._serialized_start=2726
+  _globals['_CHURNREASON']._serialized_end=2835
+  _globals['_VALUERANKING']._serialized_start=2837
+  _globals['_VALUERANKING']._serialized_end=2941
   _globals['_RFMSCORE']._serialized_start=148
   _globals['_RFMSCORE']._serialized_end=212
   _globals['_CUSTOMERVALUE']._serialized_start=215
-  _globals['_CUSTOMERVALUE']._serialized_end=1101
-  _globals['_GETCUSTOMERVALUEREQUEST']._serialized_start=1103
-  _globals['_GETCUSTOMERVALUEREQUEST']._serialized_end=1155
-  _globals['_GETCUSTOMERVALUERESPONSE']._serialized_start=1157
-  _globals['_GETCUSTOMERVALUERESPONSE']._serialized_end=1240
-  _globals['_LISTCUSTOMERVALUESREQUEST']._serialized_start=1243
-  _globals['_LISTCUSTOMERVALUESREQUEST']._serialized_end=1424
-  _globals['_LISTCUSTOMERVALUESRESPONSE']._serialized_start=1426
-  _globals['_LISTCUSTOMERVALUESRESPONSE']._serialized_end=1537
-  _globals['_GETVALUEMODELREQUEST']._serialized_start=1539
-  _globals['_GETVALUEMODELREQUEST']._serialized_end=1561
-  _globals['_GETVALUEMODELRESPONSE']._serialized_start=1563
-  _globals['_GETVALUEMODELRESPONSE']._serialized_end=1631
-  _globals['_REFITVALUEMODELREQUEST']._serialized_start=1633
-  _globals['_REFITVALUEMODELREQUEST']._serialized_end=1657
-  _globals['_REFITVALUEMODELRESPONSE']._serialized_start=1659
-  _globals['_REFITVALUEMODELRESPONSE']._serialized_end=1779
-  _globals['_BGNBDPARAMETERS']._serialized_start=1781
-  _globals['_BGNBDPARAMETERS']._serialized_end=1846
-  _globals['_GAMMAGAMMAPARAMETERS']._serialized_start=1848
-  _globals['_GAMMAGAMMAPARAMETERS']._serialized_end=1907
-  _globals['_VALUEMODEL']._serialized_start=1910
-  _globals['_VALUEMODEL']._serialized_end=2325
-  _globals['_VALUESERVICE']._serialized_start=2545
-  _globals['_VALUESERVICE']._serialized_end=3046
+  _globals['_CUSTOMERVALUE']._serialized_end=1143
+  _globals['_CREDIT']._serialized_start=1146
+  _globals['_CREDIT']._serialized_end=1448
+  _globals['_GETCUSTOMERVALUEREQUEST']._serialized_start=1450
+  _globals['_GETCUSTOMERVALUEREQUEST']._serialized_end=1502
+  _globals['_GETCUSTOMERVALUERESPONSE']._serialized_start=1504
+  _globals['_GETCUSTOMERVALUERESPONSE']._serialized_end=1587
+  _globals['_LISTCUSTOMERVALUESREQUEST']._serialized_start=1590
+  _globals['_LISTCUSTOMERVALUESREQUEST']._serialized_end=1823
+  _globals['_LISTCUSTOMERVALUESRESPONSE']._serialized_start=1825
+  _globals['_LISTCUSTOMERVALUESRESPONSE']._serialized_end=1936
+  _globals['_GETVALUEMODELREQUEST']._serialized_start=1938
+  _globals['_GETVALUEMODELREQUEST']._serialized_end=1960
+  _globals['_GETVALUEMODELRESPONSE']._serialized_start=1962
+  _globals['_GETVALUEMODELRESPONSE']._serialized_end=2030
+  _globals['_REFITVALUEMODELREQUEST']._serialized_start=2032
+  _globals['_REFITVALUEMODELREQUEST']._serialized_end=2056
+  _globals['_REFITVALUEMODELRESPONSE']._serialized_start=2058
+  _globals['_REFITVALUEMODELRESPONSE']._serialized_end=2178
+  _globals['_BGNBDPARAMETERS']._serialized_start=2180
+  _globals['_BGNBDPARAMETERS']._serialized_end=2245
+  _globals['_GAMMAGAMMAPARAMETERS']._serialized_start=2247
+  _globals['_GAMMAGAMMAPARAMETERS']._serialized_end=2306
+  _globals['_VALUEMODEL']._serialized_start=2309
+  _globals['_VALUEMODEL']._serialized_end=2724
+  _globals['_VALUESERVICE']._serialized_start=2944
+  _globals['_VALUESERVICE']._serialized_end=3445
 # @@protoc_insertion_point(module_scope)

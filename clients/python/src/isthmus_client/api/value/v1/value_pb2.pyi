@@ -41,7 +41,7 @@ class RfmScore(_message.Message):
     def __init__(self, recency: _Optional[int] = ..., frequency: _Optional[int] = ..., monetary: _Optional[int] = ...) -> None: ...
 
 class CustomerValue(_message.Message):
-    __slots__ = ("customer_id", "revenue", "cost_of_goods", "cost_to_serve", "margin", "historical_value", "predicted_value", "expected_purchases", "alive_probability", "expected_spend", "lifetime_value", "tier", "rfm", "churn_risk", "churn_reason", "orders", "repeat_purchases", "first_purchase_time", "last_purchase_time", "model_id", "update_time", "version")
+    __slots__ = ("customer_id", "revenue", "cost_of_goods", "cost_to_serve", "margin", "historical_value", "predicted_value", "expected_purchases", "alive_probability", "expected_spend", "lifetime_value", "tier", "rfm", "churn_risk", "churn_reason", "orders", "repeat_purchases", "first_purchase_time", "last_purchase_time", "model_id", "update_time", "version", "credit")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     REVENUE_FIELD_NUMBER: _ClassVar[int]
     COST_OF_GOODS_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +64,7 @@ class CustomerValue(_message.Message):
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     revenue: _common_pb2.Money
     cost_of_goods: _common_pb2.Money
@@ -86,7 +87,30 @@ class CustomerValue(_message.Message):
     model_id: str
     update_time: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    credit: Credit
+    def __init__(self, customer_id: _Optional[str] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_of_goods: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cost_to_serve: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., historical_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., predicted_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., expected_purchases: _Optional[float] = ..., alive_probability: _Optional[float] = ..., expected_spend: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., lifetime_value: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., rfm: _Optional[_Union[RfmScore, _Mapping]] = ..., churn_risk: _Optional[bool] = ..., churn_reason: _Optional[_Union[ChurnReason, str]] = ..., orders: _Optional[int] = ..., repeat_purchases: _Optional[int] = ..., first_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_purchase_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., model_id: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., credit: _Optional[_Union[Credit, _Mapping]] = ...) -> None: ...
+
+class Credit(_message.Message):
+    __slots__ = ("rank", "reasons", "outstanding", "overdue", "overdue_orders", "payment_failures", "late_payments", "paid_orders", "as_of_time")
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    LATE_PAYMENTS_FIELD_NUMBER: _ClassVar[int]
+    PAID_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
+    rank: _common_pb2.CreditRank
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    outstanding: _common_pb2.Money
+    overdue: _common_pb2.Money
+    overdue_orders: int
+    payment_failures: int
+    late_payments: int
+    paid_orders: int
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, rank: _Optional[_Union[_common_pb2.CreditRank, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., outstanding: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., overdue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., overdue_orders: _Optional[int] = ..., payment_failures: _Optional[int] = ..., late_payments: _Optional[int] = ..., paid_orders: _Optional[int] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetCustomerValueRequest(_message.Message):
     __slots__ = ("customer_id",)
@@ -101,18 +125,20 @@ class GetCustomerValueResponse(_message.Message):
     def __init__(self, customer_value: _Optional[_Union[CustomerValue, _Mapping]] = ...) -> None: ...
 
 class ListCustomerValuesRequest(_message.Message):
-    __slots__ = ("ranking", "tier", "at_risk_only", "page_size", "page_token")
+    __slots__ = ("ranking", "tier", "at_risk_only", "page_size", "page_token", "credit_rank")
     RANKING_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
     AT_RISK_ONLY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_RANK_FIELD_NUMBER: _ClassVar[int]
     ranking: ValueRanking
     tier: _common_pb2.ValueTier
     at_risk_only: bool
     page_size: int
     page_token: str
-    def __init__(self, ranking: _Optional[_Union[ValueRanking, str]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., at_risk_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    credit_rank: _common_pb2.CreditRank
+    def __init__(self, ranking: _Optional[_Union[ValueRanking, str]] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., at_risk_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., credit_rank: _Optional[_Union[_common_pb2.CreditRank, str]] = ...) -> None: ...
 
 class ListCustomerValuesResponse(_message.Message):
     __slots__ = ("customer_values", "next_page_token")

@@ -26,8 +26,9 @@ if _version_not_supported:
 
 
 class ValueServiceStub:
-    """Customer value, tiers and the fitted models. Values are computed from orders.OrderPaid,
-    OrderReturned, OrderCancelled and service_requests.ServiceRequestOpened (events, not calls); they
+    """Customer value, tiers, credit ranks and the fitted models. Values are computed from
+    orders.OrderPlaced, OrderPaid, OrderReturned, OrderCancelled and
+    service_requests.ServiceRequestOpened (events, not calls); they
     follow customer merges and are removed on erasure. Amounts are in the reporting currency
     (ISTHMUS_VALUE_CURRENCY).
     """
@@ -61,8 +62,9 @@ class ValueServiceStub:
 
 
 class ValueServiceServicer:
-    """Customer value, tiers and the fitted models. Values are computed from orders.OrderPaid,
-    OrderReturned, OrderCancelled and service_requests.ServiceRequestOpened (events, not calls); they
+    """Customer value, tiers, credit ranks and the fitted models. Values are computed from
+    orders.OrderPlaced, OrderPaid, OrderReturned, OrderCancelled and
+    service_requests.ServiceRequestOpened (events, not calls); they
     follow customer merges and are removed on erasure. Amounts are in the reporting currency
     (ISTHMUS_VALUE_CURRENCY).
     """
@@ -77,7 +79,7 @@ class ValueServiceServicer:
 
     def ListCustomerValues(self, request, context):
         """Customers ranked by value (or predicted value, or churn risk), best first, pageable; filters by
-        tier and at-risk.
+        tier, at-risk and credit rank.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -131,8 +133,9 @@ def add_ValueServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ValueService:
-    """Customer value, tiers and the fitted models. Values are computed from orders.OrderPaid,
-    OrderReturned, OrderCancelled and service_requests.ServiceRequestOpened (events, not calls); they
+    """Customer value, tiers, credit ranks and the fitted models. Values are computed from
+    orders.OrderPlaced, OrderPaid, OrderReturned, OrderCancelled and
+    service_requests.ServiceRequestOpened (events, not calls); they
     follow customer merges and are removed on erasure. Amounts are in the reporting currency
     (ISTHMUS_VALUE_CURRENCY).
     """
