@@ -10,8 +10,9 @@ Naive datetimes are UTC: SQLite hands stored instants back without a zone.
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -26,6 +27,18 @@ MAX_SECONDS = 253_402_300_799
 # google.protobuf.Duration: +-10,000 years.
 MAX_DURATION_SECONDS = 315_576_000_000
 _NANOS = 1_000_000_000
+
+
+_D = TypeVar("_D", bound=date)
+
+
+def add_months(moment: _D, months: int) -> _D:
+    """The same day ``months`` later (earlier when negative); the month's last day when it is shorter:
+    31 January and one month is 28 (or 29) February."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def aware(value: datetime) -> datetime:

@@ -9,7 +9,6 @@ rest as debt, which later credits pay off before they count.
 
 from __future__ import annotations
 
-import calendar
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,13 +86,6 @@ class Lot:
     def fifo_key(self) -> tuple[datetime, datetime, str]:
         expires = self.expires_at.replace(tzinfo=None) if self.expires_at else FOREVER
         return expires, self.earned_at.replace(tzinfo=None), self.lot_id
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def proportion(whole: int, part: Decimal, of: Decimal) -> int:

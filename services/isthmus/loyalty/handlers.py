@@ -21,8 +21,9 @@ from isthmus.kernel.errors import FailedPrecondition, NotFound, key_reused
 from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
+from isthmus.kernel.timestamps import add_months
 from isthmus.loyalty import codec
-from isthmus.loyalty.domain import SYSTEM, Account, Actor, Entry, EntryKind, add_months, proportion
+from isthmus.loyalty.domain import SYSTEM, Account, Actor, Entry, EntryKind, proportion
 from isthmus.loyalty.programme import Basket, Programme, Tier
 from isthmus.loyalty.store import LoyaltyRepository, OrderPoints
 from isthmus_client.api.common.v1 import common_pb2

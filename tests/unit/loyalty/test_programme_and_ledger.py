@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from isthmus.kernel.errors import FailedPrecondition
-from isthmus.loyalty.domain import Account, EntryKind, add_months, proportion
+from isthmus.kernel.timestamps import add_months
+from isthmus.loyalty.domain import Account, EntryKind, proportion
 from isthmus.loyalty.programme import DEFAULT, Basket, load, parse
 from isthmus.platform.config import ConfigError
 
