@@ -257,7 +257,8 @@ class GrpcHub:
             pay = orders_pb2.PayOrderRequest(
                 order_id=order.order_id,
                 expected_version=order.version,
-                amount=order.total,
+                # The total, or the first instalment of a flex-pay plan (what checkout took).
+                amount=order.due_at_checkout if order.HasField("due_at_checkout") else order.total,
                 payment_reference=record.get("payment_reference")
                 or f"{system}:{record['external_order_id']}",
                 pay_time=mapping._ts(record["paid_at"]),
@@ -269,6 +270,8 @@ class GrpcHub:
             )
             order = (await self._call("PayOrder", self.orders.PayOrder, pay)).order
         before = order.version
+        for instalment in mapping.pay_instalments(system, instance, order, record):
+            order = (await self._call("PayInstalment", self.orders.PayInstalment, instalment)).order
         cancel = mapping.cancel_order(system, instance, order, record)
         if cancel is not None:
             order = (await self._call("CancelOrder", self.orders.CancelOrder, cancel)).order

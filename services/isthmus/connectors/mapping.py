@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from decimal import Decimal
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -133,6 +134,8 @@ def create_order(
                 shipping_method=line.get("shipping_method", ""),
                 expected_ship_date=_date(line.get("expected_ship_date")),
                 expected_delivery_date=_date(line.get("expected_delivery_date")),
+                instalments=line.get("instalments", 0),
+                payment_method=line.get("payment_method", ""),
             )
             for line in record["lines"]
         ],
@@ -183,6 +186,29 @@ def cancel_order(
         cancel_time=_ts(record["cancelled_at"]),
         request_id=_once("cancel", system, record["external_order_id"]),
     )
+
+
+def pay_instalments(
+    system: str, instance: str, order: order_pb2.Order, record: Record
+) -> list[orders_pb2.PayInstalmentRequest]:
+    """The flex-pay instalments the source says were paid (``instalments_paid``, checkout included)
+    that the order does not hold paid yet, in order."""
+    paid = record.get("instalments_paid") or 0
+    if paid < 2 or order.state in (order_pb2.ORDER_STATE_PLACED, order_pb2.ORDER_STATE_CANCELLED):
+        return []
+    key = record["external_order_id"]
+    return [
+        orders_pb2.PayInstalmentRequest(
+            order_id=order.order_id,
+            number=i.number,
+            amount=i.amount,
+            payment_reference=f"{system}:{key}:{i.number}",
+            actor=_connector_actor(instance),
+            request_id=_once(f"instalment-{i.number}", system, key),
+        )
+        for i in order.instalments
+        if 1 < i.number <= paid and not i.HasField("pay_time") and Decimal(i.amount.amount or "0") > 0
+    ]
 
 
 def ship_order(

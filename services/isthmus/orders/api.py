@@ -19,8 +19,8 @@ from isthmus.kernel.money import Money, check_currency
 from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import opt_date, opt_ts
 from isthmus.kernel.violations import Violations
-from isthmus.orders import codec, commands, handlers, returns
-from isthmus.orders.domain import Adjustment, Coupon, Kind, Line, ReturnLine
+from isthmus.orders import codec, commands, handlers, payments, returns
+from isthmus.orders.domain import MAX_INSTALMENTS, Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.metrics import order_figures
 from isthmus.orders.store import Record
@@ -44,6 +44,18 @@ def _promised(line: order_pb2.OrderLine, where: str, v: Violations) -> tuple[dat
     if ship and arrive and arrive < ship:
         v.add(f"{where}.expected_delivery_date", f"{arrive} is before expected_ship_date {ship}")
     return ship, arrive
+
+
+MAX_PAYMENT_METHOD = 64
+
+
+def _payment_method(value: str, field: str, v: Violations) -> str:
+    """A payment method as given, trimmed: at most 64 printable characters (boundary.py refuses
+    control characters in every string)."""
+    method = value.strip()
+    if len(method) > MAX_PAYMENT_METHOD:
+        v.add(field, f"at most {MAX_PAYMENT_METHOD} characters, not {len(method)}")
+    return method
 
 
 def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | None:
@@ -92,9 +104,16 @@ def place_order(
             v.add(f"lines[{i}].quantity", "must be positive")
         price = money_in(x.unit_price, f"lines[{i}].unit_price", currency, v) if currency else None
         ship, arrive = _promised(x, f"lines[{i}]", v)
+        if not 0 <= x.instalments <= MAX_INSTALMENTS:
+            v.add(
+                f"lines[{i}].instalments",
+                f"0 to {MAX_INSTALMENTS} (0 or 1: paid at once), not {x.instalments}",
+            )
+        method = _payment_method(x.payment_method, f"lines[{i}].payment_method", v)
         if price is not None:
             line = Line(line_id, x.sku, x.description, x.quantity, price, x.shipping_method, x.category)
             line.expected_ship, line.expected_delivery = ship, arrive
+            line.instalments, line.payment_method = x.instalments, method
             lines.append(line)
     adjustments: list[Adjustment] = []
     for i, a in enumerate(r.adjustments):
@@ -396,6 +415,63 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 reason_name = label(order_pb2.ReturnReason, x.reason_code).lower()
                 order_figures().returned.labels(reason_name).inc(x.quantity)
         return answer
+
+    async def PayInstalment(self, request: orders_pb2.PayInstalmentRequest, context: Any) -> Message:
+        v = Violations()
+        v.required(order_id=request.order_id, payment_reference=request.payment_reference)
+        if request.number < 2:
+            v.add("number", "the instalment paid, 2 or more (the first is paid with PayOrder)")
+        amount = None
+        if not request.HasField("amount"):
+            v.add("amount", "required: the instalment's amount")
+        else:
+            amount = v.guard(
+                lambda: Money.parse(request.amount.amount, request.amount.currency_code, "amount")
+            )
+        at = v.guard(lambda: opt_ts(request, "pay_time"))
+        v.raise_any()
+        handlers.check_version(request.expected_version)
+        assert amount is not None
+        cmd = commands.PayInstalment(
+            request.order_id,
+            request.expected_version,
+            request.number,
+            amount,
+            request.payment_reference,
+            at,
+            codec.caller(request.actor),
+        )
+
+        async def pay(uow: Uow) -> Message:
+            order = codec.order(await payments.pay_instalment(cmd, uow))
+            return orders_pb2.PayInstalmentResponse(order=order, outcome=APPLIED)
+
+        return await self._once(request, pay)
+
+    async def ChangePaymentMethod(
+        self, request: orders_pb2.ChangePaymentMethodRequest, context: Any
+    ) -> Message:
+        v = Violations()
+        v.required(order_id=request.order_id, payment_method=request.payment_method.strip())
+        method = _payment_method(request.payment_method, "payment_method", v)
+        for i, line_id in enumerate(request.line_ids):
+            v.required(**{f"line_ids[{i}]": line_id})
+        v.raise_any()
+        handlers.check_version(request.expected_version)
+        cmd = commands.ChangePaymentMethod(
+            request.order_id,
+            request.expected_version,
+            list(dict.fromkeys(request.line_ids)),
+            method,
+            request.reason,
+            codec.caller(request.actor),
+        )
+
+        async def change(uow: Uow) -> Message:
+            order = codec.order(await payments.change_payment_method(cmd, uow))
+            return orders_pb2.ChangePaymentMethodResponse(order=order, outcome=APPLIED)
+
+        return await self._once(request, change)
 
     def _backorder_lines(self, request: Any, *, release: bool) -> commands.ChangeBackorder:
         v = Violations()

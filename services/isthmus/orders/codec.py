@@ -17,6 +17,7 @@ from isthmus.orders.domain import (
     Adjustment,
     Cancellation,
     Coupon,
+    Instalment,
     Kind,
     Line,
     Order,
@@ -89,6 +90,8 @@ def line(value: Line, quantity: int | None = None) -> order_pb2.OrderLine:
         backordered_quantity=value.backordered_quantity,
         expected_ship_date=to_date(value.expected_ship),
         expected_delivery_date=to_date(value.expected_delivery),
+        instalments=value.instalments,
+        payment_method=value.payment_method,
     )
 
 
@@ -121,11 +124,31 @@ def order_return(value: OrderReturn) -> order_pb2.OrderReturn:
         refund=money(value.refund),
         actor=actor(value.actor),
         return_time=ts(value.returned_at),
+        instalments_reduced=money(value.instalments_reduced) if value.instalments_reduced else None,
     )
+
+
+def instalment(value: Instalment, currency: str) -> order_pb2.OrderInstalment:
+    return order_pb2.OrderInstalment(
+        number=value.number,
+        due_date=to_date(value.due),
+        amount=money(value.amount(currency)),
+        parts=[order_pb2.InstalmentPart(line_id=k, amount=money(v)) for k, v in value.parts.items()],
+        pay_time=ts(value.paid_at),
+        payment_reference=value.reference,
+    )
+
+
+def from_instalment(m: order_pb2.OrderInstalment) -> Instalment:
+    due = opt_date(m, "due_date", "due_date")
+    assert due is not None, "a stored instalment has its due date"
+    parts = {p.line_id: from_money(p.amount) for p in m.parts}
+    return Instalment(m.number, due, parts, opt_ts(m, "pay_time"), m.payment_reference)
 
 
 def order(value: Order) -> order_pb2.Order:
     totals = value.totals
+    due_now, paid, owed = value.payment_figures(totals.total)
     message = order_pb2.Order(
         order_id=value.order_id,
         source_system=value.source_system,
@@ -161,6 +184,10 @@ def order(value: Order) -> order_pb2.Order:
         customer_state=order_pb2.CUSTOMER_STATE_PENDING
         if value.customer_pending
         else order_pb2.CUSTOMER_STATE_KNOWN,
+        instalments=[instalment(i, value.currency) for i in value.instalments],
+        due_at_checkout=money(due_now),
+        paid_total=money(paid),
+        balance_due=money(owed),
     )
     if value.cancellation is not None:
         c = value.cancellation
@@ -200,6 +227,8 @@ def from_order(m: order_pb2.Order) -> Order:
                 x.backordered_quantity,
                 opt_date(x, "expected_ship_date", "expected_ship_date"),
                 opt_date(x, "expected_delivery_date", "expected_delivery_date"),
+                x.instalments,
+                x.payment_method,
             )
             for x in m.lines
         ],
@@ -248,10 +277,12 @@ def from_order(m: order_pb2.Order) -> Order:
                 from_money(r.refund),
                 from_actor(r.actor),
                 from_ts(r.return_time),
+                from_money(r.instalments_reduced) if r.HasField("instalments_reduced") else None,
             )
             for r in m.returns
         ],
         version=m.version,
+        instalments=[from_instalment(i) for i in m.instalments],
     )
     if m.HasField("cancellation"):
         c = m.cancellation

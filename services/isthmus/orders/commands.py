@@ -48,8 +48,11 @@ class PlaceOrder:
                     "unit_price": x.unit_price.text(),
                     "shipping_method": x.shipping_method,
                     "category": x.category,
+                    # 0 or 1 is "at once" (and absent from fingerprints stored before flex-pay).
+                    "instalments": x.instalments if x.instalments > 1 else 0,
                     # Not the promised dates: a source re-sends an order whose estimate moved, and the
-                    # order keeps the promise made when it was taken (not a different order).
+                    # order keeps the promise made when it was taken (not a different order). Nor the
+                    # payment method, which ChangePaymentMethod may have changed since.
                 }
                 for x in self.lines
             ],
@@ -107,6 +110,27 @@ class ReturnLines:
     exchange: bool
     actor: Actor = field(default_factory=Actor)
     at: datetime | None = None
+
+
+@dataclass
+class PayInstalment:
+    order_id: str
+    expected_version: int
+    number: int
+    amount: Money
+    payment_reference: str
+    at: datetime | None = None
+    actor: Actor = field(default_factory=Actor)
+
+
+@dataclass
+class ChangePaymentMethod:
+    order_id: str
+    expected_version: int
+    line_ids: list[str]
+    payment_method: str
+    reason: str = ""
+    actor: Actor = field(default_factory=Actor)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Orders: lines, adjustments, totals, the lifecycle state machine, returns and backorders. No I/O."""
+"""Orders: lines, adjustments, totals, the lifecycle state machine, flex-pay instalments, returns and
+backorders. No I/O."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from isthmus.kernel.errors import (
     stale_version,
 )
 from isthmus.kernel.money import Money, allocate, share, total
+from isthmus.kernel.timestamps import add_months
 from isthmus_client import errors as reasons
 
 
@@ -49,7 +51,12 @@ ALLOWED: dict[str, tuple[State, ...]] = {
     "return": (State.SHIPPED, State.DELIVERED, State.COMPLETED),
     "backorder": (State.PLACED, State.PAID),
     "release": (State.PLACED, State.PAID, State.SHIPPED),
+    "pay an instalment of": (State.PAID, State.SHIPPED, State.DELIVERED, State.COMPLETED),
+    "change the payment method of": (State.PLACED, State.PAID, State.SHIPPED, State.DELIVERED),
 }
+
+# Flex-pay: at most this many monthly instalments for a line.
+MAX_INSTALMENTS = 24
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ class Line:
     backordered_quantity: int = 0
     expected_ship: date | None = None  # as promised when the order was taken
     expected_delivery: date | None = None
+    instalments: int = 0  # flex-pay: paid in this many monthly instalments (0 or 1: at once)
+    payment_method: str = ""
 
     @property
     def line_total(self) -> Money:
@@ -115,6 +124,25 @@ class OrderReturn:
     refund: Money
     actor: Actor
     returned_at: datetime
+    instalments_reduced: Money | None = None  # the part of the refund taken off unpaid instalments
+
+
+@dataclass
+class Instalment:
+    """What is due on one date of a flex-pay plan, per line ("" for shipping and fees)."""
+
+    number: int
+    due: date
+    parts: dict[str, Money]
+    paid_at: datetime | None = None
+    reference: str = ""
+
+    def amount(self, currency: str) -> Money:
+        return total(self.parts.values(), currency)
+
+    def open(self, currency: str) -> bool:
+        """Still to be paid: unpaid, and not taken down to nothing by returns."""
+        return self.paid_at is None and not self.amount(currency).is_zero()
 
 
 @dataclass(frozen=True)
@@ -223,6 +251,8 @@ class Order:
     version: int = 1
     # The customer master has not announced customer_id yet (docs/orders.md, "Customers it names").
     customer_pending: bool = False
+    # The flex-pay plan (``plan``), when a line is paid in instalments.
+    instalments: list[Instalment] = field(default_factory=list)
 
     @property
     def totals(self) -> Totals:
@@ -231,6 +261,55 @@ class Order:
     @property
     def refunded_total(self) -> Money:
         return total([r.refund for r in self.returns], self.currency)
+
+    # --- payment ---------------------------------------------------------------------------------
+
+    def plan(self) -> None:
+        """Works out the flex-pay plan, once the lines and adjustments are final (at creation).
+
+        Each flex-pay line's worth to the customer (``line_nets``: its total less its discounts plus
+        its tax) is split evenly over its instalments, the odd minor units to the first; the first
+        instalment also holds the lines paid at once and the order's shipping and fees. The first is
+        due on the day the order was placed, each next one a month later."""
+        counts = {x.line_id: x.instalments for x in self.lines if x.instalments > 1}
+        if not counts:
+            self.instalments = []
+            return
+        start = self.placed_at.date()
+        plan = [Instalment(k + 1, add_months(start, k), {}) for k in range(max(counts.values()))]
+        totals = self.totals
+        rest = totals.shipping + totals.fees
+        if not rest.is_zero():
+            plan[0].parts[""] = rest
+        for line_id, net in line_nets(self.currency, self.lines, self.adjustments).items():
+            for k, part in enumerate(allocate(net, [1] * counts.get(line_id, 1))):
+                plan[k].parts[line_id] = part
+        self.instalments = plan
+
+    def payment_figures(self, order_total: Money) -> tuple[Money, Money, Money]:
+        """(due at checkout, paid, still owed), given the order's total (the codec has it at hand)."""
+        zero = Money.zero(self.currency)
+        if not self.instalments:
+            paid = self.paid_at is not None
+            owed = zero if paid or self.state is State.CANCELLED else order_total
+            return order_total, order_total if paid else zero, owed
+        c = self.currency
+        paid_total = total([i.amount(c) for i in self.instalments if i.paid_at is not None], c)
+        if self.state is State.CANCELLED:
+            owed = zero
+        elif self.paid_at is None:
+            owed = order_total
+        else:
+            owed = total([i.amount(c) for i in self.instalments if i.paid_at is None], c)
+        return self.instalments[0].amount(c), paid_total, owed
+
+    @property
+    def due_at_checkout(self) -> Money:
+        return self.payment_figures(self.totals.total)[0]
+
+    def next_instalment(self) -> Instalment | None:
+        """The instalment to pay next, if any is left."""
+        return next((i for i in self.instalments if i.open(self.currency)), None)
 
     def line(self, line_id: str, field_path: str) -> Line:
         for line in self.lines:
@@ -259,10 +338,39 @@ class Order:
         self.update_time = now
 
     def pay(self, amount: Money, reference: str, paid_at: datetime, now: datetime) -> None:
-        if amount != self.totals.total:
-            raise InvalidArgument("amount", f"must equal the order total {self.totals.total}, not {amount}")
+        due = self.due_at_checkout
+        if amount != due:
+            what = "the first instalment of its flex-pay plan" if self.instalments else "the order total"
+            raise InvalidArgument("amount", f"must equal {what}, {due}, not {amount}")
         self.state, self.payment_reference, self.paid_at = State.PAID, reference, paid_at
+        if self.instalments:
+            self.instalments[0].paid_at, self.instalments[0].reference = paid_at, reference
         self.touch(now)
+
+    def pay_instalment(
+        self, number: int, amount: Money, reference: str, paid_at: datetime, now: datetime
+    ) -> Instalment:
+        due = self.next_instalment()
+        if due is None:
+            raise FailedPrecondition(f"order {self.order_id} has no instalment left to pay")
+        if number != due.number:
+            raise FailedPrecondition(
+                f"instalment {due.number} of order {self.order_id} is the next one due, not {number}"
+            )
+        owed = due.amount(self.currency)
+        if amount != owed:
+            raise InvalidArgument("amount", f"must equal instalment {number}, {owed}, not {amount}")
+        due.paid_at, due.reference = paid_at, reference
+        self.touch(now)
+        return due
+
+    def change_payment_method(self, line_ids: list[str], method: str, now: datetime) -> list[str]:
+        """Sets the payment method of these lines (every line when none is named); returns their ids."""
+        lines = [self.line(x, f"line_ids[{i}]") for i, x in enumerate(line_ids)] if line_ids else self.lines
+        for line in lines:
+            line.payment_method = method
+        self.touch(now)
+        return [x.line_id for x in lines]
 
     def ship(self, carrier: str, tracking: str, shipped_at: datetime, now: datetime) -> None:
         self.state, self.carrier, self.tracking_number, self.shipped_at = (
@@ -299,7 +407,7 @@ class Order:
     ) -> OrderReturn:
         nets = line_nets(self.currency, self.lines, self.adjustments)
         refunded_units = self._refunded_units()
-        refund = Money.zero(self.currency)
+        refund = reduced = Money.zero(self.currency)
         seen: dict[str, int] = {}
         for i, rl in enumerate(lines):
             line = self.line(rl.line_id, f"lines[{i}].line_id")
@@ -316,15 +424,34 @@ class Order:
             if not exchange:
                 before = refunded_units.get(line_id, 0)
                 net = nets[line_id]
-                refund = (
-                    refund + share(net, before + quantity, line.quantity) - share(net, before, line.quantity)
-                )
+                worth = share(net, before + quantity, line.quantity) - share(net, before, line.quantity)
+                refund = refund + worth
+                reduced = reduced + self._reduce_instalments(line_id, worth)
+        zero = Money.zero(self.currency)
         order_return = OrderReturn(
-            return_id, tuple(lines), exchange, Money.zero(self.currency) if exchange else refund, actor, at
+            return_id,
+            tuple(lines),
+            exchange,
+            zero if exchange else refund,
+            actor,
+            at,
+            reduced if self.instalments else None,
         )
         self.returns.append(order_return)
         self.touch(now)
         return order_return
+
+    def _reduce_instalments(self, line_id: str, worth: Money) -> Money:
+        """Takes ``worth`` off the line's unpaid instalments, the latest first; returns what it took.
+        Returned goods are not paid for: what was not paid yet is owed no more, the rest is refunded."""
+        left = worth
+        for due in reversed(self.instalments):
+            part = due.parts.get(line_id)
+            if due.paid_at is not None or part is None or left.is_zero():
+                continue
+            take = min(part, left)
+            due.parts[line_id], left = part - take, left - take
+        return worth - left
 
     def _refunded_units(self) -> dict[str, int]:
         units: dict[str, int] = {}

@@ -185,6 +185,7 @@ async def create_order(cmd: PlaceOrder, uow: Uow) -> Written:
     for i, raw in enumerate(cmd.coupon_codes):
         await _apply_coupon(uow, order, i, raw.upper(), now)
     check_discounts(order.currency, order.lines, order.adjustments)
+    order.plan()
     message = await uow.orders.add(order, given)
     await uow.orders.add_history(_placed_history(order, now, cmd.actor))
     await uow.emit(events.OrderPlaced(order=message), order)
@@ -220,6 +221,7 @@ async def _create_set(
             order = _place(cmd, now)
             order.customer_pending = cmd.customer_id not in known
             check_discounts(order.currency, order.lines, order.adjustments)
+            order.plan()
         except DomainError as exc:
             outcomes.append(exc)
             continue

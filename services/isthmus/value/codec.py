@@ -95,11 +95,9 @@ def credit_reasons(rank: int, facts: dict[str, Any], currency: str, window_days:
         due = str(facts["oldest_due"])[:10]
         amount = f"{currency} {Money.from_minor(int(facts['overdue']), currency).text()}"
         if overdue == 1:
-            reasons.append(f"1 order unpaid past its due date of {due} ({amount} overdue)")
+            reasons.append(f"1 order with {amount} overdue since {due}")
         else:
-            reasons.append(
-                f"{overdue} orders unpaid past their due dates, the first {due} ({amount} overdue)"
-            )
+            reasons.append(f"{overdue} orders with {amount} overdue, the first since {due}")
     if facts.get("failures"):
         failed = _plural(facts["failures"], "payment", "payments")
         reasons.append(f"{failed} failed in the last {window_days} days")

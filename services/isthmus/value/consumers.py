@@ -8,7 +8,7 @@ share its rows: read together before the first, written together after the last 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,13 @@ from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, service_requ
 from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2
 
-ORDER_EVENTS = ("orders.OrderPlaced", "orders.OrderPaid", "orders.OrderReturned", "orders.OrderCancelled")
+ORDER_EVENTS = (
+    "orders.OrderPlaced",
+    "orders.OrderPaid",
+    "orders.OrderInstalmentPaid",
+    "orders.OrderReturned",
+    "orders.OrderCancelled",
+)
 CASE_EVENTS = ("service_requests.ServiceRequestOpened",)
 CUSTOMER_EVENTS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 
@@ -44,6 +50,9 @@ def paid_order(order: order_pb2.Order, config: ValueConfig, fallback: datetime) 
         placed = from_ts(order.pay_time)
     else:
         placed = fallback
+    next_due = next(
+        (i.due_date for i in order.instalments if not i.HasField("pay_time") and _amount(i.amount) > 0), None
+    )
     return PaidOrder(
         order_id=order.order_id,
         customer_id=order.customer_id,
@@ -53,6 +62,9 @@ def paid_order(order: order_pb2.Order, config: ValueConfig, fallback: datetime) 
         tax=_amount(order.tax_total),
         refundable=refundable,
         cost=handlers.cost_of(dict(order.attributes), config, order.order_id),
+        # An order from before flex-pay does not say what is still owed.
+        balance=_amount(order.balance_due) if order.HasField("balance_due") else None,
+        next_due=date(next_due.year, next_due.month, next_due.day) if next_due is not None else None,
     )
 
 
@@ -69,6 +81,9 @@ async def on_event(uow: Uow, message: Any) -> None:
     elif isinstance(message, orders_pb2.OrderPaid):
         paid_at = from_ts(message.pay_time) if message.HasField("pay_time") else uow.clock()
         await handlers.order_paid(paid_order(message.order, config, uow.clock()), paid_at, uow)
+    elif isinstance(message, orders_pb2.OrderInstalmentPaid):
+        paid_at = from_ts(message.pay_time) if message.HasField("pay_time") else uow.clock()
+        await handlers.instalment_paid(paid_order(message.order, config, uow.clock()), paid_at, uow)
     elif isinstance(message, orders_pb2.OrderReturned):
         r = message.order_return
         await handlers.order_returned(

@@ -63,9 +63,10 @@ class OrderFact:
     cost_returned: int
     cancelled: bool = False
     payment: Payment = Payment.PAID
-    amount: int = 0  # what the customer was asked to pay, tax included (0: not known)
-    due_at: datetime | None = None  # when payment was due (None: no due date known)
-    settled_at: datetime | None = None  # when it was paid, or when the payment failed
+    owed: int = 0  # still owed, tax included: the total until paid, then unpaid instalments
+    due_at: datetime | None = None  # when what is owed is due (None: no due date known)
+    settled_at: datetime | None = None  # when it was paid at checkout, or when the payment failed
+    late_at: datetime | None = None  # the last payment made after its due date
 
     @property
     def net_revenue(self) -> int:
@@ -373,11 +374,12 @@ class Credit:
 def credit(orders: Sequence[OrderFact], now: datetime, s: CreditSettings) -> Credit:
     """How safely the customer can be sold to on credit, from how their orders were paid, at ``now``.
 
-    POOR: an order unpaid past its due date, or two strikes (a payment failed, an order paid late)
-    within the window. FAIR: one strike. GOOD: ``good_after`` orders paid and nothing against the
-    customer. NEW: fewer paid orders, nothing against. UNSPECIFIED: no order at all. ``review_at`` is
-    the next moment at which the same facts rank differently (an unpaid order falls due, a strike
-    leaves the window), so that a stored rank is worked out again then.
+    POOR: something owed past its due date (an order not paid at checkout, a flex-pay instalment), or
+    two strikes (a payment failed, a payment made late) within the window. FAIR: one strike. GOOD:
+    ``good_after`` orders paid and nothing against the customer. NEW: fewer paid orders, nothing
+    against. UNSPECIFIED: no order at all. ``review_at`` is the next moment at which the same facts
+    rank differently (something owed falls due, a strike leaves the window), so that a stored rank
+    is worked out again then.
     """
     if not orders:
         return Credit()
@@ -387,28 +389,26 @@ def credit(orders: Sequence[OrderFact], now: datetime, s: CreditSettings) -> Cre
     oldest: datetime | None = None
     later: list[datetime] = []
     for o in orders:
-        if o.payment is Payment.UNPAID:
-            if o.cancelled:
-                continue
-            outstanding += o.amount
-            if o.due_at is not None and o.due_at <= now:
-                overdue += o.amount
-                overdue_orders += 1
-                oldest = o.due_at if oldest is None else min(oldest, o.due_at)
-            elif o.due_at is not None:
-                later.append(o.due_at)
-        elif o.payment is Payment.FAILED:
+        if o.payment is Payment.FAILED:
             at = o.settled_at or o.placed_at
             if at > since:
                 failures += 1
                 later.append(at + window)
-        else:
-            if not o.cancelled:
-                paid += 1
-            settled = o.settled_at
-            if settled is not None and o.due_at is not None and settled > o.due_at and settled > since:
-                late += 1
-                later.append(settled + window)
+            continue
+        if o.payment is Payment.PAID and not o.cancelled:
+            paid += 1
+        if o.late_at is not None and o.late_at > since:
+            late += 1
+            later.append(o.late_at + window)
+        if o.cancelled or o.owed <= 0:
+            continue
+        outstanding += o.owed
+        if o.due_at is not None and o.due_at <= now:
+            overdue += o.owed
+            overdue_orders += 1
+            oldest = o.due_at if oldest is None else min(oldest, o.due_at)
+        elif o.due_at is not None:
+            later.append(o.due_at)
     strikes = failures + late
     if overdue_orders or strikes >= 2:
         rank = CreditRank.POOR

@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -128,6 +128,8 @@ class PaidOrder:
     tax: Decimal
     refundable: Decimal  # goods less discounts plus tax: what returns can refund
     cost: Decimal | None  # cost of goods, when the order carries it
+    balance: Decimal | None = None  # what the customer still owes on it (None: the event does not say)
+    next_due: date | None = None  # the day the next unpaid flex-pay instalment is due
 
 
 def cost_of(attributes: dict[str, str], config: ValueConfig, order_id: str) -> Decimal | None:
@@ -150,17 +152,38 @@ def cost_of(attributes: dict[str, str], config: ValueConfig, order_id: str) -> D
     return value
 
 
+def _due(order: OrderRow, day: date | None, config: ValueConfig) -> datetime | None:
+    """When an amount due on ``day`` is overdue: at the end of that day, and never before
+    ``payment_due_days`` after this context learned of the order. An import of last year's orders
+    is not overdue the day it runs: a customer is held to no date the hub did not know of."""
+    if day is None:
+        return None
+    grace = order.known_at + timedelta(days=config.payment_due_days) if order.known_at else None
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    return max(end, grace) if grace is not None else end
+
+
+def _owed(order: OrderRow, cmd: PaidOrder, config: ValueConfig) -> None:
+    """What a paid order still owes (its unpaid instalments) and when, from the order's event. What
+    is owed only ever falls and its due date only ever moves on, so an older event repeated late
+    changes nothing."""
+    if cmd.balance is None:
+        return
+    owed = min(order.owed_minor, to_reporting(cmd.balance, cmd.currency, config))
+    order.owed_minor = owed
+    due = _due(order, cmd.next_due, config) if owed > 0 else None
+    order.due_at = None if due is None else max(due, order.due_at) if order.due_at else due
+
+
 async def order_placed(cmd: PaidOrder, uow: Uow) -> None:
     """An order awaits its payment: owed from now, due ``payment_due_days`` after it was placed or,
-    when the hub learned of it later (an import of old orders), after it arrived: a customer is held
-    to no due date the hub did not know of."""
+    when the hub learned of it later (an import of old orders), after it arrived."""
     cid, row = await uow.repo.resolve(cmd.customer_id)
     if row is not None and row["erased"]:
         return
     if await uow.repo.order(cmd.order_id) is not None:
         return  # told again, or its payment came first
-    config = uow.config
-    start = max(cmd.placed_at, uow.clock())
+    config, now = uow.config, uow.clock()
     order = OrderRow(
         order_id=cmd.order_id,
         customer_id=cid,
@@ -168,8 +191,9 @@ async def order_placed(cmd: PaidOrder, uow: Uow) -> None:
         placed_at=cmd.placed_at,
         returns_seen=json.dumps([]),
         payment=domain.Payment.UNPAID,
-        amount_minor=to_reporting(cmd.total, cmd.currency, config),
-        due_at=start + timedelta(days=config.payment_due_days),
+        owed_minor=to_reporting(cmd.total, cmd.currency, config),
+        due_at=max(cmd.placed_at, now) + timedelta(days=config.payment_due_days),
+        known_at=now,
     )
     await uow.repo.save_order(order)
     await rescore(cid, uow, "scored", resolved=row)
@@ -183,28 +207,41 @@ async def order_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
     if existing is not None and existing.payment != domain.Payment.UNPAID:
         return
     config = uow.config
-    revenue = to_reporting(cmd.total - cmd.tax, cmd.currency, config)
-    cost = to_reporting(cmd.cost, cmd.currency, config) if cmd.cost is not None else 0
-    if existing is not None:  # placed before: it follows the customer it was placed for
-        existing.revenue_minor, existing.cost_minor = revenue, cost
-        existing.payment, existing.settled_at = domain.Payment.PAID, paid_at
-        await uow.repo.save_order(existing)
-        await rescore(existing.customer_id, uow, "scored")
-        return
-    order = OrderRow(
-        order_id=cmd.order_id,
-        customer_id=cid,
-        # The customer the event named: an unmerge gives the order back to it.
-        origin_customer_id=cmd.customer_id,
-        placed_at=cmd.placed_at,
-        revenue_minor=revenue,
-        cost_minor=cost,
-        returns_seen=json.dumps([]),
-        amount_minor=to_reporting(cmd.total, cmd.currency, config),
-        settled_at=paid_at,
-    )
+    if existing is None:
+        order = OrderRow(
+            order_id=cmd.order_id,
+            customer_id=cid,
+            # The customer the event named: an unmerge gives the order back to it.
+            origin_customer_id=cmd.customer_id,
+            placed_at=cmd.placed_at,
+            returns_seen=json.dumps([]),
+            owed_minor=to_reporting(cmd.total, cmd.currency, config),
+            known_at=uow.clock(),
+        )
+    else:  # placed before: it follows the customer it was placed for
+        order = existing
+        if order.due_at is not None and paid_at > order.due_at:
+            order.late_at = paid_at
+    order.revenue_minor = to_reporting(cmd.total - cmd.tax, cmd.currency, config)
+    order.cost_minor = to_reporting(cmd.cost, cmd.currency, config) if cmd.cost is not None else 0
+    order.payment, order.settled_at, order.due_at = domain.Payment.PAID, paid_at, None
+    order.owed_minor = 0 if cmd.balance is None else order.owed_minor
+    _owed(order, cmd, config)
     await uow.repo.save_order(order)
-    await rescore(cid, uow, "scored", resolved=row)
+    await rescore(order.customer_id, uow, "scored", resolved=row if existing is None else None)
+
+
+async def instalment_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
+    """A flex-pay instalment paid: less is owed, the next instalment falls due; paid after its due
+    date, it is a strike."""
+    order = await uow.repo.order(cmd.order_id)
+    if order is None or order.cancelled or order.payment != domain.Payment.PAID:
+        return  # not known paid here (an instalment comes after checkout): nothing to settle
+    if order.owed_minor and order.due_at is not None and paid_at > order.due_at:
+        order.late_at = max(paid_at, order.late_at) if order.late_at else paid_at
+    _owed(order, cmd, uow.config)
+    await uow.repo.save_order(order)
+    await rescore(order.customer_id, uow, "scored")
 
 
 async def order_returned(cmd: PaidOrder, return_id: str, refund: Decimal, exchange: bool, uow: Uow) -> None:
@@ -225,6 +262,8 @@ async def order_returned(cmd: PaidOrder, return_id: str, refund: Decimal, exchan
             order.cost_minor, order.cost_returned_minor + round(order.cost_minor * min(share, Decimal(1)))
         )
     order.returns_seen = json.dumps([*order.returns, return_id])
+    if order.payment == domain.Payment.PAID:
+        _owed(order, cmd, config)  # returned goods are owed no more
     await uow.repo.save_order(order)
     await rescore(order.customer_id, uow, "scored")
 

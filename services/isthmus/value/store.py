@@ -37,9 +37,11 @@ class OrderRow:
     cancelled: bool = False
     returns_seen: str = "[]"
     payment: int = domain.Payment.PAID
-    amount_minor: int = 0
+    owed_minor: int = 0
     due_at: datetime | None = None
     settled_at: datetime | None = None
+    late_at: datetime | None = None
+    known_at: datetime | None = None
     stored: bool = False
 
     @property
@@ -57,9 +59,10 @@ class OrderRow:
             self.cost_returned_minor,
             self.cancelled,
             domain.Payment(self.payment),
-            self.amount_minor,
+            self.owed_minor,
             self.due_at,
             self.settled_at,
+            self.late_at,
         )
 
 

@@ -50,14 +50,20 @@ orders = Table(
     Column("returns_seen", Text, nullable=False),
     # isthmus.value.domain.Payment; the orders counted before credit ranking were all paid.
     Column("payment", SmallInteger, nullable=False, server_default="1"),
-    # What the customer was asked to pay, tax included (0 on orders counted before credit ranking).
-    Column("amount_minor", BigInteger, nullable=False, server_default="0"),
-    # When payment was due: ISTHMUS_VALUE_PAYMENT_DUE_DAYS after the order was placed or, when it
-    # arrived later (an import), after it arrived. NULL: not known (the order came paid).
+    # What the customer still owes on it, tax included: the total until it is paid, then the unpaid
+    # flex-pay instalments; 0 on orders counted before credit ranking.
+    Column("owed_minor", BigInteger, nullable=False, server_default="0"),
+    # When what is owed is due: ISTHMUS_VALUE_PAYMENT_DUE_DAYS after placing, or the next instalment's
+    # day; never before that many days after the hub learned of the order (known_at). NULL: not known.
     Column("due_at", _TS, nullable=True),
-    # When it was paid, or when its payment failed.
+    # When it was paid at checkout, or when its payment failed.
     Column("settled_at", _TS, nullable=True),
+    # The last payment made after its due date, if any.
+    Column("late_at", _TS, nullable=True),
+    # When this context learned of the order.
+    Column("known_at", _TS, nullable=True),
 )
+
 
 # One row per service request opened: its cost to serve.
 cases = Table(

@@ -26,18 +26,22 @@ async def test_a_marketplace_mapped_by_configuration_delivers_buyers_and_orders(
 ) -> None:
     drops = MarketplaceDrops(tmp_path, seed=0)
     drops.csv("buyers", BUYER_COLUMNS, [drops.buyer("K1", born="31.02.1981"), drops.buyer("K2", given="Ada")])
+    # The tent in three instalments, two of them paid (at checkout, and a month later).
     lines = [
-        [*drops.order_line("B1", "K1", "TENT-1", "1", "1.199,00"), "08.05.2024"],
-        [*drops.order_line("B2", "K2", "MUG-2", "zwei", "4,50"), ""],
-        [*drops.order_line("B1", "K1", "PEG-10", "4", "2,50"), ""],
+        [*drops.order_line("B1", "K1", "TENT-1", "1", "1.199,00"), "08.05.2024", "3", "2"],
+        [*drops.order_line("B2", "K2", "MUG-2", "zwei", "4,50"), "", "", ""],
+        [*drops.order_line("B1", "K1", "PEG-10", "4", "2,50"), "", "", "2"],
     ]
-    drops.csv("orders", [*ORDER_COLUMNS, "Liefertermin"], lines)
+    drops.csv("orders", [*ORDER_COLUMNS, "Liefertermin", "Raten", "Bezahlt"], lines)
     config = drops.config()
     config["streams"] = {s: config["streams"][s] for s in ("customers", "orders")}
     # The date promised for the line, when the marketplace gives one (the tent's, not the pegs').
     config["streams"]["orders"]["fields"] |= {
         "lines.*.expected_delivery_date": {"column": "Liefertermin", "format": "%d.%m.%Y"},
         "lines.*.shipping_method": {"value": "standard"},
+        "lines.*.instalments": "Raten",
+        "paid_at": {"column": "Datum", "format": "%d.%m.%Y %H:%M"},
+        "instalments_paid": "Bezahlt",
     }
     settings = hub_settings(
         pg_database, ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS="erp,webshop,callcenter,marketplace"
@@ -79,9 +83,22 @@ async def test_a_marketplace_mapped_by_configuration_delivers_buyers_and_orders(
             assert tent.expected_delivery_date.day == 8 and tent.shipping_method == "standard"
             assert not pegs.HasField("expected_delivery_date")
             assert (order.subtotal.amount, order.subtotal.currency_code) == ("1209.00", "EUR")
+            # Paid at checkout (the first instalment with the pegs) and the second instalment since.
+            assert [i.amount.amount for i in order.instalments] == ["409.67", "399.67", "399.66"]
+            assert [i.HasField("pay_time") for i in order.instalments] == [True, True, False]
+            assert (order.paid_total.amount, order.balance_due.amount) == ("809.34", "399.66")
 
             [letter] = await connectors.syncer.store.dead_letters("marketplace")
             assert letter.stream == "orders" and letter.record_key == "orders_00002.csv:3"
             assert "lines.*.quantity (column Menge): 'zwei' is not a whole number" in letter.reason
+
+            # The order exported again: nothing is paid twice.
+            drops.csv("orders", [*ORDER_COLUMNS, "Liefertermin", "Raten", "Bezahlt"], [lines[0], lines[2]])
+            _, again = await connectors.sync("marketplace", progress=False)
+            assert (again.read, again.accepted) == (1, 1)
+            request = orders_pb2.GetOrderByExternalIdRequest(
+                source_system="marketplace", external_order_id="B1"
+            )
+            assert (await orders.GetOrderByExternalId(request)).order.version == order.version
         finally:
             connectors.close()

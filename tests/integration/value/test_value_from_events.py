@@ -416,8 +416,8 @@ async def test_credit_ranks_follow_how_a_customer_pays_and_time_alone(world: Wor
     clock.now = NOW + timedelta(days=15)
     credit = (await world.get(cid("k-1"))).credit
     assert credit.rank == common_pb2.CREDIT_RANK_POOR and credit.overdue.amount == "120.00"
-    due = (NOW + timedelta(days=14)).date().isoformat()
-    assert list(credit.reasons) == [f"1 order unpaid past its due date of {due} (EUR 120.00 overdue)"]
+    due = (NOW + timedelta(days=14)).date().isoformat()  # placed at NOW, due 14 days on
+    assert list(credit.reasons) == [f"1 order with EUR 120.00 overdue since {due}"]
     assert credit.as_of_time.ToDatetime(tzinfo=UTC) == clock.now
     poor = value_pb2.ListCustomerValuesRequest(credit_rank=common_pb2.CREDIT_RANK_POOR)
     assert [v.customer_id for v in (await world.value.ListCustomerValues(poor)).customer_values] == []
@@ -475,3 +475,66 @@ async def test_an_imported_old_order_is_not_overdue_the_day_it_arrives(world: Wo
     assert credit.outstanding.amount == "48.00"
     world.hub.runtime.clock.now = NOW + timedelta(days=15)  # type: ignore[attr-defined]
     assert (await world.get(cid("k-2"))).credit.overdue_orders == 1
+
+
+async def test_flex_pay_instalments_are_owed_and_fall_due_month_by_month(world: World) -> None:
+    """An order paid in instalments: what is still owed counts as outstanding, an instalment unpaid
+    past its day makes the rank POOR, paid late it is a strike; returned goods are owed no more."""
+    clock = world.hub.runtime.clock
+    assert isinstance(clock, Clock)
+    request = orders_pb2.CreateOrderRequest(
+        source_system="webshop",
+        external_order_id=f"W-{uuid.uuid4().hex[:10]}",
+        customer_id=cid("f-1"),
+        channel=order_pb2.ORDER_CHANNEL_TV,
+        currency_code="EUR",
+        lines=[
+            order_pb2.OrderLine(
+                sku="TV", quantity=1, unit_price=common_pb2.Money(amount="300.00"), instalments=3
+            )
+        ],
+    )
+    order = (await world.orders.CreateOrder(request)).order
+    assert order.due_at_checkout.amount == "100.00"
+    await world.orders.PayOrder(
+        orders_pb2.PayOrderRequest(
+            order_id=order.order_id, amount=order.due_at_checkout, payment_reference="p1"
+        )
+    )
+    await world.settle()
+    value = await world.get(cid("f-1"))
+    assert value.revenue.amount == "300.00"  # the whole order is revenue at checkout
+    assert (value.credit.rank, value.credit.outstanding.amount) == (common_pb2.CREDIT_RANK_NEW, "200.00")
+    # The second instalment was due on 2026-12-30 (a month after NOW): the day after, it is overdue.
+    clock.now = NOW + timedelta(days=31)
+    credit = (await world.get(cid("f-1"))).credit
+    assert (credit.rank, credit.overdue.amount) == (common_pb2.CREDIT_RANK_POOR, "200.00")
+    assert list(credit.reasons) == ["1 order with EUR 200.00 overdue since 2026-12-31"]
+    await world.orders.PayInstalment(
+        orders_pb2.PayInstalmentRequest(
+            order_id=order.order_id,
+            number=2,
+            amount=common_pb2.Money(amount="100.00", currency_code="EUR"),
+            payment_reference="p2",
+        )
+    )
+    await world.settle()
+    credit = (await world.get(cid("f-1"))).credit
+    assert (credit.rank, credit.outstanding.amount, credit.late_payments) == (
+        common_pb2.CREDIT_RANK_FAIR,
+        "100.00",
+        1,
+    )
+    # The television comes back: its last instalment is owed no more.
+    await world.orders.ShipOrder(orders_pb2.ShipOrderRequest(order_id=order.order_id))
+    await world.orders.ReturnOrderLines(
+        orders_pb2.ReturnOrderLinesRequest(
+            order_id=order.order_id,
+            lines=[
+                order_pb2.ReturnLine(line_id="1", quantity=1, reason_code=order_pb2.RETURN_REASON_DEFECTIVE)
+            ],
+        )
+    )
+    await world.settle()
+    value = await world.get(cid("f-1"))
+    assert (value.credit.outstanding.amount, value.revenue.amount) == ("0.00", "0.00")

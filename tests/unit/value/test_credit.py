@@ -17,7 +17,20 @@ def paid(days_ago: float, *, late_by: float | None = None, cancelled: bool = Fal
     placed = NOW - days_ago * DAY
     due = placed + 14 * DAY
     settled = due + late_by * DAY if late_by is not None else placed + DAY
-    return OrderFact(f"p{days_ago}", placed, 1000, 0, 0, 0, cancelled, Payment.PAID, 1200, due, settled)
+    return OrderFact(
+        f"p{days_ago}",
+        placed,
+        1000,
+        0,
+        0,
+        0,
+        cancelled,
+        Payment.PAID,
+        0,
+        due,
+        settled,
+        settled if late_by is not None and late_by > 0 else None,
+    )
 
 
 def unpaid(days_ago: float, amount: int = 1200, *, cancelled: bool = False) -> OrderFact:
@@ -83,7 +96,7 @@ def test_the_reasons_say_why_worst_first() -> None:
     row = {"credit_rank": int(c.rank), "credit": codec.credit_json(c, NOW)}
     message = codec.credit_message(row, "EUR")
     assert list(message.reasons) == [
-        "2 orders unpaid past their due dates, the first 2026-05-06 (EUR 17.00 overdue)",
+        "2 orders with EUR 17.00 overdue, the first since 2026-05-06",
         "1 payment failed in the last 365 days",
         "1 order paid after its due date in the last 365 days",
     ]
@@ -95,3 +108,25 @@ def test_the_reasons_say_why_worst_first() -> None:
     ) == ["1 order paid of the 2 a GOOD rank asks for"]
     # A row stored before credit ranking: no rank, no reasons.
     assert codec.credit_message({"credit_rank": 0, "credit": "{}"}, "EUR").reasons == []
+
+
+def test_flex_pay_instalments_owed_fall_due_and_a_late_one_is_a_strike() -> None:
+    placed = NOW - 40 * DAY
+    owing = OrderFact("i", placed, 1000, 0, 0, 0, False, Payment.PAID, 800, NOW + 5 * DAY, placed)
+    c = rank(paid(90), paid(60), owing)
+    assert (c.rank, c.outstanding, c.overdue, c.paid, c.review_at) == (
+        CreditRank.GOOD,
+        800,
+        0,
+        3,
+        NOW + 5 * DAY,
+    )
+    overdue = OrderFact("i", placed, 1000, 0, 0, 0, False, Payment.PAID, 800, NOW - DAY, placed)
+    assert rank(paid(90), paid(60), overdue).rank is CreditRank.POOR
+    late = OrderFact(
+        "i", placed, 1000, 0, 0, 0, False, Payment.PAID, 400, NOW + 20 * DAY, placed, NOW - 2 * DAY
+    )
+    assert (rank(paid(90), paid(60), late).rank, rank(paid(90), paid(60), late).late) == (CreditRank.FAIR, 1)
+    # Cancelled, an order owes nothing more.
+    gone = OrderFact("i", placed, 1000, 0, 0, 0, True, Payment.PAID, 800, NOW - DAY, placed)
+    assert rank(paid(90), paid(60), gone).rank is CreditRank.GOOD

@@ -18,12 +18,14 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     ts = sa.DateTime(timezone=True)
-    # The orders counted before were paid ones: PAID, with no due date and no amount known.
+    # The orders counted before were paid ones: PAID, owing nothing, with no due date known.
     with op.batch_alter_table("value_orders") as batch:
         batch.add_column(sa.Column("payment", sa.SmallInteger(), nullable=False, server_default="1"))
-        batch.add_column(sa.Column("amount_minor", sa.BigInteger(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("owed_minor", sa.BigInteger(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("due_at", ts, nullable=True))
         batch.add_column(sa.Column("settled_at", ts, nullable=True))
+        batch.add_column(sa.Column("late_at", ts, nullable=True))
+        batch.add_column(sa.Column("known_at", ts, nullable=True))
     # Unranked until their next change (or the backfill a refit does not do: ranks need no model).
     with op.batch_alter_table("value_customers") as batch:
         batch.add_column(sa.Column("credit_rank", sa.SmallInteger(), nullable=False, server_default="0"))
@@ -41,7 +43,9 @@ def downgrade() -> None:
         batch.drop_column("credit")
         batch.drop_column("credit_rank")
     with op.batch_alter_table("value_orders") as batch:
+        batch.drop_column("known_at")
+        batch.drop_column("late_at")
         batch.drop_column("settled_at")
         batch.drop_column("due_at")
-        batch.drop_column("amount_minor")
+        batch.drop_column("owed_minor")
         batch.drop_column("payment")

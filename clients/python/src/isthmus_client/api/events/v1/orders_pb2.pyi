@@ -96,3 +96,27 @@ class OrderBackorderReleased(_message.Message):
     order: _order_pb2.Order
     released_lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., released_lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ...) -> None: ...
+
+class OrderInstalmentPaid(_message.Message):
+    __slots__ = ("order", "number", "amount", "payment_reference", "pay_time")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PAY_TIME_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    number: int
+    amount: _common_pb2.Money
+    payment_reference: str
+    pay_time: _timestamp_pb2.Timestamp
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., number: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OrderPaymentMethodChanged(_message.Message):
+    __slots__ = ("order", "line_ids", "payment_method")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    LINE_IDS_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    line_ids: _containers.RepeatedScalarFieldContainer[str]
+    payment_method: str
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., line_ids: _Optional[_Iterable[str]] = ..., payment_method: _Optional[str] = ...) -> None: ...

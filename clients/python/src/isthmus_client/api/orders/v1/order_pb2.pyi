@@ -86,6 +86,8 @@ class OrderHistoryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_HISTORY_KIND_BACKORDERED: _ClassVar[OrderHistoryKind]
     ORDER_HISTORY_KIND_BACKORDER_RELEASED: _ClassVar[OrderHistoryKind]
     ORDER_HISTORY_KIND_CUSTOMER_CHANGED: _ClassVar[OrderHistoryKind]
+    ORDER_HISTORY_KIND_INSTALMENT_PAID: _ClassVar[OrderHistoryKind]
+    ORDER_HISTORY_KIND_PAYMENT_METHOD_CHANGED: _ClassVar[OrderHistoryKind]
 
 class CouponDiscountKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -157,6 +159,8 @@ ORDER_HISTORY_KIND_EXCHANGED: OrderHistoryKind
 ORDER_HISTORY_KIND_BACKORDERED: OrderHistoryKind
 ORDER_HISTORY_KIND_BACKORDER_RELEASED: OrderHistoryKind
 ORDER_HISTORY_KIND_CUSTOMER_CHANGED: OrderHistoryKind
+ORDER_HISTORY_KIND_INSTALMENT_PAID: OrderHistoryKind
+ORDER_HISTORY_KIND_PAYMENT_METHOD_CHANGED: OrderHistoryKind
 COUPON_DISCOUNT_KIND_UNSPECIFIED: CouponDiscountKind
 COUPON_DISCOUNT_KIND_PERCENT: CouponDiscountKind
 COUPON_DISCOUNT_KIND_FIXED_AMOUNT: CouponDiscountKind
@@ -170,7 +174,7 @@ COUPON_REJECTION_WRONG_CURRENCY: CouponRejection
 COUPON_REJECTION_BELOW_MINIMUM: CouponRejection
 
 class OrderLine(_message.Message):
-    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date")
+    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date", "instalments", "payment_method")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     SKU_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +187,8 @@ class OrderLine(_message.Message):
     BACKORDERED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_SHIP_DATE_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
+    INSTALMENTS_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     sku: str
     description: str
@@ -195,7 +201,33 @@ class OrderLine(_message.Message):
     backordered_quantity: int
     expected_ship_date: _common_pb2.Date
     expected_delivery_date: _common_pb2.Date
-    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ...) -> None: ...
+    instalments: int
+    payment_method: str
+    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., instalments: _Optional[int] = ..., payment_method: _Optional[str] = ...) -> None: ...
+
+class OrderInstalment(_message.Message):
+    __slots__ = ("number", "due_date", "amount", "parts", "pay_time", "payment_reference")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    PAY_TIME_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    number: int
+    due_date: _common_pb2.Date
+    amount: _common_pb2.Money
+    parts: _containers.RepeatedCompositeFieldContainer[InstalmentPart]
+    pay_time: _timestamp_pb2.Timestamp
+    payment_reference: str
+    def __init__(self, number: _Optional[int] = ..., due_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., parts: _Optional[_Iterable[_Union[InstalmentPart, _Mapping]]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payment_reference: _Optional[str] = ...) -> None: ...
+
+class InstalmentPart(_message.Message):
+    __slots__ = ("line_id", "amount")
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    line_id: str
+    amount: _common_pb2.Money
+    def __init__(self, line_id: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Adjustment(_message.Message):
     __slots__ = ("kind", "description", "amount", "line_id", "coupon_code", "tax_rate", "tax_code")
@@ -242,23 +274,25 @@ class ReturnLine(_message.Message):
     def __init__(self, line_id: _Optional[str] = ..., quantity: _Optional[int] = ..., reason_code: _Optional[_Union[ReturnReason, str]] = ..., reason_text: _Optional[str] = ..., replacement_sku: _Optional[str] = ...) -> None: ...
 
 class OrderReturn(_message.Message):
-    __slots__ = ("return_id", "lines", "exchange", "refund", "actor", "return_time")
+    __slots__ = ("return_id", "lines", "exchange", "refund", "actor", "return_time", "instalments_reduced")
     RETURN_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     EXCHANGE_FIELD_NUMBER: _ClassVar[int]
     REFUND_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     RETURN_TIME_FIELD_NUMBER: _ClassVar[int]
+    INSTALMENTS_REDUCED_FIELD_NUMBER: _ClassVar[int]
     return_id: str
     lines: _containers.RepeatedCompositeFieldContainer[ReturnLine]
     exchange: bool
     refund: _common_pb2.Money
     actor: _common_pb2.Actor
     return_time: _timestamp_pb2.Timestamp
-    def __init__(self, return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., refund: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    instalments_reduced: _common_pb2.Money
+    def __init__(self, return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., refund: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instalments_reduced: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "customer_state", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "place_time", "pay_time", "ship_time", "deliver_time", "complete_time", "create_time", "update_time", "version", "attributes")
+    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "customer_state", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "place_time", "pay_time", "ship_time", "deliver_time", "complete_time", "create_time", "update_time", "version", "attributes", "instalments", "due_at_checkout", "paid_total", "balance_due")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -299,6 +333,10 @@ class Order(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    INSTALMENTS_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_CHECKOUT_FIELD_NUMBER: _ClassVar[int]
+    PAID_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_DUE_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     source_system: str
     external_order_id: str
@@ -332,7 +370,11 @@ class Order(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     version: int
     attributes: _containers.ScalarMap[str, str]
-    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    instalments: _containers.RepeatedCompositeFieldContainer[OrderInstalment]
+    due_at_checkout: _common_pb2.Money
+    paid_total: _common_pb2.Money
+    balance_due: _common_pb2.Money
+    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ..., instalments: _Optional[_Iterable[_Union[OrderInstalment, _Mapping]]] = ..., due_at_checkout: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., paid_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., balance_due: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class OrderHistoryEntry(_message.Message):
     __slots__ = ("entry_id", "order_id", "customer_id", "kind", "from_state", "to_state", "occur_time", "actor", "reason_text", "lines", "amount", "version", "cancellation_reason", "return_reasons")

@@ -371,6 +371,60 @@ class ReleaseBackorderResponse(_message.Message):
     outcome: _common_pb2.WriteOutcome
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
+class PayInstalmentRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "number", "amount", "payment_reference", "pay_time", "actor", "request_id")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PAY_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    number: int
+    amount: _common_pb2.Money
+    payment_reference: str
+    pay_time: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., number: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class PayInstalmentResponse(_message.Message):
+    __slots__ = ("order", "outcome")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
+class ChangePaymentMethodRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "line_ids", "payment_method", "reason", "actor", "request_id")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LINE_IDS_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    line_ids: _containers.RepeatedScalarFieldContainer[str]
+    payment_method: str
+    reason: str
+    actor: _common_pb2.Actor
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., line_ids: _Optional[_Iterable[str]] = ..., payment_method: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ChangePaymentMethodResponse(_message.Message):
+    __slots__ = ("order", "outcome")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
 class CreateCouponResponse(_message.Message):
     __slots__ = ("coupon", "outcome")
     COUPON_FIELD_NUMBER: _ClassVar[int]

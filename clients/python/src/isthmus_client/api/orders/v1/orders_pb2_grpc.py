@@ -96,6 +96,16 @@ class OrderServiceStub:
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderRequest.SerializeToString,
                 response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderResponse.FromString,
                 _registered_method=True)
+        self.PayInstalment = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/PayInstalment',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayInstalmentRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayInstalmentResponse.FromString,
+                _registered_method=True)
+        self.ChangePaymentMethod = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/ChangePaymentMethod',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.FromString,
+                _registered_method=True)
         self.ListOrderHistoryEntries = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ListOrderHistoryEntries',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesRequest.SerializeToString,
@@ -212,6 +222,23 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PayInstalment(self, request, context):
+        """Records the payment of an order's next flex-pay instalment (after checkout: PAID, SHIPPED,
+        DELIVERED or COMPLETED). The amount must equal that instalment's; another number than the next
+        unpaid one is FAILED_PRECONDITION, as is an order without instalments left to pay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePaymentMethod(self, request, context):
+        """Changes how lines are paid (OrderLine.payment_method), in any state but CANCELLED and
+        COMPLETED: a customer who calls to pay by invoice instead of card, say.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListOrderHistoryEntries(self, request, context):
         """Changes of one order, or the cancellations and returns of a customer, oldest first.
         """
@@ -304,6 +331,16 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.ReleaseBackorder,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderRequest.FromString,
                     response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderResponse.SerializeToString,
+            ),
+            'PayInstalment': grpc.unary_unary_rpc_method_handler(
+                    servicer.PayInstalment,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayInstalmentRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.PayInstalmentResponse.SerializeToString,
+            ),
+            'ChangePaymentMethod': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePaymentMethod,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.SerializeToString,
             ),
             'ListOrderHistoryEntries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOrderHistoryEntries,
@@ -652,6 +689,60 @@ class OrderService:
             '/isthmus.orders.v1.OrderService/ReleaseBackorder',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderRequest.SerializeToString,
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ReleaseBackorderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PayInstalment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/PayInstalment',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.PayInstalmentRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.PayInstalmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePaymentMethod(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/ChangePaymentMethod',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.FromString,
             options,
             channel_credentials,
             insecure,
