@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
 
 from isthmus.platform import config, hub
+from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events import create_bus
 from isthmus.platform.events.testing import FAST
+from isthmus.value import config as value_config
+from isthmus.value import credit
+from isthmus.value.bootstrap import record
+from isthmus.value.handlers import CurrentModel
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.api.value.v1 import value_pb2, value_pb2_grpc
@@ -73,3 +79,29 @@ async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
         with pytest.raises(grpc.aio.AioRpcError) as missing:
             await value.GetCustomerValue(value_pb2.GetCustomerValueRequest(customer_id=cid("nobody")))
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+        # An order left unpaid: the credit review, a month on, finds it overdue and stores it.
+        await orders.CreateOrder(
+            orders_pb2.CreateOrderRequest(
+                source_system="erp",
+                external_order_id="E-2",
+                customer_id=cid("c-2"),
+                channel=order_pb2.ORDER_CHANNEL_ERP,
+                currency_code="EUR",
+                lines=[order_pb2.OrderLine(sku="A", quantity=1, unit_price=common_pb2.Money(amount="30.00"))],
+            )
+        )
+        await h.runtime.bus.drain(timeout=10)
+        later = datetime.now(UTC) + timedelta(days=30)
+        engine = async_engine(settings, "value")
+        try:
+            sessions = session_factory(engine)
+            checked = await credit.recheck_due(
+                sessions, value_config.load(settings.extra), lambda: later, record, CurrentModel()
+            )
+        finally:
+            await engine.dispose()
+        assert checked == 1
+        poor = value_pb2.ListCustomerValuesRequest(credit_rank=common_pb2.CREDIT_RANK_POOR)
+        listed = (await value.ListCustomerValues(poor)).customer_values
+        assert [(v.customer_id, v.credit.overdue.amount) for v in listed] == [(cid("c-2"), "30.00")]
