@@ -13,8 +13,10 @@ same columns in memory, without the database.
 Incremental re-scoring: ``orders.OrderPaid`` events handed to the value consumer's handler in batches
 that share a transaction, as the bus hands them (prepare step, handlers, commit, outbox rows
 included), for random existing customers. Rounds alternate the fitted model with no model (history
-only: the baseline without BG/NBD and Gamma-Gamma scoring). Each prints events/s, CPU per event of
-this process and of PostgreSQL, the load average, and the resident memory after the round.
+only: the baseline without BG/NBD and Gamma-Gamma scoring), and each order's whole payment as the
+value context now follows it: ``orders.OrderPlaced`` (owed, credit rank) and then ``OrderPaid``, in
+the same batches. Each prints orders/s, CPU per order of this process and of PostgreSQL, the load
+average, and the resident memory after the round.
 
     .venv/bin/python bench/value_refit.py [--customers 1000000] [--events 20000] [--batch 100] [--rounds 2]
 """
@@ -150,17 +152,32 @@ class FrozenModel(CurrentModel):
         return self.model
 
 
-def paid(order_id: str, customer_id: str, cents: int) -> Event:
+def paid(order_id: str, customer_id: str, cents: int, *, placed: bool = False) -> list[Event]:
+    """The order's OrderPaid event; with ``placed``, its OrderPlaced first (owing its total)."""
     amount = f"{cents / 100:.2f}"
     money = common_pb2.Money(amount=amount, currency_code="EUR")
     zero = common_pb2.Money(amount="0.00", currency_code="EUR")
     order = order_pb2.Order(
         order_id=order_id, customer_id=customer_id, currency_code="EUR", subtotal=money, total=money,
-        tax_total=zero, discount_total=zero, state=order_pb2.ORDER_STATE_PAID,
+        tax_total=zero, discount_total=zero, state=order_pb2.ORDER_STATE_PAID, due_at_checkout=money,
+        paid_total=money, balance_due=zero,
     )  # fmt: skip
     order.place_time.FromDatetime(NOW)
+    events = []
+    if placed:
+        before = order_pb2.Order()
+        before.CopyFrom(order)
+        before.state = order_pb2.ORDER_STATE_PLACED
+        before.balance_due.amount, before.paid_total.amount = amount, "0.00"
+        payload: Any = order_events.OrderPlaced(order=before)
+        events.append(
+            Event(str(uuid.uuid4()), "orders.OrderPlaced", NOW, order_id, "", "", 1, "", "orders", payload)
+        )
     payload = order_events.OrderPaid(order=order, amount=money)
-    return Event(str(uuid.uuid4()), "orders.OrderPaid", NOW, order_id, "", "", 1, "", "orders", payload)
+    events.append(
+        Event(str(uuid.uuid4()), "orders.OrderPaid", NOW, order_id, "", "", 1, "", "orders", payload)
+    )
+    return events
 
 
 async def rescore_round(
@@ -170,6 +187,7 @@ async def rescore_round(
     n: int,
     events: int,
     batch: int,
+    placed: bool = False,
 ) -> float:
     engine = async_engine(settings, "value")
     sessions = session_factory(engine)
@@ -180,8 +198,9 @@ async def rescore_round(
     started = time.perf_counter()
     for start in range(0, events, batch):
         chunk = [
-            paid(str(uuid.uuid4()), f"cust-{int(c):07d}", int(v))
+            event
             for c, v in zip(customers[start : start + batch], cents[start : start + batch], strict=True)
+            for event in paid(str(uuid.uuid4()), f"cust-{int(c):07d}", int(v), placed=placed)
         ]
         async with sessions() as session, session.begin():
             finish = await prepare(session, chunk)
@@ -236,16 +255,23 @@ async def main(args: argparse.Namespace) -> None:
         refit.fit(population, cfg, NOW)
         print(f"baseline, the fit alone in memory: {time.perf_counter() - started:.1f} s")
         del population
+        shapes = (
+            ("OrderPaid, with the fitted model", True, False),
+            ("OrderPaid, baseline, no model", False, False),
+            ("OrderPlaced then OrderPaid, with the fitted model", True, True),
+        )
         for r in range(args.rounds):
-            for label, with_model in (("with the fitted model", True), ("baseline, no model", False)):
+            for label, with_model, placed in shapes:
                 frozen = FrozenModel()
                 frozen.model = model if with_model else None
                 meter.start()
-                took = await rescore_round(settings, cfg, frozen, args.customers, args.events, args.batch)
+                took = await rescore_round(
+                    settings, cfg, frozen, args.customers, args.events, args.batch, placed
+                )
                 meter.stop()
                 print(
-                    f"round {r + 1}, {label}: {args.events / took:,.0f} events/s; CPU "
-                    f"{meter.per(args.events, 'ms')} per event; load {load_average()}; "
+                    f"round {r + 1}, {label}: {args.events / took:,.0f} orders/s; CPU "
+                    f"{meter.per(args.events, 'ms')} per order; load {load_average()}; "
                     f"RSS {rss_mib():.0f} MiB (peak {peak_rss_mib():.0f})"
                 )
 

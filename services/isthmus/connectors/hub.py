@@ -270,6 +270,11 @@ class GrpcHub:
             )
             order = (await self._call("PayOrder", self.orders.PayOrder, pay)).order
         before = order.version
+        estimate = mapping.estimate_order(system, instance, order, record)
+        if estimate is not None:
+            order = (
+                await self._call("UpdateDeliveryEstimate", self.orders.UpdateDeliveryEstimate, estimate)
+            ).order
         for instalment in mapping.pay_instalments(system, instance, order, record):
             order = (await self._call("PayInstalment", self.orders.PayInstalment, instalment)).order
         cancel = mapping.cancel_order(system, instance, order, record)

@@ -188,6 +188,50 @@ def cancel_order(
     )
 
 
+def _now_expected(line: order_pb2.OrderLine, estimate: str, promise: str) -> common_pb2.Date | None:
+    """What the hub now expects for a line: its estimate, else its promise."""
+    for name in (estimate, promise):
+        if line.HasField(name):
+            found: common_pb2.Date = getattr(line, name)
+            return found
+    return None
+
+
+def estimate_order(
+    system: str, instance: str, order: order_pb2.Order, record: Record
+) -> orders_pb2.UpdateDeliveryEstimateRequest | None:
+    """The source's dates for lines of an order it sends again, where they moved from what the hub
+    expects: a new estimate. The order keeps the promise it was taken with."""
+    if order.state not in (
+        order_pb2.ORDER_STATE_PLACED,
+        order_pb2.ORDER_STATE_PAID,
+        order_pb2.ORDER_STATE_SHIPPED,
+    ):
+        return None
+    moved = []
+    for line, sent in zip(order.lines, record["lines"], strict=False):
+        estimate = orders_pb2.LineEstimate(line_id=line.line_id)
+        ship, arrive = _date(sent.get("expected_ship_date")), _date(sent.get("expected_delivery_date"))
+        if ship is not None and ship != _now_expected(line, "estimated_ship_date", "expected_ship_date"):
+            estimate.ship_date.CopyFrom(ship)
+        if arrive is not None and arrive != _now_expected(
+            line, "estimated_delivery_date", "expected_delivery_date"
+        ):
+            estimate.delivery_date.CopyFrom(arrive)
+        if estimate.HasField("ship_date") or estimate.HasField("delivery_date"):
+            moved.append(estimate)
+    if not moved:
+        return None
+    dates = ";".join(f"{m.line_id}:{m.ship_date}:{m.delivery_date}" for m in moved)
+    return orders_pb2.UpdateDeliveryEstimateRequest(
+        order_id=order.order_id,
+        lines=moved,
+        reason=f"{system} sent new dates",
+        actor=_connector_actor(instance),
+        request_id=_once("estimate", system, record["external_order_id"], dates),
+    )
+
+
 def pay_instalments(
     system: str, instance: str, order: order_pb2.Order, record: Record
 ) -> list[orders_pb2.PayInstalmentRequest]:

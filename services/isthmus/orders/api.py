@@ -19,7 +19,7 @@ from isthmus.kernel.money import Money, check_currency
 from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import opt_date, opt_ts
 from isthmus.kernel.violations import Violations
-from isthmus.orders import codec, commands, handlers, payments, returns
+from isthmus.orders import codec, commands, estimates, handlers, payments, returns
 from isthmus.orders.domain import MAX_INSTALMENTS, Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.metrics import order_figures
@@ -37,12 +37,14 @@ SOURCE_SYSTEMS_SETTING = "ISTHMUS_ORDERS_SOURCE_SYSTEMS"
 DEFAULT_SOURCE_SYSTEMS = frozenset({"erp", "webshop", "callcenter"})
 
 
-def _promised(line: order_pb2.OrderLine, where: str, v: Violations) -> tuple[date | None, date | None]:
-    """A line's expected ship and delivery dates, the delivery not before the shipment."""
-    ship = v.guard(lambda: opt_date(line, "expected_ship_date", f"{where}.expected_ship_date"))
-    arrive = v.guard(lambda: opt_date(line, "expected_delivery_date", f"{where}.expected_delivery_date"))
+def _dates(
+    message: Any, where: str, v: Violations, ship_field: str, delivery_field: str
+) -> tuple[date | None, date | None]:
+    """A line's ship and delivery dates (promised, or estimated), the delivery not before the shipment."""
+    ship = v.guard(lambda: opt_date(message, ship_field, f"{where}.{ship_field}"))
+    arrive = v.guard(lambda: opt_date(message, delivery_field, f"{where}.{delivery_field}"))
     if ship and arrive and arrive < ship:
-        v.add(f"{where}.expected_delivery_date", f"{arrive} is before expected_ship_date {ship}")
+        v.add(f"{where}.{delivery_field}", f"{arrive} is before {ship_field} {ship}")
     return ship, arrive
 
 
@@ -103,7 +105,7 @@ def place_order(
         if x.quantity <= 0:
             v.add(f"lines[{i}].quantity", "must be positive")
         price = money_in(x.unit_price, f"lines[{i}].unit_price", currency, v) if currency else None
-        ship, arrive = _promised(x, f"lines[{i}]", v)
+        ship, arrive = _dates(x, f"lines[{i}]", v, "expected_ship_date", "expected_delivery_date")
         if not 0 <= x.instalments <= MAX_INSTALMENTS:
             v.add(
                 f"lines[{i}].instalments",
@@ -415,6 +417,37 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 reason_name = label(order_pb2.ReturnReason, x.reason_code).lower()
                 order_figures().returned.labels(reason_name).inc(x.quantity)
         return answer
+
+    async def UpdateDeliveryEstimate(
+        self, request: orders_pb2.UpdateDeliveryEstimateRequest, context: Any
+    ) -> Message:
+        v = Violations()
+        v.required(order_id=request.order_id)
+        if not request.lines:
+            v.add("lines", "at least one line")
+        lines: list[tuple[str, date | None, date | None]] = []
+        seen: set[str] = set()
+        for i, x in enumerate(request.lines):
+            where = f"lines[{i}]"
+            v.required(**{f"{where}.line_id": x.line_id})
+            if x.line_id in seen:
+                v.add(f"{where}.line_id", f"line {x.line_id!r} named twice")
+            seen.add(x.line_id)
+            ship, arrive = _dates(x, where, v, "ship_date", "delivery_date")
+            if not x.HasField("ship_date") and not x.HasField("delivery_date"):
+                v.add(where, "a ship_date, a delivery_date or both")
+            lines.append((x.line_id, ship, arrive))
+        v.raise_any()
+        handlers.check_version(request.expected_version)
+        cmd = commands.UpdateDeliveryEstimate(
+            request.order_id, request.expected_version, lines, request.reason, codec.caller(request.actor)
+        )
+
+        async def update(uow: Uow) -> Message:
+            order = codec.order(await estimates.update_delivery_estimate(cmd, uow))
+            return orders_pb2.UpdateDeliveryEstimateResponse(order=order, outcome=APPLIED)
+
+        return await self._once(request, update)
 
     async def PayInstalment(self, request: orders_pb2.PayInstalmentRequest, context: Any) -> Message:
         v = Violations()

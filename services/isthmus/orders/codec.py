@@ -92,6 +92,8 @@ def line(value: Line, quantity: int | None = None) -> order_pb2.OrderLine:
         expected_delivery_date=to_date(value.expected_delivery),
         instalments=value.instalments,
         payment_method=value.payment_method,
+        estimated_ship_date=to_date(value.estimated_ship),
+        estimated_delivery_date=to_date(value.estimated_delivery),
     )
 
 
@@ -229,6 +231,8 @@ def from_order(m: order_pb2.Order) -> Order:
                 opt_date(x, "expected_delivery_date", "expected_delivery_date"),
                 x.instalments,
                 x.payment_method,
+                opt_date(x, "estimated_ship_date", "estimated_ship_date"),
+                opt_date(x, "estimated_delivery_date", "estimated_delivery_date"),
             )
             for x in m.lines
         ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from google.protobuf.message import Message
@@ -120,6 +120,15 @@ class PayInstalment:
     amount: Money
     payment_reference: str
     at: datetime | None = None
+    actor: Actor = field(default_factory=Actor)
+
+
+@dataclass
+class UpdateDeliveryEstimate:
+    order_id: str
+    expected_version: int
+    lines: list[tuple[str, date | None, date | None]]  # line id, ship, delivery
+    reason: str = ""
     actor: Actor = field(default_factory=Actor)
 
 

@@ -53,6 +53,7 @@ ALLOWED: dict[str, tuple[State, ...]] = {
     "release": (State.PLACED, State.PAID, State.SHIPPED),
     "pay an instalment of": (State.PAID, State.SHIPPED, State.DELIVERED, State.COMPLETED),
     "change the payment method of": (State.PLACED, State.PAID, State.SHIPPED, State.DELIVERED),
+    "update the delivery estimate of": (State.PLACED, State.PAID, State.SHIPPED),
 }
 
 # Flex-pay: at most this many monthly instalments for a line.
@@ -82,6 +83,8 @@ class Line:
     expected_delivery: date | None = None
     instalments: int = 0  # flex-pay: paid in this many monthly instalments (0 or 1: at once)
     payment_method: str = ""
+    estimated_ship: date | None = None  # the latest estimate, when it moved from the promise
+    estimated_delivery: date | None = None
 
     @property
     def line_total(self) -> Money:
@@ -363,6 +366,31 @@ class Order:
         due.paid_at, due.reference = paid_at, reference
         self.touch(now)
         return due
+
+    def estimate(self, estimates: list[tuple[str, date | None, date | None]], now: datetime) -> list[Line]:
+        """Records new ship and delivery estimates (None keeps a line's current one); returns the lines
+        whose estimate moved. A line's delivery may not come before its shipment, each the estimate
+        or, where there is none, the promise."""
+        found = [
+            (self.line(line_id, f"lines[{i}].line_id"), ship, arrive)
+            for i, (line_id, ship, arrive) in enumerate(estimates)
+        ]
+        moved = []
+        for i, (line, ship, arrive) in enumerate(found):
+            ship = ship or line.estimated_ship
+            arrive = arrive or line.estimated_delivery
+            leaves, reaches = ship or line.expected_ship, arrive or line.expected_delivery
+            if leaves and reaches and reaches < leaves:
+                raise InvalidArgument(
+                    f"lines[{i}].delivery_date", f"{reaches} is before the line ships, {leaves}"
+                )
+            if (ship, arrive) != (line.estimated_ship, line.estimated_delivery):
+                moved.append((line, ship, arrive))
+        for line, ship, arrive in moved:
+            line.estimated_ship, line.estimated_delivery = ship, arrive
+        if moved:
+            self.touch(now)
+        return [line for line, _, _ in moved]
 
     def change_payment_method(self, line_ids: list[str], method: str, now: datetime) -> list[str]:
         """Sets the payment method of these lines (every line when none is named); returns their ids."""

@@ -92,13 +92,22 @@ async def test_a_marketplace_mapped_by_configuration_delivers_buyers_and_orders(
             assert letter.stream == "orders" and letter.record_key == "orders_00002.csv:3"
             assert "lines.*.quantity (column Menge): 'zwei' is not a whole number" in letter.reason
 
-            # The order exported again: nothing is paid twice.
-            drops.csv("orders", [*ORDER_COLUMNS, "Liefertermin", "Raten", "Bezahlt"], [lines[0], lines[2]])
+            # The order exported again: nothing is paid twice, and the tent's new delivery date is an
+            # estimate beside the date promised.
+            moved = [*lines[0][:-3], "10.05.2024", *lines[0][-2:]]
+            drops.csv("orders", [*ORDER_COLUMNS, "Liefertermin", "Raten", "Bezahlt"], [moved, lines[2]])
             _, again = await connectors.sync("marketplace", progress=False)
             assert (again.read, again.accepted) == (1, 1)
             request = orders_pb2.GetOrderByExternalIdRequest(
                 source_system="marketplace", external_order_id="B1"
             )
-            assert (await orders.GetOrderByExternalId(request)).order.version == order.version
+            now = (await orders.GetOrderByExternalId(request)).order
+            assert now.version == order.version + 1 and now.paid_total == order.paid_total
+            tent = now.lines[0]
+            assert (tent.expected_delivery_date.day, tent.estimated_delivery_date.day) == (8, 10)
+            # Read once more as it is: nothing moves.
+            drops.csv("orders", [*ORDER_COLUMNS, "Liefertermin", "Raten", "Bezahlt"], [moved, lines[2]])
+            await connectors.sync("marketplace", progress=False)
+            assert (await orders.GetOrderByExternalId(request)).order.version == now.version
         finally:
             connectors.close()

@@ -88,6 +88,7 @@ class OrderHistoryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_HISTORY_KIND_CUSTOMER_CHANGED: _ClassVar[OrderHistoryKind]
     ORDER_HISTORY_KIND_INSTALMENT_PAID: _ClassVar[OrderHistoryKind]
     ORDER_HISTORY_KIND_PAYMENT_METHOD_CHANGED: _ClassVar[OrderHistoryKind]
+    ORDER_HISTORY_KIND_DELIVERY_ESTIMATE_CHANGED: _ClassVar[OrderHistoryKind]
 
 class CouponDiscountKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -161,6 +162,7 @@ ORDER_HISTORY_KIND_BACKORDER_RELEASED: OrderHistoryKind
 ORDER_HISTORY_KIND_CUSTOMER_CHANGED: OrderHistoryKind
 ORDER_HISTORY_KIND_INSTALMENT_PAID: OrderHistoryKind
 ORDER_HISTORY_KIND_PAYMENT_METHOD_CHANGED: OrderHistoryKind
+ORDER_HISTORY_KIND_DELIVERY_ESTIMATE_CHANGED: OrderHistoryKind
 COUPON_DISCOUNT_KIND_UNSPECIFIED: CouponDiscountKind
 COUPON_DISCOUNT_KIND_PERCENT: CouponDiscountKind
 COUPON_DISCOUNT_KIND_FIXED_AMOUNT: CouponDiscountKind
@@ -174,7 +176,7 @@ COUPON_REJECTION_WRONG_CURRENCY: CouponRejection
 COUPON_REJECTION_BELOW_MINIMUM: CouponRejection
 
 class OrderLine(_message.Message):
-    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date", "instalments", "payment_method")
+    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date", "instalments", "payment_method", "estimated_ship_date", "estimated_delivery_date")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     SKU_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -189,6 +191,8 @@ class OrderLine(_message.Message):
     EXPECTED_DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
     INSTALMENTS_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_SHIP_DATE_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     sku: str
     description: str
@@ -203,7 +207,9 @@ class OrderLine(_message.Message):
     expected_delivery_date: _common_pb2.Date
     instalments: int
     payment_method: str
-    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., instalments: _Optional[int] = ..., payment_method: _Optional[str] = ...) -> None: ...
+    estimated_ship_date: _common_pb2.Date
+    estimated_delivery_date: _common_pb2.Date
+    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., instalments: _Optional[int] = ..., payment_method: _Optional[str] = ..., estimated_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., estimated_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class OrderInstalment(_message.Message):
     __slots__ = ("number", "due_date", "amount", "parts", "pay_time", "payment_reference")

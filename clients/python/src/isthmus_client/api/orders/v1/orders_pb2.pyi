@@ -371,6 +371,40 @@ class ReleaseBackorderResponse(_message.Message):
     outcome: _common_pb2.WriteOutcome
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
+class LineEstimate(_message.Message):
+    __slots__ = ("line_id", "ship_date", "delivery_date")
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIP_DATE_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
+    line_id: str
+    ship_date: _common_pb2.Date
+    delivery_date: _common_pb2.Date
+    def __init__(self, line_id: _Optional[str] = ..., ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class UpdateDeliveryEstimateRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "lines", "reason", "actor", "request_id")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    lines: _containers.RepeatedCompositeFieldContainer[LineEstimate]
+    reason: str
+    actor: _common_pb2.Actor
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[LineEstimate, _Mapping]]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateDeliveryEstimateResponse(_message.Message):
+    __slots__ = ("order", "outcome")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
 class PayInstalmentRequest(_message.Message):
     __slots__ = ("order_id", "expected_version", "number", "amount", "payment_reference", "pay_time", "actor", "request_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]

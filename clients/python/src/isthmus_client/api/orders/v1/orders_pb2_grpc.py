@@ -106,6 +106,11 @@ class OrderServiceStub:
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.SerializeToString,
                 response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.FromString,
                 _registered_method=True)
+        self.UpdateDeliveryEstimate = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/UpdateDeliveryEstimate',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateResponse.FromString,
+                _registered_method=True)
         self.ListOrderHistoryEntries = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ListOrderHistoryEntries',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesRequest.SerializeToString,
@@ -239,6 +244,14 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateDeliveryEstimate(self, request, context):
+        """Records a new estimate of when lines ship or arrive (a carrier's or a warehouse's), beside the
+        date promised when the order was taken; PLACED, PAID or SHIPPED. The promise does not change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListOrderHistoryEntries(self, request, context):
         """Changes of one order, or the cancellations and returns of a customer, oldest first.
         """
@@ -341,6 +354,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.ChangePaymentMethod,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.FromString,
                     response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.SerializeToString,
+            ),
+            'UpdateDeliveryEstimate': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDeliveryEstimate,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateResponse.SerializeToString,
             ),
             'ListOrderHistoryEntries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOrderHistoryEntries,
@@ -743,6 +761,33 @@ class OrderService:
             '/isthmus.orders.v1.OrderService/ChangePaymentMethod',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.SerializeToString,
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDeliveryEstimate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/UpdateDeliveryEstimate',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateResponse.FromString,
             options,
             channel_credentials,
             insecure,
