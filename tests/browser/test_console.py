@@ -241,31 +241,39 @@ async def test_operator_replays_a_dead_letter_and_the_event_reaches_the_360(
 
 
 async def test_the_360_shows_how_the_customer_pays(page: Page, console_hub: Hub, world: World) -> None:
-    """An order whose payment failed reaches the value context, its credit rank the customer's 360."""
-    order = world.stubs.orders.CreateOrder(
-        orders_api.CreateOrderRequest(
-            source_system="webshop",
-            external_order_id=f"B-{uuid.uuid4().hex[:10]}",
-            customer_id=world.ida,
-            channel=order_pb.ORDER_CHANNEL_WEB,
-            currency_code="EUR",
-            lines=[order_pb.OrderLine(sku="A", quantity=1, unit_price=common_pb2.Money(amount="30.00"))],
-        )
-    ).order
+    """Orders reach the value context, and its credit rank and what is owed the customer's 360: one
+    order whose payment failed, one not paid yet."""
+
+    def order(total: str) -> order_pb.Order:
+        return world.stubs.orders.CreateOrder(
+            orders_api.CreateOrderRequest(
+                source_system="webshop",
+                external_order_id=f"B-{uuid.uuid4().hex[:10]}",
+                customer_id=world.ida,
+                channel=order_pb.ORDER_CHANNEL_WEB,
+                currency_code="EUR",
+                lines=[order_pb.OrderLine(sku="A", quantity=1, unit_price=common_pb2.Money(amount=total))],
+            )
+        ).order
+
+    failed = order("30.00")
     world.stubs.orders.CancelOrder(
         orders_api.CancelOrderRequest(
-            order_id=order.order_id, reason_code=order_pb.CANCELLATION_REASON_PAYMENT_FAILED
+            order_id=failed.order_id, reason_code=order_pb.CANCELLATION_REASON_PAYMENT_FAILED
         )
     )
+    order("12.50")
     await sign_in(page, console_hub, "reader", f"/customers/{world.ida}")
     credit = page.locator("dt:text-is('Credit') + dd")
     for _ in range(50):  # the events reach the value context, then the 360, within a second or two
-        if await credit.count():
+        if await credit.count() and "failed" in await credit.inner_text():
             break
         await page.wait_for_timeout(200)
         await page.reload()
     await expect(credit).to_contain_text("fair")
     await expect(credit).to_contain_text("1 payment failed in the last 365 days")
+    # What she owes comes from the orders themselves: the order not paid yet, not the cancelled one.
+    await expect(page.locator("dt:text-is('Orders') + dd")).to_contain_text("owes 12.50 EUR")
 
 
 async def test_a_read_only_token_sees_no_button_and_cannot_change_anything(

@@ -95,7 +95,7 @@ async def customer360(uow: UnitOfWork, customer_id: str, timeline_page_size: int
 def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
     """The summary of a customer's orders from what the database added up, per currency: the orders,
     their latest time, what they brought in, and the snapshot of the order placed last (the same on
-    every row): ``currency``, ``orders``, ``as_of``, ``revenue``, ``last``."""
+    every row): ``currency``, ``orders``, ``as_of``, ``revenue``, ``owed``, ``last``."""
     summary = c360.OrderSummary(order_count=sum(g.orders for g in groups))
     summary.revenue.extend(
         common_pb2.Money(
@@ -103,6 +103,13 @@ def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
         )
         for g in sorted(groups, key=lambda g: g.currency)
         if g.revenue is not None
+    )
+    summary.outstanding.extend(
+        common_pb2.Money(
+            amount=str(Decimal(g.owed).scaleb(-minor_exponent(g.currency))), currency_code=g.currency
+        )
+        for g in sorted(groups, key=lambda g: g.currency)
+        if g.owed
     )
     if groups:
         s = groups[0].last
@@ -134,6 +141,7 @@ def _orders_summary_statement() -> Select[Any]:
             func.count().label("orders"),
             func.max(o.c.as_of).label("as_of"),
             func.sum(o.c.revenue_minor).label("revenue"),
+            func.sum(o.c.owed_minor).label("owed"),
             placed_last.scalar_subquery().label("last"),
         )
         .where(mine)
@@ -236,6 +244,7 @@ async def summaries(uow: UnitOfWork, customer_id: str) -> tuple[c360.Customer360
                 credit_reasons=s.get("credit_reasons", []),
             )
         )
+
     supp = (
         await uow.session.execute(select(T["suppression"]).where(T["suppression"].c.customer_id.in_(ids)))
     ).all()

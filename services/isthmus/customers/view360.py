@@ -103,6 +103,8 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("placed_at", String(40), nullable=False, server_default=""),
             Column("currency", String(3), nullable=False, server_default=""),
             Column("revenue_minor", BigInteger, nullable=True),
+            # What the order still owes (its balance_due), in minor units; NULL when nothing.
+            Column("owed_minor", BigInteger, nullable=True),
             # A customer's orders, the last placed first.
             Index("ix_c360_orders_customer_placed", "customer_id", "placed_at", "order_id"),
         ),
@@ -280,7 +282,16 @@ class Projection:
         # In the order a batch writes them (the same for every batch, so concurrent ones lock alike).
         self._orders = _by_version(
             t["orders"],
-            ("customer_id", "snapshot", "as_of", "version", "placed_at", "currency", "revenue_minor"),
+            (
+                "customer_id",
+                "snapshot",
+                "as_of",
+                "version",
+                "placed_at",
+                "currency",
+                "revenue_minor",
+                "owed_minor",
+            ),
         )
         # A case's breach is not taken from a snapshot: it is only ever set (see _write).
         self._cases = _by_version(
@@ -398,9 +409,17 @@ class Projection:
         currency = snapshot["total"][1]
         counted = snapshot["paid"] and snapshot["state"] != "CANCELLED"
         revenue = _minor(o.total.amount, currency) - _minor(o.refunded_total.amount, currency)
+        if o.HasField("balance_due"):
+            owed = _minor(o.balance_due.amount, currency)
+        else:  # an event from before the order service said what is owed
+            owed = (
+                0
+                if snapshot["paid"] or snapshot["state"] == "CANCELLED"
+                else _minor(o.total.amount, currency)
+            )
         row = {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot, "as_of": at,
                "version": o.version, "placed_at": snapshot["placed_at"], "currency": currency[:3],
-               "revenue_minor": revenue if counted else None}  # fmt: skip
+               "revenue_minor": revenue if counted else None, "owed_minor": owed or None}  # fmt: skip
         rows.add(self._orders, row)
 
     def _case(self, rows: _Rows, p: Message, at: datetime) -> None:

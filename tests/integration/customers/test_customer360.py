@@ -239,6 +239,17 @@ async def test_the_order_summary_counts_every_order_and_adds_up_each_currencys_t
     ]
     assert view.orders.last_order.order_id == paid[1].order_id  # placed last, whatever arrived last
     assert view.orders.last_order.total.amount == "20.00"
+    assert list(view.orders.outstanding) == []  # everything not cancelled is paid
+
+    # What is still owed: an order not paid yet (its event from before orders said it), and one paid
+    # in instalments of which 40.00 are left.
+    owing = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PLACED, "15.00", paid=False, placed=400)
+    await send(oev.OrderPlaced, owing)
+    flex = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PAID, "60.00", paid=True, placed=500)
+    flex.balance_due.CopyFrom(common_pb2.Money(amount="40.00", currency_code="EUR"))
+    await send(oev.OrderPaid, flex)
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    assert [(m.amount, m.currency_code) for m in view.orders.outstanding] == [("55.00", "EUR")]
 
 
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):
