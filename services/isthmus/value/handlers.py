@@ -175,6 +175,21 @@ def _owed(order: OrderRow, cmd: PaidOrder, config: ValueConfig) -> None:
     order.due_at = None if due is None else max(due, order.due_at) if order.due_at else due
 
 
+def _new_order(cmd: PaidOrder, customer_id: str, uow: Uow) -> OrderRow:
+    """An order this context learns of now, for ``customer_id`` (the one the event named, after
+    merges), owing its total."""
+    return OrderRow(
+        order_id=cmd.order_id,
+        customer_id=customer_id,
+        # The customer the event named: an unmerge gives the order back to it.
+        origin_customer_id=cmd.customer_id,
+        placed_at=cmd.placed_at,
+        returns_seen=json.dumps([]),
+        owed_minor=to_reporting(cmd.total, cmd.currency, uow.config),
+        known_at=uow.clock(),
+    )
+
+
 async def order_placed(cmd: PaidOrder, uow: Uow) -> None:
     """An order awaits its payment: owed from now, due ``payment_due_days`` after it was placed or,
     when the hub learned of it later (an import of old orders), after it arrived."""
@@ -184,17 +199,9 @@ async def order_placed(cmd: PaidOrder, uow: Uow) -> None:
     if await uow.repo.order(cmd.order_id) is not None:
         return  # told again, or its payment came first
     config, now = uow.config, uow.clock()
-    order = OrderRow(
-        order_id=cmd.order_id,
-        customer_id=cid,
-        origin_customer_id=cmd.customer_id,
-        placed_at=cmd.placed_at,
-        returns_seen=json.dumps([]),
-        payment=domain.Payment.UNPAID,
-        owed_minor=to_reporting(cmd.total, cmd.currency, config),
-        due_at=max(cmd.placed_at, now) + timedelta(days=config.payment_due_days),
-        known_at=now,
-    )
+    order = _new_order(cmd, cid, uow)
+    order.payment = domain.Payment.UNPAID
+    order.due_at = max(cmd.placed_at, now) + timedelta(days=config.payment_due_days)
     await uow.repo.save_order(order)
     await rescore(cid, uow, "scored", resolved=row)
 
@@ -208,16 +215,7 @@ async def order_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
         return
     config = uow.config
     if existing is None:
-        order = OrderRow(
-            order_id=cmd.order_id,
-            customer_id=cid,
-            # The customer the event named: an unmerge gives the order back to it.
-            origin_customer_id=cmd.customer_id,
-            placed_at=cmd.placed_at,
-            returns_seen=json.dumps([]),
-            owed_minor=to_reporting(cmd.total, cmd.currency, config),
-            known_at=uow.clock(),
-        )
+        order = _new_order(cmd, cid, uow)
     else:  # placed before: it follows the customer it was placed for
         order = existing
         if order.due_at is not None and paid_at > order.due_at:

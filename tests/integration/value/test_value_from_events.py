@@ -73,6 +73,17 @@ class World:
 
     async def order(self, customer_id: str, net: str, *, days_ago: float, cost: str = "") -> order_pb2.Order:
         """A paid order of one line worth ``net`` plus 20 % tax, placed ``days_ago`` before NOW."""
+        order = await self.placed(customer_id, net, days_ago=days_ago, cost=cost)
+        return (
+            await self.orders.PayOrder(
+                orders_pb2.PayOrderRequest(
+                    order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
+                )
+            )
+        ).order
+
+    async def placed(self, customer_id: str, net: str, *, days_ago: float, cost: str = "") -> order_pb2.Order:
+        """An order of one line worth ``net`` plus 20 % tax, placed ``days_ago`` before NOW, not paid."""
         tax = f"{float(net) * 0.2:.2f}"
         created = await self.orders.CreateOrder(
             orders_pb2.CreateOrderRequest(
@@ -93,34 +104,6 @@ class World:
                 ],
                 place_time=stamp(NOW - timedelta(days=days_ago)),
                 attributes={"cost_of_goods": cost} if cost else {},
-            )
-        )
-        order = created.order
-        return (
-            await self.orders.PayOrder(
-                orders_pb2.PayOrderRequest(
-                    order_id=order.order_id, expected_version=1, amount=order.total, payment_reference="psp"
-                )
-            )
-        ).order
-
-    async def placed(self, customer_id: str, net: str, *, days_ago: float) -> order_pb2.Order:
-        """An order of one unit worth ``net`` plus 20 % tax, placed ``days_ago`` before NOW, not paid."""
-        tax = f"{float(net) * 0.2:.2f}"
-        created = await self.orders.CreateOrder(
-            orders_pb2.CreateOrderRequest(
-                source_system="webshop",
-                external_order_id=f"W-{uuid.uuid4().hex[:10]}",
-                customer_id=customer_id,
-                channel=order_pb2.ORDER_CHANNEL_WEB,
-                currency_code="EUR",
-                lines=[order_pb2.OrderLine(sku="A", quantity=1, unit_price=common_pb2.Money(amount=net))],
-                adjustments=[
-                    order_pb2.Adjustment(
-                        kind=order_pb2.ADJUSTMENT_KIND_TAX, amount=common_pb2.Money(amount=tax)
-                    )
-                ],
-                place_time=stamp(NOW - timedelta(days=days_ago)),
             )
         )
         return created.order
