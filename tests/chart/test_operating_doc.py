@@ -159,6 +159,8 @@ def test_the_connectors_scopes_are_what_the_hub_client_calls_need() -> None:
         "/isthmus.customers.v1.CustomerMasterService/SetConsent",
         "/isthmus.orders.v1.OrderService/CreateOrder",
         "/isthmus.orders.v1.OrderService/PayOrder",
+        "/isthmus.orders.v1.OrderService/PayInstalment",
+        "/isthmus.orders.v1.OrderService/UpdateDeliveryEstimate",
         "/isthmus.orders.v1.OrderService/CancelOrder",
         "/isthmus.orders.v1.OrderService/ShipOrder",
         "/isthmus.orders.v1.OrderService/DeliverOrder",
