@@ -203,7 +203,7 @@ async def order_placed(cmd: PaidOrder, uow: Uow) -> None:
     order.payment = domain.Payment.UNPAID
     order.due_at = max(cmd.placed_at, now) + timedelta(days=config.payment_due_days)
     await uow.repo.save_order(order)
-    await rescore(cid, uow, "scored", resolved=row)
+    await rescore(cid, uow, "credit", resolved=row, credit_only=True)
 
 
 async def order_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
@@ -239,7 +239,7 @@ async def instalment_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
         order.late_at = max(paid_at, order.late_at) if order.late_at else paid_at
     _owed(order, cmd, uow.config)
     await uow.repo.save_order(order)
-    await rescore(order.customer_id, uow, "scored")
+    await rescore(order.customer_id, uow, "credit", credit_only=True)
 
 
 async def order_returned(cmd: PaidOrder, return_id: str, refund: Decimal, exchange: bool, uow: Uow) -> None:
@@ -277,10 +277,11 @@ async def order_cancelled(
     if not was_paid and order.payment == domain.Payment.PAID:
         return  # a stale event: this context holds it paid
     order.cancelled = True
-    if order.payment == domain.Payment.UNPAID and payment_failed:
+    unpaid = order.payment == domain.Payment.UNPAID
+    if unpaid and payment_failed:
         order.payment, order.settled_at = domain.Payment.FAILED, at
     await uow.repo.save_order(order)
-    await rescore(order.customer_id, uow, "scored")
+    await rescore(order.customer_id, uow, "credit" if unpaid else "scored", credit_only=unpaid)
 
 
 # --- service requests --------------------------------------------------------------------------
@@ -435,10 +436,18 @@ _VISIBLE = (
 
 
 async def rescore(
-    customer_id: str, uow: Uow, reason: str, *, resolved: dict[str, Any] | None = None
+    customer_id: str,
+    uow: Uow,
+    reason: str,
+    *,
+    resolved: dict[str, Any] | None = None,
+    credit_only: bool = False,
 ) -> dict[str, Any] | None:
     """Recomputes the customer's value from its facts; records the events a change calls for.
-    ``resolved``: the customer's row as this transaction already read (and locked) it."""
+    ``resolved``: the customer's row as this transaction already read (and locked) it. With
+    ``credit_only`` (a fact that moves no revenue: an order placed, an instalment paid, an unpaid order
+    cancelled) only the credit rank is worked out again, not the models' scores, unless the customer
+    has no row yet."""
     row: dict[str, Any] | None
     if resolved is not None and resolved["customer_id"] == customer_id:
         cid, row = customer_id, resolved
@@ -448,6 +457,12 @@ async def rescore(
         return None
     orders, cases = await uow.repo.facts(cid)
     now = uow.clock()
+    if credit_only and row is not None:
+        credit = domain.credit(orders, now, credit_settings_of(uow.config))
+        values = {**row, **credit_columns(credit, now), "version": row["version"] + 1, "update_time": now}
+        await uow.repo.save_customer(values, new=False)
+        await announce(uow, row, values, reason)
+        return values
     h = domain.history(orders, cases, uow.config.discount_rate)
     score = domain.score(h, uow.current.model, uow.settings(), now)
     credit = domain.credit(orders, now, credit_settings_of(uow.config))
