@@ -136,6 +136,7 @@ def create_order(
                 expected_delivery_date=_date(line.get("expected_delivery_date")),
                 instalments=line.get("instalments", 0),
                 payment_method=line.get("payment_method", ""),
+                drop_ship_supplier=line.get("drop_ship_supplier", ""),
             )
             for line in record["lines"]
         ],
@@ -265,6 +266,8 @@ def ship_order(
         order_id=order.order_id,
         carrier=record.get("carrier", ""),
         tracking_number=record.get("tracking_number", ""),
+        warehouse=record.get("warehouse", ""),
+        manifest_number=record.get("manifest_number", ""),
         ship_time=_ts(record["shipped_at"]),
         actor=_connector_actor(instance),
         request_id=_once("ship", system, record["external_order_id"]),

@@ -51,13 +51,17 @@ def _dates(
 MAX_PAYMENT_METHOD = 64
 
 
+def _short(value: str, field: str, limit: int, v: Violations) -> str:
+    """A short name as given, trimmed: at most ``limit`` characters (boundary.py refuses control
+    characters in every string)."""
+    text = value.strip()
+    if len(text) > limit:
+        v.add(field, f"at most {limit} characters, not {len(text)}")
+    return text
+
+
 def _payment_method(value: str, field: str, v: Violations) -> str:
-    """A payment method as given, trimmed: at most 64 printable characters (boundary.py refuses
-    control characters in every string)."""
-    method = value.strip()
-    if len(method) > MAX_PAYMENT_METHOD:
-        v.add(field, f"at most {MAX_PAYMENT_METHOD} characters, not {len(method)}")
-    return method
+    return _short(value, field, MAX_PAYMENT_METHOD, v)
 
 
 def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | None:
@@ -112,10 +116,11 @@ def place_order(
                 f"0 to {MAX_INSTALMENTS} (0 or 1: paid at once), not {x.instalments}",
             )
         method = _payment_method(x.payment_method, f"lines[{i}].payment_method", v)
+        supplier = _short(x.drop_ship_supplier, f"lines[{i}].drop_ship_supplier", 128, v)
         if price is not None:
             line = Line(line_id, x.sku, x.description, x.quantity, price, x.shipping_method, x.category)
             line.expected_ship, line.expected_delivery = ship, arrive
-            line.instalments, line.payment_method = x.instalments, method
+            line.instalments, line.payment_method, line.drop_ship_supplier = x.instalments, method, supplier
             lines.append(line)
     adjustments: list[Adjustment] = []
     for i, a in enumerate(r.adjustments):
@@ -340,8 +345,17 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         return orders_pb2.PayOrderResponse(order=paid.message, outcome=outcome(paid.applied))
 
     async def ShipOrder(self, request: orders_pb2.ShipOrderRequest, context: Any) -> Message:
+        v = Violations()
+        warehouse = _short(request.warehouse, "warehouse", 64, v)
+        manifest = _short(request.manifest_number, "manifest_number", 64, v)
+        v.raise_any()
         shipped = await self._transition(
-            "ship", request, carrier=request.carrier, tracking_number=request.tracking_number
+            "ship",
+            request,
+            carrier=request.carrier,
+            tracking_number=request.tracking_number,
+            warehouse=warehouse,
+            manifest_number=manifest,
         )
         return orders_pb2.ShipOrderResponse(order=shipped.message, outcome=outcome(shipped.applied))
 

@@ -94,6 +94,7 @@ def line(value: Line, quantity: int | None = None) -> order_pb2.OrderLine:
         payment_method=value.payment_method,
         estimated_ship_date=to_date(value.estimated_ship),
         estimated_delivery_date=to_date(value.estimated_delivery),
+        drop_ship_supplier=value.drop_ship_supplier,
     )
 
 
@@ -173,6 +174,8 @@ def order(value: Order) -> order_pb2.Order:
         returns=[order_return(r) for r in value.returns],
         payment_reference=value.payment_reference,
         carrier=value.carrier,
+        warehouse=value.warehouse,
+        manifest_number=value.manifest_number,
         tracking_number=value.tracking_number,
         place_time=ts(value.placed_at),
         pay_time=ts(value.paid_at),
@@ -233,6 +236,7 @@ def from_order(m: order_pb2.Order) -> Order:
                 x.payment_method,
                 opt_date(x, "estimated_ship_date", "estimated_ship_date"),
                 opt_date(x, "estimated_delivery_date", "estimated_delivery_date"),
+                x.drop_ship_supplier,
             )
             for x in m.lines
         ],
@@ -258,6 +262,8 @@ def from_order(m: order_pb2.Order) -> Order:
         customer_pending=m.customer_state == order_pb2.CUSTOMER_STATE_PENDING,
         payment_reference=m.payment_reference,
         carrier=m.carrier,
+        warehouse=m.warehouse,
+        manifest_number=m.manifest_number,
         tracking_number=m.tracking_number,
         paid_at=opt_ts(m, "pay_time"),
         shipped_at=opt_ts(m, "ship_time"),

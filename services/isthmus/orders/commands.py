@@ -88,6 +88,8 @@ class Transition:
     payment_reference: str = ""
     carrier: str = ""
     tracking_number: str = ""
+    warehouse: str = ""
+    manifest_number: str = ""
     # The request as sent, remembered under its request_id (isthmus.platform.requests).
     request: Message | None = None
 

@@ -85,6 +85,7 @@ class Line:
     payment_method: str = ""
     estimated_ship: date | None = None  # the latest estimate, when it moved from the promise
     estimated_delivery: date | None = None
+    drop_ship_supplier: str = ""  # shipped to the customer by this supplier, not the warehouse
 
     @property
     def line_total(self) -> Money:
@@ -244,6 +245,8 @@ class Order:
     payment_reference: str = ""
     carrier: str = ""
     tracking_number: str = ""
+    warehouse: str = ""
+    manifest_number: str = ""
     paid_at: datetime | None = None
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
@@ -400,13 +403,22 @@ class Order:
         self.touch(now)
         return [x.line_id for x in lines]
 
-    def ship(self, carrier: str, tracking: str, shipped_at: datetime, now: datetime) -> None:
+    def ship(
+        self,
+        carrier: str,
+        tracking: str,
+        shipped_at: datetime,
+        now: datetime,
+        warehouse: str = "",
+        manifest: str = "",
+    ) -> None:
         self.state, self.carrier, self.tracking_number, self.shipped_at = (
             State.SHIPPED,
             carrier,
             tracking,
             shipped_at,
         )
+        self.warehouse, self.manifest_number = warehouse, manifest
         self.touch(now)
 
     def deliver(self, delivered_at: datetime, now: datetime) -> None:

@@ -284,7 +284,7 @@ def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
             pay_time=codec.ts(at),
         )
     elif cmd.action == "ship":
-        order.ship(cmd.carrier, cmd.tracking_number, at, now)
+        order.ship(cmd.carrier, cmd.tracking_number, at, now, cmd.warehouse, cmd.manifest_number)
         message = codec.order(order)
         event = events.OrderShipped(
             order=message, carrier=cmd.carrier, tracking_number=cmd.tracking_number, ship_time=codec.ts(at)

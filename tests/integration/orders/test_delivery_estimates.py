@@ -103,3 +103,41 @@ async def test_bad_estimates_are_refused_naming_the_field(orders, make_order):
     assert "DELIVERED" in await refused(
         orders.UpdateDeliveryEstimate, done, grpc.StatusCode.FAILED_PRECONDITION
     )
+
+
+async def test_a_shipment_says_where_it_left_from_and_a_drop_shipped_line_its_supplier(orders, make_order):
+    request = make_order()
+    request.lines[0].drop_ship_supplier = "Fernseh-Direkt GmbH"
+    order = (await orders.CreateOrder(request)).order
+    assert [x.drop_ship_supplier for x in order.lines] == ["Fernseh-Direkt GmbH", ""]
+    # The order sent again with another supplier for the line is the same order.
+    again = make_order(external_order_id=order.external_order_id, customer_id=order.customer_id)
+    again.lines[0].drop_ship_supplier = "Anderer Lieferant"
+    assert (await orders.CreateOrder(again)).outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    await orders.PayOrder(
+        orders_pb2.PayOrderRequest(order_id=order.order_id, amount=order.total, payment_reference="p")
+    )
+    long = orders_pb2.ShipOrderRequest(order_id=order.order_id, warehouse="W" * 65)
+    assert "warehouse" in await refused(orders.ShipOrder, long, grpc.StatusCode.INVALID_ARGUMENT)
+    shipped = await orders.ShipOrder(
+        orders_pb2.ShipOrderRequest(
+            order_id=order.order_id,
+            carrier="DHL",
+            tracking_number="003404341234",
+            warehouse=" DC-Hamburg ",
+            manifest_number="M-2026-03-01-07",
+        )
+    )
+    o = shipped.order
+    assert (o.carrier, o.tracking_number, o.warehouse, o.manifest_number) == (
+        "DHL",
+        "003404341234",
+        "DC-Hamburg",
+        "M-2026-03-01-07",
+    )
+    got = (await orders.GetOrder(orders_pb2.GetOrderRequest(order_id=order.order_id))).order
+    assert (got.warehouse, got.manifest_number, got.lines[0].drop_ship_supplier) == (
+        "DC-Hamburg",
+        "M-2026-03-01-07",
+        "Fernseh-Direkt GmbH",
+    )

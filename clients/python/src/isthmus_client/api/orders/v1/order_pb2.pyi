@@ -176,7 +176,7 @@ COUPON_REJECTION_WRONG_CURRENCY: CouponRejection
 COUPON_REJECTION_BELOW_MINIMUM: CouponRejection
 
 class OrderLine(_message.Message):
-    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date", "instalments", "payment_method", "estimated_ship_date", "estimated_delivery_date")
+    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date", "instalments", "payment_method", "estimated_ship_date", "estimated_delivery_date", "drop_ship_supplier")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     SKU_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +193,7 @@ class OrderLine(_message.Message):
     PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_SHIP_DATE_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
+    DROP_SHIP_SUPPLIER_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     sku: str
     description: str
@@ -209,7 +210,8 @@ class OrderLine(_message.Message):
     payment_method: str
     estimated_ship_date: _common_pb2.Date
     estimated_delivery_date: _common_pb2.Date
-    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., instalments: _Optional[int] = ..., payment_method: _Optional[str] = ..., estimated_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., estimated_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ...) -> None: ...
+    drop_ship_supplier: str
+    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., instalments: _Optional[int] = ..., payment_method: _Optional[str] = ..., estimated_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., estimated_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., drop_ship_supplier: _Optional[str] = ...) -> None: ...
 
 class OrderInstalment(_message.Message):
     __slots__ = ("number", "due_date", "amount", "parts", "pay_time", "payment_reference")
@@ -298,7 +300,7 @@ class OrderReturn(_message.Message):
     def __init__(self, return_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[ReturnLine, _Mapping]]] = ..., exchange: _Optional[bool] = ..., refund: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., return_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instalments_reduced: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "customer_state", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "place_time", "pay_time", "ship_time", "deliver_time", "complete_time", "create_time", "update_time", "version", "attributes", "instalments", "due_at_checkout", "paid_total", "balance_due")
+    __slots__ = ("order_id", "source_system", "external_order_id", "customer_id", "customer_state", "channel", "state", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "subtotal", "discount_total", "tax_total", "shipping_total", "total", "refunded_total", "cancellation", "returns", "payment_reference", "carrier", "tracking_number", "warehouse", "manifest_number", "place_time", "pay_time", "ship_time", "deliver_time", "complete_time", "create_time", "update_time", "version", "attributes", "instalments", "due_at_checkout", "paid_total", "balance_due")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -330,6 +332,8 @@ class Order(_message.Message):
     PAYMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     CARRIER_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    WAREHOUSE_FIELD_NUMBER: _ClassVar[int]
+    MANIFEST_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PLACE_TIME_FIELD_NUMBER: _ClassVar[int]
     PAY_TIME_FIELD_NUMBER: _ClassVar[int]
     SHIP_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -367,6 +371,8 @@ class Order(_message.Message):
     payment_reference: str
     carrier: str
     tracking_number: str
+    warehouse: str
+    manifest_number: str
     place_time: _timestamp_pb2.Timestamp
     pay_time: _timestamp_pb2.Timestamp
     ship_time: _timestamp_pb2.Timestamp
@@ -380,7 +386,7 @@ class Order(_message.Message):
     due_at_checkout: _common_pb2.Money
     paid_total: _common_pb2.Money
     balance_due: _common_pb2.Money
-    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ..., instalments: _Optional[_Iterable[_Union[OrderInstalment, _Mapping]]] = ..., due_at_checkout: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., paid_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., balance_due: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., customer_state: _Optional[_Union[CustomerState, str]] = ..., channel: _Optional[_Union[OrderChannel, str]] = ..., state: _Optional[_Union[OrderState, str]] = ..., currency_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., adjustments: _Optional[_Iterable[_Union[Adjustment, _Mapping]]] = ..., coupon_codes: _Optional[_Iterable[str]] = ..., shipping_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., billing_address: _Optional[_Union[_common_pb2.PostalAddress, _Mapping]] = ..., subtotal: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., discount_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tax_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., refunded_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., returns: _Optional[_Iterable[_Union[OrderReturn, _Mapping]]] = ..., payment_reference: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., warehouse: _Optional[str] = ..., manifest_number: _Optional[str] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., attributes: _Optional[_Mapping[str, str]] = ..., instalments: _Optional[_Iterable[_Union[OrderInstalment, _Mapping]]] = ..., due_at_checkout: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., paid_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., balance_due: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class OrderHistoryEntry(_message.Message):
     __slots__ = ("entry_id", "order_id", "customer_id", "kind", "from_state", "to_state", "occur_time", "actor", "reason_text", "lines", "amount", "version", "cancellation_reason", "return_reasons")

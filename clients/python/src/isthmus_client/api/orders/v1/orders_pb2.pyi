@@ -112,7 +112,7 @@ class PayOrderRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., payment_reference: _Optional[str] = ..., pay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ShipOrderRequest(_message.Message):
-    __slots__ = ("order_id", "expected_version", "carrier", "tracking_number", "ship_time", "actor", "request_id")
+    __slots__ = ("order_id", "expected_version", "carrier", "tracking_number", "ship_time", "actor", "request_id", "warehouse", "manifest_number")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     CARRIER_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +120,8 @@ class ShipOrderRequest(_message.Message):
     SHIP_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WAREHOUSE_FIELD_NUMBER: _ClassVar[int]
+    MANIFEST_NUMBER_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     expected_version: int
     carrier: str
@@ -127,7 +129,9 @@ class ShipOrderRequest(_message.Message):
     ship_time: _timestamp_pb2.Timestamp
     actor: _common_pb2.Actor
     request_id: str
-    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    warehouse: str
+    manifest_number: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ..., warehouse: _Optional[str] = ..., manifest_number: _Optional[str] = ...) -> None: ...
 
 class DeliverOrderRequest(_message.Message):
     __slots__ = ("order_id", "expected_version", "deliver_time", "actor", "request_id")
