@@ -4,6 +4,7 @@ keeps one row per entry, keyed by the event's id."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +37,15 @@ ORDER_EVENTS = (
     oev.OrderReturned,
     oev.OrderBackordered,
     oev.OrderBackorderReleased,
+    oev.OrderInstalmentPaid,
+    oev.OrderPaymentMethodChanged,
+    oev.OrderDeliveryEstimateChanged,
 )
+
+
+def _words(name: str) -> str:
+    """ "BackorderReleased" -> "backorder released"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ def entry(event: Event) -> Entry | None:
     name = event.type.split(".", 1)[1]  # OrderPlaced, ServiceRequestOpened, PointsEarned, ...
     if isinstance(p, ORDER_EVENTS):
         o = p.order
-        what = name.removeprefix("Order").lower()
+        what = _words(name.removeprefix("Order"))
         summary = f"Order {o.external_order_id or o.order_id} {what}: {_money(o.total)}"
         channel = label(order_pb2.OrderChannel, o.channel)
         return Entry(
@@ -82,8 +91,7 @@ def entry(event: Event) -> Entry | None:
         return Entry(i.customer_id, kind, at_or(i.occur_time, at), summary, channel, refs)
     if hasattr(p, "service_request"):
         sr = p.service_request
-        what = name.removeprefix("ServiceRequest")
-        summary = f"Service request {what[:1].lower() + what[1:]}: {sr.subject}"
+        summary = f"Service request {_words(name.removeprefix('ServiceRequest'))}: {sr.subject}"
         kind, refs = c360.TIMELINE_ENTRY_KIND_SERVICE_REQUEST, {"service_request_id": sr.service_request_id}
         return Entry(sr.customer_id, kind, at, summary, label(srp.Channel, sr.channel), refs)
     if isinstance(p, cev.CustomersMerged):

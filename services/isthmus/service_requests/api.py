@@ -129,6 +129,8 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         )
         if cmd.order_line_id and not cmd.order_id:
             v.add("order_id", "is required when order_line_id is given")
+        if cmd.kind is Kind.TRACER and not cmd.order_id:
+            v.add("order_id", "is required for a tracer: the order whose parcel the carrier is to trace")
         if cmd.order_id and not is_uuid(cmd.order_id):
             v.add("order_id", "must be an order id of the order service (a UUID)")
         if cmd.sub_category and not cmd.category:

@@ -1,5 +1,6 @@
 """Events in: the customer master's merges, unmerges and erasures; the order service's new orders
-(which customer each order belongs to); the value service's tier changes.
+(which customer each order belongs to) and shipments (what a tracer traces); the value service's
+tier changes.
 
 Each handler runs in the transaction the bus gives it (the bus commits and acks); events this
 context records in reply go into the same transaction's outbox.
@@ -15,7 +16,7 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.platform.events import Event, record_event
-from isthmus.service_requests.domain import ERASED
+from isthmus.service_requests.domain import ERASED, Shipment
 from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.settings import VALUE_TIERS
 from isthmus.service_requests.store import Repository, UnitOfWork
@@ -23,7 +24,7 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, value_pb2
 
 ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
-ORDER_KEYS = ("orders.OrderPlaced",)
+ORDER_KEYS = ("orders.OrderPlaced", "orders.OrderShipped")
 TIER_KEYS = ("value.CustomerTierChanged",)
 
 
@@ -66,6 +67,14 @@ async def order_placed(uow: UnitOfWork, event: orders_pb2.OrderPlaced, now: date
         await uow.repo.orders_placed([(event.order.order_id, event.order.customer_id)])
 
 
+async def order_shipped(uow: UnitOfWork, event: orders_pb2.OrderShipped, now: datetime) -> None:
+    """Remembers how the order left: a tracer opened for it gives the carrier that."""
+    o = event.order
+    shipped = event.ship_time.ToJsonString() if event.HasField("ship_time") else ""
+    shipment = Shipment(event.carrier, event.tracking_number, shipped, o.warehouse, o.manifest_number)
+    await uow.repo.order_shipped(o.order_id, o.customer_id, shipment)
+
+
 async def prepare_orders(session: AsyncSession, events: Sequence[Event]) -> None:
     """Before a batch of the orders subscription's handlers: every order it places remembered with
     one statement (the handlers then have nothing left to do), not a statement or two an order."""
@@ -84,6 +93,7 @@ async def tier_changed(uow: UnitOfWork, event: value_pb2.CustomerTierChanged, at
 
 _HANDLERS: dict[str, Callable[[UnitOfWork, Any, datetime], Any]] = {
     "orders.OrderPlaced": order_placed,
+    "orders.OrderShipped": order_shipped,
     "customers.CustomersMerged": customers_merged,
     "customers.CustomerUnmerged": customer_unmerged,
     "customers.CustomerErased": customer_erased,

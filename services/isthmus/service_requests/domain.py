@@ -43,6 +43,7 @@ class Kind(StrEnum):
     TECHNICAL = "TECHNICAL"
     FEEDBACK = "FEEDBACK"
     OTHER = "OTHER"
+    TRACER = "TRACER"
 
 
 class Channel(StrEnum):
@@ -107,6 +108,24 @@ class Assignee:
         return bool(self.agent_id or self.queue)
 
 
+@dataclass(frozen=True)
+class Shipment:
+    """How an order left, as the order service reported it: what a tracer gives the carrier."""
+
+    carrier: str = ""
+    tracking_number: str = ""
+    shipped_at: str = ""  # RFC 3339, as the event said
+    warehouse: str = ""
+    manifest_number: str = ""
+
+    def json(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+    @classmethod
+    def of(cls, data: dict[str, str] | None) -> Shipment | None:
+        return None if data is None else cls(**data)
+
+
 @dataclass
 class ServiceRequest:
     id: str
@@ -143,6 +162,7 @@ class ServiceRequest:
     update_time: datetime | None = None
     version: int = 1
     erased: bool = False
+    shipment: Shipment | None = None  # a tracer's
 
     @classmethod
     def open(

@@ -31,13 +31,14 @@ from isthmus.service_requests.domain import (
     Kind,
     Priority,
     ServiceRequest,
+    Shipment,
     State,
 )
 from isthmus.service_requests.settings import ServiceRequestSettings
 from isthmus.service_requests.store import CaseFilter, Suppression, UnitOfWork
 from isthmus_client.api.events.v1 import service_requests_pb2 as ev
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
-from isthmus_client.errors import ORDER_OF_ANOTHER_CUSTOMER
+from isthmus_client.errors import ORDER_NOT_SHIPPED, ORDER_OF_ANOTHER_CUSTOMER
 
 # A write's answer: the resource (its message when replayed or written in a batch, else the domain
 # object) and whether it repeats an earlier request.
@@ -249,7 +250,13 @@ def batchable_open(cmd: OpenServiceRequest) -> bool:
     return not (cmd.source_system and cmd.external_id)
 
 
-def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env, tier: str | None = None) -> ServiceRequest:
+def _new_case(
+    cmd: OpenServiceRequest,
+    uow: UnitOfWork,
+    env: Env,
+    tier: str | None = None,
+    shipments: dict[str, Shipment] | None = None,
+) -> ServiceRequest:
     opened_at = _instant(cmd.opened_at, env, "open_time")
     sr = ServiceRequest.open(
         id=new_uuid(),
@@ -273,10 +280,27 @@ def _new_case(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env, tier: str | No
         opened_by=cmd.actor,
     )
     sr.update_time = env.now
-    uow.emit(ev.ServiceRequestOpened(service_request=messages.service_request(sr)), sr.id)
+    if sr.kind is Kind.TRACER:
+        sr.shipment = _traced(cmd, shipments or {})
+    message = messages.service_request(sr)
+    uow.emit(ev.ServiceRequestOpened(service_request=message), sr.id)
+    if sr.shipment is not None:
+        tracer = ev.TracerIssued(service_request=message, order_id=sr.order_id, shipment=message.shipment)
+        uow.emit(tracer, sr.id)
     if cmd.assignee:
         _assign(uow, sr, cmd.assignee, cmd.actor, env.now)
     return sr
+
+
+def _traced(cmd: OpenServiceRequest, shipments: dict[str, Shipment]) -> Shipment:
+    """The shipment a tracer traces: the order's, once the order service reported it shipped."""
+    found = shipments.get(cmd.order_id)
+    if found is None:
+        raise FailedPrecondition(
+            f"order_id: order {cmd.order_id} has not been reported shipped; a tracer needs its carrier"
+            " and tracking number (open another kind of case until it ships)"
+        ).because(ORDER_NOT_SHIPPED, field="order_id")
+    return found
 
 
 def _check_order(cmd: OpenServiceRequest, owners: dict[str, str]) -> None:
@@ -301,7 +325,8 @@ async def open_or_replay(cmd: OpenServiceRequest, uow: UnitOfWork, env: Env) -> 
     if cmd.order_id:
         _check_order(cmd, await uow.repo.order_owners([cmd.order_id]))
     tiers = await uow.repo.tiers_of([cmd.customer_id]) if env.settings.sla_by_tier else {}
-    sr = _new_case(cmd, uow, env, tiers.get(cmd.customer_id))
+    shipments = await uow.repo.shipments([cmd.order_id]) if cmd.kind is Kind.TRACER else {}
+    sr = _new_case(cmd, uow, env, tiers.get(cmd.customer_id), shipments)
     await uow.repo.add(sr)
     if sr.kind is Kind.COMPLAINT:
         await refresh_suppressions(uow, [sr.customer_id], env.now)
@@ -320,6 +345,8 @@ async def open_service_requests(
     cmds = [cmd for cmd, _ in items]
     owners = await uow.repo.order_owners([c.order_id for c in cmds if c.order_id])
     tiers = await uow.repo.tiers_of([c.customer_id for c in cmds]) if env.settings.sla_by_tier else {}
+    traced = [c.order_id for c in cmds if c.kind is Kind.TRACER]
+    shipments = await uow.repo.shipments(traced) if traced else {}
     outcomes: list[Answer | BaseException] = []
     opened: list[ServiceRequest] = []
     for i, cmd in enumerate(cmds):
@@ -330,7 +357,7 @@ async def open_service_requests(
         recorded = len(uow.events)
         try:
             _check_order(cmd, owners)
-            sr = _new_case(cmd, uow, env, tiers.get(cmd.customer_id))
+            sr = _new_case(cmd, uow, env, tiers.get(cmd.customer_id), shipments)
         except DomainError as exc:
             del uow.events[recorded:]  # nothing of a refused command is published
             outcomes.append(exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from isthmus.kernel.timestamps import duration, ts
-from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, State
+from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, Shipment, State
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 
@@ -63,7 +63,22 @@ def service_request(sr: ServiceRequest) -> pb.ServiceRequest:
         reopen_count=sr.reopen_count,
         update_time=ts(sr.update_time),
         version=sr.version,
+        shipment=shipment(sr.shipment),
     )
+
+
+def shipment(value: Shipment | None) -> pb.Shipment | None:
+    if value is None:
+        return None
+    message = pb.Shipment(
+        carrier=value.carrier,
+        tracking_number=value.tracking_number,
+        warehouse=value.warehouse,
+        manifest_number=value.manifest_number,
+    )
+    if value.shipped_at:
+        message.ship_time.FromJsonString(value.shipped_at)
+    return message
 
 
 def interaction(i: Interaction) -> pb.Interaction:

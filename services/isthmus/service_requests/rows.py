@@ -14,6 +14,7 @@ from isthmus.service_requests.domain import (
     Kind,
     Priority,
     ServiceRequest,
+    Shipment,
     State,
 )
 
@@ -69,6 +70,7 @@ def case_row(sr: ServiceRequest) -> dict[str, Any]:
         "update_time": sr.update_time or sr.opened_at,
         "version": sr.version,
         "erased": sr.erased,
+        "shipment": sr.shipment.json() if sr.shipment is not None else None,
     }
 
 
@@ -109,6 +111,7 @@ def case(row: Any) -> ServiceRequest:
         update_time=m["update_time"],
         version=m["version"],
         erased=m["erased"],
+        shipment=Shipment.of(m["shipment"]),
     )
 
 

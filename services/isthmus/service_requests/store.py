@@ -23,6 +23,7 @@ from isthmus.service_requests.domain import (
     Kind,
     Priority,
     ServiceRequest,
+    Shipment,
     State,
 )
 from isthmus.service_requests.rows import case, case_row, interaction, interaction_row
@@ -116,6 +117,21 @@ class Repository:
         one order named twice the first counts."""
         rows = [{"order_id": o, "customer_id": c, "placed_for": c} for o, c in placed]
         await insert_new(self.session, order_customers, rows, "order_id")
+
+    async def order_shipped(self, order_id: str, customer_id: str, shipment: Shipment) -> None:
+        """Remembers how the order left (the order known too, if its OrderPlaced was not seen)."""
+        await self.orders_placed([(order_id, customer_id)])
+        c = order_customers.c
+        await self.session.execute(
+            update(order_customers).where(c.order_id == order_id).values(shipment=shipment.json())
+        )
+
+    async def shipments(self, order_ids: Sequence[str]) -> dict[str, Shipment]:
+        """How each of these orders left, for those the order service reported shipped."""
+        c = order_customers.c
+        query = select(c.order_id, c.shipment).where(any_of(c.order_id, "ids"), c.shipment.is_not(None))
+        rows = await self._rows_for(query, "ids", order_ids)
+        return {row.order_id: Shipment(**row.shipment) for row in rows}
 
     async def move_orders(self, from_ids: Sequence[str], to_id: str) -> None:
         c = order_customers.c

@@ -90,6 +90,8 @@ service_requests = Table(
     Column("update_time", UtcDateTime, nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("erased", Boolean, nullable=False, default=False),
+    # A tracer's shipment (domain.Shipment as JSON), as the order events told it; NULL otherwise.
+    Column("shipment", JSON, nullable=True),
     UniqueConstraint("source_system", "external_id", name="uq_service_requests_source"),
 )
 # Every listing is newest first (opened_at, id descending) within its filter.
@@ -193,4 +195,6 @@ order_customers = Table(
     Column("order_id", ID, primary_key=True),
     Column("customer_id", ID, nullable=False, index=True),
     Column("placed_for", ID, nullable=False),  # the customer the order was placed for (unmerges)
+    # How it left, once the order service reported it shipped (OrderShipped): what a tracer needs.
+    Column("shipment", JSON, nullable=True),
 )

@@ -14,7 +14,7 @@ from isthmus.kernel.money import MINOR_UNITS
 from isthmus.platform.config import ConfigError
 
 # Service request kinds as the service requests API names them (SERVICE_REQUEST_KIND_<NAME>).
-CASE_KINDS = ("inquiry", "complaint", "return", "cancellation", "technical", "feedback", "other")
+CASE_KINDS = ("inquiry", "complaint", "return", "cancellation", "technical", "feedback", "other", "tracer")
 DEFAULT_SERVICE_COSTS = {"inquiry": "5", "complaint": "25", "return": "10", "cancellation": "5"}
 
 

@@ -250,6 +250,12 @@ async def test_the_order_summary_counts_every_order_and_adds_up_each_currencys_t
     await send(oev.OrderPaid, flex)
     view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
     assert [(m.amount, m.currency_code) for m in view.orders.outstanding] == [("55.00", "EUR")]
+    # An instalment paid: 20.00 left of the flex-pay order.
+    flex.version, flex.balance_due.amount = flex.version + 1, "20.00"
+    await world.publish(oev.OrderInstalmentPaid(order=flex, number=2), flex.order_id)
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    assert [(m.amount, m.currency_code) for m in view.orders.outstanding] == [("35.00", "EUR")]
+    assert view.timeline[0].summary.startswith("Order ") and "instalment paid" in view.timeline[0].summary
 
 
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):

@@ -51,6 +51,8 @@ UNKNOWN_SOURCE_SYSTEM = "UNKNOWN_SOURCE_SYSTEM"
 CONFIGURATION_REASONS = frozenset({UNKNOWN_SOURCE_SYSTEM})
 # A reference names something of another customer, e.g. a service request's order (metadata "field").
 ORDER_OF_ANOTHER_CUSTOMER = "ORDER_OF_ANOTHER_CUSTOMER"
+# A tracer names an order the order service has not reported shipped (metadata "field").
+ORDER_NOT_SHIPPED = "ORDER_NOT_SHIPPED"
 
 
 _CODES = {code.value[0]: code for code in grpc.StatusCode}

@@ -97,3 +97,13 @@ class ContactSuppressionChanged(_message.Message):
     service_request_ids: _containers.RepeatedScalarFieldContainer[str]
     change_time: _timestamp_pb2.Timestamp
     def __init__(self, customer_id: _Optional[str] = ..., suppressed: _Optional[bool] = ..., reason: _Optional[str] = ..., service_request_ids: _Optional[_Iterable[str]] = ..., change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TracerIssued(_message.Message):
+    __slots__ = ("service_request", "order_id", "shipment")
+    SERVICE_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
+    service_request: _service_request_pb2.ServiceRequest
+    order_id: str
+    shipment: _service_request_pb2.Shipment
+    def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., order_id: _Optional[str] = ..., shipment: _Optional[_Union[_service_request_pb2.Shipment, _Mapping]] = ...) -> None: ...

@@ -35,6 +35,7 @@ class ServiceRequestKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SERVICE_REQUEST_KIND_TECHNICAL: _ClassVar[ServiceRequestKind]
     SERVICE_REQUEST_KIND_FEEDBACK: _ClassVar[ServiceRequestKind]
     SERVICE_REQUEST_KIND_OTHER: _ClassVar[ServiceRequestKind]
+    SERVICE_REQUEST_KIND_TRACER: _ClassVar[ServiceRequestKind]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -76,6 +77,7 @@ SERVICE_REQUEST_KIND_CANCELLATION: ServiceRequestKind
 SERVICE_REQUEST_KIND_TECHNICAL: ServiceRequestKind
 SERVICE_REQUEST_KIND_FEEDBACK: ServiceRequestKind
 SERVICE_REQUEST_KIND_OTHER: ServiceRequestKind
+SERVICE_REQUEST_KIND_TRACER: ServiceRequestKind
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_NORMAL: Priority
@@ -123,7 +125,7 @@ class Sla(_message.Message):
     def __init__(self, response_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., pause_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused_total: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., response_breached: _Optional[bool] = ..., resolution_breached: _Optional[bool] = ..., breach_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ServiceRequest(_message.Message):
-    __slots__ = ("service_request_id", "customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "state", "assignee", "sla", "resolution_code", "resolution_note", "source_system", "external_id", "opened_by", "open_time", "resolve_time", "close_time", "reopen_count", "update_time", "version")
+    __slots__ = ("service_request_id", "customer_id", "order_id", "order_line_id", "channel", "kind", "category", "sub_category", "priority", "subject", "description", "reason_codes", "state", "assignee", "sla", "resolution_code", "resolution_note", "source_system", "external_id", "opened_by", "open_time", "resolve_time", "close_time", "reopen_count", "update_time", "version", "shipment")
     SERVICE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -150,6 +152,7 @@ class ServiceRequest(_message.Message):
     REOPEN_COUNT_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
     service_request_id: str
     customer_id: str
     order_id: str
@@ -176,7 +179,22 @@ class ServiceRequest(_message.Message):
     reopen_count: int
     update_time: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, service_request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., kind: _Optional[_Union[ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ServiceRequestState, str]] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., sla: _Optional[_Union[Sla, _Mapping]] = ..., resolution_code: _Optional[str] = ..., resolution_note: _Optional[str] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., opened_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    shipment: Shipment
+    def __init__(self, service_request_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., order_line_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., kind: _Optional[_Union[ServiceRequestKind, str]] = ..., category: _Optional[str] = ..., sub_category: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., subject: _Optional[str] = ..., description: _Optional[str] = ..., reason_codes: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ServiceRequestState, str]] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., sla: _Optional[_Union[Sla, _Mapping]] = ..., resolution_code: _Optional[str] = ..., resolution_note: _Optional[str] = ..., source_system: _Optional[str] = ..., external_id: _Optional[str] = ..., opened_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., shipment: _Optional[_Union[Shipment, _Mapping]] = ...) -> None: ...
+
+class Shipment(_message.Message):
+    __slots__ = ("carrier", "tracking_number", "ship_time", "warehouse", "manifest_number")
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SHIP_TIME_FIELD_NUMBER: _ClassVar[int]
+    WAREHOUSE_FIELD_NUMBER: _ClassVar[int]
+    MANIFEST_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    carrier: str
+    tracking_number: str
+    ship_time: _timestamp_pb2.Timestamp
+    warehouse: str
+    manifest_number: str
+    def __init__(self, carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., ship_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., warehouse: _Optional[str] = ..., manifest_number: _Optional[str] = ...) -> None: ...
 
 class Interaction(_message.Message):
     __slots__ = ("interaction_id", "service_request_id", "customer_id", "direction", "channel", "author", "occur_time", "subject", "body", "in_reply_to_id", "corrects_id", "duration", "source_system", "external_id", "orphaned", "claimed_service_request_id", "create_time")
