@@ -1,4 +1,5 @@
-"""``isthmus value``: fit the value models again and rescore every customer."""
+"""``isthmus value``: fit the value models again and rescore every customer; work out the credit
+ranks that time alone changed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 from isthmus.platform import db, logs
 from isthmus.platform.component import utcnow
 from isthmus.platform.config import load
-from isthmus.value import bootstrap, codec, config, refit
+from isthmus.value import bootstrap, codec, config, credit, refit
 from isthmus.value.handlers import CurrentModel
 
 
@@ -28,6 +29,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "value service uses the new model from its next batch of events.",
     )
     fit.set_defaults(func=_refit)
+    review = cmds.add_parser(
+        "credit-review",
+        help="work out again the credit ranks that time alone changed, now",
+        description="Stores and tells (CustomerValueChanged) the credit rank of every customer whose "
+        "rank time alone changed (an order fell due, a strike left the window): what the value "
+        "service does every ISTHMUS_VALUE_CREDIT_RECHECK_SECONDS. Prints how many customers it "
+        "worked out again.",
+    )
+    review.set_defaults(func=_credit_review)
 
 
 def _refit(args: argparse.Namespace) -> int:
@@ -44,6 +54,25 @@ def _refit(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
         print(codec.model_message(model, value_config.currency))
+        return 0
+
+    return asyncio.run(go())
+
+
+def _credit_review(args: argparse.Namespace) -> int:
+    settings = load()
+    logs.configure(settings.log_level, settings.log_format)
+    value_config = config.load(settings.extra)
+
+    async def go() -> int:
+        engine = db.async_engine(settings, bootstrap.SCHEMA)
+        try:
+            found = await credit.recheck_due(
+                db.session_factory(engine), value_config, utcnow, bootstrap.record, CurrentModel()
+            )
+        finally:
+            await engine.dispose()
+        print(f"{found} credit ranks worked out again")
         return 0
 
     return asyncio.run(go())

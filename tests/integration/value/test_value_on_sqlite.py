@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
 
+from isthmus.cli import main
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events import create_bus
@@ -26,7 +29,7 @@ def cid(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"isthmus-test:{name}"))
 
 
-async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
+async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path, monkeypatch, capsys):
     settings = config.load(
         {
             "ISTHMUS_DATA_DIR": str(tmp_path),
@@ -105,3 +108,16 @@ async def test_a_paid_order_on_sqlite_becomes_the_customers_value(tmp_path):
         poor = value_pb2.ListCustomerValuesRequest(credit_rank=common_pb2.CREDIT_RANK_POOR)
         listed = (await value.ListCustomerValues(poor)).customer_values
         assert [(v.customer_id, v.credit.overdue.amount) for v in listed] == [(cid("c-2"), "30.00")]
+
+    # `isthmus value credit-review` runs the same job by hand, at the real time: nothing is due yet.
+    for name, value in {"ISTHMUS_DATA_DIR": str(tmp_path), "ISTHMUS_AUTH_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ISTHMUS_DATABASE_URL", raising=False)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:  # the command configures logging; later tests' threads must not write to this test's stderr
+        assert await asyncio.to_thread(main, ["value", "credit-review"]) == 0
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert "0 credit ranks worked out again" in capsys.readouterr().out
