@@ -40,6 +40,7 @@ ORDER_EVENTS = (
     oev.OrderInstalmentPaid,
     oev.OrderPaymentMethodChanged,
     oev.OrderDeliveryEstimateChanged,
+    oev.OrderRepriced,
 )
 
 

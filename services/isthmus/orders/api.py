@@ -19,7 +19,7 @@ from isthmus.kernel.money import Money, check_currency
 from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import opt_date, opt_ts
 from isthmus.kernel.violations import Violations
-from isthmus.orders import codec, commands, estimates, handlers, payments, returns
+from isthmus.orders import codec, commands, estimates, handlers, payments, pricing, returns
 from isthmus.orders.domain import MAX_INSTALMENTS, Adjustment, Coupon, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.metrics import order_figures
@@ -62,6 +62,11 @@ def _short(value: str, field: str, limit: int, v: Violations) -> str:
 
 def _payment_method(value: str, field: str, v: Violations) -> str:
     return _short(value, field, MAX_PAYMENT_METHOD, v)
+
+
+def _parsed(message: Any, field: str, v: Violations) -> Money | None:
+    """A Money field as given (its currency code required), or None with the violation noted."""
+    return v.guard(lambda: Money.parse(message.amount, message.currency_code, field))
 
 
 def money_in(message: Any, field: str, currency: str, v: Violations) -> Money | None:
@@ -121,6 +126,7 @@ def place_order(
             line = Line(line_id, x.sku, x.description, x.quantity, price, x.shipping_method, x.category)
             line.expected_ship, line.expected_delivery = ship, arrive
             line.instalments, line.payment_method, line.drop_ship_supplier = x.instalments, method, supplier
+            line.price_pending = x.price_pending
             lines.append(line)
     adjustments: list[Adjustment] = []
     for i, a in enumerate(r.adjustments):
@@ -431,6 +437,37 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
                 reason_name = label(order_pb2.ReturnReason, x.reason_code).lower()
                 order_figures().returned.labels(reason_name).inc(x.quantity)
         return answer
+
+    async def SetFinalPrices(self, request: orders_pb2.SetFinalPricesRequest, context: Any) -> Message:
+        v = Violations()
+        v.required(order_id=request.order_id)
+        if not request.lines:
+            v.add("lines", "at least one line")
+        prices: list[tuple[str, Money]] = []
+        seen: set[str] = set()
+        for i, x in enumerate(request.lines):
+            where = f"lines[{i}]"
+            v.required(**{f"{where}.line_id": x.line_id})
+            if x.line_id in seen:
+                v.add(f"{where}.line_id", f"line {x.line_id!r} named twice")
+            seen.add(x.line_id)
+            if not x.HasField("unit_price"):
+                v.add(f"{where}.unit_price", "required: the final price of one unit")
+                continue
+            price = _parsed(x.unit_price, f"{where}.unit_price", v)
+            if price is not None:
+                prices.append((x.line_id, price))
+        v.raise_any()
+        handlers.check_version(request.expected_version)
+        cmd = commands.SetFinalPrices(
+            request.order_id, request.expected_version, prices, request.reason, codec.caller(request.actor)
+        )
+
+        async def reprice(uow: Uow) -> Message:
+            order = codec.order(await pricing.set_final_prices(cmd, uow))
+            return orders_pb2.SetFinalPricesResponse(order=order, outcome=APPLIED)
+
+        return await self._once(request, reprice)
 
     async def UpdateDeliveryEstimate(
         self, request: orders_pb2.UpdateDeliveryEstimateRequest, context: Any

@@ -95,6 +95,7 @@ def line(value: Line, quantity: int | None = None) -> order_pb2.OrderLine:
         estimated_ship_date=to_date(value.estimated_ship),
         estimated_delivery_date=to_date(value.estimated_delivery),
         drop_ship_supplier=value.drop_ship_supplier,
+        price_pending=value.price_pending,
     )
 
 
@@ -237,6 +238,7 @@ def from_order(m: order_pb2.Order) -> Order:
                 opt_date(x, "estimated_ship_date", "estimated_ship_date"),
                 opt_date(x, "estimated_delivery_date", "estimated_delivery_date"),
                 x.drop_ship_supplier,
+                x.price_pending,
             )
             for x in m.lines
         ],

@@ -50,6 +50,7 @@ class PlaceOrder:
                     "category": x.category,
                     # 0 or 1 is "at once" (and absent from fingerprints stored before flex-pay).
                     "instalments": x.instalments if x.instalments > 1 else 0,
+                    "price_pending": x.price_pending,
                     # Not the promised dates: a source re-sends an order whose estimate moved, and the
                     # order keeps the promise made when it was taken (not a different order). Nor the
                     # payment method, which ChangePaymentMethod may have changed since.
@@ -122,6 +123,15 @@ class PayInstalment:
     amount: Money
     payment_reference: str
     at: datetime | None = None
+    actor: Actor = field(default_factory=Actor)
+
+
+@dataclass
+class SetFinalPrices:
+    order_id: str
+    expected_version: int
+    lines: list[tuple[str, Money]]
+    reason: str = ""
     actor: Actor = field(default_factory=Actor)
 
 

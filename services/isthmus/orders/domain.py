@@ -54,6 +54,7 @@ ALLOWED: dict[str, tuple[State, ...]] = {
     "pay an instalment of": (State.PAID, State.SHIPPED, State.DELIVERED, State.COMPLETED),
     "change the payment method of": (State.PLACED, State.PAID, State.SHIPPED, State.DELIVERED),
     "update the delivery estimate of": (State.PLACED, State.PAID, State.SHIPPED),
+    "set the final prices of": (State.PLACED,),
 }
 
 # Flex-pay: at most this many monthly instalments for a line.
@@ -86,6 +87,7 @@ class Line:
     estimated_ship: date | None = None  # the latest estimate, when it moved from the promise
     estimated_delivery: date | None = None
     drop_ship_supplier: str = ""  # shipped to the customer by this supplier, not the warehouse
+    price_pending: bool = False  # unit_price is an estimate until SetFinalPrices
 
     @property
     def line_total(self) -> Money:
@@ -344,6 +346,12 @@ class Order:
         self.update_time = now
 
     def pay(self, amount: Money, reference: str, paid_at: datetime, now: datetime) -> None:
+        pending = [x.line_id for x in self.lines if x.price_pending]
+        if pending:
+            raise FailedPrecondition(
+                f"order {self.order_id} has lines without a final price ({', '.join(pending)});"
+                " SetFinalPrices first"
+            )
         due = self.due_at_checkout
         if amount != due:
             what = "the first instalment of its flex-pay plan" if self.instalments else "the order total"
@@ -369,6 +377,22 @@ class Order:
         due.paid_at, due.reference = paid_at, reference
         self.touch(now)
         return due
+
+    def set_final_prices(self, prices: list[tuple[str, Money]]) -> list[Line]:
+        """Gives lines taken without a final price their price (no I/O; the caller then works out the
+        coupons' discounts again, checks them, plans and touches the order); returns the lines."""
+        changed = []
+        for i, (line_id, price) in enumerate(prices):
+            line = self.line(line_id, f"lines[{i}].line_id")
+            if not line.price_pending:
+                raise FailedPrecondition(f"lines[{i}].line_id: line {line_id} has its final price")
+            if price.currency != self.currency:
+                raise InvalidArgument(
+                    f"lines[{i}].unit_price", f"must be in the order currency {self.currency}"
+                )
+            line.unit_price, line.price_pending = price, False
+            changed.append(line)
+        return changed
 
     def estimate(self, estimates: list[tuple[str, date | None, date | None]], now: datetime) -> list[Line]:
         """Records new ship and delivery estimates (None keeps a line's current one); returns the lines

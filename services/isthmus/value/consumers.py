@@ -27,6 +27,7 @@ ORDER_EVENTS = (
     "orders.OrderPlaced",
     "orders.OrderPaid",
     "orders.OrderInstalmentPaid",
+    "orders.OrderRepriced",
     "orders.OrderReturned",
     "orders.OrderCancelled",
 )
@@ -81,6 +82,8 @@ async def on_event(uow: Uow, message: Any) -> None:
     elif isinstance(message, orders_pb2.OrderPaid):
         paid_at = from_ts(message.pay_time) if message.HasField("pay_time") else uow.clock()
         await handlers.order_paid(paid_order(message.order, config, uow.clock()), paid_at, uow)
+    elif isinstance(message, orders_pb2.OrderRepriced):
+        await handlers.order_repriced(paid_order(message.order, config, uow.clock()), uow)
     elif isinstance(message, orders_pb2.OrderInstalmentPaid):
         paid_at = from_ts(message.pay_time) if message.HasField("pay_time") else uow.clock()
         await handlers.instalment_paid(paid_order(message.order, config, uow.clock()), paid_at, uow)
@@ -116,6 +119,8 @@ def named(messages: Sequence[Any]) -> tuple[list[str], list[str], list[str]]:
             message,
             orders_pb2.OrderPlaced
             | orders_pb2.OrderPaid
+            | orders_pb2.OrderInstalmentPaid
+            | orders_pb2.OrderRepriced
             | orders_pb2.OrderReturned
             | orders_pb2.OrderCancelled,
         ):

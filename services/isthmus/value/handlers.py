@@ -229,6 +229,16 @@ async def order_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
     await rescore(order.customer_id, uow, "scored", resolved=row if existing is None else None)
 
 
+async def order_repriced(cmd: PaidOrder, uow: Uow) -> None:
+    """An order taken without a final price got it: what it owes is its new total."""
+    order = await uow.repo.order(cmd.order_id)
+    if order is None or order.cancelled or order.payment != domain.Payment.UNPAID:
+        return
+    order.owed_minor = to_reporting(cmd.total, cmd.currency, uow.config)
+    await uow.repo.save_order(order)
+    await rescore(order.customer_id, uow, "credit", credit_only=True)
+
+
 async def instalment_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
     """A flex-pay instalment paid: less is owed, the next instalment falls due; paid after its due
     date, it is a strike."""

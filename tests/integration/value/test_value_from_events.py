@@ -521,3 +521,29 @@ async def test_flex_pay_instalments_are_owed_and_fall_due_month_by_month(world: 
     await world.settle()
     value = await world.get(cid("f-1"))
     assert (value.credit.outstanding.amount, value.revenue.amount) == ("0.00", "0.00")
+
+
+async def test_an_order_priced_later_owes_its_final_total(world: World) -> None:
+    request = orders_pb2.CreateOrderRequest(
+        source_system="webshop",
+        external_order_id=f"W-{uuid.uuid4().hex[:10]}",
+        customer_id=cid("p-1"),
+        channel=order_pb2.ORDER_CHANNEL_PHONE,
+        currency_code="EUR",
+        lines=[
+            order_pb2.OrderLine(
+                sku="SUIT", quantity=1, unit_price=common_pb2.Money(amount="100.00"), price_pending=True
+            )
+        ],
+    )
+    order = (await world.orders.CreateOrder(request)).order
+    await world.settle()
+    assert (await world.get(cid("p-1"))).credit.outstanding.amount == "100.00"
+    final = orders_pb2.FinalPrice(
+        line_id="1", unit_price=common_pb2.Money(amount="135.00", currency_code="EUR")
+    )
+    await world.orders.SetFinalPrices(
+        orders_pb2.SetFinalPricesRequest(order_id=order.order_id, lines=[final])
+    )
+    await world.settle()
+    assert (await world.get(cid("p-1"))).credit.outstanding.amount == "135.00"

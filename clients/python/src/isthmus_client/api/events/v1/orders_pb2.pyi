@@ -130,3 +130,13 @@ class OrderDeliveryEstimateChanged(_message.Message):
     lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
     reason: str
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class OrderRepriced(_message.Message):
+    __slots__ = ("order", "lines", "reason")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    lines: _containers.RepeatedCompositeFieldContainer[_order_pb2.OrderLine]
+    reason: str
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[_order_pb2.OrderLine, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -375,6 +375,38 @@ class ReleaseBackorderResponse(_message.Message):
     outcome: _common_pb2.WriteOutcome
     def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
 
+class FinalPrice(_message.Message):
+    __slots__ = ("line_id", "unit_price")
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_PRICE_FIELD_NUMBER: _ClassVar[int]
+    line_id: str
+    unit_price: _common_pb2.Money
+    def __init__(self, line_id: _Optional[str] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
+
+class SetFinalPricesRequest(_message.Message):
+    __slots__ = ("order_id", "expected_version", "lines", "reason", "actor", "request_id")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    expected_version: int
+    lines: _containers.RepeatedCompositeFieldContainer[FinalPrice]
+    reason: str
+    actor: _common_pb2.Actor
+    request_id: str
+    def __init__(self, order_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[FinalPrice, _Mapping]]] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SetFinalPricesResponse(_message.Message):
+    __slots__ = ("order", "outcome")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    order: _order_pb2.Order
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, order: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
 class LineEstimate(_message.Message):
     __slots__ = ("line_id", "ship_date", "delivery_date")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]

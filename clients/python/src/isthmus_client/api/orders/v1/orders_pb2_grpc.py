@@ -106,6 +106,11 @@ class OrderServiceStub:
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.SerializeToString,
                 response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.FromString,
                 _registered_method=True)
+        self.SetFinalPrices = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/SetFinalPrices',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetFinalPricesRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetFinalPricesResponse.FromString,
+                _registered_method=True)
         self.UpdateDeliveryEstimate = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/UpdateDeliveryEstimate',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateRequest.SerializeToString,
@@ -244,6 +249,15 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetFinalPrices(self, request, context):
+        """Sets the final price of lines taken without one (OrderLine.price_pending), PLACED only; totals,
+        percent coupons and a flex-pay plan follow. A line that has its final price is
+        FAILED_PRECONDITION naming it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpdateDeliveryEstimate(self, request, context):
         """Records a new estimate of when lines ship or arrive (a carrier's or a warehouse's), beside the
         date promised when the order was taken; PLACED, PAID or SHIPPED. The promise does not change.
@@ -354,6 +368,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.ChangePaymentMethod,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.FromString,
                     response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.SerializeToString,
+            ),
+            'SetFinalPrices': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFinalPrices,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetFinalPricesRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetFinalPricesResponse.SerializeToString,
             ),
             'UpdateDeliveryEstimate': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateDeliveryEstimate,
@@ -761,6 +780,33 @@ class OrderService:
             '/isthmus.orders.v1.OrderService/ChangePaymentMethod',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodRequest.SerializeToString,
             isthmus_dot_orders_dot_v1_dot_orders__pb2.ChangePaymentMethodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFinalPrices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/SetFinalPrices',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.SetFinalPricesRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.SetFinalPricesResponse.FromString,
             options,
             channel_credentials,
             insecure,
