@@ -64,6 +64,24 @@ def _payment_method(value: str, field: str, v: Violations) -> str:
     return _short(value, field, MAX_PAYMENT_METHOD, v)
 
 
+def _each_line(request: Any, v: Violations) -> list[tuple[str, Any]]:
+    """(where, item) for each of a request's ``lines``, each naming its line once: the request's order
+    id and at least one line required, a line id missing or named twice noted where it stands."""
+    v.required(order_id=request.order_id)
+    if not request.lines:
+        v.add("lines", "at least one line")
+    seen: set[str] = set()
+    items = []
+    for i, x in enumerate(request.lines):
+        where = f"lines[{i}]"
+        v.required(**{f"{where}.line_id": x.line_id})
+        if x.line_id in seen:
+            v.add(f"{where}.line_id", f"line {x.line_id!r} named twice")
+        seen.add(x.line_id)
+        items.append((where, x))
+    return items
+
+
 def _parsed(message: Any, field: str, v: Violations) -> Money | None:
     """A Money field as given (its currency code required), or None with the violation noted."""
     return v.guard(lambda: Money.parse(message.amount, message.currency_code, field))
@@ -440,17 +458,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
     async def SetFinalPrices(self, request: orders_pb2.SetFinalPricesRequest, context: Any) -> Message:
         v = Violations()
-        v.required(order_id=request.order_id)
-        if not request.lines:
-            v.add("lines", "at least one line")
         prices: list[tuple[str, Money]] = []
-        seen: set[str] = set()
-        for i, x in enumerate(request.lines):
-            where = f"lines[{i}]"
-            v.required(**{f"{where}.line_id": x.line_id})
-            if x.line_id in seen:
-                v.add(f"{where}.line_id", f"line {x.line_id!r} named twice")
-            seen.add(x.line_id)
+        for where, x in _each_line(request, v):
             if not x.HasField("unit_price"):
                 v.add(f"{where}.unit_price", "required: the final price of one unit")
                 continue
@@ -473,17 +482,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         self, request: orders_pb2.UpdateDeliveryEstimateRequest, context: Any
     ) -> Message:
         v = Violations()
-        v.required(order_id=request.order_id)
-        if not request.lines:
-            v.add("lines", "at least one line")
         lines: list[tuple[str, date | None, date | None]] = []
-        seen: set[str] = set()
-        for i, x in enumerate(request.lines):
-            where = f"lines[{i}]"
-            v.required(**{f"{where}.line_id": x.line_id})
-            if x.line_id in seen:
-                v.add(f"{where}.line_id", f"line {x.line_id!r} named twice")
-            seen.add(x.line_id)
+        for where, x in _each_line(request, v):
             ship, arrive = _dates(x, where, v, "ship_date", "delivery_date")
             if not x.HasField("ship_date") and not x.HasField("delivery_date"):
                 v.add(where, "a ship_date, a delivery_date or both")

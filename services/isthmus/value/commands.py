@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from isthmus.platform import db, logs
 from isthmus.platform.component import utcnow
@@ -40,39 +43,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review.set_defaults(func=_credit_review)
 
 
-def _refit(args: argparse.Namespace) -> int:
+def _run(job: Callable[[async_sessionmaker[AsyncSession], config.ValueConfig], Awaitable[str]]) -> int:
+    """Runs ``job`` on the value schema with the configuration of the environment; prints what it says."""
     settings = load()
     logs.configure(settings.log_level, settings.log_format)
     value_config = config.load(settings.extra)
 
-    async def go() -> int:
+    async def go() -> str:
         engine = db.async_engine(settings, bootstrap.SCHEMA)
         try:
-            model = await refit.run(
-                db.session_factory(engine), value_config, utcnow, bootstrap.record, CurrentModel()
-            )
+            return await job(db.session_factory(engine), value_config)
         finally:
             await engine.dispose()
-        print(codec.model_message(model, value_config.currency))
-        return 0
 
-    return asyncio.run(go())
+    print(asyncio.run(go()))
+    return 0
+
+
+def _refit(args: argparse.Namespace) -> int:
+    async def job(sessions: async_sessionmaker[AsyncSession], cfg: config.ValueConfig) -> str:
+        model = await refit.run(sessions, cfg, utcnow, bootstrap.record, CurrentModel())
+        return str(codec.model_message(model, cfg.currency))
+
+    return _run(job)
 
 
 def _credit_review(args: argparse.Namespace) -> int:
-    settings = load()
-    logs.configure(settings.log_level, settings.log_format)
-    value_config = config.load(settings.extra)
+    async def job(sessions: async_sessionmaker[AsyncSession], cfg: config.ValueConfig) -> str:
+        found = await credit.recheck_due(sessions, cfg, utcnow, bootstrap.record, CurrentModel())
+        return f"{found} credit ranks worked out again"
 
-    async def go() -> int:
-        engine = db.async_engine(settings, bootstrap.SCHEMA)
-        try:
-            found = await credit.recheck_due(
-                db.session_factory(engine), value_config, utcnow, bootstrap.record, CurrentModel()
-            )
-        finally:
-            await engine.dispose()
-        print(f"{found} credit ranks worked out again")
-        return 0
-
-    return asyncio.run(go())
+    return _run(job)
