@@ -292,9 +292,11 @@ def _worth(value: Any) -> str:
         return "value: nothing bought yet"
     tier = f"tier {label(common_pb2.ValueTier, value.tier)}" if value.tier else "not tiered yet"
     risk = ", at risk of churning" if value.churn_risk else ""
+    credit = label(common_pb2.CreditRank, value.credit_rank).lower() or "not ranked yet"
     return (
         f"value {value.lifetime_value.amount} {value.lifetime_value.currency_code} ({tier}{risk}; "
-        f"historical {value.historical_value.amount}, predicted {value.predicted_value.amount})"
+        f"historical {value.historical_value.amount}, predicted {value.predicted_value.amount}); "
+        f"credit {credit}"
     )
 
 
