@@ -20,7 +20,8 @@ from isthmus.kernel.paging import decode_token, encode_token, page_size
 from isthmus.kernel.timestamps import opt_date, opt_ts
 from isthmus.kernel.violations import Violations
 from isthmus.orders import codec, commands, estimates, handlers, payments, pricing, returns
-from isthmus.orders.domain import MAX_INSTALMENTS, Adjustment, Coupon, Kind, Line, ReturnLine
+from isthmus.orders.coupons import Coupon
+from isthmus.orders.domain import MAX_INSTALMENTS, Adjustment, Kind, Line, ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.metrics import order_figures
 from isthmus.orders.store import Record

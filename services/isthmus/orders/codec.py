@@ -12,11 +12,11 @@ from google.protobuf import json_format
 
 from isthmus.kernel.money import Money
 from isthmus.kernel.timestamps import from_ts, opt_date, opt_ts, to_date, ts
+from isthmus.orders.coupons import Coupon
 from isthmus.orders.domain import (
     Actor,
     Adjustment,
     Cancellation,
-    Coupon,
     Instalment,
     Kind,
     Line,

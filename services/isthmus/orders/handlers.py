@@ -27,18 +27,8 @@ from isthmus.kernel.money import Money
 from isthmus.kernel.timestamps import aware
 from isthmus.orders import codec
 from isthmus.orders.commands import CancelOrder, PlaceOrder, Transition
-from isthmus.orders.domain import (
-    Actor,
-    Adjustment,
-    Cancellation,
-    Coupon,
-    CouponRejected,
-    Kind,
-    Order,
-    Rejection,
-    State,
-    check_discounts,
-)
+from isthmus.orders.coupons import Coupon, CouponRejected, Rejection
+from isthmus.orders.domain import Actor, Adjustment, Cancellation, Kind, Order, State, check_discounts
 from isthmus.orders.store import CouponRepository, Found, OrderRepository, Record
 from isthmus.platform import requests
 from isthmus_client.api.events.v1 import orders_pb2 as events

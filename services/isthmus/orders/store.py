@@ -42,7 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import Conflict
 from isthmus.orders import codec
-from isthmus.orders.domain import Coupon, Order
+from isthmus.orders.coupons import Coupon
+from isthmus.orders.domain import Order
 from isthmus.platform import jsoncodec
 from isthmus.platform.sql import any_of, insert_many, update_many
 from isthmus_client.api.orders.v1 import order_pb2
