@@ -364,7 +364,7 @@ class Projection:
 
     def _apply(self, rows: _Rows, event: Event) -> None:
         p, at = event.payload, event.occurred_at
-        if isinstance(p, timeline360.ORDER_EVENTS):
+        if timeline360.is_order_event(p):
             self._order(rows, p, at)
         elif isinstance(p, sev.ContactSuppressionChanged):
             self._suppression_row(rows, p, at)
@@ -393,9 +393,9 @@ class Projection:
                 },
             )
 
-    def _order(self, rows: _Rows, p: Message, at: datetime) -> None:
-        o = p.order  # type: ignore[attr-defined]
-        snapshot = {
+    def _order(self, rows: _Rows, p: timeline360.OrderEvent, at: datetime) -> None:
+        o = p.order
+        snapshot: dict[str, Any] = {
             "order_id": o.order_id,
             "source_system": o.source_system,
             "external_order_id": o.external_order_id,
