@@ -35,9 +35,12 @@ async def recheck_due(
     *,
     batch: int = 500,
 ) -> int:
-    """Rescores every customer whose credit rank is due to change at ``clock()``; returns how many.
-    One transaction per customer, so that a customer an event batch holds delays no other."""
+    """Works out again the credit rank of every customer whose rank is due to change at ``clock()``
+    (the models' scores are the events' and the refit's to move); returns how many. One transaction
+    per customer, so that a customer an event batch holds delays no other."""
     now, done = clock(), set[str]()
+    async with sessions() as session:
+        await current.refresh(session)  # for a customer without a value row yet, scored whole
     while True:
         async with sessions() as session:
             due = [c for c in await ValueRepository(session).credit_due(now, batch) if c not in done]
@@ -46,8 +49,8 @@ async def recheck_due(
         for customer_id in due:
             done.add(customer_id)
             async with sessions() as session, session.begin():
-                await current.refresh(session)
-                await rescore(customer_id, Uow(session, config, lambda: now, record, current), "credit")
+                uow = Uow(session, config, lambda: now, record, current)
+                await rescore(customer_id, uow, "credit", credit_only=True)
 
 
 def schedule(

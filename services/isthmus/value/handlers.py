@@ -169,10 +169,11 @@ def _owed(order: OrderRow, cmd: PaidOrder, config: ValueConfig) -> None:
     changes nothing."""
     if cmd.balance is None:
         return
-    owed = min(order.owed_minor, to_reporting(cmd.balance, cmd.currency, config))
-    order.owed_minor = owed
-    due = _due(order, cmd.next_due, config) if owed > 0 else None
-    order.due_at = None if due is None else max(due, order.due_at) if order.due_at else due
+    order.owed_minor = min(order.owed_minor, to_reporting(cmd.balance, cmd.currency, config))
+    due = _due(order, cmd.next_due, config) if order.owed_minor > 0 else None
+    if due is not None and order.due_at is not None:
+        due = max(due, order.due_at)
+    order.due_at = due
 
 
 def _new_order(cmd: PaidOrder, customer_id: str, uow: Uow) -> OrderRow:
@@ -223,7 +224,8 @@ async def order_paid(cmd: PaidOrder, paid_at: datetime, uow: Uow) -> None:
     order.revenue_minor = to_reporting(cmd.total - cmd.tax, cmd.currency, config)
     order.cost_minor = to_reporting(cmd.cost, cmd.currency, config) if cmd.cost is not None else 0
     order.payment, order.settled_at, order.due_at = domain.Payment.PAID, paid_at, None
-    order.owed_minor = 0 if cmd.balance is None else order.owed_minor
+    if cmd.balance is None:  # an order event from before flex-pay: paid, it owes nothing
+        order.owed_minor = 0
     _owed(order, cmd, config)
     await uow.repo.save_order(order)
     await rescore(order.customer_id, uow, "scored", resolved=row if existing is None else None)
