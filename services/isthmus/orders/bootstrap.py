@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import aware
-from isthmus.orders import api, consumers
+from isthmus.orders import api, consumers, inputs
 from isthmus.orders.handlers import Uow
 from isthmus.orders.metrics import pending_metrics
 from isthmus.platform import events
@@ -41,14 +41,14 @@ log = logging.getLogger("isthmus.orders")
 
 def source_systems(settings: Settings) -> frozenset[str]:
     """ISTHMUS_ORDERS_SOURCE_SYSTEMS, else the customer master's list, else the default systems."""
-    for name in (api.SOURCE_SYSTEMS_SETTING, "ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS"):
+    for name in (inputs.SOURCE_SYSTEMS_SETTING, "ISTHMUS_CUSTOMERS_SOURCE_SYSTEMS"):
         raw = (settings.extra.get(name) or os.environ.get(name, "")).strip()
         if raw:
             systems = frozenset(s.strip() for s in raw.split(",") if s.strip())
             if not systems:
                 raise ConfigError(f"{name}: name at least one source system")
             return systems
-    return api.DEFAULT_SOURCE_SYSTEMS
+    return inputs.DEFAULT_SOURCE_SYSTEMS
 
 
 async def record(session: AsyncSession, message: Message, aggregate_id: str) -> None:
