@@ -256,7 +256,10 @@ class GrpcHub:
         if record.get("paid_at") and order.state == 1:  # PLACED: the source says it is paid since
             pay = orders_pb2.PayOrderRequest(
                 order_id=order.order_id,
-                expected_version=order.version,
+                # No expected_version: the order service moves a new order's version on its own when
+                # the customer master announces its customer, which made this payment ABORTED and the
+                # page read again. Paying is only allowed from PLACED and the request id below makes
+                # it once; nothing the version could add.
                 # The total, or the first instalment of a flex-pay plan (what checkout took).
                 amount=order.due_at_checkout if order.HasField("due_at_checkout") else order.total,
                 payment_reference=record.get("payment_reference")
