@@ -179,6 +179,7 @@ RETRY_SAFE_BY_CONTENT = {
     "isthmus.customers.v1.CustomerMasterService.ExportCustomer",
     "isthmus.orders.v1.OrderService.CreateOrder",
     "isthmus.orders.v1.OrderService.CreateCoupon",
+    "isthmus.orders.v1.OrderService.ReceiveStock",
     "isthmus.value.v1.CampaignService.RecordAbandonedCart",
     "isthmus.value.v1.ValueService.RefitValueModel",
     "isthmus.operations.v1.OperationsService.ReplayDeadLetters",

@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import aware
-from isthmus.orders import api, consumers, inputs
+from isthmus.orders import api, consumers, inputs, inventory
 from isthmus.orders.handlers import Uow
 from isthmus.orders.metrics import pending_metrics
 from isthmus.platform import events
@@ -22,7 +22,7 @@ from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import ConfigError, Settings
 from isthmus.platform.db import session_factory
 from isthmus.platform.migrations import Stream
-from isthmus_client.api.events.v1 import customers_pb2
+from isthmus_client.api.events.v1 import customers_pb2, value_pb2
 
 SERVICE = "isthmus.orders.v1.OrderService"
 MIGRATIONS = Stream("isthmus.orders:migrations", "alembic_version")
@@ -33,7 +33,9 @@ CUSTOMER_EVENTS = (
     "customers.CustomerUnmerged",
     "customers.CustomerErased",
 )
-CONSUMES = (("customers", CUSTOMER_EVENTS),)
+# Backorders are filled best value tier first, and a tier's held stock goes to its customers.
+TIER_EVENTS = ("value.CustomerTierChanged",)
+CONSUMES = (("customers", CUSTOMER_EVENTS), ("tiers", TIER_EVENTS))
 ANNOUNCED = "isthmus.orders.announced"  # a batch's consumers.Announced, in its session's info
 PENDING_REFRESH_SECONDS = 30.0  # how often pending orders are checked and counted for the metric
 log = logging.getLogger("isthmus.orders")
@@ -95,6 +97,15 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
             events.Subscription(*CONSUMES[0], on_customer_event, prepare=prepare_customers),
         )
 
+        async def on_tier_event(session: AsyncSession, event: Any) -> None:
+            m = event.payload
+            if isinstance(m, value_pb2.CustomerTierChanged) and m.to_tier:
+                await Uow(session, runtime.clock, record).stock.set_tier(
+                    m.customer_id, int(m.to_tier), runtime.clock()
+                )
+
+        runtime.bus.subscribe("orders", engine, events.Subscription(*CONSUMES[1], on_tier_event))
+
     async def follow_pending() -> None:
         metrics = pending_metrics()
         while True:
@@ -103,6 +114,12 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
                     uow = Uow(session, runtime.clock, record)
                     await consumers.resolve_known(uow)
                     count, oldest = await uow.orders.pending_summary()
+                async with sessions() as session, session.begin():
+                    # Units a change freed whose fill did not run (the process stopped between).
+                    uow = Uow(session, runtime.clock, record)
+                    await inventory.fill_skus(
+                        uow, await uow.stock.unserved(), "stock free for waiting orders"
+                    )
                 metrics.pending.set(count)
                 age = (runtime.clock() - aware(oldest)).total_seconds() if oldest is not None else 0.0
                 metrics.oldest_age.set(max(age, 0.0))

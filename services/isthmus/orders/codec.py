@@ -6,10 +6,12 @@ the message format (with its compatibility rules) is also the storage format of 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from google.protobuf import json_format
 
+from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
 from isthmus.kernel.timestamps import from_ts, opt_date, opt_ts, to_date, ts
 from isthmus.orders.coupons import Coupon
@@ -96,6 +98,7 @@ def line(value: Line, quantity: int | None = None) -> order_pb2.OrderLine:
         estimated_delivery_date=to_date(value.estimated_delivery),
         drop_ship_supplier=value.drop_ship_supplier,
         price_pending=value.price_pending,
+        allocated_quantity=value.allocated,
     )
 
 
@@ -239,6 +242,7 @@ def from_order(m: order_pb2.Order) -> Order:
                 opt_date(x, "estimated_delivery_date", "estimated_delivery_date"),
                 x.drop_ship_supplier,
                 x.price_pending,
+                x.allocated_quantity,
             )
             for x in m.lines
         ],
@@ -343,3 +347,42 @@ def from_coupon(m: order_pb2.Coupon) -> Coupon:
         redemption_count=m.redemption_count,
         create_time=opt_ts(m, "create_time"),
     )
+
+
+def history_entry(
+    order: Order,
+    kind: int,
+    from_state: State,
+    at: datetime,
+    by: Actor,
+    *,
+    cancellation_reason: int = 0,
+    return_reasons: list[int] | None = None,
+    reason_text: str = "",
+    lines: list[order_pb2.OrderLine] | None = None,
+    amount: Money | None = None,
+) -> order_pb2.OrderHistoryEntry:
+    return order_pb2.OrderHistoryEntry(
+        entry_id=new_uuid(),
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        kind=kind,  # type: ignore[arg-type]
+        from_state=int(from_state),  # type: ignore[arg-type]
+        to_state=int(order.state),  # type: ignore[arg-type]
+        occur_time=ts(at),
+        actor=actor(by),
+        cancellation_reason=cancellation_reason,  # type: ignore[arg-type]
+        return_reasons=return_reasons or [],  # type: ignore[arg-type]
+        reason_text=reason_text,
+        lines=lines or [],
+        amount=None if amount is None else money(amount),
+        version=order.version,
+    )
+
+
+def quantities(order: Order, changes: list[tuple[str, int]]) -> list[order_pb2.OrderLine]:
+    """The order's lines a change touched, each with the units it changed (summed per line)."""
+    summed: dict[str, int] = {}
+    for line_id, quantity in changes:
+        summed[line_id] = summed.get(line_id, 0) + quantity
+    return [line(x, summed[x.line_id]) for x in order.lines if x.line_id in summed]

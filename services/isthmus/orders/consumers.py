@@ -147,6 +147,7 @@ async def customer_unmerged(
 async def customer_erased(customer_id: str, uow: Uow) -> int:
     """Personal data leaves the orders; the financial record (lines, money, states) stays, anonymised."""
     now = uow.clock()
+    await uow.stock.forget_tier(customer_id)
     ids = await uow.orders.ids_of([customer_id])
     if not ids:
         return 0

@@ -86,6 +86,7 @@ class Line:
     estimated_delivery: date | None = None
     drop_ship_supplier: str = ""  # shipped to the customer by this supplier, not the warehouse
     price_pending: bool = False  # unit_price is an estimate until SetFinalPrices
+    allocated: int = 0  # units of the hub's stock set aside and not shipped yet (stock.py)
 
     @property
     def line_total(self) -> Money:

@@ -25,10 +25,12 @@ from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.money import Money
 from isthmus.kernel.timestamps import aware
-from isthmus.orders import codec
+from isthmus.orders import codec, inventory
+from isthmus.orders.codec import history_entry
 from isthmus.orders.commands import CancelOrder, PlaceOrder, Transition
 from isthmus.orders.coupons import Coupon, CouponRejected, Rejection
 from isthmus.orders.domain import Actor, Adjustment, Cancellation, Kind, Order, State, check_discounts
+from isthmus.orders.stock_store import StockRepository
 from isthmus.orders.store import CouponRepository, Found, OrderRepository, Record
 from isthmus.platform import requests
 from isthmus_client.api.events.v1 import orders_pb2 as events
@@ -48,6 +50,7 @@ class Uow:
         self.session = session
         self.orders = OrderRepository(session)
         self.coupons = CouponRepository(session)
+        self.stock = StockRepository(session)
         self.clock = clock
         self._record = record
 
@@ -63,37 +66,6 @@ _HISTORY_KIND = {
     "deliver": order_pb2.ORDER_HISTORY_KIND_DELIVERED,
     "complete": order_pb2.ORDER_HISTORY_KIND_COMPLETED,
 }
-
-
-def history_entry(
-    order: Order,
-    kind: int,
-    from_state: State,
-    at: datetime,
-    actor: Actor,
-    *,
-    cancellation_reason: int = 0,
-    return_reasons: list[int] | None = None,
-    reason_text: str = "",
-    lines: list[order_pb2.OrderLine] | None = None,
-    amount: Money | None = None,
-) -> order_pb2.OrderHistoryEntry:
-    return order_pb2.OrderHistoryEntry(
-        entry_id=new_uuid(),
-        order_id=order.order_id,
-        customer_id=order.customer_id,
-        kind=kind,  # type: ignore[arg-type]
-        from_state=int(from_state),  # type: ignore[arg-type]
-        to_state=int(order.state),  # type: ignore[arg-type]
-        occur_time=codec.ts(at),
-        actor=codec.actor(actor),
-        cancellation_reason=cancellation_reason,  # type: ignore[arg-type]
-        return_reasons=return_reasons or [],  # type: ignore[arg-type]
-        reason_text=reason_text,
-        lines=lines or [],
-        amount=None if amount is None else codec.money(amount),
-        version=order.version,
-    )
 
 
 async def record_history(
@@ -176,9 +148,18 @@ async def create_order(cmd: PlaceOrder, uow: Uow) -> Written:
         await _apply_coupon(uow, order, i, raw.upper(), now)
     check_discounts(order.currency, order.lines, order.adjustments)
     order.plan()
+    allocation = await inventory.Allocation.begin(uow, [(order.customer_id, order.lines)])
+    short, expect = allocation.take(order, now)
+    await allocation.write(uow)
     message = await uow.orders.add(order, given)
     await uow.orders.add_history(_placed_history(order, now, cmd.actor))
     await uow.emit(events.OrderPlaced(order=message), order)
+    if short:
+        entry, event = inventory.backorder_record(
+            order, short, inventory.OUT_OF_STOCK, expect, now, cmd.actor
+        )
+        await uow.orders.add_history(entry)
+        await uow.emit(event, order)
     return Written(message, True)
 
 
@@ -198,6 +179,7 @@ async def _create_set(
         return []
     found = await uow.orders.by_externals(list({(c.source_system, c.external_order_id) for c in cmds}))
     known = await uow.orders.known([c.customer_id for c in cmds])
+    allocation = await inventory.Allocation.begin(uow, [(c.customer_id, c.lines) for c in cmds])
     outcomes: list[Written | BaseException] = []
     new: list[tuple[Order, dict[str, Any], order_pb2.Order]] = []
     for cmd in cmds:
@@ -215,12 +197,20 @@ async def _create_set(
         except DomainError as exc:
             outcomes.append(exc)
             continue
+        short, expect = allocation.take(order, now)
         message = codec.order(order)
         new.append((order, given, message))
         found[key] = Found(order, given, message)
         placed.append(_placed_history(order, now, cmd.actor))
         await uow.emit(events.OrderPlaced(order=message), order)
+        if short:
+            entry, event = inventory.backorder_record(
+                order, short, inventory.OUT_OF_STOCK, expect, now, cmd.actor
+            )
+            placed.append(entry)
+            await uow.emit(event, order)
         outcomes.append(Written(message, True))
+    await allocation.write(uow)
     await uow.orders.add_many(new)
     return outcomes
 
@@ -257,7 +247,7 @@ class _Step:
     history: order_pb2.OrderHistoryEntry
 
 
-def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
+def _step(cmd: Transition, order: Order, now: datetime, kept: inventory.OrderStock | None = None) -> _Step:
     """Applies a pay, ship, deliver or complete to ``order`` (no I/O); raises before changing it."""
     order.check(cmd.action, cmd.expected_version)
     before = order.state
@@ -275,6 +265,8 @@ def _step(cmd: Transition, order: Order, now: datetime) -> _Step:
         )
     elif cmd.action == "ship":
         order.ship(cmd.carrier, cmd.tracking_number, at, now, cmd.warehouse, cmd.manifest_number)
+        if kept is not None:
+            kept.ship(order, now)
         message = codec.order(order)
         event = events.OrderShipped(
             order=message, carrier=cmd.carrier, tracking_number=cmd.tracking_number, ship_time=codec.ts(at)
@@ -296,9 +288,14 @@ async def transition(cmd: Transition, uow: Uow) -> Written:
         earlier = await requests.recall(uow.session, cmd.request, order_pb2.Order)
         if earlier is not None:
             return Written(earlier, False)
+    kept = await inventory.OrderStock.lock(uow, [cmd.order_id]) if cmd.action == "ship" else None
     order = await load(uow, cmd.order_id)
     read_version = order.version
-    step = _step(cmd, order, uow.clock())
+    if kept is not None:
+        await kept.read_lines(uow, [cmd.order_id])
+    step = _step(cmd, order, uow.clock(), kept)
+    if kept is not None:
+        await kept.write(uow)
     await uow.orders.save(order, read_version, message=step.message)
     await uow.orders.add_history(step.history)
     await uow.emit(step.event, order)
@@ -317,9 +314,16 @@ async def _transition_set(
         return []
     # A request_id twice in one batch (a retry racing its first attempt): the second repeats the first.
     answers = await requests.BatchAnswers.read(uow.session, order_pb2.Order, [c.request for c in cmds])
+    # The articles of the orders shipped are locked before the orders (stock_store.py).
+    shipped = sorted(
+        {c.order_id for i, c in enumerate(cmds) if c.action == "ship" and answers.earlier(i) is None}
+    )
+    kept = await inventory.OrderStock.lock(uow, shipped) if shipped else None
     loaded = await uow.orders.get_many(
         sorted({c.order_id for i, c in enumerate(cmds) if answers.earlier(i) is None})
     )
+    if kept is not None:
+        await kept.read_lines(uow, shipped)
     read_versions = {order_id: order.version for order_id, order in loaded.items()}
     changed: dict[str, tuple[Order, int, order_pb2.Order]] = {}
     outcomes: list[Written | BaseException] = []
@@ -335,7 +339,7 @@ async def _transition_set(
         try:
             if order is None:
                 raise NotFound(f"order {cmd.order_id} not found")
-            step = _step(cmd, order, now)
+            step = _step(cmd, order, now, kept)
         except DomainError as exc:
             outcomes.append(exc)
             continue
@@ -344,6 +348,8 @@ async def _transition_set(
         await uow.emit(step.event, order)
         answers.answered(i, step.message)
         outcomes.append(Written(step.message, True))
+    if kept is not None:
+        await kept.write(uow)
     await uow.orders.save_many(list(changed.values()))
     await answers.remember()
     return outcomes
@@ -376,11 +382,17 @@ async def write_orders(cmds: Sequence[Write], uow: Uow) -> list[Written | BaseEx
 
 
 async def cancel_order(cmd: CancelOrder, uow: Uow) -> Order:
+    """Cancels the order; the units it had set aside are free again (``inventory.fill_orders`` then
+    gives them to the orders waiting, in a transaction of its own)."""
+    kept = await inventory.OrderStock.lock(uow, [cmd.order_id])
     order = await load(uow, cmd.order_id)
     order.check("cancel", cmd.expected_version)
     read_version, before, now = order.version, order.state, uow.clock()
     cancellation = Cancellation(cmd.reason_code, cmd.reason_text, cmd.actor, cmd.at or now)
     was_paid = order.cancel(cancellation, now)
+    await kept.read_lines(uow, [cmd.order_id])
+    kept.cancel(order, now, cmd.actor)
+    await kept.write(uow)
     message = await uow.orders.save(order, read_version)
     await record_history(
         uow,

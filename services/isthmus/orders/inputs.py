@@ -45,6 +45,19 @@ def short_text(value: str, field: str, limit: int, v: Violations) -> str:
     return text
 
 
+MAX_SKU = 100
+
+
+def sku(value: str, field: str, v: Violations) -> str:
+    """An article number whose stock the hub may keep: required, at most 100 characters, as given
+    (an order line names it exactly so)."""
+    if not value.strip():
+        v.add(field, "required")
+    elif len(value) > MAX_SKU:
+        v.add(field, f"at most {MAX_SKU} characters, not {len(value)}")
+    return value
+
+
 def payment_method(value: str, field: str, v: Violations) -> str:
     """A line's payment method: a short name, as the shop calls it."""
     return short_text(value, field, MAX_PAYMENT_METHOD, v)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from isthmus.kernel.ids import new_uuid
-from isthmus.orders import codec
+from isthmus.orders import codec, inventory, stock
 from isthmus.orders.commands import ChangeBackorder, ReturnLines
 from isthmus.orders.domain import (
     Order,
@@ -17,14 +17,20 @@ from isthmus_client.api.orders.v1 import order_pb2
 
 
 async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
-    """The order and its new return (named by the hub)."""
+    """The order and its new return (named by the hub). Returned units of kept articles go back on
+    the shelf unless damaged or defective (``inventory.fill_orders`` then gives them to the orders
+    waiting, in a transaction of its own)."""
+    kept = await inventory.OrderStock.lock(uow, [cmd.order_id])
     order = await load(uow, cmd.order_id)
     order.check("return", cmd.expected_version)
     read_version, before, now = order.version, order.state, uow.clock()
     at = cmd.at or now
     order_return = order.return_lines(new_uuid(), cmd.lines, cmd.exchange, cmd.actor, at, now)
+    await kept.read_lines(uow, [cmd.order_id])
+    kept.restock(order, [(x.line_id, x.quantity, x.reason_code) for x in cmd.lines], now, cmd.actor)
+    await kept.write(uow)
     await uow.orders.save(order, read_version)
-    returned = _quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])
+    returned = codec.quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])
     await record_history(
         uow,
         order,
@@ -49,26 +55,29 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
     return order, order_return
 
 
-def _quantities(order: Order, changes: list[tuple[str, int]]) -> list[order_pb2.OrderLine]:
-    summed: dict[str, int] = {}
-    for line_id, quantity in changes:
-        summed[line_id] = summed.get(line_id, 0) + quantity
-    return [codec.line(x, summed[x.line_id]) for x in order.lines if x.line_id in summed]
-
-
 async def change_backorder(cmd: ChangeBackorder, uow: Uow) -> Order:
+    """Units put on backorder or released by hand. Of a kept article, units put on backorder that
+    were set aside are written off (the warehouse could not pick them), and released ones take stock
+    (FAILED_PRECONDITION when there is not enough)."""
+    kept = await inventory.OrderStock.lock(uow, [cmd.order_id])
     order = await load(uow, cmd.order_id)
     order.check("release" if cmd.release else "backorder", cmd.expected_version)
     read_version, now = order.version, uow.clock()
+    await kept.read_lines(uow, [cmd.order_id])
     event: Message
     if cmd.release:
-        released = _quantities(order, order.release(cmd.lines, now))
+        units = order.release(cmd.lines, now)
+        if kept.changes.items:
+            tier = (await uow.stock.tiers_of([order.customer_id])).get(order.customer_id, stock.UNTIERED)
+            kept.release(order, units, tier, now, cmd.actor)
+        released = codec.quantities(order, units)
         kind = order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED
         changed = released
         event = events.OrderBackorderReleased(order=codec.order(order), released_lines=released)
     else:
         order.backorder(cmd.lines, now)
-        changed = _quantities(order, cmd.lines)
+        kept.write_off(order, cmd.lines, cmd.reason, now, cmd.actor)
+        changed = codec.quantities(order, cmd.lines)
         kind = order_pb2.ORDER_HISTORY_KIND_BACKORDERED
         event = events.OrderBackordered(
             order=codec.order(order),
@@ -76,6 +85,7 @@ async def change_backorder(cmd: ChangeBackorder, uow: Uow) -> Order:
             reason=cmd.reason,
             expect_time=codec.ts(cmd.expected_at),
         )
+    await kept.write(uow)
     await uow.orders.save(order, read_version)
     await record_history(uow, order, kind, order.state, now, cmd.actor, reason_text=cmd.reason, lines=changed)
     await uow.emit(event, order)

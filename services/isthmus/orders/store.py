@@ -130,6 +130,65 @@ coupon_redemptions = Table(
     UniqueConstraint("code", "once_key", name="uq_coupon_once_per_customer"),
 )
 
+# --- stock (stock.py, stock_store.py) -----------------------------------------------------------------
+
+# The articles whose stock the hub keeps; holds as JSON text (tier number -> units).
+stock_items = Table(
+    "stock_items",
+    metadata,
+    Column("sku", String(100), primary_key=True),
+    Column("on_hand", BigInteger, nullable=False),
+    Column("allocated", BigInteger, nullable=False),
+    Column("holds", Text, nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("expected_at", DateTime(timezone=True), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+)
+
+# Each order line of a kept article: units set aside, and units waiting (its backorder), queued since.
+stock_lines = Table(
+    "stock_lines",
+    metadata,
+    Column("order_id", String(36), primary_key=True),
+    Column("line_id", Text, primary_key=True),
+    Column("sku", String(100), nullable=False),
+    Column("allocated", BigInteger, nullable=False),
+    Column("waiting", BigInteger, nullable=False),
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+    Index(
+        "ix_stock_lines_waiting",
+        "sku",
+        "queued_at",
+        postgresql_where=text("waiting > 0"),
+        sqlite_where=text("waiting > 0"),
+    ),
+)
+
+# The stock's audit trail.
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("sku", String(100), nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("reference", String(100), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("doc", LargeBinary, nullable=False),
+    Index("ix_stock_movements_sku", "sku", "seq"),
+    Index("ix_stock_movements_reference", "sku", "reference", "kind"),
+)
+
+# The value tier of each customer, from value.CustomerTierChanged: backorders are filled best tier
+# first, and a tier's held units go to its customers.
+customer_tiers = Table(
+    "customer_tiers",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("tier", SmallInteger, nullable=False),
+    Column("update_time", DateTime(timezone=True), nullable=False),
+)
+
 
 Record = Callable[[AsyncSession, Message, str], Awaitable[None]]
 

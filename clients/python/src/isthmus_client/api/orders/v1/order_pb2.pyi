@@ -178,7 +178,7 @@ COUPON_REJECTION_WRONG_CURRENCY: CouponRejection
 COUPON_REJECTION_BELOW_MINIMUM: CouponRejection
 
 class OrderLine(_message.Message):
-    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date", "instalments", "payment_method", "estimated_ship_date", "estimated_delivery_date", "drop_ship_supplier", "price_pending")
+    __slots__ = ("line_id", "sku", "description", "quantity", "unit_price", "shipping_method", "category", "line_total", "returned_quantity", "backordered_quantity", "expected_ship_date", "expected_delivery_date", "instalments", "payment_method", "estimated_ship_date", "estimated_delivery_date", "drop_ship_supplier", "price_pending", "allocated_quantity")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     SKU_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +197,7 @@ class OrderLine(_message.Message):
     ESTIMATED_DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
     DROP_SHIP_SUPPLIER_FIELD_NUMBER: _ClassVar[int]
     PRICE_PENDING_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     sku: str
     description: str
@@ -215,7 +216,8 @@ class OrderLine(_message.Message):
     estimated_delivery_date: _common_pb2.Date
     drop_ship_supplier: str
     price_pending: bool
-    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., instalments: _Optional[int] = ..., payment_method: _Optional[str] = ..., estimated_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., estimated_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., drop_ship_supplier: _Optional[str] = ..., price_pending: _Optional[bool] = ...) -> None: ...
+    allocated_quantity: int
+    def __init__(self, line_id: _Optional[str] = ..., sku: _Optional[str] = ..., description: _Optional[str] = ..., quantity: _Optional[int] = ..., unit_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., shipping_method: _Optional[str] = ..., category: _Optional[str] = ..., line_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., returned_quantity: _Optional[int] = ..., backordered_quantity: _Optional[int] = ..., expected_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., instalments: _Optional[int] = ..., payment_method: _Optional[str] = ..., estimated_ship_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., estimated_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., drop_ship_supplier: _Optional[str] = ..., price_pending: _Optional[bool] = ..., allocated_quantity: _Optional[int] = ...) -> None: ...
 
 class OrderInstalment(_message.Message):
     __slots__ = ("number", "due_date", "amount", "parts", "pay_time", "payment_reference")

@@ -5,12 +5,34 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from isthmus_client.api.common.v1 import common_pb2 as _common_pb2
 from isthmus_client.api.orders.v1 import order_pb2 as _order_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class StockMovementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STOCK_MOVEMENT_KIND_UNSPECIFIED: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_COUNTED: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_RECEIVED: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_ALLOCATED: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_DEALLOCATED: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_SHIPPED: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_RESTOCKED: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_WRITTEN_OFF: _ClassVar[StockMovementKind]
+    STOCK_MOVEMENT_KIND_HELD: _ClassVar[StockMovementKind]
+STOCK_MOVEMENT_KIND_UNSPECIFIED: StockMovementKind
+STOCK_MOVEMENT_KIND_COUNTED: StockMovementKind
+STOCK_MOVEMENT_KIND_RECEIVED: StockMovementKind
+STOCK_MOVEMENT_KIND_ALLOCATED: StockMovementKind
+STOCK_MOVEMENT_KIND_DEALLOCATED: StockMovementKind
+STOCK_MOVEMENT_KIND_SHIPPED: StockMovementKind
+STOCK_MOVEMENT_KIND_RESTOCKED: StockMovementKind
+STOCK_MOVEMENT_KIND_WRITTEN_OFF: StockMovementKind
+STOCK_MOVEMENT_KIND_HELD: StockMovementKind
 
 class CreateOrderRequest(_message.Message):
     __slots__ = ("source_system", "external_order_id", "customer_id", "channel", "currency_code", "lines", "adjustments", "coupon_codes", "shipping_address", "billing_address", "place_time", "attributes", "actor")
@@ -508,3 +530,173 @@ class GetCouponResponse(_message.Message):
     COUPON_FIELD_NUMBER: _ClassVar[int]
     coupon: _order_pb2.Coupon
     def __init__(self, coupon: _Optional[_Union[_order_pb2.Coupon, _Mapping]] = ...) -> None: ...
+
+class StockLevel(_message.Message):
+    __slots__ = ("sku", "tracked", "description", "on_hand", "allocated", "available", "holds", "backordered", "expected_receipt_time", "available_to_customer", "version", "update_time")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    TRACKED_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATED_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    BACKORDERED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_RECEIPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_TO_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    tracked: bool
+    description: str
+    on_hand: int
+    allocated: int
+    available: int
+    holds: _containers.RepeatedCompositeFieldContainer[StockHold]
+    backordered: int
+    expected_receipt_time: _timestamp_pb2.Timestamp
+    available_to_customer: int
+    version: int
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, sku: _Optional[str] = ..., tracked: _Optional[bool] = ..., description: _Optional[str] = ..., on_hand: _Optional[int] = ..., allocated: _Optional[int] = ..., available: _Optional[int] = ..., holds: _Optional[_Iterable[_Union[StockHold, _Mapping]]] = ..., backordered: _Optional[int] = ..., expected_receipt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., available_to_customer: _Optional[int] = ..., version: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StockHold(_message.Message):
+    __slots__ = ("tier", "quantity")
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    tier: _common_pb2.ValueTier
+    quantity: int
+    def __init__(self, tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., quantity: _Optional[int] = ...) -> None: ...
+
+class StockMovement(_message.Message):
+    __slots__ = ("sku", "kind", "quantity", "order_id", "line_id", "reference", "reason", "on_hand", "allocated", "occur_time", "actor")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATED_FIELD_NUMBER: _ClassVar[int]
+    OCCUR_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    kind: StockMovementKind
+    quantity: int
+    order_id: str
+    line_id: str
+    reference: str
+    reason: str
+    on_hand: int
+    allocated: int
+    occur_time: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, sku: _Optional[str] = ..., kind: _Optional[_Union[StockMovementKind, str]] = ..., quantity: _Optional[int] = ..., order_id: _Optional[str] = ..., line_id: _Optional[str] = ..., reference: _Optional[str] = ..., reason: _Optional[str] = ..., on_hand: _Optional[int] = ..., allocated: _Optional[int] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class SetStockLevelRequest(_message.Message):
+    __slots__ = ("sku", "on_hand", "expected_receipt_time", "clear_expected_receipt", "description", "reason", "actor", "request_id")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_RECEIPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_EXPECTED_RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    on_hand: int
+    expected_receipt_time: _timestamp_pb2.Timestamp
+    clear_expected_receipt: bool
+    description: str
+    reason: str
+    actor: _common_pb2.Actor
+    request_id: str
+    def __init__(self, sku: _Optional[str] = ..., on_hand: _Optional[int] = ..., expected_receipt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., clear_expected_receipt: _Optional[bool] = ..., description: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SetStockLevelResponse(_message.Message):
+    __slots__ = ("stock", "outcome")
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    stock: StockLevel
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, stock: _Optional[_Union[StockLevel, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
+class ReceiveStockRequest(_message.Message):
+    __slots__ = ("sku", "quantity", "reference", "receive_time", "actor")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    RECEIVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    quantity: int
+    reference: str
+    receive_time: _timestamp_pb2.Timestamp
+    actor: _common_pb2.Actor
+    def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ..., reference: _Optional[str] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ReceiveStockResponse(_message.Message):
+    __slots__ = ("stock", "filled_order_ids", "outcome")
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    FILLED_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    stock: StockLevel
+    filled_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, stock: _Optional[_Union[StockLevel, _Mapping]] = ..., filled_order_ids: _Optional[_Iterable[str]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
+class HoldStockRequest(_message.Message):
+    __slots__ = ("sku", "tier", "quantity", "reason", "actor", "request_id")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    tier: _common_pb2.ValueTier
+    quantity: int
+    reason: str
+    actor: _common_pb2.Actor
+    request_id: str
+    def __init__(self, sku: _Optional[str] = ..., tier: _Optional[_Union[_common_pb2.ValueTier, str]] = ..., quantity: _Optional[int] = ..., reason: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class HoldStockResponse(_message.Message):
+    __slots__ = ("stock", "outcome")
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    stock: StockLevel
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, stock: _Optional[_Union[StockLevel, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...
+
+class GetStockRequest(_message.Message):
+    __slots__ = ("skus", "customer_id")
+    SKUS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    skus: _containers.RepeatedScalarFieldContainer[str]
+    customer_id: str
+    def __init__(self, skus: _Optional[_Iterable[str]] = ..., customer_id: _Optional[str] = ...) -> None: ...
+
+class GetStockResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: _containers.RepeatedCompositeFieldContainer[StockLevel]
+    def __init__(self, stock: _Optional[_Iterable[_Union[StockLevel, _Mapping]]] = ...) -> None: ...
+
+class ListStockMovementsRequest(_message.Message):
+    __slots__ = ("sku", "page_size", "page_token")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    page_size: int
+    page_token: str
+    def __init__(self, sku: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListStockMovementsResponse(_message.Message):
+    __slots__ = ("movements", "next_page_token")
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    movements: _containers.RepeatedCompositeFieldContainer[StockMovement]
+    next_page_token: str
+    def __init__(self, movements: _Optional[_Iterable[_Union[StockMovement, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -116,6 +116,31 @@ class OrderServiceStub:
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateRequest.SerializeToString,
                 response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateResponse.FromString,
                 _registered_method=True)
+        self.SetStockLevel = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/SetStockLevel',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetStockLevelRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetStockLevelResponse.FromString,
+                _registered_method=True)
+        self.ReceiveStock = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/ReceiveStock',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReceiveStockRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReceiveStockResponse.FromString,
+                _registered_method=True)
+        self.HoldStock = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/HoldStock',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.HoldStockRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.HoldStockResponse.FromString,
+                _registered_method=True)
+        self.GetStock = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/GetStock',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockResponse.FromString,
+                _registered_method=True)
+        self.ListStockMovements = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/ListStockMovements',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockMovementsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockMovementsResponse.FromString,
+                _registered_method=True)
         self.ListOrderHistoryEntries = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ListOrderHistoryEntries',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListOrderHistoryEntriesRequest.SerializeToString,
@@ -266,6 +291,48 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetStockLevel(self, request, context):
+        """Counts an article's stock (a stock take, or the ERP's figure): the units on hand now, and when
+        the next delivery is expected. The first count of an article starts the hub keeping its stock;
+        from then on every order for it takes units or waits on backorder (docs/inventory.md). Fewer
+        units than are set aside puts the latest orders' units back on backorder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveStock(self, request, context):
+        """Goods arrived (a delivery, or returned goods put back on the shelf by hand): the units are
+        added and go to the orders waiting for them, the best customers first. Idempotent on (sku,
+        reference): the same receipt again is REPLAYED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HoldStock(self, request, context):
+        """Holds units of an article back for the customers of one value tier (allocation by segment):
+        only they may take them. Sets the hold; more than is free is FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStock(self, request, context):
+        """Stock as it is now, per article: on hand, set aside, free, held, waiting on backorder; and what
+        one customer could order now when customer_id is given.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStockMovements(self, request, context):
+        """Every change of an article's stock, oldest first: the stock's audit trail.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListOrderHistoryEntries(self, request, context):
         """Changes of one order, or the cancellations and returns of a customer, oldest first.
         """
@@ -378,6 +445,31 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.UpdateDeliveryEstimate,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateRequest.FromString,
                     response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateResponse.SerializeToString,
+            ),
+            'SetStockLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStockLevel,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetStockLevelRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.SetStockLevelResponse.SerializeToString,
+            ),
+            'ReceiveStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveStock,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReceiveStockRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ReceiveStockResponse.SerializeToString,
+            ),
+            'HoldStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.HoldStock,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.HoldStockRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.HoldStockResponse.SerializeToString,
+            ),
+            'GetStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStock,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockResponse.SerializeToString,
+            ),
+            'ListStockMovements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStockMovements,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockMovementsRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockMovementsResponse.SerializeToString,
             ),
             'ListOrderHistoryEntries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOrderHistoryEntries,
@@ -834,6 +926,141 @@ class OrderService:
             '/isthmus.orders.v1.OrderService/UpdateDeliveryEstimate',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateRequest.SerializeToString,
             isthmus_dot_orders_dot_v1_dot_orders__pb2.UpdateDeliveryEstimateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetStockLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/SetStockLevel',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.SetStockLevelRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.SetStockLevelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/ReceiveStock',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ReceiveStockRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ReceiveStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HoldStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/HoldStock',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.HoldStockRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.HoldStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/GetStock',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStockMovements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/ListStockMovements',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockMovementsRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockMovementsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,566 @@
+"""Stock use cases: an order takes units of a kept article when it is placed and waits on backorder for
+the rest; units that come in (a delivery, a count, returned goods, a cancelled order's) go to the
+waiting orders, the best value tier first (docs/inventory.md). Each runs in the caller's transaction.
+
+Every transaction here locks the articles' rows before any order's (stock_store.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from isthmus.kernel.errors import FailedPrecondition, NotFound
+from isthmus.orders import codec, stock
+from isthmus.orders.domain import Actor, Line, Order, State
+from isthmus.orders.stock_store import LineStock
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.events.v1 import orders_pb2 as events
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
+
+if TYPE_CHECKING:
+    from isthmus.orders.handlers import Uow
+
+SYSTEM = Actor(common_pb2.ACTOR_KIND_SYSTEM, "stock", "stock")
+OUT_OF_STOCK = "out of stock"
+_TAKES_UNITS = (State.PLACED, State.PAID, State.SHIPPED)  # orders a fill may give units to
+
+
+def movement(
+    item: stock.Item,
+    kind: stock.Movement,
+    quantity: int,
+    at: datetime,
+    actor: Actor = SYSTEM,
+    *,
+    order_id: str = "",
+    line_id: str = "",
+    reference: str = "",
+    reason: str = "",
+) -> orders_pb2.StockMovement:
+    return orders_pb2.StockMovement(
+        sku=item.sku,
+        kind=int(kind),  # type: ignore[arg-type]
+        quantity=quantity,
+        order_id=order_id,
+        line_id=line_id,
+        reference=reference,
+        reason=reason,
+        on_hand=item.on_hand,
+        allocated=item.allocated,
+        occur_time=codec.ts(at),
+        actor=codec.actor(actor),
+    )
+
+
+def level(
+    item: stock.Item | None, sku: str, backordered: int, tier: int | None = None
+) -> orders_pb2.StockLevel:
+    if item is None:
+        return orders_pb2.StockLevel(sku=sku, tracked=False)
+    return orders_pb2.StockLevel(
+        sku=item.sku,
+        tracked=True,
+        description=item.description,
+        on_hand=item.on_hand,
+        allocated=item.allocated,
+        available=max(item.free, 0),
+        holds=[orders_pb2.StockHold(tier=t, quantity=q) for t, q in sorted(item.holds.items()) if q],  # type: ignore[arg-type]
+        backordered=backordered,
+        expected_receipt_time=codec.ts(item.expected_at),
+        available_to_customer=max(item.available_to(tier), 0) if tier is not None else 0,
+        version=item.version,
+        update_time=codec.ts(item.update_time),
+    )
+
+
+@dataclass
+class Changes:
+    """What a transaction did to stock, written at its end (``write``)."""
+
+    items: dict[str, stock.Item] = field(default_factory=dict)
+    lines: dict[tuple[str, str], LineStock] = field(default_factory=dict)
+    moves: list[orders_pb2.StockMovement] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+
+    def move(
+        self, item: stock.Item, kind: stock.Movement, quantity: int, at: datetime, **how: object
+    ) -> None:
+        self.touched.add(item.sku)
+        item.update_time = at
+        self.moves.append(movement(item, kind, quantity, at, **how))  # type: ignore[arg-type]
+
+    async def write(self, uow: Uow) -> None:
+        await uow.stock.save(self.items[s] for s in sorted(self.touched))
+        await uow.stock.save_lines(x for x in self.lines.values())
+        await uow.stock.add_movements(self.moves)
+        self.touched.clear()
+        self.moves = []
+
+
+def backorder_record(
+    order: Order,
+    short: Sequence[tuple[str, int]],
+    reason: str,
+    expect: datetime | None,
+    at: datetime,
+    actor: Actor,
+) -> tuple[order_pb2.OrderHistoryEntry, events.OrderBackordered]:
+    """The history entry and event of units gone on backorder for want of stock."""
+    lines = codec.quantities(order, list(short))
+    entry = codec.history_entry(
+        order,
+        order_pb2.ORDER_HISTORY_KIND_BACKORDERED,
+        order.state,
+        at,
+        actor,
+        reason_text=reason,
+        lines=lines,
+    )
+    event = events.OrderBackordered(
+        order=codec.order(order), backordered_lines=lines, reason=reason, expect_time=codec.ts(expect)
+    )
+    return entry, event
+
+
+# --- new orders ----------------------------------------------------------------------------------------
+
+
+class Allocation:
+    """New orders taking units: the kept articles their lines name, locked once for a batch."""
+
+    def __init__(self, items: dict[str, stock.Item], tiers: dict[str, int]) -> None:
+        self.changes = Changes(items)
+        self._tiers = tiers
+
+    @classmethod
+    async def begin(cls, uow: Uow, orders: Iterable[tuple[str, Sequence[Line]]]) -> Allocation:
+        """``orders``: (customer id, lines) of the orders to come."""
+        wanted = list(orders)
+        skus = {x.sku for _, lines in wanted for x in lines if not x.drop_ship_supplier}
+        items = await uow.stock.items(skus, for_update=True)
+        held = any(any(i.holds.values()) for i in items.values())
+        tiers = await uow.stock.tiers_of(c for c, _ in wanted) if held else {}
+        return cls(items, tiers)
+
+    def take(self, order: Order, now: datetime) -> tuple[list[tuple[str, int]], datetime | None]:
+        """Sets units aside for the order's lines of kept articles and puts the rest on backorder;
+        returns the (line id, units) backordered and when stock is next expected for them."""
+        items = self.changes.items
+        if not items:
+            return [], None
+        tier = self._tiers.get(order.customer_id, stock.UNTIERED)
+        short: list[tuple[str, int]] = []
+        expect: datetime | None = None
+        for x in order.lines:
+            item = items.get(x.sku)
+            if item is None or x.drop_ship_supplier:
+                continue
+            got = item.take(x.quantity, tier)
+            x.allocated = got
+            if got:
+                self.changes.move(
+                    item, stock.Movement.ALLOCATED, got, now, order_id=order.order_id, line_id=x.line_id
+                )
+            rest = x.quantity - got
+            x.backordered_quantity = rest  # set, not added: a batch that failed runs its orders again
+            if rest:
+                short.append((x.line_id, rest))
+                if item.expected_at is not None and (expect is None or item.expected_at > expect):
+                    expect = item.expected_at
+            self.changes.lines[(order.order_id, x.line_id)] = LineStock(
+                order.order_id, x.line_id, x.sku, got, rest, now, stored=False
+            )
+        return short, expect
+
+    async def write(self, uow: Uow) -> None:
+        if self.changes.items:
+            await self.changes.write(uow)
+
+
+# --- changes to orders that hold units ------------------------------------------------------------------
+
+
+class OrderStock:
+    """The kept articles of some orders, locked before the orders are (``lock``), and their lines'
+    units read once the orders are locked too (``read_lines``)."""
+
+    def __init__(self, changes: Changes) -> None:
+        self.changes = changes
+
+    @classmethod
+    async def lock(cls, uow: Uow, order_ids: Sequence[str]) -> OrderStock:
+        skus = await uow.stock.skus_of(order_ids)
+        return cls(Changes(await uow.stock.items(skus, for_update=True)))
+
+    async def read_lines(self, uow: Uow, order_ids: Sequence[str]) -> None:
+        if self.changes.items:
+            self.changes.lines.update(await uow.stock.lines_of(order_ids))
+
+    def _kept(self, order: Order) -> list[tuple[Line, LineStock, stock.Item]]:
+        found = []
+        for x in order.lines:
+            held = self.changes.lines.get((order.order_id, x.line_id))
+            if held is not None and held.sku in self.changes.items:
+                found.append((x, held, self.changes.items[held.sku]))
+        return found
+
+    def ship(self, order: Order, now: datetime) -> None:
+        """The order's set-aside units left (its backordered ones stay waiting)."""
+        for x, held, item in self._kept(order):
+            if held.allocated:
+                item.ship(held.allocated)
+                self.changes.move(
+                    item,
+                    stock.Movement.SHIPPED,
+                    held.allocated,
+                    now,
+                    order_id=order.order_id,
+                    line_id=x.line_id,
+                )
+                held.allocated = x.allocated = 0
+
+    def cancel(self, order: Order, now: datetime, actor: Actor) -> None:
+        """A cancelled order gives its set-aside units back and waits for none."""
+        for x, held, item in self._kept(order):
+            if held.allocated:
+                item.give_back(held.allocated)
+                self.changes.move(
+                    item,
+                    stock.Movement.DEALLOCATED,
+                    held.allocated,
+                    now,
+                    actor=actor,
+                    order_id=order.order_id,
+                    line_id=x.line_id,
+                    reason="order cancelled",
+                )
+            held.allocated = held.waiting = x.allocated = 0
+
+    def restock(
+        self, order: Order, returned: Iterable[tuple[str, int, str]], now: datetime, actor: Actor
+    ) -> None:
+        """Returned units of kept articles go back on the shelf, unless damaged or defective:
+        ``returned`` is (line id, units, reason code)."""
+        for line_id, units, reason in returned:
+            held = self.changes.lines.get((order.order_id, line_id))
+            item = self.changes.items.get(held.sku) if held is not None else None
+            if item is not None and reason in stock.RESTOCKS:
+                item.receive(units)
+                self.changes.move(
+                    item,
+                    stock.Movement.RESTOCKED,
+                    units,
+                    now,
+                    actor=actor,
+                    order_id=order.order_id,
+                    line_id=line_id,
+                    reason=f"returned: {reason.lower().replace('_', ' ')}",
+                )
+
+    def write_off(
+        self, order: Order, units: Sequence[tuple[str, int]], reason: str, now: datetime, actor: Actor
+    ) -> None:
+        """Units put on backorder by hand: set-aside ones could not be picked, and left on hand; the
+        line waits for new ones."""
+        for line_id, quantity in units:
+            held = self.changes.lines.get((order.order_id, line_id))
+            if held is None or held.sku not in self.changes.items:
+                continue
+            item, line = self.changes.items[held.sku], order.line(line_id, "lines")
+            lost = min(quantity, held.allocated)
+            if lost:
+                item.ship(lost)
+                self.changes.move(
+                    item,
+                    stock.Movement.WRITTEN_OFF,
+                    lost,
+                    now,
+                    actor=actor,
+                    order_id=order.order_id,
+                    line_id=line_id,
+                    reason=reason or "could not be picked",
+                )
+            held.allocated -= lost
+            line.allocated -= lost
+            held.waiting += quantity
+
+    def release(
+        self, order: Order, units: Sequence[tuple[str, int]], tier: int, now: datetime, actor: Actor
+    ) -> None:
+        """Units released from backorder by hand take stock: refused, naming the line, when there is
+        not enough for this customer. A shipped order's released units leave at once."""
+        for i, (line_id, quantity) in enumerate(units):
+            held = self.changes.lines.get((order.order_id, line_id))
+            if held is None or held.sku not in self.changes.items:
+                continue
+            item, line = self.changes.items[held.sku], order.line(line_id, "lines")
+            got = item.take(quantity, tier)
+            if got < quantity:
+                item.give_back(got)
+                raise FailedPrecondition(
+                    f"lines[{i}].quantity: {got} unit(s) of {held.sku} available for order"
+                    f" {order.order_id}, not {quantity}; ReceiveStock or SetStockLevel first"
+                )
+            self._taken(order, line, held, item, got, now, actor)
+
+    def _taken(
+        self,
+        order: Order,
+        line: Line,
+        held: LineStock,
+        item: stock.Item,
+        got: int,
+        now: datetime,
+        actor: Actor,
+    ) -> None:
+        self.changes.move(
+            item,
+            stock.Movement.ALLOCATED,
+            got,
+            now,
+            actor=actor,
+            order_id=order.order_id,
+            line_id=line.line_id,
+        )
+        held.waiting -= got
+        if order.state is State.SHIPPED:  # the order left already: these units follow it now
+            item.ship(got)
+            self.changes.move(
+                item,
+                stock.Movement.SHIPPED,
+                got,
+                now,
+                actor=actor,
+                order_id=order.order_id,
+                line_id=line.line_id,
+            )
+        else:
+            held.allocated += got
+            line.allocated += got
+
+    async def write(self, uow: Uow) -> None:
+        if self.changes.items:
+            await self.changes.write(uow)
+
+
+# --- units coming in --------------------------------------------------------------------------------------
+
+
+async def fill(uow: Uow, changes: Changes, reason: str, now: datetime) -> list[str]:
+    """Gives the free (and held) units of the locked articles of ``changes`` to the orders waiting for
+    them, the best tier first, then the oldest; returns the orders served, in that order. Writes the
+    orders, their history and events; the caller writes ``changes``."""
+    plan: dict[str, list[tuple[stock.Item, str, int]]] = {}
+    for sku, item in sorted(changes.items.items()):
+        if item.free <= 0 and not any(item.holds.values()):
+            continue
+        for w, got in stock.fill(item, await uow.stock.waiting(sku)):
+            plan.setdefault(w.order_id, []).append((item, w.line_id, got))
+    if not plan:
+        return []
+    orders = await uow.orders.get_many(sorted(plan))
+    changes.lines.update(await uow.stock.lines_of(sorted(plan)))
+    taking = OrderStock(changes)
+    saved, entries, served = [], [], []
+    for order_id, takes in plan.items():
+        order = orders.get(order_id)
+        if order is None or order.state not in _TAKES_UNITS:  # it moved on since it was queued
+            for item, _, got in takes:
+                item.give_back(got)
+            continue
+        read_version, released = order.version, []
+        for item, line_id, got in takes:
+            line, held = order.line(line_id, "lines"), changes.lines[(order_id, line_id)]
+            line.backordered_quantity -= got
+            taking._taken(order, line, held, item, got, now, SYSTEM)
+            released.append((line_id, got))
+        order.touch(now)
+        message = codec.order(order)
+        saved.append((order, read_version, message))
+        lines = codec.quantities(order, released)
+        entries.append(
+            codec.history_entry(
+                order,
+                order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED,
+                order.state,
+                now,
+                SYSTEM,
+                reason_text=reason,
+                lines=lines,
+            )
+        )
+        await uow.emit(events.OrderBackorderReleased(order=message, released_lines=lines), order)
+        served.append(order_id)
+    await uow.orders.save_many(saved)
+    await uow.orders.add_history(*entries)
+    return served
+
+
+async def shortfall(
+    uow: Uow, item: stock.Item, short: int, changes: Changes, actor: Actor, now: datetime
+) -> None:
+    """A count found fewer units than are set aside: the latest orders' units go back on backorder."""
+    plan: dict[str, list[tuple[str, int]]] = {}
+    for order_id, line_id, units in await uow.stock.holding(item.sku):
+        if short <= 0:
+            break
+        take = min(units, short)
+        plan.setdefault(order_id, []).append((line_id, take))
+        short -= take
+    orders = await uow.orders.get_many(sorted(plan))
+    changes.lines.update(await uow.stock.lines_of(sorted(plan)))
+    saved, entries = [], []
+    for order_id, takes in plan.items():
+        order = orders[order_id]
+        read_version = order.version
+        for line_id, units in takes:
+            line, held = order.line(line_id, "lines"), changes.lines[(order_id, line_id)]
+            item.give_back(units)
+            changes.move(
+                item,
+                stock.Movement.DEALLOCATED,
+                units,
+                now,
+                actor=actor,
+                order_id=order_id,
+                line_id=line_id,
+                reason="a count found fewer units",
+            )
+            held.allocated -= units
+            held.waiting += units
+            line.allocated -= units
+            line.backordered_quantity += units
+        order.touch(now)
+        entry, event = backorder_record(order, takes, OUT_OF_STOCK, item.expected_at, now, SYSTEM)
+        saved.append((order, read_version, event.order))
+        entries.append(entry)
+        await uow.emit(event, order)
+    await uow.orders.save_many(saved)
+    await uow.orders.add_history(*entries)
+
+
+async def _item(uow: Uow, sku: str, *, create: bool) -> stock.Item:
+    items = await uow.stock.items([sku], for_update=True)
+    if sku in items:
+        return items[sku]
+    if not create:
+        raise NotFound(
+            f"the hub keeps no stock of {sku}: count it (SetStockLevel with on_hand) or ReceiveStock"
+        )
+    return stock.Item(sku)
+
+
+@dataclass(frozen=True)
+class Count:
+    sku: str
+    on_hand: int | None
+    expected_at: datetime | None
+    clear_expected: bool
+    description: str
+    reason: str
+    actor: Actor
+
+
+async def set_level(cmd: Count, uow: Uow) -> orders_pb2.StockLevel:
+    now = uow.clock()
+    item = await _item(uow, cmd.sku, create=cmd.on_hand is not None)
+    changes = Changes({item.sku: item})
+    changes.touched.add(item.sku)
+    item.update_time = now
+    if cmd.description:
+        item.description = cmd.description
+    if cmd.expected_at is not None or cmd.clear_expected:
+        item.expected_at = cmd.expected_at
+    if cmd.on_hand is not None:
+        before = item.on_hand
+        short = item.count(cmd.on_hand)
+        changes.move(
+            item, stock.Movement.COUNTED, cmd.on_hand - before, now, actor=cmd.actor, reason=cmd.reason
+        )
+        if short:
+            await shortfall(uow, item, short, changes, cmd.actor, now)
+        else:
+            await fill(uow, changes, "stock counted", now)
+    await changes.write(uow)
+    return (await levels(uow, [cmd.sku], items={item.sku: item}))[0]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    sku: str
+    quantity: int
+    reference: str
+    at: datetime | None
+    actor: Actor
+
+
+async def receive(cmd: Receipt, uow: Uow) -> tuple[orders_pb2.StockLevel, list[str], bool]:
+    """The stock after it, the orders it filled, and whether it was new (not a repeated reference)."""
+    now = uow.clock()
+    item = await _item(uow, cmd.sku, create=True)
+    if item.version and await uow.stock.received(cmd.sku, cmd.reference):
+        return (await levels(uow, [cmd.sku]))[0], [], False
+    changes = Changes({item.sku: item})
+    item.receive(cmd.quantity)
+    changes.move(
+        item, stock.Movement.RECEIVED, cmd.quantity, cmd.at or now, actor=cmd.actor, reference=cmd.reference
+    )
+    served = await fill(uow, changes, f"stock received ({cmd.reference})", now)
+    await changes.write(uow)
+    return (await levels(uow, [cmd.sku], items={item.sku: item}))[0], served, True
+
+
+async def hold(
+    sku: str, tier: int, quantity: int, reason: str, actor: Actor, uow: Uow
+) -> orders_pb2.StockLevel:
+    now = uow.clock()
+    item = await _item(uow, sku, create=False)
+    changes = Changes({item.sku: item})
+    change = item.hold(tier, quantity)
+    changes.move(
+        item,
+        stock.Movement.HELD,
+        change,
+        now,
+        actor=actor,
+        reference=common_pb2.ValueTier.Name(tier)[len("VALUE_TIER_") :],
+        reason=reason,
+    )
+    if change < 0:
+        await fill(uow, changes, "held stock let go", now)
+    await changes.write(uow)
+    return (await levels(uow, [sku], items={item.sku: item}))[0]
+
+
+async def fill_orders(uow: Uow, order_ids: Sequence[str], reason: str) -> list[str]:
+    """After a change that freed units of these orders' articles (a cancellation, a restocking
+    return), in a transaction of its own: the waiting orders get them."""
+    skus = await uow.stock.skus_of(order_ids)
+    return await fill_skus(uow, skus, reason)
+
+
+async def fill_skus(uow: Uow, skus: Sequence[str], reason: str) -> list[str]:
+    items = await uow.stock.items(skus, for_update=True)
+    if not items:
+        return []
+    changes = Changes(items)
+    served = await fill(uow, changes, reason, uow.clock())
+    await changes.write(uow)
+    return served
+
+
+async def levels(
+    uow: Uow, skus: Sequence[str], customer_id: str = "", items: dict[str, stock.Item] | None = None
+) -> list[orders_pb2.StockLevel]:
+    found = dict(items or {})
+    missing = [s for s in skus if s not in found]
+    if missing:
+        found.update(await uow.stock.items(missing))
+    waiting = await uow.stock.backordered([s for s in skus if s in found])
+    tier = None
+    if customer_id:
+        tier = (await uow.stock.tiers_of([customer_id])).get(customer_id, stock.UNTIERED)
+    return [level(found.get(s), s, waiting.get(s, 0), tier) for s in skus]
