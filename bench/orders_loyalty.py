@@ -190,6 +190,8 @@ async def drive(
             raise RuntimeError("the visibility probe did not start")
         async with aio_connect(f"127.0.0.1:{port}", token=TOKEN) as channel:
             stub = orders_pb2_grpc.OrderServiceStub(channel)
+            for sku in ("TV", "CABLE") if args.stock else ():  # the hub keeps their stock
+                await stub.SetStockLevel(orders_pb2.SetStockLevelRequest(sku=sku, on_hand=args.stock))
             warm = random.Random(0)
             stop.set()
             await client(stub, warm)  # one call each, for the channel and the server's first statements
@@ -415,6 +417,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2, help="service and anchor rounds, alternated")
     parser.add_argument(
+        "--stock",
+        type=int,
+        default=0,
+        help="count this many units of the bench's two articles first: every order then takes stock",
+    )
+    parser.add_argument(
         "--statements",
         action="store_true",
         help="count the service's statements per order (pg_stat_statements on the private cluster)",
@@ -464,7 +472,11 @@ def main() -> None:
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"load average at the end: {load_average()}")
-    print(f"shape: isthmus serve orders + loyalty, auth on, {args.concurrency} clients, {args.seconds:g} s")
+    kept = f", stock kept of both articles ({args.stock} units each)" if args.stock else ""
+    print(
+        f"shape: isthmus serve orders + loyalty, auth on, {args.concurrency} clients, "
+        f"{args.seconds:g} s{kept}"
+    )
     rates = [r["rate"] for r, _ in results]
     cpu = [r["run_ms"] for r, _ in results]
     print(f"orders/s: {', '.join(f'{x:.0f}' for x in rates)} (target >= 500)")
@@ -486,6 +498,7 @@ def main() -> None:
         f"reproduce: .venv/bin/python bench/orders_loyalty.py --seconds {args.seconds:g} "
         f"--concurrency {args.concurrency} --customers {args.customers} --rounds {args.rounds}"
         + (" --statements" if args.statements else "")
+        + (f" --stock {args.stock}" if args.stock else "")
     )
 
 

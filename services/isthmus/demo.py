@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from isthmus.platform.component import Runtime
 from isthmus.platform.hub import running
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2, customers_pb2_grpc, records_pb2
-from isthmus_client.api.orders.v1 import order_pb2
+from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 from isthmus_client.api.value.v1 import value_pb2, value_pb2_grpc
 
@@ -72,6 +73,10 @@ def seed(directory: Path) -> tuple[list[Instance], list[Any]]:
         phone="040 7654321",
         birth_date="12.07.1975",
     )
+    # The ERP counts its articles; the hub keeps their stock, and an invoice for more than is on the
+    # shelf waits on backorder for the next delivery.
+    erp.set_stock("OIL-5", "Olive oil 5l", 12)
+    erp.set_stock("TEA-1", "Green tea", 2, next_delivery=date(2024, 6, 3))
     erp.add_invoice(anna, "INV-24-001", [("OIL-5", "Olive oil 5l", 2, "39.90")], day=2)
     erp.add_invoice(meyer, "INV-24-002", [("TEA-1", "Green tea", 3, "7.50")], day=5)
 
@@ -255,7 +260,9 @@ async def _sync_and_report(
             # The value models, fitted on what just arrived, tier the customers (the 360 hears of it).
             await refit()
             await settle()
-        await _report(channel, metadata, summary, out)
+        # Deployed, each API has its own address; in one process the hub's channel serves them all.
+        orders = hub.orders if isinstance(hub, HubChannels) else channel
+        await _report(channel, orders, metadata, summary, out)
     finally:
         connectors.close()
     return summary
@@ -314,6 +321,7 @@ def _name(customer: Any) -> str:
 
 async def _report(
     channel: grpc.aio.Channel,
+    orders_channel: grpc.aio.Channel,
     metadata: Sequence[tuple[str, str]],
     summary: dict[str, Any],
     out: Callable[[str], None],
@@ -344,11 +352,41 @@ async def _report(
     summary.update(golden=len(found.customers), **totals)
     out(f"\nOrders {totals['orders']}, loyalty points awarded {totals['points']}, open cases "
         f"{totals['cases']}, customers not to be approached with offers {totals['suppressed']}")  # fmt: skip
+    await _stock(orders_channel, metadata, ["OIL-5", "TEA-1"], out)
     looked = await stub.GetCustomerBySourceId(
         customers_pb2.GetCustomerBySourceIdRequest(source_system="erp", source_id=ANNA_IN_ERP[0]),
         metadata=metadata,
     )
     await _show_360(stub, metadata, looked.customer_id, out)
+
+
+async def _stock(
+    channel: grpc.aio.Channel,
+    metadata: Sequence[tuple[str, str]],
+    skus: list[str],
+    out: Callable[[str], None],
+) -> None:
+    stub = orders_pb2_grpc.OrderServiceStub(channel)
+    try:
+        found = await stub.GetStock(orders_pb2.GetStockRequest(skus=skus), metadata=metadata)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.PERMISSION_DENIED:
+            raise
+        # Deployed, the demo runs with the connectors' token, which writes stock and reads none.
+        out(f"Stock: not shown ({exc.details()})")
+        return
+    out("Stock the ERP counted, as the hub keeps it:")
+    for s in found.stock:
+        waiting = f", {s.backordered} on backorder" if s.backordered else ""
+        due = (
+            f" (next delivery {s.expected_receipt_time.ToDatetime():%Y-%m-%d})"
+            if s.HasField("expected_receipt_time")
+            else ""
+        )
+        out(
+            f"  {s.sku}: {s.on_hand} on hand, {s.allocated} set aside for orders, {s.available} free"
+            f"{waiting}{due}"
+        )
 
 
 async def _show_360(

@@ -165,6 +165,7 @@ def test_the_connectors_scopes_are_what_the_hub_client_calls_need() -> None:
         "/isthmus.orders.v1.OrderService/ShipOrder",
         "/isthmus.orders.v1.OrderService/DeliverOrder",
         "/isthmus.orders.v1.OrderService/ReturnOrderLines",
+        "/isthmus.orders.v1.OrderService/SetStockLevel",
         "/isthmus.service_requests.v1.ServiceRequestService/OpenServiceRequest",
         "/isthmus.service_requests.v1.ServiceRequestService/ChangeServiceRequestState",
         "/isthmus.service_requests.v1.ServiceRequestService/LogInteraction",

@@ -44,6 +44,11 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     assert "value: nothing bought yet" in out and "Value tier changed to A" in out, out
     # Both paid their two orders, none late (last year's orders are not overdue the day they arrive).
     assert out.count("; credit good") >= 2, out
+    # The ERP's stock: the tea invoice was for three, the ERP counted two.
+    assert "OIL-5: 12 on hand, 2 set aside for orders, 10 free" in out, out
+    assert (
+        "TEA-1: 2 on hand, 2 set aside for orders, 0 free, 1 on backorder (next delivery 2024-06-03)" in out
+    ), out
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from isthmus.connectors.sdk import (
     INTERACTIONS,
     ORDERS,
     SERVICE_REQUESTS,
+    STOCK,
     Record,
     TransientError,
 )
@@ -158,6 +159,7 @@ class GrpcHub:
             SERVICE_REQUESTS: self._case,
             INTERACTIONS: self._interaction,
             CARTS: self._cart,
+            STOCK: self._stock,
         }[stream]
 
         async def guarded(record: Record) -> Delivery:
@@ -353,6 +355,11 @@ class GrpcHub:
             record["external_cart_id"],
             outcome="recorded" if done.outcome == common_pb2.WRITE_OUTCOME_APPLIED else "unchanged",
         )
+
+    async def _stock(self, instance: str, system: str, record: Record) -> Delivery:
+        request = mapping.set_stock_level(system, instance, record)
+        await self._call("SetStockLevel", self.orders.SetStockLevel, request)
+        return Delivery(True, record["sku"], outcome="counted")
 
 
 def _item_error(error: status_pb2.Status) -> str:

@@ -393,6 +393,22 @@ def record_abandoned_cart(
     )
 
 
+def set_stock_level(system: str, instance: str, record: Record) -> orders_pb2.SetStockLevelRequest:
+    request = orders_pb2.SetStockLevelRequest(
+        sku=record["sku"],
+        on_hand=record["on_hand"],
+        description=record.get("description", ""),
+        reason=f"counted in {system}",
+        actor=_connector_actor(instance),
+    )
+    expected = _ts(record.get("expected_receipt_at"))
+    if expected is not None:
+        request.expected_receipt_time.CopyFrom(expected)
+    else:
+        request.clear_expected_receipt = True
+    return request
+
+
 def log_interaction(
     system: str, instance: str, customer_id: str, service_request_id: str, record: Record
 ) -> service_requests_pb2.LogInteractionRequest:

@@ -27,7 +27,10 @@ SERVICE_REQUESTS = "service_requests"
 INTERACTIONS = "interactions"
 # Carts a shop considers abandoned: they trigger the value context's cart campaigns.
 CARTS = "carts"
-CANONICAL_STREAMS = (CUSTOMERS, ORDERS, SERVICE_REQUESTS, INTERACTIONS, CARTS)
+# Articles' stock as the source counts it (the order service keeps the stock of articles it is told
+# about): synced before orders, so that the orders of a sync take the stock it counted.
+STOCK = "stock"
+CANONICAL_STREAMS = (CUSTOMERS, STOCK, ORDERS, SERVICE_REQUESTS, INTERACTIONS, CARTS)
 
 Record = dict[str, Any]
 RecordTransform = Callable[[Record], Record]

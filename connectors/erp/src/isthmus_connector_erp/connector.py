@@ -21,7 +21,7 @@ from isthmus.connectors import (
     TransientError,
 )
 from isthmus.connectors.canonical import schema
-from isthmus_connector_erp.schema import accounts, contacts, invoice_lines, invoices
+from isthmus_connector_erp.schema import accounts, articles, contacts, invoice_lines, invoices
 
 PAGE = 500
 # The sales channels an order can come through (the canonical order's).
@@ -65,6 +65,7 @@ class ErpConnector(Connector):
     streams = (
         Stream("customers", primary_key="source_id", cursor_field="updated_at"),
         Stream("orders", primary_key="external_order_id", cursor_field="updated_at"),
+        Stream("stock", primary_key="sku", cursor_field="updated_at"),
     )
     supports_write = True
 
@@ -119,6 +120,8 @@ class ErpConnector(Connector):
                     rows = conn.execute(query).mappings().all()
                     if stream == "customers":
                         out = list(self._customers(conn, rows))
+                    elif stream == "stock":
+                        out = list(self._stock(rows))
                     else:
                         out = list(self._orders(conn, rows))
             except OperationalError as exc:
@@ -202,6 +205,28 @@ class ErpConnector(Connector):
                 record["payment_reference"] = f"erp:{row['invoice_no']}"
             yield record
 
+    def _stock(self, rows: Any) -> Iterator[Message]:
+        for row in rows:
+            if row["in_stock"] < 0:
+                yield BadRecord(
+                    f"article {row['article']}: in_stock {row['in_stock']} is below zero (the ERP oversold);"
+                    " count it again",
+                    dict(row),
+                    key=row["article"],
+                )
+                continue
+            record: dict[str, Any] = {
+                "sku": row["article"],
+                "on_hand": row["in_stock"],
+                "description": row["text"] or "",
+                "updated_at": _iso(row["modified_at"]),
+            }
+            if row["next_delivery"] is not None:
+                record["expected_receipt_at"] = _iso(
+                    datetime.combine(row["next_delivery"], datetime.min.time())
+                )
+            yield record
+
     def write(self, change: GoldenChange) -> None:
         """Golden corrections back into the ERP's contacts: name, primary email and phone."""
         values = change.values
@@ -230,9 +255,12 @@ class ErpConnector(Connector):
 
 def _position(stream: str, state: StreamState) -> tuple[Any, Any, tuple[datetime, Any] | None]:
     """The stream's table and key, and the (modified_at, key) the state says was read last."""
-    # Contacts page by (modified_at, id); invoices by (modified_at, invoice_no), their primary key.
-    table = contacts if stream == "customers" else invoices
-    key = contacts.c.id if stream == "customers" else invoices.c.invoice_no
+    # Contacts page by (modified_at, id); invoices by (modified_at, invoice_no), their primary key;
+    # articles by (modified_at, article).
+    table, key = {
+        "customers": (contacts, contacts.c.id),
+        "stock": (articles, articles.c.article),
+    }.get(stream, (invoices, invoices.c.invoice_no))
     if not state.cursor:
         return table, key, None
     tie = state.tie_breaker or ""

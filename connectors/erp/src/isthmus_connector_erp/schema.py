@@ -52,3 +52,15 @@ invoice_lines = Table(
     Column("quantity", Integer, nullable=False),
     Column("unit_price", Numeric(12, 2), nullable=False),
 )
+
+# The article master with its stock: in_stock may go below zero when the ERP oversells.
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article", String(50), nullable=False, unique=True),
+    Column("text", String(200)),
+    Column("in_stock", Integer, nullable=False),
+    Column("next_delivery", Date),
+    Column("modified_at", DateTime, nullable=False, index=True),
+)

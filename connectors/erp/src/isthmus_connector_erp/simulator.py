@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, select
 
-from isthmus_connector_erp.schema import accounts, contacts, invoice_lines, invoices, metadata
+from isthmus_connector_erp.schema import accounts, articles, contacts, invoice_lines, invoices, metadata
 
 BASE = datetime(2024, 5, 1, 8, 0, 0)
 
@@ -23,6 +23,7 @@ class ErpSimulator:
         if seed:
             self.add_records("customers", seed)
             self.add_records("orders", seed)
+            self.add_records("stock", seed)
 
     def _stamp(self) -> datetime:
         # Two rows per timestamp: the tie-breaker matters.
@@ -63,7 +64,27 @@ class ErpSimulator:
                 ))  # fmt: skip
         return invoice_id
 
+    def set_stock(self, article: str, text: str, in_stock: int, next_delivery: date | None = None) -> None:
+        """The article's stock as the ERP counts it (added, or changed)."""
+        values = {
+            "text": text,
+            "in_stock": in_stock,
+            "next_delivery": next_delivery,
+            "modified_at": self._stamp(),
+        }
+        with self.engine.begin() as conn:
+            found = conn.execute(select(articles.c.id).where(articles.c.article == article)).scalar()
+            if found is None:
+                conn.execute(insert(articles).values(article=article, **values))
+            else:
+                conn.execute(articles.update().where(articles.c.id == found).values(**values))
+
     def add_records(self, stream: str, count: int) -> None:
+        if stream == "stock":
+            for _ in range(count):
+                n = self.tick
+                self.set_stock(f"ART-{n:05d}", f"Article {n}", n % 7, date(2024, 6, 1) if n % 2 else None)
+            return None
         if stream == "customers":
             account = self.add_account("Muster GmbH", "Hauptstr. 1", "10115", "Berlin", "Deutschland")
             for _ in range(count):
@@ -84,6 +105,9 @@ class ErpSimulator:
         return None
 
     def add_bad_record(self, stream: str) -> None:
+        if stream == "stock":
+            self.set_stock(f"ART-OVERSOLD-{self.tick}", "Oversold", -3)  # below zero: not a count
+            return
         if stream == "customers":
             account = self.add_account("Broken AG", "", "", "", "DE")
             self.add_contact(account, "Bad", "Date", birth_date="31.02.1980")

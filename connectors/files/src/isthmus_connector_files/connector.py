@@ -50,6 +50,7 @@ _PRIMARY_KEYS = {
     "service_requests": "external_id",
     "interactions": "external_id",
     "carts": "external_cart_id",
+    "stock": "sku",
 }
 _STREAM = {
     "type": "object",

@@ -1,6 +1,7 @@
 """A simulated marketplace that drops its exports as files: buyers and orders as CSV (semicolons,
 Windows-1252, German dates and amounts; an order one row a line), cases and contacts as JSON Lines,
-abandoned carts as CSV. ``config()`` is the instance configuration that maps them, with no code."""
+abandoned carts and the stock of its articles as CSV. ``config()`` is the instance configuration that
+maps them, with no code."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ BUYER_COLUMNS = ["Kundennr", "Vorname", "Nachname", "Geburtsdatum", "E-Mail", "T
                  "Ort", "Geaendert"]  # fmt: skip
 ORDER_COLUMNS = ["Bestellnr", "Kundennr", "Datum", "Waehrung", "Artikel", "Bezeichnung", "Menge", "Preis"]
 CART_COLUMNS = ["cart", "buyer", "currency", "sku", "qty", "price", "total", "abandoned"]
+STOCK_COLUMNS = ["article", "in_stock", "title", "next_delivery"]
 
 FIELDS: dict[str, dict[str, Any]] = {
     "customers": {
@@ -66,6 +68,12 @@ FIELDS: dict[str, dict[str, Any]] = {
         "total": "total",
         "abandoned_at": "abandoned",
     },
+    "stock": {
+        "sku": "article",
+        "on_hand": "in_stock",
+        "description": "title",
+        "expected_receipt_at": {"column": "next_delivery", "format": "%Y-%m-%d"},
+    },
 }
 
 
@@ -104,6 +112,7 @@ class MarketplaceDrops:
                     "fields": fields["interactions"],
                 },
                 "carts": {"files": "carts_*.csv", "group_by": "cart", "fields": fields["carts"]},
+                "stock": {"files": "stock_*.csv", "fields": fields["stock"]},
             },
         }
 
@@ -195,6 +204,9 @@ class MarketplaceDrops:
             self.jsonl("cases", [self.case(f"F{n}", f"K{n}") for n in ids])
         elif stream == "interactions":
             self.jsonl("contacts", [self.contact(f"M{n}", f"K{n}") for n in ids])
+        elif stream == "stock":
+            rows = [[f"SKU-{n}", str(n % 9), f"Artikel {n}", "2024-06-03" if n % 2 else ""] for n in ids]
+            self.csv("stock", STOCK_COLUMNS, rows)
         else:
             rows = [
                 [f"C{n}", f"K{n}", "EUR", "SKU-1", "2", "9.90", "19.80", "2024-05-03T10:15:00Z"] for n in ids
@@ -209,6 +221,9 @@ class MarketplaceDrops:
         elif stream == "orders":
             good, bad = self.order_line(f"B{n}", "K1"), self.order_line(f"B{n}x", "K1", qty="zwei")
             self.csv("orders", ORDER_COLUMNS, [good, bad])
+        elif stream == "stock":
+            good, oversold = [f"SKU-{n}", "4", "Zelt", ""], [f"SKU-{n}x", "-2", "Zelt", ""]
+            self.csv("stock", STOCK_COLUMNS, [good, oversold])
         elif stream == "carts":
             self.csv(
                 "carts",
