@@ -115,11 +115,7 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
                     await consumers.resolve_known(uow)
                     count, oldest = await uow.orders.pending_summary()
                 async with sessions() as session, session.begin():
-                    # Units a change freed whose fill did not run (the process stopped between).
-                    uow = Uow(session, runtime.clock, record)
-                    await inventory.fill_skus(
-                        uow, await uow.stock.unserved(), "stock free for waiting orders"
-                    )
+                    await inventory.give_out_unserved(Uow(session, runtime.clock, record))
                 metrics.pending.set(count)
                 age = (runtime.clock() - aware(oldest)).total_seconds() if oldest is not None else 0.0
                 metrics.oldest_age.set(max(age, 0.0))

@@ -542,6 +542,12 @@ async def fill_orders(uow: Uow, order_ids: Sequence[str], reason: str) -> list[s
     return await fill_skus(uow, skus, reason)
 
 
+async def give_out_unserved(uow: Uow) -> list[str]:
+    """Units on hand and free while lines wait for them: a change freed them and its fill did not run
+    (the process stopped between the two). The periodic round gives them out."""
+    return await fill_skus(uow, await uow.stock.unserved(), "stock free for waiting orders")
+
+
 async def fill_skus(uow: Uow, skus: Sequence[str], reason: str) -> list[str]:
     items = await uow.stock.items(skus, for_update=True)
     if not items:

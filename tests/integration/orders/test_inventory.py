@@ -16,11 +16,15 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf.message import Message
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import ts
+from isthmus.orders import inventory
+from isthmus.orders.handlers import Uow
+from isthmus.orders.store import stock_items
 from isthmus.platform import config, hub
-from isthmus.platform.db import async_engine
+from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events import Event, Subscription, create_bus, routing_key
 from isthmus.platform.events.envelope import amqp_properties, new_envelope
 from isthmus.platform.events.testing import FAST
@@ -295,6 +299,36 @@ async def test_returned_goods_go_back_on_the_shelf_to_the_orders_waiting_unless_
     trail = (await shop.orders.ListStockMovements(M.ListStockMovementsRequest(sku=boots))).movements
     [restocked] = [m for m in trail if m.kind == M.STOCK_MOVEMENT_KIND_RESTOCKED]
     assert (restocked.order_id, restocked.reason) == (bought.order_id, "returned: size or fit")
+
+
+async def test_a_cancelled_orders_units_go_to_the_order_waiting_and_a_lost_fill_is_made_later(
+    shop: Shop,
+) -> None:
+    lamp = shop.sku("LAMP")
+    await shop.count(lamp, 1)
+    first, second = await shop.order(lamp, 1), await shop.order(lamp, 1)
+    assert await shop.waits(second) == (0, 1)
+    await shop.orders.CancelOrder(
+        M.CancelOrderRequest(
+            order_id=first.order_id, reason_code=order_pb2.CANCELLATION_REASON_CUSTOMER_REQUEST
+        )
+    )
+    assert await shop.waits(second) == (1, 0)
+    [released] = [
+        e for e in await shop.history(second) if e.kind == order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED
+    ]
+    assert (released.reason_text, released.actor.id) == ("an order was cancelled", "stock")
+
+    # Units freed whose fill never ran (the process stopped after the change committed): the
+    # periodic round finds them free while a line waits, and gives them out.
+    third = await shop.order(lamp, 1)
+    engine = shop.h.runtime.engine("orders")
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(update(stock_items).where(stock_items.c.sku == lamp).values(on_hand=2))
+    assert await shop.waits(third) == (0, 1)
+    async with session_factory(engine)() as session, session.begin():
+        served = await inventory.give_out_unserved(Uow(session, shop.clock))
+    assert served == [third.order_id] and await shop.waits(third) == (1, 0)
 
 
 async def test_units_the_warehouse_cannot_pick_are_written_off_and_a_release_needs_stock(shop: Shop) -> None:
