@@ -506,6 +506,20 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         found = await self._run(lambda uow: inventory.levels(uow, skus, request.customer_id))
         return orders_pb2.GetStockResponse(stock=found)
 
+    async def ListStockLevels(self, request: orders_pb2.ListStockLevelsRequest, context: Any) -> Message:
+        size = page_size(request.page_size)
+        filters = f"stock|{request.backordered_only}"
+        position = decode_token(request.page_token, filters)
+        after = position.text("s") if position is not None else ""
+
+        async def page(uow: Uow) -> list[orders_pb2.StockLevel]:
+            found = await uow.stock.kept(after, size + 1, backordered_only=request.backordered_only)
+            return await inventory.levels(uow, [i.sku for i in found], items={i.sku: i for i in found})
+
+        found = await self._run(page)
+        token = encode_token({"s": found[size - 1].sku}, filters) if len(found) > size else ""
+        return orders_pb2.ListStockLevelsResponse(stock=found[:size], next_page_token=token)
+
     async def ListStockMovements(
         self, request: orders_pb2.ListStockMovementsRequest, context: Any
     ) -> Message:

@@ -190,6 +190,18 @@ class StockRepository:
         rows = await self.session.execute(_BACKORDERED, {"skus": sorted(set(skus))})
         return {r.sku: int(r.units) for r in rows}
 
+    async def kept(self, after: str, size: int, *, backordered_only: bool) -> list[stock.Item]:
+        """Kept articles by sku after ``after``; with ``backordered_only``, those lines wait for."""
+        query = select(stock_items).where(stock_items.c.sku > after).order_by(stock_items.c.sku).limit(size)
+        if backordered_only:
+            waited_for = (
+                select(stock_lines.c.sku)
+                .join(orders, orders.c.order_id == stock_lines.c.order_id)
+                .where(stock_lines.c.waiting > 0, orders.c.state.in_(_RELEASABLE))
+            )
+            query = query.where(stock_items.c.sku.in_(waited_for))
+        return [_item(row) for row in await self.session.execute(query)]
+
     async def unserved(self, limit: int = 100) -> list[str]:
         """Articles with units on hand not set aside while order lines wait for them."""
         query = (

@@ -390,6 +390,31 @@ async def test_two_replicas_taking_orders_at_once_never_give_out_more_units_than
     assert (level.on_hand, level.allocated, level.available, level.backordered) == (10, 10, 0, 30)
 
 
+async def test_the_backorder_report_lists_the_articles_customers_wait_for(shop: Shop) -> None:
+    tag = uuid.uuid4().hex[:6].upper()
+    skus = [f"{tag}-{n}" for n in range(5)]
+    for n, sku in enumerate(skus):
+        await shop.count(sku, n)  # 0, 1, 2, 3, 4 units
+    for sku in skus[:3]:
+        await shop.order(sku, 2)  # the first three wait for 2, 1 and 0 units
+    pages, token = [], ""
+    while True:
+        page = await shop.orders.ListStockLevels(
+            M.ListStockLevelsRequest(backordered_only=True, page_size=1, page_token=token)
+        )
+        pages.append([(s.sku, s.backordered) for s in page.stock])
+        token = page.next_page_token
+        if not token:
+            break
+    waiting = [x for p in pages for x in p if x[0].startswith(tag)]
+    assert waiting == [(skus[0], 2), (skus[1], 1)]
+    everything = await shop.orders.ListStockLevels(M.ListStockLevelsRequest(page_size=500))
+    mine = [(s.sku, s.on_hand, s.allocated) for s in everything.stock if s.sku.startswith(tag)]
+    assert mine == [(skus[0], 0, 0), (skus[1], 1, 1), (skus[2], 2, 2), (skus[3], 3, 0), (skus[4], 4, 0)]
+    wrong = M.ListStockLevelsRequest(backordered_only=False, page_token=page.next_page_token or "x")
+    await refused(shop.orders.ListStockLevels, wrong, grpc.StatusCode.INVALID_ARGUMENT)
+
+
 async def test_stock_requests_that_cannot_be_right_name_their_field(shop: Shop) -> None:
     bad = [
         (shop.orders.SetStockLevel, M.SetStockLevelRequest(on_hand=1), "sku"),

@@ -683,6 +683,24 @@ class GetStockResponse(_message.Message):
     stock: _containers.RepeatedCompositeFieldContainer[StockLevel]
     def __init__(self, stock: _Optional[_Iterable[_Union[StockLevel, _Mapping]]] = ...) -> None: ...
 
+class ListStockLevelsRequest(_message.Message):
+    __slots__ = ("backordered_only", "page_size", "page_token")
+    BACKORDERED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    backordered_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, backordered_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListStockLevelsResponse(_message.Message):
+    __slots__ = ("stock", "next_page_token")
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    stock: _containers.RepeatedCompositeFieldContainer[StockLevel]
+    next_page_token: str
+    def __init__(self, stock: _Optional[_Iterable[_Union[StockLevel, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class ListStockMovementsRequest(_message.Message):
     __slots__ = ("sku", "page_size", "page_token")
     SKU_FIELD_NUMBER: _ClassVar[int]

@@ -136,6 +136,11 @@ class OrderServiceStub:
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockRequest.SerializeToString,
                 response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockResponse.FromString,
                 _registered_method=True)
+        self.ListStockLevels = channel.unary_unary(
+                '/isthmus.orders.v1.OrderService/ListStockLevels',
+                request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockLevelsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockLevelsResponse.FromString,
+                _registered_method=True)
         self.ListStockMovements = channel.unary_unary(
                 '/isthmus.orders.v1.OrderService/ListStockMovements',
                 request_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockMovementsRequest.SerializeToString,
@@ -326,6 +331,14 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListStockLevels(self, request, context):
+        """The articles whose stock the hub keeps, by sku; with backordered_only, those customers wait for
+        (the backorder report: what to order from suppliers, and for how many customers).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListStockMovements(self, request, context):
         """Every change of an article's stock, oldest first: the stock's audit trail.
         """
@@ -465,6 +478,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.GetStock,
                     request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockRequest.FromString,
                     response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockResponse.SerializeToString,
+            ),
+            'ListStockLevels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStockLevels,
+                    request_deserializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockLevelsRequest.FromString,
+                    response_serializer=isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockLevelsResponse.SerializeToString,
             ),
             'ListStockMovements': grpc.unary_unary_rpc_method_handler(
                     servicer.ListStockMovements,
@@ -1034,6 +1052,33 @@ class OrderService:
             '/isthmus.orders.v1.OrderService/GetStock',
             isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockRequest.SerializeToString,
             isthmus_dot_orders_dot_v1_dot_orders__pb2.GetStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStockLevels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.orders.v1.OrderService/ListStockLevels',
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockLevelsRequest.SerializeToString,
+            isthmus_dot_orders_dot_v1_dot_orders__pb2.ListStockLevelsResponse.FromString,
             options,
             channel_credentials,
             insecure,
