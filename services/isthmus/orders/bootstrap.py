@@ -115,10 +115,15 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop | None:
                     await consumers.resolve_known(uow)
                     count, oldest = await uow.orders.pending_summary()
                 async with sessions() as session, session.begin():
-                    await inventory.give_out_unserved(Uow(session, runtime.clock, record))
+                    uow = Uow(session, runtime.clock, record)
+                    await inventory.give_out_unserved(uow)
+                    units, waiting_since = await uow.stock.backorder_summary()
                 metrics.pending.set(count)
                 age = (runtime.clock() - aware(oldest)).total_seconds() if oldest is not None else 0.0
                 metrics.oldest_age.set(max(age, 0.0))
+                metrics.backordered.set(units)
+                wait = (runtime.clock() - aware(waiting_since)).total_seconds() if waiting_since else 0.0
+                metrics.backordered_oldest_age.set(max(wait, 0.0))
             except Exception:  # the database may be away for a moment; the next round tries again
                 log.warning("could not count the orders waiting for their customer", exc_info=True)
             await asyncio.sleep(PENDING_REFRESH_SECONDS)

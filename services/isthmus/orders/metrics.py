@@ -1,4 +1,5 @@
-"""Orders waiting for their customer: how many, and how long the oldest has waited; and the
+"""Orders waiting for their customer, and units waiting for stock: how many, and how long the oldest
+has waited; and the
 business's own figures over time: orders placed by channel and their value, cancellations and returns
 by reason (``rate()`` of them in Prometheus: sales by channel, revenue, cancellation and return
 rates, their trends).
@@ -24,6 +25,16 @@ class PendingMetrics:
         self.oldest_age = Gauge(
             "isthmus_orders_pending_customer_oldest_age_seconds",
             "How long ago the oldest order still waiting for its customer was placed (0 when none).",
+            registry=registry,
+        )
+        self.backordered = Gauge(
+            "isthmus_orders_backordered_units",
+            "Units of kept articles that orders wait for on backorder (docs/inventory.md).",
+            registry=registry,
+        )
+        self.backordered_oldest_age = Gauge(
+            "isthmus_orders_backordered_oldest_age_seconds",
+            "How long the longest wait on backorder for a kept article has lasted (0 when none waits).",
             registry=registry,
         )
 

@@ -202,6 +202,17 @@ class StockRepository:
             query = query.where(stock_items.c.sku.in_(waited_for))
         return [_item(row) for row in await self.session.execute(query)]
 
+    async def backorder_summary(self) -> tuple[int, datetime | None]:
+        """Units waiting for kept articles in orders that can still take them, and since when the
+        oldest waits."""
+        query = (
+            select(func.coalesce(func.sum(stock_lines.c.waiting), 0), func.min(stock_lines.c.queued_at))
+            .join(orders, orders.c.order_id == stock_lines.c.order_id)
+            .where(stock_lines.c.waiting > 0, orders.c.state.in_(_RELEASABLE))
+        )
+        units, oldest = (await self.session.execute(query)).one()
+        return int(units), oldest
+
     async def unserved(self, limit: int = 100) -> list[str]:
         """Articles with units on hand not set aside while order lines wait for them."""
         query = (

@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from isthmus.kernel.timestamps import ts
+from isthmus.kernel.timestamps import aware, ts
 from isthmus.orders import inventory
 from isthmus.orders.handlers import Uow
 from isthmus.orders.store import stock_items
@@ -103,6 +103,10 @@ class Shop:
             type_=props["type"],
             headers=props["headers"],
         )
+
+    async def backorder_summary(self) -> tuple[int, datetime | None]:
+        async with session_factory(self.h.runtime.engine("orders"))() as session:
+            return await Uow(session, self.clock).stock.backorder_summary()
 
     async def settle(self) -> None:
         await self.h.runtime.bus.drain(timeout=20)
@@ -395,8 +399,11 @@ async def test_the_backorder_report_lists_the_articles_customers_wait_for(shop: 
     skus = [f"{tag}-{n}" for n in range(5)]
     for n, sku in enumerate(skus):
         await shop.count(sku, n)  # 0, 1, 2, 3, 4 units
+    before, _ = await shop.backorder_summary()
     for sku in skus[:3]:
         await shop.order(sku, 2)  # the first three wait for 2, 1 and 0 units
+    after, since = await shop.backorder_summary()  # what the gauges show
+    assert after - before == 3 and since is not None and aware(since) <= shop.clock()
     pages, token = [], ""
     while True:
         page = await shop.orders.ListStockLevels(
