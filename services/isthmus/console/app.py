@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from isthmus.console import connectors, customers, operations, privacy, quality, reviews, signin
+from isthmus.console import connectors, customers, operations, privacy, quality, reviews, signin, stock
 from isthmus.console.backend import Backend
 from isthmus.console.session import Sealer
 from isthmus.console.settings import ConsoleSettings
@@ -151,6 +151,7 @@ def create_app(settings: ConsoleSettings, *, oidc: Any = None) -> Starlette:
         Route("/reviews/{review_id}", page(reviews.review), methods=["GET"]),
         Route("/reviews/{review_id}/resolve", page(reviews.resolve), methods=["POST"]),
         Route("/quality", page(quality.findings)),
+        Route("/stock", page(stock.levels)),
         Route("/customers", page(customers.search)),
         Route("/customers/{customer_id}", page(customers.customer360)),
         Route("/customers/{customer_id}/history", page(customers.history)),
