@@ -95,8 +95,11 @@ async def customer360(uow: UnitOfWork, customer_id: str, timeline_page_size: int
 def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
     """The summary of a customer's orders from what the database added up, per currency: the orders,
     their latest time, what they brought in, and the snapshot of the order placed last (the same on
-    every row): ``currency``, ``orders``, ``as_of``, ``revenue``, ``owed``, ``last``."""
-    summary = c360.OrderSummary(order_count=sum(g.orders for g in groups))
+    every row): ``currency``, ``orders``, ``as_of``, ``revenue``, ``owed``, ``backordered``, ``last``."""
+    summary = c360.OrderSummary(
+        order_count=sum(g.orders for g in groups),
+        backordered_units=sum(int(g.backordered or 0) for g in groups),
+    )
     summary.revenue.extend(
         common_pb2.Money(
             amount=str(Decimal(g.revenue).scaleb(-minor_exponent(g.currency))), currency_code=g.currency
@@ -142,6 +145,7 @@ def _orders_summary_statement() -> Select[Any]:
             func.max(o.c.as_of).label("as_of"),
             func.sum(o.c.revenue_minor).label("revenue"),
             func.sum(o.c.owed_minor).label("owed"),
+            func.sum(o.c.backordered).label("backordered"),
             placed_last.scalar_subquery().label("last"),
         )
         .where(mine)

@@ -71,6 +71,8 @@ from isthmus_client.api.orders.v1 import order_pb2
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 
 _TS = DateTime(timezone=True)
+# An order in these states still gets the units it waits for on backorder (docs/inventory.md).
+_WAITS_FOR_STOCK = (order_pb2.ORDER_STATE_PLACED, order_pb2.ORDER_STATE_PAID, order_pb2.ORDER_STATE_SHIPPED)
 CLOSED = ("RESOLVED", "CLOSED")  # a case's states that put it among the 360's recent, not its open
 ROUTING_KEYS = (
     "customers.ConsentChanged",
@@ -105,6 +107,8 @@ def tables(metadata: MetaData) -> dict[str, Table]:
             Column("revenue_minor", BigInteger, nullable=True),
             # What the order still owes (its balance_due), in minor units; NULL when nothing.
             Column("owed_minor", BigInteger, nullable=True),
+            # Units the order waits for on backorder while it can still get them; NULL when none.
+            Column("backordered", BigInteger, nullable=True),
             # A customer's orders, the last placed first.
             Index("ix_c360_orders_customer_placed", "customer_id", "placed_at", "order_id"),
         ),
@@ -291,6 +295,7 @@ class Projection:
                 "currency",
                 "revenue_minor",
                 "owed_minor",
+                "backordered",
             ),
         )
         # A case's breach is not taken from a snapshot: it is only ever set (see _write).
@@ -417,9 +422,11 @@ class Projection:
                 if snapshot["paid"] or snapshot["state"] == "CANCELLED"
                 else _minor(o.total.amount, currency)
             )
+        waiting = sum(x.backordered_quantity for x in o.lines) if o.state in _WAITS_FOR_STOCK else 0
         row = {"order_id": o.order_id, "customer_id": o.customer_id, "snapshot": snapshot, "as_of": at,
                "version": o.version, "placed_at": snapshot["placed_at"], "currency": currency[:3],
-               "revenue_minor": revenue if counted else None, "owed_minor": owed or None}  # fmt: skip
+               "revenue_minor": revenue if counted else None, "owed_minor": owed or None,
+               "backordered": waiting or None}  # fmt: skip
         rows.add(self._orders, row)
 
     def _case(self, rows: _Rows, p: Message, at: datetime) -> None:

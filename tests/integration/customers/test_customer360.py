@@ -257,6 +257,20 @@ async def test_the_order_summary_counts_every_order_and_adds_up_each_currencys_t
     assert [(m.amount, m.currency_code) for m in view.orders.outstanding] == [("35.00", "EUR")]
     assert view.timeline[0].summary.startswith("Order ") and "instalment paid" in view.timeline[0].summary
 
+    # Units on backorder: what the open orders wait for; a cancelled order waits for nothing.
+    assert view.orders.backordered_units == 0
+    owing.version = owing.version + 1
+    owing.lines.add(sku="MOWER", quantity=3, backordered_quantity=2)
+    await world.publish(
+        oev.OrderBackordered(order=owing, backordered_lines=[owing.lines[-1]]), owing.order_id
+    )
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    assert view.orders.backordered_units == 2
+    owing.version, owing.state = owing.version + 1, order_pb2.ORDER_STATE_CANCELLED
+    await world.publish(oev.OrderCancelled(order=owing), owing.order_id)
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    assert view.orders.backordered_units == 0
+
 
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):
     uid = uuid.uuid4().hex[:8]

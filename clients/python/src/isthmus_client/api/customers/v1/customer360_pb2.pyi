@@ -36,7 +36,7 @@ TIMELINE_ENTRY_KIND_VALUE: TimelineEntryKind
 TIMELINE_ENTRY_KIND_CAMPAIGN: TimelineEntryKind
 
 class OrderSummary(_message.Message):
-    __slots__ = ("order_count", "revenue", "last_order", "as_of_time", "outstanding")
+    __slots__ = ("order_count", "revenue", "last_order", "as_of_time", "outstanding", "backordered_units")
     class LastOrder(_message.Message):
         __slots__ = ("order_id", "source_system", "external_order_id", "channel", "state", "total", "place_time")
         ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -59,12 +59,14 @@ class OrderSummary(_message.Message):
     LAST_ORDER_FIELD_NUMBER: _ClassVar[int]
     AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     OUTSTANDING_FIELD_NUMBER: _ClassVar[int]
+    BACKORDERED_UNITS_FIELD_NUMBER: _ClassVar[int]
     order_count: int
     revenue: _containers.RepeatedCompositeFieldContainer[_common_pb2.Money]
     last_order: OrderSummary.LastOrder
     as_of_time: _timestamp_pb2.Timestamp
     outstanding: _containers.RepeatedCompositeFieldContainer[_common_pb2.Money]
-    def __init__(self, order_count: _Optional[int] = ..., revenue: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., last_order: _Optional[_Union[OrderSummary.LastOrder, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outstanding: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ...) -> None: ...
+    backordered_units: int
+    def __init__(self, order_count: _Optional[int] = ..., revenue: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., last_order: _Optional[_Union[OrderSummary.LastOrder, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outstanding: _Optional[_Iterable[_Union[_common_pb2.Money, _Mapping]]] = ..., backordered_units: _Optional[int] = ...) -> None: ...
 
 class ServiceRequestBrief(_message.Message):
     __slots__ = ("service_request_id", "subject", "kind", "state", "priority", "open_time", "resolution_due_time", "sla_breached")
