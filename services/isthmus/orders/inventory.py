@@ -353,12 +353,12 @@ async def fill(uow: Uow, changes: Changes, reason: str, now: datetime) -> list[s
     """Gives the free (and held) units of the locked articles of ``changes`` to the orders waiting for
     them, the best tier first, then the oldest; returns the orders served, in that order. Writes the
     orders, their history and events; the caller writes ``changes``."""
-    plan: dict[str, list[tuple[stock.Item, str, int]]] = {}
+    plan: dict[str, list[tuple[stock.Item, stock.Waiting, int, int]]] = {}
     for sku, item in sorted(changes.items.items()):
         if item.free <= 0 and not any(item.holds.values()):
             continue
-        for w, got in stock.fill(item, await uow.stock.waiting(sku)):
-            plan.setdefault(w.order_id, []).append((item, w.line_id, got))
+        for w, got, held in stock.fill(item, await uow.stock.waiting(sku)):
+            plan.setdefault(w.order_id, []).append((item, w, got, held))
     if not plan:
         return []
     orders = await uow.orders.get_many(sorted(plan))
@@ -368,15 +368,15 @@ async def fill(uow: Uow, changes: Changes, reason: str, now: datetime) -> list[s
     for order_id, takes in plan.items():
         order = orders.get(order_id)
         if order is None or order.state not in _TAKES_UNITS:  # it moved on since it was queued
-            for item, _, got in takes:
-                item.give_back(got)
+            for item, w, got, from_hold in takes:
+                item.give_back(got, w.tier, from_hold)
             continue
         read_version, released = order.version, []
-        for item, line_id, got in takes:
-            line, held = order.line(line_id, "lines"), changes.lines[(order_id, line_id)]
+        for item, w, got, _ in takes:
+            line, kept = order.line(w.line_id, "lines"), changes.lines[(order_id, w.line_id)]
             line.backordered_quantity -= got
-            taking._taken(order, line, held, item, got, now, SYSTEM)
-            released.append((line_id, got))
+            taking._taken(order, line, kept, item, got, now, SYSTEM)
+            released.append((w.line_id, got))
         order.touch(now)
         message = codec.order(order)
         saved.append((order, read_version, message))

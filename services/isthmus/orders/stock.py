@@ -65,9 +65,12 @@ class Item:
         self.allocated += taken
         return taken
 
-    def give_back(self, units: int) -> None:
-        """Set-aside units no longer wanted (a cancelled order): any customer may take them now."""
+    def give_back(self, units: int, tier: int = UNTIERED, held: int = 0) -> None:
+        """Set-aside units no longer wanted (a cancelled order): any customer may take them now, but
+        for ``held`` of them, which go back to ``tier``'s hold (a fill that could not give them)."""
         self.allocated -= units
+        if held:
+            self.holds[tier] = self.holds.get(tier, 0) + held
 
     def ship(self, units: int) -> None:
         """Set-aside units left the warehouse."""
@@ -117,15 +120,17 @@ class Waiting:
     tier: int
 
 
-def fill(item: Item, waiting: list[Waiting]) -> list[tuple[Waiting, int]]:
+def fill(item: Item, waiting: list[Waiting]) -> list[tuple[Waiting, int, int]]:
     """Gives free (and held) units to the waiting lines, as ``waiting`` is ordered (best tier first,
     then oldest), a line as much as it can get; a customer of another tier does not take a tier's
-    held units. Returns each line served and its units; sets them aside."""
+    held units. Returns each line served, its units and how many of them its tier held; sets them
+    aside."""
     served = []
     for w in waiting:
         if item.free <= 0 and not any(item.holds.values()):
             break
+        held = item.holds.get(w.tier, 0)
         got = item.take(w.units, w.tier)
         if got:
-            served.append((w, got))
+            served.append((w, got, held - item.holds.get(w.tier, 0)))
     return served

@@ -48,6 +48,8 @@ def test_ship_and_give_back_move_the_figures_they_should() -> None:
 def test_waiting_lines_are_served_in_their_order_each_as_much_as_it_can() -> None:
     item = Item("MOWER", on_hand=3, holds={A: 1})
     waiting = [Waiting("o1", "1", 2, A), Waiting("o2", "1", 2, C), Waiting("o3", "1", 1, A)]
-    served = [(w.order_id, n) for w, n in fill(item, waiting)]
-    assert served == [("o1", 2), ("o2", 1)]  # A's hold and a free unit; C the last free one
+    served = [(w.order_id, n, held) for w, n, held in fill(item, waiting)]
+    assert served == [("o1", 2, 1), ("o2", 1, 0)]  # A's hold and a free unit; C the last free one
     assert item.free == 0 and item.holds == {A: 0}
+    item.give_back(2, A, 1)  # o1 could not take them after all: A's held unit is A's again
+    assert item.free == 1 and item.holds == {A: 1}
