@@ -26,8 +26,7 @@ from isthmus.loyalty.tables import accounts, ledger, lots
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine, session_factory
 from isthmus.platform.events import Event, Subscription, create_bus, routing_key
-from isthmus.platform.events.envelope import amqp_properties, new_envelope
-from isthmus.platform.events.testing import FAST
+from isthmus.platform.events.testing import FAST, publish
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import orders_pb2 as orders_events
 from isthmus_client.api.loyalty.v1 import loyalty_pb2, loyalty_pb2_grpc
@@ -144,23 +143,7 @@ class Services:
 
     async def publish(self, message: Message, aggregate_id: str) -> str:
         """Publishes an event as its producing context would (here: the customer master's); returns its id."""
-        envelope = new_envelope(
-            message,
-            aggregate_id=aggregate_id,
-            correlation_id="test",
-            causation_id="",
-            producer=routing_key(message).split(".")[0],
-            occurred_at=self.clock(),
-        )
-        props = amqp_properties(envelope)
-        await self.hub.runtime.bus.publish_raw(
-            envelope.type,
-            envelope.SerializeToString(),
-            content_type=props["content_type"],
-            type_=props["type"],
-            headers=props["headers"],
-        )
-        return envelope.event_id
+        return await publish(self.hub.runtime.bus, message, aggregate_id, self.clock())
 
     async def settle(self) -> None:
         """Every outbox published and every consumer caught up (RabbitMQ round trips included)."""

@@ -25,9 +25,8 @@ from isthmus.orders.handlers import Uow
 from isthmus.orders.store import stock_items
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine, session_factory
-from isthmus.platform.events import Event, Subscription, create_bus, routing_key
-from isthmus.platform.events.envelope import amqp_properties, new_envelope
-from isthmus.platform.events.testing import FAST
+from isthmus.platform.events import Event, Subscription, create_bus
+from isthmus.platform.events.testing import FAST, publish
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import orders_pb2 as order_events
 from isthmus_client.api.events.v1 import value_pb2
@@ -87,22 +86,7 @@ class Shop:
         await self.publish(message, customer_id)
 
     async def publish(self, message: Message, aggregate_id: str) -> None:
-        envelope = new_envelope(
-            message,
-            aggregate_id=aggregate_id,
-            correlation_id="test",
-            causation_id="",
-            producer=routing_key(message).split(".")[0],
-            occurred_at=self.clock(),
-        )
-        props = amqp_properties(envelope)
-        await self.h.runtime.bus.publish_raw(
-            envelope.type,
-            envelope.SerializeToString(),
-            content_type=props["content_type"],
-            type_=props["type"],
-            headers=props["headers"],
-        )
+        await publish(self.h.runtime.bus, message, aggregate_id, self.clock())
 
     async def backorder_summary(self) -> tuple[int, datetime | None]:
         async with session_factory(self.h.runtime.engine("orders"))() as session:

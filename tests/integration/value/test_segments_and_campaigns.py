@@ -25,9 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.kernel.timestamps import ts
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine
-from isthmus.platform.events import Event, Subscription, create_bus, routing_key
-from isthmus.platform.events.envelope import amqp_properties, new_envelope
-from isthmus.platform.events.testing import FAST
+from isthmus.platform.events import Event, Subscription, create_bus
+from isthmus.platform.events.testing import FAST, publish
 from isthmus.value.tables import cases, customers
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import records_pb2
@@ -78,22 +77,7 @@ class Hub:
 
     async def publish(self, message: Message, aggregate_id: str) -> None:
         """As the producing context (or a delivery system) would publish it."""
-        envelope = new_envelope(
-            message,
-            aggregate_id=aggregate_id,
-            correlation_id="test",
-            causation_id="",
-            producer=routing_key(message).split(".")[0],
-            occurred_at=self.clock(),
-        )
-        props = amqp_properties(envelope)
-        await self.h.runtime.bus.publish_raw(
-            envelope.type,
-            envelope.SerializeToString(),
-            content_type=props["content_type"],
-            type_=props["type"],
-            headers=props["headers"],
-        )
+        await publish(self.h.runtime.bus, message, aggregate_id, self.clock())
 
     async def consent(self, customer_id: str, channel: int = EMAIL, granted: bool = True) -> None:
         status = records_pb2.CONSENT_STATUS_GRANTED if granted else records_pb2.CONSENT_STATUS_WITHDRAWN

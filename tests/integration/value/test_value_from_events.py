@@ -21,9 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.platform import config, hub
 from isthmus.platform.db import async_engine, session_factory
-from isthmus.platform.events import Event, Subscription, create_bus, routing_key
-from isthmus.platform.events.envelope import amqp_properties, new_envelope
-from isthmus.platform.events.testing import FAST
+from isthmus.platform.events import Event, Subscription, create_bus
+from isthmus.platform.events.testing import FAST, publish
 from isthmus.value import config as value_config
 from isthmus.value import credit, domain, refit
 from isthmus.value.bootstrap import record
@@ -126,22 +125,7 @@ class World:
         return (await self.value.GetCustomerValue(asked)).customer_value
 
     async def publish(self, message: Message, aggregate_id: str) -> None:
-        envelope = new_envelope(
-            message,
-            aggregate_id=aggregate_id,
-            correlation_id="test",
-            causation_id="",
-            producer=routing_key(message).split(".")[0],
-            occurred_at=NOW,
-        )
-        props = amqp_properties(envelope)
-        await self.hub.runtime.bus.publish_raw(
-            envelope.type,
-            envelope.SerializeToString(),
-            content_type=props["content_type"],
-            type_=props["type"],
-            headers=props["headers"],
-        )
+        await publish(self.hub.runtime.bus, message, aggregate_id, NOW)
 
     async def settle(self) -> None:
         await self.hub.runtime.bus.drain(timeout=30)

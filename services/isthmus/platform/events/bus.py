@@ -186,6 +186,18 @@ class Bus(ABC):
         """Hand an outbox row to the broker; the future resolves once it is confirmed (or refused)."""
 
     @abstractmethod
+    async def publish_raw(
+        self,
+        routing_key: str,
+        body: bytes,
+        *,
+        content_type: str | None = None,
+        type_: str | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> None:
+        """Publish as a foreign producer could send it (no outbox): for tests and tools."""
+
+    @abstractmethod
     async def _publisher_ready(self) -> None:
         """Wait until publishing can start (connected, this process's queues declared)."""
 

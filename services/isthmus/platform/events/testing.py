@@ -17,8 +17,9 @@ from google.protobuf.message import Message
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from isthmus.platform.events.bus import Bus
 from isthmus.platform.events.consumer import Delivery
-from isthmus.platform.events.envelope import CONTENT_TYPE, new_envelope
+from isthmus.platform.events.envelope import CONTENT_TYPE, amqp_properties, new_envelope, routing_key
 from isthmus.platform.events.options import BusOptions
 
 # Short back-offs so that retry and dead-letter paths finish in a test's time frame.
@@ -86,3 +87,25 @@ def delivery(
         ack=lambda: ack(envelope.event_id),
         requeue=lambda: None,
     )
+
+
+async def publish(bus: Bus, message: Message, aggregate_id: str, occurred_at: datetime) -> str:
+    """Publishes ``message`` as its producing context would (the producer named by its routing key),
+    for a test of a consumer whose producer does not run; returns the event's id."""
+    envelope = new_envelope(
+        message,
+        aggregate_id=aggregate_id,
+        correlation_id="test",
+        causation_id="",
+        producer=routing_key(message).split(".")[0],
+        occurred_at=occurred_at,
+    )
+    props = amqp_properties(envelope)
+    await bus.publish_raw(
+        envelope.type,
+        envelope.SerializeToString(),
+        content_type=props["content_type"],
+        type_=props["type"],
+        headers=props["headers"],
+    )
+    return envelope.event_id
