@@ -30,6 +30,7 @@ from isthmus.orders import (
     payments,
     pricing,
     returns,
+    stocktaking,
 )
 from isthmus.orders.domain import ReturnLine
 from isthmus.orders.handlers import Uow
@@ -450,7 +451,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         if on_hand is None and expected is None and not request.clear_expected_receipt and not description:
             v.add("on_hand", "give on_hand, expected_receipt_time, clear_expected_receipt or description")
         v.raise_any()
-        cmd = inventory.Count(
+        cmd = stocktaking.Count(
             sku,
             on_hand,
             expected,
@@ -461,7 +462,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         )
 
         async def count(uow: Uow) -> Message:
-            stock = await inventory.set_level(cmd, uow)
+            stock = await stocktaking.set_level(cmd, uow)
             return orders_pb2.SetStockLevelResponse(stock=stock, outcome=APPLIED)
 
         return await self._once(request, count)
@@ -475,8 +476,8 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         v.required(reference=reference)
         at = v.guard(lambda: opt_ts(request, "receive_time"))
         v.raise_any()
-        cmd = inventory.Receipt(sku, request.quantity, reference, at, codec.caller(request.actor))
-        stock, served, applied = await self._run(lambda uow: inventory.receive(cmd, uow))
+        cmd = stocktaking.Receipt(sku, request.quantity, reference, at, codec.caller(request.actor))
+        stock, served, applied = await self._run(lambda uow: stocktaking.receive(cmd, uow))
         return orders_pb2.ReceiveStockResponse(stock=stock, filled_order_ids=served, outcome=outcome(applied))
 
     async def HoldStock(self, request: orders_pb2.HoldStockRequest, context: Any) -> Message:
@@ -490,7 +491,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
         actor = codec.caller(request.actor)
 
         async def hold(uow: Uow) -> Message:
-            stock = await inventory.hold(sku, number, request.quantity, request.reason, actor, uow)
+            stock = await stocktaking.hold(sku, number, request.quantity, request.reason, actor, uow)
             return orders_pb2.HoldStockResponse(stock=stock, outcome=APPLIED)
 
         return await self._once(request, hold)
@@ -503,7 +504,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             v.add("skus", f"at most {MAX_SKUS}, not {len(request.skus)}")
         skus = [inputs.sku(s, f"skus[{i}]", v) for i, s in enumerate(request.skus)]
         v.raise_any()
-        found = await self._run(lambda uow: inventory.levels(uow, skus, request.customer_id))
+        found = await self._run(lambda uow: stocktaking.levels(uow, skus, request.customer_id))
         return orders_pb2.GetStockResponse(stock=found)
 
     async def ListStockLevels(self, request: orders_pb2.ListStockLevelsRequest, context: Any) -> Message:
@@ -514,7 +515,7 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
 
         async def page(uow: Uow) -> list[orders_pb2.StockLevel]:
             found = await uow.stock.kept(after, size + 1, backordered_only=request.backordered_only)
-            return await inventory.levels(uow, [i.sku for i in found], items={i.sku: i for i in found})
+            return await stocktaking.levels(uow, [i.sku for i in found], items={i.sku: i for i in found})
 
         found = await self._run(page)
         token = encode_token({"s": found[size - 1].sku}, filters) if len(found) > size else ""
