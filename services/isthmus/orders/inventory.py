@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from isthmus.kernel.errors import FailedPrecondition
 from isthmus.orders import codec, stock
-from isthmus.orders.domain import Actor, Line, Order, State
+from isthmus.orders.domain import Actor, Line, Order, ReturnLine, State
 from isthmus.orders.stock_store import LineStock
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import orders_pb2 as events
@@ -171,9 +171,10 @@ class OrderStock:
         self.changes = changes
 
     @classmethod
-    async def lock(cls, uow: Uow, order_ids: Sequence[str]) -> OrderStock:
+    async def lock(cls, uow: Uow, order_ids: Sequence[str], also: Iterable[str] = ()) -> OrderStock:
+        """``also``: other articles the change may take units of (an exchange's replacements)."""
         skus = await uow.stock.skus_of(order_ids)
-        return cls(Changes(await uow.stock.items(skus, for_update=True)))
+        return cls(Changes(await uow.stock.items([*skus, *also], for_update=True)))
 
     async def read_lines(self, uow: Uow, order_ids: Sequence[str]) -> None:
         if self.changes.items:
@@ -239,6 +240,36 @@ class OrderStock:
                     line_id=line_id,
                     reason=f"returned: {reason.lower().replace('_', ' ')}",
                 )
+
+    def exchange(
+        self, order: Order, lines: Sequence[ReturnLine], tier: int, now: datetime, actor: Actor
+    ) -> None:
+        """An exchange sends the customer a replacement (``replacement_sku``, else the same article):
+        of a kept article, the units leave stock at once; refused, naming the line, when there are not
+        enough for this customer (a return and a new order, which may wait on backorder, remain)."""
+        for i, rl in enumerate(lines):
+            sku = rl.replacement_sku or order.line(rl.line_id, f"lines[{i}].line_id").sku
+            item = self.changes.items.get(sku)
+            if item is None:
+                continue
+            got = item.take(rl.quantity, tier)
+            if got < rl.quantity:
+                item.give_back(got)
+                raise FailedPrecondition(
+                    f"lines[{i}].replacement_sku: {got} unit(s) of {sku} available to send in exchange,"
+                    f" not {rl.quantity}; ReturnOrderLines without exchange, and a new order, instead"
+                )
+            item.ship(got)
+            self.changes.move(
+                item,
+                stock.Movement.SHIPPED,
+                got,
+                now,
+                actor=actor,
+                order_id=order.order_id,
+                line_id=rl.line_id,
+                reason="sent in exchange",
+            )
 
     def write_off(
         self, order: Order, units: Sequence[tuple[str, int]], reason: str, now: datetime, actor: Actor

@@ -19,8 +19,13 @@ from isthmus_client.api.orders.v1 import order_pb2
 async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
     """The order and its new return (named by the hub). Returned units of kept articles go back on
     the shelf unless damaged or defective (``inventory.fill_orders`` then gives them to the orders
-    waiting, in a transaction of its own)."""
-    kept = await inventory.OrderStock.lock(uow, [cmd.order_id])
+    waiting, in a transaction of its own); an exchange's replacements of kept articles leave stock."""
+    replacements: set[str] = set()
+    if cmd.exchange:  # the articles sent in exchange, locked with the order's own before the order
+        seen = await uow.orders.get(cmd.order_id)
+        skus = {x.line_id: x.sku for x in seen.lines} if seen is not None else {}
+        replacements = {x.replacement_sku or skus.get(x.line_id, "") for x in cmd.lines} - {""}
+    kept = await inventory.OrderStock.lock(uow, [cmd.order_id], replacements)
     order = await load(uow, cmd.order_id)
     order.check("return", cmd.expected_version)
     read_version, before, now = order.version, order.state, uow.clock()
@@ -28,6 +33,9 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
     order_return = order.return_lines(new_uuid(), cmd.lines, cmd.exchange, cmd.actor, at, now)
     await kept.read_lines(uow, [cmd.order_id])
     kept.restock(order, [(x.line_id, x.quantity, x.reason_code) for x in cmd.lines], now, cmd.actor)
+    if cmd.exchange and kept.changes.items:
+        tier = (await uow.stock.tiers_of([order.customer_id])).get(order.customer_id, stock.UNTIERED)
+        kept.exchange(order, cmd.lines, tier, now, cmd.actor)
     await kept.write(uow)
     await uow.orders.save(order, read_version)
     returned = codec.quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])

@@ -319,6 +319,35 @@ async def test_a_cancelled_orders_units_go_to_the_order_waiting_and_a_lost_fill_
     assert served == [third.order_id] and await shop.waits(third) == (1, 0)
 
 
+async def test_an_exchange_sends_its_replacement_from_stock_or_is_refused_naming_the_line(shop: Shop) -> None:
+    boots, bigger = shop.sku("BOOTS-42"), shop.sku("BOOTS-43")
+    await shop.count(boots, 2)
+    await shop.count(bigger, 0)
+    order = await shop.order(boots, 1)
+    paid = await shop.orders.PayOrder(
+        M.PayOrderRequest(order_id=order.order_id, amount=order.total, payment_reference="p")
+    )
+    await shop.orders.ShipOrder(M.ShipOrderRequest(order_id=paid.order.order_id, carrier="DHL"))
+
+    def exchange(reason: int, replacement: str = "") -> M.ReturnOrderLinesRequest:
+        line = order_pb2.ReturnLine(line_id="1", quantity=1, reason_code=reason, replacement_sku=replacement)  # type: ignore[arg-type]
+        return M.ReturnOrderLinesRequest(order_id=order.order_id, lines=[line], exchange=True)
+
+    larger = exchange(order_pb2.RETURN_REASON_SIZE_OR_FIT, bigger)
+    details = await refused(shop.orders.ReturnOrderLines, larger, grpc.StatusCode.FAILED_PRECONDITION)
+    assert details.startswith(f"lines[0].replacement_sku: 0 unit(s) of {bigger} available")
+    assert (await shop.stock(boots)).on_hand == 1  # nothing changed: the shipped pair left, one is left
+    await shop.orders.ReturnOrderLines(exchange(order_pb2.RETURN_REASON_DEFECTIVE))  # the same boots again
+    level = await shop.stock(boots)
+    assert (level.on_hand, level.allocated) == (0, 0)  # the new pair left; the defective one is not shelved
+    trail = (await shop.orders.ListStockMovements(M.ListStockMovementsRequest(sku=boots))).movements
+    assert (trail[-1].kind, trail[-1].reason, trail[-1].order_id) == (
+        M.STOCK_MOVEMENT_KIND_SHIPPED,
+        "sent in exchange",
+        order.order_id,
+    )
+
+
 async def test_units_the_warehouse_cannot_pick_are_written_off_and_a_release_needs_stock(shop: Shop) -> None:
     lamp = shop.sku("LAMP")
     await shop.count(lamp, 2)
