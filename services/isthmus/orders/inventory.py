@@ -315,9 +315,9 @@ class OrderStock:
                     f"lines[{i}].quantity: {got} unit(s) of {held.sku} available for order"
                     f" {order.order_id}, not {quantity}; ReceiveStock or SetStockLevel first"
                 )
-            self._taken(order, line, held, item, got, now, actor)
+            self.take_units(order, line, held, item, got, now, actor)
 
-    def _taken(
+    def take_units(
         self,
         order: Order,
         line: Line,
@@ -327,6 +327,8 @@ class OrderStock:
         now: datetime,
         actor: Actor,
     ) -> None:
+        """``got`` units ``item`` set aside go to a line waiting for them: they stay set aside for
+        it, or, the order having left already, follow it at once."""
         self.changes.move(
             item,
             stock.Movement.ALLOCATED,
@@ -386,7 +388,7 @@ async def fill(uow: Uow, changes: Changes, reason: str, now: datetime) -> list[s
         for item, w, got, _ in takes:
             line, kept = order.line(w.line_id, "lines"), changes.lines[(order_id, w.line_id)]
             line.backordered_quantity -= got
-            taking._taken(order, line, kept, item, got, now, SYSTEM)
+            taking.take_units(order, line, kept, item, got, now, SYSTEM)
             released.append((w.line_id, got))
         order.touch(now)
         message = codec.order(order)
