@@ -30,24 +30,22 @@ from isthmus.orders import (
     payments,
     pricing,
     returns,
-    stocktaking,
 )
 from isthmus.orders.domain import ReturnLine
 from isthmus.orders.handlers import Uow
 from isthmus.orders.metrics import order_figures
+from isthmus.orders.stock_api import StockRpcs
 from isthmus.orders.store import Record
 from isthmus.platform import requests
 from isthmus.platform.batching import Batcher
-from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 
-MAX_SKUS = 500  # articles one GetStock answers
 log = logging.getLogger("isthmus.orders")
 T = TypeVar("T")
 C = TypeVar("C")
 
 
-class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
+class OrderServicer(StockRpcs, orders_pb2_grpc.OrderServiceServicer):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -435,106 +433,6 @@ class OrderServicer(orders_pb2_grpc.OrderServiceServicer):
             return orders_pb2.ReleaseBackorderResponse(order=order, outcome=APPLIED)
 
         return await self._once(request, release)
-
-    # --- stock (inventory.py) -------------------------------------------------------------------------
-
-    async def SetStockLevel(self, request: orders_pb2.SetStockLevelRequest, context: Any) -> Message:
-        v = Violations()
-        sku = inputs.sku(request.sku, "sku", v)
-        on_hand = request.on_hand if request.HasField("on_hand") else None
-        if on_hand is not None and on_hand < 0:
-            v.add("on_hand", "must be 0 or more")
-        expected = v.guard(lambda: opt_ts(request, "expected_receipt_time"))
-        if expected is not None and request.clear_expected_receipt:
-            v.add("clear_expected_receipt", "give expected_receipt_time or clear it, not both")
-        description = inputs.short_text(request.description, "description", 200, v)
-        if on_hand is None and expected is None and not request.clear_expected_receipt and not description:
-            v.add("on_hand", "give on_hand, expected_receipt_time, clear_expected_receipt or description")
-        v.raise_any()
-        cmd = stocktaking.Count(
-            sku,
-            on_hand,
-            expected,
-            request.clear_expected_receipt,
-            description,
-            request.reason,
-            codec.caller(request.actor),
-        )
-
-        async def count(uow: Uow) -> Message:
-            stock = await stocktaking.set_level(cmd, uow)
-            return orders_pb2.SetStockLevelResponse(stock=stock, outcome=APPLIED)
-
-        return await self._once(request, count)
-
-    async def ReceiveStock(self, request: orders_pb2.ReceiveStockRequest, context: Any) -> Message:
-        v = Violations()
-        sku = inputs.sku(request.sku, "sku", v)
-        if request.quantity <= 0:
-            v.add("quantity", "must be positive")
-        reference = inputs.short_text(request.reference, "reference", 100, v)
-        v.required(reference=reference)
-        at = v.guard(lambda: opt_ts(request, "receive_time"))
-        v.raise_any()
-        cmd = stocktaking.Receipt(sku, request.quantity, reference, at, codec.caller(request.actor))
-        stock, served, applied = await self._run(lambda uow: stocktaking.receive(cmd, uow))
-        return orders_pb2.ReceiveStockResponse(stock=stock, filled_order_ids=served, outcome=outcome(applied))
-
-    async def HoldStock(self, request: orders_pb2.HoldStockRequest, context: Any) -> Message:
-        v = Violations()
-        sku = inputs.sku(request.sku, "sku", v)
-        tier = v.enum("tier", request.tier, common_pb2.ValueTier, "VALUE_TIER_")
-        if request.quantity < 0:
-            v.add("quantity", "must be 0 or more")
-        v.raise_any()
-        number = common_pb2.ValueTier.Value(f"VALUE_TIER_{tier}")
-        actor = codec.caller(request.actor)
-
-        async def hold(uow: Uow) -> Message:
-            stock = await stocktaking.hold(sku, number, request.quantity, request.reason, actor, uow)
-            return orders_pb2.HoldStockResponse(stock=stock, outcome=APPLIED)
-
-        return await self._once(request, hold)
-
-    async def GetStock(self, request: orders_pb2.GetStockRequest, context: Any) -> Message:
-        v = Violations()
-        if not request.skus:
-            v.add("skus", "at least one")
-        elif len(request.skus) > MAX_SKUS:
-            v.add("skus", f"at most {MAX_SKUS}, not {len(request.skus)}")
-        skus = [inputs.sku(s, f"skus[{i}]", v) for i, s in enumerate(request.skus)]
-        v.raise_any()
-        found = await self._run(lambda uow: stocktaking.levels(uow, skus, request.customer_id))
-        return orders_pb2.GetStockResponse(stock=found)
-
-    async def ListStockLevels(self, request: orders_pb2.ListStockLevelsRequest, context: Any) -> Message:
-        size = page_size(request.page_size)
-        filters = f"stock|{request.backordered_only}"
-        position = decode_token(request.page_token, filters)
-        after = position.text("s") if position is not None else ""
-
-        async def page(uow: Uow) -> list[orders_pb2.StockLevel]:
-            found = await uow.stock.kept(after, size + 1, backordered_only=request.backordered_only)
-            return await stocktaking.levels(uow, [i.sku for i in found], items={i.sku: i for i in found})
-
-        found = await self._run(page)
-        token = encode_token({"s": found[size - 1].sku}, filters) if len(found) > size else ""
-        return orders_pb2.ListStockLevelsResponse(stock=found[:size], next_page_token=token)
-
-    async def ListStockMovements(
-        self, request: orders_pb2.ListStockMovementsRequest, context: Any
-    ) -> Message:
-        v = Violations()
-        sku = inputs.sku(request.sku, "sku", v)
-        v.raise_any()
-        size = page_size(request.page_size)
-        position = decode_token(request.page_token, sku)
-        after = position.integer("s") if position is not None else 0
-        rows = await self._run(lambda uow: uow.stock.movements(sku, after, size + 1))
-        token = encode_token({"s": rows[size - 1][0]}, sku) if len(rows) > size else ""
-        return orders_pb2.ListStockMovementsResponse(
-            movements=[m for _, m in rows[:size]], next_page_token=token
-        )
 
     async def ListOrderHistoryEntries(
         self, request: orders_pb2.ListOrderHistoryEntriesRequest, context: Any
