@@ -119,6 +119,8 @@ async def hold(
     item = await _item(uow, sku, create=False)
     changes = Changes({item.sku: item})
     change = item.hold(tier, quantity)
+    if not change:  # the hold it has already
+        return (await levels(uow, [sku], items={item.sku: item}))[0]
     changes.move(
         item,
         stock.Movement.HELD,
