@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 SYSTEM = Actor(common_pb2.ACTOR_KIND_SYSTEM, "stock", "stock")
 OUT_OF_STOCK = "out of stock"
-_TAKES_UNITS = (State.PLACED, State.PAID, State.SHIPPED)  # orders a fill may give units to
 
 
 def movement(
@@ -73,6 +72,9 @@ class Changes:
         self.moves.append(movement(item, kind, quantity, at, **how))  # type: ignore[arg-type]
 
     async def write(self, uow: Uow) -> None:
+        """Nothing when no kept article is concerned (an order of articles nobody counted)."""
+        if not self.items:
+            return
         await uow.stock.save(self.items[s] for s in sorted(self.touched))
         await uow.stock.save_lines(x for x in self.lines.values())
         await uow.stock.add_movements(self.moves)
@@ -103,6 +105,23 @@ def backorder_record(
         order=codec.order(order), backordered_lines=lines, reason=reason, expect_time=codec.ts(expect)
     )
     return entry, event
+
+
+def released_record(
+    order: Order, released: Sequence[tuple[str, int]], reason: str, at: datetime, actor: Actor
+) -> tuple[order_pb2.OrderHistoryEntry, events.OrderBackorderReleased]:
+    """The history entry and event of units released from backorder."""
+    lines = codec.quantities(order, list(released))
+    entry = codec.history_entry(
+        order,
+        order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED,
+        order.state,
+        at,
+        actor,
+        reason_text=reason,
+        lines=lines,
+    )
+    return entry, events.OrderBackorderReleased(order=codec.order(order), released_lines=lines)
 
 
 # --- new orders ----------------------------------------------------------------------------------------
@@ -156,8 +175,7 @@ class Allocation:
         return short, expect
 
     async def write(self, uow: Uow) -> None:
-        if self.changes.items:
-            await self.changes.write(uow)
+        await self.changes.write(uow)
 
 
 # --- changes to orders that hold units ------------------------------------------------------------------
@@ -355,8 +373,7 @@ class OrderStock:
             line.allocated += got
 
     async def write(self, uow: Uow) -> None:
-        if self.changes.items:
-            await self.changes.write(uow)
+        await self.changes.write(uow)
 
 
 # --- units coming in --------------------------------------------------------------------------------------
@@ -380,7 +397,7 @@ async def fill(uow: Uow, changes: Changes, reason: str, now: datetime) -> list[s
     saved, entries, served = [], [], []
     for order_id, takes in plan.items():
         order = orders.get(order_id)
-        if order is None or order.state not in _TAKES_UNITS:  # it moved on since it was queued
+        if order is None or order.state not in stock.TAKES_UNITS:  # it moved on since it was queued
             for item, w, got, from_hold in takes:
                 item.give_back(got, w.tier, from_hold)
             continue
@@ -391,21 +408,10 @@ async def fill(uow: Uow, changes: Changes, reason: str, now: datetime) -> list[s
             taking.take_units(order, line, kept, item, got, now, SYSTEM)
             released.append((w.line_id, got))
         order.touch(now)
-        message = codec.order(order)
-        saved.append((order, read_version, message))
-        lines = codec.quantities(order, released)
-        entries.append(
-            codec.history_entry(
-                order,
-                order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED,
-                order.state,
-                now,
-                SYSTEM,
-                reason_text=reason,
-                lines=lines,
-            )
-        )
-        await uow.emit(events.OrderBackorderReleased(order=message, released_lines=lines), order)
+        entry, event = released_record(order, released, reason, now, SYSTEM)
+        saved.append((order, read_version, event.order))
+        entries.append(entry)
+        await uow.emit(event, order)
         served.append(order_id)
     await uow.orders.save_many(saved)
     await uow.orders.add_history(*entries)

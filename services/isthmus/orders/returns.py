@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from isthmus.kernel.ids import new_uuid
-from isthmus.orders import codec, inventory, stock
+from isthmus.orders import codec, inventory
 from isthmus.orders.commands import ChangeBackorder, ReturnLines
 from isthmus.orders.domain import (
     Order,
@@ -34,8 +34,7 @@ async def return_lines(cmd: ReturnLines, uow: Uow) -> tuple[Order, OrderReturn]:
     await kept.read_lines(uow, [cmd.order_id])
     kept.restock(order, [(x.line_id, x.quantity, x.reason_code) for x in cmd.lines], now, cmd.actor)
     if cmd.exchange and kept.changes.items:
-        tier = (await uow.stock.tiers_of([order.customer_id])).get(order.customer_id, stock.UNTIERED)
-        kept.exchange(order, cmd.lines, tier, now, cmd.actor)
+        kept.exchange(order, cmd.lines, await uow.stock.tier_of(order.customer_id), now, cmd.actor)
     await kept.write(uow)
     await uow.orders.save(order, read_version)
     returned = codec.quantities(order, [(x.line_id, x.quantity) for x in cmd.lines])
@@ -72,29 +71,21 @@ async def change_backorder(cmd: ChangeBackorder, uow: Uow) -> Order:
     order.check("release" if cmd.release else "backorder", cmd.expected_version)
     read_version, now = order.version, uow.clock()
     await kept.read_lines(uow, [cmd.order_id])
+    entry: order_pb2.OrderHistoryEntry
     event: Message
     if cmd.release:
         units = order.release(cmd.lines, now)
         if kept.changes.items:
-            tier = (await uow.stock.tiers_of([order.customer_id])).get(order.customer_id, stock.UNTIERED)
-            kept.release(order, units, tier, now, cmd.actor)
-        released = codec.quantities(order, units)
-        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDER_RELEASED
-        changed = released
-        event = events.OrderBackorderReleased(order=codec.order(order), released_lines=released)
+            kept.release(order, units, await uow.stock.tier_of(order.customer_id), now, cmd.actor)
+        entry, event = inventory.released_record(order, units, cmd.reason, now, cmd.actor)
     else:
         order.backorder(cmd.lines, now)
         kept.write_off(order, cmd.lines, cmd.reason, now, cmd.actor)
-        changed = codec.quantities(order, cmd.lines)
-        kind = order_pb2.ORDER_HISTORY_KIND_BACKORDERED
-        event = events.OrderBackordered(
-            order=codec.order(order),
-            backordered_lines=changed,
-            reason=cmd.reason,
-            expect_time=codec.ts(cmd.expected_at),
+        entry, event = inventory.backorder_record(
+            order, cmd.lines, cmd.reason, cmd.expected_at, now, cmd.actor
         )
     await kept.write(uow)
-    await uow.orders.save(order, read_version)
-    await record_history(uow, order, kind, order.state, now, cmd.actor, reason_text=cmd.reason, lines=changed)
+    await uow.orders.save(order, read_version, message=event.order)
+    await uow.orders.add_history(entry)
     await uow.emit(event, order)
     return order

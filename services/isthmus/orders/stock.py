@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from isthmus.kernel.errors import FailedPrecondition
+from isthmus.orders.domain import State
 
 # Customers without a tier come after every tier when backorders are filled.
 UNTIERED = 9
+# An order in these states still takes the units it waits for (shipped: those left behind).
+TAKES_UNITS = (State.PLACED, State.PAID, State.SHIPPED)
 
 
 class Movement(enum.IntEnum):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import from_ts
@@ -25,18 +26,23 @@ _ITEMS = select(stock_items).where(any_of(stock_items.c.sku, "skus")).order_by(s
 _ITEMS_FOR_UPDATE = _ITEMS.with_for_update()
 _LINES_OF = select(stock_lines).where(any_of(stock_lines.c.order_id, "ids"))
 _SKUS_OF = select(stock_lines.c.sku).where(any_of(stock_lines.c.order_id, "ids")).distinct()
-# Lines waiting for an article in orders that can still take units: the best tier first, then oldest.
-_RELEASABLE = (1, 2, 3)  # PLACED, PAID, SHIPPED
 _TIER = customer_tiers.c.tier
-_WAITING = (
-    select(stock_lines.c.order_id, stock_lines.c.line_id, stock_lines.c.waiting, _TIER)
-    .join(orders, orders.c.order_id == stock_lines.c.order_id)
-    .outerjoin(customer_tiers, customer_tiers.c.customer_id == orders.c.customer_id)
-    .where(
-        stock_lines.c.sku == bindparam("sku"),
-        stock_lines.c.waiting > 0,
-        orders.c.state.in_(_RELEASABLE),
+
+
+def _waiting(*columns: Any) -> Select[Any]:
+    """``columns`` of the lines that wait for units, in orders that can still take them."""
+    return (
+        select(*columns)
+        .join(orders, orders.c.order_id == stock_lines.c.order_id)
+        .where(stock_lines.c.waiting > 0, orders.c.state.in_([int(s) for s in stock.TAKES_UNITS]))
     )
+
+
+# The lines waiting for an article: the best tier first, then the oldest.
+_WAITING = (
+    _waiting(stock_lines.c.order_id, stock_lines.c.line_id, stock_lines.c.waiting, _TIER)
+    .outerjoin(customer_tiers, customer_tiers.c.customer_id == orders.c.customer_id)
+    .where(stock_lines.c.sku == bindparam("sku"))
     .order_by(
         _TIER.is_(None),
         _TIER,
@@ -52,9 +58,8 @@ _HOLDING = (
     .order_by(stock_lines.c.queued_at.desc(), stock_lines.c.order_id.desc(), stock_lines.c.line_id)
 )
 _BACKORDERED = (
-    select(stock_lines.c.sku, func.sum(stock_lines.c.waiting).label("units"))
-    .join(orders, orders.c.order_id == stock_lines.c.order_id)
-    .where(any_of(stock_lines.c.sku, "skus"), stock_lines.c.waiting > 0, orders.c.state.in_(_RELEASABLE))
+    _waiting(stock_lines.c.sku, func.sum(stock_lines.c.waiting).label("units"))
+    .where(any_of(stock_lines.c.sku, "skus"))
     .group_by(stock_lines.c.sku)
 )
 _RECEIVED = select(stock_movements.c.seq).where(
@@ -194,22 +199,13 @@ class StockRepository:
         """Kept articles by sku after ``after``; with ``backordered_only``, those lines wait for."""
         query = select(stock_items).where(stock_items.c.sku > after).order_by(stock_items.c.sku).limit(size)
         if backordered_only:
-            waited_for = (
-                select(stock_lines.c.sku)
-                .join(orders, orders.c.order_id == stock_lines.c.order_id)
-                .where(stock_lines.c.waiting > 0, orders.c.state.in_(_RELEASABLE))
-            )
-            query = query.where(stock_items.c.sku.in_(waited_for))
+            query = query.where(stock_items.c.sku.in_(_waiting(stock_lines.c.sku)))
         return [_item(row) for row in await self.session.execute(query)]
 
     async def backorder_summary(self) -> tuple[int, datetime | None]:
         """Units waiting for kept articles in orders that can still take them, and since when the
         oldest waits."""
-        query = (
-            select(func.coalesce(func.sum(stock_lines.c.waiting), 0), func.min(stock_lines.c.queued_at))
-            .join(orders, orders.c.order_id == stock_lines.c.order_id)
-            .where(stock_lines.c.waiting > 0, orders.c.state.in_(_RELEASABLE))
-        )
+        query = _waiting(func.coalesce(func.sum(stock_lines.c.waiting), 0), func.min(stock_lines.c.queued_at))
         units, oldest = (await self.session.execute(query)).one()
         return int(units), oldest
 
@@ -261,6 +257,10 @@ class StockRepository:
             return {}
         rows = await self.session.execute(_TIERS, {"ids": ids})
         return {r.customer_id: r.tier for r in rows}
+
+    async def tier_of(self, customer_id: str) -> int:
+        """The customer's value tier, or ``stock.UNTIERED``."""
+        return (await self.tiers_of([customer_id])).get(customer_id, stock.UNTIERED)
 
     async def forget_tier(self, customer_id: str) -> None:
         await self.session.execute(delete(customer_tiers).where(customer_tiers.c.customer_id == customer_id))

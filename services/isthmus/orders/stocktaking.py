@@ -144,7 +144,5 @@ async def levels(
     if missing:
         found.update(await uow.stock.items(missing))
     waiting = await uow.stock.backordered([s for s in skus if s in found])
-    tier = None
-    if customer_id:
-        tier = (await uow.stock.tiers_of([customer_id])).get(customer_id, stock.UNTIERED)
+    tier = await uow.stock.tier_of(customer_id) if customer_id else None
     return [level(found.get(s), s, waiting.get(s, 0), tier) for s in skus]
