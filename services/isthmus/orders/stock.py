@@ -12,6 +12,9 @@ from isthmus.orders.domain import State
 
 # Customers without a tier come after every tier when backorders are filled.
 UNTIERED = 9
+# The most units of one article the hub keeps on hand (far beyond any shelf; the figures stay within
+# the database's 64-bit integers however they are added up).
+MAX_UNITS = 10**12
 # An order in these states still takes the units it waits for (shipped: those left behind).
 TAKES_UNITS = (State.PLACED, State.PAID, State.SHIPPED)
 

@@ -14,6 +14,7 @@ from isthmus.kernel.timestamps import opt_ts
 from isthmus.kernel.violations import Violations
 from isthmus.orders import codec, inputs, stocktaking
 from isthmus.orders.handlers import Uow
+from isthmus.orders.stock import MAX_UNITS
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import orders_pb2
 
@@ -34,8 +35,8 @@ class StockRpcs:
         v = Violations()
         sku = inputs.sku(request.sku, "sku", v)
         on_hand = request.on_hand if request.HasField("on_hand") else None
-        if on_hand is not None and on_hand < 0:
-            v.add("on_hand", "must be 0 or more")
+        if on_hand is not None and not 0 <= on_hand <= MAX_UNITS:
+            v.add("on_hand", f"must be 0 to {MAX_UNITS}")
         expected = v.guard(lambda: opt_ts(request, "expected_receipt_time"))
         if expected is not None and request.clear_expected_receipt:
             v.add("clear_expected_receipt", "give expected_receipt_time or clear it, not both")
@@ -62,8 +63,8 @@ class StockRpcs:
     async def ReceiveStock(self, request: orders_pb2.ReceiveStockRequest, context: Any) -> Message:
         v = Violations()
         sku = inputs.sku(request.sku, "sku", v)
-        if request.quantity <= 0:
-            v.add("quantity", "must be positive")
+        if not 0 < request.quantity <= MAX_UNITS:
+            v.add("quantity", f"must be 1 to {MAX_UNITS}")
         reference = inputs.short_text(request.reference, "reference", 100, v)
         v.required(reference=reference)
         at = v.guard(lambda: opt_ts(request, "receive_time"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from isthmus.kernel.errors import NotFound
+from isthmus.kernel.errors import InvalidArgument, NotFound
 from isthmus.orders import codec, stock
 from isthmus.orders.domain import Actor
 from isthmus.orders.inventory import Changes, fill, shortfall
@@ -102,6 +102,11 @@ async def receive(cmd: Receipt, uow: Uow) -> tuple[orders_pb2.StockLevel, list[s
     item = await _item(uow, cmd.sku, create=True)
     if item.version and await uow.stock.received(cmd.sku, cmd.reference):
         return (await levels(uow, [cmd.sku]))[0], [], False
+    if item.on_hand + cmd.quantity > stock.MAX_UNITS:
+        raise InvalidArgument(
+            "quantity",
+            f"{cmd.sku} would have {item.on_hand + cmd.quantity} units on hand, above {stock.MAX_UNITS}",
+        )
     changes = Changes({item.sku: item})
     item.receive(cmd.quantity)
     changes.move(
