@@ -76,11 +76,11 @@ class StockRpcs:
     async def HoldStock(self, request: orders_pb2.HoldStockRequest, context: Any) -> Message:
         v = Violations()
         sku = inputs.sku(request.sku, "sku", v)
-        tier = v.enum("tier", request.tier, common_pb2.ValueTier, "VALUE_TIER_")
+        v.enum("tier", request.tier, common_pb2.ValueTier, "VALUE_TIER_")
         if request.quantity < 0:
             v.add("quantity", "must be 0 or more")
         v.raise_any()
-        number = common_pb2.ValueTier.Value(f"VALUE_TIER_{tier}")
+        number = int(request.tier)  # a tier the proto defines, checked above
         actor = codec.caller(request.actor)
 
         async def hold(uow: Uow) -> Message:
