@@ -27,7 +27,7 @@ from typing import Any
 
 import grpc
 
-from isthmus import demo_campaigns
+from isthmus import demo_campaigns, demo_scripts
 from isthmus.connectors import webhooks
 from isthmus.connectors.channels import HubChannels, hub_settings
 from isthmus.connectors.engine import Syncer
@@ -150,6 +150,7 @@ async def run(
                         out,
                         drain,
                     )
+                    summary["calls"] = await demo_scripts.run(channel, SHOPPERS, out)
                 finally:
                     await channel.close()
                 if serve:

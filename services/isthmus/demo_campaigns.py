@@ -23,7 +23,7 @@ from isthmus_client.api.value.v1 import campaigns_pb2_grpc
 SHOP = "webshop"
 
 
-async def _golden(stub: Any, metadata: Sequence[tuple[str, str]], shop_id: int) -> str:
+async def golden_of(stub: Any, metadata: Sequence[tuple[str, str]], shop_id: int) -> str:
     found = await stub.GetCustomerBySourceId(
         customers_pb2.GetCustomerBySourceIdRequest(source_system=SHOP, source_id=str(shop_id)),
         metadata=metadata,
@@ -67,7 +67,7 @@ async def run(
     now = Timestamp()
     now.FromDatetime(datetime.now(UTC))
     for shop_id in shoppers:
-        golden = await _golden(customers, metadata, shop_id)
+        golden = await golden_of(customers, metadata, shop_id)
         found = (
             await customers.GetCustomer(
                 customers_pb2.GetCustomerRequest(customer_id=golden), metadata=metadata

@@ -182,6 +182,7 @@ def test_the_apis_are_exposed_on_one_host_each_grpc_service_to_its_component(ful
         "/isthmus.loyalty.v1.LoyaltyService/": name_of("loyalty"),
         "/isthmus.orders.v1.OrderService/": name_of("orders"),
         "/isthmus.service_requests.v1.ServiceRequestService/": name_of("service-requests"),
+        "/isthmus.service_requests.v1.ScriptService/": name_of("service-requests"),
         "/isthmus.value.v1.ValueService/": name_of("value"),
         "/isthmus.value.v1.SegmentService/": name_of("value"),
         "/isthmus.value.v1.CampaignService/": name_of("value"),

@@ -35,7 +35,7 @@ MAX_ID = 64
 MAX_TEXT = 100_000
 
 
-def _actor(value: common_pb2.Actor) -> Actor:
+def actor(value: common_pb2.Actor) -> Actor:
     kind = common_pb2.ActorKind.Name(value.kind).removeprefix("ACTOR_KIND_") if value.kind else ""
     return Actor("" if kind == "UNSPECIFIED" else kind, value.id, value.display_name, auth.principal.get())
 
@@ -51,26 +51,16 @@ def _pair(v: Violations, prefix: str, source_system: str, external_id: str) -> N
         v.add(prefix + missing, "source_system and external_id go together")
 
 
-class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServicer):
+class Writes:
+    """What the context's servicers share: units of work, settings, the clock, and running writes that
+    may repeat an earlier ``request_id``."""
+
     def __init__(
         self, uows: UnitOfWorkFactory, settings: ServiceRequestSettings, clock: Callable[[], datetime]
     ) -> None:
         self.uows = uows
         self.settings = settings
         self.clock = clock
-        case_figures()  # exported from the start, before the first case, so dashboards find them
-        # Concurrent plain writes share a transaction (group commit; docs/decisions/0018-group-commit.md),
-        # request_ids included; a batch that fails as a whole runs each command alone.
-        self._opens: Batcher[tuple[handlers.OpenServiceRequest, Message], handlers.Answer] = Batcher(
-            "open_service_request",
-            partial(self._command, handlers.open_service_requests),
-            lambda item: self._answer(item[1], pb.ServiceRequest, handlers.open_or_replay, item[0]),
-        )
-        self._logs: Batcher[tuple[handlers.LogInteraction, Message], handlers.Answer] = Batcher(
-            "log_interaction",
-            partial(self._command, handlers.log_interactions),
-            lambda item: self._answer(item[1], pb.Interaction, handlers.log_or_replay, item[0]),
-        )
 
     def _env(self) -> handlers.Env:
         return handlers.Env(self.settings, self.clock())
@@ -96,6 +86,26 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
                     return earlier, True
                 uow.request = request
             return await handler(command, uow, self._env())
+
+
+class ServiceRequestServicer(Writes, service_requests_pb2_grpc.ServiceRequestServiceServicer):
+    def __init__(
+        self, uows: UnitOfWorkFactory, settings: ServiceRequestSettings, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__(uows, settings, clock)
+        case_figures()  # exported from the start, before the first case, so dashboards find them
+        # Concurrent plain writes share a transaction (group commit; docs/decisions/0018-group-commit.md),
+        # request_ids included; a batch that fails as a whole runs each command alone.
+        self._opens: Batcher[tuple[handlers.OpenServiceRequest, Message], handlers.Answer] = Batcher(
+            "open_service_request",
+            partial(self._command, handlers.open_service_requests),
+            lambda item: self._answer(item[1], pb.ServiceRequest, handlers.open_or_replay, item[0]),
+        )
+        self._logs: Batcher[tuple[handlers.LogInteraction, Message], handlers.Answer] = Batcher(
+            "log_interaction",
+            partial(self._command, handlers.log_interactions),
+            lambda item: self._answer(item[1], pb.Interaction, handlers.log_or_replay, item[0]),
+        )
 
     async def OpenServiceRequest(
         self, request: rpc.OpenServiceRequestRequest, context: grpc.aio.ServicerContext
@@ -124,7 +134,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             ),
             source_system=v.text("source_system", request.source_system),
             external_id=v.text("external_id", request.external_id),
-            actor=_actor(request.actor),
+            actor=actor(request.actor),
             opened_at=v.instant(request, "open_time"),
         )
         if cmd.order_line_id and not cmd.order_id:
@@ -174,7 +184,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             "kind", request.kind, pb.ServiceRequestKind, "SERVICE_REQUEST_KIND_", Kind, optional=True
         )
         priority = v.enum("priority", request.priority, pb.Priority, "PRIORITY_", Priority, optional=True)
-        size = _page_size(v, request.page_size, default=DEFAULT_PAGE_SIZE)
+        size = page_size_of(v, request.page_size, default=DEFAULT_PAGE_SIZE)
         v.raise_any()
         flt = CaseFilter(
             customer_id=request.customer_id,
@@ -209,7 +219,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
         note = v.text("note", request.note, limit=MAX_TEXT)
         v.raise_any()
         cmd = handlers.AssignServiceRequest(
-            case_id, assignee, request.expected_version, note, _actor(request.actor)
+            case_id, assignee, request.expected_version, note, actor(request.actor)
         )
         sr, replayed = await self._answer(
             request, pb.ServiceRequest, _applied(handlers.assign_service_request), cmd
@@ -239,7 +249,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             request.expected_version,
             resolution_code,
             note,
-            _actor(request.actor),
+            actor(request.actor),
             occurred_at,
         )
         sr, replayed = await self._answer(
@@ -266,7 +276,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             channel=v.enum(p + "channel", i.channel, pb.Channel, "CHANNEL_", Channel),
             service_request_id=v.text(p + "service_request_id", i.service_request_id, limit=MAX_ID),
             customer_id=v.text(p + "customer_id", i.customer_id, limit=MAX_ID),
-            author=_actor(i.author),
+            author=actor(i.author),
             occurred_at=v.instant(i, "occur_time", p + "occur_time"),
             subject=v.text(p + "subject", i.subject, limit=1000).strip(),
             body=v.text(p + "body", i.body, limit=MAX_TEXT),
@@ -302,7 +312,7 @@ class ServiceRequestServicer(service_requests_pb2_grpc.ServiceRequestServiceServ
             v.add(
                 "service_request_id", "give exactly one of service_request_id, customer_id or orphaned_only"
             )
-        size = _page_size(v, request.page_size, default=DEFAULT_PAGE_SIZE)
+        size = page_size_of(v, request.page_size, default=DEFAULT_PAGE_SIZE)
         v.raise_any()
         async with self.uows() as uow:
             found, token = await handlers.list_interactions(
@@ -348,5 +358,5 @@ def _message(value: Any, convert: Callable[[Any], Message]) -> Any:
     return value if isinstance(value, Message) else convert(value)
 
 
-def _page_size(v: Violations, value: int, *, default: int) -> int:
+def page_size_of(v: Violations, value: int, *, default: int) -> int:
     return v.guard(lambda: page_size(value, default=default)) or default

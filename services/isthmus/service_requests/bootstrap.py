@@ -18,12 +18,14 @@ from isthmus.service_requests import consumers
 from isthmus.service_requests import settings as sr_settings
 from isthmus.service_requests.api import ServiceRequestServicer
 from isthmus.service_requests.breaches import BreachDetector
+from isthmus.service_requests.script_api import ScriptServicer
 from isthmus.service_requests.store import UnitOfWorkFactory
-from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc, service_requests_pb2_grpc
 
 NAME = "service-requests"
 SCHEMA = "service_requests"
 SERVICE = "isthmus.service_requests.v1.ServiceRequestService"
+SCRIPTS = "isthmus.service_requests.v1.ScriptService"
 MIGRATIONS = Stream("isthmus.service_requests:migrations", "alembic_version")
 
 
@@ -58,6 +60,7 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
     uows = unit_of_work_factory(runtime)
     servicer = ServiceRequestServicer(uows, config, runtime.clock)
     service_requests_pb2_grpc.add_ServiceRequestServiceServicer_to_server(servicer, server)
+    scripts_pb2_grpc.add_ScriptServiceServicer_to_server(ScriptServicer(uows, config, runtime.clock), server)
     engine = runtime.engine(SCHEMA)
     bus: Any = runtime.bus
     if bus is not None:
@@ -70,4 +73,4 @@ async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
 
 
 def component() -> Component:
-    return Component(NAME, SCHEMA, (SERVICE,), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES)
+    return Component(NAME, SCHEMA, (SERVICE, SCRIPTS), (events.MIGRATIONS, MIGRATIONS), start, CONSUMES)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from isthmus.platform.events import Event, record_event
 from isthmus.service_requests.domain import ERASED, Shipment
 from isthmus.service_requests.handlers import refresh_suppressions
+from isthmus.service_requests.script_store import ScriptRepository
 from isthmus.service_requests.settings import VALUE_TIERS
 from isthmus.service_requests.store import Repository, UnitOfWork
 from isthmus_client.api.common.v1 import common_pb2
@@ -48,12 +49,14 @@ async def customer_unmerged(uow: UnitOfWork, event: customers_pb2.CustomerUnmerg
 
 
 async def customer_erased(uow: UnitOfWork, event: customers_pb2.CustomerErased, now: datetime) -> None:
-    """Blanks what the customer told us; the cases and log entries stay as anonymised records."""
+    """Blanks what the customer told us; the cases, log entries and script runs stay as anonymised
+    records."""
     erased = [sr for sr in await uow.repo.cases_of(event.customer_id) if not sr.erased]
     for sr in erased:
         sr.erase_personal_data(now)
     await uow.repo.save_many(erased)
     await uow.repo.erase_interactions(event.customer_id, ERASED)
+    await ScriptRepository(uow.session).erase_runs(event.customer_id, ERASED)
     await uow.repo.forget_tier(event.customer_id)
     await uow.record_events()
 

@@ -476,14 +476,20 @@ async def log_or_replay(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> tuple
         ref = getattr(cmd, name)
         if ref and await repo.get_interaction(ref) is None:
             raise InvalidArgument(f"interaction.{name}", f"names no interaction ({ref!r})")
-    entry = _new_entry(cmd, env)
-    sr = await repo.get(cmd.service_request_id) if cmd.service_request_id else None
-    if _file(uow, entry, cmd.service_request_id, sr, env):
-        assert sr is not None
-        await repo.save(sr)
-    await repo.add_interactions(entry)
+    entry = await log_entry(cmd, uow, env)
     await uow.commit(messages.interaction(entry))
     return entry, False
+
+
+async def log_entry(cmd: LogInteraction, uow: UnitOfWork, env: Env) -> Interaction:
+    """A new interaction filed under its case (or as an orphan) and added, in ``uow``; not committed."""
+    entry = _new_entry(cmd, env)
+    sr = await uow.repo.get(cmd.service_request_id) if cmd.service_request_id else None
+    if _file(uow, entry, cmd.service_request_id, sr, env):
+        assert sr is not None
+        await uow.repo.save(sr)
+    await uow.repo.add_interactions(entry)
+    return entry
 
 
 async def log_interactions(

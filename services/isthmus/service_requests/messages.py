@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from isthmus.kernel.timestamps import duration, ts
 from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, Shipment, State
+from isthmus.service_requests.scripts import Entry, Run, Script, Step, Version
 from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 
 
@@ -100,4 +102,95 @@ def interaction(i: Interaction) -> pb.Interaction:
         orphaned=i.orphaned,
         claimed_service_request_id=i.claimed_service_request_id,
         create_time=ts(i.create_time),
+    )
+
+
+# -- agent scripts ----------------------------------------------------------------------------------
+
+
+def step(value: Step) -> spb.ScriptStep:
+    return spb.ScriptStep(
+        step_id=value.step_id,
+        prompt=value.prompt,
+        answers=[
+            spb.ScriptAnswer(value=a.value, label=a.label, next_step_id=a.next_step_id, end=a.end)
+            for a in value.answers
+        ],
+        free_text=value.free_text,
+        next_step_id=value.next_step_id,
+        pitch=value.pitch,
+        tiers=value.tiers,
+    )
+
+
+def script_version(value: Version) -> spb.ScriptVersion:
+    return spb.ScriptVersion(
+        version=value.number,
+        steps=[step(s) for s in value.steps],
+        actor=actor(value.actor),
+        create_time=ts(value.created_at),
+        note=value.note,
+    )
+
+
+def script(value: Script, published: Version | None = None, draft: Version | None = None) -> spb.Script:
+    return spb.Script(
+        script_id=value.id,
+        name=value.name,
+        description=value.description,
+        published_version=value.published_version,
+        latest_version=value.latest_version,
+        published=script_version(published) if published is not None else None,
+        draft=script_version(draft) if draft is not None else None,
+        create_time=ts(value.created_at),
+        publish_time=ts(value.published_at),
+        publisher=actor(value.published_by) if value.published_by is not None else None,
+    )
+
+
+def _entry(e: Entry) -> spb.ScriptEntry:
+    return spb.ScriptEntry(
+        step_id=e.step_id,
+        prompt=e.prompt,
+        kind=f"SCRIPT_ENTRY_KIND_{e.kind}",
+        answer=e.answer,
+        label=e.label,
+        reason=e.reason,
+        occur_time=ts(e.at),
+        taken_back_at=e.taken_back_at,
+    )
+
+
+def script_run(run: Run, version: Version) -> spb.ScriptRun:
+    screen = None
+    if run.current_step:
+        shown = version.step(run.current_step)
+        screen = spb.ScriptScreen(
+            step_id=shown.step_id,
+            prompt=run.render(shown.prompt),
+            answers=[
+                spb.ScriptAnswer(value=a.value, label=a.shown, next_step_id=a.next_step_id, end=a.end)
+                for a in shown.answers
+            ],
+            free_text=shown.free_text,
+            statement=shown.statement,
+        )
+    return spb.ScriptRun(
+        run_id=run.id,
+        script_id=run.script_id,
+        script_name=run.script_name,
+        version=run.version,
+        customer_id=run.customer_id,
+        service_request_id=run.service_request_id,
+        state=f"SCRIPT_RUN_STATE_{run.state}",
+        screen=screen,
+        entries=[_entry(e) for e in run.entries],
+        rehearsal=run.rehearsal,
+        interaction_id=run.interaction_id,
+        agent=actor(run.agent),
+        start_time=ts(run.started_at),
+        end_time=ts(run.ended_at),
+        abandon_reason=run.abandon_reason,
+        channel=f"CHANNEL_{run.channel}",
+        direction=f"DIRECTION_{run.direction}",
     )

@@ -19,14 +19,14 @@ from isthmus.service_requests.domain import (
 )
 
 
-def _actor(data: dict[str, str] | None) -> Actor:
+def actor_of(data: dict[str, str] | None) -> Actor:
     data = data or {}
     return Actor(
         data.get("kind", ""), data.get("id", ""), data.get("display_name", ""), data.get("principal", "")
     )
 
 
-def _actor_json(actor: Actor) -> dict[str, str]:
+def actor_json(actor: Actor) -> dict[str, str]:
     found = {"kind": actor.kind, "id": actor.id, "display_name": actor.display_name}
     return {**found, "principal": actor.principal} if actor.principal else found
 
@@ -62,7 +62,7 @@ def case_row(sr: ServiceRequest) -> dict[str, Any]:
         "resolution_note": sr.resolution_note,
         "source_system": sr.source_system or None,
         "external_id": sr.external_id or None,
-        "opened_by": _actor_json(sr.opened_by),
+        "opened_by": actor_json(sr.opened_by),
         "opened_at": sr.opened_at,
         "resolved_at": sr.resolved_at,
         "closed_at": sr.closed_at,
@@ -103,7 +103,7 @@ def case(row: Any) -> ServiceRequest:
         resolution_note=m["resolution_note"],
         source_system=m["source_system"] or "",
         external_id=m["external_id"] or "",
-        opened_by=_actor(m["opened_by"]),
+        opened_by=actor_of(m["opened_by"]),
         opened_at=m["opened_at"],
         resolved_at=m["resolved_at"],
         closed_at=m["closed_at"],
@@ -122,7 +122,7 @@ def interaction_row(i: Interaction) -> dict[str, Any]:
         "customer_id": i.customer_id or None,
         "direction": i.direction.value,
         "channel": i.channel.value,
-        "author": _actor_json(i.author),
+        "author": actor_json(i.author),
         "occurred_at": i.occurred_at,
         "subject": i.subject,
         "body": i.body,
@@ -145,7 +145,7 @@ def interaction(row: Any) -> Interaction:
         customer_id=m["customer_id"] or "",
         direction=Direction(m["direction"]),
         channel=Channel(m["channel"]),
-        author=_actor(m["author"]),
+        author=actor_of(m["author"]),
         occurred_at=m["occurred_at"],
         subject=m["subject"],
         body=m["body"],

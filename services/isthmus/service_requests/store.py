@@ -33,6 +33,7 @@ from isthmus.service_requests.tables import (
     customer_tiers,
     interactions,
     order_customers,
+    script_runs,
     service_requests,
 )
 
@@ -42,6 +43,7 @@ EventSink = Callable[[AsyncSession, Message, str], Awaitable[None]]
 SR = service_requests.c
 IX = interactions.c
 CS = contact_suppressions.c
+RN = script_runs.c
 
 # The statements every write runs are built once: a statement built per call (``.values(row)``, a
 # fresh ``where``) costs SQLAlchemy a new cache key and coercions each time, more CPU than the round
@@ -305,12 +307,16 @@ class Repository:
     # -- merges -----------------------------------------------------------------------------------
 
     async def move_customer(self, merge_id: str, from_id: str, to_id: str, now: datetime) -> list[str]:
-        """Re-points one merged customer's cases and interactions; returns the moved case ids."""
+        """Re-points one merged customer's cases, interactions and script runs; returns the moved case
+        ids."""
         moved_cases = list(
             (await self.session.execute(select(SR.id).where(SR.customer_id == from_id))).scalars()
         )
         moved_interactions = list(
             (await self.session.execute(select(IX.id).where(IX.customer_id == from_id))).scalars()
+        )
+        moved_runs = list(
+            (await self.session.execute(select(RN.run_id).where(RN.customer_id == from_id))).scalars()
         )
         rows = [
             {
@@ -321,7 +327,7 @@ class Repository:
                 "to_customer_id": to_id,
                 "moved_at": now,
             }
-            for item, ids in (("case", moved_cases), ("interaction", moved_interactions))
+            for item, ids in (("case", moved_cases), ("interaction", moved_interactions), ("run", moved_runs))
             for item_id in ids
         ]
         if rows:
@@ -334,6 +340,9 @@ class Repository:
         await self.session.execute(
             update(interactions).where(IX.customer_id == from_id).values(customer_id=to_id)
         )
+        await self.session.execute(
+            update(script_runs).where(RN.customer_id == from_id).values(customer_id=to_id)
+        )
         return moved_cases
 
     async def moves_of(self, merge_id: str, restored_id: str, current_id: str) -> dict[str, list[str]]:
@@ -343,7 +352,7 @@ class Repository:
         )
         if merge_id:
             query = query.where(customer_moves.c.merge_id == merge_id)
-        found: dict[str, list[str]] = {"case": [], "interaction": []}
+        found: dict[str, list[str]] = {"case": [], "interaction": [], "run": []}
         for item, item_id in await self.session.execute(query):
             found[item].append(item_id)
         return found
@@ -360,6 +369,12 @@ class Repository:
             await self.session.execute(
                 update(interactions)
                 .where(IX.id.in_(chunk), IX.customer_id == from_id)
+                .values(customer_id=to_id)
+            )
+        for chunk in _chunks(moves["run"]):
+            await self.session.execute(
+                update(script_runs)
+                .where(RN.run_id.in_(chunk), RN.customer_id == from_id)
                 .values(customer_id=to_id)
             )
 

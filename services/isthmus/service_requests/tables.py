@@ -177,7 +177,7 @@ customer_moves = Table(
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("merge_id", ID, nullable=False),
-    Column("item", String(16), nullable=False),  # "case" or "interaction"
+    Column("item", String(16), nullable=False),  # "case", "interaction" or "run" (a script's)
     Column("item_id", ID, nullable=False),
     Column("from_customer_id", ID, nullable=False),
     Column("to_customer_id", ID, nullable=False),
@@ -197,4 +197,68 @@ order_customers = Table(
     Column("placed_for", ID, nullable=False),  # the customer the order was placed for (unmerges)
     # How it left, once the order service reported it shipped (OrderShipped): what a tracer needs.
     Column("shipment", JSON, nullable=True),
+)
+
+
+# Agent scripts (scripts.py): each version kept as it was made, so a run shows what its version said.
+scripts = Table(
+    "scripts",
+    metadata,
+    Column("script_id", ID, primary_key=True),
+    Column("name", NAME, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("published_version", Integer, nullable=False, default=0),
+    Column("latest_version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime),
+    Column("published_by", JSON),
+)
+Index("ix_scripts_name", scripts.c.name, scripts.c.script_id)
+
+script_versions = Table(
+    "script_versions",
+    metadata,
+    Column("script_id", ID, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("steps", JSON, nullable=False),
+    Column("actor", JSON, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+script_runs = Table(
+    "script_runs",
+    metadata,
+    Column("run_id", ID, primary_key=True),
+    Column("script_id", ID, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("script_name", NAME, nullable=False),  # as it was when the run started
+    Column("customer_id", ID, nullable=False, index=True),
+    Column("service_request_id", ID, nullable=False, default=""),
+    Column("state", String(16), nullable=False),
+    Column("current_step", String(64), nullable=False, default=""),
+    Column("entries", JSON, nullable=False),
+    Column("facts", JSON, nullable=False),
+    Column("agent", JSON, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("rehearsal", Boolean, nullable=False, default=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("abandon_reason", Text, nullable=False, default=""),
+    Column("interaction_id", ID, nullable=False, default=""),
+)
+
+# A script's figures, counted as each run ends (started as it starts): the report reads these, not
+# the runs. ``what``: started, completed, abandoned (step_id ""), shown, skipped, answered (with the
+# answer's value; "" for free text), abandoned_at.
+script_tallies = Table(
+    "script_tallies",
+    metadata,
+    Column("script_id", ID, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("step_id", String(64), primary_key=True),
+    Column("what", String(16), primary_key=True),
+    Column("answer", String(64), primary_key=True),
+    Column("count", BigInteger, nullable=False),
 )

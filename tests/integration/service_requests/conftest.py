@@ -22,7 +22,7 @@ from isthmus.platform.events import MIGRATIONS, Event, Subscription, create_bus,
 from isthmus.platform.events.testing import FAST
 from isthmus.platform.migrations import upgrade
 from isthmus.service_requests.store import UnitOfWorkFactory
-from isthmus_client.api.service_requests.v1 import service_requests_pb2_grpc
+from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc, service_requests_pb2_grpc
 
 # Tests import the request builders (sr_builders.py) beside this file; the importlib import mode does
 # not put test folders on sys.path.
@@ -73,6 +73,7 @@ class Service:
     recorder: Recorder
     published: list[Event]
     customers_engine: AsyncEngine
+    scripts: scripts_pb2_grpc.ScriptServiceStub
 
     def uows(self) -> UnitOfWorkFactory:
         """Units of work on the service's own database, recording events into ``recorder``."""
@@ -138,6 +139,7 @@ async def service(pg_url: str, clock: FakeClock) -> AsyncIterator[Service]:
                 Recorder(),
                 published,
                 customers,
+                scripts_pb2_grpc.ScriptServiceStub(channel),
             )
         finally:
             await channel.close()

@@ -1,0 +1,330 @@
+"""Agent scripts through the API, on PostgreSQL: a script defined, rehearsed, published and followed
+with customers; its pitch skipped for a customer with an open complaint and its tier step shown by the
+tier the value service told; each ended run logged as the customer's interaction; the report; and the
+customer master's merges and erasures reaching the runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import grpc
+import pytest
+from sr_builders import open_request, unique
+
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.events.v1 import customers_pb2, value_pb2
+from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
+from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
+from isthmus_client.errors import field_violations
+
+pytestmark = pytest.mark.postgres
+
+AGENT = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_USER, id="agent-7", display_name="Kim")
+
+
+def steps(offer: str = "May I tell you about this week's offer?") -> list[spb.ScriptStep]:
+    return [
+        spb.ScriptStep(step_id="greet", prompt="Good morning {customer_name}.", next_step_id="reason"),
+        spb.ScriptStep(
+            step_id="reason",
+            prompt="What can I do for you?",
+            answers=[
+                spb.ScriptAnswer(value="complaint", label="A complaint", next_step_id="listen"),
+                spb.ScriptAnswer(value="order", label="An order", next_step_id="vip"),
+            ],
+        ),
+        spb.ScriptStep(step_id="listen", prompt="What happened?", free_text=True, next_step_id="vip"),
+        spb.ScriptStep(
+            step_id="vip", prompt="Your adviser is at your service.", tiers=["A"], next_step_id="offer"
+        ),
+        spb.ScriptStep(
+            step_id="offer",
+            prompt=offer,
+            answers=[spb.ScriptAnswer(value="yes"), spb.ScriptAnswer(value="no")],
+            pitch=True,
+        ),
+    ]
+
+
+async def published(service: Any, name: str = "Inbound call") -> spb.Script:
+    scripts = service.scripts
+    script = (
+        await scripts.CreateScript(spb.CreateScriptRequest(name=name, steps=steps(), actor=AGENT))
+    ).script
+    assert (script.published_version, script.latest_version, script.draft.version) == (0, 1, 1)
+    return (
+        await scripts.PublishScript(
+            spb.PublishScriptRequest(script_id=script.script_id, version=1, actor=AGENT)
+        )
+    ).script
+
+
+def start(script: spb.Script, customer: str, **more: Any) -> spb.StartScriptRunRequest:
+    fields: dict[str, Any] = {
+        "script_id": script.script_id,
+        "customer_id": customer,
+        "direction": pb.DIRECTION_INBOUND,
+        "customer_name": "Ms Roe",
+        "actor": AGENT,
+    }
+    return spb.StartScriptRunRequest(**(fields | more))
+
+
+async def answer(service: Any, run: spb.ScriptRun, value: str = "") -> spb.ScriptRun:
+    reply = await service.scripts.AnswerScriptStep(
+        spb.AnswerScriptStepRequest(run_id=run.run_id, step_id=run.screen.step_id, answer=value)
+    )
+    assert reply.outcome == common_pb2.WRITE_OUTCOME_APPLIED
+    return reply.run
+
+
+async def test_a_run_skips_the_pitch_for_a_customer_with_an_open_complaint_and_is_logged(
+    service: Any,
+) -> None:
+    script = await published(service)
+    customer = unique("cust")
+    case = (await service.stub.OpenServiceRequest(open_request(customer))).service_request  # a complaint
+
+    run = (
+        await service.scripts.StartScriptRun(
+            start(script, customer, service_request_id=case.service_request_id)
+        )
+    ).run
+    assert run.screen.prompt == "Good morning Ms Roe." and run.screen.statement
+    run = await answer(service, run)
+    assert [a.label for a in run.screen.answers] == ["A complaint", "An order"]
+    service.clock.advance(timedelta(minutes=3))
+    run = await answer(service, run, "complaint")
+    assert run.screen.free_text
+    run = await answer(service, run, "The parcel came broken")
+
+    # No tier known (vip is for A) and an open complaint (offer is a pitch): the run has ended.
+    assert run.state == spb.SCRIPT_RUN_STATE_COMPLETED and not run.HasField("screen")
+    assert [(e.step_id, e.kind) for e in run.entries] == [
+        ("greet", spb.SCRIPT_ENTRY_KIND_ANSWERED),
+        ("reason", spb.SCRIPT_ENTRY_KIND_ANSWERED),
+        ("listen", spb.SCRIPT_ENTRY_KIND_ANSWERED),
+        ("vip", spb.SCRIPT_ENTRY_KIND_SKIPPED),
+        ("offer", spb.SCRIPT_ENTRY_KIND_SKIPPED),
+    ]
+    assert run.entries[-1].reason == "a sales pitch, and the customer has an open complaint"
+
+    # Logged on the case's thread: the customer's communication audit trail.
+    thread = await service.stub.ListInteractions(
+        rpc.ListInteractionsRequest(service_request_id=case.service_request_id)
+    )
+    logged = [i for i in thread.interactions if i.interaction_id == run.interaction_id]
+    assert len(logged) == 1
+    entry = logged[0]
+    assert entry.subject == "Script 'Inbound call' (version 1) completed"
+    assert "  -> The parcel came broken" in entry.body and "[offer] skipped" in entry.body
+    assert entry.author.id == "agent-7" and entry.direction == pb.DIRECTION_INBOUND
+    assert entry.duration.ToTimedelta() == timedelta(minutes=3)
+    assert service.events("InteractionLogged")[-1].interaction.interaction_id == run.interaction_id
+
+    # Replaying the last answer gives the run as it is; another answer to an ended run is refused.
+    again = await service.scripts.AnswerScriptStep(
+        spb.AnswerScriptStepRequest(run_id=run.run_id, step_id="listen", answer="The parcel came broken")
+    )
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED and again.run == run
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await service.scripts.AnswerScriptStep(
+            spb.AnswerScriptStepRequest(run_id=run.run_id, step_id="listen", answer="Something else")
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "is COMPLETED" in (refused.value.details() or "")
+
+
+async def test_a_tier_a_customer_hears_the_adviser_and_the_offer(service: Any) -> None:
+    script = await published(service)
+    customer = unique("cust")
+    await service.publish(
+        value_pb2.CustomerTierChanged(customer_id=customer, to_tier=common_pb2.VALUE_TIER_A), customer
+    )
+    run = (await service.scripts.StartScriptRun(start(script, customer))).run
+    run = await answer(service, await answer(service, run), "order")
+    assert run.screen.step_id == "vip"
+    run = await answer(service, run)
+    assert run.screen.step_id == "offer" and [a.value for a in run.screen.answers] == ["yes", "no"]
+    run = await answer(service, run, "yes")
+    assert run.state == spb.SCRIPT_RUN_STATE_COMPLETED
+    assert not any(e.kind == spb.SCRIPT_ENTRY_KIND_SKIPPED for e in run.entries)
+    history = await service.stub.ListInteractions(rpc.ListInteractionsRequest(customer_id=customer))
+    assert [i.interaction_id for i in history.interactions] == [run.interaction_id]
+
+
+async def test_drafts_are_rehearsed_not_logged_and_runs_keep_their_version(service: Any) -> None:
+    scripts = service.scripts
+    customer = unique("cust")
+    created = (await scripts.CreateScript(spb.CreateScriptRequest(name="Outbound", steps=steps()))).script
+    with pytest.raises(grpc.aio.AioRpcError) as unpublished:
+        await scripts.StartScriptRun(start(created, customer))
+    assert unpublished.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "no published version" in (unpublished.value.details() or "")
+
+    rehearsal = (await scripts.StartScriptRun(start(created, customer, version=1, rehearsal=True))).run
+    rehearsal = await answer(service, await answer(service, rehearsal), "order")
+    rehearsal = await answer(service, rehearsal, "no")
+    assert rehearsal.state == spb.SCRIPT_RUN_STATE_COMPLETED and rehearsal.rehearsal
+    assert rehearsal.interaction_id == ""
+    history = await service.stub.ListInteractions(rpc.ListInteractionsRequest(customer_id=customer))
+    assert list(history.interactions) == []
+
+    await scripts.PublishScript(spb.PublishScriptRequest(script_id=created.script_id, version=1))
+    ongoing = (await scripts.StartScriptRun(start(created, customer))).run
+    revised = (
+        await scripts.ReviseScript(
+            spb.ReviseScriptRequest(
+                script_id=created.script_id, steps=steps("A new offer?"), note="new offer"
+            )
+        )
+    ).script
+    assert (revised.published_version, revised.latest_version, revised.draft.note) == (1, 2, "new offer")
+    with pytest.raises(grpc.aio.AioRpcError) as not_yet:
+        await scripts.StartScriptRun(start(created, customer, version=2))
+    assert not_yet.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "set rehearsal" in (not_yet.value.details() or "")
+
+    again = await scripts.PublishScript(
+        spb.PublishScriptRequest(script_id=created.script_id, version=2, actor=AGENT)
+    )
+    assert again.outcome == common_pb2.WRITE_OUTCOME_APPLIED and again.script.publisher.id == "agent-7"
+    same = await scripts.PublishScript(spb.PublishScriptRequest(script_id=created.script_id, version=2))
+    assert same.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    fresh = (await scripts.StartScriptRun(start(created, customer))).run
+    fresh = await answer(service, await answer(service, fresh), "order")
+    assert (fresh.version, fresh.screen.prompt) == (2, "A new offer?")
+    ongoing = await answer(service, await answer(service, ongoing), "order")
+    assert (ongoing.version, ongoing.screen.prompt) == (1, "May I tell you about this week's offer?")
+
+    got = (await scripts.GetScript(spb.GetScriptRequest(script_id=created.script_id))).script
+    assert got.published.version == 2 and not got.HasField("draft")
+    listed = await scripts.ListScripts(spb.ListScriptsRequest(published_only=True, page_size=500))
+    assert created.script_id in {s.script_id for s in listed.scripts}
+
+
+async def test_bad_scripts_and_answers_name_their_fields(service: Any) -> None:
+    scripts = service.scripts
+    bad = [
+        spb.ScriptStep(
+            step_id="a", prompt="Hi {nickname}", answers=[spb.ScriptAnswer(value="x", next_step_id="z")]
+        ),
+        spb.ScriptStep(step_id="b", prompt="Never reached"),
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as nameless:
+        await scripts.CreateScript(spb.CreateScriptRequest(name="", steps=bad))
+    assert dict(field_violations(nameless.value)) == {"name": "is required"}
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await scripts.CreateScript(spb.CreateScriptRequest(name="Bad", steps=bad))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(dict(field_violations(refused.value))) == {
+        "steps[0].prompt",
+        "steps[0].answers[0].next_step_id",
+    }
+
+    with pytest.raises(grpc.aio.AioRpcError) as unreachable:
+        await scripts.CreateScript(spb.CreateScriptRequest(name="x", steps=[bad[1], bad[1]]))
+    assert set(dict(field_violations(unreachable.value))) == {"steps[1].step_id"}
+
+    script = await published(service)
+    customer, other = unique("cust"), unique("cust")
+    elsewhere = (await service.stub.OpenServiceRequest(open_request(other))).service_request
+    with pytest.raises(grpc.aio.AioRpcError) as foreign:
+        await scripts.StartScriptRun(start(script, customer, service_request_id=elsewhere.service_request_id))
+    assert dict(field_violations(foreign.value)) == {"service_request_id": "is a case of another customer"}
+    with pytest.raises(grpc.aio.AioRpcError) as internal:
+        await scripts.StartScriptRun(start(script, customer, direction=pb.DIRECTION_INTERNAL))
+    assert set(dict(field_violations(internal.value))) == {"direction"}
+
+    run = (await scripts.StartScriptRun(start(script, customer))).run
+    run = await answer(service, run)
+    with pytest.raises(grpc.aio.AioRpcError) as wrong:
+        await scripts.AnswerScriptStep(
+            spb.AnswerScriptStepRequest(run_id=run.run_id, step_id="reason", answer="?")
+        )
+    assert dict(field_violations(wrong.value)) == {
+        "answer": "must be one of step 'reason''s answers: 'complaint', 'order'"
+    }
+    with pytest.raises(grpc.aio.AioRpcError) as stale:
+        await scripts.AnswerScriptStep(
+            spb.AnswerScriptStepRequest(run_id=run.run_id, step_id="greet", answer="x")
+        )
+    assert stale.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "shows step 'reason'" in (stale.value.details() or "")
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await scripts.GetScriptRun(spb.GetScriptRunRequest(run_id="no-such-run"))
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_back_abandon_and_the_report(service: Any) -> None:
+    scripts = service.scripts
+    script = await published(service)
+    customer = unique("cust")
+    req = start(script, customer, request_id=unique("req"))
+    first = await scripts.StartScriptRun(req)
+    replay = await scripts.StartScriptRun(req)
+    assert replay.outcome == common_pb2.WRITE_OUTCOME_REPLAYED and replay.run.run_id == first.run.run_id
+
+    run = await answer(service, await answer(service, first.run), "complaint")
+    run = (await scripts.BackScriptStep(spb.BackScriptStepRequest(run_id=run.run_id, step_id="listen"))).run
+    assert run.screen.step_id == "reason" and run.entries[-1].kind == spb.SCRIPT_ENTRY_KIND_TAKEN_BACK
+    assert run.entries[-1].taken_back_at == "listen"
+    twice = await scripts.BackScriptStep(spb.BackScriptStepRequest(run_id=run.run_id, step_id="listen"))
+    assert twice.outcome == common_pb2.WRITE_OUTCOME_REPLAYED and twice.run == run  # a retry, not twice back
+    run = await answer(service, run, "order")
+    abandoned = await scripts.AbandonScriptRun(
+        spb.AbandonScriptRunRequest(run_id=run.run_id, reason="line dropped")
+    )
+    assert abandoned.run.state == spb.SCRIPT_RUN_STATE_ABANDONED
+    again = await scripts.AbandonScriptRun(
+        spb.AbandonScriptRunRequest(run_id=run.run_id, reason="line dropped")
+    )
+    assert again.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    history = await service.stub.ListInteractions(rpc.ListInteractionsRequest(customer_id=customer))
+    (entry,) = history.interactions
+    assert entry.subject.endswith("abandoned") and entry.body.endswith("Abandoned at [offer]: line dropped")
+
+    # A second run, completed; a rehearsal, which does not count.
+    other = (await scripts.StartScriptRun(start(script, customer))).run
+    other = await answer(service, await answer(service, other), "order")
+    await answer(service, other, "no")
+    await scripts.StartScriptRun(start(script, customer, version=1, rehearsal=True))
+
+    report = await scripts.GetScriptReport(spb.GetScriptReportRequest(script_id=script.script_id))
+    assert (report.started, report.completed, report.abandoned) == (2, 1, 1)
+    by_step = {s.step_id: s for s in report.steps}
+    assert [s.step_id for s in report.steps] == ["greet", "reason", "listen", "vip", "offer"]
+    assert by_step["reason"].shown == 2
+    assert {a.answer: a.count for a in by_step["reason"].answers} == {"order": 2}  # the taken-back one not
+    assert by_step["listen"].shown == 0  # left with the answer taken back, never shown again
+    assert by_step["vip"].skipped == 2
+    assert (by_step["offer"].shown, by_step["offer"].abandoned) == (2, 1)
+    assert {a.answer: a.count for a in by_step["offer"].answers} == {"no": 1}
+
+
+async def test_runs_follow_merges_and_erasure_blanks_what_was_said(service: Any) -> None:
+    script = await published(service)
+    survivor, merged = unique("cust"), unique("cust")
+    run = (await service.scripts.StartScriptRun(start(script, merged))).run
+    run = await answer(service, await answer(service, run), "complaint")
+    run = await answer(service, run, "My number is 0170 1234567")
+
+    merge_id = unique("merge")
+    await service.publish(
+        customers_pb2.CustomersMerged(surviving_id=survivor, merged_ids=[merged], merge_id=merge_id), survivor
+    )
+    moved = (await service.scripts.GetScriptRun(spb.GetScriptRunRequest(run_id=run.run_id))).run
+    assert moved.customer_id == survivor
+    await service.publish(
+        customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[merged], merge_id=merge_id), survivor
+    )
+    back = (await service.scripts.GetScriptRun(spb.GetScriptRunRequest(run_id=run.run_id))).run
+    assert back.customer_id == merged
+
+    await service.publish(customers_pb2.CustomerErased(customer_id=merged), merged)
+    erased = (await service.scripts.GetScriptRun(spb.GetScriptRunRequest(run_id=run.run_id))).run
+    assert {e.prompt for e in erased.entries} == {"[erased]"}
+    assert [e.answer for e in erased.entries if e.step_id == "listen"] == ["[erased]"]
+    assert [e.answer for e in erased.entries if e.step_id == "reason"] == ["complaint"]
