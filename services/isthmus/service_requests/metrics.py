@@ -1,6 +1,7 @@
-"""The service's own figures over time: cases opened by kind and channel, resolved by kind, and SLA
-breaches (``rate()`` of them in Prometheus: complaint volume, resolution rate, SLA compliance and
-their trends). Counted once per change written; a replayed request counts nothing."""
+"""The service's own figures over time: cases opened by kind and channel, resolved by kind, script
+runs ended by outcome, and SLA breaches (``rate()`` of them in Prometheus: complaint volume,
+resolution rate, SLA compliance and their trends). Counted once per change written; a replayed
+request counts nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ class CaseFigures:
             "isthmus_service_requests_resolved_total",
             "Cases resolved (reopened ones each time they are resolved again), by kind.",
             ["kind"],
+            registry=registry,
+        )
+        self.scripts_ended = Counter(
+            "isthmus_service_requests_script_runs_total",
+            "Runs of agent scripts that ended (rehearsals not counted), by outcome: completed or abandoned.",
+            ["outcome"],
             registry=registry,
         )
         self.breached = Counter(

@@ -12,12 +12,21 @@ from isthmus.service_requests import messages
 from isthmus.service_requests import script_handlers as sh
 from isthmus.service_requests.api import MAX_ID, Writes, actor, page_size_of
 from isthmus.service_requests.domain import Channel, Direction
+from isthmus.service_requests.metrics import case_figures
 from isthmus.service_requests.scripts import Answer, Step, check_steps
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 
 MAX_NOTE = 1000
+_ENDED = {spb.SCRIPT_RUN_STATE_COMPLETED: "completed", spb.SCRIPT_RUN_STATE_ABANDONED: "abandoned"}
+
+
+def _count(run: spb.ScriptRun, replayed: bool) -> spb.ScriptRun:
+    """Counts a run that this call ended (not a replay, not a rehearsal)."""
+    if not replayed and not run.rehearsal and run.state in _ENDED:
+        case_figures().scripts_ended.labels(_ENDED[run.state]).inc()
+    return run
 
 
 def _steps(v: Violations, given: object, prefix: str = "steps") -> tuple[Step, ...]:
@@ -128,7 +137,7 @@ class ScriptServicer(Writes, scripts_pb2_grpc.ScriptServiceServicer):
         v.guard(lambda: requests.request_id(request))
         v.raise_any()
         run, replayed = await self._answer(request, spb.ScriptRun, sh.start_run, cmd)
-        return spb.StartScriptRunResponse(run=run, outcome=outcome(not replayed))
+        return spb.StartScriptRunResponse(run=_count(run, replayed), outcome=outcome(not replayed))
 
     async def AnswerScriptStep(
         self, request: spb.AnswerScriptStepRequest, context: grpc.aio.ServicerContext
@@ -139,7 +148,7 @@ class ScriptServicer(Writes, scripts_pb2_grpc.ScriptServiceServicer):
         v.raise_any()
         async with self.uows() as uow:
             run, replayed = await sh.answer_step(run_id, step_id, request.answer, uow, self._env())
-        return spb.AnswerScriptStepResponse(run=run, outcome=outcome(not replayed))
+        return spb.AnswerScriptStepResponse(run=_count(run, replayed), outcome=outcome(not replayed))
 
     async def BackScriptStep(
         self, request: spb.BackScriptStepRequest, context: grpc.aio.ServicerContext
@@ -161,7 +170,7 @@ class ScriptServicer(Writes, scripts_pb2_grpc.ScriptServiceServicer):
         v.raise_any()
         async with self.uows() as uow:
             run, replayed = await sh.abandon_run(run_id, reason, uow, self._env())
-        return spb.AbandonScriptRunResponse(run=run, outcome=outcome(not replayed))
+        return spb.AbandonScriptRunResponse(run=_count(run, replayed), outcome=outcome(not replayed))
 
     async def GetScriptRun(
         self, request: spb.GetScriptRunRequest, context: grpc.aio.ServicerContext

@@ -27,6 +27,9 @@ MAX_ANSWERS = 50
 MAX_PROMPT = 4000
 MAX_FREE_TEXT = 4000
 MAX_VALUE = 64
+# Steps met in one run (a script may loop back: "anything else?"); a run this long is abandoned, not
+# grown without end.
+MAX_ENTRIES = 1000
 TIERS = ("A", "B", "C")
 STEP_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # "{{" and "}}" are braces; "{name}" a placeholder.
@@ -403,6 +406,10 @@ class Run:
             if answer:
                 raise InvalidArgument("answer", f"must be empty: step {step_id!r} is a statement")
             target = step.next_step_id
+        if len(self.entries) >= MAX_ENTRIES:
+            raise FailedPrecondition(
+                f"run {self.id} has met {MAX_ENTRIES} steps: abandon it and start another"
+            )
         self.entries.append(Entry(step_id, self.render(step.prompt), EntryKind.ANSWERED, now, answer, label))
         self._go(script, target, now)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 import pytest
+from prometheus_client import REGISTRY
 from sr_builders import open_request, unique
 
 from isthmus_client.api.common.v1 import common_pb2
@@ -260,6 +261,14 @@ async def test_bad_scripts_and_answers_name_their_fields(service: Any) -> None:
 
 async def test_back_abandon_and_the_report(service: Any) -> None:
     scripts = service.scripts
+
+    def ended(outcome: str) -> float:
+        return (
+            REGISTRY.get_sample_value("isthmus_service_requests_script_runs_total", {"outcome": outcome})
+            or 0.0
+        )
+
+    before = ended("completed"), ended("abandoned")
     script = await published(service)
     customer = unique("cust")
     req = start(script, customer, request_id=unique("req"))
@@ -294,6 +303,7 @@ async def test_back_abandon_and_the_report(service: Any) -> None:
 
     report = await scripts.GetScriptReport(spb.GetScriptReportRequest(script_id=script.script_id))
     assert (report.started, report.completed, report.abandoned) == (2, 1, 1)
+    assert (ended("completed") - before[0], ended("abandoned") - before[1]) == (1, 1)  # replays not counted
     by_step = {s.step_id: s for s in report.steps}
     assert [s.step_id for s in report.steps] == ["greet", "reason", "listen", "vip", "offer"]
     assert by_step["reason"].shown == 2

@@ -10,6 +10,7 @@ from isthmus.kernel.errors import FailedPrecondition, InvalidArgument
 from isthmus.kernel.violations import Violations
 from isthmus.service_requests.domain import Actor, Channel, Direction
 from isthmus.service_requests.scripts import (
+    MAX_ENTRIES,
     OPEN_COMPLAINT,
     Answer,
     EntryKind,
@@ -206,6 +207,19 @@ def test_a_retry_of_the_last_answer_is_told_apart() -> None:
     assert run.answered_last("greet", "")
     assert not run.answered_last("greet", "other")
     assert not run.answered_last("reason", "order")
+
+
+def test_a_run_that_loops_is_bounded() -> None:
+    steps = (
+        Step("more", "Anything else?", answers=(Answer("yes", next_step_id="more"), Answer("no", end=True))),
+    )
+    run, version = run_of(steps)
+    for _ in range(MAX_ENTRIES):
+        run.answer(version, "more", "yes", NOW)
+    with pytest.raises(FailedPrecondition, match="abandon it"):
+        run.answer(version, "more", "yes", NOW)
+    run.abandon("went round", NOW)
+    assert run.state is RunState.ABANDONED
 
 
 def test_the_transcript_says_what_was_said_and_skipped() -> None:
