@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.errors import Conflict
 from isthmus.service_requests.domain import Channel, Direction
 from isthmus.service_requests.rows import actor_json, actor_of
 from isthmus.service_requests.scripts import (
@@ -92,7 +93,15 @@ class ScriptRepository:
         await self.session.execute(insert(script_runs), [_run_row(run)])
 
     async def save_run(self, run: Run) -> None:
-        await self.session.execute(update(script_runs).where(RN.run_id == run.id).values(_run_row(run)))
+        """Writes the run over the revision it was read at (on SQLite, which ignores the row lock, two
+        answers at once would otherwise both be taken): another writer first is ``Conflict``."""
+        row = _run_row(run) | {"revision": run.revision + 1}
+        result = await self.session.execute(
+            update(script_runs).where(RN.run_id == run.id, RN.revision == run.revision).values(row)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"run {run.id} changed meanwhile: read it again")
+        run.revision += 1
 
     async def runs_of(self, customer_id: str) -> list[Run]:
         rows = await self.session.execute(
@@ -216,6 +225,7 @@ def _run_row(r: Run) -> dict[str, Any]:
         "ended_at": r.ended_at,
         "abandon_reason": r.abandon_reason,
         "interaction_id": r.interaction_id,
+        "revision": r.revision,
     }
 
 
@@ -243,4 +253,5 @@ def _run(row: Any) -> Run:
         ended_at=m["ended_at"],
         abandon_reason=m["abandon_reason"],
         interaction_id=m["interaction_id"],
+        revision=m["revision"],
     )

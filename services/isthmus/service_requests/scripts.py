@@ -316,6 +316,7 @@ class Run:
     ended_at: datetime | None = None
     abandon_reason: str = ""
     interaction_id: str = ""
+    revision: int = 0  # how many times it was written: what a write expects to find
 
     def begin(self, script: Version, now: datetime) -> None:
         self._go(script, script.steps[0].step_id, now)

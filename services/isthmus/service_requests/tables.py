@@ -247,6 +247,7 @@ script_runs = Table(
     Column("ended_at", UtcDateTime),
     Column("abandon_reason", Text, nullable=False, default=""),
     Column("interaction_id", ID, nullable=False, default=""),
+    Column("revision", Integer, nullable=False, default=0),
 )
 
 # A script's figures, counted as each run ends (started as it starts): the report reads these, not

@@ -5,7 +5,9 @@ customer master's merges and erasures reaching the runs."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -13,14 +15,14 @@ import pytest
 from prometheus_client import REGISTRY
 from sr_builders import open_request, unique
 
+from isthmus.platform import config, hub
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.events.v1 import customers_pb2, value_pb2
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
+from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 from isthmus_client.errors import field_violations
-
-pytestmark = pytest.mark.postgres
 
 AGENT = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_USER, id="agent-7", display_name="Kim")
 
@@ -138,6 +140,7 @@ async def test_a_run_skips_the_pitch_for_a_customer_with_an_open_complaint_and_i
     assert "is COMPLETED" in (refused.value.details() or "")
 
 
+@pytest.mark.postgres
 async def test_a_tier_a_customer_hears_the_adviser_and_the_offer(service: Any) -> None:
     script = await published(service)
     customer = unique("cust")
@@ -156,6 +159,7 @@ async def test_a_tier_a_customer_hears_the_adviser_and_the_offer(service: Any) -
     assert [i.interaction_id for i in history.interactions] == [run.interaction_id]
 
 
+@pytest.mark.postgres
 async def test_drafts_are_rehearsed_not_logged_and_runs_keep_their_version(service: Any) -> None:
     scripts = service.scripts
     customer = unique("cust")
@@ -206,6 +210,7 @@ async def test_drafts_are_rehearsed_not_logged_and_runs_keep_their_version(servi
     assert created.script_id in {s.script_id for s in listed.scripts}
 
 
+@pytest.mark.postgres
 async def test_bad_scripts_and_answers_name_their_fields(service: Any) -> None:
     scripts = service.scripts
     bad = [
@@ -259,6 +264,7 @@ async def test_bad_scripts_and_answers_name_their_fields(service: Any) -> None:
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+@pytest.mark.postgres
 async def test_back_abandon_and_the_report(service: Any) -> None:
     scripts = service.scripts
 
@@ -314,6 +320,7 @@ async def test_back_abandon_and_the_report(service: Any) -> None:
     assert {a.answer: a.count for a in by_step["offer"].answers} == {"no": 1}
 
 
+@pytest.mark.postgres
 async def test_runs_follow_merges_and_erasure_blanks_what_was_said(service: Any) -> None:
     script = await published(service)
     survivor, merged = unique("cust"), unique("cust")
@@ -338,3 +345,54 @@ async def test_runs_follow_merges_and_erasure_blanks_what_was_said(service: Any)
     assert {e.prompt for e in erased.entries} == {"[erased]"}
     assert [e.answer for e in erased.entries if e.step_id == "listen"] == ["[erased]"]
     assert [e.answer for e in erased.entries if e.step_id == "reason"] == ["complaint"]
+
+
+async def _two_agents_answer_at_once(scripts: Any, run: spb.ScriptRun) -> list[Any]:
+    """Two answers to the same screen at once: one is taken, the other told the screen moved on (or,
+    when its write met the other's, to read again)."""
+    calls = [
+        scripts.AnswerScriptStep(spb.AnswerScriptStepRequest(run_id=run.run_id, step_id="reason", answer=a))
+        for a in ("complaint", "order")
+    ]
+    return list(await asyncio.gather(*calls, return_exceptions=True))
+
+
+@pytest.mark.postgres
+async def test_two_answers_at_once_take_one_on_postgresql(service: Any) -> None:
+    script = await published(service)
+    for _ in range(5):
+        run = (await service.scripts.StartScriptRun(start(script, unique("cust")))).run
+        run = await answer(service, run)
+        results = await _two_agents_answer_at_once(service.scripts, run)
+        taken = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+        assert len(taken) == 1 and len(refused) == 1, results
+        assert refused[0].code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED)
+        got = (await service.scripts.GetScriptRun(spb.GetScriptRunRequest(run_id=run.run_id))).run
+        assert [e.step_id for e in got.entries].count("reason") == 1
+
+
+async def test_two_answers_at_once_take_one_on_sqlite(tmp_path: Path) -> None:
+    settings = config.load(
+        {
+            "ISTHMUS_DATA_DIR": str(tmp_path),
+            "ISTHMUS_AUTH_DISABLED": "true",
+            "ISTHMUS_GRPC_PORT": "0",
+            "ISTHMUS_METRICS_PORT": "0",
+        }
+    )
+    async with hub.running(settings, ["service-requests"]) as h, h.channel() as channel:
+        scripts = scripts_pb2_grpc.ScriptServiceStub(channel)
+        created = (await scripts.CreateScript(spb.CreateScriptRequest(name="x", steps=steps()))).script
+        await scripts.PublishScript(spb.PublishScriptRequest(script_id=created.script_id, version=1))
+        for _ in range(5):
+            run = (await scripts.StartScriptRun(start(created, unique("cust")))).run
+            run = (
+                await scripts.AnswerScriptStep(
+                    spb.AnswerScriptStepRequest(run_id=run.run_id, step_id="greet", answer="")
+                )
+            ).run
+            results = await _two_agents_answer_at_once(scripts, run)
+            assert sum(not isinstance(r, BaseException) for r in results) == 1, results
+            got = (await scripts.GetScriptRun(spb.GetScriptRunRequest(run_id=run.run_id))).run
+            assert [e.step_id for e in got.entries].count("reason") == 1

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(timezone=True)),
         sa.Column("abandon_reason", sa.Text(), nullable=False),
         sa.Column("interaction_id", ID, nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
     )
     op.create_index("ix_script_runs_customer_id", "script_runs", ["customer_id"])
     op.create_table(
