@@ -41,7 +41,9 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     assert re.search(r"Anna Schmidt +held back \(open_complaint\): 1 open complaint", out), out
     # The call center's script: the offer is made to Jonas and skipped for Anna, whose complaint is open.
     assert re.search(r"Jonas Meyer +greet: About an order; order: INV-24-001; offer: yes; close", out), out
-    assert re.search(r"Anna Schmidt +.*; offer skipped \(a sales pitch, and the customer has an open complaint\)", out)
+    assert re.search(
+        r"Anna Schmidt +.*; offer skipped \(a sales pitch, and the customer has an open complaint\)", out
+    ), out
     assert out.count("logged on the customer's record as interaction") == 2, out
     # Each customer's value and tier, from the value service's events (Lena bought nothing).
     assert re.search(r"erp:2, webshop:1\n.*\n +value \d+\.\d\d EUR \(tier A", out), out

@@ -120,6 +120,7 @@ def step(value: Step) -> spb.ScriptStep:
         next_step_id=value.next_step_id,
         pitch=value.pitch,
         tiers=value.tiers,
+        capture=value.capture,
     )
 
 

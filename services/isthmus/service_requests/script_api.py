@@ -39,6 +39,7 @@ def _steps(v: Violations, given: object, prefix: str = "steps") -> tuple[Step, .
             next_step_id=s.next_step_id,
             pitch=s.pitch,
             tiers=tuple(s.tiers),
+            capture=s.capture,
         )
         for s in given  # type: ignore[attr-defined]
     )

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.paging import decode_token, encode_token
+from isthmus.kernel.timestamps import ts
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import Actor, Channel, Direction
 from isthmus.service_requests.handlers import Env, LogInteraction, log_entry
 from isthmus.service_requests.script_store import ScriptRepository
 from isthmus.service_requests.scripts import EntryKind, Facts, Run, RunState, Script, Step, Version
 from isthmus.service_requests.store import UnitOfWork
+from isthmus_client.api.events.v1 import service_requests_pb2 as ev
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 
 
@@ -182,7 +184,7 @@ async def start_run(cmd: StartRun, uow: UnitOfWork, env: Env) -> tuple[spb.Scrip
     run.begin(version, env.now)
     if not run.rehearsal:
         await repo.tally(run.script_id, run.version, Counter({("", "started", ""): 1}))
-    await _ended(run, uow, env)
+    await _ended(run, version, uow, env)
     await repo.add_run(run)
     answer = messages.script_run(run, version)
     await uow.commit(answer)
@@ -197,7 +199,7 @@ async def answer_step(
     if run.answered_last(step_id, answer):
         return messages.script_run(run, version), True
     run.answer(version, step_id, answer, env.now)
-    await _ended(run, uow, env)
+    await _ended(run, version, uow, env)
     await repo.save_run(run)
     await uow.commit()
     return messages.script_run(run, version), False
@@ -220,7 +222,7 @@ async def abandon_run(run_id: str, reason: str, uow: UnitOfWork, env: Env) -> tu
     if run.state is RunState.ABANDONED and run.abandon_reason == reason:
         return messages.script_run(run, version), True
     run.abandon(reason, env.now)
-    await _ended(run, uow, env)
+    await _ended(run, version, uow, env)
     await repo.save_run(run)
     await uow.commit()
     return messages.script_run(run, version), False
@@ -231,8 +233,9 @@ async def get_run(run_id: str, uow: UnitOfWork) -> spb.ScriptRun:
     return messages.script_run(run, version)
 
 
-async def _ended(run: Run, uow: UnitOfWork, env: Env) -> None:
-    """A run that has ended (not a rehearsal) is logged as the customer's interaction and counted."""
+async def _ended(run: Run, version: Version, uow: UnitOfWork, env: Env) -> None:
+    """A run that has ended (not a rehearsal) is logged as the customer's interaction, its captured
+    answers are told as the customer's traits, and it is counted."""
     if run.state is RunState.IN_PROGRESS or run.rehearsal:
         return
     outcome = "completed" if run.state is RunState.COMPLETED else "abandoned"
@@ -252,6 +255,18 @@ async def _ended(run: Run, uow: UnitOfWork, env: Env) -> None:
         env,
     )
     run.interaction_id = entry.id
+    traits = run.traits(version)
+    if traits:
+        uow.emit(
+            ev.CustomerTraitsCaptured(
+                customer_id=run.customer_id,
+                traits=[ev.CustomerTraitsCaptured.Trait(name=n, value=v) for n, v in sorted(traits.items())],
+                run_id=run.id,
+                script_id=run.script_id,
+                capture_time=ts(run.ended_at),
+            ),
+            run.customer_id,
+        )
     await ScriptRepository(uow.session).tally(run.script_id, run.version, tally(run))
 
 

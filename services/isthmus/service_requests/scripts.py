@@ -32,6 +32,7 @@ MAX_VALUE = 64
 MAX_ENTRIES = 1000
 TIERS = ("A", "B", "C")
 STEP_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+TRAIT = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # "{{" and "}}" are braces; "{name}" a placeholder.
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 PLACEHOLDERS = ("customer_name", "tier", "open_complaints")
@@ -59,6 +60,7 @@ class Step:
     next_step_id: str = ""
     pitch: bool = False
     tiers: tuple[str, ...] = ()
+    capture: str = ""  # the trait the answer given here is kept as
 
     @property
     def statement(self) -> bool:
@@ -86,7 +88,7 @@ class Step:
         out: dict[str, Any] = {"step_id": self.step_id, "prompt": self.prompt}
         if self.answers:
             out["answers"] = [{k: v for k, v in vars(a).items() if v} for a in self.answers]
-        for name in ("free_text", "next_step_id", "pitch"):
+        for name in ("free_text", "next_step_id", "pitch", "capture"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
         if self.tiers:
@@ -103,6 +105,7 @@ class Step:
             next_step_id=data.get("next_step_id", ""),
             pitch=bool(data.get("pitch")),
             tiers=tuple(data.get("tiers", ())),
+            capture=data.get("capture", ""),
         )
 
 
@@ -188,6 +191,10 @@ def _check_step(v: Violations, p: str, step: Step, known: set[str]) -> None:
             v.add(f"{q}.end", "an answer leads to a step or ends the run, not both")
     if step.next_step_id and step.next_step_id not in known:
         v.add(f"{p}.next_step_id", f"names no step of the script ({step.next_step_id!r})")
+    if step.capture and not TRAIT.fullmatch(step.capture):
+        v.add(f"{p}.capture", "must be 1-64 lower-case letters, digits or '_', starting with a letter")
+    elif step.capture and not step.answers:
+        v.add(f"{p}.capture", "only an answer chosen from the step's answers is kept as a trait")
     for k, tier in enumerate(step.tiers):
         if tier not in TIERS:
             v.add(f"{p}.tiers[{k}]", f"{tier!r} is not a value tier ({', '.join(TIERS)})")
@@ -449,6 +456,16 @@ class Run:
         self.state = RunState.ABANDONED
         self.abandon_reason = reason
         self.ended_at = now
+
+    def traits(self, script: Version) -> dict[str, str]:
+        """The answers standing at steps that capture them, by trait name (a later step's answer to
+        the same name wins)."""
+        captures = {s.step_id: s.capture for s in script.steps if s.capture}
+        return {
+            captures[e.step_id]: e.answer
+            for e in self.entries
+            if e.kind is EntryKind.ANSWERED and e.step_id in captures
+        }
 
     def transcript(self) -> str:
         """The run as the customer's interaction records it: each step said and what came of it."""

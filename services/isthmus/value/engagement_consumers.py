@@ -17,6 +17,7 @@ the co-purchase counts of its orders (``affinity_store.Counts``).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -62,6 +63,7 @@ SERVICE_EVENTS = (
     "service_requests.ServiceRequestResolved",
     "service_requests.ServiceRequestClosed",
     "service_requests.ContactSuppressionChanged",
+    "service_requests.CustomerTraitsCaptured",
 )
 LOYALTY_EVENTS = ("loyalty.TierChanged",)
 VALUE_EVENTS = (
@@ -83,6 +85,8 @@ VALUE_FIELDS = (
     "credit_rank",
 )
 ATTRIBUTION = rules.DEFAULT_ATTRIBUTION
+# A trait name as scripts capture it; anything else in an event is ignored.
+_TRAIT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _OPEN = {
     service_request_pb2.SERVICE_REQUEST_STATE_NEW,
     service_request_pb2.SERVICE_REQUEST_STATE_OPEN,
@@ -184,6 +188,7 @@ async def on_customer_event(e: Engagement, message: Any) -> None:
                 "postal_code": "",
                 "birth_date": None,
                 "order_dates": "[]",
+                "traits": "{}",
             },
         )
 
@@ -279,6 +284,13 @@ async def on_service_event(
         await e.change_profile(message.customer_id, {"suppressed": bool(message.suppressed)})
         if message.suppressed:
             await e.withdraw_due_later(message.customer_id, "contact suppressed", e.clock())
+        return
+    if isinstance(message, service_requests_pb2.CustomerTraitsCaptured):
+        row = await e._profile_row(message.customer_id, create=True)
+        assert row is not None
+        traits = dict(jsoncodec.loads(row["traits"]))
+        traits.update((t.name, t.value) for t in message.traits if _TRAIT_NAME.fullmatch(t.name))
+        await e.change_profile(message.customer_id, {"traits": jsoncodec.dumps(dict(sorted(traits.items())))})
         return
     case = message.service_request
     if case.kind != service_request_pb2.SERVICE_REQUEST_KIND_COMPLAINT:

@@ -46,6 +46,7 @@ def fresh_profile(customer_id: str, now: datetime) -> dict[str, Any]:
         "birth_date": None,
         "loyalty_tier": "",
         "value_tier": "",
+        "traits": "{}",
         "merged_into": None,
         "erased": False,
         "update_time": now,

@@ -455,6 +455,7 @@ _COLUMN_FIELDS = {
     "postal_code": ("postal_code",),
     "loyalty_tier": ("loyalty_tier",),
     "value_tier": ("tier",),
+    "traits": (segments.TRAITS,),
 }
 
 
@@ -480,6 +481,7 @@ def _profile(row: Mapping[str, Any], facts: Mapping[str, Any], today: date) -> s
         "postal_code": row["postal_code"],
         "loyalty_tier": row["loyalty_tier"],
         "tier": row["value_tier"],
+        "traits": jsoncodec.loads(row["traits"]),
     }
     values.update(facts)
     return segments.Profile(**values)

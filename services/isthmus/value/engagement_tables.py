@@ -45,6 +45,7 @@ engagement_profiles = Table(
     Column("birth_date", Date, nullable=True),
     Column("loyalty_tier", String(64), nullable=False),
     Column("value_tier", String(8), nullable=False),
+    Column("traits", Text, nullable=False),  # JSON object: trait name -> the answer captured
     Column("merged_into", String(64), nullable=True, index=True),
     Column("erased", Boolean, nullable=False),
     Column("update_time", _TS, nullable=False),

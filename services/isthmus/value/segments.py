@@ -10,8 +10,10 @@ stored, diffed and shown back without code::
     ]}
 
 A node is ``{"all": [...]}``, ``{"any": [...]}``, ``{"not": node}`` or a condition
-``{"field", "op", "value"}`` over one field of :class:`Profile`. Published versions never change: editing a
-published segment makes the next version, and members are re-evaluated against it when it is published.
+``{"field", "op", "value"}`` over one field of :class:`Profile`, or over one of the customer's traits
+(``"traits.heard_from"``: an answer an agent's script captured; text, "" when never captured).
+Published versions never change: editing a published segment makes the next version, and members are
+re-evaluated against it when it is published.
 
 Membership is kept per customer: each event that changes a profile evaluates the published segments that
 read a changed field, and the difference from the stored membership is what enters and leaves
@@ -21,8 +23,9 @@ read a changed field, and the difference from the stored membership is what ente
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -70,6 +73,8 @@ class Profile:
     loyalty_tier: str = ""
     suppressed: bool = False
     open_complaints: int = 0
+    # Answers agents' scripts captured (service_requests.CustomerTraitsCaptured), by trait name.
+    traits: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def rfm(self) -> str:
@@ -103,6 +108,19 @@ FIELDS: dict[str, FieldKind] = {
 
 # The fields a profile field is derived from, so "rfm" is re-read when a score changes.
 _DERIVED = {"rfm": ("recency_score", "frequency_score", "monetary_score")}
+# "traits.NAME": a trait captured by an agent's script (the names scripts' steps may capture).
+TRAITS = "traits"
+_TRAIT = re.compile(r"traits\.([a-z][a-z0-9_]{0,63})")
+
+
+def kind_of(name: object) -> FieldKind | None:
+    """The kind of a rule's field: a profile field's, text for a trait; None for neither."""
+    if not isinstance(name, str):
+        return None
+    if name in FIELDS:
+        return FIELDS[name]
+    return FieldKind.TEXT if _TRAIT.fullmatch(name) else None
+
 
 OPERATORS: dict[FieldKind, frozenset[str]] = {
     FieldKind.NUMBER: frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "between", "is_set"}),
@@ -122,11 +140,17 @@ class Condition:
     value: Any
 
     def fields(self) -> frozenset[str]:
+        if self.field.startswith(TRAITS + "."):
+            return frozenset({TRAITS})  # the profile's traits change as one field
         return frozenset({self.field, *_DERIVED.get(self.field, ())})
 
     def matches(self, profile: Profile) -> bool:
-        actual = getattr(profile, self.field)
-        kind = FIELDS[self.field]
+        if self.field.startswith(TRAITS + "."):
+            actual: Any = profile.traits.get(self.field.removeprefix(TRAITS + "."), "")
+        else:
+            actual = getattr(profile, self.field)
+        kind = kind_of(self.field)
+        assert kind is not None
         if kind is FieldKind.NUMBER:
             return _number(self.op, actual, self.value)
         if kind is FieldKind.TEXT:
@@ -285,12 +309,16 @@ def _condition(data: Mapping[str, Any], path: str, problems: list[tuple[str, str
         return None
     name = data.get("field")
     op = data.get("op")
-    if name not in FIELDS:
+    kind = kind_of(name)
+    if kind is None:
         problems.append(
-            (f"{path}.field", f"{name!r} is not a profile field; one of {', '.join(sorted(FIELDS))}")
+            (
+                f"{path}.field",
+                f"{name!r} is not a profile field; one of {', '.join(sorted(FIELDS))}, or traits.NAME",
+            )
         )
         return None
-    kind = FIELDS[name]
+    assert isinstance(name, str)
     if op not in OPERATORS[kind]:
         problems.append(
             (f"{path}.op", f"{op!r} does not apply to {name}; one of {', '.join(sorted(OPERATORS[kind]))}")

@@ -35,6 +35,8 @@ from isthmus_client.api.events.v1 import orders_pb2 as order_events
 from isthmus_client.api.events.v1 import service_requests_pb2 as sr_events
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2, orders_pb2_grpc
 from isthmus_client.api.service_requests.v1 import (
+    scripts_pb2,
+    scripts_pb2_grpc,
     service_request_pb2,
     service_requests_pb2,
     service_requests_pb2_grpc,
@@ -786,3 +788,69 @@ async def test_publishing_a_segment_and_testing_its_campaigns_cost_the_same_stat
         return publishing, testing, len(customers)
 
     assert (await audience(few, f"few-{tag}"))[:2] == (await audience(many, f"many-{tag}"))[:2]
+
+
+async def test_an_agents_script_captures_a_trait_that_moves_the_customer_into_a_segment(
+    value_hub: Hub,
+) -> None:
+    """First-time-buyer information captured on the phone: the script's answer becomes the customer's
+    trait (service_requests.CustomerTraitsCaptured, through RabbitMQ), which a segment tests."""
+    v = value_hub
+    scripts = scripts_pb2_grpc.ScriptServiceStub(v.channel)
+    heard = scripts_pb2.ScriptStep(
+        step_id="heard",
+        prompt="Where did you hear of us?",
+        capture="heard_from",
+        answers=[scripts_pb2.ScriptAnswer(value="tv"), scripts_pb2.ScriptAnswer(value="friend")],
+    )
+    script = (
+        await scripts.CreateScript(scripts_pb2.CreateScriptRequest(name="Welcome", steps=[heard]))
+    ).script
+    await scripts.PublishScript(scripts_pb2.PublishScriptRequest(script_id=script.script_id, version=1))
+    rule = '{"field": "traits.heard_from", "op": "eq", "value": "TV"}'
+    segment = (await v.segments.CreateSegment(pb.CreateSegmentRequest(name="Heard on TV", rule=rule))).segment
+    await v.segments.PublishSegment(pb.PublishSegmentRequest(segment_id=segment.segment_id))
+
+    viewer, friend, rehearsed = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    for customer, answer, rehearsal in (
+        (viewer, "tv", False),
+        (friend, "friend", False),
+        (rehearsed, "tv", True),
+    ):
+        run = (
+            await scripts.StartScriptRun(
+                scripts_pb2.StartScriptRunRequest(
+                    script_id=script.script_id,
+                    customer_id=customer,
+                    direction=service_request_pb2.DIRECTION_INBOUND,
+                    version=1,
+                    rehearsal=rehearsal,
+                )
+            )
+        ).run
+        await scripts.AnswerScriptStep(
+            scripts_pb2.AnswerScriptStepRequest(run_id=run.run_id, step_id="heard", answer=answer)
+        )
+    await v.settle()
+
+    entered = {e.customer_id for e in v.of(value_pb2.SegmentEntered) if e.segment_id == segment.segment_id}
+    assert entered == {viewer}  # a rehearsal captures nothing
+    members = await v.segments.ListSegmentMembers(pb.ListSegmentMembersRequest(segment_id=segment.segment_id))
+    assert [m.customer_id for m in members.segment_members] == [viewer]
+
+    # Asked again, the viewer says a friend told them: the later answer replaces the trait.
+    run = (
+        await scripts.StartScriptRun(
+            scripts_pb2.StartScriptRunRequest(
+                script_id=script.script_id,
+                customer_id=viewer,
+                direction=service_request_pb2.DIRECTION_INBOUND,
+            )
+        )
+    ).run
+    await scripts.AnswerScriptStep(
+        scripts_pb2.AnswerScriptStepRequest(run_id=run.run_id, step_id="heard", answer="friend")
+    )
+    await v.settle()
+    left = {e.customer_id for e in v.of(value_pb2.SegmentLeft) if e.segment_id == segment.segment_id}
+    assert left == {viewer}

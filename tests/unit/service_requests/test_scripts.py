@@ -253,3 +253,32 @@ def test_erasure_keeps_the_path_and_drops_what_the_customer_said() -> None:
         ("listen", "[erased]", "[erased]"),
         ("vip", "[erased]", ""),  # skipped (tier B), its prompt gone too
     ]
+
+
+def test_a_captured_answer_is_a_trait_and_only_a_chosen_one_can_be() -> None:
+    steps = (
+        Step(
+            "heard",
+            "Where did you hear of us?",
+            answers=(Answer("tv", next_step_id="more"), Answer("friend", next_step_id="more")),
+            capture="heard_from",
+        ),
+        Step("more", "Tell me more", free_text=True, next_step_id="again"),
+        Step("again", "And today?", answers=(Answer("tv"), Answer("web")), capture="heard_from"),
+    )
+    assert faults(steps) == []
+    run, version = run_of(steps)
+    run.answer(version, "heard", "friend", NOW)
+    run.answer(version, "more", "my neighbour", NOW)
+    assert run.traits(version) == {"heard_from": "friend"}
+    run.answer(version, "again", "web", NOW)
+    assert run.traits(version) == {"heard_from": "web"}  # the later step's answer wins
+
+    bad = (
+        Step("a", "A", free_text=True, capture="notes", next_step_id="b"),
+        Step("b", "B", answers=(Answer("x"),), capture="Bad-Name"),
+    )
+    assert faults(bad) == [
+        ("steps[0].capture", "only an answer chosen from the step's answers is kept as a trait"),
+        ("steps[1].capture", "must be 1-64 lower-case letters, digits or '_', starting with a letter"),
+    ]

@@ -187,3 +187,27 @@ def test_dry_run_counts_matches_and_samples_a_few() -> None:
     result = dry_run(rule, profiles, sample_size=4)
     assert (result.matched, result.evaluated) == (10, 30)
     assert result.sample == ("c0", "c3", "c6", "c9")
+
+
+def test_a_trait_captured_by_a_script_is_text_to_a_rule() -> None:
+    rule = parse_rule({"field": "traits.heard_from", "op": "in", "value": ["TV", "radio"]})
+    assert rule.matches(profile(traits={"heard_from": "tv"}))
+    assert not rule.matches(profile(traits={"heard_from": "friend"}))
+    assert not rule.matches(profile())  # never captured: ""
+    by_trait = published("s-trait", {"field": "traits.heard_from", "op": "eq", "value": "tv"})
+    by_tier = published("s-tier", {"field": "tier", "op": "eq", "value": "A"})
+    assert relevant([by_trait, by_tier], ["traits"]) == [by_trait]
+    assert describe(rule) == "traits.heard_from in ['radio', 'tv']"
+
+
+@pytest.mark.parametrize("name", ["traits.", "traits.Heard", "traits.a-b", "trait.x", "traits.x.y", 7])
+def test_a_trait_field_must_be_a_trait_name(name: object) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        parse_rule({"field": name, "op": "eq", "value": "tv"})
+    assert caught.value.field.endswith("field") and "traits.NAME" in caught.value.message
+
+
+def test_a_trait_takes_text_operators_only() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        parse_rule({"field": "traits.heard_from", "op": "gt", "value": 3})
+    assert caught.value.field.endswith(".op") or caught.value.field == "op"

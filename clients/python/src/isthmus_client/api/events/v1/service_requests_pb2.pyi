@@ -107,3 +107,24 @@ class TracerIssued(_message.Message):
     order_id: str
     shipment: _service_request_pb2.Shipment
     def __init__(self, service_request: _Optional[_Union[_service_request_pb2.ServiceRequest, _Mapping]] = ..., order_id: _Optional[str] = ..., shipment: _Optional[_Union[_service_request_pb2.Shipment, _Mapping]] = ...) -> None: ...
+
+class CustomerTraitsCaptured(_message.Message):
+    __slots__ = ("customer_id", "traits", "run_id", "script_id", "capture_time")
+    class Trait(_message.Message):
+        __slots__ = ("name", "value")
+        NAME_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        name: str
+        value: str
+        def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    TRAITS_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    traits: _containers.RepeatedCompositeFieldContainer[CustomerTraitsCaptured.Trait]
+    run_id: str
+    script_id: str
+    capture_time: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., traits: _Optional[_Iterable[_Union[CustomerTraitsCaptured.Trait, _Mapping]]] = ..., run_id: _Optional[str] = ..., script_id: _Optional[str] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

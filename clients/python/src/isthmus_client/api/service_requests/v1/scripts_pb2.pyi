@@ -48,7 +48,7 @@ class ScriptAnswer(_message.Message):
     def __init__(self, value: _Optional[str] = ..., label: _Optional[str] = ..., next_step_id: _Optional[str] = ..., end: _Optional[bool] = ...) -> None: ...
 
 class ScriptStep(_message.Message):
-    __slots__ = ("step_id", "prompt", "answers", "free_text", "next_step_id", "pitch", "tiers")
+    __slots__ = ("step_id", "prompt", "answers", "free_text", "next_step_id", "pitch", "tiers", "capture")
     STEP_ID_FIELD_NUMBER: _ClassVar[int]
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     ANSWERS_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,7 @@ class ScriptStep(_message.Message):
     NEXT_STEP_ID_FIELD_NUMBER: _ClassVar[int]
     PITCH_FIELD_NUMBER: _ClassVar[int]
     TIERS_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_FIELD_NUMBER: _ClassVar[int]
     step_id: str
     prompt: str
     answers: _containers.RepeatedCompositeFieldContainer[ScriptAnswer]
@@ -63,7 +64,8 @@ class ScriptStep(_message.Message):
     next_step_id: str
     pitch: bool
     tiers: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, step_id: _Optional[str] = ..., prompt: _Optional[str] = ..., answers: _Optional[_Iterable[_Union[ScriptAnswer, _Mapping]]] = ..., free_text: _Optional[bool] = ..., next_step_id: _Optional[str] = ..., pitch: _Optional[bool] = ..., tiers: _Optional[_Iterable[str]] = ...) -> None: ...
+    capture: str
+    def __init__(self, step_id: _Optional[str] = ..., prompt: _Optional[str] = ..., answers: _Optional[_Iterable[_Union[ScriptAnswer, _Mapping]]] = ..., free_text: _Optional[bool] = ..., next_step_id: _Optional[str] = ..., pitch: _Optional[bool] = ..., tiers: _Optional[_Iterable[str]] = ..., capture: _Optional[str] = ...) -> None: ...
 
 class ScriptVersion(_message.Message):
     __slots__ = ("version", "steps", "actor", "create_time", "note")
