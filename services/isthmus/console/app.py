@@ -20,7 +20,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from isthmus.console import connectors, customers, operations, privacy, quality, reviews, signin, stock
+from isthmus.console import (
+    connectors,
+    customers,
+    operations,
+    privacy,
+    quality,
+    reviews,
+    scripts,
+    signin,
+    stock,
+)
 from isthmus.console.backend import Backend
 from isthmus.console.session import Sealer
 from isthmus.console.settings import ConsoleSettings
@@ -29,7 +39,7 @@ from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.connectors.v1 import connectors_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2, records_pb2
 from isthmus_client.api.orders.v1 import order_pb2
-from isthmus_client.api.service_requests.v1 import service_request_pb2
+from isthmus_client.api.service_requests.v1 import scripts_pb2, service_request_pb2
 
 _ENUMS: dict[str, Any] = {
     name: getattr(module, name)
@@ -50,7 +60,11 @@ _ENUMS: dict[str, Any] = {
         ),
         (customer360_pb2, ("TimelineEntryKind",)),
         (order_pb2, ("OrderChannel", "OrderState")),
-        (service_request_pb2, ("ServiceRequestKind", "ServiceRequestState", "Priority", "Channel")),
+        (
+            service_request_pb2,
+            ("ServiceRequestKind", "ServiceRequestState", "Priority", "Channel", "Direction"),
+        ),
+        (scripts_pb2, ("ScriptRunState", "ScriptEntryKind")),
         (connectors_pb2, ("SyncRunState",)),
         (common_pb2, ("ValueTier", "CreditRank")),
     )
@@ -157,9 +171,16 @@ def create_app(settings: ConsoleSettings, *, oidc: Any = None) -> Starlette:
         Route("/customers/{customer_id}/history", page(customers.history)),
         Route("/customers/{customer_id}/merge", page(customers.merge), methods=["POST"]),
         Route("/customers/{customer_id}/unmerge", page(customers.unmerge), methods=["POST"]),
+        Route("/customers/{customer_id}/scripts", page(customers.follow_script), methods=["POST"]),
         Route("/customers/{customer_id}/privacy", page(privacy.privacy)),
         Route("/customers/{customer_id}/export", page(privacy.export), methods=["POST"]),
         Route("/customers/{customer_id}/erase", page(privacy.erase), methods=["POST"]),
+        Route("/script-runs/{run_id}", page(scripts.run), methods=["GET"]),
+        Route("/script-runs/{run_id}/answer", page(scripts.answer), methods=["POST"]),
+        Route("/script-runs/{run_id}/back", page(scripts.back), methods=["POST"]),
+        Route("/script-runs/{run_id}/abandon", page(scripts.abandon), methods=["POST"]),
+        Route("/scripts", page(scripts.scripts)),
+        Route("/scripts/{script_id}", page(scripts.script)),
         Route("/operations/events", page(operations.events)),
         Route("/operations/events/replay", page(operations.replay), methods=["POST"]),
         Route("/operations/events/discard", page(operations.discard), methods=["POST"]),

@@ -22,6 +22,7 @@ from isthmus_client.api.customers.v1.customers_pb2_grpc import CustomerMasterSer
 from isthmus_client.api.loyalty.v1.loyalty_pb2_grpc import LoyaltyServiceStub
 from isthmus_client.api.operations.v1.operations_pb2_grpc import OperationsServiceStub
 from isthmus_client.api.orders.v1.orders_pb2_grpc import OrderServiceStub
+from isthmus_client.api.service_requests.v1.scripts_pb2_grpc import ScriptServiceStub
 from isthmus_client.api.service_requests.v1.service_requests_pb2_grpc import ServiceRequestServiceStub
 
 TIMEOUT = 10.0  # seconds: a page waits no longer than this for any one call
@@ -105,6 +106,10 @@ class Caller:
     @property
     def service_requests(self) -> ServiceRequestServiceStub:
         return ServiceRequestServiceStub(self.backend.channel("service-requests"))
+
+    @property
+    def scripts(self) -> ScriptServiceStub:
+        return ScriptServiceStub(self.backend.channel("service-requests"))
 
     @property
     def loyalty(self) -> LoyaltyServiceStub:

@@ -1,4 +1,5 @@
-"""Customers: search, the 360, the history of merges and unmerges, merge two, unmerge one."""
+"""Customers: search, the 360, the history of merges and unmerges, merge two, unmerge one, follow a
+script with one."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from starlette.responses import Response
 from isthmus.console.web import Ctx, refusal
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as srpb
 
 SEARCH_PAGE = 25
 HISTORY_PAGE = 25
 TIMELINE_PAGE = 20
+SCRIPTS_PAGE = 100
+# Who called whom, as the "Follow a script" form asks it.
+DIRECTIONS = {"inbound": srpb.DIRECTION_INBOUND, "outbound": srpb.DIRECTION_OUTBOUND}
 
 
 async def search(ctx: Ctx) -> Response:
@@ -105,6 +111,7 @@ async def customer360(ctx: Ctx) -> Response:
     full_call = ctx.caller.customers.GetCustomer(
         api.GetCustomerRequest(customer_id=customer_id, view=pb.CUSTOMER_VIEW_FULL), **options
     )
+    follow_call = _scripts_to_follow(ctx)
     if token:
         page_call = ctx.caller.customers.ListTimelineEntries(
             api.ListTimelineEntriesRequest(
@@ -112,11 +119,11 @@ async def customer360(ctx: Ctx) -> Response:
             ),
             **options,
         )
-        view_answer, full, page = await asyncio.gather(view_call, full_call, page_call)
+        view_answer, full, page, follow = await asyncio.gather(view_call, full_call, page_call, follow_call)
         view, customer = view_answer.customer360, full.customer
         timeline, next_token = list(page.timeline_entries), page.next_page_token
     else:
-        view_answer, full = await asyncio.gather(view_call, full_call)
+        view_answer, full, follow = await asyncio.gather(view_call, full_call, follow_call)
         view, customer = view_answer.customer360, full.customer
         timeline, next_token = list(view.timeline), view.timeline_next_page_token
     restorable: list[str] = []
@@ -136,7 +143,62 @@ async def customer360(ctx: Ctx) -> Response:
         else "",
         restorable=restorable,
         can_admin=ctx.caller.can("customers:admin"),
+        can_follow=_may_follow(ctx),
+        scripts=follow[0],
+        scripts_error=follow[1],
     )
+
+
+def _may_follow(ctx: Ctx) -> bool:
+    # Listing the scripts is a read, starting a run a write: the form needs both.
+    return ctx.caller.can("service_requests:write") and ctx.caller.can("service_requests:read")
+
+
+async def _scripts_to_follow(ctx: Ctx) -> tuple[list[spb.Script], str]:
+    """The published scripts an agent may follow with the customer, or why they cannot be listed; the
+    360 shows either way."""
+    if not _may_follow(ctx):
+        return [], ""
+    request = spb.ListScriptsRequest(published_only=True, page_size=SCRIPTS_PAGE)
+    try:
+        page = await ctx.caller.scripts.ListScripts(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        return [], refusal(exc)
+    return list(page.scripts), ""
+
+
+def display_name(customer: pb.Customer) -> str:
+    """The customer's name as the pages show it (the ``person`` macro), blank when they have none."""
+    given = f"{customer.name.given_name} {customer.name.family_name}".strip()
+    return customer.name.full_name or given or customer.company
+
+
+async def follow_script(ctx: Ctx) -> Response:
+    ctx.caller.require("service_requests:write")
+    customer_id = ctx.request.path_params["customer_id"]
+    direction = DIRECTIONS.get(ctx.field("direction"))
+    if direction is None:
+        return ctx.redirect(f"/customers/{customer_id}", flash="Say who called: the customer, or we.")
+    found = await ctx.caller.customers.GetCustomer(
+        api.GetCustomerRequest(customer_id=customer_id, view=pb.CUSTOMER_VIEW_BASIC),
+        **ctx.caller.call_options(),
+    )
+    request = spb.StartScriptRunRequest(
+        script_id=ctx.field("script_id"),
+        customer_id=customer_id,
+        service_request_id=ctx.field("service_request_id"),
+        customer_name=display_name(found.customer),
+        direction=direction,
+        actor=ctx.caller.actor,
+        request_id=_request_id(ctx),
+    )
+    try:
+        done = await ctx.caller.scripts.StartScriptRun(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in _REFUSALS:
+            return ctx.redirect(f"/customers/{customer_id}", flash=f"Not started: {refusal(exc)}")
+        raise
+    return ctx.redirect(f"/script-runs/{done.run.run_id}")
 
 
 async def history(ctx: Ctx) -> Response:
