@@ -41,6 +41,7 @@ CONSUMES = (
     ("customers", consumers.ROUTING_KEYS),
     ("orders", consumers.ORDER_KEYS),
     ("value-tiers", consumers.TIER_KEYS),
+    ("campaign-calls", consumers.CALL_KEYS),
 )
 
 

@@ -15,18 +15,22 @@ from typing import Any
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from isthmus.kernel.timestamps import from_ts
 from isthmus.platform.events import Event, record_event
 from isthmus.service_requests.domain import ERASED, Shipment
 from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.script_store import ScriptRepository
+from isthmus.service_requests.scripts import Call, CallState
 from isthmus.service_requests.settings import VALUE_TIERS
 from isthmus.service_requests.store import Repository, UnitOfWork
 from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import customers_pb2, orders_pb2, value_pb2
 
 ROUTING_KEYS = ("customers.CustomersMerged", "customers.CustomerUnmerged", "customers.CustomerErased")
 ORDER_KEYS = ("orders.OrderPlaced", "orders.OrderShipped")
 TIER_KEYS = ("value.CustomerTierChanged",)
+CALL_KEYS = ("value.CampaignMessageRequested", "value.CampaignMessageWithdrawn")
 
 
 async def customers_merged(uow: UnitOfWork, event: customers_pb2.CustomersMerged, now: datetime) -> None:
@@ -56,7 +60,11 @@ async def customer_erased(uow: UnitOfWork, event: customers_pb2.CustomerErased, 
         sr.erase_personal_data(now)
     await uow.repo.save_many(erased)
     await uow.repo.erase_interactions(event.customer_id, ERASED)
-    await ScriptRepository(uow.session).erase_runs(event.customer_id, ERASED)
+    scripts = ScriptRepository(uow.session)
+    await scripts.erase_runs(event.customer_id, ERASED)
+    for call in await scripts.calls_of(event.customer_id):
+        if call.withdraw("customer erased"):
+            await scripts.save_call(call, CallState.WAITING)
     await uow.repo.forget_tier(event.customer_id)
     await uow.record_events()
 
@@ -94,7 +102,36 @@ async def tier_changed(uow: UnitOfWork, event: value_pb2.CustomerTierChanged, at
         await uow.repo.put_tier(event.customer_id, tier, at)
 
 
+async def call_requested(uow: UnitOfWork, event: value_pb2.CampaignMessageRequested, now: datetime) -> None:
+    """A campaign asks the call center to call a customer (the PHONE channel; the template names the
+    script): the call joins the outbound list. Other channels are other delivery systems'."""
+    if event.channel != records_pb2.CONSENT_CHANNEL_PHONE:
+        return
+    due = from_ts(event.send_after_time) if event.HasField("send_after_time") else now
+    call = Call(
+        event.message_id,
+        event.campaign_id,
+        event.customer_id,
+        event.template_id,
+        due_at=due,
+        requested_at=now,
+        reference=event.reference,
+    )
+    await ScriptRepository(uow.session).add_call(call)
+
+
+async def call_withdrawn(uow: UnitOfWork, event: value_pb2.CampaignMessageWithdrawn, now: datetime) -> None:
+    """The campaign takes its request back (a complaint opened meanwhile): a call not yet made is not
+    to be made."""
+    scripts = ScriptRepository(uow.session)
+    call = await scripts.call(event.message_id, lock=True)
+    if call is not None and call.withdraw(event.reason or "withdrawn by the campaign"):
+        await scripts.save_call(call, CallState.WAITING)
+
+
 _HANDLERS: dict[str, Callable[[UnitOfWork, Any, datetime], Any]] = {
+    "value.CampaignMessageRequested": call_requested,
+    "value.CampaignMessageWithdrawn": call_withdrawn,
     "orders.OrderPlaced": order_placed,
     "orders.OrderShipped": order_shipped,
     "customers.CustomersMerged": customers_merged,

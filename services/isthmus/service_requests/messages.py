@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from isthmus.kernel.timestamps import duration, ts
 from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, Shipment, State
-from isthmus.service_requests.scripts import Entry, Run, Script, Step, Version
+from isthmus.service_requests.scripts import Call, Entry, Run, Script, Step, Version
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
@@ -194,4 +194,21 @@ def script_run(run: Run, version: Version) -> spb.ScriptRun:
         abandon_reason=run.abandon_reason,
         channel=f"CHANNEL_{run.channel}",
         direction=f"DIRECTION_{run.direction}",
+        call_id=run.call_id,
+    )
+
+
+def call(c: Call) -> spb.Call:
+    return spb.Call(
+        call_id=c.id,
+        campaign_id=c.campaign_id,
+        customer_id=c.customer_id,
+        script_id=c.script_id,
+        state=f"CALL_STATE_{c.state}",
+        due_time=ts(c.due_at),
+        attempts=c.attempts,
+        run_id=c.run_id,
+        note=c.note,
+        reference=c.reference,
+        request_time=ts(c.requested_at),
     )

@@ -13,7 +13,7 @@ from isthmus.service_requests import script_handlers as sh
 from isthmus.service_requests.api import MAX_ID, Writes, actor, page_size_of
 from isthmus.service_requests.domain import Channel, Direction
 from isthmus.service_requests.metrics import case_figures
-from isthmus.service_requests.scripts import Answer, Step, check_steps
+from isthmus.service_requests.scripts import Answer, CallState, Step, check_steps
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
@@ -134,6 +134,7 @@ class ScriptServicer(Writes, scripts_pb2_grpc.ScriptServiceServicer):
             service_request_id=v.text("service_request_id", request.service_request_id, limit=MAX_ID),
             customer_name=v.text("customer_name", request.customer_name),
             actor=actor(request.actor),
+            call_id=v.text("call_id", request.call_id, limit=MAX_ID),
         )
         v.guard(lambda: requests.request_id(request))
         v.raise_any()
@@ -181,6 +182,23 @@ class ScriptServicer(Writes, scripts_pb2_grpc.ScriptServiceServicer):
         v.raise_any()
         async with self.uows() as uow:
             return spb.GetScriptRunResponse(run=await sh.get_run(run_id, uow))
+
+    async def ListCalls(
+        self, request: spb.ListCallsRequest, context: grpc.aio.ServicerContext
+    ) -> spb.ListCallsResponse:
+        v = Violations()
+        states = tuple(
+            s
+            for i, value in enumerate(request.states)
+            if (s := v.enum(f"states[{i}]", value, spb.CallState, "CALL_STATE_", CallState)) is not None
+        ) or (CallState.WAITING,)
+        customer_id = v.text("customer_id", request.customer_id, limit=MAX_ID)
+        size = page_size_of(v, request.page_size, default=DEFAULT_PAGE_SIZE)
+        v.raise_any()
+        due_by = self.clock() if request.due_only else None
+        async with self.uows() as uow:
+            found, token = await sh.list_calls(states, due_by, customer_id, size, request.page_token, uow)
+        return spb.ListCallsResponse(calls=[messages.call(c) for c in found], next_page_token=token)
 
     async def GetScriptReport(
         self, request: spb.GetScriptReportRequest, context: grpc.aio.ServicerContext

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.ids import new_uuid
@@ -14,9 +15,20 @@ from isthmus.service_requests import messages
 from isthmus.service_requests.domain import Actor, Channel, Direction
 from isthmus.service_requests.handlers import Env, LogInteraction, log_entry
 from isthmus.service_requests.script_store import ScriptRepository
-from isthmus.service_requests.scripts import EntryKind, Facts, Run, RunState, Script, Step, Version
+from isthmus.service_requests.scripts import (
+    Call,
+    CallState,
+    EntryKind,
+    Facts,
+    Run,
+    RunState,
+    Script,
+    Step,
+    Version,
+)
 from isthmus.service_requests.store import UnitOfWork
 from isthmus_client.api.events.v1 import service_requests_pb2 as ev
+from isthmus_client.api.events.v1 import value_pb2 as value_events
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 
 
@@ -54,6 +66,7 @@ class StartRun:
     service_request_id: str = ""
     customer_name: str = ""
     actor: Actor = field(default_factory=Actor)
+    call_id: str = ""
 
 
 async def _script(repo: ScriptRepository, script_id: str, *, lock: bool = False) -> Script:
@@ -143,8 +156,25 @@ async def _run(repo: ScriptRepository, run_id: str, *, lock: bool = False) -> tu
     return run, version
 
 
+async def _call(repo: ScriptRepository, cmd: StartRun) -> Call:
+    """The campaign's call a run is to make, checked against what the run was started with."""
+    if cmd.rehearsal:
+        raise InvalidArgument("call_id", "a rehearsal makes no call")
+    call = await repo.call(cmd.call_id, lock=True)
+    if call is None:
+        raise NotFound(f"no call {cmd.call_id!r}")
+    if call.script_id != cmd.script_id:
+        raise InvalidArgument("script_id", f"call {call.id} follows script {call.script_id!r}")
+    if call.customer_id != cmd.customer_id:
+        raise InvalidArgument("customer_id", f"call {call.id} is to customer {call.customer_id!r}")
+    if cmd.direction is not Direction.OUTBOUND:
+        raise InvalidArgument("direction", "a campaign's call is OUTBOUND")
+    return call
+
+
 async def start_run(cmd: StartRun, uow: UnitOfWork, env: Env) -> tuple[spb.ScriptRun, bool]:
     repo = ScriptRepository(uow.session)
+    call = await _call(repo, cmd) if cmd.call_id else None
     script = await _script(repo, cmd.script_id)
     if not cmd.version and not script.published_version:
         raise FailedPrecondition(
@@ -180,7 +210,12 @@ async def start_run(cmd: StartRun, uow: UnitOfWork, env: Env) -> tuple[spb.Scrip
         started_at=env.now,
         service_request_id=cmd.service_request_id,
         rehearsal=cmd.rehearsal,
+        call_id=cmd.call_id,
     )
+    if call is not None:
+        was = call.state
+        call.start(run.id)
+        await repo.save_call(call, was)
     run.begin(version, env.now)
     if not run.rehearsal:
         await repo.tally(run.script_id, run.version, Counter({("", "started", ""): 1}))
@@ -255,6 +290,8 @@ async def _ended(run: Run, version: Version, uow: UnitOfWork, env: Env) -> None:
         env,
     )
     run.interaction_id = entry.id
+    if run.call_id:
+        await _call_ended(run, uow)
     traits = run.traits(version)
     if traits:
         uow.emit(
@@ -268,6 +305,44 @@ async def _ended(run: Run, version: Version, uow: UnitOfWork, env: Env) -> None:
             run.customer_id,
         )
     await ScriptRepository(uow.session).tally(run.script_id, run.version, tally(run))
+
+
+async def _call_ended(run: Run, uow: UnitOfWork) -> None:
+    """The call the run made: made (the campaign told the customer was reached, as a delivery system
+    tells it a message was opened), or one more attempt."""
+    repo = ScriptRepository(uow.session)
+    call = await repo.call(run.call_id, lock=True)
+    if call is None or call.run_id != run.id or call.state is not CallState.IN_PROGRESS:
+        return
+    if call.ended(run):
+        uow.emit(
+            value_events.CampaignMessageResponded(
+                message_id=call.id,
+                response=value_events.CampaignMessageResponded.MESSAGE_RESPONSE_OPENED,
+                respond_time=ts(run.ended_at),
+            ),
+            call.id,
+        )
+    await repo.save_call(call, CallState.IN_PROGRESS)
+
+
+async def list_calls(
+    states: tuple[CallState, ...],
+    due_by: datetime | None,
+    customer_id: str,
+    size: int,
+    token: str,
+    uow: UnitOfWork,
+) -> tuple[list[Call], str]:
+    # The token holds whether only due calls are listed, not the instant: the next page reads "now" again.
+    filters = ([s.value for s in states], due_by is not None, customer_id)
+    position = decode_token(token, filters)
+    after = (position.instant("t"), position.text("i")) if position is not None else None
+    found = await ScriptRepository(uow.session).calls(states, due_by, customer_id, size + 1, after)
+    page, more = found[:size], len(found) > size
+    if not more or not page:
+        return page, ""
+    return page, encode_token({"t": page[-1].due_at.isoformat(), "i": page[-1].id}, filters)
 
 
 def tally(run: Run) -> Counter[tuple[str, str, str]]:

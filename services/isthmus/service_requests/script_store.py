@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +12,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import Conflict
+from isthmus.platform.sql import insert_new
 from isthmus.service_requests.domain import Channel, Direction
 from isthmus.service_requests.rows import actor_json, actor_of
 from isthmus.service_requests.scripts import (
+    Call,
+    CallState,
     Entry,
     EntryKind,
     Facts,
@@ -23,9 +27,15 @@ from isthmus.service_requests.scripts import (
     Step,
     Version,
 )
-from isthmus.service_requests.tables import script_runs, script_tallies, script_versions, scripts
+from isthmus.service_requests.tables import (
+    campaign_calls,
+    script_runs,
+    script_tallies,
+    script_versions,
+    scripts,
+)
 
-SC, SV, RN, TL = scripts.c, script_versions.c, script_runs.c, script_tallies.c
+SC, SV, RN, TL, CL = scripts.c, script_versions.c, script_runs.c, script_tallies.c, campaign_calls.c
 _GET_SCRIPT = select(scripts).where(SC.script_id == bindparam("script_id"))
 _LOCK_SCRIPT = _GET_SCRIPT.with_for_update()
 _GET_VERSION = select(script_versions).where(
@@ -33,6 +43,8 @@ _GET_VERSION = select(script_versions).where(
 )
 _GET_RUN = select(script_runs).where(RN.run_id == bindparam("run_id"))
 _LOCK_RUN = _GET_RUN.with_for_update()
+_GET_CALL = select(campaign_calls).where(CL.call_id == bindparam("call_id"))
+_LOCK_CALL = _GET_CALL.with_for_update()
 
 
 class ScriptRepository:
@@ -115,6 +127,46 @@ class ScriptRepository:
             run.erase_personal_data(marker)
             await self.save_run(run)
         return len(runs)
+
+    # -- campaigns' calls ---------------------------------------------------------------------------
+
+    async def add_call(self, call: Call) -> bool:
+        """Adds the call unless a call of its id is there (the same request delivered again)."""
+        return bool(await insert_new(self.session, campaign_calls, [_call_row(call)], "call_id"))
+
+    async def call(self, call_id: str, *, lock: bool = False) -> Call | None:
+        row = (await self.session.execute(_LOCK_CALL if lock else _GET_CALL, {"call_id": call_id})).first()
+        return None if row is None else _call(row)
+
+    async def save_call(self, call: Call, was: CallState) -> None:
+        """Writes the call over the state it was read in: another writer first is ``Conflict``."""
+        result = await self.session.execute(
+            update(campaign_calls).where(CL.call_id == call.id, CL.state == was.value).values(_call_row(call))
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"call {call.id} changed meanwhile: read it again")
+
+    async def calls_of(self, customer_id: str) -> list[Call]:
+        rows = await self.session.execute(select(campaign_calls).where(CL.customer_id == customer_id))
+        return [_call(r) for r in rows]
+
+    async def calls(
+        self,
+        states: Sequence[CallState],
+        due_by: datetime | None,
+        customer_id: str,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> list[Call]:
+        query = select(campaign_calls).where(CL.state.in_([s.value for s in states]))
+        if due_by is not None:
+            query = query.where(CL.due_at <= due_by)
+        if customer_id:
+            query = query.where(CL.customer_id == customer_id)
+        if after is not None:
+            query = query.where(or_(CL.due_at > after[0], and_(CL.due_at == after[0], CL.call_id > after[1])))
+        rows = await self.session.execute(query.order_by(CL.due_at, CL.call_id).limit(limit))
+        return [_call(r) for r in rows]
 
     # -- tallies ----------------------------------------------------------------------------------
 
@@ -226,6 +278,7 @@ def _run_row(r: Run) -> dict[str, Any]:
         "abandon_reason": r.abandon_reason,
         "interaction_id": r.interaction_id,
         "revision": r.revision,
+        "call_id": r.call_id,
     }
 
 
@@ -254,4 +307,38 @@ def _run(row: Any) -> Run:
         abandon_reason=m["abandon_reason"],
         interaction_id=m["interaction_id"],
         revision=m["revision"],
+        call_id=m["call_id"],
+    )
+
+
+def _call_row(c: Call) -> dict[str, Any]:
+    return {
+        "call_id": c.id,
+        "campaign_id": c.campaign_id,
+        "customer_id": c.customer_id,
+        "script_id": c.script_id,
+        "reference": c.reference,
+        "state": c.state.value,
+        "due_at": c.due_at,
+        "requested_at": c.requested_at,
+        "attempts": c.attempts,
+        "run_id": c.run_id,
+        "note": c.note,
+    }
+
+
+def _call(row: Any) -> Call:
+    m = row._mapping
+    return Call(
+        id=m["call_id"],
+        campaign_id=m["campaign_id"],
+        customer_id=m["customer_id"],
+        script_id=m["script_id"],
+        due_at=m["due_at"],
+        requested_at=m["requested_at"],
+        reference=m["reference"],
+        state=CallState(m["state"]),
+        attempts=m["attempts"],
+        run_id=m["run_id"],
+        note=m["note"],
     )

@@ -28,6 +28,7 @@ from isthmus.service_requests.domain import (
 )
 from isthmus.service_requests.rows import case, case_row, interaction, interaction_row
 from isthmus.service_requests.tables import (
+    campaign_calls,
     contact_suppressions,
     customer_moves,
     customer_tiers,
@@ -44,6 +45,7 @@ SR = service_requests.c
 IX = interactions.c
 CS = contact_suppressions.c
 RN = script_runs.c
+CL = campaign_calls.c
 
 # The statements every write runs are built once: a statement built per call (``.values(row)``, a
 # fresh ``where``) costs SQLAlchemy a new cache key and coercions each time, more CPU than the round
@@ -318,6 +320,9 @@ class Repository:
         moved_runs = list(
             (await self.session.execute(select(RN.run_id).where(RN.customer_id == from_id))).scalars()
         )
+        moved_calls = list(
+            (await self.session.execute(select(CL.call_id).where(CL.customer_id == from_id))).scalars()
+        )
         rows = [
             {
                 "merge_id": merge_id,
@@ -327,7 +332,12 @@ class Repository:
                 "to_customer_id": to_id,
                 "moved_at": now,
             }
-            for item, ids in (("case", moved_cases), ("interaction", moved_interactions), ("run", moved_runs))
+            for item, ids in (
+                ("case", moved_cases),
+                ("interaction", moved_interactions),
+                ("run", moved_runs),
+                ("call", moved_calls),
+            )
             for item_id in ids
         ]
         if rows:
@@ -343,6 +353,9 @@ class Repository:
         await self.session.execute(
             update(script_runs).where(RN.customer_id == from_id).values(customer_id=to_id)
         )
+        await self.session.execute(
+            update(campaign_calls).where(CL.customer_id == from_id).values(customer_id=to_id)
+        )
         return moved_cases
 
     async def moves_of(self, merge_id: str, restored_id: str, current_id: str) -> dict[str, list[str]]:
@@ -352,7 +365,7 @@ class Repository:
         )
         if merge_id:
             query = query.where(customer_moves.c.merge_id == merge_id)
-        found: dict[str, list[str]] = {"case": [], "interaction": [], "run": []}
+        found: dict[str, list[str]] = {"case": [], "interaction": [], "run": [], "call": []}
         for item, item_id in await self.session.execute(query):
             found[item].append(item_id)
         return found
@@ -375,6 +388,12 @@ class Repository:
             await self.session.execute(
                 update(script_runs)
                 .where(RN.run_id.in_(chunk), RN.customer_id == from_id)
+                .values(customer_id=to_id)
+            )
+        for chunk in _chunks(moves["call"]):
+            await self.session.execute(
+                update(campaign_calls)
+                .where(CL.call_id.in_(chunk), CL.customer_id == from_id)
                 .values(customer_id=to_id)
             )
 

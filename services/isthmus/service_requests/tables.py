@@ -177,7 +177,7 @@ customer_moves = Table(
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("merge_id", ID, nullable=False),
-    Column("item", String(16), nullable=False),  # "case", "interaction" or "run" (a script's)
+    Column("item", String(16), nullable=False),  # "case", "interaction", "run" (a script's) or "call"
     Column("item_id", ID, nullable=False),
     Column("from_customer_id", ID, nullable=False),
     Column("to_customer_id", ID, nullable=False),
@@ -248,6 +248,7 @@ script_runs = Table(
     Column("abandon_reason", Text, nullable=False, default=""),
     Column("interaction_id", ID, nullable=False, default=""),
     Column("revision", Integer, nullable=False, default=0),
+    Column("call_id", ID, nullable=False, default=""),  # the campaign's call it makes
 )
 
 # A script's figures, counted as each run ends (started as it starts): the report reads these, not
@@ -263,3 +264,23 @@ script_tallies = Table(
     Column("answer", String(64), primary_key=True),
     Column("count", BigInteger, nullable=False),
 )
+
+# The calls campaigns asked for (value.CampaignMessageRequested on the PHONE channel): the call
+# center's outbound list.
+campaign_calls = Table(
+    "campaign_calls",
+    metadata,
+    Column("call_id", ID, primary_key=True),
+    Column("campaign_id", ID, nullable=False),
+    Column("customer_id", ID, nullable=False, index=True),
+    Column("script_id", NAME, nullable=False),
+    Column("reference", Text, nullable=False, default=""),
+    Column("state", String(16), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("run_id", ID, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+)
+# The list: by state, soonest due first.
+Index("ix_campaign_calls_due", campaign_calls.c.state, campaign_calls.c.due_at, campaign_calls.c.call_id)

@@ -17,6 +17,7 @@ from sr_builders import open_request, unique
 
 from isthmus.platform import config, hub
 from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import records_pb2
 from isthmus_client.api.events.v1 import customers_pb2, value_pb2
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
@@ -64,10 +65,10 @@ async def published(service: Any, name: str = "Inbound call") -> spb.Script:
     ).script
 
 
-def start(script: spb.Script, customer: str, **more: Any) -> spb.StartScriptRunRequest:
+def start(script: spb.Script, customer_id: str, **more: Any) -> spb.StartScriptRunRequest:
     fields: dict[str, Any] = {
         "script_id": script.script_id,
-        "customer_id": customer,
+        "customer_id": customer_id,
         "direction": pb.DIRECTION_INBOUND,
         "customer_name": "Ms Roe",
         "actor": AGENT,
@@ -125,6 +126,7 @@ async def test_a_run_skips_the_pitch_for_a_customer_with_an_open_complaint_and_i
     assert "  -> The parcel came broken" in entry.body and "[offer] skipped" in entry.body
     assert entry.author.id == "agent-7" and entry.direction == pb.DIRECTION_INBOUND
     assert entry.duration.ToTimedelta() == timedelta(minutes=3)
+    await service.hub.runtime.bus.drain()
     assert service.events("InteractionLogged")[-1].interaction.interaction_id == run.interaction_id
 
     # Replaying the last answer gives the run as it is; another answer to an ended run is refused.
@@ -396,3 +398,125 @@ async def test_two_answers_at_once_take_one_on_sqlite(tmp_path: Path) -> None:
             assert sum(not isinstance(r, BaseException) for r in results) == 1, results
             got = (await scripts.GetScriptRun(spb.GetScriptRunRequest(run_id=run.run_id))).run
             assert [e.step_id for e in got.entries].count("reason") == 1
+
+
+def phone_call(customer: str, script_id: str, **more: Any) -> value_pb2.CampaignMessageRequested:
+    fields: dict[str, Any] = {
+        "message_id": unique("msg"),
+        "campaign_id": "camp-1",
+        "customer_id": customer,
+        "channel": records_pb2.CONSENT_CHANNEL_PHONE,
+        "template_id": script_id,
+        "reference": "segment:seg-1:1",
+    }
+    return value_pb2.CampaignMessageRequested(**(fields | more))
+
+
+async def calls(service: Any, *states: int, **more: Any) -> list[spb.Call]:
+    request = spb.ListCallsRequest(states=list(states), page_size=500, **more)
+    return list((await service.scripts.ListCalls(request)).calls)
+
+
+@pytest.mark.postgres
+async def test_a_phone_campaign_fills_the_call_list_and_each_call_is_made_with_its_script(
+    service: Any,
+) -> None:
+    script = await published(service)
+    customer = unique("cust")
+    wanted = phone_call(customer, script.script_id)
+    await service.publish(wanted, customer)
+    await service.publish(wanted, customer)  # delivered twice: one call
+    mail = phone_call(customer, script.script_id, channel=records_pb2.CONSENT_CHANNEL_EMAIL)
+    await service.publish(mail, customer)  # another delivery system's
+    later = phone_call(customer, script.script_id)
+    later.send_after_time.FromDatetime(service.clock() + timedelta(days=1))
+    await service.publish(later, customer)
+
+    waiting = await calls(service, customer_id=customer)
+    assert [c.call_id for c in waiting] == [wanted.message_id, later.message_id]  # soonest due first
+    assert waiting[0].state == spb.CALL_STATE_WAITING and waiting[0].script_id == script.script_id
+    assert [c.call_id for c in await calls(service, customer_id=customer, due_only=True)] == [
+        wanted.message_id
+    ]
+
+    def make(**more: Any) -> spb.StartScriptRunRequest:
+        fields = {"direction": pb.DIRECTION_OUTBOUND, "call_id": wanted.message_id, "customer_id": customer}
+        return start(script, **(fields | more))
+
+    for bad, field in (
+        (make(direction=pb.DIRECTION_INBOUND), "direction"),
+        (make(customer_id=unique("cust")), "customer_id"),
+        (make(rehearsal=True, version=1), "call_id"),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await service.scripts.StartScriptRun(bad)
+        assert set(dict(field_violations(refused.value))) == {field}
+
+    # Not reached twice, then reached: made, and the campaign told (as a delivery system tells it).
+    for attempt in (1, 2):
+        run = (await service.scripts.StartScriptRun(make())).run
+        assert run.call_id == wanted.message_id
+        (on_it,) = await calls(service, spb.CALL_STATE_IN_PROGRESS, customer_id=customer)
+        assert on_it.run_id == run.run_id
+        with pytest.raises(grpc.aio.AioRpcError) as busy:
+            await service.scripts.StartScriptRun(make())
+        assert busy.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        await service.scripts.AbandonScriptRun(
+            spb.AbandonScriptRunRequest(run_id=run.run_id, reason="no answer")
+        )
+        (again,) = [c for c in await calls(service, customer_id=customer) if c.call_id == wanted.message_id]
+        assert (again.attempts, again.note) == (attempt, "no answer")
+    run = (await service.scripts.StartScriptRun(make())).run
+    run = await answer(service, await answer(service, run), "order")
+    run = await answer(service, run, "yes")
+    assert run.state == spb.SCRIPT_RUN_STATE_COMPLETED
+    (made,) = await calls(service, spb.CALL_STATE_MADE, customer_id=customer)
+    assert (made.call_id, made.run_id, made.attempts) == (wanted.message_id, run.run_id, 2)
+    await service.hub.runtime.bus.drain()
+    told = [e for e in service.events("CampaignMessageResponded") if e.message_id == wanted.message_id]
+    assert [e.response for e in told] == [value_pb2.CampaignMessageResponded.MESSAGE_RESPONSE_OPENED]
+    with pytest.raises(grpc.aio.AioRpcError) as done:
+        await service.scripts.StartScriptRun(make())
+    assert done.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "is MADE" in (
+        done.value.details() or ""
+    )
+
+
+@pytest.mark.postgres
+async def test_calls_are_withdrawn_given_up_moved_with_merges_and_withdrawn_on_erasure(service: Any) -> None:
+    script = await published(service)
+    customer, survivor = unique("cust"), unique("cust")
+    withdrawn, tried, moved = (phone_call(customer, script.script_id) for _ in range(3))
+    for message in (withdrawn, tried, moved):
+        await service.publish(message, customer)
+    await service.publish(
+        value_pb2.CampaignMessageWithdrawn(message_id=withdrawn.message_id, reason="open complaint"), customer
+    )
+    (gone,) = await calls(service, spb.CALL_STATE_WITHDRAWN, customer_id=customer)
+    assert (gone.call_id, gone.note) == (withdrawn.message_id, "open complaint")
+
+    for _ in range(3):
+        run = (
+            await service.scripts.StartScriptRun(
+                start(script, customer, direction=pb.DIRECTION_OUTBOUND, call_id=tried.message_id)
+            )
+        ).run
+        await service.scripts.AbandonScriptRun(spb.AbandonScriptRunRequest(run_id=run.run_id, reason="busy"))
+    (given_up,) = await calls(service, spb.CALL_STATE_GIVEN_UP, customer_id=customer)
+    assert (given_up.call_id, given_up.attempts) == (tried.message_id, 3)
+
+    merge_id = unique("merge")
+    await service.publish(
+        customers_pb2.CustomersMerged(surviving_id=survivor, merged_ids=[customer], merge_id=merge_id),
+        survivor,
+    )
+    assert [c.call_id for c in await calls(service, customer_id=survivor)] == [moved.message_id]
+    await service.publish(
+        customers_pb2.CustomerUnmerged(from_id=survivor, restored_ids=[customer], merge_id=merge_id), survivor
+    )
+    assert [c.call_id for c in await calls(service, customer_id=customer)] == [moved.message_id]
+
+    await service.publish(customers_pb2.CustomerErased(customer_id=customer), customer)
+    assert await calls(service, customer_id=customer) == []
+    erased = await calls(service, spb.CALL_STATE_WITHDRAWN, customer_id=customer)
+    assert {c.call_id: c.note for c in erased}[moved.message_id] == "customer erased"

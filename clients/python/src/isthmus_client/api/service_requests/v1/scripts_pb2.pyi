@@ -26,6 +26,15 @@ class ScriptEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCRIPT_ENTRY_KIND_ANSWERED: _ClassVar[ScriptEntryKind]
     SCRIPT_ENTRY_KIND_SKIPPED: _ClassVar[ScriptEntryKind]
     SCRIPT_ENTRY_KIND_TAKEN_BACK: _ClassVar[ScriptEntryKind]
+
+class CallState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CALL_STATE_UNSPECIFIED: _ClassVar[CallState]
+    CALL_STATE_WAITING: _ClassVar[CallState]
+    CALL_STATE_IN_PROGRESS: _ClassVar[CallState]
+    CALL_STATE_MADE: _ClassVar[CallState]
+    CALL_STATE_GIVEN_UP: _ClassVar[CallState]
+    CALL_STATE_WITHDRAWN: _ClassVar[CallState]
 SCRIPT_RUN_STATE_UNSPECIFIED: ScriptRunState
 SCRIPT_RUN_STATE_IN_PROGRESS: ScriptRunState
 SCRIPT_RUN_STATE_COMPLETED: ScriptRunState
@@ -34,6 +43,12 @@ SCRIPT_ENTRY_KIND_UNSPECIFIED: ScriptEntryKind
 SCRIPT_ENTRY_KIND_ANSWERED: ScriptEntryKind
 SCRIPT_ENTRY_KIND_SKIPPED: ScriptEntryKind
 SCRIPT_ENTRY_KIND_TAKEN_BACK: ScriptEntryKind
+CALL_STATE_UNSPECIFIED: CallState
+CALL_STATE_WAITING: CallState
+CALL_STATE_IN_PROGRESS: CallState
+CALL_STATE_MADE: CallState
+CALL_STATE_GIVEN_UP: CallState
+CALL_STATE_WITHDRAWN: CallState
 
 class ScriptAnswer(_message.Message):
     __slots__ = ("value", "label", "next_step_id", "end")
@@ -232,7 +247,7 @@ class ScriptScreen(_message.Message):
     def __init__(self, step_id: _Optional[str] = ..., prompt: _Optional[str] = ..., answers: _Optional[_Iterable[_Union[ScriptAnswer, _Mapping]]] = ..., free_text: _Optional[bool] = ..., statement: _Optional[bool] = ...) -> None: ...
 
 class ScriptRun(_message.Message):
-    __slots__ = ("run_id", "script_id", "script_name", "version", "customer_id", "service_request_id", "state", "screen", "entries", "rehearsal", "interaction_id", "agent", "start_time", "end_time", "abandon_reason", "channel", "direction")
+    __slots__ = ("run_id", "script_id", "script_name", "version", "customer_id", "service_request_id", "state", "screen", "entries", "rehearsal", "interaction_id", "agent", "start_time", "end_time", "abandon_reason", "channel", "direction", "call_id")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
     SCRIPT_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -250,6 +265,7 @@ class ScriptRun(_message.Message):
     ABANDON_REASON_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     script_id: str
     script_name: str
@@ -267,10 +283,11 @@ class ScriptRun(_message.Message):
     abandon_reason: str
     channel: _service_request_pb2.Channel
     direction: _service_request_pb2.Direction
-    def __init__(self, run_id: _Optional[str] = ..., script_id: _Optional[str] = ..., script_name: _Optional[str] = ..., version: _Optional[int] = ..., customer_id: _Optional[str] = ..., service_request_id: _Optional[str] = ..., state: _Optional[_Union[ScriptRunState, str]] = ..., screen: _Optional[_Union[ScriptScreen, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[ScriptEntry, _Mapping]]] = ..., rehearsal: _Optional[bool] = ..., interaction_id: _Optional[str] = ..., agent: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., abandon_reason: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., direction: _Optional[_Union[_service_request_pb2.Direction, str]] = ...) -> None: ...
+    call_id: str
+    def __init__(self, run_id: _Optional[str] = ..., script_id: _Optional[str] = ..., script_name: _Optional[str] = ..., version: _Optional[int] = ..., customer_id: _Optional[str] = ..., service_request_id: _Optional[str] = ..., state: _Optional[_Union[ScriptRunState, str]] = ..., screen: _Optional[_Union[ScriptScreen, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[ScriptEntry, _Mapping]]] = ..., rehearsal: _Optional[bool] = ..., interaction_id: _Optional[str] = ..., agent: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., abandon_reason: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., direction: _Optional[_Union[_service_request_pb2.Direction, str]] = ..., call_id: _Optional[str] = ...) -> None: ...
 
 class StartScriptRunRequest(_message.Message):
-    __slots__ = ("script_id", "customer_id", "version", "rehearsal", "service_request_id", "customer_name", "channel", "direction", "actor", "request_id")
+    __slots__ = ("script_id", "customer_id", "version", "rehearsal", "service_request_id", "customer_name", "channel", "direction", "actor", "request_id", "call_id")
     SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -281,6 +298,7 @@ class StartScriptRunRequest(_message.Message):
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
     script_id: str
     customer_id: str
     version: int
@@ -291,7 +309,8 @@ class StartScriptRunRequest(_message.Message):
     direction: _service_request_pb2.Direction
     actor: _common_pb2.Actor
     request_id: str
-    def __init__(self, script_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., version: _Optional[int] = ..., rehearsal: _Optional[bool] = ..., service_request_id: _Optional[str] = ..., customer_name: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., direction: _Optional[_Union[_service_request_pb2.Direction, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    call_id: str
+    def __init__(self, script_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., version: _Optional[int] = ..., rehearsal: _Optional[bool] = ..., service_request_id: _Optional[str] = ..., customer_name: _Optional[str] = ..., channel: _Optional[_Union[_service_request_pb2.Channel, str]] = ..., direction: _Optional[_Union[_service_request_pb2.Direction, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., request_id: _Optional[str] = ..., call_id: _Optional[str] = ...) -> None: ...
 
 class StartScriptRunResponse(_message.Message):
     __slots__ = ("run", "outcome")
@@ -406,3 +425,51 @@ class GetScriptReportResponse(_message.Message):
     abandoned: int
     steps: _containers.RepeatedCompositeFieldContainer[StepReport]
     def __init__(self, script_id: _Optional[str] = ..., started: _Optional[int] = ..., completed: _Optional[int] = ..., abandoned: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[StepReport, _Mapping]]] = ...) -> None: ...
+
+class Call(_message.Message):
+    __slots__ = ("call_id", "campaign_id", "customer_id", "script_id", "state", "due_time", "attempts", "run_id", "note", "reference", "request_time")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_TIME_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    campaign_id: str
+    customer_id: str
+    script_id: str
+    state: CallState
+    due_time: _timestamp_pb2.Timestamp
+    attempts: int
+    run_id: str
+    note: str
+    reference: str
+    request_time: _timestamp_pb2.Timestamp
+    def __init__(self, call_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., script_id: _Optional[str] = ..., state: _Optional[_Union[CallState, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., run_id: _Optional[str] = ..., note: _Optional[str] = ..., reference: _Optional[str] = ..., request_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCallsRequest(_message.Message):
+    __slots__ = ("states", "due_only", "customer_id", "page_size", "page_token")
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    DUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    states: _containers.RepeatedScalarFieldContainer[CallState]
+    due_only: bool
+    customer_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, states: _Optional[_Iterable[_Union[CallState, str]]] = ..., due_only: _Optional[bool] = ..., customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCallsResponse(_message.Message):
+    __slots__ = ("calls", "next_page_token")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[Call]
+    next_page_token: str
+    def __init__(self, calls: _Optional[_Iterable[_Union[Call, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -90,6 +90,11 @@ class ScriptServiceStub:
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.GetScriptReportRequest.SerializeToString,
                 response_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.GetScriptReportResponse.FromString,
                 _registered_method=True)
+        self.ListCalls = channel.unary_unary(
+                '/isthmus.service_requests.v1.ScriptService/ListCalls',
+                request_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsResponse.FromString,
+                _registered_method=True)
 
 
 class ScriptServiceServicer:
@@ -180,6 +185,15 @@ class ScriptServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCalls(self, request, context):
+        """The calls campaigns asked the call center to make (value.CampaignMessageRequested on the PHONE
+        channel, the campaign's template_id naming the script), soonest due first. An agent makes one
+        with StartScriptRun naming its call_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScriptServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -237,6 +251,11 @@ def add_ScriptServiceServicer_to_server(servicer, server):
                     servicer.GetScriptReport,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.GetScriptReportRequest.FromString,
                     response_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.GetScriptReportResponse.SerializeToString,
+            ),
+            'ListCalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCalls,
+                    request_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsRequest.FromString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -537,6 +556,33 @@ class ScriptService:
             '/isthmus.service_requests.v1.ScriptService/GetScriptReport',
             isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.GetScriptReportRequest.SerializeToString,
             isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.GetScriptReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.service_requests.v1.ScriptService/ListCalls',
+            isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsRequest.SerializeToString,
+            isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsResponse.FromString,
             options,
             channel_credentials,
             insecure,
