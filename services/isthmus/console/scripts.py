@@ -1,16 +1,29 @@
-"""Agent scripts: a run's screen flow (answer, go back, abandon), and the scripts with their steps and
-how their runs went. A run is started from the customer's page (customers.follow_script)."""
+"""Agent scripts: a run's screen flow (answer, go back, abandon), the scripts with their steps and how
+their runs went, and writing them (create, revise, rehearse a draft, publish). A run is started from
+the customer's page (customers.follow_script).
+
+Steps are written as the API takes them: a JSON list of ScriptStep objects in proto field names. A form
+whose steps the console cannot read or the API refuses is shown again with the text as typed and the
+reason, rather than redirected, so that nothing typed is lost.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import json
+import uuid
+from collections.abc import Awaitable, Iterable
 from urllib.parse import urlencode
 
 import grpc
+from google.protobuf import json_format
 from starlette.responses import Response
 
+from isthmus.console.customers import DIRECTIONS, display_name
 from isthmus.console.web import Ctx, refusal
+from isthmus_client.api.common.v1 import common_pb2
+from isthmus_client.api.customers.v1 import customers_pb2 as capi
+from isthmus_client.api.customers.v1 import records_pb2 as cpb
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 
 PAGE = 50
@@ -77,14 +90,37 @@ async def abandon(ctx: Ctx) -> Response:
 
 async def scripts(ctx: Ctx) -> Response:
     ctx.caller.require("service_requests:read")
+    return await _scripts_page(ctx)
+
+
+async def _scripts_page(
+    ctx: Ctx, status: int = 200, typed: dict[str, str] | None = None, error: str = ""
+) -> Response:
+    """The list, and for an author the "New script" form: empty, or as typed with why it was refused."""
     request = spb.ListScriptsRequest(page_size=PAGE, page_token=ctx.field("page"))
     page = await ctx.caller.scripts.ListScripts(request, **ctx.caller.call_options())
     next_url = "/scripts?" + urlencode({"page": page.next_page_token}) if page.next_page_token else ""
-    return ctx.render("scripts.html", scripts=list(page.scripts), next_url=next_url)
+    return ctx.render(
+        "scripts.html",
+        status=status,
+        scripts=list(page.scripts),
+        next_url=next_url,
+        can_author=ctx.caller.can("service_requests:admin"),
+        typed=typed or {"name": "", "description": "", "steps": ""},
+        error=error,
+    )
 
 
 async def script(ctx: Ctx) -> Response:
     ctx.caller.require("service_requests:read")
+    return await _script_page(ctx)
+
+
+async def _script_page(
+    ctx: Ctx, status: int = 200, typed: dict[str, str] | None = None, error: str = ""
+) -> Response:
+    """A script's versions and report; for an author the forms to revise (the newest version's steps, or
+    the text as typed with why it was refused), rehearse and publish."""
     script_id = ctx.request.path_params["script_id"]
     options = ctx.caller.call_options()
     found, report = await asyncio.gather(
@@ -95,4 +131,163 @@ async def script(ctx: Ctx) -> Response:
     versions = [v for v in (shown.published, shown.draft) if v.version]
     # What an answer without a choice was: free text typed, or a statement read out (the newest says).
     untold = {s.step_id: "free text" if s.free_text else "read out" for v in versions for s in v.steps}
-    return ctx.render("script.html", script=shown, versions=versions, report=report, untold=untold)
+    can_author = ctx.caller.can("service_requests:admin")
+    if typed is None:
+        newest = versions[-1].steps if versions and can_author else []
+        typed = {"steps": steps_text(newest), "note": ""}
+    return ctx.render(
+        "script.html",
+        status=status,
+        script=shown,
+        versions=versions,
+        report=report,
+        untold=untold,
+        can_author=can_author,
+        # Starting a run, a rehearsal too, is a write.
+        can_rehearse=can_author and ctx.caller.can("service_requests:write"),
+        typed=typed,
+        error=error,
+    )
+
+
+def steps_text(steps: Iterable[spb.ScriptStep]) -> str:
+    """Steps as the API takes them: a JSON list in proto field names, fields left at their default out."""
+    found = [json_format.MessageToDict(s, preserving_proto_field_name=True) for s in steps]
+    return json.dumps(found, indent=2, ensure_ascii=False)
+
+
+def parse_steps(text: str) -> list[spb.ScriptStep]:
+    """The steps typed, read as the API takes them; ValueError saying where the text is wrong."""
+    if not text:
+        raise ValueError('give the steps: a JSON list such as [{"step_id": "greet", "prompt": "Hello"}]')
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the steps are not JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise ValueError('the steps must be a JSON list of steps: [{"step_id": ...}, ...]')
+    steps = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise ValueError(f"steps[{i}]: a step is a JSON object, with step_id, prompt, ...")
+        try:
+            steps.append(json_format.ParseDict(item, spb.ScriptStep()))
+        except json_format.ParseError as exc:
+            raise ValueError(f"steps[{i}]: {exc}") from exc
+    return steps
+
+
+def _request_id(ctx: Ctx) -> str:
+    # Sent with the form, so a double submit or a browser retry of the same form writes once.
+    key = ctx.field("request_id")
+    return key if 0 < len(key) <= 128 else str(uuid.uuid4())
+
+
+def _refused_status(exc: grpc.aio.AioRpcError) -> int:
+    return 400 if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else 409
+
+
+async def create(ctx: Ctx) -> Response:
+    ctx.caller.require("service_requests:admin")
+    typed = {"name": ctx.field("name"), "description": ctx.field("description"), "steps": ctx.field("steps")}
+    try:
+        request = spb.CreateScriptRequest(
+            name=typed["name"],
+            description=typed["description"],
+            steps=parse_steps(typed["steps"]),
+            actor=ctx.caller.actor,
+            request_id=_request_id(ctx),
+        )
+        done = await ctx.caller.scripts.CreateScript(request, **ctx.caller.call_options())
+    except ValueError as exc:
+        return await _scripts_page(ctx, 400, typed, f"Not created: {exc}")
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in _REFUSALS:
+            raise
+        return await _scripts_page(ctx, _refused_status(exc), typed, f"Not created: {refusal(exc)}")
+    return ctx.redirect(
+        f"/scripts/{done.script.script_id}",
+        flash="Created as draft version 1: rehearse it, then publish it for agents to follow.",
+    )
+
+
+async def revise(ctx: Ctx) -> Response:
+    ctx.caller.require("service_requests:admin")
+    script_id = ctx.request.path_params["script_id"]
+    typed = {"steps": ctx.field("steps"), "note": ctx.field("note")}
+    try:
+        request = spb.ReviseScriptRequest(
+            script_id=script_id,
+            steps=parse_steps(typed["steps"]),
+            note=typed["note"],
+            actor=ctx.caller.actor,
+            request_id=_request_id(ctx),
+        )
+        done = await ctx.caller.scripts.ReviseScript(request, **ctx.caller.call_options())
+    except ValueError as exc:
+        return await _script_page(ctx, 400, typed, f"Not revised: {exc}")
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in _REFUSALS or exc.code() == grpc.StatusCode.NOT_FOUND:
+            raise
+        return await _script_page(ctx, _refused_status(exc), typed, f"Not revised: {refusal(exc)}")
+    return ctx.redirect(
+        f"/scripts/{script_id}",
+        flash=f"Kept as draft version {done.script.latest_version}: rehearse it, then publish it.",
+    )
+
+
+async def publish(ctx: Ctx) -> Response:
+    ctx.caller.require("service_requests:admin")
+    script_id = ctx.request.path_params["script_id"]
+    back = f"/scripts/{script_id}"
+    try:
+        version = int(ctx.field("version"))
+        request = spb.PublishScriptRequest(script_id=script_id, version=version, actor=ctx.caller.actor)
+    except ValueError:  # no number, or none a version can be
+        return ctx.redirect(back, flash="Not published: say which version.")
+    try:
+        done = await ctx.caller.scripts.PublishScript(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in _REFUSALS:
+            return ctx.redirect(back, flash=f"Not published: {refusal(exc)}")
+        raise
+    if done.outcome == common_pb2.WRITE_OUTCOME_REPLAYED:
+        return ctx.redirect(back, flash=f"Version {version} was published already.")
+    return ctx.redirect(back, flash=f"Version {version} is published: agents' new runs follow it.")
+
+
+async def rehearse(ctx: Ctx) -> Response:
+    ctx.caller.require("service_requests:admin")
+    ctx.caller.require("service_requests:write")  # StartScriptRun's scope
+    script_id = ctx.request.path_params["script_id"]
+    back = f"/scripts/{script_id}"
+    customer_id = ctx.field("customer_id")
+    direction = DIRECTIONS.get(ctx.field("direction"))
+    if direction is None:
+        return ctx.redirect(back, flash="Not rehearsed: say who called: the customer, or we.")
+    try:
+        request = spb.StartScriptRunRequest(
+            script_id=script_id,
+            customer_id=customer_id,
+            version=int(ctx.field("version")),
+            rehearsal=True,
+            direction=direction,
+            actor=ctx.caller.actor,
+            request_id=_request_id(ctx),
+        )
+    except ValueError:  # no number, or none a version can be
+        return ctx.redirect(back, flash="Not rehearsed: say which version.")
+    options = ctx.caller.call_options()
+    try:
+        # Addressed by the name the customer's page shows, as a run started there is.
+        if customer_id and ctx.caller.can("customers:read"):
+            found = await ctx.caller.customers.GetCustomer(
+                capi.GetCustomerRequest(customer_id=customer_id, view=cpb.CUSTOMER_VIEW_BASIC), **options
+            )
+            request.customer_name = display_name(found.customer)
+        done = await ctx.caller.scripts.StartScriptRun(request, **options)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in _REFUSALS:
+            return ctx.redirect(back, flash=f"Not rehearsed: {refusal(exc)}")
+        raise
+    return ctx.redirect(f"/script-runs/{done.run.run_id}")
