@@ -64,7 +64,7 @@ _ENUMS: dict[str, Any] = {
             service_request_pb2,
             ("ServiceRequestKind", "ServiceRequestState", "Priority", "Channel", "Direction"),
         ),
-        (scripts_pb2, ("ScriptRunState", "ScriptEntryKind")),
+        (scripts_pb2, ("ScriptRunState", "ScriptEntryKind", "CallState")),
         (connectors_pb2, ("SyncRunState",)),
         (common_pb2, ("ValueTier", "CreditRank")),
     )
@@ -179,6 +179,8 @@ def create_app(settings: ConsoleSettings, *, oidc: Any = None) -> Starlette:
         Route("/script-runs/{run_id}/answer", page(scripts.answer), methods=["POST"]),
         Route("/script-runs/{run_id}/back", page(scripts.back), methods=["POST"]),
         Route("/script-runs/{run_id}/abandon", page(scripts.abandon), methods=["POST"]),
+        Route("/calls", page(scripts.calls)),
+        Route("/calls/{call_id}/start", page(scripts.start_call), methods=["POST"]),
         Route("/scripts", page(scripts.scripts), methods=["GET"]),
         Route("/scripts", page(scripts.create), methods=["POST"]),
         Route("/scripts/{script_id}", page(scripts.script), methods=["GET"]),

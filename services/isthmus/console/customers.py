@@ -4,13 +4,12 @@ script with one."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from urllib.parse import urlencode
 
 import grpc
 from starlette.responses import Response
 
-from isthmus.console.web import Ctx, refusal
+from isthmus.console.web import REFUSALS, Ctx, refusal, request_id
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
@@ -190,12 +189,12 @@ async def follow_script(ctx: Ctx) -> Response:
         customer_name=display_name(found.customer),
         direction=direction,
         actor=ctx.caller.actor,
-        request_id=_request_id(ctx),
+        request_id=request_id(ctx),
     )
     try:
         done = await ctx.caller.scripts.StartScriptRun(request, **ctx.caller.call_options())
     except grpc.aio.AioRpcError as exc:
-        if exc.code() in _REFUSALS:
+        if exc.code() in REFUSALS:
             return ctx.redirect(f"/customers/{customer_id}", flash=f"Not started: {refusal(exc)}")
         raise
     return ctx.redirect(f"/script-runs/{done.run.run_id}")
@@ -216,12 +215,6 @@ async def history(ctx: Ctx) -> Response:
     )
 
 
-def _request_id(ctx: Ctx) -> str:
-    # Sent with the form, so a double submit or a browser retry of the same form merges once.
-    key = ctx.field("request_id")
-    return key if 0 < len(key) <= 128 else str(uuid.uuid4())
-
-
 async def merge(ctx: Ctx) -> Response:
     ctx.caller.require("customers:admin")
     surviving = ctx.request.path_params["customer_id"]
@@ -232,13 +225,13 @@ async def merge(ctx: Ctx) -> Response:
         merged_ids=others,
         reason=ctx.field("reason"),
         actor=ctx.caller.actor,
-        request_id=_request_id(ctx),
+        request_id=request_id(ctx),
         expected_version=int(version) if version.isdigit() else 0,
     )
     try:
         done = await ctx.caller.customers.MergeCustomers(request, **ctx.caller.call_options())
     except grpc.aio.AioRpcError as exc:
-        if exc.code() in _REFUSALS:
+        if exc.code() in REFUSALS:
             return ctx.redirect(f"/customers/{surviving}", flash=f"Not merged: {refusal(exc)}")
         raise
     return ctx.redirect(
@@ -255,23 +248,14 @@ async def unmerge(ctx: Ctx) -> Response:
         restore_ids=ctx.fields("restore_id"),
         reason=ctx.field("reason"),
         actor=ctx.caller.actor,
-        request_id=_request_id(ctx),
+        request_id=request_id(ctx),
         expected_version=int(version) if version.isdigit() else 0,
     )
     try:
         done = await ctx.caller.customers.UnmergeCustomer(request, **ctx.caller.call_options())
     except grpc.aio.AioRpcError as exc:
-        if exc.code() in _REFUSALS:
+        if exc.code() in REFUSALS:
             return ctx.redirect(f"/customers/{customer_id}", flash=f"Not unmerged: {refusal(exc)}")
         raise
     restored = ", ".join(c.customer_id for c in done.restored)
     return ctx.redirect(f"/customers/{customer_id}", flash=f"Unmerged: restored {restored}.")
-
-
-_REFUSALS = (
-    grpc.StatusCode.INVALID_ARGUMENT,
-    grpc.StatusCode.FAILED_PRECONDITION,
-    grpc.StatusCode.ABORTED,
-    grpc.StatusCode.NOT_FOUND,
-    grpc.StatusCode.ALREADY_EXISTS,
-)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Awaitable, Iterable
 from urllib.parse import urlencode
 
@@ -20,20 +19,14 @@ from google.protobuf import json_format
 from starlette.responses import Response
 
 from isthmus.console.customers import DIRECTIONS, display_name
-from isthmus.console.web import Ctx, refusal
+from isthmus.console.web import REFUSALS, Ctx, refusal, request_id
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as capi
 from isthmus_client.api.customers.v1 import records_pb2 as cpb
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
+from isthmus_client.api.service_requests.v1 import service_request_pb2 as srpb
 
 PAGE = 50
-
-_REFUSALS = (
-    grpc.StatusCode.INVALID_ARGUMENT,
-    grpc.StatusCode.FAILED_PRECONDITION,
-    grpc.StatusCode.NOT_FOUND,
-    grpc.StatusCode.ALREADY_EXISTS,
-)
 
 
 async def run(ctx: Ctx) -> Response:
@@ -55,7 +48,7 @@ async def _move(ctx: Ctx, call: Awaitable[object], refused: str) -> Response:
     try:
         await call
     except grpc.aio.AioRpcError as exc:
-        if exc.code() in _REFUSALS:
+        if exc.code() in REFUSALS:
             return ctx.redirect(back, flash=f"{refused}: {refusal(exc)}")
         raise
     return ctx.redirect(back)
@@ -177,12 +170,6 @@ def parse_steps(text: str) -> list[spb.ScriptStep]:
     return steps
 
 
-def _request_id(ctx: Ctx) -> str:
-    # Sent with the form, so a double submit or a browser retry of the same form writes once.
-    key = ctx.field("request_id")
-    return key if 0 < len(key) <= 128 else str(uuid.uuid4())
-
-
 def _refused_status(exc: grpc.aio.AioRpcError) -> int:
     return 400 if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else 409
 
@@ -196,13 +183,13 @@ async def create(ctx: Ctx) -> Response:
             description=typed["description"],
             steps=parse_steps(typed["steps"]),
             actor=ctx.caller.actor,
-            request_id=_request_id(ctx),
+            request_id=request_id(ctx),
         )
         done = await ctx.caller.scripts.CreateScript(request, **ctx.caller.call_options())
     except ValueError as exc:
         return await _scripts_page(ctx, 400, typed, f"Not created: {exc}")
     except grpc.aio.AioRpcError as exc:
-        if exc.code() not in _REFUSALS:
+        if exc.code() not in REFUSALS:
             raise
         return await _scripts_page(ctx, _refused_status(exc), typed, f"Not created: {refusal(exc)}")
     return ctx.redirect(
@@ -221,13 +208,13 @@ async def revise(ctx: Ctx) -> Response:
             steps=parse_steps(typed["steps"]),
             note=typed["note"],
             actor=ctx.caller.actor,
-            request_id=_request_id(ctx),
+            request_id=request_id(ctx),
         )
         done = await ctx.caller.scripts.ReviseScript(request, **ctx.caller.call_options())
     except ValueError as exc:
         return await _script_page(ctx, 400, typed, f"Not revised: {exc}")
     except grpc.aio.AioRpcError as exc:
-        if exc.code() not in _REFUSALS or exc.code() == grpc.StatusCode.NOT_FOUND:
+        if exc.code() not in REFUSALS or exc.code() == grpc.StatusCode.NOT_FOUND:
             raise
         return await _script_page(ctx, _refused_status(exc), typed, f"Not revised: {refusal(exc)}")
     return ctx.redirect(
@@ -248,7 +235,7 @@ async def publish(ctx: Ctx) -> Response:
     try:
         done = await ctx.caller.scripts.PublishScript(request, **ctx.caller.call_options())
     except grpc.aio.AioRpcError as exc:
-        if exc.code() in _REFUSALS:
+        if exc.code() in REFUSALS:
             return ctx.redirect(back, flash=f"Not published: {refusal(exc)}")
         raise
     if done.outcome == common_pb2.WRITE_OUTCOME_REPLAYED:
@@ -273,7 +260,7 @@ async def rehearse(ctx: Ctx) -> Response:
             rehearsal=True,
             direction=direction,
             actor=ctx.caller.actor,
-            request_id=_request_id(ctx),
+            request_id=request_id(ctx),
         )
     except ValueError:  # no number, or none a version can be
         return ctx.redirect(back, flash="Not rehearsed: say which version.")
@@ -287,7 +274,61 @@ async def rehearse(ctx: Ctx) -> Response:
             request.customer_name = display_name(found.customer)
         done = await ctx.caller.scripts.StartScriptRun(request, **options)
     except grpc.aio.AioRpcError as exc:
-        if exc.code() in _REFUSALS:
+        if exc.code() in REFUSALS:
             return ctx.redirect(back, flash=f"Not rehearsed: {refusal(exc)}")
+        raise
+    return ctx.redirect(f"/script-runs/{done.run.run_id}")
+
+
+async def calls(ctx: Ctx) -> Response:
+    """The calls campaigns asked the call center to make: those due now, or every one waiting."""
+    ctx.caller.require("service_requests:read")
+    everything = ctx.field("all") == "1"
+    options = ctx.caller.call_options()
+    listed, named = await asyncio.gather(
+        ctx.caller.scripts.ListCalls(
+            spb.ListCallsRequest(due_only=not everything, page_size=PAGE, page_token=ctx.field("page")),
+            **options,
+        ),
+        ctx.caller.scripts.ListScripts(spb.ListScriptsRequest(published_only=True, page_size=500), **options),
+    )
+    next_url = ""
+    if listed.next_page_token:
+        next_url = "/calls?" + urlencode(
+            {"page": listed.next_page_token, **({"all": "1"} if everything else {})}
+        )
+    return ctx.render(
+        "calls.html",
+        calls=list(listed.calls),
+        names={s.script_id: s.name for s in named.scripts},
+        everything=everything,
+        next_url=next_url,
+        can_start=ctx.caller.can("service_requests:write"),
+    )
+
+
+async def start_call(ctx: Ctx) -> Response:
+    """An agent makes a call: the campaign's script, with its customer, outbound."""
+    ctx.caller.require("service_requests:write")
+    customer_id = ctx.field("customer_id")
+    request = spb.StartScriptRunRequest(
+        script_id=ctx.field("script_id"),
+        customer_id=customer_id,
+        call_id=ctx.request.path_params["call_id"],
+        direction=srpb.DIRECTION_OUTBOUND,
+        actor=ctx.caller.actor,
+        request_id=request_id(ctx),
+    )
+    options = ctx.caller.call_options()
+    try:
+        if customer_id and ctx.caller.can("customers:read"):
+            found = await ctx.caller.customers.GetCustomer(
+                capi.GetCustomerRequest(customer_id=customer_id, view=cpb.CUSTOMER_VIEW_BASIC), **options
+            )
+            request.customer_name = display_name(found.customer)
+        done = await ctx.caller.scripts.StartScriptRun(request, **options)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in REFUSALS:
+            return ctx.redirect("/calls", flash=f"Not started: {refusal(exc)}")
         raise
     return ctx.redirect(f"/script-runs/{done.run.run_id}")

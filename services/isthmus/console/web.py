@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,12 +195,28 @@ _STATUS: Mapping[grpc.StatusCode, tuple[int, str]] = {
 }
 
 
+# What the API answers a write it refuses for a reason the user can act on: shown on the page.
+REFUSALS = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.ABORTED,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.ALREADY_EXISTS,
+)
+
+
+def request_id(ctx: Ctx) -> str:
+    """The form's key: sent with it, so a double submit or a browser retry of the same form writes once."""
+    key = ctx.field("request_id")
+    return key if 0 < len(key) <= 128 else str(uuid.uuid4())
+
+
 def refusal(exc: grpc.aio.AioRpcError) -> str:
-    """The API's own words, with the fields it names."""
+    """The API's own words, with the fields it names (those its words do not already say)."""
     message = exc.details() or exc.code().name
-    violations = field_violations(exc)
+    violations = [f"{f}: {d}" for f, d in field_violations(exc) if f"{f}: {d}" not in message]
     if violations:
-        message += " — " + "; ".join(f"{f}: {d}" for f, d in violations)
+        message += " — " + "; ".join(violations)
     if exc.code() == grpc.StatusCode.ABORTED:
         message += " Reload the page to see the current state, then decide again."
     return message

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from isthmus.console.app import create_app
 from isthmus.console.session import COOKIE, Sealer, Session
 from isthmus.console.settings import COMPONENTS, ConsoleSettings
 from isthmus.platform import config, hub
+from isthmus.platform.events.testing import publish
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
 from isthmus_client.api.customers.v1 import records_pb2 as pb
+from isthmus_client.api.events.v1 import value_pb2
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc, service_requests_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srpb
@@ -69,6 +72,7 @@ class World:
     customers: customers_pb2_grpc.CustomerMasterServiceStub
     ida: str  # Ida Berg, no case
     script: spb.Script  # "Inbound call", published
+    bus: Any = None  # the hub's event bus, to publish as another context would
 
     async def publish(self, name: str) -> spb.Script:
         created = await self.scripts.CreateScript(
@@ -107,6 +111,7 @@ async def running(folder: Path) -> AsyncIterator[World]:
             customers_pb2_grpc.CustomerMasterServiceStub(channel),
             "",
             spb.Script(),
+            h.runtime.bus,
         )
         found.ida = await found.customer("C1", "Ida", "Berg")
         yield found
@@ -470,3 +475,46 @@ async def test_the_scripts_pages_list_each_script_with_its_steps_and_how_its_run
 async def _draft(world: World) -> spb.Script:
     listed = await world.scripts.ListScripts(spb.ListScriptsRequest())
     return next(s for s in listed.scripts if s.name == "Winter campaign")
+
+
+async def test_the_calls_page_lists_a_phone_campaigns_calls_and_an_agent_makes_one(
+    world: World, browser: Browser
+) -> None:
+    call_id = f"msg-{time.time_ns()}"
+    requested = value_pb2.CampaignMessageRequested(
+        message_id=call_id,
+        campaign_id="camp-9",
+        customer_id=world.ida,
+        channel=pb.CONSENT_CHANNEL_PHONE,
+        template_id=world.script.script_id,
+    )
+    await publish(world.bus, requested, world.ida, datetime.now(UTC))
+    await world.bus.drain()
+
+    browser.sign_in(["service_requests:read"])
+    looked = await browser.get("/calls")
+    assert looked.status_code == 200, looked.text[-500:]
+    assert call_id not in looked.text and "Inbound call" in looked.text and world.ida in looked.text
+    assert f'action="/calls/{call_id}/start"' not in looked.text  # a reader starts nothing
+    refused = await browser.post(
+        f"/calls/{call_id}/start", script_id=world.script.script_id, customer_id=world.ida
+    )
+    assert refused.status_code == 403
+
+    browser.sign_in(["service_requests:read", "service_requests:write", "customers:read"])
+    listed = await browser.get("/calls")
+    form = listed.text.split(f'action="/calls/{call_id}/start"')[1].split("</form>")[0]
+    key = re.search(r'name="request_id" value="([^"]+)"', form)
+    assert key is not None
+    fields = {"script_id": world.script.script_id, "customer_id": world.ida, "request_id": key[1]}
+    started = await browser.post(f"/calls/{call_id}/start", **fields)
+    run = await browser.follow(started)
+    assert "Good morning Ida Berg." in text(run)
+    again = await browser.post(f"/calls/{call_id}/start", **fields)  # the same form twice: one run
+    assert again.headers["location"] == started.headers["location"]
+    after = await browser.get("/calls")
+    assert f'action="/calls/{call_id}/start"' not in after.text  # being made: off the list
+    other = await browser.post(
+        f"/calls/{call_id}/start", script_id=world.script.script_id, customer_id=world.ida
+    )
+    assert "Not started" in text(await browser.follow(other))  # another agent: refused, said why
