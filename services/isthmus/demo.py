@@ -150,7 +150,7 @@ async def run(
                         out,
                         drain,
                     )
-                    summary["calls"] = await demo_scripts.run(channel, SHOPPERS, out)
+                    summary["calls"] = await demo_scripts.run(channel, SHOPPERS, out, drain)
                 finally:
                     await channel.close()
                 if serve:

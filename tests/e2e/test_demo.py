@@ -40,11 +40,17 @@ def test_demo_resolves_three_sources_into_golden_customers_and_shows_a_360() -> 
     assert re.search(r"Jonas Meyer +CampaignMessageRequested: e-mail 'cart-reminder'", out), out
     assert re.search(r"Anna Schmidt +held back \(open_complaint\): 1 open complaint", out), out
     # The call center's script: the offer is made to Jonas and skipped for Anna, whose complaint is open.
-    assert re.search(r"Jonas Meyer +greet: About an order; order: INV-24-001; offer: yes; close", out), out
+    assert re.search(
+        r"Jonas Meyer +greet: About an order; order: INV-24-001; offer: yes; heard: TV; close", out
+    )
     assert re.search(
         r"Anna Schmidt +.*; offer skipped \(a sales pitch, and the customer has an open complaint\)", out
     ), out
     assert out.count("logged on the customer's record as interaction") == 2, out
+    # Jonas heard of the shop on TV: the captured trait puts him in a segment whose phone campaign asks
+    # the call center for a call, which an agent makes; the campaign counts him reached.
+    assert re.search(r"Jonas Meyer +thanks; offer: yes\n", out), out
+    assert "campaign 'Thank our TV viewers': 1 call requested, 1 reached" in out, out
     # Each customer's value and tier, from the value service's events (Lena bought nothing).
     assert re.search(r"erp:2, webshop:1\n.*\n +value \d+\.\d\d EUR \(tier A", out), out
     assert "value: nothing bought yet" in out and "Value tier changed to A" in out, out
