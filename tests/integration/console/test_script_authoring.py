@@ -9,18 +9,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from isthmus.console.app import create_app
-from isthmus.console.session import COOKIE, Sealer, Session
-from isthmus.console.settings import COMPONENTS, ConsoleSettings
 from isthmus.platform import config, hub
 from isthmus_client.api.customers.v1 import customers_pb2 as api
 from isthmus_client.api.customers.v1 import customers_pb2_grpc
@@ -28,7 +23,8 @@ from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
 
-KEY = b"console-test-secret-key-0123456789abcdef"
+from .browser_kit import Browser, console, text
+
 LEAD = ["customers:read", "service_requests:read", "service_requests:write", "service_requests:admin"]
 AGENT = ["customers:read", "service_requests:read", "service_requests:write"]
 READER = ["customers:read", "service_requests:read"]
@@ -78,59 +74,10 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         yield World(h.port, scripts_pb2_grpc.ScriptServiceStub(channel), customers, done.result.customer_id)
 
 
-class Browser:
-    """A signed-in user's browser: the session cookie the console sets, the CSRF token of its forms."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.cookie = ""
-        self.csrf = ""
-
-    def sign_in(self, scopes: list[str]) -> Browser:
-        session = Session(user="Lena Lead", subject="lena", scopes=scopes, via="open")
-        session.expires = time.time() + 600
-        self.cookie, self.csrf = Sealer(KEY).seal(session), session.csrf
-        return self
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self._send("GET", path)
-
-    async def post(self, path: str, **form: str) -> httpx.Response:
-        return await self._send("POST", path, data={"csrf": self.csrf, **form})
-
-    async def follow(self, response: httpx.Response) -> httpx.Response:
-        assert response.status_code == 303, (response.status_code, response.text[-800:])
-        return await self.get(response.headers["location"])
-
-    async def _send(self, method: str, path: str, **more: Any) -> httpx.Response:
-        self.client.cookies.clear()
-        response = await self.client.request(
-            method, path, headers={"cookie": f"{COOKIE}={self.cookie}"}, **more
-        )
-        self.cookie = response.cookies.get(COOKIE) or self.cookie  # the flash travels in it
-        return response
-
-
-@asynccontextmanager
-async def console(port: int) -> AsyncIterator[Browser]:
-    app = create_app(ConsoleSettings(secret_key=KEY, targets={c: f"127.0.0.1:{port}" for c in COMPONENTS}))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://console.test") as client:
-        try:
-            yield Browser(client)
-        finally:
-            await app.state.console.backend.close()
-
-
 @pytest.fixture
 async def browser(world: World) -> AsyncIterator[Browser]:
-    async with console(world.port) as found:
+    async with console(world.port, "Lena Lead", "lena") as found:
         yield found.sign_in(LEAD)
-
-
-def text(page: httpx.Response) -> str:
-    """The page's text with the tags left out and the entities read, its whitespace squeezed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
 
 
 def textarea(page: httpx.Response, name: str = "steps") -> str:

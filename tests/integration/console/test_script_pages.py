@@ -7,7 +7,6 @@ service request service on SQLite."""
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 import time
 from collections.abc import AsyncIterator
@@ -20,9 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-from isthmus.console.app import create_app
-from isthmus.console.session import COOKIE, Sealer, Session
-from isthmus.console.settings import COMPONENTS, ConsoleSettings
 from isthmus.platform import config, hub
 from isthmus.platform.events.testing import publish
 from isthmus_client.api.common.v1 import common_pb2
@@ -35,7 +31,8 @@ from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc, service_req
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srpb
 from isthmus_client.api.service_requests.v1 import service_requests_pb2 as rpc
 
-KEY = b"console-test-secret-key-0123456789abcdef"
+from .browser_kit import Browser, console, text
+
 AGENT = ["customers:read", "service_requests:read", "service_requests:write"]
 READER = ["customers:read", "service_requests:read"]
 AUTHOR = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_USER, id="lead-1", display_name="Lena Lead")
@@ -126,60 +123,10 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         yield found
 
 
-class Browser:
-    """A signed-in user's browser: the session cookie the console sets, the CSRF token of its forms."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.cookie = ""
-        self.csrf = ""
-
-    def sign_in(self, scopes: list[str]) -> Browser:
-        session = Session(user="Kim Agent", subject="kim", scopes=scopes, via="open")
-        session.expires = time.time() + 600
-        self.cookie, self.csrf = Sealer(KEY).seal(session), session.csrf
-        return self
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self._send("GET", path)
-
-    async def post(self, path: str, **form: str) -> httpx.Response:
-        return await self._send("POST", path, data={"csrf": self.csrf, **form})
-
-    async def follow(self, response: httpx.Response) -> httpx.Response:
-        assert response.status_code == 303, (response.status_code, response.text[-500:])
-        return await self.get(response.headers["location"])
-
-    async def _send(self, method: str, path: str, **more: Any) -> httpx.Response:
-        self.client.cookies.clear()
-        response = await self.client.request(
-            method, path, headers={"cookie": f"{COOKIE}={self.cookie}"}, **more
-        )
-        self.cookie = response.cookies.get(COOKIE) or self.cookie  # the flash travels in it
-        return response
-
-
-@asynccontextmanager
-async def console(port: int) -> AsyncIterator[Browser]:
-    """The console in process, calling the hub at ``port``; a browser on it."""
-    app = create_app(ConsoleSettings(secret_key=KEY, targets={c: f"127.0.0.1:{port}" for c in COMPONENTS}))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://console.test") as client:
-        try:
-            yield Browser(client)
-        finally:
-            await app.state.console.backend.close()
-
-
 @pytest.fixture
 async def browser(world: World) -> AsyncIterator[Browser]:
     async with console(world.port) as found:
         yield found
-
-
-def text(page: httpx.Response) -> str:
-    """The page's text with the tags left out and the entities read, its whitespace squeezed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
 
 
 async def start(browser: Browser, world: World, customer: str = "", **form: str) -> httpx.Response:
