@@ -126,9 +126,25 @@ def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
         )
         if s["placed_at"]:
             lo.place_time.FromJsonString(s["placed_at"])
+        if s.get("delivery"):
+            lo.expected_delivery_date.CopyFrom(_date(s["delivery"]))
+        lo.delivery_estimate_moved = bool(s.get("delivery_moved"))
+        if nxt := s.get("next_instalment"):
+            lo.next_instalment.CopyFrom(
+                order_pb2.OrderInstalment(
+                    number=nxt["number"],
+                    due_date=_date(nxt["due"]) if nxt["due"] else None,
+                    amount=common_pb2.Money(amount=nxt["amount"][0], currency_code=nxt["amount"][1]),
+                )
+            )
         summary.last_order.CopyFrom(lo)
         summary.as_of_time.FromDatetime(max(aware(g.as_of) for g in groups))
     return summary
+
+
+def _date(iso: str) -> common_pb2.Date:
+    year, month, day = (int(p) for p in iso.split("-"))
+    return common_pb2.Date(year=year, month=month, day=day)
 
 
 def _orders_summary_statement() -> Select[Any]:

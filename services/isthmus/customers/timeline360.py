@@ -90,6 +90,11 @@ def entry(event: Event) -> Entry | None:
         refs = {"interaction_id": i.interaction_id, "service_request_id": i.service_request_id}
         kind = c360.TIMELINE_ENTRY_KIND_INTERACTION
         return Entry(i.customer_id, kind, at_or(i.occur_time, at), summary, channel, refs)
+    if isinstance(p, sev.CustomerTraitsCaptured):
+        told = ", ".join(f"{t.name} {t.value}" for t in p.traits)
+        refs = {"run_id": p.run_id, "script_id": p.script_id}
+        kind = c360.TIMELINE_ENTRY_KIND_CUSTOMER
+        return Entry(p.customer_id, kind, at_or(p.capture_time, at), f"Told an agent: {told}", refs=refs)
     if hasattr(p, "service_request"):
         sr = p.service_request
         summary = f"Service request {_words(name.removeprefix('ServiceRequest'))}: {sr.subject}"

@@ -73,6 +73,8 @@ from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 _TS = DateTime(timezone=True)
 # An order in these states still gets the units it waits for on backorder (docs/inventory.md).
 _WAITS_FOR_STOCK = (order_pb2.ORDER_STATE_PLACED, order_pb2.ORDER_STATE_PAID, order_pb2.ORDER_STATE_SHIPPED)
+# An order on its way: the 360 says when it is expected.
+_UNDELIVERED = (order_pb2.ORDER_STATE_PLACED, order_pb2.ORDER_STATE_PAID, order_pb2.ORDER_STATE_SHIPPED)
 CLOSED = ("RESOLVED", "CLOSED")  # a case's states that put it among the 360's recent, not its open
 ROUTING_KEYS = (
     "customers.ConsentChanged",
@@ -410,6 +412,7 @@ class Projection:
             "refunded": [o.refunded_total.amount, o.refunded_total.currency_code or o.currency_code],
             "paid": bool(o.pay_time.seconds),
             "placed_at": o.place_time.ToJsonString() if o.place_time.seconds else "",
+            **_delivery_and_plan(o),
         }
         currency = snapshot["total"][1]
         counted = snapshot["paid"] and snapshot["state"] != "CANCELLED"
@@ -521,3 +524,33 @@ def minor_exponent(currency: str) -> int:
 def _minor(text: str, currency: str) -> int:
     """An amount in its currency's minor units; a malformed one is none."""
     return int(_amount(text).scaleb(minor_exponent(currency)).to_integral_value())
+
+
+def _iso(date: common_pb2.Date) -> str:
+    return f"{date.year:04d}-{date.month:02d}-{date.day:02d}" if date.year else ""
+
+
+def _delivery_and_plan(o: order_pb2.Order) -> dict[str, Any]:
+    """What a caller asks of their last order beyond its state: when it comes (each line's latest
+    estimate, else its promise; the latest line's), whether that moved from the promise, and the
+    flex-pay plan's next instalment."""
+    out: dict[str, Any] = {}
+    if o.state in _UNDELIVERED:
+        dates = [_iso(x.estimated_delivery_date) or _iso(x.expected_delivery_date) for x in o.lines]
+        if any(dates):
+            out["delivery"] = max(d for d in dates if d)
+    moved = any(
+        _iso(x.estimated_delivery_date) and _iso(x.estimated_delivery_date) != _iso(x.expected_delivery_date)
+        for x in o.lines
+    )
+    if moved:
+        out["delivery_moved"] = True
+    due = [i for i in o.instalments if not i.HasField("pay_time")]
+    if due and o.state != order_pb2.ORDER_STATE_CANCELLED:
+        first = min(due, key=lambda i: i.number)
+        out["next_instalment"] = {
+            "number": first.number,
+            "due": _iso(first.due_date),
+            "amount": [first.amount.amount, first.amount.currency_code or o.currency_code],
+        }
+    return out

@@ -272,6 +272,50 @@ async def test_the_order_summary_counts_every_order_and_adds_up_each_currencys_t
     assert view.orders.backordered_units == 0
 
 
+async def test_the_last_order_says_when_it_comes_and_what_is_due_next(world: World):
+    """What a caller asks of their last order: when it arrives (the latest line's latest estimate, else
+    its promise), whether that slipped, and the flex-pay plan's next instalment."""
+    uid = uuid.uuid4().hex[:8]
+    cid = (await upsert(world.master, person("erp", f"D360-{uid}", "Dora", f"{uid}Datum"))).customer_id
+    o = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PAID, "90.00", paid=True, placed=500)
+    late, on_time = o.lines.add(line_id="l1", sku="MOWER"), o.lines.add(line_id="l2", sku="OIL")
+    late.expected_delivery_date.CopyFrom(common_pb2.Date(year=2026, month=5, day=10))
+    late.estimated_delivery_date.CopyFrom(common_pb2.Date(year=2026, month=5, day=14))
+    on_time.expected_delivery_date.CopyFrom(common_pb2.Date(year=2026, month=5, day=12))
+    for number, month, paid_at in ((1, 5, 510), (2, 6, 0), (3, 7, 0)):
+        due = o.instalments.add(number=number, amount=common_pb2.Money(amount="30.00", currency_code="EUR"))
+        due.due_date.CopyFrom(common_pb2.Date(year=2026, month=month, day=1))
+        if paid_at:
+            due.pay_time.CopyFrom(ts(paid_at))
+    await world.publish(oev.OrderPaid(order=o), o.order_id)
+
+    last = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))
+    ).customer360.orders.last_order
+    assert last.expected_delivery_date == common_pb2.Date(year=2026, month=5, day=14)
+    assert last.delivery_estimate_moved
+    assert (last.next_instalment.number, last.next_instalment.amount.amount) == (2, "30.00")
+    assert last.next_instalment.due_date == common_pb2.Date(year=2026, month=6, day=1)
+
+    # Delivered: no date to wait for; the plan goes on.
+    o.state, o.version = order_pb2.ORDER_STATE_DELIVERED, 2
+    await world.publish(oev.OrderDelivered(order=o), o.order_id)
+    last = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))
+    ).customer360.orders.last_order
+    assert not last.HasField("expected_delivery_date") and last.next_instalment.number == 2
+
+    # An order placed later that names no dates and is paid at once.
+    plain = order(cid, str(uuid.uuid4()), order_pb2.ORDER_STATE_PAID, "5.00", paid=True, placed=900)
+    await world.publish(oev.OrderPaid(order=plain), plain.order_id)
+    last = (
+        await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))
+    ).customer360.orders.last_order
+    assert last.order_id == plain.order_id
+    assert not last.HasField("expected_delivery_date") and not last.delivery_estimate_moved
+    assert not last.HasField("next_instalment")
+
+
 async def test_merged_customers_360_includes_the_merged_customers_orders(world: World):
     uid = uuid.uuid4().hex[:8]
     a = await upsert(
@@ -368,6 +412,22 @@ async def test_a_consent_change_is_on_the_360s_timeline(world: World):
         ("Email marketing consent withdrawn (webshop:newsletter)", 200),
         ("Email marketing consent granted (webshop:newsletter)", 100),
     ]
+
+
+async def test_what_a_customer_told_an_agents_script_is_on_the_360s_timeline(world: World):
+    uid = uuid.uuid4().hex[:8]
+    cid = (await upsert(world.master, person("erp", f"T360-{uid}", "Tess", f"{uid}Told"))).customer_id
+    told = sev.CustomerTraitsCaptured(
+        customer_id=cid,
+        traits=[sev.CustomerTraitsCaptured.Trait(name="heard_from", value="tv")],
+        run_id="run-1",
+        script_id="script-1",
+        capture_time=ts(700),
+    )
+    await world.publish(told, cid)
+    view = (await world.master.GetCustomer360(api.GetCustomer360Request(customer_id=cid))).customer360
+    entries = [(t.summary, t.occur_time.seconds) for t in view.timeline]
+    assert ("Told an agent: heard_from tv", 700) in entries
 
 
 async def test_campaign_messages_to_the_customer_are_on_the_360s_timeline(world: World):

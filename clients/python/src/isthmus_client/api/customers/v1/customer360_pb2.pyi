@@ -38,7 +38,7 @@ TIMELINE_ENTRY_KIND_CAMPAIGN: TimelineEntryKind
 class OrderSummary(_message.Message):
     __slots__ = ("order_count", "revenue", "last_order", "as_of_time", "outstanding", "backordered_units")
     class LastOrder(_message.Message):
-        __slots__ = ("order_id", "source_system", "external_order_id", "channel", "state", "total", "place_time")
+        __slots__ = ("order_id", "source_system", "external_order_id", "channel", "state", "total", "place_time", "expected_delivery_date", "delivery_estimate_moved", "next_instalment")
         ORDER_ID_FIELD_NUMBER: _ClassVar[int]
         SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
         EXTERNAL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,9 @@ class OrderSummary(_message.Message):
         STATE_FIELD_NUMBER: _ClassVar[int]
         TOTAL_FIELD_NUMBER: _ClassVar[int]
         PLACE_TIME_FIELD_NUMBER: _ClassVar[int]
+        EXPECTED_DELIVERY_DATE_FIELD_NUMBER: _ClassVar[int]
+        DELIVERY_ESTIMATE_MOVED_FIELD_NUMBER: _ClassVar[int]
+        NEXT_INSTALMENT_FIELD_NUMBER: _ClassVar[int]
         order_id: str
         source_system: str
         external_order_id: str
@@ -53,7 +56,10 @@ class OrderSummary(_message.Message):
         state: _order_pb2.OrderState
         total: _common_pb2.Money
         place_time: _timestamp_pb2.Timestamp
-        def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., state: _Optional[_Union[_order_pb2.OrderState, str]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+        expected_delivery_date: _common_pb2.Date
+        delivery_estimate_moved: bool
+        next_instalment: _order_pb2.OrderInstalment
+        def __init__(self, order_id: _Optional[str] = ..., source_system: _Optional[str] = ..., external_order_id: _Optional[str] = ..., channel: _Optional[_Union[_order_pb2.OrderChannel, str]] = ..., state: _Optional[_Union[_order_pb2.OrderState, str]] = ..., total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., place_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_delivery_date: _Optional[_Union[_common_pb2.Date, _Mapping]] = ..., delivery_estimate_moved: _Optional[bool] = ..., next_instalment: _Optional[_Union[_order_pb2.OrderInstalment, _Mapping]] = ...) -> None: ...
     ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
     REVENUE_FIELD_NUMBER: _ClassVar[int]
     LAST_ORDER_FIELD_NUMBER: _ClassVar[int]
