@@ -255,6 +255,9 @@ class GrpcHub:
         created = await self._call("CreateOrder", self.orders.CreateOrder, request)
         order = created.order
         await self.ids.put(instance, "order", record["external_order_id"], order.order_id)
+        final = mapping.final_prices(system, instance, order, record)
+        if final is not None:  # before paying: an order is paid at its final price
+            order = (await self._call("SetFinalPrices", self.orders.SetFinalPrices, final)).order
         if record.get("paid_at") and order.state == 1:  # PLACED: the source says it is paid since
             pay = orders_pb2.PayOrderRequest(
                 order_id=order.order_id,
@@ -289,7 +292,7 @@ class GrpcHub:
         if created.outcome == common_pb2.WRITE_OUTCOME_APPLIED:
             outcome = "created"
         else:
-            outcome = "changed" if order.version != before else "unchanged"
+            outcome = "changed" if order.version != before or final is not None else "unchanged"
         return Delivery(True, order.order_id, outcome=outcome)
 
     async def _fulfilled(

@@ -137,6 +137,7 @@ def create_order(
                 instalments=line.get("instalments", 0),
                 payment_method=line.get("payment_method", ""),
                 drop_ship_supplier=line.get("drop_ship_supplier", ""),
+                price_pending=line.get("price_pending", False),
             )
             for line in record["lines"]
         ],
@@ -196,6 +197,31 @@ def _now_expected(line: order_pb2.OrderLine, estimate: str, promise: str) -> com
             found: common_pb2.Date = getattr(line, name)
             return found
     return None
+
+
+def final_prices(
+    system: str, instance: str, order: order_pb2.Order, record: Record
+) -> orders_pb2.SetFinalPricesRequest | None:
+    """The final prices of lines the hub holds at an estimate, once the source sends them as final
+    (no longer ``price_pending``); lines are matched in the order's order. None when none is new."""
+    priced = [
+        orders_pb2.FinalPrice(
+            line_id=line.line_id,
+            unit_price=common_pb2.Money(amount=sent["unit_price"], currency_code=record["currency_code"]),
+        )
+        for line, sent in zip(order.lines, record["lines"], strict=False)
+        if line.price_pending and not sent.get("price_pending", False)
+    ]
+    if not priced or order.state != order_pb2.ORDER_STATE_PLACED:
+        return None
+    prices = ";".join(f"{p.line_id}:{p.unit_price.amount}" for p in priced)
+    return orders_pb2.SetFinalPricesRequest(
+        order_id=order.order_id,
+        lines=priced,
+        reason=f"{system} sent the final prices",
+        actor=_connector_actor(instance),
+        request_id=_once("final", system, record["external_order_id"], prices),
+    )
 
 
 def estimate_order(

@@ -97,6 +97,12 @@ def _repeat(cmd: PlaceOrder, given: dict[str, Any], found: Found) -> Written:
     """A create repeating an external key: the same order, or ALREADY_EXISTS naming the difference."""
     if cmd.customer_id == found.order.customer_id:
         given["customer_id"] = found.fingerprint["customer_id"]  # the customer was merged since
+    # A line taken at an estimate is the same line at another estimate or at its final price: the
+    # source re-sends the order as it knows it now (SetFinalPrices sets the price; decision 79).
+    stored = found.fingerprint.get("lines", [])
+    for was, now in zip(stored, given["lines"], strict=False):
+        if was.get("price_pending"):
+            now["unit_price"], now["price_pending"] = was["unit_price"], True
     diff = first_difference(found.fingerprint, given)
     if diff is not None:
         raise key_reused(

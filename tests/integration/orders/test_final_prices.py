@@ -8,6 +8,7 @@ import uuid
 import grpc
 import pytest
 
+from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
 
 pytestmark = pytest.mark.postgres
@@ -112,3 +113,21 @@ async def test_bad_final_prices_are_refused_naming_the_field(orders, make_order)
     ]
     for bad, field in cases:
         assert field in await refused(orders.SetFinalPrices, bad, grpc.StatusCode.INVALID_ARGUMENT)
+
+
+async def test_an_order_sent_again_with_a_pending_lines_new_price_is_the_same_order(orders, make_order):
+    """A source sends the order again as it knows it now: a pending line at another estimate, or at
+    its final price, is the same line (SetFinalPrices sets the price); any other line's price is not."""
+    request = make_order()
+    request.lines[0].price_pending = True
+    first = await orders.CreateOrder(request)
+    again = orders_pb2.CreateOrderRequest()
+    again.CopyFrom(request)
+    again.lines[0].unit_price.amount, again.lines[0].price_pending = "412.30", False
+    replayed = await orders.CreateOrder(again)
+    assert replayed.outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    assert replayed.order.order_id == first.order.order_id and replayed.order.lines[0].price_pending
+    other = orders_pb2.CreateOrderRequest()
+    other.CopyFrom(request)
+    other.lines[1].unit_price.amount = "9.99"
+    assert "lines[1].unit_price" in await refused(orders.CreateOrder, other, grpc.StatusCode.ALREADY_EXISTS)
