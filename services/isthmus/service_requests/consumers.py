@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.timestamps import from_ts
 from isthmus.platform.events import Event, record_event
+from isthmus.service_requests.calls import Call, CallState
 from isthmus.service_requests.domain import ERASED, Shipment
 from isthmus.service_requests.handlers import refresh_suppressions
 from isthmus.service_requests.script_store import ScriptRepository
-from isthmus.service_requests.scripts import Call, CallState
 from isthmus.service_requests.settings import VALUE_TIERS
 from isthmus.service_requests.store import Repository, UnitOfWork
 from isthmus_client.api.common.v1 import common_pb2

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from isthmus.kernel.timestamps import duration, ts
+from isthmus.service_requests.calls import Call
 from isthmus.service_requests.domain import Actor, Assignee, Interaction, ServiceRequest, Shipment, State
-from isthmus.service_requests.scripts import Call, Entry, Run, Script, Step, Version
+from isthmus.service_requests.scripts import Entry, Run, Script, Step, Version
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb

@@ -11,9 +11,10 @@ from isthmus.platform import requests
 from isthmus.service_requests import messages
 from isthmus.service_requests import script_handlers as sh
 from isthmus.service_requests.api import MAX_ID, Writes, actor, page_size_of
+from isthmus.service_requests.calls import CallState
 from isthmus.service_requests.domain import Channel, Direction
 from isthmus.service_requests.metrics import case_figures
-from isthmus.service_requests.scripts import Answer, CallState, Step, check_steps
+from isthmus.service_requests.scripts import Answer, Step, check_steps
 from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb

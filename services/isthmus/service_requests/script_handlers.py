@@ -12,12 +12,11 @@ from isthmus.kernel.ids import new_uuid
 from isthmus.kernel.paging import decode_token, encode_token
 from isthmus.kernel.timestamps import ts
 from isthmus.service_requests import messages
+from isthmus.service_requests.calls import Call, CallState
 from isthmus.service_requests.domain import Actor, Channel, Direction
 from isthmus.service_requests.handlers import Env, LogInteraction, log_entry
 from isthmus.service_requests.script_store import ScriptRepository
 from isthmus.service_requests.scripts import (
-    Call,
-    CallState,
     EntryKind,
     Facts,
     Run,
@@ -176,6 +175,8 @@ async def start_run(cmd: StartRun, uow: UnitOfWork, env: Env) -> tuple[spb.Scrip
     repo = ScriptRepository(uow.session)
     call = await _call(repo, cmd) if cmd.call_id else None
     script = await _script(repo, cmd.script_id)
+    if cmd.version > script.latest_version:
+        raise InvalidArgument("version", f"script {script.id} has versions 1 to {script.latest_version}")
     if not cmd.version and not script.published_version:
         raise FailedPrecondition(
             f"script {script.id} has no published version: publish one, or rehearse a draft by its version"

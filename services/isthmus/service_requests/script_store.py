@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from isthmus.kernel.errors import Conflict
 from isthmus.platform.sql import insert_new
+from isthmus.service_requests.calls import Call, CallState
 from isthmus.service_requests.domain import Channel, Direction
 from isthmus.service_requests.rows import actor_json, actor_of
 from isthmus.service_requests.scripts import (
-    Call,
-    CallState,
     Entry,
     EntryKind,
     Facts,
