@@ -160,6 +160,7 @@ def test_the_connectors_scopes_are_what_the_hub_client_calls_need() -> None:
         "/isthmus.orders.v1.OrderService/CreateOrder",
         "/isthmus.orders.v1.OrderService/PayOrder",
         "/isthmus.orders.v1.OrderService/PayInstalment",
+        "/isthmus.orders.v1.OrderService/SetFinalPrices",
         "/isthmus.orders.v1.OrderService/UpdateDeliveryEstimate",
         "/isthmus.orders.v1.OrderService/CancelOrder",
         "/isthmus.orders.v1.OrderService/ShipOrder",
