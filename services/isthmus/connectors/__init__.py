@@ -27,6 +27,7 @@ from isthmus.connectors.sdk import (
     Record,
     Stream,
     StreamState,
+    Tracer,
     TransientError,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "Record",
     "Stream",
     "StreamState",
+    "Tracer",
     "TransientError",
     "hookimpl",
 ]

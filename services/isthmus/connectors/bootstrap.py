@@ -28,6 +28,7 @@ from isthmus.connectors.locks import instance_locks
 from isthmus.connectors.metrics import connector_metrics
 from isthmus.connectors.plugins import get_plugin_manager
 from isthmus.connectors.runtime import FILE_ENV, ConnectorRuntime, load_instances
+from isthmus.connectors.sdk import Tracer
 from isthmus.connectors.state import SqlStateStore
 from isthmus.platform.component import Component, Runtime, Stop
 from isthmus.platform.config import Settings
@@ -80,6 +81,29 @@ def _write_back_subscription(connectors: ConnectorRuntime) -> Any:
     return Subscription("write-back", ["customers.CustomerUpdated", "customers.CustomersMerged"], handle)
 
 
+def _tracer_subscription(connectors: ConnectorRuntime, sink: GrpcHub) -> Any:
+    from isthmus.platform.events import Subscription  # the event bus; present once it is wired
+
+    async def handle(_session: Any, event: Any) -> None:
+        case, shipment = event.payload.service_request, event.payload.shipment
+        tracer = Tracer(
+            service_request_id=case.service_request_id,
+            customer_id=case.customer_id,
+            order_id=event.payload.order_id,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            shipped_at=shipment.ship_time.ToJsonString() if shipment.HasField("ship_time") else "",
+            warehouse=shipment.warehouse,
+            manifest_number=shipment.manifest_number,
+            subject=case.subject,
+            description=case.description,
+        )
+        for instance, system, reference in await connectors.file_tracer(tracer):
+            await sink.tracer_filed(instance, system, tracer, reference)
+
+    return Subscription("tracers", ["service_requests.TracerIssued"], handle)
+
+
 def component() -> Component:
     async def start(server: grpc.aio.Server, runtime: Runtime) -> Stop:
         settings = runtime.settings
@@ -100,6 +124,12 @@ def component() -> Component:
         if runtime.bus is not None and any(i.write_back for i in connectors.instances):
             runtime.bus.subscribe(
                 "connectors", runtime.engine("connectors"), _write_back_subscription(connectors)
+            )
+        if runtime.bus is not None and connectors.files_tracers():
+            sink = connectors.syncer.sink
+            assert isinstance(sink, GrpcHub)
+            runtime.bus.subscribe(
+                "connectors", runtime.engine("connectors"), _tracer_subscription(connectors, sink)
             )
         endpoint = await webhooks.start(connectors, "0.0.0.0", port) if port else None
         task = asyncio.create_task(connectors.run_forever(), name="connector-schedules")

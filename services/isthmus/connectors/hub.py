@@ -33,6 +33,7 @@ from isthmus.connectors.sdk import (
     SERVICE_REQUESTS,
     STOCK,
     Record,
+    Tracer,
     TransientError,
 )
 from isthmus_client.api.common.v1 import common_pb2
@@ -348,6 +349,16 @@ class GrpcHub:
         request = mapping.log_interaction(system, instance, customer_id, case_id, record)
         logged = (await self._call("LogInteraction", self.cases.LogInteraction, request)).interaction
         return Delivery(True, logged.interaction_id, outcome="logged")
+
+    async def tracer_filed(self, instance: str, system: str, tracer: Tracer, reference: str) -> str:
+        """Notes on the tracer's case that the carrier took it, with its claim reference: an internal
+        entry (the customer is not told by it), keyed by the reference so a redelivery notes it once."""
+        request = mapping.tracer_note(system, instance, tracer, reference)
+        try:
+            logged = await self._call("LogInteraction", self.cases.LogInteraction, request)
+        except _Rejected as exc:
+            raise HubRefused(f"the tracer of case {tracer.service_request_id} was not noted: {exc}") from None
+        return str(logged.interaction.interaction_id)
 
     async def _cart(self, instance: str, system: str, record: Record) -> Delivery:
         customer_id = await self.golden_id(system, record["customer_source_id"])

@@ -13,7 +13,7 @@ from decimal import Decimal
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from isthmus.connectors.sdk import Record
+from isthmus.connectors.sdk import Record, Tracer
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customers_pb2, records_pb2
 from isthmus_client.api.orders.v1 import order_pb2, orders_pb2
@@ -458,6 +458,26 @@ def log_interaction(
     if record.get("duration_seconds") is not None:
         interaction.duration.CopyFrom(Duration(seconds=record["duration_seconds"]))
     return service_requests_pb2.LogInteractionRequest(interaction=interaction)
+
+
+def tracer_note(
+    system: str, instance: str, tracer: Tracer, reference: str
+) -> service_requests_pb2.LogInteractionRequest:
+    """The case's note that the carrier took the tracer: internal, keyed by the carrier's reference."""
+    where = f", parcel {tracer.tracking_number}" if tracer.tracking_number else ""
+    return service_requests_pb2.LogInteractionRequest(
+        interaction=service_request_pb2.Interaction(
+            service_request_id=tracer.service_request_id,
+            customer_id=tracer.customer_id,
+            direction=service_request_pb2.DIRECTION_INTERNAL,
+            channel=service_request_pb2.CHANNEL_INTERNAL,
+            author=_connector_actor(instance),
+            subject=f"Tracer filed with {tracer.carrier or system}: claim {reference}",
+            body=f"{system} took the trace request{where}, under claim {reference}.",
+            source_system=system,
+            external_id=f"tracer:{reference}"[:200],
+        )
+    )
 
 
 def golden_values(customer: records_pb2.Customer) -> Record:

@@ -57,6 +57,14 @@ class ConnectorMetrics:
             registry=registry,
         )
 
+        self.tracers = Counter(
+            "isthmus_connector_tracers_total",
+            "Tracers handed to a carrier connector's file_tracer(), by outcome (filed, not_ours, failed). A"
+            " failed one fails its event, which is retried and then dead-lettered (isthmus dlq).",
+            ["connector_instance", "outcome"],
+            registry=registry,
+        )
+
         self.pushes = Counter(
             "isthmus_connector_pushes_total",
             "Pushes (webhooks) a source sent to an instance, by outcome: accepted, duplicate (a delivery"
@@ -75,6 +83,7 @@ class ConnectorMetrics:
             self.lag,
             self.last_success,
             self.write_backs,
+            self.tracers,
             self.pushes,
         ]
 

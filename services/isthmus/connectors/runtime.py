@@ -41,6 +41,7 @@ from isthmus.connectors.sdk import (
     Push,
     PushRefused,
     Record,
+    Tracer,
     redact,
 )
 from isthmus.platform.progress import Progress
@@ -368,6 +369,31 @@ class ConnectorRuntime:
             counted.labels(inst.name, "written").inc()
             written += 1
         return written
+
+    async def file_tracer(self, tracer: Tracer) -> list[tuple[str, str, str]]:
+        """Hand a tracer to every instance whose connector files tracers (a carrier's); the claims,
+        as (instance, its source system, the carrier's reference). A connector that fails fails the
+        call (the event is retried, then dead-lettered); the claims filed before it are filed again
+        then, and a carrier answers them with the references it gave."""
+        filed = []
+        for inst in self.instances:
+            if not self.plugins.connector(inst.connector).files_tracers:
+                continue
+            connector = self.connector(inst.name)
+            counted = connector_metrics().tracers
+            try:
+                reference = await asyncio.to_thread(connector.file_tracer, tracer)
+            except Exception:
+                counted.labels(inst.name, "failed").inc()
+                raise
+            counted.labels(inst.name, "filed" if reference else "not_ours").inc()
+            if reference:
+                filed.append((inst.name, connector.system, reference))
+        return filed
+
+    def files_tracers(self) -> bool:
+        """Whether some instance's connector files tracers: the component then consumes TracerIssued."""
+        return any(self.plugins.connector(i.connector).files_tracers for i in self.instances)
 
     def close(self) -> None:
         for connector in self._connectors.values():

@@ -157,6 +157,23 @@ class GoldenChange:
 
 
 @dataclass(frozen=True)
+class Tracer:
+    """A customer's parcel that did not arrive, for the carrier to trace (service_requests.TracerIssued):
+    the case, its order, and how the parcel left."""
+
+    service_request_id: str
+    customer_id: str
+    order_id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: str = ""  # RFC 3339, as the order service said
+    warehouse: str = ""
+    manifest_number: str = ""
+    subject: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Push:
     """An HTTP POST a source sent to ``/webhooks/<instance>`` on the connectors component."""
 
@@ -227,6 +244,16 @@ class Connector:
 
     def write(self, change: GoldenChange) -> None:
         raise NotImplementedError(f"connector {self.name!r} does not write back")
+
+    # Filing tracers is optional: a connector for a carrier sets ``files_tracers`` and implements
+    # ``file_tracer``.
+    files_tracers: ClassVar[bool] = False
+
+    def file_tracer(self, tracer: Tracer) -> str | None:
+        """File a trace request with the carrier; the carrier's claim reference, or None when the parcel
+        is not this carrier's (``tracer.carrier`` names another). Called again for a tracer filed
+        before (a redelivered event): return the same reference, not a second claim."""
+        raise NotImplementedError(f"connector {self.name!r} files no tracers")
 
     # Pushes are optional too: a connector whose source pushes changes sets ``receives_pushes`` and
     # implements ``receive``.
