@@ -392,8 +392,13 @@ class ConnectorRuntime:
         return filed
 
     def files_tracers(self) -> bool:
-        """Whether some instance's connector files tracers: the component then consumes TracerIssued."""
-        return any(self.plugins.connector(i.connector).files_tracers for i in self.instances)
+        """Whether some instance's connector files tracers: the component then consumes TracerIssued.
+        Their configurations are checked now: a bad one stops the component as it starts, rather than
+        failing each tracer as if it were bad data."""
+        filing = [i for i in self.instances if self.plugins.connector(i.connector).files_tracers]
+        for inst in filing:
+            self.connector(inst.name)
+        return bool(filing)
 
     def close(self) -> None:
         for connector in self._connectors.values():
