@@ -48,6 +48,10 @@ TOKENS = {
         "operator-token-012345678",
         ["customers:read", "operations:read", "operations:write", "connectors:read", "connectors:write"],
     ),
+    "agent": (
+        "agent-token-0123456789ab",
+        ["customers:read", "service_requests:read", "service_requests:write", "service_requests:admin"],
+    ),
     "loader": ("loader-token-0123456789ab", ["*"]),  # what a connector would hold: seeds the data
     # The console's own token, for users who sign in with OpenID Connect.
     "console": ("console-token-0123456789", ["customers:*", "operations:*"]),

@@ -23,6 +23,8 @@ from isthmus_client.api.customers.v1 import records_pb2 as pb
 from isthmus_client.api.events.v1 import service_requests_pb2 as sev
 from isthmus_client.api.orders.v1 import order_pb2 as order_pb
 from isthmus_client.api.orders.v1 import orders_pb2 as orders_api
+from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
+from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srp
 
 from .conftest import Hub
@@ -413,6 +415,26 @@ async def test_every_control_is_labelled_and_every_page_fits_a_tablet(
         # The first Tab reaches the skip link, which moves focus past the navigation.
         await page.keyboard.press("Tab")
         assert await page.evaluate("() => document.activeElement.textContent") == "Skip to content"
+
+        # An agent's and a script author's pages: the forms to follow, write and publish scripts.
+        channel = connect(f"127.0.0.1:{console_hub.grpc_port}", token=console_hub.token("loader"))
+        script = (
+            scripts_pb2_grpc.ScriptServiceStub(channel)
+            .CreateScript(
+                spb.CreateScriptRequest(
+                    name="Tablet check",
+                    steps=[spb.ScriptStep(step_id="hello", prompt="Hello {customer_name}.")],
+                )
+            )
+            .script
+        )
+        await page.context.clear_cookies()
+        await sign_in(page, console_hub, "agent", "/scripts")
+        for path in ("/scripts", f"/scripts/{script.script_id}", "/calls?all=1", f"/customers/{world.ida}"):
+            await page.goto(console_hub.console + path)
+            assert await page.evaluate(UNLABELLED) == [], path
+            overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (path, overflow)
     finally:
         await context.close()
 
@@ -463,3 +485,34 @@ async def test_steward_exports_a_person_and_erases_them_after_typing_their_id(
     await expect(page.get_by_test_id("state")).to_have_text("erased")
     gone = world.stubs.customers.GetCustomer(api.GetCustomerRequest(customer_id=cid)).customer
     assert gone.state == pb.CUSTOMER_STATE_ERASED and not gone.emails
+
+
+async def test_an_agent_follows_a_script_with_a_caller_screen_by_screen(
+    page: Page, console_hub: Hub, world: World
+) -> None:
+    channel = connect(f"127.0.0.1:{console_hub.grpc_port}", token=console_hub.token("loader"))
+    scripts = scripts_pb2_grpc.ScriptServiceStub(channel)
+    name = f"Order call {uuid.uuid4().hex[:6]}"
+    steps = [
+        spb.ScriptStep(step_id="greet", prompt="Good morning {customer_name}.", next_step_id="reason"),
+        spb.ScriptStep(
+            step_id="reason",
+            prompt="What can I do for you?",
+            answers=[spb.ScriptAnswer(value="order", label="An order", next_step_id="which")],
+        ),
+        spb.ScriptStep(step_id="which", prompt="Which order?", free_text=True),
+    ]
+    created = scripts.CreateScript(spb.CreateScriptRequest(name=name, steps=steps)).script
+    scripts.PublishScript(spb.PublishScriptRequest(script_id=created.script_id, version=1))
+
+    await sign_in(page, console_hub, "agent", then=f"/customers/{world.ida}")
+    await page.get_by_label("Script", exact=True).select_option(label=name)
+    await page.get_by_role("button", name="Start the script").click()
+    await expect(page.get_by_test_id("prompt")).to_have_text("Good morning Ida Berg.")
+    await page.get_by_role("button", name="Continue").click()
+    await expect(page.get_by_test_id("prompt")).to_have_text("What can I do for you?")
+    await page.get_by_role("button", name="An order").click()
+    await page.get_by_label("What the customer said").fill("INV-24-001, the tea")
+    await page.get_by_role("button", name="Record the answer").click()
+    await expect(page.get_by_test_id("logged")).to_contain_text("Logged on the customer's record")
+    await expect(page.get_by_text("INV-24-001, the tea")).to_be_visible()
