@@ -27,6 +27,7 @@ from isthmus_client.api.service_requests.v1 import scripts_pb2 as spb
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as srpb
 
 PAGE = 50
+VERSIONS = 20  # the newest versions a script's page lists
 
 
 async def run(ctx: Ctx) -> Response:
@@ -116,9 +117,12 @@ async def _script_page(
     the text as typed with why it was refused), rehearse and publish."""
     script_id = ctx.request.path_params["script_id"]
     options = ctx.caller.call_options()
-    found, report = await asyncio.gather(
+    found, report, listed = await asyncio.gather(
         ctx.caller.scripts.GetScript(spb.GetScriptRequest(script_id=script_id), **options),
         ctx.caller.scripts.GetScriptReport(spb.GetScriptReportRequest(script_id=script_id), **options),
+        ctx.caller.scripts.ListScriptVersions(
+            spb.ListScriptVersionsRequest(script_id=script_id, page_size=VERSIONS), **options
+        ),
     )
     shown = found.script
     versions = [v for v in (shown.published, shown.draft) if v.version]
@@ -133,6 +137,7 @@ async def _script_page(
         status=status,
         script=shown,
         versions=versions,
+        history=list(listed.versions),
         report=report,
         untold=untold,
         can_author=can_author,

@@ -12,7 +12,7 @@ from google.protobuf.message import Message
 
 from isthmus.kernel.idempotency import outcome
 from isthmus.kernel.ids import is_uuid
-from isthmus.kernel.paging import DEFAULT_PAGE_SIZE, page_size
+from isthmus.kernel.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size
 from isthmus.kernel.timestamps import opt_duration, ts
 from isthmus.kernel.violations import Violations
 from isthmus.platform import auth, requests
@@ -358,5 +358,5 @@ def _message(value: Any, convert: Callable[[Any], Message]) -> Any:
     return value if isinstance(value, Message) else convert(value)
 
 
-def page_size_of(v: Violations, value: int, *, default: int) -> int:
-    return v.guard(lambda: page_size(value, default=default)) or default
+def page_size_of(v: Violations, value: int, *, default: int, maximum: int = MAX_PAGE_SIZE) -> int:
+    return v.guard(lambda: page_size(value, default=default, maximum=maximum)) or default

@@ -20,6 +20,7 @@ from isthmus_client.api.service_requests.v1 import scripts_pb2_grpc
 from isthmus_client.api.service_requests.v1 import service_request_pb2 as pb
 
 MAX_NOTE = 1000
+VERSIONS_PAGE, MAX_VERSIONS_PAGE = 20, 100
 _ENDED = {spb.SCRIPT_RUN_STATE_COMPLETED: "completed", spb.SCRIPT_RUN_STATE_ABANDONED: "abandoned"}
 
 
@@ -115,6 +116,19 @@ class ScriptServicer(Writes, scripts_pb2_grpc.ScriptServiceServicer):
         async with self.uows() as uow:
             found, token = await sh.list_scripts(request.published_only, size, request.page_token, uow)
         return spb.ListScriptsResponse(scripts=[messages.script(s) for s in found], next_page_token=token)
+
+    async def ListScriptVersions(
+        self, request: spb.ListScriptVersionsRequest, context: grpc.aio.ServicerContext
+    ) -> spb.ListScriptVersionsResponse:
+        v = Violations()
+        script_id = v.text("script_id", request.script_id, required=True, limit=MAX_ID)
+        size = page_size_of(v, request.page_size, default=VERSIONS_PAGE, maximum=MAX_VERSIONS_PAGE)
+        v.raise_any()
+        async with self.uows() as uow:
+            found, token = await sh.list_versions(script_id, size, request.page_token, uow)
+        return spb.ListScriptVersionsResponse(
+            versions=[messages.script_version(x) for x in found], next_page_token=token
+        )
 
     async def StartScriptRun(
         self, request: spb.StartScriptRunRequest, context: grpc.aio.ServicerContext

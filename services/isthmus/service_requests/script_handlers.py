@@ -143,6 +143,19 @@ async def list_scripts(
     return page, encode_token({"n": page[-1].name, "i": page[-1].id}, published_only)
 
 
+async def list_versions(script_id: str, size: int, token: str, uow: UnitOfWork) -> tuple[list[Version], str]:
+    repo = ScriptRepository(uow.session)
+    await _script(repo, script_id)  # NOT_FOUND for a script that does not exist
+    position = decode_token(token, script_id)
+    # Versions are int32: a larger number in a token is no version of ours, past every one.
+    before = min(position.integer("v", minimum=1), 2**31 - 1) if position is not None else None
+    found = await repo.versions(script_id, size + 1, before)
+    page, more = found[:size], len(found) > size
+    if not more or not page:
+        return page, ""
+    return page, encode_token({"v": page[-1].number}, script_id)
+
+
 # -- runs -------------------------------------------------------------------------------------------
 
 

@@ -85,6 +85,14 @@ class ScriptRepository:
         row = (await self.session.execute(_GET_VERSION, {"script_id": script_id, "version": number})).first()
         return None if row is None else _version(row)
 
+    async def versions(self, script_id: str, limit: int, before: int | None) -> list[Version]:
+        """Versions newest first, those older than ``before`` when given."""
+        query = select(script_versions).where(SV.script_id == script_id)
+        if before is not None:
+            query = query.where(SV.version < before)
+        rows = await self.session.execute(query.order_by(SV.version.desc()).limit(limit))
+        return [_version(r) for r in rows]
+
     async def page(self, published_only: bool, limit: int, after: tuple[str, str] | None) -> list[Script]:
         query = select(scripts)
         if published_only:

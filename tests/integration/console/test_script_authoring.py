@@ -265,6 +265,14 @@ async def test_a_lead_revises_rehearses_and_publishes_a_script(world: World, bro
     assert "Draft version" not in text(page)
     assert (await world.script(script_id)).published_version == 2
 
+    # Version 2 goes wrong on the phone: back to version 1 from the list of versions.
+    versions = page.text.split('data-testid="versions"')[1].split("</table>")[0]
+    assert "Thank them" in versions and "Publish version 1" in versions
+    assert "Publish version 2" not in versions  # the published one
+    page = await browser.follow(await browser.post(f"/scripts/{script_id}/publish", version="1"))
+    assert "Version 1 is published" in text(page)
+    assert (await world.script(script_id)).published_version == 1
+
 
 async def test_the_apis_refusals_of_a_revision_a_rehearsal_and_a_publication_show_on_the_page(
     world: World, browser: Browser

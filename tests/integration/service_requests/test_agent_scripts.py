@@ -520,3 +520,29 @@ async def test_calls_are_withdrawn_given_up_moved_with_merges_and_withdrawn_on_e
     assert await calls(service, customer_id=customer) == []
     erased = await calls(service, spb.CALL_STATE_WITHDRAWN, customer_id=customer)
     assert {c.call_id: c.note for c in erased}[moved.message_id] == "customer erased"
+
+
+@pytest.mark.postgres
+async def test_a_scripts_versions_are_listed_newest_first_page_by_page(service: Any) -> None:
+    scripts = service.scripts
+    created = (await scripts.CreateScript(spb.CreateScriptRequest(name="Versions", steps=steps()))).script
+    for n in range(2, 6):
+        await scripts.ReviseScript(
+            spb.ReviseScriptRequest(script_id=created.script_id, steps=steps(f"Offer {n}?"), note=f"v{n}")
+        )
+    first = await scripts.ListScriptVersions(
+        spb.ListScriptVersionsRequest(script_id=created.script_id, page_size=3)
+    )
+    assert [v.version for v in first.versions] == [5, 4, 3] and first.versions[0].note == "v5"
+    assert first.versions[0].steps[-1].prompt == "Offer 5?"
+    rest = await scripts.ListScriptVersions(
+        spb.ListScriptVersionsRequest(
+            script_id=created.script_id, page_size=3, page_token=first.next_page_token
+        )
+    )
+    assert [v.version for v in rest.versions] == [2, 1] and rest.next_page_token == ""
+    with pytest.raises(grpc.aio.AioRpcError) as elsewhere:  # a token of another script's listing
+        await scripts.ListScriptVersions(
+            spb.ListScriptVersionsRequest(script_id=unique("script"), page_token=first.next_page_token)
+        )
+    assert elsewhere.value.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND)

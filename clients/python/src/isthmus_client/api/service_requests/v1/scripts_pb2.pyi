@@ -212,6 +212,24 @@ class ListScriptsResponse(_message.Message):
     next_page_token: str
     def __init__(self, scripts: _Optional[_Iterable[_Union[Script, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class ListScriptVersionsRequest(_message.Message):
+    __slots__ = ("script_id", "page_size", "page_token")
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    script_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, script_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListScriptVersionsResponse(_message.Message):
+    __slots__ = ("versions", "next_page_token")
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[ScriptVersion]
+    next_page_token: str
+    def __init__(self, versions: _Optional[_Iterable[_Union[ScriptVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class ScriptEntry(_message.Message):
     __slots__ = ("step_id", "prompt", "kind", "answer", "label", "reason", "occur_time", "taken_back_at")
     STEP_ID_FIELD_NUMBER: _ClassVar[int]

@@ -60,6 +60,11 @@ class ScriptServiceStub:
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptsRequest.SerializeToString,
                 response_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptsResponse.FromString,
                 _registered_method=True)
+        self.ListScriptVersions = channel.unary_unary(
+                '/isthmus.service_requests.v1.ScriptService/ListScriptVersions',
+                request_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptVersionsRequest.SerializeToString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptVersionsResponse.FromString,
+                _registered_method=True)
         self.StartScriptRun = channel.unary_unary(
                 '/isthmus.service_requests.v1.ScriptService/StartScriptRun',
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.StartScriptRunRequest.SerializeToString,
@@ -132,6 +137,14 @@ class ScriptServiceServicer:
 
     def ListScripts(self, request, context):
         """Scripts, without their steps.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListScriptVersions(self, request, context):
+        """A script's versions, newest first, with their steps: what each said, who made it, to publish an
+        earlier one again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -221,6 +234,11 @@ def add_ScriptServiceServicer_to_server(servicer, server):
                     servicer.ListScripts,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptsRequest.FromString,
                     response_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptsResponse.SerializeToString,
+            ),
+            'ListScriptVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScriptVersions,
+                    request_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptVersionsRequest.FromString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptVersionsResponse.SerializeToString,
             ),
             'StartScriptRun': grpc.unary_unary_rpc_method_handler(
                     servicer.StartScriptRun,
@@ -394,6 +412,33 @@ class ScriptService:
             '/isthmus.service_requests.v1.ScriptService/ListScripts',
             isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptsRequest.SerializeToString,
             isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListScriptVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.service_requests.v1.ScriptService/ListScriptVersions',
+            isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptVersionsRequest.SerializeToString,
+            isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListScriptVersionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
