@@ -184,6 +184,7 @@ RETRY_SAFE_BY_CONTENT = {
     "isthmus.service_requests.v1.ScriptService.AnswerScriptStep",
     "isthmus.service_requests.v1.ScriptService.BackScriptStep",
     "isthmus.service_requests.v1.ScriptService.AbandonScriptRun",
+    "isthmus.service_requests.v1.ScriptService.AssignCall",
     "isthmus.value.v1.CampaignService.RecordAbandonedCart",
     "isthmus.value.v1.ValueService.RefitValueModel",
     "isthmus.operations.v1.OperationsService.ReplayDeadLetters",

@@ -181,6 +181,7 @@ def create_app(settings: ConsoleSettings, *, oidc: Any = None) -> Starlette:
         Route("/script-runs/{run_id}/abandon", page(scripts.abandon), methods=["POST"]),
         Route("/calls", page(scripts.calls)),
         Route("/calls/{call_id}/start", page(scripts.start_call), methods=["POST"]),
+        Route("/calls/{call_id}/take", page(scripts.take_call), methods=["POST"]),
         Route("/scripts", page(scripts.scripts), methods=["GET"]),
         Route("/scripts", page(scripts.create), methods=["POST"]),
         Route("/scripts/{script_id}", page(scripts.script), methods=["GET"]),

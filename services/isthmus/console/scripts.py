@@ -286,30 +286,51 @@ async def rehearse(ctx: Ctx) -> Response:
 
 
 async def calls(ctx: Ctx) -> Response:
-    """The calls campaigns asked the call center to make: those due now, or every one waiting."""
+    """The calls campaigns asked the call center to make: those due now, or every one waiting; every
+    agent's, the user's own (``mine``), or those assigned to nobody (``free``)."""
     ctx.caller.require("service_requests:read")
     everything = ctx.field("all") == "1"
+    whose = ctx.field("whose") if ctx.field("whose") in ("mine", "free") else ""
     options = ctx.caller.call_options()
+    request = spb.ListCallsRequest(
+        due_only=not everything,
+        agent_id=ctx.caller.subject if whose == "mine" else "",
+        unassigned_only=whose == "free",
+        page_size=PAGE,
+        page_token=ctx.field("page"),
+    )
     listed, named = await asyncio.gather(
-        ctx.caller.scripts.ListCalls(
-            spb.ListCallsRequest(due_only=not everything, page_size=PAGE, page_token=ctx.field("page")),
-            **options,
-        ),
+        ctx.caller.scripts.ListCalls(request, **options),
         ctx.caller.scripts.ListScripts(spb.ListScriptsRequest(published_only=True, page_size=500), **options),
     )
-    next_url = ""
-    if listed.next_page_token:
-        next_url = "/calls?" + urlencode(
-            {"page": listed.next_page_token, **({"all": "1"} if everything else {})}
-        )
+    kept = {**({"all": "1"} if everything else {}), **({"whose": whose} if whose else {})}
+    next_url = (
+        "/calls?" + urlencode({"page": listed.next_page_token, **kept}) if listed.next_page_token else ""
+    )
     return ctx.render(
         "calls.html",
         calls=list(listed.calls),
         names={s.script_id: s.name for s in named.scripts},
         everything=everything,
+        whose=whose,
+        me=ctx.caller.subject,
         next_url=next_url,
         can_start=ctx.caller.can("service_requests:write"),
     )
+
+
+async def take_call(ctx: Ctx) -> Response:
+    """An agent takes a waiting call (assigned to them), or gives it back (``release``)."""
+    ctx.caller.require("service_requests:write")
+    agent_id = "" if ctx.field("release") == "1" else ctx.caller.subject
+    request = spb.AssignCallRequest(call_id=ctx.request.path_params["call_id"], agent_id=agent_id)
+    try:
+        await ctx.caller.scripts.AssignCall(request, **ctx.caller.call_options())
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() in REFUSALS:
+            return ctx.redirect("/calls", flash=f"Not taken: {refusal(exc)}")
+        raise
+    return ctx.redirect("/calls?whose=mine" if agent_id else "/calls")
 
 
 async def start_call(ctx: Ctx) -> Response:

@@ -39,8 +39,20 @@ class Call:
     attempts: int = 0
     run_id: str = ""
     note: str = ""
+    agent_id: str = ""  # the agent it is assigned to; "" for any
 
-    def start(self, run_id: str) -> None:
+    def assign(self, agent_id: str) -> bool:
+        """Gives the waiting call to one agent ("" for any); False when it was so already."""
+        if self.agent_id == agent_id:
+            return False
+        if self.state is not CallState.WAITING:
+            raise illegal_transition(f"call_id: call {self.id} is {self.state.value}", self.state.value)
+        self.agent_id = agent_id
+        return True
+
+    def start(self, run_id: str, agent_id: str = "") -> None:
+        if self.agent_id and agent_id != self.agent_id and self.state is CallState.WAITING:
+            raise FailedPrecondition(f"call_id: call {self.id} is assigned to agent {self.agent_id!r}")
         if self.state is CallState.IN_PROGRESS:
             raise FailedPrecondition(f"call_id: call {self.id} is being made (run {self.run_id})")
         if self.state is not CallState.WAITING:

@@ -212,4 +212,5 @@ def call(c: Call) -> spb.Call:
         note=c.note,
         reference=c.reference,
         request_time=ts(c.requested_at),
+        agent_id=c.agent_id,
     )

@@ -208,12 +208,29 @@ class ScriptServicer(Writes, scripts_pb2_grpc.ScriptServiceServicer):
             if (s := v.enum(f"states[{i}]", value, spb.CallState, "CALL_STATE_", CallState)) is not None
         ) or (CallState.WAITING,)
         customer_id = v.text("customer_id", request.customer_id, limit=MAX_ID)
+        agent_id = v.text("agent_id", request.agent_id)
+        if agent_id and request.unassigned_only:
+            v.add("unassigned_only", "give agent_id or unassigned_only, not both")
         size = page_size_of(v, request.page_size, default=DEFAULT_PAGE_SIZE)
         v.raise_any()
         due_by = self.clock() if request.due_only else None
+        assigned = agent_id or ("" if request.unassigned_only else None)
         async with self.uows() as uow:
-            found, token = await sh.list_calls(states, due_by, customer_id, size, request.page_token, uow)
+            found, token = await sh.list_calls(
+                states, due_by, customer_id, size, request.page_token, uow, assigned
+            )
         return spb.ListCallsResponse(calls=[messages.call(c) for c in found], next_page_token=token)
+
+    async def AssignCall(
+        self, request: spb.AssignCallRequest, context: grpc.aio.ServicerContext
+    ) -> spb.AssignCallResponse:
+        v = Violations()
+        call_id = v.text("call_id", request.call_id, required=True, limit=MAX_ID)
+        agent_id = v.text("agent_id", request.agent_id)
+        v.raise_any()
+        async with self.uows() as uow:
+            call, replayed = await sh.assign_call(call_id, agent_id, uow)
+        return spb.AssignCallResponse(call=call, outcome=outcome(not replayed))
 
     async def GetScriptReport(
         self, request: spb.GetScriptReportRequest, context: grpc.aio.ServicerContext

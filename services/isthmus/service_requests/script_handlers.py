@@ -228,7 +228,7 @@ async def start_run(cmd: StartRun, uow: UnitOfWork, env: Env) -> tuple[spb.Scrip
     )
     if call is not None:
         was = call.state
-        call.start(run.id)
+        call.start(run.id, cmd.actor.id)
         await repo.save_call(call, was)
     run.begin(version, env.now)
     if not run.rehearsal:
@@ -347,16 +347,30 @@ async def list_calls(
     size: int,
     token: str,
     uow: UnitOfWork,
+    agent_id: str | None = None,
 ) -> tuple[list[Call], str]:
     # The token holds whether only due calls are listed, not the instant: the next page reads "now" again.
-    filters = ([s.value for s in states], due_by is not None, customer_id)
+    filters = ([s.value for s in states], due_by is not None, customer_id, agent_id)
     position = decode_token(token, filters)
     after = (position.instant("t"), position.text("i")) if position is not None else None
-    found = await ScriptRepository(uow.session).calls(states, due_by, customer_id, size + 1, after)
+    found = await ScriptRepository(uow.session).calls(states, due_by, customer_id, size + 1, after, agent_id)
     page, more = found[:size], len(found) > size
     if not more or not page:
         return page, ""
     return page, encode_token({"t": page[-1].due_at.isoformat(), "i": page[-1].id}, filters)
+
+
+async def assign_call(call_id: str, agent_id: str, uow: UnitOfWork) -> tuple[spb.Call, bool]:
+    repo = ScriptRepository(uow.session)
+    call = await repo.call(call_id, lock=True)
+    if call is None:
+        raise NotFound(f"no call {call_id!r}")
+    was = call.state
+    if not call.assign(agent_id):
+        return messages.call(call), True
+    await repo.save_call(call, was)
+    await uow.commit()
+    return messages.call(call), False
 
 
 def tally(run: Run) -> Counter[tuple[str, str, str]]:

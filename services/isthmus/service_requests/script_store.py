@@ -164,8 +164,12 @@ class ScriptRepository:
         customer_id: str,
         limit: int,
         after: tuple[datetime, str] | None,
+        agent_id: str | None = None,
     ) -> list[Call]:
+        """``agent_id``: only the calls assigned to that agent ("" for those assigned to none)."""
         query = select(campaign_calls).where(CL.state.in_([s.value for s in states]))
+        if agent_id is not None:
+            query = query.where(CL.agent_id == agent_id)
         if due_by is not None:
             query = query.where(CL.due_at <= due_by)
         if customer_id:
@@ -331,6 +335,7 @@ def _call_row(c: Call) -> dict[str, Any]:
         "attempts": c.attempts,
         "run_id": c.run_id,
         "note": c.note,
+        "agent_id": c.agent_id,
     }
 
 
@@ -348,4 +353,5 @@ def _call(row: Any) -> Call:
         attempts=m["attempts"],
         run_id=m["run_id"],
         note=m["note"],
+        agent_id=m["agent_id"],
     )

@@ -281,6 +281,7 @@ campaign_calls = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("run_id", ID, nullable=False, default=""),
     Column("note", Text, nullable=False, default=""),
+    Column("agent_id", NAME, nullable=False, default=""),  # the agent it is assigned to; "" for any
 )
 # The list: by state, soonest due first.
 Index("ix_campaign_calls_due", campaign_calls.c.state, campaign_calls.c.due_at, campaign_calls.c.call_id)

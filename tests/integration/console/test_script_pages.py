@@ -465,3 +465,38 @@ async def test_the_calls_page_lists_a_phone_campaigns_calls_and_an_agent_makes_o
         f"/calls/{call_id}/start", script_id=world.script.script_id, customer_id=world.ida
     )
     assert "Not started" in text(await browser.follow(other))  # another agent: refused, said why
+
+
+async def test_an_agent_takes_a_call_makes_it_theirs_and_gives_it_back(
+    world: World, browser: Browser
+) -> None:
+    call_id = f"msg-{time.time_ns()}"
+    requested = value_pb2.CampaignMessageRequested(
+        message_id=call_id,
+        campaign_id="camp-10",
+        customer_id=world.ida,
+        channel=pb.CONSENT_CHANNEL_PHONE,
+        template_id=world.script.script_id,
+    )
+    await publish(world.bus, requested, world.ida, datetime.now(UTC))
+    await world.bus.drain()
+    browser.sign_in(["service_requests:read", "service_requests:write", "customers:read"])
+
+    taken = await browser.follow(await browser.post(f"/calls/{call_id}/take"))
+    assert taken.url.path == "/calls" and taken.url.params["whose"] == "mine"
+    assert f'action="/calls/{call_id}/start"' in taken.text and "Give back" in taken.text
+    [call] = [
+        c
+        for c in (await world.scripts.ListCalls(spb.ListCallsRequest(agent_id="kim"))).calls
+        if c.call_id == call_id
+    ]
+    assert call.agent_id == "kim"
+    nobodys = await browser.get("/calls?whose=free")
+    assert f'action="/calls/{call_id}/take"' not in nobodys.text
+
+    given = await browser.follow(await browser.post(f"/calls/{call_id}/take", release="1"))
+    assert given.url.path == "/calls"
+    free = await browser.get("/calls?whose=free")
+    assert f'action="/calls/{call_id}/take"' in free.text
+    reader = browser.sign_in(["service_requests:read"])
+    assert (await reader.post(f"/calls/{call_id}/take")).status_code == 403

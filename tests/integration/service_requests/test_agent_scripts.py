@@ -546,3 +546,36 @@ async def test_a_scripts_versions_are_listed_newest_first_page_by_page(service: 
             spb.ListScriptVersionsRequest(script_id=unique("script"), page_token=first.next_page_token)
         )
     assert elsewhere.value.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND)
+
+
+@pytest.mark.postgres
+async def test_a_call_assigned_to_an_agent_is_theirs_to_make(service: Any) -> None:
+    script = await published(service)
+    customer = unique("cust")
+    kept, free = phone_call(customer, script.script_id), phone_call(customer, script.script_id)
+    for message in (kept, free):
+        await service.publish(message, customer)
+    assign = spb.AssignCallRequest(call_id=kept.message_id, agent_id="agent-7")
+    assert (await service.scripts.AssignCall(assign)).outcome == common_pb2.WRITE_OUTCOME_APPLIED
+    assert (await service.scripts.AssignCall(assign)).outcome == common_pb2.WRITE_OUTCOME_REPLAYED
+    mine = await calls(service, customer_id=customer, agent_id="agent-7")
+    assert [(c.call_id, c.agent_id) for c in mine] == [(kept.message_id, "agent-7")]
+    assert [c.call_id for c in await calls(service, customer_id=customer, unassigned_only=True)] == [
+        free.message_id
+    ]
+
+    other = common_pb2.Actor(kind=common_pb2.ACTOR_KIND_USER, id="agent-9")
+    request = start(script, customer, direction=pb.DIRECTION_OUTBOUND, call_id=kept.message_id, actor=other)
+    with pytest.raises(grpc.aio.AioRpcError) as theirs:
+        await service.scripts.StartScriptRun(request)
+    assert theirs.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "assigned to agent 'agent-7'" in (theirs.value.details() or "")
+    run = (await service.scripts.StartScriptRun(start(script, customer, direction=pb.DIRECTION_OUTBOUND,
+                                                      call_id=kept.message_id))).run  # fmt: skip
+    assert run.agent.id == "agent-7"
+    with pytest.raises(grpc.aio.AioRpcError) as busy:
+        await service.scripts.AssignCall(spb.AssignCallRequest(call_id=kept.message_id, agent_id="agent-9"))
+    assert busy.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with pytest.raises(grpc.aio.AioRpcError) as both:
+        await service.scripts.ListCalls(spb.ListCallsRequest(agent_id="agent-7", unassigned_only=True))
+    assert set(dict(field_violations(both.value))) == {"unassigned_only"}

@@ -50,3 +50,16 @@ def test_only_a_waiting_call_is_withdrawn() -> None:
     on_the_line.start("r1")
     assert waiting.withdraw("open complaint") and waiting.state is CallState.WITHDRAWN
     assert not on_the_line.withdraw("open complaint") and on_the_line.state is CallState.IN_PROGRESS
+
+
+def test_an_assigned_call_is_started_by_its_agent_only() -> None:
+    c = call()
+    assert c.assign("kim") and not c.assign("kim")  # the same again changes nothing
+    with pytest.raises(FailedPrecondition, match="assigned to agent 'kim'"):
+        c.start("r1", "lena")
+    c.start("r1", "kim")
+    with pytest.raises(FailedPrecondition, match="is IN_PROGRESS"):
+        c.assign("lena")
+    free = call()
+    free.start("r2", "anyone")  # a call assigned to none: any agent
+    assert free.state is CallState.IN_PROGRESS

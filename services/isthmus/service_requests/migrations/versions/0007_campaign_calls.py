@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("run_id", ID, nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("agent_id", sa.String(200), nullable=False),
     )
     op.create_index("ix_campaign_calls_customer_id", "campaign_calls", ["customer_id"])
     op.create_index("ix_campaign_calls_due", "campaign_calls", ["state", "due_at", "call_id"])

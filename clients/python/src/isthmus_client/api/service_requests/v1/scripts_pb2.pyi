@@ -445,7 +445,7 @@ class GetScriptReportResponse(_message.Message):
     def __init__(self, script_id: _Optional[str] = ..., started: _Optional[int] = ..., completed: _Optional[int] = ..., abandoned: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[StepReport, _Mapping]]] = ...) -> None: ...
 
 class Call(_message.Message):
-    __slots__ = ("call_id", "campaign_id", "customer_id", "script_id", "state", "due_time", "attempts", "run_id", "note", "reference", "request_time")
+    __slots__ = ("call_id", "campaign_id", "customer_id", "script_id", "state", "due_time", "attempts", "run_id", "note", "reference", "request_time", "agent_id")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -457,6 +457,7 @@ class Call(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_TIME_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     campaign_id: str
     customer_id: str
@@ -468,21 +469,26 @@ class Call(_message.Message):
     note: str
     reference: str
     request_time: _timestamp_pb2.Timestamp
-    def __init__(self, call_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., script_id: _Optional[str] = ..., state: _Optional[_Union[CallState, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., run_id: _Optional[str] = ..., note: _Optional[str] = ..., reference: _Optional[str] = ..., request_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    agent_id: str
+    def __init__(self, call_id: _Optional[str] = ..., campaign_id: _Optional[str] = ..., customer_id: _Optional[str] = ..., script_id: _Optional[str] = ..., state: _Optional[_Union[CallState, str]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., run_id: _Optional[str] = ..., note: _Optional[str] = ..., reference: _Optional[str] = ..., request_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., agent_id: _Optional[str] = ...) -> None: ...
 
 class ListCallsRequest(_message.Message):
-    __slots__ = ("states", "due_only", "customer_id", "page_size", "page_token")
+    __slots__ = ("states", "due_only", "customer_id", "agent_id", "unassigned_only", "page_size", "page_token")
     STATES_FIELD_NUMBER: _ClassVar[int]
     DUE_ONLY_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNASSIGNED_ONLY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     states: _containers.RepeatedScalarFieldContainer[CallState]
     due_only: bool
     customer_id: str
+    agent_id: str
+    unassigned_only: bool
     page_size: int
     page_token: str
-    def __init__(self, states: _Optional[_Iterable[_Union[CallState, str]]] = ..., due_only: _Optional[bool] = ..., customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, states: _Optional[_Iterable[_Union[CallState, str]]] = ..., due_only: _Optional[bool] = ..., customer_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., unassigned_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListCallsResponse(_message.Message):
     __slots__ = ("calls", "next_page_token")
@@ -491,3 +497,19 @@ class ListCallsResponse(_message.Message):
     calls: _containers.RepeatedCompositeFieldContainer[Call]
     next_page_token: str
     def __init__(self, calls: _Optional[_Iterable[_Union[Call, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class AssignCallRequest(_message.Message):
+    __slots__ = ("call_id", "agent_id")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    agent_id: str
+    def __init__(self, call_id: _Optional[str] = ..., agent_id: _Optional[str] = ...) -> None: ...
+
+class AssignCallResponse(_message.Message):
+    __slots__ = ("call", "outcome")
+    CALL_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    call: Call
+    outcome: _common_pb2.WriteOutcome
+    def __init__(self, call: _Optional[_Union[Call, _Mapping]] = ..., outcome: _Optional[_Union[_common_pb2.WriteOutcome, str]] = ...) -> None: ...

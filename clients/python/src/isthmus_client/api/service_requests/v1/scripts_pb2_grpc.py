@@ -100,6 +100,11 @@ class ScriptServiceStub:
                 request_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsRequest.SerializeToString,
                 response_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsResponse.FromString,
                 _registered_method=True)
+        self.AssignCall = channel.unary_unary(
+                '/isthmus.service_requests.v1.ScriptService/AssignCall',
+                request_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.AssignCallRequest.SerializeToString,
+                response_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.AssignCallResponse.FromString,
+                _registered_method=True)
 
 
 class ScriptServiceServicer:
@@ -207,6 +212,15 @@ class ScriptServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AssignCall(self, request, context):
+        """Gives a waiting call to one agent (a team lead's planning, or an agent taking it), or back to
+        everyone with an empty agent_id. Only that agent then starts it. The same assignment again is
+        REPLAYED; a call not WAITING is FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScriptServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -274,6 +288,11 @@ def add_ScriptServiceServicer_to_server(servicer, server):
                     servicer.ListCalls,
                     request_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsRequest.FromString,
                     response_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsResponse.SerializeToString,
+            ),
+            'AssignCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignCall,
+                    request_deserializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.AssignCallRequest.FromString,
+                    response_serializer=isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.AssignCallResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -628,6 +647,33 @@ class ScriptService:
             '/isthmus.service_requests.v1.ScriptService/ListCalls',
             isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsRequest.SerializeToString,
             isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.ListCallsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/isthmus.service_requests.v1.ScriptService/AssignCall',
+            isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.AssignCallRequest.SerializeToString,
+            isthmus_dot_service__requests_dot_v1_dot_scripts__pb2.AssignCallResponse.FromString,
             options,
             channel_credentials,
             insecure,
