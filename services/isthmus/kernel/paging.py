@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from google.protobuf.message import Message
@@ -22,6 +23,8 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 _INT64 = 2**63 - 1
 _NOT_OURS = "is not a page token this service issued"
+
+T = TypeVar("T")
 
 
 def page_size(
@@ -51,6 +54,17 @@ def encode_token(position: dict[str, Any], filters: object = None) -> str:
     """The token for the page after ``position`` (JSON-able values) under ``filters``."""
     raw = orjson.dumps({"f": _fingerprint(filters), "p": position})
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def page_of(
+    found: Sequence[T], size: int, position: Callable[[T], dict[str, Any]], filters: object = None
+) -> tuple[list[T], str]:
+    """A page of ``size`` from a keyset read of ``size + 1`` rows, and the token of the page after it
+    (``position`` of the page's last item under ``filters``); "" when ``found`` held no more."""
+    page = list(found[:size])
+    if len(found) <= size or not page:
+        return page, ""
+    return page, encode_token(position(page[-1]), filters)
 
 
 class Position:

@@ -18,7 +18,7 @@ from isthmus.kernel.errors import (
 )
 from isthmus.kernel.idempotency import first_difference
 from isthmus.kernel.ids import new_uuid
-from isthmus.kernel.paging import decode_token, encode_token
+from isthmus.kernel.paging import decode_token, page_of
 from isthmus.platform import requests
 from isthmus.service_requests import messages
 from isthmus.service_requests.domain import (
@@ -558,13 +558,13 @@ async def list_service_requests(
     position = decode_token(token, flt)
     after = (position.instant("t"), position.text("i")) if position is not None else None
     found = await uow.repo.find(flt, now, size + 1, after)
-    page, more = found[:size], len(found) > size
-    if not more or not page:
-        return page, ""
-    last = page[-1]
-    key = last.next_due_at if flt.overdue_within is not None else last.opened_at
-    assert key is not None
-    return page, encode_token({"t": key.isoformat(), "i": last.id}, flt)
+
+    def after_it(last: ServiceRequest) -> dict[str, str]:
+        key = last.next_due_at if flt.overdue_within is not None else last.opened_at
+        assert key is not None
+        return {"t": key.isoformat(), "i": last.id}
+
+    return page_of(found, size, after_it, flt)
 
 
 async def list_interactions(
@@ -576,10 +576,7 @@ async def list_interactions(
     found = await uow.repo.list_interactions(
         case_id=case_id, customer_id=customer_id, orphaned=orphaned, limit=size + 1, after=after
     )
-    page, more = found[:size], len(found) > size
-    if not more or not page:
-        return page, ""
-    return page, encode_token({"t": page[-1].occurred_at.isoformat(), "i": page[-1].id}, filters)
+    return page_of(found, size, lambda i: {"t": i.occurred_at.isoformat(), "i": i.id}, filters)
 
 
 async def get_suppression(customer_id: str, uow: UnitOfWork) -> Suppression:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from isthmus.kernel.errors import FailedPrecondition, InvalidArgument, NotFound
 from isthmus.kernel.ids import new_uuid
-from isthmus.kernel.paging import decode_token, encode_token
+from isthmus.kernel.paging import decode_token, page_of
 from isthmus.kernel.timestamps import ts
 from isthmus.service_requests import messages
 from isthmus.service_requests.calls import Call, CallState
@@ -137,10 +137,7 @@ async def list_scripts(
     position = decode_token(token, published_only)
     after = (position.text("n"), position.text("i")) if position is not None else None
     found = await ScriptRepository(uow.session).page(published_only, size + 1, after)
-    page, more = found[:size], len(found) > size
-    if not more or not page:
-        return page, ""
-    return page, encode_token({"n": page[-1].name, "i": page[-1].id}, published_only)
+    return page_of(found, size, lambda s: {"n": s.name, "i": s.id}, published_only)
 
 
 async def list_versions(script_id: str, size: int, token: str, uow: UnitOfWork) -> tuple[list[Version], str]:
@@ -150,10 +147,7 @@ async def list_versions(script_id: str, size: int, token: str, uow: UnitOfWork) 
     # Versions are int32: a larger number in a token is no version of ours, past every one.
     before = min(position.integer("v", minimum=1), 2**31 - 1) if position is not None else None
     found = await repo.versions(script_id, size + 1, before)
-    page, more = found[:size], len(found) > size
-    if not more or not page:
-        return page, ""
-    return page, encode_token({"v": page[-1].number}, script_id)
+    return page_of(found, size, lambda v: {"v": v.number}, script_id)
 
 
 # -- runs -------------------------------------------------------------------------------------------
@@ -354,10 +348,7 @@ async def list_calls(
     position = decode_token(token, filters)
     after = (position.instant("t"), position.text("i")) if position is not None else None
     found = await ScriptRepository(uow.session).calls(states, due_by, customer_id, size + 1, after, agent_id)
-    page, more = found[:size], len(found) > size
-    if not more or not page:
-        return page, ""
-    return page, encode_token({"t": page[-1].due_at.isoformat(), "i": page[-1].id}, filters)
+    return page_of(found, size, lambda c: {"t": c.due_at.isoformat(), "i": c.id}, filters)
 
 
 async def assign_call(call_id: str, agent_id: str, uow: UnitOfWork) -> tuple[spb.Call, bool]:
