@@ -113,8 +113,7 @@ async def publish_script(cmd: PublishScript, uow: UnitOfWork, env: Env) -> tuple
     """Publishes a version; the version published already is a replay."""
     repo = ScriptRepository(uow.session)
     script = await _script(repo, cmd.script_id, lock=True)
-    if not 1 <= cmd.version <= script.latest_version:
-        raise InvalidArgument("version", f"script {script.id} has versions 1 to {script.latest_version}")
+    script.check_version(cmd.version)
     replayed = script.published_version == cmd.version
     if not replayed:
         script.published_version = cmd.version
@@ -182,8 +181,8 @@ async def start_run(cmd: StartRun, uow: UnitOfWork, env: Env) -> tuple[spb.Scrip
     repo = ScriptRepository(uow.session)
     call = await _call(repo, cmd) if cmd.call_id else None
     script = await _script(repo, cmd.script_id)
-    if cmd.version > script.latest_version:
-        raise InvalidArgument("version", f"script {script.id} has versions 1 to {script.latest_version}")
+    if cmd.version:
+        script.check_version(cmd.version)
     if not cmd.version and not script.published_version:
         raise FailedPrecondition(
             f"script {script.id} has no published version: publish one, or rehearse a draft by its version"
@@ -195,8 +194,7 @@ async def start_run(cmd: StartRun, uow: UnitOfWork, env: Env) -> tuple[spb.Scrip
         )
     number = cmd.version or script.published_version
     version = await repo.version(script.id, number)
-    if version is None:
-        raise InvalidArgument("version", f"script {script.id} has versions 1 to {script.latest_version}")
+    assert version is not None, "versions 1 to the newest are never deleted"
     if cmd.service_request_id:
         case = await uow.repo.get(cmd.service_request_id)
         if case is None:
@@ -384,8 +382,8 @@ def tally(run: Run) -> Counter[tuple[str, str, str]]:
 async def report(script_id: str, version: int, uow: UnitOfWork) -> spb.GetScriptReportResponse:
     repo = ScriptRepository(uow.session)
     script = await _script(repo, script_id)
-    if version and not 1 <= version <= script.latest_version:
-        raise InvalidArgument("version", f"script {script.id} has versions 1 to {script.latest_version}")
+    if version:
+        script.check_version(version)
     figures = await repo.tallies(script_id, version)
     newest = await repo.version(script_id, version or script.latest_version)
     assert newest is not None

@@ -266,6 +266,11 @@ class Script:
     published_at: datetime | None = None
     published_by: Actor | None = None
 
+    def check_version(self, number: int) -> None:
+        """``number`` names one of the script's versions (1 to the newest): else INVALID_ARGUMENT."""
+        if not 1 <= number <= self.latest_version:
+            raise InvalidArgument("version", f"script {self.id} has versions 1 to {self.latest_version}")
+
 
 # -- runs -------------------------------------------------------------------------------------------
 

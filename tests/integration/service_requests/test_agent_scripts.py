@@ -238,6 +238,16 @@ async def test_bad_scripts_and_answers_name_their_fields(service: Any) -> None:
 
     script = await published(service)
     customer, other = unique("cust"), unique("cust")
+    for beyond in (
+        scripts.PublishScript(spb.PublishScriptRequest(script_id=script.script_id, version=9)),
+        scripts.StartScriptRun(start(script, customer, version=9, rehearsal=True)),
+        scripts.GetScriptReport(spb.GetScriptReportRequest(script_id=script.script_id, version=9)),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as unknown:
+            await beyond
+        assert dict(field_violations(unknown.value)) == {
+            "version": f"script {script.script_id} has versions 1 to 1"
+        }
     elsewhere = (await service.stub.OpenServiceRequest(open_request(other))).service_request
     with pytest.raises(grpc.aio.AioRpcError) as foreign:
         await scripts.StartScriptRun(start(script, customer, service_request_id=elsewhere.service_request_id))
