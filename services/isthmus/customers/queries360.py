@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from isthmus.customers.tables import customers, view360_tables
 from isthmus.customers.view360 import minor_exponent
 from isthmus.kernel.enums import unlabel
 from isthmus.kernel.paging import decode_token, encode_token, page_size
-from isthmus.kernel.timestamps import aware, ts
+from isthmus.kernel.timestamps import aware, to_date, ts
 from isthmus_client.api.common.v1 import common_pb2
 from isthmus_client.api.customers.v1 import customer360_pb2 as c360
 from isthmus_client.api.customers.v1 import records_pb2 as pb
@@ -123,28 +124,22 @@ def order_summary(groups: Sequence[Any]) -> c360.OrderSummary:
             channel=unlabel(order_pb2.OrderChannel, s["channel"]),
             state=unlabel(order_pb2.OrderState, s["state"]),
             total=common_pb2.Money(amount=s["total"][0], currency_code=s["total"][1]),
+            expected_delivery_date=to_date(date.fromisoformat(s["delivery"])) if s.get("delivery") else None,
+            delivery_estimate_moved=bool(s.get("delivery_moved")),
         )
         if s["placed_at"]:
             lo.place_time.FromJsonString(s["placed_at"])
-        if s.get("delivery"):
-            lo.expected_delivery_date.CopyFrom(_date(s["delivery"]))
-        lo.delivery_estimate_moved = bool(s.get("delivery_moved"))
         if nxt := s.get("next_instalment"):
             lo.next_instalment.CopyFrom(
                 order_pb2.OrderInstalment(
                     number=nxt["number"],
-                    due_date=_date(nxt["due"]) if nxt["due"] else None,
+                    due_date=to_date(date.fromisoformat(nxt["due"])) if nxt["due"] else None,
                     amount=common_pb2.Money(amount=nxt["amount"][0], currency_code=nxt["amount"][1]),
                 )
             )
         summary.last_order.CopyFrom(lo)
         summary.as_of_time.FromDatetime(max(aware(g.as_of) for g in groups))
     return summary
-
-
-def _date(iso: str) -> common_pb2.Date:
-    year, month, day = (int(p) for p in iso.split("-"))
-    return common_pb2.Date(year=year, month=month, day=day)
 
 
 def _orders_summary_statement() -> Select[Any]:
