@@ -175,3 +175,18 @@ def test_an_enum_value_and_its_short_name_round_trip() -> None:
     assert label(order_pb2.OrderState, order_pb2.ORDER_STATE_PAID) == "PAID"
     assert (label(order_pb2.OrderState, 0), label(order_pb2.OrderState, 999)) == ("", "")
     assert (unlabel(order_pb2.OrderState, ""), unlabel(order_pb2.OrderState, "NO_SUCH")) == (0, 0)
+
+
+def test_a_page_cut_from_a_read_of_one_more_row_says_whether_another_follows() -> None:
+    def position(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    # One row beyond the page: the token starts after the page's last row, under the filters given.
+    page, token = paging.page_of([1, 2, 3, 4], 3, position, "f")
+    assert page == [1, 2, 3]
+    after = paging.decode_token(token, "f")
+    assert after is not None and after.integer("n") == 3
+    # Exactly a page, fewer, or nothing: the last page, with no token to an empty one.
+    assert paging.page_of([1, 2, 3], 3, position) == ([1, 2, 3], "")
+    assert paging.page_of([1], 3, position) == ([1], "")
+    assert paging.page_of([], 3, position) == ([], "")
