@@ -267,15 +267,21 @@ async def test_the_360_shows_how_the_customer_pays(page: Page, console_hub: Hub,
     order("12.50")
     await sign_in(page, console_hub, "reader", f"/customers/{world.ida}")
     credit = page.locator("dt:text-is('Credit') + dd")
-    for _ in range(50):  # the events reach the value context, then the 360, within a second or two
-        if await credit.count() and "failed" in await credit.inner_text():
+    orders = page.locator("dt:text-is('Orders') + dd")
+    for _ in range(50):  # the events reach the value context and the 360, within a second or two
+        # Each on its own queue: the credit rank may come before the 360 has the second order.
+        if (
+            await credit.count()
+            and "failed" in await credit.inner_text()
+            and "owes" in await orders.inner_text()
+        ):
             break
         await page.wait_for_timeout(200)
         await page.reload()
     await expect(credit).to_contain_text("fair")
     await expect(credit).to_contain_text("1 payment failed in the last 365 days")
     # What she owes comes from the orders themselves: the order not paid yet, not the cancelled one.
-    await expect(page.locator("dt:text-is('Orders') + dd")).to_contain_text("owes 12.50 EUR")
+    await expect(orders).to_contain_text("owes 12.50 EUR")
 
 
 async def test_a_read_only_token_sees_no_button_and_cannot_change_anything(
