@@ -156,6 +156,8 @@ async def run(
         ),
         metadata=metadata,
     )
+    # The consent reaches the campaign engine before the calls' traits do (each on its own queue).
+    await settle()
 
     out(f"\nThe call center's script {NAME!r} (defined, rehearsed, published), followed with each caller:")
     script_id = await _published(scripts, NAME, STEPS, metadata)
